@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// oddstap-cli: the headless front end. Dispatches subcommands; each lives in its own file.
+#include "cliutil.h"
+#include "validatecommand.h"
+
+#include <core/common/event.h>
+#include <core/common/version.h>
+
+#include <QCoreApplication>
+
+#include <functional>
+#include <map>
+
+namespace {
+
+using OddsTap::Cli::err;
+using OddsTap::Cli::out;
+
+struct Command
+{
+    const char *summary;
+    std::function<int(const QStringList &)> run;
+};
+
+const std::map<QString, Command> &commands()
+{
+    static const std::map<QString, Command> table = {
+        { QStringLiteral("validate"),
+          { "Validate NDJSON feed frames against feed-protocol v1", &OddsTap::Cli::runValidate } },
+    };
+    return table;
+}
+
+void printUsage(QTextStream &s)
+{
+    s << "Usage: oddstap-cli <command> [options]\n\nOddsTap " << OddsTap::kVersion
+      << ": live sportsbook feed capture, headless.\n\nCommands:\n";
+    for (const auto &[name, cmd] : commands()) {
+        s << "  " << name.leftJustified(12) << cmd.summary << "\n";
+    }
+    s << "\nGlobal options:\n  -h, --help     Show this help\n  -v, --version  Show the version\n"
+      << "\n'oddstap-cli <command> --help' describes a command.\n";
+    s.flush();
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("OddsTap"));
+    QCoreApplication::setApplicationName(QStringLiteral("oddstap-cli"));
+    QCoreApplication::setApplicationVersion(QLatin1String(OddsTap::kVersion));
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} [%{threadid}] %{category} %{type}: %{message}"));
+    QCoreApplication app(argc, argv);
+    OddsTap::registerMetaTypes();
+
+    QStringList args = QCoreApplication::arguments();
+    if (args.size() < 2) {
+        printUsage(err());
+        return OddsTap::Cli::kExitUsage;
+    }
+    const QString first = args.at(1);
+    if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
+        out() << "oddstap-cli " << OddsTap::kVersion << "\n";
+        return OddsTap::Cli::kExitOk;
+    }
+    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
+        printUsage(out());
+        return OddsTap::Cli::kExitOk;
+    }
+    const auto it = commands().find(first);
+    if (it == commands().end()) {
+        err() << "oddstap-cli: unknown command '" << first << "'\n\n";
+        printUsage(err());
+        return OddsTap::Cli::kExitUsage;
+    }
+    args.removeAt(0);
+    args[0] = QStringLiteral("oddstap-cli ") + first;
+    const int code = it->second.run(args);
+    out().flush();
+    err().flush();
+    return code;
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// Small helpers shared by the benchmarks: timing, peak RSS, machine description.
+#pragma once
+
+#include <QFile>
+#include <QString>
+#include <QSysInfo>
+#include <QThread>
+
+#include <sys/resource.h>
+
+#include <chrono>
+
+namespace OddsTap::Bench {
+
+inline double secondsSince(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+inline double peakRssMiB()
+{
+    rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_maxrss) / 1024.0; // ru_maxrss is KiB on Linux
+}
+
+inline QString machine()
+{
+    QString cpu;
+    QFile f(QStringLiteral("/proc/cpuinfo"));
+    if (f.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : f.readAll().split('\n')) {
+            if (line.startsWith("model name")) {
+                cpu = QString::fromLatin1(line.mid(line.indexOf(':') + 1).trimmed());
+                break;
+            }
+        }
+    }
+    return QStringLiteral("%1, %2 cores, %3").arg(cpu).arg(QThread::idealThreadCount()).arg(QSysInfo::prettyProductName());
+}
+
+} // namespace OddsTap::Bench

@@ -1,0 +1,11 @@
+# ODDSTAP_SANITIZE=address,undefined or thread: applied to every target of the build.
+if(ODDSTAP_SANITIZE)
+    if(ODDSTAP_SANITIZE MATCHES "thread" AND ODDSTAP_SANITIZE MATCHES "address")
+        message(FATAL_ERROR "ODDSTAP_SANITIZE: thread cannot be combined with address")
+    endif()
+    add_compile_options(-fsanitize=${ODDSTAP_SANITIZE} -fno-omit-frame-pointer -g)
+    add_link_options(-fsanitize=${ODDSTAP_SANITIZE})
+    if(ODDSTAP_SANITIZE MATCHES "undefined")
+        add_compile_options(-fno-sanitize-recover=undefined)
+    endif()
+endif()

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace OddsTap {
+Q_NAMESPACE
+
+/// Envelope types of feed-protocol v1.
+enum class EventType : std::uint8_t
+{
+    Fixture,
+    Odds,
+    Bet,
+    Heartbeat,
+    SnapshotBegin,
+    SnapshotEnd,
+    Error,
+};
+Q_ENUM_NS(EventType)
+inline constexpr int kEventTypeCount = 7;
+
+enum class FixtureStatus : std::uint8_t
+{
+    Scheduled,
+    Live,
+    Suspended,
+    Ended,
+    Cancelled,
+};
+Q_ENUM_NS(FixtureStatus)
+
+enum class PriceStatus : std::uint8_t
+{
+    Open,
+    Suspended,
+};
+Q_ENUM_NS(PriceStatus)
+
+/// Wire names (the protocol's spelling) and their inverses; fromWire returns nullopt for unknown text.
+std::string_view toWire(EventType type);
+std::string_view toWire(FixtureStatus status);
+std::string_view toWire(PriceStatus status);
+std::optional<EventType> eventTypeFromWire(std::string_view text);
+std::optional<FixtureStatus> fixtureStatusFromWire(std::string_view text);
+std::optional<PriceStatus> priceStatusFromWire(std::string_view text);
+QString displayName(EventType type);
+
+struct FixtureData
+{
+    QString fixtureId;
+    qint64 sportId = 0;
+    qint64 tournamentId = 0;
+    qint64 startTimeMs = 0; ///< UTC, ms since the epoch
+    FixtureStatus status = FixtureStatus::Scheduled;
+    QString home; ///< empty when absent
+    QString away;
+    QString score;
+    friend bool operator==(const FixtureData &, const FixtureData &) = default;
+};
+
+struct OddsData
+{
+    QString fixtureId;
+    QString marketType;
+    QString selection;
+    double oddValue = 0.0;
+    qint64 timestampMs = 0; ///< when the price changed at the source
+    PriceStatus status = PriceStatus::Open;
+    friend bool operator==(const OddsData &, const OddsData &) = default;
+};
+
+struct BetData
+{
+    QString betId;
+    QString userId;
+    QString fixtureId;
+    QString marketType;
+    QString selection;
+    double stake = 0.0;
+    std::optional<double> oddValue;
+    double potentialWin = 0.0;
+    qint64 timestampMs = 0;
+    friend bool operator==(const BetData &, const BetData &) = default;
+};
+
+/// Payload of an `error` envelope sent by the server.
+struct FeedErrorData
+{
+    QString code;
+    QString message;
+    friend bool operator==(const FeedErrorData &, const FeedErrorData &) = default;
+};
+
+/// Where and when a frame arrived: stamped once per frame by the receiver.
+struct FrameContext
+{
+    QString sourceId; ///< the client's configured source id
+    qint64 receivedAtMs = 0; ///< wall clock, ms since the epoch (UTC)
+    qint64 receivedMonoNs = 0; ///< monotonic clock, ns (for latency, never for display)
+};
+
+/// One validated envelope. Cheap to copy: strings are implicitly shared.
+struct Event
+{
+    EventType type = EventType::Heartbeat;
+    quint64 seq = 0;
+    qint64 serverTsMs = 0; ///< envelope `ts`
+    QString sourceId; ///< the client's configured source id
+    QString stream; ///< envelope `source` (server's stream id), empty when absent
+    qint64 receivedAtMs = 0;
+    qint64 receivedMonoNs = 0;
+    std::variant<std::monostate, FixtureData, OddsData, BetData, FeedErrorData> data;
+
+    /// fixture, odds and bet envelopes advance the per-source seq stream; the others do not.
+    bool advancesStream() const
+    {
+        return type == EventType::Fixture || type == EventType::Odds || type == EventType::Bet;
+    }
+    const FixtureData *fixture() const { return std::get_if<FixtureData>(&data); }
+    const OddsData *odds() const { return std::get_if<OddsData>(&data); }
+    const BetData *bet() const { return std::get_if<BetData>(&data); }
+    const FeedErrorData *feedError() const { return std::get_if<FeedErrorData>(&data); }
+    friend bool operator==(const Event &, const Event &) = default;
+};
+
+/// Stable machine codes for rejected frames and envelopes. The wire names never change once released.
+enum class RejectCode : std::uint8_t
+{
+    EmptyFrame,
+    FrameTooLarge,
+    InvalidUtf8,
+    MalformedJson,
+    TooDeep,
+    BatchTooLarge,
+    NotAnObject,
+    MissingField,
+    BadType,
+    OutOfRange,
+    BadValue,
+    DuplicateField,
+    UnknownType,
+};
+Q_ENUM_NS(RejectCode)
+inline constexpr int kRejectCodeCount = 13;
+std::string_view toWire(RejectCode code);
+std::optional<RejectCode> rejectCodeFromWire(std::string_view text);
+
+/// A frame or an envelope that failed decoding or validation. Never dropped: it is stored and shown.
+struct Reject
+{
+    RejectCode code = RejectCode::MalformedJson;
+    QString message; ///< names the field and the rule, e.g. "data.odd_value must be > 1.0, got 0.95"
+    QByteArray raw; ///< the raw text (the envelope inside a batch; a prefix when the frame is too large)
+    bool rawTruncated = false;
+    std::optional<quint64> seq; ///< when it could be read
+    int batchIndex = -1; ///< position in a batch frame, -1 for a whole frame
+    QString sourceId;
+    qint64 receivedAtMs = 0;
+    qint64 receivedMonoNs = 0;
+};
+
+/// What crosses threads: events and rejects of one or more frames, in arrival order per kind.
+struct EventBatch
+{
+    std::vector<Event> events;
+    std::vector<Reject> rejects;
+    quint64 frames = 0; ///< frames that produced this batch
+    quint64 bytes = 0; ///< their total size
+
+    bool empty() const { return events.empty() && rejects.empty() && frames == 0; }
+    std::size_t size() const { return events.size() + rejects.size(); }
+};
+
+/// Registers the value types above for queued connections. Call once, early in main() or a test.
+void registerMetaTypes();
+
+} // namespace OddsTap
+
+Q_DECLARE_METATYPE(OddsTap::Event)
+Q_DECLARE_METATYPE(OddsTap::Reject)
+Q_DECLARE_METATYPE(OddsTap::EventBatch)

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: MIT
+#include "logging.h"
+
+Q_LOGGING_CATEGORY(lcFeed, "oddstap.feed", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcPipeline, "oddstap.pipeline", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcStorage, "oddstap.storage", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcSession, "oddstap.session", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcUi, "oddstap.ui", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCli, "oddstap.cli", QtInfoMsg)
