@@ -7,9 +7,8 @@
 #include <QSysInfo>
 #include <QThread>
 
-#include <sys/resource.h>
-
 #include <chrono>
+#include <sys/resource.h>
 
 namespace OddsTap::Bench {
 
@@ -37,7 +36,10 @@ inline QString machine()
             }
         }
     }
-    return QStringLiteral("%1, %2 cores, %3").arg(cpu).arg(QThread::idealThreadCount()).arg(QSysInfo::prettyProductName());
+    return QStringLiteral("%1, %2 cores, %3")
+        .arg(cpu)
+        .arg(QThread::idealThreadCount())
+        .arg(QSysInfo::prettyProductName());
 }
 
 } // namespace OddsTap::Bench

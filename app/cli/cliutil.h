@@ -32,7 +32,8 @@ inline QTextStream &err()
 inline bool parseOrExplain(QCommandLineParser &parser, const QStringList &arguments, int &exitCode)
 {
     if (!parser.parse(arguments)) {
-        err() << "oddstap-cli: " << parser.errorText() << "\n" << "Try '" << arguments.value(0) << " --help'.\n";
+        err() << "oddstap-cli: " << parser.errorText() << "\n"
+              << "Try '" << arguments.value(0) << " --help'.\n";
         err().flush();
         exitCode = kExitUsage;
         return false;

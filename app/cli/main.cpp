@@ -26,7 +26,7 @@ const std::map<QString, Command> &commands()
 {
     static const std::map<QString, Command> table = {
         { QStringLiteral("validate"),
-          { "Validate NDJSON feed frames against feed-protocol v1", &OddsTap::Cli::runValidate } },
+            { "Validate NDJSON feed frames against feed-protocol v1", &OddsTap::Cli::runValidate } },
     };
     return table;
 }

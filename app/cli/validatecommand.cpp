@@ -24,11 +24,11 @@ int runValidate(const QStringList &arguments)
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("NDJSON file, or - for standard input"));
     const DecoderLimits defaults;
     parser.addOption({ QStringLiteral("max-frame-bytes"),
-                       QStringLiteral("Reject frames larger than this (default %1).").arg(defaults.maxFrameBytes),
-                       QStringLiteral("bytes") });
+        QStringLiteral("Reject frames larger than this (default %1).").arg(defaults.maxFrameBytes),
+        QStringLiteral("bytes") });
     parser.addOption({ QStringLiteral("max-batch"),
-                       QStringLiteral("Reject batches longer than this (default %1).").arg(defaults.maxBatchLength),
-                       QStringLiteral("count") });
+        QStringLiteral("Reject batches longer than this (default %1).").arg(defaults.maxBatchLength),
+        QStringLiteral("count") });
     parser.addOption({ QStringLiteral("quiet"), QStringLiteral("Print only the summary.") });
     int exitCode = kExitOk;
     if (!parseOrExplain(parser, arguments, exitCode)) {

@@ -24,8 +24,8 @@ QByteArray oddsEnvelope(QRandomGenerator &rng, quint64 seq)
     static const char *markets[] = { "1x2", "ou_2.5", "ah_-1.5", "btts" };
     static const char *selections[] = { "home", "draw", "away", "over", "under", "yes", "no" };
     const double price = 1.01 + double(rng.bounded(2000)) / 100.0;
-    return QByteArrayLiteral("{\"type\":\"odds\",\"seq\":") + QByteArray::number(seq)
-        + ",\"ts\":" + QByteArray::number(1764072000000LL + qint64(seq)) + ",\"source\":\"sim-1\",\"data\":{\"fixture_id\":\"fx-"
+    return QByteArrayLiteral("{\"type\":\"odds\",\"seq\":") + QByteArray::number(seq) + ",\"ts\":"
+        + QByteArray::number(1764072000000LL + qint64(seq)) + ",\"source\":\"sim-1\",\"data\":{\"fixture_id\":\"fx-"
         + QByteArray::number(rng.bounded(1000)) + "\",\"market_type\":\"" + markets[rng.bounded(4)]
         + "\",\"selection\":\"" + selections[rng.bounded(7)] + "\",\"odd_value\":" + QByteArray::number(price, 'f', 2)
         + ",\"timestamp\":" + QByteArray::number(1764071999000LL + qint64(seq)) + "}}";
@@ -42,8 +42,8 @@ struct Figures
 void print(const char *name, const Figures &f)
 {
     std::printf("%-34s %12.0f frames/s %12.0f envelopes/s %9.1f MB/s  (%llu envelopes in %.2f s)\n", name,
-                double(f.frames) / f.seconds, double(f.envelopes) / f.seconds, double(f.bytes) / f.seconds / 1e6,
-                static_cast<unsigned long long>(f.envelopes), f.seconds);
+        double(f.frames) / f.seconds, double(f.envelopes) / f.seconds, double(f.bytes) / f.seconds / 1e6,
+        static_cast<unsigned long long>(f.envelopes), f.seconds);
 }
 
 Figures runDecoder(const QList<QByteArray> &frames, int rounds)
@@ -114,9 +114,9 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral("Frame decoder throughput on one core."));
     parser.addHelpOption();
     parser.addOption({ QStringLiteral("envelopes"), QStringLiteral("Envelopes per measurement (default 2000000)."),
-                       QStringLiteral("n"), QStringLiteral("2000000") });
+        QStringLiteral("n"), QStringLiteral("2000000") });
     parser.addOption({ QStringLiteral("batch"), QStringLiteral("Envelopes per batch frame (default 100)."),
-                       QStringLiteral("n"), QStringLiteral("100") });
+        QStringLiteral("n"), QStringLiteral("100") });
     parser.addOption({ QStringLiteral("no-baseline"), QStringLiteral("Skip the QJsonDocument baseline.") });
     parser.process(app);
     const int total = std::max(1000, parser.value(QStringLiteral("envelopes")).toInt());
@@ -144,7 +144,7 @@ int main(int argc, char *argv[])
     const int rounds = std::max(1, total / distinct);
 
     std::printf("bench_decode: %d odds envelopes per run (%d distinct, avg %lld bytes), batch size %d\n",
-                rounds * distinct, distinct, static_cast<long long>(singles.first().size()), batchSize);
+        rounds * distinct, distinct, static_cast<long long>(singles.first().size()), batchSize);
     std::printf("machine: %s\n", qPrintable(Bench::machine()));
     runDecoder(singles, 1); // warm-up
     print("FrameDecoder (simdjson), single", runDecoder(singles, rounds));

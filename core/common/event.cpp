@@ -6,16 +6,28 @@
 namespace OddsTap {
 namespace {
 
-constexpr std::array<std::string_view, kEventTypeCount> kEventTypeNames
-    = { "fixture", "odds", "bet", "heartbeat", "snapshot_begin", "snapshot_end", "error" };
-constexpr std::array<std::string_view, 5> kFixtureStatusNames = { "scheduled", "live", "suspended", "ended", "cancelled" };
+constexpr std::array<std::string_view, kEventTypeCount> kEventTypeNames = { "fixture", "odds", "bet", "heartbeat",
+    "snapshot_begin", "snapshot_end", "error" };
+constexpr std::array<std::string_view, 5> kFixtureStatusNames = { "scheduled", "live", "suspended", "ended",
+    "cancelled" };
 constexpr std::array<std::string_view, 2> kPriceStatusNames = { "open", "suspended" };
 constexpr std::array<std::string_view, kRejectCodeCount> kRejectCodeNames = {
-    "empty_frame", "frame_too_large", "invalid_utf8", "malformed_json", "too_deep",      "batch_too_large", "not_an_object",
-    "missing_field", "bad_type",      "out_of_range", "bad_value",      "duplicate_field", "unknown_type",
+    "empty_frame",
+    "frame_too_large",
+    "invalid_utf8",
+    "malformed_json",
+    "too_deep",
+    "batch_too_large",
+    "not_an_object",
+    "missing_field",
+    "bad_type",
+    "out_of_range",
+    "bad_value",
+    "duplicate_field",
+    "unknown_type",
 };
 
-template<typename Enum, std::size_t N>
+template <typename Enum, std::size_t N>
 std::optional<Enum> lookup(const std::array<std::string_view, N> &names, std::string_view text)
 {
     for (std::size_t i = 0; i < N; ++i) {

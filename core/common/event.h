@@ -126,10 +126,22 @@ struct Event
     {
         return type == EventType::Fixture || type == EventType::Odds || type == EventType::Bet;
     }
-    const FixtureData *fixture() const { return std::get_if<FixtureData>(&data); }
-    const OddsData *odds() const { return std::get_if<OddsData>(&data); }
-    const BetData *bet() const { return std::get_if<BetData>(&data); }
-    const FeedErrorData *feedError() const { return std::get_if<FeedErrorData>(&data); }
+    const FixtureData *fixture() const
+    {
+        return std::get_if<FixtureData>(&data);
+    }
+    const OddsData *odds() const
+    {
+        return std::get_if<OddsData>(&data);
+    }
+    const BetData *bet() const
+    {
+        return std::get_if<BetData>(&data);
+    }
+    const FeedErrorData *feedError() const
+    {
+        return std::get_if<FeedErrorData>(&data);
+    }
     friend bool operator==(const Event &, const Event &) = default;
 };
 
@@ -177,8 +189,14 @@ struct EventBatch
     quint64 frames = 0; ///< frames that produced this batch
     quint64 bytes = 0; ///< their total size
 
-    bool empty() const { return events.empty() && rejects.empty() && frames == 0; }
-    std::size_t size() const { return events.size() + rejects.size(); }
+    bool empty() const
+    {
+        return events.empty() && rejects.empty() && frames == 0;
+    }
+    std::size_t size() const
+    {
+        return events.size() + rejects.size();
+    }
 };
 
 /// Registers the value types above for queued connections. Call once, early in main() or a test.

@@ -12,8 +12,7 @@ constexpr qint64 kChunk = 256 * 1024;
 LineReader::LineReader(QIODevice *device, qint64 maxLineBytes)
     : m_device(device)
     , m_maxLineBytes(maxLineBytes)
-{
-}
+{ }
 
 bool LineReader::fill()
 {

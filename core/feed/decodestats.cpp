@@ -47,8 +47,9 @@ QJsonObject DecodeStats::toJson() const
         { QStringLiteral("envelopes"), qint64(envelopes) },
         { QStringLiteral("accepted"), byType },
         { QStringLiteral("accepted_total"), qint64(acceptedTotal()) },
-        { QStringLiteral("rejected"), QJsonObject { { QStringLiteral("total"), qint64(rejectedTotal()) },
-                                                    { QStringLiteral("by_code"), byCode } } },
+        { QStringLiteral("rejected"),
+            QJsonObject {
+                { QStringLiteral("total"), qint64(rejectedTotal()) }, { QStringLiteral("by_code"), byCode } } },
     };
 }
 

@@ -63,7 +63,7 @@ QString describe(const element &v)
 Failure badType(const char *path, const char *expected, const element &v)
 {
     return { RejectCode::BadType,
-             QStringLiteral("%1 must be %2, got %3").arg(QLatin1String(path), QLatin1String(expected), describe(v)) };
+        QStringLiteral("%1 must be %2, got %3").arg(QLatin1String(path), QLatin1String(expected), describe(v)) };
 }
 
 bool readString(const element &v, const char *path, bool nonEmpty, std::string_view &out, Failure &f)
@@ -89,10 +89,10 @@ bool readInt(const element &v, const char *path, qint64 min, qint64 max, qint64 
         break;
     case element_type::UINT64: // only values above INT64_MAX come out as UINT64
         f = { RejectCode::OutOfRange,
-              QStringLiteral("%1 must be at most %2, got %3")
-                  .arg(QLatin1String(path))
-                  .arg(max)
-                  .arg(v.get_uint64().value_unsafe()) };
+            QStringLiteral("%1 must be at most %2, got %3")
+                .arg(QLatin1String(path))
+                .arg(max)
+                .arg(v.get_uint64().value_unsafe()) };
         return false;
     default:
         f = badType(path, "an integer", v);
@@ -100,7 +100,7 @@ bool readInt(const element &v, const char *path, qint64 min, qint64 max, qint64 
     }
     if (x < min || x > max) {
         f = { RejectCode::OutOfRange,
-              QStringLiteral("%1 must be between %2 and %3, got %4").arg(QLatin1String(path)).arg(min).arg(max).arg(x) };
+            QStringLiteral("%1 must be between %2 and %3, got %4").arg(QLatin1String(path)).arg(min).arg(max).arg(x) };
         return false;
     }
     out = x;
@@ -175,9 +175,9 @@ bool isNull(const element &v)
 
 // Collects the fields of an object named in `names` into `values` (one pass, unknown keys ignored,
 // duplicates rejected), then checks that every field in `required` (bit i = names[i]) is present.
-template<std::size_t N>
+template <std::size_t N>
 bool collect(const object &obj, const std::array<std::string_view, N> &names, const char *prefix, unsigned required,
-             std::array<element, N> &values, unsigned &present, Failure &f)
+    std::array<element, N> &values, unsigned &present, Failure &f)
 {
     present = 0;
     for (const auto field : obj) {
@@ -185,7 +185,7 @@ bool collect(const object &obj, const std::array<std::string_view, N> &names, co
             if (field.key == names[i]) {
                 if (present & (1U << i)) {
                     f = { RejectCode::DuplicateField,
-                          QStringLiteral("%1%2 appears more than once").arg(QLatin1String(prefix), qs(names[i])) };
+                        QStringLiteral("%1%2 appears more than once").arg(QLatin1String(prefix), qs(names[i])) };
                     return false;
                 }
                 present |= 1U << i;
@@ -199,7 +199,7 @@ bool collect(const object &obj, const std::array<std::string_view, N> &names, co
         for (std::size_t i = 0; i < N; ++i) {
             if (missing & (1U << i)) {
                 f = { RejectCode::MissingField,
-                      QStringLiteral("missing required field %1%2").arg(QLatin1String(prefix), qs(names[i])) };
+                    QStringLiteral("missing required field %1%2").arg(QLatin1String(prefix), qs(names[i])) };
                 return false;
             }
         }
@@ -272,8 +272,8 @@ struct FrameDecoder::Impl
 
 bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &f)
 {
-    static constexpr std::array<std::string_view, 8> kNames
-        = { "fixture_id", "sport_id", "tournament_id", "start_time", "status", "home", "away", "score" };
+    static constexpr std::array<std::string_view, 8> kNames = { "fixture_id", "sport_id", "tournament_id", "start_time",
+        "status", "home", "away", "score" };
     std::array<element, 8> v;
     unsigned present = 0;
     if (!collect(data.get_object().value_unsafe(), kNames, "data.", 0b11111, v, present, f)) {
@@ -295,8 +295,8 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
     const auto start = parseIso8601Utc(s);
     if (!start) {
         f = { RejectCode::BadValue,
-              QStringLiteral("data.start_time must be an ISO 8601 UTC date-time like 2026-11-25T15:00:00Z, got \"%1\"")
-                  .arg(qs(s).left(40)) };
+            QStringLiteral("data.start_time must be an ISO 8601 UTC date-time like 2026-11-25T15:00:00Z, got \"%1\"")
+                .arg(qs(s).left(40)) };
         return false;
     }
     fx.startTimeMs = *start;
@@ -306,8 +306,8 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
     const auto status = fixtureStatusFromWire(s);
     if (!status) {
         f = { RejectCode::BadValue,
-              QStringLiteral("data.status must be one of scheduled, live, suspended, ended, cancelled, got \"%1\"")
-                  .arg(qs(s).left(40)) };
+            QStringLiteral("data.status must be one of scheduled, live, suspended, ended, cancelled, got \"%1\"")
+                .arg(qs(s).left(40)) };
         return false;
     }
     fx.status = *status;
@@ -327,8 +327,8 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
 
 bool FrameDecoder::Impl::decodeOdds(const element &data, Event &ev, Failure &f)
 {
-    static constexpr std::array<std::string_view, 6> kNames
-        = { "fixture_id", "market_type", "selection", "odd_value", "timestamp", "status" };
+    static constexpr std::array<std::string_view, 6> kNames = { "fixture_id", "market_type", "selection", "odd_value",
+        "timestamp", "status" };
     std::array<element, 6> v;
     unsigned present = 0;
     if (!collect(data.get_object().value_unsafe(), kNames, "data.", 0b11111, v, present, f)) {
@@ -359,7 +359,7 @@ bool FrameDecoder::Impl::decodeOdds(const element &data, Event &ev, Failure &f)
         const auto status = priceStatusFromWire(s);
         if (!status) {
             f = { RejectCode::BadValue,
-                  QStringLiteral("data.status must be open or suspended, got \"%1\"").arg(qs(s).left(40)) };
+                QStringLiteral("data.status must be open or suspended, got \"%1\"").arg(qs(s).left(40)) };
             return false;
         }
         od.status = *status;
@@ -370,17 +370,16 @@ bool FrameDecoder::Impl::decodeOdds(const element &data, Event &ev, Failure &f)
 
 bool FrameDecoder::Impl::decodeBet(const element &data, Event &ev, Failure &f)
 {
-    static constexpr std::array<std::string_view, 9> kNames = { "bet_id",        "user_id",   "fixture_id",
-                                                                "market_type",   "selection", "stake",
-                                                                "potential_win", "timestamp", "odd_value" };
+    static constexpr std::array<std::string_view, 9> kNames = { "bet_id", "user_id", "fixture_id", "market_type",
+        "selection", "stake", "potential_win", "timestamp", "odd_value" };
     std::array<element, 9> v;
     unsigned present = 0;
     if (!collect(data.get_object().value_unsafe(), kNames, "data.", 0b11111111, v, present, f)) {
         return false;
     }
     BetData bet;
-    static constexpr const char *kStringPaths[]
-        = { "data.bet_id", "data.user_id", "data.fixture_id", "data.market_type", "data.selection" };
+    static constexpr const char *kStringPaths[] = { "data.bet_id", "data.user_id", "data.fixture_id",
+        "data.market_type", "data.selection" };
     QString *targets[] = { &bet.betId, &bet.userId, &bet.fixtureId, &bet.marketType, &bet.selection };
     std::string_view s;
     for (std::size_t i = 0; i < 5; ++i) {
@@ -400,8 +399,9 @@ bool FrameDecoder::Impl::decodeBet(const element &data, Event &ev, Failure &f)
         return false;
     }
     if (!(bet.potentialWin >= bet.stake)) {
-        f = { RejectCode::OutOfRange, QStringLiteral("data.potential_win must be >= data.stake (%1), got %2")
-                                          .arg(num(bet.stake), num(bet.potentialWin)) };
+        f = { RejectCode::OutOfRange,
+            QStringLiteral("data.potential_win must be >= data.stake (%1), got %2")
+                .arg(num(bet.stake), num(bet.potentialWin)) };
         return false;
     }
     if (!readInt(v[7], "data.timestamp", 0, kMaxTimestampMs, bet.timestampMs, f)) {
@@ -472,9 +472,9 @@ bool FrameDecoder::Impl::decodeEnvelope(const element &env, Event &ev, std::opti
     const auto type = eventTypeFromWire(typeText);
     if (!type) {
         f = { RejectCode::UnknownType,
-              QStringLiteral("type \"%1\" is not one of fixture, odds, bet, heartbeat, snapshot_begin, snapshot_end, "
-                             "error")
-                  .arg(qs(typeText).left(40)) };
+            QStringLiteral("type \"%1\" is not one of fixture, odds, bet, heartbeat, snapshot_begin, snapshot_end, "
+                           "error")
+                .arg(qs(typeText).left(40)) };
         return false;
     }
     ev.type = *type;
@@ -496,8 +496,8 @@ bool FrameDecoder::Impl::decodeEnvelope(const element &env, Event &ev, std::opti
         }
         ev.stream = interner.get(s);
     }
-    const bool needsData = *type == EventType::Fixture || *type == EventType::Odds || *type == EventType::Bet
-        || *type == EventType::Error;
+    const bool needsData =
+        *type == EventType::Fixture || *type == EventType::Odds || *type == EventType::Bet || *type == EventType::Error;
     if (!needsData) {
         return true; // heartbeat and snapshot markers: any data is ignored
     }
@@ -525,8 +525,7 @@ bool FrameDecoder::Impl::decodeEnvelope(const element &env, Event &ev, std::opti
 
 FrameDecoder::FrameDecoder(DecoderLimits limits)
     : d(std::make_unique<Impl>(limits))
-{
-}
+{ }
 
 FrameDecoder::~FrameDecoder() = default;
 
@@ -561,11 +560,11 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
 
     if (frame.size() > d->limits.maxFrameBytes) {
         reject(RejectCode::FrameTooLarge,
-               QStringLiteral("frame of %1 bytes exceeds the limit of %2 bytes (raw text keeps the first %3 bytes)")
-                   .arg(frame.size())
-                   .arg(d->limits.maxFrameBytes)
-                   .arg(std::min(frame.size(), d->limits.maxRawBytes)),
-               frame.first(std::min(frame.size(), d->limits.maxRawBytes)).toByteArray(), std::nullopt, -1, true);
+            QStringLiteral("frame of %1 bytes exceeds the limit of %2 bytes (raw text keeps the first %3 bytes)")
+                .arg(frame.size())
+                .arg(d->limits.maxFrameBytes)
+                .arg(std::min(frame.size(), d->limits.maxRawBytes)),
+            frame.first(std::min(frame.size(), d->limits.maxRawBytes)).toByteArray(), std::nullopt, -1, true);
         return 0;
     }
 
@@ -599,17 +598,17 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
         case simdjson::UTF8_ERROR:
             return rejectFrame(RejectCode::InvalidUtf8, QStringLiteral("frame is not valid UTF-8"));
         case simdjson::DEPTH_ERROR:
-            return rejectFrame(RejectCode::TooDeep,
-                               QStringLiteral("JSON nesting deeper than %1 levels").arg(d->limits.maxDepth));
+            return rejectFrame(
+                RejectCode::TooDeep, QStringLiteral("JSON nesting deeper than %1 levels").arg(d->limits.maxDepth));
         case simdjson::CAPACITY:
             return rejectFrame(RejectCode::FrameTooLarge, QStringLiteral("frame exceeds the parser capacity"));
         case simdjson::NUMBER_ERROR:
         case simdjson::NUMBER_OUT_OF_RANGE:
             return rejectFrame(RejectCode::MalformedJson,
-                               QStringLiteral("malformed JSON: a number is invalid or outside the 64-bit range"));
+                QStringLiteral("malformed JSON: a number is invalid or outside the 64-bit range"));
         default:
             return rejectFrame(RejectCode::MalformedJson,
-                               QStringLiteral("malformed JSON: %1").arg(QLatin1String(simdjson::error_message(error))));
+                QStringLiteral("malformed JSON: %1").arg(QLatin1String(simdjson::error_message(error))));
         }
     }
 
@@ -634,9 +633,10 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
         const auto array = root.get_array().value_unsafe();
         const std::size_t count = array.size();
         if (count > std::size_t(d->limits.maxBatchLength)) {
-            return rejectFrame(RejectCode::BatchTooLarge, QStringLiteral("batch of %1 envelopes exceeds the limit of %2")
-                                                              .arg(count)
-                                                              .arg(d->limits.maxBatchLength));
+            return rejectFrame(RejectCode::BatchTooLarge,
+                QStringLiteral("batch of %1 envelopes exceeds the limit of %2")
+                    .arg(count)
+                    .arg(d->limits.maxBatchLength));
         }
         out.events.reserve(out.events.size() + count);
         int index = 0;
@@ -647,7 +647,7 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
     }
     if (root.type() != element_type::OBJECT) {
         return rejectFrame(RejectCode::NotAnObject,
-                           QStringLiteral("a frame must be a JSON object or an array of objects, got %1").arg(describe(root)));
+            QStringLiteral("a frame must be a JSON object or an array of objects, got %1").arg(describe(root)));
     }
     decodeOne(root, -1);
     return 1;

@@ -14,47 +14,38 @@ namespace {
 QJsonObject validData(const QString &type)
 {
     if (type == QLatin1String("fixture")) {
-        return { { QStringLiteral("fixture_id"), QStringLiteral("fx-1") },
-                 { QStringLiteral("sport_id"), 1 },
-                 { QStringLiteral("tournament_id"), 17 },
-                 { QStringLiteral("start_time"), QStringLiteral("2026-11-25T15:00:00Z") },
-                 { QStringLiteral("status"), QStringLiteral("live") },
-                 { QStringLiteral("home"), QStringLiteral("Arsenal") },
-                 { QStringLiteral("away"), QStringLiteral("Spurs") },
-                 { QStringLiteral("score"), QStringLiteral("2-1") } };
+        return { { QStringLiteral("fixture_id"), QStringLiteral("fx-1") }, { QStringLiteral("sport_id"), 1 },
+            { QStringLiteral("tournament_id"), 17 },
+            { QStringLiteral("start_time"), QStringLiteral("2026-11-25T15:00:00Z") },
+            { QStringLiteral("status"), QStringLiteral("live") }, { QStringLiteral("home"), QStringLiteral("Arsenal") },
+            { QStringLiteral("away"), QStringLiteral("Spurs") }, { QStringLiteral("score"), QStringLiteral("2-1") } };
     }
     if (type == QLatin1String("odds")) {
         return { { QStringLiteral("fixture_id"), QStringLiteral("fx-1") },
-                 { QStringLiteral("market_type"), QStringLiteral("1x2") },
-                 { QStringLiteral("selection"), QStringLiteral("home") },
-                 { QStringLiteral("odd_value"), 2.15 },
-                 { QStringLiteral("timestamp"), 1764072000000LL },
-                 { QStringLiteral("status"), QStringLiteral("open") } };
+            { QStringLiteral("market_type"), QStringLiteral("1x2") },
+            { QStringLiteral("selection"), QStringLiteral("home") }, { QStringLiteral("odd_value"), 2.15 },
+            { QStringLiteral("timestamp"), 1764072000000LL }, { QStringLiteral("status"), QStringLiteral("open") } };
     }
     if (type == QLatin1String("bet")) {
         return { { QStringLiteral("bet_id"), QStringLiteral("b-1") },
-                 { QStringLiteral("user_id"), QStringLiteral("u-9") },
-                 { QStringLiteral("fixture_id"), QStringLiteral("fx-1") },
-                 { QStringLiteral("market_type"), QStringLiteral("1x2") },
-                 { QStringLiteral("selection"), QStringLiteral("home") },
-                 { QStringLiteral("stake"), 10.0 },
-                 { QStringLiteral("odd_value"), 2.15 },
-                 { QStringLiteral("potential_win"), 21.5 },
-                 { QStringLiteral("timestamp"), 1764072000000LL } };
+            { QStringLiteral("user_id"), QStringLiteral("u-9") },
+            { QStringLiteral("fixture_id"), QStringLiteral("fx-1") },
+            { QStringLiteral("market_type"), QStringLiteral("1x2") },
+            { QStringLiteral("selection"), QStringLiteral("home") }, { QStringLiteral("stake"), 10.0 },
+            { QStringLiteral("odd_value"), 2.15 }, { QStringLiteral("potential_win"), 21.5 },
+            { QStringLiteral("timestamp"), 1764072000000LL } };
     }
     if (type == QLatin1String("error")) {
         return { { QStringLiteral("code"), QStringLiteral("bad_request") },
-                 { QStringLiteral("message"), QStringLiteral("second subscribe") } };
+            { QStringLiteral("message"), QStringLiteral("second subscribe") } };
     }
     return {};
 }
 
 QJsonObject envelope(const QString &type, const QJsonObject &data = {}, qint64 seq = 42)
 {
-    QJsonObject env { { QStringLiteral("type"), type },
-                      { QStringLiteral("seq"), seq },
-                      { QStringLiteral("ts"), 1764072000123LL },
-                      { QStringLiteral("source"), QStringLiteral("sim-1") } };
+    QJsonObject env { { QStringLiteral("type"), type }, { QStringLiteral("seq"), seq },
+        { QStringLiteral("ts"), 1764072000123LL }, { QStringLiteral("source"), QStringLiteral("sim-1") } };
     if (!data.isEmpty()) {
         env.insert(QStringLiteral("data"), data);
     }
@@ -119,38 +110,35 @@ void TestFrameDecoder::acceptsValid_data()
     QTest::addRow("heartbeat without data") << json(envelope(QStringLiteral("heartbeat"))) << int(EventType::Heartbeat);
     QTest::addRow("heartbeat with data ignored")
         << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1,"data":{"x":1}})") << int(EventType::Heartbeat);
-    QTest::addRow("snapshot_begin") << json(envelope(QStringLiteral("snapshot_begin"))) << int(EventType::SnapshotBegin);
+    QTest::addRow("snapshot_begin") << json(envelope(QStringLiteral("snapshot_begin")))
+                                    << int(EventType::SnapshotBegin);
     QTest::addRow("snapshot_end") << json(envelope(QStringLiteral("snapshot_end"))) << int(EventType::SnapshotEnd);
-    QTest::addRow("fixture without optional team names")
-        << withData(QStringLiteral("fixture"), QStringLiteral("home"), QJsonValue::Undefined) << int(EventType::Fixture);
+    QTest::addRow("fixture without optional team names") << withData(QStringLiteral("fixture"), QStringLiteral("home"),
+        QJsonValue::Undefined) << int(EventType::Fixture);
     QTest::addRow("fixture with null score")
         << withData(QStringLiteral("fixture"), QStringLiteral("score"), QJsonValue::Null) << int(EventType::Fixture);
-    QTest::addRow("fixture start_time with offset")
-        << withData(QStringLiteral("fixture"), QStringLiteral("start_time"), QStringLiteral("2026-11-25T16:00:00+01:00"))
-        << int(EventType::Fixture);
+    QTest::addRow("fixture start_time with offset") << withData(QStringLiteral("fixture"), QStringLiteral("start_time"),
+        QStringLiteral("2026-11-25T16:00:00+01:00")) << int(EventType::Fixture);
     QTest::addRow("fixture start_time with fraction")
         << withData(QStringLiteral("fixture"), QStringLiteral("start_time"), QStringLiteral("2028-02-29T15:00:00.250Z"))
         << int(EventType::Fixture);
-    QTest::addRow("fixture status cancelled")
-        << withData(QStringLiteral("fixture"), QStringLiteral("status"), QStringLiteral("cancelled"))
-        << int(EventType::Fixture);
+    QTest::addRow("fixture status cancelled") << withData(QStringLiteral("fixture"), QStringLiteral("status"),
+        QStringLiteral("cancelled")) << int(EventType::Fixture);
     QTest::addRow("odds as integer") << withData(QStringLiteral("odds"), QStringLiteral("odd_value"), 3)
                                      << int(EventType::Odds);
     QTest::addRow("odds just above 1") << withRawData(QStringLiteral("odds"), "odd_value", "1.0001")
                                        << int(EventType::Odds);
     QTest::addRow("odds suspended") << withData(QStringLiteral("odds"), QStringLiteral("status"),
-                                                QStringLiteral("suspended"))
-                                    << int(EventType::Odds);
+        QStringLiteral("suspended")) << int(EventType::Odds);
     QTest::addRow("odds without status") << withData(QStringLiteral("odds"), QStringLiteral("status"),
-                                                     QJsonValue::Undefined)
-                                         << int(EventType::Odds);
-    QTest::addRow("bet without odd_value") << withData(QStringLiteral("bet"), QStringLiteral("odd_value"),
-                                                       QJsonValue::Undefined)
-                                           << int(EventType::Bet);
+        QJsonValue::Undefined) << int(EventType::Odds);
+    QTest::addRow("bet without odd_value")
+        << withData(QStringLiteral("bet"), QStringLiteral("odd_value"), QJsonValue::Undefined) << int(EventType::Bet);
     QTest::addRow("bet potential_win equal to stake")
         << withData(QStringLiteral("bet"), QStringLiteral("potential_win"), 10.0) << int(EventType::Bet);
     QTest::addRow("unknown fields ignored")
-        << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1,"extra":[1,{"a":null}],"v":2})") << int(EventType::Heartbeat);
+        << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1,"extra":[1,{"a":null}],"v":2})")
+        << int(EventType::Heartbeat);
     QTest::addRow("source absent") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1})") << int(EventType::Heartbeat);
     QTest::addRow("source null") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1,"source":null})")
                                  << int(EventType::Heartbeat);
@@ -159,8 +147,8 @@ void TestFrameDecoder::acceptsValid_data()
                                     << int(EventType::Heartbeat);
     QTest::addRow("leading BOM") << QByteArray("\xEF\xBB\xBF") + json(envelope(QStringLiteral("heartbeat")))
                                  << int(EventType::Heartbeat);
-    QTest::addRow("surrounding whitespace") << QByteArray(" \t{\"type\":\"heartbeat\",\"seq\":1,\"ts\":1}\r\n")
-                                            << int(EventType::Heartbeat);
+    QTest::addRow("surrounding whitespace")
+        << QByteArray(" \t{\"type\":\"heartbeat\",\"seq\":1,\"ts\":1}\r\n") << int(EventType::Heartbeat);
     QTest::addRow("unicode team names") << QByteArray(
         R"({"type":"fixture","seq":5,"ts":1,"data":{"fixture_id":"f","sport_id":1,"tournament_id":1,)"
         R"("start_time":"2026-11-25T15:00:00Z","status":"live","home":"Fenerbah\u00e7e ⚽","away":"Beşiktaş"}})")
@@ -194,55 +182,89 @@ void TestFrameDecoder::rejects_data()
     const auto undef = QJsonValue(QJsonValue::Undefined);
 
     // Frame level: structure and encoding.
-    QTest::addRow("empty") << QByteArray() << "empty_frame" << "empty frame";
-    QTest::addRow("whitespace only") << QByteArray(" \r\n\t") << "empty_frame" << "empty frame";
-    QTest::addRow("BOM only") << QByteArray("\xEF\xBB\xBF") << "empty_frame" << "empty frame";
+    QTest::addRow("empty") << QByteArray() << "empty_frame"
+                           << "empty frame";
+    QTest::addRow("whitespace only") << QByteArray(" \r\n\t") << "empty_frame"
+                                     << "empty frame";
+    QTest::addRow("BOM only") << QByteArray("\xEF\xBB\xBF") << "empty_frame"
+                              << "empty frame";
     QTest::addRow("truncated JSON") << json(envelope(odds, validData(odds))).chopped(7) << "malformed_json"
                                     << "malformed JSON";
-    QTest::addRow("NaN text") << QByteArray("NaN") << "malformed_json" << "malformed JSON";
-    QTest::addRow("NaN odds") << withRawData(odds, "odd_value", "NaN") << "malformed_json" << "malformed JSON";
+    QTest::addRow("NaN text") << QByteArray("NaN") << "malformed_json"
+                              << "malformed JSON";
+    QTest::addRow("NaN odds") << withRawData(odds, "odd_value", "NaN") << "malformed_json"
+                              << "malformed JSON";
     QTest::addRow("Infinity odds") << withRawData(odds, "odd_value", "Infinity") << "malformed_json"
                                    << "malformed JSON";
-    QTest::addRow("huge exponent") << withRawData(odds, "odd_value", "1e400") << "malformed_json" << "number";
+    QTest::addRow("huge exponent") << withRawData(odds, "odd_value", "1e400") << "malformed_json"
+                                   << "number";
     QTest::addRow("seq beyond uint64") << QByteArray(R"({"type":"odds","seq":18446744073709551616,"ts":1})")
-                                       << "malformed_json" << "number";
-    QTest::addRow("trailing garbage") << json(envelope(QStringLiteral("heartbeat"))) + " x" << "malformed_json"
+                                       << "malformed_json"
+                                       << "number";
+    QTest::addRow("trailing garbage") << json(envelope(QStringLiteral("heartbeat"))) + " x"
+                                      << "malformed_json"
                                       << "malformed JSON";
-    QTest::addRow("two objects") << json(envelope(QStringLiteral("heartbeat"))) + json(envelope(QStringLiteral("heartbeat")))
-                                 << "malformed_json" << "malformed JSON";
-    QTest::addRow("single quotes") << QByteArray("{'type':'odds'}") << "malformed_json" << "malformed JSON";
+    QTest::addRow("two objects") << json(envelope(QStringLiteral("heartbeat")))
+            + json(envelope(QStringLiteral("heartbeat")))
+                                 << "malformed_json"
+                                 << "malformed JSON";
+    QTest::addRow("single quotes") << QByteArray("{'type':'odds'}") << "malformed_json"
+                                   << "malformed JSON";
     QTest::addRow("invalid UTF-8") << QByteArray("{\"type\":\"heartbeat\",\"seq\":1,\"ts\":1,\"source\":\"s\xff\"}")
-                                   << "invalid_utf8" << "UTF-8";
+                                   << "invalid_utf8"
+                                   << "UTF-8";
     QTest::addRow("overlong UTF-8") << QByteArray("{\"type\":\"heartbeat\",\"seq\":1,\"ts\":1,\"source\":\"\xc0\xaf\"}")
-                                    << "invalid_utf8" << "UTF-8";
-    QTest::addRow("deep nesting") << QByteArray(5000, '[') + QByteArray(5000, ']') << "too_deep" << "nesting";
+                                    << "invalid_utf8"
+                                    << "UTF-8";
+    QTest::addRow("deep nesting") << QByteArray(5000, '[') + QByteArray(5000, ']') << "too_deep"
+                                  << "nesting";
     QTest::addRow("deep nesting inside data")
         << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1,"x":)") + QByteArray(100, '[') + QByteArray(100, ']') + "}"
-        << "too_deep" << "nesting";
-    QTest::addRow("number at root") << QByteArray("42") << "not_an_object" << "JSON object";
-    QTest::addRow("string at root") << QByteArray("\"odds\"") << "not_an_object" << "JSON object";
-    QTest::addRow("null at root") << QByteArray("null") << "not_an_object" << "got null";
+        << "too_deep"
+        << "nesting";
+    QTest::addRow("number at root") << QByteArray("42") << "not_an_object"
+                                    << "JSON object";
+    QTest::addRow("string at root") << QByteArray("\"odds\"") << "not_an_object"
+                                    << "JSON object";
+    QTest::addRow("null at root") << QByteArray("null") << "not_an_object"
+                                  << "got null";
 
     // Envelope fields.
-    QTest::addRow("missing type") << QByteArray(R"({"seq":1,"ts":1})") << "missing_field" << "field type";
-    QTest::addRow("missing seq") << QByteArray(R"({"type":"heartbeat","ts":1})") << "missing_field" << "field seq";
-    QTest::addRow("missing ts") << QByteArray(R"({"type":"heartbeat","seq":1})") << "missing_field" << "field ts";
-    QTest::addRow("missing data") << json(envelope(odds)) << "missing_field" << "field data";
-    QTest::addRow("type not a string") << QByteArray(R"({"type":3,"seq":1,"ts":1})") << "bad_type" << "type must be a string";
-    QTest::addRow("unknown type") << QByteArray(R"({"type":"goal","seq":1,"ts":1})") << "unknown_type" << "\"goal\"";
-    QTest::addRow("type case differs") << QByteArray(R"({"type":"Odds","seq":1,"ts":1})") << "unknown_type" << "\"Odds\"";
-    QTest::addRow("seq negative") << QByteArray(R"({"type":"heartbeat","seq":-1,"ts":1})") << "out_of_range" << "seq";
-    QTest::addRow("seq fractional") << QByteArray(R"({"type":"heartbeat","seq":1.5,"ts":1})") << "bad_type" << "seq";
-    QTest::addRow("seq as string") << QByteArray(R"({"type":"heartbeat","seq":"1","ts":1})") << "bad_type" << "seq";
-    QTest::addRow("seq null") << QByteArray(R"({"type":"heartbeat","seq":null,"ts":1})") << "bad_type" << "got null";
-    QTest::addRow("ts negative") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":-5})") << "out_of_range" << "ts";
+    QTest::addRow("missing type") << QByteArray(R"({"seq":1,"ts":1})") << "missing_field"
+                                  << "field type";
+    QTest::addRow("missing seq") << QByteArray(R"({"type":"heartbeat","ts":1})") << "missing_field"
+                                 << "field seq";
+    QTest::addRow("missing ts") << QByteArray(R"({"type":"heartbeat","seq":1})") << "missing_field"
+                                << "field ts";
+    QTest::addRow("missing data") << json(envelope(odds)) << "missing_field"
+                                  << "field data";
+    QTest::addRow("type not a string") << QByteArray(R"({"type":3,"seq":1,"ts":1})") << "bad_type"
+                                       << "type must be a string";
+    QTest::addRow("unknown type") << QByteArray(R"({"type":"goal","seq":1,"ts":1})") << "unknown_type"
+                                  << "\"goal\"";
+    QTest::addRow("type case differs") << QByteArray(R"({"type":"Odds","seq":1,"ts":1})") << "unknown_type"
+                                       << "\"Odds\"";
+    QTest::addRow("seq negative") << QByteArray(R"({"type":"heartbeat","seq":-1,"ts":1})") << "out_of_range"
+                                  << "seq";
+    QTest::addRow("seq fractional") << QByteArray(R"({"type":"heartbeat","seq":1.5,"ts":1})") << "bad_type"
+                                    << "seq";
+    QTest::addRow("seq as string") << QByteArray(R"({"type":"heartbeat","seq":"1","ts":1})") << "bad_type"
+                                   << "seq";
+    QTest::addRow("seq null") << QByteArray(R"({"type":"heartbeat","seq":null,"ts":1})") << "bad_type"
+                              << "got null";
+    QTest::addRow("ts negative") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":-5})") << "out_of_range"
+                                 << "ts";
     QTest::addRow("ts beyond year 9999") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":253402300800000})")
-                                         << "out_of_range" << "ts";
+                                         << "out_of_range"
+                                         << "ts";
     QTest::addRow("ts huge unsigned") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":18446744073709551615})")
-                                      << "out_of_range" << "ts";
-    QTest::addRow("ts as string") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":"now"})") << "bad_type" << "ts";
+                                      << "out_of_range"
+                                      << "ts";
+    QTest::addRow("ts as string") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":"now"})") << "bad_type"
+                                  << "ts";
     QTest::addRow("source not a string") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1,"source":7})")
-                                         << "bad_type" << "source";
+                                         << "bad_type"
+                                         << "source";
     QTest::addRow("data not an object") << QByteArray(R"({"type":"odds","seq":1,"ts":1,"data":[1]})") << "bad_type"
                                         << "data must be an object";
     QTest::addRow("duplicate key") << QByteArray(R"({"type":"heartbeat","seq":1,"seq":2,"ts":1})") << "duplicate_field"
@@ -272,19 +294,24 @@ void TestFrameDecoder::rejects_data()
     QTest::addRow("start_time without zone")
         << withData(fixture, QStringLiteral("start_time"), QStringLiteral("2026-11-25T15:00:00")) << "bad_value"
         << "data.start_time";
-    QTest::addRow("start_time date only") << withData(fixture, QStringLiteral("start_time"), QStringLiteral("2026-11-25"))
-                                          << "bad_value" << "data.start_time";
+    QTest::addRow("start_time date only")
+        << withData(fixture, QStringLiteral("start_time"), QStringLiteral("2026-11-25")) << "bad_value"
+        << "data.start_time";
     QTest::addRow("start_time 30 February")
         << withData(fixture, QStringLiteral("start_time"), QStringLiteral("2026-02-30T15:00:00Z")) << "bad_value"
         << "data.start_time";
-    QTest::addRow("start_time hour 25")
-        << withData(fixture, QStringLiteral("start_time"), QStringLiteral("2026-11-25T25:00:00Z")) << "bad_value"
-        << "data.start_time";
-    QTest::addRow("start_time epoch number") << withData(fixture, QStringLiteral("start_time"), 1764072000)
-                                             << "bad_type" << "data.start_time must be a string";
-    QTest::addRow("fixture status unknown") << withData(fixture, QStringLiteral("status"), QStringLiteral("paused"))
-                                            << "bad_value" << "data.status";
-    QTest::addRow("home not a string") << withData(fixture, QStringLiteral("home"), 1) << "bad_type" << "data.home";
+    QTest::addRow("start_time hour 25") << withData(
+        fixture, QStringLiteral("start_time"), QStringLiteral("2026-11-25T25:00:00Z"))
+                                        << "bad_value"
+                                        << "data.start_time";
+    QTest::addRow("start_time epoch number")
+        << withData(fixture, QStringLiteral("start_time"), 1764072000) << "bad_type"
+        << "data.start_time must be a string";
+    QTest::addRow("fixture status unknown")
+        << withData(fixture, QStringLiteral("status"), QStringLiteral("paused")) << "bad_value"
+        << "data.status";
+    QTest::addRow("home not a string") << withData(fixture, QStringLiteral("home"), 1) << "bad_type"
+                                       << "data.home";
 
     // odds
     for (const char *f : { "fixture_id", "market_type", "selection", "odd_value", "timestamp" }) {
@@ -295,7 +322,8 @@ void TestFrameDecoder::rejects_data()
                                       << "data.odd_value must be > 1.0, got 1";
     QTest::addRow("odds below 1") << withData(odds, QStringLiteral("odd_value"), 0.95) << "out_of_range"
                                   << "got 0.95";
-    QTest::addRow("odds zero") << withData(odds, QStringLiteral("odd_value"), 0) << "out_of_range" << "data.odd_value";
+    QTest::addRow("odds zero") << withData(odds, QStringLiteral("odd_value"), 0) << "out_of_range"
+                               << "data.odd_value";
     QTest::addRow("odds negative") << withData(odds, QStringLiteral("odd_value"), -2.5) << "out_of_range"
                                    << "data.odd_value";
     QTest::addRow("odds as text") << withData(odds, QStringLiteral("odd_value"), QStringLiteral("2.15")) << "bad_type"
@@ -307,7 +335,8 @@ void TestFrameDecoder::rejects_data()
     QTest::addRow("odds timestamp fractional") << withData(odds, QStringLiteral("timestamp"), 1.5) << "bad_type"
                                                << "data.timestamp";
     QTest::addRow("odds status unknown") << withData(odds, QStringLiteral("status"), QStringLiteral("closed"))
-                                         << "bad_value" << "data.status";
+                                         << "bad_value"
+                                         << "data.status";
     QTest::addRow("market_type empty") << withData(odds, QStringLiteral("market_type"), QString()) << "bad_value"
                                        << "data.market_type";
     QTest::addRow("selection object") << withData(odds, QStringLiteral("selection"), QJsonObject {}) << "bad_type"
@@ -315,26 +344,30 @@ void TestFrameDecoder::rejects_data()
 
     // bet
     for (const char *f :
-         { "bet_id", "user_id", "fixture_id", "market_type", "selection", "stake", "potential_win", "timestamp" }) {
+        { "bet_id", "user_id", "fixture_id", "market_type", "selection", "stake", "potential_win", "timestamp" }) {
         QTest::addRow("bet missing %s", f) << withData(bet, QString::fromLatin1(f), undef) << "missing_field"
                                            << QStringLiteral("data.") + QLatin1String(f);
     }
-    QTest::addRow("stake zero") << withData(bet, QStringLiteral("stake"), 0) << "out_of_range" << "data.stake must be > 0";
-    QTest::addRow("stake negative") << withData(bet, QStringLiteral("stake"), -5) << "out_of_range" << "data.stake";
+    QTest::addRow("stake zero") << withData(bet, QStringLiteral("stake"), 0) << "out_of_range"
+                                << "data.stake must be > 0";
+    QTest::addRow("stake negative") << withData(bet, QStringLiteral("stake"), -5) << "out_of_range"
+                                    << "data.stake";
     QTest::addRow("stake text") << withData(bet, QStringLiteral("stake"), QStringLiteral("10")) << "bad_type"
                                 << "data.stake";
     QTest::addRow("potential_win below stake") << withData(bet, QStringLiteral("potential_win"), 9.99) << "out_of_range"
                                                << "data.potential_win must be >= data.stake";
     QTest::addRow("bet odd_value 1") << withData(bet, QStringLiteral("odd_value"), 1) << "out_of_range"
                                      << "data.odd_value";
-    QTest::addRow("bet_id empty") << withData(bet, QStringLiteral("bet_id"), QString()) << "bad_value" << "data.bet_id";
+    QTest::addRow("bet_id empty") << withData(bet, QStringLiteral("bet_id"), QString()) << "bad_value"
+                                  << "data.bet_id";
     QTest::addRow("bet timestamp text") << withData(bet, QStringLiteral("timestamp"), QStringLiteral("x")) << "bad_type"
                                         << "data.timestamp";
 
     // error
-    QTest::addRow("error without code") << json(envelope(QStringLiteral("error"),
-                                                         { { QStringLiteral("message"), QStringLiteral("m") } }))
-                                        << "missing_field" << "data.code";
+    QTest::addRow("error without code") << json(
+        envelope(QStringLiteral("error"), { { QStringLiteral("message"), QStringLiteral("m") } }))
+                                        << "missing_field"
+                                        << "data.code";
 }
 
 void TestFrameDecoder::rejects()
@@ -359,7 +392,8 @@ void TestFrameDecoder::decodesFieldsExactly()
     FrameDecoder decoder;
     EventBatch batch;
     decoder.decode(json(envelope(QStringLiteral("bet"), validData(QStringLiteral("bet")), 77)), kContext, batch);
-    decoder.decode(json(envelope(QStringLiteral("fixture"), validData(QStringLiteral("fixture")), 78)), kContext, batch);
+    decoder.decode(
+        json(envelope(QStringLiteral("fixture"), validData(QStringLiteral("fixture")), 78)), kContext, batch);
     decoder.decode(json(envelope(QStringLiteral("odds"), validData(QStringLiteral("odds")), 79)), kContext, batch);
     QCOMPARE(batch.events.size(), std::size_t(3));
 
@@ -369,19 +403,22 @@ void TestFrameDecoder::decodesFieldsExactly()
     QCOMPARE(b.serverTsMs, 1764072000123LL);
     QCOMPARE(b.stream, QStringLiteral("sim-1"));
     QVERIFY(b.bet());
-    QCOMPARE(*b.bet(), (BetData { QStringLiteral("b-1"), QStringLiteral("u-9"), QStringLiteral("fx-1"),
-                                  QStringLiteral("1x2"), QStringLiteral("home"), 10.0, 2.15, 21.5, 1764072000000LL }));
+    QCOMPARE(*b.bet(),
+        (BetData { QStringLiteral("b-1"), QStringLiteral("u-9"), QStringLiteral("fx-1"), QStringLiteral("1x2"),
+            QStringLiteral("home"), 10.0, 2.15, 21.5, 1764072000000LL }));
 
     const Event &f = batch.events[1];
     QVERIFY(f.fixture());
-    QCOMPARE(*f.fixture(), (FixtureData { QStringLiteral("fx-1"), 1, 17, 1795618800000LL, FixtureStatus::Live,
-                                          QStringLiteral("Arsenal"), QStringLiteral("Spurs"), QStringLiteral("2-1") }));
+    QCOMPARE(*f.fixture(),
+        (FixtureData { QStringLiteral("fx-1"), 1, 17, 1795618800000LL, FixtureStatus::Live, QStringLiteral("Arsenal"),
+            QStringLiteral("Spurs"), QStringLiteral("2-1") }));
     QVERIFY(f.advancesStream());
 
     const Event &o = batch.events[2];
     QVERIFY(o.odds());
-    QCOMPARE(*o.odds(), (OddsData { QStringLiteral("fx-1"), QStringLiteral("1x2"), QStringLiteral("home"), 2.15,
-                                    1764072000000LL, PriceStatus::Open }));
+    QCOMPARE(*o.odds(),
+        (OddsData { QStringLiteral("fx-1"), QStringLiteral("1x2"), QStringLiteral("home"), 2.15, 1764072000000LL,
+            PriceStatus::Open }));
 }
 
 void TestFrameDecoder::stampsContextOnEventsAndRejects()
@@ -483,7 +520,8 @@ void TestFrameDecoder::batchLimit()
     QCOMPARE(decoder.decode(QByteArray("[" + hb + "," + hb + "," + hb + "]"), kContext, batch), std::size_t(3));
     QCOMPARE(batch.events.size(), std::size_t(3));
     batch = {};
-    QCOMPARE(decoder.decode(QByteArray("[" + hb + "," + hb + "," + hb + "," + hb + "]"), kContext, batch), std::size_t(0));
+    QCOMPARE(
+        decoder.decode(QByteArray("[" + hb + "," + hb + "," + hb + "," + hb + "]"), kContext, batch), std::size_t(0));
     QCOMPARE(batch.events.size(), std::size_t(0));
     QCOMPARE(batch.rejects.size(), std::size_t(1));
     QCOMPARE(batch.rejects[0].code, RejectCode::BatchTooLarge);

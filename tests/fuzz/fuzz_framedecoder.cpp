@@ -11,8 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     static OddsTap::FrameDecoder decoder(OddsTap::DecoderLimits { 64 * 1024, 256, 32, 1024 });
     static const OddsTap::FrameContext context { QStringLiteral("fuzz"), 0, 0 };
     OddsTap::EventBatch batch;
-    const auto envelopes = decoder.decode(
-        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)), context, batch);
+    const auto envelopes =
+        decoder.decode(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)), context, batch);
     // Reconciliation: every envelope is an event or a reject; a rejected frame is one reject.
     if (envelopes == 0) {
         if (batch.events.size() + batch.rejects.size() > 1 || !batch.events.empty()) {

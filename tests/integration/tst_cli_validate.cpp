@@ -45,7 +45,7 @@ TestCliValidate::Run TestCliValidate::run(const QStringList &args, const QByteAr
     p.closeWriteChannel();
     p.waitForFinished(60000);
     return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-             p.readAllStandardError() };
+        p.readAllStandardError() };
 }
 
 QJsonObject TestCliValidate::summaryOf(const QByteArray &out)
@@ -123,11 +123,11 @@ void TestCliValidate::oversizedLineIsRejectedNotLoaded()
     const Run r = run({ QStringLiteral("validate"), f.fileName() });
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.out.startsWith("line 1: frame_too_large: frame of 3000044 bytes exceeds the limit of 1048576 bytes"),
-             r.out.left(200));
+        r.out.left(200));
     QCOMPARE(summaryOf(r.out).value(QStringLiteral("accepted_total")).toInt(), 1);
 
-    const Run small = run({ QStringLiteral("validate"), QStringLiteral("--max-frame-bytes"), QStringLiteral("20"),
-                            f.fileName() });
+    const Run small =
+        run({ QStringLiteral("validate"), QStringLiteral("--max-frame-bytes"), QStringLiteral("20"), f.fileName() });
     QCOMPARE(small.exitCode, 1);
     QCOMPARE(summaryOf(small.out).value(QStringLiteral("accepted_total")).toInt(), 0);
 }
@@ -145,10 +145,9 @@ void TestCliValidate::usageErrors_data()
     QTest::addRow("missing file") << QStringList { QStringLiteral("validate"), QStringLiteral("/nonexistent/x.ndjson") }
                                   << QByteArray("cannot open '/nonexistent/x.ndjson'");
     QTest::addRow("unknown option") << QStringList { QStringLiteral("validate"), QStringLiteral("--bogus"),
-                                                     QStringLiteral("x") }
-                                    << QByteArray("Unknown option 'bogus'");
+        QStringLiteral("x") } << QByteArray("Unknown option 'bogus'");
     QTest::addRow("bad limit") << QStringList { QStringLiteral("validate"), QStringLiteral("--max-batch"),
-                                                QStringLiteral("-4"), QStringLiteral("x") }
+        QStringLiteral("-4"), QStringLiteral("x") }
                                << QByteArray("--max-batch must be a positive integer, got '-4'");
 }
 
