@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // oddstap-cli: the headless front end. Dispatches subcommands; each lives in its own file.
+#include "capturecommand.h"
 #include "cliutil.h"
+#include "simulatecommand.h"
 #include "validatecommand.h"
 
 #include <core/common/event.h>
@@ -25,6 +27,9 @@ struct Command
 const std::map<QString, Command> &commands()
 {
     static const std::map<QString, Command> table = {
+        { QStringLiteral("capture"),
+          { "Connect to feed sources, validate and count (storage: see the pipeline work)", &OddsTap::Cli::runCapture } },
+        { QStringLiteral("simulate"), { "Run the built-in sportsbook feed server", &OddsTap::Cli::runSimulate } },
         { QStringLiteral("validate"),
             { "Validate NDJSON feed frames against feed-protocol v1", &OddsTap::Cli::runValidate } },
     };

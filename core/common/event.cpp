@@ -27,6 +27,10 @@ constexpr std::array<std::string_view, kRejectCodeCount> kRejectCodeNames = {
     "unknown_type",
 };
 
+constexpr std::array<std::string_view, kSourceStateCount> kSourceStateNames = {
+    "idle", "connecting", "connected", "subscribed", "stalled", "disconnected", "backing_off", "auth_failed", "stopped",
+};
+
 template <typename Enum, std::size_t N>
 std::optional<Enum> lookup(const std::array<std::string_view, N> &names, std::string_view text)
 {
@@ -56,6 +60,10 @@ std::string_view toWire(RejectCode code)
 {
     return kRejectCodeNames[static_cast<std::size_t>(code)];
 }
+std::string_view toWire(SourceState state)
+{
+    return kSourceStateNames[static_cast<std::size_t>(state)];
+}
 std::optional<EventType> eventTypeFromWire(std::string_view text)
 {
     return lookup<EventType>(kEventTypeNames, text);
@@ -84,6 +92,7 @@ void registerMetaTypes()
     qRegisterMetaType<Event>();
     qRegisterMetaType<Reject>();
     qRegisterMetaType<EventBatch>();
+    qRegisterMetaType<ConnectionEvent>();
 }
 
 } // namespace OddsTap

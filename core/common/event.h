@@ -175,28 +175,77 @@ struct Reject
     QByteArray raw; ///< the raw text (the envelope inside a batch; a prefix when the frame is too large)
     bool rawTruncated = false;
     std::optional<quint64> seq; ///< when it could be read
+    std::optional<EventType> type; ///< when it could be read
     int batchIndex = -1; ///< position in a batch frame, -1 for a whole frame
     QString sourceId;
     qint64 receivedAtMs = 0;
     qint64 receivedMonoNs = 0;
 };
 
-/// What crosses threads: events and rejects of one or more frames, in arrival order per kind.
+/// Connection state of one feed source, as its state machine moves.
+enum class SourceState : std::uint8_t
+{
+    Idle,
+    Connecting,
+    Connected,
+    Subscribed,
+    Stalled,
+    Disconnected,
+    BackingOff,
+    AuthFailed,
+    Stopped,
+};
+Q_ENUM_NS(SourceState)
+inline constexpr int kSourceStateCount = 9;
+std::string_view toWire(SourceState state);
+
+/// A transition of a source's state machine; also a row of the connection_events table.
+struct ConnectionEvent
+{
+    QString sourceId;
+    quint32 connection = 0; ///< 1-based connection attempt number of this source
+    SourceState state = SourceState::Idle;
+    QString reason; ///< why (disconnect reason, error text); never contains secrets
+    int delayMs = 0; ///< for BackingOff and AuthFailed: time until the next attempt
+    quint64 lastSeq = 0; ///< last seq held at the transition
+    qint64 atMs = 0;
+};
+
+/// A jump in a source's seq stream. Live gaps are loss (filled by resume); compacted ones are the
+/// seqs a snapshot skipped because later events superseded them.
+struct GapRecord
+{
+    QString sourceId;
+    quint64 expectedSeq = 0; ///< lastSeq + 1 at the time
+    quint64 receivedSeq = 0; ///< the seq that arrived instead (or snapshot end + 1)
+    bool compacted = false;
+    quint32 connection = 0;
+    qint64 atMs = 0;
+    quint64 missing() const { return receivedSeq > expectedSeq ? receivedSeq - expectedSeq : 0; }
+};
+
+/// What crosses threads: events and rejects of one or more frames, in arrival order per kind, plus
+/// the stream bookkeeping of the same frames. A FeedClient's batches hold one source each.
 struct EventBatch
 {
+    QString sourceId; ///< the source of the frames counted below
     std::vector<Event> events;
     std::vector<Reject> rejects;
+    std::vector<GapRecord> gaps;
+    std::vector<ConnectionEvent> connectionEvents;
     quint64 frames = 0; ///< frames that produced this batch
     quint64 bytes = 0; ///< their total size
+    quint64 envelopes = 0; ///< envelopes received in those frames (a rejected frame counts as one)
+    quint64 duplicates = 0; ///< envelopes dropped because their seq was already held
+    quint64 discarded = 0; ///< envelopes dropped after a gap, before the resume (they come again)
+    quint64 heartbeats = 0;
+    quint64 streamAdvances = 0; ///< envelopes (accepted or rejected) that advanced the seq stream
 
     bool empty() const
     {
-        return events.empty() && rejects.empty() && frames == 0;
+        return events.empty() && rejects.empty() && gaps.empty() && connectionEvents.empty() && frames == 0;
     }
-    std::size_t size() const
-    {
-        return events.size() + rejects.size();
-    }
+    std::size_t size() const { return events.size() + rejects.size(); }
 };
 
 /// Registers the value types above for queued connections. Call once, early in main() or a test.
@@ -207,3 +256,4 @@ void registerMetaTypes();
 Q_DECLARE_METATYPE(OddsTap::Event)
 Q_DECLARE_METATYPE(OddsTap::Reject)
 Q_DECLARE_METATYPE(OddsTap::EventBatch)
+Q_DECLARE_METATYPE(OddsTap::ConnectionEvent)

@@ -262,7 +262,7 @@ struct FrameDecoder::Impl
     bool decodeOdds(const element &data, Event &ev, Failure &f);
     bool decodeBet(const element &data, Event &ev, Failure &f);
     bool decodeFeedError(const element &data, Event &ev, Failure &f);
-    bool decodeEnvelope(const element &env, Event &ev, std::optional<quint64> &seq, Failure &f);
+    bool decodeEnvelope(const element &env, Event &ev, std::optional<quint64> &seq, std::optional<EventType> &typeOut, Failure &f);
 
     DecoderLimits limits;
     simdjson::dom::parser parser;
@@ -440,7 +440,7 @@ bool FrameDecoder::Impl::decodeFeedError(const element &data, Event &ev, Failure
     return true;
 }
 
-bool FrameDecoder::Impl::decodeEnvelope(const element &env, Event &ev, std::optional<quint64> &seq, Failure &f)
+bool FrameDecoder::Impl::decodeEnvelope(const element &env, Event &ev, std::optional<quint64> &seq, std::optional<EventType> &typeOut, Failure &f)
 {
     if (env.type() != element_type::OBJECT) {
         f = { RejectCode::NotAnObject, QStringLiteral("an envelope must be a JSON object, got %1").arg(describe(env)) };
@@ -478,6 +478,7 @@ bool FrameDecoder::Impl::decodeEnvelope(const element &env, Event &ev, std::opti
         return false;
     }
     ev.type = *type;
+    typeOut = *type;
     if (!has(present, 1)) {
         f = { RejectCode::MissingField, QStringLiteral("missing required field seq") };
         return false;
@@ -540,13 +541,14 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
     out.bytes += quint64(frame.size());
 
     auto reject = [&](RejectCode code, QString message, QByteArray raw, std::optional<quint64> seq, int index,
-                      bool truncated) {
+                      bool truncated, std::optional<EventType> type = std::nullopt) {
         Reject r;
         r.code = code;
         r.message = std::move(message);
         r.raw = std::move(raw);
         r.rawTruncated = truncated;
         r.seq = seq;
+        r.type = type;
         r.batchIndex = index;
         r.sourceId = context.sourceId;
         r.receivedAtMs = context.receivedAtMs;
@@ -615,17 +617,19 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
     auto decodeOne = [&](const element &env, int index) {
         Event ev;
         std::optional<quint64> seq;
+        std::optional<EventType> type;
         Failure f;
-        if (d->decodeEnvelope(env, ev, seq, f)) {
+        if (d->decodeEnvelope(env, ev, seq, type, f)) {
             ev.sourceId = context.sourceId;
             ev.receivedAtMs = context.receivedAtMs;
             ev.receivedMonoNs = context.receivedMonoNs;
             out.events.push_back(std::move(ev));
         } else if (index < 0) {
-            reject(f.code, std::move(f.message), frame.toByteArray(), seq, -1, false);
+            reject(f.code, std::move(f.message), frame.toByteArray(), seq, -1, false, type);
         } else {
             const std::string text = simdjson::minify(env);
-            reject(f.code, std::move(f.message), QByteArray(text.data(), qsizetype(text.size())), seq, index, false);
+            reject(f.code, std::move(f.message), QByteArray(text.data(), qsizetype(text.size())), seq, index, false,
+                   type);
         }
     };
 

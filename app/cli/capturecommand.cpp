@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+#include "capturecommand.h"
+
+#include "cliutil.h"
+#include "signalwatcher.h"
+
+#include <core/common/timeutil.h>
+#include <core/session/capturesession.h>
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QTimer>
+
+#include <unistd.h>
+
+namespace OddsTap::Cli {
+
+namespace {
+
+/// Exit codes of `capture` (documented in --help and the README).
+enum CaptureExit : int
+{
+    kCaptureDone = 0, ///< count reached, duration elapsed, or stopped by SIGINT/SIGTERM
+    kCaptureAuthFailed = 3, ///< every source ended in an authentication failure
+    kCaptureNothing = 4, ///< stopped without ever receiving a frame
+};
+
+QString statusLine(const CaptureStats &stats, double rate)
+{
+    QStringList parts;
+    for (const auto &[id, s] : stats.sources) {
+        const auto state = toWire(s.state);
+        parts << QStringLiteral("%1 %2 seq %3").arg(id, QLatin1String(state.data(), qsizetype(state.size()))).arg(s.lastSeq);
+    }
+    const auto t = stats.total();
+    return QStringLiteral("%1 | %2 ev/s | accepted %3 | rejected %4 | dup %5 | gaps %6 | reconnects %7")
+        .arg(parts.join(QLatin1String(", ")))
+        .arg(qint64(rate))
+        .arg(t.acceptedTotal())
+        .arg(t.rejectedTotal())
+        .arg(t.duplicates)
+        .arg(t.gaps)
+        .arg(t.reconnects);
+}
+
+} // namespace
+
+int runCapture(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Connects to one or more feed sources (feed-protocol v1), keeps them alive (backoff, heartbeats,\n"
+        "resume), validates every envelope and counts what arrives: accepted by type, rejected by code,\n"
+        "duplicates, gaps, reconnects. The auth token comes from --token-file or ODDSTAP_TOKEN, never argv.\n\n"
+        "Exit status: 0 done (count reached, duration elapsed, or SIGINT/SIGTERM); 2 usage or configuration\n"
+        "error; 3 every source failed authentication; 4 stopped without receiving any frame."));
+    parser.addHelpOption();
+    parser.addOptions({
+        { QStringLiteral("url"), QStringLiteral("Feed URL, ws:// or wss:// (repeatable)."), QStringLiteral("url") },
+        { QStringLiteral("source-id"), QStringLiteral("Source id of the matching --url (default src-1, src-2, ...)."),
+          QStringLiteral("id") },
+        { QStringLiteral("token-file"), QStringLiteral("File holding the Bearer token (for every source)."),
+          QStringLiteral("file") },
+        { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss://."), QStringLiteral("file") },
+        { QStringLiteral("count"),
+          QStringLiteral("Stop after N stream envelopes (fixture/odds/bet, accepted or rejected; heartbeats and "
+                         "duplicates excluded)."),
+          QStringLiteral("n") },
+        { QStringLiteral("duration"), QStringLiteral("Stop after this many seconds."), QStringLiteral("s") },
+        { QStringLiteral("from-seq"), QStringLiteral("Resume from this seq on the first subscribe (0 = from the start)."),
+          QStringLiteral("seq") },
+        { QStringLiteral("heartbeat-ms"), QStringLiteral("The server's heartbeat interval (default 1000)."),
+          QStringLiteral("ms"), QStringLiteral("1000") },
+        { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
+          QStringLiteral("file") },
+        { QStringLiteral("quiet"), QStringLiteral("No live status line.") },
+    });
+    int exitCode = kExitOk;
+    if (!parseOrExplain(parser, arguments, exitCode)) {
+        return exitCode;
+    }
+    auto usage = [](const QString &message) {
+        err() << "oddstap-cli capture: " << message << "\nTry 'oddstap-cli capture --help'.\n";
+        return int(kExitUsage);
+    };
+    if (!parser.positionalArguments().isEmpty()) {
+        return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
+    }
+    const QStringList urls = parser.values(QStringLiteral("url"));
+    const QStringList ids = parser.values(QStringLiteral("source-id"));
+    if (urls.isEmpty()) {
+        return usage(QStringLiteral("at least one --url is required"));
+    }
+    if (ids.size() > urls.size()) {
+        return usage(QStringLiteral("%1 --source-id given for %2 --url").arg(ids.size()).arg(urls.size()));
+    }
+    QByteArray token = qgetenv("ODDSTAP_TOKEN").trimmed();
+    if (parser.isSet(QStringLiteral("token-file"))) {
+        QFile f(parser.value(QStringLiteral("token-file")));
+        if (!f.open(QIODevice::ReadOnly)) {
+            return usage(QStringLiteral("cannot read token file '%1': %2").arg(f.fileName(), f.errorString()));
+        }
+        token = f.readAll().trimmed();
+        if (token.isEmpty()) {
+            return usage(QStringLiteral("token file '%1' is empty").arg(f.fileName()));
+        }
+    }
+    qint64 heartbeat = 1000;
+    if (!positiveOption(parser, QStringLiteral("heartbeat-ms"), heartbeat)) {
+        return kExitUsage;
+    }
+    CaptureConfig config;
+    for (qsizetype i = 0; i < urls.size(); ++i) {
+        FeedSourceConfig source;
+        source.sourceId = i < ids.size() ? ids.at(i) : QStringLiteral("src-%1").arg(i + 1);
+        source.url = QUrl(urls.at(i), QUrl::StrictMode);
+        source.token = token;
+        source.caFile = parser.value(QStringLiteral("ca-file"));
+        source.heartbeatMs = int(heartbeat);
+        if (parser.isSet(QStringLiteral("from-seq"))) {
+            bool ok = false;
+            source.resumeFromSeq = parser.value(QStringLiteral("from-seq")).toULongLong(&ok);
+            if (!ok) {
+                return usage(QStringLiteral("--from-seq must be an unsigned integer"));
+            }
+        }
+        const QString problem = validateSourceConfig(source);
+        if (!problem.isEmpty()) {
+            return usage(problem);
+        }
+        for (const FeedSourceConfig &other : config.sources) {
+            if (other.sourceId == source.sourceId) {
+                return usage(QStringLiteral("source id '%1' is used twice").arg(source.sourceId));
+            }
+        }
+        config.sources.push_back(source);
+    }
+    qint64 count = 0;
+    qint64 duration = 0;
+    if (!positiveOption(parser, QStringLiteral("count"), count)
+        || !positiveOption(parser, QStringLiteral("duration"), duration)) {
+        return kExitUsage;
+    }
+    config.count = quint64(count);
+    config.durationMs = duration * 1000;
+
+    CaptureSession session(config);
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &session,
+                     [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });
+
+    // Live status: one line, redrawn in place, only on a terminal.
+    const bool live = !parser.isSet(QStringLiteral("quiet")) && ::isatty(STDERR_FILENO) == 1;
+    QTimer statusTimer;
+    QElapsedTimer clock;
+    clock.start();
+    quint64 lastAccepted = 0;
+    qint64 lastMs = 0;
+    double rate = 0;
+    QObject::connect(&statusTimer, &QTimer::timeout, &session, [&] {
+        const quint64 accepted = session.stats().total().acceptedTotal();
+        const qint64 now = clock.elapsed();
+        rate = double(accepted - lastAccepted) * 1000.0 / double(std::max<qint64>(1, now - lastMs));
+        lastAccepted = accepted;
+        lastMs = now;
+        err() << "\r\033[K" << statusLine(session.stats(), rate);
+        err().flush();
+    });
+    if (live) {
+        statusTimer.start(250);
+    }
+    QObject::connect(&session, &CaptureSession::finished, &session, [] { QCoreApplication::quit(); });
+    session.start();
+    QCoreApplication::exec();
+    statusTimer.stop();
+    if (live) {
+        err() << "\r\033[K";
+    }
+
+    const CaptureStats &stats = session.stats();
+    QJsonObject summary = stats.toJson();
+    summary.insert(QStringLiteral("stop_reason"), session.stopReason());
+    summary.insert(QStringLiteral("duration_ms"), clock.elapsed());
+    const QByteArray json = QJsonDocument(summary).toJson(QJsonDocument::Indented);
+    if (parser.isSet(QStringLiteral("summary-json"))) {
+        QSaveFile f(parser.value(QStringLiteral("summary-json")));
+        if (!f.open(QIODevice::WriteOnly) || f.write(json) != json.size() || !f.commit()) {
+            err() << "oddstap-cli capture: cannot write summary '" << f.fileName() << "': " << f.errorString() << "\n";
+            return kExitUsage;
+        }
+    }
+    if (!parser.isSet(QStringLiteral("quiet"))) {
+        out() << json;
+        out().flush();
+    }
+    bool allAuthFailed = !stats.sources.empty();
+    for (const auto &[id, s] : stats.sources) {
+        allAuthFailed = allAuthFailed && s.authFailures > 0 && s.frames == 0;
+    }
+    if (allAuthFailed) {
+        err() << "oddstap-cli capture: authentication failed: the server rejected the token (HTTP 401)\n";
+        return kCaptureAuthFailed;
+    }
+    if (stats.total().frames == 0) {
+        err() << "oddstap-cli capture: no frame received (" << statusLine(stats, 0) << ")\n";
+        return kCaptureNothing;
+    }
+    return kCaptureDone;
+}
+
+} // namespace OddsTap::Cli

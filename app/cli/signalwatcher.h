@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QObject>
+
+class QSocketNotifier;
+
+namespace OddsTap::Cli {
+
+/// Turns SIGINT and SIGTERM into a Qt signal on the main thread (self-pipe), so commands can
+/// finish cleanly: write their stats or summary, then exit.
+class SignalWatcher : public QObject
+{
+    Q_OBJECT
+public:
+    explicit SignalWatcher(QObject *parent = nullptr);
+    ~SignalWatcher() override;
+
+signals:
+    void terminationRequested(int signal);
+
+private:
+    QSocketNotifier *m_notifier = nullptr;
+};
+
+} // namespace OddsTap::Cli

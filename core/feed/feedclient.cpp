@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+#include "feedclient.h"
+
+#include <core/common/logging.h>
+#include <core/common/rng.h>
+#include <core/common/timeutil.h>
+
+#include <QFileInfo>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QThread>
+#include <QTimer>
+#include <QWebSocket>
+
+namespace OddsTap {
+
+QString validateSourceConfig(const FeedSourceConfig &config)
+{
+    if (config.sourceId.trimmed().isEmpty()) {
+        return QStringLiteral("the source id must not be empty");
+    }
+    const QUrl &url = config.url;
+    if (!url.isValid()) {
+        return QStringLiteral("invalid URL '%1': %2").arg(url.toString(QUrl::RemoveUserInfo), url.errorString());
+    }
+    if (url.scheme() != QLatin1String("ws") && url.scheme() != QLatin1String("wss")) {
+        return QStringLiteral("invalid URL '%1': the scheme must be ws:// or wss://")
+            .arg(url.toString(QUrl::RemoveUserInfo));
+    }
+    if (url.host().isEmpty()) {
+        return QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo));
+    }
+    if (!config.caFile.isEmpty() && !QFileInfo(config.caFile).isReadable()) {
+        return QStringLiteral("CA file '%1' is not readable").arg(config.caFile);
+    }
+    if (!config.caFile.isEmpty() && QSslCertificate::fromPath(config.caFile).isEmpty()) {
+        return QStringLiteral("CA file '%1' holds no PEM certificate").arg(config.caFile);
+    }
+    return {};
+}
+
+namespace {
+qint64 monoMs()
+{
+    return monotonicNs() / 1000000;
+}
+} // namespace
+
+struct FeedClient::Impl
+{
+    Impl(FeedClient *owner)
+        : q(owner)
+        , decoder(owner->m_config.limits)
+        , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
+    {
+    }
+
+    const FeedSourceConfig &cfg() const { return q->m_config; }
+    void setState(SourceState state, const QString &reason = {}, int delayMs = 0);
+    void connectNow();
+    void onConnected();
+    void onEnded();
+    void onText(const QString &text);
+    void handleEvent(Event &&ev);
+    void handleReject(Reject &&r);
+    void checkLiveness();
+    void scheduleFlush();
+    void flush();
+    int nextBackoffMs();
+
+    FeedClient *q;
+    QWebSocket *socket = nullptr;
+    QTimer *flushTimer = nullptr;
+    QTimer *livenessTimer = nullptr;
+    QTimer *reconnectTimer = nullptr;
+    QTimer *connectTimer = nullptr;
+    QTimer *healthyTimer = nullptr;
+    FrameDecoder decoder;
+    EventBatch pending;
+    EventBatch scratch;
+    Rng rng;
+
+    SourceState state = SourceState::Idle;
+    std::optional<quint64> lastSeq;
+    bool inSnapshot = false;
+    quint64 snapshotBase = 0;
+    quint64 snapshotAccepted = 0;
+    bool resyncing = false; ///< a gap was seen on this connection: drop the rest, resume
+    bool authFailed = false;
+    bool stalled = false;
+    bool stopping = false;
+    QString lastError;
+    quint32 connection = 0;
+    int attempt = 0;
+    qint64 lastFrameMs = 0;
+};
+
+void FeedClient::Impl::setState(SourceState next, const QString &reason, int delayMs)
+{
+    state = next;
+    ConnectionEvent ev { cfg().sourceId, connection, next, reason, delayMs, lastSeq.value_or(0), wallClockMs() };
+    const auto name = toWire(next);
+    qCInfo(lcFeed).noquote() << QStringLiteral("[%1#%2] %3%4%5")
+                                    .arg(cfg().sourceId)
+                                    .arg(connection)
+                                    .arg(QLatin1String(name.data(), qsizetype(name.size())),
+                                         reason.isEmpty() ? QString() : QStringLiteral(": ") + reason,
+                                         delayMs > 0 ? QStringLiteral(" (%1 ms)").arg(delayMs) : QString());
+    pending.connectionEvents.push_back(ev);
+    emit q->stateChanged(ev);
+    scheduleFlush();
+}
+
+int FeedClient::Impl::nextBackoffMs()
+{
+    // Full jitter: uniform in [0, min(cap, base * 2^attempt)].
+    const qint64 ceiling = std::min<qint64>(cfg().backoffMaxMs, qint64(cfg().backoffInitialMs) << std::min(attempt, 20));
+    ++attempt;
+    return int(rng.below(quint64(ceiling) + 1));
+}
+
+void FeedClient::Impl::connectNow()
+{
+    if (stopping) {
+        return;
+    }
+    ++connection;
+    authFailed = false;
+    stalled = false;
+    resyncing = false;
+    inSnapshot = false;
+    lastError.clear();
+    setState(SourceState::Connecting, cfg().url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
+    QNetworkRequest request(cfg().url);
+    if (!cfg().token.isEmpty()) {
+        request.setRawHeader("Authorization", "Bearer " + cfg().token);
+    }
+    if (cfg().url.scheme() == QLatin1String("wss")) {
+        // Certificates are always verified: system CAs plus --ca-file. There is no insecure mode.
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        if (!cfg().caFile.isEmpty()) {
+            ssl.addCaCertificates(QSslCertificate::fromPath(cfg().caFile));
+        }
+        socket->setSslConfiguration(ssl);
+    }
+    connectTimer->start(cfg().connectTimeoutMs);
+    socket->open(request);
+}
+
+void FeedClient::Impl::onConnected()
+{
+    connectTimer->stop();
+    lastFrameMs = monoMs();
+    setState(SourceState::Connected);
+    QByteArray subscribe = "{\"op\":\"subscribe\"";
+    if (lastSeq) {
+        subscribe += ",\"from_seq\":" + QByteArray::number(*lastSeq);
+    }
+    subscribe += '}';
+    socket->sendTextMessage(QString::fromLatin1(subscribe));
+    setState(SourceState::Subscribed, lastSeq ? QStringLiteral("from_seq=%1").arg(*lastSeq) : QStringLiteral("live"));
+    healthyTimer->start(cfg().healthyResetMs);
+}
+
+void FeedClient::Impl::onEnded()
+{
+    connectTimer->stop();
+    healthyTimer->stop();
+    flush();
+    if (stopping) {
+        return;
+    }
+    if (authFailed) {
+        setState(SourceState::AuthFailed,
+                 QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"),
+                 cfg().authBackoffMs);
+        reconnectTimer->start(cfg().authBackoffMs);
+        return;
+    }
+    QString reason = lastError;
+    if (reason.isEmpty()) {
+        reason = socket->closeReason().isEmpty()
+            ? QStringLiteral("closed (code %1)").arg(int(socket->closeCode()))
+            : QStringLiteral("closed by server: %1").arg(socket->closeReason());
+    }
+    setState(SourceState::Disconnected, reason);
+    // A gap is repaired at once; anything else backs off with jitter.
+    const int delay = resyncing ? 0 : nextBackoffMs();
+    setState(SourceState::BackingOff,
+             resyncing ? QStringLiteral("resuming after a gap from seq %1").arg(lastSeq.value_or(0))
+                       : QStringLiteral("reconnecting"),
+             delay);
+    reconnectTimer->start(delay);
+}
+
+void FeedClient::Impl::checkLiveness()
+{
+    if (state != SourceState::Subscribed && state != SourceState::Connected) {
+        return;
+    }
+    const qint64 silence = monoMs() - lastFrameMs;
+    if (silence > 3 * qint64(cfg().heartbeatMs)) {
+        stalled = true;
+        setState(SourceState::Stalled, QStringLiteral("no frame for %1 ms (3 heartbeat intervals)").arg(silence));
+        lastError = QStringLiteral("stalled: no frame for %1 ms").arg(silence);
+        socket->abort();
+    }
+}
+
+void FeedClient::Impl::onText(const QString &text)
+{
+    const qint64 mono = monotonicNs();
+    lastFrameMs = mono / 1000000;
+    const QByteArray bytes = text.toUtf8();
+    const FrameContext ctx { cfg().sourceId, wallClockMs(), mono };
+    const std::size_t envelopes = decoder.decode(bytes, ctx, scratch);
+    pending.frames += scratch.frames;
+    pending.bytes += scratch.bytes;
+    // Walk events and rejects in frame order: every envelope is exactly one of them.
+    std::size_t ei = 0;
+    std::size_t ri = 0;
+    for (std::size_t i = 0; i < envelopes; ++i) {
+        const bool isReject = ri < scratch.rejects.size()
+            && (scratch.rejects[ri].batchIndex == int(i) || scratch.rejects[ri].batchIndex < 0);
+        if (isReject) {
+            handleReject(std::move(scratch.rejects[ri++]));
+        } else if (ei < scratch.events.size()) {
+            handleEvent(std::move(scratch.events[ei++]));
+        }
+    }
+    pending.envelopes += envelopes;
+    while (ri < scratch.rejects.size()) {
+        ++pending.envelopes;
+        handleReject(std::move(scratch.rejects[ri++])); // a rejected frame
+    }
+    scratch.events.clear();
+    scratch.rejects.clear();
+    scratch.frames = 0;
+    scratch.bytes = 0;
+    if (pending.size() >= cfg().flushMaxItems) {
+        flush();
+    } else {
+        scheduleFlush();
+    }
+}
+
+void FeedClient::Impl::handleEvent(Event &&ev)
+{
+    switch (ev.type) {
+    case EventType::Heartbeat:
+        ++pending.heartbeats;
+        return;
+    case EventType::SnapshotBegin:
+        inSnapshot = true;
+        snapshotBase = lastSeq.value_or(0);
+        snapshotAccepted = 0;
+        pending.events.push_back(std::move(ev));
+        return;
+    case EventType::SnapshotEnd:
+        if (inSnapshot) {
+            inSnapshot = false;
+            const quint64 s = ev.seq;
+            if (s > snapshotBase + snapshotAccepted) {
+                GapRecord gap { cfg().sourceId, snapshotBase + 1, s + 1, true, connection, wallClockMs() };
+                qCInfo(lcFeed) << "snapshot compacted" << (s - snapshotBase - snapshotAccepted) << "seqs up to" << s;
+                pending.gaps.push_back(gap);
+            }
+            if (!lastSeq || s > *lastSeq) {
+                lastSeq = s;
+            }
+        }
+        pending.events.push_back(std::move(ev));
+        return;
+    case EventType::Error: {
+        const FeedErrorData *e = ev.feedError();
+        qCWarning(lcFeed).noquote() << QStringLiteral("[%1] server error %2: %3")
+                                           .arg(cfg().sourceId, e ? e->code : QString(), e ? e->message : QString());
+        pending.events.push_back(std::move(ev));
+        return;
+    }
+    case EventType::Fixture:
+    case EventType::Odds:
+    case EventType::Bet:
+        break;
+    }
+    if (resyncing) {
+        ++pending.discarded;
+        return;
+    }
+    if (lastSeq && ev.seq <= *lastSeq) {
+        ++pending.duplicates;
+        return;
+    }
+    if (inSnapshot || !lastSeq || ev.seq == *lastSeq + 1) {
+        if (inSnapshot) {
+            ++snapshotAccepted;
+        }
+        lastSeq = ev.seq;
+        ++pending.streamAdvances;
+        pending.events.push_back(std::move(ev));
+        return;
+    }
+    // Loss in transit: record it, drop the rest of this connection, resume from what we hold.
+    GapRecord gap { cfg().sourceId, *lastSeq + 1, ev.seq, false, connection, wallClockMs() };
+    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] gap: expected seq %2, got %3 (%4 missing); resuming")
+                                       .arg(cfg().sourceId)
+                                       .arg(gap.expectedSeq)
+                                       .arg(gap.receivedSeq)
+                                       .arg(gap.missing());
+    pending.gaps.push_back(gap);
+    resyncing = true;
+    lastError = QStringLiteral("gap at seq %1").arg(gap.expectedSeq);
+    ++pending.discarded;
+    QMetaObject::invokeMethod(
+        q,
+        [this] {
+            if (socket && resyncing) {
+                socket->abort();
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+void FeedClient::Impl::handleReject(Reject &&r)
+{
+    // A rejected envelope at the next seq was still received: it takes its place in the stream.
+    const bool advancingType = !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds
+        || *r.type == EventType::Bet;
+    if (!resyncing && !inSnapshot && lastSeq && r.seq && *r.seq == *lastSeq + 1 && advancingType) {
+        lastSeq = *r.seq;
+        ++pending.streamAdvances;
+    }
+    qCDebug(lcFeed) << "reject" << toWire(r.code).data() << r.message;
+    pending.rejects.push_back(std::move(r));
+}
+
+void FeedClient::Impl::scheduleFlush()
+{
+    if (!flushTimer->isActive()) {
+        flushTimer->start(cfg().flushIntervalMs);
+    }
+}
+
+void FeedClient::Impl::flush()
+{
+    flushTimer->stop();
+    if (!pending.empty() || pending.heartbeats || pending.duplicates || pending.discarded) {
+        pending.sourceId = cfg().sourceId;
+        emit q->batchReady(std::exchange(pending, {}));
+    }
+}
+
+FeedClient::FeedClient(FeedSourceConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{
+}
+
+FeedClient::~FeedClient() = default;
+
+void FeedClient::start()
+{
+    if (d) {
+        return;
+    }
+    d = std::make_unique<Impl>(this);
+    d->lastSeq = m_config.resumeFromSeq;
+    d->socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    d->socket->setMaxAllowedIncomingMessageSize(quint64(m_config.hardMessageBytes));
+    d->socket->setMaxAllowedIncomingFrameSize(quint64(m_config.hardMessageBytes));
+    auto timer = [this](bool singleShot) {
+        auto *t = new QTimer(this);
+        t->setSingleShot(singleShot);
+        return t;
+    };
+    d->flushTimer = timer(true);
+    d->reconnectTimer = timer(true);
+    d->connectTimer = timer(true);
+    d->healthyTimer = timer(true);
+    d->livenessTimer = timer(false);
+    connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
+    connect(d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
+    connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
+    connect(d->connectTimer, &QTimer::timeout, this, [this] {
+        d->lastError = QStringLiteral("connect timed out after %1 ms").arg(m_config.connectTimeoutMs);
+        d->socket->abort();
+    });
+    connect(d->livenessTimer, &QTimer::timeout, this, [this] { d->checkLiveness(); });
+    connect(d->socket, &QWebSocket::connected, this, [this] { d->onConnected(); });
+    connect(d->socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) { d->onText(text); });
+    connect(d->socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
+        d->onText(QString::fromUtf8(data)); // tolerated: some servers send JSON in binary frames
+    });
+    connect(d->socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
+        const QString text = d->socket->errorString();
+        if (text.contains(QLatin1String("status code: 401"))) {
+            d->authFailed = true;
+        }
+        if (d->lastError.isEmpty()) {
+            d->lastError = text;
+        }
+    });
+    connect(d->socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        QStringList texts;
+        for (const QSslError &e : errors) {
+            texts << e.errorString();
+        }
+        d->lastError = QStringLiteral("TLS verification failed: ") + texts.join(QLatin1String("; "));
+    });
+    connect(d->socket, &QWebSocket::stateChanged, this, [this](QAbstractSocket::SocketState s) {
+        if (s == QAbstractSocket::UnconnectedState && d->state != SourceState::Idle) {
+            d->onEnded();
+        }
+    });
+    d->livenessTimer->start(std::max(20, m_config.heartbeatMs / 4));
+    d->connectNow();
+}
+
+void FeedClient::stop()
+{
+    if (!d || d->stopping) {
+        return;
+    }
+    d->stopping = true;
+    d->reconnectTimer->stop();
+    d->livenessTimer->stop();
+    d->connectTimer->stop();
+    d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));
+    d->socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("client stopping"));
+    d->flush();
+}
+
+} // namespace OddsTap

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/feed/feedclient.h>
+#include <core/session/capturestats.h>
+
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+namespace OddsTap {
+
+struct CaptureConfig
+{
+    std::vector<FeedSourceConfig> sources;
+    quint64 count = 0; ///< stop after this many stream envelopes (accepted or rejected); 0 = no limit
+    qint64 durationMs = 0; ///< stop after this long; 0 = no limit
+};
+
+/// Runs one FeedClient per source, each on its own thread, and keeps the capture's counts.
+/// Later stages (storage) subscribe to batchReceived. Lives in: the thread that creates it (GUI or
+/// the CLI's main thread); batches arrive here by queued connection.
+class CaptureSession : public QObject
+{
+    Q_OBJECT
+public:
+    explicit CaptureSession(CaptureConfig config, QObject *parent = nullptr);
+    ~CaptureSession() override;
+
+    void start();
+    /// Stops every source, delivers their last batches, then emits finished(reason).
+    void stop(const QString &reason);
+
+    const CaptureStats &stats() const { return m_stats; }
+    const CaptureConfig &config() const { return m_config; }
+    bool isRunning() const { return m_running; }
+    QString stopReason() const { return m_stopReason; }
+
+signals:
+    void batchReceived(const OddsTap::EventBatch &batch);
+    void sourceStateChanged(const OddsTap::ConnectionEvent &event);
+    void finished(const QString &reason);
+
+private:
+    void onBatch(const EventBatch &batch);
+    void onClientStopped();
+
+    struct Worker;
+    CaptureConfig m_config;
+    CaptureStats m_stats;
+    std::vector<std::unique_ptr<Worker>> m_workers;
+    bool m_running = false;
+    bool m_stopping = false;
+    int m_stoppedClients = 0;
+    QString m_stopReason;
+};
+
+} // namespace OddsTap

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+#include "capturestats.h"
+
+#include <numeric>
+
+namespace OddsTap {
+namespace {
+
+QString wire(std::string_view s)
+{
+    return QString::fromLatin1(s.data(), qsizetype(s.size()));
+}
+
+QJsonObject sourceJson(const CaptureStats::Source &s)
+{
+    QJsonObject accepted;
+    for (int t = 0; t < kEventTypeCount; ++t) {
+        if (EventType(t) != EventType::Heartbeat) {
+            accepted.insert(displayName(EventType(t)), qint64(s.accepted[std::size_t(t)]));
+        }
+    }
+    QJsonObject byCode;
+    for (int c = 0; c < kRejectCodeCount; ++c) {
+        if (s.rejected[std::size_t(c)] != 0) {
+            byCode.insert(wire(toWire(RejectCode(c))), qint64(s.rejected[std::size_t(c)]));
+        }
+    }
+    const quint64 received = s.envelopesReceived();
+    const quint64 accounted = s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats;
+    return QJsonObject {
+        { QStringLiteral("frames"), qint64(s.frames) },
+        { QStringLiteral("bytes"), qint64(s.bytes) },
+        { QStringLiteral("envelopes_received"), qint64(received) },
+        { QStringLiteral("accepted"), accepted },
+        { QStringLiteral("accepted_total"), qint64(s.acceptedTotal()) },
+        { QStringLiteral("rejected"), QJsonObject { { QStringLiteral("total"), qint64(s.rejectedTotal()) },
+                                                    { QStringLiteral("by_code"), byCode } } },
+        { QStringLiteral("duplicates"), qint64(s.duplicates) },
+        { QStringLiteral("discarded_after_gap"), qint64(s.discarded) },
+        { QStringLiteral("heartbeats"), qint64(s.heartbeats) },
+        { QStringLiteral("gaps"), qint64(s.gaps) },
+        { QStringLiteral("gap_seqs_missing"), qint64(s.gapSeqsMissing) },
+        { QStringLiteral("compacted_seqs"), qint64(s.compactedSeqs) },
+        { QStringLiteral("stream_envelopes"), qint64(s.streamAdvances) },
+        { QStringLiteral("connections"), qint64(s.connections) },
+        { QStringLiteral("reconnects"), qint64(s.reconnects) },
+        { QStringLiteral("auth_failures"), qint64(s.authFailures) },
+        { QStringLiteral("stalls"), qint64(s.stalls) },
+        { QStringLiteral("last_seq"), qint64(s.lastSeq) },
+        { QStringLiteral("state"), wire(toWire(s.state)) },
+        { QStringLiteral("last_reason"), s.lastReason },
+        { QStringLiteral("reconciliation"),
+          QJsonObject { { QStringLiteral("received"), qint64(received) },
+                        { QStringLiteral("accounted"), qint64(accounted) },
+                        { QStringLiteral("formula"),
+                          QStringLiteral("received = accepted + rejected + duplicates + discarded_after_gap + "
+                                         "heartbeats") },
+                        { QStringLiteral("ok"), received == accounted } } },
+    };
+}
+
+} // namespace
+
+quint64 CaptureStats::Source::acceptedTotal() const
+{
+    return std::accumulate(accepted.begin(), accepted.end(), quint64(0));
+}
+
+quint64 CaptureStats::Source::rejectedTotal() const
+{
+    return std::accumulate(rejected.begin(), rejected.end(), quint64(0));
+}
+
+quint64 CaptureStats::Source::envelopesReceived() const
+{
+    return envelopes;
+}
+
+void CaptureStats::add(const EventBatch &batch)
+{
+    auto sourceOf = [this](const QString &id) -> Source & { return sources[id]; };
+    for (const Event &ev : batch.events) {
+        ++sourceOf(ev.sourceId).accepted[std::size_t(ev.type)];
+    }
+    for (const Reject &r : batch.rejects) {
+        ++sourceOf(r.sourceId).rejected[std::size_t(r.code)];
+    }
+    for (const GapRecord &g : batch.gaps) {
+        Source &s = sourceOf(g.sourceId);
+        if (g.compacted) {
+            s.compactedSeqs += g.missing();
+        } else {
+            ++s.gaps;
+            s.gapSeqsMissing += g.missing();
+        }
+    }
+    for (const ConnectionEvent &c : batch.connectionEvents) {
+        Source &s = sourceOf(c.sourceId);
+        s.state = c.state;
+        s.lastSeq = std::max(s.lastSeq, c.lastSeq);
+        if (!c.reason.isEmpty()) {
+            s.lastReason = c.reason;
+        }
+        if (c.state == SourceState::Connecting) {
+            ++s.connections;
+            if (c.connection > 1) {
+                ++s.reconnects;
+            }
+        } else if (c.state == SourceState::AuthFailed) {
+            ++s.authFailures;
+        } else if (c.state == SourceState::Stalled) {
+            ++s.stalls;
+        }
+    }
+    // Frame-level counters: a FeedClient's batches hold one source each.
+    Source &s = sourceOf(batch.sourceId);
+    s.frames += batch.frames;
+    s.bytes += batch.bytes;
+    s.envelopes += batch.envelopes;
+    s.duplicates += batch.duplicates;
+    s.discarded += batch.discarded;
+    s.heartbeats += batch.heartbeats;
+    s.streamAdvances += batch.streamAdvances;
+    for (const Event &ev : batch.events) {
+        if (ev.advancesStream()) {
+            s.lastSeq = std::max(s.lastSeq, ev.seq);
+        }
+    }
+}
+
+CaptureStats::Source CaptureStats::total() const
+{
+    Source t;
+    for (const auto &[id, s] : sources) {
+        t.frames += s.frames;
+        t.bytes += s.bytes;
+        t.envelopes += s.envelopes;
+        for (std::size_t i = 0; i < t.accepted.size(); ++i) {
+            t.accepted[i] += s.accepted[i];
+        }
+        for (std::size_t i = 0; i < t.rejected.size(); ++i) {
+            t.rejected[i] += s.rejected[i];
+        }
+        t.duplicates += s.duplicates;
+        t.discarded += s.discarded;
+        t.heartbeats += s.heartbeats;
+        t.streamAdvances += s.streamAdvances;
+        t.gaps += s.gaps;
+        t.gapSeqsMissing += s.gapSeqsMissing;
+        t.compactedSeqs += s.compactedSeqs;
+        t.connections += s.connections;
+        t.reconnects += s.reconnects;
+        t.authFailures += s.authFailures;
+        t.stalls += s.stalls;
+    }
+    return t;
+}
+
+quint64 CaptureStats::streamAdvances() const
+{
+    quint64 n = 0;
+    for (const auto &[id, s] : sources) {
+        n += s.streamAdvances;
+    }
+    return n;
+}
+
+QJsonObject CaptureStats::toJson() const
+{
+    QJsonObject perSource;
+    for (const auto &[id, s] : sources) {
+        perSource.insert(id, sourceJson(s));
+    }
+    QJsonObject out = sourceJson(total());
+    out.remove(QStringLiteral("state"));
+    out.remove(QStringLiteral("last_reason"));
+    out.remove(QStringLiteral("last_seq"));
+    out.insert(QStringLiteral("sources"), perSource);
+    return out;
+}
+
+} // namespace OddsTap

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+
+#include <QJsonObject>
+
+#include <array>
+#include <map>
+
+namespace OddsTap {
+
+/// Counts of one capture, per source and in total, built from EventBatches. Plain value type.
+/// Reconciliation: envelopes received = accepted + rejected + duplicates + discarded + heartbeats.
+struct CaptureStats
+{
+    struct Source
+    {
+        quint64 frames = 0;
+        quint64 bytes = 0;
+        quint64 envelopes = 0; ///< counted as received, independently of the verdicts below
+        std::array<quint64, kEventTypeCount> accepted {};
+        std::array<quint64, kRejectCodeCount> rejected {};
+        quint64 duplicates = 0;
+        quint64 discarded = 0;
+        quint64 heartbeats = 0;
+        quint64 streamAdvances = 0;
+        quint64 gaps = 0;
+        quint64 gapSeqsMissing = 0;
+        quint64 compactedSeqs = 0;
+        quint64 connections = 0; ///< connection attempts
+        quint64 reconnects = 0; ///< attempts after the first
+        quint64 authFailures = 0;
+        quint64 stalls = 0;
+        quint64 lastSeq = 0;
+        SourceState state = SourceState::Idle;
+        QString lastReason;
+
+        quint64 acceptedTotal() const;
+        quint64 rejectedTotal() const;
+        quint64 envelopesReceived() const;
+    };
+
+    void add(const EventBatch &batch);
+    Source total() const;
+    quint64 streamAdvances() const;
+
+    /// The summary document of `oddstap-cli capture --summary-json`.
+    QJsonObject toJson() const;
+
+    std::map<QString, Source> sources;
+};
+
+} // namespace OddsTap

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+#include "feedgenerator.h"
+
+#include <core/common/jsonwriter.h>
+#include <core/common/timeutil.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace OddsTap {
+namespace {
+
+struct MarketSpec
+{
+    const char *type;
+    std::vector<const char *> selections;
+};
+
+struct SportSpec
+{
+    int id;
+    std::vector<int> tournaments;
+    std::vector<const char *> teams;
+    std::vector<MarketSpec> markets;
+};
+
+const std::vector<SportSpec> &sports()
+{
+    static const std::vector<SportSpec> kSports = {
+        { 1,
+          { 17, 8, 35, 23, 34 },
+          { "Arsenal", "Chelsea", "Liverpool", "Everton", "Tottenham", "Newcastle", "Aston Villa", "Brighton",
+            "Real Madrid", "Barcelona", "Sevilla", "Valencia", "Bayern", "Dortmund", "Leipzig", "Leverkusen",
+            "Juventus", "Inter", "AC Milan", "Napoli", "Roma", "Lazio", "PSG", "Marseille", "Lyon", "Monaco",
+            "Ajax", "PSV", "Feyenoord", "Benfica", "Porto", "Sporting" },
+          { { "1x2", { "home", "draw", "away" } },
+            { "ou_2.5", { "over", "under" } },
+            { "ah_-1.5", { "home", "away" } },
+            { "btts", { "yes", "no" } } } },
+        { 2,
+          { 132, 138 },
+          { "Lakers", "Celtics", "Warriors", "Bulls", "Heat", "Knicks", "Nets", "Suns", "Bucks", "Nuggets",
+            "Real Madrid Baloncesto", "Olympiacos", "Fenerbahce", "Panathinaikos", "Maccabi Tel Aviv", "Anadolu Efes" },
+          { { "ml", { "home", "away" } }, { "ou_220.5", { "over", "under" } }, { "ah_-1.5", { "home", "away" } } } },
+        { 3,
+          { 2555, 2556 },
+          { "Alcaraz", "Sinner", "Djokovic", "Medvedev", "Zverev", "Rune", "Ruud", "Fritz", "Swiatek", "Sabalenka",
+            "Gauff", "Rybakina", "Pegula", "Jabeur", "Vondrousova", "Muchova" },
+          { { "ml", { "home", "away" } }, { "ou_22.5", { "over", "under" } } } },
+        { 4,
+          { 234 },
+          { "Rangers", "Bruins", "Maple Leafs", "Canadiens", "Oilers", "Flames", "Penguins", "Capitals",
+            "Avalanche", "Stars", "Kings", "Sharks" },
+          { { "1x2", { "home", "draw", "away" } }, { "ou_5.5", { "over", "under" } } } },
+    };
+    return kSports;
+}
+
+double round2(double v)
+{
+    return std::round(v * 100.0) / 100.0;
+}
+
+} // namespace
+
+FeedGenerator::FeedGenerator(GeneratorConfig config)
+    : m_config(std::move(config))
+    , m_rng(m_config.seed)
+{
+    m_config.fixtures = std::max(1, m_config.fixtures);
+    m_config.users = std::max(1, m_config.users);
+    m_fixtures.reserve(std::size_t(m_config.fixtures));
+    for (int i = 0; i < m_config.fixtures; ++i) {
+        m_fixtures.push_back(makeFixture());
+        queueOpening(i);
+    }
+}
+
+qint64 FeedGenerator::nowMs(quint64 seq) const
+{
+    if (m_config.clockBaseMs) {
+        return *m_config.clockBaseMs + std::llround(double(seq) * m_config.stepMs);
+    }
+    return wallClockMs();
+}
+
+FeedGenerator::Fixture FeedGenerator::makeFixture()
+{
+    const auto &sportList = sports();
+    // Football dominates a real book; the others share the rest.
+    const double r = m_rng.uniform();
+    const SportSpec &sport = sportList[r < 0.55 ? 0 : r < 0.75 ? 1 : r < 0.9 ? 2 : 3];
+    Fixture f;
+    f.id = "fx-" + QByteArray::number(++m_fixtureCounter);
+    f.sport = sport.id;
+    f.tournament = sport.tournaments[m_rng.below(sport.tournaments.size())];
+    const std::size_t h = m_rng.below(sport.teams.size());
+    std::size_t a = m_rng.below(sport.teams.size() - 1);
+    if (a >= h) {
+        ++a;
+    }
+    f.home = sport.teams[h];
+    f.away = sport.teams[a];
+    // Kick-off within the next six hours of the feed's clock, on a quarter hour.
+    const qint64 now = nowMs(m_seq);
+    f.startMs = (now / 900000 + 1 + qint64(m_rng.below(24))) * 900000;
+    for (const MarketSpec &spec : sport.markets) {
+        Market m;
+        m.type = spec.type;
+        m.selections = spec.selections;
+        m.margin = 0.03 + m_rng.uniform() * 0.04; // a 3-7 % overround
+        for (std::size_t i = 0; i < spec.selections.size(); ++i) {
+            m.logits.push_back(m_rng.normal() * 0.6);
+        }
+        m.prices.resize(spec.selections.size());
+        m.latest.resize(spec.selections.size());
+        reprice(m);
+        f.markets.push_back(std::move(m));
+    }
+    return f;
+}
+
+void FeedGenerator::reprice(Market &m)
+{
+    double sum = 0;
+    for (const double l : m.logits) {
+        sum += std::exp(l);
+    }
+    for (std::size_t i = 0; i < m.logits.size(); ++i) {
+        const double p = std::exp(m.logits[i]) / sum;
+        m.prices[i] = std::clamp(round2(1.0 / (p * (1.0 + m.margin))), 1.01, 1000.0);
+    }
+}
+
+void FeedGenerator::queueOpening(int fixture)
+{
+    m_pending.push_back({ EventType::Fixture, fixture, 0, 0 });
+    const Fixture &f = m_fixtures[std::size_t(fixture)];
+    for (std::size_t m = 0; m < f.markets.size(); ++m) {
+        for (std::size_t s = 0; s < f.markets[m].selections.size(); ++s) {
+            m_pending.push_back({ EventType::Odds, fixture, int(m), int(s) });
+        }
+    }
+}
+
+void FeedGenerator::step()
+{
+    const double r = m_rng.uniform();
+    if (r < 0.04) {
+        stepLifecycle();
+    } else if (r < 0.86) {
+        stepMarket();
+    } else {
+        stepBet();
+    }
+    if (m_pending.empty()) {
+        stepMarket(); // every step yields at least one event
+    }
+}
+
+void FeedGenerator::stepLifecycle()
+{
+    const int i = int(m_rng.below(m_fixtures.size()));
+    Fixture &f = m_fixtures[std::size_t(i)];
+    switch (f.status) {
+    case FixtureStatus::Scheduled:
+        f.status = m_rng.chance(0.03) ? FixtureStatus::Cancelled : FixtureStatus::Live;
+        break;
+    case FixtureStatus::Live: {
+        const double r = m_rng.uniform();
+        if (r < 0.55) {
+            (m_rng.chance(0.5) ? f.scoreHome : f.scoreAway) += 1;
+        } else if (r < 0.7) {
+            f.status = FixtureStatus::Suspended;
+        } else if (r < 0.85) {
+            f.status = FixtureStatus::Ended;
+        }
+        break;
+    }
+    case FixtureStatus::Suspended:
+        f.status = FixtureStatus::Live;
+        break;
+    case FixtureStatus::Ended:
+    case FixtureStatus::Cancelled:
+        // A finished fixture makes room for a new one; its final state stays in snapshots for a while.
+        m_retired.push_back(f.latest);
+        if (m_retired.size() > 1000) {
+            m_retired.pop_front();
+        }
+        f = makeFixture();
+        queueOpening(i);
+        return;
+    }
+    m_pending.push_back({ EventType::Fixture, i, 0, 0 });
+}
+
+void FeedGenerator::stepMarket()
+{
+    const int i = int(m_rng.below(m_fixtures.size()));
+    Fixture &f = m_fixtures[std::size_t(i)];
+    if (f.status == FixtureStatus::Ended || f.status == FixtureStatus::Cancelled) {
+        return;
+    }
+    const int mi = int(m_rng.below(f.markets.size()));
+    Market &m = f.markets[std::size_t(mi)];
+    // Move one selection's strength: it shortens or drifts and the others move the other way.
+    const std::size_t mover = m_rng.below(m.logits.size());
+    m.logits[mover] += m_rng.normal() * (f.status == FixtureStatus::Live ? 0.08 : 0.03);
+    m.logits[mover] = std::clamp(m.logits[mover], -4.0, 4.0);
+    const std::vector<double> before = m.prices;
+    reprice(m);
+    for (std::size_t s = 0; s < m.prices.size(); ++s) {
+        if (m.prices[s] != before[s] || s == mover) {
+            m_pending.push_back({ EventType::Odds, i, mi, int(s) });
+        }
+    }
+}
+
+void FeedGenerator::stepBet()
+{
+    m_pending.push_back({ EventType::Bet, 0, 0, 0 });
+}
+
+QByteArray FeedGenerator::envelopeHead(EventType type, quint64 seq) const
+{
+    QByteArray out;
+    out.reserve(256);
+    out += "{\"type\":\"";
+    const auto name = toWire(type);
+    out.append(name.data(), qsizetype(name.size()));
+    out += "\",\"seq\":";
+    Json::appendUInt(out, seq);
+    out += ",\"ts\":";
+    Json::appendInt(out, nowMs(seq));
+    out += ",\"source\":";
+    Json::appendString(out, std::string_view(m_config.stream.constData(), std::size_t(m_config.stream.size())));
+    return out;
+}
+
+QByteArray FeedGenerator::controlEnvelope(EventType type, quint64 seq) const
+{
+    return envelopeHead(type, seq) + '}';
+}
+
+QByteArray FeedGenerator::errorEnvelope(quint64 seq, const char *code, const QString &message) const
+{
+    QByteArray out = envelopeHead(EventType::Error, seq);
+    out += ",\"data\":{\"code\":";
+    Json::appendString(out, std::string_view(code));
+    out += ",\"message\":";
+    Json::appendString(out, message);
+    out += "}}";
+    return out;
+}
+
+QByteArray FeedGenerator::fixtureJson(const Fixture &f, quint64 seq) const
+{
+    QByteArray out = envelopeHead(EventType::Fixture, seq);
+    out += ",\"data\":{\"fixture_id\":\"" + f.id + "\",\"sport_id\":" + QByteArray::number(f.sport)
+        + ",\"tournament_id\":" + QByteArray::number(f.tournament) + ",\"start_time\":\""
+        + formatIso8601Utc(f.startMs).toLatin1() + "\",\"status\":\"";
+    const auto status = toWire(f.status);
+    out.append(status.data(), qsizetype(status.size()));
+    out += "\",\"home\":";
+    Json::appendString(out, std::string_view(f.home.constData(), std::size_t(f.home.size())));
+    out += ",\"away\":";
+    Json::appendString(out, std::string_view(f.away.constData(), std::size_t(f.away.size())));
+    if (f.status != FixtureStatus::Scheduled && f.status != FixtureStatus::Cancelled) {
+        out += ",\"score\":\"" + QByteArray::number(f.scoreHome) + '-' + QByteArray::number(f.scoreAway) + '"';
+    }
+    out += "}}";
+    return out;
+}
+
+QByteArray FeedGenerator::oddsJson(const Fixture &f, const Market &m, int selection, quint64 seq)
+{
+    QByteArray out = envelopeHead(EventType::Odds, seq);
+    out += ",\"data\":{\"fixture_id\":\"" + f.id + "\",\"market_type\":\"" + m.type + "\",\"selection\":\""
+        + m.selections[std::size_t(selection)] + "\",\"odd_value\":";
+    Json::appendDecimal(out, m.prices[std::size_t(selection)], 2);
+    out += ",\"timestamp\":";
+    Json::appendInt(out, nowMs(seq) - qint64(m_rng.below(40)));
+    if (f.status == FixtureStatus::Suspended) {
+        out += ",\"status\":\"suspended\"";
+    }
+    out += "}}";
+    return out;
+}
+
+QByteArray FeedGenerator::betJson(quint64 seq)
+{
+    // Prefer fixtures that are open for betting; fall back to any.
+    const Fixture *f = &m_fixtures[m_rng.below(m_fixtures.size())];
+    for (int tries = 0; tries < 8 && f->status != FixtureStatus::Live && f->status != FixtureStatus::Scheduled;
+         ++tries) {
+        f = &m_fixtures[m_rng.below(m_fixtures.size())];
+    }
+    const Market &m = f->markets[m_rng.below(f->markets.size())];
+    const std::size_t s = m_rng.below(m.selections.size());
+    const double odds = m.prices[s];
+    const double stake = std::clamp(round2(m_rng.logNormal(std::log(20.0), 1.1)), 1.0, 5000.0);
+    const double potentialWin = std::max(stake, round2(stake * odds));
+    // A few heavy punters place most bets: user index skewed towards low numbers.
+    const auto user = quint64(double(m_config.users) * std::pow(m_rng.uniform(), 2.0)) + 1;
+    QByteArray out = envelopeHead(EventType::Bet, seq);
+    out += ",\"data\":{\"bet_id\":\"b-" + QByteArray::number(++m_betCounter) + "\",\"user_id\":\"u-"
+        + QByteArray::number(user) + "\",\"fixture_id\":\"" + f->id + "\",\"market_type\":\"" + m.type
+        + "\",\"selection\":\"" + m.selections[s] + "\",\"stake\":";
+    Json::appendDecimal(out, stake, 2);
+    out += ",\"odd_value\":";
+    Json::appendDecimal(out, odds, 2);
+    out += ",\"potential_win\":";
+    Json::appendDecimal(out, potentialWin, 2);
+    out += ",\"timestamp\":";
+    Json::appendInt(out, nowMs(seq));
+    out += "}}";
+    return out;
+}
+
+GeneratedEvent FeedGenerator::next()
+{
+    while (m_pending.empty()) {
+        step();
+    }
+    const Pending p = m_pending.front();
+    m_pending.pop_front();
+    GeneratedEvent ev;
+    ev.seq = ++m_seq;
+    ev.type = p.type;
+    switch (p.type) {
+    case EventType::Fixture: {
+        Fixture &f = m_fixtures[std::size_t(p.fixture)];
+        ev.json = fixtureJson(f, ev.seq);
+        f.latest = ev;
+        break;
+    }
+    case EventType::Odds: {
+        Fixture &f = m_fixtures[std::size_t(p.fixture)];
+        Market &m = f.markets[std::size_t(p.market)];
+        ev.json = oddsJson(f, m, p.selection, ev.seq);
+        m.latest[std::size_t(p.selection)] = ev;
+        break;
+    }
+    default:
+        ev.json = betJson(ev.seq);
+        break;
+    }
+    return ev;
+}
+
+std::vector<GeneratedEvent> FeedGenerator::snapshot() const
+{
+    std::vector<GeneratedEvent> out(m_retired.begin(), m_retired.end());
+    for (const Fixture &f : m_fixtures) {
+        if (f.latest.seq != 0) {
+            out.push_back(f.latest);
+        }
+        for (const Market &m : f.markets) {
+            for (const GeneratedEvent &ev : m.latest) {
+                if (ev.seq != 0) {
+                    out.push_back(ev);
+                }
+            }
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const GeneratedEvent &a, const GeneratedEvent &b) { return a.seq < b.seq; });
+    return out;
+}
+
+} // namespace OddsTap

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+#include <core/common/rng.h>
+
+#include <QByteArray>
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace OddsTap {
+
+struct GeneratorConfig
+{
+    quint64 seed = 1;
+    int fixtures = 200;
+    int users = 5000;
+    QByteArray stream = "sim-1"; ///< envelope `source`
+    /// When set, `ts` and data timestamps come from a simulated clock (base + seq * stepMs), so a
+    /// seed reproduces the stream to the byte; otherwise they are the wall clock.
+    std::optional<qint64> clockBaseMs;
+    double stepMs = 1.0;
+};
+
+/// One envelope of the stream, serialised once and shared by every connection.
+struct GeneratedEvent
+{
+    quint64 seq = 0;
+    EventType type = EventType::Odds;
+    QByteArray json;
+};
+
+/// A sportsbook in a box: fixtures over several sports with a lifecycle, markets whose prices move
+/// as random walks under a bookmaker margin, and bets from a user population. The stream is a pure
+/// function of the seed: event N is the same whoever asks and whenever. Lives in: the simulator's
+/// thread; not thread-safe.
+class FeedGenerator
+{
+public:
+    explicit FeedGenerator(GeneratorConfig config);
+
+    /// Generates the event with seq lastSeq() + 1.
+    GeneratedEvent next();
+    quint64 lastSeq() const { return m_seq; }
+
+    /// The state as of lastSeq(): the latest fixture envelope of every known fixture and the latest
+    /// odds envelope of every selection, each as originally sent (with its own seq), by seq.
+    std::vector<GeneratedEvent> snapshot() const;
+
+    /// Control envelopes (heartbeat, snapshot_begin/end, error) with the given seq.
+    QByteArray controlEnvelope(EventType type, quint64 seq) const;
+    QByteArray errorEnvelope(quint64 seq, const char *code, const QString &message) const;
+
+    const GeneratorConfig &config() const { return m_config; }
+    qint64 nowMs(quint64 seq) const;
+
+private:
+    struct Market
+    {
+        const char *type;
+        std::vector<const char *> selections;
+        std::vector<double> logits;
+        std::vector<double> prices;
+        std::vector<GeneratedEvent> latest; ///< per selection, seq 0 until first sent
+        double margin;
+    };
+    struct Fixture
+    {
+        QByteArray id;
+        int sport = 1;
+        int tournament = 1;
+        qint64 startMs = 0;
+        FixtureStatus status = FixtureStatus::Scheduled;
+        QByteArray home;
+        QByteArray away;
+        int scoreHome = 0;
+        int scoreAway = 0;
+        std::vector<Market> markets;
+        GeneratedEvent latest;
+    };
+    struct Pending
+    {
+        EventType type;
+        int fixture;
+        int market;
+        int selection;
+    };
+
+    Fixture makeFixture();
+    void reprice(Market &market);
+    void step();
+    void stepLifecycle();
+    void stepMarket();
+    void stepBet();
+    void queueOpening(int fixture);
+    QByteArray envelopeHead(EventType type, quint64 seq) const;
+    QByteArray fixtureJson(const Fixture &f, quint64 seq) const;
+    QByteArray oddsJson(const Fixture &f, const Market &m, int selection, quint64 seq);
+    QByteArray betJson(quint64 seq);
+
+    GeneratorConfig m_config;
+    Rng m_rng;
+    quint64 m_seq = 0;
+    quint64 m_fixtureCounter = 0;
+    quint64 m_betCounter = 0;
+    std::vector<Fixture> m_fixtures;
+    std::deque<GeneratedEvent> m_retired; ///< final state of replaced fixtures (bounded)
+    std::deque<Pending> m_pending;
+};
+
+} // namespace OddsTap

@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: MIT
+#include "simserver.h"
+
+#include <core/common/logging.h>
+#include <core/common/timeutil.h>
+
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+#include <array>
+#include <deque>
+#include <map>
+
+namespace OddsTap {
+namespace {
+
+constexpr qint64 kHighWaterBytes = 256 * 1024; // per-connection send buffer before we stop writing
+constexpr qsizetype kMaxHandshakeBytes = 16 * 1024;
+constexpr int kHandshakeTimeoutMs = 10000;
+constexpr int kTickMs = 2;
+constexpr std::size_t kMaxClosedKept = 200;
+
+qint64 monoMs()
+{
+    return monotonicNs() / 1000000;
+}
+
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
+{
+    if (a.size() != b.size()) {
+        return false;
+    }
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    }
+    return diff == 0;
+}
+
+QJsonObject byType(const std::array<quint64, kEventTypeCount> &counts)
+{
+    QJsonObject o;
+    for (const EventType t : { EventType::Fixture, EventType::Odds, EventType::Bet }) {
+        o.insert(displayName(t), qint64(counts[std::size_t(t)]));
+    }
+    return o;
+}
+
+} // namespace
+
+struct SimServer::Impl
+{
+    struct Conn
+    {
+        quint64 id = 0;
+        QPointer<QWebSocket> socket;
+        QString peer;
+        qint64 connectedAtMs = 0;
+        bool subscribed = false;
+        std::optional<quint64> fromSeq;
+        QString mode = QStringLiteral("unsubscribed");
+        quint64 cursor = 0; ///< every seq <= cursor was sent or deliberately skipped
+        quint64 lastSentSeq = 0;
+        qint64 lastSendMs = 0;
+        qint64 stallUntilMs = 0;
+        quint64 sinceDrop = 0;
+        quint64 sinceStall = 0;
+        bool dropping = false;
+        std::deque<QByteArray> preface; ///< snapshot frames, sent before the live stream
+        Rng rng;
+        std::array<quint64, kEventTypeCount> sent {};
+        quint64 frames = 0;
+        quint64 heartbeats = 0;
+        quint64 malformed = 0;
+        quint64 duplicates = 0;
+        quint64 gaps = 0;
+        quint64 snapshotEvents = 0;
+        quint64 stalls = 0;
+        quint64 drops = 0;
+        QString closedReason;
+    };
+
+    Impl(SimServer *owner, SimServerConfig c)
+        : q(owner)
+        , config(std::move(c))
+        , generator(config.generator)
+        , ws(QStringLiteral("oddstap-sim"), QWebSocketServer::NonSecureMode)
+    {
+        config.batch = std::max(1, config.batch);
+        config.retain = std::max<quint64>(1, config.retain);
+        config.heartbeatMs = std::max(10, config.heartbeatMs);
+    }
+
+    quint64 head() const { return generator.lastSeq(); }
+    quint64 ringFront() const { return ring.empty() ? head() + 1 : ring.front().seq; }
+    bool countDone() const { return config.count != 0 && head() >= config.count; }
+
+    void generateUpTo(quint64 target);
+    void onTick();
+    void pump(Conn &c, qint64 now);
+    void sendFrame(Conn &c, const QByteArray &frame, qint64 now);
+    QByteArray malformedFrame(Conn &c, const GeneratedEvent &next);
+    void onTcpConnection();
+    void checkHandshake(QTcpSocket *socket);
+    void onWebSocket();
+    void onControl(Conn &c, const QString &text);
+    void subscribe(Conn &c, std::optional<quint64> fromSeq);
+    void onClosed(quint64 id);
+    QJsonObject connStats(const Conn &c) const;
+
+    SimServer *q;
+    SimServerConfig config;
+    FeedGenerator generator;
+    std::deque<GeneratedEvent> ring;
+    std::array<quint64, kEventTypeCount> generated {};
+    QTcpServer tcp;
+    QWebSocketServer ws;
+    QTimer tick;
+    std::map<quint64, std::unique_ptr<Conn>> conns;
+    std::deque<QJsonObject> closed;
+    quint64 closedCount = 0;
+    quint64 nextConnId = 1;
+    quint64 authRejected = 0;
+    qint64 pacingStartMs = 0;
+    quint64 pacingBaseSeq = 0;
+    bool countSignalled = false;
+    // Totals of connections that closed and fell out of `closed`.
+    QJsonObject closedTotals;
+};
+
+void SimServer::Impl::generateUpTo(quint64 target)
+{
+    if (config.count != 0) {
+        target = std::min(target, config.count);
+    }
+    while (head() < target) {
+        GeneratedEvent ev = generator.next();
+        ++generated[std::size_t(ev.type)];
+        ring.push_back(std::move(ev));
+        if (ring.size() > config.retain) {
+            ring.pop_front();
+        }
+    }
+    if (countDone() && !countSignalled) {
+        countSignalled = true;
+        qCInfo(lcFeed) << "simulator: generated all" << config.count << "events";
+        emit q->countReached(head());
+    }
+}
+
+void SimServer::Impl::onTick()
+{
+    const qint64 now = monoMs();
+    if (config.rate > 0) {
+        const auto due = pacingBaseSeq + quint64(double(now - pacingStartMs) * config.rate / 1000.0);
+        generateUpTo(std::min(due, head() + 200000)); // bounded catch-up after a stall of the loop
+    }
+    std::vector<quint64> toAbort;
+    for (auto &[id, conn] : conns) {
+        Conn &c = *conn;
+        if (!c.socket) {
+            continue;
+        }
+        if (c.dropping) {
+            if (c.socket->bytesToWrite() == 0) {
+                toAbort.push_back(id); // everything written reached the kernel: now cut the line
+            }
+            continue;
+        }
+        pump(c, now);
+        if (c.subscribed && now >= c.stallUntilMs && now - c.lastSendMs >= config.heartbeatMs) {
+            ++c.heartbeats;
+            sendFrame(c, generator.controlEnvelope(EventType::Heartbeat, c.lastSentSeq), now);
+        }
+    }
+    for (const quint64 id : toAbort) {
+        auto it = conns.find(id);
+        if (it != conns.end() && it->second->socket) {
+            it->second->socket->abort();
+        }
+    }
+}
+
+void SimServer::Impl::sendFrame(Conn &c, const QByteArray &frame, qint64 now)
+{
+    c.socket->sendTextMessage(QString::fromUtf8(frame));
+    ++c.frames;
+    c.lastSendMs = now;
+}
+
+QByteArray SimServer::Impl::malformedFrame(Conn &c, const GeneratedEvent &next)
+{
+    // Malformed envelopes carry the seq of an event this connection already delivered, like a
+    // corrupted retransmission, so they never advance or break the stream.
+    const QByteArray head = "{\"type\":\"odds\",\"seq\":" + QByteArray::number(c.lastSentSeq) + ",\"ts\":"
+        + QByteArray::number(generator.nowMs(c.lastSentSeq)) + ",\"source\":\"" + config.generator.stream
+        + "\",\"data\":{";
+    switch (c.rng.below(4)) {
+    case 0: // truncated JSON: any proper prefix of an object is invalid
+        return next.json.left(qsizetype(1 + c.rng.below(quint64(next.json.size() - 1))));
+    case 1: // wrong type
+        return head + R"("fixture_id":"fx-1","market_type":"1x2","selection":"home","odd_value":"2.15","timestamp":1}})";
+    case 2: // missing field
+        return head + R"("market_type":"1x2","selection":"home","odd_value":2.15,"timestamp":1}})";
+    default: // odds <= 1
+        return head + R"("fixture_id":"fx-1","market_type":"1x2","selection":"home","odd_value":0.95,"timestamp":1}})";
+    }
+}
+
+void SimServer::Impl::pump(Conn &c, qint64 now)
+{
+    if (!c.subscribed || c.dropping || now < c.stallUntilMs) {
+        return;
+    }
+    const FaultPlan &f = config.faults;
+    while (c.socket && c.socket->bytesToWrite() < kHighWaterBytes) {
+        if (!c.preface.empty()) {
+            sendFrame(c, c.preface.front(), now);
+            c.preface.pop_front();
+            continue;
+        }
+        QByteArray frame;
+        int n = 0;
+        enum class Stop { None, Drop, Stall } stop = Stop::None;
+        while (n < config.batch && stop == Stop::None) {
+            const quint64 next = c.cursor + 1;
+            if (next > head() && config.rate <= 0 && !countDone()) {
+                generateUpTo(head() + quint64(std::max(config.batch, 256)));
+            }
+            if (next > head()) {
+                break;
+            }
+            if (next < ringFront()) {
+                c.closedReason = QStringLiteral("client too slow: fell behind the retained window");
+                c.socket->close(QWebSocketProtocol::CloseCodePolicyViolated, c.closedReason);
+                return;
+            }
+            const GeneratedEvent &ev = ring[std::size_t(next - ringFront())];
+            c.cursor = next;
+            // The final event of a bounded stream goes out clean, so that bounded runs end cleanly
+            // and their counts reconcile exactly.
+            const bool faulty = config.count == 0 || next != config.count;
+            if (faulty && f.gap > 0 && c.rng.chance(f.gap)) {
+                ++c.gaps; // lost in transit: the client must notice and resume
+                continue;
+            }
+            if (faulty && f.malformed > 0 && c.rng.chance(f.malformed)) {
+                ++c.malformed;
+                sendFrame(c, malformedFrame(c, ev), now);
+            }
+            if (!frame.isEmpty()) {
+                frame += ',';
+            }
+            frame += ev.json;
+            ++c.sent[std::size_t(ev.type)];
+            c.lastSentSeq = next;
+            ++n;
+            if (faulty && f.duplicate > 0 && c.rng.chance(f.duplicate)) {
+                frame += ',';
+                frame += ev.json;
+                ++c.duplicates;
+                ++n;
+            }
+            ++c.sinceDrop;
+            ++c.sinceStall;
+            if (!faulty) {
+                // no drop or stall after the final event
+            } else if ((f.dropEvery != 0 && c.sinceDrop >= f.dropEvery)
+                || (f.dropProbability > 0 && c.rng.chance(f.dropProbability))) {
+                stop = Stop::Drop;
+            } else if (f.stallEvery != 0 && c.sinceStall >= f.stallEvery) {
+                stop = Stop::Stall;
+            }
+        }
+        if (!frame.isEmpty()) {
+            if (config.batch > 1) {
+                frame.prepend('[');
+                frame.append(']');
+            } else if (n == 2) {
+                // A duplicate in single-envelope mode goes out as its own frame.
+                const qsizetype half = (frame.size() - 1) / 2;
+                sendFrame(c, frame.left(half), now);
+                frame = frame.mid(half + 1);
+            }
+            sendFrame(c, frame, now);
+        }
+        if (stop == Stop::Drop) {
+            ++c.drops;
+            c.sinceDrop = 0;
+            c.dropping = true;
+            c.closedReason = QStringLiteral("fault: dropped");
+            return;
+        }
+        if (stop == Stop::Stall) {
+            ++c.stalls;
+            c.sinceStall = 0;
+            c.stallUntilMs = now + f.stallMs;
+            return;
+        }
+        if (n == 0) {
+            return; // nothing more to send now
+        }
+    }
+}
+
+void SimServer::Impl::onTcpConnection()
+{
+    while (tcp.hasPendingConnections()) {
+        QTcpSocket *socket = tcp.nextPendingConnection();
+        QObject::connect(socket, &QTcpSocket::readyRead, q, [this, socket] { checkHandshake(socket); });
+        QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        QTimer::singleShot(kHandshakeTimeoutMs, socket, [socket] {
+            if (!socket->property("oddstap_upgraded").toBool()) {
+                socket->abort();
+            }
+        });
+        if (socket->bytesAvailable() > 0) {
+            checkHandshake(socket);
+        }
+    }
+}
+
+void SimServer::Impl::checkHandshake(QTcpSocket *socket)
+{
+    // Peek, don't read: QWebSocketServer parses the same bytes after we hand the socket over.
+    const QByteArray request = socket->peek(kMaxHandshakeBytes);
+    const qsizetype end = request.indexOf("\r\n\r\n");
+    if (end < 0) {
+        if (request.size() >= kMaxHandshakeBytes) {
+            socket->write("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            socket->disconnectFromHost();
+        }
+        return;
+    }
+    if (!config.token.isEmpty()) {
+        QByteArray presented;
+        for (const QByteArray &line : request.left(end).split('\n')) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0 && line.left(colon).trimmed().toLower() == "authorization") {
+                presented = line.mid(colon + 1).trimmed();
+            }
+        }
+        if (!constantTimeEquals(presented, "Bearer " + config.token)) {
+            ++authRejected;
+            qCInfo(lcFeed) << "simulator: rejected an upgrade with a missing or wrong token (HTTP 401)";
+            QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
+            socket->write("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"oddstap-sim\"\r\n"
+                          "Content-Length: 0\r\nConnection: close\r\n\r\n");
+            socket->disconnectFromHost();
+            return;
+        }
+    }
+    QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
+    QObject::disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->setProperty("oddstap_upgraded", true);
+    ws.handleConnection(socket);
+}
+
+void SimServer::Impl::onWebSocket()
+{
+    while (ws.hasPendingConnections()) {
+        QWebSocket *socket = ws.nextPendingConnection();
+        socket->setParent(q);
+        auto conn = std::make_unique<Conn>();
+        conn->id = nextConnId++;
+        conn->socket = socket;
+        conn->peer = socket->peerAddress().toString() + QLatin1Char(':') + QString::number(socket->peerPort());
+        conn->connectedAtMs = wallClockMs();
+        conn->lastSendMs = monoMs();
+        conn->rng = Rng(config.generator.seed * 1000003ULL + conn->id);
+        const quint64 id = conn->id;
+        QObject::connect(socket, &QWebSocket::textMessageReceived, q, [this, id](const QString &text) {
+            auto it = conns.find(id);
+            if (it != conns.end()) {
+                onControl(*it->second, text);
+            }
+        });
+        QObject::connect(socket, &QWebSocket::disconnected, q, [this, id] { onClosed(id); });
+        conns.emplace(id, std::move(conn));
+        qCDebug(lcFeed) << "simulator: connection" << id << "from" << socket->peerAddress().toString();
+        emit q->connectionCountChanged(int(conns.size()));
+    }
+}
+
+void SimServer::Impl::onControl(Conn &c, const QString &text)
+{
+    const qint64 now = monoMs();
+    QJsonParseError error {};
+    const QJsonObject msg = QJsonDocument::fromJson(text.toUtf8(), &error).object();
+    if (error.error != QJsonParseError::NoError || msg.value(QLatin1String("op")).toString() != QLatin1String("subscribe")) {
+        sendFrame(c,
+                  generator.errorEnvelope(c.lastSentSeq, "bad_request",
+                                          QStringLiteral("expected {\"op\":\"subscribe\"[,\"from_seq\":N]}")),
+                  now);
+        return;
+    }
+    if (c.subscribed) {
+        sendFrame(c,
+                  generator.errorEnvelope(c.lastSentSeq, "already_subscribed",
+                                          QStringLiteral("subscribe is sent once per connection")),
+                  now);
+        return;
+    }
+    const QJsonValue from = msg.value(QLatin1String("from_seq"));
+    if (from.isUndefined() || from.isNull()) {
+        subscribe(c, std::nullopt);
+    } else if (from.isDouble() && from.toDouble() >= 0) {
+        subscribe(c, quint64(from.toInteger()));
+    } else {
+        sendFrame(c, generator.errorEnvelope(c.lastSentSeq, "bad_request", QStringLiteral("from_seq must be >= 0")),
+                  now);
+    }
+}
+
+void SimServer::Impl::subscribe(Conn &c, std::optional<quint64> fromSeq)
+{
+    c.subscribed = true;
+    c.fromSeq = fromSeq;
+    if (!fromSeq) {
+        c.mode = QStringLiteral("live");
+        c.cursor = head();
+    } else if (*fromSeq >= head()) {
+        // The client is at or ahead of us (we restarted): the stream is a function of the seed, so
+        // catch up to it and continue from there.
+        const quint64 before = head();
+        generateUpTo(*fromSeq);
+        pacingBaseSeq += head() - before;
+        c.mode = head() > before ? QStringLiteral("fast_forward") : QStringLiteral("live");
+        c.cursor = std::min(*fromSeq, head());
+    } else if (*fromSeq + 1 >= ringFront()) {
+        c.mode = QStringLiteral("replay");
+        c.cursor = *fromSeq;
+    } else {
+        c.mode = QStringLiteral("snapshot");
+        const quint64 s = head();
+        c.preface.push_back(generator.controlEnvelope(EventType::SnapshotBegin, s));
+        for (const GeneratedEvent &ev : generator.snapshot()) {
+            if (ev.seq > *fromSeq) {
+                c.preface.push_back(ev.json);
+                ++c.snapshotEvents;
+            }
+        }
+        c.preface.push_back(generator.controlEnvelope(EventType::SnapshotEnd, s));
+        c.cursor = s;
+    }
+    c.lastSentSeq = c.cursor;
+    qCInfo(lcFeed).noquote() << "simulator: connection" << c.id << "subscribed"
+                             << (fromSeq ? QStringLiteral("from_seq=%1").arg(*fromSeq) : QStringLiteral("live"))
+                             << "->" << c.mode;
+    pump(c, monoMs());
+}
+
+QJsonObject SimServer::Impl::connStats(const Conn &c) const
+{
+    return QJsonObject {
+        { QStringLiteral("id"), qint64(c.id) },
+        { QStringLiteral("peer"), c.peer },
+        { QStringLiteral("connected_at"), formatIso8601Utc(c.connectedAtMs) },
+        { QStringLiteral("from_seq"), c.fromSeq ? QJsonValue(qint64(*c.fromSeq)) : QJsonValue() },
+        { QStringLiteral("mode"), c.mode },
+        { QStringLiteral("frames_sent"), qint64(c.frames) },
+        { QStringLiteral("events_sent"), byType(c.sent) },
+        { QStringLiteral("heartbeats_sent"), qint64(c.heartbeats) },
+        { QStringLiteral("malformed_sent"), qint64(c.malformed) },
+        { QStringLiteral("duplicates_sent"), qint64(c.duplicates) },
+        { QStringLiteral("gaps_injected"), qint64(c.gaps) },
+        { QStringLiteral("snapshot_events_sent"), qint64(c.snapshotEvents) },
+        { QStringLiteral("stalls"), qint64(c.stalls) },
+        { QStringLiteral("drops"), qint64(c.drops) },
+        { QStringLiteral("last_seq_sent"), qint64(c.lastSentSeq) },
+        { QStringLiteral("closed_reason"), c.closedReason },
+    };
+}
+
+void SimServer::Impl::onClosed(quint64 id)
+{
+    auto it = conns.find(id);
+    if (it == conns.end()) {
+        return;
+    }
+    Conn &c = *it->second;
+    if (c.closedReason.isEmpty()) {
+        c.closedReason = c.socket && !c.socket->closeReason().isEmpty() ? c.socket->closeReason()
+                                                                         : QStringLiteral("closed by peer");
+    }
+    QJsonObject s = connStats(c);
+    s.insert(QStringLiteral("open"), false);
+    closed.push_back(s);
+    ++closedCount;
+    if (closed.size() > kMaxClosedKept) {
+        closed.pop_front(); // totals below still include it
+    }
+    // Keep running totals so that the stats file stays exact however many connections came and went.
+    auto add = [this](const QString &key, qint64 v) {
+        closedTotals.insert(key, closedTotals.value(key).toInteger() + v);
+    };
+    add(QStringLiteral("frames_sent"), qint64(c.frames));
+    add(QStringLiteral("heartbeats_sent"), qint64(c.heartbeats));
+    add(QStringLiteral("malformed_sent"), qint64(c.malformed));
+    add(QStringLiteral("duplicates_sent"), qint64(c.duplicates));
+    add(QStringLiteral("gaps_injected"), qint64(c.gaps));
+    add(QStringLiteral("snapshot_events_sent"), qint64(c.snapshotEvents));
+    add(QStringLiteral("stalls"), qint64(c.stalls));
+    add(QStringLiteral("drops"), qint64(c.drops));
+    for (int t = 0; t < kEventTypeCount; ++t) {
+        add(QStringLiteral("sent_") + displayName(EventType(t)), qint64(c.sent[std::size_t(t)]));
+    }
+    if (c.socket) {
+        c.socket->deleteLater();
+    }
+    conns.erase(it);
+    emit q->connectionCountChanged(int(conns.size()));
+}
+
+SimServer::SimServer(SimServerConfig config, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Impl>(this, std::move(config)))
+{
+}
+
+SimServer::~SimServer()
+{
+    stop();
+}
+
+Result<quint16> SimServer::start()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    QHostAddress address;
+    if (!address.setAddress(d->config.host)) {
+        return Error { QStringLiteral("bad_host"),
+                       QStringLiteral("cannot listen on '%1': not an IP address").arg(d->config.host) };
+    }
+    if (!d->tcp.listen(address, d->config.port)) {
+        return Error { QStringLiteral("listen_failed"), QStringLiteral("cannot listen on %1:%2: %3")
+                                                            .arg(d->config.host)
+                                                            .arg(d->config.port)
+                                                            .arg(d->tcp.errorString()) };
+    }
+    connect(&d->tcp, &QTcpServer::newConnection, this, [this] { d->onTcpConnection(); });
+    connect(&d->ws, &QWebSocketServer::newConnection, this, [this] { d->onWebSocket(); });
+    d->pacingStartMs = monoMs();
+    d->pacingBaseSeq = d->head();
+    d->tick.setTimerType(Qt::PreciseTimer);
+    d->tick.setInterval(kTickMs);
+    connect(&d->tick, &QTimer::timeout, this, [this] { d->onTick(); });
+    d->tick.start();
+    qCInfo(lcFeed).noquote() << "simulator: listening on" << d->config.host << d->tcp.serverPort();
+    return d->tcp.serverPort();
+}
+
+void SimServer::stop()
+{
+    d->tick.stop();
+    d->tcp.close();
+    for (auto &[id, c] : d->conns) {
+        if (c->socket) {
+            c->socket->abort();
+        }
+    }
+}
+
+quint16 SimServer::port() const
+{
+    return d->tcp.serverPort();
+}
+
+quint64 SimServer::lastSeq() const
+{
+    return d->head();
+}
+
+QJsonObject SimServer::stats() const
+{
+    QJsonObject totals = d->closedTotals;
+    auto add = [&totals](const QString &key, qint64 v) { totals.insert(key, totals.value(key).toInteger() + v); };
+    QJsonArray connections;
+    for (const QJsonObject &c : d->closed) {
+        connections.append(c);
+    }
+    for (const auto &[id, c] : d->conns) {
+        QJsonObject s = d->connStats(*c);
+        s.insert(QStringLiteral("open"), true);
+        connections.append(s);
+        add(QStringLiteral("frames_sent"), qint64(c->frames));
+        add(QStringLiteral("heartbeats_sent"), qint64(c->heartbeats));
+        add(QStringLiteral("malformed_sent"), qint64(c->malformed));
+        add(QStringLiteral("duplicates_sent"), qint64(c->duplicates));
+        add(QStringLiteral("gaps_injected"), qint64(c->gaps));
+        add(QStringLiteral("snapshot_events_sent"), qint64(c->snapshotEvents));
+        add(QStringLiteral("stalls"), qint64(c->stalls));
+        add(QStringLiteral("drops"), qint64(c->drops));
+        for (int t = 0; t < kEventTypeCount; ++t) {
+            add(QStringLiteral("sent_") + displayName(EventType(t)), qint64(c->sent[std::size_t(t)]));
+        }
+    }
+    QJsonObject sent;
+    for (const EventType t : { EventType::Fixture, EventType::Odds, EventType::Bet }) {
+        const QString key = QStringLiteral("sent_") + displayName(t);
+        sent.insert(displayName(t), totals.value(key).toInteger());
+        totals.remove(key);
+    }
+    for (int t = 0; t < kEventTypeCount; ++t) {
+        totals.remove(QStringLiteral("sent_") + displayName(EventType(t)));
+    }
+    quint64 generatedTotal = 0;
+    for (const quint64 g : d->generated) {
+        generatedTotal += g;
+    }
+    QJsonObject out {
+        { QStringLiteral("last_seq"), qint64(d->head()) },
+        { QStringLiteral("count_limit"), qint64(d->config.count) },
+        { QStringLiteral("generated"), byType(d->generated) },
+        { QStringLiteral("generated_total"), qint64(generatedTotal) },
+        { QStringLiteral("events_sent"), sent },
+        { QStringLiteral("auth_rejected"), qint64(d->authRejected) },
+        { QStringLiteral("connections_total"), qint64(d->closedCount + d->conns.size()) },
+        { QStringLiteral("connections_open"), qint64(d->conns.size()) },
+        { QStringLiteral("faults"), d->config.faults.toString() },
+        { QStringLiteral("seed"), QString::number(d->config.generator.seed) },
+        { QStringLiteral("connections"), connections },
+    };
+    for (auto it = totals.constBegin(); it != totals.constEnd(); ++it) {
+        out.insert(it.key(), it.value());
+    }
+    for (const char *key : { "frames_sent", "heartbeats_sent", "malformed_sent", "duplicates_sent", "gaps_injected",
+                             "snapshot_events_sent", "stalls", "drops" }) {
+        if (!out.contains(QLatin1String(key))) {
+            out.insert(QLatin1String(key), 0);
+        }
+    }
+    return out;
+}
+
+} // namespace OddsTap
