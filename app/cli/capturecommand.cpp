@@ -33,7 +33,9 @@ QString statusLine(const CaptureStats &stats, double rate)
     QStringList parts;
     for (const auto &[id, s] : stats.sources) {
         const auto state = toWire(s.state);
-        parts << QStringLiteral("%1 %2 seq %3").arg(id, QLatin1String(state.data(), qsizetype(state.size()))).arg(s.lastSeq);
+        parts << QStringLiteral("%1 %2 seq %3")
+                     .arg(id, QLatin1String(state.data(), qsizetype(state.size())))
+                     .arg(s.lastSeq);
     }
     const auto t = stats.total();
     return QStringLiteral("%1 | %2 ev/s | accepted %3 | rejected %4 | dup %5 | gaps %6 | reconnects %7")
@@ -61,21 +63,23 @@ int runCapture(const QStringList &arguments)
     parser.addOptions({
         { QStringLiteral("url"), QStringLiteral("Feed URL, ws:// or wss:// (repeatable)."), QStringLiteral("url") },
         { QStringLiteral("source-id"), QStringLiteral("Source id of the matching --url (default src-1, src-2, ...)."),
-          QStringLiteral("id") },
+            QStringLiteral("id") },
         { QStringLiteral("token-file"), QStringLiteral("File holding the Bearer token (for every source)."),
-          QStringLiteral("file") },
-        { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss://."), QStringLiteral("file") },
+            QStringLiteral("file") },
+        { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss://."),
+            QStringLiteral("file") },
         { QStringLiteral("count"),
-          QStringLiteral("Stop after N stream envelopes (fixture/odds/bet, accepted or rejected; heartbeats and "
-                         "duplicates excluded)."),
-          QStringLiteral("n") },
+            QStringLiteral("Stop after N stream envelopes (fixture/odds/bet, accepted or rejected; heartbeats and "
+                           "duplicates excluded)."),
+            QStringLiteral("n") },
         { QStringLiteral("duration"), QStringLiteral("Stop after this many seconds."), QStringLiteral("s") },
-        { QStringLiteral("from-seq"), QStringLiteral("Resume from this seq on the first subscribe (0 = from the start)."),
-          QStringLiteral("seq") },
+        { QStringLiteral("from-seq"),
+            QStringLiteral("Resume from this seq on the first subscribe (0 = from the start)."),
+            QStringLiteral("seq") },
         { QStringLiteral("heartbeat-ms"), QStringLiteral("The server's heartbeat interval (default 1000)."),
-          QStringLiteral("ms"), QStringLiteral("1000") },
+            QStringLiteral("ms"), QStringLiteral("1000") },
         { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
-          QStringLiteral("file") },
+            QStringLiteral("file") },
         { QStringLiteral("quiet"), QStringLiteral("No live status line.") },
     });
     int exitCode = kExitOk;
@@ -150,7 +154,7 @@ int runCapture(const QStringList &arguments)
     CaptureSession session(config);
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &session,
-                     [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });
+        [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });
 
     // Live status: one line, redrawn in place, only on a terminal.
     const bool live = !parser.isSet(QStringLiteral("quiet")) && ::isatty(STDERR_FILENO) == 1;

@@ -28,7 +28,8 @@ const std::map<QString, Command> &commands()
 {
     static const std::map<QString, Command> table = {
         { QStringLiteral("capture"),
-          { "Connect to feed sources, validate and count (storage: see the pipeline work)", &OddsTap::Cli::runCapture } },
+            { "Connect to feed sources, validate and count (storage: see the pipeline work)",
+                &OddsTap::Cli::runCapture } },
         { QStringLiteral("simulate"), { "Run the built-in sportsbook feed server", &OddsTap::Cli::runSimulate } },
         { QStringLiteral("validate"),
             { "Validate NDJSON feed frames against feed-protocol v1", &OddsTap::Cli::runValidate } },

@@ -33,7 +33,9 @@ SignalWatcher::SignalWatcher(QObject *parent)
             emit terminationRequested(int(c));
         }
     });
-    struct sigaction action {};
+    struct sigaction action
+    {
+    };
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;

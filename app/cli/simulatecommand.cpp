@@ -41,37 +41,37 @@ int runSimulate(const QStringList &arguments)
     parser.addHelpOption();
     const QList<QCommandLineOption> options = {
         { QStringLiteral("host"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("addr"),
-          QStringLiteral("127.0.0.1") },
+            QStringLiteral("127.0.0.1") },
         { QStringLiteral("port"), QStringLiteral("Port; 0 picks a free one (default 0)."), QStringLiteral("port"),
-          QStringLiteral("0") },
+            QStringLiteral("0") },
         { QStringLiteral("rate"), QStringLiteral("Events per second; 0 = as fast as the client reads (default 1000)."),
-          QStringLiteral("n"), QStringLiteral("1000") },
+            QStringLiteral("n"), QStringLiteral("1000") },
         { QStringLiteral("count"), QStringLiteral("Stop generating after N events (default: no limit)."),
-          QStringLiteral("n"), QStringLiteral("0") },
+            QStringLiteral("n"), QStringLiteral("0") },
         { QStringLiteral("fixtures"), QStringLiteral("Concurrent fixtures (default 200)."), QStringLiteral("n"),
-          QStringLiteral("200") },
+            QStringLiteral("200") },
         { QStringLiteral("batch"), QStringLiteral("Envelopes per frame (default 1)."), QStringLiteral("n"),
-          QStringLiteral("1") },
+            QStringLiteral("1") },
         { QStringLiteral("heartbeat-ms"), QStringLiteral("Heartbeat interval when idle (default 1000)."),
-          QStringLiteral("ms"), QStringLiteral("1000") },
+            QStringLiteral("ms"), QStringLiteral("1000") },
         { QStringLiteral("retain"), QStringLiteral("Events kept for resume (default 100000)."), QStringLiteral("n"),
-          QStringLiteral("100000") },
+            QStringLiteral("100000") },
         { QStringLiteral("seed"),
-          QStringLiteral("Seed: the same seed gives the same stream, to the byte (timestamps from a simulated "
-                         "clock). Default: random, wall-clock timestamps."),
-          QStringLiteral("n") },
-        { QStringLiteral("token-file"), QStringLiteral("Require 'Authorization: Bearer <token>' (token read from file)."),
-          QStringLiteral("file") },
+            QStringLiteral("Seed: the same seed gives the same stream, to the byte (timestamps from a simulated "
+                           "clock). Default: random, wall-clock timestamps."),
+            QStringLiteral("n") },
+        { QStringLiteral("token-file"),
+            QStringLiteral("Require 'Authorization: Bearer <token>' (token read from file)."), QStringLiteral("file") },
         { QStringLiteral("token"), QStringLiteral("Same, token given inline (demos only: visible in ps)."),
-          QStringLiteral("token") },
+            QStringLiteral("token") },
         { QStringLiteral("faults"),
-          QStringLiteral("Fault injection: drop_every=N,drop_prob=P,stall_every=N,stall_ms=MS,malformed=P,"
-                         "duplicate=P,gap=P"),
-          QStringLiteral("spec") },
+            QStringLiteral("Fault injection: drop_every=N,drop_prob=P,stall_every=N,stall_ms=MS,malformed=P,"
+                           "duplicate=P,gap=P"),
+            QStringLiteral("spec") },
         { QStringLiteral("stats-file"), QStringLiteral("Write JSON stats here on exit and on SIGINT/SIGTERM."),
-          QStringLiteral("file") },
+            QStringLiteral("file") },
         { QStringLiteral("duration"), QStringLiteral("Exit after this many seconds (default: run until stopped)."),
-          QStringLiteral("s"), QStringLiteral("0") },
+            QStringLiteral("s"), QStringLiteral("0") },
     };
     parser.addOptions(options);
     int exitCode = kExitOk;
@@ -133,7 +133,8 @@ int runSimulate(const QStringList &arguments)
     } else if (parser.isSet(QStringLiteral("token"))) {
         config.token = parser.value(QStringLiteral("token")).toUtf8();
     }
-    if ((parser.isSet(QStringLiteral("token-file")) || parser.isSet(QStringLiteral("token"))) && config.token.isEmpty()) {
+    if ((parser.isSet(QStringLiteral("token-file")) || parser.isSet(QStringLiteral("token")))
+        && config.token.isEmpty()) {
         err() << "oddstap-cli simulate: the token is empty\n";
         return kExitUsage;
     }

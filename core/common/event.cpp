@@ -28,7 +28,15 @@ constexpr std::array<std::string_view, kRejectCodeCount> kRejectCodeNames = {
 };
 
 constexpr std::array<std::string_view, kSourceStateCount> kSourceStateNames = {
-    "idle", "connecting", "connected", "subscribed", "stalled", "disconnected", "backing_off", "auth_failed", "stopped",
+    "idle",
+    "connecting",
+    "connected",
+    "subscribed",
+    "stalled",
+    "disconnected",
+    "backing_off",
+    "auth_failed",
+    "stopped",
 };
 
 template <typename Enum, std::size_t N>

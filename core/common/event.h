@@ -217,11 +217,14 @@ struct GapRecord
 {
     QString sourceId;
     quint64 expectedSeq = 0; ///< lastSeq + 1 at the time
-    quint64 receivedSeq = 0; ///< the seq that arrived instead (or snapshot end + 1)
+    quint64 receivedSeq = 0; ///< the seq that arrived instead; compacted: expectedSeq + skipped count
     bool compacted = false;
     quint32 connection = 0;
     qint64 atMs = 0;
-    quint64 missing() const { return receivedSeq > expectedSeq ? receivedSeq - expectedSeq : 0; }
+    quint64 missing() const
+    {
+        return receivedSeq > expectedSeq ? receivedSeq - expectedSeq : 0;
+    }
 };
 
 /// What crosses threads: events and rejects of one or more frames, in arrival order per kind, plus
@@ -245,7 +248,10 @@ struct EventBatch
     {
         return events.empty() && rejects.empty() && gaps.empty() && connectionEvents.empty() && frames == 0;
     }
-    std::size_t size() const { return events.size() + rejects.size(); }
+    std::size_t size() const
+    {
+        return events.size() + rejects.size();
+    }
 };
 
 /// Registers the value types above for queued connections. Call once, early in main() or a test.

@@ -55,10 +55,12 @@ struct FeedClient::Impl
         : q(owner)
         , decoder(owner->m_config.limits)
         , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
-    {
-    }
+    { }
 
-    const FeedSourceConfig &cfg() const { return q->m_config; }
+    const FeedSourceConfig &cfg() const
+    {
+        return q->m_config;
+    }
     void setState(SourceState state, const QString &reason = {}, int delayMs = 0);
     void connectNow();
     void onConnected();
@@ -107,8 +109,8 @@ void FeedClient::Impl::setState(SourceState next, const QString &reason, int del
                                     .arg(cfg().sourceId)
                                     .arg(connection)
                                     .arg(QLatin1String(name.data(), qsizetype(name.size())),
-                                         reason.isEmpty() ? QString() : QStringLiteral(": ") + reason,
-                                         delayMs > 0 ? QStringLiteral(" (%1 ms)").arg(delayMs) : QString());
+                                        reason.isEmpty() ? QString() : QStringLiteral(": ") + reason,
+                                        delayMs > 0 ? QStringLiteral(" (%1 ms)").arg(delayMs) : QString());
     pending.connectionEvents.push_back(ev);
     emit q->stateChanged(ev);
     scheduleFlush();
@@ -117,7 +119,8 @@ void FeedClient::Impl::setState(SourceState next, const QString &reason, int del
 int FeedClient::Impl::nextBackoffMs()
 {
     // Full jitter: uniform in [0, min(cap, base * 2^attempt)].
-    const qint64 ceiling = std::min<qint64>(cfg().backoffMaxMs, qint64(cfg().backoffInitialMs) << std::min(attempt, 20));
+    const qint64 ceiling =
+        std::min<qint64>(cfg().backoffMaxMs, qint64(cfg().backoffInitialMs) << std::min(attempt, 20));
     ++attempt;
     return int(rng.below(quint64(ceiling) + 1));
 }
@@ -175,24 +178,23 @@ void FeedClient::Impl::onEnded()
     }
     if (authFailed) {
         setState(SourceState::AuthFailed,
-                 QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"),
-                 cfg().authBackoffMs);
+            QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"),
+            cfg().authBackoffMs);
         reconnectTimer->start(cfg().authBackoffMs);
         return;
     }
     QString reason = lastError;
     if (reason.isEmpty()) {
-        reason = socket->closeReason().isEmpty()
-            ? QStringLiteral("closed (code %1)").arg(int(socket->closeCode()))
-            : QStringLiteral("closed by server: %1").arg(socket->closeReason());
+        reason = socket->closeReason().isEmpty() ? QStringLiteral("closed (code %1)").arg(int(socket->closeCode()))
+                                                 : QStringLiteral("closed by server: %1").arg(socket->closeReason());
     }
     setState(SourceState::Disconnected, reason);
     // A gap is repaired at once; anything else backs off with jitter.
     const int delay = resyncing ? 0 : nextBackoffMs();
     setState(SourceState::BackingOff,
-             resyncing ? QStringLiteral("resuming after a gap from seq %1").arg(lastSeq.value_or(0))
-                       : QStringLiteral("reconnecting"),
-             delay);
+        resyncing ? QStringLiteral("resuming after a gap from seq %1").arg(lastSeq.value_or(0))
+                  : QStringLiteral("reconnecting"),
+        delay);
     reconnectTimer->start(delay);
 }
 
@@ -264,8 +266,11 @@ void FeedClient::Impl::handleEvent(Event &&ev)
             inSnapshot = false;
             const quint64 s = ev.seq;
             if (s > snapshotBase + snapshotAccepted) {
-                GapRecord gap { cfg().sourceId, snapshotBase + 1, s + 1, true, connection, wallClockMs() };
-                qCInfo(lcFeed) << "snapshot compacted" << (s - snapshotBase - snapshotAccepted) << "seqs up to" << s;
+                // The skipped seqs are spread over (base, S]; the record carries their number.
+                const quint64 compacted = s - snapshotBase - snapshotAccepted;
+                GapRecord gap { cfg().sourceId, snapshotBase + 1, snapshotBase + 1 + compacted, true, connection,
+                    wallClockMs() };
+                qCInfo(lcFeed) << "snapshot compacted" << compacted << "seqs up to" << s;
                 pending.gaps.push_back(gap);
             }
             if (!lastSeq || s > *lastSeq) {
@@ -327,8 +332,8 @@ void FeedClient::Impl::handleEvent(Event &&ev)
 void FeedClient::Impl::handleReject(Reject &&r)
 {
     // A rejected envelope at the next seq was still received: it takes its place in the stream.
-    const bool advancingType = !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds
-        || *r.type == EventType::Bet;
+    const bool advancingType =
+        !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds || *r.type == EventType::Bet;
     if (!resyncing && !inSnapshot && lastSeq && r.seq && *r.seq == *lastSeq + 1 && advancingType) {
         lastSeq = *r.seq;
         ++pending.streamAdvances;
@@ -356,8 +361,7 @@ void FeedClient::Impl::flush()
 FeedClient::FeedClient(FeedSourceConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-{
-}
+{ }
 
 FeedClient::~FeedClient() = default;
 
@@ -394,15 +398,16 @@ void FeedClient::start()
     connect(d->socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
         d->onText(QString::fromUtf8(data)); // tolerated: some servers send JSON in binary frames
     });
-    connect(d->socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
-        const QString text = d->socket->errorString();
-        if (text.contains(QLatin1String("status code: 401"))) {
-            d->authFailed = true;
-        }
-        if (d->lastError.isEmpty()) {
-            d->lastError = text;
-        }
-    });
+    connect(d->socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
+        [this](QAbstractSocket::SocketError) {
+            const QString text = d->socket->errorString();
+            if (text.contains(QLatin1String("status code: 401"))) {
+                d->authFailed = true;
+            }
+            if (d->lastError.isEmpty()) {
+                d->lastError = text;
+            }
+        });
     connect(d->socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
         QStringList texts;
         for (const QSslError &e : errors) {
@@ -412,7 +417,9 @@ void FeedClient::start()
     });
     connect(d->socket, &QWebSocket::stateChanged, this, [this](QAbstractSocket::SocketState s) {
         if (s == QAbstractSocket::UnconnectedState && d->state != SourceState::Idle) {
-            d->onEnded();
+            // Queued: QWebSocket reports the error after this transition; let it arrive first.
+            QMetaObject::invokeMethod(
+                this, [this] { d->onEnded(); }, Qt::QueuedConnection);
         }
     });
     d->livenessTimer->start(std::max(20, m_config.heartbeatMs / 4));

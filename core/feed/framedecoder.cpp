@@ -262,7 +262,8 @@ struct FrameDecoder::Impl
     bool decodeOdds(const element &data, Event &ev, Failure &f);
     bool decodeBet(const element &data, Event &ev, Failure &f);
     bool decodeFeedError(const element &data, Event &ev, Failure &f);
-    bool decodeEnvelope(const element &env, Event &ev, std::optional<quint64> &seq, std::optional<EventType> &typeOut, Failure &f);
+    bool decodeEnvelope(
+        const element &env, Event &ev, std::optional<quint64> &seq, std::optional<EventType> &typeOut, Failure &f);
 
     DecoderLimits limits;
     simdjson::dom::parser parser;
@@ -440,7 +441,8 @@ bool FrameDecoder::Impl::decodeFeedError(const element &data, Event &ev, Failure
     return true;
 }
 
-bool FrameDecoder::Impl::decodeEnvelope(const element &env, Event &ev, std::optional<quint64> &seq, std::optional<EventType> &typeOut, Failure &f)
+bool FrameDecoder::Impl::decodeEnvelope(
+    const element &env, Event &ev, std::optional<quint64> &seq, std::optional<EventType> &typeOut, Failure &f)
 {
     if (env.type() != element_type::OBJECT) {
         f = { RejectCode::NotAnObject, QStringLiteral("an envelope must be a JSON object, got %1").arg(describe(env)) };
@@ -628,8 +630,8 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
             reject(f.code, std::move(f.message), frame.toByteArray(), seq, -1, false, type);
         } else {
             const std::string text = simdjson::minify(env);
-            reject(f.code, std::move(f.message), QByteArray(text.data(), qsizetype(text.size())), seq, index, false,
-                   type);
+            reject(
+                f.code, std::move(f.message), QByteArray(text.data(), qsizetype(text.size())), seq, index, false, type);
         }
     };
 

@@ -17,8 +17,7 @@ struct CaptureSession::Worker
 CaptureSession::CaptureSession(CaptureConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-{
-}
+{ }
 
 CaptureSession::~CaptureSession()
 {
@@ -52,8 +51,8 @@ void CaptureSession::start()
         m_workers.push_back(std::move(worker));
     }
     if (m_config.durationMs > 0) {
-        QTimer::singleShot(std::chrono::milliseconds(m_config.durationMs), this,
-                           [this] { stop(QStringLiteral("duration elapsed")); });
+        QTimer::singleShot(
+            std::chrono::milliseconds(m_config.durationMs), this, [this] { stop(QStringLiteral("duration elapsed")); });
     }
 }
 

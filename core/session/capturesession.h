@@ -32,10 +32,22 @@ public:
     /// Stops every source, delivers their last batches, then emits finished(reason).
     void stop(const QString &reason);
 
-    const CaptureStats &stats() const { return m_stats; }
-    const CaptureConfig &config() const { return m_config; }
-    bool isRunning() const { return m_running; }
-    QString stopReason() const { return m_stopReason; }
+    const CaptureStats &stats() const
+    {
+        return m_stats;
+    }
+    const CaptureConfig &config() const
+    {
+        return m_config;
+    }
+    bool isRunning() const
+    {
+        return m_running;
+    }
+    QString stopReason() const
+    {
+        return m_stopReason;
+    }
 
 signals:
     void batchReceived(const OddsTap::EventBatch &batch);

@@ -33,8 +33,9 @@ QJsonObject sourceJson(const CaptureStats::Source &s)
         { QStringLiteral("envelopes_received"), qint64(received) },
         { QStringLiteral("accepted"), accepted },
         { QStringLiteral("accepted_total"), qint64(s.acceptedTotal()) },
-        { QStringLiteral("rejected"), QJsonObject { { QStringLiteral("total"), qint64(s.rejectedTotal()) },
-                                                    { QStringLiteral("by_code"), byCode } } },
+        { QStringLiteral("rejected"),
+            QJsonObject {
+                { QStringLiteral("total"), qint64(s.rejectedTotal()) }, { QStringLiteral("by_code"), byCode } } },
         { QStringLiteral("duplicates"), qint64(s.duplicates) },
         { QStringLiteral("discarded_after_gap"), qint64(s.discarded) },
         { QStringLiteral("heartbeats"), qint64(s.heartbeats) },
@@ -50,12 +51,12 @@ QJsonObject sourceJson(const CaptureStats::Source &s)
         { QStringLiteral("state"), wire(toWire(s.state)) },
         { QStringLiteral("last_reason"), s.lastReason },
         { QStringLiteral("reconciliation"),
-          QJsonObject { { QStringLiteral("received"), qint64(received) },
-                        { QStringLiteral("accounted"), qint64(accounted) },
-                        { QStringLiteral("formula"),
-                          QStringLiteral("received = accepted + rejected + duplicates + discarded_after_gap + "
-                                         "heartbeats") },
-                        { QStringLiteral("ok"), received == accounted } } },
+            QJsonObject { { QStringLiteral("received"), qint64(received) },
+                { QStringLiteral("accounted"), qint64(accounted) },
+                { QStringLiteral("formula"),
+                    QStringLiteral("received = accepted + rejected + duplicates + discarded_after_gap + "
+                                   "heartbeats") },
+                { QStringLiteral("ok"), received == accounted } } },
     };
 }
 

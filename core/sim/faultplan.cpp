@@ -7,7 +7,8 @@ namespace OddsTap {
 
 Result<FaultPlan> FaultPlan::parse(const QString &spec)
 {
-    static const QString kKeys = QStringLiteral("drop_every, drop_prob, stall_every, stall_ms, malformed, duplicate, gap");
+    static const QString kKeys =
+        QStringLiteral("drop_every, drop_prob, stall_every, stall_ms, malformed, duplicate, gap");
     FaultPlan plan;
     const QStringList items = spec.split(QLatin1Char(','), Qt::SkipEmptyParts);
     for (const QString &raw : items) {
@@ -15,7 +16,7 @@ Result<FaultPlan> FaultPlan::parse(const QString &spec)
         const qsizetype eq = item.indexOf(QLatin1Char('='));
         if (eq <= 0) {
             return Error { QStringLiteral("bad_faults"),
-                           QStringLiteral("fault '%1' is not key=value (keys: %2)").arg(item, kKeys) };
+                QStringLiteral("fault '%1' is not key=value (keys: %2)").arg(item, kKeys) };
         }
         const QString key = item.left(eq).trimmed();
         const QString value = item.mid(eq + 1).trimmed();
@@ -51,11 +52,11 @@ Result<FaultPlan> FaultPlan::parse(const QString &spec)
             expected = probability(plan.gap);
         } else {
             return Error { QStringLiteral("bad_faults"),
-                           QStringLiteral("unknown fault '%1' (keys: %2)").arg(key, kKeys) };
+                QStringLiteral("unknown fault '%1' (keys: %2)").arg(key, kKeys) };
         }
         if (!ok) {
             return Error { QStringLiteral("bad_faults"),
-                           QStringLiteral("fault %1 must be %2, got '%3'").arg(key, expected, value) };
+                QStringLiteral("fault %1 must be %2, got '%3'").arg(key, expected, value) };
         }
     }
     return plan;

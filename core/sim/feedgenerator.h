@@ -43,7 +43,10 @@ public:
 
     /// Generates the event with seq lastSeq() + 1.
     GeneratedEvent next();
-    quint64 lastSeq() const { return m_seq; }
+    quint64 lastSeq() const
+    {
+        return m_seq;
+    }
 
     /// The state as of lastSeq(): the latest fixture envelope of every known fixture and the latest
     /// odds envelope of every selection, each as originally sent (with its own seq), by seq.
@@ -53,7 +56,10 @@ public:
     QByteArray controlEnvelope(EventType type, quint64 seq) const;
     QByteArray errorEnvelope(quint64 seq, const char *code, const QString &message) const;
 
-    const GeneratorConfig &config() const { return m_config; }
+    const GeneratorConfig &config() const
+    {
+        return m_config;
+    }
     qint64 nowMs(quint64 seq) const;
 
 private:

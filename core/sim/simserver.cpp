@@ -71,9 +71,8 @@ struct SimServer::Impl
         quint64 lastSentSeq = 0;
         qint64 lastSendMs = 0;
         qint64 stallUntilMs = 0;
-        quint64 sinceDrop = 0;
-        quint64 sinceStall = 0;
         bool dropping = false;
+        bool closed = false; ///< erased from `conns` by a queued cleanup, never while iterating
         std::deque<QByteArray> preface; ///< snapshot frames, sent before the live stream
         Rng rng;
         std::array<quint64, kEventTypeCount> sent {};
@@ -99,9 +98,18 @@ struct SimServer::Impl
         config.heartbeatMs = std::max(10, config.heartbeatMs);
     }
 
-    quint64 head() const { return generator.lastSeq(); }
-    quint64 ringFront() const { return ring.empty() ? head() + 1 : ring.front().seq; }
-    bool countDone() const { return config.count != 0 && head() >= config.count; }
+    quint64 head() const
+    {
+        return generator.lastSeq();
+    }
+    quint64 ringFront() const
+    {
+        return ring.empty() ? head() + 1 : ring.front().seq;
+    }
+    bool countDone() const
+    {
+        return config.count != 0 && head() >= config.count;
+    }
 
     void generateUpTo(quint64 target);
     void onTick();
@@ -132,6 +140,10 @@ struct SimServer::Impl
     qint64 pacingStartMs = 0;
     quint64 pacingBaseSeq = 0;
     bool countSignalled = false;
+    // Fault schedule counts events sent on any connection: "every N events" is a property of the
+    // stream, not of one connection (which a drop or stall ends anyway).
+    quint64 sinceDrop = 0;
+    quint64 sinceStall = 0;
     // Totals of connections that closed and fell out of `closed`.
     QJsonObject closedTotals;
 };
@@ -166,7 +178,7 @@ void SimServer::Impl::onTick()
     std::vector<quint64> toAbort;
     for (auto &[id, conn] : conns) {
         Conn &c = *conn;
-        if (!c.socket) {
+        if (!c.socket || c.closed) {
             continue;
         }
         if (c.dropping) {
@@ -176,7 +188,8 @@ void SimServer::Impl::onTick()
             continue;
         }
         pump(c, now);
-        if (c.subscribed && now >= c.stallUntilMs && now - c.lastSendMs >= config.heartbeatMs) {
+        if (!c.closed && c.socket && c.subscribed && now >= c.stallUntilMs
+            && now - c.lastSendMs >= config.heartbeatMs) {
             ++c.heartbeats;
             sendFrame(c, generator.controlEnvelope(EventType::Heartbeat, c.lastSentSeq), now);
         }
@@ -200,14 +213,15 @@ QByteArray SimServer::Impl::malformedFrame(Conn &c, const GeneratedEvent &next)
 {
     // Malformed envelopes carry the seq of an event this connection already delivered, like a
     // corrupted retransmission, so they never advance or break the stream.
-    const QByteArray head = "{\"type\":\"odds\",\"seq\":" + QByteArray::number(c.lastSentSeq) + ",\"ts\":"
-        + QByteArray::number(generator.nowMs(c.lastSentSeq)) + ",\"source\":\"" + config.generator.stream
+    const QByteArray head = "{\"type\":\"odds\",\"seq\":" + QByteArray::number(c.lastSentSeq)
+        + ",\"ts\":" + QByteArray::number(generator.nowMs(c.lastSentSeq)) + ",\"source\":\"" + config.generator.stream
         + "\",\"data\":{";
     switch (c.rng.below(4)) {
     case 0: // truncated JSON: any proper prefix of an object is invalid
         return next.json.left(qsizetype(1 + c.rng.below(quint64(next.json.size() - 1))));
     case 1: // wrong type
-        return head + R"("fixture_id":"fx-1","market_type":"1x2","selection":"home","odd_value":"2.15","timestamp":1}})";
+        return head
+            + R"("fixture_id":"fx-1","market_type":"1x2","selection":"home","odd_value":"2.15","timestamp":1}})";
     case 2: // missing field
         return head + R"("market_type":"1x2","selection":"home","odd_value":2.15,"timestamp":1}})";
     default: // odds <= 1
@@ -228,8 +242,14 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
             continue;
         }
         QByteArray frame;
+        quint64 frameLastSeq = 0;
         int n = 0;
-        enum class Stop { None, Drop, Stall } stop = Stop::None;
+        enum class Stop
+        {
+            None,
+            Drop,
+            Stall
+        } stop = Stop::None;
         while (n < config.batch && stop == Stop::None) {
             const quint64 next = c.cursor + 1;
             if (next > head() && config.rate <= 0 && !countDone()) {
@@ -261,7 +281,7 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
             }
             frame += ev.json;
             ++c.sent[std::size_t(ev.type)];
-            c.lastSentSeq = next;
+            frameLastSeq = next;
             ++n;
             if (faulty && f.duplicate > 0 && c.rng.chance(f.duplicate)) {
                 frame += ',';
@@ -269,14 +289,14 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
                 ++c.duplicates;
                 ++n;
             }
-            ++c.sinceDrop;
-            ++c.sinceStall;
+            ++sinceDrop;
+            ++sinceStall;
             if (!faulty) {
                 // no drop or stall after the final event
-            } else if ((f.dropEvery != 0 && c.sinceDrop >= f.dropEvery)
+            } else if ((f.dropEvery != 0 && sinceDrop >= f.dropEvery)
                 || (f.dropProbability > 0 && c.rng.chance(f.dropProbability))) {
                 stop = Stop::Drop;
-            } else if (f.stallEvery != 0 && c.sinceStall >= f.stallEvery) {
+            } else if (f.stallEvery != 0 && sinceStall >= f.stallEvery) {
                 stop = Stop::Stall;
             }
         }
@@ -291,17 +311,18 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
                 frame = frame.mid(half + 1);
             }
             sendFrame(c, frame, now);
+            c.lastSentSeq = frameLastSeq; // only now delivered: malformed frames and heartbeats use it
         }
         if (stop == Stop::Drop) {
             ++c.drops;
-            c.sinceDrop = 0;
+            sinceDrop = 0;
             c.dropping = true;
             c.closedReason = QStringLiteral("fault: dropped");
             return;
         }
         if (stop == Stop::Stall) {
             ++c.stalls;
-            c.sinceStall = 0;
+            sinceStall = 0;
             c.stallUntilMs = now + f.stallMs;
             return;
         }
@@ -335,7 +356,8 @@ void SimServer::Impl::checkHandshake(QTcpSocket *socket)
     const qsizetype end = request.indexOf("\r\n\r\n");
     if (end < 0) {
         if (request.size() >= kMaxHandshakeBytes) {
-            socket->write("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            socket->write(
+                "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             socket->disconnectFromHost();
         }
         return;
@@ -395,18 +417,19 @@ void SimServer::Impl::onControl(Conn &c, const QString &text)
     const qint64 now = monoMs();
     QJsonParseError error {};
     const QJsonObject msg = QJsonDocument::fromJson(text.toUtf8(), &error).object();
-    if (error.error != QJsonParseError::NoError || msg.value(QLatin1String("op")).toString() != QLatin1String("subscribe")) {
+    if (error.error != QJsonParseError::NoError
+        || msg.value(QLatin1String("op")).toString() != QLatin1String("subscribe")) {
         sendFrame(c,
-                  generator.errorEnvelope(c.lastSentSeq, "bad_request",
-                                          QStringLiteral("expected {\"op\":\"subscribe\"[,\"from_seq\":N]}")),
-                  now);
+            generator.errorEnvelope(
+                c.lastSentSeq, "bad_request", QStringLiteral("expected {\"op\":\"subscribe\"[,\"from_seq\":N]}")),
+            now);
         return;
     }
     if (c.subscribed) {
         sendFrame(c,
-                  generator.errorEnvelope(c.lastSentSeq, "already_subscribed",
-                                          QStringLiteral("subscribe is sent once per connection")),
-                  now);
+            generator.errorEnvelope(
+                c.lastSentSeq, "already_subscribed", QStringLiteral("subscribe is sent once per connection")),
+            now);
         return;
     }
     const QJsonValue from = msg.value(QLatin1String("from_seq"));
@@ -415,8 +438,8 @@ void SimServer::Impl::onControl(Conn &c, const QString &text)
     } else if (from.isDouble() && from.toDouble() >= 0) {
         subscribe(c, quint64(from.toInteger()));
     } else {
-        sendFrame(c, generator.errorEnvelope(c.lastSentSeq, "bad_request", QStringLiteral("from_seq must be >= 0")),
-                  now);
+        sendFrame(
+            c, generator.errorEnvelope(c.lastSentSeq, "bad_request", QStringLiteral("from_seq must be >= 0")), now);
     }
 }
 
@@ -453,8 +476,8 @@ void SimServer::Impl::subscribe(Conn &c, std::optional<quint64> fromSeq)
     }
     c.lastSentSeq = c.cursor;
     qCInfo(lcFeed).noquote() << "simulator: connection" << c.id << "subscribed"
-                             << (fromSeq ? QStringLiteral("from_seq=%1").arg(*fromSeq) : QStringLiteral("live"))
-                             << "->" << c.mode;
+                             << (fromSeq ? QStringLiteral("from_seq=%1").arg(*fromSeq) : QStringLiteral("live")) << "->"
+                             << c.mode;
     pump(c, monoMs());
 }
 
@@ -483,13 +506,14 @@ QJsonObject SimServer::Impl::connStats(const Conn &c) const
 void SimServer::Impl::onClosed(quint64 id)
 {
     auto it = conns.find(id);
-    if (it == conns.end()) {
+    if (it == conns.end() || it->second->closed) {
         return;
     }
     Conn &c = *it->second;
+    c.closed = true;
     if (c.closedReason.isEmpty()) {
-        c.closedReason = c.socket && !c.socket->closeReason().isEmpty() ? c.socket->closeReason()
-                                                                         : QStringLiteral("closed by peer");
+        c.closedReason =
+            c.socket && !c.socket->closeReason().isEmpty() ? c.socket->closeReason() : QStringLiteral("closed by peer");
     }
     QJsonObject s = connStats(c);
     s.insert(QStringLiteral("open"), false);
@@ -499,9 +523,8 @@ void SimServer::Impl::onClosed(quint64 id)
         closed.pop_front(); // totals below still include it
     }
     // Keep running totals so that the stats file stays exact however many connections came and went.
-    auto add = [this](const QString &key, qint64 v) {
-        closedTotals.insert(key, closedTotals.value(key).toInteger() + v);
-    };
+    auto add = [this](
+                   const QString &key, qint64 v) { closedTotals.insert(key, closedTotals.value(key).toInteger() + v); };
     add(QStringLiteral("frames_sent"), qint64(c.frames));
     add(QStringLiteral("heartbeats_sent"), qint64(c.heartbeats));
     add(QStringLiteral("malformed_sent"), qint64(c.malformed));
@@ -516,15 +539,20 @@ void SimServer::Impl::onClosed(quint64 id)
     if (c.socket) {
         c.socket->deleteLater();
     }
-    conns.erase(it);
-    emit q->connectionCountChanged(int(conns.size()));
+    // onClosed can run inside pump() (a close is synchronous): erase later, outside any iteration.
+    QMetaObject::invokeMethod(
+        q,
+        [this, id] {
+            conns.erase(id);
+            emit q->connectionCountChanged(int(conns.size()));
+        },
+        Qt::QueuedConnection);
 }
 
 SimServer::SimServer(SimServerConfig config, QObject *parent)
     : QObject(parent)
     , d(std::make_unique<Impl>(this, std::move(config)))
-{
-}
+{ }
 
 SimServer::~SimServer()
 {
@@ -537,13 +565,14 @@ Result<quint16> SimServer::start()
     QHostAddress address;
     if (!address.setAddress(d->config.host)) {
         return Error { QStringLiteral("bad_host"),
-                       QStringLiteral("cannot listen on '%1': not an IP address").arg(d->config.host) };
+            QStringLiteral("cannot listen on '%1': not an IP address").arg(d->config.host) };
     }
     if (!d->tcp.listen(address, d->config.port)) {
-        return Error { QStringLiteral("listen_failed"), QStringLiteral("cannot listen on %1:%2: %3")
-                                                            .arg(d->config.host)
-                                                            .arg(d->config.port)
-                                                            .arg(d->tcp.errorString()) };
+        return Error { QStringLiteral("listen_failed"),
+            QStringLiteral("cannot listen on %1:%2: %3")
+                .arg(d->config.host)
+                .arg(d->config.port)
+                .arg(d->tcp.errorString()) };
     }
     connect(&d->tcp, &QTcpServer::newConnection, this, [this] { d->onTcpConnection(); });
     connect(&d->ws, &QWebSocketServer::newConnection, this, [this] { d->onWebSocket(); });
@@ -581,15 +610,20 @@ quint64 SimServer::lastSeq() const
 QJsonObject SimServer::stats() const
 {
     QJsonObject totals = d->closedTotals;
+    qint64 openCount = 0;
     auto add = [&totals](const QString &key, qint64 v) { totals.insert(key, totals.value(key).toInteger() + v); };
     QJsonArray connections;
     for (const QJsonObject &c : d->closed) {
         connections.append(c);
     }
     for (const auto &[id, c] : d->conns) {
+        if (c->closed) {
+            continue; // already in `closed` and in the totals
+        }
         QJsonObject s = d->connStats(*c);
         s.insert(QStringLiteral("open"), true);
         connections.append(s);
+        ++openCount;
         add(QStringLiteral("frames_sent"), qint64(c->frames));
         add(QStringLiteral("heartbeats_sent"), qint64(c->heartbeats));
         add(QStringLiteral("malformed_sent"), qint64(c->malformed));
@@ -622,8 +656,8 @@ QJsonObject SimServer::stats() const
         { QStringLiteral("generated_total"), qint64(generatedTotal) },
         { QStringLiteral("events_sent"), sent },
         { QStringLiteral("auth_rejected"), qint64(d->authRejected) },
-        { QStringLiteral("connections_total"), qint64(d->closedCount + d->conns.size()) },
-        { QStringLiteral("connections_open"), qint64(d->conns.size()) },
+        { QStringLiteral("connections_total"), qint64(d->closedCount + openCount) },
+        { QStringLiteral("connections_open"), qint64(openCount) },
         { QStringLiteral("faults"), d->config.faults.toString() },
         { QStringLiteral("seed"), QString::number(d->config.generator.seed) },
         { QStringLiteral("connections"), connections },
@@ -632,7 +666,7 @@ QJsonObject SimServer::stats() const
         out.insert(it.key(), it.value());
     }
     for (const char *key : { "frames_sent", "heartbeats_sent", "malformed_sent", "duplicates_sent", "gaps_injected",
-                             "snapshot_events_sent", "stalls", "drops" }) {
+             "snapshot_events_sent", "stalls", "drops" }) {
         if (!out.contains(QLatin1String(key))) {
             out.insert(QLatin1String(key), 0);
         }

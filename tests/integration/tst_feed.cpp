@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: MIT
+// The real simulator (in process, on 127.0.0.1) against the real FeedClient and CaptureSession.
+#include <tests/testutils/feedharness.h>
+
+#include <core/sim/feedgenerator.h>
+
+#include <QTcpServer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+#include <set>
+
+using namespace OddsTap;
+using namespace OddsTap::Testing;
+
+class TestFeed : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { registerMetaTypes(); }
+    void cleanStreamArrivesExactlyOnce();
+    void faultsReconcileExactlyWithTheSimulator_data();
+    void faultsReconcileExactlyWithTheSimulator();
+    void gapsAreDetectedAndFilledByResume();
+    void stallTriggersReconnectWithinTheLivenessWindow();
+    void wrongTokenIsAnAuthFailureWithoutAStorm();
+    void rightTokenIsAccepted();
+    void twoSourcesKeepTheirIdsApart();
+    void resumeTooOldGetsASnapshot();
+    void simulatorRestartMidStreamLosesNothing();
+    void oversizedFrameIsARejectNotACrash();
+    void unreachableServerBacksOffWithJitter();
+
+private:
+    static void compareAcceptedWithGenerated(const CaptureStats::Source &s, const QJsonObject &sim);
+};
+
+void TestFeed::compareAcceptedWithGenerated(const CaptureStats::Source &s, const QJsonObject &sim)
+{
+    QCOMPARE(qint64(s.accepted[std::size_t(EventType::Fixture)]), generated(sim, "fixture"));
+    QCOMPARE(qint64(s.accepted[std::size_t(EventType::Odds)]), generated(sim, "odds"));
+    QCOMPARE(qint64(s.accepted[std::size_t(EventType::Bet)]), generated(sim, "bet"));
+}
+
+void TestFeed::cleanStreamArrivesExactlyOnce()
+{
+    SimServer sim(simConfig(5000));
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run({ { sourceConfig(QStringLiteral("a"), *port) }, 5000, 0 });
+    run.start();
+    QVERIFY(run.waitFinished(20000));
+    const auto s = run.stats().sources.at(QStringLiteral("a"));
+    compareAcceptedWithGenerated(s, sim.stats());
+    QCOMPARE(s.acceptedTotal(), quint64(5000));
+    QCOMPARE(s.duplicates, quint64(0));
+    QCOMPARE(s.gaps, quint64(0));
+    QCOMPARE(s.rejectedTotal(), quint64(0));
+    QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.heartbeats);
+    // Every seq from 1 to 5000 exactly once, in order.
+    quint64 expect = 1;
+    for (const Event &e : run.events) {
+        if (e.advancesStream()) {
+            QCOMPARE(e.seq, expect++);
+            QCOMPARE(e.sourceId, QStringLiteral("a"));
+        }
+    }
+}
+
+void TestFeed::faultsReconcileExactlyWithTheSimulator_data()
+{
+    QTest::addColumn<int>("batch");
+    QTest::addRow("single-envelope frames") << 1;
+    QTest::addRow("batches of 20") << 20;
+}
+
+void TestFeed::faultsReconcileExactlyWithTheSimulator()
+{
+    QFETCH(int, batch);
+    // Every fault but gaps: a drop flushes first and a stall sends nothing, so every frame the
+    // simulator sent reaches the client and the counts must match exactly.
+    SimServerConfig c = simConfig(20000, 23);
+    c.batch = batch;
+    c.faults = *FaultPlan::parse(
+        QStringLiteral("drop_every=3000,stall_every=7000,stall_ms=60000,malformed=0.01,duplicate=0.01"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run({ { sourceConfig(QStringLiteral("f"), *port) }, 20000, 0 });
+    run.start();
+    QVERIFY(run.waitFinished(60000));
+    const QJsonObject st = sim.stats();
+    const auto s = run.stats().sources.at(QStringLiteral("f"));
+    compareAcceptedWithGenerated(s, st);
+    QCOMPARE(qint64(s.rejectedTotal()), st.value(QStringLiteral("malformed_sent")).toInteger());
+    QCOMPARE(qint64(s.duplicates), st.value(QStringLiteral("duplicates_sent")).toInteger());
+    QVERIFY(st.value(QStringLiteral("malformed_sent")).toInteger() > 100);
+    QVERIFY(st.value(QStringLiteral("drops")).toInteger() >= 3);
+    QVERIFY(st.value(QStringLiteral("stalls")).toInteger() >= 2);
+    QVERIFY(s.stalls >= 2); // a one-minute stall is cut short by the liveness check
+    QCOMPARE(qint64(s.reconnects), st.value(QStringLiteral("connections_total")).toInteger() - 1);
+    QVERIFY(s.reconnects >= 4);
+    QCOMPARE(s.gaps, quint64(0));
+    // Malformed frames come out with the right codes, and every kind the simulator sends shows up.
+    for (const RejectCode code : { RejectCode::MalformedJson, RejectCode::BadType, RejectCode::MissingField,
+                                   RejectCode::OutOfRange }) {
+        QVERIFY2(s.rejected[std::size_t(code)] > 0, toWire(code).data());
+    }
+    QCOMPARE(s.rejectedTotal(), s.rejected[std::size_t(RejectCode::MalformedJson)]
+                 + s.rejected[std::size_t(RejectCode::BadType)] + s.rejected[std::size_t(RejectCode::MissingField)]
+                 + s.rejected[std::size_t(RejectCode::OutOfRange)]);
+    for (const Reject &r : run.rejects) {
+        QVERIFY(!r.raw.isEmpty());
+        QCOMPARE(r.sourceId, QStringLiteral("f"));
+    }
+    QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats);
+}
+
+void TestFeed::gapsAreDetectedAndFilledByResume()
+{
+    SimServerConfig c = simConfig(20000, 31);
+    c.faults = *FaultPlan::parse(QStringLiteral("gap=0.001"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run({ { sourceConfig(QStringLiteral("g"), *port) }, 20000, 0 });
+    run.start();
+    QVERIFY(run.waitFinished(60000));
+    const QJsonObject st = sim.stats();
+    const auto s = run.stats().sources.at(QStringLiteral("g"));
+    compareAcceptedWithGenerated(s, st);
+    QVERIFY(s.gaps >= 3);
+    QVERIFY(s.gaps <= quint64(st.value(QStringLiteral("gaps_injected")).toInteger()));
+    QVERIFY(s.gapSeqsMissing >= s.gaps);
+    QCOMPARE(s.reconnects, s.gaps); // each gap: close, resume at once
+    std::set<quint64> seqs;
+    for (const Event &e : run.events) {
+        if (e.advancesStream()) {
+            QVERIFY2(seqs.insert(e.seq).second, "an event was delivered twice");
+        }
+    }
+    QCOMPARE(seqs.size(), std::size_t(20000));
+    QCOMPARE(*seqs.rbegin(), quint64(20000));
+}
+
+void TestFeed::stallTriggersReconnectWithinTheLivenessWindow()
+{
+    SimServerConfig c = simConfig(3000, 41);
+    c.faults = *FaultPlan::parse(QStringLiteral("stall_every=1000,stall_ms=60000"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run({ { sourceConfig(QStringLiteral("s"), *port) }, 3000, 0 });
+    run.start();
+    // Each stall would last a minute; the client must give up on it after 3 x 100 ms of silence.
+    QVERIFY(run.waitFinished(20000));
+    QVERIFY(run.count(SourceState::Stalled) >= 2);
+    compareAcceptedWithGenerated(run.stats().sources.at(QStringLiteral("s")), sim.stats());
+    for (const ConnectionEvent &e : run.transitions) {
+        if (e.state == SourceState::Stalled) {
+            QVERIFY2(e.reason.contains(QLatin1String("3 heartbeat intervals")), qPrintable(e.reason));
+        }
+    }
+}
+
+void TestFeed::wrongTokenIsAnAuthFailureWithoutAStorm()
+{
+    SimServerConfig c = simConfig(1000);
+    c.token = "right-token";
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    FeedSourceConfig source = sourceConfig(QStringLiteral("auth"), *port);
+    source.token = "wrong-token";
+    CaptureRun run({ { source }, 1000, 1500 });
+    run.start();
+    QVERIFY(run.waitFinished(10000));
+    QCOMPARE(run.count(SourceState::Connecting), 1); // one try in 1.5 s: no reconnect storm
+    QCOMPARE(run.count(SourceState::AuthFailed), 1);
+    const auto it = std::find_if(run.transitions.begin(), run.transitions.end(),
+                                 [](const ConnectionEvent &e) { return e.state == SourceState::AuthFailed; });
+    QVERIFY(it->reason.contains(QLatin1String("401")));
+    QVERIFY(!it->reason.contains(QLatin1String("wrong-token"))); // secrets never reach logs or events
+    QCOMPARE(it->delayMs, 60000);
+    QCOMPARE(sim.stats().value(QStringLiteral("auth_rejected")).toInteger(), 1);
+    QCOMPARE(run.stats().sources.at(QStringLiteral("auth")).frames, quint64(0));
+}
+
+void TestFeed::rightTokenIsAccepted()
+{
+    SimServerConfig c = simConfig(500);
+    c.token = "right-token";
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    FeedSourceConfig source = sourceConfig(QStringLiteral("auth"), *port);
+    source.token = "right-token";
+    CaptureRun run({ { source }, 500, 0 });
+    run.start();
+    QVERIFY(run.waitFinished(10000));
+    QCOMPARE(run.stats().sources.at(QStringLiteral("auth")).acceptedTotal(), quint64(500));
+}
+
+void TestFeed::twoSourcesKeepTheirIdsApart()
+{
+    SimServer simA(simConfig(3000, 1));
+    SimServer simB(simConfig(4000, 2));
+    const auto portA = simA.start();
+    const auto portB = simB.start();
+    QVERIFY(portA && portB);
+    CaptureRun run({ { sourceConfig(QStringLiteral("book-a"), *portA), sourceConfig(QStringLiteral("book-b"), *portB) },
+                     7000, 0 });
+    run.start();
+    QVERIFY(run.waitFinished(30000));
+    compareAcceptedWithGenerated(run.stats().sources.at(QStringLiteral("book-a")), simA.stats());
+    compareAcceptedWithGenerated(run.stats().sources.at(QStringLiteral("book-b")), simB.stats());
+    std::map<QString, quint64> next { { QStringLiteral("book-a"), 1 }, { QStringLiteral("book-b"), 1 } };
+    for (const Event &e : run.events) {
+        if (e.advancesStream()) {
+            QVERIFY(next.count(e.sourceId) == 1);
+            QCOMPARE(e.seq, next[e.sourceId]++); // each source's stream is complete and in order
+        }
+    }
+    QCOMPARE(next[QStringLiteral("book-a")], quint64(3001));
+    QCOMPARE(next[QStringLiteral("book-b")], quint64(4001));
+}
+
+void TestFeed::resumeTooOldGetsASnapshot()
+{
+    SimServerConfig c = simConfig(0, 51);
+    c.rate = 5000;
+    c.retain = 2000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    QTRY_VERIFY_WITH_TIMEOUT(sim.lastSeq() > 6000, 10000);
+    FeedSourceConfig source = sourceConfig(QStringLiteral("snap"), *port);
+    source.resumeFromSeq = 10; // long gone from a 2000-event window
+    CaptureRun run({ { source }, 0, 0 });
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(run.events.begin(), run.events.end(),
+                                         [](const Event &e) { return e.type == EventType::SnapshotEnd; }),
+                             10000);
+    auto indexOf = [&run](EventType type) {
+        const auto it = std::find_if(run.events.begin(), run.events.end(),
+                                     [type](const Event &e) { return e.type == type; });
+        return std::size_t(std::distance(run.events.begin(), it));
+    };
+    const std::size_t begin = indexOf(EventType::SnapshotBegin);
+    const std::size_t end = indexOf(EventType::SnapshotEnd);
+    QVERIFY(begin < end && end < run.events.size());
+    QCOMPARE(run.events[begin].seq, run.events[end].seq);
+    const quint64 s = run.events[end].seq;
+    // Inside: every fixture and price, seqs increasing but skipping, all at or below S.
+    quint64 prev = 10;
+    int fixtures = 0;
+    for (std::size_t i = begin + 1; i < end; ++i) {
+        QVERIFY(run.events[i].seq > prev && run.events[i].seq <= s);
+        prev = run.events[i].seq;
+        fixtures += run.events[i].type == EventType::Fixture ? 1 : 0;
+    }
+    QVERIFY(fixtures >= 40);
+    // Live continues at S+1, and the skipped seqs are recorded as compacted, not lost.
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.at(QStringLiteral("snap")).lastSeq > s + 100, 10000);
+    QVERIFY(end + 1 < run.events.size());
+    QCOMPARE(run.events[end + 1].seq, s + 1);
+    const auto st = run.stats().sources.at(QStringLiteral("snap"));
+    QCOMPARE(st.gaps, quint64(0));
+    QVERIFY(st.compactedSeqs > 0);
+    QCOMPARE(st.compactedSeqs + quint64(end - begin - 1), s - 10);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+}
+
+void TestFeed::simulatorRestartMidStreamLosesNothing()
+{
+    const quint64 total = 12000;
+    SimServerConfig c = simConfig(total, 61);
+    c.rate = 8000;
+    auto sim = std::make_unique<SimServer>(c);
+    const auto port = sim->start();
+    QVERIFY(port);
+    CaptureRun run({ { sourceConfig(QStringLiteral("r"), *port) }, total, 0 });
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.at(QStringLiteral("r")).acceptedTotal() > 3000, 10000);
+    sim.reset(); // the sportsbook goes away mid-stream...
+    QTest::qWait(300);
+    c.port = *port;
+    sim = std::make_unique<SimServer>(c); // ...and comes back on the same port with the same stream
+    QVERIFY(sim->start());
+    QVERIFY(run.waitFinished(30000));
+    const auto s = run.stats().sources.at(QStringLiteral("r"));
+    QVERIFY(s.reconnects >= 1);
+    // The reference: the same seed's first `total` events, generated here.
+    FeedGenerator reference(c.generator);
+    std::array<quint64, kEventTypeCount> expected {};
+    for (quint64 i = 0; i < total; ++i) {
+        ++expected[std::size_t(reference.next().type)];
+    }
+    for (const EventType t : { EventType::Fixture, EventType::Odds, EventType::Bet }) {
+        QCOMPARE(s.accepted[std::size_t(t)], expected[std::size_t(t)]);
+    }
+    QCOMPARE(s.duplicates, quint64(0));
+    quint64 next = 1;
+    for (const Event &e : run.events) {
+        if (e.advancesStream()) {
+            QCOMPARE(e.seq, next++);
+        }
+    }
+    QCOMPARE(next, total + 1);
+}
+
+void TestFeed::oversizedFrameIsARejectNotACrash()
+{
+    // A hand-driven server: one good event, a 2 MiB frame, then the next good event.
+    QWebSocketServer server(QStringLiteral("big"), QWebSocketServer::NonSecureMode);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    connect(&server, &QWebSocketServer::newConnection, this, [&server] {
+        QWebSocket *ws = server.nextPendingConnection();
+        connect(ws, &QWebSocket::textMessageReceived, ws, [ws](const QString &) {
+            ws->sendTextMessage(QStringLiteral(R"({"type":"bet","seq":1,"ts":1,"data":{"bet_id":"b","user_id":"u",)"
+                                               R"("fixture_id":"f","market_type":"m","selection":"s","stake":1,)"
+                                               R"("potential_win":2,"timestamp":1}})"));
+            ws->sendTextMessage(QStringLiteral("{\"type\":\"odds\",\"pad\":\"") + QString(2 * 1024 * 1024, QLatin1Char('x'))
+                                + QStringLiteral("\"}"));
+            ws->sendTextMessage(QStringLiteral(R"({"type":"bet","seq":2,"ts":1,"data":{"bet_id":"c","user_id":"u",)"
+                                               R"("fixture_id":"f","market_type":"m","selection":"s","stake":1,)"
+                                               R"("potential_win":2,"timestamp":1}})"));
+        });
+    });
+    CaptureRun run({ { sourceConfig(QStringLiteral("big"), server.serverPort()) }, 2, 0 });
+    run.start();
+    QVERIFY(run.waitFinished(10000));
+    const auto s = run.stats().sources.at(QStringLiteral("big"));
+    QCOMPARE(s.accepted[std::size_t(EventType::Bet)], quint64(2));
+    QCOMPARE(s.rejected[std::size_t(RejectCode::FrameTooLarge)], quint64(1));
+    QCOMPARE(run.rejects.size(), std::size_t(1));
+    QCOMPARE(run.rejects[0].raw.size(), qsizetype(64 * 1024)); // a prefix is kept, not 2 MiB
+    QCOMPARE(s.gaps, quint64(0));
+}
+
+void TestFeed::unreachableServerBacksOffWithJitter()
+{
+    // A port nobody listens on: connection refused, then backoff, growing, never a tight loop.
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = probe.serverPort();
+    probe.close();
+    FeedSourceConfig source = sourceConfig(QStringLiteral("down"), port);
+    source.backoffInitialMs = 100;
+    source.backoffMaxMs = 800;
+    CaptureRun run({ { source }, 0, 2500 });
+    run.start();
+    QVERIFY(run.waitFinished(10000));
+    const int attempts = run.count(SourceState::Connecting);
+    QVERIFY2(attempts >= 3 && attempts <= 40, qPrintable(QString::number(attempts)));
+    int previousCeiling = 0;
+    int index = 0;
+    for (const ConnectionEvent &e : run.transitions) {
+        if (e.state == SourceState::BackingOff) {
+            const int ceiling = std::min(800, 100 << std::min(index, 10));
+            QVERIFY2(e.delayMs >= 0 && e.delayMs <= ceiling, qPrintable(QString::number(e.delayMs)));
+            QVERIFY(ceiling >= previousCeiling);
+            previousCeiling = ceiling;
+            ++index;
+        } else if (e.state == SourceState::Disconnected) {
+            QVERIFY2(e.reason.contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(e.reason));
+        }
+    }
+}
+
+QTEST_GUILESS_MAIN(TestFeed)
+#include "tst_feed.moc"
