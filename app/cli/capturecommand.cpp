@@ -78,6 +78,10 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("seq") },
         { QStringLiteral("heartbeat-ms"), QStringLiteral("The server's heartbeat interval (default 1000)."),
             QStringLiteral("ms"), QStringLiteral("1000") },
+        { QStringLiteral("backoff-initial-ms"), QStringLiteral("First reconnect delay ceiling (default 500)."),
+          QStringLiteral("ms"), QStringLiteral("500") },
+        { QStringLiteral("backoff-max-ms"), QStringLiteral("Reconnect delay cap (default 30000)."), QStringLiteral("ms"),
+          QStringLiteral("30000") },
         { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
             QStringLiteral("file") },
         { QStringLiteral("quiet"), QStringLiteral("No live status line.") },
@@ -113,7 +117,11 @@ int runCapture(const QStringList &arguments)
         }
     }
     qint64 heartbeat = 1000;
-    if (!positiveOption(parser, QStringLiteral("heartbeat-ms"), heartbeat)) {
+    qint64 backoffInitial = 500;
+    qint64 backoffMax = 30000;
+    if (!positiveOption(parser, QStringLiteral("heartbeat-ms"), heartbeat)
+        || !positiveOption(parser, QStringLiteral("backoff-initial-ms"), backoffInitial)
+        || !positiveOption(parser, QStringLiteral("backoff-max-ms"), backoffMax)) {
         return kExitUsage;
     }
     CaptureConfig config;
@@ -124,6 +132,8 @@ int runCapture(const QStringList &arguments)
         source.token = token;
         source.caFile = parser.value(QStringLiteral("ca-file"));
         source.heartbeatMs = int(heartbeat);
+        source.backoffInitialMs = int(std::min<qint64>(backoffInitial, 3600000));
+        source.backoffMaxMs = int(std::clamp<qint64>(backoffMax, source.backoffInitialMs, 3600000));
         if (parser.isSet(QStringLiteral("from-seq"))) {
             bool ok = false;
             source.resumeFromSeq = parser.value(QStringLiteral("from-seq")).toULongLong(&ok);

@@ -91,7 +91,9 @@ struct SimServer::Impl
         : q(owner)
         , config(std::move(c))
         , generator(config.generator)
-        , ws(QStringLiteral("oddstap-sim"), QWebSocketServer::NonSecureMode)
+        , tcp(new QTcpServer(owner))
+        , ws(new QWebSocketServer(QStringLiteral("oddstap-sim"), QWebSocketServer::NonSecureMode, owner))
+        , tick(new QTimer(owner))
     {
         config.batch = std::max(1, config.batch);
         config.retain = std::max<quint64>(1, config.retain);
@@ -129,9 +131,10 @@ struct SimServer::Impl
     FeedGenerator generator;
     std::deque<GeneratedEvent> ring;
     std::array<quint64, kEventTypeCount> generated {};
-    QTcpServer tcp;
-    QWebSocketServer ws;
-    QTimer tick;
+    // Children of the SimServer, so that moveToThread() takes them along.
+    QTcpServer *tcp;
+    QWebSocketServer *ws;
+    QTimer *tick;
     std::map<quint64, std::unique_ptr<Conn>> conns;
     std::deque<QJsonObject> closed;
     quint64 closedCount = 0;
@@ -334,8 +337,8 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
 
 void SimServer::Impl::onTcpConnection()
 {
-    while (tcp.hasPendingConnections()) {
-        QTcpSocket *socket = tcp.nextPendingConnection();
+    while (tcp->hasPendingConnections()) {
+        QTcpSocket *socket = tcp->nextPendingConnection();
         QObject::connect(socket, &QTcpSocket::readyRead, q, [this, socket] { checkHandshake(socket); });
         QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(kHandshakeTimeoutMs, socket, [socket] {
@@ -383,13 +386,13 @@ void SimServer::Impl::checkHandshake(QTcpSocket *socket)
     QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
     QObject::disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     socket->setProperty("oddstap_upgraded", true);
-    ws.handleConnection(socket);
+    ws->handleConnection(socket);
 }
 
 void SimServer::Impl::onWebSocket()
 {
-    while (ws.hasPendingConnections()) {
-        QWebSocket *socket = ws.nextPendingConnection();
+    while (ws->hasPendingConnections()) {
+        QWebSocket *socket = ws->nextPendingConnection();
         socket->setParent(q);
         auto conn = std::make_unique<Conn>();
         conn->id = nextConnId++;
@@ -557,6 +560,11 @@ SimServer::SimServer(SimServerConfig config, QObject *parent)
 SimServer::~SimServer()
 {
     stop();
+    // Children (sockets, servers) outlive `d` by a moment; cut their connections to us first.
+    const auto objects = findChildren<QObject *>();
+    for (QObject *child : objects) {
+        QObject::disconnect(child, nullptr, this, nullptr);
+    }
 }
 
 Result<quint16> SimServer::start()
@@ -567,29 +575,29 @@ Result<quint16> SimServer::start()
         return Error { QStringLiteral("bad_host"),
             QStringLiteral("cannot listen on '%1': not an IP address").arg(d->config.host) };
     }
-    if (!d->tcp.listen(address, d->config.port)) {
+    if (!d->tcp->listen(address, d->config.port)) {
         return Error { QStringLiteral("listen_failed"),
             QStringLiteral("cannot listen on %1:%2: %3")
                 .arg(d->config.host)
                 .arg(d->config.port)
-                .arg(d->tcp.errorString()) };
+                .arg(d->tcp->errorString()) };
     }
-    connect(&d->tcp, &QTcpServer::newConnection, this, [this] { d->onTcpConnection(); });
-    connect(&d->ws, &QWebSocketServer::newConnection, this, [this] { d->onWebSocket(); });
+    connect(d->tcp, &QTcpServer::newConnection, this, [this] { d->onTcpConnection(); });
+    connect(d->ws, &QWebSocketServer::newConnection, this, [this] { d->onWebSocket(); });
     d->pacingStartMs = monoMs();
     d->pacingBaseSeq = d->head();
-    d->tick.setTimerType(Qt::PreciseTimer);
-    d->tick.setInterval(kTickMs);
-    connect(&d->tick, &QTimer::timeout, this, [this] { d->onTick(); });
-    d->tick.start();
-    qCInfo(lcFeed).noquote() << "simulator: listening on" << d->config.host << d->tcp.serverPort();
-    return d->tcp.serverPort();
+    d->tick->setTimerType(Qt::PreciseTimer);
+    d->tick->setInterval(kTickMs);
+    connect(d->tick, &QTimer::timeout, this, [this] { d->onTick(); });
+    d->tick->start();
+    qCInfo(lcFeed).noquote() << "simulator: listening on" << d->config.host << d->tcp->serverPort();
+    return d->tcp->serverPort();
 }
 
 void SimServer::stop()
 {
-    d->tick.stop();
-    d->tcp.close();
+    d->tick->stop();
+    d->tcp->close();
     for (auto &[id, c] : d->conns) {
         if (c->socket) {
             c->socket->abort();
@@ -599,7 +607,7 @@ void SimServer::stop()
 
 quint16 SimServer::port() const
 {
-    return d->tcp.serverPort();
+    return d->tcp->serverPort();
 }
 
 quint64 SimServer::lastSeq() const

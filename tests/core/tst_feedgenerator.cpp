@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+#include <core/feed/framedecoder.h>
+#include <core/sim/feedgenerator.h>
+
+#include <QTest>
+
+#include <map>
+#include <set>
+
+using namespace OddsTap;
+
+class TestFeedGenerator : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sameSeedSameBytes();
+    void differentSeedsDiffer();
+    void everyEventIsValidProtocolAndSeqsAreContiguous();
+    void pricesCarryAMarginAndBetsPayStakeTimesOdds();
+    void fixturesFollowTheLifecycle();
+    void snapshotHoldsTheLatestStateInSeqOrder();
+
+private:
+    static GeneratorConfig config(quint64 seed)
+    {
+        GeneratorConfig c;
+        c.seed = seed;
+        c.fixtures = 30;
+        c.clockBaseMs = 1798761600000LL;
+        return c;
+    }
+};
+
+void TestFeedGenerator::sameSeedSameBytes()
+{
+    FeedGenerator a(config(7));
+    FeedGenerator b(config(7));
+    for (int i = 0; i < 20000; ++i) {
+        const GeneratedEvent x = a.next();
+        const GeneratedEvent y = b.next();
+        QCOMPARE(x.seq, y.seq);
+        QCOMPARE(x.json, y.json);
+    }
+}
+
+void TestFeedGenerator::differentSeedsDiffer()
+{
+    FeedGenerator a(config(7));
+    FeedGenerator b(config(8));
+    int same = 0;
+    for (int i = 0; i < 1000; ++i) {
+        same += a.next().json == b.next().json ? 1 : 0;
+    }
+    QVERIFY(same < 10);
+}
+
+void TestFeedGenerator::everyEventIsValidProtocolAndSeqsAreContiguous()
+{
+    FeedGenerator gen(config(3));
+    FrameDecoder decoder;
+    EventBatch batch;
+    std::map<EventType, int> types;
+    for (quint64 i = 1; i <= 50000; ++i) {
+        const GeneratedEvent ev = gen.next();
+        QCOMPARE(ev.seq, i);
+        decoder.decode(ev.json, FrameContext {}, batch);
+        if (!batch.rejects.empty()) {
+            QFAIL(qPrintable(batch.rejects.front().message + QStringLiteral(": ") + QString::fromUtf8(ev.json)));
+        }
+        QCOMPARE(batch.events.back().seq, i);
+        QCOMPARE(batch.events.back().type, ev.type);
+        ++types[ev.type];
+        batch.events.clear();
+    }
+    // A realistic mix: mostly prices, a steady flow of bets, fixture updates.
+    QVERIFY(types[EventType::Odds] > 35000);
+    QVERIFY(types[EventType::Bet] > 2000);
+    QVERIFY(types[EventType::Fixture] > 300);
+    for (const EventType control : { EventType::Heartbeat, EventType::SnapshotBegin, EventType::SnapshotEnd }) {
+        decoder.decode(gen.controlEnvelope(control, 5), FrameContext {}, batch);
+        QVERIFY(batch.rejects.empty());
+    }
+    decoder.decode(gen.errorEnvelope(5, "bad_request", QStringLiteral("quote \" and \\ and \n")), FrameContext {}, batch);
+    QVERIFY(batch.rejects.empty());
+    QCOMPARE(batch.events.back().feedError()->message, QStringLiteral("quote \" and \\ and \n"));
+}
+
+void TestFeedGenerator::pricesCarryAMarginAndBetsPayStakeTimesOdds()
+{
+    FeedGenerator gen(config(5));
+    FrameDecoder decoder;
+    EventBatch batch;
+    // Latest price per fixture/market/selection, to compute each market's overround.
+    std::map<std::pair<QString, QString>, std::map<QString, double>> markets;
+    int bets = 0;
+    for (int i = 0; i < 30000; ++i) {
+        decoder.decode(gen.next().json, FrameContext {}, batch);
+    }
+    for (const Event &e : batch.events) {
+        if (const OddsData *o = e.odds()) {
+            QVERIFY(o->oddValue >= 1.01);
+            markets[{ o->fixtureId, o->marketType }][o->selection] = o->oddValue;
+        } else if (const BetData *b = e.bet()) {
+            ++bets;
+            QVERIFY(b->stake >= 1.0);
+            QVERIFY(b->oddValue.has_value());
+            QVERIFY(b->potentialWin >= b->stake);
+            QVERIFY(std::abs(b->potentialWin - b->stake * *b->oddValue) <= 0.006); // rounded to cents
+        }
+    }
+    QVERIFY(bets > 1000);
+    int checked = 0;
+    for (const auto &[key, prices] : markets) {
+        double overround = 0;
+        for (const auto &[selection, price] : prices) {
+            overround += 1.0 / price;
+        }
+        const std::size_t expected = key.second == QLatin1String("1x2") ? 3 : 2;
+        if (prices.size() == expected) {
+            // 3-7 % margin, allowing for price rounding and the 1.01 floor.
+            QVERIFY2(overround > 1.01 && overround < 1.12, qPrintable(QString::number(overround)));
+            ++checked;
+        }
+    }
+    QVERIFY(checked > 50);
+}
+
+void TestFeedGenerator::fixturesFollowTheLifecycle()
+{
+    FeedGenerator gen(config(9));
+    FrameDecoder decoder;
+    EventBatch batch;
+    for (int i = 0; i < 100000; ++i) {
+        decoder.decode(gen.next().json, FrameContext {}, batch);
+    }
+    std::map<QString, FixtureStatus> last;
+    std::set<FixtureStatus> seen;
+    for (const Event &e : batch.events) {
+        const FixtureData *f = e.fixture();
+        if (!f) {
+            continue;
+        }
+        seen.insert(f->status);
+        QVERIFY(f->sportId >= 1 && f->sportId <= 4);
+        QVERIFY(!f->home.isEmpty() && f->home != f->away);
+        const auto it = last.find(f->fixtureId);
+        if (it != last.end()) {
+            const FixtureStatus from = it->second;
+            // Terminal states never come back to life.
+            QVERIFY(from != FixtureStatus::Ended && from != FixtureStatus::Cancelled);
+            if (f->status == FixtureStatus::Scheduled) {
+                QCOMPARE(from, FixtureStatus::Scheduled);
+            }
+        }
+        last[f->fixtureId] = f->status;
+    }
+    QCOMPARE(seen.size(), std::size_t(5)); // scheduled, live, suspended, ended and cancelled all occur
+}
+
+void TestFeedGenerator::snapshotHoldsTheLatestStateInSeqOrder()
+{
+    FeedGenerator gen(config(13));
+    std::map<QByteArray, GeneratedEvent> latestOdds;
+    FrameDecoder decoder;
+    for (int i = 0; i < 5000; ++i) {
+        const GeneratedEvent ev = gen.next();
+        if (ev.type == EventType::Odds) {
+            EventBatch b;
+            decoder.decode(ev.json, FrameContext {}, b);
+            const OddsData *o = b.events.front().odds();
+            latestOdds[(o->fixtureId + o->marketType + o->selection).toUtf8()] = ev;
+        }
+    }
+    const std::vector<GeneratedEvent> snap = gen.snapshot();
+    QVERIFY(!snap.empty());
+    std::set<QByteArray> snapshotJson;
+    for (std::size_t i = 0; i < snap.size(); ++i) {
+        QVERIFY(snap[i].seq <= gen.lastSeq());
+        if (i > 0) {
+            QVERIFY(snap[i].seq > snap[i - 1].seq);
+        }
+        snapshotJson.insert(snap[i].json);
+    }
+    // Every price in the snapshot is the latest one sent for its selection, byte for byte: never stale.
+    int prices = 0;
+    for (const GeneratedEvent &ev : snap) {
+        if (ev.type != EventType::Odds) {
+            continue;
+        }
+        EventBatch b;
+        decoder.decode(ev.json, FrameContext {}, b);
+        const OddsData *o = b.events.front().odds();
+        const auto it = latestOdds.find((o->fixtureId + o->marketType + o->selection).toUtf8());
+        QVERIFY(it != latestOdds.end());
+        QCOMPARE(ev.json, it->second.json);
+        ++prices;
+    }
+    QVERIFY(prices >= 30 * 5); // each live fixture has at least two markets of two selections
+    QCOMPARE(int(snapshotJson.size()), int(snap.size()));
+}
+
+QTEST_GUILESS_MAIN(TestFeedGenerator)
+#include "tst_feedgenerator.moc"

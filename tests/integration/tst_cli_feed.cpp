@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+// The simulator and the capture as separate processes, as a QA engineer runs them.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+class TestCliFeed : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void simulatorRestartMidStreamReconcilesWithStatsFiles();
+    void faultySessionReconcilesWithStatsFile();
+    void wrongTokenExitsWithAuthFailure();
+    void badCommandLines_data();
+    void badCommandLines();
+
+private:
+    static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
+    // Starts `simulate` and returns its port (0 on failure).
+    static quint16 startSimulator(QProcess &p, const QStringList &args);
+    static QJsonObject readJson(const QString &path);
+    static void terminate(QProcess &p);
+};
+
+quint16 TestCliFeed::startSimulator(QProcess &p, const QStringList &args)
+{
+    p.start(cli(), QStringList { QStringLiteral("simulate") } + args);
+    if (!p.waitForStarted(10000)) {
+        return 0;
+    }
+    QByteArray out;
+    while (!out.contains('\n') && p.waitForReadyRead(10000)) {
+        out += p.readAllStandardOutput();
+    }
+    const auto m = QRegularExpression(QStringLiteral("listening on ws://127.0.0.1:(\\d+)")).match(QString::fromUtf8(out));
+    return m.hasMatch() ? quint16(m.captured(1).toUInt()) : 0;
+}
+
+QJsonObject TestCliFeed::readJson(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+void TestCliFeed::terminate(QProcess &p)
+{
+    ::kill(pid_t(p.processId()), SIGTERM);
+    p.waitForFinished(10000);
+}
+
+void TestCliFeed::simulatorRestartMidStreamReconcilesWithStatsFiles()
+{
+    QTemporaryDir dir;
+    const QString stats1 = dir.filePath(QStringLiteral("sim1.json"));
+    const QString stats2 = dir.filePath(QStringLiteral("sim2.json"));
+    const QString summary = dir.filePath(QStringLiteral("capture.json"));
+    const QStringList common { QStringLiteral("--seed"), QStringLiteral("99"), QStringLiteral("--count"),
+                               QStringLiteral("15000"), QStringLiteral("--rate"), QStringLiteral("5000"),
+                               QStringLiteral("--heartbeat-ms"), QStringLiteral("200") };
+    QProcess sim;
+    const quint16 port = startSimulator(sim, common + QStringList { QStringLiteral("--stats-file"), stats1 });
+    QVERIFY(port != 0);
+
+    QProcess capture;
+    capture.start(cli(), { QStringLiteral("capture"), QStringLiteral("--url"),
+                           QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--from-seq"),
+                           QStringLiteral("0"), QStringLiteral("--count"), QStringLiteral("15000"),
+                           QStringLiteral("--heartbeat-ms"), QStringLiteral("200"), QStringLiteral("--summary-json"),
+                           summary, QStringLiteral("--quiet") });
+    QVERIFY(capture.waitForStarted());
+    QTest::qWait(1200); // about 6,000 events in
+    terminate(sim);
+    const QJsonObject first = readJson(stats1);
+    const qint64 firstSeq = first.value(QStringLiteral("last_seq")).toInteger();
+    QVERIFY2(firstSeq > 1000 && firstSeq < 15000, qPrintable(QString::number(firstSeq)));
+
+    QProcess sim2; // same seed, same port: the same stream continues
+    QCOMPARE(startSimulator(sim2, common + QStringList { QStringLiteral("--port"), QString::number(port),
+                                                         QStringLiteral("--stats-file"), stats2 }),
+             port);
+    QVERIFY(capture.waitForFinished(60000));
+    QCOMPARE(capture.exitCode(), 0);
+    terminate(sim2);
+
+    const QJsonObject sum = readJson(summary);
+    const QJsonObject second = readJson(stats2);
+    QCOMPARE(second.value(QStringLiteral("last_seq")).toInteger(), 15000);
+    // The restarted simulator regenerates the stream from seq 1, so its counts cover all 15,000 events.
+    const QJsonObject generated = second.value(QStringLiteral("generated")).toObject();
+    const QJsonObject accepted = sum.value(QStringLiteral("accepted")).toObject();
+    for (const char *type : { "fixture", "odds", "bet" }) {
+        QCOMPARE(accepted.value(QLatin1String(type)).toInteger(), generated.value(QLatin1String(type)).toInteger());
+    }
+    QCOMPARE(sum.value(QStringLiteral("accepted_total")).toInteger(), 15000);
+    QCOMPARE(sum.value(QStringLiteral("duplicates")).toInteger(), 0);
+    QVERIFY(sum.value(QStringLiteral("reconnects")).toInteger() >= 1);
+    QVERIFY(sum.value(QStringLiteral("reconciliation")).toObject().value(QStringLiteral("ok")).toBool());
+    // The client resumed the second simulator from the last seq it held; from there the second run
+    // sent exactly the rest of the stream. (Events in flight when the first run died were sent but
+    // never received: the resume covers them.)
+    const QJsonArray connections = second.value(QStringLiteral("connections")).toArray();
+    QCOMPARE(connections.size(), 1);
+    const qint64 resumedFrom = connections.at(0).toObject().value(QStringLiteral("from_seq")).toInteger();
+    QVERIFY(resumedFrom > 1000 && resumedFrom <= firstSeq);
+    const QJsonObject sent2 = second.value(QStringLiteral("events_sent")).toObject();
+    qint64 sentAfterResume = 0;
+    for (const char *type : { "fixture", "odds", "bet" }) {
+        sentAfterResume += sent2.value(QLatin1String(type)).toInteger();
+    }
+    QCOMPARE(resumedFrom + sentAfterResume, 15000);
+}
+
+void TestCliFeed::faultySessionReconcilesWithStatsFile()
+{
+    QTemporaryDir dir;
+    const QString stats = dir.filePath(QStringLiteral("sim.json"));
+    const QString summary = dir.filePath(QStringLiteral("capture.json"));
+    QProcess sim;
+    const quint16 port = startSimulator(
+        sim, { QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--count"), QStringLiteral("20000"),
+               QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--batch"), QStringLiteral("10"),
+               QStringLiteral("--heartbeat-ms"), QStringLiteral("100"), QStringLiteral("--faults"),
+               QStringLiteral("drop_every=4000,stall_every=9000,stall_ms=30000,malformed=0.01,duplicate=0.01"),
+               QStringLiteral("--stats-file"), stats });
+    QVERIFY(port != 0);
+    QProcess capture;
+    capture.start(cli(), { QStringLiteral("capture"), QStringLiteral("--url"),
+                           QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--source-id"),
+                           QStringLiteral("book"), QStringLiteral("--from-seq"), QStringLiteral("0"),
+                           QStringLiteral("--count"), QStringLiteral("20000"), QStringLiteral("--heartbeat-ms"),
+                           QStringLiteral("100"), QStringLiteral("--backoff-max-ms"), QStringLiteral("200"),
+                           QStringLiteral("--summary-json"), summary, QStringLiteral("--quiet") });
+    QVERIFY(capture.waitForFinished(60000));
+    QCOMPARE(capture.exitCode(), 0);
+    terminate(sim);
+    const QJsonObject sum = readJson(summary);
+    const QJsonObject st = readJson(stats);
+    const QJsonObject generated = st.value(QStringLiteral("generated")).toObject();
+    const QJsonObject accepted = sum.value(QStringLiteral("accepted")).toObject();
+    for (const char *type : { "fixture", "odds", "bet" }) {
+        QCOMPARE(accepted.value(QLatin1String(type)).toInteger(), generated.value(QLatin1String(type)).toInteger());
+    }
+    QCOMPARE(sum.value(QStringLiteral("rejected")).toObject().value(QStringLiteral("total")).toInteger(),
+             st.value(QStringLiteral("malformed_sent")).toInteger());
+    QCOMPARE(sum.value(QStringLiteral("duplicates")).toInteger(), st.value(QStringLiteral("duplicates_sent")).toInteger());
+    QCOMPARE(sum.value(QStringLiteral("reconnects")).toInteger(),
+             st.value(QStringLiteral("connections_total")).toInteger() - 1);
+    QVERIFY(sum.value(QStringLiteral("sources")).toObject().contains(QStringLiteral("book")));
+}
+
+void TestCliFeed::wrongTokenExitsWithAuthFailure()
+{
+    QTemporaryDir dir;
+    QFile serverToken(dir.filePath(QStringLiteral("server.token")));
+    QVERIFY(serverToken.open(QIODevice::WriteOnly));
+    serverToken.write("s3cret\n");
+    serverToken.close();
+    QFile clientToken(dir.filePath(QStringLiteral("client.token")));
+    QVERIFY(clientToken.open(QIODevice::WriteOnly));
+    clientToken.write("wrong\n");
+    clientToken.close();
+    QProcess sim;
+    const quint16 port = startSimulator(sim, { QStringLiteral("--token-file"), serverToken.fileName() });
+    QVERIFY(port != 0);
+    QProcess capture;
+    capture.start(cli(), { QStringLiteral("capture"), QStringLiteral("--url"),
+                           QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--token-file"),
+                           clientToken.fileName(), QStringLiteral("--duration"), QStringLiteral("2") });
+    QVERIFY(capture.waitForFinished(30000));
+    terminate(sim);
+    QCOMPARE(capture.exitCode(), 3);
+    const QByteArray err = capture.readAllStandardError();
+    QVERIFY2(err.contains("HTTP 401"), err);
+    QVERIFY(!err.contains("wrong")); // the token never reaches the logs
+    const QJsonObject sum = QJsonDocument::fromJson(capture.readAllStandardOutput()).object();
+    QCOMPARE(sum.value(QStringLiteral("connections")).toInteger(), 1);
+    QCOMPARE(sum.value(QStringLiteral("auth_failures")).toInteger(), 1);
+}
+
+void TestCliFeed::badCommandLines_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    QTest::addRow("capture without url") << QStringList { QStringLiteral("capture") } << QByteArray("at least one --url");
+    QTest::addRow("http url") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+                                               QStringLiteral("http://127.0.0.1:1") }
+                              << QByteArray("the scheme must be ws:// or wss://");
+    QTest::addRow("no host") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://") }
+                             << QByteArray("invalid URL");
+    QTest::addRow("missing token file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+                                                         QStringLiteral("ws://127.0.0.1:1"),
+                                                         QStringLiteral("--token-file"), QStringLiteral("/nonexistent") }
+                                        << QByteArray("cannot read token file '/nonexistent'");
+    QTest::addRow("missing CA file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+                                                      QStringLiteral("wss://127.0.0.1:1"), QStringLiteral("--ca-file"),
+                                                      QStringLiteral("/nonexistent.pem") }
+                                     << QByteArray("CA file '/nonexistent.pem' is not readable");
+    QTest::addRow("duplicate source ids")
+        << QStringList { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:1"),
+                         QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:2"), QStringLiteral("--source-id"),
+                         QStringLiteral("a"), QStringLiteral("--source-id"), QStringLiteral("a") }
+        << QByteArray("source id 'a' is used twice");
+    QTest::addRow("bad count") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+                                                QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--count"),
+                                                QStringLiteral("many") }
+                               << QByteArray("--count must be a positive integer");
+    QTest::addRow("bad faults") << QStringList { QStringLiteral("simulate"), QStringLiteral("--faults"),
+                                                 QStringLiteral("explode=1") }
+                                << QByteArray("unknown fault 'explode'");
+    QTest::addRow("bad rate") << QStringList { QStringLiteral("simulate"), QStringLiteral("--rate"), QStringLiteral("-5") }
+                              << QByteArray("--rate must be a number between 0");
+    QTest::addRow("bad host") << QStringList { QStringLiteral("simulate"), QStringLiteral("--host"),
+                                               QStringLiteral("not-an-ip") }
+                              << QByteArray("not an IP address");
+}
+
+void TestCliFeed::badCommandLines()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    QProcess p;
+    p.start(cli(), args);
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 2);
+    const QByteArray err = p.readAllStandardError();
+    QVERIFY2(err.contains(message), err);
+}
+
+QTEST_GUILESS_MAIN(TestCliFeed)
+#include "tst_cli_feed.moc"
