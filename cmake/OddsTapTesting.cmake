@@ -9,7 +9,9 @@ function(oddstap_add_test name)
     target_link_libraries(${name} PRIVATE Qt::Test oddstap_warnings ${T_LIBS})
     target_compile_definitions(${name} PRIVATE ODDSTAP_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
     add_test(NAME ${name} COMMAND ${name})
-    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
-        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QT_LOGGING_RULES=oddstap.*.debug=false"
-        LABELS "${T_LABELS}")
+    set(_env "QT_QPA_PLATFORM=offscreen;QT_LOGGING_RULES=oddstap.*.debug=false")
+    if(ODDSTAP_SANITIZE MATCHES "address")
+        list(APPEND _env "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp")
+    endif()
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} ENVIRONMENT "${_env}" LABELS "${T_LABELS}")
 endfunction()

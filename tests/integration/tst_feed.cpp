@@ -318,6 +318,7 @@ void TestFeed::oversizedFrameIsARejectNotACrash()
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     connect(&server, &QWebSocketServer::newConnection, this, [&server] {
         QWebSocket *ws = server.nextPendingConnection();
+        ws->setParent(&server);
         connect(ws, &QWebSocket::textMessageReceived, ws, [ws](const QString &) {
             ws->sendTextMessage(QStringLiteral(R"({"type":"bet","seq":1,"ts":1,"data":{"bet_id":"b","user_id":"u",)"
                                                R"("fixture_id":"f","market_type":"m","selection":"s","stake":1,)"
