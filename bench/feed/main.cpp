@@ -72,7 +72,8 @@ Figures run(quint64 count, int batch)
     f.frames = total.frames;
     f.events = total.acceptedTotal();
     f.bytes = total.bytes;
-    QMetaObject::invokeMethod(sim, [sim] { delete sim; }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        sim, [sim] { delete sim; }, Qt::QueuedConnection);
     simThread.quit();
     simThread.wait();
     return f;
@@ -89,22 +90,22 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral("Simulator -> client throughput over loopback."));
     parser.addHelpOption();
     parser.addOption({ QStringLiteral("events"), QStringLiteral("Events per run (default 1000000)."),
-                       QStringLiteral("n"), QStringLiteral("1000000") });
+        QStringLiteral("n"), QStringLiteral("1000000") });
     parser.addOption({ QStringLiteral("batch"), QStringLiteral("Envelopes per batch frame (default 50)."),
-                       QStringLiteral("n"), QStringLiteral("50") });
+        QStringLiteral("n"), QStringLiteral("50") });
     parser.process(app);
     const quint64 events = std::max<quint64>(10000, parser.value(QStringLiteral("events")).toULongLong());
     const int batch = std::max(2, parser.value(QStringLiteral("batch")).toInt());
 
     std::printf("bench_feed: %llu events per run, simulator and client in one process, loopback WebSocket\n",
-                static_cast<unsigned long long>(events));
+        static_cast<unsigned long long>(events));
     std::printf("machine: %s\n", qPrintable(Bench::machine()));
     for (const int b : { 1, batch }) {
         const Figures f = run(events, b);
         std::printf("%-26s %10.0f frames/s %10.0f events/s %8.1f MB/s  (%llu events in %.2f s)\n",
-                    b == 1 ? "single-envelope frames" : qPrintable(QStringLiteral("batches of %1").arg(b)),
-                    double(f.frames) / f.seconds, double(f.events) / f.seconds, double(f.bytes) / f.seconds / 1e6,
-                    static_cast<unsigned long long>(f.events), f.seconds);
+            b == 1 ? "single-envelope frames" : qPrintable(QStringLiteral("batches of %1").arg(b)),
+            double(f.frames) / f.seconds, double(f.events) / f.seconds, double(f.bytes) / f.seconds / 1e6,
+            static_cast<unsigned long long>(f.events), f.seconds);
     }
     std::printf("peak RSS: %.1f MiB\n", Bench::peakRssMiB());
     return 0;

@@ -39,12 +39,18 @@ void TestFaultPlan::refuses_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("message");
-    QTest::addRow("unknown key") << "explode=1" << "unknown fault 'explode'";
-    QTest::addRow("no value") << "gap" << "is not key=value";
-    QTest::addRow("probability above 1") << "gap=1.5" << "gap must be a probability";
-    QTest::addRow("negative probability") << "malformed=-0.1" << "malformed must be a probability";
-    QTest::addRow("count not a number") << "drop_every=often" << "drop_every must be a non-negative integer";
-    QTest::addRow("negative stall") << "stall_ms=-1" << "stall_ms must be milliseconds";
+    QTest::addRow("unknown key") << "explode=1"
+                                 << "unknown fault 'explode'";
+    QTest::addRow("no value") << "gap"
+                              << "is not key=value";
+    QTest::addRow("probability above 1") << "gap=1.5"
+                                         << "gap must be a probability";
+    QTest::addRow("negative probability") << "malformed=-0.1"
+                                          << "malformed must be a probability";
+    QTest::addRow("count not a number") << "drop_every=often"
+                                        << "drop_every must be a non-negative integer";
+    QTest::addRow("negative stall") << "stall_ms=-1"
+                                    << "stall_ms must be milliseconds";
 }
 
 void TestFaultPlan::refuses()

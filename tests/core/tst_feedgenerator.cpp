@@ -81,7 +81,8 @@ void TestFeedGenerator::everyEventIsValidProtocolAndSeqsAreContiguous()
         decoder.decode(gen.controlEnvelope(control, 5), FrameContext {}, batch);
         QVERIFY(batch.rejects.empty());
     }
-    decoder.decode(gen.errorEnvelope(5, "bad_request", QStringLiteral("quote \" and \\ and \n")), FrameContext {}, batch);
+    decoder.decode(
+        gen.errorEnvelope(5, "bad_request", QStringLiteral("quote \" and \\ and \n")), FrameContext {}, batch);
     QVERIFY(batch.rejects.empty());
     QCOMPARE(batch.events.back().feedError()->message, QStringLiteral("quote \" and \\ and \n"));
 }

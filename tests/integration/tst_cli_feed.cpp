@@ -22,7 +22,10 @@ private slots:
     void badCommandLines();
 
 private:
-    static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
+    static QString cli()
+    {
+        return QStringLiteral(ODDSTAP_CLI_PATH);
+    }
     // Starts `simulate` and returns its port (0 on failure).
     static quint16 startSimulator(QProcess &p, const QStringList &args);
     static QJsonObject readJson(const QString &path);
@@ -39,7 +42,8 @@ quint16 TestCliFeed::startSimulator(QProcess &p, const QStringList &args)
     while (!out.contains('\n') && p.waitForReadyRead(10000)) {
         out += p.readAllStandardOutput();
     }
-    const auto m = QRegularExpression(QStringLiteral("listening on ws://127.0.0.1:(\\d+)")).match(QString::fromUtf8(out));
+    const auto m =
+        QRegularExpression(QStringLiteral("listening on ws://127.0.0.1:(\\d+)")).match(QString::fromUtf8(out));
     return m.hasMatch() ? quint16(m.captured(1).toUInt()) : 0;
 }
 
@@ -65,18 +69,18 @@ void TestCliFeed::simulatorRestartMidStreamReconcilesWithStatsFiles()
     const QString stats2 = dir.filePath(QStringLiteral("sim2.json"));
     const QString summary = dir.filePath(QStringLiteral("capture.json"));
     const QStringList common { QStringLiteral("--seed"), QStringLiteral("99"), QStringLiteral("--count"),
-                               QStringLiteral("15000"), QStringLiteral("--rate"), QStringLiteral("5000"),
-                               QStringLiteral("--heartbeat-ms"), QStringLiteral("200") };
+        QStringLiteral("15000"), QStringLiteral("--rate"), QStringLiteral("5000"), QStringLiteral("--heartbeat-ms"),
+        QStringLiteral("200") };
     QProcess sim;
     const quint16 port = startSimulator(sim, common + QStringList { QStringLiteral("--stats-file"), stats1 });
     QVERIFY(port != 0);
 
     QProcess capture;
-    capture.start(cli(), { QStringLiteral("capture"), QStringLiteral("--url"),
-                           QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--from-seq"),
-                           QStringLiteral("0"), QStringLiteral("--count"), QStringLiteral("15000"),
-                           QStringLiteral("--heartbeat-ms"), QStringLiteral("200"), QStringLiteral("--summary-json"),
-                           summary, QStringLiteral("--quiet") });
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
+            QStringLiteral("--from-seq"), QStringLiteral("0"), QStringLiteral("--count"), QStringLiteral("15000"),
+            QStringLiteral("--heartbeat-ms"), QStringLiteral("200"), QStringLiteral("--summary-json"), summary,
+            QStringLiteral("--quiet") });
     QVERIFY(capture.waitForStarted());
     QTest::qWait(1200); // about 6,000 events in
     terminate(sim);
@@ -85,9 +89,11 @@ void TestCliFeed::simulatorRestartMidStreamReconcilesWithStatsFiles()
     QVERIFY2(firstSeq > 1000 && firstSeq < 15000, qPrintable(QString::number(firstSeq)));
 
     QProcess sim2; // same seed, same port: the same stream continues
-    QCOMPARE(startSimulator(sim2, common + QStringList { QStringLiteral("--port"), QString::number(port),
-                                                         QStringLiteral("--stats-file"), stats2 }),
-             port);
+    QCOMPARE(startSimulator(sim2,
+                 common
+                     + QStringList { QStringLiteral("--port"), QString::number(port), QStringLiteral("--stats-file"),
+                         stats2 }),
+        port);
     QVERIFY(capture.waitForFinished(60000));
     QCOMPARE(capture.exitCode(), 0);
     terminate(sim2);
@@ -126,20 +132,20 @@ void TestCliFeed::faultySessionReconcilesWithStatsFile()
     const QString stats = dir.filePath(QStringLiteral("sim.json"));
     const QString summary = dir.filePath(QStringLiteral("capture.json"));
     QProcess sim;
-    const quint16 port = startSimulator(
-        sim, { QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--count"), QStringLiteral("20000"),
-               QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--batch"), QStringLiteral("10"),
-               QStringLiteral("--heartbeat-ms"), QStringLiteral("100"), QStringLiteral("--faults"),
-               QStringLiteral("drop_every=4000,stall_every=9000,stall_ms=30000,malformed=0.01,duplicate=0.01"),
-               QStringLiteral("--stats-file"), stats });
+    const quint16 port = startSimulator(sim,
+        { QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--count"), QStringLiteral("20000"),
+            QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--batch"), QStringLiteral("10"),
+            QStringLiteral("--heartbeat-ms"), QStringLiteral("100"), QStringLiteral("--faults"),
+            QStringLiteral("drop_every=4000,stall_every=9000,stall_ms=30000,malformed=0.01,duplicate=0.01"),
+            QStringLiteral("--stats-file"), stats });
     QVERIFY(port != 0);
     QProcess capture;
-    capture.start(cli(), { QStringLiteral("capture"), QStringLiteral("--url"),
-                           QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--source-id"),
-                           QStringLiteral("book"), QStringLiteral("--from-seq"), QStringLiteral("0"),
-                           QStringLiteral("--count"), QStringLiteral("20000"), QStringLiteral("--heartbeat-ms"),
-                           QStringLiteral("100"), QStringLiteral("--backoff-max-ms"), QStringLiteral("200"),
-                           QStringLiteral("--summary-json"), summary, QStringLiteral("--quiet") });
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
+            QStringLiteral("--source-id"), QStringLiteral("book"), QStringLiteral("--from-seq"), QStringLiteral("0"),
+            QStringLiteral("--count"), QStringLiteral("20000"), QStringLiteral("--heartbeat-ms"), QStringLiteral("100"),
+            QStringLiteral("--backoff-max-ms"), QStringLiteral("200"), QStringLiteral("--summary-json"), summary,
+            QStringLiteral("--quiet") });
     QVERIFY(capture.waitForFinished(60000));
     QCOMPARE(capture.exitCode(), 0);
     terminate(sim);
@@ -151,10 +157,11 @@ void TestCliFeed::faultySessionReconcilesWithStatsFile()
         QCOMPARE(accepted.value(QLatin1String(type)).toInteger(), generated.value(QLatin1String(type)).toInteger());
     }
     QCOMPARE(sum.value(QStringLiteral("rejected")).toObject().value(QStringLiteral("total")).toInteger(),
-             st.value(QStringLiteral("malformed_sent")).toInteger());
-    QCOMPARE(sum.value(QStringLiteral("duplicates")).toInteger(), st.value(QStringLiteral("duplicates_sent")).toInteger());
+        st.value(QStringLiteral("malformed_sent")).toInteger());
+    QCOMPARE(
+        sum.value(QStringLiteral("duplicates")).toInteger(), st.value(QStringLiteral("duplicates_sent")).toInteger());
     QCOMPARE(sum.value(QStringLiteral("reconnects")).toInteger(),
-             st.value(QStringLiteral("connections_total")).toInteger() - 1);
+        st.value(QStringLiteral("connections_total")).toInteger() - 1);
     QVERIFY(sum.value(QStringLiteral("sources")).toObject().contains(QStringLiteral("book")));
 }
 
@@ -173,9 +180,10 @@ void TestCliFeed::wrongTokenExitsWithAuthFailure()
     const quint16 port = startSimulator(sim, { QStringLiteral("--token-file"), serverToken.fileName() });
     QVERIFY(port != 0);
     QProcess capture;
-    capture.start(cli(), { QStringLiteral("capture"), QStringLiteral("--url"),
-                           QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--token-file"),
-                           clientToken.fileName(), QStringLiteral("--duration"), QStringLiteral("2") });
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
+            QStringLiteral("--token-file"), clientToken.fileName(), QStringLiteral("--duration"),
+            QStringLiteral("2") });
     QVERIFY(capture.waitForFinished(30000));
     terminate(sim);
     QCOMPARE(capture.exitCode(), 3);
@@ -191,36 +199,34 @@ void TestCliFeed::badCommandLines_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QByteArray>("message");
-    QTest::addRow("capture without url") << QStringList { QStringLiteral("capture") } << QByteArray("at least one --url");
+    QTest::addRow("capture without url") << QStringList { QStringLiteral("capture") }
+                                         << QByteArray("at least one --url");
     QTest::addRow("http url") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
-                                               QStringLiteral("http://127.0.0.1:1") }
+        QStringLiteral("http://127.0.0.1:1") }
                               << QByteArray("the scheme must be ws:// or wss://");
-    QTest::addRow("no host") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://") }
+    QTest::addRow("no host") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://") }
                              << QByteArray("invalid URL");
     QTest::addRow("missing token file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
-                                                         QStringLiteral("ws://127.0.0.1:1"),
-                                                         QStringLiteral("--token-file"), QStringLiteral("/nonexistent") }
+        QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--token-file"), QStringLiteral("/nonexistent") }
                                         << QByteArray("cannot read token file '/nonexistent'");
     QTest::addRow("missing CA file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
-                                                      QStringLiteral("wss://127.0.0.1:1"), QStringLiteral("--ca-file"),
-                                                      QStringLiteral("/nonexistent.pem") }
+        QStringLiteral("wss://127.0.0.1:1"), QStringLiteral("--ca-file"), QStringLiteral("/nonexistent.pem") }
                                      << QByteArray("CA file '/nonexistent.pem' is not readable");
-    QTest::addRow("duplicate source ids")
-        << QStringList { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:1"),
-                         QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:2"), QStringLiteral("--source-id"),
-                         QStringLiteral("a"), QStringLiteral("--source-id"), QStringLiteral("a") }
-        << QByteArray("source id 'a' is used twice");
+    QTest::addRow("duplicate source ids") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:2"),
+        QStringLiteral("--source-id"), QStringLiteral("a"), QStringLiteral("--source-id"), QStringLiteral("a") }
+                                          << QByteArray("source id 'a' is used twice");
     QTest::addRow("bad count") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
-                                                QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--count"),
-                                                QStringLiteral("many") }
+        QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--count"), QStringLiteral("many") }
                                << QByteArray("--count must be a positive integer");
     QTest::addRow("bad faults") << QStringList { QStringLiteral("simulate"), QStringLiteral("--faults"),
-                                                 QStringLiteral("explode=1") }
+        QStringLiteral("explode=1") }
                                 << QByteArray("unknown fault 'explode'");
-    QTest::addRow("bad rate") << QStringList { QStringLiteral("simulate"), QStringLiteral("--rate"), QStringLiteral("-5") }
-                              << QByteArray("--rate must be a number between 0");
+    QTest::addRow("bad rate") << QStringList { QStringLiteral("simulate"), QStringLiteral("--rate"),
+        QStringLiteral("-5") } << QByteArray("--rate must be a number between 0");
     QTest::addRow("bad host") << QStringList { QStringLiteral("simulate"), QStringLiteral("--host"),
-                                               QStringLiteral("not-an-ip") }
+        QStringLiteral("not-an-ip") }
                               << QByteArray("not an IP address");
 }
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The real simulator (in process, on 127.0.0.1) against the real FeedClient and CaptureSession.
-#include <tests/testutils/feedharness.h>
-
 #include <core/sim/feedgenerator.h>
+#include <tests/testutils/feedharness.h>
 
 #include <QTcpServer>
 #include <QWebSocket>
@@ -18,7 +17,10 @@ class TestFeed : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase() { registerMetaTypes(); }
+    void initTestCase()
+    {
+        registerMetaTypes();
+    }
     void cleanStreamArrivesExactlyOnce();
     void faultsReconcileExactlyWithTheSimulator_data();
     void faultsReconcileExactlyWithTheSimulator();
@@ -103,13 +105,13 @@ void TestFeed::faultsReconcileExactlyWithTheSimulator()
     QVERIFY(s.reconnects >= 4);
     QCOMPARE(s.gaps, quint64(0));
     // Malformed frames come out with the right codes, and every kind the simulator sends shows up.
-    for (const RejectCode code : { RejectCode::MalformedJson, RejectCode::BadType, RejectCode::MissingField,
-                                   RejectCode::OutOfRange }) {
+    for (const RejectCode code :
+        { RejectCode::MalformedJson, RejectCode::BadType, RejectCode::MissingField, RejectCode::OutOfRange }) {
         QVERIFY2(s.rejected[std::size_t(code)] > 0, toWire(code).data());
     }
-    QCOMPARE(s.rejectedTotal(), s.rejected[std::size_t(RejectCode::MalformedJson)]
-                 + s.rejected[std::size_t(RejectCode::BadType)] + s.rejected[std::size_t(RejectCode::MissingField)]
-                 + s.rejected[std::size_t(RejectCode::OutOfRange)]);
+    QCOMPARE(s.rejectedTotal(),
+        s.rejected[std::size_t(RejectCode::MalformedJson)] + s.rejected[std::size_t(RejectCode::BadType)]
+            + s.rejected[std::size_t(RejectCode::MissingField)] + s.rejected[std::size_t(RejectCode::OutOfRange)]);
     for (const Reject &r : run.rejects) {
         QVERIFY(!r.raw.isEmpty());
         QCOMPARE(r.sourceId, QStringLiteral("f"));
@@ -179,7 +181,7 @@ void TestFeed::wrongTokenIsAnAuthFailureWithoutAStorm()
     QCOMPARE(run.count(SourceState::Connecting), 1); // one try in 1.5 s: no reconnect storm
     QCOMPARE(run.count(SourceState::AuthFailed), 1);
     const auto it = std::find_if(run.transitions.begin(), run.transitions.end(),
-                                 [](const ConnectionEvent &e) { return e.state == SourceState::AuthFailed; });
+        [](const ConnectionEvent &e) { return e.state == SourceState::AuthFailed; });
     QVERIFY(it->reason.contains(QLatin1String("401")));
     QVERIFY(!it->reason.contains(QLatin1String("wrong-token"))); // secrets never reach logs or events
     QCOMPARE(it->delayMs, 60000);
@@ -210,7 +212,7 @@ void TestFeed::twoSourcesKeepTheirIdsApart()
     const auto portB = simB.start();
     QVERIFY(portA && portB);
     CaptureRun run({ { sourceConfig(QStringLiteral("book-a"), *portA), sourceConfig(QStringLiteral("book-b"), *portB) },
-                     7000, 0 });
+        7000, 0 });
     run.start();
     QVERIFY(run.waitFinished(30000));
     compareAcceptedWithGenerated(run.stats().sources.at(QStringLiteral("book-a")), simA.stats());
@@ -240,11 +242,11 @@ void TestFeed::resumeTooOldGetsASnapshot()
     CaptureRun run({ { source }, 0, 0 });
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(std::any_of(run.events.begin(), run.events.end(),
-                                         [](const Event &e) { return e.type == EventType::SnapshotEnd; }),
-                             10000);
+                                 [](const Event &e) { return e.type == EventType::SnapshotEnd; }),
+        10000);
     auto indexOf = [&run](EventType type) {
-        const auto it = std::find_if(run.events.begin(), run.events.end(),
-                                     [type](const Event &e) { return e.type == type; });
+        const auto it =
+            std::find_if(run.events.begin(), run.events.end(), [type](const Event &e) { return e.type == type; });
         return std::size_t(std::distance(run.events.begin(), it));
     };
     const std::size_t begin = indexOf(EventType::SnapshotBegin);
@@ -323,8 +325,8 @@ void TestFeed::oversizedFrameIsARejectNotACrash()
             ws->sendTextMessage(QStringLiteral(R"({"type":"bet","seq":1,"ts":1,"data":{"bet_id":"b","user_id":"u",)"
                                                R"("fixture_id":"f","market_type":"m","selection":"s","stake":1,)"
                                                R"("potential_win":2,"timestamp":1}})"));
-            ws->sendTextMessage(QStringLiteral("{\"type\":\"odds\",\"pad\":\"") + QString(2 * 1024 * 1024, QLatin1Char('x'))
-                                + QStringLiteral("\"}"));
+            ws->sendTextMessage(QStringLiteral("{\"type\":\"odds\",\"pad\":\"")
+                + QString(2 * 1024 * 1024, QLatin1Char('x')) + QStringLiteral("\"}"));
             ws->sendTextMessage(QStringLiteral(R"({"type":"bet","seq":2,"ts":1,"data":{"bet_id":"c","user_id":"u",)"
                                                R"("fixture_id":"f","market_type":"m","selection":"s","stake":1,)"
                                                R"("potential_win":2,"timestamp":1}})"));

@@ -53,14 +53,17 @@ struct CaptureRun
         : session(std::make_unique<CaptureSession>(std::move(config)))
     {
         QObject::connect(session.get(), &CaptureSession::sourceStateChanged, session.get(),
-                         [this](const ConnectionEvent &e) { transitions.push_back(e); });
+            [this](const ConnectionEvent &e) { transitions.push_back(e); });
         QObject::connect(session.get(), &CaptureSession::batchReceived, session.get(), [this](const EventBatch &b) {
             events.insert(events.end(), b.events.begin(), b.events.end());
             rejects.insert(rejects.end(), b.rejects.begin(), b.rejects.end());
         });
         QObject::connect(session.get(), &CaptureSession::finished, session.get(), [this] { finished = true; });
     }
-    void start() { session->start(); }
+    void start()
+    {
+        session->start();
+    }
     bool waitFinished(int timeoutMs)
     {
         QDeadlineTimer deadline(timeoutMs);
@@ -69,11 +72,14 @@ struct CaptureRun
         }
         return finished;
     }
-    const CaptureStats &stats() const { return session->stats(); }
+    const CaptureStats &stats() const
+    {
+        return session->stats();
+    }
     int count(SourceState state) const
     {
-        return int(std::count_if(transitions.begin(), transitions.end(),
-                                 [state](const ConnectionEvent &e) { return e.state == state; }));
+        return int(std::count_if(
+            transitions.begin(), transitions.end(), [state](const ConnectionEvent &e) { return e.state == state; }));
     }
 };
 
