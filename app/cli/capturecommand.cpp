@@ -26,6 +26,7 @@ enum CaptureExit : int
     kCaptureDone = 0, ///< count reached, duration elapsed, or stopped by SIGINT/SIGTERM
     kCaptureAuthFailed = 3, ///< every source ended in an authentication failure
     kCaptureNothing = 4, ///< stopped without ever receiving a frame
+    kCaptureUnpersisted = 5, ///< the database stayed unavailable: some events were not committed
 };
 
 QString statusLine(const CaptureStats &stats, double rate)
@@ -55,10 +56,13 @@ int runCapture(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Connects to one or more feed sources (feed-protocol v1), keeps them alive (backoff, heartbeats,\n"
-        "resume), validates every envelope and counts what arrives: accepted by type, rejected by code,\n"
-        "duplicates, gaps, reconnects. The auth token comes from --token-file or ODDSTAP_TOKEN, never argv.\n\n"
-        "Exit status: 0 done (count reached, duration elapsed, or SIGINT/SIGTERM); 2 usage or configuration\n"
-        "error; 3 every source failed authentication; 4 stopped without receiving any frame."));
+        "resume), validates every envelope and stores it exactly once (SQLite by default), counting what\n"
+        "arrives: accepted by type, rejected by code, duplicates, gaps, reconnects, persisted by table.\n"
+        "Each source resumes after the last seq committed in the database. The auth token comes from\n"
+        "--token-file or ODDSTAP_TOKEN, never argv.\n\n"
+        "Exit status: 0 done (count reached, duration elapsed, or SIGINT/SIGTERM); 2 usage, configuration or\n"
+        "database error; 3 every source failed authentication; 4 stopped without receiving any frame;\n"
+        "5 the database stayed unavailable and some events were not committed (the next run fetches them)."));
     parser.addHelpOption();
     parser.addOptions({
         { QStringLiteral("url"), QStringLiteral("Feed URL, ws:// or wss:// (repeatable)."), QStringLiteral("url") },
@@ -73,6 +77,9 @@ int runCapture(const QStringList &arguments)
                            "duplicates excluded)."),
             QStringLiteral("n") },
         { QStringLiteral("duration"), QStringLiteral("Stop after this many seconds."), QStringLiteral("s") },
+        { QStringLiteral("until-seq"),
+            QStringLiteral("Stop once every source has committed (or, with --no-store, holds) this seq."),
+            QStringLiteral("seq") },
         { QStringLiteral("from-seq"),
             QStringLiteral("Resume from this seq on the first subscribe (0 = from the start)."),
             QStringLiteral("seq") },
@@ -82,6 +89,11 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("ms"), QStringLiteral("500") },
         { QStringLiteral("backoff-max-ms"), QStringLiteral("Reconnect delay cap (default 30000)."),
             QStringLiteral("ms"), QStringLiteral("30000") },
+        { QStringLiteral("db"),
+            QStringLiteral("SQLite file or postgresql://user@host:port/db (default: %1).")
+                .arg(StorageTarget::defaultSqlitePath()),
+            QStringLiteral("path|url") },
+        { QStringLiteral("no-store"), QStringLiteral("Do not store: validate and count only.") },
         { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
             QStringLiteral("file") },
         { QStringLiteral("quiet"), QStringLiteral("No live status line.") },
@@ -154,12 +166,26 @@ int runCapture(const QStringList &arguments)
     }
     qint64 count = 0;
     qint64 duration = 0;
+    qint64 untilSeq = 0;
     if (!positiveOption(parser, QStringLiteral("count"), count)
-        || !positiveOption(parser, QStringLiteral("duration"), duration)) {
+        || !positiveOption(parser, QStringLiteral("duration"), duration)
+        || !positiveOption(parser, QStringLiteral("until-seq"), untilSeq)) {
         return kExitUsage;
     }
     config.count = quint64(count);
+    config.untilSeq = quint64(untilSeq);
     config.durationMs = duration * 1000;
+    if (parser.isSet(QStringLiteral("no-store")) && parser.isSet(QStringLiteral("db"))) {
+        return usage(QStringLiteral("--db and --no-store contradict each other"));
+    }
+    if (!parser.isSet(QStringLiteral("no-store"))) {
+        auto target = StorageTarget::parse(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db"))
+                                                                              : StorageTarget::defaultSqlitePath());
+        if (!target) {
+            return usage(target.error().message);
+        }
+        config.storage = *target;
+    }
 
     CaptureSession session(config);
     SignalWatcher watcher;
@@ -194,10 +220,17 @@ int runCapture(const QStringList &arguments)
         err() << "\r\033[K";
     }
 
+    if (session.failed()) {
+        err() << "oddstap-cli capture: " << session.stopReason() << "\n";
+        return kExitUsage;
+    }
     const CaptureStats &stats = session.stats();
     QJsonObject summary = stats.toJson();
     summary.insert(QStringLiteral("stop_reason"), session.stopReason());
     summary.insert(QStringLiteral("duration_ms"), clock.elapsed());
+    if (config.storage) {
+        summary.insert(QStringLiteral("database"), config.storage->display());
+    }
     const QByteArray json = QJsonDocument(summary).toJson(QJsonDocument::Indented);
     if (parser.isSet(QStringLiteral("summary-json"))) {
         QSaveFile f(parser.value(QStringLiteral("summary-json")));
@@ -217,6 +250,11 @@ int runCapture(const QStringList &arguments)
     if (allAuthFailed) {
         err() << "oddstap-cli capture: authentication failed: the server rejected the token (HTTP 401)\n";
         return kCaptureAuthFailed;
+    }
+    if (stats.drainTimedOut) {
+        err() << "oddstap-cli capture: the database stayed unavailable; uncommitted events will be fetched again "
+                 "on the next start\n";
+        return kCaptureUnpersisted;
     }
     if (stats.total().frames == 0) {
         err() << "oddstap-cli capture: no frame received (" << statusLine(stats, 0) << ")\n";

@@ -3,6 +3,7 @@
 #include "capturecommand.h"
 #include "cliutil.h"
 #include "simulatecommand.h"
+#include "statscommand.h"
 #include "validatecommand.h"
 
 #include <core/common/event.h>
@@ -31,6 +32,7 @@ const std::map<QString, Command> &commands()
             { "Connect to feed sources, validate and count (storage: see the pipeline work)",
                 &OddsTap::Cli::runCapture } },
         { QStringLiteral("simulate"), { "Run the built-in sportsbook feed server", &OddsTap::Cli::runSimulate } },
+        { QStringLiteral("stats"), { "Row counts per table of a database, as JSON", &OddsTap::Cli::runStats } },
         { QStringLiteral("validate"),
             { "Validate NDJSON feed frames against feed-protocol v1", &OddsTap::Cli::runValidate } },
     };

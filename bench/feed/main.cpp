@@ -58,7 +58,10 @@ Figures run(quint64 count, int batch)
     source.sourceId = QStringLiteral("bench");
     source.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port));
     source.resumeFromSeq = 0;
-    CaptureSession session({ { source }, count, 0 });
+    CaptureConfig capture;
+    capture.sources = { source };
+    capture.count = count;
+    CaptureSession session(capture);
     bool done = false;
     QObject::connect(&session, &CaptureSession::finished, &session, [&done] { done = true; });
     const auto start = std::chrono::steady_clock::now();

@@ -243,6 +243,7 @@ struct EventBatch
     quint64 discarded = 0; ///< envelopes dropped after a gap, before the resume (they come again)
     quint64 heartbeats = 0;
     quint64 streamAdvances = 0; ///< envelopes (accepted or rejected) that advanced the seq stream
+    std::optional<quint64> lastSeq; ///< the source's last seq held after these frames
 
     bool empty() const
     {

@@ -354,6 +354,7 @@ void FeedClient::Impl::flush()
     flushTimer->stop();
     if (!pending.empty() || pending.heartbeats || pending.duplicates || pending.discarded) {
         pending.sourceId = cfg().sourceId;
+        pending.lastSeq = lastSeq;
         emit q->batchReady(std::exchange(pending, {}));
     }
 }

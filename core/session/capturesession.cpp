@@ -28,6 +28,10 @@ CaptureSession::~CaptureSession()
             w->thread.wait();
         }
     }
+    if (m_storageThread) {
+        m_storageThread->quit();
+        m_storageThread->wait();
+    }
 }
 
 void CaptureSession::start()
@@ -39,6 +43,69 @@ void CaptureSession::start()
     m_running = true;
     for (const FeedSourceConfig &source : m_config.sources) {
         m_stats.sources[source.sourceId]; // listed in the summary even if nothing arrives
+    }
+    if (!m_config.storage) {
+        startClients({});
+        return;
+    }
+    // Storage first: its committed seqs are where every source resumes.
+    m_storageThread = new QThread(this);
+    m_storageThread->setObjectName(QStringLiteral("storage"));
+    m_writer = new StorageWriter(*m_config.storage);
+    m_writer->moveToThread(m_storageThread);
+    connect(m_storageThread, &QThread::started, m_writer, &StorageWriter::start);
+    connect(m_storageThread, &QThread::finished, m_writer, &QObject::deleteLater);
+    connect(this, &CaptureSession::batchReceived, m_writer, &StorageWriter::write);
+    connect(m_writer, &StorageWriter::opened, this, [this](const SeqMap &committed, const QString &description) {
+        qCInfo(lcSession).noquote() << "storing into" << description;
+        startClients(committed);
+    });
+    connect(m_writer, &StorageWriter::openFailed, this, [this](const QString &message) {
+        m_failed = true;
+        m_stopReason = message;
+        m_stopping = true;
+        QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
+    });
+    connect(m_writer, &StorageWriter::committed, this, [this](const WriteResult &r, qint64) {
+        m_stats.addCommitted(r);
+        if (r.lastSeq) {
+            m_committedSeqs[r.sourceId] = *r.lastSeq;
+        }
+        if (m_config.count != 0 && !m_stopping && m_stats.persisted.streamAdvances >= m_config.count) {
+            stop(QStringLiteral("count reached"));
+        }
+        checkUntilSeq(m_committedSeqs);
+    });
+    connect(m_writer, &StorageWriter::storageProblem, this, &CaptureSession::storageProblem);
+    connect(m_writer, &StorageWriter::drained, this, &CaptureSession::finish);
+    m_storageThread->start();
+}
+
+void CaptureSession::checkUntilSeq(const std::map<QString, quint64> &held)
+{
+    if (m_config.untilSeq == 0 || m_stopping) {
+        return;
+    }
+    for (const FeedSourceConfig &source : m_config.sources) {
+        const auto it = held.find(source.sourceId);
+        if (it == held.end() || it->second < m_config.untilSeq) {
+            return;
+        }
+    }
+    stop(QStringLiteral("seq %1 reached").arg(m_config.untilSeq));
+}
+
+void CaptureSession::startClients(const SeqMap &committed)
+{
+    for (auto it = committed.constBegin(); it != committed.constEnd(); ++it) {
+        m_committedSeqs[it.key()] = it.value();
+    }
+    checkUntilSeq(m_committedSeqs);
+    for (FeedSourceConfig source : m_config.sources) {
+        if (committed.contains(source.sourceId)) {
+            source.resumeFromSeq = committed.value(source.sourceId); // exactly once across restarts
+            qCInfo(lcSession).noquote() << source.sourceId << "resumes after committed seq" << *source.resumeFromSeq;
+        }
         auto worker = std::make_unique<Worker>();
         worker->thread.setObjectName(QStringLiteral("feed-") + source.sourceId);
         worker->client = new FeedClient(source);
@@ -60,8 +127,16 @@ void CaptureSession::onBatch(const EventBatch &batch)
 {
     m_stats.add(batch);
     emit batchReceived(batch);
-    if (m_config.count != 0 && !m_stopping && m_stats.streamAdvances() >= m_config.count) {
+    // With storage, "handled" means committed (see the writer's committed signal).
+    if (!m_writer && m_config.count != 0 && !m_stopping && m_stats.streamAdvances() >= m_config.count) {
         stop(QStringLiteral("count reached"));
+    }
+    if (!m_writer) {
+        std::map<QString, quint64> held;
+        for (const auto &[id, s] : m_stats.sources) {
+            held[id] = s.lastSeq;
+        }
+        checkUntilSeq(held);
     }
 }
 
@@ -90,12 +165,39 @@ void CaptureSession::stop(const QString &reason)
 
 void CaptureSession::onClientStopped()
 {
-    if (++m_stoppedClients < int(m_workers.size())) {
+    if (!m_failed && ++m_stoppedClients < int(m_workers.size())) {
         return;
     }
     for (auto &w : m_workers) {
         w->thread.quit();
         w->thread.wait();
+    }
+    if (m_writer && !m_failed) {
+        // Every client's last batch was forwarded before this point: drain, then finish.
+        QMetaObject::invokeMethod(m_writer, &StorageWriter::drain, Qt::QueuedConnection);
+        QTimer::singleShot(m_config.drainTimeoutMs, this, [this] {
+            if (m_running) {
+                qCWarning(lcSession) << "storage did not drain in time: uncommitted events stay uncommitted"
+                                     << "and are fetched again on the next start";
+                m_stats.drainTimedOut = true;
+                finish();
+            }
+        });
+        return;
+    }
+    finish();
+}
+
+void CaptureSession::finish()
+{
+    if (!m_running) {
+        return;
+    }
+    if (m_storageThread) {
+        m_storageThread->quit();
+        m_storageThread->wait();
+        m_storageThread = nullptr;
+        m_writer = nullptr;
     }
     m_running = false;
     emit finished(m_stopReason);

@@ -129,6 +129,24 @@ void CaptureStats::add(const EventBatch &batch)
     }
 }
 
+void CaptureStats::addCommitted(const WriteResult &r)
+{
+    storing = true;
+    persisted.fixtureUpdates += r.fixtureUpdates;
+    persisted.odds += r.odds;
+    persisted.bets += r.bets;
+    persisted.rejects += r.rejects;
+    persisted.gaps += r.gaps;
+    persisted.connectionEvents += r.connectionEvents;
+    persisted.feedErrors += r.feedErrors;
+    persisted.duplicateSeqs += r.duplicateSeqs;
+    persisted.duplicateBets += r.duplicateBets;
+    persisted.streamAdvances += r.streamAdvances;
+    persisted.writeNs += r.writeNs;
+    maxWriteNs = std::max(maxWriteNs, r.writeNs);
+    ++commits;
+}
+
 CaptureStats::Source CaptureStats::total() const
 {
     Source t;
@@ -177,6 +195,38 @@ QJsonObject CaptureStats::toJson() const
     out.remove(QStringLiteral("last_reason"));
     out.remove(QStringLiteral("last_seq"));
     out.insert(QStringLiteral("sources"), perSource);
+    if (storing) {
+        const Source t = total();
+        const quint64 acceptedStream = t.accepted[std::size_t(EventType::Fixture)]
+            + t.accepted[std::size_t(EventType::Odds)] + t.accepted[std::size_t(EventType::Bet)];
+        const quint64 storedStream = persisted.fixtureUpdates + persisted.odds + persisted.bets;
+        out.insert(QStringLiteral("persisted"),
+            QJsonObject {
+                { QStringLiteral("fixture_updates"), qint64(persisted.fixtureUpdates) },
+                { QStringLiteral("odds"), qint64(persisted.odds) },
+                { QStringLiteral("bets"), qint64(persisted.bets) },
+                { QStringLiteral("rejects"), qint64(persisted.rejects) },
+                { QStringLiteral("gaps"), qint64(persisted.gaps) },
+                { QStringLiteral("connection_events"), qint64(persisted.connectionEvents) },
+                { QStringLiteral("feed_errors"), qint64(persisted.feedErrors) },
+                { QStringLiteral("already_stored_seqs"), qint64(persisted.duplicateSeqs) },
+                { QStringLiteral("already_stored_bet_ids"), qint64(persisted.duplicateBets) },
+                { QStringLiteral("commits"), qint64(commits) },
+                { QStringLiteral("write_ms_avg"), commits ? double(persisted.writeNs) / double(commits) / 1e6 : 0.0 },
+                { QStringLiteral("write_ms_max"), double(maxWriteNs) / 1e6 },
+                { QStringLiteral("drain_timed_out"), drainTimedOut },
+            });
+        const quint64 storedAll = storedStream + persisted.duplicateSeqs + persisted.duplicateBets;
+        out.insert(QStringLiteral("storage_reconciliation"),
+            QJsonObject {
+                { QStringLiteral("formula"),
+                    QStringLiteral("accepted fixture+odds+bet = stored fixture_updates+odds+bets + "
+                                   "already_stored_seqs + already_stored_bet_ids; rejected = stored rejects") },
+                { QStringLiteral("accepted"), qint64(acceptedStream) },
+                { QStringLiteral("stored_or_already_stored"), qint64(storedAll) },
+                { QStringLiteral("ok"), acceptedStream == storedAll && t.rejectedTotal() == persisted.rejects },
+            });
+    }
     return out;
 }
 

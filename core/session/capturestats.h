@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/storage/storage.h>
 
 #include <QJsonObject>
 
@@ -42,6 +43,7 @@ struct CaptureStats
     };
 
     void add(const EventBatch &batch);
+    void addCommitted(const WriteResult &result);
     Source total() const;
     quint64 streamAdvances() const;
 
@@ -49,6 +51,11 @@ struct CaptureStats
     QJsonObject toJson() const;
 
     std::map<QString, Source> sources;
+    bool storing = false;
+    WriteResult persisted; ///< sums over committed batches
+    quint64 commits = 0;
+    qint64 maxWriteNs = 0;
+    bool drainTimedOut = false;
 };
 
 } // namespace OddsTap

@@ -80,7 +80,7 @@ void TestCliFeed::simulatorRestartMidStreamReconcilesWithStatsFiles()
         { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
             QStringLiteral("--from-seq"), QStringLiteral("0"), QStringLiteral("--count"), QStringLiteral("15000"),
             QStringLiteral("--heartbeat-ms"), QStringLiteral("200"), QStringLiteral("--summary-json"), summary,
-            QStringLiteral("--quiet") });
+            QStringLiteral("--quiet"), QStringLiteral("--no-store") });
     QVERIFY(capture.waitForStarted());
     QTest::qWait(1200); // about 6,000 events in
     terminate(sim);
@@ -145,7 +145,7 @@ void TestCliFeed::faultySessionReconcilesWithStatsFile()
             QStringLiteral("--source-id"), QStringLiteral("book"), QStringLiteral("--from-seq"), QStringLiteral("0"),
             QStringLiteral("--count"), QStringLiteral("20000"), QStringLiteral("--heartbeat-ms"), QStringLiteral("100"),
             QStringLiteral("--backoff-max-ms"), QStringLiteral("200"), QStringLiteral("--summary-json"), summary,
-            QStringLiteral("--quiet") });
+            QStringLiteral("--quiet"), QStringLiteral("--no-store") });
     QVERIFY(capture.waitForFinished(60000));
     QCOMPARE(capture.exitCode(), 0);
     terminate(sim);
@@ -182,8 +182,8 @@ void TestCliFeed::wrongTokenExitsWithAuthFailure()
     QProcess capture;
     capture.start(cli(),
         { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
-            QStringLiteral("--token-file"), clientToken.fileName(), QStringLiteral("--duration"),
-            QStringLiteral("2") });
+            QStringLiteral("--token-file"), clientToken.fileName(), QStringLiteral("--duration"), QStringLiteral("2"),
+            QStringLiteral("--no-store") });
     QVERIFY(capture.waitForFinished(30000));
     terminate(sim);
     QCOMPARE(capture.exitCode(), 3);

@@ -50,7 +50,7 @@ void TestFeed::cleanStreamArrivesExactlyOnce()
     SimServer sim(simConfig(5000));
     const auto port = sim.start();
     QVERIFY(port);
-    CaptureRun run({ { sourceConfig(QStringLiteral("a"), *port) }, 5000, 0 });
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("a"), *port) }, 5000, 0));
     run.start();
     QVERIFY(run.waitFinished(20000));
     const auto s = run.stats().sources.at(QStringLiteral("a"));
@@ -89,7 +89,7 @@ void TestFeed::faultsReconcileExactlyWithTheSimulator()
     SimServer sim(c);
     const auto port = sim.start();
     QVERIFY(port);
-    CaptureRun run({ { sourceConfig(QStringLiteral("f"), *port) }, 20000, 0 });
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("f"), *port) }, 20000, 0));
     run.start();
     QVERIFY(run.waitFinished(60000));
     const QJsonObject st = sim.stats();
@@ -126,7 +126,7 @@ void TestFeed::gapsAreDetectedAndFilledByResume()
     SimServer sim(c);
     const auto port = sim.start();
     QVERIFY(port);
-    CaptureRun run({ { sourceConfig(QStringLiteral("g"), *port) }, 20000, 0 });
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("g"), *port) }, 20000, 0));
     run.start();
     QVERIFY(run.waitFinished(60000));
     const QJsonObject st = sim.stats();
@@ -153,7 +153,7 @@ void TestFeed::stallTriggersReconnectWithinTheLivenessWindow()
     SimServer sim(c);
     const auto port = sim.start();
     QVERIFY(port);
-    CaptureRun run({ { sourceConfig(QStringLiteral("s"), *port) }, 3000, 0 });
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 3000, 0));
     run.start();
     // Each stall would last a minute; the client must give up on it after 3 x 100 ms of silence.
     QVERIFY(run.waitFinished(20000));
@@ -175,7 +175,7 @@ void TestFeed::wrongTokenIsAnAuthFailureWithoutAStorm()
     QVERIFY(port);
     FeedSourceConfig source = sourceConfig(QStringLiteral("auth"), *port);
     source.token = "wrong-token";
-    CaptureRun run({ { source }, 1000, 1500 });
+    CaptureRun run(captureConfig({ source }, 1000, 1500));
     run.start();
     QVERIFY(run.waitFinished(10000));
     QCOMPARE(run.count(SourceState::Connecting), 1); // one try in 1.5 s: no reconnect storm
@@ -198,7 +198,7 @@ void TestFeed::rightTokenIsAccepted()
     QVERIFY(port);
     FeedSourceConfig source = sourceConfig(QStringLiteral("auth"), *port);
     source.token = "right-token";
-    CaptureRun run({ { source }, 500, 0 });
+    CaptureRun run(captureConfig({ source }, 500, 0));
     run.start();
     QVERIFY(run.waitFinished(10000));
     QCOMPARE(run.stats().sources.at(QStringLiteral("auth")).acceptedTotal(), quint64(500));
@@ -211,8 +211,8 @@ void TestFeed::twoSourcesKeepTheirIdsApart()
     const auto portA = simA.start();
     const auto portB = simB.start();
     QVERIFY(portA && portB);
-    CaptureRun run({ { sourceConfig(QStringLiteral("book-a"), *portA), sourceConfig(QStringLiteral("book-b"), *portB) },
-        7000, 0 });
+    CaptureRun run(captureConfig(
+        { sourceConfig(QStringLiteral("book-a"), *portA), sourceConfig(QStringLiteral("book-b"), *portB) }, 7000, 0));
     run.start();
     QVERIFY(run.waitFinished(30000));
     compareAcceptedWithGenerated(run.stats().sources.at(QStringLiteral("book-a")), simA.stats());
@@ -239,7 +239,7 @@ void TestFeed::resumeTooOldGetsASnapshot()
     QTRY_VERIFY_WITH_TIMEOUT(sim.lastSeq() > 6000, 10000);
     FeedSourceConfig source = sourceConfig(QStringLiteral("snap"), *port);
     source.resumeFromSeq = 10; // long gone from a 2000-event window
-    CaptureRun run({ { source }, 0, 0 });
+    CaptureRun run(captureConfig({ source }, 0, 0));
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(std::any_of(run.events.begin(), run.events.end(),
                                  [](const Event &e) { return e.type == EventType::SnapshotEnd; }),
@@ -283,7 +283,7 @@ void TestFeed::simulatorRestartMidStreamLosesNothing()
     auto sim = std::make_unique<SimServer>(c);
     const auto port = sim->start();
     QVERIFY(port);
-    CaptureRun run({ { sourceConfig(QStringLiteral("r"), *port) }, total, 0 });
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("r"), *port) }, total, 0));
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.at(QStringLiteral("r")).acceptedTotal() > 3000, 10000);
     sim.reset(); // the sportsbook goes away mid-stream...
@@ -332,7 +332,7 @@ void TestFeed::oversizedFrameIsARejectNotACrash()
                                                R"("potential_win":2,"timestamp":1}})"));
         });
     });
-    CaptureRun run({ { sourceConfig(QStringLiteral("big"), server.serverPort()) }, 2, 0 });
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("big"), server.serverPort()) }, 2, 0));
     run.start();
     QVERIFY(run.waitFinished(10000));
     const auto s = run.stats().sources.at(QStringLiteral("big"));
@@ -353,7 +353,7 @@ void TestFeed::unreachableServerBacksOffWithJitter()
     FeedSourceConfig source = sourceConfig(QStringLiteral("down"), port);
     source.backoffInitialMs = 100;
     source.backoffMaxMs = 800;
-    CaptureRun run({ { source }, 0, 2500 });
+    CaptureRun run(captureConfig({ source }, 0, 2500));
     run.start();
     QVERIFY(run.waitFinished(10000));
     const int attempts = run.count(SourceState::Connecting);

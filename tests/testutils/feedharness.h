@@ -40,6 +40,17 @@ inline FeedSourceConfig sourceConfig(const QString &id, quint16 port)
     return s;
 }
 
+inline CaptureConfig captureConfig(std::vector<FeedSourceConfig> sources, quint64 count, qint64 durationMs,
+    std::optional<StorageTarget> storage = std::nullopt)
+{
+    CaptureConfig c;
+    c.sources = std::move(sources);
+    c.count = count;
+    c.durationMs = durationMs;
+    c.storage = std::move(storage);
+    return c;
+}
+
 /// Captures until the session finishes (count reached) or the timeout passes.
 struct CaptureRun
 {

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: MIT
+#include "sqlitestorage.h"
+
+#include <core/common/logging.h>
+#include <core/common/timeutil.h>
+#include <core/common/version.h>
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSqlDatabase>
+#include <QSqlDriver>
+#include <QSqlError>
+
+#include <sqlite3.h>
+
+namespace OddsTap {
+namespace {
+
+constexpr int kApplicationId = 0x0dd57a90; // PRAGMA application_id: marks the file as OddsTap's
+
+void bindText(sqlite3_stmt *s, int i, const QString &text)
+{
+    sqlite3_bind_text16(s, i, text.utf16(), int(text.size() * 2), SQLITE_STATIC);
+}
+
+void bindTextOrNull(sqlite3_stmt *s, int i, const QString &text)
+{
+    if (text.isEmpty()) {
+        sqlite3_bind_null(s, i);
+    } else {
+        bindText(s, i, text);
+    }
+}
+
+void bindWire(sqlite3_stmt *s, int i, std::string_view text)
+{
+    sqlite3_bind_text(s, i, text.data(), int(text.size()), SQLITE_STATIC);
+}
+
+void bindCommon(sqlite3_stmt *s, const Event &e)
+{
+    bindText(s, 1, e.sourceId);
+    sqlite3_bind_int64(s, 2, qint64(e.seq));
+    sqlite3_bind_int64(s, 3, e.serverTsMs);
+    sqlite3_bind_int64(s, 4, e.receivedAtMs);
+}
+
+} // namespace
+
+Result<std::unique_ptr<Storage>> SqliteStorage::open(const QString &path, const QString &connectionName)
+{
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath())) {
+        return Error { QStringLiteral("storage_open"),
+                       QStringLiteral("cannot create the directory of database '%1'").arg(path) };
+    }
+    if (info.exists() && !info.isFile()) {
+        return Error { QStringLiteral("storage_open"), QStringLiteral("database '%1' is not a file").arg(path) };
+    }
+    std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, connectionName));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+        db.setDatabaseName(path);
+        if (!db.open()) {
+            return Error { QStringLiteral("storage_open"),
+                           QStringLiteral("cannot open database '%1': %2").arg(path, db.lastError().text()) };
+        }
+        const QVariant handle = db.driver()->handle();
+        if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0) {
+            return Error { QStringLiteral("storage_open"), QStringLiteral("the Qt SQLite driver exposes no handle") };
+        }
+        s->m_db = *static_cast<sqlite3 *const *>(handle.constData());
+    }
+    for (auto step : { &SqliteStorage::configure, &SqliteStorage::migrate, &SqliteStorage::prepare,
+                       &SqliteStorage::loadState }) {
+        if (auto r = (s.get()->*step)(); !r) {
+            return r.error();
+        }
+    }
+    return std::unique_ptr<Storage>(std::move(s));
+}
+
+SqliteStorage::SqliteStorage(QString path, QString connectionName)
+    : m_path(std::move(path))
+    , m_connectionName(std::move(connectionName))
+{
+}
+
+SqliteStorage::~SqliteStorage()
+{
+    for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insBet, m_insReject, m_insGap,
+                             m_insConnectionEvent, m_insFeedError, m_upsertIngest }) {
+        sqlite3_finalize(s);
+    }
+    m_db = nullptr;
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QString SqliteStorage::describe() const
+{
+    return QStringLiteral("SQLite %1").arg(m_path);
+}
+
+Error SqliteStorage::sqlError(const QString &what) const
+{
+    const int code = sqlite3_extended_errcode(m_db);
+    QString message = QString::fromUtf8(sqlite3_errmsg(m_db));
+    QString kind = QStringLiteral("storage_error");
+    switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        kind = QStringLiteral("storage_locked");
+        message += QStringLiteral(" (another process holds the database '%1')").arg(m_path);
+        break;
+    case SQLITE_FULL:
+        kind = QStringLiteral("storage_full");
+        break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+        kind = QStringLiteral("storage_corrupt");
+        message += QStringLiteral(" ('%1' is not a usable SQLite database)").arg(m_path);
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+        kind = QStringLiteral("storage_io");
+        break;
+    default:
+        break;
+    }
+    return Error { kind, QStringLiteral("%1: %2").arg(what, message) };
+}
+
+Result<void> SqliteStorage::exec(const char *sql, const QString &what)
+{
+    char *err = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        sqlite3_free(err);
+        return sqlError(what);
+    }
+    return {};
+}
+
+Result<void> SqliteStorage::configure()
+{
+    sqlite3_busy_timeout(m_db, 5000);
+    // Reading the header first turns "not a database" into a clear error before anything is written.
+    if (auto r = exec("SELECT count(*) FROM sqlite_master", QStringLiteral("reading the database")); !r) {
+        return r;
+    }
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr) != SQLITE_OK) {
+        return sqlError(QStringLiteral("enabling WAL"));
+    }
+    const int rc = sqlite3_step(stmt);
+    const QString mode = rc == SQLITE_ROW
+        ? QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)))
+        : QString();
+    sqlite3_finalize(stmt);
+    if (mode != QLatin1String("wal")) {
+        return sqlError(QStringLiteral("enabling WAL (journal mode is '%1')").arg(mode));
+    }
+    return exec("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                QStringLiteral("configuring the database"));
+}
+
+Result<void> SqliteStorage::migrate()
+{
+    auto scalar = [this](const char *sql, qint64 &out) -> bool {
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+            return false;
+        }
+        const bool ok = sqlite3_step(stmt) == SQLITE_ROW;
+        out = ok ? sqlite3_column_int64(stmt, 0) : 0;
+        sqlite3_finalize(stmt);
+        return ok;
+    };
+    qint64 appId = 0;
+    qint64 tables = 0;
+    qint64 hasVersionTable = 0;
+    if (!scalar("PRAGMA application_id", appId) || !scalar("SELECT count(*) FROM sqlite_master WHERE type='table'", tables)
+        || !scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'", hasVersionTable)) {
+        return sqlError(QStringLiteral("reading the schema"));
+    }
+    if (tables > 0 && (appId != kApplicationId || hasVersionTable == 0)) {
+        return Error { QStringLiteral("storage_foreign"),
+                       QStringLiteral("'%1' is an SQLite database, but not an OddsTap one: refusing to touch it")
+                           .arg(m_path) };
+    }
+    qint64 version = 0;
+    if (hasVersionTable != 0 && !scalar("SELECT coalesce(max(version), 0) FROM schema_version", version)) {
+        return sqlError(QStringLiteral("reading the schema version"));
+    }
+    if (version > kSchemaVersion) {
+        return Error { QStringLiteral("storage_newer"),
+                       QStringLiteral("'%1' has schema version %2, newer than this OddsTap %3 understands (%4): "
+                                      "upgrade OddsTap to open it")
+                           .arg(m_path)
+                           .arg(version)
+                           .arg(QLatin1String(kVersion))
+                           .arg(kSchemaVersion) };
+    }
+    for (int v = int(version) + 1; v <= kSchemaVersion; ++v) {
+        QFile file(QStringLiteral(":/sql/sqlite/%1_").arg(v, 3, 10, QLatin1Char('0'))
+                   + (v == 1 ? QStringLiteral("initial") : QString()) + QStringLiteral(".sql"));
+        if (!file.open(QIODevice::ReadOnly)) {
+            return Error { QStringLiteral("storage_migration"),
+                           QStringLiteral("migration %1 is missing from the build").arg(v) };
+        }
+        const QByteArray sql = file.readAll();
+        if (auto r = exec("BEGIN IMMEDIATE", QStringLiteral("starting migration %1").arg(v)); !r) {
+            return r;
+        }
+        QByteArray bookkeeping;
+        if (v == 1) {
+            bookkeeping = "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL, "
+                          "application TEXT NOT NULL);"
+                          "PRAGMA application_id="
+                + QByteArray::number(kApplicationId) + ";";
+        }
+        bookkeeping += "INSERT INTO schema_version VALUES (" + QByteArray::number(v) + ", "
+            + QByteArray::number(wallClockMs()) + ", 'OddsTap " + kVersion + "');";
+        const QByteArray script = sql + bookkeeping;
+        if (auto r = exec(script.constData(), QStringLiteral("applying migration %1").arg(v)); !r) {
+            (void)exec("ROLLBACK", QStringLiteral("rolling back"));
+            return r;
+        }
+        if (auto r = exec("COMMIT", QStringLiteral("committing migration %1").arg(v)); !r) {
+            return r;
+        }
+        qCInfo(lcStorage).noquote() << "applied schema migration" << v << "to" << m_path;
+    }
+    m_version = kSchemaVersion;
+    return {};
+}
+
+Result<void> SqliteStorage::prepare()
+{
+    const std::pair<sqlite3_stmt **, const char *> statements[] = {
+        { &m_insFixtureUpdate,
+          "INSERT INTO fixture_updates (source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, "
+          "start_time, status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+        { &m_upsertFixture,
+          "INSERT INTO fixtures (source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, start_time, "
+          "status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+          "ON CONFLICT (source_id, fixture_id) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, "
+          "received_at = excluded.received_at, sport_id = excluded.sport_id, tournament_id = excluded.tournament_id, "
+          "start_time = excluded.start_time, status = excluded.status, home = excluded.home, away = excluded.away, "
+          "score = excluded.score WHERE excluded.seq > fixtures.seq" },
+        { &m_insOdds,
+          "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
+          "timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+        { &m_insBet,
+          "INSERT OR IGNORE INTO bets (source_id, seq, ts, received_at, bet_id, user_id, fixture_id, market_type, "
+          "selection, stake, odd_value, potential_win, timestamp) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
+        { &m_insReject,
+          "INSERT INTO rejects (source_id, seq, batch_index, received_at, code, message, raw, raw_truncated) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
+        { &m_insGap,
+          "INSERT INTO gaps (source_id, connection, expected_seq, received_seq, missing, compacted, detected_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+        { &m_insConnectionEvent,
+          "INSERT INTO connection_events (source_id, connection, state, reason, delay_ms, last_seq, at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+        { &m_insFeedError,
+          "INSERT INTO feed_errors (source_id, seq, ts, received_at, code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" },
+        { &m_upsertIngest,
+          "INSERT INTO ingest_state (source_id, last_seq, updated_at) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT (source_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at" },
+    };
+    for (const auto &[target, sql] : statements) {
+        if (sqlite3_prepare_v3(m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, target, nullptr) != SQLITE_OK) {
+            return sqlError(QStringLiteral("preparing statements"));
+        }
+    }
+    return {};
+}
+
+Result<void> SqliteStorage::loadState()
+{
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, "SELECT source_id, last_seq FROM ingest_state", -1, &stmt, nullptr) != SQLITE_OK) {
+        return sqlError(QStringLiteral("reading ingest_state"));
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const QString source = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)));
+        m_committed[source] = quint64(sqlite3_column_int64(stmt, 1));
+    }
+    sqlite3_finalize(stmt);
+    return {};
+}
+
+Result<WriteResult> SqliteStorage::write(const EventBatch &batch)
+{
+    const qint64 started = monotonicNs();
+    WriteResult result;
+    if (auto r = exec("BEGIN IMMEDIATE", QStringLiteral("starting a transaction")); !r) {
+        return r.error();
+    }
+    auto step = [this](sqlite3_stmt *s) {
+        const int rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return rc == SQLITE_DONE;
+    };
+    auto fail = [this](const QString &what) -> Result<WriteResult> {
+        Error e = sqlError(what);
+        char *err = nullptr;
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, &err);
+        sqlite3_free(err);
+        return e;
+    };
+
+    for (const Event &e : batch.events) {
+        if (e.advancesStream()) {
+            const auto it = m_committed.find(e.sourceId);
+            if (it != m_committed.end() && e.seq <= it->second) {
+                ++result.duplicateSeqs;
+                continue;
+            }
+        }
+        switch (e.type) {
+        case EventType::Fixture: {
+            const FixtureData &f = *e.fixture();
+            for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture }) {
+                bindCommon(s, e);
+                bindText(s, 5, f.fixtureId);
+                sqlite3_bind_int64(s, 6, f.sportId);
+                sqlite3_bind_int64(s, 7, f.tournamentId);
+                sqlite3_bind_int64(s, 8, f.startTimeMs);
+                bindWire(s, 9, toWire(f.status));
+                bindTextOrNull(s, 10, f.home);
+                bindTextOrNull(s, 11, f.away);
+                bindTextOrNull(s, 12, f.score);
+                if (!step(s)) {
+                    return fail(QStringLiteral("storing a fixture"));
+                }
+            }
+            ++result.fixtureUpdates;
+            break;
+        }
+        case EventType::Odds: {
+            const OddsData &o = *e.odds();
+            sqlite3_stmt *s = m_insOdds;
+            bindCommon(s, e);
+            bindText(s, 5, o.fixtureId);
+            bindText(s, 6, o.marketType);
+            bindText(s, 7, o.selection);
+            sqlite3_bind_double(s, 8, o.oddValue);
+            sqlite3_bind_int64(s, 9, o.timestampMs);
+            bindWire(s, 10, toWire(o.status));
+            if (!step(s)) {
+                return fail(QStringLiteral("storing odds"));
+            }
+            ++result.odds;
+            break;
+        }
+        case EventType::Bet: {
+            const BetData &b = *e.bet();
+            sqlite3_stmt *s = m_insBet;
+            bindCommon(s, e);
+            bindText(s, 5, b.betId);
+            bindText(s, 6, b.userId);
+            bindText(s, 7, b.fixtureId);
+            bindText(s, 8, b.marketType);
+            bindText(s, 9, b.selection);
+            sqlite3_bind_double(s, 10, b.stake);
+            if (b.oddValue) {
+                sqlite3_bind_double(s, 11, *b.oddValue);
+            } else {
+                sqlite3_bind_null(s, 11);
+            }
+            sqlite3_bind_double(s, 12, b.potentialWin);
+            sqlite3_bind_int64(s, 13, b.timestampMs);
+            if (!step(s)) {
+                return fail(QStringLiteral("storing a bet"));
+            }
+            if (sqlite3_changes(m_db) == 0) {
+                ++result.duplicateBets; // same bet_id from the same source: stored once
+            } else {
+                ++result.bets;
+            }
+            break;
+        }
+        case EventType::Error: {
+            const FeedErrorData &fe = *e.feedError();
+            sqlite3_stmt *s = m_insFeedError;
+            bindCommon(s, e);
+            bindText(s, 5, fe.code);
+            bindText(s, 6, fe.message);
+            if (!step(s)) {
+                return fail(QStringLiteral("storing a feed error"));
+            }
+            ++result.feedErrors;
+            break;
+        }
+        case EventType::Heartbeat:
+        case EventType::SnapshotBegin:
+        case EventType::SnapshotEnd:
+            break;
+        }
+    }
+    for (const Reject &r : batch.rejects) {
+        sqlite3_stmt *s = m_insReject;
+        bindText(s, 1, r.sourceId);
+        if (r.seq) {
+            sqlite3_bind_int64(s, 2, qint64(*r.seq));
+        } else {
+            sqlite3_bind_null(s, 2);
+        }
+        if (r.batchIndex >= 0) {
+            sqlite3_bind_int(s, 3, r.batchIndex);
+        } else {
+            sqlite3_bind_null(s, 3);
+        }
+        sqlite3_bind_int64(s, 4, r.receivedAtMs);
+        bindWire(s, 5, toWire(r.code));
+        bindText(s, 6, r.message);
+        sqlite3_bind_blob(s, 7, r.raw.constData(), int(r.raw.size()), SQLITE_STATIC);
+        sqlite3_bind_int(s, 8, r.rawTruncated ? 1 : 0);
+        if (!step(s)) {
+            return fail(QStringLiteral("storing a reject"));
+        }
+        ++result.rejects;
+    }
+    for (const GapRecord &g : batch.gaps) {
+        sqlite3_stmt *s = m_insGap;
+        bindText(s, 1, g.sourceId);
+        sqlite3_bind_int64(s, 2, g.connection);
+        sqlite3_bind_int64(s, 3, qint64(g.expectedSeq));
+        sqlite3_bind_int64(s, 4, qint64(g.receivedSeq));
+        sqlite3_bind_int64(s, 5, qint64(g.missing()));
+        sqlite3_bind_int(s, 6, g.compacted ? 1 : 0);
+        sqlite3_bind_int64(s, 7, g.atMs);
+        if (!step(s)) {
+            return fail(QStringLiteral("storing a gap"));
+        }
+        ++result.gaps;
+    }
+    for (const ConnectionEvent &c : batch.connectionEvents) {
+        sqlite3_stmt *s = m_insConnectionEvent;
+        bindText(s, 1, c.sourceId);
+        sqlite3_bind_int64(s, 2, c.connection);
+        bindWire(s, 3, toWire(c.state));
+        bindText(s, 4, c.reason);
+        sqlite3_bind_int(s, 5, c.delayMs);
+        sqlite3_bind_int64(s, 6, qint64(c.lastSeq));
+        sqlite3_bind_int64(s, 7, c.atMs);
+        if (!step(s)) {
+            return fail(QStringLiteral("storing a connection event"));
+        }
+        ++result.connectionEvents;
+    }
+    const bool advancesState = batch.lastSeq && !batch.sourceId.isEmpty()
+        && (!m_committed.count(batch.sourceId) || *batch.lastSeq > m_committed.at(batch.sourceId));
+    if (advancesState) {
+        sqlite3_stmt *s = m_upsertIngest;
+        bindText(s, 1, batch.sourceId);
+        sqlite3_bind_int64(s, 2, qint64(*batch.lastSeq));
+        sqlite3_bind_int64(s, 3, wallClockMs());
+        if (!step(s)) {
+            return fail(QStringLiteral("storing the ingest state"));
+        }
+    }
+    if (auto r = exec("COMMIT", QStringLiteral("committing")); !r) {
+        char *err = nullptr;
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, &err);
+        sqlite3_free(err);
+        return r.error();
+    }
+    result.sourceId = batch.sourceId;
+    if (advancesState) {
+        m_committed[batch.sourceId] = *batch.lastSeq;
+        result.lastSeq = *batch.lastSeq;
+    }
+    result.streamAdvances = batch.streamAdvances;
+    result.writeNs = monotonicNs() - started;
+    return result;
+}
+
+Result<QJsonObject> SqliteStorage::tableCounts()
+{
+    QJsonObject out;
+    for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "rejects", "gaps", "connection_events",
+                               "feed_errors", "ingest_state" }) {
+        const QByteArray sql = QByteArray("SELECT count(*) FROM ") + table;
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &stmt, nullptr) != SQLITE_OK) {
+            return sqlError(QStringLiteral("counting %1").arg(QLatin1String(table)));
+        }
+        if (sqlite3_step(stmt) == SQLITE_ROW) {
+            out.insert(QLatin1String(table), sqlite3_column_int64(stmt, 0));
+        }
+        sqlite3_finalize(stmt);
+    }
+    return out;
+}
+
+} // namespace OddsTap

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#include "storage.h"
+
+#include <core/storage/sqlitestorage.h>
+
+#include <QDir>
+#include <QStandardPaths>
+#include <QUrl>
+
+namespace OddsTap {
+
+Result<StorageTarget> StorageTarget::parse(const QString &spec)
+{
+    StorageTarget t;
+    if (spec.startsWith(QLatin1String("postgresql://")) || spec.startsWith(QLatin1String("postgres://"))) {
+        const QUrl url(spec, QUrl::StrictMode);
+        if (!url.isValid() || url.host().isEmpty() || url.path().size() < 2) {
+            return Error { QStringLiteral("bad_db"),
+                           QStringLiteral("invalid PostgreSQL URL '%1': expected postgresql://user@host:port/database")
+                               .arg(QUrl(spec).toString(QUrl::RemovePassword)) };
+        }
+        if (!url.password().isEmpty()) {
+            return Error { QStringLiteral("bad_db"),
+                           QStringLiteral("the PostgreSQL URL carries a password: use PGPASSWORD or ~/.pgpass instead") };
+        }
+        t.kind = Kind::Postgres;
+        t.url = spec;
+        return t;
+    }
+    if (spec.contains(QLatin1String("://"))) {
+        return Error { QStringLiteral("bad_db"),
+                       QStringLiteral("unsupported database URL '%1': use a file path or postgresql://").arg(spec) };
+    }
+    if (spec.trimmed().isEmpty()) {
+        return Error { QStringLiteral("bad_db"), QStringLiteral("empty database path") };
+    }
+    t.kind = Kind::Sqlite;
+    t.path = QDir::cleanPath(QDir::current().absoluteFilePath(spec));
+    return t;
+}
+
+QString StorageTarget::defaultSqlitePath()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    return QDir(dir).filePath(QStringLiteral("oddstap/oddstap.db"));
+}
+
+QString StorageTarget::display() const
+{
+    return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword);
+}
+
+Result<std::unique_ptr<Storage>> Storage::open(const StorageTarget &target, const QString &connectionName)
+{
+    if (target.kind == StorageTarget::Kind::Sqlite) {
+        return SqliteStorage::open(target.path, connectionName);
+    }
+    return Error { QStringLiteral("storage_unsupported"),
+                   QStringLiteral("PostgreSQL storage is not available in this build yet (%1)").arg(target.display()) };
+}
+
+} // namespace OddsTap

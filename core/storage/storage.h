@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+#include <core/common/result.h>
+
+#include <QJsonObject>
+#include <QString>
+
+#include <map>
+#include <memory>
+
+namespace OddsTap {
+
+/// Where history goes: a SQLite file path, or a postgresql:// URL (password from PGPASSWORD or
+/// ~/.pgpass, never from the URL's text in logs).
+struct StorageTarget
+{
+    enum class Kind
+    {
+        Sqlite,
+        Postgres,
+    };
+    Kind kind = Kind::Sqlite;
+    QString path; ///< SQLite file
+    QString url; ///< PostgreSQL URL, as given
+
+    /// Parses `--db` text: a postgresql:// or postgres:// URL, else a file path.
+    static Result<StorageTarget> parse(const QString &spec);
+    /// The default SQLite file under the user's data directory.
+    static QString defaultSqlitePath();
+    QString display() const; ///< for logs and messages: never contains a password
+};
+
+/// What one committed batch did.
+struct WriteResult
+{
+    QString sourceId; ///< the batch's source
+    std::optional<quint64> lastSeq; ///< its committed last seq, when the batch moved it
+    quint64 fixtureUpdates = 0;
+    quint64 odds = 0;
+    quint64 bets = 0;
+    quint64 rejects = 0;
+    quint64 gaps = 0;
+    quint64 connectionEvents = 0;
+    quint64 feedErrors = 0;
+    quint64 duplicateSeqs = 0; ///< events at or below the committed seq (already stored)
+    quint64 duplicateBets = 0; ///< bets whose (source_id, bet_id) is already stored
+    quint64 streamAdvances = 0; ///< of the batch, now committed
+    qint64 writeNs = 0;
+};
+
+/// One storage back end. Not thread-safe: one instance per thread, used only where it was opened.
+class Storage
+{
+public:
+    virtual ~Storage() = default;
+
+    /// Opens (creating or migrating the schema); a newer or foreign database is an error.
+    static Result<std::unique_ptr<Storage>> open(const StorageTarget &target, const QString &connectionName);
+
+    /// Writes a batch in one transaction, together with each source's last seq. Events at or below
+    /// the committed seq of their source are skipped (counted as duplicates). All or nothing.
+    virtual Result<WriteResult> write(const EventBatch &batch) = 0;
+    /// Last committed seq per source.
+    virtual const std::map<QString, quint64> &committedSeqs() const = 0;
+    /// Row counts per table.
+    virtual Result<QJsonObject> tableCounts() = 0;
+    virtual QString describe() const = 0;
+    virtual int schemaVersion() const = 0;
+};
+
+inline constexpr int kSchemaVersion = 1;
+
+} // namespace OddsTap

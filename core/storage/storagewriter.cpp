@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#include "storagewriter.h"
+
+#include <core/common/logging.h>
+#include <core/common/timeutil.h>
+
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+
+namespace OddsTap {
+namespace {
+constexpr int kRetryInitialMs = 100;
+constexpr int kRetryMaxMs = 5000;
+std::atomic<int> g_connectionCounter { 0 };
+} // namespace
+
+StorageWriter::StorageWriter(StorageTarget target, QObject *parent)
+    : QObject(parent)
+    , m_target(std::move(target))
+{
+    qRegisterMetaType<WriteResult>();
+    qRegisterMetaType<SeqMap>();
+}
+
+StorageWriter::~StorageWriter() = default;
+
+void StorageWriter::start()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_retryTimer = new QTimer(this);
+    m_retryTimer->setSingleShot(true);
+    connect(m_retryTimer, &QTimer::timeout, this, &StorageWriter::flushPending);
+    const QString name = QStringLiteral("oddstap-writer-%1").arg(++g_connectionCounter);
+    auto storage = Storage::open(m_target, name);
+    if (!storage) {
+        qCWarning(lcStorage).noquote() << "cannot open storage:" << storage.error().message;
+        emit openFailed(storage.error().message);
+        return;
+    }
+    m_storage = std::move(*storage);
+    SeqMap committed;
+    for (const auto &[source, seq] : m_storage->committedSeqs()) {
+        committed.insert(source, seq);
+    }
+    qCInfo(lcStorage).noquote() << "storage open:" << m_storage->describe();
+    emit opened(committed, m_storage->describe());
+}
+
+void StorageWriter::write(const EventBatch &batch)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_pending.push_back(batch);
+    if (!m_retryTimer->isActive()) {
+        flushPending();
+    }
+}
+
+void StorageWriter::flushPending()
+{
+    if (!m_storage) {
+        return;
+    }
+    while (!m_pending.empty()) {
+        const EventBatch &batch = m_pending.front();
+        auto result = m_storage->write(batch);
+        if (!result) {
+            // Keep the batch (and everything behind it, in order) and try again later.
+            m_retryDelayMs = m_retryDelayMs == 0 ? kRetryInitialMs : std::min(kRetryMaxMs, m_retryDelayMs * 2);
+            if (m_outageStartedMs == 0) {
+                m_outageStartedMs = wallClockMs();
+                qCWarning(lcStorage).noquote() << "storage write failed, retrying; events are kept:"
+                                               << result.error().message;
+                emit storageProblem(QStringLiteral("storage write failed: %1; retrying, nothing is dropped")
+                                        .arg(result.error().message),
+                                    true);
+            }
+            m_retryTimer->start(m_retryDelayMs);
+            return;
+        }
+        if (m_outageStartedMs != 0) {
+            const qint64 seconds = (wallClockMs() - m_outageStartedMs) / 1000;
+            qCInfo(lcStorage).noquote() << "storage recovered after" << seconds << "s";
+            emit storageProblem(QStringLiteral("storage recovered after %1 s; %2 batches were waiting")
+                                    .arg(seconds)
+                                    .arg(m_pending.size()),
+                                false);
+            m_outageStartedMs = 0;
+        }
+        m_retryDelayMs = 0;
+        qint64 oldest = 0;
+        for (const Event &e : batch.events) {
+            oldest = oldest == 0 ? e.receivedMonoNs : std::min(oldest, e.receivedMonoNs);
+        }
+        emit committed(*result, oldest);
+        m_pending.pop_front();
+    }
+    if (m_draining) {
+        m_draining = false;
+        emit drained();
+    }
+}
+
+void StorageWriter::drain()
+{
+    if (!m_storage || m_pending.empty()) {
+        emit drained();
+        return;
+    }
+    m_draining = true; // drained() follows the last successful commit
+}
+
+} // namespace OddsTap

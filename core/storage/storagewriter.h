@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/storage/storage.h>
+
+#include <QObject>
+
+#include <deque>
+
+class QTimer;
+
+namespace OddsTap {
+
+/// Last committed seq per source, as loaded when storage opens.
+using SeqMap = QMap<QString, quint64>;
+
+/// The storage thread's worker: owns the database connection, writes each batch in one
+/// transaction, and retries failed writes with backoff (keeping the batches, in order) until the
+/// database is back. Reports an outage once, not per batch. Lives in: the storage thread.
+class StorageWriter : public QObject
+{
+    Q_OBJECT
+public:
+    explicit StorageWriter(StorageTarget target, QObject *parent = nullptr);
+    ~StorageWriter() override;
+
+public slots:
+    void start();
+    void write(const OddsTap::EventBatch &batch);
+    /// Emits drained() once everything received so far is committed (or storage is gone for good).
+    void drain();
+
+signals:
+    void opened(const OddsTap::SeqMap &committed, const QString &description);
+    void openFailed(const QString &message);
+    void committed(const OddsTap::WriteResult &result, qint64 oldestReceivedMonoNs);
+    /// A problem the user should see; `ongoing` while the database is still unavailable.
+    void storageProblem(const QString &message, bool ongoing);
+    void drained();
+
+private:
+    void flushPending();
+
+    StorageTarget m_target;
+    std::unique_ptr<Storage> m_storage;
+    std::deque<EventBatch> m_pending;
+    QTimer *m_retryTimer = nullptr;
+    int m_retryDelayMs = 0;
+    qint64 m_outageStartedMs = 0;
+    bool m_draining = false;
+};
+
+} // namespace OddsTap
+
+Q_DECLARE_METATYPE(OddsTap::WriteResult)
