@@ -18,15 +18,14 @@ int runStats(const QStringList &arguments)
                        "Exit status: 0 ok; 2 usage error, or a database that is missing, locked, corrupt or foreign."));
     parser.addHelpOption();
     parser.addOption({ QStringLiteral("db"),
-                       QStringLiteral("SQLite file or postgresql:// URL (default: %1).")
-                           .arg(StorageTarget::defaultSqlitePath()),
-                       QStringLiteral("path|url") });
+        QStringLiteral("SQLite file or postgresql:// URL (default: %1).").arg(StorageTarget::defaultSqlitePath()),
+        QStringLiteral("path|url") });
     int exitCode = kExitOk;
     if (!parseOrExplain(parser, arguments, exitCode)) {
         return exitCode;
     }
-    auto target = StorageTarget::parse(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db"))
-                                                                           : StorageTarget::defaultSqlitePath());
+    auto target = StorageTarget::parse(
+        parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : StorageTarget::defaultSqlitePath());
     if (!target) {
         err() << "oddstap-cli stats: " << target.error().message << "\n";
         return kExitUsage;
@@ -50,9 +49,8 @@ int runStats(const QStringList &arguments)
         committed.insert(source, qint64(seq));
     }
     const QJsonObject result { { QStringLiteral("database"), target->display() },
-                            { QStringLiteral("schema_version"), (*storage)->schemaVersion() },
-                            { QStringLiteral("tables"), *counts },
-                            { QStringLiteral("committed_seq"), committed } };
+        { QStringLiteral("schema_version"), (*storage)->schemaVersion() }, { QStringLiteral("tables"), *counts },
+        { QStringLiteral("committed_seq"), committed } };
     out() << QJsonDocument(result).toJson(QJsonDocument::Indented);
     return kExitOk;
 }

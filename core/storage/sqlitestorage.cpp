@@ -48,23 +48,25 @@ void bindCommon(sqlite3_stmt *s, const Event &e)
 
 } // namespace
 
-Result<std::unique_ptr<Storage>> SqliteStorage::open(const QString &path, const QString &connectionName)
+Result<std::unique_ptr<Storage>> SqliteStorage::open(
+    const QString &path, const QString &connectionName, int busyTimeoutMs)
 {
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath())) {
         return Error { QStringLiteral("storage_open"),
-                       QStringLiteral("cannot create the directory of database '%1'").arg(path) };
+            QStringLiteral("cannot create the directory of database '%1'").arg(path) };
     }
     if (info.exists() && !info.isFile()) {
         return Error { QStringLiteral("storage_open"), QStringLiteral("database '%1' is not a file").arg(path) };
     }
     std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, connectionName));
+    s->m_busyTimeoutMs = busyTimeoutMs;
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
         db.setDatabaseName(path);
         if (!db.open()) {
             return Error { QStringLiteral("storage_open"),
-                           QStringLiteral("cannot open database '%1': %2").arg(path, db.lastError().text()) };
+                QStringLiteral("cannot open database '%1': %2").arg(path, db.lastError().text()) };
         }
         const QVariant handle = db.driver()->handle();
         if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0) {
@@ -72,8 +74,8 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(const QString &path, const 
         }
         s->m_db = *static_cast<sqlite3 *const *>(handle.constData());
     }
-    for (auto step : { &SqliteStorage::configure, &SqliteStorage::migrate, &SqliteStorage::prepare,
-                       &SqliteStorage::loadState }) {
+    for (auto step :
+        { &SqliteStorage::configure, &SqliteStorage::migrate, &SqliteStorage::prepare, &SqliteStorage::loadState }) {
         if (auto r = (s.get()->*step)(); !r) {
             return r.error();
         }
@@ -84,13 +86,12 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(const QString &path, const 
 SqliteStorage::SqliteStorage(QString path, QString connectionName)
     : m_path(std::move(path))
     , m_connectionName(std::move(connectionName))
-{
-}
+{ }
 
 SqliteStorage::~SqliteStorage()
 {
     for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insBet, m_insReject, m_insGap,
-                             m_insConnectionEvent, m_insFeedError, m_upsertIngest }) {
+             m_insConnectionEvent, m_insFeedError, m_upsertIngest }) {
         sqlite3_finalize(s);
     }
     m_db = nullptr;
@@ -148,7 +149,7 @@ Result<void> SqliteStorage::exec(const char *sql, const QString &what)
 
 Result<void> SqliteStorage::configure()
 {
-    sqlite3_busy_timeout(m_db, 5000);
+    sqlite3_busy_timeout(m_db, m_busyTimeoutMs);
     // Reading the header first turns "not a database" into a clear error before anything is written.
     if (auto r = exec("SELECT count(*) FROM sqlite_master", QStringLiteral("reading the database")); !r) {
         return r;
@@ -158,15 +159,14 @@ Result<void> SqliteStorage::configure()
         return sqlError(QStringLiteral("enabling WAL"));
     }
     const int rc = sqlite3_step(stmt);
-    const QString mode = rc == SQLITE_ROW
-        ? QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)))
-        : QString();
+    const QString mode =
+        rc == SQLITE_ROW ? QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0))) : QString();
     sqlite3_finalize(stmt);
     if (mode != QLatin1String("wal")) {
         return sqlError(QStringLiteral("enabling WAL (journal mode is '%1')").arg(mode));
     }
     return exec("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
-                QStringLiteral("configuring the database"));
+        QStringLiteral("configuring the database"));
 }
 
 Result<void> SqliteStorage::migrate()
@@ -184,14 +184,15 @@ Result<void> SqliteStorage::migrate()
     qint64 appId = 0;
     qint64 tables = 0;
     qint64 hasVersionTable = 0;
-    if (!scalar("PRAGMA application_id", appId) || !scalar("SELECT count(*) FROM sqlite_master WHERE type='table'", tables)
-        || !scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'", hasVersionTable)) {
+    if (!scalar("PRAGMA application_id", appId)
+        || !scalar("SELECT count(*) FROM sqlite_master WHERE type='table'", tables)
+        || !scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'", hasVersionTable)) {
         return sqlError(QStringLiteral("reading the schema"));
     }
     if (tables > 0 && (appId != kApplicationId || hasVersionTable == 0)) {
         return Error { QStringLiteral("storage_foreign"),
-                       QStringLiteral("'%1' is an SQLite database, but not an OddsTap one: refusing to touch it")
-                           .arg(m_path) };
+            QStringLiteral("'%1' is an SQLite database, but not an OddsTap one: refusing to touch it").arg(m_path) };
     }
     qint64 version = 0;
     if (hasVersionTable != 0 && !scalar("SELECT coalesce(max(version), 0) FROM schema_version", version)) {
@@ -199,19 +200,19 @@ Result<void> SqliteStorage::migrate()
     }
     if (version > kSchemaVersion) {
         return Error { QStringLiteral("storage_newer"),
-                       QStringLiteral("'%1' has schema version %2, newer than this OddsTap %3 understands (%4): "
-                                      "upgrade OddsTap to open it")
-                           .arg(m_path)
-                           .arg(version)
-                           .arg(QLatin1String(kVersion))
-                           .arg(kSchemaVersion) };
+            QStringLiteral("'%1' has schema version %2, newer than this OddsTap %3 understands (%4): "
+                           "upgrade OddsTap to open it")
+                .arg(m_path)
+                .arg(version)
+                .arg(QLatin1String(kVersion))
+                .arg(kSchemaVersion) };
     }
     for (int v = int(version) + 1; v <= kSchemaVersion; ++v) {
         QFile file(QStringLiteral(":/sql/sqlite/%1_").arg(v, 3, 10, QLatin1Char('0'))
-                   + (v == 1 ? QStringLiteral("initial") : QString()) + QStringLiteral(".sql"));
+            + (v == 1 ? QStringLiteral("initial") : QString()) + QStringLiteral(".sql"));
         if (!file.open(QIODevice::ReadOnly)) {
             return Error { QStringLiteral("storage_migration"),
-                           QStringLiteral("migration %1 is missing from the build").arg(v) };
+                QStringLiteral("migration %1 is missing from the build").arg(v) };
         }
         const QByteArray sql = file.readAll();
         if (auto r = exec("BEGIN IMMEDIATE", QStringLiteral("starting migration %1").arg(v)); !r) {
@@ -244,36 +245,37 @@ Result<void> SqliteStorage::prepare()
 {
     const std::pair<sqlite3_stmt **, const char *> statements[] = {
         { &m_insFixtureUpdate,
-          "INSERT INTO fixture_updates (source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, "
-          "start_time, status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+            "INSERT INTO fixture_updates (source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, "
+            "start_time, status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
         { &m_upsertFixture,
-          "INSERT INTO fixtures (source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, start_time, "
-          "status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-          "ON CONFLICT (source_id, fixture_id) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, "
-          "received_at = excluded.received_at, sport_id = excluded.sport_id, tournament_id = excluded.tournament_id, "
-          "start_time = excluded.start_time, status = excluded.status, home = excluded.home, away = excluded.away, "
-          "score = excluded.score WHERE excluded.seq > fixtures.seq" },
+            "INSERT INTO fixtures (source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, start_time, "
+            "status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+            "ON CONFLICT (source_id, fixture_id) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, "
+            "received_at = excluded.received_at, sport_id = excluded.sport_id, tournament_id = excluded.tournament_id, "
+            "start_time = excluded.start_time, status = excluded.status, home = excluded.home, away = excluded.away, "
+            "score = excluded.score WHERE excluded.seq > fixtures.seq" },
         { &m_insOdds,
-          "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
-          "timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+            "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
+            "timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
         { &m_insBet,
-          "INSERT OR IGNORE INTO bets (source_id, seq, ts, received_at, bet_id, user_id, fixture_id, market_type, "
-          "selection, stake, odd_value, potential_win, timestamp) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
+            "INSERT OR IGNORE INTO bets (source_id, seq, ts, received_at, bet_id, user_id, fixture_id, market_type, "
+            "selection, stake, odd_value, potential_win, timestamp) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
         { &m_insReject,
-          "INSERT INTO rejects (source_id, seq, batch_index, received_at, code, message, raw, raw_truncated) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
+            "INSERT INTO rejects (source_id, seq, batch_index, received_at, code, message, raw, raw_truncated) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
         { &m_insGap,
-          "INSERT INTO gaps (source_id, connection, expected_seq, received_seq, missing, compacted, detected_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+            "INSERT INTO gaps (source_id, connection, expected_seq, received_seq, missing, compacted, detected_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
         { &m_insConnectionEvent,
-          "INSERT INTO connection_events (source_id, connection, state, reason, delay_ms, last_seq, at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+            "INSERT INTO connection_events (source_id, connection, state, reason, delay_ms, last_seq, at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
         { &m_insFeedError,
-          "INSERT INTO feed_errors (source_id, seq, ts, received_at, code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" },
+            "INSERT INTO feed_errors (source_id, seq, ts, received_at, code, message) VALUES (?1, ?2, ?3, ?4, ?5, "
+            "?6)" },
         { &m_upsertIngest,
-          "INSERT INTO ingest_state (source_id, last_seq, updated_at) VALUES (?1, ?2, ?3) "
-          "ON CONFLICT (source_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at" },
+            "INSERT INTO ingest_state (source_id, last_seq, updated_at) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (source_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at" },
     };
     for (const auto &[target, sql] : statements) {
         if (sqlite3_prepare_v3(m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, target, nullptr) != SQLITE_OK) {
@@ -489,7 +491,7 @@ Result<QJsonObject> SqliteStorage::tableCounts()
 {
     QJsonObject out;
     for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "rejects", "gaps", "connection_events",
-                               "feed_errors", "ingest_state" }) {
+             "feed_errors", "ingest_state" }) {
         const QByteArray sql = QByteArray("SELECT count(*) FROM ") + table;
         sqlite3_stmt *stmt = nullptr;
         if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &stmt, nullptr) != SQLITE_OK) {

@@ -15,14 +15,21 @@ namespace OddsTap {
 class SqliteStorage final : public Storage
 {
 public:
-    static Result<std::unique_ptr<Storage>> open(const QString &path, const QString &connectionName);
+    static Result<std::unique_ptr<Storage>> open(
+        const QString &path, const QString &connectionName, int busyTimeoutMs = 5000);
     ~SqliteStorage() override;
 
     Result<WriteResult> write(const EventBatch &batch) override;
-    const std::map<QString, quint64> &committedSeqs() const override { return m_committed; }
+    const std::map<QString, quint64> &committedSeqs() const override
+    {
+        return m_committed;
+    }
     Result<QJsonObject> tableCounts() override;
     QString describe() const override;
-    int schemaVersion() const override { return m_version; }
+    int schemaVersion() const override
+    {
+        return m_version;
+    }
 
 private:
     SqliteStorage(QString path, QString connectionName);
@@ -37,6 +44,7 @@ private:
     QString m_connectionName;
     sqlite3 *m_db = nullptr; ///< owned by QtSql's connection
     int m_version = 0;
+    int m_busyTimeoutMs = 5000;
     std::map<QString, quint64> m_committed;
     sqlite3_stmt *m_insFixtureUpdate = nullptr;
     sqlite3_stmt *m_upsertFixture = nullptr;

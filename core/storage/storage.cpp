@@ -16,12 +16,12 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
         const QUrl url(spec, QUrl::StrictMode);
         if (!url.isValid() || url.host().isEmpty() || url.path().size() < 2) {
             return Error { QStringLiteral("bad_db"),
-                           QStringLiteral("invalid PostgreSQL URL '%1': expected postgresql://user@host:port/database")
-                               .arg(QUrl(spec).toString(QUrl::RemovePassword)) };
+                QStringLiteral("invalid PostgreSQL URL '%1': expected postgresql://user@host:port/database")
+                    .arg(QUrl(spec).toString(QUrl::RemovePassword)) };
         }
         if (!url.password().isEmpty()) {
             return Error { QStringLiteral("bad_db"),
-                           QStringLiteral("the PostgreSQL URL carries a password: use PGPASSWORD or ~/.pgpass instead") };
+                QStringLiteral("the PostgreSQL URL carries a password: use PGPASSWORD or ~/.pgpass instead") };
         }
         t.kind = Kind::Postgres;
         t.url = spec;
@@ -29,7 +29,7 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
     }
     if (spec.contains(QLatin1String("://"))) {
         return Error { QStringLiteral("bad_db"),
-                       QStringLiteral("unsupported database URL '%1': use a file path or postgresql://").arg(spec) };
+            QStringLiteral("unsupported database URL '%1': use a file path or postgresql://").arg(spec) };
     }
     if (spec.trimmed().isEmpty()) {
         return Error { QStringLiteral("bad_db"), QStringLiteral("empty database path") };
@@ -56,7 +56,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const StorageTarget &target, cons
         return SqliteStorage::open(target.path, connectionName);
     }
     return Error { QStringLiteral("storage_unsupported"),
-                   QStringLiteral("PostgreSQL storage is not available in this build yet (%1)").arg(target.display()) };
+        QStringLiteral("PostgreSQL storage is not available in this build yet (%1)").arg(target.display()) };
 }
 
 } // namespace OddsTap

@@ -70,11 +70,11 @@ void StorageWriter::flushPending()
             m_retryDelayMs = m_retryDelayMs == 0 ? kRetryInitialMs : std::min(kRetryMaxMs, m_retryDelayMs * 2);
             if (m_outageStartedMs == 0) {
                 m_outageStartedMs = wallClockMs();
-                qCWarning(lcStorage).noquote() << "storage write failed, retrying; events are kept:"
-                                               << result.error().message;
+                qCWarning(lcStorage).noquote()
+                    << "storage write failed, retrying; events are kept:" << result.error().message;
                 emit storageProblem(QStringLiteral("storage write failed: %1; retrying, nothing is dropped")
                                         .arg(result.error().message),
-                                    true);
+                    true);
             }
             m_retryTimer->start(m_retryDelayMs);
             return;
@@ -85,7 +85,7 @@ void StorageWriter::flushPending()
             emit storageProblem(QStringLiteral("storage recovered after %1 s; %2 batches were waiting")
                                     .arg(seconds)
                                     .arg(m_pending.size()),
-                                false);
+                false);
             m_outageStartedMs = 0;
         }
         m_retryDelayMs = 0;

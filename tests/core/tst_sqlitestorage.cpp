@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+// SqliteStorage against real SQLite files in a temporary directory.
+#include <core/storage/sqlitestorage.h>
+
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace OddsTap;
+
+namespace {
+
+Event streamEvent(EventType type, quint64 seq, const QString &source = QStringLiteral("s1"))
+{
+    Event e;
+    e.type = type;
+    e.seq = seq;
+    e.serverTsMs = 1798761600000LL + qint64(seq);
+    e.sourceId = source;
+    e.receivedAtMs = 1798761600500LL + qint64(seq);
+    switch (type) {
+    case EventType::Fixture:
+        e.data = FixtureData { QStringLiteral("fx-1"), 1, 17, 1798765200000LL, FixtureStatus::Live,
+                               QStringLiteral("Arsenal"), QStringLiteral("Spurs, \"the\" Lilywhites"),
+                               QStringLiteral("%1-0").arg(seq) };
+        break;
+    case EventType::Odds:
+        e.data = OddsData { QStringLiteral("fx-1"), QStringLiteral("1x2"), QStringLiteral("home"), 2.15,
+                            1798761600000LL + qint64(seq), PriceStatus::Open };
+        break;
+    case EventType::Bet:
+        e.data = BetData { QStringLiteral("b-%1").arg(seq), QStringLiteral("u-1"), QStringLiteral("fx-1"),
+                           QStringLiteral("1x2"), QStringLiteral("home"), 10.0, 2.15, 21.5, 1798761600000LL };
+        break;
+    case EventType::Error:
+        e.data = FeedErrorData { QStringLiteral("bad_request"), QStringLiteral("second subscribe") };
+        break;
+    default:
+        break;
+    }
+    return e;
+}
+
+EventBatch batchOf(std::vector<Event> events, quint64 lastSeq, const QString &source = QStringLiteral("s1"))
+{
+    EventBatch b;
+    b.sourceId = source;
+    b.events = std::move(events);
+    b.lastSeq = lastSeq;
+    return b;
+}
+
+qint64 scalar(const QString &path, const QString &sql)
+{
+    qint64 v = -1;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(sql) && q.next()) {
+                v = q.value(0).toLongLong();
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("check"));
+    return v;
+}
+
+} // namespace
+
+class TestSqliteStorage : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init() { QVERIFY(m_dir.isValid()); }
+    void storesEveryKindOfRowInOneTransaction();
+    void fixturesKeepTheLatestStateAndEveryUpdate();
+    void skipsWhatIsAlreadyCommitted();
+    void betIdIsANaturalKey();
+    void reopeningRestoresCommittedSeqs();
+    void refusesAForeignDatabase();
+    void refusesANewerSchema();
+    void refusesACorruptFile();
+    void lockedDatabaseFailsCleanlyAndWritesNothing();
+
+private:
+    QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
+    QTemporaryDir m_dir;
+};
+
+void TestSqliteStorage::storesEveryKindOfRowInOneTransaction()
+{
+    auto storage = SqliteStorage::open(path("all.db"), QStringLiteral("t1"));
+    QVERIFY2(storage, qPrintable(storage ? QString() : storage.error().message));
+    EventBatch b = batchOf({ streamEvent(EventType::Fixture, 1), streamEvent(EventType::Odds, 2),
+                             streamEvent(EventType::Bet, 3), streamEvent(EventType::Error, 3),
+                             streamEvent(EventType::SnapshotBegin, 3) },
+                           3);
+    Reject r;
+    r.code = RejectCode::OutOfRange;
+    r.message = QStringLiteral("data.odd_value must be > 1.0, got 0.9");
+    r.raw = QByteArray("{\"odd_value\":0.9,\"bin\":\"\xff\"}");
+    r.seq = 2;
+    r.sourceId = QStringLiteral("s1");
+    b.rejects.push_back(r);
+    b.gaps.push_back(GapRecord { QStringLiteral("s1"), 4, 6, false, 1, 5 });
+    b.connectionEvents.push_back(ConnectionEvent { QStringLiteral("s1"), 1, SourceState::Subscribed,
+                                                   QStringLiteral("live"), 0, 3, 7 });
+    const auto result = (*storage)->write(b);
+    QVERIFY2(result, qPrintable(result ? QString() : result.error().message));
+    QCOMPARE(result->fixtureUpdates, quint64(1));
+    QCOMPARE(result->odds, quint64(1));
+    QCOMPARE(result->bets, quint64(1));
+    QCOMPARE(result->feedErrors, quint64(1));
+    QCOMPARE(result->rejects, quint64(1));
+    QCOMPARE(result->gaps, quint64(1));
+    QCOMPARE(result->connectionEvents, quint64(1));
+    QCOMPARE(result->lastSeq, std::optional<quint64>(3));
+    const auto counts = (*storage)->tableCounts();
+    QVERIFY(counts);
+    for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "rejects", "gaps", "connection_events",
+                               "feed_errors", "ingest_state" }) {
+        QVERIFY2(counts->value(QLatin1String(table)).toInt() == 1, table);
+    }
+    QCOMPARE((*storage)->committedSeqs().at(QStringLiteral("s1")), quint64(3));
+    storage->reset();
+    // The raw text is kept byte for byte, invalid UTF-8 included.
+    QCOMPARE(scalar(path("all.db"), QStringLiteral("SELECT length(raw) FROM rejects")), qint64(r.raw.size()));
+    QCOMPARE(scalar(path("all.db"), QStringLiteral("SELECT seq FROM rejects")), qint64(2));
+    QCOMPARE(scalar(path("all.db"), QStringLiteral("SELECT count(*) FROM odds WHERE odd_value = 2.15 AND "
+                                                   "market_type = '1x2' AND received_at = 1798761600502")),
+             qint64(1));
+}
+
+void TestSqliteStorage::fixturesKeepTheLatestStateAndEveryUpdate()
+{
+    auto storage = SqliteStorage::open(path("fx.db"), QStringLiteral("t2"));
+    QVERIFY(storage);
+    QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Fixture, 5), streamEvent(EventType::Fixture, 9) }, 9)));
+    storage->reset();
+    QCOMPARE(scalar(path("fx.db"), QStringLiteral("SELECT count(*) FROM fixture_updates")), qint64(2));
+    QCOMPARE(scalar(path("fx.db"), QStringLiteral("SELECT count(*) FROM fixtures")), qint64(1));
+    QCOMPARE(scalar(path("fx.db"), QStringLiteral("SELECT seq FROM fixtures WHERE fixture_id = 'fx-1'")), qint64(9));
+}
+
+void TestSqliteStorage::skipsWhatIsAlreadyCommitted()
+{
+    auto storage = SqliteStorage::open(path("dup.db"), QStringLiteral("t3"));
+    QVERIFY(storage);
+    std::vector<Event> first;
+    for (quint64 s = 1; s <= 10; ++s) {
+        first.push_back(streamEvent(EventType::Odds, s));
+    }
+    QVERIFY((*storage)->write(batchOf(first, 10)));
+    std::vector<Event> second;
+    for (quint64 s = 5; s <= 15; ++s) {
+        second.push_back(streamEvent(EventType::Odds, s));
+    }
+    const auto r = (*storage)->write(batchOf(second, 15));
+    QVERIFY(r);
+    QCOMPARE(r->duplicateSeqs, quint64(6));
+    QCOMPARE(r->odds, quint64(5));
+    QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("odds")).toInt(), 15);
+    // Another source's seqs are independent.
+    QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1, QStringLiteral("s2")) }, 1,
+                                      QStringLiteral("s2"))));
+    QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("odds")).toInt(), 16);
+}
+
+void TestSqliteStorage::betIdIsANaturalKey()
+{
+    auto storage = SqliteStorage::open(path("bets.db"), QStringLiteral("t4"));
+    QVERIFY(storage);
+    Event again = streamEvent(EventType::Bet, 8);
+    std::get<BetData>(again.data).betId = QStringLiteral("b-7"); // a resent bet under a new seq
+    const auto r = (*storage)->write(batchOf({ streamEvent(EventType::Bet, 7), again }, 8));
+    QVERIFY(r);
+    QCOMPARE(r->bets, quint64(1));
+    QCOMPARE(r->duplicateBets, quint64(1));
+}
+
+void TestSqliteStorage::reopeningRestoresCommittedSeqs()
+{
+    {
+        auto storage = SqliteStorage::open(path("re.db"), QStringLiteral("t5"));
+        QVERIFY(storage);
+        QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 41) }, 42)));
+        QVERIFY((*storage)->write(batchOf({}, 7, QStringLiteral("other"))));
+    }
+    auto storage = SqliteStorage::open(path("re.db"), QStringLiteral("t5"));
+    QVERIFY(storage);
+    QCOMPARE((*storage)->committedSeqs().at(QStringLiteral("s1")), quint64(42));
+    QCOMPARE((*storage)->committedSeqs().at(QStringLiteral("other")), quint64(7));
+    QCOMPARE((*storage)->schemaVersion(), kSchemaVersion);
+}
+
+void TestSqliteStorage::refusesAForeignDatabase()
+{
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+        db.setDatabaseName(path("foreign.db"));
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(db).exec(QStringLiteral("CREATE TABLE invoices (id INTEGER, total REAL)")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+    auto storage = SqliteStorage::open(path("foreign.db"), QStringLiteral("t6"));
+    QVERIFY(!storage);
+    QCOMPARE(storage.error().code, QStringLiteral("storage_foreign"));
+    QVERIFY(storage.error().message.contains(QLatin1String("not an OddsTap one")));
+    QCOMPARE(scalar(path("foreign.db"), QStringLiteral("SELECT count(*) FROM sqlite_master")), qint64(1)); // untouched
+}
+
+void TestSqliteStorage::refusesANewerSchema()
+{
+    {
+        auto storage = SqliteStorage::open(path("newer.db"), QStringLiteral("t7"));
+        QVERIFY(storage);
+    }
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bump"));
+        db.setDatabaseName(path("newer.db"));
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(db).exec(QStringLiteral("INSERT INTO schema_version VALUES (99, 0, 'OddsTap 9.0')")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("bump"));
+    auto storage = SqliteStorage::open(path("newer.db"), QStringLiteral("t7"));
+    QVERIFY(!storage);
+    QCOMPARE(storage.error().code, QStringLiteral("storage_newer"));
+    QVERIFY(storage.error().message.contains(QLatin1String("schema version 99")));
+}
+
+void TestSqliteStorage::refusesACorruptFile()
+{
+    QFile f(path("corrupt.db"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(8192, 'x'));
+    f.close();
+    auto storage = SqliteStorage::open(path("corrupt.db"), QStringLiteral("t8"));
+    QVERIFY(!storage);
+    QCOMPARE(storage.error().code, QStringLiteral("storage_corrupt"));
+    QVERIFY2(storage.error().message.contains(QLatin1String("not a usable SQLite database")),
+             qPrintable(storage.error().message));
+}
+
+void TestSqliteStorage::lockedDatabaseFailsCleanlyAndWritesNothing()
+{
+    auto storage = SqliteStorage::open(path("locked.db"), QStringLiteral("t9"), 200);
+    QVERIFY(storage);
+    QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1) }, 1)));
+    {
+        // Another process (here: another connection) holds the write lock.
+        QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
+        other.setDatabaseName(path("locked.db"));
+        QVERIFY(other.open());
+        QSqlQuery q(other);
+        QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+        const auto r = (*storage)->write(batchOf({ streamEvent(EventType::Odds, 2) }, 2));
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, QStringLiteral("storage_locked"));
+        QVERIFY(r.error().message.contains(QLatin1String("locked")));
+        QCOMPARE((*storage)->committedSeqs().at(QStringLiteral("s1")), quint64(1));
+        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+    // Once the lock is gone the same batch goes in, exactly once.
+    const auto r = (*storage)->write(batchOf({ streamEvent(EventType::Odds, 2) }, 2));
+    QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
+    QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("odds")).toInt(), 2);
+}
+
+QTEST_GUILESS_MAIN(TestSqliteStorage)
+#include "tst_sqlitestorage.moc"

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+// Simulator -> feed client -> storage writer -> SQLite file, with faults, all real.
+#include <tests/testutils/feedharness.h>
+
+#include <core/storage/storage.h>
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+
+using namespace OddsTap;
+using namespace OddsTap::Testing;
+
+namespace {
+
+QJsonObject tableCounts(const QString &path)
+{
+    auto storage = Storage::open(*StorageTarget::parse(path), QStringLiteral("counts"));
+    if (!storage) {
+        return {};
+    }
+    auto counts = (*storage)->tableCounts();
+    return counts ? *counts : QJsonObject {};
+}
+
+} // namespace
+
+class TestIngest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { registerMetaTypes(); }
+    void everyFaultStillStoresEveryEventExactlyOnce();
+    void rejectsInTheDatabaseEqualMalformedFramesSent();
+    void restartResumesFromTheCommittedSeq();
+    void lockedDatabaseIsReportedOnceAndNothingIsLost();
+    void unusableDatabaseFailsTheStartWithAClearMessage();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestIngest::everyFaultStillStoresEveryEventExactlyOnce()
+{
+    SimServerConfig c = simConfig(20000, 71);
+    c.batch = 5;
+    c.faults = *FaultPlan::parse(QStringLiteral(
+        "drop_every=4000,stall_every=9000,stall_ms=30000,malformed=0.01,duplicate=0.01,gap=0.0005"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("faults.db"));
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("f"), *port) }, 20000, 0, *StorageTarget::parse(db)));
+    run.start();
+    QVERIFY(run.waitFinished(60000));
+    const QJsonObject st = sim.stats();
+    const QJsonObject rows = tableCounts(db);
+    QCOMPARE(rows.value(QStringLiteral("fixture_updates")).toInteger(), generated(st, "fixture"));
+    QCOMPARE(rows.value(QStringLiteral("odds")).toInteger(), generated(st, "odds"));
+    QCOMPARE(rows.value(QStringLiteral("bets")).toInteger(), generated(st, "bet"));
+    const auto &s = run.stats().sources.at(QStringLiteral("f"));
+    // Every reject the client saw is in the database; gaps and connection events are recorded.
+    QCOMPARE(rows.value(QStringLiteral("rejects")).toInteger(), qint64(s.rejectedTotal()));
+    QVERIFY(s.rejectedTotal() > 50);
+    QCOMPARE(rows.value(QStringLiteral("gaps")).toInteger(), qint64(s.gaps));
+    QVERIFY(s.gaps >= 1);
+    QVERIFY(rows.value(QStringLiteral("connection_events")).toInteger() > 10);
+    QCOMPARE(rows.value(QStringLiteral("ingest_state")).toInteger(), 1);
+    const QJsonObject summary = run.stats().toJson();
+    QVERIFY(summary.value(QStringLiteral("storage_reconciliation")).toObject().value(QStringLiteral("ok")).toBool());
+    QVERIFY(summary.value(QStringLiteral("reconciliation")).toObject().value(QStringLiteral("ok")).toBool());
+}
+
+void TestIngest::rejectsInTheDatabaseEqualMalformedFramesSent()
+{
+    SimServerConfig c = simConfig(10000, 72);
+    c.faults = *FaultPlan::parse(QStringLiteral("drop_every=3000,malformed=0.02,duplicate=0.01"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("rejects.db"));
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("r"), *port) }, 10000, 0, *StorageTarget::parse(db)));
+    run.start();
+    QVERIFY(run.waitFinished(60000));
+    const QJsonObject st = sim.stats();
+    const QJsonObject rows = tableCounts(db);
+    QCOMPARE(rows.value(QStringLiteral("rejects")).toInteger(), st.value(QStringLiteral("malformed_sent")).toInteger());
+    QCOMPARE(rows.value(QStringLiteral("odds")).toInteger(), generated(st, "odds"));
+    // Each reject row has its code, a message and the raw text.
+    {
+        QSqlDatabase conn = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("inspect"));
+        conn.setDatabaseName(db);
+        QVERIFY(conn.open());
+        QSqlQuery q(conn);
+        QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM rejects WHERE code IN ('malformed_json', 'bad_type', "
+                                      "'missing_field', 'out_of_range') AND length(message) > 0 AND length(raw) > 0")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toLongLong(), st.value(QStringLiteral("malformed_sent")).toInteger());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("inspect"));
+}
+
+void TestIngest::restartResumesFromTheCommittedSeq()
+{
+    SimServerConfig c = simConfig(0, 73);
+    c.rate = 20000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("restart.db"));
+    quint64 firstRunSeq = 0;
+    {
+        CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("r"), *port) }, 3000, 0, *StorageTarget::parse(db)));
+        run.start();
+        QVERIFY(run.waitFinished(20000));
+        firstRunSeq = run.stats().sources.at(QStringLiteral("r")).lastSeq;
+    }
+    FeedSourceConfig again = sourceConfig(QStringLiteral("r"), *port);
+    again.resumeFromSeq.reset(); // the database decides
+    CaptureRun run(captureConfig({ again }, 2000, 0, *StorageTarget::parse(db)));
+    run.start();
+    QVERIFY(run.waitFinished(20000));
+    // The second run's first event follows the committed seq exactly.
+    const auto first = std::find_if(run.events.begin(), run.events.end(), [](const Event &e) { return e.advancesStream(); });
+    QVERIFY(first != run.events.end());
+    QVERIFY(first->seq <= firstRunSeq + 1);
+    const QJsonObject rows = tableCounts(db);
+    const qint64 stored = rows.value(QStringLiteral("fixture_updates")).toInteger()
+        + rows.value(QStringLiteral("odds")).toInteger() + rows.value(QStringLiteral("bets")).toInteger();
+    auto storage = Storage::open(*StorageTarget::parse(db), QStringLiteral("seq"));
+    QVERIFY(storage);
+    QCOMPARE(stored, qint64((*storage)->committedSeqs().at(QStringLiteral("r")))); // seqs 1..N, each once
+}
+
+void TestIngest::lockedDatabaseIsReportedOnceAndNothingIsLost()
+{
+    SimServerConfig c = simConfig(0, 74);
+    c.rate = 5000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("locked.db"));
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("l"), *port) }, 0, 0, *StorageTarget::parse(db)));
+    std::vector<std::pair<QString, bool>> problems;
+    connect(run.session.get(), &CaptureSession::storageProblem, this,
+            [&problems](const QString &m, bool ongoing) { problems.emplace_back(m, ongoing); });
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 10000);
+    {
+        // Another process takes the write lock for 7 s (longer than the 5 s busy timeout).
+        QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
+        other.setDatabaseName(db);
+        QVERIFY(other.open());
+        QSqlQuery q(other);
+        QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+        QTest::qWait(7000);
+        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+    QTRY_VERIFY_WITH_TIMEOUT(problems.size() >= 2, 15000);
+    QCOMPARE(problems.size(), std::size_t(2)); // once when it starts, once when it ends: not per batch
+    QVERIFY(problems[0].second && problems[0].first.contains(QLatin1String("locked")));
+    QVERIFY(!problems[1].second && problems[1].first.contains(QLatin1String("recovered")));
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(20000));
+    const auto &s = run.stats().sources.at(QStringLiteral("l"));
+    const quint64 accepted = s.accepted[std::size_t(EventType::Fixture)] + s.accepted[std::size_t(EventType::Odds)]
+        + s.accepted[std::size_t(EventType::Bet)];
+    const QJsonObject rows = tableCounts(db);
+    QCOMPARE(quint64(rows.value(QStringLiteral("fixture_updates")).toInteger() + rows.value(QStringLiteral("odds")).toInteger()
+                     + rows.value(QStringLiteral("bets")).toInteger()),
+             accepted);
+}
+
+void TestIngest::unusableDatabaseFailsTheStartWithAClearMessage()
+{
+    const QString path = m_dir.filePath(QStringLiteral("junk.db"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(4096, '\x7f'));
+    f.close();
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("x"), 1) }, 0, 0, *StorageTarget::parse(path)));
+    run.start();
+    QVERIFY(run.waitFinished(10000));
+    QVERIFY(run.session->failed());
+    QVERIFY2(run.session->stopReason().contains(QLatin1String("not a usable SQLite database")),
+             qPrintable(run.session->stopReason()));
+    QVERIFY(run.transitions.empty()); // no source was started
+}
+
+QTEST_GUILESS_MAIN(TestIngest)
+#include "tst_ingest.moc"
