@@ -144,6 +144,7 @@ void CaptureStats::addCommitted(const WriteResult &r)
     persisted.streamAdvances += r.streamAdvances;
     persisted.writeNs += r.writeNs;
     maxWriteNs = std::max(maxWriteNs, r.writeNs);
+    receiveToCommit.merge(r.receiveToCommit);
     ++commits;
 }
 

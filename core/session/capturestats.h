@@ -55,6 +55,7 @@ struct CaptureStats
     WriteResult persisted; ///< sums over committed batches
     quint64 commits = 0;
     qint64 maxWriteNs = 0;
+    LatencyHistogram receiveToCommit;
     bool drainTimedOut = false;
 };
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/common/latencyhistogram.h>
 #include <core/common/result.h>
 
 #include <QJsonObject>
@@ -48,6 +49,7 @@ struct WriteResult
     quint64 duplicateBets = 0; ///< bets whose (source_id, bet_id) is already stored
     quint64 streamAdvances = 0; ///< of the batch, now committed
     qint64 writeNs = 0;
+    LatencyHistogram receiveToCommit; ///< per event: frame received -> transaction committed
 };
 
 /// One storage back end. Not thread-safe: one instance per thread, used only where it was opened.

@@ -89,9 +89,11 @@ void StorageWriter::flushPending()
             m_outageStartedMs = 0;
         }
         m_retryDelayMs = 0;
+        const qint64 now = monotonicNs();
         qint64 oldest = 0;
         for (const Event &e : batch.events) {
             oldest = oldest == 0 ? e.receivedMonoNs : std::min(oldest, e.receivedMonoNs);
+            result->receiveToCommit.add(now - e.receivedMonoNs);
         }
         emit committed(*result, oldest);
         m_pending.pop_front();

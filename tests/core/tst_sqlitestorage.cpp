@@ -23,16 +23,15 @@ Event streamEvent(EventType type, quint64 seq, const QString &source = QStringLi
     switch (type) {
     case EventType::Fixture:
         e.data = FixtureData { QStringLiteral("fx-1"), 1, 17, 1798765200000LL, FixtureStatus::Live,
-                               QStringLiteral("Arsenal"), QStringLiteral("Spurs, \"the\" Lilywhites"),
-                               QStringLiteral("%1-0").arg(seq) };
+            QStringLiteral("Arsenal"), QStringLiteral("Spurs, \"the\" Lilywhites"), QStringLiteral("%1-0").arg(seq) };
         break;
     case EventType::Odds:
         e.data = OddsData { QStringLiteral("fx-1"), QStringLiteral("1x2"), QStringLiteral("home"), 2.15,
-                            1798761600000LL + qint64(seq), PriceStatus::Open };
+            1798761600000LL + qint64(seq), PriceStatus::Open };
         break;
     case EventType::Bet:
         e.data = BetData { QStringLiteral("b-%1").arg(seq), QStringLiteral("u-1"), QStringLiteral("fx-1"),
-                           QStringLiteral("1x2"), QStringLiteral("home"), 10.0, 2.15, 21.5, 1798761600000LL };
+            QStringLiteral("1x2"), QStringLiteral("home"), 10.0, 2.15, 21.5, 1798761600000LL };
         break;
     case EventType::Error:
         e.data = FeedErrorData { QStringLiteral("bad_request"), QStringLiteral("second subscribe") };
@@ -76,7 +75,10 @@ class TestSqliteStorage : public QObject
     Q_OBJECT
 
 private slots:
-    void init() { QVERIFY(m_dir.isValid()); }
+    void init()
+    {
+        QVERIFY(m_dir.isValid());
+    }
     void storesEveryKindOfRowInOneTransaction();
     void fixturesKeepTheLatestStateAndEveryUpdate();
     void skipsWhatIsAlreadyCommitted();
@@ -88,7 +90,10 @@ private slots:
     void lockedDatabaseFailsCleanlyAndWritesNothing();
 
 private:
-    QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
+    QString path(const char *name) const
+    {
+        return m_dir.filePath(QLatin1String(name));
+    }
     QTemporaryDir m_dir;
 };
 
@@ -96,10 +101,10 @@ void TestSqliteStorage::storesEveryKindOfRowInOneTransaction()
 {
     auto storage = SqliteStorage::open(path("all.db"), QStringLiteral("t1"));
     QVERIFY2(storage, qPrintable(storage ? QString() : storage.error().message));
-    EventBatch b = batchOf({ streamEvent(EventType::Fixture, 1), streamEvent(EventType::Odds, 2),
-                             streamEvent(EventType::Bet, 3), streamEvent(EventType::Error, 3),
-                             streamEvent(EventType::SnapshotBegin, 3) },
-                           3);
+    EventBatch b =
+        batchOf({ streamEvent(EventType::Fixture, 1), streamEvent(EventType::Odds, 2), streamEvent(EventType::Bet, 3),
+                    streamEvent(EventType::Error, 3), streamEvent(EventType::SnapshotBegin, 3) },
+            3);
     Reject r;
     r.code = RejectCode::OutOfRange;
     r.message = QStringLiteral("data.odd_value must be > 1.0, got 0.9");
@@ -108,8 +113,8 @@ void TestSqliteStorage::storesEveryKindOfRowInOneTransaction()
     r.sourceId = QStringLiteral("s1");
     b.rejects.push_back(r);
     b.gaps.push_back(GapRecord { QStringLiteral("s1"), 4, 6, false, 1, 5 });
-    b.connectionEvents.push_back(ConnectionEvent { QStringLiteral("s1"), 1, SourceState::Subscribed,
-                                                   QStringLiteral("live"), 0, 3, 7 });
+    b.connectionEvents.push_back(
+        ConnectionEvent { QStringLiteral("s1"), 1, SourceState::Subscribed, QStringLiteral("live"), 0, 3, 7 });
     const auto result = (*storage)->write(b);
     QVERIFY2(result, qPrintable(result ? QString() : result.error().message));
     QCOMPARE(result->fixtureUpdates, quint64(1));
@@ -123,7 +128,7 @@ void TestSqliteStorage::storesEveryKindOfRowInOneTransaction()
     const auto counts = (*storage)->tableCounts();
     QVERIFY(counts);
     for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "rejects", "gaps", "connection_events",
-                               "feed_errors", "ingest_state" }) {
+             "feed_errors", "ingest_state" }) {
         QVERIFY2(counts->value(QLatin1String(table)).toInt() == 1, table);
     }
     QCOMPARE((*storage)->committedSeqs().at(QStringLiteral("s1")), quint64(3));
@@ -131,9 +136,10 @@ void TestSqliteStorage::storesEveryKindOfRowInOneTransaction()
     // The raw text is kept byte for byte, invalid UTF-8 included.
     QCOMPARE(scalar(path("all.db"), QStringLiteral("SELECT length(raw) FROM rejects")), qint64(r.raw.size()));
     QCOMPARE(scalar(path("all.db"), QStringLiteral("SELECT seq FROM rejects")), qint64(2));
-    QCOMPARE(scalar(path("all.db"), QStringLiteral("SELECT count(*) FROM odds WHERE odd_value = 2.15 AND "
-                                                   "market_type = '1x2' AND received_at = 1798761600502")),
-             qint64(1));
+    QCOMPARE(scalar(path("all.db"),
+                 QStringLiteral("SELECT count(*) FROM odds WHERE odd_value = 2.15 AND "
+                                "market_type = '1x2' AND received_at = 1798761600502")),
+        qint64(1));
 }
 
 void TestSqliteStorage::fixturesKeepTheLatestStateAndEveryUpdate()
@@ -166,8 +172,8 @@ void TestSqliteStorage::skipsWhatIsAlreadyCommitted()
     QCOMPARE(r->odds, quint64(5));
     QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("odds")).toInt(), 15);
     // Another source's seqs are independent.
-    QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1, QStringLiteral("s2")) }, 1,
-                                      QStringLiteral("s2"))));
+    QVERIFY(
+        (*storage)->write(batchOf({ streamEvent(EventType::Odds, 1, QStringLiteral("s2")) }, 1, QStringLiteral("s2"))));
     QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("odds")).toInt(), 16);
 }
 
@@ -243,7 +249,7 @@ void TestSqliteStorage::refusesACorruptFile()
     QVERIFY(!storage);
     QCOMPARE(storage.error().code, QStringLiteral("storage_corrupt"));
     QVERIFY2(storage.error().message.contains(QLatin1String("not a usable SQLite database")),
-             qPrintable(storage.error().message));
+        qPrintable(storage.error().message));
 }
 
 void TestSqliteStorage::lockedDatabaseFailsCleanlyAndWritesNothing()

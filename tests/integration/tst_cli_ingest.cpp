@@ -19,7 +19,10 @@ private slots:
     void statsReportsClearErrors();
 
 private:
-    static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
+    static QString cli()
+    {
+        return QStringLiteral(ODDSTAP_CLI_PATH);
+    }
     static QJsonObject run(const QStringList &args, int *exitCode = nullptr, QByteArray *err = nullptr);
 };
 
@@ -43,11 +46,10 @@ void TestCliIngest::killNineAndRestartIsStillExact()
     const QString db = dir.filePath(QStringLiteral("capture.db"));
     const QString stats = dir.filePath(QStringLiteral("sim.json"));
     QProcess sim;
-    sim.start(cli(), { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("8"),
-                       QStringLiteral("--count"), QStringLiteral("40000"), QStringLiteral("--rate"),
-                       QStringLiteral("10000"), QStringLiteral("--faults"),
-                       QStringLiteral("malformed=0.005,duplicate=0.005,drop_every=9000"), QStringLiteral("--stats-file"),
-                       stats });
+    sim.start(cli(),
+        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("8"), QStringLiteral("--count"),
+            QStringLiteral("40000"), QStringLiteral("--rate"), QStringLiteral("10000"), QStringLiteral("--faults"),
+            QStringLiteral("malformed=0.005,duplicate=0.005,drop_every=9000"), QStringLiteral("--stats-file"), stats });
     QVERIFY(sim.waitForStarted());
     QVERIFY(sim.waitForReadyRead(10000));
     const auto m = QRegularExpression(QStringLiteral(":(\\d+)")).match(QString::fromUtf8(sim.readAllStandardOutput()));
@@ -57,8 +59,9 @@ void TestCliIngest::killNineAndRestartIsStillExact()
     // Kill -9 twice at different moments, then let a third run finish the stream.
     for (const int ms : { 900, 1700 }) {
         QProcess capture;
-        capture.start(cli(), { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--from-seq"),
-                               QStringLiteral("0"), QStringLiteral("--db"), db, QStringLiteral("--quiet") });
+        capture.start(cli(),
+            { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--from-seq"),
+                QStringLiteral("0"), QStringLiteral("--db"), db, QStringLiteral("--quiet") });
         QVERIFY(capture.waitForStarted());
         QTest::qWait(ms);
         ::kill(pid_t(capture.processId()), SIGKILL);
@@ -67,13 +70,15 @@ void TestCliIngest::killNineAndRestartIsStillExact()
     int code = -1;
     const QJsonObject between = run({ QStringLiteral("stats"), QStringLiteral("--db"), db }, &code);
     QCOMPARE(code, 0);
-    const qint64 committed = between.value(QStringLiteral("committed_seq")).toObject().value(QStringLiteral("src-1")).toInteger();
+    const qint64 committed =
+        between.value(QStringLiteral("committed_seq")).toObject().value(QStringLiteral("src-1")).toInteger();
     QVERIFY2(committed > 0 && committed < 40000, qPrintable(QString::number(committed)));
 
-    const QJsonObject summary = run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), db,
-                                      QStringLiteral("--until-seq"), QStringLiteral("40000"), QStringLiteral("--quiet"),
-                                      QStringLiteral("--summary-json"), dir.filePath(QStringLiteral("s.json")) },
-                                    &code);
+    const QJsonObject summary =
+        run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), db,
+                QStringLiteral("--until-seq"), QStringLiteral("40000"), QStringLiteral("--quiet"),
+                QStringLiteral("--summary-json"), dir.filePath(QStringLiteral("s.json")) },
+            &code);
     QCOMPARE(code, 0);
     ::kill(pid_t(sim.processId()), SIGTERM);
     QVERIFY(sim.waitForFinished(10000));
@@ -82,9 +87,11 @@ void TestCliIngest::killNineAndRestartIsStillExact()
     QCOMPARE(code, 0);
     QFile f(stats);
     QVERIFY(f.open(QIODevice::ReadOnly));
-    const QJsonObject generated = QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("generated")).toObject();
+    const QJsonObject generated =
+        QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("generated")).toObject();
     const QJsonObject tables = after.value(QStringLiteral("tables")).toObject();
-    QCOMPARE(tables.value(QStringLiteral("fixture_updates")).toInteger(), generated.value(QStringLiteral("fixture")).toInteger());
+    QCOMPARE(tables.value(QStringLiteral("fixture_updates")).toInteger(),
+        generated.value(QStringLiteral("fixture")).toInteger());
     QCOMPARE(tables.value(QStringLiteral("odds")).toInteger(), generated.value(QStringLiteral("odds")).toInteger());
     QCOMPARE(tables.value(QStringLiteral("bets")).toInteger(), generated.value(QStringLiteral("bet")).toInteger());
     QCOMPARE(after.value(QStringLiteral("committed_seq")).toObject().value(QStringLiteral("src-1")).toInteger(), 40000);

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Simulator -> feed client -> storage writer -> SQLite file, with faults, all real.
-#include <tests/testutils/feedharness.h>
-
 #include <core/storage/storage.h>
+#include <tests/testutils/feedharness.h>
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -30,7 +29,10 @@ class TestIngest : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase() { registerMetaTypes(); }
+    void initTestCase()
+    {
+        registerMetaTypes();
+    }
     void everyFaultStillStoresEveryEventExactlyOnce();
     void rejectsInTheDatabaseEqualMalformedFramesSent();
     void restartResumesFromTheCommittedSeq();
@@ -45,8 +47,8 @@ void TestIngest::everyFaultStillStoresEveryEventExactlyOnce()
 {
     SimServerConfig c = simConfig(20000, 71);
     c.batch = 5;
-    c.faults = *FaultPlan::parse(QStringLiteral(
-        "drop_every=4000,stall_every=9000,stall_ms=30000,malformed=0.01,duplicate=0.01,gap=0.0005"));
+    c.faults = *FaultPlan::parse(
+        QStringLiteral("drop_every=4000,stall_every=9000,stall_ms=30000,malformed=0.01,duplicate=0.01,gap=0.0005"));
     SimServer sim(c);
     const auto port = sim.start();
     QVERIFY(port);
@@ -122,7 +124,8 @@ void TestIngest::restartResumesFromTheCommittedSeq()
     run.start();
     QVERIFY(run.waitFinished(20000));
     // The second run's first event follows the committed seq exactly.
-    const auto first = std::find_if(run.events.begin(), run.events.end(), [](const Event &e) { return e.advancesStream(); });
+    const auto first =
+        std::find_if(run.events.begin(), run.events.end(), [](const Event &e) { return e.advancesStream(); });
     QVERIFY(first != run.events.end());
     QVERIFY(first->seq <= firstRunSeq + 1);
     const QJsonObject rows = tableCounts(db);
@@ -144,7 +147,7 @@ void TestIngest::lockedDatabaseIsReportedOnceAndNothingIsLost()
     CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("l"), *port) }, 0, 0, *StorageTarget::parse(db)));
     std::vector<std::pair<QString, bool>> problems;
     connect(run.session.get(), &CaptureSession::storageProblem, this,
-            [&problems](const QString &m, bool ongoing) { problems.emplace_back(m, ongoing); });
+        [&problems](const QString &m, bool ongoing) { problems.emplace_back(m, ongoing); });
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 10000);
     {
@@ -168,9 +171,9 @@ void TestIngest::lockedDatabaseIsReportedOnceAndNothingIsLost()
     const quint64 accepted = s.accepted[std::size_t(EventType::Fixture)] + s.accepted[std::size_t(EventType::Odds)]
         + s.accepted[std::size_t(EventType::Bet)];
     const QJsonObject rows = tableCounts(db);
-    QCOMPARE(quint64(rows.value(QStringLiteral("fixture_updates")).toInteger() + rows.value(QStringLiteral("odds")).toInteger()
-                     + rows.value(QStringLiteral("bets")).toInteger()),
-             accepted);
+    QCOMPARE(quint64(rows.value(QStringLiteral("fixture_updates")).toInteger()
+                 + rows.value(QStringLiteral("odds")).toInteger() + rows.value(QStringLiteral("bets")).toInteger()),
+        accepted);
 }
 
 void TestIngest::unusableDatabaseFailsTheStartWithAClearMessage()
@@ -185,7 +188,7 @@ void TestIngest::unusableDatabaseFailsTheStartWithAClearMessage()
     QVERIFY(run.waitFinished(10000));
     QVERIFY(run.session->failed());
     QVERIFY2(run.session->stopReason().contains(QLatin1String("not a usable SQLite database")),
-             qPrintable(run.session->stopReason()));
+        qPrintable(run.session->stopReason()));
     QVERIFY(run.transitions.empty()); // no source was started
 }
 

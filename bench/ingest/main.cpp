@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+// bench_ingest: simulator at full speed -> client -> storage writer -> SQLite, end to end; the
+// ceiling (a plain sqlite3 C loop inserting the same rows into the same schema); and latency
+// receive -> committed at a steady rate.
+#include "../benchutil.h"
+
+#include <core/feed/framedecoder.h>
+#include <core/session/capturesession.h>
+#include <core/sim/simserver.h>
+#include <core/storage/storage.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <sqlite3.h>
+
+#include <cstdio>
+
+using namespace OddsTap;
+
+namespace {
+
+struct RunFigures
+{
+    double seconds = 0;
+    quint64 stored = 0;
+    QJsonObject summary;
+};
+
+RunFigures pipeline(const QString &db, quint64 count, double rate, int fixtures, qint64 durationMs)
+{
+    QThread simThread;
+    SimServerConfig config;
+    config.rate = rate;
+    config.count = rate > 0 ? 0 : count;
+    config.retain = 300000;
+    config.generator.seed = 42;
+    config.generator.fixtures = fixtures;
+    auto *sim = new SimServer(config);
+    sim->moveToThread(&simThread);
+    simThread.start();
+    std::atomic<quint16> port { 0 };
+    QMetaObject::invokeMethod(
+        sim,
+        [sim, &port] {
+            const auto p = sim->start();
+            port = p ? *p : 1;
+        },
+        Qt::QueuedConnection);
+    while (port == 0) {
+        QThread::msleep(1);
+    }
+    FeedSourceConfig source;
+    source.sourceId = QStringLiteral("bench");
+    source.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port.load()));
+    source.resumeFromSeq = 0;
+    CaptureConfig capture;
+    capture.sources = { source };
+    capture.count = rate > 0 ? 0 : count;
+    capture.durationMs = durationMs;
+    capture.storage = *StorageTarget::parse(db);
+    CaptureSession session(capture);
+    bool done = false;
+    QObject::connect(&session, &CaptureSession::finished, &session, [&done] { done = true; });
+    const auto start = std::chrono::steady_clock::now();
+    session.start();
+    while (!done) {
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    }
+    RunFigures f;
+    f.seconds = Bench::secondsSince(start);
+    const auto &p = session.stats().persisted;
+    f.stored = p.fixtureUpdates + p.odds + p.bets;
+    f.summary = session.stats().toJson();
+    QMetaObject::invokeMethod(
+        sim, [sim] { delete sim; }, Qt::QueuedConnection);
+    simThread.quit();
+    simThread.wait();
+    return f;
+}
+
+// The ceiling: the same rows, already decoded in memory, inserted by a plain sqlite3 loop into the
+// same schema with the same pragmas, 1,000 rows per transaction.
+double rawLoop(const QString &dbPath, quint64 count, int fixtures)
+{
+    {
+        auto storage = Storage::open(*StorageTarget::parse(dbPath), QStringLiteral("raw-schema"));
+        if (!storage) {
+            std::printf("raw loop: %s\n", qPrintable(storage.error().message));
+            return 0;
+        }
+    }
+    GeneratorConfig gc;
+    gc.seed = 42;
+    gc.fixtures = fixtures;
+    FeedGenerator gen(gc);
+    FrameDecoder decoder;
+    EventBatch batch;
+    batch.events.reserve(count);
+    for (quint64 i = 0; i < count; ++i) {
+        decoder.decode(gen.next().json, FrameContext { QStringLiteral("raw"), 1, 1 }, batch);
+    }
+    sqlite3 *db = nullptr;
+    sqlite3_open(dbPath.toUtf8().constData(), &db);
+    sqlite3_exec(
+        db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;", nullptr, nullptr, nullptr);
+    sqlite3_stmt *odds = nullptr;
+    sqlite3_stmt *bets = nullptr;
+    sqlite3_stmt *fx = nullptr;
+    sqlite3_prepare_v2(db,
+        "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, "
+        "odd_value, timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        -1, &odds, nullptr);
+    sqlite3_prepare_v2(db,
+        "INSERT OR IGNORE INTO bets (source_id, seq, ts, received_at, bet_id, user_id, fixture_id, "
+        "market_type, selection, stake, odd_value, potential_win, timestamp) VALUES (?1, ?2, ?3, ?4, "
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        -1, &bets, nullptr);
+    sqlite3_prepare_v2(db,
+        "INSERT INTO fixture_updates (source_id, seq, ts, received_at, fixture_id, sport_id, "
+        "tournament_id, start_time, status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12)",
+        -1, &fx, nullptr);
+    auto text = [](sqlite3_stmt *s, int i, const QString &t) {
+        sqlite3_bind_text16(s, i, t.utf16(), int(t.size() * 2), SQLITE_STATIC);
+    };
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t i = 0;
+    for (const Event &e : batch.events) {
+        if (i++ % 1000 == 0) {
+            sqlite3_exec(db, i == 1 ? "BEGIN" : "COMMIT; BEGIN", nullptr, nullptr, nullptr);
+        }
+        sqlite3_stmt *s = e.type == EventType::Odds ? odds : e.type == EventType::Bet ? bets : fx;
+        text(s, 1, e.sourceId);
+        sqlite3_bind_int64(s, 2, qint64(e.seq));
+        sqlite3_bind_int64(s, 3, e.serverTsMs);
+        sqlite3_bind_int64(s, 4, e.receivedAtMs);
+        if (const OddsData *o = e.odds()) {
+            text(s, 5, o->fixtureId);
+            text(s, 6, o->marketType);
+            text(s, 7, o->selection);
+            sqlite3_bind_double(s, 8, o->oddValue);
+            sqlite3_bind_int64(s, 9, o->timestampMs);
+            sqlite3_bind_text(s, 10, "open", 4, SQLITE_STATIC);
+        } else if (const BetData *b = e.bet()) {
+            text(s, 5, b->betId);
+            text(s, 6, b->userId);
+            text(s, 7, b->fixtureId);
+            text(s, 8, b->marketType);
+            text(s, 9, b->selection);
+            sqlite3_bind_double(s, 10, b->stake);
+            sqlite3_bind_double(s, 11, b->oddValue.value_or(0));
+            sqlite3_bind_double(s, 12, b->potentialWin);
+            sqlite3_bind_int64(s, 13, b->timestampMs);
+        } else if (const FixtureData *f = e.fixture()) {
+            text(s, 5, f->fixtureId);
+            sqlite3_bind_int64(s, 6, f->sportId);
+            sqlite3_bind_int64(s, 7, f->tournamentId);
+            sqlite3_bind_int64(s, 8, f->startTimeMs);
+            sqlite3_bind_text(s, 9, "live", 4, SQLITE_STATIC);
+            text(s, 10, f->home);
+            text(s, 11, f->away);
+            text(s, 12, f->score);
+        }
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    const double seconds = Bench::secondsSince(start);
+    sqlite3_finalize(odds);
+    sqlite3_finalize(bets);
+    sqlite3_finalize(fx);
+    sqlite3_close(db);
+    return double(count) / seconds;
+}
+
+void printLatency(const QJsonObject &summary)
+{
+    const QJsonObject p = summary.value(QStringLiteral("persisted")).toObject();
+    const QJsonObject l = p.value(QStringLiteral("receive_to_commit_ms")).toObject();
+    std::printf("  receive -> committed: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                "database write per batch: avg %.2f ms, max %.1f ms (%lld transactions)\n",
+        l.value(QStringLiteral("p50")).toDouble(), l.value(QStringLiteral("p95")).toDouble(),
+        l.value(QStringLiteral("p99")).toDouble(), l.value(QStringLiteral("max")).toDouble(),
+        p.value(QStringLiteral("write_ms_avg")).toDouble(), p.value(QStringLiteral("write_ms_max")).toDouble(),
+        static_cast<long long>(p.value(QStringLiteral("commits")).toInteger()));
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    registerMetaTypes();
+    QLoggingCategory::setFilterRules(QStringLiteral("oddstap.*.info=false"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("End-to-end ingest into SQLite."));
+    parser.addHelpOption();
+    parser.addOption({ QStringLiteral("events"), QStringLiteral("Events for the full-speed run (default 2000000)."),
+        QStringLiteral("n"), QStringLiteral("2000000") });
+    parser.addOption({ QStringLiteral("fixtures"), QStringLiteral("Fixtures (default 1000)."), QStringLiteral("n"),
+        QStringLiteral("1000") });
+    parser.addOption({ QStringLiteral("steady-rate"), QStringLiteral("Events/s of the latency run (default 20000)."),
+        QStringLiteral("n"), QStringLiteral("20000") });
+    parser.addOption({ QStringLiteral("steady-seconds"), QStringLiteral("Length of the latency run (default 20)."),
+        QStringLiteral("s"), QStringLiteral("20") });
+    parser.process(app);
+    const quint64 events = std::max<quint64>(10000, parser.value(QStringLiteral("events")).toULongLong());
+    const int fixtures = std::max(1, parser.value(QStringLiteral("fixtures")).toInt());
+    const double steadyRate = parser.value(QStringLiteral("steady-rate")).toDouble();
+    const qint64 steadySeconds = parser.value(QStringLiteral("steady-seconds")).toLongLong();
+
+    QTemporaryDir dir;
+    std::printf("bench_ingest: SQLite, %llu events, %d fixtures, single-envelope frames\n",
+        static_cast<unsigned long long>(events), fixtures);
+    std::printf("machine: %s\n", qPrintable(Bench::machine()));
+
+    const RunFigures full = pipeline(dir.filePath(QStringLiteral("pipeline.db")), events, 0, fixtures, 0);
+    const double pipelineRate = double(full.stored) / full.seconds;
+    std::printf("pipeline (simulator -> client -> writer -> SQLite): %.0f events/s (%llu stored in %.2f s)\n",
+        pipelineRate, static_cast<unsigned long long>(full.stored), full.seconds);
+    printLatency(full.summary);
+    const double rssAfterPipeline = Bench::peakRssMiB();
+    std::printf("  peak RSS so far: %.1f MiB\n", rssAfterPipeline);
+
+    const double raw = rawLoop(dir.filePath(QStringLiteral("raw.db")), events, fixtures);
+    std::printf("ceiling (plain sqlite3 loop, same rows, same schema): %.0f events/s\n", raw);
+    std::printf("ratio pipeline / ceiling: %.2f\n", raw > 0 ? pipelineRate / raw : 0.0);
+
+    if (steadySeconds > 0 && steadyRate > 0) {
+        const RunFigures steady =
+            pipeline(dir.filePath(QStringLiteral("steady.db")), 0, steadyRate, fixtures, steadySeconds * 1000);
+        std::printf("steady %.0f events/s for %lld s: %llu stored\n", steadyRate, static_cast<long long>(steadySeconds),
+            static_cast<unsigned long long>(steady.stored));
+        printLatency(steady.summary);
+    }
+    std::printf("peak RSS (whole run, includes the ceiling's in-memory rows): %.1f MiB\n", Bench::peakRssMiB());
+    return 0;
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtGlobal>
+
+#include <array>
+#include <cmath>
+
+namespace OddsTap {
+
+/// Latency distribution in log buckets 10 % wide from 1 us to about 3 minutes: percentiles within
+/// 10 %, fixed size (800 bytes), cheap to merge and to copy across threads. Plain value type.
+class LatencyHistogram
+{
+public:
+    void add(qint64 ns)
+    {
+        ++m_count;
+        m_maxNs = std::max(m_maxNs, ns);
+        ++m_buckets[bucketOf(ns)];
+    }
+    void merge(const LatencyHistogram &other)
+    {
+        for (std::size_t i = 0; i < kBuckets; ++i) {
+            m_buckets[i] += other.m_buckets[i];
+        }
+        m_count += other.m_count;
+        m_maxNs = std::max(m_maxNs, other.m_maxNs);
+    }
+    quint64 count() const
+    {
+        return m_count;
+    }
+    qint64 maxNs() const
+    {
+        return m_maxNs;
+    }
+    /// Upper bound of the bucket holding the p-th percentile (0 < p <= 100); 0 when empty.
+    qint64 percentileNs(double p) const
+    {
+        if (m_count == 0) {
+            return 0;
+        }
+        const auto rank = quint64(std::ceil(double(m_count) * p / 100.0));
+        quint64 seen = 0;
+        for (std::size_t i = 0; i < kBuckets; ++i) {
+            seen += m_buckets[i];
+            if (seen >= rank) {
+                return std::min(m_maxNs, qint64(kMinNs * std::pow(kGrowth, double(i + 1))));
+            }
+        }
+        return m_maxNs;
+    }
+
+private:
+    static constexpr std::size_t kBuckets = 200;
+    static constexpr double kMinNs = 1000.0;
+    static constexpr double kGrowth = 1.1;
+    static std::size_t bucketOf(qint64 ns)
+    {
+        if (ns <= qint64(kMinNs)) {
+            return 0;
+        }
+        const auto i = std::size_t(std::log(double(ns) / kMinNs) / std::log(kGrowth));
+        return std::min(i, kBuckets - 1);
+    }
+    std::array<quint32, kBuckets> m_buckets {};
+    quint64 m_count = 0;
+    qint64 m_maxNs = 0;
+};
+
+} // namespace OddsTap
