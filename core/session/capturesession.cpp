@@ -68,8 +68,8 @@ void CaptureSession::start()
     });
     connect(m_writer, &StorageWriter::committed, this, [this](const WriteResult &r, qint64) {
         m_stats.addCommitted(r);
-        if (r.lastSeq) {
-            m_committedSeqs[r.sourceId] = *r.lastSeq;
+        for (const auto &[source, seq] : r.committedSeqs) {
+            m_committedSeqs[source] = seq;
         }
         if (m_config.count != 0 && !m_stopping && m_stats.persisted.streamAdvances >= m_config.count) {
             stop(QStringLiteral("count reached"));

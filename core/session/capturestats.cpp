@@ -216,6 +216,11 @@ QJsonObject CaptureStats::toJson() const
                 { QStringLiteral("write_ms_avg"), commits ? double(persisted.writeNs) / double(commits) / 1e6 : 0.0 },
                 { QStringLiteral("write_ms_max"), double(maxWriteNs) / 1e6 },
                 { QStringLiteral("drain_timed_out"), drainTimedOut },
+                { QStringLiteral("receive_to_commit_ms"),
+                    QJsonObject { { QStringLiteral("p50"), double(receiveToCommit.percentileNs(50)) / 1e6 },
+                        { QStringLiteral("p95"), double(receiveToCommit.percentileNs(95)) / 1e6 },
+                        { QStringLiteral("p99"), double(receiveToCommit.percentileNs(99)) / 1e6 },
+                        { QStringLiteral("max"), double(receiveToCommit.maxNs()) / 1e6 } } },
             });
         const quint64 storedAll = storedStream + persisted.duplicateSeqs + persisted.duplicateBets;
         out.insert(QStringLiteral("storage_reconciliation"),

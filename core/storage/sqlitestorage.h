@@ -19,7 +19,8 @@ public:
         const QString &path, const QString &connectionName, int busyTimeoutMs = 5000);
     ~SqliteStorage() override;
 
-    Result<WriteResult> write(const EventBatch &batch) override;
+    using Storage::write;
+    Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
     const std::map<QString, quint64> &committedSeqs() const override
     {
         return m_committed;

@@ -36,8 +36,7 @@ struct StorageTarget
 /// What one committed batch did.
 struct WriteResult
 {
-    QString sourceId; ///< the batch's source
-    std::optional<quint64> lastSeq; ///< its committed last seq, when the batch moved it
+    std::map<QString, quint64> committedSeqs; ///< sources whose committed seq this write moved, and to what
     quint64 fixtureUpdates = 0;
     quint64 odds = 0;
     quint64 bets = 0;
@@ -61,9 +60,13 @@ public:
     /// Opens (creating or migrating the schema); a newer or foreign database is an error.
     static Result<std::unique_ptr<Storage>> open(const StorageTarget &target, const QString &connectionName);
 
-    /// Writes a batch in one transaction, together with each source's last seq. Events at or below
+    /// Writes batches in one transaction, together with each source's last seq. Events at or below
     /// the committed seq of their source are skipped (counted as duplicates). All or nothing.
-    virtual Result<WriteResult> write(const EventBatch &batch) = 0;
+    virtual Result<WriteResult> write(const std::vector<const EventBatch *> &batches) = 0;
+    Result<WriteResult> write(const EventBatch &batch)
+    {
+        return write(std::vector<const EventBatch *> { &batch });
+    }
     /// Last committed seq per source.
     virtual const std::map<QString, quint64> &committedSeqs() const = 0;
     /// Row counts per table.

@@ -13,6 +13,7 @@ namespace OddsTap {
 namespace {
 constexpr int kRetryInitialMs = 100;
 constexpr int kRetryMaxMs = 5000;
+constexpr std::size_t kMaxEventsPerTransaction = 50000;
 std::atomic<int> g_connectionCounter { 0 };
 } // namespace
 
@@ -52,8 +53,17 @@ void StorageWriter::write(const EventBatch &batch)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     m_pending.push_back(batch);
-    if (!m_retryTimer->isActive()) {
-        flushPending();
+    // Flush from a posted call, not here: batches already queued to this thread are delivered
+    // before it, so one transaction takes all of them (group commit) instead of one each.
+    if (!m_flushPosted && !m_retryTimer->isActive()) {
+        m_flushPosted = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_flushPosted = false;
+                flushPending();
+            },
+            Qt::QueuedConnection);
     }
 }
 
@@ -63,10 +73,20 @@ void StorageWriter::flushPending()
         return;
     }
     while (!m_pending.empty()) {
-        const EventBatch &batch = m_pending.front();
-        auto result = m_storage->write(batch);
+        // Group commit: whatever queued up while the last transaction ran goes into the next one.
+        // Large transactions are what makes SQLite fast here (see docs/benchmarks.md).
+        std::vector<const EventBatch *> group;
+        std::size_t events = 0;
+        for (const EventBatch &b : m_pending) {
+            if (!group.empty() && events + b.events.size() > kMaxEventsPerTransaction) {
+                break;
+            }
+            group.push_back(&b);
+            events += b.events.size();
+        }
+        auto result = m_storage->write(group);
         if (!result) {
-            // Keep the batch (and everything behind it, in order) and try again later.
+            // Keep the batches (and everything behind them, in order) and try again later.
             m_retryDelayMs = m_retryDelayMs == 0 ? kRetryInitialMs : std::min(kRetryMaxMs, m_retryDelayMs * 2);
             if (m_outageStartedMs == 0) {
                 m_outageStartedMs = wallClockMs();
@@ -91,12 +111,14 @@ void StorageWriter::flushPending()
         m_retryDelayMs = 0;
         const qint64 now = monotonicNs();
         qint64 oldest = 0;
-        for (const Event &e : batch.events) {
-            oldest = oldest == 0 ? e.receivedMonoNs : std::min(oldest, e.receivedMonoNs);
-            result->receiveToCommit.add(now - e.receivedMonoNs);
+        for (const EventBatch *b : group) {
+            for (const Event &e : b->events) {
+                oldest = oldest == 0 ? e.receivedMonoNs : std::min(oldest, e.receivedMonoNs);
+                result->receiveToCommit.add(now - e.receivedMonoNs);
+            }
         }
+        m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(group.size()));
         emit committed(*result, oldest);
-        m_pending.pop_front();
     }
     if (m_draining) {
         m_draining = false;

@@ -48,6 +48,7 @@ private:
     int m_retryDelayMs = 0;
     qint64 m_outageStartedMs = 0;
     bool m_draining = false;
+    bool m_flushPosted = false;
 };
 
 } // namespace OddsTap

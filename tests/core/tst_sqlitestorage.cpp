@@ -124,7 +124,7 @@ void TestSqliteStorage::storesEveryKindOfRowInOneTransaction()
     QCOMPARE(result->rejects, quint64(1));
     QCOMPARE(result->gaps, quint64(1));
     QCOMPARE(result->connectionEvents, quint64(1));
-    QCOMPARE(result->lastSeq, std::optional<quint64>(3));
+    QCOMPARE(result->committedSeqs.at(QStringLiteral("s1")), quint64(3));
     const auto counts = (*storage)->tableCounts();
     QVERIFY(counts);
     for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "rejects", "gaps", "connection_events",
