@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "storage.h"
 
+#include <core/storage/postgresstorage.h>
 #include <core/storage/sqlitestorage.h>
 
 #include <QDir>
@@ -55,8 +56,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const StorageTarget &target, cons
     if (target.kind == StorageTarget::Kind::Sqlite) {
         return SqliteStorage::open(target.path, connectionName);
     }
-    return Error { QStringLiteral("storage_unsupported"),
-        QStringLiteral("PostgreSQL storage is not available in this build yet (%1)").arg(target.display()) };
+    return PostgresStorage::open(target.url, connectionName);
 }
 
 } // namespace OddsTap

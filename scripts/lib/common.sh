@@ -7,9 +7,9 @@ ODDSTAP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ODDSTAP_BUILD_PACKAGES=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
-    libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev
+    libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev
 )
-ODDSTAP_TEST_PACKAGES=(clang-format python3 xvfb xauth)
+ODDSTAP_TEST_PACKAGES=(clang-format python3 xvfb xauth postgresql)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -53,5 +53,47 @@ configure_and_build() {
         cmake --build "build/$preset" --target "$@"
     else
         cmake --build "build/$preset"
+    fi
+}
+
+# A throwaway PostgreSQL 15 cluster for the tests, on 127.0.0.1 with trust auth, data and socket
+# under build/. initdb refuses root, so as root it runs as the postgres user.
+# Sets ODDSTAP_TEST_PG_URL and ODDSTAP_TEST_PG_CTL ("<pg_ctl> -D <data>", for outage tests).
+start_test_postgres() {
+    local pgbin dir port run=()
+    pgbin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+    [ -x "$pgbin/initdb" ] || die "PostgreSQL server binaries not found (package postgresql)"
+    dir="$ODDSTAP_ROOT/build/test-postgres"
+    rm -rf "$dir"
+    mkdir -p "$dir/data" "$dir/socket"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown -R postgres:postgres "$dir"
+        run=(runuser -u postgres --)
+    fi
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "${run[@]}" "$pgbin/initdb" -D "$dir/data" -A trust -U oddstap -E UTF8 >"$dir/initdb.log" 2>&1 \
+        || die "initdb failed: $(tail -n 5 "$dir/initdb.log")"
+    # In postgresql.conf, not on the command line, so that a plain `pg_ctl start` (outage tests)
+    # brings the server back on the same port and socket.
+    cat >>"$dir/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$dir/socket'
+fsync = off
+max_connections = 100
+CONF
+    "${run[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+        || die "PostgreSQL did not start: $(tail -n 5 "$dir/server.log")"
+    "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U oddstap oddstap_test
+    export ODDSTAP_TEST_PG_URL="postgresql://oddstap@127.0.0.1:$port/oddstap_test"
+    export ODDSTAP_TEST_PG_CTL="${run[*]} $pgbin/pg_ctl -D $dir/data -l $dir/server.log -w -t 60"
+    ODDSTAP_PG_STOP="${run[*]} $pgbin/pg_ctl -D $dir/data -m immediate -w stop"
+    log "PostgreSQL test server on 127.0.0.1:$port"
+}
+
+stop_test_postgres() {
+    if [ -n "${ODDSTAP_PG_STOP:-}" ]; then
+        $ODDSTAP_PG_STOP >/dev/null 2>&1 || true
+        ODDSTAP_PG_STOP=""
     fi
 }

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: MIT
+#include "postgresstorage.h"
+
+#include <core/common/logging.h>
+#include <core/common/timeutil.h>
+#include <core/common/version.h>
+
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QUrl>
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+
+namespace OddsTap {
+namespace {
+
+constexpr qint64 kDayMs = 86400000;
+constexpr int kDaysAhead = 2;
+
+// COPY text format: backslash escapes; \N is NULL.
+void appendText(QByteArray &out, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    for (const char c : utf8) {
+        switch (c) {
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += c;
+        }
+    }
+}
+
+void appendTextOrNull(QByteArray &out, const QString &text)
+{
+    if (text.isEmpty()) {
+        out += "\\N";
+    } else {
+        appendText(out, text);
+    }
+}
+
+void appendWire(QByteArray &out, std::string_view s)
+{
+    out.append(s.data(), qsizetype(s.size()));
+}
+
+void appendNumber(QByteArray &out, double v)
+{
+    out += QByteArray::number(v, 'g', QLocale::FloatingPointShortest);
+}
+
+void appendCommon(QByteArray &out, const Event &e)
+{
+    appendText(out, e.sourceId);
+    out += '\t' + QByteArray::number(e.seq) + '\t' + QByteArray::number(e.serverTsMs) + '\t'
+        + QByteArray::number(e.receivedAtMs);
+}
+
+QByteArray partitionName(const char *table, qint64 day)
+{
+    const QString date = formatIso8601Utc(day * kDayMs).left(10).remove(QLatin1Char('-'));
+    return QByteArray(table) + "_p" + date.toLatin1();
+}
+
+} // namespace
+
+Result<std::unique_ptr<Storage>> PostgresStorage::open(const QString &urlText, const QString &connectionName)
+{
+    const QUrl url(urlText);
+    std::unique_ptr<PostgresStorage> s(new PostgresStorage(url.toString(QUrl::RemovePassword), connectionName));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
+        if (!db.isValid()) {
+            return Error { QStringLiteral("storage_open"),
+                QStringLiteral("the Qt PostgreSQL driver (QPSQL) is not installed") };
+        }
+        db.setHostName(url.host());
+        db.setPort(url.port(5432));
+        db.setUserName(url.userName());
+        db.setDatabaseName(url.path().mid(1));
+        db.setConnectOptions(QStringLiteral("connect_timeout=5;application_name=oddstap"));
+        // No password here: libpq takes it from PGPASSWORD or ~/.pgpass.
+        if (!db.open()) {
+            return Error { QStringLiteral("storage_unreachable"),
+                QStringLiteral("cannot connect to PostgreSQL at %1: %2")
+                    .arg(s->m_display, db.lastError().text().trimmed()) };
+        }
+        const QVariant handle = db.driver()->handle();
+        if (!handle.isValid()
+            || (qstrcmp(handle.typeName(), "PGconn*") != 0 && qstrcmp(handle.typeName(), "pg_conn*") != 0)) {
+            return Error {
+                QStringLiteral("storage_open"),
+                QStringLiteral("the Qt PostgreSQL driver exposes no handle (%1)").arg(QLatin1String(handle.typeName()))
+            };
+        }
+        s->m_conn = *static_cast<pg_conn *const *>(handle.constData());
+        // Server notices ("relation ... already exists, skipping") go to the debug log, not stderr.
+        PQsetNoticeProcessor(
+            s->m_conn, [](void *, const char *message) { qCDebug(lcStorage) << QByteArray(message).trimmed(); },
+            nullptr);
+    }
+    for (auto step : { &PostgresStorage::migrate, &PostgresStorage::loadState }) {
+        if (auto r = (s.get()->*step)(); !r) {
+            return r.error();
+        }
+    }
+    if (auto r = s->ensurePartitions(wallClockMs()); !r) {
+        return r.error();
+    }
+    return std::unique_ptr<Storage>(std::move(s));
+}
+
+PostgresStorage::PostgresStorage(QString display, QString connectionName)
+    : m_display(std::move(display))
+    , m_connectionName(std::move(connectionName))
+{ }
+
+PostgresStorage::~PostgresStorage()
+{
+    m_conn = nullptr;
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QString PostgresStorage::describe() const
+{
+    return QStringLiteral("PostgreSQL %1").arg(m_display);
+}
+
+Error PostgresStorage::pgError(const QString &what) const
+{
+    const bool lost = PQstatus(m_conn) != CONNECTION_OK;
+    return Error { lost ? QStringLiteral("storage_unreachable") : QStringLiteral("storage_error"),
+        QStringLiteral("%1: %2").arg(what, QString::fromUtf8(PQerrorMessage(m_conn)).trimmed()) };
+}
+
+Result<void> PostgresStorage::exec(const QByteArray &sql, const QString &what, qint64 *rows)
+{
+    PGresult *res = PQexec(m_conn, sql.constData());
+    const ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return pgError(what);
+    }
+    if (rows) {
+        *rows = QByteArray(PQcmdTuples(res)).toLongLong();
+    }
+    PQclear(res);
+    return {};
+}
+
+Result<void> PostgresStorage::copy(const QByteArray &copySql, const QByteArray &data, const QString &what)
+{
+    PGresult *res = PQexec(m_conn, copySql.constData());
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        PQclear(res);
+        return pgError(what);
+    }
+    PQclear(res);
+    if (PQputCopyData(m_conn, data.constData(), int(data.size())) != 1 || PQputCopyEnd(m_conn, nullptr) != 1) {
+        return pgError(what);
+    }
+    bool ok = true;
+    while (PGresult *r = PQgetResult(m_conn)) {
+        ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+    }
+    return ok ? Result<void>() : Result<void>(pgError(what));
+}
+
+Result<void> PostgresStorage::ensureConnected()
+{
+    if (PQstatus(m_conn) == CONNECTION_OK) {
+        return {};
+    }
+    PQreset(m_conn); // reconnect in place (QtSql keeps the same PGconn)
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+        return pgError(QStringLiteral("reconnecting to PostgreSQL at %1").arg(m_display));
+    }
+    m_tempTablesReady = false; // temp tables die with the session
+    qCInfo(lcStorage).noquote() << "reconnected to PostgreSQL at" << m_display;
+    return {};
+}
+
+Result<void> PostgresStorage::migrate()
+{
+    auto scalar = [this](const QByteArray &sql, qint64 &out) -> bool {
+        PGresult *res = PQexec(m_conn, sql.constData());
+        const bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+        out = ok ? QByteArray(PQgetvalue(res, 0, 0)).toLongLong() : 0;
+        PQclear(res);
+        return ok;
+    };
+    qint64 tables = 0;
+    qint64 hasVersion = 0;
+    if (!scalar("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()", tables)
+        || !scalar(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_version'",
+            hasVersion)) {
+        return pgError(QStringLiteral("reading the schema"));
+    }
+    qint64 version = 0;
+    if (hasVersion != 0) {
+        qint64 ours = 0;
+        if (!scalar("SELECT count(*) FROM schema_version WHERE application LIKE 'OddsTap%'", ours)) {
+            return pgError(QStringLiteral("reading the schema version"));
+        }
+        if (ours == 0) {
+            hasVersion = 0; // somebody else's schema_version table
+        } else if (!scalar("SELECT coalesce(max(version), 0) FROM schema_version", version)) {
+            return pgError(QStringLiteral("reading the schema version"));
+        }
+    }
+    if (tables > 0 && hasVersion == 0) {
+        return Error { QStringLiteral("storage_foreign"),
+            QStringLiteral("the PostgreSQL database at %1 holds tables that are not OddsTap's: refusing "
+                           "to touch it (use an empty database)")
+                .arg(m_display) };
+    }
+    if (version > kSchemaVersion) {
+        return Error { QStringLiteral("storage_newer"),
+            QStringLiteral("the database at %1 has schema version %2, newer than this OddsTap %3 "
+                           "understands (%4): upgrade OddsTap to open it")
+                .arg(m_display)
+                .arg(version)
+                .arg(QLatin1String(kVersion))
+                .arg(kSchemaVersion) };
+    }
+    for (int v = int(version) + 1; v <= kSchemaVersion; ++v) {
+        QFile file(QStringLiteral(":/sql/postgresql/%1_initial.sql").arg(v, 3, 10, QLatin1Char('0')));
+        if (!file.open(QIODevice::ReadOnly)) {
+            return Error { QStringLiteral("storage_migration"),
+                QStringLiteral("migration %1 is missing from the build").arg(v) };
+        }
+        QByteArray script = "BEGIN;\n" + file.readAll();
+        if (v == 1) {
+            script += "\nCREATE TABLE schema_version (version integer NOT NULL, applied_at bigint NOT NULL, "
+                      "application text NOT NULL);";
+        }
+        script += "\nINSERT INTO schema_version VALUES (" + QByteArray::number(v) + ", "
+            + QByteArray::number(wallClockMs()) + ", 'OddsTap " + kVersion + "');\nCOMMIT;";
+        if (auto r = exec(script, QStringLiteral("applying migration %1").arg(v)); !r) {
+            (void)exec("ROLLBACK", QStringLiteral("rolling back"));
+            return r;
+        }
+        qCInfo(lcStorage).noquote() << "applied schema migration" << v << "to" << m_display;
+    }
+    m_version = kSchemaVersion;
+    return {};
+}
+
+Result<void> PostgresStorage::loadState()
+{
+    PGresult *res = PQexec(m_conn, "SELECT source_id, last_seq FROM ingest_state");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return pgError(QStringLiteral("reading ingest_state"));
+    }
+    for (int i = 0; i < PQntuples(res); ++i) {
+        m_committed[QString::fromUtf8(PQgetvalue(res, i, 0))] = QByteArray(PQgetvalue(res, i, 1)).toULongLong();
+    }
+    PQclear(res);
+    return {};
+}
+
+Result<void> PostgresStorage::ensurePartitions(qint64 upToMs)
+{
+    const qint64 today = wallClockMs() / kDayMs;
+    const qint64 last = std::max(today, upToMs / kDayMs) + kDaysAhead;
+    for (qint64 day = today - 1; day <= last; ++day) {
+        if (m_partitionDays.count(day)) {
+            continue;
+        }
+        for (const char *table : { "odds", "fixture_updates" }) {
+            const QByteArray sql = "CREATE TABLE IF NOT EXISTS " + partitionName(table, day) + " PARTITION OF " + table
+                + " FOR VALUES FROM (" + QByteArray::number(day * kDayMs) + ") TO ("
+                + QByteArray::number((day + 1) * kDayMs) + ")";
+            if (auto r =
+                    exec(sql, QStringLiteral("creating partition %1").arg(QLatin1String(partitionName(table, day))));
+                !r) {
+                // Rows for that day already sit in the DEFAULT partition: they stay there, nothing is lost.
+                qCWarning(lcStorage).noquote() << r.error().message;
+            }
+        }
+        m_partitionDays.insert(day);
+    }
+    return {};
+}
+
+Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *> &batches)
+{
+    const qint64 started = monotonicNs();
+    if (auto r = ensureConnected(); !r) {
+        return r.error();
+    }
+    WriteResult result;
+    QByteArray fixtures, odds, bets, errors, rejects, gaps, connections;
+    qint64 maxReceived = 0;
+    std::map<QString, quint64> newSeqs;
+    for (const EventBatch *batch : batches) {
+        for (const Event &e : batch->events) {
+            if (e.advancesStream()) {
+                const auto it = m_committed.find(e.sourceId);
+                if (it != m_committed.end() && e.seq <= it->second) {
+                    ++result.duplicateSeqs;
+                    continue;
+                }
+            }
+            maxReceived = std::max(maxReceived, e.receivedAtMs);
+            if (const FixtureData *f = e.fixture()) {
+                appendCommon(fixtures, e);
+                fixtures += '\t';
+                appendText(fixtures, f->fixtureId);
+                fixtures += '\t' + QByteArray::number(f->sportId) + '\t' + QByteArray::number(f->tournamentId) + '\t'
+                    + QByteArray::number(f->startTimeMs) + '\t';
+                appendWire(fixtures, toWire(f->status));
+                for (const QString *t : { &f->home, &f->away, &f->score }) {
+                    fixtures += '\t';
+                    appendTextOrNull(fixtures, *t);
+                }
+                fixtures += '\n';
+                ++result.fixtureUpdates;
+            } else if (const OddsData *o = e.odds()) {
+                appendCommon(odds, e);
+                for (const QString *t : { &o->fixtureId, &o->marketType, &o->selection }) {
+                    odds += '\t';
+                    appendText(odds, *t);
+                }
+                odds += '\t';
+                appendNumber(odds, o->oddValue);
+                odds += '\t' + QByteArray::number(o->timestampMs) + '\t';
+                appendWire(odds, toWire(o->status));
+                odds += '\n';
+                ++result.odds;
+            } else if (const BetData *b = e.bet()) {
+                appendCommon(bets, e);
+                for (const QString *t : { &b->betId, &b->userId, &b->fixtureId, &b->marketType, &b->selection }) {
+                    bets += '\t';
+                    appendText(bets, *t);
+                }
+                bets += '\t';
+                appendNumber(bets, b->stake);
+                bets += '\t';
+                if (b->oddValue) {
+                    appendNumber(bets, *b->oddValue);
+                } else {
+                    bets += "\\N";
+                }
+                bets += '\t';
+                appendNumber(bets, b->potentialWin);
+                bets += '\t' + QByteArray::number(b->timestampMs) + '\n';
+            } else if (const FeedErrorData *fe = e.feedError()) {
+                appendCommon(errors, e);
+                errors += '\t';
+                appendText(errors, fe->code);
+                errors += '\t';
+                appendText(errors, fe->message);
+                errors += '\n';
+                ++result.feedErrors;
+            }
+        }
+        for (const Reject &r : batch->rejects) {
+            appendText(rejects, r.sourceId);
+            rejects += '\t' + (r.seq ? QByteArray::number(*r.seq) : QByteArray("\\N")) + '\t'
+                + (r.batchIndex >= 0 ? QByteArray::number(r.batchIndex) : QByteArray("\\N")) + '\t'
+                + QByteArray::number(r.receivedAtMs) + '\t';
+            appendWire(rejects, toWire(r.code));
+            rejects += '\t';
+            appendText(rejects, r.message);
+            rejects += "\t\\\\x" + r.raw.toHex() + '\t' + (r.rawTruncated ? "t" : "f") + '\n';
+            ++result.rejects;
+        }
+        for (const GapRecord &g : batch->gaps) {
+            appendText(gaps, g.sourceId);
+            gaps += '\t' + QByteArray::number(g.connection) + '\t' + QByteArray::number(g.expectedSeq) + '\t'
+                + QByteArray::number(g.receivedSeq) + '\t' + QByteArray::number(g.missing()) + '\t'
+                + (g.compacted ? "t" : "f") + '\t' + QByteArray::number(g.atMs) + '\n';
+            ++result.gaps;
+        }
+        for (const ConnectionEvent &c : batch->connectionEvents) {
+            appendText(connections, c.sourceId);
+            connections += '\t' + QByteArray::number(c.connection) + '\t';
+            appendWire(connections, toWire(c.state));
+            connections += '\t';
+            appendText(connections, c.reason);
+            connections += '\t' + QByteArray::number(c.delayMs) + '\t' + QByteArray::number(c.lastSeq) + '\t'
+                + QByteArray::number(c.atMs) + '\n';
+            ++result.connectionEvents;
+        }
+        if (batch->lastSeq && !batch->sourceId.isEmpty()) {
+            const auto committed = m_committed.find(batch->sourceId);
+            if (committed == m_committed.end() || *batch->lastSeq > committed->second) {
+                quint64 &seq = newSeqs[batch->sourceId];
+                seq = std::max(seq, *batch->lastSeq);
+            }
+        }
+        result.streamAdvances += batch->streamAdvances;
+    }
+    if (auto r = ensurePartitions(maxReceived); !r) {
+        return r.error();
+    }
+    auto fail = [this](const Error &e) -> Result<WriteResult> {
+        if (PQstatus(m_conn) == CONNECTION_OK) {
+            PGresult *res = PQexec(m_conn, "ROLLBACK");
+            PQclear(res);
+        }
+        return e;
+    };
+    if (!m_tempTablesReady) {
+        const auto r = exec("CREATE TEMP TABLE IF NOT EXISTS incoming_bets (LIKE bets) ON COMMIT DELETE ROWS; "
+                            "CREATE TEMP TABLE IF NOT EXISTS incoming_fixtures (LIKE fixtures) ON COMMIT DELETE ROWS; "
+                            "ALTER TABLE incoming_fixtures DROP CONSTRAINT IF EXISTS incoming_fixtures_pkey",
+            QStringLiteral("preparing the session"));
+        if (!r) {
+            return r.error();
+        }
+        m_tempTablesReady = true;
+    }
+    if (auto r = exec("BEGIN", QStringLiteral("starting a transaction")); !r) {
+        return r.error();
+    }
+    static const QByteArray kFixtureColumns = "(source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, "
+                                              "start_time, status, home, away, score)";
+    static const QByteArray kBetColumns = "(source_id, seq, ts, received_at, bet_id, user_id, fixture_id, market_type, "
+                                          "selection, stake, odd_value, potential_win, timestamp)";
+    struct Load
+    {
+        const QByteArray *data;
+        QByteArray sql;
+        const char *what;
+    };
+    const Load loads[] = {
+        { &odds,
+            "COPY odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, timestamp, "
+            "status) FROM STDIN",
+            "storing odds" },
+        { &fixtures, "COPY fixture_updates " + kFixtureColumns + " FROM STDIN", "storing fixture updates" },
+        { &fixtures, "COPY incoming_fixtures " + kFixtureColumns + " FROM STDIN", "staging fixtures" },
+        { &bets, "COPY incoming_bets " + kBetColumns + " FROM STDIN", "staging bets" },
+        { &errors, "COPY feed_errors (source_id, seq, ts, received_at, code, message) FROM STDIN",
+            "storing feed errors" },
+        { &rejects,
+            "COPY rejects (source_id, seq, batch_index, received_at, code, message, raw, raw_truncated) FROM STDIN",
+            "storing rejects" },
+        { &gaps,
+            "COPY gaps (source_id, connection, expected_seq, received_seq, missing, compacted, detected_at) FROM STDIN",
+            "storing gaps" },
+        { &connections,
+            "COPY connection_events (source_id, connection, state, reason, delay_ms, last_seq, at) FROM STDIN",
+            "storing connection events" },
+    };
+    for (const Load &load : loads) {
+        if (!load.data->isEmpty()) {
+            if (auto r = copy(load.sql, *load.data, QLatin1String(load.what)); !r) {
+                return fail(r.error());
+            }
+        }
+    }
+    if (!fixtures.isEmpty()) {
+        const QByteArray sql = "INSERT INTO fixtures " + kFixtureColumns
+            + " SELECT DISTINCT ON (source_id, fixture_id) " + kFixtureColumns.mid(1, kFixtureColumns.size() - 2)
+            + " FROM incoming_fixtures ORDER BY source_id, fixture_id, "
+              "seq DESC ON CONFLICT (source_id, fixture_id) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, "
+              "received_at = excluded.received_at, sport_id = excluded.sport_id, tournament_id = "
+              "excluded.tournament_id, start_time = excluded.start_time, status = excluded.status, home = "
+              "excluded.home, away = excluded.away, score = excluded.score WHERE excluded.seq > fixtures.seq";
+        if (auto r = exec(sql, QStringLiteral("updating fixtures")); !r) {
+            return fail(r.error());
+        }
+    }
+    if (!bets.isEmpty()) {
+        qint64 inserted = 0;
+        qint64 staged = 0;
+        if (auto r = exec("SELECT 1 FROM incoming_bets", QStringLiteral("counting bets"), &staged); !r) {
+            return fail(r.error());
+        }
+        if (auto r = exec("INSERT INTO bets " + kBetColumns + " SELECT " + kBetColumns.mid(1, kBetColumns.size() - 2)
+                    + " FROM incoming_bets ON CONFLICT (source_id, "
+                      "bet_id) DO NOTHING",
+                QStringLiteral("storing bets"), &inserted);
+            !r) {
+            return fail(r.error());
+        }
+        result.bets = quint64(inserted);
+        result.duplicateBets = quint64(staged - inserted);
+    }
+    for (const auto &[source, seq] : newSeqs) {
+        QByteArray escaped = source.toUtf8();
+        escaped.replace('\'', "''");
+        const QByteArray sql = "INSERT INTO ingest_state VALUES ('" + escaped + "', " + QByteArray::number(seq) + ", "
+            + QByteArray::number(wallClockMs())
+            + ") ON CONFLICT (source_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at";
+        if (auto r = exec(sql, QStringLiteral("storing the ingest state")); !r) {
+            return fail(r.error());
+        }
+    }
+    if (auto r = exec("COMMIT", QStringLiteral("committing")); !r) {
+        return fail(r.error());
+    }
+    for (const auto &[source, seq] : newSeqs) {
+        m_committed[source] = seq;
+    }
+    result.committedSeqs = std::move(newSeqs);
+    result.writeNs = monotonicNs() - started;
+    return result;
+}
+
+Result<QJsonObject> PostgresStorage::tableCounts()
+{
+    if (auto r = ensureConnected(); !r) {
+        return r.error();
+    }
+    QJsonObject out;
+    for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "rejects", "gaps", "connection_events",
+             "feed_errors", "ingest_state" }) {
+        const QByteArray sql = QByteArray("SELECT count(*) FROM ") + table;
+        PGresult *res = PQexec(m_conn, sql.constData());
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            return pgError(QStringLiteral("counting %1").arg(QLatin1String(table)));
+        }
+        out.insert(QLatin1String(table), QByteArray(PQgetvalue(res, 0, 0)).toLongLong());
+        PQclear(res);
+    }
+    return out;
+}
+
+} // namespace OddsTap

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/storage/storage.h>
+
+#include <set>
+
+struct pg_conn;
+
+namespace OddsTap {
+
+/// PostgreSQL back end. QtSql (QPSQL) opens the connection, so libpq reads the password from
+/// PGPASSWORD or ~/.pgpass as usual; the insert path bulk-loads with COPY on the raw PGconn behind
+/// QSqlDriver::handle(). odds and fixture_updates are partitioned by day of received_at, with
+/// partitions created ahead. A lost connection is re-established on the next write (the writer
+/// retries with backoff). Lives in: the storage thread that opened it.
+class PostgresStorage final : public Storage
+{
+public:
+    static Result<std::unique_ptr<Storage>> open(const QString &url, const QString &connectionName);
+    ~PostgresStorage() override;
+
+    using Storage::write;
+    Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
+    const std::map<QString, quint64> &committedSeqs() const override
+    {
+        return m_committed;
+    }
+    Result<QJsonObject> tableCounts() override;
+    QString describe() const override;
+    int schemaVersion() const override
+    {
+        return m_version;
+    }
+
+private:
+    PostgresStorage(QString display, QString connectionName);
+    Result<void> migrate();
+    Result<void> loadState();
+    Result<void> ensureConnected();
+    Result<void> ensurePartitions(qint64 upToMs);
+    Result<void> exec(const QByteArray &sql, const QString &what, qint64 *rows = nullptr);
+    Result<void> copy(const QByteArray &copySql, const QByteArray &data, const QString &what);
+    Error pgError(const QString &what) const;
+
+    QString m_display;
+    QString m_connectionName;
+    pg_conn *m_conn = nullptr; ///< owned by QtSql's connection
+    int m_version = 0;
+    bool m_tempTablesReady = false;
+    std::set<qint64> m_partitionDays; ///< days (since the epoch) that have partitions
+    std::map<QString, quint64> m_committed;
+};
+
+} // namespace OddsTap

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+// Simulator -> client -> writer -> a real PostgreSQL server (started by scripts/test).
+// Skips only when ODDSTAP_TEST_PG_URL is unset; when it is set, an unreachable server fails.
+#include <core/storage/storage.h>
+#include <tests/testutils/feedharness.h>
+
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUrl>
+
+using namespace OddsTap;
+using namespace OddsTap::Testing;
+
+class TestIngestPostgres : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void everyFaultStillStoresEveryEventExactlyOnce();
+    void rejectsEqualMalformedFramesSent();
+    void historyLandsInDailyPartitionsCreatedAhead();
+    void serverStoppedForTenSecondsLosesNothing();
+    void foreignDatabaseIsRefused();
+    void passwordInTheUrlIsRefused();
+
+private:
+    QJsonObject tableCounts();
+    bool sql(const QString &statement, const QString &database = {});
+    QString m_baseUrl;
+    QString m_url; ///< a fresh database per test
+    int m_counter = 0;
+};
+
+bool TestIngestPostgres::sql(const QString &statement, const QString &database)
+{
+    const QUrl base(m_baseUrl);
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("admin"));
+        db.setHostName(base.host());
+        db.setPort(base.port(5432));
+        db.setUserName(base.userName());
+        db.setDatabaseName(database.isEmpty() ? base.path().mid(1) : database);
+        ok = db.open();
+        if (ok) {
+            QSqlQuery q(db);
+            ok = q.exec(statement);
+            if (!ok) {
+                qWarning() << q.lastError().text();
+            }
+        } else {
+            qWarning() << db.lastError().text();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("admin"));
+    return ok;
+}
+
+void TestIngestPostgres::initTestCase()
+{
+    registerMetaTypes();
+    m_baseUrl = qEnvironmentVariable("ODDSTAP_TEST_PG_URL");
+    if (m_baseUrl.isEmpty()) {
+        QSKIP("ODDSTAP_TEST_PG_URL is not set (scripts/test sets it and starts a server)");
+    }
+    QVERIFY2(sql(QStringLiteral("SELECT 1")), qPrintable(QStringLiteral("PostgreSQL unreachable at ") + m_baseUrl));
+}
+
+void TestIngestPostgres::init()
+{
+    const QString name = QStringLiteral("oddstap_t%1_%2").arg(QCoreApplication::applicationPid()).arg(++m_counter);
+    QVERIFY(sql(QStringLiteral("CREATE DATABASE ") + name));
+    QUrl url(m_baseUrl);
+    url.setPath(QLatin1Char('/') + name);
+    m_url = url.toString();
+}
+
+void TestIngestPostgres::cleanup()
+{
+    const QString name = QUrl(m_url).path().mid(1);
+    sql(QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(name));
+}
+
+QJsonObject TestIngestPostgres::tableCounts()
+{
+    auto storage = Storage::open(*StorageTarget::parse(m_url), QStringLiteral("counts"));
+    if (!storage) {
+        qWarning() << storage.error().message;
+        return {};
+    }
+    auto counts = (*storage)->tableCounts();
+    return counts ? *counts : QJsonObject {};
+}
+
+void TestIngestPostgres::everyFaultStillStoresEveryEventExactlyOnce()
+{
+    SimServerConfig c = simConfig(20000, 81);
+    c.batch = 5;
+    c.faults = *FaultPlan::parse(
+        QStringLiteral("drop_every=4000,stall_every=9000,stall_ms=30000,malformed=0.01,duplicate=0.01,gap=0.0005"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("f"), *port) }, 20000, 0, *StorageTarget::parse(m_url)));
+    run.start();
+    QVERIFY(run.waitFinished(90000));
+    QVERIFY2(!run.session->failed(), qPrintable(run.session->stopReason()));
+    const QJsonObject st = sim.stats();
+    const QJsonObject rows = tableCounts();
+    QCOMPARE(rows.value(QStringLiteral("fixture_updates")).toInteger(), generated(st, "fixture"));
+    QCOMPARE(rows.value(QStringLiteral("odds")).toInteger(), generated(st, "odds"));
+    QCOMPARE(rows.value(QStringLiteral("bets")).toInteger(), generated(st, "bet"));
+    const auto &s = run.stats().sources.at(QStringLiteral("f"));
+    QCOMPARE(rows.value(QStringLiteral("rejects")).toInteger(), qint64(s.rejectedTotal()));
+    QCOMPARE(rows.value(QStringLiteral("gaps")).toInteger(), qint64(s.gaps));
+    QVERIFY(s.gaps >= 1);
+}
+
+void TestIngestPostgres::rejectsEqualMalformedFramesSent()
+{
+    SimServerConfig c = simConfig(10000, 82);
+    c.faults = *FaultPlan::parse(QStringLiteral("drop_every=3000,malformed=0.02,duplicate=0.01"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("r"), *port) }, 10000, 0, *StorageTarget::parse(m_url)));
+    run.start();
+    QVERIFY(run.waitFinished(60000));
+    const QJsonObject st = sim.stats();
+    const QJsonObject rows = tableCounts();
+    QCOMPARE(rows.value(QStringLiteral("rejects")).toInteger(), st.value(QStringLiteral("malformed_sent")).toInteger());
+    QCOMPARE(rows.value(QStringLiteral("odds")).toInteger(), generated(st, "odds"));
+    QCOMPARE(rows.value(QStringLiteral("bets")).toInteger(), generated(st, "bet"));
+}
+
+void TestIngestPostgres::historyLandsInDailyPartitionsCreatedAhead()
+{
+    SimServer sim(simConfig(2000, 83));
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("p"), *port) }, 2000, 0, *StorageTarget::parse(m_url)));
+    run.start();
+    QVERIFY(run.waitFinished(30000));
+    const QString db = QUrl(m_url).path().mid(1);
+    // Partitions for today and two days ahead exist; nothing fell into the default partition.
+    QVERIFY(sql(QStringLiteral("DO $$ BEGIN IF (SELECT count(*) FROM pg_inherits i JOIN pg_class p ON "
+                               "p.oid = i.inhparent WHERE p.relname = 'odds') < 4 THEN RAISE EXCEPTION 'too few "
+                               "partitions'; END IF; END $$"),
+        db));
+    QVERIFY(sql(QStringLiteral("DO $$ BEGIN IF (SELECT count(*) FROM odds_default) <> 0 THEN RAISE EXCEPTION "
+                               "'rows in the default partition'; END IF; END $$"),
+        db));
+    QVERIFY(sql(QStringLiteral("DO $$ BEGIN IF (SELECT count(*) FROM odds) = 0 THEN RAISE EXCEPTION 'no odds'; "
+                               "END IF; END $$"),
+        db));
+}
+
+void TestIngestPostgres::serverStoppedForTenSecondsLosesNothing()
+{
+    const QString pgCtl = qEnvironmentVariable("ODDSTAP_TEST_PG_CTL");
+    QVERIFY2(!pgCtl.isEmpty(), "ODDSTAP_TEST_PG_CTL is not set (scripts/test sets it)");
+    SimServerConfig c = simConfig(0, 84);
+    c.rate = 3000;
+    c.retain = 500000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("o"), *port) }, 0, 0, *StorageTarget::parse(m_url)));
+    std::vector<std::pair<QString, bool>> problems;
+    connect(run.session.get(), &CaptureSession::storageProblem, this,
+        [&problems](const QString &m, bool ongoing) { problems.emplace_back(m, ongoing); });
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 20000);
+    auto pgctl = [&pgCtl](const QString &args) {
+        return QProcess::execute(QStringLiteral("sh"), { QStringLiteral("-c"), pgCtl + QLatin1Char(' ') + args });
+    };
+    QCOMPARE(pgctl(QStringLiteral("-m fast stop")), 0);
+    QTest::qWait(10000);
+    QCOMPARE(pgctl(QStringLiteral("start")), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(problems.size() >= 2, 30000);
+    QCOMPARE(problems.size(), std::size_t(2)); // the outage is reported once, and its end once
+    QVERIFY(problems[0].second);
+    QVERIFY(!problems[1].second && problems[1].first.contains(QLatin1String("recovered")));
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(60000));
+    const auto &s = run.stats().sources.at(QStringLiteral("o"));
+    const qint64 accepted = qint64(s.accepted[std::size_t(EventType::Fixture)]
+        + s.accepted[std::size_t(EventType::Odds)] + s.accepted[std::size_t(EventType::Bet)]);
+    const QJsonObject rows = tableCounts();
+    QCOMPARE(rows.value(QStringLiteral("fixture_updates")).toInteger() + rows.value(QStringLiteral("odds")).toInteger()
+            + rows.value(QStringLiteral("bets")).toInteger(),
+        accepted);
+    QVERIFY(accepted > 30000); // the feed kept flowing through the outage
+}
+
+void TestIngestPostgres::foreignDatabaseIsRefused()
+{
+    QVERIFY(sql(QStringLiteral("CREATE TABLE invoices (id integer)"), QUrl(m_url).path().mid(1)));
+    auto storage = Storage::open(*StorageTarget::parse(m_url), QStringLiteral("foreign"));
+    QVERIFY(!storage);
+    QCOMPARE(storage.error().code, QStringLiteral("storage_foreign"));
+}
+
+void TestIngestPostgres::passwordInTheUrlIsRefused()
+{
+    const auto target = StorageTarget::parse(QStringLiteral("postgresql://u:secret@127.0.0.1:5432/db"));
+    QVERIFY(!target);
+    QVERIFY(target.error().message.contains(QLatin1String("PGPASSWORD")));
+    QVERIFY(!target.error().message.contains(QLatin1String("secret")));
+}
+
+QTEST_GUILESS_MAIN(TestIngestPostgres)
+#include "tst_ingest_postgres.moc"
