@@ -228,6 +228,9 @@ int runCapture(const QStringList &arguments)
     QJsonObject summary = stats.toJson();
     summary.insert(QStringLiteral("stop_reason"), session.stopReason());
     summary.insert(QStringLiteral("duration_ms"), clock.elapsed());
+    summary.insert(QStringLiteral("live_state"),
+        QJsonObject { { QStringLiteral("fixtures"), session.liveState().fixtureCount() },
+            { QStringLiteral("prices"), session.liveState().priceCount() } });
     if (config.storage) {
         summary.insert(QStringLiteral("database"), config.storage->display());
     }

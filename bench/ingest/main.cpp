@@ -226,6 +226,8 @@ int main(int argc, char *argv[])
         QStringLiteral("n"), QStringLiteral("20000") });
     parser.addOption({ QStringLiteral("steady-seconds"), QStringLiteral("Length of the latency run (default 20)."),
         QStringLiteral("s"), QStringLiteral("20") });
+    parser.addOption({ QStringLiteral("pg"),
+        QStringLiteral("Also run the pipeline into this PostgreSQL database (an empty one)."), QStringLiteral("url") });
     parser.process(app);
     const quint64 events = std::max<quint64>(10000, parser.value(QStringLiteral("events")).toULongLong());
     const int fixtures = std::max(1, parser.value(QStringLiteral("fixtures")).toInt());
@@ -249,6 +251,12 @@ int main(int argc, char *argv[])
     std::printf("ceiling (plain sqlite3 loop, same rows, same schema): %.0f events/s\n", raw);
     std::printf("ratio pipeline / ceiling: %.2f\n", raw > 0 ? pipelineRate / raw : 0.0);
 
+    if (parser.isSet(QStringLiteral("pg"))) {
+        const RunFigures pg = pipeline(parser.value(QStringLiteral("pg")), events, 0, fixtures, 0);
+        std::printf("pipeline into PostgreSQL (COPY): %.0f events/s (%llu stored in %.2f s)\n",
+            double(pg.stored) / pg.seconds, static_cast<unsigned long long>(pg.stored), pg.seconds);
+        printLatency(pg.summary);
+    }
     if (steadySeconds > 0 && steadyRate > 0) {
         const RunFigures steady =
             pipeline(dir.filePath(QStringLiteral("steady.db")), 0, steadyRate, fixtures, steadySeconds * 1000);

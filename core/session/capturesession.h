@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/feed/feedclient.h>
+#include <core/pipeline/livestate.h>
 #include <core/session/capturestats.h>
 #include <core/storage/storagewriter.h>
 
@@ -44,6 +45,15 @@ public:
     {
         return m_config;
     }
+    /// Current fixtures and prices; the GUI takes coalesced changes from it at its own pace.
+    const LiveState &liveState() const
+    {
+        return m_live;
+    }
+    LiveState &liveState()
+    {
+        return m_live;
+    }
     bool isRunning() const
     {
         return m_running;
@@ -75,6 +85,7 @@ private:
     struct Worker;
     CaptureConfig m_config;
     CaptureStats m_stats;
+    LiveState m_live;
     std::vector<std::unique_ptr<Worker>> m_workers;
     QThread *m_storageThread = nullptr;
     StorageWriter *m_writer = nullptr; ///< lives in m_storageThread

@@ -69,6 +69,8 @@ void TestIngest::everyFaultStillStoresEveryEventExactlyOnce()
     QVERIFY(s.gaps >= 1);
     QVERIFY(rows.value(QStringLiteral("connection_events")).toInteger() > 10);
     QCOMPARE(rows.value(QStringLiteral("ingest_state")).toInteger(), 1);
+    // The database's latest-state table and the in-memory live state know the same fixtures.
+    QCOMPARE(rows.value(QStringLiteral("fixtures")).toInteger(), qint64(run.session->liveState().fixtureCount()));
     const QJsonObject summary = run.stats().toJson();
     QVERIFY(summary.value(QStringLiteral("storage_reconciliation")).toObject().value(QStringLiteral("ok")).toBool());
     QVERIFY(summary.value(QStringLiteral("reconciliation")).toObject().value(QStringLiteral("ok")).toBool());

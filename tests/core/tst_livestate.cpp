@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#include <core/feed/framedecoder.h>
+#include <core/pipeline/livestate.h>
+#include <core/sim/feedgenerator.h>
+
+#include <QTest>
+
+using namespace OddsTap;
+
+namespace {
+
+Event odds(quint64 seq, double price, const QString &selection = QStringLiteral("home"),
+    PriceStatus status = PriceStatus::Open)
+{
+    Event e;
+    e.type = EventType::Odds;
+    e.seq = seq;
+    e.sourceId = QStringLiteral("s");
+    e.data = OddsData { QStringLiteral("fx"), QStringLiteral("1x2"), selection, price, qint64(seq) * 1000, status };
+    return e;
+}
+
+EventBatch batch(std::vector<Event> events)
+{
+    EventBatch b;
+    b.events = std::move(events);
+    return b;
+}
+
+} // namespace
+
+class TestLiveState : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void keepsLatestAndPreviousPrice();
+    void olderEventsNeverOverwriteNewer();
+    void changesAreCoalesced();
+    void agreesWithTheGeneratorsSnapshot();
+};
+
+void TestLiveState::keepsLatestAndPreviousPrice()
+{
+    LiveState live;
+    live.apply(batch({ odds(1, 2.10), odds(2, 2.10), odds(3, 2.25) }));
+    const PriceState *p =
+        live.price(QStringLiteral("s"), QStringLiteral("fx"), QStringLiteral("1x2"), QStringLiteral("home"));
+    QVERIFY(p);
+    QCOMPARE(p->price, 2.25);
+    QCOMPARE(p->previousPrice, 2.10);
+    QCOMPARE(p->changedAtMs, qint64(3000)); // seq 2 repeated the price: not a change
+    QCOMPARE(p->updates, quint64(3));
+    live.apply(batch({ odds(4, 2.25, QStringLiteral("home"), PriceStatus::Suspended) }));
+    QCOMPARE(p->status, PriceStatus::Suspended);
+    QCOMPARE(p->changedAtMs, qint64(4000)); // a suspension is a change
+}
+
+void TestLiveState::olderEventsNeverOverwriteNewer()
+{
+    LiveState live;
+    live.apply(batch({ odds(10, 3.0) }));
+    live.apply(batch({ odds(7, 9.9) })); // e.g. a snapshot entry older than what we hold
+    QCOMPARE(
+        live.price(QStringLiteral("s"), QStringLiteral("fx"), QStringLiteral("1x2"), QStringLiteral("home"))->price,
+        3.0);
+}
+
+void TestLiveState::changesAreCoalesced()
+{
+    LiveState live;
+    std::vector<Event> events;
+    for (quint64 s = 1; s <= 1000; ++s) {
+        events.push_back(odds(s, 1.5 + double(s % 7) / 10, s % 2 ? QStringLiteral("home") : QStringLiteral("away")));
+    }
+    live.apply(batch(events));
+    const auto changes = live.takeChanges();
+    QCOMPARE(changes.prices.size(), std::size_t(2)); // 1,000 updates, 2 selections: 2 changes
+    QVERIFY(live.takeChanges().empty());
+    QCOMPARE(live.priceCount(), qsizetype(2));
+}
+
+void TestLiveState::agreesWithTheGeneratorsSnapshot()
+{
+    // After 20,000 generated events, the live state holds exactly the prices in the generator's snapshot.
+    GeneratorConfig config;
+    config.seed = 3;
+    config.fixtures = 50;
+    config.clockBaseMs = 1798761600000LL;
+    FeedGenerator gen(config);
+    FrameDecoder decoder;
+    LiveState live;
+    EventBatch b;
+    for (int i = 0; i < 20000; ++i) {
+        decoder.decode(gen.next().json, FrameContext { QStringLiteral("sim"), 0, 0 }, b);
+    }
+    live.apply(b);
+    EventBatch snap;
+    for (const GeneratedEvent &ev : gen.snapshot()) {
+        decoder.decode(ev.json, FrameContext { QStringLiteral("sim"), 0, 0 }, snap);
+    }
+    int checked = 0;
+    for (const Event &e : snap.events) {
+        if (const OddsData *o = e.odds()) {
+            const PriceState *p = live.price(QStringLiteral("sim"), o->fixtureId, o->marketType, o->selection);
+            QVERIFY(p);
+            QCOMPARE(p->price, o->oddValue);
+            QCOMPARE(p->seq, e.seq);
+            ++checked;
+        } else if (const FixtureData *f = e.fixture()) {
+            const FixtureState *fs = live.fixture(QStringLiteral("sim"), f->fixtureId);
+            QVERIFY(fs);
+            QCOMPARE(fs->fixture, *f);
+        }
+    }
+    QVERIFY(checked > 200);
+}
+
+QTEST_GUILESS_MAIN(TestLiveState)
+#include "tst_livestate.moc"
