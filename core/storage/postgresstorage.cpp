@@ -317,12 +317,9 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
     std::map<QString, quint64> newSeqs;
     for (const EventBatch *batch : batches) {
         for (const Event &e : batch->events) {
-            if (e.advancesStream()) {
-                const auto it = m_committed.find(e.sourceId);
-                if (it != m_committed.end() && e.seq <= it->second) {
-                    ++result.duplicateSeqs;
-                    continue;
-                }
+            if (alreadyCommitted(e, m_committed)) {
+                ++result.duplicateSeqs;
+                continue;
             }
             maxReceived = std::max(maxReceived, e.receivedAtMs);
             if (const FixtureData *f = e.fixture()) {
@@ -405,13 +402,7 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
                 + QByteArray::number(c.atMs) + '\n';
             ++result.connectionEvents;
         }
-        if (batch->lastSeq && !batch->sourceId.isEmpty()) {
-            const auto committed = m_committed.find(batch->sourceId);
-            if (committed == m_committed.end() || *batch->lastSeq > committed->second) {
-                quint64 &seq = newSeqs[batch->sourceId];
-                seq = std::max(seq, *batch->lastSeq);
-            }
-        }
+        noteLastSeq(*batch, m_committed, newSeqs);
         result.streamAdvances += batch->streamAdvances;
     }
     if (auto r = ensurePartitions(maxReceived); !r) {

@@ -329,12 +329,9 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
     for (const EventBatch *batchPtr : batches) {
         const EventBatch &batch = *batchPtr;
         for (const Event &e : batch.events) {
-            if (e.advancesStream()) {
-                const auto it = m_committed.find(e.sourceId);
-                if (it != m_committed.end() && e.seq <= it->second) {
-                    ++result.duplicateSeqs;
-                    continue;
-                }
+            if (alreadyCommitted(e, m_committed)) {
+                ++result.duplicateSeqs;
+                continue;
             }
             switch (e.type) {
             case EventType::Fixture: {
@@ -455,13 +452,7 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
             }
             ++result.connectionEvents;
         }
-        if (batch.lastSeq && !batch.sourceId.isEmpty()) {
-            const auto committed = m_committed.find(batch.sourceId);
-            if (committed == m_committed.end() || *batch.lastSeq > committed->second) {
-                quint64 &seq = newSeqs[batch.sourceId];
-                seq = std::max(seq, *batch.lastSeq);
-            }
-        }
+        noteLastSeq(batch, m_committed, newSeqs);
         result.streamAdvances += batch.streamAdvances;
     } // batches
     std::sort(odds.begin(), odds.end(), [](const Event *a, const Event *b) {

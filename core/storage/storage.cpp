@@ -51,6 +51,27 @@ QString StorageTarget::display() const
     return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword);
 }
 
+bool alreadyCommitted(const Event &event, const std::map<QString, quint64> &committed)
+{
+    if (!event.advancesStream()) {
+        return false;
+    }
+    const auto it = committed.find(event.sourceId);
+    return it != committed.end() && event.seq <= it->second;
+}
+
+void noteLastSeq(const EventBatch &batch, const std::map<QString, quint64> &committed, std::map<QString, quint64> &next)
+{
+    if (!batch.lastSeq || batch.sourceId.isEmpty()) {
+        return;
+    }
+    const auto it = committed.find(batch.sourceId);
+    if (it == committed.end() || *batch.lastSeq > it->second) {
+        quint64 &seq = next[batch.sourceId];
+        seq = std::max(seq, *batch.lastSeq);
+    }
+}
+
 Result<std::unique_ptr<Storage>> Storage::open(const StorageTarget &target, const QString &connectionName)
 {
     if (target.kind == StorageTarget::Kind::Sqlite) {

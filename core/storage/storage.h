@@ -77,4 +77,11 @@ public:
 
 inline constexpr int kSchemaVersion = 1;
 
+/// Shared by the back ends' write(): an event at or below its source's committed seq is stored
+/// already (a re-delivery after a restart or resume).
+bool alreadyCommitted(const Event &event, const std::map<QString, quint64> &committed);
+/// Records in `next` the batch's last seq when it moves its source past `committed`.
+void noteLastSeq(
+    const EventBatch &batch, const std::map<QString, quint64> &committed, std::map<QString, quint64> &next);
+
 } // namespace OddsTap
