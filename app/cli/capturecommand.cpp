@@ -94,6 +94,13 @@ int runCapture(const QStringList &arguments)
                 .arg(StorageTarget::defaultSqlitePath()),
             QStringLiteral("path|url") },
         { QStringLiteral("no-store"), QStringLiteral("Do not store: validate and count only.") },
+        { QStringLiteral("spool-dir"),
+            QStringLiteral("Where the storage queue spills when the database falls behind (default: beside the "
+                           "SQLite file, or under the data directory for PostgreSQL)."),
+            QStringLiteral("dir") },
+        { QStringLiteral("memory-budget"),
+            QStringLiteral("Events the storage queue keeps in memory before spilling to disk (default 100000)."),
+            QStringLiteral("events") },
         { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
             QStringLiteral("file") },
         { QStringLiteral("quiet"), QStringLiteral("No live status line.") },
@@ -185,6 +192,13 @@ int runCapture(const QStringList &arguments)
             return usage(target.error().message);
         }
         config.storage = *target;
+        config.spool.directory = parser.isSet(QStringLiteral("spool-dir")) ? parser.value(QStringLiteral("spool-dir"))
+                                                                           : target->defaultSpoolDirectory();
+        qint64 budget = qint64(config.spool.memoryBudgetEvents);
+        if (!positiveOption(parser, QStringLiteral("memory-budget"), budget)) {
+            return kExitUsage;
+        }
+        config.spool.memoryBudgetEvents = std::size_t(budget);
     }
 
     CaptureSession session(config);

@@ -51,7 +51,7 @@ void CaptureSession::start()
     // Storage first: its committed seqs are where every source resumes.
     m_storageThread = new QThread(this);
     m_storageThread->setObjectName(QStringLiteral("storage"));
-    m_writer = new StorageWriter(*m_config.storage);
+    m_writer = new StorageWriter(*m_config.storage, m_config.spool);
     m_writer->moveToThread(m_storageThread);
     connect(m_storageThread, &QThread::started, m_writer, &StorageWriter::start);
     connect(m_storageThread, &QThread::finished, m_writer, &QObject::deleteLater);

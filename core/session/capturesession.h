@@ -21,6 +21,7 @@ struct CaptureConfig
     quint64 untilSeq = 0; ///< stop once every source holds (or has committed) this seq; 0 = no limit
     std::optional<StorageTarget> storage; ///< none: count only
     int drainTimeoutMs = 30000; ///< at stop, how long to wait for an unavailable database
+    SpoolConfig spool; ///< bounded memory for the storage queue (directory empty: no spool)
 };
 
 /// Runs one FeedClient per source, each on its own thread, and keeps the capture's counts.

@@ -145,6 +145,9 @@ void CaptureStats::addCommitted(const WriteResult &r)
     persisted.writeNs += r.writeNs;
     maxWriteNs = std::max(maxWriteNs, r.writeNs);
     receiveToCommit.merge(r.receiveToCommit);
+    maxSpoolBytes = std::max(maxSpoolBytes, r.spoolBytes);
+    spilledBatches = std::max(spilledBatches, r.spilledBatches);
+    maxQueuedEvents = std::max(maxQueuedEvents, r.queuedEvents);
     ++commits;
 }
 
@@ -216,6 +219,9 @@ QJsonObject CaptureStats::toJson() const
                 { QStringLiteral("write_ms_avg"), commits ? double(persisted.writeNs) / double(commits) / 1e6 : 0.0 },
                 { QStringLiteral("write_ms_max"), double(maxWriteNs) / 1e6 },
                 { QStringLiteral("drain_timed_out"), drainTimedOut },
+                { QStringLiteral("spilled_batches"), qint64(spilledBatches) },
+                { QStringLiteral("spool_bytes_max"), maxSpoolBytes },
+                { QStringLiteral("queued_events_max"), qint64(maxQueuedEvents) },
                 { QStringLiteral("receive_to_commit_ms"),
                     QJsonObject { { QStringLiteral("p50"), double(receiveToCommit.percentileNs(50)) / 1e6 },
                         { QStringLiteral("p95"), double(receiveToCommit.percentileNs(95)) / 1e6 },

@@ -56,6 +56,9 @@ struct CaptureStats
     quint64 commits = 0;
     qint64 maxWriteNs = 0;
     LatencyHistogram receiveToCommit;
+    qint64 maxSpoolBytes = 0;
+    quint64 spilledBatches = 0;
+    quint64 maxQueuedEvents = 0;
     bool drainTimedOut = false;
 };
 

@@ -46,6 +46,17 @@ QString StorageTarget::defaultSqlitePath()
     return QDir(dir).filePath(QStringLiteral("oddstap/oddstap.db"));
 }
 
+QString StorageTarget::defaultSpoolDirectory() const
+{
+    if (kind == Kind::Sqlite) {
+        return path + QStringLiteral(".spool");
+    }
+    const QUrl u(url);
+    const QString name = QStringLiteral("%1_%2_%3").arg(u.host()).arg(u.port(5432)).arg(u.path().mid(1));
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation))
+        .filePath(QStringLiteral("oddstap/spool/") + name);
+}
+
 QString StorageTarget::display() const
 {
     return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword);

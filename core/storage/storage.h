@@ -31,6 +31,9 @@ struct StorageTarget
     /// The default SQLite file under the user's data directory.
     static QString defaultSqlitePath();
     QString display() const; ///< for logs and messages: never contains a password
+    /// Where the storage queue spills when the database falls behind: `<file>.spool` beside a
+    /// SQLite file, or a folder per server and database under the user's data directory.
+    QString defaultSpoolDirectory() const;
 };
 
 /// What one committed batch did.
@@ -49,6 +52,12 @@ struct WriteResult
     quint64 streamAdvances = 0; ///< of the batch, now committed
     qint64 writeNs = 0;
     LatencyHistogram receiveToCommit; ///< per event: frame received -> transaction committed
+    // Filled in by the writer after the commit: its queue as it stands.
+    quint64 queuedBatches = 0;
+    quint64 queuedEvents = 0;
+    qint64 spoolBytes = 0;
+    quint64 spoolBatches = 0;
+    quint64 spilledBatches = 0; ///< batches that went to disk so far
 };
 
 /// One storage back end. Not thread-safe: one instance per thread, used only where it was opened.

@@ -3,6 +3,7 @@
 
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
+#include <core/pipeline/spool.h>
 
 #include <QThread>
 #include <QTimer>
@@ -17,9 +18,10 @@ constexpr std::size_t kMaxEventsPerTransaction = 50000;
 std::atomic<int> g_connectionCounter { 0 };
 } // namespace
 
-StorageWriter::StorageWriter(StorageTarget target, QObject *parent)
+StorageWriter::StorageWriter(StorageTarget target, SpoolConfig spool, QObject *parent)
     : QObject(parent)
     , m_target(std::move(target))
+    , m_spoolConfig(std::move(spool))
 {
     qRegisterMetaType<WriteResult>();
     qRegisterMetaType<SeqMap>();
@@ -41,6 +43,21 @@ void StorageWriter::start()
         return;
     }
     m_storage = std::move(*storage);
+    if (!m_spoolConfig.directory.isEmpty()) {
+        m_spool = std::make_unique<Spool>(m_spoolConfig.directory);
+        if (auto r = m_spool->open(); !r) {
+            emit openFailed(r.error().message);
+            return;
+        }
+        if (!m_spool->empty()) {
+            // Left by an earlier run that died: stored first (events already stored are skipped by seq).
+            m_spooling = true;
+            emit storageProblem(
+                QStringLiteral("storing %1 batches left in the spool by an earlier run").arg(m_spool->records()),
+                false);
+            postFlush();
+        }
+    }
     SeqMap committed;
     for (const auto &[source, seq] : m_storage->committedSeqs()) {
         committed.insert(source, seq);
@@ -52,7 +69,30 @@ void StorageWriter::start()
 void StorageWriter::write(const EventBatch &batch)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    m_pending.push_back(batch);
+    const bool overBudget = m_pendingEvents + batch.events.size() > m_spoolConfig.memoryBudgetEvents;
+    if (m_spool && (m_spooling || overBudget)) {
+        if (!m_spooling) {
+            qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spool->directory();
+            emit storageProblem(
+                QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spool->directory()), false);
+        }
+        m_spooling = true; // order: everything after this goes behind what is on disk
+        if (auto r = m_spool->append(batch); r) {
+            ++m_spilledBatches;
+            postFlush();
+            return;
+        } else {
+            // Disk trouble too: keep it in memory rather than drop it.
+            emit storageProblem(r.error().message, true);
+        }
+    }
+    m_pending.push_back({ batch, false });
+    m_pendingEvents += batch.events.size();
+    postFlush();
+}
+
+void StorageWriter::postFlush()
+{
     // Flush from a posted call, not here: batches already queued to this thread are delivered
     // before it, so one transaction takes all of them (group commit) instead of one each.
     if (!m_flushPosted && !m_retryTimer->isActive()) {
@@ -67,22 +107,44 @@ void StorageWriter::write(const EventBatch &batch)
     }
 }
 
+void StorageWriter::refillFromSpool()
+{
+    while (m_spooling && m_pendingEvents < m_spoolConfig.memoryBudgetEvents) {
+        auto next = m_spool->readNext();
+        if (!next) {
+            emit storageProblem(next.error().message, true);
+            return;
+        }
+        if (!next->has_value()) {
+            m_spooling = false; // all on disk is in memory now: new batches may skip the spool
+            return;
+        }
+        m_pendingEvents += (**next).events.size();
+        m_pending.push_back({ std::move(**next), true });
+    }
+}
+
 void StorageWriter::flushPending()
 {
     if (!m_storage) {
         return;
+    }
+    if (m_spool) {
+        refillFromSpool();
     }
     while (!m_pending.empty()) {
         // Group commit: whatever queued up while the last transaction ran goes into the next one.
         // Large transactions are what makes SQLite fast here (see docs/benchmarks.md).
         std::vector<const EventBatch *> group;
         std::size_t events = 0;
-        for (const EventBatch &b : m_pending) {
-            if (!group.empty() && events + b.events.size() > kMaxEventsPerTransaction) {
+        quint64 fromSpool = 0;
+        for (const Pending &p : m_pending) {
+            if (!group.empty() && events + p.batch.events.size() > kMaxEventsPerTransaction) {
                 break;
             }
-            group.push_back(&b);
-            events += b.events.size();
+            group.push_back(&p.batch);
+            events += p.batch.events.size();
+            fromSpool += p.fromSpool ? 1 : 0;
         }
         auto result = m_storage->write(group);
         if (!result) {
@@ -118,6 +180,16 @@ void StorageWriter::flushPending()
             }
         }
         m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(group.size()));
+        m_pendingEvents -= std::min(m_pendingEvents, events);
+        if (m_spool) {
+            m_spool->consume(fromSpool); // stored: the disk copies can go
+            refillFromSpool();
+            result->spoolBytes = m_spool->bytesOnDisk();
+            result->spoolBatches = m_spool->records();
+        }
+        result->queuedBatches = m_pending.size();
+        result->queuedEvents = m_pendingEvents;
+        result->spilledBatches = m_spilledBatches;
         emit committed(*result, oldest);
     }
     if (m_draining) {
@@ -128,7 +200,7 @@ void StorageWriter::flushPending()
 
 void StorageWriter::drain()
 {
-    if (!m_storage || m_pending.empty()) {
+    if (!m_storage || (m_pending.empty() && (!m_spool || m_spool->empty()))) {
         emit drained();
         return;
     }

@@ -11,6 +11,15 @@ class QTimer;
 
 namespace OddsTap {
 
+class Spool;
+
+/// Bounded memory for the storage queue: beyond the budget, batches spill to an on-disk spool.
+struct SpoolConfig
+{
+    QString directory; ///< empty: no spool (the queue is unbounded)
+    std::size_t memoryBudgetEvents = 100000;
+};
+
 /// Last committed seq per source, as loaded when storage opens.
 using SeqMap = QMap<QString, quint64>;
 
@@ -21,7 +30,7 @@ class StorageWriter : public QObject
 {
     Q_OBJECT
 public:
-    explicit StorageWriter(StorageTarget target, QObject *parent = nullptr);
+    explicit StorageWriter(StorageTarget target, SpoolConfig spool = {}, QObject *parent = nullptr);
     ~StorageWriter() override;
 
 public slots:
@@ -39,11 +48,23 @@ signals:
     void drained();
 
 private:
+    struct Pending
+    {
+        EventBatch batch;
+        bool fromSpool = false;
+    };
     void flushPending();
+    void refillFromSpool();
+    void postFlush();
 
     StorageTarget m_target;
+    SpoolConfig m_spoolConfig;
     std::unique_ptr<Storage> m_storage;
-    std::deque<EventBatch> m_pending;
+    std::unique_ptr<Spool> m_spool;
+    bool m_spooling = false; ///< while true, new batches go behind the spooled ones, on disk
+    std::deque<Pending> m_pending;
+    std::size_t m_pendingEvents = 0;
+    quint64 m_spilledBatches = 0;
     QTimer *m_retryTimer = nullptr;
     int m_retryDelayMs = 0;
     qint64 m_outageStartedMs = 0;

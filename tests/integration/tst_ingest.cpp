@@ -3,6 +3,7 @@
 #include <core/storage/storage.h>
 #include <tests/testutils/feedharness.h>
 
+#include <QDir>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -38,6 +39,7 @@ private slots:
     void restartResumesFromTheCommittedSeq();
     void lockedDatabaseIsReportedOnceAndNothingIsLost();
     void unusableDatabaseFailsTheStartWithAClearMessage();
+    void spoolBoundsMemoryAndDrainsInOrder();
 
 private:
     QTemporaryDir m_dir;
@@ -192,6 +194,57 @@ void TestIngest::unusableDatabaseFailsTheStartWithAClearMessage()
     QVERIFY2(run.session->stopReason().contains(QLatin1String("not a usable SQLite database")),
         qPrintable(run.session->stopReason()));
     QVERIFY(run.transitions.empty()); // no source was started
+}
+
+void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
+{
+    SimServerConfig c = simConfig(0, 75);
+    c.rate = 8000;
+    c.retain = 500000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("spool.db"));
+    const QString spoolDir = m_dir.filePath(QStringLiteral("spool"));
+    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 0, 0, *StorageTarget::parse(db));
+    config.spool.directory = spoolDir;
+    config.spool.memoryBudgetEvents = 500; // tiny: the 7 s lock below must spill to disk
+    CaptureRun run(config);
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 10000);
+    {
+        QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker2"));
+        other.setDatabaseName(db);
+        QVERIFY(other.open());
+        QSqlQuery q(other);
+        QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+        QTest::qWait(7000);
+        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("locker2"));
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().spilledBatches > 0, 15000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(30000));
+    QVERIFY(run.stats().maxSpoolBytes > 0);
+    // Drained in order: every accepted event stored exactly once, and the spool is empty again.
+    const auto &s = run.stats().sources.at(QStringLiteral("s"));
+    const QJsonObject rows = tableCounts(db);
+    QCOMPARE(quint64(rows.value(QStringLiteral("fixture_updates")).toInteger()
+                 + rows.value(QStringLiteral("odds")).toInteger() + rows.value(QStringLiteral("bets")).toInteger()),
+        s.accepted[std::size_t(EventType::Fixture)] + s.accepted[std::size_t(EventType::Odds)]
+            + s.accepted[std::size_t(EventType::Bet)]);
+    QVERIFY(run.stats()
+                .toJson()
+                .value(QStringLiteral("storage_reconciliation"))
+                .toObject()
+                .value(QStringLiteral("ok"))
+                .toBool());
+    QCOMPARE(QDir(spoolDir).entryList({ QStringLiteral("*.seg") }).size(), 0);
+    auto storage = Storage::open(*StorageTarget::parse(db), QStringLiteral("seqcheck"));
+    QVERIFY(storage);
+    QCOMPARE(rows.value(QStringLiteral("fixture_updates")).toInteger() + rows.value(QStringLiteral("odds")).toInteger()
+            + rows.value(QStringLiteral("bets")).toInteger(),
+        qint64((*storage)->committedSeqs().at(QStringLiteral("s"))));
 }
 
 QTEST_GUILESS_MAIN(TestIngest)
