@@ -63,6 +63,8 @@ RunFigures pipeline(const QString &db, quint64 count, double rate, int fixtures,
     capture.count = rate > 0 ? 0 : count;
     capture.durationMs = durationMs;
     capture.storage = *StorageTarget::parse(db);
+    capture.spool.directory = capture.storage->defaultSpoolDirectory();
+    capture.spool.memoryBudgetEvents = 100000;
     CaptureSession session(capture);
     bool done = false;
     QObject::connect(&session, &CaptureSession::finished, &session, [&done] { done = true; });
@@ -200,6 +202,9 @@ void printLatency(const QJsonObject &summary)
 {
     const QJsonObject p = summary.value(QStringLiteral("persisted")).toObject();
     const QJsonObject l = p.value(QStringLiteral("receive_to_commit_ms")).toObject();
+    std::printf("  spilled to disk: %lld batches, spool peak %.1f MiB\n",
+        static_cast<long long>(p.value(QStringLiteral("spilled_batches")).toInteger()),
+        double(p.value(QStringLiteral("spool_bytes_max")).toInteger()) / 1048576.0);
     std::printf("  receive -> committed: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; "
                 "database write per batch: avg %.2f ms, max %.1f ms (%lld transactions)\n",
         l.value(QStringLiteral("p50")).toDouble(), l.value(QStringLiteral("p95")).toDouble(),
