@@ -12,6 +12,7 @@
 #include <QLoggingCategory>
 #include <QThread>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 
@@ -42,7 +43,7 @@ Figures run(quint64 count, int batch)
     auto *sim = new SimServer(config);
     sim->moveToThread(&simThread);
     simThread.start();
-    quint16 port = 0;
+    std::atomic<quint16> port { 0 }; // written by the simulator's thread
     QMetaObject::invokeMethod(
         sim,
         [sim, &port] {
@@ -56,7 +57,7 @@ Figures run(quint64 count, int batch)
 
     FeedSourceConfig source;
     source.sourceId = QStringLiteral("bench");
-    source.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port));
+    source.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port.load()));
     source.resumeFromSeq = 0;
     CaptureConfig capture;
     capture.sources = { source };
