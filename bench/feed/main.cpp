@@ -3,6 +3,7 @@
 // decoded and validated, for single-envelope and batched frames. Simulator and client each run on
 // their own thread, as in the product.
 #include "../benchutil.h"
+#include "../simthread.h"
 
 #include <core/session/capturesession.h>
 #include <core/sim/simserver.h>
@@ -10,9 +11,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QLoggingCategory>
-#include <QThread>
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
 
@@ -31,8 +30,6 @@ struct Figures
 Figures run(quint64 count, int batch)
 {
     // The simulator lives on its own thread.
-    QThread simThread;
-    simThread.setObjectName(QStringLiteral("sim"));
     SimServerConfig config;
     config.rate = 0;
     config.count = count;
@@ -40,24 +37,11 @@ Figures run(quint64 count, int batch)
     config.retain = 200000;
     config.generator.seed = 42;
     config.generator.fixtures = 1000;
-    auto *sim = new SimServer(config);
-    sim->moveToThread(&simThread);
-    simThread.start();
-    std::atomic<quint16> port { 0 }; // written by the simulator's thread
-    QMetaObject::invokeMethod(
-        sim,
-        [sim, &port] {
-            const auto p = sim->start();
-            port = p ? *p : 1;
-        },
-        Qt::QueuedConnection);
-    while (port == 0) {
-        QThread::msleep(1);
-    }
+    Bench::SimThread sim(config);
 
     FeedSourceConfig source;
     source.sourceId = QStringLiteral("bench");
-    source.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port.load()));
+    source.url = sim.url();
     source.resumeFromSeq = 0;
     CaptureConfig capture;
     capture.sources = { source };
@@ -76,10 +60,6 @@ Figures run(quint64 count, int batch)
     f.frames = total.frames;
     f.events = total.acceptedTotal();
     f.bytes = total.bytes;
-    QMetaObject::invokeMethod(
-        sim, [sim] { delete sim; }, Qt::QueuedConnection);
-    simThread.quit();
-    simThread.wait();
     return f;
 }
 

@@ -3,6 +3,7 @@
 // ceiling (a plain sqlite3 C loop inserting the same rows into the same schema); and latency
 // receive -> committed at a steady rate.
 #include "../benchutil.h"
+#include "../simthread.h"
 
 #include <core/feed/framedecoder.h>
 #include <core/session/capturesession.h>
@@ -13,7 +14,6 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
-#include <QThread>
 
 #include <sqlite3.h>
 
@@ -33,30 +33,16 @@ struct RunFigures
 
 RunFigures pipeline(const QString &db, quint64 count, double rate, int fixtures, qint64 durationMs)
 {
-    QThread simThread;
     SimServerConfig config;
     config.rate = rate;
     config.count = rate > 0 ? 0 : count;
     config.retain = 300000;
     config.generator.seed = 42;
     config.generator.fixtures = fixtures;
-    auto *sim = new SimServer(config);
-    sim->moveToThread(&simThread);
-    simThread.start();
-    std::atomic<quint16> port { 0 };
-    QMetaObject::invokeMethod(
-        sim,
-        [sim, &port] {
-            const auto p = sim->start();
-            port = p ? *p : 1;
-        },
-        Qt::QueuedConnection);
-    while (port == 0) {
-        QThread::msleep(1);
-    }
+    Bench::SimThread sim(config);
     FeedSourceConfig source;
     source.sourceId = QStringLiteral("bench");
-    source.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port.load()));
+    source.url = sim.url();
     source.resumeFromSeq = 0;
     CaptureConfig capture;
     capture.sources = { source };
@@ -78,10 +64,6 @@ RunFigures pipeline(const QString &db, quint64 count, double rate, int fixtures,
     const auto &p = session.stats().persisted;
     f.stored = p.fixtureUpdates + p.odds + p.bets;
     f.summary = session.stats().toJson();
-    QMetaObject::invokeMethod(
-        sim, [sim] { delete sim; }, Qt::QueuedConnection);
-    simThread.quit();
-    simThread.wait();
     return f;
 }
 
