@@ -352,7 +352,7 @@ void FeedClient::Impl::scheduleFlush()
 void FeedClient::Impl::flush()
 {
     flushTimer->stop();
-    if (!pending.empty() || pending.heartbeats || pending.duplicates || pending.discarded) {
+    if (!pending.empty()) { // heartbeats, duplicates and discards come with frames
         pending.sourceId = cfg().sourceId;
         pending.lastSeq = lastSeq;
         emit q->batchReady(std::exchange(pending, {}));

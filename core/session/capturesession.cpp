@@ -66,7 +66,7 @@ void CaptureSession::start()
         m_stopping = true;
         QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
     });
-    connect(m_writer, &StorageWriter::committed, this, [this](const WriteResult &r, qint64) {
+    connect(m_writer, &StorageWriter::committed, this, [this](const WriteResult &r) {
         m_stats.addCommitted(r);
         for (const auto &[source, seq] : r.committedSeqs) {
             m_committedSeqs[source] = seq;

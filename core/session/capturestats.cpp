@@ -67,6 +67,12 @@ quint64 CaptureStats::Source::acceptedTotal() const
     return std::accumulate(accepted.begin(), accepted.end(), quint64(0));
 }
 
+quint64 CaptureStats::Source::acceptedStreamTotal() const
+{
+    return accepted[std::size_t(EventType::Fixture)] + accepted[std::size_t(EventType::Odds)]
+        + accepted[std::size_t(EventType::Bet)];
+}
+
 quint64 CaptureStats::Source::rejectedTotal() const
 {
     return std::accumulate(rejected.begin(), rejected.end(), quint64(0));
@@ -201,8 +207,7 @@ QJsonObject CaptureStats::toJson() const
     out.insert(QStringLiteral("sources"), perSource);
     if (storing) {
         const Source t = total();
-        const quint64 acceptedStream = t.accepted[std::size_t(EventType::Fixture)]
-            + t.accepted[std::size_t(EventType::Odds)] + t.accepted[std::size_t(EventType::Bet)];
+        const quint64 acceptedStream = t.acceptedStreamTotal();
         const quint64 storedStream = persisted.fixtureUpdates + persisted.odds + persisted.bets;
         out.insert(QStringLiteral("persisted"),
             QJsonObject {

@@ -38,6 +38,8 @@ struct CaptureStats
         QString lastReason;
 
         quint64 acceptedTotal() const;
+        /// Accepted fixture + odds + bet envelopes: what storage must hold.
+        quint64 acceptedStreamTotal() const;
         quint64 rejectedTotal() const;
         quint64 envelopesReceived() const;
     };

@@ -125,6 +125,7 @@ struct SimServer::Impl
     void subscribe(Conn &c, std::optional<quint64> fromSeq);
     void onClosed(quint64 id);
     QJsonObject connStats(const Conn &c) const;
+    static void addTotals(QJsonObject &totals, const Conn &c);
 
     SimServer *q;
     SimServerConfig config;
@@ -484,6 +485,23 @@ void SimServer::Impl::subscribe(Conn &c, std::optional<quint64> fromSeq)
     pump(c, monoMs());
 }
 
+void SimServer::Impl::addTotals(QJsonObject &totals, const Conn &c)
+{
+    auto add = [&totals](
+                   const QString &key, quint64 v) { totals.insert(key, totals.value(key).toInteger() + qint64(v)); };
+    add(QStringLiteral("frames_sent"), c.frames);
+    add(QStringLiteral("heartbeats_sent"), c.heartbeats);
+    add(QStringLiteral("malformed_sent"), c.malformed);
+    add(QStringLiteral("duplicates_sent"), c.duplicates);
+    add(QStringLiteral("gaps_injected"), c.gaps);
+    add(QStringLiteral("snapshot_events_sent"), c.snapshotEvents);
+    add(QStringLiteral("stalls"), c.stalls);
+    add(QStringLiteral("drops"), c.drops);
+    for (int t = 0; t < kEventTypeCount; ++t) {
+        add(QStringLiteral("sent_") + displayName(EventType(t)), c.sent[std::size_t(t)]);
+    }
+}
+
 QJsonObject SimServer::Impl::connStats(const Conn &c) const
 {
     return QJsonObject {
@@ -526,19 +544,7 @@ void SimServer::Impl::onClosed(quint64 id)
         closed.pop_front(); // totals below still include it
     }
     // Keep running totals so that the stats file stays exact however many connections came and went.
-    auto add = [this](
-                   const QString &key, qint64 v) { closedTotals.insert(key, closedTotals.value(key).toInteger() + v); };
-    add(QStringLiteral("frames_sent"), qint64(c.frames));
-    add(QStringLiteral("heartbeats_sent"), qint64(c.heartbeats));
-    add(QStringLiteral("malformed_sent"), qint64(c.malformed));
-    add(QStringLiteral("duplicates_sent"), qint64(c.duplicates));
-    add(QStringLiteral("gaps_injected"), qint64(c.gaps));
-    add(QStringLiteral("snapshot_events_sent"), qint64(c.snapshotEvents));
-    add(QStringLiteral("stalls"), qint64(c.stalls));
-    add(QStringLiteral("drops"), qint64(c.drops));
-    for (int t = 0; t < kEventTypeCount; ++t) {
-        add(QStringLiteral("sent_") + displayName(EventType(t)), qint64(c.sent[std::size_t(t)]));
-    }
+    addTotals(closedTotals, c);
     if (c.socket) {
         c.socket->deleteLater();
     }
@@ -619,7 +625,6 @@ QJsonObject SimServer::stats() const
 {
     QJsonObject totals = d->closedTotals;
     qint64 openCount = 0;
-    auto add = [&totals](const QString &key, qint64 v) { totals.insert(key, totals.value(key).toInteger() + v); };
     QJsonArray connections;
     for (const QJsonObject &c : d->closed) {
         connections.append(c);
@@ -632,17 +637,7 @@ QJsonObject SimServer::stats() const
         s.insert(QStringLiteral("open"), true);
         connections.append(s);
         ++openCount;
-        add(QStringLiteral("frames_sent"), qint64(c->frames));
-        add(QStringLiteral("heartbeats_sent"), qint64(c->heartbeats));
-        add(QStringLiteral("malformed_sent"), qint64(c->malformed));
-        add(QStringLiteral("duplicates_sent"), qint64(c->duplicates));
-        add(QStringLiteral("gaps_injected"), qint64(c->gaps));
-        add(QStringLiteral("snapshot_events_sent"), qint64(c->snapshotEvents));
-        add(QStringLiteral("stalls"), qint64(c->stalls));
-        add(QStringLiteral("drops"), qint64(c->drops));
-        for (int t = 0; t < kEventTypeCount; ++t) {
-            add(QStringLiteral("sent_") + displayName(EventType(t)), qint64(c->sent[std::size_t(t)]));
-        }
+        Impl::addTotals(totals, *c);
     }
     QJsonObject sent;
     for (const EventType t : { EventType::Fixture, EventType::Odds, EventType::Bet }) {

@@ -172,10 +172,8 @@ void StorageWriter::flushPending()
         }
         m_retryDelayMs = 0;
         const qint64 now = monotonicNs();
-        qint64 oldest = 0;
         for (const EventBatch *b : group) {
             for (const Event &e : b->events) {
-                oldest = oldest == 0 ? e.receivedMonoNs : std::min(oldest, e.receivedMonoNs);
                 result->receiveToCommit.add(now - e.receivedMonoNs);
             }
         }
@@ -190,7 +188,7 @@ void StorageWriter::flushPending()
         result->queuedBatches = m_pending.size();
         result->queuedEvents = m_pendingEvents;
         result->spilledBatches = m_spilledBatches;
-        emit committed(*result, oldest);
+        emit committed(*result);
     }
     if (m_draining) {
         m_draining = false;

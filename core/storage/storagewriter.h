@@ -42,7 +42,7 @@ public slots:
 signals:
     void opened(const OddsTap::SeqMap &committed, const QString &description);
     void openFailed(const QString &message);
-    void committed(const OddsTap::WriteResult &result, qint64 oldestReceivedMonoNs);
+    void committed(const OddsTap::WriteResult &result);
     /// A problem the user should see; `ongoing` while the database is still unavailable.
     void storageProblem(const QString &message, bool ongoing);
     void drained();

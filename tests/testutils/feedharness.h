@@ -94,6 +94,13 @@ struct CaptureRun
     }
 };
 
+/// fixture_updates + odds + bets in a table-count object: the stored stream events.
+inline qint64 storedStreamRows(const QJsonObject &tableCounts)
+{
+    return tableCounts.value(QStringLiteral("fixture_updates")).toInteger()
+        + tableCounts.value(QStringLiteral("odds")).toInteger() + tableCounts.value(QStringLiteral("bets")).toInteger();
+}
+
 inline qint64 generated(const QJsonObject &simStats, const char *type)
 {
     return simStats.value(QStringLiteral("generated")).toObject().value(QLatin1String(type)).toInteger();
