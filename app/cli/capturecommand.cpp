@@ -99,7 +99,7 @@ int runCapture(const QStringList &arguments)
                            "SQLite file, or under the data directory for PostgreSQL)."),
             QStringLiteral("dir") },
         { QStringLiteral("memory-budget"),
-            QStringLiteral("Events the storage queue keeps in memory before spilling to disk (default 100000)."),
+            QStringLiteral("Events the storage queue keeps in memory before spilling to disk (default 50000)."),
             QStringLiteral("events") },
         { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
             QStringLiteral("file") },

@@ -10,6 +10,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QLoggingCategory>
 
 #include <cstdio>
@@ -47,13 +48,13 @@ Figures run(quint64 count, int batch)
     capture.sources = { source };
     capture.count = count;
     CaptureSession session(capture);
-    bool done = false;
-    QObject::connect(&session, &CaptureSession::finished, &session, [&done] { done = true; });
+    // A real event loop: processEvents(flags, ms) ignores WaitForMoreEvents and would spin,
+    // taking a core away from the pipeline it measures.
+    QEventLoop loop;
+    QObject::connect(&session, &CaptureSession::finished, &loop, &QEventLoop::quit);
     const auto start = std::chrono::steady_clock::now();
     session.start();
-    while (!done) {
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-    }
+    loop.exec();
     Figures f;
     f.seconds = Bench::secondsSince(start);
     const auto total = session.stats().total();

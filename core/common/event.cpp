@@ -100,6 +100,7 @@ void registerMetaTypes()
     qRegisterMetaType<Event>();
     qRegisterMetaType<Reject>();
     qRegisterMetaType<EventBatch>();
+    qRegisterMetaType<BatchPtr>();
     qRegisterMetaType<ConnectionEvent>();
 }
 

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <variant>
@@ -255,6 +256,10 @@ struct EventBatch
     }
 };
 
+/// A batch as it crosses threads: shared and immutable, so a queued signal copies a pointer, not
+/// thousands of events (each hop used to deep-copy the whole vector).
+using BatchPtr = std::shared_ptr<const EventBatch>;
+
 /// Registers the value types above for queued connections. Call once, early in main() or a test.
 void registerMetaTypes();
 
@@ -263,4 +268,5 @@ void registerMetaTypes();
 Q_DECLARE_METATYPE(OddsTap::Event)
 Q_DECLARE_METATYPE(OddsTap::Reject)
 Q_DECLARE_METATYPE(OddsTap::EventBatch)
+Q_DECLARE_METATYPE(OddsTap::BatchPtr)
 Q_DECLARE_METATYPE(OddsTap::ConnectionEvent)

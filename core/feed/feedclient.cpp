@@ -355,7 +355,7 @@ void FeedClient::Impl::flush()
     if (!pending.empty()) { // heartbeats, duplicates and discards come with frames
         pending.sourceId = cfg().sourceId;
         pending.lastSeq = lastSeq;
-        emit q->batchReady(std::exchange(pending, {}));
+        emit q->batchReady(std::make_shared<const EventBatch>(std::exchange(pending, {})));
     }
 }
 

@@ -58,7 +58,7 @@ public slots:
 
 signals:
     /// Events, rejects, gaps, connection events and counters of recent frames.
-    void batchReady(const OddsTap::EventBatch &batch);
+    void batchReady(const OddsTap::BatchPtr &batch);
     /// Every transition of the state machine (also included in batches).
     void stateChanged(const OddsTap::ConnectionEvent &event);
 

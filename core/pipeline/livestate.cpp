@@ -6,78 +6,92 @@
 
 namespace OddsTap {
 
-QString LiveState::fixtureKey(const QString &sourceId, const QString &fixtureId)
+std::size_t LiveState::KeyHash::operator()(const FixtureKey &k) const noexcept
 {
-    return sourceId + QChar(0x1f) + fixtureId;
+    return qHashMulti(0, k.sourceId, k.fixtureId);
 }
 
-QString LiveState::priceKey(
-    const QString &sourceId, const QString &fixtureId, const QString &marketType, const QString &selection)
+std::size_t LiveState::KeyHash::operator()(const PriceKey &k) const noexcept
 {
-    return sourceId + QChar(0x1f) + fixtureId + QChar(0x1f) + marketType + QChar(0x1f) + selection;
+    return qHashMulti(0, k.sourceId, k.fixtureId, k.marketType, k.selection);
 }
 
 void LiveState::apply(const EventBatch &batch)
 {
     for (const Event &e : batch.events) {
         if (const FixtureData *f = e.fixture()) {
-            const QString key = fixtureKey(e.sourceId, f->fixtureId);
-            FixtureState &state = m_fixtures[key];
+            FixtureEntry &entry = m_fixtures[FixtureKey { e.sourceId, f->fixtureId }];
+            FixtureState &state = entry.state;
             if (state.seq != 0 && e.seq <= state.seq) {
                 continue; // older than what we hold
+            }
+            if (state.seq == 0) {
+                ++m_fixtureCount;
             }
             state.fixture = *f;
             state.sourceId = e.sourceId;
             state.seq = e.seq;
             state.updatedAtMs = e.receivedAtMs;
             ++state.updates;
-            m_changedFixtures.insert(key);
-        } else if (const OddsData *o = e.odds()) {
-            const QString key = priceKey(e.sourceId, o->fixtureId, o->marketType, o->selection);
-            PriceState &state = m_prices[key];
-            if (state.seq != 0 && e.seq <= state.seq) {
-                continue;
+            if (!entry.dirty) {
+                entry.dirty = true;
+                m_changedFixtures.push_back(&entry);
             }
-            if (state.seq == 0) {
+        } else if (const OddsData *o = e.odds()) {
+            auto [it, inserted] =
+                m_prices.try_emplace(PriceKey { e.sourceId, o->fixtureId, o->marketType, o->selection });
+            PriceEntry &entry = it->second;
+            PriceState &state = entry.state;
+            if (inserted) {
                 state.sourceId = e.sourceId;
                 state.fixtureId = o->fixtureId;
                 state.marketType = o->marketType;
                 state.selection = o->selection;
+                m_fixtures[FixtureKey { e.sourceId, o->fixtureId }].prices.push_back(&state);
+            } else if (e.seq <= state.seq) {
+                continue;
             } else if (o->oddValue != state.price) {
                 state.previousPrice = state.price;
             }
-            if (state.seq == 0 || o->oddValue != state.price || o->status != state.status) {
+            if (inserted || o->oddValue != state.price || o->status != state.status) {
                 state.changedAtMs = o->timestampMs;
             }
             state.price = o->oddValue;
             state.status = o->status;
             state.seq = e.seq;
             ++state.updates;
-            m_changedPrices.insert(key);
+            if (!entry.dirty) {
+                entry.dirty = true;
+                m_changedPrices.push_back(&entry);
+            }
         }
     }
 }
 
 const FixtureState *LiveState::fixture(const QString &sourceId, const QString &fixtureId) const
 {
-    const auto it = m_fixtures.constFind(fixtureKey(sourceId, fixtureId));
-    return it == m_fixtures.constEnd() ? nullptr : &it.value();
+    const auto it = m_fixtures.find(FixtureKey { sourceId, fixtureId });
+    // An entry created by a price before its fixture arrived holds no fixture yet.
+    return it == m_fixtures.end() || it->second.state.seq == 0 ? nullptr : &it->second.state;
 }
 
 const PriceState *LiveState::price(
     const QString &sourceId, const QString &fixtureId, const QString &marketType, const QString &selection) const
 {
-    const auto it = m_prices.constFind(priceKey(sourceId, fixtureId, marketType, selection));
-    return it == m_prices.constEnd() ? nullptr : &it.value();
+    const auto it = m_prices.find(PriceKey { sourceId, fixtureId, marketType, selection });
+    return it == m_prices.end() ? nullptr : &it->second.state;
 }
 
 std::vector<PriceState> LiveState::prices(const QString &sourceId, const QString &fixtureId) const
 {
     std::vector<PriceState> out;
-    for (const PriceState &p : m_prices) {
-        if (p.sourceId == sourceId && p.fixtureId == fixtureId) {
-            out.push_back(p);
-        }
+    const auto it = m_fixtures.find(FixtureKey { sourceId, fixtureId });
+    if (it == m_fixtures.end()) {
+        return out;
+    }
+    out.reserve(it->second.prices.size());
+    for (const PriceState *p : it->second.prices) {
+        out.push_back(*p);
     }
     std::sort(out.begin(), out.end(), [](const PriceState &a, const PriceState &b) {
         return std::tie(a.marketType, a.selection) < std::tie(b.marketType, b.selection);
@@ -88,13 +102,15 @@ std::vector<PriceState> LiveState::prices(const QString &sourceId, const QString
 LiveState::Changes LiveState::takeChanges()
 {
     Changes c;
-    c.fixtures.reserve(std::size_t(m_changedFixtures.size()));
-    for (const QString &key : std::as_const(m_changedFixtures)) {
-        c.fixtures.push_back(m_fixtures.value(key));
+    c.fixtures.reserve(m_changedFixtures.size());
+    for (FixtureEntry *entry : m_changedFixtures) {
+        entry->dirty = false;
+        c.fixtures.push_back(entry->state);
     }
-    c.prices.reserve(std::size_t(m_changedPrices.size()));
-    for (const QString &key : std::as_const(m_changedPrices)) {
-        c.prices.push_back(m_prices.value(key));
+    c.prices.reserve(m_changedPrices.size());
+    for (PriceEntry *entry : m_changedPrices) {
+        entry->dirty = false;
+        c.prices.push_back(entry->state);
     }
     m_changedFixtures.clear();
     m_changedPrices.clear();

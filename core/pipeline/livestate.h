@@ -4,8 +4,8 @@
 #include <core/common/event.h>
 
 #include <QHash>
-#include <QSet>
 
+#include <unordered_map>
 #include <vector>
 
 namespace OddsTap {
@@ -50,11 +50,11 @@ public:
     std::vector<PriceState> prices(const QString &sourceId, const QString &fixtureId) const;
     qsizetype fixtureCount() const
     {
-        return m_fixtures.size();
+        return m_fixtureCount;
     }
     qsizetype priceCount() const
     {
-        return m_prices.size();
+        return qsizetype(m_prices.size());
     }
 
     /// Fixtures and prices changed since the last call, each once however often it changed.
@@ -70,14 +70,44 @@ public:
     Changes takeChanges();
 
 private:
-    static QString fixtureKey(const QString &sourceId, const QString &fixtureId);
-    static QString priceKey(
-        const QString &sourceId, const QString &fixtureId, const QString &marketType, const QString &selection);
+    struct FixtureKey
+    {
+        QString sourceId;
+        QString fixtureId;
+        bool operator==(const FixtureKey &) const = default;
+    };
+    struct PriceKey
+    {
+        QString sourceId;
+        QString fixtureId;
+        QString marketType;
+        QString selection;
+        bool operator==(const PriceKey &) const = default;
+    };
+    struct KeyHash
+    {
+        std::size_t operator()(const FixtureKey &k) const noexcept;
+        std::size_t operator()(const PriceKey &k) const noexcept;
+    };
+    struct FixtureEntry
+    {
+        FixtureState state;
+        bool dirty = false;
+        std::vector<const PriceState *> prices; ///< every selection priced for this fixture
+    };
+    struct PriceEntry
+    {
+        PriceState state;
+        bool dirty = false;
+    };
 
-    QHash<QString, FixtureState> m_fixtures;
-    QHash<QString, PriceState> m_prices;
-    QSet<QString> m_changedFixtures;
-    QSet<QString> m_changedPrices;
+    // Node-based maps: entries never move, so the change lists and the per-fixture index hold
+    // plain pointers, and a price update costs one hash lookup with no key string built.
+    std::unordered_map<FixtureKey, FixtureEntry, KeyHash> m_fixtures;
+    std::unordered_map<PriceKey, PriceEntry, KeyHash> m_prices;
+    std::vector<FixtureEntry *> m_changedFixtures;
+    qsizetype m_fixtureCount = 0; ///< entries holding a fixture (a price may arrive first)
+    std::vector<PriceEntry *> m_changedPrices;
 };
 
 } // namespace OddsTap

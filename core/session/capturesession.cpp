@@ -123,10 +123,10 @@ void CaptureSession::startClients(const SeqMap &committed)
     }
 }
 
-void CaptureSession::onBatch(const EventBatch &batch)
+void CaptureSession::onBatch(const BatchPtr &batch)
 {
-    m_stats.add(batch);
-    m_live.apply(batch);
+    m_stats.add(*batch);
+    m_live.apply(*batch);
     emit batchReceived(batch);
     // With storage, "handled" means committed (see the writer's committed signal).
     if (!m_writer && m_config.count != 0 && !m_stopping && m_stats.streamAdvances() >= m_config.count) {

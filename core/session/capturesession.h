@@ -70,14 +70,14 @@ public:
     }
 
 signals:
-    void batchReceived(const OddsTap::EventBatch &batch);
+    void batchReceived(const OddsTap::BatchPtr &batch);
     void sourceStateChanged(const OddsTap::ConnectionEvent &event);
     /// Storage problems for the error log (once per outage, and on recovery).
     void storageProblem(const QString &message, bool ongoing);
     void finished(const QString &reason);
 
 private:
-    void onBatch(const EventBatch &batch);
+    void onBatch(const BatchPtr &batch);
     void onClientStopped();
     void startClients(const SeqMap &committed);
     void checkUntilSeq(const std::map<QString, quint64> &held);

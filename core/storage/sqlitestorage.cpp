@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -15,6 +16,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace OddsTap {
 namespace {
@@ -46,6 +48,49 @@ void bindCommon(sqlite3_stmt *s, const Event &e)
     sqlite3_bind_int64(s, 2, qint64(e.seq));
     sqlite3_bind_int64(s, 3, e.serverTsMs);
     sqlite3_bind_int64(s, 4, e.receivedAtMs);
+}
+
+struct OddsRow
+{
+    quint32 fixture; ///< rank of fixture_id among the batch's fixtures, in index (string) order
+    quint32 market; ///< rank of market_type, likewise
+    qint64 timestampMs;
+    const Event *event;
+};
+
+// The rows in index-key order (fixture_id, market_type, timestamp). Strings are ranked once per
+// distinct value, then the sort compares integers: comparing QStrings inside the sort cost more
+// than a third of the writer's own time.
+std::vector<OddsRow> sortedByIndexKey(const std::vector<const Event *> &odds)
+{
+    QHash<QString, quint32> fixtures;
+    QHash<QString, quint32> markets;
+    for (const Event *e : odds) {
+        fixtures.insert(e->odds()->fixtureId, 0);
+        markets.insert(e->odds()->marketType, 0);
+    }
+    auto rank = [](QHash<QString, quint32> &ranks) {
+        QStringList keys = ranks.keys();
+        // SQLite's BINARY collation compares UTF-8 bytes; UTF-16 code-unit order differs only
+        // for surrogate pairs against U+E000..U+FFFF, where a slightly worse locality is harmless.
+        std::sort(keys.begin(), keys.end());
+        quint32 i = 0;
+        for (const QString &k : std::as_const(keys)) {
+            ranks[k] = i++;
+        }
+    };
+    rank(fixtures);
+    rank(markets);
+    std::vector<OddsRow> rows;
+    rows.reserve(odds.size());
+    for (const Event *e : odds) {
+        const OddsData &o = *e->odds();
+        rows.push_back({ fixtures.value(o.fixtureId), markets.value(o.marketType), o.timestampMs, e });
+    }
+    std::sort(rows.begin(), rows.end(), [](const OddsRow &a, const OddsRow &b) {
+        return std::tie(a.fixture, a.market, a.timestampMs) < std::tie(b.fixture, b.market, b.timestampMs);
+    });
+    return rows;
 }
 
 } // namespace
@@ -167,7 +212,7 @@ Result<void> SqliteStorage::configure()
     if (mode != QLatin1String("wal")) {
         return sqlError(QStringLiteral("enabling WAL (journal mode is '%1')").arg(mode));
     }
-    return exec("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+    return exec("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
         QStringLiteral("configuring the database"));
 }
 
@@ -455,28 +500,21 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
         noteLastSeq(batch, m_committed, newSeqs);
         result.streamAdvances += batch.streamAdvances;
     } // batches
-    std::sort(odds.begin(), odds.end(), [](const Event *a, const Event *b) {
-        const OddsData &x = *a->odds();
-        const OddsData &y = *b->odds();
-        if (x.fixtureId != y.fixtureId) {
-            return x.fixtureId < y.fixtureId;
-        }
-        if (x.marketType != y.marketType) {
-            return x.marketType < y.marketType;
-        }
-        return x.timestampMs < y.timestampMs;
-    });
-    for (const Event *e : odds) {
-        const OddsData &o = *e->odds();
+    for (const OddsRow &row : sortedByIndexKey(odds)) {
+        const Event &e = *row.event;
+        const OddsData &o = *e.odds();
         sqlite3_stmt *s = m_insOdds;
-        bindCommon(s, *e);
+        bindCommon(s, e);
         bindText(s, 5, o.fixtureId);
         bindText(s, 6, o.marketType);
         bindText(s, 7, o.selection);
         sqlite3_bind_double(s, 8, o.oddValue);
         sqlite3_bind_int64(s, 9, o.timestampMs);
         bindWire(s, 10, toWire(o.status));
-        if (!step(s)) {
+        // Every parameter is bound above: no sqlite3_clear_bindings on the hottest statement.
+        const int rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) {
             return fail(QStringLiteral("storing odds"));
         }
         ++result.odds;

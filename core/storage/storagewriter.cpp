@@ -10,6 +10,10 @@
 
 #include <atomic>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace OddsTap {
 namespace {
 constexpr int kRetryInitialMs = 100;
@@ -66,10 +70,10 @@ void StorageWriter::start()
     emit opened(committed, m_storage->describe());
 }
 
-void StorageWriter::write(const EventBatch &batch)
+void StorageWriter::write(const BatchPtr &batch)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    const bool overBudget = m_pendingEvents + batch.events.size() > m_spoolConfig.memoryBudgetEvents;
+    const bool overBudget = m_pendingEvents + batch->events.size() > m_spoolConfig.memoryBudgetEvents;
     if (m_spool && (m_spooling || overBudget)) {
         if (!m_spooling) {
             qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spool->directory();
@@ -77,7 +81,7 @@ void StorageWriter::write(const EventBatch &batch)
                 QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spool->directory()), false);
         }
         m_spooling = true; // order: everything after this goes behind what is on disk
-        if (auto r = m_spool->append(batch); r) {
+        if (auto r = m_spool->append(*batch); r) {
             ++m_spilledBatches;
             postFlush();
             return;
@@ -87,7 +91,7 @@ void StorageWriter::write(const EventBatch &batch)
         }
     }
     m_pending.push_back({ batch, false });
-    m_pendingEvents += batch.events.size();
+    m_pendingEvents += batch->events.size();
     postFlush();
 }
 
@@ -120,7 +124,7 @@ void StorageWriter::refillFromSpool()
             return;
         }
         m_pendingEvents += (**next).events.size();
-        m_pending.push_back({ std::move(**next), true });
+        m_pending.push_back({ std::make_shared<const EventBatch>(std::move(**next)), true });
     }
 }
 
@@ -132,18 +136,18 @@ void StorageWriter::flushPending()
     if (m_spool) {
         refillFromSpool();
     }
-    while (!m_pending.empty()) {
+    if (!m_pending.empty()) {
         // Group commit: whatever queued up while the last transaction ran goes into the next one.
         // Large transactions are what makes SQLite fast here (see docs/benchmarks.md).
         std::vector<const EventBatch *> group;
         std::size_t events = 0;
         quint64 fromSpool = 0;
         for (const Pending &p : m_pending) {
-            if (!group.empty() && events + p.batch.events.size() > kMaxEventsPerTransaction) {
+            if (!group.empty() && events + p.batch->events.size() > kMaxEventsPerTransaction) {
                 break;
             }
-            group.push_back(&p.batch);
-            events += p.batch.events.size();
+            group.push_back(p.batch.get());
+            events += p.batch->events.size();
             fromSpool += p.fromSpool ? 1 : 0;
         }
         auto result = m_storage->write(group);
@@ -189,6 +193,20 @@ void StorageWriter::flushPending()
         result->queuedEvents = m_pendingEvents;
         result->spilledBatches = m_spilledBatches;
         emit committed(*result);
+#ifdef __GLIBC__
+        if (fromSpool > 0) {
+            // Batches are allocated on the feed threads and freed here; under a backlog glibc keeps
+            // the freed pages in the other threads' arenas. Handing them back keeps RSS flat.
+            malloc_trim(0);
+        }
+#endif
+    }
+    if (!m_pending.empty()) {
+        // One transaction per call, then back to the event loop: batches that queued up meanwhile
+        // are taken in (and spilled to disk over the budget) before the next one. Looping here
+        // until the spool is empty left them piling up in the thread's event queue, unbounded.
+        postFlush();
+        return;
     }
     if (m_draining) {
         m_draining = false;

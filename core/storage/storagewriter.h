@@ -17,7 +17,7 @@ class Spool;
 struct SpoolConfig
 {
     QString directory; ///< empty: no spool (the queue is unbounded)
-    std::size_t memoryBudgetEvents = 100000;
+    std::size_t memoryBudgetEvents = 50000;
 };
 
 /// Last committed seq per source, as loaded when storage opens.
@@ -35,7 +35,7 @@ public:
 
 public slots:
     void start();
-    void write(const OddsTap::EventBatch &batch);
+    void write(const OddsTap::BatchPtr &batch);
     /// Emits drained() once everything received so far is committed (or storage is gone for good).
     void drain();
 
@@ -50,7 +50,7 @@ signals:
 private:
     struct Pending
     {
-        EventBatch batch;
+        BatchPtr batch;
         bool fromSpool = false;
     };
     void flushPending();

@@ -65,9 +65,9 @@ struct CaptureRun
     {
         QObject::connect(session.get(), &CaptureSession::sourceStateChanged, session.get(),
             [this](const ConnectionEvent &e) { transitions.push_back(e); });
-        QObject::connect(session.get(), &CaptureSession::batchReceived, session.get(), [this](const EventBatch &b) {
-            events.insert(events.end(), b.events.begin(), b.events.end());
-            rejects.insert(rejects.end(), b.rejects.begin(), b.rejects.end());
+        QObject::connect(session.get(), &CaptureSession::batchReceived, session.get(), [this](const BatchPtr &b) {
+            events.insert(events.end(), b->events.begin(), b->events.end());
+            rejects.insert(rejects.end(), b->rejects.begin(), b->rejects.end());
         });
         QObject::connect(session.get(), &CaptureSession::finished, session.get(), [this] { finished = true; });
     }
