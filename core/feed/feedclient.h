@@ -70,3 +70,5 @@ private:
 };
 
 } // namespace OddsTap
+
+Q_DECLARE_METATYPE(OddsTap::FeedSourceConfig)

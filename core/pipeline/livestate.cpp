@@ -32,7 +32,9 @@ void LiveState::apply(const EventBatch &batch)
             state.sourceId = e.sourceId;
             state.seq = e.seq;
             state.updatedAtMs = e.receivedAtMs;
+            state.lastEventAtMs = e.receivedAtMs;
             ++state.updates;
+            ++state.events;
             if (!entry.dirty) {
                 entry.dirty = true;
                 m_changedFixtures.push_back(&entry);
@@ -47,7 +49,8 @@ void LiveState::apply(const EventBatch &batch)
                 state.fixtureId = o->fixtureId;
                 state.marketType = o->marketType;
                 state.selection = o->selection;
-                m_fixtures[FixtureKey { e.sourceId, o->fixtureId }].prices.push_back(&state);
+                entry.fixture = &m_fixtures[FixtureKey { e.sourceId, o->fixtureId }];
+                entry.fixture->prices.push_back(&state);
             } else if (e.seq <= state.seq) {
                 continue;
             } else if (o->oddValue != state.price) {
@@ -63,6 +66,13 @@ void LiveState::apply(const EventBatch &batch)
             if (!entry.dirty) {
                 entry.dirty = true;
                 m_changedPrices.push_back(&entry);
+            }
+            FixtureEntry &fixture = *entry.fixture;
+            fixture.state.lastEventAtMs = std::max(fixture.state.lastEventAtMs, e.receivedAtMs);
+            ++fixture.state.events;
+            if (!fixture.dirty) {
+                fixture.dirty = true;
+                m_changedFixtures.push_back(&fixture);
             }
         }
     }
@@ -99,13 +109,27 @@ std::vector<PriceState> LiveState::prices(const QString &sourceId, const QString
     return out;
 }
 
+std::vector<FixtureState> LiveState::fixtures() const
+{
+    std::vector<FixtureState> out;
+    out.reserve(std::size_t(m_fixtureCount));
+    for (const auto &[key, entry] : m_fixtures) {
+        if (entry.state.seq != 0) {
+            out.push_back(entry.state);
+        }
+    }
+    return out;
+}
+
 LiveState::Changes LiveState::takeChanges()
 {
     Changes c;
     c.fixtures.reserve(m_changedFixtures.size());
     for (FixtureEntry *entry : m_changedFixtures) {
         entry->dirty = false;
-        c.fixtures.push_back(entry->state);
+        if (entry->state.seq != 0) { // prices came first: no fixture to show yet
+            c.fixtures.push_back(entry->state);
+        }
     }
     c.prices.reserve(m_changedPrices.size());
     for (PriceEntry *entry : m_changedPrices) {

@@ -31,8 +31,10 @@ struct FixtureState
     FixtureData fixture;
     QString sourceId;
     quint64 seq = 0;
-    qint64 updatedAtMs = 0; ///< received_at of the latest update
-    quint64 updates = 0;
+    qint64 updatedAtMs = 0; ///< received_at of the latest fixture update
+    quint64 updates = 0; ///< fixture updates
+    qint64 lastEventAtMs = 0; ///< received_at of the latest fixture or price event
+    quint64 events = 0; ///< fixture and price events
 };
 
 /// In-memory live view of the feed: current fixtures and the latest price of every selection,
@@ -48,6 +50,8 @@ public:
     const PriceState *price(
         const QString &sourceId, const QString &fixtureId, const QString &marketType, const QString &selection) const;
     std::vector<PriceState> prices(const QString &sourceId, const QString &fixtureId) const;
+    /// Every fixture held (for a view that starts late).
+    std::vector<FixtureState> fixtures() const;
     qsizetype fixtureCount() const
     {
         return m_fixtureCount;
@@ -99,6 +103,7 @@ private:
     {
         PriceState state;
         bool dirty = false;
+        FixtureEntry *fixture = nullptr;
     };
 
     // Node-based maps: entries never move, so the change lists and the per-fixture index hold

@@ -164,8 +164,18 @@ Result<std::optional<EventBatch>> Spool::readNext()
 {
     for (Segment &s : m_segments) {
         while (s.readOffset < s.size) {
-            QFile f(s.path);
-            if (!f.open(QIODevice::ReadOnly) || !f.seek(s.readOffset)) {
+            if (!m_reader || m_reader->fileName() != s.path) {
+                m_reader = std::make_unique<QFile>(s.path);
+                if (!m_reader->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
+                    const QString why = m_reader->errorString();
+                    m_reader.reset();
+                    return Error { QStringLiteral("spool_io"),
+                        QStringLiteral("cannot read spool segment '%1': %2").arg(s.path, why) };
+                }
+            }
+            QFile &f = *m_reader;
+            // Unbuffered: the writer appends through its own handle while this one stays open.
+            if (!f.seek(s.readOffset)) {
                 return Error { QStringLiteral("spool_io"),
                     QStringLiteral("cannot read spool segment '%1': %2").arg(s.path, f.errorString()) };
             }
@@ -216,6 +226,9 @@ void Spool::consume(quint64 count)
         }
         if (writing) {
             m_writer.reset(); // the next spill starts a fresh segment
+        }
+        if (m_reader && m_reader->fileName() == s.path) {
+            m_reader.reset();
         }
         m_bytes -= s.size;
         QFile::remove(s.path);

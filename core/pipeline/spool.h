@@ -71,6 +71,7 @@ private:
     qint64 m_segmentBytes;
     std::deque<Segment> m_segments;
     std::unique_ptr<QFile> m_writer;
+    std::unique_ptr<QFile> m_reader; ///< kept open between reads of the same segment
     quint64 m_records = 0; ///< appended and not yet consumed
     std::deque<std::pair<quint64, qint64>> m_reads; ///< (segment number, end offset) of batches read
     qint64 m_bytes = 0;

@@ -2,6 +2,7 @@
 #include "capturesession.h"
 
 #include <core/common/logging.h>
+#include <core/common/timeutil.h>
 
 #include <QThread>
 #include <QTimer>
@@ -10,14 +11,26 @@ namespace OddsTap {
 
 struct CaptureSession::Worker
 {
+    FeedSourceConfig config;
     QThread thread;
     FeedClient *client = nullptr; ///< lives in `thread`; deleted when it finishes
+    bool running = false;
+    bool enabled = true;
+    bool stopping = false;
 };
+
+QString redactedUrl(const QUrl &url)
+{
+    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
+}
 
 CaptureSession::CaptureSession(CaptureConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-{ }
+{
+    qRegisterMetaType<SnapshotPtr>();
+    qRegisterMetaType<FeedSourceConfig>();
+}
 
 CaptureSession::~CaptureSession()
 {
@@ -43,6 +56,16 @@ void CaptureSession::start()
     m_running = true;
     for (const FeedSourceConfig &source : m_config.sources) {
         m_stats.sources[source.sourceId]; // listed in the summary even if nothing arrives
+        auto worker = std::make_unique<Worker>();
+        worker->config = source;
+        m_workers.push_back(std::move(worker));
+    }
+    m_lastSnapshotNs = monotonicNs();
+    if (m_config.snapshotIntervalMs > 0) {
+        m_snapshotTimer = new QTimer(this);
+        m_snapshotTimer->setTimerType(Qt::CoarseTimer);
+        connect(m_snapshotTimer, &QTimer::timeout, this, [this] { emit snapshotReady(takeSnapshot()); });
+        m_snapshotTimer->start(m_config.snapshotIntervalMs);
     }
     if (!m_config.storage) {
         startClients({});
@@ -58,16 +81,22 @@ void CaptureSession::start()
     connect(this, &CaptureSession::batchReceived, m_writer, &StorageWriter::write);
     connect(m_writer, &StorageWriter::opened, this, [this](const SeqMap &committed, const QString &description) {
         qCInfo(lcSession).noquote() << "storing into" << description;
+        addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("storage"), {}, {}, {},
+            QStringLiteral("storing into %1").arg(description), {} });
         startClients(committed);
     });
     connect(m_writer, &StorageWriter::openFailed, this, [this](const QString &message) {
         m_failed = true;
         m_stopReason = message;
         m_stopping = true;
+        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("storage"), {}, {}, {}, message, {} });
         QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
     });
     connect(m_writer, &StorageWriter::committed, this, [this](const WriteResult &r) {
         m_stats.addCommitted(r);
+        m_windowCommitted.merge(r.receiveToCommit);
+        m_windowWrite.add(r.writeNs);
+        m_lastWrite = r;
         for (const auto &[source, seq] : r.committedSeqs) {
             m_committedSeqs[source] = seq;
         }
@@ -76,7 +105,17 @@ void CaptureSession::start()
         }
         checkUntilSeq(m_committedSeqs);
     });
-    connect(m_writer, &StorageWriter::storageProblem, this, &CaptureSession::storageProblem);
+    connect(m_writer, &StorageWriter::storageProblem, this, [this](const QString &message, bool ongoing) {
+        const bool spool = message.contains(QLatin1String("spool"));
+        if (ongoing) {
+            m_storageDown = true;
+        } else if (message.startsWith(QLatin1String("storage recovered"))) {
+            m_storageDown = false;
+        }
+        addLog({ wallClockMs(), ongoing ? LogSeverity::Error : LogSeverity::Warning,
+            spool ? QStringLiteral("spool") : QStringLiteral("storage"), {}, {}, {}, message, {} });
+        emit storageProblem(message, ongoing);
+    });
     connect(m_writer, &StorageWriter::drained, this, &CaptureSession::finish);
     m_storageThread->start();
 }
@@ -100,22 +139,17 @@ void CaptureSession::startClients(const SeqMap &committed)
     for (auto it = committed.constBegin(); it != committed.constEnd(); ++it) {
         m_committedSeqs[it.key()] = it.value();
     }
+    m_clientsStarted = true;
     checkUntilSeq(m_committedSeqs);
-    for (FeedSourceConfig source : m_config.sources) {
-        if (committed.contains(source.sourceId)) {
-            source.resumeFromSeq = committed.value(source.sourceId); // exactly once across restarts
-            qCInfo(lcSession).noquote() << source.sourceId << "resumes after committed seq" << *source.resumeFromSeq;
+    for (auto &worker : m_workers) {
+        if (committed.contains(worker->config.sourceId)) {
+            worker->config.resumeFromSeq = committed.value(worker->config.sourceId); // exactly once across restarts
+            qCInfo(lcSession).noquote() << worker->config.sourceId << "resumes after committed seq"
+                                        << *worker->config.resumeFromSeq;
         }
-        auto worker = std::make_unique<Worker>();
-        worker->thread.setObjectName(QStringLiteral("feed-") + source.sourceId);
-        worker->client = new FeedClient(source);
-        worker->client->moveToThread(&worker->thread);
-        connect(&worker->thread, &QThread::started, worker->client, &FeedClient::start);
-        connect(&worker->thread, &QThread::finished, worker->client, &QObject::deleteLater);
-        connect(worker->client, &FeedClient::batchReady, this, &CaptureSession::onBatch);
-        connect(worker->client, &FeedClient::stateChanged, this, &CaptureSession::sourceStateChanged);
-        worker->thread.start();
-        m_workers.push_back(std::move(worker));
+        if (worker->enabled && !m_stopping) {
+            startWorker(*worker);
+        }
     }
     if (m_config.durationMs > 0) {
         QTimer::singleShot(
@@ -123,10 +157,289 @@ void CaptureSession::startClients(const SeqMap &committed)
     }
 }
 
+void CaptureSession::startWorker(Worker &worker)
+{
+    Q_ASSERT(!worker.running);
+    worker.thread.setObjectName(QStringLiteral("feed-") + worker.config.sourceId);
+    worker.client = new FeedClient(worker.config);
+    worker.client->moveToThread(&worker.thread);
+    connect(&worker.thread, &QThread::started, worker.client, &FeedClient::start);
+    connect(&worker.thread, &QThread::finished, worker.client, &QObject::deleteLater);
+    connect(worker.client, &FeedClient::batchReady, this, &CaptureSession::onBatch);
+    connect(worker.client, &FeedClient::stateChanged, this, &CaptureSession::sourceStateChanged);
+    worker.running = true;
+    worker.stopping = false;
+    ++m_runningClients;
+    worker.thread.start();
+}
+
+CaptureSession::Worker *CaptureSession::findWorker(const QString &sourceId)
+{
+    for (auto &w : m_workers) {
+        if (w->config.sourceId == sourceId) {
+            return w.get();
+        }
+    }
+    return nullptr;
+}
+
+void CaptureSession::stopWorker(Worker &worker, bool forSessionStop)
+{
+    if (!worker.running || worker.stopping) {
+        return;
+    }
+    worker.stopping = true;
+    FeedClient *client = worker.client;
+    Worker *w = &worker;
+    // Runs in the client's thread: its final batch is posted to us before the notification, and
+    // queued events between two threads keep their order.
+    QMetaObject::invokeMethod(client, [client, w, forSessionStop, this] {
+        client->stop();
+        QMetaObject::invokeMethod(
+            this,
+            [w, forSessionStop, this] {
+                w->thread.quit();
+                w->thread.wait();
+                w->client = nullptr;
+                w->running = false;
+                --m_runningClients;
+                if (forSessionStop || m_stopping) {
+                    onClientStopped();
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void CaptureSession::disconnectSource(const QString &sourceId)
+{
+    Worker *w = findWorker(sourceId);
+    if (!w || !w->enabled) {
+        return;
+    }
+    w->enabled = false;
+    addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("connection"), sourceId, {}, {},
+        QStringLiteral("disconnected by the user"), {} });
+    stopWorker(*w, false);
+}
+
+void CaptureSession::connectSource(const QString &sourceId)
+{
+    Worker *w = findWorker(sourceId);
+    if (!w || w->enabled || m_stopping) {
+        return;
+    }
+    w->enabled = true;
+    if (w->running) {
+        // Still stopping: start again once it has stopped.
+        QTimer::singleShot(50, this, [this, sourceId] {
+            if (Worker *again = findWorker(sourceId)) {
+                again->enabled = false;
+                connectSource(sourceId);
+            }
+        });
+        return;
+    }
+    // Resume after everything this session holds (all of it was handed to storage).
+    const auto it = m_stats.sources.find(sourceId);
+    quint64 held = it == m_stats.sources.end() ? 0 : it->second.lastSeq;
+    if (const auto c = m_committedSeqs.find(sourceId); c != m_committedSeqs.end()) {
+        held = std::max(held, c->second);
+    }
+    if (held > 0 || w->config.resumeFromSeq) {
+        w->config.resumeFromSeq = std::max(held, w->config.resumeFromSeq.value_or(0));
+    }
+    addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("connection"), sourceId, {}, {},
+        QStringLiteral("connecting again, resuming after seq %1").arg(w->config.resumeFromSeq.value_or(0)), {} });
+    if (m_clientsStarted) {
+        startWorker(*w);
+    }
+}
+
+void CaptureSession::addSource(const FeedSourceConfig &source)
+{
+    if (findWorker(source.sourceId) || m_stopping) {
+        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("connection"), source.sourceId, {}, {},
+            QStringLiteral("a source with id '%1' exists already").arg(source.sourceId), {} });
+        return;
+    }
+    m_config.sources.push_back(source);
+    m_stats.sources[source.sourceId];
+    auto worker = std::make_unique<Worker>();
+    worker->config = source;
+    if (const auto c = m_committedSeqs.find(source.sourceId); c != m_committedSeqs.end()) {
+        worker->config.resumeFromSeq = c->second;
+    }
+    Worker &w = *worker;
+    m_workers.push_back(std::move(worker));
+    if (m_running && m_clientsStarted) {
+        startWorker(w);
+    }
+}
+
+void CaptureSession::watchFixture(const QString &sourceId, const QString &fixtureId)
+{
+    m_watchSource = sourceId;
+    m_watchFixture = fixtureId;
+    m_watchReset = true;
+    m_points.clear();
+}
+
+void CaptureSession::addLog(LogEntry entry)
+{
+    if (m_log.size() >= m_config.maxLogPerSnapshot) {
+        ++m_logDropped;
+        return;
+    }
+    m_log.push_back(std::move(entry));
+}
+
+void CaptureSession::collectForSnapshot(const EventBatch &batch)
+{
+    const qint64 now = monotonicNs();
+    const bool watching = !m_watchFixture.isEmpty() && batch.sourceId == m_watchSource;
+    for (const Event &e : batch.events) {
+        m_windowProcessed.add(now - e.receivedMonoNs);
+        if (e.type == EventType::Odds) {
+            if (watching && e.odds()->fixtureId == m_watchFixture) {
+                if (m_points.size() < m_config.maxPointsPerSnapshot) {
+                    const OddsData &o = *e.odds();
+                    m_points.push_back({ o.marketType, o.selection, o.timestampMs, o.oddValue, o.status });
+                }
+            }
+        } else if (e.type == EventType::Bet) {
+            if (m_bets.size() < m_config.maxBetsPerSnapshot) {
+                m_bets.push_back(e);
+            } else {
+                ++m_betsDropped;
+            }
+        } else if (e.type == EventType::Error) {
+            addLog({ e.receivedAtMs, LogSeverity::Warning, QStringLiteral("feed error"), e.sourceId, e.seq,
+                e.feedError()->code, e.feedError()->message, {} });
+        }
+    }
+    for (const Reject &r : batch.rejects) {
+        addLog({ r.receivedAtMs, LogSeverity::Error, QStringLiteral("reject"), r.sourceId, r.seq,
+            QString::fromLatin1(toWire(r.code)), r.message, r.raw });
+    }
+    for (const GapRecord &g : batch.gaps) {
+        addLog({ g.atMs, g.compacted ? LogSeverity::Info : LogSeverity::Warning, QStringLiteral("gap"), g.sourceId,
+            g.expectedSeq, {},
+            g.compacted ? QStringLiteral("snapshot skipped %1 superseded seqs").arg(g.missing())
+                        : QStringLiteral("gap: expected seq %1, got %2 (%3 missing, resuming)")
+                              .arg(g.expectedSeq)
+                              .arg(g.receivedSeq)
+                              .arg(g.missing()),
+            {} });
+    }
+    for (const ConnectionEvent &c : batch.connectionEvents) {
+        const bool bad = c.state == SourceState::AuthFailed || c.state == SourceState::Stalled
+            || c.state == SourceState::Disconnected || c.state == SourceState::BackingOff;
+        QString message = QString::fromLatin1(toWire(c.state));
+        if (!c.reason.isEmpty()) {
+            message += QStringLiteral(": ") + c.reason;
+        }
+        if (c.delayMs > 0) {
+            message += QStringLiteral(" (next attempt in %1 s)").arg(double(c.delayMs) / 1000.0, 0, 'f', 1);
+        }
+        addLog({ c.atMs,
+            c.state == SourceState::AuthFailed ? LogSeverity::Error
+                : bad                          ? LogSeverity::Warning
+                                               : LogSeverity::Info,
+            QStringLiteral("connection"), c.sourceId, c.lastSeq, QString::fromLatin1(toWire(c.state)), message, {} });
+    }
+}
+
+SnapshotPtr CaptureSession::takeSnapshot()
+{
+    auto snap = std::make_shared<SessionSnapshot>();
+    const qint64 nowNs = monotonicNs();
+    const double seconds = std::max(1e-3, double(nowNs - m_lastSnapshotNs) / 1e9);
+    m_lastSnapshotNs = nowNs;
+    MetricsSnapshot &m = snap->metrics;
+    m.atMs = wallClockMs();
+    m.intervalSeconds = seconds;
+    const CaptureStats::Source total = m_stats.total();
+    const CaptureStats::Source before = m_statsAtLastSnapshot.total();
+    for (std::size_t t = 0; t < std::size_t(kEventTypeCount); ++t) {
+        m.eventsPerSecByType[t] = double(total.accepted[t] - before.accepted[t]) / seconds;
+    }
+    m.eventsPerSec = double(total.acceptedStreamTotal() - before.acceptedStreamTotal()) / seconds;
+    m.rejectsByCode = total.rejected;
+    m.received = total.envelopesReceived();
+    m.rejected = total.rejectedTotal();
+    m.duplicates = total.duplicates;
+    m.gaps = total.gaps;
+    m.reconnects = total.reconnects;
+    m.storing = m_config.storage.has_value() && !m_failed;
+    m.persisted = m_stats.persisted.fixtureUpdates + m_stats.persisted.odds + m_stats.persisted.bets;
+    m.queuedEvents = m_lastWrite.queuedEvents;
+    m.spoolBytes = m_lastWrite.spoolBytes;
+    m.spoolBatches = m_lastWrite.spoolBatches;
+    m.storageDown = m_storageDown;
+    m.receiveToProcessed = StageLatency::of(m_windowProcessed);
+    m.receiveToCommitted = StageLatency::of(m_windowCommitted);
+    m.databaseWrite = StageLatency::of(m_windowWrite);
+    m_windowProcessed = {};
+    m_windowCommitted = {};
+    m_windowWrite = {};
+    for (const auto &w : m_workers) {
+        const QString &id = w->config.sourceId;
+        SourceStatus st;
+        st.sourceId = id;
+        st.url = redactedUrl(w->config.url);
+        st.enabled = w->enabled;
+        const auto it = m_stats.sources.find(id);
+        if (it != m_stats.sources.end()) {
+            const CaptureStats::Source &s = it->second;
+            const auto old = m_statsAtLastSnapshot.sources.find(id);
+            const quint64 previous = old == m_statsAtLastSnapshot.sources.end() ? 0 : old->second.acceptedStreamTotal();
+            st.state = s.state;
+            st.reason = s.lastReason;
+            st.retryAtMs = s.retryAtMs;
+            st.eventsPerSec = double(s.acceptedStreamTotal() - previous) / seconds;
+            st.lastSeq = s.lastSeq;
+            st.received = s.envelopesReceived();
+            st.rejected = s.rejectedTotal();
+            st.duplicates = s.duplicates;
+            st.gaps = s.gaps;
+            st.reconnects = s.reconnects;
+        }
+        m.sources.push_back(std::move(st));
+    }
+    m_statsAtLastSnapshot = m_stats;
+
+    LiveState::Changes changes = m_live.takeChanges();
+    snap->fixtures = std::move(changes.fixtures);
+    snap->watchedSourceId = m_watchSource;
+    snap->watchedFixtureId = m_watchFixture;
+    snap->watchedReset = std::exchange(m_watchReset, false);
+    if (!m_watchFixture.isEmpty()) {
+        if (snap->watchedReset) {
+            snap->prices = m_live.prices(m_watchSource, m_watchFixture);
+        } else {
+            for (PriceState &p : changes.prices) {
+                if (p.fixtureId == m_watchFixture && p.sourceId == m_watchSource) {
+                    snap->prices.push_back(std::move(p));
+                }
+            }
+        }
+    }
+    snap->points = std::exchange(m_points, {});
+    snap->bets = std::exchange(m_bets, {});
+    snap->betsDropped = std::exchange(m_betsDropped, 0);
+    snap->log = std::exchange(m_log, {});
+    snap->logDropped = std::exchange(m_logDropped, 0);
+    return snap;
+}
+
 void CaptureSession::onBatch(const BatchPtr &batch)
 {
     m_stats.add(*batch);
     m_live.apply(*batch);
+    if (m_config.snapshotIntervalMs > 0) {
+        collectForSnapshot(*batch);
+    }
     emit batchReceived(batch);
     // With storage, "handled" means committed (see the writer's committed signal).
     if (!m_writer && m_config.count != 0 && !m_stopping && m_stats.streamAdvances() >= m_config.count) {
@@ -149,29 +462,22 @@ void CaptureSession::stop(const QString &reason)
     m_stopping = true;
     m_stopReason = reason;
     qCInfo(lcSession).noquote() << "capture stopping:" << reason;
-    if (m_workers.empty()) {
-        QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
-        return;
-    }
+    bool any = false;
     for (auto &w : m_workers) {
-        FeedClient *client = w->client;
-        // Runs in the client's thread: its final batch is posted to us before the notification,
-        // and queued events between two threads keep their order.
-        QMetaObject::invokeMethod(client, [client, this] {
-            client->stop();
-            QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
-        });
+        if (w->running) {
+            any = true;
+            stopWorker(*w, true);
+        }
+    }
+    if (!any) {
+        QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
     }
 }
 
 void CaptureSession::onClientStopped()
 {
-    if (!m_failed && ++m_stoppedClients < int(m_workers.size())) {
+    if (!m_running || (!m_failed && m_runningClients > 0)) {
         return;
-    }
-    for (auto &w : m_workers) {
-        w->thread.quit();
-        w->thread.wait();
     }
     if (m_writer && !m_failed) {
         // Every client's last batch was forwarded before this point: drain, then finish.
@@ -201,6 +507,10 @@ void CaptureSession::finish()
         m_writer = nullptr;
     }
     m_running = false;
+    if (m_snapshotTimer) {
+        m_snapshotTimer->stop();
+        emit snapshotReady(takeSnapshot());
+    }
     emit finished(m_stopReason);
 }
 

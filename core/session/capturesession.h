@@ -4,9 +4,12 @@
 #include <core/feed/feedclient.h>
 #include <core/pipeline/livestate.h>
 #include <core/session/capturestats.h>
+#include <core/session/sessionsnapshot.h>
 #include <core/storage/storagewriter.h>
 
 #include <QObject>
+
+class QTimer;
 
 #include <memory>
 #include <vector>
@@ -22,11 +25,17 @@ struct CaptureConfig
     std::optional<StorageTarget> storage; ///< none: count only
     int drainTimeoutMs = 30000; ///< at stop, how long to wait for an unavailable database
     SpoolConfig spool; ///< bounded memory for the storage queue (directory empty: no spool)
+    int snapshotIntervalMs = 100; ///< snapshotReady() cadence (10 Hz); 0 = no snapshots
+    std::size_t maxLogPerSnapshot = 200; ///< log lines per snapshot beyond which they are counted only
+    std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
+    std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
 };
 
-/// Runs one FeedClient per source, each on its own thread, and keeps the capture's counts.
-/// Later stages (storage) subscribe to batchReceived. Lives in: the thread that creates it (GUI or
-/// the CLI's main thread); batches arrive here by queued connection.
+/// The processing stage: runs one FeedClient per source, each on its own thread, takes their
+/// batches (counts, live state, metrics) and hands them to the storage writer on its thread.
+/// Views never see the raw stream: they get one coalesced SessionSnapshot per interval.
+/// Lives in: a thread that is not the GUI's (the GUI moves it to a "pipeline" thread and talks to
+/// it with queued calls; the CLI, which has nothing else to do, runs it on its main thread).
 class CaptureSession : public QObject
 {
     Q_OBJECT
@@ -68,22 +77,41 @@ public:
     {
         return m_failed;
     }
+    /// Builds a snapshot now (also what the timer emits); takes the coalesced live changes.
+    SnapshotPtr takeSnapshot();
+
+public slots:
+    /// The fixture whose prices and price points the snapshots carry (empty: none).
+    void watchFixture(const QString &sourceId, const QString &fixtureId);
+    /// Stops one source's client (its last batch is still stored); the others go on.
+    void disconnectSource(const QString &sourceId);
+    /// Starts a stopped source again, resuming after the last seq held.
+    void connectSource(const QString &sourceId);
+    /// Adds a source while running (its id must be new).
+    void addSource(const OddsTap::FeedSourceConfig &source);
 
 signals:
     void batchReceived(const OddsTap::BatchPtr &batch);
+    /// Every snapshotIntervalMs while running, and once more when finished.
+    void snapshotReady(const OddsTap::SnapshotPtr &snapshot);
     void sourceStateChanged(const OddsTap::ConnectionEvent &event);
     /// Storage problems for the error log (once per outage, and on recovery).
     void storageProblem(const QString &message, bool ongoing);
     void finished(const QString &reason);
 
 private:
+    struct Worker;
     void onBatch(const BatchPtr &batch);
     void onClientStopped();
     void startClients(const SeqMap &committed);
+    void startWorker(Worker &worker);
+    void stopWorker(Worker &worker, bool forSessionStop);
+    Worker *findWorker(const QString &sourceId);
+    void addLog(LogEntry entry);
+    void collectForSnapshot(const EventBatch &batch);
     void checkUntilSeq(const std::map<QString, quint64> &held);
     void finish();
 
-    struct Worker;
     CaptureConfig m_config;
     CaptureStats m_stats;
     LiveState m_live;
@@ -94,8 +122,27 @@ private:
     std::map<QString, quint64> m_committedSeqs; ///< per source, as the writer reports commits
     bool m_running = false;
     bool m_stopping = false;
-    int m_stoppedClients = 0;
+    int m_runningClients = 0;
     QString m_stopReason;
+    bool m_clientsStarted = false;
+
+    // Snapshot state: what happened since the last snapshot.
+    QTimer *m_snapshotTimer = nullptr;
+    qint64 m_lastSnapshotNs = 0;
+    CaptureStats m_statsAtLastSnapshot;
+    LatencyHistogram m_windowProcessed;
+    LatencyHistogram m_windowCommitted;
+    LatencyHistogram m_windowWrite;
+    WriteResult m_lastWrite; ///< the writer's queue as of the latest commit
+    bool m_storageDown = false;
+    QString m_watchSource;
+    QString m_watchFixture;
+    bool m_watchReset = false;
+    std::vector<PricePoint> m_points;
+    std::vector<Event> m_bets;
+    quint64 m_betsDropped = 0;
+    std::vector<LogEntry> m_log;
+    quint64 m_logDropped = 0;
 };
 
 } // namespace OddsTap

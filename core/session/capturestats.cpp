@@ -86,8 +86,11 @@ quint64 CaptureStats::Source::envelopesReceived() const
 void CaptureStats::add(const EventBatch &batch)
 {
     auto sourceOf = [this](const QString &id) -> Source & { return sources[id]; };
+    // A FeedClient's batches hold one source: look it up once, not once per event.
+    Source *own = &sourceOf(batch.sourceId);
     for (const Event &ev : batch.events) {
-        ++sourceOf(ev.sourceId).accepted[std::size_t(ev.type)];
+        Source &s = ev.sourceId == batch.sourceId ? *own : sourceOf(ev.sourceId);
+        ++s.accepted[std::size_t(ev.type)];
     }
     for (const Reject &r : batch.rejects) {
         ++sourceOf(r.sourceId).rejected[std::size_t(r.code)];
@@ -104,6 +107,7 @@ void CaptureStats::add(const EventBatch &batch)
     for (const ConnectionEvent &c : batch.connectionEvents) {
         Source &s = sourceOf(c.sourceId);
         s.state = c.state;
+        s.retryAtMs = c.delayMs > 0 ? c.atMs + c.delayMs : 0;
         s.lastSeq = std::max(s.lastSeq, c.lastSeq);
         if (!c.reason.isEmpty()) {
             s.lastReason = c.reason;

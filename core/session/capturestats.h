@@ -36,6 +36,7 @@ struct CaptureStats
         quint64 lastSeq = 0;
         SourceState state = SourceState::Idle;
         QString lastReason;
+        qint64 retryAtMs = 0; ///< wall clock of the next attempt while waiting to reconnect
 
         quint64 acceptedTotal() const;
         /// Accepted fixture + odds + bet envelopes: what storage must hold.

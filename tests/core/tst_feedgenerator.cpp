@@ -132,7 +132,7 @@ void TestFeedGenerator::fixturesFollowTheLifecycle()
     FeedGenerator gen(config(9));
     FrameDecoder decoder;
     EventBatch batch;
-    for (int i = 0; i < 100000; ++i) {
+    for (int i = 0; i < 400000; ++i) { // long enough for the rare cancellation
         decoder.decode(gen.next().json, FrameContext {}, batch);
     }
     std::map<QString, FixtureStatus> last;

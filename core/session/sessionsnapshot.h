@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+#include <core/common/latencyhistogram.h>
+#include <core/pipeline/livestate.h>
+
+#include <QMetaType>
+#include <QString>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace OddsTap {
+
+/// Percentiles of one pipeline stage over a window.
+struct StageLatency
+{
+    quint64 count = 0;
+    qint64 p50Ns = 0;
+    qint64 p95Ns = 0;
+    qint64 p99Ns = 0;
+    qint64 maxNs = 0;
+
+    static StageLatency of(const LatencyHistogram &h)
+    {
+        return { h.count(), h.percentileNs(50), h.percentileNs(95), h.percentileNs(99), h.maxNs() };
+    }
+};
+
+/// One source as the Sources view and the status line show it.
+struct SourceStatus
+{
+    QString sourceId;
+    QString url; ///< without user info, query or fragment (they may hold secrets)
+    bool enabled = true; ///< false after disconnectSource() until connectSource()
+    SourceState state = SourceState::Idle;
+    QString reason; ///< of the latest transition that had one
+    qint64 retryAtMs = 0; ///< wall clock of the next attempt while backing off or after auth failure
+    double eventsPerSec = 0; ///< accepted stream events over the last interval
+    quint64 lastSeq = 0;
+    quint64 received = 0; ///< envelopes
+    quint64 rejected = 0;
+    quint64 duplicates = 0;
+    quint64 gaps = 0;
+    quint64 reconnects = 0;
+};
+
+/// Pipeline metrics, built by the session once per snapshot interval (never per event).
+struct MetricsSnapshot
+{
+    qint64 atMs = 0; ///< wall clock
+    double intervalSeconds = 0; ///< since the previous snapshot
+    double eventsPerSec = 0; ///< accepted stream events (fixture, odds, bet)
+    std::array<double, kEventTypeCount> eventsPerSecByType {};
+    std::array<quint64, kRejectCodeCount> rejectsByCode {}; ///< totals
+    quint64 received = 0; ///< envelopes, all sources
+    quint64 rejected = 0;
+    quint64 duplicates = 0;
+    quint64 gaps = 0;
+    quint64 reconnects = 0;
+    bool storing = false;
+    quint64 persisted = 0; ///< stream rows committed (fixture updates, odds, bets)
+    quint64 queuedEvents = 0; ///< waiting in the storage writer's memory
+    qint64 spoolBytes = 0; ///< waiting on disk
+    quint64 spoolBatches = 0;
+    bool storageDown = false; ///< an outage is in progress
+    // Over the last interval only (the live charts); totals are in CaptureStats.
+    StageLatency receiveToProcessed; ///< frame received -> applied by the session
+    StageLatency receiveToCommitted; ///< frame received -> its transaction committed
+    StageLatency databaseWrite; ///< one transaction
+    std::vector<SourceStatus> sources;
+};
+
+enum class LogSeverity : std::uint8_t
+{
+    Info,
+    Warning,
+    Error,
+};
+
+/// One line of the error log.
+struct LogEntry
+{
+    qint64 atMs = 0;
+    LogSeverity severity = LogSeverity::Info;
+    QString kind; ///< "reject", "connection", "gap", "storage", "spool", "alert"
+    QString sourceId;
+    std::optional<quint64> seq;
+    QString code; ///< reject code or connection state, on the wire's spelling
+    QString message;
+    QByteArray raw; ///< a reject's raw text
+};
+
+/// One price of the watched fixture, as it happened (the chart's live points).
+struct PricePoint
+{
+    QString marketType;
+    QString selection;
+    qint64 timestampMs = 0;
+    double price = 0;
+    PriceStatus status = PriceStatus::Open;
+};
+
+/// What a view needs from one snapshot interval, coalesced: changed fixtures, the watched
+/// fixture's prices and price points, the newest bets, new log lines, and the metrics.
+struct SessionSnapshot
+{
+    MetricsSnapshot metrics;
+    std::vector<FixtureState> fixtures; ///< changed since the previous snapshot
+    QString watchedSourceId;
+    QString watchedFixtureId;
+    bool watchedReset = false; ///< the watch changed: `prices` holds every price of the fixture
+    std::vector<PriceState> prices; ///< the watched fixture's prices that changed
+    std::vector<PricePoint> points; ///< every price event of the watched fixture, in order
+    std::vector<Event> bets; ///< newest first is not implied: in arrival order, at most a cap
+    quint64 betsDropped = 0; ///< bets of this interval not included (over the cap)
+    std::vector<LogEntry> log;
+    quint64 logDropped = 0; ///< log lines of this interval not included (over the cap)
+};
+
+using SnapshotPtr = std::shared_ptr<const SessionSnapshot>;
+
+/// A URL as it may be shown or stored: no user info, query or fragment.
+QString redactedUrl(const QUrl &url);
+
+} // namespace OddsTap
+
+Q_DECLARE_METATYPE(OddsTap::SnapshotPtr)

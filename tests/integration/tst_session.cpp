@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+// The processing stage as the GUI uses it: the session on its own thread, coalesced snapshots,
+// a watched fixture, and a source disconnected and reconnected by the user, all against a real
+// simulator and a real SQLite file.
+#include <core/storage/storage.h>
+#include <tests/testutils/feedharness.h>
+
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <functional>
+#include <map>
+#include <set>
+
+using namespace OddsTap;
+using namespace OddsTap::Testing;
+
+namespace {
+
+QJsonObject tableCounts(const QString &path)
+{
+    auto storage = Storage::open(*StorageTarget::parse(path), QStringLiteral("counts"));
+    if (!storage) {
+        return {};
+    }
+    auto counts = (*storage)->tableCounts();
+    return counts ? *counts : QJsonObject {};
+}
+
+/// A session living on its own thread; snapshots are collected on the test's thread.
+struct ThreadedSession
+{
+    QThread thread;
+    CaptureSession *session = nullptr;
+    std::vector<SnapshotPtr> snapshots;
+    bool finished = false;
+    QObject receiver;
+
+    explicit ThreadedSession(CaptureConfig config)
+    {
+        thread.setObjectName(QStringLiteral("pipeline"));
+        session = new CaptureSession(std::move(config));
+        session->moveToThread(&thread);
+        QObject::connect(session, &CaptureSession::snapshotReady, &receiver,
+            [this](const SnapshotPtr &s) { snapshots.push_back(s); });
+        QObject::connect(session, &CaptureSession::finished, &receiver, [this] { finished = true; });
+        thread.start();
+        QMetaObject::invokeMethod(session, &CaptureSession::start);
+    }
+    ~ThreadedSession()
+    {
+        QMetaObject::invokeMethod(session, &QObject::deleteLater);
+        thread.quit();
+        thread.wait();
+    }
+    bool waitFor(const std::function<bool()> &done, int timeoutMs)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!done() && !deadline.hasExpired()) {
+            QTest::qWait(10);
+        }
+        return done();
+    }
+    const SourceStatus *latestSource(const QString &id) const
+    {
+        if (snapshots.empty()) {
+            return nullptr;
+        }
+        for (const SourceStatus &s : snapshots.back()->metrics.sources) {
+            if (s.sourceId == id) {
+                return &s;
+            }
+        }
+        return nullptr;
+    }
+};
+
+} // namespace
+
+class TestSession : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        registerMetaTypes();
+    }
+    void snapshotsCarryMetricsLiveChangesAndTheLog();
+    void watchedFixtureGetsItsPricesAndEveryPoint();
+    void userDisconnectAndReconnectLoseNothing();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestSession::snapshotsCarryMetricsLiveChangesAndTheLog()
+{
+    SimServerConfig c = simConfig(6000, 21);
+    c.rate = 4000;
+    c.count = 0;
+    c.faults = *FaultPlan::parse(QStringLiteral("malformed=0.01"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("snap.db"));
+    CaptureConfig config =
+        captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 6000, 0, *StorageTarget::parse(db));
+    config.snapshotIntervalMs = 50;
+    ThreadedSession ts(config);
+    QVERIFY(ts.waitFor([&] { return ts.finished; }, 30000));
+
+    QVERIFY(ts.snapshots.size() >= 10); // about 1.5 s of capture at 20 Hz
+    std::set<QString> fixtures;
+    quint64 rejectLines = 0;
+    double maxRate = 0;
+    quint64 processedSamples = 0;
+    quint64 committedSamples = 0;
+    for (const SnapshotPtr &s : ts.snapshots) {
+        for (const FixtureState &f : s->fixtures) {
+            QCOMPARE(f.sourceId, QStringLiteral("s"));
+            QVERIFY(!f.fixture.fixtureId.isEmpty());
+            fixtures.insert(f.fixture.fixtureId);
+        }
+        for (const LogEntry &e : s->log) {
+            if (e.kind == QLatin1String("reject")) {
+                ++rejectLines;
+                QVERIFY(!e.code.isEmpty());
+                QVERIFY(!e.message.isEmpty());
+                QVERIFY(!e.raw.isEmpty()); // the raw text reaches the error log
+            }
+        }
+        maxRate = std::max(maxRate, s->metrics.eventsPerSec);
+        processedSamples += s->metrics.receiveToProcessed.count;
+        committedSamples += s->metrics.receiveToCommitted.count;
+    }
+    const SessionSnapshot &last = *ts.snapshots.back();
+    // Every fixture the live state holds was announced in some snapshot.
+    QCOMPARE(qsizetype(fixtures.size()), ts.session->liveState().fixtureCount());
+    QVERIFY(fixtures.size() >= 10);
+    // The log carried every reject (well under the per-snapshot cap here).
+    const CaptureStats::Source total = ts.session->stats().total();
+    QVERIFY(total.rejectedTotal() > 10);
+    QCOMPARE(rejectLines, total.rejectedTotal());
+    // Metrics: the last snapshot's totals match the session's counts; the rate was plausible.
+    QCOMPARE(last.metrics.received, total.envelopesReceived());
+    QCOMPARE(last.metrics.rejected, total.rejectedTotal());
+    QVERIFY(last.metrics.storing);
+    QCOMPARE(last.metrics.persisted, total.acceptedStreamTotal());
+    QVERIFY2(maxRate > 1000 && maxRate < 20000, qPrintable(QString::number(maxRate)));
+    // Per-stage latency windows cover every event once.
+    QCOMPARE(processedSamples, total.acceptedTotal());
+    QCOMPARE(committedSamples, total.acceptedTotal());
+    QCOMPARE(last.metrics.sources.size(), std::size_t(1));
+    QCOMPARE(last.metrics.sources.front().lastSeq, ts.session->stats().sources.at(QStringLiteral("s")).lastSeq);
+    const QJsonObject rows = tableCounts(db);
+    QCOMPARE(storedStreamRows(rows), qint64(total.acceptedStreamTotal()));
+}
+
+void TestSession::watchedFixtureGetsItsPricesAndEveryPoint()
+{
+    SimServerConfig c = simConfig(0, 33);
+    c.rate = 5000;
+    c.generator.fixtures = 5; // many prices per fixture
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("w"), *port) }, 0, 0);
+    config.snapshotIntervalMs = 50;
+    ThreadedSession ts(config);
+    // Watch a fixture that is in play now (fixtures come and go quickly with only five).
+    QString fixture;
+    QVERIFY(ts.waitFor(
+        [&] {
+            if (ts.snapshots.empty()) {
+                return false;
+            }
+            for (const FixtureState &f : ts.snapshots.back()->fixtures) {
+                if (f.fixture.status == FixtureStatus::Live) {
+                    fixture = f.fixture.fixtureId;
+                    return true;
+                }
+            }
+            return false;
+        },
+        10000));
+    QMetaObject::invokeMethod(ts.session, [&ts, fixture] { ts.session->watchFixture(QStringLiteral("w"), fixture); });
+    const std::size_t from = ts.snapshots.size();
+    QVERIFY(ts.waitFor(
+        [&] {
+            quint64 points = 0;
+            for (std::size_t i = from; i < ts.snapshots.size(); ++i) {
+                points += ts.snapshots[i]->points.size();
+            }
+            return points >= 100;
+        },
+        20000));
+    QMetaObject::invokeMethod(ts.session, [&ts] { ts.session->stop(QStringLiteral("test done")); });
+    QVERIFY(ts.waitFor([&] { return ts.finished; }, 10000));
+
+    bool sawReset = false;
+    std::map<std::pair<QString, QString>, PricePoint> lastPoint;
+    for (std::size_t i = from; i < ts.snapshots.size(); ++i) {
+        const SessionSnapshot &s = *ts.snapshots[i];
+        if (s.watchedFixtureId != fixture) {
+            continue;
+        }
+        if (s.watchedReset) {
+            sawReset = true;
+            QVERIFY(!s.prices.empty()); // the whole fixture, at once
+        }
+        for (const PriceState &p : s.prices) {
+            QCOMPARE(p.fixtureId, fixture);
+        }
+        for (const PricePoint &p : s.points) {
+            QVERIFY(p.price > 1.0);
+            lastPoint[{ p.marketType, p.selection }] = p;
+        }
+    }
+    QVERIFY(sawReset);
+    // The last point of every selection is the live state's price for it.
+    QVERIFY(!lastPoint.empty());
+    for (const auto &[key, point] : lastPoint) {
+        const PriceState *held = ts.session->liveState().price(QStringLiteral("w"), fixture, key.first, key.second);
+        QVERIFY(held);
+        QCOMPARE(held->price, point.price);
+    }
+}
+
+void TestSession::userDisconnectAndReconnectLoseNothing()
+{
+    SimServerConfig c = simConfig(0, 44);
+    c.rate = 3000;
+    c.retain = 100000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("reconnect.db"));
+    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("r"), *port) }, 0, 0, *StorageTarget::parse(db));
+    config.untilSeq = 6000;
+    config.snapshotIntervalMs = 50;
+    ThreadedSession ts(config);
+    QVERIFY(ts.waitFor(
+        [&] {
+            const SourceStatus *s = ts.latestSource(QStringLiteral("r"));
+            return s && s->lastSeq > 1000;
+        },
+        15000));
+    QMetaObject::invokeMethod(ts.session, [&ts] { ts.session->disconnectSource(QStringLiteral("r")); });
+    QVERIFY(ts.waitFor(
+        [&] {
+            const SourceStatus *s = ts.latestSource(QStringLiteral("r"));
+            return s && !s->enabled && s->state == SourceState::Stopped;
+        },
+        10000));
+    const quint64 heldAtDisconnect = ts.latestSource(QStringLiteral("r"))->lastSeq;
+    QTest::qWait(500); // the feed goes on without us
+    QCOMPARE(ts.latestSource(QStringLiteral("r"))->lastSeq, heldAtDisconnect);
+    QMetaObject::invokeMethod(ts.session, [&ts] { ts.session->connectSource(QStringLiteral("r")); });
+    QVERIFY(ts.waitFor([&] { return ts.finished; }, 30000));
+
+    // Resumed after what it held: every seq up to the stop point is stored exactly once.
+    const QJsonObject rows = tableCounts(db);
+    const quint64 lastSeq = ts.session->stats().sources.at(QStringLiteral("r")).lastSeq;
+    QVERIFY(lastSeq >= 6000);
+    QCOMPARE(storedStreamRows(rows), qint64(lastSeq));
+    QCOMPARE(ts.session->stats().total().gaps, quint64(0));
+    bool loggedDisconnect = false;
+    bool loggedResume = false;
+    for (const SnapshotPtr &s : ts.snapshots) {
+        for (const LogEntry &e : s->log) {
+            loggedDisconnect |= e.message.contains(QLatin1String("disconnected by the user"));
+            loggedResume |= e.message.contains(QLatin1String("resuming after seq"));
+        }
+    }
+    QVERIFY(loggedDisconnect);
+    QVERIFY(loggedResume);
+}
+
+QTEST_GUILESS_MAIN(TestSession)
+#include "tst_session.moc"
