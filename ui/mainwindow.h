@@ -1,16 +1,164 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/common/latencyhistogram.h>
+#include <core/models/livemodels.h>
+#include <core/models/pricehistory.h>
+
 #include <QMainWindow>
+#include <QPointer>
+
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QSortFilterProxyModel;
+class QTableView;
+class QTimer;
+class QCheckBox;
 
 namespace OddsTap {
 
-/// Top-level window: assembles the panels. Lives in: GUI thread.
+class AppController;
+class OddsChartView;
+class TrendChart;
+class FixtureFilterProxy;
+class LogFilterProxy;
+
+/// Top-level window: the panels (Sources, Fixtures, Market, Odds chart, Bets, Error log, Health)
+/// as dock widgets whose layout is remembered, fed by coalesced snapshots from the controller.
+/// Lives in: the GUI thread; does no I/O and no per-event work.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    /// `controller` may be null (a window with no pipeline, for layout tests).
+    explicit MainWindow(AppController *controller = nullptr, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // For tests, the self-check and screenshots.
+    FixtureTableModel &fixtureModel()
+    {
+        return m_fixtures;
+    }
+    MarketModel &marketModel()
+    {
+        return m_market;
+    }
+    BetTapeModel &betModel()
+    {
+        return m_bets;
+    }
+    ErrorLogModel &logModel()
+    {
+        return m_log;
+    }
+    SourceTableModel &sourceModel()
+    {
+        return m_sources;
+    }
+    OddsChartView *oddsChart() const
+    {
+        return m_chart;
+    }
+    QTableView *fixtureView() const
+    {
+        return m_fixtureView;
+    }
+    QDockWidget *dock(const QString &objectName) const;
+    const PriceHistory &priceHistory() const
+    {
+        return m_history;
+    }
+    /// Selects a fixture as a click would (proxy row of the fixtures table); false if out of range.
+    bool selectFixtureRow(int proxyRow);
+    /// Lateness of a 50 ms timer on the GUI thread: the event-loop lag.
+    const LatencyHistogram &eventLoopLag() const
+    {
+        return m_lag;
+    }
+    quint64 snapshotsApplied() const
+    {
+        return m_snapshotsApplied;
+    }
+    qint64 snapshotApplyMaxNs() const
+    {
+        return m_applyMaxNs;
+    }
+    const MetricsSnapshot &lastMetrics() const
+    {
+        return m_lastMetrics;
+    }
+
+public slots:
+    void applySnapshot(const OddsTap::SnapshotPtr &snapshot);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildMenus();
+    void buildPanels();
+    QDockWidget *addPanel(const QString &title, const QString &objectName, QWidget *content, Qt::DockWidgetArea area);
+    void onFixtureSelected();
+    void onMarketChosen();
+    void updateMarketTitle(const FixtureState &f);
+    void onHistoryLoaded(quint64 generation, const QString &fixtureId, const QString &marketType,
+        const std::vector<PriceRow> &rows, const QString &error);
+    void updateStatusBar(const MetricsSnapshot &m);
+    void checkAlerts(const MetricsSnapshot &m);
+    void addSourceDialog();
+    void settingsDialog();
+    void copyLogSelection();
+    void showLogDetail();
+    void resortFixtures();
+
+    QPointer<AppController> m_controller;
+    FixtureTableModel m_fixtures;
+    MarketModel m_market;
+    BetTapeModel m_bets;
+    ExposureModel m_exposure;
+    ErrorLogModel m_log;
+    SourceTableModel m_sources;
+    PriceHistory m_history;
+    bool m_historyDirty = false;
+    quint64 m_historyGeneration = 0;
+
+    FixtureFilterProxy *m_fixtureProxy = nullptr;
+    LogFilterProxy *m_logProxy = nullptr;
+    QTableView *m_fixtureView = nullptr;
+    QTableView *m_marketView = nullptr;
+    QTableView *m_sourceView = nullptr;
+    QTableView *m_logView = nullptr;
+    QPlainTextEdit *m_logDetail = nullptr;
+    QLabel *m_marketTitle = nullptr;
+    QComboBox *m_marketCombo = nullptr;
+    QComboBox *m_windowCombo = nullptr;
+    QCheckBox *m_followLive = nullptr;
+    OddsChartView *m_chart = nullptr;
+    std::vector<TrendChart *> m_trends;
+    QLabel *m_banner = nullptr;
+    QLabel *m_rateLabel = nullptr;
+    QLabel *m_storageLabel = nullptr;
+    QLabel *m_alertLabel = nullptr;
+
+    QString m_watchSource;
+    QString m_watchFixture;
+    MetricsSnapshot m_lastMetrics;
+    quint64 m_snapshotsApplied = 0;
+    qint64 m_applyMaxNs = 0;
+    qint64 m_lastResortMs = 0;
+    qint64 m_lastTrendMs = 0;
+
+    // Alerts: raised once per onset, cleared when the condition goes away.
+    QStringList m_activeAlerts;
+    qint64 m_backlogGrowingSinceMs = 0;
+    quint64 m_lastBacklog = 0;
+
+    QTimer *m_lagTimer = nullptr;
+    qint64 m_lagExpectedNs = 0;
+    LatencyHistogram m_lag;
 };
 
 } // namespace OddsTap

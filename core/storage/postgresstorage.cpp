@@ -514,6 +514,41 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
     return result;
 }
 
+Result<std::vector<PriceRow>> PostgresStorage::priceHistory(
+    const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit)
+{
+    if (auto r = ensureConnected(); !r) {
+        return r.error();
+    }
+    const QByteArray p1 = fixtureId.toUtf8();
+    const QByteArray p2 = marketType.toUtf8();
+    const QByteArray p3 = sourceId.toUtf8();
+    const QByteArray p4 = QByteArray::number(limit);
+    const char *values[] = { p1.constData(), p2.constData(), p3.constData(), p4.constData() };
+    PGresult *res = PQexecParams(m_conn,
+        "SELECT selection, timestamp, odd_value, status FROM (SELECT selection, timestamp, odd_value, status, seq "
+        "FROM odds WHERE fixture_id = $1 AND market_type = $2 AND source_id = $3 ORDER BY timestamp DESC, seq DESC "
+        "LIMIT $4::bigint) t ORDER BY timestamp, seq",
+        4, nullptr, values, nullptr, nullptr, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return pgError(QStringLiteral("reading price history"));
+    }
+    std::vector<PriceRow> out;
+    const int n = PQntuples(res);
+    out.reserve(std::size_t(n));
+    for (int i = 0; i < n; ++i) {
+        PriceRow r;
+        r.selection = QString::fromUtf8(PQgetvalue(res, i, 0));
+        r.timestampMs = QByteArray(PQgetvalue(res, i, 1)).toLongLong();
+        r.price = QByteArray(PQgetvalue(res, i, 2)).toDouble();
+        r.suspended = qstrcmp(PQgetvalue(res, i, 3), "suspended") == 0;
+        out.push_back(std::move(r));
+    }
+    PQclear(res);
+    return out;
+}
+
 Result<QJsonObject> PostgresStorage::tableCounts()
 {
     if (auto r = ensureConnected(); !r) {

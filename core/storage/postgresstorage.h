@@ -26,6 +26,8 @@ public:
     {
         return m_committed;
     }
+    Result<std::vector<PriceRow>> priceHistory(
+        const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) override;
     Result<QJsonObject> tableCounts() override;
     QString describe() const override;
     int schemaVersion() const override

@@ -542,6 +542,39 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
     return result;
 }
 
+Result<std::vector<PriceRow>> SqliteStorage::priceHistory(
+    const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit)
+{
+    // The newest `limit` points through the (fixture_id, market_type, timestamp) index, then oldest first.
+    static const char *sql = "SELECT selection, timestamp, odd_value, status FROM (SELECT selection, timestamp, "
+                             "odd_value, status, seq FROM odds WHERE fixture_id = ?1 AND market_type = ?2 AND "
+                             "source_id = ?3 ORDER BY timestamp DESC, seq DESC LIMIT ?4) ORDER BY timestamp, seq";
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+        return sqlError(QStringLiteral("reading price history"));
+    }
+    bindText(stmt, 1, fixtureId);
+    bindText(stmt, 2, marketType);
+    bindText(stmt, 3, sourceId);
+    sqlite3_bind_int64(stmt, 4, limit);
+    std::vector<PriceRow> out;
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        PriceRow r;
+        r.selection = QString::fromUtf8(
+            reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)), sqlite3_column_bytes(stmt, 0));
+        r.timestampMs = sqlite3_column_int64(stmt, 1);
+        r.price = sqlite3_column_double(stmt, 2);
+        r.suspended = std::string_view(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 3))) == "suspended";
+        out.push_back(std::move(r));
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        return sqlError(QStringLiteral("reading price history"));
+    }
+    return out;
+}
+
 Result<QJsonObject> SqliteStorage::tableCounts()
 {
     QJsonObject out;

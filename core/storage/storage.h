@@ -60,6 +60,15 @@ struct WriteResult
     quint64 spilledBatches = 0; ///< batches that went to disk so far
 };
 
+/// One stored odds row, as the chart reads it back.
+struct PriceRow
+{
+    QString selection;
+    qint64 timestampMs = 0;
+    double price = 0;
+    bool suspended = false;
+};
+
 /// One storage back end. Not thread-safe: one instance per thread, used only where it was opened.
 class Storage
 {
@@ -80,6 +89,9 @@ public:
     virtual const std::map<QString, quint64> &committedSeqs() const = 0;
     /// Row counts per table.
     virtual Result<QJsonObject> tableCounts() = 0;
+    /// One market's price history (every selection), oldest first, at most `limit` newest points.
+    virtual Result<std::vector<PriceRow>> priceHistory(
+        const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) = 0;
     virtual QString describe() const = 0;
     virtual int schemaVersion() const = 0;
 };

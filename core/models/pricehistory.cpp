@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+#include "pricehistory.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace OddsTap {
+
+std::vector<SeriesPoint> thinSteps(std::span<const SeriesPoint> points, qint64 from, qint64 to, int columns)
+{
+    std::vector<SeriesPoint> out;
+    if (points.empty() || to <= from || columns <= 0) {
+        return out;
+    }
+    auto begin =
+        std::lower_bound(points.begin(), points.end(), from, [](const SeriesPoint &p, qint64 t) { return p.t < t; });
+    if (begin != points.begin()) {
+        out.push_back(*(begin - 1)); // the step that enters the window
+    }
+    const auto end = std::upper_bound(begin, points.end(), to, [](qint64 t, const SeriesPoint &p) { return t < p.t; });
+    const double perColumn = double(to - from) / double(columns);
+    auto it = begin;
+    while (it != end) {
+        const auto column = qint64(double(it->t - from) / perColumn);
+        const auto columnEnd = from + qint64(double(column + 1) * perColumn);
+        const SeriesPoint *first = &*it;
+        const SeriesPoint *low = first;
+        const SeriesPoint *high = first;
+        const SeriesPoint *last = first;
+        for (++it; it != end && it->t < columnEnd; ++it) {
+            if (it->price < low->price) {
+                low = &*it;
+            }
+            if (it->price > high->price) {
+                high = &*it;
+            }
+            last = &*it;
+        }
+        // In time order, without repeats.
+        const SeriesPoint *keep[] = { first, low, high, last };
+        std::sort(std::begin(keep), std::end(keep), [](const SeriesPoint *a, const SeriesPoint *b) { return a < b; });
+        const SeriesPoint *previous = nullptr;
+        for (const SeriesPoint *p : keep) {
+            if (p != previous) {
+                out.push_back(*p);
+                previous = p;
+            }
+        }
+    }
+    return out;
+}
+
+void PriceHistory::clear(const QString &sourceId, const QString &fixtureId, const QString &marketType)
+{
+    m_sourceId = sourceId;
+    m_fixtureId = fixtureId;
+    m_marketType = marketType;
+    m_series.clear();
+}
+
+void PriceHistory::loadPast(const std::vector<PriceRow> &rows)
+{
+    std::map<QString, std::vector<SeriesPoint>> past;
+    for (const PriceRow &r : rows) {
+        const auto live = m_series.find(r.selection);
+        if (live != m_series.end() && !live->second.empty() && r.timestampMs >= live->second.front().t) {
+            continue; // already here from the live stream
+        }
+        past[r.selection].push_back({ r.timestampMs, r.price, r.suspended });
+    }
+    for (auto &[selection, points] : past) {
+        std::vector<SeriesPoint> &s = m_series[selection];
+        points.insert(points.end(), s.begin(), s.end());
+        s = std::move(points);
+    }
+}
+
+void PriceHistory::appendLive(const std::vector<PricePoint> &points)
+{
+    for (const PricePoint &p : points) {
+        if (p.marketType != m_marketType) {
+            continue;
+        }
+        std::vector<SeriesPoint> &s = m_series[p.selection];
+        const SeriesPoint point { p.timestampMs, p.price, p.status == PriceStatus::Suspended };
+        if (s.empty() || s.back().t <= point.t) {
+            s.push_back(point);
+        } else { // out of order (a resume): keep the series sorted
+            s.insert(
+                std::upper_bound(s.begin(), s.end(), point.t, [](qint64 t, const SeriesPoint &x) { return t < x.t; }),
+                point);
+        }
+    }
+}
+
+QStringList PriceHistory::selections() const
+{
+    QStringList out;
+    for (const auto &[selection, points] : m_series) {
+        out.push_back(selection);
+    }
+    return out;
+}
+
+const std::vector<SeriesPoint> &PriceHistory::series(const QString &selection) const
+{
+    static const std::vector<SeriesPoint> none;
+    const auto it = m_series.find(selection);
+    return it == m_series.end() ? none : it->second;
+}
+
+std::size_t PriceHistory::pointCount() const
+{
+    std::size_t n = 0;
+    for (const auto &[selection, points] : m_series) {
+        n += points.size();
+    }
+    return n;
+}
+
+qint64 PriceHistory::firstTime() const
+{
+    qint64 t = std::numeric_limits<qint64>::max();
+    for (const auto &[selection, points] : m_series) {
+        if (!points.empty()) {
+            t = std::min(t, points.front().t);
+        }
+    }
+    return t == std::numeric_limits<qint64>::max() ? 0 : t;
+}
+
+qint64 PriceHistory::lastTime() const
+{
+    qint64 t = 0;
+    for (const auto &[selection, points] : m_series) {
+        if (!points.empty()) {
+            t = std::max(t, points.back().t);
+        }
+    }
+    return t;
+}
+
+std::vector<std::pair<qint64, qint64>> PriceHistory::suspensions() const
+{
+    // A market is suspended as a whole in practice; take the first selection's intervals.
+    std::vector<std::pair<qint64, qint64>> out;
+    if (m_series.empty()) {
+        return out;
+    }
+    const std::vector<SeriesPoint> &s = m_series.begin()->second;
+    qint64 start = -1;
+    for (const SeriesPoint &p : s) {
+        if (p.suspended && start < 0) {
+            start = p.t;
+        } else if (!p.suspended && start >= 0) {
+            out.emplace_back(start, p.t);
+            start = -1;
+        }
+    }
+    if (start >= 0) {
+        out.emplace_back(start, lastTime());
+    }
+    return out;
+}
+
+} // namespace OddsTap

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/session/sessionsnapshot.h>
+#include <core/storage/storage.h>
+
+#include <QString>
+
+#include <map>
+#include <span>
+#include <vector>
+
+namespace OddsTap {
+
+/// One point of a price series: time (ms since the epoch) and price.
+struct SeriesPoint
+{
+    qint64 t = 0;
+    double price = 0;
+    bool suspended = false;
+};
+
+/// Thins a step series (sorted by time) for drawing over [from, to] in `columns` pixel columns:
+/// per column it keeps the first, lowest, highest and last point, so every step a pixel can show
+/// survives. The point before `from` is kept (the step entering the window). A million points
+/// become at most 4 x columns + 1.
+std::vector<SeriesPoint> thinSteps(std::span<const SeriesPoint> points, qint64 from, qint64 to, int columns);
+
+/// The price history of one market (every selection): the past from the database, then live
+/// points appended as snapshots bring them. Lives in: the GUI thread (a plain value type).
+class PriceHistory
+{
+public:
+    void clear(const QString &sourceId, const QString &fixtureId, const QString &marketType);
+    /// Rows from the database (oldest first). Live points already held stay: only rows older than
+    /// the first live point are taken, so the two never overlap.
+    void loadPast(const std::vector<PriceRow> &rows);
+    /// The watched fixture's points of one snapshot; points of other markets are ignored.
+    void appendLive(const std::vector<PricePoint> &points);
+
+    const QString &sourceId() const
+    {
+        return m_sourceId;
+    }
+    const QString &fixtureId() const
+    {
+        return m_fixtureId;
+    }
+    const QString &marketType() const
+    {
+        return m_marketType;
+    }
+    QStringList selections() const;
+    const std::vector<SeriesPoint> &series(const QString &selection) const;
+    std::size_t pointCount() const;
+    qint64 firstTime() const;
+    qint64 lastTime() const;
+    /// Suspended intervals [start, end) over all selections of the market (end = last time if open).
+    std::vector<std::pair<qint64, qint64>> suspensions() const;
+
+private:
+    QString m_sourceId;
+    QString m_fixtureId;
+    QString m_marketType;
+    std::map<QString, std::vector<SeriesPoint>> m_series;
+};
+
+} // namespace OddsTap

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+// Every live model under QAbstractItemModelTester, fed the way the GUI feeds them: coalesced
+// snapshots with inserts, changes and ring-buffer overflow. Also the chart thinning.
+#include <core/models/livemodels.h>
+#include <core/models/pricehistory.h>
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace OddsTap;
+
+namespace {
+
+FixtureState fixture(const QString &id, FixtureStatus status, quint64 seq, quint64 events = 1)
+{
+    FixtureState f;
+    f.sourceId = QStringLiteral("src");
+    f.fixture.fixtureId = id;
+    f.fixture.sportId = 1;
+    f.fixture.tournamentId = 7;
+    f.fixture.startTimeMs = 1798761600000LL;
+    f.fixture.status = status;
+    f.fixture.home = QStringLiteral("Home ") + id;
+    f.fixture.away = QStringLiteral("Away ") + id;
+    f.fixture.score = QStringLiteral("0-0");
+    f.seq = seq;
+    f.events = events;
+    f.lastEventAtMs = 1798761600000LL;
+    return f;
+}
+
+PriceState price(const QString &market, const QString &selection, double value, double previous = 0,
+    PriceStatus status = PriceStatus::Open)
+{
+    PriceState p;
+    p.sourceId = QStringLiteral("src");
+    p.fixtureId = QStringLiteral("fx-1");
+    p.marketType = market;
+    p.selection = selection;
+    p.price = value;
+    p.previousPrice = previous;
+    p.status = status;
+    p.seq = 1;
+    return p;
+}
+
+Event bet(const QString &fixtureId, const QString &selection, double stake, double odds)
+{
+    Event e;
+    e.type = EventType::Bet;
+    e.sourceId = QStringLiteral("src");
+    BetData b;
+    b.betId = QStringLiteral("b-%1").arg(stake);
+    b.userId = QStringLiteral("u-1");
+    b.fixtureId = fixtureId;
+    b.marketType = QStringLiteral("1x2");
+    b.selection = selection;
+    b.stake = stake;
+    b.oddValue = odds;
+    b.potentialWin = stake * odds;
+    e.data = b;
+    return e;
+}
+
+LogEntry logLine(const QString &code, const QString &message, LogSeverity severity = LogSeverity::Error)
+{
+    return { 1798761600000LL, severity, QStringLiteral("reject"), QStringLiteral("src"), 5, code, message,
+        QByteArray("{bad") };
+}
+
+} // namespace
+
+class TestLiveModels : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void fixturesInsertOnceAndChangeInOneRange();
+    void marketComputesChangeImpliedAndOverround();
+    void betTapeKeepsTheNewestWithinCapacity();
+    void exposureSumsStakeAndLiabilityOfTheSelectedFixture();
+    void errorLogGroupsRepeatsAndCountsDroppedLines();
+    void sourcesShowStateAndCountdown();
+    void thinningKeepsExtremesAndBoundsThePointCount();
+    void priceHistoryMergesPastAndLiveWithoutOverlap();
+};
+
+void TestLiveModels::fixturesInsertOnceAndChangeInOneRange()
+{
+    FixtureTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    std::vector<FixtureState> first;
+    for (int i = 0; i < 500; ++i) {
+        first.push_back(fixture(QStringLiteral("fx-%1").arg(i), FixtureStatus::Scheduled, quint64(i + 1)));
+    }
+    model.apply(first, 1798761601000LL);
+    QCOMPARE(model.rowCount(), 500);
+    QCOMPARE(inserted.count(), 1); // one insert range per snapshot
+    // A later snapshot: two changed, one new.
+    model.apply({ fixture(QStringLiteral("fx-3"), FixtureStatus::Live, 900, 5),
+                    fixture(QStringLiteral("fx-7"), FixtureStatus::Suspended, 901, 9),
+                    fixture(QStringLiteral("fx-new"), FixtureStatus::Live, 902) },
+        1798761602000LL);
+    QCOMPARE(model.rowCount(), 501);
+    QCOMPARE(inserted.count(), 2);
+    // One range for the changed rows (3..7) plus one for the ages/rates column pair.
+    bool sawChangedRange = false;
+    for (const QList<QVariant> &args : changed) {
+        const auto from = args.at(0).value<QModelIndex>();
+        const auto to = args.at(1).value<QModelIndex>();
+        if (from.row() == 3 && to.row() == 7) {
+            sawChangedRange = true;
+        }
+    }
+    QVERIFY(sawChangedRange);
+    const int row = model.rowOf(QStringLiteral("src"), QStringLiteral("fx-3"));
+    QCOMPARE(row, 3);
+    QCOMPARE(model.index(row, FixtureTableModel::Status).data().toString(), QStringLiteral("live"));
+    QCOMPARE(model.index(row, FixtureTableModel::Status).data(StatusRole).toString(), QStringLiteral("live"));
+    QCOMPARE(model.index(row, FixtureTableModel::Sport).data().toString(), QStringLiteral("Football"));
+    // Updates per minute from the event counter: 4 more events in 1 s = 240/min.
+    QCOMPARE(model.index(row, FixtureTableModel::UpdatesPerMin).data(SortRole).toDouble(), 240.0);
+}
+
+void TestLiveModels::marketComputesChangeImpliedAndOverround()
+{
+    MarketModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.apply(QStringLiteral("fx-1"), true,
+        { price(QStringLiteral("1x2"), QStringLiteral("home"), 2.0),
+            price(QStringLiteral("1x2"), QStringLiteral("draw"), 4.0),
+            price(QStringLiteral("1x2"), QStringLiteral("away"), 4.0) },
+        1000);
+    QCOMPARE(model.rowCount(), 3);
+    // Sorted by market, then selection.
+    QCOMPARE(model.index(0, MarketModel::Selection).data().toString(), QStringLiteral("away"));
+    // 1/2 + 1/4 + 1/4 = 1.0: no margin.
+    QCOMPARE(model.overround(QStringLiteral("1x2")), 0.0);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.apply(
+        QStringLiteral("fx-1"), false, { price(QStringLiteral("1x2"), QStringLiteral("home"), 1.6, 2.0) }, 2000);
+    QCOMPARE(changed.count(), 1); // one range per snapshot
+    const int home = 2;
+    QCOMPARE(model.index(home, MarketModel::Selection).data().toString(), QStringLiteral("home"));
+    QCOMPARE(model.index(home, MarketModel::Price).data().toString(), QStringLiteral("1.60"));
+    QCOMPARE(model.index(home, MarketModel::Previous).data().toString(), QStringLiteral("2.00"));
+    QCOMPARE(model.index(home, MarketModel::Change).data(SortRole).toDouble(), -20.0);
+    QVERIFY(model.index(home, MarketModel::Change).data().toString().startsWith(QStringLiteral("▼")));
+    QCOMPARE(model.index(home, MarketModel::Price).data(ChangeRole).toInt(), -1);
+    QCOMPARE(model.index(home, MarketModel::Implied).data(SortRole).toDouble(), 62.5);
+    QVERIFY(model.index(home, MarketModel::Price).data(FlashRole).toBool());
+    // 1/1.6 + 1/4 + 1/4 = 1.125: a 12.5 % overround.
+    QVERIFY(qAbs(model.overround(QStringLiteral("1x2")) - 12.5) < 1e-9);
+    // A suspended selection is greyed and leaves the overround.
+    model.apply(QStringLiteral("fx-1"), false,
+        { price(QStringLiteral("1x2"), QStringLiteral("draw"), 4.0, 0, PriceStatus::Suspended) }, 5000);
+    QVERIFY(model.index(1, MarketModel::Price).data(SuspendedRole).toBool());
+    QVERIFY(!model.index(home, MarketModel::Price).data(FlashRole).toBool()); // the flash is over
+    QVERIFY(qAbs(model.overround(QStringLiteral("1x2")) - (100.0 / 1.6 + 25.0 - 100.0)) < 1e-9);
+    // A new market inserts rows in order.
+    model.apply(QStringLiteral("fx-1"), false, { price(QStringLiteral("btts"), QStringLiteral("yes"), 1.8) }, 6000);
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.markets(), QStringList({ QStringLiteral("1x2"), QStringLiteral("btts") }));
+    // A new watch replaces everything.
+    model.apply(QStringLiteral("fx-2"), true, {}, 7000);
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestLiveModels::betTapeKeepsTheNewestWithinCapacity()
+{
+    BetTapeModel model(5);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.append({ bet(QStringLiteral("fx-1"), QStringLiteral("home"), 1, 2),
+        bet(QStringLiteral("fx-1"), QStringLiteral("home"), 2, 2),
+        bet(QStringLiteral("fx-1"), QStringLiteral("home"), 3, 2) });
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.betAt(0)->stake, 3.0); // newest on top
+    std::vector<Event> more;
+    for (int i = 4; i <= 10; ++i) {
+        more.push_back(bet(QStringLiteral("fx-1"), QStringLiteral("home"), i, 2));
+    }
+    model.append(more);
+    QCOMPARE(model.rowCount(), 5);
+    QCOMPARE(inserted.count(), 2); // one insert per snapshot
+    QCOMPARE(model.betAt(0)->stake, 10.0);
+    QCOMPARE(model.betAt(4)->stake, 6.0);
+    QCOMPARE(model.index(0, BetTapeModel::PotentialWin).data(SortRole).toDouble(), 20.0);
+}
+
+void TestLiveModels::exposureSumsStakeAndLiabilityOfTheSelectedFixture()
+{
+    ExposureModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setFixture(QStringLiteral("src"), QStringLiteral("fx-1"));
+    model.add({ bet(QStringLiteral("fx-1"), QStringLiteral("home"), 10, 2.0),
+        bet(QStringLiteral("fx-1"), QStringLiteral("away"), 30, 3.0),
+        bet(QStringLiteral("fx-2"), QStringLiteral("home"), 500, 2.0),
+        bet(QStringLiteral("fx-1"), QStringLiteral("home"), 20, 2.5) });
+    QCOMPARE(model.rowCount(), 2); // fx-2 is not selected
+    QCOMPARE(model.index(0, ExposureModel::Selection).data().toString(), QStringLiteral("home"));
+    QCOMPARE(model.index(0, ExposureModel::Stake).data(SortRole).toDouble(), 30.0);
+    QCOMPARE(model.index(0, ExposureModel::Payout).data(SortRole).toDouble(), 70.0);
+    // Market stakes 60; if home wins the book pays 70: -10.
+    QCOMPARE(model.index(0, ExposureModel::Net).data(SortRole).toDouble(), -10.0);
+    QCOMPARE(model.index(0, ExposureModel::Net).data(SeverityRole).toInt(), 2);
+    QCOMPARE(model.index(1, ExposureModel::Net).data(SortRole).toDouble(), 60.0 - 90.0);
+    model.setFixture(QStringLiteral("src"), QStringLiteral("fx-2"));
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestLiveModels::errorLogGroupsRepeatsAndCountsDroppedLines()
+{
+    ErrorLogModel model(3);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append({ logLine(QStringLiteral("malformed_json"), QStringLiteral("not JSON")),
+        logLine(QStringLiteral("malformed_json"), QStringLiteral("not JSON")),
+        logLine(QStringLiteral("bad_value"), QStringLiteral("odd_value must be > 1.0")) });
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.countAt(0), quint64(2));
+    QCOMPARE(model.index(0, ErrorLogModel::Count).data().toString(), QStringLiteral("2"));
+    QCOMPARE(model.entryAt(0)->raw, QByteArray("{bad"));
+    QCOMPARE(model.index(0, 0).data(SeverityRole).toInt(), int(LogSeverity::Error));
+    // The same again in a later snapshot: still grouped.
+    model.append({ logLine(QStringLiteral("malformed_json"), QStringLiteral("not JSON")) });
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.countAt(0), quint64(3));
+    // Lines the session did not send are counted in a line of their own.
+    model.append({}, 42);
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY(model.entryAt(2)->message.contains(QLatin1String("42")));
+    // Over capacity the oldest group goes.
+    model.append({ logLine(QStringLiteral("too_deep"), QStringLiteral("nesting")) });
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.entryAt(0)->code, QStringLiteral("bad_value"));
+    // A group that fell off starts again at 1.
+    model.append({ logLine(QStringLiteral("malformed_json"), QStringLiteral("not JSON")) });
+    QCOMPARE(model.countAt(model.rowCount() - 1), quint64(1));
+    const int last = model.rowCount() - 1;
+    const QString text = ErrorLogModel::toText(*model.entryAt(last), model.countAt(last));
+    QVERIFY(text.contains(QLatin1String("malformed_json")) && text.contains(QLatin1String("{bad")));
+}
+
+void TestLiveModels::sourcesShowStateAndCountdown()
+{
+    SourceTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    SourceStatus a;
+    a.sourceId = QStringLiteral("a");
+    a.state = SourceState::Subscribed;
+    a.eventsPerSec = 1234;
+    SourceStatus b;
+    b.sourceId = QStringLiteral("b");
+    b.state = SourceState::BackingOff;
+    b.retryAtMs = 10500;
+    model.apply({ a, b }, 8000);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, SourceTableModel::State).data().toString(), QStringLiteral("live"));
+    QCOMPARE(model.index(1, SourceTableModel::State).data().toString(), QStringLiteral("backing off, retry in 3 s"));
+    QCOMPARE(model.index(1, 0).data(SeverityRole).toInt(), 2);
+    b.enabled = false;
+    b.state = SourceState::Stopped;
+    model.apply({ a, b }, 9000);
+    QCOMPARE(model.index(1, SourceTableModel::State).data().toString(), QStringLiteral("disconnected (by you)"));
+    model.apply({ a }, 9100);
+    QCOMPARE(model.rowCount(), 1);
+}
+
+void TestLiveModels::thinningKeepsExtremesAndBoundsThePointCount()
+{
+    std::vector<SeriesPoint> points;
+    points.reserve(1000000);
+    for (int i = 0; i < 1000000; ++i) {
+        points.push_back({ qint64(i), 2.0 + 0.5 * std::sin(double(i) / 1000.0), false });
+    }
+    points[500000].price = 9.0; // a spike one pixel must still show
+    points[700000].price = 1.01;
+    const auto thin = thinSteps(points, 0, 999999, 800);
+    QVERIFY(thin.size() <= 4 * 800 + 1);
+    QVERIFY(thin.size() >= 800);
+    QVERIFY(std::any_of(thin.begin(), thin.end(), [](const SeriesPoint &p) { return p.price == 9.0; }));
+    QVERIFY(std::any_of(thin.begin(), thin.end(), [](const SeriesPoint &p) { return p.price == 1.01; }));
+    QVERIFY(
+        std::is_sorted(thin.begin(), thin.end(), [](const SeriesPoint &a, const SeriesPoint &b) { return a.t < b.t; }));
+    QCOMPARE(thin.front().t, qint64(0));
+    QCOMPARE(thin.back().t, qint64(999999));
+    // A window in the middle keeps the step entering it.
+    const auto mid = thinSteps(points, 250000, 260000, 100);
+    QCOMPARE(mid.front().t, qint64(249999));
+    QVERIFY(mid.size() <= 4 * 100 + 1);
+    QVERIFY(thinSteps({}, 0, 10, 10).empty());
+}
+
+void TestLiveModels::priceHistoryMergesPastAndLiveWithoutOverlap()
+{
+    PriceHistory h;
+    h.clear(QStringLiteral("src"), QStringLiteral("fx-1"), QStringLiteral("1x2"));
+    // Live points arrive before the database answers.
+    h.appendLive({ { QStringLiteral("1x2"), QStringLiteral("home"), 300, 2.1, PriceStatus::Open },
+        { QStringLiteral("ou_2.5"), QStringLiteral("over"), 300, 1.9, PriceStatus::Open },
+        { QStringLiteral("1x2"), QStringLiteral("home"), 400, 2.2, PriceStatus::Suspended } });
+    h.loadPast({ { QStringLiteral("home"), 100, 2.0, false }, { QStringLiteral("home"), 200, 2.05, false },
+        { QStringLiteral("home"), 300, 2.1, false }, { QStringLiteral("away"), 150, 3.0, false } });
+    const auto &home = h.series(QStringLiteral("home"));
+    QCOMPARE(home.size(), std::size_t(4)); // 100, 200 from the past; 300, 400 live; no duplicate 300
+    QCOMPARE(home.front().t, qint64(100));
+    QCOMPARE(home.back().t, qint64(400));
+    QCOMPARE(h.selections(), QStringList({ QStringLiteral("away"), QStringLiteral("home") }));
+    QCOMPARE(h.pointCount(), std::size_t(5));
+    QCOMPARE(h.firstTime(), qint64(100));
+    QCOMPARE(h.lastTime(), qint64(400));
+}
+
+QTEST_GUILESS_MAIN(TestLiveModels)
+#include "tst_livemodels.moc"

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+#include "oddschart.h"
+
+#include <core/common/timeutil.h>
+
+#include <QAreaSeries>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QGraphicsLineItem>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QToolTip>
+#include <QValueAxis>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+namespace OddsTap {
+namespace {
+
+qint64 windowMs(OddsChartView::Window w)
+{
+    switch (w) {
+    case OddsChartView::Window::FiveMinutes:
+        return 5 * 60 * 1000;
+    case OddsChartView::Window::OneHour:
+        return 60 * 60 * 1000;
+    case OddsChartView::Window::All:
+        return 0;
+    }
+    return 0;
+}
+
+/// Step form: each change first holds the previous price up to its time.
+QList<QPointF> steps(const std::vector<SeriesPoint> &points, qint64 until)
+{
+    QList<QPointF> out;
+    out.reserve(qsizetype(points.size()) * 2 + 1);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (i > 0) {
+            out.append(QPointF(double(points[i].t), points[i - 1].price));
+        }
+        out.append(QPointF(double(points[i].t), points[i].price));
+    }
+    if (!points.empty() && until > points.back().t) {
+        out.append(QPointF(double(until), points.back().price)); // the current price holds until now
+    }
+    return out;
+}
+
+} // namespace
+
+OddsChartView::OddsChartView(QWidget *parent)
+    : QChartView(new QChart, parent)
+{
+    setRenderHint(QPainter::Antialiasing, false); // crisp steps, cheaper redraws
+    setRubberBand(QChartView::HorizontalRubberBand);
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true);
+    setToolTip(tr("Wheel: zoom. Drag: zoom to a range. Left/Right: pan. Home: back to live. "
+                  "Click a legend entry to hide or show a selection."));
+    QChart *c = chart();
+    c->setAnimationOptions(QChart::NoAnimation);
+    c->legend()->setAlignment(Qt::AlignBottom);
+    c->setMargins(QMargins(4, 4, 4, 4));
+    m_x = new QDateTimeAxis;
+    m_x->setFormat(QStringLiteral("HH:mm:ss"));
+    m_x->setTickCount(6);
+    m_y = new QValueAxis;
+    m_y->setLabelFormat(QStringLiteral("%.2f"));
+    c->addAxis(m_x, Qt::AlignBottom);
+    c->addAxis(m_y, Qt::AlignLeft);
+    m_suspendedUpper = new QLineSeries(this);
+    m_suspendedLower = new QLineSeries(this);
+    m_suspended = new QAreaSeries(m_suspendedUpper, m_suspendedLower);
+    m_suspended->setName(tr("suspended"));
+    QColor shade = palette().color(QPalette::Text);
+    shade.setAlpha(40);
+    m_suspended->setBrush(shade);
+    m_suspended->setPen(Qt::NoPen);
+    c->addSeries(m_suspended);
+    m_suspended->attachAxis(m_x);
+    m_suspended->attachAxis(m_y);
+    m_crosshair = new QGraphicsLineItem(c);
+    QPen pen(palette().color(QPalette::Mid));
+    pen.setStyle(Qt::DashLine);
+    m_crosshair->setPen(pen);
+    m_crosshair->setZValue(100);
+    m_crosshair->hide();
+}
+
+void OddsChartView::render(const PriceHistory &history)
+{
+    const qint64 started = monotonicNs();
+    const QString key = history.sourceId() + QChar(0x1f) + history.fixtureId() + QChar(0x1f) + history.marketType();
+    QChart *c = chart();
+    if (key != m_marketKey) {
+        for (auto &[name, series] : m_series) {
+            c->removeSeries(series);
+            delete series;
+        }
+        m_series.clear();
+        m_hidden.clear();
+        m_cache.clear();
+        m_marketKey = key;
+        m_follow = true;
+        c->setTitle(history.marketType().isEmpty() ? tr("Select a fixture and a market")
+                                                   : tr("%1 — %2").arg(history.fixtureId(), history.marketType()));
+    }
+    for (const QString &selection : history.selections()) {
+        if (m_series.count(selection) != 0) {
+            continue;
+        }
+        auto *s = new QLineSeries;
+        s->setName(selection);
+        s->setUseOpenGL(false);
+        c->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_y);
+        m_series[selection] = s;
+        for (QLegendMarker *marker : c->legend()->markers(s)) {
+            connect(marker, &QLegendMarker::clicked, this, [this, selection, marker] {
+                const bool hide = !m_hidden[selection];
+                m_hidden[selection] = hide;
+                m_series[selection]->setVisible(!hide);
+                marker->setVisible(true);
+                QFont f = marker->font();
+                f.setStrikeOut(hide);
+                marker->setFont(f);
+                redraw();
+            });
+        }
+    }
+    for (QLegendMarker *marker : c->legend()->markers(m_suspended)) {
+        marker->setVisible(!history.suspensions().empty());
+    }
+    m_first = history.firstTime();
+    m_last = history.lastTime();
+    m_suspensions = history.suspensions();
+    m_history = &history;
+    redraw();
+    m_history = nullptr;
+    m_lastRenderNs = monotonicNs() - started;
+}
+
+void OddsChartView::redraw()
+{
+    if (!m_history) {
+        // A view change between renders (zoom, pan, legend): draw what was cached.
+        if (m_cache.empty()) {
+            return;
+        }
+    }
+    const qint64 span = windowMs(m_window);
+    if (m_follow || m_viewTo <= m_viewFrom) {
+        m_viewTo = std::max(m_last, m_first + 1000);
+        // Never more empty time before the data than a tenth of the window.
+        m_viewFrom = span > 0 ? std::max(m_viewTo - span, m_first - span / 50) : m_first;
+    }
+    const int columns = std::max(100, int(chart()->plotArea().width()));
+    double low = std::numeric_limits<double>::max();
+    double high = std::numeric_limits<double>::lowest();
+    m_drawnPoints = 0;
+    for (auto &[selection, series] : m_series) {
+        std::vector<SeriesPoint> thinned;
+        if (m_history) {
+            const std::vector<SeriesPoint> &all = m_history->series(selection);
+            thinned = thinSteps(all, m_viewFrom, m_viewTo, columns);
+            m_cache[selection] = thinned;
+        } else {
+            thinned = m_cache[selection];
+        }
+        if (!m_hidden[selection]) {
+            for (const SeriesPoint &p : thinned) {
+                low = std::min(low, p.price);
+                high = std::max(high, p.price);
+            }
+        }
+        const QList<QPointF> pts = steps(thinned, m_viewTo);
+        m_drawnPoints += pts.size();
+        series->replace(pts); // one replace per series per tick, never append per point
+    }
+    if (low > high) {
+        low = 1.0;
+        high = 2.0;
+    }
+    const double pad = std::max(0.01, (high - low) * 0.08);
+    m_y->setRange(std::max(1.0, low - pad), high + pad);
+    m_y->applyNiceNumbers();
+    m_x->setRange(QDateTime::fromMSecsSinceEpoch(m_viewFrom), QDateTime::fromMSecsSinceEpoch(m_viewTo));
+    QList<QPointF> upper;
+    QList<QPointF> lower { QPointF(double(m_viewFrom), m_y->min()), QPointF(double(m_viewTo), m_y->min()) };
+    for (const auto &[from, to] : m_suspensions) {
+        if (to < m_viewFrom || from > m_viewTo) {
+            continue;
+        }
+        upper << QPointF(double(from), m_y->min()) << QPointF(double(from), m_y->max())
+              << QPointF(double(to), m_y->max()) << QPointF(double(to), m_y->min());
+    }
+    if (upper.isEmpty()) {
+        upper << QPointF(double(m_viewFrom), m_y->min()) << QPointF(double(m_viewTo), m_y->min());
+    }
+    m_suspendedUpper->replace(upper);
+    m_suspendedLower->replace(lower);
+}
+
+void OddsChartView::setWindow(Window window)
+{
+    m_window = window;
+    setFollowLive(true);
+    redraw();
+}
+
+void OddsChartView::setFollowLive(bool follow)
+{
+    if (m_follow != follow) {
+        m_follow = follow;
+        emit followLiveChanged(follow);
+    }
+}
+
+QStringList OddsChartView::visibleSelections() const
+{
+    QStringList out;
+    for (const auto &[selection, series] : m_series) {
+        if (series->isVisible()) {
+            out << selection;
+        }
+    }
+    return out;
+}
+
+void OddsChartView::zoomBy(double factor, qint64 centre)
+{
+    const qint64 from = centre - qint64(double(centre - m_viewFrom) * factor);
+    const qint64 to = centre + qint64(double(m_viewTo - centre) * factor);
+    if (to - from < 1000) {
+        return; // one second is as close as it gets
+    }
+    m_viewFrom = from;
+    m_viewTo = to;
+    setFollowLive(false);
+    redraw();
+}
+
+void OddsChartView::panBy(double fraction)
+{
+    const auto delta = qint64(double(m_viewTo - m_viewFrom) * fraction);
+    m_viewFrom += delta;
+    m_viewTo += delta;
+    setFollowLive(false);
+    redraw();
+}
+
+void OddsChartView::wheelEvent(QWheelEvent *event)
+{
+    const QPointF value = chart()->mapToValue(event->position());
+    zoomBy(event->angleDelta().y() > 0 ? 0.8 : 1.25, qint64(value.x()));
+    event->accept();
+}
+
+void OddsChartView::keyPressEvent(QKeyEvent *event)
+{
+    switch (event->key()) {
+    case Qt::Key_Left:
+        panBy(-0.1);
+        return;
+    case Qt::Key_Right:
+        panBy(0.1);
+        return;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        zoomBy(0.8, (m_viewFrom + m_viewTo) / 2);
+        return;
+    case Qt::Key_Minus:
+        zoomBy(1.25, (m_viewFrom + m_viewTo) / 2);
+        return;
+    case Qt::Key_Home:
+        setFollowLive(true);
+        redraw();
+        return;
+    default:
+        QChartView::keyPressEvent(event);
+    }
+}
+
+void OddsChartView::mouseReleaseEvent(QMouseEvent *event)
+{
+    QChartView::mouseReleaseEvent(event);
+    // The rubber band zoomed the axes: take the range over (or undo on right click).
+    if (event->button() == Qt::RightButton) {
+        setFollowLive(true);
+        redraw();
+        return;
+    }
+    const qint64 from = m_x->min().toMSecsSinceEpoch();
+    const qint64 to = m_x->max().toMSecsSinceEpoch();
+    if (from != m_viewFrom || to != m_viewTo) {
+        m_viewFrom = from;
+        m_viewTo = to;
+        setFollowLive(false);
+        redraw();
+    }
+}
+
+void OddsChartView::mouseMoveEvent(QMouseEvent *event)
+{
+    QChartView::mouseMoveEvent(event);
+    const QRectF plot = chart()->plotArea();
+    if (!plot.contains(event->position())) {
+        m_crosshair->hide();
+        return;
+    }
+    m_crosshair->setLine(event->position().x(), plot.top(), event->position().x(), plot.bottom());
+    m_crosshair->show();
+    const auto t = qint64(chart()->mapToValue(event->position()).x());
+    QStringList lines { QDateTime::fromMSecsSinceEpoch(t).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) };
+    for (const auto &[selection, points] : m_cache) {
+        if (m_hidden[selection]) {
+            continue;
+        }
+        const auto it =
+            std::upper_bound(points.begin(), points.end(), t, [](qint64 x, const SeriesPoint &p) { return x < p.t; });
+        if (it != points.begin()) {
+            const SeriesPoint &p = *(it - 1);
+            lines << QStringLiteral("%1: %2%3")
+                         .arg(
+                             selection, QString::number(p.price, 'f', 2), p.suspended ? tr(" (suspended)") : QString());
+        }
+    }
+    QToolTip::showText(event->globalPosition().toPoint(), lines.join(QLatin1Char('\n')), this);
+}
+
+void OddsChartView::leaveEvent(QEvent *event)
+{
+    m_crosshair->hide();
+    QChartView::leaveEvent(event);
+}
+
+} // namespace OddsTap

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#include "trendchart.h"
+
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QLineSeries>
+#include <QValueAxis>
+
+#include <algorithm>
+
+namespace OddsTap {
+namespace {
+constexpr qint64 kSpanMs = 5 * 60 * 1000;
+}
+
+TrendChart::TrendChart(const QString &title, const QStringList &seriesNames, const QString &unit, QWidget *parent)
+    : QChartView(new QChart, parent)
+    , m_title(title)
+    , m_unit(unit)
+{
+    setMinimumHeight(110);
+    setRenderHint(QPainter::Antialiasing, true);
+    QChart *c = chart();
+    c->setAnimationOptions(QChart::NoAnimation);
+    c->setMargins(QMargins(2, 2, 2, 2));
+    c->setTitle(title);
+    QFont f = c->titleFont();
+    f.setPointSizeF(f.pointSizeF() * 0.9);
+    c->setTitleFont(f);
+    c->legend()->setVisible(seriesNames.size() > 1);
+    c->legend()->setAlignment(Qt::AlignRight);
+    m_x = new QDateTimeAxis;
+    m_x->setFormat(QStringLiteral("HH:mm"));
+    m_x->setTickCount(3);
+    m_y = new QValueAxis;
+    m_y->setLabelFormat(QStringLiteral("%.0f"));
+    m_y->setTickCount(3);
+    c->addAxis(m_x, Qt::AlignBottom);
+    c->addAxis(m_y, Qt::AlignLeft);
+    for (const QString &name : seriesNames) {
+        auto *s = new QLineSeries;
+        s->setName(name);
+        c->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_y);
+        m_series.push_back(s);
+    }
+}
+
+void TrendChart::addSample(qint64 atMs, const std::vector<double> &values)
+{
+    m_samples.push_back({ atMs, values });
+    while (!m_samples.empty() && atMs - m_samples.front().atMs > kSpanMs) {
+        m_samples.pop_front();
+    }
+}
+
+double TrendChart::latest(int series) const
+{
+    if (m_samples.empty() || series < 0 || std::size_t(series) >= m_samples.back().values.size()) {
+        return 0;
+    }
+    return m_samples.back().values[std::size_t(series)];
+}
+
+void TrendChart::redraw()
+{
+    if (m_samples.empty()) {
+        return;
+    }
+    double high = 1;
+    for (std::size_t i = 0; i < m_series.size(); ++i) {
+        QList<QPointF> points;
+        points.reserve(qsizetype(m_samples.size()));
+        for (const Sample &s : m_samples) {
+            const double v = i < s.values.size() ? s.values[i] : 0;
+            points.append(QPointF(double(s.atMs), v));
+            high = std::max(high, v);
+        }
+        m_series[i]->replace(points);
+    }
+    m_y->setRange(0, high * 1.15);
+    m_y->setLabelFormat(high < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
+    const qint64 to = m_samples.back().atMs;
+    m_x->setRange(QDateTime::fromMSecsSinceEpoch(std::min(m_samples.front().atMs, to - 60000)),
+        QDateTime::fromMSecsSinceEpoch(to));
+    QStringList now;
+    for (std::size_t i = 0; i < m_series.size(); ++i) {
+        now << QStringLiteral("%1 %2").arg(latest(int(i)), 0, 'f', latest(int(i)) < 10 ? 1 : 0).arg(m_unit);
+    }
+    chart()->setTitle(QStringLiteral("%1: %2").arg(m_title, now.join(QStringLiteral(" / "))));
+}
+
+} // namespace OddsTap
