@@ -643,6 +643,7 @@ void MainWindow::applySnapshot(const SnapshotPtr &snapshot)
     const SessionSnapshot &s = *snapshot;
     const qint64 now = s.metrics.atMs;
     m_fixtures.apply(s.fixtures, now);
+    m_fixtures.remove(s.removedFixtures);
     if (now - m_lastResortMs >= 1000) {
         resortFixtures();
         m_lastResortMs = now;

@@ -205,6 +205,38 @@ void FixtureTableModel::apply(const std::vector<FixtureState> &fixtures, qint64 
     }
 }
 
+void FixtureTableModel::remove(const std::vector<std::pair<QString, QString>> &fixtures)
+{
+    std::vector<int> rows;
+    for (const auto &[source, fixture] : fixtures) {
+        const int row = rowOf(source, fixture);
+        if (row >= 0) {
+            rows.push_back(row);
+        }
+    }
+    if (rows.empty()) {
+        return;
+    }
+    std::sort(rows.begin(), rows.end(), std::greater<>());
+    // Contiguous runs from the bottom up, one remove range each.
+    for (std::size_t i = 0; i < rows.size();) {
+        std::size_t j = i;
+        while (j + 1 < rows.size() && rows[j + 1] == rows[j] - 1) {
+            ++j;
+        }
+        const int first = rows[j];
+        const int last = rows[i];
+        beginRemoveRows({}, first, last);
+        m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+        endRemoveRows();
+        i = j + 1;
+    }
+    m_index.clear();
+    for (std::size_t r = 0; r < m_rows.size(); ++r) {
+        m_index.insert(m_rows[r].state.sourceId + QChar(0x1f) + m_rows[r].state.fixture.fixtureId, int(r));
+    }
+}
+
 const FixtureState *FixtureTableModel::fixtureAt(int row) const
 {
     return row >= 0 && row < int(m_rows.size()) ? &m_rows[std::size_t(row)].state : nullptr;

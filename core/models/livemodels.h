@@ -57,6 +57,8 @@ public:
 
     /// Applies a snapshot's changed fixtures; `nowMs` ages the "last update" column.
     void apply(const std::vector<FixtureState> &fixtures, qint64 nowMs);
+    /// Removes the rows of fixtures the live state forgot, in as few ranges as they form.
+    void remove(const std::vector<std::pair<QString, QString>> &fixtures);
     const FixtureState *fixtureAt(int row) const;
     int rowOf(const QString &sourceId, const QString &fixtureId) const;
     static QString sportName(qint64 sportId);

@@ -121,6 +121,33 @@ std::vector<FixtureState> LiveState::fixtures() const
     return out;
 }
 
+std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, qint64 keepMs)
+{
+    std::vector<std::pair<QString, QString>> removed;
+    for (auto it = m_fixtures.begin(); it != m_fixtures.end();) {
+        const FixtureState &s = it->second.state;
+        const bool finished = s.fixture.status == FixtureStatus::Ended || s.fixture.status == FixtureStatus::Cancelled;
+        // Dirty entries sit in the change lists: only after takeChanges() is nothing dirty.
+        const bool dirty = it->second.dirty
+            || std::any_of(it->second.prices.begin(), it->second.prices.end(), [this](const PriceState *p) {
+                   const auto price =
+                       m_prices.find(PriceKey { p->sourceId, p->fixtureId, p->marketType, p->selection });
+                   return price != m_prices.end() && price->second.dirty;
+               });
+        if (!finished || s.seq == 0 || nowMs - s.updatedAtMs < keepMs || dirty) {
+            ++it;
+            continue;
+        }
+        for (const PriceState *p : it->second.prices) {
+            m_prices.erase(PriceKey { p->sourceId, p->fixtureId, p->marketType, p->selection });
+        }
+        removed.emplace_back(s.sourceId, s.fixture.fixtureId);
+        --m_fixtureCount;
+        it = m_fixtures.erase(it);
+    }
+    return removed;
+}
+
 LiveState::Changes LiveState::takeChanges()
 {
     Changes c;

@@ -73,6 +73,11 @@ public:
     };
     Changes takeChanges();
 
+    /// Forgets fixtures that ended or were cancelled more than `keepMs` before `nowMs` (received
+    /// time), with their prices, so a day of churn does not grow memory. Call right after
+    /// takeChanges(). Returns the (source id, fixture id) of each fixture forgotten.
+    std::vector<std::pair<QString, QString>> pruneFinished(qint64 nowMs, qint64 keepMs);
+
 private:
     struct FixtureKey
     {

@@ -5,6 +5,10 @@
 #include <core/common/timeutil.h>
 
 #include <QThread>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <QTimer>
 
 namespace OddsTap {
@@ -411,6 +415,14 @@ SnapshotPtr CaptureSession::takeSnapshot()
 
     LiveState::Changes changes = m_live.takeChanges();
     snap->fixtures = std::move(changes.fixtures);
+    if (m.atMs - m_lastPruneMs >= 10000) {
+        snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs);
+        m_lastPruneMs = m.atMs;
+#ifdef __GLIBC__
+        // Batches are allocated on the feed threads and freed on others; give freed pages back.
+        malloc_trim(0);
+#endif
+    }
     snap->watchedSourceId = m_watchSource;
     snap->watchedFixtureId = m_watchFixture;
     snap->watchedReset = std::exchange(m_watchReset, false);

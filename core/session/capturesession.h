@@ -29,6 +29,7 @@ struct CaptureConfig
     std::size_t maxLogPerSnapshot = 200; ///< log lines per snapshot beyond which they are counted only
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
     std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
+    qint64 keepFinishedMs = 5 * 60 * 1000; ///< how long ended and cancelled fixtures stay in the live state
 };
 
 /// The processing stage: runs one FeedClient per source, each on its own thread, takes their
@@ -129,6 +130,7 @@ private:
     // Snapshot state: what happened since the last snapshot.
     QTimer *m_snapshotTimer = nullptr;
     qint64 m_lastSnapshotNs = 0;
+    qint64 m_lastPruneMs = 0;
     CaptureStats m_statsAtLastSnapshot;
     LatencyHistogram m_windowProcessed;
     LatencyHistogram m_windowCommitted;

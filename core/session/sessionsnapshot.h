@@ -110,6 +110,8 @@ struct SessionSnapshot
 {
     MetricsSnapshot metrics;
     std::vector<FixtureState> fixtures; ///< changed since the previous snapshot
+    /// Finished fixtures the live state forgot (ended or cancelled for a while): (source, fixture).
+    std::vector<std::pair<QString, QString>> removedFixtures;
     QString watchedSourceId;
     QString watchedFixtureId;
     bool watchedReset = false; ///< the watch changed: `prices` holds every price of the fixture

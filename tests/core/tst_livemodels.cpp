@@ -123,6 +123,16 @@ void TestLiveModels::fixturesInsertOnceAndChangeInOneRange()
     QCOMPARE(model.index(row, FixtureTableModel::Sport).data().toString(), QStringLiteral("Football"));
     // Updates per minute from the event counter: 4 more events in 1 s = 240/min.
     QCOMPARE(model.index(row, FixtureTableModel::UpdatesPerMin).data(SortRole).toDouble(), 240.0);
+    // Forgotten fixtures go in contiguous ranges; the index follows.
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    model.remove({ { QStringLiteral("src"), QStringLiteral("fx-10") },
+        { QStringLiteral("src"), QStringLiteral("fx-11") }, { QStringLiteral("src"), QStringLiteral("fx-12") },
+        { QStringLiteral("src"), QStringLiteral("fx-40") }, { QStringLiteral("src"), QStringLiteral("nope") } });
+    QCOMPARE(removed.count(), 2);
+    QCOMPARE(model.rowCount(), 497);
+    QCOMPARE(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-11")), -1);
+    QCOMPARE(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-13")), 10);
+    QCOMPARE(model.fixtureAt(10)->fixture.fixtureId, QStringLiteral("fx-13"));
 }
 
 void TestLiveModels::marketComputesChangeImpliedAndOverround()

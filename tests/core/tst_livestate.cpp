@@ -38,7 +38,46 @@ private slots:
     void olderEventsNeverOverwriteNewer();
     void changesAreCoalesced();
     void agreesWithTheGeneratorsSnapshot();
+    void finishedFixturesAreForgottenAfterAWhile();
 };
+
+void TestLiveState::finishedFixturesAreForgottenAfterAWhile()
+{
+    auto fixtureEvent = [](quint64 seq, const QString &id, FixtureStatus status, qint64 receivedAtMs) {
+        Event e;
+        e.type = EventType::Fixture;
+        e.seq = seq;
+        e.sourceId = QStringLiteral("s");
+        e.receivedAtMs = receivedAtMs;
+        FixtureData f;
+        f.fixtureId = id;
+        f.status = status;
+        f.home = QStringLiteral("A");
+        f.away = QStringLiteral("B");
+        e.data = f;
+        return e;
+    };
+    LiveState live;
+    live.apply(batch({ fixtureEvent(1, QStringLiteral("fx"), FixtureStatus::Live, 1000), odds(2, 2.0),
+        odds(3, 3.0, QStringLiteral("away")), fixtureEvent(4, QStringLiteral("other"), FixtureStatus::Live, 1000),
+        fixtureEvent(5, QStringLiteral("fx"), FixtureStatus::Ended, 2000) }));
+    live.takeChanges();
+    QCOMPARE(live.fixtureCount(), 2);
+    QCOMPARE(live.priceCount(), 2);
+    // Not yet: ended 1 s ago, kept for 5 s.
+    QVERIFY(live.pruneFinished(3000, 5000).empty());
+    const auto removed = live.pruneFinished(8000, 5000);
+    QCOMPARE(removed.size(), std::size_t(1));
+    QCOMPARE(removed.front().second, QStringLiteral("fx"));
+    QCOMPARE(live.fixtureCount(), 1);
+    QCOMPARE(live.priceCount(), 0);
+    QVERIFY(!live.fixture(QStringLiteral("s"), QStringLiteral("fx")));
+    QVERIFY(live.fixture(QStringLiteral("s"), QStringLiteral("other"))); // still live: kept
+    // A late price for the forgotten fixture does not crash or resurrect it as a fixture.
+    live.apply(batch({ odds(6, 2.5) }));
+    QVERIFY(!live.fixture(QStringLiteral("s"), QStringLiteral("fx")));
+    QCOMPARE(live.takeChanges().fixtures.size(), std::size_t(0));
+}
 
 void TestLiveState::keepsLatestAndPreviousPrice()
 {
