@@ -447,13 +447,16 @@ void MainWindow::buildPanels()
     auto *logSplit = new QSplitter(Qt::Horizontal, logPanel);
     m_logView = makeTable(m_logProxy, logSplit);
     m_logView->setObjectName(QStringLiteral("logView"));
-    m_logView->setColumnWidth(ErrorLogModel::Time, 95);
-    m_logView->setColumnWidth(ErrorLogModel::Severity, 60);
-    m_logView->setColumnWidth(ErrorLogModel::Kind, 80);
-    m_logView->setColumnWidth(ErrorLogModel::Source, 110);
-    m_logView->setColumnWidth(ErrorLogModel::Seq, 60);
-    m_logView->setColumnWidth(ErrorLogModel::Code, 100);
-    m_logView->setColumnWidth(ErrorLogModel::Message, 380);
+    m_logView->setColumnWidth(ErrorLogModel::Time, 88);
+    m_logView->setColumnWidth(ErrorLogModel::Severity, 56);
+    m_logView->setColumnWidth(ErrorLogModel::Kind, 66);
+    m_logView->setColumnWidth(ErrorLogModel::Source, 84);
+    m_logView->setColumnWidth(ErrorLogModel::Seq, 56);
+    m_logView->setColumnWidth(ErrorLogModel::Code, 96);
+    m_logView->setColumnWidth(ErrorLogModel::Message, 420);
+    // Newest first; the log is small (grouped, capped), so it may re-sort as lines arrive.
+    m_logView->setSortingEnabled(true);
+    m_logView->sortByColumn(ErrorLogModel::Time, Qt::DescendingOrder);
     m_logDetail = new QPlainTextEdit(logSplit);
     m_logDetail->setObjectName(QStringLiteral("logDetail"));
     m_logDetail->setReadOnly(true);
@@ -461,7 +464,7 @@ void MainWindow::buildPanels()
     m_logDetail->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     logSplit->addWidget(m_logView);
     logSplit->addWidget(m_logDetail);
-    logSplit->setStretchFactor(0, 3);
+    logSplit->setStretchFactor(0, 5);
     logSplit->setStretchFactor(1, 1);
     ll->addWidget(logSplit);
     connect(logFilter, &QLineEdit::textChanged, this, [this](const QString &t) {
@@ -613,6 +616,9 @@ void MainWindow::onMarketChosen()
     }
     m_history.clear(m_watchSource, m_watchFixture, market);
     m_chart->render(m_history);
+    if (const FixtureState *f = m_fixtures.fixtureAt(m_fixtures.rowOf(m_watchSource, m_watchFixture))) {
+        m_chart->chart()->setTitle(tr("%1 v %2 — %3").arg(f->fixture.home, f->fixture.away, market));
+    }
     if (m_controller) {
         m_historyGeneration = 0; // the answer to this request is the one to take
         m_controller->loadPriceHistory(m_watchSource, m_watchFixture, market);
