@@ -2,6 +2,7 @@
 // oddstap-cli: the headless front end. Dispatches subcommands; each lives in its own file.
 #include "capturecommand.h"
 #include "cliutil.h"
+#include "exportcommand.h"
 #include "simulatecommand.h"
 #include "statscommand.h"
 #include "validatecommand.h"
@@ -29,8 +30,8 @@ const std::map<QString, Command> &commands()
 {
     static const std::map<QString, Command> table = {
         { QStringLiteral("capture"),
-            { "Connect to feed sources, validate and count (storage: see the pipeline work)",
-                &OddsTap::Cli::runCapture } },
+            { "Connect to feed sources, validate, store into SQLite or PostgreSQL", &OddsTap::Cli::runCapture } },
+        { QStringLiteral("export"), { "Export a table as CSV (RFC 4180), streamed", &OddsTap::Cli::runExport } },
         { QStringLiteral("simulate"), { "Run the built-in sportsbook feed server", &OddsTap::Cli::runSimulate } },
         { QStringLiteral("stats"), { "Row counts per table of a database, as JSON", &OddsTap::Cli::runStats } },
         { QStringLiteral("validate"),

@@ -514,6 +514,64 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
     return result;
 }
 
+Result<quint64> PostgresStorage::query(const QString &sql, const QStringList &params, const RowCallback &onRow)
+{
+    if (auto r = ensureConnected(); !r) {
+        return r.error();
+    }
+    // `?` placeholders become $1..$n.
+    QString pgSql;
+    int n = 0;
+    for (const QChar ch : sql) {
+        if (ch == QLatin1Char('?')) {
+            pgSql += QStringLiteral("$%1").arg(++n);
+        } else {
+            pgSql += ch;
+        }
+    }
+    std::vector<QByteArray> values;
+    std::vector<const char *> pointers;
+    for (const QString &p : params) {
+        values.push_back(p.toUtf8());
+    }
+    for (const QByteArray &v : values) {
+        pointers.push_back(v.constData());
+    }
+    const QByteArray text = pgSql.toUtf8();
+    if (!PQsendQueryParams(
+            m_conn, text.constData(), int(pointers.size()), nullptr, pointers.data(), nullptr, nullptr, 0)
+        || !PQsetSingleRowMode(m_conn)) {
+        return pgError(QStringLiteral("starting a query"));
+    }
+    quint64 rows = 0;
+    bool stopped = false;
+    std::optional<Error> failure;
+    while (PGresult *res = PQgetResult(m_conn)) {
+        const ExecStatusType status = PQresultStatus(res);
+        if (status == PGRES_SINGLE_TUPLE && !stopped) {
+            const int columns = PQnfields(res);
+            RowView row(static_cast<std::size_t>(columns));
+            for (int c = 0; c < columns; ++c) {
+                if (!PQgetisnull(res, 0, c)) {
+                    row[std::size_t(c)] = QByteArrayView(PQgetvalue(res, 0, c), PQgetlength(res, 0, c));
+                }
+            }
+            ++rows;
+            if (!onRow(row)) {
+                stopped = true;
+                PQrequestCancel(m_conn);
+            }
+        } else if (status != PGRES_TUPLES_OK && status != PGRES_SINGLE_TUPLE && !stopped && !failure) {
+            failure = pgError(QStringLiteral("reading rows"));
+        }
+        PQclear(res);
+    }
+    if (failure) {
+        return *failure;
+    }
+    return rows;
+}
+
 Result<std::vector<PriceRow>> PostgresStorage::priceHistory(
     const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit)
 {

@@ -26,6 +26,7 @@ public:
     {
         return m_committed;
     }
+    Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) override;
     Result<std::vector<PriceRow>> priceHistory(
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) override;
     Result<QJsonObject> tableCounts() override;

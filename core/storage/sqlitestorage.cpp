@@ -16,6 +16,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <tuple>
 
 namespace OddsTap {
@@ -540,6 +542,50 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
     result.committedSeqs = std::move(newSeqs);
     result.writeNs = monotonicNs() - started;
     return result;
+}
+
+Result<quint64> SqliteStorage::query(const QString &sql, const QStringList &params, const RowCallback &onRow)
+{
+    sqlite3_stmt *stmt = nullptr;
+    const QByteArray text = sql.toUtf8();
+    if (sqlite3_prepare_v2(m_db, text.constData(), int(text.size()), &stmt, nullptr) != SQLITE_OK) {
+        return sqlError(QStringLiteral("preparing a query"));
+    }
+    for (int i = 0; i < params.size(); ++i) {
+        bindText(stmt, i + 1, params[i]);
+    }
+    const int columns = sqlite3_column_count(stmt);
+    RowView row(static_cast<std::size_t>(columns));
+    // SQLite prints REALs with 15 digits; the shortest exact form keeps every value distinct.
+    std::vector<std::array<char, 32>> numbers(static_cast<std::size_t>(columns));
+    quint64 rows = 0;
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        for (int c = 0; c < columns; ++c) {
+            const int type = sqlite3_column_type(stmt, c);
+            if (type == SQLITE_NULL) {
+                row[std::size_t(c)].reset();
+            } else if (type == SQLITE_FLOAT) {
+                std::array<char, 32> &buffer = numbers[std::size_t(c)];
+                const auto r =
+                    std::to_chars(buffer.data(), buffer.data() + buffer.size(), sqlite3_column_double(stmt, c));
+                row[std::size_t(c)] = QByteArrayView(buffer.data(), r.ptr - buffer.data());
+            } else {
+                const auto *p = reinterpret_cast<const char *>(sqlite3_column_text(stmt, c));
+                row[std::size_t(c)] = QByteArrayView(p, sqlite3_column_bytes(stmt, c));
+            }
+        }
+        ++rows;
+        if (!onRow(row)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        return sqlError(QStringLiteral("reading rows"));
+    }
+    return rows;
 }
 
 Result<std::vector<PriceRow>> SqliteStorage::priceHistory(

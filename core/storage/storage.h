@@ -5,11 +5,16 @@
 #include <core/common/latencyhistogram.h>
 #include <core/common/result.h>
 
+#include <QByteArrayView>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace OddsTap {
 
@@ -69,6 +74,12 @@ struct PriceRow
     bool suspended = false;
 };
 
+/// One row of a streamed query: each column's text (numbers as the database prints them), or
+/// nullopt for NULL. Views are valid during the callback only.
+using RowView = std::vector<std::optional<QByteArrayView>>;
+/// Receives each row; returns false to stop (cancel) the query.
+using RowCallback = std::function<bool(const RowView &row)>;
+
 /// One storage back end. Not thread-safe: one instance per thread, used only where it was opened.
 class Storage
 {
@@ -89,6 +100,9 @@ public:
     virtual const std::map<QString, quint64> &committedSeqs() const = 0;
     /// Row counts per table.
     virtual Result<QJsonObject> tableCounts() = 0;
+    /// Runs a read-only query with `?` placeholders bound to `params` (text) and streams the rows
+    /// without holding them. Returns the rows delivered; stopping early is not an error.
+    virtual Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) = 0;
     /// One market's price history (every selection), oldest first, at most `limit` newest points.
     virtual Result<std::vector<PriceRow>> priceHistory(
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) = 0;

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+#include "csvexport.h"
+
+#include <core/common/timeutil.h>
+
+#include <QIODevice>
+
+#include <charconv>
+#include <cstdlib>
+
+namespace OddsTap {
+namespace {
+
+struct TableSpec
+{
+    const char *name;
+    std::vector<CsvColumn> columns;
+    const char *timeColumn; ///< what --from/--to filter
+    const char *order;
+    bool hasMarket;
+};
+
+const std::vector<TableSpec> &tables()
+{
+    using K = CsvKind;
+    static const std::vector<TableSpec> specs {
+        { "fixtures",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("fixture_id"), K::Text },
+                { QStringLiteral("seq"), K::Integer }, { QStringLiteral("ts"), K::Time },
+                { QStringLiteral("received_at"), K::Time }, { QStringLiteral("sport_id"), K::Integer },
+                { QStringLiteral("tournament_id"), K::Integer }, { QStringLiteral("start_time"), K::Time },
+                { QStringLiteral("status"), K::Text }, { QStringLiteral("home"), K::Text },
+                { QStringLiteral("away"), K::Text }, { QStringLiteral("score"), K::Text } },
+            "ts", "source_id, fixture_id", false },
+        { "fixture_updates",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
+                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
+                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("sport_id"), K::Integer },
+                { QStringLiteral("tournament_id"), K::Integer }, { QStringLiteral("start_time"), K::Time },
+                { QStringLiteral("status"), K::Text }, { QStringLiteral("home"), K::Text },
+                { QStringLiteral("away"), K::Text }, { QStringLiteral("score"), K::Text } },
+            "ts", "source_id, seq", false },
+        { "odds",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
+                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
+                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("market_type"), K::Text },
+                { QStringLiteral("selection"), K::Text }, { QStringLiteral("odd_value"), K::Real },
+                { QStringLiteral("timestamp"), K::Time }, { QStringLiteral("status"), K::Text } },
+            "timestamp", "source_id, seq", true },
+        { "bets",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
+                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
+                { QStringLiteral("bet_id"), K::Text }, { QStringLiteral("user_id"), K::Text },
+                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("market_type"), K::Text },
+                { QStringLiteral("selection"), K::Text }, { QStringLiteral("stake"), K::Real },
+                { QStringLiteral("odd_value"), K::Real }, { QStringLiteral("potential_win"), K::Real },
+                { QStringLiteral("timestamp"), K::Time } },
+            "timestamp", "source_id, seq", true },
+        { "rejects",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
+                { QStringLiteral("batch_index"), K::Integer }, { QStringLiteral("received_at"), K::Time },
+                { QStringLiteral("code"), K::Text }, { QStringLiteral("message"), K::Text },
+                { QStringLiteral("raw"), K::Text }, { QStringLiteral("raw_truncated"), K::Integer } },
+            "received_at", "received_at, id", false },
+    };
+    return specs;
+}
+
+const TableSpec *findTable(const QString &name)
+{
+    for (const TableSpec &t : tables()) {
+        if (name == QLatin1String(t.name)) {
+            return &t;
+        }
+    }
+    return nullptr;
+}
+
+Error usage(const QString &message)
+{
+    return Error { QStringLiteral("usage"), message };
+}
+
+} // namespace
+
+std::vector<CsvColumn> exportColumns(const QString &table)
+{
+    const TableSpec *t = findTable(table);
+    return t ? t->columns : std::vector<CsvColumn> {};
+}
+
+QStringList exportTables()
+{
+    QStringList out;
+    for (const TableSpec &t : tables()) {
+        out << QLatin1String(t.name);
+    }
+    return out;
+}
+
+QByteArray shortestNumber(double value)
+{
+    char buffer[64];
+    const auto r = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return QByteArray(buffer, r.ptr - buffer);
+}
+
+void appendCsvField(QByteArray &out, QByteArrayView text, CsvKind kind, const CsvOptions &options)
+{
+    bool guard = false;
+    if (kind == CsvKind::Text && options.formulaGuard && !text.isEmpty()) {
+        const char c = text.front();
+        guard = c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+    }
+    bool quote = false;
+    for (const char c : text) {
+        if (c == options.delimiter || c == '"' || c == '\n' || c == '\r') {
+            quote = true;
+            break;
+        }
+    }
+    if (!quote && !guard) {
+        out.append(text);
+        return;
+    }
+    if (quote) {
+        out.append('"');
+    }
+    if (guard) {
+        out.append('\'');
+    }
+    for (const char c : text) {
+        if (c == '"') {
+            out.append('"');
+        }
+        out.append(c);
+    }
+    if (quote) {
+        out.append('"');
+    }
+}
+
+Result<void> validateExportRequest(const ExportRequest &request)
+{
+    const TableSpec *t = findTable(request.table);
+    if (!t) {
+        return usage(QStringLiteral("unknown table '%1' (one of: %2)")
+                         .arg(request.table, exportTables().join(QStringLiteral(", "))));
+    }
+    for (const QString &c : request.columns) {
+        const bool known =
+            std::any_of(t->columns.begin(), t->columns.end(), [&](const CsvColumn &k) { return k.name == c; });
+        if (!known) {
+            QStringList names;
+            for (const CsvColumn &k : t->columns) {
+                names << k.name;
+            }
+            return usage(QStringLiteral("table %1 has no column '%2' (columns: %3)")
+                             .arg(request.table, c, names.join(QStringLiteral(","))));
+        }
+    }
+    if ((!request.market.isEmpty() || !request.selection.isEmpty()) && !t->hasMarket) {
+        return usage(QStringLiteral("--market and --selection apply to odds and bets, not %1").arg(request.table));
+    }
+    if (!request.fixtures.isEmpty() && request.table == QLatin1String("rejects")) {
+        return usage(QStringLiteral("--fixture does not apply to rejects"));
+    }
+    if (request.fromMs && request.toMs && *request.toMs <= *request.fromMs) {
+        return usage(QStringLiteral("--to must be after --from"));
+    }
+    return {};
+}
+
+Result<ExportStats> exportCsv(
+    Storage &storage, const ExportRequest &request, QIODevice &out, const std::function<bool(quint64)> &progress)
+{
+    if (auto v = validateExportRequest(request); !v) {
+        return v.error();
+    }
+    const TableSpec &t = *findTable(request.table);
+    std::vector<CsvColumn> columns;
+    if (request.columns.isEmpty()) {
+        columns = t.columns;
+    } else {
+        for (const QString &name : request.columns) {
+            for (const CsvColumn &c : t.columns) {
+                if (c.name == name) {
+                    columns.push_back(c);
+                }
+            }
+        }
+    }
+    QStringList select;
+    for (const CsvColumn &c : columns) {
+        select << c.name;
+    }
+    QStringList where;
+    QStringList params;
+    if (!request.fixtures.isEmpty()) {
+        QStringList marks;
+        for (const QString &f : request.fixtures) {
+            marks << QStringLiteral("?");
+            params << f;
+        }
+        where << QStringLiteral("fixture_id IN (%1)").arg(marks.join(QStringLiteral(", ")));
+    }
+    if (!request.market.isEmpty()) {
+        where << QStringLiteral("market_type = ?");
+        params << request.market;
+    }
+    if (!request.selection.isEmpty()) {
+        where << QStringLiteral("selection = ?");
+        params << request.selection;
+    }
+    if (!request.source.isEmpty()) {
+        where << QStringLiteral("source_id = ?");
+        params << request.source;
+    }
+    // Times are bound as text and cast, so both back ends compare integers.
+    if (request.fromMs) {
+        where << QStringLiteral("%1 >= CAST(? AS BIGINT)").arg(QLatin1String(t.timeColumn));
+        params << QString::number(*request.fromMs);
+    }
+    if (request.toMs) {
+        where << QStringLiteral("%1 < CAST(? AS BIGINT)").arg(QLatin1String(t.timeColumn));
+        params << QString::number(*request.toMs);
+    }
+    QString sql = QStringLiteral("SELECT %1 FROM %2").arg(select.join(QStringLiteral(", ")), QLatin1String(t.name));
+    if (!where.isEmpty()) {
+        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
+    }
+    sql += QStringLiteral(" ORDER BY ") + QLatin1String(t.order);
+
+    const CsvOptions &o = request.csv;
+    const QByteArrayView eol = o.crlf ? QByteArrayView("\r\n") : QByteArrayView("\n");
+    QByteArray buffer;
+    buffer.reserve(1 << 20);
+    if (o.bom) {
+        buffer.append("\xEF\xBB\xBF");
+    }
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (i > 0) {
+            buffer.append(o.delimiter);
+        }
+        appendCsvField(buffer, columns[i].name.toUtf8(), CsvKind::Text, o);
+    }
+    buffer.append(eol);
+    ExportStats stats;
+    std::optional<Error> writeError;
+    auto flush = [&] {
+        if (out.write(buffer) != buffer.size()) {
+            writeError = Error { QStringLiteral("io"),
+                QStringLiteral("cannot write the CSV: %1")
+                    .arg(out.errorString().isEmpty() ? QStringLiteral("disk full?") : out.errorString()) };
+            return false;
+        }
+        stats.bytes += quint64(buffer.size());
+        buffer.clear();
+        return true;
+    };
+    QByteArray scratch;
+    auto r = storage.query(sql, params, [&](const RowView &row) {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (i > 0) {
+                buffer.append(o.delimiter);
+            }
+            const std::optional<QByteArrayView> &v = row[i];
+            if (!v) {
+                continue; // NULL: an empty field
+            }
+            switch (columns[i].kind) {
+            case CsvKind::Text:
+                appendCsvField(buffer, *v, CsvKind::Text, o);
+                break;
+            case CsvKind::Integer:
+                buffer.append(*v);
+                break;
+            case CsvKind::Real: {
+                scratch = v->toByteArray();
+                buffer.append(shortestNumber(std::strtod(scratch.constData(), nullptr)));
+                break;
+            }
+            case CsvKind::Time: {
+                const qint64 ms = v->toByteArray().toLongLong();
+                if (o.epochMs) {
+                    buffer.append(*v);
+                } else {
+                    buffer.append(formatIso8601Utc(ms).toLatin1());
+                }
+                break;
+            }
+            }
+        }
+        buffer.append(eol);
+        ++stats.rows;
+        if (buffer.size() >= (1 << 20) && !flush()) {
+            return false;
+        }
+        if (progress && stats.rows % 8192 == 0 && !progress(stats.rows)) {
+            stats.cancelled = true;
+            return false;
+        }
+        return true;
+    });
+    if (writeError) {
+        return *writeError;
+    }
+    if (!r) {
+        return r.error();
+    }
+    if (!stats.cancelled && !flush()) {
+        return *writeError;
+    }
+    if (progress && !stats.cancelled) {
+        progress(stats.rows);
+    }
+    return stats;
+}
+
+} // namespace OddsTap

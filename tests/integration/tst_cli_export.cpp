@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+// `oddstap-cli export` against a real SQLite file, every output parsed by a real CSV reader
+// (Python's csv module) and compared field by field with what was stored.
+#include <core/export/csvexport.h>
+#include <core/storage/storage.h>
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace OddsTap;
+
+namespace {
+
+const QString kNames[] = {
+    QStringLiteral("Plain FC"),
+    QStringLiteral("Comma, United"),
+    QStringLiteral("The \"Quoted\" Club"),
+    QStringLiteral("Two\nLines"),
+    QStringLiteral("Emoji ⚽🏆 Ñandú"),
+    QStringLiteral("=SUM(A1:A9)"),
+    QStringLiteral("+44 Rovers"),
+    QStringLiteral("-1 Athletic"),
+    QStringLiteral("@handle"),
+    QStringLiteral("\tTabbed"),
+};
+
+Event fixtureEvent(quint64 seq, const QString &id, const QString &home, const QString &away)
+{
+    Event e;
+    e.type = EventType::Fixture;
+    e.seq = seq;
+    e.sourceId = QStringLiteral("src");
+    e.serverTsMs = 1798761600000LL + qint64(seq) * 1000 + 123;
+    e.receivedAtMs = e.serverTsMs + 5;
+    FixtureData f;
+    f.fixtureId = id;
+    f.sportId = 1;
+    f.tournamentId = 3;
+    f.startTimeMs = 1798765200000LL;
+    f.status = FixtureStatus::Live;
+    f.home = home;
+    f.away = away;
+    f.score = QStringLiteral("1-0");
+    e.data = f;
+    return e;
+}
+
+Event oddsEvent(quint64 seq, const QString &fixture, const QString &market, const QString &selection, double price)
+{
+    Event e;
+    e.type = EventType::Odds;
+    e.seq = seq;
+    e.sourceId = QStringLiteral("src");
+    e.serverTsMs = 1798761600000LL + qint64(seq);
+    e.receivedAtMs = e.serverTsMs + 3;
+    e.data = OddsData { fixture, market, selection, price, e.serverTsMs, PriceStatus::Open };
+    return e;
+}
+
+/// Parses a CSV file with Python's csv module; returns rows of fields.
+QList<QStringList> readCsv(const QString &path, const QString &delimiter = QStringLiteral(","))
+{
+    QProcess p;
+    p.start(QStringLiteral("python3"),
+        { QStringLiteral("-c"),
+            QStringLiteral("import csv, json, sys\n"
+                           "with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:\n"
+                           "    print(json.dumps(list(csv.reader(f, delimiter=sys.argv[2], strict=True))))\n"),
+            path, delimiter == QLatin1String("tab") ? QStringLiteral("\t") : delimiter });
+    if (!p.waitForFinished(60000) || p.exitCode() != 0) {
+        qWarning() << "python3 csv failed:" << p.readAllStandardError();
+        return {};
+    }
+    QList<QStringList> rows;
+    for (const QJsonValue &row : QJsonDocument::fromJson(p.readAllStandardOutput()).array()) {
+        QStringList fields;
+        for (const QJsonValue &f : row.toArray()) {
+            fields << f.toString();
+        }
+        rows << fields;
+    }
+    return rows;
+}
+
+struct Run
+{
+    int exitCode = -1;
+    QString stderrText;
+};
+
+Run cli(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(ODDSTAP_CLI_PATH), args);
+    p.waitForFinished(120000);
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardError()) };
+}
+
+} // namespace
+
+class TestCliExport : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void namesSurviveQuotingFieldByField();
+    void formulaGuardAndRawAndNumbers();
+    void filtersSelectExactlyTheRightRows();
+    void delimiterLineEndsBomAndEpochMs();
+    void errorsAreClearAndLeaveNoFile();
+    void cancelLeavesNoTruncatedFile();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_db;
+};
+
+void TestCliExport::initTestCase()
+{
+    registerMetaTypes();
+    m_db = m_dir.filePath(QStringLiteral("export.db"));
+    auto storage = Storage::open(*StorageTarget::parse(m_db), QStringLiteral("export-setup"));
+    QVERIFY2(storage, qPrintable(storage ? QString() : storage.error().message));
+    EventBatch batch;
+    batch.sourceId = QStringLiteral("src");
+    quint64 seq = 0;
+    for (int i = 0; i < 10; ++i) {
+        batch.events.push_back(fixtureEvent(++seq, QStringLiteral("fx-%1").arg(i), kNames[i], kNames[9 - i]));
+    }
+    const double prices[] = { 2.15, 1.1, 3.3, 1.01, 17.5, 1.0 + 1.0 / 3.0 };
+    for (int i = 0; i < 600; ++i) {
+        batch.events.push_back(oddsEvent(++seq, QStringLiteral("fx-%1").arg(i % 3),
+            i % 2 == 0 ? QStringLiteral("1x2") : QStringLiteral("ou_2.5"), QStringLiteral("sel-%1").arg(i % 4),
+            prices[i % 6]));
+    }
+    batch.streamAdvances = seq;
+    batch.lastSeq = seq;
+    QVERIFY((*storage)->write(batch));
+    // A big second source for the cancel test.
+    EventBatch big;
+    big.sourceId = QStringLiteral("big");
+    for (quint64 s = 1; s <= 300000; ++s) {
+        Event e =
+            oddsEvent(s, QStringLiteral("fx-big-%1").arg(s % 500), QStringLiteral("1x2"), QStringLiteral("home"), 2.5);
+        e.sourceId = QStringLiteral("big");
+        big.events.push_back(std::move(e));
+    }
+    big.streamAdvances = 300000;
+    big.lastSeq = 300000;
+    QVERIFY((*storage)->write(big));
+}
+
+void TestCliExport::namesSurviveQuotingFieldByField()
+{
+    const QString out = m_dir.filePath(QStringLiteral("fixtures.csv"));
+    const Run r = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("fixture_updates"), QStringLiteral("--raw"), QStringLiteral("--out"), out });
+    QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+    const QList<QStringList> rows = readCsv(out);
+    QCOMPARE(rows.size(), 11);
+    QCOMPARE(rows[0],
+        QStringList({ QStringLiteral("source_id"), QStringLiteral("seq"), QStringLiteral("ts"),
+            QStringLiteral("received_at"), QStringLiteral("fixture_id"), QStringLiteral("sport_id"),
+            QStringLiteral("tournament_id"), QStringLiteral("start_time"), QStringLiteral("status"),
+            QStringLiteral("home"), QStringLiteral("away"), QStringLiteral("score") }));
+    for (int i = 0; i < 10; ++i) {
+        const QStringList &row = rows[i + 1];
+        QCOMPARE(row.size(), 12);
+        QCOMPARE(row[0], QStringLiteral("src"));
+        QCOMPARE(row[1], QString::number(i + 1));
+        QCOMPARE(row[2], QStringLiteral("2027-01-01T00:00:%1.123Z").arg(i + 1, 2, 10, QLatin1Char('0')));
+        QCOMPARE(row[4], QStringLiteral("fx-%1").arg(i));
+        QCOMPARE(row[7], QStringLiteral("2027-01-01T01:00:00.000Z"));
+        QCOMPARE(row[8], QStringLiteral("live"));
+        QCOMPARE(row[9], kNames[i]); // --raw: exactly as stored, commas, quotes, newlines, emoji
+        QCOMPARE(row[10], kNames[9 - i]);
+        QCOMPARE(row[11], QStringLiteral("1-0"));
+    }
+    // CRLF by default, and a quoted field with a newline inside.
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray bytes = f.readAll();
+    QVERIFY(bytes.contains("\r\n"));
+    QVERIFY(bytes.contains("\"Two\nLines\""));
+    QVERIFY(bytes.contains("\"The \"\"Quoted\"\" Club\""));
+}
+
+void TestCliExport::formulaGuardAndRawAndNumbers()
+{
+    const QString out = m_dir.filePath(QStringLiteral("guarded.csv"));
+    const Run r = cli(
+        { QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"), QStringLiteral("fixtures"),
+            QStringLiteral("--columns"), QStringLiteral("fixture_id,home,sport_id"), QStringLiteral("--out"), out });
+    QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+    const QList<QStringList> rows = readCsv(out);
+    QCOMPARE(rows.size(), 11);
+    QCOMPARE(
+        rows[0], QStringList({ QStringLiteral("fixture_id"), QStringLiteral("home"), QStringLiteral("sport_id") }));
+    for (int i = 1; i <= 10; ++i) {
+        const int index = rows[i][0].mid(3).toInt();
+        const QString name = kNames[index];
+        const QChar first = name.front();
+        const bool risky = first == QLatin1Char('=') || first == QLatin1Char('+') || first == QLatin1Char('-')
+            || first == QLatin1Char('@') || first == QLatin1Char('\t');
+        QCOMPARE(rows[i][1], risky ? QStringLiteral("'") + name : name);
+        QCOMPARE(rows[i][2], QStringLiteral("1")); // numbers are never guarded
+    }
+    // Prices without float noise, and negative-looking text only guarded in text columns.
+    const QString odds = m_dir.filePath(QStringLiteral("odds-all.csv"));
+    QCOMPARE(cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+                     QStringLiteral("odds"), QStringLiteral("--source"), QStringLiteral("src"),
+                     QStringLiteral("--columns"), QStringLiteral("seq,odd_value"), QStringLiteral("--out"), odds })
+                 .exitCode,
+        0);
+    const QList<QStringList> prices = readCsv(odds);
+    QCOMPARE(prices.size(), 601);
+    const QStringList expected = { QStringLiteral("2.15"), QStringLiteral("1.1"), QStringLiteral("3.3"),
+        QStringLiteral("1.01"), QStringLiteral("17.5"), QStringLiteral("1.3333333333333333") };
+    for (int i = 1; i <= 600; ++i) {
+        const int n = prices[i][0].toInt() - 11; // odds seqs start after the 10 fixtures
+        QCOMPARE(prices[i][1], expected[n % 6]);
+    }
+}
+
+void TestCliExport::filtersSelectExactlyTheRightRows()
+{
+    const QString out = m_dir.filePath(QStringLiteral("filtered.csv"));
+    // odds i: fixture fx-(i%3), market 1x2 for even i, selection sel-(i%4), seq 11 + i, ts base + seq.
+    const Run r =
+        cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"), QStringLiteral("odds"),
+            QStringLiteral("--fixture"), QStringLiteral("fx-1"), QStringLiteral("--fixture"), QStringLiteral("fx-2"),
+            QStringLiteral("--market"), QStringLiteral("1x2"), QStringLiteral("--selection"), QStringLiteral("sel-2"),
+            QStringLiteral("--from"), QStringLiteral("2027-01-01T00:00:00.100Z"), QStringLiteral("--to"),
+            QString::number(1798761600000LL + 500), QStringLiteral("--epoch-ms"), QStringLiteral("--out"), out });
+    QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+    const QList<QStringList> rows = readCsv(out);
+    QList<int> expected;
+    for (int i = 0; i < 600; ++i) {
+        const qint64 seq = 11 + i;
+        const bool match = (i % 3 == 1 || i % 3 == 2) && i % 2 == 0 && i % 4 == 2 && seq >= 100 && seq < 500;
+        if (match) {
+            expected << int(seq);
+        }
+    }
+    QVERIFY(!expected.isEmpty());
+    QCOMPARE(rows.size() - 1, expected.size());
+    for (int k = 0; k < expected.size(); ++k) {
+        const QStringList &row = rows[k + 1];
+        QCOMPARE(row[1].toInt(), expected[k]);
+        QVERIFY(row[4] == QLatin1String("fx-1") || row[4] == QLatin1String("fx-2"));
+        QCOMPARE(row[5], QStringLiteral("1x2"));
+        QCOMPARE(row[6], QStringLiteral("sel-2"));
+        QCOMPARE(row[8], QString::number(1798761600000LL + expected[k])); // --epoch-ms
+    }
+}
+
+void TestCliExport::delimiterLineEndsBomAndEpochMs()
+{
+    const QString out = m_dir.filePath(QStringLiteral("excel.csv"));
+    const Run r = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("fixtures"), QStringLiteral("--delimiter"), QStringLiteral("semicolon"), QStringLiteral("--lf"),
+        QStringLiteral("--bom"), QStringLiteral("--raw"), QStringLiteral("--out"), out });
+    QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray bytes = f.readAll();
+    QVERIFY(bytes.startsWith("\xEF\xBB\xBF"));
+    QVERIFY(!bytes.contains("\r\n"));
+    const QList<QStringList> rows = readCsv(out, QStringLiteral(";"));
+    QCOMPARE(rows.size(), 11);
+    QCOMPARE(rows[0].size(), 12);
+    QStringList homes;
+    for (int i = 1; i < rows.size(); ++i) {
+        homes << rows[i][9];
+    }
+    for (const QString &name : kNames) {
+        QVERIFY2(homes.contains(name), qPrintable(name));
+    }
+}
+
+void TestCliExport::errorsAreClearAndLeaveNoFile()
+{
+    const Run unwritable = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("odds"), QStringLiteral("--out"), QStringLiteral("/nonexistent-dir/x.csv") });
+    QCOMPARE(unwritable.exitCode, 2);
+    QVERIFY2(unwritable.stderrText.contains(QLatin1String("cannot write")), qPrintable(unwritable.stderrText));
+    const Run table = cli(
+        { QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"), QStringLiteral("nope") });
+    QCOMPARE(table.exitCode, 2);
+    QVERIFY(table.stderrText.contains(QLatin1String("unknown table")));
+    const Run column = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("odds"), QStringLiteral("--columns"), QStringLiteral("seq,colour") });
+    QCOMPARE(column.exitCode, 2);
+    QVERIFY(column.stderrText.contains(QLatin1String("no column 'colour'")));
+    const Run time = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("odds"), QStringLiteral("--from"), QStringLiteral("yesterday") });
+    QCOMPARE(time.exitCode, 2);
+    QVERIFY(time.stderrText.contains(QLatin1String("ISO 8601")));
+    const Run missing = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("no.db")),
+        QStringLiteral("--table"), QStringLiteral("odds") });
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY(missing.stderrText.contains(QLatin1String("no database")));
+}
+
+void TestCliExport::cancelLeavesNoTruncatedFile()
+{
+    // In process: a progress callback that says stop.
+    {
+        auto storage = Storage::open(*StorageTarget::parse(m_db), QStringLiteral("export-cancel"));
+        QVERIFY(storage);
+        QFile f(m_dir.filePath(QStringLiteral("cancel-core.csv")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        ExportRequest request;
+        request.table = QStringLiteral("odds");
+        request.source = QStringLiteral("big");
+        auto r = exportCsv(**storage, request, f, [](quint64 rows) { return rows < 20000; });
+        QVERIFY(r);
+        QVERIFY(r->cancelled);
+        QVERIFY(r->rows < 300000);
+    }
+    // The CLI: SIGTERM while it writes; neither the file nor the partial file remains.
+    const QString out = m_dir.filePath(QStringLiteral("cancelled.csv"));
+    QProcess p;
+    p.start(QStringLiteral(ODDSTAP_CLI_PATH),
+        { QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"), QStringLiteral("odds"),
+            QStringLiteral("--source"), QStringLiteral("big"), QStringLiteral("--out"), out });
+    QVERIFY(p.waitForStarted());
+    QDeadlineTimer deadline(30000);
+    while (QFileInfo(out + QStringLiteral(".partial")).size() == 0 && !deadline.hasExpired()
+        && p.state() == QProcess::Running) {
+        QTest::qWait(2);
+    }
+    QVERIFY2(p.state() == QProcess::Running, "the export finished before it could be cancelled");
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 3);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QLatin1String("cancelled")));
+    QVERIFY(!QFileInfo::exists(out));
+    QVERIFY(!QFileInfo::exists(out + QStringLiteral(".partial")));
+}
+
+QTEST_GUILESS_MAIN(TestCliExport)
+#include "tst_cli_export.moc"
