@@ -16,7 +16,8 @@ struct TableSpec
     const char *name;
     std::vector<CsvColumn> columns;
     const char *timeColumn; ///< what --from/--to filter
-    const char *order;
+    const char *order; ///< on a server that sorts on disk
+    const char *storageOrder; ///< in SQLite: the primary key, so rows stream without a sort
     bool hasMarket;
 };
 
@@ -31,7 +32,7 @@ const std::vector<TableSpec> &tables()
                 { QStringLiteral("tournament_id"), K::Integer }, { QStringLiteral("start_time"), K::Time },
                 { QStringLiteral("status"), K::Text }, { QStringLiteral("home"), K::Text },
                 { QStringLiteral("away"), K::Text }, { QStringLiteral("score"), K::Text } },
-            "ts", "source_id, fixture_id", false },
+            "ts", "source_id, fixture_id", "source_id, fixture_id", false },
         { "fixture_updates",
             { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
                 { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
@@ -39,14 +40,14 @@ const std::vector<TableSpec> &tables()
                 { QStringLiteral("tournament_id"), K::Integer }, { QStringLiteral("start_time"), K::Time },
                 { QStringLiteral("status"), K::Text }, { QStringLiteral("home"), K::Text },
                 { QStringLiteral("away"), K::Text }, { QStringLiteral("score"), K::Text } },
-            "ts", "source_id, seq", false },
+            "ts", "source_id, seq", "id", false },
         { "odds",
             { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
                 { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
                 { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("market_type"), K::Text },
                 { QStringLiteral("selection"), K::Text }, { QStringLiteral("odd_value"), K::Real },
                 { QStringLiteral("timestamp"), K::Time }, { QStringLiteral("status"), K::Text } },
-            "timestamp", "source_id, seq", true },
+            "timestamp", "source_id, seq", "id", true },
         { "bets",
             { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
                 { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
@@ -55,13 +56,13 @@ const std::vector<TableSpec> &tables()
                 { QStringLiteral("selection"), K::Text }, { QStringLiteral("stake"), K::Real },
                 { QStringLiteral("odd_value"), K::Real }, { QStringLiteral("potential_win"), K::Real },
                 { QStringLiteral("timestamp"), K::Time } },
-            "timestamp", "source_id, seq", true },
+            "timestamp", "source_id, seq", "id", true },
         { "rejects",
             { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
                 { QStringLiteral("batch_index"), K::Integer }, { QStringLiteral("received_at"), K::Time },
                 { QStringLiteral("code"), K::Text }, { QStringLiteral("message"), K::Text },
                 { QStringLiteral("raw"), K::Text }, { QStringLiteral("raw_truncated"), K::Integer } },
-            "received_at", "received_at, id", false },
+            "received_at", "received_at, id", "id", false },
     };
     return specs;
 }
@@ -97,6 +98,50 @@ QStringList exportTables()
     }
     return out;
 }
+
+namespace {
+/// `2026-11-25T15:04:05.123Z` without QDateTime (which costs a microsecond per call).
+void appendIso8601(QByteArray &out, qint64 ms)
+{
+    qint64 days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+    qint64 rest = ms - days * 86400000;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    days += 719468;
+    const qint64 era = (days >= 0 ? days : days - 146096) / 146097;
+    const qint64 doe = days - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    qint64 year = yoe + era * 400;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const qint64 day = doy - (153 * mp + 2) / 5 + 1;
+    const qint64 month = mp < 10 ? mp + 3 : mp - 9;
+    year += month <= 2 ? 1 : 0;
+    char b[32];
+    auto put = [&b](int at, qint64 v, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            b[at + i] = char('0' + v % 10);
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    b[4] = '-';
+    put(5, month, 2);
+    b[7] = '-';
+    put(8, day, 2);
+    b[10] = 'T';
+    put(11, rest / 3600000, 2);
+    rest %= 3600000;
+    b[13] = ':';
+    put(14, rest / 60000, 2);
+    rest %= 60000;
+    b[16] = ':';
+    put(17, rest / 1000, 2);
+    b[19] = '.';
+    put(20, rest % 1000, 3);
+    b[23] = 'Z';
+    out.append(b, 24);
+}
+} // namespace
 
 QByteArray shortestNumber(double value)
 {
@@ -229,7 +274,9 @@ Result<ExportStats> exportCsv(
     if (!where.isEmpty()) {
         sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
     }
-    sql += QStringLiteral(" ORDER BY ") + QLatin1String(t.order);
+    // Constant memory: SQLite would sort an unindexed ORDER BY in this process, so there the rows
+    // come in storage (commit) order; PostgreSQL sorts on its own disk.
+    sql += QStringLiteral(" ORDER BY ") + QLatin1String(storage.sortsOutOfProcess() ? t.order : t.storageOrder);
 
     const CsvOptions &o = request.csv;
     const QByteArrayView eol = o.crlf ? QByteArrayView("\r\n") : QByteArrayView("\n");
@@ -258,7 +305,6 @@ Result<ExportStats> exportCsv(
         buffer.clear();
         return true;
     };
-    QByteArray scratch;
     auto r = storage.query(sql, params, [&](const RowView &row) {
         for (std::size_t i = 0; i < columns.size(); ++i) {
             if (i > 0) {
@@ -275,17 +321,18 @@ Result<ExportStats> exportCsv(
             case CsvKind::Integer:
                 buffer.append(*v);
                 break;
-            case CsvKind::Real: {
-                scratch = v->toByteArray();
-                buffer.append(shortestNumber(std::strtod(scratch.constData(), nullptr)));
+            case CsvKind::Real:
+                // Both back ends already print the shortest exact form (SQLite's through
+                // Storage::query, PostgreSQL's by default since version 12).
+                buffer.append(*v);
                 break;
-            }
             case CsvKind::Time: {
-                const qint64 ms = v->toByteArray().toLongLong();
                 if (o.epochMs) {
                     buffer.append(*v);
                 } else {
-                    buffer.append(formatIso8601Utc(ms).toLatin1());
+                    qint64 ms = 0;
+                    std::from_chars(v->data(), v->data() + v->size(), ms);
+                    appendIso8601(buffer, ms);
                 }
                 break;
             }

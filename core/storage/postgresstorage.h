@@ -26,6 +26,10 @@ public:
     {
         return m_committed;
     }
+    bool sortsOutOfProcess() const override
+    {
+        return true;
+    }
     Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) override;
     Result<std::vector<PriceRow>> priceHistory(
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) override;

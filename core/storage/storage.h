@@ -100,6 +100,12 @@ public:
     virtual const std::map<QString, quint64> &committedSeqs() const = 0;
     /// Row counts per table.
     virtual Result<QJsonObject> tableCounts() = 0;
+    /// True when ORDER BY on an unindexed column sorts on the server's disk (PostgreSQL), false
+    /// when it would sort in this process's memory (SQLite): exports then use storage order.
+    virtual bool sortsOutOfProcess() const
+    {
+        return false;
+    }
     /// Runs a read-only query with `?` placeholders bound to `params` (text) and streams the rows
     /// without holding them. Returns the rows delivered; stopping early is not an error.
     virtual Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) = 0;
