@@ -22,6 +22,8 @@ int runExport(const QStringList &arguments)
         "Exports one table as CSV (RFC 4180, UTF-8), streamed in constant memory.\n"
         "Times are ISO 8601 UTC with milliseconds (2026-11-25T15:04:05.123Z), or epoch ms with --epoch-ms.\n"
         "Text starting with = + - @ tab or CR is prefixed with ' so spreadsheets show it as text (--raw: off).\n"
+        "Row order: from SQLite in storage (commit) order, so memory stays constant; from PostgreSQL by\n"
+        "source_id, seq. Sort in your tool when the order matters.\n"
         "The file is written as FILE.partial and renamed when complete; on an error or Ctrl-C it is removed.\n"
         "Exit status: 0 done; 2 usage error, unreadable database, unwritable file or disk full; 3 cancelled."));
     parser.addHelpOption();

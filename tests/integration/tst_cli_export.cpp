@@ -3,6 +3,7 @@
 // (Python's csv module) and compared field by field with what was stored.
 #include <core/export/csvexport.h>
 #include <core/storage/storage.h>
+#include <tests/testutils/csvreader.h>
 
 #include <QDeadlineTimer>
 #include <QFile>
@@ -16,6 +17,7 @@
 #include <csignal>
 
 using namespace OddsTap;
+using namespace OddsTap::Testing;
 
 namespace {
 
@@ -63,31 +65,6 @@ Event oddsEvent(quint64 seq, const QString &fixture, const QString &market, cons
     e.receivedAtMs = e.serverTsMs + 3;
     e.data = OddsData { fixture, market, selection, price, e.serverTsMs, PriceStatus::Open };
     return e;
-}
-
-/// Parses a CSV file with Python's csv module; returns rows of fields.
-QList<QStringList> readCsv(const QString &path, const QString &delimiter = QStringLiteral(","))
-{
-    QProcess p;
-    p.start(QStringLiteral("python3"),
-        { QStringLiteral("-c"),
-            QStringLiteral("import csv, json, sys\n"
-                           "with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:\n"
-                           "    print(json.dumps(list(csv.reader(f, delimiter=sys.argv[2], strict=True))))\n"),
-            path, delimiter == QLatin1String("tab") ? QStringLiteral("\t") : delimiter });
-    if (!p.waitForFinished(60000) || p.exitCode() != 0) {
-        qWarning() << "python3 csv failed:" << p.readAllStandardError();
-        return {};
-    }
-    QList<QStringList> rows;
-    for (const QJsonValue &row : QJsonDocument::fromJson(p.readAllStandardOutput()).array()) {
-        QStringList fields;
-        for (const QJsonValue &f : row.toArray()) {
-            fields << f.toString();
-        }
-        rows << fields;
-    }
-    return rows;
 }
 
 struct Run

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Simulator -> client -> writer -> a real PostgreSQL server (started by scripts/test).
 // Skips only when ODDSTAP_TEST_PG_URL is unset; when it is set, an unreachable server fails.
+#include <core/common/timeutil.h>
+#include <core/export/csvexport.h>
 #include <core/storage/storage.h>
+#include <tests/testutils/csvreader.h>
 #include <tests/testutils/feedharness.h>
 
+#include <QFile>
 #include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTemporaryDir>
 #include <QUrl>
 
 using namespace OddsTap;
@@ -27,6 +32,7 @@ private slots:
     void serverStoppedForTenSecondsLosesNothing();
     void foreignDatabaseIsRefused();
     void passwordInTheUrlIsRefused();
+    void csvExportStreamsWhatWasStored();
 
 private:
     QJsonObject tableCounts();
@@ -209,6 +215,57 @@ void TestIngestPostgres::passwordInTheUrlIsRefused()
     QVERIFY(!target);
     QVERIFY(target.error().message.contains(QLatin1String("PGPASSWORD")));
     QVERIFY(!target.error().message.contains(QLatin1String("secret")));
+}
+
+void TestIngestPostgres::csvExportStreamsWhatWasStored()
+{
+    // A capture, then the odds table through exportCsv (single-row mode), read back by Python's
+    // csv module and compared with the database, row for row, in (source_id, seq) order.
+    SimServerConfig c = simConfig(3000, 83);
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("x"), *port) }, 3000, 0, *StorageTarget::parse(m_url)));
+    run.start();
+    QVERIFY(run.waitFinished(60000));
+    auto storage = Storage::open(*StorageTarget::parse(m_url), QStringLiteral("export"));
+    QVERIFY(storage);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("odds.csv"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    ExportRequest request;
+    request.table = QStringLiteral("odds");
+    request.columns = { QStringLiteral("seq"), QStringLiteral("fixture_id"), QStringLiteral("selection"),
+        QStringLiteral("odd_value"), QStringLiteral("timestamp") };
+    auto stats = exportCsv(**storage, request, file);
+    file.close();
+    QVERIFY2(stats, qPrintable(stats ? QString() : stats.error().message));
+    const QList<QStringList> rows = readCsv(path);
+    QCOMPARE(qint64(rows.size() - 1), tableCounts().value(QStringLiteral("odds")).toInteger());
+    QCOMPARE(quint64(rows.size() - 1), stats->rows);
+    std::vector<QStringList> stored;
+    auto r = (*storage)->query(QStringLiteral("SELECT seq, fixture_id, selection, odd_value, timestamp FROM odds "
+                                              "ORDER BY source_id, seq"),
+        {}, [&](const RowView &row) {
+            QStringList fields;
+            for (const auto &v : row) {
+                fields << QString::fromUtf8(v->toByteArray());
+            }
+            stored.push_back(fields);
+            return true;
+        });
+    QVERIFY(r);
+    QCOMPARE(stored.size(), std::size_t(rows.size() - 1));
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        const QStringList &csv = rows[qsizetype(i) + 1];
+        QCOMPARE(csv[0], stored[i][0]);
+        QCOMPARE(csv[1], stored[i][1]);
+        QCOMPARE(csv[2], stored[i][2]);
+        QCOMPARE(csv[3].toDouble(), stored[i][3].toDouble());
+        QVERIFY(!csv[3].contains(QLatin1String("99999"))); // no float noise
+        QCOMPARE(*parseIso8601Utc(csv[4].toStdString()), stored[i][4].toLongLong());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestIngestPostgres)
