@@ -8,6 +8,7 @@
 #include <ui/charts/oddschart.h>
 #include <ui/charts/trendchart.h>
 #include <ui/delegates/livedelegate.h>
+#include <ui/dialogs/exportdialog.h>
 
 #include <QAction>
 #include <QApplication>
@@ -352,6 +353,17 @@ void MainWindow::buildPanels()
     chartBar->addWidget(m_windowCombo);
     chartBar->addWidget(m_followLive);
     chartBar->addStretch(1);
+    auto *exportSeries = new QPushButton(tr("Export series..."), chartPanel);
+    exportSeries->setToolTip(tr("Save every price point of this market as CSV"));
+    chartBar->addWidget(exportSeries);
+    connect(exportSeries, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export series"),
+            QStringLiteral("%1-%2.csv").arg(m_history.fixtureId(), m_history.marketType()), tr("CSV (*.csv)"));
+        if (!path.isEmpty()) {
+            const QString error = exportChartSeries(path);
+            statusBar()->showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error, 8000);
+        }
+    });
     cl->addLayout(chartBar);
     m_chart = new OddsChartView(chartPanel);
     m_chart->setObjectName(QStringLiteral("oddsChart"));
@@ -435,11 +447,22 @@ void MainWindow::buildPanels()
     severity->addItem(tr("Warnings and errors"), 1);
     severity->addItem(tr("Errors only"), 2);
     severity->setToolTip(tr("Lowest severity shown"));
+    auto *exportLog = new QPushButton(tr("Export..."), logPanel);
+    exportLog->setToolTip(tr("Save the lines shown (after the filters) as CSV"));
+    connect(exportLog, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export error log"), QStringLiteral("error-log.csv"), tr("CSV (*.csv)"));
+        if (!path.isEmpty()) {
+            const QString error = exportVisibleLog(path);
+            statusBar()->showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error, 8000);
+        }
+    });
     auto *copy = new QPushButton(tr("Copy"), logPanel);
     copy->setToolTip(tr("Copy the selected line with its raw text (Ctrl+C)"));
     logBar->addWidget(logFilter, 1);
     logBar->addWidget(severity);
     logBar->addWidget(copy);
+    logBar->addWidget(exportLog);
     ll->addLayout(logBar);
     m_logProxy = new LogFilterProxy(this);
     m_logProxy->setSourceModel(&m_log);
@@ -521,6 +544,17 @@ void MainWindow::buildPanels()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *exportCsv = file->addAction(tr("&Export CSV..."), this, [this] {
+        ExportDialog *dialog = makeExportDialog();
+        if (!dialog) {
+            statusBar()->showMessage(tr("Nothing is stored, so there is nothing to export"), 5000);
+            return;
+        }
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
+    exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportCsv->setToolTip(tr("Export a table as CSV, filtered by the current fixture and market"));
     QAction *settings = file->addAction(tr("&Settings..."), this, &MainWindow::settingsDialog);
     settings->setShortcut(QKeySequence::Preferences);
     file->addSeparator();
@@ -807,6 +841,60 @@ void MainWindow::copyLogSelection()
         QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')));
         statusBar()->showMessage(tr("Copied %n line(s)", nullptr, int(lines.size())), 3000);
     }
+}
+
+QString MainWindow::exportChartSeries(const QString &path) const
+{
+    QList<QStringList> rows;
+    for (const QString &selection : m_history.selections()) {
+        for (const SeriesPoint &p : m_history.series(selection)) {
+            rows << QStringList { formatIso8601Utc(p.t), m_history.fixtureId(), m_history.marketType(), selection,
+                QString::fromLatin1(shortestNumber(p.price)),
+                p.suspended ? QStringLiteral("suspended") : QStringLiteral("open") };
+        }
+    }
+    std::sort(rows.begin(), rows.end(), [](const QStringList &a, const QStringList &b) { return a[0] < b[0]; });
+    return writeCsvFile(path,
+        { QStringLiteral("timestamp"), QStringLiteral("fixture_id"), QStringLiteral("market_type"),
+            QStringLiteral("selection"), QStringLiteral("odd_value"), QStringLiteral("status") },
+        rows, { CsvKind::Time, CsvKind::Text, CsvKind::Text, CsvKind::Text, CsvKind::Real, CsvKind::Text });
+}
+
+QString MainWindow::exportVisibleLog(const QString &path) const
+{
+    QList<QStringList> rows;
+    for (int r = 0; r < m_logProxy->rowCount(); ++r) {
+        const int source = m_logProxy->mapToSource(m_logProxy->index(r, 0)).row();
+        const LogEntry *e = m_log.entryAt(source);
+        if (!e) {
+            continue;
+        }
+        rows << QStringList { formatIso8601Utc(e->atMs), m_log.index(source, ErrorLogModel::Severity).data().toString(),
+            e->kind, e->sourceId, e->seq ? QString::number(*e->seq) : QString(), e->code, e->message,
+            QString::number(m_log.countAt(source)), QString::fromUtf8(e->raw) };
+    }
+    return writeCsvFile(path,
+        { QStringLiteral("time"), QStringLiteral("severity"), QStringLiteral("kind"), QStringLiteral("source_id"),
+            QStringLiteral("seq"), QStringLiteral("code"), QStringLiteral("message"), QStringLiteral("count"),
+            QStringLiteral("raw") },
+        rows,
+        { CsvKind::Time, CsvKind::Text, CsvKind::Text, CsvKind::Text, CsvKind::Integer, CsvKind::Text, CsvKind::Text,
+            CsvKind::Integer, CsvKind::Text });
+}
+
+ExportDialog *MainWindow::makeExportDialog()
+{
+    if (!m_controller || !m_controller->config().storage) {
+        return nullptr;
+    }
+    ExportRequest prefill;
+    prefill.table = QStringLiteral("odds");
+    if (!m_watchFixture.isEmpty()) {
+        prefill.fixtures = { m_watchFixture };
+        prefill.source = m_watchSource;
+        prefill.market = m_marketCombo->currentText();
+    }
+    return new ExportDialog(*m_controller->config().storage, prefill, this);
 }
 
 void MainWindow::addSourceDialog()

@@ -91,6 +91,13 @@ public:
         return m_lastMetrics;
     }
 
+    /// Writes the chart's series (every point of the chosen market) as CSV; returns an error or "".
+    QString exportChartSeries(const QString &path) const;
+    /// Writes the error log's visible rows (after the filters) as CSV; returns an error or "".
+    QString exportVisibleLog(const QString &path) const;
+    /// The export dialog, pre-filled from the current selection (not shown).
+    class ExportDialog *makeExportDialog();
+
 public slots:
     void applySnapshot(const OddsTap::SnapshotPtr &snapshot);
 

@@ -7,6 +7,7 @@
 #include <core/common/version.h>
 #include <ui/appcontroller.h>
 #include <ui/charts/oddschart.h>
+#include <ui/dialogs/exportdialog.h>
 #include <ui/mainwindow.h>
 
 #include <QApplication>
@@ -235,6 +236,12 @@ int main(int argc, char *argv[])
                         + QStringLiteral(".png"));
                 }
                 window.centralWidget()->grab().save(dir + QStringLiteral("/chart.png"));
+                if (std::unique_ptr<ExportDialog> dialog { window.makeExportDialog() }) {
+                    dialog->setDestination(QStringLiteral("odds.csv"));
+                    dialog->show();
+                    QApplication::processEvents();
+                    dialog->grab().save(dir + QStringLiteral("/export-dialog.png"));
+                }
                 std::printf("oddstap: screenshots saved in %s\n", qPrintable(dir));
             } else {
                 const LatencyHistogram &lag = window.eventLoopLag();

@@ -3,11 +3,14 @@
 // thread, a real SQLite file. Start on the demo feed, select a fixture, see its market and chart
 // fill (live and from the database), a rejected frame in the error log, disconnect and reconnect.
 #include <core/common/version.h>
+#include <tests/testutils/csvreader.h>
 #include <ui/appcontroller.h>
 #include <ui/charts/oddschart.h>
+#include <ui/dialogs/exportdialog.h>
 #include <ui/mainwindow.h>
 
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -88,6 +91,7 @@ private slots:
     void demoFeedFillsFixturesMarketAndChart();
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
+    void exportsTheChartTheLogAndATableFromTheSelection();
 
 private:
     QTemporaryDir m_dir;
@@ -181,6 +185,75 @@ void TestMainWindow::disconnectAndReconnectASource()
         },
         15000));
     QCOMPARE(sources.sourceAt(0)->gaps, quint64(0)); // resumed after what it held
+}
+
+void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
+{
+    const QString db = m_dir.filePath(QStringLiteral("export.db"));
+    DemoApp app(db, QStringLiteral("malformed=0.01"));
+    QVERIFY(waitFor([&] { return app.window->fixtureModel().rowCount() >= 10; }, 20000));
+    QVERIFY(app.selectLiveFixture());
+    QVERIFY(waitFor([&] { return app.window->priceHistory().pointCount() >= 20; }, 20000));
+    QVERIFY(waitFor([&] { return app.window->logModel().rowCount() >= 3; }, 20000));
+    bool stopped = false;
+    QObject::connect(app.controller.get(), &AppController::stopped, [&stopped] { stopped = true; });
+    app.controller->stop(); // a still database, so the counts below hold
+    QVERIFY(waitFor([&] { return stopped; }, 15000));
+
+    // The chart's series: every point, in time order.
+    const QString series = m_dir.filePath(QStringLiteral("series.csv"));
+    QCOMPARE(app.window->exportChartSeries(series), QString());
+    const QList<QStringList> points = Testing::readCsv(series);
+    QCOMPARE(qsizetype(points.size() - 1), qsizetype(app.window->priceHistory().pointCount()));
+    QCOMPARE(points[0].at(4), QStringLiteral("odd_value"));
+    for (qsizetype i = 1; i < points.size(); ++i) {
+        QCOMPARE(points[i][1], app.window->priceHistory().fixtureId());
+        QVERIFY(points[i][4].toDouble() > 1.0);
+        QVERIFY(i == 1 || points[i - 1][0] <= points[i][0]);
+    }
+    // The visible error log, with the raw text of rejects.
+    const QString log = m_dir.filePath(QStringLiteral("log.csv"));
+    QCOMPARE(app.window->exportVisibleLog(log), QString());
+    const QList<QStringList> lines = Testing::readCsv(log);
+    QCOMPARE(lines.size() - 1, app.window->logModel().rowCount()); // no filter set: every line
+    QVERIFY(std::any_of(lines.begin(), lines.end(),
+        [](const QStringList &l) { return l.at(2) == QLatin1String("reject") && !l.at(8).isEmpty(); }));
+    // The export dialog, pre-filled with the selected fixture and market, off the GUI thread.
+    std::unique_ptr<ExportDialog> dialog(app.window->makeExportDialog());
+    QVERIFY(dialog);
+    const ExportRequest prefill = dialog->request();
+    QCOMPARE(prefill.table, QStringLiteral("odds"));
+    QCOMPARE(prefill.fixtures, QStringList { app.window->priceHistory().fixtureId() });
+    QCOMPARE(prefill.market, app.window->priceHistory().marketType());
+    const QString table = m_dir.filePath(QStringLiteral("odds.csv"));
+    dialog->setDestination(table);
+    bool finished = false;
+    bool ok = false;
+    QObject::connect(dialog.get(), &ExportDialog::exportFinished, [&](bool success, const QString &) {
+        finished = true;
+        ok = success;
+    });
+    dialog->startExport();
+    QVERIFY(dialog->isRunning()); // the work runs on the thread pool; the dialog stays responsive
+    QVERIFY(waitFor([&] { return finished; }, 30000));
+    QVERIFY2(ok, qPrintable(dialog->lastMessage()));
+    QVERIFY(!QFileInfo::exists(table + QStringLiteral(".partial")));
+    const QList<QStringList> rows = Testing::readCsv(table);
+    QVERIFY(rows.size() > 1);
+    auto storage = Storage::open(*StorageTarget::parse(db), QStringLiteral("export-count"));
+    QVERIFY(storage);
+    quint64 expected = 0;
+    QVERIFY((*storage)->query(QStringLiteral("SELECT count(*) FROM odds WHERE fixture_id = ? AND market_type = ? AND "
+                                             "source_id = ?"),
+        { prefill.fixtures.front(), prefill.market, prefill.source }, [&](const RowView &row) {
+            expected = row[0]->toByteArray().toULongLong();
+            return true;
+        }));
+    QCOMPARE(quint64(rows.size() - 1), expected);
+    for (qsizetype i = 1; i < rows.size(); ++i) {
+        QCOMPARE(rows[i][4], prefill.fixtures.front());
+        QCOMPARE(rows[i][5], prefill.market);
+    }
 }
 
 QTEST_MAIN(TestMainWindow)
