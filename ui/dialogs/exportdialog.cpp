@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "exportdialog.h"
 
+#include <core/common/timeutil.h>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -78,6 +80,10 @@ ExportDialog::ExportDialog(StorageTarget storage, const ExportRequest &prefill, 
     m_selection->setPlaceholderText(tr("all selections"));
     m_source = new QLineEdit(prefill.source, this);
     m_source->setPlaceholderText(tr("all sources"));
+    m_from = new QLineEdit(prefill.fromMs ? formatIso8601Utc(*prefill.fromMs) : QString(), this);
+    m_from->setPlaceholderText(tr("from the start (ISO 8601 UTC, e.g. 2026-11-25T15:00:00.000Z)"));
+    m_to = new QLineEdit(prefill.toMs ? formatIso8601Utc(*prefill.toMs) : QString(), this);
+    m_to->setPlaceholderText(tr("to the end (exclusive)"));
     m_columns = new QListWidget(this);
     m_columns->setMaximumHeight(120);
     m_columns->setToolTip(tr("Columns to export, in this order"));
@@ -86,6 +92,8 @@ ExportDialog::ExportDialog(StorageTarget storage, const ExportRequest &prefill, 
     form->addRow(tr("Market:"), m_market);
     form->addRow(tr("Selection:"), m_selection);
     form->addRow(tr("Source:"), m_source);
+    form->addRow(tr("From:"), m_from);
+    form->addRow(tr("To:"), m_to);
     form->addRow(tr("Columns:"), m_columns);
     m_delimiter = new QComboBox(this);
     m_delimiter->addItem(tr("Comma"), QStringLiteral(","));
@@ -164,6 +172,12 @@ ExportRequest ExportDialog::request() const
     r.market = m_market->text().trimmed();
     r.selection = m_selection->text().trimmed();
     r.source = m_source->text().trimmed();
+    if (const QString from = m_from->text().trimmed(); !from.isEmpty()) {
+        r.fromMs = parseIso8601Utc(from.toStdString());
+    }
+    if (const QString to = m_to->text().trimmed(); !to.isEmpty()) {
+        r.toMs = parseIso8601Utc(to.toStdString());
+    }
     bool all = true;
     for (int i = 0; i < m_columns->count(); ++i) {
         if (m_columns->item(i)->checkState() == Qt::Checked) {
@@ -193,6 +207,12 @@ void ExportDialog::startExport()
     if (path.isEmpty()) {
         finish(false, tr("Choose where to save the file."));
         return;
+    }
+    for (QLineEdit *time : { m_from, m_to }) {
+        if (!time->text().trimmed().isEmpty() && !parseIso8601Utc(time->text().trimmed().toStdString())) {
+            finish(false, tr("'%1' is not an ISO 8601 UTC time like 2026-11-25T15:04:05.123Z.").arg(time->text()));
+            return;
+        }
     }
     if (auto v = validateExportRequest(r); !v) {
         finish(false, v.error().message);

@@ -58,6 +58,8 @@ private:
     QLineEdit *m_market = nullptr;
     QLineEdit *m_selection = nullptr;
     QLineEdit *m_source = nullptr;
+    QLineEdit *m_from = nullptr;
+    QLineEdit *m_to = nullptr;
     QListWidget *m_columns = nullptr;
     QComboBox *m_delimiter = nullptr;
     QCheckBox *m_crlf = nullptr;
