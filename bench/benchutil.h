@@ -2,13 +2,14 @@
 // Small helpers shared by the benchmarks: timing, peak RSS, machine description.
 #pragma once
 
+#include <core/common/processinfo.h>
+
 #include <QFile>
 #include <QString>
 #include <QSysInfo>
 #include <QThread>
 
 #include <chrono>
-#include <sys/resource.h>
 
 namespace OddsTap::Bench {
 
@@ -19,9 +20,7 @@ inline double secondsSince(std::chrono::steady_clock::time_point start)
 
 inline double peakRssMiB()
 {
-    rusage usage {};
-    getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_maxrss) / 1024.0; // ru_maxrss is KiB on Linux
+    return peakResidentMiB();
 }
 
 inline QString machine()

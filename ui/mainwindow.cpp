@@ -39,6 +39,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QThreadPool>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -143,6 +144,33 @@ double ms(qint64 ns)
 {
     return double(ns) / 1e6;
 }
+
+} // namespace
+
+namespace {
+
+QString writeSeriesCsv(const PriceHistory &history, const QString &path)
+{
+    QList<QStringList> rows;
+    for (const QString &selection : history.selections()) {
+        for (const SeriesPoint &p : history.series(selection)) {
+            rows << QStringList { formatIso8601Utc(p.t), history.fixtureId(), history.marketType(), selection,
+                QString::fromLatin1(shortestNumber(p.price)),
+                p.suspended ? QStringLiteral("suspended") : QStringLiteral("open") };
+        }
+    }
+    std::sort(rows.begin(), rows.end(), [](const QStringList &a, const QStringList &b) { return a[0] < b[0]; });
+    return writeCsvFile(path,
+        { QStringLiteral("timestamp"), QStringLiteral("fixture_id"), QStringLiteral("market_type"),
+            QStringLiteral("selection"), QStringLiteral("odd_value"), QStringLiteral("status") },
+        rows, { CsvKind::Time, CsvKind::Text, CsvKind::Text, CsvKind::Text, CsvKind::Real, CsvKind::Text });
+}
+
+const QStringList kLogHeader { QStringLiteral("time"), QStringLiteral("severity"), QStringLiteral("kind"),
+    QStringLiteral("source_id"), QStringLiteral("seq"), QStringLiteral("code"), QStringLiteral("message"),
+    QStringLiteral("count"), QStringLiteral("raw") };
+const QList<CsvKind> kLogKinds { CsvKind::Time, CsvKind::Text, CsvKind::Text, CsvKind::Text, CsvKind::Integer,
+    CsvKind::Text, CsvKind::Text, CsvKind::Integer, CsvKind::Text };
 
 } // namespace
 
@@ -360,8 +388,7 @@ void MainWindow::buildPanels()
         const QString path = QFileDialog::getSaveFileName(this, tr("Export series"),
             QStringLiteral("%1-%2.csv").arg(m_history.fixtureId(), m_history.marketType()), tr("CSV (*.csv)"));
         if (!path.isEmpty()) {
-            const QString error = exportChartSeries(path);
-            statusBar()->showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error, 8000);
+            writeInBackground(path, [history = m_history, path] { return writeSeriesCsv(history, path); });
         }
     });
     cl->addLayout(chartBar);
@@ -453,8 +480,8 @@ void MainWindow::buildPanels()
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Export error log"), QStringLiteral("error-log.csv"), tr("CSV (*.csv)"));
         if (!path.isEmpty()) {
-            const QString error = exportVisibleLog(path);
-            statusBar()->showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error, 8000);
+            writeInBackground(
+                path, [rows = visibleLogRows(), path] { return writeCsvFile(path, kLogHeader, rows, kLogKinds); });
         }
     });
     auto *copy = new QPushButton(tr("Copy"), logPanel);
@@ -601,6 +628,17 @@ bool MainWindow::selectFixtureRow(int proxyRow)
     m_fixtureView->selectionModel()->setCurrentIndex(m_fixtureProxy->index(proxyRow, FixtureTableModel::Home),
         QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     return true;
+}
+
+bool MainWindow::selectLiveFixture()
+{
+    for (int row = 0; row < m_fixtureProxy->rowCount(); ++row) {
+        if (m_fixtureProxy->index(row, FixtureTableModel::Status).data(StatusRole).toString()
+            == QLatin1String("live")) {
+            return selectFixtureRow(row);
+        }
+    }
+    return selectFixtureRow(0);
 }
 
 void MainWindow::onFixtureSelected()
@@ -845,22 +883,10 @@ void MainWindow::copyLogSelection()
 
 QString MainWindow::exportChartSeries(const QString &path) const
 {
-    QList<QStringList> rows;
-    for (const QString &selection : m_history.selections()) {
-        for (const SeriesPoint &p : m_history.series(selection)) {
-            rows << QStringList { formatIso8601Utc(p.t), m_history.fixtureId(), m_history.marketType(), selection,
-                QString::fromLatin1(shortestNumber(p.price)),
-                p.suspended ? QStringLiteral("suspended") : QStringLiteral("open") };
-        }
-    }
-    std::sort(rows.begin(), rows.end(), [](const QStringList &a, const QStringList &b) { return a[0] < b[0]; });
-    return writeCsvFile(path,
-        { QStringLiteral("timestamp"), QStringLiteral("fixture_id"), QStringLiteral("market_type"),
-            QStringLiteral("selection"), QStringLiteral("odd_value"), QStringLiteral("status") },
-        rows, { CsvKind::Time, CsvKind::Text, CsvKind::Text, CsvKind::Text, CsvKind::Real, CsvKind::Text });
+    return writeSeriesCsv(m_history, path);
 }
 
-QString MainWindow::exportVisibleLog(const QString &path) const
+QList<QStringList> MainWindow::visibleLogRows() const
 {
     QList<QStringList> rows;
     for (int r = 0; r < m_logProxy->rowCount(); ++r) {
@@ -873,13 +899,26 @@ QString MainWindow::exportVisibleLog(const QString &path) const
             e->kind, e->sourceId, e->seq ? QString::number(*e->seq) : QString(), e->code, e->message,
             QString::number(m_log.countAt(source)), QString::fromUtf8(e->raw) };
     }
-    return writeCsvFile(path,
-        { QStringLiteral("time"), QStringLiteral("severity"), QStringLiteral("kind"), QStringLiteral("source_id"),
-            QStringLiteral("seq"), QStringLiteral("code"), QStringLiteral("message"), QStringLiteral("count"),
-            QStringLiteral("raw") },
-        rows,
-        { CsvKind::Time, CsvKind::Text, CsvKind::Text, CsvKind::Text, CsvKind::Integer, CsvKind::Text, CsvKind::Text,
-            CsvKind::Integer, CsvKind::Text });
+    return rows;
+}
+
+QString MainWindow::exportVisibleLog(const QString &path) const
+{
+    return writeCsvFile(path, kLogHeader, visibleLogRows(), kLogKinds);
+}
+
+void MainWindow::writeInBackground(const QString &path, std::function<QString()> write)
+{
+    // File I/O never runs on the GUI thread: the data was copied by the caller.
+    QPointer<MainWindow> self(this);
+    QThreadPool::globalInstance()->start([self, path, write = std::move(write)] {
+        const QString error = write();
+        QMetaObject::invokeMethod(self.get(), [self, path, error] {
+            if (self) {
+                self->statusBar()->showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error, 8000);
+            }
+        });
+    });
 }
 
 ExportDialog *MainWindow::makeExportDialog()

@@ -8,6 +8,8 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <functional>
+
 class QComboBox;
 class QDockWidget;
 class QLabel;
@@ -73,6 +75,8 @@ public:
     }
     /// Selects a fixture as a click would (proxy row of the fixtures table); false if out of range.
     bool selectFixtureRow(int proxyRow);
+    /// Selects the first fixture in play as shown (else the first row); false with no rows.
+    bool selectLiveFixture();
     /// Lateness of a 50 ms timer on the GUI thread: the event-loop lag.
     const LatencyHistogram &eventLoopLag() const
     {
@@ -120,6 +124,9 @@ private:
     void copyLogSelection();
     void showLogDetail();
     void resortFixtures();
+    QList<QStringList> visibleLogRows() const;
+    /// Runs `write` on the thread pool and reports the outcome in the status bar.
+    void writeInBackground(const QString &path, std::function<QString()> write);
 
     QPointer<AppController> m_controller;
     FixtureTableModel m_fixtures;

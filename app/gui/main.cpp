@@ -3,6 +3,7 @@
 // self-check, bench and screenshot modes that packaging, CI and docs use.
 #include <core/common/event.h>
 #include <core/common/logging.h>
+#include <core/common/processinfo.h>
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <ui/appcontroller.h>
@@ -22,51 +23,6 @@
 #include <functional>
 
 using namespace OddsTap;
-
-namespace {
-
-double peakRssMiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly)) {
-        return 0;
-    }
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:")) {
-            return line.mid(6).trimmed().split(' ').front().toDouble() / 1024.0;
-        }
-    }
-    return 0;
-}
-
-double rssMiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly)) {
-        return 0;
-    }
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:")) {
-            return line.mid(6).trimmed().split(' ').front().toDouble() / 1024.0;
-        }
-    }
-    return 0;
-}
-
-/// Selects the first fixture with prices once fixtures show (as a user would click one).
-void selectALiveFixture(MainWindow &window)
-{
-    for (int row = 0; row < window.fixtureView()->model()->rowCount(); ++row) {
-        const QModelIndex i = window.fixtureView()->model()->index(row, 5); // status column
-        if (i.data().toString() == QLatin1String("live")) {
-            window.selectFixtureRow(row);
-            return;
-        }
-    }
-    window.selectFixtureRow(0);
-}
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -174,7 +130,7 @@ int main(int argc, char *argv[])
         QObject::connect(&poll, &QTimer::timeout, &window, [&] {
             const qint64 elapsed = wallClockMs() - startedMs;
             if (stage == QLatin1String("fixtures") && window.fixtureModel().rowCount() > 0) {
-                selectALiveFixture(window);
+                window.selectLiveFixture();
                 stage = QStringLiteral("market");
             }
             if (stage == QLatin1String("market") && window.marketModel().rowCount() > 0) {
@@ -212,10 +168,10 @@ int main(int argc, char *argv[])
         QObject::connect(&poll, &QTimer::timeout, &window, [&] {
             const double elapsed = double(wallClockMs() - startedMs) / 1000.0;
             if (window.fixtureModel().rowCount() > 0 && window.marketModel().rowCount() == 0) {
-                selectALiveFixture(window);
+                window.selectLiveFixture();
             }
             if (rssAtOneMinute == 0 && elapsed >= 60) {
-                rssAtOneMinute = rssMiB();
+                rssAtOneMinute = residentMiB();
             }
             if (elapsed < seconds) {
                 return;
@@ -258,8 +214,8 @@ int main(int argc, char *argv[])
                 std::printf("  capture: %llu received, %llu stored (%.0f events/s average); last rate %.0f events/s\n",
                     static_cast<unsigned long long>(m.received), static_cast<unsigned long long>(m.persisted),
                     double(m.persisted) / elapsed, m.eventsPerSec);
-                std::printf(
-                    "  RSS: %.1f MiB now, %.1f MiB at 1 min, peak %.1f MiB\n", rssMiB(), rssAtOneMinute, peakRssMiB());
+                std::printf("  RSS: %.1f MiB now, %.1f MiB at 1 min, peak %.1f MiB\n", residentMiB(), rssAtOneMinute,
+                    peakResidentMiB());
             }
             std::fflush(stdout);
             controller.stop();

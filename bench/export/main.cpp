@@ -4,6 +4,7 @@
 // printing rows/s and the RSS before, during (sampled) and after the export.
 #include "../benchutil.h"
 
+#include <core/common/processinfo.h>
 #include <core/export/csvexport.h>
 #include <core/storage/storage.h>
 
@@ -16,24 +17,6 @@
 #include <cstdio>
 
 using namespace OddsTap;
-
-namespace {
-
-double currentRssMiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly)) {
-        return 0;
-    }
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:")) {
-            return line.mid(6).trimmed().split(' ').front().toDouble() / 1024.0;
-        }
-    }
-    return 0;
-}
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -101,12 +84,12 @@ int main(int argc, char *argv[])
     }
     ExportRequest request;
     request.table = QStringLiteral("odds");
-    const double rssBefore = currentRssMiB();
+    const double rssBefore = residentMiB();
     double rssMax = rssBefore;
     const auto start = std::chrono::steady_clock::now();
     auto r = exportCsv(**storage, request, out, [&](quint64 n) {
         if (n % (1 << 20) < 8192) {
-            rssMax = std::max(rssMax, currentRssMiB());
+            rssMax = std::max(rssMax, residentMiB());
         }
         return true;
     });
@@ -120,7 +103,7 @@ int main(int argc, char *argv[])
         static_cast<unsigned long long>(r->rows), double(r->bytes) / 1048576.0, seconds, double(r->rows) / seconds);
     std::printf(
         "RSS: %.1f MiB before the export, at most %.1f MiB during it (sampled every ~1 M rows), %.1f MiB after\n",
-        rssBefore, rssMax, currentRssMiB());
+        rssBefore, rssMax, residentMiB());
     QFile::remove(dir + QStringLiteral("/odds.csv"));
     return 0;
 }

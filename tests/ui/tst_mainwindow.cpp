@@ -61,16 +61,6 @@ struct DemoApp
         window.reset();
         controller.reset();
     }
-    bool selectLiveFixture()
-    {
-        QAbstractItemModel *m = window->fixtureView()->model();
-        for (int row = 0; row < m->rowCount(); ++row) {
-            if (m->index(row, FixtureTableModel::Status).data().toString() == QLatin1String("live")) {
-                return window->selectFixtureRow(row);
-            }
-        }
-        return window->selectFixtureRow(0);
-    }
 };
 
 } // namespace
@@ -121,7 +111,7 @@ void TestMainWindow::demoFeedFillsFixturesMarketAndChart()
     QVERIFY(waitFor([&] { return app.window->fixtureModel().rowCount() >= 10; }, 20000));
     // Let some history reach the database first, so the chart has a past to load.
     QTest::qWait(1500);
-    QVERIFY(app.selectLiveFixture());
+    QVERIFY(app.window->selectLiveFixture());
     QVERIFY(waitFor([&] { return app.window->marketModel().rowCount() > 0; }, 10000));
     const QString fixtureId = app.window->marketModel().fixtureId();
     QVERIFY(!fixtureId.isEmpty());
@@ -192,7 +182,7 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
     const QString db = m_dir.filePath(QStringLiteral("export.db"));
     DemoApp app(db, QStringLiteral("malformed=0.01"));
     QVERIFY(waitFor([&] { return app.window->fixtureModel().rowCount() >= 10; }, 20000));
-    QVERIFY(app.selectLiveFixture());
+    QVERIFY(app.window->selectLiveFixture());
     QVERIFY(waitFor([&] { return app.window->priceHistory().pointCount() >= 20; }, 20000));
     QVERIFY(waitFor([&] { return app.window->logModel().rowCount() >= 3; }, 20000));
     bool stopped = false;
