@@ -228,6 +228,16 @@ struct GapRecord
     }
 };
 
+/// A frame exactly as it arrived, kept only while a recorder listens (see StreamTracker::setKeepRaw).
+struct RawFrame
+{
+    QByteArray bytes; ///< the message as received (text frames as UTF-8)
+    qint64 wallNs = 0; ///< wall clock at receipt, ns since the epoch (UTC)
+    qint64 monoNs = 0; ///< monotonic clock at receipt, ns
+    quint32 connection = 0;
+    bool binary = false;
+};
+
 /// What crosses threads: events and rejects of one or more frames, in arrival order per kind, plus
 /// the stream bookkeeping of the same frames. A FeedClient's batches hold one source each.
 struct EventBatch
@@ -245,6 +255,10 @@ struct EventBatch
     quint64 heartbeats = 0;
     quint64 streamAdvances = 0; ///< envelopes (accepted or rejected) that advanced the seq stream
     std::optional<quint64> lastSeq; ///< the source's last seq held after these frames
+    /// Only while recording: the frames as received, and for each connection event the number of
+    /// raw frames that came before it in this batch (so a recording keeps their order).
+    std::vector<RawFrame> raw;
+    std::vector<std::uint32_t> connectionEventRawPos;
 
     bool empty() const
     {

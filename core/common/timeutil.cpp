@@ -111,6 +111,12 @@ qint64 wallClockMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
+qint64 wallClockNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 qint64 monotonicNs()
 {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())

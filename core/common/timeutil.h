@@ -21,6 +21,7 @@ inline constexpr qint64 kMaxTimestampMs = 253402300799999;
 
 /// Wall clock (UTC ms) and monotonic clock (ns), as stamped on received frames. Any thread.
 qint64 wallClockMs();
+qint64 wallClockNs(); ///< wall clock, ns since the epoch (UTC)
 qint64 monotonicNs();
 
 } // namespace OddsTap

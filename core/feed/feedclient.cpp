@@ -4,6 +4,7 @@
 #include <core/common/logging.h>
 #include <core/common/rng.h>
 #include <core/common/timeutil.h>
+#include <core/feed/streamtracker.h>
 
 #include <QFileInfo>
 #include <QNetworkRequest>
@@ -53,7 +54,7 @@ struct FeedClient::Impl
 {
     Impl(FeedClient *owner)
         : q(owner)
-        , decoder(owner->m_config.limits)
+        , tracker(owner->m_config.sourceId, owner->m_config.limits, owner->m_config.resumeFromSeq)
         , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
     { }
 
@@ -65,9 +66,7 @@ struct FeedClient::Impl
     void connectNow();
     void onConnected();
     void onEnded();
-    void onText(const QString &text);
-    void handleEvent(Event &&ev);
-    void handleReject(Reject &&r);
+    void onFrame(const QByteArray &bytes, bool binary);
     void checkLiveness();
     void scheduleFlush();
     void flush();
@@ -80,17 +79,10 @@ struct FeedClient::Impl
     QTimer *reconnectTimer = nullptr;
     QTimer *connectTimer = nullptr;
     QTimer *healthyTimer = nullptr;
-    FrameDecoder decoder;
-    EventBatch pending;
-    EventBatch scratch;
+    StreamTracker tracker;
     Rng rng;
 
     SourceState state = SourceState::Idle;
-    std::optional<quint64> lastSeq;
-    bool inSnapshot = false;
-    quint64 snapshotBase = 0;
-    quint64 snapshotAccepted = 0;
-    bool resyncing = false; ///< a gap was seen on this connection: drop the rest, resume
     bool authFailed = false;
     bool stalled = false;
     bool stopping = false;
@@ -103,7 +95,8 @@ struct FeedClient::Impl
 void FeedClient::Impl::setState(SourceState next, const QString &reason, int delayMs)
 {
     state = next;
-    ConnectionEvent ev { cfg().sourceId, connection, next, reason, delayMs, lastSeq.value_or(0), wallClockMs() };
+    ConnectionEvent ev { cfg().sourceId, connection, next, reason, delayMs, tracker.lastSeq().value_or(0),
+        wallClockMs() };
     const auto name = toWire(next);
     qCInfo(lcFeed).noquote() << QStringLiteral("[%1#%2] %3%4%5")
                                     .arg(cfg().sourceId)
@@ -111,7 +104,7 @@ void FeedClient::Impl::setState(SourceState next, const QString &reason, int del
                                     .arg(QLatin1String(name.data(), qsizetype(name.size())),
                                         reason.isEmpty() ? QString() : QStringLiteral(": ") + reason,
                                         delayMs > 0 ? QStringLiteral(" (%1 ms)").arg(delayMs) : QString());
-    pending.connectionEvents.push_back(ev);
+    tracker.addConnectionEvent(ev);
     emit q->stateChanged(ev);
     scheduleFlush();
 }
@@ -131,10 +124,9 @@ void FeedClient::Impl::connectNow()
         return;
     }
     ++connection;
+    tracker.beginConnection(connection);
     authFailed = false;
     stalled = false;
-    resyncing = false;
-    inSnapshot = false;
     lastError.clear();
     setState(SourceState::Connecting, cfg().url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
     QNetworkRequest request(cfg().url);
@@ -158,6 +150,7 @@ void FeedClient::Impl::onConnected()
     connectTimer->stop();
     lastFrameMs = monoMs();
     setState(SourceState::Connected);
+    const std::optional<quint64> lastSeq = tracker.lastSeq();
     QByteArray subscribe = "{\"op\":\"subscribe\"";
     if (lastSeq) {
         subscribe += ",\"from_seq\":" + QByteArray::number(*lastSeq);
@@ -190,9 +183,10 @@ void FeedClient::Impl::onEnded()
     }
     setState(SourceState::Disconnected, reason);
     // A gap is repaired at once; anything else backs off with jitter.
+    const bool resyncing = tracker.resyncing();
     const int delay = resyncing ? 0 : nextBackoffMs();
     setState(SourceState::BackingOff,
-        resyncing ? QStringLiteral("resuming after a gap from seq %1").arg(lastSeq.value_or(0))
+        resyncing ? QStringLiteral("resuming after a gap from seq %1").arg(tracker.lastSeq().value_or(0))
                   : QStringLiteral("reconnecting"),
         delay);
     reconnectTimer->start(delay);
@@ -212,134 +206,31 @@ void FeedClient::Impl::checkLiveness()
     }
 }
 
-void FeedClient::Impl::onText(const QString &text)
+void FeedClient::Impl::onFrame(const QByteArray &bytes, bool binary)
 {
     const qint64 mono = monotonicNs();
+    const qint64 wallNs = wallClockNs();
     lastFrameMs = mono / 1000000;
-    const QByteArray bytes = text.toUtf8();
-    const FrameContext ctx { cfg().sourceId, wallClockMs(), mono };
-    const std::size_t envelopes = decoder.decode(bytes, ctx, scratch);
-    pending.frames += scratch.frames;
-    pending.bytes += scratch.bytes;
-    // Walk events and rejects in frame order: every envelope is exactly one of them.
-    std::size_t ei = 0;
-    std::size_t ri = 0;
-    for (std::size_t i = 0; i < envelopes; ++i) {
-        const bool isReject = ri < scratch.rejects.size()
-            && (scratch.rejects[ri].batchIndex == int(i) || scratch.rejects[ri].batchIndex < 0);
-        if (isReject) {
-            handleReject(std::move(scratch.rejects[ri++]));
-        } else if (ei < scratch.events.size()) {
-            handleEvent(std::move(scratch.events[ei++]));
-        }
+    if (tracker.keepsRaw()) {
+        tracker.noteRawFrame(bytes, wallNs, mono, binary);
     }
-    pending.envelopes += envelopes;
-    while (ri < scratch.rejects.size()) {
-        ++pending.envelopes;
-        handleReject(std::move(scratch.rejects[ri++])); // a rejected frame
+    if (tracker.onFrame(bytes, wallNs / 1000000, mono)) {
+        // Loss in transit: drop the rest of this connection and resume from what we hold.
+        lastError = tracker.gapReason();
+        QMetaObject::invokeMethod(
+            q,
+            [this] {
+                if (socket && tracker.resyncing()) {
+                    socket->abort();
+                }
+            },
+            Qt::QueuedConnection);
     }
-    scratch.events.clear();
-    scratch.rejects.clear();
-    scratch.frames = 0;
-    scratch.bytes = 0;
-    if (pending.size() >= cfg().flushMaxItems) {
+    if (tracker.pendingSize() >= cfg().flushMaxItems) {
         flush();
     } else {
         scheduleFlush();
     }
-}
-
-void FeedClient::Impl::handleEvent(Event &&ev)
-{
-    switch (ev.type) {
-    case EventType::Heartbeat:
-        ++pending.heartbeats;
-        return;
-    case EventType::SnapshotBegin:
-        inSnapshot = true;
-        snapshotBase = lastSeq.value_or(0);
-        snapshotAccepted = 0;
-        pending.events.push_back(std::move(ev));
-        return;
-    case EventType::SnapshotEnd:
-        if (inSnapshot) {
-            inSnapshot = false;
-            const quint64 s = ev.seq;
-            if (s > snapshotBase + snapshotAccepted) {
-                // The skipped seqs are spread over (base, S]; the record carries their number.
-                const quint64 compacted = s - snapshotBase - snapshotAccepted;
-                GapRecord gap { cfg().sourceId, snapshotBase + 1, snapshotBase + 1 + compacted, true, connection,
-                    wallClockMs() };
-                qCInfo(lcFeed) << "snapshot compacted" << compacted << "seqs up to" << s;
-                pending.gaps.push_back(gap);
-            }
-            if (!lastSeq || s > *lastSeq) {
-                lastSeq = s;
-            }
-        }
-        pending.events.push_back(std::move(ev));
-        return;
-    case EventType::Error: {
-        const FeedErrorData *e = ev.feedError();
-        qCWarning(lcFeed).noquote() << QStringLiteral("[%1] server error %2: %3")
-                                           .arg(cfg().sourceId, e ? e->code : QString(), e ? e->message : QString());
-        pending.events.push_back(std::move(ev));
-        return;
-    }
-    case EventType::Fixture:
-    case EventType::Odds:
-    case EventType::Bet:
-        break;
-    }
-    if (resyncing) {
-        ++pending.discarded;
-        return;
-    }
-    if (lastSeq && ev.seq <= *lastSeq) {
-        ++pending.duplicates;
-        return;
-    }
-    if (inSnapshot || !lastSeq || ev.seq == *lastSeq + 1) {
-        if (inSnapshot) {
-            ++snapshotAccepted;
-        }
-        lastSeq = ev.seq;
-        ++pending.streamAdvances;
-        pending.events.push_back(std::move(ev));
-        return;
-    }
-    // Loss in transit: record it, drop the rest of this connection, resume from what we hold.
-    GapRecord gap { cfg().sourceId, *lastSeq + 1, ev.seq, false, connection, wallClockMs() };
-    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] gap: expected seq %2, got %3 (%4 missing); resuming")
-                                       .arg(cfg().sourceId)
-                                       .arg(gap.expectedSeq)
-                                       .arg(gap.receivedSeq)
-                                       .arg(gap.missing());
-    pending.gaps.push_back(gap);
-    resyncing = true;
-    lastError = QStringLiteral("gap at seq %1").arg(gap.expectedSeq);
-    ++pending.discarded;
-    QMetaObject::invokeMethod(
-        q,
-        [this] {
-            if (socket && resyncing) {
-                socket->abort();
-            }
-        },
-        Qt::QueuedConnection);
-}
-
-void FeedClient::Impl::handleReject(Reject &&r)
-{
-    // A rejected envelope at the next seq was still received: it takes its place in the stream.
-    const bool advancingType =
-        !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds || *r.type == EventType::Bet;
-    if (!resyncing && !inSnapshot && lastSeq && r.seq && *r.seq == *lastSeq + 1 && advancingType) {
-        lastSeq = *r.seq;
-        ++pending.streamAdvances;
-    }
-    qCDebug(lcFeed) << "reject" << toWire(r.code).data() << r.message;
-    pending.rejects.push_back(std::move(r));
 }
 
 void FeedClient::Impl::scheduleFlush()
@@ -352,15 +243,13 @@ void FeedClient::Impl::scheduleFlush()
 void FeedClient::Impl::flush()
 {
     flushTimer->stop();
-    if (!pending.empty()) { // heartbeats, duplicates and discards come with frames
-        pending.sourceId = cfg().sourceId;
-        pending.lastSeq = lastSeq;
-        emit q->batchReady(std::make_shared<const EventBatch>(std::exchange(pending, {})));
+    if (BatchPtr batch = tracker.take()) {
+        emit q->batchReady(batch);
     }
 }
 
 FeedClient::FeedClient(FeedSourceConfig config, QObject *parent)
-    : QObject(parent)
+    : BatchSource(parent)
     , m_config(std::move(config))
 { }
 
@@ -372,7 +261,7 @@ void FeedClient::start()
         return;
     }
     d = std::make_unique<Impl>(this);
-    d->lastSeq = m_config.resumeFromSeq;
+    d->tracker.setKeepRaw(m_keepRaw);
     d->socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     d->socket->setMaxAllowedIncomingMessageSize(quint64(m_config.hardMessageBytes));
     d->socket->setMaxAllowedIncomingFrameSize(quint64(m_config.hardMessageBytes));
@@ -395,9 +284,10 @@ void FeedClient::start()
     });
     connect(d->livenessTimer, &QTimer::timeout, this, [this] { d->checkLiveness(); });
     connect(d->socket, &QWebSocket::connected, this, [this] { d->onConnected(); });
-    connect(d->socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) { d->onText(text); });
+    connect(d->socket, &QWebSocket::textMessageReceived, this,
+        [this](const QString &text) { d->onFrame(text.toUtf8(), false); });
     connect(d->socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
-        d->onText(QString::fromUtf8(data)); // tolerated: some servers send JSON in binary frames
+        d->onFrame(data, true); // tolerated: some servers send JSON in binary frames
     });
     connect(d->socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
         [this](QAbstractSocket::SocketError) {
@@ -439,6 +329,14 @@ void FeedClient::stop()
     d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));
     d->socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("client stopping"));
     d->flush();
+}
+
+void FeedClient::setKeepRaw(bool keep)
+{
+    m_keepRaw = keep;
+    if (d) {
+        d->tracker.setKeepRaw(keep);
+    }
 }
 
 } // namespace OddsTap

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/feed/batchsource.h>
 #include <core/feed/framedecoder.h>
 
 #include <QObject>
@@ -40,7 +41,7 @@ QString validateSourceConfig(const FeedSourceConfig &config);
 /// heartbeats, resume from the last seq held), decodes and validates frames, detects gaps and
 /// duplicates, and hands everything on in batches (flushed on size or after a few ms).
 /// Lives in: a worker thread (created in start()); talk to it with queued calls only.
-class FeedClient : public QObject
+class FeedClient : public BatchSource
 {
     Q_OBJECT
 public:
@@ -53,19 +54,15 @@ public:
     }
 
 public slots:
-    void start();
-    void stop();
-
-signals:
-    /// Events, rejects, gaps, connection events and counters of recent frames.
-    void batchReady(const OddsTap::BatchPtr &batch);
-    /// Every transition of the state machine (also included in batches).
-    void stateChanged(const OddsTap::ConnectionEvent &event);
+    void start() override;
+    void stop() override;
+    void setKeepRaw(bool keep) override;
 
 private:
     struct Impl;
     friend struct Impl;
     FeedSourceConfig m_config;
+    bool m_keepRaw = false;
     std::unique_ptr<Impl> d;
 };
 

@@ -3,6 +3,7 @@
 
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
+#include <core/common/version.h>
 
 #include <QThread>
 
@@ -17,7 +18,8 @@ struct CaptureSession::Worker
 {
     FeedSourceConfig config;
     QThread thread;
-    FeedClient *client = nullptr; ///< lives in `thread`; deleted when it finishes
+    BatchSource *client = nullptr; ///< lives in `thread`; deleted when it finishes
+    bool replay = false; ///< the replay source (one for all of a capture's sources)
     bool running = false;
     bool enabled = true;
     bool stopping = false;
@@ -40,10 +42,15 @@ CaptureSession::~CaptureSession()
 {
     for (auto &w : m_workers) {
         if (w->thread.isRunning()) {
-            QMetaObject::invokeMethod(w->client, &FeedClient::stop, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(w->client, &BatchSource::stop, Qt::QueuedConnection);
             w->thread.quit();
             w->thread.wait();
         }
+    }
+    if (m_recorderThread) {
+        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::QueuedConnection);
+        m_recorderThread->quit();
+        m_recorderThread->wait();
     }
     if (m_storageThread) {
         m_storageThread->quit();
@@ -58,11 +65,40 @@ void CaptureSession::start()
         return;
     }
     m_running = true;
+    QString replayError;
+    if (m_config.replay && m_config.sources.empty()) {
+        // The sources of a replay are those of the capture.
+        if (auto reader = CaptureReader::open(m_config.replay->path)) {
+            for (const CaptureSource &cs : reader.value()->info().header.sources) {
+                FeedSourceConfig source;
+                source.sourceId = cs.sourceId;
+                source.url = QUrl(cs.url);
+                m_config.sources.push_back(source);
+            }
+        } else {
+            replayError = reader.error().message;
+        }
+    }
     for (const FeedSourceConfig &source : m_config.sources) {
         m_stats.sources[source.sourceId]; // listed in the summary even if nothing arrives
         auto worker = std::make_unique<Worker>();
         worker->config = source;
         m_workers.push_back(std::move(worker));
+    }
+    if (m_config.replay) {
+        auto worker = std::make_unique<Worker>();
+        worker->config.sourceId = QStringLiteral("replay");
+        worker->replay = true;
+        m_workers.push_back(std::move(worker));
+    }
+    if (!m_config.recordPath.isEmpty() || m_config.ringKeepMs > 0) {
+        ensureRecorder();
+        if (m_config.ringKeepMs > 0) {
+            setRing(m_config.ringKeepMs);
+        }
+        if (!m_config.recordPath.isEmpty()) {
+            startRecording(m_config.recordPath, m_config.recordNotes);
+        }
     }
     m_lastSnapshotNs = monotonicNs();
     if (m_config.snapshotIntervalMs > 0) {
@@ -70,6 +106,14 @@ void CaptureSession::start()
         m_snapshotTimer->setTimerType(Qt::CoarseTimer);
         connect(m_snapshotTimer, &QTimer::timeout, this, [this] { emit snapshotReady(takeSnapshot()); });
         m_snapshotTimer->start(m_config.snapshotIntervalMs);
+    }
+    if (!replayError.isEmpty()) {
+        m_failed = true;
+        m_stopReason = replayError;
+        m_stopping = true;
+        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("replay"), {}, {}, {}, replayError, {} });
+        QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
+        return;
     }
     if (!m_config.storage) {
         startClients({});
@@ -151,7 +195,7 @@ void CaptureSession::startClients(const SeqMap &committed)
             qCInfo(lcSession).noquote() << worker->config.sourceId << "resumes after committed seq"
                                         << *worker->config.resumeFromSeq;
         }
-        if (worker->enabled && !m_stopping) {
+        if (worker->enabled && !m_stopping && worker->replay == m_config.replay.has_value()) {
             startWorker(*worker);
         }
     }
@@ -164,13 +208,44 @@ void CaptureSession::startClients(const SeqMap &committed)
 void CaptureSession::startWorker(Worker &worker)
 {
     Q_ASSERT(!worker.running);
-    worker.thread.setObjectName(QStringLiteral("feed-") + worker.config.sourceId);
-    worker.client = new FeedClient(worker.config);
+    if (worker.replay) {
+        worker.thread.setObjectName(QStringLiteral("replay"));
+        std::map<QString, quint64> resume(m_committedSeqs.begin(), m_committedSeqs.end());
+        auto *source = new ReplaySource(*m_config.replay, resume, m_replayInFlight);
+        worker.client = source;
+        connect(source, &BatchSource::batchReady, this, [this](const BatchPtr &batch) {
+            m_replayInFlight->fetch_sub(1);
+            onBatch(batch);
+        });
+        connect(source, &ReplaySource::positionChanged, this,
+            [this](const ReplayPosition &position) { m_replayPosition = position; });
+        connect(source, &ReplaySource::finished, this, [this](const ReplayPosition &position) {
+            m_replayPosition = position;
+            if (!position.error.isEmpty()) {
+                addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("replay"), {}, {}, {}, position.error, {} });
+            } else {
+                addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("replay"), {}, {}, {},
+                    QStringLiteral("end of the capture: %1 frames replayed").arg(position.frames), {} });
+            }
+            emit replayFinished(position);
+            if (m_config.stopAtReplayEnd) {
+                if (!position.error.isEmpty()) {
+                    m_failed = true;
+                    m_stopReason = position.error;
+                }
+                stop(position.error.isEmpty() ? QStringLiteral("end of the capture") : position.error);
+            }
+        });
+    } else {
+        worker.thread.setObjectName(QStringLiteral("feed-") + worker.config.sourceId);
+        worker.client = new FeedClient(worker.config);
+        connect(worker.client, &BatchSource::batchReady, this, &CaptureSession::onBatch);
+    }
+    worker.client->setKeepRaw(m_keepRaw); // not started yet: safe to call from here
     worker.client->moveToThread(&worker.thread);
-    connect(&worker.thread, &QThread::started, worker.client, &FeedClient::start);
+    connect(&worker.thread, &QThread::started, worker.client, &BatchSource::start);
     connect(&worker.thread, &QThread::finished, worker.client, &QObject::deleteLater);
-    connect(worker.client, &FeedClient::batchReady, this, &CaptureSession::onBatch);
-    connect(worker.client, &FeedClient::stateChanged, this, &CaptureSession::sourceStateChanged);
+    connect(worker.client, &BatchSource::stateChanged, this, &CaptureSession::sourceStateChanged);
     worker.running = true;
     worker.stopping = false;
     ++m_runningClients;
@@ -180,7 +255,7 @@ void CaptureSession::startWorker(Worker &worker)
 CaptureSession::Worker *CaptureSession::findWorker(const QString &sourceId)
 {
     for (auto &w : m_workers) {
-        if (w->config.sourceId == sourceId) {
+        if (!w->replay && w->config.sourceId == sourceId) {
             return w.get();
         }
     }
@@ -193,7 +268,7 @@ void CaptureSession::stopWorker(Worker &worker, bool forSessionStop)
         return;
     }
     worker.stopping = true;
-    FeedClient *client = worker.client;
+    BatchSource *client = worker.client;
     Worker *w = &worker;
     // Runs in the client's thread: its final batch is posted to us before the notification, and
     // queued events between two threads keep their order.
@@ -218,7 +293,7 @@ void CaptureSession::stopWorker(Worker &worker, bool forSessionStop)
 void CaptureSession::disconnectSource(const QString &sourceId)
 {
     Worker *w = findWorker(sourceId);
-    if (!w || !w->enabled) {
+    if (!w || !w->enabled || m_config.replay) {
         return;
     }
     w->enabled = false;
@@ -230,7 +305,7 @@ void CaptureSession::disconnectSource(const QString &sourceId)
 void CaptureSession::connectSource(const QString &sourceId)
 {
     Worker *w = findWorker(sourceId);
-    if (!w || w->enabled || m_stopping) {
+    if (!w || w->enabled || m_stopping || m_config.replay) {
         return;
     }
     w->enabled = true;
@@ -262,6 +337,11 @@ void CaptureSession::connectSource(const QString &sourceId)
 
 void CaptureSession::addSource(const FeedSourceConfig &source)
 {
+    if (m_config.replay) {
+        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("connection"), source.sourceId, {}, {},
+            QStringLiteral("sources cannot be added to a replay"), {} });
+        return;
+    }
     if (findWorker(source.sourceId) || m_stopping) {
         addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("connection"), source.sourceId, {}, {},
             QStringLiteral("a source with id '%1' exists already").arg(source.sourceId), {} });
@@ -388,6 +468,9 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m_windowCommitted = {};
     m_windowWrite = {};
     for (const auto &w : m_workers) {
+        if (w->replay) {
+            continue;
+        }
         const QString &id = w->config.sourceId;
         SourceStatus st;
         st.sourceId = id;
@@ -442,6 +525,8 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->betsDropped = std::exchange(m_betsDropped, 0);
     snap->log = std::exchange(m_log, {});
     snap->logDropped = std::exchange(m_logDropped, 0);
+    snap->recorder = m_recorderStatus;
+    snap->replay = m_replayPosition;
     return snap;
 }
 
@@ -518,12 +603,151 @@ void CaptureSession::finish()
         m_storageThread = nullptr;
         m_writer = nullptr;
     }
+    if (m_recorderThread) {
+        // Every batch was handed to the recorder before this point; queued calls keep their order.
+        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::QueuedConnection);
+        m_recorderThread->quit();
+        m_recorderThread->wait();
+        m_recorderThread = nullptr;
+        m_recorder = nullptr;
+    }
     m_running = false;
     if (m_snapshotTimer) {
         m_snapshotTimer->stop();
         emit snapshotReady(takeSnapshot());
     }
     emit finished(m_stopReason);
+}
+
+void CaptureSession::ensureRecorder()
+{
+    if (m_recorder) {
+        return;
+    }
+    m_recorderThread = new QThread(this);
+    m_recorderThread->setObjectName(QStringLiteral("recorder"));
+    m_recorder = new CaptureRecorder;
+    m_recorder->moveToThread(m_recorderThread);
+    connect(m_recorderThread, &QThread::finished, m_recorder, &QObject::deleteLater);
+    connect(this, &CaptureSession::batchReceived, m_recorder, &CaptureRecorder::append);
+    connect(m_recorder, &CaptureRecorder::statusChanged, this,
+        [this](const RecorderStatus &status) { m_recorderStatus = status; });
+    connect(m_recorder, &CaptureRecorder::problem, this, [this](const QString &message) {
+        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("recording"), {}, {}, {}, message, {} });
+    });
+    connect(m_recorder, &CaptureRecorder::recordingFinished, this,
+        [this](const QString &path, quint64 frames, const QString &error) {
+            if (error.isEmpty()) {
+                addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("recording"), {}, {}, {},
+                    QStringLiteral("recorded %1 frames into %2").arg(frames).arg(path), {} });
+            }
+            if (!m_recorderStatus || !m_recorderStatus->ringEnabled) {
+                setKeepRaw(false);
+            }
+            emit recordingFinished(path, frames, error);
+        });
+    connect(m_recorder, &CaptureRecorder::ringSaved, this,
+        [this](const QString &path, quint64 frames, const QString &error) {
+            if (error.isEmpty()) {
+                addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("recording"), {}, {}, {},
+                    QStringLiteral("saved the recent %1 frames into %2").arg(frames).arg(path), {} });
+            }
+            emit ringSaved(path, frames, error);
+        });
+    m_recorderThread->start();
+}
+
+void CaptureSession::setKeepRaw(bool keep)
+{
+    m_keepRaw = keep;
+    for (auto &w : m_workers) {
+        if (w->running && w->client) {
+            BatchSource *client = w->client;
+            QMetaObject::invokeMethod(client, [client, keep] { client->setKeepRaw(keep); });
+        }
+    }
+}
+
+CaptureHeader CaptureSession::captureHeader(const QString &notes) const
+{
+    CaptureHeader header;
+    header.oddstapVersion = QString::fromLatin1(kVersion);
+    header.notes = notes;
+    header.startedAtMs = wallClockMs();
+    for (const FeedSourceConfig &source : m_config.sources) {
+        header.sources.push_back({ source.sourceId, redactedUrl(source.url) });
+    }
+    return header;
+}
+
+void CaptureSession::startRecording(const QString &path, const QString &notes)
+{
+    ensureRecorder();
+    const CaptureHeader header = captureHeader(notes);
+    CaptureRecorder *recorder = m_recorder;
+    QMetaObject::invokeMethod(recorder, [recorder, path, header] { recorder->startRecording(path, header); });
+    setKeepRaw(true);
+}
+
+void CaptureSession::stopRecording()
+{
+    if (m_recorder) {
+        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::QueuedConnection);
+    }
+}
+
+void CaptureSession::setRing(qint64 keepMs)
+{
+    ensureRecorder();
+    CaptureRecorder *recorder = m_recorder;
+    const qint64 maxBytes = m_config.ringMaxBytes;
+    QMetaObject::invokeMethod(recorder, [recorder, keepMs, maxBytes] { recorder->setRing(keepMs, maxBytes); });
+    if (keepMs > 0) {
+        setKeepRaw(true);
+    } else if (!m_recorderStatus || !m_recorderStatus->recording) {
+        setKeepRaw(false);
+    }
+}
+
+void CaptureSession::saveRing(const QString &path, const QString &notes)
+{
+    if (!m_recorder) {
+        emit ringSaved(path, 0, QStringLiteral("the recent-history buffer is off"));
+        return;
+    }
+    const CaptureHeader header = captureHeader(notes);
+    CaptureRecorder *recorder = m_recorder;
+    QMetaObject::invokeMethod(recorder, [recorder, path, header] { recorder->saveRing(path, header); });
+}
+
+void CaptureSession::forEachReplay(const std::function<void(ReplaySource *)> &call)
+{
+    for (auto &w : m_workers) {
+        if (w->replay && w->running && w->client) {
+            auto *source = static_cast<ReplaySource *>(w->client);
+            QMetaObject::invokeMethod(source, [source, call] { call(source); });
+        }
+    }
+}
+
+void CaptureSession::setReplayPaused(bool paused)
+{
+    forEachReplay([paused](ReplaySource *s) { s->setPaused(paused); });
+}
+
+void CaptureSession::setReplaySpeed(double speed)
+{
+    forEachReplay([speed](ReplaySource *s) { s->setSpeed(speed); });
+}
+
+void CaptureSession::replayStep()
+{
+    forEachReplay([](ReplaySource *s) { s->step(); });
+}
+
+void CaptureSession::replaySeekForward(qint64 wallNs)
+{
+    forEachReplay([wallNs](ReplaySource *s) { s->seekForward(wallNs); });
 }
 
 } // namespace OddsTap

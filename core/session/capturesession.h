@@ -3,6 +3,8 @@
 
 #include <core/feed/feedclient.h>
 #include <core/pipeline/livestate.h>
+#include <core/replay/recorder.h>
+#include <core/replay/replaysource.h>
 #include <core/session/capturestats.h>
 #include <core/session/sessionsnapshot.h>
 #include <core/storage/storagewriter.h>
@@ -11,6 +13,7 @@
 
 class QTimer;
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -30,6 +33,14 @@ struct CaptureConfig
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
     std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
     qint64 keepFinishedMs = 5 * 60 * 1000; ///< how long ended and cancelled fixtures stay in the live state
+
+    /// Replay a capture file instead of connecting to `sources` (they are read from the file).
+    std::optional<ReplayConfig> replay;
+    bool stopAtReplayEnd = true; ///< the CLI stops at the end of the capture; the GUI keeps its views
+    QString recordPath; ///< record every raw frame into this new capture file from the start
+    QString recordNotes;
+    qint64 ringKeepMs = 0; ///< keep the last N ms of frames in memory, to save on demand (0: off)
+    qint64 ringMaxBytes = 512LL * 1024 * 1024; ///< and at most this much payload
 };
 
 /// The processing stage: runs one FeedClient per source, each on its own thread, takes their
@@ -91,6 +102,19 @@ public slots:
     /// Adds a source while running (its id must be new).
     void addSource(const OddsTap::FeedSourceConfig &source);
 
+    /// Records every raw frame from now on into a new capture file.
+    void startRecording(const QString &path, const QString &notes);
+    void stopRecording();
+    /// Ring mode: keep the last keepMs of frames in memory (0: off); saveRing writes them out.
+    void setRing(qint64 keepMs);
+    void saveRing(const QString &path, const QString &notes);
+
+    /// Transport of a replay session (no-ops otherwise).
+    void setReplayPaused(bool paused);
+    void setReplaySpeed(double speed);
+    void replayStep();
+    void replaySeekForward(qint64 wallNs);
+
 signals:
     void batchReceived(const OddsTap::BatchPtr &batch);
     /// Every snapshotIntervalMs while running, and once more when finished.
@@ -99,6 +123,9 @@ signals:
     /// Storage problems for the error log (once per outage, and on recovery).
     void storageProblem(const QString &message, bool ongoing);
     void finished(const QString &reason);
+    void recordingFinished(const QString &path, quint64 frames, const QString &error);
+    void ringSaved(const QString &path, quint64 frames, const QString &error);
+    void replayFinished(const OddsTap::ReplayPosition &position);
 
 private:
     struct Worker;
@@ -112,6 +139,10 @@ private:
     void collectForSnapshot(const EventBatch &batch);
     void checkUntilSeq(const std::map<QString, quint64> &held);
     void finish();
+    void ensureRecorder();
+    void setKeepRaw(bool keep);
+    CaptureHeader captureHeader(const QString &notes) const;
+    void forEachReplay(const std::function<void(ReplaySource *)> &call);
 
     CaptureConfig m_config;
     CaptureStats m_stats;
@@ -126,6 +157,14 @@ private:
     int m_runningClients = 0;
     QString m_stopReason;
     bool m_clientsStarted = false;
+
+    // Recording and replay.
+    QThread *m_recorderThread = nullptr;
+    CaptureRecorder *m_recorder = nullptr; ///< lives in m_recorderThread
+    bool m_keepRaw = false;
+    std::optional<RecorderStatus> m_recorderStatus;
+    std::optional<ReplayPosition> m_replayPosition;
+    std::shared_ptr<std::atomic<int>> m_replayInFlight = std::make_shared<std::atomic<int>>(0);
 
     // Snapshot state: what happened since the last snapshot.
     QTimer *m_snapshotTimer = nullptr;

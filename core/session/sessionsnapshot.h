@@ -4,6 +4,8 @@
 #include <core/common/event.h>
 #include <core/common/latencyhistogram.h>
 #include <core/pipeline/livestate.h>
+#include <core/replay/recorder.h>
+#include <core/replay/replaysource.h>
 
 #include <QMetaType>
 #include <QString>
@@ -121,6 +123,8 @@ struct SessionSnapshot
     quint64 betsDropped = 0; ///< bets of this interval not included (over the cap)
     std::vector<LogEntry> log;
     quint64 logDropped = 0; ///< log lines of this interval not included (over the cap)
+    std::optional<RecorderStatus> recorder; ///< once recording or ring mode was used
+    std::optional<ReplayPosition> replay; ///< in a replay session
 };
 
 using SnapshotPtr = std::shared_ptr<const SessionSnapshot>;

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+
+#include <QObject>
+
+namespace OddsTap {
+
+/// Where a capture session's batches come from: a live FeedClient or a ReplaySource. Both emit one
+/// source's events, rejects, gaps and connection events in batches, in arrival order.
+/// Lives in: a worker thread; talk to it with queued calls only.
+class BatchSource : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+public slots:
+    virtual void start() = 0;
+    /// Stops; the last batch is emitted before this returns.
+    virtual void stop() = 0;
+    /// When on, batches carry the raw frames as received (for a recorder). Off by default.
+    virtual void setKeepRaw(bool keep) = 0;
+
+signals:
+    void batchReady(const OddsTap::BatchPtr &batch);
+    /// Every transition of a source's state machine (also included in batches).
+    void stateChanged(const OddsTap::ConnectionEvent &event);
+};
+
+} // namespace OddsTap

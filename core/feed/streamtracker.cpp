@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+#include "streamtracker.h"
+
+#include <core/common/logging.h>
+
+namespace OddsTap {
+
+StreamTracker::StreamTracker(QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq)
+    : m_sourceId(std::move(sourceId))
+    , m_decoder(limits)
+    , m_lastSeq(resumeFromSeq)
+{ }
+
+void StreamTracker::beginConnection(quint32 connection)
+{
+    m_connection = connection;
+    m_resyncing = false;
+    m_inSnapshot = false;
+    m_gapReason.clear();
+}
+
+void StreamTracker::noteRawFrame(const QByteArray &bytes, qint64 wallNs, qint64 monoNs, bool binary)
+{
+    m_pending.raw.push_back({ bytes, wallNs, monoNs, m_connection, binary });
+}
+
+void StreamTracker::addConnectionEvent(const ConnectionEvent &event)
+{
+    m_pending.connectionEvents.push_back(event);
+    if (m_keepRaw) {
+        m_pending.connectionEventRawPos.push_back(std::uint32_t(m_pending.raw.size()));
+    }
+}
+
+bool StreamTracker::onFrame(const QByteArray &bytes, qint64 receivedAtMs, qint64 receivedMonoNs)
+{
+    const bool wasResyncing = m_resyncing;
+    m_frameAtMs = receivedAtMs;
+    const FrameContext ctx { m_sourceId, receivedAtMs, receivedMonoNs };
+    const std::size_t envelopes = m_decoder.decode(bytes, ctx, m_scratch);
+    m_pending.frames += m_scratch.frames;
+    m_pending.bytes += m_scratch.bytes;
+    // Walk events and rejects in frame order: every envelope is exactly one of them.
+    std::size_t ei = 0;
+    std::size_t ri = 0;
+    for (std::size_t i = 0; i < envelopes; ++i) {
+        const bool isReject = ri < m_scratch.rejects.size()
+            && (m_scratch.rejects[ri].batchIndex == int(i) || m_scratch.rejects[ri].batchIndex < 0);
+        if (isReject) {
+            handleReject(std::move(m_scratch.rejects[ri++]));
+        } else if (ei < m_scratch.events.size()) {
+            handleEvent(std::move(m_scratch.events[ei++]));
+        }
+    }
+    m_pending.envelopes += envelopes;
+    while (ri < m_scratch.rejects.size()) {
+        ++m_pending.envelopes;
+        handleReject(std::move(m_scratch.rejects[ri++])); // a rejected frame
+    }
+    m_scratch.events.clear();
+    m_scratch.rejects.clear();
+    m_scratch.frames = 0;
+    m_scratch.bytes = 0;
+    return m_resyncing && !wasResyncing;
+}
+
+void StreamTracker::handleEvent(Event &&ev)
+{
+    switch (ev.type) {
+    case EventType::Heartbeat:
+        ++m_pending.heartbeats;
+        return;
+    case EventType::SnapshotBegin:
+        m_inSnapshot = true;
+        m_snapshotBase = m_lastSeq.value_or(0);
+        m_snapshotAccepted = 0;
+        m_pending.events.push_back(std::move(ev));
+        return;
+    case EventType::SnapshotEnd:
+        if (m_inSnapshot) {
+            m_inSnapshot = false;
+            const quint64 s = ev.seq;
+            if (s > m_snapshotBase + m_snapshotAccepted) {
+                // The skipped seqs are spread over (base, S]; the record carries their number.
+                const quint64 compacted = s - m_snapshotBase - m_snapshotAccepted;
+                GapRecord gap { m_sourceId, m_snapshotBase + 1, m_snapshotBase + 1 + compacted, true, m_connection,
+                    m_frameAtMs };
+                qCInfo(lcFeed) << "snapshot compacted" << compacted << "seqs up to" << s;
+                m_pending.gaps.push_back(gap);
+            }
+            if (!m_lastSeq || s > *m_lastSeq) {
+                m_lastSeq = s;
+            }
+        }
+        m_pending.events.push_back(std::move(ev));
+        return;
+    case EventType::Error: {
+        const FeedErrorData *e = ev.feedError();
+        qCWarning(lcFeed).noquote() << QStringLiteral("[%1] server error %2: %3")
+                                           .arg(m_sourceId, e ? e->code : QString(), e ? e->message : QString());
+        m_pending.events.push_back(std::move(ev));
+        return;
+    }
+    case EventType::Fixture:
+    case EventType::Odds:
+    case EventType::Bet:
+        break;
+    }
+    if (m_resyncing) {
+        ++m_pending.discarded;
+        return;
+    }
+    if (m_lastSeq && ev.seq <= *m_lastSeq) {
+        ++m_pending.duplicates;
+        return;
+    }
+    if (m_inSnapshot || !m_lastSeq || ev.seq == *m_lastSeq + 1) {
+        if (m_inSnapshot) {
+            ++m_snapshotAccepted;
+        }
+        m_lastSeq = ev.seq;
+        ++m_pending.streamAdvances;
+        m_pending.events.push_back(std::move(ev));
+        return;
+    }
+    // Loss in transit: record it, drop the rest of this connection, resume from what we hold.
+    GapRecord gap { m_sourceId, *m_lastSeq + 1, ev.seq, false, m_connection, m_frameAtMs };
+    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] gap: expected seq %2, got %3 (%4 missing); resuming")
+                                       .arg(m_sourceId)
+                                       .arg(gap.expectedSeq)
+                                       .arg(gap.receivedSeq)
+                                       .arg(gap.missing());
+    m_pending.gaps.push_back(gap);
+    m_resyncing = true;
+    m_gapReason = QStringLiteral("gap at seq %1").arg(gap.expectedSeq);
+    ++m_pending.discarded;
+}
+
+void StreamTracker::handleReject(Reject &&r)
+{
+    // A rejected envelope at the next seq was still received: it takes its place in the stream.
+    const bool advancingType =
+        !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds || *r.type == EventType::Bet;
+    if (!m_resyncing && !m_inSnapshot && m_lastSeq && r.seq && *r.seq == *m_lastSeq + 1 && advancingType) {
+        m_lastSeq = *r.seq;
+        ++m_pending.streamAdvances;
+    }
+    qCDebug(lcFeed) << "reject" << toWire(r.code).data() << r.message;
+    m_pending.rejects.push_back(std::move(r));
+}
+
+BatchPtr StreamTracker::take()
+{
+    if (m_pending.empty() && m_pending.raw.empty()) { // heartbeats, duplicates and discards come with frames
+        return {};
+    }
+    m_pending.sourceId = m_sourceId;
+    m_pending.lastSeq = m_lastSeq;
+    return std::make_shared<const EventBatch>(std::exchange(m_pending, {}));
+}
+
+} // namespace OddsTap

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+#include <core/feed/framedecoder.h>
+
+#include <optional>
+
+namespace OddsTap {
+
+/// The stream logic of one source, with no socket: decodes frames, keeps the seq stream (resume
+/// point, duplicates, gaps, snapshots) and collects the results into the pending batch. The live
+/// FeedClient drives it from its socket, the replay source from a capture file, so that a replay
+/// goes through exactly the same decisions as the live session did.
+/// Lives in: the thread of its owner; not thread-safe.
+class StreamTracker
+{
+public:
+    StreamTracker(QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq);
+
+    const QString &sourceId() const
+    {
+        return m_sourceId;
+    }
+    /// A new connection begins: no snapshot in progress, no resync pending.
+    void beginConnection(quint32 connection);
+    /// Decodes one frame as received. Returns true when it revealed a gap: the owner must cut the
+    /// connection (the rest of it is discarded) and reconnect from lastSeq().
+    bool onFrame(const QByteArray &utf8, qint64 receivedAtMs, qint64 receivedMonoNs);
+    /// Records a state transition in the pending batch (after the frames so far).
+    void addConnectionEvent(const ConnectionEvent &event);
+    /// When on, every frame's bytes go into the pending batch too (for a recorder).
+    void setKeepRaw(bool keep)
+    {
+        m_keepRaw = keep;
+    }
+    bool keepsRaw() const
+    {
+        return m_keepRaw;
+    }
+    void noteRawFrame(const QByteArray &bytes, qint64 wallNs, qint64 monoNs, bool binary);
+
+    std::optional<quint64> lastSeq() const
+    {
+        return m_lastSeq;
+    }
+    quint32 connection() const
+    {
+        return m_connection;
+    }
+    bool resyncing() const
+    {
+        return m_resyncing;
+    }
+    /// Set by the frame that revealed the gap; why the connection is cut.
+    const QString &gapReason() const
+    {
+        return m_gapReason;
+    }
+    /// Items (events + rejects) waiting in the pending batch.
+    std::size_t pendingSize() const
+    {
+        return m_pending.size();
+    }
+    /// Hands the pending batch over; null when there is nothing to hand over.
+    BatchPtr take();
+
+private:
+    void handleEvent(Event &&ev);
+    void handleReject(Reject &&r);
+
+    QString m_sourceId;
+    FrameDecoder m_decoder;
+    EventBatch m_pending;
+    EventBatch m_scratch;
+    std::optional<quint64> m_lastSeq;
+    quint32 m_connection = 0;
+    bool m_inSnapshot = false;
+    quint64 m_snapshotBase = 0;
+    quint64 m_snapshotAccepted = 0;
+    bool m_resyncing = false; ///< a gap was seen on this connection: drop the rest, resume
+    bool m_keepRaw = false;
+    qint64 m_frameAtMs = 0; ///< receive time of the frame being decoded
+    QString m_gapReason;
+};
+
+} // namespace OddsTap

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+#include <core/common/result.h>
+
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace OddsTap {
+
+/// Capture file format (docs/capture-format.md): an SQLite database with application_id 'ODTC'.
+inline constexpr int kCaptureFormatVersion = 1;
+
+struct CaptureSource
+{
+    QString sourceId;
+    QString url; ///< redacted: no user info, query or fragment
+};
+
+/// Session metadata at the head of a capture.
+struct CaptureHeader
+{
+    QString oddstapVersion;
+    QString mode = QStringLiteral("record"); ///< record | ring | import
+    QString notes;
+    qint64 startedAtMs = 0;
+    std::vector<CaptureSource> sources;
+};
+
+/// One record of a capture, in the order it was received: a frame or a connection event.
+struct CaptureRecord
+{
+    enum class Kind : std::uint8_t
+    {
+        Frame,
+        Connection,
+    };
+    Kind kind = Kind::Frame;
+    qint64 ord = 0; ///< position in the capture, shared by frames and connection events
+    QString sourceId;
+    RawFrame frame; ///< Kind::Frame
+    ConnectionEvent connection; ///< Kind::Connection (its atMs is the wall time, ms)
+    qint64 wallNs() const
+    {
+        return kind == Kind::Frame ? frame.wallNs : connection.atMs * 1000000;
+    }
+};
+
+/// Writes a capture. Records are buffered in an open transaction until commit(); the recorder
+/// commits every 250 ms, so a kill -9 loses at most that much (WAL, synchronous=NORMAL).
+/// Lives in: one thread at a time; not thread-safe.
+class CaptureWriter
+{
+public:
+    /// Creates a new file; an existing file is an error (a capture is never overwritten).
+    static Result<std::unique_ptr<CaptureWriter>> create(const QString &path, const CaptureHeader &header);
+    ~CaptureWriter();
+    CaptureWriter(const CaptureWriter &) = delete;
+    CaptureWriter &operator=(const CaptureWriter &) = delete;
+
+    const QString &path() const
+    {
+        return m_path;
+    }
+    /// Adds a source seen after creation (no-op for a known id).
+    void addSource(const CaptureSource &source);
+    void addFrame(const QString &sourceId, const RawFrame &frame);
+    void addConnectionEvent(const ConnectionEvent &event);
+    /// Appends everything a batch carries for a recorder: its raw frames and connection events, in
+    /// their received order.
+    void addBatch(const EventBatch &batch);
+    Result<void> commit();
+    /// Commits, stamps the end time, checkpoints and leaves a single self-contained file.
+    Result<void> finish(qint64 endedAtMs);
+
+    quint64 frames() const
+    {
+        return m_frames;
+    }
+    quint64 payloadBytes() const
+    {
+        return m_payloadBytes;
+    }
+    quint64 connectionEvents() const
+    {
+        return m_connectionEvents;
+    }
+    /// The first write error, if any (the recorder reports it once and stops recording).
+    const QString &error() const
+    {
+        return m_error;
+    }
+
+private:
+    CaptureWriter() = default;
+    int sourceIndex(const QString &sourceId);
+    bool exec(const char *sql);
+    bool begin();
+    void fail(const QString &what);
+
+    QString m_path;
+    sqlite3 *m_db = nullptr;
+    sqlite3_stmt *m_insFrame = nullptr;
+    sqlite3_stmt *m_insConn = nullptr;
+    sqlite3_stmt *m_insSecond = nullptr;
+    sqlite3_stmt *m_insSource = nullptr;
+    std::vector<QString> m_sources; ///< index = row id - 1
+    bool m_inTransaction = false;
+    qint64 m_ord = 0;
+    qint64 m_lastSecond = -1;
+    quint64 m_frames = 0;
+    quint64 m_payloadBytes = 0;
+    quint64 m_connectionEvents = 0;
+    QString m_error;
+};
+
+/// What a capture holds, read from its metadata and tables.
+struct CaptureInfo
+{
+    QString path;
+    int formatVersion = 0;
+    CaptureHeader header;
+    qint64 endedAtMs = 0; ///< 0: the recording did not finish cleanly (interrupted)
+    quint64 frames = 0;
+    quint64 connectionEvents = 0;
+    quint64 payloadBytes = 0;
+    qint64 firstWallNs = 0;
+    qint64 lastWallNs = 0;
+    qint64 firstMonoNs = 0;
+    qint64 lastMonoNs = 0;
+};
+
+/// Reads a capture in received order, optionally from a wall time on. Opens files that a killed
+/// recorder left behind (the WAL is recovered). Lives in: one thread at a time.
+class CaptureReader
+{
+public:
+    static Result<std::unique_ptr<CaptureReader>> open(const QString &path);
+    ~CaptureReader();
+    CaptureReader(const CaptureReader &) = delete;
+    CaptureReader &operator=(const CaptureReader &) = delete;
+
+    const CaptureInfo &info() const
+    {
+        return m_info;
+    }
+    /// Positions the cursor at the first record received at or after @p wallNs (0: the start).
+    Result<void> seek(qint64 wallNs);
+    /// The next record; false at the end or on an error (then error() says what).
+    bool next(CaptureRecord &out);
+    const QString &error() const
+    {
+        return m_error;
+    }
+
+private:
+    CaptureReader() = default;
+    bool stepFrame();
+    bool stepConn();
+
+    sqlite3 *m_db = nullptr;
+    sqlite3_stmt *m_frames = nullptr;
+    sqlite3_stmt *m_conns = nullptr;
+    CaptureInfo m_info;
+    std::vector<QString> m_sourceIds; ///< index = row id - 1
+    bool m_haveFrame = false;
+    bool m_haveConn = false;
+    CaptureRecord m_nextFrame;
+    CaptureRecord m_nextConn;
+    QString m_error;
+};
+
+} // namespace OddsTap
