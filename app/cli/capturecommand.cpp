@@ -27,6 +27,7 @@ enum CaptureExit : int
     kCaptureAuthFailed = 3, ///< every source ended in an authentication failure
     kCaptureNothing = 4, ///< stopped without ever receiving a frame
     kCaptureUnpersisted = 5, ///< the database stayed unavailable: some events were not committed
+    kCaptureRecordFailed = 6, ///< --record: the capture file could not be written (the capture went on)
 };
 
 QString statusLine(const CaptureStats &stats, double rate)
@@ -62,7 +63,8 @@ int runCapture(const QStringList &arguments)
         "--token-file or ODDSTAP_TOKEN, never argv.\n\n"
         "Exit status: 0 done (count reached, duration elapsed, or SIGINT/SIGTERM); 2 usage, configuration or\n"
         "database error; 3 every source failed authentication; 4 stopped without receiving any frame;\n"
-        "5 the database stayed unavailable and some events were not committed (the next run fetches them)."));
+        "5 the database stayed unavailable and some events were not committed (the next run fetches them);\n"
+        "6 --record: the capture file could not be written to the end (the capture itself went on)."));
     parser.addHelpOption();
     parser.addOptions({
         { QStringLiteral("url"), QStringLiteral("Feed URL, ws:// or wss:// (repeatable)."), QStringLiteral("url") },
@@ -104,6 +106,12 @@ int runCapture(const QStringList &arguments)
         { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
             QStringLiteral("file") },
         { QStringLiteral("quiet"), QStringLiteral("No live status line.") },
+        { QStringLiteral("record"),
+            QStringLiteral("Also record every raw frame and connection event into this new capture file (see "
+                           "'oddstap-cli info' and 'replay')."),
+            QStringLiteral("file") },
+        { QStringLiteral("notes"), QStringLiteral("Free-text notes stored in the capture file's metadata."),
+            QStringLiteral("text") },
     });
     int exitCode = kExitOk;
     if (!parseOrExplain(parser, arguments, exitCode)) {
@@ -201,13 +209,33 @@ int runCapture(const QStringList &arguments)
         config.spool.memoryBudgetEvents = std::size_t(budget);
     }
 
+    if (parser.isSet(QStringLiteral("record"))) {
+        config.recordPath = parser.value(QStringLiteral("record"));
+        if (QFile::exists(config.recordPath)) {
+            return usage(QStringLiteral("capture file '%1' exists already; a capture is never overwritten")
+                             .arg(config.recordPath));
+        }
+        config.recordNotes = parser.value(QStringLiteral("notes"));
+    } else if (parser.isSet(QStringLiteral("notes"))) {
+        return usage(QStringLiteral("--notes needs --record"));
+    }
+    SessionReport report;
+    report.command = QStringLiteral("capture");
+    report.quiet = parser.isSet(QStringLiteral("quiet"));
+    report.summaryJson = parser.value(QStringLiteral("summary-json"));
+    return runSession(config, report);
+}
+
+int runSession(const CaptureConfig &config, const SessionReport &report)
+{
+    const QString prefix = QStringLiteral("oddstap-cli ") + report.command + QStringLiteral(": ");
     CaptureSession session(config);
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &session,
         [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });
 
     // Live status: one line, redrawn in place, only on a terminal.
-    const bool live = !parser.isSet(QStringLiteral("quiet")) && ::isatty(STDERR_FILENO) == 1;
+    const bool live = !report.quiet && ::isatty(STDERR_FILENO) == 1;
     QTimer statusTimer;
     QElapsedTimer clock;
     clock.start();
@@ -227,6 +255,15 @@ int runCapture(const QStringList &arguments)
         statusTimer.start(250);
     }
     QObject::connect(&session, &CaptureSession::finished, &session, [] { QCoreApplication::quit(); });
+    QString recordPath;
+    quint64 recordedFrames = 0;
+    QString recordError;
+    QObject::connect(&session, &CaptureSession::recordingFinished, &session,
+        [&](const QString &path, quint64 frames, const QString &error) {
+            recordPath = path;
+            recordedFrames = frames;
+            recordError = error;
+        });
     session.start();
     QCoreApplication::exec();
     statusTimer.stop();
@@ -235,7 +272,7 @@ int runCapture(const QStringList &arguments)
     }
 
     if (session.failed()) {
-        err() << "oddstap-cli capture: " << session.stopReason() << "\n";
+        err() << prefix << session.stopReason() << "\n";
         return kExitUsage;
     }
     const CaptureStats &stats = session.stats();
@@ -248,15 +285,26 @@ int runCapture(const QStringList &arguments)
     if (config.storage) {
         summary.insert(QStringLiteral("database"), config.storage->display());
     }
+    if (!config.recordPath.isEmpty()) {
+        QJsonObject rec { { QStringLiteral("file"), recordPath.isEmpty() ? config.recordPath : recordPath },
+            { QStringLiteral("frames"), qint64(recordedFrames) } };
+        if (!recordError.isEmpty()) {
+            rec.insert(QStringLiteral("error"), recordError);
+        }
+        summary.insert(QStringLiteral("recording"), rec);
+    }
+    if (config.replay) {
+        summary.insert(QStringLiteral("replay"), QJsonObject { { QStringLiteral("file"), config.replay->path } });
+    }
     const QByteArray json = QJsonDocument(summary).toJson(QJsonDocument::Indented);
-    if (parser.isSet(QStringLiteral("summary-json"))) {
-        QSaveFile f(parser.value(QStringLiteral("summary-json")));
+    if (!report.summaryJson.isEmpty()) {
+        QSaveFile f(report.summaryJson);
         if (!f.open(QIODevice::WriteOnly) || f.write(json) != json.size() || !f.commit()) {
-            err() << "oddstap-cli capture: cannot write summary '" << f.fileName() << "': " << f.errorString() << "\n";
+            err() << prefix << "cannot write summary '" << f.fileName() << "': " << f.errorString() << "\n";
             return kExitUsage;
         }
     }
-    if (!parser.isSet(QStringLiteral("quiet"))) {
+    if (!report.quiet) {
         out() << json;
         out().flush();
     }
@@ -265,17 +313,24 @@ int runCapture(const QStringList &arguments)
         allAuthFailed = allAuthFailed && s.authFailures > 0 && s.frames == 0;
     }
     if (allAuthFailed) {
-        err() << "oddstap-cli capture: authentication failed: the server rejected the token (HTTP 401)\n";
+        err() << prefix << "authentication failed: the server rejected the token (HTTP 401)\n";
         return kCaptureAuthFailed;
     }
     if (stats.drainTimedOut) {
-        err() << "oddstap-cli capture: the database stayed unavailable; uncommitted events will be fetched again "
+        err() << prefix
+              << "the database stayed unavailable; uncommitted events will be fetched again "
                  "on the next start\n";
         return kCaptureUnpersisted;
     }
     if (stats.total().frames == 0) {
-        err() << "oddstap-cli capture: no frame received (" << statusLine(stats, 0) << ")\n";
+        err() << prefix << "no frame received (" << statusLine(stats, 0) << ")\n";
         return kCaptureNothing;
+    }
+    if (!config.recordPath.isEmpty() && (!recordError.isEmpty() || recordPath.isEmpty())) {
+        err() << prefix
+              << "the recording failed: " << (recordError.isEmpty() ? QStringLiteral("not finished") : recordError)
+              << "\n";
+        return kCaptureRecordFailed;
     }
     return kCaptureDone;
 }

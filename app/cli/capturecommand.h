@@ -3,7 +3,23 @@
 
 #include <QStringList>
 
+namespace OddsTap {
+struct CaptureConfig;
+}
+
 namespace OddsTap::Cli {
+
+/// How a command that runs a CaptureSession reports (shared by capture and replay).
+struct SessionReport
+{
+    QString command; ///< "capture" or "replay", for messages
+    bool quiet = false;
+    QString summaryJson; ///< write the summary here too
+};
+
+/// Runs a session to its end (count, duration, end of a replay, SIGINT/SIGTERM) with the live status
+/// line, prints the summary and returns the exit status documented in `capture --help`.
+int runSession(const CaptureConfig &config, const SessionReport &report);
 
 /// `oddstap-cli capture`: connect to feed sources, validate, count (and later store).
 int runCapture(const QStringList &arguments);

@@ -3,6 +3,7 @@
 #include "capturecommand.h"
 #include "cliutil.h"
 #include "exportcommand.h"
+#include "replaycommand.h"
 #include "simulatecommand.h"
 #include "statscommand.h"
 #include "validatecommand.h"
@@ -31,7 +32,17 @@ const std::map<QString, Command> &commands()
     static const std::map<QString, Command> table = {
         { QStringLiteral("capture"),
             { "Connect to feed sources, validate, store into SQLite or PostgreSQL", &OddsTap::Cli::runCapture } },
+        { QStringLiteral("diff"),
+            { "Compare two databases or two captures; report the first divergence", &OddsTap::Cli::runDiff } },
         { QStringLiteral("export"), { "Export a table as CSV (RFC 4180), streamed", &OddsTap::Cli::runExport } },
+        { QStringLiteral("export-frames"),
+            { "Write a capture's frames as NDJSON (one per line, with receive time)",
+                &OddsTap::Cli::runExportFrames } },
+        { QStringLiteral("import-frames"),
+            { "Read NDJSON frames into a new capture file", &OddsTap::Cli::runImportFrames } },
+        { QStringLiteral("info"), { "Session quality report of a capture file", &OddsTap::Cli::runInfo } },
+        { QStringLiteral("replay"),
+            { "Replay a capture into OddsTap, or serve it as a feed (--serve)", &OddsTap::Cli::runReplay } },
         { QStringLiteral("simulate"), { "Run the built-in sportsbook feed server", &OddsTap::Cli::runSimulate } },
         { QStringLiteral("stats"), { "Row counts per table of a database, as JSON", &OddsTap::Cli::runStats } },
         { QStringLiteral("validate"),
@@ -45,7 +56,7 @@ void printUsage(QTextStream &s)
     s << "Usage: oddstap-cli <command> [options]\n\nOddsTap " << OddsTap::kVersion
       << ": live sportsbook feed capture, headless.\n\nCommands:\n";
     for (const auto &[name, cmd] : commands()) {
-        s << "  " << name.leftJustified(12) << cmd.summary << "\n";
+        s << "  " << name.leftJustified(15) << cmd.summary << "\n";
     }
     s << "\nGlobal options:\n  -h, --help     Show this help\n  -v, --version  Show the version\n"
       << "\n'oddstap-cli <command> --help' describes a command.\n";

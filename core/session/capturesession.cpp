@@ -610,8 +610,18 @@ void CaptureSession::finish()
         m_recorderThread->wait();
         m_recorderThread = nullptr;
         m_recorder = nullptr;
+        // The recorder's last signals (recordingFinished, status) are queued to us already; deliver
+        // them before announcing the end.
+        m_running = false;
+        QMetaObject::invokeMethod(this, &CaptureSession::announceFinished, Qt::QueuedConnection);
+        return;
     }
     m_running = false;
+    announceFinished();
+}
+
+void CaptureSession::announceFinished()
+{
     if (m_snapshotTimer) {
         m_snapshotTimer->stop();
         emit snapshotReady(takeSnapshot());

@@ -139,6 +139,7 @@ private:
     void collectForSnapshot(const EventBatch &batch);
     void checkUntilSeq(const std::map<QString, quint64> &held);
     void finish();
+    void announceFinished();
     void ensureRecorder();
     void setKeepRaw(bool keep);
     CaptureHeader captureHeader(const QString &notes) const;

@@ -3,6 +3,7 @@
 
 #include <core/common/event.h>
 #include <core/common/rng.h>
+#include <core/sim/eventstream.h>
 
 #include <QByteArray>
 
@@ -24,43 +25,39 @@ struct GeneratorConfig
     double stepMs = 1.0;
 };
 
-/// One envelope of the stream, serialised once and shared by every connection.
-struct GeneratedEvent
-{
-    quint64 seq = 0;
-    EventType type = EventType::Odds;
-    QByteArray json;
-};
-
 /// A sportsbook in a box: fixtures over several sports with a lifecycle, markets whose prices move
 /// as random walks under a bookmaker margin, and bets from a user population. The stream is a pure
 /// function of the seed: event N is the same whoever asks and whenever. Lives in: the simulator's
 /// thread; not thread-safe.
-class FeedGenerator
+class FeedGenerator : public EventStream
 {
 public:
     explicit FeedGenerator(GeneratorConfig config);
 
     /// Generates the event with seq lastSeq() + 1.
-    GeneratedEvent next();
-    quint64 lastSeq() const
+    GeneratedEvent next() override;
+    quint64 lastSeq() const override
     {
         return m_seq;
     }
 
     /// The state as of lastSeq(): the latest fixture envelope of every known fixture and the latest
     /// odds envelope of every selection, each as originally sent (with its own seq), by seq.
-    std::vector<GeneratedEvent> snapshot() const;
+    std::vector<GeneratedEvent> snapshot() const override;
 
     /// Control envelopes (heartbeat, snapshot_begin/end, error) with the given seq.
-    QByteArray controlEnvelope(EventType type, quint64 seq) const;
-    QByteArray errorEnvelope(quint64 seq, const char *code, const QString &message) const;
+    QByteArray controlEnvelope(EventType type, quint64 seq) const override;
+    QByteArray errorEnvelope(quint64 seq, const char *code, const QString &message) const override;
 
     const GeneratorConfig &config() const
     {
         return m_config;
     }
-    qint64 nowMs(quint64 seq) const;
+    qint64 nowMs(quint64 seq) const override;
+    QByteArray streamName() const override
+    {
+        return m_config.stream;
+    }
 
 private:
     struct Market

@@ -90,11 +90,16 @@ struct SimServer::Impl
     Impl(SimServer *owner, SimServerConfig c)
         : q(owner)
         , config(std::move(c))
-        , generator(config.generator)
+        , stream(config.stream ? config.stream : std::make_shared<FeedGenerator>(config.generator))
+        , generator(*stream)
+        , timed(generator.nextDueNs().has_value())
         , tcp(new QTcpServer(owner))
         , ws(new QWebSocketServer(QStringLiteral("oddstap-sim"), QWebSocketServer::NonSecureMode, owner))
         , tick(new QTimer(owner))
+        , dueTimer(new QTimer(owner))
     {
+        dueTimer->setSingleShot(true);
+        dueTimer->setTimerType(Qt::PreciseTimer);
         config.batch = std::max(1, config.batch);
         config.retain = std::max<quint64>(1, config.retain);
         config.heartbeatMs = std::max(10, config.heartbeatMs);
@@ -110,8 +115,9 @@ struct SimServer::Impl
     }
     bool countDone() const
     {
-        return config.count != 0 && head() >= config.count;
+        return (config.count != 0 && head() >= config.count) || generator.exhausted();
     }
+    void releaseDue();
 
     void generateUpTo(quint64 target);
     void onTick();
@@ -129,13 +135,18 @@ struct SimServer::Impl
 
     SimServer *q;
     SimServerConfig config;
-    FeedGenerator generator;
+    std::shared_ptr<EventStream> stream;
+    EventStream &generator;
+    bool timed = false; ///< the stream has its own timing (a replay)
+    qint64 timedStartNs = 0; ///< 0 until the first subscription
+    quint64 prefaceSentUpTo = 0; ///< prefaces go out once, with the first delivery of their event
     std::deque<GeneratedEvent> ring;
     std::array<quint64, kEventTypeCount> generated {};
     // Children of the SimServer, so that moveToThread() takes them along.
     QTcpServer *tcp;
     QWebSocketServer *ws;
     QTimer *tick;
+    QTimer *dueTimer; ///< wakes a timed stream exactly when its next event is due
     std::map<quint64, std::unique_ptr<Conn>> conns;
     std::deque<QJsonObject> closed;
     quint64 closedCount = 0;
@@ -157,7 +168,7 @@ void SimServer::Impl::generateUpTo(quint64 target)
     if (config.count != 0) {
         target = std::min(target, config.count);
     }
-    while (head() < target) {
+    while (head() < target && !generator.exhausted()) {
         GeneratedEvent ev = generator.next();
         ++generated[std::size_t(ev.type)];
         ring.push_back(std::move(ev));
@@ -175,7 +186,9 @@ void SimServer::Impl::generateUpTo(quint64 target)
 void SimServer::Impl::onTick()
 {
     const qint64 now = monoMs();
-    if (config.rate > 0) {
+    if (timed) {
+        releaseDue();
+    } else if (config.rate > 0) {
         const auto due = pacingBaseSeq + quint64(double(now - pacingStartMs) * config.rate / 1000.0);
         generateUpTo(std::min(due, head() + 200000)); // bounded catch-up after a stall of the loop
     }
@@ -206,6 +219,25 @@ void SimServer::Impl::onTick()
     }
 }
 
+void SimServer::Impl::releaseDue()
+{
+    if (timedStartNs == 0) {
+        return; // the recorded timing starts with the first subscription
+    }
+    if (config.speed <= 0) {
+        generateUpTo(head() + 256);
+        return;
+    }
+    const double elapsed = double(monotonicNs() - timedStartNs) * config.speed;
+    while (!generator.exhausted() && double(*generator.nextDueNs()) <= elapsed) {
+        generateUpTo(head() + 1);
+    }
+    if (!generator.exhausted()) {
+        const double waitNs = (double(*generator.nextDueNs()) - elapsed) / config.speed;
+        dueTimer->start(int(std::max(0.0, waitNs / 1e6 + 0.5)));
+    }
+}
+
 void SimServer::Impl::sendFrame(Conn &c, const QByteArray &frame, qint64 now)
 {
     c.socket->sendTextMessage(QString::fromUtf8(frame));
@@ -218,7 +250,7 @@ QByteArray SimServer::Impl::malformedFrame(Conn &c, const GeneratedEvent &next)
     // Malformed envelopes carry the seq of an event this connection already delivered, like a
     // corrupted retransmission, so they never advance or break the stream.
     const QByteArray head = "{\"type\":\"odds\",\"seq\":" + QByteArray::number(c.lastSentSeq)
-        + ",\"ts\":" + QByteArray::number(generator.nowMs(c.lastSentSeq)) + ",\"source\":\"" + config.generator.stream
+        + ",\"ts\":" + QByteArray::number(generator.nowMs(c.lastSentSeq)) + ",\"source\":\"" + generator.streamName()
         + "\",\"data\":{";
     switch (c.rng.below(4)) {
     case 0: // truncated JSON: any proper prefix of an object is invalid
@@ -256,7 +288,7 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
         } stop = Stop::None;
         while (n < config.batch && stop == Stop::None) {
             const quint64 next = c.cursor + 1;
-            if (next > head() && config.rate <= 0 && !countDone()) {
+            if (next > head() && config.rate <= 0 && !countDone() && !timed) {
                 generateUpTo(head() + quint64(std::max(config.batch, 256)));
             }
             if (next > head()) {
@@ -269,6 +301,13 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
             }
             const GeneratedEvent &ev = ring[std::size_t(next - ringFront())];
             c.cursor = next;
+            if (!ev.preface.empty() && next > prefaceSentUpTo) {
+                prefaceSentUpTo = next;
+                for (const QByteArray &extra : ev.preface) {
+                    ++c.malformed;
+                    sendFrame(c, extra, now);
+                }
+            }
             // The final event of a bounded stream goes out clean, so that bounded runs end cleanly
             // and their counts reconcile exactly.
             const bool faulty = config.count == 0 || next != config.count;
@@ -451,6 +490,10 @@ void SimServer::Impl::subscribe(Conn &c, std::optional<quint64> fromSeq)
 {
     c.subscribed = true;
     c.fromSeq = fromSeq;
+    if (timed && timedStartNs == 0) {
+        timedStartNs = monotonicNs();
+        releaseDue();
+    }
     if (!fromSeq) {
         c.mode = QStringLiteral("live");
         c.cursor = head();
@@ -595,6 +638,7 @@ Result<quint16> SimServer::start()
     d->tick->setTimerType(Qt::PreciseTimer);
     d->tick->setInterval(kTickMs);
     connect(d->tick, &QTimer::timeout, this, [this] { d->onTick(); });
+    connect(d->dueTimer, &QTimer::timeout, this, [this] { d->onTick(); });
     d->tick->start();
     qCInfo(lcFeed).noquote() << "simulator: listening on" << d->config.host << d->tcp->serverPort();
     return d->tcp->serverPort();
@@ -603,6 +647,7 @@ Result<quint16> SimServer::start()
 void SimServer::stop()
 {
     d->tick->stop();
+    d->dueTimer->stop();
     d->tcp->close();
     for (auto &[id, c] : d->conns) {
         if (c->socket) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/result.h>
+#include <core/sim/eventstream.h>
 #include <core/sim/faultplan.h>
 #include <core/sim/feedgenerator.h>
 
@@ -24,6 +25,10 @@ struct SimServerConfig
     QByteArray token; ///< when set, the upgrade must carry "Authorization: Bearer <token>"
     FaultPlan faults;
     GeneratorConfig generator;
+    /// Serve this stream instead of generating one (a replayed capture). A stream with its own
+    /// timing is paced by it, scaled by `speed`, from the first subscription on; `rate` is ignored.
+    std::shared_ptr<EventStream> stream;
+    double speed = 1.0; ///< for a timed stream: 2 = twice as fast; 0 = as fast as each socket takes
 };
 
 /// The built-in sportsbook: a WebSocket server speaking feed-protocol v1 (subscribe, resume from

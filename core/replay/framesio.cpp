@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+#include "framesio.h"
+
+#include <core/common/timeutil.h>
+#include <core/common/version.h>
+#include <core/replay/capturefile.h>
+
+#include <QFile>
+#include <QIODevice>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStringDecoder>
+
+namespace OddsTap {
+namespace {
+
+bool isUtf8(const QByteArray &bytes)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    (void)decoder.decode(bytes);
+    return !decoder.hasError();
+}
+
+QString wire(std::string_view text)
+{
+    return QString::fromLatin1(text.data(), qsizetype(text.size()));
+}
+
+std::optional<SourceState> stateFromWire(const QString &text)
+{
+    for (int i = 0; i < kSourceStateCount; ++i) {
+        if (text == wire(toWire(SourceState(i)))) {
+            return SourceState(i);
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+Result<FramesIoCounts> exportFramesNdjson(const QString &capturePath, QIODevice &out)
+{
+    auto opened = CaptureReader::open(capturePath);
+    if (!opened) {
+        return opened.error();
+    }
+    CaptureReader &reader = *opened.value();
+    const CaptureInfo &info = reader.info();
+    QJsonObject head { { QStringLiteral("format"), QStringLiteral("oddstap-frames") },
+        { QStringLiteral("format_version"), 1 }, { QStringLiteral("oddstap_version"), info.header.oddstapVersion },
+        { QStringLiteral("mode"), info.header.mode }, { QStringLiteral("notes"), info.header.notes },
+        { QStringLiteral("started_at"), formatIso8601Utc(info.header.startedAtMs) } };
+    QJsonObject sources;
+    for (const CaptureSource &s : info.header.sources) {
+        sources.insert(s.sourceId, s.url);
+    }
+    head.insert(QStringLiteral("sources"), sources);
+    const auto writeLine = [&out](const QJsonObject &o) {
+        QByteArray line = QJsonDocument(o).toJson(QJsonDocument::Compact);
+        line += '\n';
+        return out.write(line) == line.size();
+    };
+    if (!writeLine(QJsonObject { { QStringLiteral("capture"), head } })) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("cannot write: %1").arg(out.errorString()) };
+    }
+    FramesIoCounts counts;
+    CaptureRecord r;
+    while (reader.next(r)) {
+        QJsonObject o { { QStringLiteral("source"), r.sourceId },
+            { QStringLiteral("received_at"), formatIso8601Utc(r.wallNs() / 1000000) },
+            { QStringLiteral("wall_ns"), r.wallNs() } };
+        if (r.kind == CaptureRecord::Kind::Frame) {
+            o.insert(QStringLiteral("connection"), qint64(r.frame.connection));
+            o.insert(QStringLiteral("mono_ns"), r.frame.monoNs);
+            if (!r.frame.binary && isUtf8(r.frame.bytes)) {
+                o.insert(QStringLiteral("frame"), QString::fromUtf8(r.frame.bytes));
+            } else {
+                o.insert(QStringLiteral("frame_base64"), QString::fromLatin1(r.frame.bytes.toBase64()));
+                o.insert(QStringLiteral("binary"), r.frame.binary);
+            }
+            ++counts.frames;
+        } else {
+            const ConnectionEvent &c = r.connection;
+            o.insert(QStringLiteral("connection"), qint64(c.connection));
+            o.insert(QStringLiteral("event"), QStringLiteral("connection"));
+            o.insert(QStringLiteral("state"), wire(toWire(c.state)));
+            o.insert(QStringLiteral("reason"), c.reason);
+            o.insert(QStringLiteral("delay_ms"), c.delayMs);
+            o.insert(QStringLiteral("last_seq"), qint64(c.lastSeq));
+            ++counts.connectionEvents;
+        }
+        if (!writeLine(o)) {
+            return Error { QStringLiteral("io_error"), QStringLiteral("cannot write: %1").arg(out.errorString()) };
+        }
+    }
+    if (!reader.error().isEmpty()) {
+        return Error { QStringLiteral("io_error"), reader.error() };
+    }
+    return counts;
+}
+
+Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &capturePath, const QString &notes)
+{
+    CaptureHeader header;
+    header.oddstapVersion = QString::fromLatin1(kVersion);
+    header.mode = QStringLiteral("import");
+    header.notes = notes;
+    header.startedAtMs = wallClockMs();
+    std::unique_ptr<CaptureWriter> writer;
+    FramesIoCounts counts;
+    quint64 lineNo = 0;
+    qint64 lastMono = 0;
+    const auto bad = [&](const QString &why) {
+        writer.reset();
+        QFile::remove(capturePath);
+        QFile::remove(capturePath + QStringLiteral("-wal"));
+        QFile::remove(capturePath + QStringLiteral("-shm"));
+        return Error { QStringLiteral("bad_input"), QStringLiteral("line %1: %2").arg(lineNo).arg(why) };
+    };
+    std::vector<CaptureSource> sources;
+    bool headerSeen = false;
+    while (!in.atEnd()) {
+        QByteArray line = in.readLine();
+        ++lineNo;
+        while (line.endsWith('\n') || line.endsWith('\r')) {
+            line.chop(1);
+        }
+        if (line.trimmed().isEmpty()) {
+            continue;
+        }
+        QJsonParseError perr;
+        const QJsonDocument doc = QJsonDocument::fromJson(line, &perr);
+        if (!doc.isObject()) {
+            return bad(
+                perr.error != QJsonParseError::NoError ? perr.errorString() : QStringLiteral("not a JSON object"));
+        }
+        const QJsonObject o = doc.object();
+        if (o.contains(QStringLiteral("capture"))) {
+            if (headerSeen || writer) {
+                return bad(QStringLiteral("a capture header after the first record"));
+            }
+            headerSeen = true;
+            const QJsonObject h = o.value(QStringLiteral("capture")).toObject();
+            if (header.notes.isEmpty()) {
+                header.notes = h.value(QStringLiteral("notes")).toString();
+            }
+            if (const auto started = parseIso8601Utc(h.value(QStringLiteral("started_at")).toString().toStdString())) {
+                header.startedAtMs = *started;
+            }
+            const QJsonObject s = h.value(QStringLiteral("sources")).toObject();
+            for (auto it = s.begin(); it != s.end(); ++it) {
+                header.sources.push_back({ it.key(), it.value().toString() });
+            }
+            continue;
+        }
+        qint64 wallNs = 0;
+        if (o.value(QStringLiteral("wall_ns")).isDouble()) {
+            wallNs = qint64(o.value(QStringLiteral("wall_ns")).toDouble());
+        } else if (o.value(QStringLiteral("received_at_ms")).isDouble()) {
+            wallNs = qint64(o.value(QStringLiteral("received_at_ms")).toDouble()) * 1000000;
+        } else if (const auto at = parseIso8601Utc(o.value(QStringLiteral("received_at")).toString().toStdString())) {
+            wallNs = *at * 1000000;
+        } else {
+            return bad(QStringLiteral("no receive time (wall_ns, received_at_ms or received_at as ISO 8601 UTC)"));
+        }
+        // wall_ns as a JSON number loses precision beyond 2^53; prefer the exact text when present.
+        if (const QJsonValue v = o.value(QStringLiteral("wall_ns")); v.isDouble()) {
+            const qsizetype at = line.indexOf("\"wall_ns\":");
+            if (at >= 0) {
+                bool ok = false;
+                qsizetype end = at + 10;
+                while (end < line.size() && (std::isdigit(static_cast<unsigned char>(line[end])) || line[end] == '-')) {
+                    ++end;
+                }
+                const qint64 exact = line.mid(at + 10, end - at - 10).toLongLong(&ok);
+                if (ok) {
+                    wallNs = exact;
+                }
+            }
+        }
+        const QString source = o.value(QStringLiteral("source")).toString(QStringLiteral("import-1"));
+        const auto connection = quint32(o.value(QStringLiteral("connection")).toInteger(1));
+        if (!writer) {
+            if (header.startedAtMs == 0 || !headerSeen) {
+                header.startedAtMs = wallNs / 1000000;
+            }
+            auto created = CaptureWriter::create(capturePath, header);
+            if (!created) {
+                return created.error();
+            }
+            writer = std::move(created.value());
+        }
+        if (o.value(QStringLiteral("event")).toString() == QLatin1String("connection")) {
+            const auto state = stateFromWire(o.value(QStringLiteral("state")).toString());
+            if (!state) {
+                return bad(
+                    QStringLiteral("unknown connection state '%1'").arg(o.value(QStringLiteral("state")).toString()));
+            }
+            ConnectionEvent e { source, connection, *state, o.value(QStringLiteral("reason")).toString(),
+                int(o.value(QStringLiteral("delay_ms")).toInteger()),
+                quint64(o.value(QStringLiteral("last_seq")).toInteger()), wallNs / 1000000 };
+            writer->addConnectionEvent(e);
+            ++counts.connectionEvents;
+            continue;
+        }
+        RawFrame f;
+        f.wallNs = wallNs;
+        f.connection = connection;
+        if (o.contains(QStringLiteral("frame"))) {
+            f.bytes = o.value(QStringLiteral("frame")).toString().toUtf8();
+        } else if (o.contains(QStringLiteral("frame_base64"))) {
+            const auto decoded = QByteArray::fromBase64Encoding(
+                o.value(QStringLiteral("frame_base64")).toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+            if (!decoded) {
+                return bad(QStringLiteral("frame_base64 is not valid base64"));
+            }
+            f.bytes = *decoded;
+            f.binary = o.value(QStringLiteral("binary")).toBool(false);
+        } else {
+            return bad(QStringLiteral("no \"frame\" (or \"frame_base64\")"));
+        }
+        // Without a monotonic time, the wall time stands in (replay timing follows it).
+        f.monoNs = o.value(QStringLiteral("mono_ns")).isDouble() ? qint64(o.value(QStringLiteral("mono_ns")).toDouble())
+                                                                 : wallNs;
+        if (f.monoNs < lastMono) {
+            f.monoNs = lastMono; // never backwards
+        }
+        lastMono = f.monoNs;
+        writer->addFrame(source, f);
+        ++counts.frames;
+        if (counts.frames % 50000 == 0) {
+            if (auto r = writer->commit(); !r) {
+                return r.error();
+            }
+        }
+    }
+    if (!writer) {
+        return bad(QStringLiteral("no frame in the input"));
+    }
+    if (auto r = writer->finish(wallClockMs()); !r) {
+        return r.error();
+    }
+    return counts;
+}
+
+} // namespace OddsTap
