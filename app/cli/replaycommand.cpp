@@ -98,8 +98,12 @@ int runServe(const QCommandLineParser &parser, const ReplayConfig &replay, const
         }
         config.faults = *faults;
     }
+    // Loading runs the recording through the stream logic; its gap lines describe the recording,
+    // not this server, so they stay quiet (the report line below says what is served).
+    QLoggingCategory::setFilterRules(QStringLiteral("oddstap.feed.warning=false"));
     auto stream =
         ReplayStream::load(replay.path, parser.value(QStringLiteral("source")), parser.isSet(QStringLiteral("loop")));
+    QLoggingCategory::setFilterRules(QString());
     if (!stream) {
         return runtimeError(command, stream.error().message);
     }

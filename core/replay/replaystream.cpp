@@ -184,6 +184,10 @@ Result<std::shared_ptr<ReplayStream>> ReplayStream::load(const QString &path, co
                     .arg(stream->m_entries[i].seq) };
         }
     }
+    if (!loop) {
+        stream->m_prefaceFrames += preface.size();
+        stream->m_trailer = std::move(preface);
+    }
     stream->m_firstSeq = stream->m_entries.front().seq;
     stream->m_lastSeq = stream->m_firstSeq - 1;
     return stream;

@@ -60,6 +60,10 @@ public:
     }
     std::optional<qint64> nextDueNs() const override;
     bool exhausted() const override;
+    std::vector<QByteArray> trailer() const override
+    {
+        return m_trailer;
+    }
 
 private:
     struct Entry
@@ -82,6 +86,7 @@ private:
     quint64 m_firstSeq = 1;
     quint64 m_lastSeq = 0;
     quint64 m_prefaceFrames = 0;
+    std::vector<QByteArray> m_trailer; ///< malformed frames after the last event (not when looping)
     std::unordered_map<QByteArray, std::pair<std::size_t, quint64>> m_latest; ///< state key -> (entry, pass)
 };
 

@@ -53,6 +53,12 @@ public:
     {
         return false;
     }
+    /// Frames sent once after the last event of a finite stream (a replayed capture's malformed
+    /// frames that came after its last accepted event).
+    virtual std::vector<QByteArray> trailer() const
+    {
+        return {};
+    }
 };
 
 } // namespace OddsTap

@@ -139,6 +139,7 @@ struct SimServer::Impl
     EventStream &generator;
     bool timed = false; ///< the stream has its own timing (a replay)
     qint64 timedStartNs = 0; ///< 0 until the first subscription
+    bool trailerSent = false; ///< like prefaces, once per server run
     quint64 prefaceSentUpTo = 0; ///< prefaces go out once, with the first delivery of their event
     std::deque<GeneratedEvent> ring;
     std::array<quint64, kEventTypeCount> generated {};
@@ -370,6 +371,13 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
             return;
         }
         if (n == 0) {
+            if (!trailerSent && generator.exhausted() && c.cursor == head()) {
+                trailerSent = true;
+                for (const QByteArray &extra : generator.trailer()) {
+                    ++c.malformed;
+                    sendFrame(c, extra, now);
+                }
+            }
             return; // nothing more to send now
         }
     }
@@ -490,13 +498,17 @@ void SimServer::Impl::subscribe(Conn &c, std::optional<quint64> fromSeq)
 {
     c.subscribed = true;
     c.fromSeq = fromSeq;
-    if (timed && timedStartNs == 0) {
+    // A replay starts its recorded clock with the first subscription, and that subscriber gets the
+    // recording from its first event even when it subscribes live.
+    const bool starting = timed && timedStartNs == 0;
+    const quint64 startHead = head();
+    if (starting) {
         timedStartNs = monotonicNs();
         releaseDue();
     }
     if (!fromSeq) {
         c.mode = QStringLiteral("live");
-        c.cursor = head();
+        c.cursor = starting ? startHead : head();
     } else if (*fromSeq >= head()) {
         // The client is at or ahead of us (we restarted): the stream is a function of the seed, so
         // catch up to it and continue from there.
