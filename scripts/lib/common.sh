@@ -9,7 +9,7 @@ ODDSTAP_BUILD_PACKAGES=(
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
     libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev
 )
-ODDSTAP_TEST_PACKAGES=(clang-format python3 xvfb xauth postgresql openssl)
+ODDSTAP_TEST_PACKAGES=(clang-format python3 xvfb xauth postgresql openssl sqlite3)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+// Record and replay, end to end through oddstap-cli processes and real WebSocket servers:
+// a simulator session with faults is recorded while it is captured into database A; the capture
+// replayed into a fresh database B, and served as the sportsbook (with dropped connections) to a
+// live capture into C, must give the same rows as A. A recording killed with SIGKILL opens and
+// replays. Frames travel out as NDJSON and back.
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+namespace {
+
+constexpr int kSeqs = 8000;
+
+struct Result
+{
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+QString cli()
+{
+    return QStringLiteral(ODDSTAP_CLI_PATH);
+}
+
+Result run(const QStringList &args, int timeoutMs = 120000)
+{
+    QProcess p;
+    p.start(cli(), args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+        p.readAllStandardError() };
+}
+
+QJsonObject runJson(const QStringList &args)
+{
+    const Result r = run(args);
+    if (r.code != 0) {
+        qWarning().noquote() << args.join(QLatin1Char(' ')) << "exit" << r.code << r.err.right(2000);
+    }
+    return QJsonDocument::fromJson(r.out).object();
+}
+
+/// Starts a server process (simulate or replay --serve) and returns its ws:// URL, or empty.
+QString startServer(QProcess &server, const QStringList &args)
+{
+    server.setProcessChannelMode(QProcess::SeparateChannels);
+    server.start(cli(), args);
+    if (!server.waitForStarted(10000)) {
+        return {};
+    }
+    QByteArray out;
+    const QRegularExpression re(QStringLiteral("listening on (ws://[^\\s]+)"));
+    for (int i = 0; i < 100 && !out.contains('\n'); ++i) {
+        server.waitForReadyRead(200);
+        out += server.readAllStandardOutput();
+    }
+    const auto m = re.match(QString::fromUtf8(out));
+    return m.hasMatch() ? m.captured(1) : QString();
+}
+
+void stopServer(QProcess &server)
+{
+    if (server.state() != QProcess::NotRunning) {
+        ::kill(pid_t(server.processId()), SIGTERM);
+        if (!server.waitForFinished(10000)) {
+            server.kill();
+            server.waitForFinished();
+        }
+    }
+}
+
+QJsonObject tablesOf(const QString &db)
+{
+    return runJson({ QStringLiteral("stats"), QStringLiteral("--db"), db }).value(QStringLiteral("tables")).toObject();
+}
+
+} // namespace
+
+class TestCliReplay : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void infoReportsTheSession();
+    void replayIntoFreshDatabaseIsIdentical();
+    void diffFindsTheFirstDivergence();
+    void servedReplayWithDroppedConnectionsIsIdentical();
+    void replayWindowAndSpeed();
+    void killedRecordingOpensAndReplays();
+    void framesRoundTripThroughNdjson();
+    void badInput_data();
+    void badInput();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_capture; ///< recorded while capturing into m_dbA
+    QString m_dbA;
+    QJsonObject m_summaryA;
+};
+
+void TestCliReplay::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_capture = m_dir.filePath(QStringLiteral("session.odtc"));
+    m_dbA = m_dir.filePath(QStringLiteral("a.db"));
+    QProcess sim;
+    // Every kind of fault the simulator has: the recording must hold what really arrived, and
+    // the replays must make the same decisions about it.
+    const QString url = startServer(sim,
+        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("11"), QStringLiteral("--count"),
+            QString::number(kSeqs), QStringLiteral("--rate"), QStringLiteral("3000"), QStringLiteral("--fixtures"),
+            QStringLiteral("60"), QStringLiteral("--faults"),
+            QStringLiteral("drop_every=2500,malformed=0.01,duplicate=0.01,gap=0.003,stall_every=3000,stall_ms=300") });
+    QVERIFY2(!url.isEmpty(), "the simulator did not start");
+    const QString summary = m_dir.filePath(QStringLiteral("a.json"));
+    const Result r = run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--from-seq"),
+        QStringLiteral("0"), QStringLiteral("--db"), m_dbA, QStringLiteral("--until-seq"), QString::number(kSeqs),
+        QStringLiteral("--backoff-initial-ms"), QStringLiteral("50"), QStringLiteral("--record"), m_capture,
+        QStringLiteral("--notes"), QStringLiteral("tst_cli_replay"), QStringLiteral("--quiet"),
+        QStringLiteral("--summary-json"), summary });
+    stopServer(sim);
+    QVERIFY2(r.code == 0, r.err.right(3000).constData());
+    QFile f(summary);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    m_summaryA = QJsonDocument::fromJson(f.readAll()).object();
+    const QJsonObject recording = m_summaryA.value(QStringLiteral("recording")).toObject();
+    QCOMPARE(
+        recording.value(QStringLiteral("frames")).toInteger(), m_summaryA.value(QStringLiteral("frames")).toInteger());
+    QVERIFY(!recording.contains(QStringLiteral("error")));
+    // The faults really happened, or the comparisons below prove little.
+    QVERIFY(m_summaryA.value(QStringLiteral("reconnects")).toInteger() >= 2);
+    QVERIFY(m_summaryA.value(QStringLiteral("duplicates")).toInteger() > 0);
+    QVERIFY(m_summaryA.value(QStringLiteral("gaps")).toInteger() > 0);
+    QVERIFY(m_summaryA.value(QStringLiteral("rejected")).toObject().value(QStringLiteral("total")).toInteger() > 0);
+}
+
+void TestCliReplay::infoReportsTheSession()
+{
+    const QJsonObject info = runJson({ QStringLiteral("info"), m_capture, QStringLiteral("--json") });
+    QCOMPARE(info.value(QStringLiteral("complete")).toBool(), true);
+    QCOMPARE(info.value(QStringLiteral("notes")).toString(), QStringLiteral("tst_cli_replay"));
+    QCOMPARE(info.value(QStringLiteral("frames")).toInteger(), m_summaryA.value(QStringLiteral("frames")).toInteger());
+    QCOMPARE(info.value(QStringLiteral("bytes")).toInteger(), m_summaryA.value(QStringLiteral("bytes")).toInteger());
+    QVERIFY(info.value(QStringLiteral("duration_s")).toDouble() > 1.0);
+    QVERIFY(info.value(QStringLiteral("peak_frames_per_s")).toObject().value(QStringLiteral("value")).toInteger() > 0);
+    const QJsonArray sources = info.value(QStringLiteral("sources")).toArray();
+    QCOMPARE(sources.size(), 1);
+    const QJsonObject s = sources.first().toObject();
+    const QJsonObject live =
+        m_summaryA.value(QStringLiteral("sources")).toObject().value(QStringLiteral("src-1")).toObject();
+    // The report runs the frames through the same stream logic: the same counts as the live session.
+    const QJsonObject events = s.value(QStringLiteral("events")).toObject();
+    const QJsonObject accepted = live.value(QStringLiteral("accepted")).toObject();
+    for (const char *type : { "fixture", "odds", "bet" }) {
+        QCOMPARE(events.value(QLatin1String(type)).toInteger(), accepted.value(QLatin1String(type)).toInteger());
+    }
+    QCOMPARE(s.value(QStringLiteral("duplicates")).toInteger(), live.value(QStringLiteral("duplicates")).toInteger());
+    QCOMPARE(s.value(QStringLiteral("gaps")).toInteger(), live.value(QStringLiteral("gaps")).toInteger());
+    QCOMPARE(s.value(QStringLiteral("reconnects")).toInteger(), live.value(QStringLiteral("reconnects")).toInteger());
+    QCOMPARE(s.value(QStringLiteral("rejected")).toInteger(),
+        live.value(QStringLiteral("rejected")).toObject().value(QStringLiteral("total")).toInteger());
+    QCOMPARE(s.value(QStringLiteral("last_seq")).toInteger(), kSeqs);
+    // The stalls of 300 ms are the longest silences of the session.
+    QVERIFY(s.value(QStringLiteral("longest_silence_s")).toDouble() >= 0.25);
+
+    const Result text = run({ QStringLiteral("info"), m_capture });
+    QCOMPARE(text.code, 0);
+    QVERIFY(text.out.contains("longest silence"));
+    QVERIFY(text.out.contains("reconnects"));
+    QVERIFY2(!text.err.contains("gap:"), "info must not print the stream logic's log lines");
+}
+
+void TestCliReplay::replayIntoFreshDatabaseIsIdentical()
+{
+    const QString dbB = m_dir.filePath(QStringLiteral("b.db"));
+    const Result r = run({ QStringLiteral("replay"), m_capture, QStringLiteral("--db"), dbB, QStringLiteral("--max"),
+        QStringLiteral("--quiet") });
+    QVERIFY2(r.code == 0, r.err.right(3000).constData());
+    // --strict also compares received_at (replay stores the recorded receive time), gaps and the
+    // connection history: a replay is the recorded session, not just the same data.
+    const Result diff = run({ QStringLiteral("diff"), m_dbA, dbB, QStringLiteral("--strict") });
+    QVERIFY2(diff.code == 0, diff.out.constData());
+    QVERIFY(diff.out.startsWith("identical (databases)"));
+    const QJsonObject a = tablesOf(m_dbA);
+    const QJsonObject b = tablesOf(dbB);
+    QCOMPARE(b, a);
+    QVERIFY(a.value(QStringLiteral("odds")).toInteger() > 1000);
+    QVERIFY(a.value(QStringLiteral("rejects")).toInteger() > 0);
+
+    // The JSON report says the same and names what was left out.
+    const QJsonObject json = runJson({ QStringLiteral("diff"), m_dbA, dbB, QStringLiteral("--json") });
+    QCOMPARE(json.value(QStringLiteral("identical")).toBool(), true);
+    QVERIFY(!json.value(QStringLiteral("left_out")).toArray().isEmpty());
+}
+
+void TestCliReplay::diffFindsTheFirstDivergence()
+{
+    const QString dbB = m_dir.filePath(QStringLiteral("b.db"));
+    const QString dbD = m_dir.filePath(QStringLiteral("d.db"));
+    QVERIFY(QFile::copy(dbB, dbD));
+    // Change one price in D with the sqlite3 tool a QA engineer would use.
+    QProcess sqlite;
+    sqlite.start(QStringLiteral("sqlite3"),
+        { dbD,
+            QStringLiteral(
+                "UPDATE odds SET odd_value = odd_value + 1 WHERE seq = (SELECT MIN(seq) FROM odds WHERE seq > 5000);"
+                "SELECT MIN(seq) FROM odds WHERE seq > 5000;") });
+    if (!sqlite.waitForStarted(5000)) {
+        QFAIL("the sqlite3 tool is needed (scripts/test installs it)");
+    }
+    QVERIFY(sqlite.waitForFinished(10000));
+    QCOMPARE(sqlite.exitCode(), 0);
+    const QByteArray seq = sqlite.readAllStandardOutput().trimmed();
+    QVERIFY(!seq.isEmpty());
+    const Result diff = run({ QStringLiteral("diff"), m_dbA, dbD });
+    QCOMPARE(diff.code, 1);
+    QVERIFY2(diff.out.contains("first divergence in odds"), diff.out.constData());
+    QVERIFY2(diff.out.contains(QByteArray(QByteArray("seq=") + seq)), diff.out.constData());
+    QVERIFY2(diff.out.contains("column odd_value"), diff.out.constData());
+    const QJsonObject json = runJson({ QStringLiteral("diff"), m_dbA, dbD, QStringLiteral("--json") });
+    QCOMPARE(json.value(QStringLiteral("identical")).toBool(), false);
+    const QJsonObject first = json.value(QStringLiteral("first_divergence")).toObject();
+    QCOMPARE(first.value(QStringLiteral("table")).toString(), QStringLiteral("odds"));
+    QCOMPARE(first.value(QStringLiteral("column")).toString(), QStringLiteral("odd_value"));
+    QVERIFY(first.value(QStringLiteral("a")).toString() != first.value(QStringLiteral("b")).toString());
+}
+
+void TestCliReplay::servedReplayWithDroppedConnectionsIsIdentical()
+{
+    // The capture served as the sportsbook at 20x, dropping the connection every 1500 events: the
+    // OddsTap client resumes from its last seq, and the rows are still those of A.
+    QProcess server;
+    const QString url = startServer(server,
+        { QStringLiteral("replay"), m_capture, QStringLiteral("--serve"), QStringLiteral("0"),
+            QStringLiteral("--speed"), QStringLiteral("20"), QStringLiteral("--faults"),
+            QStringLiteral("drop_every=1500") });
+    QVERIFY2(!url.isEmpty(), server.readAllStandardError().constData());
+    const QString dbC = m_dir.filePath(QStringLiteral("c.db"));
+    const QString summary = m_dir.filePath(QStringLiteral("c.json"));
+    const Result r = run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), dbC,
+        QStringLiteral("--until-seq"), QString::number(kSeqs), QStringLiteral("--backoff-initial-ms"),
+        QStringLiteral("50"), QStringLiteral("--quiet"), QStringLiteral("--summary-json"), summary });
+    stopServer(server);
+    QVERIFY2(r.code == 0, r.err.right(3000).constData());
+    QFile f(summary);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject s = QJsonDocument::fromJson(f.readAll()).object();
+    QVERIFY2(s.value(QStringLiteral("reconnects")).toInteger() >= 2, "the served replay did not drop the connection");
+    QCOMPARE(s.value(QStringLiteral("gaps")).toInteger(), 0); // the replay serves the repaired stream
+    const Result diff = run({ QStringLiteral("diff"), m_dbA, dbC });
+    QVERIFY2(diff.code == 0, diff.out.constData());
+    QVERIFY(diff.out.contains("received_at")); // named as left out
+}
+
+void TestCliReplay::replayWindowAndSpeed()
+{
+    // --from/--to select by recorded time; at 3x a 1.5-second window takes about half a second.
+    const QJsonObject info = runJson({ QStringLiteral("info"), m_capture, QStringLiteral("--json") });
+    const double duration = info.value(QStringLiteral("duration_s")).toDouble();
+    QVERIFY2(duration > 2.2, qPrintable(QString::number(duration)));
+    const QString db = m_dir.filePath(QStringLiteral("window.db"));
+    const QString summary = m_dir.filePath(QStringLiteral("window.json"));
+    QElapsedTimer t;
+    t.start();
+    const Result r = run({ QStringLiteral("replay"), m_capture, QStringLiteral("--db"), db, QStringLiteral("--from"),
+        QStringLiteral("+500ms"), QStringLiteral("--to"), QStringLiteral("+2000ms"), QStringLiteral("--speed"),
+        QStringLiteral("3"), QStringLiteral("--quiet"), QStringLiteral("--summary-json"), summary });
+    const qint64 ms = t.elapsed();
+    QVERIFY2(r.code == 0, r.err.right(3000).constData());
+    QVERIFY2(ms >= 450, qPrintable(QString::number(ms))); // paced, not as fast as possible
+    const QJsonObject tables = tablesOf(db);
+    const QJsonObject all = tablesOf(m_dbA);
+    QVERIFY(tables.value(QStringLiteral("odds")).toInteger() > 0);
+    QVERIFY(tables.value(QStringLiteral("odds")).toInteger() < all.value(QStringLiteral("odds")).toInteger());
+
+    // --max with --no-store: validate and count only, as fast as possible.
+    const Result counted = run({ QStringLiteral("replay"), m_capture, QStringLiteral("--no-store"),
+        QStringLiteral("--max"), QStringLiteral("--quiet"), QStringLiteral("--summary-json"), summary });
+    QVERIFY2(counted.code == 0, counted.err.right(3000).constData());
+    QFile f(summary);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject s = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(s.value(QStringLiteral("frames")).toInteger(), m_summaryA.value(QStringLiteral("frames")).toInteger());
+    QCOMPARE(s.value(QStringLiteral("accepted_total")).toInteger(),
+        m_summaryA.value(QStringLiteral("accepted_total")).toInteger());
+    QVERIFY(s.value(QStringLiteral("reconciliation")).toObject().value(QStringLiteral("ok")).toBool());
+}
+
+void TestCliReplay::killedRecordingOpensAndReplays()
+{
+    QProcess sim;
+    const QString url = startServer(sim,
+        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--rate"),
+            QStringLiteral("3000"), QStringLiteral("--faults"), QStringLiteral("malformed=0.01") });
+    QVERIFY(!url.isEmpty());
+    const QString capture = m_dir.filePath(QStringLiteral("killed.odtc"));
+    const QString db = m_dir.filePath(QStringLiteral("killed.db"));
+    QProcess recorder;
+    recorder.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), db,
+            QStringLiteral("--record"), capture, QStringLiteral("--quiet") });
+    QVERIFY(recorder.waitForStarted());
+    QTest::qWait(2500);
+    const qint64 killedAtMs = QDateTime::currentMSecsSinceEpoch();
+    ::kill(pid_t(recorder.processId()), SIGKILL);
+    QVERIFY(recorder.waitForFinished(10000));
+    stopServer(sim);
+
+    const QJsonObject info = runJson({ QStringLiteral("info"), capture, QStringLiteral("--json") });
+    QVERIFY(info.value(QStringLiteral("frames")).toInteger() > 1000);
+    QCOMPARE(info.value(QStringLiteral("complete")).toBool(), false);
+    // At most the last second is lost (commits every 250 ms).
+    const QDateTime last =
+        QDateTime::fromString(info.value(QStringLiteral("last_frame_at")).toString(), Qt::ISODateWithMs);
+    QVERIFY(last.isValid());
+    const qint64 lostMs = killedAtMs - last.toMSecsSinceEpoch();
+    QVERIFY2(lostMs >= 0 && lostMs < 1000, qPrintable(QStringLiteral("%1 ms lost").arg(lostMs)));
+
+    const QString replayed = m_dir.filePath(QStringLiteral("killed-replayed.db"));
+    const Result r = run({ QStringLiteral("replay"), capture, QStringLiteral("--db"), replayed, QStringLiteral("--max"),
+        QStringLiteral("--quiet") });
+    QVERIFY2(r.code == 0, r.err.right(3000).constData());
+    const QJsonObject tables = tablesOf(replayed);
+    const QJsonObject source = info.value(QStringLiteral("sources")).toArray().first().toObject();
+    QCOMPARE(tables.value(QStringLiteral("odds")).toInteger(),
+        source.value(QStringLiteral("events")).toObject().value(QStringLiteral("odds")).toInteger());
+    QCOMPARE(tables.value(QStringLiteral("rejects")).toInteger(), source.value(QStringLiteral("rejected")).toInteger());
+}
+
+void TestCliReplay::framesRoundTripThroughNdjson()
+{
+    const QString ndjson = m_dir.filePath(QStringLiteral("frames.ndjson"));
+    const Result exported = run(
+        { QStringLiteral("export-frames"), m_capture, QStringLiteral("--ndjson"), QStringLiteral("--output"), ndjson });
+    QVERIFY2(exported.code == 0, exported.err.constData());
+    QFile f(ndjson);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    f.close();
+    QVERIFY(lines.first().startsWith("{\"capture\":"));
+    const QJsonObject frame = QJsonDocument::fromJson(lines.at(lines.size() / 2)).object();
+    QVERIFY(frame.contains(QStringLiteral("wall_ns")));
+    QVERIFY(frame.contains(QStringLiteral("received_at")));
+    QVERIFY(frame.contains(QStringLiteral("source")));
+
+    const QString back = m_dir.filePath(QStringLiteral("back.odtc"));
+    const Result imported = run({ QStringLiteral("import-frames"), ndjson, back });
+    QVERIFY2(imported.code == 0, imported.err.constData());
+    const Result diff = run({ QStringLiteral("diff"), m_capture, back, QStringLiteral("--strict") });
+    QVERIFY2(diff.code == 0, diff.out.constData());
+    QVERIFY(diff.out.startsWith("identical (captures)"));
+
+    // A damaged line is reported with its number, and no half-written capture is left behind.
+    QList<QByteArray> damaged = lines;
+    damaged[5] = "{\"frame\": \"x\", \"wall_ns\": \"soon\"}";
+    const QString bad = m_dir.filePath(QStringLiteral("damaged.ndjson"));
+    QFile out(bad);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(damaged.join('\n'));
+    out.close();
+    const QString target = m_dir.filePath(QStringLiteral("damaged.odtc"));
+    const Result refused = run({ QStringLiteral("import-frames"), bad, target });
+    QCOMPARE(refused.code, 2);
+    QVERIFY2(refused.err.contains("line 6"), refused.err.constData());
+    QVERIFY(!QFile::exists(target));
+}
+
+void TestCliReplay::badInput_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    const QString missing = QStringLiteral("/nonexistent/x.odtc");
+    QTest::addRow("record over an existing file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://127.0.0.1:9"), QStringLiteral("--no-store"), QStringLiteral("--record"),
+        QStringLiteral("@capture") } << QByteArray("exists already");
+    QTest::addRow("info on a database") << QStringList { QStringLiteral("info"), QStringLiteral("@dbA") }
+                                        << QByteArray("is not an OddsTap capture");
+    QTest::addRow("replay a missing file") << QStringList { QStringLiteral("replay"), missing,
+        QStringLiteral("--no-store") } << QByteArray("does not exist");
+    QTest::addRow("bad --from") << QStringList { QStringLiteral("replay"), QStringLiteral("@capture"),
+        QStringLiteral("--no-store"), QStringLiteral("--from"), QStringLiteral("yesterday") }
+                                << QByteArray("is not a time");
+    QTest::addRow("speed out of range") << QStringList { QStringLiteral("replay"), QStringLiteral("@capture"),
+        QStringLiteral("--no-store"), QStringLiteral("--speed"), QStringLiteral("5000") }
+                                        << QByteArray("--speed");
+    QTest::addRow("diff a database with a capture") << QStringList { QStringLiteral("diff"), QStringLiteral("@dbA"),
+        QStringLiteral("@capture") } << QByteArray("compare two databases or two captures");
+    QTest::addRow("serve on a bad port") << QStringList { QStringLiteral("replay"), QStringLiteral("@capture"),
+        QStringLiteral("--serve"), QStringLiteral("70000") }
+                                         << QByteArray("--serve");
+    QTest::addRow("export a missing capture") << QStringList { QStringLiteral("export-frames"), missing,
+        QStringLiteral("--ndjson") } << QByteArray("does not exist");
+}
+
+void TestCliReplay::badInput()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    for (QString &a : args) {
+        a.replace(QStringLiteral("@capture"), m_capture).replace(QStringLiteral("@dbA"), m_dbA);
+    }
+    const Result r = run(args, 30000);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), r.err.constData());
+    QVERIFY(!r.err.contains("Segmentation"));
+}
+
+QTEST_GUILESS_MAIN(TestCliReplay)
+#include "tst_cli_replay.moc"
