@@ -8,8 +8,11 @@
 #include <core/session/capturesession.h>
 
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QSaveFile>
 #include <QTimer>
@@ -110,6 +113,12 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("Also record every raw frame and connection event into this new capture file (see "
                            "'oddstap-cli info' and 'replay')."),
             QStringLiteral("file") },
+        { QStringLiteral("ring"),
+            QStringLiteral("Keep the last N minutes of raw frames in memory; kill -USR1 saves them into a new capture\n"
+                           "file in --ring-dir (after an incident), and capture goes on."),
+            QStringLiteral("minutes") },
+        { QStringLiteral("ring-dir"), QStringLiteral("Where --ring saves (default: the current directory)."),
+            QStringLiteral("dir") },
         { QStringLiteral("notes"), QStringLiteral("Free-text notes stored in the capture file's metadata."),
             QStringLiteral("text") },
     });
@@ -209,6 +218,8 @@ int runCapture(const QStringList &arguments)
         config.spool.memoryBudgetEvents = std::size_t(budget);
     }
 
+    SessionReport report;
+    report.command = QStringLiteral("capture");
     if (parser.isSet(QStringLiteral("record"))) {
         config.recordPath = parser.value(QStringLiteral("record"));
         if (QFile::exists(config.recordPath)) {
@@ -216,11 +227,28 @@ int runCapture(const QStringList &arguments)
                              .arg(config.recordPath));
         }
         config.recordNotes = parser.value(QStringLiteral("notes"));
-    } else if (parser.isSet(QStringLiteral("notes"))) {
-        return usage(QStringLiteral("--notes needs --record"));
+    } else if (parser.isSet(QStringLiteral("notes")) && !parser.isSet(QStringLiteral("ring"))) {
+        return usage(QStringLiteral("--notes needs --record or --ring"));
     }
-    SessionReport report;
-    report.command = QStringLiteral("capture");
+    if (parser.isSet(QStringLiteral("ring"))) {
+        bool ok = false;
+        const double minutes = parser.value(QStringLiteral("ring")).toDouble(&ok);
+        if (!ok || !(minutes > 0 && minutes <= 24 * 60)) {
+            return usage(QStringLiteral("--ring needs minutes from 0 to 1440, got '%1'")
+                             .arg(parser.value(QStringLiteral("ring"))));
+        }
+        config.ringKeepMs = qint64(minutes * 60000.0);
+        config.recordNotes = parser.value(QStringLiteral("notes"));
+        const QString dir =
+            parser.isSet(QStringLiteral("ring-dir")) ? parser.value(QStringLiteral("ring-dir")) : QDir::currentPath();
+        if (!QFileInfo(dir).isDir() || !QFileInfo(dir).isWritable()) {
+            return usage(QStringLiteral("--ring-dir '%1' is not a writable directory").arg(dir));
+        }
+        report.ringDir = dir;
+    } else if (parser.isSet(QStringLiteral("ring-dir"))) {
+        return usage(QStringLiteral("--ring-dir needs --ring"));
+    }
+
     report.quiet = parser.isSet(QStringLiteral("quiet"));
     report.summaryJson = parser.value(QStringLiteral("summary-json"));
     return runSession(config, report);
@@ -233,6 +261,23 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &session,
         [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });
+    if (!report.ringDir.isEmpty()) {
+        // kill -USR1 <pid>: save what the ring holds, after an incident, without stopping.
+        QObject::connect(&watcher, &SignalWatcher::userRequested, &session, [&session, &report, &config] {
+            const QString name = QStringLiteral("ring-%1.odtc")
+                                     .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+            session.saveRing(QDir(report.ringDir).filePath(name), config.recordNotes);
+        });
+        QObject::connect(&session, &CaptureSession::ringSaved, &session,
+            [prefix](const QString &path, quint64 frames, const QString &error) {
+                if (error.isEmpty()) {
+                    err() << prefix << "saved the ring: " << frames << " frames into " << path << "\n";
+                } else {
+                    err() << prefix << "could not save the ring into " << path << ": " << error << "\n";
+                }
+                err().flush();
+            });
+    }
 
     // Live status: one line, redrawn in place, only on a terminal.
     const bool live = !report.quiet && ::isatty(STDERR_FILENO) == 1;

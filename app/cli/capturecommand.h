@@ -15,6 +15,7 @@ struct SessionReport
     QString command; ///< "capture" or "replay", for messages
     bool quiet = false;
     QString summaryJson; ///< write the summary here too
+    QString ringDir; ///< capture --ring: SIGUSR1 saves the ring here
 };
 
 /// Runs a session to its end (count, duration, end of a replay, SIGINT/SIGTERM) with the live status

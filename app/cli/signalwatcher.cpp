@@ -29,7 +29,12 @@ SignalWatcher::SignalWatcher(QObject *parent)
     m_notifier = new QSocketNotifier(g_fds[1], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         char c = 0;
-        if (::read(g_fds[1], &c, 1) == 1) {
+        if (::read(g_fds[1], &c, 1) != 1) {
+            return;
+        }
+        if (int(c) == SIGUSR1) {
+            emit userRequested();
+        } else {
             emit terminationRequested(int(c));
         }
     });
@@ -41,12 +46,14 @@ SignalWatcher::SignalWatcher(QObject *parent)
     action.sa_flags = SA_RESTART;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGUSR1, &action, nullptr);
 }
 
 SignalWatcher::~SignalWatcher()
 {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
 }
 
 } // namespace OddsTap::Cli

@@ -203,8 +203,10 @@ void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
     if (!error.isEmpty()) {
         emit problem(error);
     }
-    qCInfo(lcSession).noquote() << "saved the last" << m_status.ringSpanMs << "ms (" << w.frames() << "frames) into"
-                                << path;
+    qCInfo(lcSession).noquote() << QStringLiteral("saved the last %1 ms (%2 frames) into %3")
+                                       .arg(m_status.ringSpanMs)
+                                       .arg(w.frames())
+                                       .arg(path);
     emit ringSaved(QFileInfo(path).absoluteFilePath(), w.frames(), error);
 }
 

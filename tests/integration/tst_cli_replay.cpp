@@ -5,6 +5,7 @@
 // live capture into C, must give the same rows as A. A recording killed with SIGKILL opens and
 // replays. Frames travel out as NDJSON and back.
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -102,6 +103,7 @@ private slots:
     void replayWindowAndSpeed();
     void killedRecordingOpensAndReplays();
     void framesRoundTripThroughNdjson();
+    void ringSavesTheLastMinutesOnDemand();
     void badInput_data();
     void badInput();
 
@@ -377,6 +379,43 @@ void TestCliReplay::framesRoundTripThroughNdjson()
     QCOMPARE(refused.code, 2);
     QVERIFY2(refused.err.contains("line 6"), refused.err.constData());
     QVERIFY(!QFile::exists(target));
+}
+
+void TestCliReplay::ringSavesTheLastMinutesOnDemand()
+{
+    QProcess sim;
+    const QString url = startServer(sim,
+        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("9"), QStringLiteral("--rate"),
+            QStringLiteral("1000") });
+    QVERIFY(!url.isEmpty());
+    const QString ringDir = m_dir.filePath(QStringLiteral("ring"));
+    QVERIFY(QDir().mkpath(ringDir));
+    QProcess capture;
+    // 0.05 minutes = 3 s kept in memory; the capture runs 4.5 s, the save comes after 4 s.
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--no-store"),
+            QStringLiteral("--ring"), QStringLiteral("0.05"), QStringLiteral("--ring-dir"), ringDir,
+            QStringLiteral("--notes"), QStringLiteral("incident"), QStringLiteral("--quiet") });
+    QVERIFY(capture.waitForStarted());
+    QTest::qWait(4000);
+    ::kill(pid_t(capture.processId()), SIGUSR1);
+    QTest::qWait(500);
+    QCOMPARE(capture.state(), QProcess::Running); // saving does not stop the capture
+    ::kill(pid_t(capture.processId()), SIGTERM);
+    QVERIFY(capture.waitForFinished(10000));
+    QCOMPARE(capture.exitCode(), 0);
+    stopServer(sim);
+    QVERIFY2(capture.readAllStandardError().contains("saved the ring"), "no confirmation");
+    const QStringList saved = QDir(ringDir).entryList({ QStringLiteral("ring-*.odtc") }, QDir::Files);
+    QCOMPARE(saved.size(), 1);
+    const QJsonObject info =
+        runJson({ QStringLiteral("info"), QDir(ringDir).filePath(saved.first()), QStringLiteral("--json") });
+    QCOMPARE(info.value(QStringLiteral("mode")).toString(), QStringLiteral("ring"));
+    QCOMPARE(info.value(QStringLiteral("notes")).toString(), QStringLiteral("incident"));
+    QCOMPARE(info.value(QStringLiteral("complete")).toBool(), true);
+    const double span = info.value(QStringLiteral("duration_s")).toDouble();
+    QVERIFY2(span > 2.0 && span <= 3.2, qPrintable(QString::number(span))); // the last 3 s, not all 4
+    QVERIFY(info.value(QStringLiteral("frames")).toInteger() > 1500);
 }
 
 void TestCliReplay::badInput_data()
