@@ -85,12 +85,41 @@ AppController::~AppController()
 
 QString AppController::storageDescription() const
 {
+    if (isReplay()) {
+        return tr("a temporary database (nothing is kept)");
+    }
     return m_config.storage ? m_config.storage->display() : tr("nowhere (not stored)");
 }
 
 void AppController::start()
 {
     Q_ASSERT(QThread::currentThread() == thread());
+    if (isReplay()) {
+        m_replayDir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/oddstap-replay-XXXXXX"));
+        if (!m_replayDir->isValid()) {
+            emit problem(tr("cannot create a temporary directory for the replay: %1").arg(m_replayDir->errorString()));
+            return;
+        }
+        // The report (times, markers for the timeline) is read off the GUI thread.
+        QPointer<AppController> self(this);
+        const QString path = m_config.replayPath;
+        QThreadPool::globalInstance()->start([self, path] {
+            auto report = analyseCapture(path);
+            QMetaObject::invokeMethod(self.get(), [self, report = std::move(report)]() mutable {
+                if (!self) {
+                    return;
+                }
+                if (!report) {
+                    emit self->replayLoaded(report.error().message);
+                    return;
+                }
+                self->m_replayReport = std::move(*report);
+                emit self->replayLoaded({});
+            });
+        });
+        startReplaySession(0);
+        return;
+    }
     if (!isDemo()) {
         startSession(m_config.sources);
         return;
@@ -127,11 +156,10 @@ void AppController::start()
     });
 }
 
-void AppController::startSession(std::vector<FeedSourceConfig> sources)
+CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage) const
 {
     CaptureConfig cc;
-    cc.sources = std::move(sources);
-    cc.storage = m_config.storage;
+    cc.storage = std::move(storage);
     cc.snapshotIntervalMs = m_config.snapshotIntervalMs;
     if (cc.storage) {
         cc.spool.directory = cc.storage->defaultSpoolDirectory();
@@ -139,9 +167,18 @@ void AppController::startSession(std::vector<FeedSourceConfig> sources)
             QDir().mkpath(QFileInfo(cc.storage->path).absolutePath());
         }
     }
+    return cc;
+}
+
+void AppController::startSession(std::vector<FeedSourceConfig> sources)
+{
+    CaptureConfig cc = sessionConfig(m_config.storage);
+    cc.sources = std::move(sources);
     m_session = new CaptureSession(cc);
     m_session->moveToThread(&m_pipelineThread);
     connect(m_session, &CaptureSession::snapshotReady, this, &AppController::snapshotReady);
+    connect(m_session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
+    connect(m_session, &CaptureSession::ringSaved, this, &AppController::ringSaved);
     connect(m_session, &CaptureSession::finished, this, [this](const QString &reason) {
         if (!m_stopping) {
             emit problem(tr("the capture stopped: %1").arg(reason));
@@ -156,6 +193,126 @@ void AppController::startSession(std::vector<FeedSourceConfig> sources)
         names << s.sourceId;
     }
     emit started(tr("%1 into %2").arg(names.join(QStringLiteral(", ")), storageDescription()));
+}
+
+void AppController::startReplaySession(qint64 seekToWallNs)
+{
+    // A fresh database per run: a backward seek replays from the start into an empty one.
+    const QString db = m_replayDir->filePath(QStringLiteral("replay-%1.db").arg(++m_replayRun));
+    const auto target = StorageTarget::parse(db);
+    m_replayStorage = target ? std::optional<StorageTarget>(*target) : std::nullopt;
+    if (m_replayRun > 1) {
+        QFile::remove(m_replayDir->filePath(QStringLiteral("replay-%1.db").arg(m_replayRun - 1)));
+    }
+    CaptureConfig cc = sessionConfig(m_replayStorage);
+    ReplayConfig rc;
+    rc.path = m_config.replayPath;
+    rc.speed = m_replaySpeed;
+    rc.startPaused = m_replayPaused;
+    cc.replay = rc;
+    cc.stopAtReplayEnd = false; // the views stay as they are at the end
+    m_replayPositionNs = 0;
+    m_session = new CaptureSession(cc);
+    m_session->moveToThread(&m_pipelineThread);
+    connect(m_session, &CaptureSession::snapshotReady, this, [this](const SnapshotPtr &snapshot) {
+        if (snapshot->replay) {
+            m_replayPositionNs = snapshot->replay->positionWallNs;
+        }
+        emit snapshotReady(snapshot);
+    });
+    connect(m_session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
+    connect(m_session, &CaptureSession::ringSaved, this, &AppController::ringSaved);
+    CaptureSession *session = m_session;
+    connect(m_session, &CaptureSession::finished, this, [this, session](const QString &reason) {
+        if (m_restartAtNs && !m_stopping) {
+            // The old run is drained: start over and replay up to the seek target.
+            const qint64 seekTo = *std::exchange(m_restartAtNs, std::nullopt);
+            QMetaObject::invokeMethod(session, &QObject::deleteLater);
+            if (m_session == session) {
+                m_session = nullptr;
+            }
+            startReplaySession(seekTo);
+            emit viewsReset();
+            return;
+        }
+        if (!m_stopping) {
+            emit problem(tr("the replay stopped: %1").arg(reason));
+        }
+        emit stopped(reason);
+    });
+    connect(&m_pipelineThread, &QThread::finished, m_session, &QObject::deleteLater);
+    m_pipelineThread.start();
+    QMetaObject::invokeMethod(m_session, &CaptureSession::start);
+    if (seekToWallNs > 0) {
+        QMetaObject::invokeMethod(m_session, [session, seekToWallNs] { session->replaySeekForward(seekToWallNs); });
+    }
+    emit started(tr("replay of %1").arg(QFileInfo(m_config.replayPath).fileName()));
+}
+
+void AppController::setReplayPaused(bool paused)
+{
+    m_replayPaused = paused;
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session, paused] { session->setReplayPaused(paused); });
+    }
+}
+
+void AppController::setReplaySpeed(double speed)
+{
+    m_replaySpeed = speed;
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session, speed] { session->setReplaySpeed(speed); });
+    }
+}
+
+void AppController::replayStep()
+{
+    m_replayPaused = true;
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session] { session->replayStep(); });
+    }
+}
+
+void AppController::seekReplay(qint64 wallNs)
+{
+    CaptureSession *session = m_session;
+    if (!session || !isReplay() || m_restartAtNs) {
+        return;
+    }
+    if (wallNs > m_replayPositionNs) {
+        QMetaObject::invokeMethod(session, [session, wallNs] { session->replaySeekForward(wallNs); });
+        return;
+    }
+    m_restartAtNs = wallNs;
+    QMetaObject::invokeMethod(session, [session] { session->stop(QStringLiteral("seek")); });
+}
+
+void AppController::startRecording(const QString &path, const QString &notes)
+{
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session, path, notes] { session->startRecording(path, notes); });
+    }
+}
+
+void AppController::stopRecording()
+{
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session] { session->stopRecording(); });
+    }
+}
+
+void AppController::setRing(qint64 keepMs)
+{
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session, keepMs] { session->setRing(keepMs); });
+    }
+}
+
+void AppController::saveRing(const QString &path, const QString &notes)
+{
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session, path, notes] { session->saveRing(path, notes); });
+    }
 }
 
 void AppController::stop()
@@ -201,11 +358,12 @@ void AppController::addSource(const FeedSourceConfig &source)
 void AppController::loadPriceHistory(const QString &sourceId, const QString &fixtureId, const QString &marketType)
 {
     const quint64 generation = ++m_historyGeneration;
-    if (!m_config.storage) {
+    const std::optional<StorageTarget> &where = isReplay() ? m_replayStorage : m_config.storage;
+    if (!where) {
         emit historyLoaded(generation, fixtureId, marketType, {}, {});
         return;
     }
-    const StorageTarget target = *m_config.storage;
+    const StorageTarget target = *where;
     QPointer<AppController> self(this);
     QThreadPool::globalInstance()->start([self, target, sourceId, fixtureId, marketType, generation] {
         std::vector<PriceRow> rows;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/replay/capturereport.h>
 #include <core/session/capturesession.h>
 #include <core/sim/simserver.h>
 
 #include <QObject>
+#include <QTemporaryDir>
 #include <QThread>
 
+#include <memory>
 #include <optional>
 
 namespace OddsTap {
@@ -20,6 +23,9 @@ struct AppConfig
     int demoFixtures = 200;
     FaultPlan demoFaults; ///< faults the demo simulator injects (none by default)
     int snapshotIntervalMs = 100; ///< 10 Hz to the views
+    /// Replay this capture instead of connecting (`oddstap --replay FILE`, File > Open capture):
+    /// into a throwaway SQLite database, so the chart's history works as live; nothing is saved.
+    QString replayPath;
 
     /// From QSettings (sources and storage), with the demo when no source is configured.
     static AppConfig fromSettings();
@@ -43,7 +49,16 @@ public:
 
     bool isDemo() const
     {
-        return m_config.sources.empty();
+        return m_config.sources.empty() && !isReplay();
+    }
+    bool isReplay() const
+    {
+        return !m_config.replayPath.isEmpty();
+    }
+    /// Of the replay, once loaded (analysed on the thread pool): times, markers, counts.
+    const std::optional<CaptureReport> &replayReport() const
+    {
+        return m_replayReport;
     }
     const AppConfig &config() const
     {
@@ -59,6 +74,20 @@ public slots:
     /// Reads one market's stored prices off the GUI thread; answers with historyLoaded().
     void loadPriceHistory(const QString &sourceId, const QString &fixtureId, const QString &marketType);
 
+    // Recording (any session): into a new capture file, or the last minutes kept in memory.
+    void startRecording(const QString &path, const QString &notes);
+    void stopRecording();
+    void setRing(qint64 keepMs);
+    void saveRing(const QString &path, const QString &notes);
+
+    // Replay sessions: the transport bar.
+    void setReplayPaused(bool paused);
+    void setReplaySpeed(double speed); ///< 0: as fast as possible
+    void replayStep();
+    /// Forward: replays everything up to @p wallNs at once. Backward: starts over into a fresh
+    /// database and replays up to there, so every view is as it was at that moment.
+    void seekReplay(qint64 wallNs);
+
 signals:
     void started(const QString &description);
     void snapshotReady(const OddsTap::SnapshotPtr &snapshot);
@@ -66,9 +95,17 @@ signals:
         const std::vector<OddsTap::PriceRow> &rows, const QString &error);
     void problem(const QString &message);
     void stopped(const QString &reason);
+    void recordingFinished(const QString &path, quint64 frames, const QString &error);
+    void ringSaved(const QString &path, quint64 frames, const QString &error);
+    /// The replay's report is ready (replayReport()), or could not be made (error).
+    void replayLoaded(const QString &error);
+    /// A replay starts over (a backward seek): the views forget what they hold.
+    void viewsReset();
 
 private:
     void startSession(std::vector<FeedSourceConfig> sources);
+    void startReplaySession(qint64 seekToWallNs);
+    CaptureConfig sessionConfig(std::optional<StorageTarget> storage) const;
 
     AppConfig m_config;
     QThread m_simThread;
@@ -77,6 +114,15 @@ private:
     CaptureSession *m_session = nullptr; ///< lives in m_pipelineThread
     quint64 m_historyGeneration = 0;
     bool m_stopping = false;
+    // Replay.
+    std::unique_ptr<QTemporaryDir> m_replayDir; ///< the throwaway databases
+    int m_replayRun = 0;
+    std::optional<StorageTarget> m_replayStorage; ///< of the current run
+    std::optional<CaptureReport> m_replayReport;
+    qint64 m_replayPositionNs = 0; ///< from the latest snapshot
+    std::optional<qint64> m_restartAtNs; ///< a backward seek waits for the old session to finish
+    double m_replaySpeed = 1.0; ///< carried over when a run starts over
+    bool m_replayPaused = false;
 };
 
 } // namespace OddsTap

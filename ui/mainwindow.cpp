@@ -9,6 +9,7 @@
 #include <ui/charts/trendchart.h>
 #include <ui/delegates/livedelegate.h>
 #include <ui/dialogs/exportdialog.h>
+#include <ui/replaybar.h>
 
 #include <QAction>
 #include <QApplication>
@@ -16,8 +17,10 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -28,19 +31,25 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPainter>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
+#include <QShortcut>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QThreadPool>
 #include <QTimer>
+#include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -149,6 +158,8 @@ double ms(qint64 ns)
 
 namespace {
 
+constexpr qint64 kRingMinutes = 5; ///< what "Keep the last minutes" keeps
+
 QString writeSeriesCsv(const PriceHistory &history, const QString &path)
 {
     QList<QStringList> rows;
@@ -184,6 +195,10 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent)
     resize(1280, 800);
     buildPanels();
     buildMenus();
+    buildRecordBar();
+    if (m_controller && m_controller->isReplay()) {
+        buildReplayBar();
+    }
 
     m_banner = new QLabel(this);
     m_rateLabel = new QLabel(this);
@@ -197,7 +212,12 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent)
     statusBar()->setVisible(true);
 
     if (m_controller) {
-        if (m_controller->isDemo()) {
+        if (m_controller->isReplay()) {
+            const QString file = QFileInfo(m_controller->config().replayPath).fileName();
+            setWindowTitle(tr("OddsTap %1 — replay of %2").arg(QLatin1String(kVersion), file));
+            m_banner->setText(tr("Replay of %1 · the views behave as live; nothing is saved").arg(file));
+            m_banner->setToolTip(m_controller->config().replayPath);
+        } else if (m_controller->isDemo()) {
             m_banner->setText(tr("Demo feed (built-in simulator) · add a real source: Sources ▸ Add source…"));
             m_banner->setToolTip(tr("With no source configured, OddsTap starts its simulator on a free "
                                     "loopback port so there is live data at once."));
@@ -210,6 +230,26 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent)
         m_storageLabel->setToolTip(tr("Storing into %1").arg(storage));
         connect(m_controller, &AppController::snapshotReady, this, &MainWindow::applySnapshot);
         connect(m_controller, &AppController::historyLoaded, this, &MainWindow::onHistoryLoaded);
+        connect(m_controller, &AppController::recordingFinished, this,
+            [this](const QString &path, quint64 frames, const QString &error) {
+                m_recording = false;
+                m_recordAction->setChecked(false);
+                const QString message = error.isEmpty()
+                    ? tr("Recording saved: %1 (%2 frames)").arg(path).arg(frames)
+                    : tr("Recording into %1 stopped: %2 (%3 frames kept)").arg(path, error).arg(frames);
+                m_log.append({ LogEntry { wallClockMs(), error.isEmpty() ? LogSeverity::Info : LogSeverity::Error,
+                    QStringLiteral("recording"), {}, {}, {}, message, {} } });
+                statusBar()->showMessage(message, 10000);
+            });
+        connect(m_controller, &AppController::ringSaved, this,
+            [this](const QString &path, quint64 frames, const QString &error) {
+                const QString message = error.isEmpty()
+                    ? tr("Saved the last minutes: %1 (%2 frames)").arg(path).arg(frames)
+                    : tr("Could not save the last minutes into %1: %2").arg(path, error);
+                m_log.append({ LogEntry { wallClockMs(), error.isEmpty() ? LogSeverity::Info : LogSeverity::Error,
+                    QStringLiteral("recording"), {}, {}, {}, message, {} } });
+                statusBar()->showMessage(message, 10000);
+            });
         connect(m_controller, &AppController::problem, this, [this](const QString &message) {
             m_log.append(
                 { LogEntry { wallClockMs(), LogSeverity::Error, QStringLiteral("app"), {}, {}, {}, message, {} } });
@@ -393,6 +433,7 @@ void MainWindow::buildPanels()
     });
     cl->addLayout(chartBar);
     m_chart = new OddsChartView(chartPanel);
+    m_chart->setMinimumHeight(170); // the docks give way before the price axis is squeezed to nothing
     m_chart->setObjectName(QStringLiteral("oddsChart"));
     cl->addWidget(m_chart, 1);
     setCentralWidget(chartPanel);
@@ -582,6 +623,16 @@ void MainWindow::buildMenus()
     });
     exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exportCsv->setToolTip(tr("Export a table as CSV, filtered by the current fixture and market"));
+    QAction *open = file->addAction(tr("&Open capture..."), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a capture to replay"),
+            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures"),
+            tr("OddsTap captures (*.odtc);;All files (*)"));
+        if (!path.isEmpty()) {
+            openCaptureWindow(path);
+        }
+    });
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("Replay a capture file in a new window, with a transport bar"));
     QAction *settings = file->addAction(tr("&Settings..."), this, &MainWindow::settingsDialog);
     settings->setShortcut(QKeySequence::Preferences);
     file->addSeparator();
@@ -591,6 +642,38 @@ void MainWindow::buildMenus()
     QMenu *sources = menuBar()->addMenu(tr("&Sources"));
     QAction *add = sources->addAction(tr("&Add source..."), this, &MainWindow::addSourceDialog);
     add->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+
+    QMenu *record = menuBar()->addMenu(tr("&Record"));
+    QPixmap dot(16, 16);
+    dot.fill(Qt::transparent);
+    {
+        QPainter painter(&dot);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(QColor(0xd3, 0x2f, 0x2f));
+        painter.drawEllipse(QRectF(2, 2, 12, 12));
+    }
+    m_recordAction = record->addAction(QIcon(dot), tr("&Record..."), this, &MainWindow::toggleRecording);
+    m_recordAction->setObjectName(QStringLiteral("recordAction"));
+    m_recordAction->setCheckable(true);
+    m_recordAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_recordAction->setToolTip(tr("Record every raw frame and connection event into a capture file (Ctrl+R)"));
+    m_ringAction = record->addAction(tr("&Keep the last %1 minutes in memory").arg(kRingMinutes));
+    m_ringAction->setObjectName(QStringLiteral("ringAction"));
+    m_ringAction->setCheckable(true);
+    m_ringAction->setToolTip(tr("Keeps the last minutes of raw frames in memory, so that after an incident you "
+                                "can save what led to it"));
+    m_saveRingAction =
+        record->addAction(tr("&Save the last %1 minutes...").arg(kRingMinutes), this, &MainWindow::saveRing);
+    m_saveRingAction->setObjectName(QStringLiteral("saveRingAction"));
+    m_saveRingAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    m_saveRingAction->setEnabled(false);
+    connect(m_ringAction, &QAction::toggled, this, [this](bool on) {
+        m_saveRingAction->setEnabled(on);
+        if (m_controller) {
+            m_controller->setRing(on ? kRingMinutes * 60 * 1000 : 0);
+        }
+    });
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget *d : findChildren<QDockWidget *>()) {
@@ -612,8 +695,200 @@ void MainWindow::buildMenus()
     });
 }
 
+void MainWindow::buildRecordBar()
+{
+    // In the menu bar's corner: always in sight, and no toolbar row taken from the panels.
+    auto *corner = new QWidget(menuBar());
+    corner->setObjectName(QStringLiteral("recordBar"));
+    auto *row = new QHBoxLayout(corner);
+    row->setContentsMargins(0, 0, 6, 0);
+    m_recordLabel = new QLabel(corner);
+    m_recordLabel->setObjectName(QStringLiteral("recordLabel"));
+    auto *button = new QToolButton(corner);
+    button->setObjectName(QStringLiteral("recordButton"));
+    button->setDefaultAction(m_recordAction);
+    button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    button->setAutoRaise(true);
+    row->addWidget(m_recordLabel);
+    row->addWidget(button);
+    menuBar()->setCornerWidget(corner, Qt::TopRightCorner);
+}
+
+void MainWindow::buildReplayBar()
+{
+    auto *bar = new QToolBar(tr("Replay"), this);
+    bar->setObjectName(QStringLiteral("replayToolBar"));
+    bar->setMovable(false);
+    m_replayBar = new ReplayBar(bar);
+    bar->addWidget(m_replayBar);
+    addToolBar(Qt::BottomToolBarArea, bar);
+    auto *space = new QShortcut(QKeySequence(Qt::Key_Space), this);
+    connect(space, &QShortcut::activated, m_replayBar, &ReplayBar::togglePlay);
+    if (!m_controller) {
+        return;
+    }
+    AppController *c = m_controller;
+    connect(m_replayBar, &ReplayBar::pausedChanged, c, &AppController::setReplayPaused);
+    connect(m_replayBar, &ReplayBar::stepRequested, c, &AppController::replayStep);
+    connect(m_replayBar, &ReplayBar::speedChosen, c, &AppController::setReplaySpeed);
+    connect(m_replayBar, &ReplayBar::seekRequested, c, &AppController::seekReplay);
+    connect(c, &AppController::replayLoaded, this, [this](const QString &error) {
+        if (!error.isEmpty()) {
+            m_replayBar->setLoadError(error);
+            m_log.append({ LogEntry { wallClockMs(), LogSeverity::Error, QStringLiteral("replay"), {}, {}, {},
+                tr("cannot read the capture: %1").arg(error), {} } });
+            return;
+        }
+        m_replayBar->setReport(*m_controller->replayReport());
+    });
+    connect(c, &AppController::viewsReset, this, &MainWindow::resetViews);
+}
+
+void MainWindow::resetViews()
+{
+    // A replay started over (a backward seek or a loop): forget what the views hold and watch the
+    // same fixture in the new run.
+    m_fixtures.clear();
+    m_bets.clear();
+    m_exposure.setFixture(m_watchSource, m_watchFixture);
+    m_market.apply(m_watchFixture, true, {}, wallClockMs());
+    m_history.clear(m_watchSource, m_watchFixture, m_history.marketType());
+    m_chart->render(m_history);
+    if (m_controller && !m_watchFixture.isEmpty()) {
+        m_controller->watchFixture(m_watchSource, m_watchFixture);
+        // The new run's database fills as it catches up: read the chart's history once it has.
+        const QString source = m_watchSource;
+        const QString fixture = m_watchFixture;
+        QTimer::singleShot(1500, this, [this, source, fixture] {
+            const QString market = m_history.marketType();
+            if (m_controller && source == m_watchSource && fixture == m_watchFixture && !market.isEmpty()) {
+                m_historyGeneration = 0;
+                m_controller->loadPriceHistory(source, fixture, market);
+            }
+        });
+    }
+}
+
+QString MainWindow::recordingText() const
+{
+    return m_recordLabel ? m_recordLabel->text() : QString();
+}
+
+void MainWindow::updateRecorder(const RecorderStatus &status)
+{
+    const QLocale locale;
+    QStringList parts;
+    if (status.recording) {
+        const qint64 s = std::max<qint64>(0, (wallClockMs() - status.startedAtMs) / 1000);
+        parts << tr("● REC %1:%2:%3 · %4 frames · %5")
+                     .arg(s / 3600, 2, 10, QLatin1Char('0'))
+                     .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
+                     .arg(s % 60, 2, 10, QLatin1Char('0'))
+                     .arg(locale.toString(qulonglong(status.frames)),
+                         locale.formattedDataSize(qint64(status.fileBytes), 1, QLocale::DataSizeTraditionalFormat));
+    }
+    if (status.ringEnabled) {
+        parts << tr("last %1 s in memory (%2 frames, %3)")
+                     .arg(status.ringSpanMs / 1000)
+                     .arg(locale.toString(qulonglong(status.ringFrames)),
+                         locale.formattedDataSize(qint64(status.ringBytes), 1, QLocale::DataSizeTraditionalFormat));
+    }
+    if (!status.error.isEmpty()) {
+        parts << tr("recording error: %1").arg(status.error);
+    }
+    m_recordLabel->setText(parts.join(QStringLiteral("  ·  ")));
+    m_recordLabel->setToolTip(status.recording ? tr("Recording into %1").arg(status.path) : QString());
+    QPalette pal = m_recordLabel->palette();
+    pal.setColor(QPalette::WindowText,
+        status.recording || !status.error.isEmpty() ? QColor(0xd3, 0x2f, 0x2f) : palette().color(QPalette::WindowText));
+    m_recordLabel->setPalette(pal);
+    if (m_recording != status.recording && status.error.isEmpty()) {
+        m_recording = status.recording;
+        m_recordAction->setChecked(status.recording);
+    }
+}
+
+bool MainWindow::startRecording(const QString &path)
+{
+    if (!m_controller || path.isEmpty()) {
+        return false;
+    }
+    if (QFileInfo::exists(path)) {
+        QMessageBox::warning(this, tr("Record"),
+            tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
+        return false;
+    }
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    m_recording = true;
+    m_recordAction->setChecked(true);
+    m_controller->startRecording(path, QString());
+    statusBar()->showMessage(tr("Recording into %1").arg(path), 5000);
+    return true;
+}
+
+void MainWindow::toggleRecording()
+{
+    if (m_recording) {
+        m_recordAction->setChecked(true); // until the recorder confirms it has finished
+        if (m_controller) {
+            m_controller->stopRecording();
+        }
+        return;
+    }
+    m_recordAction->setChecked(false);
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures");
+    QDir().mkpath(dir);
+    const QString suggested = dir
+        + QStringLiteral("/oddstap-%1.odtc")
+              .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Record into a new capture file"), suggested,
+        tr("OddsTap captures (*.odtc)"), nullptr, QFileDialog::DontConfirmOverwrite);
+    startRecording(path);
+}
+
+void MainWindow::saveRing()
+{
+    if (!m_controller) {
+        return;
+    }
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures");
+    QDir().mkpath(dir);
+    const QString suggested = dir
+        + QStringLiteral("/incident-%1.odtc")
+              .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the last minutes"), suggested,
+        tr("OddsTap captures (*.odtc)"), nullptr, QFileDialog::DontConfirmOverwrite);
+    if (path.isEmpty()) {
+        return;
+    }
+    if (QFileInfo::exists(path)) {
+        QMessageBox::warning(this, tr("Save the last minutes"),
+            tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
+        return;
+    }
+    m_controller->saveRing(path, QString());
+}
+
+bool MainWindow::openCaptureWindow(const QString &path)
+{
+    if (!QFileInfo(path).isFile()) {
+        statusBar()->showMessage(tr("%1 is not a file").arg(path), 8000);
+        return false;
+    }
+    const bool ok = QProcess::startDetached(
+        QCoreApplication::applicationFilePath(), { QStringLiteral("--replay"), QFileInfo(path).absoluteFilePath() });
+    statusBar()->showMessage(ok ? tr("Replaying %1 in a new window").arg(QFileInfo(path).fileName())
+                                : tr("Could not start a replay window for %1").arg(path),
+        8000);
+    return ok;
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (m_replayBar) {
+        QMainWindow::closeEvent(event); // a replay window leaves the live window's layout alone
+        return;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
@@ -748,6 +1023,12 @@ void MainWindow::applySnapshot(const SnapshotPtr &snapshot)
             m_history.appendLive(s.points);
             m_historyDirty = true;
         }
+    }
+    if (s.replay && m_replayBar) {
+        m_replayBar->setPosition(*s.replay);
+    }
+    if (s.recorder) {
+        updateRecorder(*s.recorder);
     }
     if (m_historyDirty || m_chart->followsLive()) {
         m_chart->render(m_history); // once per tick, series replaced, never appended per point

@@ -19,6 +19,7 @@ class QSortFilterProxyModel;
 class QTableView;
 class QTimer;
 class QCheckBox;
+class QToolBar;
 
 namespace OddsTap {
 
@@ -27,6 +28,8 @@ class OddsChartView;
 class TrendChart;
 class FixtureFilterProxy;
 class LogFilterProxy;
+class ReplayBar;
+struct RecorderStatus;
 
 /// Top-level window: the panels (Sources, Fixtures, Market, Odds chart, Bets, Error log, Health)
 /// as dock widgets whose layout is remembered, fed by coalesced snapshots from the controller.
@@ -102,6 +105,22 @@ public:
     /// The export dialog, pre-filled from the current selection (not shown).
     class ExportDialog *makeExportDialog();
 
+    /// The transport bar of a replay window; null in a live window.
+    ReplayBar *replayBar() const
+    {
+        return m_replayBar;
+    }
+    QAction *recordAction() const
+    {
+        return m_recordAction;
+    }
+    /// What the recording indicator says ("" when nothing is recorded).
+    QString recordingText() const;
+    /// Starts recording into @p path (the Record button asks for it); false if it cannot.
+    bool startRecording(const QString &path);
+    /// Opens a capture in a new replay window (a separate process: the live capture goes on).
+    bool openCaptureWindow(const QString &path);
+
 public slots:
     void applySnapshot(const OddsTap::SnapshotPtr &snapshot);
 
@@ -110,6 +129,12 @@ protected:
 
 private:
     void buildMenus();
+    void buildRecordBar();
+    void buildReplayBar();
+    void updateRecorder(const RecorderStatus &status);
+    void resetViews();
+    void toggleRecording();
+    void saveRing();
     void buildPanels();
     QDockWidget *addPanel(const QString &title, const QString &objectName, QWidget *content, Qt::DockWidgetArea area);
     void onFixtureSelected();
@@ -169,6 +194,14 @@ private:
     QStringList m_activeAlerts;
     qint64 m_backlogGrowingSinceMs = 0;
     quint64 m_lastBacklog = 0;
+
+    // Recording and replay.
+    QAction *m_recordAction = nullptr;
+    QAction *m_ringAction = nullptr;
+    QAction *m_saveRingAction = nullptr;
+    QLabel *m_recordLabel = nullptr;
+    bool m_recording = false;
+    ReplayBar *m_replayBar = nullptr;
 
     QTimer *m_lagTimer = nullptr;
     qint64 m_lagExpectedNs = 0;

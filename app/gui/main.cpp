@@ -10,12 +10,14 @@
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/mainwindow.h>
+#include <ui/replaybar.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QFileInfo>
 #include <QTableView>
 #include <QTimer>
 
@@ -75,6 +77,11 @@ int main(int argc, char *argv[])
     parser.addOption({ QStringLiteral("screenshot-after"),
         QApplication::translate("main", "Seconds to run before the screenshots (default 20)."), QStringLiteral("s"),
         QStringLiteral("20") });
+    parser.addOption({ QStringLiteral("replay"),
+        QApplication::translate("main",
+            "Replay this capture file (oddstap-cli capture --record) with a transport bar, "
+            "into a temporary database; nothing is saved."),
+        QStringLiteral("file") });
     parser.process(app);
 
     AppConfig config = AppConfig::fromSettings();
@@ -82,7 +89,19 @@ int main(int argc, char *argv[])
     const bool bench = parser.isSet(QStringLiteral("bench"));
     const bool shots = parser.isSet(QStringLiteral("screenshots"));
     if (selfCheck || bench || shots) {
-        config.sources.clear(); // these modes always run on the demo feed
+        config.sources.clear(); // these modes always run on the demo feed (or the replay)
+    }
+    if (parser.isSet(QStringLiteral("replay"))) {
+        config.replayPath = QFileInfo(parser.value(QStringLiteral("replay"))).absoluteFilePath();
+        if (!QFileInfo(config.replayPath).isFile()) {
+            std::fprintf(stderr, "oddstap: --replay: '%s' is not a file\n", qPrintable(config.replayPath));
+            return 2;
+        }
+        if (selfCheck || bench) {
+            std::fprintf(stderr, "oddstap: --replay works with --screenshots, not --self-check or --bench\n");
+            return 2;
+        }
+        config.sources.clear();
     }
     if (parser.isSet(QStringLiteral("db"))) {
         const auto target = StorageTarget::parse(parser.value(QStringLiteral("db")));
@@ -180,6 +199,14 @@ int main(int argc, char *argv[])
             if (shots) {
                 const QString dir = parser.value(QStringLiteral("screenshots"));
                 QDir().mkpath(dir);
+                if (window.replayBar()) {
+                    window.grab().save(dir + QStringLiteral("/replay-window.png"));
+                    window.replayBar()->grab().save(dir + QStringLiteral("/replay-bar.png"));
+                    std::printf("oddstap: screenshots of the replay saved in %s\n", qPrintable(dir));
+                    std::fflush(stdout);
+                    controller.stop();
+                    return;
+                }
                 window.grab().save(dir + QStringLiteral("/main-window.png"));
                 for (QDockWidget *d : window.findChildren<QDockWidget *>()) {
                     d->raise();

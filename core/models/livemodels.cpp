@@ -921,3 +921,22 @@ const SourceStatus *SourceTableModel::sourceAt(int row) const
 }
 
 } // namespace OddsTap
+
+namespace OddsTap {
+
+void FixtureTableModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_index.clear();
+    endResetModel();
+}
+
+void BetTapeModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    endResetModel();
+}
+
+} // namespace OddsTap

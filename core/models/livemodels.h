@@ -59,6 +59,8 @@ public:
     void apply(const std::vector<FixtureState> &fixtures, qint64 nowMs);
     /// Removes the rows of fixtures the live state forgot, in as few ranges as they form.
     void remove(const std::vector<std::pair<QString, QString>> &fixtures);
+    /// Forgets every row (a replay that starts over).
+    void clear();
     const FixtureState *fixtureAt(int row) const;
     int rowOf(const QString &sourceId, const QString &fixtureId) const;
     static QString sportName(qint64 sportId);
@@ -149,6 +151,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     void append(const std::vector<Event> &bets);
+    void clear();
     const BetData *betAt(int row) const;
 
 private:

@@ -6,6 +6,8 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace OddsTap {
 namespace {
 
@@ -60,9 +62,24 @@ Result<CaptureReport> analyseCapture(const QString &path)
     for (const CaptureSource &cs : report.info.header.sources) {
         report.sources[cs.sourceId].url = cs.url;
     }
+    std::array<std::size_t, 3> markersOfKind {};
+    const auto addMarker = [&report, &markersOfKind](CaptureReport::Marker m) {
+        if (markersOfKind[std::size_t(m.kind)]++ < CaptureReport::kMaxMarkers) {
+            report.markers.push_back(std::move(m));
+        }
+    };
+    qint64 second = -1;
+    quint64 rejectsThisSecond = 0;
+    QString rejectSecondSource;
+    const auto flushRejects = [&] {
+        if (rejectsThisSecond > 0) {
+            addMarker({ CaptureReport::Marker::Kind::Rejects, second * 1000000000, rejectSecondSource,
+                rejectsThisSecond, {} });
+            rejectsThisSecond = 0;
+        }
+    };
     std::map<QString, std::unique_ptr<StreamTracker>> trackers;
     std::map<QString, qint64> lastMono;
-    qint64 second = -1;
     quint64 framesThisSecond = 0;
     quint64 eventsThisSecond = 0;
     CaptureRecord r;
@@ -86,6 +103,7 @@ Result<CaptureReport> analyseCapture(const QString &path)
                 break;
             case SourceState::Disconnected:
                 ++s.disconnects;
+                addMarker({ CaptureReport::Marker::Kind::Disconnect, r.wallNs(), r.sourceId, 1, r.connection.reason });
                 break;
             case SourceState::Stalled:
                 ++s.stalls;
@@ -97,6 +115,7 @@ Result<CaptureReport> analyseCapture(const QString &path)
         }
         const qint64 sec = r.frame.wallNs / 1000000000;
         if (sec != second) {
+            flushRejects();
             if (framesThisSecond > report.peakFramesPerSec) {
                 report.peakFramesPerSec = framesThisSecond;
                 report.peakFramesAtMs = second * 1000;
@@ -127,6 +146,13 @@ Result<CaptureReport> analyseCapture(const QString &path)
         if (BatchPtr b = t->take()) {
             if (!b->rejects.empty()) {
                 ++s.malformedFrames;
+                rejectsThisSecond += b->rejects.size();
+                rejectSecondSource = r.sourceId;
+            }
+            for (const GapRecord &g : b->gaps) {
+                if (!g.compacted) {
+                    addMarker({ CaptureReport::Marker::Kind::Gap, r.frame.wallNs, r.sourceId, g.missing(), {} });
+                }
             }
             eventsThisSecond += b->streamAdvances;
             absorb(s, *b);
@@ -135,6 +161,9 @@ Result<CaptureReport> analyseCapture(const QString &path)
     if (!reader.error().isEmpty()) {
         return Error { QStringLiteral("io_error"), reader.error() };
     }
+    flushRejects();
+    std::stable_sort(report.markers.begin(), report.markers.end(),
+        [](const CaptureReport::Marker &a, const CaptureReport::Marker &b) { return a.wallNs < b.wallNs; });
     if (framesThisSecond > report.peakFramesPerSec) {
         report.peakFramesPerSec = framesThisSecond;
         report.peakFramesAtMs = second * 1000;

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <map>
+#include <vector>
 
 namespace OddsTap {
 
@@ -42,8 +43,26 @@ struct CaptureReport
         qint64 longestSilenceAtNs = 0; ///< wall time of the frame that ended it
     };
 
+    /// Something a QA engineer looks for on a timeline.
+    struct Marker
+    {
+        enum class Kind : std::uint8_t
+        {
+            Disconnect,
+            Gap,
+            Rejects, ///< the rejects of one wall-clock second
+        };
+        Kind kind = Kind::Disconnect;
+        qint64 wallNs = 0;
+        QString sourceId;
+        quint64 count = 1; ///< rejects in that second; seqs missing for a gap
+        QString text; ///< disconnect reason
+    };
+
     CaptureInfo info;
     std::map<QString, Source> sources;
+    std::vector<Marker> markers; ///< in time order, at most kMaxMarkers of each kind
+    static constexpr std::size_t kMaxMarkers = 5000;
     qint64 durationNs = 0; ///< first to last frame
     quint64 peakFramesPerSec = 0; ///< most frames in one wall-clock second
     qint64 peakFramesAtMs = 0;

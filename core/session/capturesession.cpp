@@ -441,7 +441,9 @@ SnapshotPtr CaptureSession::takeSnapshot()
     const double seconds = std::max(1e-3, double(nowNs - m_lastSnapshotNs) / 1e9);
     m_lastSnapshotNs = nowNs;
     MetricsSnapshot &m = snap->metrics;
-    m.atMs = wallClockMs();
+    // A replay's views live in the recorded time: ages and pruning follow the replay clock.
+    m.atMs = m_replayPosition && m_replayPosition->positionWallNs > 0 ? m_replayPosition->positionWallNs / 1000000
+                                                                      : wallClockMs();
     m.intervalSeconds = seconds;
     const CaptureStats::Source total = m_stats.total();
     const CaptureStats::Source before = m_statsAtLastSnapshot.total();

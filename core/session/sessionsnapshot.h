@@ -53,7 +53,7 @@ struct SourceStatus
 /// Pipeline metrics, built by the session once per snapshot interval (never per event).
 struct MetricsSnapshot
 {
-    qint64 atMs = 0; ///< wall clock
+    qint64 atMs = 0; ///< wall clock; in a replay, the recorded time the replay stands at
     double intervalSeconds = 0; ///< since the previous snapshot
     double eventsPerSec = 0; ///< accepted stream events (fixture, odds, bet)
     std::array<double, kEventTypeCount> eventsPerSecByType {};
