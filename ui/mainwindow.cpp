@@ -1025,6 +1025,7 @@ void MainWindow::applySnapshot(const SnapshotPtr &snapshot)
         }
     }
     if (s.replay && m_replayBar) {
+        m_lastReplay = s.replay;
         m_replayBar->setPosition(*s.replay);
     }
     if (s.recorder) {

@@ -4,11 +4,13 @@
 #include <core/common/latencyhistogram.h>
 #include <core/models/livemodels.h>
 #include <core/models/pricehistory.h>
+#include <core/replay/replaysource.h>
 
 #include <QMainWindow>
 #include <QPointer>
 
 #include <functional>
+#include <optional>
 
 class QComboBox;
 class QDockWidget;
@@ -105,6 +107,11 @@ public:
     /// The export dialog, pre-filled from the current selection (not shown).
     class ExportDialog *makeExportDialog();
 
+    /// Where the replay stands, from the latest snapshot (replay windows only).
+    const std::optional<ReplayPosition> &lastReplayPosition() const
+    {
+        return m_lastReplay;
+    }
     /// The transport bar of a replay window; null in a live window.
     ReplayBar *replayBar() const
     {
@@ -202,6 +209,7 @@ private:
     QLabel *m_recordLabel = nullptr;
     bool m_recording = false;
     ReplayBar *m_replayBar = nullptr;
+    std::optional<ReplayPosition> m_lastReplay;
 
     QTimer *m_lagTimer = nullptr;
     qint64 m_lagExpectedNs = 0;

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+// Record and replay in the GUI, offscreen, with the real pipeline: a replay window driven by its
+// transport bar (pause, step, speed, seek back on the time line, loop) over a capture file with a
+// disconnect and malformed frames; the record button and the ring on the live demo feed.
+#include <core/common/timeutil.h>
+#include <core/replay/capturefile.h>
+#include <core/sim/feedgenerator.h>
+#include <ui/appcontroller.h>
+#include <ui/mainwindow.h>
+#include <ui/replaybar.h>
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+
+#include <functional>
+
+using namespace OddsTap;
+
+namespace {
+
+constexpr int kFrames = 6000;
+constexpr int kMalformed = 6;
+
+bool waitFor(const std::function<bool()> &done, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!done() && !deadline.hasExpired()) {
+        QTest::qWait(20);
+    }
+    return done();
+}
+
+/// 6,000 frames 1 ms apart (6 s), a disconnect and a second connection half-way, and a few
+/// malformed frames: what a QA engineer's capture looks like, small.
+bool makeCapture(const QString &path, qint64 &firstWallNs)
+{
+    CaptureHeader header;
+    header.oddstapVersion = QStringLiteral("test");
+    header.startedAtMs = wallClockMs();
+    header.sources = { { QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:1") } };
+    auto writer = CaptureWriter::create(path, header);
+    if (!writer) {
+        return false;
+    }
+    GeneratorConfig g;
+    g.seed = 3;
+    g.fixtures = 20;
+    g.clockBaseMs = header.startedAtMs;
+    FeedGenerator gen(g);
+    const qint64 wall0 = header.startedAtMs * 1000000;
+    firstWallNs = wall0;
+    const auto connection = [&](quint32 n, SourceState state, qint64 wallNs, const QString &reason = {}) {
+        ConnectionEvent e;
+        e.sourceId = QStringLiteral("book");
+        e.connection = n;
+        e.state = state;
+        e.reason = reason;
+        e.atMs = wallNs / 1000000;
+        (*writer)->addConnectionEvent(e);
+    };
+    quint32 conn = 1;
+    for (const SourceState s : { SourceState::Connecting, SourceState::Connected, SourceState::Subscribed }) {
+        connection(conn, s, wall0);
+    }
+    for (int i = 0; i < kFrames; ++i) {
+        const qint64 t = qint64(i) * 1000000;
+        if (i == kFrames / 2) {
+            connection(conn, SourceState::Disconnected, wall0 + t, QStringLiteral("test: dropped"));
+            ++conn;
+            for (const SourceState s : { SourceState::Connecting, SourceState::Connected, SourceState::Subscribed }) {
+                connection(conn, s, wall0 + t);
+            }
+        }
+        RawFrame f;
+        f.wallNs = wall0 + t;
+        f.monoNs = 5000000000 + t;
+        f.connection = conn;
+        if (i % (kFrames / kMalformed) == 100) {
+            f.bytes = "{\"type\":\"odds\",\"seq\":";
+            (*writer)->addFrame(QStringLiteral("book"), f);
+        }
+        f.bytes = gen.next().json;
+        (*writer)->addFrame(QStringLiteral("book"), f);
+    }
+    return bool((*writer)->finish(wallClockMs()));
+}
+
+} // namespace
+
+class TestReplayWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("OddsTapTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_replaywindow"));
+        registerMetaTypes();
+        QVERIFY(m_dir.isValid());
+    }
+    void transportBarDrivesTheReplay();
+    void recordButtonAndRingOnTheLiveFeed();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestReplayWindow::transportBarDrivesTheReplay()
+{
+    const QString path = m_dir.filePath(QStringLiteral("session.odtc"));
+    qint64 startNs = 0;
+    QVERIFY(makeCapture(path, startNs));
+    AppConfig config;
+    config.replayPath = path;
+    AppController controller(config);
+    MainWindow window(&controller);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy resets(&controller, &AppController::viewsReset);
+    controller.start();
+    QVERIFY(controller.isReplay());
+    ReplayBar *bar = window.replayBar();
+    QVERIFY(bar);
+    QVERIFY(window.windowTitle().contains(QLatin1String("replay of session.odtc")));
+
+    // The time line knows the capture: the disconnect and the reject bursts are marked.
+    QVERIFY(waitFor([&] { return bar->timeline()->markerCount() >= 2; }, 10000));
+    // The views fill as live.
+    QVERIFY(waitFor([&] { return window.fixtureModel().rowCount() > 0; }, 10000));
+    QVERIFY(window.selectLiveFixture());
+    QVERIFY(waitFor([&] { return window.marketModel().rowCount() > 0; }, 10000));
+
+    // Pause: nothing moves.
+    QTest::mouseClick(bar->playButton(), Qt::LeftButton);
+    QVERIFY(bar->isPaused());
+    QTest::qWait(400);
+    const quint64 paused = window.lastReplayPosition()->frames;
+    QVERIFY(paused > 0 && paused < quint64(kFrames));
+    QTest::qWait(600);
+    QCOMPARE(window.lastReplayPosition()->frames, paused);
+
+    // Step: one more frame, then paused again.
+    QTest::mouseClick(bar->stepButton(), Qt::LeftButton);
+    QVERIFY(waitFor([&] { return window.lastReplayPosition()->frames == paused + 1; }, 5000));
+    QTest::qWait(300);
+    QCOMPARE(window.lastReplayPosition()->frames, paused + 1);
+
+    // As fast as possible, to the end; the views hold the end state.
+    bar->speedCombo()->setCurrentIndex(bar->speedCombo()->findData(0.0));
+    QTest::mouseClick(bar->playButton(), Qt::LeftButton);
+    QVERIFY(!bar->isPaused());
+    QVERIFY(waitFor([&] { return window.lastReplayPosition()->finished; }, 15000));
+    QCOMPARE(window.lastReplayPosition()->frames, quint64(kFrames + kMalformed));
+    QVERIFY(waitFor([&] { return window.lastMetrics().rejected == quint64(kMalformed); }, 5000));
+    QVERIFY(bar->isPaused());
+    QCOMPARE(resets.count(), 0);
+
+    // Seek back on the time line at 1x: the replay starts over into a fresh database and stands
+    // at the chosen moment, the views rebuilt from there.
+    bar->speedCombo()->setCurrentIndex(bar->speedCombo()->findData(1.0));
+    QTest::mouseClick(bar->playButton(), Qt::LeftButton); // play at the end starts from the start
+    ReplayTimeline *timeline = bar->timeline();
+    const int x = timeline->xOf(startNs + 1000000000); // 1 s in
+    const qint64 target = timeline->timeAt(x);
+    QTest::mouseClick(timeline, Qt::LeftButton, {}, QPoint(x, timeline->height() / 2));
+    QVERIFY(waitFor(
+        [&] {
+            const auto &p = window.lastReplayPosition();
+            return resets.count() >= 1 && p && !p->finished && p->positionWallNs >= target
+                && p->frames < quint64(kFrames);
+        },
+        15000));
+    QVERIFY(window.fixtureModel().rowCount() > 0);
+    QVERIFY(waitFor([&] { return window.marketModel().rowCount() > 0; }, 10000)); // same fixture, watched again
+
+    // Loop: at the end it starts over by itself.
+    const int resetsBefore = int(resets.count());
+    bar->loopBox()->setChecked(true);
+    bar->speedCombo()->setCurrentIndex(bar->speedCombo()->findData(0.0));
+    QVERIFY(waitFor([&] { return resets.count() > resetsBefore; }, 15000));
+    QVERIFY(bar->positionText().contains(QLatin1String("/")));
+
+    bool stopped = false;
+    QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
+    bar->loopBox()->setChecked(false);
+    controller.stop();
+    QVERIFY(waitFor([&] { return stopped; }, 15000));
+}
+
+void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
+{
+    AppConfig config;
+    config.storage = *StorageTarget::parse(m_dir.filePath(QStringLiteral("live.db")));
+    config.demoRate = 1000;
+    config.demoFixtures = 20;
+    AppController controller(config);
+    MainWindow window(&controller);
+    window.show();
+    controller.start();
+    QVERIFY(waitFor([&] { return window.lastMetrics().received > 100; }, 20000));
+
+    // Record: the indicator shows time, frames and size, then Stop leaves a complete capture.
+    const QString path = m_dir.filePath(QStringLiteral("recorded.odtc"));
+    QSignalSpy finished(&controller, &AppController::recordingFinished);
+    QVERIFY(window.startRecording(path));
+    QVERIFY(window.recordAction()->isChecked());
+    QVERIFY(waitFor([&] { return window.recordingText().contains(QLatin1String("REC")); }, 5000));
+    QVERIFY(waitFor([&] { return window.recordingText().contains(QLatin1String("frames")); }, 5000));
+    QTest::qWait(1200);
+    QVERIFY2(!window.recordingText().contains(QLatin1String(" 0 frames")), qPrintable(window.recordingText()));
+    window.recordAction()->trigger(); // Stop
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 10000));
+    QVERIFY(waitFor([&] { return !window.recordAction()->isChecked(); }, 5000));
+    const QList<QVariant> args = finished.first();
+    QVERIFY2(args.at(2).toString().isEmpty(), qPrintable(args.at(2).toString()));
+    const quint64 frames = args.at(1).toULongLong();
+    QVERIFY(frames > 500);
+    {
+        auto reader = CaptureReader::open(path);
+        QVERIFY2(reader, reader ? "" : qPrintable(reader.error().message));
+        QCOMPARE((*reader)->info().frames, frames);
+        QVERIFY((*reader)->info().endedAtMs > 0); // finished cleanly
+    }
+    QVERIFY(waitFor([&] { return !window.recordingText().contains(QLatin1String("REC")); }, 5000));
+
+    // The ring: keep the last minutes, save them after an "incident".
+    auto *ring = window.findChild<QAction *>(QStringLiteral("ringAction"));
+    auto *saveRing = window.findChild<QAction *>(QStringLiteral("saveRingAction"));
+    QVERIFY(ring && saveRing);
+    QVERIFY(!saveRing->isEnabled());
+    ring->setChecked(true);
+    QVERIFY(saveRing->isEnabled());
+    QVERIFY(waitFor([&] { return window.recordingText().contains(QLatin1String("in memory")); }, 5000));
+    QTest::qWait(1000);
+    QSignalSpy saved(&controller, &AppController::ringSaved);
+    const QString incident = m_dir.filePath(QStringLiteral("incident.odtc"));
+    controller.saveRing(incident, QStringLiteral("after the incident"));
+    QVERIFY(waitFor([&] { return saved.count() == 1; }, 10000));
+    QVERIFY(saved.first().at(2).toString().isEmpty());
+    QVERIFY(saved.first().at(1).toULongLong() > 300);
+    {
+        auto reader = CaptureReader::open(incident);
+        QVERIFY(reader);
+        QCOMPARE((*reader)->info().header.mode, QStringLiteral("ring"));
+        QCOMPARE((*reader)->info().header.notes, QStringLiteral("after the incident"));
+    }
+
+    bool stopped = false;
+    QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
+    controller.stop();
+    QVERIFY(waitFor([&] { return stopped; }, 15000));
+}
+
+QTEST_MAIN(TestReplayWindow)
+#include "tst_replaywindow.moc"
