@@ -170,23 +170,29 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
     return cc;
 }
 
+CaptureSession *AppController::createSession(const CaptureConfig &config)
+{
+    auto *session = new CaptureSession(config);
+    session->moveToThread(&m_pipelineThread);
+    connect(session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
+    connect(session, &CaptureSession::ringSaved, this, &AppController::ringSaved);
+    connect(&m_pipelineThread, &QThread::finished, session, &QObject::deleteLater);
+    m_pipelineThread.start(); // no-op when it runs already (a replay that starts over)
+    return session;
+}
+
 void AppController::startSession(std::vector<FeedSourceConfig> sources)
 {
     CaptureConfig cc = sessionConfig(m_config.storage);
     cc.sources = std::move(sources);
-    m_session = new CaptureSession(cc);
-    m_session->moveToThread(&m_pipelineThread);
+    m_session = createSession(cc);
     connect(m_session, &CaptureSession::snapshotReady, this, &AppController::snapshotReady);
-    connect(m_session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
-    connect(m_session, &CaptureSession::ringSaved, this, &AppController::ringSaved);
     connect(m_session, &CaptureSession::finished, this, [this](const QString &reason) {
         if (!m_stopping) {
             emit problem(tr("the capture stopped: %1").arg(reason));
         }
         emit stopped(reason);
     });
-    connect(&m_pipelineThread, &QThread::finished, m_session, &QObject::deleteLater);
-    m_pipelineThread.start();
     QMetaObject::invokeMethod(m_session, &CaptureSession::start);
     QStringList names;
     for (const FeedSourceConfig &s : cc.sources) {
@@ -212,16 +218,13 @@ void AppController::startReplaySession(qint64 seekToWallNs)
     cc.replay = rc;
     cc.stopAtReplayEnd = false; // the views stay as they are at the end
     m_replayPositionNs = 0;
-    m_session = new CaptureSession(cc);
-    m_session->moveToThread(&m_pipelineThread);
+    m_session = createSession(cc);
     connect(m_session, &CaptureSession::snapshotReady, this, [this](const SnapshotPtr &snapshot) {
         if (snapshot->replay) {
             m_replayPositionNs = snapshot->replay->positionWallNs;
         }
         emit snapshotReady(snapshot);
     });
-    connect(m_session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
-    connect(m_session, &CaptureSession::ringSaved, this, &AppController::ringSaved);
     CaptureSession *session = m_session;
     connect(m_session, &CaptureSession::finished, this, [this, session](const QString &reason) {
         if (m_restartAtNs && !m_stopping) {
@@ -240,8 +243,6 @@ void AppController::startReplaySession(qint64 seekToWallNs)
         }
         emit stopped(reason);
     });
-    connect(&m_pipelineThread, &QThread::finished, m_session, &QObject::deleteLater);
-    m_pipelineThread.start();
     QMetaObject::invokeMethod(m_session, &CaptureSession::start);
     if (seekToWallNs > 0) {
         QMetaObject::invokeMethod(m_session, [session, seekToWallNs] { session->replaySeekForward(seekToWallNs); });

@@ -106,6 +106,8 @@ private:
     void startSession(std::vector<FeedSourceConfig> sources);
     void startReplaySession(qint64 seekToWallNs);
     CaptureConfig sessionConfig(std::optional<StorageTarget> storage) const;
+    /// A session on the pipeline thread, its recording signals forwarded.
+    CaptureSession *createSession(const CaptureConfig &config);
 
     AppConfig m_config;
     QThread m_simThread;

@@ -234,27 +234,19 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent)
             [this](const QString &path, quint64 frames, const QString &error) {
                 m_recording = false;
                 m_recordAction->setChecked(false);
-                const QString message = error.isEmpty()
-                    ? tr("Recording saved: %1 (%2 frames)").arg(path).arg(frames)
-                    : tr("Recording into %1 stopped: %2 (%3 frames kept)").arg(path, error).arg(frames);
-                m_log.append({ LogEntry { wallClockMs(), error.isEmpty() ? LogSeverity::Info : LogSeverity::Error,
-                    QStringLiteral("recording"), {}, {}, {}, message, {} } });
-                statusBar()->showMessage(message, 10000);
+                notify(error.isEmpty() ? LogSeverity::Info : LogSeverity::Error, QStringLiteral("recording"),
+                    error.isEmpty()
+                        ? tr("Recording saved: %1 (%2 frames)").arg(path).arg(frames)
+                        : tr("Recording into %1 stopped: %2 (%3 frames kept)").arg(path, error).arg(frames));
             });
         connect(m_controller, &AppController::ringSaved, this,
             [this](const QString &path, quint64 frames, const QString &error) {
-                const QString message = error.isEmpty()
-                    ? tr("Saved the last minutes: %1 (%2 frames)").arg(path).arg(frames)
-                    : tr("Could not save the last minutes into %1: %2").arg(path, error);
-                m_log.append({ LogEntry { wallClockMs(), error.isEmpty() ? LogSeverity::Info : LogSeverity::Error,
-                    QStringLiteral("recording"), {}, {}, {}, message, {} } });
-                statusBar()->showMessage(message, 10000);
+                notify(error.isEmpty() ? LogSeverity::Info : LogSeverity::Error, QStringLiteral("recording"),
+                    error.isEmpty() ? tr("Saved the last minutes: %1 (%2 frames)").arg(path).arg(frames)
+                                    : tr("Could not save the last minutes into %1: %2").arg(path, error));
             });
-        connect(m_controller, &AppController::problem, this, [this](const QString &message) {
-            m_log.append(
-                { LogEntry { wallClockMs(), LogSeverity::Error, QStringLiteral("app"), {}, {}, {}, message, {} } });
-            statusBar()->showMessage(message, 10000);
-        });
+        connect(m_controller, &AppController::problem, this,
+            [this](const QString &message) { notify(LogSeverity::Error, QStringLiteral("app"), message); });
     } else {
         m_banner->setText(tr("Not connected"));
     }
@@ -735,8 +727,7 @@ void MainWindow::buildReplayBar()
     connect(c, &AppController::replayLoaded, this, [this](const QString &error) {
         if (!error.isEmpty()) {
             m_replayBar->setLoadError(error);
-            m_log.append({ LogEntry { wallClockMs(), LogSeverity::Error, QStringLiteral("replay"), {}, {}, {},
-                tr("cannot read the capture: %1").arg(error), {} } });
+            notify(LogSeverity::Error, QStringLiteral("replay"), tr("cannot read the capture: %1").arg(error));
             return;
         }
         m_replayBar->setReport(*m_controller->replayReport());
@@ -814,7 +805,7 @@ bool MainWindow::startRecording(const QString &path)
         return false;
     }
     if (QFileInfo::exists(path)) {
-        QMessageBox::warning(this, tr("Record"),
+        notify(LogSeverity::Warning, QStringLiteral("recording"),
             tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
         return false;
     }
@@ -824,6 +815,29 @@ bool MainWindow::startRecording(const QString &path)
     m_controller->startRecording(path, QString());
     statusBar()->showMessage(tr("Recording into %1").arg(path), 5000);
     return true;
+}
+
+void MainWindow::notify(LogSeverity severity, const QString &kind, const QString &message)
+{
+    m_log.append({ LogEntry { wallClockMs(), severity, kind, {}, {}, {}, message, {} } });
+    statusBar()->showMessage(message, 10000);
+}
+
+QString MainWindow::askNewCapturePath(const QString &title, const QString &prefix)
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures");
+    QDir().mkpath(dir);
+    const QString suggested = dir
+        + QStringLiteral("/%1-%2.odtc")
+              .arg(prefix, QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    const QString path = QFileDialog::getSaveFileName(
+        this, title, suggested, tr("OddsTap captures (*.odtc)"), nullptr, QFileDialog::DontConfirmOverwrite);
+    if (!path.isEmpty() && QFileInfo::exists(path)) {
+        QMessageBox::warning(
+            this, title, tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
+        return {};
+    }
+    return path;
 }
 
 void MainWindow::toggleRecording()
@@ -836,14 +850,7 @@ void MainWindow::toggleRecording()
         return;
     }
     m_recordAction->setChecked(false);
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures");
-    QDir().mkpath(dir);
-    const QString suggested = dir
-        + QStringLiteral("/oddstap-%1.odtc")
-              .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Record into a new capture file"), suggested,
-        tr("OddsTap captures (*.odtc)"), nullptr, QFileDialog::DontConfirmOverwrite);
-    startRecording(path);
+    startRecording(askNewCapturePath(tr("Record into a new capture file"), QStringLiteral("oddstap")));
 }
 
 void MainWindow::saveRing()
@@ -851,22 +858,10 @@ void MainWindow::saveRing()
     if (!m_controller) {
         return;
     }
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures");
-    QDir().mkpath(dir);
-    const QString suggested = dir
-        + QStringLiteral("/incident-%1.odtc")
-              .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save the last minutes"), suggested,
-        tr("OddsTap captures (*.odtc)"), nullptr, QFileDialog::DontConfirmOverwrite);
-    if (path.isEmpty()) {
-        return;
+    const QString path = askNewCapturePath(tr("Save the last minutes"), QStringLiteral("incident"));
+    if (!path.isEmpty()) {
+        m_controller->saveRing(path, QString());
     }
-    if (QFileInfo::exists(path)) {
-        QMessageBox::warning(this, tr("Save the last minutes"),
-            tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
-        return;
-    }
-    m_controller->saveRing(path, QString());
 }
 
 bool MainWindow::openCaptureWindow(const QString &path)

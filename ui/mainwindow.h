@@ -141,6 +141,10 @@ private:
     void updateRecorder(const RecorderStatus &status);
     void resetViews();
     void toggleRecording();
+    /// A new capture file's path from a save dialog; "" when cancelled or the file exists.
+    QString askNewCapturePath(const QString &title, const QString &prefix);
+    /// Into the error log and the status bar.
+    void notify(LogSeverity severity, const QString &kind, const QString &message);
     void saveRing();
     void buildPanels();
     QDockWidget *addPanel(const QString &title, const QString &objectName, QWidget *content, Qt::DockWidgetArea area);

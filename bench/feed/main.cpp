@@ -3,6 +3,7 @@
 // decoded and validated, for single-envelope and batched frames. Simulator and client each run on
 // their own thread, as in the product.
 #include "../benchutil.h"
+#include "../sessionutil.h"
 #include "../simthread.h"
 
 #include <core/session/capturesession.h>
@@ -40,23 +41,9 @@ Figures run(quint64 count, int batch)
     config.generator.fixtures = 1000;
     Bench::SimThread sim(config);
 
-    FeedSourceConfig source;
-    source.sourceId = QStringLiteral("bench");
-    source.url = sim.url();
-    source.resumeFromSeq = 0;
-    CaptureConfig capture;
-    capture.sources = { source };
-    capture.count = count;
-    CaptureSession session(capture);
-    // A real event loop: processEvents(flags, ms) ignores WaitForMoreEvents and would spin,
-    // taking a core away from the pipeline it measures.
-    QEventLoop loop;
-    QObject::connect(&session, &CaptureSession::finished, &loop, &QEventLoop::quit);
-    const auto start = std::chrono::steady_clock::now();
-    session.start();
-    loop.exec();
+    CaptureSession session(Bench::captureOf(sim, count));
     Figures f;
-    f.seconds = Bench::secondsSince(start);
+    f.seconds = Bench::runToEnd(session);
     const auto total = session.stats().total();
     f.frames = total.frames;
     f.events = total.acceptedTotal();

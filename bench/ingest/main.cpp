@@ -3,6 +3,7 @@
 // ceiling (a plain sqlite3 C loop inserting the same rows into the same schema); and latency
 // receive -> committed at a steady rate.
 #include "../benchutil.h"
+#include "../sessionutil.h"
 #include "../simthread.h"
 
 #include <core/feed/framedecoder.h>
@@ -41,27 +42,14 @@ RunFigures pipeline(const QString &db, quint64 count, double rate, int fixtures,
     config.generator.seed = 42;
     config.generator.fixtures = fixtures;
     Bench::SimThread sim(config);
-    FeedSourceConfig source;
-    source.sourceId = QStringLiteral("bench");
-    source.url = sim.url();
-    source.resumeFromSeq = 0;
-    CaptureConfig capture;
-    capture.sources = { source };
-    capture.count = rate > 0 ? 0 : count;
+    CaptureConfig capture = Bench::captureOf(sim, rate > 0 ? 0 : count);
     capture.durationMs = durationMs;
     capture.storage = *StorageTarget::parse(db);
     capture.spool.directory = capture.storage->defaultSpoolDirectory();
     capture.spool.memoryBudgetEvents = 50000;
     CaptureSession session(capture);
-    // A real event loop: processEvents(flags, ms) ignores WaitForMoreEvents and would spin,
-    // taking a core away from the pipeline it measures.
-    QEventLoop loop;
-    QObject::connect(&session, &CaptureSession::finished, &loop, &QEventLoop::quit);
-    const auto start = std::chrono::steady_clock::now();
-    session.start();
-    loop.exec();
     RunFigures f;
-    f.seconds = Bench::secondsSince(start);
+    f.seconds = Bench::runToEnd(session);
     const auto &p = session.stats().persisted;
     f.stored = p.fixtureUpdates + p.odds + p.bets;
     f.summary = session.stats().toJson();

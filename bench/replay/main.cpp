@@ -9,6 +9,7 @@
 // The capture for 1-3 is synthetic but realistic: generated envelopes, Poisson arrivals with bursts
 // and silences.
 #include "../benchutil.h"
+#include "../sessionutil.h"
 #include "../simthread.h"
 
 #include <core/common/timeutil.h>
@@ -253,12 +254,7 @@ void maxIntoPipeline(const Capture &c)
     config.replay = replay;
     config.snapshotIntervalMs = 100;
     CaptureSession session(config);
-    QEventLoop loop;
-    QObject::connect(&session, &CaptureSession::finished, &loop, &QEventLoop::quit);
-    const auto start = std::chrono::steady_clock::now();
-    session.start();
-    loop.exec();
-    const double s = Bench::secondsSince(start);
+    const double s = Bench::runToEnd(session);
     const auto total = session.stats().total();
     std::printf("--max into the pipeline (no DB)      %llu frames in %.2f s: %.0f frames/s, %.0f events/s\n",
         static_cast<unsigned long long>(total.frames), s, double(total.frames) / s, double(total.acceptedTotal()) / s);
@@ -282,13 +278,7 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
     simConfig.generator.seed = 42;
     simConfig.generator.fixtures = 1000;
     Bench::SimThread sim(simConfig);
-    FeedSourceConfig source;
-    source.sourceId = QStringLiteral("bench");
-    source.url = sim.url();
-    source.resumeFromSeq = 0;
-    CaptureConfig capture;
-    capture.sources = { source };
-    capture.count = count;
+    CaptureConfig capture = Bench::captureOf(sim, count);
     capture.recordPath = recordPath;
     CaptureSession session(capture);
     std::vector<double> p99s;
@@ -297,12 +287,7 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
             p99s.push_back(double(snap->metrics.receiveToProcessed.p99Ns) / 1e6);
         }
     });
-    QEventLoop loop;
-    QObject::connect(&session, &CaptureSession::finished, &loop, &QEventLoop::quit);
-    const auto start = std::chrono::steady_clock::now();
-    session.start();
-    loop.exec();
-    const double s = Bench::secondsSince(start);
+    const double s = Bench::runToEnd(session);
     IngestFigures f;
     f.eventsPerSec = double(session.stats().total().acceptedTotal()) / s;
     if (!p99s.empty()) {

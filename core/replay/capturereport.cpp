@@ -82,6 +82,18 @@ Result<CaptureReport> analyseCapture(const QString &path)
     std::map<QString, qint64> lastMono;
     quint64 framesThisSecond = 0;
     quint64 eventsThisSecond = 0;
+    // The end of a wall-clock second: its rejects become a marker, its counts may be the peak.
+    const auto closeSecond = [&] {
+        flushRejects();
+        if (framesThisSecond > report.peakFramesPerSec) {
+            report.peakFramesPerSec = framesThisSecond;
+            report.peakFramesAtMs = second * 1000;
+        }
+        if (eventsThisSecond > report.peakEventsPerSec) {
+            report.peakEventsPerSec = eventsThisSecond;
+            report.peakEventsAtMs = second * 1000;
+        }
+    };
     CaptureRecord r;
     while (reader.next(r)) {
         CaptureReport::Source &s = report.sources[r.sourceId];
@@ -115,15 +127,7 @@ Result<CaptureReport> analyseCapture(const QString &path)
         }
         const qint64 sec = r.frame.wallNs / 1000000000;
         if (sec != second) {
-            flushRejects();
-            if (framesThisSecond > report.peakFramesPerSec) {
-                report.peakFramesPerSec = framesThisSecond;
-                report.peakFramesAtMs = second * 1000;
-            }
-            if (eventsThisSecond > report.peakEventsPerSec) {
-                report.peakEventsPerSec = eventsThisSecond;
-                report.peakEventsAtMs = second * 1000;
-            }
+            closeSecond();
             second = sec;
             framesThisSecond = 0;
             eventsThisSecond = 0;
@@ -161,17 +165,9 @@ Result<CaptureReport> analyseCapture(const QString &path)
     if (!reader.error().isEmpty()) {
         return Error { QStringLiteral("io_error"), reader.error() };
     }
-    flushRejects();
+    closeSecond();
     std::stable_sort(report.markers.begin(), report.markers.end(),
         [](const CaptureReport::Marker &a, const CaptureReport::Marker &b) { return a.wallNs < b.wallNs; });
-    if (framesThisSecond > report.peakFramesPerSec) {
-        report.peakFramesPerSec = framesThisSecond;
-        report.peakFramesAtMs = second * 1000;
-    }
-    if (eventsThisSecond > report.peakEventsPerSec) {
-        report.peakEventsPerSec = eventsThisSecond;
-        report.peakEventsAtMs = second * 1000;
-    }
     report.durationNs = report.info.lastWallNs - report.info.firstWallNs;
     report.meanFramesPerSec = report.durationNs > 0 ? double(report.info.frames) * 1e9 / double(report.durationNs)
                                                     : double(report.info.frames);

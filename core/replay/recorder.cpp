@@ -172,6 +172,7 @@ void CaptureRecorder::pruneRing()
 
 void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
 {
+    pruneRing(); // exactly the last keepMs, not what the periodic prune has let grow since
     CaptureHeader h = header;
     h.mode = QStringLiteral("ring");
     if (!m_ring.empty()) {
