@@ -161,6 +161,7 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
     CaptureConfig cc;
     cc.storage = std::move(storage);
     cc.snapshotIntervalMs = m_config.snapshotIntervalMs;
+    cc.ringKeepMs = m_ringKeepMs;
     if (cc.storage) {
         cc.spool.directory = cc.storage->defaultSpoolDirectory();
         if (cc.storage->kind == StorageTarget::Kind::Sqlite) {
@@ -168,6 +169,13 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
         }
     }
     return cc;
+}
+
+void AppController::inSession(std::function<void(CaptureSession &)> call)
+{
+    if (CaptureSession *session = m_session) {
+        QMetaObject::invokeMethod(session, [session, call = std::move(call)] { call(*session); });
+    }
 }
 
 CaptureSession *AppController::createSession(const CaptureConfig &config)
@@ -253,67 +261,53 @@ void AppController::startReplaySession(qint64 seekToWallNs)
 void AppController::setReplayPaused(bool paused)
 {
     m_replayPaused = paused;
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, paused] { session->setReplayPaused(paused); });
-    }
+    inSession([paused](CaptureSession &session) { session.setReplayPaused(paused); });
 }
 
 void AppController::setReplaySpeed(double speed)
 {
     m_replaySpeed = speed;
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, speed] { session->setReplaySpeed(speed); });
-    }
+    inSession([speed](CaptureSession &session) { session.setReplaySpeed(speed); });
 }
 
 void AppController::replayStep()
 {
     m_replayPaused = true;
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session] { session->replayStep(); });
-    }
+    inSession([](CaptureSession &session) { session.replayStep(); });
 }
 
 void AppController::seekReplay(qint64 wallNs)
 {
-    CaptureSession *session = m_session;
-    if (!session || !isReplay() || m_restartAtNs) {
+    if (!m_session || !isReplay() || m_restartAtNs) {
         return;
     }
     if (wallNs > m_replayPositionNs) {
-        QMetaObject::invokeMethod(session, [session, wallNs] { session->replaySeekForward(wallNs); });
+        inSession([wallNs](CaptureSession &session) { session.replaySeekForward(wallNs); });
         return;
     }
-    m_restartAtNs = wallNs;
-    QMetaObject::invokeMethod(session, [session] { session->stop(QStringLiteral("seek")); });
+    m_restartAtNs = wallNs; // finished() of this run starts the next one
+    inSession([](CaptureSession &session) { session.stop(QStringLiteral("seek")); });
 }
 
 void AppController::startRecording(const QString &path, const QString &notes)
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, path, notes] { session->startRecording(path, notes); });
-    }
+    inSession([path, notes](CaptureSession &session) { session.startRecording(path, notes); });
 }
 
 void AppController::stopRecording()
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session] { session->stopRecording(); });
-    }
+    inSession([](CaptureSession &session) { session.stopRecording(); });
 }
 
 void AppController::setRing(qint64 keepMs)
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, keepMs] { session->setRing(keepMs); });
-    }
+    m_ringKeepMs = keepMs; // a replay that starts over keeps it
+    inSession([keepMs](CaptureSession &session) { session.setRing(keepMs); });
 }
 
 void AppController::saveRing(const QString &path, const QString &notes)
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, path, notes] { session->saveRing(path, notes); });
-    }
+    inSession([path, notes](CaptureSession &session) { session.saveRing(path, notes); });
 }
 
 void AppController::stop()
@@ -329,31 +323,22 @@ void AppController::stop()
 
 void AppController::watchFixture(const QString &sourceId, const QString &fixtureId)
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(
-            session, [session, sourceId, fixtureId] { session->watchFixture(sourceId, fixtureId); });
-    }
+    inSession([sourceId, fixtureId](CaptureSession &session) { session.watchFixture(sourceId, fixtureId); });
 }
 
 void AppController::disconnectSource(const QString &sourceId)
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, sourceId] { session->disconnectSource(sourceId); });
-    }
+    inSession([sourceId](CaptureSession &session) { session.disconnectSource(sourceId); });
 }
 
 void AppController::connectSource(const QString &sourceId)
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, sourceId] { session->connectSource(sourceId); });
-    }
+    inSession([sourceId](CaptureSession &session) { session.connectSource(sourceId); });
 }
 
 void AppController::addSource(const FeedSourceConfig &source)
 {
-    if (CaptureSession *session = m_session) {
-        QMetaObject::invokeMethod(session, [session, source] { session->addSource(source); });
-    }
+    inSession([source](CaptureSession &session) { session.addSource(source); });
 }
 
 void AppController::loadPriceHistory(const QString &sourceId, const QString &fixtureId, const QString &marketType)

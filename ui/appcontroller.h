@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -106,6 +107,8 @@ private:
     void startSession(std::vector<FeedSourceConfig> sources);
     void startReplaySession(qint64 seekToWallNs);
     CaptureConfig sessionConfig(std::optional<StorageTarget> storage) const;
+    /// Runs @p call on the session's thread, if there is a session.
+    void inSession(std::function<void(CaptureSession &)> call);
     /// A session on the pipeline thread, its recording signals forwarded.
     CaptureSession *createSession(const CaptureConfig &config);
 
@@ -125,6 +128,7 @@ private:
     std::optional<qint64> m_restartAtNs; ///< a backward seek waits for the old session to finish
     double m_replaySpeed = 1.0; ///< carried over when a run starts over
     bool m_replayPaused = false;
+    qint64 m_ringKeepMs = 0; ///< Record > Keep the last minutes
 };
 
 } // namespace OddsTap

@@ -616,9 +616,8 @@ void MainWindow::buildMenus()
     exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exportCsv->setToolTip(tr("Export a table as CSV, filtered by the current fixture and market"));
     QAction *open = file->addAction(tr("&Open capture..."), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open a capture to replay"),
-            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures"),
-            tr("OddsTap captures (*.odtc);;All files (*)"));
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open a capture to replay"), capturesDirectory(), tr("OddsTap captures (*.odtc);;All files (*)"));
         if (!path.isEmpty()) {
             openCaptureWindow(path);
         }
@@ -642,7 +641,7 @@ void MainWindow::buildMenus()
         QPainter painter(&dot);
         painter.setRenderHint(QPainter::Antialiasing);
         painter.setPen(Qt::NoPen);
-        painter.setBrush(QColor(0xd3, 0x2f, 0x2f));
+        painter.setBrush(LiveColours::forPalette(palette()).bad);
         painter.drawEllipse(QRectF(2, 2, 12, 12));
     }
     m_recordAction = record->addAction(QIcon(dot), tr("&Record..."), this, &MainWindow::toggleRecording);
@@ -791,7 +790,8 @@ void MainWindow::updateRecorder(const RecorderStatus &status)
     m_recordLabel->setToolTip(status.recording ? tr("Recording into %1").arg(status.path) : QString());
     QPalette pal = m_recordLabel->palette();
     pal.setColor(QPalette::WindowText,
-        status.recording || !status.error.isEmpty() ? QColor(0xd3, 0x2f, 0x2f) : palette().color(QPalette::WindowText));
+        status.recording || !status.error.isEmpty() ? LiveColours::forPalette(palette()).bad
+                                                    : palette().color(QPalette::WindowText));
     m_recordLabel->setPalette(pal);
     if (m_recording != status.recording && status.error.isEmpty()) {
         m_recording = status.recording;
@@ -823,10 +823,16 @@ void MainWindow::notify(LogSeverity severity, const QString &kind, const QString
     statusBar()->showMessage(message, 10000);
 }
 
-QString MainWindow::askNewCapturePath(const QString &title, const QString &prefix)
+QString MainWindow::capturesDirectory()
 {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures");
     QDir().mkpath(dir);
+    return dir;
+}
+
+QString MainWindow::askNewCapturePath(const QString &title, const QString &prefix)
+{
+    const QString dir = capturesDirectory();
     const QString suggested = dir
         + QStringLiteral("/%1-%2.odtc")
               .arg(prefix, QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));

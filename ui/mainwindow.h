@@ -141,6 +141,8 @@ private:
     void updateRecorder(const RecorderStatus &status);
     void resetViews();
     void toggleRecording();
+    /// Where captures go by default (created if missing).
+    static QString capturesDirectory();
     /// A new capture file's path from a save dialog; "" when cancelled or the file exists.
     QString askNewCapturePath(const QString &title, const QString &prefix);
     /// Into the error log and the status bar.

@@ -2,6 +2,7 @@
 #include "replaybar.h"
 
 #include <core/common/timeutil.h>
+#include <ui/delegates/livedelegate.h>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -39,13 +40,13 @@ QString clock(qint64 ns)
     return QStringLiteral("%1:%2").arg(s / 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0')) + frac;
 }
 
-QColor markerColour(CaptureReport::Marker::Kind kind)
+QColor markerColour(CaptureReport::Marker::Kind kind, const QPalette &palette)
 {
     switch (kind) {
     case CaptureReport::Marker::Kind::Disconnect:
-        return QColor(0xd3, 0x2f, 0x2f);
+        return LiveColours::forPalette(palette).bad;
     case CaptureReport::Marker::Kind::Gap:
-        return QColor(0xef, 0x8f, 0x00);
+        return LiveColours::forPalette(palette).warn;
     case CaptureReport::Marker::Kind::Rejects:
         return QColor(0x8e, 0x24, 0xaa);
     }
@@ -147,7 +148,7 @@ void ReplayTimeline::paintEvent(QPaintEvent *)
     // Markers: rejects first (underneath), then gaps, then disconnects on top.
     for (const auto kind : { CaptureReport::Marker::Kind::Rejects, CaptureReport::Marker::Kind::Gap,
              CaptureReport::Marker::Kind::Disconnect }) {
-        p.setPen(QPen(markerColour(kind), kind == CaptureReport::Marker::Kind::Disconnect ? 2 : 1));
+        p.setPen(QPen(markerColour(kind, pal), kind == CaptureReport::Marker::Kind::Disconnect ? 2 : 1));
         for (const CaptureReport::Marker &m : m_markers) {
             if (m.kind != kind) {
                 continue;

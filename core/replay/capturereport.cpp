@@ -213,14 +213,12 @@ QJsonObject CaptureReport::toJson() const
         events.insert(wire(toWire(EventType::Heartbeat)), qint64(s.heartbeats));
         so.insert(QStringLiteral("events"), events);
         QJsonObject rejects;
-        quint64 rejectTotal = 0;
         for (int c = 0; c < kRejectCodeCount; ++c) {
             if (s.rejects[std::size_t(c)] > 0) {
                 rejects.insert(wire(toWire(RejectCode(c))), qint64(s.rejects[std::size_t(c)]));
-                rejectTotal += s.rejects[std::size_t(c)];
             }
         }
-        so.insert(QStringLiteral("rejected"), qint64(rejectTotal));
+        so.insert(QStringLiteral("rejected"), qint64(s.rejected()));
         so.insert(QStringLiteral("rejected_by_code"), rejects);
         so.insert(QStringLiteral("malformed_frames"), qint64(s.malformedFrames));
         so.insert(QStringLiteral("duplicates"), qint64(s.duplicates));
@@ -286,17 +284,15 @@ QString CaptureReport::toText() const
                 .arg(s.heartbeats)
                 .arg(s.events[std::size_t(EventType::Error)]));
         QStringList codes;
-        quint64 rejectTotal = 0;
         for (int c = 0; c < kRejectCodeCount; ++c) {
             if (s.rejects[std::size_t(c)] > 0) {
                 codes << QStringLiteral("%1 %2").arg(wire(toWire(RejectCode(c)))).arg(s.rejects[std::size_t(c)]);
-                rejectTotal += s.rejects[std::size_t(c)];
             }
         }
         line(QStringLiteral("  malformed"),
             QStringLiteral("%1 frames, %2 rejects%3")
                 .arg(s.malformedFrames)
-                .arg(rejectTotal)
+                .arg(s.rejected())
                 .arg(codes.isEmpty() ? QString()
                                      : QStringLiteral(" (") + codes.join(QStringLiteral(", ")) + QLatin1Char(')')));
         line(QStringLiteral("  gaps"),

@@ -41,6 +41,15 @@ struct CaptureReport
         quint64 lastSeq = 0;
         qint64 longestSilenceNs = 0; ///< between two consecutive frames of this source
         qint64 longestSilenceAtNs = 0; ///< wall time of the frame that ended it
+
+        quint64 rejected() const
+        {
+            quint64 n = 0;
+            for (const quint64 r : rejects) {
+                n += r;
+            }
+            return n;
+        }
     };
 
     /// Something a QA engineer looks for on a timeline.

@@ -295,12 +295,20 @@ Result<DiffResult> diffDatabases(const QString &specA, const QString &specB, con
         auto rb = cb.next();
         std::optional<std::pair<QByteArray, QByteArray>> ka;
         std::optional<std::pair<QByteArray, QByteArray>> kb;
-        if (ra && ra->has_value()) {
-            ka = keyOf(**ra, ordinalA);
-        }
-        if (rb && rb->has_value()) {
-            kb = keyOf(**rb, ordinalB);
-        }
+        const auto keys = [&] {
+            if (ra && ra->has_value()) {
+                ka = keyOf(**ra, ordinalA);
+            }
+            if (rb && rb->has_value()) {
+                kb = keyOf(**rb, ordinalB);
+            }
+        };
+        const auto advance = [&] {
+            ra = ca.next();
+            rb = cb.next();
+            keys();
+        };
+        keys();
         while (true) {
             if (!ra) {
                 return ra.error();
@@ -337,14 +345,7 @@ Result<DiffResult> diffDatabases(const QString &specA, const QString &specB, con
                 }
             }
             ++rows;
-            ra = ca.next();
-            rb = cb.next();
-            if (ra && ra->has_value()) {
-                ka = keyOf(**ra, ordinalA);
-            }
-            if (rb && rb->has_value()) {
-                kb = keyOf(**rb, ordinalB);
-            }
+            advance();
         }
     }
     return result;

@@ -5,7 +5,6 @@
 #include <core/feed/streamtracker.h>
 #include <core/replay/capturefile.h>
 
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -41,21 +40,38 @@ QByteArray withSeq(const QByteArray &json, quint64 seq)
     return out;
 }
 
-/// The envelopes of a frame as separate texts: the frame itself, or the elements of a batch array.
+/// The envelopes of a frame as separate texts, byte for byte as received: the frame itself, or the
+/// elements of a batch array (split at top-level commas, outside strings).
 std::vector<QByteArray> envelopeTexts(const QByteArray &frame)
 {
     const QByteArray trimmed = frame.trimmed();
-    if (!trimmed.startsWith('[')) {
-        return { frame };
-    }
-    const QJsonDocument doc = QJsonDocument::fromJson(trimmed);
-    if (!doc.isArray()) {
+    if (!trimmed.startsWith('[') || !trimmed.endsWith(']')) {
         return { frame };
     }
     std::vector<QByteArray> texts;
-    for (const QJsonValue &v : doc.array()) {
-        texts.push_back(v.isObject() ? QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact) : QByteArray());
+    int depth = 0;
+    bool inString = false;
+    qsizetype start = 1;
+    for (qsizetype i = 1; i < trimmed.size() - 1; ++i) {
+        const char c = trimmed[i];
+        if (inString) {
+            if (c == '\\') {
+                ++i; // the escaped character cannot end the string
+            } else if (c == '"') {
+                inString = false;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        } else if (c == ',' && depth == 0) {
+            texts.push_back(trimmed.mid(start, i - start).trimmed());
+            start = i + 1;
+        }
     }
+    texts.push_back(trimmed.mid(start, trimmed.size() - 1 - start).trimmed());
     return texts;
 }
 

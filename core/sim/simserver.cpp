@@ -92,7 +92,8 @@ struct SimServer::Impl
         , config(std::move(c))
         , stream(config.stream ? config.stream : std::make_shared<FeedGenerator>(config.generator))
         , generator(*stream)
-        , timed(generator.nextDueNs().has_value())
+        // At speed 0 a replay is served like the simulator at rate 0: as fast as each socket takes.
+        , timed(generator.nextDueNs().has_value() && config.speed > 0)
         , tcp(new QTcpServer(owner))
         , ws(new QWebSocketServer(QStringLiteral("oddstap-sim"), QWebSocketServer::NonSecureMode, owner))
         , tick(new QTimer(owner))
@@ -123,6 +124,8 @@ struct SimServer::Impl
     void onTick();
     void pump(Conn &c, qint64 now);
     void sendFrame(Conn &c, const QByteArray &frame, qint64 now);
+    /// A replayed capture's malformed frames, sent once per server run where they were received.
+    void sendRecordedMalformed(Conn &c, const std::vector<QByteArray> &frames, qint64 now);
     QByteArray malformedFrame(Conn &c, const GeneratedEvent &next);
     void onTcpConnection();
     void checkHandshake(QTcpSocket *socket);
@@ -225,10 +228,6 @@ void SimServer::Impl::releaseDue()
     if (timedStartNs == 0) {
         return; // the recorded timing starts with the first subscription
     }
-    if (config.speed <= 0) {
-        generateUpTo(head() + 256);
-        return;
-    }
     const double elapsed = double(monotonicNs() - timedStartNs) * config.speed;
     while (!generator.exhausted() && double(*generator.nextDueNs()) <= elapsed) {
         generateUpTo(head() + 1);
@@ -244,6 +243,14 @@ void SimServer::Impl::sendFrame(Conn &c, const QByteArray &frame, qint64 now)
     c.socket->sendTextMessage(QString::fromUtf8(frame));
     ++c.frames;
     c.lastSendMs = now;
+}
+
+void SimServer::Impl::sendRecordedMalformed(Conn &c, const std::vector<QByteArray> &frames, qint64 now)
+{
+    for (const QByteArray &frame : frames) {
+        ++c.malformed;
+        sendFrame(c, frame, now);
+    }
 }
 
 QByteArray SimServer::Impl::malformedFrame(Conn &c, const GeneratedEvent &next)
@@ -304,10 +311,7 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
             c.cursor = next;
             if (!ev.preface.empty() && next > prefaceSentUpTo) {
                 prefaceSentUpTo = next;
-                for (const QByteArray &extra : ev.preface) {
-                    ++c.malformed;
-                    sendFrame(c, extra, now);
-                }
+                sendRecordedMalformed(c, ev.preface, now);
             }
             // The final event of a bounded stream goes out clean, so that bounded runs end cleanly
             // and their counts reconcile exactly.
@@ -373,10 +377,7 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
         if (n == 0) {
             if (!trailerSent && generator.exhausted() && c.cursor == head()) {
                 trailerSent = true;
-                for (const QByteArray &extra : generator.trailer()) {
-                    ++c.malformed;
-                    sendFrame(c, extra, now);
-                }
+                sendRecordedMalformed(c, generator.trailer(), now);
             }
             return; // nothing more to send now
         }
