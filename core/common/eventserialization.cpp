@@ -3,17 +3,17 @@
 
 #include <QDataStream>
 #include <QIODevice>
+#include <QtEndian>
+
+#include <cstring>
+#include <type_traits>
 
 namespace OddsTap {
 namespace {
 
-constexpr quint32 kMagic = 0x0dd5ba7c;
-constexpr quint16 kVersion = 1;
-
-template <typename T> void putOptional(QDataStream &s, const std::optional<T> &v)
-{
-    s << bool(v.has_value()) << (v ? *v : T {});
-}
+// Version 1 (QDataStream), still read so that a spool left by an older OddsTap is stored.
+constexpr quint32 kMagicV1 = 0x0dd5ba7c;
+constexpr quint16 kVersionV1 = 1;
 
 template <typename T> void getOptional(QDataStream &s, std::optional<T> &v)
 {
@@ -21,26 +21,6 @@ template <typename T> void getOptional(QDataStream &s, std::optional<T> &v)
     T value {};
     s >> has >> value;
     v = has ? std::optional<T>(value) : std::nullopt;
-}
-
-void put(QDataStream &s, const Event &e)
-{
-    s << quint8(e.type) << e.seq << e.serverTsMs << e.sourceId << e.stream << e.receivedAtMs << e.receivedMonoNs;
-    if (const FixtureData *f = e.fixture()) {
-        s << quint8(1) << f->fixtureId << f->sportId << f->tournamentId << f->startTimeMs << quint8(f->status)
-          << f->home << f->away << f->score;
-    } else if (const OddsData *o = e.odds()) {
-        s << quint8(2) << o->fixtureId << o->marketType << o->selection << o->oddValue << o->timestampMs
-          << quint8(o->status);
-    } else if (const BetData *b = e.bet()) {
-        s << quint8(3) << b->betId << b->userId << b->fixtureId << b->marketType << b->selection << b->stake;
-        putOptional(s, b->oddValue);
-        s << b->potentialWin << b->timestampMs;
-    } else if (const FeedErrorData *fe = e.feedError()) {
-        s << quint8(4) << fe->code << fe->message;
-    } else {
-        s << quint8(0);
-    }
 }
 
 void get(QDataStream &s, Event &e)
@@ -84,46 +64,14 @@ void get(QDataStream &s, Event &e)
     }
 }
 
-} // namespace
-
-QByteArray serializeBatch(const EventBatch &b)
-{
-    QByteArray bytes;
-    QDataStream s(&bytes, QIODevice::WriteOnly);
-    s.setVersion(QDataStream::Qt_6_4);
-    s << kMagic << kVersion << b.sourceId << b.frames << b.bytes << b.envelopes << b.duplicates << b.discarded
-      << b.heartbeats << b.streamAdvances;
-    putOptional(s, b.lastSeq);
-    s << quint32(b.events.size());
-    for (const Event &e : b.events) {
-        put(s, e);
-    }
-    s << quint32(b.rejects.size());
-    for (const Reject &r : b.rejects) {
-        s << quint8(r.code) << r.message << r.raw << r.rawTruncated;
-        putOptional(s, r.seq);
-        putOptional(s, r.type ? std::optional<quint8>(quint8(*r.type)) : std::nullopt);
-        s << qint32(r.batchIndex) << r.sourceId << r.receivedAtMs << r.receivedMonoNs;
-    }
-    s << quint32(b.gaps.size());
-    for (const GapRecord &g : b.gaps) {
-        s << g.sourceId << g.expectedSeq << g.receivedSeq << g.compacted << g.connection << g.atMs;
-    }
-    s << quint32(b.connectionEvents.size());
-    for (const ConnectionEvent &c : b.connectionEvents) {
-        s << c.sourceId << c.connection << quint8(c.state) << c.reason << qint32(c.delayMs) << c.lastSeq << c.atMs;
-    }
-    return bytes;
-}
-
-bool deserializeBatch(const QByteArray &bytes, EventBatch &b)
+bool deserializeV1(const QByteArray &bytes, EventBatch &b)
 {
     QDataStream s(bytes);
     s.setVersion(QDataStream::Qt_6_4);
     quint32 magic = 0;
     quint16 version = 0;
     s >> magic >> version;
-    if (magic != kMagic || version != kVersion) {
+    if (magic != kMagicV1 || version != kVersionV1) {
         return false;
     }
     b = {};
@@ -168,6 +116,440 @@ bool deserializeBatch(const QByteArray &bytes, EventBatch &b)
         b.connectionEvents.push_back(std::move(c));
     }
     return s.status() == QDataStream::Ok && s.atEnd();
+}
+
+// Version 2: plain little-endian binary. Strings go into a table per record and events refer to
+// them by index, so a string shared by many events (source, stream, market, selection: the
+// decoder interns them) is written once and comes back shared, not allocated once per event.
+constexpr quint32 kMagicV2 = 0x3242544f; // "OTB2"
+
+class Writer
+{
+public:
+    explicit Writer(QByteArray &out)
+        : m_out(out)
+    { }
+    template <typename T> void put(T value)
+    {
+        static_assert(std::is_arithmetic_v<T>);
+        const T le = qToLittleEndian(value);
+        m_out.append(reinterpret_cast<const char *>(&le), sizeof le);
+    }
+    void raw(const void *data, qsizetype size)
+    {
+        m_out.append(static_cast<const char *>(data), size);
+    }
+    void bytes(const QByteArray &b)
+    {
+        put(quint32(b.size()));
+        m_out.append(b);
+    }
+    template <typename T> void optional(const std::optional<T> &v)
+    {
+        put(quint8(v.has_value()));
+        put(v ? *v : T {});
+    }
+
+private:
+    QByteArray &m_out;
+};
+
+/// Indexes of the record's distinct strings, keyed by their storage (implicitly shared copies
+/// are one entry). Open addressing: a lookup is a few instructions, not an allocation.
+class StringTable
+{
+public:
+    quint32 indexOf(const QString &s)
+    {
+        const Key key { s.constData(), s.size() };
+        if (m_strings.size() * 2 >= m_slots.size()) {
+            grow();
+        }
+        std::size_t i = slotOf(key);
+        while (m_slots[i] != 0) {
+            const quint32 index = m_slots[i] - 1;
+            if (m_keys[index] == key) {
+                return index;
+            }
+            i = (i + 1) & (m_slots.size() - 1);
+        }
+        m_slots[i] = quint32(m_strings.size()) + 1;
+        m_keys.push_back(key);
+        m_strings.push_back(&s);
+        return quint32(m_strings.size() - 1);
+    }
+    void writeTo(Writer &w) const
+    {
+        w.put(quint32(m_strings.size()));
+        for (const QString *s : m_strings) {
+            w.put(quint32(s->size()));
+            if constexpr (Q_BYTE_ORDER == Q_LITTLE_ENDIAN) {
+                w.raw(s->constData(), s->size() * 2);
+            } else {
+                for (const QChar c : *s) {
+                    w.put(c.unicode());
+                }
+            }
+        }
+    }
+
+private:
+    struct Key
+    {
+        const QChar *data;
+        qsizetype size;
+        bool operator==(const Key &) const = default;
+    };
+    std::size_t slotOf(const Key &k) const
+    {
+        const auto h = (quintptr(k.data) >> 3) * 0x9e3779b97f4a7c15ULL + quintptr(k.size);
+        return std::size_t(h >> 20) & (m_slots.size() - 1);
+    }
+    void grow()
+    {
+        m_slots.assign(std::max<std::size_t>(64, m_slots.size() * 2), 0);
+        for (std::size_t n = 0; n < m_keys.size(); ++n) {
+            std::size_t i = slotOf(m_keys[n]);
+            while (m_slots[i] != 0) {
+                i = (i + 1) & (m_slots.size() - 1);
+            }
+            m_slots[i] = quint32(n) + 1;
+        }
+    }
+    std::vector<quint32> m_slots; ///< 0: empty, else index + 1
+    std::vector<Key> m_keys;
+    std::vector<const QString *> m_strings;
+};
+
+class Reader
+{
+public:
+    explicit Reader(const QByteArray &in)
+        : m_p(in.constData())
+        , m_end(in.constData() + in.size())
+    { }
+    bool ok() const
+    {
+        return m_ok;
+    }
+    bool atEnd() const
+    {
+        return m_p == m_end;
+    }
+    template <typename T> T get()
+    {
+        static_assert(std::is_arithmetic_v<T>);
+        T v {};
+        if (std::size_t(m_end - m_p) < sizeof v) {
+            m_ok = false;
+            return v;
+        }
+        std::memcpy(&v, m_p, sizeof v);
+        m_p += sizeof v;
+        return qFromLittleEndian(v);
+    }
+    template <typename T> std::optional<T> optional()
+    {
+        const bool has = get<quint8>() != 0;
+        const T v = get<T>();
+        return has ? std::optional<T>(v) : std::nullopt;
+    }
+    QByteArray bytes()
+    {
+        const quint32 n = get<quint32>();
+        if (!m_ok || std::size_t(m_end - m_p) < n) {
+            m_ok = false;
+            return {};
+        }
+        QByteArray b(m_p, qsizetype(n));
+        m_p += n;
+        return b;
+    }
+    QString text(qsizetype units)
+    {
+        if (std::size_t(m_end - m_p) / 2 < std::size_t(units)) {
+            m_ok = false;
+            return {};
+        }
+        QString s(units, Qt::Uninitialized);
+        std::memcpy(s.data(), m_p, std::size_t(units) * 2);
+        m_p += units * 2;
+        if constexpr (Q_BYTE_ORDER == Q_BIG_ENDIAN) {
+            for (QChar &c : s) {
+                c = QChar(qFromLittleEndian(c.unicode()));
+            }
+        }
+        return s;
+    }
+    /// Reads a string index; out of range makes the record invalid.
+    const QString &string(const std::vector<QString> &table)
+    {
+        static const QString empty;
+        const quint32 i = get<quint32>();
+        if (i >= table.size()) {
+            m_ok = false;
+            return empty;
+        }
+        return table[i];
+    }
+
+private:
+    const char *m_p;
+    const char *m_end;
+    bool m_ok = true;
+};
+
+void putEvent(Writer &w, StringTable &t, const Event &e)
+{
+    w.put(quint8(e.type));
+    w.put(e.seq);
+    w.put(e.serverTsMs);
+    w.put(t.indexOf(e.sourceId));
+    w.put(t.indexOf(e.stream));
+    w.put(e.receivedAtMs);
+    w.put(e.receivedMonoNs);
+    if (const FixtureData *f = e.fixture()) {
+        w.put(quint8(1));
+        w.put(t.indexOf(f->fixtureId));
+        w.put(f->sportId);
+        w.put(f->tournamentId);
+        w.put(f->startTimeMs);
+        w.put(quint8(f->status));
+        w.put(t.indexOf(f->home));
+        w.put(t.indexOf(f->away));
+        w.put(t.indexOf(f->score));
+    } else if (const OddsData *o = e.odds()) {
+        w.put(quint8(2));
+        w.put(t.indexOf(o->fixtureId));
+        w.put(t.indexOf(o->marketType));
+        w.put(t.indexOf(o->selection));
+        w.put(o->oddValue);
+        w.put(o->timestampMs);
+        w.put(quint8(o->status));
+    } else if (const BetData *b = e.bet()) {
+        w.put(quint8(3));
+        w.put(t.indexOf(b->betId));
+        w.put(t.indexOf(b->userId));
+        w.put(t.indexOf(b->fixtureId));
+        w.put(t.indexOf(b->marketType));
+        w.put(t.indexOf(b->selection));
+        w.put(b->stake);
+        w.optional(b->oddValue);
+        w.put(b->potentialWin);
+        w.put(b->timestampMs);
+    } else if (const FeedErrorData *fe = e.feedError()) {
+        w.put(quint8(4));
+        w.put(t.indexOf(fe->code));
+        w.put(t.indexOf(fe->message));
+    } else {
+        w.put(quint8(0));
+    }
+}
+
+void getEvent(Reader &r, const std::vector<QString> &t, Event &e)
+{
+    e.type = EventType(std::min<quint8>(r.get<quint8>(), quint8(kEventTypeCount - 1)));
+    e.seq = r.get<quint64>();
+    e.serverTsMs = r.get<qint64>();
+    e.sourceId = r.string(t);
+    e.stream = r.string(t);
+    e.receivedAtMs = r.get<qint64>();
+    e.receivedMonoNs = r.get<qint64>();
+    switch (r.get<quint8>()) {
+    case 1: {
+        FixtureData f;
+        f.fixtureId = r.string(t);
+        f.sportId = r.get<qint64>();
+        f.tournamentId = r.get<qint64>();
+        f.startTimeMs = r.get<qint64>();
+        f.status = FixtureStatus(std::min<quint8>(r.get<quint8>(), 4));
+        f.home = r.string(t);
+        f.away = r.string(t);
+        f.score = r.string(t);
+        e.data = std::move(f);
+        break;
+    }
+    case 2: {
+        OddsData o;
+        o.fixtureId = r.string(t);
+        o.marketType = r.string(t);
+        o.selection = r.string(t);
+        o.oddValue = r.get<double>();
+        o.timestampMs = r.get<qint64>();
+        o.status = PriceStatus(std::min<quint8>(r.get<quint8>(), 1));
+        e.data = std::move(o);
+        break;
+    }
+    case 3: {
+        BetData b;
+        b.betId = r.string(t);
+        b.userId = r.string(t);
+        b.fixtureId = r.string(t);
+        b.marketType = r.string(t);
+        b.selection = r.string(t);
+        b.stake = r.get<double>();
+        b.oddValue = r.optional<double>();
+        b.potentialWin = r.get<double>();
+        b.timestampMs = r.get<qint64>();
+        e.data = std::move(b);
+        break;
+    }
+    case 4: {
+        FeedErrorData fe;
+        fe.code = r.string(t);
+        fe.message = r.string(t);
+        e.data = std::move(fe);
+        break;
+    }
+    default:
+        e.data = std::monostate {};
+    }
+}
+
+bool deserializeV2(const QByteArray &bytes, EventBatch &b)
+{
+    Reader r(bytes);
+    if (r.get<quint32>() != kMagicV2) {
+        return false;
+    }
+    const quint32 strings = r.get<quint32>();
+    if (!r.ok() || strings > quint32(bytes.size() / 4)) {
+        return false;
+    }
+    std::vector<QString> table;
+    table.reserve(strings);
+    for (quint32 i = 0; i < strings && r.ok(); ++i) {
+        table.push_back(r.text(r.get<quint32>()));
+    }
+    b = {};
+    b.sourceId = r.string(table);
+    b.frames = r.get<quint64>();
+    b.bytes = r.get<quint64>();
+    b.envelopes = r.get<quint64>();
+    b.duplicates = r.get<quint64>();
+    b.discarded = r.get<quint64>();
+    b.heartbeats = r.get<quint64>();
+    b.streamAdvances = r.get<quint64>();
+    b.lastSeq = r.optional<quint64>();
+    // Counts are checked against what is left, so a damaged length cannot allocate gigabytes.
+    auto count = [&](std::size_t minBytes) {
+        const quint32 n = r.get<quint32>();
+        if (std::size_t(n) * minBytes > std::size_t(bytes.size())) {
+            return quint32(0);
+        }
+        return n;
+    };
+    b.events.resize(count(42));
+    for (Event &e : b.events) {
+        getEvent(r, table, e);
+    }
+    const quint32 rejects = count(40);
+    b.rejects.reserve(rejects);
+    for (quint32 i = 0; i < rejects && r.ok(); ++i) {
+        Reject j;
+        j.code = RejectCode(std::min<quint8>(r.get<quint8>(), quint8(kRejectCodeCount - 1)));
+        j.message = r.string(table);
+        j.raw = r.bytes();
+        j.rawTruncated = r.get<quint8>() != 0;
+        j.seq = r.optional<quint64>();
+        const auto type = r.optional<quint8>();
+        j.type = type ? std::optional<EventType>(EventType(std::min<quint8>(*type, quint8(kEventTypeCount - 1))))
+                      : std::nullopt;
+        j.batchIndex = r.get<qint32>();
+        j.sourceId = r.string(table);
+        j.receivedAtMs = r.get<qint64>();
+        j.receivedMonoNs = r.get<qint64>();
+        b.rejects.push_back(std::move(j));
+    }
+    const quint32 gaps = count(33);
+    for (quint32 i = 0; i < gaps && r.ok(); ++i) {
+        GapRecord g;
+        g.sourceId = r.string(table);
+        g.expectedSeq = r.get<quint64>();
+        g.receivedSeq = r.get<quint64>();
+        g.compacted = r.get<quint8>() != 0;
+        g.connection = r.get<quint32>();
+        g.atMs = r.get<qint64>();
+        b.gaps.push_back(std::move(g));
+    }
+    const quint32 connectionEvents = count(33);
+    for (quint32 i = 0; i < connectionEvents && r.ok(); ++i) {
+        ConnectionEvent c;
+        c.sourceId = r.string(table);
+        c.connection = r.get<quint32>();
+        c.state = SourceState(std::min<quint8>(r.get<quint8>(), quint8(kSourceStateCount - 1)));
+        c.reason = r.string(table);
+        c.delayMs = r.get<qint32>();
+        c.lastSeq = r.get<quint64>();
+        c.atMs = r.get<qint64>();
+        b.connectionEvents.push_back(std::move(c));
+    }
+    return r.ok() && r.atEnd();
+}
+
+} // namespace
+
+QByteArray serializeBatch(const EventBatch &b)
+{
+    // The body first (collecting the strings), then magic + string table + body in one buffer.
+    QByteArray body;
+    body.reserve(qsizetype(b.events.size()) * 72 + 256);
+    Writer w(body);
+    StringTable table;
+    w.put(table.indexOf(b.sourceId));
+    for (const quint64 v :
+        { b.frames, b.bytes, b.envelopes, b.duplicates, b.discarded, b.heartbeats, b.streamAdvances }) {
+        w.put(v);
+    }
+    w.optional(b.lastSeq);
+    w.put(quint32(b.events.size()));
+    for (const Event &e : b.events) {
+        putEvent(w, table, e);
+    }
+    w.put(quint32(b.rejects.size()));
+    for (const Reject &r : b.rejects) {
+        w.put(quint8(r.code));
+        w.put(table.indexOf(r.message));
+        w.bytes(r.raw);
+        w.put(quint8(r.rawTruncated));
+        w.optional(r.seq);
+        w.optional(r.type ? std::optional<quint8>(quint8(*r.type)) : std::nullopt);
+        w.put(qint32(r.batchIndex));
+        w.put(table.indexOf(r.sourceId));
+        w.put(r.receivedAtMs);
+        w.put(r.receivedMonoNs);
+    }
+    w.put(quint32(b.gaps.size()));
+    for (const GapRecord &g : b.gaps) {
+        w.put(table.indexOf(g.sourceId));
+        w.put(g.expectedSeq);
+        w.put(g.receivedSeq);
+        w.put(quint8(g.compacted));
+        w.put(g.connection);
+        w.put(g.atMs);
+    }
+    w.put(quint32(b.connectionEvents.size()));
+    for (const ConnectionEvent &c : b.connectionEvents) {
+        w.put(table.indexOf(c.sourceId));
+        w.put(c.connection);
+        w.put(quint8(c.state));
+        w.put(table.indexOf(c.reason));
+        w.put(qint32(c.delayMs));
+        w.put(c.lastSeq);
+        w.put(c.atMs);
+    }
+    QByteArray out;
+    out.reserve(body.size() + 4096);
+    Writer head(out);
+    head.put(kMagicV2);
+    table.writeTo(head);
+    out.append(body);
+    return out;
+}
+
+bool deserializeBatch(const QByteArray &bytes, EventBatch &batch)
+{
+    return deserializeV2(bytes, batch) || deserializeV1(bytes, batch);
 }
 
 } // namespace OddsTap

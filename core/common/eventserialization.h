@@ -7,7 +7,8 @@
 
 namespace OddsTap {
 
-/// Compact binary form of an EventBatch (QDataStream, versioned), for the disk spool.
+/// Compact binary form of an EventBatch (versioned, with a string table per batch), for the disk
+/// spool. Batches written by version 1 (QDataStream) are still read.
 QByteArray serializeBatch(const EventBatch &batch);
 /// False when the bytes are not a batch of a known version (the caller reports it).
 bool deserializeBatch(const QByteArray &bytes, EventBatch &batch);

@@ -316,8 +316,9 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
     qint64 maxReceived = 0;
     std::map<QString, quint64> newSeqs;
     for (const EventBatch *batch : batches) {
+        const AlreadyCommitted alreadyCommitted(*batch, m_committed);
         for (const Event &e : batch->events) {
-            if (alreadyCommitted(e, m_committed)) {
+            if (alreadyCommitted(e)) {
                 ++result.duplicateSeqs;
                 continue;
             }

@@ -25,31 +25,9 @@ namespace {
 
 constexpr int kApplicationId = 0x0dd57a90; // PRAGMA application_id: marks the file as OddsTap's
 
-void bindText(sqlite3_stmt *s, int i, const QString &text)
-{
-    sqlite3_bind_text16(s, i, text.utf16(), int(text.size() * 2), SQLITE_STATIC);
-}
-
-void bindTextOrNull(sqlite3_stmt *s, int i, const QString &text)
-{
-    if (text.isEmpty()) {
-        sqlite3_bind_null(s, i);
-    } else {
-        bindText(s, i, text);
-    }
-}
-
 void bindWire(sqlite3_stmt *s, int i, std::string_view text)
 {
     sqlite3_bind_text(s, i, text.data(), int(text.size()), SQLITE_STATIC);
-}
-
-void bindCommon(sqlite3_stmt *s, const Event &e)
-{
-    bindText(s, 1, e.sourceId);
-    sqlite3_bind_int64(s, 2, qint64(e.seq));
-    sqlite3_bind_int64(s, 3, e.serverTsMs);
-    sqlite3_bind_int64(s, 4, e.receivedAtMs);
 }
 
 struct OddsRow
@@ -194,6 +172,41 @@ Result<void> SqliteStorage::exec(const char *sql, const QString &what)
         return sqlError(what);
     }
     return {};
+}
+
+void SqliteStorage::bindText(sqlite3_stmt *s, int i, QStringView text)
+{
+    if (text.isEmpty()) {
+        sqlite3_bind_text(s, i, "", 0, SQLITE_STATIC);
+        return;
+    }
+    if (m_textBuffers.size() <= std::size_t(i)) {
+        m_textBuffers.resize(std::size_t(i) + 1);
+    }
+    std::vector<char> &buffer = m_textBuffers[std::size_t(i)];
+    const auto needed = std::size_t(m_utf8.requiredSpace(text.size()));
+    if (buffer.size() < needed) {
+        buffer.resize(needed);
+    }
+    const char *end = m_utf8.appendToBuffer(buffer.data(), text);
+    sqlite3_bind_text(s, i, buffer.data(), int(end - buffer.data()), SQLITE_STATIC);
+}
+
+void SqliteStorage::bindTextOrNull(sqlite3_stmt *s, int i, QStringView text)
+{
+    if (text.isEmpty()) {
+        sqlite3_bind_null(s, i);
+    } else {
+        bindText(s, i, text);
+    }
+}
+
+void SqliteStorage::bindCommon(sqlite3_stmt *s, const Event &e)
+{
+    bindText(s, 1, e.sourceId);
+    sqlite3_bind_int64(s, 2, qint64(e.seq));
+    sqlite3_bind_int64(s, 3, e.serverTsMs);
+    sqlite3_bind_int64(s, 4, e.receivedAtMs);
 }
 
 Result<void> SqliteStorage::configure()
@@ -375,8 +388,9 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
     std::map<QString, quint64> newSeqs;
     for (const EventBatch *batchPtr : batches) {
         const EventBatch &batch = *batchPtr;
+        const AlreadyCommitted alreadyCommitted(batch, m_committed);
         for (const Event &e : batch.events) {
-            if (alreadyCommitted(e, m_committed)) {
+            if (alreadyCommitted(e)) {
                 ++result.duplicateSeqs;
                 continue;
             }

@@ -62,13 +62,25 @@ QString StorageTarget::display() const
     return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword);
 }
 
-bool alreadyCommitted(const Event &event, const std::map<QString, quint64> &committed)
+AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const std::map<QString, quint64> &committed)
+    : m_committed(committed)
+    , m_batchSource(batch.sourceId)
+{
+    if (const auto it = committed.find(batch.sourceId); it != committed.end()) {
+        m_batchSeq = it->second;
+    }
+}
+
+bool AlreadyCommitted::operator()(const Event &event) const
 {
     if (!event.advancesStream()) {
         return false;
     }
-    const auto it = committed.find(event.sourceId);
-    return it != committed.end() && event.seq <= it->second;
+    if (event.sourceId == m_batchSource) {
+        return m_batchSeq && event.seq <= *m_batchSeq;
+    }
+    const auto it = m_committed.find(event.sourceId);
+    return it != m_committed.end() && event.seq <= it->second;
 }
 
 void noteLastSeq(const EventBatch &batch, const std::map<QString, quint64> &committed, std::map<QString, quint64> &next)

@@ -119,8 +119,19 @@ public:
 inline constexpr int kSchemaVersion = 1;
 
 /// Shared by the back ends' write(): an event at or below its source's committed seq is stored
-/// already (a re-delivery after a restart or resume).
-bool alreadyCommitted(const Event &event, const std::map<QString, quint64> &committed);
+/// already (a re-delivery after a restart or resume). Built once per batch: the batch's source is
+/// looked up once, not once per event.
+class AlreadyCommitted
+{
+public:
+    AlreadyCommitted(const EventBatch &batch, const std::map<QString, quint64> &committed);
+    bool operator()(const Event &event) const;
+
+private:
+    const std::map<QString, quint64> &m_committed;
+    const QString &m_batchSource;
+    std::optional<quint64> m_batchSeq;
+};
 /// Records in `next` the batch's last seq when it moves its source past `committed`.
 void noteLastSeq(
     const EventBatch &batch, const std::map<QString, quint64> &committed, std::map<QString, quint64> &next);
