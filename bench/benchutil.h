@@ -10,12 +10,22 @@
 #include <QThread>
 
 #include <chrono>
+#include <sys/resource.h>
 
 namespace OddsTap::Bench {
 
 inline double secondsSince(std::chrono::steady_clock::time_point start)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// CPU time (user + system) of every thread of this process so far, ended threads included.
+inline double processCpuSeconds()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    auto seconds = [](const timeval &t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+    return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
 inline double peakRssMiB()

@@ -9,6 +9,7 @@
 #include <core/feed/framedecoder.h>
 #include <core/session/capturesession.h>
 #include <core/sim/simserver.h>
+#include <core/storage/sqlitestorage.h>
 #include <core/storage/storage.h>
 
 #include <QCommandLineParser>
@@ -20,6 +21,7 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <string>
 #include <tuple>
 
 using namespace OddsTap;
@@ -29,6 +31,7 @@ namespace {
 struct RunFigures
 {
     double seconds = 0;
+    double cpuSeconds = 0; ///< all threads: simulator, client, session, writer
     quint64 stored = 0;
     QJsonObject summary;
 };
@@ -49,16 +52,27 @@ RunFigures pipeline(const QString &db, quint64 count, double rate, int fixtures,
     capture.spool.memoryBudgetEvents = 50000;
     CaptureSession session(capture);
     RunFigures f;
+    const double cpuBefore = Bench::processCpuSeconds();
     f.seconds = Bench::runToEnd(session);
+    f.cpuSeconds = Bench::processCpuSeconds() - cpuBefore;
     const auto &p = session.stats().persisted;
     f.stored = p.fixtureUpdates + p.odds + p.bets;
     f.summary = session.stats().toJson();
     return f;
 }
 
-// The ceiling: the same rows, already decoded in memory, inserted by a plain sqlite3 loop into the
-// same schema with the same pragmas and the same best practice the writer uses: 50,000 rows per
-// transaction, odds ordered by the index key within each transaction.
+// The ceiling: the same rows inserted by a plain sqlite3 C loop into the same schema, with the
+// same pragmas and the same best practice the writer uses (50,000 rows per transaction, odds
+// ordered by the index key within each transaction), from rows a C program would hold: UTF-8
+// strings, decoded, converted and sorted before the clock starts.
+struct RawRow
+{
+    EventType type;
+    qint64 seq, ts, receivedAt, i1, i2, i3, timestamp;
+    double d1, d2, d3;
+    std::string source, s1, s2, s3, s4, s5, status;
+};
+
 double rawLoop(const QString &dbPath, quint64 count, int fixtures)
 {
     {
@@ -73,15 +87,66 @@ double rawLoop(const QString &dbPath, quint64 count, int fixtures)
     gc.fixtures = fixtures;
     FeedGenerator gen(gc);
     FrameDecoder decoder;
-    EventBatch batch;
-    batch.events.reserve(count);
-    for (quint64 i = 0; i < count; ++i) {
-        decoder.decode(gen.next().json, FrameContext { QStringLiteral("raw"), 1, 1 }, batch);
+    std::vector<RawRow> rows;
+    rows.reserve(count);
+    {
+        EventBatch batch;
+        for (quint64 i = 0; i < count; ++i) {
+            batch.events.clear();
+            decoder.decode(gen.next().json, FrameContext { QStringLiteral("raw"), 1, 1 }, batch);
+            for (const Event &e : batch.events) {
+                RawRow r { e.type, qint64(e.seq), e.serverTsMs, e.receivedAtMs, 0, 0, 0, 0, 0, 0, 0,
+                    e.sourceId.toStdString(), {}, {}, {}, {}, {}, {} };
+                if (const OddsData *o = e.odds()) {
+                    r.s1 = o->fixtureId.toStdString();
+                    r.s2 = o->marketType.toStdString();
+                    r.s3 = o->selection.toStdString();
+                    r.d1 = o->oddValue;
+                    r.timestamp = o->timestampMs;
+                    r.status = toWire(o->status);
+                } else if (const BetData *b = e.bet()) {
+                    r.s1 = b->betId.toStdString();
+                    r.s2 = b->userId.toStdString();
+                    r.s3 = b->fixtureId.toStdString();
+                    r.s4 = b->marketType.toStdString();
+                    r.s5 = b->selection.toStdString();
+                    r.d1 = b->stake;
+                    r.d2 = b->oddValue.value_or(0);
+                    r.d3 = b->potentialWin;
+                    r.timestamp = b->timestampMs;
+                } else if (const FixtureData *f = e.fixture()) {
+                    r.s1 = f->fixtureId.toStdString();
+                    r.i1 = f->sportId;
+                    r.i2 = f->tournamentId;
+                    r.i3 = f->startTimeMs;
+                    r.status = toWire(f->status);
+                    r.s2 = f->home.toStdString();
+                    r.s3 = f->away.toStdString();
+                    r.s4 = f->score.toStdString();
+                } else {
+                    continue;
+                }
+                rows.push_back(std::move(r));
+            }
+        }
+    }
+    constexpr std::size_t kPerTransaction = 50000;
+    for (std::size_t from = 0; from < rows.size(); from += kPerTransaction) {
+        const auto first = rows.begin() + qsizetype(from);
+        const auto last = rows.begin() + qsizetype(std::min(rows.size(), from + kPerTransaction));
+        std::stable_sort(first, last, [](const RawRow &a, const RawRow &b) {
+            if (a.type != b.type) {
+                return a.type != EventType::Odds && b.type == EventType::Odds;
+            }
+            if (a.type != EventType::Odds) {
+                return false;
+            }
+            return std::tie(a.s1, a.s2, a.timestamp) < std::tie(b.s1, b.s2, b.timestamp);
+        });
     }
     sqlite3 *db = nullptr;
     sqlite3_open(dbPath.toUtf8().constData(), &db);
-    sqlite3_exec(
-        db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, SqliteStorage::kTuningPragmas, nullptr, nullptr, nullptr);
     sqlite3_stmt *odds = nullptr;
     sqlite3_stmt *bets = nullptr;
     sqlite3_stmt *fx = nullptr;
@@ -99,63 +164,46 @@ double rawLoop(const QString &dbPath, quint64 count, int fixtures)
         "tournament_id, start_time, status, home, away, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
         "?8, ?9, ?10, ?11, ?12)",
         -1, &fx, nullptr);
-    auto text = [](sqlite3_stmt *s, int i, const QString &t) {
-        sqlite3_bind_text16(s, i, t.utf16(), int(t.size() * 2), SQLITE_STATIC);
+    auto text = [](sqlite3_stmt *s, int i, const std::string &t) {
+        sqlite3_bind_text(s, i, t.data(), int(t.size()), SQLITE_STATIC);
     };
-    constexpr std::size_t kPerTransaction = 50000;
-    for (std::size_t from = 0; from < batch.events.size(); from += kPerTransaction) {
-        const auto first = batch.events.begin() + qsizetype(from);
-        const auto last = batch.events.begin() + qsizetype(std::min(batch.events.size(), from + kPerTransaction));
-        std::stable_sort(first, last, [](const Event &a, const Event &b) {
-            if (a.type != b.type) {
-                return a.type != EventType::Odds && b.type == EventType::Odds;
-            }
-            if (a.type != EventType::Odds) {
-                return false;
-            }
-            const OddsData &x = *a.odds();
-            const OddsData &y = *b.odds();
-            return std::tie(x.fixtureId, x.marketType, x.timestampMs)
-                < std::tie(y.fixtureId, y.marketType, y.timestampMs);
-        });
-    }
     const auto start = std::chrono::steady_clock::now();
     std::size_t i = 0;
-    for (const Event &e : batch.events) {
+    for (const RawRow &r : rows) {
         if (i++ % kPerTransaction == 0) {
             sqlite3_exec(db, i == 1 ? "BEGIN" : "COMMIT; BEGIN", nullptr, nullptr, nullptr);
         }
-        sqlite3_stmt *s = e.type == EventType::Odds ? odds : e.type == EventType::Bet ? bets : fx;
-        text(s, 1, e.sourceId);
-        sqlite3_bind_int64(s, 2, qint64(e.seq));
-        sqlite3_bind_int64(s, 3, e.serverTsMs);
-        sqlite3_bind_int64(s, 4, e.receivedAtMs);
-        if (const OddsData *o = e.odds()) {
-            text(s, 5, o->fixtureId);
-            text(s, 6, o->marketType);
-            text(s, 7, o->selection);
-            sqlite3_bind_double(s, 8, o->oddValue);
-            sqlite3_bind_int64(s, 9, o->timestampMs);
-            sqlite3_bind_text(s, 10, "open", 4, SQLITE_STATIC);
-        } else if (const BetData *b = e.bet()) {
-            text(s, 5, b->betId);
-            text(s, 6, b->userId);
-            text(s, 7, b->fixtureId);
-            text(s, 8, b->marketType);
-            text(s, 9, b->selection);
-            sqlite3_bind_double(s, 10, b->stake);
-            sqlite3_bind_double(s, 11, b->oddValue.value_or(0));
-            sqlite3_bind_double(s, 12, b->potentialWin);
-            sqlite3_bind_int64(s, 13, b->timestampMs);
-        } else if (const FixtureData *f = e.fixture()) {
-            text(s, 5, f->fixtureId);
-            sqlite3_bind_int64(s, 6, f->sportId);
-            sqlite3_bind_int64(s, 7, f->tournamentId);
-            sqlite3_bind_int64(s, 8, f->startTimeMs);
-            sqlite3_bind_text(s, 9, "live", 4, SQLITE_STATIC);
-            text(s, 10, f->home);
-            text(s, 11, f->away);
-            text(s, 12, f->score);
+        sqlite3_stmt *s = r.type == EventType::Odds ? odds : r.type == EventType::Bet ? bets : fx;
+        text(s, 1, r.source);
+        sqlite3_bind_int64(s, 2, r.seq);
+        sqlite3_bind_int64(s, 3, r.ts);
+        sqlite3_bind_int64(s, 4, r.receivedAt);
+        if (r.type == EventType::Odds) {
+            text(s, 5, r.s1);
+            text(s, 6, r.s2);
+            text(s, 7, r.s3);
+            sqlite3_bind_double(s, 8, r.d1);
+            sqlite3_bind_int64(s, 9, r.timestamp);
+            text(s, 10, r.status);
+        } else if (r.type == EventType::Bet) {
+            text(s, 5, r.s1);
+            text(s, 6, r.s2);
+            text(s, 7, r.s3);
+            text(s, 8, r.s4);
+            text(s, 9, r.s5);
+            sqlite3_bind_double(s, 10, r.d1);
+            sqlite3_bind_double(s, 11, r.d2);
+            sqlite3_bind_double(s, 12, r.d3);
+            sqlite3_bind_int64(s, 13, r.timestamp);
+        } else {
+            text(s, 5, r.s1);
+            sqlite3_bind_int64(s, 6, r.i1);
+            sqlite3_bind_int64(s, 7, r.i2);
+            sqlite3_bind_int64(s, 8, r.i3);
+            text(s, 9, r.status);
+            text(s, 10, r.s2);
+            text(s, 11, r.s3);
+            text(s, 12, r.s4);
         }
         sqlite3_step(s);
         sqlite3_reset(s);
@@ -166,7 +214,7 @@ double rawLoop(const QString &dbPath, quint64 count, int fixtures)
     sqlite3_finalize(bets);
     sqlite3_finalize(fx);
     sqlite3_close(db);
-    return double(count) / seconds;
+    return double(rows.size()) / seconds;
 }
 
 void printLatency(const QJsonObject &summary)
@@ -182,6 +230,20 @@ void printLatency(const QJsonObject &summary)
         l.value(QStringLiteral("p99")).toDouble(), l.value(QStringLiteral("max")).toDouble(),
         p.value(QStringLiteral("write_ms_avg")).toDouble(), p.value(QStringLiteral("write_ms_max")).toDouble(),
         static_cast<long long>(p.value(QStringLiteral("commits")).toInteger()));
+}
+
+// Machine noise moves the rates between runs; CPU per event moves much less. The writer's time
+// inside Storage::write() against the whole run shows how busy the storage thread was with SQL.
+void printCpu(const RunFigures &f)
+{
+    const QJsonObject p = f.summary.value(QStringLiteral("persisted")).toObject();
+    const double writeSeconds = p.value(QStringLiteral("write_ms_avg")).toDouble()
+        * double(p.value(QStringLiteral("commits")).toInteger()) / 1000;
+    const double events = double(std::max<quint64>(1, f.stored));
+    std::printf("  CPU, all threads: %.2f us/event (%.1f s); inside Storage::write: %.2f us/event (%.1f s, %.0f %% of "
+                "the run)\n",
+        f.cpuSeconds * 1e6 / events, f.cpuSeconds, writeSeconds * 1e6 / events, writeSeconds,
+        100 * writeSeconds / std::max(0.001, f.seconds));
 }
 
 } // namespace
@@ -222,12 +284,14 @@ int main(int argc, char *argv[])
     std::printf("pipeline (simulator -> client -> writer -> SQLite): %.0f events/s (%llu stored in %.2f s)\n",
         pipelineRate, static_cast<unsigned long long>(full.stored), full.seconds);
     printLatency(full.summary);
+    printCpu(full);
     const double rssAfterPipeline = Bench::peakRssMiB();
     std::printf("  peak RSS so far: %.1f MiB\n", rssAfterPipeline);
 
     if (!parser.isSet(QStringLiteral("no-ceiling"))) {
         const double raw = rawLoop(dir.filePath(QStringLiteral("raw.db")), events, fixtures);
-        std::printf("ceiling (plain sqlite3 loop, same rows, same schema): %.0f events/s\n", raw);
+        std::printf("ceiling (plain sqlite3 loop, same rows, same schema): %.0f events/s (%.2f us/event)\n", raw,
+            raw > 0 ? 1e6 / raw : 0.0);
         std::printf("ratio pipeline / ceiling: %.2f\n", raw > 0 ? pipelineRate / raw : 0.0);
     }
 
@@ -236,6 +300,7 @@ int main(int argc, char *argv[])
         std::printf("pipeline into PostgreSQL (COPY): %.0f events/s (%llu stored in %.2f s)\n",
             double(pg.stored) / pg.seconds, static_cast<unsigned long long>(pg.stored), pg.seconds);
         printLatency(pg.summary);
+        printCpu(pg);
     }
     if (steadySeconds > 0 && steadyRate > 0) {
         const RunFigures steady =

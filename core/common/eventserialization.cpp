@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "eventserialization.h"
 
+#include <core/common/sharedstringindex.h>
+
 #include <QDataStream>
 #include <QIODevice>
 #include <QtEndian>
@@ -154,71 +156,25 @@ private:
     QByteArray &m_out;
 };
 
-/// Indexes of the record's distinct strings, keyed by their storage (implicitly shared copies
-/// are one entry). Open addressing: a lookup is a few instructions, not an allocation.
-class StringTable
+/// The record's string table: distinct strings by storage, written once each.
+class StringTable : public SharedStringIndex
 {
 public:
-    quint32 indexOf(const QString &s)
-    {
-        const Key key { s.constData(), s.size() };
-        if (m_strings.size() * 2 >= m_slots.size()) {
-            grow();
-        }
-        std::size_t i = slotOf(key);
-        while (m_slots[i] != 0) {
-            const quint32 index = m_slots[i] - 1;
-            if (m_keys[index] == key) {
-                return index;
-            }
-            i = (i + 1) & (m_slots.size() - 1);
-        }
-        m_slots[i] = quint32(m_strings.size()) + 1;
-        m_keys.push_back(key);
-        m_strings.push_back(&s);
-        return quint32(m_strings.size() - 1);
-    }
     void writeTo(Writer &w) const
     {
-        w.put(quint32(m_strings.size()));
-        for (const QString *s : m_strings) {
-            w.put(quint32(s->size()));
+        w.put(quint32(size()));
+        for (quint32 i = 0; i < size(); ++i) {
+            const QString &s = at(i);
+            w.put(quint32(s.size()));
             if constexpr (Q_BYTE_ORDER == Q_LITTLE_ENDIAN) {
-                w.raw(s->constData(), s->size() * 2);
+                w.raw(s.constData(), s.size() * 2);
             } else {
-                for (const QChar c : *s) {
+                for (const QChar c : s) {
                     w.put(c.unicode());
                 }
             }
         }
     }
-
-private:
-    struct Key
-    {
-        const QChar *data;
-        qsizetype size;
-        bool operator==(const Key &) const = default;
-    };
-    std::size_t slotOf(const Key &k) const
-    {
-        const auto h = (quintptr(k.data) >> 3) * 0x9e3779b97f4a7c15ULL + quintptr(k.size);
-        return std::size_t(h >> 20) & (m_slots.size() - 1);
-    }
-    void grow()
-    {
-        m_slots.assign(std::max<std::size_t>(64, m_slots.size() * 2), 0);
-        for (std::size_t n = 0; n < m_keys.size(); ++n) {
-            std::size_t i = slotOf(m_keys[n]);
-            while (m_slots[i] != 0) {
-                i = (i + 1) & (m_slots.size() - 1);
-            }
-            m_slots[i] = quint32(n) + 1;
-        }
-    }
-    std::vector<quint32> m_slots; ///< 0: empty, else index + 1
-    std::vector<Key> m_keys;
-    std::vector<const QString *> m_strings;
 };
 
 class Reader

@@ -212,11 +212,16 @@ constexpr bool has(unsigned present, unsigned bit)
     return (present & (1U << bit)) != 0;
 }
 
-// Small interning cache for the low-cardinality strings of the hot path (stream ids, market types,
-// selections): avoids one allocation per field per event. Bounded; cleared when full.
+// Small interning cache for the repeated strings of the hot path (stream ids, market types,
+// selections, fixture ids): avoids one allocation per field per event here, and one free per
+// field on the storage thread, which also ranks and serializes shared strings once. Bounded;
+// cleared when full.
 class Interner
 {
 public:
+    explicit Interner(qsizetype maxEntries)
+        : m_maxEntries(maxEntries)
+    { }
     QString get(std::string_view s)
     {
         if (s.size() > kMaxLength) {
@@ -228,7 +233,7 @@ public:
         if (it != m_map.constEnd()) {
             return it.value();
         }
-        if (m_map.size() >= kMaxEntries) {
+        if (m_map.size() >= m_maxEntries) {
             m_map.clear();
         }
         QString value = qs(s);
@@ -238,7 +243,7 @@ public:
 
 private:
     static constexpr std::size_t kMaxLength = 32;
-    static constexpr qsizetype kMaxEntries = 4096;
+    qsizetype m_maxEntries;
     QHash<QByteArray, QString> m_map;
 };
 
@@ -268,7 +273,8 @@ struct FrameDecoder::Impl
     DecoderLimits limits;
     simdjson::dom::parser parser;
     std::vector<char> buffer; // input copied here with simdjson's padding
-    Interner interner;
+    Interner interner { 4096 };
+    Interner fixtureIds { 16384 }; ///< a busy book has thousands of live fixtures
 };
 
 bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &f)
@@ -285,7 +291,7 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
     if (!readString(v[0], "data.fixture_id", true, s, f)) {
         return false;
     }
-    fx.fixtureId = qs(s);
+    fx.fixtureId = fixtureIds.get(s);
     if (!readInt(v[1], "data.sport_id", 1, std::numeric_limits<qint64>::max(), fx.sportId, f)
         || !readInt(v[2], "data.tournament_id", 1, std::numeric_limits<qint64>::max(), fx.tournamentId, f)) {
         return false;
@@ -340,7 +346,7 @@ bool FrameDecoder::Impl::decodeOdds(const element &data, Event &ev, Failure &f)
     if (!readString(v[0], "data.fixture_id", true, s, f)) {
         return false;
     }
-    od.fixtureId = qs(s);
+    od.fixtureId = fixtureIds.get(s);
     if (!readString(v[1], "data.market_type", true, s, f)) {
         return false;
     }
@@ -387,7 +393,7 @@ bool FrameDecoder::Impl::decodeBet(const element &data, Event &ev, Failure &f)
         if (!readString(v[i], kStringPaths[i], true, s, f)) {
             return false;
         }
-        *targets[i] = i >= 3 ? interner.get(s) : qs(s);
+        *targets[i] = i >= 3 ? interner.get(s) : i == 2 ? fixtureIds.get(s) : qs(s);
     }
     if (!readNumber(v[5], "data.stake", bet.stake, f)) {
         return false;

@@ -10,13 +10,20 @@ struct sqlite3_stmt;
 
 namespace OddsTap {
 
+class WalCheckpointer;
+
 /// SQLite back end. QtSql opens the file and owns the connection; the insert path uses prepared
 /// statements on the raw sqlite3 handle behind QSqlDriver::handle() (QtSql's per-value QVariant
-/// binding costs more than the insert itself). WAL, synchronous=NORMAL, 32 MiB page cache.
+/// binding costs more than the insert itself). WAL, synchronous=NORMAL, 32 MiB page cache; a
+/// connection that writes checkpoints from a second connection on its own thread (WalCheckpointer).
 /// Lives in: the storage thread that opened it.
 class SqliteStorage final : public Storage
 {
 public:
+    /// Per-connection tuning, after WAL is on. Shared with bench/ingest's ceiling loop.
+    static constexpr const char *kTuningPragmas =
+        "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;";
+
     static Result<std::unique_ptr<Storage>> open(
         const QString &path, const QString &connectionName, int busyTimeoutMs = 5000);
     ~SqliteStorage() override;
@@ -51,6 +58,8 @@ private:
     void bindText(sqlite3_stmt *s, int i, QStringView text);
     void bindTextOrNull(sqlite3_stmt *s, int i, QStringView text);
     void bindCommon(sqlite3_stmt *s, const Event &e);
+    void startCheckpointer();
+    static int onWalCommit(void *self, sqlite3 *db, const char *schema, int frames);
 
     QString m_path;
     QString m_connectionName;
@@ -58,6 +67,7 @@ private:
     int m_version = 0;
     int m_busyTimeoutMs = 5000;
     std::map<QString, quint64> m_committed;
+    std::unique_ptr<WalCheckpointer> m_checkpointer; ///< started by the first write()
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };
     std::vector<std::vector<char>> m_textBuffers; ///< one per parameter index
     sqlite3_stmt *m_insFixtureUpdate = nullptr;
