@@ -4,6 +4,7 @@
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/pipeline/spool.h>
+#include <core/pipeline/spoolworker.h>
 
 #include <QThread>
 #include <QTimer>
@@ -31,7 +32,17 @@ StorageWriter::StorageWriter(StorageTarget target, SpoolConfig spool, QObject *p
     qRegisterMetaType<SeqMap>();
 }
 
-StorageWriter::~StorageWriter() = default;
+StorageWriter::~StorageWriter()
+{
+    if (m_spoolThread) {
+        // Not drained (an abnormal stop): batches still queued to the spool thread are dropped
+        // with the thread, like those in memory; the feed's resume from the committed seq brings
+        // them again.
+        m_spoolThread->quit();
+        m_spoolThread->wait();
+        delete m_spool;
+    }
+}
 
 void StorageWriter::start()
 {
@@ -48,18 +59,26 @@ void StorageWriter::start()
     }
     m_storage = std::move(*storage);
     if (!m_spoolConfig.directory.isEmpty()) {
-        m_spool = std::make_unique<Spool>(m_spoolConfig.directory);
-        if (auto r = m_spool->open(); !r) {
+        // Opened here, before the first batch is taken in: leftovers go first.
+        auto spool = std::make_unique<Spool>(m_spoolConfig.directory);
+        if (auto r = spool->open(); !r) {
             emit openFailed(r.error().message);
             return;
         }
-        if (!m_spool->empty()) {
+        const quint64 leftovers = spool->records();
+        m_spoolThread = new QThread(this);
+        m_spoolThread->setObjectName(QStringLiteral("spool"));
+        m_spool = new SpoolWorker(std::move(spool));
+        m_spool->moveToThread(m_spoolThread);
+        connect(m_spool, &SpoolWorker::readDone, this, &StorageWriter::onSpoolRead);
+        connect(m_spool, &SpoolWorker::problem, this, &StorageWriter::storageProblem);
+        m_spoolThread->start();
+        if (leftovers > 0) {
             // Left by an earlier run that died: stored first (events already stored are skipped by seq).
             m_spooling = true;
             emit storageProblem(
-                QStringLiteral("storing %1 batches left in the spool by an earlier run").arg(m_spool->records()),
-                false);
-            postFlush();
+                QStringLiteral("storing %1 batches left in the spool by an earlier run").arg(leftovers), false);
+            requestSpoolRead();
         }
     }
     SeqMap committed;
@@ -76,19 +95,17 @@ void StorageWriter::write(const BatchPtr &batch)
     const bool overBudget = m_pendingEvents + batch->events.size() > m_spoolConfig.memoryBudgetEvents;
     if (m_spool && (m_spooling || overBudget)) {
         if (!m_spooling) {
-            qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spool->directory();
+            qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spoolConfig.directory;
             emit storageProblem(
-                QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spool->directory()), false);
+                QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spoolConfig.directory), false);
         }
         m_spooling = true; // order: everything after this goes behind what is on disk
-        if (auto r = m_spool->append(*batch); r) {
-            ++m_spilledBatches;
-            postFlush();
-            return;
-        } else {
-            // Disk trouble too: keep it in memory rather than drop it.
-            emit storageProblem(r.error().message, true);
-        }
+        ++m_spilledBatches;
+        ++m_spoolAppends;
+        QMetaObject::invokeMethod(
+            m_spool, [spool = m_spool, batch] { spool->append(batch); }, Qt::QueuedConnection);
+        postFlush();
+        return;
     }
     m_pending.push_back({ batch, false });
     m_pendingEvents += batch->events.size();
@@ -111,21 +128,35 @@ void StorageWriter::postFlush()
     }
 }
 
-void StorageWriter::refillFromSpool()
+void StorageWriter::requestSpoolRead()
 {
-    while (m_spooling && m_pendingEvents < m_spoolConfig.memoryBudgetEvents) {
-        auto next = m_spool->readNext();
-        if (!next) {
-            emit storageProblem(next.error().message, true);
-            return;
-        }
-        if (!next->has_value()) {
-            m_spooling = false; // all on disk is in memory now: new batches may skip the spool
-            return;
-        }
-        m_pendingEvents += (**next).events.size();
-        m_pending.push_back({ std::make_shared<const EventBatch>(std::move(**next)), true });
+    // The transaction being written does not count: reading the next batches while it runs keeps
+    // the writer from waiting for the disk after it.
+    const std::size_t queued = m_pendingEvents - std::min(m_pendingEvents, m_inFlightEvents);
+    if (!m_spool || !m_spooling || m_spoolReadAsked || queued >= m_spoolConfig.memoryBudgetEvents) {
+        return;
     }
+    m_spoolReadAsked = true;
+    const quint64 room = m_spoolConfig.memoryBudgetEvents - queued;
+    QMetaObject::invokeMethod(
+        m_spool, [spool = m_spool, room] { spool->read(room); }, Qt::QueuedConnection);
+}
+
+void StorageWriter::onSpoolRead(const SpoolRead &read)
+{
+    m_spoolReadAsked = false;
+    for (const BatchPtr &b : read.batches) {
+        m_pendingEvents += b->events.size();
+        m_pending.push_back({ b, true });
+    }
+    if (read.empty && read.appendsSeen == m_spoolAppends) {
+        m_spooling = false; // all that went to the spool is in memory now: new batches may skip it
+    } else if (read.batches.empty()) {
+        // Nothing readable yet (a read error): ask again later rather than spin.
+        QTimer::singleShot(kRetryMaxMs, this, &StorageWriter::requestSpoolRead);
+        return;
+    }
+    postFlush();
 }
 
 void StorageWriter::flushPending()
@@ -133,9 +164,7 @@ void StorageWriter::flushPending()
     if (!m_storage) {
         return;
     }
-    if (m_spool) {
-        refillFromSpool();
-    }
+    requestSpoolRead();
     if (!m_pending.empty()) {
         // Group commit: whatever queued up while the last transaction ran goes into the next one.
         // Large transactions are what makes SQLite fast here (see docs/benchmarks.md).
@@ -150,7 +179,10 @@ void StorageWriter::flushPending()
             events += p.batch->events.size();
             fromSpool += p.fromSpool ? 1 : 0;
         }
+        m_inFlightEvents = events;
+        requestSpoolRead();
         auto result = m_storage->write(group);
+        m_inFlightEvents = 0;
         if (!result) {
             // Keep the batches (and everything behind them, in order) and try again later.
             m_retryDelayMs = m_retryDelayMs == 0 ? kRetryInitialMs : std::min(kRetryMaxMs, m_retryDelayMs * 2);
@@ -184,8 +216,11 @@ void StorageWriter::flushPending()
         m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(group.size()));
         m_pendingEvents -= std::min(m_pendingEvents, events);
         if (m_spool) {
-            m_spool->consume(fromSpool); // stored: the disk copies can go
-            refillFromSpool();
+            if (fromSpool > 0) {
+                QMetaObject::invokeMethod(
+                    m_spool, [spool = m_spool, fromSpool] { spool->consume(fromSpool); }, Qt::QueuedConnection);
+            }
+            requestSpoolRead();
             result->spoolBytes = m_spool->bytesOnDisk();
             result->spoolBatches = m_spool->records();
         }
@@ -208,7 +243,7 @@ void StorageWriter::flushPending()
         postFlush();
         return;
     }
-    if (m_draining) {
+    if (m_draining && !m_spooling) {
         m_draining = false;
         emit drained();
     }
@@ -216,7 +251,7 @@ void StorageWriter::flushPending()
 
 void StorageWriter::drain()
 {
-    if (!m_storage || (m_pending.empty() && (!m_spool || m_spool->empty()))) {
+    if (!m_storage || (m_pending.empty() && !m_spooling)) {
         emit drained();
         return;
     }

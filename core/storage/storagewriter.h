@@ -11,7 +11,8 @@ class QTimer;
 
 namespace OddsTap {
 
-class Spool;
+class SpoolWorker;
+struct SpoolRead;
 
 /// Bounded memory for the storage queue: beyond the budget, batches spill to an on-disk spool.
 struct SpoolConfig
@@ -25,7 +26,9 @@ using SeqMap = QMap<QString, quint64>;
 
 /// The storage thread's worker: owns the database connection, writes each batch in one
 /// transaction, and retries failed writes with backoff (keeping the batches, in order) until the
-/// database is back. Reports an outage once, not per batch. Lives in: the storage thread.
+/// database is back. Reports an outage once, not per batch. Beyond the memory budget, batches go
+/// to the spool, which runs on its own thread (SpoolWorker) and hands them back in order as the
+/// budget frees up. Lives in: the storage thread.
 class StorageWriter : public QObject
 {
     Q_OBJECT
@@ -54,16 +57,21 @@ private:
         bool fromSpool = false;
     };
     void flushPending();
-    void refillFromSpool();
+    void requestSpoolRead();
+    void onSpoolRead(const OddsTap::SpoolRead &read);
     void postFlush();
 
     StorageTarget m_target;
     SpoolConfig m_spoolConfig;
     std::unique_ptr<Storage> m_storage;
-    std::unique_ptr<Spool> m_spool;
+    QThread *m_spoolThread = nullptr;
+    SpoolWorker *m_spool = nullptr; ///< on m_spoolThread; null without a spool directory
     bool m_spooling = false; ///< while true, new batches go behind the spooled ones, on disk
+    bool m_spoolReadAsked = false;
+    quint64 m_spoolAppends = 0; ///< batches handed to the spool thread
     std::deque<Pending> m_pending;
     std::size_t m_pendingEvents = 0;
+    std::size_t m_inFlightEvents = 0; ///< of m_pendingEvents, in the transaction being written
     quint64 m_spilledBatches = 0;
     QTimer *m_retryTimer = nullptr;
     int m_retryDelayMs = 0;

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "spoolworker.h"
+
+#include <core/common/logging.h>
+#include <core/pipeline/spool.h>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+namespace OddsTap {
+
+SpoolWorker::SpoolWorker(std::unique_ptr<Spool> spool)
+    : m_spool(std::move(spool))
+{
+    qRegisterMetaType<SpoolRead>();
+    publish();
+}
+
+SpoolWorker::~SpoolWorker() = default;
+
+void SpoolWorker::publish()
+{
+    m_bytes.store(m_spool->bytesOnDisk(), std::memory_order_relaxed);
+    m_records.store(m_spool->records() + m_memory.size(), std::memory_order_relaxed);
+}
+
+void SpoolWorker::append(const BatchPtr &batch)
+{
+    ++m_appends;
+    // Once the disk failed, later batches stay in memory too until that backlog is read: a batch
+    // on disk must never overtake one held in memory.
+    if (m_memory.empty()) {
+        if (auto r = m_spool->append(*batch); r) {
+            if (m_diskFailed) {
+                m_diskFailed = false;
+                emit problem(QStringLiteral("the spool in %1 is writable again").arg(m_spool->directory()), false);
+            }
+            publish();
+            return;
+        } else if (!m_diskFailed) {
+            m_diskFailed = true;
+            qCWarning(lcStorage).noquote() << r.error().message << "- keeping spilled batches in memory";
+            emit problem(r.error().message + QStringLiteral("; keeping the backlog in memory"), true);
+        }
+    }
+    m_memory.push_back(batch);
+    publish();
+}
+
+void SpoolWorker::read(quint64 maxEvents)
+{
+    SpoolRead out;
+    quint64 events = 0;
+    bool diskEmpty = false;
+    while (events < maxEvents || out.batches.empty()) {
+        auto next = m_spool->readNext();
+        if (!next) {
+            emit problem(next.error().message, true);
+            break; // what is on disk stays there; the memory backlog waits behind it
+        }
+        if (!next->has_value()) {
+            diskEmpty = true;
+            break;
+        }
+        events += (**next).events.size();
+        out.batches.push_back(std::make_shared<const EventBatch>(std::move(**next)));
+        m_readFromDisk.push_back(true);
+    }
+    if (diskEmpty) {
+        while (!m_memory.empty() && (events < maxEvents || out.batches.empty())) {
+            events += m_memory.front()->events.size();
+            out.batches.push_back(std::move(m_memory.front()));
+            m_memory.pop_front();
+            m_readFromDisk.push_back(false);
+        }
+    }
+    out.empty = diskEmpty && m_memory.empty();
+    out.appendsSeen = m_appends;
+    publish();
+    emit readDone(out);
+}
+
+void SpoolWorker::consume(quint64 count)
+{
+    quint64 fromDisk = 0;
+    for (quint64 i = 0; i < count && !m_readFromDisk.empty(); ++i) {
+        fromDisk += m_readFromDisk.front() ? 1 : 0;
+        m_readFromDisk.pop_front();
+    }
+    m_spool->consume(fromDisk);
+    publish();
+}
+
+} // namespace OddsTap
