@@ -5,7 +5,6 @@
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 
-#include <QFile>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -245,12 +244,11 @@ Result<void> PostgresStorage::migrate()
                 .arg(kSchemaVersion) };
     }
     for (int v = int(version) + 1; v <= kSchemaVersion; ++v) {
-        QFile file(QStringLiteral(":/sql/postgresql/%1_initial.sql").arg(v, 3, 10, QLatin1Char('0')));
-        if (!file.open(QIODevice::ReadOnly)) {
-            return Error { QStringLiteral("storage_migration"),
-                QStringLiteral("migration %1 is missing from the build").arg(v) };
+        const auto sql = migrationSql(QStringLiteral("postgresql"), v);
+        if (!sql) {
+            return sql.error();
         }
-        QByteArray script = "BEGIN;\n" + file.readAll();
+        QByteArray script = "BEGIN;\n" + *sql;
         if (v == 1) {
             script += "\nCREATE TABLE schema_version (version integer NOT NULL, applied_at bigint NOT NULL, "
                       "application text NOT NULL);";

@@ -8,7 +8,6 @@
 #include <core/storage/walcheckpointer.h>
 
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlDriver>
@@ -299,13 +298,11 @@ Result<void> SqliteStorage::migrate()
                 .arg(kSchemaVersion) };
     }
     for (int v = int(version) + 1; v <= kSchemaVersion; ++v) {
-        QFile file(QStringLiteral(":/sql/sqlite/%1_").arg(v, 3, 10, QLatin1Char('0'))
-            + (v == 1 ? QStringLiteral("initial") : QString()) + QStringLiteral(".sql"));
-        if (!file.open(QIODevice::ReadOnly)) {
-            return Error { QStringLiteral("storage_migration"),
-                QStringLiteral("migration %1 is missing from the build").arg(v) };
+        const auto migration = migrationSql(QStringLiteral("sqlite"), v);
+        if (!migration) {
+            return migration.error();
         }
-        const QByteArray sql = file.readAll();
+        const QByteArray &sql = *migration;
         if (auto r = exec("BEGIN IMMEDIATE", QStringLiteral("starting migration %1").arg(v)); !r) {
             return r;
         }

@@ -5,6 +5,7 @@
 #include <core/storage/sqlitestorage.h>
 
 #include <QDir>
+#include <QFile>
 #include <QStandardPaths>
 #include <QUrl>
 
@@ -93,6 +94,19 @@ void noteLastSeq(const EventBatch &batch, const std::map<QString, quint64> &comm
         quint64 &seq = next[batch.sourceId];
         seq = std::max(seq, *batch.lastSeq);
     }
+}
+
+Result<QByteArray> migrationSql(const QString &backend, int version)
+{
+    const QDir dir(QStringLiteral(":/sql/") + backend);
+    const QStringList files =
+        dir.entryList({ QStringLiteral("%1_*.sql").arg(version, 3, 10, QLatin1Char('0')) }, QDir::Files);
+    QFile file(files.size() == 1 ? dir.filePath(files.first()) : QString());
+    if (files.size() != 1 || !file.open(QIODevice::ReadOnly)) {
+        return Error { QStringLiteral("storage_migration"),
+            QStringLiteral("migration %1 for %2 is missing from the build").arg(version).arg(backend) };
+    }
+    return file.readAll();
 }
 
 Result<std::unique_ptr<Storage>> Storage::open(const StorageTarget &target, const QString &connectionName)

@@ -116,7 +116,11 @@ public:
     virtual int schemaVersion() const = 0;
 };
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+
+/// The SQL of schema migration `version` for a back end ("sqlite", "postgresql"): the resource
+/// `:/sql/<backend>/<NNN>_<name>.sql`. An error when the build lacks it.
+Result<QByteArray> migrationSql(const QString &backend, int version);
 
 /// Shared by the back ends' write(): an event at or below its source's committed seq is stored
 /// already (a re-delivery after a restart or resume). Built once per batch: the batch's source is

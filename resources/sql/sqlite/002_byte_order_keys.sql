@@ -1,0 +1,2 @@
+-- Schema v2: no change for SQLite. The PostgreSQL schema's identifier columns moved to byte order
+-- (COLLATE "C"), which is what SQLite's BINARY collation has always done.
