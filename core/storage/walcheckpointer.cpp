@@ -39,6 +39,16 @@ bool WalCheckpointer::start()
         m_db = nullptr;
         return false;
     }
+    // A fresh connection has not read the database yet and would not know it is in WAL mode: its
+    // checkpoints would be no-ops. Reading the schema opens the WAL.
+    if (sqlite3_exec(m_db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        qCWarning(lcStorage).noquote() << "cannot read" << m_path
+                                       << "from the checkpoint connection:" << sqlite3_errmsg(m_db)
+                                       << "(SQLite checkpoints on the writer's thread instead)";
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        return false;
+    }
     m_thread = std::thread([this] { run(); });
     return true;
 }

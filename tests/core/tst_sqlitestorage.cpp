@@ -3,10 +3,13 @@
 #include <core/storage/sqlitestorage.h>
 
 #include <QFile>
+#include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <tuple>
 
 using namespace OddsTap;
 
@@ -88,6 +91,8 @@ private slots:
     void refusesANewerSchema();
     void refusesACorruptFile();
     void lockedDatabaseFailsCleanlyAndWritesNothing();
+    void oddsKeepEveryFieldAndGoInIndexOrder();
+    void walStaysSmallWhileCheckpointsRunInTheBackground();
 
 private:
     QString path(const char *name) const
@@ -276,6 +281,94 @@ void TestSqliteStorage::lockedDatabaseFailsCleanlyAndWritesNothing()
     const auto r = (*storage)->write(batchOf({ streamEvent(EventType::Odds, 2) }, 2));
     QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
     QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("odds")).toInt(), 2);
+}
+
+void TestSqliteStorage::oddsKeepEveryFieldAndGoInIndexOrder()
+{
+    auto storage = SqliteStorage::open(path("odds.db"), QStringLiteral("t-odds"));
+    QVERIFY(storage);
+    // Out of order, non-ASCII keys, and equal text in separate storage (not interned) that must
+    // rank equal.
+    const QString fixtures[] = { QStringLiteral("fx-b"), QStringLiteral("fx-\u00e9"), QStringLiteral("fx-a"),
+        QString::fromUtf8("fx-b"), QStringLiteral("Fx-z") };
+    const QString markets[] = { QStringLiteral("ou"), QStringLiteral("1x2") };
+    std::vector<Event> events;
+    quint64 seq = 0;
+    for (int round = 0; round < 3; ++round) {
+        for (const QString &f : fixtures) {
+            for (const QString &m : markets) {
+                Event e = streamEvent(EventType::Odds, ++seq);
+                e.data = OddsData { QString(f.constData(), f.size()), m, QStringLiteral("sel-%1").arg(seq % 3),
+                    1.5 + double(seq) / 100, 1798761600000LL - qint64(seq),
+                    seq % 4 == 0 ? PriceStatus::Suspended : PriceStatus::Open };
+                events.push_back(std::move(e));
+            }
+        }
+    }
+    const std::vector<Event> sent = events;
+    QVERIFY((*storage)->write(batchOf(std::move(events), seq)));
+    storage->reset();
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("odds-check"));
+    db.setDatabaseName(path("odds.db"));
+    QVERIFY(db.open());
+    {
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("SELECT seq, source_id, ts, received_at, fixture_id, market_type, selection, "
+                                      "odd_value, timestamp, status FROM odds ORDER BY id")));
+        std::vector<std::tuple<QByteArray, QByteArray, qint64>> keys;
+        int rows = 0;
+        while (q.next()) {
+            ++rows;
+            const quint64 s = q.value(0).toULongLong();
+            QVERIFY(s >= 1 && s <= sent.size());
+            const Event &e = sent[s - 1];
+            const OddsData &o = *e.odds();
+            QCOMPARE(q.value(1).toString(), e.sourceId);
+            QCOMPARE(q.value(2).toLongLong(), e.serverTsMs);
+            QCOMPARE(q.value(3).toLongLong(), e.receivedAtMs);
+            QCOMPARE(q.value(4).toString(), o.fixtureId);
+            QCOMPARE(q.value(5).toString(), o.marketType);
+            QCOMPARE(q.value(6).toString(), o.selection);
+            QCOMPARE(q.value(7).toDouble(), o.oddValue);
+            QCOMPARE(q.value(8).toLongLong(), o.timestampMs);
+            QCOMPARE(q.value(9).toString(), QLatin1String(toWire(o.status).data(), qsizetype(toWire(o.status).size())));
+            keys.emplace_back(o.fixtureId.toUtf8(), o.marketType.toUtf8(), o.timestampMs);
+        }
+        QCOMPARE(rows, int(sent.size()));
+        // Inserted in the index's order (UTF-8 bytes, as SQLite's BINARY collation compares).
+        QVERIFY(std::is_sorted(keys.begin(), keys.end()));
+    }
+    db.close();
+    db = {};
+    QSqlDatabase::removeDatabase(QStringLiteral("odds-check"));
+}
+
+void TestSqliteStorage::walStaysSmallWhileCheckpointsRunInTheBackground()
+{
+    auto storage = SqliteStorage::open(path("wal.db"), QStringLiteral("t-wal"));
+    QVERIFY(storage);
+    // 40 transactions of 2,000 odds each: over 6 MB of WAL if nothing checkpointed. The
+    // writer's own auto-checkpoint is off; the background connection keeps the WAL near one
+    // transaction's worth.
+    quint64 seq = 0;
+    for (int t = 0; t < 40; ++t) {
+        std::vector<Event> events;
+        for (int i = 0; i < 2000; ++i) {
+            Event e = streamEvent(EventType::Odds, ++seq);
+            e.data = OddsData { QStringLiteral("fx-%1").arg(seq % 997), QStringLiteral("1x2"), QStringLiteral("home"),
+                2.0, qint64(seq), PriceStatus::Open };
+            events.push_back(std::move(e));
+        }
+        QVERIFY((*storage)->write(batchOf(std::move(events), seq)));
+        QTest::qWait(20); // the feed's pace: the checkpointer gets its turn between commits
+    }
+    const qint64 walBytes = QFileInfo(path("wal.db") + QStringLiteral("-wal")).size();
+    const qint64 dbBytes = QFileInfo(path("wal.db")).size();
+    // Unchecked, the WAL would hold every page written: more than the database file itself.
+    QVERIFY2(walBytes < 4 * 1024 * 1024 && walBytes < dbBytes / 2,
+        qPrintable(QStringLiteral("WAL %1 bytes, database %2 bytes").arg(walBytes).arg(dbBytes)));
+    storage->reset();
+    QCOMPARE(scalar(path("wal.db"), QStringLiteral("SELECT count(*) FROM odds")), qint64(seq));
 }
 
 QTEST_GUILESS_MAIN(TestSqliteStorage)
