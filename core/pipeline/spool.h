@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 
@@ -37,6 +38,12 @@ public:
     bool empty() const
     {
         return m_records == 0;
+    }
+    /// True while a record is on disk that readNext() has not returned yet.
+    bool hasUnread() const
+    {
+        return std::any_of(
+            m_segments.begin(), m_segments.end(), [](const Segment &s) { return s.readOffset < s.size; });
     }
     quint64 records() const
     {

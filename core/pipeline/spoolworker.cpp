@@ -67,6 +67,7 @@ void SpoolWorker::read(quint64 maxEvents)
         out.batches.push_back(std::make_shared<const EventBatch>(std::move(**next)));
         m_readFromDisk.push_back(true);
     }
+    diskEmpty = diskEmpty || !m_spool->hasUnread();
     if (diskEmpty) {
         while (!m_memory.empty() && (events < maxEvents || out.batches.empty())) {
             events += m_memory.front()->events.size();

@@ -2,8 +2,10 @@
 #include <core/common/eventserialization.h>
 #include <core/feed/framedecoder.h>
 #include <core/pipeline/spool.h>
+#include <core/pipeline/spoolworker.h>
 #include <core/sim/feedgenerator.h>
 
+#include <QDataStream>
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
@@ -77,6 +79,9 @@ private slots:
     void leftoversArePickedUpAfterARestart();
     void corruptRecordIsSkippedAndCounted();
     void tornTailFromACrashIsIgnored();
+    void sharedStringsComeBackShared();
+    void versionOneRecordsAreStillRead();
+    void workerKeepsOrderWhenTheDiskRefuses();
 };
 
 void TestSpool::serializationRoundTrips()
@@ -185,6 +190,114 @@ void TestSpool::tornTailFromACrashIsIgnored()
     QVERIFY(got && got->has_value());
     QVERIFY(sameBatch(batches[0], **got));
     QVERIFY(!spool.readNext()->has_value());
+}
+
+void TestSpool::sharedStringsComeBackShared()
+{
+    // The decoder interns repeated fields; the spool's string table keeps them shared, so reading
+    // a batch back does not allocate a copy of the same market type for every event.
+    const EventBatch b = makeBatches(1, 200).front();
+    EventBatch back;
+    QVERIFY(deserializeBatch(serializeBatch(b), back));
+    QVERIFY(sameBatch(b, back));
+    const auto firstOdds =
+        std::find_if(back.events.begin(), back.events.end(), [](const Event &e) { return e.odds() != nullptr; });
+    QVERIFY(firstOdds != back.events.end());
+    const QString first = firstOdds->odds()->marketType;
+    int shared = 0;
+    for (const Event &e : back.events) {
+        if (const OddsData *o = e.odds(); o && o->marketType == first) {
+            shared += o->marketType.constData() == first.constData() ? 1 : 0;
+        }
+        QCOMPARE(e.sourceId.constData(), back.events.front().sourceId.constData());
+    }
+    QVERIFY(shared > 1);
+}
+
+void TestSpool::versionOneRecordsAreStillRead()
+{
+    // A spool left by OddsTap before the binary format (QDataStream, version 1) is still stored.
+    QByteArray bytes;
+    {
+        QDataStream s(&bytes, QIODevice::WriteOnly);
+        s.setVersion(QDataStream::Qt_6_4);
+        s << quint32(0x0dd5ba7c) << quint16(1) << QStringLiteral("old") << quint64(2) << quint64(300) << quint64(2)
+          << quint64(0) << quint64(0) << quint64(0) << quint64(2) << true << quint64(8);
+        s << quint32(2);
+        // An odds event and a fixture event, as version 1 wrote them.
+        s << quint8(EventType::Odds) << quint64(7) << qint64(1000) << QStringLiteral("old") << QStringLiteral("book")
+          << qint64(1001) << qint64(5) << quint8(2) << QStringLiteral("fx-1") << QStringLiteral("1x2")
+          << QStringLiteral("home") << 2.5 << qint64(999) << quint8(PriceStatus::Suspended);
+        s << quint8(EventType::Fixture) << quint64(8) << qint64(1002) << QStringLiteral("old") << QString()
+          << qint64(1003) << qint64(6) << quint8(1) << QStringLiteral("fx-1") << qint64(1) << qint64(17)
+          << qint64(123456) << quint8(FixtureStatus::Live) << QStringLiteral("Home") << QStringLiteral("Away")
+          << QStringLiteral("1-0");
+        s << quint32(0) << quint32(0) << quint32(0);
+    }
+    EventBatch b;
+    QVERIFY(deserializeBatch(bytes, b));
+    QCOMPARE(b.sourceId, QStringLiteral("old"));
+    QCOMPARE(b.lastSeq, std::optional<quint64>(8));
+    QCOMPARE(b.events.size(), std::size_t(2));
+    QVERIFY(b.events[0].odds());
+    QCOMPARE(b.events[0].odds()->oddValue, 2.5);
+    QCOMPARE(b.events[0].odds()->status, PriceStatus::Suspended);
+    QCOMPARE(b.events[0].stream, QStringLiteral("book"));
+    QVERIFY(b.events[1].fixture());
+    QCOMPARE(b.events[1].fixture()->score, QStringLiteral("1-0"));
+    QCOMPARE(b.events[1].seq, quint64(8));
+}
+
+void TestSpool::workerKeepsOrderWhenTheDiskRefuses()
+{
+    QTemporaryDir dir;
+    const QString spoolDir = dir.filePath(QStringLiteral("spool"));
+    auto spool = std::make_unique<Spool>(spoolDir, 1); // one record per segment: each append opens a file
+    QVERIFY(spool->open());
+    SpoolWorker worker(std::move(spool));
+    std::vector<BatchPtr> batches;
+    for (EventBatch &b : makeBatches(6, 10)) {
+        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
+    }
+    QStringList problems;
+    connect(&worker, &SpoolWorker::problem, this, [&](const QString &m, bool) { problems << m; });
+    SpoolRead last;
+    connect(&worker, &SpoolWorker::readDone, this, [&](const SpoolRead &r) { last = r; });
+
+    worker.append(batches[0]);
+    worker.append(batches[1]);
+    // The disk goes away: the next batches are kept in memory, behind the two on disk...
+    QVERIFY(QDir().rename(spoolDir, spoolDir + QStringLiteral(".away")));
+    worker.append(batches[2]);
+    QCOMPARE(problems.size(), 1);
+    QVERIFY(QDir().rename(spoolDir + QStringLiteral(".away"), spoolDir));
+    // ...and so is the next one although the disk is back, or it would overtake them.
+    worker.append(batches[3]);
+    QCOMPARE(worker.records(), quint64(4));
+
+    worker.read(1000000);
+    QCOMPARE(last.batches.size(), std::size_t(4));
+    for (std::size_t i = 0; i < 4; ++i) {
+        QVERIFY(sameBatch(*batches[i], *last.batches[i]));
+    }
+    QVERIFY(last.empty);
+    QCOMPARE(last.appendsSeen, quint64(4));
+    worker.consume(4);
+    QCOMPARE(worker.records(), quint64(0));
+    QCOMPARE(QDir(spoolDir).entryList({ QStringLiteral("*.seg") }).size(), 0);
+
+    // The backlog drained: the disk is used again, and reads stop at the memory budget.
+    worker.append(batches[4]);
+    worker.append(batches[5]);
+    QCOMPARE(QDir(spoolDir).entryList({ QStringLiteral("*.seg") }).size(), 2);
+    worker.read(1);
+    QCOMPARE(last.batches.size(), std::size_t(1));
+    QVERIFY(!last.empty);
+    QVERIFY(sameBatch(*batches[4], *last.batches[0]));
+    worker.read(1);
+    QVERIFY(sameBatch(*batches[5], *last.batches[0]));
+    QVERIFY(last.empty);
+    QCOMPARE(last.appendsSeen, quint64(6));
 }
 
 QTEST_GUILESS_MAIN(TestSpool)
