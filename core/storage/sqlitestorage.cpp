@@ -393,6 +393,11 @@ namespace {
 constexpr int kMaxWalFrames = 65536;
 } // namespace
 
+quint64 SqliteStorage::backgroundCheckpoints() const
+{
+    return m_checkpointer ? m_checkpointer->checkpoints() : 0;
+}
+
 void SqliteStorage::startCheckpointer()
 {
     auto checkpointer = std::make_unique<WalCheckpointer>(m_path);

@@ -43,6 +43,8 @@ public:
     {
         return m_version;
     }
+    /// WAL checkpoints completed by the background connection (for tests and diagnostics).
+    quint64 backgroundCheckpoints() const;
 
 private:
     SqliteStorage(QString path, QString connectionName);
