@@ -152,8 +152,13 @@ void StorageWriter::onSpoolRead(const SpoolRead &read)
     if (read.empty && read.appendsSeen == m_spoolAppends) {
         m_spooling = false; // all that went to the spool is in memory now: new batches may skip it
     } else if (read.batches.empty()) {
-        // Nothing readable yet (a read error): ask again later rather than spin.
-        QTimer::singleShot(kRetryMaxMs, this, &StorageWriter::requestSpoolRead);
+        if (read.empty) {
+            // Batches handed over after this read was asked for: the next read comes after them.
+            requestSpoolRead();
+        } else {
+            // Something is on disk but could not be read (reported): ask again later, not in a spin.
+            QTimer::singleShot(kRetryMaxMs, this, &StorageWriter::requestSpoolRead);
+        }
         return;
     }
     postFlush();
