@@ -14,7 +14,7 @@ class WalCheckpointer;
 
 /// SQLite back end. QtSql opens the file and owns the connection; the insert path uses prepared
 /// statements on the raw sqlite3 handle behind QSqlDriver::handle() (QtSql's per-value QVariant
-/// binding costs more than the insert itself). WAL, synchronous=NORMAL, 32 MiB page cache; a
+/// binding costs more than the insert itself). WAL, synchronous=NORMAL, 16 MiB page cache; a
 /// connection that writes checkpoints from a second connection on its own thread (WalCheckpointer).
 /// Lives in: the storage thread that opened it.
 class SqliteStorage final : public Storage
@@ -22,7 +22,7 @@ class SqliteStorage final : public Storage
 public:
     /// Per-connection tuning, after WAL is on. Shared with bench/ingest's ceiling loop.
     static constexpr const char *kTuningPragmas =
-        "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;";
+        "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;";
 
     static Result<std::unique_ptr<Storage>> open(
         const QString &path, const QString &connectionName, int busyTimeoutMs = 5000);
