@@ -5,7 +5,6 @@
 #include <core/common/sharedstringindex.h>
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
-#include <core/storage/walcheckpointer.h>
 
 #include <QDir>
 #include <QFileInfo>
@@ -400,11 +399,10 @@ quint64 SqliteStorage::backgroundCheckpoints() const
 
 void SqliteStorage::startCheckpointer()
 {
-    auto checkpointer = std::make_unique<WalCheckpointer>(m_path);
-    if (!checkpointer->start()) {
+    m_checkpointer = WalCheckpointer::Handle::start(m_path);
+    if (!m_checkpointer) {
         return;
     }
-    m_checkpointer = std::move(checkpointer);
     // The hook replaces SQLite's auto-checkpoint (which is itself a WAL hook).
     sqlite3_wal_hook(m_db, &SqliteStorage::onWalCommit, this);
 }

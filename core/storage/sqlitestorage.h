@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/storage/storage.h>
+#include <core/storage/walcheckpointer.h>
 
 #include <QStringEncoder>
 
@@ -9,8 +10,6 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace OddsTap {
-
-class WalCheckpointer;
 
 /// SQLite back end. QtSql opens the file and owns the connection; the insert path uses prepared
 /// statements on the raw sqlite3 handle behind QSqlDriver::handle() (QtSql's per-value QVariant
@@ -69,7 +68,7 @@ private:
     int m_version = 0;
     int m_busyTimeoutMs = 5000;
     std::map<QString, quint64> m_committed;
-    std::unique_ptr<WalCheckpointer> m_checkpointer; ///< started by the first write()
+    std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };
     std::vector<std::vector<char>> m_textBuffers; ///< one per parameter index
     sqlite3_stmt *m_insFixtureUpdate = nullptr;

@@ -3,89 +3,77 @@
 
 #include <core/common/logging.h>
 
-#include <sqlite3.h>
+#include <QThread>
 
-#if defined(Q_OS_LINUX)
-#include <pthread.h>
-#endif
+#include <sqlite3.h>
 
 namespace OddsTap {
 
-WalCheckpointer::WalCheckpointer(QString path)
+std::unique_ptr<WalCheckpointer::Handle> WalCheckpointer::Handle::start(const QString &path)
+{
+    sqlite3 *db = nullptr;
+    // Multi-thread mode: opened here, then used by the checkpoint thread alone.
+    int rc = sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    // A fresh connection has not read the database yet and would not know it is in WAL mode: its
+    // checkpoints would be no-ops. Reading the schema opens the WAL.
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    }
+    if (rc != SQLITE_OK) {
+        qCWarning(lcStorage).noquote() << "cannot open a checkpoint connection to" << path << ":" << sqlite3_errmsg(db)
+                                       << "(SQLite checkpoints on the writer's thread instead)";
+        sqlite3_close(db);
+        return nullptr;
+    }
+    std::unique_ptr<Handle> h(new Handle);
+    h->m_thread = new QThread;
+    h->m_thread->setObjectName(QStringLiteral("checkpoint"));
+    h->m_worker = new WalCheckpointer(path, db);
+    h->m_worker->moveToThread(h->m_thread);
+    h->m_thread->start();
+    return h;
+}
+
+WalCheckpointer::Handle::~Handle()
+{
+    m_thread->quit();
+    m_thread->wait();
+    delete m_worker; // its thread has finished: nothing runs on it any more
+    delete m_thread;
+}
+
+void WalCheckpointer::Handle::poke()
+{
+    if (!m_worker->m_queued.exchange(true)) {
+        QMetaObject::invokeMethod(m_worker, &WalCheckpointer::checkpoint, Qt::QueuedConnection);
+    }
+}
+
+quint64 WalCheckpointer::Handle::checkpoints() const
+{
+    return m_worker->m_checkpoints.load(std::memory_order_relaxed);
+}
+
+WalCheckpointer::WalCheckpointer(QString path, sqlite3 *db)
     : m_path(std::move(path))
+    , m_db(db)
 { }
 
 WalCheckpointer::~WalCheckpointer()
 {
-    if (m_thread.joinable()) {
-        {
-            std::lock_guard lock(m_mutex);
-            m_stop = true;
-        }
-        m_wake.notify_one();
-        m_thread.join();
-    }
     sqlite3_close(m_db);
 }
 
-bool WalCheckpointer::start()
+void WalCheckpointer::checkpoint()
 {
-    const int rc =
-        sqlite3_open_v2(m_path.toUtf8().constData(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-        qCWarning(lcStorage).noquote() << "cannot open a checkpoint connection to" << m_path << ":"
-                                       << sqlite3_errstr(rc) << "(SQLite checkpoints on the writer's thread instead)";
-        sqlite3_close(m_db);
-        m_db = nullptr;
-        return false;
-    }
-    // A fresh connection has not read the database yet and would not know it is in WAL mode: its
-    // checkpoints would be no-ops. Reading the schema opens the WAL.
-    if (sqlite3_exec(m_db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        qCWarning(lcStorage).noquote() << "cannot read" << m_path
-                                       << "from the checkpoint connection:" << sqlite3_errmsg(m_db)
-                                       << "(SQLite checkpoints on the writer's thread instead)";
-        sqlite3_close(m_db);
-        m_db = nullptr;
-        return false;
-    }
-    m_thread = std::thread([this] { run(); });
-    return true;
-}
-
-void WalCheckpointer::poke()
-{
-    {
-        std::lock_guard lock(m_mutex);
-        m_pending = true;
-    }
-    m_wake.notify_one();
-}
-
-void WalCheckpointer::run()
-{
-#if defined(Q_OS_LINUX)
-    pthread_setname_np(pthread_self(), "checkpoint");
-#endif
-    bool warned = false;
-    std::unique_lock lock(m_mutex);
-    while (true) {
-        m_wake.wait(lock, [this] { return m_pending || m_stop; });
-        if (m_stop) {
-            return;
-        }
-        m_pending = false;
-        lock.unlock();
-        int logFrames = 0;
-        int copied = 0;
-        const int rc = sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied);
-        if (rc == SQLITE_OK) {
-            m_checkpoints.fetch_add(1, std::memory_order_relaxed);
-        } else if ((rc & 0xff) != SQLITE_BUSY && !warned) {
-            warned = true; // once: the writer's size limit still checkpoints (see SqliteStorage)
-            qCWarning(lcStorage).noquote() << "background checkpoint of" << m_path << "failed:" << sqlite3_errmsg(m_db);
-        }
-        lock.lock();
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_queued.store(false); // a commit from now on posts another checkpoint
+    const int rc = sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+        m_checkpoints.fetch_add(1, std::memory_order_relaxed);
+    } else if ((rc & 0xff) != SQLITE_BUSY && !m_warned) {
+        m_warned = true; // once: the writer's WAL size limit still checkpoints (see SqliteStorage)
+        qCWarning(lcStorage).noquote() << "background checkpoint of" << m_path << "failed:" << sqlite3_errmsg(m_db);
     }
 }
 

@@ -1,49 +1,54 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QObject>
 #include <QString>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 struct sqlite3;
+class QThread;
 
 namespace OddsTap {
 
 /// Checkpoints an SQLite WAL database from its own connection and thread, so that the writer only
 /// appends to the WAL: with SQLite's auto-checkpoint, every commit of a large transaction also
-/// copied the WAL into the database and waited for two fsyncs on the writer's thread (measured:
-/// about 30 % of the writer's wall time). Passive checkpoints never block the writer or readers.
-/// Owned by SqliteStorage on the storage thread; the worker thread is internal.
-class WalCheckpointer
+/// copied the WAL into the database and waited for its fsyncs on the writer's thread. Passive
+/// checkpoints never block the writer or readers. The connection is a plain sqlite3 one: it runs
+/// nothing but sqlite3_wal_checkpoint_v2. Lives in: its own thread, owned by a Handle.
+class WalCheckpointer : public QObject
 {
+    Q_OBJECT
 public:
-    explicit WalCheckpointer(QString path);
-    ~WalCheckpointer();
-
-    /// Opens the second connection and starts the thread; false (and a log line) when it cannot,
-    /// in which case the writer keeps SQLite's auto-checkpoint.
-    bool start();
-    /// The writer committed: checkpoint soon.
-    void poke();
-    quint64 checkpoints() const
+    /// Owns the thread and the worker; created and destroyed on the writer's thread.
+    class Handle
     {
-        return m_checkpoints.load(std::memory_order_relaxed);
-    }
+    public:
+        /// nullptr (and a log line) when the connection cannot be opened: the writer then keeps
+        /// SQLite's auto-checkpoint.
+        static std::unique_ptr<Handle> start(const QString &path);
+        ~Handle();
+        /// The writer committed: checkpoint soon. Any thread; coalesces while one is pending.
+        void poke();
+        quint64 checkpoints() const;
+
+    private:
+        Handle() = default;
+        QThread *m_thread = nullptr;
+        WalCheckpointer *m_worker = nullptr;
+    };
+
+    ~WalCheckpointer() override;
 
 private:
-    void run();
+    WalCheckpointer(QString path, sqlite3 *db);
+    void checkpoint();
 
     QString m_path;
-    sqlite3 *m_db = nullptr;
-    std::thread m_thread;
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    bool m_pending = false;
-    bool m_stop = false;
+    sqlite3 *m_db;
+    std::atomic<bool> m_queued { false }; ///< a checkpoint() call is posted and has not started
     std::atomic<quint64> m_checkpoints { 0 };
+    bool m_warned = false;
 };
 
 } // namespace OddsTap
