@@ -4,6 +4,7 @@
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
+#include <core/storage/oddsrows.h>
 
 #include <QSqlDatabase>
 #include <QSqlDriver>
@@ -13,6 +14,8 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <charconv>
+#include <string>
 
 namespace OddsTap {
 namespace {
@@ -44,6 +47,54 @@ void appendText(QByteArray &out, const QString &text)
     }
 }
 
+// COPY text format: backslash, newline, carriage return and tab are escaped.
+std::string escapedForCopy(std::string &&utf8)
+{
+    if (utf8.find_first_of("\\\n\r\t") == std::string::npos) {
+        return std::move(utf8);
+    }
+    std::string out;
+    out.reserve(utf8.size() + 8);
+    for (const char c : utf8) {
+        switch (c) {
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
+void appendUtf8(QByteArray &out, const std::string &text)
+{
+    out.append(text.data(), qsizetype(text.size()));
+}
+
+void appendInteger(QByteArray &out, qint64 v)
+{
+    char buffer[24];
+    const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+    out.append(buffer, r.ptr - buffer);
+}
+
+void appendDouble(QByteArray &out, double v)
+{
+    char buffer[32];
+    const auto r = std::to_chars(buffer, buffer + sizeof buffer, v); // shortest exact form
+    out.append(buffer, r.ptr - buffer);
+}
+
 void appendTextOrNull(QByteArray &out, const QString &text)
 {
     if (text.isEmpty()) {
@@ -56,11 +107,6 @@ void appendTextOrNull(QByteArray &out, const QString &text)
 void appendWire(QByteArray &out, std::string_view s)
 {
     out.append(s.data(), qsizetype(s.size()));
-}
-
-void appendNumber(QByteArray &out, double v)
-{
-    out += QByteArray::number(v, 'g', QLocale::FloatingPointShortest);
 }
 
 void appendCommon(QByteArray &out, const Event &e)
@@ -311,6 +357,14 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
     }
     WriteResult result;
     QByteArray fixtures, odds, bets, errors, rejects, gaps, connections;
+    OddsRows oddsRows;
+    {
+        std::size_t events = 0;
+        for (const EventBatch *b : batches) {
+            events += b->events.size();
+        }
+        oddsRows.reserve(events);
+    }
     qint64 maxReceived = 0;
     std::map<QString, quint64> newSeqs;
     for (const EventBatch *batch : batches) {
@@ -335,16 +389,7 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
                 fixtures += '\n';
                 ++result.fixtureUpdates;
             } else if (const OddsData *o = e.odds()) {
-                appendCommon(odds, e);
-                for (const QString *t : { &o->fixtureId, &o->marketType, &o->selection }) {
-                    odds += '\t';
-                    appendText(odds, *t);
-                }
-                odds += '\t';
-                appendNumber(odds, o->oddValue);
-                odds += '\t' + QByteArray::number(o->timestampMs) + '\t';
-                appendWire(odds, toWire(o->status));
-                odds += '\n';
+                oddsRows.add(e, *o);
                 ++result.odds;
             } else if (const BetData *b = e.bet()) {
                 appendCommon(bets, e);
@@ -353,15 +398,15 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
                     appendText(bets, *t);
                 }
                 bets += '\t';
-                appendNumber(bets, b->stake);
+                appendDouble(bets, b->stake);
                 bets += '\t';
                 if (b->oddValue) {
-                    appendNumber(bets, *b->oddValue);
+                    appendDouble(bets, *b->oddValue);
                 } else {
                     bets += "\\N";
                 }
                 bets += '\t';
-                appendNumber(bets, b->potentialWin);
+                appendDouble(bets, b->potentialWin);
                 bets += '\t' + QByteArray::number(b->timestampMs) + '\n';
             } else if (const FeedErrorData *fe = e.feedError()) {
                 appendCommon(errors, e);
@@ -403,6 +448,29 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         }
         noteLastSeq(*batch, m_committed, newSeqs);
         result.streamAdvances += batch->streamAdvances;
+    }
+    // Odds in index-key order, as for SQLite: the B-tree inserts stay on the same pages (measured
+    // with perf: the server's time went mostly to descending the odds index).
+    odds.reserve(qsizetype(result.odds) * 96);
+    for (const OddsRows::Row &row : oddsRows.sorted(escapedForCopy)) {
+        appendUtf8(odds, oddsRows.text(row.source));
+        odds += '\t';
+        appendInteger(odds, qint64(row.seq));
+        odds += '\t';
+        appendInteger(odds, row.serverTsMs);
+        odds += '\t';
+        appendInteger(odds, row.receivedAtMs);
+        for (const quint32 t : { row.fixture, row.market, row.selection }) {
+            odds += '\t';
+            appendUtf8(odds, oddsRows.text(t));
+        }
+        odds += '\t';
+        appendDouble(odds, row.oddValue);
+        odds += '\t';
+        appendInteger(odds, row.timestampMs);
+        odds += '\t';
+        appendWire(odds, toWire(row.status));
+        odds += '\n';
     }
     if (auto r = ensurePartitions(maxReceived); !r) {
         return r.error();
