@@ -23,10 +23,9 @@ namespace {
 constexpr qint64 kDayMs = 86400000;
 constexpr int kDaysAhead = 2;
 
-// COPY text format: backslash escapes; \N is NULL.
-void appendText(QByteArray &out, const QString &text)
+// COPY text format: backslash, newline, carriage return and tab are escaped; \N is NULL.
+template <typename Out> void appendEscaped(Out &out, std::string_view utf8)
 {
-    const QByteArray utf8 = text.toUtf8();
     for (const char c : utf8) {
         switch (c) {
         case '\\':
@@ -47,7 +46,12 @@ void appendText(QByteArray &out, const QString &text)
     }
 }
 
-// COPY text format: backslash, newline, carriage return and tab are escaped.
+void appendText(QByteArray &out, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    appendEscaped(out, std::string_view(utf8.constData(), std::size_t(utf8.size())));
+}
+
 std::string escapedForCopy(std::string &&utf8)
 {
     if (utf8.find_first_of("\\\n\r\t") == std::string::npos) {
@@ -55,24 +59,7 @@ std::string escapedForCopy(std::string &&utf8)
     }
     std::string out;
     out.reserve(utf8.size() + 8);
-    for (const char c : utf8) {
-        switch (c) {
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            out += c;
-        }
-    }
+    appendEscaped(out, utf8);
     return out;
 }
 

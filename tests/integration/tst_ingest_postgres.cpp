@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Simulator -> client -> writer -> a real PostgreSQL server (started by scripts/test).
-// Skips only when ODDSTAP_TEST_PG_URL is unset; when it is set, an unreachable server fails.
+// Fails when ODDSTAP_TEST_PG_URL is unset or the server is unreachable.
 #include <core/common/timeutil.h>
 #include <core/export/csvexport.h>
 #include <core/storage/storage.h>
@@ -33,6 +33,7 @@ private slots:
     void foreignDatabaseIsRefused();
     void passwordInTheUrlIsRefused();
     void csvExportStreamsWhatWasStored();
+    void oddsTextSurvivesCopyEscapingInIndexOrder();
 
 private:
     QJsonObject tableCounts();
@@ -272,6 +273,62 @@ void TestIngestPostgres::csvExportStreamsWhatWasStored()
         QVERIFY(!csv[3].contains(QLatin1String("99999"))); // no float noise
         QCOMPARE(*parseIso8601Utc(csv[4].toStdString()), stored[i][4].toLongLong());
     }
+}
+
+void TestIngestPostgres::oddsTextSurvivesCopyEscapingInIndexOrder()
+{
+    // COPY's text format escapes backslash, tab, newline and carriage return; each distinct string
+    // is escaped once, and rows go in index-key order, whatever order they came in.
+    auto storage = Storage::open(*StorageTarget::parse(m_url), QStringLiteral("escape"));
+    QVERIFY2(storage, qPrintable(storage ? QString() : storage.error().message));
+    const QString fixtures[] = { QStringLiteral("fx\\2"), QStringLiteral("fx\t1"), QStringLiteral("fx-\u00e9") };
+    const QString selections[] = { QStringLiteral("a\nb"), QStringLiteral("c\rd"), QStringLiteral("plain") };
+    EventBatch batch;
+    batch.sourceId = QStringLiteral("esc");
+    quint64 seq = 0;
+    for (const QString &f : fixtures) {
+        for (const QString &sel : selections) {
+            Event e;
+            e.type = EventType::Odds;
+            e.seq = ++seq;
+            e.serverTsMs = wallClockMs();
+            e.receivedAtMs = e.serverTsMs;
+            e.sourceId = batch.sourceId;
+            e.data =
+                OddsData { f, QStringLiteral("1x2"), sel, 1.25 + double(seq), qint64(100 - seq), PriceStatus::Open };
+            batch.events.push_back(std::move(e));
+        }
+    }
+    batch.lastSeq = seq;
+    const auto written = (*storage)->write(batch);
+    QVERIFY2(written, qPrintable(written ? QString() : written.error().message));
+    QCOMPARE(written->odds, seq);
+    QStringList got;
+    const auto rows = (*storage)->query(
+        QStringLiteral("SELECT fixture_id, selection, odd_value FROM odds ORDER BY seq"), {}, [&](const RowView &row) {
+            got << QString::fromUtf8(*row[0]) + QLatin1Char('|') + QString::fromUtf8(*row[1]) + QLatin1Char('|')
+                    + QString::fromUtf8(*row[2]);
+            return true;
+        });
+    QVERIFY(rows);
+    QStringList expected;
+    seq = 0;
+    for (const QString &f : fixtures) {
+        for (const QString &sel : selections) {
+            ++seq;
+            expected << f + QLatin1Char('|') + sel + QLatin1Char('|') + QString::number(1.25 + double(seq));
+        }
+    }
+    QCOMPARE(got, expected);
+    // Physical order of a fresh heap is insertion order: (fixture_id bytes, market, timestamp).
+    std::vector<std::pair<QByteArray, qint64>> inserted;
+    QVERIFY((*storage)->query(
+        QStringLiteral("SELECT fixture_id, timestamp FROM odds ORDER BY tableoid, ctid"), {}, [&](const RowView &row) {
+            inserted.emplace_back(row[0]->toByteArray(), row[1]->toByteArray().toLongLong());
+            return true;
+        }));
+    QCOMPARE(inserted.size(), std::size_t(seq));
+    QVERIFY(std::is_sorted(inserted.begin(), inserted.end()));
 }
 
 QTEST_GUILESS_MAIN(TestIngestPostgres)
