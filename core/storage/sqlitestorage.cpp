@@ -63,6 +63,7 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
             return r.error();
         }
     }
+    sqlite3_busy_timeout(s->m_db, s->m_busyTimeoutMs); // opening waited the default; statements from now on this
     return std::unique_ptr<Storage>(std::move(s));
 }
 
@@ -168,7 +169,7 @@ void SqliteStorage::bindCommon(sqlite3_stmt *s, const Event &e)
 
 Result<void> SqliteStorage::configure()
 {
-    sqlite3_busy_timeout(m_db, m_busyTimeoutMs);
+    sqlite3_busy_timeout(m_db, std::max(m_busyTimeoutMs, kDefaultBusyTimeoutMs));
     // Reading the header first turns "not a database" into a clear error before anything is written.
     if (auto r = exec("SELECT count(*) FROM sqlite_master", QStringLiteral("reading the database")); !r) {
         return r;

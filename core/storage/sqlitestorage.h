@@ -24,7 +24,7 @@ public:
         "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;";
 
     static Result<std::unique_ptr<Storage>> open(
-        const QString &path, const QString &connectionName, int busyTimeoutMs = 5000);
+        const QString &path, const QString &connectionName, int busyTimeoutMs = kDefaultBusyTimeoutMs);
     ~SqliteStorage() override;
 
     using Storage::write;
@@ -66,7 +66,7 @@ private:
     QString m_connectionName;
     sqlite3 *m_db = nullptr; ///< owned by QtSql's connection
     int m_version = 0;
-    int m_busyTimeoutMs = 5000;
+    int m_busyTimeoutMs = kDefaultBusyTimeoutMs;
     std::map<QString, quint64> m_committed;
     std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };

@@ -109,10 +109,11 @@ Result<QByteArray> migrationSql(const QString &backend, int version)
     return file.readAll();
 }
 
-Result<std::unique_ptr<Storage>> Storage::open(const StorageTarget &target, const QString &connectionName)
+Result<std::unique_ptr<Storage>> Storage::open(
+    const StorageTarget &target, const QString &connectionName, int busyTimeoutMs)
 {
     if (target.kind == StorageTarget::Kind::Sqlite) {
-        return SqliteStorage::open(target.path, connectionName);
+        return SqliteStorage::open(target.path, connectionName, busyTimeoutMs);
     }
     return PostgresStorage::open(target.url, connectionName);
 }

@@ -86,8 +86,14 @@ class Storage
 public:
     virtual ~Storage() = default;
 
+    /// How long an SQLite connection waits for another process's lock before a statement fails.
+    static constexpr int kDefaultBusyTimeoutMs = 5000;
+
     /// Opens (creating or migrating the schema); a newer or foreign database is an error.
-    static Result<std::unique_ptr<Storage>> open(const StorageTarget &target, const QString &connectionName);
+    /// `busyTimeoutMs` applies to SQLite statements after opening (opening itself waits up to the
+    /// default for another process's lock).
+    static Result<std::unique_ptr<Storage>> open(
+        const StorageTarget &target, const QString &connectionName, int busyTimeoutMs = kDefaultBusyTimeoutMs);
 
     /// Writes batches in one transaction, together with each source's last seq. Events at or below
     /// the committed seq of their source are skipped (counted as duplicates). All or nothing.

@@ -20,6 +20,7 @@ namespace {
 constexpr int kRetryInitialMs = 100;
 constexpr int kRetryMaxMs = 5000;
 constexpr std::size_t kMaxEventsPerTransaction = 50000;
+constexpr int kWriterBusyTimeoutMs = 250;
 std::atomic<int> g_connectionCounter { 0 };
 } // namespace
 
@@ -51,7 +52,11 @@ void StorageWriter::start()
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, &StorageWriter::flushPending);
     const QString name = QStringLiteral("oddstap-writer-%1").arg(++g_connectionCounter);
-    auto storage = Storage::open(m_target, name);
+    // A short wait for another process's lock: a statement blocked in SQLite's busy handler
+    // also blocks this thread's event loop, and batches arriving meanwhile would pile up in it,
+    // out of the memory budget's sight. The retry with backoff below waits instead, with the
+    // event loop running and the spool taking what is over the budget.
+    auto storage = Storage::open(m_target, name, kWriterBusyTimeoutMs);
     if (!storage) {
         qCWarning(lcStorage).noquote() << "cannot open storage:" << storage.error().message;
         emit openFailed(storage.error().message);
