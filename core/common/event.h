@@ -255,6 +255,9 @@ struct EventBatch
     quint64 heartbeats = 0;
     quint64 streamAdvances = 0; ///< envelopes (accepted or rejected) that advanced the seq stream
     std::optional<quint64> lastSeq; ///< the source's last seq held after these frames
+    /// The source's last seq held before these frames (the previous batch's lastSeq): a batch
+    /// whose prevSeq is beyond what storage holds follows a hole (see StorageWriter's leftovers).
+    std::optional<quint64> prevSeq;
     /// Only while recording: the frames as received, and for each connection event the number of
     /// raw frames that came before it in this batch (so a recording keeps their order).
     std::vector<RawFrame> raw;

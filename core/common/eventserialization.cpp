@@ -387,6 +387,7 @@ bool deserializeV2(const QByteArray &bytes, EventBatch &b)
     b.heartbeats = r.get<quint64>();
     b.streamAdvances = r.get<quint64>();
     b.lastSeq = r.optional<quint64>();
+    b.prevSeq = r.optional<quint64>();
     // Counts are checked against what is left, so a damaged length cannot allocate gigabytes.
     auto count = [&](std::size_t minBytes) {
         const quint32 n = r.get<quint32>();
@@ -458,6 +459,7 @@ QByteArray serializeBatch(const EventBatch &b)
         w.put(v);
     }
     w.optional(b.lastSeq);
+    w.optional(b.prevSeq);
     w.put(quint32(b.events.size()));
     for (const Event &e : b.events) {
         putEvent(w, table, e);

@@ -9,6 +9,7 @@ StreamTracker::StreamTracker(QString sourceId, DecoderLimits limits, std::option
     : m_sourceId(std::move(sourceId))
     , m_decoder(limits)
     , m_lastSeq(resumeFromSeq)
+    , m_takenSeq(resumeFromSeq)
 { }
 
 void StreamTracker::beginConnection(quint32 connection)
@@ -156,6 +157,7 @@ BatchPtr StreamTracker::take()
     }
     m_pending.sourceId = m_sourceId;
     m_pending.lastSeq = m_lastSeq;
+    m_pending.prevSeq = std::exchange(m_takenSeq, m_lastSeq);
     return std::make_shared<const EventBatch>(std::exchange(m_pending, {}));
 }
 

@@ -74,6 +74,7 @@ private:
     EventBatch m_pending;
     EventBatch m_scratch;
     std::optional<quint64> m_lastSeq;
+    std::optional<quint64> m_takenSeq; ///< m_lastSeq when the last batch was taken
     quint32 m_connection = 0;
     bool m_inSnapshot = false;
     quint64 m_snapshotBase = 0;

@@ -79,8 +79,11 @@ void StorageWriter::start()
         connect(m_spool, &SpoolWorker::problem, this, &StorageWriter::storageProblem);
         m_spoolThread->start();
         if (leftovers > 0) {
-            // Left by an earlier run that died: stored first (events already stored are skipped by seq).
+            // Left by an earlier run that died: stored first (events already stored are skipped by
+            // seq), as long as they follow what storage holds (see checkLeftover()).
             m_spooling = true;
+            m_leftoverBatches = leftovers;
+            m_leftoverHeld = m_storage->committedSeqs();
             emit storageProblem(
                 QStringLiteral("storing %1 batches left in the spool by an earlier run").arg(leftovers), false);
             requestSpoolRead();
@@ -147,12 +150,44 @@ void StorageWriter::requestSpoolRead()
         m_spool, [spool = m_spool, room] { spool->read(room); }, Qt::QueuedConnection);
 }
 
+BatchPtr StorageWriter::checkLeftover(const BatchPtr &batch)
+{
+    // The batches an earlier run still held in memory when it died were never spooled, so its
+    // spool can start after a hole. Storing it would move the committed seq past the hole, and
+    // the feed's resume (which starts at the committed seq) would then skip those events for
+    // good. Such leftovers are dropped instead: the resume brings them again, or records a gap.
+    const QString &source = batch->sourceId;
+    quint64 &held = m_leftoverHeld[source];
+    if (m_leftoverHoles.count(source) == 0 && (!batch->prevSeq || *batch->prevSeq <= held)) {
+        held = std::max(held, batch->lastSeq.value_or(0));
+        return batch;
+    }
+    if (m_leftoverHoles.insert(source).second) {
+        const QString message =
+            QStringLiteral("the spool left by an earlier run holds %1 from seq %2 on, but the database holds it "
+                           "only up to seq %3 (that run died with the events between in memory): those spooled "
+                           "batches are dropped, and the feed's resume from seq %3 brings everything again")
+                .arg(source)
+                .arg(batch->prevSeq.value_or(0) + 1)
+                .arg(held);
+        qCWarning(lcStorage).noquote() << message;
+        emit storageProblem(message, false);
+    }
+    // Still consumed in its turn, so that the spool's records go in order: an empty batch.
+    return std::make_shared<const EventBatch>();
+}
+
 void StorageWriter::onSpoolRead(const SpoolRead &read)
 {
     m_spoolReadAsked = false;
     for (const BatchPtr &b : read.batches) {
-        m_pendingEvents += b->events.size();
-        m_pending.push_back({ b, true });
+        BatchPtr batch = b;
+        if (m_leftoverBatches > 0) {
+            --m_leftoverBatches;
+            batch = checkLeftover(b);
+        }
+        m_pendingEvents += batch->events.size();
+        m_pending.push_back({ std::move(batch), true });
     }
     if (read.empty && read.appendsSeen == m_spoolAppends) {
         m_spooling = false; // all that went to the spool is in memory now: new batches may skip it

@@ -6,6 +6,8 @@
 #include <QObject>
 
 #include <deque>
+#include <map>
+#include <set>
 
 class QTimer;
 
@@ -59,6 +61,7 @@ private:
     void flushPending();
     void requestSpoolRead();
     void onSpoolRead(const OddsTap::SpoolRead &read);
+    BatchPtr checkLeftover(const BatchPtr &batch);
     void postFlush();
 
     StorageTarget m_target;
@@ -69,6 +72,9 @@ private:
     bool m_spooling = false; ///< while true, new batches go behind the spooled ones, on disk
     bool m_spoolReadAsked = false;
     quint64 m_spoolAppends = 0; ///< batches handed to the spool thread
+    quint64 m_leftoverBatches = 0; ///< still to come back of those an earlier run left in the spool
+    std::map<QString, quint64> m_leftoverHeld; ///< per source: stored, or queued from the leftovers
+    std::set<QString> m_leftoverHoles; ///< sources whose leftovers start after a hole
     std::deque<Pending> m_pending;
     std::size_t m_pendingEvents = 0;
     std::size_t m_inFlightEvents = 0; ///< of m_pendingEvents, in the transaction being written

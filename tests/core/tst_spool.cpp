@@ -36,6 +36,7 @@ std::vector<EventBatch> makeBatches(int count, int perBatch)
         b.connectionEvents.push_back(ConnectionEvent {
             QStringLiteral("src"), 2, SourceState::BackingOff, QStringLiteral("reason ü"), 250, 7, 1 });
         b.lastSeq = b.events.back().seq;
+        b.prevSeq = b.events.front().seq - 1;
         b.streamAdvances = quint64(perBatch);
         b.duplicates = 3;
         out.push_back(std::move(b));
@@ -61,9 +62,10 @@ bool sameBatch(const EventBatch &a, const EventBatch &b)
             return false;
         }
     }
-    return a.sourceId == b.sourceId && a.lastSeq == b.lastSeq && a.streamAdvances == b.streamAdvances
-        && a.duplicates == b.duplicates && a.gaps[0].receivedSeq == b.gaps[0].receivedSeq
-        && a.gaps[0].compacted == b.gaps[0].compacted && a.connectionEvents[0].reason == b.connectionEvents[0].reason
+    return a.sourceId == b.sourceId && a.lastSeq == b.lastSeq && a.prevSeq == b.prevSeq
+        && a.streamAdvances == b.streamAdvances && a.duplicates == b.duplicates
+        && a.gaps[0].receivedSeq == b.gaps[0].receivedSeq && a.gaps[0].compacted == b.gaps[0].compacted
+        && a.connectionEvents[0].reason == b.connectionEvents[0].reason
         && a.connectionEvents[0].state == b.connectionEvents[0].state;
 }
 
