@@ -4,10 +4,6 @@
 #include <core/common/logging.h>
 #include <core/pipeline/spool.h>
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 namespace OddsTap {
 
 SpoolWorker::SpoolWorker(std::unique_ptr<Spool> spool)

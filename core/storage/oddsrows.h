@@ -12,10 +12,10 @@
 namespace OddsTap {
 
 /// The odds of one transaction, ready to write in index-key order (fixture_id, market_type,
-/// timestamp), which keeps the B-tree writes local (SQLite and PostgreSQL alike). The fields are copied out of the
-/// events in one sequential pass: binding in key order straight from the events missed the cache on nearly every row
-/// (60 % of write()'s own time). Each distinct string is converted to UTF-8 once, and the sort compares integer ranks,
-/// not strings.
+/// timestamp), which keeps the B-tree writes local (SQLite and PostgreSQL alike). The fields are
+/// copied out of the events in one sequential pass: binding in key order straight from the events
+/// missed the cache on nearly every row (60 % of write()'s own time). Each distinct string is
+/// converted to UTF-8 once, and the sort compares integer ranks, not strings.
 class OddsRows
 {
 public:

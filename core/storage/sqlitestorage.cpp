@@ -23,6 +23,9 @@ namespace OddsTap {
 namespace {
 
 constexpr int kApplicationId = 0x0dd57a90; // PRAGMA application_id: marks the file as OddsTap's
+// Beyond this WAL size (256 MiB at 4 KiB pages) the writer checkpoints itself, as SQLite's
+// auto-checkpoint would: the background checkpointer is behind or a reader pins the WAL.
+constexpr int kMaxWalFrames = 65536;
 
 void bindWire(sqlite3_stmt *s, int i, std::string_view text)
 {
@@ -63,7 +66,8 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
             return r.error();
         }
     }
-    sqlite3_busy_timeout(s->m_db, s->m_busyTimeoutMs); // opening waited the default; statements from now on this
+    // Opening waited up to the default for a lock; the statements from here on wait the caller's.
+    sqlite3_busy_timeout(s->m_db, s->m_busyTimeoutMs);
     return std::unique_ptr<Storage>(std::move(s));
 }
 
@@ -315,12 +319,6 @@ Result<void> SqliteStorage::loadState()
     sqlite3_finalize(stmt);
     return {};
 }
-
-namespace {
-// Beyond this WAL size (256 MiB at 4 KiB pages) the writer checkpoints itself, as SQLite's
-// auto-checkpoint would: the background checkpointer is behind or a reader pins the WAL.
-constexpr int kMaxWalFrames = 65536;
-} // namespace
 
 quint64 SqliteStorage::backgroundCheckpoints() const
 {

@@ -209,8 +209,9 @@ void StorageWriter::flushPending()
     if (!m_storage) {
         return;
     }
-    requestSpoolRead();
-    if (!m_pending.empty()) {
+    if (m_pending.empty()) {
+        requestSpoolRead();
+    } else {
         // Group commit: whatever queued up while the last transaction ran goes into the next one.
         // Large transactions are what makes SQLite fast here (see docs/benchmarks.md).
         std::vector<const EventBatch *> group;
