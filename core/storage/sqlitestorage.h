@@ -67,6 +67,7 @@ private:
     sqlite3 *m_db = nullptr; ///< owned by QtSql's connection
     int m_version = 0;
     int m_busyTimeoutMs = kDefaultBusyTimeoutMs;
+    int m_maxWalFrames = 65536; ///< set from the page size when the database is configured
     std::map<QString, quint64> m_committed;
     std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };

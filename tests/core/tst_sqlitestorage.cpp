@@ -93,6 +93,7 @@ private slots:
     void lockedDatabaseFailsCleanlyAndWritesNothing();
     void oddsKeepEveryFieldAndGoInIndexOrder();
     void walStaysSmallWhileCheckpointsRunInTheBackground();
+    void newDatabasesUseBigPagesAndOldOnesKeepTheirs();
 
 private:
     QString path(const char *name) const
@@ -371,6 +372,36 @@ void TestSqliteStorage::walStaysSmallWhileCheckpointsRunInTheBackground()
         qPrintable(QStringLiteral("WAL %1 bytes, database %2 bytes").arg(walBytes).arg(dbBytes)));
     storage->reset();
     QCOMPARE(scalar(path("wal.db"), QStringLiteral("SELECT count(*) FROM odds")), qint64(seq));
+}
+
+void TestSqliteStorage::newDatabasesUseBigPagesAndOldOnesKeepTheirs()
+{
+    {
+        auto storage = SqliteStorage::open(path("pages-new.db"), QStringLiteral("t-pages-new"));
+        QVERIFY(storage);
+        QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1) }, 1)));
+    }
+    QCOMPARE(scalar(path("pages-new.db"), QStringLiteral("PRAGMA page_size")), qint64(16384));
+
+    // A file that already has a header (as every database an earlier OddsTap created does)
+    // keeps its page size: changing it would mean rewriting the whole file.
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("old-pages"));
+        db.setDatabaseName(path("pages-old.db"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("PRAGMA page_size=4096")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=1"))); // writes the header
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("old-pages"));
+    {
+        auto storage = SqliteStorage::open(path("pages-old.db"), QStringLiteral("t-pages-old"));
+        QVERIFY2(storage, qPrintable(storage ? QString() : storage.error().message));
+        QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1), streamEvent(EventType::Bet, 2) }, 2)));
+    }
+    QCOMPARE(scalar(path("pages-old.db"), QStringLiteral("PRAGMA page_size")), qint64(4096));
+    QCOMPARE(scalar(path("pages-old.db"), QStringLiteral("SELECT count(*) FROM odds")), qint64(1));
+    QCOMPARE(scalar(path("pages-old.db"), QStringLiteral("SELECT count(*) FROM bets")), qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestSqliteStorage)
