@@ -274,8 +274,14 @@ QByteArray FeedGenerator::fixtureJson(const Fixture &f, quint64 seq) const
 QByteArray FeedGenerator::oddsJson(const Fixture &f, const Market &m, int selection, quint64 seq)
 {
     QByteArray out = envelopeHead(EventType::Odds, seq);
-    out += ",\"data\":{\"fixture_id\":\"" + f.id + "\",\"market_type\":\"" + m.type + "\",\"selection\":\""
-        + m.selections[std::size_t(selection)] + "\",\"odd_value\":";
+    // One append per piece: no temporaries on the simulator's hottest path.
+    out += ",\"data\":{\"fixture_id\":\"";
+    out += f.id;
+    out += "\",\"market_type\":\"";
+    out += m.type;
+    out += "\",\"selection\":\"";
+    out += m.selections[std::size_t(selection)];
+    out += "\",\"odd_value\":";
     Json::appendDecimal(out, m.prices[std::size_t(selection)], 2);
     out += ",\"timestamp\":";
     Json::appendInt(out, nowMs(seq) - qint64(m_rng.below(40)));
@@ -302,9 +308,17 @@ QByteArray FeedGenerator::betJson(quint64 seq)
     // A few heavy punters place most bets: user index skewed towards low numbers.
     const auto user = quint64(double(m_config.users) * std::pow(m_rng.uniform(), 2.0)) + 1;
     QByteArray out = envelopeHead(EventType::Bet, seq);
-    out += ",\"data\":{\"bet_id\":\"b-" + QByteArray::number(++m_betCounter) + "\",\"user_id\":\"u-"
-        + QByteArray::number(user) + "\",\"fixture_id\":\"" + f->id + "\",\"market_type\":\"" + m.type
-        + "\",\"selection\":\"" + m.selections[s] + "\",\"stake\":";
+    out += ",\"data\":{\"bet_id\":\"b-";
+    Json::appendUInt(out, ++m_betCounter);
+    out += "\",\"user_id\":\"u-";
+    Json::appendUInt(out, user);
+    out += "\",\"fixture_id\":\"";
+    out += f->id;
+    out += "\",\"market_type\":\"";
+    out += m.type;
+    out += "\",\"selection\":\"";
+    out += m.selections[s];
+    out += "\",\"stake\":";
     Json::appendDecimal(out, stake, 2);
     out += ",\"odd_value\":";
     Json::appendDecimal(out, odds, 2);
