@@ -82,6 +82,7 @@ private:
     QTimer *m_retryTimer = nullptr;
     int m_retryDelayMs = 0;
     qint64 m_outageStartedMs = 0;
+    qint64 m_lastTrimNs = 0; ///< monotonic; when freed memory was last handed back to the system
     bool m_draining = false;
     bool m_flushPosted = false;
 };
