@@ -33,6 +33,12 @@ constexpr qint64 kMaxWalBytes = 256 * 1024 * 1024;
 // small and each small commit (ingest_state, the fixtures upsert) writes bigger frames.
 constexpr int kNewDatabasePageSize = 16384;
 
+// SQLite's memory statistics take a global mutex on every allocation; OddsTap reads none of them
+// (SQLite's own "recommended compile-time options" turn them off). sqlite3_config() works only
+// before the library initializes, so this runs while the program loads, before anything opens a
+// database; were SQLite initialized already, the call fails harmlessly and the default stays.
+const bool g_sqliteMemoryStatisticsOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+
 void bindWire(sqlite3_stmt *s, int i, std::string_view text)
 {
     sqlite3_bind_text(s, i, text.data(), int(text.size()), SQLITE_STATIC);

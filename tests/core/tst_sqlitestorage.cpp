@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sqlite3.h>
+
 #include <tuple>
 
 using namespace OddsTap;
@@ -94,6 +96,7 @@ private slots:
     void oddsKeepEveryFieldAndGoInIndexOrder();
     void walStaysSmallWhileCheckpointsRunInTheBackground();
     void newDatabasesUseBigPagesAndOldOnesKeepTheirs();
+    void sqliteKeepsNoMemoryStatistics();
 
 private:
     QString path(const char *name) const
@@ -402,6 +405,20 @@ void TestSqliteStorage::newDatabasesUseBigPagesAndOldOnesKeepTheirs()
     QCOMPARE(scalar(path("pages-old.db"), QStringLiteral("PRAGMA page_size")), qint64(4096));
     QCOMPARE(scalar(path("pages-old.db"), QStringLiteral("SELECT count(*) FROM odds")), qint64(1));
     QCOMPARE(scalar(path("pages-old.db"), QStringLiteral("SELECT count(*) FROM bets")), qint64(1));
+}
+
+void TestSqliteStorage::sqliteKeepsNoMemoryStatistics()
+{
+    // Turned off before SQLite initialized (each allocation would take a global mutex): the
+    // counters stay at zero however much the library allocates.
+    auto storage = SqliteStorage::open(path("memstatus.db"), QStringLiteral("t-memstatus"));
+    QVERIFY(storage);
+    QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1), streamEvent(EventType::Bet, 2) }, 2)));
+    sqlite3_int64 current = -1;
+    sqlite3_int64 highest = -1;
+    QCOMPARE(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highest, 0), SQLITE_OK);
+    QCOMPARE(current, sqlite3_int64(0));
+    QCOMPARE(highest, sqlite3_int64(0));
 }
 
 QTEST_GUILESS_MAIN(TestSqliteStorage)
