@@ -384,7 +384,7 @@ void TestSqliteStorage::newDatabasesUseBigPagesAndOldOnesKeepTheirs()
         QVERIFY(storage);
         QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1) }, 1)));
     }
-    QCOMPARE(scalar(path("pages-new.db"), QStringLiteral("PRAGMA page_size")), qint64(16384));
+    QCOMPARE(scalar(path("pages-new.db"), QStringLiteral("PRAGMA page_size")), qint64(8192));
 
     // A file that already has a header (as every database an earlier OddsTap created does)
     // keeps its page size: changing it would mean rewriting the whole file.
