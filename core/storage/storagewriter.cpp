@@ -260,18 +260,9 @@ void StorageWriter::flushPending()
                 result->receiveToCommit.add(now - e.receivedMonoNs);
             }
         }
-        std::vector<BatchPtr> written;
-        written.reserve(group.size());
-        for (auto it = m_pending.begin(); it != m_pending.begin() + qsizetype(group.size()); ++it) {
-            written.push_back(std::move(it->batch));
-        }
         m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(group.size()));
         m_pendingEvents -= std::min(m_pendingEvents, events);
         if (m_spool) {
-            // Freeing tens of thousands of events is not the writer's job: the spool thread does
-            // it while the next transaction runs (the writer is what limits a full-speed run).
-            QMetaObject::invokeMethod(
-                m_spool, [batches = std::move(written)]() mutable { batches.clear(); }, Qt::QueuedConnection);
             if (fromSpool > 0) {
                 QMetaObject::invokeMethod(
                     m_spool, [spool = m_spool, fromSpool] { spool->consume(fromSpool); }, Qt::QueuedConnection);
