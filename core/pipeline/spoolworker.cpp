@@ -10,7 +10,37 @@ SpoolWorker::SpoolWorker(std::unique_ptr<Spool> spool)
     : m_spool(std::move(spool))
 {
     qRegisterMetaType<SpoolRead>();
+    // Leftovers of an earlier run go first: new batches queue behind them.
+    m_spooling = m_spool->records() > 0;
     publish();
+}
+
+void SpoolWorker::setIntake(std::size_t budget, std::shared_ptr<HeldEvents> held)
+{
+    m_budget = budget;
+    m_held = std::move(held);
+}
+
+void SpoolWorker::intake(const BatchPtr &batch)
+{
+    Q_ASSERT(m_held);
+    const std::size_t events = batch->events.size();
+    if (!m_spooling && m_held->load() + events <= m_budget) {
+        m_held->fetch_add(events);
+        emit forwarded(batch);
+        return;
+    }
+    if (!m_spooling) {
+        m_spooling = true;
+        emit spillStarted();
+    }
+    m_spilled.fetch_add(1, std::memory_order_relaxed);
+    append(batch);
+}
+
+void SpoolWorker::passDrain()
+{
+    emit drainRequested();
 }
 
 SpoolWorker::~SpoolWorker() = default;
@@ -74,6 +104,14 @@ void SpoolWorker::read(quint64 maxEvents)
     }
     out.empty = diskEmpty && m_memory.empty();
     out.appendsSeen = m_appends;
+    if (m_held) {
+        // What is read now lives in the writer until it commits it.
+        m_held->fetch_add(events);
+        if (out.empty && m_spooling) {
+            m_spooling = false; // nothing left behind: the next batch may go straight to the writer
+            out.spoolingEnded = true;
+        }
+    }
     publish();
     emit readDone(out);
 }

@@ -19,7 +19,12 @@ struct SpoolRead
     std::vector<BatchPtr> batches;
     quint64 appendsSeen = 0; ///< append() calls processed when this read ran
     bool empty = false; ///< nothing left to read after these
+    bool spoolingEnded = false; ///< the intake forwards new batches to the writer again
 };
+
+/// Events the storage writer holds and has not committed: what the intake forwarded or the
+/// spool handed back, less what the writer committed. Shared by the spool thread and the writer.
+using HeldEvents = std::atomic<std::size_t>;
 
 /// Runs the disk spool on its own thread, so that the storage thread spends its time in the
 /// database: serializing, writing, reading back and parsing spilled batches cost the writer
@@ -44,7 +49,24 @@ public:
         return m_records.load(std::memory_order_relaxed);
     }
 
+    /// Makes this worker the storage queue's intake (see intake()): forward within `budget`
+    /// events held by the writer, spill beyond. Before the first intake().
+    void setIntake(std::size_t budget, std::shared_ptr<HeldEvents> held);
+    quint64 spilledBatches() const
+    {
+        return m_spilled.load(std::memory_order_relaxed);
+    }
+
 public slots:
+    /// The storage queue's intake, on the spool thread, which never waits for the database: a
+    /// batch goes to the writer (forwarded()) while the writer holds less than the budget and
+    /// nothing is spooled, else to the spool, behind what is there. Deciding here rather than on
+    /// the writer's thread bounds memory: batches no longer wait in the writer's event queue,
+    /// uncounted, while a transaction runs. The order holds because every decision and every
+    /// read happens on this one thread.
+    void intake(const OddsTap::BatchPtr &batch);
+    /// Passes a drain request on behind every batch taken in so far (drainRequested()).
+    void passDrain();
     void append(const OddsTap::BatchPtr &batch);
     /// Reads batches until `maxEvents` are read or the spool is empty; replies with readDone().
     void read(quint64 maxEvents);
@@ -52,6 +74,9 @@ public slots:
     void consume(quint64 count);
 
 signals:
+    void forwarded(const OddsTap::BatchPtr &batch);
+    void spillStarted();
+    void drainRequested();
     void readDone(const OddsTap::SpoolRead &read);
     void problem(const QString &message, bool ongoing);
 
@@ -63,6 +88,10 @@ private:
     std::deque<bool> m_readFromDisk; ///< per batch read and not yet consumed
     quint64 m_appends = 0;
     bool m_diskFailed = false;
+    std::shared_ptr<HeldEvents> m_held; ///< null: not the intake
+    std::size_t m_budget = 0;
+    bool m_spooling = false; ///< the intake spools every batch until a read empties the spool
+    std::atomic<quint64> m_spilled { 0 };
     std::atomic<qint64> m_bytes { 0 };
     std::atomic<quint64> m_records { 0 };
 };

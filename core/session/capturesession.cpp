@@ -126,7 +126,13 @@ void CaptureSession::start()
     m_writer->moveToThread(m_storageThread);
     connect(m_storageThread, &QThread::started, m_writer, &StorageWriter::start);
     connect(m_storageThread, &QThread::finished, m_writer, &QObject::deleteLater);
-    connect(this, &CaptureSession::batchReceived, m_writer, &StorageWriter::write);
+    // Direct: submit() hands the batch to the storage queue's intake, on a thread that never
+    // waits for the database (see StorageWriter::submit()).
+    connect(this, &CaptureSession::batchReceived, this, [this](const BatchPtr &batch) {
+        if (m_writer) { // null once storage has stopped
+            m_writer->submit(batch);
+        }
+    });
     connect(m_writer, &StorageWriter::opened, this, [this](const SeqMap &committed, const QString &description) {
         qCInfo(lcSession).noquote() << "storing into" << description;
         addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("storage"), {}, {}, {},
@@ -580,7 +586,7 @@ void CaptureSession::onClientStopped()
     }
     if (m_writer && !m_failed) {
         // Every client's last batch was forwarded before this point: drain, then finish.
-        QMetaObject::invokeMethod(m_writer, &StorageWriter::drain, Qt::QueuedConnection);
+        m_writer->requestDrain();
         QTimer::singleShot(m_config.drainTimeoutMs, this, [this] {
             if (m_running) {
                 qCWarning(lcSession) << "storage did not drain in time: uncommitted events stay uncommitted"

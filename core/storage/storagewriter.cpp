@@ -75,10 +75,17 @@ void StorageWriter::start()
         m_spoolThread = new QThread(this);
         m_spoolThread->setObjectName(QStringLiteral("spool"));
         m_spool = new SpoolWorker(std::move(spool));
+        m_held = std::make_shared<HeldEvents>(0);
+        m_spool->setIntake(m_spoolConfig.memoryBudgetEvents, m_held);
         m_spool->moveToThread(m_spoolThread);
+        connect(m_spool, &SpoolWorker::forwarded, this, &StorageWriter::write);
+        connect(m_spool, &SpoolWorker::spillStarted, this, &StorageWriter::onSpillStarted);
+        connect(m_spool, &SpoolWorker::drainRequested, this, &StorageWriter::drain);
         connect(m_spool, &SpoolWorker::readDone, this, &StorageWriter::onSpoolRead);
         connect(m_spool, &SpoolWorker::problem, this, &StorageWriter::storageProblem);
         m_spoolThread->start();
+        // Published before opened(): the session submits nothing before it has that signal.
+        m_intake.store(m_spool, std::memory_order_release);
         if (leftovers > 0) {
             // Left by an earlier run that died: stored first (events already stored are skipped by
             // seq), as long as they follow what storage holds (see checkLeftover()).
@@ -98,27 +105,42 @@ void StorageWriter::start()
     emit opened(committed, m_storage->describe());
 }
 
+void StorageWriter::submit(const BatchPtr &batch)
+{
+    if (SpoolWorker *intake = m_intake.load(std::memory_order_acquire)) {
+        QMetaObject::invokeMethod(
+            intake, [intake, batch] { intake->intake(batch); }, Qt::QueuedConnection);
+    } else {
+        QMetaObject::invokeMethod(
+            this, [this, batch] { write(batch); }, Qt::QueuedConnection);
+    }
+}
+
+void StorageWriter::requestDrain()
+{
+    // Through the intake when there is one, so that the request comes behind every batch.
+    if (SpoolWorker *intake = m_intake.load(std::memory_order_acquire)) {
+        QMetaObject::invokeMethod(intake, &SpoolWorker::passDrain, Qt::QueuedConnection);
+    } else {
+        QMetaObject::invokeMethod(this, &StorageWriter::drain, Qt::QueuedConnection);
+    }
+}
+
 void StorageWriter::write(const BatchPtr &batch)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    const bool overBudget = m_pendingEvents + batch->events.size() > m_spoolConfig.memoryBudgetEvents;
-    if (m_spool && (m_spooling || overBudget)) {
-        if (!m_spooling) {
-            qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spoolConfig.directory;
-            emit storageProblem(
-                QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spoolConfig.directory), false);
-        }
-        m_spooling = true; // order: everything after this goes behind what is on disk
-        ++m_spilledBatches;
-        ++m_spoolAppends;
-        QMetaObject::invokeMethod(
-            m_spool, [spool = m_spool, batch] { spool->append(batch); }, Qt::QueuedConnection);
-        postFlush();
-        return;
-    }
     m_pending.push_back({ batch, false });
     m_pendingEvents += batch->events.size();
     postFlush();
+}
+
+void StorageWriter::onSpillStarted()
+{
+    qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spoolConfig.directory;
+    emit storageProblem(
+        QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spoolConfig.directory), false);
+    m_spooling = true; // read the spooled batches back as room frees up
+    requestSpoolRead();
 }
 
 void StorageWriter::postFlush()
@@ -186,20 +208,20 @@ void StorageWriter::onSpoolRead(const SpoolRead &read)
         if (m_leftoverBatches > 0) {
             --m_leftoverBatches;
             batch = checkLeftover(b);
+            if (m_held) {
+                m_held->fetch_sub(b->events.size() - batch->events.size()); // dropped leftovers
+            }
         }
         m_pendingEvents += batch->events.size();
         m_pending.push_back({ std::move(batch), true });
     }
-    if (read.empty && read.appendsSeen == m_spoolAppends) {
-        m_spooling = false; // all that went to the spool is in memory now: new batches may skip it
+    if (read.empty) {
+        // All that went to the spool is in memory now, and the intake forwards new batches again
+        // (it decided that on its thread, in the same step, so nothing can have slipped between).
+        m_spooling = false;
     } else if (read.batches.empty()) {
-        if (read.empty) {
-            // Batches handed over after this read was asked for: the next read comes after them.
-            requestSpoolRead();
-        } else {
-            // Something is on disk but could not be read (reported): ask again later, not in a spin.
-            QTimer::singleShot(kRetryMaxMs, this, &StorageWriter::requestSpoolRead);
-        }
+        // Something is on disk but could not be read (reported): ask again later, not in a spin.
+        QTimer::singleShot(kRetryMaxMs, this, &StorageWriter::requestSpoolRead);
         return;
     }
     postFlush();
@@ -262,6 +284,9 @@ void StorageWriter::flushPending()
         }
         m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(group.size()));
         m_pendingEvents -= std::min(m_pendingEvents, events);
+        if (m_held) {
+            m_held->fetch_sub(events); // room for the intake to forward again
+        }
         if (m_spool) {
             if (fromSpool > 0) {
                 QMetaObject::invokeMethod(
@@ -273,7 +298,7 @@ void StorageWriter::flushPending()
         }
         result->queuedBatches = m_pending.size();
         result->queuedEvents = m_pendingEvents;
-        result->spilledBatches = m_spilledBatches;
+        result->spilledBatches = m_spool ? m_spool->spilledBatches() : 0;
         emit committed(*result);
 #ifdef __GLIBC__
         if (fromSpool > 0 && (!m_spooling || now - m_lastTrimNs >= kTrimIntervalNs)) {

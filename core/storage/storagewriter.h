@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/pipeline/spoolworker.h>
 #include <core/storage/storage.h>
 
 #include <QObject>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <set>
@@ -12,9 +14,6 @@
 class QTimer;
 
 namespace OddsTap {
-
-class SpoolWorker;
-struct SpoolRead;
 
 /// Bounded memory for the storage queue: beyond the budget, batches spill to an on-disk spool.
 struct SpoolConfig
@@ -38,8 +37,16 @@ public:
     explicit StorageWriter(StorageTarget target, SpoolConfig spool = {}, QObject *parent = nullptr);
     ~StorageWriter() override;
 
+    /// Hands a batch to the storage queue, from any thread (the session's): to the spool thread's
+    /// intake when there is a spool (which forwards it or spills it, see SpoolWorker::intake()),
+    /// else straight to write(). In order, like a queued signal.
+    void submit(const OddsTap::BatchPtr &batch);
+    /// From any thread: drain() once every batch submitted before has been taken in.
+    void requestDrain();
+
 public slots:
     void start();
+    /// Takes a batch in (the intake decided it fits the budget, or there is no spool).
     void write(const OddsTap::BatchPtr &batch);
     /// Emits drained() once everything received so far is committed (or storage is gone for good).
     void drain();
@@ -61,6 +68,7 @@ private:
     void flushPending();
     void requestSpoolRead();
     void onSpoolRead(const OddsTap::SpoolRead &read);
+    void onSpillStarted();
     BatchPtr checkLeftover(const BatchPtr &batch);
     void postFlush();
 
@@ -69,16 +77,16 @@ private:
     std::unique_ptr<Storage> m_storage;
     QThread *m_spoolThread = nullptr;
     SpoolWorker *m_spool = nullptr; ///< on m_spoolThread; null without a spool directory
-    bool m_spooling = false; ///< while true, new batches go behind the spooled ones, on disk
+    std::atomic<SpoolWorker *> m_intake { nullptr }; ///< m_spool once it is the intake; read by submit()
+    std::shared_ptr<HeldEvents> m_held; ///< shared with the intake: events held here, not committed
+    bool m_spooling = false; ///< the intake is spooling: read batches back until the spool is empty
     bool m_spoolReadAsked = false;
-    quint64 m_spoolAppends = 0; ///< batches handed to the spool thread
     quint64 m_leftoverBatches = 0; ///< still to come back of those an earlier run left in the spool
     std::map<QString, quint64> m_leftoverHeld; ///< per source: stored, or queued from the leftovers
     std::set<QString> m_leftoverHoles; ///< sources whose leftovers start after a hole
     std::deque<Pending> m_pending;
     std::size_t m_pendingEvents = 0;
     std::size_t m_inFlightEvents = 0; ///< of m_pendingEvents, in the transaction being written
-    quint64 m_spilledBatches = 0;
     QTimer *m_retryTimer = nullptr;
     int m_retryDelayMs = 0;
     qint64 m_outageStartedMs = 0;

@@ -84,6 +84,8 @@ private slots:
     void sharedStringsComeBackShared();
     void versionOneRecordsAreStillRead();
     void workerKeepsOrderWhenTheDiskRefuses();
+    void intakeForwardsWithinTheBudgetAndSpoolsBeyond();
+    void intakeStartsBehindLeftovers();
 };
 
 void TestSpool::serializationRoundTrips()
@@ -300,6 +302,101 @@ void TestSpool::workerKeepsOrderWhenTheDiskRefuses()
     QVERIFY(sameBatch(*batches[5], *last.batches[0]));
     QVERIFY(last.empty);
     QCOMPARE(last.appendsSeen, quint64(6));
+}
+
+void TestSpool::intakeForwardsWithinTheBudgetAndSpoolsBeyond()
+{
+    QTemporaryDir dir;
+    auto spool = std::make_unique<Spool>(dir.filePath(QStringLiteral("spool")));
+    QVERIFY(spool->open());
+    SpoolWorker worker(std::move(spool));
+    auto held = std::make_shared<HeldEvents>(0);
+    worker.setIntake(25, held); // batches of 10 events: two fit, the third does not
+    std::vector<BatchPtr> batches;
+    for (EventBatch &b : makeBatches(6, 10)) {
+        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
+    }
+    std::vector<BatchPtr> forwarded;
+    int spills = 0;
+    int drains = 0;
+    SpoolRead last;
+    connect(&worker, &SpoolWorker::forwarded, this, [&](const BatchPtr &b) { forwarded.push_back(b); });
+    connect(&worker, &SpoolWorker::spillStarted, this, [&] { ++spills; });
+    connect(&worker, &SpoolWorker::drainRequested, this, [&] { ++drains; });
+    connect(&worker, &SpoolWorker::readDone, this, [&](const SpoolRead &r) { last = r; });
+
+    worker.intake(batches[0]);
+    worker.intake(batches[1]);
+    QCOMPARE(forwarded.size(), std::size_t(2));
+    QCOMPARE(held->load(), std::size_t(20));
+    QCOMPARE(spills, 0);
+    worker.intake(batches[2]); // over the budget: spooled
+    QCOMPARE(spills, 1);
+    QCOMPARE(worker.records(), quint64(1));
+    // The writer commits the first two: there is room again, but the next batch must not
+    // overtake the spooled one.
+    held->fetch_sub(20);
+    worker.intake(batches[3]);
+    QCOMPARE(forwarded.size(), std::size_t(2));
+    QCOMPARE(worker.records(), quint64(2));
+    QCOMPARE(spills, 1); // once per episode
+    QCOMPARE(worker.spilledBatches(), quint64(2));
+
+    worker.read(10); // one batch of the two
+    QCOMPARE(last.batches.size(), std::size_t(1));
+    QVERIFY(sameBatch(*batches[2], *last.batches[0]));
+    QVERIFY(!last.empty);
+    QVERIFY(!last.spoolingEnded);
+    QCOMPARE(held->load(), std::size_t(10)); // read back: held by the writer now
+    worker.intake(batches[4]); // still behind batch 3
+    QCOMPARE(forwarded.size(), std::size_t(2));
+    worker.read(100);
+    QCOMPARE(last.batches.size(), std::size_t(2));
+    QVERIFY(sameBatch(*batches[3], *last.batches[0]));
+    QVERIFY(sameBatch(*batches[4], *last.batches[1]));
+    QVERIFY(last.empty);
+    QVERIFY(last.spoolingEnded);
+    worker.consume(3);
+    QCOMPARE(worker.records(), quint64(0));
+
+    // Spooling ended: the next batch goes to the writer, if it has room.
+    held->store(0);
+    worker.intake(batches[5]);
+    QCOMPARE(forwarded.size(), std::size_t(3));
+    QVERIFY(sameBatch(*batches[5], *forwarded[2]));
+    worker.passDrain();
+    QCOMPARE(drains, 1);
+}
+
+void TestSpool::intakeStartsBehindLeftovers()
+{
+    QTemporaryDir dir;
+    const QString spoolDir = dir.filePath(QStringLiteral("spool"));
+    std::vector<BatchPtr> batches;
+    for (EventBatch &b : makeBatches(2, 5)) {
+        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
+    }
+    {
+        Spool spool(spoolDir);
+        QVERIFY(spool.open());
+        QVERIFY(spool.append(*batches[0])); // an earlier run died with this spooled
+    }
+    auto spool = std::make_unique<Spool>(spoolDir);
+    QVERIFY(spool->open());
+    SpoolWorker worker(std::move(spool));
+    auto held = std::make_shared<HeldEvents>(0);
+    worker.setIntake(1000, held);
+    int forwarded = 0;
+    SpoolRead last;
+    connect(&worker, &SpoolWorker::forwarded, this, [&](const BatchPtr &) { ++forwarded; });
+    connect(&worker, &SpoolWorker::readDone, this, [&](const SpoolRead &r) { last = r; });
+    worker.intake(batches[1]); // plenty of room, but the leftover goes first
+    QCOMPARE(forwarded, 0);
+    worker.read(1000);
+    QCOMPARE(last.batches.size(), std::size_t(2));
+    QVERIFY(sameBatch(*batches[0], *last.batches[0]));
+    QVERIFY(sameBatch(*batches[1], *last.batches[1]));
+    QVERIFY(last.spoolingEnded);
 }
 
 QTEST_GUILESS_MAIN(TestSpool)
