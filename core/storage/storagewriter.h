@@ -27,9 +27,10 @@ using SeqMap = QMap<QString, quint64>;
 
 /// The storage thread's worker: owns the database connection, writes each batch in one
 /// transaction, and retries failed writes with backoff (keeping the batches, in order) until the
-/// database is back. Reports an outage once, not per batch. Beyond the memory budget, batches go
-/// to the spool, which runs on its own thread (SpoolWorker) and hands them back in order as the
-/// budget frees up. Lives in: the storage thread.
+/// database is back. Reports an outage once, not per batch. With a spool, batches come in through
+/// the spool's thread (submit() -> SpoolWorker::intake()), which keeps them within the memory
+/// budget and spools the rest; the spool hands those back in order as the budget frees up.
+/// Lives in: the storage thread (submit() and requestDrain() may be called from any thread).
 class StorageWriter : public QObject
 {
     Q_OBJECT
