@@ -60,18 +60,21 @@ void appendString(QByteArray &out, const QString &text)
     appendString(out, std::string_view(utf8.constData(), std::size_t(utf8.size())));
 }
 
-void appendInt(QByteArray &out, qint64 v)
+template <typename Integer> void appendInteger(QByteArray &out, Integer v)
 {
     char buffer[24];
     const auto r = std::to_chars(std::begin(buffer), std::end(buffer), v);
     out.append(buffer, qsizetype(r.ptr - buffer));
 }
 
+void appendInt(QByteArray &out, qint64 v)
+{
+    appendInteger(out, v);
+}
+
 void appendUInt(QByteArray &out, quint64 v)
 {
-    char buffer[24];
-    const auto r = std::to_chars(std::begin(buffer), std::end(buffer), v);
-    out.append(buffer, qsizetype(r.ptr - buffer));
+    appendInteger(out, v);
 }
 
 void appendDecimal(QByteArray &out, double value, int decimals)

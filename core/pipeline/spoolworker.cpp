@@ -53,7 +53,6 @@ void SpoolWorker::publish()
 
 void SpoolWorker::append(const BatchPtr &batch)
 {
-    ++m_appends;
     // Once the disk failed, later batches stay in memory too until that backlog is read: a batch
     // on disk must never overtake one held in memory.
     if (m_memory.empty()) {
@@ -103,14 +102,11 @@ void SpoolWorker::read(quint64 maxEvents)
         }
     }
     out.empty = diskEmpty && m_memory.empty();
-    out.appendsSeen = m_appends;
     if (m_held) {
-        // What is read now lives in the writer until it commits it.
+        // What is read now lives in the writer until it commits it; with nothing left behind,
+        // the next batch may go straight to the writer.
         m_held->fetch_add(events);
-        if (out.empty && m_spooling) {
-            m_spooling = false; // nothing left behind: the next batch may go straight to the writer
-            out.spoolingEnded = true;
-        }
+        m_spooling = m_spooling && !out.empty;
     }
     publish();
     emit readDone(out);

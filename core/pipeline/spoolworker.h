@@ -17,9 +17,8 @@ class Spool;
 struct SpoolRead
 {
     std::vector<BatchPtr> batches;
-    quint64 appendsSeen = 0; ///< append() calls processed when this read ran
-    bool empty = false; ///< nothing left to read after these
-    bool spoolingEnded = false; ///< the intake forwards new batches to the writer again
+    /// Nothing left to read after these; the intake then forwards new batches to the writer again.
+    bool empty = false;
 };
 
 /// Events the storage writer holds and has not committed: what the intake forwarded or the
@@ -86,7 +85,6 @@ private:
     std::unique_ptr<Spool> m_spool;
     std::deque<BatchPtr> m_memory; ///< the disk refused these: served after the disk's records
     std::deque<bool> m_readFromDisk; ///< per batch read and not yet consumed
-    quint64 m_appends = 0;
     bool m_diskFailed = false;
     std::shared_ptr<HeldEvents> m_held; ///< null: not the intake
     std::size_t m_budget = 0;

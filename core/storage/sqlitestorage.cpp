@@ -211,27 +211,28 @@ Result<void> SqliteStorage::configure()
     if (auto r = exec(kTuningPragmas, QStringLiteral("configuring the database")); !r) {
         return r;
     }
-    if (sqlite3_prepare_v2(m_db, "PRAGMA page_size", -1, &stmt, nullptr) != SQLITE_OK) {
+    qint64 pageSizeInUse = 0;
+    if (!scalar("PRAGMA page_size", pageSizeInUse)) {
         return sqlError(QStringLiteral("reading the page size"));
     }
-    const int actualPageSize = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
-    sqlite3_finalize(stmt);
-    m_maxWalFrames = int(kMaxWalBytes / std::max(512, actualPageSize));
+    m_maxWalFrames = int(kMaxWalBytes / std::max<qint64>(512, pageSizeInUse));
     return {};
+}
+
+bool SqliteStorage::scalar(const char *sql, qint64 &out)
+{
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+        return false;
+    }
+    const bool ok = sqlite3_step(stmt) == SQLITE_ROW;
+    out = ok ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_finalize(stmt);
+    return ok;
 }
 
 Result<void> SqliteStorage::migrate()
 {
-    auto scalar = [this](const char *sql, qint64 &out) -> bool {
-        sqlite3_stmt *stmt = nullptr;
-        if (sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-            return false;
-        }
-        const bool ok = sqlite3_step(stmt) == SQLITE_ROW;
-        out = ok ? sqlite3_column_int64(stmt, 0) : 0;
-        sqlite3_finalize(stmt);
-        return ok;
-    };
     qint64 appId = 0;
     qint64 tables = 0;
     qint64 hasVersionTable = 0;

@@ -53,6 +53,8 @@ private:
     Result<void> loadState();
     Error sqlError(const QString &what) const;
     Result<void> exec(const char *sql, const QString &what);
+    /// The first column of the first row of `sql`; false when it fails or returns no row.
+    bool scalar(const char *sql, qint64 &out);
     /// Binds text as UTF-8 from a buffer kept per parameter (SQLITE_STATIC): SQLite's own
     /// conversion of UTF-16 allocates for every value, and it was a tenth of the writer's time.
     /// The buffer stays valid until the parameter is bound again, which every insert does first.
