@@ -273,34 +273,27 @@ Result<ExportStats> exportCsv(
     const QString whereSql =
         where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
     // Constant memory: SQLite would sort an unindexed ORDER BY in this process, so there the rows
-    // come in storage (commit) order; PostgreSQL sorts on its own disk.
+    // come in storage (commit) order; PostgreSQL sorts on its own disk. A table stored in several
+    // parts (SQLite's odds) is read as a compound SELECT of its parts, each in its own storage
+    // order, which SQLite merges without a sort. The order columns come last in each row, after
+    // those the CSV takes, and ORDER BY names them by position (as a compound SELECT requires).
     const QString name = QLatin1String(t.name);
     const QStringList parts = storage.sortsOutOfProcess() ? QStringList { name } : storage.storedIn(name);
-    QString sql;
-    if (parts.size() == 1) {
-        sql = QStringLiteral("SELECT %1 FROM %2%3 ORDER BY %4")
-                  .arg(select.join(QStringLiteral(", ")), parts.first(), whereSql,
-                      QLatin1String(storage.sortsOutOfProcess() ? t.order : t.storageOrder));
-    } else {
-        // A view over several tables: each in its own storage order, merged by SQLite without a
-        // sort (ORDER BY on a compound SELECT of ordered parts). The order columns come last in
-        // the result, after those the CSV takes.
-        const QStringList order = QString::fromLatin1(t.storageOrder).split(QStringLiteral(", "));
-        QStringList positions;
-        for (qsizetype i = 0; i < order.size(); ++i) {
-            positions << QString::number(select.size() + i + 1);
-        }
-        QStringList arms;
-        for (const QString &part : parts) {
-            arms << QStringLiteral("SELECT %1 FROM %2%3")
-                        .arg((select + order).join(QStringLiteral(", ")), part, whereSql);
-        }
-        sql = arms.join(QStringLiteral(" UNION ALL ")) + QStringLiteral(" ORDER BY ")
-            + positions.join(QStringLiteral(", "));
-        const QStringList armParams = params;
-        for (qsizetype i = 1; i < parts.size(); ++i) {
-            params += armParams;
-        }
+    const QStringList order =
+        QString::fromLatin1(storage.sortsOutOfProcess() ? t.order : t.storageOrder).split(QStringLiteral(", "));
+    QStringList arms;
+    for (const QString &part : parts) {
+        arms << QStringLiteral("SELECT %1 FROM %2%3").arg((select + order).join(QStringLiteral(", ")), part, whereSql);
+    }
+    QStringList positions;
+    for (qsizetype i = 0; i < order.size(); ++i) {
+        positions << QString::number(select.size() + i + 1);
+    }
+    const QString sql =
+        arms.join(QStringLiteral(" UNION ALL ")) + QStringLiteral(" ORDER BY ") + positions.join(QStringLiteral(", "));
+    const QStringList armParams = params;
+    for (qsizetype i = 1; i < parts.size(); ++i) {
+        params += armParams;
     }
 
     const CsvOptions &o = request.csv;

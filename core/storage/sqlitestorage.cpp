@@ -22,7 +22,6 @@
 namespace OddsTap {
 namespace {
 
-constexpr int kApplicationId = 0x0dd57a90; // PRAGMA application_id: marks the file as OddsTap's
 // Beyond this WAL size the writer checkpoints itself, as SQLite's auto-checkpoint would: the
 // background checkpointer is behind or a reader pins the WAL.
 constexpr qint64 kMaxWalBytes = 256 * 1024 * 1024;

@@ -23,6 +23,7 @@ public:
     static constexpr const char *kTuningPragmas =
         "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;";
 
+    static constexpr int kApplicationId = 0x0dd57a90; ///< PRAGMA application_id: marks the file as OddsTap's
     /// A transaction with fewer odds than this appends them to odds_recent (no index), which moves
     /// into odds_indexed once it holds this many; one with more writes odds_indexed directly. See
     /// resources/sql/sqlite/003_odds_recent.sql. Measured at 20,000 events/s (docs/benchmarks.md):

@@ -514,7 +514,7 @@ void TestSqliteStorage::version2DatabasesMigrateAndOddsStaysWritable()
             + *migrationSql(QStringLiteral("sqlite"), 2)
             + "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL, application TEXT "
               "NOT NULL); INSERT INTO schema_version VALUES (1, 0, 'old'), (2, 0, 'old'); PRAGMA application_id = "
-            + QByteArray::number(0x0dd57a90)
+            + QByteArray::number(SqliteStorage::kApplicationId)
             + "; INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
               "timestamp, status) VALUES ('s1', 1, 1, 1, 'fx-1', '1x2', 'home', 1.5, 1, 'open'), "
               "('s1', 2, 2, 2, 'fx-1', '1x2', 'away', 2.5, 2, 'open');";
