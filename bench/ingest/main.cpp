@@ -150,9 +150,8 @@ double rawLoop(const QString &dbPath, quint64 count, int fixtures)
     sqlite3_stmt *odds = nullptr;
     sqlite3_stmt *bets = nullptr;
     sqlite3_stmt *fx = nullptr;
-    // odds_indexed: where the pipeline's large transactions put odds too (`odds` is a view).
     sqlite3_prepare_v2(db,
-        "INSERT INTO odds_indexed (source_id, seq, ts, received_at, fixture_id, market_type, selection, "
+        "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, "
         "odd_value, timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         -1, &odds, nullptr);
     sqlite3_prepare_v2(db,

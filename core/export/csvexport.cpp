@@ -270,31 +270,13 @@ Result<ExportStats> exportCsv(
         where << QStringLiteral("%1 < CAST(? AS BIGINT)").arg(QLatin1String(t.timeColumn));
         params << QString::number(*request.toMs);
     }
-    const QString whereSql =
-        where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
+    QString sql = QStringLiteral("SELECT %1 FROM %2").arg(select.join(QStringLiteral(", ")), QLatin1String(t.name));
+    if (!where.isEmpty()) {
+        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
+    }
     // Constant memory: SQLite would sort an unindexed ORDER BY in this process, so there the rows
-    // come in storage (commit) order; PostgreSQL sorts on its own disk. A table stored in several
-    // parts (SQLite's odds) is read as a compound SELECT of its parts, each in its own storage
-    // order, which SQLite merges without a sort. The order columns come last in each row, after
-    // those the CSV takes, and ORDER BY names them by position (as a compound SELECT requires).
-    const QString name = QLatin1String(t.name);
-    const QStringList parts = storage.sortsOutOfProcess() ? QStringList { name } : storage.storedIn(name);
-    const QStringList order =
-        QString::fromLatin1(storage.sortsOutOfProcess() ? t.order : t.storageOrder).split(QStringLiteral(", "));
-    QStringList arms;
-    for (const QString &part : parts) {
-        arms << QStringLiteral("SELECT %1 FROM %2%3").arg((select + order).join(QStringLiteral(", ")), part, whereSql);
-    }
-    QStringList positions;
-    for (qsizetype i = 0; i < order.size(); ++i) {
-        positions << QString::number(select.size() + i + 1);
-    }
-    const QString sql =
-        arms.join(QStringLiteral(" UNION ALL ")) + QStringLiteral(" ORDER BY ") + positions.join(QStringLiteral(", "));
-    const QStringList armParams = params;
-    for (qsizetype i = 1; i < parts.size(); ++i) {
-        params += armParams;
-    }
+    // come in storage (commit) order; PostgreSQL sorts on its own disk.
+    sql += QStringLiteral(" ORDER BY ") + QLatin1String(storage.sortsOutOfProcess() ? t.order : t.storageOrder);
 
     const CsvOptions &o = request.csv;
     const QByteArrayView eol = o.crlf ? QByteArrayView("\r\n") : QByteArrayView("\n");

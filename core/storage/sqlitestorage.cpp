@@ -22,6 +22,7 @@
 namespace OddsTap {
 namespace {
 
+constexpr int kApplicationId = 0x0dd57a90; // PRAGMA application_id: marks the file as OddsTap's
 // Beyond this WAL size the writer checkpoints itself, as SQLite's auto-checkpoint would: the
 // background checkpointer is behind or a reader pins the WAL.
 constexpr qint64 kMaxWalBytes = 256 * 1024 * 1024;
@@ -92,9 +93,8 @@ SqliteStorage::SqliteStorage(QString path, QString connectionName)
 SqliteStorage::~SqliteStorage()
 {
     m_checkpointer.reset(); // before the last connection closes (which checkpoints what is left)
-    for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insOddsRecent, m_moveRecentOdds,
-             m_clearRecentOdds, m_nextOddsIdQuery, m_insBet, m_insReject, m_insGap, m_insConnectionEvent,
-             m_insFeedError, m_upsertIngest }) {
+    for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insBet, m_insReject, m_insGap,
+             m_insConnectionEvent, m_insFeedError, m_upsertIngest }) {
         sqlite3_finalize(s);
     }
     m_db = nullptr;
@@ -305,19 +305,8 @@ Result<void> SqliteStorage::prepare()
             "start_time = excluded.start_time, status = excluded.status, home = excluded.home, away = excluded.away, "
             "score = excluded.score WHERE excluded.seq > fixtures.seq" },
         { &m_insOdds,
-            "INSERT INTO odds_indexed (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
+            "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
             "timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
-        { &m_insOddsRecent,
-            "INSERT INTO odds_recent (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
-            "timestamp, status, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
-        { &m_moveRecentOdds,
-            "INSERT INTO odds_indexed (source_id, seq, ts, received_at, fixture_id, market_type, selection, "
-            "odd_value, timestamp, status) SELECT source_id, seq, ts, received_at, fixture_id, market_type, "
-            "selection, odd_value, timestamp, status FROM odds_recent ORDER BY fixture_id, market_type, timestamp" },
-        { &m_clearRecentOdds, "DELETE FROM odds_recent" },
-        { &m_nextOddsIdQuery,
-            "SELECT max((SELECT coalesce(max(id), 0) FROM odds_indexed), (SELECT coalesce(max(id), 0) FROM "
-            "odds_recent)) + 1" },
         { &m_insBet,
             "INSERT OR IGNORE INTO bets (source_id, seq, ts, received_at, bet_id, user_id, fixture_id, market_type, "
             "selection, stake, odd_value, potential_win, timestamp) "
@@ -357,30 +346,7 @@ Result<void> SqliteStorage::loadState()
         m_committed[source] = quint64(sqlite3_column_int64(stmt, 1));
     }
     sqlite3_finalize(stmt);
-    if (!scalar("SELECT count(*) FROM odds_recent", m_recentOdds)) {
-        return sqlError(QStringLiteral("reading odds_recent"));
-    }
     return {};
-}
-
-QStringList SqliteStorage::storedIn(const QString &table) const
-{
-    if (table == QLatin1String("odds")) {
-        return { QStringLiteral("odds_indexed"), QStringLiteral("odds_recent") };
-    }
-    return { table };
-}
-
-bool SqliteStorage::moveRecentOdds()
-{
-    for (sqlite3_stmt *s : { m_moveRecentOdds, m_clearRecentOdds }) {
-        const int rc = sqlite3_step(s);
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE) {
-            return false;
-        }
-    }
-    return true;
 }
 
 quint64 SqliteStorage::backgroundCheckpoints() const
@@ -572,36 +538,12 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
         noteLastSeq(batch, m_committed, newSeqs);
         result.streamAdvances += batch.streamAdvances;
     } // batches
-    // A backlog's large transactions go to odds_indexed directly, in index order; a steady feed's
-    // small ones append to odds_recent, which moves into odds_indexed once it holds enough rows (see
-    // kRecentOddsRows). Rows already in odds_recent move first, so that ids keep increasing.
-    const auto oddsRows = qint64(odds.size());
-    const bool direct = oddsRows >= kRecentOddsRows;
-    qint64 recentOdds = m_recentOdds;
-    qint64 nextId = 0;
-    if (direct && recentOdds > 0) {
-        if (!moveRecentOdds()) {
-            return fail(QStringLiteral("moving odds_recent into odds_indexed"));
-        }
-        recentOdds = 0;
-    } else if (!direct && oddsRows > 0) {
-        // Ids above every id in either table keep `id` unique across the view.
-        const int rc = sqlite3_step(m_nextOddsIdQuery);
-        nextId = sqlite3_column_int64(m_nextOddsIdQuery, 0);
-        sqlite3_reset(m_nextOddsIdQuery);
-        if (rc != SQLITE_ROW) {
-            return fail(QStringLiteral("reading the next odds id"));
-        }
-    }
-    sqlite3_stmt *const insOdds = direct ? m_insOdds : m_insOddsRecent;
+    sqlite3_stmt *const insOdds = m_insOdds;
     auto bindUtf8 = [&odds, insOdds](int i, quint32 index) {
         const std::string &t = odds.text(index);
         sqlite3_bind_text(insOdds, i, t.data(), int(t.size()), SQLITE_STATIC);
     };
     for (const OddsRows::Row &row : odds.sorted()) {
-        if (!direct) {
-            sqlite3_bind_int64(insOdds, 11, nextId++);
-        }
         bindUtf8(1, row.source);
         sqlite3_bind_int64(insOdds, 2, qint64(row.seq));
         sqlite3_bind_int64(insOdds, 3, row.serverTsMs);
@@ -619,15 +561,6 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
             return fail(QStringLiteral("storing odds"));
         }
         ++result.odds;
-    }
-    if (!direct) {
-        recentOdds += oddsRows;
-        if (recentOdds >= kRecentOddsRows) {
-            if (!moveRecentOdds()) {
-                return fail(QStringLiteral("moving odds_recent into odds_indexed"));
-            }
-            recentOdds = 0;
-        }
     }
     for (const auto &[source, seq] : newSeqs) {
         sqlite3_stmt *s = m_upsertIngest;
@@ -647,7 +580,6 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
     for (const auto &[source, seq] : newSeqs) {
         m_committed[source] = seq;
     }
-    m_recentOdds = recentOdds;
     result.committedSeqs = std::move(newSeqs);
     result.writeNs = monotonicNs() - started;
     return result;

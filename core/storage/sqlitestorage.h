@@ -23,15 +23,6 @@ public:
     static constexpr const char *kTuningPragmas =
         "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;";
 
-    static constexpr int kApplicationId = 0x0dd57a90; ///< PRAGMA application_id: marks the file as OddsTap's
-    /// A transaction with fewer odds than this appends them to odds_recent (no index), which moves
-    /// into odds_indexed once it holds this many; one with more writes odds_indexed directly. See
-    /// resources/sql/sqlite/003_odds_recent.sql. Measured at 20,000 events/s (docs/benchmarks.md):
-    /// 16,384 wrote 63 % less than without odds_recent but took p99 receive -> committed from 15 to
-    /// 199 ms (a move touches every hot index page at once); 8,192: 51 % less, 112 ms; 4,096: 38 %
-    /// less, 84 ms.
-    static constexpr qint64 kRecentOddsRows = 8192;
-
     static Result<std::unique_ptr<Storage>> open(
         const QString &path, const QString &connectionName, int busyTimeoutMs = kDefaultBusyTimeoutMs);
     ~SqliteStorage() override;
@@ -47,7 +38,6 @@ public:
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) override;
     Result<QJsonObject> tableCounts() override;
     QString describe() const override;
-    QStringList storedIn(const QString &table) const override;
     int schemaVersion() const override
     {
         return m_version;
@@ -72,8 +62,6 @@ private:
     void bindTextOrNull(sqlite3_stmt *s, int i, QStringView text);
     void bindCommon(sqlite3_stmt *s, const Event &e);
     void startCheckpointer();
-    /// Moves odds_recent into odds_indexed in index order (inside the caller's transaction).
-    bool moveRecentOdds();
     static int onWalCommit(void *self, sqlite3 *db, const char *schema, int frames);
 
     QString m_path;
@@ -82,18 +70,13 @@ private:
     int m_version = 0;
     int m_busyTimeoutMs = kDefaultBusyTimeoutMs;
     int m_maxWalFrames = 65536; ///< set from the page size when the database is configured
-    qint64 m_recentOdds = 0; ///< rows in odds_recent, as committed
     std::map<QString, quint64> m_committed;
     std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };
     std::vector<std::vector<char>> m_textBuffers; ///< one per parameter index
     sqlite3_stmt *m_insFixtureUpdate = nullptr;
     sqlite3_stmt *m_upsertFixture = nullptr;
-    sqlite3_stmt *m_insOdds = nullptr; ///< into odds_indexed
-    sqlite3_stmt *m_insOddsRecent = nullptr;
-    sqlite3_stmt *m_moveRecentOdds = nullptr;
-    sqlite3_stmt *m_clearRecentOdds = nullptr;
-    sqlite3_stmt *m_nextOddsIdQuery = nullptr;
+    sqlite3_stmt *m_insOdds = nullptr;
     sqlite3_stmt *m_insBet = nullptr;
     sqlite3_stmt *m_insReject = nullptr;
     sqlite3_stmt *m_insGap = nullptr;

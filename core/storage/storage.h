@@ -112,12 +112,6 @@ public:
     {
         return false;
     }
-    /// The tables that hold a table's rows: itself, unless it is a view over several (SQLite's
-    /// odds). An export then reads each in storage order instead of sorting the view's rows.
-    virtual QStringList storedIn(const QString &table) const
-    {
-        return { table };
-    }
     /// Runs a read-only query with `?` placeholders bound to `params` (text) and streams the rows
     /// without holding them. Returns the rows delivered; stopping early is not an error.
     virtual Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) = 0;
@@ -128,7 +122,7 @@ public:
     virtual int schemaVersion() const = 0;
 };
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 2;
 
 /// The SQL of schema migration `version` for a back end ("sqlite", "postgresql"): the resource
 /// `:/sql/<backend>/<NNN>_<name>.sql`. An error when the build lacks it.

@@ -1,3 +1,0 @@
--- Schema v3: no change for PostgreSQL. SQLite's `odds` became a view over an indexed table and an
--- unindexed one for small transactions (see sqlite/003_odds_recent.sql); PostgreSQL's WAL logs
--- row changes, not whole pages per commit, so its odds table stays as it is.
