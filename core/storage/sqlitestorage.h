@@ -29,6 +29,7 @@ public:
 
     using Storage::write;
     Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
+    void idle() override;
     const std::map<QString, quint64> &committedSeqs() const override
     {
         return m_committed;
@@ -70,6 +71,9 @@ private:
     int m_version = 0;
     int m_busyTimeoutMs = kDefaultBusyTimeoutMs;
     int m_maxWalFrames = 65536; ///< set from the page size when the database is configured
+    int m_backlogCheckpointFrames = 8192; ///< likewise; see kBacklogCheckpointBytes
+    int m_walFrames = 0; ///< in the WAL after the last commit
+    int m_checkpointedFrames = 0; ///< of those, how many the last checkpoint asked for covers
     std::map<QString, quint64> m_committed;
     std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };

@@ -98,6 +98,9 @@ public:
     /// Writes batches in one transaction, together with each source's last seq. Events at or below
     /// the committed seq of their source are skipped (counted as duplicates). All or nothing.
     virtual Result<WriteResult> write(const std::vector<const EventBatch *> &batches) = 0;
+    /// The writer has committed everything it was given and waits for more: a good moment for
+    /// upkeep that would otherwise compete with the next transactions (SQLite checkpoints its WAL).
+    virtual void idle() { }
     Result<WriteResult> write(const EventBatch &batch)
     {
         return write(std::vector<const EventBatch *> { &batch });

@@ -318,6 +318,9 @@ void StorageWriter::flushPending()
         postFlush();
         return;
     }
+    if (!m_spooling && (!m_held || m_held->load() == 0)) {
+        m_storage->idle(); // nothing queued here, nor on its way from the intake
+    }
     if (m_draining && !m_spooling) {
         m_draining = false;
         emit drained();

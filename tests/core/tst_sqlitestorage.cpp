@@ -94,7 +94,9 @@ private slots:
     void refusesACorruptFile();
     void lockedDatabaseFailsCleanlyAndWritesNothing();
     void oddsKeepEveryFieldAndGoInIndexOrder();
-    void walStaysSmallWhileCheckpointsRunInTheBackground();
+    void idleWriterCheckpointsInTheBackgroundAfterEachCommit();
+    void busyWriterDefersCheckpointsUntilIdle();
+    void busyWriterStillCheckpointsEvery64MiBOfWal();
     void newDatabasesUseBigPagesAndOldOnesKeepTheirs();
     void sqliteKeepsNoMemoryStatistics();
 
@@ -347,34 +349,103 @@ void TestSqliteStorage::oddsKeepEveryFieldAndGoInIndexOrder()
     QSqlDatabase::removeDatabase(QStringLiteral("odds-check"));
 }
 
-void TestSqliteStorage::walStaysSmallWhileCheckpointsRunInTheBackground()
+namespace {
+
+/// 2,000 odds over 997 fixtures: about 150 KB of WAL per transaction.
+EventBatch oddsTransaction(quint64 &seq)
+{
+    std::vector<Event> events;
+    for (int i = 0; i < 2000; ++i) {
+        Event e = streamEvent(EventType::Odds, ++seq);
+        e.data = OddsData { QStringLiteral("fx-%1").arg(seq % 997), QStringLiteral("1x2"), QStringLiteral("home"), 2.0,
+            qint64(seq), PriceStatus::Open };
+        events.push_back(std::move(e));
+    }
+    return batchOf(std::move(events), seq);
+}
+
+qint64 fileSize(const QString &file)
+{
+    return QFileInfo(file).size();
+}
+
+} // namespace
+
+void TestSqliteStorage::idleWriterCheckpointsInTheBackgroundAfterEachCommit()
 {
     auto storage = SqliteStorage::open(path("wal.db"), QStringLiteral("t-wal"));
     QVERIFY(storage);
-    // 40 transactions of 2,000 odds each: over 6 MB of WAL if nothing checkpointed. The
-    // writer's own auto-checkpoint is off; the background connection checkpoints after each
-    // commit, and the next transaction starts the WAL over: it stays near one transaction's worth.
+    auto *sqlite = static_cast<SqliteStorage *>(storage->get());
+    // 40 transactions: over 6 MB of WAL if nothing checkpointed. The writer's own auto-checkpoint
+    // is off; a writer that goes idle after each commit has the background connection checkpoint
+    // it, and the next transaction starts the WAL over: it stays near one transaction's worth.
     quint64 seq = 0;
     for (int t = 0; t < 40; ++t) {
-        std::vector<Event> events;
-        for (int i = 0; i < 2000; ++i) {
-            Event e = streamEvent(EventType::Odds, ++seq);
-            e.data = OddsData { QStringLiteral("fx-%1").arg(seq % 997), QStringLiteral("1x2"), QStringLiteral("home"),
-                2.0, qint64(seq), PriceStatus::Open };
-            events.push_back(std::move(e));
-        }
-        QVERIFY((*storage)->write(batchOf(std::move(events), seq)));
-        // The checkpoint of this commit runs on its own thread while the caller goes on.
-        auto *sqlite = static_cast<SqliteStorage *>(storage->get());
+        QVERIFY((*storage)->write(oddsTransaction(seq)));
+        (*storage)->idle();
+        // The checkpoint runs on its own thread while the caller goes on.
         QTRY_COMPARE(sqlite->backgroundCheckpoints(), quint64(t + 1));
     }
-    const qint64 walBytes = QFileInfo(path("wal.db") + QStringLiteral("-wal")).size();
-    const qint64 dbBytes = QFileInfo(path("wal.db")).size();
+    const qint64 walBytes = fileSize(path("wal.db") + QStringLiteral("-wal"));
+    const qint64 dbBytes = fileSize(path("wal.db"));
     // Unchecked, the WAL would hold every page written: more than the database file itself.
     QVERIFY2(walBytes < 3 * 1024 * 1024 && walBytes < dbBytes / 2,
         qPrintable(QStringLiteral("WAL %1 bytes, database %2 bytes").arg(walBytes).arg(dbBytes)));
     storage->reset();
     QCOMPARE(scalar(path("wal.db"), QStringLiteral("SELECT count(*) FROM odds")), qint64(seq));
+}
+
+void TestSqliteStorage::busyWriterDefersCheckpointsUntilIdle()
+{
+    auto storage = SqliteStorage::open(path("busy.db"), QStringLiteral("t-busy"));
+    QVERIFY(storage);
+    auto *sqlite = static_cast<SqliteStorage *>(storage->get());
+    // A writer with a backlog commits back to back and never goes idle: no checkpoint below the
+    // backlog threshold (64 MiB of WAL), so the WAL holds every transaction, and the hot pages
+    // they all rewrite get copied once, later, not once per commit.
+    quint64 seq = 0;
+    for (int t = 0; t < 40; ++t) {
+        QVERIFY((*storage)->write(oddsTransaction(seq)));
+    }
+    const qint64 walBytes = fileSize(path("busy.db") + QStringLiteral("-wal"));
+    QVERIFY2(walBytes > 4 * 1024 * 1024, qPrintable(QStringLiteral("WAL %1 bytes").arg(walBytes)));
+    QCOMPARE(sqlite->backgroundCheckpoints(), quint64(0));
+    // Idle at last: one checkpoint takes it all, and the next transaction starts the WAL over
+    // (the file keeps its size; what is written goes to its start).
+    (*storage)->idle();
+    QTRY_COMPARE(sqlite->backgroundCheckpoints(), quint64(1));
+    QVERIFY((*storage)->write(oddsTransaction(seq)));
+    QCOMPARE(fileSize(path("busy.db") + QStringLiteral("-wal")), walBytes);
+    (*storage)->idle();
+    QTRY_COMPARE(sqlite->backgroundCheckpoints(), quint64(2));
+    storage->reset();
+    QCOMPARE(scalar(path("busy.db"), QStringLiteral("SELECT count(*) FROM odds")), qint64(seq));
+}
+
+void TestSqliteStorage::busyWriterStillCheckpointsEvery64MiBOfWal()
+{
+    auto storage = SqliteStorage::open(path("big.db"), QStringLiteral("t-big"));
+    QVERIFY(storage);
+    auto *sqlite = static_cast<SqliteStorage *>(storage->get());
+    // 100 transactions of one 1 MiB reject each, never idle: about 100 MiB of WAL. Past the
+    // backlog threshold the background connection checkpoints what is there while the writer
+    // goes on, so that the writer's own checkpoint at 256 MiB has only the rest left to copy.
+    const QByteArray raw(1024 * 1024, 'x');
+    for (quint64 seq = 1; seq <= 100; ++seq) {
+        EventBatch b = batchOf({}, seq);
+        Reject r;
+        r.code = RejectCode::MalformedJson;
+        r.message = QStringLiteral("not JSON");
+        r.raw = raw;
+        r.seq = seq;
+        r.sourceId = b.sourceId;
+        b.rejects.push_back(std::move(r));
+        QVERIFY((*storage)->write(b));
+        QTest::qWait(0); // lets a finished checkpoint count before the next commit (no idle)
+    }
+    QTRY_VERIFY2(sqlite->backgroundCheckpoints() >= 1, "no checkpoint in 100 MiB of WAL");
+    storage->reset();
+    QCOMPARE(scalar(path("big.db"), QStringLiteral("SELECT count(*) FROM rejects")), qint64(100));
 }
 
 void TestSqliteStorage::newDatabasesUseBigPagesAndOldOnesKeepTheirs()

@@ -4,6 +4,7 @@
 #include <tests/testutils/feedharness.h>
 
 #include <QDir>
+#include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -208,6 +209,12 @@ void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
     CaptureRun run(config);
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 10000);
+    // A writer that keeps up checkpoints whenever it goes idle, so the WAL starts over after
+    // each commit or few. (Were it checkpointed only as under a backlog, every 64 MiB, it would
+    // hold all of these seconds, about 20 MB per second at this rate.)
+    QTest::qWait(3000);
+    const qint64 walBytes = QFileInfo(db + QStringLiteral("-wal")).size();
+    QVERIFY2(walBytes > 0 && walBytes < 16 * 1024 * 1024, qPrintable(QStringLiteral("WAL: %1 bytes").arg(walBytes)));
     {
         QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker2"));
         other.setDatabaseName(db);
