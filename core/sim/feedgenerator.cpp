@@ -109,7 +109,7 @@ FeedGenerator::Fixture FeedGenerator::makeFixture()
             m.logits.push_back(m_rng.normal() * 0.6);
         }
         m.prices.resize(spec.selections.size());
-        m.latest.resize(spec.selections.size());
+        m.sent.resize(spec.selections.size());
         reprice(m);
         f.markets.push_back(std::move(m));
     }
@@ -220,7 +220,7 @@ void FeedGenerator::stepBet()
     m_pending.push_back({ EventType::Bet, 0, 0, 0 });
 }
 
-QByteArray FeedGenerator::envelopeHead(EventType type, quint64 seq) const
+QByteArray FeedGenerator::envelopeHead(EventType type, quint64 seq, qint64 ts) const
 {
     QByteArray out;
     out.reserve(256);
@@ -230,7 +230,7 @@ QByteArray FeedGenerator::envelopeHead(EventType type, quint64 seq) const
     out += "\",\"seq\":";
     Json::appendUInt(out, seq);
     out += ",\"ts\":";
-    Json::appendInt(out, nowMs(seq));
+    Json::appendInt(out, ts);
     out += ",\"source\":";
     Json::appendString(out, std::string_view(m_config.stream.constData(), std::size_t(m_config.stream.size())));
     return out;
@@ -238,12 +238,12 @@ QByteArray FeedGenerator::envelopeHead(EventType type, quint64 seq) const
 
 QByteArray FeedGenerator::controlEnvelope(EventType type, quint64 seq) const
 {
-    return envelopeHead(type, seq) + '}';
+    return envelopeHead(type, seq, nowMs(seq)) + '}';
 }
 
 QByteArray FeedGenerator::errorEnvelope(quint64 seq, const char *code, const QString &message) const
 {
-    QByteArray out = envelopeHead(EventType::Error, seq);
+    QByteArray out = envelopeHead(EventType::Error, seq, nowMs(seq));
     out += ",\"data\":{\"code\":";
     Json::appendString(out, std::string_view(code));
     out += ",\"message\":";
@@ -254,7 +254,7 @@ QByteArray FeedGenerator::errorEnvelope(quint64 seq, const char *code, const QSt
 
 QByteArray FeedGenerator::fixtureJson(const Fixture &f, quint64 seq) const
 {
-    QByteArray out = envelopeHead(EventType::Fixture, seq);
+    QByteArray out = envelopeHead(EventType::Fixture, seq, nowMs(seq));
     out += ",\"data\":{\"fixture_id\":\"" + f.id + "\",\"sport_id\":" + QByteArray::number(f.sport)
         + ",\"tournament_id\":" + QByteArray::number(f.tournament) + ",\"start_time\":\""
         + formatIso8601Utc(f.startMs).toLatin1() + "\",\"status\":\"";
@@ -271,21 +271,22 @@ QByteArray FeedGenerator::fixtureJson(const Fixture &f, quint64 seq) const
     return out;
 }
 
-QByteArray FeedGenerator::oddsJson(const Fixture &f, const Market &m, int selection, quint64 seq)
+QByteArray FeedGenerator::oddsJson(
+    const Fixture &f, const Market &m, std::size_t selection, const SentPrice &sent) const
 {
-    QByteArray out = envelopeHead(EventType::Odds, seq);
+    QByteArray out = envelopeHead(EventType::Odds, sent.seq, sent.ts);
     // One append per piece: no temporaries on the simulator's hottest path.
     out += ",\"data\":{\"fixture_id\":\"";
     out += f.id;
     out += "\",\"market_type\":\"";
     out += m.type;
     out += "\",\"selection\":\"";
-    out += m.selections[std::size_t(selection)];
+    out += m.selections[selection];
     out += "\",\"odd_value\":";
-    Json::appendDecimal(out, m.prices[std::size_t(selection)], 2);
+    Json::appendDecimal(out, sent.price, 2);
     out += ",\"timestamp\":";
-    Json::appendInt(out, nowMs(seq) - qint64(m_rng.below(40)));
-    if (f.status == FixtureStatus::Suspended) {
+    Json::appendInt(out, sent.timestamp);
+    if (sent.suspended) {
         out += ",\"status\":\"suspended\"";
     }
     out += "}}";
@@ -307,7 +308,7 @@ QByteArray FeedGenerator::betJson(quint64 seq)
     const double potentialWin = std::max(stake, round2(stake * odds));
     // A few heavy punters place most bets: user index skewed towards low numbers.
     const auto user = quint64(double(m_config.users) * std::pow(m_rng.uniform(), 2.0)) + 1;
-    QByteArray out = envelopeHead(EventType::Bet, seq);
+    QByteArray out = envelopeHead(EventType::Bet, seq, nowMs(seq));
     out += ",\"data\":{\"bet_id\":\"b-";
     Json::appendUInt(out, ++m_betCounter);
     out += "\",\"user_id\":\"u-";
@@ -350,8 +351,14 @@ GeneratedEvent FeedGenerator::next()
     case EventType::Odds: {
         Fixture &f = m_fixtures[std::size_t(p.fixture)];
         Market &m = f.markets[std::size_t(p.market)];
-        ev.json = oddsJson(f, m, p.selection, ev.seq);
-        m.latest[std::size_t(p.selection)] = ev;
+        const auto selection = std::size_t(p.selection);
+        SentPrice &sent = m.sent[selection];
+        sent.seq = ev.seq;
+        sent.ts = nowMs(ev.seq);
+        sent.timestamp = nowMs(ev.seq) - qint64(m_rng.below(40)); // the source's own clock lags a little
+        sent.price = m.prices[selection];
+        sent.suspended = f.status == FixtureStatus::Suspended;
+        ev.json = oddsJson(f, m, selection, sent);
         break;
     }
     default:
@@ -369,9 +376,9 @@ std::vector<GeneratedEvent> FeedGenerator::snapshot() const
             out.push_back(f.latest);
         }
         for (const Market &m : f.markets) {
-            for (const GeneratedEvent &ev : m.latest) {
-                if (ev.seq != 0) {
-                    out.push_back(ev);
+            for (std::size_t s = 0; s < m.sent.size(); ++s) {
+                if (m.sent[s].seq != 0) {
+                    out.push_back(GeneratedEvent { m.sent[s].seq, EventType::Odds, oddsJson(f, m, s, m.sent[s]), {} });
                 }
             }
         }
