@@ -274,6 +274,28 @@ int main(int argc, char *argv[])
     const double steadyRate = parser.value(QStringLiteral("steady-rate")).toDouble();
     const qint64 steadySeconds = parser.value(QStringLiteral("steady-seconds")).toLongLong();
 
+    if (parser.isSet(QStringLiteral("pg"))) {
+        // Checked first: a database with an earlier run's rows has this bench's source committed
+        // up to its last seq, so the capture would resume after it and wait for events that the
+        // simulator (which stops at --events) never sends.
+        const auto target = StorageTarget::parse(parser.value(QStringLiteral("pg")));
+        if (!target) {
+            std::fprintf(stderr, "bench_ingest: --pg: %s\n", qPrintable(target.error().message));
+            return 2;
+        }
+        auto storage = Storage::open(*target, QStringLiteral("pg-check"));
+        if (!storage) {
+            std::fprintf(stderr, "bench_ingest: --pg: %s\n", qPrintable(storage.error().message));
+            return 2;
+        }
+        if (!(*storage)->committedSeqs().empty()) {
+            std::fprintf(stderr,
+                "bench_ingest: --pg: the database already holds an earlier capture (ingest_state is not empty); "
+                "the bench needs an empty one (a fresh start_test_postgres, or drop its tables)\n");
+            return 2;
+        }
+    }
+
     QTemporaryDir dir;
     std::printf("bench_ingest: SQLite, %llu events, %d fixtures, single-envelope frames\n",
         static_cast<unsigned long long>(events), fixtures);
