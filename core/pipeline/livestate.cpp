@@ -16,6 +16,11 @@ std::size_t LiveState::KeyHash::operator()(const PriceKey &k) const noexcept
     return qHashMulti(0, k.sourceId, k.fixtureId, k.marketType, k.selection);
 }
 
+std::size_t LiveState::KeyHash::operator()(const PriceKeyRef &k) const noexcept
+{
+    return qHashMulti(0, k.sourceId, k.fixtureId, k.marketType, k.selection);
+}
+
 void LiveState::apply(const EventBatch &batch)
 {
     for (const Event &e : batch.events) {
@@ -40,8 +45,11 @@ void LiveState::apply(const EventBatch &batch)
                 m_changedFixtures.push_back(&entry);
             }
         } else if (const OddsData *o = e.odds()) {
-            auto [it, inserted] =
-                m_prices.try_emplace(PriceKey { e.sourceId, o->fixtureId, o->marketType, o->selection });
+            auto it = m_prices.find(PriceKeyRef { e.sourceId, o->fixtureId, o->marketType, o->selection });
+            const bool inserted = it == m_prices.end();
+            if (inserted) {
+                it = m_prices.try_emplace(PriceKey { e.sourceId, o->fixtureId, o->marketType, o->selection }).first;
+            }
             PriceEntry &entry = it->second;
             PriceState &state = entry.state;
             if (inserted) {
@@ -88,7 +96,7 @@ const FixtureState *LiveState::fixture(const QString &sourceId, const QString &f
 const PriceState *LiveState::price(
     const QString &sourceId, const QString &fixtureId, const QString &marketType, const QString &selection) const
 {
-    const auto it = m_prices.find(PriceKey { sourceId, fixtureId, marketType, selection });
+    const auto it = m_prices.find(PriceKeyRef { sourceId, fixtureId, marketType, selection });
     return it == m_prices.end() ? nullptr : &it->second.state;
 }
 

@@ -93,10 +93,31 @@ private:
         QString selection;
         bool operator==(const PriceKey &) const = default;
     };
+    /// A price key made of the event's own strings, for lookups: building a PriceKey copies four
+    /// QStrings, and their reference counts are shared with every other thread that holds the
+    /// same interned strings (the decoder's, the writer's), so each copy is a contended atomic.
+    struct PriceKeyRef
+    {
+        const QString &sourceId;
+        const QString &fixtureId;
+        const QString &marketType;
+        const QString &selection;
+    };
     struct KeyHash
     {
+        using is_transparent = void;
         std::size_t operator()(const FixtureKey &k) const noexcept;
         std::size_t operator()(const PriceKey &k) const noexcept;
+        std::size_t operator()(const PriceKeyRef &k) const noexcept;
+    };
+    struct PriceKeyEqual
+    {
+        using is_transparent = void;
+        template <typename A, typename B> bool operator()(const A &a, const B &b) const noexcept
+        {
+            return a.selection == b.selection && a.marketType == b.marketType && a.fixtureId == b.fixtureId
+                && a.sourceId == b.sourceId;
+        }
     };
     struct FixtureEntry
     {
@@ -114,7 +135,7 @@ private:
     // Node-based maps: entries never move, so the change lists and the per-fixture index hold
     // plain pointers, and a price update costs one hash lookup with no key string built.
     std::unordered_map<FixtureKey, FixtureEntry, KeyHash> m_fixtures;
-    std::unordered_map<PriceKey, PriceEntry, KeyHash> m_prices;
+    std::unordered_map<PriceKey, PriceEntry, KeyHash, PriceKeyEqual> m_prices;
     std::vector<FixtureEntry *> m_changedFixtures;
     qsizetype m_fixtureCount = 0; ///< entries holding a fixture (a price may arrive first)
     std::vector<PriceEntry *> m_changedPrices;
