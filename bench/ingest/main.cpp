@@ -14,12 +14,15 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QEventLoop>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <tuple>
@@ -246,6 +249,27 @@ void printCpu(const RunFigures &f)
         100 * writeSeconds / std::max(0.001, f.seconds));
 }
 
+double median(std::vector<double> values)
+{
+    if (values.empty()) {
+        return 0;
+    }
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// A 2,000,000-event database is about 0.5 GB; rounds would otherwise pile them up on disk.
+void removeDatabase(const QString &path)
+{
+    for (const QString &suffix : { QString(), QStringLiteral("-wal"), QStringLiteral("-shm") }) {
+        QFile::remove(path + suffix);
+    }
+    if (const auto target = StorageTarget::parse(path)) {
+        QDir(target->defaultSpoolDirectory()).removeRecursively();
+    }
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -268,11 +292,16 @@ int main(int argc, char *argv[])
         QStringLiteral("Also run the pipeline into this PostgreSQL database (an empty one)."), QStringLiteral("url") });
     parser.addOption({ QStringLiteral("no-ceiling"),
         QStringLiteral("Skip the plain sqlite3 loop (profiling the pipeline alone).") });
+    parser.addOption({ QStringLiteral("repeat"),
+        QStringLiteral("Rounds of pipeline then ceiling, alternated so that both see the same phases of a noisy "
+                       "machine; prints the medians (default 1)."),
+        QStringLiteral("n"), QStringLiteral("1") });
     parser.process(app);
     const quint64 events = std::max<quint64>(10000, parser.value(QStringLiteral("events")).toULongLong());
     const int fixtures = std::max(1, parser.value(QStringLiteral("fixtures")).toInt());
     const double steadyRate = parser.value(QStringLiteral("steady-rate")).toDouble();
     const qint64 steadySeconds = parser.value(QStringLiteral("steady-seconds")).toLongLong();
+    const int repeat = std::max(1, parser.value(QStringLiteral("repeat")).toInt());
 
     if (parser.isSet(QStringLiteral("pg"))) {
         // Checked first: a database with an earlier run's rows has this bench's source committed
@@ -301,20 +330,44 @@ int main(int argc, char *argv[])
         static_cast<unsigned long long>(events), fixtures);
     std::printf("machine: %s\n", qPrintable(Bench::machine()));
 
-    const RunFigures full = pipeline(dir.filePath(QStringLiteral("pipeline.db")), events, 0, fixtures, 0);
-    const double pipelineRate = double(full.stored) / full.seconds;
-    std::printf("pipeline (simulator -> client -> writer -> SQLite): %.0f events/s (%llu stored in %.2f s)\n",
-        pipelineRate, static_cast<unsigned long long>(full.stored), full.seconds);
-    printLatency(full.summary);
-    printCpu(full);
-    const double rssAfterPipeline = Bench::peakRssMiB();
-    std::printf("  peak RSS so far: %.1f MiB\n", rssAfterPipeline);
-
-    if (!parser.isSet(QStringLiteral("no-ceiling"))) {
-        const double raw = rawLoop(dir.filePath(QStringLiteral("raw.db")), events, fixtures);
-        std::printf("ceiling (plain sqlite3 loop, same rows, same schema): %.0f events/s (%.2f us/event)\n", raw,
-            raw > 0 ? 1e6 / raw : 0.0);
-        std::printf("ratio pipeline / ceiling: %.2f\n", raw > 0 ? pipelineRate / raw : 0.0);
+    std::vector<double> pipelineRates;
+    std::vector<double> ceilingRates;
+    std::vector<double> ratios;
+    for (int round = 1; round <= repeat; ++round) {
+        if (repeat > 1) {
+            std::printf("round %d of %d\n", round, repeat);
+        }
+        const QString pipelineDb = dir.filePath(QStringLiteral("pipeline-%1.db").arg(round));
+        const RunFigures full = pipeline(pipelineDb, events, 0, fixtures, 0);
+        const double pipelineRate = double(full.stored) / full.seconds;
+        pipelineRates.push_back(pipelineRate);
+        std::printf("pipeline (simulator -> client -> writer -> SQLite): %.0f events/s (%llu stored in %.2f s)\n",
+            pipelineRate, static_cast<unsigned long long>(full.stored), full.seconds);
+        printLatency(full.summary);
+        printCpu(full);
+        if (round == 1) {
+            std::printf("  peak RSS so far: %.1f MiB\n", Bench::peakRssMiB());
+        } else {
+            std::printf("  peak RSS: measured in round 1 only (the ceiling's in-memory rows raised it since)\n");
+        }
+        removeDatabase(pipelineDb);
+        if (!parser.isSet(QStringLiteral("no-ceiling"))) {
+            const QString rawDb = dir.filePath(QStringLiteral("raw-%1.db").arg(round));
+            const double raw = rawLoop(rawDb, events, fixtures);
+            removeDatabase(rawDb);
+            std::printf("ceiling (plain sqlite3 loop, same rows, same schema): %.0f events/s (%.2f us/event)\n", raw,
+                raw > 0 ? 1e6 / raw : 0.0);
+            std::printf("ratio pipeline / ceiling: %.2f\n", raw > 0 ? pipelineRate / raw : 0.0);
+            ceilingRates.push_back(raw);
+            ratios.push_back(raw > 0 ? pipelineRate / raw : 0.0);
+        }
+    }
+    if (repeat > 1) {
+        std::printf("median of %d rounds: pipeline %.0f events/s", repeat, median(pipelineRates));
+        if (!ratios.empty()) {
+            std::printf(", ceiling %.0f events/s, ratio %.2f", median(ceilingRates), median(ratios));
+        }
+        std::printf("\n");
     }
 
     if (parser.isSet(QStringLiteral("pg"))) {
