@@ -11,16 +11,6 @@ std::size_t LiveState::KeyHash::operator()(const FixtureKey &k) const noexcept
     return qHashMulti(0, k.sourceId, k.fixtureId);
 }
 
-std::size_t LiveState::KeyHash::operator()(const PriceKey &k) const noexcept
-{
-    return qHashMulti(0, k.sourceId, k.fixtureId, k.marketType, k.selection);
-}
-
-std::size_t LiveState::KeyHash::operator()(const PriceKeyRef &k) const noexcept
-{
-    return qHashMulti(0, k.sourceId, k.fixtureId, k.marketType, k.selection);
-}
-
 void LiveState::apply(const EventBatch &batch)
 {
     for (const Event &e : batch.events) {

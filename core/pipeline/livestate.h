@@ -107,8 +107,11 @@ private:
     {
         using is_transparent = void;
         std::size_t operator()(const FixtureKey &k) const noexcept;
-        std::size_t operator()(const PriceKey &k) const noexcept;
-        std::size_t operator()(const PriceKeyRef &k) const noexcept;
+        /// PriceKey and PriceKeyRef hash alike, so that either finds the same entry.
+        template <typename K> std::size_t operator()(const K &k) const noexcept
+        {
+            return qHashMulti(0, k.sourceId, k.fixtureId, k.marketType, k.selection);
+        }
     };
     struct PriceKeyEqual
     {

@@ -23,16 +23,7 @@ constexpr quint32 kMaxRecordBytes = 512 * 1024 * 1024;
 // (a record is checksummed when written and again when read). Same values: old spools still read.
 quint32 crc32(const QByteArray &data)
 {
-    uLong crc = ::crc32(0L, Z_NULL, 0);
-    const auto *bytes = reinterpret_cast<const Bytef *>(data.constData());
-    qsizetype left = data.size();
-    while (left > 0) {
-        const auto chunk = uInt(std::min<qsizetype>(left, 1 << 30));
-        crc = ::crc32(crc, bytes, chunk);
-        bytes += chunk;
-        left -= chunk;
-    }
-    return quint32(crc);
+    return quint32(crc32_z(0, reinterpret_cast<const Bytef *>(data.constData()), z_size_t(data.size())));
 }
 
 void putU32(char *p, quint32 v)

@@ -153,7 +153,7 @@ void TestSpool::recordsCarryTheStandardCrc32()
 {
     // The record header's checksum is CRC-32 as zip and PNG have it (and as every earlier OddsTap
     // wrote it): a spool left by an older version still reads. Checked against the textbook
-    // bit-by-bit definition, here over a record bigger than any internal chunk of the fast path.
+    // bit-by-bit definition over every record of a segment.
     auto reference = [](const char *p, qsizetype n) {
         quint32 crc = 0xffffffffU;
         for (qsizetype i = 0; i < n; ++i) {
