@@ -66,8 +66,11 @@ RunFigures pipeline(const QString &db, quint64 count, double rate, int fixtures,
 
 // The ceiling: the same rows inserted by a plain sqlite3 C loop into the same schema, with the
 // same pragmas and the same best practice the writer uses (50,000 rows per transaction, odds
-// ordered by the index key within each transaction), from rows a C program would hold: UTF-8
-// strings, decoded, converted and sorted before the clock starts.
+// ordered by the index key within each transaction, SqliteStorage::kOddsRowsPerStatement odds per
+// INSERT), from rows a C program would hold: UTF-8 strings, decoded, converted and sorted before
+// the clock starts. The same loop with one row per INSERT is printed too: the textbook loop.
+constexpr std::size_t kRawRowsPerTransaction = 50000;
+
 struct RawRow
 {
     EventType type;
@@ -76,15 +79,10 @@ struct RawRow
     std::string source, s1, s2, s3, s4, s5, status;
 };
 
-double rawLoop(const QString &dbPath, quint64 count, int fixtures)
+// The rows of `count` simulator events as a C program would hold them, each transaction's odds
+// ordered by the index key (after its other rows), as the writer orders them.
+std::vector<RawRow> rawRows(quint64 count, int fixtures)
 {
-    {
-        auto storage = Storage::open(*StorageTarget::parse(dbPath), QStringLiteral("raw-schema"));
-        if (!storage) {
-            std::printf("raw loop: %s\n", qPrintable(storage.error().message));
-            return 0;
-        }
-    }
     GeneratorConfig gc;
     gc.seed = 42;
     gc.fixtures = fixtures;
@@ -133,10 +131,9 @@ double rawLoop(const QString &dbPath, quint64 count, int fixtures)
             }
         }
     }
-    constexpr std::size_t kPerTransaction = 50000;
-    for (std::size_t from = 0; from < rows.size(); from += kPerTransaction) {
+    for (std::size_t from = 0; from < rows.size(); from += kRawRowsPerTransaction) {
         const auto first = rows.begin() + qsizetype(from);
-        const auto last = rows.begin() + qsizetype(std::min(rows.size(), from + kPerTransaction));
+        const auto last = rows.begin() + qsizetype(std::min(rows.size(), from + kRawRowsPerTransaction));
         std::stable_sort(first, last, [](const RawRow &a, const RawRow &b) {
             if (a.type != b.type) {
                 return a.type != EventType::Odds && b.type == EventType::Odds;
@@ -147,16 +144,29 @@ double rawLoop(const QString &dbPath, quint64 count, int fixtures)
             return std::tie(a.s1, a.s2, a.timestamp) < std::tie(b.s1, b.s2, b.timestamp);
         });
     }
+    return rows;
+}
+
+double rawLoop(const QString &dbPath, const std::vector<RawRow> &rows, int oddsPerStatement)
+{
+    {
+        auto storage = Storage::open(*StorageTarget::parse(dbPath), QStringLiteral("raw-schema"));
+        if (!storage) {
+            std::printf("raw loop: %s\n", qPrintable(storage.error().message));
+            return 0;
+        }
+    }
     sqlite3 *db = nullptr;
     sqlite3_open(dbPath.toUtf8().constData(), &db);
     sqlite3_exec(db, SqliteStorage::kTuningPragmas, nullptr, nullptr, nullptr);
     sqlite3_stmt *odds = nullptr;
+    sqlite3_stmt *oddsMany = nullptr;
     sqlite3_stmt *bets = nullptr;
     sqlite3_stmt *fx = nullptr;
-    sqlite3_prepare_v2(db,
-        "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, "
-        "odd_value, timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        -1, &odds, nullptr);
+    const QByteArray oddsSql = SqliteStorage::oddsInsertSql(1);
+    const QByteArray oddsManySql = SqliteStorage::oddsInsertSql(oddsPerStatement);
+    sqlite3_prepare_v2(db, oddsSql.constData(), -1, &odds, nullptr);
+    sqlite3_prepare_v2(db, oddsManySql.constData(), -1, &oddsMany, nullptr);
     sqlite3_prepare_v2(db,
         "INSERT OR IGNORE INTO bets (source_id, seq, ts, received_at, bet_id, user_id, fixture_id, "
         "market_type, selection, stake, odd_value, potential_win, timestamp) VALUES (?1, ?2, ?3, ?4, "
@@ -170,52 +180,72 @@ double rawLoop(const QString &dbPath, quint64 count, int fixtures)
     auto text = [](sqlite3_stmt *s, int i, const std::string &t) {
         sqlite3_bind_text(s, i, t.data(), int(t.size()), SQLITE_STATIC);
     };
+    auto bindOdds = [&text](sqlite3_stmt *s, int first, const RawRow &r) {
+        text(s, first, r.source);
+        sqlite3_bind_int64(s, first + 1, r.seq);
+        sqlite3_bind_int64(s, first + 2, r.ts);
+        sqlite3_bind_int64(s, first + 3, r.receivedAt);
+        text(s, first + 4, r.s1);
+        text(s, first + 5, r.s2);
+        text(s, first + 6, r.s3);
+        sqlite3_bind_double(s, first + 7, r.d1);
+        sqlite3_bind_int64(s, first + 8, r.timestamp);
+        text(s, first + 9, r.status);
+    };
     const auto start = std::chrono::steady_clock::now();
-    std::size_t i = 0;
-    for (const RawRow &r : rows) {
-        if (i++ % kPerTransaction == 0) {
-            sqlite3_exec(db, i == 1 ? "BEGIN" : "COMMIT; BEGIN", nullptr, nullptr, nullptr);
+    for (std::size_t from = 0; from < rows.size(); from += kRawRowsPerTransaction) {
+        const std::size_t end = std::min(rows.size(), from + kRawRowsPerTransaction);
+        sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+        for (std::size_t i = from; i < end;) {
+            const RawRow &r = rows[i];
+            if (r.type == EventType::Odds) {
+                // Each transaction's odds come last: whole statements while there are enough rows.
+                const bool many = oddsPerStatement > 1 && end - i >= std::size_t(oddsPerStatement);
+                sqlite3_stmt *s = many ? oddsMany : odds;
+                const int n = many ? oddsPerStatement : 1;
+                for (int k = 0; k < n; ++k) {
+                    bindOdds(s, k * 10 + 1, rows[i + std::size_t(k)]);
+                }
+                sqlite3_step(s);
+                sqlite3_reset(s);
+                i += std::size_t(n);
+                continue;
+            }
+            sqlite3_stmt *s = r.type == EventType::Bet ? bets : fx;
+            text(s, 1, r.source);
+            sqlite3_bind_int64(s, 2, r.seq);
+            sqlite3_bind_int64(s, 3, r.ts);
+            sqlite3_bind_int64(s, 4, r.receivedAt);
+            if (r.type == EventType::Bet) {
+                text(s, 5, r.s1);
+                text(s, 6, r.s2);
+                text(s, 7, r.s3);
+                text(s, 8, r.s4);
+                text(s, 9, r.s5);
+                sqlite3_bind_double(s, 10, r.d1);
+                sqlite3_bind_double(s, 11, r.d2);
+                sqlite3_bind_double(s, 12, r.d3);
+                sqlite3_bind_int64(s, 13, r.timestamp);
+            } else {
+                text(s, 5, r.s1);
+                sqlite3_bind_int64(s, 6, r.i1);
+                sqlite3_bind_int64(s, 7, r.i2);
+                sqlite3_bind_int64(s, 8, r.i3);
+                text(s, 9, r.status);
+                text(s, 10, r.s2);
+                text(s, 11, r.s3);
+                text(s, 12, r.s4);
+            }
+            sqlite3_step(s);
+            sqlite3_reset(s);
+            ++i;
         }
-        sqlite3_stmt *s = r.type == EventType::Odds ? odds : r.type == EventType::Bet ? bets : fx;
-        text(s, 1, r.source);
-        sqlite3_bind_int64(s, 2, r.seq);
-        sqlite3_bind_int64(s, 3, r.ts);
-        sqlite3_bind_int64(s, 4, r.receivedAt);
-        if (r.type == EventType::Odds) {
-            text(s, 5, r.s1);
-            text(s, 6, r.s2);
-            text(s, 7, r.s3);
-            sqlite3_bind_double(s, 8, r.d1);
-            sqlite3_bind_int64(s, 9, r.timestamp);
-            text(s, 10, r.status);
-        } else if (r.type == EventType::Bet) {
-            text(s, 5, r.s1);
-            text(s, 6, r.s2);
-            text(s, 7, r.s3);
-            text(s, 8, r.s4);
-            text(s, 9, r.s5);
-            sqlite3_bind_double(s, 10, r.d1);
-            sqlite3_bind_double(s, 11, r.d2);
-            sqlite3_bind_double(s, 12, r.d3);
-            sqlite3_bind_int64(s, 13, r.timestamp);
-        } else {
-            text(s, 5, r.s1);
-            sqlite3_bind_int64(s, 6, r.i1);
-            sqlite3_bind_int64(s, 7, r.i2);
-            sqlite3_bind_int64(s, 8, r.i3);
-            text(s, 9, r.status);
-            text(s, 10, r.s2);
-            text(s, 11, r.s3);
-            text(s, 12, r.s4);
-        }
-        sqlite3_step(s);
-        sqlite3_reset(s);
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
     }
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
     const double seconds = Bench::secondsSince(start);
-    sqlite3_finalize(odds);
-    sqlite3_finalize(bets);
-    sqlite3_finalize(fx);
+    for (sqlite3_stmt *s : { odds, oddsMany, bets, fx }) {
+        sqlite3_finalize(s);
+    }
     sqlite3_close(db);
     return double(rows.size()) / seconds;
 }
@@ -333,6 +363,7 @@ int main(int argc, char *argv[])
     std::vector<double> pipelineRates;
     std::vector<double> ceilingRates;
     std::vector<double> ratios;
+    std::vector<RawRow> rows;
     for (int round = 1; round <= repeat; ++round) {
         if (repeat > 1) {
             std::printf("round %d of %d\n", round, repeat);
@@ -352,12 +383,24 @@ int main(int argc, char *argv[])
         }
         removeDatabase(pipelineDb);
         if (!parser.isSet(QStringLiteral("no-ceiling"))) {
-            const QString rawDb = dir.filePath(QStringLiteral("raw-%1.db").arg(round));
-            const double raw = rawLoop(rawDb, events, fixtures);
-            removeDatabase(rawDb);
-            std::printf("ceiling (plain sqlite3 loop, same rows, same schema): %.0f events/s (%.2f us/event)\n", raw,
-                raw > 0 ? 1e6 / raw : 0.0);
-            std::printf("ratio pipeline / ceiling: %.2f\n", raw > 0 ? pipelineRate / raw : 0.0);
+            if (rows.empty()) {
+                rows = rawRows(events, fixtures); // after the first pipeline run: not in its peak RSS
+            }
+            auto loop = [&](int oddsPerStatement) {
+                const QString rawDb = dir.filePath(QStringLiteral("raw-%1-%2.db").arg(round).arg(oddsPerStatement));
+                const double rate = rawLoop(rawDb, rows, oddsPerStatement);
+                removeDatabase(rawDb);
+                return rate;
+            };
+            const double raw = loop(SqliteStorage::kOddsRowsPerStatement);
+            const double oneByOne = loop(1);
+            std::printf("ceiling (plain sqlite3 loop, same rows, same schema, %d odds per INSERT as the writer): "
+                        "%.0f events/s (%.2f us/event)\n",
+                SqliteStorage::kOddsRowsPerStatement, raw, raw > 0 ? 1e6 / raw : 0.0);
+            std::printf("  the same loop with one row per INSERT: %.0f events/s (%.2f us/event)\n", oneByOne,
+                oneByOne > 0 ? 1e6 / oneByOne : 0.0);
+            std::printf("ratio pipeline / ceiling: %.2f (%.2f against one row per INSERT)\n",
+                raw > 0 ? pipelineRate / raw : 0.0, oneByOne > 0 ? pipelineRate / oneByOne : 0.0);
             ceilingRates.push_back(raw);
             ratios.push_back(raw > 0 ? pipelineRate / raw : 0.0);
         }

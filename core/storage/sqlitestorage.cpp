@@ -100,8 +100,8 @@ SqliteStorage::SqliteStorage(QString path, QString connectionName)
 SqliteStorage::~SqliteStorage()
 {
     m_checkpointer.reset(); // before the last connection closes (which checkpoints what is left)
-    for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insBet, m_insReject, m_insGap,
-             m_insConnectionEvent, m_insFeedError, m_upsertIngest }) {
+    for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insOddsMany, m_insBet, m_insReject,
+             m_insGap, m_insConnectionEvent, m_insFeedError, m_upsertIngest }) {
         sqlite3_finalize(s);
     }
     m_db = nullptr;
@@ -299,6 +299,16 @@ Result<void> SqliteStorage::migrate()
     return {};
 }
 
+QByteArray SqliteStorage::oddsInsertSql(int rows)
+{
+    QByteArray sql = "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, "
+                     "odd_value, timestamp, status) VALUES ";
+    for (int k = 0; k < rows; ++k) {
+        sql += k == 0 ? "(?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?)";
+    }
+    return sql;
+}
+
 Result<void> SqliteStorage::prepare()
 {
     const std::pair<sqlite3_stmt **, const char *> statements[] = {
@@ -312,9 +322,6 @@ Result<void> SqliteStorage::prepare()
             "received_at = excluded.received_at, sport_id = excluded.sport_id, tournament_id = excluded.tournament_id, "
             "start_time = excluded.start_time, status = excluded.status, home = excluded.home, away = excluded.away, "
             "score = excluded.score WHERE excluded.seq > fixtures.seq" },
-        { &m_insOdds,
-            "INSERT INTO odds (source_id, seq, ts, received_at, fixture_id, market_type, selection, odd_value, "
-            "timestamp, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
         { &m_insBet,
             "INSERT OR IGNORE INTO bets (source_id, seq, ts, received_at, bet_id, user_id, fixture_id, market_type, "
             "selection, stake, odd_value, potential_win, timestamp) "
@@ -337,6 +344,14 @@ Result<void> SqliteStorage::prepare()
     };
     for (const auto &[target, sql] : statements) {
         if (sqlite3_prepare_v3(m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, target, nullptr) != SQLITE_OK) {
+            return sqlError(QStringLiteral("preparing statements"));
+        }
+    }
+    for (const auto &[target, rows] :
+        { std::pair { &m_insOdds, 1 }, std::pair { &m_insOddsMany, kOddsRowsPerStatement } }) {
+        const QByteArray sql = oddsInsertSql(rows);
+        if (sqlite3_prepare_v3(m_db, sql.constData(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, target, nullptr)
+            != SQLITE_OK) {
             return sqlError(QStringLiteral("preparing statements"));
         }
     }
@@ -560,29 +575,39 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
         noteLastSeq(batch, m_committed, newSeqs);
         result.streamAdvances += batch.streamAdvances;
     } // batches
-    sqlite3_stmt *const insOdds = m_insOdds;
-    auto bindUtf8 = [&odds, insOdds](int i, quint32 index) {
-        const std::string &t = odds.text(index);
-        sqlite3_bind_text(insOdds, i, t.data(), int(t.size()), SQLITE_STATIC);
+    auto bindRow = [&odds](sqlite3_stmt *s, int first, const OddsRows::Row &row) {
+        auto bindUtf8 = [&odds, s](int i, quint32 index) {
+            const std::string &t = odds.text(index);
+            sqlite3_bind_text(s, i, t.data(), int(t.size()), SQLITE_STATIC);
+        };
+        bindUtf8(first, row.source);
+        sqlite3_bind_int64(s, first + 1, qint64(row.seq));
+        sqlite3_bind_int64(s, first + 2, row.serverTsMs);
+        sqlite3_bind_int64(s, first + 3, row.receivedAtMs);
+        bindUtf8(first + 4, row.fixture);
+        bindUtf8(first + 5, row.market);
+        bindUtf8(first + 6, row.selection);
+        sqlite3_bind_double(s, first + 7, row.oddValue);
+        sqlite3_bind_int64(s, first + 8, row.timestampMs);
+        bindWire(s, first + 9, toWire(row.status));
     };
-    for (const OddsRows::Row &row : odds.sorted()) {
-        bindUtf8(1, row.source);
-        sqlite3_bind_int64(insOdds, 2, qint64(row.seq));
-        sqlite3_bind_int64(insOdds, 3, row.serverTsMs);
-        sqlite3_bind_int64(insOdds, 4, row.receivedAtMs);
-        bindUtf8(5, row.fixture);
-        bindUtf8(6, row.market);
-        bindUtf8(7, row.selection);
-        sqlite3_bind_double(insOdds, 8, row.oddValue);
-        sqlite3_bind_int64(insOdds, 9, row.timestampMs);
-        bindWire(insOdds, 10, toWire(row.status));
-        // Every parameter is bound above: no sqlite3_clear_bindings on the hottest statement.
-        const int rc = sqlite3_step(insOdds);
-        sqlite3_reset(insOdds);
+    const std::vector<OddsRows::Row> &rows = odds.sorted();
+    constexpr auto kMany = std::size_t(kOddsRowsPerStatement);
+    for (std::size_t i = 0; i < rows.size();) {
+        const bool useMany = rows.size() - i >= kMany;
+        sqlite3_stmt *s = useMany ? m_insOddsMany : m_insOdds;
+        const std::size_t n = useMany ? kMany : 1;
+        for (std::size_t k = 0; k < n; ++k) {
+            bindRow(s, int(k) * 10 + 1, rows[i + k]);
+        }
+        // Every parameter is bound above: no sqlite3_clear_bindings on the hottest statements.
+        const int rc = sqlite3_step(s);
+        sqlite3_reset(s);
         if (rc != SQLITE_DONE) {
             return fail(QStringLiteral("storing odds"));
         }
-        ++result.odds;
+        i += n;
+        result.odds += n;
     }
     for (const auto &[source, seq] : newSeqs) {
         sqlite3_stmt *s = m_upsertIngest;

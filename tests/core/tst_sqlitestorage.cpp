@@ -300,9 +300,14 @@ void TestSqliteStorage::oddsKeepEveryFieldAndGoInIndexOrder()
     const QString markets[] = { QStringLiteral("ou"), QStringLiteral("1x2") };
     std::vector<Event> events;
     quint64 seq = 0;
-    for (int round = 0; round < 3; ++round) {
+    // Three statements of kOddsRowsPerStatement rows, then four rows one by one.
+    const std::size_t wanted = 3 * std::size_t(SqliteStorage::kOddsRowsPerStatement) + 4;
+    while (events.size() < wanted) {
         for (const QString &f : fixtures) {
             for (const QString &m : markets) {
+                if (events.size() == wanted) {
+                    break;
+                }
                 Event e = streamEvent(EventType::Odds, ++seq);
                 e.data = OddsData { QString(f.constData(), f.size()), m, QStringLiteral("sel-%1").arg(seq % 3),
                     1.5 + double(seq) / 100, 1798761600000LL - qint64(seq),
