@@ -2,6 +2,7 @@
 #include "eventserialization.h"
 
 #include <core/common/sharedstringindex.h>
+#include <core/common/stringcache.h>
 
 #include <QDataStream>
 #include <QIODevice>
@@ -221,15 +222,21 @@ public:
         m_p += n;
         return b;
     }
-    QString text(qsizetype units)
+    QString text(qsizetype units, StringCache *cache)
     {
         if (std::size_t(m_end - m_p) / 2 < std::size_t(units)) {
             m_ok = false;
             return {};
         }
-        QString s(units, Qt::Uninitialized);
-        std::memcpy(s.data(), m_p, std::size_t(units) * 2);
+        const char *p = m_p;
         m_p += units * 2;
+        if constexpr (Q_BYTE_ORDER == Q_LITTLE_ENDIAN) {
+            if (cache) {
+                return cache->get(p, units);
+            }
+        }
+        QString s(units, Qt::Uninitialized);
+        std::memcpy(s.data(), p, std::size_t(units) * 2);
         if constexpr (Q_BYTE_ORDER == Q_BIG_ENDIAN) {
             for (QChar &c : s) {
                 c = QChar(qFromLittleEndian(c.unicode()));
@@ -362,7 +369,7 @@ void getEvent(Reader &r, const std::vector<QString> &t, Event &e)
     }
 }
 
-bool deserializeV2(const QByteArray &bytes, EventBatch &b)
+bool deserializeV2(const QByteArray &bytes, EventBatch &b, StringCache *cache)
 {
     Reader r(bytes);
     if (r.get<quint32>() != kMagicV2) {
@@ -375,7 +382,7 @@ bool deserializeV2(const QByteArray &bytes, EventBatch &b)
     std::vector<QString> table;
     table.reserve(strings);
     for (quint32 i = 0; i < strings && r.ok(); ++i) {
-        table.push_back(r.text(r.get<quint32>()));
+        table.push_back(r.text(r.get<quint32>(), cache));
     }
     b = {};
     b.sourceId = r.string(table);
@@ -505,9 +512,9 @@ QByteArray serializeBatch(const EventBatch &b)
     return out;
 }
 
-bool deserializeBatch(const QByteArray &bytes, EventBatch &batch)
+bool deserializeBatch(const QByteArray &bytes, EventBatch &batch, StringCache *strings)
 {
-    return deserializeV2(bytes, batch) || deserializeV1(bytes, batch);
+    return deserializeV2(bytes, batch, strings) || deserializeV1(bytes, batch);
 }
 
 } // namespace OddsTap

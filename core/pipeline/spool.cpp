@@ -178,7 +178,7 @@ Result<std::optional<EventBatch>> Spool::readNext()
             s.readOffset += kHeaderBytes + length;
             EventBatch batch;
             if (payload.size() != qsizetype(length) || getU32(header + 8) != crc32(payload)
-                || !deserializeBatch(payload, batch)) {
+                || !deserializeBatch(payload, batch, &m_strings)) {
                 ++m_corrupt;
                 qCWarning(lcStorage).noquote() << "spool: a record in" << s.path << "failed its checksum and is skipped"
                                                << "(its events are fetched again by resume if the feed still has them)";

@@ -3,6 +3,7 @@
 
 #include <core/common/event.h>
 #include <core/common/result.h>
+#include <core/common/stringcache.h>
 
 #include <QString>
 
@@ -83,6 +84,7 @@ private:
     std::deque<std::pair<quint64, qint64>> m_reads; ///< (segment number, end offset) of batches read
     qint64 m_bytes = 0;
     quint64 m_corrupt = 0;
+    StringCache m_strings; ///< batches read back share their strings, as live ones do
 };
 
 } // namespace OddsTap

@@ -56,7 +56,8 @@ public:
         // UTF-8 byte order is SQLite's BINARY collation; equal text in two storages gets one rank.
         std::sort(order.begin(), order.end(), [this](quint32 a, quint32 b) { return m_utf8[a] < m_utf8[b]; });
         std::vector<quint32> rank(n);
-        for (quint32 i = 0, r = 0; i < n; ++i) {
+        quint32 r = 0;
+        for (quint32 i = 0; i < n; ++i) {
             if (i > 0 && m_utf8[order[i]] != m_utf8[order[i - 1]]) {
                 ++r;
             }
@@ -69,10 +70,7 @@ public:
         for (std::string &text : m_utf8) {
             text = encode(std::move(text));
         }
-        std::sort(m_rows.begin(), m_rows.end(), [](const Row &a, const Row &b) {
-            return std::tie(a.fixtureRank, a.marketRank, a.timestampMs)
-                < std::tie(b.fixtureRank, b.marketRank, b.timestampMs);
-        });
+        sortRows(r + 1);
         return m_rows;
     }
     const std::vector<Row> &sorted()
@@ -85,6 +83,66 @@ public:
     }
 
 private:
+    /// Orders the rows by (fixtureRank, marketRank, timestampMs), stable, ranks below `ranks`. A
+    /// transaction holds a few thousand (fixture, market) groups, each mostly in time order already
+    /// (events arrive in time order), so a counting sort by group, stable, then a check of each
+    /// group's times replaces a comparison sort of the whole transaction (which was 14 % of the
+    /// PostgreSQL writer's samples). Falls back to the comparison sort when the groups would not
+    /// fit a small table.
+    void sortRows(quint32 ranks)
+    {
+        auto byKey = [](const Row &a, const Row &b) {
+            return std::tie(a.fixtureRank, a.marketRank, a.timestampMs)
+                < std::tie(b.fixtureRank, b.marketRank, b.timestampMs);
+        };
+        // Dense ids for the fixture and market ranks in use, in rank order.
+        std::vector<qint32> fixtureId(ranks, -1);
+        std::vector<qint32> marketId(ranks, -1);
+        for (const Row &row : m_rows) {
+            fixtureId[row.fixtureRank] = 0;
+            marketId[row.marketRank] = 0;
+        }
+        qint32 fixtures = 0;
+        qint32 markets = 0;
+        for (quint32 i = 0; i < ranks; ++i) {
+            if (fixtureId[i] == 0) {
+                fixtureId[i] = ++fixtures;
+            }
+            if (marketId[i] == 0) {
+                marketId[i] = ++markets;
+            }
+        }
+        const std::size_t groups = std::size_t(fixtures) * std::size_t(markets);
+        if (groups > 4 * m_rows.size() + 1024) {
+            std::stable_sort(m_rows.begin(), m_rows.end(), byKey);
+            return;
+        }
+        auto groupOf = [&](const Row &row) {
+            return std::size_t(fixtureId[row.fixtureRank] - 1) * std::size_t(markets)
+                + std::size_t(marketId[row.marketRank] - 1);
+        };
+        std::vector<quint32> start(groups + 1, 0);
+        for (const Row &row : m_rows) {
+            ++start[groupOf(row) + 1];
+        }
+        for (std::size_t g = 0; g < groups; ++g) {
+            start[g + 1] += start[g];
+        }
+        std::vector<Row> out(m_rows.size());
+        std::vector<quint32> next(start.begin(), start.end() - 1);
+        for (const Row &row : m_rows) {
+            out[next[groupOf(row)]++] = row;
+        }
+        for (std::size_t g = 0; g < groups; ++g) {
+            const auto first = out.begin() + qsizetype(start[g]);
+            const auto last = out.begin() + qsizetype(start[g + 1]);
+            if (!std::is_sorted(first, last, byKey)) {
+                std::stable_sort(first, last, byKey);
+            }
+        }
+        m_rows = std::move(out);
+    }
+
     SharedStringIndex m_strings;
     std::vector<std::string> m_utf8;
     std::vector<Row> m_rows;

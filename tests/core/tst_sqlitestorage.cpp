@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SqliteStorage against real SQLite files in a temporary directory.
+#include <core/common/rng.h>
+#include <core/storage/oddsrows.h>
 #include <core/storage/sqlitestorage.h>
 
 #include <QFile>
@@ -94,6 +96,8 @@ private slots:
     void refusesACorruptFile();
     void lockedDatabaseFailsCleanlyAndWritesNothing();
     void oddsKeepEveryFieldAndGoInIndexOrder();
+    void oddsRowsSortAsAComparisonSortWould_data();
+    void oddsRowsSortAsAComparisonSortWould();
     void idleWriterCheckpointsInTheBackgroundAfterEachCommit();
     void busyWriterDefersCheckpointsUntilIdle();
     void busyWriterStillCheckpointsEvery64MiBOfWal();
@@ -352,6 +356,69 @@ void TestSqliteStorage::oddsKeepEveryFieldAndGoInIndexOrder()
     db.close();
     db = {};
     QSqlDatabase::removeDatabase(QStringLiteral("odds-check"));
+}
+
+void TestSqliteStorage::oddsRowsSortAsAComparisonSortWould_data()
+{
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("fixtures");
+    QTest::addColumn<int>("markets");
+    QTest::addColumn<int>("shuffledPercent");
+    // Few groups (the counting sort), in time order or with shuffled times and ties.
+    QTest::newRow("groups, times in order") << 5000 << 300 << 4 << 0;
+    QTest::newRow("groups, 10 % of times shuffled") << 5000 << 300 << 4 << 10;
+    QTest::newRow("groups, all times shuffled") << 5000 << 30 << 3 << 100;
+    // More (fixture, market) pairs than a small table holds (the comparison sort).
+    QTest::newRow("sparse groups") << 400 << 400 << 400 << 50;
+}
+
+void TestSqliteStorage::oddsRowsSortAsAComparisonSortWould()
+{
+    QFETCH(int, rows);
+    QFETCH(int, fixtures);
+    QFETCH(int, markets);
+    QFETCH(int, shuffledPercent);
+    Rng rng(7);
+    std::vector<Event> events;
+    for (int i = 0; i < rows; ++i) {
+        Event e = streamEvent(EventType::Odds, quint64(i) + 1);
+        // Separate storage for equal text, as batches read back from different spool records have.
+        const qint64 ts = rng.below(100) < quint64(shuffledPercent) ? 1000 + qint64(rng.below(50)) : 1000 + i / 10;
+        e.data = OddsData { QStringLiteral("fx-%1").arg(rng.below(quint64(fixtures))),
+            QStringLiteral("m%1").arg(rng.below(quint64(markets))), QStringLiteral("home"), 2.0, ts,
+            PriceStatus::Open };
+        events.push_back(std::move(e));
+    }
+    OddsRows odds;
+    for (const Event &e : events) {
+        odds.add(e, *e.odds());
+    }
+    using Key = std::tuple<std::string, std::string, qint64>;
+    std::vector<Key> expected;
+    for (const Event &e : events) {
+        expected.emplace_back(
+            e.odds()->fixtureId.toStdString(), e.odds()->marketType.toStdString(), e.odds()->timestampMs);
+    }
+    std::sort(expected.begin(), expected.end());
+    std::vector<Key> got;
+    std::vector<quint64> seqs;
+    for (const OddsRows::Row &row : odds.sorted()) {
+        got.emplace_back(odds.text(row.fixture), odds.text(row.market), row.timestampMs);
+        seqs.push_back(row.seq);
+    }
+    QCOMPARE(got.size(), expected.size());
+    QVERIFY(got == expected);
+    // Every row once, and rows with equal keys keep their arrival order.
+    std::vector<quint64> sortedSeqs = seqs;
+    std::sort(sortedSeqs.begin(), sortedSeqs.end());
+    QCOMPARE(std::adjacent_find(sortedSeqs.begin(), sortedSeqs.end()), sortedSeqs.end());
+    QCOMPARE(sortedSeqs.front(), quint64(1));
+    QCOMPARE(sortedSeqs.back(), quint64(rows));
+    for (std::size_t i = 1; i < got.size(); ++i) {
+        if (got[i] == got[i - 1]) {
+            QVERIFY(seqs[i] > seqs[i - 1]);
+        }
+    }
 }
 
 namespace {
