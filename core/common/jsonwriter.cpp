@@ -15,81 +15,93 @@ bool needsEscape(unsigned char c)
 
 } // namespace
 
-void appendString(QByteArray &out, std::string_view s)
+void Text::grow(std::size_t n)
+{
+    const qsizetype wanted = std::max(m_out.size() * 2, m_size + qsizetype(n));
+    m_out.resize(wanted);
+    m_begin = m_out.data();
+}
+
+QByteArray Text::take()
+{
+    m_out.resize(m_size);
+    QByteArray out = std::move(m_out);
+    m_out = QByteArray();
+    m_begin = nullptr;
+    m_size = 0;
+    return out;
+}
+
+Text &Text::string(std::string_view s)
 {
     static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    // Runs of plain characters go in one append; only the rare escapes go one by one.
+    raw('"');
+    // Runs of plain characters go in one copy; only the rare escapes go one by one.
     std::size_t runStart = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto u = static_cast<unsigned char>(s[i]);
         if (!needsEscape(u)) {
             continue;
         }
-        out.append(s.data() + runStart, qsizetype(i - runStart));
+        raw(s.substr(runStart, i - runStart));
         runStart = i + 1;
         switch (u) {
         case '"':
-            out += "\\\"";
+            raw("\\\"");
             break;
         case '\\':
-            out += "\\\\";
+            raw("\\\\");
             break;
         case '\n':
-            out += "\\n";
+            raw("\\n");
             break;
         case '\r':
-            out += "\\r";
+            raw("\\r");
             break;
         case '\t':
-            out += "\\t";
+            raw("\\t");
             break;
         default: {
             const char escaped[] = { '\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xf] };
-            out.append(escaped, qsizetype(sizeof escaped));
+            raw(std::string_view(escaped, sizeof escaped));
         }
         }
     }
-    out.append(s.data() + runStart, qsizetype(s.size() - runStart));
-    out += '"';
+    raw(s.substr(runStart));
+    return raw('"');
 }
 
-void appendString(QByteArray &out, const QString &text)
+Text &Text::string(const QString &text)
 {
     const QByteArray utf8 = text.toUtf8();
-    appendString(out, std::string_view(utf8.constData(), std::size_t(utf8.size())));
+    return string(std::string_view(utf8.constData(), std::size_t(utf8.size())));
 }
 
-template <typename Integer> void appendInteger(QByteArray &out, Integer v)
+Text &Text::integer(qint64 v)
 {
-    char buffer[24];
-    const auto r = std::to_chars(std::begin(buffer), std::end(buffer), v);
-    out.append(buffer, qsizetype(r.ptr - buffer));
+    char *p = room(24);
+    m_size += std::to_chars(p, p + 24, v).ptr - p;
+    return *this;
 }
 
-void appendInt(QByteArray &out, qint64 v)
+Text &Text::uinteger(quint64 v)
 {
-    appendInteger(out, v);
+    char *p = room(24);
+    m_size += std::to_chars(p, p + 24, v).ptr - p;
+    return *this;
 }
 
-void appendUInt(QByteArray &out, quint64 v)
-{
-    appendInteger(out, v);
-}
-
-void appendDecimal(QByteArray &out, double value, int decimals)
+Text &Text::decimal(double value, int decimals)
 {
     if (!std::isfinite(value)) {
-        out += "null"; // JSON has no NaN or infinity
-        return;
+        return raw("null"); // JSON has no NaN or infinity
     }
     // Correctly rounded, as printf's %.*f; then no trailing zeros and no "-0".
     char buffer[400]; // 1e308 in fixed notation, plus the fraction digits
     const auto r = std::to_chars(
         std::begin(buffer), std::end(buffer), value, std::chars_format::fixed, std::clamp(decimals, 0, 17));
     if (r.ec != std::errc()) {
-        out += "null";
-        return;
+        return raw("null");
     }
     const char *end = r.ptr;
     if (std::find(static_cast<const char *>(buffer), end, '.') != end) {
@@ -101,10 +113,9 @@ void appendDecimal(QByteArray &out, double value, int decimals)
         }
     }
     if (end - buffer == 2 && buffer[0] == '-' && buffer[1] == '0') {
-        out += '0';
-        return;
+        return raw('0');
     }
-    out.append(buffer, qsizetype(end - buffer));
+    return raw(std::string_view(buffer, std::size_t(end - buffer)));
 }
 
 } // namespace OddsTap::Json

@@ -206,7 +206,16 @@ void FeedGenerator::stepMarket()
     const std::size_t mover = m_rng.below(m.logits.size());
     m.logits[mover] += m_rng.normal() * (f.status == FixtureStatus::Live ? 0.08 : 0.03);
     m.logits[mover] = std::clamp(m.logits[mover], -4.0, 4.0);
-    const std::vector<double> before = m.prices;
+    // The prices before the move, without an allocation per step (markets have a few selections).
+    std::array<double, 8> small {};
+    std::vector<double> large;
+    const double *before = small.data();
+    if (m.prices.size() <= small.size()) {
+        std::copy(m.prices.begin(), m.prices.end(), small.begin());
+    } else {
+        large = m.prices;
+        before = large.data();
+    }
     reprice(m);
     for (std::size_t s = 0; s < m.prices.size(); ++s) {
         if (m.prices[s] != before[s] || s == mover) {
@@ -220,77 +229,51 @@ void FeedGenerator::stepBet()
     m_pending.push_back({ EventType::Bet, 0, 0, 0 });
 }
 
-QByteArray FeedGenerator::envelopeHead(EventType type, quint64 seq, qint64 ts) const
+Json::Text FeedGenerator::envelopeHead(EventType type, quint64 seq, qint64 ts) const
 {
-    QByteArray out;
-    out.reserve(256);
-    out += "{\"type\":\"";
-    const auto name = toWire(type);
-    out.append(name.data(), qsizetype(name.size()));
-    out += "\",\"seq\":";
-    Json::appendUInt(out, seq);
-    out += ",\"ts\":";
-    Json::appendInt(out, ts);
-    out += ",\"source\":";
-    Json::appendString(out, std::string_view(m_config.stream.constData(), std::size_t(m_config.stream.size())));
+    Json::Text out;
+    out.raw("{\"type\":\"").raw(toWire(type)).raw("\",\"seq\":").uinteger(seq).raw(",\"ts\":").integer(ts);
+    out.raw(",\"source\":").string(std::string_view(m_config.stream.constData(), std::size_t(m_config.stream.size())));
     return out;
 }
 
 QByteArray FeedGenerator::controlEnvelope(EventType type, quint64 seq) const
 {
-    return envelopeHead(type, seq, nowMs(seq)) + '}';
+    return envelopeHead(type, seq, nowMs(seq)).raw('}').take();
 }
 
 QByteArray FeedGenerator::errorEnvelope(quint64 seq, const char *code, const QString &message) const
 {
-    QByteArray out = envelopeHead(EventType::Error, seq, nowMs(seq));
-    out += ",\"data\":{\"code\":";
-    Json::appendString(out, std::string_view(code));
-    out += ",\"message\":";
-    Json::appendString(out, message);
-    out += "}}";
-    return out;
+    Json::Text out = envelopeHead(EventType::Error, seq, nowMs(seq));
+    out.raw(",\"data\":{\"code\":").string(std::string_view(code)).raw(",\"message\":").string(message).raw("}}");
+    return out.take();
 }
 
 QByteArray FeedGenerator::fixtureJson(const Fixture &f, quint64 seq) const
 {
-    QByteArray out = envelopeHead(EventType::Fixture, seq, nowMs(seq));
-    out += ",\"data\":{\"fixture_id\":\"" + f.id + "\",\"sport_id\":" + QByteArray::number(f.sport)
-        + ",\"tournament_id\":" + QByteArray::number(f.tournament) + ",\"start_time\":\""
-        + formatIso8601Utc(f.startMs).toLatin1() + "\",\"status\":\"";
-    const auto status = toWire(f.status);
-    out.append(status.data(), qsizetype(status.size()));
-    out += "\",\"home\":";
-    Json::appendString(out, std::string_view(f.home.constData(), std::size_t(f.home.size())));
-    out += ",\"away\":";
-    Json::appendString(out, std::string_view(f.away.constData(), std::size_t(f.away.size())));
+    Json::Text out = envelopeHead(EventType::Fixture, seq, nowMs(seq));
+    out.raw(",\"data\":{\"fixture_id\":\"").raw(f.id).raw("\",\"sport_id\":").integer(f.sport);
+    out.raw(",\"tournament_id\":").integer(f.tournament).raw(",\"start_time\":\"");
+    out.raw(formatIso8601Utc(f.startMs).toLatin1()).raw("\",\"status\":\"").raw(toWire(f.status)).raw('"');
+    out.raw(",\"home\":").string(std::string_view(f.home.constData(), std::size_t(f.home.size())));
+    out.raw(",\"away\":").string(std::string_view(f.away.constData(), std::size_t(f.away.size())));
     if (f.status != FixtureStatus::Scheduled && f.status != FixtureStatus::Cancelled) {
-        out += ",\"score\":\"" + QByteArray::number(f.scoreHome) + '-' + QByteArray::number(f.scoreAway) + '"';
+        out.raw(",\"score\":\"").integer(f.scoreHome).raw('-').integer(f.scoreAway).raw('"');
     }
-    out += "}}";
-    return out;
+    return out.raw("}}").take();
 }
 
 QByteArray FeedGenerator::oddsJson(
     const Fixture &f, const Market &m, std::size_t selection, const SentPrice &sent) const
 {
-    QByteArray out = envelopeHead(EventType::Odds, sent.seq, sent.ts);
-    // One append per piece: no temporaries on the simulator's hottest path.
-    out += ",\"data\":{\"fixture_id\":\"";
-    out += f.id;
-    out += "\",\"market_type\":\"";
-    out += m.type;
-    out += "\",\"selection\":\"";
-    out += m.selections[selection];
-    out += "\",\"odd_value\":";
-    Json::appendDecimal(out, sent.price, 2);
-    out += ",\"timestamp\":";
-    Json::appendInt(out, sent.timestamp);
+    Json::Text out = envelopeHead(EventType::Odds, sent.seq, sent.ts);
+    out.raw(",\"data\":{\"fixture_id\":\"").raw(f.id).raw("\",\"market_type\":\"").raw(m.type);
+    out.raw("\",\"selection\":\"").raw(m.selections[selection]).raw("\",\"odd_value\":").decimal(sent.price, 2);
+    out.raw(",\"timestamp\":").integer(sent.timestamp);
     if (sent.suspended) {
-        out += ",\"status\":\"suspended\"";
+        out.raw(",\"status\":\"suspended\"");
     }
-    out += "}}";
-    return out;
+    return out.raw("}}").take();
 }
 
 QByteArray FeedGenerator::betJson(quint64 seq)
@@ -308,27 +291,13 @@ QByteArray FeedGenerator::betJson(quint64 seq)
     const double potentialWin = std::max(stake, round2(stake * odds));
     // A few heavy punters place most bets: user index skewed towards low numbers.
     const auto user = quint64(double(m_config.users) * std::pow(m_rng.uniform(), 2.0)) + 1;
-    QByteArray out = envelopeHead(EventType::Bet, seq, nowMs(seq));
-    out += ",\"data\":{\"bet_id\":\"b-";
-    Json::appendUInt(out, ++m_betCounter);
-    out += "\",\"user_id\":\"u-";
-    Json::appendUInt(out, user);
-    out += "\",\"fixture_id\":\"";
-    out += f->id;
-    out += "\",\"market_type\":\"";
-    out += m.type;
-    out += "\",\"selection\":\"";
-    out += m.selections[s];
-    out += "\",\"stake\":";
-    Json::appendDecimal(out, stake, 2);
-    out += ",\"odd_value\":";
-    Json::appendDecimal(out, odds, 2);
-    out += ",\"potential_win\":";
-    Json::appendDecimal(out, potentialWin, 2);
-    out += ",\"timestamp\":";
-    Json::appendInt(out, nowMs(seq));
-    out += "}}";
-    return out;
+    Json::Text out = envelopeHead(EventType::Bet, seq, nowMs(seq));
+    out.raw(",\"data\":{\"bet_id\":\"b-").uinteger(++m_betCounter).raw("\",\"user_id\":\"u-").uinteger(user);
+    out.raw("\",\"fixture_id\":\"").raw(f->id).raw("\",\"market_type\":\"").raw(m.type);
+    out.raw("\",\"selection\":\"").raw(m.selections[s]).raw("\",\"stake\":").decimal(stake, 2);
+    out.raw(",\"odd_value\":").decimal(odds, 2).raw(",\"potential_win\":").decimal(potentialWin, 2);
+    out.raw(",\"timestamp\":").integer(nowMs(seq));
+    return out.raw("}}").take();
 }
 
 GeneratedEvent FeedGenerator::next()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/common/jsonwriter.h>
 #include <core/common/rng.h>
 #include <core/sim/eventstream.h>
 
@@ -109,7 +110,7 @@ private:
     void stepMarket();
     void stepBet();
     void queueOpening(int fixture);
-    QByteArray envelopeHead(EventType type, quint64 seq, qint64 ts) const;
+    Json::Text envelopeHead(EventType type, quint64 seq, qint64 ts) const;
     QByteArray fixtureJson(const Fixture &f, quint64 seq) const;
     QByteArray oddsJson(const Fixture &f, const Market &m, std::size_t selection, const SentPrice &sent) const;
     QByteArray betJson(quint64 seq);

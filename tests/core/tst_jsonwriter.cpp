@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The simulator's and replay's JSON text helpers: exact output, checked against printf's
+// The simulator's JSON text builder: exact output, checked against printf's
 // formatting and against a JSON parser.
 #include <core/common/jsonwriter.h>
 
@@ -35,9 +35,7 @@ QByteArray referenceDecimal(double value, int decimals)
 
 QByteArray decimal(double value, int decimals)
 {
-    QByteArray out;
-    Json::appendDecimal(out, value, decimals);
-    return out;
+    return Json::Text().decimal(value, decimals).take();
 }
 
 } // namespace
@@ -105,22 +103,19 @@ void TestJsonWriter::nonFiniteNumbersAreNull()
 
 void TestJsonWriter::integersAtTheLimits()
 {
-    QByteArray out;
-    Json::appendInt(out, std::numeric_limits<qint64>::min());
-    out += ' ';
-    Json::appendInt(out, 0);
-    out += ' ';
-    Json::appendUInt(out, std::numeric_limits<quint64>::max());
-    QCOMPARE(out, QByteArray("-9223372036854775808 0 18446744073709551615"));
+    Json::Text out(4); // smaller than the text: grows as it goes
+    out.integer(std::numeric_limits<qint64>::min()).raw(' ').integer(0).raw(' ');
+    out.uinteger(std::numeric_limits<quint64>::max());
+    QCOMPARE(out.take(), QByteArray("-9223372036854775808 0 18446744073709551615"));
+    QCOMPARE(out.take(), QByteArray()); // empty after take()
+    QCOMPARE(out.raw("again").take(), QByteArray("again"));
 }
 
 void TestJsonWriter::stringsEscapeWhatJsonRequires()
 {
     const std::string text =
         std::string("plain \"quoted\" back\\slash\nnew\rret\ttab ") + char(0x01) + char(0x1f) + " caf\xc3\xa9 end";
-    QByteArray out = "{\"k\":";
-    Json::appendString(out, std::string_view(text));
-    out += '}';
+    const QByteArray out = Json::Text(8).raw("{\"k\":").string(std::string_view(text)).raw('}').take();
     QCOMPARE(out,
         QByteArray("{\"k\":\"plain \\\"quoted\\\" back\\\\slash\\nnew\\rret\\ttab \\u0001\\u001f caf\xc3\xa9 end\"}"));
     QJsonParseError error;
@@ -128,12 +123,8 @@ void TestJsonWriter::stringsEscapeWhatJsonRequires()
     QCOMPARE(error.error, QJsonParseError::NoError);
     QCOMPARE(doc.object().value(QStringLiteral("k")).toString(), QString::fromStdString(text));
 
-    QByteArray empty;
-    Json::appendString(empty, std::string_view());
-    QCOMPARE(empty, QByteArray("\"\""));
-    QByteArray fromQString;
-    Json::appendString(fromQString, QStringLiteral("\u00e9\"x"));
-    QCOMPARE(fromQString, QByteArray("\"\xc3\xa9\\\"x\""));
+    QCOMPARE(Json::Text().string(std::string_view()).take(), QByteArray("\"\""));
+    QCOMPARE(Json::Text().string(QStringLiteral("\u00e9\"x")).take(), QByteArray("\"\xc3\xa9\\\"x\""));
 }
 
 QTEST_GUILESS_MAIN(TestJsonWriter)
