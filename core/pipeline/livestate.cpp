@@ -6,7 +6,7 @@
 
 namespace OddsTap {
 
-std::size_t LiveState::KeyHash::operator()(const FixtureKey &k) const noexcept
+std::size_t LiveState::KeyHash::operator()(const FixtureKey &k) const
 {
     return qHashMulti(0, k.sourceId, k.fixtureId);
 }

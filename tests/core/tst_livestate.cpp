@@ -39,6 +39,7 @@ private slots:
     void changesAreCoalesced();
     void agreesWithTheGeneratorsSnapshot();
     void finishedFixturesAreForgottenAfterAWhile();
+    void keysCompareByTextWhateverTheStorage();
 };
 
 void TestLiveState::finishedFixturesAreForgottenAfterAWhile()
@@ -153,6 +154,34 @@ void TestLiveState::agreesWithTheGeneratorsSnapshot()
         }
     }
     QVERIFY(checked > 200);
+}
+
+void TestLiveState::keysCompareByTextWhateverTheStorage()
+{
+    // Interned strings usually share storage, and the lookup takes that shortcut; equal text in
+    // separate storage must still be the same key, and a shorter string over the same storage not.
+    const QString longer = QString::fromUtf8("fxA");
+    auto priced = [](quint64 seq, const QString &fixture, double price) {
+        Event e = odds(seq, price);
+        std::get<OddsData>(e.data).fixtureId = fixture;
+        return e;
+    };
+    LiveState live;
+    live.apply(batch({ priced(1, QString::fromUtf8("fx"), 2.0) }));
+    live.apply(batch({ priced(2, QString::fromUtf8("fx"), 2.5) })); // equal text, another allocation
+    QCOMPARE(live.priceCount(), 1);
+    QCOMPARE(
+        live.price(QStringLiteral("s"), QStringLiteral("fx"), QStringLiteral("1x2"), QStringLiteral("home"))->price,
+        2.5);
+    live.apply(batch({ priced(3, longer, 4.0), priced(4, QString::fromRawData(longer.constData(), 2), 3.0) }));
+    QCOMPARE(live.priceCount(), 2);
+    QCOMPARE(
+        live.price(QStringLiteral("s"), QStringLiteral("fxA"), QStringLiteral("1x2"), QStringLiteral("home"))->price,
+        4.0);
+    const PriceState *fx =
+        live.price(QStringLiteral("s"), QStringLiteral("fx"), QStringLiteral("1x2"), QStringLiteral("home"));
+    QCOMPARE(fx->price, 3.0);
+    QCOMPARE(fx->previousPrice, 2.5);
 }
 
 QTEST_GUILESS_MAIN(TestLiveState)
