@@ -5,6 +5,7 @@
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/storage/oddsrows.h>
+#include <core/storage/walwritebuffer.h>
 
 #include <QDir>
 #include <QFileInfo>
@@ -47,6 +48,9 @@ constexpr int kNewDatabasePageSize = 8192;
 // before the library initializes, so this runs while the program loads, before anything opens a
 // database; were SQLite initialized already, the call fails harmlessly and the default stays.
 const bool g_sqliteMemoryStatisticsOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+// After the line above (this initializes SQLite): WAL frame writes gathered per connection.
+// ODDSTAP_NO_WAL_BUFFER=1 leaves SQLite's own VFS in place (to measure the difference).
+const bool g_walWriteBuffer = !qEnvironmentVariableIsSet("ODDSTAP_NO_WAL_BUFFER") && installWalWriteBuffer();
 
 void bindWire(sqlite3_stmt *s, int i, std::string_view text)
 {

@@ -3,6 +3,7 @@
 #include <core/common/rng.h>
 #include <core/storage/oddsrows.h>
 #include <core/storage/sqlitestorage.h>
+#include <core/storage/walwritebuffer.h>
 
 #include <QFile>
 #include <QFileInfo>
@@ -103,6 +104,7 @@ private slots:
     void busyWriterStillCheckpointsEvery64MiBOfWal();
     void newDatabasesUseBigPagesAndOldOnesKeepTheirs();
     void sqliteKeepsNoMemoryStatistics();
+    void gatheredWalWritesAreInTheFileBeforeACommitShows();
 
 private:
     QString path(const char *name) const
@@ -562,6 +564,57 @@ void TestSqliteStorage::sqliteKeepsNoMemoryStatistics()
     QCOMPARE(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highest, 0), SQLITE_OK);
     QCOMPARE(current, sqlite3_int64(0));
     QCOMPARE(highest, sqlite3_int64(0));
+}
+
+void TestSqliteStorage::gatheredWalWritesAreInTheFileBeforeACommitShows()
+{
+    QCOMPARE(QByteArray(sqlite3_vfs_find(nullptr)->zName), QByteArray(kWalWriteBufferVfs));
+    auto storage = SqliteStorage::open(path("walbuffer.db"), QStringLiteral("t-walbuffer"));
+    QVERIFY(storage);
+    // A reader through SQLite's own unix VFS: its own file descriptors, nothing of the writer's
+    // buffer. It must see each commit whole as soon as write() returns: a published frame that
+    // was still in the buffer would read as a short or stale WAL (a wrong count, or an error).
+    sqlite3 *reader = nullptr;
+    QCOMPARE(
+        sqlite3_open_v2(path("walbuffer.db").toUtf8().constData(), &reader, SQLITE_OPEN_READONLY, "unix"), SQLITE_OK);
+    auto readerScalar = [reader](const char *sql) {
+        sqlite3_stmt *stmt = nullptr;
+        qint64 v = -1;
+        if (sqlite3_prepare_v2(reader, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+            v = sqlite3_column_int64(stmt, 0);
+        }
+        sqlite3_finalize(stmt);
+        return v;
+    };
+    quint64 seq = 0;
+    qint64 stored = 0;
+    qint64 seqSum = 0;
+    for (int t = 0; t < 8; ++t) {
+        // One-row transactions (a single commit frame, written straight through) between
+        // 2,000-row ones (about 150 KB of frames: more than one buffer's worth).
+        const quint64 first = seq + 1;
+        if (t % 2 == 0) {
+            QVERIFY((*storage)->write(oddsTransaction(seq)));
+        } else {
+            Event e = streamEvent(EventType::Odds, ++seq);
+            e.data = OddsData { QStringLiteral("fx-1"), QStringLiteral("1x2"), QStringLiteral("home"), 2.0, 1,
+                PriceStatus::Open };
+            std::vector<Event> one;
+            one.push_back(std::move(e));
+            QVERIFY((*storage)->write(batchOf(std::move(one), seq)));
+        }
+        stored += qint64(seq - first + 1);
+        seqSum += qint64((first + seq) * (seq - first + 1) / 2);
+        QCOMPARE(readerScalar("SELECT count(*) FROM odds"), stored);
+        QCOMPARE(readerScalar("SELECT sum(seq) FROM odds"), seqSum);
+        QCOMPARE(readerScalar("SELECT last_seq FROM ingest_state"), qint64(seq));
+    }
+    sqlite3_stmt *check = nullptr;
+    QCOMPARE(sqlite3_prepare_v2(reader, "PRAGMA integrity_check", -1, &check, nullptr), SQLITE_OK);
+    QCOMPARE(sqlite3_step(check), SQLITE_ROW);
+    QCOMPARE(QByteArray(reinterpret_cast<const char *>(sqlite3_column_text(check, 0))), QByteArray("ok"));
+    sqlite3_finalize(check);
+    sqlite3_close(reader);
 }
 
 QTEST_GUILESS_MAIN(TestSqliteStorage)
