@@ -56,6 +56,33 @@ int flush(WalFile *w)
     return w->real->pMethods->xWrite(w->real, w->buffer, n, w->bufferStart);
 }
 
+/// A file method of the wrapped file.
+template <auto Method, typename... Args> int onReal(sqlite3_file *f, Args... args)
+{
+    sqlite3_file *real = walFile(f)->real;
+    return (real->pMethods->*Method)(real, args...);
+}
+
+/// The same, after writing the buffer out: for everything that looks at the file as it is.
+template <auto Method, typename... Args> int flushThenOnReal(sqlite3_file *f, Args... args)
+{
+    if (const int rc = flush(walFile(f)); rc != SQLITE_OK) {
+        return rc;
+    }
+    return onReal<Method>(f, args...);
+}
+
+/// The VFS's other methods are the real VFS's, called with the real VFS.
+template <auto Method, typename = decltype(Method)> struct OnRealVfs;
+template <auto Method, typename R, typename... Args>
+struct OnRealVfs<Method, R (*sqlite3_vfs::*)(sqlite3_vfs *, Args...)>
+{
+    static R call(sqlite3_vfs *, Args... args)
+    {
+        return (g_real->*Method)(g_real, args...);
+    }
+};
+
 int walClose(sqlite3_file *f)
 {
     WalFile *w = walFile(f);
@@ -66,37 +93,27 @@ int walClose(sqlite3_file *f)
     return flushed != SQLITE_OK ? flushed : closed;
 }
 
-int walRead(sqlite3_file *f, void *data, int amount, sqlite3_int64 offset)
+/// A frame header whose "database size after commit" field (big-endian, bytes 4-7) is set.
+bool isCommitFrameHeader(const void *header)
 {
-    WalFile *w = walFile(f);
-    if (const int rc = flush(w); rc != SQLITE_OK) {
-        return rc;
-    }
-    return w->real->pMethods->xRead(w->real, data, amount, offset);
-}
-
-bool isCommitFrameHeader(const void *data, int amount)
-{
-    if (amount != kFrameHeaderBytes) {
-        return false;
-    }
-    const auto *p = static_cast<const unsigned char *>(data);
-    return (p[4] | p[5] | p[6] | p[7]) != 0; // big-endian database size after commit, 0 otherwise
+    const auto *p = static_cast<const unsigned char *>(header);
+    return (p[4] | p[5] | p[6] | p[7]) != 0;
 }
 
 int walWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset)
 {
     WalFile *w = walFile(f);
     if (amount == kFrameHeaderBytes) {
-        w->direct = isCommitFrameHeader(data, amount);
+        w->direct = isCommitFrameHeader(data);
     }
-    const bool continues = w->buffered > 0 && offset == w->bufferStart + w->buffered;
-    if (w->direct || amount > kBufferBytes || (w->buffered > 0 && !continues) || w->buffered + amount > kBufferBytes) {
+    const bool direct = w->direct || amount > kBufferBytes;
+    const bool continues = w->buffered == 0 || offset == w->bufferStart + w->buffered;
+    if (direct || !continues || w->buffered + amount > kBufferBytes) {
         if (const int rc = flush(w); rc != SQLITE_OK) {
             return rc;
         }
     }
-    if (w->direct || amount > kBufferBytes) {
+    if (direct) {
         return w->real->pMethods->xWrite(w->real, data, amount, offset);
     }
     if (w->buffered == 0) {
@@ -105,72 +122,6 @@ int walWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset
     std::memcpy(w->buffer + w->buffered, data, std::size_t(amount));
     w->buffered += amount;
     return SQLITE_OK;
-}
-
-int walTruncate(sqlite3_file *f, sqlite3_int64 size)
-{
-    WalFile *w = walFile(f);
-    if (const int rc = flush(w); rc != SQLITE_OK) {
-        return rc;
-    }
-    return w->real->pMethods->xTruncate(w->real, size);
-}
-
-int walSync(sqlite3_file *f, int flags)
-{
-    WalFile *w = walFile(f);
-    if (const int rc = flush(w); rc != SQLITE_OK) {
-        return rc;
-    }
-    return w->real->pMethods->xSync(w->real, flags);
-}
-
-int walFileSize(sqlite3_file *f, sqlite3_int64 *size)
-{
-    WalFile *w = walFile(f);
-    if (const int rc = flush(w); rc != SQLITE_OK) {
-        return rc;
-    }
-    return w->real->pMethods->xFileSize(w->real, size);
-}
-
-int walLock(sqlite3_file *f, int level)
-{
-    WalFile *w = walFile(f);
-    return w->real->pMethods->xLock(w->real, level);
-}
-
-int walUnlock(sqlite3_file *f, int level)
-{
-    WalFile *w = walFile(f);
-    return w->real->pMethods->xUnlock(w->real, level);
-}
-
-int walCheckReservedLock(sqlite3_file *f, int *out)
-{
-    WalFile *w = walFile(f);
-    return w->real->pMethods->xCheckReservedLock(w->real, out);
-}
-
-int walFileControl(sqlite3_file *f, int op, void *arg)
-{
-    WalFile *w = walFile(f);
-    if (const int rc = flush(w); rc != SQLITE_OK) {
-        return rc;
-    }
-    return w->real->pMethods->xFileControl(w->real, op, arg);
-}
-
-int walSectorSize(sqlite3_file *f)
-{
-    WalFile *w = walFile(f);
-    return w->real->pMethods->xSectorSize(w->real);
-}
-
-int walDeviceCharacteristics(sqlite3_file *f)
-{
-    WalFile *w = walFile(f);
-    return w->real->pMethods->xDeviceCharacteristics(w->real);
 }
 
 int walOpen(sqlite3_vfs *, sqlite3_filename name, sqlite3_file *file, int flags, int *outFlags)
@@ -196,56 +147,6 @@ int walOpen(sqlite3_vfs *, sqlite3_filename name, sqlite3_file *file, int flags,
     return SQLITE_OK;
 }
 
-// The rest of the VFS is the real one's.
-int vfsDelete(sqlite3_vfs *, const char *name, int syncDir)
-{
-    return g_real->xDelete(g_real, name, syncDir);
-}
-int vfsAccess(sqlite3_vfs *, const char *name, int flags, int *out)
-{
-    return g_real->xAccess(g_real, name, flags, out);
-}
-int vfsFullPathname(sqlite3_vfs *, const char *name, int n, char *out)
-{
-    return g_real->xFullPathname(g_real, name, n, out);
-}
-void *vfsDlOpen(sqlite3_vfs *, const char *name)
-{
-    return g_real->xDlOpen(g_real, name);
-}
-void vfsDlError(sqlite3_vfs *, int n, char *out)
-{
-    g_real->xDlError(g_real, n, out);
-}
-void (*vfsDlSym(sqlite3_vfs *, void *handle, const char *symbol))(void)
-{
-    return g_real->xDlSym(g_real, handle, symbol);
-}
-void vfsDlClose(sqlite3_vfs *, void *handle)
-{
-    g_real->xDlClose(g_real, handle);
-}
-int vfsRandomness(sqlite3_vfs *, int n, char *out)
-{
-    return g_real->xRandomness(g_real, n, out);
-}
-int vfsSleep(sqlite3_vfs *, int micros)
-{
-    return g_real->xSleep(g_real, micros);
-}
-int vfsCurrentTime(sqlite3_vfs *, double *out)
-{
-    return g_real->xCurrentTime(g_real, out);
-}
-int vfsGetLastError(sqlite3_vfs *, int n, char *out)
-{
-    return g_real->xGetLastError ? g_real->xGetLastError(g_real, n, out) : 0;
-}
-int vfsCurrentTimeInt64(sqlite3_vfs *, sqlite3_int64 *out)
-{
-    return g_real->xCurrentTimeInt64(g_real, out);
-}
-
 bool registerVfs()
 {
     g_real = sqlite3_vfs_find(nullptr);
@@ -255,17 +156,17 @@ bool registerVfs()
     g_methods = {};
     g_methods.iVersion = 1; // no shared memory or mmap on a WAL file
     g_methods.xClose = walClose;
-    g_methods.xRead = walRead;
+    g_methods.xRead = flushThenOnReal<&sqlite3_io_methods::xRead>;
     g_methods.xWrite = walWrite;
-    g_methods.xTruncate = walTruncate;
-    g_methods.xSync = walSync;
-    g_methods.xFileSize = walFileSize;
-    g_methods.xLock = walLock;
-    g_methods.xUnlock = walUnlock;
-    g_methods.xCheckReservedLock = walCheckReservedLock;
-    g_methods.xFileControl = walFileControl;
-    g_methods.xSectorSize = walSectorSize;
-    g_methods.xDeviceCharacteristics = walDeviceCharacteristics;
+    g_methods.xTruncate = flushThenOnReal<&sqlite3_io_methods::xTruncate>;
+    g_methods.xSync = flushThenOnReal<&sqlite3_io_methods::xSync>;
+    g_methods.xFileSize = flushThenOnReal<&sqlite3_io_methods::xFileSize>;
+    g_methods.xLock = onReal<&sqlite3_io_methods::xLock>;
+    g_methods.xUnlock = onReal<&sqlite3_io_methods::xUnlock>;
+    g_methods.xCheckReservedLock = onReal<&sqlite3_io_methods::xCheckReservedLock>;
+    g_methods.xFileControl = flushThenOnReal<&sqlite3_io_methods::xFileControl>;
+    g_methods.xSectorSize = onReal<&sqlite3_io_methods::xSectorSize>;
+    g_methods.xDeviceCharacteristics = onReal<&sqlite3_io_methods::xDeviceCharacteristics>;
 
     g_vfs = {};
     g_vfs.iVersion = 2;
@@ -273,18 +174,18 @@ bool registerVfs()
     g_vfs.mxPathname = g_real->mxPathname;
     g_vfs.zName = kWalWriteBufferVfs;
     g_vfs.xOpen = walOpen;
-    g_vfs.xDelete = vfsDelete;
-    g_vfs.xAccess = vfsAccess;
-    g_vfs.xFullPathname = vfsFullPathname;
-    g_vfs.xDlOpen = vfsDlOpen;
-    g_vfs.xDlError = vfsDlError;
-    g_vfs.xDlSym = vfsDlSym;
-    g_vfs.xDlClose = vfsDlClose;
-    g_vfs.xRandomness = vfsRandomness;
-    g_vfs.xSleep = vfsSleep;
-    g_vfs.xCurrentTime = vfsCurrentTime;
-    g_vfs.xGetLastError = vfsGetLastError;
-    g_vfs.xCurrentTimeInt64 = vfsCurrentTimeInt64;
+    g_vfs.xDelete = OnRealVfs<&sqlite3_vfs::xDelete>::call;
+    g_vfs.xAccess = OnRealVfs<&sqlite3_vfs::xAccess>::call;
+    g_vfs.xFullPathname = OnRealVfs<&sqlite3_vfs::xFullPathname>::call;
+    g_vfs.xDlOpen = OnRealVfs<&sqlite3_vfs::xDlOpen>::call;
+    g_vfs.xDlError = OnRealVfs<&sqlite3_vfs::xDlError>::call;
+    g_vfs.xDlSym = OnRealVfs<&sqlite3_vfs::xDlSym>::call;
+    g_vfs.xDlClose = OnRealVfs<&sqlite3_vfs::xDlClose>::call;
+    g_vfs.xRandomness = OnRealVfs<&sqlite3_vfs::xRandomness>::call;
+    g_vfs.xSleep = OnRealVfs<&sqlite3_vfs::xSleep>::call;
+    g_vfs.xCurrentTime = OnRealVfs<&sqlite3_vfs::xCurrentTime>::call;
+    g_vfs.xGetLastError = g_real->xGetLastError ? OnRealVfs<&sqlite3_vfs::xGetLastError>::call : nullptr;
+    g_vfs.xCurrentTimeInt64 = OnRealVfs<&sqlite3_vfs::xCurrentTimeInt64>::call;
     return sqlite3_vfs_register(&g_vfs, 1) == SQLITE_OK;
 }
 

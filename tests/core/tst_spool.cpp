@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <core/common/eventserialization.h>
+#include <core/common/stringcache.h>
 #include <core/feed/framedecoder.h>
 #include <core/pipeline/spool.h>
 #include <core/pipeline/spoolworker.h>
@@ -85,6 +86,8 @@ private slots:
     void recordsCarryTheStandardCrc32();
     void tornTailFromACrashIsIgnored();
     void sharedStringsComeBackShared();
+    void batchesReadBackShareStringsAcrossRecords();
+    void stringCacheStaysBoundedAndExact();
     void versionOneRecordsAreStillRead();
     void workerKeepsOrderWhenTheDiskRefuses();
     void intakeForwardsWithinTheBudgetAndSpoolsBeyond();
@@ -266,6 +269,64 @@ void TestSpool::sharedStringsComeBackShared()
         QCOMPARE(e.sourceId.constData(), back.events.front().sourceId.constData());
     }
     QVERIFY(shared > 1);
+}
+
+void TestSpool::batchesReadBackShareStringsAcrossRecords()
+{
+    // Each record has a string table of its own; reading through one Spool gives equal strings of
+    // different records one storage, as the decoder does for live batches (the storage writer's
+    // per-transaction string index then stays small).
+    QTemporaryDir dir;
+    Spool spool(dir.path());
+    QVERIFY(spool.open());
+    const auto batches = makeBatches(2, 100);
+    for (const EventBatch &b : batches) {
+        QVERIFY(spool.append(b));
+    }
+    std::vector<EventBatch> back;
+    for (const EventBatch &expected : batches) {
+        const auto got = spool.readNext();
+        QVERIFY(got && got->has_value());
+        QVERIFY(sameBatch(expected, **got));
+        back.push_back(std::move(**got));
+    }
+    const Event &a = back[0].events.front();
+    const Event &b = back[1].events.front();
+    QCOMPARE(a.sourceId, b.sourceId);
+    QCOMPARE(a.sourceId.constData(), b.sourceId.constData());
+    int sharedAcross = 0;
+    for (const Event &x : back[0].events) {
+        for (const Event &y : back[1].events) {
+            if (x.odds() && y.odds() && x.odds()->fixtureId == y.odds()->fixtureId) {
+                QCOMPARE(x.odds()->fixtureId.constData(), y.odds()->fixtureId.constData());
+                ++sharedAcross;
+            }
+        }
+    }
+    QVERIFY(sharedAcross > 0);
+}
+
+void TestSpool::stringCacheStaysBoundedAndExact()
+{
+    StringCache cache(16);
+    auto get = [&cache](const QString &s) { return cache.get(s.constData(), s.size()); };
+    const QString fx = QStringLiteral("fx-1");
+    const QString first = get(QString(fx.constData(), fx.size()));
+    QCOMPARE(first, fx);
+    QCOMPARE(get(QString(fx.constData(), fx.size())).constData(), first.constData()); // shared
+    QCOMPARE(get(QStringLiteral("fx-")), QStringLiteral("fx-")); // a prefix is another string
+    QCOMPARE(get(QString()), QString());
+    const QString longText(100, QLatin1Char('x')); // longer than kept: exact, not shared
+    QCOMPARE(get(longText), longText);
+    QVERIFY(get(longText).constData() != get(longText).constData());
+    // Past the bound it starts over: still exact, and a string kept before is no longer shared.
+    for (int i = 0; i < 40; ++i) {
+        const QString s = QStringLiteral("u-%1").arg(i);
+        QCOMPARE(get(s), s);
+    }
+    const QString again = get(fx);
+    QCOMPARE(again, fx);
+    QVERIFY(again.constData() != first.constData());
 }
 
 void TestSpool::versionOneRecordsAreStillRead()
