@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
-// oddstap-cli capture into SQLite as a separate process: kill -9 mid-run, restart, exact rows.
+// oddstap-cli capture into SQLite and PostgreSQL as a separate process: kill -9 mid-run, restart,
+// exact rows.
+#include <tests/testutils/pgadmin.h>
+
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <csignal>
 
@@ -18,6 +23,7 @@ class TestCliIngest : public QObject
     Q_OBJECT
 
 private slots:
+    void killNineAndRestartIsStillExact_data();
     void killNineAndRestartIsStillExact();
     void killNineWhileSpoolingLosesNothing();
     void statsReportsClearErrors_data();
@@ -91,10 +97,37 @@ QJsonObject TestCliIngest::run(const QStringList &args, int *exitCode, QByteArra
     return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
 }
 
+void TestCliIngest::killNineAndRestartIsStillExact_data()
+{
+    QTest::addColumn<bool>("postgres");
+    QTest::newRow("sqlite") << false;
+    QTest::newRow("postgresql") << true;
+}
+
 void TestCliIngest::killNineAndRestartIsStillExact()
 {
+    QFETCH(bool, postgres);
     QTemporaryDir dir;
-    const QString db = dir.filePath(QStringLiteral("capture.db"));
+    QString db = dir.filePath(QStringLiteral("capture.db"));
+    const QString pgBase = qEnvironmentVariable("ODDSTAP_TEST_PG_URL");
+    const QString pgName = QStringLiteral("oddstap_kill_%1").arg(QCoreApplication::applicationPid());
+    if (postgres) {
+        if (pgBase.isEmpty()) {
+            QFAIL("ODDSTAP_TEST_PG_URL is not set: run scripts/test, which starts a PostgreSQL server for the tests");
+        }
+        OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
+        QVERIFY2(OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("CREATE DATABASE ") + pgName),
+            qPrintable(QStringLiteral("PostgreSQL unreachable at ") + pgBase));
+        QUrl url(pgBase);
+        url.setPath(QLatin1Char('/') + pgName);
+        db = url.toString();
+    }
+    const auto dropDatabase = qScopeGuard([&] {
+        if (postgres) {
+            OddsTap::Testing::pgAdminExec(
+                pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
+        }
+    });
     const QString stats = dir.filePath(QStringLiteral("sim.json"));
     QProcess sim;
     const QString url = startSimulator(sim,

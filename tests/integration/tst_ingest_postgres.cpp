@@ -6,6 +6,7 @@
 #include <core/storage/storage.h>
 #include <tests/testutils/csvreader.h>
 #include <tests/testutils/feedharness.h>
+#include <tests/testutils/pgadmin.h>
 
 #include <QFile>
 #include <QProcess>
@@ -45,27 +46,7 @@ private:
 
 bool TestIngestPostgres::sql(const QString &statement, const QString &database)
 {
-    const QUrl base(m_baseUrl);
-    bool ok = false;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("admin"));
-        db.setHostName(base.host());
-        db.setPort(base.port(5432));
-        db.setUserName(base.userName());
-        db.setDatabaseName(database.isEmpty() ? base.path().mid(1) : database);
-        ok = db.open();
-        if (ok) {
-            QSqlQuery q(db);
-            ok = q.exec(statement);
-            if (!ok) {
-                qWarning() << q.lastError().text();
-            }
-        } else {
-            qWarning() << db.lastError().text();
-        }
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("admin"));
-    return ok;
+    return Testing::pgAdminExec(m_baseUrl, statement, database);
 }
 
 void TestIngestPostgres::initTestCase()
