@@ -31,6 +31,7 @@ enum CaptureExit : int
     kCaptureNothing = 4, ///< stopped without ever receiving a frame
     kCaptureUnpersisted = 5, ///< the database stayed unavailable: some events were not committed
     kCaptureRecordFailed = 6, ///< --record: the capture file could not be written (the capture went on)
+    kCaptureEventsLost = 7, ///< spooled events could not be read back: lost, and recorded as gaps
 };
 
 QString statusLine(const CaptureStats &stats, double rate)
@@ -66,8 +67,9 @@ int runCapture(const QStringList &arguments)
         "--token-file or ODDSTAP_TOKEN, never argv.\n\n"
         "Exit status: 0 done (count reached, duration elapsed, or SIGINT/SIGTERM); 2 usage, configuration or\n"
         "database error; 3 every source failed authentication; 4 stopped without receiving any frame;\n"
-        "5 the database stayed unavailable and some events were not committed (the next run fetches them);\n"
-        "6 --record: the capture file could not be written to the end (the capture itself went on)."));
+        "5 the database stayed unavailable (or fell behind) and some events were not committed (the next\n"
+        "run fetches them); 6 --record: the capture file could not be written to the end (the capture itself\n"
+        "went on); 7 spooled events could not be read back from disk: lost, and recorded as gaps."));
     parser.addHelpOption();
     parser.addOptions({
         { QStringLiteral("url"), QStringLiteral("Feed URL, ws:// or wss:// (repeatable)."), QStringLiteral("url") },
@@ -361,10 +363,20 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         err() << prefix << "authentication failed: the server rejected the token (HTTP 401)\n";
         return kCaptureAuthFailed;
     }
+    if (stats.lostEvents > 0) {
+        err() << prefix << stats.lostEvents << " events in " << stats.lostBatches
+              << " spooled batches could not be read back from the spool's disk: they are lost and recorded in "
+                 "the gaps table (connection 0). Check the disk of the spool directory.\n";
+        return kCaptureEventsLost;
+    }
     if (stats.drainTimedOut) {
-        err() << prefix
-              << "the database stayed unavailable; uncommitted events will be fetched again "
-                 "on the next start\n";
+        if (stats.storageDownAtEnd) {
+            err() << prefix << "the database stayed unavailable; " << stats.queuedAtEnd
+                  << " uncommitted events will be fetched again on the next start\n";
+        } else {
+            err() << prefix << "storage did not catch up in time (the database was available but behind); "
+                  << stats.queuedAtEnd << " uncommitted events will be fetched again on the next start\n";
+        }
         return kCaptureUnpersisted;
     }
     if (stats.total().frames == 0) {

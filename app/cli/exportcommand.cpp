@@ -167,10 +167,8 @@ int runExport(const QStringList &arguments)
         return 3;
     }
     if (!toStdout) {
-        QFile::remove(outPath);
-        if (!QFile::rename(partial, outPath)) {
-            QFile::remove(partial);
-            return fail(QStringLiteral("cannot rename '%1' to '%2'").arg(partial, outPath));
+        if (auto moved = replaceFile(partial, outPath); !moved) {
+            return fail(moved.error().message);
         }
     }
     const double seconds = double(monotonicNs() - started) / 1e9;

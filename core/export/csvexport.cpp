@@ -3,10 +3,14 @@
 
 #include <core/common/timeutil.h>
 
+#include <QFile>
 #include <QIODevice>
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace OddsTap {
 namespace {
@@ -150,14 +154,44 @@ QByteArray shortestNumber(double value)
     return QByteArray(buffer, r.ptr - buffer);
 }
 
+bool needsFormulaGuard(QByteArrayView text)
+{
+    // Spreadsheets skip leading spaces before evaluating, and some drop NUL bytes: look past both.
+    qsizetype i = 0;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\0')) {
+        ++i;
+    }
+    if (i == text.size()) {
+        return false;
+    }
+    const char c = text[i];
+    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\n') {
+        return true;
+    }
+    // U+FF1D, U+FF0B, U+FF0D, U+FF20 (fullwidth = + - @), which some spreadsheets fold to ASCII.
+    if (text.size() - i >= 3 && uchar(text[i]) == 0xEF && uchar(text[i + 1]) == 0xBC) {
+        const uchar d = uchar(text[i + 2]);
+        return d == 0x9D || d == 0x8B || d == 0x8D || d == 0xA0;
+    }
+    return false;
+}
+
+Result<void> replaceFile(const QString &partial, const QString &target)
+{
+    if (::rename(QFile::encodeName(partial).constData(), QFile::encodeName(target).constData()) != 0) {
+        const QString why = QString::fromLocal8Bit(std::strerror(errno));
+        QFile::remove(partial);
+        return Error { QStringLiteral("io_error"),
+            QStringLiteral("cannot move '%1' over '%2': %3 (the old file is unchanged)").arg(partial, target, why) };
+    }
+    return {};
+}
+
 void appendCsvField(QByteArray &out, QByteArrayView text, CsvKind kind, const CsvOptions &options)
 {
-    bool guard = false;
-    if (kind == CsvKind::Text && options.formulaGuard && !text.isEmpty()) {
-        const char c = text.front();
-        guard = c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
-    }
-    bool quote = false;
+    // A guarded cell is always quoted too, as OWASP advises: the quote keeps the prefix with it.
+    const bool guard = kind == CsvKind::Text && options.formulaGuard && needsFormulaGuard(text);
+    bool quote = guard;
     for (const char c : text) {
         if (c == options.delimiter || c == '"' || c == '\n' || c == '\r') {
             quote = true;

@@ -71,6 +71,15 @@ void appendCsvField(QByteArray &out, QByteArrayView text, CsvKind kind, const Cs
 /// A double in its shortest exact form ("2.15", never "2.1499999999").
 QByteArray shortestNumber(double value);
 
+/// OWASP's CSV-injection rule: a text cell a spreadsheet could take for a formula (it starts,
+/// after any spaces or NULs, with = + - @, a tab, CR or LF, or their fullwidth forms).
+bool needsFormulaGuard(QByteArrayView text);
+
+/// Moves a finished `partial` file over `target` in one step (POSIX rename(2)): the old target
+/// stays whole until the new one replaces it, and stays if the move fails. The partial file is
+/// removed on failure.
+Result<void> replaceFile(const QString &partial, const QString &target);
+
 /// Checks the request (table, columns, filters that the table has); the message names the problem.
 Result<void> validateExportRequest(const ExportRequest &request);
 

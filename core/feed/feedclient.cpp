@@ -89,6 +89,7 @@ struct FeedClient::Impl
     QString lastError;
     quint32 connection = 0;
     int attempt = 0;
+    std::optional<quint64> gapResumedFrom; ///< the seq the last resume after a gap started from
     qint64 lastFrameMs = 0;
 };
 
@@ -177,16 +178,39 @@ void FeedClient::Impl::onEnded()
         return;
     }
     QString reason = lastError;
-    if (reason.isEmpty()) {
-        reason = socket->closeReason().isEmpty() ? QStringLiteral("closed (code %1)").arg(int(socket->closeCode()))
+    const auto closeCode = socket->closeCode();
+    if (closeCode == QWebSocketProtocol::CloseCodeWrongDatatype
+        || closeCode == QWebSocketProtocol::CloseCodeTooMuchData) {
+        // The WebSocket layer refused a message and closed the connection itself: the bytes never
+        // reached us, but the frame still happened and must not vanish.
+        const bool tooBig = closeCode == QWebSocketProtocol::CloseCodeTooMuchData;
+        const QString what = tooBig
+            ? QStringLiteral("a message over the socket's %1-byte limit").arg(cfg().hardMessageBytes)
+            : QStringLiteral("a text frame that is not valid UTF-8");
+        reason = QStringLiteral("closed by OddsTap (code %1): the server sent %2").arg(int(closeCode)).arg(what);
+        tracker.onRefusedMessage(tooBig ? RejectCode::FrameTooLarge : RejectCode::InvalidUtf8,
+            QStringLiteral("the server sent %1; the WebSocket layer refused it and closed the connection (code %2), "
+                           "so its bytes were not kept")
+                .arg(what)
+                .arg(int(closeCode)),
+            wallClockMs(), monotonicNs());
+    } else if (reason.isEmpty()) {
+        reason = socket->closeReason().isEmpty() ? QStringLiteral("closed (code %1)").arg(int(closeCode))
                                                  : QStringLiteral("closed by server: %1").arg(socket->closeReason());
     }
     setState(SourceState::Disconnected, reason);
-    // A gap is repaired at once; anything else backs off with jitter.
+    // A gap is repaired at once, unless the last repair made no progress: a gap that the stream's
+    // own content causes again on every resume backs off like any other failure.
     const bool resyncing = tracker.resyncing();
-    const int delay = resyncing ? 0 : nextBackoffMs();
+    const bool repeated = resyncing && gapResumedFrom && gapResumedFrom == tracker.lastSeq();
+    const int delay = resyncing && !repeated ? 0 : nextBackoffMs();
+    if (resyncing) {
+        gapResumedFrom = tracker.lastSeq();
+    }
     setState(SourceState::BackingOff,
-        resyncing ? QStringLiteral("resuming after a gap from seq %1").arg(tracker.lastSeq().value_or(0))
+        resyncing ? QStringLiteral("resuming after a gap from seq %1%2")
+                        .arg(tracker.lastSeq().value_or(0))
+                        .arg(repeated ? QStringLiteral(" (the last resume from there hit the same gap)") : QString())
                   : QStringLiteral("reconnecting"),
         delay);
     reconnectTimer->start(delay);

@@ -107,6 +107,8 @@ void StreamTracker::handleEvent(Event &&ev)
     case EventType::Bet:
         break;
     }
+    const bool afterUnreadable = m_unreadableAt && m_lastSeq && *m_unreadableAt == *m_lastSeq;
+    m_unreadableAt.reset();
     if (m_resyncing) {
         ++m_pending.discarded;
         return;
@@ -116,6 +118,9 @@ void StreamTracker::handleEvent(Event &&ev)
         return;
     }
     if (m_inSnapshot || !m_lastSeq || ev.seq == *m_lastSeq + 1) {
+        if (!m_gapsAfterUnreadable.empty() && m_gapsAfterUnreadable.begin()->first <= ev.seq) {
+            m_gapsAfterUnreadable.erase(m_gapsAfterUnreadable.begin()); // the resume filled it
+        }
         if (m_inSnapshot) {
             ++m_snapshotAccepted;
         }
@@ -123,6 +128,27 @@ void StreamTracker::handleEvent(Event &&ev)
         ++m_pending.streamAdvances;
         m_pending.events.push_back(std::move(ev));
         return;
+    }
+    if (afterUnreadable && ev.seq == *m_lastSeq + 2) {
+        // One seq missing, and in its place a frame whose seq cannot be read. The first time this
+        // is taken for loss in transit and resumed; when the resume brings the same again, the
+        // unreadable frame is that seq (rejected once, its raw text kept): it takes its place in
+        // the stream, as any rejected envelope does, instead of a reconnect for ever.
+        const quint64 poisoned = *m_lastSeq + 1;
+        if (++m_gapsAfterUnreadable[poisoned] >= 2) {
+            qCWarning(lcFeed).noquote() << QStringLiteral("[%1] seq %2 cannot be read: the server sends an unreadable "
+                                                          "frame in its place on every resume; it was rejected once "
+                                                          "(its raw text is in rejects) and takes seq %2's place")
+                                               .arg(m_sourceId)
+                                               .arg(poisoned);
+            m_gapsAfterUnreadable.erase(poisoned);
+            m_lastSeq = poisoned;
+            ++m_pending.streamAdvances;
+            m_lastSeq = ev.seq;
+            ++m_pending.streamAdvances;
+            m_pending.events.push_back(std::move(ev));
+            return;
+        }
     }
     // Loss in transit: record it, drop the rest of this connection, resume from what we hold.
     GapRecord gap { m_sourceId, *m_lastSeq + 1, ev.seq, false, m_connection, m_frameAtMs };
@@ -137,8 +163,48 @@ void StreamTracker::handleEvent(Event &&ev)
     ++m_pending.discarded;
 }
 
+bool StreamTracker::seenUnreadable(const Reject &r)
+{
+    const quint64 after = m_lastSeq.value_or(0);
+    const std::size_t hash = qHash(r.raw, std::size_t(r.code));
+    m_unreadableAt = after;
+    for (const Unreadable &u : m_unreadable) {
+        if (u.after == after && u.hash == hash) {
+            return u.connection != m_connection;
+        }
+    }
+    constexpr std::size_t kRemembered = 64;
+    if (m_unreadable.size() == kRemembered) {
+        m_unreadable.pop_front();
+    }
+    m_unreadable.push_back({ after, hash, m_connection });
+    return false;
+}
+
+void StreamTracker::onRefusedMessage(
+    RejectCode code, const QString &message, qint64 receivedAtMs, qint64 receivedMonoNs)
+{
+    Reject r;
+    r.code = code;
+    r.message = message;
+    r.sourceId = m_sourceId;
+    r.receivedAtMs = receivedAtMs;
+    r.receivedMonoNs = receivedMonoNs;
+    ++m_pending.frames;
+    ++m_pending.envelopes;
+    handleReject(std::move(r));
+}
+
 void StreamTracker::handleReject(Reject &&r)
 {
+    if (!r.seq && !m_inSnapshot) {
+        if (seenUnreadable(r)) {
+            ++m_pending.duplicates; // the same unreadable frame, resent on resume: rejected once
+            return;
+        }
+    } else {
+        m_unreadableAt.reset();
+    }
     // A rejected envelope at the next seq was still received: it takes its place in the stream.
     const bool advancingType =
         !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds || *r.type == EventType::Bet;

@@ -4,6 +4,8 @@
 #include <core/common/event.h>
 #include <core/feed/framedecoder.h>
 
+#include <deque>
+#include <map>
 #include <optional>
 
 namespace OddsTap {
@@ -64,10 +66,16 @@ public:
     }
     /// Hands the pending batch over; null when there is nothing to hand over.
     BatchPtr take();
+    /// A message the WebSocket layer refused before its bytes reached us (invalid UTF-8 in a text
+    /// frame, a message over the socket's limit): rejected like an unreadable frame, without raw text.
+    void onRefusedMessage(RejectCode code, const QString &message, qint64 receivedAtMs, qint64 receivedMonoNs);
 
 private:
     void handleEvent(Event &&ev);
     void handleReject(Reject &&r);
+    /// True when an unreadable frame at this point of the stream was rejected on an earlier
+    /// connection already (a server resending it on every resume): it is then not stored again.
+    bool seenUnreadable(const Reject &r);
 
     QString m_sourceId;
     FrameDecoder m_decoder;
@@ -83,6 +91,18 @@ private:
     bool m_keepRaw = false;
     qint64 m_frameAtMs = 0; ///< receive time of the frame being decoded
     QString m_gapReason;
+
+    // Unreadable frames (no seq could be read), so that one a server resends on every resume is
+    // rejected once, and, when it stands where a seq is missing, takes that seq's place.
+    struct Unreadable
+    {
+        quint64 after = 0; ///< m_lastSeq when it arrived
+        std::size_t hash = 0;
+        quint32 connection = 0;
+    };
+    std::deque<Unreadable> m_unreadable; ///< the most recent ones, bounded
+    std::optional<quint64> m_unreadableAt; ///< m_lastSeq when the last stream item was unreadable
+    std::map<quint64, int> m_gapsAfterUnreadable; ///< per missing seq: gaps that followed an unreadable frame
 };
 
 } // namespace OddsTap

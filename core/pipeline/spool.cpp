@@ -16,14 +16,13 @@ namespace {
 
 constexpr quint32 kRecordMagic = 0x4f545350; // "OTSP"
 constexpr qint64 kHeaderBytes = 12;
-constexpr quint32 kMaxRecordBytes = 512 * 1024 * 1024;
 
 // CRC-32 (IEEE 802.3, as zip and PNG), through zlib: its table-driven loop takes several bytes per
 // step. The byte-at-a-time loop this replaces was 5 % of all CPU of a full-speed run that spills
 // (a record is checksummed when written and again when read). Same values: old spools still read.
-quint32 crc32(const QByteArray &data)
+quint32 crc32(const char *data, qsizetype size)
 {
-    return quint32(crc32_z(0, reinterpret_cast<const Bytef *>(data.constData()), z_size_t(data.size())));
+    return quint32(crc32_z(0, reinterpret_cast<const Bytef *>(data), z_size_t(size)));
 }
 
 void putU32(char *p, quint32 v)
@@ -38,6 +37,11 @@ quint32 getU32(const char *p)
     return v;
 }
 
+Error ioError(const QString &message)
+{
+    return Error { QStringLiteral("spool_io"), message };
+}
+
 } // namespace
 
 Spool::Spool(QString directory, qint64 segmentBytes)
@@ -47,11 +51,25 @@ Spool::Spool(QString directory, qint64 segmentBytes)
 
 Spool::~Spool() = default;
 
+QString Spool::segmentPath(quint64 number) const
+{
+    return QDir(m_dir).filePath(QStringLiteral("%1.seg").arg(number, 12, 10, QLatin1Char('0')));
+}
+
+const Spool::Segment *Spool::findSegment(quint64 number) const
+{
+    for (const Segment &s : m_segments) {
+        if (s.number == number) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
 Result<void> Spool::open()
 {
     if (!QDir().mkpath(m_dir)) {
-        return Error { QStringLiteral("spool_io"),
-            QStringLiteral("cannot create the spool directory '%1'").arg(m_dir) };
+        return ioError(QStringLiteral("cannot create the spool directory '%1'").arg(m_dir));
     }
     const QStringList files = QDir(m_dir).entryList({ QStringLiteral("*.seg") }, QDir::Files);
     std::vector<quint64> numbers;
@@ -66,63 +84,67 @@ Result<void> Spool::open()
     for (const quint64 n : numbers) {
         Segment s;
         s.number = n;
-        s.path = QDir(m_dir).filePath(QStringLiteral("%1.seg").arg(n, 12, 10, QLatin1Char('0')));
-        quint64 records = 0;
-        if (auto r = scan(s, records); !r) {
+        s.path = segmentPath(n);
+        if (auto r = scan(s); !r) {
             return r;
         }
-        m_records += records;
         m_bytes += s.size;
         m_segments.push_back(s);
     }
-    if (m_records > 0) {
-        qCInfo(lcStorage).noquote() << "spool: picked up" << m_records << "batches left in" << m_dir;
+    if (!m_index.empty()) {
+        qCInfo(lcStorage).noquote() << "spool: picked up" << m_index.size() << "batches left in" << m_dir;
     }
     return {};
 }
 
-Result<void> Spool::scan(Segment &segment, quint64 &records)
+Result<void> Spool::scan(Segment &segment)
 {
+    // An earlier run's segment: its records are indexed by their headers. The first header that
+    // does not look like a record (wrong magic, a length beyond the limit or past the end) ends
+    // the usable part: a record cut short by a crash, or damage nothing after can be trusted.
     QFile f(segment.path);
     if (!f.open(QIODevice::ReadOnly)) {
-        return Error { QStringLiteral("spool_io"),
-            QStringLiteral("cannot read spool segment '%1': %2").arg(segment.path, f.errorString()) };
+        return ioError(QStringLiteral("cannot read spool segment '%1': %2").arg(segment.path, f.errorString()));
     }
-    segment.size = f.size();
+    const qint64 fileSize = f.size();
     qint64 offset = 0;
     char header[kHeaderBytes];
-    while (f.read(header, kHeaderBytes) == kHeaderBytes && getU32(header) == kRecordMagic) {
+    while (f.seek(offset) && f.read(header, kHeaderBytes) == kHeaderBytes && getU32(header) == kRecordMagic) {
         const quint32 length = getU32(header + 4);
-        if (length > kMaxRecordBytes || offset + kHeaderBytes + length > segment.size) {
-            break; // a record cut short by a crash: the tail is unusable
+        if (length > kMaxRecordBytes || offset + kHeaderBytes + qint64(length) > fileSize) {
+            break;
         }
-        f.seek(offset + kHeaderBytes + length);
+        Record r;
+        r.segment = segment.number;
+        r.offset = offset;
+        r.payloadBytes = length;
+        m_index.push_back(r);
         offset += kHeaderBytes + length;
-        ++records;
     }
-    if (offset < segment.size) {
-        qCWarning(lcStorage).noquote() << "spool: segment" << segment.path << "ends with" << (segment.size - offset)
-                                       << "bytes of an incomplete record (a crash while writing); ignored";
-        segment.size = offset;
+    segment.size = offset;
+    if (offset < fileSize) {
+        qCWarning(lcStorage).noquote() << "spool: segment" << segment.path << "ends with" << (fileSize - offset)
+                                       << "bytes that are not a complete record (a crash while writing); ignored";
     }
     return {};
 }
 
 Result<void> Spool::openWriter()
 {
-    if (m_writer && m_writer->size() < m_segmentBytes) {
+    if (m_writer && m_segments.back().size < m_segmentBytes) {
         return {};
     }
+    m_writer.reset();
     Segment s;
     s.number = m_segments.empty() ? 1 : m_segments.back().number + 1;
-    s.path = QDir(m_dir).filePath(QStringLiteral("%1.seg").arg(s.number, 12, 10, QLatin1Char('0')));
-    m_writer = std::make_unique<QFile>(s.path);
-    if (!m_writer->open(QIODevice::WriteOnly | QIODevice::Append)) {
-        const QString why = m_writer->errorString();
-        m_writer.reset();
-        return Error { QStringLiteral("spool_io"),
-            QStringLiteral("cannot create spool segment '%1': %2").arg(s.path, why) };
+    s.path = segmentPath(s.number);
+    // Unbuffered: a failed write must leave nothing behind in a buffer that a later flush or close
+    // would put on disk after the record was given up.
+    auto writer = std::make_unique<QFile>(s.path);
+    if (!writer->open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Unbuffered)) {
+        return ioError(QStringLiteral("cannot create spool segment '%1': %2").arg(s.path, writer->errorString()));
     }
+    m_writer = std::move(writer);
     m_segments.push_back(s);
     return {};
 }
@@ -132,89 +154,129 @@ Result<void> Spool::append(const EventBatch &batch)
     if (auto r = openWriter(); !r) {
         return r;
     }
-    const QByteArray payload = serializeBatch(batch);
+    Segment &segment = m_segments.back();
+    QByteArray record = serializeBatch(batch);
+    if (record.size() > qsizetype(kMaxRecordBytes)) {
+        return ioError(QStringLiteral("a batch of %1 bytes is over the spool's record limit").arg(record.size()));
+    }
+    const quint32 payloadBytes = quint32(record.size());
     char header[kHeaderBytes];
     putU32(header, kRecordMagic);
-    putU32(header + 4, quint32(payload.size()));
-    putU32(header + 8, crc32(payload));
-    if (m_writer->write(header, kHeaderBytes) != kHeaderBytes || m_writer->write(payload) != payload.size()
-        || !m_writer->flush()) {
-        return Error { QStringLiteral("spool_io"),
-            QStringLiteral("cannot write to the spool in '%1': %2 (disk full?)").arg(m_dir, m_writer->errorString()) };
+    putU32(header + 4, payloadBytes);
+    putU32(header + 8, crc32(record.constData(), record.size()));
+    record.prepend(header, kHeaderBytes);
+    if (m_writer->write(record) == record.size()) {
+        Record r;
+        r.segment = segment.number;
+        r.offset = segment.size;
+        r.payloadBytes = payloadBytes;
+        r.sourceId = batch.sourceId;
+        r.prevSeq = batch.prevSeq;
+        r.lastSeq = batch.lastSeq;
+        r.events = batch.events.size();
+        m_index.push_back(std::move(r));
+        segment.size += record.size();
+        m_bytes += record.size();
+        return {};
     }
-    const qint64 written = kHeaderBytes + payload.size();
-    m_segments.back().size += written;
-    m_bytes += written;
-    ++m_records;
-    return {};
+    // The disk took part of the record, or none. Cut it back so that the next record follows the
+    // last good one; if the file cannot even be cut, seal the segment at its last good record
+    // (reads never go past segment.size) and start a new one with the next append.
+    const QString why = m_writer->errorString();
+    if (!m_writer->resize(segment.size) || !m_writer->seek(segment.size)) {
+        qCWarning(lcStorage).noquote() << "spool: cannot cut a failed write off" << segment.path
+                                       << "; the segment is sealed at its last good record";
+        m_writer.reset();
+    }
+    return ioError(QStringLiteral("cannot write to the spool in '%1': %2 (disk full?)").arg(m_dir, why));
+}
+
+void Spool::loseRecord(Record &record, const QString &path, const QString &reason)
+{
+    record.lost = true;
+    ++m_corrupt;
+    LostSpoolRecord lost { path, record.offset, reason, record.sourceId, record.prevSeq, record.lastSeq,
+        record.events };
+    qCWarning(lcStorage).noquote() << "spool: the record at offset" << record.offset << "of" << path
+                                   << "cannot be read:" << reason;
+    m_lost.push_back(std::move(lost));
 }
 
 Result<std::optional<EventBatch>> Spool::readNext()
 {
-    for (Segment &s : m_segments) {
-        while (s.readOffset < s.size) {
-            if (!m_reader || m_reader->fileName() != s.path) {
-                m_reader = std::make_unique<QFile>(s.path);
-                if (!m_reader->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
-                    const QString why = m_reader->errorString();
-                    m_reader.reset();
-                    return Error { QStringLiteral("spool_io"),
-                        QStringLiteral("cannot read spool segment '%1': %2").arg(s.path, why) };
-                }
-            }
-            QFile &f = *m_reader;
+    while (m_nextRead < m_index.size()) {
+        Record &rec = m_index[m_nextRead];
+        const Segment *segment = findSegment(rec.segment);
+        Q_ASSERT(segment);
+        const QString &path = segment->path;
+        if (!m_reader || m_reader->fileName() != path) {
             // Unbuffered: the writer appends through its own handle while this one stays open.
-            if (!f.seek(s.readOffset)) {
-                return Error { QStringLiteral("spool_io"),
-                    QStringLiteral("cannot read spool segment '%1': %2").arg(s.path, f.errorString()) };
+            m_reader = std::make_unique<QFile>(path);
+            if (!m_reader->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
+                const QString why = m_reader->errorString();
+                m_reader.reset();
+                return ioError(QStringLiteral("cannot read spool segment '%1': %2").arg(path, why));
             }
-            char header[kHeaderBytes];
-            if (f.read(header, kHeaderBytes) != kHeaderBytes) {
-                return Error { QStringLiteral("spool_io"),
-                    QStringLiteral("spool segment '%1' is truncated").arg(s.path) };
-            }
-            const quint32 length = getU32(header + 4);
-            const QByteArray payload = f.read(length);
-            s.readOffset += kHeaderBytes + length;
-            EventBatch batch;
-            if (payload.size() != qsizetype(length) || getU32(header + 8) != crc32(payload)
-                || !deserializeBatch(payload, batch, &m_strings)) {
-                ++m_corrupt;
-                qCWarning(lcStorage).noquote() << "spool: a record in" << s.path << "failed its checksum and is skipped"
-                                               << "(its events are fetched again by resume if the feed still has them)";
-                continue;
-            }
-            m_reads.emplace_back(s.number, s.readOffset); // a corrupt record before it goes with it
-            return std::optional<EventBatch>(std::move(batch));
         }
+        QFile &f = *m_reader;
+        if (!f.seek(rec.offset)) {
+            return ioError(QStringLiteral("cannot read spool segment '%1': %2").arg(path, f.errorString()));
+        }
+        ++m_nextRead;
+        const qint64 want = kHeaderBytes + qint64(rec.payloadBytes);
+        const QByteArray bytes = f.read(want);
+        QString damage;
+        if (bytes.size() != want) {
+            damage = QStringLiteral("the file ends %1 bytes into a %2-byte record").arg(bytes.size()).arg(want);
+        } else if (getU32(bytes.constData()) != kRecordMagic || getU32(bytes.constData() + 4) != rec.payloadBytes) {
+            damage = QStringLiteral("its header is damaged");
+        } else if (getU32(bytes.constData() + 8) != crc32(bytes.constData() + kHeaderBytes, rec.payloadBytes)) {
+            damage = QStringLiteral("it fails its checksum");
+        }
+        EventBatch batch;
+        if (damage.isEmpty()
+            && !deserializeBatch(
+                QByteArray::fromRawData(bytes.constData() + kHeaderBytes, rec.payloadBytes), batch, &m_strings)) {
+            damage = QStringLiteral("its contents do not decode");
+        }
+        if (!damage.isEmpty()) {
+            loseRecord(rec, path, damage);
+            continue;
+        }
+        return std::optional<EventBatch>(std::move(batch));
     }
     return std::optional<EventBatch>();
 }
 
+std::vector<LostSpoolRecord> Spool::takeLost()
+{
+    return std::exchange(m_lost, {});
+}
+
 void Spool::consume(quint64 count)
 {
-    count = std::min<quint64>(count, m_reads.size());
-    if (count == 0) {
-        return;
+    // Unreadable records were reported when read; they go with the stored batches around them.
+    while (m_nextRead > 0 && (count > 0 || m_index.front().lost)) {
+        if (!m_index.front().lost) {
+            --count;
+        }
+        m_index.pop_front();
+        --m_nextRead;
     }
-    const auto [segmentNumber, offset] = m_reads[count - 1];
-    m_reads.erase(m_reads.begin(), m_reads.begin() + qsizetype(count));
-    m_records -= std::min(m_records, count);
-    // Segments before the consumed one are done; the consumed one is done if read to its end and
-    // no longer written to.
+    dropDoneSegments();
+}
+
+void Spool::dropDoneSegments()
+{
+    // A segment is done when no record in it is left; the one being written only once the whole
+    // spool is empty (the next spill then starts a fresh segment).
     while (!m_segments.empty()) {
-        Segment &s = m_segments.front();
-        const bool writing = m_writer && m_writer->fileName() == s.path;
-        if (s.number == segmentNumber) {
-            s.consumedOffset = offset;
-            if (offset < s.size || (writing && m_records > 0)) {
-                break;
-            }
-        } else if (s.number > segmentNumber) {
+        const Segment &s = m_segments.front();
+        if (!m_index.empty() && m_index.front().segment <= s.number) {
             break;
         }
-        if (writing) {
-            m_writer.reset(); // the next spill starts a fresh segment
+        if (m_writer && m_writer->fileName() == s.path) {
+            m_writer.reset();
         }
         if (m_reader && m_reader->fileName() == s.path) {
             m_reader.reset();

@@ -92,6 +92,10 @@ void SpoolWorker::read(quint64 maxEvents)
         out.batches.push_back(std::make_shared<const EventBatch>(std::move(**next)));
         m_readFromDisk.push_back(true);
     }
+    out.lost = m_spool->takeLost();
+    if (!out.lost.empty()) {
+        m_spool->consume(0); // unreadable records ahead of anything still to be stored go now
+    }
     diskEmpty = diskEmpty || !m_spool->hasUnread();
     if (diskEmpty) {
         while (!m_memory.empty() && (events < maxEvents || out.batches.empty())) {

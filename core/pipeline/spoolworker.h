@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/pipeline/spool.h>
 
 #include <QObject>
 
@@ -11,12 +12,12 @@
 
 namespace OddsTap {
 
-class Spool;
-
 /// Batches read back from the spool, in order, for the storage writer.
 struct SpoolRead
 {
     std::vector<BatchPtr> batches;
+    /// Records passed over because they could not be read back (see Spool::takeLost()).
+    std::vector<LostSpoolRecord> lost;
     /// Nothing left to read after these; the intake then forwards new batches to the writer again.
     bool empty = false;
 };

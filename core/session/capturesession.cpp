@@ -5,6 +5,7 @@
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 
+#include <QCoreApplication>
 #include <QThread>
 
 #ifdef __GLIBC__
@@ -65,6 +66,7 @@ void CaptureSession::start()
         return;
     }
     m_running = true;
+    m_finishing = false;
     QString replayError;
     if (m_config.replay && m_config.sources.empty()) {
         // The sources of a replay are those of the capture.
@@ -123,6 +125,11 @@ void CaptureSession::start()
     m_storageThread = new QThread(this);
     m_storageThread->setObjectName(QStringLiteral("storage"));
     m_writer = new StorageWriter(*m_config.storage, m_config.spool);
+    QStringList sourceIds;
+    for (const FeedSourceConfig &source : m_config.sources) {
+        sourceIds << source.sourceId;
+    }
+    m_writer->setSources(sourceIds);
     m_writer->moveToThread(m_storageThread);
     connect(m_storageThread, &QThread::started, m_writer, &StorageWriter::start);
     connect(m_storageThread, &QThread::finished, m_writer, &QObject::deleteLater);
@@ -171,6 +178,11 @@ void CaptureSession::start()
         emit storageProblem(message, ongoing);
     });
     connect(m_writer, &StorageWriter::drained, this, &CaptureSession::finish);
+    connect(m_writer, &StorageWriter::eventsLost, this, [this](const QString &message, quint64 events) {
+        m_stats.lostEvents += events;
+        ++m_stats.lostBatches;
+        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("spool"), {}, {}, {}, message, {} });
+    });
     m_storageThread->start();
 }
 
@@ -352,6 +364,17 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
         addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("connection"), source.sourceId, {}, {},
             QStringLiteral("a source with id '%1' exists already").arg(source.sourceId), {} });
         return;
+    }
+    if (m_writer) {
+        // One writer per source and database: claimed on the storage thread, which owns the
+        // connection (a refusal is logged through storageProblem()).
+        bool claimed = false;
+        QMetaObject::invokeMethod(
+            m_writer, [this, &claimed, id = source.sourceId] { claimed = m_writer->claimSource(id); },
+            Qt::BlockingQueuedConnection);
+        if (!claimed) {
+            return;
+        }
     }
     m_config.sources.push_back(source);
     m_stats.sources[source.sourceId];
@@ -589,9 +612,11 @@ void CaptureSession::onClientStopped()
         m_writer->requestDrain();
         QTimer::singleShot(m_config.drainTimeoutMs, this, [this] {
             if (m_running) {
-                qCWarning(lcSession) << "storage did not drain in time: uncommitted events stay uncommitted"
-                                     << "and are fetched again on the next start";
                 m_stats.drainTimedOut = true;
+                m_stats.storageDownAtEnd = m_storageDown;
+                qCWarning(lcSession).noquote()
+                    << (m_storageDown ? "the database stayed unavailable" : "storage did not catch up in time")
+                    << "- uncommitted events stay uncommitted and are fetched again on the next start";
                 finish();
             }
         });
@@ -602,14 +627,24 @@ void CaptureSession::onClientStopped()
 
 void CaptureSession::finish()
 {
-    if (!m_running) {
+    if (!m_running || m_finishing) {
         return;
     }
+    m_finishing = true;
     if (m_storageThread) {
         m_storageThread->quit();
         m_storageThread->wait();
         m_storageThread = nullptr;
         m_writer = nullptr;
+        // The writer's last commits (a transaction that ended while the drain timed out, say) are
+        // queued to this thread: count them before the summary, so that it says what is stored.
+        QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+        if (m_stats.drainTimedOut) {
+            const CaptureStats::Source t = m_stats.total();
+            const quint64 stored = m_stats.persisted.fixtureUpdates + m_stats.persisted.odds + m_stats.persisted.bets
+                + m_stats.persisted.duplicateSeqs + m_stats.persisted.duplicateBets + m_stats.lostEvents;
+            m_stats.queuedAtEnd = t.acceptedStreamTotal() > stored ? t.acceptedStreamTotal() - stored : 0;
+        }
     }
     if (m_recorderThread) {
         // Every batch was handed to the recorder before this point; queued calls keep their order.

@@ -155,6 +155,7 @@ private:
     std::map<QString, quint64> m_committedSeqs; ///< per source, as the writer reports commits
     bool m_running = false;
     bool m_stopping = false;
+    bool m_finishing = false; ///< finish() runs once, though it delivers queued calls itself
     int m_runningClients = 0;
     QString m_stopReason;
     bool m_clientsStarted = false;

@@ -228,6 +228,12 @@ QJsonObject CaptureStats::toJson() const
                 { QStringLiteral("write_ms_avg"), commits ? double(persisted.writeNs) / double(commits) / 1e6 : 0.0 },
                 { QStringLiteral("write_ms_max"), double(maxWriteNs) / 1e6 },
                 { QStringLiteral("drain_timed_out"), drainTimedOut },
+                { QStringLiteral("drain_outcome"),
+                    !drainTimedOut         ? QStringLiteral("complete")
+                        : storageDownAtEnd ? QStringLiteral("database_unavailable")
+                                           : QStringLiteral("database_behind") },
+                { QStringLiteral("uncommitted_at_exit"), qint64(queuedAtEnd) },
+                { QStringLiteral("lost_in_storage"), qint64(lostEvents) },
                 { QStringLiteral("spilled_batches"), qint64(spilledBatches) },
                 { QStringLiteral("spool_bytes_max"), maxSpoolBytes },
                 { QStringLiteral("queued_events_max"), qint64(maxQueuedEvents) },
@@ -245,7 +251,9 @@ QJsonObject CaptureStats::toJson() const
                                    "already_stored_seqs + already_stored_bet_ids; rejected = stored rejects") },
                 { QStringLiteral("accepted"), qint64(acceptedStream) },
                 { QStringLiteral("stored_or_already_stored"), qint64(storedAll) },
-                { QStringLiteral("ok"), acceptedStream == storedAll && t.rejectedTotal() == persisted.rejects },
+                { QStringLiteral("lost_in_storage"), qint64(lostEvents) },
+                { QStringLiteral("ok"),
+                    acceptedStream == storedAll && t.rejectedTotal() == persisted.rejects && lostEvents == 0 },
             });
     }
     return out;

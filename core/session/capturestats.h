@@ -63,6 +63,10 @@ struct CaptureStats
     quint64 spilledBatches = 0;
     quint64 maxQueuedEvents = 0;
     bool drainTimedOut = false;
+    bool storageDownAtEnd = false; ///< with drainTimedOut: the database was unavailable, not just behind
+    quint64 queuedAtEnd = 0; ///< with drainTimedOut: events held by the writer, not committed
+    quint64 lostEvents = 0; ///< spooled events that could not be read back (recorded as gaps)
+    quint64 lostBatches = 0;
 };
 
 } // namespace OddsTap

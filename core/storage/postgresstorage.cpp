@@ -10,6 +10,7 @@
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QUrl>
+#include <QUrlQuery>
 
 #include <libpq-fe.h>
 
@@ -114,7 +115,8 @@ QByteArray partitionName(const char *table, qint64 day)
 Result<std::unique_ptr<Storage>> PostgresStorage::open(const QString &urlText, const QString &connectionName)
 {
     const QUrl url(urlText);
-    std::unique_ptr<PostgresStorage> s(new PostgresStorage(url.toString(QUrl::RemovePassword), connectionName));
+    std::unique_ptr<PostgresStorage> s(
+        new PostgresStorage(url.toString(QUrl::RemovePassword | QUrl::RemoveQuery), connectionName));
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
         if (!db.isValid()) {
@@ -125,7 +127,20 @@ Result<std::unique_ptr<Storage>> PostgresStorage::open(const QString &urlText, c
         db.setPort(url.port(5432));
         db.setUserName(url.userName());
         db.setDatabaseName(url.path().mid(1));
-        db.setConnectOptions(QStringLiteral("connect_timeout=5;application_name=oddstap"));
+        // The URL's options (checked by StorageTarget::parse()) go to libpq as they are; ours only
+        // where the URL sets none.
+        QStringList options;
+        const QUrlQuery query(url);
+        for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+            options << key + QLatin1Char('=') + value;
+        }
+        if (!query.hasQueryItem(QStringLiteral("connect_timeout"))) {
+            options << QStringLiteral("connect_timeout=5");
+        }
+        if (!query.hasQueryItem(QStringLiteral("application_name"))) {
+            options << QStringLiteral("application_name=oddstap");
+        }
+        db.setConnectOptions(options.join(QLatin1Char(';')));
         // No password here: libpq takes it from PGPASSWORD or ~/.pgpass.
         if (!db.open()) {
             return Error { QStringLiteral("storage_unreachable"),
@@ -229,6 +244,64 @@ Result<void> PostgresStorage::ensureConnected()
     }
     m_tempTablesReady = false; // temp tables die with the session
     qCInfo(lcStorage).noquote() << "reconnected to PostgreSQL at" << m_display;
+    // So do advisory locks: this writer must hold its sources again before it writes.
+    for (const QString &source : std::as_const(m_claimedSources)) {
+        if (auto r = takeSourceLock(source); !r) {
+            PQreset(m_conn);
+            return r;
+        }
+    }
+    return {};
+}
+
+Result<void> PostgresStorage::takeSourceLock(const QString &sourceId)
+{
+    // A session-level advisory lock: the server releases it when this connection ends, however
+    // the process ends. Keyed by a hash of the source id within this database.
+    const QByteArray key = "oddstap-writer:" + sourceId.toUtf8();
+    const char *values[] = { key.constData() };
+    PGresult *res = PQexecParams(
+        m_conn, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", 1, nullptr, values, nullptr, nullptr, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        PQclear(res);
+        return pgError(QStringLiteral("taking the writer lock of source '%1'").arg(sourceId));
+    }
+    const bool got = QByteArrayView(PQgetvalue(res, 0, 0)) == "t";
+    PQclear(res);
+    QString who;
+    if (!got) {
+        // Who holds it, for the message; best effort.
+        res = PQexecParams(m_conn,
+            "SELECT string_agg(format('backend pid %s from %s, since %s', a.pid, "
+            "coalesce(host(a.client_addr), 'a local socket'), a.backend_start), '; ') "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND a.pid <> pg_backend_pid() "
+            "AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)",
+            1, nullptr, values, nullptr, nullptr, 0);
+        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+            who = QString::fromUtf8(PQgetvalue(res, 0, 0));
+        }
+        PQclear(res);
+    }
+    if (!got) {
+        return Error { QStringLiteral("source_locked"),
+            QStringLiteral("source '%1' is already being captured into %2 by another writer (%3). A database takes "
+                           "one writer per source, or every row would be stored twice: stop that capture first, or "
+                           "give this feed another source id")
+                .arg(sourceId, m_display, who.isEmpty() ? QStringLiteral("backend unknown") : who) };
+    }
+    return {};
+}
+
+Result<void> PostgresStorage::claimSource(const QString &sourceId)
+{
+    if (m_claimedSources.contains(sourceId)) {
+        return {};
+    }
+    if (auto r = takeSourceLock(sourceId); !r) {
+        return r;
+    }
+    m_claimedSources << sourceId;
     return {};
 }
 

@@ -35,6 +35,7 @@ public:
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) override;
     Result<QJsonObject> tableCounts() override;
     QString describe() const override;
+    Result<void> claimSource(const QString &sourceId) override;
     int schemaVersion() const override
     {
         return m_version;
@@ -55,6 +56,8 @@ private:
     pg_conn *m_conn = nullptr; ///< owned by QtSql's connection
     int m_version = 0;
     bool m_tempTablesReady = false;
+    QStringList m_claimedSources; ///< advisory locks held by this session (taken again after a reconnect)
+    Result<void> takeSourceLock(const QString &sourceId);
     std::set<qint64> m_partitionDays; ///< days (since the epoch) that have partitions
     std::map<QString, quint64> m_committed;
 };

@@ -7,18 +7,23 @@
 #include <core/storage/oddsrows.h>
 #include <core/storage/walwritebuffer.h>
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
+#include <QSysInfo>
 
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <tuple>
+#include <unistd.h>
 
 namespace OddsTap {
 namespace {
@@ -101,8 +106,53 @@ SqliteStorage::SqliteStorage(QString path, QString connectionName)
     , m_connectionName(std::move(connectionName))
 { }
 
+Result<void> SqliteStorage::claimSource(const QString &sourceId)
+{
+    // One lock file per source beside the database, held with flock(): the kernel releases it
+    // when the process dies, so a kill -9 leaves no stale lock, and the file keeps who took it.
+    if (m_sourceLocks.count(sourceId) > 0) {
+        return {};
+    }
+    const QString dir = m_path + QStringLiteral(".writers");
+    if (!QDir().mkpath(dir)) {
+        return Error { QStringLiteral("storage_error"),
+            QStringLiteral("cannot create '%1' for the writer locks").arg(dir) };
+    }
+    const QString file = QDir(dir).filePath(QString::fromLatin1(sourceId.toUtf8().toHex()) + QStringLiteral(".lock"));
+    const int fd = ::open(QFile::encodeName(file).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return Error { QStringLiteral("storage_error"),
+            QStringLiteral("cannot open the writer lock '%1': %2").arg(file, QString::fromLocal8Bit(strerror(errno))) };
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        QFile holder(file);
+        QString who;
+        if (holder.open(QIODevice::ReadOnly)) {
+            who = QString::fromUtf8(holder.read(512)).trimmed();
+        }
+        ::close(fd);
+        return Error { QStringLiteral("source_locked"),
+            QStringLiteral("source '%1' is already being captured into %2 by another process (%3). A database takes "
+                           "one writer per source, or every row would be stored twice: stop that capture first, or "
+                           "give this feed another source id")
+                .arg(sourceId, m_path, who.isEmpty() ? QStringLiteral("holder unknown") : who) };
+    }
+    const QByteArray who = QStringLiteral("pid %1 on %2, since %3")
+                               .arg(QCoreApplication::applicationPid())
+                               .arg(QSysInfo::machineHostName(), formatIso8601Utc(wallClockMs()))
+                               .toUtf8();
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, who.constData(), size_t(who.size()), 0) != who.size()) {
+        qCWarning(lcStorage).noquote() << "could not note the holder in" << file; // the lock itself holds
+    }
+    m_sourceLocks.emplace(sourceId, fd);
+    return {};
+}
+
 SqliteStorage::~SqliteStorage()
 {
+    for (const auto &[source, fd] : m_sourceLocks) {
+        ::close(fd); // releases the flock
+    }
     m_checkpointer.reset(); // before the last connection closes (which checkpoints what is left)
     for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insOddsMany, m_insBet, m_insReject,
              m_insGap, m_insConnectionEvent, m_insFeedError, m_upsertIngest }) {

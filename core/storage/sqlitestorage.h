@@ -46,6 +46,7 @@ public:
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) override;
     Result<QJsonObject> tableCounts() override;
     QString describe() const override;
+    Result<void> claimSource(const QString &sourceId) override;
     int schemaVersion() const override
     {
         return m_version;
@@ -74,6 +75,7 @@ private:
 
     QString m_path;
     QString m_connectionName;
+    std::map<QString, int> m_sourceLocks; ///< source -> descriptor of its flock()ed lock file
     sqlite3 *m_db = nullptr; ///< owned by QtSql's connection
     int m_version = 0;
     int m_busyTimeoutMs = kDefaultBusyTimeoutMs;

@@ -8,8 +8,22 @@
 #include <QFile>
 #include <QStandardPaths>
 #include <QUrl>
+#include <QUrlQuery>
 
 namespace OddsTap {
+
+const QStringList &postgresUrlOptions()
+{
+    static const QStringList options { QStringLiteral("sslmode"), QStringLiteral("sslrootcert"),
+        QStringLiteral("sslcert"), QStringLiteral("sslkey"), QStringLiteral("sslcrl"), QStringLiteral("sslsni"),
+        QStringLiteral("ssl_min_protocol_version"), QStringLiteral("ssl_max_protocol_version"),
+        QStringLiteral("gssencmode"), QStringLiteral("channel_binding"), QStringLiteral("requirepeer"),
+        QStringLiteral("krbsrvname"), QStringLiteral("connect_timeout"), QStringLiteral("application_name"),
+        QStringLiteral("target_session_attrs"), QStringLiteral("keepalives"), QStringLiteral("keepalives_idle"),
+        QStringLiteral("keepalives_interval"), QStringLiteral("keepalives_count"), QStringLiteral("tcp_user_timeout"),
+        QStringLiteral("options") };
+    return options;
+}
 
 Result<StorageTarget> StorageTarget::parse(const QString &spec)
 {
@@ -19,11 +33,26 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
         if (!url.isValid() || url.host().isEmpty() || url.path().size() < 2) {
             return Error { QStringLiteral("bad_db"),
                 QStringLiteral("invalid PostgreSQL URL '%1': expected postgresql://user@host:port/database")
-                    .arg(QUrl(spec).toString(QUrl::RemovePassword)) };
+                    .arg(QUrl(spec).toString(QUrl::RemovePassword | QUrl::RemoveQuery)) };
         }
         if (!url.password().isEmpty()) {
             return Error { QStringLiteral("bad_db"),
                 QStringLiteral("the PostgreSQL URL carries a password: use PGPASSWORD or ~/.pgpass instead") };
+        }
+        // Options go to libpq as given (TLS among them: never weakened); those it would take a
+        // secret from, or that are not libpq's, are refused rather than dropped in silence.
+        for (const auto &[key, value] : QUrlQuery(url).queryItems(QUrl::FullyDecoded)) {
+            Q_UNUSED(value);
+            if (key == QLatin1String("password") || key == QLatin1String("passfile")) {
+                return Error { QStringLiteral("bad_db"),
+                    QStringLiteral("the PostgreSQL URL carries a %1 option: use PGPASSWORD or ~/.pgpass instead")
+                        .arg(key) };
+            }
+            if (!postgresUrlOptions().contains(key)) {
+                return Error { QStringLiteral("bad_db"),
+                    QStringLiteral("unknown PostgreSQL URL option '%1' (supported: %2)")
+                        .arg(key, postgresUrlOptions().join(QStringLiteral(", "))) };
+            }
         }
         t.kind = Kind::Postgres;
         t.url = spec;
@@ -60,7 +89,8 @@ QString StorageTarget::defaultSpoolDirectory() const
 
 QString StorageTarget::display() const
 {
-    return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword);
+    // The query's options are not secrets (a password there is refused), but they are noise in messages.
+    return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword | QUrl::RemoveQuery);
 }
 
 AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const std::map<QString, quint64> &committed)

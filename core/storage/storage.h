@@ -41,6 +41,9 @@ struct StorageTarget
     QString defaultSpoolDirectory() const;
 };
 
+/// The libpq connection options a postgresql:// URL may carry in its query (`?sslmode=require`).
+const QStringList &postgresUrlOptions();
+
 /// What one committed batch did.
 struct WriteResult
 {
@@ -123,6 +126,10 @@ public:
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) = 0;
     virtual QString describe() const = 0;
     virtual int schemaVersion() const = 0;
+    /// Makes this connection the source's only writer into the database, for as long as it
+    /// lives: a second writer of the same source would store every row twice. An error (code
+    /// "source_locked") names who holds it. Released when the storage closes or its process dies.
+    virtual Result<void> claimSource(const QString &sourceId) = 0;
 };
 
 inline constexpr int kSchemaVersion = 2;

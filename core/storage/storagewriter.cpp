@@ -64,6 +64,14 @@ void StorageWriter::start()
         return;
     }
     m_storage = std::move(*storage);
+    for (const QString &source : std::as_const(m_sources)) {
+        if (auto claimed = m_storage->claimSource(source); !claimed) {
+            qCWarning(lcStorage).noquote() << claimed.error().message;
+            m_storage.reset();
+            emit openFailed(claimed.error().message);
+            return;
+        }
+    }
     if (!m_spoolConfig.directory.isEmpty()) {
         // Opened here, before the first batch is taken in: leftovers go first.
         auto spool = std::make_unique<Spool>(m_spoolConfig.directory);
@@ -103,6 +111,18 @@ void StorageWriter::start()
     }
     qCInfo(lcStorage).noquote() << "storage open:" << m_storage->describe();
     emit opened(committed, m_storage->describe());
+}
+
+bool StorageWriter::claimSource(const QString &sourceId)
+{
+    if (!m_storage) {
+        return false;
+    }
+    if (auto claimed = m_storage->claimSource(sourceId); !claimed) {
+        emit storageProblem(claimed.error().message, false);
+        return false;
+    }
+    return true;
 }
 
 void StorageWriter::submit(const BatchPtr &batch)
@@ -200,9 +220,57 @@ BatchPtr StorageWriter::checkLeftover(const BatchPtr &batch)
     return std::make_shared<const EventBatch>();
 }
 
+void StorageWriter::onLostRecord(const LostSpoolRecord &lost)
+{
+    if (lost.sourceId.isEmpty()) {
+        // Left by an earlier run: what it held is not known here, and need not be. The leftovers
+        // after it follow a hole and are dropped (checkLeftover()), and this run's feed resumed
+        // from the seq committed before any leftover was stored, so the resume brings it again.
+        if (m_leftoverBatches > 0) {
+            --m_leftoverBatches;
+        }
+        const QString message = QStringLiteral("a batch left in the spool by an earlier run cannot be read (%1 at "
+                                               "offset %2: %3); the feed's resume brings its events again")
+                                    .arg(lost.segmentPath)
+                                    .arg(lost.offset)
+                                    .arg(lost.reason);
+        emit storageProblem(message, false);
+        return;
+    }
+    // This run spooled it and its events are gone: the feed is past them, and the committed seq
+    // will be too once the batches after it are stored. Record the hole where it is, as a gap
+    // (connection 0: lost in storage, not in transit), and say so; the capture exits non-zero.
+    const quint64 from = lost.prevSeq.value_or(0) + 1;
+    const quint64 to = lost.lastSeq.value_or(0);
+    EventBatch gap;
+    gap.sourceId = lost.sourceId;
+    gap.prevSeq = lost.prevSeq;
+    gap.lastSeq = lost.lastSeq;
+    if (to >= from) {
+        gap.gaps.push_back(GapRecord { lost.sourceId, from, to + 1, false, 0, wallClockMs() });
+    }
+    m_pending.push_back({ std::make_shared<const EventBatch>(std::move(gap)), false });
+    const QString message =
+        QStringLiteral("events lost: a spooled batch of %1 (seqs %2 to %3, %4 events) cannot be read back from %5 "
+                       "(%6); recorded as a gap. Check the disk of the spool directory; the capture will exit "
+                       "with status 7")
+            .arg(lost.sourceId)
+            .arg(from)
+            .arg(to)
+            .arg(lost.events)
+            .arg(lost.segmentPath)
+            .arg(lost.reason);
+    qCCritical(lcStorage).noquote() << message;
+    emit storageProblem(message, false);
+    emit eventsLost(message, lost.events);
+}
+
 void StorageWriter::onSpoolRead(const SpoolRead &read)
 {
     m_spoolReadAsked = false;
+    for (const LostSpoolRecord &lost : read.lost) {
+        onLostRecord(lost);
+    }
     for (const BatchPtr &b : read.batches) {
         BatchPtr batch = b;
         if (m_leftoverBatches > 0) {
@@ -219,7 +287,7 @@ void StorageWriter::onSpoolRead(const SpoolRead &read)
         // All that went to the spool is in memory now, and the intake forwards new batches again
         // (it decided that on its thread, in the same step, so nothing can have slipped between).
         m_spooling = false;
-    } else if (read.batches.empty()) {
+    } else if (read.batches.empty() && read.lost.empty()) {
         // Something is on disk but could not be read (reported): ask again later, not in a spin.
         QTimer::singleShot(kRetryMaxMs, this, &StorageWriter::requestSpoolRead);
         return;

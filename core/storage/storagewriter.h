@@ -44,9 +44,17 @@ public:
     void submit(const OddsTap::BatchPtr &batch);
     /// From any thread: drain() once every batch submitted before has been taken in.
     void requestDrain();
+    /// Before start(): the sources this writer stores; it claims each (Storage::claimSource())
+    /// when it opens, and fails to open when another writer holds one.
+    void setSources(QStringList sources)
+    {
+        m_sources = std::move(sources);
+    }
 
 public slots:
     void start();
+    /// Claims one more source (added while running); a refusal comes as storageProblem().
+    bool claimSource(const QString &sourceId);
     /// Takes a batch in (the intake decided it fits the budget, or there is no spool).
     void write(const OddsTap::BatchPtr &batch);
     /// Emits drained() once everything received so far is committed (or storage is gone for good).
@@ -59,6 +67,9 @@ signals:
     /// A problem the user should see; `ongoing` while the database is still unavailable.
     void storageProblem(const QString &message, bool ongoing);
     void drained();
+    /// Events that cannot be stored (a spooled record could not be read back): recorded as a gap
+    /// in the database; a capture that saw this ends with a non-zero exit.
+    void eventsLost(const QString &message, quint64 events);
 
 private:
     struct Pending
@@ -71,10 +82,12 @@ private:
     void onSpoolRead(const OddsTap::SpoolRead &read);
     void onSpillStarted();
     BatchPtr checkLeftover(const BatchPtr &batch);
+    void onLostRecord(const LostSpoolRecord &lost);
     void postFlush();
 
     StorageTarget m_target;
     SpoolConfig m_spoolConfig;
+    QStringList m_sources;
     std::unique_ptr<Storage> m_storage;
     QThread *m_spoolThread = nullptr;
     SpoolWorker *m_spool = nullptr; ///< on m_spoolThread; null without a spool directory

@@ -95,6 +95,9 @@ private slots:
     void delimiterLineEndsBomAndEpochMs();
     void errorsAreClearAndLeaveNoFile();
     void cancelLeavesNoTruncatedFile();
+    void formulaGuardFollowsOwasp_data();
+    void formulaGuardFollowsOwasp();
+    void failedReplaceKeepsTheOldFile();
 
 private:
     QTemporaryDir m_dir;
@@ -330,4 +333,67 @@ void TestCliExport::cancelLeavesNoTruncatedFile()
 }
 
 QTEST_GUILESS_MAIN(TestCliExport)
+void TestCliExport::formulaGuardFollowsOwasp_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QByteArray>("csv");
+    QTest::addRow("equals") << QByteArray("=1+1") << QByteArray("\"'=1+1\"");
+    QTest::addRow("space, then equals") << QByteArray(" =cmd|' /C calc'!A0") << QByteArray("\"' =cmd|' /C calc'!A0\"");
+    QTest::addRow("leading tab") << QByteArray("\t=1") << QByteArray("\"'\t=1\"");
+    QTest::addRow("leading CR") << QByteArray("\r=1") << QByteArray("\"'\r=1\"");
+    QTest::addRow("NUL, then at") << QByteArray("\0@SUM(A1)", 9) << QByteArray("\"'\0@SUM(A1)\"", 12);
+    QTest::addRow("fullwidth plus") << QByteArray("\xef\xbc\x8b"
+                                                  "1")
+                                    << QByteArray("\"'\xef\xbc\x8b"
+                                                  "1\"");
+    QTest::addRow("minus") << QByteArray("-2+3") << QByteArray("\"'-2+3\"");
+    QTest::addRow("plain") << QByteArray("Arsenal") << QByteArray("Arsenal");
+    QTest::addRow("equals inside") << QByteArray("a=b") << QByteArray("a=b");
+    QTest::addRow("spaces only") << QByteArray("   ") << QByteArray("   ");
+}
+
+void TestCliExport::formulaGuardFollowsOwasp()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QByteArray, csv);
+    OddsTap::CsvOptions options;
+    QByteArray out;
+    OddsTap::appendCsvField(out, text, OddsTap::CsvKind::Text, options);
+    QCOMPARE(out, csv);
+    options.formulaGuard = false; // --raw
+    out.clear();
+    OddsTap::appendCsvField(out, QByteArrayView("=1"), OddsTap::CsvKind::Text, options);
+    QCOMPARE(out, QByteArray("=1"));
+}
+
+void TestCliExport::failedReplaceKeepsTheOldFile()
+{
+    // The old export stays whole until the new one replaces it in one step; a replace that fails
+    // leaves it as it was (it used to be deleted first).
+    const QString target = m_dir.filePath(QStringLiteral("kept.csv"));
+    {
+        QFile f(target);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("old,export\n");
+    }
+    const auto r = OddsTap::replaceFile(m_dir.filePath(QStringLiteral("vanished.partial")), target);
+    QVERIFY(!r);
+    QVERIFY2(r.error().message.contains(QStringLiteral("unchanged")), qPrintable(r.error().message));
+    QFile f(target);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("old,export\n"));
+
+    const QString partial = m_dir.filePath(QStringLiteral("kept.csv.partial"));
+    {
+        QFile p(partial);
+        QVERIFY(p.open(QIODevice::WriteOnly));
+        p.write("new,export\n");
+    }
+    QVERIFY(OddsTap::replaceFile(partial, target));
+    QVERIFY(!QFile::exists(partial));
+    QFile g(target);
+    QVERIFY(g.open(QIODevice::ReadOnly));
+    QCOMPARE(g.readAll(), QByteArray("new,export\n"));
+}
+
 #include "tst_cli_export.moc"

@@ -2,6 +2,7 @@
 // The real simulator (in process, on 127.0.0.1) against the real FeedClient and CaptureSession.
 #include <core/sim/feedgenerator.h>
 #include <tests/testutils/feedharness.h>
+#include <tests/testutils/rawwsserver.h>
 
 #include <QTcpServer>
 #include <QWebSocket>
@@ -33,6 +34,10 @@ private slots:
     void simulatorRestartMidStreamLosesNothing();
     void oversizedFrameIsARejectNotACrash();
     void unreachableServerBacksOffWithJitter();
+    void unreadableFrameResentOnResumeIsRejectedOnceAndSkipped_data();
+    void unreadableFrameResentOnResumeIsRejectedOnceAndSkipped();
+    void messagesTheSocketRefusesLeaveAReject_data();
+    void messagesTheSocketRefusesLeaveAReject();
 
 private:
     static void compareAcceptedWithGenerated(const CaptureStats::Source &s, const QJsonObject &sim);
@@ -371,6 +376,113 @@ void TestFeed::unreachableServerBacksOffWithJitter()
             QVERIFY2(e.reason.contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(e.reason));
         }
     }
+}
+
+void TestFeed::unreadableFrameResentOnResumeIsRejectedOnceAndSkipped_data()
+{
+    QTest::addColumn<int>("opcode");
+    QTest::addColumn<QByteArray>("bad");
+    QTest::addColumn<int>("code");
+    QTest::addRow("binary frame, invalid UTF-8")
+        << 2 << QByteArray("{\"type\":\"bet\",\"seq\":3,\xff\xfe}") << int(RejectCode::InvalidUtf8);
+    QTest::addRow("malformed JSON") << 1 << QByteArray("{\"type\":\"bet\",\"seq\":3,")
+                                    << int(RejectCode::MalformedJson);
+    QTest::addRow("over the frame cap") << 1
+                                        << QByteArray("{\"type\":\"bet\",\"pad\":\"") + QByteArray(1200 * 1024, 'x')
+            + "\"}" << int(RejectCode::FrameTooLarge);
+}
+
+void TestFeed::unreadableFrameResentOnResumeIsRejectedOnceAndSkipped()
+{
+    // A hostile (or broken) server: where seq 3 belongs it sends a frame whose seq cannot be
+    // read, and, as from_seq requires, it sends that frame again on every resume. The client
+    // must not storm it: the frame is rejected once (raw text kept once), the resume that brings
+    // it back in the same place makes it take seq 3's place, and the stream goes on to seq 10.
+    QFETCH(int, opcode);
+    QFETCH(QByteArray, bad);
+    QFETCH(int, code);
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int, std::optional<quint64> from) {
+        for (quint64 seq = from.value_or(0) + 1; seq <= 10; ++seq) {
+            RawWsServer::sendFrame(socket, quint8(seq == 3 ? opcode : 1), seq == 3 ? bad : RawWsServer::bet(seq));
+        }
+    });
+    QVERIFY(server.listen());
+    FeedSourceConfig source = sourceConfig(QStringLiteral("h"), server.port());
+    source.heartbeatMs = 5000; // this server sends no heartbeats; liveness is not under test
+    CaptureRun run(captureConfig({ source }, 0, 0));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.count(QStringLiteral("h")) == 1
+            && run.stats().sources.at(QStringLiteral("h")).lastSeq == 10,
+        10000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+    const auto s = run.stats().sources.at(QStringLiteral("h"));
+    QVERIFY2(server.connections() <= 3, qPrintable(QStringLiteral("%1 connections").arg(server.connections())));
+    QCOMPARE(run.rejects.size(), std::size_t(1));
+    QCOMPARE(int(run.rejects[0].code), code);
+    QVERIFY(!run.rejects[0].raw.isEmpty());
+    QCOMPARE(s.acceptedTotal(), quint64(9)); // seqs 1, 2, 4..10
+    QCOMPARE(s.streamAdvances, quint64(10));
+    QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats);
+    quint64 expect = 1;
+    for (const Event &e : run.events) {
+        if (e.advancesStream()) {
+            expect += expect == 3 ? 1 : 0;
+            QCOMPARE(e.seq, expect++);
+        }
+    }
+}
+
+void TestFeed::messagesTheSocketRefusesLeaveAReject_data()
+{
+    QTest::addColumn<QByteArray>("bad");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<int>("closeCode");
+    QTest::addRow("text frame, invalid UTF-8")
+        << QByteArray("{\"type\":\"bet\",\"seq\":3,\"x\":\"\xc3\x28\"}") << int(RejectCode::InvalidUtf8) << 1007;
+    QTest::addRow("over the socket limit")
+        << QByteArray(3 * 1024 * 1024, 'x') << int(RejectCode::FrameTooLarge) << 1009;
+}
+
+void TestFeed::messagesTheSocketRefusesLeaveAReject()
+{
+    // Frames the WebSocket layer itself refuses (and closes the connection over) never reach the
+    // decoder, but they happened: a reject records each, once, and the close is labelled as ours.
+    QFETCH(QByteArray, bad);
+    QFETCH(int, code);
+    QFETCH(int, closeCode);
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int connection, std::optional<quint64> from) {
+        for (quint64 seq = from.value_or(0) + 1; seq <= 6; ++seq) {
+            if (seq == 3 && connection <= 2) {
+                RawWsServer::sendText(socket, bad); // twice, on two connections: one reject
+                return;
+            }
+            RawWsServer::sendText(socket, RawWsServer::bet(seq));
+        }
+    });
+    QVERIFY(server.listen());
+    FeedSourceConfig source = sourceConfig(QStringLiteral("h"), server.port());
+    source.heartbeatMs = 5000;
+    source.hardMessageBytes = 2 * 1024 * 1024;
+    CaptureRun run(captureConfig({ source }, 0, 0));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        run.stats().sources.count(QStringLiteral("h")) == 1 && run.stats().sources.at(QStringLiteral("h")).lastSeq == 6,
+        10000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+    QCOMPARE(run.rejects.size(), std::size_t(1));
+    QCOMPARE(int(run.rejects[0].code), code);
+    QVERIFY2(
+        run.rejects[0].message.contains(QStringLiteral("code %1").arg(closeCode)), qPrintable(run.rejects[0].message));
+    const auto ours = std::find_if(run.transitions.begin(), run.transitions.end(), [](const ConnectionEvent &e) {
+        return e.state == SourceState::Disconnected && e.reason.startsWith(QLatin1String("closed by OddsTap"));
+    });
+    QVERIFY(ours != run.transitions.end());
+    QVERIFY(!ours->reason.contains(QLatin1String("by server")));
+    const auto s = run.stats().sources.at(QStringLiteral("h"));
+    QCOMPARE(s.acceptedTotal(), quint64(6));
+    QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats);
 }
 
 QTEST_GUILESS_MAIN(TestFeed)

@@ -54,10 +54,8 @@ QString writeCsvFile(const QString &path, const QStringList &header, const QList
         return QObject::tr("cannot write '%1': %2").arg(path, why);
     }
     f.close();
-    QFile::remove(path);
-    if (!QFile::rename(partial, path)) {
-        QFile::remove(partial);
-        return QObject::tr("cannot rename '%1' to '%2'").arg(partial, path);
+    if (auto moved = replaceFile(partial, path); !moved) {
+        return moved.error().message;
     }
     return {};
 }
@@ -253,10 +251,10 @@ void ExportDialog::startExport()
                 } else if (result->cancelled) {
                     message = QObject::tr("Cancelled after %L1 rows; no file was written.").arg(result->rows);
                 } else {
-                    QFile::remove(path);
-                    ok = QFile::rename(partial, path);
-                    message = ok ? QObject::tr("%L1 rows written to %2").arg(result->rows).arg(path)
-                                 : QObject::tr("cannot rename '%1' to '%2'").arg(partial, path);
+                    const auto moved = replaceFile(partial, path);
+                    ok = bool(moved);
+                    message =
+                        ok ? QObject::tr("%L1 rows written to %2").arg(result->rows).arg(path) : moved.error().message;
                 }
             }
             if (!ok) {
