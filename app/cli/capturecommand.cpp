@@ -363,6 +363,10 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         err() << prefix << "authentication failed: the server rejected the token (HTTP 401)\n";
         return kCaptureAuthFailed;
     }
+    if (!stats.storageFatal.isEmpty()) {
+        err() << prefix << stats.storageFatal << "\n";
+        return kExitUsage;
+    }
     if (stats.lostEvents > 0) {
         err() << prefix << stats.lostEvents << " events in " << stats.lostBatches
               << " spooled batches could not be read back from the spool's disk: they are lost and recorded in "

@@ -11,6 +11,7 @@
 #include <core/sim/simserver.h>
 #include <core/storage/sqlitestorage.h>
 #include <core/storage/storage.h>
+#include <core/storage/walwritebuffer.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -157,7 +158,10 @@ double rawLoop(const QString &dbPath, const std::vector<RawRow> &rows, int oddsP
         }
     }
     sqlite3 *db = nullptr;
-    sqlite3_open(dbPath.toUtf8().constData(), &db);
+    // Through the same WAL write buffer as the capture writer's connection, so that the ratio
+    // compares like with like.
+    sqlite3_open_v2(dbPath.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE,
+        SqliteStorage::walBufferAvailable() ? kWalWriteBufferVfs : nullptr);
     sqlite3_exec(db, SqliteStorage::kTuningPragmas, nullptr, nullptr, nullptr);
     sqlite3_stmt *odds = nullptr;
     sqlite3_stmt *oddsMany = nullptr;

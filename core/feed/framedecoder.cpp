@@ -110,9 +110,20 @@ bool readInt(const element &v, const char *path, qint64 min, qint64 max, qint64 
 bool readSeq(const element &v, quint64 &out, Failure &f)
 {
     switch (v.type()) {
-    case element_type::UINT64:
-        out = v.get_uint64().value_unsafe();
+    case element_type::UINT64: {
+        // The protocol's seq is unsigned 64-bit, but every store (SQLite INTEGER, PostgreSQL
+        // bigint) and the resume point are signed 64-bit: above 2^63-1 a seq would come back
+        // negative from every query and export. No real stream gets there; refuse it explicitly.
+        const quint64 x = v.get_uint64().value_unsafe();
+        if (x > quint64(std::numeric_limits<qint64>::max())) {
+            f = { RejectCode::OutOfRange,
+                QStringLiteral("seq must be at most 9223372036854775807 (stored as a signed 64-bit integer), got %1")
+                    .arg(x) };
+            return false;
+        }
+        out = x;
         return true;
+    }
     case element_type::INT64: {
         const qint64 x = v.get_int64().value_unsafe();
         if (x < 0) {

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "capturefile.h"
 
+#include <QFile>
 #include <QFileInfo>
 
 #include <sqlite3.h>
+
+#include <limits>
+#include <optional>
 
 namespace OddsTap {
 namespace {
@@ -61,6 +65,17 @@ SourceState sourceStateFromWire(const QString &text)
         }
     }
     return SourceState::Idle;
+}
+
+bool knownSourceState(const QString &text)
+{
+    for (int i = 0; i < kSourceStateCount; ++i) {
+        const auto name = toWire(SourceState(i));
+        if (text == QLatin1String(name.data(), qsizetype(name.size()))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace
@@ -299,10 +314,100 @@ Result<void> CaptureWriter::finish(qint64 endedAtMs)
 
 // ---- reader ----
 
+namespace {
+
+quint32 bigEndian32(const char *p)
+{
+    const auto *u = reinterpret_cast<const unsigned char *>(p);
+    return (quint32(u[0]) << 24) | (quint32(u[1]) << 16) | (quint32(u[2]) << 8) | quint32(u[3]);
+}
+
+/// Reads the SQLite header of `path` (the file is untrusted): whether it is a capture at all, and
+/// whether it is cut short. Empty when it looks like a whole capture.
+std::optional<Error> inspectCaptureHeader(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { QStringLiteral("io_error"),
+            QStringLiteral("cannot read capture file '%1': %2").arg(path, f.errorString()) };
+    }
+    const qint64 size = f.size();
+    const QByteArray header = f.read(100);
+    if (size == 0) {
+        return Error { QStringLiteral("damaged_capture"),
+            QStringLiteral("capture file '%1' is empty (a recording that never started, or a copy cut to nothing): "
+                           "there is nothing to read")
+                .arg(path) };
+    }
+    if (header.size() < 100 || !header.startsWith(QByteArrayView("SQLite format 3\0", 16))) {
+        return Error { QStringLiteral("bad_capture"),
+            QStringLiteral("'%1' is not an OddsTap capture: it is not an SQLite file at all").arg(path) };
+    }
+    if (bigEndian32(header.constData() + 68) != quint32(kApplicationId)) {
+        return Error { QStringLiteral("bad_capture"),
+            QStringLiteral("'%1' is not an OddsTap capture: it is an SQLite database of another kind (an OddsTap "
+                           "database? use 'stats' or 'export')")
+                .arg(path) };
+    }
+    // The in-header page count is valid when "version-valid-for" matches the change counter.
+    const quint32 rawPageSize = (quint32(quint8(header[16])) << 8) | quint32(quint8(header[17]));
+    const qint64 pageSize = rawPageSize == 1 ? 65536 : qint64(rawPageSize);
+    const quint32 pages = bigEndian32(header.constData() + 28);
+    const bool countValid = bigEndian32(header.constData() + 92) == bigEndian32(header.constData() + 24);
+    if (pageSize >= 512 && countValid && pages > 0 && size < pageSize * qint64(pages)) {
+        return Error { QStringLiteral("damaged_capture"),
+            QStringLiteral("'%1' is an OddsTap capture cut short: %2 of its %3 bytes are there (a copy that did not "
+                           "finish, or a disk that filled)")
+                .arg(path)
+                .arg(size)
+                .arg(pageSize * qint64(pages)) };
+    }
+    return std::nullopt;
+}
+
+/// How far a damaged capture reads: frames in order until the first error.
+QString readableSoFar(sqlite3 *db)
+{
+    sqlite3_stmt *s = nullptr;
+    if (!db || sqlite3_prepare_v2(db, "SELECT wall_ns FROM frames ORDER BY ord", -1, &s, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return QStringLiteral("no frame can be read");
+    }
+    quint64 frames = 0;
+    qint64 first = 0;
+    qint64 last = 0;
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        last = sqlite3_column_int64(s, 0);
+        first = frames == 0 ? last : first;
+        ++frames;
+    }
+    sqlite3_finalize(s);
+    if (frames == 0) {
+        return QStringLiteral("no frame can be read");
+    }
+    return QStringLiteral("%1 frames read back in order before the damage (%2 s of recording)%3")
+        .arg(frames)
+        .arg(double(std::max<qint64>(0, last - first)) / 1e9, 0, 'f', 1)
+        .arg(rc == SQLITE_DONE ? QStringLiteral(", which is all of them") : QString());
+}
+
+} // namespace
+
 Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
 {
     if (!QFileInfo::exists(path)) {
         return Error { QStringLiteral("not_found"), QStringLiteral("capture file '%1' does not exist").arg(path) };
+    }
+    if (auto problem = inspectCaptureHeader(path)) {
+        if (problem->code != QLatin1String("damaged_capture")) {
+            return *problem;
+        }
+        sqlite3 *db = nullptr;
+        sqlite3_open_v2(QFileInfo(path).absoluteFilePath().toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr);
+        problem->message += QStringLiteral("; ") + readableSoFar(db);
+        sqlite3_close_v2(db);
+        return *problem;
     }
     std::unique_ptr<CaptureReader> r(new CaptureReader);
     r->m_info.path = path;
@@ -317,9 +422,11 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         }
     }
     sqlite3_busy_timeout(r->m_db, 5000);
+    // The header says it is a capture (inspectCaptureHeader()): what fails from here is damage.
     const auto fail = [&](const QString &why) {
-        return Error { QStringLiteral("bad_capture"),
-            QStringLiteral("'%1' is not an OddsTap capture: %2").arg(path, why) };
+        return Error { QStringLiteral("damaged_capture"),
+            QStringLiteral("'%1' is an OddsTap capture, but it is damaged: %2; %3")
+                .arg(path, why, readableSoFar(r->m_db)) };
     };
     sqlite3_stmt *s = nullptr;
     if (sqlite3_prepare_v2(r->m_db, "PRAGMA application_id", -1, &s, nullptr) != SQLITE_OK) {
@@ -366,14 +473,29 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     if (r->m_info.formatVersion < 1) {
         return fail(QStringLiteral("no format version"));
     }
-    sqlite3_prepare_v2(r->m_db, "SELECT id, source_id, url FROM sources ORDER BY id", -1, &s, nullptr);
+    if (sqlite3_prepare_v2(r->m_db, "SELECT id, source_id, url FROM sources ORDER BY id", -1, &s, nullptr)
+        != SQLITE_OK) {
+        const QString why = sqliteError(r->m_db);
+        sqlite3_finalize(s);
+        return fail(why);
+    }
     while (sqlite3_step(s) == SQLITE_ROW) {
-        const auto id = std::size_t(sqlite3_column_int64(s, 0));
-        if (r->m_sourceIds.size() < id) {
-            r->m_sourceIds.resize(id);
+        // Every field of the file is untrusted: ids index a table, so they are checked first.
+        const qint64 id = sqlite3_column_int64(s, 0);
+        const QString sourceId = columnText(s, 1);
+        if (id < 1 || id > kMaxCaptureSources || sourceId.isEmpty()) {
+            sqlite3_finalize(s);
+            return fail(QStringLiteral("its sources table holds id %1 for '%2' (ids run from 1 to %3, each with a "
+                                       "source id)")
+                            .arg(id)
+                            .arg(sourceId)
+                            .arg(kMaxCaptureSources));
         }
-        r->m_sourceIds[id - 1] = columnText(s, 1);
-        r->m_info.header.sources.push_back({ columnText(s, 1), columnText(s, 2) });
+        if (r->m_sourceIds.size() < std::size_t(id)) {
+            r->m_sourceIds.resize(std::size_t(id));
+        }
+        r->m_sourceIds[std::size_t(id - 1)] = sourceId;
+        r->m_info.header.sources.push_back({ sourceId, columnText(s, 2) });
     }
     sqlite3_finalize(s);
     sqlite3_prepare_v2(
@@ -476,15 +598,40 @@ bool CaptureReader::stepFrame()
     CaptureRecord &r = m_nextFrame;
     r.kind = CaptureRecord::Kind::Frame;
     r.ord = sqlite3_column_int64(m_frames, 0);
-    const auto source = std::size_t(sqlite3_column_int64(m_frames, 1));
-    r.sourceId = source >= 1 && source <= m_sourceIds.size() ? m_sourceIds[source - 1] : QString();
-    r.frame.connection = quint32(sqlite3_column_int64(m_frames, 2));
-    r.frame.wallNs = sqlite3_column_int64(m_frames, 3);
-    r.frame.monoNs = sqlite3_column_int64(m_frames, 4);
+    const qint64 connection = sqlite3_column_int64(m_frames, 2);
+    const qint64 wallNs = sqlite3_column_int64(m_frames, 3);
+    const qint64 monoNs = sqlite3_column_int64(m_frames, 4);
+    const int bytes = sqlite3_column_bytes(m_frames, 6);
+    QString problem;
+    if (!sourceFor(sqlite3_column_int64(m_frames, 1), r.sourceId, problem)) {
+    } else if (connection < 0 || connection > qint64(std::numeric_limits<quint32>::max())) {
+        problem = QStringLiteral("connection number %1").arg(connection);
+    } else if (wallNs < 0 || monoNs < 0) {
+        problem = QStringLiteral("a negative receive time");
+    } else if (bytes > kMaxCaptureFrameBytes) {
+        problem = QStringLiteral("a %1-byte payload (at most %2)").arg(bytes).arg(kMaxCaptureFrameBytes);
+    }
+    if (!problem.isEmpty()) {
+        m_error = QStringLiteral("frame %1 of '%2' is damaged: %3").arg(r.ord).arg(m_info.path, problem);
+        return false;
+    }
+    r.frame.connection = quint32(connection);
+    r.frame.wallNs = wallNs;
+    r.frame.monoNs = monoNs;
     r.frame.binary = sqlite3_column_int(m_frames, 5) != 0;
     const void *blob = sqlite3_column_blob(m_frames, 6);
-    r.frame.bytes = QByteArray(static_cast<const char *>(blob), sqlite3_column_bytes(m_frames, 6));
+    r.frame.bytes = QByteArray(static_cast<const char *>(blob), bytes);
     return true;
+}
+
+bool CaptureReader::sourceFor(qint64 id, QString &sourceId, QString &problem) const
+{
+    if (id >= 1 && std::size_t(id) <= m_sourceIds.size() && !m_sourceIds[std::size_t(id - 1)].isEmpty()) {
+        sourceId = m_sourceIds[std::size_t(id - 1)];
+        return true;
+    }
+    problem = QStringLiteral("source id %1, which its sources table lacks").arg(id);
+    return false;
 }
 
 bool CaptureReader::stepConn()
@@ -499,16 +646,36 @@ bool CaptureReader::stepConn()
     CaptureRecord &r = m_nextConn;
     r.kind = CaptureRecord::Kind::Connection;
     r.ord = sqlite3_column_int64(m_conns, 0);
-    const auto source = std::size_t(sqlite3_column_int64(m_conns, 1));
-    r.sourceId = source >= 1 && source <= m_sourceIds.size() ? m_sourceIds[source - 1] : QString();
+    const qint64 connection = sqlite3_column_int64(m_conns, 2);
+    const qint64 wallNs = sqlite3_column_int64(m_conns, 3);
+    const qint64 delayMs = sqlite3_column_int64(m_conns, 6);
+    const qint64 lastSeq = sqlite3_column_int64(m_conns, 7);
+    const QString state = columnText(m_conns, 4);
+    QString problem;
+    if (!sourceFor(sqlite3_column_int64(m_conns, 1), r.sourceId, problem)) {
+    } else if (connection < 0 || connection > qint64(std::numeric_limits<quint32>::max())) {
+        problem = QStringLiteral("connection number %1").arg(connection);
+    } else if (wallNs < 0) {
+        problem = QStringLiteral("a negative time");
+    } else if (delayMs < 0 || delayMs > std::numeric_limits<int>::max()) {
+        problem = QStringLiteral("a delay of %1 ms").arg(delayMs);
+    } else if (lastSeq < 0) {
+        problem = QStringLiteral("a negative seq");
+    } else if (!knownSourceState(state)) {
+        problem = QStringLiteral("an unknown state '%1'").arg(state.left(40));
+    }
+    if (!problem.isEmpty()) {
+        m_error = QStringLiteral("connection event %1 of '%2' is damaged: %3").arg(r.ord).arg(m_info.path, problem);
+        return false;
+    }
     ConnectionEvent &e = r.connection;
     e.sourceId = r.sourceId;
-    e.connection = quint32(sqlite3_column_int64(m_conns, 2));
-    e.atMs = sqlite3_column_int64(m_conns, 3) / 1000000;
-    e.state = sourceStateFromWire(columnText(m_conns, 4));
+    e.connection = quint32(connection);
+    e.atMs = wallNs / 1000000;
+    e.state = sourceStateFromWire(state);
     e.reason = columnText(m_conns, 5);
-    e.delayMs = int(sqlite3_column_int64(m_conns, 6));
-    e.lastSeq = quint64(sqlite3_column_int64(m_conns, 7));
+    e.delayMs = int(delayMs);
+    e.lastSeq = quint64(lastSeq);
     return true;
 }
 

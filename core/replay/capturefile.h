@@ -16,6 +16,9 @@ namespace OddsTap {
 
 /// Capture file format (docs/capture-format.md): an SQLite database with application_id 'ODTC'.
 inline constexpr int kCaptureFormatVersion = 1;
+/// Limits a reader holds a capture file to (its every field is untrusted).
+inline constexpr qint64 kMaxCaptureSources = 65536;
+inline constexpr int kMaxCaptureFrameBytes = 64 * 1024 * 1024;
 
 struct CaptureSource
 {
@@ -163,6 +166,7 @@ private:
     CaptureReader() = default;
     bool stepFrame();
     bool stepConn();
+    bool sourceFor(qint64 id, QString &sourceId, QString &problem) const;
 
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_frames = nullptr;

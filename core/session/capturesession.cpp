@@ -130,6 +130,7 @@ void CaptureSession::start()
         sourceIds << source.sourceId;
     }
     m_writer->setSources(sourceIds);
+    m_writer->setWalAlertBytes(m_config.walAlertBytes);
     m_writer->moveToThread(m_storageThread);
     connect(m_storageThread, &QThread::started, m_writer, &StorageWriter::start);
     connect(m_storageThread, &QThread::finished, m_writer, &QObject::deleteLater);
@@ -178,6 +179,12 @@ void CaptureSession::start()
         emit storageProblem(message, ongoing);
     });
     connect(m_writer, &StorageWriter::drained, this, &CaptureSession::finish);
+    connect(m_writer, &StorageWriter::fatal, this, [this](const QString &message) {
+        m_stats.storageFatal = message;
+        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("storage"), {}, {}, {}, message, {} });
+        emit storageProblem(message, true);
+        stop(QStringLiteral("the database is damaged"));
+    });
     connect(m_writer, &StorageWriter::eventsLost, this, [this](const QString &message, quint64 events) {
         m_stats.lostEvents += events;
         ++m_stats.lostBatches;

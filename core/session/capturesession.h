@@ -28,6 +28,7 @@ struct CaptureConfig
     std::optional<StorageTarget> storage; ///< none: count only
     int drainTimeoutMs = 30000; ///< at stop, how long to wait for an unavailable database
     SpoolConfig spool; ///< bounded memory for the storage queue (directory empty: no spool)
+    qint64 walAlertBytes = StorageWriter::kWalAlertBytes; ///< SQLite: warn when the WAL grows past this
     int snapshotIntervalMs = 100; ///< snapshotReady() cadence (10 Hz); 0 = no snapshots
     std::size_t maxLogPerSnapshot = 200; ///< log lines per snapshot beyond which they are counted only
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise

@@ -67,6 +67,7 @@ struct CaptureStats
     quint64 queuedAtEnd = 0; ///< with drainTimedOut: events held by the writer, not committed
     quint64 lostEvents = 0; ///< spooled events that could not be read back (recorded as gaps)
     quint64 lostBatches = 0;
+    QString storageFatal; ///< the database turned out damaged while capturing: the writer stopped
 };
 
 } // namespace OddsTap

@@ -6,6 +6,7 @@
 #include <core/common/version.h>
 #include <core/storage/oddsrows.h>
 
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -307,6 +308,17 @@ Result<void> PostgresStorage::claimSource(const QString &sourceId)
 
 Result<void> PostgresStorage::migrate()
 {
+    // Two processes opening a new database at once (a capture and `stats`, say) would both see no
+    // schema and both create it; the second fails on "already exists". A session-level advisory
+    // lock makes the read-and-migrate one step per database; the other opener waits for it and
+    // then finds the schema in place.
+    if (auto r = exec("SELECT pg_advisory_lock(hashtextextended('oddstap-schema', 0))",
+            QStringLiteral("waiting for another process's schema migration"));
+        !r) {
+        return r;
+    }
+    const auto unlock = qScopeGuard(
+        [this] { PQclear(PQexec(m_conn, "SELECT pg_advisory_unlock(hashtextextended('oddstap-schema', 0))")); });
     auto scalar = [this](const QByteArray &sql, qint64 &out) -> bool {
         PGresult *res = PQexec(m_conn, sql.constData());
         const bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;

@@ -10,10 +10,12 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSysInfo>
+#include <QUrl>
 
 #include <sqlite3.h>
 
@@ -53,7 +55,8 @@ constexpr int kNewDatabasePageSize = 8192;
 // before the library initializes, so this runs while the program loads, before anything opens a
 // database; were SQLite initialized already, the call fails harmlessly and the default stays.
 const bool g_sqliteMemoryStatisticsOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
-// After the line above (this initializes SQLite): WAL frame writes gathered per connection.
+// After the line above (this initializes SQLite): the VFS that gathers WAL frame writes, used by
+// the capture writer's connection only.
 // ODDSTAP_NO_WAL_BUFFER=1 leaves SQLite's own VFS in place (to measure the difference).
 const bool g_walWriteBuffer = !qEnvironmentVariableIsSet("ODDSTAP_NO_WAL_BUFFER") && installWalWriteBuffer();
 
@@ -64,8 +67,50 @@ void bindWire(sqlite3_stmt *s, int i, std::string_view text)
 
 } // namespace
 
+Result<void> SqliteStorage::quickCheck()
+{
+    sqlite3_stmt *stmt = nullptr;
+    QStringList problems;
+    int rc = sqlite3_prepare_v2(m_db, "PRAGMA quick_check(5)", -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const QString line = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)));
+            if (line != QLatin1String("ok")) {
+                problems << line;
+            }
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        const Error e = sqlError(QStringLiteral("checking the database"));
+        if (e.code != QLatin1String("storage_corrupt")) {
+            return e;
+        }
+        problems << e.message;
+    }
+    if (!problems.isEmpty()) {
+        return Error { QStringLiteral("storage_corrupt"),
+            QStringLiteral("the database '%1' is damaged (%2). %3")
+                .arg(m_path, problems.join(QStringLiteral("; ")), recoveryAdvice(m_path)) };
+    }
+    return {};
+}
+
+bool SqliteStorage::walBufferAvailable()
+{
+    return g_walWriteBuffer;
+}
+
+QString SqliteStorage::recoveryAdvice(const QString &path)
+{
+    return QStringLiteral("OddsTap will not write into a damaged database. To keep what it holds, copy out what is "
+                          "readable (sqlite3 '%1' .recover | sqlite3 recovered.db, or oddstap-cli export --db '%1' "
+                          "table by table), then capture into a new file: the feed resumes from what that file holds")
+        .arg(path);
+}
+
 Result<std::unique_ptr<Storage>> SqliteStorage::open(
-    const QString &path, const QString &connectionName, int busyTimeoutMs)
+    const QString &path, const QString &connectionName, int busyTimeoutMs, bool capture)
 {
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath())) {
@@ -79,7 +124,14 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
     s->m_busyTimeoutMs = busyTimeoutMs;
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
-        db.setDatabaseName(path);
+        if (capture && g_walWriteBuffer) {
+            // By URI, to name the VFS; QUrl percent-encodes what SQLite's URI parser decodes.
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_URI"));
+            db.setDatabaseName(QUrl::fromLocalFile(info.absoluteFilePath()).toString(QUrl::FullyEncoded)
+                + QStringLiteral("?vfs=") + QLatin1String(kWalWriteBufferVfs));
+        } else {
+            db.setDatabaseName(path);
+        }
         if (!db.open()) {
             return Error { QStringLiteral("storage_open"),
                 QStringLiteral("cannot open database '%1': %2").arg(path, db.lastError().text()) };
@@ -93,6 +145,16 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
     for (auto step :
         { &SqliteStorage::configure, &SqliteStorage::migrate, &SqliteStorage::prepare, &SqliteStorage::loadState }) {
         if (auto r = (s.get()->*step)(); !r) {
+            if (r.error().code == QLatin1String("storage_corrupt")) {
+                return Error { r.error().code, r.error().message + QStringLiteral(". ") + recoveryAdvice(path) };
+            }
+            return r.error();
+        }
+    }
+    if (capture) {
+        // Reads every page once (about a second per GB here), so that a damaged file is refused
+        // now instead of failing writes later that would look like an outage.
+        if (auto r = s->quickCheck(); !r) {
             return r.error();
         }
     }
@@ -276,6 +338,7 @@ Result<void> SqliteStorage::configure()
     if (!scalar("PRAGMA page_size", pageSizeInUse)) {
         return sqlError(QStringLiteral("reading the page size"));
     }
+    m_pageSize = std::max<qint64>(512, pageSizeInUse);
     m_maxWalFrames = int(kMaxWalBytes / std::max<qint64>(512, pageSizeInUse));
     m_backlogCheckpointFrames = int(kBacklogCheckpointBytes / std::max<qint64>(512, pageSizeInUse));
     return {};
@@ -295,40 +358,60 @@ bool SqliteStorage::scalar(const char *sql, qint64 &out)
 
 Result<void> SqliteStorage::migrate()
 {
-    qint64 appId = 0;
-    qint64 tables = 0;
-    qint64 hasVersionTable = 0;
-    if (!scalar("PRAGMA application_id", appId)
-        || !scalar("SELECT count(*) FROM sqlite_master WHERE type='table'", tables)
-        || !scalar(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'", hasVersionTable)) {
-        return sqlError(QStringLiteral("reading the schema"));
-    }
-    if (tables > 0 && (appId != kApplicationId || hasVersionTable == 0)) {
-        return Error { QStringLiteral("storage_foreign"),
-            QStringLiteral("'%1' is an SQLite database, but not an OddsTap one: refusing to touch it").arg(m_path) };
-    }
+    // Reads the schema's state and refuses what this build must not touch.
+    const auto readVersion = [this](qint64 &version) -> Result<void> {
+        qint64 appId = 0;
+        qint64 tables = 0;
+        qint64 hasVersionTable = 0;
+        if (!scalar("PRAGMA application_id", appId)
+            || !scalar("SELECT count(*) FROM sqlite_master WHERE type='table'", tables)
+            || !scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'", hasVersionTable)) {
+            return sqlError(QStringLiteral("reading the schema"));
+        }
+        if (tables > 0 && (appId != kApplicationId || hasVersionTable == 0)) {
+            return Error {
+                QStringLiteral("storage_foreign"),
+                QStringLiteral("'%1' is an SQLite database, but not an OddsTap one: refusing to touch it").arg(m_path)
+            };
+        }
+        version = 0;
+        if (hasVersionTable != 0 && !scalar("SELECT coalesce(max(version), 0) FROM schema_version", version)) {
+            return sqlError(QStringLiteral("reading the schema version"));
+        }
+        if (version > kSchemaVersion) {
+            return Error { QStringLiteral("storage_newer"),
+                QStringLiteral("'%1' has schema version %2, newer than this OddsTap %3 understands (%4): "
+                               "upgrade OddsTap to open it")
+                    .arg(m_path)
+                    .arg(version)
+                    .arg(QLatin1String(kVersion))
+                    .arg(kSchemaVersion) };
+        }
+        return {};
+    };
     qint64 version = 0;
-    if (hasVersionTable != 0 && !scalar("SELECT coalesce(max(version), 0) FROM schema_version", version)) {
-        return sqlError(QStringLiteral("reading the schema version"));
+    if (auto r = readVersion(version); !r) {
+        return r;
     }
-    if (version > kSchemaVersion) {
-        return Error { QStringLiteral("storage_newer"),
-            QStringLiteral("'%1' has schema version %2, newer than this OddsTap %3 understands (%4): "
-                           "upgrade OddsTap to open it")
-                .arg(m_path)
-                .arg(version)
-                .arg(QLatin1String(kVersion))
-                .arg(kSchemaVersion) };
+    if (version == kSchemaVersion) {
+        m_version = kSchemaVersion;
+        return {};
     }
-    for (int v = int(version) + 1; v <= kSchemaVersion; ++v) {
+    // Another process may be creating the same new file (a capture and `stats`, say): the state
+    // is read again under the write lock, and every step is applied in that one transaction.
+    if (auto r = exec("BEGIN IMMEDIATE", QStringLiteral("starting the schema migration")); !r) {
+        return r;
+    }
+    auto rollback = qScopeGuard([this] { (void)exec("ROLLBACK", QStringLiteral("rolling back")); });
+    if (auto r = readVersion(version); !r) {
+        return r;
+    }
+    const qint64 from = version;
+    for (int v = int(from) + 1; v <= kSchemaVersion; ++v) {
         const auto migration = migrationSql(QStringLiteral("sqlite"), v);
         if (!migration) {
             return migration.error();
-        }
-        const QByteArray &sql = *migration;
-        if (auto r = exec("BEGIN IMMEDIATE", QStringLiteral("starting migration %1").arg(v)); !r) {
-            return r;
         }
         QByteArray bookkeeping;
         if (v == 1) {
@@ -339,14 +422,16 @@ Result<void> SqliteStorage::migrate()
         }
         bookkeeping += "INSERT INTO schema_version VALUES (" + QByteArray::number(v) + ", "
             + QByteArray::number(wallClockMs()) + ", 'OddsTap " + kVersion + "');";
-        const QByteArray script = sql + bookkeeping;
+        const QByteArray script = *migration + bookkeeping;
         if (auto r = exec(script.constData(), QStringLiteral("applying migration %1").arg(v)); !r) {
-            (void)exec("ROLLBACK", QStringLiteral("rolling back"));
             return r;
         }
-        if (auto r = exec("COMMIT", QStringLiteral("committing migration %1").arg(v)); !r) {
-            return r;
-        }
+    }
+    if (auto r = exec("COMMIT", QStringLiteral("committing the schema migration")); !r) {
+        return r;
+    }
+    rollback.dismiss();
+    for (int v = int(from) + 1; v <= kSchemaVersion; ++v) {
         qCInfo(lcStorage).noquote() << "applied schema migration" << v << "to" << m_path;
     }
     m_version = kSchemaVersion;
@@ -683,6 +768,7 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
     }
     result.committedSeqs = std::move(newSeqs);
     result.writeNs = monotonicNs() - started;
+    result.walBytes = qint64(m_walFrames) * (m_pageSize + 24);
     return result;
 }
 

@@ -30,8 +30,15 @@ public:
     /// The odds INSERT for `rows` rows, ten parameters each (shared with bench/ingest's ceiling).
     static QByteArray oddsInsertSql(int rows);
 
-    static Result<std::unique_ptr<Storage>> open(
-        const QString &path, const QString &connectionName, int busyTimeoutMs = kDefaultBusyTimeoutMs);
+    /// `capture`: the capture writer's connection. It gathers its WAL writes (walwritebuffer.h),
+    /// and it checks the file first (PRAGMA quick_check): a damaged database is refused rather
+    /// than written into, with how to recover what it holds.
+    static Result<std::unique_ptr<Storage>> open(const QString &path, const QString &connectionName,
+        int busyTimeoutMs = kDefaultBusyTimeoutMs, bool capture = false);
+    /// What to do about a damaged database file, for error messages.
+    static QString recoveryAdvice(const QString &path);
+    /// Whether the WAL write buffer is available in this process (ODDSTAP_NO_WAL_BUFFER unset).
+    static bool walBufferAvailable();
     ~SqliteStorage() override;
 
     using Storage::write;
@@ -60,6 +67,7 @@ private:
     Result<void> migrate();
     Result<void> prepare();
     Result<void> loadState();
+    Result<void> quickCheck();
     Error sqlError(const QString &what) const;
     Result<void> exec(const char *sql, const QString &what);
     /// The first column of the first row of `sql`; false when it fails or returns no row.
@@ -82,6 +90,7 @@ private:
     int m_maxWalFrames = 65536; ///< set from the page size when the database is configured
     int m_backlogCheckpointFrames = 8192; ///< likewise; see kBacklogCheckpointBytes
     int m_walFrames = 0; ///< in the WAL after the last commit
+    qint64 m_pageSize = 4096;
     int m_checkpointedFrames = 0; ///< of those, how many the last checkpoint asked for covers
     std::map<QString, quint64> m_committed;
     std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()

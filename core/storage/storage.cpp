@@ -140,10 +140,10 @@ Result<QByteArray> migrationSql(const QString &backend, int version)
 }
 
 Result<std::unique_ptr<Storage>> Storage::open(
-    const StorageTarget &target, const QString &connectionName, int busyTimeoutMs)
+    const StorageTarget &target, const QString &connectionName, int busyTimeoutMs, bool capture)
 {
     if (target.kind == StorageTarget::Kind::Sqlite) {
-        return SqliteStorage::open(target.path, connectionName, busyTimeoutMs);
+        return SqliteStorage::open(target.path, connectionName, busyTimeoutMs, capture);
     }
     return PostgresStorage::open(target.url, connectionName);
 }

@@ -59,6 +59,7 @@ struct WriteResult
     quint64 duplicateBets = 0; ///< bets whose (source_id, bet_id) is already stored
     quint64 streamAdvances = 0; ///< of the batch, now committed
     qint64 writeNs = 0;
+    qint64 walBytes = 0; ///< SQLite: the write-ahead log's size after this commit (0 elsewhere)
     LatencyHistogram receiveToCommit; ///< per event: frame received -> transaction committed
     // Filled in by the writer after the commit: its queue as it stands.
     quint64 queuedBatches = 0;
@@ -95,8 +96,10 @@ public:
     /// Opens (creating or migrating the schema); a newer or foreign database is an error.
     /// `busyTimeoutMs` applies to SQLite statements after opening (opening itself waits up to the
     /// default for another process's lock).
-    static Result<std::unique_ptr<Storage>> open(
-        const StorageTarget &target, const QString &connectionName, int busyTimeoutMs = kDefaultBusyTimeoutMs);
+    /// `capture`: the connection of the capture's storage writer, which alone gathers its SQLite
+    /// WAL writes (see walwritebuffer.h); readers and tools use SQLite's own VFS.
+    static Result<std::unique_ptr<Storage>> open(const StorageTarget &target, const QString &connectionName,
+        int busyTimeoutMs = kDefaultBusyTimeoutMs, bool capture = false);
 
     /// Writes batches in one transaction, together with each source's last seq. Events at or below
     /// the committed seq of their source are skipped (counted as duplicates). All or nothing.

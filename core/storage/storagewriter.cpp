@@ -5,6 +5,7 @@
 #include <core/common/timeutil.h>
 #include <core/pipeline/spool.h>
 #include <core/pipeline/spoolworker.h>
+#include <core/storage/sqlitestorage.h>
 
 #include <QThread>
 #include <QTimer>
@@ -57,7 +58,7 @@ void StorageWriter::start()
     // also blocks this thread's event loop, and batches arriving meanwhile would pile up in it,
     // out of the memory budget's sight. The retry with backoff below waits instead, with the
     // event loop running and the spool taking what is over the budget.
-    auto storage = Storage::open(m_target, name, kWriterBusyTimeoutMs);
+    auto storage = Storage::open(m_target, name, kWriterBusyTimeoutMs, true);
     if (!storage) {
         qCWarning(lcStorage).noquote() << "cannot open storage:" << storage.error().message;
         emit openFailed(storage.error().message);
@@ -320,6 +321,24 @@ void StorageWriter::flushPending()
         requestSpoolRead();
         auto result = m_storage->write(group);
         m_inFlightEvents = 0;
+        if (!result && result.error().code == QLatin1String("storage_corrupt")) {
+            // Not an outage: retrying cannot help, and writing on could make it worse. What is not
+            // committed is fetched again by the feed's resume into a repaired or new database.
+            const QString message = QStringLiteral("%1. %2").arg(result.error().message,
+                m_target.kind == StorageTarget::Kind::Sqlite
+                    ? SqliteStorage::recoveryAdvice(m_target.path)
+                    : QStringLiteral("Repair the database before capturing into it again"));
+            qCCritical(lcStorage).noquote() << message;
+            m_storage.reset();
+            m_pending.clear();
+            m_pendingEvents = 0;
+            emit fatal(message);
+            if (m_draining) {
+                m_draining = false;
+                emit drained();
+            }
+            return;
+        }
         if (!result) {
             // Keep the batches (and everything behind them, in order) and try again later.
             m_retryDelayMs = m_retryDelayMs == 0 ? kRetryInitialMs : std::min(kRetryMaxMs, m_retryDelayMs * 2);
@@ -344,6 +363,23 @@ void StorageWriter::flushPending()
             m_outageStartedMs = 0;
         }
         m_retryDelayMs = 0;
+        if (!m_walAlerted && result->walBytes > m_walAlertBytes) {
+            m_walAlerted = true;
+            const QString message = QStringLiteral(
+                "the write-ahead log of %1 has grown to %2 MiB: another process holds a read transaction "
+                "open (a long export, an sqlite3 shell, a backup), so SQLite cannot reuse the log. It "
+                "keeps growing with the feed until that reader finishes; end it if the disk runs short")
+                                        .arg(m_target.display())
+                                        .arg(result->walBytes / (1024 * 1024));
+            qCWarning(lcStorage).noquote() << message;
+            emit storageProblem(message, false);
+        } else if (m_walAlerted && result->walBytes < m_walAlertBytes / 4) {
+            m_walAlerted = false;
+            emit storageProblem(QStringLiteral("the write-ahead log of %1 is back to %2 MiB")
+                                    .arg(m_target.display())
+                                    .arg(result->walBytes / (1024 * 1024)),
+                false);
+        }
         const qint64 now = monotonicNs();
         for (const EventBatch *b : group) {
             for (const Event &e : b->events) {

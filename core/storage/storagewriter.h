@@ -50,6 +50,15 @@ public:
     {
         m_sources = std::move(sources);
     }
+    /// Before start(): the WAL size past which the writer warns (SQLite; see kWalAlertBytes).
+    void setWalAlertBytes(qint64 bytes)
+    {
+        m_walAlertBytes = bytes;
+    }
+    /// A write-ahead log this large means something keeps SQLite from reusing it: a reader holding
+    /// a read transaction open (a long export, an sqlite3 shell, a backup). It grows with the feed
+    /// (about 100 MB/s at full speed) until that reader ends.
+    static constexpr qint64 kWalAlertBytes = 1024LL * 1024 * 1024;
 
 public slots:
     void start();
@@ -70,6 +79,8 @@ signals:
     /// Events that cannot be stored (a spooled record could not be read back): recorded as a gap
     /// in the database; a capture that saw this ends with a non-zero exit.
     void eventsLost(const QString &message, quint64 events);
+    /// The database is damaged: the writer has stopped for good (nothing more is written).
+    void fatal(const QString &message);
 
 private:
     struct Pending
@@ -88,6 +99,8 @@ private:
     StorageTarget m_target;
     SpoolConfig m_spoolConfig;
     QStringList m_sources;
+    qint64 m_walAlertBytes = kWalAlertBytes;
+    bool m_walAlerted = false;
     std::unique_ptr<Storage> m_storage;
     QThread *m_spoolThread = nullptr;
     SpoolWorker *m_spool = nullptr; ///< on m_spoolThread; null without a spool directory

@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <tuple>
 
 using namespace OddsTap;
@@ -105,6 +106,8 @@ private slots:
     void newDatabasesUseBigPagesAndOldOnesKeepTheirs();
     void sqliteKeepsNoMemoryStatistics();
     void gatheredWalWritesAreInTheFileBeforeACommitShows();
+    void walBufferIsOnlyTheCaptureWritersVfs();
+    void failedWalWritesNeverLetATransactionCommitWithMissingFrames();
 
 private:
     QString path(const char *name) const
@@ -568,8 +571,8 @@ void TestSqliteStorage::sqliteKeepsNoMemoryStatistics()
 
 void TestSqliteStorage::gatheredWalWritesAreInTheFileBeforeACommitShows()
 {
-    QCOMPARE(QByteArray(sqlite3_vfs_find(nullptr)->zName), QByteArray(kWalWriteBufferVfs));
-    auto storage = SqliteStorage::open(path("walbuffer.db"), QStringLiteral("t-walbuffer"));
+    auto storage =
+        SqliteStorage::open(path("walbuffer.db"), QStringLiteral("t-walbuffer"), Storage::kDefaultBusyTimeoutMs, true);
     QVERIFY(storage);
     // A reader through SQLite's own unix VFS: its own file descriptors, nothing of the writer's
     // buffer. It must see each commit whole as soon as write() returns: a published frame that
@@ -615,6 +618,191 @@ void TestSqliteStorage::gatheredWalWritesAreInTheFileBeforeACommitShows()
     QCOMPARE(QByteArray(reinterpret_cast<const char *>(sqlite3_column_text(check, 0))), QByteArray("ok"));
     sqlite3_finalize(check);
     sqlite3_close(reader);
+}
+
+void TestSqliteStorage::walBufferIsOnlyTheCaptureWritersVfs()
+{
+    // Registered, but not the process's default: capture files, readers, exports and the GUI's
+    // history reads use SQLite's own VFS; only the capture writer's connection names it.
+    QVERIFY(SqliteStorage::walBufferAvailable());
+    QVERIFY(sqlite3_vfs_find(kWalWriteBufferVfs) != nullptr);
+    QVERIFY(QByteArray(sqlite3_vfs_find(nullptr)->zName) != QByteArray(kWalWriteBufferVfs));
+}
+
+namespace {
+
+// A VFS over "unix" that fails one chosen write to a WAL file (the Nth since armed), as a disk
+// that fills for a moment would, then lets writes through again.
+sqlite3_vfs g_failing;
+sqlite3_io_methods g_failingMethods;
+const sqlite3_io_methods *g_unixMethods = nullptr;
+int g_walWritesUntilFailure = -1; ///< -1: never fail
+int g_failures = 0;
+int g_walWrites = 0; ///< WAL writes that reached the shim
+
+struct FailingFile
+{
+    sqlite3_file base;
+    sqlite3_file *real;
+    bool wal;
+};
+
+int failingWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset)
+{
+    auto *ff = reinterpret_cast<FailingFile *>(f);
+    g_walWrites += ff->wal ? 1 : 0;
+    if (ff->wal && g_walWritesUntilFailure >= 0 && g_walWritesUntilFailure-- == 0) {
+        ++g_failures;
+        return SQLITE_FULL;
+    }
+    return ff->real->pMethods->xWrite(ff->real, data, amount, offset);
+}
+
+template <auto Method, typename... Args> int failingForward(sqlite3_file *f, Args... args)
+{
+    sqlite3_file *real = reinterpret_cast<FailingFile *>(f)->real;
+    return (real->pMethods->*Method)(real, args...);
+}
+
+int failingClose(sqlite3_file *f)
+{
+    sqlite3_file *real = reinterpret_cast<FailingFile *>(f)->real;
+    return real->pMethods->xClose(real);
+}
+
+int failingOpen(sqlite3_vfs *, sqlite3_filename name, sqlite3_file *file, int flags, int *outFlags)
+{
+    sqlite3_vfs *unix = sqlite3_vfs_find("unix");
+    auto *ff = reinterpret_cast<FailingFile *>(file);
+    std::memset(ff, 0, sizeof(FailingFile));
+    ff->real = reinterpret_cast<sqlite3_file *>(reinterpret_cast<char *>(ff) + sizeof(FailingFile));
+    ff->wal = (flags & SQLITE_OPEN_WAL) != 0;
+    const int rc = unix->xOpen(unix, name, ff->real, flags, outFlags);
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
+    g_unixMethods = ff->real->pMethods;
+    g_failingMethods = *g_unixMethods;
+    g_failingMethods.xWrite = failingWrite;
+    g_failingMethods.xClose = failingClose;
+    g_failingMethods.xRead = failingForward<&sqlite3_io_methods::xRead>;
+    g_failingMethods.xTruncate = failingForward<&sqlite3_io_methods::xTruncate>;
+    g_failingMethods.xSync = failingForward<&sqlite3_io_methods::xSync>;
+    g_failingMethods.xFileSize = failingForward<&sqlite3_io_methods::xFileSize>;
+    g_failingMethods.xLock = failingForward<&sqlite3_io_methods::xLock>;
+    g_failingMethods.xUnlock = failingForward<&sqlite3_io_methods::xUnlock>;
+    g_failingMethods.xCheckReservedLock = failingForward<&sqlite3_io_methods::xCheckReservedLock>;
+    g_failingMethods.xFileControl = failingForward<&sqlite3_io_methods::xFileControl>;
+    g_failingMethods.xSectorSize = failingForward<&sqlite3_io_methods::xSectorSize>;
+    g_failingMethods.xDeviceCharacteristics = failingForward<&sqlite3_io_methods::xDeviceCharacteristics>;
+    g_failingMethods.xShmMap = failingForward<&sqlite3_io_methods::xShmMap>;
+    g_failingMethods.xShmLock = failingForward<&sqlite3_io_methods::xShmLock>;
+    g_failingMethods.xShmBarrier = [](sqlite3_file *f) {
+        sqlite3_file *real = reinterpret_cast<FailingFile *>(f)->real;
+        real->pMethods->xShmBarrier(real);
+    };
+    g_failingMethods.xShmUnmap = failingForward<&sqlite3_io_methods::xShmUnmap>;
+    g_failingMethods.xFetch = failingForward<&sqlite3_io_methods::xFetch>;
+    g_failingMethods.xUnfetch = failingForward<&sqlite3_io_methods::xUnfetch>;
+    ff->base.pMethods = &g_failingMethods;
+    return SQLITE_OK;
+}
+
+bool registerFailingVfs()
+{
+    sqlite3_vfs *unix = sqlite3_vfs_find("unix");
+    g_failing = *unix;
+    g_failing.zName = "oddstap-test-failing";
+    g_failing.szOsFile = int(sizeof(FailingFile)) + unix->szOsFile;
+    g_failing.xOpen = failingOpen;
+    g_failing.pNext = nullptr;
+    return sqlite3_vfs_register(&g_failing, 0) == SQLITE_OK
+        && registerWalWriteBuffer("oddstap-test-walbuffer-over-failing", "oddstap-test-failing");
+}
+
+} // namespace
+
+void TestSqliteStorage::failedWalWritesNeverLetATransactionCommitWithMissingFrames()
+{
+    // The buffer over a VFS that fails the Nth WAL write, for every N over a run of transactions
+    // large (several buffers of frames) and small (a commit frame alone). After each run, a
+    // reader on SQLite's own VFS must find exactly the transactions that reported a commit, whole,
+    // and an intact database: a transaction must never commit with some of its frames missing.
+    static const bool registered = registerFailingVfs();
+    QVERIFY(registered);
+    const QByteArray blob(3000, 'p');
+    int runsWithAFailure = 0;
+    int writesPerRun = 0;
+    // The first run (n = -1) fails nothing and counts the WAL writes the shim sees; the others
+    // fail each of those writes in turn.
+    for (int n = -1; n < std::max(writesPerRun, 1); ++n) {
+        const QString file = path("walfail.db") + QString::number(n + 1);
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open_v2(file.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                     "oddstap-test-walbuffer-over-failing"),
+            SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db,
+                     "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA wal_autocheckpoint=0; CREATE TABLE t(txn INTEGER, k INTEGER, payload BLOB)",
+                     nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        g_failures = 0;
+        g_walWrites = 0;
+        g_walWritesUntilFailure = n;
+        std::vector<std::pair<int, int>> committed; // (transaction, rows)
+        for (int txn = 0; txn < 12; ++txn) {
+            const int rows = txn % 3 == 2 ? 1 : 120; // 120 rows of 3 KB: about 45 pages
+            bool ok = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
+            sqlite3_stmt *ins = nullptr;
+            ok = ok && sqlite3_prepare_v2(db, "INSERT INTO t VALUES(?, ?, ?)", -1, &ins, nullptr) == SQLITE_OK;
+            for (int k = 0; ok && k < rows; ++k) {
+                sqlite3_bind_int(ins, 1, txn);
+                sqlite3_bind_int(ins, 2, k);
+                sqlite3_bind_blob(ins, 3, blob.constData(), int(blob.size()), SQLITE_STATIC);
+                ok = sqlite3_step(ins) == SQLITE_DONE;
+                sqlite3_reset(ins);
+            }
+            sqlite3_finalize(ins);
+            if (ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) {
+                committed.emplace_back(txn, rows);
+            } else {
+                sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            }
+        }
+        g_walWritesUntilFailure = -1;
+        runsWithAFailure += g_failures > 0 ? 1 : 0;
+        if (n < 0) {
+            writesPerRun = g_walWrites;
+            QCOMPARE(int(committed.size()), 12);
+        }
+        sqlite3_close(db);
+
+        sqlite3 *reader = nullptr;
+        QCOMPARE(sqlite3_open_v2(file.toUtf8().constData(), &reader, SQLITE_OPEN_READONLY, "unix"), SQLITE_OK);
+        sqlite3_stmt *q = nullptr;
+        QCOMPARE(sqlite3_prepare_v2(reader, "PRAGMA integrity_check", -1, &q, nullptr), SQLITE_OK);
+        QCOMPARE(sqlite3_step(q), SQLITE_ROW);
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(sqlite3_column_text(q, 0))), QByteArray("ok"));
+        sqlite3_finalize(q);
+        QCOMPARE(sqlite3_prepare_v2(reader,
+                     "SELECT txn, count(*), sum(length(payload)) FROM t GROUP BY txn ORDER BY txn", -1, &q, nullptr),
+            SQLITE_OK);
+        std::vector<std::pair<int, int>> found;
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            found.emplace_back(sqlite3_column_int(q, 0), sqlite3_column_int(q, 1));
+            QCOMPARE(sqlite3_column_int64(q, 2), sqlite3_int64(sqlite3_column_int(q, 1)) * blob.size());
+        }
+        sqlite3_finalize(q);
+        sqlite3_close(reader);
+        QVERIFY2(found == committed,
+            qPrintable(QStringLiteral("failure at WAL write %1: %2 transactions committed, "
+                                      "%3 found")
+                           .arg(n)
+                           .arg(committed.size())
+                           .arg(found.size())));
+    }
+    QVERIFY2(writesPerRun > 20, qPrintable(QString::number(writesPerRun)));
+    QCOMPARE(runsWithAFailure, writesPerRun); // every WAL write of a run was failed once
 }
 
 QTEST_GUILESS_MAIN(TestSqliteStorage)

@@ -5,6 +5,7 @@
 #include <tests/testutils/smalltmpfs.h>
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,6 +20,8 @@
 #include <QUrl>
 
 #include <csignal>
+#include <memory>
+#include <vector>
 
 class TestCliIngest : public QObject
 {
@@ -31,7 +34,10 @@ private slots:
     void spoolOnADiskThatFillsAndFreesNeverHidesAHole();
     void secondWriterOfOneSourceIsRefused_data();
     void secondWriterOfOneSourceIsRefused();
+    void concurrentFirstOpensOfANewDatabaseAllSucceed_data();
+    void concurrentFirstOpensOfANewDatabaseAllSucceed();
     void postgresUrlOptionsAreHonouredOrRefused();
+    void damagedDatabaseIsRefusedWithAWayOut();
     void statsReportsClearErrors_data();
     void statsReportsClearErrors();
 
@@ -379,6 +385,75 @@ void TestCliIngest::secondWriterOfOneSourceIsRefused()
         committed + other);
 }
 
+void TestCliIngest::concurrentFirstOpensOfANewDatabaseAllSucceed_data()
+{
+    secondWriterOfOneSourceIsRefused_data();
+}
+
+void TestCliIngest::concurrentFirstOpensOfANewDatabaseAllSucceed()
+{
+    // Processes opening a database that has no schema yet (a capture and a `stats` started
+    // together, say) must not both create it: every one of them succeeds and the schema is made once.
+    QFETCH(bool, postgres);
+    QTemporaryDir dir;
+    QString db = dir.filePath(QStringLiteral("new.db"));
+    const QString pgBase = qEnvironmentVariable("ODDSTAP_TEST_PG_URL");
+    const QString pgName = QStringLiteral("oddstap_new_%1").arg(QCoreApplication::applicationPid());
+    if (postgres) {
+        if (pgBase.isEmpty()) {
+            QFAIL("ODDSTAP_TEST_PG_URL is not set: run scripts/test, which starts a PostgreSQL server for the tests");
+        }
+        QUrl url(pgBase);
+        url.setPath(QLatin1Char('/') + pgName);
+        db = url.toString();
+    }
+    const auto dropDatabase = qScopeGuard([&] {
+        if (postgres) {
+            OddsTap::Testing::pgAdminExec(
+                pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
+        }
+    });
+    QProcess sim;
+    const QString url = startSimulator(
+        sim, { QStringLiteral("--seed"), QStringLiteral("6"), QStringLiteral("--rate"), QStringLiteral("5000") });
+    QVERIFY(!url.isEmpty());
+    const auto stopSim = qScopeGuard([&] {
+        ::kill(pid_t(sim.processId()), SIGTERM);
+        sim.waitForFinished(10000);
+    });
+    for (int round = 0; round < 3; ++round) {
+        if (postgres) {
+            OddsTap::Testing::pgAdminExec(
+                pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
+            QVERIFY2(OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("CREATE DATABASE ") + pgName),
+                qPrintable(QStringLiteral("PostgreSQL unreachable at ") + pgBase));
+        } else {
+            for (const char *suffix : { "", "-wal", "-shm" }) {
+                QFile::remove(db + QLatin1String(suffix));
+            }
+        }
+        // One source each: they share the database, not a source.
+        std::vector<std::unique_ptr<QProcess>> openers;
+        for (int i = 0; i < 4; ++i) {
+            auto p = std::make_unique<QProcess>();
+            p->start(cli(),
+                { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--source-id"),
+                    QStringLiteral("s%1").arg(i), QStringLiteral("--from-seq"), QStringLiteral("0"),
+                    QStringLiteral("--count"), QStringLiteral("200"), QStringLiteral("--db"), db,
+                    QStringLiteral("--quiet") });
+            openers.push_back(std::move(p));
+        }
+        for (auto &p : openers) {
+            QVERIFY(p->waitForFinished(60000));
+            QVERIFY2(p->exitStatus() == QProcess::NormalExit && p->exitCode() == 0,
+                qPrintable(QStringLiteral("round %1: ").arg(round) + QString::fromUtf8(p->readAllStandardError())));
+        }
+        const QJsonObject stats = run({ QStringLiteral("stats"), QStringLiteral("--db"), db });
+        QCOMPARE(stats.value(QStringLiteral("schema_version")).toInt(), 2);
+        QCOMPARE(stats.value(QStringLiteral("committed_seq")).toObject().size(), 4);
+    }
+}
+
 void TestCliIngest::postgresUrlOptionsAreHonouredOrRefused()
 {
     // Options in a postgresql:// URL reach libpq (sslmode=require against a server without TLS
@@ -403,6 +478,44 @@ void TestCliIngest::postgresUrlOptionsAreHonouredOrRefused()
     run({ QStringLiteral("stats"), QStringLiteral("--db"), base + QStringLiteral("?sslmod=require") }, &code, &err);
     QCOMPARE(code, 2);
     QVERIFY2(err.contains("unknown PostgreSQL URL option 'sslmod'"), err.constData());
+}
+
+void TestCliIngest::damagedDatabaseIsRefusedWithAWayOut()
+{
+    // Pages in the middle of a capture database overwritten: the next capture must refuse it at
+    // start (exit 2) and say how to recover, not retry "malformed" as an outage and exit 5.
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("damaged.db"));
+    QProcess sim;
+    const QString url = startSimulator(sim,
+        { QStringLiteral("--seed"), QStringLiteral("3"), QStringLiteral("--fixtures"), QStringLiteral("200"),
+            QStringLiteral("--rate"), QStringLiteral("0") });
+    QVERIFY(!url.isEmpty());
+    const auto stopSim = qScopeGuard([&] {
+        ::kill(pid_t(sim.processId()), SIGTERM);
+        sim.waitForFinished(10000);
+    });
+    int code = -1;
+    QByteArray err;
+    run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--from-seq"), QStringLiteral("0"),
+            QStringLiteral("--db"), db, QStringLiteral("--count"), QStringLiteral("60000"), QStringLiteral("--quiet") },
+        &code, &err);
+    QVERIFY2(code == 0, err.constData());
+    {
+        QFile f(db);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.size() > 40 * 8192);
+        QVERIFY(f.seek((f.size() / 2) / 8192 * 8192));
+        QVERIFY(f.write(QByteArray(3 * 8192, '\x55')) == 3 * 8192);
+    }
+    QElapsedTimer clock;
+    clock.start();
+    run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), db,
+            QStringLiteral("--duration"), QStringLiteral("60"), QStringLiteral("--quiet") },
+        &code, &err);
+    QCOMPARE(code, 2);
+    QVERIFY2(clock.elapsed() < 20000, "the damage was found only after retrying");
+    QVERIFY2(err.contains("damaged") && err.contains(".recover"), err.constData());
 }
 
 void TestCliIngest::statsReportsClearErrors_data()

@@ -41,6 +41,7 @@ private slots:
     void lockedDatabaseIsReportedOnceAndNothingIsLost();
     void unusableDatabaseFailsTheStartWithAClearMessage();
     void spoolBoundsMemoryAndDrainsInOrder();
+    void walHeldByAReaderIsReportedOnceAndItsEndToo();
 
 private:
     QTemporaryDir m_dir;
@@ -243,6 +244,42 @@ void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
     auto storage = Storage::open(*StorageTarget::parse(db), QStringLiteral("seqcheck"));
     QVERIFY(storage);
     QCOMPARE(storedStreamRows(rows), qint64((*storage)->committedSeqs().at(QStringLiteral("s"))));
+}
+
+void TestIngest::walHeldByAReaderIsReportedOnceAndItsEndToo()
+{
+    // Another process's reader keeps a read transaction open, so SQLite cannot reuse its WAL,
+    // which grows with the feed: the capture warns once past the bound, and once when it is back.
+    SimServerConfig c = simConfig(400000, 9);
+    c.rate = 25000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("walheld.db"));
+    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("w"), *port) }, 0, 0, *StorageTarget::parse(db));
+    config.walAlertBytes = 12 * 1024 * 1024;
+    CaptureRun run(std::move(config));
+    QStringList problems;
+    connect(run.session.get(), &CaptureSession::storageProblem, this,
+        [&problems](const QString &message, bool) { problems << message; });
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 20000);
+    {
+        QSqlDatabase reader = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("holder"));
+        reader.setDatabaseName(db);
+        QVERIFY(reader.open());
+        QSqlQuery q(reader);
+        QVERIFY(q.exec(QStringLiteral("BEGIN")));
+        QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM odds")) && q.next()); // holds a snapshot
+        QTRY_VERIFY_WITH_TIMEOUT(problems.filter(QStringLiteral("read transaction open")).size() == 1, 30000);
+        q.finish();
+        QVERIFY(q.exec(QStringLiteral("COMMIT")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("holder"));
+    QTRY_VERIFY_WITH_TIMEOUT(problems.filter(QStringLiteral("is back to")).size() == 1, 30000);
+    QCOMPARE(problems.filter(QStringLiteral("read transaction open")).size(), 1);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(30000));
 }
 
 QTEST_GUILESS_MAIN(TestIngest)

@@ -31,6 +31,7 @@ private slots:
     void rejectsEqualMalformedFramesSent();
     void historyLandsInDailyPartitionsCreatedAhead();
     void serverStoppedForTenSecondsLosesNothing();
+    void drainTimeoutSaysBehindNotUnavailableAndCountsEveryCommit();
     void foreignDatabaseIsRefused();
     void passwordInTheUrlIsRefused();
     void csvExportStreamsWhatWasStored();
@@ -187,6 +188,54 @@ void TestIngestPostgres::serverStoppedForTenSecondsLosesNothing()
     const QJsonObject rows = tableCounts();
     QCOMPARE(storedStreamRows(rows), accepted);
     QVERIFY(accepted > 30000); // the feed kept flowing through the outage
+}
+
+void TestIngestPostgres::drainTimeoutSaysBehindNotUnavailableAndCountsEveryCommit()
+{
+    // Another client holds a lock on the history tables, so the writer's insert waits: the
+    // database is up but behind, not failing. The capture stops while it waits, the drain times
+    // out, and the writer's transaction commits only after the timeout, when the lock goes. The
+    // outcome must say "behind", and the summary must count that last commit.
+    SimServerConfig c = simConfig(0, 85);
+    c.rate = 20000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureConfig config =
+        captureConfig({ sourceConfig(QStringLiteral("b"), *port) }, 0, 0, *StorageTarget::parse(m_url));
+    config.drainTimeoutMs = 300;
+    CaptureRun run(std::move(config));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 20000);
+    QProcess locker;
+    locker.setProcessChannelMode(QProcess::ForwardedChannels);
+    locker.start(QStringLiteral("psql"),
+        { QStringLiteral("-v"), QStringLiteral("ON_ERROR_STOP=1"), QStringLiteral("-qAt"), QStringLiteral("-d"), m_url,
+            QStringLiteral("-c"),
+            QStringLiteral("BEGIN; LOCK TABLE odds, fixture_updates, bets IN ACCESS EXCLUSIVE MODE; "
+                           "SELECT pg_sleep(4); COMMIT;") });
+    QVERIFY2(locker.waitForStarted(10000), "psql (package postgresql-client) is needed");
+    const auto backlog = [&run] {
+        const CaptureStats &st = run.stats();
+        return qint64(st.total().acceptedStreamTotal())
+            - qint64(st.persisted.odds + st.persisted.bets + st.persisted.fixtureUpdates);
+    };
+    // The writer is blocked: what the client accepts piles up uncommitted.
+    QTRY_VERIFY_WITH_TIMEOUT(backlog() > 20000, 20000);
+    QCOMPARE(locker.state(), QProcess::Running);
+    run.session->stop(QStringLiteral("test stop"));
+    QVERIFY(run.waitFinished(30000));
+    QVERIFY(locker.waitForFinished(10000));
+    QCOMPARE(locker.exitCode(), 0);
+    const CaptureStats &st = run.stats();
+    QVERIFY(st.drainTimedOut);
+    QVERIFY(!st.storageDownAtEnd);
+    QVERIFY(st.queuedAtEnd > 0);
+    const QJsonObject persisted = st.toJson().value(QStringLiteral("persisted")).toObject();
+    QCOMPARE(persisted.value(QStringLiteral("drain_outcome")).toString(), QStringLiteral("database_behind"));
+    const QJsonObject rows = tableCounts();
+    QCOMPARE(storedStreamRows(rows), qint64(st.persisted.fixtureUpdates + st.persisted.odds + st.persisted.bets));
+    QCOMPARE(qint64(st.queuedAtEnd) + storedStreamRows(rows), qint64(st.total().acceptedStreamTotal()));
 }
 
 void TestIngestPostgres::foreignDatabaseIsRefused()
