@@ -2,8 +2,13 @@
 #pragma once
 
 #include <core/common/latencyhistogram.h>
-#include <core/models/livemodels.h>
+#include <core/models/bettapemodel.h>
+#include <core/models/errorlogmodel.h>
+#include <core/models/exposuremodel.h>
+#include <core/models/fixturetablemodel.h>
+#include <core/models/marketmodel.h>
 #include <core/models/pricehistory.h>
+#include <core/models/sourcetablemodel.h>
 #include <core/replay/replaysource.h>
 
 #include <QMainWindow>

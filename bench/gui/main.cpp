@@ -5,7 +5,7 @@
 // The live figures (event-loop lag, RSS over time, capture rate) come from `oddstap --bench`.
 #include "../benchutil.h"
 
-#include <core/models/livemodels.h>
+#include <core/models/fixturetablemodel.h>
 #include <core/models/pricehistory.h>
 #include <ui/charts/oddschart.h>
 

@@ -353,13 +353,7 @@ Result<void> PostgresStorage::migrate()
                 .arg(m_display) };
     }
     if (version > kSchemaVersion) {
-        return Error { QStringLiteral("storage_newer"),
-            QStringLiteral("the database at %1 has schema version %2, newer than this OddsTap %3 "
-                           "understands (%4): upgrade OddsTap to open it")
-                .arg(m_display)
-                .arg(version)
-                .arg(QLatin1String(kVersion))
-                .arg(kSchemaVersion) };
+        return newerSchemaError(QStringLiteral("the database at %1").arg(m_display), version);
     }
     for (int v = int(version) + 1; v <= kSchemaVersion; ++v) {
         const auto sql = migrationSql(QStringLiteral("postgresql"), v);

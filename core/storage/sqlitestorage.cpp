@@ -380,13 +380,7 @@ Result<void> SqliteStorage::migrate()
             return sqlError(QStringLiteral("reading the schema version"));
         }
         if (version > kSchemaVersion) {
-            return Error { QStringLiteral("storage_newer"),
-                QStringLiteral("'%1' has schema version %2, newer than this OddsTap %3 understands (%4): "
-                               "upgrade OddsTap to open it")
-                    .arg(m_path)
-                    .arg(version)
-                    .arg(QLatin1String(kVersion))
-                    .arg(kSchemaVersion) };
+            return newerSchemaError(QStringLiteral("'%1'").arg(m_path), version);
         }
         return {};
     };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "storage.h"
 
+#include <core/common/version.h>
 #include <core/storage/postgresstorage.h>
 #include <core/storage/sqlitestorage.h>
 
@@ -137,6 +138,17 @@ Result<QByteArray> migrationSql(const QString &backend, int version)
             QStringLiteral("migration %1 for %2 is missing from the build").arg(version).arg(backend) };
     }
     return file.readAll();
+}
+
+Error newerSchemaError(const QString &where, qint64 version)
+{
+    return Error { QStringLiteral("storage_newer"),
+        QStringLiteral("%1 has schema version %2, newer than this OddsTap %3 understands (%4): upgrade OddsTap to "
+                       "open it")
+            .arg(where)
+            .arg(version)
+            .arg(QLatin1String(kVersion))
+            .arg(kSchemaVersion) };
 }
 
 Result<std::unique_ptr<Storage>> Storage::open(

@@ -141,6 +141,9 @@ inline constexpr int kSchemaVersion = 2;
 /// `:/sql/<backend>/<NNN>_<name>.sql`. An error when the build lacks it.
 Result<QByteArray> migrationSql(const QString &backend, int version);
 
+/// The refusal of a database whose schema `version` is newer than this build's; `where` names it.
+Error newerSchemaError(const QString &where, qint64 version);
+
 /// Shared by the back ends' write(): an event at or below its source's committed seq is stored
 /// already (a re-delivery after a restart or resume). Built once per batch: the batch's source is
 /// looked up once, not once per event.

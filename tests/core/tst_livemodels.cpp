@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Every live model under QAbstractItemModelTester, fed the way the GUI feeds them: coalesced
 // snapshots with inserts, changes and ring-buffer overflow. Also the chart thinning.
-#include <core/models/livemodels.h>
+#include <core/models/bettapemodel.h>
+#include <core/models/errorlogmodel.h>
+#include <core/models/exposuremodel.h>
+#include <core/models/fixturetablemodel.h>
+#include <core/models/marketmodel.h>
 #include <core/models/pricehistory.h>
+#include <core/models/sourcetablemodel.h>
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -216,7 +221,7 @@ void TestLiveModels::exposureSumsStakeAndLiabilityOfTheSelectedFixture()
     QCOMPARE(model.index(0, ExposureModel::Payout).data(SortRole).toDouble(), 70.0);
     // Market stakes 60; if home wins the book pays 70: -10.
     QCOMPARE(model.index(0, ExposureModel::Net).data(SortRole).toDouble(), -10.0);
-    QCOMPARE(model.index(0, ExposureModel::Net).data(SeverityRole).toInt(), 2);
+    QCOMPARE(model.index(0, ExposureModel::Net).data(SeverityRole).toInt(), int(LogSeverity::Error));
     QCOMPARE(model.index(1, ExposureModel::Net).data(SortRole).toDouble(), 60.0 - 90.0);
     model.setFixture(QStringLiteral("src"), QStringLiteral("fx-2"));
     QCOMPARE(model.rowCount(), 0);
@@ -270,7 +275,7 @@ void TestLiveModels::sourcesShowStateAndCountdown()
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(0, SourceTableModel::State).data().toString(), QStringLiteral("live"));
     QCOMPARE(model.index(1, SourceTableModel::State).data().toString(), QStringLiteral("backing off, retry in 3 s"));
-    QCOMPARE(model.index(1, 0).data(SeverityRole).toInt(), 2);
+    QCOMPARE(model.index(1, 0).data(SeverityRole).toInt(), int(LogSeverity::Error));
     b.enabled = false;
     b.state = SourceState::Stopped;
     model.apply({ a, b }, 9000);

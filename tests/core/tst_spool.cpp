@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cstring>
 
 using namespace OddsTap;
@@ -46,6 +47,22 @@ std::vector<EventBatch> makeBatches(int count, int perBatch)
         out.push_back(std::move(b));
     }
     return out;
+}
+
+/// Spools `batches` into a spool in `dir`, then closes it, as a process that ends would.
+bool spoolAll(const QString &dir, const std::vector<EventBatch> &batches)
+{
+    Spool spool(dir);
+    if (!spool.open()) {
+        return false;
+    }
+    return std::all_of(batches.begin(), batches.end(), [&spool](const EventBatch &b) { return bool(spool.append(b)); });
+}
+
+/// The first segment file of the spool in `dir`.
+QString firstSegment(const QString &dir)
+{
+    return QDir(dir).filePath(QDir(dir).entryList({ QStringLiteral("*.seg") }).first());
 }
 
 bool sameBatch(const EventBatch &a, const EventBatch &b)
@@ -173,13 +190,7 @@ void TestSpool::recordsCarryTheStandardCrc32()
     QCOMPARE(reference("123456789", 9), 0xcbf43926U); // the standard check value
     QTemporaryDir dir;
     const auto batches = makeBatches(3, 700);
-    {
-        Spool spool(dir.path());
-        QVERIFY(spool.open());
-        for (const EventBatch &b : batches) {
-            QVERIFY(spool.append(b));
-        }
-    }
+    QVERIFY(spoolAll(dir.path(), batches));
     const QStringList files = QDir(dir.path()).entryList({ QStringLiteral("*.seg") });
     QCOMPARE(files.size(), 1);
     QFile f(QDir(dir.path()).filePath(files.first()));
@@ -206,14 +217,8 @@ void TestSpool::corruptRecordIsSkippedAndCounted()
 {
     QTemporaryDir dir;
     const auto batches = makeBatches(3, 20);
-    {
-        Spool spool(dir.path());
-        QVERIFY(spool.open());
-        for (const EventBatch &b : batches) {
-            QVERIFY(spool.append(b));
-        }
-    }
-    const QString segment = QDir(dir.path()).filePath(QDir(dir.path()).entryList({ QStringLiteral("*.seg") }).first());
+    QVERIFY(spoolAll(dir.path(), batches));
+    const QString segment = firstSegment(dir.path());
     QFile f(segment);
     QVERIFY(f.open(QIODevice::ReadWrite));
     QVERIFY(f.seek(40)); // inside the first record's payload
@@ -231,14 +236,8 @@ void TestSpool::tornTailFromACrashIsIgnored()
 {
     QTemporaryDir dir;
     const auto batches = makeBatches(2, 20);
-    {
-        Spool spool(dir.path());
-        QVERIFY(spool.open());
-        for (const EventBatch &b : batches) {
-            QVERIFY(spool.append(b));
-        }
-    }
-    const QString segment = QDir(dir.path()).filePath(QDir(dir.path()).entryList({ QStringLiteral("*.seg") }).first());
+    QVERIFY(spoolAll(dir.path(), batches));
+    const QString segment = firstSegment(dir.path());
     QFile f(segment);
     QVERIFY(f.open(QIODevice::ReadWrite));
     QVERIFY(f.resize(f.size() - 10)); // the second record was half written when the process died
@@ -316,7 +315,7 @@ void TestSpool::unreadableRecordIsReportedWithWhatItHeld()
     for (const EventBatch &b : batches) {
         QVERIFY(spool.append(b));
     }
-    const QString segment = QDir(dir.path()).filePath(QDir(dir.path()).entryList({ QStringLiteral("*.seg") }).first());
+    const QString segment = firstSegment(dir.path());
     {
         QFile f(segment);
         QVERIFY(f.open(QIODevice::ReadWrite));

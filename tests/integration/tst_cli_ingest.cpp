@@ -120,26 +120,9 @@ void TestCliIngest::killNineAndRestartIsStillExact()
 {
     QFETCH(bool, postgres);
     QTemporaryDir dir;
-    QString db = dir.filePath(QStringLiteral("capture.db"));
-    const QString pgBase = qEnvironmentVariable("ODDSTAP_TEST_PG_URL");
-    const QString pgName = QStringLiteral("oddstap_kill_%1").arg(QCoreApplication::applicationPid());
-    if (postgres) {
-        if (pgBase.isEmpty()) {
-            QFAIL("ODDSTAP_TEST_PG_URL is not set: run scripts/test, which starts a PostgreSQL server for the tests");
-        }
-        OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
-        QVERIFY2(OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("CREATE DATABASE ") + pgName),
-            qPrintable(QStringLiteral("PostgreSQL unreachable at ") + pgBase));
-        QUrl url(pgBase);
-        url.setPath(QLatin1Char('/') + pgName);
-        db = url.toString();
-    }
-    const auto dropDatabase = qScopeGuard([&] {
-        if (postgres) {
-            OddsTap::Testing::pgAdminExec(
-                pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
-        }
-    });
+    OddsTap::Testing::TestDatabase database(postgres, dir.path(), QStringLiteral("kill"));
+    QVERIFY2(database.reset(), qPrintable(database.error()));
+    const QString db = database.url();
     const QString stats = dir.filePath(QStringLiteral("sim.json"));
     QProcess sim;
     const QString url = startSimulator(sim,
@@ -301,26 +284,9 @@ void TestCliIngest::secondWriterOfOneSourceIsRefused()
     // database still works alongside.
     QFETCH(bool, postgres);
     QTemporaryDir dir;
-    QString db = dir.filePath(QStringLiteral("two.db"));
-    const QString pgBase = qEnvironmentVariable("ODDSTAP_TEST_PG_URL");
-    const QString pgName = QStringLiteral("oddstap_two_%1").arg(QCoreApplication::applicationPid());
-    if (postgres) {
-        if (pgBase.isEmpty()) {
-            QFAIL("ODDSTAP_TEST_PG_URL is not set: run scripts/test, which starts a PostgreSQL server for the tests");
-        }
-        OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
-        QVERIFY2(OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("CREATE DATABASE ") + pgName),
-            qPrintable(QStringLiteral("PostgreSQL unreachable at ") + pgBase));
-        QUrl url(pgBase);
-        url.setPath(QLatin1Char('/') + pgName);
-        db = url.toString();
-    }
-    const auto dropDatabase = qScopeGuard([&] {
-        if (postgres) {
-            OddsTap::Testing::pgAdminExec(
-                pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
-        }
-    });
+    OddsTap::Testing::TestDatabase database(postgres, dir.path(), QStringLiteral("two"));
+    QVERIFY2(database.reset(), qPrintable(database.error()));
+    const QString db = database.url();
     QProcess sim;
     const QString url = startSimulator(
         sim, { QStringLiteral("--seed"), QStringLiteral("4"), QStringLiteral("--rate"), QStringLiteral("2000") });
@@ -396,23 +362,9 @@ void TestCliIngest::concurrentFirstOpensOfANewDatabaseAllSucceed()
     // together, say) must not both create it: every one of them succeeds and the schema is made once.
     QFETCH(bool, postgres);
     QTemporaryDir dir;
-    QString db = dir.filePath(QStringLiteral("new.db"));
-    const QString pgBase = qEnvironmentVariable("ODDSTAP_TEST_PG_URL");
-    const QString pgName = QStringLiteral("oddstap_new_%1").arg(QCoreApplication::applicationPid());
-    if (postgres) {
-        if (pgBase.isEmpty()) {
-            QFAIL("ODDSTAP_TEST_PG_URL is not set: run scripts/test, which starts a PostgreSQL server for the tests");
-        }
-        QUrl url(pgBase);
-        url.setPath(QLatin1Char('/') + pgName);
-        db = url.toString();
-    }
-    const auto dropDatabase = qScopeGuard([&] {
-        if (postgres) {
-            OddsTap::Testing::pgAdminExec(
-                pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
-        }
-    });
+    OddsTap::Testing::TestDatabase database(postgres, dir.path(), QStringLiteral("new"));
+    QVERIFY2(database.reset(), qPrintable(database.error()));
+    const QString db = database.url();
     QProcess sim;
     const QString url = startSimulator(
         sim, { QStringLiteral("--seed"), QStringLiteral("6"), QStringLiteral("--rate"), QStringLiteral("5000") });
@@ -422,16 +374,7 @@ void TestCliIngest::concurrentFirstOpensOfANewDatabaseAllSucceed()
         sim.waitForFinished(10000);
     });
     for (int round = 0; round < 3; ++round) {
-        if (postgres) {
-            OddsTap::Testing::pgAdminExec(
-                pgBase, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(pgName));
-            QVERIFY2(OddsTap::Testing::pgAdminExec(pgBase, QStringLiteral("CREATE DATABASE ") + pgName),
-                qPrintable(QStringLiteral("PostgreSQL unreachable at ") + pgBase));
-        } else {
-            for (const char *suffix : { "", "-wal", "-shm" }) {
-                QFile::remove(db + QLatin1String(suffix));
-            }
-        }
+        QVERIFY2(database.reset(), qPrintable(database.error()));
         // One source each: they share the database, not a source.
         std::vector<std::unique_ptr<QProcess>> openers;
         for (int i = 0; i < 4; ++i) {

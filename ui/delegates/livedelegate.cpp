@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "livedelegate.h"
 
-#include <core/models/livemodels.h>
+#include <core/models/roles.h>
 
 #include <QPalette>
 
@@ -34,16 +34,11 @@ void LiveDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelInd
         option->backgroundBrush = c.flash;
     }
     const QVariant change = index.data(ChangeRole);
-    if (change.isValid() && !index.data(SuspendedRole).toBool()) {
-        const int direction = change.toInt();
-        const QString column = index.model()->headerData(index.column(), Qt::Horizontal).toString();
-        if (direction != 0 && (column == QObject::tr("Price") || column == QObject::tr("Change"))) {
-            text(direction > 0 ? c.up : c.down);
-        }
+    if (change.isValid() && change.toInt() != 0 && !index.data(SuspendedRole).toBool()) {
+        text(change.toInt() > 0 ? c.up : c.down);
     }
     const QVariant status = index.data(StatusRole);
-    if (status.isValid()
-        && index.model()->headerData(index.column(), Qt::Horizontal).toString() == QObject::tr("Status")) {
+    if (status.isValid()) {
         const QString s = status.toString();
         if (s == QLatin1String("live")) {
             text(c.good);
@@ -56,10 +51,10 @@ void LiveDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelInd
     }
     const QVariant severity = index.data(SeverityRole);
     if (severity.isValid()) {
-        const int level = severity.toInt();
-        if (level >= 2) {
+        const auto level = LogSeverity(severity.toInt());
+        if (level == LogSeverity::Error) {
             text(c.bad);
-        } else if (level == 1) {
+        } else if (level == LogSeverity::Warning) {
             text(c.warn);
         }
     }

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/models/livetablemodel.h>
+#include <core/session/sessionsnapshot.h>
+
+#include <QHash>
+
+#include <deque>
+#include <vector>
+
+namespace OddsTap {
+
+/// The error log: rejects, connection events, gaps, storage and spool messages. Repeats (same
+/// kind, source, code and message) are grouped into one row with a count and the latest time.
+class ErrorLogModel : public LiveTableModel
+{
+    Q_OBJECT
+public:
+    enum Column
+    {
+        Time,
+        Severity,
+        Kind,
+        Source,
+        Seq,
+        Code,
+        Message,
+        Count,
+        ColumnCount
+    };
+    explicit ErrorLogModel(int capacity = 5000, QObject *parent = nullptr);
+
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+
+    /// `dropped`: lines the session counted but did not send (over its per-snapshot cap).
+    void append(const std::vector<LogEntry> &entries, quint64 dropped = 0);
+    const LogEntry *entryAt(int row) const;
+    quint64 countAt(int row) const;
+    /// Every visible row as tab-separated text (for the clipboard).
+    static QString toText(const LogEntry &entry, quint64 count);
+
+private:
+    std::size_t size() const override;
+    struct Row
+    {
+        LogEntry entry; ///< the latest occurrence
+        quint64 count = 1;
+    };
+    static QString groupKey(const LogEntry &e);
+    int m_capacity;
+    std::deque<Row> m_rows;
+    QHash<QString, quint64> m_keyToSerial; ///< group key -> serial of its row
+    quint64 m_firstSerial = 0; ///< serial of m_rows.front()
+};
+
+} // namespace OddsTap

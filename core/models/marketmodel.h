@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/models/livetablemodel.h>
+#include <core/session/sessionsnapshot.h>
+
+#include <QHash>
+
+#include <deque>
+#include <vector>
+
+namespace OddsTap {
+
+/// Every market and selection of the watched fixture: price, previous, change, implied
+/// probability and the market's overround. Rows are kept sorted by (market, selection).
+class MarketModel : public LiveTableModel
+{
+    Q_OBJECT
+public:
+    enum Column
+    {
+        Market,
+        Selection,
+        Price,
+        Previous,
+        Change,
+        Implied,
+        Overround,
+        Updated,
+        ColumnCount
+    };
+    explicit MarketModel(QObject *parent = nullptr);
+
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+
+    /// `reset`: `prices` is the whole fixture (a new watch); otherwise the ones that changed.
+    void apply(const QString &fixtureId, bool reset, const std::vector<PriceState> &prices, qint64 nowMs);
+    QString fixtureId() const
+    {
+        return m_fixtureId;
+    }
+    QStringList markets() const;
+    /// The market's overround in percent: sum of 1/price over its open selections, minus 100.
+    double overround(const QString &market) const;
+
+private:
+    std::size_t size() const override;
+    struct Row
+    {
+        PriceState state;
+        qint64 flashUntilMs = 0;
+    };
+    QString m_fixtureId;
+    std::vector<Row> m_rows;
+    QHash<QString, double> m_overround;
+    qint64 m_nowMs = 0;
+    void recomputeOverround();
+};
+
+} // namespace OddsTap

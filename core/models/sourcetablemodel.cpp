@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include "sourcetablemodel.h"
+
+#include <core/models/cellformat.h>
+
+#include <QDateTime>
+#include <QLocale>
+
+#include <algorithm>
+#include <tuple>
+
+namespace OddsTap {
+namespace {
+
+constexpr const char *kHeaders[] = { QT_TR_NOOP("Source"), QT_TR_NOOP("State"), QT_TR_NOOP("Events/s"),
+    QT_TR_NOOP("Last seq"), QT_TR_NOOP("Gaps"), QT_TR_NOOP("Reconnects"), QT_TR_NOOP("Rejected"), QT_TR_NOOP("URL") };
+static_assert(std::size(kHeaders) == SourceTableModel::ColumnCount);
+
+} // namespace
+
+SourceTableModel::SourceTableModel(QObject *parent)
+    : LiveTableModel(kHeaders, parent)
+{ }
+
+QString SourceTableModel::stateText(const SourceStatus &s, qint64 nowMs)
+{
+    if (!s.enabled && (s.state == SourceState::Stopped || s.state == SourceState::Idle)) {
+        return tr("disconnected (by you)");
+    }
+    switch (s.state) {
+    case SourceState::Subscribed:
+        return tr("live");
+    case SourceState::BackingOff:
+    case SourceState::AuthFailed: {
+        const qint64 left = std::max<qint64>(0, (s.retryAtMs - nowMs + 999) / 1000);
+        const QString what = s.state == SourceState::AuthFailed ? tr("auth failed") : tr("backing off");
+        return s.retryAtMs > 0 ? tr("%1, retry in %2 s").arg(what).arg(left) : what;
+    }
+    default:
+        return CellFormat::wireText(toWire(s.state));
+    }
+}
+
+QVariant SourceTableModel::data(const QModelIndex &index, int role) const
+{
+    Q_ASSERT(validIndex(index));
+    const SourceStatus &s = m_rows[std::size_t(index.row())];
+    if (role == Qt::DisplayRole || role == SortRole) {
+        const bool sort = role == SortRole;
+        switch (index.column()) {
+        case Id:
+            return s.sourceId;
+        case State:
+            return stateText(s, m_nowMs);
+        case EventsPerSec:
+            return sort ? QVariant(s.eventsPerSec) : QVariant(QString::number(s.eventsPerSec, 'f', 0));
+        case LastSeq:
+            return sort ? QVariant(s.lastSeq) : QVariant(QString::number(s.lastSeq));
+        case Gaps:
+            return sort ? QVariant(s.gaps) : QVariant(QString::number(s.gaps));
+        case Reconnects:
+            return sort ? QVariant(s.reconnects) : QVariant(QString::number(s.reconnects));
+        case Rejected:
+            return sort ? QVariant(s.rejected) : QVariant(QString::number(s.rejected));
+        case Url:
+            return s.url;
+        default:
+            return {};
+        }
+    }
+    if (role == SeverityRole) {
+        const bool bad = s.state == SourceState::AuthFailed || s.state == SourceState::Stalled
+            || s.state == SourceState::BackingOff || s.state == SourceState::Disconnected;
+        return int(bad ? LogSeverity::Error : LogSeverity::Info);
+    }
+    if (role == Qt::ToolTipRole) {
+        return s.reason.isEmpty() ? stateText(s, m_nowMs) : stateText(s, m_nowMs) + QStringLiteral(": ") + s.reason;
+    }
+    if (role == Qt::TextAlignmentRole && index.column() >= EventsPerSec && index.column() <= Rejected) {
+        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    return {};
+}
+
+void SourceTableModel::apply(const std::vector<SourceStatus> &sources, qint64 nowMs)
+{
+    m_nowMs = nowMs;
+    if (sources.size() != m_rows.size()) {
+        beginResetModel(); // sources come and go rarely (added by the user)
+        m_rows = sources;
+        endResetModel();
+        return;
+    }
+    m_rows = sources;
+    if (!m_rows.empty()) {
+        emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1),
+            { Qt::DisplayRole, SortRole, SeverityRole, Qt::ToolTipRole });
+    }
+}
+
+const SourceStatus *SourceTableModel::sourceAt(int row) const
+{
+    return row >= 0 && row < int(m_rows.size()) ? &m_rows[std::size_t(row)] : nullptr;
+}
+
+std::size_t SourceTableModel::size() const
+{
+    return m_rows.size();
+}
+
+} // namespace OddsTap
