@@ -10,6 +10,12 @@
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/betspanel.h>
+#include <ui/panels/chartpanel.h>
+#include <ui/panels/errorlogpanel.h>
+#include <ui/panels/fixturespanel.h>
+#include <ui/panels/marketpanel.h>
+#include <ui/panels/sourcespanel.h>
 #include <ui/replaybar.h>
 
 #include <QApplication>
@@ -148,18 +154,22 @@ int main(int argc, char *argv[])
         poll.setInterval(100);
         QObject::connect(&poll, &QTimer::timeout, &window, [&] {
             const qint64 elapsed = wallClockMs() - startedMs;
-            if (stage == QLatin1String("fixtures") && window.fixtureModel().rowCount() > 0) {
-                window.selectLiveFixture();
+            if (stage == QLatin1String("fixtures")
+                && window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0) {
+                window.findChild<OddsTap::FixturesPanel *>()->selectLive();
                 stage = QStringLiteral("market");
             }
-            if (stage == QLatin1String("market") && window.marketModel().rowCount() > 0) {
+            if (stage == QLatin1String("market")
+                && window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0) {
                 stage = QStringLiteral("chart");
             }
-            if (stage == QLatin1String("chart") && window.oddsChart()->drawnPoints() > 1) {
+            if (stage == QLatin1String("chart")
+                && window.findChild<OddsTap::ChartPanel *>()->chart()->drawnPoints() > 1) {
                 std::printf("oddstap self-check: ok: %d fixtures, %d prices in the market view, %lld chart points, "
                             "%llu events received, %llu stored, in %.1f s\n",
-                    window.fixtureModel().rowCount(), window.marketModel().rowCount(),
-                    static_cast<long long>(window.oddsChart()->drawnPoints()),
+                    window.findChild<OddsTap::FixturesPanel *>()->model().rowCount(),
+                    window.findChild<OddsTap::MarketPanel *>()->model().rowCount(),
+                    static_cast<long long>(window.findChild<OddsTap::ChartPanel *>()->chart()->drawnPoints()),
                     static_cast<unsigned long long>(window.lastMetrics().received),
                     static_cast<unsigned long long>(window.lastMetrics().persisted), double(elapsed) / 1000.0);
                 std::fflush(stdout);
@@ -186,8 +196,9 @@ int main(int argc, char *argv[])
         poll.setInterval(1000);
         QObject::connect(&poll, &QTimer::timeout, &window, [&] {
             const double elapsed = double(wallClockMs() - startedMs) / 1000.0;
-            if (window.fixtureModel().rowCount() > 0 && window.marketModel().rowCount() == 0) {
-                window.selectLiveFixture();
+            if (window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0
+                && window.findChild<OddsTap::MarketPanel *>()->model().rowCount() == 0) {
+                window.findChild<OddsTap::FixturesPanel *>()->selectLive();
             }
             if (rssAtOneMinute == 0 && elapsed >= 60) {
                 rssAtOneMinute = residentMiB();

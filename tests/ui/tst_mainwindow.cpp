@@ -8,6 +8,12 @@
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/betspanel.h>
+#include <ui/panels/chartpanel.h>
+#include <ui/panels/errorlogpanel.h>
+#include <ui/panels/fixturespanel.h>
+#include <ui/panels/marketpanel.h>
+#include <ui/panels/sourcespanel.h>
 
 #include <QDockWidget>
 #include <QFileInfo>
@@ -100,7 +106,7 @@ void TestMainWindow::fitsTheMinimumScreenWithEveryPanel()
         QVERIFY2(d, name);
         QVERIFY(!d->windowTitle().isEmpty());
     }
-    QVERIFY(w.oddsChart());
+    QVERIFY(w.findChild<OddsTap::ChartPanel *>()->chart());
 }
 
 void TestMainWindow::demoFeedFillsFixturesMarketAndChart()
@@ -108,33 +114,35 @@ void TestMainWindow::demoFeedFillsFixturesMarketAndChart()
     DemoApp app(m_dir.filePath(QStringLiteral("demo.db")));
     QVERIFY(QTest::qWaitForWindowExposed(app.window.get()));
     QVERIFY(app.controller->isDemo());
-    QVERIFY(waitFor([&] { return app.window->fixtureModel().rowCount() >= 10; }, 20000));
+    QVERIFY(
+        waitFor([&] { return app.window->findChild<OddsTap::FixturesPanel *>()->model().rowCount() >= 10; }, 20000));
     // Let some history reach the database first, so the chart has a past to load.
     QTest::qWait(1500);
-    QVERIFY(app.window->selectLiveFixture());
-    QVERIFY(waitFor([&] { return app.window->marketModel().rowCount() > 0; }, 10000));
-    const QString fixtureId = app.window->marketModel().fixtureId();
+    QVERIFY(app.window->findChild<OddsTap::FixturesPanel *>()->selectLive());
+    QVERIFY(waitFor([&] { return app.window->findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0; }, 10000));
+    const QString fixtureId = app.window->findChild<OddsTap::MarketPanel *>()->model().fixtureId();
     QVERIFY(!fixtureId.isEmpty());
     // The chart fills: from the database (the past) and live points.
-    QVERIFY(waitFor([&] { return app.window->oddsChart()->drawnPoints() > 2; }, 10000));
-    QVERIFY(waitFor([&] { return app.window->priceHistory().pointCount() >= 5; }, 10000));
-    QCOMPARE(app.window->priceHistory().fixtureId(), fixtureId);
+    QVERIFY(waitFor([&] { return app.window->findChild<OddsTap::ChartPanel *>()->chart()->drawnPoints() > 2; }, 10000));
+    QVERIFY(
+        waitFor([&] { return app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 5; }, 10000));
+    QCOMPARE(app.window->findChild<OddsTap::ChartPanel *>()->history().fixtureId(), fixtureId);
     // Snapshots arrive at about 10 Hz and the GUI thread keeps up.
     const quint64 before = app.window->snapshotsApplied();
     QTest::qWait(1000);
     const quint64 perSecond = app.window->snapshotsApplied() - before;
     QVERIFY2(perSecond >= 3 && perSecond <= 15, qPrintable(QString::number(perSecond))); // 10 Hz, loaded CI
     QVERIFY(app.window->lastMetrics().received > 0);
-    QVERIFY(app.window->betModel().rowCount() > 0);
-    QVERIFY(app.window->sourceModel().rowCount() == 1);
+    QVERIFY(app.window->findChild<OddsTap::BetsPanel *>()->tape().rowCount() > 0);
+    QVERIFY(app.window->findChild<OddsTap::SourcesPanel *>()->model().rowCount() == 1);
 }
 
 void TestMainWindow::rejectedFrameAppearsInTheErrorLog()
 {
     DemoApp app(m_dir.filePath(QStringLiteral("rejects.db")), QStringLiteral("malformed=0.01"));
     auto findReject = [&]() -> const LogEntry * {
-        for (int row = 0; row < app.window->logModel().rowCount(); ++row) {
-            const LogEntry *e = app.window->logModel().entryAt(row);
+        for (int row = 0; row < app.window->findChild<OddsTap::ErrorLogPanel *>()->model().rowCount(); ++row) {
+            const LogEntry *e = app.window->findChild<OddsTap::ErrorLogPanel *>()->model().entryAt(row);
             if (e->kind == QLatin1String("reject")) {
                 return e;
             }
@@ -152,7 +160,7 @@ void TestMainWindow::rejectedFrameAppearsInTheErrorLog()
 void TestMainWindow::disconnectAndReconnectASource()
 {
     DemoApp app(m_dir.filePath(QStringLiteral("reconnect.db")));
-    SourceTableModel &sources = app.window->sourceModel();
+    SourceTableModel &sources = app.window->findChild<OddsTap::SourcesPanel *>()->model();
     QVERIFY(waitFor([&] { return sources.rowCount() == 1 && sources.sourceAt(0)->lastSeq > 100; }, 20000));
     auto *disconnect = app.window->findChild<QPushButton *>(QStringLiteral("disconnectSource"));
     auto *connect = app.window->findChild<QPushButton *>(QStringLiteral("connectSource"));
@@ -181,10 +189,12 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
 {
     const QString db = m_dir.filePath(QStringLiteral("export.db"));
     DemoApp app(db, QStringLiteral("malformed=0.01"));
-    QVERIFY(waitFor([&] { return app.window->fixtureModel().rowCount() >= 10; }, 20000));
-    QVERIFY(app.window->selectLiveFixture());
-    QVERIFY(waitFor([&] { return app.window->priceHistory().pointCount() >= 20; }, 20000));
-    QVERIFY(waitFor([&] { return app.window->logModel().rowCount() >= 3; }, 20000));
+    QVERIFY(
+        waitFor([&] { return app.window->findChild<OddsTap::FixturesPanel *>()->model().rowCount() >= 10; }, 20000));
+    QVERIFY(app.window->findChild<OddsTap::FixturesPanel *>()->selectLive());
+    QVERIFY(
+        waitFor([&] { return app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 20; }, 20000));
+    QVERIFY(waitFor([&] { return app.window->findChild<OddsTap::ErrorLogPanel *>()->model().rowCount() >= 3; }, 20000));
     bool stopped = false;
     QObject::connect(app.controller.get(), &AppController::stopped, [&stopped] { stopped = true; });
     app.controller->stop(); // a still database, so the counts below hold
@@ -192,20 +202,22 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
 
     // The chart's series: every point, in time order.
     const QString series = m_dir.filePath(QStringLiteral("series.csv"));
-    QCOMPARE(app.window->exportChartSeries(series), QString());
+    QCOMPARE(app.window->findChild<OddsTap::ChartPanel *>()->exportSeries(series), QString());
     const QList<QStringList> points = Testing::readCsv(series);
-    QCOMPARE(qsizetype(points.size() - 1), qsizetype(app.window->priceHistory().pointCount()));
+    QCOMPARE(qsizetype(points.size() - 1),
+        qsizetype(app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount()));
     QCOMPARE(points[0].at(4), QStringLiteral("odd_value"));
     for (qsizetype i = 1; i < points.size(); ++i) {
-        QCOMPARE(points[i][1], app.window->priceHistory().fixtureId());
+        QCOMPARE(points[i][1], app.window->findChild<OddsTap::ChartPanel *>()->history().fixtureId());
         QVERIFY(points[i][4].toDouble() > 1.0);
         QVERIFY(i == 1 || points[i - 1][0] <= points[i][0]);
     }
     // The visible error log, with the raw text of rejects.
     const QString log = m_dir.filePath(QStringLiteral("log.csv"));
-    QCOMPARE(app.window->exportVisibleLog(log), QString());
+    QCOMPARE(app.window->findChild<OddsTap::ErrorLogPanel *>()->exportVisible(log), QString());
     const QList<QStringList> lines = Testing::readCsv(log);
-    QCOMPARE(lines.size() - 1, app.window->logModel().rowCount()); // no filter set: every line
+    QCOMPARE(lines.size() - 1,
+        app.window->findChild<OddsTap::ErrorLogPanel *>()->model().rowCount()); // no filter set: every line
     QVERIFY(std::any_of(lines.begin(), lines.end(),
         [](const QStringList &l) { return l.at(2) == QLatin1String("reject") && !l.at(8).isEmpty(); }));
     // The export dialog, pre-filled with the selected fixture and market, off the GUI thread.
@@ -213,8 +225,8 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
     QVERIFY(dialog);
     const ExportRequest prefill = dialog->request();
     QCOMPARE(prefill.table, QStringLiteral("odds"));
-    QCOMPARE(prefill.fixtures, QStringList { app.window->priceHistory().fixtureId() });
-    QCOMPARE(prefill.market, app.window->priceHistory().marketType());
+    QCOMPARE(prefill.fixtures, QStringList { app.window->findChild<OddsTap::ChartPanel *>()->history().fixtureId() });
+    QCOMPARE(prefill.market, app.window->findChild<OddsTap::ChartPanel *>()->history().marketType());
     const QString table = m_dir.filePath(QStringLiteral("odds.csv"));
     dialog->setDestination(table);
     bool finished = false;

@@ -7,6 +7,12 @@
 #include <core/sim/feedgenerator.h>
 #include <ui/appcontroller.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/betspanel.h>
+#include <ui/panels/chartpanel.h>
+#include <ui/panels/errorlogpanel.h>
+#include <ui/panels/fixturespanel.h>
+#include <ui/panels/marketpanel.h>
+#include <ui/panels/sourcespanel.h>
 #include <ui/replaybar.h>
 
 #include <QAction>
@@ -134,9 +140,9 @@ void TestReplayWindow::transportBarDrivesTheReplay()
     // The time line knows the capture: the disconnect and the reject bursts are marked.
     QVERIFY(waitFor([&] { return bar->timeline()->markerCount() >= 2; }, 10000));
     // The views fill as live.
-    QVERIFY(waitFor([&] { return window.fixtureModel().rowCount() > 0; }, 10000));
-    QVERIFY(window.selectLiveFixture());
-    QVERIFY(waitFor([&] { return window.marketModel().rowCount() > 0; }, 10000));
+    QVERIFY(waitFor([&] { return window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0; }, 10000));
+    QVERIFY(window.findChild<OddsTap::FixturesPanel *>()->selectLive());
+    QVERIFY(waitFor([&] { return window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0; }, 10000));
 
     // Pause: nothing moves.
     QTest::mouseClick(bar->playButton(), Qt::LeftButton);
@@ -178,8 +184,9 @@ void TestReplayWindow::transportBarDrivesTheReplay()
                 && p->frames < quint64(kFrames);
         },
         15000));
-    QVERIFY(window.fixtureModel().rowCount() > 0);
-    QVERIFY(waitFor([&] { return window.marketModel().rowCount() > 0; }, 10000)); // same fixture, watched again
+    QVERIFY(window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0);
+    QVERIFY(waitFor([&] { return window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0; },
+        10000)); // same fixture, watched again
 
     // Loop: at the end it starts over by itself.
     const int resetsBefore = int(resets.count());

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+#include "fixturespanel.h"
+
+#include <ui/widgets/livetable.h>
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace OddsTap {
+
+/// Text, sport and status filters over the fixtures table. Live data: no dynamic re-sorting (the
+/// panel re-sorts once a second, so rows do not jump under the trader's cursor at 10 Hz).
+class FixtureFilterProxy : public QSortFilterProxyModel
+{
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+
+    void setText(const QString &text)
+    {
+        m_text = text;
+        invalidateFilter();
+    }
+    void setSport(const QString &sport)
+    {
+        m_sport = sport;
+        invalidateFilter();
+    }
+    void setStatus(const QString &status)
+    {
+        m_status = status;
+        invalidateFilter();
+    }
+    void refilter()
+    {
+        invalidateFilter();
+    }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override
+    {
+        const QAbstractItemModel *m = sourceModel();
+        auto cell = [&](int column) { return m->index(row, column, parent).data().toString(); };
+        if (!m_sport.isEmpty() && cell(FixtureTableModel::Sport) != m_sport) {
+            return false;
+        }
+        if (!m_status.isEmpty() && cell(FixtureTableModel::Status) != m_status) {
+            return false;
+        }
+        if (m_text.isEmpty()) {
+            return true;
+        }
+        for (int c : { FixtureTableModel::Home, FixtureTableModel::Away, FixtureTableModel::Tournament,
+                 FixtureTableModel::FixtureId, FixtureTableModel::Sport }) {
+            if (cell(c).contains(m_text, Qt::CaseInsensitive)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+private:
+    QString m_text;
+    QString m_sport;
+    QString m_status;
+};
+
+FixturesPanel::FixturesPanel(QWidget *parent)
+    : Panel(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto *filterRow = new QHBoxLayout;
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("fixtureFilter"));
+    m_filter->setPlaceholderText(tr("Filter teams, tournament, id (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setToolTip(tr("Shows fixtures whose teams, tournament, sport or id contain this text"));
+    auto *sport = new QComboBox(this);
+    sport->addItem(tr("All sports"), QString());
+    for (int id = 1; id <= 4; ++id) {
+        sport->addItem(FixtureTableModel::sportName(id), FixtureTableModel::sportName(id));
+    }
+    sport->setToolTip(tr("Show one sport only"));
+    auto *status = new QComboBox(this);
+    status->addItem(tr("Any status"), QString());
+    for (const char *s : { "scheduled", "live", "suspended", "ended", "cancelled" }) {
+        status->addItem(QLatin1String(s), QLatin1String(s));
+    }
+    status->setToolTip(tr("Show one status only"));
+    filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(sport);
+    filterRow->addWidget(status);
+    layout->addLayout(filterRow);
+
+    m_proxy = new FixtureFilterProxy(this);
+    m_proxy->setSourceModel(&m_model);
+    m_proxy->setSortRole(SortRole);
+    m_proxy->setDynamicSortFilter(false);
+    m_view = makeLiveTable(m_proxy, this);
+    m_view->setObjectName(QStringLiteral("fixtureView"));
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(FixtureTableModel::Start, Qt::AscendingOrder);
+    m_view->setColumnHidden(FixtureTableModel::FixtureId, true);
+    m_view->setColumnHidden(FixtureTableModel::Source, true);
+    m_view->setColumnHidden(FixtureTableModel::Tournament, true); // shown from the header menu
+    for (const auto &[column, width] :
+        std::initializer_list<std::pair<int, int>> { { FixtureTableModel::Sport, 74 }, { FixtureTableModel::Start, 72 },
+            { FixtureTableModel::Home, 90 }, { FixtureTableModel::Away, 90 }, { FixtureTableModel::Status, 78 },
+            { FixtureTableModel::Score, 42 }, { FixtureTableModel::LastUpdate, 44 } }) {
+        m_view->setColumnWidth(column, width);
+    }
+    m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view->horizontalHeader(), &QWidget::customContextMenuRequested, this, &FixturesPanel::showColumnMenu);
+    layout->addWidget(m_view);
+
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &FixtureFilterProxy::setText);
+    connect(sport, &QComboBox::currentIndexChanged, this,
+        [this, sport] { m_proxy->setSport(sport->currentData().toString()); });
+    connect(status, &QComboBox::currentIndexChanged, this,
+        [this, status] { m_proxy->setStatus(status->currentData().toString()); });
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &at) {
+        if (const FixtureState *f = at.isValid() ? m_model.fixtureAt(m_proxy->mapToSource(at).row()) : nullptr) {
+            emit fixtureSelected(*f);
+        }
+    });
+}
+
+void FixturesPanel::showColumnMenu(const QPoint &at)
+{
+    // Right-click the header to show or hide columns.
+    QMenu menu;
+    for (int c = 0; c < FixtureTableModel::ColumnCount; ++c) {
+        QAction *a = menu.addAction(m_model.headerData(c, Qt::Horizontal).toString());
+        a->setCheckable(true);
+        a->setChecked(!m_view->isColumnHidden(c));
+        connect(a, &QAction::toggled, m_view, [this, c](bool on) { m_view->setColumnHidden(c, !on); });
+    }
+    menu.exec(m_view->horizontalHeader()->mapToGlobal(at));
+}
+
+void FixturesPanel::applySnapshot(const SessionSnapshot &snapshot)
+{
+    const qint64 now = snapshot.metrics.atMs;
+    m_model.apply(snapshot.fixtures, now);
+    m_model.remove(snapshot.removedFixtures);
+    if (now - m_lastResortMs >= 1000) {
+        resort();
+        m_lastResortMs = now;
+    }
+}
+
+void FixturesPanel::reset()
+{
+    m_model.clear();
+}
+
+const FixtureState *FixturesPanel::fixture(const QString &sourceId, const QString &fixtureId) const
+{
+    return m_model.fixtureAt(m_model.rowOf(sourceId, fixtureId));
+}
+
+void FixturesPanel::resort()
+{
+    m_proxy->sort(m_view->horizontalHeader()->sortIndicatorSection(), m_view->horizontalHeader()->sortIndicatorOrder());
+    m_proxy->refilter();
+}
+
+bool FixturesPanel::selectRow(int viewRow)
+{
+    if (viewRow < 0 || viewRow >= m_proxy->rowCount()) {
+        return false;
+    }
+    m_view->selectionModel()->setCurrentIndex(m_proxy->index(viewRow, FixtureTableModel::Home),
+        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    return true;
+}
+
+bool FixturesPanel::selectLive()
+{
+    for (int row = 0; row < m_proxy->rowCount(); ++row) {
+        if (m_proxy->index(row, FixtureTableModel::Status).data(StatusRole).toString() == QLatin1String("live")) {
+            return selectRow(row);
+        }
+    }
+    return selectRow(0);
+}
+
+void FixturesPanel::focusFilter()
+{
+    m_filter->setFocus();
+    m_filter->selectAll();
+}
+
+} // namespace OddsTap

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/models/fixturetablemodel.h>
+#include <ui/panels/panel.h>
+
+class QLineEdit;
+class QTableView;
+
+namespace OddsTap {
+
+class FixtureFilterProxy;
+
+/// Live fixtures of every source: text, sport and status filters above a sortable table. Selecting
+/// a row watches that fixture (fixtureSelected).
+class FixturesPanel : public Panel
+{
+    Q_OBJECT
+public:
+    explicit FixturesPanel(QWidget *parent = nullptr);
+
+    void applySnapshot(const SessionSnapshot &snapshot) override;
+    void reset() override;
+
+    FixtureTableModel &model()
+    {
+        return m_model;
+    }
+    QTableView *view() const
+    {
+        return m_view;
+    }
+    /// The fixture as last shown, or null.
+    const FixtureState *fixture(const QString &sourceId, const QString &fixtureId) const;
+    /// Selects a fixture as a click would (row of the table as shown); false if out of range.
+    bool selectRow(int viewRow);
+    /// Selects the first fixture in play as shown (else the first row); false with no rows.
+    bool selectLive();
+    /// Puts the cursor in the filter (Ctrl+F).
+    void focusFilter();
+
+signals:
+    void fixtureSelected(const OddsTap::FixtureState &fixture);
+
+private:
+    void resort();
+    void showColumnMenu(const QPoint &at);
+
+    FixtureTableModel m_model;
+    FixtureFilterProxy *m_proxy = nullptr;
+    QTableView *m_view = nullptr;
+    QLineEdit *m_filter = nullptr;
+    qint64 m_lastResortMs = 0;
+};
+
+} // namespace OddsTap

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#include "healthpanel.h"
+
+#include <ui/charts/trendchart.h>
+
+#include <QGridLayout>
+
+namespace OddsTap {
+namespace {
+
+constexpr qint64 kSampleEveryMs = 500;
+
+double ms(qint64 ns)
+{
+    return double(ns) / 1e6;
+}
+
+} // namespace
+
+HealthPanel::HealthPanel(QWidget *parent)
+    : Panel(parent)
+{
+    auto *layout = new QGridLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    m_trends = {
+        new TrendChart(tr("Events/s"), { tr("events/s") }, QString(), this),
+        new TrendChart(tr("Receive → processed"), { tr("p50"), tr("p99") }, tr("ms"), this),
+        new TrendChart(tr("Receive → committed"), { tr("p50"), tr("p99") }, tr("ms"), this),
+        new TrendChart(tr("Storage backlog"), { tr("queued k events"), tr("spool MiB") }, QString(), this),
+        new TrendChart(tr("Database write per transaction"), { tr("p50"), tr("max") }, tr("ms"), this),
+    };
+    for (std::size_t i = 0; i < m_trends.size(); ++i) {
+        layout->addWidget(m_trends[i], int(i / 3), int(i % 3));
+    }
+}
+
+void HealthPanel::applySnapshot(const SessionSnapshot &snapshot)
+{
+    const MetricsSnapshot &m = snapshot.metrics;
+    if (m.atMs - m_lastSampleMs < kSampleEveryMs) {
+        return;
+    }
+    const std::vector<std::vector<double>> samples {
+        { m.eventsPerSec },
+        { ms(m.receiveToProcessed.p50Ns), ms(m.receiveToProcessed.p99Ns) },
+        { ms(m.receiveToCommitted.p50Ns), ms(m.receiveToCommitted.p99Ns) },
+        { double(m.queuedEvents) / 1000.0, double(m.spoolBytes) / 1048576.0 },
+        { ms(m.databaseWrite.p50Ns), ms(m.databaseWrite.maxNs) },
+    };
+    for (std::size_t i = 0; i < m_trends.size(); ++i) {
+        m_trends[i]->addSample(m.atMs, samples[i]);
+        m_trends[i]->redraw();
+    }
+    m_lastSampleMs = m.atMs;
+}
+
+} // namespace OddsTap

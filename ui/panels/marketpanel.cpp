@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+#include "marketpanel.h"
+
+#include <core/common/timeutil.h>
+#include <core/models/fixturetablemodel.h>
+#include <ui/widgets/livetable.h>
+
+#include <QLabel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace OddsTap {
+
+MarketPanel::MarketPanel(QWidget *parent)
+    : Panel(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    m_title = new QLabel(tr("Select a fixture to see its markets"), this);
+    m_title->setObjectName(QStringLiteral("marketTitle"));
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    layout->addWidget(m_title);
+    auto *view = makeLiveTable(&m_model, this);
+    view->setObjectName(QStringLiteral("marketView"));
+    view->setColumnWidth(MarketModel::Market, 90);
+    view->setColumnWidth(MarketModel::Selection, 80);
+    for (int c = MarketModel::Price; c <= MarketModel::Overround; ++c) {
+        view->setColumnWidth(c, 72);
+    }
+    layout->addWidget(view);
+}
+
+void MarketPanel::watch(const FixtureState &fixture)
+{
+    m_fixture = fixture;
+    m_model.apply(fixture.fixture.fixtureId, true, {}, wallClockMs());
+    m_marketCount = 0;
+    updateTitle();
+    emit marketsChanged({});
+}
+
+void MarketPanel::setChosenMarket(const QString &market)
+{
+    m_chosenMarket = market;
+    updateTitle();
+}
+
+void MarketPanel::applySnapshot(const SessionSnapshot &snapshot)
+{
+    if (!m_fixture) {
+        return;
+    }
+    const QString &source = m_fixture->sourceId;
+    const QString &fixtureId = m_fixture->fixture.fixtureId;
+    for (const FixtureState &f : snapshot.fixtures) {
+        if (f.fixture.fixtureId == fixtureId && f.sourceId == source) {
+            m_fixture = f;
+            updateTitle();
+        }
+    }
+    if (snapshot.watchedFixtureId != fixtureId || snapshot.watchedSourceId != source) {
+        return;
+    }
+    m_model.apply(fixtureId, snapshot.watchedReset, snapshot.prices, snapshot.metrics.atMs);
+    const QStringList markets = m_model.markets();
+    if (markets.size() != m_marketCount) {
+        m_marketCount = markets.size();
+        emit marketsChanged(markets);
+    }
+}
+
+void MarketPanel::reset()
+{
+    m_model.apply(m_fixture ? m_fixture->fixture.fixtureId : QString(), true, {}, wallClockMs());
+    m_marketCount = 0;
+}
+
+void MarketPanel::updateTitle()
+{
+    if (!m_fixture) {
+        return;
+    }
+    const FixtureData &f = m_fixture->fixture;
+    QString text =
+        tr("%1 v %2  ·  %3  ·  %4")
+            .arg(f.home, f.away, FixtureTableModel::sportName(f.sportId), QString::fromLatin1(toWire(f.status).data()));
+    if (!f.score.isEmpty()) {
+        text += QStringLiteral("  ·  ") + f.score;
+    }
+    if (const double o = m_model.overround(m_chosenMarket); o != 0) {
+        text += tr("  ·  overround %1 %").arg(o, 0, 'f', 1);
+    }
+    m_title->setText(text);
+}
+
+} // namespace OddsTap
