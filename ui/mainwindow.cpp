@@ -64,7 +64,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent)
         connect(m_controller, &AppController::snapshotReady, this, &MainWindow::applySnapshot);
         connect(m_controller, &AppController::historyLoaded, m_chart, &ChartPanel::loadHistory);
         connect(m_controller, &AppController::problem, this,
-            [this](const QString &message) { notify(LogSeverity::Error, QStringLiteral("app"), message); });
+            [this](const QString &message) { notify(LogSeverity::Error, LogKind::App, message); });
     }
 
     // Event-loop lag: how late a 50 ms timer fires on this thread (printed by the bench mode).
@@ -125,8 +125,7 @@ void MainWindow::buildPanels()
         }
     });
     connect(m_chart, &ChartPanel::problem, this, [this](const QString &message) {
-        m_log->append(
-            { LogEntry { wallClockMs(), LogSeverity::Warning, QStringLiteral("storage"), {}, {}, {}, message, {} } });
+        m_log->append({ LogEntry::note(LogKind::Storage, LogSeverity::Warning, message) });
     });
     const auto showMessage = [this](const QString &message) { statusBar()->showMessage(message, 8000); };
     connect(m_chart, &ChartPanel::statusMessage, this, showMessage);
@@ -281,7 +280,7 @@ void MainWindow::buildReplayBar()
     connect(c, &AppController::replayLoaded, this, [this](const QString &error) {
         if (!error.isEmpty()) {
             m_replayBar->setLoadError(error);
-            notify(LogSeverity::Error, QStringLiteral("replay"), tr("cannot read the capture: %1").arg(error));
+            notify(LogSeverity::Error, LogKind::Replay, tr("cannot read the capture: %1").arg(error));
             return;
         }
         m_replayBar->setReport(*m_controller->replayReport());
@@ -389,7 +388,7 @@ void MainWindow::checkAlerts(const MetricsSnapshot &m)
     std::vector<LogEntry> raised;
     for (const QString &a : std::as_const(alerts)) {
         if (!m_activeAlerts.contains(a)) {
-            raised.push_back({ m.atMs, LogSeverity::Error, QStringLiteral("alert"), {}, {}, {}, a, {} });
+            raised.push_back({ .atMs = m.atMs, .severity = LogSeverity::Error, .kind = LogKind::Alert, .message = a });
         }
     }
     m_log->append(raised);
@@ -402,9 +401,9 @@ void MainWindow::checkAlerts(const MetricsSnapshot &m)
     }
 }
 
-void MainWindow::notify(LogSeverity severity, const QString &kind, const QString &message)
+void MainWindow::notify(LogSeverity severity, LogKind kind, const QString &message)
 {
-    m_log->append({ LogEntry { wallClockMs(), severity, kind, {}, {}, {}, message, {} } });
+    m_log->append({ LogEntry::note(kind, severity, message) });
     statusBar()->showMessage(message, 10000);
 }
 

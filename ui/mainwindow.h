@@ -94,7 +94,7 @@ private:
     void resetViews();
     void addSource();
     /// Into the error log and the status bar.
-    void notify(LogSeverity severity, const QString &kind, const QString &message);
+    void notify(LogSeverity severity, LogKind kind, const QString &message);
     void updateStatusBar(const MetricsSnapshot &m);
     void checkAlerts(const MetricsSnapshot &m);
 

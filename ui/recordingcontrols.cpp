@@ -87,13 +87,13 @@ RecordingControls::RecordingControls(AppController *controller, QMainWindow *win
         [this](const QString &path, quint64 frames, const QString &error) {
             m_recording = false;
             m_recordAction->setChecked(false);
-            emit notify(error.isEmpty() ? LogSeverity::Info : LogSeverity::Error, QStringLiteral("recording"),
+            emit notify(error.isEmpty() ? LogSeverity::Info : LogSeverity::Error, LogKind::Recording,
                 error.isEmpty() ? tr("Recording saved: %1 (%2 frames)").arg(path).arg(frames)
                                 : tr("Recording into %1 stopped: %2 (%3 frames kept)").arg(path, error).arg(frames));
         });
     connect(m_controller, &AppController::ringSaved, this,
         [this](const QString &path, quint64 frames, const QString &error) {
-            emit notify(error.isEmpty() ? LogSeverity::Info : LogSeverity::Error, QStringLiteral("recording"),
+            emit notify(error.isEmpty() ? LogSeverity::Info : LogSeverity::Error, LogKind::Recording,
                 error.isEmpty() ? tr("Saved the last minutes: %1 (%2 frames)").arg(path).arg(frames)
                                 : tr("Could not save the last minutes into %1: %2").arg(path, error));
         });
@@ -145,7 +145,7 @@ bool RecordingControls::start(const QString &path)
         return false;
     }
     if (QFileInfo::exists(path)) {
-        emit notify(LogSeverity::Warning, QStringLiteral("recording"),
+        emit notify(LogSeverity::Warning, LogKind::Recording,
             tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
         return false;
     }

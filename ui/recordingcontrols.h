@@ -39,7 +39,7 @@ public:
 
 signals:
     /// Into the error log and the status bar.
-    void notify(OddsTap::LogSeverity severity, const QString &kind, const QString &message);
+    void notify(OddsTap::LogSeverity severity, OddsTap::LogKind kind, const QString &message);
     /// For the status bar only.
     void statusMessage(const QString &message);
 

@@ -316,6 +316,8 @@ void FeedClient::start()
     connect(d->socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
         [this](QAbstractSocket::SocketError) {
             const QString text = d->socket->errorString();
+            // Qt 6.4 reports a refused upgrade only as text (no status code in the API), and this
+            // text is Qt's, not translated: the one place a decision reads a message.
             if (text.contains(QLatin1String("status code: 401"))) {
                 d->authFailed = true;
             }

@@ -52,7 +52,7 @@ QVariant ErrorLogModel::data(const QModelIndex &index, int role) const
         case Severity:
             return sort ? QVariant(int(e.severity)) : QVariant(severityText(e.severity));
         case Kind:
-            return e.kind;
+            return logKindText(e.kind);
         case Source:
             return e.sourceId;
         case Seq:
@@ -83,15 +83,15 @@ QVariant ErrorLogModel::data(const QModelIndex &index, int role) const
 QString ErrorLogModel::groupKey(const LogEntry &e)
 {
     // Rejects group by code and message (their seqs differ); the rest by their text.
-    return e.kind + QChar(0x1f) + e.sourceId + QChar(0x1f) + e.code + QChar(0x1f) + e.message;
+    return logKindText(e.kind) + QChar(0x1f) + e.sourceId + QChar(0x1f) + e.code + QChar(0x1f) + e.message;
 }
 
 void ErrorLogModel::append(const std::vector<LogEntry> &entries, quint64 dropped)
 {
     std::vector<LogEntry> all = entries;
     if (dropped > 0) {
-        all.push_back({ wallClockMs(), LogSeverity::Warning, QStringLiteral("log"), {}, {}, {},
-            tr("%n more log line(s) in this interval were counted but not listed", nullptr, int(dropped)), {} });
+        all.push_back(LogEntry::note(LogKind::Log, LogSeverity::Warning,
+            tr("%n more log line(s) in this interval were counted but not listed", nullptr, int(dropped))));
     }
     int firstChanged = int(m_rows.size());
     int lastChanged = -1;
@@ -158,7 +158,7 @@ quint64 ErrorLogModel::countAt(int row) const
 
 QString ErrorLogModel::toText(const LogEntry &e, quint64 count)
 {
-    QStringList fields { formatIso8601Utc(e.atMs), severityText(e.severity), e.kind, e.sourceId,
+    QStringList fields { formatIso8601Utc(e.atMs), severityText(e.severity), logKindText(e.kind), e.sourceId,
         e.seq ? QString::number(*e.seq) : QString(), e.code, e.message, QString::number(count) };
     QString line = fields.join(QLatin1Char('\t'));
     if (!e.raw.isEmpty()) {

@@ -59,14 +59,16 @@ void SpoolWorker::append(const BatchPtr &batch)
         if (auto r = m_spool->append(*batch); r) {
             if (m_diskFailed) {
                 m_diskFailed = false;
-                emit problem(QStringLiteral("the spool in %1 is writable again").arg(m_spool->directory()), false);
+                emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Recovered,
+                    QStringLiteral("the spool in %1 is writable again").arg(m_spool->directory()) });
             }
             publish();
             return;
         } else if (!m_diskFailed) {
             m_diskFailed = true;
             qCWarning(lcStorage).noquote() << r.error().message << "- keeping spilled batches in memory";
-            emit problem(r.error().message + QStringLiteral("; keeping the backlog in memory"), true);
+            emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Failing,
+                r.error().message + QStringLiteral("; keeping the backlog in memory") });
         }
     }
     m_memory.push_back(batch);
@@ -81,7 +83,7 @@ void SpoolWorker::read(quint64 maxEvents)
     while (events < maxEvents || out.batches.empty()) {
         auto next = m_spool->readNext();
         if (!next) {
-            emit problem(next.error().message, true);
+            emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Failing, next.error().message });
             break; // what is on disk stays there; the memory backlog waits behind it
         }
         if (!next->has_value()) {

@@ -3,6 +3,7 @@
 
 #include <core/common/event.h>
 #include <core/pipeline/spool.h>
+#include <core/storage/storagenotice.h>
 
 #include <QObject>
 
@@ -78,7 +79,7 @@ signals:
     void spillStarted();
     void drainRequested();
     void readDone(const OddsTap::SpoolRead &read);
-    void problem(const QString &message, bool ongoing);
+    void notice(const OddsTap::StorageNotice &notice);
 
 private:
     void publish();

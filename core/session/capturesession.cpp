@@ -26,11 +26,6 @@ struct CaptureSession::Worker
     bool stopping = false;
 };
 
-QString redactedUrl(const QUrl &url)
-{
-    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
-}
-
 CaptureSession::CaptureSession(CaptureConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
@@ -113,7 +108,7 @@ void CaptureSession::start()
         m_failed = true;
         m_stopReason = replayError;
         m_stopping = true;
-        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("replay"), {}, {}, {}, replayError, {} });
+        addLog(LogEntry::note(LogKind::Replay, LogSeverity::Error, replayError));
         QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
         return;
     }
@@ -143,15 +138,14 @@ void CaptureSession::start()
     });
     connect(m_writer, &StorageWriter::opened, this, [this](const SeqMap &committed, const QString &description) {
         qCInfo(lcSession).noquote() << "storing into" << description;
-        addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("storage"), {}, {}, {},
-            QStringLiteral("storing into %1").arg(description), {} });
+        addLog(LogEntry::note(LogKind::Storage, LogSeverity::Info, QStringLiteral("storing into %1").arg(description)));
         startClients(committed);
     });
     connect(m_writer, &StorageWriter::openFailed, this, [this](const QString &message) {
         m_failed = true;
         m_stopReason = message;
         m_stopping = true;
-        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("storage"), {}, {}, {}, message, {} });
+        addLog(LogEntry::note(LogKind::Storage, LogSeverity::Error, message));
         QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
     });
     connect(m_writer, &StorageWriter::committed, this, [this](const WriteResult &r) {
@@ -167,28 +161,26 @@ void CaptureSession::start()
         }
         checkUntilSeq(m_committedSeqs);
     });
-    connect(m_writer, &StorageWriter::storageProblem, this, [this](const QString &message, bool ongoing) {
-        const bool spool = message.contains(QLatin1String("spool"));
-        if (ongoing) {
-            m_storageDown = true;
-        } else if (message.startsWith(QLatin1String("storage recovered"))) {
-            m_storageDown = false;
+    connect(m_writer, &StorageWriter::notice, this, [this](const StorageNotice &notice) {
+        const bool failing = notice.change == StorageNotice::Change::Failing;
+        if (notice.subject == StorageNotice::Subject::Database && notice.change != StorageNotice::Change::Note) {
+            m_storageDown = failing;
         }
-        addLog({ wallClockMs(), ongoing ? LogSeverity::Error : LogSeverity::Warning,
-            spool ? QStringLiteral("spool") : QStringLiteral("storage"), {}, {}, {}, message, {} });
-        emit storageProblem(message, ongoing);
+        addLog(LogEntry::note(notice.subject == StorageNotice::Subject::Spool ? LogKind::Spool : LogKind::Storage,
+            failing ? LogSeverity::Error : LogSeverity::Warning, notice.message));
+        emit storageNotice(notice);
     });
     connect(m_writer, &StorageWriter::drained, this, &CaptureSession::finish);
     connect(m_writer, &StorageWriter::fatal, this, [this](const QString &message) {
         m_stats.storageFatal = message;
-        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("storage"), {}, {}, {}, message, {} });
-        emit storageProblem(message, true);
+        addLog(LogEntry::note(LogKind::Storage, LogSeverity::Error, message));
+        emit storageNotice({ StorageNotice::Subject::Database, StorageNotice::Change::Failing, message });
         stop(QStringLiteral("the database is damaged"));
     });
     connect(m_writer, &StorageWriter::eventsLost, this, [this](const QString &message, quint64 events) {
         m_stats.lostEvents += events;
         ++m_stats.lostBatches;
-        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("spool"), {}, {}, {}, message, {} });
+        addLog(LogEntry::note(LogKind::Spool, LogSeverity::Error, message));
     });
     m_storageThread->start();
 }
@@ -247,10 +239,10 @@ void CaptureSession::startWorker(Worker &worker)
         connect(source, &ReplaySource::finished, this, [this](const ReplayPosition &position) {
             m_replayPosition = position;
             if (!position.error.isEmpty()) {
-                addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("replay"), {}, {}, {}, position.error, {} });
+                addLog(LogEntry::note(LogKind::Replay, LogSeverity::Error, position.error));
             } else {
-                addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("replay"), {}, {}, {},
-                    QStringLiteral("end of the capture: %1 frames replayed").arg(position.frames), {} });
+                addLog(LogEntry::note(LogKind::Replay, LogSeverity::Info,
+                    QStringLiteral("end of the capture: %1 frames replayed").arg(position.frames)));
             }
             emit replayFinished(position);
             if (m_config.stopAtReplayEnd) {
@@ -322,8 +314,11 @@ void CaptureSession::disconnectSource(const QString &sourceId)
         return;
     }
     w->enabled = false;
-    addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("connection"), sourceId, {}, {},
-        QStringLiteral("disconnected by the user"), {} });
+    addLog({ .atMs = wallClockMs(),
+        .severity = LogSeverity::Info,
+        .kind = LogKind::Connection,
+        .sourceId = sourceId,
+        .message = QStringLiteral("disconnected by the user") });
     stopWorker(*w, false);
 }
 
@@ -353,8 +348,12 @@ void CaptureSession::connectSource(const QString &sourceId)
     if (held > 0 || w->config.resumeFromSeq) {
         w->config.resumeFromSeq = std::max(held, w->config.resumeFromSeq.value_or(0));
     }
-    addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("connection"), sourceId, {}, {},
-        QStringLiteral("connecting again, resuming after seq %1").arg(w->config.resumeFromSeq.value_or(0)), {} });
+    addLog({ .atMs = wallClockMs(),
+        .severity = LogSeverity::Info,
+        .kind = LogKind::Connection,
+        .sourceId = sourceId,
+        .message =
+            QStringLiteral("connecting again, resuming after seq %1").arg(w->config.resumeFromSeq.value_or(0)) });
     if (m_clientsStarted) {
         startWorker(*w);
     }
@@ -363,13 +362,19 @@ void CaptureSession::connectSource(const QString &sourceId)
 void CaptureSession::addSource(const FeedSourceConfig &source)
 {
     if (m_config.replay) {
-        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("connection"), source.sourceId, {}, {},
-            QStringLiteral("sources cannot be added to a replay"), {} });
+        addLog({ .atMs = wallClockMs(),
+            .severity = LogSeverity::Error,
+            .kind = LogKind::Connection,
+            .sourceId = source.sourceId,
+            .message = QStringLiteral("sources cannot be added to a replay") });
         return;
     }
     if (findWorker(source.sourceId) || m_stopping) {
-        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("connection"), source.sourceId, {}, {},
-            QStringLiteral("a source with id '%1' exists already").arg(source.sourceId), {} });
+        addLog({ .atMs = wallClockMs(),
+            .severity = LogSeverity::Error,
+            .kind = LogKind::Connection,
+            .sourceId = source.sourceId,
+            .message = QStringLiteral("a source with id '%1' exists already").arg(source.sourceId) });
         return;
     }
     if (m_writer) {
@@ -434,23 +439,36 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
                 ++m_betsDropped;
             }
         } else if (e.type == EventType::Error) {
-            addLog({ e.receivedAtMs, LogSeverity::Warning, QStringLiteral("feed error"), e.sourceId, e.seq,
-                e.feedError()->code, e.feedError()->message, {} });
+            addLog({ .atMs = e.receivedAtMs,
+                .severity = LogSeverity::Warning,
+                .kind = LogKind::FeedError,
+                .sourceId = e.sourceId,
+                .seq = e.seq,
+                .code = e.feedError()->code,
+                .message = e.feedError()->message });
         }
     }
     for (const Reject &r : batch.rejects) {
-        addLog({ r.receivedAtMs, LogSeverity::Error, QStringLiteral("reject"), r.sourceId, r.seq,
-            QString::fromLatin1(toWire(r.code)), r.message, r.raw });
+        addLog({ .atMs = r.receivedAtMs,
+            .severity = LogSeverity::Error,
+            .kind = LogKind::Reject,
+            .sourceId = r.sourceId,
+            .seq = r.seq,
+            .code = QString::fromLatin1(toWire(r.code)),
+            .message = r.message,
+            .raw = r.raw });
     }
     for (const GapRecord &g : batch.gaps) {
-        addLog({ g.atMs, g.compacted ? LogSeverity::Info : LogSeverity::Warning, QStringLiteral("gap"), g.sourceId,
-            g.expectedSeq, {},
-            g.compacted ? QStringLiteral("snapshot skipped %1 superseded seqs").arg(g.missing())
-                        : QStringLiteral("gap: expected seq %1, got %2 (%3 missing, resuming)")
-                              .arg(g.expectedSeq)
-                              .arg(g.receivedSeq)
-                              .arg(g.missing()),
-            {} });
+        addLog({ .atMs = g.atMs,
+            .severity = g.compacted ? LogSeverity::Info : LogSeverity::Warning,
+            .kind = LogKind::Gap,
+            .sourceId = g.sourceId,
+            .seq = g.expectedSeq,
+            .message = g.compacted ? QStringLiteral("snapshot skipped %1 superseded seqs").arg(g.missing())
+                                   : QStringLiteral("gap: expected seq %1, got %2 (%3 missing, resuming)")
+                                         .arg(g.expectedSeq)
+                                         .arg(g.receivedSeq)
+                                         .arg(g.missing()) });
     }
     for (const ConnectionEvent &c : batch.connectionEvents) {
         const bool bad = c.state == SourceState::AuthFailed || c.state == SourceState::Stalled
@@ -462,11 +480,15 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
         if (c.delayMs > 0) {
             message += QStringLiteral(" (next attempt in %1 s)").arg(double(c.delayMs) / 1000.0, 0, 'f', 1);
         }
-        addLog({ c.atMs,
-            c.state == SourceState::AuthFailed ? LogSeverity::Error
-                : bad                          ? LogSeverity::Warning
-                                               : LogSeverity::Info,
-            QStringLiteral("connection"), c.sourceId, c.lastSeq, QString::fromLatin1(toWire(c.state)), message, {} });
+        addLog({ .atMs = c.atMs,
+            .severity = c.state == SourceState::AuthFailed ? LogSeverity::Error
+                : bad                                      ? LogSeverity::Warning
+                                                           : LogSeverity::Info,
+            .kind = LogKind::Connection,
+            .sourceId = c.sourceId,
+            .seq = c.lastSeq,
+            .code = QString::fromLatin1(toWire(c.state)),
+            .message = message });
     }
 }
 
@@ -692,14 +714,13 @@ void CaptureSession::ensureRecorder()
     connect(this, &CaptureSession::batchReceived, m_recorder, &CaptureRecorder::append);
     connect(m_recorder, &CaptureRecorder::statusChanged, this,
         [this](const RecorderStatus &status) { m_recorderStatus = status; });
-    connect(m_recorder, &CaptureRecorder::problem, this, [this](const QString &message) {
-        addLog({ wallClockMs(), LogSeverity::Error, QStringLiteral("recording"), {}, {}, {}, message, {} });
-    });
+    connect(m_recorder, &CaptureRecorder::problem, this,
+        [this](const QString &message) { addLog(LogEntry::note(LogKind::Recording, LogSeverity::Error, message)); });
     connect(m_recorder, &CaptureRecorder::recordingFinished, this,
         [this](const QString &path, quint64 frames, const QString &error) {
             if (error.isEmpty()) {
-                addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("recording"), {}, {}, {},
-                    QStringLiteral("recorded %1 frames into %2").arg(frames).arg(path), {} });
+                addLog(LogEntry::note(LogKind::Recording, LogSeverity::Info,
+                    QStringLiteral("recorded %1 frames into %2").arg(frames).arg(path)));
             }
             if (!m_recorderStatus || !m_recorderStatus->ringEnabled) {
                 setKeepRaw(false);
@@ -709,8 +730,8 @@ void CaptureSession::ensureRecorder()
     connect(m_recorder, &CaptureRecorder::ringSaved, this,
         [this](const QString &path, quint64 frames, const QString &error) {
             if (error.isEmpty()) {
-                addLog({ wallClockMs(), LogSeverity::Info, QStringLiteral("recording"), {}, {}, {},
-                    QStringLiteral("saved the recent %1 frames into %2").arg(frames).arg(path), {} });
+                addLog(LogEntry::note(LogKind::Recording, LogSeverity::Info,
+                    QStringLiteral("saved the recent %1 frames into %2").arg(frames).arg(path)));
             }
             emit ringSaved(path, frames, error);
         });

@@ -122,7 +122,7 @@ signals:
     void snapshotReady(const OddsTap::SnapshotPtr &snapshot);
     void sourceStateChanged(const OddsTap::ConnectionEvent &event);
     /// Storage problems for the error log (once per outage, and on recovery).
-    void storageProblem(const QString &message, bool ongoing);
+    void storageNotice(const OddsTap::StorageNotice &notice);
     void finished(const QString &reason);
     void recordingFinished(const QString &path, quint64 frames, const QString &error);
     void ringSaved(const QString &path, quint64 frames, const QString &error);

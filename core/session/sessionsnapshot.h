@@ -83,17 +83,39 @@ enum class LogSeverity : std::uint8_t
     Error,
 };
 
+/// What an error-log line is about.
+enum class LogKind : std::uint8_t
+{
+    Reject,
+    FeedError, ///< an error envelope the feed sent
+    Connection,
+    Gap,
+    Storage,
+    Spool,
+    Alert,
+    Recording,
+    Replay,
+    Log, ///< about the log itself (lines left out)
+    App,
+};
+
+/// How the log shows a kind, and how its CSV export spells it: "reject", "feed error", ...
+QString logKindText(LogKind kind);
+
 /// One line of the error log.
 struct LogEntry
 {
     qint64 atMs = 0;
     LogSeverity severity = LogSeverity::Info;
-    QString kind; ///< "reject", "connection", "gap", "storage", "spool", "alert"
-    QString sourceId;
-    std::optional<quint64> seq;
-    QString code; ///< reject code or connection state, on the wire's spelling
-    QString message;
-    QByteArray raw; ///< a reject's raw text
+    LogKind kind = LogKind::App;
+    QString sourceId {};
+    std::optional<quint64> seq {};
+    QString code {}; ///< reject code or connection state, on the wire's spelling
+    QString message {};
+    QByteArray raw {}; ///< a reject's raw text
+
+    /// A line about the application rather than one source (storage, recording, an alert), now.
+    static LogEntry note(LogKind kind, LogSeverity severity, const QString &message);
 };
 
 /// One price of the watched fixture, as it happened (the chart's live points).

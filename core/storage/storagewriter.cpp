@@ -33,6 +33,7 @@ StorageWriter::StorageWriter(StorageTarget target, SpoolConfig spool, QObject *p
 {
     qRegisterMetaType<WriteResult>();
     qRegisterMetaType<SeqMap>();
+    qRegisterMetaType<StorageNotice>();
 }
 
 StorageWriter::~StorageWriter()
@@ -91,7 +92,7 @@ void StorageWriter::start()
         connect(m_spool, &SpoolWorker::spillStarted, this, &StorageWriter::onSpillStarted);
         connect(m_spool, &SpoolWorker::drainRequested, this, &StorageWriter::drain);
         connect(m_spool, &SpoolWorker::readDone, this, &StorageWriter::onSpoolRead);
-        connect(m_spool, &SpoolWorker::problem, this, &StorageWriter::storageProblem);
+        connect(m_spool, &SpoolWorker::notice, this, &StorageWriter::notice);
         m_spoolThread->start();
         // Published before opened(): the session submits nothing before it has that signal.
         m_intake.store(m_spool, std::memory_order_release);
@@ -101,8 +102,8 @@ void StorageWriter::start()
             m_spooling = true;
             m_leftoverBatches = leftovers;
             m_leftoverHeld = m_storage->committedSeqs();
-            emit storageProblem(
-                QStringLiteral("storing %1 batches left in the spool by an earlier run").arg(leftovers), false);
+            emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note,
+                QStringLiteral("storing %1 batches left in the spool by an earlier run").arg(leftovers) });
             requestSpoolRead();
         }
     }
@@ -120,7 +121,7 @@ bool StorageWriter::claimSource(const QString &sourceId)
         return false;
     }
     if (auto claimed = m_storage->claimSource(sourceId); !claimed) {
-        emit storageProblem(claimed.error().message, false);
+        emit notice({ StorageNotice::Subject::Database, StorageNotice::Change::Note, claimed.error().message });
         return false;
     }
     return true;
@@ -158,8 +159,8 @@ void StorageWriter::write(const BatchPtr &batch)
 void StorageWriter::onSpillStarted()
 {
     qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spoolConfig.directory;
-    emit storageProblem(
-        QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spoolConfig.directory), false);
+    emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note,
+        QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spoolConfig.directory) });
     m_spooling = true; // read the spooled batches back as room frees up
     requestSpoolRead();
 }
@@ -215,7 +216,7 @@ BatchPtr StorageWriter::checkLeftover(const BatchPtr &batch)
                 .arg(batch->prevSeq.value_or(0) + 1)
                 .arg(held);
         qCWarning(lcStorage).noquote() << message;
-        emit storageProblem(message, false);
+        emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note, message });
     }
     // Still consumed in its turn, so that the spool's records go in order: an empty batch.
     return std::make_shared<const EventBatch>();
@@ -235,7 +236,7 @@ void StorageWriter::onLostRecord(const LostSpoolRecord &lost)
                                     .arg(lost.segmentPath)
                                     .arg(lost.offset)
                                     .arg(lost.reason);
-        emit storageProblem(message, false);
+        emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note, message });
         return;
     }
     // This run spooled it and its events are gone: the feed is past them, and the committed seq
@@ -262,7 +263,7 @@ void StorageWriter::onLostRecord(const LostSpoolRecord &lost)
             .arg(lost.segmentPath)
             .arg(lost.reason);
     qCCritical(lcStorage).noquote() << message;
-    emit storageProblem(message, false);
+    emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note, message });
     emit eventsLost(message, lost.events);
 }
 
@@ -346,9 +347,9 @@ void StorageWriter::flushPending()
                 m_outageStartedMs = wallClockMs();
                 qCWarning(lcStorage).noquote()
                     << "storage write failed, retrying; events are kept:" << result.error().message;
-                emit storageProblem(QStringLiteral("storage write failed: %1; retrying, nothing is dropped")
-                                        .arg(result.error().message),
-                    true);
+                emit notice({ StorageNotice::Subject::Database, StorageNotice::Change::Failing,
+                    QStringLiteral("storage write failed: %1; retrying, nothing is dropped")
+                        .arg(result.error().message) });
             }
             m_retryTimer->start(m_retryDelayMs);
             return;
@@ -356,10 +357,10 @@ void StorageWriter::flushPending()
         if (m_outageStartedMs != 0) {
             const qint64 seconds = (wallClockMs() - m_outageStartedMs) / 1000;
             qCInfo(lcStorage).noquote() << "storage recovered after" << seconds << "s";
-            emit storageProblem(QStringLiteral("storage recovered after %1 s; %2 batches were waiting")
-                                    .arg(seconds)
-                                    .arg(m_pending.size()),
-                false);
+            emit notice({ StorageNotice::Subject::Database, StorageNotice::Change::Recovered,
+                QStringLiteral("storage recovered after %1 s; %2 batches were waiting")
+                    .arg(seconds)
+                    .arg(m_pending.size()) });
             m_outageStartedMs = 0;
         }
         m_retryDelayMs = 0;
@@ -372,13 +373,13 @@ void StorageWriter::flushPending()
                                         .arg(m_target.display())
                                         .arg(result->walBytes / (1024 * 1024));
             qCWarning(lcStorage).noquote() << message;
-            emit storageProblem(message, false);
+            emit notice({ StorageNotice::Subject::Database, StorageNotice::Change::Note, message });
         } else if (m_walAlerted && result->walBytes < m_walAlertBytes / 4) {
             m_walAlerted = false;
-            emit storageProblem(QStringLiteral("the write-ahead log of %1 is back to %2 MiB")
-                                    .arg(m_target.display())
-                                    .arg(result->walBytes / (1024 * 1024)),
-                false);
+            emit notice({ StorageNotice::Subject::Database, StorageNotice::Change::Note,
+                QStringLiteral("the write-ahead log of %1 is back to %2 MiB")
+                    .arg(m_target.display())
+                    .arg(result->walBytes / (1024 * 1024)) });
         }
         const qint64 now = monotonicNs();
         for (const EventBatch *b : group) {

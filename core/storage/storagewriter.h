@@ -3,6 +3,7 @@
 
 #include <core/pipeline/spoolworker.h>
 #include <core/storage/storage.h>
+#include <core/storage/storagenotice.h>
 
 #include <QObject>
 
@@ -62,7 +63,7 @@ public:
 
 public slots:
     void start();
-    /// Claims one more source (added while running); a refusal comes as storageProblem().
+    /// Claims one more source (added while running); a refusal comes as notice().
     bool claimSource(const QString &sourceId);
     /// Takes a batch in (the intake decided it fits the budget, or there is no spool).
     void write(const OddsTap::BatchPtr &batch);
@@ -74,7 +75,7 @@ signals:
     void openFailed(const QString &message);
     void committed(const OddsTap::WriteResult &result);
     /// A problem the user should see; `ongoing` while the database is still unavailable.
-    void storageProblem(const QString &message, bool ongoing);
+    void notice(const OddsTap::StorageNotice &notice);
     void drained();
     /// Events that cannot be stored (a spooled record could not be read back): recorded as a gap
     /// in the database; a capture that saw this ends with a non-zero exit.

@@ -70,8 +70,14 @@ Event bet(const QString &fixtureId, const QString &selection, double stake, doub
 
 LogEntry logLine(const QString &code, const QString &message, LogSeverity severity = LogSeverity::Error)
 {
-    return { 1798761600000LL, severity, QStringLiteral("reject"), QStringLiteral("src"), 5, code, message,
-        QByteArray("{bad") };
+    return { .atMs = 1798761600000LL,
+        .severity = severity,
+        .kind = LogKind::Reject,
+        .sourceId = QStringLiteral("src"),
+        .seq = 5,
+        .code = code,
+        .message = message,
+        .raw = QByteArray("{bad") };
 }
 
 } // namespace

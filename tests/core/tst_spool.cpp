@@ -468,7 +468,7 @@ void TestSpool::workerKeepsOrderWhenTheDiskRefuses()
         batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
     }
     QStringList problems;
-    connect(&worker, &SpoolWorker::problem, this, [&](const QString &m, bool) { problems << m; });
+    connect(&worker, &SpoolWorker::notice, this, [&](const StorageNotice &n) { problems << n.message; });
     SpoolRead last;
     connect(&worker, &SpoolWorker::readDone, this, [&](const SpoolRead &r) { last = r; });
 

@@ -151,8 +151,9 @@ void TestIngest::lockedDatabaseIsReportedOnceAndNothingIsLost()
     const QString db = m_dir.filePath(QStringLiteral("locked.db"));
     CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("l"), *port) }, 0, 0, *StorageTarget::parse(db)));
     std::vector<std::pair<QString, bool>> problems;
-    connect(run.session.get(), &CaptureSession::storageProblem, this,
-        [&problems](const QString &m, bool ongoing) { problems.emplace_back(m, ongoing); });
+    connect(run.session.get(), &CaptureSession::storageNotice, this, [&problems](const StorageNotice &n) {
+        problems.emplace_back(n.message, n.change == StorageNotice::Change::Failing);
+    });
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 10000);
     {
@@ -260,8 +261,8 @@ void TestIngest::walHeldByAReaderIsReportedOnceAndItsEndToo()
     config.walAlertBytes = 12 * 1024 * 1024;
     CaptureRun run(std::move(config));
     QStringList problems;
-    connect(run.session.get(), &CaptureSession::storageProblem, this,
-        [&problems](const QString &message, bool) { problems << message; });
+    connect(run.session.get(), &CaptureSession::storageNotice, this,
+        [&problems](const StorageNotice &n) { problems << n.message; });
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 20000);
     {

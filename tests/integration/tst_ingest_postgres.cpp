@@ -167,8 +167,9 @@ void TestIngestPostgres::serverStoppedForTenSecondsLosesNothing()
     QVERIFY(port);
     CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("o"), *port) }, 0, 0, *StorageTarget::parse(m_url)));
     std::vector<std::pair<QString, bool>> problems;
-    connect(run.session.get(), &CaptureSession::storageProblem, this,
-        [&problems](const QString &m, bool ongoing) { problems.emplace_back(m, ongoing); });
+    connect(run.session.get(), &CaptureSession::storageNotice, this, [&problems](const StorageNotice &n) {
+        problems.emplace_back(n.message, n.change == StorageNotice::Change::Failing);
+    });
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 20000);
     auto pgctl = [&pgCtl](const QString &args) {

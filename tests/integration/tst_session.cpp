@@ -123,7 +123,7 @@ void TestSession::snapshotsCarryMetricsLiveChangesAndTheLog()
             fixtures.insert(f.fixture.fixtureId);
         }
         for (const LogEntry &e : s->log) {
-            if (e.kind == QLatin1String("reject")) {
+            if (e.kind == LogKind::Reject) {
                 ++rejectLines;
                 QVERIFY(!e.code.isEmpty());
                 QVERIFY(!e.message.isEmpty());

@@ -143,7 +143,7 @@ void TestMainWindow::rejectedFrameAppearsInTheErrorLog()
     auto findReject = [&]() -> const LogEntry * {
         for (int row = 0; row < app.window->findChild<OddsTap::ErrorLogPanel *>()->model().rowCount(); ++row) {
             const LogEntry *e = app.window->findChild<OddsTap::ErrorLogPanel *>()->model().entryAt(row);
-            if (e->kind == QLatin1String("reject")) {
+            if (e->kind == LogKind::Reject) {
                 return e;
             }
         }

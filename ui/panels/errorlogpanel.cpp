@@ -193,7 +193,7 @@ QList<QStringList> ErrorLogPanel::visibleRows() const
             continue;
         }
         rows << QStringList { formatIso8601Utc(e->atMs),
-            m_model.index(source, ErrorLogModel::Severity).data().toString(), e->kind, e->sourceId,
+            m_model.index(source, ErrorLogModel::Severity).data().toString(), logKindText(e->kind), e->sourceId,
             e->seq ? QString::number(*e->seq) : QString(), e->code, e->message,
             QString::number(m_model.countAt(source)), QString::fromUtf8(e->raw) };
     }
