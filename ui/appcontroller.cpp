@@ -3,13 +3,13 @@
 
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
+#include <ui/settings.h>
 
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QPointer>
-#include <QSettings>
 #include <QStandardPaths>
 #include <QThreadPool>
 
@@ -29,16 +29,12 @@ QString AppConfig::defaultDatabasePath()
 AppConfig AppConfig::fromSettings()
 {
     AppConfig c;
-    QSettings s;
-    const int n = s.beginReadArray(QStringLiteral("sources"));
-    for (int i = 0; i < n; ++i) {
-        s.setArrayIndex(i);
+    for (const Settings::Source &saved : Settings::sources()) {
         FeedSourceConfig src;
-        src.sourceId = s.value(QStringLiteral("id")).toString();
-        src.url = QUrl(s.value(QStringLiteral("url")).toString());
-        const QString tokenFile = s.value(QStringLiteral("tokenFile")).toString();
-        if (!tokenFile.isEmpty()) {
-            QFile f(tokenFile);
+        src.sourceId = saved.id;
+        src.url = QUrl(saved.url);
+        if (!saved.tokenFile.isEmpty()) {
+            QFile f(saved.tokenFile);
             if (f.open(QIODevice::ReadOnly)) {
                 src.token = f.readAll().trimmed(); // read from the file, never stored in settings
             }
@@ -47,8 +43,7 @@ AppConfig AppConfig::fromSettings()
             c.sources.push_back(std::move(src));
         }
     }
-    s.endArray();
-    const QString db = s.value(QStringLiteral("storage/target")).toString();
+    const QString db = Settings::storageTarget();
     const auto target = StorageTarget::parse(db.isEmpty() ? defaultDatabasePath() : db);
     if (target) {
         c.storage = *target;

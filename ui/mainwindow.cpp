@@ -17,6 +17,7 @@
 #include <ui/panels/sourcespanel.h>
 #include <ui/recordingcontrols.h>
 #include <ui/replaybar.h>
+#include <ui/settings.h>
 
 #include <QAction>
 #include <QCloseEvent>
@@ -29,7 +30,6 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProcess>
-#include <QSettings>
 #include <QShortcut>
 #include <QStatusBar>
 #include <QThread>
@@ -80,9 +80,8 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent)
     });
     m_lagTimer->start();
 
-    QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    restoreGeometry(Settings::windowGeometry());
+    restoreState(Settings::windowState());
 }
 
 MainWindow::~MainWindow() = default;
@@ -218,7 +217,7 @@ void MainWindow::buildMenus()
             d->setFloating(false);
             d->show();
         }
-        QSettings().remove(QStringLiteral("window/state"));
+        Settings::forgetWindowState();
     });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
@@ -331,7 +330,7 @@ void MainWindow::applySnapshot(const SnapshotPtr &snapshot)
         m_recording->update(*s.recorder);
     }
     updateStatusBar(s.metrics);
-    checkAlerts(s.metrics);
+    showAlerts(s.metrics);
     m_lastMetrics = s.metrics;
     ++m_snapshotsApplied;
     m_applyMaxNs = std::max(m_applyMaxNs, monotonicNs() - started);
@@ -355,44 +354,10 @@ void MainWindow::updateStatusBar(const MetricsSnapshot &m)
     m_rateLabel->setText(text);
 }
 
-void MainWindow::checkAlerts(const MetricsSnapshot &m)
+void MainWindow::showAlerts(const MetricsSnapshot &m)
 {
-    QStringList alerts;
-    for (const SourceStatus &s : m.sources) {
-        if (!s.enabled) {
-            continue;
-        }
-        if (s.state == SourceState::Stalled) {
-            alerts << tr("%1 is stalled").arg(s.sourceId);
-        } else if (s.state == SourceState::AuthFailed) {
-            alerts << tr("%1: authentication failed").arg(s.sourceId);
-        } else if (s.state == SourceState::BackingOff || s.state == SourceState::Disconnected) {
-            alerts << tr("%1 is down").arg(s.sourceId);
-        }
-    }
-    if (m.storageDown) {
-        alerts << tr("database unavailable: events wait in the spool");
-    }
-    const quint64 backlog = m.queuedEvents + quint64(m.spoolBytes / 200);
-    if (backlog > m_lastBacklog && backlog > 50000) {
-        if (m_backlogGrowingSinceMs == 0) {
-            m_backlogGrowingSinceMs = m.atMs;
-        }
-        if (m.atMs - m_backlogGrowingSinceMs > 5000) {
-            alerts << tr("storage backlog growing");
-        }
-    } else if (backlog <= m_lastBacklog) {
-        m_backlogGrowingSinceMs = 0;
-    }
-    m_lastBacklog = backlog;
-    std::vector<LogEntry> raised;
-    for (const QString &a : std::as_const(alerts)) {
-        if (!m_activeAlerts.contains(a)) {
-            raised.push_back({ .atMs = m.atMs, .severity = LogSeverity::Error, .kind = LogKind::Alert, .message = a });
-        }
-    }
-    m_log->append(raised);
-    m_activeAlerts = alerts;
+    m_log->append(m_alerts.update(m));
+    const QStringList &alerts = m_alerts.active();
     m_alertLabel->setVisible(!alerts.isEmpty());
     if (!alerts.isEmpty()) {
         const LiveColours c = LiveColours::forPalette(palette());
@@ -469,9 +434,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
         QMainWindow::closeEvent(event); // a replay window leaves the live window's layout alone
         return;
     }
-    QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState());
+    Settings::setWindowLayout(saveGeometry(), saveState());
     QMainWindow::closeEvent(event);
 }
 

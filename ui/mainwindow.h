@@ -3,6 +3,7 @@
 
 #include <core/common/latencyhistogram.h>
 #include <core/replay/replaysource.h>
+#include <core/session/healthalerts.h>
 #include <core/session/sessionsnapshot.h>
 
 #include <QMainWindow>
@@ -96,7 +97,7 @@ private:
     /// Into the error log and the status bar.
     void notify(LogSeverity severity, LogKind kind, const QString &message);
     void updateStatusBar(const MetricsSnapshot &m);
-    void checkAlerts(const MetricsSnapshot &m);
+    void showAlerts(const MetricsSnapshot &m);
 
     QPointer<AppController> m_controller;
     std::vector<Panel *> m_panels;
@@ -119,10 +120,7 @@ private:
     quint64 m_snapshotsApplied = 0;
     qint64 m_applyMaxNs = 0;
 
-    // Alerts: raised once per onset, cleared when the condition goes away.
-    QStringList m_activeAlerts;
-    qint64 m_backlogGrowingSinceMs = 0;
-    quint64 m_lastBacklog = 0;
+    HealthAlerts m_alerts;
 
     QTimer *m_lagTimer = nullptr;
     qint64 m_lagExpectedNs = 0;

@@ -15,9 +15,12 @@
 #include <ui/panels/marketpanel.h>
 #include <ui/panels/sourcespanel.h>
 
+#include <QDir>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileInfo>
 #include <QPushButton>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
@@ -88,6 +91,7 @@ private slots:
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
     void exportsTheChartTheLogAndATableFromTheSelection();
+    void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
     QTemporaryDir m_dir;
@@ -259,4 +263,37 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
 }
 
 QTEST_MAIN(TestMainWindow)
+void TestMainWindow::layoutAndSourcesSavedByAnEarlierVersionLoad()
+{
+    // tests/ui/data/settings-before-panels.conf was written by the version before the panels
+    // moved out of MainWindow (commit b9e6395): two sources added, a PostgreSQL storage target,
+    // the Health dock moved to the right and the Bets dock closed. After the upgrade a user's
+    // window looks as they left it and their sources come back.
+    QTemporaryDir config;
+    QVERIFY(config.isValid());
+    QVERIFY(QDir(config.path()).mkpath(QStringLiteral("OddsTapTest")));
+    QVERIFY(QFile::copy(QFINDTESTDATA("data/settings-before-panels.conf"),
+        config.filePath(QStringLiteral("OddsTapTest/tst_mainwindow.conf"))));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, config.path());
+
+    const AppConfig app = AppConfig::fromSettings();
+    QCOMPARE(app.sources.size(), std::size_t(2));
+    QCOMPARE(app.sources[0].sourceId, QStringLiteral("book-a"));
+    QCOMPARE(app.sources[0].url, QUrl(QStringLiteral("wss://feed.example.com/v1")));
+    QCOMPARE(app.sources[1].sourceId, QStringLiteral("book-b"));
+    QCOMPARE(app.sources[1].url, QUrl(QStringLiteral("ws://127.0.0.1:9000")));
+    QVERIFY(app.storage && app.storage->kind == StorageTarget::Kind::Postgres);
+    QCOMPARE(app.storage->url, QStringLiteral("postgresql://oddstap@db.example.com:5432/oddstap"));
+
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCOMPARE(w.dockWidgetArea(w.dock(QStringLiteral("healthDock"))), Qt::RightDockWidgetArea);
+    QVERIFY(w.dock(QStringLiteral("betsDock"))->isHidden());
+    for (const char *name : { "fixturesDock", "sourcesDock", "marketDock", "logDock", "healthDock" }) {
+        QVERIFY2(!w.dock(QLatin1String(name))->isHidden(), name);
+    }
+    QCOMPARE(w.dockWidgetArea(w.dock(QStringLiteral("fixturesDock"))), Qt::LeftDockWidgetArea);
+}
+
 #include "tst_mainwindow.moc"

@@ -3,13 +3,13 @@
 
 #include <core/storage/storage.h>
 #include <ui/appcontroller.h>
+#include <ui/settings.h>
 
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QSettings>
 #include <QUrl>
 
 namespace OddsTap {
@@ -19,8 +19,7 @@ void SettingsDialog::ask(QWidget *parent)
     QDialog dialog(parent);
     dialog.setWindowTitle(QObject::tr("Settings"));
     auto *form = new QFormLayout(&dialog);
-    QSettings s;
-    auto *storage = new QLineEdit(s.value(QStringLiteral("storage/target")).toString(), &dialog);
+    auto *storage = new QLineEdit(Settings::storageTarget(), &dialog);
     storage->setPlaceholderText(AppConfig::defaultDatabasePath());
     storage->setToolTip(QObject::tr("A SQLite file, or postgresql://user@host:port/db (the password comes from "
                                     "PGPASSWORD or ~/.pgpass, never from here)"));
@@ -50,7 +49,7 @@ void SettingsDialog::ask(QWidget *parent)
         dialog.accept();
     });
     if (dialog.exec() == QDialog::Accepted) {
-        s.setValue(QStringLiteral("storage/target"), storage->text().trimmed());
+        Settings::setStorageTarget(storage->text().trimmed());
     }
 }
 

@@ -2,6 +2,7 @@
 #include "sourcedialog.h"
 
 #include <ui/delegates/livedelegate.h>
+#include <ui/settings.h>
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -11,7 +12,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QSettings>
 #include <QToolButton>
 
 namespace OddsTap {
@@ -75,15 +75,7 @@ std::optional<FeedSourceConfig> SourceDialog::ask(QWidget *parent)
     if (dialog.exec() != QDialog::Accepted) {
         return std::nullopt;
     }
-    QSettings s;
-    const int n = s.beginReadArray(QStringLiteral("sources"));
-    s.endArray();
-    s.beginWriteArray(QStringLiteral("sources"));
-    s.setArrayIndex(n);
-    s.setValue(QStringLiteral("id"), config.sourceId);
-    s.setValue(QStringLiteral("url"), config.url.toString());
-    s.setValue(QStringLiteral("tokenFile"), tokenFile->text());
-    s.endArray();
+    Settings::addSource({ config.sourceId, config.url.toString(), tokenFile->text() });
     return config;
 }
 

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <vector>
+
+namespace OddsTap {
+
+/// Everything the GUI keeps between runs, with its key: the one place QSettings is opened. The
+/// keys are the ones earlier versions wrote, so that a user's layout and sources survive an upgrade
+/// (tst_mainwindow loads a file written by an earlier version).
+class Settings
+{
+public:
+    /// A source the user added. Only the token file's path is kept, never the token.
+    struct Source
+    {
+        QString id;
+        QString url;
+        QString tokenFile;
+    };
+
+    static std::vector<Source> sources();
+    static void addSource(const Source &source);
+
+    /// The --db text chosen in Settings ("" for the default SQLite file).
+    static QString storageTarget();
+    static void setStorageTarget(const QString &target);
+
+    /// The main window's geometry and dock layout (QMainWindow::saveGeometry/saveState).
+    static QByteArray windowGeometry();
+    static QByteArray windowState();
+    static void setWindowLayout(const QByteArray &geometry, const QByteArray &state);
+    /// View ▸ Reset layout: the next start lays the docks out as new.
+    static void forgetWindowState();
+};
+
+} // namespace OddsTap
