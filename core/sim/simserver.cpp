@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "simserver.h"
 
+#include "simserverimpl.h"
+
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 
@@ -23,27 +25,7 @@ namespace OddsTap {
 namespace {
 
 constexpr qint64 kHighWaterBytes = 256 * 1024; // per-connection send buffer before we stop writing
-constexpr qsizetype kMaxHandshakeBytes = 16 * 1024;
-constexpr int kHandshakeTimeoutMs = 10000;
 constexpr int kTickMs = 2;
-constexpr std::size_t kMaxClosedKept = 200;
-
-qint64 monoMs()
-{
-    return monotonicNs() / 1000000;
-}
-
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size()) {
-        return false;
-    }
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    }
-    return diff == 0;
-}
 
 QJsonObject byType(const std::array<quint64, kEventTypeCount> &counts)
 {
@@ -55,117 +37,6 @@ QJsonObject byType(const std::array<quint64, kEventTypeCount> &counts)
 }
 
 } // namespace
-
-struct SimServer::Impl
-{
-    struct Conn
-    {
-        quint64 id = 0;
-        QPointer<QWebSocket> socket;
-        QString peer;
-        qint64 connectedAtMs = 0;
-        bool subscribed = false;
-        std::optional<quint64> fromSeq;
-        QString mode = QStringLiteral("unsubscribed");
-        quint64 cursor = 0; ///< every seq <= cursor was sent or deliberately skipped
-        quint64 lastSentSeq = 0;
-        qint64 lastSendMs = 0;
-        qint64 stallUntilMs = 0;
-        bool dropping = false;
-        bool closed = false; ///< erased from `conns` by a queued cleanup, never while iterating
-        std::deque<QByteArray> preface; ///< snapshot frames, sent before the live stream
-        Rng rng;
-        std::array<quint64, kEventTypeCount> sent {};
-        quint64 frames = 0;
-        quint64 heartbeats = 0;
-        quint64 malformed = 0;
-        quint64 duplicates = 0;
-        quint64 gaps = 0;
-        quint64 snapshotEvents = 0;
-        quint64 stalls = 0;
-        quint64 drops = 0;
-        QString closedReason;
-    };
-
-    Impl(SimServer *owner, SimServerConfig c)
-        : q(owner)
-        , config(std::move(c))
-        , stream(config.stream ? config.stream : std::make_shared<FeedGenerator>(config.generator))
-        , generator(*stream)
-        // At speed 0 a replay is served like the simulator at rate 0: as fast as each socket takes.
-        , timed(generator.nextDueNs().has_value() && config.speed > 0)
-        , tcp(new QTcpServer(owner))
-        , ws(new QWebSocketServer(QStringLiteral("oddstap-sim"), QWebSocketServer::NonSecureMode, owner))
-        , tick(new QTimer(owner))
-        , dueTimer(new QTimer(owner))
-    {
-        dueTimer->setSingleShot(true);
-        dueTimer->setTimerType(Qt::PreciseTimer);
-        config.batch = std::max(1, config.batch);
-        config.retain = std::max<quint64>(1, config.retain);
-        config.heartbeatMs = std::max(10, config.heartbeatMs);
-    }
-
-    quint64 head() const
-    {
-        return generator.lastSeq();
-    }
-    quint64 ringFront() const
-    {
-        return ring.empty() ? head() + 1 : ring.front().seq;
-    }
-    bool countDone() const
-    {
-        return (config.count != 0 && head() >= config.count) || generator.exhausted();
-    }
-    void releaseDue();
-
-    void generateUpTo(quint64 target);
-    void onTick();
-    void pump(Conn &c, qint64 now);
-    void sendFrame(Conn &c, const QByteArray &frame, qint64 now);
-    /// A replayed capture's malformed frames, sent once per server run where they were received.
-    void sendRecordedMalformed(Conn &c, const std::vector<QByteArray> &frames, qint64 now);
-    QByteArray malformedFrame(Conn &c, const GeneratedEvent &next);
-    void onTcpConnection();
-    void checkHandshake(QTcpSocket *socket);
-    void onWebSocket();
-    void onControl(Conn &c, const QString &text);
-    void subscribe(Conn &c, std::optional<quint64> fromSeq);
-    void onClosed(quint64 id);
-    QJsonObject connStats(const Conn &c) const;
-    static void addTotals(QJsonObject &totals, const Conn &c);
-
-    SimServer *q;
-    SimServerConfig config;
-    std::shared_ptr<EventStream> stream;
-    EventStream &generator;
-    bool timed = false; ///< the stream has its own timing (a replay)
-    qint64 timedStartNs = 0; ///< 0 until the first subscription
-    bool trailerSent = false; ///< like prefaces, once per server run
-    quint64 prefaceSentUpTo = 0; ///< prefaces go out once, with the first delivery of their event
-    std::deque<GeneratedEvent> ring;
-    std::array<quint64, kEventTypeCount> generated {};
-    // Children of the SimServer, so that moveToThread() takes them along.
-    QTcpServer *tcp;
-    QWebSocketServer *ws;
-    QTimer *tick;
-    QTimer *dueTimer; ///< wakes a timed stream exactly when its next event is due
-    std::map<quint64, std::unique_ptr<Conn>> conns;
-    std::deque<QJsonObject> closed;
-    quint64 closedCount = 0;
-    quint64 nextConnId = 1;
-    quint64 authRejected = 0;
-    qint64 pacingStartMs = 0;
-    quint64 pacingBaseSeq = 0;
-    bool countSignalled = false;
-    // Fault schedule counts events sent on any connection: "every N events" is a property of the
-    // stream, not of one connection (which a drop or stall ends anyway).
-    quint64 sinceDrop = 0;
-    quint64 sinceStall = 0;
-    // Totals of connections that closed and fell out of `closed`.
-    QJsonObject closedTotals;
-};
 
 void SimServer::Impl::generateUpTo(quint64 target)
 {
@@ -384,163 +255,6 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
     }
 }
 
-void SimServer::Impl::onTcpConnection()
-{
-    while (tcp->hasPendingConnections()) {
-        QTcpSocket *socket = tcp->nextPendingConnection();
-        QObject::connect(socket, &QTcpSocket::readyRead, q, [this, socket] { checkHandshake(socket); });
-        QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(kHandshakeTimeoutMs, socket, [socket] {
-            if (!socket->property("oddstap_upgraded").toBool()) {
-                socket->abort();
-            }
-        });
-        if (socket->bytesAvailable() > 0) {
-            checkHandshake(socket);
-        }
-    }
-}
-
-void SimServer::Impl::checkHandshake(QTcpSocket *socket)
-{
-    // Peek, don't read: QWebSocketServer parses the same bytes after we hand the socket over.
-    const QByteArray request = socket->peek(kMaxHandshakeBytes);
-    const qsizetype end = request.indexOf("\r\n\r\n");
-    if (end < 0) {
-        if (request.size() >= kMaxHandshakeBytes) {
-            socket->write(
-                "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            socket->disconnectFromHost();
-        }
-        return;
-    }
-    if (!config.token.isEmpty()) {
-        QByteArray presented;
-        for (const QByteArray &line : request.left(end).split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).trimmed().toLower() == "authorization") {
-                presented = line.mid(colon + 1).trimmed();
-            }
-        }
-        if (!constantTimeEquals(presented, "Bearer " + config.token)) {
-            ++authRejected;
-            qCInfo(lcFeed) << "simulator: rejected an upgrade with a missing or wrong token (HTTP 401)";
-            QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
-            socket->write("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"oddstap-sim\"\r\n"
-                          "Content-Length: 0\r\nConnection: close\r\n\r\n");
-            socket->disconnectFromHost();
-            return;
-        }
-    }
-    QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
-    QObject::disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    socket->setProperty("oddstap_upgraded", true);
-    ws->handleConnection(socket);
-}
-
-void SimServer::Impl::onWebSocket()
-{
-    while (ws->hasPendingConnections()) {
-        QWebSocket *socket = ws->nextPendingConnection();
-        socket->setParent(q);
-        auto conn = std::make_unique<Conn>();
-        conn->id = nextConnId++;
-        conn->socket = socket;
-        conn->peer = socket->peerAddress().toString() + QLatin1Char(':') + QString::number(socket->peerPort());
-        conn->connectedAtMs = wallClockMs();
-        conn->lastSendMs = monoMs();
-        conn->rng = Rng(config.generator.seed * 1000003ULL + conn->id);
-        const quint64 id = conn->id;
-        QObject::connect(socket, &QWebSocket::textMessageReceived, q, [this, id](const QString &text) {
-            auto it = conns.find(id);
-            if (it != conns.end()) {
-                onControl(*it->second, text);
-            }
-        });
-        QObject::connect(socket, &QWebSocket::disconnected, q, [this, id] { onClosed(id); });
-        conns.emplace(id, std::move(conn));
-        qCDebug(lcFeed) << "simulator: connection" << id << "from" << socket->peerAddress().toString();
-        emit q->connectionCountChanged(int(conns.size()));
-    }
-}
-
-void SimServer::Impl::onControl(Conn &c, const QString &text)
-{
-    const qint64 now = monoMs();
-    QJsonParseError error {};
-    const QJsonObject msg = QJsonDocument::fromJson(text.toUtf8(), &error).object();
-    if (error.error != QJsonParseError::NoError
-        || msg.value(QLatin1String("op")).toString() != QLatin1String("subscribe")) {
-        sendFrame(c,
-            generator.errorEnvelope(
-                c.lastSentSeq, "bad_request", QStringLiteral("expected {\"op\":\"subscribe\"[,\"from_seq\":N]}")),
-            now);
-        return;
-    }
-    if (c.subscribed) {
-        sendFrame(c,
-            generator.errorEnvelope(
-                c.lastSentSeq, "already_subscribed", QStringLiteral("subscribe is sent once per connection")),
-            now);
-        return;
-    }
-    const QJsonValue from = msg.value(QLatin1String("from_seq"));
-    if (from.isUndefined() || from.isNull()) {
-        subscribe(c, std::nullopt);
-    } else if (from.isDouble() && from.toDouble() >= 0) {
-        subscribe(c, quint64(from.toInteger()));
-    } else {
-        sendFrame(
-            c, generator.errorEnvelope(c.lastSentSeq, "bad_request", QStringLiteral("from_seq must be >= 0")), now);
-    }
-}
-
-void SimServer::Impl::subscribe(Conn &c, std::optional<quint64> fromSeq)
-{
-    c.subscribed = true;
-    c.fromSeq = fromSeq;
-    // A replay starts its recorded clock with the first subscription, and that subscriber gets the
-    // recording from its first event even when it subscribes live.
-    const bool starting = timed && timedStartNs == 0;
-    const quint64 startHead = head();
-    if (starting) {
-        timedStartNs = monotonicNs();
-        releaseDue();
-    }
-    if (!fromSeq) {
-        c.mode = QStringLiteral("live");
-        c.cursor = starting ? startHead : head();
-    } else if (*fromSeq >= head()) {
-        // The client is at or ahead of us (we restarted): the stream is a function of the seed, so
-        // catch up to it and continue from there.
-        const quint64 before = head();
-        generateUpTo(*fromSeq);
-        pacingBaseSeq += head() - before;
-        c.mode = head() > before ? QStringLiteral("fast_forward") : QStringLiteral("live");
-        c.cursor = std::min(*fromSeq, head());
-    } else if (*fromSeq + 1 >= ringFront()) {
-        c.mode = QStringLiteral("replay");
-        c.cursor = *fromSeq;
-    } else {
-        c.mode = QStringLiteral("snapshot");
-        const quint64 s = head();
-        c.preface.push_back(generator.controlEnvelope(EventType::SnapshotBegin, s));
-        for (const GeneratedEvent &ev : generator.snapshot()) {
-            if (ev.seq > *fromSeq) {
-                c.preface.push_back(ev.json);
-                ++c.snapshotEvents;
-            }
-        }
-        c.preface.push_back(generator.controlEnvelope(EventType::SnapshotEnd, s));
-        c.cursor = s;
-    }
-    c.lastSentSeq = c.cursor;
-    qCInfo(lcFeed).noquote() << "simulator: connection" << c.id << "subscribed"
-                             << (fromSeq ? QStringLiteral("from_seq=%1").arg(*fromSeq) : QStringLiteral("live")) << "->"
-                             << c.mode;
-    pump(c, monoMs());
-}
-
 void SimServer::Impl::addTotals(QJsonObject &totals, const Conn &c)
 {
     auto add = [&totals](
@@ -578,40 +292,6 @@ QJsonObject SimServer::Impl::connStats(const Conn &c) const
         { QStringLiteral("last_seq_sent"), qint64(c.lastSentSeq) },
         { QStringLiteral("closed_reason"), c.closedReason },
     };
-}
-
-void SimServer::Impl::onClosed(quint64 id)
-{
-    auto it = conns.find(id);
-    if (it == conns.end() || it->second->closed) {
-        return;
-    }
-    Conn &c = *it->second;
-    c.closed = true;
-    if (c.closedReason.isEmpty()) {
-        c.closedReason =
-            c.socket && !c.socket->closeReason().isEmpty() ? c.socket->closeReason() : QStringLiteral("closed by peer");
-    }
-    QJsonObject s = connStats(c);
-    s.insert(QStringLiteral("open"), false);
-    closed.push_back(s);
-    ++closedCount;
-    if (closed.size() > kMaxClosedKept) {
-        closed.pop_front(); // totals below still include it
-    }
-    // Keep running totals so that the stats file stays exact however many connections came and went.
-    addTotals(closedTotals, c);
-    if (c.socket) {
-        c.socket->deleteLater();
-    }
-    // onClosed can run inside pump() (a close is synchronous): erase later, outside any iteration.
-    QMetaObject::invokeMethod(
-        q,
-        [this, id] {
-            conns.erase(id);
-            emit q->connectionCountChanged(int(conns.size()));
-        },
-        Qt::QueuedConnection);
 }
 
 SimServer::SimServer(SimServerConfig config, QObject *parent)

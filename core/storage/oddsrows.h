@@ -32,6 +32,10 @@ public:
         PriceStatus status;
     };
 
+    std::size_t size() const
+    {
+        return m_rows.size();
+    }
     void reserve(std::size_t n)
     {
         m_rows.reserve(n);

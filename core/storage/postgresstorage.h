@@ -42,6 +42,7 @@ public:
     }
 
 private:
+    class CopySink;
     PostgresStorage(QString display, QString connectionName);
     Result<void> migrate();
     Result<void> loadState();

@@ -80,6 +80,7 @@ private:
     void bindCommon(sqlite3_stmt *s, const Event &e);
     void startCheckpointer();
     static int onWalCommit(void *self, sqlite3 *db, const char *schema, int frames);
+    class RowSink;
 
     QString m_path;
     QString m_connectionName;

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+// CaptureSession: the recorder on its own thread (record, ring, save), and the replay controls
+// forwarded to the replay source.
+#include "capturesession.h"
+#include "captureworker.h"
+
+#include <core/common/timeutil.h>
+#include <core/common/version.h>
+
+#include <QThread>
+
+namespace OddsTap {
+
+void CaptureSession::ensureRecorder()
+{
+    if (m_recorder) {
+        return;
+    }
+    m_recorderThread = new QThread(this);
+    m_recorderThread->setObjectName(QStringLiteral("recorder"));
+    m_recorder = new CaptureRecorder;
+    m_recorder->moveToThread(m_recorderThread);
+    connect(m_recorderThread, &QThread::finished, m_recorder, &QObject::deleteLater);
+    connect(this, &CaptureSession::batchReceived, m_recorder, &CaptureRecorder::append);
+    connect(m_recorder, &CaptureRecorder::statusChanged, this,
+        [this](const RecorderStatus &status) { m_recorderStatus = status; });
+    connect(m_recorder, &CaptureRecorder::problem, this,
+        [this](const QString &message) { addLog(LogEntry::note(LogKind::Recording, LogSeverity::Error, message)); });
+    connect(m_recorder, &CaptureRecorder::recordingFinished, this,
+        [this](const QString &path, quint64 frames, const QString &error) {
+            if (error.isEmpty()) {
+                addLog(LogEntry::note(LogKind::Recording, LogSeverity::Info,
+                    QStringLiteral("recorded %1 frames into %2").arg(frames).arg(path)));
+            }
+            if (!m_recorderStatus || !m_recorderStatus->ringEnabled) {
+                setKeepRaw(false);
+            }
+            emit recordingFinished(path, frames, error);
+        });
+    connect(m_recorder, &CaptureRecorder::ringSaved, this,
+        [this](const QString &path, quint64 frames, const QString &error) {
+            if (error.isEmpty()) {
+                addLog(LogEntry::note(LogKind::Recording, LogSeverity::Info,
+                    QStringLiteral("saved the recent %1 frames into %2").arg(frames).arg(path)));
+            }
+            emit ringSaved(path, frames, error);
+        });
+    m_recorderThread->start();
+}
+
+void CaptureSession::setKeepRaw(bool keep)
+{
+    m_keepRaw = keep;
+    for (auto &w : m_workers) {
+        if (w->running && w->client) {
+            BatchSource *client = w->client;
+            QMetaObject::invokeMethod(client, [client, keep] { client->setKeepRaw(keep); });
+        }
+    }
+}
+
+CaptureHeader CaptureSession::captureHeader(const QString &notes) const
+{
+    CaptureHeader header;
+    header.oddstapVersion = QString::fromLatin1(kVersion);
+    header.notes = notes;
+    header.startedAtMs = wallClockMs();
+    for (const FeedSourceConfig &source : m_config.sources) {
+        header.sources.push_back({ source.sourceId, redactedUrl(source.url) });
+    }
+    return header;
+}
+
+void CaptureSession::startRecording(const QString &path, const QString &notes)
+{
+    ensureRecorder();
+    const CaptureHeader header = captureHeader(notes);
+    CaptureRecorder *recorder = m_recorder;
+    QMetaObject::invokeMethod(recorder, [recorder, path, header] { recorder->startRecording(path, header); });
+    setKeepRaw(true);
+}
+
+void CaptureSession::stopRecording()
+{
+    if (m_recorder) {
+        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::QueuedConnection);
+    }
+}
+
+void CaptureSession::setRing(qint64 keepMs)
+{
+    ensureRecorder();
+    CaptureRecorder *recorder = m_recorder;
+    const qint64 maxBytes = m_config.ringMaxBytes;
+    QMetaObject::invokeMethod(recorder, [recorder, keepMs, maxBytes] { recorder->setRing(keepMs, maxBytes); });
+    if (keepMs > 0) {
+        setKeepRaw(true);
+    } else if (!m_recorderStatus || !m_recorderStatus->recording) {
+        setKeepRaw(false);
+    }
+}
+
+void CaptureSession::saveRing(const QString &path, const QString &notes)
+{
+    if (!m_recorder) {
+        emit ringSaved(path, 0, QStringLiteral("the recent-history buffer is off"));
+        return;
+    }
+    const CaptureHeader header = captureHeader(notes);
+    CaptureRecorder *recorder = m_recorder;
+    QMetaObject::invokeMethod(recorder, [recorder, path, header] { recorder->saveRing(path, header); });
+}
+
+void CaptureSession::forEachReplay(const std::function<void(ReplaySource *)> &call)
+{
+    for (auto &w : m_workers) {
+        if (w->replay && w->running && w->client) {
+            auto *source = static_cast<ReplaySource *>(w->client);
+            QMetaObject::invokeMethod(source, [source, call] { call(source); });
+        }
+    }
+}
+
+void CaptureSession::setReplayPaused(bool paused)
+{
+    forEachReplay([paused](ReplaySource *s) { s->setPaused(paused); });
+}
+
+void CaptureSession::setReplaySpeed(double speed)
+{
+    forEachReplay([speed](ReplaySource *s) { s->setSpeed(speed); });
+}
+
+void CaptureSession::replayStep()
+{
+    forEachReplay([](ReplaySource *s) { s->step(); });
+}
+
+void CaptureSession::replaySeekForward(qint64 wallNs)
+{
+    forEachReplay([wallNs](ReplaySource *s) { s->seekForward(wallNs); });
+}
+
+} // namespace OddsTap

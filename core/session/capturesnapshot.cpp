@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+// CaptureSession: what the views get, gathered from the batches and coalesced into a snapshot
+// about ten times a second.
+#include "capturesession.h"
+#include "captureworker.h"
+
+#include <core/common/timeutil.h>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+namespace OddsTap {
+
+void CaptureSession::collectForSnapshot(const EventBatch &batch)
+{
+    const qint64 now = monotonicNs();
+    const bool watching = !m_watchFixture.isEmpty() && batch.sourceId == m_watchSource;
+    for (const Event &e : batch.events) {
+        m_windowProcessed.add(now - e.receivedMonoNs);
+        if (e.type == EventType::Odds) {
+            if (watching && e.odds()->fixtureId == m_watchFixture) {
+                if (m_points.size() < m_config.maxPointsPerSnapshot) {
+                    const OddsData &o = *e.odds();
+                    m_points.push_back({ o.marketType, o.selection, o.timestampMs, o.oddValue, o.status });
+                }
+            }
+        } else if (e.type == EventType::Bet) {
+            if (m_bets.size() < m_config.maxBetsPerSnapshot) {
+                m_bets.push_back(e);
+            } else {
+                ++m_betsDropped;
+            }
+        } else if (e.type == EventType::Error) {
+            addLog({ .atMs = e.receivedAtMs,
+                .severity = LogSeverity::Warning,
+                .kind = LogKind::FeedError,
+                .sourceId = e.sourceId,
+                .seq = e.seq,
+                .code = e.feedError()->code,
+                .message = e.feedError()->message });
+        }
+    }
+    for (const Reject &r : batch.rejects) {
+        addLog({ .atMs = r.receivedAtMs,
+            .severity = LogSeverity::Error,
+            .kind = LogKind::Reject,
+            .sourceId = r.sourceId,
+            .seq = r.seq,
+            .code = QString::fromLatin1(toWire(r.code)),
+            .message = r.message,
+            .raw = r.raw });
+    }
+    for (const GapRecord &g : batch.gaps) {
+        addLog({ .atMs = g.atMs,
+            .severity = g.compacted ? LogSeverity::Info : LogSeverity::Warning,
+            .kind = LogKind::Gap,
+            .sourceId = g.sourceId,
+            .seq = g.expectedSeq,
+            .message = g.compacted ? QStringLiteral("snapshot skipped %1 superseded seqs").arg(g.missing())
+                                   : QStringLiteral("gap: expected seq %1, got %2 (%3 missing, resuming)")
+                                         .arg(g.expectedSeq)
+                                         .arg(g.receivedSeq)
+                                         .arg(g.missing()) });
+    }
+    for (const ConnectionEvent &c : batch.connectionEvents) {
+        const bool bad = c.state == SourceState::AuthFailed || c.state == SourceState::Stalled
+            || c.state == SourceState::Disconnected || c.state == SourceState::BackingOff;
+        QString message = QString::fromLatin1(toWire(c.state));
+        if (!c.reason.isEmpty()) {
+            message += QStringLiteral(": ") + c.reason;
+        }
+        if (c.delayMs > 0) {
+            message += QStringLiteral(" (next attempt in %1 s)").arg(double(c.delayMs) / 1000.0, 0, 'f', 1);
+        }
+        addLog({ .atMs = c.atMs,
+            .severity = c.state == SourceState::AuthFailed ? LogSeverity::Error
+                : bad                                      ? LogSeverity::Warning
+                                                           : LogSeverity::Info,
+            .kind = LogKind::Connection,
+            .sourceId = c.sourceId,
+            .seq = c.lastSeq,
+            .code = QString::fromLatin1(toWire(c.state)),
+            .message = message });
+    }
+}
+
+SnapshotPtr CaptureSession::takeSnapshot()
+{
+    auto snap = std::make_shared<SessionSnapshot>();
+    const qint64 nowNs = monotonicNs();
+    const double seconds = std::max(1e-3, double(nowNs - m_lastSnapshotNs) / 1e9);
+    m_lastSnapshotNs = nowNs;
+    MetricsSnapshot &m = snap->metrics;
+    // A replay's views live in the recorded time: ages and pruning follow the replay clock.
+    m.atMs = m_replayPosition && m_replayPosition->positionWallNs > 0 ? m_replayPosition->positionWallNs / 1000000
+                                                                      : wallClockMs();
+    m.intervalSeconds = seconds;
+    const CaptureStats::Source total = m_stats.total();
+    const CaptureStats::Source before = m_statsAtLastSnapshot.total();
+    for (std::size_t t = 0; t < std::size_t(kEventTypeCount); ++t) {
+        m.eventsPerSecByType[t] = double(total.accepted[t] - before.accepted[t]) / seconds;
+    }
+    m.eventsPerSec = double(total.acceptedStreamTotal() - before.acceptedStreamTotal()) / seconds;
+    m.rejectsByCode = total.rejected;
+    m.received = total.envelopesReceived();
+    m.rejected = total.rejectedTotal();
+    m.duplicates = total.duplicates;
+    m.gaps = total.gaps;
+    m.reconnects = total.reconnects;
+    m.storing = m_config.storage.has_value() && !m_failed;
+    m.persisted = m_stats.persisted.fixtureUpdates + m_stats.persisted.odds + m_stats.persisted.bets;
+    m.queuedEvents = m_lastWrite.queuedEvents;
+    m.spoolBytes = m_lastWrite.spoolBytes;
+    m.spoolBatches = m_lastWrite.spoolBatches;
+    m.storageDown = m_storageDown;
+    m.receiveToProcessed = StageLatency::of(m_windowProcessed);
+    m.receiveToCommitted = StageLatency::of(m_windowCommitted);
+    m.databaseWrite = StageLatency::of(m_windowWrite);
+    m_windowProcessed = {};
+    m_windowCommitted = {};
+    m_windowWrite = {};
+    for (const auto &w : m_workers) {
+        if (w->replay) {
+            continue;
+        }
+        const QString &id = w->config.sourceId;
+        SourceStatus st;
+        st.sourceId = id;
+        st.url = redactedUrl(w->config.url);
+        st.enabled = w->enabled;
+        const auto it = m_stats.sources.find(id);
+        if (it != m_stats.sources.end()) {
+            const CaptureStats::Source &s = it->second;
+            const auto old = m_statsAtLastSnapshot.sources.find(id);
+            const quint64 previous = old == m_statsAtLastSnapshot.sources.end() ? 0 : old->second.acceptedStreamTotal();
+            st.state = s.state;
+            st.reason = s.lastReason;
+            st.retryAtMs = s.retryAtMs;
+            st.eventsPerSec = double(s.acceptedStreamTotal() - previous) / seconds;
+            st.lastSeq = s.lastSeq;
+            st.received = s.envelopesReceived();
+            st.rejected = s.rejectedTotal();
+            st.duplicates = s.duplicates;
+            st.gaps = s.gaps;
+            st.reconnects = s.reconnects;
+        }
+        m.sources.push_back(std::move(st));
+    }
+    m_statsAtLastSnapshot = m_stats;
+
+    LiveState::Changes changes = m_live.takeChanges();
+    snap->fixtures = std::move(changes.fixtures);
+    if (m.atMs - m_lastPruneMs >= 10000) {
+        snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs);
+        m_lastPruneMs = m.atMs;
+#ifdef __GLIBC__
+        // Batches are allocated on the feed threads and freed on others; give freed pages back.
+        malloc_trim(0);
+#endif
+    }
+    snap->watchedSourceId = m_watchSource;
+    snap->watchedFixtureId = m_watchFixture;
+    snap->watchedReset = std::exchange(m_watchReset, false);
+    if (!m_watchFixture.isEmpty()) {
+        if (snap->watchedReset) {
+            snap->prices = m_live.prices(m_watchSource, m_watchFixture);
+        } else {
+            for (PriceState &p : changes.prices) {
+                if (p.fixtureId == m_watchFixture && p.sourceId == m_watchSource) {
+                    snap->prices.push_back(std::move(p));
+                }
+            }
+        }
+    }
+    snap->points = std::exchange(m_points, {});
+    snap->bets = std::exchange(m_bets, {});
+    snap->betsDropped = std::exchange(m_betsDropped, 0);
+    snap->log = std::exchange(m_log, {});
+    snap->logDropped = std::exchange(m_logDropped, 0);
+    snap->recorder = m_recorderStatus;
+    snap->replay = m_replayPosition;
+    return snap;
+}
+
+} // namespace OddsTap

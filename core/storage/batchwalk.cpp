@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include "batchwalk.h"
+
+#include <algorithm>
+
+namespace OddsTap {
+
+BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const std::map<QString, quint64> &committed,
+    BatchSink &sink, WriteResult &result)
+{
+    BatchWalk walk;
+    std::size_t events = 0;
+    for (const EventBatch *b : batches) {
+        events += b->events.size();
+    }
+    walk.odds.reserve(events);
+    const auto failed = [&walk](const char *what) {
+        walk.failed = QLatin1String(what);
+        return std::move(walk);
+    };
+    for (const EventBatch *batch : batches) {
+        const AlreadyCommitted alreadyCommitted(*batch, committed);
+        for (const Event &e : batch->events) {
+            if (alreadyCommitted(e)) {
+                ++result.duplicateSeqs;
+                continue;
+            }
+            walk.maxReceivedAtMs = std::max(walk.maxReceivedAtMs, e.receivedAtMs);
+            switch (e.type) {
+            case EventType::Fixture:
+                if (!sink.fixture(e, *e.fixture())) {
+                    return failed("storing a fixture");
+                }
+                ++result.fixtureUpdates;
+                break;
+            case EventType::Odds:
+                walk.odds.add(e, *e.odds());
+                break;
+            case EventType::Bet:
+                if (!sink.bet(e, *e.bet())) {
+                    return failed("storing a bet");
+                }
+                break;
+            case EventType::Error:
+                if (!sink.feedError(e, *e.feedError())) {
+                    return failed("storing a feed error");
+                }
+                ++result.feedErrors;
+                break;
+            case EventType::Heartbeat:
+            case EventType::SnapshotBegin:
+            case EventType::SnapshotEnd:
+                break;
+            }
+        }
+        for (const Reject &r : batch->rejects) {
+            if (!sink.reject(r)) {
+                return failed("storing a reject");
+            }
+            ++result.rejects;
+        }
+        for (const GapRecord &g : batch->gaps) {
+            if (!sink.gap(g)) {
+                return failed("storing a gap");
+            }
+            ++result.gaps;
+        }
+        for (const ConnectionEvent &c : batch->connectionEvents) {
+            if (!sink.connectionEvent(c)) {
+                return failed("storing a connection event");
+            }
+            ++result.connectionEvents;
+        }
+        noteLastSeq(*batch, committed, walk.newSeqs);
+        result.streamAdvances += batch->streamAdvances;
+    }
+    return walk;
+}
+
+} // namespace OddsTap
