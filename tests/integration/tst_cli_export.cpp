@@ -318,11 +318,9 @@ void TestCliExport::cancelLeavesNoTruncatedFile()
         { QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"), QStringLiteral("odds"),
             QStringLiteral("--source"), QStringLiteral("big"), QStringLiteral("--out"), out });
     QVERIFY(p.waitForStarted());
-    QDeadlineTimer deadline(30000);
-    while (QFileInfo(out + QStringLiteral(".partial")).size() == 0 && !deadline.hasExpired()
-        && p.state() == QProcess::Running) {
-        QTest::qWait(2);
-    }
+    (void)QTest::qWaitFor(
+        [&] { return QFileInfo(out + QStringLiteral(".partial")).size() > 0 || p.state() != QProcess::Running; },
+        30000);
     QVERIFY2(p.state() == QProcess::Running, "the export finished before it could be cancelled");
     ::kill(pid_t(p.processId()), SIGTERM);
     QVERIFY(p.waitForFinished(30000));

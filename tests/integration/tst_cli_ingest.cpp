@@ -72,7 +72,7 @@ bool TestCliIngest::captureThenKill(const QStringList &args, int ms)
     if (!capture.waitForStarted()) {
         return false;
     }
-    QTest::qWait(ms);
+    QTest::qWait(ms); // the fault: killed at a moment the caller picks, mid-capture
     ::kill(pid_t(capture.processId()), SIGKILL);
     return capture.waitForFinished(10000);
 }

@@ -323,7 +323,7 @@ void TestCliReplay::killedRecordingOpensAndReplays()
         { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), db,
             QStringLiteral("--record"), capture, QStringLiteral("--quiet") });
     QVERIFY(recorder.waitForStarted());
-    QTest::qWait(2500);
+    QTest::qWait(2500); // the fault: killed at an arbitrary moment, mid-capture
     const qint64 killedAtMs = QDateTime::currentMSecsSinceEpoch();
     ::kill(pid_t(recorder.processId()), SIGKILL);
     QVERIFY(recorder.waitForFinished(10000));
@@ -404,9 +404,9 @@ void TestCliReplay::ringSavesTheLastMinutesOnDemand()
             QStringLiteral("--ring"), QStringLiteral("0.05"), QStringLiteral("--ring-dir"), ringDir,
             QStringLiteral("--notes"), QStringLiteral("incident"), QStringLiteral("--quiet") });
     QVERIFY(capture.waitForStarted());
-    QTest::qWait(4000);
+    QTest::qWait(4000); // longer than the 3 s ring: the save must hold only the newest 3 s
     ::kill(pid_t(capture.processId()), SIGUSR1);
-    QTest::qWait(500);
+    QTRY_VERIFY_WITH_TIMEOUT(!QDir(ringDir).entryList({ QStringLiteral("*.odtc") }, QDir::Files).isEmpty(), 10000);
     QCOMPARE(capture.state(), QProcess::Running); // saving does not stop the capture
     ::kill(pid_t(capture.processId()), SIGTERM);
     QVERIFY(capture.waitForFinished(10000));

@@ -163,7 +163,7 @@ void TestIngest::lockedDatabaseIsReportedOnceAndNothingIsLost()
         QVERIFY(other.open());
         QSqlQuery q(other);
         QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-        QTest::qWait(7000);
+        QTest::qWait(7000); // the fault: another process holds the write lock this long
         QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
     }
     QSqlDatabase::removeDatabase(QStringLiteral("locker"));
@@ -214,7 +214,8 @@ void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
     // A writer that keeps up checkpoints whenever it goes idle, so the WAL starts over after
     // each commit or few. (Were it checkpointed only as under a backlog, every 64 MiB, it would
     // hold all of these seconds, about 20 MB per second at this rate.)
-    QTest::qWait(3000);
+    const quint64 oddsBefore = run.stats().persisted.odds;
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > oddsBefore + 20000, 20000); // many commits later
     const qint64 walBytes = QFileInfo(db + QStringLiteral("-wal")).size();
     QVERIFY2(walBytes > 0 && walBytes < 16 * 1024 * 1024, qPrintable(QStringLiteral("WAL: %1 bytes").arg(walBytes)));
     {
@@ -223,7 +224,7 @@ void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
         QVERIFY(other.open());
         QSqlQuery q(other);
         QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-        QTest::qWait(7000);
+        QTest::qWait(7000); // the fault: another process holds the write lock this long
         QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
     }
     QSqlDatabase::removeDatabase(QStringLiteral("locker2"));

@@ -176,7 +176,7 @@ void TestIngestPostgres::serverStoppedForTenSecondsLosesNothing()
         return QProcess::execute(QStringLiteral("sh"), { QStringLiteral("-c"), pgCtl + QLatin1Char(' ') + args });
     };
     QCOMPARE(pgctl(QStringLiteral("-m fast stop")), 0);
-    QTest::qWait(10000);
+    QTest::qWait(10000); // the fault: the server is down for ten seconds
     QCOMPARE(pgctl(QStringLiteral("start")), 0);
     QTRY_VERIFY_WITH_TIMEOUT(problems.size() >= 2, 30000);
     QCOMPARE(problems.size(), std::size_t(2)); // the outage is reported once, and its end once

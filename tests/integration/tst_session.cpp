@@ -53,14 +53,6 @@ struct ThreadedSession
         thread.quit();
         thread.wait();
     }
-    bool waitFor(const std::function<bool()> &done, int timeoutMs)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!done() && !deadline.hasExpired()) {
-            QTest::qWait(10);
-        }
-        return done();
-    }
     const SourceStatus *latestSource(const QString &id) const
     {
         if (snapshots.empty()) {
@@ -108,7 +100,7 @@ void TestSession::snapshotsCarryMetricsLiveChangesAndTheLog()
         captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 6000, 0, *StorageTarget::parse(db));
     config.snapshotIntervalMs = 50;
     ThreadedSession ts(config);
-    QVERIFY(ts.waitFor([&] { return ts.finished; }, 30000));
+    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 30000);
 
     QVERIFY(ts.snapshots.size() >= 10); // about 1.5 s of capture at 20 Hz
     std::set<QString> fixtures;
@@ -170,33 +162,31 @@ void TestSession::watchedFixtureGetsItsPricesAndEveryPoint()
     ThreadedSession ts(config);
     // Watch a fixture that is in play now (fixtures come and go quickly with only five).
     QString fixture;
-    QVERIFY(ts.waitFor(
-        [&] {
-            if (ts.snapshots.empty()) {
-                return false;
-            }
-            for (const FixtureState &f : ts.snapshots.back()->fixtures) {
-                if (f.fixture.status == FixtureStatus::Live) {
-                    fixture = f.fixture.fixtureId;
-                    return true;
-                }
-            }
+    const auto condition1 = [&] {
+        if (ts.snapshots.empty()) {
             return false;
-        },
-        10000));
+        }
+        for (const FixtureState &f : ts.snapshots.back()->fixtures) {
+            if (f.fixture.status == FixtureStatus::Live) {
+                fixture = f.fixture.fixtureId;
+                return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(condition1(), 10000);
     QMetaObject::invokeMethod(ts.session, [&ts, fixture] { ts.session->watchFixture(QStringLiteral("w"), fixture); });
     const std::size_t from = ts.snapshots.size();
-    QVERIFY(ts.waitFor(
-        [&] {
-            quint64 points = 0;
-            for (std::size_t i = from; i < ts.snapshots.size(); ++i) {
-                points += ts.snapshots[i]->points.size();
-            }
-            return points >= 100;
-        },
-        20000));
+    const auto condition2 = [&] {
+        quint64 points = 0;
+        for (std::size_t i = from; i < ts.snapshots.size(); ++i) {
+            points += ts.snapshots[i]->points.size();
+        }
+        return points >= 100;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(condition2(), 20000);
     QMetaObject::invokeMethod(ts.session, [&ts] { ts.session->stop(QStringLiteral("test done")); });
-    QVERIFY(ts.waitFor([&] { return ts.finished; }, 10000));
+    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 10000);
 
     bool sawReset = false;
     std::map<std::pair<QString, QString>, PricePoint> lastPoint;
@@ -240,24 +230,23 @@ void TestSession::userDisconnectAndReconnectLoseNothing()
     config.untilSeq = 6000;
     config.snapshotIntervalMs = 50;
     ThreadedSession ts(config);
-    QVERIFY(ts.waitFor(
-        [&] {
-            const SourceStatus *s = ts.latestSource(QStringLiteral("r"));
-            return s && s->lastSeq > 1000;
-        },
-        15000));
+    const auto condition3 = [&] {
+        const SourceStatus *s = ts.latestSource(QStringLiteral("r"));
+        return s && s->lastSeq > 1000;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(condition3(), 15000);
     QMetaObject::invokeMethod(ts.session, [&ts] { ts.session->disconnectSource(QStringLiteral("r")); });
-    QVERIFY(ts.waitFor(
-        [&] {
-            const SourceStatus *s = ts.latestSource(QStringLiteral("r"));
-            return s && !s->enabled && s->state == SourceState::Stopped;
-        },
-        10000));
+    const auto condition4 = [&] {
+        const SourceStatus *s = ts.latestSource(QStringLiteral("r"));
+        return s && !s->enabled && s->state == SourceState::Stopped;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(condition4(), 10000);
     const quint64 heldAtDisconnect = ts.latestSource(QStringLiteral("r"))->lastSeq;
-    QTest::qWait(500); // the feed goes on without us
+    const std::size_t snapshotsAtDisconnect = ts.snapshots.size();
+    QTRY_VERIFY_WITH_TIMEOUT(ts.snapshots.size() >= snapshotsAtDisconnect + 5, 10000); // the feed goes on without us
     QCOMPARE(ts.latestSource(QStringLiteral("r"))->lastSeq, heldAtDisconnect);
     QMetaObject::invokeMethod(ts.session, [&ts] { ts.session->connectSource(QStringLiteral("r")); });
-    QVERIFY(ts.waitFor([&] { return ts.finished; }, 30000));
+    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 30000);
 
     // Resumed after what it held: every seq up to the stop point is stored exactly once.
     const QJsonObject rows = tableCounts(db);

@@ -77,11 +77,7 @@ struct CaptureRun
     }
     bool waitFinished(int timeoutMs)
     {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!finished && !deadline.hasExpired()) {
-            QTest::qWait(10);
-        }
-        return finished;
+        return QTest::qWaitFor([this] { return finished; }, timeoutMs);
     }
     const CaptureStats &stats() const
     {

@@ -17,6 +17,7 @@
 
 #include <QDir>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QPushButton>
@@ -32,15 +33,6 @@
 using namespace OddsTap;
 
 namespace {
-
-bool waitFor(const std::function<bool()> &done, int timeoutMs)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!done() && !deadline.hasExpired()) {
-        QTest::qWait(20);
-    }
-    return done();
-}
 
 struct DemoApp
 {
@@ -66,7 +58,7 @@ struct DemoApp
         bool stopped = false;
         QObject::connect(controller.get(), &AppController::stopped, [&stopped] { stopped = true; });
         controller->stop();
-        waitFor([&] { return stopped; }, 15000);
+        (void)QTest::qWaitFor([&] { return stopped; }, 15000); // a destructor: nothing to fail
         window.reset();
         controller.reset();
     }
@@ -118,23 +110,23 @@ void TestMainWindow::demoFeedFillsFixturesMarketAndChart()
     DemoApp app(m_dir.filePath(QStringLiteral("demo.db")));
     QVERIFY(QTest::qWaitForWindowExposed(app.window.get()));
     QVERIFY(app.controller->isDemo());
-    QVERIFY(
-        waitFor([&] { return app.window->findChild<OddsTap::FixturesPanel *>()->model().rowCount() >= 10; }, 20000));
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::FixturesPanel *>()->model().rowCount() >= 10, 20000);
     // Let some history reach the database first, so the chart has a past to load.
-    QTest::qWait(1500);
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->lastMetrics().persisted >= 2000, 20000);
     QVERIFY(app.window->findChild<OddsTap::FixturesPanel *>()->selectLive());
-    QVERIFY(waitFor([&] { return app.window->findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0; }, 10000));
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0, 10000);
     const QString fixtureId = app.window->findChild<OddsTap::MarketPanel *>()->model().fixtureId();
     QVERIFY(!fixtureId.isEmpty());
     // The chart fills: from the database (the past) and live points.
-    QVERIFY(waitFor([&] { return app.window->findChild<OddsTap::ChartPanel *>()->chart()->drawnPoints() > 2; }, 10000));
-    QVERIFY(
-        waitFor([&] { return app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 5; }, 10000));
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::ChartPanel *>()->chart()->drawnPoints() > 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 5, 10000);
     QCOMPARE(app.window->findChild<OddsTap::ChartPanel *>()->history().fixtureId(), fixtureId);
     // Snapshots arrive at about 10 Hz and the GUI thread keeps up.
     const quint64 before = app.window->snapshotsApplied();
-    QTest::qWait(1000);
-    const quint64 perSecond = app.window->snapshotsApplied() - before;
+    QElapsedTimer clock;
+    clock.start();
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->snapshotsApplied() >= before + 10, 10000);
+    const double perSecond = 10000.0 / double(std::max<qint64>(1, clock.elapsed()));
     QVERIFY2(perSecond >= 3 && perSecond <= 15, qPrintable(QString::number(perSecond))); // 10 Hz, loaded CI
     QVERIFY(app.window->lastMetrics().received > 0);
     QVERIFY(app.window->findChild<OddsTap::BetsPanel *>()->tape().rowCount() > 0);
@@ -153,7 +145,7 @@ void TestMainWindow::rejectedFrameAppearsInTheErrorLog()
         }
         return nullptr;
     };
-    QVERIFY(waitFor([&] { return findReject() != nullptr; }, 20000));
+    QTRY_VERIFY_WITH_TIMEOUT(findReject() != nullptr, 20000);
     const LogEntry *e = findReject();
     QVERIFY(!e->code.isEmpty());
     QVERIFY(!e->message.isEmpty());
@@ -165,27 +157,21 @@ void TestMainWindow::disconnectAndReconnectASource()
 {
     DemoApp app(m_dir.filePath(QStringLiteral("reconnect.db")));
     SourceTableModel &sources = app.window->findChild<OddsTap::SourcesPanel *>()->model();
-    QVERIFY(waitFor([&] { return sources.rowCount() == 1 && sources.sourceAt(0)->lastSeq > 100; }, 20000));
+    QTRY_VERIFY_WITH_TIMEOUT(sources.rowCount() == 1 && sources.sourceAt(0)->lastSeq > 100, 20000);
     auto *disconnect = app.window->findChild<QPushButton *>(QStringLiteral("disconnectSource"));
     auto *connect = app.window->findChild<QPushButton *>(QStringLiteral("connectSource"));
     QVERIFY(disconnect && connect);
     QTest::mouseClick(disconnect, Qt::LeftButton);
-    QVERIFY(waitFor(
-        [&] {
-            return sources.index(0, SourceTableModel::State).data().toString()
-                == QLatin1String("disconnected (by you)");
-        },
-        10000));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sources.index(0, SourceTableModel::State).data().toString() == QLatin1String("disconnected (by you)"), 10000);
     const quint64 held = sources.sourceAt(0)->lastSeq;
-    QTest::qWait(400);
+    const quint64 snapshots = app.window->snapshotsApplied();
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->snapshotsApplied() >= snapshots + 4, 10000);
     QCOMPARE(sources.sourceAt(0)->lastSeq, held); // nothing arrives while disconnected
     QTest::mouseClick(connect, Qt::LeftButton);
-    QVERIFY(waitFor(
-        [&] {
-            return sources.index(0, SourceTableModel::State).data().toString() == QLatin1String("live")
-                && sources.sourceAt(0)->lastSeq > held + 100;
-        },
-        15000));
+    QTRY_VERIFY_WITH_TIMEOUT(sources.index(0, SourceTableModel::State).data().toString() == QLatin1String("live")
+            && sources.sourceAt(0)->lastSeq > held + 100,
+        15000);
     QCOMPARE(sources.sourceAt(0)->gaps, quint64(0)); // resumed after what it held
 }
 
@@ -193,16 +179,14 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
 {
     const QString db = m_dir.filePath(QStringLiteral("export.db"));
     DemoApp app(db, QStringLiteral("malformed=0.01"));
-    QVERIFY(
-        waitFor([&] { return app.window->findChild<OddsTap::FixturesPanel *>()->model().rowCount() >= 10; }, 20000));
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::FixturesPanel *>()->model().rowCount() >= 10, 20000);
     QVERIFY(app.window->findChild<OddsTap::FixturesPanel *>()->selectLive());
-    QVERIFY(
-        waitFor([&] { return app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 20; }, 20000));
-    QVERIFY(waitFor([&] { return app.window->findChild<OddsTap::ErrorLogPanel *>()->model().rowCount() >= 3; }, 20000));
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 20, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::ErrorLogPanel *>()->model().rowCount() >= 3, 20000);
     bool stopped = false;
     QObject::connect(app.controller.get(), &AppController::stopped, [&stopped] { stopped = true; });
     app.controller->stop(); // a still database, so the counts below hold
-    QVERIFY(waitFor([&] { return stopped; }, 15000));
+    QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
 
     // The chart's series: every point, in time order.
     const QString series = m_dir.filePath(QStringLiteral("series.csv"));
@@ -241,7 +225,7 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
     });
     dialog->startExport();
     QVERIFY(dialog->isRunning()); // the work runs on the thread pool; the dialog stays responsive
-    QVERIFY(waitFor([&] { return finished; }, 30000));
+    QTRY_VERIFY_WITH_TIMEOUT(finished, 30000);
     QVERIFY2(ok, qPrintable(dialog->lastMessage()));
     QVERIFY(!QFileInfo::exists(table + QStringLiteral(".partial")));
     const QList<QStringList> rows = Testing::readCsv(table);

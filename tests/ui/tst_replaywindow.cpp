@@ -33,13 +33,12 @@ namespace {
 constexpr int kFrames = 6000;
 constexpr int kMalformed = 6;
 
-bool waitFor(const std::function<bool()> &done, int timeoutMs)
+/// Waits until the window has taken `n` more snapshots (about 100 ms each): time passing that the
+/// views have seen, for checks that something did not change.
+bool snapshotsPass(const MainWindow &window, quint64 n)
 {
-    QDeadlineTimer deadline(timeoutMs);
-    while (!done() && !deadline.hasExpired()) {
-        QTest::qWait(20);
-    }
-    return done();
+    const quint64 target = window.snapshotsApplied() + n;
+    return QTest::qWaitFor([&] { return window.snapshotsApplied() >= target; }, 10000);
 }
 
 /// 6,000 frames 1 ms apart (6 s), a disconnect and a second connection half-way, and a few
@@ -138,34 +137,34 @@ void TestReplayWindow::transportBarDrivesTheReplay()
     QVERIFY(window.windowTitle().contains(QLatin1String("replay of session.odtc")));
 
     // The time line knows the capture: the disconnect and the reject bursts are marked.
-    QVERIFY(waitFor([&] { return bar->timeline()->markerCount() >= 2; }, 10000));
+    QTRY_VERIFY_WITH_TIMEOUT(bar->timeline()->markerCount() >= 2, 10000);
     // The views fill as live.
-    QVERIFY(waitFor([&] { return window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0; }, 10000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0, 10000);
     QVERIFY(window.findChild<OddsTap::FixturesPanel *>()->selectLive());
-    QVERIFY(waitFor([&] { return window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0; }, 10000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0, 10000);
 
     // Pause: nothing moves.
     QTest::mouseClick(bar->playButton(), Qt::LeftButton);
     QVERIFY(bar->isPaused());
-    QTest::qWait(400);
+    QVERIFY(snapshotsPass(window, 4)); // the pause has reached the views
     const quint64 paused = window.lastReplayPosition()->frames;
     QVERIFY(paused > 0 && paused < quint64(kFrames));
-    QTest::qWait(600);
+    QVERIFY(snapshotsPass(window, 6));
     QCOMPARE(window.lastReplayPosition()->frames, paused);
 
     // Step: one more frame, then paused again.
     QTest::mouseClick(bar->stepButton(), Qt::LeftButton);
-    QVERIFY(waitFor([&] { return window.lastReplayPosition()->frames == paused + 1; }, 5000));
-    QTest::qWait(300);
+    QTRY_VERIFY_WITH_TIMEOUT(window.lastReplayPosition()->frames == paused + 1, 5000);
+    QVERIFY(snapshotsPass(window, 3));
     QCOMPARE(window.lastReplayPosition()->frames, paused + 1);
 
     // As fast as possible, to the end; the views hold the end state.
     bar->speedCombo()->setCurrentIndex(bar->speedCombo()->findData(0.0));
     QTest::mouseClick(bar->playButton(), Qt::LeftButton);
     QVERIFY(!bar->isPaused());
-    QVERIFY(waitFor([&] { return window.lastReplayPosition()->finished; }, 15000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.lastReplayPosition()->finished, 15000);
     QCOMPARE(window.lastReplayPosition()->frames, quint64(kFrames + kMalformed));
-    QVERIFY(waitFor([&] { return window.lastMetrics().rejected == quint64(kMalformed); }, 5000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.lastMetrics().rejected == quint64(kMalformed), 5000);
     QVERIFY(bar->isPaused());
     QCOMPARE(resets.count(), 0);
 
@@ -177,29 +176,27 @@ void TestReplayWindow::transportBarDrivesTheReplay()
     const int x = timeline->xOf(startNs + 1000000000); // 1 s in
     const qint64 target = timeline->timeAt(x);
     QTest::mouseClick(timeline, Qt::LeftButton, {}, QPoint(x, timeline->height() / 2));
-    QVERIFY(waitFor(
-        [&] {
-            const auto &p = window.lastReplayPosition();
-            return resets.count() >= 1 && p && !p->finished && p->positionWallNs >= target
-                && p->frames < quint64(kFrames);
-        },
-        15000));
+    const auto seeked = [&] {
+        const auto &p = window.lastReplayPosition();
+        return resets.count() >= 1 && p && !p->finished && p->positionWallNs >= target && p->frames < quint64(kFrames);
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(seeked(), 15000);
     QVERIFY(window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0);
-    QVERIFY(waitFor([&] { return window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0; },
-        10000)); // same fixture, watched again
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0, 10000); // same fixture, watched again
 
     // Loop: at the end it starts over by itself.
     const int resetsBefore = int(resets.count());
     bar->loopBox()->setChecked(true);
     bar->speedCombo()->setCurrentIndex(bar->speedCombo()->findData(0.0));
-    QVERIFY(waitFor([&] { return resets.count() > resetsBefore; }, 15000));
+    QTRY_VERIFY_WITH_TIMEOUT(resets.count() > resetsBefore, 15000);
     QVERIFY(bar->positionText().contains(QLatin1String("/")));
 
     bool stopped = false;
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     bar->loopBox()->setChecked(false);
     controller.stop();
-    QVERIFY(waitFor([&] { return stopped; }, 15000));
+    QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
 }
 
 void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
@@ -212,20 +209,21 @@ void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
     MainWindow window(&controller);
     window.show();
     controller.start();
-    QVERIFY(waitFor([&] { return window.lastMetrics().received > 100; }, 20000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.lastMetrics().received > 100, 20000);
 
     // Record: the indicator shows time, frames and size, then Stop leaves a complete capture.
     const QString path = m_dir.filePath(QStringLiteral("recorded.odtc"));
     QSignalSpy finished(&controller, &AppController::recordingFinished);
     QVERIFY(window.startRecording(path));
     QVERIFY(window.recordAction()->isChecked());
-    QVERIFY(waitFor([&] { return window.recordingText().contains(QLatin1String("REC")); }, 5000));
-    QVERIFY(waitFor([&] { return window.recordingText().contains(QLatin1String("frames")); }, 5000));
-    QTest::qWait(1200);
+    QTRY_VERIFY_WITH_TIMEOUT(window.recordingText().contains(QLatin1String("REC")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.recordingText().contains(QLatin1String("frames")), 5000);
+    const quint64 receivedAtStart = window.lastMetrics().received;
+    QTRY_VERIFY_WITH_TIMEOUT(window.lastMetrics().received > receivedAtStart + 800, 10000); // frames to record
     QVERIFY2(!window.recordingText().contains(QLatin1String(" 0 frames")), qPrintable(window.recordingText()));
     window.recordAction()->trigger(); // Stop
-    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 10000));
-    QVERIFY(waitFor([&] { return !window.recordAction()->isChecked(); }, 5000));
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.recordAction()->isChecked(), 5000);
     const QList<QVariant> args = finished.first();
     QVERIFY2(args.at(2).toString().isEmpty(), qPrintable(args.at(2).toString()));
     const quint64 frames = args.at(1).toULongLong();
@@ -236,7 +234,7 @@ void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
         QCOMPARE((*reader)->info().frames, frames);
         QVERIFY((*reader)->info().endedAtMs > 0); // finished cleanly
     }
-    QVERIFY(waitFor([&] { return !window.recordingText().contains(QLatin1String("REC")); }, 5000));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.recordingText().contains(QLatin1String("REC")), 5000);
 
     // The ring: keep the last minutes, save them after an "incident".
     auto *ring = window.findChild<QAction *>(QStringLiteral("ringAction"));
@@ -245,12 +243,13 @@ void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
     QVERIFY(!saveRing->isEnabled());
     ring->setChecked(true);
     QVERIFY(saveRing->isEnabled());
-    QVERIFY(waitFor([&] { return window.recordingText().contains(QLatin1String("in memory")); }, 5000));
-    QTest::qWait(1000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.recordingText().contains(QLatin1String("in memory")), 5000);
+    const quint64 atRing = window.lastMetrics().received;
+    QTRY_VERIFY_WITH_TIMEOUT(window.lastMetrics().received > atRing + 500, 10000); // frames for the ring
     QSignalSpy saved(&controller, &AppController::ringSaved);
     const QString incident = m_dir.filePath(QStringLiteral("incident.odtc"));
     controller.saveRing(incident, QStringLiteral("after the incident"));
-    QVERIFY(waitFor([&] { return saved.count() == 1; }, 10000));
+    QTRY_VERIFY_WITH_TIMEOUT(saved.count() == 1, 10000);
     QVERIFY(saved.first().at(2).toString().isEmpty());
     QVERIFY(saved.first().at(1).toULongLong() > 300);
     {
@@ -263,7 +262,7 @@ void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
     bool stopped = false;
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     controller.stop();
-    QVERIFY(waitFor([&] { return stopped; }, 15000));
+    QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
 }
 
 QTEST_MAIN(TestReplayWindow)
