@@ -3,7 +3,7 @@
 
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
-#include <ui/appcontroller.h>
+#include <core/session/appcontroller.h>
 #include <ui/delegates/livedelegate.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/dialogs/settingsdialog.h>

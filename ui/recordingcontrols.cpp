@@ -2,7 +2,7 @@
 #include "recordingcontrols.h"
 
 #include <core/common/timeutil.h>
-#include <ui/appcontroller.h>
+#include <core/session/appcontroller.h>
 #include <ui/delegates/livedelegate.h>
 
 #include <QAction>

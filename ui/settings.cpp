@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "settings.h"
 
+#include <QFile>
 #include <QSettings>
+#include <QUrl>
 
 namespace OddsTap {
 namespace {
@@ -15,6 +17,31 @@ const QString kWindowGeometry = QStringLiteral("window/geometry");
 const QString kWindowState = QStringLiteral("window/state");
 
 } // namespace
+
+AppConfig Settings::appConfig()
+{
+    AppConfig c;
+    for (const Settings::Source &saved : sources()) {
+        FeedSourceConfig src;
+        src.sourceId = saved.id;
+        src.url = QUrl(saved.url);
+        if (!saved.tokenFile.isEmpty()) {
+            QFile f(saved.tokenFile);
+            if (f.open(QIODevice::ReadOnly)) {
+                src.token = f.readAll().trimmed(); // read from the file, never stored in settings
+            }
+        }
+        if (!src.sourceId.isEmpty() && src.url.isValid()) {
+            c.sources.push_back(std::move(src));
+        }
+    }
+    const QString db = storageTarget();
+    const auto target = StorageTarget::parse(db.isEmpty() ? AppConfig::defaultDatabasePath() : db);
+    if (target) {
+        c.storage = *target;
+    }
+    return c;
+}
 
 std::vector<Settings::Source> Settings::sources()
 {

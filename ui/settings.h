@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/session/appcontroller.h>
+
 #include <QByteArray>
 #include <QString>
 
@@ -21,6 +23,9 @@ public:
         QString url;
         QString tokenFile;
     };
+
+    /// What the GUI runs: the saved sources (none: the demo feed) and storage target.
+    static AppConfig appConfig();
 
     static std::vector<Source> sources();
     static void addSource(const Source &source);

@@ -1,34 +1,21 @@
 // SPDX-License-Identifier: MIT
-// oddstap: the desktop application. Wiring only: options, the controller, the window, and the
-// self-check, bench and screenshot modes that packaging, CI and docs use.
+// oddstap: the desktop application. Wiring only: options, the controller and the window; the
+// self-check, bench and screenshot modes are in modes.h.
+#include "modes.h"
+
 #include <core/common/event.h>
 #include <core/common/logging.h>
-#include <core/common/processinfo.h>
-#include <core/common/timeutil.h>
 #include <core/common/version.h>
-#include <ui/appcontroller.h>
-#include <ui/charts/oddschart.h>
-#include <ui/dialogs/exportdialog.h>
+#include <core/session/appcontroller.h>
 #include <ui/mainwindow.h>
-#include <ui/panels/betspanel.h>
-#include <ui/panels/chartpanel.h>
-#include <ui/panels/errorlogpanel.h>
-#include <ui/panels/fixturespanel.h>
-#include <ui/panels/marketpanel.h>
-#include <ui/panels/sourcespanel.h>
-#include <ui/replaybar.h>
+#include <ui/settings.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDir>
-#include <QDockWidget>
-#include <QFile>
 #include <QFileInfo>
-#include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
-#include <functional>
 
 using namespace OddsTap;
 
@@ -90,7 +77,7 @@ int main(int argc, char *argv[])
         QStringLiteral("file") });
     parser.process(app);
 
-    AppConfig config = AppConfig::fromSettings();
+    AppConfig config = Settings::appConfig();
     const bool selfCheck = parser.isSet(QStringLiteral("self-check"));
     const bool bench = parser.isSet(QStringLiteral("bench"));
     const bool shots = parser.isSet(QStringLiteral("screenshots"));
@@ -146,119 +133,17 @@ int main(int argc, char *argv[])
     window.show();
 
     int exitCode = 0;
-    const qint64 startedMs = wallClockMs();
-    QTimer poll;
+    const auto finish = [&exitCode, &controller](int code) {
+        exitCode = code;
+        controller.stop();
+    };
     if (selfCheck) {
-        // Stages a user would see, in order; the first one not reached is the reason for failure.
-        QString stage = QStringLiteral("fixtures");
-        poll.setInterval(100);
-        QObject::connect(&poll, &QTimer::timeout, &window, [&] {
-            const qint64 elapsed = wallClockMs() - startedMs;
-            if (stage == QLatin1String("fixtures")
-                && window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0) {
-                window.findChild<OddsTap::FixturesPanel *>()->selectLive();
-                stage = QStringLiteral("market");
-            }
-            if (stage == QLatin1String("market")
-                && window.findChild<OddsTap::MarketPanel *>()->model().rowCount() > 0) {
-                stage = QStringLiteral("chart");
-            }
-            if (stage == QLatin1String("chart")
-                && window.findChild<OddsTap::ChartPanel *>()->chart()->drawnPoints() > 1) {
-                std::printf("oddstap self-check: ok: %d fixtures, %d prices in the market view, %lld chart points, "
-                            "%llu events received, %llu stored, in %.1f s\n",
-                    window.findChild<OddsTap::FixturesPanel *>()->model().rowCount(),
-                    window.findChild<OddsTap::MarketPanel *>()->model().rowCount(),
-                    static_cast<long long>(window.findChild<OddsTap::ChartPanel *>()->chart()->drawnPoints()),
-                    static_cast<unsigned long long>(window.lastMetrics().received),
-                    static_cast<unsigned long long>(window.lastMetrics().persisted), double(elapsed) / 1000.0);
-                std::fflush(stdout);
-                poll.stop();
-                controller.stop();
-                return;
-            }
-            if (elapsed > 45000) {
-                std::printf("oddstap self-check: FAILED: no live data in the %s view after %.0f s (%llu events "
-                            "received)\n",
-                    qPrintable(stage), double(elapsed) / 1000.0,
-                    static_cast<unsigned long long>(window.lastMetrics().received));
-                std::fflush(stdout);
-                exitCode = 1;
-                poll.stop();
-                controller.stop();
-            }
-        });
-        poll.start();
-    } else if (bench || shots) {
-        const double seconds = bench ? parser.value(QStringLiteral("bench")).toDouble()
-                                     : parser.value(QStringLiteral("screenshot-after")).toDouble();
-        double rssAtOneMinute = 0;
-        poll.setInterval(1000);
-        QObject::connect(&poll, &QTimer::timeout, &window, [&] {
-            const double elapsed = double(wallClockMs() - startedMs) / 1000.0;
-            if (window.findChild<OddsTap::FixturesPanel *>()->model().rowCount() > 0
-                && window.findChild<OddsTap::MarketPanel *>()->model().rowCount() == 0) {
-                window.findChild<OddsTap::FixturesPanel *>()->selectLive();
-            }
-            if (rssAtOneMinute == 0 && elapsed >= 60) {
-                rssAtOneMinute = residentMiB();
-            }
-            if (elapsed < seconds) {
-                return;
-            }
-            poll.stop();
-            if (shots) {
-                const QString dir = parser.value(QStringLiteral("screenshots"));
-                QDir().mkpath(dir);
-                if (window.replayBar()) {
-                    window.grab().save(dir + QStringLiteral("/replay-window.png"));
-                    window.replayBar()->grab().save(dir + QStringLiteral("/replay-bar.png"));
-                    std::printf("oddstap: screenshots of the replay saved in %s\n", qPrintable(dir));
-                    std::fflush(stdout);
-                    controller.stop();
-                    return;
-                }
-                window.grab().save(dir + QStringLiteral("/main-window.png"));
-                for (QDockWidget *d : window.findChildren<QDockWidget *>()) {
-                    d->raise();
-                }
-                QApplication::processEvents();
-                for (QDockWidget *d : window.findChildren<QDockWidget *>()) {
-                    d->raise();
-                    QApplication::processEvents();
-                    d->grab().save(dir + QLatin1Char('/') + d->objectName().remove(QStringLiteral("Dock"))
-                        + QStringLiteral(".png"));
-                }
-                window.centralWidget()->grab().save(dir + QStringLiteral("/chart.png"));
-                if (std::unique_ptr<ExportDialog> dialog { window.makeExportDialog() }) {
-                    dialog->setDestination(QStringLiteral("odds.csv"));
-                    dialog->show();
-                    QApplication::processEvents();
-                    dialog->grab().save(dir + QStringLiteral("/export-dialog.png"));
-                }
-                std::printf("oddstap: screenshots saved in %s\n", qPrintable(dir));
-            } else {
-                const LatencyHistogram &lag = window.eventLoopLag();
-                const MetricsSnapshot &m = window.lastMetrics();
-                std::printf("oddstap bench: %.0f s, demo feed %.0f events/s over %d fixtures\n", elapsed,
-                    config.demoRate, config.demoFixtures);
-                std::printf("  GUI event-loop lag (50 ms timer lateness): p50 %.1f ms, p99 %.1f ms, max %.1f ms (%llu "
-                            "samples)\n",
-                    double(lag.percentileNs(50)) / 1e6, double(lag.percentileNs(99)) / 1e6, double(lag.maxNs()) / 1e6,
-                    static_cast<unsigned long long>(lag.count()));
-                std::printf("  snapshots applied: %llu, slowest apply %.1f ms\n",
-                    static_cast<unsigned long long>(window.snapshotsApplied()),
-                    double(window.snapshotApplyMaxNs()) / 1e6);
-                std::printf("  capture: %llu received, %llu stored (%.0f events/s average); last rate %.0f events/s\n",
-                    static_cast<unsigned long long>(m.received), static_cast<unsigned long long>(m.persisted),
-                    double(m.persisted) / elapsed, m.eventsPerSec);
-                std::printf("  RSS: %.1f MiB now, %.1f MiB at 1 min, peak %.1f MiB\n", residentMiB(), rssAtOneMinute,
-                    peakResidentMiB());
-            }
-            std::fflush(stdout);
-            controller.stop();
-        });
-        poll.start();
+        startSelfCheck(window, finish);
+    } else if (bench) {
+        startBench(window, config, parser.value(QStringLiteral("bench")).toDouble(), finish);
+    } else if (shots) {
+        startScreenshots(window, parser.value(QStringLiteral("screenshots")),
+            parser.value(QStringLiteral("screenshot-after")).toDouble(), finish);
     }
     if (selfCheck || bench || shots) {
         QObject::connect(&controller, &AppController::stopped, &app, [&] { QApplication::exit(exitCode); });

@@ -3,8 +3,8 @@
 // thread, a real SQLite file. Start on the demo feed, select a fixture, see its market and chart
 // fill (live and from the database), a rejected frame in the error log, disconnect and reconnect.
 #include <core/common/version.h>
+#include <core/session/appcontroller.h>
 #include <tests/testutils/csvreader.h>
-#include <ui/appcontroller.h>
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/mainwindow.h>
@@ -14,6 +14,7 @@
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
 #include <ui/panels/sourcespanel.h>
+#include <ui/settings.h>
 
 #include <QDir>
 #include <QDockWidget>
@@ -260,7 +261,7 @@ void TestMainWindow::layoutAndSourcesSavedByAnEarlierVersionLoad()
         config.filePath(QStringLiteral("OddsTapTest/tst_mainwindow.conf"))));
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, config.path());
 
-    const AppConfig app = AppConfig::fromSettings();
+    const AppConfig app = Settings::appConfig();
     QCOMPARE(app.sources.size(), std::size_t(2));
     QCOMPARE(app.sources[0].sourceId, QStringLiteral("book-a"));
     QCOMPARE(app.sources[0].url, QUrl(QStringLiteral("wss://feed.example.com/v1")));

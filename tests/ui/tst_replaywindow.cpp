@@ -4,8 +4,8 @@
 // disconnect and malformed frames; the record button and the ring on the live demo feed.
 #include <core/common/timeutil.h>
 #include <core/replay/capturefile.h>
+#include <core/session/appcontroller.h>
 #include <core/sim/feedgenerator.h>
-#include <ui/appcontroller.h>
 #include <ui/mainwindow.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>

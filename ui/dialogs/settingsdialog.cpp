@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "settingsdialog.h"
 
+#include <core/session/appcontroller.h>
 #include <core/storage/storage.h>
-#include <ui/appcontroller.h>
 #include <ui/settings.h>
 
 #include <QDialog>

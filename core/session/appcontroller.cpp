@@ -3,7 +3,6 @@
 
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
-#include <ui/settings.h>
 
 #include <QDateTime>
 #include <QDir>
@@ -24,31 +23,6 @@ constexpr qint64 kHistoryLimit = 2000000; ///< newest points of one market read 
 QString AppConfig::defaultDatabasePath()
 {
     return StorageTarget::defaultSqlitePath(); // the same file as oddstap-cli's default
-}
-
-AppConfig AppConfig::fromSettings()
-{
-    AppConfig c;
-    for (const Settings::Source &saved : Settings::sources()) {
-        FeedSourceConfig src;
-        src.sourceId = saved.id;
-        src.url = QUrl(saved.url);
-        if (!saved.tokenFile.isEmpty()) {
-            QFile f(saved.tokenFile);
-            if (f.open(QIODevice::ReadOnly)) {
-                src.token = f.readAll().trimmed(); // read from the file, never stored in settings
-            }
-        }
-        if (!src.sourceId.isEmpty() && src.url.isValid()) {
-            c.sources.push_back(std::move(src));
-        }
-    }
-    const QString db = Settings::storageTarget();
-    const auto target = StorageTarget::parse(db.isEmpty() ? defaultDatabasePath() : db);
-    if (target) {
-        c.storage = *target;
-    }
-    return c;
 }
 
 AppController::AppController(AppConfig config, QObject *parent)

@@ -28,8 +28,6 @@ struct AppConfig
     /// into a throwaway SQLite database, so the chart's history works as live; nothing is saved.
     QString replayPath;
 
-    /// From the saved Settings (sources and storage), with the demo when no source is configured.
-    static AppConfig fromSettings();
     /// The default SQLite file in the XDG data directory.
     static QString defaultDatabasePath();
 };

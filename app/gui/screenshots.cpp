@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#include "modes.h"
+
+#include <core/common/timeutil.h>
+#include <ui/dialogs/exportdialog.h>
+#include <ui/mainwindow.h>
+#include <ui/replaybar.h>
+
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QTimer>
+
+#include <cstdio>
+#include <memory>
+
+namespace OddsTap {
+namespace {
+
+void saveScreenshots(MainWindow &window, const QString &dir)
+{
+    QDir().mkpath(dir);
+    if (window.replayBar()) {
+        window.grab().save(dir + QStringLiteral("/replay-window.png"));
+        window.replayBar()->grab().save(dir + QStringLiteral("/replay-bar.png"));
+        std::printf("oddstap: screenshots of the replay saved in %s\n", qPrintable(dir));
+        return;
+    }
+    window.grab().save(dir + QStringLiteral("/main-window.png"));
+    for (QDockWidget *d : window.findChildren<QDockWidget *>()) {
+        d->raise();
+    }
+    QApplication::processEvents();
+    for (QDockWidget *d : window.findChildren<QDockWidget *>()) {
+        d->raise();
+        QApplication::processEvents();
+        d->grab().save(
+            dir + QLatin1Char('/') + d->objectName().remove(QStringLiteral("Dock")) + QStringLiteral(".png"));
+    }
+    window.centralWidget()->grab().save(dir + QStringLiteral("/chart.png"));
+    if (std::unique_ptr<ExportDialog> dialog { window.makeExportDialog() }) {
+        dialog->setDestination(QStringLiteral("odds.csv"));
+        dialog->show();
+        QApplication::processEvents();
+        dialog->grab().save(dir + QStringLiteral("/export-dialog.png"));
+    }
+    std::printf("oddstap: screenshots saved in %s\n", qPrintable(dir));
+}
+
+} // namespace
+
+void startScreenshots(MainWindow &window, const QString &dir, double seconds, std::function<void(int)> done)
+{
+    auto *poll = new QTimer(&window);
+    poll->setInterval(1000);
+    const qint64 startedMs = wallClockMs();
+    QObject::connect(poll, &QTimer::timeout, &window, [=, &window] {
+        keepALiveFixtureSelected(window);
+        if (double(wallClockMs() - startedMs) / 1000.0 < seconds) {
+            return;
+        }
+        poll->stop();
+        saveScreenshots(window, dir);
+        std::fflush(stdout);
+        done(0);
+    });
+    poll->start();
+}
+
+} // namespace OddsTap
