@@ -274,7 +274,7 @@ struct EventBatch
 };
 
 /// A batch as it crosses threads: shared and immutable, so a queued signal copies a pointer, not
-/// thousands of events (each hop used to deep-copy the whole vector).
+/// the thousands of events of the batch.
 using BatchPtr = std::shared_ptr<const EventBatch>;
 
 /// Registers the value types above for queued connections. Call once, early in main() or a test.

@@ -18,8 +18,8 @@ constexpr quint32 kRecordMagic = 0x4f545350; // "OTSP"
 constexpr qint64 kHeaderBytes = 12;
 
 // CRC-32 (IEEE 802.3, as zip and PNG), through zlib: its table-driven loop takes several bytes per
-// step. The byte-at-a-time loop this replaces was 5 % of all CPU of a full-speed run that spills
-// (a record is checksummed when written and again when read). Same values: old spools still read.
+// step, and a record is checksummed when written and again when read (a byte-at-a-time loop costs
+// about 5 % of all CPU of a full-speed run that spills). Same values as any CRC-32 of the spool.
 quint32 crc32(const char *data, qsizetype size)
 {
     return quint32(crc32_z(0, reinterpret_cast<const Bytef *>(data), z_size_t(size)));

@@ -62,7 +62,7 @@ public slots:
     /// The storage queue's intake, on the spool thread, which never waits for the database: a
     /// batch goes to the writer (forwarded()) while the writer holds less than the budget and
     /// nothing is spooled, else to the spool, behind what is there. Deciding here rather than on
-    /// the writer's thread bounds memory: batches no longer wait in the writer's event queue,
+    /// the writer's thread bounds memory: batches never wait in the writer's event queue,
     /// uncounted, while a transaction runs. The order holds because every decision and every
     /// read happens on this one thread.
     void intake(const OddsTap::BatchPtr &batch);

@@ -94,6 +94,7 @@ public:
     SnapshotPtr takeSnapshot();
 
 public slots:
+    // Run on the session's thread: the GUI reaches these with queued calls (AppController).
     /// The fixture whose prices and price points the snapshots carry (empty: none).
     void watchFixture(const QString &sourceId, const QString &fixtureId);
     /// Stops one source's client (its last batch is still stored); the others go on.

@@ -74,7 +74,8 @@ signals:
     void opened(const OddsTap::SeqMap &committed, const QString &description);
     void openFailed(const QString &message);
     void committed(const OddsTap::WriteResult &result);
-    /// A problem the user should see; `ongoing` while the database is still unavailable.
+    /// What the user should see, with its typed state change (an outage starts or ends, the
+    /// spool's disk fails or recovers, or just a note).
     void notice(const OddsTap::StorageNotice &notice);
     void drained();
     /// Events that cannot be stored (a spooled record could not be read back): recorded as a gap
