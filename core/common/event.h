@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -277,6 +278,9 @@ struct EventBatch
 /// the thousands of events of the batch.
 using BatchPtr = std::shared_ptr<const EventBatch>;
 
+/// The last seq of each source: committed to storage, held by the session, or resumed from.
+using SeqMap = std::map<QString, quint64>;
+
 /// Registers the value types above for queued connections. Call once, early in main() or a test.
 void registerMetaTypes();
 
@@ -287,3 +291,4 @@ Q_DECLARE_METATYPE(OddsTap::Reject)
 Q_DECLARE_METATYPE(OddsTap::EventBatch)
 Q_DECLARE_METATYPE(OddsTap::BatchPtr)
 Q_DECLARE_METATYPE(OddsTap::ConnectionEvent)
+Q_DECLARE_METATYPE(OddsTap::SeqMap)

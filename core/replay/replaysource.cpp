@@ -20,7 +20,7 @@ struct ReplaySource::Impl
 {
     ReplaySource *q = nullptr;
     ReplayConfig cfg;
-    std::map<QString, quint64> resume;
+    SeqMap resume;
     std::shared_ptr<std::atomic<int>> inFlight;
     std::unique_ptr<CaptureReader> reader;
     std::map<QString, std::unique_ptr<StreamTracker>> trackers;
@@ -212,8 +212,8 @@ struct ReplaySource::Impl
     }
 };
 
-ReplaySource::ReplaySource(ReplayConfig config, std::map<QString, quint64> resumeFrom,
-    std::shared_ptr<std::atomic<int>> inFlight, QObject *parent)
+ReplaySource::ReplaySource(
+    ReplayConfig config, SeqMap resumeFrom, std::shared_ptr<std::atomic<int>> inFlight, QObject *parent)
     : BatchSource(parent)
     , d(std::make_unique<Impl>())
 {

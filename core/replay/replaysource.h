@@ -48,8 +48,8 @@ class ReplaySource : public BatchSource
 public:
     /// @p resumeFrom: per source, the seq already committed (those events count as duplicates).
     /// @p inFlight: shared with the session, which decrements it as it takes each batch.
-    ReplaySource(ReplayConfig config, std::map<QString, quint64> resumeFrom, std::shared_ptr<std::atomic<int>> inFlight,
-        QObject *parent = nullptr);
+    ReplaySource(
+        ReplayConfig config, SeqMap resumeFrom, std::shared_ptr<std::atomic<int>> inFlight, QObject *parent = nullptr);
     ~ReplaySource() override;
 
 public slots:

@@ -171,7 +171,7 @@ void CaptureSession::start()
     m_storageThread->start();
 }
 
-void CaptureSession::checkUntilSeq(const std::map<QString, quint64> &held)
+void CaptureSession::checkUntilSeq(const SeqMap &held)
 {
     if (m_config.untilSeq == 0 || m_stopping) {
         return;
@@ -187,14 +187,14 @@ void CaptureSession::checkUntilSeq(const std::map<QString, quint64> &held)
 
 void CaptureSession::startClients(const SeqMap &committed)
 {
-    for (auto it = committed.constBegin(); it != committed.constEnd(); ++it) {
-        m_committedSeqs[it.key()] = it.value();
+    for (const auto &[source, seq] : committed) {
+        m_committedSeqs[source] = seq;
     }
     m_clientsStarted = true;
     checkUntilSeq(m_committedSeqs);
     for (auto &worker : m_workers) {
-        if (committed.contains(worker->config.sourceId)) {
-            worker->config.resumeFromSeq = committed.value(worker->config.sourceId); // exactly once across restarts
+        if (const auto it = committed.find(worker->config.sourceId); it != committed.end()) {
+            worker->config.resumeFromSeq = it->second; // exactly once across restarts
             qCInfo(lcSession).noquote() << worker->config.sourceId << "resumes after committed seq"
                                         << *worker->config.resumeFromSeq;
         }
@@ -213,7 +213,7 @@ void CaptureSession::startWorker(Worker &worker)
     Q_ASSERT(!worker.running);
     if (worker.replay) {
         worker.thread.setObjectName(QStringLiteral("replay"));
-        std::map<QString, quint64> resume(m_committedSeqs.begin(), m_committedSeqs.end());
+        SeqMap resume = m_committedSeqs;
         auto *source = new ReplaySource(*m_config.replay, resume, m_replayInFlight);
         worker.client = source;
         connect(source, &BatchSource::batchReady, this, [this](const BatchPtr &batch) {
@@ -418,7 +418,7 @@ void CaptureSession::onBatch(const BatchPtr &batch)
         stop(QStringLiteral("count reached"));
     }
     if (!m_writer) {
-        std::map<QString, quint64> held;
+        SeqMap held;
         for (const auto &[id, s] : m_stats.sources) {
             held[id] = s.lastSeq;
         }

@@ -139,7 +139,7 @@ private:
     Worker *findWorker(const QString &sourceId);
     void addLog(LogEntry entry);
     void collectForSnapshot(const EventBatch &batch);
-    void checkUntilSeq(const std::map<QString, quint64> &held);
+    void checkUntilSeq(const SeqMap &held);
     void finish();
     void announceFinished();
     void ensureRecorder();
@@ -154,7 +154,7 @@ private:
     QThread *m_storageThread = nullptr;
     StorageWriter *m_writer = nullptr; ///< lives in m_storageThread
     bool m_failed = false;
-    std::map<QString, quint64> m_committedSeqs; ///< per source, as the writer reports commits
+    SeqMap m_committedSeqs; ///< per source, as the writer reports commits
     bool m_running = false;
     bool m_stopping = false;
     bool m_finishing = false; ///< finish() runs once, though it delivers queued calls itself

@@ -5,8 +5,8 @@
 
 namespace OddsTap {
 
-BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const std::map<QString, quint64> &committed,
-    BatchSink &sink, WriteResult &result)
+BatchWalk walkBatches(
+    const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink, WriteResult &result)
 {
     BatchWalk walk;
     std::size_t events = 0;

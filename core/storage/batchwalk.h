@@ -29,7 +29,7 @@ public:
 struct BatchWalk
 {
     OddsRows odds; ///< the bulk, for the back end to write in index order
-    std::map<QString, quint64> newSeqs; ///< sources whose committed seq the batches move, and to what
+    SeqMap newSeqs; ///< sources whose committed seq the batches move, and to what
     qint64 maxReceivedAtMs = 0;
     QString failed; ///< what a sink call failed at ("storing a bet"); empty when none did
 };
@@ -39,7 +39,7 @@ struct BatchWalk
 /// every other row goes to `sink` in the batches' order, odds into the walk's OddsRows. Counts
 /// in `result` the fixture updates, feed errors, rejects, gaps, connection events and stream
 /// advances; bets (a duplicate bet id is stored once) and odds are the back end's to count.
-BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const std::map<QString, quint64> &committed,
-    BatchSink &sink, WriteResult &result);
+BatchWalk walkBatches(
+    const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink, WriteResult &result);
 
 } // namespace OddsTap

@@ -22,7 +22,7 @@ public:
 
     using Storage::write;
     Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
-    const std::map<QString, quint64> &committedSeqs() const override
+    const SeqMap &committedSeqs() const override
     {
         return m_committed;
     }
@@ -60,7 +60,7 @@ private:
     QStringList m_claimedSources; ///< advisory locks held by this session (taken again after a reconnect)
     Result<void> takeSourceLock(const QString &sourceId);
     std::set<qint64> m_partitionDays; ///< days (since the epoch) that have partitions
-    std::map<QString, quint64> m_committed;
+    SeqMap m_committed;
 };
 
 } // namespace OddsTap

@@ -238,7 +238,7 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
     const QByteArray &gaps = sink.gaps;
     const QByteArray &connections = sink.connections;
     OddsRows &oddsRows = walk.odds;
-    std::map<QString, quint64> &newSeqs = walk.newSeqs;
+    SeqMap &newSeqs = walk.newSeqs;
     const qint64 maxReceived = walk.maxReceivedAtMs;
     result.odds = oddsRows.size();
     QByteArray odds;

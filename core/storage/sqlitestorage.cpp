@@ -8,6 +8,7 @@
 #include <core/storage/walwritebuffer.h>
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
 #include <QScopeGuard>
@@ -15,6 +16,7 @@
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSysInfo>
+#include <QThread>
 #include <QUrl>
 
 #include <sqlite3.h>
@@ -315,14 +317,26 @@ Result<void> SqliteStorage::configure()
     if (auto r = exec(pageSize.constData(), QStringLiteral("configuring the database")); !r) {
         return r;
     }
-    sqlite3_stmt *stmt = nullptr;
-    if (sqlite3_prepare_v2(m_db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr) != SQLITE_OK) {
-        return sqlError(QStringLiteral("enabling WAL"));
+    // Two processes switching a new file to WAL at once both hold a shared lock and want an
+    // exclusive one: SQLite refuses one of them at once (SQLITE_BUSY without calling the busy
+    // handler, which would deadlock). That one tries again until the busy timeout; by then the
+    // file is usually in WAL mode already.
+    QString mode;
+    QDeadlineTimer deadline(std::max(m_busyTimeoutMs, kDefaultBusyTimeoutMs));
+    for (;;) {
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v2(m_db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr) != SQLITE_OK) {
+            return sqlError(QStringLiteral("enabling WAL"));
+        }
+        const int rc = sqlite3_step(stmt);
+        mode = rc == SQLITE_ROW ? QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)))
+                                : QString();
+        sqlite3_finalize(stmt);
+        if ((rc & 0xff) != SQLITE_BUSY || deadline.hasExpired()) {
+            break;
+        }
+        QThread::msleep(20);
     }
-    const int rc = sqlite3_step(stmt);
-    const QString mode =
-        rc == SQLITE_ROW ? QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0))) : QString();
-    sqlite3_finalize(stmt);
     if (mode != QLatin1String("wal")) {
         return sqlError(QStringLiteral("enabling WAL (journal mode is '%1')").arg(mode));
     }

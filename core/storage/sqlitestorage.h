@@ -44,7 +44,7 @@ public:
     using Storage::write;
     Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
     void idle() override;
-    const std::map<QString, quint64> &committedSeqs() const override
+    const SeqMap &committedSeqs() const override
     {
         return m_committed;
     }
@@ -93,7 +93,7 @@ private:
     int m_walFrames = 0; ///< in the WAL after the last commit
     qint64 m_pageSize = 4096;
     int m_checkpointedFrames = 0; ///< of those, how many the last checkpoint asked for covers
-    std::map<QString, quint64> m_committed;
+    SeqMap m_committed;
     std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };
     std::vector<std::vector<char>> m_textBuffers; ///< one per parameter index

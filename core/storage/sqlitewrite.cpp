@@ -213,7 +213,7 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
     // Odds are the bulk: inserted last, ordered by the index key (fixture, market, time), which keeps
     // the B-tree writes local. Measured: ~3x faster than arrival order with 1,000 fixtures.
     OddsRows &odds = walk.odds;
-    std::map<QString, quint64> &newSeqs = walk.newSeqs;
+    SeqMap &newSeqs = walk.newSeqs;
     auto bindRow = [&odds](sqlite3_stmt *s, int first, const OddsRows::Row &row) {
         auto bindUtf8 = [&odds, s](int i, quint32 index) {
             const std::string &t = odds.text(index);

@@ -94,7 +94,7 @@ QString StorageTarget::display() const
     return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword | QUrl::RemoveQuery);
 }
 
-AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const std::map<QString, quint64> &committed)
+AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const SeqMap &committed)
     : m_committed(committed)
     , m_batchSource(batch.sourceId)
 {
@@ -115,7 +115,7 @@ bool AlreadyCommitted::operator()(const Event &event) const
     return it != m_committed.end() && event.seq <= it->second;
 }
 
-void noteLastSeq(const EventBatch &batch, const std::map<QString, quint64> &committed, std::map<QString, quint64> &next)
+void noteLastSeq(const EventBatch &batch, const SeqMap &committed, SeqMap &next)
 {
     if (!batch.lastSeq || batch.sourceId.isEmpty()) {
         return;

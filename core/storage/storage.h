@@ -47,7 +47,7 @@ const QStringList &postgresUrlOptions();
 /// What one committed batch did.
 struct WriteResult
 {
-    std::map<QString, quint64> committedSeqs; ///< sources whose committed seq this write moved, and to what
+    SeqMap committedSeqs; ///< sources whose committed seq this write moved, and to what
     quint64 fixtureUpdates = 0;
     quint64 odds = 0;
     quint64 bets = 0;
@@ -112,7 +112,7 @@ public:
         return write(std::vector<const EventBatch *> { &batch });
     }
     /// Last committed seq per source.
-    virtual const std::map<QString, quint64> &committedSeqs() const = 0;
+    virtual const SeqMap &committedSeqs() const = 0;
     /// Row counts per table.
     virtual Result<QJsonObject> tableCounts() = 0;
     /// True when ORDER BY on an unindexed column sorts on the server's disk (PostgreSQL), false
@@ -150,16 +150,15 @@ Error newerSchemaError(const QString &where, qint64 version);
 class AlreadyCommitted
 {
 public:
-    AlreadyCommitted(const EventBatch &batch, const std::map<QString, quint64> &committed);
+    AlreadyCommitted(const EventBatch &batch, const SeqMap &committed);
     bool operator()(const Event &event) const;
 
 private:
-    const std::map<QString, quint64> &m_committed;
+    const SeqMap &m_committed;
     const QString &m_batchSource;
     std::optional<quint64> m_batchSeq;
 };
 /// Records in `next` the batch's last seq when it moves its source past `committed`.
-void noteLastSeq(
-    const EventBatch &batch, const std::map<QString, quint64> &committed, std::map<QString, quint64> &next);
+void noteLastSeq(const EventBatch &batch, const SeqMap &committed, SeqMap &next);
 
 } // namespace OddsTap

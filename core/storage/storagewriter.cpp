@@ -107,12 +107,8 @@ void StorageWriter::start()
             requestSpoolRead();
         }
     }
-    SeqMap committed;
-    for (const auto &[source, seq] : m_storage->committedSeqs()) {
-        committed.insert(source, seq);
-    }
     qCInfo(lcStorage).noquote() << "storage open:" << m_storage->describe();
-    emit opened(committed, m_storage->describe());
+    emit opened(m_storage->committedSeqs(), m_storage->describe());
 }
 
 bool StorageWriter::claimSource(const QString &sourceId)

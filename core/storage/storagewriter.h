@@ -23,9 +23,6 @@ struct SpoolConfig
     std::size_t memoryBudgetEvents = 50000;
 };
 
-/// Last committed seq per source, as loaded when storage opens.
-using SeqMap = QMap<QString, quint64>;
-
 /// The storage thread's worker: owns the database connection, writes each batch in one
 /// transaction, and retries failed writes with backoff (keeping the batches, in order) until the
 /// database is back. Reports an outage once, not per batch. With a spool, batches come in through
@@ -111,7 +108,7 @@ private:
     bool m_spooling = false; ///< the intake is spooling: read batches back until the spool is empty
     bool m_spoolReadAsked = false;
     quint64 m_leftoverBatches = 0; ///< still to come back of those an earlier run left in the spool
-    std::map<QString, quint64> m_leftoverHeld; ///< per source: stored, or queued from the leftovers
+    SeqMap m_leftoverHeld; ///< per source: stored, or queued from the leftovers
     std::set<QString> m_leftoverHoles; ///< sources whose leftovers start after a hole
     std::deque<Pending> m_pending;
     std::size_t m_pendingEvents = 0;
