@@ -2,7 +2,7 @@
 // CaptureSession: the recorder on its own thread (record, ring, save), and the replay controls
 // forwarded to the replay source.
 #include "capturesession.h"
-#include "captureworker.h"
+#include "capturesource.h"
 
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
@@ -51,7 +51,7 @@ void CaptureSession::ensureRecorder()
 void CaptureSession::setKeepRaw(bool keep)
 {
     m_keepRaw = keep;
-    for (auto &w : m_workers) {
+    for (auto &w : m_sources) {
         if (w->running && w->client) {
             BatchSource *client = w->client;
             QMetaObject::invokeMethod(client, [client, keep] { client->setKeepRaw(keep); });
@@ -113,7 +113,7 @@ void CaptureSession::saveRing(const QString &path, const QString &notes)
 
 void CaptureSession::forEachReplay(const std::function<void(ReplaySource *)> &call)
 {
-    for (auto &w : m_workers) {
+    for (auto &w : m_sources) {
         if (w->replay && w->running && w->client) {
             auto *source = static_cast<ReplaySource *>(w->client);
             QMetaObject::invokeMethod(source, [source, call] { call(source); });

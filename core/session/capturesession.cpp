@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "capturesession.h"
 
-#include "captureworker.h"
+#include "capturesource.h"
 
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
@@ -22,7 +22,7 @@ CaptureSession::CaptureSession(CaptureConfig config, QObject *parent)
 
 CaptureSession::~CaptureSession()
 {
-    for (auto &w : m_workers) {
+    for (auto &w : m_sources) {
         if (w->thread.isRunning()) {
             QMetaObject::invokeMethod(w->client, &BatchSource::stop, Qt::QueuedConnection);
             w->thread.quit();
@@ -64,15 +64,15 @@ void CaptureSession::start()
     }
     for (const FeedSourceConfig &source : m_config.sources) {
         m_stats.sources[source.sourceId]; // listed in the summary even if nothing arrives
-        auto worker = std::make_unique<Worker>();
+        auto worker = std::make_unique<SourceRun>();
         worker->config = source;
-        m_workers.push_back(std::move(worker));
+        m_sources.push_back(std::move(worker));
     }
     if (m_config.replay) {
-        auto worker = std::make_unique<Worker>();
+        auto worker = std::make_unique<SourceRun>();
         worker->config.sourceId = QStringLiteral("replay");
         worker->replay = true;
-        m_workers.push_back(std::move(worker));
+        m_sources.push_back(std::move(worker));
     }
     if (!m_config.recordPath.isEmpty() || m_config.ringKeepMs > 0) {
         ensureRecorder();
@@ -192,14 +192,14 @@ void CaptureSession::startClients(const SeqMap &committed)
     }
     m_clientsStarted = true;
     checkUntilSeq(m_committedSeqs);
-    for (auto &worker : m_workers) {
+    for (auto &worker : m_sources) {
         if (const auto it = committed.find(worker->config.sourceId); it != committed.end()) {
             worker->config.resumeFromSeq = it->second; // exactly once across restarts
             qCInfo(lcSession).noquote() << worker->config.sourceId << "resumes after committed seq"
                                         << *worker->config.resumeFromSeq;
         }
         if (worker->enabled && !m_stopping && worker->replay == m_config.replay.has_value()) {
-            startWorker(*worker);
+            startSource(*worker);
         }
     }
     if (m_config.durationMs > 0) {
@@ -208,7 +208,7 @@ void CaptureSession::startClients(const SeqMap &committed)
     }
 }
 
-void CaptureSession::startWorker(Worker &worker)
+void CaptureSession::startSource(SourceRun &worker)
 {
     Q_ASSERT(!worker.running);
     if (worker.replay) {
@@ -255,9 +255,9 @@ void CaptureSession::startWorker(Worker &worker)
     worker.thread.start();
 }
 
-CaptureSession::Worker *CaptureSession::findWorker(const QString &sourceId)
+CaptureSession::SourceRun *CaptureSession::findSource(const QString &sourceId)
 {
-    for (auto &w : m_workers) {
+    for (auto &w : m_sources) {
         if (!w->replay && w->config.sourceId == sourceId) {
             return w.get();
         }
@@ -265,14 +265,14 @@ CaptureSession::Worker *CaptureSession::findWorker(const QString &sourceId)
     return nullptr;
 }
 
-void CaptureSession::stopWorker(Worker &worker, bool forSessionStop)
+void CaptureSession::stopSource(SourceRun &worker, bool forSessionStop)
 {
     if (!worker.running || worker.stopping) {
         return;
     }
     worker.stopping = true;
     BatchSource *client = worker.client;
-    Worker *w = &worker;
+    SourceRun *w = &worker;
     // Runs in the client's thread: its final batch is posted to us before the notification, and
     // queued events between two threads keep their order.
     QMetaObject::invokeMethod(client, [client, w, forSessionStop, this] {
@@ -295,7 +295,7 @@ void CaptureSession::stopWorker(Worker &worker, bool forSessionStop)
 
 void CaptureSession::disconnectSource(const QString &sourceId)
 {
-    Worker *w = findWorker(sourceId);
+    SourceRun *w = findSource(sourceId);
     if (!w || !w->enabled || m_config.replay) {
         return;
     }
@@ -305,12 +305,12 @@ void CaptureSession::disconnectSource(const QString &sourceId)
         .kind = LogKind::Connection,
         .sourceId = sourceId,
         .message = QStringLiteral("disconnected by the user") });
-    stopWorker(*w, false);
+    stopSource(*w, false);
 }
 
 void CaptureSession::connectSource(const QString &sourceId)
 {
-    Worker *w = findWorker(sourceId);
+    SourceRun *w = findSource(sourceId);
     if (!w || w->enabled || m_stopping || m_config.replay) {
         return;
     }
@@ -318,7 +318,7 @@ void CaptureSession::connectSource(const QString &sourceId)
     if (w->running) {
         // Still stopping: start again once it has stopped.
         QTimer::singleShot(50, this, [this, sourceId] {
-            if (Worker *again = findWorker(sourceId)) {
+            if (SourceRun *again = findSource(sourceId)) {
                 again->enabled = false;
                 connectSource(sourceId);
             }
@@ -341,7 +341,7 @@ void CaptureSession::connectSource(const QString &sourceId)
         .message =
             QStringLiteral("connecting again, resuming after seq %1").arg(w->config.resumeFromSeq.value_or(0)) });
     if (m_clientsStarted) {
-        startWorker(*w);
+        startSource(*w);
     }
 }
 
@@ -355,7 +355,7 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
             .message = QStringLiteral("sources cannot be added to a replay") });
         return;
     }
-    if (findWorker(source.sourceId) || m_stopping) {
+    if (findSource(source.sourceId) || m_stopping) {
         addLog({ .atMs = wallClockMs(),
             .severity = LogSeverity::Error,
             .kind = LogKind::Connection,
@@ -376,15 +376,15 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
     }
     m_config.sources.push_back(source);
     m_stats.sources[source.sourceId];
-    auto worker = std::make_unique<Worker>();
+    auto worker = std::make_unique<SourceRun>();
     worker->config = source;
     if (const auto c = m_committedSeqs.find(source.sourceId); c != m_committedSeqs.end()) {
         worker->config.resumeFromSeq = c->second;
     }
-    Worker &w = *worker;
-    m_workers.push_back(std::move(worker));
+    SourceRun &w = *worker;
+    m_sources.push_back(std::move(worker));
     if (m_running && m_clientsStarted) {
-        startWorker(w);
+        startSource(w);
     }
 }
 
@@ -435,10 +435,10 @@ void CaptureSession::stop(const QString &reason)
     m_stopReason = reason;
     qCInfo(lcSession).noquote() << "capture stopping:" << reason;
     bool any = false;
-    for (auto &w : m_workers) {
+    for (auto &w : m_sources) {
         if (w->running) {
             any = true;
-            stopWorker(*w, true);
+            stopSource(*w, true);
         }
     }
     if (!any) {

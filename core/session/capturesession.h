@@ -130,13 +130,14 @@ signals:
     void replayFinished(const OddsTap::ReplayPosition &position);
 
 private:
-    struct Worker;
+    /// One source as the session runs it: its configuration, thread and client (capturesource.h).
+    struct SourceRun;
     void onBatch(const BatchPtr &batch);
     void onClientStopped();
     void startClients(const SeqMap &committed);
-    void startWorker(Worker &worker);
-    void stopWorker(Worker &worker, bool forSessionStop);
-    Worker *findWorker(const QString &sourceId);
+    void startSource(SourceRun &source);
+    void stopSource(SourceRun &source, bool forSessionStop);
+    SourceRun *findSource(const QString &sourceId);
     void addLog(LogEntry entry);
     void collectForSnapshot(const EventBatch &batch);
     void checkUntilSeq(const SeqMap &held);
@@ -150,7 +151,7 @@ private:
     CaptureConfig m_config;
     CaptureStats m_stats;
     LiveState m_live;
-    std::vector<std::unique_ptr<Worker>> m_workers;
+    std::vector<std::unique_ptr<SourceRun>> m_sources;
     QThread *m_storageThread = nullptr;
     StorageWriter *m_writer = nullptr; ///< lives in m_storageThread
     bool m_failed = false;

@@ -2,7 +2,7 @@
 // CaptureSession: what the views get, gathered from the batches and coalesced into a snapshot
 // about ten times a second.
 #include "capturesession.h"
-#include "captureworker.h"
+#include "capturesource.h"
 
 #include <core/common/timeutil.h>
 
@@ -120,7 +120,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m_windowProcessed = {};
     m_windowCommitted = {};
     m_windowWrite = {};
-    for (const auto &w : m_workers) {
+    for (const auto &w : m_sources) {
         if (w->replay) {
             continue;
         }

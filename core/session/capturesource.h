@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// CaptureSession's record of one source, shared by the files that implement the session.
+// CaptureSession's record of one running source (its client: a FeedClient, or the ReplaySource
+// for a replay), shared by the files that implement the session.
 #pragma once
 
 #include <core/feed/batchsource.h>
@@ -9,7 +10,7 @@
 
 namespace OddsTap {
 
-struct CaptureSession::Worker
+struct CaptureSession::SourceRun
 {
     FeedSourceConfig config;
     QThread thread;
