@@ -21,11 +21,15 @@ using namespace OddsTap;
 
 int main(int argc, char *argv[])
 {
-    // Modes that run without a display pick the offscreen platform themselves.
-    for (int i = 1; i < argc; ++i) {
-        if (qstrcmp(argv[i], "--self-check") == 0 && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")
-            && qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
-            qputenv("QT_QPA_PLATFORM", "offscreen");
+    // What runs without a display picks the offscreen platform itself: the self-check, and the
+    // options that only print (QApplication aborts when it finds no display).
+    const bool noDisplay = qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")
+        && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    for (int i = 1; i < argc && noDisplay; ++i) {
+        for (const char *headless : { "--self-check", "--help", "-h", "--help-all", "--version", "-v" }) {
+            if (qstrcmp(argv[i], headless) == 0) {
+                qputenv("QT_QPA_PLATFORM", "offscreen");
+            }
         }
     }
     QApplication::setOrganizationName(QStringLiteral("OddsTap"));
