@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "fixturetablemodel.h"
 
+#include <core/common/sports.h>
 #include <core/models/cellformat.h>
 
 #include <QDateTime>
@@ -26,18 +27,7 @@ FixtureTableModel::FixtureTableModel(QObject *parent)
 
 QString FixtureTableModel::sportName(qint64 sportId)
 {
-    switch (sportId) {
-    case 1:
-        return tr("Football");
-    case 2:
-        return tr("Tennis");
-    case 3:
-        return tr("Basketball");
-    case 4:
-        return tr("Ice hockey");
-    default:
-        return tr("Sport %1").arg(sportId);
-    }
+    return OddsTap::sportName(sportId);
 }
 
 double FixtureTableModel::updatesPerMinute(const Row &row) const

@@ -2,6 +2,7 @@
 #include "feedgenerator.h"
 
 #include <core/common/jsonwriter.h>
+#include <core/common/sports.h>
 #include <core/common/timeutil.h>
 
 #include <algorithm>
@@ -19,7 +20,7 @@ struct MarketSpec
 
 struct SportSpec
 {
-    int id;
+    Sport id;
     std::vector<int> tournaments;
     std::vector<const char *> teams;
     std::vector<MarketSpec> markets;
@@ -28,23 +29,23 @@ struct SportSpec
 const std::vector<SportSpec> &sports()
 {
     static const std::vector<SportSpec> kSports = {
-        { 1, { 17, 8, 35, 23, 34 },
+        { Sport::Football, { 17, 8, 35, 23, 34 },
             { "Arsenal", "Chelsea", "Liverpool", "Everton", "Tottenham", "Newcastle", "Aston Villa", "Brighton",
                 "Real Madrid", "Barcelona", "Sevilla", "Valencia", "Bayern", "Dortmund", "Leipzig", "Leverkusen",
                 "Juventus", "Inter", "AC Milan", "Napoli", "Roma", "Lazio", "PSG", "Marseille", "Lyon", "Monaco",
                 "Ajax", "PSV", "Feyenoord", "Benfica", "Porto", "Sporting" },
             { { "1x2", { "home", "draw", "away" } }, { "ou_2.5", { "over", "under" } },
                 { "ah_-1.5", { "home", "away" } }, { "btts", { "yes", "no" } } } },
-        { 2, { 132, 138 },
+        { Sport::Basketball, { 132, 138 },
             { "Lakers", "Celtics", "Warriors", "Bulls", "Heat", "Knicks", "Nets", "Suns", "Bucks", "Nuggets",
                 "Real Madrid Baloncesto", "Olympiacos", "Fenerbahce", "Panathinaikos", "Maccabi Tel Aviv",
                 "Anadolu Efes" },
             { { "ml", { "home", "away" } }, { "ou_220.5", { "over", "under" } }, { "ah_-1.5", { "home", "away" } } } },
-        { 3, { 2555, 2556 },
+        { Sport::Tennis, { 2555, 2556 },
             { "Alcaraz", "Sinner", "Djokovic", "Medvedev", "Zverev", "Rune", "Ruud", "Fritz", "Swiatek", "Sabalenka",
                 "Gauff", "Rybakina", "Pegula", "Jabeur", "Vondrousova", "Muchova" },
             { { "ml", { "home", "away" } }, { "ou_22.5", { "over", "under" } } } },
-        { 4, { 234 },
+        { Sport::IceHockey, { 234 },
             { "Rangers", "Bruins", "Maple Leafs", "Canadiens", "Oilers", "Flames", "Penguins", "Capitals", "Avalanche",
                 "Stars", "Kings", "Sharks" },
             { { "1x2", { "home", "draw", "away" } }, { "ou_5.5", { "over", "under" } } } },
@@ -88,7 +89,7 @@ FeedGenerator::Fixture FeedGenerator::makeFixture()
     const SportSpec &sport = sportList[r < 0.55 ? 0 : r < 0.75 ? 1 : r < 0.9 ? 2 : 3];
     Fixture f;
     f.id = "fx-" + QByteArray::number(++m_fixtureCounter);
-    f.sport = sport.id;
+    f.sport = int(sport.id);
     f.tournament = sport.tournaments[m_rng.below(sport.tournaments.size())];
     const std::size_t h = m_rng.below(sport.teams.size());
     std::size_t a = m_rng.below(sport.teams.size() - 1);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <core/feed/framedecoder.h>
+#include <core/models/fixturetablemodel.h>
 #include <core/sim/feedgenerator.h>
 
 #include <QTest>
@@ -20,6 +21,7 @@ private slots:
     void pricesCarryAMarginAndBetsPayStakeTimesOdds();
     void fixturesFollowTheLifecycle();
     void snapshotHoldsTheLatestStateInSeqOrder();
+    void theViewsNameTheSportTheSimulatorPlays();
 
 private:
     static GeneratorConfig config(quint64 seed)
@@ -199,6 +201,40 @@ void TestFeedGenerator::snapshotHoldsTheLatestStateInSeqOrder()
     }
     QVERIFY(prices >= 30 * 5); // each live fixture has at least two markets of two selections
     QCOMPARE(int(snapshotJson.size()), int(snap.size()));
+}
+
+void TestFeedGenerator::theViewsNameTheSportTheSimulatorPlays()
+{
+    // The fixtures table and its sport filter name a sport_id; the simulator picks teams and
+    // markets by sport_id. The Lakers play basketball, Alcaraz tennis, whatever the ids are.
+    const std::map<QString, QString> teams { { QStringLiteral("Lakers"), QStringLiteral("Basketball") },
+        { QStringLiteral("Celtics"), QStringLiteral("Basketball") },
+        { QStringLiteral("Alcaraz"), QStringLiteral("Tennis") },
+        { QStringLiteral("Swiatek"), QStringLiteral("Tennis") },
+        { QStringLiteral("Arsenal"), QStringLiteral("Football") },
+        { QStringLiteral("Bruins"), QStringLiteral("Ice hockey") } };
+    GeneratorConfig c = config(11);
+    c.fixtures = 400;
+    FeedGenerator gen(c);
+    FrameDecoder decoder;
+    EventBatch batch;
+    for (int i = 0; i < 20000; ++i) {
+        decoder.decode(gen.next().json, FrameContext {}, batch);
+    }
+    std::set<QString> seen;
+    for (const Event &e : batch.events) {
+        const FixtureData *f = e.fixture();
+        if (!f) {
+            continue;
+        }
+        for (const QString &team : { f->home, f->away }) {
+            if (const auto it = teams.find(team); it != teams.end()) {
+                QCOMPARE(FixtureTableModel::sportName(f->sportId), it->second);
+                seen.insert(it->second);
+            }
+        }
+    }
+    QCOMPARE(seen.size(), std::size_t(4)); // every sport was checked
 }
 
 QTEST_GUILESS_MAIN(TestFeedGenerator)

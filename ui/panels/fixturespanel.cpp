@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "fixturespanel.h"
 
+#include <core/common/sports.h>
 #include <ui/widgets/livetable.h>
 
 #include <QComboBox>
@@ -84,8 +85,8 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     m_filter->setToolTip(tr("Shows fixtures whose teams, tournament, sport or id contain this text"));
     auto *sport = new QComboBox(this);
     sport->addItem(tr("All sports"), QString());
-    for (int id = 1; id <= 4; ++id) {
-        sport->addItem(FixtureTableModel::sportName(id), FixtureTableModel::sportName(id));
+    for (const SportInfo &s : knownSports()) {
+        sport->addItem(sportName(int(s.sport)), sportName(int(s.sport)));
     }
     sport->setToolTip(tr("Show one sport only"));
     auto *status = new QComboBox(this);
