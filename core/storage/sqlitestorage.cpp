@@ -10,6 +10,7 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QScopeGuard>
 #include <QSqlDatabase>
@@ -24,8 +25,11 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/file.h>
+#include <system_error>
 #include <tuple>
 #include <unistd.h>
 
@@ -61,6 +65,23 @@ const bool g_sqliteMemoryStatisticsOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS,
 // the capture writer's connection only.
 // ODDSTAP_NO_WAL_BUFFER=1 leaves SQLite's own VFS in place (to measure the difference).
 const bool g_walWriteBuffer = !qEnvironmentVariableIsSet("ODDSTAP_NO_WAL_BUFFER") && installWalWriteBuffer();
+
+/// SQLite says only "unable to open database file": the system's reason, found by opening the
+/// file as SQLite would (and removing it again if that created it), as ": <reason>".
+QString whyNotWritable(const QString &path)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const bool existed = ::access(native.constData(), F_OK) == 0;
+    const int fd = ::open(native.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ::close(fd);
+        if (!existed) {
+            ::unlink(native.constData());
+        }
+        return {};
+    }
+    return QStringLiteral(" (%1)").arg(QString::fromLocal8Bit(std::strerror(errno)));
+}
 
 } // namespace
 
@@ -110,9 +131,12 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
     const QString &path, const QString &connectionName, int busyTimeoutMs, bool capture)
 {
     const QFileInfo info(path);
-    if (!QDir().mkpath(info.absolutePath())) {
+    std::error_code dirError;
+    std::filesystem::create_directories(std::filesystem::path(info.absolutePath().toStdString()), dirError);
+    if (dirError) {
         return Error { QStringLiteral("storage_open"),
-            QStringLiteral("cannot create the directory of database '%1'").arg(path) };
+            QStringLiteral("cannot create the directory %1 for database '%2': %3. Create it, or choose another --db")
+                .arg(info.absolutePath(), path, QString::fromStdString(dirError.message())) };
     }
     if (info.exists() && !info.isFile()) {
         return Error { QStringLiteral("storage_open"), QStringLiteral("database '%1' is not a file").arg(path) };
@@ -131,7 +155,8 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
         }
         if (!db.open()) {
             return Error { QStringLiteral("storage_open"),
-                QStringLiteral("cannot open database '%1': %2").arg(path, db.lastError().text()) };
+                QStringLiteral("cannot open database '%1': %2%3")
+                    .arg(path, db.lastError().driverText(), whyNotWritable(path)) };
         }
         const QVariant handle = db.driver()->handle();
         if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0) {

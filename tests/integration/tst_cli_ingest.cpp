@@ -40,6 +40,8 @@ private slots:
     void damagedDatabaseIsRefusedWithAWayOut();
     void statsReportsClearErrors_data();
     void statsReportsClearErrors();
+    void unusableDatabasePathSaysWhereAndWhy_data();
+    void unusableDatabasePathSaysWhereAndWhy();
 
 private:
     static QString cli()
@@ -488,4 +490,36 @@ void TestCliIngest::statsReportsClearErrors()
 }
 
 QTEST_GUILESS_MAIN(TestCliIngest)
+void TestCliIngest::unusableDatabasePathSaysWhereAndWhy_data()
+{
+    QTest::addColumn<bool>("underAFile");
+    QTest::addColumn<QString>("cause");
+    QTest::addRow("its directory is a file") << true << QStringLiteral("Not a directory");
+    QTest::addRow("a file system that takes no new files") << false << QStringLiteral("No such file or directory");
+}
+
+void TestCliIngest::unusableDatabasePathSaysWhereAndWhy()
+{
+    // "unable to open database file" is all SQLite says: the message names the path and the
+    // system's reason, so that the user knows what to change.
+    QFETCH(bool, underAFile);
+    QFETCH(QString, cause);
+    QTemporaryDir dir;
+    QString db = QStringLiteral("/proc/oddstap-%1.db").arg(QCoreApplication::applicationPid());
+    if (underAFile) {
+        const QString file = dir.filePath(QStringLiteral("a-file"));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        db = file + QStringLiteral("/capture.db");
+    }
+    QProcess capture;
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:1"),
+            QStringLiteral("--db"), db, QStringLiteral("--duration"), QStringLiteral("5"), QStringLiteral("--quiet") });
+    QVERIFY(capture.waitForFinished(30000));
+    QCOMPARE(capture.exitCode(), 2);
+    const QString err = QString::fromLocal8Bit(capture.readAllStandardError());
+    QVERIFY2(err.contains(db) && err.contains(cause), qPrintable(err));
+}
+
 #include "tst_cli_ingest.moc"
