@@ -2,9 +2,13 @@
 #pragma once
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QRegularExpression>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 namespace OddsTap::Cli {
 
@@ -28,18 +32,73 @@ inline QTextStream &err()
     return s;
 }
 
+/// The long options a parser knows, read off its help text (QCommandLineParser lists them nowhere else).
+inline QStringList knownOptions(const QCommandLineParser &parser)
+{
+    QStringList names;
+    static const QRegularExpression option(QStringLiteral("--([A-Za-z0-9][A-Za-z0-9-]*)"));
+    for (auto it = option.globalMatch(parser.helpText()); it.hasNext();) {
+        names << it.next().captured(1);
+    }
+    names.removeDuplicates();
+    return names;
+}
+
+/// Edits (insert, delete, replace) between two short words: the typo a suggestion is for.
+inline int editDistance(const QString &a, const QString &b)
+{
+    std::vector<int> row(std::size_t(b.size()) + 1);
+    for (std::size_t j = 0; j < row.size(); ++j) {
+        row[j] = int(j);
+    }
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        int diagonal = row[0];
+        row[0] = int(i);
+        for (qsizetype j = 1; j <= b.size(); ++j) {
+            const int above = row[std::size_t(j)];
+            row[std::size_t(j)] =
+                std::min({ above + 1, row[std::size_t(j - 1)] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1) });
+            diagonal = above;
+        }
+    }
+    return row.back();
+}
+
 /// Parses a subcommand's arguments; prints help or the error and returns false (with exitCode set).
+/// `arguments[0]` names the subcommand ("oddstap-cli capture"), in the usage line and in errors.
 inline bool parseOrExplain(QCommandLineParser &parser, const QStringList &arguments, int &exitCode)
 {
+    const QString command = arguments.value(0);
     if (!parser.parse(arguments)) {
-        err() << "oddstap-cli: " << parser.errorText() << "\n"
-              << "Try '" << arguments.value(0) << " --help'.\n";
+        err() << command << ": " << parser.errorText() << "\n";
+        const QStringList known = knownOptions(parser);
+        for (const QString &unknown : parser.unknownOptionNames()) {
+            QString nearest;
+            int best = 3; // more than two edits away is not a typo
+            for (const QString &name : known) {
+                if (const int d = editDistance(unknown, name); d < best) {
+                    best = d;
+                    nearest = name;
+                }
+            }
+            if (!nearest.isEmpty()) {
+                err() << "Did you mean '--" << nearest << "'?\n";
+            }
+        }
+        err() << "Try '" << command << " --help'.\n";
         err().flush();
         exitCode = kExitUsage;
         return false;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
+        // Qt names the program by its path; the usage line names the subcommand instead.
+        QString help = parser.helpText();
+        const qsizetype lineEnd = help.indexOf(QLatin1Char('\n'));
+        const QString program = QCoreApplication::arguments().value(0);
+        if (const qsizetype at = help.left(lineEnd).indexOf(program); at >= 0 && !program.isEmpty()) {
+            help.replace(at, program.size(), command);
+        }
+        out() << help;
         out().flush();
         exitCode = kExitOk;
         return false;

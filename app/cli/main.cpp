@@ -90,7 +90,19 @@ int main(int argc, char *argv[])
     }
     const auto it = commands().find(first);
     if (it == commands().end()) {
-        err() << "oddstap-cli: unknown command '" << first << "'\n\n";
+        err() << "oddstap-cli: unknown command '" << first << "'\n";
+        QString nearest;
+        int best = 3; // more than two edits away is not a typo
+        for (const auto &[name, command] : commands()) {
+            if (const int d = OddsTap::Cli::editDistance(first, name); d < best) {
+                best = d;
+                nearest = name;
+            }
+        }
+        if (!nearest.isEmpty()) {
+            err() << "Did you mean 'oddstap-cli " << nearest << "'?\n";
+        }
+        err() << "\n";
         printUsage(err());
         return OddsTap::Cli::kExitUsage;
     }

@@ -18,6 +18,7 @@ private slots:
     void oversizedLineIsRejectedNotLoaded();
     void usageErrors_data();
     void usageErrors();
+    void helpNamesTheSubcommand();
 
 private:
     struct Run
@@ -139,6 +140,8 @@ void TestCliValidate::usageErrors_data()
     QTest::addRow("no command") << QStringList {} << QByteArray("Usage: oddstap-cli");
     QTest::addRow("unknown command") << QStringList { QStringLiteral("frobnicate") }
                                      << QByteArray("unknown command 'frobnicate'");
+    QTest::addRow("a mistyped command gets the nearest")
+        << QStringList { QStringLiteral("captur") } << QByteArray("Did you mean 'oddstap-cli capture'?");
     QTest::addRow("no file") << QStringList { QStringLiteral("validate") } << QByteArray("expected exactly one FILE");
     QTest::addRow("two files") << QStringList { QStringLiteral("validate"), QStringLiteral("a"), QStringLiteral("b") }
                                << QByteArray("expected exactly one FILE");
@@ -146,6 +149,12 @@ void TestCliValidate::usageErrors_data()
                                   << QByteArray("cannot open '/nonexistent/x.ndjson'");
     QTest::addRow("unknown option") << QStringList { QStringLiteral("validate"), QStringLiteral("--bogus"),
         QStringLiteral("x") } << QByteArray("Unknown option 'bogus'");
+    QTest::addRow("option errors name the subcommand")
+        << QStringList { QStringLiteral("validate"), QStringLiteral("--bogus"), QStringLiteral("x") }
+        << QByteArray("oddstap-cli validate: Unknown option 'bogus'");
+    QTest::addRow("a mistyped option gets the nearest") << QStringList { QStringLiteral("validate"),
+        QStringLiteral("--max-bach"), QStringLiteral("4"), QStringLiteral("x") }
+                                                        << QByteArray("Did you mean '--max-batch'?");
     QTest::addRow("bad limit") << QStringList { QStringLiteral("validate"), QStringLiteral("--max-batch"),
         QStringLiteral("-4"), QStringLiteral("x") }
                                << QByteArray("--max-batch must be a positive integer, got '-4'");
@@ -158,6 +167,14 @@ void TestCliValidate::usageErrors()
     const Run r = run(args);
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains(message), r.err);
+}
+
+void TestCliValidate::helpNamesTheSubcommand()
+{
+    // The usage line shows what to type, not where the binary was built.
+    const Run r = run({ QStringLiteral("validate"), QStringLiteral("--help") });
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.startsWith("Usage: oddstap-cli validate [options]"), r.out.left(200).constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliValidate)
