@@ -18,6 +18,8 @@ namespace OddsTap::Cli {
 
 namespace {
 
+constexpr int kExitStatsNotWritten = 1;
+
 bool writeJson(const QString &path, const QJsonObject &json)
 {
     QSaveFile f(path); // atomic: a reader never sees half a file
@@ -26,7 +28,11 @@ bool writeJson(const QString &path, const QJsonObject &json)
         return false;
     }
     f.write(QJsonDocument(json).toJson(QJsonDocument::Indented));
-    return f.commit();
+    if (!f.commit()) {
+        err() << "oddstap-cli simulate: cannot write stats file '" << path << "': " << f.errorString() << "\n";
+        return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -37,7 +43,9 @@ int runSimulate(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Runs the built-in sportsbook: a WebSocket feed server speaking feed-protocol v1, with realistic\n"
         "fixtures, prices and bets, resume and snapshots, and optional fault injection.\n"
-        "Prints 'listening on ws://HOST:PORT' once ready. SIGINT/SIGTERM stop it and write --stats-file."));
+        "Prints 'listening on ws://HOST:PORT' once ready. SIGINT/SIGTERM stop it and write --stats-file.\n\n"
+        "Exit status: 0 stopped (SIGINT/SIGTERM or --duration) and the stats file, if any, written; 1 the\n"
+        "--stats-file could not be written; 2 usage error, or the address or port could not be taken."));
     parser.addHelpOption();
     const QList<QCommandLineOption> options = {
         { QStringLiteral("host"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("addr"),
@@ -157,10 +165,11 @@ int runSimulate(const QStringList &arguments)
     out().flush();
 
     const QString statsFile = parser.value(QStringLiteral("stats-file"));
+    bool statsWritten = true;
     auto finish = [&] {
         server.stop();
         if (!statsFile.isEmpty()) {
-            writeJson(statsFile, server.stats());
+            statsWritten = writeJson(statsFile, server.stats());
         }
         QCoreApplication::quit();
     };
@@ -170,7 +179,7 @@ int runSimulate(const QStringList &arguments)
         QTimer::singleShot(std::chrono::milliseconds(qint64(duration * 1000)), &server, finish);
     }
     QCoreApplication::exec();
-    return kExitOk;
+    return statsWritten ? kExitOk : kExitStatsNotWritten;
 }
 
 } // namespace OddsTap::Cli

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Runs the real oddstap-cli binary on files and standard input.
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -19,6 +20,7 @@ private slots:
     void usageErrors_data();
     void usageErrors();
     void helpNamesTheSubcommand();
+    void simulateSaysItsExitCodesAndKeepsThem();
 
 private:
     struct Run
@@ -175,6 +177,24 @@ void TestCliValidate::helpNamesTheSubcommand()
     const Run r = run({ QStringLiteral("validate"), QStringLiteral("--help") });
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.out.startsWith("Usage: oddstap-cli validate [options]"), r.out.left(200).constData());
+}
+
+void TestCliValidate::simulateSaysItsExitCodesAndKeepsThem()
+{
+    const Run help = run({ QStringLiteral("simulate"), QStringLiteral("--help") });
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains("Exit status: 0 stopped"));
+    QVERIFY(help.out.contains("could not be written"));
+    // A stats file that cannot be written is not a success: the caller would read no figures.
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("a-file"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.close();
+    const Run r = run({ QStringLiteral("simulate"), QStringLiteral("--duration"), QStringLiteral("0.2"),
+        QStringLiteral("--stats-file"), file + QStringLiteral("/stats.json") });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("cannot write stats file"), r.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliValidate)
