@@ -20,6 +20,7 @@
 #include <QUrl>
 
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -51,8 +52,10 @@ private:
     static QJsonObject run(const QStringList &args, int *exitCode = nullptr, QByteArray *err = nullptr);
     /// Starts `oddstap-cli simulate` with `args`; returns its ws:// URL, empty on failure.
     static QString startSimulator(QProcess &sim, const QStringList &args);
-    /// Runs `oddstap-cli capture` with `args` for `ms`, then kills it with SIGKILL.
-    static bool captureThenKill(const QStringList &args, int ms);
+    /// Runs `oddstap-cli capture` with `args` until `killWhen` holds, then kills it with SIGKILL.
+    static bool captureThenKill(const QStringList &args, const std::function<bool()> &killWhen);
+    /// The committed seq of `source` in `db`, as `stats` reports it (0 when none yet).
+    static qint64 committedSeq(const QString &db, const QString &source = QStringLiteral("src-1"));
     /// The simulator's generated counts (its --stats-file) against the database's rows.
     static void verifyExact(const QString &statsFile, const QString &db, qint64 lastSeq);
 };
@@ -67,16 +70,24 @@ QString TestCliIngest::startSimulator(QProcess &sim, const QStringList &args)
     return m.hasMatch() ? QStringLiteral("ws://127.0.0.1:") + m.captured(1) : QString();
 }
 
-bool TestCliIngest::captureThenKill(const QStringList &args, int ms)
+bool TestCliIngest::captureThenKill(const QStringList &args, const std::function<bool()> &killWhen)
 {
     QProcess capture;
     capture.start(cli(), QStringList { QStringLiteral("capture") } + args);
-    if (!capture.waitForStarted()) {
+    if (!capture.waitForStarted() || !QTest::qWaitFor(killWhen, 60000)) {
         return false;
     }
-    QTest::qWait(ms); // the fault: killed at a moment the caller picks, mid-capture
-    ::kill(pid_t(capture.processId()), SIGKILL);
+    ::kill(pid_t(capture.processId()), SIGKILL); // the fault: killed mid-capture, whatever it is doing
     return capture.waitForFinished(10000);
+}
+
+qint64 TestCliIngest::committedSeq(const QString &db, const QString &source)
+{
+    return run({ QStringLiteral("stats"), QStringLiteral("--db"), db })
+        .value(QStringLiteral("committed_seq"))
+        .toObject()
+        .value(source)
+        .toInteger();
 }
 
 void TestCliIngest::verifyExact(const QString &statsFile, const QString &db, qint64 lastSeq)
@@ -134,10 +145,10 @@ void TestCliIngest::killNineAndRestartIsStillExact()
     QVERIFY(!url.isEmpty());
 
     // Kill -9 twice at different moments, then let a third run finish the stream.
-    for (const int ms : { 900, 1700 }) {
+    for (const qint64 killAfter : { 8000, 20000 }) {
         QVERIFY(captureThenKill({ QStringLiteral("--url"), url, QStringLiteral("--from-seq"), QStringLiteral("0"),
                                     QStringLiteral("--db"), db, QStringLiteral("--quiet") },
-            ms));
+            [&] { return committedSeq(db) >= killAfter; }));
     }
     int code = -1;
     const QJsonObject between = run({ QStringLiteral("stats"), QStringLiteral("--db"), db }, &code);
@@ -175,14 +186,21 @@ void TestCliIngest::killNineWhileSpoolingLosesNothing()
     const QStringList capture { QStringLiteral("--url"), url, QStringLiteral("--from-seq"), QStringLiteral("0"),
         QStringLiteral("--db"), db, QStringLiteral("--memory-budget"), QStringLiteral("3000"),
         QStringLiteral("--quiet") };
-    QVERIFY(captureThenKill(capture, 800)); // creates the database and stores a little
+    QVERIFY(captureThenKill(capture, [&] { return committedSeq(db) > 0; })); // creates the database, stores a little
     {
         QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
         other.setDatabaseName(db);
         QVERIFY(other.open());
         QSqlQuery q(other);
         QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-        QVERIFY(captureThenKill(capture, 2500));
+        const auto spooled = [&spoolDir] {
+            qint64 bytes = 0;
+            for (const QFileInfo &f : QDir(spoolDir).entryInfoList({ QStringLiteral("*.seg") }, QDir::Files)) {
+                bytes += f.size();
+            }
+            return bytes;
+        };
+        QVERIFY(captureThenKill(capture, [&] { return spooled() > 256 * 1024; }));
         QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
     }
     QSqlDatabase::removeDatabase(QStringLiteral("locker"));

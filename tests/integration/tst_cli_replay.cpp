@@ -323,7 +323,9 @@ void TestCliReplay::killedRecordingOpensAndReplays()
         { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), db,
             QStringLiteral("--record"), capture, QStringLiteral("--quiet") });
     QVERIFY(recorder.waitForStarted());
-    QTest::qWait(2500); // the fault: killed at an arbitrary moment, mid-capture
+    // The fault: killed mid-capture, once the capture file holds well over 1,000 frames.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        QFileInfo(capture).size() + QFileInfo(capture + QStringLiteral("-wal")).size() > 512 * 1024, 30000);
     const qint64 killedAtMs = QDateTime::currentMSecsSinceEpoch();
     ::kill(pid_t(recorder.processId()), SIGKILL);
     QVERIFY(recorder.waitForFinished(10000));

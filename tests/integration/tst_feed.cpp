@@ -292,7 +292,8 @@ void TestFeed::simulatorRestartMidStreamLosesNothing()
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.at(QStringLiteral("r")).acceptedTotal() > 3000, 10000);
     sim.reset(); // the sportsbook goes away mid-stream...
-    QTest::qWait(300); // the fault: the server is away this long
+    // The fault: the server stays away until the client has noticed.
+    QTRY_VERIFY_WITH_TIMEOUT(run.count(SourceState::Disconnected) + run.count(SourceState::BackingOff) > 0, 10000);
     c.port = *port;
     sim = std::make_unique<SimServer>(c); // ...and comes back on the same port with the same stream
     QVERIFY(sim->start());

@@ -163,7 +163,11 @@ void TestIngest::lockedDatabaseIsReportedOnceAndNothingIsLost()
         QVERIFY(other.open());
         QSqlQuery q(other);
         QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-        QTest::qWait(7000); // the fault: another process holds the write lock this long
+        // The fault: another process holds the write lock until the capture reports the outage
+        // (past the writer's busy timeout), and a little after, so that more batches wait.
+        QTRY_VERIFY_WITH_TIMEOUT(!problems.empty() && problems[0].second, 20000);
+        const quint64 acceptedInOutage = run.stats().total().acceptedStreamTotal();
+        QTRY_VERIFY_WITH_TIMEOUT(run.stats().total().acceptedStreamTotal() > acceptedInOutage + 5000, 20000);
         QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
     }
     QSqlDatabase::removeDatabase(QStringLiteral("locker"));
@@ -224,7 +228,15 @@ void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
         QVERIFY(other.open());
         QSqlQuery q(other);
         QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-        QTest::qWait(7000); // the fault: another process holds the write lock this long
+        // The fault: another process holds the write lock until the backlog spills to disk.
+        const auto spooledBytes = [&spoolDir] {
+            qint64 bytes = 0;
+            for (const QFileInfo &f : QDir(spoolDir).entryInfoList({ QStringLiteral("*.seg") }, QDir::Files)) {
+                bytes += f.size();
+            }
+            return bytes;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(spooledBytes() > 64 * 1024, 30000);
         QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
     }
     QSqlDatabase::removeDatabase(QStringLiteral("locker2"));

@@ -176,7 +176,12 @@ void TestIngestPostgres::serverStoppedForTenSecondsLosesNothing()
         return QProcess::execute(QStringLiteral("sh"), { QStringLiteral("-c"), pgCtl + QLatin1Char(' ') + args });
     };
     QCOMPARE(pgctl(QStringLiteral("-m fast stop")), 0);
-    QTest::qWait(10000); // the fault: the server is down for ten seconds
+    // The fault: the server stays down until the outage is reported and the feed has gone on
+    // through it for a while (about seven seconds at this rate).
+    QTRY_VERIFY_WITH_TIMEOUT(!problems.empty() && problems[0].second, 30000);
+    const quint64 acceptedInOutage = run.stats().sources.at(QStringLiteral("o")).acceptedStreamTotal();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        run.stats().sources.at(QStringLiteral("o")).acceptedStreamTotal() > acceptedInOutage + 20000, 30000);
     QCOMPARE(pgctl(QStringLiteral("start")), 0);
     QTRY_VERIFY_WITH_TIMEOUT(problems.size() >= 2, 30000);
     QCOMPARE(problems.size(), std::size_t(2)); // the outage is reported once, and its end once
