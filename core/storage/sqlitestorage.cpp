@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fcntl.h>
@@ -71,14 +72,19 @@ const bool g_walWriteBuffer = !qEnvironmentVariableIsSet("ODDSTAP_NO_WAL_BUFFER"
 QString whyNotWritable(const QString &path)
 {
     const QByteArray native = QFile::encodeName(path);
-    const bool existed = ::access(native.constData(), F_OK) == 0;
-    const int fd = ::open(native.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // O_EXCL: a file this probe creates is its own to remove, never one another process made.
+    int fd = ::open(native.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) {
         ::close(fd);
-        if (!existed) {
-            ::unlink(native.constData());
-        }
+        ::unlink(native.constData());
         return {};
+    }
+    if (errno == EEXIST) {
+        fd = ::open(native.constData(), O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+            ::close(fd);
+            return {};
+        }
     }
     return QStringLiteral(" (%1)").arg(QString::fromLocal8Bit(std::strerror(errno)));
 }
