@@ -319,12 +319,13 @@ int runReplay(const QStringList &arguments)
 int runDiff(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Compares two OddsTap databases (SQLite files or postgresql:// URLs) or two capture files and\n"
-                       "reports the first divergence (table, key, column, both values), or says they are identical.\n"
-                       "Row ids are never compared. By default received_at and the gaps and connection_events tables\n"
-                       "(how the connection went) are left out too; --strict compares them. The report says what was\n"
-                       "left out.\n\nExit status: 0 identical; 1 they differ; 2 usage error or unreadable input."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Compares two OddsTap databases (SQLite files or postgresql:// URLs) or two capture files and\n"
+        "reports the first divergence (table, key, column, both values), or says they are identical.\n"
+        "Row ids are never compared. By default received_at, rejects.batch_index (how the server framed\n"
+        "the envelopes) and the gaps and connection_events tables (how the connection went) are left out\n"
+        "too; --strict compares them. The report says what was left out.\n\nExit status: 0 identical; 1 they differ; 2 "
+        "usage error or unreadable input."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("a"), QStringLiteral("Database or capture A."));
     parser.addPositionalArgument(QStringLiteral("b"), QStringLiteral("Database or capture B."));

@@ -179,6 +179,8 @@ struct Reject
     std::optional<quint64> seq; ///< when it could be read
     std::optional<EventType> type; ///< when it could be read
     int batchIndex = -1; ///< position in a batch frame, -1 for a whole frame
+    /// It carried the next seq, so it took that seq's place in the stream (a replay serves it there).
+    bool tookSeq = false;
     QString sourceId;
     qint64 receivedAtMs = 0;
     qint64 receivedMonoNs = 0;

@@ -210,6 +210,7 @@ void StreamTracker::handleReject(Reject &&r)
         !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds || *r.type == EventType::Bet;
     if (!m_resyncing && !m_inSnapshot && m_lastSeq && r.seq && *r.seq == *m_lastSeq + 1 && advancingType) {
         m_lastSeq = *r.seq;
+        r.tookSeq = true;
         ++m_pending.streamAdvances;
     }
     qCDebug(lcFeed) << "reject" << toWire(r.code).data() << r.message;

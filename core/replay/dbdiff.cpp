@@ -55,9 +55,9 @@ const std::vector<TableSpec> &tables()
             { QStringLiteral("seq"), QStringLiteral("ts"), QStringLiteral("code"), QStringLiteral("message") },
             { QStringLiteral("received_at") }, false },
         { QStringLiteral("rejects"), { QStringLiteral("source_id") }, false,
-            { QStringLiteral("seq"), QStringLiteral("batch_index"), QStringLiteral("code"), QStringLiteral("message"),
-                QStringLiteral("raw"), QStringLiteral("raw_truncated") },
-            { QStringLiteral("received_at") }, false },
+            { QStringLiteral("seq"), QStringLiteral("code"), QStringLiteral("message"), QStringLiteral("raw"),
+                QStringLiteral("raw_truncated") },
+            { QStringLiteral("received_at"), QStringLiteral("batch_index") }, false },
         { QStringLiteral("gaps"), { QStringLiteral("source_id") }, false,
             { QStringLiteral("connection"), QStringLiteral("expected_seq"), QStringLiteral("received_seq"),
                 QStringLiteral("missing"), QStringLiteral("compacted"), QStringLiteral("detected_at") },
@@ -255,6 +255,9 @@ Result<DiffResult> diffDatabases(const QString &specA, const QString &specB, con
     result.leftOut << QStringLiteral("ingest_state.updated_at: when the commit happened");
     if (!options.strict) {
         result.leftOut << QStringLiteral("received_at: when each frame arrived (--strict compares it)");
+        result.leftOut << QStringLiteral(
+            "rejects.batch_index: how the server framed the envelopes; a served replay sends one a frame "
+            "(--strict compares it)");
         result.leftOut << QStringLiteral("gaps, connection_events: how the connection went (--strict compares them)");
     }
     for (const TableSpec &spec : tables()) {

@@ -104,7 +104,7 @@ Result<std::shared_ptr<ReplayStream>> ReplayStream::load(const QString &path, co
     auto stream = std::shared_ptr<ReplayStream>(new ReplayStream);
     stream->m_sourceId = chosen;
     stream->m_loop = loop;
-    // The same decisions as the live session: only what it accepted becomes the served stream.
+    // The same decisions as the live session: what it took into the stream becomes the served stream.
     StreamTracker tracker(chosen, DecoderLimits {}, std::nullopt);
     FrameDecoder single;
     EventBatch scratch;
@@ -132,16 +132,27 @@ Result<std::shared_ptr<ReplayStream>> ReplayStream::load(const QString &path, co
         if (!batch) {
             continue;
         }
-        if (!batch->rejects.empty()) {
-            if (batch->rejects.size() == 1 && batch->rejects.front().batchIndex < 0) {
+        // What the live session took into the stream, in seq order: accepted events, and rejected
+        // envelopes that carried the next seq (served where they were, so the client rejects them too).
+        struct Taken
+        {
+            quint64 seq;
+            EventType type;
+            QByteArray json;
+            QByteArray stateKey;
+        };
+        std::vector<Taken> taken;
+        const bool batchFrame = r.frame.bytes.trimmed().startsWith('[');
+        for (const Reject &rej : batch->rejects) {
+            if (rej.tookSeq && rej.seq) {
+                const bool whole = rej.batchIndex < 0 || rej.rawTruncated;
+                taken.push_back({ *rej.seq, rej.type.value_or(EventType::Odds), whole ? r.frame.bytes : rej.raw, {} });
+            } else if (rej.batchIndex < 0) {
                 preface.push_back(r.frame.bytes);
             } else {
-                for (const Reject &rej : batch->rejects) {
-                    preface.push_back(rej.raw);
-                }
+                preface.push_back(rej.raw);
             }
         }
-        std::vector<QByteArray> texts;
         std::map<quint64, QByteArray> bySeq;
         for (const Event &e : batch->events) {
             if (!e.advancesStream()) {
@@ -150,10 +161,8 @@ Result<std::shared_ptr<ReplayStream>> ReplayStream::load(const QString &path, co
             if (stream->m_stream.isEmpty()) {
                 stream->m_stream = e.stream.isEmpty() ? chosen.toUtf8() : e.stream.toUtf8();
             }
-            QByteArray json;
-            if (!r.frame.bytes.trimmed().startsWith('[')) {
-                json = r.frame.bytes;
-            } else {
+            QByteArray json = r.frame.bytes;
+            if (batchFrame) {
                 if (bySeq.empty()) {
                     for (const QByteArray &text : envelopeTexts(r.frame.bytes)) {
                         scratch = {};
@@ -165,19 +174,24 @@ Result<std::shared_ptr<ReplayStream>> ReplayStream::load(const QString &path, co
                 }
                 json = bySeq[e.seq];
             }
+            QByteArray stateKey;
+            if (const FixtureData *f = e.fixture()) {
+                stateKey = "f|" + f->fixtureId.toUtf8();
+            } else if (const OddsData *o = e.odds()) {
+                stateKey = "o|" + o->fixtureId.toUtf8() + '|' + o->marketType.toUtf8() + '|' + o->selection.toUtf8();
+            }
+            taken.push_back({ e.seq, e.type, std::move(json), std::move(stateKey) });
+        }
+        std::stable_sort(taken.begin(), taken.end(), [](const Taken &a, const Taken &b) { return a.seq < b.seq; });
+        for (Taken &t : taken) {
             Entry entry;
-            entry.seq = e.seq;
-            entry.type = e.type;
-            entry.json = json;
+            entry.seq = t.seq;
+            entry.type = t.type;
+            entry.json = std::move(t.json);
+            entry.stateKey = std::move(t.stateKey);
             entry.preface = std::exchange(preface, {});
             stream->m_prefaceFrames += entry.preface.size();
             entry.dueNs = r.frame.monoNs - firstMono;
-            if (const FixtureData *f = e.fixture()) {
-                entry.stateKey = "f|" + f->fixtureId.toUtf8();
-            } else if (const OddsData *o = e.odds()) {
-                entry.stateKey =
-                    "o|" + o->fixtureId.toUtf8() + '|' + o->marketType.toUtf8() + '|' + o->selection.toUtf8();
-            }
             stream->m_entries.push_back(std::move(entry));
         }
     }

@@ -12,9 +12,10 @@
 
 namespace OddsTap {
 
-/// One recorded source of a capture as a servable seq stream (`replay --serve`): the events the
-/// live session accepted, in order, each as received (the envelope's own text), due at its recorded
-/// receive time; the malformed frames received before an event go out just before it. Heartbeats
+/// One recorded source of a capture as a servable seq stream (`replay --serve`): the seqs the live
+/// session took, in order, each as received (the envelope's own text), due at its recorded receive
+/// time; a rejected envelope that carried the next seq is served at that seq, and the malformed
+/// frames without one received before an event go out just before it. Heartbeats
 /// are the server's own. With loop, the stream starts over with seqs shifted past the end, so a
 /// client sees one ever-growing stream. Lives in: the server's thread.
 class ReplayStream : public EventStream

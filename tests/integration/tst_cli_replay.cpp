@@ -4,6 +4,8 @@
 // replayed into a fresh database B, and served as the sportsbook (with dropped connections) to a
 // live capture into C, must give the same rows as A. A recording killed with SIGKILL opens and
 // replays. Frames travel out as NDJSON and back.
+#include <tests/testutils/rawwsserver.h>
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -19,6 +21,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <map>
 
 namespace {
 
@@ -103,6 +106,7 @@ private slots:
     void replayIntoFreshDatabaseIsIdentical();
     void diffFindsTheFirstDivergence();
     void servedReplayWithDroppedConnectionsIsIdentical();
+    void rejectedEnvelopesAreServedWhereTheyWere();
     void replayWindowAndSpeed();
     void killedRecordingOpensAndReplays();
     void framesRoundTripThroughNdjson();
@@ -271,6 +275,73 @@ void TestCliReplay::servedReplayWithDroppedConnectionsIsIdentical()
     const Result diff = run({ QStringLiteral("diff"), m_dbA, dbC });
     QVERIFY2(diff.code == 0, diff.out.constData());
     QVERIFY(diff.out.contains("received_at")); // named as left out
+}
+
+void TestCliReplay::rejectedEnvelopesAreServedWhereTheyWere()
+{
+    // An independent feed whose envelopes are valid but whose data is not: each is rejected and
+    // still takes its seq. The recording is served as the sportsbook, captured again, and the two
+    // databases (rejects included) are the same.
+    using OddsTap::Testing::RawWsServer;
+    constexpr quint64 kLast = 40;
+    const std::map<quint64, QByteArray> invalid {
+        { 5,
+            R"({"type":"odds","seq":5,"ts":1798761600000,"data":{"fixture_id":"f1","market_type":"1x2",)"
+            R"("selection":"home","odd_value":0.95,"timestamp":1798761600000}})" },
+        { 9,
+            R"({"type":"fixture","seq":9,"ts":1798761600000,"data":{"sport_id":1,"tournament_id":2,)"
+            R"("start_time":"2026-12-05T15:00:00Z","status":"live","home":"A","away":"B","score":"0-0"}})" },
+        { 14,
+            R"({"type":"bet","seq":14,"ts":1798761600000,"data":{"bet_id":"b14","user_id":"u1","fixture_id":"f1",)"
+            R"("market_type":"1x2","selection":"home","stake":"ten","odd_value":2.5,"potential_win":25,)"
+            R"("timestamp":1798761600000}})" },
+        { 20, R"({"type":"odds","seq":20,"ts":1798761600000,"data":null})" },
+        { 27, R"({"type":"promotion","seq":27,"ts":1798761600000,"data":{"text":"free bet"}})" },
+    };
+    RawWsServer feed([&](RawWsServer &, QTcpSocket *socket, int, std::optional<quint64> from) {
+        quint64 seq = from ? *from + 1 : 1;
+        while (seq <= kLast) {
+            if (seq == 31) { // a batch frame with an invalid envelope in the middle
+                RawWsServer::sendText(socket,
+                    "[" + RawWsServer::bet(31) + ","
+                        + R"({"type":"bet","seq":32,"ts":1798761600000,"data":{"bet_id":"b32"}})" + ","
+                        + RawWsServer::bet(33) + "]");
+                seq = 34;
+                continue;
+            }
+            const auto bad = invalid.find(seq);
+            RawWsServer::sendText(socket, bad != invalid.end() ? bad->second : RawWsServer::bet(seq));
+            ++seq;
+        }
+    });
+    QVERIFY(feed.listen());
+    const QString recording = m_dir.filePath(QStringLiteral("rejects.odtc"));
+    const QString dbLive = m_dir.filePath(QStringLiteral("rejects-live.db"));
+    QProcess live;
+    live.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(feed.port()),
+            QStringLiteral("--from-seq"), QStringLiteral("0"), QStringLiteral("--db"), dbLive,
+            QStringLiteral("--until-seq"), QString::number(kLast), QStringLiteral("--record"), recording,
+            QStringLiteral("--quiet") });
+    QTRY_VERIFY_WITH_TIMEOUT(live.state() == QProcess::NotRunning, 60000);
+    QVERIFY2(live.exitCode() == 0, live.readAllStandardError().right(3000).constData());
+    const QJsonObject liveTables = tablesOf(dbLive);
+    QCOMPARE(liveTables.value(QStringLiteral("rejects")).toInteger(), 6);
+    QCOMPARE(liveTables.value(QStringLiteral("gaps")).toInteger(), 0);
+
+    QProcess server;
+    const QString url = startServer(server,
+        { QStringLiteral("replay"), recording, QStringLiteral("--serve"), QStringLiteral("0"),
+            QStringLiteral("--speed"), QStringLiteral("50") });
+    QVERIFY2(!url.isEmpty(), server.readAllStandardError().constData());
+    const QString dbServed = m_dir.filePath(QStringLiteral("rejects-served.db"));
+    const Result r = run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--from-seq"),
+        QStringLiteral("0"), QStringLiteral("--db"), dbServed, QStringLiteral("--until-seq"), QString::number(kLast),
+        QStringLiteral("--quiet") });
+    stopServer(server);
+    QVERIFY2(r.code == 0, r.err.right(3000).constData());
+    const Result diff = run({ QStringLiteral("diff"), dbLive, dbServed });
+    QVERIFY2(diff.code == 0, diff.out.constData());
 }
 
 void TestCliReplay::replayWindowAndSpeed()
