@@ -64,6 +64,7 @@ void MarketPanel::applySnapshot(const SessionSnapshot &snapshot)
         return;
     }
     m_model.apply(fixtureId, snapshot.watchedReset, snapshot.prices, snapshot.metrics.atMs);
+    updateTitle(); // the overround moves with the prices, whether or not the fixture changed
     const QStringList markets = m_model.markets();
     if (markets.size() != m_marketCount) {
         m_marketCount = markets.size();
@@ -89,8 +90,9 @@ void MarketPanel::updateTitle()
     if (!f.score.isEmpty()) {
         text += QStringLiteral("  ·  ") + f.score;
     }
-    if (const double o = m_model.overround(m_chosenMarket); o != 0) {
-        text += tr("  ·  overround %1 %").arg(o, 0, 'f', 1);
+    // The same figure as the market's rows, named, so it cannot be read as another market's.
+    if (m_model.markets().contains(m_chosenMarket)) {
+        text += tr("  ·  %1 overround %2 %").arg(m_chosenMarket).arg(m_model.overround(m_chosenMarket), 0, 'f', 1);
     }
     m_title->setText(text);
 }

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// Panels on their own, offscreen, fed hand-made snapshots: what each one shows for a given state.
+#include <core/models/marketmodel.h>
+#include <ui/panels/marketpanel.h>
+
+#include <QLabel>
+#include <QTest>
+
+using namespace OddsTap;
+
+namespace {
+
+FixtureState fixture(const QString &source, const QString &id)
+{
+    FixtureState f;
+    f.sourceId = source;
+    f.fixture.fixtureId = id;
+    f.fixture.sportId = 1;
+    f.fixture.home = QStringLiteral("Arsenal");
+    f.fixture.away = QStringLiteral("Chelsea");
+    f.fixture.status = FixtureStatus::Live;
+    return f;
+}
+
+PriceState price(const QString &market, const QString &selection, double value)
+{
+    PriceState p;
+    p.sourceId = QStringLiteral("s");
+    p.fixtureId = QStringLiteral("f1");
+    p.marketType = market;
+    p.selection = selection;
+    p.price = value;
+    return p;
+}
+
+SessionSnapshot pricesOf(std::vector<PriceState> prices)
+{
+    SessionSnapshot s;
+    s.watchedSourceId = QStringLiteral("s");
+    s.watchedFixtureId = QStringLiteral("f1");
+    s.prices = std::move(prices);
+    return s;
+}
+
+} // namespace
+
+class TestPanels : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo();
+};
+
+void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
+{
+    MarketPanel panel;
+    panel.resize(640, 300);
+    panel.show();
+    panel.watch(fixture(QStringLiteral("s"), QStringLiteral("f1")));
+    // Two markets with different overrounds; the fixture itself does not change in these
+    // snapshots (only its prices do), as in a replay or a quiet match.
+    panel.applySnapshot(pricesOf({ price(QStringLiteral("1x2"), QStringLiteral("home"), 2.0),
+        price(QStringLiteral("1x2"), QStringLiteral("draw"), 3.2),
+        price(QStringLiteral("1x2"), QStringLiteral("away"), 3.6),
+        price(QStringLiteral("ou25"), QStringLiteral("over"), 1.9),
+        price(QStringLiteral("ou25"), QStringLiteral("under"), 1.9) }));
+    panel.setChosenMarket(QStringLiteral("1x2"));
+    auto *title = panel.findChild<QLabel *>(QStringLiteral("marketTitle"));
+    QVERIFY(title);
+    auto rowOverround = [&](const QString &market) {
+        const MarketModel &m = panel.model();
+        for (int r = 0; r < m.rowCount(); ++r) {
+            if (m.index(r, MarketModel::Market).data().toString() == market) {
+                return m.index(r, MarketModel::Overround).data().toString();
+            }
+        }
+        return QString();
+    };
+    const QString first = rowOverround(QStringLiteral("1x2")); // 1/2 + 1/3.2 + 1/3.6 = 1.0903
+    QCOMPARE(first, QStringLiteral("9.0 %"));
+    QVERIFY2(title->text().contains(QStringLiteral("1x2 overround 9.0 %")), qPrintable(title->text()));
+    // The prices move; the title follows the rows in the same snapshot.
+    panel.applySnapshot(pricesOf({ price(QStringLiteral("1x2"), QStringLiteral("home"), 2.2) }));
+    const QString moved = rowOverround(QStringLiteral("1x2"));
+    QCOMPARE(moved, QStringLiteral("4.5 %"));
+    QVERIFY2(title->text().contains(QStringLiteral("1x2 overround 4.5 %")), qPrintable(title->text()));
+    panel.setChosenMarket(QStringLiteral("ou25"));
+    QVERIFY2(title->text().contains(QStringLiteral("ou25 overround 5.3 %")), qPrintable(title->text()));
+}
+
+QTEST_MAIN(TestPanels)
+#include "tst_panels.moc"
