@@ -289,6 +289,7 @@ void ReplayBar::togglePlay()
     updatePlayButton();
     if (!m_paused && m_finished) {
         m_finished = false;
+        emit pausedChanged(false);
         emit seekRequested(m_startNs); // play at the end: from the start
         return;
     }
@@ -345,6 +346,9 @@ void ReplayBar::setPosition(const ReplayPosition &position)
     m_frames->setText(
         tr("%1 / %2 frames")
             .arg(locale.toString(qulonglong(position.frames)), locale.toString(qulonglong(position.totalFrames))));
+    if (position.seekingToWallNs > 0) {
+        m_time->setText(tr("seeking to %1…").arg(clock(position.seekingToWallNs - start)));
+    }
     if (!position.error.isEmpty()) {
         m_time->setText(tr("replay error: %1").arg(position.error));
     }
@@ -355,8 +359,10 @@ void ReplayBar::setPosition(const ReplayPosition &position)
             emit seekRequested(start);
             return;
         }
+        // Stopped at the end, as if paused: a seek from here lands paused, as the button shows.
         m_paused = true;
         updatePlayButton();
+        emit pausedChanged(true);
     } else if (!position.finished) {
         if (m_finished && m_loopPending) {
             m_loopPending = false;

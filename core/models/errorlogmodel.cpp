@@ -86,6 +86,15 @@ QString ErrorLogModel::groupKey(const LogEntry &e)
     return logKindText(e.kind) + QChar(0x1f) + e.sourceId + QChar(0x1f) + e.code + QChar(0x1f) + e.message;
 }
 
+void ErrorLogModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_keyToSerial.clear();
+    m_firstSerial = 0;
+    endResetModel();
+}
+
 void ErrorLogModel::append(const std::vector<LogEntry> &entries, quint64 dropped)
 {
     std::vector<LogEntry> all = entries;

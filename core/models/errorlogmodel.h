@@ -35,6 +35,8 @@ public:
 
     /// `dropped`: lines the session counted but did not send (over its per-snapshot cap).
     void append(const std::vector<LogEntry> &entries, quint64 dropped = 0);
+    /// Forgets every row (a replay that starts over rebuilds the log up to its new position).
+    void clear();
     const LogEntry *entryAt(int row) const;
     quint64 countAt(int row) const;
     /// Every visible row as tab-separated text (for the clipboard).

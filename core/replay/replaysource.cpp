@@ -80,6 +80,7 @@ struct ReplaySource::Impl
         if (force || now - lastPublishNs >= kPublishNs) {
             lastPublishNs = now;
             pos.playing = !paused && !done && !stopped;
+            pos.seekingToWallNs = fastForwardUntilNs;
             pos.speed = cfg.speed;
             emit q->positionChanged(pos);
         }
@@ -191,11 +192,13 @@ struct ReplaySource::Impl
             finish(reader->error());
             return;
         }
+        bool arrived = false;
         if (fastForwardUntilNs > 0 && next.wallNs() >= fastForwardUntilNs) {
             fastForwardUntilNs = 0;
             based = false; // go on from here at the chosen speed
+            arrived = true;
         }
-        publish(wasStepping);
+        publish(wasStepping || arrived); // a paused seek must show where it landed
         if (sliceOver || fastForwardUntilNs > 0) {
             timer->start(0);
         } else if (paused) {
@@ -223,6 +226,7 @@ ReplaySource::ReplaySource(
     d->resume = std::move(resumeFrom);
     d->inFlight = inFlight ? std::move(inFlight) : std::make_shared<std::atomic<int>>(0);
     d->paused = d->cfg.startPaused;
+    d->fastForwardUntilNs = d->cfg.fastForwardToWallNs;
 }
 
 ReplaySource::~ReplaySource() = default;

@@ -19,6 +19,9 @@ struct ReplayConfig
     qint64 fromWallNs = 0; ///< skip what was received before (0: from the start)
     qint64 toWallNs = 0; ///< stop after (0: to the end)
     bool startPaused = false;
+    /// A seek: what was recorded before this time goes at once, then the speed (or the pause)
+    /// applies, so the views stand as they were at that moment (0: none).
+    qint64 fastForwardToWallNs = 0;
     DecoderLimits limits;
     std::size_t flushMaxItems = 2000;
     int maxBatchesInFlight = 16; ///< handed over but not yet taken by the session
@@ -32,6 +35,7 @@ struct ReplayPosition
     qint64 positionWallNs = 0; ///< of the last record replayed
     quint64 frames = 0; ///< replayed so far
     quint64 totalFrames = 0; ///< in the capture
+    qint64 seekingToWallNs = 0; ///< a seek is under way to there: the views are not there yet
     bool playing = false;
     bool finished = false;
     double speed = 1.0;

@@ -192,11 +192,15 @@ void AppController::startReplaySession(qint64 seekToWallNs)
     rc.path = m_config.replayPath;
     rc.speed = m_replaySpeed;
     rc.startPaused = m_replayPaused;
+    rc.fastForwardToWallNs = seekToWallNs; // part of the run's config: a later call could come before it starts
     cc.replay = rc;
     cc.stopAtReplayEnd = false; // the views stay as they are at the end
     m_replayPositionNs = 0;
     m_session = createSession(cc);
     connect(m_session, &CaptureSession::snapshotReady, this, [this](const SnapshotPtr &snapshot) {
+        if (m_restartAtNs) {
+            return; // the run being replaced drains: the views wait for the new one
+        }
         if (snapshot->replay) {
             m_replayPositionNs = snapshot->replay->positionWallNs;
         }
@@ -221,9 +225,6 @@ void AppController::startReplaySession(qint64 seekToWallNs)
         emit stopped(reason);
     });
     QMetaObject::invokeMethod(m_session, &CaptureSession::start);
-    if (seekToWallNs > 0) {
-        QMetaObject::invokeMethod(m_session, [session, seekToWallNs] { session->replaySeekForward(seekToWallNs); });
-    }
     emit started(tr("replay of %1").arg(QFileInfo(m_config.replayPath).fileName()));
 }
 

@@ -112,6 +112,8 @@ private slots:
         QVERIFY(m_dir.isValid());
     }
     void transportBarDrivesTheReplay();
+    void seekBackStandsAtTheChosenMoment_data();
+    void seekBackStandsAtTheChosenMoment();
     void recordButtonAndRingOnTheLiveFeed();
 
 private:
@@ -195,6 +197,105 @@ void TestReplayWindow::transportBarDrivesTheReplay()
     bool stopped = false;
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     bar->loopBox()->setChecked(false);
+    controller.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+}
+
+void TestReplayWindow::seekBackStandsAtTheChosenMoment_data()
+{
+    QTest::addColumn<bool>("playing");
+    QTest::addColumn<int>("targetMs");
+    QTest::newRow("while paused at 1x") << false << 2500;
+    QTest::newRow("while playing at 2x") << true << 4500;
+}
+
+void TestReplayWindow::seekBackStandsAtTheChosenMoment()
+{
+    QFETCH(bool, playing);
+    QFETCH(int, targetMs);
+    const QString path = m_dir.filePath(QStringLiteral("seek-%1.odtc").arg(targetMs));
+    qint64 startNs = 0;
+    QVERIFY(makeCapture(path, startNs));
+    AppConfig config;
+    config.replayPath = path;
+    AppController controller(config);
+    MainWindow window(&controller);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy resets(&controller, &AppController::viewsReset);
+    // Every position the views are given after the last restart.
+    std::vector<ReplayPosition> sinceReset;
+    QObject::connect(&controller, &AppController::viewsReset, [&] { sinceReset.clear(); });
+    QObject::connect(&controller, &AppController::snapshotReady, [&](const SnapshotPtr &s) {
+        if (s->replay) {
+            sinceReset.push_back(*s->replay);
+        }
+    });
+    controller.start();
+    ReplayBar *bar = window.replayBar();
+    bar->speedCombo()->setCurrentIndex(bar->speedCombo()->findData(0.0));
+    QTRY_VERIFY_WITH_TIMEOUT(window.lastReplayPosition() && window.lastReplayPosition()->finished, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.lastMetrics().rejected, quint64(kMalformed), 5000);
+    auto *log = window.findChild<ErrorLogPanel *>();
+    const auto rejectsInLog = [&] {
+        quint64 n = 0;
+        for (int r = 0; r < log->model().rowCount(); ++r) {
+            if (log->model().entryAt(r)->kind == LogKind::Reject) {
+                n += log->model().countAt(r);
+            }
+        }
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(rejectsInLog(), quint64(kMalformed), 5000);
+
+    bar->speedCombo()->setCurrentIndex(bar->speedCombo()->findData(playing ? 2.0 : 1.0));
+    QTest::mouseClick(bar->playButton(), Qt::LeftButton); // at the end: from the start, playing
+    QTRY_VERIFY_WITH_TIMEOUT(resets.count() == 1 && !sinceReset.empty() && sinceReset.back().frames > 0, 10000);
+    QVERIFY(!bar->isPaused());
+    // Forward past the target first (a forward seek goes on in the same run).
+    ReplayTimeline *timeline = bar->timeline();
+    const int beyond = timeline->xOf(startNs + qint64(targetMs + 1000) * 1000000);
+    QTest::mouseClick(timeline, Qt::LeftButton, {}, QPoint(beyond, timeline->height() / 2));
+    QTRY_VERIFY_WITH_TIMEOUT(sinceReset.back().positionWallNs >= timeline->timeAt(beyond), 10000);
+    QCOMPARE(resets.count(), 1);
+    if (!playing) {
+        QTest::mouseClick(bar->playButton(), Qt::LeftButton);
+        QVERIFY(bar->isPaused());
+    }
+    const int resetsBefore = int(resets.count());
+    const int x = timeline->xOf(startNs + qint64(targetMs) * 1000000);
+    const qint64 target = timeline->timeAt(x);
+    QTest::mouseClick(timeline, Qt::LeftButton, {}, QPoint(x, timeline->height() / 2));
+    QTRY_VERIFY_WITH_TIMEOUT(int(resets.count()) == resetsBefore + 1, 10000);
+    // Everything recorded before the target has been replayed (frames are 1 ms apart).
+    const qint64 there = target - 2000000;
+    QTRY_VERIFY_WITH_TIMEOUT(!sinceReset.empty() && sinceReset.back().positionWallNs > there, 10000);
+    // It went there: no position of the new run stood between the start and the target, other
+    // than on the way (said as such).
+    for (const ReplayPosition &p : sinceReset) {
+        QVERIFY2(p.frames == 0 || p.positionWallNs > there || p.seekingToWallNs == target,
+            qPrintable(
+                QStringLiteral("at %1 ms with %2 frames").arg((p.positionWallNs - startNs) / 1000000).arg(p.frames)));
+    }
+    QVERIFY(window.findChild<FixturesPanel *>()->model().rowCount() > 0);
+    if (playing) {
+        QCOMPARE(sinceReset.back().speed, 2.0);
+        QVERIFY(!bar->isPaused());
+        const qint64 landed = sinceReset.back().positionWallNs;
+        QTRY_VERIFY_WITH_TIMEOUT(sinceReset.back().positionWallNs > landed, 5000); // and plays on
+    } else {
+        QVERIFY(bar->isPaused());
+        // Rejects at 0.1, 1.1 and 2.1 s: the log and the counters hold those, not the later ones.
+        QTRY_COMPARE_WITH_TIMEOUT(window.lastMetrics().rejected, quint64(3), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(rejectsInLog(), quint64(3), 5000);
+        QVERIFY(bar->positionText().startsWith(QLatin1String("00:02.")));
+        const quint64 frames = sinceReset.back().frames;
+        QVERIFY(snapshotsPass(window, 4));
+        QCOMPARE(sinceReset.back().frames, frames); // still paused there
+    }
+
+    bool stopped = false;
+    QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     controller.stop();
     QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
 }

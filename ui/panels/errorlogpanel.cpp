@@ -148,6 +148,11 @@ void ErrorLogPanel::applySnapshot(const SessionSnapshot &snapshot)
     m_model.append(snapshot.log, snapshot.logDropped);
 }
 
+void ErrorLogPanel::reset()
+{
+    m_model.clear();
+}
+
 void ErrorLogPanel::append(const std::vector<LogEntry> &entries)
 {
     m_model.append(entries);

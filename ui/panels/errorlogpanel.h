@@ -20,7 +20,7 @@ public:
     explicit ErrorLogPanel(QWidget *parent = nullptr);
 
     void applySnapshot(const SessionSnapshot &snapshot) override;
-    void reset() override { }
+    void reset() override;
 
     ErrorLogModel &model()
     {
