@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Panels on their own, offscreen, fed hand-made snapshots: what each one shows for a given state.
 #include <core/models/marketmodel.h>
+#include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
 
 #include <QLabel>
+#include <QTableView>
 #include <QTest>
 
 using namespace OddsTap;
@@ -50,6 +52,7 @@ class TestPanels : public QObject
 
 private slots:
     void marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo();
+    void fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack();
 };
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
@@ -87,6 +90,43 @@ void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
     QVERIFY2(title->text().contains(QStringLiteral("1x2 overround 4.5 %")), qPrintable(title->text()));
     panel.setChosenMarket(QStringLiteral("ou25"));
     QVERIFY2(title->text().contains(QStringLiteral("ou25 overround 5.3 %")), qPrintable(title->text()));
+}
+
+void TestPanels::fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack()
+{
+    // A replay's snapshots carry the recorded time: it stands still while paused and goes back
+    // after a seek. The table keeps its sort order through both.
+    FixturesPanel panel;
+    panel.resize(800, 400);
+    panel.show();
+    const qint64 recorded = 1798761600000;
+    auto at = [&](qint64 atMs, std::vector<std::pair<QString, qint64>> fixtures) {
+        SessionSnapshot s;
+        s.metrics.atMs = atMs;
+        for (const auto &[id, startMs] : fixtures) {
+            FixtureState f = fixture(QStringLiteral("s"), id);
+            f.fixture.startTimeMs = recorded + startMs;
+            s.fixtures.push_back(f);
+        }
+        panel.applySnapshot(s);
+    };
+    auto order = [&] {
+        QStringList ids;
+        const QAbstractItemModel *m = panel.view()->model();
+        for (int r = 0; r < m->rowCount(); ++r) {
+            ids << m->index(r, FixtureTableModel::FixtureId).data().toString();
+        }
+        return ids.join(QLatin1Char(' '));
+    };
+    at(recorded, { { QStringLiteral("c"), 3000 }, { QStringLiteral("a"), 1000 } });
+    QCOMPARE(order(), QStringLiteral("a c"));
+    // Paused: the recorded clock stands; snapshots keep coming at 10 Hz.
+    at(recorded, { { QStringLiteral("b"), 2000 } });
+    QTRY_VERIFY_WITH_TIMEOUT((at(recorded, {}), order() == QLatin1String("a b c")), 3000);
+    // A seek back: the clock is earlier than any snapshot before.
+    panel.reset();
+    at(recorded - 60000, { { QStringLiteral("z"), 5000 }, { QStringLiteral("y"), 4000 } });
+    QTRY_VERIFY_WITH_TIMEOUT((at(recorded - 60000, {}), order() == QLatin1String("y z")), 3000);
 }
 
 QTEST_MAIN(TestPanels)

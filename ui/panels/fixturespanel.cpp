@@ -2,6 +2,7 @@
 #include "fixturespanel.h"
 
 #include <core/common/sports.h>
+#include <core/common/timeutil.h>
 #include <ui/widgets/livetable.h>
 
 #include <QComboBox>
@@ -148,18 +149,21 @@ void FixturesPanel::showColumnMenu(const QPoint &at)
 
 void FixturesPanel::applySnapshot(const SessionSnapshot &snapshot)
 {
-    const qint64 now = snapshot.metrics.atMs;
-    m_model.apply(snapshot.fixtures, now);
+    m_model.apply(snapshot.fixtures, snapshot.metrics.atMs);
     m_model.remove(snapshot.removedFixtures);
-    if (now - m_lastResortMs >= 1000) {
+    // Once a second of this machine's time: a replay's recorded clock stands still while paused
+    // and goes back after a seek.
+    const qint64 now = monotonicNs();
+    if (!m_lastResortNs || now - *m_lastResortNs >= 1000000000) {
         resort();
-        m_lastResortMs = now;
+        m_lastResortNs = now;
     }
 }
 
 void FixturesPanel::reset()
 {
     m_model.clear();
+    m_lastResortNs.reset();
 }
 
 const FixtureState *FixturesPanel::fixture(const QString &sourceId, const QString &fixtureId) const

@@ -4,6 +4,8 @@
 #include <core/models/fixturetablemodel.h>
 #include <ui/panels/panel.h>
 
+#include <optional>
+
 class QLineEdit;
 class QTableView;
 
@@ -50,7 +52,7 @@ private:
     FixtureFilterProxy *m_proxy = nullptr;
     QTableView *m_view = nullptr;
     QLineEdit *m_filter = nullptr;
-    qint64 m_lastResortMs = 0;
+    std::optional<qint64> m_lastResortNs; ///< monotonic
 };
 
 } // namespace OddsTap
