@@ -191,6 +191,7 @@ void SimServer::Impl::onClosed(quint64 id)
     }
     Conn &c = *it->second;
     c.closed = true;
+    endStall(c, monoMs());
     if (c.closedReason.isEmpty()) {
         c.closedReason =
             c.socket && !c.socket->closeReason().isEmpty() ? c.socket->closeReason() : QStringLiteral("closed by peer");

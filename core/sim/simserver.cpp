@@ -79,6 +79,9 @@ void SimServer::Impl::onTick()
             }
             continue;
         }
+        if (c.stallStartMs > 0 && now >= c.stallUntilMs) {
+            endStall(c, now);
+        }
         pump(c, now);
         if (!c.closed && c.socket && c.subscribed && now >= c.stallUntilMs
             && now - c.lastSendMs >= config.heartbeatMs) {
@@ -242,6 +245,7 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
         if (stop == Stop::Stall) {
             ++c.stalls;
             sinceStall = 0;
+            c.stallStartMs = now;
             c.stallUntilMs = now + f.stallMs;
             return;
         }
@@ -255,6 +259,18 @@ void SimServer::Impl::pump(Conn &c, qint64 now)
     }
 }
 
+void SimServer::Impl::endStall(Conn &c, qint64 now)
+{
+    if (c.stallStartMs == 0) {
+        return;
+    }
+    if (now < c.stallUntilMs) {
+        ++c.stallsCutShort;
+    }
+    c.longestStallMs = std::max(c.longestStallMs, std::min(now, c.stallUntilMs) - c.stallStartMs);
+    c.stallStartMs = 0;
+}
+
 void SimServer::Impl::addTotals(QJsonObject &totals, const Conn &c)
 {
     auto add = [&totals](
@@ -266,6 +282,9 @@ void SimServer::Impl::addTotals(QJsonObject &totals, const Conn &c)
     add(QStringLiteral("gaps_injected"), c.gaps);
     add(QStringLiteral("snapshot_events_sent"), c.snapshotEvents);
     add(QStringLiteral("stalls"), c.stalls);
+    add(QStringLiteral("stalls_cut_short"), c.stallsCutShort);
+    totals.insert(QStringLiteral("longest_stall_ms"),
+        std::max(totals.value(QStringLiteral("longest_stall_ms")).toInteger(), c.longestStallMs));
     add(QStringLiteral("drops"), c.drops);
     for (int t = 0; t < kEventTypeCount; ++t) {
         add(QStringLiteral("sent_") + displayName(EventType(t)), c.sent[std::size_t(t)]);
@@ -288,6 +307,8 @@ QJsonObject SimServer::Impl::connStats(const Conn &c) const
         { QStringLiteral("gaps_injected"), qint64(c.gaps) },
         { QStringLiteral("snapshot_events_sent"), qint64(c.snapshotEvents) },
         { QStringLiteral("stalls"), qint64(c.stalls) },
+        { QStringLiteral("stalls_cut_short"), qint64(c.stallsCutShort) },
+        { QStringLiteral("longest_stall_ms"), c.longestStallMs },
         { QStringLiteral("drops"), qint64(c.drops) },
         { QStringLiteral("last_seq_sent"), qint64(c.lastSentSeq) },
         { QStringLiteral("closed_reason"), c.closedReason },
@@ -407,7 +428,7 @@ QJsonObject SimServer::stats() const
         out.insert(it.key(), it.value());
     }
     for (const char *key : { "frames_sent", "heartbeats_sent", "malformed_sent", "duplicates_sent", "gaps_injected",
-             "snapshot_events_sent", "stalls", "drops" }) {
+             "snapshot_events_sent", "stalls", "stalls_cut_short", "longest_stall_ms", "drops" }) {
         if (!out.contains(QLatin1String(key))) {
             out.insert(QLatin1String(key), 0);
         }

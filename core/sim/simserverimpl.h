@@ -43,6 +43,7 @@ struct SimServer::Impl
         quint64 lastSentSeq = 0;
         qint64 lastSendMs = 0;
         qint64 stallUntilMs = 0;
+        qint64 stallStartMs = 0; ///< of the stall in progress, 0 when none
         bool dropping = false;
         bool closed = false; ///< erased from `conns` by a queued cleanup, never while iterating
         std::deque<QByteArray> preface; ///< snapshot frames, sent before the live stream
@@ -55,6 +56,10 @@ struct SimServer::Impl
         quint64 gaps = 0;
         quint64 snapshotEvents = 0;
         quint64 stalls = 0;
+        /// Stalls the client ended first by closing (to resume after a gap, or on its liveness
+        /// timeout): the silence it saw was shorter than stall_ms.
+        quint64 stallsCutShort = 0;
+        qint64 longestStallMs = 0; ///< of silence actually served
         quint64 drops = 0;
         QString closedReason;
     };
@@ -95,6 +100,9 @@ struct SimServer::Impl
     void generateUpTo(quint64 target);
     void onTick();
     void pump(Conn &c, qint64 now);
+    /// The stall in progress is over (its time is up, or the connection closed): counts the
+    /// silence it really served.
+    static void endStall(Conn &c, qint64 now);
     void sendFrame(Conn &c, const QByteArray &frame, qint64 now);
     /// A replayed capture's malformed frames, sent once per server run where they were received.
     void sendRecordedMalformed(Conn &c, const std::vector<QByteArray> &frames, qint64 now);

@@ -17,6 +17,8 @@ class TestCliFeed : public QObject
 private slots:
     void simulatorRestartMidStreamReconcilesWithStatsFiles();
     void faultySessionReconcilesWithStatsFile();
+    void stallsReconcileWithTheSilenceTheClientSaw_data();
+    void stallsReconcileWithTheSilenceTheClientSaw();
     void wrongTokenExitsWithAuthFailure();
     void badCommandLines_data();
     void badCommandLines();
@@ -163,6 +165,70 @@ void TestCliFeed::faultySessionReconcilesWithStatsFile()
     QCOMPARE(sum.value(QStringLiteral("reconnects")).toInteger(),
         st.value(QStringLiteral("connections_total")).toInteger() - 1);
     QVERIFY(sum.value(QStringLiteral("sources")).toObject().contains(QStringLiteral("book")));
+}
+
+void TestCliFeed::stallsReconcileWithTheSilenceTheClientSaw_data()
+{
+    QTest::addColumn<int>("heartbeatMs");
+    QTest::addColumn<bool>("clientTimesOut");
+    // The client declares a stall after 3 heartbeat intervals of silence.
+    QTest::newRow("client waits the stall out") << 1000 << false;
+    QTest::newRow("client times out first") << 100 << true;
+}
+
+void TestCliFeed::stallsReconcileWithTheSilenceTheClientSaw()
+{
+    // The simulator says how much silence it really served; the recording of the client's side
+    // shows the same silence, and the client counts as stalls exactly the ones it cut short.
+    QFETCH(int, heartbeatMs);
+    QFETCH(bool, clientTimesOut);
+    constexpr int kStallMs = 1500;
+    QTemporaryDir dir;
+    const QString stats = dir.filePath(QStringLiteral("sim.json"));
+    const QString summary = dir.filePath(QStringLiteral("capture.json"));
+    const QString recording = dir.filePath(QStringLiteral("session.odtc"));
+    QProcess sim;
+    const quint16 port = startSimulator(sim,
+        { QStringLiteral("--seed"), QStringLiteral("8"), QStringLiteral("--count"), QStringLiteral("14000"),
+            QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--heartbeat-ms"),
+            QString::number(heartbeatMs), QStringLiteral("--faults"),
+            QStringLiteral("stall_every=6000,stall_ms=%1,malformed=0.01,duplicate=0.01").arg(kStallMs),
+            QStringLiteral("--stats-file"), stats });
+    QVERIFY(port != 0);
+    QProcess capture;
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
+            QStringLiteral("--from-seq"), QStringLiteral("0"), QStringLiteral("--count"), QStringLiteral("14000"),
+            QStringLiteral("--heartbeat-ms"), QString::number(heartbeatMs), QStringLiteral("--backoff-max-ms"),
+            QStringLiteral("200"), QStringLiteral("--summary-json"), summary, QStringLiteral("--record"), recording,
+            QStringLiteral("--quiet"), QStringLiteral("--no-store") });
+    QVERIFY(capture.waitForFinished(60000));
+    QCOMPARE(capture.exitCode(), 0);
+    terminate(sim);
+    const QJsonObject sum = readJson(summary);
+    const QJsonObject st = readJson(stats);
+    QCOMPARE(st.value(QStringLiteral("stalls")).toInteger(), 2);
+    const qint64 cutShort = st.value(QStringLiteral("stalls_cut_short")).toInteger();
+    const qint64 longestServedMs = st.value(QStringLiteral("longest_stall_ms")).toInteger();
+    QCOMPARE(sum.value(QStringLiteral("stalls")).toInteger(), cutShort);
+    QProcess info;
+    info.start(cli(), { QStringLiteral("info"), recording, QStringLiteral("--json") });
+    QVERIFY(info.waitForFinished(30000));
+    const QJsonArray sources =
+        QJsonDocument::fromJson(info.readAllStandardOutput()).object().value(QStringLiteral("sources")).toArray();
+    QCOMPARE(sources.size(), 1);
+    const double silenceMs = sources.at(0).toObject().value(QStringLiteral("longest_silence_s")).toDouble() * 1000;
+    if (clientTimesOut) {
+        QCOMPARE(cutShort, 2);
+        QVERIFY2(longestServedMs >= 3 * heartbeatMs && longestServedMs < kStallMs,
+            qPrintable(QString::number(longestServedMs)));
+    } else {
+        QCOMPARE(cutShort, 0);
+        QVERIFY2(longestServedMs >= kStallMs, qPrintable(QString::number(longestServedMs)));
+    }
+    // The client saw at least the silence the server says it served (heartbeats stop too).
+    QVERIFY2(silenceMs >= double(longestServedMs) - 50,
+        qPrintable(QStringLiteral("served %1 ms, seen %2 ms").arg(longestServedMs).arg(silenceMs)));
 }
 
 void TestCliFeed::wrongTokenExitsWithAuthFailure()
