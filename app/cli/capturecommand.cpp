@@ -384,7 +384,17 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         return kCaptureUnpersisted;
     }
     if (stats.total().frames == 0) {
-        err() << prefix << "no frame received (" << statusLine(stats, 0) << ")\n";
+        const CaptureStats::Source total = stats.total();
+        QStringList problems;
+        for (const auto &[id, s] : stats.sources) {
+            if (!s.lastProblem.isEmpty()) {
+                problems << (stats.sources.size() > 1 ? id + QStringLiteral(": ") : QString()) + s.lastProblem;
+            }
+        }
+        err() << prefix << "no frame received"
+              << (problems.isEmpty() ? QString() : QStringLiteral(": ") + problems.join(QStringLiteral("; ")))
+              << " (after " << total.connections << (total.connections == 1 ? " attempt" : " attempts") << "; "
+              << statusLine(stats, 0) << ")\n";
         return kCaptureNothing;
     }
     if (!config.recordPath.isEmpty() && (!recordError.isEmpty() || recordPath.isEmpty())) {

@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslError>
@@ -17,6 +18,50 @@
 #include <QWebSocket>
 
 namespace OddsTap {
+namespace {
+
+/// What a user should read when a connection fails: what happened and what to check, instead
+/// of the socket layer's own text (which is kept at the end for searching).
+QString explainSocketError(QAbstractSocket::SocketError error, const QString &text, const QUrl &url)
+{
+    const QString where =
+        QStringLiteral("%1:%2").arg(url.host()).arg(url.port(url.scheme() == QLatin1String("wss") ? 443 : 80));
+    // Qt 6.4 reports a refused upgrade only as text ("Unhandled http status code: 200 (OK)."), with
+    // ConnectionRefusedError: read the status first.
+    static const QRegularExpression status(QStringLiteral("status code: (\\d+)(?: \\(([^)]*)\\))?"));
+    if (const auto m = status.match(text); m.hasMatch()) {
+        const int code = m.captured(1).toInt();
+        const QString http = m.captured(2).isEmpty() ? QStringLiteral("HTTP %1").arg(code)
+                                                     : QStringLiteral("HTTP %1 (%2)").arg(code).arg(m.captured(2));
+        if (code == 401 || code == 403) {
+            return QStringLiteral("the server refused the token with %1: check the token file").arg(http);
+        }
+        if (code == 404) {
+            return QStringLiteral("the server answered %1: no WebSocket feed at path '%2' (check the URL's path)")
+                .arg(http, url.path().isEmpty() ? QStringLiteral("/") : url.path());
+        }
+        return QStringLiteral("the server at %1 answered %2 instead of a WebSocket upgrade: it is not a WebSocket "
+                              "feed, or not at this URL")
+            .arg(where, http);
+    }
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return QStringLiteral("connection refused: nothing is listening on %1 (is the server running, is the port "
+                              "right?)")
+            .arg(where);
+    case QAbstractSocket::HostNotFoundError:
+        return QStringLiteral("host '%1' not found (check the URL)").arg(url.host());
+    case QAbstractSocket::NetworkError:
+        return QStringLiteral("network unreachable for %1: %2").arg(where, text);
+    case QAbstractSocket::SslHandshakeFailedError:
+        return QStringLiteral("TLS handshake with %1 failed (for a server without TLS use ws://): %2").arg(where, text);
+    default:
+        break;
+    }
+    return text;
+}
+
+} // namespace
 
 QString validateSourceConfig(const FeedSourceConfig &config)
 {
@@ -314,7 +359,7 @@ void FeedClient::start()
         d->onFrame(data, true); // tolerated: some servers send JSON in binary frames
     });
     connect(d->socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
-        [this](QAbstractSocket::SocketError) {
+        [this](QAbstractSocket::SocketError error) {
             const QString text = d->socket->errorString();
             // Qt 6.4 reports a refused upgrade only as text (no status code in the API), and this
             // text is Qt's, not translated: the one place a decision reads a message.
@@ -322,7 +367,7 @@ void FeedClient::start()
                 d->authFailed = true;
             }
             if (d->lastError.isEmpty()) {
-                d->lastError = text;
+                d->lastError = explainSocketError(error, text, m_config.url);
             }
         });
     connect(d->socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {

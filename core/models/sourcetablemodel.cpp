@@ -13,7 +13,8 @@ namespace OddsTap {
 namespace {
 
 constexpr const char *kHeaders[] = { QT_TR_NOOP("Source"), QT_TR_NOOP("State"), QT_TR_NOOP("Events/s"),
-    QT_TR_NOOP("Last seq"), QT_TR_NOOP("Gaps"), QT_TR_NOOP("Reconnects"), QT_TR_NOOP("Rejected"), QT_TR_NOOP("URL") };
+    QT_TR_NOOP("Last seq"), QT_TR_NOOP("Gaps"), QT_TR_NOOP("Reconnects"), QT_TR_NOOP("Rejected"),
+    QT_TR_NOOP("Last problem"), QT_TR_NOOP("URL") };
 static_assert(std::size(kHeaders) == SourceTableModel::ColumnCount);
 
 } // namespace
@@ -62,6 +63,8 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
             return sort ? QVariant(s.reconnects) : QVariant(QString::number(s.reconnects));
         case Rejected:
             return sort ? QVariant(s.rejected) : QVariant(QString::number(s.rejected));
+        case Problem:
+            return s.problem;
         case Url:
             return s.url;
         default:
@@ -74,7 +77,12 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
         return int(bad ? LogSeverity::Error : LogSeverity::Info);
     }
     if (role == Qt::ToolTipRole) {
-        return s.reason.isEmpty() ? stateText(s, m_nowMs) : stateText(s, m_nowMs) + QStringLiteral(": ") + s.reason;
+        QString tip =
+            s.reason.isEmpty() ? stateText(s, m_nowMs) : stateText(s, m_nowMs) + QStringLiteral(": ") + s.reason;
+        if (!s.problem.isEmpty()) {
+            tip += QLatin1Char('\n') + tr("last problem: %1").arg(s.problem);
+        }
+        return tip;
     }
     if (role == Qt::TextAlignmentRole && index.column() >= EventsPerSec && index.column() <= Rejected) {
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);

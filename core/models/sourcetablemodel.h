@@ -25,6 +25,7 @@ public:
         Gaps,
         Reconnects,
         Rejected,
+        Problem, ///< why it last went down, until it is live again
         Url,
         ColumnCount
     };

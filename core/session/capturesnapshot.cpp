@@ -136,6 +136,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
             const quint64 previous = old == m_statsAtLastSnapshot.sources.end() ? 0 : old->second.acceptedStreamTotal();
             st.state = s.state;
             st.reason = s.lastReason;
+            st.problem = s.lastProblem;
             st.retryAtMs = s.retryAtMs;
             st.eventsPerSec = double(s.acceptedStreamTotal() - previous) / seconds;
             st.lastSeq = s.lastSeq;

@@ -50,6 +50,7 @@ QJsonObject sourceJson(const CaptureStats::Source &s)
         { QStringLiteral("last_seq"), qint64(s.lastSeq) },
         { QStringLiteral("state"), wire(toWire(s.state)) },
         { QStringLiteral("last_reason"), s.lastReason },
+        { QStringLiteral("last_problem"), s.lastProblem },
         { QStringLiteral("reconciliation"),
             QJsonObject { { QStringLiteral("received"), qint64(received) },
                 { QStringLiteral("accounted"), qint64(accounted) },
@@ -111,6 +112,13 @@ void CaptureStats::add(const EventBatch &batch)
         s.lastSeq = std::max(s.lastSeq, c.lastSeq);
         if (!c.reason.isEmpty()) {
             s.lastReason = c.reason;
+        }
+        if (c.state == SourceState::Subscribed) {
+            s.lastProblem.clear();
+        } else if ((c.state == SourceState::Disconnected || c.state == SourceState::Stalled
+                       || c.state == SourceState::AuthFailed)
+            && !c.reason.isEmpty()) {
+            s.lastProblem = c.reason;
         }
         if (c.state == SourceState::Connecting) {
             ++s.connections;

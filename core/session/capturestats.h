@@ -36,6 +36,8 @@ struct CaptureStats
         quint64 lastSeq = 0;
         SourceState state = SourceState::Idle;
         QString lastReason;
+        /// Why the source last went down (disconnected, stalled, auth failed); cleared once live.
+        QString lastProblem;
         qint64 retryAtMs = 0; ///< wall clock of the next attempt while waiting to reconnect
 
         quint64 acceptedTotal() const;

@@ -40,6 +40,7 @@ struct SourceStatus
     bool enabled = true; ///< false after disconnectSource() until connectSource()
     SourceState state = SourceState::Idle;
     QString reason; ///< of the latest transition that had one
+    QString problem; ///< why it last went down (refused, not a WebSocket, 401, TLS...); empty once live
     qint64 retryAtMs = 0; ///< wall clock of the next attempt while backing off or after auth failure
     double eventsPerSec = 0; ///< accepted stream events over the last interval
     quint64 lastSeq = 0;

@@ -8,6 +8,7 @@
 #include <core/models/marketmodel.h>
 #include <core/models/pricehistory.h>
 #include <core/models/sourcetablemodel.h>
+#include <core/session/capturestats.h>
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -93,6 +94,7 @@ private slots:
     void exposureSumsStakeAndLiabilityOfTheSelectedFixture();
     void errorLogGroupsRepeatsAndCountsDroppedLines();
     void sourcesShowStateAndCountdown();
+    void sourcesSayWhyTheyAreDownUntilLiveAgain();
     void thinningKeepsExtremesAndBoundsThePointCount();
     void priceHistoryMergesPastAndLiveWithoutOverlap();
 };
@@ -288,6 +290,35 @@ void TestLiveModels::sourcesShowStateAndCountdown()
     QCOMPARE(model.index(1, SourceTableModel::State).data().toString(), QStringLiteral("disconnected (by you)"));
     model.apply({ a }, 9100);
     QCOMPARE(model.rowCount(), 1);
+}
+
+void TestLiveModels::sourcesSayWhyTheyAreDownUntilLiveAgain()
+{
+    // The reason of the failure stays while the source backs off and retries ("reconnecting"
+    // is not a reason), and goes once the source is live again.
+    CaptureStats stats;
+    auto transition = [&](SourceState state, const QString &reason) {
+        EventBatch batch;
+        batch.sourceId = QStringLiteral("book");
+        batch.connectionEvents.push_back({ QStringLiteral("book"), 1, state, reason, 0, 0, 1000 });
+        stats.add(batch);
+        const CaptureStats::Source &s = stats.sources.at(QStringLiteral("book"));
+        SourceStatus st;
+        st.sourceId = QStringLiteral("book");
+        st.state = s.state;
+        st.reason = s.lastReason;
+        st.problem = s.lastProblem;
+        SourceTableModel model;
+        model.apply({ st }, 1000);
+        return model.index(0, SourceTableModel::Problem).data().toString();
+    };
+    const QString refused = QStringLiteral("connection refused: nothing is listening on 127.0.0.1:9");
+    QCOMPARE(transition(SourceState::Connecting, QStringLiteral("ws://127.0.0.1:9")), QString());
+    QCOMPARE(transition(SourceState::Disconnected, refused), refused);
+    QCOMPARE(transition(SourceState::BackingOff, QStringLiteral("reconnecting")), refused);
+    QCOMPARE(transition(SourceState::Connecting, QStringLiteral("ws://127.0.0.1:9")), refused);
+    QCOMPARE(transition(SourceState::Connected, QString()), refused);
+    QCOMPARE(transition(SourceState::Subscribed, QStringLiteral("live")), QString());
 }
 
 void TestLiveModels::thinningKeepsExtremesAndBoundsThePointCount()

@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -17,6 +19,8 @@ class TestCliFeed : public QObject
 private slots:
     void simulatorRestartMidStreamReconcilesWithStatsFiles();
     void faultySessionReconcilesWithStatsFile();
+    void whyNothingArrivedIsSaid_data();
+    void whyNothingArrivedIsSaid();
     void stallsReconcileWithTheSilenceTheClientSaw_data();
     void stallsReconcileWithTheSilenceTheClientSaw();
     void wrongTokenExitsWithAuthFailure();
@@ -165,6 +169,68 @@ void TestCliFeed::faultySessionReconcilesWithStatsFile()
     QCOMPARE(sum.value(QStringLiteral("reconnects")).toInteger(),
         st.value(QStringLiteral("connections_total")).toInteger() - 1);
     QVERIFY(sum.value(QStringLiteral("sources")).toObject().contains(QStringLiteral("book")));
+}
+
+void TestCliFeed::whyNothingArrivedIsSaid_data()
+{
+    QTest::addColumn<QByteArray>("answer"); ///< what the server sends back; empty: nothing listens
+    QTest::addColumn<QString>("scheme");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("nothing listening") << QByteArray() << QStringLiteral("ws")
+                                       << QStringLiteral("connection refused: nothing is listening on 127.0.0.1:");
+    QTest::newRow("a web server, not a feed")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello")
+        << QStringLiteral("ws") << QStringLiteral("answered HTTP 200 (OK) instead of a WebSocket upgrade");
+    QTest::newRow("wrong path") << QByteArray("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                                << QStringLiteral("ws")
+                                << QStringLiteral("answered HTTP 404 (Not Found): no WebSocket feed at path '/feed'");
+    QTest::newRow("TLS to a plain server") << QByteArray("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                                           << QStringLiteral("wss") << QStringLiteral("TLS handshake with 127.0.0.1:");
+}
+
+void TestCliFeed::whyNothingArrivedIsSaid()
+{
+    // A capture that never gets a frame ends saying why, and how often it tried; the summary
+    // keeps the reason too (the Sources panel shows the same text).
+    QFETCH(QByteArray, answer);
+    QFETCH(QString, scheme);
+    QFETCH(QString, expected);
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = server.serverPort();
+    if (answer.isEmpty()) {
+        server.close();
+    }
+    connect(&server, &QTcpServer::newConnection, &server, [&server, answer] {
+        while (QTcpSocket *s = server.nextPendingConnection()) {
+            connect(s, &QTcpSocket::readyRead, s, [s, answer] {
+                if (s->readAll().contains("\r\n\r\n") || !answer.startsWith("HTTP/1.1 200")) {
+                    s->write(answer);
+                    s->disconnectFromHost();
+                }
+            });
+        }
+    });
+    QTemporaryDir dir;
+    const QString summary = dir.filePath(QStringLiteral("capture.json"));
+    QProcess capture;
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"),
+            QStringLiteral("%1://127.0.0.1:%2/feed").arg(scheme).arg(port), QStringLiteral("--duration"),
+            QStringLiteral("2"), QStringLiteral("--backoff-max-ms"), QStringLiteral("200"),
+            QStringLiteral("--summary-json"), summary, QStringLiteral("--quiet"), QStringLiteral("--no-store") });
+    QTRY_VERIFY_WITH_TIMEOUT(capture.state() == QProcess::NotRunning, 20000);
+    const QString err = QString::fromUtf8(capture.readAllStandardError());
+    QCOMPARE(capture.exitCode(), 4);
+    const QString last = err.trimmed().split(QLatin1Char('\n')).last();
+    QVERIFY2(last.startsWith(QLatin1String("oddstap-cli capture: no frame received: ")), qPrintable(last));
+    QVERIFY2(last.contains(expected), qPrintable(last));
+    QVERIFY2(
+        QRegularExpression(QStringLiteral("\\(after [1-9]\\d* attempts?;")).match(last).hasMatch(), qPrintable(last));
+    const QJsonObject source =
+        readJson(summary).value(QStringLiteral("sources")).toObject().value(QStringLiteral("src-1")).toObject();
+    QVERIFY2(source.value(QStringLiteral("last_problem")).toString().contains(expected),
+        qPrintable(source.value(QStringLiteral("last_problem")).toString()));
 }
 
 void TestCliFeed::stallsReconcileWithTheSilenceTheClientSaw_data()

@@ -19,6 +19,7 @@ SourcesPanel::SourcesPanel(QWidget *parent)
     m_view->setObjectName(QStringLiteral("sourceView"));
     m_view->setColumnWidth(SourceTableModel::Id, 130);
     m_view->setColumnWidth(SourceTableModel::State, 170);
+    m_view->setColumnWidth(SourceTableModel::Problem, 320);
     layout->addWidget(m_view);
     auto *buttons = new QHBoxLayout;
     auto *connectButton = new QPushButton(tr("Connect"), this);
