@@ -9,7 +9,7 @@ ODDSTAP_BUILD_PACKAGES=(
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
     libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev
 )
-ODDSTAP_TEST_PACKAGES=(clang-format python3 xvfb xauth postgresql openssl sqlite3)
+ODDSTAP_TEST_PACKAGES=(clang-format python3 xvfb xauth postgresql openssl sqlite3 procps)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -35,8 +35,29 @@ ensure_packages() {
     [ ${#missing[@]} -eq 0 ] && return 0
     command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ${missing[*]} by hand (Debian 12 names)"
     log "installing ${#missing[@]} missing Debian package(s): ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    wait_for_package_manager
+    local wait_opt=(-o "DPkg::Lock::Timeout=${ODDSTAP_APT_WAIT_SECONDS:-600}")
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait_opt[@]}" update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait_opt[@]}" install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+# Another apt, dpkg or unattended upgrade holds the package database (a fresh machine often runs
+# one at boot): wait for it, saying so, up to ODDSTAP_APT_WAIT_SECONDS (default 600), then fail
+# with what to do. apt's own lock timeout covers the rest of the window after this check.
+wait_for_package_manager() {
+    local limit="${ODDSTAP_APT_WAIT_SECONDS:-600}" waited=0 holder
+    while holder="$(pgrep -a -x 'apt|apt-get|aptitude|dpkg|unattended-upgr|packagekitd' 2>/dev/null | head -n 1)" \
+        && [ -n "$holder" ]; do
+        if [ "$waited" -ge "$limit" ]; then
+            die "another package manager is still running after ${limit} s (${holder}); wait for it to finish, or stop it, then run this again"
+        fi
+        if [ $((waited % 10)) -eq 0 ]; then
+            log "waiting for another package manager to finish (${holder}); ${waited}/${limit} s"
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
 }
 
 # configure_and_build PRESET [TARGET...]
