@@ -118,7 +118,7 @@ int runExport(const QStringList &arguments)
     if (target->kind == StorageTarget::Kind::Sqlite && !QFileInfo::exists(target->path)) {
         return fail(QStringLiteral("no database at '%1'").arg(target->path));
     }
-    auto storage = Storage::open(*target, QStringLiteral("oddstap-export"));
+    auto storage = Storage::openForReading(*target, QStringLiteral("oddstap-export"));
     if (!storage) {
         return fail(storage.error().message);
     }

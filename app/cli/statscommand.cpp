@@ -34,7 +34,7 @@ int runStats(const QStringList &arguments)
         err() << "oddstap-cli stats: no database at '" << target->path << "'\n";
         return kExitUsage;
     }
-    auto storage = Storage::open(*target, QStringLiteral("oddstap-stats"));
+    auto storage = Storage::openForReading(*target, QStringLiteral("oddstap-stats"));
     if (!storage) {
         err() << "oddstap-cli stats: " << storage.error().message << "\n";
         return kExitUsage;

@@ -234,7 +234,7 @@ Result<std::unique_ptr<Storage>> openExisting(const QString &spec, const QString
     if (target->kind == StorageTarget::Kind::Sqlite && !QFileInfo::exists(target->path)) {
         return Error { QStringLiteral("not_found"), QStringLiteral("database '%1' does not exist").arg(spec) };
     }
-    return Storage::open(*target, connectionName);
+    return Storage::openForReading(*target, connectionName);
 }
 
 Result<DiffResult> diffDatabases(const QString &specA, const QString &specB, const DiffOptions &options)

@@ -131,8 +131,18 @@ Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &captureP
         QJsonParseError perr;
         const QJsonDocument doc = QJsonDocument::fromJson(line, &perr);
         if (!doc.isObject()) {
-            return bad(
-                perr.error != QJsonParseError::NoError ? perr.errorString() : QStringLiteral("not a JSON object"));
+            if (line.startsWith("SQLite format 3")) {
+                return bad(QStringLiteral("this is an SQLite file (a capture or a database), not NDJSON: a capture "
+                                          "is read by 'info', 'replay' and 'export-frames' directly"));
+            }
+            const QString what = perr.error != QJsonParseError::NoError
+                ? QStringLiteral("not JSON (%1 at character %2)").arg(perr.errorString()).arg(perr.offset + 1)
+                : QStringLiteral("JSON, but not an object");
+            return bad(QStringLiteral("%1. import-frames reads NDJSON: one JSON object per line with the frame "
+                                      "and its receive time, as export-frames writes, e.g. "
+                                      "{\"source\":\"src-1\",\"received_at\":\"2026-12-05T10:00:00.000Z\","
+                                      "\"frame\":\"{...}\"}")
+                           .arg(what));
         }
         const QJsonObject o = doc.object();
         if (o.contains(QStringLiteral("capture"))) {

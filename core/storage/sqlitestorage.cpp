@@ -134,11 +134,15 @@ QString SqliteStorage::recoveryAdvice(const QString &path)
 }
 
 Result<std::unique_ptr<Storage>> SqliteStorage::open(
-    const QString &path, const QString &connectionName, int busyTimeoutMs, bool capture)
+    const QString &path, const QString &connectionName, int busyTimeoutMs, bool capture, bool readOnly)
 {
     const QFileInfo info(path);
     std::error_code dirError;
-    std::filesystem::create_directories(std::filesystem::path(info.absolutePath().toStdString()), dirError);
+    if (!readOnly) {
+        std::filesystem::create_directories(std::filesystem::path(info.absolutePath().toStdString()), dirError);
+    } else if (!info.exists()) {
+        return Error { QStringLiteral("not_found"), QStringLiteral("no database at '%1'").arg(path) };
+    }
     if (dirError) {
         return Error { QStringLiteral("storage_open"),
             QStringLiteral("cannot create the directory %1 for database '%2': %3. Create it, or choose another --db")
@@ -149,9 +153,19 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
     }
     std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, connectionName));
     s->m_busyTimeoutMs = busyTimeoutMs;
+    s->m_readOnly = readOnly;
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
-        if (capture && g_walWriteBuffer) {
+        if (readOnly) {
+            // A WAL database is readable without write access only if its -shm file can be
+            // used or made; where it cannot (a read-only directory), nobody can be writing
+            // through it, so SQLite may treat the file as immutable.
+            const bool canShare =
+                QFileInfo(info.absolutePath()).isWritable() || QFileInfo(path + QStringLiteral("-shm")).isReadable();
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_URI;QSQLITE_OPEN_READONLY"));
+            db.setDatabaseName(QUrl::fromLocalFile(info.absoluteFilePath()).toString(QUrl::FullyEncoded)
+                + (canShare ? QStringLiteral("?mode=ro") : QStringLiteral("?mode=ro&immutable=1")));
+        } else if (capture && g_walWriteBuffer) {
             // By URI, to name the VFS; QUrl percent-encodes what SQLite's URI parser decodes.
             db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_URI"));
             db.setDatabaseName(QUrl::fromLocalFile(info.absoluteFilePath()).toString(QUrl::FullyEncoded)
@@ -343,6 +357,12 @@ Result<void> SqliteStorage::configure()
     if (auto r = exec("SELECT count(*) FROM sqlite_master", QStringLiteral("reading the database")); !r) {
         return r;
     }
+    if (m_readOnly) {
+        qint64 pageSizeInUse = 0;
+        (void)scalar("PRAGMA page_size", pageSizeInUse);
+        m_pageSize = std::max<qint64>(512, pageSizeInUse);
+        return {};
+    }
     // Takes effect only on a file that is still empty: it must come before WAL mode is set.
     const QByteArray pageSize = "PRAGMA page_size=" + QByteArray::number(kNewDatabasePageSize);
     if (auto r = exec(pageSize.constData(), QStringLiteral("configuring the database")); !r) {
@@ -431,6 +451,14 @@ Result<void> SqliteStorage::migrate()
     if (version == kSchemaVersion) {
         m_version = kSchemaVersion;
         return {};
+    }
+    if (m_readOnly) {
+        return Error { QStringLiteral("storage_old"),
+            QStringLiteral("'%1' has schema version %2 and this build reads %3; it is upgraded when a capture or the "
+                           "GUI opens it with write access")
+                .arg(m_path)
+                .arg(version)
+                .arg(kSchemaVersion) };
     }
     // Another process may be creating the same new file (a capture and `stats`, say): the state
     // is read again under the write lock, and every step is applied in that one transaction.

@@ -33,8 +33,9 @@ public:
     /// `capture`: the capture writer's connection. It gathers its WAL writes (walwritebuffer.h),
     /// and it checks the file first (PRAGMA quick_check): a damaged database is refused rather
     /// than written into, with how to recover what it holds.
+    /// `readOnly`: opened read-only, never configured or migrated (Storage::openForReading).
     static Result<std::unique_ptr<Storage>> open(const QString &path, const QString &connectionName,
-        int busyTimeoutMs = kDefaultBusyTimeoutMs, bool capture = false);
+        int busyTimeoutMs = kDefaultBusyTimeoutMs, bool capture = false, bool readOnly = false);
     /// What to do about a damaged database file, for error messages.
     static QString recoveryAdvice(const QString &path);
     /// Whether the WAL write buffer is available in this process (ODDSTAP_NO_WAL_BUFFER unset).
@@ -88,6 +89,7 @@ private:
     sqlite3 *m_db = nullptr; ///< owned by QtSql's connection
     int m_version = 0;
     int m_busyTimeoutMs = kDefaultBusyTimeoutMs;
+    bool m_readOnly = false;
     int m_maxWalFrames = 65536; ///< set from the page size when the database is configured
     int m_backlogCheckpointFrames = 8192; ///< likewise; see kBacklogCheckpointBytes
     int m_walFrames = 0; ///< in the WAL after the last commit

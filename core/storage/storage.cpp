@@ -151,6 +151,14 @@ Error newerSchemaError(const QString &where, qint64 version)
             .arg(kSchemaVersion) };
 }
 
+Result<std::unique_ptr<Storage>> Storage::openForReading(const StorageTarget &target, const QString &connectionName)
+{
+    if (target.kind == StorageTarget::Kind::Sqlite) {
+        return SqliteStorage::open(target.path, connectionName, kDefaultBusyTimeoutMs, false, true);
+    }
+    return PostgresStorage::open(target.url, connectionName);
+}
+
 Result<std::unique_ptr<Storage>> Storage::open(
     const StorageTarget &target, const QString &connectionName, int busyTimeoutMs, bool capture)
 {

@@ -100,6 +100,9 @@ public:
     /// WAL writes (see walwritebuffer.h); readers and tools use SQLite's own VFS.
     static Result<std::unique_ptr<Storage>> open(const StorageTarget &target, const QString &connectionName,
         int busyTimeoutMs = kDefaultBusyTimeoutMs, bool capture = false);
+    /// For tools that only read (stats, export, diff): an SQLite file is opened read-only and
+    /// never migrated, so a read-only file or directory works; it must exist and be up to date.
+    static Result<std::unique_ptr<Storage>> openForReading(const StorageTarget &target, const QString &connectionName);
 
     /// Writes batches in one transaction, together with each source's last seq. Events at or below
     /// the committed seq of their source are skipped (counted as duplicates). All or nothing.

@@ -4,12 +4,14 @@
 #include <core/export/csvexport.h>
 #include <core/storage/storage.h>
 #include <tests/testutils/csvreader.h>
+#include <tests/testutils/smalltmpfs.h>
 
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -98,6 +100,7 @@ private slots:
     void formulaGuardFollowsOwasp_data();
     void formulaGuardFollowsOwasp();
     void failedReplaceKeepsTheOldFile();
+    void readOnlyDatabaseIsReadAndExported();
 
 private:
     QTemporaryDir m_dir;
@@ -392,6 +395,45 @@ void TestCliExport::failedReplaceKeepsTheOldFile()
     QFile g(target);
     QVERIFY(g.open(QIODevice::ReadOnly));
     QCOMPARE(g.readAll(), QByteArray("new,export\n"));
+}
+
+void TestCliExport::readOnlyDatabaseIsReadAndExported()
+{
+    // stats, export and diff only read: a database on a read-only file system (an archive, a
+    // mounted backup) works, WAL mode and all.
+    OddsTap::Testing::SmallTmpfs fs(8 * 1024 * 1024);
+    QVERIFY2(fs.ok(), qPrintable(fs.error()));
+    const QString db = fs.path() + QStringLiteral("/archive.db");
+    {
+        auto storage = Storage::open(*StorageTarget::parse(db), QStringLiteral("export-readonly"));
+        QVERIFY2(storage, qPrintable(storage ? QString() : storage.error().message));
+        EventBatch batch;
+        batch.sourceId = QStringLiteral("src");
+        for (quint64 seq = 1; seq <= 50; ++seq) {
+            batch.events.push_back(
+                oddsEvent(seq, QStringLiteral("fx-1"), QStringLiteral("1x2"), QStringLiteral("home"), 2.5));
+        }
+        batch.streamAdvances = 50;
+        batch.lastSeq = 50;
+        QVERIFY((*storage)->write(batch));
+    }
+    QVERIFY(fs.remountReadOnly());
+    QProcess stats;
+    stats.start(QStringLiteral(ODDSTAP_CLI_PATH), { QStringLiteral("stats"), QStringLiteral("--db"), db });
+    QVERIFY(stats.waitForFinished(30000));
+    QVERIFY2(stats.exitCode() == 0, stats.readAllStandardError().constData());
+    const QJsonObject tables =
+        QJsonDocument::fromJson(stats.readAllStandardOutput()).object().value(QStringLiteral("tables")).toObject();
+    QCOMPARE(tables.value(QStringLiteral("odds")).toInteger(), 50);
+    const QString csv = m_dir.filePath(QStringLiteral("from-readonly.csv"));
+    const Run exported = cli({ QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--table"),
+        QStringLiteral("odds"), QStringLiteral("--out"), csv });
+    QVERIFY2(exported.exitCode == 0, qPrintable(exported.stderrText));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll().count('\n'), 51);
+    const Run diff = cli({ QStringLiteral("diff"), db, db });
+    QVERIFY2(diff.exitCode == 0, qPrintable(diff.stderrText));
 }
 
 #include "tst_cli_export.moc"

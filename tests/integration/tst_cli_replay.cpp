@@ -459,6 +459,23 @@ void TestCliReplay::framesRoundTripThroughNdjson()
     QCOMPARE(refused.code, 2);
     QVERIFY2(refused.err.contains("line 6"), refused.err.constData());
     QVERIFY(!QFile::exists(target));
+
+    // Not NDJSON at all: the message says what the file is not and what the command reads.
+    const QString text = m_dir.filePath(QStringLiteral("notes.txt"));
+    QFile notes(text);
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    notes.write("odds for saturday\nhome 2.1\n");
+    notes.close();
+    const Result plain = run({ QStringLiteral("import-frames"), text, target });
+    QCOMPARE(plain.code, 2);
+    QVERIFY2(plain.err.contains("line 1: not JSON") && plain.err.contains("import-frames reads NDJSON")
+            && plain.err.contains("\"received_at\""),
+        plain.err.constData());
+    const Result capture = run({ QStringLiteral("import-frames"), m_capture, target });
+    QCOMPARE(capture.code, 2);
+    QVERIFY2(
+        capture.err.contains("this is an SQLite file (a capture or a database), not NDJSON"), capture.err.constData());
+    QVERIFY(!QFile::exists(target));
 }
 
 void TestCliReplay::ringSavesTheLastMinutesOnDemand()

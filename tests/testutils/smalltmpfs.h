@@ -60,6 +60,14 @@ public:
         return m_dir.path();
     }
 
+    /// Makes the file system read-only, for everyone including root (who ignores permissions).
+    bool remountReadOnly()
+    {
+        return QProcess::execute(
+                   QStringLiteral("mount"), { QStringLiteral("-o"), QStringLiteral("remount,ro"), m_dir.path() })
+            == 0;
+    }
+
     /// Takes every free byte, then hands `leaveBytes` back: the next write larger than that fails
     /// part way, as on a disk that really filled up.
     bool fill(qint64 leaveBytes = 0)
