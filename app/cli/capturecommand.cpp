@@ -243,8 +243,12 @@ int runCapture(const QStringList &arguments)
         config.recordNotes = parser.value(QStringLiteral("notes"));
         const QString dir =
             parser.isSet(QStringLiteral("ring-dir")) ? parser.value(QStringLiteral("ring-dir")) : QDir::currentPath();
-        if (!QFileInfo(dir).isDir() || !QFileInfo(dir).isWritable()) {
-            return usage(QStringLiteral("--ring-dir '%1' is not a writable directory").arg(dir));
+        // The rule of every output path (--db, --record, --ring-dir): missing directories are made.
+        if (const QString why = makeDirectory(dir); !why.isEmpty()) {
+            return usage(QStringLiteral("--ring-dir: %1").arg(why));
+        }
+        if (!QFileInfo(dir).isWritable()) {
+            return usage(QStringLiteral("--ring-dir '%1' is not writable").arg(dir));
         }
         report.ringDir = dir;
     } else if (parser.isSet(QStringLiteral("ring-dir"))) {

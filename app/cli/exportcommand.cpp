@@ -132,6 +132,9 @@ int runExport(const QStringList &arguments)
             return fail(QStringLiteral("cannot write to stdout"));
         }
     } else {
+        if (const QString why = makeParentDirectory(outPath); !why.isEmpty()) {
+            return fail(why);
+        }
         file.setFileName(partial);
         if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
             return fail(QStringLiteral("cannot write '%1': %2").arg(outPath, file.errorString()));

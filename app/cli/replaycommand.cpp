@@ -365,7 +365,6 @@ int runExportFrames(const QStringList &arguments)
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("The capture file."));
     parser.addOptions({
-        { QStringLiteral("ndjson"), QStringLiteral("NDJSON output (the only format, and the default).") },
         { QStringLiteral("output"), QStringLiteral("Write to this file instead of stdout."), QStringLiteral("file") },
     });
     int exitCode = kExitOk;
@@ -378,6 +377,9 @@ int runExportFrames(const QStringList &arguments)
     }
     const QString path = parser.positionalArguments().first();
     if (parser.isSet(QStringLiteral("output"))) {
+        if (const QString why = makeParentDirectory(parser.value(QStringLiteral("output"))); !why.isEmpty()) {
+            return runtimeError(command, why);
+        }
         QSaveFile file(parser.value(QStringLiteral("output")));
         if (!file.open(QIODevice::WriteOnly)) {
             return runtimeError(

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <limits>
 #include <optional>
 
@@ -91,6 +92,14 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
         return Error { QStringLiteral("exists"),
             QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose another name")
                 .arg(path) };
+    }
+    // The rule of every output path (--db, --record, --ring-dir): missing directories are made.
+    std::error_code dirError;
+    std::filesystem::create_directories(std::filesystem::path(QFileInfo(path).absolutePath().toStdString()), dirError);
+    if (dirError) {
+        return Error { QStringLiteral("io_error"),
+            QStringLiteral("cannot create the directory %1 for capture file '%2': %3")
+                .arg(QFileInfo(path).absolutePath(), path, QString::fromStdString(dirError.message())) };
     }
     std::unique_ptr<CaptureWriter> w(new CaptureWriter);
     w->m_path = path;

@@ -276,10 +276,18 @@ void TestCliExport::delimiterLineEndsBomAndEpochMs()
 
 void TestCliExport::errorsAreClearAndLeaveNoFile()
 {
+    // A file where a directory should be: the directory cannot be made, and the error says which.
     const Run unwritable = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
-        QStringLiteral("odds"), QStringLiteral("--out"), QStringLiteral("/nonexistent-dir/x.csv") });
+        QStringLiteral("odds"), QStringLiteral("--out"), m_db + QStringLiteral("/x.csv") });
     QCOMPARE(unwritable.exitCode, 2);
-    QVERIFY2(unwritable.stderrText.contains(QLatin1String("cannot write")), qPrintable(unwritable.stderrText));
+    QVERIFY2(unwritable.stderrText.contains(QStringLiteral("cannot create the directory '%1'").arg(m_db)),
+        qPrintable(unwritable.stderrText));
+    // A directory that does not exist yet is made (the rule of every output path).
+    const QString nested = m_dir.filePath(QStringLiteral("reports/today/odds.csv"));
+    const Run made = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("fixtures"), QStringLiteral("--out"), nested });
+    QVERIFY2(made.exitCode == 0, qPrintable(made.stderrText));
+    QVERIFY(QFileInfo(nested).isFile());
     const Run table = cli(
         { QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"), QStringLiteral("nope") });
     QCOMPARE(table.exitCode, 2);
