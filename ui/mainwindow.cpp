@@ -7,6 +7,7 @@
 #include <ui/delegates/livedelegate.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/dialogs/settingsdialog.h>
+#include <ui/dialogs/shortcutsdialog.h>
 #include <ui/dialogs/sourcedialog.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>
@@ -22,6 +23,8 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QCoreApplication>
+#include <QDesktopServices>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -35,6 +38,7 @@
 #include <QThread>
 #include <QTimer>
 #include <QToolBar>
+#include <QUrl>
 
 namespace OddsTap {
 namespace {
@@ -221,10 +225,39 @@ void MainWindow::buildMenus()
     });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *keys = help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        auto *dialog = new ShortcutsDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
+    keys->setObjectName(QStringLiteral("helpShortcuts"));
+    QAction *docs = help->addAction(tr("&Documentation"), this, [this] {
+        const QUrl url = documentationUrl();
+        if (url.isEmpty() || !QDesktopServices::openUrl(url)) {
+            QMessageBox::information(this, tr("Documentation"),
+                tr("The documentation is the README.md and the docs/ folder of OddsTap's source, or %1 once "
+                   "installed.")
+                    .arg(QString::fromUtf8(ODDSTAP_DOC_DIRS).section(QLatin1Char(':'), 0, 0)));
+        }
+    });
+    docs->setObjectName(QStringLiteral("helpDocumentation"));
+    docs->setShortcut(QKeySequence::HelpContents);
+    help->addSeparator();
     help->addAction(tr("&About OddsTap"), this, [this] {
         QMessageBox::about(this, tr("About OddsTap"),
             tr("<b>OddsTap %1</b><p>Live sportsbook feed monitor and capture tool.</p>").arg(QLatin1String(kVersion)));
     });
+}
+
+QUrl MainWindow::documentationUrl()
+{
+    for (const QString &dir : QString::fromUtf8(ODDSTAP_DOC_DIRS).split(QLatin1Char(':'), Qt::SkipEmptyParts)) {
+        const QString readme = QDir(dir).filePath(QStringLiteral("README.md"));
+        if (QFileInfo::exists(readme)) {
+            return QUrl::fromLocalFile(readme);
+        }
+    }
+    return {};
 }
 
 void MainWindow::buildStatusBar()
@@ -270,6 +303,7 @@ void MainWindow::buildReplayBar()
     bar->addWidget(m_replayBar);
     addToolBar(Qt::BottomToolBarArea, bar);
     auto *space = new QShortcut(QKeySequence(Qt::Key_Space), this);
+    space->setWhatsThis(tr("Play or pause the replay"));
     connect(space, &QShortcut::activated, m_replayBar, &ReplayBar::togglePlay);
     AppController *c = m_controller;
     connect(m_replayBar, &ReplayBar::pausedChanged, c, &AppController::setReplayPaused);

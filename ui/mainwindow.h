@@ -78,6 +78,8 @@ public:
     bool startRecording(const QString &path);
     /// Opens a capture in a new replay window (a separate process: the live capture goes on).
     bool openCaptureWindow(const QString &path);
+    /// Help ▸ Documentation: the README this build or installation has; empty if none is found.
+    static QUrl documentationUrl();
 
 public slots:
     void applySnapshot(const OddsTap::SnapshotPtr &snapshot);

@@ -16,6 +16,7 @@
 #include <ui/panels/sourcespanel.h>
 #include <ui/settings.h>
 
+#include <QDialog>
 #include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
@@ -26,6 +27,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -80,6 +82,7 @@ private slots:
         registerMetaTypes();
     }
     void fitsTheMinimumScreenWithEveryPanel();
+    void helpListsTheShortcutsAndFindsTheDocumentation();
     void demoFeedFillsFixturesMarketAndChart();
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
@@ -104,6 +107,41 @@ void TestMainWindow::fitsTheMinimumScreenWithEveryPanel()
         QVERIFY(!d->windowTitle().isEmpty());
     }
     QVERIFY(w.findChild<OddsTap::ChartPanel *>()->chart());
+}
+
+void TestMainWindow::helpListsTheShortcutsAndFindsTheDocumentation()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto *shortcuts = w.findChild<QAction *>(QStringLiteral("helpShortcuts"));
+    QVERIFY(shortcuts);
+    shortcuts->trigger();
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = w.findChild<QDialog *>(QStringLiteral("shortcutsDialog"))) && dialog->isVisible());
+    auto *table = dialog->findChild<QTableWidget *>(QStringLiteral("shortcutsTable"));
+    QVERIFY(table);
+    QMultiMap<QString, QString> listed;
+    for (int r = 0; r < table->rowCount(); ++r) {
+        listed.insert(table->item(r, 0)->text(), table->item(r, 1)->text());
+    }
+    // The list is read from the window's own actions: every one with a key is there, as it is.
+    QCOMPARE(listed.value(QStringLiteral("Quit")), QKeySequence(QKeySequence::Quit).toString(QKeySequence::NativeText));
+    QCOMPARE(listed.value(QStringLiteral("Add source")), QStringLiteral("Ctrl+Shift+N"));
+    QCOMPARE(listed.value(QStringLiteral("Export CSV")), QStringLiteral("Ctrl+E"));
+    for (const QAction *a : w.findChildren<QAction *>()) {
+        if (!a->shortcut().isEmpty() && !a->text().isEmpty()) {
+            QVERIFY2(std::find(listed.begin(), listed.end(), a->shortcut().toString(QKeySequence::NativeText))
+                    != listed.end(),
+                qPrintable(a->text()));
+        }
+    }
+    dialog->close();
+    auto *docs = w.findChild<QAction *>(QStringLiteral("helpDocumentation"));
+    QVERIFY(docs);
+    const QUrl url = MainWindow::documentationUrl();
+    QVERIFY2(url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile(), qPrintable(url.toString()));
+    QVERIFY(url.toLocalFile().endsWith(QLatin1String("README.md")));
 }
 
 void TestMainWindow::demoFeedFillsFixturesMarketAndChart()
@@ -226,8 +264,12 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
     });
     dialog->startExport();
     QVERIFY(dialog->isRunning()); // the work runs on the thread pool; the dialog stays responsive
+    auto *close = dialog->findChild<QPushButton *>(QStringLiteral("exportClose"));
+    QVERIFY(close);
+    QCOMPARE(close->text(), QStringLiteral("Cancel"));
     QTRY_VERIFY_WITH_TIMEOUT(finished, 30000);
     QVERIFY2(ok, qPrintable(dialog->lastMessage()));
+    QCOMPARE(close->text(), QStringLiteral("Close")); // nothing left to cancel
     QVERIFY(!QFileInfo::exists(table + QStringLiteral(".partial")));
     const QList<QStringList> rows = Testing::readCsv(table);
     QVERIFY(rows.size() > 1);

@@ -125,6 +125,8 @@ ExportDialog::ExportDialog(StorageTarget storage, const ExportRequest &prefill, 
     layout->addWidget(m_status);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     m_export = buttons->addButton(tr("Export"), QDialogButtonBox::AcceptRole);
+    m_close = buttons->button(QDialogButtonBox::Cancel);
+    m_close->setObjectName(QStringLiteral("exportClose"));
     layout->addWidget(buttons);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getSaveFileName(this, tr("Export CSV"), m_path->text(), tr("CSV (*.csv)"));
@@ -218,6 +220,7 @@ void ExportDialog::startExport()
     }
     m_running = true;
     m_export->setEnabled(false);
+    m_close->setText(tr("Cancel"));
     m_progress->setVisible(true);
     m_status->setText(tr("Exporting..."));
     m_cancel = std::make_shared<std::atomic<bool>>(false);
@@ -274,6 +277,8 @@ void ExportDialog::finish(bool ok, const QString &message)
 {
     m_running = false;
     m_export->setEnabled(true);
+    // Done (or refused): nothing is left to cancel; another export can still be started.
+    m_close->setText(tr("Close"));
     m_progress->setVisible(false);
     m_status->setText(message);
     m_lastMessage = message;

@@ -70,6 +70,7 @@ private:
     QProgressBar *m_progress = nullptr;
     QLabel *m_status = nullptr;
     QPushButton *m_export = nullptr;
+    QPushButton *m_close = nullptr; ///< Cancel until an export has finished, then Close
     bool m_running = false;
     QString m_lastMessage;
     std::shared_ptr<std::atomic<bool>> m_cancel;
