@@ -3,6 +3,7 @@
 
 #include <core/common/timeutil.h>
 #include <core/session/appcontroller.h>
+#include <core/storage/storage.h>
 #include <ui/delegates/livedelegate.h>
 
 #include <QAction>
@@ -159,7 +160,7 @@ bool RecordingControls::start(const QString &path)
 
 QString RecordingControls::capturesDirectory()
 {
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/captures");
+    const QString dir = QDir(StorageTarget::dataDirectory()).filePath(QStringLiteral("captures"));
     QDir().mkpath(dir);
     return dir;
 }

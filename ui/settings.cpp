@@ -40,6 +40,9 @@ AppConfig Settings::appConfig()
     if (target) {
         c.storage = *target;
     }
+    if (db.isEmpty()) {
+        c.demoDatabase = AppConfig::defaultDemoDatabasePath();
+    }
     return c;
 }
 

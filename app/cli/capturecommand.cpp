@@ -14,6 +14,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QLocale>
+#include <QLoggingCategory>
 #include <QSaveFile>
 #include <QTimer>
 
@@ -52,6 +54,65 @@ QString statusLine(const CaptureStats &stats, double rate)
         .arg(t.duplicates)
         .arg(t.gaps)
         .arg(t.reconnects);
+}
+
+QtMessageHandler g_previousHandler = nullptr;
+
+/// While the live status line is drawn, a log line first clears it, so the two never run into
+/// each other; the next status tick draws the line again below.
+void logAboveStatusLine(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    std::fputs("\r\033[K", stderr);
+    if (g_previousHandler) {
+        g_previousHandler(type, context, message);
+    } else {
+        std::fputs(qPrintable(qFormatLogMessage(type, context, message) + QLatin1Char('\n')), stderr);
+    }
+}
+
+/// The end of a run in a few lines, for a person at a terminal (the JSON has every count).
+QString humanSummary(const QJsonObject &s)
+{
+    const QLocale locale(QLocale::English);
+    const auto n = [&](const QJsonValue &v) { return locale.toString(v.toInteger()); };
+    const QJsonObject accepted = s.value(QStringLiteral("accepted")).toObject();
+    const QJsonObject rejected = s.value(QStringLiteral("rejected")).toObject();
+    QStringList codes;
+    const QJsonObject byCode = rejected.value(QStringLiteral("by_code")).toObject();
+    for (auto it = byCode.begin(); it != byCode.end(); ++it) {
+        if (it.value().toInteger() > 0) {
+            codes << QStringLiteral("%1 %2").arg(it.key(), n(it.value()));
+        }
+    }
+    const QJsonObject rec = s.value(QStringLiteral("reconciliation")).toObject();
+    QStringList lines;
+    lines << QStringLiteral("Captured %1 events in %2 s (%3 fixture, %4 odds, %5 bet updates); stopped: %6.")
+                 .arg(n(s.value(QStringLiteral("accepted_total"))))
+                 .arg(double(s.value(QStringLiteral("duration_ms")).toInteger()) / 1000.0, 0, 'f', 1)
+                 .arg(n(accepted.value(QStringLiteral("fixture"))), n(accepted.value(QStringLiteral("odds"))),
+                     n(accepted.value(QStringLiteral("bet"))), s.value(QStringLiteral("stop_reason")).toString());
+    lines << QStringLiteral("Rejected %1 (%2); duplicates %3; gaps %4; reconnects %5.")
+                 .arg(n(rejected.value(QStringLiteral("total"))),
+                     codes.isEmpty() ? QStringLiteral("none") : codes.join(QStringLiteral(", ")),
+                     n(s.value(QStringLiteral("duplicates"))), n(s.value(QStringLiteral("gaps"))),
+                     n(s.value(QStringLiteral("reconnects"))));
+    lines << QStringLiteral("Reconciliation: %1 envelopes received, %2 accounted for: %3.")
+                 .arg(n(rec.value(QStringLiteral("received"))), n(rec.value(QStringLiteral("accounted"))),
+                     rec.value(QStringLiteral("ok")).toBool() ? QStringLiteral("OK") : QStringLiteral("MISMATCH"));
+    if (const QJsonObject p = s.value(QStringLiteral("persisted")).toObject(); !p.isEmpty()) {
+        const bool exact =
+            s.value(QStringLiteral("storage_reconciliation")).toObject().value(QStringLiteral("ok")).toBool();
+        lines << QStringLiteral("Stored in %1: %2 fixture updates, %3 odds, %4 bets, %5 rejects: %6.")
+                     .arg(s.value(QStringLiteral("database")).toString(), n(p.value(QStringLiteral("fixture_updates"))),
+                         n(p.value(QStringLiteral("odds"))), n(p.value(QStringLiteral("bets"))),
+                         n(p.value(QStringLiteral("rejects"))),
+                         exact ? QStringLiteral("exact") : QStringLiteral("MISMATCH"));
+    }
+    if (const QJsonObject r = s.value(QStringLiteral("recording")).toObject(); !r.isEmpty()) {
+        lines << QStringLiteral("Recorded %1 frames into %2.")
+                     .arg(n(r.value(QStringLiteral("frames"))), r.value(QStringLiteral("file")).toString());
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
 
 } // namespace
@@ -110,7 +171,13 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("events") },
         { QStringLiteral("summary-json"), QStringLiteral("Write the summary as JSON to this file."),
             QStringLiteral("file") },
-        { QStringLiteral("quiet"), QStringLiteral("No live status line.") },
+        { QStringLiteral("summary"),
+            QStringLiteral("What the end of the run prints on standard output: 'text' (a few lines), 'json' (every "
+                           "count) or 'none'. Default: text on a terminal, json otherwise."),
+            QStringLiteral("text|json|none") },
+        { QStringLiteral("quiet"),
+            QStringLiteral("No live status line, no info log lines, and no summary on standard output (--summary "
+                           "and --summary-json still apply).") },
         { QStringLiteral("record"),
             QStringLiteral("Also record every raw frame and connection event into this new capture file (see "
                            "'oddstap-cli info' and 'replay')."),
@@ -256,12 +323,28 @@ int runCapture(const QStringList &arguments)
     }
 
     report.quiet = parser.isSet(QStringLiteral("quiet"));
+    report.summaryFormat = parser.value(QStringLiteral("summary"));
+    if (parser.isSet(QStringLiteral("summary"))
+        && !QStringList { QStringLiteral("text"), QStringLiteral("json"), QStringLiteral("none") }.contains(
+            report.summaryFormat)) {
+        return usage(QStringLiteral("--summary is text, json or none, got '%1'").arg(report.summaryFormat));
+    }
     report.summaryJson = parser.value(QStringLiteral("summary-json"));
     return runSession(config, report);
 }
 
 int runSession(const CaptureConfig &config, const SessionReport &report)
 {
+    QString summaryFormat = report.summaryFormat;
+    if (summaryFormat.isEmpty()) {
+        summaryFormat = report.quiet  ? QStringLiteral("none")
+            : ::isatty(STDOUT_FILENO) ? QStringLiteral("text")
+                                      : QStringLiteral("json");
+    }
+    if (report.quiet) {
+        // Warnings and errors still print: they are what a quiet run is for.
+        QLoggingCategory::setFilterRules(QStringLiteral("oddstap.*.info=false\noddstap.*.debug=false"));
+    }
     const QString prefix = QStringLiteral("oddstap-cli ") + report.command + QStringLiteral(": ");
     CaptureSession session(config);
     SignalWatcher watcher;
@@ -304,6 +387,7 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
     });
     if (live) {
         statusTimer.start(250);
+        g_previousHandler = qInstallMessageHandler(logAboveStatusLine);
     }
     QObject::connect(&session, &CaptureSession::finished, &session, [] { QCoreApplication::quit(); });
     QString recordPath;
@@ -319,6 +403,7 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
     QCoreApplication::exec();
     statusTimer.stop();
     if (live) {
+        qInstallMessageHandler(g_previousHandler);
         err() << "\r\033[K";
     }
 
@@ -355,10 +440,12 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
             return kExitUsage;
         }
     }
-    if (!report.quiet) {
+    if (summaryFormat == QLatin1String("json")) {
         out() << json;
-        out().flush();
+    } else if (summaryFormat == QLatin1String("text")) {
+        out() << humanSummary(summary);
     }
+    out().flush();
     bool allAuthFailed = !stats.sources.empty();
     for (const auto &[id, s] : stats.sources) {
         allAuthFailed = allAuthFailed && s.authFailures > 0 && s.frames == 0;

@@ -15,6 +15,9 @@ struct SessionReport
     QString command; ///< "capture" or "replay", for messages
     bool quiet = false;
     QString summaryJson; ///< write the summary here too
+    /// What standard output gets at the end: "text", "json" or "none"; empty: none when quiet,
+    /// else text on a terminal and json otherwise.
+    QString summaryFormat;
     QString ringDir; ///< capture --ring: SIGUSR1 saves the ring here
 };
 

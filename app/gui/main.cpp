@@ -107,6 +107,7 @@ int main(int argc, char *argv[])
             return 2;
         }
         config.storage = *target;
+        config.demoDatabase.reset(); // the demo stores where it was told
     }
     bool ok = true;
     if (parser.isSet(QStringLiteral("rate"))) {

@@ -25,6 +25,11 @@ QString AppConfig::defaultDatabasePath()
     return StorageTarget::defaultSqlitePath(); // the same file as oddstap-cli's default
 }
 
+QString AppConfig::defaultDemoDatabasePath()
+{
+    return QDir(StorageTarget::dataDirectory()).filePath(QStringLiteral("demo.db"));
+}
+
 AppController::AppController(AppConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
@@ -94,6 +99,18 @@ void AppController::start()
         return;
     }
     // The demo: the built-in simulator on a free loopback port, in process.
+    if (m_config.demoDatabase) {
+        const QString path = *m_config.demoDatabase;
+        for (const QString &file : QStringList { path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm") }) {
+            QFile::remove(file);
+        }
+        for (const QString &dir : QStringList { path + QStringLiteral(".spool"), path + QStringLiteral(".writers") }) {
+            QDir(dir).removeRecursively();
+        }
+        if (const auto target = StorageTarget::parse(path)) {
+            m_config.storage = *target;
+        }
+    }
     SimServerConfig sc;
     sc.rate = m_config.demoRate;
     sc.generator.fixtures = m_config.demoFixtures;
@@ -116,8 +133,11 @@ void AppController::start()
                 return;
             }
             FeedSourceConfig demo;
-            // A new simulator starts at seq 1: a fresh id per run keeps resume honest.
-            demo.sourceId = QStringLiteral("demo-%1").arg(QDateTime::currentSecsSinceEpoch());
+            // A new simulator starts at seq 1. In its own file, emptied first, the demo is simply
+            // "demo"; in a database the user chose, a fresh id per run keeps resume honest.
+            demo.sourceId = self->m_config.demoDatabase
+                ? QStringLiteral("demo")
+                : QStringLiteral("demo-%1").arg(QDateTime::currentSecsSinceEpoch());
             demo.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(*port));
             demo.resumeFromSeq = 0;
             self->startSession({ demo });

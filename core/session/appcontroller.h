@@ -20,6 +20,9 @@ struct AppConfig
 {
     std::vector<FeedSourceConfig> sources; ///< empty: the demo feed
     std::optional<StorageTarget> storage; ///< none: nothing is stored
+    /// With no source and no database chosen (no --db, nothing in Settings), the demo feed stores
+    /// into this file of its own, emptied at each start, so that demo runs never grow a database.
+    std::optional<QString> demoDatabase;
     double demoRate = 2000; ///< events/s of the demo simulator
     int demoFixtures = 200;
     FaultPlan demoFaults; ///< faults the demo simulator injects (none by default)
@@ -30,6 +33,8 @@ struct AppConfig
 
     /// The default SQLite file in the XDG data directory.
     static QString defaultDatabasePath();
+    /// The demo's own file in the data directory.
+    static QString defaultDemoDatabasePath();
 };
 
 /// Wires the pipeline for the GUI: the demo simulator on its thread ("sim"), the capture session

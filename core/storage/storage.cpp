@@ -71,10 +71,15 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
     return t;
 }
 
+QString StorageTarget::dataDirectory()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation))
+        .filePath(QStringLiteral("oddstap"));
+}
+
 QString StorageTarget::defaultSqlitePath()
 {
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
-    return QDir(dir).filePath(QStringLiteral("oddstap/oddstap.db"));
+    return QDir(dataDirectory()).filePath(QStringLiteral("oddstap.db"));
 }
 
 QString StorageTarget::defaultSpoolDirectory() const

@@ -35,6 +35,9 @@ struct StorageTarget
     static Result<StorageTarget> parse(const QString &spec);
     /// The default SQLite file under the user's data directory.
     static QString defaultSqlitePath();
+    /// OddsTap's one data directory ($XDG_DATA_HOME/oddstap, usually ~/.local/share/oddstap): the
+    /// default database, the demo's database and the GUI's recordings live there.
+    static QString dataDirectory();
     QString display() const; ///< for logs and messages: never contains a password
     /// Where the storage queue spills when the database falls behind: `<file>.spool` beside a
     /// SQLite file, or a folder per server and database under the user's data directory.

@@ -19,6 +19,7 @@ class TestCliFeed : public QObject
 private slots:
     void simulatorRestartMidStreamReconcilesWithStatsFiles();
     void faultySessionReconcilesWithStatsFile();
+    void summaryIsShortForPeopleAndQuietIsQuiet();
     void whyNothingArrivedIsSaid_data();
     void whyNothingArrivedIsSaid();
     void stallsReconcileWithTheSilenceTheClientSaw_data();
@@ -169,6 +170,48 @@ void TestCliFeed::faultySessionReconcilesWithStatsFile()
     QCOMPARE(sum.value(QStringLiteral("reconnects")).toInteger(),
         st.value(QStringLiteral("connections_total")).toInteger() - 1);
     QVERIFY(sum.value(QStringLiteral("sources")).toObject().contains(QStringLiteral("book")));
+}
+
+void TestCliFeed::summaryIsShortForPeopleAndQuietIsQuiet()
+{
+    QProcess sim;
+    const quint16 port = startSimulator(sim,
+        { QStringLiteral("--seed"), QStringLiteral("4"), QStringLiteral("--count"), QStringLiteral("3000"),
+            QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--faults"),
+            QStringLiteral("malformed=0.01") });
+    QVERIFY(port != 0);
+    const auto capture = [&](const QStringList &extra) {
+        QProcess p;
+        p.start(cli(),
+            QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+                QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--from-seq"), QStringLiteral("0"),
+                QStringLiteral("--until-seq"), QStringLiteral("3000"), QStringLiteral("--no-store") }
+                + extra);
+        p.waitForFinished(60000);
+        return std::tuple { p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError()) };
+    };
+    // What a terminal gets: a few lines a person reads, not the JSON document.
+    const auto [code, text, log] = capture({ QStringLiteral("--summary"), QStringLiteral("text") });
+    QCOMPARE(code, 0);
+    const QStringList lines = text.trimmed().split(QLatin1Char('\n'));
+    QVERIFY2(lines.size() >= 3 && lines.size() <= 6, qPrintable(text));
+    QVERIFY2(lines[0].startsWith(QLatin1String("Captured 3,000 events")), qPrintable(text));
+    QVERIFY2(lines[1].startsWith(QLatin1String("Rejected ")) && lines[1].contains(QLatin1String("; duplicates 0")),
+        qPrintable(text));
+    QVERIFY2(text.contains(QLatin1String("accounted for: OK.")), qPrintable(text));
+    QVERIFY(!text.contains(QLatin1Char('{')));
+    // A pipe gets the JSON, as scripts expect.
+    const auto [jsonCode, json, jsonLog] = capture({});
+    QCOMPARE(jsonCode, 0);
+    QCOMPARE(QJsonDocument::fromJson(json.toUtf8()).object().value(QStringLiteral("accepted_total")).toInteger(), 3000);
+    QVERIFY2(jsonLog.contains(QLatin1String(" info: ")), "info logs are on without --quiet");
+    // --quiet: no summary and no info lines; the run still happened.
+    const auto [quietCode, quiet, quietLog] = capture({ QStringLiteral("--quiet") });
+    QCOMPARE(quietCode, 0);
+    QCOMPARE(quiet, QString());
+    QVERIFY2(!quietLog.contains(QLatin1String(" info: ")), qPrintable(quietLog));
+    terminate(sim);
 }
 
 void TestCliFeed::whyNothingArrivedIsSaid_data()

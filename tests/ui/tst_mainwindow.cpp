@@ -2,6 +2,7 @@
 // The main flows, offscreen, with the real pipeline: the demo simulator, the session on its
 // thread, a real SQLite file. Start on the demo feed, select a fixture, see its market and chart
 // fill (live and from the database), a rejected frame in the error log, disconnect and reconnect.
+#include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/session/appcontroller.h>
 #include <tests/testutils/csvreader.h>
@@ -84,6 +85,7 @@ private slots:
     void fitsTheMinimumScreenWithEveryPanel();
     void helpListsTheShortcutsAndFindsTheDocumentation();
     void demoFeedFillsFixturesMarketAndChart();
+    void demoKeepsItsOwnFileThatNeverGrows();
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
     void exportsTheChartTheLogAndATableFromTheSelection();
@@ -170,6 +172,57 @@ void TestMainWindow::demoFeedFillsFixturesMarketAndChart()
     QVERIFY(app.window->lastMetrics().received > 0);
     QVERIFY(app.window->findChild<OddsTap::BetsPanel *>()->tape().rowCount() > 0);
     QVERIFY(app.window->findChild<OddsTap::SourcesPanel *>()->model().rowCount() == 1);
+}
+
+void TestMainWindow::demoKeepsItsOwnFileThatNeverGrows()
+{
+    // With no database chosen the demo stores into a file of its own in the data directory,
+    // emptied at each start: run after run, it holds one run, and the user's database is untouched.
+    Settings::setStorageTarget(QString());
+    AppConfig fromSettings = Settings::appConfig();
+    QCOMPARE(fromSettings.demoDatabase, std::optional<QString>(AppConfig::defaultDemoDatabasePath()));
+    QVERIFY(AppConfig::defaultDemoDatabasePath().startsWith(StorageTarget::dataDirectory() + QLatin1Char('/')));
+    Settings::setStorageTarget(m_dir.filePath(QStringLiteral("chosen.db")));
+    QVERIFY(!Settings::appConfig().demoDatabase); // a database the user chose: the demo goes there
+    Settings::setStorageTarget(QString());
+
+    const QString own = m_dir.filePath(QStringLiteral("own/demo.db"));
+    const QString users = m_dir.filePath(QStringLiteral("users.db"));
+    qint64 secondRunStartMs = 0;
+    for (const quint64 minimum : { 1500, 300 }) {
+        secondRunStartMs = wallClockMs();
+        AppConfig config;
+        config.storage = *StorageTarget::parse(users);
+        config.demoDatabase = own;
+        config.demoRate = 1500;
+        config.demoFixtures = 40;
+        AppController controller(config);
+        MainWindow window(&controller);
+        controller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(window.lastMetrics().persisted >= minimum, 20000);
+        bool stopped = false;
+        QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
+        controller.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+    }
+    QVERIFY(!QFileInfo::exists(users));
+    auto storage = Storage::open(*StorageTarget::parse(own), QStringLiteral("demo-own"));
+    QVERIFY(storage);
+    const SeqMap committed = (*storage)->committedSeqs();
+    QCOMPARE(committed.size(), std::size_t(1));
+    QCOMPARE(committed.begin()->first, QStringLiteral("demo"));
+    // One stream from seq 1, all of it received in the second run: nothing of the first is left.
+    const auto counts = (*storage)->tableCounts();
+    QVERIFY(counts);
+    const qint64 rows = counts->value(QStringLiteral("fixture_updates")).toInteger()
+        + counts->value(QStringLiteral("odds")).toInteger() + counts->value(QStringLiteral("bets")).toInteger();
+    QCOMPARE(quint64(rows), committed.begin()->second);
+    qint64 oldest = 0;
+    QVERIFY((*storage)->query(QStringLiteral("SELECT min(received_at) FROM odds"), {}, [&](const RowView &row) {
+        oldest = row[0]->toByteArray().toLongLong();
+        return true;
+    }));
+    QVERIFY2(oldest >= secondRunStartMs, qPrintable(QStringLiteral("%1 < %2").arg(oldest).arg(secondRunStartMs)));
 }
 
 void TestMainWindow::rejectedFrameAppearsInTheErrorLog()

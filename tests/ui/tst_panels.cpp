@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 // Panels on their own, offscreen, fed hand-made snapshots: what each one shows for a given state.
 #include <core/models/marketmodel.h>
+#include <core/models/pricehistory.h>
+#include <ui/charts/oddschart.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
 
+#include <QDateTimeAxis>
 #include <QLabel>
 #include <QTableView>
 #include <QTest>
+#include <QValueAxis>
 
 using namespace OddsTap;
 
@@ -53,6 +57,8 @@ class TestPanels : public QObject
 private slots:
     void marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo();
     void fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack();
+    void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data();
+    void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible();
 };
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
@@ -127,6 +133,56 @@ void TestPanels::fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack()
     panel.reset();
     at(recorded - 60000, { { QStringLiteral("z"), 5000 }, { QStringLiteral("y"), 4000 } });
     QTRY_VERIFY_WITH_TIMEOUT((at(recorded - 60000, {}), order() == QLatin1String("y z")), 3000);
+}
+
+void TestPanels::chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data()
+{
+    QTest::addColumn<double>("low");
+    QTest::addColumn<double>("high");
+    QTest::newRow("favourite 1.50-1.62") << 1.50 << 1.62;
+    QTest::newRow("draw 3.20-3.45") << 3.20 << 3.45;
+    QTest::newRow("outsider 4.0-5.6") << 4.0 << 5.6;
+    QTest::newRow("long shot 21-34") << 21.0 << 34.0;
+}
+
+void TestPanels::chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible()
+{
+    QFETCH(double, low);
+    QFETCH(double, high);
+    OddsChartView chart;
+    chart.resize(640, 360);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    const auto axes = [&] {
+        auto *x = qobject_cast<QDateTimeAxis *>(chart.chart()->axes(Qt::Horizontal).value(0));
+        auto *y = qobject_cast<QValueAxis *>(chart.chart()->axes(Qt::Vertical).value(0));
+        return std::pair { x, y };
+    };
+    // Nothing selected: no invented time axis, no price axis; the title says what to do.
+    PriceHistory history;
+    chart.render(history);
+    QVERIFY(axes().first && axes().second);
+    QVERIFY(!axes().first->isVisible());
+    QVERIFY(!axes().second->isVisible());
+    QVERIFY(chart.chart()->title().contains(QLatin1String("Select a fixture")));
+    // A market whose price moves within [low, high]: the axis fits the move, it does not start at 0
+    // or 1 and flatten it.
+    history.clear(QStringLiteral("s"), QStringLiteral("f1"), QStringLiteral("1x2"));
+    const qint64 t0 = 1798761600000;
+    std::vector<PricePoint> points;
+    for (int i = 0; i <= 20; ++i) {
+        points.push_back({ QStringLiteral("1x2"), QStringLiteral("home"), t0 + i * 1000,
+            low + (high - low) * (i % 5) / 4.0, PriceStatus::Open });
+    }
+    history.appendLive(points);
+    chart.render(history);
+    QVERIFY(axes().first->isVisible());
+    QVERIFY(axes().second->isVisible());
+    const double min = axes().second->min();
+    const double max = axes().second->max();
+    QVERIFY2(min <= low && max >= high, qPrintable(QStringLiteral("%1..%2").arg(min).arg(max)));
+    // The move takes at least half of the axis.
+    QVERIFY2((high - low) / (max - min) >= 0.5, qPrintable(QStringLiteral("%1..%2").arg(min).arg(max)));
 }
 
 QTEST_MAIN(TestPanels)

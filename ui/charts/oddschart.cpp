@@ -32,6 +32,18 @@ qint64 windowMs(OddsChartView::Window w)
     return 0;
 }
 
+/// The smallest of 1, 2 or 5 times a power of ten that is at least @p raw: a round tick step.
+double niceStep(double raw)
+{
+    const double magnitude = std::pow(10.0, std::floor(std::log10(std::max(raw, 1e-6))));
+    for (const double m : { 1.0, 2.0, 5.0 }) {
+        if (m * magnitude >= raw) {
+            return m * magnitude;
+        }
+    }
+    return 10.0 * magnitude;
+}
+
 /// Step form: each change first holds the previous price up to its time.
 QList<QPointF> steps(const std::vector<SeriesPoint> &points, qint64 until)
 {
@@ -181,13 +193,24 @@ void OddsChartView::redraw()
         m_drawnPoints += pts.size();
         series->replace(pts); // one replace per series per tick, never append per point
     }
-    if (low > high) {
+    // Nothing to show: no invented time axis and price scale, only the title saying what to do.
+    const bool empty = low > high;
+    m_x->setVisible(!empty);
+    m_y->setVisible(!empty);
+    if (empty) {
         low = 1.0;
         high = 2.0;
     }
-    const double pad = std::max(0.01, (high - low) * 0.08);
-    m_y->setRange(std::max(1.0, low - pad), high + pad);
-    m_y->applyNiceNumbers();
+    // Round ticks chosen here: applyNiceNumbers() may stretch the range down to 0, which
+    // flattens a price move into a line.
+    const double pad = std::max(0.005, (high - low) * 0.08);
+    const double step = niceStep((high - low + 2 * pad) / 4);
+    const double yMin = std::max(1.0, std::floor((low - pad) / step) * step);
+    const double yMax = std::ceil((high + pad) / step) * step;
+    m_y->setRange(yMin, std::max(yMax, yMin + step));
+    m_y->setTickType(QValueAxis::TicksDynamic);
+    m_y->setTickAnchor(std::floor(yMin / step) * step);
+    m_y->setTickInterval(step);
     m_x->setRange(QDateTime::fromMSecsSinceEpoch(m_viewFrom), QDateTime::fromMSecsSinceEpoch(m_viewTo));
     QList<QPointF> upper;
     QList<QPointF> lower { QPointF(double(m_viewFrom), m_y->min()), QPointF(double(m_viewTo), m_y->min()) };
