@@ -128,6 +128,13 @@ void RecordingControls::update(const RecorderStatus &status)
         parts << tr("recording error: %1").arg(status.error);
     }
     m_label->setText(parts.join(QStringLiteral("  ·  ")));
+    // The menu bar lays its corner out only when the corner is set or the bar resized: a
+    // longer text would be cut to "● …". Setting it again lays it out for the new width.
+    QWidget *corner = m_label->parentWidget();
+    if (corner->width() < corner->sizeHint().width()) {
+        corner->adjustSize();
+        m_window->menuBar()->setCornerWidget(corner, Qt::TopRightCorner);
+    }
     m_label->setToolTip(status.recording ? tr("Recording into %1").arg(status.path) : QString());
     QPalette pal = m_label->palette();
     pal.setColor(QPalette::WindowText,

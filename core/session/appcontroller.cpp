@@ -37,6 +37,12 @@ AppController::AppController(AppConfig config, QObject *parent)
     qRegisterMetaType<std::vector<PriceRow>>();
     m_simThread.setObjectName(QStringLiteral("sim"));
     m_pipelineThread.setObjectName(QStringLiteral("pipeline"));
+    if (isDemo() && m_config.demoDatabase) {
+        // Known from the start, so that the window names the file the demo really stores into.
+        if (const auto target = StorageTarget::parse(*m_config.demoDatabase)) {
+            m_config.storage = *target;
+        }
+    }
 }
 
 AppController::~AppController()
@@ -106,9 +112,6 @@ void AppController::start()
         }
         for (const QString &dir : QStringList { path + QStringLiteral(".spool"), path + QStringLiteral(".writers") }) {
             QDir(dir).removeRecursively();
-        }
-        if (const auto target = StorageTarget::parse(path)) {
-            m_config.storage = *target;
         }
     }
     SimServerConfig sc;

@@ -30,7 +30,7 @@ CaptureSession::~CaptureSession()
         }
     }
     if (m_recorderThread) {
-        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::BlockingQueuedConnection);
         m_recorderThread->quit();
         m_recorderThread->wait();
     }
@@ -492,7 +492,9 @@ void CaptureSession::finish()
     }
     if (m_recorderThread) {
         // Every batch was handed to the recorder before this point; queued calls keep their order.
-        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::QueuedConnection);
+        // Blocking: quit() ends the thread's loop after the event in hand, so a queued stop
+        // behind a backlog of batches would never run and the file would stay unfinished.
+        QMetaObject::invokeMethod(m_recorder, &CaptureRecorder::stopRecording, Qt::BlockingQueuedConnection);
         m_recorderThread->quit();
         m_recorderThread->wait();
         m_recorderThread = nullptr;

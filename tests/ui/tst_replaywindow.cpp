@@ -18,6 +18,7 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -319,6 +320,12 @@ void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
     QVERIFY(window.recordAction()->isChecked());
     QTRY_VERIFY_WITH_TIMEOUT(window.recordingText().contains(QLatin1String("REC")), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(window.recordingText().contains(QLatin1String("frames")), 5000);
+    // Elapsed time, frames and size in full, not cut to "● …" by the menu bar's corner.
+    auto *recordLabel = window.findChild<QLabel *>(QStringLiteral("recordLabel"));
+    QVERIFY(recordLabel);
+    QTRY_VERIFY_WITH_TIMEOUT(recordLabel->isVisible() && recordLabel->width() >= recordLabel->sizeHint().width()
+            && recordLabel->text().contains(QStringLiteral(" frames · ")),
+        5000);
     const quint64 receivedAtStart = window.lastMetrics().received;
     QTRY_VERIFY_WITH_TIMEOUT(window.lastMetrics().received > receivedAtStart + 800, 10000); // frames to record
     QVERIFY2(!window.recordingText().contains(QLatin1String(" 0 frames")), qPrintable(window.recordingText()));

@@ -27,14 +27,21 @@ TrendChart::TrendChart(const QString &title, const QStringList &seriesNames, con
     QFont f = c->titleFont();
     f.setPointSizeF(f.pointSizeF() * 0.9);
     c->setTitleFont(f);
+    // Small charts: smaller text, a narrow legend beside the plot, and two time labels (the
+    // window's ends) that never repeat and leave the plot its width.
+    QFont small = c->font();
+    small.setPointSizeF(small.pointSizeF() * 0.8);
     c->legend()->setVisible(seriesNames.size() > 1);
     c->legend()->setAlignment(Qt::AlignRight);
+    c->legend()->setFont(small);
     m_x = new QDateTimeAxis;
     m_x->setFormat(QStringLiteral("HH:mm"));
-    m_x->setTickCount(3);
+    m_x->setTickCount(2);
+    m_x->setLabelsFont(small);
     m_y = new QValueAxis;
     m_y->setLabelFormat(QStringLiteral("%.0f"));
     m_y->setTickCount(3);
+    m_y->setLabelsFont(small);
     c->addAxis(m_x, Qt::AlignBottom);
     c->addAxis(m_y, Qt::AlignLeft);
     for (const QString &name : seriesNames) {
@@ -86,9 +93,12 @@ void TrendChart::redraw()
         QDateTime::fromMSecsSinceEpoch(to));
     QStringList now;
     for (std::size_t i = 0; i < m_series.size(); ++i) {
-        now << QStringLiteral("%1 %2").arg(latest(int(i)), 0, 'f', latest(int(i)) < 10 ? 1 : 0).arg(m_unit);
+        now << QString::number(latest(int(i)), 'f', latest(int(i)) < 10 ? 1 : 0);
     }
-    chart()->setTitle(QStringLiteral("%1: %2").arg(m_title, now.join(QStringLiteral(" / "))));
+    // The unit once, after the values: the title must fit a small chart.
+    chart()->setTitle(
+        QStringLiteral("%1: %2%3")
+            .arg(m_title, now.join(QStringLiteral(" / ")), m_unit.isEmpty() ? QString() : QLatin1Char(' ') + m_unit));
 }
 
 } // namespace OddsTap

@@ -104,8 +104,8 @@ ErrorLogPanel::ErrorLogPanel(QWidget *parent)
     m_view = makeLiveTable(m_proxy, split);
     m_view->setObjectName(QStringLiteral("logView"));
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { ErrorLogModel::Time, 88 },
-             { ErrorLogModel::Severity, 56 }, { ErrorLogModel::Kind, 66 }, { ErrorLogModel::Source, 84 },
-             { ErrorLogModel::Seq, 56 }, { ErrorLogModel::Code, 96 }, { ErrorLogModel::Message, 420 } }) {
+             { ErrorLogModel::Severity, 62 }, { ErrorLogModel::Kind, 84 }, { ErrorLogModel::Source, 100 },
+             { ErrorLogModel::Seq, 50 }, { ErrorLogModel::Code, 118 }, { ErrorLogModel::Message, 420 } }) {
         m_view->setColumnWidth(column, width);
     }
     // Newest first; the log is small (grouped, capped), so it may re-sort as lines arrive.
@@ -114,7 +114,7 @@ ErrorLogPanel::ErrorLogPanel(QWidget *parent)
     m_detail = new QPlainTextEdit(split);
     m_detail->setObjectName(QStringLiteral("logDetail"));
     m_detail->setReadOnly(true);
-    m_detail->setPlaceholderText(tr("The raw text of the selected reject"));
+    m_detail->setPlaceholderText(tr("The full message of the selected line, and the raw text of a reject"));
     m_detail->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     split->addWidget(m_view);
     split->addWidget(m_detail);

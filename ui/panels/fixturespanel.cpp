@@ -113,9 +113,9 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     m_view->setColumnHidden(FixtureTableModel::Source, true);
     m_view->setColumnHidden(FixtureTableModel::Tournament, true); // shown from the header menu
     for (const auto &[column, width] :
-        std::initializer_list<std::pair<int, int>> { { FixtureTableModel::Sport, 74 }, { FixtureTableModel::Start, 72 },
-            { FixtureTableModel::Home, 90 }, { FixtureTableModel::Away, 90 }, { FixtureTableModel::Status, 78 },
-            { FixtureTableModel::Score, 42 }, { FixtureTableModel::LastUpdate, 44 } }) {
+        std::initializer_list<std::pair<int, int>> { { FixtureTableModel::Sport, 70 }, { FixtureTableModel::Start, 66 },
+            { FixtureTableModel::Home, 88 }, { FixtureTableModel::Away, 88 }, { FixtureTableModel::Status, 72 },
+            { FixtureTableModel::Score, 44 }, { FixtureTableModel::LastUpdate, 44 } }) {
         m_view->setColumnWidth(column, width);
     }
     m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);

@@ -24,10 +24,10 @@ HealthPanel::HealthPanel(QWidget *parent)
     layout->setContentsMargins(2, 2, 2, 2);
     m_trends = {
         new TrendChart(tr("Events/s"), { tr("events/s") }, QString(), this),
-        new TrendChart(tr("Receive → processed"), { tr("p50"), tr("p99") }, tr("ms"), this),
-        new TrendChart(tr("Receive → committed"), { tr("p50"), tr("p99") }, tr("ms"), this),
-        new TrendChart(tr("Storage backlog"), { tr("queued k events"), tr("spool MiB") }, QString(), this),
-        new TrendChart(tr("Database write per transaction"), { tr("p50"), tr("max") }, tr("ms"), this),
+        new TrendChart(tr("Recv → processed"), { tr("p50"), tr("p99") }, tr("ms"), this),
+        new TrendChart(tr("Recv → committed"), { tr("p50"), tr("p99") }, tr("ms"), this),
+        new TrendChart(tr("Backlog k ev / MiB"), { tr("queue"), tr("spool") }, QString(), this),
+        new TrendChart(tr("DB write"), { tr("p50"), tr("max") }, tr("ms"), this),
     };
     for (std::size_t i = 0; i < m_trends.size(); ++i) {
         layout->addWidget(m_trends[i], int(i / 3), int(i % 3));

@@ -4,6 +4,7 @@
 #include <ui/widgets/livetable.h>
 
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QPushButton>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -17,9 +18,14 @@ SourcesPanel::SourcesPanel(QWidget *parent)
     layout->setContentsMargins(4, 4, 4, 4);
     m_view = makeLiveTable(&m_model, this);
     m_view->setObjectName(QStringLiteral("sourceView"));
-    m_view->setColumnWidth(SourceTableModel::Id, 130);
-    m_view->setColumnWidth(SourceTableModel::State, 170);
+    m_view->setColumnWidth(SourceTableModel::Id, 110);
+    m_view->setColumnWidth(SourceTableModel::State, 150);
     m_view->setColumnWidth(SourceTableModel::Problem, 320);
+    for (int c = SourceTableModel::EventsPerSec; c <= SourceTableModel::Rejected; ++c) {
+        m_view->setColumnWidth(c, 72);
+    }
+    // Why a source is down matters more than its counters: shown next to its state.
+    m_view->horizontalHeader()->moveSection(SourceTableModel::Problem, SourceTableModel::State + 1);
     layout->addWidget(m_view);
     auto *buttons = new QHBoxLayout;
     auto *connectButton = new QPushButton(tr("Connect"), this);
