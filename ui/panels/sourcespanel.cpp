@@ -18,9 +18,9 @@ SourcesPanel::SourcesPanel(QWidget *parent)
     layout->setContentsMargins(4, 4, 4, 4);
     m_view = makeLiveTable(&m_model, this);
     m_view->setObjectName(QStringLiteral("sourceView"));
-    m_view->setColumnWidth(SourceTableModel::Id, 110);
-    m_view->setColumnWidth(SourceTableModel::State, 150);
-    m_view->setColumnWidth(SourceTableModel::Problem, 320);
+    m_view->setColumnWidth(SourceTableModel::Id, 100);
+    m_view->setColumnWidth(SourceTableModel::State, 140);
+    m_view->setColumnWidth(SourceTableModel::Problem, 200); // the whole text is in the tooltip
     for (int c = SourceTableModel::EventsPerSec; c <= SourceTableModel::Rejected; ++c) {
         m_view->setColumnWidth(c, 72);
     }
