@@ -22,33 +22,42 @@ struct SportSpec
 {
     Sport id;
     std::vector<int> tournaments;
-    std::vector<const char *> teams;
+    /// Who can meet whom: one pool per sport, two in tennis (the men's and the women's tour).
+    std::vector<std::vector<const char *>> pools;
     std::vector<MarketSpec> markets;
+    /// A scoring play while live: its chance per fixture update, and the points it is worth
+    /// (basketball 1-3, so a game reaches about a hundred a side; a goal or a set elsewhere).
+    double scoreChance;
+    std::vector<int> points;
 };
 
 const std::vector<SportSpec> &sports()
 {
     static const std::vector<SportSpec> kSports = {
         { Sport::Football, { 17, 8, 35, 23, 34 },
-            { "Arsenal", "Chelsea", "Liverpool", "Everton", "Tottenham", "Newcastle", "Aston Villa", "Brighton",
+            { { "Arsenal", "Chelsea", "Liverpool", "Everton", "Tottenham", "Newcastle", "Aston Villa", "Brighton",
                 "Real Madrid", "Barcelona", "Sevilla", "Valencia", "Bayern", "Dortmund", "Leipzig", "Leverkusen",
                 "Juventus", "Inter", "AC Milan", "Napoli", "Roma", "Lazio", "PSG", "Marseille", "Lyon", "Monaco",
-                "Ajax", "PSV", "Feyenoord", "Benfica", "Porto", "Sporting" },
+                "Ajax", "PSV", "Feyenoord", "Benfica", "Porto", "Sporting" } },
             { { "1x2", { "home", "draw", "away" } }, { "ou_2.5", { "over", "under" } },
-                { "ah_-1.5", { "home", "away" } }, { "btts", { "yes", "no" } } } },
+                { "ah_-1.5", { "home", "away" } }, { "btts", { "yes", "no" } } },
+            0.01, { 1 } },
         { Sport::Basketball, { 132, 138 },
-            { "Lakers", "Celtics", "Warriors", "Bulls", "Heat", "Knicks", "Nets", "Suns", "Bucks", "Nuggets",
+            { { "Lakers", "Celtics", "Warriors", "Bulls", "Heat", "Knicks", "Nets", "Suns", "Bucks", "Nuggets",
                 "Real Madrid Baloncesto", "Olympiacos", "Fenerbahce", "Panathinaikos", "Maccabi Tel Aviv",
-                "Anadolu Efes" },
-            { { "ml", { "home", "away" } }, { "ou_220.5", { "over", "under" } }, { "ah_-1.5", { "home", "away" } } } },
+                "Anadolu Efes" } },
+            { { "ml", { "home", "away" } }, { "ou_220.5", { "over", "under" } }, { "ah_-1.5", { "home", "away" } } },
+            0.3, { 1, 2, 2, 2, 3 } },
         { Sport::Tennis, { 2555, 2556 },
-            { "Alcaraz", "Sinner", "Djokovic", "Medvedev", "Zverev", "Rune", "Ruud", "Fritz", "Swiatek", "Sabalenka",
-                "Gauff", "Rybakina", "Pegula", "Jabeur", "Vondrousova", "Muchova" },
-            { { "ml", { "home", "away" } }, { "ou_22.5", { "over", "under" } } } },
+            { { "Alcaraz", "Sinner", "Djokovic", "Medvedev", "Zverev", "Rune", "Ruud", "Fritz", "Rublev", "De Minaur",
+                  "Tsitsipas", "Hurkacz" },
+                { "Swiatek", "Sabalenka", "Gauff", "Rybakina", "Pegula", "Jabeur", "Vondrousova", "Muchova", "Zheng",
+                    "Paolini", "Navarro", "Keys" } },
+            { { "ml", { "home", "away" } }, { "ou_22.5", { "over", "under" } } }, 0.008, { 1 } },
         { Sport::IceHockey, { 234 },
-            { "Rangers", "Bruins", "Maple Leafs", "Canadiens", "Oilers", "Flames", "Penguins", "Capitals", "Avalanche",
-                "Stars", "Kings", "Sharks" },
-            { { "1x2", { "home", "draw", "away" } }, { "ou_5.5", { "over", "under" } } } },
+            { { "Rangers", "Bruins", "Maple Leafs", "Canadiens", "Oilers", "Flames", "Penguins", "Capitals",
+                "Avalanche", "Stars", "Kings", "Sharks" } },
+            { { "1x2", { "home", "draw", "away" } }, { "ou_5.5", { "over", "under" } } }, 0.015, { 1 } },
     };
     return kSports;
 }
@@ -91,16 +100,19 @@ FeedGenerator::Fixture FeedGenerator::makeFixture()
     f.id = "fx-" + QByteArray::number(++m_fixtureCounter);
     f.sport = int(sport.id);
     f.tournament = sport.tournaments[m_rng.below(sport.tournaments.size())];
-    const std::size_t h = m_rng.below(sport.teams.size());
-    std::size_t a = m_rng.below(sport.teams.size() - 1);
+    const std::vector<const char *> &pool = sport.pools[m_rng.below(sport.pools.size())];
+    const std::size_t h = m_rng.below(pool.size());
+    std::size_t a = m_rng.below(pool.size() - 1);
     if (a >= h) {
         ++a;
     }
-    f.home = sport.teams[h];
-    f.away = sport.teams[a];
-    // Kick-off within the next six hours of the feed's clock, on a quarter hour.
+    f.home = pool[h];
+    f.away = pool[a];
+    // On a quarter hour of the feed's clock: half have kicked off in the last half hour (they go
+    // live now), half kick off within the next 45 minutes. A fixture goes live only from its start.
     const qint64 now = nowMs(m_seq);
-    f.startMs = (now / 900000 + 1 + qint64(m_rng.below(24))) * 900000;
+    const qint64 quarter = now / 900000;
+    f.startMs = (m_rng.chance(0.5) ? quarter - qint64(m_rng.below(2)) : quarter + 1 + qint64(m_rng.below(3))) * 900000;
     for (const MarketSpec &spec : sport.markets) {
         Market m;
         m.type = spec.type;
@@ -161,15 +173,23 @@ void FeedGenerator::stepLifecycle()
     Fixture &f = m_fixtures[std::size_t(i)];
     switch (f.status) {
     case FixtureStatus::Scheduled:
-        f.status = m_rng.chance(0.03) ? FixtureStatus::Cancelled : FixtureStatus::Live;
+        if (nowMs(m_seq) >= f.startMs) { // at kick-off: it starts, or (rarely) is called off
+            f.status = m_rng.chance(0.03) ? FixtureStatus::Cancelled : FixtureStatus::Live;
+        }
         break;
     case FixtureStatus::Live: {
         // Most updates change nothing (a real feed repeats the fixture as the clock runs). A
-        // fixture lives about 330 of these: ~3 goals, a few suspensions, and at 1,000 fixtures
-        // and 50,000 events/s about three minutes, long enough to watch one in the GUI.
+        // fixture lives about 330 of these: ~3 goals (or ~100 points a side in basketball), a few
+        // suspensions, and at 1,000 fixtures and 50,000 events/s about three minutes, long
+        // enough to watch one in the GUI.
+        const SportSpec &sport =
+            *std::find_if(sports().begin(), sports().end(), [&](const SportSpec &s) { return int(s.id) == f.sport; });
+        if (m_rng.chance(sport.scoreChance)) {
+            (m_rng.chance(0.5) ? f.scoreHome : f.scoreAway) += sport.points[m_rng.below(sport.points.size())];
+        }
         const double r = m_rng.uniform();
         if (r < 0.01) {
-            (m_rng.chance(0.5) ? f.scoreHome : f.scoreAway) += 1;
+            // the clock runs: nothing else changes
         } else if (r < 0.03) {
             f.status = FixtureStatus::Suspended;
         } else if (r < 0.033) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <core/common/sports.h>
 #include <core/feed/framedecoder.h>
 #include <core/models/fixturetablemodel.h>
 #include <core/sim/feedgenerator.h>
@@ -6,6 +7,7 @@
 #include <QTest>
 
 #include <map>
+#include <numeric>
 #include <set>
 
 using namespace OddsTap;
@@ -20,6 +22,7 @@ private slots:
     void everyEventIsValidProtocolAndSeqsAreContiguous();
     void pricesCarryAMarginAndBetsPayStakeTimesOdds();
     void fixturesFollowTheLifecycle();
+    void fixturesArePlausiblePerSport();
     void snapshotHoldsTheLatestStateInSeqOrder();
     void theViewsNameTheSportTheSimulatorPlays();
 
@@ -131,7 +134,9 @@ void TestFeedGenerator::pricesCarryAMarginAndBetsPayStakeTimesOdds()
 
 void TestFeedGenerator::fixturesFollowTheLifecycle()
 {
-    FeedGenerator gen(config(9));
+    GeneratorConfig c = config(9);
+    c.stepMs = 10; // 400,000 events span 67 minutes: every fixture reaches its kick-off
+    FeedGenerator gen(c);
     FrameDecoder decoder;
     EventBatch batch;
     for (int i = 0; i < 400000; ++i) { // long enough for the rare cancellation
@@ -159,6 +164,63 @@ void TestFeedGenerator::fixturesFollowTheLifecycle()
         last[f->fixtureId] = f->status;
     }
     QCOMPARE(seen.size(), std::size_t(5)); // scheduled, live, suspended, ended and cancelled all occur
+}
+
+void TestFeedGenerator::fixturesArePlausiblePerSport()
+{
+    // What a trader notices at once: a match live before its kick-off, a man playing a woman, a
+    // basketball game that ends 3-2.
+    GeneratorConfig c = config(21);
+    c.fixtures = 20;
+    c.stepMs = 10;
+    FeedGenerator gen(c);
+    FrameDecoder decoder;
+    const std::set<QString> women { QStringLiteral("Swiatek"), QStringLiteral("Sabalenka"), QStringLiteral("Gauff"),
+        QStringLiteral("Rybakina"), QStringLiteral("Pegula"), QStringLiteral("Jabeur"), QStringLiteral("Vondrousova"),
+        QStringLiteral("Muchova"), QStringLiteral("Zheng"), QStringLiteral("Paolini"), QStringLiteral("Navarro"),
+        QStringLiteral("Keys") };
+    std::map<int, std::vector<int>> endedTotals; // sport -> total score of each ended fixture
+    int tennis = 0;
+    int liveUpdates = 0;
+    for (int i = 0; i < 1000000; ++i) { // about six lifetimes of each fixture slot
+        EventBatch batch;
+        decoder.decode(gen.next().json, FrameContext {}, batch);
+        QCOMPARE(batch.events.size(), std::size_t(1));
+        const Event &e = batch.events.front();
+        const FixtureData *f = e.fixture();
+        if (!f) {
+            continue;
+        }
+        if (f->status == FixtureStatus::Live || f->status == FixtureStatus::Suspended
+            || f->status == FixtureStatus::Ended) {
+            ++liveUpdates;
+            QVERIFY2(e.serverTsMs >= f->startTimeMs,
+                qPrintable(QStringLiteral("%1 is %2 at %3, before its start at %4")
+                               .arg(f->fixtureId, QLatin1String(toWire(f->status).data()))
+                               .arg(e.serverTsMs)
+                               .arg(f->startTimeMs)));
+        }
+        if (f->sportId == int(Sport::Tennis)) {
+            ++tennis;
+            QVERIFY2(
+                women.count(f->home) == women.count(f->away), qPrintable(f->home + QStringLiteral(" v ") + f->away));
+        }
+        if (f->status == FixtureStatus::Ended) {
+            const QStringList score = f->score.split(QLatin1Char('-'));
+            QCOMPARE(score.size(), 2);
+            endedTotals[int(f->sportId)].push_back(score[0].toInt() + score[1].toInt());
+        }
+    }
+    QVERIFY(liveUpdates > 1000);
+    QVERIFY(tennis > 100);
+    const auto mean = [&](Sport s) {
+        const std::vector<int> &v = endedTotals[int(s)];
+        return v.empty() ? -1.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+    };
+    QVERIFY2(endedTotals[int(Sport::Basketball)].size() >= 5, "too few basketball games ended to judge");
+    QVERIFY2(mean(Sport::Basketball) >= 100, qPrintable(QString::number(mean(Sport::Basketball))));
+    QVERIFY2(
+        mean(Sport::Football) >= 0.5 && mean(Sport::Football) <= 6, qPrintable(QString::number(mean(Sport::Football))));
 }
 
 void TestFeedGenerator::snapshotHoldsTheLatestStateInSeqOrder()
