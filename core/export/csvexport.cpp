@@ -67,6 +67,23 @@ const std::vector<TableSpec> &tables()
                 { QStringLiteral("code"), K::Text }, { QStringLiteral("message"), K::Text },
                 { QStringLiteral("raw"), K::Text }, { QStringLiteral("raw_truncated"), K::Integer } },
             "received_at", "received_at, id", "id", false },
+        { "feed_errors",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
+                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
+                { QStringLiteral("code"), K::Text }, { QStringLiteral("message"), K::Text } },
+            "received_at", "received_at, id", "id", false },
+        { "gaps",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("connection"), K::Integer },
+                { QStringLiteral("expected_seq"), K::Integer }, { QStringLiteral("received_seq"), K::Integer },
+                { QStringLiteral("missing"), K::Integer }, { QStringLiteral("compacted"), K::Integer },
+                { QStringLiteral("detected_at"), K::Time } },
+            "detected_at", "detected_at, id", "id", false },
+        { "connection_events",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("connection"), K::Integer },
+                { QStringLiteral("state"), K::Text }, { QStringLiteral("reason"), K::Text },
+                { QStringLiteral("delay_ms"), K::Integer }, { QStringLiteral("last_seq"), K::Integer },
+                { QStringLiteral("at"), K::Time } },
+            "at", "at, id", "id", false },
     };
     return specs;
 }
@@ -241,8 +258,10 @@ Result<void> validateExportRequest(const ExportRequest &request)
     if ((!request.market.isEmpty() || !request.selection.isEmpty()) && !t->hasMarket) {
         return usage(QStringLiteral("--market and --selection apply to odds and bets, not %1").arg(request.table));
     }
-    if (!request.fixtures.isEmpty() && request.table == QLatin1String("rejects")) {
-        return usage(QStringLiteral("--fixture does not apply to rejects"));
+    const bool hasFixture = std::any_of(
+        t->columns.begin(), t->columns.end(), [](const CsvColumn &c) { return c.name == QLatin1String("fixture_id"); });
+    if (!request.fixtures.isEmpty() && !hasFixture) {
+        return usage(QStringLiteral("--fixture does not apply to %1").arg(request.table));
     }
     if (request.fromMs && request.toMs && *request.toMs <= *request.fromMs) {
         return usage(QStringLiteral("--to must be after --from"));
