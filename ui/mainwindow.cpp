@@ -7,8 +7,7 @@
 #include <ui/delegates/livedelegate.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/dialogs/settingsdialog.h>
-#include <ui/dialogs/shortcutsdialog.h>
-#include <ui/dialogs/sourcedialog.h>
+#include <ui/helpmenu.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>
 #include <ui/panels/errorlogpanel.h>
@@ -19,12 +18,11 @@
 #include <ui/recordingcontrols.h>
 #include <ui/replaybar.h>
 #include <ui/settings.h>
+#include <ui/sourcecontrols.h>
 
 #include <QAction>
 #include <QCloseEvent>
 #include <QCoreApplication>
-#include <QDesktopServices>
-#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -38,7 +36,6 @@
 #include <QThread>
 #include <QTimer>
 #include <QToolBar>
-#include <QUrl>
 
 namespace OddsTap {
 namespace {
@@ -133,17 +130,6 @@ void MainWindow::buildPanels()
     const auto showMessage = [this](const QString &message) { statusBar()->showMessage(message, 8000); };
     connect(m_chart, &ChartPanel::statusMessage, this, showMessage);
     connect(m_log, &ErrorLogPanel::statusMessage, this, showMessage);
-    connect(sources, &SourcesPanel::connectRequested, this, [this](const QString &id) {
-        if (m_controller) {
-            m_controller->connectSource(id);
-        }
-    });
-    connect(sources, &SourcesPanel::disconnectRequested, this, [this](const QString &id) {
-        if (m_controller) {
-            m_controller->disconnectSource(id);
-        }
-    });
-    connect(sources, &SourcesPanel::addRequested, this, &MainWindow::addSource);
 
     // Fixtures and sources down the left, full height; the selected fixture's market above the
     // chart; bets, error log and health tabbed below it. Fits 1280x800.
@@ -202,9 +188,10 @@ void MainWindow::buildMenus()
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
-    QMenu *sources = menuBar()->addMenu(tr("&Sources"));
-    QAction *add = sources->addAction(tr("&Add source..."), this, &MainWindow::addSource);
-    add->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+    auto *sourceControls =
+        new SourceControls(m_controller, this, findChild<SourcesPanel *>(), menuBar()->addMenu(tr("&Sources")));
+    connect(sourceControls, &SourceControls::statusMessage, this,
+        [this](const QString &message) { statusBar()->showMessage(message, 8000); });
 
     m_recording = new RecordingControls(m_controller, this, menuBar()->addMenu(tr("&Record")));
     connect(m_recording, &RecordingControls::notify, this, &MainWindow::notify);
@@ -224,40 +211,7 @@ void MainWindow::buildMenus()
         Settings::forgetWindowState();
     });
 
-    QMenu *help = menuBar()->addMenu(tr("&Help"));
-    QAction *keys = help->addAction(tr("&Keyboard shortcuts"), this, [this] {
-        auto *dialog = new ShortcutsDialog(this);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->show();
-    });
-    keys->setObjectName(QStringLiteral("helpShortcuts"));
-    QAction *docs = help->addAction(tr("&Documentation"), this, [this] {
-        const QUrl url = documentationUrl();
-        if (url.isEmpty() || !QDesktopServices::openUrl(url)) {
-            QMessageBox::information(this, tr("Documentation"),
-                tr("The documentation is the README.md and the docs/ folder of OddsTap's source, or %1 once "
-                   "installed.")
-                    .arg(QString::fromUtf8(ODDSTAP_DOC_DIRS).section(QLatin1Char(':'), 0, 0)));
-        }
-    });
-    docs->setObjectName(QStringLiteral("helpDocumentation"));
-    docs->setShortcut(QKeySequence::HelpContents);
-    help->addSeparator();
-    help->addAction(tr("&About OddsTap"), this, [this] {
-        QMessageBox::about(this, tr("About OddsTap"),
-            tr("<b>OddsTap %1</b><p>Live sportsbook feed monitor and capture tool.</p>").arg(QLatin1String(kVersion)));
-    });
-}
-
-QUrl MainWindow::documentationUrl()
-{
-    for (const QString &dir : QString::fromUtf8(ODDSTAP_DOC_DIRS).split(QLatin1Char(':'), Qt::SkipEmptyParts)) {
-        const QString readme = QDir(dir).filePath(QStringLiteral("README.md"));
-        if (QFileInfo::exists(readme)) {
-            return QUrl::fromLocalFile(readme);
-        }
-    }
-    return {};
+    HelpMenu::build(this);
 }
 
 void MainWindow::buildStatusBar()
@@ -404,18 +358,6 @@ void MainWindow::notify(LogSeverity severity, LogKind kind, const QString &messa
 {
     m_log->append({ LogEntry::note(kind, severity, message) });
     statusBar()->showMessage(message, 10000);
-}
-
-void MainWindow::addSource()
-{
-    const auto config = SourceDialog::ask(this);
-    if (!config) {
-        return;
-    }
-    if (m_controller) {
-        m_controller->addSource(*config);
-    }
-    statusBar()->showMessage(tr("Added %1; it is saved and used on the next start too").arg(config->sourceId), 8000);
 }
 
 ExportDialog *MainWindow::makeExportDialog()

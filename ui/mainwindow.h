@@ -78,8 +78,6 @@ public:
     bool startRecording(const QString &path);
     /// Opens a capture in a new replay window (a separate process: the live capture goes on).
     bool openCaptureWindow(const QString &path);
-    /// Help ▸ Documentation: the README this build or installation has; empty if none is found.
-    static QUrl documentationUrl();
 
 public slots:
     void applySnapshot(const OddsTap::SnapshotPtr &snapshot);
@@ -95,7 +93,6 @@ private:
     QDockWidget *addPanel(const QString &title, const QString &objectName, Panel *panel, Qt::DockWidgetArea area);
     void watch(const FixtureState &fixture);
     void resetViews();
-    void addSource();
     /// Into the error log and the status bar.
     void notify(LogSeverity severity, LogKind kind, const QString &message);
     void updateStatusBar(const MetricsSnapshot &m);

@@ -12,6 +12,25 @@ const QString kSources = QStringLiteral("sources");
 const QString kSourceId = QStringLiteral("id");
 const QString kSourceUrl = QStringLiteral("url");
 const QString kSourceTokenFile = QStringLiteral("tokenFile");
+const QString kSourceEnabled = QStringLiteral("enabled"); ///< absent (earlier versions): enabled
+
+void writeSources(const std::vector<Settings::Source> &sources)
+{
+    QSettings s;
+    s.remove(kSources);
+    s.beginWriteArray(kSources, int(sources.size()));
+    for (int i = 0; i < int(sources.size()); ++i) {
+        const Settings::Source &source = sources[std::size_t(i)];
+        s.setArrayIndex(i);
+        s.setValue(kSourceId, source.id);
+        s.setValue(kSourceUrl, source.url);
+        s.setValue(kSourceTokenFile, source.tokenFile);
+        if (!source.enabled) {
+            s.setValue(kSourceEnabled, false);
+        }
+    }
+    s.endArray();
+}
 const QString kStorageTarget = QStringLiteral("storage/target");
 const QString kWindowGeometry = QStringLiteral("window/geometry");
 const QString kWindowState = QStringLiteral("window/state");
@@ -22,17 +41,11 @@ AppConfig Settings::appConfig()
 {
     AppConfig c;
     for (const Settings::Source &saved : sources()) {
-        FeedSourceConfig src;
-        src.sourceId = saved.id;
-        src.url = QUrl(saved.url);
-        if (!saved.tokenFile.isEmpty()) {
-            QFile f(saved.tokenFile);
-            if (f.open(QIODevice::ReadOnly)) {
-                src.token = f.readAll().trimmed(); // read from the file, never stored in settings
-            }
+        if (!saved.enabled) {
+            continue;
         }
-        if (!src.sourceId.isEmpty() && src.url.isValid()) {
-            c.sources.push_back(std::move(src));
+        if (auto src = feedConfig(saved)) {
+            c.sources.push_back(std::move(*src));
         }
     }
     const QString db = storageTarget();
@@ -53,8 +66,8 @@ std::vector<Settings::Source> Settings::sources()
     const int n = s.beginReadArray(kSources);
     for (int i = 0; i < n; ++i) {
         s.setArrayIndex(i);
-        out.push_back(
-            { s.value(kSourceId).toString(), s.value(kSourceUrl).toString(), s.value(kSourceTokenFile).toString() });
+        out.push_back({ s.value(kSourceId).toString(), s.value(kSourceUrl).toString(),
+            s.value(kSourceTokenFile).toString(), s.value(kSourceEnabled, true).toBool() });
     }
     s.endArray();
     return out;
@@ -62,15 +75,44 @@ std::vector<Settings::Source> Settings::sources()
 
 void Settings::addSource(const Source &source)
 {
-    QSettings s;
-    const int n = s.beginReadArray(kSources);
-    s.endArray();
-    s.beginWriteArray(kSources);
-    s.setArrayIndex(n);
-    s.setValue(kSourceId, source.id);
-    s.setValue(kSourceUrl, source.url);
-    s.setValue(kSourceTokenFile, source.tokenFile);
-    s.endArray();
+    std::vector<Source> all = sources();
+    all.push_back(source);
+    writeSources(all);
+}
+
+void Settings::setSourceEnabled(const QString &id, bool enabled)
+{
+    std::vector<Source> all = sources();
+    for (Source &s : all) {
+        if (s.id == id) {
+            s.enabled = enabled;
+        }
+    }
+    writeSources(all);
+}
+
+void Settings::removeSource(const QString &id)
+{
+    std::vector<Source> all = sources();
+    std::erase_if(all, [&](const Source &s) { return s.id == id; });
+    writeSources(all);
+}
+
+std::optional<FeedSourceConfig> Settings::feedConfig(const Source &saved)
+{
+    FeedSourceConfig src;
+    src.sourceId = saved.id;
+    src.url = QUrl(saved.url);
+    if (!saved.tokenFile.isEmpty()) {
+        QFile f(saved.tokenFile);
+        if (f.open(QIODevice::ReadOnly)) {
+            src.token = f.readAll().trimmed(); // read from the file, never stored in settings
+        }
+    }
+    if (src.sourceId.isEmpty() || !src.url.isValid()) {
+        return std::nullopt;
+    }
+    return src;
 }
 
 QString Settings::storageTarget()

@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <optional>
 #include <vector>
 
 namespace OddsTap {
@@ -22,6 +23,7 @@ public:
         QString id;
         QString url;
         QString tokenFile;
+        bool enabled = true; ///< a disabled source is kept but not started
     };
 
     /// What the GUI runs: the saved sources (none: the demo feed) and storage target.
@@ -29,6 +31,13 @@ public:
 
     static std::vector<Source> sources();
     static void addSource(const Source &source);
+    /// Sources ▸ Disable/Enable: kept in the list either way; only enabled ones start.
+    static void setSourceEnabled(const QString &id, bool enabled);
+    /// Sources ▸ Remove: gone from the list (what it stored stays in the database).
+    static void removeSource(const QString &id);
+    /// What a saved source runs as: its token read from its file now (never stored); nothing
+    /// when its id or URL is unusable.
+    static std::optional<FeedSourceConfig> feedConfig(const Source &source);
 
     /// The --db text chosen in Settings ("" for the default SQLite file).
     static QString storageTarget();

@@ -5,9 +5,11 @@
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/session/appcontroller.h>
+#include <core/sim/simserver.h>
 #include <tests/testutils/csvreader.h>
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
+#include <ui/helpmenu.h>
 #include <ui/mainwindow.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>
@@ -23,6 +25,8 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -89,6 +93,7 @@ private slots:
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
     void exportsTheChartTheLogAndATableFromTheSelection();
+    void savedSourcesAreDisabledEnabledAndRemovedInTheGui();
     void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
@@ -141,7 +146,7 @@ void TestMainWindow::helpListsTheShortcutsAndFindsTheDocumentation()
     dialog->close();
     auto *docs = w.findChild<QAction *>(QStringLiteral("helpDocumentation"));
     QVERIFY(docs);
-    const QUrl url = MainWindow::documentationUrl();
+    const QUrl url = HelpMenu::documentationUrl();
     QVERIFY2(url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile(), qPrintable(url.toString()));
     QVERIFY(url.toLocalFile().endsWith(QLatin1String("README.md")));
 }
@@ -340,6 +345,63 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
         QCOMPARE(rows[i][4], prefill.fixtures.front());
         QCOMPARE(rows[i][5], prefill.market);
     }
+}
+
+void TestMainWindow::savedSourcesAreDisabledEnabledAndRemovedInTheGui()
+{
+    // A saved source, live from a simulator: Disable stops it and keeps it off on the next
+    // start, Enable brings it back at once, Remove takes it out of the list.
+    SimServerConfig sc;
+    sc.rate = 500;
+    SimServer sim(sc);
+    const Result<quint16> port = sim.start();
+    QVERIFY(port);
+    for (const Settings::Source &s : Settings::sources()) {
+        Settings::removeSource(s.id);
+    }
+    Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*port), QString() });
+    AppConfig config = Settings::appConfig();
+    QCOMPARE(config.sources.size(), std::size_t(1));
+    config.storage = *StorageTarget::parse(m_dir.filePath(QStringLiteral("saved-sources.db")));
+    config.demoDatabase.reset();
+    AppController controller(config);
+    MainWindow window(&controller);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    controller.start();
+    auto *panel = window.findChild<SourcesPanel *>();
+    const auto state = [&] {
+        const SourceTableModel &m = panel->model();
+        return m.rowCount() == 1 ? m.index(0, SourceTableModel::State).data().toString() : QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("live"), 10000);
+    const auto trigger = [&](const char *name) {
+        QAction *a = window.findChild<QAction *>(QLatin1String(name));
+        QVERIFY2(a, name);
+        // The Sources menu holds the same actions as the row's context menu.
+        const QList<QAction *> menu = window.menuBar()->actions();
+        QVERIFY(std::any_of(
+            menu.begin(), menu.end(), [&](QAction *m) { return m->menu() && m->menu()->actions().contains(a); }));
+        a->trigger();
+    };
+    trigger("sourceDisable");
+    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("disconnected (by you)"), 10000);
+    QCOMPARE(Settings::sources().size(), std::size_t(1));
+    QVERIFY(!Settings::sources().front().enabled);
+    QVERIFY(Settings::appConfig().sources.empty()); // not started on the next start
+    trigger("sourceEnable");
+    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("live"), 10000);
+    QVERIFY(Settings::sources().front().enabled);
+    QCOMPARE(Settings::appConfig().sources.size(), std::size_t(1));
+    trigger("sourceRemove");
+    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("disconnected (by you)"), 10000);
+    QVERIFY(Settings::sources().empty());
+    QVERIFY(window.statusBar()->currentMessage().contains(QLatin1String("stays in the database")));
+
+    bool stopped = false;
+    QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
+    controller.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -3,8 +3,10 @@
 
 #include <ui/widgets/livetable.h>
 
+#include <QAction>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QMenu>
 #include <QPushButton>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -52,6 +54,41 @@ SourcesPanel::SourcesPanel(QWidget *parent)
         }
     });
     connect(addButton, &QPushButton::clicked, this, &SourcesPanel::addRequested);
+
+    // The same actions in the row's context menu and in the Sources menu.
+    const auto action = [this](const QString &name, const QString &text, const QString &tip, auto signal) {
+        auto *a = new QAction(text, this);
+        a->setObjectName(name);
+        a->setToolTip(tip);
+        connect(a, &QAction::triggered, this, [this, signal] {
+            if (const QString id = selectedSource(); !id.isEmpty()) {
+                signal(id);
+            }
+        });
+        m_actions << a;
+    };
+    action(QStringLiteral("sourceEnable"), tr("&Enable source"), tr("Start it now and on every start"),
+        [this](const QString &id) { emit enableRequested(id, true); });
+    action(QStringLiteral("sourceDisable"), tr("D&isable source"),
+        tr("Stop it now and do not start it again until enabled; it stays in the list"),
+        [this](const QString &id) { emit enableRequested(id, false); });
+    action(QStringLiteral("sourceRemove"), tr("&Remove source"),
+        tr("Stop it and take it out of the list; what it stored stays in the database"),
+        [this](const QString &id) { emit removeRequested(id); });
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        if (!m_view->indexAt(at).isValid()) {
+            return;
+        }
+        QMenu menu;
+        menu.addActions(m_actions);
+        menu.exec(m_view->viewport()->mapToGlobal(at));
+    });
+}
+
+QList<QAction *> SourcesPanel::sourceActions() const
+{
+    return m_actions;
 }
 
 void SourcesPanel::applySnapshot(const SessionSnapshot &snapshot)

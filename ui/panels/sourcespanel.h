@@ -23,14 +23,21 @@ public:
         return m_model;
     }
 
+    /// The selected source, or the only one; "" when neither.
+    QString selectedSource() const;
+    /// The actions of the selected source (its context menu, and the Sources menu).
+    QList<QAction *> sourceActions() const;
+
 signals:
     void connectRequested(const QString &sourceId);
     void disconnectRequested(const QString &sourceId);
     void addRequested();
+    /// Kept in the saved list but not started (enabled false), or started again (true).
+    void enableRequested(const QString &sourceId, bool enabled);
+    void removeRequested(const QString &sourceId);
 
 private:
-    /// The selected source, or the only one; "" when neither.
-    QString selectedSource() const;
+    QList<QAction *> m_actions;
 
     SourceTableModel m_model;
     QTableView *m_view = nullptr;
