@@ -1,35 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/common/paths.h>
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QFileInfo>
 #include <QRegularExpression>
 #include <QTextStream>
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <vector>
 
 namespace OddsTap::Cli {
-
-/// The rule of every output path (README: --db, --record, --ring-dir, --out, --output): a missing
-/// directory is made. Returns why it could not be, or nothing.
-inline QString makeDirectory(const QString &dir)
-{
-    if (QFileInfo(dir).isDir()) {
-        return {};
-    }
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(dir.toStdString()), ec);
-    return ec ? QStringLiteral("cannot create the directory '%1': %2").arg(dir, QString::fromStdString(ec.message()))
-              : QString();
-}
-inline QString makeParentDirectory(const QString &file)
-{
-    return makeDirectory(QFileInfo(file).absolutePath());
-}
 
 /// Exit codes shared by every subcommand.
 enum ExitCode : int

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "capturefile.h"
 
+#include <core/common/paths.h>
+
 #include <QFile>
 #include <QFileInfo>
 
 #include <sqlite3.h>
 
-#include <filesystem>
 #include <limits>
 #include <optional>
 
@@ -57,7 +58,8 @@ QString columnText(sqlite3_stmt *s, int i)
     return text ? QString::fromUtf8(text, sqlite3_column_bytes(s, i)) : QString();
 }
 
-SourceState sourceStateFromWire(const QString &text)
+/// The state a wire name stands for; nothing for a name no version writes (a damaged file).
+std::optional<SourceState> sourceStateFromWire(const QString &text)
 {
     for (int i = 0; i < kSourceStateCount; ++i) {
         const auto name = toWire(SourceState(i));
@@ -65,18 +67,7 @@ SourceState sourceStateFromWire(const QString &text)
             return SourceState(i);
         }
     }
-    return SourceState::Idle;
-}
-
-bool knownSourceState(const QString &text)
-{
-    for (int i = 0; i < kSourceStateCount; ++i) {
-        const auto name = toWire(SourceState(i));
-        if (text == QLatin1String(name.data(), qsizetype(name.size()))) {
-            return true;
-        }
-    }
-    return false;
+    return std::nullopt;
 }
 
 } // namespace
@@ -93,13 +84,8 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
             QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose another name")
                 .arg(path) };
     }
-    // The rule of every output path (--db, --record, --ring-dir): missing directories are made.
-    std::error_code dirError;
-    std::filesystem::create_directories(std::filesystem::path(QFileInfo(path).absolutePath().toStdString()), dirError);
-    if (dirError) {
-        return Error { QStringLiteral("io_error"),
-            QStringLiteral("cannot create the directory %1 for capture file '%2': %3")
-                .arg(QFileInfo(path).absolutePath(), path, QString::fromStdString(dirError.message())) };
+    if (const QString why = makeParentDirectory(path); !why.isEmpty()) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("%1, for capture file '%2'").arg(why, path) };
     }
     std::unique_ptr<CaptureWriter> w(new CaptureWriter);
     w->m_path = path;
@@ -670,7 +656,7 @@ bool CaptureReader::stepConn()
         problem = QStringLiteral("a delay of %1 ms").arg(delayMs);
     } else if (lastSeq < 0) {
         problem = QStringLiteral("a negative seq");
-    } else if (!knownSourceState(state)) {
+    } else if (!sourceStateFromWire(state)) {
         problem = QStringLiteral("an unknown state '%1'").arg(state.left(40));
     }
     if (!problem.isEmpty()) {
@@ -681,7 +667,7 @@ bool CaptureReader::stepConn()
     e.sourceId = r.sourceId;
     e.connection = quint32(connection);
     e.atMs = wallNs / 1000000;
-    e.state = sourceStateFromWire(state);
+    e.state = *sourceStateFromWire(state); // checked above
     e.reason = columnText(m_conns, 5);
     e.delayMs = int(delayMs);
     e.lastSeq = quint64(lastSeq);

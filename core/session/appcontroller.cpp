@@ -3,6 +3,7 @@
 
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
+#include <core/storage/sqlitestorage.h>
 
 #include <QDateTime>
 #include <QDir>
@@ -105,7 +106,11 @@ void AppController::start()
         return;
     }
     // The demo: the built-in simulator on a free loopback port, in process.
-    if (m_config.demoDatabase) {
+    // Another OddsTap may run its demo into the same file right now: then this one shares the
+    // file under an id of its own instead of deleting it from under the other.
+    const bool demoFileInUse =
+        m_config.demoDatabase && SqliteStorage::sourceHeldElsewhere(*m_config.demoDatabase, QStringLiteral("demo"));
+    if (m_config.demoDatabase && !demoFileInUse) {
         const QString path = *m_config.demoDatabase;
         for (const QString &file : QStringList { path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm") }) {
             QFile::remove(file);
@@ -125,9 +130,9 @@ void AppController::start()
     m_simThread.start();
     QPointer<AppController> self(this);
     SimServer *sim = m_sim;
-    QMetaObject::invokeMethod(sim, [sim, self] {
+    QMetaObject::invokeMethod(sim, [sim, self, demoFileInUse] {
         const Result<quint16> port = sim->start();
-        QMetaObject::invokeMethod(self.get(), [self, port] {
+        QMetaObject::invokeMethod(self.get(), [self, port, demoFileInUse] {
             if (!self) {
                 return;
             }
@@ -138,9 +143,9 @@ void AppController::start()
             FeedSourceConfig demo;
             // A new simulator starts at seq 1. In its own file, emptied first, the demo is simply
             // "demo"; in a database the user chose, a fresh id per run keeps resume honest.
-            demo.sourceId = self->m_config.demoDatabase
+            demo.sourceId = self->m_config.demoDatabase && !demoFileInUse
                 ? QStringLiteral("demo")
-                : QStringLiteral("demo-%1").arg(QDateTime::currentSecsSinceEpoch());
+                : QStringLiteral("demo-%1").arg(QDateTime::currentMSecsSinceEpoch());
             demo.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(*port));
             demo.resumeFromSeq = 0;
             self->startSession({ demo });

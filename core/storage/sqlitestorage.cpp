@@ -2,6 +2,7 @@
 #include "sqlitestorage.h"
 
 #include <core/common/logging.h>
+#include <core/common/paths.h>
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/storage/oddsrows.h>
@@ -137,16 +138,12 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
     const QString &path, const QString &connectionName, int busyTimeoutMs, bool capture, bool readOnly)
 {
     const QFileInfo info(path);
-    std::error_code dirError;
-    if (!readOnly) {
-        std::filesystem::create_directories(std::filesystem::path(info.absolutePath().toStdString()), dirError);
-    } else if (!info.exists()) {
+    if (readOnly && !info.exists()) {
         return Error { QStringLiteral("not_found"), QStringLiteral("no database at '%1'").arg(path) };
     }
-    if (dirError) {
+    if (const QString why = readOnly ? QString() : makeParentDirectory(path); !why.isEmpty()) {
         return Error { QStringLiteral("storage_open"),
-            QStringLiteral("cannot create the directory %1 for database '%2': %3. Create it, or choose another --db")
-                .arg(info.absolutePath(), path, QString::fromStdString(dirError.message())) };
+            QStringLiteral("%1, for database '%2'. Create it, or choose another --db").arg(why, path) };
     }
     if (info.exists() && !info.isFile()) {
         return Error { QStringLiteral("storage_open"), QStringLiteral("database '%1' is not a file").arg(path) };
@@ -210,6 +207,25 @@ SqliteStorage::SqliteStorage(QString path, QString connectionName)
     , m_connectionName(std::move(connectionName))
 { }
 
+namespace {
+QString writerLockPath(const QString &dbPath, const QString &sourceId)
+{
+    return dbPath + QStringLiteral(".writers/") + QString::fromLatin1(sourceId.toUtf8().toHex())
+        + QStringLiteral(".lock");
+}
+} // namespace
+
+bool SqliteStorage::sourceHeldElsewhere(const QString &path, const QString &sourceId)
+{
+    const int fd = ::open(QFile::encodeName(writerLockPath(path, sourceId)).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false; // never claimed
+    }
+    const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd); // releases the lock if it was taken here
+    return held;
+}
+
 Result<void> SqliteStorage::claimSource(const QString &sourceId)
 {
     // One lock file per source beside the database, held with flock(): the kernel releases it
@@ -222,7 +238,7 @@ Result<void> SqliteStorage::claimSource(const QString &sourceId)
         return Error { QStringLiteral("storage_error"),
             QStringLiteral("cannot create '%1' for the writer locks").arg(dir) };
     }
-    const QString file = QDir(dir).filePath(QString::fromLatin1(sourceId.toUtf8().toHex()) + QStringLiteral(".lock"));
+    const QString file = writerLockPath(m_path, sourceId);
     const int fd = ::open(QFile::encodeName(file).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         return Error { QStringLiteral("storage_error"),

@@ -38,6 +38,9 @@ public:
         int busyTimeoutMs = kDefaultBusyTimeoutMs, bool capture = false, bool readOnly = false);
     /// What to do about a damaged database file, for error messages.
     static QString recoveryAdvice(const QString &path);
+    /// Whether another open storage (this process or another) writes `sourceId` into the
+    /// database at `path` now: its writer lock is held.
+    static bool sourceHeldElsewhere(const QString &path, const QString &sourceId);
     /// Whether the WAL write buffer is available in this process (ODDSTAP_NO_WAL_BUFFER unset).
     static bool walBufferAvailable();
     ~SqliteStorage() override;

@@ -90,6 +90,7 @@ private slots:
     void helpListsTheShortcutsAndFindsTheDocumentation();
     void demoFeedFillsFixturesMarketAndChart();
     void demoKeepsItsOwnFileThatNeverGrows();
+    void aSecondDemoSharesTheFileInsteadOfDeletingIt();
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
     void exportsTheChartTheLogAndATableFromTheSelection();
@@ -228,6 +229,40 @@ void TestMainWindow::demoKeepsItsOwnFileThatNeverGrows()
         return true;
     }));
     QVERIFY2(oldest >= secondRunStartMs, qPrintable(QStringLiteral("%1 < %2").arg(oldest).arg(secondRunStartMs)));
+}
+
+void TestMainWindow::aSecondDemoSharesTheFileInsteadOfDeletingIt()
+{
+    // Two OddsTap windows on the demo at once: the second must not empty the file the first
+    // is writing into (its rows would vanish with the deleted file); it shares it instead.
+    const QString own = m_dir.filePath(QStringLiteral("shared/demo.db"));
+    const auto makeApp = [&] {
+        AppConfig config;
+        config.demoDatabase = own;
+        config.demoRate = 1500;
+        config.demoFixtures = 30;
+        auto controller = std::make_unique<AppController>(config);
+        auto window = std::make_unique<MainWindow>(controller.get());
+        controller->start();
+        return std::pair { std::move(controller), std::move(window) };
+    };
+    auto first = makeApp();
+    QTRY_VERIFY_WITH_TIMEOUT(first.second->lastMetrics().persisted >= 500, 20000);
+    auto second = makeApp();
+    QTRY_VERIFY_WITH_TIMEOUT(second.second->lastMetrics().persisted >= 500, 20000);
+    const quint64 firstPersisted = first.second->lastMetrics().persisted;
+    for (auto *app : { &second, &first }) {
+        bool stopped = false;
+        QObject::connect(app->first.get(), &AppController::stopped, [&stopped] { stopped = true; });
+        app->first->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+    }
+    auto storage = Storage::open(*StorageTarget::parse(own), QStringLiteral("demo-shared"));
+    QVERIFY(storage);
+    const SeqMap committed = (*storage)->committedSeqs();
+    QCOMPARE(committed.size(), std::size_t(2));
+    QVERIFY(committed.count(QStringLiteral("demo")) == 1);
+    QVERIFY(committed.at(QStringLiteral("demo")) >= firstPersisted); // the first one's rows are all there
 }
 
 void TestMainWindow::rejectedFrameAppearsInTheErrorLog()
