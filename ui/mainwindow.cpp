@@ -237,8 +237,8 @@ void MainWindow::buildStatusBar()
         m_banner->setToolTip(m_controller->config().replayPath);
     } else if (m_controller->isDemo()) {
         m_banner->setText(tr("Demo feed (built-in simulator) · add a real source: Sources ▸ Add source…"));
-        m_banner->setToolTip(tr("With no source configured, OddsTap starts its simulator on a free "
-                                "loopback port so there is live data at once."));
+        m_banner->setToolTip(tr("While no source is enabled, OddsTap starts its simulator on a free loopback "
+                                "port so there is live data at once; Disable on its row switches it off."));
     } else {
         m_banner->setText(tr("%n source(s) configured", nullptr, int(m_controller->config().sources.size())));
     }

@@ -32,6 +32,7 @@ void writeSources(const std::vector<Settings::Source> &sources)
     s.endArray();
 }
 const QString kStorageTarget = QStringLiteral("storage/target");
+const QString kDemoEnabled = QStringLiteral("demo/enabled"); ///< absent: on while no source is enabled
 const QString kWindowGeometry = QStringLiteral("window/geometry");
 const QString kWindowState = QStringLiteral("window/state");
 
@@ -48,6 +49,7 @@ AppConfig Settings::appConfig()
             c.sources.push_back(std::move(*src));
         }
     }
+    c.demo = demoEnabled();
     const QString db = storageTarget();
     const auto target = StorageTarget::parse(db.isEmpty() ? AppConfig::defaultDatabasePath() : db);
     if (target) {
@@ -78,6 +80,29 @@ void Settings::addSource(const Source &source)
     std::vector<Source> all = sources();
     all.push_back(source);
     writeSources(all);
+}
+
+void Settings::updateSource(const Source &source)
+{
+    std::vector<Source> all = sources();
+    for (Source &s : all) {
+        if (s.id == source.id) {
+            s.url = source.url;
+            s.tokenFile = source.tokenFile;
+        }
+    }
+    writeSources(all);
+}
+
+std::optional<bool> Settings::demoEnabled()
+{
+    const QVariant v = QSettings().value(kDemoEnabled);
+    return v.isValid() ? std::optional<bool>(v.toBool()) : std::nullopt;
+}
+
+void Settings::setDemoEnabled(bool enabled)
+{
+    QSettings().setValue(kDemoEnabled, enabled);
 }
 
 void Settings::setSourceEnabled(const QString &id, bool enabled)

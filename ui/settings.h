@@ -26,11 +26,13 @@ public:
         bool enabled = true; ///< a disabled source is kept but not started
     };
 
-    /// What the GUI runs: the saved sources (none: the demo feed) and storage target.
+    /// What the GUI runs: the enabled saved sources, the demo feed's switch and the storage target.
     static AppConfig appConfig();
 
     static std::vector<Source> sources();
     static void addSource(const Source &source);
+    /// Sources ▸ Edit: the source with this id gets the new URL and token file.
+    static void updateSource(const Source &source);
     /// Sources ▸ Disable/Enable: kept in the list either way; only enabled ones start.
     static void setSourceEnabled(const QString &id, bool enabled);
     /// Sources ▸ Remove: gone from the list (what it stored stays in the database).
@@ -38,6 +40,10 @@ public:
     /// What a saved source runs as: its token read from its file now (never stored); nothing
     /// when its id or URL is unusable.
     static std::optional<FeedSourceConfig> feedConfig(const Source &source);
+
+    /// The demo feed: switched on, off, or never touched (unset: it runs while no source is enabled).
+    static std::optional<bool> demoEnabled();
+    static void setDemoEnabled(bool enabled);
 
     /// The --db text chosen in Settings ("" for the default SQLite file).
     static QString storageTarget();

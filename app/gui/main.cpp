@@ -87,6 +87,7 @@ int main(int argc, char *argv[])
     const bool shots = parser.isSet(QStringLiteral("screenshots"));
     if (selfCheck || bench || shots) {
         config.sources.clear(); // these modes always run on the demo feed (or the replay)
+        config.demo = true;
     }
     if (parser.isSet(QStringLiteral("replay"))) {
         config.replayPath = QFileInfo(parser.value(QStringLiteral("replay"))).absoluteFilePath();

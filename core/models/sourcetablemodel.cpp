@@ -52,6 +52,13 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
         case Id:
             return s.sourceId;
         case State:
+            if (!s.enabled) {
+                for (const OffSource &off : m_off) {
+                    if (off.sourceId == s.sourceId) {
+                        return off.state;
+                    }
+                }
+            }
             return stateText(s, m_nowMs);
         case EventsPerSec:
             return sort ? QVariant(s.eventsPerSec) : QVariant(QString::number(s.eventsPerSec, 'f', 0));
@@ -93,13 +100,48 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
 void SourceTableModel::apply(const std::vector<SourceStatus> &sources, qint64 nowMs)
 {
     m_nowMs = nowMs;
-    if (sources.size() != m_rows.size()) {
-        beginResetModel(); // sources come and go rarely (added by the user)
-        m_rows = sources;
+    m_session = sources;
+    rebuild();
+}
+
+void SourceTableModel::setListing(std::vector<OffSource> off, QSet<QString> removed)
+{
+    m_off = std::move(off);
+    m_removed = std::move(removed);
+    rebuild();
+}
+
+void SourceTableModel::rebuild()
+{
+    std::vector<SourceStatus> rows;
+    rows.reserve(m_session.size() + m_off.size());
+    for (const SourceStatus &s : m_session) {
+        if (!m_removed.contains(s.sourceId)) {
+            rows.push_back(s);
+        }
+    }
+    for (const OffSource &off : m_off) {
+        const bool inSession =
+            std::any_of(rows.begin(), rows.end(), [&](const SourceStatus &s) { return s.sourceId == off.sourceId; });
+        if (!inSession) {
+            SourceStatus s;
+            s.sourceId = off.sourceId;
+            s.url = off.url;
+            s.enabled = false;
+            s.state = SourceState::Stopped;
+            rows.push_back(std::move(s));
+        }
+    }
+    const bool sameRows = rows.size() == m_rows.size()
+        && std::equal(rows.begin(), rows.end(), m_rows.begin(),
+            [](const SourceStatus &a, const SourceStatus &b) { return a.sourceId == b.sourceId; });
+    if (!sameRows) {
+        beginResetModel(); // sources come and go rarely (added, switched on or removed by the user)
+        m_rows = std::move(rows);
         endResetModel();
         return;
     }
-    m_rows = sources;
+    m_rows = std::move(rows);
     if (!m_rows.empty()) {
         emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1),
             { Qt::DisplayRole, SortRole, SeverityRole, Qt::ToolTipRole });

@@ -5,6 +5,7 @@
 #include <core/session/sessionsnapshot.h>
 
 #include <QHash>
+#include <QSet>
 
 #include <deque>
 #include <vector>
@@ -33,14 +34,31 @@ public:
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
+    /// A source the user keeps in the list that is off (disabled, or the demo switched off): it is
+    /// listed with this state while it does not run, also when the session never started it.
+    struct OffSource
+    {
+        QString sourceId;
+        QString url;
+        QString state;
+    };
+
     void apply(const std::vector<SourceStatus> &sources, qint64 nowMs);
+    /// The sources that are off, and those removed from the list (no longer shown, though the
+    /// session keeps their counts).
+    void setListing(std::vector<OffSource> off, QSet<QString> removed);
     const SourceStatus *sourceAt(int row) const;
     /// "live", "backing off (retry in 3 s)", ... as the table shows it.
     static QString stateText(const SourceStatus &s, qint64 nowMs);
 
 private:
     std::size_t size() const override;
-    std::vector<SourceStatus> m_rows;
+    void rebuild();
+
+    std::vector<SourceStatus> m_session; ///< as the latest snapshot has them
+    std::vector<OffSource> m_off;
+    QSet<QString> m_removed;
+    std::vector<SourceStatus> m_rows; ///< what the table shows
     qint64 m_nowMs = 0;
 };
 

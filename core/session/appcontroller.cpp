@@ -101,16 +101,27 @@ void AppController::start()
         startReplaySession(0);
         return;
     }
-    if (!isDemo()) {
+    if (!runsDemo()) {
         startSession(m_config.sources);
         return;
     }
-    // The demo: the built-in simulator on a free loopback port, in process.
-    // Another OddsTap may run its demo into the same file right now: then this one shares the
-    // file under an id of its own instead of deleting it from under the other.
+    startDemo([this](const FeedSourceConfig &demo) {
+        std::vector<FeedSourceConfig> sources = m_config.sources;
+        sources.push_back(demo);
+        startSession(std::move(sources));
+    });
+}
+
+void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> then)
+{
+    Q_ASSERT(!m_sim);
+    // The built-in simulator on a free loopback port, in process. Alone, it stores into a file of
+    // its own, emptied first; but another OddsTap may run its demo into that file right now: then
+    // this one shares the file under an id of its own instead of deleting it from under the other.
+    const bool ownFile = isDemo() && m_config.demoDatabase;
     const bool demoFileInUse =
-        m_config.demoDatabase && SqliteStorage::sourceHeldElsewhere(*m_config.demoDatabase, QStringLiteral("demo"));
-    if (m_config.demoDatabase && !demoFileInUse) {
+        ownFile && SqliteStorage::sourceHeldElsewhere(*m_config.demoDatabase, QStringLiteral("demo"));
+    if (ownFile && !demoFileInUse) {
         const QString path = *m_config.demoDatabase;
         for (const QString &file : QStringList { path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm") }) {
             QFile::remove(file);
@@ -119,6 +130,10 @@ void AppController::start()
             QDir(dir).removeRecursively();
         }
     }
+    // A new simulator starts at seq 1. In its own emptied file the demo is simply "demo"; in a
+    // database that outlives the run, a fresh id per run keeps resume honest.
+    m_demoSourceId = ownFile && !demoFileInUse ? QStringLiteral("demo")
+                                               : QStringLiteral("demo-%1").arg(QDateTime::currentMSecsSinceEpoch());
     SimServerConfig sc;
     sc.rate = m_config.demoRate;
     sc.generator.fixtures = m_config.demoFixtures;
@@ -130,9 +145,9 @@ void AppController::start()
     m_simThread.start();
     QPointer<AppController> self(this);
     SimServer *sim = m_sim;
-    QMetaObject::invokeMethod(sim, [sim, self, demoFileInUse] {
+    QMetaObject::invokeMethod(sim, [sim, self, then = std::move(then)] {
         const Result<quint16> port = sim->start();
-        QMetaObject::invokeMethod(self.get(), [self, port, demoFileInUse] {
+        QMetaObject::invokeMethod(self.get(), [self, port, then] {
             if (!self) {
                 return;
             }
@@ -141,16 +156,32 @@ void AppController::start()
                 return;
             }
             FeedSourceConfig demo;
-            // A new simulator starts at seq 1. In its own file, emptied first, the demo is simply
-            // "demo"; in a database the user chose, a fresh id per run keeps resume honest.
-            demo.sourceId = self->m_config.demoDatabase && !demoFileInUse
-                ? QStringLiteral("demo")
-                : QStringLiteral("demo-%1").arg(QDateTime::currentMSecsSinceEpoch());
+            demo.sourceId = self->m_demoSourceId;
             demo.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(*port));
             demo.resumeFromSeq = 0;
-            self->startSession({ demo });
+            then(demo);
+            emit self->demoStarted(demo.sourceId);
         });
     });
+}
+
+void AppController::setDemoEnabled(bool enabled)
+{
+    if (isReplay() || m_stopping) {
+        return;
+    }
+    if (!enabled) {
+        disconnectSource(m_demoSourceId);
+    } else if (m_sim) {
+        connectSource(m_demoSourceId);
+    } else {
+        startDemo([this](const FeedSourceConfig &demo) { addSource(demo); });
+    }
+}
+
+void AppController::updateSource(const FeedSourceConfig &source)
+{
+    inSession([source](CaptureSession &s) { s.updateSource(source); });
 }
 
 CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage) const

@@ -15,10 +15,13 @@
 
 namespace OddsTap {
 
-/// What the GUI runs: the configured sources, or (with none) the built-in simulator as a demo.
+/// What the GUI runs: the configured sources and, when switched on or with no source, the
+/// built-in simulator as the source "demo".
 struct AppConfig
 {
-    std::vector<FeedSourceConfig> sources; ///< empty: the demo feed
+    std::vector<FeedSourceConfig> sources;
+    /// The demo feed: on, off, or (unset) on exactly when there is no source.
+    std::optional<bool> demo;
     std::optional<StorageTarget> storage; ///< none: nothing is stored
     /// With no source and no database chosen (no --db, nothing in Settings), the demo feed stores
     /// into this file of its own, emptied at each start, so that demo runs never grow a database.
@@ -51,9 +54,21 @@ public:
     /// Stops the sources, drains storage, then emits stopped().
     void stop();
 
+    /// Whether the demo feed runs at start, alone or beside the sources.
+    bool runsDemo() const
+    {
+        return !isReplay() && m_config.demo.value_or(m_config.sources.empty());
+    }
+    /// The demo feed is the only source.
     bool isDemo() const
     {
-        return m_config.sources.empty() && !isReplay();
+        return runsDemo() && m_config.sources.empty();
+    }
+    /// The demo feed's source id once it has started ("demo", or "demo-<ms>" in a database that
+    /// outlives the run), else empty.
+    QString demoSourceId() const
+    {
+        return m_demoSourceId;
     }
     bool isReplay() const
     {
@@ -75,6 +90,10 @@ public slots:
     void disconnectSource(const QString &sourceId);
     void connectSource(const QString &sourceId);
     void addSource(const OddsTap::FeedSourceConfig &source);
+    /// A changed URL or token: a connected source reconnects to it at once.
+    void updateSource(const OddsTap::FeedSourceConfig &source);
+    /// Switches the demo feed on (its simulator starts if it has not) or off, in this session.
+    void setDemoEnabled(bool enabled);
     /// Reads one market's stored prices off the GUI thread; answers with historyLoaded().
     void loadPriceHistory(const QString &sourceId, const QString &fixtureId, const QString &marketType);
 
@@ -105,9 +124,13 @@ signals:
     void replayLoaded(const QString &error);
     /// A replay starts over (a backward seek): the views forget what they hold.
     void viewsReset();
+    /// The demo feed started under this source id.
+    void demoStarted(const QString &sourceId);
 
 private:
     void startSession(std::vector<FeedSourceConfig> sources);
+    /// Starts the simulator, then hands the demo's source to @p then on the GUI thread.
+    void startDemo(std::function<void(const FeedSourceConfig &demo)> then);
     void startReplaySession(qint64 seekToWallNs);
     CaptureConfig sessionConfig(std::optional<StorageTarget> storage) const;
     /// Runs @p call on the session's thread, if there is a session.
@@ -118,6 +141,7 @@ private:
     AppConfig m_config;
     QThread m_simThread;
     SimServer *m_sim = nullptr; ///< lives in m_simThread
+    QString m_demoSourceId;
     QThread m_pipelineThread;
     CaptureSession *m_session = nullptr; ///< lives in m_pipelineThread
     quint64 m_historyGeneration = 0;

@@ -388,6 +388,35 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
     }
 }
 
+void CaptureSession::updateSource(const FeedSourceConfig &source)
+{
+    SourceRun *w = findSource(source.sourceId);
+    if (!w || m_config.replay) {
+        addSource(source);
+        return;
+    }
+    const bool moved = w->config.url != source.url;
+    w->config.url = source.url;
+    w->config.token = source.token;
+    w->config.caFile = source.caFile;
+    for (FeedSourceConfig &listed : m_config.sources) {
+        if (listed.sourceId == source.sourceId) {
+            listed.url = source.url; // what the summary and the snapshots name
+        }
+    }
+    if (moved) {
+        addLog({ .atMs = wallClockMs(),
+            .severity = LogSeverity::Info,
+            .kind = LogKind::Connection,
+            .sourceId = source.sourceId,
+            .message = QStringLiteral("changed by the user: now %1").arg(redactedUrl(source.url)) });
+    }
+    if (w->enabled) {
+        disconnectSource(source.sourceId);
+        connectSource(source.sourceId);
+    }
+}
+
 void CaptureSession::watchFixture(const QString &sourceId, const QString &fixtureId)
 {
     m_watchSource = sourceId;

@@ -103,6 +103,9 @@ public slots:
     void connectSource(const QString &sourceId);
     /// Adds a source while running (its id must be new).
     void addSource(const OddsTap::FeedSourceConfig &source);
+    /// Sources ▸ Edit: a source's new URL and token. A connected source reconnects at once to the
+    /// new address and resumes after the last seq held (the id, and so the stream, stays the same).
+    void updateSource(const OddsTap::FeedSourceConfig &source);
 
     /// Records every raw frame from now on into a new capture file.
     void startRecording(const QString &path, const QString &notes);

@@ -18,12 +18,21 @@ struct MarketSpec
     std::vector<const char *> selections;
 };
 
+/// Names a pool grows from: the real ones first, then every city with every suffix, so a book of a
+/// thousand fixtures never needs one team twice at a time.
+struct PoolSpec
+{
+    std::vector<const char *> real;
+    std::vector<const char *> firsts; ///< cities, or initials in tennis
+    std::vector<const char *> seconds; ///< club suffixes or nicknames, or surnames in tennis
+};
+
 struct SportSpec
 {
     Sport id;
     std::vector<int> tournaments;
     /// Who can meet whom: one pool per sport, two in tennis (the men's and the women's tour).
-    std::vector<std::vector<const char *>> pools;
+    std::vector<std::vector<QByteArray>> pools;
     std::vector<MarketSpec> markets;
     /// A scoring play while live: its chance per fixture update, and the points it is worth
     /// (basketball 1-3, so a game reaches about a hundred a side; a goal or a set elsewhere).
@@ -31,32 +40,73 @@ struct SportSpec
     std::vector<int> points;
 };
 
+std::vector<QByteArray> makePool(const PoolSpec &spec)
+{
+    std::vector<QByteArray> names(spec.real.begin(), spec.real.end());
+    for (const char *first : spec.firsts) {
+        for (const char *second : spec.seconds) {
+            names.push_back(QByteArray(first) + ' ' + second);
+        }
+    }
+    return names;
+}
+
+const std::vector<const char *> &cities()
+{
+    static const std::vector<const char *> kCities = { "Aberdeen", "Bristol", "Cardiff", "Derby", "Exeter", "Falkirk",
+        "Hull", "Ipswich", "Kilmarnock", "Leeds", "Motherwell", "Norwich", "Oxford", "Preston", "Reading", "Stoke",
+        "Swansea", "Walsall", "York", "Bremen", "Hannover", "Mainz", "Freiburg", "Augsburg", "Bochum", "Kiel",
+        "Rostock", "Nantes", "Rennes", "Lille", "Nice", "Lens", "Brest", "Metz", "Reims", "Bilbao", "Vigo", "Cadiz",
+        "Girona", "Malaga", "Getafe", "Elche", "Almeria", "Parma", "Bologna", "Genoa", "Torino", "Verona", "Lecce",
+        "Empoli", "Udine", "Braga", "Guimaraes", "Utrecht", "Twente", "Groningen", "Breda", "Gent", "Brugge", "Genk",
+        "Mechelen", "Aarhus" };
+    return kCities;
+}
+
 const std::vector<SportSpec> &sports()
 {
     static const std::vector<SportSpec> kSports = {
         { Sport::Football, { 17, 8, 35, 23, 34 },
-            { { "Arsenal", "Chelsea", "Liverpool", "Everton", "Tottenham", "Newcastle", "Aston Villa", "Brighton",
-                "Real Madrid", "Barcelona", "Sevilla", "Valencia", "Bayern", "Dortmund", "Leipzig", "Leverkusen",
-                "Juventus", "Inter", "AC Milan", "Napoli", "Roma", "Lazio", "PSG", "Marseille", "Lyon", "Monaco",
-                "Ajax", "PSV", "Feyenoord", "Benfica", "Porto", "Sporting" } },
+            { makePool(
+                { { "Arsenal", "Chelsea", "Liverpool", "Everton", "Tottenham", "Newcastle", "Aston Villa", "Brighton",
+                      "Real Madrid", "Barcelona", "Sevilla", "Valencia", "Bayern", "Dortmund", "Leipzig", "Leverkusen",
+                      "Juventus", "Inter", "AC Milan", "Napoli", "Roma", "Lazio", "PSG", "Marseille", "Lyon", "Monaco",
+                      "Ajax", "PSV", "Feyenoord", "Benfica", "Porto", "Sporting" },
+                    cities(),
+                    { "United", "City", "Athletic", "Rovers", "Town", "Wanderers", "Albion", "FC", "Rangers",
+                        "Sporting", "Dynamo", "Olympic" } }) },
             { { "1x2", { "home", "draw", "away" } }, { "ou_2.5", { "over", "under" } },
                 { "ah_-1.5", { "home", "away" } }, { "btts", { "yes", "no" } } },
             0.01, { 1 } },
         { Sport::Basketball, { 132, 138 },
-            { { "Lakers", "Celtics", "Warriors", "Bulls", "Heat", "Knicks", "Nets", "Suns", "Bucks", "Nuggets",
-                "Real Madrid Baloncesto", "Olympiacos", "Fenerbahce", "Panathinaikos", "Maccabi Tel Aviv",
-                "Anadolu Efes" } },
+            { makePool({ { "Lakers", "Celtics", "Warriors", "Bulls", "Heat", "Knicks", "Nets", "Suns", "Bucks",
+                             "Nuggets", "Real Madrid Baloncesto", "Olympiacos", "Fenerbahce", "Panathinaikos",
+                             "Maccabi Tel Aviv", "Anadolu Efes" },
+                cities(),
+                { "Rockets", "Hawks", "Kings", "Storm", "Thunder", "Wolves", "Bears", "Comets", "Sharks", "Titans",
+                    "Giants", "Falcons", "Pioneers", "Raptors", "Mustangs", "Express" } }) },
             { { "ml", { "home", "away" } }, { "ou_220.5", { "over", "under" } }, { "ah_-1.5", { "home", "away" } } },
             0.3, { 1, 2, 2, 2, 3 } },
         { Sport::Tennis, { 2555, 2556 },
-            { { "Alcaraz", "Sinner", "Djokovic", "Medvedev", "Zverev", "Rune", "Ruud", "Fritz", "Rublev", "De Minaur",
-                  "Tsitsipas", "Hurkacz" },
-                { "Swiatek", "Sabalenka", "Gauff", "Rybakina", "Pegula", "Jabeur", "Vondrousova", "Muchova", "Zheng",
-                    "Paolini", "Navarro", "Keys" } },
+            { makePool({ { "Alcaraz", "Sinner", "Djokovic", "Medvedev", "Zverev", "Rune", "Ruud", "Fritz", "Rublev",
+                             "De Minaur", "Tsitsipas", "Hurkacz" },
+                  { "A.", "B.", "C.", "D.", "F.", "J.", "L.", "M." },
+                  { "Berger", "Novak", "Lindqvist", "Moreau", "Kowalski", "Ferreira", "Olsen", "Rossi", "Hartmann",
+                      "Dubois", "Varga", "Petrov", "Santos", "Keller", "Nilsson", "Horvat", "Costa", "Weber", "Marin",
+                      "Lambert", "Brandt", "Sorensen", "Ortiz", "Baker", "Jensen", "Koch", "Silva", "Fischer",
+                      "Garnier", "Popescu" } }),
+                makePool({ { "Swiatek", "Sabalenka", "Gauff", "Rybakina", "Pegula", "Jabeur", "Vondrousova", "Muchova",
+                               "Zheng", "Paolini", "Navarro", "Keys" },
+                    { "A.", "C.", "E.", "I.", "K.", "M.", "N.", "S." },
+                    { "Andersen", "Bianchi", "Castillo", "Duval", "Eriksson", "Fontaine", "Greco", "Hansen", "Ivanova",
+                        "Jovanovic", "Kuznetsova", "Larsen", "Meyer", "Nowak", "Orlova", "Pavlova", "Quinn", "Romero",
+                        "Schultz", "Tanaka", "Urbanova", "Vasquez", "Wolff", "Yilmaz", "Zima", "Molina", "Sato",
+                        "Becker", "Riva", "Lund" } }) },
             { { "ml", { "home", "away" } }, { "ou_22.5", { "over", "under" } } }, 0.008, { 1 } },
         { Sport::IceHockey, { 234 },
-            { { "Rangers", "Bruins", "Maple Leafs", "Canadiens", "Oilers", "Flames", "Penguins", "Capitals",
-                "Avalanche", "Stars", "Kings", "Sharks" } },
+            { makePool({ { "Rangers", "Bruins", "Maple Leafs", "Canadiens", "Oilers", "Flames", "Penguins", "Capitals",
+                             "Avalanche", "Stars", "Kings", "Sharks" },
+                cities(), { "Ice", "Blades", "Wings", "Flyers", "Lynx", "Huskies", "Bison", "Grizzlies" } }) },
             { { "1x2", { "home", "draw", "away" } }, { "ou_5.5", { "over", "under" } } }, 0.015, { 1 } },
     };
     return kSports;
@@ -95,19 +145,57 @@ FeedGenerator::Fixture FeedGenerator::makeFixture()
     const auto &sportList = sports();
     // Football dominates a real book; the others share the rest.
     const double r = m_rng.uniform();
-    const SportSpec &sport = sportList[r < 0.55 ? 0 : r < 0.75 ? 1 : r < 0.9 ? 2 : 3];
+    std::size_t chosen = r < 0.55 ? 0 : r < 0.75 ? 1 : r < 0.9 ? 2 : 3;
+    // A team (or player) plays one fixture at a time: two free names of one pool, from the chosen
+    // sport or, when its names are all playing, the next one.
+    std::vector<std::size_t> free;
+    const std::vector<QByteArray> *pool = nullptr;
+    for (std::size_t tried = 0; tried < sportList.size() && free.size() < 2; ++tried) {
+        const SportSpec &candidate = sportList[(chosen + tried) % sportList.size()];
+        pool = &candidate.pools[m_rng.below(candidate.pools.size())];
+        free.clear();
+        for (std::size_t n = 0; n < pool->size(); ++n) {
+            if (!m_playing.contains((*pool)[n])) {
+                free.push_back(n);
+            }
+        }
+        if (free.size() >= 2) {
+            chosen = (chosen + tried) % sportList.size();
+        }
+    }
+    if (free.size() < 2) {
+        pool = &sportList[chosen].pools.front();
+        free.clear();
+    }
+    const SportSpec &sport = sportList[chosen];
     Fixture f;
     f.id = "fx-" + QByteArray::number(++m_fixtureCounter);
     f.sport = int(sport.id);
     f.tournament = sport.tournaments[m_rng.below(sport.tournaments.size())];
-    const std::vector<const char *> &pool = sport.pools[m_rng.below(sport.pools.size())];
-    const std::size_t h = m_rng.below(pool.size());
-    std::size_t a = m_rng.below(pool.size() - 1);
-    if (a >= h) {
-        ++a;
+    if (free.size() >= 2) {
+        const std::size_t h = m_rng.below(free.size());
+        std::size_t a = m_rng.below(free.size() - 1);
+        if (a >= h) {
+            ++a;
+        }
+        f.home = (*pool)[free[h]];
+        f.away = (*pool)[free[a]];
+    } else {
+        // More fixtures than names: the clubs' second teams, numbered so no name plays twice.
+        const auto reserve = [&] {
+            for (int n = 2;; ++n) {
+                const QByteArray name = (*pool)[m_rng.below(pool->size())] + ' ' + QByteArray::number(n);
+                if (!m_playing.contains(name)) {
+                    return name;
+                }
+            }
+        };
+        f.home = reserve();
+        m_playing.insert(f.home);
+        f.away = reserve();
     }
-    f.home = pool[h];
-    f.away = pool[a];
+    m_playing.insert(f.home);
+    m_playing.insert(f.away);
     // On a quarter hour of the feed's clock: half have kicked off in the last half hour (they go
     // live now), half kick off within the next 45 minutes. A fixture goes live only from its start.
     const qint64 now = nowMs(m_seq);
@@ -207,6 +295,8 @@ void FeedGenerator::stepLifecycle()
         if (m_retired.size() > 1000) {
             m_retired.pop_front();
         }
+        m_playing.remove(f.home);
+        m_playing.remove(f.away);
         f = makeFixture();
         queueOpening(i);
         return;

@@ -7,6 +7,7 @@
 #include <core/sim/eventstream.h>
 
 #include <QByteArray>
+#include <QSet>
 
 #include <deque>
 #include <optional>
@@ -122,6 +123,7 @@ private:
     quint64 m_betCounter = 0;
     std::vector<Fixture> m_fixtures;
     std::deque<GeneratedEvent> m_retired; ///< final state of replaced fixtures (bounded)
+    QSet<QByteArray> m_playing; ///< teams and players in a fixture that has not finished
     std::deque<Pending> m_pending;
 };
 

@@ -19,12 +19,15 @@
 #include <ui/panels/sourcespanel.h>
 #include <ui/settings.h>
 
+#include <QApplication>
 #include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
@@ -35,6 +38,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <functional>
 
@@ -94,7 +98,8 @@ private slots:
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
     void exportsTheChartTheLogAndATableFromTheSelection();
-    void savedSourcesAreDisabledEnabledAndRemovedInTheGui();
+    void savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui();
+    void demoFeedIsASourceSwitchedOnAndOff();
     void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
@@ -382,54 +387,116 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
     }
 }
 
-void TestMainWindow::savedSourcesAreDisabledEnabledAndRemovedInTheGui()
+namespace {
+
+/// The State cell of a source's row in the Sources panel ("" when it is not listed).
+QString sourceState(SourcesPanel *panel, const QString &id, int column = SourceTableModel::State)
 {
-    // A saved source, live from a simulator: Disable stops it and keeps it off on the next
-    // start, Enable brings it back at once, Remove takes it out of the list.
-    SimServerConfig sc;
-    sc.rate = 500;
-    SimServer sim(sc);
-    const Result<quint16> port = sim.start();
-    QVERIFY(port);
+    const SourceTableModel &m = panel->model();
+    for (int r = 0; r < m.rowCount(); ++r) {
+        if (m.sourceAt(r)->sourceId == id) {
+            return m.index(r, column).data().toString();
+        }
+    }
+    return {};
+}
+
+/// Selects a source's row and triggers one of its actions, checking that the Sources menu holds it.
+void triggerOnSource(MainWindow &window, const QString &id, const char *action)
+{
+    auto *panel = window.findChild<SourcesPanel *>();
+    auto *view = panel->findChild<QTableView *>(QStringLiteral("sourceView"));
+    const SourceTableModel &model = panel->model();
+    for (int r = 0; r < model.rowCount(); ++r) {
+        if (model.sourceAt(r)->sourceId == id) {
+            view->setCurrentIndex(view->model()->index(r, 0));
+        }
+    }
+    QCOMPARE(panel->selectedSource(), id);
+    QAction *a = window.findChild<QAction *>(QLatin1String(action));
+    QVERIFY2(a, action);
+    const QList<QAction *> menu = window.menuBar()->actions();
+    QVERIFY(std::any_of(
+        menu.begin(), menu.end(), [&](QAction *m) { return m->menu() && m->menu()->actions().contains(a); }));
+    a->trigger();
+}
+
+void forgetSavedSources()
+{
     for (const Settings::Source &s : Settings::sources()) {
         Settings::removeSource(s.id);
     }
-    Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*port), QString() });
+    QSettings().remove(QStringLiteral("demo"));
+}
+
+} // namespace
+
+void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
+{
+    // A saved source, live from a simulator: Edit moves it to a second simulator at once and for
+    // the next start, Disable stops it and keeps it off (still listed), Enable brings it back,
+    // Remove takes it out of the list and out of the panel.
+    SimServerConfig sc;
+    sc.rate = 500;
+    SimServer first(sc);
+    SimServer second(sc);
+    const Result<quint16> firstPort = first.start();
+    const Result<quint16> secondPort = second.start();
+    QVERIFY(firstPort && secondPort);
+    const QString secondUrl = QStringLiteral("ws://127.0.0.1:%1").arg(*secondPort);
+    forgetSavedSources();
+    Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*firstPort), QString() });
     AppConfig config = Settings::appConfig();
     QCOMPARE(config.sources.size(), std::size_t(1));
     config.storage = *StorageTarget::parse(m_dir.filePath(QStringLiteral("saved-sources.db")));
     config.demoDatabase.reset();
     AppController controller(config);
+    QVERIFY(!controller.runsDemo()); // a saved source is enabled and the demo was never switched on
     MainWindow window(&controller);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     controller.start();
     auto *panel = window.findChild<SourcesPanel *>();
-    const auto state = [&] {
-        const SourceTableModel &m = panel->model();
-        return m.rowCount() == 1 ? m.index(0, SourceTableModel::State).data().toString() : QString();
-    };
-    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("live"), 10000);
-    const auto trigger = [&](const char *name) {
-        QAction *a = window.findChild<QAction *>(QLatin1String(name));
-        QVERIFY2(a, name);
-        // The Sources menu holds the same actions as the row's context menu.
-        const QList<QAction *> menu = window.menuBar()->actions();
-        QVERIFY(std::any_of(
-            menu.begin(), menu.end(), [&](QAction *m) { return m->menu() && m->menu()->actions().contains(a); }));
-        a->trigger();
-    };
-    trigger("sourceDisable");
-    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("disconnected (by you)"), 10000);
+    const QString book = QStringLiteral("book");
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QStringLiteral("live"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(first.stats().value(QStringLiteral("connections_open")).toInt() == 1, 5000);
+
+    // Edit: the dialog comes up filled in, the id cannot change; OK reconnects to the new URL.
+    bool edited = false;
+    QTimer::singleShot(0, &window, [&] {
+        QTRY_VERIFY(QApplication::activeModalWidget());
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        QVERIFY(dialog && dialog->objectName() == QLatin1String("sourceDialog"));
+        auto *id = dialog->findChild<QLineEdit *>(QStringLiteral("sourceId"));
+        auto *url = dialog->findChild<QLineEdit *>(QStringLiteral("sourceUrl"));
+        QCOMPARE(id->text(), book);
+        QVERIFY(id->isReadOnly());
+        QCOMPARE(url->text(), QStringLiteral("ws://127.0.0.1:%1").arg(*firstPort));
+        url->setText(secondUrl);
+        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        edited = true;
+    });
+    triggerOnSource(window, book, "sourceEdit");
+    QVERIFY(edited);
+    QCOMPARE(Settings::sources().front().url, secondUrl);
+    QCOMPARE(Settings::appConfig().sources.front().url, QUrl(secondUrl));
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book, SourceTableModel::Url), secondUrl, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(second.stats().value(QStringLiteral("connections_open")).toInt() == 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QStringLiteral("live"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(first.stats().value(QStringLiteral("connections_open")).toInt() == 0, 5000);
+
+    triggerOnSource(window, book, "sourceDisable");
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QStringLiteral("disabled"), 10000);
     QCOMPARE(Settings::sources().size(), std::size_t(1));
     QVERIFY(!Settings::sources().front().enabled);
     QVERIFY(Settings::appConfig().sources.empty()); // not started on the next start
-    trigger("sourceEnable");
-    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("live"), 10000);
+    triggerOnSource(window, book, "sourceEnable");
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QStringLiteral("live"), 10000);
     QVERIFY(Settings::sources().front().enabled);
     QCOMPARE(Settings::appConfig().sources.size(), std::size_t(1));
-    trigger("sourceRemove");
-    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("disconnected (by you)"), 10000);
+    triggerOnSource(window, book, "sourceRemove");
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QString(), 10000); // gone from the panel at once
+    QTRY_VERIFY_WITH_TIMEOUT(second.stats().value(QStringLiteral("connections_open")).toInt() == 0, 5000);
     QVERIFY(Settings::sources().empty());
     QVERIFY(window.statusBar()->currentMessage().contains(QLatin1String("stays in the database")));
 
@@ -439,7 +506,77 @@ void TestMainWindow::savedSourcesAreDisabledEnabledAndRemovedInTheGui()
     QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
 }
 
-QTEST_MAIN(TestMainWindow)
+void TestMainWindow::demoFeedIsASourceSwitchedOnAndOff()
+{
+    // A saved source that is disabled, and the demo never touched: the demo runs (no source is
+    // enabled), and the disabled source is listed, not started.
+    forgetSavedSources();
+    SimServerConfig sc;
+    sc.rate = 500;
+    SimServer book(sc);
+    const Result<quint16> port = book.start();
+    QVERIFY(port);
+    Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*port), QString(), false });
+    const auto run = [&](const std::function<void(AppController &, MainWindow &, SourcesPanel *)> &check) {
+        AppConfig config = Settings::appConfig();
+        config.storage = *StorageTarget::parse(m_dir.filePath(QStringLiteral("demo-switch.db")));
+        config.demoDatabase = m_dir.filePath(QStringLiteral("demo-switch-own.db"));
+        config.demoRate = 500;
+        config.demoFixtures = 20;
+        AppController controller(config);
+        MainWindow window(&controller);
+        window.show();
+        controller.start();
+        check(controller, window, window.findChild<SourcesPanel *>());
+        bool stopped = false;
+        QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
+        controller.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+    };
+    const QString demo = QStringLiteral("demo");
+    const QString bookId = QStringLiteral("book");
+    run([&](AppController &controller, MainWindow &window, SourcesPanel *panel) {
+        QVERIFY(controller.isDemo());
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, demo), QStringLiteral("live"), 10000);
+        QCOMPARE(sourceState(panel, bookId), QStringLiteral("disabled"));
+        QCOMPARE(book.stats().value(QStringLiteral("connections_open")).toInt(), 0);
+        // Off: stopped now, still listed, and off on the next start.
+        triggerOnSource(window, demo, "sourceDisable");
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, demo), QStringLiteral("off"), 10000);
+        QCOMPARE(Settings::demoEnabled(), std::optional<bool>(false));
+        QVERIFY(!Settings::appConfig().demo.value_or(true));
+        // The demo cannot be removed or edited, and says so.
+        triggerOnSource(window, demo, "sourceRemove");
+        QVERIFY(window.statusBar()->currentMessage().contains(QLatin1String("cannot be removed")));
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, demo), QStringLiteral("off"), 10000);
+        // The saved source comes on: it is started now.
+        triggerOnSource(window, bookId, "sourceEnable");
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, bookId), QStringLiteral("live"), 10000);
+    });
+    run([&](AppController &controller, MainWindow &window, SourcesPanel *panel) {
+        // Next start: the demo is off and listed as off; the saved source runs.
+        QVERIFY(!controller.runsDemo());
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, bookId), QStringLiteral("live"), 10000);
+        QCOMPARE(sourceState(panel, demo), QStringLiteral("off"));
+        // On beside the source: the simulator starts; in a database that outlives the run the
+        // demo's stream gets an id of its own.
+        triggerOnSource(window, demo, "sourceEnable");
+        QTRY_VERIFY_WITH_TIMEOUT(!controller.demoSourceId().isEmpty(), 10000);
+        QVERIFY(controller.demoSourceId().startsWith(QLatin1String("demo-")));
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, controller.demoSourceId()), QStringLiteral("live"), 10000);
+        QCOMPARE(sourceState(panel, demo), QString()); // one row for the demo
+        QCOMPARE(Settings::demoEnabled(), std::optional<bool>(true));
+    });
+    run([&](AppController &controller, MainWindow &, SourcesPanel *panel) {
+        // Switched on, it runs beside the saved source from the start.
+        QVERIFY(controller.runsDemo() && !controller.isDemo());
+        QTRY_VERIFY_WITH_TIMEOUT(!controller.demoSourceId().isEmpty(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, controller.demoSourceId()), QStringLiteral("live"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, bookId), QStringLiteral("live"), 10000);
+    });
+    forgetSavedSources();
+}
+
 void TestMainWindow::layoutAndSourcesSavedByAnEarlierVersionLoad()
 {
     // tests/ui/data/settings-before-panels.conf was written by the version before the panels
@@ -473,4 +610,5 @@ void TestMainWindow::layoutAndSourcesSavedByAnEarlierVersionLoad()
     QCOMPARE(w.dockWidgetArea(w.dock(QStringLiteral("fixturesDock"))), Qt::LeftDockWidgetArea);
 }
 
+QTEST_MAIN(TestMainWindow)
 #include "tst_mainwindow.moc"

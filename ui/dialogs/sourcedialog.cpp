@@ -16,17 +16,24 @@
 
 namespace OddsTap {
 
-std::optional<FeedSourceConfig> SourceDialog::ask(QWidget *parent)
+namespace {
+
+/// Add (no @p existing) or edit; saves on OK.
+std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Settings::Source> &existing)
 {
     QDialog dialog(parent);
-    dialog.setWindowTitle(QObject::tr("Add source"));
+    dialog.setObjectName(QStringLiteral("sourceDialog"));
+    dialog.setWindowTitle(existing ? QObject::tr("Edit source %1").arg(existing->id) : QObject::tr("Add source"));
     auto *form = new QFormLayout(&dialog);
     auto *url = new QLineEdit(&dialog);
+    url->setObjectName(QStringLiteral("sourceUrl"));
     url->setPlaceholderText(QStringLiteral("wss://feed.example.com/v1"));
     auto *id = new QLineEdit(&dialog);
+    id->setObjectName(QStringLiteral("sourceId"));
     id->setPlaceholderText(QObject::tr("book-a"));
     auto *tokenRow = new QHBoxLayout;
     auto *tokenFile = new QLineEdit(&dialog);
+    tokenFile->setObjectName(QStringLiteral("sourceTokenFile"));
     tokenFile->setPlaceholderText(QObject::tr("optional: a file holding the bearer token"));
     tokenFile->setToolTip(
         QObject::tr("Only the file's path is saved; the token is read from it and never shown or stored"));
@@ -40,7 +47,15 @@ std::optional<FeedSourceConfig> SourceDialog::ask(QWidget *parent)
     });
     tokenRow->addWidget(tokenFile, 1);
     tokenRow->addWidget(browse);
+    if (existing) {
+        url->setText(existing->url);
+        id->setText(existing->id);
+        id->setReadOnly(true);
+        id->setToolTip(QObject::tr("The id names this source's stream in the database; for another id, add a source"));
+        tokenFile->setText(existing->tokenFile);
+    }
     auto *error = new QLabel(&dialog);
+    error->setObjectName(QStringLiteral("sourceError"));
     error->setStyleSheet(QStringLiteral("color: %1").arg(LiveColours::forPalette(dialog.palette()).bad.name()));
     form->addRow(QObject::tr("URL:"), url);
     form->addRow(QObject::tr("Source id:"), id);
@@ -57,6 +72,19 @@ std::optional<FeedSourceConfig> SourceDialog::ask(QWidget *parent)
         if (config.sourceId.isEmpty()) {
             error->setText(QObject::tr("The source id is required."));
             return;
+        }
+        if (!existing && config.sourceId.startsWith(QLatin1String("demo"))) {
+            error->setText(QObject::tr("Ids starting with 'demo' belong to the demo feed: choose another id."));
+            return;
+        }
+        if (!existing) {
+            for (const Settings::Source &saved : Settings::sources()) {
+                if (saved.id == config.sourceId) {
+                    error->setText(
+                        QObject::tr("A source '%1' is saved already: edit it, or choose another id.").arg(saved.id));
+                    return;
+                }
+            }
         }
         if (const QString problem = validateSourceConfig(config); !problem.isEmpty()) {
             error->setText(problem);
@@ -75,8 +103,25 @@ std::optional<FeedSourceConfig> SourceDialog::ask(QWidget *parent)
     if (dialog.exec() != QDialog::Accepted) {
         return std::nullopt;
     }
-    Settings::addSource({ config.sourceId, config.url.toString(), tokenFile->text() });
+    const Settings::Source saved { config.sourceId, config.url.toString(), tokenFile->text() };
+    if (existing) {
+        Settings::updateSource(saved);
+    } else {
+        Settings::addSource(saved);
+    }
     return config;
+}
+
+} // namespace
+
+std::optional<FeedSourceConfig> SourceDialog::ask(QWidget *parent)
+{
+    return run(parent, std::nullopt);
+}
+
+std::optional<FeedSourceConfig> SourceDialog::edit(QWidget *parent, const Settings::Source &source)
+{
+    return run(parent, source);
 }
 
 } // namespace OddsTap

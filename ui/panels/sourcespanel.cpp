@@ -67,6 +67,9 @@ SourcesPanel::SourcesPanel(QWidget *parent)
         });
         m_actions << a;
     };
+    action(QStringLiteral("sourceEdit"), tr("Ed&it source..."),
+        tr("Change its URL or token file; a connected source reconnects to it at once"),
+        [this](const QString &id) { emit editRequested(id); });
     action(QStringLiteral("sourceEnable"), tr("&Enable source"), tr("Start it now and on every start"),
         [this](const QString &id) { emit enableRequested(id, true); });
     action(QStringLiteral("sourceDisable"), tr("D&isable source"),

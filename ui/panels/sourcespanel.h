@@ -32,6 +32,7 @@ signals:
     void connectRequested(const QString &sourceId);
     void disconnectRequested(const QString &sourceId);
     void addRequested();
+    void editRequested(const QString &sourceId);
     /// Kept in the saved list but not started (enabled false), or started again (true).
     void enableRequested(const QString &sourceId, bool enabled);
     void removeRequested(const QString &sourceId);
