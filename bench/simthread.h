@@ -41,14 +41,8 @@ public:
     SimThread(const SimThread &) = delete;
     SimThread &operator=(const SimThread &) = delete;
 
-    quint16 port() const
-    {
-        return m_port;
-    }
-    QUrl url() const
-    {
-        return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port.load()));
-    }
+    quint16 port() const { return m_port; }
+    QUrl url() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port.load())); }
 
 private:
     QThread m_thread;

@@ -43,34 +43,16 @@ public:
 
     QDockWidget *dock(const QString &objectName) const;
     /// Lateness of a 50 ms timer on the GUI thread: the event-loop lag.
-    const LatencyHistogram &eventLoopLag() const
-    {
-        return m_lag;
-    }
-    quint64 snapshotsApplied() const
-    {
-        return m_snapshotsApplied;
-    }
-    qint64 snapshotApplyMaxNs() const
-    {
-        return m_applyMaxNs;
-    }
-    const MetricsSnapshot &lastMetrics() const
-    {
-        return m_lastMetrics;
-    }
+    const LatencyHistogram &eventLoopLag() const { return m_lag; }
+    quint64 snapshotsApplied() const { return m_snapshotsApplied; }
+    qint64 snapshotApplyMaxNs() const { return m_applyMaxNs; }
+    const MetricsSnapshot &lastMetrics() const { return m_lastMetrics; }
     /// The export dialog, pre-filled from the current selection (not shown).
     ExportDialog *makeExportDialog();
     /// Where the replay stands, from the latest snapshot (replay windows only).
-    const std::optional<ReplayPosition> &lastReplayPosition() const
-    {
-        return m_lastReplay;
-    }
+    const std::optional<ReplayPosition> &lastReplayPosition() const { return m_lastReplay; }
     /// The transport bar of a replay window; null in a live window.
-    ReplayBar *replayBar() const
-    {
-        return m_replayBar;
-    }
+    ReplayBar *replayBar() const { return m_replayBar; }
     QAction *recordAction() const;
     /// What the recording indicator says ("" when nothing is recorded).
     QString recordingText() const;

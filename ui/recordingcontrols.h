@@ -25,10 +25,7 @@ public:
     /// Fills `menu` and puts the indicator in `window`'s menu bar corner.
     RecordingControls(AppController *controller, QMainWindow *window, QMenu *menu);
 
-    QAction *recordAction() const
-    {
-        return m_recordAction;
-    }
+    QAction *recordAction() const { return m_recordAction; }
     /// What the indicator says ("" when nothing is recorded).
     QString text() const;
     /// Starts recording into `path`; false if it cannot (a capture is never overwritten).

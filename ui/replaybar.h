@@ -25,17 +25,11 @@ public:
     void setRange(qint64 startNs, qint64 endNs);
     void setMarkers(std::vector<CaptureReport::Marker> markers);
     void setPosition(qint64 wallNs);
-    qint64 position() const
-    {
-        return m_positionNs;
-    }
+    qint64 position() const { return m_positionNs; }
     /// The wall time at a horizontal pixel position (for tests and the tooltip).
     qint64 timeAt(int x) const;
     int xOf(qint64 wallNs) const;
-    std::size_t markerCount() const
-    {
-        return m_markers.size();
-    }
+    std::size_t markerCount() const { return m_markers.size(); }
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -73,31 +67,13 @@ public:
     void setPosition(const ReplayPosition &position);
     void setLoadError(const QString &message);
 
-    ReplayTimeline *timeline() const
-    {
-        return m_timeline;
-    }
-    QToolButton *playButton() const
-    {
-        return m_play;
-    }
-    QToolButton *stepButton() const
-    {
-        return m_step;
-    }
-    QComboBox *speedCombo() const
-    {
-        return m_speed;
-    }
-    QCheckBox *loopBox() const
-    {
-        return m_loop;
-    }
+    ReplayTimeline *timeline() const { return m_timeline; }
+    QToolButton *playButton() const { return m_play; }
+    QToolButton *stepButton() const { return m_step; }
+    QComboBox *speedCombo() const { return m_speed; }
+    QCheckBox *loopBox() const { return m_loop; }
     QString positionText() const;
-    bool isPaused() const
-    {
-        return m_paused;
-    }
+    bool isPaused() const { return m_paused; }
 
     /// Speeds offered, in order; 0 = as fast as possible.
     static const std::vector<double> &speeds();

@@ -128,22 +128,10 @@ struct Event
     {
         return type == EventType::Fixture || type == EventType::Odds || type == EventType::Bet;
     }
-    const FixtureData *fixture() const
-    {
-        return std::get_if<FixtureData>(&data);
-    }
-    const OddsData *odds() const
-    {
-        return std::get_if<OddsData>(&data);
-    }
-    const BetData *bet() const
-    {
-        return std::get_if<BetData>(&data);
-    }
-    const FeedErrorData *feedError() const
-    {
-        return std::get_if<FeedErrorData>(&data);
-    }
+    const FixtureData *fixture() const { return std::get_if<FixtureData>(&data); }
+    const OddsData *odds() const { return std::get_if<OddsData>(&data); }
+    const BetData *bet() const { return std::get_if<BetData>(&data); }
+    const FeedErrorData *feedError() const { return std::get_if<FeedErrorData>(&data); }
     friend bool operator==(const Event &, const Event &) = default;
 };
 
@@ -225,10 +213,7 @@ struct GapRecord
     bool compacted = false;
     quint32 connection = 0;
     qint64 atMs = 0;
-    quint64 missing() const
-    {
-        return receivedSeq > expectedSeq ? receivedSeq - expectedSeq : 0;
-    }
+    quint64 missing() const { return receivedSeq > expectedSeq ? receivedSeq - expectedSeq : 0; }
 };
 
 /// A frame exactly as it arrived, kept only while a recorder listens (see StreamTracker::setKeepRaw).
@@ -270,10 +255,7 @@ struct EventBatch
     {
         return events.empty() && rejects.empty() && gaps.empty() && connectionEvents.empty() && frames == 0;
     }
-    std::size_t size() const
-    {
-        return events.size() + rejects.size();
-    }
+    std::size_t size() const { return events.size() + rejects.size(); }
 };
 
 /// A batch as it crosses threads: shared and immutable, so a queued signal copies a pointer, not

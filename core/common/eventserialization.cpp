@@ -138,10 +138,7 @@ public:
         const T le = qToLittleEndian(value);
         m_out.append(reinterpret_cast<const char *>(&le), sizeof le);
     }
-    void raw(const void *data, qsizetype size)
-    {
-        m_out.append(static_cast<const char *>(data), size);
-    }
+    void raw(const void *data, qsizetype size) { m_out.append(static_cast<const char *>(data), size); }
     void bytes(const QByteArray &b)
     {
         put(quint32(b.size()));
@@ -185,14 +182,8 @@ public:
         : m_p(in.constData())
         , m_end(in.constData() + in.size())
     { }
-    bool ok() const
-    {
-        return m_ok;
-    }
-    bool atEnd() const
-    {
-        return m_p == m_end;
-    }
+    bool ok() const { return m_ok; }
+    bool atEnd() const { return m_p == m_end; }
     template <typename T> T get()
     {
         static_assert(std::is_arithmetic_v<T>);

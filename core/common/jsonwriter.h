@@ -28,14 +28,8 @@ public:
         m_size += qsizetype(s.size());
         return *this;
     }
-    Text &raw(const char *s)
-    {
-        return raw(std::string_view(s));
-    }
-    Text &raw(const QByteArray &s)
-    {
-        return raw(std::string_view(s.constData(), std::size_t(s.size())));
-    }
+    Text &raw(const char *s) { return raw(std::string_view(s)); }
+    Text &raw(const QByteArray &s) { return raw(std::string_view(s.constData(), std::size_t(s.size()))); }
     Text &raw(char c)
     {
         *room(1) = c;

@@ -27,14 +27,8 @@ public:
         m_count += other.m_count;
         m_maxNs = std::max(m_maxNs, other.m_maxNs);
     }
-    quint64 count() const
-    {
-        return m_count;
-    }
-    qint64 maxNs() const
-    {
-        return m_maxNs;
-    }
+    quint64 count() const { return m_count; }
+    qint64 maxNs() const { return m_maxNs; }
     /// Upper bound of the bucket holding the p-th percentile (0 < p <= 100); 0 when empty.
     qint64 percentileNs(double p) const
     {

@@ -25,10 +25,7 @@ public:
 
     /// Next line, or false at the end of input (or on a read error: see error()).
     bool next(Line &line);
-    bool hasError() const
-    {
-        return m_error;
-    }
+    bool hasError() const { return m_error; }
 
 private:
     bool fill();

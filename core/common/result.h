@@ -26,48 +26,18 @@ public:
         : m_v(std::move(error))
     { }
 
-    bool hasValue() const
-    {
-        return m_v.index() == 0;
-    }
-    explicit operator bool() const
-    {
-        return hasValue();
-    }
+    bool hasValue() const { return m_v.index() == 0; }
+    explicit operator bool() const { return hasValue(); }
 
-    T &value() &
-    {
-        return std::get<0>(m_v);
-    }
-    const T &value() const &
-    {
-        return std::get<0>(m_v);
-    }
-    T &&value() &&
-    {
-        return std::get<0>(std::move(m_v));
-    }
-    T &operator*() &
-    {
-        return value();
-    }
-    const T &operator*() const &
-    {
-        return value();
-    }
-    T *operator->()
-    {
-        return &value();
-    }
-    const T *operator->() const
-    {
-        return &value();
-    }
+    T &value() & { return std::get<0>(m_v); }
+    const T &value() const & { return std::get<0>(m_v); }
+    T &&value() && { return std::get<0>(std::move(m_v)); }
+    T &operator*() & { return value(); }
+    const T &operator*() const & { return value(); }
+    T *operator->() { return &value(); }
+    const T *operator->() const { return &value(); }
 
-    const Error &error() const
-    {
-        return std::get<1>(m_v);
-    }
+    const Error &error() const { return std::get<1>(m_v); }
 
 private:
     std::variant<T, Error> m_v;
@@ -82,18 +52,9 @@ public:
         : m_error(std::move(error))
         , m_failed(true)
     { }
-    bool hasValue() const
-    {
-        return !m_failed;
-    }
-    explicit operator bool() const
-    {
-        return !m_failed;
-    }
-    const Error &error() const
-    {
-        return m_error;
-    }
+    bool hasValue() const { return !m_failed; }
+    explicit operator bool() const { return !m_failed; }
+    const Error &error() const { return m_error; }
 
 private:
     Error m_error;

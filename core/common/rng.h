@@ -37,19 +37,10 @@ public:
     }
 
     /// Uniform in [0, 1).
-    double uniform()
-    {
-        return double(next() >> 11) * 0x1.0p-53;
-    }
+    double uniform() { return double(next() >> 11) * 0x1.0p-53; }
     /// Uniform integer in [0, n), n > 0 (tiny modulo bias is irrelevant here).
-    std::uint64_t below(std::uint64_t n)
-    {
-        return next() % n;
-    }
-    bool chance(double p)
-    {
-        return uniform() < p;
-    }
+    std::uint64_t below(std::uint64_t n) { return next() % n; }
+    bool chance(double p) { return uniform() < p; }
     /// Standard normal (Box-Muller; one value per call, for simplicity and reproducibility).
     double normal()
     {
@@ -57,16 +48,10 @@ public:
         const double u2 = uniform();
         return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
     }
-    double logNormal(double mu, double sigma)
-    {
-        return std::exp(mu + sigma * normal());
-    }
+    double logNormal(double mu, double sigma) { return std::exp(mu + sigma * normal()); }
 
 private:
-    static std::uint64_t rotl(std::uint64_t x, int k)
-    {
-        return (x << k) | (x >> (64 - k));
-    }
+    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::uint64_t m_s[4] {};
 };
 

@@ -35,14 +35,8 @@ public:
         m_strings.push_back(&s);
         return quint32(m_strings.size() - 1);
     }
-    std::size_t size() const
-    {
-        return m_strings.size();
-    }
-    const QString &at(quint32 index) const
-    {
-        return *m_strings[index];
-    }
+    std::size_t size() const { return m_strings.size(); }
+    const QString &at(quint32 index) const { return *m_strings[index]; }
 
 private:
     struct Key

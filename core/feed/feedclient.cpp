@@ -103,10 +103,7 @@ struct FeedClient::Impl
         , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
     { }
 
-    const FeedSourceConfig &cfg() const
-    {
-        return q->m_config;
-    }
+    const FeedSourceConfig &cfg() const { return q->m_config; }
     void setState(SourceState state, const QString &reason = {}, int delayMs = 0);
     void connectNow();
     void onConnected();

@@ -48,10 +48,7 @@ public:
     explicit FeedClient(FeedSourceConfig config, QObject *parent = nullptr);
     ~FeedClient() override;
 
-    const FeedSourceConfig &config() const
-    {
-        return m_config;
-    }
+    const FeedSourceConfig &config() const { return m_config; }
 
 public slots:
     void start() override;

@@ -20,10 +20,7 @@ class StreamTracker
 public:
     StreamTracker(QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq);
 
-    const QString &sourceId() const
-    {
-        return m_sourceId;
-    }
+    const QString &sourceId() const { return m_sourceId; }
     /// A new connection begins: no snapshot in progress, no resync pending.
     void beginConnection(quint32 connection);
     /// Decodes one frame as received. Returns true when it revealed a gap: the owner must cut the
@@ -32,38 +29,17 @@ public:
     /// Records a state transition in the pending batch (after the frames so far).
     void addConnectionEvent(const ConnectionEvent &event);
     /// When on, every frame's bytes go into the pending batch too (for a recorder).
-    void setKeepRaw(bool keep)
-    {
-        m_keepRaw = keep;
-    }
-    bool keepsRaw() const
-    {
-        return m_keepRaw;
-    }
+    void setKeepRaw(bool keep) { m_keepRaw = keep; }
+    bool keepsRaw() const { return m_keepRaw; }
     void noteRawFrame(const QByteArray &bytes, qint64 wallNs, qint64 monoNs, bool binary);
 
-    std::optional<quint64> lastSeq() const
-    {
-        return m_lastSeq;
-    }
-    quint32 connection() const
-    {
-        return m_connection;
-    }
-    bool resyncing() const
-    {
-        return m_resyncing;
-    }
+    std::optional<quint64> lastSeq() const { return m_lastSeq; }
+    quint32 connection() const { return m_connection; }
+    bool resyncing() const { return m_resyncing; }
     /// Set by the frame that revealed the gap; why the connection is cut.
-    const QString &gapReason() const
-    {
-        return m_gapReason;
-    }
+    const QString &gapReason() const { return m_gapReason; }
     /// Items (events + rejects) waiting in the pending batch.
-    std::size_t pendingSize() const
-    {
-        return m_pending.size();
-    }
+    std::size_t pendingSize() const { return m_pending.size(); }
     /// Hands the pending batch over; null when there is nothing to hand over.
     BatchPtr take();
     /// A message the WebSocket layer refused before its bytes reached us (invalid UTF-8 in a text

@@ -35,10 +35,7 @@ public:
 
     /// `reset`: `prices` is the whole fixture (a new watch); otherwise the ones that changed.
     void apply(const QString &fixtureId, bool reset, const std::vector<PriceState> &prices, qint64 nowMs);
-    QString fixtureId() const
-    {
-        return m_fixtureId;
-    }
+    QString fixtureId() const { return m_fixtureId; }
     QStringList markets() const;
     /// The market's overround in percent: sum of 1/price over its open selections, minus 100.
     double overround(const QString &market) const;

@@ -38,18 +38,9 @@ public:
     /// The watched fixture's points of one snapshot; points of other markets are ignored.
     void appendLive(const std::vector<PricePoint> &points);
 
-    const QString &sourceId() const
-    {
-        return m_sourceId;
-    }
-    const QString &fixtureId() const
-    {
-        return m_fixtureId;
-    }
-    const QString &marketType() const
-    {
-        return m_marketType;
-    }
+    const QString &sourceId() const { return m_sourceId; }
+    const QString &fixtureId() const { return m_fixtureId; }
+    const QString &marketType() const { return m_marketType; }
     QStringList selections() const;
     const std::vector<SeriesPoint> &series(const QString &selection) const;
     std::size_t pointCount() const;

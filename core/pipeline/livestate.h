@@ -52,24 +52,15 @@ public:
     std::vector<PriceState> prices(const QString &sourceId, const QString &fixtureId) const;
     /// Every fixture held (for a view that starts late).
     std::vector<FixtureState> fixtures() const;
-    qsizetype fixtureCount() const
-    {
-        return m_fixtureCount;
-    }
-    qsizetype priceCount() const
-    {
-        return qsizetype(m_prices.size());
-    }
+    qsizetype fixtureCount() const { return m_fixtureCount; }
+    qsizetype priceCount() const { return qsizetype(m_prices.size()); }
 
     /// Fixtures and prices changed since the last call, each once however often it changed.
     struct Changes
     {
         std::vector<FixtureState> fixtures;
         std::vector<PriceState> prices;
-        bool empty() const
-        {
-            return fixtures.empty() && prices.empty();
-        }
+        bool empty() const { return fixtures.empty() && prices.empty(); }
     };
     Changes takeChanges();
 

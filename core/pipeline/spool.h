@@ -61,32 +61,14 @@ public:
     /// unreadable records before them), deleting segments that are done.
     void consume(quint64 count);
 
-    bool empty() const
-    {
-        return m_index.empty();
-    }
+    bool empty() const { return m_index.empty(); }
     /// True while a record is on disk that readNext() has not returned (or reported) yet.
-    bool hasUnread() const
-    {
-        return m_nextRead < m_index.size();
-    }
+    bool hasUnread() const { return m_nextRead < m_index.size(); }
     /// Records appended (or picked up) and not yet consumed.
-    quint64 records() const
-    {
-        return m_index.size();
-    }
-    qint64 bytesOnDisk() const
-    {
-        return m_bytes;
-    }
-    quint64 corruptRecords() const
-    {
-        return m_corrupt;
-    }
-    QString directory() const
-    {
-        return m_dir;
-    }
+    quint64 records() const { return m_index.size(); }
+    qint64 bytesOnDisk() const { return m_bytes; }
+    quint64 corruptRecords() const { return m_corrupt; }
+    QString directory() const { return m_dir; }
 
     /// Largest record a reader accepts: a length field beyond it is damage, not a record.
     static constexpr quint32 kMaxRecordBytes = 512 * 1024 * 1024;

@@ -41,22 +41,13 @@ public:
     explicit SpoolWorker(std::unique_ptr<Spool> spool);
     ~SpoolWorker() override;
 
-    qint64 bytesOnDisk() const
-    {
-        return m_bytes.load(std::memory_order_relaxed);
-    }
-    quint64 records() const
-    {
-        return m_records.load(std::memory_order_relaxed);
-    }
+    qint64 bytesOnDisk() const { return m_bytes.load(std::memory_order_relaxed); }
+    quint64 records() const { return m_records.load(std::memory_order_relaxed); }
 
     /// Makes this worker the storage queue's intake (see intake()): forward within `budget`
     /// events held by the writer, spill beyond. Before the first intake().
     void setIntake(std::size_t budget, std::shared_ptr<HeldEvents> held);
-    quint64 spilledBatches() const
-    {
-        return m_spilled.load(std::memory_order_relaxed);
-    }
+    quint64 spilledBatches() const { return m_spilled.load(std::memory_order_relaxed); }
 
 public slots:
     /// The storage queue's intake, on the spool thread, which never waits for the database: a

@@ -5,9 +5,12 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QtEndian>
 
 #include <sqlite3.h>
 
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -39,7 +42,76 @@ CREATE TABLE connection_events (
     last_seq   INTEGER NOT NULL
 );
 CREATE TABLE seek_index (second INTEGER PRIMARY KEY, first_ord INTEGER NOT NULL);
+CREATE TABLE frame_blocks (
+    first_ord     INTEGER PRIMARY KEY,
+    last_ord      INTEGER NOT NULL,
+    frames        INTEGER NOT NULL,
+    payload_bytes INTEGER NOT NULL,
+    first_wall_ns INTEGER NOT NULL,
+    last_wall_ns  INTEGER NOT NULL,
+    first_mono_ns INTEGER NOT NULL,
+    last_mono_ns  INTEGER NOT NULL,
+    data          BLOB NOT NULL
+);
 )sql";
+
+/// A frame in a block: its fields little-endian, then its payload.
+///   ord i64 | source u32 | connection u32 | wall_ns i64 | mono_ns i64 | binary u8 | length u32
+constexpr qsizetype kBlockFrameHeader = 8 + 4 + 4 + 8 + 8 + 1 + 4;
+/// A block is written once it holds this much, and at every commit.
+constexpr qsizetype kBlockBytes = 4 * 1024 * 1024;
+
+struct BlockFrame
+{
+    qint64 ord = 0;
+    qint64 source = 0;
+    qint64 connection = 0;
+    qint64 wallNs = 0;
+    qint64 monoNs = 0;
+    bool binary = false;
+    QByteArrayView payload;
+};
+
+template <typename T> void putLittleEndian(char *&at, T value)
+{
+    qToLittleEndian(value, at);
+    at += sizeof(T);
+}
+
+template <typename T> T takeLittleEndian(const char *&at)
+{
+    const T value = qFromLittleEndian<T>(at);
+    at += sizeof(T);
+    return value;
+}
+
+/// Reads the frame at @p at of a block and moves past it. The block is untrusted: every length is
+/// checked against what is there, and ords must rise. Returns what is wrong, or "".
+QString takeBlockFrame(QByteArrayView block, qsizetype &at, qint64 &lastOrd, BlockFrame &f)
+{
+    if (block.size() - at < kBlockFrameHeader) {
+        return QStringLiteral("a frame header cut short at byte %1").arg(at);
+    }
+    const char *p = block.data() + at;
+    f.ord = takeLittleEndian<qint64>(p);
+    f.source = takeLittleEndian<quint32>(p);
+    f.connection = takeLittleEndian<quint32>(p);
+    f.wallNs = takeLittleEndian<qint64>(p);
+    f.monoNs = takeLittleEndian<qint64>(p);
+    f.binary = *p++ != 0;
+    const quint32 length = takeLittleEndian<quint32>(p);
+    const qint64 left = block.size() - at - kBlockFrameHeader;
+    if (qint64(length) > left) {
+        return QStringLiteral("frame %1 claims %2 bytes where %3 are left").arg(f.ord).arg(length).arg(left);
+    }
+    if (f.ord <= lastOrd) {
+        return QStringLiteral("frame %1 after frame %2").arg(f.ord).arg(lastOrd);
+    }
+    lastOrd = f.ord;
+    f.payload = QByteArrayView(p, qsizetype(length));
+    at += kBlockFrameHeader + qsizetype(length);
+    return {};
+}
 
 QString sqliteError(sqlite3 *db)
 {
@@ -128,6 +200,11 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
             != SQLITE_OK
         || sqlite3_prepare_v2(
                w->m_db, "INSERT INTO sources(id, source_id, url) VALUES(?, ?, ?)", -1, &w->m_insSource, nullptr)
+            != SQLITE_OK
+        || sqlite3_prepare_v2(w->m_db,
+               "INSERT INTO frame_blocks(first_ord, last_ord, frames, payload_bytes, first_wall_ns, last_wall_ns, "
+               "first_mono_ns, last_mono_ns, data) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               -1, &w->m_insBlock, nullptr)
             != SQLITE_OK) {
         return Error { QStringLiteral("io_error"),
             QStringLiteral("cannot prepare capture file '%1': %2").arg(path, sqliteError(w->m_db)) };
@@ -144,7 +221,10 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
 
 CaptureWriter::~CaptureWriter()
 {
-    for (sqlite3_stmt *s : { m_insFrame, m_insConn, m_insSecond, m_insSource }) {
+    if (m_db && m_error.isEmpty() && !m_block.isEmpty() && begin()) {
+        flushBlock();
+    }
+    for (sqlite3_stmt *s : { m_insFrame, m_insConn, m_insSecond, m_insSource, m_insBlock }) {
         sqlite3_finalize(s);
     }
     if (m_db) {
@@ -218,17 +298,29 @@ void CaptureWriter::addFrame(const QString &sourceId, const RawFrame &frame)
         return;
     }
     const qint64 ord = ++m_ord;
-    sqlite3_bind_int64(m_insFrame, 1, ord);
-    sqlite3_bind_int64(m_insFrame, 2, sourceIndex(sourceId));
-    sqlite3_bind_int64(m_insFrame, 3, frame.connection);
-    sqlite3_bind_int64(m_insFrame, 4, frame.wallNs);
-    sqlite3_bind_int64(m_insFrame, 5, frame.monoNs);
-    sqlite3_bind_int(m_insFrame, 6, frame.binary ? 1 : 0);
-    sqlite3_bind_blob(m_insFrame, 7, frame.bytes.constData(), int(frame.bytes.size()), SQLITE_STATIC);
-    if (sqlite3_step(m_insFrame) != SQLITE_DONE) {
-        fail(sqliteError(m_db));
+    const int source = sourceIndex(sourceId);
+    const qsizetype at = m_block.size();
+    m_block.resize(at + kBlockFrameHeader + frame.bytes.size());
+    char *p = m_block.data() + at;
+    putLittleEndian<qint64>(p, ord);
+    putLittleEndian<quint32>(p, quint32(source));
+    putLittleEndian<quint32>(p, frame.connection);
+    putLittleEndian<qint64>(p, frame.wallNs);
+    putLittleEndian<qint64>(p, frame.monoNs);
+    *p++ = frame.binary ? 1 : 0;
+    putLittleEndian<quint32>(p, quint32(frame.bytes.size()));
+    std::memcpy(p, frame.bytes.constData(), std::size_t(frame.bytes.size()));
+    if (m_blockFrames == 0) {
+        m_blockFirstOrd = ord;
+        m_blockFirstWallNs = frame.wallNs;
+        m_blockFirstMonoNs = frame.monoNs;
+        m_blockPayloadBytes = 0;
     }
-    sqlite3_reset(m_insFrame);
+    m_blockLastOrd = ord;
+    m_blockLastWallNs = frame.wallNs;
+    m_blockLastMonoNs = frame.monoNs;
+    m_blockPayloadBytes += frame.bytes.size();
+    ++m_blockFrames;
     ++m_frames;
     m_payloadBytes += quint64(frame.bytes.size());
     const qint64 second = frame.wallNs / 1000000000;
@@ -239,6 +331,31 @@ void CaptureWriter::addFrame(const QString &sourceId, const RawFrame &frame)
         sqlite3_step(m_insSecond);
         sqlite3_reset(m_insSecond);
     }
+    if (m_block.size() >= kBlockBytes) {
+        flushBlock();
+    }
+}
+
+void CaptureWriter::flushBlock()
+{
+    if (m_blockFrames == 0) {
+        return;
+    }
+    sqlite3_bind_int64(m_insBlock, 1, m_blockFirstOrd);
+    sqlite3_bind_int64(m_insBlock, 2, m_blockLastOrd);
+    sqlite3_bind_int(m_insBlock, 3, m_blockFrames);
+    sqlite3_bind_int64(m_insBlock, 4, m_blockPayloadBytes);
+    sqlite3_bind_int64(m_insBlock, 5, m_blockFirstWallNs);
+    sqlite3_bind_int64(m_insBlock, 6, m_blockLastWallNs);
+    sqlite3_bind_int64(m_insBlock, 7, m_blockFirstMonoNs);
+    sqlite3_bind_int64(m_insBlock, 8, m_blockLastMonoNs);
+    sqlite3_bind_blob(m_insBlock, 9, m_block.constData(), int(m_block.size()), SQLITE_STATIC);
+    if (sqlite3_step(m_insBlock) != SQLITE_DONE) {
+        fail(sqliteError(m_db));
+    }
+    sqlite3_reset(m_insBlock);
+    m_block.resize(0); // keeps its capacity: the next block fills the same memory
+    m_blockFrames = 0;
 }
 
 void CaptureWriter::addConnectionEvent(const ConnectionEvent &event)
@@ -282,6 +399,7 @@ void CaptureWriter::addBatch(const EventBatch &batch)
 Result<void> CaptureWriter::commit()
 {
     if (m_inTransaction) {
+        flushBlock();
         m_inTransaction = false;
         exec("COMMIT");
     }
@@ -294,6 +412,7 @@ Result<void> CaptureWriter::commit()
 Result<void> CaptureWriter::finish(qint64 endedAtMs)
 {
     if (begin()) {
+        flushBlock();
         const QByteArray sql =
             "INSERT OR REPLACE INTO meta(key, value) VALUES('ended_at', '" + QByteArray::number(endedAtMs) + "')";
         exec(sql.constData());
@@ -376,6 +495,19 @@ QString readableSoFar(sqlite3 *db)
         last = sqlite3_column_int64(s, 0);
         first = frames == 0 ? last : first;
         ++frames;
+    }
+    sqlite3_finalize(s);
+    s = nullptr;
+    if (frames == 0 && rc == SQLITE_DONE
+        && sqlite3_prepare_v2(
+               db, "SELECT frames, first_wall_ns, last_wall_ns FROM frame_blocks ORDER BY first_ord", -1, &s, nullptr)
+            == SQLITE_OK) {
+        // Format 2: counted by block, from the blocks' own columns.
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            first = frames == 0 ? sqlite3_column_int64(s, 1) : first;
+            last = sqlite3_column_int64(s, 2);
+            frames += quint64(std::max<qint64>(0, sqlite3_column_int64(s, 0)));
+        }
     }
     sqlite3_finalize(s);
     if (frames == 0) {
@@ -493,27 +625,64 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         r->m_info.header.sources.push_back({ sourceId, columnText(s, 2) });
     }
     sqlite3_finalize(s);
+    // Format 2 keeps frames in blocks, format 1 a frame per row; a file holding both is damaged.
+    qint64 blockFrames = 0;
+    if (sqlite3_prepare_v2(r->m_db,
+            "SELECT count(*), coalesce(sum(frames), 0), coalesce(sum(payload_bytes), 0) FROM "
+            "frame_blocks",
+            -1, &s, nullptr)
+            == SQLITE_OK
+        && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) {
+        blockFrames = std::max<qint64>(1, sqlite3_column_int64(s, 1));
+        r->m_info.frames = quint64(std::max<qint64>(0, sqlite3_column_int64(s, 1)));
+        r->m_info.payloadBytes = quint64(std::max<qint64>(0, sqlite3_column_int64(s, 2)));
+    }
+    sqlite3_finalize(s);
     sqlite3_prepare_v2(
         r->m_db, "SELECT count(*), coalesce(sum(length(payload)), 0), min(ord), max(ord) FROM frames", -1, &s, nullptr);
     qint64 firstOrd = 0;
     qint64 lastOrd = 0;
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) {
+        if (blockFrames > 0) {
+            sqlite3_finalize(s);
+            return fail(QStringLiteral("it holds frames both in blocks (format 2) and as rows (format 1)"));
+        }
         r->m_info.frames = quint64(sqlite3_column_int64(s, 0));
         r->m_info.payloadBytes = quint64(sqlite3_column_int64(s, 1));
         firstOrd = sqlite3_column_int64(s, 2);
         lastOrd = sqlite3_column_int64(s, 3);
     }
     sqlite3_finalize(s);
-    sqlite3_prepare_v2(r->m_db, "SELECT wall_ns, mono_ns FROM frames WHERE ord = ?", -1, &s, nullptr);
-    for (const qint64 ord : { firstOrd, lastOrd }) {
-        sqlite3_bind_int64(s, 1, ord);
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            (ord == firstOrd ? r->m_info.firstWallNs : r->m_info.lastWallNs) = sqlite3_column_int64(s, 0);
-            (ord == firstOrd ? r->m_info.firstMonoNs : r->m_info.lastMonoNs) = sqlite3_column_int64(s, 1);
+    if (blockFrames > 0) {
+        sqlite3_prepare_v2(r->m_db,
+            "SELECT first_wall_ns, first_mono_ns FROM frame_blocks WHERE first_ord = (SELECT min(first_ord) FROM "
+            "frame_blocks) UNION ALL SELECT last_wall_ns, last_mono_ns FROM frame_blocks WHERE first_ord = (SELECT "
+            "max(first_ord) FROM frame_blocks)",
+            -1, &s, nullptr);
+        for (const bool first : { true, false }) {
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                (first ? r->m_info.firstWallNs : r->m_info.lastWallNs) = sqlite3_column_int64(s, 0);
+                (first ? r->m_info.firstMonoNs : r->m_info.lastMonoNs) = sqlite3_column_int64(s, 1);
+            }
         }
-        sqlite3_reset(s);
+        sqlite3_finalize(s);
+        if (sqlite3_prepare_v2(r->m_db, "SELECT data FROM frame_blocks WHERE last_ord >= ? ORDER BY first_ord", -1,
+                &r->m_blocks, nullptr)
+            != SQLITE_OK) {
+            return fail(sqliteError(r->m_db));
+        }
+    } else {
+        sqlite3_prepare_v2(r->m_db, "SELECT wall_ns, mono_ns FROM frames WHERE ord = ?", -1, &s, nullptr);
+        for (const qint64 ord : { firstOrd, lastOrd }) {
+            sqlite3_bind_int64(s, 1, ord);
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                (ord == firstOrd ? r->m_info.firstWallNs : r->m_info.lastWallNs) = sqlite3_column_int64(s, 0);
+                (ord == firstOrd ? r->m_info.firstMonoNs : r->m_info.lastMonoNs) = sqlite3_column_int64(s, 1);
+            }
+            sqlite3_reset(s);
+        }
+        sqlite3_finalize(s);
     }
-    sqlite3_finalize(s);
     sqlite3_prepare_v2(r->m_db, "SELECT count(*) FROM connection_events", -1, &s, nullptr);
     if (sqlite3_step(s) == SQLITE_ROW) {
         r->m_info.connectionEvents = quint64(sqlite3_column_int64(s, 0));
@@ -539,6 +708,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
 CaptureReader::~CaptureReader()
 {
     sqlite3_finalize(m_frames);
+    sqlite3_finalize(m_blocks);
     sqlite3_finalize(m_conns);
     if (m_db) {
         sqlite3_close_v2(m_db);
@@ -562,6 +732,14 @@ Result<void> CaptureReader::seek(qint64 wallNs)
     sqlite3_reset(m_conns);
     sqlite3_bind_int64(m_frames, 1, fromOrd);
     sqlite3_bind_int64(m_conns, 1, fromOrd);
+    if (m_blocks) {
+        sqlite3_reset(m_blocks);
+        sqlite3_bind_int64(m_blocks, 1, fromOrd);
+        m_block.clear();
+        m_blockAt = 0;
+        m_blockLastOrd = 0;
+    }
+    m_fromOrd = fromOrd;
     m_error.clear();
     m_haveFrame = stepFrame();
     m_haveConn = stepConn();
@@ -583,6 +761,9 @@ Result<void> CaptureReader::seek(qint64 wallNs)
 
 bool CaptureReader::stepFrame()
 {
+    if (m_blocks) {
+        return stepBlockFrame();
+    }
     const int rc = sqlite3_step(m_frames);
     if (rc != SQLITE_ROW) {
         if (rc != SQLITE_DONE) {
@@ -590,21 +771,68 @@ bool CaptureReader::stepFrame()
         }
         return false;
     }
+    const int bytes = sqlite3_column_bytes(m_frames, 6);
+    if (bytes > kMaxCaptureFrameBytes) {
+        m_error = QStringLiteral("frame %1 of '%2' is damaged: a %3-byte payload (at most %4)")
+                      .arg(sqlite3_column_int64(m_frames, 0))
+                      .arg(m_info.path)
+                      .arg(bytes)
+                      .arg(kMaxCaptureFrameBytes);
+        return false;
+    }
+    return acceptFrame(sqlite3_column_int64(m_frames, 0), sqlite3_column_int64(m_frames, 1),
+        sqlite3_column_int64(m_frames, 2), sqlite3_column_int64(m_frames, 3), sqlite3_column_int64(m_frames, 4),
+        sqlite3_column_int(m_frames, 5) != 0,
+        QByteArrayView(static_cast<const char *>(sqlite3_column_blob(m_frames, 6)), bytes));
+}
+
+bool CaptureReader::stepBlockFrame()
+{
+    for (;;) {
+        while (m_blockAt < m_block.size()) {
+            BlockFrame f;
+            if (const QString bad = takeBlockFrame(m_block, m_blockAt, m_blockLastOrd, f); !bad.isEmpty()) {
+                m_error = QStringLiteral("a frame block of '%1' is damaged: %2").arg(m_info.path, bad);
+                return false;
+            }
+            if (f.payload.size() > kMaxCaptureFrameBytes) {
+                m_error = QStringLiteral("frame %1 of '%2' is damaged: a %3-byte payload (at most %4)")
+                              .arg(f.ord)
+                              .arg(m_info.path)
+                              .arg(f.payload.size())
+                              .arg(kMaxCaptureFrameBytes);
+                return false;
+            }
+            if (f.ord >= m_fromOrd) {
+                return acceptFrame(f.ord, f.source, f.connection, f.wallNs, f.monoNs, f.binary, f.payload);
+            }
+        }
+        const int rc = sqlite3_step(m_blocks);
+        if (rc != SQLITE_ROW) {
+            if (rc != SQLITE_DONE) {
+                m_error = QStringLiteral("reading frames: ") + sqliteError(m_db);
+            }
+            return false;
+        }
+        // Copied: the row's memory is SQLite's only until the next step.
+        m_block =
+            QByteArray(static_cast<const char *>(sqlite3_column_blob(m_blocks, 0)), sqlite3_column_bytes(m_blocks, 0));
+        m_blockAt = 0;
+    }
+}
+
+bool CaptureReader::acceptFrame(
+    qint64 ord, qint64 source, qint64 connection, qint64 wallNs, qint64 monoNs, bool binary, QByteArrayView payload)
+{
     CaptureRecord &r = m_nextFrame;
     r.kind = CaptureRecord::Kind::Frame;
-    r.ord = sqlite3_column_int64(m_frames, 0);
-    const qint64 connection = sqlite3_column_int64(m_frames, 2);
-    const qint64 wallNs = sqlite3_column_int64(m_frames, 3);
-    const qint64 monoNs = sqlite3_column_int64(m_frames, 4);
-    const int bytes = sqlite3_column_bytes(m_frames, 6);
+    r.ord = ord;
     QString problem;
-    if (!sourceFor(sqlite3_column_int64(m_frames, 1), r.sourceId, problem)) {
+    if (!sourceFor(source, r.sourceId, problem)) {
     } else if (connection < 0 || connection > qint64(std::numeric_limits<quint32>::max())) {
         problem = QStringLiteral("connection number %1").arg(connection);
     } else if (wallNs < 0 || monoNs < 0) {
         problem = QStringLiteral("a negative receive time");
-    } else if (bytes > kMaxCaptureFrameBytes) {
-        problem = QStringLiteral("a %1-byte payload (at most %2)").arg(bytes).arg(kMaxCaptureFrameBytes);
     }
     if (!problem.isEmpty()) {
         m_error = QStringLiteral("frame %1 of '%2' is damaged: %3").arg(r.ord).arg(m_info.path, problem);
@@ -613,9 +841,8 @@ bool CaptureReader::stepFrame()
     r.frame.connection = quint32(connection);
     r.frame.wallNs = wallNs;
     r.frame.monoNs = monoNs;
-    r.frame.binary = sqlite3_column_int(m_frames, 5) != 0;
-    const void *blob = sqlite3_column_blob(m_frames, 6);
-    r.frame.bytes = QByteArray(static_cast<const char *>(blob), bytes);
+    r.frame.binary = binary;
+    r.frame.bytes = payload.toByteArray();
     return true;
 }
 

@@ -15,7 +15,9 @@ struct sqlite3_stmt;
 namespace OddsTap {
 
 /// Capture file format (docs/capture-format.md): an SQLite database with application_id 'ODTC'.
-inline constexpr int kCaptureFormatVersion = 1;
+/// Format 1 keeps a frame per row of `frames`; format 2 (written now) keeps them in blocks of
+/// `frame_blocks`, a copy per frame instead of an SQLite row. Both are read.
+inline constexpr int kCaptureFormatVersion = 2;
 /// Limits a reader holds a capture file to (its every field is untrusted).
 inline constexpr qint64 kMaxCaptureSources = 65536;
 inline constexpr int kMaxCaptureFrameBytes = 64 * 1024 * 1024;
@@ -49,14 +51,13 @@ struct CaptureRecord
     QString sourceId;
     RawFrame frame; ///< Kind::Frame
     ConnectionEvent connection; ///< Kind::Connection (its atMs is the wall time, ms)
-    qint64 wallNs() const
-    {
-        return kind == Kind::Frame ? frame.wallNs : connection.atMs * 1000000;
-    }
+    qint64 wallNs() const { return kind == Kind::Frame ? frame.wallNs : connection.atMs * 1000000; }
 };
 
-/// Writes a capture. Records are buffered in an open transaction until commit(); the recorder
-/// commits every 250 ms, so a kill -9 loses at most that much (WAL, synchronous=NORMAL).
+/// Writes a capture. Frames are appended to a block in memory, written as one row of
+/// `frame_blocks` when it holds 4 MiB and at each commit() (the recorder commits every 250 ms, so
+/// a kill -9 loses at most that much: WAL, synchronous=NORMAL). Recording costs a copy per frame,
+/// not an SQLite row.
 /// Lives in: one thread at a time; not thread-safe.
 class CaptureWriter
 {
@@ -67,10 +68,7 @@ public:
     CaptureWriter(const CaptureWriter &) = delete;
     CaptureWriter &operator=(const CaptureWriter &) = delete;
 
-    const QString &path() const
-    {
-        return m_path;
-    }
+    const QString &path() const { return m_path; }
     /// Adds a source seen after creation (no-op for a known id).
     void addSource(const CaptureSource &source);
     void addFrame(const QString &sourceId, const RawFrame &frame);
@@ -82,27 +80,17 @@ public:
     /// Commits, stamps the end time, checkpoints and leaves a single self-contained file.
     Result<void> finish(qint64 endedAtMs);
 
-    quint64 frames() const
-    {
-        return m_frames;
-    }
-    quint64 payloadBytes() const
-    {
-        return m_payloadBytes;
-    }
-    quint64 connectionEvents() const
-    {
-        return m_connectionEvents;
-    }
+    quint64 frames() const { return m_frames; }
+    quint64 payloadBytes() const { return m_payloadBytes; }
+    quint64 connectionEvents() const { return m_connectionEvents; }
     /// The first write error, if any (the recorder reports it once and stops recording).
-    const QString &error() const
-    {
-        return m_error;
-    }
+    const QString &error() const { return m_error; }
 
 private:
     CaptureWriter() = default;
     int sourceIndex(const QString &sourceId);
+    /// Writes the block in memory as one row.
+    void flushBlock();
     bool exec(const char *sql);
     bool begin();
     void fail(const QString &what);
@@ -113,7 +101,17 @@ private:
     sqlite3_stmt *m_insConn = nullptr;
     sqlite3_stmt *m_insSecond = nullptr;
     sqlite3_stmt *m_insSource = nullptr;
+    sqlite3_stmt *m_insBlock = nullptr;
     std::vector<QString> m_sources; ///< index = row id - 1
+    QByteArray m_block; ///< frames since the last flushBlock(), encoded (capturefile.cpp)
+    qint64 m_blockFirstOrd = 0;
+    qint64 m_blockLastOrd = 0;
+    qint64 m_blockFirstWallNs = 0;
+    qint64 m_blockLastWallNs = 0;
+    qint64 m_blockFirstMonoNs = 0;
+    qint64 m_blockLastMonoNs = 0;
+    qint64 m_blockPayloadBytes = 0;
+    int m_blockFrames = 0;
     bool m_inTransaction = false;
     qint64 m_ord = 0;
     qint64 m_lastSecond = -1;
@@ -149,28 +147,32 @@ public:
     CaptureReader(const CaptureReader &) = delete;
     CaptureReader &operator=(const CaptureReader &) = delete;
 
-    const CaptureInfo &info() const
-    {
-        return m_info;
-    }
+    const CaptureInfo &info() const { return m_info; }
     /// Positions the cursor at the first record received at or after @p wallNs (0: the start).
     Result<void> seek(qint64 wallNs);
     /// The next record; false at the end or on an error (then error() says what).
     bool next(CaptureRecord &out);
-    const QString &error() const
-    {
-        return m_error;
-    }
+    const QString &error() const { return m_error; }
 
 private:
     CaptureReader() = default;
     bool stepFrame();
+    /// The next frame of a format 2 file: from the current block, or the next one.
+    bool stepBlockFrame();
+    /// Checks a frame's fields and fills m_nextFrame; false (m_error set) when they break a rule.
+    bool acceptFrame(qint64 ord, qint64 source, qint64 connection, qint64 wallNs, qint64 monoNs, bool binary,
+        QByteArrayView payload);
     bool stepConn();
     bool sourceFor(qint64 id, QString &sourceId, QString &problem) const;
 
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_frames = nullptr;
+    sqlite3_stmt *m_blocks = nullptr; ///< format 2: its frames are in blocks
     sqlite3_stmt *m_conns = nullptr;
+    QByteArray m_block; ///< the block being read
+    qsizetype m_blockAt = 0;
+    qint64 m_blockLastOrd = 0;
+    qint64 m_fromOrd = 0;
     CaptureInfo m_info;
     std::vector<QString> m_sourceIds; ///< index = row id - 1
     bool m_haveFrame = false;

@@ -97,10 +97,7 @@ public:
         return std::optional<Row>(std::move(row));
     }
 
-    bool ordinalKeyed() const
-    {
-        return m_spec.keys.size() == 1 && m_spec.name != QLatin1String("ingest_state");
-    }
+    bool ordinalKeyed() const { return m_spec.keys.size() == 1 && m_spec.name != QLatin1String("ingest_state"); }
 
 private:
     QString text(const QString &column) const

@@ -37,10 +37,7 @@ struct DiffResult
     QStringList compared; ///< tables (or record kinds) compared, in order
     QStringList leftOut; ///< volatile columns and tables not compared, with why
     std::map<QString, quint64> rows; ///< per table, rows compared (A side)
-    bool identical() const
-    {
-        return !first.has_value();
-    }
+    bool identical() const { return !first.has_value(); }
     QString toText() const;
     QJsonObject toJson() const;
 };

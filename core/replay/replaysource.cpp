@@ -149,10 +149,7 @@ struct ReplaySource::Impl
         emit q->finished(pos);
     }
 
-    void schedule(qint64 delayNs)
-    {
-        timer->start(int(std::max<qint64>(0, (delayNs + 500000) / 1000000)));
-    }
+    void schedule(qint64 delayNs) { timer->start(int(std::max<qint64>(0, (delayNs + 500000) / 1000000))); }
 
     void run()
     {

@@ -24,47 +24,23 @@ public:
     /// Loads the stream of @p sourceId (empty: the capture's first source) into memory.
     static Result<std::shared_ptr<ReplayStream>> load(const QString &path, const QString &sourceId, bool loop);
 
-    const QString &sourceId() const
-    {
-        return m_sourceId;
-    }
+    const QString &sourceId() const { return m_sourceId; }
     /// Events of one pass, and the seq range they cover.
-    std::size_t size() const
-    {
-        return m_entries.size();
-    }
-    quint64 firstSeq() const
-    {
-        return m_firstSeq;
-    }
-    qint64 durationNs() const
-    {
-        return m_entries.empty() ? 0 : m_entries.back().dueNs;
-    }
-    quint64 prefaceFrames() const
-    {
-        return m_prefaceFrames;
-    }
+    std::size_t size() const { return m_entries.size(); }
+    quint64 firstSeq() const { return m_firstSeq; }
+    qint64 durationNs() const { return m_entries.empty() ? 0 : m_entries.back().dueNs; }
+    quint64 prefaceFrames() const { return m_prefaceFrames; }
 
     GeneratedEvent next() override;
-    quint64 lastSeq() const override
-    {
-        return m_lastSeq;
-    }
+    quint64 lastSeq() const override { return m_lastSeq; }
     std::vector<GeneratedEvent> snapshot() const override;
     QByteArray controlEnvelope(EventType type, quint64 seq) const override;
     QByteArray errorEnvelope(quint64 seq, const char *code, const QString &message) const override;
     qint64 nowMs(quint64 seq) const override;
-    QByteArray streamName() const override
-    {
-        return m_stream;
-    }
+    QByteArray streamName() const override { return m_stream; }
     std::optional<qint64> nextDueNs() const override;
     bool exhausted() const override;
-    std::vector<QByteArray> trailer() const override
-    {
-        return m_trailer;
-    }
+    std::vector<QByteArray> trailer() const override { return m_trailer; }
 
 private:
     struct Entry

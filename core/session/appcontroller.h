@@ -55,34 +55,16 @@ public:
     void stop();
 
     /// Whether the demo feed runs at start, alone or beside the sources.
-    bool runsDemo() const
-    {
-        return !isReplay() && m_config.demo.value_or(m_config.sources.empty());
-    }
+    bool runsDemo() const { return !isReplay() && m_config.demo.value_or(m_config.sources.empty()); }
     /// The demo feed is the only source.
-    bool isDemo() const
-    {
-        return runsDemo() && m_config.sources.empty();
-    }
+    bool isDemo() const { return runsDemo() && m_config.sources.empty(); }
     /// The demo feed's source id once it has started ("demo", or "demo-<ms>" in a database that
     /// outlives the run), else empty.
-    QString demoSourceId() const
-    {
-        return m_demoSourceId;
-    }
-    bool isReplay() const
-    {
-        return !m_config.replayPath.isEmpty();
-    }
+    QString demoSourceId() const { return m_demoSourceId; }
+    bool isReplay() const { return !m_config.replayPath.isEmpty(); }
     /// Of the replay, once loaded (analysed on the thread pool): times, markers, counts.
-    const std::optional<CaptureReport> &replayReport() const
-    {
-        return m_replayReport;
-    }
-    const AppConfig &config() const
-    {
-        return m_config;
-    }
+    const std::optional<CaptureReport> &replayReport() const { return m_replayReport; }
+    const AppConfig &config() const { return m_config; }
     QString storageDescription() const;
 
 public slots:

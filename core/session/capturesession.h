@@ -60,36 +60,15 @@ public:
     /// Stops every source, delivers their last batches, then emits finished(reason).
     void stop(const QString &reason);
 
-    const CaptureStats &stats() const
-    {
-        return m_stats;
-    }
-    const CaptureConfig &config() const
-    {
-        return m_config;
-    }
+    const CaptureStats &stats() const { return m_stats; }
+    const CaptureConfig &config() const { return m_config; }
     /// Current fixtures and prices; the GUI takes coalesced changes from it at its own pace.
-    const LiveState &liveState() const
-    {
-        return m_live;
-    }
-    LiveState &liveState()
-    {
-        return m_live;
-    }
-    bool isRunning() const
-    {
-        return m_running;
-    }
-    QString stopReason() const
-    {
-        return m_stopReason;
-    }
+    const LiveState &liveState() const { return m_live; }
+    LiveState &liveState() { return m_live; }
+    bool isRunning() const { return m_running; }
+    QString stopReason() const { return m_stopReason; }
     /// True when the session could not start (storage failed to open): stopReason() says why.
-    bool failed() const
-    {
-        return m_failed;
-    }
+    bool failed() const { return m_failed; }
     /// Builds a snapshot now (also what the timer emits); takes the coalesced live changes.
     SnapshotPtr takeSnapshot();
 

@@ -20,10 +20,7 @@ public:
     /// Takes one snapshot's metrics; returns the log lines of the alerts that started with it.
     std::vector<LogEntry> update(const MetricsSnapshot &metrics);
     /// Every alert now active, in a stable order.
-    const QStringList &active() const
-    {
-        return m_active;
-    }
+    const QStringList &active() const { return m_active; }
 
 private:
     QStringList m_active;

@@ -44,21 +44,12 @@ public:
     virtual QByteArray streamName() const = 0;
     /// Streams with their own timing (a replay): when the next event is due, in ns since the stream
     /// started at speed 1. nullopt: paced by the server's rate.
-    virtual std::optional<qint64> nextDueNs() const
-    {
-        return std::nullopt;
-    }
+    virtual std::optional<qint64> nextDueNs() const { return std::nullopt; }
     /// A finite stream that has nothing more.
-    virtual bool exhausted() const
-    {
-        return false;
-    }
+    virtual bool exhausted() const { return false; }
     /// Frames sent once after the last event of a finite stream (a replayed capture's malformed
     /// frames that came after its last accepted event).
-    virtual std::vector<QByteArray> trailer() const
-    {
-        return {};
-    }
+    virtual std::vector<QByteArray> trailer() const { return {}; }
 };
 
 } // namespace OddsTap

@@ -38,10 +38,7 @@ public:
 
     /// Generates the event with seq lastSeq() + 1.
     GeneratedEvent next() override;
-    quint64 lastSeq() const override
-    {
-        return m_seq;
-    }
+    quint64 lastSeq() const override { return m_seq; }
 
     /// The state as of lastSeq(): the latest fixture envelope of every known fixture and the latest
     /// odds envelope of every selection, each as originally sent (with its own seq), by seq.
@@ -51,15 +48,9 @@ public:
     QByteArray controlEnvelope(EventType type, quint64 seq) const override;
     QByteArray errorEnvelope(quint64 seq, const char *code, const QString &message) const override;
 
-    const GeneratorConfig &config() const
-    {
-        return m_config;
-    }
+    const GeneratorConfig &config() const { return m_config; }
     qint64 nowMs(quint64 seq) const override;
-    QByteArray streamName() const override
-    {
-        return m_config.stream;
-    }
+    QByteArray streamName() const override { return m_config.stream; }
 
 private:
     /// What the last odds envelope of a selection said: enough to build it again, byte for byte,

@@ -83,18 +83,9 @@ struct SimServer::Impl
         config.heartbeatMs = std::max(10, config.heartbeatMs);
     }
 
-    quint64 head() const
-    {
-        return generator.lastSeq();
-    }
-    quint64 ringFront() const
-    {
-        return ring.empty() ? head() + 1 : ring.front().seq;
-    }
-    bool countDone() const
-    {
-        return (config.count != 0 && head() >= config.count) || generator.exhausted();
-    }
+    quint64 head() const { return generator.lastSeq(); }
+    quint64 ringFront() const { return ring.empty() ? head() + 1 : ring.front().seq; }
+    bool countDone() const { return (config.count != 0 && head() >= config.count) || generator.exhausted(); }
     void releaseDue();
 
     void generateUpTo(quint64 target);

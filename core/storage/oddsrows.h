@@ -32,14 +32,8 @@ public:
         PriceStatus status;
     };
 
-    std::size_t size() const
-    {
-        return m_rows.size();
-    }
-    void reserve(std::size_t n)
-    {
-        m_rows.reserve(n);
-    }
+    std::size_t size() const { return m_rows.size(); }
+    void reserve(std::size_t n) { m_rows.reserve(n); }
     void add(const Event &e, const OddsData &o)
     {
         m_rows.push_back({ 0, 0, o.timestampMs, m_strings.indexOf(e.sourceId), m_strings.indexOf(o.fixtureId),
@@ -81,10 +75,7 @@ public:
     {
         return sorted([](std::string &&s) { return std::move(s); });
     }
-    const std::string &text(quint32 index) const
-    {
-        return m_utf8[index];
-    }
+    const std::string &text(quint32 index) const { return m_utf8[index]; }
 
 private:
     /// Orders the rows by (fixtureRank, marketRank, timestampMs), stable, ranks below `ranks`. A

@@ -48,20 +48,14 @@ public:
     using Storage::write;
     Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
     void idle() override;
-    const SeqMap &committedSeqs() const override
-    {
-        return m_committed;
-    }
+    const SeqMap &committedSeqs() const override { return m_committed; }
     Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) override;
     Result<std::vector<PriceRow>> priceHistory(
         const QString &sourceId, const QString &fixtureId, const QString &marketType, qint64 limit) override;
     Result<QJsonObject> tableCounts() override;
     QString describe() const override;
     Result<void> claimSource(const QString &sourceId) override;
-    int schemaVersion() const override
-    {
-        return m_version;
-    }
+    int schemaVersion() const override { return m_version; }
     /// WAL checkpoints completed by the background connection (for tests and diagnostics).
     quint64 backgroundCheckpoints() const;
 

@@ -113,20 +113,14 @@ public:
     /// The writer has committed everything it was given and waits for more: a good moment for
     /// upkeep that would otherwise compete with the next transactions (SQLite checkpoints its WAL).
     virtual void idle() { }
-    Result<WriteResult> write(const EventBatch &batch)
-    {
-        return write(std::vector<const EventBatch *> { &batch });
-    }
+    Result<WriteResult> write(const EventBatch &batch) { return write(std::vector<const EventBatch *> { &batch }); }
     /// Last committed seq per source.
     virtual const SeqMap &committedSeqs() const = 0;
     /// Row counts per table.
     virtual Result<QJsonObject> tableCounts() = 0;
     /// True when ORDER BY on an unindexed column sorts on the server's disk (PostgreSQL), false
     /// when it would sort in this process's memory (SQLite): exports then use storage order.
-    virtual bool sortsOutOfProcess() const
-    {
-        return false;
-    }
+    virtual bool sortsOutOfProcess() const { return false; }
     /// Runs a read-only query with `?` placeholders bound to `params` (text) and streams the rows
     /// without holding them. Returns the rows delivered; stopping early is not an error.
     virtual Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) = 0;

@@ -44,15 +44,9 @@ public:
     void requestDrain();
     /// Before start(): the sources this writer stores; it claims each (Storage::claimSource())
     /// when it opens, and fails to open when another writer holds one.
-    void setSources(QStringList sources)
-    {
-        m_sources = std::move(sources);
-    }
+    void setSources(QStringList sources) { m_sources = std::move(sources); }
     /// Before start(): the WAL size past which the writer warns (SQLite; see kWalAlertBytes).
-    void setWalAlertBytes(qint64 bytes)
-    {
-        m_walAlertBytes = bytes;
-    }
+    void setWalAlertBytes(qint64 bytes) { m_walAlertBytes = bytes; }
     /// A write-ahead log this large means something keeps SQLite from reusing it: a reader holding
     /// a read transaction open (a long export, an sqlite3 shell, a backup). It grows with the feed
     /// (about 100 MB/s at full speed) until that reader ends.

@@ -84,10 +84,7 @@ class TestSqliteStorage : public QObject
     Q_OBJECT
 
 private slots:
-    void init()
-    {
-        QVERIFY(m_dir.isValid());
-    }
+    void init() { QVERIFY(m_dir.isValid()); }
     void storesEveryKindOfRowInOneTransaction();
     void fixturesKeepTheLatestStateAndEveryUpdate();
     void skipsWhatIsAlreadyCommitted();
@@ -110,10 +107,7 @@ private slots:
     void failedWalWritesNeverLetATransactionCommitWithMissingFrames();
 
 private:
-    QString path(const char *name) const
-    {
-        return m_dir.filePath(QLatin1String(name));
-    }
+    QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
     QTemporaryDir m_dir;
 };
 

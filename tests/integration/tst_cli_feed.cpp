@@ -29,10 +29,7 @@ private slots:
     void badCommandLines();
 
 private:
-    static QString cli()
-    {
-        return QStringLiteral(ODDSTAP_CLI_PATH);
-    }
+    static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
     // Starts `simulate` and returns its port (0 on failure).
     static quint16 startSimulator(QProcess &p, const QStringList &args);
     static QJsonObject readJson(const QString &path);

@@ -45,10 +45,7 @@ private slots:
     void unusableDatabasePathSaysWhereAndWhy();
 
 private:
-    static QString cli()
-    {
-        return QStringLiteral(ODDSTAP_CLI_PATH);
-    }
+    static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
     static QJsonObject run(const QStringList &args, int *exitCode = nullptr, QByteArray *err = nullptr);
     /// Starts `oddstap-cli simulate` with `args`; returns its ws:// URL, empty on failure.
     static QString startSimulator(QProcess &sim, const QStringList &args);

@@ -16,9 +16,11 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtEndian>
 
 #include <csignal>
 #include <map>
@@ -116,6 +118,7 @@ private slots:
     void badInput();
     void craftedCapturesAreRefusedClearly_data();
     void craftedCapturesAreRefusedClearly();
+    void capturesOfFormatOneStillRead();
 
 private:
     QTemporaryDir m_dir;
@@ -597,23 +600,37 @@ void TestCliReplay::craftedCapturesAreRefusedClearly_data()
     // A capture whose fields were altered (every field of a file is untrusted), or that was cut
     // short, or is not a capture at all: info, replay and export-frames say what is wrong with
     // which file, and never crash (a source id of 0, -1 or 4e9 used to index a table unchecked).
-    QTest::addColumn<QString>("sql"); // run on a copy of the real capture; "truncate", "empty", "noise" instead
+    // Run on a copy of the real capture (format 2: frames in blocks); "truncate", "empty", "noise"
+    // instead; "block:..." edits the bytes of the first frame block; "v1:" runs the SQL on a
+    // capture of format 1 (a frame per row), as the previous version wrote them.
+    QTest::addColumn<QString>("sql");
     QTest::addColumn<QByteArray>("message");
     QTest::addRow("source id 0") << QStringLiteral("UPDATE sources SET id = 0") << QByteArray("holds id 0");
     QTest::addRow("source id -1") << QStringLiteral("UPDATE sources SET id = -1") << QByteArray("holds id -1");
     QTest::addRow("source id 4e9") << QStringLiteral("UPDATE sources SET id = 4000000000")
                                    << QByteArray("holds id 4000000000");
     QTest::addRow("frame of a missing source")
-        << QStringLiteral("UPDATE frames SET source = 99 WHERE ord = (SELECT min(ord) FROM frames)")
+        << QStringLiteral("block:source") << QByteArray("source id 99, which its sources table lacks");
+    QTest::addRow("format 1: frame of a missing source")
+        << QStringLiteral("v1:UPDATE frames SET source = 99 WHERE ord = (SELECT min(ord) FROM frames)")
         << QByteArray("source id 99, which its sources table lacks");
+    QTest::addRow("block: a frame header cut short")
+        << QStringLiteral("block:cut") << QByteArray("frame header cut short");
+    QTest::addRow("block: a length past its end")
+        << QStringLiteral("block:length") << QByteArray("claims 2147483647 bytes");
+    QTest::addRow("block: ords going back") << QStringLiteral("block:ord") << QByteArray("after frame");
+    QTest::addRow("both formats in one file")
+        << QStringLiteral("INSERT INTO frames VALUES(999999, 1, 1, 1, 1, 0, x'7b7d')")
+        << QByteArray("both in blocks (format 2) and as rows (format 1)");
     QTest::addRow("negative connection") << QStringLiteral(
         "UPDATE connection_events SET connection = -5 WHERE ord = (SELECT min(ord) FROM "
         "connection_events)") << QByteArray("connection number -5");
     QTest::addRow("unknown state") << QStringLiteral("UPDATE connection_events SET state = 'warp'")
                                    << QByteArray("unknown state 'warp'");
-    QTest::addRow("negative time") << QStringLiteral("UPDATE frames SET wall_ns = -1 WHERE ord = (SELECT max(ord) FROM "
-                                                     "frames)")
-                                   << QByteArray("negative receive time");
+    QTest::addRow("negative time") << QStringLiteral("block:time") << QByteArray("negative receive time");
+    QTest::addRow("format 1: negative time")
+        << QStringLiteral("v1:UPDATE frames SET wall_ns = -1 WHERE ord = (SELECT max(ord) FROM frames)")
+        << QByteArray("negative receive time");
     QTest::addRow("cut short") << QStringLiteral("truncate") << QByteArray("is an OddsTap capture cut short");
     QTest::addRow("empty") << QStringLiteral("empty") << QByteArray("is empty");
     QTest::addRow("not SQLite") << QStringLiteral("noise") << QByteArray("not an SQLite file at all");
@@ -627,7 +644,11 @@ void TestCliReplay::craftedCapturesAreRefusedClearly()
                                             .arg(QString::fromUtf8(QTest::currentDataTag()))
                                             .replace(QLatin1Char(' '), QLatin1Char('-')));
     QFile::remove(file);
-    QFile original(m_capture);
+    const bool v1 = sql.startsWith(QLatin1String("v1:"));
+    if (v1) {
+        sql = sql.mid(3);
+    }
+    QFile original(v1 ? QFINDTESTDATA("../fuzz/capture-seeds/one-source-202-frames.odtc") : m_capture);
     QVERIFY(original.open(QIODevice::ReadOnly));
     const QByteArray bytes = original.readAll();
     {
@@ -647,7 +668,36 @@ void TestCliReplay::craftedCapturesAreRefusedClearly()
             db.setDatabaseName(file);
             QVERIFY(db.open());
             QSqlQuery q(db);
-            QVERIFY(q.exec(sql));
+            if (sql.startsWith(QLatin1String("block:"))) {
+                // A block frame: ord i64 | source u32 | connection u32 | wall_ns i64 | mono_ns i64 |
+                // binary u8 | length u32 | payload, little-endian (docs/capture-format.md).
+                QVERIFY(q.exec(QStringLiteral("SELECT first_ord, data FROM frame_blocks ORDER BY first_ord LIMIT 1")));
+                QVERIFY(q.next());
+                const qint64 firstOrd = q.value(0).toLongLong();
+                QByteArray data = q.value(1).toByteArray();
+                QVERIFY(data.size() > 100);
+                const auto put = [&](qsizetype at, auto value) { qToLittleEndian(value, data.data() + at); };
+                const QString what = sql.mid(6);
+                if (what == QLatin1String("source")) {
+                    put(8, quint32(99));
+                } else if (what == QLatin1String("time")) {
+                    put(16, qint64(-1));
+                } else if (what == QLatin1String("cut")) {
+                    data.truncate(20);
+                } else if (what == QLatin1String("length")) {
+                    put(33, quint32(0x7fffffff));
+                } else if (what == QLatin1String("ord")) {
+                    const qsizetype second = 37 + qsizetype(qFromLittleEndian<quint32>(data.constData() + 33));
+                    QVERIFY(data.size() > second + 37);
+                    put(second, qFromLittleEndian<qint64>(data.constData())); // the first frame's ord again
+                }
+                QVERIFY(q.prepare(QStringLiteral("UPDATE frame_blocks SET data = ? WHERE first_ord = ?")));
+                q.addBindValue(data);
+                q.addBindValue(firstOrd);
+                QVERIFY(q.exec());
+            } else {
+                QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
+            }
             QVERIFY(q.numRowsAffected() > 0);
         }
         QSqlDatabase::removeDatabase(QStringLiteral("craft"));
@@ -664,6 +714,29 @@ void TestCliReplay::craftedCapturesAreRefusedClearly()
         QVERIFY2(r.err.contains(message) && r.err.contains(QFileInfo(file).fileName().toUtf8()),
             qPrintable(args.first() + QStringLiteral(": ") + QString::fromUtf8(r.err)));
     }
+}
+
+void TestCliReplay::capturesOfFormatOneStillRead()
+{
+    // Captures recorded before frames went into blocks (a frame per row) read as they did: every
+    // frame, exported and replayed.
+    const QString v1 = QFINDTESTDATA("../fuzz/capture-seeds/one-source-202-frames.odtc");
+    const QString copy = m_dir.filePath(QStringLiteral("format-1.odtc"));
+    QFile::remove(copy);
+    QVERIFY(QFile::copy(v1, copy));
+    const QString ndjson = m_dir.filePath(QStringLiteral("format-1.ndjson"));
+    const Result exported = run({ QStringLiteral("export-frames"), copy, QStringLiteral("--output"), ndjson });
+    QVERIFY2(exported.code == 0, exported.err.constData());
+    QFile out(ndjson);
+    QVERIFY(out.open(QIODevice::ReadOnly));
+    int frames = 0;
+    while (!out.atEnd()) {
+        frames += out.readLine().startsWith(R"({"connection":1,"frame":)") ? 1 : 0;
+    }
+    QCOMPARE(frames, 202);
+    const Result replayed =
+        run({ QStringLiteral("replay"), copy, QStringLiteral("--no-store"), QStringLiteral("--max") });
+    QVERIFY2(replayed.code == 0, replayed.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliReplay)

@@ -18,10 +18,7 @@ class TestFeed : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        registerMetaTypes();
-    }
+    void initTestCase() { registerMetaTypes(); }
     void cleanStreamArrivesExactlyOnce();
     void faultsReconcileExactlyWithTheSimulator_data();
     void faultsReconcileExactlyWithTheSimulator();

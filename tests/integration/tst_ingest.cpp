@@ -31,10 +31,7 @@ class TestIngest : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        registerMetaTypes();
-    }
+    void initTestCase() { registerMetaTypes(); }
     void everyFaultStillStoresEveryEventExactlyOnce();
     void rejectsInTheDatabaseEqualMalformedFramesSent();
     void restartResumesFromTheCommittedSeq();

@@ -74,10 +74,7 @@ class TestSession : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        registerMetaTypes();
-    }
+    void initTestCase() { registerMetaTypes(); }
     void snapshotsCarryMetricsLiveChangesAndTheLog();
     void watchedFixtureGetsItsPricesAndEveryPoint();
     void userDisconnectAndReconnectLoseNothing();

@@ -71,18 +71,12 @@ struct CaptureRun
         });
         QObject::connect(session.get(), &CaptureSession::finished, session.get(), [this] { finished = true; });
     }
-    void start()
-    {
-        session->start();
-    }
+    void start() { session->start(); }
     bool waitFinished(int timeoutMs)
     {
         return QTest::qWaitFor([this] { return finished; }, timeoutMs);
     }
-    const CaptureStats &stats() const
-    {
-        return session->stats();
-    }
+    const CaptureStats &stats() const { return session->stats(); }
     int count(SourceState state) const
     {
         return int(std::count_if(

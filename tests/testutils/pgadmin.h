@@ -68,15 +68,9 @@ public:
     TestDatabase &operator=(const TestDatabase &) = delete;
 
     /// The --db argument: a file path or a postgresql:// URL.
-    const QString &url() const
-    {
-        return m_url;
-    }
+    const QString &url() const { return m_url; }
     /// Why reset() failed.
-    const QString &error() const
-    {
-        return m_error;
-    }
+    const QString &error() const { return m_error; }
 
     /// Makes the database new and empty: drops and creates it again, or deletes the file.
     bool reset()

@@ -72,18 +72,9 @@ public:
         });
     }
 
-    bool listen()
-    {
-        return m_server.listen(QHostAddress::LocalHost, 0);
-    }
-    quint16 port() const
-    {
-        return m_server.serverPort();
-    }
-    int connections() const
-    {
-        return m_connections;
-    }
+    bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
+    quint16 port() const { return m_server.serverPort(); }
+    int connections() const { return m_connections; }
 
     /// One unmasked, final frame with `opcode` (1 text, 2 binary, 8 close) and exactly these bytes.
     static void sendFrame(QTcpSocket *s, quint8 opcode, const QByteArray &payload)
@@ -106,14 +97,8 @@ public:
         frame.append(payload);
         s->write(frame);
     }
-    static void sendText(QTcpSocket *s, const QByteArray &payload)
-    {
-        sendFrame(s, 1, payload);
-    }
-    static void sendBinary(QTcpSocket *s, const QByteArray &payload)
-    {
-        sendFrame(s, 2, payload);
-    }
+    static void sendText(QTcpSocket *s, const QByteArray &payload) { sendFrame(s, 1, payload); }
+    static void sendBinary(QTcpSocket *s, const QByteArray &payload) { sendFrame(s, 2, payload); }
     /// A valid bet envelope with this seq.
     static QByteArray bet(quint64 seq)
     {

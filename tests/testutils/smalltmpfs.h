@@ -47,18 +47,9 @@ public:
     SmallTmpfs(const SmallTmpfs &) = delete;
     SmallTmpfs &operator=(const SmallTmpfs &) = delete;
 
-    bool ok() const
-    {
-        return m_mounted;
-    }
-    QString error() const
-    {
-        return m_error;
-    }
-    QString path() const
-    {
-        return m_dir.path();
-    }
+    bool ok() const { return m_mounted; }
+    QString error() const { return m_error; }
+    QString path() const { return m_dir.path(); }
 
     /// Makes the file system read-only, for everyone including root (who ignores permissions).
     bool remountReadOnly()
@@ -81,16 +72,10 @@ public:
         return f.resize(std::max<qint64>(0, f.size() - leaveBytes));
     }
     /// Gives all of the filler's space back.
-    bool free()
-    {
-        return !QFile::exists(fillerPath()) || QFile::remove(fillerPath());
-    }
+    bool free() { return !QFile::exists(fillerPath()) || QFile::remove(fillerPath()); }
 
 private:
-    QString fillerPath() const
-    {
-        return QDir(m_dir.path()).filePath(QStringLiteral(".filler"));
-    }
+    QString fillerPath() const { return QDir(m_dir.path()).filePath(QStringLiteral(".filler")); }
 
     QTemporaryDir m_dir;
     bool m_mounted = false;

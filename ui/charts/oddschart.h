@@ -37,25 +37,13 @@ public:
     /// Redraws from `history` (kept by the caller, read only during this call).
     void render(const PriceHistory &history);
     void setWindow(Window window);
-    Window window() const
-    {
-        return m_window;
-    }
+    Window window() const { return m_window; }
     /// While following, the view keeps the window's end at the newest point.
     void setFollowLive(bool follow);
-    bool followsLive() const
-    {
-        return m_follow;
-    }
+    bool followsLive() const { return m_follow; }
     /// Points drawn in the last render (after thinning), for tests and the status line.
-    qsizetype drawnPoints() const
-    {
-        return m_drawnPoints;
-    }
-    qint64 lastRenderNs() const
-    {
-        return m_lastRenderNs;
-    }
+    qsizetype drawnPoints() const { return m_drawnPoints; }
+    qint64 lastRenderNs() const { return m_lastRenderNs; }
     QStringList visibleSelections() const;
 
 signals:

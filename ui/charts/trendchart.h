@@ -23,10 +23,7 @@ public:
     void addSample(qint64 atMs, const std::vector<double> &values);
     void redraw();
     double latest(int series) const;
-    std::size_t sampleCount() const
-    {
-        return m_samples.size();
-    }
+    std::size_t sampleCount() const { return m_samples.size(); }
 
 private:
     struct Sample

@@ -32,14 +32,8 @@ public:
     void setDestination(const QString &path);
     /// Starts the export (what the Export button does).
     void startExport();
-    bool isRunning() const
-    {
-        return m_running;
-    }
-    QString lastMessage() const
-    {
-        return m_lastMessage;
-    }
+    bool isRunning() const { return m_running; }
+    QString lastMessage() const { return m_lastMessage; }
     ExportRequest request() const;
 
 signals:

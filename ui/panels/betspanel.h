@@ -17,10 +17,7 @@ public:
     void applySnapshot(const SessionSnapshot &snapshot) override;
     void reset() override;
 
-    BetTapeModel &tape()
-    {
-        return m_tape;
-    }
+    BetTapeModel &tape() { return m_tape; }
     /// Counts the exposure of this fixture's bets from now on.
     void watch(const QString &sourceId, const QString &fixtureId);
 

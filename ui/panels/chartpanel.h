@@ -23,14 +23,8 @@ public:
     void applySnapshot(const SessionSnapshot &snapshot) override;
     void reset() override;
 
-    const PriceHistory &history() const
-    {
-        return m_history;
-    }
-    OddsChartView *chart() const
-    {
-        return m_chart;
-    }
+    const PriceHistory &history() const { return m_history; }
+    OddsChartView *chart() const { return m_chart; }
     QString chosenMarket() const;
     /// Charts this fixture from now on; the market is chosen once its markets are known.
     void watch(const FixtureState &fixture);

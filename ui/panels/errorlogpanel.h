@@ -22,10 +22,7 @@ public:
     void applySnapshot(const SessionSnapshot &snapshot) override;
     void reset() override;
 
-    ErrorLogModel &model()
-    {
-        return m_model;
-    }
+    ErrorLogModel &model() { return m_model; }
     /// Lines from the window itself (alerts, recording, replay), beside the session's.
     void append(const std::vector<LogEntry> &entries);
     /// Writes the lines the filters show as CSV; returns an error or "".

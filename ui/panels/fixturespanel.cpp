@@ -39,10 +39,7 @@ public:
         m_status = status;
         invalidateFilter();
     }
-    void refilter()
-    {
-        invalidateFilter();
-    }
+    void refilter() { invalidateFilter(); }
 
 protected:
     bool filterAcceptsRow(int row, const QModelIndex &parent) const override

@@ -24,14 +24,8 @@ public:
     void applySnapshot(const SessionSnapshot &snapshot) override;
     void reset() override;
 
-    FixtureTableModel &model()
-    {
-        return m_model;
-    }
-    QTableView *view() const
-    {
-        return m_view;
-    }
+    FixtureTableModel &model() { return m_model; }
+    QTableView *view() const { return m_view; }
     /// The fixture as last shown, or null.
     const FixtureState *fixture(const QString &sourceId, const QString &fixtureId) const;
     /// Selects a fixture as a click would (row of the table as shown); false if out of range.

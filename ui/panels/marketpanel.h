@@ -22,10 +22,7 @@ public:
     void applySnapshot(const SessionSnapshot &snapshot) override;
     void reset() override;
 
-    MarketModel &model()
-    {
-        return m_model;
-    }
+    MarketModel &model() { return m_model; }
     /// Shows this fixture's markets from now on (empty until its prices arrive).
     void watch(const FixtureState &fixture);
     /// The market the chart shows: its overround goes in the title.

@@ -18,10 +18,7 @@ public:
     void applySnapshot(const SessionSnapshot &snapshot) override;
     void reset() override { }
 
-    SourceTableModel &model()
-    {
-        return m_model;
-    }
+    SourceTableModel &model() { return m_model; }
 
     /// The selected source, or the only one; "" when neither.
     QString selectedSource() const;
