@@ -43,7 +43,7 @@ SourceControls::SourceControls(AppController *controller, QMainWindow *window, S
     connect(panel, &SourcesPanel::enableRequested, this, &SourceControls::setEnabled);
     connect(panel, &SourcesPanel::removeRequested, this, &SourceControls::remove);
     if (controller && !controller->isReplay()) {
-        connect(controller, &AppController::demoStarted, this, &SourceControls::updateListing);
+        connect(controller, &AppController::demoChanged, this, &SourceControls::updateListing);
         updateListing();
     }
 }
@@ -58,6 +58,7 @@ void SourceControls::addSource()
         // The same id removed earlier in this session: the session still has it, with the old address.
         if (m_removed.remove(config->sourceId)) {
             m_controller->updateSource(*config);
+            m_controller->connectSource(config->sourceId);
         } else {
             m_controller->addSource(*config);
         }
@@ -176,7 +177,8 @@ void SourceControls::updateListing()
             off.push_back({ s.id, s.url, tr("disabled") });
         }
     }
-    if (!m_demoOn) {
+    // Off as the user chose it, or because its simulator could not start (the error log says why).
+    if (!m_demoOn || (m_controller && m_controller->demoSourceId().isEmpty())) {
         const QString id =
             m_controller && !m_controller->demoSourceId().isEmpty() ? m_controller->demoSourceId() : kDemoId;
         off.push_back({ id, tr("built-in simulator"),

@@ -52,14 +52,7 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
         case Id:
             return s.sourceId;
         case State:
-            if (!s.enabled) {
-                for (const OffSource &off : m_off) {
-                    if (off.sourceId == s.sourceId) {
-                        return off.state;
-                    }
-                }
-            }
-            return stateText(s, m_nowMs);
+            return shownState(s);
         case EventsPerSec:
             return sort ? QVariant(s.eventsPerSec) : QVariant(QString::number(s.eventsPerSec, 'f', 0));
         case LastSeq:
@@ -84,8 +77,7 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
         return int(bad ? LogSeverity::Error : LogSeverity::Info);
     }
     if (role == Qt::ToolTipRole) {
-        QString tip =
-            s.reason.isEmpty() ? stateText(s, m_nowMs) : stateText(s, m_nowMs) + QStringLiteral(": ") + s.reason;
+        QString tip = s.reason.isEmpty() ? shownState(s) : shownState(s) + QStringLiteral(": ") + s.reason;
         if (!s.problem.isEmpty()) {
             tip += QLatin1Char('\n') + tr("last problem: %1").arg(s.problem);
         }
@@ -95,6 +87,18 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     }
     return {};
+}
+
+QString SourceTableModel::shownState(const SourceStatus &s) const
+{
+    if (!s.enabled) {
+        for (const OffSource &off : m_off) {
+            if (off.sourceId == s.sourceId) {
+                return off.state;
+            }
+        }
+    }
+    return stateText(s, m_nowMs);
 }
 
 void SourceTableModel::apply(const std::vector<SourceStatus> &sources, qint64 nowMs)

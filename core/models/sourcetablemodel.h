@@ -54,6 +54,8 @@ public:
 private:
     std::size_t size() const override;
     void rebuild();
+    /// stateText(), or the state a source that is off is listed with.
+    QString shownState(const SourceStatus &s) const;
 
     std::vector<SourceStatus> m_session; ///< as the latest snapshot has them
     std::vector<OffSource> m_off;

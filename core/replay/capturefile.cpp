@@ -60,6 +60,8 @@ CREATE TABLE frame_blocks (
 constexpr qsizetype kBlockFrameHeader = 8 + 4 + 4 + 8 + 8 + 1 + 4;
 /// A block is written once it holds this much, and at every commit.
 constexpr qsizetype kBlockBytes = 4 * 1024 * 1024;
+/// The most a block can hold: just under kBlockBytes, then the largest frame.
+constexpr qint64 kMaxBlockBytes = kBlockBytes + kBlockFrameHeader + kMaxCaptureFrameBytes;
 
 struct BlockFrame
 {
@@ -627,17 +629,28 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     sqlite3_finalize(s);
     // Format 2 keeps frames in blocks, format 1 a frame per row; a file holding both is damaged.
     qint64 blockFrames = 0;
-    if (sqlite3_prepare_v2(r->m_db,
-            "SELECT count(*), coalesce(sum(frames), 0), coalesce(sum(payload_bytes), 0) FROM "
-            "frame_blocks",
-            -1, &s, nullptr)
-            == SQLITE_OK
-        && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) {
-        blockFrames = std::max<qint64>(1, sqlite3_column_int64(s, 1));
-        r->m_info.frames = quint64(std::max<qint64>(0, sqlite3_column_int64(s, 1)));
-        r->m_info.payloadBytes = quint64(std::max<qint64>(0, sqlite3_column_int64(s, 2)));
-    }
+    sqlite3_prepare_v2(
+        r->m_db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'frame_blocks'", -1, &s, nullptr);
+    const bool hasBlocks = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0;
     sqlite3_finalize(s);
+    if (hasBlocks) {
+        // total(): a crafted count cannot overflow the sum; the blocks' own frames are checked as they are read.
+        if (sqlite3_prepare_v2(
+                r->m_db, "SELECT count(*), total(frames), total(payload_bytes) FROM frame_blocks", -1, &s, nullptr)
+                != SQLITE_OK
+            || sqlite3_step(s) != SQLITE_ROW) {
+            const QString why = sqliteError(r->m_db);
+            sqlite3_finalize(s);
+            return fail(why);
+        }
+        if (sqlite3_column_int64(s, 0) > 0) {
+            const auto clamp = [](double v) { return quint64(std::clamp(v, 0.0, 1e18)); };
+            blockFrames = sqlite3_column_int64(s, 0);
+            r->m_info.frames = clamp(sqlite3_column_double(s, 1));
+            r->m_info.payloadBytes = clamp(sqlite3_column_double(s, 2));
+        }
+        sqlite3_finalize(s);
+    }
     sqlite3_prepare_v2(
         r->m_db, "SELECT count(*), coalesce(sum(length(payload)), 0), min(ord), max(ord) FROM frames", -1, &s, nullptr);
     qint64 firstOrd = 0;
@@ -666,8 +679,12 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
             }
         }
         sqlite3_finalize(s);
-        if (sqlite3_prepare_v2(r->m_db, "SELECT data FROM frame_blocks WHERE last_ord >= ? ORDER BY first_ord", -1,
-                &r->m_blocks, nullptr)
+        // From the block that holds the ord sought (the last one starting at or before it): chosen
+        // by first_ord, the key, as last_ord is only the block's own word.
+        if (sqlite3_prepare_v2(r->m_db,
+                "SELECT first_ord, last_ord, frames, length(data), data FROM frame_blocks WHERE first_ord >= "
+                "coalesce((SELECT max(first_ord) FROM frame_blocks WHERE first_ord <= ?1), ?1) ORDER BY first_ord",
+                -1, &r->m_blocks, nullptr)
             != SQLITE_OK) {
             return fail(sqliteError(r->m_db));
         }
@@ -738,6 +755,7 @@ Result<void> CaptureReader::seek(qint64 wallNs)
         m_block.clear();
         m_blockAt = 0;
         m_blockLastOrd = 0;
+        m_blockFramesRead = 0;
     }
     m_fromOrd = fromOrd;
     m_error.clear();
@@ -788,12 +806,15 @@ bool CaptureReader::stepFrame()
 
 bool CaptureReader::stepBlockFrame()
 {
+    const auto damaged = [this](const QString &why) {
+        m_error = QStringLiteral("a frame block of '%1' is damaged: %2").arg(m_info.path, why);
+        return false;
+    };
     for (;;) {
         while (m_blockAt < m_block.size()) {
             BlockFrame f;
             if (const QString bad = takeBlockFrame(m_block, m_blockAt, m_blockLastOrd, f); !bad.isEmpty()) {
-                m_error = QStringLiteral("a frame block of '%1' is damaged: %2").arg(m_info.path, bad);
-                return false;
+                return damaged(bad);
             }
             if (f.payload.size() > kMaxCaptureFrameBytes) {
                 m_error = QStringLiteral("frame %1 of '%2' is damaged: a %3-byte payload (at most %4)")
@@ -803,9 +824,22 @@ bool CaptureReader::stepBlockFrame()
                               .arg(kMaxCaptureFrameBytes);
                 return false;
             }
+            if (m_blockFramesRead++ == 0 && f.ord != m_blockHead.firstOrd) {
+                return damaged(
+                    QStringLiteral("the block at ord %1 starts with frame %2").arg(m_blockHead.firstOrd).arg(f.ord));
+            }
             if (f.ord >= m_fromOrd) {
                 return acceptFrame(f.ord, f.source, f.connection, f.wallNs, f.monoNs, f.binary, f.payload);
             }
+        }
+        // A block read to its end holds what its row says, no more and no less.
+        if (!m_block.isEmpty() && (m_blockFramesRead != m_blockHead.frames || m_blockLastOrd != m_blockHead.lastOrd)) {
+            return damaged(QStringLiteral("the block at ord %1 says %2 frames up to ord %3, and holds %4 up to %5")
+                               .arg(m_blockHead.firstOrd)
+                               .arg(m_blockHead.frames)
+                               .arg(m_blockHead.lastOrd)
+                               .arg(m_blockFramesRead)
+                               .arg(m_blockLastOrd));
         }
         const int rc = sqlite3_step(m_blocks);
         if (rc != SQLITE_ROW) {
@@ -814,10 +848,26 @@ bool CaptureReader::stepBlockFrame()
             }
             return false;
         }
+        m_blockHead = { sqlite3_column_int64(m_blocks, 0), sqlite3_column_int64(m_blocks, 1),
+            sqlite3_column_int64(m_blocks, 2) };
+        // Its size first (read from the row's header): the data is loaded only if it can be a block.
+        const qint64 bytes = sqlite3_column_int64(m_blocks, 3);
+        if (bytes <= 0 || bytes > kMaxBlockBytes) {
+            return damaged(QStringLiteral("the block at ord %1 is %2 bytes (a block holds 1 to %3)")
+                               .arg(m_blockHead.firstOrd)
+                               .arg(bytes)
+                               .arg(kMaxBlockBytes));
+        }
+        if (m_blockHead.firstOrd <= m_blockLastOrd) {
+            return damaged(QStringLiteral("the block at ord %1 comes after frame %2")
+                               .arg(m_blockHead.firstOrd)
+                               .arg(m_blockLastOrd));
+        }
         // Copied: the row's memory is SQLite's only until the next step.
         m_block =
-            QByteArray(static_cast<const char *>(sqlite3_column_blob(m_blocks, 0)), sqlite3_column_bytes(m_blocks, 0));
+            QByteArray(static_cast<const char *>(sqlite3_column_blob(m_blocks, 4)), sqlite3_column_bytes(m_blocks, 4));
         m_blockAt = 0;
+        m_blockFramesRead = 0;
     }
 }
 

@@ -170,8 +170,15 @@ private:
     sqlite3_stmt *m_blocks = nullptr; ///< format 2: its frames are in blocks
     sqlite3_stmt *m_conns = nullptr;
     QByteArray m_block; ///< the block being read
+    struct BlockHead
+    {
+        qint64 firstOrd = 0;
+        qint64 lastOrd = 0;
+        qint64 frames = 0;
+    } m_blockHead; ///< what its row says of it
     qsizetype m_blockAt = 0;
     qint64 m_blockLastOrd = 0;
+    qint64 m_blockFramesRead = 0;
     qint64 m_fromOrd = 0;
     CaptureInfo m_info;
     std::vector<QString> m_sourceIds; ///< index = row id - 1

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <utility>
 
 namespace OddsTap {
 namespace {
@@ -106,20 +107,20 @@ void AppController::start()
         startSession(m_config.sources);
         return;
     }
-    startDemo([this](const FeedSourceConfig &demo) {
-        std::vector<FeedSourceConfig> sources = m_config.sources;
-        sources.push_back(demo);
-        startSession(std::move(sources));
-    });
+    // The demo's own file is emptied before the session opens it; the session starts at once with
+    // the sources, and takes the demo's when its simulator listens.
+    startDemo([this](const FeedSourceConfig &demo) { addSource(demo); });
+    startSession(m_config.sources);
 }
 
 void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> then)
 {
     Q_ASSERT(!m_sim);
     // The built-in simulator on a free loopback port, in process. Alone, it stores into a file of
-    // its own, emptied first; but another OddsTap may run its demo into that file right now: then
-    // this one shares the file under an id of its own instead of deleting it from under the other.
-    const bool ownFile = isDemo() && m_config.demoDatabase;
+    // its own, emptied first (before a session has it open); but another OddsTap may run its demo
+    // into that file right now: then this one shares the file under an id of its own instead of
+    // deleting it from under the other.
+    const bool ownFile = isDemo() && m_config.demoDatabase && !m_session;
     const bool demoFileInUse =
         ownFile && SqliteStorage::sourceHeldElsewhere(*m_config.demoDatabase, QStringLiteral("demo"));
     if (ownFile && !demoFileInUse) {
@@ -152,11 +153,15 @@ void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> 
     QMetaObject::invokeMethod(sim, [sim, self, then = std::move(then)] {
         const Result<quint16> port = sim->start();
         QMetaObject::invokeMethod(self.get(), [self, port, then] {
-            if (!self) {
+            if (!self || self->m_stopping) {
                 return;
             }
             if (!port) {
                 emit self->problem(tr("the demo simulator could not start: %1").arg(port.error().message));
+                SimServer *failed = std::exchange(self->m_sim, nullptr);
+                QMetaObject::invokeMethod(failed, [failed] { delete failed; });
+                self->m_demoSourceId.clear();
+                emit self->demoChanged();
                 return;
             }
             FeedSourceConfig demo;
@@ -164,7 +169,7 @@ void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> 
             demo.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(*port));
             demo.resumeFromSeq = 0;
             then(demo);
-            emit self->demoStarted(demo.sourceId);
+            emit self->demoChanged();
         });
     });
 }
@@ -237,6 +242,9 @@ void AppController::startSession(std::vector<FeedSourceConfig> sources)
     QStringList names;
     for (const FeedSourceConfig &s : cc.sources) {
         names << s.sourceId;
+    }
+    if (!m_demoSourceId.isEmpty()) {
+        names << m_demoSourceId; // added once its simulator listens
     }
     emit started(tr("%1 into %2").arg(names.join(QStringLiteral(", ")), storageDescription()));
 }

@@ -106,8 +106,8 @@ signals:
     void replayLoaded(const QString &error);
     /// A replay starts over (a backward seek): the views forget what they hold.
     void viewsReset();
-    /// The demo feed started under this source id.
-    void demoStarted(const QString &sourceId);
+    /// The demo feed started (demoSourceId()), or its simulator could not start (none).
+    void demoChanged();
 
 private:
     void startSession(std::vector<FeedSourceConfig> sources);

@@ -619,6 +619,8 @@ void TestCliReplay::craftedCapturesAreRefusedClearly_data()
     QTest::addRow("block: a length past its end")
         << QStringLiteral("block:length") << QByteArray("claims 2147483647 bytes");
     QTest::addRow("block: ords going back") << QStringLiteral("block:ord") << QByteArray("after frame");
+    QTest::addRow("block row that lies about its frames")
+        << QStringLiteral("UPDATE frame_blocks SET last_ord = -1") << QByteArray("up to ord -1, and holds");
     QTest::addRow("both formats in one file")
         << QStringLiteral("INSERT INTO frames VALUES(999999, 1, 1, 1, 1, 0, x'7b7d')")
         << QByteArray("both in blocks (format 2) and as rows (format 1)");

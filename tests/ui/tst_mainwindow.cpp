@@ -27,6 +27,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -91,6 +92,7 @@ private slots:
         registerMetaTypes();
     }
     void fitsTheMinimumScreenWithEveryPanel();
+    void everyColumnTitleIsReadableAt1280x800();
     void helpListsTheShortcutsAndFindsTheDocumentation();
     void demoFeedFillsFixturesMarketAndChart();
     void demoKeepsItsOwnFileThatNeverGrows();
@@ -120,6 +122,36 @@ void TestMainWindow::fitsTheMinimumScreenWithEveryPanel()
         QVERIFY(!d->windowTitle().isEmpty());
     }
     QVERIFY(w.findChild<OddsTap::ChartPanel *>()->chart());
+}
+
+void TestMainWindow::everyColumnTitleIsReadableAt1280x800()
+{
+    // Every table's visible columns are at least as wide as their titles (and the sort arrow), so
+    // no title reads "connec…" at the smallest screen the app supports.
+    MainWindow w;
+    w.resize(1280, 800);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    const QList<QTableView *> tables = w.findChildren<QTableView *>();
+    QVERIFY(tables.size() >= 5);
+    QStringList clipped;
+    for (const QTableView *table : tables) {
+        const QHeaderView *header = table->horizontalHeader();
+        for (int c = 0; c < header->count(); ++c) {
+            if (header->isSectionHidden(c)) {
+                continue;
+            }
+            const QString title = table->model()->headerData(c, Qt::Horizontal).toString();
+            const int needed = header->sectionSizeHint(c); // the title, margins and sort arrow, by the style
+            if (header->sectionSize(c) < needed) {
+                clipped << QStringLiteral("%1: '%2' %3 px < %4 px")
+                               .arg(table->objectName(), title)
+                               .arg(header->sectionSize(c))
+                               .arg(needed);
+            }
+        }
+    }
+    QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(QStringLiteral("; "))));
 }
 
 void TestMainWindow::helpListsTheShortcutsAndFindsTheDocumentation()
@@ -499,6 +531,22 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     QTRY_VERIFY_WITH_TIMEOUT(second.stats().value(QStringLiteral("connections_open")).toInt() == 0, 5000);
     QVERIFY(Settings::sources().empty());
     QVERIFY(window.statusBar()->currentMessage().contains(QLatin1String("stays in the database")));
+    // Added again under the same id: listed and live again (the session still had it, stopped).
+    QTimer::singleShot(0, &window, [&] {
+        QTRY_VERIFY(QApplication::activeModalWidget());
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        QVERIFY(dialog);
+        dialog->findChild<QLineEdit *>(QStringLiteral("sourceId"))->setText(book);
+        dialog->findChild<QLineEdit *>(QStringLiteral("sourceUrl"))->setText(secondUrl);
+        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+    });
+    const QList<QPushButton *> buttons = panel->findChildren<QPushButton *>();
+    const auto add = std::find_if(
+        buttons.begin(), buttons.end(), [](QPushButton *b) { return b->text() == QLatin1String("Add source..."); });
+    QVERIFY(add != buttons.end());
+    (*add)->click();
+    QCOMPARE(Settings::sources().size(), std::size_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QStringLiteral("live"), 10000);
 
     bool stopped = false;
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });

@@ -20,7 +20,7 @@ BetsPanel::BetsPanel(QWidget *parent)
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { BetTapeModel::Time, 95 },
              { BetTapeModel::User, 64 }, { BetTapeModel::Fixture, 64 }, { BetTapeModel::Market, 76 },
              { BetTapeModel::Selection, 70 }, { BetTapeModel::Stake, 76 }, { BetTapeModel::Odds, 56 } }) {
-        tape->setColumnWidth(column, width);
+        setLiveColumnWidth(tape, column, width);
     }
     tabs->addTab(tape, tr("Tape"));
     auto *exposure = makeLiveTable(&m_exposure, tabs);

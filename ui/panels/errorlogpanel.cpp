@@ -103,13 +103,13 @@ ErrorLogPanel::ErrorLogPanel(QWidget *parent)
     auto *split = new QSplitter(Qt::Horizontal, this);
     m_view = makeLiveTable(m_proxy, split);
     m_view->setObjectName(QStringLiteral("logView"));
+    // Newest first; the log is small (grouped, capped), so it may re-sort as lines arrive.
+    m_view->setSortingEnabled(true);
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { ErrorLogModel::Time, 88 },
              { ErrorLogModel::Severity, 62 }, { ErrorLogModel::Kind, 84 }, { ErrorLogModel::Source, 100 },
              { ErrorLogModel::Seq, 50 }, { ErrorLogModel::Code, 118 }, { ErrorLogModel::Message, 420 } }) {
-        m_view->setColumnWidth(column, width);
+        setLiveColumnWidth(m_view, column, width);
     }
-    // Newest first; the log is small (grouped, capped), so it may re-sort as lines arrive.
-    m_view->setSortingEnabled(true);
     m_view->sortByColumn(ErrorLogModel::Time, Qt::DescendingOrder);
     m_detail = new QPlainTextEdit(split);
     m_detail->setObjectName(QStringLiteral("logDetail"));

@@ -113,7 +113,7 @@ FixturesPanel::FixturesPanel(QWidget *parent)
              { FixtureTableModel::Start, 74 }, { FixtureTableModel::Home, 84 }, { FixtureTableModel::Away, 84 },
              { FixtureTableModel::Status, 80 }, { FixtureTableModel::Score, 42 }, { FixtureTableModel::LastUpdate, 40 },
              { FixtureTableModel::UpdatesPerMin, 62 } }) {
-        m_view->setColumnWidth(column, width);
+        setLiveColumnWidth(m_view, column, width);
     }
     m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_view->horizontalHeader(), &QWidget::customContextMenuRequested, this, &FixturesPanel::showColumnMenu);

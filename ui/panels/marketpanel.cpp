@@ -24,10 +24,10 @@ MarketPanel::MarketPanel(QWidget *parent)
     layout->addWidget(m_title);
     auto *view = makeLiveTable(&m_model, this);
     view->setObjectName(QStringLiteral("marketView"));
-    view->setColumnWidth(MarketModel::Market, 90);
-    view->setColumnWidth(MarketModel::Selection, 80);
+    setLiveColumnWidth(view, MarketModel::Market, 90);
+    setLiveColumnWidth(view, MarketModel::Selection, 80);
     for (int c = MarketModel::Price; c <= MarketModel::Overround; ++c) {
-        view->setColumnWidth(c, 72);
+        setLiveColumnWidth(view, c, 72);
     }
     layout->addWidget(view);
 }

@@ -20,11 +20,11 @@ SourcesPanel::SourcesPanel(QWidget *parent)
     layout->setContentsMargins(4, 4, 4, 4);
     m_view = makeLiveTable(&m_model, this);
     m_view->setObjectName(QStringLiteral("sourceView"));
-    m_view->setColumnWidth(SourceTableModel::Id, 100);
-    m_view->setColumnWidth(SourceTableModel::State, 140);
-    m_view->setColumnWidth(SourceTableModel::Problem, 200); // the whole text is in the tooltip
+    setLiveColumnWidth(m_view, SourceTableModel::Id, 100);
+    setLiveColumnWidth(m_view, SourceTableModel::State, 140);
+    setLiveColumnWidth(m_view, SourceTableModel::Problem, 200); // the whole text is in the tooltip
     for (int c = SourceTableModel::EventsPerSec; c <= SourceTableModel::Rejected; ++c) {
-        m_view->setColumnWidth(c, 72);
+        setLiveColumnWidth(m_view, c, 72);
     }
     // Why a source is down matters more than its counters: shown next to its state.
     m_view->horizontalHeader()->moveSection(SourceTableModel::Problem, SourceTableModel::State + 1);

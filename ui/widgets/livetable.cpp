@@ -6,6 +6,8 @@
 #include <QHeaderView>
 #include <QTableView>
 
+#include <algorithm>
+
 namespace OddsTap {
 
 QTableView *makeLiveTable(QAbstractItemModel *model, QWidget *parent)
@@ -23,7 +25,15 @@ QTableView *makeLiveTable(QAbstractItemModel *model, QWidget *parent)
     view->horizontalHeader()->setHighlightSections(false);
     view->horizontalHeader()->setStretchLastSection(true);
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    for (int c = 0; c < model->columnCount(); ++c) {
+        setLiveColumnWidth(view, c, view->horizontalHeader()->defaultSectionSize());
+    }
     return view;
+}
+
+void setLiveColumnWidth(QTableView *view, int column, int width)
+{
+    view->setColumnWidth(column, std::max(width, view->horizontalHeader()->sectionSizeHint(column)));
 }
 
 } // namespace OddsTap
