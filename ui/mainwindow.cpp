@@ -146,7 +146,7 @@ void MainWindow::buildPanels()
     tabifyDockWidget(bets, log);
     tabifyDockWidget(log, healthDock);
     bets->raise();
-    resizeDocks({ fixtures }, { 590 }, Qt::Horizontal);
+    resizeDocks({ fixtures }, { 640 }, Qt::Horizontal);
     resizeDocks({ fixtures, sourcesDock }, { 560, 140 }, Qt::Vertical);
     resizeDocks({ market, bets }, { 215, 215 }, Qt::Vertical);
     // The chart is the central widget, not a dock. It takes each snapshot after the market

@@ -204,7 +204,10 @@ void OddsChartView::redraw()
     // Round ticks chosen here: applyNiceNumbers() may stretch the range down to 0, which
     // flattens a price move into a line.
     const double pad = std::max(0.005, (high - low) * 0.08);
-    const double step = niceStep((high - low + 2 * pad) / 4);
+    // About four intervals, fewer in a short plot (a tick label needs about 28 px), so that labels
+    // are never elided to "...".
+    const int intervals = std::clamp(int(chart()->plotArea().height() / 28), 1, 4);
+    const double step = niceStep((high - low + 2 * pad) / intervals);
     const double yMin = std::max(1.0, std::floor((low - pad) / step) * step);
     const double yMax = std::ceil((high + pad) / step) * step;
     m_y->setRange(yMin, std::max(yMax, yMin + step));
@@ -226,6 +229,12 @@ void OddsChartView::redraw()
     }
     m_suspendedUpper->replace(upper);
     m_suspendedLower->replace(lower);
+}
+
+void OddsChartView::resizeEvent(QResizeEvent *event)
+{
+    QChartView::resizeEvent(event);
+    redraw();
 }
 
 void OddsChartView::setWindow(Window window)

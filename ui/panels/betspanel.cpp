@@ -19,7 +19,7 @@ BetsPanel::BetsPanel(QWidget *parent)
     tape->setObjectName(QStringLiteral("betView"));
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { BetTapeModel::Time, 95 },
              { BetTapeModel::User, 64 }, { BetTapeModel::Fixture, 64 }, { BetTapeModel::Market, 76 },
-             { BetTapeModel::Selection, 70 }, { BetTapeModel::Stake, 76 }, { BetTapeModel::Odds, 56 } }) {
+             { BetTapeModel::Selection, 70 }, { BetTapeModel::Stake, 64 }, { BetTapeModel::Odds, 56 } }) {
         setLiveColumnWidth(tape, column, width);
     }
     tabs->addTab(tape, tr("Tape"));

@@ -13,6 +13,7 @@
 #include <QFileDialog>
 #include <QFontDatabase>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -100,15 +101,22 @@ ErrorLogPanel::ErrorLogPanel(QWidget *parent)
     m_proxy = new LogFilterProxy(this);
     m_proxy->setSourceModel(&m_model);
     m_proxy->setSortRole(SortRole);
-    auto *split = new QSplitter(Qt::Horizontal, this);
+    // The detail under the table, so that the table has the panel's whole width for the message.
+    auto *split = new QSplitter(Qt::Vertical, this);
     m_view = makeLiveTable(m_proxy, split);
     m_view->setObjectName(QStringLiteral("logView"));
     // Newest first; the log is small (grouped, capped), so it may re-sort as lines arrive.
     m_view->setSortingEnabled(true);
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { ErrorLogModel::Time, 88 },
-             { ErrorLogModel::Severity, 62 }, { ErrorLogModel::Kind, 84 }, { ErrorLogModel::Source, 100 },
-             { ErrorLogModel::Seq, 50 }, { ErrorLogModel::Code, 118 }, { ErrorLogModel::Message, 420 } }) {
+             { ErrorLogModel::Severity, 62 }, { ErrorLogModel::Kind, 76 }, { ErrorLogModel::Source, 70 },
+             { ErrorLogModel::Seq, 50 }, { ErrorLogModel::Code, 110 }, { ErrorLogModel::Message, 260 } }) {
         setLiveColumnWidth(m_view, column, width);
+    }
+    // What happened and what to do comes before the kind and the seq, which matter less.
+    QHeaderView *header = m_view->horizontalHeader();
+    int at = header->visualIndex(ErrorLogModel::Severity) + 1;
+    for (const int column : { ErrorLogModel::Source, ErrorLogModel::Code, ErrorLogModel::Message }) {
+        header->moveSection(header->visualIndex(column), at++);
     }
     m_view->sortByColumn(ErrorLogModel::Time, Qt::DescendingOrder);
     m_detail = new QPlainTextEdit(split);
@@ -116,10 +124,13 @@ ErrorLogPanel::ErrorLogPanel(QWidget *parent)
     m_detail->setReadOnly(true);
     m_detail->setPlaceholderText(tr("The full message of the selected line, and the raw text of a reject"));
     m_detail->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    // Its own height hint would take half the panel: the splitter's stretch decides instead.
+    m_detail->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Ignored);
     split->addWidget(m_view);
     split->addWidget(m_detail);
-    split->setStretchFactor(0, 5);
+    split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
+
     layout->addWidget(split);
 
     connect(filter, &QLineEdit::textChanged, m_proxy, &LogFilterProxy::setText);

@@ -110,8 +110,8 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     m_view->setColumnHidden(FixtureTableModel::Source, true);
     m_view->setColumnHidden(FixtureTableModel::Tournament, true); // shown from the header menu
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { FixtureTableModel::Sport, 78 },
-             { FixtureTableModel::Start, 74 }, { FixtureTableModel::Home, 84 }, { FixtureTableModel::Away, 84 },
-             { FixtureTableModel::Status, 80 }, { FixtureTableModel::Score, 42 }, { FixtureTableModel::LastUpdate, 40 },
+             { FixtureTableModel::Start, 74 }, { FixtureTableModel::Home, 96 }, { FixtureTableModel::Away, 96 },
+             { FixtureTableModel::Status, 78 }, { FixtureTableModel::Score, 42 }, { FixtureTableModel::LastUpdate, 40 },
              { FixtureTableModel::UpdatesPerMin, 62 } }) {
         setLiveColumnWidth(m_view, column, width);
     }

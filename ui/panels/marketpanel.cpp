@@ -24,11 +24,12 @@ MarketPanel::MarketPanel(QWidget *parent)
     layout->addWidget(m_title);
     auto *view = makeLiveTable(&m_model, this);
     view->setObjectName(QStringLiteral("marketView"));
-    setLiveColumnWidth(view, MarketModel::Market, 90);
-    setLiveColumnWidth(view, MarketModel::Selection, 80);
+    setLiveColumnWidth(view, MarketModel::Market, 80);
+    setLiveColumnWidth(view, MarketModel::Selection, 64);
     for (int c = MarketModel::Price; c <= MarketModel::Overround; ++c) {
-        setLiveColumnWidth(view, c, 72);
+        setLiveColumnWidth(view, c, 56); // or as wide as the title
     }
+    setLiveColumnWidth(view, MarketModel::Change, 78); // a move such as "▲ +10.0 %"
     layout->addWidget(view);
 }
 
