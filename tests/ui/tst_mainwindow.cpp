@@ -53,6 +53,16 @@ struct DemoApp
     std::unique_ptr<MainWindow> window;
 
     DemoApp(const QString &db, const QString &faults = {})
+        : DemoApp(demoConfig(db, faults))
+    { }
+    explicit DemoApp(const AppConfig &config)
+    {
+        controller = std::make_unique<AppController>(config);
+        window = std::make_unique<MainWindow>(controller.get());
+        window->show();
+        controller->start();
+    }
+    static AppConfig demoConfig(const QString &db, const QString &faults)
     {
         AppConfig config;
         config.storage = *StorageTarget::parse(db);
@@ -61,10 +71,7 @@ struct DemoApp
         if (!faults.isEmpty()) {
             config.demoFaults = *FaultPlan::parse(faults);
         }
-        controller = std::make_unique<AppController>(config);
-        window = std::make_unique<MainWindow>(controller.get());
-        window->show();
-        controller->start();
+        return config;
     }
     ~DemoApp()
     {
@@ -571,15 +578,8 @@ void TestMainWindow::demoFeedIsASourceSwitchedOnAndOff()
         config.demoDatabase = m_dir.filePath(QStringLiteral("demo-switch-own.db"));
         config.demoRate = 500;
         config.demoFixtures = 20;
-        AppController controller(config);
-        MainWindow window(&controller);
-        window.show();
-        controller.start();
-        check(controller, window, window.findChild<SourcesPanel *>());
-        bool stopped = false;
-        QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
-        controller.stop();
-        QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+        DemoApp app(config); // stopped when it goes
+        check(*app.controller, *app.window, app.window->findChild<SourcesPanel *>());
     };
     const QString demo = QStringLiteral("demo");
     const QString bookId = QStringLiteral("book");
