@@ -107,35 +107,48 @@ void AppController::start()
         startSession(m_config.sources);
         return;
     }
-    // The demo's own file is emptied before the session opens it; the session starts at once with
-    // the sources, and takes the demo's when its simulator listens.
-    startDemo([this](const FeedSourceConfig &demo) { addSource(demo); });
-    startSession(m_config.sources);
+    // The session starts at once with the sources, and takes the demo's when its simulator listens.
+    if (!isDemo() || !m_config.demoDatabase) {
+        startDemo([this](const FeedSourceConfig &demo) { addSource(demo); }, false);
+        startSession(m_config.sources);
+        return;
+    }
+    // Alone, the demo stores into a file of its own, emptied first, before the session opens it.
+    // But another OddsTap may run its demo into that file right now: then this one shares the
+    // file under an id of its own instead of deleting it from under the other. Both are file
+    // work, done off the GUI thread.
+    QPointer<AppController> self(this);
+    const QString path = *m_config.demoDatabase;
+    QThreadPool::globalInstance()->start([self, path] {
+        const bool inUse = SqliteStorage::sourceHeldElsewhere(path, QStringLiteral("demo"));
+        if (!inUse) {
+            for (const QString &file :
+                QStringList { path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm") }) {
+                QFile::remove(file);
+            }
+            for (const QString &dir :
+                QStringList { path + QStringLiteral(".spool"), path + QStringLiteral(".writers") }) {
+                QDir(dir).removeRecursively();
+            }
+        }
+        QMetaObject::invokeMethod(self.get(), [self, inUse] {
+            if (!self || self->m_stopping) {
+                return; // stopped before it started: stop() said so already
+            }
+            self->startDemo([self](const FeedSourceConfig &demo) { self->addSource(demo); }, !inUse);
+            self->startSession(self->m_config.sources);
+        });
+    });
 }
 
-void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> then)
+void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> then, bool inEmptiedOwnFile)
 {
     Q_ASSERT(!m_sim);
-    // The built-in simulator on a free loopback port, in process. Alone, it stores into a file of
-    // its own, emptied first (before a session has it open); but another OddsTap may run its demo
-    // into that file right now: then this one shares the file under an id of its own instead of
-    // deleting it from under the other.
-    const bool ownFile = isDemo() && m_config.demoDatabase && !m_session;
-    const bool demoFileInUse =
-        ownFile && SqliteStorage::sourceHeldElsewhere(*m_config.demoDatabase, QStringLiteral("demo"));
-    if (ownFile && !demoFileInUse) {
-        const QString path = *m_config.demoDatabase;
-        for (const QString &file : QStringList { path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm") }) {
-            QFile::remove(file);
-        }
-        for (const QString &dir : QStringList { path + QStringLiteral(".spool"), path + QStringLiteral(".writers") }) {
-            QDir(dir).removeRecursively();
-        }
-    }
-    // A new simulator starts at seq 1. In its own emptied file the demo is simply "demo"; in a
-    // database that outlives the run, a fresh id per run keeps resume honest.
-    m_demoSourceId = ownFile && !demoFileInUse ? QStringLiteral("demo")
-                                               : QStringLiteral("demo-%1").arg(QDateTime::currentMSecsSinceEpoch());
+    // The built-in simulator on a free loopback port, in process. A new simulator starts at seq
+    // 1: in its own emptied file the demo is simply "demo"; in a database that outlives the run,
+    // a fresh id per run keeps resume honest.
+    m_demoSourceId =
+        inEmptiedOwnFile ? QStringLiteral("demo") : QStringLiteral("demo-%1").arg(QDateTime::currentMSecsSinceEpoch());
     SimServerConfig sc;
     sc.rate = m_config.demoRate;
     sc.generator.fixtures = m_config.demoFixtures;
@@ -184,7 +197,7 @@ void AppController::setDemoEnabled(bool enabled)
     } else if (m_sim) {
         connectSource(m_demoSourceId);
     } else {
-        startDemo([this](const FeedSourceConfig &demo) { addSource(demo); });
+        startDemo([this](const FeedSourceConfig &demo) { addSource(demo); }, false);
     }
 }
 

@@ -111,8 +111,9 @@ signals:
 
 private:
     void startSession(std::vector<FeedSourceConfig> sources);
-    /// Starts the simulator, then hands the demo's source to @p then on the GUI thread.
-    void startDemo(std::function<void(const FeedSourceConfig &demo)> then);
+    /// Starts the simulator, then hands the demo's source to @p then on the GUI thread. In its own
+    /// file, just emptied, the demo's id is "demo"; elsewhere one of its own per run.
+    void startDemo(std::function<void(const FeedSourceConfig &demo)> then, bool inEmptiedOwnFile);
     void startReplaySession(qint64 seekToWallNs);
     CaptureConfig sessionConfig(std::optional<StorageTarget> storage) const;
     /// Runs @p call on the session's thread, if there is a session.
