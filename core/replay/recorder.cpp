@@ -24,20 +24,24 @@ CaptureRecorder::~CaptureRecorder()
     }
 }
 
+CaptureHeader CaptureRecorder::withKnownSources(CaptureHeader header) const
+{
+    for (const CaptureSource &s : m_sources) {
+        if (std::none_of(header.sources.begin(), header.sources.end(),
+                [&](const CaptureSource &x) { return x.sourceId == s.sourceId; })) {
+            header.sources.push_back(s);
+        }
+    }
+    return header;
+}
+
 void CaptureRecorder::startRecording(const QString &path, const CaptureHeader &header)
 {
     if (m_writer) {
         emit problem(QStringLiteral("already recording into %1").arg(m_writer->path()));
         return;
     }
-    CaptureHeader h = header;
-    for (const CaptureSource &s : m_sources) {
-        if (std::none_of(
-                h.sources.begin(), h.sources.end(), [&](const CaptureSource &x) { return x.sourceId == s.sourceId; })) {
-            h.sources.push_back(s);
-        }
-    }
-    auto created = CaptureWriter::create(path, h);
+    auto created = CaptureWriter::create(path, withKnownSources(header));
     if (!created) {
         m_status.error = created.error().message;
         emit problem(m_status.error);
@@ -173,16 +177,10 @@ void CaptureRecorder::pruneRing()
 void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
 {
     pruneRing(); // exactly the last keepMs, not what the periodic prune has let grow since
-    CaptureHeader h = header;
+    CaptureHeader h = withKnownSources(header);
     h.mode = QStringLiteral("ring");
     if (!m_ring.empty()) {
         h.startedAtMs = m_ring.front().wallNs() / 1000000;
-    }
-    for (const CaptureSource &s : m_sources) {
-        if (std::none_of(
-                h.sources.begin(), h.sources.end(), [&](const CaptureSource &x) { return x.sourceId == s.sourceId; })) {
-            h.sources.push_back(s);
-        }
     }
     auto created = CaptureWriter::create(path, h);
     if (!created) {

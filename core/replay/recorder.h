@@ -60,6 +60,8 @@ signals:
     void ringSaved(const QString &path, quint64 frames, const QString &error);
 
 private:
+    /// @p header with every source seen so far (a capture names its sources up front).
+    CaptureHeader withKnownSources(CaptureHeader header) const;
     void commit();
     void publish();
     void pruneRing();
