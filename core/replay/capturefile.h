@@ -103,7 +103,7 @@ private:
     sqlite3_stmt *m_insSource = nullptr;
     sqlite3_stmt *m_insBlock = nullptr;
     std::vector<QString> m_sources; ///< index = row id - 1
-    QByteArray m_block; ///< frames since the last flushBlock(), encoded (capturefile.cpp)
+    QByteArray m_block; ///< frames since the last flushBlock(), encoded (captureformat.h)
     qint64 m_blockFirstOrd = 0;
     qint64 m_blockLastOrd = 0;
     qint64 m_blockFirstWallNs = 0;

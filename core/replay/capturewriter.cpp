@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+#include "capturefile.h"
+
+#include <core/common/paths.h>
+#include <core/replay/captureformat.h>
+
+#include <QFileInfo>
+
+#include <sqlite3.h>
+
+#include <cstring>
+
+namespace OddsTap {
+
+using namespace CaptureFormat;
+
+Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path, const CaptureHeader &header)
+{
+    if (path.isEmpty()) {
+        return Error { QStringLiteral("usage"), QStringLiteral("no capture file name given") };
+    }
+    if (QFileInfo::exists(path)) {
+        return Error { QStringLiteral("exists"),
+            QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose another name")
+                .arg(path) };
+    }
+    if (const QString why = makeParentDirectory(path); !why.isEmpty()) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("%1, for capture file '%2'").arg(why, path) };
+    }
+    std::unique_ptr<CaptureWriter> w(new CaptureWriter);
+    w->m_path = path;
+    const QByteArray native = QFileInfo(path).absoluteFilePath().toUtf8();
+    if (sqlite3_open_v2(native.constData(), &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
+        != SQLITE_OK) {
+        return Error { QStringLiteral("io_error"),
+            QStringLiteral("cannot create capture file '%1': %2").arg(path, sqliteError(w->m_db)) };
+    }
+    const QByteArray pragmas = "PRAGMA application_id=" + QByteArray::number(kApplicationId)
+        + ";PRAGMA user_version=" + QByteArray::number(kCaptureFormatVersion)
+        + ";PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA page_size=16384;";
+    if (!w->exec("PRAGMA page_size=16384") || !w->exec(pragmas.constData()) || !w->exec("BEGIN") || !w->exec(kSchema)) {
+        return Error { QStringLiteral("io_error"),
+            QStringLiteral("cannot create capture file '%1': %2").arg(path, w->m_error) };
+    }
+    sqlite3_stmt *meta = nullptr;
+    sqlite3_prepare_v2(w->m_db, "INSERT INTO meta(key, value) VALUES(?, ?)", -1, &meta, nullptr);
+    const auto putMeta = [&](const char *key, const QString &value) {
+        sqlite3_bind_text(meta, 1, key, -1, SQLITE_STATIC);
+        bindQString(meta, 2, value);
+        sqlite3_step(meta);
+        sqlite3_reset(meta);
+    };
+    putMeta("format", QStringLiteral("oddstap-capture"));
+    putMeta("format_version", QString::number(kCaptureFormatVersion));
+    putMeta("oddstap_version", header.oddstapVersion);
+    putMeta("mode", header.mode);
+    putMeta("notes", header.notes);
+    putMeta("started_at", QString::number(header.startedAtMs));
+    sqlite3_finalize(meta);
+    const char *insFrame = "INSERT INTO frames(ord, source, connection, wall_ns, mono_ns, binary, payload) "
+                           "VALUES(?, ?, ?, ?, ?, ?, ?)";
+    const char *insConn = "INSERT INTO connection_events(ord, source, connection, wall_ns, state, reason, delay_ms, "
+                          "last_seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?)";
+    if (sqlite3_prepare_v2(w->m_db, insFrame, -1, &w->m_insFrame, nullptr) != SQLITE_OK
+        || sqlite3_prepare_v2(w->m_db, insConn, -1, &w->m_insConn, nullptr) != SQLITE_OK
+        || sqlite3_prepare_v2(w->m_db, "INSERT OR IGNORE INTO seek_index(second, first_ord) VALUES(?, ?)", -1,
+               &w->m_insSecond, nullptr)
+            != SQLITE_OK
+        || sqlite3_prepare_v2(
+               w->m_db, "INSERT INTO sources(id, source_id, url) VALUES(?, ?, ?)", -1, &w->m_insSource, nullptr)
+            != SQLITE_OK
+        || sqlite3_prepare_v2(w->m_db,
+               "INSERT INTO frame_blocks(first_ord, last_ord, frames, payload_bytes, first_wall_ns, last_wall_ns, "
+               "first_mono_ns, last_mono_ns, data) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               -1, &w->m_insBlock, nullptr)
+            != SQLITE_OK) {
+        return Error { QStringLiteral("io_error"),
+            QStringLiteral("cannot prepare capture file '%1': %2").arg(path, sqliteError(w->m_db)) };
+    }
+    w->m_inTransaction = true;
+    for (const CaptureSource &s : header.sources) {
+        w->addSource(s);
+    }
+    if (auto r = w->commit(); !r) {
+        return r.error();
+    }
+    return w;
+}
+
+CaptureWriter::~CaptureWriter()
+{
+    if (m_db && m_error.isEmpty() && !m_block.isEmpty() && begin()) {
+        flushBlock();
+    }
+    for (sqlite3_stmt *s : { m_insFrame, m_insConn, m_insSecond, m_insSource, m_insBlock }) {
+        sqlite3_finalize(s);
+    }
+    if (m_db) {
+        if (m_inTransaction) {
+            sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
+        }
+        sqlite3_close_v2(m_db);
+    }
+}
+
+bool CaptureWriter::exec(const char *sql)
+{
+    char *err = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        fail(err ? QString::fromUtf8(err) : sqliteError(m_db));
+        sqlite3_free(err);
+        return false;
+    }
+    return true;
+}
+
+void CaptureWriter::fail(const QString &what)
+{
+    if (m_error.isEmpty()) {
+        m_error = what;
+    }
+}
+
+bool CaptureWriter::begin()
+{
+    if (!m_inTransaction && m_error.isEmpty()) {
+        m_inTransaction = exec("BEGIN");
+    }
+    return m_inTransaction;
+}
+
+void CaptureWriter::addSource(const CaptureSource &source)
+{
+    for (const QString &known : m_sources) {
+        if (known == source.sourceId) {
+            return;
+        }
+    }
+    if (!begin()) {
+        return;
+    }
+    m_sources.push_back(source.sourceId);
+    sqlite3_bind_int64(m_insSource, 1, qint64(m_sources.size()));
+    bindQString(m_insSource, 2, source.sourceId);
+    bindQString(m_insSource, 3, source.url);
+    if (sqlite3_step(m_insSource) != SQLITE_DONE) {
+        fail(sqliteError(m_db));
+    }
+    sqlite3_reset(m_insSource);
+}
+
+int CaptureWriter::sourceIndex(const QString &sourceId)
+{
+    for (std::size_t i = 0; i < m_sources.size(); ++i) {
+        if (m_sources[i] == sourceId) {
+            return int(i + 1);
+        }
+    }
+    addSource({ sourceId, QString() });
+    return int(m_sources.size());
+}
+
+void CaptureWriter::addFrame(const QString &sourceId, const RawFrame &frame)
+{
+    if (!begin()) {
+        return;
+    }
+    const qint64 ord = ++m_ord;
+    const int source = sourceIndex(sourceId);
+    const qsizetype at = m_block.size();
+    m_block.resize(at + kBlockFrameHeader + frame.bytes.size());
+    char *p = m_block.data() + at;
+    putLittleEndian<qint64>(p, ord);
+    putLittleEndian<quint32>(p, quint32(source));
+    putLittleEndian<quint32>(p, frame.connection);
+    putLittleEndian<qint64>(p, frame.wallNs);
+    putLittleEndian<qint64>(p, frame.monoNs);
+    *p++ = frame.binary ? 1 : 0;
+    putLittleEndian<quint32>(p, quint32(frame.bytes.size()));
+    std::memcpy(p, frame.bytes.constData(), std::size_t(frame.bytes.size()));
+    if (m_blockFrames == 0) {
+        m_blockFirstOrd = ord;
+        m_blockFirstWallNs = frame.wallNs;
+        m_blockFirstMonoNs = frame.monoNs;
+        m_blockPayloadBytes = 0;
+    }
+    m_blockLastOrd = ord;
+    m_blockLastWallNs = frame.wallNs;
+    m_blockLastMonoNs = frame.monoNs;
+    m_blockPayloadBytes += frame.bytes.size();
+    ++m_blockFrames;
+    ++m_frames;
+    m_payloadBytes += quint64(frame.bytes.size());
+    const qint64 second = frame.wallNs / 1000000000;
+    if (second != m_lastSecond) {
+        m_lastSecond = second;
+        sqlite3_bind_int64(m_insSecond, 1, second);
+        sqlite3_bind_int64(m_insSecond, 2, ord);
+        sqlite3_step(m_insSecond);
+        sqlite3_reset(m_insSecond);
+    }
+    if (m_block.size() >= kBlockBytes) {
+        flushBlock();
+    }
+}
+
+void CaptureWriter::flushBlock()
+{
+    if (m_blockFrames == 0) {
+        return;
+    }
+    sqlite3_bind_int64(m_insBlock, 1, m_blockFirstOrd);
+    sqlite3_bind_int64(m_insBlock, 2, m_blockLastOrd);
+    sqlite3_bind_int(m_insBlock, 3, m_blockFrames);
+    sqlite3_bind_int64(m_insBlock, 4, m_blockPayloadBytes);
+    sqlite3_bind_int64(m_insBlock, 5, m_blockFirstWallNs);
+    sqlite3_bind_int64(m_insBlock, 6, m_blockLastWallNs);
+    sqlite3_bind_int64(m_insBlock, 7, m_blockFirstMonoNs);
+    sqlite3_bind_int64(m_insBlock, 8, m_blockLastMonoNs);
+    sqlite3_bind_blob(m_insBlock, 9, m_block.constData(), int(m_block.size()), SQLITE_STATIC);
+    if (sqlite3_step(m_insBlock) != SQLITE_DONE) {
+        fail(sqliteError(m_db));
+    }
+    sqlite3_reset(m_insBlock);
+    m_block.resize(0); // keeps its capacity: the next block fills the same memory
+    m_blockFrames = 0;
+}
+
+void CaptureWriter::addConnectionEvent(const ConnectionEvent &event)
+{
+    if (!begin()) {
+        return;
+    }
+    sqlite3_bind_int64(m_insConn, 1, ++m_ord);
+    sqlite3_bind_int64(m_insConn, 2, sourceIndex(event.sourceId));
+    sqlite3_bind_int64(m_insConn, 3, event.connection);
+    sqlite3_bind_int64(m_insConn, 4, event.atMs * 1000000);
+    const auto state = toWire(event.state);
+    sqlite3_bind_text(m_insConn, 5, state.data(), int(state.size()), SQLITE_STATIC);
+    bindQString(m_insConn, 6, event.reason);
+    sqlite3_bind_int64(m_insConn, 7, event.delayMs);
+    sqlite3_bind_int64(m_insConn, 8, qint64(event.lastSeq));
+    if (sqlite3_step(m_insConn) != SQLITE_DONE) {
+        fail(sqliteError(m_db));
+    }
+    sqlite3_reset(m_insConn);
+    ++m_connectionEvents;
+}
+
+void CaptureWriter::addBatch(const EventBatch &batch)
+{
+    // A connection event at position p came after the first p raw frames of the batch. Without
+    // positions (recording switched on mid-batch) the frames go first.
+    const bool ordered = batch.connectionEventRawPos.size() == batch.connectionEvents.size();
+    std::size_t ci = 0;
+    for (std::size_t fi = 0; fi < batch.raw.size(); ++fi) {
+        while (ordered && ci < batch.connectionEvents.size() && batch.connectionEventRawPos[ci] <= fi) {
+            addConnectionEvent(batch.connectionEvents[ci++]);
+        }
+        addFrame(batch.sourceId, batch.raw[fi]);
+    }
+    while (ci < batch.connectionEvents.size()) {
+        addConnectionEvent(batch.connectionEvents[ci++]);
+    }
+}
+
+Result<void> CaptureWriter::commit()
+{
+    if (m_inTransaction) {
+        flushBlock();
+        m_inTransaction = false;
+        exec("COMMIT");
+    }
+    if (!m_error.isEmpty()) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("capture file '%1': %2").arg(m_path, m_error) };
+    }
+    return {};
+}
+
+Result<void> CaptureWriter::finish(qint64 endedAtMs)
+{
+    if (begin()) {
+        flushBlock();
+        const QByteArray sql =
+            "INSERT OR REPLACE INTO meta(key, value) VALUES('ended_at', '" + QByteArray::number(endedAtMs) + "')";
+        exec(sql.constData());
+    }
+    if (auto r = commit(); !r) {
+        return r;
+    }
+    // One self-contained file that travels: no -wal or -shm beside it.
+    exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    exec("PRAGMA journal_mode=DELETE");
+    return commit();
+}
+
+} // namespace OddsTap
