@@ -56,7 +56,10 @@ std::optional<Error> inspectCaptureHeader(const QString &path)
     const qint64 pageSize = rawPageSize == 1 ? 65536 : qint64(rawPageSize);
     const quint32 pages = bigEndian32(header.constData() + 28);
     const bool countValid = bigEndian32(header.constData() + 92) == bigEndian32(header.constData() + 24);
-    if (pageSize >= 512 && countValid && pages > 0 && size < pageSize * qint64(pages)) {
+    // A checkpoint that a full disk cut short leaves the pages in the WAL beside the file: SQLite
+    // recovers them when it opens it, and what it cannot recover is found damaged after.
+    const bool walBeside = QFileInfo(path + QStringLiteral("-wal")).size() > 0;
+    if (pageSize >= 512 && countValid && pages > 0 && size < pageSize * qint64(pages) && !walBeside) {
         return Error { QStringLiteral("damaged_capture"),
             QStringLiteral("'%1' is an OddsTap capture cut short: %2 of its %3 bytes are there (a copy that did not "
                            "finish, or a disk that filled)")

@@ -5,6 +5,7 @@
 // live capture into C, must give the same rows as A. A recording killed with SIGKILL opens and
 // replays. Frames travel out as NDJSON and back.
 #include <tests/testutils/rawwsserver.h>
+#include <tests/testutils/smalltmpfs.h>
 
 #include <QDateTime>
 #include <QDir>
@@ -119,6 +120,7 @@ private slots:
     void craftedCapturesAreRefusedClearly_data();
     void craftedCapturesAreRefusedClearly();
     void capturesOfFormatOneStillRead();
+    void aRecordingCutByAFullDiskIsReadOnceMoved();
 
 private:
     QTemporaryDir m_dir;
@@ -739,6 +741,40 @@ void TestCliReplay::capturesOfFormatOneStillRead()
     const Result replayed =
         run({ QStringLiteral("replay"), copy, QStringLiteral("--no-store"), QStringLiteral("--max") });
     QVERIFY2(replayed.code == 0, replayed.err.constData());
+}
+
+void TestCliReplay::aRecordingCutByAFullDiskIsReadOnceMoved()
+{
+    // A 6 MB disk fills under a recording: the capture says so and fails (exit 6); the file and
+    // its WAL, copied where there is room, read back every frame the last commit held.
+    OddsTap::Testing::SmallTmpfs disk(6 * 1024 * 1024);
+    QVERIFY2(disk.ok(), qPrintable(disk.error()));
+    QProcess sim;
+    sim.start(cli(),
+        { QStringLiteral("simulate"), QStringLiteral("--rate"), QStringLiteral("20000"), QStringLiteral("--fixtures"),
+            QStringLiteral("200") });
+    QVERIFY(sim.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine() || sim.bytesAvailable() > 0, 10000);
+    const QString url =
+        QString::fromUtf8(sim.readAll()).section(QStringLiteral("ws://"), 1).section(QLatin1Char('\n'), 0, 0);
+    QVERIFY2(!url.isEmpty(), "the simulator printed no URL");
+    const QString file = disk.path() + QStringLiteral("/full.odtc");
+    const Result r = run({ QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://") + url.trimmed(),
+        QStringLiteral("--no-store"), QStringLiteral("--record"), file, QStringLiteral("--duration"),
+        QStringLiteral("8"), QStringLiteral("--summary"), QStringLiteral("none"), QStringLiteral("--quiet") });
+    sim.terminate();
+    sim.waitForFinished();
+    QCOMPARE(r.code, 6);
+    QVERIFY2(r.err.contains("disk is full"), r.err.constData());
+    const QString moved = m_dir.filePath(QStringLiteral("moved.odtc"));
+    for (const QString &suffix : { QString(), QStringLiteral("-wal") }) {
+        QFile::remove(moved + suffix);
+        QVERIFY(QFile::copy(file + suffix, moved + suffix));
+    }
+    const Result info = run({ QStringLiteral("info"), moved, QStringLiteral("--json") });
+    QVERIFY2(info.code == 0, info.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(info.out).object();
+    QVERIFY2(o.value(QStringLiteral("frames")).toInteger() > 1000, info.out.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliReplay)
