@@ -5,6 +5,7 @@
 #include <core/common/timeutil.h>
 #include <core/session/appcontroller.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/fixturespanel.h>
 
 #include <QTimer>
 
@@ -18,6 +19,7 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
     poll->setInterval(1000);
     const qint64 startedMs = wallClockMs();
     auto rssAtOneMinute = std::make_shared<double>(0);
+    auto minutesReported = std::make_shared<int>(0);
     const double rate = config.demoRate;
     const int fixtureCount = config.demoFixtures;
     QObject::connect(poll, &QTimer::timeout, &window, [=, &window] {
@@ -25,6 +27,13 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
         keepALiveFixtureSelected(window);
         if (*rssAtOneMinute == 0 && elapsed >= 60) {
             *rssAtOneMinute = residentMiB();
+        }
+        if (elapsed >= 60.0 * (*minutesReported + 1)) {
+            ++*minutesReported;
+            std::printf("  minute %d: RSS %.1f MiB, heap in use %.1f MiB, fixtures held %lld\n", *minutesReported,
+                residentMiB(), heapInUseMiB(),
+                static_cast<long long>(window.findChild<FixturesPanel *>()->model().rowCount()));
+            std::fflush(stdout);
         }
         if (elapsed < seconds) {
             return;

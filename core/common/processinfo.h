@@ -8,5 +8,8 @@ namespace OddsTap {
 double residentMiB();
 /// Peak resident set size so far, MiB.
 double peakResidentMiB();
+/// Heap bytes the program holds (allocated, not freed), MiB; 0 where the C library does not say.
+/// Against residentMiB() it tells growing data from a heap that only fragments.
+double heapInUseMiB();
 
 } // namespace OddsTap

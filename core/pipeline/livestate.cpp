@@ -119,29 +119,38 @@ std::vector<FixtureState> LiveState::fixtures() const
     return out;
 }
 
-std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, qint64 keepMs)
+std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, qint64 keepMs, std::size_t maxFinished)
 {
-    std::vector<std::pair<QString, QString>> removed;
-    for (auto it = m_fixtures.begin(); it != m_fixtures.end();) {
+    // Finished fixtures that may go: out of the change lists (only after takeChanges() is nothing
+    // dirty), newest first once sorted, so the cap keeps the most recently finished.
+    std::vector<decltype(m_fixtures)::iterator> finished;
+    for (auto it = m_fixtures.begin(); it != m_fixtures.end(); ++it) {
         const FixtureState &s = it->second.state;
-        const bool finished = s.fixture.status == FixtureStatus::Ended || s.fixture.status == FixtureStatus::Cancelled;
-        // Dirty entries sit in the change lists: only after takeChanges() is nothing dirty.
-        const bool dirty = it->second.dirty
+        const bool ended = s.fixture.status == FixtureStatus::Ended || s.fixture.status == FixtureStatus::Cancelled;
+        if (!ended || s.seq == 0 || it->second.dirty
             || std::any_of(it->second.prices.begin(), it->second.prices.end(), [this](const PriceState *p) {
                    const auto price =
                        m_prices.find(PriceKey { p->sourceId, p->fixtureId, p->marketType, p->selection });
                    return price != m_prices.end() && price->second.dirty;
-               });
-        if (!finished || s.seq == 0 || nowMs - s.updatedAtMs < keepMs || dirty) {
-            ++it;
+               })) {
             continue;
         }
-        for (const PriceState *p : it->second.prices) {
+        finished.push_back(it);
+    }
+    std::sort(finished.begin(), finished.end(),
+        [](const auto &a, const auto &b) { return a->second.state.updatedAtMs > b->second.state.updatedAtMs; });
+    std::vector<std::pair<QString, QString>> removed;
+    for (std::size_t i = 0; i < finished.size(); ++i) {
+        const FixtureState &s = finished[i]->second.state;
+        if (i < maxFinished && nowMs - s.updatedAtMs < keepMs) {
+            continue;
+        }
+        for (const PriceState *p : finished[i]->second.prices) {
             m_prices.erase(PriceKey { p->sourceId, p->fixtureId, p->marketType, p->selection });
         }
         removed.emplace_back(s.sourceId, s.fixture.fixtureId);
         --m_fixtureCount;
-        it = m_fixtures.erase(it);
+        m_fixtures.erase(finished[i]);
     }
     return removed;
 }

@@ -65,9 +65,11 @@ public:
     Changes takeChanges();
 
     /// Forgets fixtures that ended or were cancelled more than `keepMs` before `nowMs` (received
-    /// time), with their prices, so a day of churn does not grow memory. Call right after
+    /// time), with their prices, and beyond the `maxFinished` most recently finished ones, so a
+    /// day of churn or a flood of fixtures ending does not grow memory. Call right after
     /// takeChanges(). Returns the (source id, fixture id) of each fixture forgotten.
-    std::vector<std::pair<QString, QString>> pruneFinished(qint64 nowMs, qint64 keepMs);
+    std::vector<std::pair<QString, QString>> pruneFinished(
+        qint64 nowMs, qint64 keepMs, std::size_t maxFinished = std::size_t(-1));
 
 private:
     struct FixtureKey

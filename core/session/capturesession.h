@@ -34,6 +34,9 @@ struct CaptureConfig
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
     std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
     qint64 keepFinishedMs = 5 * 60 * 1000; ///< how long ended and cancelled fixtures stay in the live state
+    /// and how many of them at most (the most recently finished): a flood of fixtures ending, as the
+    /// demo at 50,000 events/s makes, would otherwise hold thousands for the whole keep time
+    std::size_t maxFinishedFixtures = 100;
 
     /// Replay a capture file instead of connecting to `sources` (they are read from the file).
     std::optional<ReplayConfig> replay;

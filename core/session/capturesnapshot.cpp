@@ -153,7 +153,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
     LiveState::Changes changes = m_live.takeChanges();
     snap->fixtures = std::move(changes.fixtures);
     if (m.atMs - m_lastPruneMs >= 10000) {
-        snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs);
+        snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs, m_config.maxFinishedFixtures);
         m_lastPruneMs = m.atMs;
 #ifdef __GLIBC__
         // Batches are allocated on the feed threads and freed on others; give freed pages back.

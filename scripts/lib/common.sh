@@ -6,10 +6,10 @@ ODDSTAP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Debian 12 packages, by purpose. Keep these lists exact: scripts install only what is missing.
 ODDSTAP_BUILD_PACKAGES=(
     cmake ninja-build g++ pkg-config
-    qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
+    qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6opengl6-dev
     libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev
 )
-ODDSTAP_TEST_PACKAGES=(clang-format python3 xvfb xauth postgresql openssl sqlite3 procps)
+ODDSTAP_TEST_PACKAGES=(clang-format python3 python3-prometheus-client xvfb xauth postgresql openssl sqlite3 procps)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -39,6 +39,7 @@ private slots:
     void changesAreCoalesced();
     void agreesWithTheGeneratorsSnapshot();
     void finishedFixturesAreForgottenAfterAWhile();
+    void finishedFixturesHeldAreCapped();
     void keysCompareByTextWhateverTheStorage();
 };
 
@@ -78,6 +79,44 @@ void TestLiveState::finishedFixturesAreForgottenAfterAWhile()
     live.apply(batch({ odds(6, 2.5) }));
     QVERIFY(!live.fixture(QStringLiteral("s"), QStringLiteral("fx")));
     QCOMPARE(live.takeChanges().fixtures.size(), std::size_t(0));
+}
+
+void TestLiveState::finishedFixturesHeldAreCapped()
+{
+    // A feed where fixtures end faster than the keep time (a flood, or a round of matches ending
+    // together) holds at most the cap of ended ones: the most recently ended stay.
+    auto fixtureEvent = [](quint64 seq, const QString &id, FixtureStatus status, qint64 receivedAtMs) {
+        Event e;
+        e.type = EventType::Fixture;
+        e.seq = seq;
+        e.sourceId = QStringLiteral("s");
+        e.receivedAtMs = receivedAtMs;
+        FixtureData f;
+        f.fixtureId = id;
+        f.status = status;
+        e.data = f;
+        return e;
+    };
+    LiveState live;
+    std::vector<Event> events;
+    quint64 seq = 0;
+    for (int i = 0; i < 10; ++i) {
+        const FixtureStatus status = i % 2 == 0 ? FixtureStatus::Live : FixtureStatus::Ended;
+        events.push_back(fixtureEvent(++seq, QStringLiteral("fx%1").arg(i), status, 1000 + i));
+    }
+    live.apply(batch(std::move(events)));
+    live.takeChanges();
+    QCOMPARE(live.fixtureCount(), 10);
+    // Five ended, none older than the keep time, cap three: the two that ended first go.
+    const auto removed = live.pruneFinished(2000, 60000, 3);
+    QCOMPARE(removed.size(), std::size_t(2));
+    QCOMPARE(live.fixtureCount(), 8);
+    QVERIFY(!live.fixture(QStringLiteral("s"), QStringLiteral("fx1")));
+    QVERIFY(!live.fixture(QStringLiteral("s"), QStringLiteral("fx3")));
+    for (const char *kept : { "fx5", "fx7", "fx9", "fx0", "fx2", "fx4", "fx6", "fx8" }) {
+        QVERIFY2(live.fixture(QStringLiteral("s"), QLatin1String(kept)), kept);
+    }
+    QVERIFY(live.pruneFinished(2000, 60000, 3).empty());
 }
 
 void TestLiveState::keepsLatestAndPreviousPrice()
