@@ -190,6 +190,10 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("dir") },
         { QStringLiteral("notes"), QStringLiteral("Free-text notes stored in the capture file's metadata."),
             QStringLiteral("text") },
+        { QStringLiteral("metrics"),
+            QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics (HOST defaults to 127.0.0.1; PORT 0\n"
+                           "picks a free one). Prints 'metrics on URL' once listening. Names: docs/metrics.md."),
+            QStringLiteral("[host:]port") },
     });
     int exitCode = kExitOk;
     if (!parseOrExplain(parser, arguments, exitCode)) {
@@ -322,6 +326,14 @@ int runCapture(const QStringList &arguments)
         return usage(QStringLiteral("--ring-dir needs --ring"));
     }
 
+    if (parser.isSet(QStringLiteral("metrics"))) {
+        auto address = parseMetricsAddress(parser.value(QStringLiteral("metrics")));
+        if (!address) {
+            return usage(address.error().message);
+        }
+        config.metrics = *address;
+    }
+
     report.quiet = parser.isSet(QStringLiteral("quiet"));
     report.summaryFormat = parser.value(QStringLiteral("summary"));
     if (parser.isSet(QStringLiteral("summary"))
@@ -400,6 +412,10 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
             recordError = error;
         });
     session.start();
+    if (const QString url = session.metricsUrl(); !url.isEmpty()) {
+        err() << "metrics on " << url << "\n";
+        err().flush();
+    }
     QCoreApplication::exec();
     statusTimer.stop();
     if (live) {

@@ -6,6 +6,7 @@
 #include <core/common/event.h>
 #include <core/common/logging.h>
 #include <core/common/version.h>
+#include <core/metrics/metricsserver.h>
 #include <core/session/appcontroller.h>
 #include <ui/mainwindow.h>
 #include <ui/settings.h>
@@ -74,6 +75,11 @@ int main(int argc, char *argv[])
     parser.addOption({ QStringLiteral("screenshot-after"),
         QApplication::translate("main", "Seconds to run before the screenshots (default 20)."), QStringLiteral("s"),
         QStringLiteral("20") });
+    parser.addOption({ QStringLiteral("metrics"),
+        QApplication::translate("main",
+            "Serve Prometheus metrics at http://HOST:PORT/metrics (HOST defaults to 127.0.0.1; the error log "
+            "shows the URL)."),
+        QStringLiteral("[host:]port") });
     parser.addOption({ QStringLiteral("replay"),
         QApplication::translate("main",
             "Replay this capture file (oddstap-cli capture --record) with a transport bar, "
@@ -133,6 +139,14 @@ int main(int argc, char *argv[])
             return 2;
         }
         config.demoFaults = *plan;
+    }
+    if (parser.isSet(QStringLiteral("metrics"))) {
+        const auto address = parseMetricsAddress(parser.value(QStringLiteral("metrics")));
+        if (!address) {
+            std::fprintf(stderr, "oddstap: %s\n", qPrintable(address.error().message));
+            return 2;
+        }
+        config.metrics = *address;
     }
     AppController controller(config);
     MainWindow window(&controller);

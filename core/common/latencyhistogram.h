@@ -9,13 +9,14 @@
 namespace OddsTap {
 
 /// Latency distribution in log buckets 10 % wide from 1 us to about 3 minutes: percentiles within
-/// 10 %, fixed size (800 bytes), cheap to merge and to copy across threads. Plain value type.
+/// 10 %, fixed size (about 800 bytes), cheap to merge and to copy across threads. Plain value type.
 class LatencyHistogram
 {
 public:
     void add(qint64 ns)
     {
         ++m_count;
+        m_sumNs += ns;
         m_maxNs = std::max(m_maxNs, ns);
         ++m_buckets[bucketOf(ns)];
     }
@@ -25,9 +26,11 @@ public:
             m_buckets[i] += other.m_buckets[i];
         }
         m_count += other.m_count;
+        m_sumNs += other.m_sumNs;
         m_maxNs = std::max(m_maxNs, other.m_maxNs);
     }
     quint64 count() const { return m_count; }
+    qint64 sumNs() const { return m_sumNs; }
     qint64 maxNs() const { return m_maxNs; }
     /// Upper bound of the bucket holding the p-th percentile (0 < p <= 100); 0 when empty.
     qint64 percentileNs(double p) const
@@ -46,6 +49,17 @@ public:
         return m_maxNs;
     }
 
+    /// Observations at or below `ns`, to the buckets' resolution (a bucket counts once its upper
+    /// bound is at or below `ns`): the cumulative buckets of a Prometheus histogram.
+    quint64 countAtMostNs(qint64 ns) const
+    {
+        quint64 n = 0;
+        for (std::size_t i = 0; i < kBuckets && kMinNs * std::pow(kGrowth, double(i + 1)) <= double(ns); ++i) {
+            n += m_buckets[i];
+        }
+        return n;
+    }
+
 private:
     static constexpr std::size_t kBuckets = 200;
     static constexpr double kMinNs = 1000.0;
@@ -60,6 +74,7 @@ private:
     }
     std::array<quint32, kBuckets> m_buckets {};
     quint64 m_count = 0;
+    qint64 m_sumNs = 0;
     qint64 m_maxNs = 0;
 };
 

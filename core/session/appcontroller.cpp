@@ -242,6 +242,9 @@ CaptureSession *AppController::createSession(const CaptureConfig &config)
 void AppController::startSession(std::vector<FeedSourceConfig> sources)
 {
     CaptureConfig cc = sessionConfig(m_config.storage);
+    // The live session only: a replay starts a new session at every backward seek, each of which
+    // would have to take the port again.
+    cc.metrics = m_config.metrics;
     cc.sources = std::move(sources);
     m_session = createSession(cc);
     connect(m_session, &CaptureSession::snapshotReady, this, &AppController::snapshotReady);

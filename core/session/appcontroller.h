@@ -30,6 +30,8 @@ struct AppConfig
     int demoFixtures = 200;
     FaultPlan demoFaults; ///< faults the demo simulator injects (none by default)
     int snapshotIntervalMs = 100; ///< 10 Hz to the views
+    /// Serve Prometheus metrics on this host and port (`oddstap --metrics`); none: off.
+    std::optional<std::pair<QString, quint16>> metrics;
     /// Replay this capture instead of connecting (`oddstap --replay FILE`, File > Open capture):
     /// into a throwaway SQLite database, so the chart's history works as live; nothing is saved.
     QString replayPath;

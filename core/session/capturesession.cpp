@@ -48,7 +48,9 @@ void CaptureSession::start()
     }
     m_running = true;
     m_finishing = false;
-    QString replayError;
+    // What stops the start before any source runs: an unreadable capture, a metrics port taken.
+    QString startError;
+    LogKind startErrorKind = LogKind::Replay;
     if (m_config.replay && m_config.sources.empty()) {
         // The sources of a replay are those of the capture.
         if (auto reader = CaptureReader::open(m_config.replay->path)) {
@@ -59,7 +61,7 @@ void CaptureSession::start()
                 m_config.sources.push_back(source);
             }
         } else {
-            replayError = reader.error().message;
+            startError = reader.error().message;
         }
     }
     for (const FeedSourceConfig &source : m_config.sources) {
@@ -83,6 +85,18 @@ void CaptureSession::start()
             startRecording(m_config.recordPath, m_config.recordNotes);
         }
     }
+    if (m_config.metrics && startError.isEmpty()) {
+        auto server = MetricsServer::listen(m_config.metrics->first, m_config.metrics->second);
+        if (server) {
+            m_metrics = std::move(*server);
+            qCInfo(lcSession).noquote() << "metrics on" << m_metrics->url();
+            addLog(LogEntry::note(
+                LogKind::App, LogSeverity::Info, QStringLiteral("serving metrics on %1").arg(m_metrics->url())));
+        } else {
+            startError = server.error().message;
+            startErrorKind = LogKind::App;
+        }
+    }
     m_lastSnapshotNs = monotonicNs();
     if (m_config.snapshotIntervalMs > 0) {
         m_snapshotTimer = new QTimer(this);
@@ -90,11 +104,11 @@ void CaptureSession::start()
         connect(m_snapshotTimer, &QTimer::timeout, this, [this] { emit snapshotReady(takeSnapshot()); });
         m_snapshotTimer->start(m_config.snapshotIntervalMs);
     }
-    if (!replayError.isEmpty()) {
+    if (!startError.isEmpty()) {
         m_failed = true;
-        m_stopReason = replayError;
+        m_stopReason = startError;
         m_stopping = true;
-        addLog(LogEntry::note(LogKind::Replay, LogSeverity::Error, replayError));
+        addLog(LogEntry::note(startErrorKind, LogSeverity::Error, startError));
         QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
         return;
     }

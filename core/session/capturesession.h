@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/feed/feedclient.h>
+#include <core/metrics/metricsserver.h>
 #include <core/pipeline/livestate.h>
 #include <core/replay/recorder.h>
 #include <core/replay/replaysource.h>
@@ -45,6 +46,9 @@ struct CaptureConfig
     QString recordNotes;
     qint64 ringKeepMs = 0; ///< keep the last N ms of frames in memory, to save on demand (0: off)
     qint64 ringMaxBytes = 512LL * 1024 * 1024; ///< and at most this much payload
+    /// Serve Prometheus metrics (GET /metrics) on this host and port (0 picks a free port); none: off.
+    /// Readings are taken at each snapshot, so it needs snapshotIntervalMs > 0.
+    std::optional<std::pair<QString, quint16>> metrics;
 };
 
 /// The processing stage: runs one FeedClient per source, each on its own thread, takes their
@@ -74,6 +78,8 @@ public:
     bool failed() const { return m_failed; }
     /// Builds a snapshot now (also what the timer emits); takes the coalesced live changes.
     SnapshotPtr takeSnapshot();
+    /// Where the metrics are served (http://host:port/metrics) once started; empty when off.
+    QString metricsUrl() const;
 
 public slots:
     // Run on the session's thread: the GUI reaches these with queued calls (AppController).
@@ -147,6 +153,8 @@ private:
     int m_runningClients = 0;
     QString m_stopReason;
     bool m_clientsStarted = false;
+
+    std::unique_ptr<MetricsServer> m_metrics;
 
     // Recording and replay.
     QThread *m_recorderThread = nullptr;

@@ -16,8 +16,12 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
 {
     const qint64 now = monotonicNs();
     const bool watching = !m_watchFixture.isEmpty() && batch.sourceId == m_watchSource;
+    LatencyHistogram &serverToReceive = m_stats.sources[batch.sourceId].serverToReceive;
     for (const Event &e : batch.events) {
         m_windowProcessed.add(now - e.receivedMonoNs);
+        if (e.advancesStream()) {
+            serverToReceive.add(std::max<qint64>(0, e.receivedAtMs - e.serverTsMs) * 1000000);
+        }
         if (e.type == EventType::Odds) {
             if (watching && e.odds()->fixtureId == m_watchFixture) {
                 if (m_points.size() < m_config.maxPointsPerSnapshot) {
@@ -85,6 +89,11 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
     }
 }
 
+QString CaptureSession::metricsUrl() const
+{
+    return m_metrics ? m_metrics->url() : QString();
+}
+
 SnapshotPtr CaptureSession::takeSnapshot()
 {
     auto snap = std::make_shared<SessionSnapshot>();
@@ -117,6 +126,18 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m.receiveToProcessed = StageLatency::of(m_windowProcessed);
     m.receiveToCommitted = StageLatency::of(m_windowCommitted);
     m.databaseWrite = StageLatency::of(m_windowWrite);
+    m_stats.receiveToProcessed.merge(m_windowProcessed);
+    m_stats.databaseWrite.merge(m_windowWrite);
+    if (m_metrics) {
+        auto reading = std::make_shared<MetricsReading>();
+        reading->atMs = wallClockMs();
+        reading->stats = m_stats;
+        reading->committedSeqs = m_committedSeqs;
+        reading->queuedEvents = m.queuedEvents;
+        reading->spoolBytes = m.spoolBytes;
+        reading->storageDown = m.storageDown;
+        m_metrics->publish(std::move(reading));
+    }
     m_windowProcessed = {};
     m_windowCommitted = {};
     m_windowWrite = {};

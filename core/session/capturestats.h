@@ -39,6 +39,9 @@ struct CaptureStats
         /// Why the source last went down (disconnected, stalled, auth failed); cleared once live.
         QString lastProblem;
         qint64 retryAtMs = 0; ///< wall clock of the next attempt while waiting to reconnect
+        /// Envelope `ts` -> received, per stream event (what the feed's own latency looks like,
+        /// clock skew included: a value below zero counts as zero). Filled while snapshots run.
+        LatencyHistogram serverToReceive;
 
         quint64 acceptedTotal() const;
         /// Accepted fixture + odds + bet envelopes: what storage must hold.
@@ -61,6 +64,9 @@ struct CaptureStats
     quint64 commits = 0;
     qint64 maxWriteNs = 0;
     LatencyHistogram receiveToCommit;
+    // Filled while snapshots run (the GUI, and the CLI's status line and metrics).
+    LatencyHistogram receiveToProcessed; ///< per event: frame received -> applied by the session
+    LatencyHistogram databaseWrite; ///< per transaction
     qint64 maxSpoolBytes = 0;
     quint64 spilledBatches = 0;
     quint64 maxQueuedEvents = 0;
