@@ -194,6 +194,10 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics (HOST defaults to 127.0.0.1; PORT 0\n"
                            "picks a free one). Prints 'metrics on URL' once listening. Names: docs/metrics.md."),
             QStringLiteral("[host:]port") },
+        { QStringLiteral("redis"),
+            QStringLiteral("Keep the live state (fixtures, every selection's latest price) in this Redis as well,\n"
+                           "with a change channel: redis://[:password@]host[:port][/db]. Layout: docs/redis-cache.md."),
+            QStringLiteral("url") },
     });
     int exitCode = kExitOk;
     if (!parseOrExplain(parser, arguments, exitCode)) {
@@ -332,6 +336,14 @@ int runCapture(const QStringList &arguments)
             return usage(address.error().message);
         }
         config.metrics = *address;
+    }
+
+    if (parser.isSet(QStringLiteral("redis"))) {
+        auto redis = RedisTarget::parse(parser.value(QStringLiteral("redis")));
+        if (!redis) {
+            return usage(redis.error().message);
+        }
+        config.redis = *redis;
     }
 
     report.quiet = parser.isSet(QStringLiteral("quiet"));

@@ -34,6 +34,7 @@ CaptureSession::~CaptureSession()
         m_recorderThread->quit();
         m_recorderThread->wait();
     }
+    stopCache();
     if (m_storageThread) {
         m_storageThread->quit();
         m_storageThread->wait();
@@ -96,6 +97,9 @@ void CaptureSession::start()
             startError = server.error().message;
             startErrorKind = LogKind::App;
         }
+    }
+    if (m_config.redis) {
+        startCache();
     }
     m_lastSnapshotNs = monotonicNs();
     if (m_config.snapshotIntervalMs > 0) {
@@ -439,6 +443,39 @@ void CaptureSession::watchFixture(const QString &sourceId, const QString &fixtur
     m_points.clear();
 }
 
+void CaptureSession::startCache()
+{
+    m_cacheThread = new QThread(this);
+    m_cacheThread->setObjectName(QStringLiteral("redis"));
+    m_cache = new RedisCache(*m_config.redis);
+    m_cache->moveToThread(m_cacheThread);
+    connect(m_cacheThread, &QThread::started, m_cache, &RedisCache::start);
+    connect(m_cacheThread, &QThread::finished, m_cache, &QObject::deleteLater);
+    connect(this, &CaptureSession::batchReceived, m_cache, &RedisCache::append);
+    connect(m_cache, &RedisCache::problem, this, [this](const QString &message, bool recovered) {
+        if (recovered) {
+            qCInfo(lcSession).noquote() << message;
+        } else {
+            qCWarning(lcSession).noquote() << message;
+        }
+        addLog(LogEntry::note(LogKind::Cache, recovered ? LogSeverity::Info : LogSeverity::Warning, message));
+    });
+    m_cacheThread->start();
+}
+
+void CaptureSession::stopCache()
+{
+    if (!m_cacheThread) {
+        return;
+    }
+    // Every batch was queued to the cache before this point: the last flush writes them.
+    QMetaObject::invokeMethod(m_cache, &RedisCache::flush, Qt::BlockingQueuedConnection);
+    m_cacheThread->quit();
+    m_cacheThread->wait();
+    m_cacheThread = nullptr;
+    m_cache = nullptr;
+}
+
 void CaptureSession::addLog(LogEntry entry)
 {
     if (m_log.size() >= m_config.maxLogPerSnapshot) {
@@ -533,6 +570,7 @@ void CaptureSession::finish()
             m_stats.queuedAtEnd = t.acceptedStreamTotal() > stored ? t.acceptedStreamTotal() - stored : 0;
         }
     }
+    stopCache();
     if (m_recorderThread) {
         // Every batch was handed to the recorder before this point; queued calls keep their order.
         // Blocking: quit() ends the thread's loop after the event in hand, so a queued stop

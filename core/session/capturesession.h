@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/cache/rediscache.h>
 #include <core/feed/feedclient.h>
 #include <core/metrics/metricsserver.h>
 #include <core/pipeline/livestate.h>
@@ -49,6 +50,8 @@ struct CaptureConfig
     /// Serve Prometheus metrics (GET /metrics) on this host and port (0 picks a free port); none: off.
     /// Readings are taken at each snapshot, so it needs snapshotIntervalMs > 0.
     std::optional<std::pair<QString, quint16>> metrics;
+    /// Keep the live state in this Redis too (RedisCache); none: off.
+    std::optional<RedisTarget> redis;
 };
 
 /// The processing stage: runs one FeedClient per source, each on its own thread, takes their
@@ -135,6 +138,8 @@ private:
     void finish();
     void announceFinished();
     void ensureRecorder();
+    void startCache();
+    void stopCache();
     void setKeepRaw(bool keep);
     CaptureHeader captureHeader(const QString &notes) const;
     void forEachReplay(const std::function<void(ReplaySource *)> &call);
@@ -155,6 +160,8 @@ private:
     bool m_clientsStarted = false;
 
     std::unique_ptr<MetricsServer> m_metrics;
+    QThread *m_cacheThread = nullptr;
+    RedisCache *m_cache = nullptr; ///< lives in m_cacheThread
 
     // Recording and replay.
     QThread *m_recorderThread = nullptr;

@@ -28,6 +28,8 @@ QString logKindText(LogKind kind)
         return QStringLiteral("recording");
     case LogKind::Replay:
         return QStringLiteral("replay");
+    case LogKind::Cache:
+        return QStringLiteral("cache");
     case LogKind::Log:
         return QStringLiteral("log");
     case LogKind::App:

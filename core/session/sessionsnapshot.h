@@ -96,6 +96,7 @@ enum class LogKind : std::uint8_t
     Alert,
     Recording,
     Replay,
+    Cache, ///< the Redis live cache
     Log, ///< about the log itself (lines left out)
     App,
 };

@@ -7,9 +7,9 @@ ODDSTAP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ODDSTAP_BUILD_PACKAGES=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6opengl6-dev
-    libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev
+    libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev libhiredis-dev
 )
-ODDSTAP_TEST_PACKAGES=(clang-format python3 python3-prometheus-client xvfb xauth postgresql openssl sqlite3 procps)
+ODDSTAP_TEST_PACKAGES=(clang-format python3 python3-prometheus-client redis-server xvfb xauth postgresql openssl sqlite3 procps)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -85,6 +85,13 @@ start_test_postgres() {
     pgbin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
     [ -x "$pgbin/initdb" ] || die "PostgreSQL server binaries not found (package postgresql)"
     dir="$ODDSTAP_ROOT/build/test-postgres"
+    if [ "$(id -u)" -eq 0 ]; then
+        run=(runuser -u postgres --)
+    fi
+    # A server left running there (scripts/services start, an interrupted run) goes first.
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        "${run[@]}" "$pgbin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
     rm -rf "$dir"
     mkdir -p "$dir/data" "$dir/socket"
     if [ "$(id -u)" -eq 0 ]; then
@@ -117,4 +124,100 @@ stop_test_postgres() {
         $ODDSTAP_PG_STOP >/dev/null 2>&1 || true
         ODDSTAP_PG_STOP=""
     fi
+}
+
+ODDSTAP_SERVICE_PACKAGES=(postgresql redis-server rabbitmq-server)
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Redis on 127.0.0.1 under build/services/redis: no persistence, daemonized, pid file there.
+start_test_redis() {
+    local dir="$ODDSTAP_ROOT/build/services/redis" port
+    command -v redis-server >/dev/null || die "redis-server not found (package redis-server)"
+    stop_test_redis
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    port="$(free_port)"
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+        --pidfile "$dir/redis.pid" --dir "$dir" --logfile "$dir/redis.log" >/dev/null \
+        || die "Redis did not start: $(tail -n 5 "$dir/redis.log" 2>/dev/null)"
+    local tries=0
+    until redis-cli -p "$port" ping >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 100 ] || die "Redis did not answer on 127.0.0.1:$port: $(tail -n 5 "$dir/redis.log")"
+        sleep 0.1
+    done
+    echo "$port" >"$dir/port"
+    export ODDSTAP_TEST_REDIS_URL="redis://127.0.0.1:$port"
+    log "Redis on 127.0.0.1:$port"
+}
+
+stop_test_redis() {
+    local dir="$ODDSTAP_ROOT/build/services/redis"
+    if [ -f "$dir/port" ]; then
+        redis-cli -p "$(cat "$dir/port")" shutdown nosave >/dev/null 2>&1 || true
+        rm -f "$dir/port"
+    fi
+}
+
+# RabbitMQ as a throwaway node on 127.0.0.1 under build/services/rabbitmq, configured entirely
+# through the environment (nothing in /etc is touched), with the bundled consistent-hash exchange.
+# The Debian wrapper runs the node as the rabbitmq user: the directories are theirs.
+rabbitmq_env() {
+    local dir="$ODDSTAP_ROOT/build/services/rabbitmq"
+    export RABBITMQ_NODENAME="oddstap@localhost"
+    export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+    export RABBITMQ_NODE_PORT="$1"
+    export RABBITMQ_DIST_PORT="$2"
+    export ERL_EPMD_ADDRESS=127.0.0.1
+    export ERL_EPMD_PORT="$3"
+    export RABBITMQ_MNESIA_BASE="$dir/mnesia"
+    export RABBITMQ_LOG_BASE="$dir/log"
+    export RABBITMQ_PID_FILE="$dir/rabbitmq.pid"
+    export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+}
+
+start_test_rabbitmq() {
+    local dir="$ODDSTAP_ROOT/build/services/rabbitmq" port dist epmd
+    command -v rabbitmq-server >/dev/null || die "rabbitmq-server not found (package rabbitmq-server)"
+    stop_test_rabbitmq
+    rm -rf "$dir"
+    mkdir -p "$dir/mnesia" "$dir/log"
+    port="$(free_port)"
+    dist="$(free_port)"
+    epmd="$(free_port)"
+    echo '[rabbitmq_consistent_hash_exchange].' >"$dir/enabled_plugins"
+    if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then
+        chown -R rabbitmq:rabbitmq "$dir"
+    fi
+    echo "$port $dist $epmd" >"$dir/ports"
+    (
+        rabbitmq_env "$port" "$dist" "$epmd"
+        rabbitmq-server -detached >"$dir/start.log" 2>&1
+    ) || die "RabbitMQ did not start: $(tail -n 5 "$dir/start.log")"
+    local tries=0
+    until (rabbitmq_env "$port" "$dist" "$epmd" && rabbitmqctl -q await_startup --timeout 5) >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 30 ] || die "RabbitMQ did not come up on 127.0.0.1:$port: $(tail -n 5 "$dir"/log/*.log 2>/dev/null)"
+        sleep 2
+    done
+    export ODDSTAP_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:$port/%2f"
+    log "RabbitMQ on 127.0.0.1:$port"
+}
+
+stop_test_rabbitmq() {
+    local dir="$ODDSTAP_ROOT/build/services/rabbitmq"
+    [ -f "$dir/ports" ] || return 0
+    local port dist epmd
+    read -r port dist epmd <"$dir/ports"
+    (
+        rabbitmq_env "$port" "$dist" "$epmd"
+        rabbitmqctl -q stop >/dev/null 2>&1 || true
+        epmd -port "$epmd" -kill >/dev/null 2>&1 || true
+    )
+    rm -f "$dir/ports"
 }

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+#include "rediscache.h"
+
+#include <core/common/logging.h>
+#include <core/common/timeutil.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
+#include <QUrl>
+
+#include <algorithm>
+#include <hiredis.h>
+
+namespace OddsTap {
+
+namespace {
+
+constexpr int kIoTimeoutMs = 5000;
+constexpr int kMaxBackoffMs = 10000;
+
+/// One command's arguments, binary-safe, for redisAppendCommandArgv.
+class Command
+{
+public:
+    Command &operator<<(const QByteArray &arg)
+    {
+        m_args.push_back(arg);
+        return *this;
+    }
+    Command &operator<<(const QString &arg) { return *this << arg.toUtf8(); }
+    Command &operator<<(const char *arg) { return *this << QByteArray(arg); }
+    Command &operator<<(qint64 arg) { return *this << QByteArray::number(arg); }
+
+    bool append(redisContext *c) const
+    {
+        std::vector<const char *> argv;
+        std::vector<size_t> lengths;
+        for (const QByteArray &a : m_args) {
+            argv.push_back(a.constData());
+            lengths.push_back(size_t(a.size()));
+        }
+        return redisAppendCommandArgv(c, int(argv.size()), argv.data(), lengths.data()) == REDIS_OK;
+    }
+
+private:
+    std::vector<QByteArray> m_args;
+};
+
+QByteArray fixtureKey(const QString &source, const QString &fixture)
+{
+    return "oddstap:fixture:" + source.toUtf8() + ':' + fixture.toUtf8();
+}
+
+QByteArray oddsKey(const QString &source, const QString &fixture)
+{
+    return "oddstap:odds:" + source.toUtf8() + ':' + fixture.toUtf8();
+}
+
+QByteArray member(const QString &source, const QString &fixture)
+{
+    return source.toUtf8() + ':' + fixture.toUtf8();
+}
+
+QByteArray wire(std::string_view text)
+{
+    return QByteArray(text.data(), qsizetype(text.size()));
+}
+
+timeval timeoutOf(int ms)
+{
+    return { ms / 1000, (ms % 1000) * 1000 };
+}
+
+} // namespace
+
+Result<RedisTarget> RedisTarget::parse(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty()) {
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("--redis wants redis://[:password@]host[:port][/db], got '%1'").arg(text) };
+    }
+    RedisTarget t;
+    t.host = url.host();
+    t.port = quint16(url.port(6379));
+    t.password = url.password();
+    const QString path = url.path().mid(1);
+    if (!path.isEmpty()) {
+        bool ok = false;
+        t.db = path.toInt(&ok);
+        if (!ok || t.db < 0) {
+            return Error { QStringLiteral("usage"),
+                QStringLiteral("--redis: the database is a number (redis://host:port/0), got '%1'").arg(path) };
+        }
+    }
+    return t;
+}
+
+QString RedisTarget::describe() const
+{
+    return QStringLiteral("redis://%1:%2/%3").arg(host).arg(port).arg(db);
+}
+
+RedisCache::RedisCache(RedisTarget target, QObject *parent)
+    : QObject(parent)
+    , m_target(std::move(target))
+{ }
+
+RedisCache::~RedisCache()
+{
+    if (m_redis) {
+        redisFree(m_redis);
+    }
+}
+
+void RedisCache::start()
+{
+    m_flushTimer = new QTimer(this);
+    m_flushTimer->setTimerType(Qt::CoarseTimer);
+    connect(m_flushTimer, &QTimer::timeout, this, &RedisCache::flush);
+    m_flushTimer->start(kFlushIntervalMs);
+    m_reconnectTimer = new QTimer(this);
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, [this] { connectNow(); });
+    connectNow();
+}
+
+bool RedisCache::connectNow()
+{
+    if (m_redis) {
+        return true;
+    }
+    const QByteArray host = m_target.host.toUtf8();
+    redisContext *c = redisConnectWithTimeout(host.constData(), m_target.port, timeoutOf(kIoTimeoutMs));
+    QString why;
+    if (!c || c->err) {
+        why = c ? QString::fromUtf8(c->errstr) : QStringLiteral("out of memory");
+    } else {
+        redisSetTimeout(c, timeoutOf(kIoTimeoutMs));
+        redisEnableKeepAlive(c);
+        auto checked = [&](Command command) {
+            if (!command.append(c)) {
+                return false;
+            }
+            redisReply *reply = nullptr;
+            if (redisGetReply(c, reinterpret_cast<void **>(&reply)) != REDIS_OK || !reply) {
+                why = QString::fromUtf8(c->errstr);
+                return false;
+            }
+            const bool ok = reply->type != REDIS_REPLY_ERROR;
+            if (!ok) {
+                why = QString::fromUtf8(reply->str, int(reply->len));
+            }
+            freeReplyObject(reply);
+            return ok;
+        };
+        if ((!m_target.password.isEmpty() && !checked(Command() << "AUTH" << m_target.password))
+            || !checked(Command() << "SELECT" << qint64(m_target.db))) {
+            if (why.isEmpty()) {
+                why = QStringLiteral("the server refused the connection");
+            }
+        }
+    }
+    if (!why.isEmpty()) {
+        if (c) {
+            redisFree(c);
+        }
+        if (!m_down) {
+            m_down = true;
+            emit problem(QStringLiteral("live cache %1 unavailable: %2; retrying, the cache is rewritten whole once "
+                                        "it is back (capture and storage go on)")
+                             .arg(m_target.describe(), why),
+                false);
+        }
+        m_backoffMs = std::min(kMaxBackoffMs, m_backoffMs == 0 ? 250 : m_backoffMs * 2);
+        m_reconnectTimer->start(m_backoffMs);
+        return false;
+    }
+    m_redis = c;
+    m_backoffMs = 0;
+    m_resyncAll = true;
+    if (m_down) {
+        m_down = false;
+        emit problem(QStringLiteral("live cache %1 is back: rewriting it").arg(m_target.describe()), true);
+    }
+    qCInfo(lcCache).noquote() << "live cache on" << m_target.describe();
+    return true;
+}
+
+void RedisCache::disconnect(const QString &why)
+{
+    if (m_redis) {
+        redisFree(m_redis);
+        m_redis = nullptr;
+    }
+    if (!m_down) {
+        m_down = true;
+        emit problem(QStringLiteral("live cache %1 lost: %2; retrying, the cache is rewritten whole once it is back")
+                         .arg(m_target.describe(), why),
+            false);
+    }
+    m_backoffMs = 250;
+    m_reconnectTimer->start(m_backoffMs);
+}
+
+void RedisCache::append(const BatchPtr &batch)
+{
+    m_live.apply(*batch);
+}
+
+void RedisCache::flush()
+{
+    LiveState::Changes changes = m_live.takeChanges();
+    const qint64 now = wallClockMs();
+    if (now - m_lastPruneMs >= 1000) {
+        m_lastPruneMs = now;
+        const auto removed = m_live.pruneFinished(now, kKeepFinishedMs);
+        m_removedPending.insert(m_removedPending.end(), removed.begin(), removed.end());
+    }
+    if (!m_redis) {
+        return; // the changes are dropped: the reconnect rewrites everything held
+    }
+    if (m_resyncAll) {
+        changes.fixtures = m_live.fixtures();
+        changes.prices.clear();
+        for (const FixtureState &f : changes.fixtures) {
+            std::vector<PriceState> prices = m_live.prices(f.sourceId, f.fixture.fixtureId);
+            changes.prices.insert(changes.prices.end(), prices.begin(), prices.end());
+        }
+    }
+    if (changes.empty() && m_removedPending.empty()) {
+        return;
+    }
+    if (writeChanges(changes, m_removedPending)) {
+        m_resyncAll = false;
+        m_removedPending.clear();
+    }
+}
+
+bool RedisCache::writeChanges(
+    const LiveState::Changes &changes, const std::vector<std::pair<QString, QString>> &removed)
+{
+    int queued = 0;
+    auto queue = [&](const Command &command) {
+        if (command.append(m_redis)) {
+            ++queued;
+        }
+    };
+    QJsonArray touched;
+    for (const FixtureState &s : changes.fixtures) {
+        const FixtureData &f = s.fixture;
+        queue(Command() << "HSET" << fixtureKey(s.sourceId, f.fixtureId) << "sport_id" << f.sportId << "tournament_id"
+                        << f.tournamentId << "start_time" << formatIso8601Utc(f.startTimeMs).toUtf8() << "status"
+                        << wire(toWire(f.status)) << "home" << f.home << "away" << f.away << "score" << f.score << "seq"
+                        << qint64(s.seq) << "updated_at" << s.updatedAtMs);
+        const bool finished = f.status == FixtureStatus::Ended || f.status == FixtureStatus::Cancelled;
+        queue(
+            Command() << (finished ? "SREM" : "SADD") << "oddstap:fixtures:active" << member(s.sourceId, f.fixtureId));
+        touched.append(QString::fromUtf8(member(s.sourceId, f.fixtureId)));
+    }
+    for (const PriceState &p : changes.prices) {
+        const QByteArray value =
+            QJsonDocument(QJsonObject { { QStringLiteral("price"), p.price },
+                              { QStringLiteral("status"), QString::fromUtf8(wire(toWire(p.status))) },
+                              { QStringLiteral("seq"), qint64(p.seq) }, { QStringLiteral("ts"), p.changedAtMs } })
+                .toJson(QJsonDocument::Compact);
+        queue(Command() << "HSET" << oddsKey(p.sourceId, p.fixtureId) << p.marketType + QLatin1Char('/') + p.selection
+                        << value);
+    }
+    QJsonArray gone;
+    for (const auto &[source, fixture] : removed) {
+        queue(Command() << "DEL" << fixtureKey(source, fixture) << oddsKey(source, fixture));
+        queue(Command() << "SREM"
+                        << "oddstap:fixtures:active" << member(source, fixture));
+        gone.append(QString::fromUtf8(member(source, fixture)));
+    }
+    const QJsonObject message { { QStringLiteral("at"), wallClockMs() }, { QStringLiteral("fixtures"), touched },
+        { QStringLiteral("prices"), qint64(changes.prices.size()) }, { QStringLiteral("removed"), gone },
+        { QStringLiteral("full"), m_resyncAll } };
+    queue(Command() << "PUBLISH"
+                    << "oddstap:changes" << QJsonDocument(message).toJson(QJsonDocument::Compact));
+
+    QString refused;
+    for (int i = 0; i < queued; ++i) {
+        redisReply *reply = nullptr;
+        if (redisGetReply(m_redis, reinterpret_cast<void **>(&reply)) != REDIS_OK || !reply) {
+            const QString why = QString::fromUtf8(m_redis->errstr);
+            // The rewrite after the reconnect covers what this write held.
+            disconnect(why);
+            return false;
+        }
+        if (reply->type == REDIS_REPLY_ERROR && refused.isEmpty()) {
+            refused = QString::fromUtf8(reply->str, int(reply->len));
+        }
+        freeReplyObject(reply);
+    }
+    if (!refused.isEmpty()) {
+        qCWarning(lcCache).noquote() << "the live cache refused a command:" << refused;
+    }
+    return true;
+}
+
+} // namespace OddsTap

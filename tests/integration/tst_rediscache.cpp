@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+// The Redis live cache against a real redis-server that the test starts, kills and starts again
+// (empty) in the middle of a capture: at the end the cache holds exactly the latest state the
+// database holds, every selection's price and status and every fixture's status.
+#include <core/cache/rediscache.h>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <hiredis.h>
+#include <map>
+
+using namespace OddsTap;
+
+namespace {
+
+quint16 freePort()
+{
+    QTcpServer s;
+    return s.listen(QHostAddress::LocalHost) ? s.serverPort() : 0;
+}
+
+/// A synchronous hiredis connection for reading what the cache wrote.
+class RedisReader
+{
+public:
+    explicit RedisReader(quint16 port)
+        : m_c(redisConnect("127.0.0.1", port))
+    { }
+    ~RedisReader()
+    {
+        if (m_c) {
+            redisFree(m_c);
+        }
+    }
+    bool ok() const { return m_c && !m_c->err; }
+    /// The reply's elements (an array reply) or its string, as text.
+    QStringList command(const QStringList &args)
+    {
+        std::vector<QByteArray> bytes;
+        std::vector<const char *> argv;
+        std::vector<size_t> lengths;
+        for (const QString &a : args) {
+            bytes.push_back(a.toUtf8());
+        }
+        for (const QByteArray &b : bytes) {
+            argv.push_back(b.constData());
+            lengths.push_back(size_t(b.size()));
+        }
+        auto *reply = static_cast<redisReply *>(redisCommandArgv(m_c, int(argv.size()), argv.data(), lengths.data()));
+        QStringList out;
+        if (!reply) {
+            return out;
+        }
+        if (reply->type == REDIS_REPLY_ARRAY) {
+            for (size_t i = 0; i < reply->elements; ++i) {
+                out << QString::fromUtf8(reply->element[i]->str, int(reply->element[i]->len));
+            }
+        } else if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS) {
+            out << QString::fromUtf8(reply->str, int(reply->len));
+        } else if (reply->type == REDIS_REPLY_INTEGER) {
+            out << QString::number(reply->integer);
+        }
+        freeReplyObject(reply);
+        return out;
+    }
+
+private:
+    redisContext *m_c;
+};
+
+} // namespace
+
+class TestRedisCache : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void urlsAreParsed();
+    void cacheEqualsTheStoredStateAfterRedisRestarts();
+
+private:
+    static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
+    static bool startRedis(QProcess &redis, quint16 port);
+};
+
+bool TestRedisCache::startRedis(QProcess &redis, quint16 port)
+{
+    // Not daemonized: the test owns the process, kills it and starts it again on the same port.
+    redis.start(QStringLiteral("redis-server"),
+        { QStringLiteral("--port"), QString::number(port), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+            QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"), QStringLiteral("no") });
+    if (!redis.waitForStarted(10000)) {
+        qWarning("redis-server cannot be started (scripts/test installs package redis-server): %s",
+            qPrintable(redis.errorString()));
+        return false;
+    }
+    return QTest::qWaitFor([port] { return RedisReader(port).ok(); }, 10000);
+}
+
+void TestRedisCache::urlsAreParsed()
+{
+    const auto full = RedisTarget::parse(QStringLiteral("redis://:s3cret@cache.example:6380/2"));
+    QVERIFY(full);
+    QCOMPARE(full->host, QStringLiteral("cache.example"));
+    QCOMPARE(full->port, quint16(6380));
+    QCOMPARE(full->db, 2);
+    QCOMPARE(full->password, QStringLiteral("s3cret"));
+    QVERIFY(!full->describe().contains(QStringLiteral("s3cret")));
+    const auto plain = RedisTarget::parse(QStringLiteral("redis://127.0.0.1"));
+    QVERIFY(plain);
+    QCOMPARE(plain->port, quint16(6379));
+    QCOMPARE(plain->db, 0);
+    QVERIFY(!RedisTarget::parse(QStringLiteral("http://127.0.0.1:6379")));
+    QVERIFY(!RedisTarget::parse(QStringLiteral("redis://127.0.0.1/x")));
+}
+
+void TestRedisCache::cacheEqualsTheStoredStateAfterRedisRestarts()
+{
+    const quint16 redisPort = freePort();
+    QVERIFY(redisPort != 0);
+    QProcess redis;
+    QVERIFY(startRedis(redis, redisPort));
+
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("cache.db"));
+    QProcess sim;
+    sim.start(cli(),
+        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("11"), QStringLiteral("--count"),
+            QStringLiteral("12000"), QStringLiteral("--rate"), QStringLiteral("3000"), QStringLiteral("--fixtures"),
+            QStringLiteral("60") });
+    QVERIFY(sim.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(sim.peek(200).contains('\n'), 10000);
+    const auto listening =
+        QRegularExpression(QStringLiteral("ws://127.0.0.1:\\d+")).match(QString::fromUtf8(sim.readAllStandardOutput()));
+    QVERIFY(listening.hasMatch());
+
+    QProcess capture;
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), listening.captured(0), QStringLiteral("--db"), db,
+            QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(redisPort),
+            QStringLiteral("--summary"), QStringLiteral("none") });
+    QVERIFY(capture.waitForStarted());
+    {
+        RedisReader reader(redisPort);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            reader.command({ QStringLiteral("SCARD"), QStringLiteral("oddstap:fixtures:active") }).value(0).toInt()
+                > 10,
+            20000);
+    }
+    // Redis dies mid-run; the rest of the stream arrives while it is down; it comes back empty on
+    // the same port. Nothing changes any more after that: only a whole rewrite fills it again.
+    redis.kill();
+    QVERIFY(redis.waitForFinished(10000));
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += capture.readAllStandardError()).contains("live cache"), 20000);
+    const auto committed = [&] {
+        QProcess stats;
+        stats.start(cli(), { QStringLiteral("stats"), QStringLiteral("--db"), db });
+        stats.waitForFinished(30000);
+        return QJsonDocument::fromJson(stats.readAllStandardOutput())
+            .object()
+            .value(QStringLiteral("committed_seq"))
+            .toObject()
+            .value(QStringLiteral("src-1"))
+            .toInteger();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(committed(), qint64(12000), 60000);
+    QVERIFY2(capture.state() == QProcess::Running, "the capture must go on while the cache is down");
+    QVERIFY(startRedis(redis, redisPort));
+    QTRY_VERIFY_WITH_TIMEOUT((err += capture.readAllStandardError()).contains("is back: rewriting it"), 30000);
+
+    ::kill(pid_t(capture.processId()), SIGTERM);
+    QVERIFY(capture.waitForFinished(30000));
+    QCOMPARE(capture.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(capture.exitCode(), 0);
+    sim.terminate();
+    sim.waitForFinished(10000);
+
+    // The latest state by seq, as the database holds it.
+    auto sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+    sql.setDatabaseName(db);
+    QVERIFY(sql.open());
+    std::map<std::pair<QString, QString>, std::pair<double, QString>> prices; // (fixture, market/selection)
+    QSqlQuery q(sql);
+    QVERIFY(q.exec(QStringLiteral("SELECT o.fixture_id, o.market_type, o.selection, o.odd_value, o.status FROM odds o "
+                                  "JOIN (SELECT fixture_id, market_type, selection, max(seq) AS seq FROM odds "
+                                  "GROUP BY fixture_id, market_type, selection) m USING (fixture_id, market_type, "
+                                  "selection, seq)")));
+    while (q.next()) {
+        prices[{ q.value(0).toString(), q.value(1).toString() + QLatin1Char('/') + q.value(2).toString() }] = {
+            q.value(3).toDouble(), q.value(4).toString()
+        };
+    }
+    std::map<QString, QString> statuses;
+    QVERIFY(
+        q.exec(QStringLiteral("SELECT f.fixture_id, f.status FROM fixture_updates f JOIN (SELECT fixture_id, "
+                              "max(seq) AS seq FROM fixture_updates GROUP BY fixture_id) m USING (fixture_id, seq)")));
+    while (q.next()) {
+        statuses[q.value(0).toString()] = q.value(1).toString();
+    }
+    QVERIFY(prices.size() > 100);
+    QVERIFY(statuses.size() > 30);
+
+    RedisReader reader(redisPort);
+    QVERIFY(reader.ok());
+    std::size_t cachedPrices = 0;
+    for (const auto &[fixture, status] : statuses) {
+        const QStringList fields =
+            reader.command({ QStringLiteral("HGETALL"), QStringLiteral("oddstap:fixture:src-1:") + fixture });
+        const qsizetype at = fields.indexOf(QStringLiteral("status"));
+        QVERIFY2(at >= 0, qPrintable(fixture));
+        QCOMPARE(fields.value(at + 1), status);
+        const bool active = reader
+                                .command({ QStringLiteral("SISMEMBER"), QStringLiteral("oddstap:fixtures:active"),
+                                    QStringLiteral("src-1:") + fixture })
+                                .value(0)
+            == QLatin1String("1");
+        QCOMPARE(active, status != QLatin1String("ended") && status != QLatin1String("cancelled"));
+        const QStringList odds =
+            reader.command({ QStringLiteral("HGETALL"), QStringLiteral("oddstap:odds:src-1:") + fixture });
+        for (qsizetype i = 0; i + 1 < odds.size(); i += 2) {
+            const auto stored = prices.find({ fixture, odds[i] });
+            QVERIFY2(stored != prices.end(), qPrintable(fixture + QLatin1Char(' ') + odds[i]));
+            const QJsonObject cached = QJsonDocument::fromJson(odds[i + 1].toUtf8()).object();
+            QCOMPARE(cached.value(QStringLiteral("price")).toDouble(), stored->second.first);
+            QCOMPARE(cached.value(QStringLiteral("status")).toString(), stored->second.second);
+            ++cachedPrices;
+        }
+    }
+    QCOMPARE(cachedPrices, prices.size()); // every stored selection, none more
+    redis.terminate();
+    QVERIFY(redis.waitForFinished(10000));
+}
+
+QTEST_GUILESS_MAIN(TestRedisCache)
+#include "tst_rediscache.moc"
