@@ -13,6 +13,7 @@
 
 #include <QCoreApplication>
 
+#include <csignal>
 #include <functional>
 #include <map>
 
@@ -67,6 +68,9 @@ void printUsage(QTextStream &s)
 
 int main(int argc, char *argv[])
 {
+    // A peer that closes while we write (Redis through hiredis, which writes with write()) must be
+    // an error on that connection, not the end of the process.
+    std::signal(SIGPIPE, SIG_IGN);
     QCoreApplication::setOrganizationName(QStringLiteral("OddsTap"));
     QCoreApplication::setApplicationName(QStringLiteral("oddstap-cli"));
     QCoreApplication::setApplicationVersion(QLatin1String(OddsTap::kVersion));

@@ -16,12 +16,16 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 
 using namespace OddsTap;
 
 int main(int argc, char *argv[])
 {
+    // A peer that closes while we write (Redis through hiredis, which writes with write()) must be
+    // an error on that connection, not the end of the process.
+    std::signal(SIGPIPE, SIG_IGN);
     // What runs without a display picks the offscreen platform itself: the self-check, and the
     // options that only print (QApplication aborts when it finds no display).
     const bool noDisplay = qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <hiredis.h>
+#include <set>
 
 namespace OddsTap {
 
@@ -179,13 +180,8 @@ bool RedisCache::connectNow()
         return false;
     }
     m_redis = c;
-    m_backoffMs = 0;
-    m_resyncAll = true;
-    if (m_down) {
-        m_down = false;
-        emit problem(QStringLiteral("live cache %1 is back: rewriting it").arg(m_target.describe()), true);
-    }
-    qCInfo(lcCache).noquote() << "live cache on" << m_target.describe();
+    m_resyncAll = true; // "back" is said once the whole rewrite is in (flush)
+    qCInfo(lcCache).noquote() << "live cache connected:" << m_target.describe();
     return true;
 }
 
@@ -201,7 +197,8 @@ void RedisCache::disconnect(const QString &why)
                          .arg(m_target.describe(), why),
             false);
     }
-    m_backoffMs = 250;
+    // Doubling also when the connection itself comes back at once but writes are refused.
+    m_backoffMs = std::min(kMaxBackoffMs, m_backoffMs == 0 ? 250 : m_backoffMs * 2);
     m_reconnectTimer->start(m_backoffMs);
 }
 
@@ -224,18 +221,19 @@ void RedisCache::flush()
     }
     if (m_resyncAll) {
         changes.fixtures = m_live.fixtures();
-        changes.prices.clear();
-        for (const FixtureState &f : changes.fixtures) {
-            std::vector<PriceState> prices = m_live.prices(f.sourceId, f.fixture.fixtureId);
-            changes.prices.insert(changes.prices.end(), prices.begin(), prices.end());
-        }
+        changes.prices = m_live.allPrices();
     }
     if (changes.empty() && m_removedPending.empty()) {
         return;
     }
     if (writeChanges(changes, m_removedPending)) {
-        m_resyncAll = false;
         m_removedPending.clear();
+        m_backoffMs = 0;
+        if (m_down && m_resyncAll) {
+            m_down = false;
+            emit problem(QStringLiteral("live cache %1 is back: rewritten whole").arg(m_target.describe()), true);
+        }
+        m_resyncAll = false;
     }
 }
 
@@ -248,9 +246,25 @@ bool RedisCache::writeChanges(
             ++queued;
         }
     };
+    // Deletes first: a fixture forgotten while Redis was down may have come back since (its new
+    // fields are in the changes). One forgotten in this very flush is not written again.
+    QJsonArray gone;
+    std::set<std::pair<QString, QString>> goneNow;
+    for (const auto &[source, fixture] : removed) {
+        queue(Command() << "DEL" << fixtureKey(source, fixture) << oddsKey(source, fixture));
+        queue(Command() << "SREM"
+                        << "oddstap:fixtures:active" << member(source, fixture));
+        gone.append(QString::fromUtf8(member(source, fixture)));
+        if (!m_live.fixture(source, fixture)) {
+            goneNow.emplace(source, fixture);
+        }
+    }
     QJsonArray touched;
     for (const FixtureState &s : changes.fixtures) {
         const FixtureData &f = s.fixture;
+        if (goneNow.count({ s.sourceId, f.fixtureId })) {
+            continue;
+        }
         queue(Command() << "HSET" << fixtureKey(s.sourceId, f.fixtureId) << "sport_id" << f.sportId << "tournament_id"
                         << f.tournamentId << "start_time" << formatIso8601Utc(f.startTimeMs).toUtf8() << "status"
                         << wire(toWire(f.status)) << "home" << f.home << "away" << f.away << "score" << f.score << "seq"
@@ -261,6 +275,9 @@ bool RedisCache::writeChanges(
         touched.append(QString::fromUtf8(member(s.sourceId, f.fixtureId)));
     }
     for (const PriceState &p : changes.prices) {
+        if (goneNow.count({ p.sourceId, p.fixtureId })) {
+            continue;
+        }
         const QByteArray value =
             QJsonDocument(QJsonObject { { QStringLiteral("price"), p.price },
                               { QStringLiteral("status"), QString::fromUtf8(wire(toWire(p.status))) },
@@ -268,13 +285,6 @@ bool RedisCache::writeChanges(
                 .toJson(QJsonDocument::Compact);
         queue(Command() << "HSET" << oddsKey(p.sourceId, p.fixtureId) << p.marketType + QLatin1Char('/') + p.selection
                         << value);
-    }
-    QJsonArray gone;
-    for (const auto &[source, fixture] : removed) {
-        queue(Command() << "DEL" << fixtureKey(source, fixture) << oddsKey(source, fixture));
-        queue(Command() << "SREM"
-                        << "oddstap:fixtures:active" << member(source, fixture));
-        gone.append(QString::fromUtf8(member(source, fixture)));
     }
     const QJsonObject message { { QStringLiteral("at"), wallClockMs() }, { QStringLiteral("fixtures"), touched },
         { QStringLiteral("prices"), qint64(changes.prices.size()) }, { QStringLiteral("removed"), gone },
@@ -286,9 +296,8 @@ bool RedisCache::writeChanges(
     for (int i = 0; i < queued; ++i) {
         redisReply *reply = nullptr;
         if (redisGetReply(m_redis, reinterpret_cast<void **>(&reply)) != REDIS_OK || !reply) {
-            const QString why = QString::fromUtf8(m_redis->errstr);
             // The rewrite after the reconnect covers what this write held.
-            disconnect(why);
+            disconnect(QString::fromUtf8(m_redis->errstr));
             return false;
         }
         if (reply->type == REDIS_REPLY_ERROR && refused.isEmpty()) {
@@ -297,7 +306,10 @@ bool RedisCache::writeChanges(
         freeReplyObject(reply);
     }
     if (!refused.isEmpty()) {
-        qCWarning(lcCache).noquote() << "the live cache refused a command:" << refused;
+        // Loading its data set, out of memory, a read-only replica: what this write held is not
+        // in Redis. Start over as after a loss, so that the rewrite comes once it accepts writes.
+        disconnect(QStringLiteral("Redis refused a write: %1").arg(refused));
+        return false;
     }
     return true;
 }

@@ -9,14 +9,14 @@
 namespace OddsTap {
 
 /// Latency distribution in log buckets 10 % wide from 1 us to about 3 minutes: percentiles within
-/// 10 %, fixed size (about 800 bytes), cheap to merge and to copy across threads. Plain value type.
+/// 10 %, fixed size (about 1.6 KB), cheap to merge and to copy across threads. Plain value type.
 class LatencyHistogram
 {
 public:
     void add(qint64 ns)
     {
         ++m_count;
-        m_sumNs += ns;
+        m_sumNs += double(ns);
         m_maxNs = std::max(m_maxNs, ns);
         ++m_buckets[bucketOf(ns)];
     }
@@ -30,7 +30,7 @@ public:
         m_maxNs = std::max(m_maxNs, other.m_maxNs);
     }
     quint64 count() const { return m_count; }
-    qint64 sumNs() const { return m_sumNs; }
+    double sumNs() const { return m_sumNs; }
     qint64 maxNs() const { return m_maxNs; }
     /// Upper bound of the bucket holding the p-th percentile (0 < p <= 100); 0 when empty.
     qint64 percentileNs(double p) const
@@ -72,9 +72,9 @@ private:
         const auto i = std::size_t(std::log(double(ns) / kMinNs) / std::log(kGrowth));
         return std::min(i, kBuckets - 1);
     }
-    std::array<quint32, kBuckets> m_buckets {};
+    std::array<quint64, kBuckets> m_buckets {}; // 64-bit: a process-lifetime total at 300k/s
     quint64 m_count = 0;
-    qint64 m_sumNs = 0;
+    double m_sumNs = 0; // a double: no overflow from a few absurd values (a feed ts of 0)
     qint64 m_maxNs = 0;
 };
 

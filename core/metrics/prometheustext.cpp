@@ -76,7 +76,7 @@ public:
         sample(bucket.constData(), prefix + "le=\"+Inf\"", double(h.count()));
         const QByteArray sum = QByteArray(name) + "_sum";
         const QByteArray count = QByteArray(name) + "_count";
-        sample(sum.constData(), labels, double(h.sumNs()) / 1e9);
+        sample(sum.constData(), labels, h.sumNs() / 1e9);
         sample(count.constData(), labels, double(h.count()));
     }
 

@@ -119,6 +119,16 @@ std::vector<FixtureState> LiveState::fixtures() const
     return out;
 }
 
+std::vector<PriceState> LiveState::allPrices() const
+{
+    std::vector<PriceState> out;
+    out.reserve(m_prices.size());
+    for (const auto &[key, entry] : m_prices) {
+        out.push_back(entry.state);
+    }
+    return out;
+}
+
 std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, qint64 keepMs, std::size_t maxFinished)
 {
     // Finished fixtures that may go: out of the change lists (only after takeChanges() is nothing

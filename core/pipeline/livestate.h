@@ -52,6 +52,8 @@ public:
     std::vector<PriceState> prices(const QString &sourceId, const QString &fixtureId) const;
     /// Every fixture held (for a view that starts late).
     std::vector<FixtureState> fixtures() const;
+    /// Every price held, also of fixtures whose fixture event has not arrived (a resumed stream).
+    std::vector<PriceState> allPrices() const;
     qsizetype fixtureCount() const { return m_fixtureCount; }
     qsizetype priceCount() const { return qsizetype(m_prices.size()); }
 

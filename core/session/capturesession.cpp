@@ -98,9 +98,6 @@ void CaptureSession::start()
             startErrorKind = LogKind::App;
         }
     }
-    if (m_config.redis) {
-        startCache();
-    }
     m_lastSnapshotNs = monotonicNs();
     if (m_config.snapshotIntervalMs > 0) {
         m_snapshotTimer = new QTimer(this);
@@ -115,6 +112,9 @@ void CaptureSession::start()
         addLog(LogEntry::note(startErrorKind, LogSeverity::Error, startError));
         QMetaObject::invokeMethod(this, &CaptureSession::onClientStopped, Qt::QueuedConnection);
         return;
+    }
+    if (m_config.redis) {
+        startCache();
     }
     if (!m_config.storage) {
         startClients({});

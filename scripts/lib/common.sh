@@ -84,7 +84,7 @@ start_test_postgres() {
     local pgbin dir port run=()
     pgbin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
     [ -x "$pgbin/initdb" ] || die "PostgreSQL server binaries not found (package postgresql)"
-    dir="$ODDSTAP_ROOT/build/test-postgres"
+    dir="${ODDSTAP_PG_DIR:-$ODDSTAP_ROOT/build/test-postgres}"
     if [ "$(id -u)" -eq 0 ]; then
         run=(runuser -u postgres --)
     fi
@@ -160,6 +160,11 @@ stop_test_redis() {
         redis-cli -p "$(cat "$dir/port")" shutdown nosave >/dev/null 2>&1 || true
         rm -f "$dir/port"
     fi
+    # One that never answered (a failed start) is still found by its pid file.
+    if [ -f "$dir/redis.pid" ]; then
+        kill "$(cat "$dir/redis.pid")" >/dev/null 2>&1 || true
+        rm -f "$dir/redis.pid"
+    fi
 }
 
 # RabbitMQ as a throwaway node on 127.0.0.1 under build/services/rabbitmq, configured entirely
@@ -181,6 +186,15 @@ rabbitmq_env() {
     export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
+# Debian's /usr/sbin wrappers refuse anyone but root and rabbitmq; the real scripts do not.
+rabbitmq_bin() {
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "/usr/sbin/$1"
+    else
+        echo "/usr/lib/rabbitmq/bin/$1"
+    fi
+}
+
 start_test_rabbitmq() {
     local dir="$ODDSTAP_ROOT/build/services/rabbitmq" port dist epmd
     command -v rabbitmq-server >/dev/null || die "rabbitmq-server not found (package rabbitmq-server)"
@@ -193,14 +207,17 @@ start_test_rabbitmq() {
     echo '[rabbitmq_consistent_hash_exchange].' >"$dir/enabled_plugins"
     if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then
         chown -R rabbitmq:rabbitmq "$dir"
+        runuser -u rabbitmq -- test -w "$dir/mnesia" \
+            || die "the rabbitmq user cannot reach $dir (a checkout under a private home such as /root?): clone OddsTap elsewhere, e.g. /opt or /srv"
     fi
     echo "$port $dist $epmd" >"$dir/ports"
     (
         rabbitmq_env "$port" "$dist" "$epmd"
-        rabbitmq-server -detached >"$dir/start.log" 2>&1
+        "$(rabbitmq_bin rabbitmq-server)" -detached >"$dir/start.log" 2>&1
     ) || die "RabbitMQ did not start: $(tail -n 5 "$dir/start.log")"
     local tries=0
-    until (rabbitmq_env "$port" "$dist" "$epmd" && rabbitmqctl -q await_startup --timeout 5) >/dev/null 2>&1; do
+    until (rabbitmq_env "$port" "$dist" "$epmd" && "$(rabbitmq_bin rabbitmqctl)" -q await_startup --timeout 5) \
+        >/dev/null 2>&1; do
         tries=$((tries + 1))
         [ "$tries" -lt 30 ] || die "RabbitMQ did not come up on 127.0.0.1:$port: $(tail -n 5 "$dir"/log/*.log 2>/dev/null)"
         sleep 2
@@ -216,7 +233,7 @@ stop_test_rabbitmq() {
     read -r port dist epmd <"$dir/ports"
     (
         rabbitmq_env "$port" "$dist" "$epmd"
-        rabbitmqctl -q stop >/dev/null 2>&1 || true
+        "$(rabbitmq_bin rabbitmqctl)" -q stop >/dev/null 2>&1 || true
         epmd -port "$epmd" -kill >/dev/null 2>&1 || true
     )
     rm -f "$dir/ports"

@@ -95,7 +95,9 @@ double TestMetrics::value(const QJsonArray &samples, const QString &name, const 
 QByteArray TestMetrics::fetch(const QString &url, int *status)
 {
     QNetworkAccessManager net;
-    QNetworkReply *reply = net.get(QNetworkRequest(QUrl(url)));
+    QNetworkRequest request { QUrl(url) };
+    request.setTransferTimeout(5000); // a server that never answers fails the test, not the ctest timeout
+    QNetworkReply *reply = net.get(request);
     QEventLoop loop;
     connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     loop.exec();
