@@ -20,6 +20,22 @@ Event odds(quint64 seq, double price, const QString &selection = QStringLiteral(
     return e;
 }
 
+Event fixtureEvent(quint64 seq, const QString &id, FixtureStatus status, qint64 receivedAtMs)
+{
+    Event e;
+    e.type = EventType::Fixture;
+    e.seq = seq;
+    e.sourceId = QStringLiteral("s");
+    e.receivedAtMs = receivedAtMs;
+    FixtureData f;
+    f.fixtureId = id;
+    f.status = status;
+    f.home = QStringLiteral("A");
+    f.away = QStringLiteral("B");
+    e.data = f;
+    return e;
+}
+
 EventBatch batch(std::vector<Event> events)
 {
     EventBatch b;
@@ -45,20 +61,6 @@ private slots:
 
 void TestLiveState::finishedFixturesAreForgottenAfterAWhile()
 {
-    auto fixtureEvent = [](quint64 seq, const QString &id, FixtureStatus status, qint64 receivedAtMs) {
-        Event e;
-        e.type = EventType::Fixture;
-        e.seq = seq;
-        e.sourceId = QStringLiteral("s");
-        e.receivedAtMs = receivedAtMs;
-        FixtureData f;
-        f.fixtureId = id;
-        f.status = status;
-        f.home = QStringLiteral("A");
-        f.away = QStringLiteral("B");
-        e.data = f;
-        return e;
-    };
     LiveState live;
     live.apply(batch({ fixtureEvent(1, QStringLiteral("fx"), FixtureStatus::Live, 1000), odds(2, 2.0),
         odds(3, 3.0, QStringLiteral("away")), fixtureEvent(4, QStringLiteral("other"), FixtureStatus::Live, 1000),
@@ -85,18 +87,6 @@ void TestLiveState::finishedFixturesHeldAreCapped()
 {
     // A feed where fixtures end faster than the keep time (a flood, or a round of matches ending
     // together) holds at most the cap of ended ones: the most recently ended stay.
-    auto fixtureEvent = [](quint64 seq, const QString &id, FixtureStatus status, qint64 receivedAtMs) {
-        Event e;
-        e.type = EventType::Fixture;
-        e.seq = seq;
-        e.sourceId = QStringLiteral("s");
-        e.receivedAtMs = receivedAtMs;
-        FixtureData f;
-        f.fixtureId = id;
-        f.status = status;
-        e.data = f;
-        return e;
-    };
     LiveState live;
     std::vector<Event> events;
     quint64 seq = 0;

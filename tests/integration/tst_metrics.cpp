@@ -2,6 +2,7 @@
 // The Prometheus endpoint: its text read by Prometheus' own Python parser (Debian's
 // python3-prometheus-client), and its counters against the rows a real capture stored.
 #include <core/metrics/prometheustext.h>
+#include <tests/testutils/cliprocesses.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -163,19 +164,15 @@ void TestMetrics::countersAgreeWithTheStoredRows()
     QTemporaryDir dir;
     const QString db = dir.filePath(QStringLiteral("metrics.db"));
     QProcess sim;
-    sim.start(cli(),
-        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--count"),
-            QStringLiteral("6000"), QStringLiteral("--rate"), QStringLiteral("3000"), QStringLiteral("--faults"),
+    const QString simUrl = Testing::startSimulator(sim, cli(),
+        { QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--count"), QStringLiteral("6000"),
+            QStringLiteral("--rate"), QStringLiteral("3000"), QStringLiteral("--faults"),
             QStringLiteral("malformed=0.01,duplicate=0.01,gap=0.002") });
-    QVERIFY(sim.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(sim.peek(200).contains('\n'), 10000);
-    const auto listening =
-        QRegularExpression(QStringLiteral("ws://127.0.0.1:\\d+")).match(QString::fromUtf8(sim.readAllStandardOutput()));
-    QVERIFY(listening.hasMatch());
+    QVERIFY(!simUrl.isEmpty());
 
     QProcess capture;
     capture.start(cli(),
-        { QStringLiteral("capture"), QStringLiteral("--url"), listening.captured(0), QStringLiteral("--db"), db,
+        { QStringLiteral("capture"), QStringLiteral("--url"), simUrl, QStringLiteral("--db"), db,
             QStringLiteral("--metrics"), QStringLiteral("0"), QStringLiteral("--quiet") });
     QVERIFY(capture.waitForStarted());
     QByteArray err;

@@ -3,6 +3,7 @@
 // (empty) in the middle of a capture: at the end the cache holds exactly the latest state the
 // database holds, every selection's price and status and every fixture's status.
 #include <core/cache/rediscache.h>
+#include <tests/testutils/cliprocesses.h>
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -133,19 +134,14 @@ void TestRedisCache::cacheEqualsTheStoredStateAfterRedisRestarts()
     QTemporaryDir dir;
     const QString db = dir.filePath(QStringLiteral("cache.db"));
     QProcess sim;
-    sim.start(cli(),
-        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("11"), QStringLiteral("--count"),
-            QStringLiteral("12000"), QStringLiteral("--rate"), QStringLiteral("1500"), QStringLiteral("--fixtures"),
-            QStringLiteral("60") });
-    QVERIFY(sim.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(sim.peek(200).contains('\n'), 10000);
-    const auto listening =
-        QRegularExpression(QStringLiteral("ws://127.0.0.1:\\d+")).match(QString::fromUtf8(sim.readAllStandardOutput()));
-    QVERIFY(listening.hasMatch());
+    const QString simUrl = Testing::startSimulator(sim, cli(),
+        { QStringLiteral("--seed"), QStringLiteral("11"), QStringLiteral("--count"), QStringLiteral("12000"),
+            QStringLiteral("--rate"), QStringLiteral("1500"), QStringLiteral("--fixtures"), QStringLiteral("60") });
+    QVERIFY(!simUrl.isEmpty());
 
     QProcess capture;
     capture.start(cli(),
-        { QStringLiteral("capture"), QStringLiteral("--url"), listening.captured(0), QStringLiteral("--db"), db,
+        { QStringLiteral("capture"), QStringLiteral("--url"), simUrl, QStringLiteral("--db"), db,
             QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(redisPort),
             QStringLiteral("--summary"), QStringLiteral("none") });
     QVERIFY(capture.waitForStarted());
