@@ -118,13 +118,13 @@ RedisCache::~RedisCache()
 
 void RedisCache::start()
 {
-    m_flushTimer = new QTimer(this);
-    m_flushTimer->setTimerType(Qt::CoarseTimer);
-    connect(m_flushTimer, &QTimer::timeout, this, &RedisCache::flush);
-    m_flushTimer->start(kFlushIntervalMs);
     m_reconnectTimer = new QTimer(this);
     m_reconnectTimer->setSingleShot(true);
-    connect(m_reconnectTimer, &QTimer::timeout, this, [this] { connectNow(); });
+    connect(m_reconnectTimer, &QTimer::timeout, this, [this] {
+        if (connectNow()) {
+            flush();
+        }
+    });
     connectNow();
 }
 
@@ -202,44 +202,65 @@ void RedisCache::disconnect(const QString &why)
     m_reconnectTimer->start(m_backoffMs);
 }
 
-void RedisCache::append(const BatchPtr &batch)
+void RedisCache::apply(const LiveChangesPtr &changes)
 {
-    m_live.apply(*batch);
+    for (const FixtureState &f : changes->fixtures) {
+        m_mirror[{ f.sourceId, f.fixture.fixtureId }].fixture = f;
+    }
+    for (const PriceState &p : changes->prices) {
+        m_mirror[{ p.sourceId, p.fixtureId }].prices[{ p.marketType, p.selection }] = p;
+    }
+    for (const auto &key : changes->removed) {
+        m_mirror.erase(key);
+    }
+    if (!m_redis) {
+        // Dropped: the rewrite after the reconnect covers them. The forgotten keys are kept to delete.
+        m_pending.removed.insert(m_pending.removed.end(), changes->removed.begin(), changes->removed.end());
+        return;
+    }
+    m_pending.fixtures.insert(m_pending.fixtures.end(), changes->fixtures.begin(), changes->fixtures.end());
+    m_pending.prices.insert(m_pending.prices.end(), changes->prices.begin(), changes->prices.end());
+    m_pending.removed.insert(m_pending.removed.end(), changes->removed.begin(), changes->removed.end());
+    flush();
 }
 
 void RedisCache::flush()
 {
-    LiveState::Changes changes = m_live.takeChanges();
-    const qint64 now = wallClockMs();
-    if (now - m_lastPruneMs >= 1000) {
-        m_lastPruneMs = now;
-        const auto removed = m_live.pruneFinished(now, kKeepFinishedMs);
-        m_removedPending.insert(m_removedPending.end(), removed.begin(), removed.end());
-    }
     if (!m_redis) {
-        return; // the changes are dropped: the reconnect rewrites everything held
-    }
-    if (m_resyncAll) {
-        changes.fixtures = m_live.fixtures();
-        changes.prices = m_live.allPrices();
-    }
-    if (changes.empty() && m_removedPending.empty()) {
         return;
     }
-    if (writeChanges(changes, m_removedPending)) {
-        m_removedPending.clear();
+    if (m_resyncAll) {
+        m_pending.fixtures.clear();
+        m_pending.prices.clear();
+        for (const auto &[key, mirror] : m_mirror) {
+            if (mirror.fixture) {
+                m_pending.fixtures.push_back(*mirror.fixture);
+            }
+            for (const auto &[selection, price] : mirror.prices) {
+                m_pending.prices.push_back(price);
+            }
+        }
+    }
+    if (m_pending.fixtures.empty() && m_pending.prices.empty() && m_pending.removed.empty() && !m_resyncAll) {
+        return;
+    }
+    if (write(m_pending)) {
+        m_pending = {};
         m_backoffMs = 0;
         if (m_down && m_resyncAll) {
             m_down = false;
             emit problem(QStringLiteral("live cache %1 is back: rewritten whole").arg(m_target.describe()), true);
         }
         m_resyncAll = false;
+    } else {
+        m_pending.fixtures.clear(); // the rewrite after the reconnect covers them
+        m_pending.prices.clear();
     }
 }
 
-bool RedisCache::writeChanges(
-    const LiveState::Changes &changes, const std::vector<std::pair<QString, QString>> &removed)
+bool RedisCache::write(const LiveChanges &changes)
 {
+    const auto &removed = changes.removed;
     int queued = 0;
     auto queue = [&](const Command &command) {
         if (command.append(m_redis)) {
@@ -255,7 +276,7 @@ bool RedisCache::writeChanges(
         queue(Command() << "SREM"
                         << "oddstap:fixtures:active" << member(source, fixture));
         gone.append(QString::fromUtf8(member(source, fixture)));
-        if (!m_live.fixture(source, fixture)) {
+        if (!m_mirror.count({ source, fixture })) {
             goneNow.emplace(source, fixture);
         }
     }

@@ -7,6 +7,9 @@
 
 #include <QObject>
 
+#include <map>
+#include <optional>
+
 struct redisContext;
 class QTimer;
 
@@ -25,15 +28,15 @@ struct RedisTarget
 };
 
 /// Keeps the live state (current fixtures, the latest price of every selection) in Redis for fast
-/// reads by other programs, and announces each flush on a channel. Layout (docs/redis-cache.md):
+/// reads by other programs, and announces each write on a channel. Layout (docs/redis-cache.md):
 ///   oddstap:fixture:<source>:<fixture>  hash   the fixture's fields
 ///   oddstap:odds:<source>:<fixture>     hash   "<market>/<selection>" -> {"price","status","seq","ts"}
 ///   oddstap:fixtures:active             set    "<source>:<fixture>" of unfinished fixtures
-///   oddstap:changes                     channel one JSON message per flush
-/// Batches are coalesced in a LiveState of its own and written every kFlushIntervalMs, pipelined:
-/// a selection that changed a thousand times in between is one HSET. Redis going away costs
-/// nothing upstream: the cache reconnects with backoff and then rewrites everything it holds,
-/// so a restarted (empty) Redis is whole again.
+///   oddstap:changes                     channel one JSON message per write
+/// Fed the session's coalesced changes once per snapshot (no per-event work here), written in one
+/// pipelined round trip: a selection that changed a thousand times in between is one HSET. It
+/// mirrors what it was given, so that Redis going away costs nothing upstream: it reconnects with
+/// backoff and then rewrites everything, and a restarted (empty) Redis is whole again.
 /// Lives in: its own thread ("redis"); talk to it with queued calls only.
 class RedisCache : public QObject
 {
@@ -42,14 +45,11 @@ public:
     explicit RedisCache(RedisTarget target, QObject *parent = nullptr);
     ~RedisCache() override;
 
-    static constexpr int kFlushIntervalMs = 50;
-    /// How long finished fixtures stay in the cache (as in the live views).
-    static constexpr qint64 kKeepFinishedMs = 5 * 60 * 1000;
-
 public slots:
     void start();
-    void append(const OddsTap::BatchPtr &batch);
-    /// Writes what is pending (blocking: the caller waits for the last flush at the end of a run).
+    /// One interval's changes: kept in the mirror and written at once.
+    void apply(const OddsTap::LiveChangesPtr &changes);
+    /// Writes what is pending (at the end of a run the caller waits for it).
     void flush();
 
 signals:
@@ -57,22 +57,26 @@ signals:
     void problem(const QString &message, bool recovered);
 
 private:
+    /// A fixture as the cache holds it: its fields (once its fixture event came) and prices.
+    struct Mirror
+    {
+        std::optional<FixtureState> fixture;
+        std::map<std::pair<QString, QString>, PriceState> prices; ///< (market, selection)
+    };
+
     bool connectNow();
     void disconnect(const QString &why);
-    /// Queues every command of the changes; false once the connection failed.
-    bool writeChanges(const LiveState::Changes &changes, const std::vector<std::pair<QString, QString>> &removed);
+    /// Queues every command of the changes and reads the replies; false once the write failed.
+    bool write(const LiveChanges &changes);
 
     RedisTarget m_target;
     redisContext *m_redis = nullptr;
-    LiveState m_live;
+    std::map<std::pair<QString, QString>, Mirror> m_mirror; ///< (source, fixture)
+    LiveChanges m_pending; ///< given since the last write that succeeded
     bool m_resyncAll = true; ///< after (re)connecting: write everything held, not only changes
     bool m_down = false;
     int m_backoffMs = 0;
-    QTimer *m_flushTimer = nullptr;
     QTimer *m_reconnectTimer = nullptr;
-    qint64 m_lastPruneMs = 0;
-    /// Fixtures forgotten (finished long enough) whose keys are still to be deleted.
-    std::vector<std::pair<QString, QString>> m_removedPending;
 };
 
 } // namespace OddsTap

@@ -5,6 +5,7 @@
 
 #include <QHash>
 
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +37,16 @@ struct FixtureState
     qint64 lastEventAtMs = 0; ///< received_at of the latest fixture or price event
     quint64 events = 0; ///< fixture and price events
 };
+
+/// What changed in a live state over one interval, coalesced (each fixture and price once, at its
+/// latest), with the fixtures it forgot: how the session hands the live state to other threads.
+struct LiveChanges
+{
+    std::vector<FixtureState> fixtures;
+    std::vector<PriceState> prices;
+    std::vector<std::pair<QString, QString>> removed; ///< (source id, fixture id)
+};
+using LiveChangesPtr = std::shared_ptr<const LiveChanges>;
 
 /// In-memory live view of the feed: current fixtures and the latest price of every selection,
 /// fed batch by batch. Tracks what changed since the last takeChanges(), so consumers (the GUI at

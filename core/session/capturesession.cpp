@@ -451,7 +451,6 @@ void CaptureSession::startCache()
     m_cache->moveToThread(m_cacheThread);
     connect(m_cacheThread, &QThread::started, m_cache, &RedisCache::start);
     connect(m_cacheThread, &QThread::finished, m_cache, &QObject::deleteLater);
-    connect(this, &CaptureSession::batchReceived, m_cache, &RedisCache::append);
     connect(m_cache, &RedisCache::problem, this, [this](const QString &message, bool recovered) {
         if (recovered) {
             qCInfo(lcSession).noquote() << message;
@@ -468,8 +467,13 @@ void CaptureSession::stopCache()
     if (!m_cacheThread) {
         return;
     }
-    // Every batch was queued to the cache before this point: the last flush writes them.
-    QMetaObject::invokeMethod(m_cache, &RedisCache::flush, Qt::BlockingQueuedConnection);
+    // The changes since the last snapshot are still in the live state (the final snapshot takes
+    // them later): give the cache the whole state once, and wait for that last write.
+    auto last = std::make_shared<LiveChanges>();
+    last->fixtures = m_live.fixtures();
+    last->prices = m_live.allPrices();
+    QMetaObject::invokeMethod(
+        m_cache, [cache = m_cache, last = LiveChangesPtr(last)] { cache->apply(last); }, Qt::BlockingQueuedConnection);
     m_cacheThread->quit();
     m_cacheThread->wait();
     m_cacheThread = nullptr;

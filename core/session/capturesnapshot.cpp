@@ -172,6 +172,12 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m_statsAtLastSnapshot = m_stats;
 
     LiveState::Changes changes = m_live.takeChanges();
+    std::shared_ptr<LiveChanges> forCache;
+    if (m_cache) {
+        forCache = std::make_shared<LiveChanges>();
+        forCache->fixtures = changes.fixtures;
+        forCache->prices = changes.prices;
+    }
     snap->fixtures = std::move(changes.fixtures);
     if (m.atMs - m_lastPruneMs >= 10000) {
         snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs, m_config.maxFinishedFixtures);
@@ -180,6 +186,10 @@ SnapshotPtr CaptureSession::takeSnapshot()
         // Batches are allocated on the feed threads and freed on others; give freed pages back.
         malloc_trim(0);
 #endif
+    }
+    if (forCache) {
+        forCache->removed = snap->removedFixtures;
+        QMetaObject::invokeMethod(m_cache, [cache = m_cache, c = LiveChangesPtr(forCache)] { cache->apply(c); });
     }
     snap->watchedSourceId = m_watchSource;
     snap->watchedFixtureId = m_watchFixture;
