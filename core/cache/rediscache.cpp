@@ -51,17 +51,17 @@ private:
 
 QByteArray fixtureKey(const QString &source, const QString &fixture)
 {
-    return "oddstap:fixture:" + source.toUtf8() + ':' + fixture.toUtf8();
+    return "oddstap:fixture:" + RedisCache::keyPart(source) + ':' + RedisCache::keyPart(fixture);
 }
 
 QByteArray oddsKey(const QString &source, const QString &fixture)
 {
-    return "oddstap:odds:" + source.toUtf8() + ':' + fixture.toUtf8();
+    return "oddstap:odds:" + RedisCache::keyPart(source) + ':' + RedisCache::keyPart(fixture);
 }
 
 QByteArray member(const QString &source, const QString &fixture)
 {
-    return source.toUtf8() + ':' + fixture.toUtf8();
+    return RedisCache::keyPart(source) + ':' + RedisCache::keyPart(fixture);
 }
 
 QByteArray wire(std::string_view text)
@@ -102,6 +102,21 @@ Result<RedisTarget> RedisTarget::parse(const QString &text)
 QString RedisTarget::describe() const
 {
     return QStringLiteral("redis://%1:%2/%3").arg(host).arg(port).arg(db);
+}
+
+QByteArray RedisCache::keyPart(const QString &text)
+{
+    // Percent-encoding of the separators (and of '%' itself): "over/under 2.5" stays one market.
+    QByteArray out;
+    for (const char c : text.toUtf8()) {
+        if (c == '%' || c == '/' || c == ':') {
+            out += '%';
+            out += QByteArray::number(uchar(c), 16).toUpper();
+        } else {
+            out += c;
+        }
+    }
+    return out;
 }
 
 RedisCache::RedisCache(RedisTarget target, QObject *parent)
@@ -304,8 +319,8 @@ bool RedisCache::write(const LiveChanges &changes)
                               { QStringLiteral("status"), QString::fromUtf8(wire(toWire(p.status))) },
                               { QStringLiteral("seq"), qint64(p.seq) }, { QStringLiteral("ts"), p.changedAtMs } })
                 .toJson(QJsonDocument::Compact);
-        queue(Command() << "HSET" << oddsKey(p.sourceId, p.fixtureId) << p.marketType + QLatin1Char('/') + p.selection
-                        << value);
+        queue(Command() << "HSET" << oddsKey(p.sourceId, p.fixtureId)
+                        << keyPart(p.marketType) + '/' + keyPart(p.selection) << value);
     }
     const QJsonObject message { { QStringLiteral("at"), wallClockMs() }, { QStringLiteral("fixtures"), touched },
         { QStringLiteral("prices"), qint64(changes.prices.size()) }, { QStringLiteral("removed"), gone },

@@ -45,6 +45,10 @@ public:
     explicit RedisCache(RedisTarget target, QObject *parent = nullptr);
     ~RedisCache() override;
 
+    /// An id, market or selection as it stands in a key or field: '%', '/' and ':' percent-encoded
+    /// (%25, %2F, %3A), so that the separators stay unambiguous whatever the feed sends.
+    static QByteArray keyPart(const QString &text);
+
 public slots:
     void start();
     /// One interval's changes: kept in the mirror and written at once.

@@ -120,6 +120,9 @@ void TestRedisCache::urlsAreParsed()
     QVERIFY(plain);
     QCOMPARE(plain->port, quint16(6379));
     QCOMPARE(plain->db, 0);
+    QCOMPARE(RedisCache::keyPart(QStringLiteral("over/under 2.5")), QByteArray("over%2Funder 2.5"));
+    QCOMPARE(RedisCache::keyPart(QStringLiteral("a:b%c")), QByteArray("a%3Ab%25c"));
+    QCOMPARE(RedisCache::keyPart(QStringLiteral("Müller")), QStringLiteral("Müller").toUtf8());
     QVERIFY(!RedisTarget::parse(QStringLiteral("http://127.0.0.1:6379")));
     QVERIFY(!RedisTarget::parse(QStringLiteral("redis://127.0.0.1/x")));
 }
