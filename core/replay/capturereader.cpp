@@ -147,10 +147,15 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
                 .arg(path, why, readableSoFar(r->m_db)) };
     };
     sqlite3_stmt *s = nullptr;
-    if (sqlite3_prepare_v2(r->m_db, "PRAGMA application_id", -1, &s, nullptr) != SQLITE_OK) {
+    // A statement that could not be prepared or stepped: SQLite's reason, the statement released.
+    const auto failQuery = [&] {
         const QString why = sqliteError(r->m_db);
         sqlite3_finalize(s);
+        s = nullptr;
         return fail(why);
+    };
+    if (sqlite3_prepare_v2(r->m_db, "PRAGMA application_id", -1, &s, nullptr) != SQLITE_OK) {
+        return failQuery();
     }
     const int appId = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     sqlite3_finalize(s);
@@ -158,9 +163,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         return fail(QStringLiteral("no capture signature (an OddsTap database? use 'stats' or 'export')"));
     }
     if (sqlite3_prepare_v2(r->m_db, "SELECT key, value FROM meta", -1, &s, nullptr) != SQLITE_OK) {
-        const QString why = sqliteError(r->m_db);
-        sqlite3_finalize(s);
-        return fail(why);
+        return failQuery();
     }
     while (sqlite3_step(s) == SQLITE_ROW) {
         const QString key = columnText(s, 0);
@@ -193,9 +196,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     }
     if (sqlite3_prepare_v2(r->m_db, "SELECT id, source_id, url FROM sources ORDER BY id", -1, &s, nullptr)
         != SQLITE_OK) {
-        const QString why = sqliteError(r->m_db);
-        sqlite3_finalize(s);
-        return fail(why);
+        return failQuery();
     }
     while (sqlite3_step(s) == SQLITE_ROW) {
         // Every field of the file is untrusted: ids index a table, so they are checked first.
@@ -228,9 +229,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
                 r->m_db, "SELECT count(*), total(frames), total(payload_bytes) FROM frame_blocks", -1, &s, nullptr)
                 != SQLITE_OK
             || sqlite3_step(s) != SQLITE_ROW) {
-            const QString why = sqliteError(r->m_db);
-            sqlite3_finalize(s);
-            return fail(why);
+            return failQuery();
         }
         if (sqlite3_column_int64(s, 0) > 0) {
             const auto clamp = [](double v) { return quint64(std::clamp(v, 0.0, 1e18)); };
