@@ -162,6 +162,17 @@ int runCapture(const QStringList &arguments)
                 .arg(StorageTarget::defaultSqlitePath()),
             QStringLiteral("path|url") },
         { QStringLiteral("no-store"), QStringLiteral("Do not store: validate and count only.") },
+        { QStringLiteral("publish"),
+            QStringLiteral(
+                "Collector: send validated events and rejects to RabbitMQ for `oddstap-cli consume` writers\n"
+                "instead of storing them (amqp://user@host:port/vhost; password from ODDSTAP_AMQP_PASSWORD,\n"
+                "default guest). Committed means confirmed by the broker; each source resumes after its\n"
+                "last confirmed seq, kept under the data directory (--publish-state). docs/broker.md."),
+            QStringLiteral("amqp-url") },
+        { QStringLiteral("publish-state"),
+            QStringLiteral("With --publish: where the resume points and the spool are kept (default: one directory\n"
+                           "per broker under the data directory)."),
+            QStringLiteral("dir") },
         { QStringLiteral("spool-dir"),
             QStringLiteral("Where the storage queue spills when the database falls behind (default: beside the "
                            "SQLite file, or under the data directory for PostgreSQL)."),
@@ -276,12 +287,20 @@ int runCapture(const QStringList &arguments)
     config.count = quint64(count);
     config.untilSeq = quint64(untilSeq);
     config.durationMs = duration * 1000;
-    if (parser.isSet(QStringLiteral("no-store")) && parser.isSet(QStringLiteral("db"))) {
-        return usage(QStringLiteral("--db and --no-store contradict each other"));
+    const int destinations = int(parser.isSet(QStringLiteral("no-store"))) + int(parser.isSet(QStringLiteral("db")))
+        + int(parser.isSet(QStringLiteral("publish")));
+    if (destinations > 1) {
+        return usage(QStringLiteral("--db, --publish and --no-store contradict each other: choose one"));
+    }
+    if (parser.isSet(QStringLiteral("publish-state")) && !parser.isSet(QStringLiteral("publish"))) {
+        return usage(QStringLiteral("--publish-state needs --publish"));
     }
     if (!parser.isSet(QStringLiteral("no-store"))) {
-        auto target = StorageTarget::parse(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db"))
-                                                                              : StorageTarget::defaultSqlitePath());
+        auto target = parser.isSet(QStringLiteral("publish"))
+            ? StorageTarget::broker(
+                parser.value(QStringLiteral("publish")), parser.value(QStringLiteral("publish-state")))
+            : StorageTarget::parse(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db"))
+                                                                      : StorageTarget::defaultSqlitePath());
         if (!target) {
             return usage(target.error().message);
         }

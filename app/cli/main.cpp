@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // oddstap-cli: the headless front end. Dispatches subcommands; each lives in its own file.
+#include "brokercommands.h"
 #include "capturecommand.h"
 #include "cliutil.h"
 #include "exportcommand.h"
@@ -33,6 +34,10 @@ const std::map<QString, Command> &commands()
     static const std::map<QString, Command> table = {
         { QStringLiteral("capture"),
             { "Connect to feed sources, validate, store into SQLite or PostgreSQL", &OddsTap::Cli::runCapture } },
+        { QStringLiteral("consume"),
+            { "Broker writer: store what collectors publish to RabbitMQ into PostgreSQL", &OddsTap::Cli::runConsume } },
+        { QStringLiteral("dead-letters"),
+            { "List or requeue the messages broker writers could not store", &OddsTap::Cli::runDeadLetters } },
         { QStringLiteral("diff"),
             { "Compare two databases or two captures; report the first divergence", &OddsTap::Cli::runDiff } },
         { QStringLiteral("export"), { "Export a table as CSV (RFC 4180), streamed", &OddsTap::Cli::runExport } },

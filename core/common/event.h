@@ -250,6 +250,13 @@ struct EventBatch
     /// raw frames that came before it in this batch (so a recording keeps their order).
     std::vector<RawFrame> raw;
     std::vector<std::uint32_t> connectionEventRawPos;
+    /// Set by a broker writer: "src-1/07", the partition of the source's stream the batch came
+    /// through. Writers store a source's partitions in parallel, so storage skips a redelivered
+    /// batch by how far that partition is stored (partition_state), not by the source's seq.
+    QString partitionKey;
+    /// Set by a broker writer for a requeued dead letter: stored once under this id, whatever its
+    /// seqs (the partition moved on while it was dead).
+    QString deadLetterId;
 
     bool empty() const
     {

@@ -70,11 +70,20 @@ void MetricsServer::publish(std::shared_ptr<const MetricsReading> reading)
     m_reading = std::move(reading);
 }
 
+void MetricsServer::publishText(QByteArray text)
+{
+    const QMutexLocker lock(&m_mutex);
+    m_text = std::move(text);
+}
+
 QByteArray MetricsServer::render() const
 {
     std::shared_ptr<const MetricsReading> reading;
     {
         const QMutexLocker lock(&m_mutex);
+        if (!m_text.isEmpty()) {
+            return m_text;
+        }
         reading = m_reading;
     }
     // Before the first snapshot: the families exist, with nothing counted yet.

@@ -28,6 +28,9 @@ public:
     QString url() const;
     /// Any thread: the reading the next scrape reports.
     void publish(std::shared_ptr<const MetricsReading> reading);
+    /// Any thread: for a role without a capture session (a broker writer), the exposition text
+    /// itself, which the next scrape serves as it is.
+    void publishText(QByteArray text);
 
 private:
     MetricsServer() = default;
@@ -39,6 +42,7 @@ private:
     quint16 m_port = 0;
     mutable QMutex m_mutex;
     std::shared_ptr<const MetricsReading> m_reading;
+    QByteArray m_text;
 };
 
 /// "HOST:PORT" or ":PORT" or "PORT" (host 127.0.0.1): the --metrics option's value.

@@ -7,10 +7,6 @@ namespace OddsTap {
 
 namespace {
 
-/// Bucket bounds of every latency histogram, in seconds: from a millisecond (the pipeline's own
-/// stages) to a minute (a feed far behind, a database stalled).
-constexpr double kBucketSeconds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
-
 /// A label value as the format wants it: backslash, double quote and line feed escaped.
 QByteArray escaped(const QString &value)
 {
@@ -35,57 +31,6 @@ QByteArray wire(std::string_view text)
     return QByteArray(text.data(), qsizetype(text.size()));
 }
 
-class Writer
-{
-public:
-    void family(const char *name, const char *type, const char *help)
-    {
-        m_out += "# HELP ";
-        m_out += name;
-        m_out += ' ';
-        m_out += help;
-        m_out += "\n# TYPE ";
-        m_out += name;
-        m_out += ' ';
-        m_out += type;
-        m_out += '\n';
-    }
-
-    /// One sample; `labels` is already in the format (`source="a",type="odds"`) or empty.
-    void sample(const char *name, const QByteArray &labels, double value)
-    {
-        m_out += name;
-        if (!labels.isEmpty()) {
-            m_out += '{';
-            m_out += labels;
-            m_out += '}';
-        }
-        m_out += ' ';
-        m_out += QByteArray::number(value, 'g', 17);
-        m_out += '\n';
-    }
-
-    void histogram(const char *name, const QByteArray &labels, const LatencyHistogram &h)
-    {
-        const QByteArray prefix = labels.isEmpty() ? QByteArray() : labels + ',';
-        const QByteArray bucket = QByteArray(name) + "_bucket";
-        for (const double le : kBucketSeconds) {
-            sample(bucket.constData(), prefix + "le=\"" + QByteArray::number(le, 'g', 6) + '"',
-                double(h.countAtMostNs(qint64(le * 1e9))));
-        }
-        sample(bucket.constData(), prefix + "le=\"+Inf\"", double(h.count()));
-        const QByteArray sum = QByteArray(name) + "_sum";
-        const QByteArray count = QByteArray(name) + "_count";
-        sample(sum.constData(), labels, h.sumNs() / 1e9);
-        sample(count.constData(), labels, double(h.count()));
-    }
-
-    QByteArray take() { return std::move(m_out); }
-
-private:
-    QByteArray m_out;
-};
-
 QByteArray sourceLabel(const QString &sourceId)
 {
     return "source=\"" + escaped(sourceId) + '"';
@@ -94,7 +39,8 @@ QByteArray sourceLabel(const QString &sourceId)
 using Source = CaptureStats::Source;
 
 /// One counter family with a sample per source.
-void perSource(Writer &w, const MetricsReading &r, const char *name, const char *help, quint64 (*value)(const Source &))
+void perSource(
+    PrometheusWriter &w, const MetricsReading &r, const char *name, const char *help, quint64 (*value)(const Source &))
 {
     w.family(name, "counter", help);
     for (const auto &[id, s] : r.stats.sources) {
@@ -106,7 +52,7 @@ void perSource(Writer &w, const MetricsReading &r, const char *name, const char 
 
 QByteArray prometheusText(const MetricsReading &r)
 {
-    Writer w;
+    PrometheusWriter w;
     const auto &sources = r.stats.sources;
 
     perSource(

@@ -5,8 +5,8 @@
 
 namespace OddsTap {
 
-BatchWalk walkBatches(
-    const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink, WriteResult &result)
+BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink,
+    WriteResult &result, const SeqMap &partitions)
 {
     BatchWalk walk;
     std::size_t events = 0;
@@ -19,7 +19,12 @@ BatchWalk walkBatches(
         return std::move(walk);
     };
     for (const EventBatch *batch : batches) {
-        const AlreadyCommitted alreadyCommitted(*batch, committed);
+        const AlreadyCommitted alreadyCommitted(*batch, committed, partitions);
+        if (alreadyCommitted.wholeBatch()) {
+            result.duplicateSeqs += quint64(std::count_if(
+                batch->events.begin(), batch->events.end(), [](const Event &e) { return e.advancesStream(); }));
+            continue;
+        }
         for (const Event &e : batch->events) {
             if (alreadyCommitted(e)) {
                 ++result.duplicateSeqs;
@@ -72,6 +77,7 @@ BatchWalk walkBatches(
             ++result.connectionEvents;
         }
         noteLastSeq(*batch, committed, walk.newSeqs);
+        notePartitionSeq(*batch, partitions, walk.newPartitionSeqs);
         result.streamAdvances += batch->streamAdvances;
     }
     return walk;

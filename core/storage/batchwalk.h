@@ -30,6 +30,7 @@ struct BatchWalk
 {
     OddsRows odds; ///< the bulk, for the back end to write in index order
     SeqMap newSeqs; ///< sources whose committed seq the batches move, and to what
+    SeqMap newPartitionSeqs; ///< likewise for partitions (batches with a partitionKey)
     qint64 maxReceivedAtMs = 0;
     QString failed; ///< what a sink call failed at ("storing a bet"); empty when none did
 };
@@ -39,7 +40,9 @@ struct BatchWalk
 /// every other row goes to `sink` in the batches' order, odds into the walk's OddsRows. Counts
 /// in `result` the fixture updates, feed errors, rejects, gaps, connection events and stream
 /// advances; bets (a duplicate bet id is stored once) and odds are the back end's to count.
-BatchWalk walkBatches(
-    const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink, WriteResult &result);
+/// A batch with a partitionKey is deduplicated by `partitions` instead (see AlreadyCommitted); one
+/// stored as a whole already is skipped entirely.
+BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink,
+    WriteResult &result, const SeqMap &partitions = {});
 
 } // namespace OddsTap

@@ -122,6 +122,21 @@ Result<void> PostgresStorage::exec(const QByteArray &sql, const QString &what, q
     return {};
 }
 
+Result<bool> PostgresStorage::deadLetterStored(const QString &id)
+{
+    const QByteArray utf8 = id.toUtf8();
+    const char *params[] = { utf8.constData() };
+    PGresult *res = PQexecParams(
+        m_conn, "SELECT 1 FROM stored_dead_letters WHERE id = $1", 1, nullptr, params, nullptr, nullptr, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return pgError(QStringLiteral("looking up a requeued dead letter"));
+    }
+    const bool stored = PQntuples(res) > 0;
+    PQclear(res);
+    return stored;
+}
+
 Result<void> PostgresStorage::copy(const QByteArray &copySql, const QByteArray &data, const QString &what)
 {
     PGresult *res = PQexec(m_conn, copySql.constData());
@@ -293,6 +308,15 @@ Result<void> PostgresStorage::loadState()
     }
     for (int i = 0; i < PQntuples(res); ++i) {
         m_committed[QString::fromUtf8(PQgetvalue(res, i, 0))] = QByteArray(PQgetvalue(res, i, 1)).toULongLong();
+    }
+    PQclear(res);
+    res = PQexec(m_conn, "SELECT partition_key, last_seq FROM partition_state");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return pgError(QStringLiteral("reading partition_state"));
+    }
+    for (int i = 0; i < PQntuples(res); ++i) {
+        m_partitions[QString::fromUtf8(PQgetvalue(res, i, 0))] = QByteArray(PQgetvalue(res, i, 1)).toULongLong();
     }
     PQclear(res);
     return {};

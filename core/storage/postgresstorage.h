@@ -42,6 +42,7 @@ private:
     Result<void> exec(const QByteArray &sql, const QString &what, qint64 *rows = nullptr);
     Result<void> copy(const QByteArray &copySql, const QByteArray &data, const QString &what);
     Error pgError(const QString &what) const;
+    Result<bool> deadLetterStored(const QString &id);
 
     QString m_display;
     QString m_connectionName;
@@ -52,6 +53,7 @@ private:
     Result<void> takeSourceLock(const QString &sourceId);
     std::set<qint64> m_partitionDays; ///< days (since the epoch) that have partitions
     SeqMap m_committed;
+    SeqMap m_partitions; ///< how far broker writers stored each partition (partition_state)
 };
 
 } // namespace OddsTap

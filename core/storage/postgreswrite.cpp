@@ -229,8 +229,27 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         return r.error();
     }
     WriteResult result;
+    // A requeued dead letter is stored once: one delivered again after its commit is left out.
+    std::vector<const EventBatch *> toStore;
+    toStore.reserve(batches.size());
+    QByteArray deadLetterIds;
+    for (const EventBatch *b : batches) {
+        if (!b->deadLetterId.isEmpty()) {
+            const auto stored = deadLetterStored(b->deadLetterId);
+            if (!stored) {
+                return stored.error();
+            }
+            if (*stored) {
+                result.duplicateSeqs += quint64(b->events.size());
+                continue;
+            }
+            appendText(deadLetterIds, b->deadLetterId);
+            deadLetterIds += '\t' + QByteArray::number(wallClockMs()) + '\n';
+        }
+        toStore.push_back(b);
+    }
     CopySink sink;
-    BatchWalk walk = walkBatches(batches, m_committed, sink, result);
+    BatchWalk walk = walkBatches(toStore, m_committed, sink, result, m_partitions);
     const QByteArray &fixtures = sink.fixtures;
     const QByteArray &bets = sink.bets;
     const QByteArray &errors = sink.errors;
@@ -317,6 +336,7 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         { &connections,
             "COPY connection_events (source_id, connection, state, reason, delay_ms, last_seq, at) FROM STDIN",
             "storing connection events" },
+        { &deadLetterIds, "COPY stored_dead_letters (id, stored_at) FROM STDIN", "storing requeued dead letters" },
     };
     for (const Load &load : loads) {
         if (!load.data->isEmpty()) {
@@ -363,11 +383,25 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
             return fail(r.error());
         }
     }
+    for (const auto &[key, seq] : walk.newPartitionSeqs) {
+        QByteArray escaped = key.toUtf8();
+        escaped.replace('\'', "''");
+        const QByteArray sql = "INSERT INTO partition_state VALUES ('" + escaped + "', " + QByteArray::number(seq)
+            + ", " + QByteArray::number(wallClockMs())
+            + ") ON CONFLICT (partition_key) DO UPDATE SET last_seq = excluded.last_seq, updated_at = "
+              "excluded.updated_at";
+        if (auto r = exec(sql, QStringLiteral("storing the partition state")); !r) {
+            return fail(r.error());
+        }
+    }
     if (auto r = exec("COMMIT", QStringLiteral("committing")); !r) {
         return fail(r.error());
     }
     for (const auto &[source, seq] : newSeqs) {
         m_committed[source] = seq;
+    }
+    for (const auto &[key, seq] : walk.newPartitionSeqs) {
+        m_partitions[key] = seq;
     }
     result.committedSeqs = std::move(newSeqs);
     result.writeNs = monotonicNs() - started;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "storage.h"
 
+#include <core/broker/brokerpublisher.h>
 #include <core/common/version.h>
 #include <core/storage/postgresstorage.h>
 #include <core/storage/sqlitestorage.h>
@@ -71,6 +72,20 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
     return t;
 }
 
+Result<StorageTarget> StorageTarget::broker(const QString &amqpUrl, const QString &stateDirectory)
+{
+    const auto amqp = AmqpTarget::parse(amqpUrl);
+    if (!amqp) {
+        return amqp.error();
+    }
+    StorageTarget t;
+    t.kind = Kind::Broker;
+    t.url = amqpUrl;
+    t.path = stateDirectory.isEmpty() ? BrokerPublisher::defaultStateDirectory(*amqp)
+                                      : QDir::cleanPath(QDir::current().absoluteFilePath(stateDirectory));
+    return t;
+}
+
 QString StorageTarget::dataDirectory()
 {
     return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation))
@@ -87,6 +102,9 @@ QString StorageTarget::defaultSpoolDirectory() const
     if (kind == Kind::Sqlite) {
         return path + QStringLiteral(".spool");
     }
+    if (kind == Kind::Broker) {
+        return QDir(path).filePath(QStringLiteral("spool"));
+    }
     const QUrl u(url);
     const QString name = QStringLiteral("%1_%2_%3").arg(u.host()).arg(u.port(5432)).arg(u.path().mid(1));
     return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation))
@@ -96,13 +114,26 @@ QString StorageTarget::defaultSpoolDirectory() const
 QString StorageTarget::display() const
 {
     // The query's options are not secrets (a password there is refused), but they are noise in messages.
+    if (kind == Kind::Broker) {
+        const auto amqp = AmqpTarget::parse(url);
+        return amqp ? amqp->describe() : QString();
+    }
     return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword | QUrl::RemoveQuery);
 }
 
-AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const SeqMap &committed)
+AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const SeqMap &committed, const SeqMap &partitions)
     : m_committed(committed)
     , m_batchSource(batch.sourceId)
 {
+    if (!batch.partitionKey.isEmpty()) {
+        m_partitioned = true;
+        if (const auto it = partitions.find(batch.partitionKey);
+            it != partitions.end() && batch.deadLetterId.isEmpty()) {
+            m_batchSeq = it->second;
+            m_wholeBatch = batch.lastSeq && *batch.lastSeq <= it->second;
+        }
+        return;
+    }
     if (const auto it = committed.find(batch.sourceId); it != committed.end()) {
         m_batchSeq = it->second;
     }
@@ -113,6 +144,9 @@ bool AlreadyCommitted::operator()(const Event &event) const
     if (!event.advancesStream()) {
         return false;
     }
+    if (m_partitioned) {
+        return m_batchSeq && event.seq <= *m_batchSeq;
+    }
     if (event.sourceId == m_batchSource) {
         return m_batchSeq && event.seq <= *m_batchSeq;
     }
@@ -120,9 +154,21 @@ bool AlreadyCommitted::operator()(const Event &event) const
     return it != m_committed.end() && event.seq <= it->second;
 }
 
+void notePartitionSeq(const EventBatch &batch, const SeqMap &partitions, SeqMap &nextPartitions)
+{
+    if (!batch.lastSeq || batch.partitionKey.isEmpty()) {
+        return;
+    }
+    const auto it = partitions.find(batch.partitionKey);
+    if (it == partitions.end() || *batch.lastSeq > it->second) {
+        quint64 &seq = nextPartitions[batch.partitionKey];
+        seq = std::max(seq, *batch.lastSeq);
+    }
+}
+
 void noteLastSeq(const EventBatch &batch, const SeqMap &committed, SeqMap &next)
 {
-    if (!batch.lastSeq || batch.sourceId.isEmpty()) {
+    if (!batch.lastSeq || batch.sourceId.isEmpty() || !batch.partitionKey.isEmpty()) {
         return;
     }
     const auto it = committed.find(batch.sourceId);
@@ -161,6 +207,10 @@ Result<std::unique_ptr<Storage>> Storage::openForReading(const StorageTarget &ta
     if (target.kind == StorageTarget::Kind::Sqlite) {
         return SqliteStorage::open(target.path, connectionName, kDefaultBusyTimeoutMs, false, true);
     }
+    if (target.kind == StorageTarget::Kind::Broker) {
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("%1 is a broker, not a database: read what the writers stored").arg(target.display()) };
+    }
     return PostgresStorage::open(target.url, connectionName);
 }
 
@@ -169,6 +219,13 @@ Result<std::unique_ptr<Storage>> Storage::open(
 {
     if (target.kind == StorageTarget::Kind::Sqlite) {
         return SqliteStorage::open(target.path, connectionName, busyTimeoutMs, capture);
+    }
+    if (target.kind == StorageTarget::Kind::Broker) {
+        const auto amqp = AmqpTarget::parse(target.url);
+        if (!amqp) {
+            return amqp.error();
+        }
+        return BrokerPublisher::open(*amqp, target.path);
     }
     return PostgresStorage::open(target.url, connectionName);
 }

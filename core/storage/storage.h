@@ -26,10 +26,15 @@ struct StorageTarget
     {
         Sqlite,
         Postgres,
+        Broker, ///< a collector's: batches go to RabbitMQ for the writers (BrokerPublisher)
     };
     Kind kind = Kind::Sqlite;
-    QString path; ///< SQLite file
-    QString url; ///< PostgreSQL URL, as given
+    QString path; ///< SQLite file; Broker: the directory of the collector's resume points and spool
+    QString url; ///< PostgreSQL or amqp:// URL, as given
+
+    /// A collector's target: the broker at `amqpUrl`, its state under `stateDirectory` (empty: the
+    /// default for that broker under the data directory).
+    static Result<StorageTarget> broker(const QString &amqpUrl, const QString &stateDirectory = {});
 
     /// Parses `--db` text: a postgresql:// or postgres:// URL, else a file path.
     static Result<StorageTarget> parse(const QString &spec);
@@ -135,7 +140,7 @@ public:
     virtual Result<void> claimSource(const QString &sourceId) = 0;
 };
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 /// The SQL of schema migration `version` for a back end ("sqlite", "postgresql"): the resource
 /// `:/sql/<backend>/<NNN>_<name>.sql`. An error when the build lacks it.
@@ -146,19 +151,26 @@ Error newerSchemaError(const QString &where, qint64 version);
 
 /// Shared by the back ends' write(): an event at or below its source's committed seq is stored
 /// already (a re-delivery after a restart or resume). Built once per batch: the batch's source is
-/// looked up once, not once per event.
+/// looked up once, not once per event. A batch with a partitionKey compares with how far its
+/// partition is stored (`partitions`) instead; a requeued dead letter is never a re-delivery.
 class AlreadyCommitted
 {
 public:
-    AlreadyCommitted(const EventBatch &batch, const SeqMap &committed);
+    AlreadyCommitted(const EventBatch &batch, const SeqMap &committed, const SeqMap &partitions = {});
     bool operator()(const Event &event) const;
+    /// A partition's batch that is stored already as a whole (rejects, gaps and all).
+    bool wholeBatch() const { return m_wholeBatch; }
 
 private:
     const SeqMap &m_committed;
     const QString &m_batchSource;
     std::optional<quint64> m_batchSeq;
+    bool m_partitioned = false;
+    bool m_wholeBatch = false;
 };
-/// Records in `next` the batch's last seq when it moves its source past `committed`.
+/// Records in `next` the batch's last seq when it moves its source past `committed` (a
+/// partition's batch: its partition past `partitions`, in `nextPartitions`).
 void noteLastSeq(const EventBatch &batch, const SeqMap &committed, SeqMap &next);
+void notePartitionSeq(const EventBatch &batch, const SeqMap &partitions, SeqMap &nextPartitions);
 
 } // namespace OddsTap

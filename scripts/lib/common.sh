@@ -7,7 +7,7 @@ ODDSTAP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ODDSTAP_BUILD_PACKAGES=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6opengl6-dev
-    libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev libhiredis-dev
+    libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev libhiredis-dev librabbitmq-dev
 )
 ODDSTAP_TEST_PACKAGES=(clang-format python3 python3-prometheus-client redis-server xvfb xauth postgresql openssl sqlite3 procps)
 
@@ -222,7 +222,7 @@ start_test_rabbitmq() {
         [ "$tries" -lt 30 ] || die "RabbitMQ did not come up on 127.0.0.1:$port: $(tail -n 5 "$dir"/log/*.log 2>/dev/null)"
         sleep 2
     done
-    export ODDSTAP_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:$port/%2f"
+    export ODDSTAP_TEST_AMQP_URL="amqp://guest@127.0.0.1:$port/%2f"
     log "RabbitMQ on 127.0.0.1:$port"
 }
 

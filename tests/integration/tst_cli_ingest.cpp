@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // oddstap-cli capture into SQLite and PostgreSQL as a separate process: kill -9 mid-run, restart,
 // exact rows.
+#include <core/storage/storage.h>
 #include <tests/testutils/pgadmin.h>
 #include <tests/testutils/smalltmpfs.h>
 
@@ -409,7 +410,7 @@ void TestCliIngest::concurrentFirstOpensOfANewDatabaseAllSucceed()
                 qPrintable(QStringLiteral("round %1: ").arg(round) + QString::fromUtf8(p->readAllStandardError())));
         }
         const QJsonObject stats = run({ QStringLiteral("stats"), QStringLiteral("--db"), db });
-        QCOMPARE(stats.value(QStringLiteral("schema_version")).toInt(), 2);
+        QCOMPARE(stats.value(QStringLiteral("schema_version")).toInt(), OddsTap::kSchemaVersion);
         QCOMPARE(stats.value(QStringLiteral("committed_seq")).toObject().size(), 4);
     }
 }
