@@ -272,6 +272,13 @@ Result<quint64> AmqpConnection::queueDepth(const QString &queue)
     return quint64(ok->message_count);
 }
 
+Result<void> AmqpConnection::purge(const QString &queue)
+{
+    const QByteArray name = queue.toUtf8();
+    amqp_queue_purge(m_state->conn, kChannel, bytes(name));
+    return check("purging a queue");
+}
+
 Result<void> AmqpConnection::enableConfirms()
 {
     amqp_confirm_select(m_state->conn, kChannel);

@@ -64,6 +64,8 @@ public:
     /// `maxLength` messages wait in it (the oldest go first), so a slow viewer costs the broker
     /// bounded memory and the writers nothing.
     Result<QByteArray> declareViewerQueue(int maxLength);
+    /// Drops every message waiting in `queue` (tests and `dead-letters purge`).
+    Result<void> purge(const QString &queue);
     /// Messages waiting in `queue` (a passive declare); an error when it does not exist.
     Result<quint64> queueDepth(const QString &queue);
 

@@ -9,7 +9,7 @@ ODDSTAP_BUILD_PACKAGES=(
     qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6opengl6-dev
     libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev libhiredis-dev librabbitmq-dev
 )
-ODDSTAP_TEST_PACKAGES=(clang-format python3 python3-prometheus-client redis-server xvfb xauth postgresql openssl sqlite3 procps)
+ODDSTAP_TEST_PACKAGES=(clang-format python3 python3-prometheus-client redis-server rabbitmq-server xvfb xauth postgresql openssl sqlite3 procps)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -168,10 +168,21 @@ stop_test_redis() {
 }
 
 # RabbitMQ as a throwaway node on 127.0.0.1 under build/services/rabbitmq, configured entirely
-# through the environment (nothing in /etc is touched), with the bundled consistent-hash exchange.
+# through the environment (nothing in /etc is touched).
 # The Debian wrapper runs the node as the rabbitmq user: the directories are theirs.
-rabbitmq_env() {
+# Its data lives under build/services/rabbitmq, unless the rabbitmq user cannot reach the checkout
+# (one under /root): then under /tmp, named after the checkout so that every call finds it.
+rabbitmq_dir() {
     local dir="$ODDSTAP_ROOT/build/services/rabbitmq"
+    if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1 && ! runuser -u rabbitmq -- test -x "$ODDSTAP_ROOT"; then
+        dir="/tmp/oddstap-rabbitmq-$(printf %s "$ODDSTAP_ROOT" | cksum | cut -d' ' -f1)"
+    fi
+    echo "$dir"
+}
+
+rabbitmq_env() {
+    local dir
+    dir="$(rabbitmq_dir)"
     export RABBITMQ_NODENAME="oddstap@localhost"
     export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
     export RABBITMQ_NODE_PORT="$1"
@@ -196,7 +207,8 @@ rabbitmq_bin() {
 }
 
 start_test_rabbitmq() {
-    local dir="$ODDSTAP_ROOT/build/services/rabbitmq" port dist epmd
+    local dir port dist epmd
+    dir="$(rabbitmq_dir)"
     command -v rabbitmq-server >/dev/null || die "rabbitmq-server not found (package rabbitmq-server)"
     stop_test_rabbitmq
     rm -rf "$dir"
@@ -204,13 +216,24 @@ start_test_rabbitmq() {
     port="$(free_port)"
     dist="$(free_port)"
     epmd="$(free_port)"
-    echo '[rabbitmq_consistent_hash_exchange].' >"$dir/enabled_plugins"
+    echo '[].' >"$dir/enabled_plugins" # OddsTap partitions itself: no plugin needed
     if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then
         chown -R rabbitmq:rabbitmq "$dir"
-        runuser -u rabbitmq -- test -w "$dir/mnesia" \
-            || die "the rabbitmq user cannot reach $dir (a checkout under a private home such as /root?): clone OddsTap elsewhere, e.g. /opt or /srv"
+        runuser -u rabbitmq -- test -w "$dir/mnesia" || die "the rabbitmq user cannot write to $dir"
     fi
     echo "$port $dist $epmd" >"$dir/ports"
+    start_rabbitmq_node
+    export ODDSTAP_TEST_AMQP_URL="amqp://guest@127.0.0.1:$port/%2f"
+    export ODDSTAP_TEST_AMQP_CTL="$ODDSTAP_ROOT/scripts/lib/rabbitmq-node"
+    log "RabbitMQ on 127.0.0.1:$port"
+}
+
+# Starts the node set up by start_test_rabbitmq again, on the same ports and with its data (the
+# integration tests restart the broker this way, through scripts/lib/rabbitmq-node).
+start_rabbitmq_node() {
+    local dir port dist epmd
+    dir="$(rabbitmq_dir)"
+    read -r port dist epmd <"$dir/ports"
     (
         rabbitmq_env "$port" "$dist" "$epmd"
         "$(rabbitmq_bin rabbitmq-server)" -detached >"$dir/start.log" 2>&1
@@ -222,12 +245,12 @@ start_test_rabbitmq() {
         [ "$tries" -lt 30 ] || die "RabbitMQ did not come up on 127.0.0.1:$port: $(tail -n 5 "$dir"/log/*.log 2>/dev/null)"
         sleep 2
     done
-    export ODDSTAP_TEST_AMQP_URL="amqp://guest@127.0.0.1:$port/%2f"
-    log "RabbitMQ on 127.0.0.1:$port"
 }
 
-stop_test_rabbitmq() {
-    local dir="$ODDSTAP_ROOT/build/services/rabbitmq"
+# Stops the node, keeping its data and ports for start_rabbitmq_node.
+stop_rabbitmq_node() {
+    local dir
+    dir="$(rabbitmq_dir)"
     [ -f "$dir/ports" ] || return 0
     local port dist epmd
     read -r port dist epmd <"$dir/ports"
@@ -236,5 +259,12 @@ stop_test_rabbitmq() {
         "$(rabbitmq_bin rabbitmqctl)" -q stop >/dev/null 2>&1 || true
         epmd -port "$epmd" -kill >/dev/null 2>&1 || true
     )
+}
+
+stop_test_rabbitmq() {
+    local dir
+    dir="$(rabbitmq_dir)"
+    [ -f "$dir/ports" ] || return 0
+    stop_rabbitmq_node
     rm -f "$dir/ports"
 }

@@ -3,6 +3,7 @@
 // python3-prometheus-client), and its counters against the rows a real capture stored.
 #include <core/metrics/prometheustext.h>
 #include <tests/testutils/cliprocesses.h>
+#include <tests/testutils/prometheus.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -19,25 +20,6 @@
 
 using namespace OddsTap;
 
-namespace {
-
-/// Debian's interpreter, where python3-prometheus-client installs (a python3 earlier on PATH may
-/// be another installation without it).
-const QString kPython = QStringLiteral("/usr/bin/python3");
-
-/// Every sample the official parser finds, as {"name", "labels": {..}, "value"}; an error if it refuses.
-const char *kParse = R"(
-import json, sys
-from prometheus_client.parser import text_string_to_metric_families
-out = []
-for family in text_string_to_metric_families(sys.stdin.read()):
-    for s in family.samples:
-        out.append({"name": s.name, "labels": s.labels, "value": s.value, "type": family.type})
-print(json.dumps(out))
-)";
-
-} // namespace
-
 class TestMetrics : public QObject
 {
     Q_OBJECT
@@ -49,66 +31,13 @@ private slots:
 
 private:
     static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
-    /// The samples of @p text as the official parser reads them; fails the test if it cannot.
-    static QJsonArray parsed(const QByteArray &text);
-    static double value(const QJsonArray &samples, const QString &name, const QJsonObject &labels = {});
-    static QByteArray fetch(const QString &url, int *status = nullptr);
+    static QJsonArray parsed(const QByteArray &text) { return Testing::parsePrometheusText(text); }
+    static double value(const QJsonArray &samples, const QString &name, const QJsonObject &labels = {})
+    {
+        return Testing::sampleValue(samples, name, labels);
+    }
+    static QByteArray fetch(const QString &url, int *status = nullptr) { return Testing::httpGet(url, status); }
 };
-
-QJsonArray TestMetrics::parsed(const QByteArray &text)
-{
-    QProcess python;
-    python.start(kPython, { QStringLiteral("-c"), QString::fromLatin1(kParse) });
-    if (!python.waitForStarted(10000)) {
-        qWarning("%s cannot be started: scripts/test installs python3-prometheus-client", qPrintable(kPython));
-        return {};
-    }
-    python.write(text);
-    python.closeWriteChannel();
-    python.waitForFinished(30000);
-    const QByteArray out = python.readAllStandardOutput();
-    if (python.exitCode() != 0) {
-        qWarning("the Prometheus parser refused the text: %s", python.readAllStandardError().constData());
-        return {};
-    }
-    return QJsonDocument::fromJson(out).array();
-}
-
-double TestMetrics::value(const QJsonArray &samples, const QString &name, const QJsonObject &labels)
-{
-    for (const QJsonValue &v : samples) {
-        const QJsonObject s = v.toObject();
-        if (s.value(QStringLiteral("name")).toString() != name) {
-            continue;
-        }
-        const QJsonObject have = s.value(QStringLiteral("labels")).toObject();
-        bool match = true;
-        for (auto it = labels.begin(); it != labels.end(); ++it) {
-            match = match && have.value(it.key()) == it.value();
-        }
-        if (match) {
-            return s.value(QStringLiteral("value")).toDouble();
-        }
-    }
-    return -1;
-}
-
-QByteArray TestMetrics::fetch(const QString &url, int *status)
-{
-    QNetworkAccessManager net;
-    QNetworkRequest request { QUrl(url) };
-    request.setTransferTimeout(5000); // a server that never answers fails the test, not the ctest timeout
-    QNetworkReply *reply = net.get(request);
-    QEventLoop loop;
-    connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    loop.exec();
-    if (status) {
-        *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    }
-    const QByteArray body = reply->readAll();
-    reply->deleteLater();
-    return body;
-}
 
 void TestMetrics::textIsReadByPrometheusParser()
 {
