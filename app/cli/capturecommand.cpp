@@ -269,6 +269,10 @@ int runCapture(const QStringList &arguments)
         if (!problem.isEmpty()) {
             return usage(problem);
         }
+        if (source.url.scheme() == QLatin1String("amqp")) {
+            return usage(QStringLiteral("--url takes a feed (ws:// or wss://); to store what collectors publish to "
+                                        "a broker, run `oddstap-cli consume`"));
+        }
         for (const FeedSourceConfig &other : config.sources) {
             if (other.sourceId == source.sourceId) {
                 return usage(QStringLiteral("source id '%1' is used twice").arg(source.sourceId));

@@ -72,8 +72,17 @@ QString validateSourceConfig(const FeedSourceConfig &config)
     if (!url.isValid()) {
         return QStringLiteral("invalid URL '%1': %2").arg(url.toString(QUrl::RemoveUserInfo), url.errorString());
     }
+    if (url.scheme() == QLatin1String("amqp")) {
+        // A broker viewer (BrokerViewer): watches what collectors publish.
+        if (!url.password().isEmpty()) {
+            return QStringLiteral("the amqp:// URL carries a password: set ODDSTAP_AMQP_PASSWORD instead");
+        }
+        return url.host().isEmpty()
+            ? QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo))
+            : QString();
+    }
     if (url.scheme() != QLatin1String("ws") && url.scheme() != QLatin1String("wss")) {
-        return QStringLiteral("invalid URL '%1': the scheme must be ws:// or wss://")
+        return QStringLiteral("invalid URL '%1': the scheme must be ws://, wss:// or (to watch a broker) amqp://")
             .arg(url.toString(QUrl::RemoveUserInfo));
     }
     if (url.host().isEmpty()) {

@@ -3,6 +3,7 @@
 
 #include "capturesource.h"
 
+#include <core/broker/brokerviewer.h>
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 
@@ -257,10 +258,15 @@ void CaptureSession::startSource(SourceRun &worker)
                 stop(position.error.isEmpty() ? QStringLiteral("end of the capture") : position.error);
             }
         });
+    } else if (worker.config.url.scheme() == QLatin1String("amqp")) {
+        worker.thread.setObjectName(QStringLiteral("viewer-") + worker.config.sourceId);
+        worker.client = new BrokerViewer(worker.config.sourceId, worker.config.url);
+        connect(
+            worker.client, &BatchSource::batchReady, this, [this](const BatchPtr &batch) { onBatch(batch, false); });
     } else {
         worker.thread.setObjectName(QStringLiteral("feed-") + worker.config.sourceId);
         worker.client = new FeedClient(worker.config);
-        connect(worker.client, &BatchSource::batchReady, this, &CaptureSession::onBatch);
+        connect(worker.client, &BatchSource::batchReady, this, [this](const BatchPtr &batch) { onBatch(batch); });
     }
     worker.client->setKeepRaw(m_keepRaw); // not started yet: safe to call from here
     worker.client->moveToThread(&worker.thread);
@@ -489,14 +495,16 @@ void CaptureSession::addLog(LogEntry entry)
     m_log.push_back(std::move(entry));
 }
 
-void CaptureSession::onBatch(const BatchPtr &batch)
+void CaptureSession::onBatch(const BatchPtr &batch, bool store)
 {
     m_stats.add(*batch);
     m_live.apply(*batch);
     if (m_config.snapshotIntervalMs > 0) {
         collectForSnapshot(*batch);
     }
-    emit batchReceived(batch);
+    if (store) {
+        emit batchReceived(batch);
+    }
     // With storage, "handled" means committed (see the writer's committed signal).
     if (!m_writer && m_config.count != 0 && !m_stopping && m_stats.streamAdvances() >= m_config.count) {
         stop(QStringLiteral("count reached"));

@@ -126,7 +126,8 @@ signals:
 private:
     /// One source as the session runs it: its configuration, thread and client (capturesource.h).
     struct SourceRun;
-    void onBatch(const BatchPtr &batch);
+    /// `store` false: for the views only (a broker viewer's batches: the writers store them).
+    void onBatch(const BatchPtr &batch, bool store = true);
     void onClientStopped();
     void startClients(const SeqMap &committed);
     void startSource(SourceRun &source);

@@ -8,6 +8,7 @@
 
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <set>
 #endif
 
 namespace OddsTap {
@@ -141,24 +142,31 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m_windowProcessed = {};
     m_windowCommitted = {};
     m_windowWrite = {};
-    for (const auto &w : m_sources) {
-        if (w->replay) {
-            continue;
-        }
-        const QString &id = w->config.sourceId;
+    // A configured source's row, and (behind a broker viewer) a row for each source whose events
+    // the viewer brings: they have no client here, so they take the viewer's state and URL.
+    const SourceRun *viewer = nullptr;
+    std::set<QString> listed;
+    const auto addRow = [&](const QString &id, const SourceRun &run, const SourceRun *through) {
         SourceStatus st;
         st.sourceId = id;
-        st.url = redactedUrl(w->config.url);
-        st.enabled = w->enabled;
+        st.url = through ? QStringLiteral("through %1").arg(through->config.sourceId) : redactedUrl(run.config.url);
+        st.enabled = run.enabled;
+        if (through) {
+            if (const auto v = m_stats.sources.find(through->config.sourceId); v != m_stats.sources.end()) {
+                st.state = v->second.state;
+            }
+        }
         const auto it = m_stats.sources.find(id);
         if (it != m_stats.sources.end()) {
             const CaptureStats::Source &s = it->second;
             const auto old = m_statsAtLastSnapshot.sources.find(id);
             const quint64 previous = old == m_statsAtLastSnapshot.sources.end() ? 0 : old->second.acceptedStreamTotal();
-            st.state = s.state;
-            st.reason = s.lastReason;
-            st.problem = s.lastProblem;
-            st.retryAtMs = s.retryAtMs;
+            if (!through) {
+                st.state = s.state;
+                st.reason = s.lastReason;
+                st.problem = s.lastProblem;
+                st.retryAtMs = s.retryAtMs;
+            }
             st.eventsPerSec = double(s.acceptedStreamTotal() - previous) / seconds;
             st.lastSeq = s.lastSeq;
             st.received = s.envelopesReceived();
@@ -168,6 +176,23 @@ SnapshotPtr CaptureSession::takeSnapshot()
             st.reconnects = s.reconnects;
         }
         m.sources.push_back(std::move(st));
+    };
+    for (const auto &w : m_sources) {
+        if (w->replay) {
+            continue;
+        }
+        listed.insert(w->config.sourceId);
+        if (w->config.url.scheme() == QLatin1String("amqp")) {
+            viewer = w.get();
+        }
+        addRow(w->config.sourceId, *w, nullptr);
+    }
+    if (viewer) {
+        for (const auto &[id, s] : m_stats.sources) {
+            if (!listed.count(id) && s.acceptedStreamTotal() > 0) {
+                addRow(id, *viewer, viewer);
+            }
+        }
     }
     m_statsAtLastSnapshot = m_stats;
 

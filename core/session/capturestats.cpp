@@ -140,9 +140,16 @@ void CaptureStats::add(const EventBatch &batch)
     s.discarded += batch.discarded;
     s.heartbeats += batch.heartbeats;
     s.streamAdvances += batch.streamAdvances;
+    // Each event's own source: a broker viewer's batch carries the events of the sources behind it.
+    Source *last = &s;
+    const QString *lastId = &batch.sourceId;
     for (const Event &ev : batch.events) {
         if (ev.advancesStream()) {
-            s.lastSeq = std::max(s.lastSeq, ev.seq);
+            if (ev.sourceId != *lastId) {
+                last = &sourceOf(ev.sourceId);
+                lastId = &ev.sourceId;
+            }
+            last->lastSeq = std::max(last->lastSeq, ev.seq);
         }
     }
 }

@@ -12,6 +12,7 @@
 #include <core/cache/rediscache.h>
 #include <core/common/eventserialization.h>
 #include <core/sim/feedgenerator.h>
+#include <tests/testutils/broker.h>
 #include <tests/testutils/cliprocesses.h>
 #include <tests/testutils/pgadmin.h>
 #include <tests/testutils/prometheus.h>
@@ -71,8 +72,7 @@ private slots:
 
 private:
     static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
-    /// Empties the partition queues and the dead-letter queue a previous run may have left.
-    bool purgeQueues();
+    bool purgeQueues() { return purgeBrokerQueues(m_amqp); }
     /// Starts `oddstap-cli ARGS` as `role`, waiting until it printed `ready` on stderr.
     bool startRole(Role &role, const QStringList &args, const QByteArray &ready);
     QSqlDatabase database(const QString &url);
@@ -99,24 +99,6 @@ void TestBroker::initTestCase()
         QFAIL("ODDSTAP_TEST_PG_URL or ODDSTAP_TEST_PG_CTL is not set: run scripts/test, which starts PostgreSQL");
     }
     QVERIFY2(purgeQueues(), "the test RabbitMQ server does not answer");
-}
-
-bool TestBroker::purgeQueues()
-{
-    auto target = AmqpTarget::parse(m_amqp);
-    if (!target) {
-        return false;
-    }
-    auto c = AmqpConnection::open(*target);
-    if (!c || !(*c)->declareTopology()) {
-        return false;
-    }
-    for (int p = 0; p < Broker::kPartitions; ++p) {
-        if (!(*c)->purge(Broker::queueName(p))) {
-            return false;
-        }
-    }
-    return bool((*c)->purge(QLatin1String(Broker::kDeadLetterQueue)));
 }
 
 bool TestBroker::startRole(Role &role, const QStringList &args, const QByteArray &ready)
