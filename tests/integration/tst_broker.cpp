@@ -75,8 +75,11 @@ private:
     bool purgeQueues() { return purgeBrokerQueues(m_amqp); }
     /// Starts `oddstap-cli ARGS` as `role`, waiting until it printed `ready` on stderr.
     bool startRole(Role &role, const QStringList &args, const QByteArray &ready);
-    QSqlDatabase database(const QString &url);
-    static qint64 scalar(QSqlDatabase &db, const QString &sql);
+    /// The first column of the first row of `sql` on a new connection to `url`; -1 on an error.
+    qint64 scalar(const QString &url, const QString &sql);
+    /// Every row of `sql`, its first `columns` columns joined by tabs.
+    QStringList rows(const QString &url, const QString &sql, int columns);
+    int m_connections = 0;
     /// Runs a server control command to its end (at most two minutes); its exit code, -1 on a timeout.
     static int control(const QString &program, const QStringList &args);
 
@@ -119,32 +122,60 @@ bool TestBroker::startRole(Role &role, const QStringList &args, const QByteArray
     return true;
 }
 
-QSqlDatabase TestBroker::database(const QString &url)
+qint64 TestBroker::scalar(const QString &url, const QString &sql)
 {
-    const QUrl u(url);
-    QSqlDatabase db = QSqlDatabase::database(QStringLiteral("check"), false);
-    if (!db.isValid()) {
-        db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("check"));
+    // A connection per call: none is held across the server's restart (a connection that saw
+    // the server go away once left the next query waiting forever in libpq).
+    const QString name = QStringLiteral("check-%1").arg(++m_connections);
+    qint64 value = -1;
+    {
+        const QUrl u(url);
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(u.host());
+        db.setPort(u.port(5432));
+        db.setUserName(u.userName());
+        db.setDatabaseName(u.path().mid(1));
+        db.setConnectOptions(QStringLiteral("connect_timeout=5"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(sql) && q.next()) {
+                value = q.value(0).toLongLong();
+            }
+        }
     }
-    db.close();
-    db.setHostName(u.host());
-    db.setPort(u.port(5432));
-    db.setUserName(u.userName());
-    db.setDatabaseName(u.path().mid(1));
-    return db;
+    QSqlDatabase::removeDatabase(name);
+    return value;
 }
 
-qint64 TestBroker::scalar(QSqlDatabase &db, const QString &sql)
+QStringList TestBroker::rows(const QString &url, const QString &sql, int columns)
 {
-    if (!db.isOpen() && !db.open()) {
-        return -1;
+    const QString name = QStringLiteral("check-%1").arg(++m_connections);
+    QStringList out;
+    {
+        const QUrl u(url);
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(u.host());
+        db.setPort(u.port(5432));
+        db.setUserName(u.userName());
+        db.setDatabaseName(u.path().mid(1));
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.setForwardOnly(true);
+            if (q.exec(sql)) {
+                while (q.next()) {
+                    QStringList row;
+                    for (int c = 0; c < columns; ++c) {
+                        row << q.value(c).toString();
+                    }
+                    out << row.join(QLatin1Char('\t'));
+                }
+            } else {
+                qWarning("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
+            }
+        }
     }
-    QSqlQuery q(db);
-    if (!q.exec(sql) || !q.next()) {
-        db.close(); // the server went away: reopen on the next call
-        return -1;
-    }
-    return q.value(0).toLongLong();
+    QSqlDatabase::removeDatabase(name);
+    return out;
 }
 
 int TestBroker::control(const QString &program, const QStringList &args)
@@ -292,7 +323,7 @@ void TestBroker::distributedRunLosesNothing()
                 QStringLiteral("--partitions"), slices[i], QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:0") },
             "consuming partitions"));
     }
-    QSqlDatabase db = database(pg.url());
+    const QString db = pg.url();
     const auto odds = [&] { return scalar(db, QStringLiteral("SELECT count(*) FROM odds")); };
     const auto middleProgress = [&] {
         return scalar(db,
@@ -355,15 +386,15 @@ void TestBroker::distributedRunLosesNothing()
     }
 
     // Every event stored exactly once, per book and type.
-    const auto rows = [&](const char *table, const QString &book) {
+    const auto stored = [&](const char *table, const QString &book) {
         return scalar(
             db, QStringLiteral("SELECT count(*) FROM %1 WHERE source_id = '%2'").arg(QLatin1String(table), book));
     };
     for (const auto &[book, gen] : generated) {
-        QTRY_COMPARE_WITH_TIMEOUT(rows("odds", book), gen.value(QStringLiteral("odds")).toInteger(), 120000);
+        QTRY_COMPARE_WITH_TIMEOUT(stored("odds", book), gen.value(QStringLiteral("odds")).toInteger(), 120000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            rows("fixture_updates", book), gen.value(QStringLiteral("fixture")).toInteger(), 30000);
-        QTRY_COMPARE_WITH_TIMEOUT(rows("bets", book), gen.value(QStringLiteral("bet")).toInteger(), 30000);
+            stored("fixture_updates", book), gen.value(QStringLiteral("fixture")).toInteger(), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(stored("bets", book), gen.value(QStringLiteral("bet")).toInteger(), 30000);
         QCOMPARE(gen.value(QStringLiteral("odds")).toInteger() + gen.value(QStringLiteral("fixture")).toInteger()
                 + gen.value(QStringLiteral("bet")).toInteger(),
             kEventsPerSource);
@@ -382,11 +413,11 @@ void TestBroker::distributedRunLosesNothing()
             { { QStringLiteral("source"), book }, { QStringLiteral("type"), QStringLiteral("fixture") } },
             { { QStringLiteral("source"), book }, { QStringLiteral("type"), QStringLiteral("bet") } } };
         QCOMPARE(qint64(sampleValue(samples, QStringLiteral("oddstap_events_accepted_total"), byType[0])),
-            rows("odds", book));
+            stored("odds", book));
         QCOMPARE(qint64(sampleValue(samples, QStringLiteral("oddstap_events_accepted_total"), byType[1])),
-            rows("fixture_updates", book));
+            stored("fixture_updates", book));
         QCOMPARE(qint64(sampleValue(samples, QStringLiteral("oddstap_events_accepted_total"), byType[2])),
-            rows("bets", book));
+            stored("bets", book));
         double rejected = 0;
         for (const QJsonValue &v : samples) {
             const QJsonObject s = v.toObject();
@@ -396,7 +427,7 @@ void TestBroker::distributedRunLosesNothing()
             }
         }
         QVERIFY(rejected > 0); // the malformed frames
-        QCOMPARE(qint64(rejected), rows("rejects", book));
+        QCOMPARE(qint64(rejected), stored("rejects", book));
     }
     // The writers' own endpoints parse too, and the survivors' rows add up with what the killed
     // one committed (not visible any more) to no more than the total.
@@ -434,21 +465,22 @@ void TestBroker::distributedRunLosesNothing()
             }
         }
         QVERIFY(statuses.size() > 50 && prices.size() > 300);
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("SELECT fixture_id, status FROM fixtures WHERE source_id = '%1'").arg(book)));
         std::map<QString, QString> storedStatuses;
-        while (q.next()) {
-            storedStatuses[q.value(0).toString()] = q.value(1).toString();
+        for (const QString &row :
+            rows(db, QStringLiteral("SELECT fixture_id, status FROM fixtures WHERE source_id = '%1'").arg(book), 2)) {
+            storedStatuses[row.section(QLatin1Char('\t'), 0, 0)] = row.section(QLatin1Char('\t'), 1, 1);
         }
-        QVERIFY(q.exec(QStringLiteral("SELECT DISTINCT ON (fixture_id, market_type, selection) fixture_id, "
-                                      "market_type, selection, odd_value, status FROM odds WHERE source_id = '%1' "
-                                      "ORDER BY fixture_id, market_type, selection, seq DESC")
-                           .arg(book)));
         std::map<QString, std::pair<double, QString>> storedPrices;
-        while (q.next()) {
-            storedPrices[q.value(0).toString() + QLatin1Char('/') + q.value(1).toString() + QLatin1Char('/')
-                + q.value(2).toString()] = { q.value(3).toDouble(), q.value(4).toString() };
+        for (const QString &row : rows(db,
+                 QStringLiteral("SELECT DISTINCT ON (fixture_id, market_type, selection) fixture_id, market_type, "
+                                "selection, odd_value, status FROM odds WHERE source_id = '%1' ORDER BY fixture_id, "
+                                "market_type, selection, seq DESC")
+                     .arg(book),
+                 5)) {
+            const QStringList c = row.split(QLatin1Char('\t'));
+            storedPrices[c[0] + QLatin1Char('/') + c[1] + QLatin1Char('/') + c[2]] = { c[3].toDouble(), c[4] };
         }
+        QVERIFY(!storedStatuses.empty() && !storedPrices.empty());
         RedisReader cache(redisPort);
         QVERIFY(cache.ok());
         for (const auto &[fixture, status] : statuses) {
@@ -485,7 +517,6 @@ void TestBroker::distributedRunLosesNothing()
     }
     redis.terminate();
     redis.waitForFinished(10000);
-    db.close();
 }
 
 void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
@@ -501,13 +532,11 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
         { QStringLiteral("consume"), QStringLiteral("--amqp"), m_amqp, QStringLiteral("--db"), pg.url(),
             QStringLiteral("--max-attempts"), QStringLiteral("2") },
         "consuming partitions"));
-    QSqlDatabase db = database(pg.url());
-    QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+    const QString db = pg.url();
     // The cause: a rule the database enforces and the data breaks (the writer created the schema).
-    QSqlQuery q(db);
-    QVERIFY2(q.exec(QStringLiteral(
-                 "ALTER TABLE fixture_updates ADD CONSTRAINT no_poison CHECK (home IS DISTINCT FROM 'POISON')")),
-        qPrintable(q.lastError().text()));
+    QVERIFY(pgAdminExec(qEnvironmentVariable("ODDSTAP_TEST_PG_URL"),
+        QStringLiteral("ALTER TABLE fixture_updates ADD CONSTRAINT no_poison CHECK (home IS DISTINCT FROM 'POISON')"),
+        QUrl(db).path().mid(1)));
 
     auto target = AmqpTarget::parse(m_amqp);
     QVERIFY(target);
@@ -568,7 +597,8 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
     QCOMPARE(deadLetters(), qint64(2));
 
     // The cause fixed, requeue: the refused message is stored once; the garbage comes back.
-    QVERIFY(q.exec(QStringLiteral("ALTER TABLE fixture_updates DROP CONSTRAINT no_poison")));
+    QVERIFY(pgAdminExec(qEnvironmentVariable("ODDSTAP_TEST_PG_URL"),
+        QStringLiteral("ALTER TABLE fixture_updates DROP CONSTRAINT no_poison"), QUrl(db).path().mid(1)));
     QProcess requeue;
     requeue.start(
         cli(), { QStringLiteral("dead-letters"), QStringLiteral("requeue"), QStringLiteral("--amqp"), m_amqp });
@@ -581,7 +611,6 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
     ::kill(pid_t(writer.process->processId()), SIGTERM);
     QVERIFY(writer.process->waitForFinished(30000));
     QCOMPARE(writer.process->exitCode(), 0);
-    db.close();
 }
 
 QTEST_GUILESS_MAIN(TestBroker)
