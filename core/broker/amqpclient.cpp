@@ -86,18 +86,19 @@ Result<AmqpTarget> AmqpTarget::parse(const QString &text)
     if (!url.host().isEmpty()) {
         t.host = url.host();
     }
-    const int port = url.port(5672);
-    if (port <= 0 || port > 65535) {
-        return Error { QStringLiteral("usage"), QStringLiteral("the port in '%1' is out of range").arg(text) };
-    }
-    t.port = quint16(port);
-    if (!url.userName().isEmpty()) {
-        t.user = url.userName();
-    }
     if (!url.password().isEmpty()) {
         return Error { QStringLiteral("usage"),
             QStringLiteral("the amqp:// URL carries a password: set ODDSTAP_AMQP_PASSWORD instead (a URL shows in ps "
                            "and in logs)") };
+    }
+    const int port = url.port(5672);
+    if (port <= 0 || port > 65535) {
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("the port in '%1' is out of range").arg(url.toDisplayString(QUrl::RemovePassword)) };
+    }
+    t.port = quint16(port);
+    if (!url.userName().isEmpty()) {
+        t.user = url.userName();
     }
     if (const QByteArray env = qgetenv("ODDSTAP_AMQP_PASSWORD"); !env.isEmpty()) {
         t.password = QString::fromUtf8(env);
@@ -310,14 +311,23 @@ Result<void> AmqpConnection::publish(const QByteArray &exchange, const QByteArra
     if (status != AMQP_STATUS_OK) {
         return fail(QStringLiteral("publishing"), QString::fromUtf8(amqp_error_string2(status)));
     }
-    ++m_published;
+    m_unconfirmed.insert(++m_published);
     return {};
+}
+
+void AmqpConnection::confirm(quint64 tag, bool multiple)
+{
+    if (multiple) {
+        m_unconfirmed.erase(m_unconfirmed.begin(), m_unconfirmed.upper_bound(tag));
+    } else {
+        m_unconfirmed.erase(tag);
+    }
 }
 
 Result<void> AmqpConnection::waitForConfirms(int timeoutMs)
 {
     amqp_connection_state_t conn = m_state->conn;
-    while (m_confirmed < m_published) {
+    while (!m_unconfirmed.empty()) {
         amqp_frame_t frame;
         timeval tv = toTimeval(timeoutMs);
         const int status = amqp_simple_wait_frame_noblock(conn, &frame, &tv);
@@ -334,13 +344,14 @@ Result<void> AmqpConnection::waitForConfirms(int timeoutMs)
         }
         switch (frame.payload.method.id) {
         case AMQP_BASIC_ACK_METHOD: {
+            // The broker may confirm out of order (messages on different queues): each tag counts.
             const auto *ack = static_cast<const amqp_basic_ack_t *>(frame.payload.method.decoded);
-            m_confirmed = std::max<quint64>(m_confirmed, ack->delivery_tag);
+            confirm(ack->delivery_tag, ack->multiple != 0);
             break;
         }
         case AMQP_BASIC_NACK_METHOD: {
             const auto *nack = static_cast<const amqp_basic_nack_t *>(frame.payload.method.decoded);
-            m_confirmed = std::max<quint64>(m_confirmed, nack->delivery_tag);
+            confirm(nack->delivery_tag, nack->multiple != 0);
             m_refused = true;
             break;
         }

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 namespace OddsTap {
 
@@ -98,8 +99,10 @@ private:
     std::unique_ptr<State> m_state;
     QString m_display;
     bool m_open = false;
+    void confirm(quint64 tag, bool multiple);
+
     quint64 m_published = 0; ///< publish sequence numbers handed out (confirms count them)
-    quint64 m_confirmed = 0; ///< highest sequence number the broker confirmed
+    std::set<quint64> m_unconfirmed; ///< published, neither acked nor nacked yet
     bool m_refused = false; ///< a nack or a return since the last waitForConfirms()
 };
 

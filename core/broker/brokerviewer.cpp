@@ -270,13 +270,13 @@ void BrokerViewer::poll()
         ++messages;
         ++batch->frames;
         batch->bytes += quint64((*next)->body.size());
-        EventBatch part;
-        if (!deserializeBatch((*next)->body, part)) {
-            continue; // the writers dead-letter it; a viewer only watches
-        }
         if (auto a = m_connection->ack((*next)->deliveryTag); !a) {
             m_connection.reset();
             continue;
+        }
+        EventBatch part;
+        if (!deserializeBatch((*next)->body, part)) {
+            continue; // the writers dead-letter it; a viewer only watches
         }
         std::move(part.events.begin(), part.events.end(), std::back_inserter(batch->events));
         std::move(part.rejects.begin(), part.rejects.end(), std::back_inserter(batch->rejects));

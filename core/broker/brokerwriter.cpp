@@ -8,11 +8,23 @@
 #include <core/metrics/prometheustext.h>
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QThread>
 
 #include <algorithm>
 
 namespace OddsTap {
+
+namespace {
+
+/// A message's identity: the same bytes delivered again, or published again by a collector that
+/// did not see the confirm, have the same id.
+QByteArray messageId(const QByteArray &body)
+{
+    return QCryptographicHash::hash(body, QCryptographicHash::Sha1).toHex();
+}
+
+} // namespace
 
 struct BrokerWriter::Item
 {
@@ -160,6 +172,7 @@ void BrokerWriter::run(const std::function<bool()> &stopRequested,
                 continue;
             }
             item.batch.partitionKey = Broker::partitionStateKey(item.batch.sourceId, partition);
+            item.batch.messageId = messageId(item.delivery.body);
             if (const auto it = item.delivery.headers.find(Broker::kHeaderDeadLetterId);
                 it != item.delivery.headers.end()) {
                 item.batch.deadLetterId = QString::fromUtf8(it->second);
@@ -222,6 +235,9 @@ bool BrokerWriter::store(std::vector<Item> &items, const std::function<bool()> &
             m_stats.feedErrors += r.feedErrors;
             m_stats.duplicateEvents += r.duplicateSeqs;
             m_stats.duplicateBets += r.duplicateBets;
+            if (!m_consumer) {
+                return false; // the connection went during an outage: they come again, and are recognised
+            }
             // Committed: now the broker may forget them. Tags below lastTag that were dead-lettered
             // are acknowledged already, which `multiple` skips.
             if (auto a = m_consumer->ack(lastTag, true); !a) {
@@ -237,10 +253,14 @@ bool BrokerWriter::store(std::vector<Item> &items, const std::function<bool()> &
                 ++m_stats.databaseOutages;
                 m_notice(QStringLiteral("database unavailable: %1; the messages wait in the broker, retrying")
                              .arg(e.message));
+                // Nothing calls into the broker connection while this waits, so it would miss its
+                // heartbeats: let it go. The messages go back to their queues (to a standby, or to
+                // this writer once the database is back); those stored meanwhile are recognised.
+                dropBroker(QStringLiteral("the database is unavailable"));
             }
             outageDelayMs = std::clamp(outageDelayMs * 2, 250, 2000);
             if (!sleepUnless(outageDelayMs, stopRequested)) {
-                return false; // unacknowledged: the broker keeps them for the next writer
+                return false;
             }
             continue;
         }
@@ -254,6 +274,9 @@ bool BrokerWriter::store(std::vector<Item> &items, const std::function<bool()> &
                 }
             }
             return true;
+        }
+        if (!m_consumer) {
+            return false; // the broker went meanwhile: the message comes again
         }
         Item &item = *pending.front();
         ++item.attempts;
@@ -270,11 +293,17 @@ bool BrokerWriter::store(std::vector<Item> &items, const std::function<bool()> &
 
 bool BrokerWriter::deadLetter(const Item &item, const QString &reason)
 {
+    if (!m_publisher || !m_consumer) {
+        return false;
+    }
     std::map<QByteArray, QByteArray> headers = item.delivery.headers;
     headers[Broker::kHeaderError] = reason.toUtf8();
     headers[Broker::kHeaderRoutingKey] = item.delivery.routingKey;
     headers[Broker::kHeaderAttempts] = QByteArray::number(std::max(item.attempts, 1));
     headers[Broker::kHeaderDeadAt] = formatIso8601Utc(wallClockMs()).toUtf8();
+    // Every copy of this dead letter (one published twice around a failure, or requeued twice)
+    // carries the same id, so that the writers store it once.
+    headers.try_emplace(Broker::kHeaderDeadLetterId, messageId(item.delivery.body));
     auto published = m_publisher->publish(QByteArray(Broker::kDeadExchange), QByteArray(), item.delivery.body, headers);
     if (published) {
         published = m_publisher->waitForConfirms(15000);

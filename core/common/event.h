@@ -254,6 +254,9 @@ struct EventBatch
     /// through. Writers store a source's partitions in parallel, so storage skips a redelivered
     /// batch by how far that partition is stored (partition_state), not by the source's seq.
     QString partitionKey;
+    /// Set by a broker writer: the message's identity (a hash of its bytes), which tells a message
+    /// delivered again from a new one that does not move the seq (a reconnect, a gap).
+    QByteArray messageId;
     /// Set by a broker writer for a requeued dead letter: stored once under this id, whatever its
     /// seqs (the partition moved on while it was dead).
     QString deadLetterId;

@@ -15,6 +15,7 @@
 #include <QSslError>
 #include <QThread>
 #include <QTimer>
+#include <QUrlQuery>
 #include <QWebSocket>
 
 namespace OddsTap {
@@ -76,6 +77,10 @@ QString validateSourceConfig(const FeedSourceConfig &config)
         // A broker viewer (BrokerViewer): watches what collectors publish.
         if (!url.password().isEmpty()) {
             return QStringLiteral("the amqp:// URL carries a password: set ODDSTAP_AMQP_PASSWORD instead");
+        }
+        // The URL is saved with the sources and shown in the Sources panel: no secret in it.
+        if (QUrl(QUrlQuery(url).queryItemValue(QStringLiteral("redis"), QUrl::FullyDecoded)).password().size() > 0) {
+            return QStringLiteral("the redis= URL carries a password: the viewer reads a cache without one");
         }
         return url.host().isEmpty()
             ? QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo))

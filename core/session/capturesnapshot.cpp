@@ -6,9 +6,10 @@
 
 #include <core/common/timeutil.h>
 
+#include <set>
+
 #ifdef __GLIBC__
 #include <malloc.h>
-#include <set>
 #endif
 
 namespace OddsTap {

@@ -6,7 +6,7 @@
 namespace OddsTap {
 
 BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink,
-    WriteResult &result, const SeqMap &partitions)
+    WriteResult &result, const PartitionMarks &partitions)
 {
     BatchWalk walk;
     std::size_t events = 0;
@@ -19,7 +19,19 @@ BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const SeqM
         return std::move(walk);
     };
     for (const EventBatch *batch : batches) {
-        const AlreadyCommitted alreadyCommitted(*batch, committed, partitions);
+        PartitionMark *mark = nullptr;
+        if (!batch->partitionKey.isEmpty()) {
+            auto moved = walk.newPartitions.find(batch->partitionKey);
+            if (moved == walk.newPartitions.end()) {
+                const auto stored = partitions.find(batch->partitionKey);
+                moved =
+                    walk.newPartitions
+                        .emplace(batch->partitionKey, stored == partitions.end() ? PartitionMark {} : stored->second)
+                        .first;
+            }
+            mark = &moved->second;
+        }
+        const AlreadyCommitted alreadyCommitted(*batch, committed, mark);
         if (alreadyCommitted.wholeBatch()) {
             result.duplicateSeqs += quint64(std::count_if(
                 batch->events.begin(), batch->events.end(), [](const Event &e) { return e.advancesStream(); }));
@@ -77,7 +89,9 @@ BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const SeqM
             ++result.connectionEvents;
         }
         noteLastSeq(*batch, committed, walk.newSeqs);
-        notePartitionSeq(*batch, partitions, walk.newPartitionSeqs);
+        if (mark) {
+            notePartitionMark(*batch, *mark);
+        }
         result.streamAdvances += batch->streamAdvances;
     }
     return walk;

@@ -30,7 +30,7 @@ struct BatchWalk
 {
     OddsRows odds; ///< the bulk, for the back end to write in index order
     SeqMap newSeqs; ///< sources whose committed seq the batches move, and to what
-    SeqMap newPartitionSeqs; ///< likewise for partitions (batches with a partitionKey)
+    PartitionMarks newPartitions; ///< the marks of the partitions the batches moved (batches with a partitionKey)
     qint64 maxReceivedAtMs = 0;
     QString failed; ///< what a sink call failed at ("storing a bet"); empty when none did
 };
@@ -40,9 +40,10 @@ struct BatchWalk
 /// every other row goes to `sink` in the batches' order, odds into the walk's OddsRows. Counts
 /// in `result` the fixture updates, feed errors, rejects, gaps, connection events and stream
 /// advances; bets (a duplicate bet id is stored once) and odds are the back end's to count.
-/// A batch with a partitionKey is deduplicated by `partitions` instead (see AlreadyCommitted); one
-/// stored as a whole already is skipped entirely.
+/// A batch with a partitionKey is deduplicated by its partition's mark in `partitions`, as moved by
+/// the batches before it in this walk (the same message twice in one transaction is stored once);
+/// one stored as a whole already is skipped entirely.
 BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const SeqMap &committed, BatchSink &sink,
-    WriteResult &result, const SeqMap &partitions = {});
+    WriteResult &result, const PartitionMarks &partitions = {});
 
 } // namespace OddsTap

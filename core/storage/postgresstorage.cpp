@@ -102,7 +102,13 @@ QString PostgresStorage::describe() const
 
 Error PostgresStorage::pgError(const QString &what) const
 {
-    const bool lost = PQstatus(m_conn) != CONNECTION_OK;
+    // Unavailable, as opposed to refusing this data: the connection is gone, or the server says
+    // so by its SQLSTATE (08 connection, 40 serialization failure or deadlock: try again, 53 out
+    // of resources, 57 shut down or cancelled, 25006 a read-only standby after a failover).
+    bool lost = PQstatus(m_conn) != CONNECTION_OK;
+    const QByteArray state = std::exchange(m_lastSqlState, QByteArray());
+    lost = lost || state.startsWith("08") || state.startsWith("40") || state.startsWith("53") || state.startsWith("57")
+        || state == "25006";
     return Error { lost ? QStringLiteral("storage_unreachable") : QStringLiteral("storage_error"),
         QStringLiteral("%1: %2").arg(what, QString::fromUtf8(PQerrorMessage(m_conn)).trimmed()) };
 }
@@ -112,6 +118,7 @@ Result<void> PostgresStorage::exec(const QByteArray &sql, const QString &what, q
     PGresult *res = PQexec(m_conn, sql.constData());
     const ExecStatusType status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        noteSqlState(res);
         PQclear(res);
         return pgError(what);
     }
@@ -120,6 +127,12 @@ Result<void> PostgresStorage::exec(const QByteArray &sql, const QString &what, q
     }
     PQclear(res);
     return {};
+}
+
+void PostgresStorage::noteSqlState(const PGresult *result)
+{
+    const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    m_lastSqlState = state ? QByteArray(state) : QByteArray();
 }
 
 Result<bool> PostgresStorage::deadLetterStored(const QString &id)
@@ -150,7 +163,10 @@ Result<void> PostgresStorage::copy(const QByteArray &copySql, const QByteArray &
     }
     bool ok = true;
     while (PGresult *r = PQgetResult(m_conn)) {
-        ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            ok = false;
+            noteSqlState(r);
+        }
         PQclear(r);
     }
     return ok ? Result<void>() : Result<void>(pgError(what));
@@ -308,15 +324,6 @@ Result<void> PostgresStorage::loadState()
     }
     for (int i = 0; i < PQntuples(res); ++i) {
         m_committed[QString::fromUtf8(PQgetvalue(res, i, 0))] = QByteArray(PQgetvalue(res, i, 1)).toULongLong();
-    }
-    PQclear(res);
-    res = PQexec(m_conn, "SELECT partition_key, last_seq FROM partition_state");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        PQclear(res);
-        return pgError(QStringLiteral("reading partition_state"));
-    }
-    for (int i = 0; i < PQntuples(res); ++i) {
-        m_partitions[QString::fromUtf8(PQgetvalue(res, i, 0))] = QByteArray(PQgetvalue(res, i, 1)).toULongLong();
     }
     PQclear(res);
     return {};

@@ -6,6 +6,7 @@
 #include <set>
 
 struct pg_conn;
+struct pg_result;
 
 namespace OddsTap {
 
@@ -43,6 +44,12 @@ private:
     Result<void> copy(const QByteArray &copySql, const QByteArray &data, const QString &what);
     Error pgError(const QString &what) const;
     Result<bool> deadLetterStored(const QString &id);
+    /// Keeps the SQLSTATE of a failed result for pgError(), which tells an outage from a refusal by it.
+    void noteSqlState(const pg_result *result);
+    Result<void> prepareSession();
+    /// Inside the transaction: locks the partition_state rows of the batches' partitions (creating
+    /// them) and reads them into m_partitions.
+    Result<void> lockPartitions(const std::vector<const EventBatch *> &batches);
 
     QString m_display;
     QString m_connectionName;
@@ -53,7 +60,8 @@ private:
     Result<void> takeSourceLock(const QString &sourceId);
     std::set<qint64> m_partitionDays; ///< days (since the epoch) that have partitions
     SeqMap m_committed;
-    SeqMap m_partitions; ///< how far broker writers stored each partition (partition_state)
+    mutable QByteArray m_lastSqlState;
+    PartitionMarks m_partitions; ///< how far broker writers stored each partition, as last read under lock
 };
 
 } // namespace OddsTap

@@ -222,6 +222,65 @@ public:
     }
 };
 
+Result<void> PostgresStorage::prepareSession()
+{
+    if (m_tempTablesReady) {
+        return {};
+    }
+    const auto r = exec("CREATE TEMP TABLE IF NOT EXISTS incoming_bets (LIKE bets) ON COMMIT DELETE ROWS; "
+                        "CREATE TEMP TABLE IF NOT EXISTS incoming_fixtures (LIKE fixtures) ON COMMIT DELETE ROWS; "
+                        "ALTER TABLE incoming_fixtures DROP CONSTRAINT IF EXISTS incoming_fixtures_pkey",
+        QStringLiteral("preparing the session"));
+    m_tempTablesReady = bool(r);
+    return r;
+}
+
+Result<void> PostgresStorage::lockPartitions(const std::vector<const EventBatch *> &batches)
+{
+    QStringList keys;
+    for (const EventBatch *b : batches) {
+        if (!b->partitionKey.isEmpty() && !keys.contains(b->partitionKey)) {
+            keys << b->partitionKey;
+        }
+    }
+    // A text[] literal: every key quoted, with its quotes and backslashes escaped.
+    QByteArray array = "{";
+    for (const QString &key : keys) {
+        QByteArray k = key.toUtf8();
+        k.replace('\\', "\\\\").replace('"', "\\\"");
+        array += (array.size() > 1 ? ",\"" : "\"") + k + '"';
+    }
+    array += '}';
+    const char *params[] = { array.constData() };
+    PGresult *res = PQexecParams(m_conn,
+        "INSERT INTO partition_state (partition_key, last_seq, updated_at, message_ids) "
+        "SELECT k, 0, 0, '' FROM unnest($1::text[]) AS k ON CONFLICT (partition_key) DO NOTHING",
+        1, nullptr, params, nullptr, nullptr, 0);
+    const bool inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
+    noteSqlState(res);
+    PQclear(res);
+    if (!inserted) {
+        return pgError(QStringLiteral("reading the partition state"));
+    }
+    res = PQexecParams(m_conn,
+        "SELECT partition_key, last_seq, message_ids FROM partition_state WHERE partition_key = ANY($1::text[]) "
+        "FOR UPDATE",
+        1, nullptr, params, nullptr, nullptr, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        noteSqlState(res);
+        PQclear(res);
+        return pgError(QStringLiteral("reading the partition state"));
+    }
+    for (int i = 0; i < PQntuples(res); ++i) {
+        PartitionMark &mark = m_partitions[QString::fromUtf8(PQgetvalue(res, i, 0))];
+        mark.seq = QByteArray(PQgetvalue(res, i, 1)).toULongLong();
+        mark.messageIds = QByteArray(PQgetvalue(res, i, 2)).split(' ');
+        mark.messageIds.removeAll(QByteArray());
+    }
+    PQclear(res);
+    return {};
+}
+
 Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *> &batches)
 {
     const qint64 started = monotonicNs();
@@ -229,6 +288,40 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         return r.error();
     }
     WriteResult result;
+    auto fail = [this](const Error &e) -> Result<WriteResult> {
+        if (PQstatus(m_conn) == CONNECTION_OK) {
+            PGresult *res = PQexec(m_conn, "ROLLBACK");
+            PQclear(res);
+        }
+        return e;
+    };
+    // A broker writer's batches: the transaction starts here, so that how far each partition is
+    // stored is read under a row lock (another writer that took the partition over meanwhile
+    // waits for this commit, and this one sees its last).
+    const bool partitioned =
+        std::any_of(batches.begin(), batches.end(), [](const EventBatch *b) { return !b->partitionKey.isEmpty(); });
+    bool inTransaction = false;
+    if (partitioned) {
+        qint64 latest = 0;
+        for (const EventBatch *b : batches) {
+            for (const Event &e : b->events) {
+                latest = std::max(latest, e.receivedAtMs);
+            }
+        }
+        if (auto r = ensurePartitions(latest); !r) {
+            return r.error();
+        }
+        if (auto r = prepareSession(); !r) {
+            return r.error();
+        }
+        if (auto r = exec("BEGIN", QStringLiteral("starting a transaction")); !r) {
+            return r.error();
+        }
+        inTransaction = true;
+        if (auto r = lockPartitions(batches); !r) {
+            return fail(r.error());
+        }
+    }
     // A requeued dead letter is stored once: one delivered again after its commit is left out.
     std::vector<const EventBatch *> toStore;
     toStore.reserve(batches.size());
@@ -237,7 +330,7 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         if (!b->deadLetterId.isEmpty()) {
             const auto stored = deadLetterStored(b->deadLetterId);
             if (!stored) {
-                return stored.error();
+                return fail(stored.error());
             }
             if (*stored) {
                 result.duplicateSeqs += quint64(b->events.size());
@@ -285,27 +378,15 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         odds += '\n';
     }
     if (auto r = ensurePartitions(maxReceived); !r) {
-        return r.error();
+        return fail(r.error());
     }
-    auto fail = [this](const Error &e) -> Result<WriteResult> {
-        if (PQstatus(m_conn) == CONNECTION_OK) {
-            PGresult *res = PQexec(m_conn, "ROLLBACK");
-            PQclear(res);
-        }
-        return e;
-    };
-    if (!m_tempTablesReady) {
-        const auto r = exec("CREATE TEMP TABLE IF NOT EXISTS incoming_bets (LIKE bets) ON COMMIT DELETE ROWS; "
-                            "CREATE TEMP TABLE IF NOT EXISTS incoming_fixtures (LIKE fixtures) ON COMMIT DELETE ROWS; "
-                            "ALTER TABLE incoming_fixtures DROP CONSTRAINT IF EXISTS incoming_fixtures_pkey",
-            QStringLiteral("preparing the session"));
-        if (!r) {
+    if (!inTransaction) {
+        if (auto r = prepareSession(); !r) {
             return r.error();
         }
-        m_tempTablesReady = true;
-    }
-    if (auto r = exec("BEGIN", QStringLiteral("starting a transaction")); !r) {
-        return r.error();
+        if (auto r = exec("BEGIN", QStringLiteral("starting a transaction")); !r) {
+            return r.error();
+        }
     }
     static const QByteArray kFixtureColumns = "(source_id, seq, ts, received_at, fixture_id, sport_id, tournament_id, "
                                               "start_time, status, home, away, score)";
@@ -383,15 +464,22 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
             return fail(r.error());
         }
     }
-    for (const auto &[key, seq] : walk.newPartitionSeqs) {
-        QByteArray escaped = key.toUtf8();
-        escaped.replace('\'', "''");
-        const QByteArray sql = "INSERT INTO partition_state VALUES ('" + escaped + "', " + QByteArray::number(seq)
-            + ", " + QByteArray::number(wallClockMs())
-            + ") ON CONFLICT (partition_key) DO UPDATE SET last_seq = excluded.last_seq, updated_at = "
-              "excluded.updated_at";
-        if (auto r = exec(sql, QStringLiteral("storing the partition state")); !r) {
-            return fail(r.error());
+    for (const auto &[key, mark] : walk.newPartitions) {
+        const QByteArray k = key.toUtf8();
+        const QByteArray seq = QByteArray::number(mark.seq);
+        const QByteArray ids = mark.messageIds.join(' ');
+        const QByteArray now = QByteArray::number(wallClockMs());
+        const char *params[] = { k.constData(), seq.constData(), ids.constData(), now.constData() };
+        // The row exists and is locked (lockPartitions()); GREATEST: never backwards.
+        PGresult *res = PQexecParams(m_conn,
+            "UPDATE partition_state SET last_seq = GREATEST(last_seq, $2::bigint), message_ids = CASE WHEN "
+            "$2::bigint >= last_seq THEN $3 ELSE message_ids END, updated_at = $4::bigint WHERE partition_key = $1",
+            4, nullptr, params, nullptr, nullptr, 0);
+        const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        noteSqlState(res);
+        PQclear(res);
+        if (!ok) {
+            return fail(pgError(QStringLiteral("storing the partition state")));
         }
     }
     if (auto r = exec("COMMIT", QStringLiteral("committing")); !r) {
@@ -400,8 +488,8 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
     for (const auto &[source, seq] : newSeqs) {
         m_committed[source] = seq;
     }
-    for (const auto &[key, seq] : walk.newPartitionSeqs) {
-        m_partitions[key] = seq;
+    for (const auto &[key, mark] : walk.newPartitions) {
+        m_partitions[key] = mark;
     }
     result.committedSeqs = std::move(newSeqs);
     result.writeNs = monotonicNs() - started;

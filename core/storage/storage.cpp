@@ -121,16 +121,16 @@ QString StorageTarget::display() const
     return kind == Kind::Sqlite ? path : QUrl(url).toString(QUrl::RemovePassword | QUrl::RemoveQuery);
 }
 
-AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const SeqMap &committed, const SeqMap &partitions)
+AlreadyCommitted::AlreadyCommitted(const EventBatch &batch, const SeqMap &committed, const PartitionMark *mark)
     : m_committed(committed)
     , m_batchSource(batch.sourceId)
 {
     if (!batch.partitionKey.isEmpty()) {
         m_partitioned = true;
-        if (const auto it = partitions.find(batch.partitionKey);
-            it != partitions.end() && batch.deadLetterId.isEmpty()) {
-            m_batchSeq = it->second;
-            m_wholeBatch = batch.lastSeq && *batch.lastSeq <= it->second;
+        if (mark && batch.deadLetterId.isEmpty()) {
+            m_batchSeq = mark->seq;
+            const quint64 last = batch.lastSeq.value_or(0);
+            m_wholeBatch = last < mark->seq || (last == mark->seq && mark->messageIds.contains(batch.messageId));
         }
         return;
     }
@@ -154,15 +154,14 @@ bool AlreadyCommitted::operator()(const Event &event) const
     return it != m_committed.end() && event.seq <= it->second;
 }
 
-void notePartitionSeq(const EventBatch &batch, const SeqMap &partitions, SeqMap &nextPartitions)
+void notePartitionMark(const EventBatch &batch, PartitionMark &mark)
 {
-    if (!batch.lastSeq || batch.partitionKey.isEmpty()) {
-        return;
-    }
-    const auto it = partitions.find(batch.partitionKey);
-    if (it == partitions.end() || *batch.lastSeq > it->second) {
-        quint64 &seq = nextPartitions[batch.partitionKey];
-        seq = std::max(seq, *batch.lastSeq);
+    const quint64 last = batch.lastSeq.value_or(0);
+    if (last > mark.seq) {
+        mark.seq = last;
+        mark.messageIds = { batch.messageId };
+    } else if (last == mark.seq && !mark.messageIds.contains(batch.messageId)) {
+        mark.messageIds.append(batch.messageId);
     }
 }
 

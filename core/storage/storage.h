@@ -149,14 +149,24 @@ Result<QByteArray> migrationSql(const QString &backend, int version);
 /// The refusal of a database whose schema `version` is newer than this build's; `where` names it.
 Error newerSchemaError(const QString &where, qint64 version);
 
+/// How far broker writers stored one partition of a source (partition_state): its last seq, and
+/// the messages stored at exactly that seq, by id.
+struct PartitionMark
+{
+    quint64 seq = 0;
+    QList<QByteArray> messageIds;
+};
+using PartitionMarks = std::map<QString, PartitionMark>;
+
 /// Shared by the back ends' write(): an event at or below its source's committed seq is stored
 /// already (a re-delivery after a restart or resume). Built once per batch: the batch's source is
-/// looked up once, not once per event. A batch with a partitionKey compares with how far its
-/// partition is stored (`partitions`) instead; a requeued dead letter is never a re-delivery.
+/// looked up once, not once per event. A batch with a partitionKey compares with its partition's
+/// `mark` instead: a batch that ends below the mark, or at it with an id stored there, is stored
+/// already as a whole (rejects, gaps and connection events too). A requeued dead letter never is.
 class AlreadyCommitted
 {
 public:
-    AlreadyCommitted(const EventBatch &batch, const SeqMap &committed, const SeqMap &partitions = {});
+    AlreadyCommitted(const EventBatch &batch, const SeqMap &committed, const PartitionMark *mark = nullptr);
     bool operator()(const Event &event) const;
     /// A partition's batch that is stored already as a whole (rejects, gaps and all).
     bool wholeBatch() const { return m_wholeBatch; }
@@ -168,9 +178,10 @@ private:
     bool m_partitioned = false;
     bool m_wholeBatch = false;
 };
-/// Records in `next` the batch's last seq when it moves its source past `committed` (a
-/// partition's batch: its partition past `partitions`, in `nextPartitions`).
+/// Records in `next` the batch's last seq when it moves its source past `committed`.
 void noteLastSeq(const EventBatch &batch, const SeqMap &committed, SeqMap &next);
-void notePartitionSeq(const EventBatch &batch, const SeqMap &partitions, SeqMap &nextPartitions);
+/// A partition's batch now stored: its partition's mark moves to the batch's last seq, or takes
+/// its message id at the same seq (never backwards).
+void notePartitionMark(const EventBatch &batch, PartitionMark &mark);
 
 } // namespace OddsTap

@@ -40,7 +40,9 @@ using namespace OddsTap::Testing;
 
 namespace {
 
-constexpr qint64 kEventsPerSource = 60000;
+/// At 4,000 events/s each simulator runs for 20 s: long enough that the faults all hit a stream
+/// in motion (the database stops about 10 s in).
+constexpr qint64 kEventsPerSource = 80000;
 
 /// One oddstap-cli process of the run, with what it printed on stderr so far.
 struct Role
@@ -195,9 +197,11 @@ int TestBroker::control(const QString &program, const QStringList &args)
 
 void TestBroker::partitionsAreStableAndSplittingKeepsEverything()
 {
-    // The same fixture lands in the same partition in every process (no seeded hash).
-    QCOMPARE(Broker::partitionOf(QStringLiteral("book-a"), QStringLiteral("f-17")),
-        Broker::partitionOf(QStringLiteral("book-a"), QStringLiteral("f-17")));
+    // The same fixture lands in the same partition in every process and every build: FNV-1a of
+    // "book-a\x1f" then "f-17", mod 12, computed independently (not a seeded qHash).
+    QCOMPARE(Broker::partitionOf(QStringLiteral("book-a"), QStringLiteral("f-17")), 10);
+    QCOMPARE(Broker::partitionOf(QStringLiteral("book-p"), QStringLiteral("f-1")), 2);
+    QCOMPARE(Broker::partitionOf(QStringLiteral("book-p"), QStringLiteral("f-10")), 2);
     QCOMPARE(Broker::routingKey(7), QByteArray("07"));
     QCOMPARE(Broker::partitionOf(QByteArray("07")), 7);
     QCOMPARE(Broker::partitionOf(QByteArray("12")), -1);
@@ -309,7 +313,8 @@ void TestBroker::distributedRunLosesNothing()
                 QStringLiteral("--publish-state"), dir.filePath(book), QStringLiteral("--metrics"),
                 QStringLiteral("127.0.0.1:0"), QStringLiteral("--redis"),
                 QStringLiteral("redis://127.0.0.1:%1").arg(redisPort), QStringLiteral("--summary"),
-                QStringLiteral("none") },
+                QStringLiteral("none"), QStringLiteral("--summary-json"),
+                dir.filePath(book + QStringLiteral("-summary.json")) },
             "metrics on "));
     }
     // Three writers share the partitions; the fourth is a standby on all of them.
@@ -354,12 +359,26 @@ void TestBroker::distributedRunLosesNothing()
     auto pgctl = [this](const QString &args) {
         return control(QStringLiteral("sh"), { QStringLiteral("-c"), m_pgCtl + QLatin1Char(' ') + args });
     };
+    // Whichever writers are active after the broker's restart (single active consumer may have
+    // moved partitions to the standby) say so; only what they printed from now on counts.
+    const std::size_t alive[] = { 0, 2, 3 };
+    std::map<std::size_t, qsizetype> printed;
+    for (const std::size_t i : alive) {
+        printed[i] = writers[i].readErr().size();
+    }
+    const auto saidSince = [&](const QByteArray &text) {
+        return std::count_if(std::begin(alive), std::end(alive),
+            [&](std::size_t i) { return writers[i].readErr().indexOf(text, printed[i]) >= 0; });
+    };
     QCOMPARE(pgctl(QStringLiteral("-m fast stop")), 0);
     QElapsedTimer down;
     down.start();
-    QTRY_VERIFY_WITH_TIMEOUT(writers[0].readErr().contains("database unavailable") && down.elapsed() >= 10000, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(saidSince("database unavailable") > 0 && down.elapsed() >= 10000, 60000);
+    for (Role &c : collectors) {
+        QVERIFY2(c.process->state() == QProcess::Running, "the database is the writers' business");
+    }
     QCOMPARE(pgctl(QStringLiteral("start")), 0);
-    QTRY_VERIFY_WITH_TIMEOUT(writers[0].readErr().contains("database available again"), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(saidSince("database available again") == saidSince("database unavailable"), 60000);
 
     // The collectors publish everything (each says so on /metrics); then they stop cleanly.
     std::map<QString, QJsonArray> collectorMetrics;
@@ -428,6 +447,19 @@ void TestBroker::distributedRunLosesNothing()
         }
         QVERIFY(rejected > 0); // the malformed frames
         QCOMPARE(qint64(rejected), stored("rejects", book));
+    }
+    // What the collectors published besides events (connection events, gaps, rejects) is stored
+    // exactly once too: their summaries count what the broker confirmed.
+    for (const auto &[book, seed] : books) {
+        Q_UNUSED(seed);
+        QFile f(dir.filePath(book + QStringLiteral("-summary.json")));
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+        const QJsonObject published =
+            QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("persisted")).toObject();
+        QVERIFY(published.value(QStringLiteral("connection_events")).toInteger() > 5); // drops and reconnects
+        QCOMPARE(stored("connection_events", book), published.value(QStringLiteral("connection_events")).toInteger());
+        QCOMPARE(stored("gaps", book), published.value(QStringLiteral("gaps")).toInteger());
+        QCOMPARE(stored("rejects", book), published.value(QStringLiteral("rejects")).toInteger());
     }
     // The writers' own endpoints parse too, and the survivors' rows add up with what the killed
     // one committed (not visible any more) to no more than the total.
@@ -560,12 +592,31 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
         b.events.push_back(e);
         return b;
     };
+    // The refused one, then a later one in the same partition (f-1 and f-10 share partition 2,
+    // so the partition moves past the refused one before it is requeued), one in another partition
+    // sent twice back to back (one transaction sees both), and a batch with only a connection
+    // event at the same seq, also twice: each must be stored once.
     const EventBatch poison = fixtureBatch(1, QStringLiteral("f-1"), QStringLiteral("POISON"));
+    const EventBatch later = fixtureBatch(3, QStringLiteral("f-10"), QStringLiteral("Later"));
     const EventBatch good = fixtureBatch(2, QStringLiteral("f-2"), QStringLiteral("Home"));
+    EventBatch reconnectBatch;
+    reconnectBatch.sourceId = QStringLiteral("book-p");
+    reconnectBatch.lastSeq = 3;
+    ConnectionEvent ce;
+    ce.sourceId = reconnectBatch.sourceId;
+    ce.connection = 2;
+    ce.state = SourceState::Subscribed;
+    ce.lastSeq = 3;
+    ce.atMs = 1798761601000LL;
+    reconnectBatch.connectionEvents.push_back(ce);
+    const EventBatch &reconnect = reconnectBatch;
     const QByteArray exchange(Broker::kEventsExchange);
-    for (const EventBatch *b : { &poison, &good }) {
-        const int p = Broker::partitionOf(b->sourceId, b->events.front().fixture()->fixtureId);
-        QVERIFY((*c)->publish(exchange, Broker::routingKey(p), serializeBatch(*b)));
+    const auto partitionOfBatch = [](const EventBatch &b) {
+        return b.events.empty() ? Broker::partitionOf(b.sourceId, QString())
+                                : Broker::partitionOf(b.sourceId, b.events.front().fixture()->fixtureId);
+    };
+    for (const EventBatch *b : { &poison, &later, &good, &good, &reconnect, &reconnect }) {
+        QVERIFY((*c)->publish(exchange, Broker::routingKey(partitionOfBatch(*b)), serializeBatch(*b)));
     }
     QVERIFY((*c)->publish(exchange, Broker::routingKey(3), QByteArray("not a batch at all")));
     QVERIFY((*c)->waitForConfirms(10000));
@@ -574,9 +625,10 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
         return depth ? qint64(*depth) : qint64(-1);
     };
 
-    // The good one is stored; the refused one and the garbage wait in the dead-letter queue.
-    QTRY_COMPARE_WITH_TIMEOUT(scalar(db, QStringLiteral("SELECT count(*) FROM fixture_updates")), qint64(1), 30000);
+    // The good ones are stored once each; the refused one and the garbage wait in the dead-letter queue.
     QTRY_COMPARE_WITH_TIMEOUT(deadLetters(), qint64(2), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(scalar(db, QStringLiteral("SELECT count(*) FROM fixture_updates")), qint64(2), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(scalar(db, QStringLiteral("SELECT count(*) FROM connection_events")), qint64(1), 30000);
     QVERIFY(writer.readErr().contains("dead-letter queue"));
     QProcess list;
     list.start(cli(), { QStringLiteral("dead-letters"), QStringLiteral("list"), QStringLiteral("--amqp"), m_amqp });
@@ -605,8 +657,9 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
     QVERIFY(requeue.waitForFinished(30000));
     QCOMPARE(requeue.exitCode(), 0);
     QVERIFY2(requeue.readAllStandardOutput().contains("requeued 2 of 2"), "both go back to their partitions");
-    QTRY_COMPARE_WITH_TIMEOUT(scalar(db, QStringLiteral("SELECT count(*) FROM fixture_updates")), qint64(2), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(scalar(db, QStringLiteral("SELECT count(*) FROM fixture_updates")), qint64(3), 30000);
     QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM fixture_updates WHERE home = 'POISON'")), qint64(1));
+    QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM connection_events")), qint64(1));
     QTRY_COMPARE_WITH_TIMEOUT(deadLetters(), qint64(1), 30000);
     ::kill(pid_t(writer.process->processId()), SIGTERM);
     QVERIFY(writer.process->waitForFinished(30000));

@@ -4,7 +4,8 @@
 CREATE TABLE partition_state (
     partition_key text COLLATE "C" PRIMARY KEY,
     last_seq      bigint NOT NULL,
-    updated_at    bigint NOT NULL
+    updated_at    bigint NOT NULL,
+    message_ids   text NOT NULL  -- the messages stored at last_seq, space-separated
 );
 
 CREATE TABLE stored_dead_letters (

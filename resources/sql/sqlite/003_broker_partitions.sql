@@ -3,7 +3,8 @@
 CREATE TABLE partition_state (
     partition_key TEXT PRIMARY KEY,
     last_seq      INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL
+    updated_at    INTEGER NOT NULL,
+    message_ids   TEXT NOT NULL
 );
 
 CREATE TABLE stored_dead_letters (
