@@ -124,6 +124,7 @@ int runConsume(const QStringList &arguments)
         return kExitUsage;
     }
     config.prefetch = int(std::min<qint64>(prefetch, 65535));
+    config.killAfterCommits = qEnvironmentVariable("ODDSTAP_FAULT_KILL_AFTER_COMMITS").toULongLong();
     config.maxAttempts = int(std::min<qint64>(attempts, 1000));
     std::unique_ptr<MetricsServer> metrics;
     if (parser.isSet(QStringLiteral("metrics"))) {

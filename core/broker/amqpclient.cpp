@@ -196,7 +196,7 @@ Result<std::unique_ptr<AmqpConnection>> AmqpConnection::open(const AmqpTarget &t
 Result<void> AmqpConnection::declareTopology()
 {
     amqp_connection_state_t conn = m_state->conn;
-    amqp_exchange_declare(conn, kChannel, amqp_cstring_bytes(Broker::kEventsExchange), amqp_cstring_bytes("direct"), 0,
+    amqp_exchange_declare(conn, kChannel, amqp_cstring_bytes(Broker::kEventsExchange), amqp_cstring_bytes("topic"), 0,
         1, 0, 0, amqp_empty_table);
     if (auto r = check("declaring the events exchange"); !r) {
         return r;
@@ -222,7 +222,7 @@ Result<void> AmqpConnection::declareTopology()
     const amqp_table_t args { 1, &sac };
     for (int p = 0; p < Broker::kPartitions; ++p) {
         const QByteArray queue = Broker::queueName(p).toUtf8();
-        const QByteArray key = Broker::routingKey(p);
+        const QByteArray key = Broker::partitionWord(p) + ".#";
         amqp_queue_declare(conn, kChannel, bytes(queue), 0, 1, 0, 0, args);
         if (auto r = check("declaring a partition queue"); !r) {
             return r;
@@ -251,13 +251,10 @@ Result<QByteArray> AmqpConnection::declareViewerQueue(int maxLength)
         return r.error();
     }
     const QByteArray queue = fromBytes(ok->queue);
-    for (int p = 0; p < Broker::kPartitions; ++p) {
-        const QByteArray key = Broker::routingKey(p);
-        amqp_queue_bind(m_state->conn, kChannel, bytes(queue), amqp_cstring_bytes(Broker::kEventsExchange), bytes(key),
-            amqp_empty_table);
-        if (auto r = check("binding the viewer queue"); !r) {
-            return r.error();
-        }
+    amqp_queue_bind(m_state->conn, kChannel, bytes(queue), amqp_cstring_bytes(Broker::kEventsExchange),
+        amqp_cstring_bytes("#"), amqp_empty_table);
+    if (auto r = check("binding the viewer queue"); !r) {
+        return r.error();
     }
     return queue;
 }

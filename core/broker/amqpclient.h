@@ -60,7 +60,7 @@ public:
     /// partition bound to it with a single active consumer (a second consumer of a partition is a
     /// standby that takes over when the first goes away), and the dead-letter exchange and queue.
     Result<void> declareTopology();
-    /// An exclusive, auto-delete queue of this connection bound to every partition's routing key:
+    /// An exclusive, auto-delete queue of this connection bound to the events exchange with "#":
     /// it gets a copy of every message and takes nothing from the partition queues. At most
     /// `maxLength` messages wait in it (the oldest go first), so a slow viewer costs the broker
     /// bounded memory and the writers nothing.

@@ -121,8 +121,8 @@ Result<WriteResult> BrokerPublisher::write(const std::vector<const EventBatch *>
     const QByteArray exchange(Broker::kEventsExchange);
     for (const EventBatch *batch : batches) {
         for (const Broker::PartitionedBatch &part : Broker::splitByPartition(*batch)) {
-            if (auto r =
-                    m_connection->publish(exchange, Broker::routingKey(part.partition), serializeBatch(part.batch));
+            if (auto r = m_connection->publish(
+                    exchange, Broker::routingKey(part.partition, part.batch.sourceId), serializeBatch(part.batch));
                 !r) {
                 return unreachable(r.error());
             }

@@ -20,21 +20,30 @@ quint32 fnv1a(const QByteArray &bytes, quint32 hash = 2166136261u)
 
 } // namespace
 
-QByteArray routingKey(int partition)
+QByteArray partitionWord(int partition)
 {
     return QByteArray::number(partition).rightJustified(2, '0');
 }
 
+QByteArray routingKey(int partition, const QString &sourceId)
+{
+    QByteArray source = sourceId.toUtf8();
+    source.replace('%', "%25").replace('.', "%2E");
+    const QByteArray key = partitionWord(partition) + '.' + source;
+    return key.left(255);
+}
+
 int partitionOf(const QByteArray &key)
 {
+    const QByteArray word = key.left(key.indexOf('.') < 0 ? key.size() : key.indexOf('.'));
     bool ok = false;
-    const int p = key.toInt(&ok);
-    return ok && key.size() == 2 && p >= 0 && p < kPartitions ? p : -1;
+    const int p = word.toInt(&ok);
+    return ok && word.size() == 2 && p >= 0 && p < kPartitions ? p : -1;
 }
 
 QString queueName(int partition)
 {
-    return QStringLiteral("oddstap.partition.") + QString::fromLatin1(routingKey(partition));
+    return QStringLiteral("oddstap.partition.") + QString::fromLatin1(partitionWord(partition));
 }
 
 int partitionOf(const QString &sourceId, const QString &fixtureId)
@@ -45,7 +54,7 @@ int partitionOf(const QString &sourceId, const QString &fixtureId)
 
 QString partitionStateKey(const QString &sourceId, int partition)
 {
-    return sourceId + QLatin1Char('/') + QString::fromLatin1(routingKey(partition));
+    return sourceId + QLatin1Char('/') + QString::fromLatin1(partitionWord(partition));
 }
 
 std::vector<PartitionedBatch> splitByPartition(const EventBatch &batch)

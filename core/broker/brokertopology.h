@@ -19,6 +19,8 @@ namespace OddsTap::Broker {
 /// consistent-hash exchange would move keys between queues when one is added).
 inline constexpr int kPartitions = 12;
 
+/// A topic exchange: routing keys are "<partition>.<source>" ("07.book-a"); each partition queue is
+/// bound with "<partition>.#", a viewer with "#" (or "*.<source>" for one source).
 inline constexpr const char *kEventsExchange = "oddstap.events";
 inline constexpr const char *kDeadExchange = "oddstap.dead";
 inline constexpr const char *kDeadLetterQueue = "oddstap.dead-letters";
@@ -31,9 +33,12 @@ inline constexpr const char *kHeaderDeadAt = "x-oddstap-dead-at";
 /// A requeued dead letter: its id, so that a writer stores it once even when it is delivered twice.
 inline constexpr const char *kHeaderDeadLetterId = "x-oddstap-dead-letter-id";
 
-/// "07": the routing key of partition 7.
-QByteArray routingKey(int partition);
-/// The partition of a routing key; -1 when it is not one.
+/// "07": partition 7's word in routing keys, and its queue's name suffix.
+QByteArray partitionWord(int partition);
+/// "07.book-a": the routing key of a source's messages in partition 7 (a '.' or '%' in the source
+/// id percent-encoded, so that the key has two words; at most 255 bytes, as AMQP allows).
+QByteArray routingKey(int partition, const QString &sourceId);
+/// The partition of a routing key (its first word); -1 when it is not one.
 int partitionOf(const QByteArray &routingKey);
 /// "oddstap.partition.07"
 QString queueName(int partition);

@@ -12,6 +12,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <csignal>
 
 namespace OddsTap {
 
@@ -235,6 +236,9 @@ bool BrokerWriter::store(std::vector<Item> &items, const std::function<bool()> &
             m_stats.feedErrors += r.feedErrors;
             m_stats.duplicateEvents += r.duplicateSeqs;
             m_stats.duplicateBets += r.duplicateBets;
+            if (m_config.killAfterCommits != 0 && m_stats.commits >= m_config.killAfterCommits) {
+                std::raise(SIGKILL);
+            }
             if (!m_consumer) {
                 return false; // the connection went during an outage: they come again, and are recognised
             }

@@ -21,6 +21,9 @@ struct BrokerWriterConfig
     int maxWaitMs = 50; ///< how long a transaction waits for more messages once it has one
     int maxAttempts = 3; ///< a message the database refuses this often goes to the dead-letter queue
     int retryDelayMs = 500; ///< between those attempts
+    /// Fault injection for the tests: after this many commits, die by SIGKILL before acknowledging
+    /// (the worst moment: stored, not acknowledged). 0: never. Set from ODDSTAP_FAULT_KILL_AFTER_COMMITS.
+    quint64 killAfterCommits = 0;
 };
 
 /// What a writer did, for its summary and its /metrics.

@@ -202,7 +202,8 @@ void TestBroker::partitionsAreStableAndSplittingKeepsEverything()
     QCOMPARE(Broker::partitionOf(QStringLiteral("book-a"), QStringLiteral("f-17")), 10);
     QCOMPARE(Broker::partitionOf(QStringLiteral("book-p"), QStringLiteral("f-1")), 2);
     QCOMPARE(Broker::partitionOf(QStringLiteral("book-p"), QStringLiteral("f-10")), 2);
-    QCOMPARE(Broker::routingKey(7), QByteArray("07"));
+    QCOMPARE(Broker::routingKey(7, QStringLiteral("book.a%")), QByteArray("07.book%2Ea%25"));
+    QCOMPARE(Broker::partitionOf(QByteArray("07.book%2Ea%25")), 7);
     QCOMPARE(Broker::partitionOf(QByteArray("07")), 7);
     QCOMPARE(Broker::partitionOf(QByteArray("12")), -1);
     QCOMPARE(Broker::partitionOf(QByteArray("7")), -1);
@@ -317,12 +318,18 @@ void TestBroker::distributedRunLosesNothing()
                 dir.filePath(book + QStringLiteral("-summary.json")) },
             "metrics on "));
     }
-    // Three writers share the partitions; the fourth is a standby on all of them.
+    // Three writers share the partitions; the fourth is a standby on all of them. The second kills
+    // itself with SIGKILL right after a commit, before acknowledging it: the worst moment to die.
     std::vector<Role> writers(4);
+    const QProcessEnvironment plain = m_env;
     const QStringList slices { QStringLiteral("0-3"), QStringLiteral("4-7"), QStringLiteral("8-11"),
         QStringLiteral("all") };
     for (int i = 0; i < 4; ++i) {
         writers[std::size_t(i)].name = QStringLiteral("writer %1").arg(slices[i]);
+        m_env = plain;
+        if (i == 1) {
+            m_env.insert(QStringLiteral("ODDSTAP_FAULT_KILL_AFTER_COMMITS"), QStringLiteral("25"));
+        }
         QVERIFY(startRole(writers[std::size_t(i)],
             { QStringLiteral("consume"), QStringLiteral("--amqp"), m_amqp, QStringLiteral("--db"), pg.url(),
                 QStringLiteral("--partitions"), slices[i], QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:0") },
@@ -337,12 +344,19 @@ void TestBroker::distributedRunLosesNothing()
     };
     QTRY_VERIFY_WITH_TIMEOUT(odds() > 20000, 60000);
 
-    // Fault 1: the writer of partitions 4-7 is killed; the standby takes them over.
+    m_env = plain;
+    // Fault 1: the writer of partitions 4-7 dies by SIGKILL between a commit and its acknowledgement;
+    // the standby takes its partitions over, gets those messages again and recognises them.
     Role &killed = writers[1];
-    ::kill(pid_t(killed.process->processId()), SIGKILL);
-    QVERIFY(killed.process->waitForFinished(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(killed.process->state() == QProcess::NotRunning, 60000);
+    QCOMPARE(killed.process->exitStatus(), QProcess::CrashExit);
     const qint64 atKill = middleProgress();
     QTRY_VERIFY_WITH_TIMEOUT(middleProgress() > atKill, 60000);
+    const auto standby = [&](const char *name) {
+        return sampleValue(parsePrometheusText(httpGet(writers[3].metricsUrl)), QLatin1String(name));
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(standby("oddstap_writer_redelivered_total") > 0, 30000);
+    QVERIFY(standby("oddstap_writer_duplicate_events_total") > 0);
 
     // Fault 2: the broker stops and starts again (its queues are durable, its messages persistent).
     QCOMPARE(control(m_amqpCtl, { QStringLiteral("stop") }), 0);
@@ -616,9 +630,9 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
                                 : Broker::partitionOf(b.sourceId, b.events.front().fixture()->fixtureId);
     };
     for (const EventBatch *b : { &poison, &later, &good, &good, &reconnect, &reconnect }) {
-        QVERIFY((*c)->publish(exchange, Broker::routingKey(partitionOfBatch(*b)), serializeBatch(*b)));
+        QVERIFY((*c)->publish(exchange, Broker::routingKey(partitionOfBatch(*b), b->sourceId), serializeBatch(*b)));
     }
-    QVERIFY((*c)->publish(exchange, Broker::routingKey(3), QByteArray("not a batch at all")));
+    QVERIFY((*c)->publish(exchange, Broker::routingKey(3, QStringLiteral("book-p")), QByteArray("not a batch at all")));
     QVERIFY((*c)->waitForConfirms(10000));
     const auto deadLetters = [&c] {
         const auto depth = (*c)->queueDepth(QLatin1String(Broker::kDeadLetterQueue));

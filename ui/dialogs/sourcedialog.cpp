@@ -28,6 +28,9 @@ std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Setting
     auto *url = new QLineEdit(&dialog);
     url->setObjectName(QStringLiteral("sourceUrl"));
     url->setPlaceholderText(QStringLiteral("wss://feed.example.com/v1"));
+    url->setToolTip(QObject::tr("A feed: ws:// or wss://. To watch what collectors publish to RabbitMQ: "
+                                "amqp://user@host:port/vhost, with ?redis=redis://host:port to start from the "
+                                "live cache (docs/broker.md)"));
     auto *id = new QLineEdit(&dialog);
     id->setObjectName(QStringLiteral("sourceId"));
     id->setPlaceholderText(QObject::tr("book-a"));
