@@ -120,6 +120,14 @@ void AppController::start()
     QPointer<AppController> self(this);
     const QString path = *m_config.demoDatabase;
     QThreadPool::globalInstance()->start([self, path] {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        auto startLock = std::make_shared<QLockFile>(path + QStringLiteral(".starting"));
+        // Another OddsTap starting its demo into this file holds it until its storage has claimed
+        // the demo source: wait for that (bounded; a crashed one's lock is stale at once).
+        startLock->setStaleLockTime(0);
+        if (!startLock->tryLock(15000)) {
+            startLock.reset();
+        }
         const bool inUse = SqliteStorage::sourceHeldElsewhere(path, QStringLiteral("demo"));
         if (!inUse) {
             for (const QString &file :
@@ -131,10 +139,11 @@ void AppController::start()
                 QDir(dir).removeRecursively();
             }
         }
-        QMetaObject::invokeMethod(self.get(), [self, inUse] {
+        QMetaObject::invokeMethod(self.get(), [self, inUse, startLock] {
             if (!self || self->m_stopping) {
                 return; // stopped before it started: stop() said so already
             }
+            self->m_demoStartLock = startLock;
             self->startDemo([self](const FeedSourceConfig &demo) { self->addSource(demo); }, !inUse);
             self->startSession(self->m_config.sources);
         });
@@ -248,7 +257,13 @@ void AppController::startSession(std::vector<FeedSourceConfig> sources)
     cc.sources = std::move(sources);
     m_session = createSession(cc);
     connect(m_session, &CaptureSession::snapshotReady, this, &AppController::snapshotReady);
+    connect(m_session, &CaptureSession::sourceClaimed, this, [this](const QString &sourceId) {
+        if (sourceId == m_demoSourceId) {
+            m_demoStartLock.reset(); // claimed: the next OddsTap to look finds the demo held
+        }
+    });
     connect(m_session, &CaptureSession::finished, this, [this](const QString &reason) {
+        m_demoStartLock.reset();
         if (!m_stopping) {
             emit problem(tr("the capture stopped: %1").arg(reason));
         }

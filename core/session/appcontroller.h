@@ -5,6 +5,7 @@
 #include <core/session/capturesession.h>
 #include <core/sim/simserver.h>
 
+#include <QLockFile>
 #include <QObject>
 #include <QTemporaryDir>
 #include <QThread>
@@ -127,6 +128,10 @@ private:
     QThread m_simThread;
     SimServer *m_sim = nullptr; ///< lives in m_simThread
     QString m_demoSourceId;
+    /// Held from the check whether another OddsTap runs its demo into the demo's file until this
+    /// one's storage claimed the demo source: two starting at the same moment would otherwise both
+    /// find the file free and both empty it.
+    std::shared_ptr<QLockFile> m_demoStartLock;
     QThread m_pipelineThread;
     CaptureSession *m_session = nullptr; ///< lives in m_pipelineThread
     quint64 m_historyGeneration = 0;

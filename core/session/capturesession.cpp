@@ -394,9 +394,12 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
         QMetaObject::invokeMethod(
             m_writer, [this, &claimed, id = source.sourceId] { claimed = m_writer->claimSource(id); },
             Qt::BlockingQueuedConnection);
+        emit sourceClaimed(source.sourceId, claimed);
         if (!claimed) {
             return;
         }
+    } else {
+        emit sourceClaimed(source.sourceId, true);
     }
     m_config.sources.push_back(source);
     m_stats.sources[source.sourceId];

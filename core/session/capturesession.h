@@ -116,6 +116,8 @@ signals:
     /// Every snapshotIntervalMs while running, and once more when finished.
     void snapshotReady(const OddsTap::SnapshotPtr &snapshot);
     void sourceStateChanged(const OddsTap::ConnectionEvent &event);
+    /// addSource() is done with `sourceId`: its storage claimed it (or there is no storage), or not.
+    void sourceClaimed(const QString &sourceId, bool claimed);
     /// Storage problems for the error log (once per outage, and on recovery).
     void storageNotice(const OddsTap::StorageNotice &notice);
     void finished(const QString &reason);

@@ -103,6 +103,7 @@ private slots:
     void helpListsTheShortcutsAndFindsTheDocumentation();
     void demoFeedFillsFixturesMarketAndChart();
     void demoKeepsItsOwnFileThatNeverGrows();
+    void aSecondDemoSharesTheFileInsteadOfDeletingIt_data();
     void aSecondDemoSharesTheFileInsteadOfDeletingIt();
     void rejectedFrameAppearsInTheErrorLog();
     void disconnectAndReconnectASource();
@@ -275,11 +276,20 @@ void TestMainWindow::demoKeepsItsOwnFileThatNeverGrows()
     QVERIFY2(oldest >= secondRunStartMs, qPrintable(QStringLiteral("%1 < %2").arg(oldest).arg(secondRunStartMs)));
 }
 
+void TestMainWindow::aSecondDemoSharesTheFileInsteadOfDeletingIt_data()
+{
+    QTest::addColumn<bool>("sameMoment");
+    QTest::newRow("one after the other") << false;
+    QTest::newRow("at the same moment") << true; // both look before either has claimed the file
+}
+
 void TestMainWindow::aSecondDemoSharesTheFileInsteadOfDeletingIt()
 {
     // Two OddsTap windows on the demo at once: the second must not empty the file the first
     // is writing into (its rows would vanish with the deleted file); it shares it instead.
-    const QString own = m_dir.filePath(QStringLiteral("shared/demo.db"));
+    QFETCH(bool, sameMoment);
+    const QString own =
+        m_dir.filePath(QStringLiteral("shared-%1/demo.db").arg(QLatin1String(QTest::currentDataTag()).size()));
     const auto makeApp = [&] {
         AppConfig config;
         config.demoDatabase = own;
@@ -291,8 +301,11 @@ void TestMainWindow::aSecondDemoSharesTheFileInsteadOfDeletingIt()
         return std::pair { std::move(controller), std::move(window) };
     };
     auto first = makeApp();
-    QTRY_VERIFY_WITH_TIMEOUT(first.second->lastMetrics().persisted >= 500, 20000);
+    if (!sameMoment) {
+        QTRY_VERIFY_WITH_TIMEOUT(first.second->lastMetrics().persisted >= 500, 20000);
+    }
     auto second = makeApp();
+    QTRY_VERIFY_WITH_TIMEOUT(first.second->lastMetrics().persisted >= 500, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(second.second->lastMetrics().persisted >= 500, 20000);
     const quint64 firstPersisted = first.second->lastMetrics().persisted;
     for (auto *app : { &second, &first }) {
