@@ -59,7 +59,8 @@ int runConsume(const QStringList &arguments)
         "the database refuses is retried, then moved to the dead-letter queue (see `dead-letters`).\n"
         "docs/broker.md.\n\n"
         "Exit status: 0 stopped (SIGINT/SIGTERM or --duration; what was not acknowledged stays in the\n"
-        "broker for the next writer); 2 usage error, or the database could not be opened."));
+        "broker for the next writer); 2 usage error, or the database could not be opened; 4 the broker\n"
+        "was never reached."));
     parser.addHelpOption();
     parser.addOptions({
         kAmqpOption,
@@ -179,6 +180,11 @@ int runConsume(const QStringList &arguments)
     }
     if (!quiet) {
         out() << QJsonDocument(summary).toJson(QJsonDocument::Indented);
+    }
+    if (writer.stats().brokerReconnects == 0) {
+        err() << "oddstap-cli consume: never reached the broker at " << config.broker.describe()
+              << " (is it running? scripts/services start runs one)\n";
+        return 4;
     }
     return kExitOk;
 }

@@ -124,7 +124,8 @@ int runCapture(const QStringList &arguments)
         "Connects to one or more feed sources (feed-protocol v1), keeps them alive (backoff, heartbeats,\n"
         "resume), validates every envelope and stores it exactly once (SQLite by default), counting what\n"
         "arrives: accepted by type, rejected by code, duplicates, gaps, reconnects, persisted by table.\n"
-        "Each source resumes after the last seq committed in the database. The auth token comes from\n"
+        "Each source resumes after the last seq committed in the database (with --publish: confirmed by the\n"
+        "broker). The auth token comes from\n"
         "--token-file or ODDSTAP_TOKEN, never argv.\n\n"
         "Exit status: 0 done (count reached, duration elapsed, or SIGINT/SIGTERM); 2 usage, configuration or\n"
         "database error; 3 every source failed authentication; 4 stopped without receiving any frame;\n"
@@ -149,7 +150,8 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("Stop once every source has committed (or, with --no-store, holds) this seq."),
             QStringLiteral("seq") },
         { QStringLiteral("from-seq"),
-            QStringLiteral("Resume from this seq on the first subscribe (0 = from the start)."),
+            QStringLiteral("Resume from this seq on the first subscribe (0 = from the start). Default: after the "
+                           "last seq committed, or the feed's present for a new source."),
             QStringLiteral("seq") },
         { QStringLiteral("heartbeat-ms"), QStringLiteral("The server's heartbeat interval (default 1000)."),
             QStringLiteral("ms"), QStringLiteral("1000") },
@@ -163,11 +165,11 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("path|url") },
         { QStringLiteral("no-store"), QStringLiteral("Do not store: validate and count only.") },
         { QStringLiteral("publish"),
-            QStringLiteral(
-                "Collector: send validated events and rejects to RabbitMQ for `oddstap-cli consume` writers\n"
-                "instead of storing them (amqp://user@host:port/vhost; password from ODDSTAP_AMQP_PASSWORD,\n"
-                "default guest). Committed means confirmed by the broker; each source resumes after its\n"
-                "last confirmed seq, kept under the data directory (--publish-state). docs/broker.md."),
+            QStringLiteral("Collector: send validated events and rejects to RabbitMQ for `oddstap-cli consume` writers "
+                           "instead of storing them: amqp://user@host:port/vhost (password from "
+                           "ODDSTAP_AMQP_PASSWORD, default guest). Committed means confirmed by the broker; each "
+                           "source resumes after its last confirmed seq, kept under --publish-state. "
+                           "docs/broker.md."),
             QStringLiteral("amqp-url") },
         { QStringLiteral("publish-state"),
             QStringLiteral("With --publish: where the resume points and the spool are kept (default: one directory\n"

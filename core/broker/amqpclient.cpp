@@ -8,6 +8,8 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <cerrno>
+#include <cstring>
 #include <sys/time.h>
 #include <vector>
 
@@ -167,7 +169,14 @@ Result<std::unique_ptr<AmqpConnection>> AmqpConnection::open(const AmqpTarget &t
     const QByteArray host = target.host.toUtf8();
     if (const int status = amqp_socket_open_noblock(socket, host.constData(), target.port, &tv);
         status != AMQP_STATUS_OK) {
-        return c->fail(QStringLiteral("connecting"), QString::fromUtf8(amqp_error_string2(status)));
+        // rabbitmq-c says only "a socket error occurred", and its connect is non-blocking, so errno
+        // holds EINPROGRESS rather than the refusal: say what it most likely means.
+        const QString why = status == AMQP_STATUS_SOCKET_ERROR
+            ? QStringLiteral("nothing answered on %1:%2 (connection refused or unreachable: is the broker running?)")
+                  .arg(target.host)
+                  .arg(target.port)
+            : QString::fromUtf8(amqp_error_string2(status));
+        return c->fail(QStringLiteral("connecting"), why);
     }
     amqp_set_handshake_timeout(c->m_state->conn, &tv);
     amqp_set_rpc_timeout(c->m_state->conn, &tv);

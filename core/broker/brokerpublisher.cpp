@@ -72,7 +72,7 @@ Result<std::unique_ptr<Storage>> BrokerPublisher::open(const AmqpTarget &target,
                     .arg(f.fileName()) };
         }
         const QString source = QUrl::fromPercentEncoding(name.chopped(4).toLatin1());
-        p->m_committed[source] = seq;
+        p->m_saved[source] = seq;
     }
     // A broker that is down now is an outage like any later one (the spool holds the backlog);
     // credentials it refuses are a configuration error, reported at once.
@@ -185,6 +185,9 @@ Result<void> BrokerPublisher::claimSource(const QString &sourceId)
                 .arg(pid) };
     }
     m_locks[sourceId] = std::move(lock);
+    if (const auto saved = m_saved.find(sourceId); saved != m_saved.end()) {
+        m_committed[sourceId] = saved->second; // this collector's sources only, not every file here
+    }
     return {};
 }
 

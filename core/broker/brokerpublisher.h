@@ -50,7 +50,8 @@ private:
     AmqpTarget m_target;
     QString m_stateDirectory;
     std::unique_ptr<AmqpConnection> m_connection;
-    SeqMap m_committed;
+    SeqMap m_saved; ///< every resume point in the state directory
+    SeqMap m_committed; ///< of the sources this collector claimed
     std::map<QString, std::unique_ptr<QLockFile>> m_locks;
     static constexpr int kConfirmTimeoutMs = 15000;
 };

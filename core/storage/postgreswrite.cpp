@@ -123,8 +123,13 @@ Result<void> PostgresStorage::ensurePartitions(qint64 upToMs)
             if (auto r =
                     exec(sql, QStringLiteral("creating partition %1").arg(QLatin1String(partitionName(table, day))));
                 !r) {
-                // Rows for that day already sit in the DEFAULT partition: they stay there, nothing is lost.
-                qCWarning(lcStorage).noquote() << r.error().message;
+                if (r.error().message.contains(QLatin1String("already exists"))) {
+                    // Another writer created it at the same moment (IF NOT EXISTS does not cover the race).
+                    qCDebug(lcStorage).noquote() << r.error().message;
+                } else {
+                    // Rows for that day already sit in the DEFAULT partition: they stay there, nothing is lost.
+                    qCWarning(lcStorage).noquote() << r.error().message;
+                }
             }
         }
         m_partitionDays.insert(day);

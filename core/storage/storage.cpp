@@ -161,6 +161,12 @@ void notePartitionMark(const EventBatch &batch, PartitionMark &mark)
         mark.seq = last;
         mark.messageIds = { batch.messageId };
     } else if (last == mark.seq && !mark.messageIds.contains(batch.messageId)) {
+        // Messages that do not move the seq are a source's connection events while its feed is
+        // down: bounded, the oldest go (one of those delivered again after that would be stored twice).
+        constexpr qsizetype kMaxIds = 64;
+        if (mark.messageIds.size() >= kMaxIds) {
+            mark.messageIds.removeFirst();
+        }
         mark.messageIds.append(batch.messageId);
     }
 }
