@@ -14,7 +14,8 @@ int runStats(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Prints the row count of every table and the committed seq of every source, as JSON.\n"
+        QStringLiteral("Prints the row count of every table and the committed seq of every source, as JSON\n"
+                       "(a database broker writers fill: partition_seq, how far each source/partition is stored).\n"
                        "Exit status: 0 ok; 2 usage error, or a database that is missing, locked, corrupt or foreign."));
     parser.addHelpOption();
     parser.addOption({ QStringLiteral("db"),
@@ -48,9 +49,26 @@ int runStats(const QStringList &arguments)
     for (const auto &[source, seq] : (*storage)->committedSeqs()) {
         committed.insert(source, qint64(seq));
     }
-    const QJsonObject result { { QStringLiteral("database"), target->display() },
+    QJsonObject result { { QStringLiteral("database"), target->display() },
         { QStringLiteral("schema_version"), (*storage)->schemaVersion() }, { QStringLiteral("tables"), *counts },
         { QStringLiteral("committed_seq"), committed } };
+    // A database the broker writers fill: how far each source's partitions are stored.
+    QJsonObject partitions;
+    const auto read =
+        (*storage)->query(QStringLiteral("SELECT partition_key, last_seq FROM partition_state ORDER BY partition_key"),
+            {}, [&partitions](const RowView &row) {
+                if (row.size() == 2 && row[0] && row[1]) {
+                    partitions.insert(QString::fromUtf8(row[0]->toByteArray()), row[1]->toByteArray().toLongLong());
+                }
+                return true;
+            });
+    if (!read) {
+        err() << "oddstap-cli stats: " << read.error().message << "\n";
+        return kExitUsage;
+    }
+    if (!partitions.isEmpty()) {
+        result.insert(QStringLiteral("partition_seq"), partitions);
+    }
     out() << QJsonDocument(result).toJson(QJsonDocument::Indented);
     return kExitOk;
 }
