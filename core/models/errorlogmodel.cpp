@@ -138,6 +138,15 @@ void ErrorLogModel::append(const std::vector<LogEntry> &entries, quint64 dropped
         const int remove = std::min(overflow, int(m_rows.size()));
         if (remove > 0) {
             beginRemoveRows({}, 0, remove - 1);
+            // Their groups go too: messages carry values (seqs, delays, prices), so over a long run
+            // the distinct keys are unbounded.
+            for (int row = 0; row < remove; ++row) {
+                const QString key = groupKey(m_rows[std::size_t(row)].entry);
+                if (const auto it = m_keyToSerial.find(key);
+                    it != m_keyToSerial.end() && *it == m_firstSerial + quint64(row)) {
+                    m_keyToSerial.erase(it);
+                }
+            }
             m_rows.erase(m_rows.begin(), m_rows.begin() + remove);
             m_firstSerial += quint64(remove);
             endRemoveRows();

@@ -39,6 +39,8 @@ public:
     void clear();
     const LogEntry *entryAt(int row) const;
     quint64 countAt(int row) const;
+    /// Groups the model can still add to: at most one per row, however many distinct lines went by.
+    int groupsTracked() const { return int(m_keyToSerial.size()); }
     /// Every visible row as tab-separated text (for the clipboard).
     static QString toText(const LogEntry &entry, quint64 count);
 
