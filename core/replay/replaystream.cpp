@@ -145,7 +145,9 @@ Result<std::shared_ptr<ReplayStream>> ReplayStream::load(const QString &path, co
         const bool batchFrame = r.frame.bytes.trimmed().startsWith('[');
         for (const Reject &rej : batch->rejects) {
             if (rej.tookSeq && rej.seq) {
-                const bool whole = rej.batchIndex < 0 || rej.rawTruncated;
+                // A whole frame is served as recorded; a batch element as the decoder kept it (its
+                // whole text, minified: only frame_too_large truncates, and only whole frames).
+                const bool whole = rej.batchIndex < 0;
                 taken.push_back({ *rej.seq, rej.type.value_or(EventType::Odds), whole ? r.frame.bytes : rej.raw, {} });
             } else if (rej.batchIndex < 0) {
                 preface.push_back(r.frame.bytes);
