@@ -28,17 +28,16 @@ const QCommandLineOption kAmqpOption { QStringLiteral("amqp"),
 
 QJsonObject writerSummary(const BrokerWriterStats &s)
 {
+    QJsonObject rows;
+    for (const auto &[table, count] : s.stored.rowsByTable()) {
+        rows.insert(QLatin1String(table), qint64(count));
+    }
     return QJsonObject {
         { QStringLiteral("messages"), qint64(s.messages) },
         { QStringLiteral("redelivered"), qint64(s.redelivered) },
         { QStringLiteral("commits"), qint64(s.commits) },
-        { QStringLiteral("stored"),
-            QJsonObject { { QStringLiteral("fixture_updates"), qint64(s.fixtureUpdates) },
-                { QStringLiteral("odds"), qint64(s.odds) }, { QStringLiteral("bets"), qint64(s.bets) },
-                { QStringLiteral("rejects"), qint64(s.rejects) }, { QStringLiteral("gaps"), qint64(s.gaps) },
-                { QStringLiteral("connection_events"), qint64(s.connectionEvents) },
-                { QStringLiteral("feed_errors"), qint64(s.feedErrors) } } },
-        { QStringLiteral("duplicate_events"), qint64(s.duplicateEvents) },
+        { QStringLiteral("stored"), rows },
+        { QStringLiteral("duplicate_events"), qint64(s.stored.duplicateSeqs) },
         { QStringLiteral("dead_letters"), qint64(s.deadLetters) },
         { QStringLiteral("database_outages"), qint64(s.databaseOutages) },
         { QStringLiteral("broker_connects"), qint64(s.brokerReconnects) },

@@ -227,15 +227,7 @@ bool BrokerWriter::store(std::vector<Item> &items, const std::function<bool()> &
             }
             const WriteResult &r = *written;
             ++m_stats.commits;
-            m_stats.fixtureUpdates += r.fixtureUpdates;
-            m_stats.odds += r.odds;
-            m_stats.bets += r.bets;
-            m_stats.rejects += r.rejects;
-            m_stats.gaps += r.gaps;
-            m_stats.connectionEvents += r.connectionEvents;
-            m_stats.feedErrors += r.feedErrors;
-            m_stats.duplicateEvents += r.duplicateSeqs;
-            m_stats.duplicateBets += r.duplicateBets;
+            m_stats.stored.addCounts(r);
             if (m_config.killAfterCommits != 0 && m_stats.commits >= m_config.killAfterCommits) {
                 std::raise(SIGKILL);
             }
@@ -357,14 +349,11 @@ QByteArray BrokerWriterStats::prometheusText() const
     counter("oddstap_writer_redelivered_total", "Of those, delivered before (a writer went away).", redelivered);
     counter("oddstap_writer_commits_total", "Database transactions committed.", commits);
     w.family("oddstap_writer_rows_total", "counter", "Rows stored, by table.");
-    w.sample("oddstap_writer_rows_total", "table=\"fixture_updates\"", double(fixtureUpdates));
-    w.sample("oddstap_writer_rows_total", "table=\"odds\"", double(odds));
-    w.sample("oddstap_writer_rows_total", "table=\"bets\"", double(bets));
-    w.sample("oddstap_writer_rows_total", "table=\"rejects\"", double(rejects));
-    w.sample("oddstap_writer_rows_total", "table=\"gaps\"", double(gaps));
-    w.sample("oddstap_writer_rows_total", "table=\"connection_events\"", double(connectionEvents));
-    w.sample("oddstap_writer_rows_total", "table=\"feed_errors\"", double(feedErrors));
-    counter("oddstap_writer_duplicate_events_total", "Events stored already (a redelivery), skipped.", duplicateEvents);
+    for (const auto &[table, rows] : stored.rowsByTable()) {
+        w.sample("oddstap_writer_rows_total", QByteArray("table=\"") + table + '"', double(rows));
+    }
+    counter("oddstap_writer_duplicate_events_total", "Events stored already (a redelivery), skipped.",
+        stored.duplicateSeqs);
     counter("oddstap_writer_dead_letters_total", "Messages sent to the dead-letter queue.", deadLetters);
     counter("oddstap_writer_database_outages_total", "Times the database became unavailable.", databaseOutages);
     counter("oddstap_writer_broker_connects_total", "Connections made to the broker.", brokerReconnects);

@@ -32,15 +32,8 @@ struct BrokerWriterStats
     quint64 messages = 0; ///< taken off the partition queues
     quint64 redelivered = 0; ///< of those, flagged as delivered before (a writer went away)
     quint64 commits = 0;
-    quint64 fixtureUpdates = 0;
-    quint64 odds = 0;
-    quint64 bets = 0;
-    quint64 rejects = 0;
-    quint64 gaps = 0;
-    quint64 connectionEvents = 0;
-    quint64 feedErrors = 0;
-    quint64 duplicateEvents = 0; ///< stored already (a redelivery), skipped
-    quint64 duplicateBets = 0;
+    /// Rows stored by table, and the events skipped as stored already (duplicateSeqs: a redelivery).
+    WriteResult stored;
     quint64 deadLetters = 0; ///< sent to the dead-letter queue
     quint64 databaseOutages = 0;
     quint64 brokerReconnects = 0;

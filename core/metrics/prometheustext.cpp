@@ -103,12 +103,8 @@ QByteArray prometheusText(const MetricsReading &r)
         w.sample("oddstap_source_committed_seq", sourceLabel(id), double(seq));
     }
 
-    const WriteResult &p = r.stats.persisted;
     w.family("oddstap_rows_committed_total", "counter", "Rows committed to the database, by table.");
-    const std::pair<const char *, quint64> tables[] = { { "fixture_updates", p.fixtureUpdates }, { "odds", p.odds },
-        { "bets", p.bets }, { "rejects", p.rejects }, { "gaps", p.gaps }, { "connection_events", p.connectionEvents },
-        { "feed_errors", p.feedErrors } };
-    for (const auto &[table, rows] : tables) {
+    for (const auto &[table, rows] : r.stats.persisted.rowsByTable()) {
         w.sample("oddstap_rows_committed_total", QByteArray("table=\"") + table + '"', double(rows));
     }
     w.family("oddstap_commits_total", "counter", "Database transactions committed.");

@@ -157,17 +157,7 @@ void CaptureStats::add(const EventBatch &batch)
 void CaptureStats::addCommitted(const WriteResult &r)
 {
     storing = true;
-    persisted.fixtureUpdates += r.fixtureUpdates;
-    persisted.odds += r.odds;
-    persisted.bets += r.bets;
-    persisted.rejects += r.rejects;
-    persisted.gaps += r.gaps;
-    persisted.connectionEvents += r.connectionEvents;
-    persisted.feedErrors += r.feedErrors;
-    persisted.duplicateSeqs += r.duplicateSeqs;
-    persisted.duplicateBets += r.duplicateBets;
-    persisted.streamAdvances += r.streamAdvances;
-    persisted.writeNs += r.writeNs;
+    persisted.addCounts(r);
     maxWriteNs = std::max(maxWriteNs, r.writeNs);
     receiveToCommit.merge(r.receiveToCommit);
     maxSpoolBytes = std::max(maxSpoolBytes, r.spoolBytes);

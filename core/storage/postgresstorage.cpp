@@ -135,19 +135,31 @@ void PostgresStorage::noteSqlState(const PGresult *result)
     m_lastSqlState = state ? QByteArray(state) : QByteArray();
 }
 
+Result<PostgresStorage::PgResult> PostgresStorage::execParams(
+    const char *sql, const std::vector<QByteArray> &params, const QString &what)
+{
+    std::vector<const char *> values;
+    values.reserve(params.size());
+    for (const QByteArray &p : params) {
+        values.push_back(p.constData());
+    }
+    PgResult res(PQexecParams(m_conn, sql, int(values.size()), nullptr, values.data(), nullptr, nullptr, 0), &PQclear);
+    const ExecStatusType status = PQresultStatus(res.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        noteSqlState(res.get());
+        return pgError(what);
+    }
+    return res;
+}
+
 Result<bool> PostgresStorage::deadLetterStored(const QString &id)
 {
-    const QByteArray utf8 = id.toUtf8();
-    const char *params[] = { utf8.constData() };
-    PGresult *res = PQexecParams(
-        m_conn, "SELECT 1 FROM stored_dead_letters WHERE id = $1", 1, nullptr, params, nullptr, nullptr, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        PQclear(res);
-        return pgError(QStringLiteral("looking up a requeued dead letter"));
+    const auto res = execParams("SELECT 1 FROM stored_dead_letters WHERE id = $1", { id.toUtf8() },
+        QStringLiteral("looking up a requeued dead letter"));
+    if (!res) {
+        return res.error();
     }
-    const bool stored = PQntuples(res) > 0;
-    PQclear(res);
-    return stored;
+    return PQntuples(res->get()) > 0;
 }
 
 Result<void> PostgresStorage::copy(const QByteArray &copySql, const QByteArray &data, const QString &what)

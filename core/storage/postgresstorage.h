@@ -3,7 +3,9 @@
 
 #include <core/storage/storage.h>
 
+#include <memory>
 #include <set>
+#include <vector>
 
 struct pg_conn;
 struct pg_result;
@@ -43,6 +45,9 @@ private:
     Result<void> exec(const QByteArray &sql, const QString &what, qint64 *rows = nullptr);
     Result<void> copy(const QByteArray &copySql, const QByteArray &data, const QString &what);
     Error pgError(const QString &what) const;
+    using PgResult = std::unique_ptr<pg_result, void (*)(pg_result *)>;
+    /// Runs one statement with text parameters ($1, $2, ...): its result, or the error naming `what`.
+    Result<PgResult> execParams(const char *sql, const std::vector<QByteArray> &params, const QString &what);
     Result<bool> deadLetterStored(const QString &id);
     /// Keeps the SQLSTATE of a failed result for pgError(), which tells an outage from a refusal by it.
     void noteSqlState(const pg_result *result);

@@ -256,33 +256,26 @@ Result<void> PostgresStorage::lockPartitions(const std::vector<const EventBatch 
         array += (array.size() > 1 ? ",\"" : "\"") + k + '"';
     }
     array += '}';
-    const char *params[] = { array.constData() };
-    PGresult *res = PQexecParams(m_conn,
-        "INSERT INTO partition_state (partition_key, last_seq, updated_at, message_ids) "
-        "SELECT k, 0, 0, '' FROM unnest($1::text[]) AS k ON CONFLICT (partition_key) DO NOTHING",
-        1, nullptr, params, nullptr, nullptr, 0);
-    const bool inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
-    noteSqlState(res);
-    PQclear(res);
-    if (!inserted) {
-        return pgError(QStringLiteral("reading the partition state"));
+    const QString what = QStringLiteral("reading the partition state");
+    if (auto r = execParams("INSERT INTO partition_state (partition_key, last_seq, updated_at, message_ids) "
+                            "SELECT k, 0, 0, '' FROM unnest($1::text[]) AS k ON CONFLICT (partition_key) DO NOTHING",
+            { array }, what);
+        !r) {
+        return r.error();
     }
-    res = PQexecParams(m_conn,
-        "SELECT partition_key, last_seq, message_ids FROM partition_state WHERE partition_key = ANY($1::text[]) "
-        "FOR UPDATE",
-        1, nullptr, params, nullptr, nullptr, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        noteSqlState(res);
-        PQclear(res);
-        return pgError(QStringLiteral("reading the partition state"));
+    const auto res = execParams("SELECT partition_key, last_seq, message_ids FROM partition_state WHERE "
+                                "partition_key = ANY($1::text[]) FOR UPDATE",
+        { array }, what);
+    if (!res) {
+        return res.error();
     }
-    for (int i = 0; i < PQntuples(res); ++i) {
-        PartitionMark &mark = m_partitions[QString::fromUtf8(PQgetvalue(res, i, 0))];
-        mark.seq = QByteArray(PQgetvalue(res, i, 1)).toULongLong();
-        mark.messageIds = QByteArray(PQgetvalue(res, i, 2)).split(' ');
+    PGresult *rows = res->get();
+    for (int i = 0; i < PQntuples(rows); ++i) {
+        PartitionMark &mark = m_partitions[QString::fromUtf8(PQgetvalue(rows, i, 0))];
+        mark.seq = QByteArray(PQgetvalue(rows, i, 1)).toULongLong();
+        mark.messageIds = QByteArray(PQgetvalue(rows, i, 2)).split(' ');
         mark.messageIds.removeAll(QByteArray());
     }
-    PQclear(res);
     return {};
 }
 
@@ -470,21 +463,15 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         }
     }
     for (const auto &[key, mark] : walk.newPartitions) {
-        const QByteArray k = key.toUtf8();
-        const QByteArray seq = QByteArray::number(mark.seq);
-        const QByteArray ids = mark.messageIds.join(' ');
-        const QByteArray now = QByteArray::number(wallClockMs());
-        const char *params[] = { k.constData(), seq.constData(), ids.constData(), now.constData() };
         // The row exists and is locked (lockPartitions()); GREATEST: never backwards.
-        PGresult *res = PQexecParams(m_conn,
-            "UPDATE partition_state SET last_seq = GREATEST(last_seq, $2::bigint), message_ids = CASE WHEN "
-            "$2::bigint >= last_seq THEN $3 ELSE message_ids END, updated_at = $4::bigint WHERE partition_key = $1",
-            4, nullptr, params, nullptr, nullptr, 0);
-        const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-        noteSqlState(res);
-        PQclear(res);
-        if (!ok) {
-            return fail(pgError(QStringLiteral("storing the partition state")));
+        if (auto r = execParams("UPDATE partition_state SET last_seq = GREATEST(last_seq, $2::bigint), message_ids = "
+                                "CASE WHEN $2::bigint >= last_seq THEN $3 ELSE message_ids END, updated_at = "
+                                "$4::bigint WHERE partition_key = $1",
+                { key.toUtf8(), QByteArray::number(mark.seq), mark.messageIds.join(' '),
+                    QByteArray::number(wallClockMs()) },
+                QStringLiteral("storing the partition state"));
+            !r) {
+            return fail(r.error());
         }
     }
     if (auto r = exec("COMMIT", QStringLiteral("committing")); !r) {

@@ -72,6 +72,21 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
     return t;
 }
 
+void WriteResult::addCounts(const WriteResult &r)
+{
+    fixtureUpdates += r.fixtureUpdates;
+    odds += r.odds;
+    bets += r.bets;
+    rejects += r.rejects;
+    gaps += r.gaps;
+    connectionEvents += r.connectionEvents;
+    feedErrors += r.feedErrors;
+    duplicateSeqs += r.duplicateSeqs;
+    duplicateBets += r.duplicateBets;
+    streamAdvances += r.streamAdvances;
+    writeNs += r.writeNs;
+}
+
 Result<StorageTarget> StorageTarget::broker(const QString &amqpUrl, const QString &stateDirectory)
 {
     const auto amqp = AmqpTarget::parse(amqpUrl);

@@ -10,6 +10,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -75,6 +76,15 @@ struct WriteResult
     qint64 spoolBytes = 0;
     quint64 spoolBatches = 0;
     quint64 spilledBatches = 0; ///< batches that went to disk so far
+
+    /// Adds another write's row and duplicate counts and its write time (a running total).
+    void addCounts(const WriteResult &other);
+    /// The rows written, by table, in the schema's names (for summaries and metrics).
+    std::array<std::pair<const char *, quint64>, 7> rowsByTable() const
+    {
+        return { { { "fixture_updates", fixtureUpdates }, { "odds", odds }, { "bets", bets }, { "rejects", rejects },
+            { "gaps", gaps }, { "connection_events", connectionEvents }, { "feed_errors", feedErrors } } };
+    }
 };
 
 /// One stored odds row, as the chart reads it back.
