@@ -142,9 +142,10 @@ Result<WriteResult> BrokerPublisher::write(const std::vector<const EventBatch *>
     result.committedSeqs = walk.newSeqs;
     result.writeNs = monotonicNs() - started;
     // The end-to-end latency is the writers' to measure: here it is receive -> confirmed.
+    const qint64 confirmedNs = monotonicNs();
     for (const EventBatch *batch : batches) {
         for (const Event &e : batch->events) {
-            result.receiveToCommit.add(monotonicNs() - e.receivedMonoNs);
+            result.receiveToCommit.add(confirmedNs - e.receivedMonoNs);
         }
     }
     return result;
@@ -181,8 +182,7 @@ Result<void> BrokerPublisher::claimSource(const QString &sourceId)
         lock->getLockInfo(&pid, &host, &app);
         return Error { QStringLiteral("source_claimed"),
             QStringLiteral("source '%1' is already published to %2 by process %3 on this machine")
-                .arg(sourceId, m_target.describe())
-                .arg(pid) };
+                .arg(sourceId, m_target.describe(), QString::number(pid)) }; // one arg(): "%2F" stays
     }
     m_locks[sourceId] = std::move(lock);
     if (const auto saved = m_saved.find(sourceId); saved != m_saved.end()) {

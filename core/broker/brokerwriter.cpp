@@ -315,9 +315,8 @@ bool BrokerWriter::deadLetter(const Item &item, const QString &reason)
     ++m_stats.deadLetters;
     m_notice(QStringLiteral("message from partition %1 sent to the dead-letter queue %2 after %3 attempt(s): %4 "
                             "(oddstap-cli dead-letters list|requeue)")
-                 .arg(QString::fromUtf8(item.delivery.routingKey), QLatin1String(Broker::kDeadLetterQueue))
-                 .arg(std::max(item.attempts, 1))
-                 .arg(reason));
+                 .arg(QString::fromUtf8(item.delivery.routingKey), QLatin1String(Broker::kDeadLetterQueue),
+                     QString::number(std::max(item.attempts, 1)), reason)); // one arg(): a "%2E" in a key stays
     return true;
 }
 

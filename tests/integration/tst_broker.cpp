@@ -71,6 +71,7 @@ private slots:
     void brokerUrlsCarryNoSecrets();
     void distributedRunLosesNothing();
     void refusedMessageIsDeadLetteredAndRequeued();
+    void aSecondCollectorOfTheSameSourceIsRefused();
 
 private:
     static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
@@ -708,6 +709,36 @@ void TestBroker::refusedMessageIsDeadLetteredAndRequeued()
     ::kill(pid_t(writer.process->processId()), SIGTERM);
     QVERIFY(writer.process->waitForFinished(30000));
     QCOMPARE(writer.process->exitCode(), 0);
+}
+
+void TestBroker::aSecondCollectorOfTheSameSourceIsRefused()
+{
+    // Two collectors publishing one source would each send it, and the writers would store the
+    // faster one's: on one machine the second is refused at once, saying who holds it.
+    QTemporaryDir dir;
+    m_env = QProcessEnvironment::systemEnvironment();
+    QProcess sim;
+    const QString url = startSimulator(sim, cli(), { QStringLiteral("--rate"), QStringLiteral("200") });
+    QVERIFY(!url.isEmpty());
+    const QStringList args { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--source-id"),
+        QStringLiteral("book-l"), QStringLiteral("--publish"), m_amqp, QStringLiteral("--publish-state"),
+        dir.filePath(QStringLiteral("state")), QStringLiteral("--summary"), QStringLiteral("none") };
+    Role first;
+    first.name = QStringLiteral("first");
+    QVERIFY(startRole(first, args, "publishing to"));
+    QProcess second;
+    second.start(cli(), args);
+    QVERIFY(second.waitForFinished(30000));
+    QCOMPARE(second.exitCode(), 2);
+    const QByteArray err = second.readAllStandardError();
+    const QByteArray holder = "%2F by process " + QByteArray::number(first.process->processId());
+    QVERIFY2(err.contains("source 'book-l' is already published to amqp://guest@127.0.0.1:") && err.contains(holder),
+        err.constData());
+    ::kill(pid_t(first.process->processId()), SIGTERM);
+    QVERIFY(first.process->waitForFinished(30000));
+    QCOMPARE(first.process->exitCode(), 0);
+    ::kill(pid_t(sim.processId()), SIGTERM);
+    QVERIFY(sim.waitForFinished(10000));
 }
 
 QTEST_GUILESS_MAIN(TestBroker)
