@@ -174,14 +174,16 @@ void MainWindow::buildMenus()
     exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exportCsv->setToolTip(tr("Export a table as CSV, filtered by the current fixture and market"));
     QAction *open = file->addAction(tr("&Open capture..."), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open a capture to replay"),
-            RecordingControls::capturesDirectory(), tr("OddsTap captures (*.odtc);;All files (*)"));
-        if (!path.isEmpty()) {
-            openCaptureWindow(path);
+        const QStringList paths = QFileDialog::getOpenFileNames(this,
+            tr("Open a capture, or Betfair stream files, to replay"), RecordingControls::capturesDirectory(),
+            tr("OddsTap captures and Betfair stream files (*.odtc *.ndjson *.json *.gz *.bz2);;All files (*)"));
+        if (!paths.isEmpty()) {
+            openCaptureWindow(paths);
         }
     });
     open->setShortcut(QKeySequence::Open);
-    open->setToolTip(tr("Replay a capture file in a new window, with a transport bar"));
+    open->setToolTip(tr("Replay a capture file, or Betfair stream files (a market and its score stream "
+                        "together), in a new window, with a transport bar"));
     QAction *settings = file->addAction(tr("&Settings..."), this, [this] { SettingsDialog::ask(this); });
     settings->setShortcut(QKeySequence::Preferences);
     file->addSeparator();
@@ -390,16 +392,20 @@ bool MainWindow::startRecording(const QString &path)
     return m_recording->start(path);
 }
 
-bool MainWindow::openCaptureWindow(const QString &path)
+bool MainWindow::openCaptureWindow(const QStringList &paths)
 {
-    if (!QFileInfo(path).isFile()) {
-        statusBar()->showMessage(tr("%1 is not a file").arg(path), 8000);
-        return false;
+    QStringList arguments;
+    for (const QString &path : paths) {
+        if (!QFileInfo(path).isFile()) {
+            statusBar()->showMessage(tr("%1 is not a file").arg(path), 8000);
+            return false;
+        }
+        arguments << QStringLiteral("--replay") << QFileInfo(path).absoluteFilePath();
     }
-    const bool ok = QProcess::startDetached(
-        QCoreApplication::applicationFilePath(), { QStringLiteral("--replay"), QFileInfo(path).absoluteFilePath() });
-    statusBar()->showMessage(ok ? tr("Replaying %1 in a new window").arg(QFileInfo(path).fileName())
-                                : tr("Could not start a replay window for %1").arg(path),
+    const QString first = paths.isEmpty() ? QString() : QFileInfo(paths.first()).fileName();
+    const bool ok = !paths.isEmpty() && QProcess::startDetached(QCoreApplication::applicationFilePath(), arguments);
+    statusBar()->showMessage(
+        ok ? tr("Replaying %1 in a new window").arg(first) : tr("Could not start a replay window for %1").arg(first),
         8000);
     return ok;
 }

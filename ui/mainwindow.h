@@ -59,7 +59,7 @@ public:
     /// Starts recording into @p path (the Record button asks for it); false if it cannot.
     bool startRecording(const QString &path);
     /// Opens a capture in a new replay window (a separate process: the live capture goes on).
-    bool openCaptureWindow(const QString &path);
+    bool openCaptureWindow(const QStringList &paths);
 
 public slots:
     void applySnapshot(const OddsTap::SnapshotPtr &snapshot);

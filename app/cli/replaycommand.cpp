@@ -10,6 +10,7 @@
 #include <core/replay/capturereport.h>
 #include <core/replay/dbdiff.h>
 #include <core/replay/framesio.h>
+#include <core/replay/recordreader.h>
 #include <core/replay/replaystream.h>
 #include <core/session/capturesession.h>
 #include <core/sim/simserver.h>
@@ -175,11 +176,12 @@ int runInfo(const QStringList &arguments)
     return kExitOk;
 }
 
-int runReplay(const QStringList &arguments)
+static int runReplayOrImport(const QStringList &arguments, bool importing)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Replays a capture file.\n"
+        "Replays a capture file, or Betfair Exchange Stream files (historical NDJSON, plain, .gz or .bz2;\n"
+        "several files, such as a market and its score stream, are merged on their publish times).\n"
         "Into OddsTap (default): the recorded frames and connection events go through the same pipeline as\n"
         "live (validation, gaps, duplicates, storage) with their recorded receive times, so a replay into a\n"
         "fresh database holds the same rows as the live capture did ('oddstap-cli diff').\n"
@@ -188,7 +190,8 @@ int runReplay(const QStringList &arguments)
         "Exit status: as 'capture' (0 done; 2 usage, unreadable capture or database error; 4 nothing replayed;\n"
         "5 database unavailable at the end)."));
     parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("The capture file."));
+    parser.addPositionalArgument(QStringLiteral("file"),
+        QStringLiteral("The capture file, or one or more Betfair files."), QStringLiteral("file..."));
     parser.addOptions({
         { QStringLiteral("db"),
             QStringLiteral("SQLite file or postgresql:// URL to replay into (default: %1).")
@@ -227,17 +230,19 @@ int runReplay(const QStringList &arguments)
     if (!parseOrExplain(parser, arguments, exitCode)) {
         return exitCode;
     }
-    const QString command = QStringLiteral("replay");
-    if (parser.positionalArguments().size() != 1) {
-        return usageError(command, QStringLiteral("expected one capture file"));
+    const QString command = importing ? QStringLiteral("import") : QStringLiteral("replay");
+    if (parser.positionalArguments().isEmpty()) {
+        return usageError(command, QStringLiteral("expected a capture file or Betfair files"));
     }
-    const QString path = parser.positionalArguments().first();
-    auto reader = CaptureReader::open(path);
+    QStringList paths = parser.positionalArguments();
+    auto reader = openRecords(paths);
     if (!reader) {
         return runtimeError(command, reader.error().message);
     }
     const CaptureInfo info = reader.value()->info();
+    const FeedProfile profile = reader.value()->profile();
     reader.value().reset();
+    const QString path = paths.takeFirst();
 
     double speed = 1.0;
     if (parser.isSet(QStringLiteral("speed"))) {
@@ -249,7 +254,7 @@ int runReplay(const QStringList &arguments)
                     .arg(parser.value(QStringLiteral("speed"))));
         }
     }
-    if (parser.isSet(QStringLiteral("max"))) {
+    if (parser.isSet(QStringLiteral("max")) || importing) {
         if (parser.isSet(QStringLiteral("speed"))) {
             return usageError(command, QStringLiteral("--speed and --max contradict each other"));
         }
@@ -257,6 +262,7 @@ int runReplay(const QStringList &arguments)
     }
     ReplayConfig replay;
     replay.path = path;
+    replay.companions = paths;
     replay.speed = speed;
     QString why;
     if (parser.isSet(QStringLiteral("from"))) {
@@ -281,6 +287,11 @@ int runReplay(const QStringList &arguments)
         if (parser.isSet(QStringLiteral("db")) || parser.isSet(QStringLiteral("no-store"))) {
             return usageError(
                 command, QStringLiteral("--serve sends the capture to clients: --db and --no-store do not apply"));
+        }
+        if (profile != FeedProfile::Reference) {
+            return usageError(command,
+                QStringLiteral("--serve sends feed-protocol v1; serving a %1 file in its own format is not built yet")
+                    .arg(feedProfileName(profile)));
         }
         return runServe(parser, replay, info);
     }
@@ -314,6 +325,16 @@ int runReplay(const QStringList &arguments)
     report.quiet = parser.isSet(QStringLiteral("quiet"));
     report.summaryJson = parser.value(QStringLiteral("summary-json"));
     return runSession(config, report);
+}
+
+int runReplay(const QStringList &arguments)
+{
+    return runReplayOrImport(arguments, false);
+}
+
+int runImport(const QStringList &arguments)
+{
+    return runReplayOrImport(arguments, true);
 }
 
 int runDiff(const QStringList &arguments)

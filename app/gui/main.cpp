@@ -86,8 +86,9 @@ int main(int argc, char *argv[])
         QStringLiteral("[host:]port") });
     parser.addOption({ QStringLiteral("replay"),
         QApplication::translate("main",
-            "Replay this capture file (oddstap-cli capture --record) with a transport bar, "
-            "into a temporary database; nothing is saved."),
+            "Replay this capture file (oddstap-cli capture --record), or Betfair stream files (repeat "
+            "the option: merged on their publish times), with a transport bar, into a temporary "
+            "database; nothing is saved."),
         QStringLiteral("file") });
     parser.process(app);
 
@@ -100,10 +101,13 @@ int main(int argc, char *argv[])
         config.demo = true;
     }
     if (parser.isSet(QStringLiteral("replay"))) {
-        config.replayPath = QFileInfo(parser.value(QStringLiteral("replay"))).absoluteFilePath();
-        if (!QFileInfo(config.replayPath).isFile()) {
-            std::fprintf(stderr, "oddstap: --replay: '%s' is not a file\n", qPrintable(config.replayPath));
-            return 2;
+        for (const QString &value : parser.values(QStringLiteral("replay"))) {
+            const QString path = QFileInfo(value).absoluteFilePath();
+            if (!QFileInfo(path).isFile()) {
+                std::fprintf(stderr, "oddstap: --replay: '%s' is not a file\n", qPrintable(path));
+                return 2;
+            }
+            (config.replayPath.isEmpty() ? config.replayPath : config.replayCompanions.emplaceBack()) = path;
         }
         if (selfCheck || bench) {
             std::fprintf(stderr, "oddstap: --replay works with --screenshots, not --self-check or --bench\n");

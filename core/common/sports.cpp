@@ -13,6 +13,9 @@ constexpr std::array kSports {
     SportInfo { Sport::Basketball, QT_TRANSLATE_NOOP("OddsTap::Sports", "Basketball") },
     SportInfo { Sport::Tennis, QT_TRANSLATE_NOOP("OddsTap::Sports", "Tennis") },
     SportInfo { Sport::IceHockey, QT_TRANSLATE_NOOP("OddsTap::Sports", "Ice hockey") },
+    SportInfo { Sport::Cricket, QT_TRANSLATE_NOOP("OddsTap::Sports", "Cricket") },
+    SportInfo { Sport::HorseRacing, QT_TRANSLATE_NOOP("OddsTap::Sports", "Horse racing") },
+    SportInfo { Sport::GreyhoundRacing, QT_TRANSLATE_NOOP("OddsTap::Sports", "Greyhound racing") },
 };
 
 } // namespace

@@ -7,14 +7,17 @@
 
 namespace OddsTap {
 
-/// The sports of the feed's sport_id, as the built-in simulator generates them and the views
-/// name them: the one table both read.
+/// The sports of the feed's sport_id, as the built-in simulator generates them (the first four), the
+/// provider profiles map them and the views name them: the one table all of them read.
 enum class Sport : int
 {
     Football = 1,
     Basketball = 2,
     Tennis = 3,
     IceHockey = 4,
+    Cricket = 5,
+    HorseRacing = 6,
+    GreyhoundRacing = 7,
 };
 
 struct SportInfo

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/feed/feeddecoder.h>
 
 #include <QByteArrayView>
 
@@ -21,11 +22,11 @@ struct DecoderLimits
 /// Decodes and validates feed-protocol v1 frames (one envelope or a batch array) into Events and
 /// Rejects. One bad envelope in a batch rejects that envelope only. Not thread-safe: one decoder per
 /// thread (it owns a reusable parser and buffer). Lives in: the thread that calls decode().
-class FrameDecoder
+class FrameDecoder : public FeedDecoder
 {
 public:
     explicit FrameDecoder(DecoderLimits limits = {});
-    ~FrameDecoder();
+    ~FrameDecoder() override;
     FrameDecoder(const FrameDecoder &) = delete;
     FrameDecoder &operator=(const FrameDecoder &) = delete;
 
@@ -33,7 +34,7 @@ public:
 
     /// Decodes one frame, appending its events and rejects to @p out (and counting the frame).
     /// Returns the number of envelopes the frame held (accepted + rejected), 0 for a rejected frame.
-    std::size_t decode(QByteArrayView frame, const FrameContext &context, EventBatch &out);
+    std::size_t decode(QByteArrayView frame, const FrameContext &context, EventBatch &out) override;
 
 private:
     struct Impl;

@@ -5,9 +5,10 @@
 
 namespace OddsTap {
 
-StreamTracker::StreamTracker(QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq)
+StreamTracker::StreamTracker(
+    QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq, FeedProfile profile)
     : m_sourceId(std::move(sourceId))
-    , m_decoder(limits)
+    , m_decoder(makeFeedDecoder(profile, limits))
     , m_lastSeq(resumeFromSeq)
     , m_takenSeq(resumeFromSeq)
 { }
@@ -38,7 +39,7 @@ bool StreamTracker::onFrame(const QByteArray &bytes, qint64 receivedAtMs, qint64
     const bool wasResyncing = m_resyncing;
     m_frameAtMs = receivedAtMs;
     const FrameContext ctx { m_sourceId, receivedAtMs, receivedMonoNs };
-    const std::size_t envelopes = m_decoder.decode(bytes, ctx, m_scratch);
+    const std::size_t envelopes = m_decoder->decode(bytes, ctx, m_scratch);
     m_pending.frames += m_scratch.frames;
     m_pending.bytes += m_scratch.bytes;
     // Walk events and rejects in frame order: every envelope is exactly one of them.

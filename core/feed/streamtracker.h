@@ -18,7 +18,8 @@ namespace OddsTap {
 class StreamTracker
 {
 public:
-    StreamTracker(QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq);
+    StreamTracker(QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq,
+        FeedProfile profile = FeedProfile::Reference);
 
     const QString &sourceId() const { return m_sourceId; }
     /// A new connection begins: no snapshot in progress, no resync pending.
@@ -54,7 +55,7 @@ private:
     bool seenUnreadable(const Reject &r);
 
     QString m_sourceId;
-    FrameDecoder m_decoder;
+    std::unique_ptr<FeedDecoder> m_decoder; ///< the source's profile
     EventBatch m_pending;
     EventBatch m_scratch;
     std::optional<quint64> m_lastSeq;

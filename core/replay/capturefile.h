@@ -3,6 +3,7 @@
 
 #include <core/common/event.h>
 #include <core/common/result.h>
+#include <core/feed/feeddecoder.h>
 
 #include <QString>
 
@@ -137,22 +138,37 @@ struct CaptureInfo
     qint64 lastMonoNs = 0;
 };
 
+/// Anything a replay reads records from, in received order: a capture file, or a provider's own
+/// recorded stream (a Betfair historical file; recordreader.h opens either). Lives in: one thread
+/// at a time.
+class RecordReader
+{
+public:
+    virtual ~RecordReader() = default;
+    virtual const CaptureInfo &info() const = 0;
+    /// Positions the cursor at the first record received at or after @p wallNs (0: the start).
+    virtual Result<void> seek(qint64 wallNs) = 0;
+    /// The next record; false at the end or on an error (then error() says what).
+    virtual bool next(CaptureRecord &out) = 0;
+    virtual const QString &error() const = 0;
+    /// How the frames are decoded: a capture holds reference frames, a Betfair file Betfair lines.
+    virtual FeedProfile profile() const { return FeedProfile::Reference; }
+};
+
 /// Reads a capture in received order, optionally from a wall time on. Opens files that a killed
 /// recorder left behind (the WAL is recovered). Lives in: one thread at a time.
-class CaptureReader
+class CaptureReader : public RecordReader
 {
 public:
     static Result<std::unique_ptr<CaptureReader>> open(const QString &path);
-    ~CaptureReader();
+    ~CaptureReader() override;
     CaptureReader(const CaptureReader &) = delete;
     CaptureReader &operator=(const CaptureReader &) = delete;
 
-    const CaptureInfo &info() const { return m_info; }
-    /// Positions the cursor at the first record received at or after @p wallNs (0: the start).
-    Result<void> seek(qint64 wallNs);
-    /// The next record; false at the end or on an error (then error() says what).
-    bool next(CaptureRecord &out);
-    const QString &error() const { return m_error; }
+    const CaptureInfo &info() const override { return m_info; }
+    Result<void> seek(qint64 wallNs) override;
+    bool next(CaptureRecord &out) override;
+    const QString &error() const override { return m_error; }
 
 private:
     CaptureReader() = default;

@@ -3,6 +3,7 @@
 
 #include <core/common/timeutil.h>
 #include <core/feed/streamtracker.h>
+#include <core/replay/recordreader.h>
 
 #include <QJsonArray>
 
@@ -50,13 +51,13 @@ void absorb(CaptureReport::Source &s, const EventBatch &b)
 
 } // namespace
 
-Result<CaptureReport> analyseCapture(const QString &path)
+Result<CaptureReport> analyseCapture(const QStringList &paths)
 {
-    auto opened = CaptureReader::open(path);
+    auto opened = openRecords(paths);
     if (!opened) {
         return opened.error();
     }
-    CaptureReader &reader = *opened.value();
+    RecordReader &reader = *opened.value();
     CaptureReport report;
     report.info = reader.info();
     for (const CaptureSource &cs : report.info.header.sources) {
@@ -100,7 +101,7 @@ Result<CaptureReport> analyseCapture(const QString &path)
         s.sourceId = r.sourceId;
         auto &t = trackers[r.sourceId];
         if (!t) {
-            t = std::make_unique<StreamTracker>(r.sourceId, DecoderLimits {}, std::nullopt);
+            t = std::make_unique<StreamTracker>(r.sourceId, DecoderLimits {}, std::nullopt, reader.profile());
         }
         if (r.kind == CaptureRecord::Kind::Connection) {
             switch (r.connection.state) {

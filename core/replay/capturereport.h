@@ -83,6 +83,10 @@ struct CaptureReport
     QString toText() const;
 };
 
-Result<CaptureReport> analyseCapture(const QString &path);
+Result<CaptureReport> analyseCapture(const QStringList &paths);
+inline Result<CaptureReport> analyseCapture(const QString &path)
+{
+    return analyseCapture(QStringList { path });
+}
 
 } // namespace OddsTap

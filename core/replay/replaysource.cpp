@@ -4,7 +4,7 @@
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/feed/streamtracker.h>
-#include <core/replay/capturefile.h>
+#include <core/replay/recordreader.h>
 
 #include <QTimer>
 
@@ -22,7 +22,7 @@ struct ReplaySource::Impl
     ReplayConfig cfg;
     SeqMap resume;
     std::shared_ptr<std::atomic<int>> inFlight;
-    std::unique_ptr<CaptureReader> reader;
+    std::unique_ptr<RecordReader> reader;
     std::map<QString, std::unique_ptr<StreamTracker>> trackers;
     QTimer *timer = nullptr;
     CaptureRecord next;
@@ -45,8 +45,8 @@ struct ReplaySource::Impl
         auto it = trackers.find(sourceId);
         if (it == trackers.end()) {
             const auto r = resume.find(sourceId);
-            auto t = std::make_unique<StreamTracker>(
-                sourceId, cfg.limits, r == resume.end() ? std::nullopt : std::optional<quint64>(r->second));
+            auto t = std::make_unique<StreamTracker>(sourceId, cfg.limits,
+                r == resume.end() ? std::nullopt : std::optional<quint64>(r->second), reader->profile());
             t->setKeepRaw(keepRaw);
             it = trackers.emplace(sourceId, std::move(t)).first;
         }
@@ -234,7 +234,7 @@ void ReplaySource::start()
     d->timer->setSingleShot(true);
     d->timer->setTimerType(Qt::PreciseTimer);
     connect(d->timer, &QTimer::timeout, this, [this] { d->run(); });
-    auto opened = CaptureReader::open(d->cfg.path);
+    auto opened = openRecords(d->cfg.paths());
     if (!opened) {
         d->finish(opened.error().message);
         return;

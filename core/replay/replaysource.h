@@ -15,6 +15,10 @@ namespace OddsTap {
 struct ReplayConfig
 {
     QString path;
+    /// Betfair files replayed on one clock with the one at path, as one source (a match's score
+    /// stream beside its market).
+    QStringList companions;
+    QStringList paths() const { return QStringList { path } + companions; }
     double speed = 1.0; ///< 1 = recorded timing; 0 = as fast as possible
     qint64 fromWallNs = 0; ///< skip what was received before (0: from the start)
     qint64 toWallNs = 0; ///< stop after (0: to the end)
@@ -42,8 +46,8 @@ struct ReplayPosition
     QString error;
 };
 
-/// Plays a capture file back through the same stream logic as a live source (StreamTracker): the
-/// recorded frames with their recorded receive times, the recorded connection events, with the
+/// Plays a capture file (or a Betfair stream file: RecordReader) back through the same stream logic as a live source
+/// (StreamTracker): the recorded frames with their recorded receive times, the recorded connection events, with the
 /// recorded timing scaled by a speed, or as fast as the pipeline takes them.
 /// Lives in: a worker thread; talk to it with queued calls only.
 class ReplaySource : public BatchSource

@@ -85,9 +85,9 @@ void AppController::start()
         }
         // The report (times, markers for the timeline) is read off the GUI thread.
         QPointer<AppController> self(this);
-        const QString path = m_config.replayPath;
-        QThreadPool::globalInstance()->start([self, path] {
-            auto report = analyseCapture(path);
+        const QStringList paths = QStringList { m_config.replayPath } + m_config.replayCompanions;
+        QThreadPool::globalInstance()->start([self, paths] {
+            auto report = analyseCapture(paths);
             QMetaObject::invokeMethod(self.get(), [self, report = std::move(report)]() mutable {
                 if (!self) {
                     return;
@@ -292,6 +292,7 @@ void AppController::startReplaySession(qint64 seekToWallNs)
     CaptureConfig cc = sessionConfig(m_replayStorage);
     ReplayConfig rc;
     rc.path = m_config.replayPath;
+    rc.companions = m_config.replayCompanions;
     rc.speed = m_replaySpeed;
     rc.startPaused = m_replayPaused;
     rc.fastForwardToWallNs = seekToWallNs; // part of the run's config: a later call could come before it starts

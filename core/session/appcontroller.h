@@ -36,6 +36,8 @@ struct AppConfig
     /// Replay this capture instead of connecting (`oddstap --replay FILE`, File > Open capture):
     /// into a throwaway SQLite database, so the chart's history works as live; nothing is saved.
     QString replayPath;
+    /// Betfair files replayed on one clock with replayPath (a match's score stream beside its market).
+    QStringList replayCompanions;
 
     /// The default SQLite file in the XDG data directory.
     static QString defaultDatabasePath();

@@ -6,6 +6,7 @@
 #include <core/broker/brokerviewer.h>
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
+#include <core/replay/recordreader.h>
 
 #include <QCoreApplication>
 #include <QThread>
@@ -55,7 +56,7 @@ void CaptureSession::start()
     LogKind startErrorKind = LogKind::Replay;
     if (m_config.replay && m_config.sources.empty()) {
         // The sources of a replay are those of the capture.
-        if (auto reader = CaptureReader::open(m_config.replay->path)) {
+        if (auto reader = openRecords(m_config.replay->paths())) {
             for (const CaptureSource &cs : reader.value()->info().header.sources) {
                 FeedSourceConfig source;
                 source.sourceId = cs.sourceId;

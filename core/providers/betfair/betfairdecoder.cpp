@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+#include "betfairdecoder.h"
+
+#include <core/common/sports.h>
+
+#include <QDateTime>
+#include <QTimeZone>
+
+namespace OddsTap::Betfair {
+namespace {
+
+constexpr qsizetype kMaxRawBytes = 64 * 1024; ///< raw text kept for a reject of a larger line
+
+bool isRacing(const MarketDefinition &def)
+{
+    return def.eventTypeId == QLatin1String("7") || def.eventTypeId == QLatin1String("4339");
+}
+
+FixtureStatus fixtureStatusOf(const MarketDefinition &def)
+{
+    if (def.status == QLatin1String("CLOSED")) {
+        return FixtureStatus::Ended;
+    }
+    if (def.status == QLatin1String("SUSPENDED")) {
+        return FixtureStatus::Suspended;
+    }
+    return def.inPlay && def.status == QLatin1String("OPEN") ? FixtureStatus::Live : FixtureStatus::Scheduled;
+}
+
+std::optional<FixtureStatus> fixtureStatusOf(const CricketChange &c)
+{
+    if (c.eventStatus == QLatin1String("MATCH_ABANDONED") || c.eventStatus == QLatin1String("ABANDONED")
+        || c.eventStatus == QLatin1String("CANCELLED")) {
+        return FixtureStatus::Cancelled;
+    }
+    if (c.fixtureStatus == QLatin1String("PRE_MATCH")) {
+        return FixtureStatus::Scheduled;
+    }
+    if (c.fixtureStatus == QLatin1String("IN_RUNNING")) {
+        return FixtureStatus::Live;
+    }
+    if (c.fixtureStatus == QLatin1String("FINISHED") || c.fixtureStatus == QLatin1String("POST_MATCH")) {
+        return FixtureStatus::Ended;
+    }
+    return std::nullopt;
+}
+
+/// "163/7 (20)" per innings that has begun, with the batting side's name.
+QString cricketScore(const CricketChange &c)
+{
+    QStringList parts;
+    for (const CricketChange::Innings &i : c.innings) {
+        const bool named = !i.battingTeam.isEmpty() && i.battingTeam != QLatin1String("0");
+        if (!named && i.runs == 0 && i.wickets == 0) {
+            continue; // not begun
+        }
+        parts << QStringLiteral("%1 %2/%3 (%4)")
+                     .arg(named ? i.battingTeam : QStringLiteral("Innings %1").arg(i.number))
+                     .arg(i.runs)
+                     .arg(i.wickets)
+                     .arg(i.overs);
+    }
+    return parts.join(QStringLiteral(" · "));
+}
+
+} // namespace
+
+qint64 sportOfEventType(QStringView eventTypeId)
+{
+    bool ok = false;
+    const qint64 id = eventTypeId.toLongLong(&ok);
+    switch (id) {
+    case 1:
+        return qint64(Sport::Football);
+    case 2:
+        return qint64(Sport::Tennis);
+    case 7522:
+        return qint64(Sport::Basketball);
+    case 7524:
+        return qint64(Sport::IceHockey);
+    case 4:
+        return qint64(Sport::Cricket);
+    case 7:
+        return qint64(Sport::HorseRacing);
+    case 4339:
+        return qint64(Sport::GreyhoundRacing);
+    default:
+        return ok && id > 0 ? 1000 + id : 1000;
+    }
+}
+
+StreamDecoder::StreamDecoder(StreamLimits limits)
+    : m_parser(limits)
+{ }
+
+Event StreamDecoder::makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx)
+{
+    Event ev;
+    ev.type = type;
+    ev.serverTsMs = msg.publishTimeMs;
+    ev.sourceId = ctx.sourceId;
+    ev.receivedAtMs = ctx.receivedAtMs;
+    ev.receivedMonoNs = ctx.receivedMonoNs;
+    if (ev.advancesStream()) {
+        ev.seq = ++m_seq;
+    }
+    return ev;
+}
+
+std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx, EventBatch &out)
+{
+    ++out.frames;
+    out.bytes += quint64(frame.size());
+    ++m_counts.lines;
+    StreamError error;
+    if (!m_parser.parse(frame, m_msg, error)) {
+        ++m_counts.rejected;
+        Reject r;
+        r.code = error.code;
+        r.message = std::move(error.message);
+        r.rawTruncated = frame.size() > kMaxRawBytes;
+        r.raw = frame.first(std::min(frame.size(), kMaxRawBytes)).toByteArray();
+        r.sourceId = ctx.sourceId;
+        r.receivedAtMs = ctx.receivedAtMs;
+        r.receivedMonoNs = ctx.receivedMonoNs;
+        out.rejects.push_back(std::move(r));
+        return 0;
+    }
+    ++m_counts.mapped;
+    if (!m_msg.clk.isEmpty()) {
+        m_clk = m_msg.clk;
+    }
+    if (!m_msg.initialClk.isEmpty()) {
+        m_initialClk = m_msg.initialClk;
+    }
+    const std::size_t before = out.events.size();
+    switch (m_msg.op) {
+    case StreamMessage::Op::Connection:
+        break;
+    case StreamMessage::Op::Status:
+        if (m_msg.statusCode == QLatin1String("FAILURE")) {
+            Event ev = makeEvent(EventType::Error, m_msg, ctx);
+            ev.data = FeedErrorData { m_msg.errorCode, m_msg.errorMessage };
+            out.events.push_back(std::move(ev));
+        }
+        break;
+    case StreamMessage::Op::MarketChange:
+        if (m_msg.changeType == QLatin1String("HEARTBEAT")) {
+            ++m_counts.heartbeats;
+            out.events.push_back(makeEvent(EventType::Heartbeat, m_msg, ctx));
+        }
+        for (MarketChange &mc : m_msg.markets) {
+            ++m_counts.marketChanges;
+            m_counts.runnerChanges += mc.runners.size();
+            mapMarket(m_cache.apply(mc, m_msg.publishTimeMs), m_msg, ctx, out);
+        }
+        break;
+    case StreamMessage::Op::CricketChange:
+        for (const CricketChange &c : m_msg.cricket) {
+            mapCricket(c, m_msg, ctx, out);
+        }
+        break;
+    }
+    return out.events.size() - before;
+}
+
+void StreamDecoder::mapMarket(
+    const MarketDelta &delta, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out)
+{
+    const MarketState &m = *delta.market;
+    if (!m.definition) {
+        return; // nothing names it yet: its prices are held, and sent once its definition comes
+    }
+    const MarketDefinition &def = *m.definition;
+    const bool racing = isRacing(def);
+    const QString fixtureId = racing || def.eventId.isEmpty() ? m.id : def.eventId;
+    if (delta.definitionChanged) {
+        Fixture &f = m_fixtures[fixtureId];
+        FixtureData &fx = f.data;
+        fx.fixtureId = fixtureId;
+        fx.sportId = sportOfEventType(def.eventTypeId);
+        if (!f.fromScores) {
+            fx.startTimeMs = racing || def.openDateMs == 0 ? def.marketTimeMs : def.openDateMs;
+        }
+        // The score stream knows the match (a market suspends at every wicket), except that a
+        // closed market ends it; and an ended fixture does not come back.
+        const FixtureStatus marketSays = fixtureStatusOf(def);
+        const bool terminal = fx.status == FixtureStatus::Ended || fx.status == FixtureStatus::Cancelled;
+        if (!terminal && (!f.fromScores || marketSays == FixtureStatus::Ended)) {
+            fx.status = marketSays;
+        }
+        if (racing) {
+            // "Ham 14th Jun 1m Hcap"; a recording without names: "Warwick 16:20" (UTC).
+            fx.home = QStringLiteral("%1 %2").arg(def.eventName, def.name).trimmed();
+            if (fx.home.isEmpty()) {
+                const QString at = QDateTime::fromMSecsSinceEpoch(def.marketTimeMs, QTimeZone::utc())
+                                       .toString(QStringLiteral("HH:mm"));
+                fx.home = QStringLiteral("%1 %2").arg(def.venue.isEmpty() ? def.countryCode : def.venue, at).trimmed();
+            }
+        } else if (fx.home.isEmpty() && !def.eventName.isEmpty()) {
+            static const QStringList separators { QStringLiteral(" v "), QStringLiteral(" vs "),
+                QStringLiteral(" @ ") };
+            fx.home = def.eventName;
+            for (const QString &sep : separators) {
+                if (const qsizetype at = def.eventName.indexOf(sep); at > 0) {
+                    fx.home = def.eventName.left(at);
+                    fx.away = def.eventName.mid(at + sep.size());
+                    break;
+                }
+            }
+        }
+        emitFixture(f, msg, ctx, out);
+    }
+    const bool marketOpen = def.status == QLatin1String("OPEN");
+    const auto quote = [&](std::size_t i) {
+        const RunnerState &r = m.runners[i];
+        if (!r.lastTraded) {
+            return;
+        }
+        const PriceStatus status =
+            marketOpen && r.status == QLatin1String("ACTIVE") ? PriceStatus::Open : PriceStatus::Suspended;
+        const quint64 key = (quint64(delta.marketIndex) << 24) | quint64(i);
+        auto [it, fresh] = m_quotes.try_emplace(key);
+        if (!fresh && it->second.odds == *r.lastTraded && it->second.status == status) {
+            return;
+        }
+        it->second = { *r.lastTraded, status };
+        Event ev = makeEvent(EventType::Odds, msg, ctx);
+        ev.data = OddsData { fixtureId, def.marketType.isEmpty() ? QStringLiteral("MARKET") : def.marketType,
+            r.displayName(), *r.lastTraded, msg.publishTimeMs, status };
+        out.events.push_back(std::move(ev));
+    };
+    if (delta.statusChanged || delta.image) {
+        for (std::size_t i = 0; i < m.runners.size(); ++i) {
+            quote(i);
+        }
+        return;
+    }
+    for (const std::size_t i : delta.statusChangedRunners) {
+        quote(i);
+    }
+    for (const std::size_t i : delta.ltpChanged) {
+        quote(i);
+    }
+}
+
+void StreamDecoder::mapCricket(
+    const CricketChange &c, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out)
+{
+    Fixture &f = m_fixtures[c.eventId];
+    FixtureData &fx = f.data;
+    fx.fixtureId = c.eventId;
+    if (fx.sportId == 0) {
+        fx.sportId = qint64(Sport::Cricket);
+    }
+    if (!c.homeTeam.isEmpty()) {
+        fx.home = c.homeTeam;
+    }
+    if (!c.awayTeam.isEmpty()) {
+        fx.away = c.awayTeam;
+    }
+    if (c.expectedStartMs > 0) {
+        fx.startTimeMs = c.expectedStartMs;
+    }
+    f.fromScores = true;
+    const bool terminal = fx.status == FixtureStatus::Ended || fx.status == FixtureStatus::Cancelled;
+    if (const auto status = fixtureStatusOf(c); status && !terminal) {
+        fx.status = *status;
+    }
+    if (c.hasStats) {
+        fx.score = cricketScore(c);
+    }
+    emitFixture(f, msg, ctx, out);
+}
+
+void StreamDecoder::emitFixture(Fixture &f, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out)
+{
+    if (f.emitted && f.data == f.lastEmitted) {
+        return;
+    }
+    f.emitted = true;
+    f.lastEmitted = f.data;
+    Event ev = makeEvent(EventType::Fixture, msg, ctx);
+    ev.data = f.data;
+    out.events.push_back(std::move(ev));
+}
+
+} // namespace OddsTap::Betfair

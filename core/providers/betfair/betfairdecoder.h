@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/feed/feeddecoder.h>
+#include <core/providers/betfair/betfairmarket.h>
+
+#include <QHash>
+
+#include <unordered_map>
+
+namespace OddsTap::Betfair {
+
+/// The OddsTap sport of a Betfair event type ("1" football, "2" tennis, "4" cricket, "7" horse
+/// racing, ...); 1000 + the id for one OddsTap has no name for.
+qint64 sportOfEventType(QStringView eventTypeId);
+
+/// Counts of what the lines of a stream became.
+struct DecodeCounts
+{
+    quint64 lines = 0;
+    quint64 mapped = 0; ///< read and applied (they may change nothing OddsTap shows)
+    quint64 rejected = 0;
+    quint64 marketChanges = 0;
+    quint64 runnerChanges = 0;
+    quint64 heartbeats = 0;
+};
+
+/// The Betfair profile: rebuilds every market from the stream (MarketCache) and maps it onto
+/// OddsTap's events. An event is a fixture (a race is a fixture of its own: one meeting holds
+/// many), a market's type is the market, a runner is a selection and its last traded price is
+/// the odds, open while the market is open and the runner active, suspended otherwise. The
+/// cricket score stream (`ccm`) updates the same fixture's teams, score and status.
+/// Betfair has no per-event seq: each event gets the next seq of this stream, so a file replayed
+/// again gives the same seqs (and storage recognises them).
+class StreamDecoder : public FeedDecoder
+{
+public:
+    explicit StreamDecoder(StreamLimits limits = {});
+    std::size_t decode(QByteArrayView frame, const FrameContext &context, EventBatch &out) override;
+
+    const MarketCache &cache() const { return m_cache; }
+    const DecodeCounts &counts() const { return m_counts; }
+    /// The clock to resume a live stream from (`clk`, `initialClk`).
+    const QString &clock() const { return m_clk; }
+    const QString &initialClock() const { return m_initialClk; }
+
+private:
+    struct Fixture
+    {
+        FixtureData data;
+        bool fromScores = false; ///< the score stream has spoken of it: it owns status and start
+        bool emitted = false;
+        FixtureData lastEmitted;
+    };
+    struct Quote
+    {
+        double odds = 0;
+        PriceStatus status = PriceStatus::Open;
+    };
+
+    void mapMarket(const MarketDelta &delta, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
+    void mapCricket(const CricketChange &c, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
+    void emitFixture(Fixture &f, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
+    Event makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx);
+
+    StreamParser m_parser;
+    StreamMessage m_msg;
+    MarketCache m_cache;
+    QHash<QString, Fixture> m_fixtures;
+    /// The last odds sent per (market index, runner index), so an unchanged one is not sent again.
+    std::unordered_map<quint64, Quote> m_quotes;
+    DecodeCounts m_counts;
+    quint64 m_seq = 0;
+    QString m_clk;
+    QString m_initialClk;
+};
+
+} // namespace OddsTap::Betfair

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+#include "betfairmarket.h"
+
+#include <algorithm>
+
+namespace OddsTap::Betfair {
+
+void Ladder::set(double price, double size)
+{
+    const auto it = std::lower_bound(
+        m_points.begin(), m_points.end(), price, [](const PriceSize &p, double v) { return p.price < v; });
+    const bool found = it != m_points.end() && it->price == price;
+    if (size <= 0) {
+        if (found) {
+            m_points.erase(it);
+        }
+    } else if (found) {
+        it->size = size;
+    } else {
+        m_points.insert(it, { price, size });
+    }
+}
+
+void Ladder::apply(const std::vector<PriceSize> &changes)
+{
+    for (const PriceSize &c : changes) {
+        set(c.price, c.size);
+    }
+}
+
+std::optional<PriceSize> Ladder::highest() const
+{
+    return m_points.empty() ? std::nullopt : std::optional<PriceSize>(m_points.back());
+}
+
+std::optional<PriceSize> Ladder::lowest() const
+{
+    return m_points.empty() ? std::nullopt : std::optional<PriceSize>(m_points.front());
+}
+
+double Ladder::total() const
+{
+    double t = 0;
+    for (const PriceSize &p : m_points) {
+        t += p.size;
+    }
+    return t;
+}
+
+void LevelLadder::apply(const std::vector<LevelPriceSize> &changes)
+{
+    for (const LevelPriceSize &c : changes) {
+        const auto level = std::size_t(c.level); // the parser holds it to 0..maxLevel-1
+        if (c.size <= 0) {
+            if (level < m_levels.size()) {
+                m_levels[level] = {};
+            }
+            continue;
+        }
+        if (level >= m_levels.size()) {
+            m_levels.resize(level + 1);
+        }
+        m_levels[level] = { c.price, c.size };
+    }
+}
+
+std::vector<LevelPriceSize> LevelLadder::levels() const
+{
+    std::vector<LevelPriceSize> out;
+    for (std::size_t i = 0; i < m_levels.size(); ++i) {
+        if (m_levels[i].size > 0) {
+            out.push_back({ int(i), m_levels[i].price, m_levels[i].size });
+        }
+    }
+    return out;
+}
+
+std::optional<PriceSize> RunnerState::bestBack() const
+{
+    const auto top = bestToBack.levels();
+    if (!top.empty() && top.front().level == 0) {
+        return PriceSize { top.front().price, top.front().size };
+    }
+    return availableToBack.highest();
+}
+
+std::optional<PriceSize> RunnerState::bestLay() const
+{
+    const auto top = bestToLay.levels();
+    if (!top.empty() && top.front().level == 0) {
+        return PriceSize { top.front().price, top.front().size };
+    }
+    return availableToLay.lowest();
+}
+
+QString RunnerState::displayName() const
+{
+    QString n = name.isEmpty() ? QString::number(id) : name;
+    if (handicap != 0) {
+        n += QStringLiteral(" %1%2").arg(handicap > 0 ? QStringLiteral("+") : QString()).arg(handicap);
+    }
+    return n;
+}
+
+RunnerState *MarketState::runner(qint64 runnerId, double handicap)
+{
+    for (RunnerState &r : runners) {
+        if (r.id == runnerId && r.handicap == handicap) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+const RunnerState *MarketState::runner(qint64 runnerId, double handicap) const
+{
+    return const_cast<MarketState *>(this)->runner(runnerId, handicap);
+}
+
+MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
+{
+    auto idx = m_index.constFind(change.id);
+    if (idx == m_index.constEnd()) {
+        m_markets.emplace_back();
+        m_markets.back().id = change.id;
+        idx = m_index.insert(change.id, m_markets.size() - 1);
+    }
+    MarketState &m = m_markets[*idx];
+    MarketDelta delta;
+    delta.market = &m;
+    delta.marketIndex = *idx;
+    delta.image = change.image;
+    m.publishTimeMs = publishTimeMs;
+    if (change.image) {
+        // A full image: what was held is replaced, prices and all.
+        m.tradedTotal = 0;
+        for (RunnerState &r : m.runners) {
+            RunnerState fresh;
+            fresh.id = r.id;
+            fresh.handicap = r.handicap;
+            fresh.status = std::move(r.status);
+            fresh.adjustmentFactor = r.adjustmentFactor;
+            fresh.removalDate = std::move(r.removalDate);
+            fresh.name = std::move(r.name);
+            fresh.sortPriority = r.sortPriority;
+            fresh.bsp = r.bsp;
+            r = std::move(fresh);
+        }
+    }
+    if (change.tv) {
+        m.tradedTotal = *change.tv;
+    }
+    const auto runnerAt = [&m](qint64 id, double hc) -> std::size_t {
+        for (std::size_t i = 0; i < m.runners.size(); ++i) {
+            if (m.runners[i].id == id && m.runners[i].handicap == hc) {
+                return i;
+            }
+        }
+        m.runners.emplace_back();
+        m.runners.back().id = id;
+        m.runners.back().handicap = hc;
+        return m.runners.size() - 1;
+    };
+    if (change.definition) {
+        MarketDefinition &def = *change.definition;
+        delta.definitionChanged = true;
+        delta.statusChanged = !m.definition || m.definition->status != def.status || m.definition->inPlay != def.inPlay;
+        for (const RunnerDefinition &rd : def.runners) {
+            const std::size_t i = runnerAt(rd.id, rd.handicap);
+            RunnerState &r = m.runners[i];
+            const QString status = rd.status.isEmpty() ? QStringLiteral("ACTIVE") : rd.status;
+            if (r.status != status) {
+                delta.statusChangedRunners.push_back(i);
+            }
+            r.status = status;
+            r.adjustmentFactor = rd.adjustmentFactor;
+            r.removalDate = rd.removalDate;
+            if (!rd.name.isEmpty()) {
+                r.name = rd.name;
+            }
+            r.sortPriority = rd.sortPriority;
+            r.bsp = rd.bsp;
+        }
+        m.definition = std::move(def);
+    }
+    for (const RunnerChange &rc : change.runners) {
+        const std::size_t i = runnerAt(rc.id, rc.handicap);
+        RunnerState &r = m.runners[i];
+        if (rc.ltp && r.lastTraded != rc.ltp) {
+            r.lastTraded = rc.ltp;
+            delta.ltpChanged.push_back(i);
+        }
+        if (rc.tv) {
+            r.tradedTotal = *rc.tv;
+        }
+        if (rc.spn) {
+            r.spNear = rc.spn;
+        }
+        if (rc.spf) {
+            r.spFar = rc.spf;
+        }
+        if (rc.present & RunnerChange::Atb) {
+            r.availableToBack.apply(rc.atb);
+        }
+        if (rc.present & RunnerChange::Atl) {
+            r.availableToLay.apply(rc.atl);
+        }
+        if (rc.present & RunnerChange::Trd) {
+            r.traded.apply(rc.trd);
+        }
+        if (rc.present & RunnerChange::Spb) {
+            r.spBack.apply(rc.spb);
+        }
+        if (rc.present & RunnerChange::Spl) {
+            r.spLay.apply(rc.spl);
+        }
+        if (rc.present & RunnerChange::Batb) {
+            r.bestToBack.apply(rc.batb);
+        }
+        if (rc.present & RunnerChange::Batl) {
+            r.bestToLay.apply(rc.batl);
+        }
+        if (rc.present & RunnerChange::Bdatb) {
+            r.bestToBackVirtual.apply(rc.bdatb);
+        }
+        if (rc.present & RunnerChange::Bdatl) {
+            r.bestToLayVirtual.apply(rc.bdatl);
+        }
+    }
+    return delta;
+}
+
+const MarketState *MarketCache::market(const QString &id) const
+{
+    const auto it = m_index.constFind(id);
+    return it == m_index.constEnd() ? nullptr : &m_markets[*it];
+}
+
+} // namespace OddsTap::Betfair

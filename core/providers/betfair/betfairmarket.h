@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/providers/betfair/betfairstream.h>
+
+#include <QHash>
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace OddsTap::Betfair {
+
+/// Prices and the money at each, ascending by price; a price with no money is not held.
+class Ladder
+{
+public:
+    /// Sets the size at a price (0 removes it), as a stream change does.
+    void set(double price, double size);
+    void apply(const std::vector<PriceSize> &changes);
+    void clear() { m_points.clear(); }
+    const std::vector<PriceSize> &points() const { return m_points; }
+    bool empty() const { return m_points.empty(); }
+    /// The highest price (the best to back into) and the lowest (the best to lay into).
+    std::optional<PriceSize> highest() const;
+    std::optional<PriceSize> lowest() const;
+    double total() const;
+
+private:
+    std::vector<PriceSize> m_points;
+};
+
+/// A best-prices ladder by level (0 is the best); a level with no money is not held.
+class LevelLadder
+{
+public:
+    void apply(const std::vector<LevelPriceSize> &changes);
+    void clear() { m_levels.clear(); }
+    /// Level by level, without the empty ones.
+    std::vector<LevelPriceSize> levels() const;
+
+private:
+    std::vector<PriceSize> m_levels; ///< index = level; size 0 = empty
+};
+
+/// One runner of a market as the stream has built it up.
+struct RunnerState
+{
+    qint64 id = 0;
+    double handicap = 0.0;
+    QString status = QStringLiteral("ACTIVE");
+    std::optional<double> adjustmentFactor;
+    QString removalDate;
+    QString name;
+    int sortPriority = 0;
+    std::optional<double> bsp;
+    std::optional<double> lastTraded; ///< `ltp`
+    double tradedTotal = 0.0; ///< `tv`: matched on this runner
+    std::optional<double> spNear;
+    std::optional<double> spFar;
+    Ladder availableToBack; ///< atb
+    Ladder availableToLay; ///< atl
+    Ladder traded; ///< trd: matched per price, cumulative
+    Ladder spBack; ///< spb
+    Ladder spLay; ///< spl
+    LevelLadder bestToBack; ///< batb
+    LevelLadder bestToLay; ///< batl
+    LevelLadder bestToBackVirtual; ///< bdatb
+    LevelLadder bestToLayVirtual; ///< bdatl
+
+    /// The best price to back at: the top of batb when the stream sends it, else of atb.
+    std::optional<PriceSize> bestBack() const;
+    std::optional<PriceSize> bestLay() const;
+    /// "Brother Mcgonagall" or, without a name, the id (with the handicap when there is one).
+    QString displayName() const;
+};
+
+/// One market as the stream has built it up.
+struct MarketState
+{
+    QString id;
+    std::optional<MarketDefinition> definition;
+    double tradedTotal = 0.0; ///< market `tv`
+    qint64 publishTimeMs = 0; ///< of the last change applied
+    std::vector<RunnerState> runners; ///< in the order they first appeared
+
+    RunnerState *runner(qint64 id, double handicap);
+    const RunnerState *runner(qint64 id, double handicap) const;
+    QString status() const { return definition ? definition->status : QString(); }
+    bool inPlay() const { return definition && definition->inPlay; }
+};
+
+/// What one market change altered, for whoever maps it onward.
+struct MarketDelta
+{
+    MarketState *market = nullptr;
+    std::size_t marketIndex = 0; ///< its position in MarketCache::markets()
+    bool definitionChanged = false;
+    bool statusChanged = false; ///< market status or in-play
+    bool image = false;
+    /// Indexes into market->runners: runners whose last traded price changed, and those whose
+    /// status (from the definition) changed.
+    std::vector<std::size_t> ltpChanged;
+    std::vector<std::size_t> statusChangedRunners;
+};
+
+/// The markets of one stream, rebuilt from its changes exactly as the exchange means them:
+/// `img` replaces, ladders update price by price, a definition replaces the last one.
+/// Lives in: the thread of its owner; not thread-safe.
+class MarketCache
+{
+public:
+    /// Applies one market change published at @p publishTimeMs.
+    MarketDelta apply(MarketChange &change, qint64 publishTimeMs);
+    const MarketState *market(const QString &id) const;
+    std::size_t size() const { return std::size_t(m_index.size()); }
+    /// Every market, in the order they first appeared.
+    const std::deque<MarketState> &markets() const { return m_markets; }
+
+private:
+    std::deque<MarketState> m_markets; ///< a deque: a MarketDelta keeps pointing at its market
+    QHash<QString, std::size_t> m_index;
+};
+
+} // namespace OddsTap::Betfair

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+// The Betfair Exchange Stream profile against real files (tests/data/betfair, see its README):
+// state rebuilt line by line against betfairlightweight's golden output, every line of the
+// cricket and racing files accounted for, their final state against the files' own last
+// definitions and prices (read with Qt's JSON parser, independently of the profile's), and
+// crafted lines that must be rejected with a reason, never crash.
+#include <core/common/compressedfile.h>
+#include <core/common/linereader.h>
+#include <core/common/sports.h>
+#include <core/providers/betfair/betfairdecoder.h>
+#include <core/providers/betfair/betfairfile.h>
+#include <core/replay/recordreader.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+#include <map>
+
+using namespace OddsTap;
+using namespace OddsTap::Betfair;
+
+namespace {
+
+QString dataPath(const char *name)
+{
+    return QStringLiteral(ODDSTAP_TEST_DATA_DIR "/betfair/") + QLatin1String(name);
+}
+
+QByteArray readAll(const QString &path)
+{
+    auto device = openMaybeCompressed(path);
+    if (!device) {
+        qFatal("%s", qPrintable(device.error().message));
+    }
+    return device.value()->readAll();
+}
+
+/// What a file says of its market at the end, read line by line with QJsonDocument: the last
+/// definition's runner statuses and market status, and the last ltp sent per runner.
+struct FileTruth
+{
+    QString status;
+    std::map<qint64, QString> runnerStatus;
+    std::map<qint64, double> lastLtp;
+    int lines = 0;
+};
+
+FileTruth truthOf(const QString &path)
+{
+    FileTruth t;
+    const QList<QByteArray> lines = readAll(path).split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.trimmed().isEmpty()) {
+            continue;
+        }
+        ++t.lines;
+        const QJsonObject msg = QJsonDocument::fromJson(line).object();
+        for (const QJsonValue mcv : msg.value(QStringLiteral("mc")).toArray()) {
+            const QJsonObject mc = mcv.toObject();
+            if (mc.contains(QStringLiteral("marketDefinition"))) {
+                const QJsonObject def = mc.value(QStringLiteral("marketDefinition")).toObject();
+                t.status = def.value(QStringLiteral("status")).toString();
+                for (const QJsonValue r : def.value(QStringLiteral("runners")).toArray()) {
+                    t.runnerStatus[r[QStringLiteral("id")].toInteger()] = r[QStringLiteral("status")].toString();
+                }
+            }
+            for (const QJsonValue rc : mc.value(QStringLiteral("rc")).toArray()) {
+                if (rc.toObject().contains(QStringLiteral("ltp"))) {
+                    t.lastLtp[rc[QStringLiteral("id")].toInteger()] = rc[QStringLiteral("ltp")].toDouble();
+                }
+            }
+        }
+    }
+    return t;
+}
+
+struct Replayed
+{
+    std::unique_ptr<StreamDecoder> decoder = std::make_unique<StreamDecoder>();
+    EventBatch out;
+    quint64 frames = 0;
+};
+
+/// Every record of the files through one decoder, as a replay would hand them over.
+Replayed replay(const QStringList &paths)
+{
+    Replayed r;
+    auto reader = openRecords(paths);
+    if (!reader) {
+        qFatal("%s", qPrintable(reader.error().message));
+    }
+    CaptureRecord rec;
+    while (reader.value()->next(rec)) {
+        ++r.frames;
+        const FrameContext ctx { QStringLiteral("bf"), rec.frame.wallNs / 1000000, rec.frame.monoNs };
+        r.decoder->decode(rec.frame.bytes, ctx, r.out);
+    }
+    if (!reader.value()->error().isEmpty()) {
+        qFatal("%s", qPrintable(reader.value()->error()));
+    }
+    return r;
+}
+
+std::optional<FixtureData> lastFixture(const EventBatch &b, const QString &fixtureId)
+{
+    std::optional<FixtureData> last;
+    for (const Event &e : b.events) {
+        if (const FixtureData *f = e.fixture(); f && f->fixtureId == fixtureId) {
+            last = *f;
+        }
+    }
+    return last;
+}
+
+} // namespace
+
+class TestBetfair : public QObject
+{
+    Q_OBJECT
+private slots:
+    void goldenStateOfEveryLine();
+    void cricketMarketAndScoreStream();
+    void racingPlaceMarket();
+    void eventsCarryContiguousSeqs();
+    void craftedLinesAreRejectedWithAReason_data();
+    void craftedLinesAreRejectedWithAReason();
+    void fileReaderMergesOnPublishTime();
+};
+
+void TestBetfair::goldenStateOfEveryLine()
+{
+    const QJsonArray golden = QJsonDocument::fromJson(readAll(dataPath("BASIC-1.132153978-processed.json.gz"))).array();
+    QCOMPARE(golden.size(), 480);
+    QFile file(dataPath("BASIC-1.132153978"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    LineReader lines(&file, 1 << 24);
+    LineReader::Line line;
+    StreamParser parser;
+    MarketCache cache;
+    int index = 0;
+    int runnersCompared = 0;
+    while (lines.next(line)) {
+        StreamMessage msg;
+        StreamError error;
+        QVERIFY2(parser.parse(line.text, msg, error), qPrintable(error.message));
+        for (MarketChange &mc : msg.markets) {
+            cache.apply(mc, msg.publishTimeMs);
+        }
+        QVERIFY(index < golden.size());
+        const QJsonObject want = golden[index].toObject();
+        const MarketState *m = cache.market(want[QStringLiteral("marketId")].toString());
+        QVERIFY(m);
+        const QString at = QStringLiteral("line %1").arg(index + 1);
+        QCOMPARE(m->status(), want[QStringLiteral("status")].toString());
+        QCOMPARE(m->inPlay(), want[QStringLiteral("inplay")].toBool());
+        QCOMPARE(m->tradedTotal, want[QStringLiteral("totalMatched")].toDouble());
+        QCOMPARE(m->definition->numberOfActiveRunners, want[QStringLiteral("numberOfActiveRunners")].toInt());
+        QCOMPARE(m->definition->version, want[QStringLiteral("version")].toInteger());
+        QCOMPARE(m->definition->betDelay, want[QStringLiteral("betDelay")].toInt());
+        const QJsonArray runners = want[QStringLiteral("runners")].toArray();
+        QVERIFY2(qsizetype(m->runners.size()) == runners.size(), qPrintable(at));
+        for (const QJsonValue rv : runners) {
+            const QJsonObject r = rv.toObject();
+            const RunnerState *got =
+                m->runner(r[QStringLiteral("selectionId")].toInteger(), r[QStringLiteral("handicap")].toDouble());
+            QVERIFY2(got, qPrintable(at));
+            const QString who = QStringLiteral("%1, runner %2").arg(at).arg(got->id);
+            QVERIFY2(got->status == r[QStringLiteral("status")].toString(), qPrintable(who));
+            if (r[QStringLiteral("lastPriceTraded")].isNull()) {
+                QVERIFY2(!got->lastTraded, qPrintable(who));
+            } else {
+                QVERIFY2(got->lastTraded == r[QStringLiteral("lastPriceTraded")].toDouble(), qPrintable(who));
+            }
+            QVERIFY2(got->tradedTotal == r[QStringLiteral("totalMatched")].toDouble(), qPrintable(who));
+            QVERIFY2(got->adjustmentFactor == r[QStringLiteral("adjustmentFactor")].toDouble(), qPrintable(who));
+            QVERIFY2(got->removalDate == r[QStringLiteral("removalDate")].toString(), qPrintable(who));
+            const QJsonObject ex = r[QStringLiteral("ex")].toObject();
+            const auto sameLadder = [](const Ladder &l, const QJsonArray &expected) {
+                if (qsizetype(l.points().size()) != expected.size()) {
+                    return false;
+                }
+                for (const QJsonValue p : expected) {
+                    const auto &pts = l.points();
+                    if (std::none_of(pts.begin(), pts.end(), [&](const PriceSize &ps) {
+                            return ps.price == p[QStringLiteral("price")].toDouble()
+                                && ps.size == p[QStringLiteral("size")].toDouble();
+                        })) {
+                        return false;
+                    }
+                }
+                return true;
+            };
+            QVERIFY2(sameLadder(got->traded, ex[QStringLiteral("tradedVolume")].toArray()), qPrintable(who));
+            QVERIFY2(
+                sameLadder(got->availableToBack, ex[QStringLiteral("availableToBack")].toArray()), qPrintable(who));
+            QVERIFY2(sameLadder(got->availableToLay, ex[QStringLiteral("availableToLay")].toArray()), qPrintable(who));
+            ++runnersCompared;
+        }
+        ++index;
+    }
+    QCOMPARE(index, 480);
+    QCOMPARE(runnersCompared, 480 * 14);
+}
+
+void TestBetfair::cricketMarketAndScoreStream()
+{
+    const QString market = dataPath("cricket-1.200806927.ndjson.gz");
+    const QString score = dataPath("cricket-score-1.200806927.ndjson.bz2");
+    const FileTruth truth = truthOf(market);
+    QCOMPARE(truth.lines, 18529);
+    Replayed r = replay({ market, score });
+    const DecodeCounts &c = r.decoder->counts();
+    // Every line accounted for: read and applied, or rejected with a reason.
+    QCOMPARE(r.frames, quint64(18529 + 2170));
+    QCOMPARE(c.lines, r.frames);
+    QCOMPARE(c.mapped + c.rejected, c.lines);
+    QCOMPARE(c.rejected, quint64(0));
+    QCOMPARE(r.out.rejects.size(), std::size_t(0));
+
+    const MarketState *m = r.decoder->cache().market(QStringLiteral("1.200806927"));
+    QVERIFY(m);
+    QCOMPARE(m->status(), truth.status);
+    QCOMPARE(m->status(), QStringLiteral("CLOSED"));
+    for (const auto &[id, status] : truth.runnerStatus) {
+        QCOMPARE(m->runner(id, 0)->status, status);
+    }
+    QCOMPARE(m->runner(228749, 0)->status, QStringLiteral("WINNER"));
+    for (const auto &[id, ltp] : truth.lastLtp) {
+        QCOMPARE(*m->runner(id, 0)->lastTraded, ltp);
+    }
+    // The score stream and the market are one fixture: teams and score from one, ended by both.
+    const auto fx = lastFixture(r.out, QStringLiteral("31573045"));
+    QVERIFY(fx);
+    QCOMPARE(fx->home, QStringLiteral("Netherlands"));
+    QCOMPARE(fx->away, QStringLiteral("Papua New Guinea"));
+    QCOMPARE(fx->status, FixtureStatus::Ended);
+    QCOMPARE(fx->sportId, qint64(Sport::Cricket));
+    QCOMPARE(fx->score, QStringLiteral("Netherlands 163/7 (20) · Papua New Guinea 111/10 (19.4)"));
+    // Its last odds: the last traded prices, suspended once the market closed.
+    std::map<QString, OddsData> lastOdds;
+    for (const Event &e : r.out.events) {
+        if (const OddsData *o = e.odds(); o && o->fixtureId == QLatin1String("31573045")) {
+            lastOdds[o->selection] = *o;
+        }
+    }
+    QCOMPARE(lastOdds.size(), std::size_t(2));
+    for (const auto &[id, ltp] : truth.lastLtp) {
+        const OddsData &o = lastOdds.at(QString::number(id));
+        QCOMPARE(o.oddValue, ltp);
+        QCOMPARE(o.marketType, QStringLiteral("MATCH_ODDS"));
+        QCOMPARE(o.status, PriceStatus::Suspended);
+    }
+    // At settlement the exchange clears the traded volume, price by price (the file's last lines).
+    QVERIFY(m->runner(228749, 0)->traded.empty());
+
+    // Before that the full ladders are kept: traded volume per price adds up to the runner's total,
+    // and the best back is below the best lay.
+    auto reader = openRecords({ market });
+    QVERIFY(reader);
+    StreamDecoder decoder;
+    EventBatch out;
+    CaptureRecord rec;
+    for (int i = 0; i < 9000 && reader.value()->next(rec); ++i) {
+        decoder.decode(rec.frame.bytes, FrameContext { QStringLiteral("bf"), 0, 0 }, out);
+    }
+    const RunnerState *home = decoder.cache().market(QStringLiteral("1.200806927"))->runner(228749, 0);
+    QVERIFY(home->tradedTotal > 10000);
+    QVERIFY2(qAbs(home->traded.total() - home->tradedTotal) < 1.0,
+        qPrintable(QStringLiteral("%1 vs %2").arg(home->traded.total()).arg(home->tradedTotal)));
+    const auto back = home->bestBack();
+    const auto lay = home->bestLay();
+    QVERIFY(back && lay);
+    QVERIFY2(back->price < lay->price, qPrintable(QStringLiteral("%1 / %2").arg(back->price).arg(lay->price)));
+}
+
+void TestBetfair::racingPlaceMarket()
+{
+    const QString path = dataPath("racing-place-SELF-1.181223995.ndjson.gz");
+    const FileTruth truth = truthOf(path);
+    Replayed r = replay({ path });
+    const DecodeCounts &c = r.decoder->counts();
+    QCOMPARE(c.lines, quint64(truth.lines));
+    QCOMPARE(c.lines, quint64(21922));
+    QCOMPARE(c.mapped, c.lines);
+    const MarketState *m = r.decoder->cache().market(QStringLiteral("1.181223995"));
+    QVERIFY(m);
+    QCOMPARE(m->status(), truth.status);
+    QVERIFY(!truth.runnerStatus.empty());
+    int placed = 0;
+    for (const auto &[id, status] : truth.runnerStatus) {
+        QCOMPARE(m->runner(id, 0)->status, status);
+        placed += status == QLatin1String("WINNER") ? 1 : 0;
+    }
+    QCOMPARE(placed, m->definition->numberOfWinners); // a PLACE market: three win it
+    for (const auto &[id, ltp] : truth.lastLtp) {
+        QCOMPARE(*m->runner(id, 0)->lastTraded, ltp);
+    }
+    // A race is a fixture of its own: a recording without names is named by venue and time.
+    const auto fx = lastFixture(r.out, QStringLiteral("1.181223995"));
+    QVERIFY(fx);
+    QCOMPARE(fx->home, QStringLiteral("Warwick 16:20"));
+    QCOMPARE(fx->sportId, qint64(Sport::HorseRacing));
+    QCOMPARE(fx->status, FixtureStatus::Ended);
+    // Suspensions reach the prices: 25 status changes in the file, each a fixture update.
+    int suspended = 0;
+    for (const Event &e : r.out.events) {
+        suspended += e.fixture() && e.fixture()->status == FixtureStatus::Suspended ? 1 : 0;
+    }
+    QVERIFY(suspended >= 10);
+}
+
+void TestBetfair::eventsCarryContiguousSeqs()
+{
+    Replayed r = replay({ dataPath("BASIC-1.132153978") });
+    quint64 expected = 0;
+    for (const Event &e : r.out.events) {
+        if (e.advancesStream()) {
+            QCOMPARE(e.seq, ++expected);
+        }
+    }
+    QVERIFY(expected > 1000);
+    // The same file again gives the same seqs: a second import is recognised, not doubled.
+    Replayed again = replay({ dataPath("BASIC-1.132153978") });
+    QCOMPARE(again.out.events.size(), r.out.events.size());
+    for (std::size_t i = 0; i < r.out.events.size(); ++i) {
+        QCOMPARE(again.out.events[i].seq, r.out.events[i].seq);
+        QCOMPARE(again.out.events[i].data, r.out.events[i].data);
+    }
+}
+
+void TestBetfair::craftedLinesAreRejectedWithAReason_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("mentions");
+    const QByteArray head = R"({"op":"mcm","pt":1,"mc":[{"id":"1.1",)";
+    QTest::newRow("empty") << QByteArray("   ") << "empty_frame"
+                           << "empty";
+    QTest::newRow("not json") << QByteArray("{\"op\":") << "malformed_json"
+                              << "malformed";
+    QTest::newRow("array") << QByteArray("[1,2]") << "not_an_object"
+                           << "object";
+    QTest::newRow("no op") << QByteArray(R"({"pt":1})") << "missing_field"
+                           << "op";
+    QTest::newRow("unknown op") << QByteArray(R"({"op":"ocm","pt":1})") << "unknown_type"
+                                << "ocm";
+    QTest::newRow("no pt") << QByteArray(R"({"op":"mcm","mc":[]})") << "missing_field"
+                           << "pt";
+    QTest::newRow("mc not array") << QByteArray(R"({"op":"mcm","pt":1,"mc":{}})") << "bad_type"
+                                  << "mc";
+    QTest::newRow("market without id") << QByteArray(R"({"op":"mcm","pt":1,"mc":[{"rc":[]}]})") << "missing_field"
+                                       << "mc[0].id";
+    QTest::newRow("runner without id") << head + R"("rc":[{"ltp":2.0}]}]})"
+                                       << "missing_field"
+                                       << "mc[0].rc[0].id";
+    QTest::newRow("ltp as text") << head + R"("rc":[{"id":5,"ltp":"2.0"}]}]})"
+                                 << "bad_type"
+                                 << "mc[0].rc[0].ltp";
+    QTest::newRow("ltp below 1.01") << head + R"("rc":[{"id":5,"ltp":0.5}]}]})"
+                                    << "out_of_range"
+                                    << "1.01";
+    QTest::newRow("ltp above 1000") << head + R"("rc":[{"id":5,"ltp":1e9}]}]})"
+                                    << "out_of_range"
+                                    << "1000";
+    QTest::newRow("pair short") << head + R"("rc":[{"id":5,"atb":[[1.5]]}]}]})"
+                                << "bad_value"
+                                << "atb[0]";
+    QTest::newRow("size negative") << head + R"("rc":[{"id":5,"trd":[[1.5,-3]]}]}]})"
+                                   << "out_of_range"
+                                   << "trd[0][1]";
+    QTest::newRow("level too deep") << head + R"("rc":[{"id":5,"batb":[[500,1.5,2]]}]}]})"
+                                    << "out_of_range"
+                                    << "batb[0][0]";
+    QTest::newRow("bad time") << head + R"("marketDefinition":{"marketTime":"tomorrow"}}]})"
+                              << "bad_value"
+                              << "marketTime";
+    QTest::newRow("huge number") << QByteArray(R"({"op":"mcm","pt":1e400})") << "malformed_json"
+                                 << "malformed";
+    QTest::newRow("invalid utf-8") << QByteArray("{\"op\":\"mcm\",\"clk\":\"\xff\xfe\",\"pt\":1}") << "invalid_utf8"
+                                   << "UTF-8";
+    QTest::newRow("too deep") << QByteArray(R"({"op":"mcm","pt":1,"x":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]})")
+                              << "too_deep"
+                              << "nesting";
+    QByteArray ladder = head + R"("rc":[{"id":5,"atb":[)";
+    for (int i = 0; i < 2500; ++i) {
+        ladder += (i ? "," : "") + QByteArray("[2.0,1]");
+    }
+    QTest::newRow("ladder over the limit") << ladder + "]}]}]}"
+                                           << "out_of_range"
+                                           << "limit";
+    QTest::newRow("line over the limit") << QByteArray(R"({"op":"mcm","pt":1,"x":")")
+            + QByteArray(17 * 1024 * 1024, 'a') + "\"}"
+                                         << "frame_too_large"
+                                         << "limit";
+}
+
+void TestBetfair::craftedLinesAreRejectedWithAReason()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QString, code);
+    QFETCH(QString, mentions);
+    StreamDecoder decoder;
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 1000, 1 };
+    QCOMPARE(decoder.decode(line, ctx, out), std::size_t(0));
+    QCOMPARE(out.rejects.size(), std::size_t(1));
+    const Reject &r = out.rejects.front();
+    QCOMPARE(QString::fromLatin1(toWire(r.code)), code);
+    QVERIFY2(r.message.contains(mentions), qPrintable(r.message));
+    QVERIFY(!r.raw.isEmpty() || code == QLatin1String("empty_frame"));
+    QVERIFY(r.raw.size() <= 64 * 1024);
+    QCOMPARE(r.rawTruncated, line.size() > 64 * 1024);
+    QCOMPARE(decoder.counts().rejected, quint64(1));
+    // The stream goes on: a valid line after it is mapped.
+    const QByteArray valid =
+        R"({"op":"mcm","pt":2,"mc":[{"id":"1.9","marketDefinition":{"status":"OPEN","eventId":"7","eventTypeId":"1","marketType":"MATCH_ODDS","eventName":"A v B","runners":[{"id":5,"status":"ACTIVE"}]},"rc":[{"id":5,"ltp":2.5}]}]})";
+    QCOMPARE(decoder.decode(valid, ctx, out), std::size_t(2)); // the fixture and its price
+    QCOMPARE(out.events.back().odds()->oddValue, 2.5);
+    QCOMPARE(decoder.counts().mapped, quint64(1));
+}
+
+void TestBetfair::fileReaderMergesOnPublishTime()
+{
+    auto reader = Betfair::HistoricalFileReader::open(
+        { dataPath("cricket-1.200806927.ndjson.gz"), dataPath("cricket-score-1.200806927.ndjson.bz2") });
+    QVERIFY2(reader, reader ? "" : qPrintable(reader.error().message));
+    const CaptureInfo &info = reader.value()->info();
+    QCOMPARE(info.frames, quint64(18529 + 2170));
+    QCOMPARE(info.header.sources.size(), std::size_t(1));
+    QCOMPARE(info.header.sources.front().sourceId, QStringLiteral("bf-cricket-1.200806927"));
+    CaptureRecord rec;
+    qint64 last = 0;
+    quint64 n = 0;
+    while (reader.value()->next(rec)) {
+        QVERIFY(rec.frame.wallNs >= last);
+        last = rec.frame.wallNs;
+        ++n;
+    }
+    QCOMPARE(n, info.frames);
+    QCOMPARE(last, info.lastWallNs);
+    // A seek lands on the first line at or after the time.
+    const qint64 middle = info.firstWallNs + (info.lastWallNs - info.firstWallNs) / 2;
+    QVERIFY(reader.value()->seek(middle));
+    QVERIFY(reader.value()->next(rec));
+    QVERIFY(rec.frame.wallNs >= middle);
+}
+
+QTEST_GUILESS_MAIN(TestBetfair)
+#include "tst_betfair.moc"
