@@ -13,6 +13,7 @@
 #include <ui/panels/errorlogpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/healthpanel.h>
+#include <ui/panels/ladderpanel.h>
 #include <ui/panels/marketpanel.h>
 #include <ui/panels/sourcespanel.h>
 #include <ui/recordingcontrols.h>
@@ -111,6 +112,7 @@ void MainWindow::buildPanels()
     m_market = new MarketPanel(this);
     m_chart = new ChartPanel(this);
     m_bets = new BetsPanel(this);
+    m_ladder = new LadderPanel(this);
     m_log = new ErrorLogPanel(this);
     auto *sources = new SourcesPanel(this);
     auto *health = new HealthPanel(this);
@@ -135,6 +137,9 @@ void MainWindow::buildPanels()
     // chart; bets, error log and health tabbed below it. Fits 1280x800.
     setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    // The ladder, when shown, is as tall as the window: a price ladder is read top to bottom.
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     QDockWidget *fixtures =
         addPanel(tr("Fixtures"), QStringLiteral("fixturesDock"), m_fixtures, Qt::LeftDockWidgetArea);
     QDockWidget *sourcesDock = addPanel(tr("Sources"), QStringLiteral("sourcesDock"), sources, Qt::LeftDockWidgetArea);
@@ -143,6 +148,16 @@ void MainWindow::buildPanels()
     QDockWidget *bets = addPanel(tr("Bets"), QStringLiteral("betsDock"), m_bets, Qt::BottomDockWidgetArea);
     QDockWidget *log = addPanel(tr("Error log"), QStringLiteral("logDock"), m_log, Qt::BottomDockWidgetArea);
     QDockWidget *healthDock = addPanel(tr("Health"), QStringLiteral("healthDock"), health, Qt::BottomDockWidgetArea);
+    // The order book: beside the chart, shown once a feed with books (Betfair) sends one.
+    QDockWidget *ladder = addPanel(tr("Ladder"), QStringLiteral("ladderDock"), m_ladder, Qt::RightDockWidgetArea);
+    ladder->hide();
+    connect(
+        m_ladder, &LadderPanel::booksArrived, ladder,
+        [this, ladder] {
+            ladder->show();
+            resizeDocks({ ladder }, { 470 }, Qt::Horizontal);
+        },
+        Qt::SingleShotConnection);
     tabifyDockWidget(bets, log);
     tabifyDockWidget(log, healthDock);
     bets->raise();
@@ -286,6 +301,7 @@ void MainWindow::watch(const FixtureState &fixture)
     m_watchFixture = fixture.fixture.fixtureId;
     m_market->watch(fixture);
     m_bets->watch(m_watchSource, m_watchFixture);
+    m_ladder->watch(m_watchSource, m_watchFixture);
     m_chart->watch(fixture);
     if (m_controller) {
         m_controller->watchFixture(m_watchSource, m_watchFixture);

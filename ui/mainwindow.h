@@ -24,6 +24,7 @@ class ChartPanel;
 class ErrorLogPanel;
 class ExportDialog;
 class FixturesPanel;
+class LadderPanel;
 class MarketPanel;
 class Panel;
 class RecordingControls;
@@ -86,6 +87,7 @@ private:
     MarketPanel *m_market = nullptr;
     ChartPanel *m_chart = nullptr;
     BetsPanel *m_bets = nullptr;
+    LadderPanel *m_ladder = nullptr;
     ErrorLogPanel *m_log = nullptr;
     RecordingControls *m_recording = nullptr;
     ReplayBar *m_replayBar = nullptr;

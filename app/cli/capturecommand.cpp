@@ -137,6 +137,10 @@ int runCapture(const QStringList &arguments)
         { QStringLiteral("url"), QStringLiteral("Feed URL, ws:// or wss:// (repeatable)."), QStringLiteral("url") },
         { QStringLiteral("source-id"), QStringLiteral("Source id of the matching --url (default src-1, src-2, ...)."),
             QStringLiteral("id") },
+        { QStringLiteral("profile"),
+            QStringLiteral("How the matching --url's messages map onto events: reference (default) or mapping:FILE "
+                           "(a JSON feed of another shape, docs/providers.md)."),
+            QStringLiteral("profile") },
         { QStringLiteral("token-file"), QStringLiteral("File holding the Bearer token (for every source)."),
             QStringLiteral("file") },
         { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss://."),
@@ -231,6 +235,22 @@ int runCapture(const QStringList &arguments)
     if (ids.size() > urls.size()) {
         return usage(QStringLiteral("%1 --source-id given for %2 --url").arg(ids.size()).arg(urls.size()));
     }
+    const QStringList profileNames = parser.values(QStringLiteral("profile"));
+    if (profileNames.size() > urls.size()) {
+        return usage(QStringLiteral("%1 --profile given for %2 --url").arg(profileNames.size()).arg(urls.size()));
+    }
+    std::vector<FeedProfile> profiles;
+    for (const QString &name : profileNames) {
+        auto profile = parseFeedProfile(name);
+        if (!profile) {
+            return usage(QStringLiteral("--profile: ") + profile.error().message);
+        }
+        if (profile->kind == ProfileKind::Betfair) {
+            return usage(QStringLiteral("--profile betfair: the live Betfair stream client is not built yet; "
+                                        "'oddstap-cli import' and 'replay' read Betfair files"));
+        }
+        profiles.push_back(*profile);
+    }
     QByteArray token = qgetenv("ODDSTAP_TOKEN").trimmed();
     if (parser.isSet(QStringLiteral("token-file"))) {
         QFile f(parser.value(QStringLiteral("token-file")));
@@ -255,6 +275,7 @@ int runCapture(const QStringList &arguments)
         FeedSourceConfig source;
         source.sourceId = i < ids.size() ? ids.at(i) : QStringLiteral("src-%1").arg(i + 1);
         source.url = QUrl(urls.at(i), QUrl::StrictMode);
+        source.profile = std::size_t(i) < profiles.size() ? profiles[std::size_t(i)] : FeedProfile {};
         source.token = token;
         source.caFile = parser.value(QStringLiteral("ca-file"));
         source.heartbeatMs = int(heartbeat);

@@ -288,7 +288,7 @@ static int runReplayOrImport(const QStringList &arguments, bool importing)
             return usageError(
                 command, QStringLiteral("--serve sends the capture to clients: --db and --no-store do not apply"));
         }
-        if (profile != FeedProfile::Reference) {
+        if (profile.kind != ProfileKind::Reference) {
             return usageError(command,
                 QStringLiteral("--serve sends feed-protocol v1; serving a %1 file in its own format is not built yet")
                     .arg(feedProfileName(profile)));

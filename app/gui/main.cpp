@@ -13,6 +13,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDateTime>
 #include <QFileInfo>
 #include <QTimer>
 
@@ -20,6 +21,37 @@
 #include <cstdio>
 
 using namespace OddsTap;
+
+namespace {
+
+/// --from and --speed of a replay into @p config; false (with the reason on stderr) when wrong.
+bool replayStartAndSpeed(const QString &from, const QString &speed, AppConfig &config)
+{
+    if (!from.isEmpty()) {
+        bool isNumber = false;
+        qint64 ms = from.toLongLong(&isNumber);
+        if (!isNumber) {
+            const QDateTime t = QDateTime::fromString(from, Qt::ISODateWithMs);
+            ms = t.isValid() ? t.toMSecsSinceEpoch() : -1;
+        }
+        if (ms <= 0) {
+            std::fprintf(stderr, "oddstap: --from: '%s' is neither an ISO 8601 time nor epoch ms\n", qPrintable(from));
+            return false;
+        }
+        config.replayFromWallNs = ms * 1000000;
+    }
+    if (!speed.isEmpty()) {
+        bool ok = false;
+        config.replaySpeed = speed.toDouble(&ok);
+        if (!ok || !(config.replaySpeed >= 0.1 && config.replaySpeed <= 1000)) {
+            std::fprintf(stderr, "oddstap: --speed must be a number from 0.1 to 1000, got '%s'\n", qPrintable(speed));
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -90,6 +122,14 @@ int main(int argc, char *argv[])
             "the option: merged on their publish times), with a transport bar, into a temporary "
             "database; nothing is saved."),
         QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("from"),
+        QApplication::translate("main",
+            "With --replay: start at this time (ISO 8601 UTC or epoch ms); what came before is replayed at once."),
+        QStringLiteral("time") });
+    parser.addOption({ QStringLiteral("speed"),
+        QApplication::translate(
+            "main", "With --replay: the pace, from 0.1 to 1000 times the recorded one (default 1)."),
+        QStringLiteral("x") });
     parser.process(app);
 
     AppConfig config = Settings::appConfig();
@@ -114,6 +154,12 @@ int main(int argc, char *argv[])
             return 2;
         }
         config.sources.clear();
+        if (!replayStartAndSpeed(parser.value(QStringLiteral("from")), parser.value(QStringLiteral("speed")), config)) {
+            return 2;
+        }
+    } else if (parser.isSet(QStringLiteral("from")) || parser.isSet(QStringLiteral("speed"))) {
+        std::fprintf(stderr, "oddstap: --from and --speed need --replay\n");
+        return 2;
     }
     if (parser.isSet(QStringLiteral("db"))) {
         const auto target = StorageTarget::parse(parser.value(QStringLiteral("db")));

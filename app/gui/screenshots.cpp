@@ -23,6 +23,10 @@ void saveScreenshots(MainWindow &window, const QString &dir)
     if (window.replayBar()) {
         window.grab().save(dir + QStringLiteral("/replay-window.png"));
         window.replayBar()->grab().save(dir + QStringLiteral("/replay-bar.png"));
+        if (auto *ladder = window.findChild<QDockWidget *>(QStringLiteral("ladderDock"));
+            ladder && ladder->isVisible()) {
+            ladder->grab().save(dir + QStringLiteral("/ladder.png"));
+        }
         std::printf("oddstap: screenshots of the replay saved in %s\n", qPrintable(dir));
         return;
     }

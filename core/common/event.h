@@ -216,6 +216,32 @@ struct GapRecord
     quint64 missing() const { return receivedSeq > expectedSeq ? receivedSeq - expectedSeq : 0; }
 };
 
+/// One price of an order book and the money at it.
+struct LadderLevel
+{
+    double price = 0.0;
+    double size = 0.0;
+    friend bool operator==(const LadderLevel &, const LadderLevel &) = default;
+};
+
+/// A selection's order book as an exchange publishes it (a Betfair runner): the money available
+/// to back and to lay at each price, and what has been matched at each price. Only providers with
+/// a book send it (the reference protocol has none).
+struct PriceLadder
+{
+    QString sourceId;
+    QString fixtureId;
+    QString marketType;
+    QString selection;
+    qint64 atMs = 0; ///< publish time of the change that made it
+    std::optional<double> lastTraded;
+    double tradedTotal = 0.0; ///< matched on this selection
+    std::vector<LadderLevel> back; ///< available to back, best (highest price) first
+    std::vector<LadderLevel> lay; ///< available to lay, best (lowest price) first
+    std::vector<LadderLevel> traded; ///< matched per price, ascending by price
+    friend bool operator==(const PriceLadder &, const PriceLadder &) = default;
+};
+
 /// A frame exactly as it arrived, kept only while a recorder listens (see StreamTracker::setKeepRaw).
 struct RawFrame
 {
@@ -235,6 +261,9 @@ struct EventBatch
     std::vector<Reject> rejects;
     std::vector<GapRecord> gaps;
     std::vector<ConnectionEvent> connectionEvents;
+    /// The latest book of each selection whose book changed in these frames (exchange profiles).
+    /// Live only: not stored, spooled or published; a replay rebuilds them from the frames.
+    std::vector<PriceLadder> ladders;
     quint64 frames = 0; ///< frames that produced this batch
     quint64 bytes = 0; ///< their total size
     quint64 envelopes = 0; ///< envelopes received in those frames (a rejected frame counts as one)
@@ -263,7 +292,8 @@ struct EventBatch
 
     bool empty() const
     {
-        return events.empty() && rejects.empty() && gaps.empty() && connectionEvents.empty() && frames == 0;
+        return events.empty() && rejects.empty() && gaps.empty() && connectionEvents.empty() && ladders.empty()
+            && frames == 0;
     }
     std::size_t size() const { return events.size() + rejects.size(); }
 };

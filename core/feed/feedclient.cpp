@@ -113,7 +113,8 @@ struct FeedClient::Impl
 {
     Impl(FeedClient *owner)
         : q(owner)
-        , tracker(owner->m_config.sourceId, owner->m_config.limits, owner->m_config.resumeFromSeq)
+        , tracker(
+              owner->m_config.sourceId, owner->m_config.limits, owner->m_config.resumeFromSeq, owner->m_config.profile)
         , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
     { }
 

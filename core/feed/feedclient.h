@@ -18,6 +18,7 @@ struct FeedSourceConfig
 {
     QString sourceId = QStringLiteral("src-1");
     QUrl url;
+    FeedProfile profile; ///< how its messages map onto events
     QByteArray token; ///< sent as "Authorization: Bearer"; never logged, never stored
     QString caFile; ///< extra CA certificates (PEM) for wss://, on top of the system ones
     int heartbeatMs = 1000; ///< the server's heartbeat interval; silence for 3 of them means dead

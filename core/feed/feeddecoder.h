@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/common/result.h>
 
 #include <QByteArrayView>
 
@@ -10,15 +11,28 @@
 namespace OddsTap {
 
 /// How a source's messages map onto OddsTap events (docs/providers.md).
-enum class FeedProfile : std::uint8_t
+enum class ProfileKind : std::uint8_t
 {
     Reference, ///< feed-protocol v1 (docs/feed-protocol.md): the default
-    Betfair, ///< the Betfair Exchange Stream format (live stream and historical files)
+    Betfair, ///< the Betfair Exchange Stream format (historical files)
+    JsonMapping, ///< any JSON feed, mapped by a small file (JsonMapping)
 };
 
-/// "reference" / "betfair"; nullopt for a name no profile has.
-std::optional<FeedProfile> feedProfileFromName(QStringView name);
-QString feedProfileName(FeedProfile profile);
+class JsonMapping;
+
+/// A source's profile: its kind and, for a mapped feed, the mapping.
+struct FeedProfile
+{
+    ProfileKind kind = ProfileKind::Reference;
+    std::shared_ptr<const JsonMapping> mapping; ///< JsonMapping only
+    static FeedProfile betfair() { return { ProfileKind::Betfair, {} }; }
+};
+
+/// "reference", "betfair" or "mapping:FILE" (the file is read and checked); the error names what
+/// is wrong and where.
+Result<FeedProfile> parseFeedProfile(const QString &text);
+/// As parseFeedProfile() takes it back: "reference", "betfair", "mapping:/path/file.json".
+QString feedProfileName(const FeedProfile &profile);
 
 struct DecoderLimits;
 
@@ -33,9 +47,12 @@ public:
     /// in out.frames and out.bytes). Returns the number of envelopes it held: events plus rejects
     /// inside it; a message rejected whole returns 0 and leaves one reject with batchIndex -1.
     virtual std::size_t decode(QByteArrayView frame, const FrameContext &context, EventBatch &out) = 0;
+    /// Called as a batch is handed over: adds what is kept per batch rather than per frame (the
+    /// latest ladders of a book that changed many times in the batch).
+    virtual void flush(EventBatch &out) { (void)out; }
 };
 
 /// The decoder of a profile, with the limits of the reference protocol where they apply.
-std::unique_ptr<FeedDecoder> makeFeedDecoder(FeedProfile profile, const DecoderLimits &limits);
+std::unique_ptr<FeedDecoder> makeFeedDecoder(const FeedProfile &profile, const DecoderLimits &limits);
 
 } // namespace OddsTap

@@ -6,7 +6,7 @@
 namespace OddsTap {
 
 StreamTracker::StreamTracker(
-    QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq, FeedProfile profile)
+    QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq, const FeedProfile &profile)
     : m_sourceId(std::move(sourceId))
     , m_decoder(makeFeedDecoder(profile, limits))
     , m_lastSeq(resumeFromSeq)
@@ -220,6 +220,7 @@ void StreamTracker::handleReject(Reject &&r)
 
 BatchPtr StreamTracker::take()
 {
+    m_decoder->flush(m_pending);
     if (m_pending.empty() && m_pending.raw.empty()) { // heartbeats, duplicates and discards come with frames
         return {};
     }

@@ -18,8 +18,8 @@ namespace OddsTap {
 class StreamTracker
 {
 public:
-    StreamTracker(QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq,
-        FeedProfile profile = FeedProfile::Reference);
+    StreamTracker(
+        QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq, const FeedProfile &profile = {});
 
     const QString &sourceId() const { return m_sourceId; }
     /// A new connection begins: no snapshot in progress, no resync pending.

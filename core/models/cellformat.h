@@ -45,4 +45,10 @@ inline QString wireText(std::string_view w)
     return QString::fromLatin1(w.data(), qsizetype(w.size()));
 }
 
+/// "Home v Away", or the one name of a fixture without an away side (a race).
+inline QString teams(const QString &home, const QString &away)
+{
+    return away.isEmpty() ? home : home + QStringLiteral(" v ") + away;
+}
+
 } // namespace OddsTap::CellFormat

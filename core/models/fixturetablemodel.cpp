@@ -91,8 +91,9 @@ QVariant FixtureTableModel::data(const QModelIndex &index, int role) const
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     }
     if (role == Qt::ToolTipRole) {
-        return tr("%1 v %2 (%3, %4)\nfixture %5 from %6, seq %7")
-            .arg(f.home, f.away, sportName(f.sportId), CellFormat::wireText(toWire(f.status)), f.fixtureId, s.sourceId)
+        return tr("%1 (%2, %3)\nfixture %4 from %5, seq %6")
+            .arg(CellFormat::teams(f.home, f.away), sportName(f.sportId), CellFormat::wireText(toWire(f.status)),
+                f.fixtureId, s.sourceId)
             .arg(s.seq);
     }
     return {};

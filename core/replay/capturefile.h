@@ -152,7 +152,7 @@ public:
     virtual bool next(CaptureRecord &out) = 0;
     virtual const QString &error() const = 0;
     /// How the frames are decoded: a capture holds reference frames, a Betfair file Betfair lines.
-    virtual FeedProfile profile() const { return FeedProfile::Reference; }
+    virtual FeedProfile profile() const { return {}; }
 };
 
 /// Reads a capture in received order, optionally from a wall time on. Opens files that a killed

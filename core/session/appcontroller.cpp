@@ -100,7 +100,8 @@ void AppController::start()
                 emit self->replayLoaded({});
             });
         });
-        startReplaySession(0);
+        m_replaySpeed = m_config.replaySpeed;
+        startReplaySession(m_config.replayFromWallNs);
         return;
     }
     if (!runsDemo()) {

@@ -38,6 +38,8 @@ struct AppConfig
     QString replayPath;
     /// Betfair files replayed on one clock with replayPath (a match's score stream beside its market).
     QStringList replayCompanions;
+    qint64 replayFromWallNs = 0; ///< where the replay starts (what comes before goes at once)
+    double replaySpeed = 1.0;
 
     /// The default SQLite file in the XDG data directory.
     static QString defaultDatabasePath();

@@ -503,6 +503,7 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
 {
     m_stats.add(*batch);
     m_live.apply(*batch);
+    m_ladders.apply(batch->ladders);
     if (m_config.snapshotIntervalMs > 0) {
         collectForSnapshot(*batch);
     }

@@ -4,6 +4,7 @@
 #include <core/cache/rediscache.h>
 #include <core/feed/feedclient.h>
 #include <core/metrics/metricsserver.h>
+#include <core/pipeline/ladderbook.h>
 #include <core/pipeline/livestate.h>
 #include <core/replay/recorder.h>
 #include <core/replay/replaysource.h>
@@ -150,6 +151,7 @@ private:
     CaptureConfig m_config;
     CaptureStats m_stats;
     LiveState m_live;
+    LadderBook m_ladders; ///< exchange order books, for the watched fixture's ladder
     std::vector<std::unique_ptr<SourceRun>> m_sources;
     QThread *m_storageThread = nullptr;
     StorageWriter *m_writer = nullptr; ///< lives in m_storageThread

@@ -207,6 +207,9 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->fixtures = std::move(changes.fixtures);
     if (m.atMs - m_lastPruneMs >= 10000) {
         snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs, m_config.maxFinishedFixtures);
+        for (const auto &[sourceId, fixtureId] : snap->removedFixtures) {
+            m_ladders.forget(sourceId, fixtureId);
+        }
         m_lastPruneMs = m.atMs;
 #ifdef __GLIBC__
         // Batches are allocated on the feed threads and freed on others; give freed pages back.
@@ -221,8 +224,10 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->watchedFixtureId = m_watchFixture;
     snap->watchedReset = std::exchange(m_watchReset, false);
     if (!m_watchFixture.isEmpty()) {
+        snap->ladders = m_ladders.takeChanged(m_watchSource, m_watchFixture);
         if (snap->watchedReset) {
             snap->prices = m_live.prices(m_watchSource, m_watchFixture);
+            snap->ladders = m_ladders.ladders(m_watchSource, m_watchFixture);
         } else {
             for (PriceState &p : changes.prices) {
                 if (p.fixtureId == m_watchFixture && p.sourceId == m_watchSource) {

@@ -143,6 +143,8 @@ struct SessionSnapshot
     bool watchedReset = false; ///< the watch changed: `prices` holds every price of the fixture
     std::vector<PriceState> prices; ///< the watched fixture's prices that changed
     std::vector<PricePoint> points; ///< every price event of the watched fixture, in order
+    /// The watched fixture's order books that changed (every one of them on watchedReset).
+    std::vector<PriceLadder> ladders;
     std::vector<Event> bets; ///< newest first is not implied: in arrival order, at most a cap
     quint64 betsDropped = 0; ///< bets of this interval not included (over the cap)
     std::vector<LogEntry> log;

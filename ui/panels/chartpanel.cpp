@@ -3,6 +3,7 @@
 
 #include <core/common/timeutil.h>
 #include <core/export/csvexport.h>
+#include <core/models/cellformat.h>
 #include <core/storage/storage.h>
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
@@ -105,7 +106,7 @@ void ChartPanel::watch(const FixtureState &fixture)
 {
     m_sourceId = fixture.sourceId;
     m_fixtureId = fixture.fixture.fixtureId;
-    m_title = tr("%1 v %2").arg(fixture.fixture.home, fixture.fixture.away);
+    m_title = CellFormat::teams(fixture.fixture.home, fixture.fixture.away);
     m_marketCombo->blockSignals(true);
     m_marketCombo->clear();
     m_marketCombo->blockSignals(false);

@@ -2,6 +2,7 @@
 #include "marketpanel.h"
 
 #include <core/common/timeutil.h>
+#include <core/models/cellformat.h>
 #include <core/models/fixturetablemodel.h>
 #include <ui/widgets/livetable.h>
 
@@ -85,9 +86,9 @@ void MarketPanel::updateTitle()
         return;
     }
     const FixtureData &f = m_fixture->fixture;
-    QString text =
-        tr("%1 v %2  ·  %3  ·  %4")
-            .arg(f.home, f.away, FixtureTableModel::sportName(f.sportId), QString::fromLatin1(toWire(f.status).data()));
+    QString text = tr("%1  ·  %2  ·  %3")
+                       .arg(CellFormat::teams(f.home, f.away), FixtureTableModel::sportName(f.sportId),
+                           QString::fromLatin1(toWire(f.status).data()));
     if (!f.score.isEmpty()) {
         text += QStringLiteral("  ·  ") + f.score;
     }

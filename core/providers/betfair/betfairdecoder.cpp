@@ -112,6 +112,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
     ++out.frames;
     out.bytes += quint64(frame.size());
     ++m_counts.lines;
+    m_sourceId = ctx.sourceId;
     StreamError error;
     if (!m_parser.parse(frame, m_msg, error)) {
         ++m_counts.rejected;
@@ -164,6 +165,56 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
     return out.events.size() - before;
 }
 
+QString StreamDecoder::fixtureIdOf(const MarketState &m)
+{
+    const MarketDefinition &def = *m.definition;
+    return isRacing(def) || def.eventId.isEmpty() ? m.id : def.eventId;
+}
+
+void StreamDecoder::flush(EventBatch &out)
+{
+    for (const quint64 key : m_touched) {
+        const MarketState &m = m_cache.markets()[std::size_t(key >> 24)];
+        const RunnerState &r = m.runners[std::size_t(key & 0xffffff)];
+        PriceLadder l;
+        l.sourceId = m_sourceId;
+        l.fixtureId = fixtureIdOf(m);
+        l.marketType = m.definition->marketType.isEmpty() ? QStringLiteral("MARKET") : m.definition->marketType;
+        l.selection = r.displayName();
+        l.atMs = m.publishTimeMs;
+        l.lastTraded = r.lastTraded;
+        l.tradedTotal = r.tradedTotal;
+        // The full book when the stream sends it; else the best levels it sends instead.
+        const auto levels = [](const LevelLadder &best) {
+            std::vector<LadderLevel> v;
+            for (const LevelPriceSize &p : best.levels()) {
+                v.push_back({ p.price, p.size });
+            }
+            return v;
+        };
+        if (!r.availableToBack.empty()) {
+            const auto &pts = r.availableToBack.points();
+            for (auto it = pts.rbegin(); it != pts.rend(); ++it) {
+                l.back.push_back({ it->price, it->size });
+            }
+        } else {
+            l.back = levels(r.bestToBack);
+        }
+        if (!r.availableToLay.empty()) {
+            for (const PriceSize &p : r.availableToLay.points()) {
+                l.lay.push_back({ p.price, p.size });
+            }
+        } else {
+            l.lay = levels(r.bestToLay);
+        }
+        for (const PriceSize &p : r.traded.points()) {
+            l.traded.push_back({ p.price, p.size });
+        }
+        out.ladders.push_back(std::move(l));
+    }
+    m_touched.clear();
+}
+
 void StreamDecoder::mapMarket(
     const MarketDelta &delta, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out)
 {
@@ -173,7 +224,16 @@ void StreamDecoder::mapMarket(
     }
     const MarketDefinition &def = *m.definition;
     const bool racing = isRacing(def);
-    const QString fixtureId = racing || def.eventId.isEmpty() ? m.id : def.eventId;
+    const QString fixtureId = fixtureIdOf(m);
+    const quint64 marketKey = quint64(delta.marketIndex) << 24;
+    if (delta.image) {
+        for (std::size_t i = 0; i < m.runners.size(); ++i) {
+            m_touched.insert(marketKey | i);
+        }
+    }
+    for (const std::size_t i : delta.touched) {
+        m_touched.insert(marketKey | i);
+    }
     if (delta.definitionChanged) {
         Fixture &f = m_fixtures[fixtureId];
         FixtureData &fx = f.data;

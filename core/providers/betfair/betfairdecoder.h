@@ -6,6 +6,7 @@
 
 #include <QHash>
 
+#include <set>
 #include <unordered_map>
 
 namespace OddsTap::Betfair {
@@ -37,6 +38,8 @@ class StreamDecoder : public FeedDecoder
 public:
     explicit StreamDecoder(StreamLimits limits = {});
     std::size_t decode(QByteArrayView frame, const FrameContext &context, EventBatch &out) override;
+    /// The latest book of every runner the batch's lines touched.
+    void flush(EventBatch &out) override;
 
     const MarketCache &cache() const { return m_cache; }
     const DecodeCounts &counts() const { return m_counts; }
@@ -63,7 +66,13 @@ private:
     void emitFixture(Fixture &f, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     Event makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx);
 
+    /// The fixture a market belongs to: its event, or the market itself for a race.
+    static QString fixtureIdOf(const MarketState &m);
+
     StreamParser m_parser;
+    /// Runners whose book changed since the last flush: (market index << 24) | runner index.
+    std::set<quint64> m_touched;
+    QString m_sourceId;
     StreamMessage m_msg;
     MarketCache m_cache;
     QHash<QString, Fixture> m_fixtures;

@@ -28,7 +28,7 @@ public:
     Result<void> seek(qint64 wallNs) override;
     bool next(CaptureRecord &out) override;
     const QString &error() const override { return m_error; }
-    FeedProfile profile() const override { return FeedProfile::Betfair; }
+    FeedProfile profile() const override { return FeedProfile::betfair(); }
 
     /// The source id a file gets by default.
     static QString defaultSourceId(const QString &path);

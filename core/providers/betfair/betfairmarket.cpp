@@ -185,6 +185,7 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
     }
     for (const RunnerChange &rc : change.runners) {
         const std::size_t i = runnerAt(rc.id, rc.handicap);
+        delta.touched.push_back(i);
         RunnerState &r = m.runners[i];
         if (rc.ltp && r.lastTraded != rc.ltp) {
             r.lastTraded = rc.ltp;

@@ -102,6 +102,8 @@ struct MarketDelta
     /// status (from the definition) changed.
     std::vector<std::size_t> ltpChanged;
     std::vector<std::size_t> statusChangedRunners;
+    /// Runners the change touched at all (ladders, traded volume, prices).
+    std::vector<std::size_t> touched;
 };
 
 /// The markets of one stream, rebuilt from its changes exactly as the exchange means them:
