@@ -233,9 +233,11 @@ struct JsonMappingDecoder::Impl
         , reference(l)
     { }
 
-    void reject(EventBatch &out, const FrameContext &ctx, RejectCode code, QString message, QByteArray raw, int index)
+    void reject(EventBatch &out, const FrameContext &ctx, RejectCode code, QString message, QByteArray raw, int index,
+        std::optional<quint64> seqOfIt = std::nullopt)
     {
         Reject r;
+        r.seq = seqOfIt; // a message the mapping cannot read still holds its place in the stream
         r.code = code;
         r.message = std::move(message);
         r.rawTruncated = raw.size() > limits.maxRawBytes;
@@ -248,20 +250,31 @@ struct JsonMappingDecoder::Impl
     }
 
     /// One provider message: an event, or a reject with the provider's text.
-    void one(const element &msg, int index, const FrameContext &ctx, EventBatch &out)
+    /// @p whole: the frame as received, when it is this one message (its raw text exactly);
+    /// a message of a batch keeps its text as the parser re-writes it.
+    void one(const element &msg, int index, QByteArrayView whole, const FrameContext &ctx, EventBatch &out)
     {
-        const std::string text = simdjson::minify(msg);
-        const QByteArray raw(text.data(), qsizetype(text.size()));
+        QByteArray raw = whole.toByteArray();
+        if (raw.isEmpty()) {
+            const std::string text = simdjson::minify(msg);
+            raw = QByteArray(text.data(), qsizetype(text.size()));
+        }
         if (msg.type() != element_type::OBJECT) {
             reject(out, ctx, RejectCode::NotAnObject, QStringLiteral("a message must be a JSON object"), raw, index);
             return;
         }
         const JsonMapping &m = *mapping;
+        std::optional<quint64> ownSeq;
+        if (element seqEl; !m.seqPointer().empty() && msg.at_pointer(m.seqPointer()).get(seqEl) == simdjson::SUCCESS) {
+            if (std::uint64_t n = 0; seqEl.get_uint64().get(n) == simdjson::SUCCESS && n > 0) {
+                ownSeq = n;
+            }
+        }
         element typeEl;
         if (msg.at_pointer(m.typePointer()).get(typeEl) != simdjson::SUCCESS) {
             reject(out, ctx, RejectCode::MissingField,
                 QStringLiteral("the message type (at %1) is missing").arg(QString::fromStdString(m.typePointer())), raw,
-                index);
+                index, ownSeq);
             return;
         }
         QString type;
@@ -276,7 +289,7 @@ struct JsonMappingDecoder::Impl
             reject(out, ctx, RejectCode::UnknownType,
                 QStringLiteral("message type '%1' (at %2) is not in the mapping")
                     .arg(type.left(40), QString::fromStdString(m.typePointer())),
-                raw, index);
+                raw, index, ownSeq);
             return;
         }
         // The protocol envelope this message stands for, checked by the reference decoder.
@@ -299,7 +312,8 @@ struct JsonMappingDecoder::Impl
             const std::string ts = valueText(tsEl, m.ts(), false, problem);
             if (ts.empty()) {
                 reject(out, ctx, RejectCode::BadValue,
-                    QStringLiteral("ts (from %1) %2").arg(QString::fromStdString(m.tsPointer()), problem), raw, index);
+                    QStringLiteral("ts (from %1) %2").arg(QString::fromStdString(m.tsPointer()), problem), raw, index,
+                    ownSeq);
                 return;
             }
             env += ",\"ts\":" + ts;
@@ -320,7 +334,7 @@ struct JsonMappingDecoder::Impl
                     reject(out, ctx, RejectCode::BadValue,
                         QStringLiteral("data.%1 (from %2) %3")
                             .arg(QString::fromStdString(f.name), QString::fromStdString(f.pointer), problem),
-                        raw, index);
+                        raw, index, ownSeq);
                     return;
                 }
                 env += (first ? "\"" : ",\"") + f.name + "\":" + value;
@@ -400,13 +414,13 @@ std::size_t JsonMappingDecoder::decode(QByteArrayView frame, const FrameContext 
         }
         int index = 0;
         for (const element msg : array) {
-            d->one(msg, index++, ctx, out);
+            d->one(msg, index++, {}, ctx, out);
         }
         return out.events.size() + out.rejects.size() - before;
     }
     // One message: its event, or a reject of the whole frame (which the caller counts itself).
     const std::size_t events = out.events.size();
-    d->one(root, -1, ctx, out);
+    d->one(root, -1, frame, ctx, out);
     return out.events.size() - events;
 }
 
