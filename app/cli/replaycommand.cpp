@@ -270,6 +270,13 @@ static int runReplayOrImport(const QStringList &arguments, bool importing)
         if (!t) {
             return usageError(command, QStringLiteral("--from: ") + why);
         }
+        if (profile.kind == ProfileKind::Betfair) {
+            // Its lines are changes to what came before: started later, the markets would be
+            // rebuilt from half their history and the seqs would not match a full import's.
+            return usageError(command,
+                QStringLiteral("--from does not apply to Betfair files, which hold changes from their first line; "
+                               "the desktop's 'oddstap --replay FILE --from T' plays them to T at once"));
+        }
         replay.fromWallNs = *t;
     }
     if (parser.isSet(QStringLiteral("to"))) {

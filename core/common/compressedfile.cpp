@@ -67,11 +67,19 @@ protected:
             }
             int error = BZ_OK;
             const int n = BZ2_bzRead(&error, m_bz, data + total, int(std::min<qint64>(maxSize - total, 1 << 30)));
+            if (error == BZ_DATA_ERROR_MAGIC && m_streamsRead > 0) {
+                // Bytes after the last stream that are not another one (padding some tools add):
+                // all the data has been read.
+                closeStream();
+                m_done = true;
+                break;
+            }
             if (error != BZ_OK && error != BZ_STREAM_END) {
                 return fail(QStringLiteral("the bzip2 data is damaged (error %1)").arg(error));
             }
             total += std::max(n, 0);
             if (error == BZ_STREAM_END) {
+                ++m_streamsRead;
                 // Another stream may follow (files joined with cat): go on with its bytes.
                 void *unused = nullptr;
                 int unusedCount = 0;
@@ -113,6 +121,7 @@ private:
     FILE *m_file;
     BZFILE *m_bz = nullptr;
     QByteArray m_unused;
+    int m_streamsRead = 0;
     bool m_done = false;
 };
 

@@ -50,6 +50,9 @@ public:
     /// Called as a batch is handed over: adds what is kept per batch rather than per frame (the
     /// latest ladders of a book that changed many times in the batch).
     virtual void flush(EventBatch &out) { (void)out; }
+    /// The source resumes after this seq (what storage holds): a decoder that numbers events
+    /// itself goes on from there rather than from 1.
+    virtual void resumeAfter(quint64 seq) { (void)seq; }
 };
 
 /// The decoder of a profile, with the limits of the reference protocol where they apply.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "framedecoder.h"
 
+#include <core/common/jsonvalue.h>
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 
@@ -27,43 +28,10 @@ struct Failure
     QString message;
 };
 
-QString qs(std::string_view s)
-{
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
-
-QString describe(const element &v)
-{
-    switch (v.type()) {
-    case element_type::ARRAY:
-        return QStringLiteral("an array");
-    case element_type::OBJECT:
-        return QStringLiteral("an object");
-    case element_type::INT64:
-        return QStringLiteral("the integer %1").arg(v.get_int64().value_unsafe());
-    case element_type::UINT64:
-        return QStringLiteral("the integer %1").arg(v.get_uint64().value_unsafe());
-    case element_type::DOUBLE:
-        return QStringLiteral("the number %1").arg(v.get_double().value_unsafe(), 0, 'g', 17);
-    case element_type::STRING: {
-        auto s = qs(v.get_string().value_unsafe());
-        if (s.size() > 40) {
-            s = s.left(40) + QStringLiteral("...");
-        }
-        return QStringLiteral("the string \"%1\"").arg(s);
-    }
-    case element_type::BOOL:
-        return QStringLiteral("a boolean");
-    case element_type::NULL_VALUE:
-        return QStringLiteral("null");
-    }
-    return QStringLiteral("an unknown value");
-}
-
 Failure badType(const char *path, const char *expected, const element &v)
 {
     return { RejectCode::BadType,
-        QStringLiteral("%1 must be %2, got %3").arg(QLatin1String(path), QLatin1String(expected), describe(v)) };
+        QStringLiteral("%1 must be %2, got %3").arg(QLatin1String(path), QLatin1String(expected), describeJson(v)) };
 }
 
 bool readString(const element &v, const char *path, bool nonEmpty, std::string_view &out, Failure &f)
@@ -196,7 +164,7 @@ bool collect(const object &obj, const std::array<std::string_view, N> &names, co
             if (field.key == names[i]) {
                 if (present & (1U << i)) {
                     f = { RejectCode::DuplicateField,
-                        QStringLiteral("%1%2 appears more than once").arg(QLatin1String(prefix), qs(names[i])) };
+                        QStringLiteral("%1%2 appears more than once").arg(QLatin1String(prefix), jsonText(names[i])) };
                     return false;
                 }
                 present |= 1U << i;
@@ -210,7 +178,7 @@ bool collect(const object &obj, const std::array<std::string_view, N> &names, co
         for (std::size_t i = 0; i < N; ++i) {
             if (missing & (1U << i)) {
                 f = { RejectCode::MissingField,
-                    QStringLiteral("missing required field %1%2").arg(QLatin1String(prefix), qs(names[i])) };
+                    QStringLiteral("missing required field %1%2").arg(QLatin1String(prefix), jsonText(names[i])) };
                 return false;
             }
         }
@@ -236,7 +204,7 @@ public:
     QString get(std::string_view s)
     {
         if (s.size() > kMaxLength) {
-            return qs(s);
+            return jsonText(s);
         }
         // fromRawData: the lookup key borrows the parser's bytes, no copy.
         const QByteArray key = QByteArray::fromRawData(s.data(), qsizetype(s.size()));
@@ -247,7 +215,7 @@ public:
         if (m_map.size() >= m_maxEntries) {
             m_map.clear();
         }
-        QString value = qs(s);
+        QString value = jsonText(s);
         m_map.insert(QByteArray(s.data(), qsizetype(s.size())), value);
         return value;
     }
@@ -314,7 +282,7 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
     if (!start) {
         f = { RejectCode::BadValue,
             QStringLiteral("data.start_time must be an ISO 8601 UTC date-time like 2026-11-25T15:00:00Z, got \"%1\"")
-                .arg(qs(s).left(40)) };
+                .arg(jsonText(s).left(40)) };
         return false;
     }
     fx.startTimeMs = *start;
@@ -325,7 +293,7 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
     if (!status) {
         f = { RejectCode::BadValue,
             QStringLiteral("data.status must be one of scheduled, live, suspended, ended, cancelled, got \"%1\"")
-                .arg(qs(s).left(40)) };
+                .arg(jsonText(s).left(40)) };
         return false;
     }
     fx.status = *status;
@@ -336,7 +304,7 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
             if (!readString(v[5 + i], kOptional[i], false, s, f)) {
                 return false;
             }
-            *targets[i] = qs(s);
+            *targets[i] = jsonText(s);
         }
     }
     ev.data = std::move(fx);
@@ -377,7 +345,7 @@ bool FrameDecoder::Impl::decodeOdds(const element &data, Event &ev, Failure &f)
         const auto status = priceStatusFromWire(s);
         if (!status) {
             f = { RejectCode::BadValue,
-                QStringLiteral("data.status must be open or suspended, got \"%1\"").arg(qs(s).left(40)) };
+                QStringLiteral("data.status must be open or suspended, got \"%1\"").arg(jsonText(s).left(40)) };
             return false;
         }
         od.status = *status;
@@ -404,7 +372,7 @@ bool FrameDecoder::Impl::decodeBet(const element &data, Event &ev, Failure &f)
         if (!readString(v[i], kStringPaths[i], true, s, f)) {
             return false;
         }
-        *targets[i] = i >= 3 ? interner.get(s) : i == 2 ? fixtureIds.get(s) : qs(s);
+        *targets[i] = i >= 3 ? interner.get(s) : i == 2 ? fixtureIds.get(s) : jsonText(s);
     }
     if (!readNumber(v[5], "data.stake", bet.stake, f)) {
         return false;
@@ -449,11 +417,11 @@ bool FrameDecoder::Impl::decodeFeedError(const element &data, Event &ev, Failure
     if (!readString(v[0], "data.code", true, s, f)) {
         return false;
     }
-    err.code = qs(s);
+    err.code = jsonText(s);
     if (!readString(v[1], "data.message", false, s, f)) {
         return false;
     }
-    err.message = qs(s);
+    err.message = jsonText(s);
     ev.data = std::move(err);
     return true;
 }
@@ -462,7 +430,8 @@ bool FrameDecoder::Impl::decodeEnvelope(
     const element &env, Event &ev, std::optional<quint64> &seq, std::optional<EventType> &typeOut, Failure &f)
 {
     if (env.type() != element_type::OBJECT) {
-        f = { RejectCode::NotAnObject, QStringLiteral("an envelope must be a JSON object, got %1").arg(describe(env)) };
+        f = { RejectCode::NotAnObject,
+            QStringLiteral("an envelope must be a JSON object, got %1").arg(describeJson(env)) };
         return false;
     }
     static constexpr std::array<std::string_view, 5> kNames = { "type", "seq", "ts", "source", "data" };
@@ -493,7 +462,7 @@ bool FrameDecoder::Impl::decodeEnvelope(
         f = { RejectCode::UnknownType,
             QStringLiteral("type \"%1\" is not one of fixture, odds, bet, heartbeat, snapshot_begin, snapshot_end, "
                            "error")
-                .arg(qs(typeText).left(40)) };
+                .arg(jsonText(typeText).left(40)) };
         return false;
     }
     ev.type = *type;
@@ -670,7 +639,7 @@ std::size_t FrameDecoder::decode(QByteArrayView frame, const FrameContext &conte
     }
     if (root.type() != element_type::OBJECT) {
         return rejectFrame(RejectCode::NotAnObject,
-            QStringLiteral("a frame must be a JSON object or an array of objects, got %1").arg(describe(root)));
+            QStringLiteral("a frame must be a JSON object or an array of objects, got %1").arg(describeJson(root)));
     }
     decodeOne(root, -1);
     return 1;

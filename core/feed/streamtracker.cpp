@@ -11,7 +11,11 @@ StreamTracker::StreamTracker(
     , m_decoder(makeFeedDecoder(profile, limits))
     , m_lastSeq(resumeFromSeq)
     , m_takenSeq(resumeFromSeq)
-{ }
+{
+    if (resumeFromSeq) {
+        m_decoder->resumeAfter(*resumeFromSeq);
+    }
+}
 
 void StreamTracker::beginConnection(quint32 connection)
 {

@@ -16,7 +16,9 @@
 #include <QJsonObject>
 #include <QTest>
 
+#include <cstring>
 #include <map>
+#include <set>
 
 using namespace OddsTap;
 using namespace OddsTap::Betfair;
@@ -127,6 +129,8 @@ private slots:
     void craftedLinesAreRejectedWithAReason_data();
     void craftedLinesAreRejectedWithAReason();
     void fileReaderMergesOnPublishTime();
+    void floodsOfRunnersOrPricesAreRefused();
+    void fixtureOfSeveralMarkets();
 };
 
 void TestBetfair::goldenStateOfEveryLine()
@@ -298,7 +302,7 @@ void TestBetfair::racingPlaceMarket()
         QCOMPARE(*m->runner(id, 0)->lastTraded, ltp);
     }
     // A race is a fixture of its own: a recording without names is named by venue and time.
-    const auto fx = lastFixture(r.out, QStringLiteral("1.181223995"));
+    const auto fx = lastFixture(r.out, QStringLiteral("30388764 16:20"));
     QVERIFY(fx);
     QCOMPARE(fx->home, QStringLiteral("Warwick 16:20"));
     QCOMPARE(fx->sportId, qint64(Sport::HorseRacing));
@@ -445,6 +449,97 @@ void TestBetfair::fileReaderMergesOnPublishTime()
     QVERIFY(reader.value()->seek(middle));
     QVERIFY(reader.value()->next(rec));
     QVERIFY(rec.frame.wallNs >= middle);
+}
+
+namespace {
+
+QByteArray definition(const char *market, const char *type, const char *status, bool inPlay, const char *name = "")
+{
+    return QByteArray(R"({"id":")") + market + R"(","marketDefinition":{"status":")" + status + R"(","inPlay":)"
+        + (inPlay ? "true" : "false") + R"(,"eventId":"9","eventTypeId":"1","eventName":"A v B","marketType":")" + type
+        + R"(","name":")" + name
+        + R"(","runners":[{"id":1,"status":"ACTIVE"},{"id":2,"status":"ACTIVE"}]},"rc":[{"id":1,"ltp":2.0},{"id":2,"ltp":3.0}]})";
+}
+
+QByteArray line(const QByteArray &markets, int pt = 1000)
+{
+    return QByteArray(R"({"op":"mcm","pt":)") + QByteArray::number(pt) + R"(,"mc":[)" + markets + "]}";
+}
+
+} // namespace
+
+void TestBetfair::floodsOfRunnersOrPricesAreRefused()
+{
+    StreamDecoder decoder;
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    const auto runners = [](int from, int n) {
+        QByteArray rc;
+        for (int i = from; i < from + n; ++i) {
+            rc += (rc.isEmpty() ? "" : ",") + QByteArray(R"({"id":)") + QByteArray::number(i) + R"(,"ltp":2.0})";
+        }
+        return line(R"({"id":"1.5","rc":[)" + rc + "]}");
+    };
+    decoder.decode(runners(1, 1500), ctx, out);
+    QCOMPARE(out.rejects.size(), std::size_t(0));
+    decoder.decode(runners(5000, 1500), ctx, out); // 3,000 runners in one market: refused
+    QCOMPARE(out.rejects.size(), std::size_t(1));
+    QVERIFY2(out.rejects.back().message.contains(QLatin1String("more than 2000 runners")),
+        qPrintable(out.rejects.back().message));
+    QVERIFY(decoder.cache().market(QStringLiteral("1.5"))->runners.size() <= 2000);
+    // Prices off the tick ladder, 1,000 new ones a line, on one runner.
+    for (int n = 0; n < 3; ++n) {
+        QByteArray atb;
+        for (int i = 0; i < 1000; ++i) {
+            atb += (atb.isEmpty() ? "" : ",") + QByteArray("[")
+                + QByteArray::number(1.5 + (n * 1000 + i) * 0.0001, 'f', 4) + ",5]";
+        }
+        decoder.decode(line(R"({"id":"1.6","rc":[{"id":1,"atb":[)" + atb + "]}]}"), ctx, out);
+    }
+    QCOMPARE(out.rejects.size(), std::size_t(2));
+    QVERIFY2(out.rejects.back().message.contains(QLatin1String("more than 2000 prices")),
+        qPrintable(out.rejects.back().message));
+    QCOMPARE(decoder.cache().market(QStringLiteral("1.6"))->runners.front().availableToBack.points().size(),
+        std::size_t(2000));
+}
+
+void TestBetfair::fixtureOfSeveralMarkets()
+{
+    StreamDecoder decoder;
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    const auto status = [&] { return lastFixture(out, QStringLiteral("9"))->status; };
+    decoder.decode(
+        line(definition("1.1", "MATCH_ODDS", "OPEN", true) + "," + definition("1.2", "OVER_UNDER_05", "OPEN", true)),
+        ctx, out);
+    QCOMPARE(status(), FixtureStatus::Live);
+    // A side market closes at the first goal: the match goes on.
+    decoder.decode(line(definition("1.2", "OVER_UNDER_05", "CLOSED", true)), ctx, out);
+    QCOMPARE(status(), FixtureStatus::Live);
+    // Two markets of one type keep their prices apart.
+    decoder.decode(line(definition("1.3", "SPECIAL", "OPEN", true, "First corner") + ","
+                       + definition("1.4", "SPECIAL", "OPEN", true, "First card")),
+        ctx, out);
+    std::set<QString> markets;
+    for (const Event &e : out.events) {
+        if (const OddsData *o = e.odds()) {
+            markets.insert(o->marketType);
+        }
+    }
+    QCOMPARE(markets,
+        (std::set<QString> { QStringLiteral("MATCH_ODDS"), QStringLiteral("OVER_UNDER_05"), QStringLiteral("SPECIAL"),
+            QStringLiteral("SPECIAL First card") }));
+    // A full image drops the runners it does not list.
+    decoder.decode(line(R"({"id":"1.1","img":true,"rc":[{"id":1,"ltp":2.2}]})"), ctx, out);
+    QCOMPARE(decoder.cache().market(QStringLiteral("1.1"))->runners.size(), std::size_t(1));
+    EventBatch books;
+    decoder.flush(books);
+    QVERIFY(!books.ladders.empty());
+    // The match ends when all its markets have closed.
+    for (const char *m : { "1.1", "1.3", "1.4" }) {
+        decoder.decode(line(definition(m, "X", "CLOSED", true)), ctx, out);
+        QCOMPARE(status(), std::strcmp(m, "1.4") == 0 ? FixtureStatus::Ended : FixtureStatus::Live);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestBetfair)

@@ -112,6 +112,19 @@ void TestCliMapping::mappingFileIsCheckedWithItsErrorsNamed()
     QVERIFY(
         bad(R"({"type":"/k","messages":{"a":{"event":"odds","fields":{"timestamp":{"pointer":"/t","time":"ns"}}}}})")
             .contains(QLatin1String("epoch_ms, epoch_s or iso")));
+    // Without a seq pointer, messages are numbered in order, and after a restart from what
+    // storage holds rather than from 1 (else new messages would be taken for duplicates).
+    auto noSeq = JsonMapping::parse(
+        R"({"type":"/k","messages":{"p":{"event":"odds","fields":{"fixture_id":"/f","market_type":"/m","selection":"/s","odd_value":"/o","timestamp":"/t"}}}})",
+        QStringLiteral("noseq.json"));
+    QVERIFY(noSeq);
+    JsonMappingDecoder decoder(*noSeq, DecoderLimits {});
+    decoder.resumeAfter(10);
+    EventBatch out;
+    QCOMPARE(
+        decoder.decode(R"({"k":"p","f":"x","m":"1x2","s":"home","o":2.5,"t":1764072000000})", FrameContext {}, out),
+        std::size_t(1));
+    QCOMPARE(out.events.front().seq, quint64(11));
     // The CLI refuses a broken mapping before it connects, naming the file.
     QProcess p;
     p.start(QStringLiteral(ODDSTAP_CLI_PATH),

@@ -85,7 +85,7 @@ qint64 sportOfEventType(QStringView eventTypeId)
     case 4339:
         return qint64(Sport::GreyhoundRacing);
     default:
-        return ok && id > 0 ? 1000 + id : 1000;
+        return ok && id > 0 && id < 1000000000 ? 1000 + id : 1000;
     }
 }
 
@@ -153,7 +153,25 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
         for (MarketChange &mc : m_msg.markets) {
             ++m_counts.marketChanges;
             m_counts.runnerChanges += mc.runners.size();
-            mapMarket(m_cache.apply(mc, m_msg.publishTimeMs), m_msg, ctx, out);
+            const MarketDelta delta = m_cache.apply(mc, m_msg.publishTimeMs);
+            if (!delta.refused.isEmpty()) {
+                // Over a limit only a hostile stream reaches: the line is rejected, and what of it
+                // was within the limits stays applied.
+                out.events.resize(before);
+                --m_counts.mapped;
+                ++m_counts.rejected;
+                Reject r;
+                r.code = RejectCode::OutOfRange;
+                r.message = delta.refused;
+                r.rawTruncated = frame.size() > kMaxRawBytes;
+                r.raw = frame.first(std::min(frame.size(), kMaxRawBytes)).toByteArray();
+                r.sourceId = ctx.sourceId;
+                r.receivedAtMs = ctx.receivedAtMs;
+                r.receivedMonoNs = ctx.receivedMonoNs;
+                out.rejects.push_back(std::move(r));
+                return 0;
+            }
+            mapMarket(delta, m_msg, ctx, out);
         }
         break;
     case StreamMessage::Op::CricketChange:
@@ -168,18 +186,43 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
 QString StreamDecoder::fixtureIdOf(const MarketState &m)
 {
     const MarketDefinition &def = *m.definition;
-    return isRacing(def) || def.eventId.isEmpty() ? m.id : def.eventId;
+    if (def.eventId.isEmpty()) {
+        return m.id;
+    }
+    if (isRacing(def) && def.marketTimeMs > 0) {
+        // A meeting holds many races, and a race several markets (WIN, PLACE): the race is the
+        // meeting's event at its off time ("30388764 16:20", UTC).
+        return QStringLiteral("%1 %2").arg(def.eventId,
+            QDateTime::fromMSecsSinceEpoch(def.marketTimeMs, QTimeZone::utc()).toString(QStringLiteral("HH:mm")));
+    }
+    return def.eventId;
+}
+
+QString StreamDecoder::marketLabelOf(const MarketState &m)
+{
+    const MarketDefinition &def = *m.definition;
+    const QString type = def.marketType.isEmpty() ? QStringLiteral("MARKET") : def.marketType;
+    Fixture &f = m_fixtures[fixtureIdOf(m)];
+    const auto it = f.marketOfType.constFind(type);
+    if (it == f.marketOfType.constEnd()) {
+        f.marketOfType.insert(type, m.id);
+        return type;
+    }
+    return *it == m.id ? type : QStringLiteral("%1 %2").arg(type, def.name.isEmpty() ? m.id : def.name);
 }
 
 void StreamDecoder::flush(EventBatch &out)
 {
     for (const quint64 key : m_touched) {
         const MarketState &m = m_cache.markets()[std::size_t(key >> 24)];
+        if ((key & 0xffffff) >= m.runners.size()) {
+            continue; // a full image since dropped it
+        }
         const RunnerState &r = m.runners[std::size_t(key & 0xffffff)];
         PriceLadder l;
         l.sourceId = m_sourceId;
         l.fixtureId = fixtureIdOf(m);
-        l.marketType = m.definition->marketType.isEmpty() ? QStringLiteral("MARKET") : m.definition->marketType;
+        l.marketType = marketLabelOf(m);
         l.selection = r.displayName();
         l.atMs = m.publishTimeMs;
         l.lastTraded = r.lastTraded;
@@ -213,6 +256,11 @@ void StreamDecoder::flush(EventBatch &out)
         out.ladders.push_back(std::move(l));
     }
     m_touched.clear();
+    // A closed market's last book has gone out above; a long stream must not keep them all.
+    for (const std::size_t index : m_closed) {
+        m_cache.releaseBooks(index);
+    }
+    m_closed.clear();
 }
 
 void StreamDecoder::mapMarket(
@@ -227,6 +275,8 @@ void StreamDecoder::mapMarket(
     const QString fixtureId = fixtureIdOf(m);
     const quint64 marketKey = quint64(delta.marketIndex) << 24;
     if (delta.image) {
+        // Runners may have gone with the image: what was sent for them is forgotten.
+        std::erase_if(m_quotes, [marketKey](const auto &q) { return (q.first >> 24) == (marketKey >> 24); });
         for (std::size_t i = 0; i < m.runners.size(); ++i) {
             m_touched.insert(marketKey | i);
         }
@@ -242,12 +292,26 @@ void StreamDecoder::mapMarket(
         if (!f.fromScores) {
             fx.startTimeMs = racing || def.openDateMs == 0 ? def.marketTimeMs : def.openDateMs;
         }
-        // The score stream knows the match (a market suspends at every wicket), except that a
-        // closed market ends it; and an ended fixture does not come back.
-        const FixtureStatus marketSays = fixtureStatusOf(def);
+        // What the fixture's markets say together: live while any is in play, ended once all are
+        // closed (a side market closes at the first goal). The score stream knows the match
+        // better (a market suspends at every wicket) until every market has closed; and an ended
+        // fixture does not come back.
+        f.marketStatus[delta.marketIndex] = fixtureStatusOf(def);
+        bool anyLive = false;
+        bool allEnded = true;
+        bool anySuspended = false;
+        for (const auto &[index, status] : f.marketStatus) {
+            anyLive |= status == FixtureStatus::Live;
+            allEnded &= status == FixtureStatus::Ended;
+            anySuspended |= status == FixtureStatus::Suspended;
+        }
+        const FixtureStatus marketsSay = anyLive ? FixtureStatus::Live
+            : allEnded                           ? FixtureStatus::Ended
+            : anySuspended                       ? FixtureStatus::Suspended
+                                                 : FixtureStatus::Scheduled;
         const bool terminal = fx.status == FixtureStatus::Ended || fx.status == FixtureStatus::Cancelled;
-        if (!terminal && (!f.fromScores || marketSays == FixtureStatus::Ended)) {
-            fx.status = marketSays;
+        if (!terminal && (!f.fromScores || marketsSay == FixtureStatus::Ended)) {
+            fx.status = marketsSay;
         }
         if (racing) {
             // "Ham 14th Jun 1m Hcap"; a recording without names: "Warwick 16:20" (UTC).
@@ -272,6 +336,10 @@ void StreamDecoder::mapMarket(
         emitFixture(f, msg, ctx, out);
     }
     const bool marketOpen = def.status == QLatin1String("OPEN");
+    if (def.status == QLatin1String("CLOSED")) {
+        m_closed.insert(delta.marketIndex);
+    }
+    const QString marketLabel = marketLabelOf(m);
     const auto quote = [&](std::size_t i) {
         const RunnerState &r = m.runners[i];
         if (!r.lastTraded) {
@@ -286,8 +354,7 @@ void StreamDecoder::mapMarket(
         }
         it->second = { *r.lastTraded, status };
         Event ev = makeEvent(EventType::Odds, msg, ctx);
-        ev.data = OddsData { fixtureId, def.marketType.isEmpty() ? QStringLiteral("MARKET") : def.marketType,
-            r.displayName(), *r.lastTraded, msg.publishTimeMs, status };
+        ev.data = OddsData { fixtureId, marketLabel, r.displayName(), *r.lastTraded, msg.publishTimeMs, status };
         out.events.push_back(std::move(ev));
     };
     if (delta.statusChanged || delta.image) {

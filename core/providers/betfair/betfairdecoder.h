@@ -6,6 +6,7 @@
 
 #include <QHash>
 
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -52,6 +53,8 @@ private:
     {
         FixtureData data;
         bool fromScores = false; ///< the score stream has spoken of it: it owns status and start
+        std::map<std::size_t, FixtureStatus> marketStatus; ///< by market index: what each market says
+        QHash<QString, QString> marketOfType; ///< market type -> the first market id of that type
         bool emitted = false;
         FixtureData lastEmitted;
     };
@@ -68,10 +71,14 @@ private:
 
     /// The fixture a market belongs to: its event, or the market itself for a race.
     static QString fixtureIdOf(const MarketState &m);
+    /// The market's type, or, for a second market of the same type in one fixture, its type and
+    /// name, so that two markets never share their prices.
+    QString marketLabelOf(const MarketState &m);
 
     StreamParser m_parser;
     /// Runners whose book changed since the last flush: (market index << 24) | runner index.
     std::set<quint64> m_touched;
+    std::set<std::size_t> m_closed; ///< markets closed since the last flush: their books go after it
     QString m_sourceId;
     StreamMessage m_msg;
     MarketCache m_cache;

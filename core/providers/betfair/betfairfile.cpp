@@ -3,6 +3,7 @@
 
 #include <core/common/compressedfile.h>
 #include <core/common/linereader.h>
+#include <core/providers/betfair/betfairstream.h>
 
 #include <QFileInfo>
 #include <QUrl>
@@ -30,7 +31,7 @@ qint64 publishTimeOf(QByteArrayView line)
     }
     qint64 v = 0;
     int digits = 0;
-    for (qsizetype i = at + kKey.size(); i < line.size() && digits < 15; ++i) {
+    for (qsizetype i = at + kKey.size(); i < line.size() && digits < 14; ++i) {
         const char c = line[i];
         if (c == ' ' && digits == 0) {
             continue;
@@ -41,7 +42,7 @@ qint64 publishTimeOf(QByteArrayView line)
         v = v * 10 + (c - '0');
         ++digits;
     }
-    return digits > 0 ? v : 0;
+    return digits > 0 && v <= kMaxTimeMs ? v : 0; // beyond: the decoder rejects the line
 }
 
 QString HistoricalFileReader::defaultSourceId(const QString &path)

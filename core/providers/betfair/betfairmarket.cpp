@@ -5,7 +5,7 @@
 
 namespace OddsTap::Betfair {
 
-void Ladder::set(double price, double size)
+bool Ladder::set(double price, double size, std::size_t maxPoints)
 {
     const auto it = std::lower_bound(
         m_points.begin(), m_points.end(), price, [](const PriceSize &p, double v) { return p.price < v; });
@@ -16,16 +16,21 @@ void Ladder::set(double price, double size)
         }
     } else if (found) {
         it->size = size;
-    } else {
+    } else if (m_points.size() < maxPoints) {
         m_points.insert(it, { price, size });
+    } else {
+        return false;
     }
+    return true;
 }
 
-void Ladder::apply(const std::vector<PriceSize> &changes)
+bool Ladder::apply(const std::vector<PriceSize> &changes, std::size_t maxPoints)
 {
+    bool all = true;
     for (const PriceSize &c : changes) {
-        set(c.price, c.size);
+        all &= set(c.price, c.size, maxPoints);
     }
+    return all;
 }
 
 std::optional<PriceSize> Ladder::highest() const
@@ -78,7 +83,7 @@ std::vector<LevelPriceSize> LevelLadder::levels() const
 std::optional<PriceSize> RunnerState::bestBack() const
 {
     const auto top = bestToBack.levels();
-    if (!top.empty() && top.front().level == 0) {
+    if (!top.empty()) {
         return PriceSize { top.front().price, top.front().size };
     }
     return availableToBack.highest();
@@ -87,7 +92,7 @@ std::optional<PriceSize> RunnerState::bestBack() const
 std::optional<PriceSize> RunnerState::bestLay() const
 {
     const auto top = bestToLay.levels();
-    if (!top.empty() && top.front().level == 0) {
+    if (!top.empty()) {
         return PriceSize { top.front().price, top.front().size };
     }
     return availableToLay.lowest();
@@ -132,8 +137,18 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
     delta.image = change.image;
     m.publishTimeMs = publishTimeMs;
     if (change.image) {
-        // A full image: what was held is replaced, prices and all.
+        // A full image: what was held is replaced, prices and all, and a runner it does not list
+        // is gone.
         m.tradedTotal = 0;
+        const auto listed = [&change](const RunnerState &r) {
+            const auto same = [&r](qint64 id, double hc) { return id == r.id && hc == r.handicap; };
+            return std::any_of(change.runners.begin(), change.runners.end(),
+                       [&](const RunnerChange &c) { return same(c.id, c.handicap); })
+                || (change.definition
+                    && std::any_of(change.definition->runners.begin(), change.definition->runners.end(),
+                        [&](const RunnerDefinition &d) { return same(d.id, d.handicap); }));
+        };
+        std::erase_if(m.runners, [&](const RunnerState &r) { return !listed(r); });
         for (RunnerState &r : m.runners) {
             RunnerState fresh;
             fresh.id = r.id;
@@ -150,11 +165,16 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
     if (change.tv) {
         m.tradedTotal = *change.tv;
     }
-    const auto runnerAt = [&m](qint64 id, double hc) -> std::size_t {
+    constexpr std::size_t kNone = std::size_t(-1);
+    const auto runnerAt = [&](qint64 id, double hc) -> std::size_t {
         for (std::size_t i = 0; i < m.runners.size(); ++i) {
             if (m.runners[i].id == id && m.runners[i].handicap == hc) {
                 return i;
             }
+        }
+        if (m.runners.size() >= m_maxRunners) {
+            delta.refused = QStringLiteral("market %1 would hold more than %2 runners").arg(m.id).arg(m_maxRunners);
+            return kNone;
         }
         m.runners.emplace_back();
         m.runners.back().id = id;
@@ -167,6 +187,9 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
         delta.statusChanged = !m.definition || m.definition->status != def.status || m.definition->inPlay != def.inPlay;
         for (const RunnerDefinition &rd : def.runners) {
             const std::size_t i = runnerAt(rd.id, rd.handicap);
+            if (i == kNone) {
+                continue;
+            }
             RunnerState &r = m.runners[i];
             const QString status = rd.status.isEmpty() ? QStringLiteral("ACTIVE") : rd.status;
             if (r.status != status) {
@@ -183,8 +206,12 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
         }
         m.definition = std::move(def);
     }
+    bool ladderOk = true;
     for (const RunnerChange &rc : change.runners) {
         const std::size_t i = runnerAt(rc.id, rc.handicap);
+        if (i == kNone) {
+            continue;
+        }
         delta.touched.push_back(i);
         RunnerState &r = m.runners[i];
         if (rc.ltp && r.lastTraded != rc.ltp) {
@@ -201,19 +228,19 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
             r.spFar = rc.spf;
         }
         if (rc.present & RunnerChange::Atb) {
-            r.availableToBack.apply(rc.atb);
+            ladderOk &= r.availableToBack.apply(rc.atb, m_maxLadderPoints);
         }
         if (rc.present & RunnerChange::Atl) {
-            r.availableToLay.apply(rc.atl);
+            ladderOk &= r.availableToLay.apply(rc.atl, m_maxLadderPoints);
         }
         if (rc.present & RunnerChange::Trd) {
-            r.traded.apply(rc.trd);
+            ladderOk &= r.traded.apply(rc.trd, m_maxLadderPoints);
         }
         if (rc.present & RunnerChange::Spb) {
-            r.spBack.apply(rc.spb);
+            ladderOk &= r.spBack.apply(rc.spb, m_maxLadderPoints);
         }
         if (rc.present & RunnerChange::Spl) {
-            r.spLay.apply(rc.spl);
+            ladderOk &= r.spLay.apply(rc.spl, m_maxLadderPoints);
         }
         if (rc.present & RunnerChange::Batb) {
             r.bestToBack.apply(rc.batb);
@@ -228,7 +255,23 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
             r.bestToLayVirtual.apply(rc.bdatl);
         }
     }
+    if (!ladderOk) {
+        delta.refused =
+            QStringLiteral("a ladder of market %1 would hold more than %2 prices").arg(m.id).arg(m_maxLadderPoints);
+    }
     return delta;
+}
+
+void MarketCache::releaseBooks(std::size_t marketIndex)
+{
+    for (RunnerState &r : m_markets[marketIndex].runners) {
+        for (Ladder *l : { &r.availableToBack, &r.availableToLay, &r.traded, &r.spBack, &r.spLay }) {
+            *l = Ladder {};
+        }
+        for (LevelLadder *l : { &r.bestToBack, &r.bestToLay, &r.bestToBackVirtual, &r.bestToLayVirtual }) {
+            *l = LevelLadder {};
+        }
+    }
 }
 
 const MarketState *MarketCache::market(const QString &id) const

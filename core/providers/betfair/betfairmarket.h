@@ -15,9 +15,10 @@ namespace OddsTap::Betfair {
 class Ladder
 {
 public:
-    /// Sets the size at a price (0 removes it), as a stream change does.
-    void set(double price, double size);
-    void apply(const std::vector<PriceSize> &changes);
+    /// Sets the size at a price (0 removes it), as a stream change does. A new price beyond
+    /// @p maxPoints held is refused (false): a hostile stream cannot grow a ladder without end.
+    bool set(double price, double size, std::size_t maxPoints);
+    bool apply(const std::vector<PriceSize> &changes, std::size_t maxPoints);
     void clear() { m_points.clear(); }
     const std::vector<PriceSize> &points() const { return m_points; }
     bool empty() const { return m_points.empty(); }
@@ -104,6 +105,8 @@ struct MarketDelta
     std::vector<std::size_t> statusChangedRunners;
     /// Runners the change touched at all (ladders, traded volume, prices).
     std::vector<std::size_t> touched;
+    /// Set when part of the change was refused (a runner or a price over the limits): why.
+    QString refused;
 };
 
 /// The markets of one stream, rebuilt from its changes exactly as the exchange means them:
@@ -112,14 +115,24 @@ struct MarketDelta
 class MarketCache
 {
 public:
+    /// @p maxRunners per market, @p maxLadderPoints per ladder (the exchange's ladder has 350).
+    explicit MarketCache(std::size_t maxRunners = 2000, std::size_t maxLadderPoints = 2000)
+        : m_maxRunners(maxRunners)
+        , m_maxLadderPoints(maxLadderPoints)
+    { }
+
     /// Applies one market change published at @p publishTimeMs.
     MarketDelta apply(MarketChange &change, qint64 publishTimeMs);
     const MarketState *market(const QString &id) const;
+    /// Frees the ladders of a market that has closed (its statuses and last prices stay).
+    void releaseBooks(std::size_t marketIndex);
     std::size_t size() const { return std::size_t(m_index.size()); }
     /// Every market, in the order they first appeared.
     const std::deque<MarketState> &markets() const { return m_markets; }
 
 private:
+    std::size_t m_maxRunners;
+    std::size_t m_maxLadderPoints;
     std::deque<MarketState> m_markets; ///< a deque: a MarketDelta keeps pointing at its market
     QHash<QString, std::size_t> m_index;
 };

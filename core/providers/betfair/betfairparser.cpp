@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "betfairstream.h"
 
+#include <core/common/jsonvalue.h>
+
 #include <QDateTime>
+#include <QTimeZone>
 
 #include <simdjson.h>
 
@@ -19,33 +22,6 @@ using simdjson::dom::object;
 constexpr double kMinPrice = 1.01;
 constexpr double kMaxPrice = 1000.0;
 
-QString qs(std::string_view s)
-{
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
-
-QString describe(const element &v)
-{
-    switch (v.type()) {
-    case element_type::ARRAY:
-        return QStringLiteral("an array");
-    case element_type::OBJECT:
-        return QStringLiteral("an object");
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-        return QStringLiteral("a number");
-    case element_type::STRING:
-        return QStringLiteral("a string");
-    case element_type::BOOL:
-        return QStringLiteral("a boolean");
-    case element_type::NULL_VALUE:
-        return QStringLiteral("null");
-    }
-    return QStringLiteral("something else");
-}
-
-/// Reads fields with their path in mind, so that every failure names the field and the rule.
 /// A field's path for a message: a QString, or a callable building one only when it is needed
 /// (the hot path reads thousands of ladder entries and names none of them unless one is wrong).
 template <typename P> QString pathText(const P &path)
@@ -74,7 +50,7 @@ public:
     template <typename P> bool badType(const P &path, const char *expected, const element &v)
     {
         return fail(RejectCode::BadType,
-            QStringLiteral("%1 must be %2, got %3").arg(pathText(path), QLatin1String(expected), describe(v)));
+            QStringLiteral("%1 must be %2, got %3").arg(pathText(path), QLatin1String(expected), describeJson(v)));
     }
 
     template <typename P> bool number(const element &v, const P &path, double &out)
@@ -138,7 +114,7 @@ public:
         if (v.type() != element_type::STRING) {
             return badType(path, "a string", v);
         }
-        out = qs(v.get_string().value_unsafe());
+        out = jsonText(v.get_string().value_unsafe());
         return true;
     }
     /// Ids are strings in some messages and numbers in others ("eventId":"28270094", "id":2).
@@ -205,8 +181,10 @@ public:
         return true;
     }
 
-    /// [[price, size], ...]
-    template <typename P> bool ladder(const element &v, const P &path, std::vector<PriceSize> &out)
+    /// An array of fixed-size arrays ([[price, size], ...] or [[level, price, size], ...]): each
+    /// entry is checked for its length, then handed to @p entry with a path builder for its parts.
+    template <std::size_t N, typename P, typename T, typename F>
+    bool entries(const element &v, const P &path, const char *shape, std::vector<T> &out, F entry)
     {
         array a;
         if (!arrayOf(v, path, m_limits.maxLadder, a)) {
@@ -215,67 +193,47 @@ public:
         out.clear();
         out.reserve(a.size());
         std::size_t i = 0;
-        for (const element pair : a) {
-            const std::size_t index = i++;
-            const auto at = [&]() -> QString { return QStringLiteral("%1[%2]").arg(pathText(path)).arg(index); };
-            array p;
-            if (!arrayOf(pair, at, 2, p)) {
-                return false;
-            }
-            if (p.size() != 2) {
-                return fail(RejectCode::BadValue, QStringLiteral("%1 must be [price, size]").arg(at()));
-            }
-            PriceSize ps;
-            if (!price(
-                    p.at(0).value_unsafe(), [&]() -> QString { return at() + QStringLiteral("[0]"); }, ps.price)
-                || !size(
-                    p.at(1).value_unsafe(), [&]() -> QString { return at() + QStringLiteral("[1]"); }, ps.size)) {
-                return false;
-            }
-            out.push_back(ps);
-        }
-        return true;
-    }
-    /// [[level, price, size], ...]; a price of 0 with a size of 0 clears the level.
-    template <typename P> bool levels(const element &v, const P &path, std::vector<LevelPriceSize> &out)
-    {
-        array a;
-        if (!arrayOf(v, path, m_limits.maxLadder, a)) {
-            return false;
-        }
-        out.clear();
-        out.reserve(a.size());
-        std::size_t i = 0;
-        for (const element triple : a) {
+        for (const element e : a) {
             const std::size_t index = i++;
             const auto at = [&]() -> QString { return QStringLiteral("%1[%2]").arg(pathText(path)).arg(index); };
             array t;
-            if (!arrayOf(triple, at, 3, t)) {
+            if (!arrayOf(e, at, N, t)) {
                 return false;
             }
-            if (t.size() != 3) {
-                return fail(RejectCode::BadValue, QStringLiteral("%1 must be [level, price, size]").arg(at()));
+            if (t.size() != N) {
+                return fail(RejectCode::BadValue, QStringLiteral("%1 must be %2").arg(at(), QLatin1String(shape)));
             }
-            LevelPriceSize l;
-            qint64 level = 0;
-            const auto part = [&](int n) {
+            const auto part = [&at](int n) {
                 return [&at, n]() -> QString { return at() + QStringLiteral("[%1]").arg(n); };
             };
-            if (!integer(t.at(0).value_unsafe(), part(0), 0, m_limits.maxLevel - 1, level)
-                || !size(t.at(2).value_unsafe(), part(2), l.size)) {
+            T item {};
+            if (!entry(t, part, item)) {
                 return false;
             }
-            l.level = int(level);
-            if (l.size > 0) {
-                if (!price(t.at(1).value_unsafe(), part(1), l.price)) {
-                    return false;
-                }
-            } else if (!number(t.at(1).value_unsafe(), part(1), l.price)) {
-                return false;
-            }
-            out.push_back(l);
+            out.push_back(item);
         }
         return true;
+    }
+    template <typename P> bool ladder(const element &v, const P &path, std::vector<PriceSize> &out)
+    {
+        return entries<2>(v, path, "[price, size]", out, [this](const array &t, const auto &part, PriceSize &ps) {
+            return price(t.at(0).value_unsafe(), part(0), ps.price) && size(t.at(1).value_unsafe(), part(1), ps.size);
+        });
+    }
+    /// A price of 0 with a size of 0 clears the level.
+    template <typename P> bool levels(const element &v, const P &path, std::vector<LevelPriceSize> &out)
+    {
+        return entries<3>(
+            v, path, "[level, price, size]", out, [this](const array &t, const auto &part, LevelPriceSize &l) {
+                qint64 level = 0;
+                if (!integer(t.at(0).value_unsafe(), part(0), 0, m_limits.maxLevel - 1, level)
+                    || !size(t.at(2).value_unsafe(), part(2), l.size)) {
+                    return false;
+                }
+                l.level = int(level);
+                return l.size > 0 ? price(t.at(1).value_unsafe(), part(1), l.price)
+                                  : number(t.at(1).value_unsafe(), part(1), l.price);
+            });
     }
 
     bool runnerDefinition(const element &v, const QString &path, RunnerDefinition &r)
@@ -290,7 +248,7 @@ public:
             if (field.value.is_null()) {
                 continue; // written by some recorders for a field without a value: absent
             }
-            const QString at = path + QLatin1Char('.') + qs(k);
+            const QString at = path + QLatin1Char('.') + jsonText(k);
             bool ok = true;
             if (k == "id") {
                 ok = integer(field.value, at, 1, std::numeric_limits<qint64>::max() / 2, r.id);
@@ -340,7 +298,7 @@ public:
             if (field.value.is_null()) {
                 continue; // written by some recorders for a field without a value: absent
             }
-            const QString at = path + QLatin1Char('.') + qs(k);
+            const QString at = path + QLatin1Char('.') + jsonText(k);
             bool ok = true;
             qint64 n = 0;
             if (k == "status") {
@@ -425,7 +383,7 @@ public:
             if (field.value.is_null()) {
                 continue; // written by some recorders for a field without a value: absent
             }
-            const auto at = [&]() -> QString { return pathText(path) + QLatin1Char('.') + qs(k); };
+            const auto at = [&]() -> QString { return pathText(path) + QLatin1Char('.') + jsonText(k); };
             bool ok = true;
             double d = 0;
             if (k == "id") {
@@ -494,7 +452,7 @@ public:
             if (field.value.is_null()) {
                 continue; // written by some recorders for a field without a value: absent
             }
-            const auto at = [&]() -> QString { return pathText(path) + QLatin1Char('.') + qs(k); };
+            const auto at = [&]() -> QString { return pathText(path) + QLatin1Char('.') + jsonText(k); };
             bool ok = true;
             if (k == "id") {
                 ok = idText(field.value, at, m.id);
@@ -545,7 +503,7 @@ public:
             if (field.value.is_null()) {
                 continue; // written by some recorders for a field without a value: absent
             }
-            const QString at = path + QLatin1Char('.') + qs(k);
+            const QString at = path + QLatin1Char('.') + jsonText(k);
             bool ok = true;
             if (k == "eventId") {
                 ok = idText(field.value, at, c.eventId);
@@ -586,7 +544,7 @@ public:
             if (field.value.is_null()) {
                 continue; // written by some recorders for a field without a value: absent
             }
-            const QString at = path + QLatin1Char('.') + qs(k);
+            const QString at = path + QLatin1Char('.') + jsonText(k);
             bool ok = true;
             if (k == "fixtureStatus") {
                 ok = string(field.value, at, c.fixtureStatus);
@@ -599,7 +557,7 @@ public:
             } else if (k == "awayTeam") {
                 ok = string(field.value, at, c.awayTeam);
             } else if (k == "expectedStartTime") {
-                ok = integer(field.value, at, 0, 32503680000000, c.expectedStartMs);
+                ok = integer(field.value, at, 0, kMaxTimeMs, c.expectedStartMs);
             }
             if (!ok) {
                 return false;
@@ -636,7 +594,7 @@ public:
                 if (field.value.is_null()) {
                     continue; // written by some recorders for a field without a value: absent
                 }
-                const QString fat = at + QLatin1Char('.') + qs(k);
+                const QString fat = at + QLatin1Char('.') + jsonText(k);
                 bool ok = true;
                 qint64 n = 0;
                 if (k == "inningsNum") {
@@ -764,14 +722,14 @@ bool StreamParser::parse(QByteArrayView line, StreamMessage &out, StreamError &e
         if (field.value.is_null()) {
             continue; // "clk": null in files some recorders write
         }
-        const QString at = qs(k);
+        const QString at = jsonText(k);
         bool ok = true;
         if (k == "clk") {
             ok = r.idText(field.value, at, out.clk);
         } else if (k == "initialClk") {
             ok = r.idText(field.value, at, out.initialClk);
         } else if (k == "pt") {
-            ok = r.integer(field.value, at, 0, 32503680000000, out.publishTimeMs);
+            ok = r.integer(field.value, at, 0, kMaxTimeMs, out.publishTimeMs);
             havePt = true;
         } else if (k == "ct") {
             ok = r.string(field.value, at, out.changeType);
@@ -827,8 +785,12 @@ bool StreamParser::parse(QByteArrayView line, StreamMessage &out, StreamError &e
 
 qint64 parseIsoTimeMs(QStringView text)
 {
-    const QDateTime t = QDateTime::fromString(text.toString(), Qt::ISODateWithMs);
-    return t.isValid() ? t.toMSecsSinceEpoch() : 0;
+    QDateTime t = QDateTime::fromString(text.toString(), Qt::ISODateWithMs);
+    if (t.isValid() && t.timeSpec() == Qt::LocalTime) {
+        t.setTimeZone(QTimeZone::utc()); // a time without an offset is UTC, whatever the machine's zone
+    }
+    const qint64 ms = t.isValid() ? t.toMSecsSinceEpoch() : 0;
+    return ms > 0 && ms <= kMaxTimeMs ? ms : 0;
 }
 
 } // namespace OddsTap::Betfair

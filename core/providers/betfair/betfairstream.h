@@ -192,6 +192,10 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+/// The latest time a stream may carry, in ms since the epoch (the year 2255): times become ns
+/// since the epoch further on, and that must fit in 64 bits.
+inline constexpr qint64 kMaxTimeMs = 9'000'000'000'000;
+
 /// ISO 8601 UTC ("2017-06-14T18:55:00.000Z") to ms since the epoch; 0 when it cannot be read.
 qint64 parseIsoTimeMs(QStringView text);
 

@@ -102,7 +102,10 @@ std::string valueText(const element &v, const JsonMapping::Field &f, bool protoc
             return {};
         }
         const std::string_view s = v.get_string().value_unsafe();
-        const QDateTime t = QDateTime::fromString(QString::fromUtf8(s.data(), qsizetype(s.size())), Qt::ISODateWithMs);
+        QDateTime t = QDateTime::fromString(QString::fromUtf8(s.data(), qsizetype(s.size())), Qt::ISODateWithMs);
+        if (t.isValid() && t.timeSpec() == Qt::LocalTime) {
+            t.setTimeZone(QTimeZone::utc()); // no offset: UTC, whatever the machine's zone
+        }
         if (!t.isValid()) {
             problem = QStringLiteral("must be an ISO 8601 time");
             return {};
@@ -231,7 +234,12 @@ struct JsonMappingDecoder::Impl
         : mapping(std::move(m))
         , limits(l)
         , reference(l)
-    { }
+    {
+        // The nesting limit is the protocol's; the capacity grows as frames need it.
+        if (parser.allocate(4096, std::size_t(std::max(l.maxDepth, 2))) != simdjson::SUCCESS) {
+            parser = simdjson::dom::parser {};
+        }
+    }
 
     void reject(EventBatch &out, const FrameContext &ctx, RejectCode code, QString message, QByteArray raw, int index,
         std::optional<quint64> seqOfIt = std::nullopt)
@@ -371,6 +379,13 @@ JsonMappingDecoder::JsonMappingDecoder(std::shared_ptr<const JsonMapping> mappin
 { }
 
 JsonMappingDecoder::~JsonMappingDecoder() = default;
+
+void JsonMappingDecoder::resumeAfter(quint64 seq)
+{
+    if (d->mapping->seqPointer().empty()) {
+        d->seq = seq;
+    }
+}
 
 std::size_t JsonMappingDecoder::decode(QByteArrayView frame, const FrameContext &ctx, EventBatch &out)
 {

@@ -70,6 +70,9 @@ public:
     JsonMappingDecoder(std::shared_ptr<const JsonMapping> mapping, DecoderLimits limits);
     ~JsonMappingDecoder() override;
     std::size_t decode(QByteArrayView frame, const FrameContext &context, EventBatch &out) override;
+    /// Without a seq pointer the mapping numbers messages itself: after a restart it goes on from
+    /// what storage holds, so that new messages are not taken for duplicates.
+    void resumeAfter(quint64 seq) override;
 
 private:
     struct Impl;
