@@ -134,7 +134,11 @@ int runCapture(const QStringList &arguments)
         "went on); 7 spooled events could not be read back from disk: lost, and recorded as gaps."));
     parser.addHelpOption();
     parser.addOptions({
-        { QStringLiteral("url"), QStringLiteral("Feed URL, ws:// or wss:// (repeatable)."), QStringLiteral("url") },
+        { QStringLiteral("url"),
+            QStringLiteral("Feed URL, ws:// or wss://, or a live Betfair stream "
+                           "betfair://HOST:PORT?marketIds=...&eventTypeIds=... "
+                           "(repeatable; docs/providers.md)."),
+            QStringLiteral("url") },
         { QStringLiteral("source-id"), QStringLiteral("Source id of the matching --url (default src-1, src-2, ...)."),
             QStringLiteral("id") },
         { QStringLiteral("profile"),
@@ -246,8 +250,8 @@ int runCapture(const QStringList &arguments)
             return usage(QStringLiteral("--profile: ") + profile.error().message);
         }
         if (profile->kind == ProfileKind::Betfair) {
-            return usage(QStringLiteral("--profile betfair: the live Betfair stream client is not built yet; "
-                                        "'oddstap-cli import' and 'replay' read Betfair files"));
+            return usage(QStringLiteral("--profile betfair: a betfair:// URL is a Betfair stream by itself; "
+                                        "'oddstap-cli import' reads Betfair files"));
         }
         profiles.push_back(*profile);
     }
@@ -277,6 +281,7 @@ int runCapture(const QStringList &arguments)
         source.url = QUrl(urls.at(i), QUrl::StrictMode);
         source.profile = std::size_t(i) < profiles.size() ? profiles[std::size_t(i)] : FeedProfile {};
         source.token = token;
+        source.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
         source.caFile = parser.value(QStringLiteral("ca-file"));
         source.heartbeatMs = int(heartbeat);
         source.backoffInitialMs = int(std::min<qint64>(backoffInitial, 3600000));

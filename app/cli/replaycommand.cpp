@@ -6,6 +6,7 @@
 #include "signalwatcher.h"
 
 #include <core/common/timeutil.h>
+#include <core/providers/betfair/betfairstreamserver.h>
 #include <core/replay/capturefile.h>
 #include <core/replay/capturereport.h>
 #include <core/replay/dbdiff.h>
@@ -67,6 +68,61 @@ std::optional<qint64> parsePoint(const QString &text, const CaptureInfo &info, Q
                          "from the first frame (+90s, +5m, +1500ms)")
               .arg(text);
     return std::nullopt;
+}
+
+/// Betfair files served as the Exchange Stream serves them (TLS, CRLF lines), for a client under test.
+int runServeBetfair(const QCommandLineParser &parser, const ReplayConfig &replay)
+{
+    const QString command = QStringLiteral("replay");
+    if (replay.toWallNs > 0) {
+        return usageError(command, QStringLiteral("--to does not apply to --serve yet"));
+    }
+    for (const char *referenceOnly : { "loop", "faults", "source", "heartbeat-ms" }) {
+        if (parser.isSet(QLatin1String(referenceOnly))) {
+            return usageError(command,
+                QStringLiteral("--%1 does not apply to serving Betfair files").arg(QLatin1String(referenceOnly)));
+        }
+    }
+    Betfair::StreamServerConfig config;
+    config.paths = replay.paths();
+    config.speed = replay.speed;
+    config.host =
+        parser.isSet(QStringLiteral("host")) ? parser.value(QStringLiteral("host")) : QStringLiteral("127.0.0.1");
+    bool ok = false;
+    const int port = parser.value(QStringLiteral("serve")).toInt(&ok);
+    if (!ok || port < 0 || port > 65535) {
+        return usageError(command,
+            QStringLiteral("--serve needs a port from 0 to 65535, got '%1'")
+                .arg(parser.value(QStringLiteral("serve"))));
+    }
+    config.port = quint16(port);
+    if (parser.isSet(QStringLiteral("tls-cert")) != parser.isSet(QStringLiteral("tls-key"))) {
+        return usageError(command, QStringLiteral("--tls-cert and --tls-key go together"));
+    }
+    config.tlsCertFile = parser.value(QStringLiteral("tls-cert"));
+    config.tlsKeyFile = parser.value(QStringLiteral("tls-key"));
+    // The credentials a client must present, when set.
+    config.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
+    config.session = qgetenv("ODDSTAP_TOKEN").trimmed();
+    Betfair::StreamServer server(config);
+    const auto listening = server.start();
+    if (!listening) {
+        return runtimeError(command, listening.error().message);
+    }
+    out() << "listening on " << (config.tlsCertFile.isEmpty() ? "betfair+tcp://" : "betfair://") << config.host << ":"
+          << *listening << "\n";
+    out() << "serving " << server.lines() << " lines of " << config.paths.join(QStringLiteral(", ")) << " at "
+          << (replay.speed > 0 ? QString::number(replay.speed) + QStringLiteral("x") : QStringLiteral("full speed"))
+          << " by their publish times; timing starts with each subscription\n";
+    out().flush();
+    QObject::connect(&server, &Betfair::StreamServer::endReached, &server, [](quint64 lines) {
+        out() << "a client has been sent all " << lines << " lines; heartbeats until interrupted\n";
+        out().flush();
+    });
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &server, [] { QCoreApplication::quit(); });
+    QCoreApplication::exec();
+    return kExitOk;
 }
 
 int runServe(const QCommandLineParser &parser, const ReplayConfig &replay, const CaptureInfo &info)
@@ -225,6 +281,12 @@ static int runReplayOrImport(const QStringList &arguments, bool importing)
             QStringLiteral("spec") },
         { QStringLiteral("heartbeat-ms"), QStringLiteral("With --serve: heartbeat interval (default 1000)."),
             QStringLiteral("ms") },
+        { QStringLiteral("tls-cert"),
+            QStringLiteral(
+                "With --serve of Betfair files: serve TLS with this certificate (PEM), as the exchange does."),
+            QStringLiteral("file") },
+        { QStringLiteral("tls-key"), QStringLiteral("With --serve of Betfair files: the certificate's RSA key (PEM)."),
+            QStringLiteral("file") },
     });
     int exitCode = kExitOk;
     if (!parseOrExplain(parser, arguments, exitCode)) {
@@ -295,14 +357,12 @@ static int runReplayOrImport(const QStringList &arguments, bool importing)
             return usageError(
                 command, QStringLiteral("--serve sends the capture to clients: --db and --no-store do not apply"));
         }
-        if (profile.kind != ProfileKind::Reference) {
-            return usageError(command,
-                QStringLiteral("--serve sends feed-protocol v1; serving a %1 file in its own format is not built yet")
-                    .arg(feedProfileName(profile)));
+        if (profile.kind == ProfileKind::Betfair) {
+            return runServeBetfair(parser, replay);
         }
         return runServe(parser, replay, info);
     }
-    for (const char *serveOnly : { "loop", "faults", "source", "host", "heartbeat-ms" }) {
+    for (const char *serveOnly : { "loop", "faults", "source", "host", "heartbeat-ms", "tls-cert", "tls-key" }) {
         if (parser.isSet(QLatin1String(serveOnly))) {
             return usageError(command, QStringLiteral("--%1 needs --serve").arg(QLatin1String(serveOnly)));
         }

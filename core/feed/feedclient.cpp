@@ -86,8 +86,22 @@ QString validateSourceConfig(const FeedSourceConfig &config)
             ? QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo))
             : QString();
     }
+    if (url.scheme() == QLatin1String("betfair") || url.scheme() == QLatin1String("betfair+tcp")) {
+        // The live Betfair Exchange Stream (Betfair::StreamClient).
+        if (url.host().isEmpty()) {
+            return QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo));
+        }
+        if (config.appKey.isEmpty()) {
+            return QStringLiteral("a Betfair stream needs an application key: set ODDSTAP_BETFAIR_APP_KEY");
+        }
+        if (config.token.isEmpty()) {
+            return QStringLiteral("a Betfair stream needs a session token: --token-file or ODDSTAP_TOKEN");
+        }
+        return {};
+    }
     if (url.scheme() != QLatin1String("ws") && url.scheme() != QLatin1String("wss")) {
-        return QStringLiteral("invalid URL '%1': the scheme must be ws://, wss:// or (to watch a broker) amqp://")
+        return QStringLiteral("invalid URL '%1': the scheme must be ws://, wss://, betfair:// or (to watch a broker) "
+                              "amqp://")
             .arg(url.toString(QUrl::RemoveUserInfo));
     }
     if (url.host().isEmpty()) {

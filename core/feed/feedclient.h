@@ -19,7 +19,9 @@ struct FeedSourceConfig
     QString sourceId = QStringLiteral("src-1");
     QUrl url;
     FeedProfile profile; ///< how its messages map onto events
-    QByteArray token; ///< sent as "Authorization: Bearer"; never logged, never stored
+    QByteArray
+        token; ///< sent as "Authorization: Bearer" (a Betfair stream: the session token); never logged, never stored
+    QByteArray appKey; ///< a Betfair stream's application key (ODDSTAP_BETFAIR_APP_KEY); never logged
     QString caFile; ///< extra CA certificates (PEM) for wss://, on top of the system ones
     int heartbeatMs = 1000; ///< the server's heartbeat interval; silence for 3 of them means dead
     int backoffInitialMs = 500;

@@ -35,6 +35,8 @@ public:
     void noteRawFrame(const QByteArray &bytes, qint64 wallNs, qint64 monoNs, bool binary);
 
     std::optional<quint64> lastSeq() const { return m_lastSeq; }
+    /// The source's decoder (a live Betfair stream reads its clocks from it to resume).
+    FeedDecoder &decoder() { return *m_decoder; }
     quint32 connection() const { return m_connection; }
     bool resyncing() const { return m_resyncing; }
     /// Set by the frame that revealed the gap; why the connection is cut.

@@ -6,6 +6,7 @@
 #include <core/broker/brokerviewer.h>
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
+#include <core/providers/betfair/betfairstreamclient.h>
 #include <core/replay/recordreader.h>
 
 #include <QCoreApplication>
@@ -259,6 +260,10 @@ void CaptureSession::startSource(SourceRun &worker)
                 stop(position.error.isEmpty() ? QStringLiteral("end of the capture") : position.error);
             }
         });
+    } else if (Betfair::StreamClient::handles(worker.config.url)) {
+        worker.thread.setObjectName(QStringLiteral("betfair-") + worker.config.sourceId);
+        worker.client = new Betfair::StreamClient(worker.config);
+        connect(worker.client, &BatchSource::batchReady, this, [this](const BatchPtr &batch) { onBatch(batch); });
     } else if (worker.config.url.scheme() == QLatin1String("amqp")) {
         worker.thread.setObjectName(QStringLiteral("viewer-") + worker.config.sourceId);
         worker.client = new BrokerViewer(worker.config.sourceId, worker.config.url);

@@ -94,7 +94,7 @@ private slots:
     void importStoresWhatIsMappedOnce_data();
     void importStoresWhatIsMappedOnce();
     void unreadableLinesAreRejectedNotLost();
-    void servingABetfairFileIsRefusedWithTheReason();
+    void servingOptionsOfTheReferenceProtocolAreRefused();
 };
 
 void TestCliBetfair::importStoresWhatIsMappedOnce_data()
@@ -194,12 +194,20 @@ void TestCliBetfair::unreadableLinesAreRejectedNotLost()
         tables(db).value(QStringLiteral("odds")).toInteger(), tables(clean).value(QStringLiteral("odds")).toInteger());
 }
 
-void TestCliBetfair::servingABetfairFileIsRefusedWithTheReason()
+void TestCliBetfair::servingOptionsOfTheReferenceProtocolAreRefused()
 {
-    const Run r = cli(
-        { QStringLiteral("replay"), dataPath("BASIC-1.132153978"), QStringLiteral("--serve"), QStringLiteral("0") });
+    // Serving works (tst_betfair_stream); what only the reference protocol's server has is refused
+    // with the reason rather than ignored.
+    for (const char *option : { "--loop", "--faults=drop_every=10" }) {
+        const Run r = cli({ QStringLiteral("replay"), dataPath("BASIC-1.132153978"), QStringLiteral("--serve"),
+            QStringLiteral("0"), QLatin1String(option) });
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("does not apply to serving Betfair files"), r.err.constData());
+    }
+    const Run r = cli({ QStringLiteral("replay"), dataPath("BASIC-1.132153978"), QStringLiteral("--from"),
+        QStringLiteral("+60s"), QStringLiteral("--no-store") });
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains("betfair") && r.err.contains("not built yet"), r.err.constData());
+    QVERIFY2(r.err.contains("--from does not apply to Betfair files"), r.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliBetfair)

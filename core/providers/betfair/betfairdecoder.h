@@ -44,6 +44,9 @@ public:
 
     const MarketCache &cache() const { return m_cache; }
     const DecodeCounts &counts() const { return m_counts; }
+    /// A live stream numbers its events after what storage holds, not from 1 as a file does
+    /// (where the same file must give the same seqs).
+    void continueAfter(quint64 seq) { m_seq = std::max(m_seq, seq); }
     /// The clock to resume a live stream from (`clk`, `initialClk`).
     const QString &clock() const { return m_clk; }
     const QString &initialClock() const { return m_initialClk; }

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+#include "betfairstreamclient.h"
+
+#include <core/common/logging.h>
+#include <core/common/rng.h>
+#include <core/common/timeutil.h>
+#include <core/feed/streamtracker.h>
+#include <core/providers/betfair/betfairdecoder.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSslConfiguration>
+#include <QSslSocket>
+#include <QTimer>
+#include <QUrlQuery>
+
+namespace OddsTap::Betfair {
+namespace {
+
+constexpr qsizetype kMaxLineBytes = 16 * 1024 * 1024;
+constexpr int kAuthenticationId = 1;
+constexpr int kSubscriptionId = 2;
+
+QJsonArray listOf(const QUrlQuery &query, const char *key)
+{
+    QJsonArray a;
+    for (const QString &v :
+        query.queryItemValue(QLatin1String(key), QUrl::FullyDecoded).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        a.append(v.trimmed());
+    }
+    return a;
+}
+
+QByteArray line(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact) + "\r\n";
+}
+
+} // namespace
+
+struct StreamClient::Impl
+{
+    explicit Impl(StreamClient *owner)
+        : q(owner)
+        , tracker(
+              owner->m_config.sourceId, owner->m_config.limits, owner->m_config.resumeFromSeq, FeedProfile::betfair())
+        , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
+    {
+        decoder().continueAfter(owner->m_config.resumeFromSeq.value_or(0));
+    }
+
+    const FeedSourceConfig &cfg() const { return q->m_config; }
+    StreamDecoder &decoder() { return static_cast<StreamDecoder &>(tracker.decoder()); }
+    void setState(SourceState next, const QString &reason = {}, int delayMs = 0);
+    void connectNow();
+    void onReadyRead();
+    void onLine(const QByteArray &text);
+    void onControl(const QJsonObject &msg);
+    void subscribe();
+    void onEnded();
+    void checkLiveness();
+    void flush();
+    void scheduleFlush()
+    {
+        if (!flushTimer->isActive()) {
+            flushTimer->start(cfg().flushIntervalMs);
+        }
+    }
+    int nextBackoffMs()
+    {
+        const qint64 ceiling =
+            std::min<qint64>(cfg().backoffMaxMs, qint64(cfg().backoffInitialMs) << std::min(attempt, 20));
+        ++attempt;
+        return int(rng.below(quint64(ceiling) + 1));
+    }
+    int heartbeatMs() const { return std::clamp(cfg().heartbeatMs, 500, 5000); }
+
+    StreamClient *q;
+    QSslSocket *socket = nullptr;
+    QTimer *flushTimer = nullptr;
+    QTimer *livenessTimer = nullptr;
+    QTimer *reconnectTimer = nullptr;
+    QTimer *healthyTimer = nullptr;
+    StreamTracker tracker;
+    Rng rng;
+    QByteArray buffer;
+    SourceState state = SourceState::Idle;
+    bool stopping = false;
+    bool authFailed = false;
+    QString lastError;
+    quint32 connection = 0;
+    int attempt = 0;
+    qint64 lastLineMs = 0;
+};
+
+void StreamClient::Impl::setState(SourceState next, const QString &reason, int delayMs)
+{
+    state = next;
+    const ConnectionEvent ev { cfg().sourceId, connection, next, reason, delayMs, tracker.lastSeq().value_or(0),
+        wallClockMs() };
+    qCInfo(lcFeed).noquote() << QStringLiteral("[%1#%2] %3%4")
+                                    .arg(cfg().sourceId)
+                                    .arg(connection)
+                                    .arg(QLatin1String(toWire(next).data()),
+                                        reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
+    tracker.addConnectionEvent(ev);
+    emit q->stateChanged(ev);
+    scheduleFlush();
+}
+
+void StreamClient::Impl::connectNow()
+{
+    if (stopping) {
+        return;
+    }
+    ++connection;
+    tracker.beginConnection(connection);
+    buffer.clear();
+    authFailed = false;
+    lastError.clear();
+    const QUrl &url = cfg().url;
+    setState(SourceState::Connecting, url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
+    lastLineMs = monotonicNs() / 1000000;
+    if (url.scheme() == QLatin1String("betfair+tcp")) {
+        socket->connectToHost(url.host(), quint16(url.port(443)));
+        return;
+    }
+    // Certificates are always verified: system CAs plus --ca-file. There is no insecure mode.
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    if (!cfg().caFile.isEmpty()) {
+        ssl.addCaCertificates(QSslCertificate::fromPath(cfg().caFile));
+    }
+    socket->setSslConfiguration(ssl);
+    socket->connectToHostEncrypted(url.host(), quint16(url.port(443)));
+}
+
+void StreamClient::Impl::onReadyRead()
+{
+    buffer += socket->readAll();
+    qsizetype start = 0;
+    for (;;) {
+        const qsizetype end = buffer.indexOf('\n', start);
+        if (end < 0) {
+            break;
+        }
+        qsizetype stop = end;
+        if (stop > start && buffer[stop - 1] == '\r') {
+            --stop;
+        }
+        if (stop > start) {
+            onLine(buffer.sliced(start, stop - start));
+        }
+        start = end + 1;
+        if (!socket || socket->state() != QAbstractSocket::ConnectedState) {
+            break; // a control message ended the connection
+        }
+    }
+    buffer.remove(0, start);
+    if (buffer.size() > kMaxLineBytes) {
+        // No line end in sight: this is not the stream's framing; the bytes are rejected, not kept.
+        tracker.onRefusedMessage(RejectCode::FrameTooLarge,
+            QStringLiteral("a line longer than %1 bytes without a line end; the connection was closed")
+                .arg(kMaxLineBytes),
+            wallClockMs(), monotonicNs());
+        lastError = QStringLiteral("the server sent a line longer than %1 bytes").arg(kMaxLineBytes);
+        buffer.clear();
+        socket->abort();
+    }
+}
+
+void StreamClient::Impl::onLine(const QByteArray &text)
+{
+    const qint64 mono = monotonicNs();
+    const qint64 wallNs = wallClockNs();
+    lastLineMs = mono / 1000000;
+    if (tracker.keepsRaw()) {
+        tracker.noteRawFrame(text, wallNs, mono, false);
+    }
+    // The protocol's own messages steer the connection; every line still goes to the decoder (a
+    // failure is a feed error in the log, the rest is counted and recorded like any line).
+    const QByteArrayView head = QByteArrayView(text).first(std::min<qsizetype>(text.size(), 64));
+    if (head.contains("\"op\":\"connection\"") || head.contains("\"op\":\"status\"")) {
+        onControl(QJsonDocument::fromJson(text).object());
+    }
+    tracker.onFrame(text, wallNs / 1000000, mono);
+    if (tracker.pendingSize() >= cfg().flushMaxItems) {
+        flush();
+    } else {
+        scheduleFlush();
+    }
+}
+
+void StreamClient::Impl::onControl(const QJsonObject &msg)
+{
+    const QString op = msg.value(QStringLiteral("op")).toString();
+    if (op == QLatin1String("connection")) {
+        QJsonObject auth { { QStringLiteral("op"), QStringLiteral("authentication") },
+            { QStringLiteral("id"), kAuthenticationId }, { QStringLiteral("appKey"), QString::fromUtf8(cfg().appKey) },
+            { QStringLiteral("session"), QString::fromUtf8(cfg().token) } };
+        socket->write(line(auth));
+        setState(SourceState::Connected, QStringLiteral("authenticating"));
+        return;
+    }
+    const int id = msg.value(QStringLiteral("id")).toInt();
+    const bool ok = msg.value(QStringLiteral("statusCode")).toString() == QLatin1String("SUCCESS");
+    if (!ok) {
+        const QString why = QStringLiteral("%1: %2").arg(
+            msg.value(QStringLiteral("errorCode")).toString(), msg.value(QStringLiteral("errorMessage")).toString());
+        // The app key and session are refused: retrying at once would not help.
+        const QString code = msg.value(QStringLiteral("errorCode")).toString();
+        authFailed = id == kAuthenticationId || code == QLatin1String("NO_APP_KEY")
+            || code == QLatin1String("INVALID_APP_KEY") || code == QLatin1String("NO_SESSION")
+            || code == QLatin1String("INVALID_SESSION_INFORMATION") || code == QLatin1String("NOT_AUTHORIZED");
+        lastError =
+            QStringLiteral("the stream refused %1 (%2)")
+                .arg(id == kAuthenticationId ? QStringLiteral("the login") : QStringLiteral("the request"), why);
+        socket->abort();
+        return;
+    }
+    if (id == kAuthenticationId) {
+        subscribe();
+    } else if (id == kSubscriptionId) {
+        setState(SourceState::Subscribed,
+            decoder().clock().isEmpty() ? QStringLiteral("from a new image")
+                                        : QStringLiteral("resumed from clk %1").arg(decoder().clock()));
+        healthyTimer->start(cfg().healthyResetMs);
+    }
+}
+
+void StreamClient::Impl::subscribe()
+{
+    const QUrlQuery query(cfg().url);
+    QJsonObject filter;
+    for (const char *key : { "marketIds", "eventTypeIds", "eventIds", "countryCodes", "marketTypes", "venues" }) {
+        const QJsonArray values = listOf(query, key);
+        if (!values.isEmpty()) {
+            filter.insert(QLatin1String(key), values);
+        }
+    }
+    const int levels = std::clamp(query.queryItemValue(QStringLiteral("ladderLevels")).toInt(), 1, 10);
+    QJsonObject data { { QStringLiteral("fields"),
+                           QJsonArray { QStringLiteral("EX_BEST_OFFERS"), QStringLiteral("EX_TRADED"),
+                               QStringLiteral("EX_TRADED_VOL"), QStringLiteral("EX_LTP"),
+                               QStringLiteral("EX_MARKET_DEF") } },
+        { QStringLiteral("ladderLevels"), levels } };
+    QJsonObject sub { { QStringLiteral("op"), QStringLiteral("marketSubscription") },
+        { QStringLiteral("id"), kSubscriptionId }, { QStringLiteral("marketFilter"), filter },
+        { QStringLiteral("marketDataFilter"), data }, { QStringLiteral("heartbeatMs"), heartbeatMs() } };
+    // After a drop: the clocks tell the exchange what we hold, so it sends what was missed.
+    if (!decoder().initialClock().isEmpty()) {
+        sub.insert(QStringLiteral("initialClk"), decoder().initialClock());
+    }
+    if (!decoder().clock().isEmpty()) {
+        sub.insert(QStringLiteral("clk"), decoder().clock());
+    }
+    socket->write(line(sub));
+}
+
+void StreamClient::Impl::onEnded()
+{
+    healthyTimer->stop();
+    flush();
+    if (stopping) {
+        return;
+    }
+    if (authFailed) {
+        setState(SourceState::AuthFailed,
+            lastError + QStringLiteral("; check ODDSTAP_BETFAIR_APP_KEY and the session token (--token-file)"),
+            cfg().authBackoffMs);
+        reconnectTimer->start(cfg().authBackoffMs);
+        return;
+    }
+    setState(SourceState::Disconnected,
+        lastError.isEmpty() ? (socket->errorString().isEmpty() ? QStringLiteral("closed") : socket->errorString())
+                            : lastError);
+    const int delay = nextBackoffMs();
+    setState(SourceState::BackingOff, QStringLiteral("reconnecting"), delay);
+    reconnectTimer->start(delay);
+}
+
+void StreamClient::Impl::checkLiveness()
+{
+    if (state != SourceState::Subscribed && state != SourceState::Connected && state != SourceState::Connecting) {
+        return;
+    }
+    // The exchange sends a heartbeat after heartbeatMs of quiet: three missed ones mean dead.
+    const qint64 silence = monotonicNs() / 1000000 - lastLineMs;
+    const qint64 limit = state == SourceState::Connecting ? cfg().connectTimeoutMs : 3 * qint64(heartbeatMs());
+    if (silence > limit) {
+        lastError = state == SourceState::Connecting ? QStringLiteral("connect timed out after %1 ms").arg(silence)
+                                                     : QStringLiteral("stalled: no line for %1 ms").arg(silence);
+        if (state != SourceState::Connecting) {
+            setState(SourceState::Stalled, QStringLiteral("no line for %1 ms (3 heartbeat intervals)").arg(silence));
+        }
+        socket->abort();
+    }
+}
+
+void StreamClient::Impl::flush()
+{
+    flushTimer->stop();
+    if (BatchPtr batch = tracker.take()) {
+        emit q->batchReady(batch);
+    }
+}
+
+StreamClient::StreamClient(FeedSourceConfig config, QObject *parent)
+    : BatchSource(parent)
+    , m_config(std::move(config))
+{ }
+
+StreamClient::~StreamClient() = default;
+
+bool StreamClient::handles(const QUrl &url)
+{
+    return url.scheme() == QLatin1String("betfair") || url.scheme() == QLatin1String("betfair+tcp");
+}
+
+void StreamClient::start()
+{
+    if (d) {
+        return;
+    }
+    d = std::make_unique<Impl>(this);
+    d->tracker.setKeepRaw(m_keepRaw);
+    d->socket = new QSslSocket(this);
+    auto timer = [this](bool singleShot) {
+        auto *t = new QTimer(this);
+        t->setSingleShot(singleShot);
+        return t;
+    };
+    d->flushTimer = timer(true);
+    d->reconnectTimer = timer(true);
+    d->healthyTimer = timer(true);
+    d->livenessTimer = timer(false);
+    connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
+    connect(d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
+    connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
+    connect(d->livenessTimer, &QTimer::timeout, this, [this] { d->checkLiveness(); });
+    connect(d->socket, &QSslSocket::readyRead, this, [this] { d->onReadyRead(); });
+    connect(d->socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        QStringList texts;
+        for (const QSslError &e : errors) {
+            texts << e.errorString();
+        }
+        d->lastError = QStringLiteral("TLS verification failed: ") + texts.join(QLatin1String("; "));
+    });
+    connect(d->socket, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
+        if (d->lastError.isEmpty()) {
+            d->lastError = d->socket->errorString();
+        }
+    });
+    connect(d->socket, &QSslSocket::stateChanged, this, [this](QAbstractSocket::SocketState s) {
+        if (s == QAbstractSocket::UnconnectedState && d->state != SourceState::Idle) {
+            QMetaObject::invokeMethod(
+                this, [this] { d->onEnded(); }, Qt::QueuedConnection);
+        }
+    });
+    d->livenessTimer->start(250);
+    d->connectNow();
+}
+
+void StreamClient::stop()
+{
+    if (!d || d->stopping) {
+        return;
+    }
+    d->stopping = true;
+    d->reconnectTimer->stop();
+    d->livenessTimer->stop();
+    d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));
+    d->socket->disconnectFromHost();
+    d->flush();
+}
+
+void StreamClient::setKeepRaw(bool keep)
+{
+    m_keepRaw = keep;
+    if (d) {
+        d->tracker.setKeepRaw(keep);
+    }
+}
+
+} // namespace OddsTap::Betfair

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+// The live Betfair stream client against a stream server of our own, written here, that speaks
+// the Exchange Stream protocol as documented (TLS, CRLF-delimited JSON, connection, authentication,
+// marketSubscription with clocks, status, heartbeats) and sends the real cricket sample as its
+// market data. Betfair itself cannot be reached from here: this is what is verified.
+//  - `capture --url betfair://...` stores exactly what `import` of the same lines stores (diff),
+//    across a connection the server drops half-way, resumed from the stream's clock.
+//  - A refused login is an auth failure with the exchange's reason, not a retry loop.
+#include <core/common/compressedfile.h>
+#include <core/feed/feedclient.h>
+#include <core/providers/betfair/betfairdecoder.h>
+#include <core/providers/betfair/betfairstreamclient.h>
+#include <core/replay/recordreader.h>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace OddsTap;
+
+namespace {
+
+constexpr int kDropAfter = 9000;
+const QByteArray kAppKey = "test-app-key";
+const QByteArray kSession = "test-session-token";
+
+QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+/// A Betfair-like stream server: the lines of the cricket sample, each with the
+/// server's own clock (its line number), dropping the first connection after kDropAfter lines.
+class ExchangeStream : public QObject
+{
+public:
+    ExchangeStream(const QSslConfiguration &ssl, QList<QByteArray> lines)
+        : m_lines(std::move(lines))
+    {
+        m_server.setSslConfiguration(ssl);
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::pendingConnectionAvailable, this, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                accept(s);
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+    QList<QJsonObject> subscriptions;
+
+private:
+    void send(QTcpSocket *s, const QByteArray &text) { s->write(text + "\r\n"); }
+    void accept(QTcpSocket *s)
+    {
+        s->setParent(this);
+        const int connection = ++m_connections;
+        send(s, R"({"op":"connection","connectionId":"test-)" + QByteArray::number(connection) + "\"}");
+        connect(s, &QTcpSocket::readyRead, s, [this, s, connection] {
+            while (s->canReadLine()) {
+                const QJsonObject msg = QJsonDocument::fromJson(s->readLine().trimmed()).object();
+                const QString op = msg.value(QStringLiteral("op")).toString();
+                const int id = msg.value(QStringLiteral("id")).toInt();
+                if (op == QLatin1String("authentication")) {
+                    const bool ok = msg.value(QStringLiteral("appKey")).toString().toUtf8() == kAppKey
+                        && msg.value(QStringLiteral("session")).toString().toUtf8() == kSession;
+                    const QByteArray head = R"({"op":"status","id":)" + QByteArray::number(id);
+                    const QByteArray tail = ok
+                        ? QByteArray(R"(,"statusCode":"SUCCESS","connectionClosed":false})")
+                        : QByteArray(R"(,"statusCode":"FAILURE","errorCode":"INVALID_SESSION_INFORMATION",)"
+                                     R"("errorMessage":"session invalid","connectionClosed":true})");
+                    send(s, head + tail);
+                    if (!ok) {
+                        s->disconnectFromHost();
+                    }
+                } else if (op == QLatin1String("marketSubscription")) {
+                    subscriptions << msg;
+                    send(s,
+                        R"({"op":"status","id":)" + QByteArray::number(id)
+                            + R"(,"statusCode":"SUCCESS","connectionClosed":false})");
+                    const int from = msg.value(QStringLiteral("clk")).toString().toInt(); // 0: a new image
+                    stream(s, from, connection);
+                }
+            }
+        });
+    }
+    void stream(QTcpSocket *s, int from, int connection)
+    {
+        for (int i = from; i < m_lines.size(); ++i) {
+            send(s, m_lines[i]);
+            if (connection == 1 && i + 1 == kDropAfter) {
+                s->flush();
+                s->abort(); // a drop, half-way
+                return;
+            }
+        }
+        auto *heartbeat = new QTimer(s);
+        connect(heartbeat, &QTimer::timeout, s, [this, s] {
+            send(s,
+                R"({"op":"mcm","id":2,"clk":")" + QByteArray::number(m_lines.size())
+                    + R"(","pt":1657550847332,"ct":"HEARTBEAT"})");
+        });
+        heartbeat->start(300);
+    }
+
+    QSslServer m_server;
+    QList<QByteArray> m_lines;
+    int m_connections = 0;
+};
+
+} // namespace
+
+class TestBetfairStream : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void captureResumesAfterADropAndStoresWhatImportStores();
+    void refusedLoginIsAnAuthFailureWithTheReason();
+    void servedFileCapturedEqualsTheFileImported();
+
+private:
+    QTemporaryDir m_dir;
+    QSslConfiguration m_ssl;
+    QString m_cert;
+    QList<QByteArray> m_lines; ///< as the server sends them, with its clocks
+    std::unique_ptr<ExchangeStream> m_stream;
+};
+
+void TestBetfairStream::initTestCase()
+{
+    registerMetaTypes();
+    QVERIFY(QSslSocket::supportsSsl());
+    m_cert = m_dir.filePath(QStringLiteral("cert.pem"));
+    QCOMPARE(QProcess::execute(QStringLiteral("openssl"),
+                 { QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                     QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+                     m_dir.filePath(QStringLiteral("key.pem")), QStringLiteral("-out"), m_cert, QStringLiteral("-days"),
+                     QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=localhost"),
+                     QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1,DNS:localhost") }),
+        0);
+    QFile cert(m_cert);
+    QFile key(m_dir.filePath(QStringLiteral("key.pem")));
+    QVERIFY(cert.open(QIODevice::ReadOnly) && key.open(QIODevice::ReadOnly));
+    m_ssl = QSslConfiguration::defaultConfiguration();
+    m_ssl.setLocalCertificate(QSslCertificate(&cert, QSsl::Pem));
+    m_ssl.setPrivateKey(QSslKey(&key, QSsl::Rsa, QSsl::Pem));
+    auto sample = openMaybeCompressed(QStringLiteral(ODDSTAP_TEST_DATA_DIR "/betfair/cricket-1.200806927.ndjson.gz"));
+    QVERIFY(sample);
+    const QList<QByteArray> all = sample.value()->readAll().split('\n');
+    for (int i = 0; i < all.size(); ++i) {
+        if (all[i].trimmed().isEmpty()) {
+            continue;
+        }
+        QJsonObject o = QJsonDocument::fromJson(all[i]).object();
+        o.insert(QStringLiteral("clk"), QString::number(i + 1));
+        if (i == 0) {
+            o.insert(QStringLiteral("initialClk"), QStringLiteral("0"));
+        }
+        m_lines << compact(o);
+    }
+    m_stream = std::make_unique<ExchangeStream>(m_ssl, m_lines);
+    QVERIFY(m_stream->port() != 0);
+}
+
+void TestBetfairStream::captureResumesAfterADropAndStoresWhatImportStores()
+{
+    // What the lines map to: the number of events capture must store before it stops.
+    Betfair::StreamDecoder decoder;
+    EventBatch out;
+    for (const QByteArray &l : m_lines) {
+        decoder.decode(l, FrameContext {}, out);
+    }
+    const qsizetype events = qsizetype(out.events.size());
+    QVERIFY(events > 500);
+
+    const QString token = m_dir.filePath(QStringLiteral("session.txt"));
+    {
+        QFile f(token);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kSession);
+    }
+    const QString liveDb = m_dir.filePath(QStringLiteral("live.db"));
+    QProcess capture;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("ODDSTAP_BETFAIR_APP_KEY"), QString::fromUtf8(kAppKey));
+    capture.setProcessEnvironment(env);
+    capture.start(QStringLiteral(ODDSTAP_CLI_PATH),
+        { QStringLiteral("capture"), QStringLiteral("--url"),
+            QStringLiteral("betfair://127.0.0.1:%1?marketIds=1.200806927&ladderLevels=3").arg(m_stream->port()),
+            QStringLiteral("--source-id"), QStringLiteral("bf-live"), QStringLiteral("--ca-file"), m_cert,
+            QStringLiteral("--token-file"), token, QStringLiteral("--db"), liveDb, QStringLiteral("--count"),
+            QString::number(events), QStringLiteral("--backoff-initial-ms"), QStringLiteral("50"),
+            QStringLiteral("--quiet") });
+    QTRY_VERIFY_WITH_TIMEOUT(capture.state() == QProcess::NotRunning, 90000); // the server runs in this process
+    QVERIFY2(capture.exitCode() == 0, capture.readAllStandardError().constData());
+
+    // Two subscriptions: a new one, then after the drop one with the stream's clocks.
+    QCOMPARE(m_stream->subscriptions.size(), 2);
+    QVERIFY(!m_stream->subscriptions[0].contains(QStringLiteral("clk")));
+    QCOMPARE(m_stream->subscriptions[1].value(QStringLiteral("clk")).toString(), QString::number(kDropAfter));
+    QCOMPARE(m_stream->subscriptions[1].value(QStringLiteral("initialClk")).toString(), QStringLiteral("0"));
+    QCOMPARE(m_stream->subscriptions[0]
+                 .value(QStringLiteral("marketFilter"))
+                 .toObject()
+                 .value(QStringLiteral("marketIds"))
+                 .toArray()
+                 .first()
+                 .toString(),
+        QStringLiteral("1.200806927"));
+
+    // The same lines imported from a file: the same rows (diff leaves out receive times and how the
+    // connection went).
+    const QString file = m_dir.filePath(QStringLiteral("live"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(m_lines.join('\n'));
+    }
+    const QString importedDb = m_dir.filePath(QStringLiteral("imported.db"));
+    QCOMPARE(QProcess::execute(QStringLiteral(ODDSTAP_CLI_PATH),
+                 { QStringLiteral("import"), file, QStringLiteral("--db"), importedDb, QStringLiteral("--quiet") }),
+        0);
+    QProcess diff;
+    diff.start(QStringLiteral(ODDSTAP_CLI_PATH), { QStringLiteral("diff"), liveDb, importedDb });
+    QVERIFY(diff.waitForFinished(60000));
+    QVERIFY2(diff.exitCode() == 0, QByteArray(diff.readAllStandardOutput() + diff.readAllStandardError()).constData());
+}
+
+void TestBetfairStream::refusedLoginIsAnAuthFailureWithTheReason()
+{
+    FeedSourceConfig cfg;
+    cfg.sourceId = QStringLiteral("bf-wrong");
+    cfg.url = QUrl(QStringLiteral("betfair://127.0.0.1:%1?marketIds=1.200806927").arg(m_stream->port()));
+    cfg.caFile = m_cert;
+    cfg.appKey = kAppKey;
+    cfg.token = "not-the-session";
+    Betfair::StreamClient client(cfg);
+    QSignalSpy states(&client, &BatchSource::stateChanged);
+    client.start();
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(states.begin(), states.end(),
+                                 [](const QList<QVariant> &args) {
+                                     return args.first().value<ConnectionEvent>().state == SourceState::AuthFailed;
+                                 }),
+        20000);
+    for (const QList<QVariant> &args : states) {
+        const auto ev = args.first().value<ConnectionEvent>();
+        if (ev.state == SourceState::AuthFailed) {
+            QVERIFY2(ev.reason.contains(QLatin1String("INVALID_SESSION_INFORMATION")), qPrintable(ev.reason));
+            QVERIFY2(!ev.reason.contains(QLatin1String("not-the-session")), "the token never shows");
+            QVERIFY(ev.delayMs >= 1000); // backs off, not a tight retry loop
+        }
+    }
+    client.stop();
+}
+
+void TestBetfairStream::servedFileCapturedEqualsTheFileImported()
+{
+    // `replay FILE --serve` as the exchange, `capture --url betfair://` as the client under test:
+    // what arrives is what the file holds.
+    const QString file = QStringLiteral(ODDSTAP_TEST_DATA_DIR "/betfair/racing-place-SELF-1.181223995.ndjson.gz");
+    auto reader = openRecords({ file });
+    QVERIFY(reader);
+    Betfair::StreamDecoder decoder;
+    EventBatch out;
+    CaptureRecord rec;
+    while (reader.value()->next(rec)) {
+        decoder.decode(rec.frame.bytes, FrameContext {}, out);
+    }
+    const qsizetype events = qsizetype(out.events.size());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("ODDSTAP_BETFAIR_APP_KEY"), QString::fromUtf8(kAppKey));
+    env.insert(QStringLiteral("ODDSTAP_TOKEN"), QString::fromUtf8(kSession));
+    QProcess serve;
+    serve.setProcessEnvironment(env);
+    serve.start(QStringLiteral(ODDSTAP_CLI_PATH),
+        { QStringLiteral("replay"), file, QStringLiteral("--serve"), QStringLiteral("0"), QStringLiteral("--max"),
+            QStringLiteral("--tls-cert"), m_cert, QStringLiteral("--tls-key"),
+            m_dir.filePath(QStringLiteral("key.pem")) });
+    const auto stopServe = qScopeGuard([&] {
+        serve.terminate();
+        serve.waitForFinished(10000);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(serve.canReadLine(), 30000);
+    const QByteArray first = serve.readLine().trimmed();
+    QVERIFY2(first.startsWith("listening on betfair://127.0.0.1:"), first.constData());
+    const QString url = QString::fromLatin1(first.mid(first.indexOf("betfair://")));
+
+    const QString capturedDb = m_dir.filePath(QStringLiteral("served.db"));
+    QProcess capture;
+    capture.setProcessEnvironment(env);
+    capture.start(QStringLiteral(ODDSTAP_CLI_PATH),
+        { QStringLiteral("capture"), QStringLiteral("--url"), url + QStringLiteral("?marketIds=1.181223995"),
+            QStringLiteral("--source-id"), QStringLiteral("bf-racing-place-SELF-1.181223995"),
+            QStringLiteral("--ca-file"), m_cert, QStringLiteral("--db"), capturedDb, QStringLiteral("--count"),
+            QString::number(events), QStringLiteral("--quiet") });
+    QVERIFY(capture.waitForFinished(120000));
+    QVERIFY2(capture.exitCode() == 0, capture.readAllStandardError().constData());
+    const QString importedDb = m_dir.filePath(QStringLiteral("racing-imported.db"));
+    QCOMPARE(QProcess::execute(QStringLiteral(ODDSTAP_CLI_PATH),
+                 { QStringLiteral("import"), file, QStringLiteral("--db"), importedDb, QStringLiteral("--quiet") }),
+        0);
+    QProcess diff;
+    diff.start(QStringLiteral(ODDSTAP_CLI_PATH), { QStringLiteral("diff"), capturedDb, importedDb });
+    QVERIFY(diff.waitForFinished(60000));
+    QVERIFY2(diff.exitCode() == 0, QByteArray(diff.readAllStandardOutput() + diff.readAllStandardError()).constData());
+}
+
+QTEST_GUILESS_MAIN(TestBetfairStream)
+#include "tst_betfair_stream.moc"
