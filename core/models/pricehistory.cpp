@@ -56,6 +56,50 @@ void PriceHistory::clear(const QString &sourceId, const QString &fixtureId, cons
     m_fixtureId = fixtureId;
     m_marketType = marketType;
     m_series.clear();
+    m_matched.clear();
+    m_volume.clear();
+}
+
+void PriceHistory::appendBooks(const std::vector<PriceLadder> &books)
+{
+    qint64 at = 0;
+    for (const PriceLadder &b : books) {
+        if (b.marketType == m_marketType && b.fixtureId == m_fixtureId && b.sourceId == m_sourceId) {
+            m_matched[b.selection] = b.tradedTotal;
+            at = std::max(at, b.atMs);
+        }
+    }
+    if (at == 0) {
+        return;
+    }
+    double total = 0;
+    for (const auto &[selection, matched] : m_matched) {
+        total += matched;
+    }
+    if (!m_volume.empty() && at < m_volume.back().t) {
+        at = m_volume.back().t; // a book published out of order: the series stays sorted
+    }
+    m_volume.push_back({ at, total, false });
+}
+
+std::vector<double> PriceHistory::volumeBars(qint64 from, qint64 to, int columns) const
+{
+    std::vector<double> bars(std::size_t(std::max(columns, 1)), 0.0);
+    if (m_volume.size() < 2 || to <= from) {
+        return bars;
+    }
+    const double width = double(to - from) / double(bars.size());
+    for (std::size_t i = 1; i < m_volume.size(); ++i) {
+        const qint64 t = m_volume[i].t;
+        if (t < from || t > to) {
+            continue;
+        }
+        // What was matched between two books lands in the slice of the later one; a total that
+        // went down (the exchange clears it at settlement) adds nothing.
+        const double matched = std::max(0.0, m_volume[i].price - m_volume[i - 1].price);
+        bars[std::min(bars.size() - 1, std::size_t(double(t - from) / width))] += matched;
+    }
+    return bars;
 }
 
 void PriceHistory::loadPast(const std::vector<PriceRow> &rows)

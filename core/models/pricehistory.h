@@ -37,6 +37,13 @@ public:
     void loadPast(const std::vector<PriceRow> &rows);
     /// The watched fixture's points of one snapshot; points of other markets are ignored.
     void appendLive(const std::vector<PricePoint> &points);
+    /// The market's order books of one snapshot (exchange feeds): what has been matched on the
+    /// whole market since, as a point of the volume series. Books of other markets are ignored.
+    void appendBooks(const std::vector<PriceLadder> &books);
+    /// Matched on the market over time (cumulative, oldest first); empty for a feed without books.
+    const std::vector<SeriesPoint> &volume() const { return m_volume; }
+    /// Matched in each of `columns` equal slices of [from, to]: the bars under the price line.
+    std::vector<double> volumeBars(qint64 from, qint64 to, int columns) const;
 
     const QString &sourceId() const { return m_sourceId; }
     const QString &fixtureId() const { return m_fixtureId; }
@@ -54,6 +61,8 @@ private:
     QString m_fixtureId;
     QString m_marketType;
     std::map<QString, std::vector<SeriesPoint>> m_series;
+    std::map<QString, double> m_matched; ///< by selection, the latest book's total
+    std::vector<SeriesPoint> m_volume; ///< price = matched on the market so far
 };
 
 } // namespace OddsTap

@@ -5,6 +5,7 @@
 #include <core/models/errorlogmodel.h>
 #include <core/models/exposuremodel.h>
 #include <core/models/fixturetablemodel.h>
+#include <core/models/laddermodel.h>
 #include <core/models/marketmodel.h>
 #include <core/models/pricehistory.h>
 #include <core/models/sourcetablemodel.h>
@@ -97,6 +98,8 @@ private slots:
     void sourcesSayWhyTheyAreDownUntilLiveAgain();
     void thinningKeepsExtremesAndBoundsThePointCount();
     void priceHistoryMergesPastAndLiveWithoutOverlap();
+    void priceHistoryCountsMatchedPerSliceFromBooks();
+    void ladderPlacesEachPriceOnItsTick();
 };
 
 void TestLiveModels::fixturesInsertOnceAndChangeInOneRange()
@@ -370,6 +373,68 @@ void TestLiveModels::priceHistoryMergesPastAndLiveWithoutOverlap()
     QCOMPARE(h.pointCount(), std::size_t(5));
     QCOMPARE(h.firstTime(), qint64(100));
     QCOMPARE(h.lastTime(), qint64(400));
+}
+
+void TestLiveModels::priceHistoryCountsMatchedPerSliceFromBooks()
+{
+    PriceHistory h;
+    h.clear(QStringLiteral("bf"), QStringLiteral("9"), QStringLiteral("WIN"));
+    const auto book = [](const char *selection, qint64 at, double matched, const char *market = "WIN") {
+        PriceLadder l;
+        l.sourceId = QStringLiteral("bf");
+        l.fixtureId = QStringLiteral("9");
+        l.marketType = QLatin1String(market);
+        l.selection = QLatin1String(selection);
+        l.atMs = at;
+        l.tradedTotal = matched;
+        return l;
+    };
+    h.appendBooks({ book("a", 1000, 100), book("b", 1000, 50) }); // 150 matched before the window
+    h.appendBooks({ book("a", 2500, 130) }); // +30 in the first half
+    h.appendBooks({ book("b", 7000, 90), book("x", 7000, 1e6, "PLACE") }); // +40 in the second; PLACE ignored
+    h.appendBooks({ book("a", 9000, 0), book("b", 9000, 0) }); // settled: the exchange clears it
+    QCOMPARE(h.volume().size(), std::size_t(4));
+    QCOMPARE(h.volume()[2].price, 220.0);
+    const std::vector<double> bars = h.volumeBars(0, 10000, 2);
+    QCOMPARE(bars, (std::vector<double> { 30.0, 40.0 }));
+    QVERIFY(PriceHistory().volumeBars(0, 10, 4) == std::vector<double>(4, 0.0));
+}
+
+void TestLiveModels::ladderPlacesEachPriceOnItsTick()
+{
+    const std::vector<double> &ticks = tickLadder();
+    QCOMPARE(ticks.size(), std::size_t(350));
+    QCOMPARE(ticks.front(), 1.01);
+    QCOMPARE(ticks.back(), 1000.0);
+    QCOMPARE(ticks[tickIndex(2.0)], 2.0);
+    QCOMPARE(ticks[tickIndex(2.02)], 2.02);
+    QCOMPARE(ticks[tickIndex(3.05)], 3.05);
+    QCOMPARE(ticks[tickIndex(4.1)], 4.1);
+    QCOMPARE(ticks[tickIndex(95)], 95.0);
+    QCOMPARE(ticks[tickIndex(2.011)], 2.02); // the nearest tick
+    LadderModel m;
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    PriceLadder l;
+    l.back = { { 2.5, 10 }, { 2.48, 20 } };
+    l.lay = { { 2.52, 5 } };
+    l.traded = { { 2.5, 100 }, { 2.52, 50 } };
+    l.lastTraded = 2.5;
+    m.setLadder(l);
+    const int row = m.rowOf(2.5);
+    QCOMPARE(m.index(row, LadderModel::Price).data().toString(), QStringLiteral("2.50"));
+    QCOMPARE(m.index(row, LadderModel::Back).data().toString(), QStringLiteral("10.00"));
+    QCOMPARE(m.index(row, LadderModel::Traded).data(TradedFractionRole).toDouble(), 1.0);
+    QCOMPARE(m.index(m.rowOf(2.52), LadderModel::Traded).data(TradedFractionRole).toDouble(), 0.5);
+    QCOMPARE(m.index(m.rowOf(2.52), LadderModel::Lay).data(SideRole).toInt(), 1);
+    QVERIFY(m.index(row, LadderModel::Price).data(LastTradedRole).toBool());
+    QCOMPARE(*m.centreRow(), (m.rowOf(2.5) + m.rowOf(2.52)) / 2);
+    // A new book changes only the rows that differ: one range, near the prices that moved.
+    changed.clear();
+    l.back.front().size = 12;
+    m.setLadder(l);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.first().at(0).value<QModelIndex>().row(), row);
+    QCOMPARE(changed.first().at(1).value<QModelIndex>().row(), row);
 }
 
 QTEST_GUILESS_MAIN(TestLiveModels)

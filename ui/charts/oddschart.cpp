@@ -94,6 +94,26 @@ OddsChartView::OddsChartView(QWidget *parent)
     c->addSeries(m_suspended);
     m_suspended->attachAxis(m_x);
     m_suspended->attachAxis(m_y);
+    m_volumeAxis = new QValueAxis;
+    m_volumeAxis->setLabelFormat(QStringLiteral("%.0f"));
+    m_volumeAxis->setTitleText(tr("matched"));
+    m_volumeAxis->setGridLineVisible(false);
+    m_volumeAxis->setVisible(false);
+    c->addAxis(m_volumeAxis, Qt::AlignRight);
+    m_volumeUpper = new QLineSeries(this);
+    m_volume = new QAreaSeries(m_volumeUpper);
+    m_volume->setName(tr("matched"));
+    QColor volumeColour = palette().color(QPalette::Highlight);
+    volumeColour.setAlpha(70);
+    m_volume->setBrush(volumeColour);
+    m_volume->setPen(Qt::NoPen);
+    c->addSeries(m_volume);
+    m_volume->attachAxis(m_x);
+    m_volume->attachAxis(m_volumeAxis);
+    m_volume->setVisible(false);
+    for (QLegendMarker *marker : c->legend()->markers(m_volume)) {
+        marker->setVisible(false);
+    }
     m_crosshair = new QGraphicsLineItem(c);
     QPen pen(palette().color(QPalette::Mid));
     pen.setStyle(Qt::DashLine);
@@ -229,6 +249,28 @@ void OddsChartView::redraw()
     }
     m_suspendedUpper->replace(upper);
     m_suspendedLower->replace(lower);
+
+    // Matched per slice as bars under the prices, scaled to the lowest quarter of the plot.
+    const int slices = std::clamp(columns / 6, 20, 120);
+    if (m_history) {
+        m_volumeBars = m_history->volumeBars(m_viewFrom, m_viewTo, slices);
+    }
+    const double most = m_volumeBars.empty() ? 0.0 : *std::max_element(m_volumeBars.begin(), m_volumeBars.end());
+    const bool haveVolume = most > 0 && !empty;
+    m_volume->setVisible(haveVolume);
+    m_volumeAxis->setVisible(haveVolume);
+    if (haveVolume) {
+        m_volumeAxis->setRange(0, most * 4);
+        m_volumeAxis->setTickCount(2);
+        QList<QPointF> bars;
+        const double width = double(m_viewTo - m_viewFrom) / double(m_volumeBars.size());
+        for (std::size_t i = 0; i < m_volumeBars.size(); ++i) {
+            const double x0 = double(m_viewFrom) + width * double(i);
+            bars << QPointF(x0, 0) << QPointF(x0, m_volumeBars[i]) << QPointF(x0 + width, m_volumeBars[i])
+                 << QPointF(x0 + width, 0);
+        }
+        m_volumeUpper->replace(bars);
+    }
 }
 
 void OddsChartView::resizeEvent(QResizeEvent *event)

@@ -70,6 +70,11 @@ private:
     std::map<QString, QLineSeries *> m_series;
     std::map<QString, bool> m_hidden;
     QAreaSeries *m_suspended = nullptr;
+    /// Matched per time slice, under the prices, on an axis of its own (exchange feeds only).
+    QAreaSeries *m_volume = nullptr;
+    QLineSeries *m_volumeUpper = nullptr;
+    QValueAxis *m_volumeAxis = nullptr;
+    std::vector<double> m_volumeBars; ///< as last computed, for redraws between renders
     QLineSeries *m_suspendedUpper = nullptr;
     QLineSeries *m_suspendedLower = nullptr;
     QGraphicsLineItem *m_crosshair = nullptr;

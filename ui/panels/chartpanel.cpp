@@ -168,6 +168,11 @@ void ChartPanel::applySnapshot(const SessionSnapshot &snapshot)
         m_history.appendLive(snapshot.points);
         m_historyDirty = true;
     }
+    if (!m_fixtureId.isEmpty() && snapshot.watchedFixtureId == m_fixtureId && snapshot.watchedSourceId == m_sourceId
+        && !snapshot.ladders.empty() && !m_history.marketType().isEmpty()) {
+        m_history.appendBooks(snapshot.ladders);
+        m_historyDirty = true;
+    }
     if (m_historyDirty || m_chart->followsLive()) {
         m_chart->render(m_history); // once per tick, series replaced, never appended per point
         m_historyDirty = false;

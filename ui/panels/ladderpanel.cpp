@@ -45,6 +45,8 @@ LadderPanel::LadderPanel(QWidget *parent)
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("ladderTitle"));
     m_title->setTextFormat(Qt::PlainText);
+    m_title->setWordWrap(true);
+    m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     layout->addWidget(m_title);
 
     m_ladderView = new QTableView(this);

@@ -22,6 +22,10 @@ MarketPanel::MarketPanel(QWidget *parent)
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
     m_title->setFont(titleFont);
+    // A long title (teams, a cricket score, the overround) wraps rather than widen the window
+    // past the screen.
+    m_title->setWordWrap(true);
+    m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     layout->addWidget(m_title);
     auto *view = makeLiveTable(&m_model, this);
     view->setObjectName(QStringLiteral("marketView"));
