@@ -70,6 +70,22 @@ std::optional<qint64> parsePoint(const QString &text, const CaptureInfo &info, Q
     return std::nullopt;
 }
 
+/// --host and --serve PORT; false (the reason printed) when the port is not one.
+bool serveAddress(const QCommandLineParser &parser, QString &host, quint16 &port)
+{
+    host = parser.isSet(QStringLiteral("host")) ? parser.value(QStringLiteral("host")) : QStringLiteral("127.0.0.1");
+    bool ok = false;
+    const int value = parser.value(QStringLiteral("serve")).toInt(&ok);
+    if (!ok || value < 0 || value > 65535) {
+        usageError(QStringLiteral("replay"),
+            QStringLiteral("--serve needs a port from 0 to 65535, got '%1'")
+                .arg(parser.value(QStringLiteral("serve"))));
+        return false;
+    }
+    port = quint16(value);
+    return true;
+}
+
 /// Betfair files served as the Exchange Stream serves them (TLS, CRLF lines), for a client under test.
 int runServeBetfair(const QCommandLineParser &parser, const ReplayConfig &replay)
 {
@@ -86,16 +102,9 @@ int runServeBetfair(const QCommandLineParser &parser, const ReplayConfig &replay
     Betfair::StreamServerConfig config;
     config.paths = replay.paths();
     config.speed = replay.speed;
-    config.host =
-        parser.isSet(QStringLiteral("host")) ? parser.value(QStringLiteral("host")) : QStringLiteral("127.0.0.1");
-    bool ok = false;
-    const int port = parser.value(QStringLiteral("serve")).toInt(&ok);
-    if (!ok || port < 0 || port > 65535) {
-        return usageError(command,
-            QStringLiteral("--serve needs a port from 0 to 65535, got '%1'")
-                .arg(parser.value(QStringLiteral("serve"))));
+    if (!serveAddress(parser, config.host, config.port)) {
+        return kExitUsage;
     }
-    config.port = quint16(port);
     if (parser.isSet(QStringLiteral("tls-cert")) != parser.isSet(QStringLiteral("tls-key"))) {
         return usageError(command, QStringLiteral("--tls-cert and --tls-key go together"));
     }
@@ -132,16 +141,10 @@ int runServe(const QCommandLineParser &parser, const ReplayConfig &replay, const
         return usageError(command, QStringLiteral("--from and --to do not apply to --serve yet"));
     }
     SimServerConfig config;
-    config.host =
-        parser.isSet(QStringLiteral("host")) ? parser.value(QStringLiteral("host")) : QStringLiteral("127.0.0.1");
-    bool ok = false;
-    const int port = parser.value(QStringLiteral("serve")).toInt(&ok);
-    if (!ok || port < 0 || port > 65535) {
-        return usageError(command,
-            QStringLiteral("--serve needs a port from 0 to 65535, got '%1'")
-                .arg(parser.value(QStringLiteral("serve"))));
+    if (!serveAddress(parser, config.host, config.port)) {
+        return kExitUsage;
     }
-    config.port = quint16(port);
+    bool ok = false;
     if (parser.isSet(QStringLiteral("heartbeat-ms"))) {
         config.heartbeatMs = parser.value(QStringLiteral("heartbeat-ms")).toInt(&ok);
         if (!ok || config.heartbeatMs < 10) {

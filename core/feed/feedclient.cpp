@@ -4,9 +4,11 @@
 #include <core/common/logging.h>
 #include <core/common/rng.h>
 #include <core/common/timeutil.h>
+#include <core/feed/reconnect.h>
 #include <core/feed/streamtracker.h>
 
 #include <QFileInfo>
+#include <QHostAddress>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -90,6 +92,12 @@ QString validateSourceConfig(const FeedSourceConfig &config)
         // The live Betfair Exchange Stream (Betfair::StreamClient).
         if (url.host().isEmpty()) {
             return QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo));
+        }
+        if (url.scheme() == QLatin1String("betfair+tcp") && url.host() != QLatin1String("localhost")
+            && !QHostAddress(url.host()).isLoopback()) {
+            // The app key and the session token would cross the network in clear text.
+            return QStringLiteral(
+                "betfair+tcp:// (no TLS) is for a local test server only (127.0.0.1); use betfair://");
         }
         if (config.appKey.isEmpty()) {
             return QStringLiteral("a Betfair stream needs an application key: set ODDSTAP_BETFAIR_APP_KEY");
@@ -183,11 +191,7 @@ void FeedClient::Impl::setState(SourceState next, const QString &reason, int del
 
 int FeedClient::Impl::nextBackoffMs()
 {
-    // Full jitter: uniform in [0, min(cap, base * 2^attempt)].
-    const qint64 ceiling =
-        std::min<qint64>(cfg().backoffMaxMs, qint64(cfg().backoffInitialMs) << std::min(attempt, 20));
-    ++attempt;
-    return int(rng.below(quint64(ceiling) + 1));
+    return fullJitterBackoffMs(rng, attempt, cfg().backoffInitialMs, cfg().backoffMaxMs);
 }
 
 void FeedClient::Impl::connectNow()
@@ -396,13 +400,8 @@ void FeedClient::start()
                 d->lastError = explainSocketError(error, text, m_config.url);
             }
         });
-    connect(d->socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
-        QStringList texts;
-        for (const QSslError &e : errors) {
-            texts << e.errorString();
-        }
-        d->lastError = QStringLiteral("TLS verification failed: ") + texts.join(QLatin1String("; "));
-    });
+    connect(d->socket, &QWebSocket::sslErrors, this,
+        [this](const QList<QSslError> &errors) { d->lastError = tlsFailure(errors); });
     connect(d->socket, &QWebSocket::stateChanged, this, [this](QAbstractSocket::SocketState s) {
         if (s == QAbstractSocket::UnconnectedState && d->state != SourceState::Idle) {
             // Queued: QWebSocket reports the error after this transition; let it arrive first.

@@ -63,19 +63,21 @@ void PriceHistory::clear(const QString &sourceId, const QString &fixtureId, cons
 void PriceHistory::appendBooks(const std::vector<PriceLadder> &books)
 {
     qint64 at = 0;
+    double added = 0;
     for (const PriceLadder &b : books) {
         if (b.marketType == m_marketType && b.fixtureId == m_fixtureId && b.sourceId == m_sourceId) {
-            m_matched[b.selection] = b.tradedTotal;
+            // A selection seen for the first time brings what was matched before the window
+            // watched it: that is no bar of its own.
+            const auto [it, first] = m_matched.try_emplace(b.selection, b.tradedTotal);
+            added += first ? 0.0 : b.tradedTotal - it->second;
+            it->second = b.tradedTotal;
             at = std::max(at, b.atMs);
         }
     }
-    if (at == 0) {
+    if (at == 0 || (added == 0 && !m_volume.empty())) {
         return;
     }
-    double total = 0;
-    for (const auto &[selection, matched] : m_matched) {
-        total += matched;
-    }
+    const double total = (m_volume.empty() ? 0.0 : m_volume.back().price) + added;
     if (!m_volume.empty() && at < m_volume.back().t) {
         at = m_volume.back().t; // a book published out of order: the series stays sorted
     }

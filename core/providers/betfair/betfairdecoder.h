@@ -50,6 +50,13 @@ public:
     /// The clock to resume a live stream from (`clk`, `initialClk`).
     const QString &clock() const { return m_clk; }
     const QString &initialClock() const { return m_initialClk; }
+    /// The exchange no longer knows the clocks (INVALID_CLOCK): the next subscription asks for a
+    /// new image.
+    void forgetClocks()
+    {
+        m_clk.clear();
+        m_initialClk.clear();
+    }
 
 private:
     struct Fixture

@@ -4,6 +4,7 @@
 #include <core/common/logging.h>
 #include <core/common/rng.h>
 #include <core/common/timeutil.h>
+#include <core/feed/reconnect.h>
 #include <core/feed/streamtracker.h>
 #include <core/providers/betfair/betfairdecoder.h>
 
@@ -68,13 +69,7 @@ struct StreamClient::Impl
             flushTimer->start(cfg().flushIntervalMs);
         }
     }
-    int nextBackoffMs()
-    {
-        const qint64 ceiling =
-            std::min<qint64>(cfg().backoffMaxMs, qint64(cfg().backoffInitialMs) << std::min(attempt, 20));
-        ++attempt;
-        return int(rng.below(quint64(ceiling) + 1));
-    }
+    int nextBackoffMs() { return fullJitterBackoffMs(rng, attempt, cfg().backoffInitialMs, cfg().backoffMaxMs); }
     int heartbeatMs() const { return std::clamp(cfg().heartbeatMs, 500, 5000); }
 
     StreamClient *q;
@@ -138,10 +133,12 @@ void StreamClient::Impl::connectNow()
 
 void StreamClient::Impl::onReadyRead()
 {
+    const qsizetype scannedBefore = buffer.size(); // no line end before here: not searched again
     buffer += socket->readAll();
     qsizetype start = 0;
+    qsizetype searchFrom = scannedBefore;
     for (;;) {
-        const qsizetype end = buffer.indexOf('\n', start);
+        const qsizetype end = buffer.indexOf('\n', std::max(start, searchFrom));
         if (end < 0) {
             break;
         }
@@ -153,8 +150,10 @@ void StreamClient::Impl::onReadyRead()
             onLine(buffer.sliced(start, stop - start));
         }
         start = end + 1;
-        if (!socket || socket->state() != QAbstractSocket::ConnectedState) {
-            break; // a control message ended the connection
+        searchFrom = start;
+        if (socket->state() != QAbstractSocket::ConnectedState) {
+            buffer.clear(); // a control message ended the connection: the rest is not read
+            return;
         }
     }
     buffer.remove(0, start);
@@ -184,7 +183,12 @@ void StreamClient::Impl::onLine(const QByteArray &text)
     if (head.contains("\"op\":\"connection\"") || head.contains("\"op\":\"status\"")) {
         onControl(QJsonDocument::fromJson(text).object());
     }
-    tracker.onFrame(text, wallNs / 1000000, mono);
+    if (tracker.onFrame(text, wallNs / 1000000, mono)) {
+        // The seqs the decoder gave jumped: the rest of this connection is not trusted.
+        lastError = tracker.gapReason();
+        QMetaObject::invokeMethod(
+            q, [this] { socket->abort(); }, Qt::QueuedConnection);
+    }
     if (tracker.pendingSize() >= cfg().flushMaxItems) {
         flush();
     } else {
@@ -206,13 +210,17 @@ void StreamClient::Impl::onControl(const QJsonObject &msg)
     const int id = msg.value(QStringLiteral("id")).toInt();
     const bool ok = msg.value(QStringLiteral("statusCode")).toString() == QLatin1String("SUCCESS");
     if (!ok) {
-        const QString why = QStringLiteral("%1: %2").arg(
-            msg.value(QStringLiteral("errorCode")).toString(), msg.value(QStringLiteral("errorMessage")).toString());
+        // The server's words, cut: they go into the connection events and the log.
+        const QString why = QStringLiteral("%1: %2").arg(msg.value(QStringLiteral("errorCode")).toString().left(64),
+            msg.value(QStringLiteral("errorMessage")).toString().left(256));
         // The app key and session are refused: retrying at once would not help.
         const QString code = msg.value(QStringLiteral("errorCode")).toString();
-        authFailed = id == kAuthenticationId || code == QLatin1String("NO_APP_KEY")
-            || code == QLatin1String("INVALID_APP_KEY") || code == QLatin1String("NO_SESSION")
-            || code == QLatin1String("INVALID_SESSION_INFORMATION") || code == QLatin1String("NOT_AUTHORIZED");
+        authFailed = code == QLatin1String("NO_APP_KEY") || code == QLatin1String("INVALID_APP_KEY")
+            || code == QLatin1String("NO_SESSION") || code == QLatin1String("INVALID_SESSION_INFORMATION")
+            || code == QLatin1String("NOT_AUTHORIZED");
+        if (code == QLatin1String("INVALID_CLOCK")) {
+            decoder().forgetClocks(); // resubscribing with the same clocks would fail for ever
+        }
         lastError =
             QStringLiteral("the stream refused %1 (%2)")
                 .arg(id == kAuthenticationId ? QStringLiteral("the login") : QStringLiteral("the request"), why);
@@ -287,11 +295,13 @@ void StreamClient::Impl::checkLiveness()
     }
     // The exchange sends a heartbeat after heartbeatMs of quiet: three missed ones mean dead.
     const qint64 silence = monotonicNs() / 1000000 - lastLineMs;
-    const qint64 limit = state == SourceState::Connecting ? cfg().connectTimeoutMs : 3 * qint64(heartbeatMs());
+    // Until the subscription is acknowledged the exchange sends no heartbeats: the connect timeout.
+    const bool subscribed = state == SourceState::Subscribed;
+    const qint64 limit = subscribed ? 3 * qint64(heartbeatMs()) : cfg().connectTimeoutMs;
     if (silence > limit) {
-        lastError = state == SourceState::Connecting ? QStringLiteral("connect timed out after %1 ms").arg(silence)
-                                                     : QStringLiteral("stalled: no line for %1 ms").arg(silence);
-        if (state != SourceState::Connecting) {
+        lastError = subscribed ? QStringLiteral("stalled: no line for %1 ms").arg(silence)
+                               : QStringLiteral("no subscription after %1 ms").arg(silence);
+        if (subscribed) {
             setState(SourceState::Stalled, QStringLiteral("no line for %1 ms (3 heartbeat intervals)").arg(silence));
         }
         socket->abort();
@@ -340,13 +350,8 @@ void StreamClient::start()
     connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
     connect(d->livenessTimer, &QTimer::timeout, this, [this] { d->checkLiveness(); });
     connect(d->socket, &QSslSocket::readyRead, this, [this] { d->onReadyRead(); });
-    connect(d->socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
-        QStringList texts;
-        for (const QSslError &e : errors) {
-            texts << e.errorString();
-        }
-        d->lastError = QStringLiteral("TLS verification failed: ") + texts.join(QLatin1String("; "));
-    });
+    connect(d->socket, &QSslSocket::sslErrors, this,
+        [this](const QList<QSslError> &errors) { d->lastError = tlsFailure(errors); });
     connect(d->socket, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
         if (d->lastError.isEmpty()) {
             d->lastError = d->socket->errorString();
@@ -371,6 +376,8 @@ void StreamClient::stop()
     d->reconnectTimer->stop();
     d->livenessTimer->stop();
     d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));
+    // Nothing is read after the last batch: what would arrive now comes again on a resume.
+    disconnect(d->socket, &QSslSocket::readyRead, this, nullptr);
     d->socket->disconnectFromHost();
     d->flush();
 }

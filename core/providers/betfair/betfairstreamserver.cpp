@@ -20,6 +20,9 @@ namespace OddsTap::Betfair {
 namespace {
 
 constexpr qint64 kMaxRequestBytes = 1024 * 1024;
+constexpr qint64 kMaxUnreadBytes = 32 * 1024 * 1024;
+constexpr int kLoginTimeoutMs = 15000;
+constexpr int kMaxSessions = 64;
 
 QByteArray status(int id, bool ok, const char *code = "", const char *message = "")
 {
@@ -49,6 +52,13 @@ public:
         connect(&m_timer, &QTimer::timeout, this, [this] { pump(); });
         connect(socket, &QTcpSocket::readyRead, this, [this] { onRequests(); });
         connect(socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
+        // As the exchange does: a connection that has not logged in after a while is closed.
+        QTimer::singleShot(kLoginTimeoutMs, this, [this] {
+            if (!m_authenticated) {
+                send(status(0, false, "TIMEOUT", "no authentication in time"));
+                m_socket->disconnectFromHost();
+            }
+        });
         send(QJsonDocument(QJsonObject { { QStringLiteral("op"), QStringLiteral("connection") },
                                { QStringLiteral("connectionId"), QStringLiteral("oddstap-%1").arg(connection) } })
                  .toJson(QJsonDocument::Compact));
@@ -57,6 +67,10 @@ public:
 private:
     void send(const QByteArray &line)
     {
+        if (m_socket->bytesToWrite() > kMaxUnreadBytes) {
+            m_socket->abort(); // a client that does not read: not kept in this server's memory
+            return;
+        }
         m_socket->write(line + "\r\n");
         m_lastSentMs = monotonicNs() / 1000000;
     }
@@ -81,6 +95,11 @@ private:
                 m_authenticated = true;
                 send(status(id, true));
             } else if (op == QLatin1String("marketSubscription")) {
+                if (m_reader) {
+                    // One subscription per connection: each one reads the files again.
+                    send(status(id, false, "SUBSCRIPTION_LIMIT_EXCEEDED", "one subscription per connection"));
+                    continue;
+                }
                 if (!m_authenticated) {
                     send(status(id, false, "NO_SESSION", "authenticate first"));
                     m_socket->disconnectFromHost();
@@ -124,6 +143,10 @@ private:
     {
         const qint64 nowNs = monotonicNs();
         while (m_haveNext) {
+            if (m_socket->bytesToWrite() > 4 * 1024 * 1024) {
+                m_timer.start(5); // let the client read
+                return;
+            }
             const qint64 ptNs = m_next.frame.wallNs;
             if (!m_based) {
                 m_based = true;
@@ -150,10 +173,6 @@ private:
                 send(m_next.frame.bytes); // not JSON: served as recorded, the client rejects it
             }
             m_haveNext = m_reader->next(m_next);
-            if (m_socket->bytesToWrite() > 4 * 1024 * 1024) {
-                m_timer.start(5); // let the client read
-                return;
-            }
         }
         if (!m_endSignalled) {
             m_endSignalled = true;
@@ -248,6 +267,11 @@ Result<quint16> StreamServer::start()
     // A TLS server hands a connection over once its handshake is done.
     connect(d->server.get(), &QTcpServer::pendingConnectionAvailable, this, [this] {
         while (QTcpSocket *s = d->server->nextPendingConnection()) {
+            if (findChildren<StreamSession *>(Qt::FindDirectChildrenOnly).size() >= kMaxSessions) {
+                s->abort();
+                s->deleteLater();
+                continue;
+            }
             auto *session =
                 new StreamSession(s, d->cfg, ++d->connections, [self = QPointer<StreamServer>(this)](quint64 n) {
                     if (self) {
