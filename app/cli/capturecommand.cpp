@@ -148,7 +148,7 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("profile") },
         { QStringLiteral("token-file"), QStringLiteral("File holding the Bearer token (for every source)."),
             QStringLiteral("file") },
-        { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss://."),
+        { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss:// and betfair://."),
             QStringLiteral("file") },
         { QStringLiteral("count"),
             QStringLiteral("Stop after N stream envelopes (fixture/odds/bet, accepted or rejected; heartbeats and "
