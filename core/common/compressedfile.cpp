@@ -24,9 +24,12 @@ protected:
     qint64 readData(char *data, qint64 maxSize) override
     {
         const int n = gzread(m_file, data, unsigned(std::min<qint64>(maxSize, 1 << 30)));
-        if (n < 0) {
-            int code = 0;
-            setErrorString(QString::fromUtf8(gzerror(m_file, &code)));
+        int code = Z_OK;
+        const char *why = gzerror(m_file, &code);
+        // A truncated file reads as a quiet end; zlib only says so here (Z_BUF_ERROR).
+        if (n < 0 || (n == 0 && code != Z_OK)) {
+            setErrorString(code == Z_BUF_ERROR ? QStringLiteral("the gzip data ends too early (the file is truncated)")
+                                               : QString::fromUtf8(why));
             return -1;
         }
         return n;

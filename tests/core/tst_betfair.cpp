@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cstring>
@@ -130,6 +131,7 @@ private slots:
     void craftedLinesAreRejectedWithAReason();
     void fileReaderMergesOnPublishTime();
     void floodsOfRunnersOrPricesAreRefused();
+    void truncatedCompressedFilesStopLoudly();
     void fixtureOfSeveralMarkets();
 };
 
@@ -501,6 +503,24 @@ void TestBetfair::floodsOfRunnersOrPricesAreRefused()
         qPrintable(out.rejects.back().message));
     QCOMPARE(decoder.cache().market(QStringLiteral("1.6"))->runners.front().availableToBack.points().size(),
         std::size_t(2000));
+}
+
+void TestBetfair::truncatedCompressedFilesStopLoudly()
+{
+    QTemporaryDir dir;
+    for (const char *name : { "racing-place-SELF-1.181223995.ndjson.gz", "cricket-score-1.200806927.ndjson.bz2" }) {
+        QFile in(dataPath(name));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QString cut = dir.filePath(QLatin1String(name));
+        QFile out(cut);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(in.read(in.size() / 2)); // half a file: no error from reading, only an early end
+        out.close();
+        const auto reader = openRecords({ cut });
+        QVERIFY2(!reader, name);
+        QVERIFY2(reader.error().message.contains(QLatin1String("could not be read to the end")),
+            qPrintable(reader.error().message));
+    }
 }
 
 void TestBetfair::fixtureOfSeveralMarkets()
