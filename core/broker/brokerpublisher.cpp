@@ -27,6 +27,7 @@ public:
         return true;
     }
     bool feedError(const Event &, const FeedErrorData &) override { return true; }
+    bool book(const Event &, const BookData &) override { return true; }
     bool reject(const Reject &) override { return true; }
     bool gap(const GapRecord &) override { return true; }
     bool connectionEvent(const ConnectionEvent &) override { return true; }

@@ -76,6 +76,8 @@ std::vector<PartitionedBatch> splitByPartition(const EventBatch &batch)
             fixture = &o->fixtureId;
         } else if (const BetData *b = e.bet()) {
             fixture = &b->fixtureId;
+        } else if (const BookData *bk = e.book()) {
+            fixture = &bk->fixtureId;
         }
         const int p = fixture ? partitionOf(e.sourceId, *fixture) : own;
         parts[std::size_t(p)].batch.events.push_back(e);

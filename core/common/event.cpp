@@ -7,7 +7,7 @@ namespace OddsTap {
 namespace {
 
 constexpr std::array<std::string_view, kEventTypeCount> kEventTypeNames = { "fixture", "odds", "bet", "heartbeat",
-    "snapshot_begin", "snapshot_end", "error" };
+    "snapshot_begin", "snapshot_end", "error", "book" };
 constexpr std::array<std::string_view, 5> kFixtureStatusNames = { "scheduled", "live", "suspended", "ended",
     "cancelled" };
 constexpr std::array<std::string_view, 2> kPriceStatusNames = { "open", "suspended" };

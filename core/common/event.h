@@ -27,9 +27,12 @@ enum class EventType : std::uint8_t
     SnapshotBegin,
     SnapshotEnd,
     Error,
+    /// A change to one selection's order book. Exchange profiles only: the reference protocol
+    /// has no such envelope.
+    Book,
 };
 Q_ENUM_NS(EventType)
-inline constexpr int kEventTypeCount = 7;
+inline constexpr int kEventTypeCount = 8;
 
 enum class FixtureStatus : std::uint8_t
 {
@@ -95,6 +98,37 @@ struct BetData
     friend bool operator==(const BetData &, const BetData &) = default;
 };
 
+enum class BookSide : std::uint8_t
+{
+    Back, ///< money available to back at the price
+    Lay, ///< money available to lay at the price
+    Traded, ///< money matched at the price so far
+};
+
+/// One price of a book change: the money now at it, 0 when none is left.
+struct BookLevel
+{
+    BookSide side = BookSide::Back;
+    double price = 0.0;
+    double size = 0.0;
+    friend bool operator==(const BookLevel &, const BookLevel &) = default;
+};
+
+/// A change to one selection's order book as an exchange publishes it: the prices whose money
+/// changed (a delta), or, for an image, the whole book (what it does not list is gone). Replaying
+/// a selection's changes in seq order rebuilds its book at any moment.
+struct BookData
+{
+    QString fixtureId;
+    QString marketType;
+    QString selection;
+    qint64 timestampMs = 0; ///< publish time of the change
+    bool image = false;
+    std::optional<double> tradedTotal; ///< matched on the selection, when the change says
+    std::vector<BookLevel> levels; ///< back, lay and traded, in the order the change gave them
+    friend bool operator==(const BookData &, const BookData &) = default;
+};
+
 /// Payload of an `error` envelope sent by the server.
 struct FeedErrorData
 {
@@ -121,17 +155,19 @@ struct Event
     QString stream; ///< envelope `source` (server's stream id), empty when absent
     qint64 receivedAtMs = 0;
     qint64 receivedMonoNs = 0;
-    std::variant<std::monostate, FixtureData, OddsData, BetData, FeedErrorData> data;
+    std::variant<std::monostate, FixtureData, OddsData, BetData, FeedErrorData, BookData> data;
 
-    /// fixture, odds and bet envelopes advance the per-source seq stream; the others do not.
+    /// fixture, odds, bet and book events advance the per-source seq stream; the others do not.
     bool advancesStream() const
     {
-        return type == EventType::Fixture || type == EventType::Odds || type == EventType::Bet;
+        return type == EventType::Fixture || type == EventType::Odds || type == EventType::Bet
+            || type == EventType::Book;
     }
     const FixtureData *fixture() const { return std::get_if<FixtureData>(&data); }
     const OddsData *odds() const { return std::get_if<OddsData>(&data); }
     const BetData *bet() const { return std::get_if<BetData>(&data); }
     const FeedErrorData *feedError() const { return std::get_if<FeedErrorData>(&data); }
+    const BookData *book() const { return std::get_if<BookData>(&data); }
     friend bool operator==(const Event &, const Event &) = default;
 };
 

@@ -184,6 +184,8 @@ public:
     { }
     bool ok() const { return m_ok; }
     bool atEnd() const { return m_p == m_end; }
+    std::size_t remaining() const { return std::size_t(m_end - m_p); }
+    void fail() { m_ok = false; }
     template <typename T> T get()
     {
         static_assert(std::is_arithmetic_v<T>);
@@ -295,6 +297,20 @@ void putEvent(Writer &w, StringTable &t, const Event &e)
         w.put(quint8(4));
         w.put(t.indexOf(fe->code));
         w.put(t.indexOf(fe->message));
+    } else if (const BookData *bk = e.book()) {
+        w.put(quint8(5));
+        w.put(t.indexOf(bk->fixtureId));
+        w.put(t.indexOf(bk->marketType));
+        w.put(t.indexOf(bk->selection));
+        w.put(bk->timestampMs);
+        w.put(quint8(bk->image));
+        w.optional(bk->tradedTotal);
+        w.put(quint32(bk->levels.size()));
+        for (const BookLevel &l : bk->levels) {
+            w.put(quint8(l.side));
+            w.put(l.price);
+            w.put(l.size);
+        }
     } else {
         w.put(quint8(0));
     }
@@ -353,6 +369,29 @@ void getEvent(Reader &r, const std::vector<QString> &t, Event &e)
         fe.code = r.string(t);
         fe.message = r.string(t);
         e.data = std::move(fe);
+        break;
+    }
+    case 5: {
+        BookData bk;
+        bk.fixtureId = r.string(t);
+        bk.marketType = r.string(t);
+        bk.selection = r.string(t);
+        bk.timestampMs = r.get<qint64>();
+        bk.image = r.get<quint8>() != 0;
+        bk.tradedTotal = r.optional<double>();
+        const quint32 n = r.get<quint32>();
+        constexpr std::size_t kLevelBytes = 17;
+        if (std::size_t(n) > r.remaining() / kLevelBytes) {
+            r.fail(); // a damaged count: the record is invalid, nothing is allocated for it
+            break;
+        }
+        bk.levels.resize(n);
+        for (BookLevel &l : bk.levels) {
+            l.side = BookSide(std::min<quint8>(r.get<quint8>(), quint8(BookSide::Traded)));
+            l.price = r.get<double>();
+            l.size = r.get<double>();
+        }
+        e.data = std::move(bk);
         break;
     }
     default:

@@ -61,6 +61,16 @@ const std::vector<TableSpec> &tables()
                 { QStringLiteral("odd_value"), K::Real }, { QStringLiteral("potential_win"), K::Real },
                 { QStringLiteral("timestamp"), K::Time } },
             "timestamp", "source_id, seq", "id", true },
+        // Order-book changes (exchange profiles): back, lay and traded as "price:size" pairs.
+        { "books",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
+                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
+                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("market_type"), K::Text },
+                { QStringLiteral("selection"), K::Text }, { QStringLiteral("timestamp"), K::Time },
+                { QStringLiteral("image"), K::Integer }, { QStringLiteral("traded_total"), K::Real },
+                { QStringLiteral("back"), K::Text }, { QStringLiteral("lay"), K::Text },
+                { QStringLiteral("traded"), K::Text } },
+            "timestamp", "source_id, seq", "id", true },
         { "rejects",
             { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
                 { QStringLiteral("batch_index"), K::Integer }, { QStringLiteral("received_at"), K::Time },
@@ -290,7 +300,10 @@ Result<ExportStats> exportCsv(
     }
     QStringList select;
     for (const CsvColumn &c : columns) {
-        select << c.name;
+        // Flags are booleans in PostgreSQL ("t"): both back ends export them as 0 and 1.
+        const bool flag = c.name == QLatin1String("image") || c.name == QLatin1String("compacted")
+            || c.name == QLatin1String("raw_truncated");
+        select << (flag ? QStringLiteral("CAST(%1 AS INTEGER) AS %1").arg(c.name) : c.name);
     }
     QStringList where;
     QStringList params;

@@ -458,7 +458,7 @@ bool FrameDecoder::Impl::decodeEnvelope(
         return false;
     }
     const auto type = eventTypeFromWire(typeText);
-    if (!type) {
+    if (!type || *type == EventType::Book) { // books come from exchange profiles only
         f = { RejectCode::UnknownType,
             QStringLiteral("type \"%1\" is not one of fixture, odds, bet, heartbeat, snapshot_begin, snapshot_end, "
                            "error")

@@ -110,6 +110,7 @@ void StreamTracker::handleEvent(Event &&ev)
     case EventType::Fixture:
     case EventType::Odds:
     case EventType::Bet:
+    case EventType::Book:
         break;
     }
     const bool afterUnreadable = m_unreadableAt && m_lastSeq && *m_unreadableAt == *m_lastSeq;
@@ -211,8 +212,8 @@ void StreamTracker::handleReject(Reject &&r)
         m_unreadableAt.reset();
     }
     // A rejected envelope at the next seq was still received: it takes its place in the stream.
-    const bool advancingType =
-        !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds || *r.type == EventType::Bet;
+    const bool advancingType = !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds
+        || *r.type == EventType::Bet || *r.type == EventType::Book;
     if (!m_resyncing && !m_inSnapshot && m_lastSeq && r.seq && *r.seq == *m_lastSeq + 1 && advancingType) {
         m_lastSeq = *r.seq;
         r.tookSeq = true;

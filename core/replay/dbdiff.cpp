@@ -51,6 +51,12 @@ const std::vector<TableSpec> &tables()
                 QStringLiteral("market_type"), QStringLiteral("selection"), QStringLiteral("stake"),
                 QStringLiteral("odd_value"), QStringLiteral("potential_win"), QStringLiteral("timestamp") },
             { QStringLiteral("received_at") }, false },
+        { QStringLiteral("books"), { QStringLiteral("source_id"), QStringLiteral("seq") }, true,
+            { QStringLiteral("ts"), QStringLiteral("fixture_id"), QStringLiteral("market_type"),
+                QStringLiteral("selection"), QStringLiteral("timestamp"), QStringLiteral("image"),
+                QStringLiteral("traded_total"), QStringLiteral("back"), QStringLiteral("lay"),
+                QStringLiteral("traded") },
+            { QStringLiteral("received_at") }, false },
         { QStringLiteral("feed_errors"), { QStringLiteral("source_id") }, false,
             { QStringLiteral("seq"), QStringLiteral("ts"), QStringLiteral("code"), QStringLiteral("message") },
             { QStringLiteral("received_at") }, false },
@@ -109,7 +115,8 @@ private:
         if (column == QLatin1String("raw")) {
             return m_postgres ? QStringLiteral("encode(raw, 'hex')") : QStringLiteral("lower(hex(raw))");
         }
-        if (column == QLatin1String("raw_truncated") || column == QLatin1String("compacted")) {
+        if (column == QLatin1String("raw_truncated") || column == QLatin1String("compacted")
+            || column == QLatin1String("image")) {
             return QStringLiteral("CAST(%1 AS INTEGER)").arg(column);
         }
         return column;

@@ -556,19 +556,32 @@ void CaptureSession::onClientStopped()
     if (m_writer && !m_failed) {
         // Every client's last batch was forwarded before this point: drain, then finish.
         m_writer->requestDrain();
-        QTimer::singleShot(m_config.drainTimeoutMs, this, [this] {
-            if (m_running) {
-                m_stats.drainTimedOut = true;
-                m_stats.storageDownAtEnd = m_storageDown;
-                qCWarning(lcSession).noquote()
-                    << (m_storageDown ? "the database stayed unavailable" : "storage did not catch up in time")
-                    << "- uncommitted events stay uncommitted and are fetched again on the next start";
-                finish();
-            }
-        });
+        armDrainTimeout(m_stats.commits);
         return;
     }
     finish();
+}
+
+void CaptureSession::armDrainTimeout(quint64 commitsBefore)
+{
+    QTimer::singleShot(
+        m_config.drainTimeoutMs, this, [this, commitsBefore] {
+            if (!m_running) {
+                return;
+            }
+            if (!m_storageDown && m_stats.commits > commitsBefore) {
+                // Behind but committing (a long import): waiting is not in vain. The timeout is for a
+                // database that stopped taking anything.
+                armDrainTimeout(m_stats.commits);
+                return;
+            }
+            m_stats.drainTimedOut = true;
+            m_stats.storageDownAtEnd = m_storageDown;
+            qCWarning(lcSession).noquote()
+                << (m_storageDown ? "the database stayed unavailable" : "storage did not catch up in time")
+                << "- uncommitted events stay uncommitted and are fetched again on the next start";
+            finish();
+        });
 }
 
 void CaptureSession::finish()
@@ -587,8 +600,8 @@ void CaptureSession::finish()
         QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
         if (m_stats.drainTimedOut) {
             const CaptureStats::Source t = m_stats.total();
-            const quint64 stored = m_stats.persisted.fixtureUpdates + m_stats.persisted.odds + m_stats.persisted.bets
-                + m_stats.persisted.duplicateSeqs + m_stats.persisted.duplicateBets + m_stats.lostEvents;
+            const quint64 stored = m_stats.persisted.storedStream() + m_stats.persisted.duplicateSeqs
+                + m_stats.persisted.duplicateBets + m_stats.lostEvents;
             m_stats.queuedAtEnd = t.acceptedStreamTotal() > stored ? t.acceptedStreamTotal() - stored : 0;
         }
     }

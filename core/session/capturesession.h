@@ -29,7 +29,7 @@ struct CaptureConfig
     qint64 durationMs = 0; ///< stop after this long; 0 = no limit
     quint64 untilSeq = 0; ///< stop once every source holds (or has committed) this seq; 0 = no limit
     std::optional<StorageTarget> storage; ///< none: count only
-    int drainTimeoutMs = 30000; ///< at stop, how long to wait for an unavailable database
+    int drainTimeoutMs = 30000; ///< at stop, how long to wait for a database that commits nothing
     SpoolConfig spool; ///< bounded memory for the storage queue (directory empty: no spool)
     qint64 walAlertBytes = StorageWriter::kWalAlertBytes; ///< SQLite: warn when the WAL grows past this
     int snapshotIntervalMs = 100; ///< snapshotReady() cadence (10 Hz); 0 = no snapshots
@@ -132,6 +132,9 @@ private:
     /// `store` false: for the views only (a broker viewer's batches: the writers store them).
     void onBatch(const BatchPtr &batch, bool store = true);
     void onClientStopped();
+    /// At stop: finishes once storage has taken nothing for drainTimeoutMs (behind but committing
+    /// is waited for), with what is uncommitted recorded.
+    void armDrainTimeout(quint64 commitsBefore);
     void startClients(const SeqMap &committed);
     void startSource(SourceRun &source);
     void stopSource(SourceRun &source, bool forSessionStop);

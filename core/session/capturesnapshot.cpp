@@ -120,7 +120,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m.gaps = total.gaps;
     m.reconnects = total.reconnects;
     m.storing = m_config.storage.has_value() && !m_failed;
-    m.persisted = m_stats.persisted.fixtureUpdates + m_stats.persisted.odds + m_stats.persisted.bets;
+    m.persisted = m_stats.persisted.storedStream();
     m.queuedEvents = m_lastWrite.queuedEvents;
     m.spoolBytes = m_lastWrite.spoolBytes;
     m.spoolBatches = m_lastWrite.spoolBatches;

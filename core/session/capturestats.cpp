@@ -71,7 +71,7 @@ quint64 CaptureStats::Source::acceptedTotal() const
 quint64 CaptureStats::Source::acceptedStreamTotal() const
 {
     return accepted[std::size_t(EventType::Fixture)] + accepted[std::size_t(EventType::Odds)]
-        + accepted[std::size_t(EventType::Bet)];
+        + accepted[std::size_t(EventType::Bet)] + accepted[std::size_t(EventType::Book)];
 }
 
 quint64 CaptureStats::Source::rejectedTotal() const
@@ -217,12 +217,13 @@ QJsonObject CaptureStats::toJson() const
     if (storing) {
         const Source t = total();
         const quint64 acceptedStream = t.acceptedStreamTotal();
-        const quint64 storedStream = persisted.fixtureUpdates + persisted.odds + persisted.bets;
+        const quint64 storedStream = persisted.storedStream();
         out.insert(QStringLiteral("persisted"),
             QJsonObject {
                 { QStringLiteral("fixture_updates"), qint64(persisted.fixtureUpdates) },
                 { QStringLiteral("odds"), qint64(persisted.odds) },
                 { QStringLiteral("bets"), qint64(persisted.bets) },
+                { QStringLiteral("books"), qint64(persisted.books) },
                 { QStringLiteral("rejects"), qint64(persisted.rejects) },
                 { QStringLiteral("gaps"), qint64(persisted.gaps) },
                 { QStringLiteral("connection_events"), qint64(persisted.connectionEvents) },

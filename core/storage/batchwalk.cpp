@@ -64,6 +64,12 @@ BatchWalk walkBatches(const std::vector<const EventBatch *> &batches, const SeqM
                 }
                 ++result.feedErrors;
                 break;
+            case EventType::Book:
+                if (!sink.book(e, *e.book())) {
+                    return failed("storing a book change");
+                }
+                ++result.books;
+                break;
             case EventType::Heartbeat:
             case EventType::SnapshotBegin:
             case EventType::SnapshotEnd:

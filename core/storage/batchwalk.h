@@ -20,6 +20,7 @@ public:
     virtual bool fixture(const Event &event, const FixtureData &fixture) = 0;
     virtual bool bet(const Event &event, const BetData &bet) = 0;
     virtual bool feedError(const Event &event, const FeedErrorData &error) = 0;
+    virtual bool book(const Event &event, const BookData &book) = 0;
     virtual bool reject(const Reject &reject) = 0;
     virtual bool gap(const GapRecord &gap) = 0;
     virtual bool connectionEvent(const ConnectionEvent &event) = 0;
@@ -38,7 +39,7 @@ struct BatchWalk
 /// The one walk over a transaction's batches both back ends share. Events at or below their
 /// source's `committed` seq are stored already (a re-delivery) and counted as duplicateSeqs;
 /// every other row goes to `sink` in the batches' order, odds into the walk's OddsRows. Counts
-/// in `result` the fixture updates, feed errors, rejects, gaps, connection events and stream
+/// in `result` the fixture updates, book changes, feed errors, rejects, gaps, connection events and stream
 /// advances; bets (a duplicate bet id is stored once) and odds are the back end's to count.
 /// A batch with a partitionKey is deduplicated by its partition's mark in `partitions`, as moved by
 /// the batches before it in this walk (the same message twice in one transaction is stored once);

@@ -440,8 +440,8 @@ Result<QJsonObject> PostgresStorage::tableCounts()
         return r.error();
     }
     QJsonObject out;
-    for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "rejects", "gaps", "connection_events",
-             "feed_errors", "ingest_state" }) {
+    for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "books", "rejects", "gaps",
+             "connection_events", "feed_errors", "ingest_state" }) {
         const QByteArray sql = QByteArray("SELECT count(*) FROM ") + table;
         PGresult *res = PQexec(m_conn, sql.constData());
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {

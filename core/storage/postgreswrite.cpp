@@ -6,6 +6,7 @@
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/storage/batchwalk.h>
+#include <core/storage/booktext.h>
 #include <core/storage/oddsrows.h>
 
 #include <libpq-fe.h>
@@ -116,7 +117,7 @@ Result<void> PostgresStorage::ensurePartitions(qint64 upToMs)
         if (m_partitionDays.count(day)) {
             continue;
         }
-        for (const char *table : { "odds", "fixture_updates" }) {
+        for (const char *table : { "odds", "fixture_updates", "books" }) {
             const QByteArray sql = "CREATE TABLE IF NOT EXISTS " + partitionName(table, day) + " PARTITION OF " + table
                 + " FOR VALUES FROM (" + QByteArray::number(day * kDayMs) + ") TO ("
                 + QByteArray::number((day + 1) * kDayMs) + ")";
@@ -142,7 +143,7 @@ Result<void> PostgresStorage::ensurePartitions(qint64 upToMs)
 class PostgresStorage::CopySink final : public BatchSink
 {
 public:
-    QByteArray fixtures, bets, errors, rejects, gaps, connections;
+    QByteArray fixtures, bets, errors, rejects, gaps, connections, books;
 
     bool fixture(const Event &e, const FixtureData &f) override
     {
@@ -189,6 +190,29 @@ public:
         errors += '\t';
         appendText(errors, fe.message);
         errors += '\n';
+        return true;
+    }
+
+    bool book(const Event &e, const BookData &b) override
+    {
+        appendCommon(books, e);
+        for (const QString *t : { &b.fixtureId, &b.marketType, &b.selection }) {
+            books += '\t';
+            appendText(books, *t);
+        }
+        books += '\t';
+        appendInteger(books, b.timestampMs);
+        books += b.image ? "\tt\t" : "\tf\t";
+        if (b.tradedTotal) {
+            appendDouble(books, *b.tradedTotal);
+        } else {
+            books += "\\N";
+        }
+        for (const BookSide side : { BookSide::Back, BookSide::Lay, BookSide::Traded }) {
+            books += '\t';
+            appendUtf8(books, bookSideText(b, side)); // digits, '.', ':', 'e' and spaces: nothing to escape
+        }
+        books += '\n';
         return true;
     }
 
@@ -404,6 +428,10 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         { &fixtures, "COPY fixture_updates " + kFixtureColumns + " FROM STDIN", "storing fixture updates" },
         { &fixtures, "COPY incoming_fixtures " + kFixtureColumns + " FROM STDIN", "staging fixtures" },
         { &bets, "COPY incoming_bets " + kBetColumns + " FROM STDIN", "staging bets" },
+        { &sink.books,
+            "COPY books (source_id, seq, ts, received_at, fixture_id, market_type, selection, timestamp, image, "
+            "traded_total, back, lay, traded) FROM STDIN",
+            "storing book changes" },
         { &errors, "COPY feed_errors (source_id, seq, ts, received_at, code, message) FROM STDIN",
             "storing feed errors" },
         { &rejects,

@@ -105,6 +105,7 @@ private:
     sqlite3_stmt *m_insGap = nullptr;
     sqlite3_stmt *m_insConnectionEvent = nullptr;
     sqlite3_stmt *m_insFeedError = nullptr;
+    sqlite3_stmt *m_insBook = nullptr;
     sqlite3_stmt *m_upsertIngest = nullptr;
 };
 

@@ -6,6 +6,7 @@
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/storage/batchwalk.h>
+#include <core/storage/booktext.h>
 #include <core/storage/oddsrows.h>
 
 #include <sqlite3.h>
@@ -124,6 +125,28 @@ public:
         m_s.bindCommon(s, e);
         m_s.bindText(s, 5, fe.code);
         m_s.bindText(s, 6, fe.message);
+        return step(s);
+    }
+
+    bool book(const Event &e, const BookData &b) override
+    {
+        sqlite3_stmt *s = m_s.m_insBook;
+        m_s.bindCommon(s, e);
+        m_s.bindText(s, 5, b.fixtureId);
+        m_s.bindText(s, 6, b.marketType);
+        m_s.bindText(s, 7, b.selection);
+        sqlite3_bind_int64(s, 8, b.timestampMs);
+        sqlite3_bind_int(s, 9, b.image ? 1 : 0);
+        if (b.tradedTotal) {
+            sqlite3_bind_double(s, 10, *b.tradedTotal);
+        } else {
+            sqlite3_bind_null(s, 10);
+        }
+        int index = 11;
+        for (const BookSide side : { BookSide::Back, BookSide::Lay, BookSide::Traded }) {
+            const std::string text = bookSideText(b, side);
+            sqlite3_bind_text(s, index++, text.data(), int(text.size()), SQLITE_TRANSIENT);
+        }
         return step(s);
     }
 

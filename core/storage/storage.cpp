@@ -81,6 +81,7 @@ void WriteResult::addCounts(const WriteResult &r)
     gaps += r.gaps;
     connectionEvents += r.connectionEvents;
     feedErrors += r.feedErrors;
+    books += r.books;
     duplicateSeqs += r.duplicateSeqs;
     duplicateBets += r.duplicateBets;
     streamAdvances += r.streamAdvances;

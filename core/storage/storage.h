@@ -64,6 +64,7 @@ struct WriteResult
     quint64 gaps = 0;
     quint64 connectionEvents = 0;
     quint64 feedErrors = 0;
+    quint64 books = 0; ///< order-book changes (exchange profiles)
     quint64 duplicateSeqs = 0; ///< events at or below the committed seq (already stored)
     quint64 duplicateBets = 0; ///< bets whose (source_id, bet_id) is already stored
     quint64 streamAdvances = 0; ///< of the batch, now committed
@@ -80,11 +81,14 @@ struct WriteResult
     /// Adds another write's row and duplicate counts and its write time (a running total).
     void addCounts(const WriteResult &other);
     /// The rows written, by table, in the schema's names (for summaries and metrics).
-    std::array<std::pair<const char *, quint64>, 7> rowsByTable() const
+    std::array<std::pair<const char *, quint64>, 8> rowsByTable() const
     {
-        return { { { "fixture_updates", fixtureUpdates }, { "odds", odds }, { "bets", bets }, { "rejects", rejects },
-            { "gaps", gaps }, { "connection_events", connectionEvents }, { "feed_errors", feedErrors } } };
+        return { { { "fixture_updates", fixtureUpdates }, { "odds", odds }, { "bets", bets }, { "books", books },
+            { "rejects", rejects }, { "gaps", gaps }, { "connection_events", connectionEvents },
+            { "feed_errors", feedErrors } } };
     }
+    /// The seq-stream events stored (each stream event is one of these rows).
+    quint64 storedStream() const { return fixtureUpdates + odds + bets + books; }
 };
 
 /// One stored odds row, as the chart reads it back.
@@ -150,7 +154,7 @@ public:
     virtual Result<void> claimSource(const QString &sourceId) = 0;
 };
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 /// The SQL of schema migration `version` for a back end ("sqlite", "postgresql"): the resource
 /// `:/sql/<backend>/<NNN>_<name>.sql`. An error when the build lacks it.

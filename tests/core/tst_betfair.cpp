@@ -422,8 +422,10 @@ void TestBetfair::craftedLinesAreRejectedWithAReason()
     // The stream goes on: a valid line after it is mapped.
     const QByteArray valid =
         R"({"op":"mcm","pt":2,"mc":[{"id":"1.9","marketDefinition":{"status":"OPEN","eventId":"7","eventTypeId":"1","marketType":"MATCH_ODDS","eventName":"A v B","runners":[{"id":5,"status":"ACTIVE"}]},"rc":[{"id":5,"ltp":2.5}]}]})";
-    QCOMPARE(decoder.decode(valid, ctx, out), std::size_t(2)); // the fixture and its price
-    QCOMPARE(out.events.back().odds()->oddValue, 2.5);
+    // The fixture, its price and the runner's first (whole, empty) book.
+    QCOMPARE(decoder.decode(valid, ctx, out), std::size_t(3));
+    QCOMPARE(out.events[out.events.size() - 2].odds()->oddValue, 2.5);
+    QVERIFY(out.events.back().book() && out.events.back().book()->image);
     QCOMPARE(decoder.counts().mapped, quint64(1));
 }
 

@@ -242,6 +242,9 @@ void TestFrameDecoder::rejects_data()
                                        << "type must be a string";
     QTest::addRow("unknown type") << QByteArray(R"({"type":"goal","seq":1,"ts":1})") << "unknown_type"
                                   << "\"goal\"";
+    // Books come from exchange profiles: the reference protocol has no such envelope.
+    QTest::addRow("book type") << QByteArray(R"({"type":"book","seq":1,"ts":1,"data":{}})") << "unknown_type"
+                               << "\"book\"";
     QTest::addRow("type case differs") << QByteArray(R"({"type":"Odds","seq":1,"ts":1})") << "unknown_type"
                                        << "\"Odds\"";
     QTest::addRow("seq negative") << QByteArray(R"({"type":"heartbeat","seq":-1,"ts":1})") << "out_of_range"

@@ -123,6 +123,28 @@ void TestSpool::serializationRoundTrips()
     }
     EventBatch junk;
     QVERIFY(!deserializeBatch(QByteArray("not a batch"), junk));
+
+    // Book changes (exchange profiles) come back level by level, a whole book and a delta.
+    EventBatch books;
+    books.sourceId = QStringLiteral("bf");
+    Event e;
+    e.type = EventType::Book;
+    e.seq = 7;
+    e.sourceId = QStringLiteral("bf");
+    e.data = BookData { QStringLiteral("30388764 16:20"), QStringLiteral("WIN"), QStringLiteral("Brother Mcgonagall"),
+        1497351300000, true, 1234.5,
+        { { BookSide::Back, 2.5, 100 }, { BookSide::Lay, 2.52, 0 }, { BookSide::Traded, 2.5, 3.25 } } };
+    books.events.push_back(e);
+    e.seq = 8;
+    e.data = BookData { QStringLiteral("30388764 16:20"), QStringLiteral("WIN"), QStringLiteral("Brother Mcgonagall"),
+        1497351300100, false, std::nullopt, { { BookSide::Lay, 2.54, 17.5 } } };
+    books.events.push_back(e);
+    const QByteArray bytes = serializeBatch(books);
+    EventBatch back;
+    QVERIFY(deserializeBatch(bytes, back));
+    QVERIFY(back.events == books.events);
+    // Cut inside the levels: refused, not read past the end.
+    QVERIFY(!deserializeBatch(bytes.left(bytes.size() - 20), junk));
 }
 
 void TestSpool::batchesComeBackInOrderAndSegmentsAreDeleted()

@@ -16,6 +16,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
+
 using namespace OddsTap;
 using OddsTap::Testing::TestDatabase;
 
@@ -62,6 +64,12 @@ struct Expected
     qint64 odds = 0;
     qint64 fixtureUpdates = 0;
     qint64 rejects = 0;
+    qint64 books = 0;
+    /// Every runner's book half-way through the files (the market's last image empties them), as
+    /// the profile's market cache holds it: "fixture|market|selection" -> side ("back", "lay",
+    /// "traded") -> price -> size; and the last seq by then.
+    std::map<QString, std::map<QString, std::map<double, double>>> midBooks;
+    quint64 midSeq = 0;
 };
 
 Expected expectedOf(const QStringList &paths)
@@ -74,13 +82,32 @@ Expected expectedOf(const QStringList &paths)
     Betfair::StreamDecoder decoder;
     EventBatch out;
     CaptureRecord rec;
-    while (reader.value()->next(rec)) {
+    const quint64 half = reader.value()->info().frames / 2;
+    for (quint64 line = 1; reader.value()->next(rec); ++line) {
         decoder.decode(rec.frame.bytes, FrameContext {}, out);
+        if (line == half) {
+            e.midSeq = out.events.empty() ? 0 : out.events.back().seq;
+            for (const Betfair::MarketState &m : decoder.cache().markets()) {
+                for (const Betfair::RunnerState &r : m.runners) {
+                    auto &book = e.midBooks[QStringLiteral("%1|%2|%3")
+                                                .arg(m.definition->eventId, m.definition->marketType, r.displayName())];
+                    for (const auto &[side, ladder] : { std::pair { QStringLiteral("back"), &r.availableToBack },
+                             std::pair { QStringLiteral("lay"), &r.availableToLay },
+                             std::pair { QStringLiteral("traded"), &r.traded } }) {
+                        for (const Betfair::PriceSize &p : ladder->points()) {
+                            book[side][p.price] = p.size;
+                        }
+                    }
+                }
+            }
+        }
     }
     for (const Event &ev : out.events) {
         e.odds += ev.odds() ? 1 : 0;
         e.fixtureUpdates += ev.fixture() ? 1 : 0;
+        e.books += ev.book() ? 1 : 0;
     }
+
     e.rejects = qint64(out.rejects.size());
     return e;
 }
@@ -125,6 +152,65 @@ void TestCliBetfair::importStoresWhatIsMappedOnce()
     QCOMPARE(t.value(QStringLiteral("fixture_updates")).toInteger(), want.fixtureUpdates);
     QCOMPARE(t.value(QStringLiteral("rejects")).toInteger(), want.rejects);
     QCOMPARE(t.value(QStringLiteral("fixtures")).toInteger(), 2); // the match, and a second one in the score stream
+    QCOMPARE(t.value(QStringLiteral("books")).toInteger(), want.books);
+    QVERIFY(want.books > want.odds);
+
+    // The stored book changes, replayed in seq order as the schema says, rebuild every runner's
+    // book half-way through exactly; this is what a user exports.
+    {
+        Run csv = cli({ QStringLiteral("export"), QStringLiteral("--table"), QStringLiteral("books"),
+            QStringLiteral("--db"), db.url(), QStringLiteral("--epoch-ms") });
+        QVERIFY2(csv.code == 0, csv.err.constData());
+        QList<QByteArray> lines = csv.out.split('\n');
+        QCOMPARE(lines.front().trimmed(),
+            QByteArray("source_id,seq,ts,received_at,fixture_id,market_type,selection,timestamp,image,traded_total,"
+                       "back,lay,traded"));
+        std::map<quint64, QList<QByteArray>> bySeq;
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            if (!lines[i].trimmed().isEmpty()) {
+                const QList<QByteArray> cells = lines[i].trimmed().split(',');
+                QCOMPARE(cells.size(), qsizetype(13)); // no text of a Betfair book holds a comma
+                bySeq[cells[1].toULongLong()] = cells;
+            }
+        }
+        QCOMPARE(qint64(bySeq.size()), want.books);
+        std::map<QString, std::map<QString, std::map<double, double>>> rebuilt;
+        for (const auto &[seq, cells] : bySeq) {
+            if (seq > want.midSeq) {
+                break;
+            }
+            auto &book = rebuilt[QString::fromUtf8(cells[4] + '|' + cells[5] + '|' + cells[6])];
+            if (cells[8] == "1") {
+                book.clear();
+            }
+            const QString sides[] = { QStringLiteral("back"), QStringLiteral("lay"), QStringLiteral("traded") };
+            for (int s = 0; s < 3; ++s) {
+                for (const QByteArray &pair : cells[10 + s].split(' ')) {
+                    if (pair.isEmpty()) {
+                        continue;
+                    }
+                    const QList<QByteArray> ps = pair.split(':');
+                    QCOMPARE(ps.size(), qsizetype(2));
+                    if (ps[1].toDouble() > 0) {
+                        book[sides[s]][ps[0].toDouble()] = ps[1].toDouble();
+                    } else {
+                        book[sides[s]].erase(ps[0].toDouble());
+                    }
+                }
+            }
+        }
+        auto wanted = want.midBooks;
+        for (auto *books : { &rebuilt, &wanted }) { // an empty side or book is no side or book
+            for (auto &[runner, sides] : *books) {
+                std::erase_if(sides, [](const auto &side) { return side.second.empty(); });
+            }
+            std::erase_if(*books, [](const auto &runner) { return runner.second.empty(); });
+        }
+        QVERIFY(!wanted.empty());
+        QCOMPARE(rebuilt.size(), wanted.size());
+        QVERIFY(rebuilt == wanted);
+        QVERIFY(!wanted.begin()->second[QStringLiteral("traded")].empty());
+    }
 
     // The same files again: every event is recognised by its seq, nothing is stored twice.
     r = cli(QStringList { QStringLiteral("import") } + files
@@ -137,7 +223,7 @@ void TestCliBetfair::importStoresWhatIsMappedOnce()
     QFile f(summary);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QByteArray json = f.readAll();
-    const QByteArray duplicates = "\"duplicates\": " + QByteArray::number(want.odds + want.fixtureUpdates);
+    const QByteArray duplicates = "\"duplicates\": " + QByteArray::number(want.odds + want.fixtureUpdates + want.books);
     QVERIFY2(json.contains(duplicates), json.constData());
 
     // The stored match, as a user sees it with export.

@@ -63,6 +63,36 @@ QString cricketScore(const CricketChange &c)
     return parts.join(QStringLiteral(" · "));
 }
 
+/// A runner's whole book, level by level: back from the best (highest) price, lay from the best
+/// (lowest), traded ascending. The full ladders when the stream sends them; else the best levels
+/// it sends instead.
+template <typename Add> void forEachBookLevel(const RunnerState &r, Add add)
+{
+    const auto bestLevels = [&add](BookSide side, const LevelLadder &best) {
+        for (const LevelPriceSize &p : best.levels()) {
+            add(side, p.price, p.size);
+        }
+    };
+    if (!r.availableToBack.empty()) {
+        const auto &points = r.availableToBack.points();
+        for (auto it = points.rbegin(); it != points.rend(); ++it) {
+            add(BookSide::Back, it->price, it->size);
+        }
+    } else {
+        bestLevels(BookSide::Back, r.bestToBack);
+    }
+    if (!r.availableToLay.empty()) {
+        for (const PriceSize &p : r.availableToLay.points()) {
+            add(BookSide::Lay, p.price, p.size);
+        }
+    } else {
+        bestLevels(BookSide::Lay, r.bestToLay);
+    }
+    for (const PriceSize &p : r.traded.points()) {
+        add(BookSide::Traded, p.price, p.size);
+    }
+}
+
 } // namespace
 
 qint64 sportOfEventType(QStringView eventTypeId)
@@ -147,11 +177,12 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
             out.events.push_back(std::move(ev));
         }
         break;
-    case StreamMessage::Op::MarketChange:
+    case StreamMessage::Op::MarketChange: {
         if (m_msg.changeType == QLatin1String("HEARTBEAT")) {
             ++m_counts.heartbeats;
             out.events.push_back(makeEvent(EventType::Heartbeat, m_msg, ctx));
         }
+        std::vector<std::size_t> bookedHere; // given back with the line's events if it is refused
         for (MarketChange &mc : m_msg.markets) {
             ++m_counts.marketChanges;
             m_counts.runnerChanges += mc.runners.size();
@@ -161,6 +192,9 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
                 // was within the limits stays applied.
                 out.events.resize(before);
                 m_seq = seqBefore;
+                for (const std::size_t index : bookedHere) {
+                    m_booked.erase(index);
+                }
                 --m_counts.mapped;
                 ++m_counts.rejected;
                 Reject r;
@@ -175,8 +209,13 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
                 return 0;
             }
             mapMarket(delta, m_msg, ctx, out);
+            if (delta.market->definition && !m_booked.count(delta.marketIndex)) {
+                bookedHere.push_back(delta.marketIndex);
+            }
+            mapBooks(delta, mc, m_msg, ctx, out);
         }
         break;
+    }
     case StreamMessage::Op::CricketChange:
         for (const CricketChange &c : m_msg.cricket) {
             mapCricket(c, m_msg, ctx, out);
@@ -230,38 +269,17 @@ void StreamDecoder::flush(EventBatch &out)
         l.atMs = m.publishTimeMs;
         l.lastTraded = r.lastTraded;
         l.tradedTotal = r.tradedTotal;
-        // The full book when the stream sends it; else the best levels it sends instead.
-        const auto levels = [](const LevelLadder &best) {
-            std::vector<LadderLevel> v;
-            for (const LevelPriceSize &p : best.levels()) {
-                v.push_back({ p.price, p.size });
-            }
-            return v;
-        };
-        if (!r.availableToBack.empty()) {
-            const auto &pts = r.availableToBack.points();
-            for (auto it = pts.rbegin(); it != pts.rend(); ++it) {
-                l.back.push_back({ it->price, it->size });
-            }
-        } else {
-            l.back = levels(r.bestToBack);
-        }
-        if (!r.availableToLay.empty()) {
-            for (const PriceSize &p : r.availableToLay.points()) {
-                l.lay.push_back({ p.price, p.size });
-            }
-        } else {
-            l.lay = levels(r.bestToLay);
-        }
-        for (const PriceSize &p : r.traded.points()) {
-            l.traded.push_back({ p.price, p.size });
-        }
+        forEachBookLevel(r, [&l](BookSide side, double price, double size) {
+            auto &levels = side == BookSide::Back ? l.back : side == BookSide::Lay ? l.lay : l.traded;
+            levels.push_back({ price, size });
+        });
         out.ladders.push_back(std::move(l));
     }
     m_touched.clear();
     // A closed market's last book has gone out above; a long stream must not keep them all.
     for (const std::size_t index : m_closed) {
         m_cache.releaseBooks(index);
+        m_booked.erase(index); // anything after this starts from a whole book again
     }
     m_closed.clear();
 }
@@ -275,7 +293,8 @@ void StreamDecoder::mapMarket(
     }
     const MarketDefinition &def = *m.definition;
     const bool racing = isRacing(def);
-    const QString fixtureId = fixtureIdOf(m);
+    const MarketNames &names = namesOf(delta);
+    const QString &fixtureId = names.fixtureId;
     const quint64 marketKey = quint64(delta.marketIndex) << 24;
     if (delta.image) {
         // Runners may have gone with the image: what was sent for them is forgotten.
@@ -342,7 +361,7 @@ void StreamDecoder::mapMarket(
     if (def.status == QLatin1String("CLOSED")) {
         m_closed.insert(delta.marketIndex);
     }
-    const QString marketLabel = marketLabelOf(m);
+    const QString &marketLabel = names.label;
     const auto quote = [&](std::size_t i) {
         const RunnerState &r = m.runners[i];
         if (!r.lastTraded) {
@@ -372,6 +391,71 @@ void StreamDecoder::mapMarket(
     for (const std::size_t i : delta.ltpChanged) {
         quote(i);
     }
+}
+
+const StreamDecoder::MarketNames &StreamDecoder::namesOf(const MarketDelta &delta)
+{
+    if (delta.marketIndex >= m_names.size()) {
+        m_names.resize(delta.marketIndex + 1);
+    }
+    MarketNames &names = m_names[delta.marketIndex];
+    if (delta.definitionChanged || names.fixtureId.isEmpty()) {
+        names.fixtureId = fixtureIdOf(*delta.market);
+        names.label = marketLabelOf(*delta.market);
+    }
+    return names;
+}
+
+void StreamDecoder::mapBooks(const MarketDelta &delta, const MarketChange &change, const StreamMessage &msg,
+    const FrameContext &ctx, EventBatch &out)
+{
+    const MarketState &m = *delta.market;
+    if (!m.definition) {
+        return; // held, and sent whole once a definition names the market
+    }
+    const MarketNames &names = namesOf(delta);
+    if (m_booked.insert(delta.marketIndex).second || delta.image) {
+        for (const RunnerState &r : m.runners) {
+            emitWholeBook(r, names, msg, ctx, out);
+        }
+        return;
+    }
+    constexpr unsigned kPriceLadders = RunnerChange::Atb | RunnerChange::Atl | RunnerChange::Trd;
+    constexpr unsigned kLevelLadders = RunnerChange::Batb | RunnerChange::Batl;
+    for (const RunnerChange &rc : change.runners) {
+        if (!(rc.present & (kPriceLadders | kLevelLadders)) && !rc.tv) {
+            continue;
+        }
+        const RunnerState *r = m.runner(rc.id, rc.handicap);
+        if (!r) {
+            continue;
+        }
+        if (rc.present & kLevelLadders) {
+            emitWholeBook(*r, names, msg, ctx, out);
+            continue;
+        }
+        BookData b { names.fixtureId, names.label, r->displayName(), msg.publishTimeMs, false, rc.tv, {} };
+        b.levels.reserve(rc.atb.size() + rc.atl.size() + rc.trd.size());
+        for (const auto &[side, points] : { std::pair { BookSide::Back, &rc.atb }, std::pair { BookSide::Lay, &rc.atl },
+                 std::pair { BookSide::Traded, &rc.trd } }) {
+            for (const PriceSize &p : *points) {
+                b.levels.push_back({ side, p.price, std::max(0.0, p.size) });
+            }
+        }
+        Event ev = makeEvent(EventType::Book, msg, ctx);
+        ev.data = std::move(b);
+        out.events.push_back(std::move(ev));
+    }
+}
+
+void StreamDecoder::emitWholeBook(
+    const RunnerState &r, const MarketNames &names, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out)
+{
+    BookData b { names.fixtureId, names.label, r.displayName(), msg.publishTimeMs, true, r.tradedTotal, {} };
+    forEachBookLevel(r, [&b](BookSide side, double price, double size) { b.levels.push_back({ side, price, size }); });
+    Event ev = makeEvent(EventType::Book, msg, ctx);
+    ev.data = std::move(b);
+    out.events.push_back(std::move(ev));
 }
 
 void StreamDecoder::mapCricket(

@@ -74,7 +74,22 @@ private:
         PriceStatus status = PriceStatus::Open;
     };
 
+    /// What a market is called in OddsTap, worked out again only when its definition changes.
+    struct MarketNames
+    {
+        QString fixtureId;
+        QString label;
+    };
+
+    const MarketNames &namesOf(const MarketDelta &delta);
     void mapMarket(const MarketDelta &delta, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
+    /// A book event per runner whose book the change altered: its changed prices, or its whole
+    /// book where the change cannot be told as prices (the market's first book, an image, the
+    /// best-offers ladders that shift by level).
+    void mapBooks(const MarketDelta &delta, const MarketChange &change, const StreamMessage &msg,
+        const FrameContext &ctx, EventBatch &out);
+    void emitWholeBook(const RunnerState &r, const MarketNames &names, const StreamMessage &msg,
+        const FrameContext &ctx, EventBatch &out);
     void mapCricket(const CricketChange &c, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     void emitFixture(Fixture &f, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     Event makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx);
@@ -89,6 +104,9 @@ private:
     /// Runners whose book changed since the last flush: (market index << 24) | runner index.
     std::set<quint64> m_touched;
     std::set<std::size_t> m_closed; ///< markets closed since the last flush: their books go after it
+    /// Markets whose whole book has gone out as book events: their later changes go as deltas.
+    std::set<std::size_t> m_booked;
+    std::vector<MarketNames> m_names; ///< by market index
     QString m_sourceId;
     StreamMessage m_msg;
     MarketCache m_cache;
