@@ -12,6 +12,7 @@ const QString kSources = QStringLiteral("sources");
 const QString kSourceId = QStringLiteral("id");
 const QString kSourceUrl = QStringLiteral("url");
 const QString kSourceTokenFile = QStringLiteral("tokenFile");
+const QString kSourceProfile = QStringLiteral("profile"); ///< absent: feed protocol v1
 const QString kSourceEnabled = QStringLiteral("enabled"); ///< absent (earlier versions): enabled
 
 void writeSources(const std::vector<Settings::Source> &sources)
@@ -25,6 +26,9 @@ void writeSources(const std::vector<Settings::Source> &sources)
         s.setValue(kSourceId, source.id);
         s.setValue(kSourceUrl, source.url);
         s.setValue(kSourceTokenFile, source.tokenFile);
+        if (!source.profile.isEmpty()) {
+            s.setValue(kSourceProfile, source.profile);
+        }
         if (!source.enabled) {
             s.setValue(kSourceEnabled, false);
         }
@@ -68,8 +72,9 @@ std::vector<Settings::Source> Settings::sources()
     const int n = s.beginReadArray(kSources);
     for (int i = 0; i < n; ++i) {
         s.setArrayIndex(i);
-        out.push_back({ s.value(kSourceId).toString(), s.value(kSourceUrl).toString(),
-            s.value(kSourceTokenFile).toString(), s.value(kSourceEnabled, true).toBool() });
+        out.push_back(
+            { s.value(kSourceId).toString(), s.value(kSourceUrl).toString(), s.value(kSourceTokenFile).toString(),
+                s.value(kSourceEnabled, true).toBool(), s.value(kSourceProfile).toString() });
     }
     s.endArray();
     return out;
@@ -89,6 +94,7 @@ void Settings::updateSource(const Source &source)
         if (s.id == source.id) {
             s.url = source.url;
             s.tokenFile = source.tokenFile;
+            s.profile = source.profile;
         }
     }
     writeSources(all);
@@ -133,6 +139,16 @@ std::optional<FeedSourceConfig> Settings::feedConfig(const Source &saved)
         if (f.open(QIODevice::ReadOnly)) {
             src.token = f.readAll().trimmed(); // read from the file, never stored in settings
         }
+    }
+    // The app key identifies the application, not the user: like the CLI, it comes from the
+    // environment and is never stored.
+    src.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
+    if (!saved.profile.isEmpty()) {
+        auto profile = parseFeedProfile(saved.profile);
+        if (!profile) {
+            return std::nullopt;
+        }
+        src.profile = *profile;
     }
     if (src.sourceId.isEmpty() || !src.url.isValid()) {
         return std::nullopt;

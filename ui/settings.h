@@ -24,6 +24,9 @@ public:
         QString url;
         QString tokenFile;
         bool enabled = true; ///< a disabled source is kept but not started
+        /// How its messages map onto events, as parseFeedProfile() reads it ("mapping:FILE");
+        /// empty: feed protocol v1 (a betfair:// URL is a Betfair stream by itself).
+        QString profile {};
     };
 
     /// What the GUI runs: the enabled saved sources, the demo feed's switch and the storage target.

@@ -349,14 +349,10 @@ int runCapture(const QStringList &arguments)
 
     SessionReport report;
     report.command = QStringLiteral("capture");
-    const bool anyMapped = std::any_of(config.sources.begin(), config.sources.end(), [](const FeedSourceConfig &s) {
-        return s.profile.kind != ProfileKind::Reference || Betfair::StreamClient::handles(s.url);
-    });
-    if (anyMapped && (parser.isSet(QStringLiteral("record")) || parser.isSet(QStringLiteral("ring")))) {
-        // A capture file does not say yet which profile its frames need: replayed, they would be
-        // read as feed-protocol v1 and all rejected.
-        return usage(QStringLiteral("--record and --ring work with feed-protocol v1 sources only for now (not with "
-                                    "betfair:// or --profile mapping:)"));
+    if (parser.isSet(QStringLiteral("record")) || parser.isSet(QStringLiteral("ring"))) {
+        if (const QString refusal = CaptureSession::recordingRefusal(config.sources, {}); !refusal.isEmpty()) {
+            return usage(QStringLiteral("--record and --ring: ") + refusal);
+        }
     }
     if (parser.isSet(QStringLiteral("record"))) {
         config.recordPath = parser.value(QStringLiteral("record"));

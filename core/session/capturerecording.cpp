@@ -6,6 +6,8 @@
 
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
+#include <core/providers/betfair/betfairstreamclient.h>
+#include <core/replay/recordreader.h>
 
 #include <QThread>
 
@@ -71,8 +73,43 @@ CaptureHeader CaptureSession::captureHeader(const QString &notes) const
     return header;
 }
 
+QString CaptureSession::recordingRefusal(const std::vector<FeedSourceConfig> &sources, const QStringList &replayPaths)
+{
+    for (const FeedSourceConfig &s : sources) {
+        if (s.profile.kind != ProfileKind::Reference || Betfair::StreamClient::handles(s.url)) {
+            return QStringLiteral("source '%1' is not a feed-protocol v1 feed: recording works with feed-protocol v1 "
+                                  "sources only for now (not with betfair:// or a mapping profile)")
+                .arg(s.sourceId);
+        }
+    }
+    for (const QString &path : replayPaths) {
+        if (looksLikeBetfairFile(path)) {
+            return QStringLiteral("%1 is a Betfair stream file: it is its own recording (open it again to replay "
+                                  "it); recording works with feed-protocol v1 sources only for now")
+                .arg(path);
+        }
+    }
+    return {};
+}
+
+QString CaptureSession::recordingRefusal() const
+{
+    std::vector<FeedSourceConfig> sources;
+    for (const auto &w : m_sources) {
+        if (!w->replay) {
+            sources.push_back(w->config);
+        }
+    }
+    return recordingRefusal(sources, m_config.replay ? m_config.replay->paths() : QStringList());
+}
+
 void CaptureSession::startRecording(const QString &path, const QString &notes)
 {
+    if (const QString refusal = recordingRefusal(); !refusal.isEmpty()) {
+        addLog(LogEntry::note(LogKind::Recording, LogSeverity::Error, QStringLiteral("Not recording: ") + refusal));
+        emit recordingFinished(path, 0, refusal);
+        return;
+    }
     ensureRecorder();
     const CaptureHeader header = captureHeader(notes);
     CaptureRecorder *recorder = m_recorder;
@@ -104,6 +141,10 @@ void CaptureSession::saveRing(const QString &path, const QString &notes)
 {
     if (!m_recorder) {
         emit ringSaved(path, 0, QStringLiteral("the recent-history buffer is off"));
+        return;
+    }
+    if (const QString refusal = recordingRefusal(); !refusal.isEmpty()) {
+        emit ringSaved(path, 0, refusal);
         return;
     }
     const CaptureHeader header = captureHeader(notes);

@@ -99,8 +99,14 @@ public slots:
     /// new address and resumes after the last seq held (the id, and so the stream, stays the same).
     void updateSource(const OddsTap::FeedSourceConfig &source);
 
-    /// Records every raw frame from now on into a new capture file.
+    /// Records every raw frame from now on into a new capture file. Refused (recordingFinished
+    /// with the reason, and the error log) while recordingRefusal() says why.
     void startRecording(const QString &path, const QString &notes);
+    /// Why this session's frames cannot be recorded, or empty: a capture file does not say yet
+    /// which profile its frames need, so a Betfair stream or a mapped feed would replay as
+    /// feed-protocol v1 frames and be rejected whole.
+    static QString recordingRefusal(const std::vector<FeedSourceConfig> &sources, const QStringList &replayPaths);
+    QString recordingRefusal() const;
     void stopRecording();
     /// Ring mode: keep the last keepMs of frames in memory (0: off); saveRing writes them out.
     void setRing(qint64 keepMs);

@@ -294,6 +294,28 @@ void TestCliBetfair::servingOptionsOfTheReferenceProtocolAreRefused()
         QStringLiteral("+60s"), QStringLiteral("--no-store") });
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains("--from does not apply to Betfair files"), r.err.constData());
+
+    // A capture file does not say which profile its frames need yet: recording a Betfair stream
+    // is refused before anything connects.
+    QTemporaryDir dir;
+    const QString token = dir.filePath(QStringLiteral("token"));
+    {
+        QFile f(token);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("session-token\n");
+    }
+    qputenv("ODDSTAP_BETFAIR_APP_KEY", "app-key");
+    for (const char *option : { "--record", "--ring" }) {
+        const Run rec = cli(
+            { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("betfair://127.0.0.1:9?marketIds=1.2"),
+                QStringLiteral("--token-file"), token, QLatin1String(option),
+                option == QByteArrayView("--ring") ? QStringLiteral("60") : dir.filePath(QStringLiteral("bf.odtc")),
+                QStringLiteral("--no-store") });
+        QCOMPARE(rec.code, 2);
+        QVERIFY2(rec.err.contains("recording works with feed-protocol v1 sources only"), rec.err.constData());
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("bf.odtc"))));
+    }
+    qunsetenv("ODDSTAP_BETFAIR_APP_KEY");
 }
 
 QTEST_GUILESS_MAIN(TestCliBetfair)

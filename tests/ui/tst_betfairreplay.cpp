@@ -9,11 +9,13 @@
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/ladderpanel.h>
 #include <ui/panels/marketpanel.h>
+#include <ui/recordingcontrols.h>
 
 #include <QDockWidget>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace OddsTap;
@@ -94,6 +96,19 @@ void TestBetfairReplay::raceReplayedAtTenTimesFillsEveryView()
     // As the race runs, prices move and the books with them: the chosen runner's book changes.
     const PriceLadder before = *ladder->ladder().ladder();
     QTRY_VERIFY_WITH_TIMEOUT(*ladder->ladder().ladder() != before, 30000);
+
+    // Recording a Betfair replay is refused with the reason (a capture file would not say which
+    // profile its frames need), and no file is left behind.
+    auto *recording = window.findChild<RecordingControls *>();
+    QVERIFY(recording);
+    QSignalSpy finished(&controller, &AppController::recordingFinished);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("race.odtc"));
+    QVERIFY(recording->start(path));
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 10000);
+    QVERIFY2(finished.first().at(2).toString().contains(QLatin1String("is a Betfair stream file")),
+        qPrintable(finished.first().at(2).toString()));
+    QVERIFY(!QFile::exists(path));
 }
 
 QTEST_MAIN(TestBetfairReplay)

@@ -9,6 +9,7 @@
 #include <tests/testutils/csvreader.h>
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
+#include <ui/dialogs/sourcedialog.h>
 #include <ui/helpmenu.h>
 #include <ui/mainwindow.h>
 #include <ui/panels/betspanel.h>
@@ -20,6 +21,7 @@
 #include <ui/settings.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -28,6 +30,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -110,6 +113,7 @@ private slots:
     void exportsTheChartTheLogAndATableFromTheSelection();
     void savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui();
     void demoFeedIsASourceSwitchedOnAndOff();
+    void sourceDialogSavesTheMappingProfile();
     void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
@@ -572,6 +576,45 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     controller.stop();
     QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+}
+
+void TestMainWindow::sourceDialogSavesTheMappingProfile()
+{
+    forgetSavedSources();
+    const QString mapping = QStringLiteral(ODDSTAP_TEST_DATA_DIR "/mapping/acme.json");
+    QWidget parent;
+    QString firstError;
+    QTimer::singleShot(0, &parent, [&] {
+        QTRY_VERIFY(QApplication::activeModalWidget());
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        QVERIFY(dialog && dialog->objectName() == QLatin1String("sourceDialog"));
+        dialog->findChild<QLineEdit *>(QStringLiteral("sourceId"))->setText(QStringLiteral("acme"));
+        dialog->findChild<QLineEdit *>(QStringLiteral("sourceUrl"))->setText(QStringLiteral("ws://127.0.0.1:9"));
+        auto *profile = dialog->findChild<QComboBox *>(QStringLiteral("sourceProfile"));
+        auto *file = dialog->findChild<QLineEdit *>(QStringLiteral("sourceMappingFile"));
+        QVERIFY(profile && file);
+        QVERIFY(!file->isEnabled()); // feed protocol v1 by default
+        profile->setCurrentIndex(1);
+        QVERIFY(file->isEnabled());
+        file->setText(mapping + QStringLiteral(".missing"));
+        auto *ok = dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        ok->click(); // refused: the dialog stays, with the reason
+        firstError = dialog->findChild<QLabel *>(QStringLiteral("sourceError"))->text();
+        QVERIFY(dialog->isVisible());
+        file->setText(mapping);
+        ok->click();
+    });
+    const auto config = SourceDialog::ask(&parent);
+    QVERIFY2(!firstError.isEmpty() && firstError.contains(QLatin1String(".missing")), qPrintable(firstError));
+    QVERIFY(config);
+    QCOMPARE(config->profile.kind, ProfileKind::JsonMapping);
+    QCOMPARE(Settings::sources().size(), std::size_t(1));
+    QCOMPARE(Settings::sources().front().profile, QStringLiteral("mapping:") + mapping);
+    // What the next start runs: the saved profile, read again.
+    const AppConfig next = Settings::appConfig();
+    QCOMPARE(next.sources.size(), std::size_t(1));
+    QCOMPARE(next.sources.front().profile.kind, ProfileKind::JsonMapping);
+    forgetSavedSources();
 }
 
 void TestMainWindow::demoFeedIsASourceSwitchedOnAndOff()

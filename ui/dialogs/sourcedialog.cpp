@@ -4,6 +4,7 @@
 #include <ui/delegates/livedelegate.h>
 #include <ui/settings.h>
 
+#include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFile>
@@ -50,24 +51,60 @@ std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Setting
     });
     tokenRow->addWidget(tokenFile, 1);
     tokenRow->addWidget(browse);
+    // The profile: how the feed's messages map onto events. A betfair:// URL is a Betfair stream
+    // by itself, so the choice is between feed protocol v1 and a mapping file.
+    auto *profileRow = new QHBoxLayout;
+    auto *profile = new QComboBox(&dialog);
+    profile->setObjectName(QStringLiteral("sourceProfile"));
+    profile->addItem(QObject::tr("Feed protocol v1"));
+    profile->addItem(QObject::tr("JSON mapping file"));
+    profile->setToolTip(QObject::tr("How the feed's messages become events. A betfair:// URL is a Betfair "
+                                    "Exchange Stream whatever is chosen here (docs/providers.md)"));
+    auto *mappingFile = new QLineEdit(&dialog);
+    mappingFile->setObjectName(QStringLiteral("sourceMappingFile"));
+    mappingFile->setPlaceholderText(QObject::tr("the mapping file (.json)"));
+    auto *browseMapping = new QToolButton(&dialog);
+    browseMapping->setText(QStringLiteral("…"));
+    QObject::connect(browseMapping, &QToolButton::clicked, &dialog, [&] {
+        const QString f =
+            QFileDialog::getOpenFileName(&dialog, QObject::tr("Mapping file"), QString(), QStringLiteral("*.json"));
+        if (!f.isEmpty()) {
+            mappingFile->setText(f);
+        }
+    });
+    const auto showMapping = [mappingFile, browseMapping](int index) {
+        mappingFile->setEnabled(index == 1);
+        browseMapping->setEnabled(index == 1);
+    };
+    QObject::connect(profile, &QComboBox::currentIndexChanged, &dialog, showMapping);
+    profileRow->addWidget(profile);
+    profileRow->addWidget(mappingFile, 1);
+    profileRow->addWidget(browseMapping);
     if (existing) {
         url->setText(existing->url);
         id->setText(existing->id);
         id->setReadOnly(true);
         id->setToolTip(QObject::tr("The id names this source's stream in the database; for another id, add a source"));
         tokenFile->setText(existing->tokenFile);
+        if (existing->profile.startsWith(QLatin1String("mapping:"))) {
+            profile->setCurrentIndex(1);
+            mappingFile->setText(existing->profile.mid(8));
+        }
     }
+    showMapping(profile->currentIndex());
     auto *error = new QLabel(&dialog);
     error->setObjectName(QStringLiteral("sourceError"));
     error->setStyleSheet(QStringLiteral("color: %1").arg(LiveColours::forPalette(dialog.palette()).bad.name()));
     form->addRow(QObject::tr("URL:"), url);
     form->addRow(QObject::tr("Source id:"), id);
     form->addRow(QObject::tr("Token file:"), tokenRow);
+    form->addRow(QObject::tr("Profile:"), profileRow);
     form->addRow(error);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
     form->addRow(buttons);
     QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     FeedSourceConfig config;
+    QString profileName;
     QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
         config = FeedSourceConfig {};
         config.sourceId = id->text().trimmed();
@@ -89,6 +126,17 @@ std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Setting
                 }
             }
         }
+        profileName.clear();
+        if (profile->currentIndex() == 1) {
+            profileName = QStringLiteral("mapping:") + mappingFile->text().trimmed();
+            auto parsed = parseFeedProfile(profileName);
+            if (!parsed) {
+                error->setText(parsed.error().message);
+                return;
+            }
+            config.profile = *parsed;
+        }
+        config.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
         if (const QString problem = validateSourceConfig(config); !problem.isEmpty()) {
             error->setText(problem);
             return;
@@ -106,7 +154,7 @@ std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Setting
     if (dialog.exec() != QDialog::Accepted) {
         return std::nullopt;
     }
-    const Settings::Source saved { config.sourceId, config.url.toString(), tokenFile->text() };
+    const Settings::Source saved { config.sourceId, config.url.toString(), tokenFile->text(), true, profileName };
     if (existing) {
         Settings::updateSource(saved);
     } else {
