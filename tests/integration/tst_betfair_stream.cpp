@@ -6,6 +6,9 @@
 //  - `capture --url betfair://...` stores exactly what `import` of the same lines stores (diff),
 //    across a connection the server drops half-way, resumed from the stream's clock.
 //  - A refused login is an auth failure with the exchange's reason, not a retry loop.
+//  - A hostile server's bytes (not UTF-8, nested past the limit, out of range, a line of 17 MB with
+//    no end) are rejects with their reasons, the good line between them is mapped, and the client
+//    reconnects after the line it refused to hold.
 #include <core/common/compressedfile.h>
 #include <core/feed/feedclient.h>
 #include <core/providers/betfair/betfairdecoder.h>
@@ -116,6 +119,63 @@ private:
     int m_connections = 0;
 };
 
+/// A hostile exchange: it logs the client in and acknowledges the subscription like the real one,
+/// then sends exactly these bytes: lines that are not JSON, not UTF-8, nested past any limit or
+/// out of range, one good market line, and on the first connection a "line" of 17 MB with no
+/// line end.
+class HostileExchange : public QObject
+{
+public:
+    explicit HostileExchange(const QSslConfiguration &ssl)
+    {
+        m_server.setSslConfiguration(ssl);
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::pendingConnectionAvailable, this, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                accept(s);
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+    int connections = 0;
+    static QByteArray goodLine()
+    {
+        return R"({"op":"mcm","pt":1657550000000,"mc":[{"id":"1.9","marketDefinition":{"status":"OPEN",)"
+               R"("eventId":"77","eventTypeId":"1","marketType":"MATCH_ODDS","eventName":"Home v Away",)"
+               R"("runners":[{"id":5,"status":"ACTIVE"}]},"rc":[{"id":5,"ltp":2.5,"atb":[[2.48,10]]}]}]})";
+    }
+
+private:
+    void accept(QTcpSocket *s)
+    {
+        s->setParent(this);
+        const int connection = ++connections;
+        s->write(R"({"op":"connection","connectionId":"hostile"})"
+                 "\r\n");
+        connect(s, &QTcpSocket::readyRead, s, [s, connection] {
+            while (s->canReadLine()) {
+                const QJsonObject msg = QJsonDocument::fromJson(s->readLine().trimmed()).object();
+                const QByteArray id = QByteArray::number(msg.value(QStringLiteral("id")).toInt());
+                s->write(
+                    R"({"op":"status","id":)" + id + R"(,"statusCode":"SUCCESS","connectionClosed":false})" + "\r\n");
+                if (msg.value(QStringLiteral("op")).toString() != QLatin1String("marketSubscription")) {
+                    continue;
+                }
+                s->write(QByteArray("\xff\xfe\x00garbage\r\n", 12));
+                s->write(QByteArray(100000, '[') + QByteArray(100000, ']') + "\r\n");
+                s->write(R"({"op":"mcm","pt":1657550000000,"mc":[{"id":"1.9","rc":[{"id":5,"ltp":0.2}]}]})"
+                         "\r\n");
+                s->write(goodLine() + "\r\n");
+                if (connection == 1) {
+                    s->write(QByteArray(17 * 1024 * 1024, 'a'));
+                }
+            }
+        });
+    }
+
+    QSslServer m_server;
+};
+
 } // namespace
 
 class TestBetfairStream : public QObject
@@ -126,6 +186,7 @@ private slots:
     void captureResumesAfterADropAndStoresWhatImportStores();
     void refusedLoginIsAnAuthFailureWithTheReason();
     void servedFileCapturedEqualsTheFileImported();
+    void hostileBytesAreRejectedWithTheirReasons();
 
 private:
     QTemporaryDir m_dir;
@@ -312,6 +373,71 @@ void TestBetfairStream::servedFileCapturedEqualsTheFileImported()
     diff.start(QStringLiteral(ODDSTAP_CLI_PATH), { QStringLiteral("diff"), capturedDb, importedDb });
     QVERIFY(diff.waitForFinished(60000));
     QVERIFY2(diff.exitCode() == 0, QByteArray(diff.readAllStandardOutput() + diff.readAllStandardError()).constData());
+}
+
+void TestBetfairStream::hostileBytesAreRejectedWithTheirReasons()
+{
+    HostileExchange exchange(m_ssl);
+    QVERIFY(exchange.port() != 0);
+    FeedSourceConfig cfg;
+    cfg.sourceId = QStringLiteral("bf-hostile");
+    cfg.url = QUrl(QStringLiteral("betfair://127.0.0.1:%1?marketIds=1.9").arg(exchange.port()));
+    cfg.caFile = m_cert;
+    cfg.appKey = kAppKey;
+    cfg.token = kSession;
+    cfg.backoffInitialMs = 100;
+    Betfair::StreamClient client(cfg);
+    std::vector<Reject> rejects;
+    std::vector<Event> events;
+    connect(&client, &BatchSource::batchReady, this, [&](const BatchPtr &batch) {
+        rejects.insert(rejects.end(), batch->rejects.begin(), batch->rejects.end());
+        events.insert(events.end(), batch->events.begin(), batch->events.end());
+    });
+    QSignalSpy states(&client, &BatchSource::stateChanged);
+    client.start();
+    const auto odds = [&events] {
+        return std::count_if(events.begin(), events.end(), [](const Event &e) { return e.odds(); });
+    };
+    // The 17 MB line ends the first connection; the client comes back and is served again.
+    QTRY_VERIFY_WITH_TIMEOUT(exchange.connections >= 2 && rejects.size() >= 7 && odds() >= 1, 30000);
+    client.stop();
+
+    const auto codesOf = [&rejects] {
+        QStringList codes;
+        for (const Reject &r : rejects) {
+            codes << QString::fromLatin1(toWire(r.code));
+        }
+        return codes;
+    };
+    // The same three unreadable lines on each connection, in order, every one with its reason and
+    // raw text; between the connections, the line that had no end.
+    const QStringList codes = codesOf();
+    QCOMPARE(codes.mid(0, 7),
+        QStringList({ QStringLiteral("invalid_utf8"), QStringLiteral("too_deep"), QStringLiteral("out_of_range"),
+            QStringLiteral("frame_too_large"), QStringLiteral("invalid_utf8"), QStringLiteral("too_deep"),
+            QStringLiteral("out_of_range") }));
+    for (const Reject &r : rejects) {
+        QVERIFY(!r.message.isEmpty());
+        if (r.code == RejectCode::FrameTooLarge) {
+            QVERIFY2(r.message.contains(QLatin1String("without a line end")), qPrintable(r.message));
+            QVERIFY(r.raw.size() <= 64 * 1024); // the 17 MB are not kept
+        } else {
+            QVERIFY(!r.raw.isEmpty());
+            QVERIFY(r.raw.size() <= 64 * 1024);
+        }
+    }
+    QVERIFY2(rejects[2].message.contains(QLatin1String("ltp")), qPrintable(rejects[2].message));
+    // The good line between them was mapped: its price and its book.
+    const auto price = std::find_if(events.begin(), events.end(), [](const Event &e) { return e.odds(); });
+    QCOMPARE(price->odds()->oddValue, 2.5);
+    QVERIFY(std::any_of(events.begin(), events.end(), [](const Event &e) {
+        return e.book() && !e.book()->levels.empty() && e.book()->levels.front().price == 2.48;
+    }));
+    // Why the first connection ended is in its state change, for the Sources panel and the log.
+    QVERIFY(std::any_of(states.begin(), states.end(), [](const QList<QVariant> &args) {
+        const auto ev = args.first().value<ConnectionEvent>();
+        return ev.reason.contains(QLatin1String("longer than"));
+    }));
 }
 
 QTEST_GUILESS_MAIN(TestBetfairStream)
