@@ -22,6 +22,9 @@ struct ReplaySource::Impl
     ReplayConfig cfg;
     SeqMap resume;
     std::shared_ptr<std::atomic<int>> inFlight;
+    std::shared_ptr<const std::atomic<std::size_t>> storageHeld; ///< null: no storage to wait for
+    std::size_t storageBudget = 0;
+    bool storageBehind() const { return storageHeld && storageHeld->load() * 2 >= storageBudget; }
     std::unique_ptr<RecordReader> reader;
     std::map<QString, std::unique_ptr<StreamTracker>> trackers;
     QTimer *timer = nullptr;
@@ -160,6 +163,10 @@ struct ReplaySource::Impl
             timer->start(1); // the session is behind: bounded hand-off
             return;
         }
+        if (storageBehind()) {
+            timer->start(2); // the database is behind: read on when it has taken some
+            return;
+        }
         const qint64 startNs = monotonicNs();
         bool steppedOne = false;
         bool sliceOver = false;
@@ -175,7 +182,8 @@ struct ReplaySource::Impl
             deliver(next);
             haveNext = reader->next(next);
             if ((++n & 1023) == 0
-                && (monotonicNs() - startNs > kSliceNs || inFlight->load() >= cfg.maxBatchesInFlight)) {
+                && (monotonicNs() - startNs > kSliceNs || inFlight->load() >= cfg.maxBatchesInFlight
+                    || storageBehind())) {
                 sliceOver = true;
                 break;
             }
@@ -257,6 +265,12 @@ void ReplaySource::start()
                                                      : QStringLiteral("full speed"));
     d->publish(true);
     d->timer->start(0);
+}
+
+void ReplaySource::setStorageBacklog(std::shared_ptr<const std::atomic<std::size_t>> held, std::size_t budget)
+{
+    d->storageHeld = std::move(held);
+    d->storageBudget = budget;
 }
 
 void ReplaySource::stop()

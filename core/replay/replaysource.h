@@ -59,6 +59,10 @@ public:
     ReplaySource(
         ReplayConfig config, SeqMap resumeFrom, std::shared_ptr<std::atomic<int>> inFlight, QObject *parent = nullptr);
     ~ReplaySource() override;
+    /// Before start(): the events storage holds in memory, and its budget. While they pass half the
+    /// budget the replay waits, so that a file read faster than the database takes it (an import)
+    /// is not read into memory or spilled to disk, only to be read back.
+    void setStorageBacklog(std::shared_ptr<const std::atomic<std::size_t>> held, std::size_t budget);
 
 public slots:
     void start() override;

@@ -236,6 +236,9 @@ void CaptureSession::startSource(SourceRun &worker)
         worker.thread.setObjectName(QStringLiteral("replay"));
         SeqMap resume = m_committedSeqs;
         auto *source = new ReplaySource(*m_config.replay, resume, m_replayInFlight);
+        if (m_writer) {
+            source->setStorageBacklog(m_writer->heldEvents(), m_writer->memoryBudgetEvents());
+        }
         worker.client = source;
         connect(source, &BatchSource::batchReady, this, [this](const BatchPtr &batch) {
             m_replayInFlight->fetch_sub(1);

@@ -31,6 +31,9 @@ StorageWriter::StorageWriter(StorageTarget target, SpoolConfig spool, QObject *p
     , m_target(std::move(target))
     , m_spoolConfig(std::move(spool))
 {
+    if (!m_spoolConfig.directory.isEmpty()) {
+        m_held = std::make_shared<HeldEvents>(0);
+    }
     qRegisterMetaType<WriteResult>();
     qRegisterMetaType<SeqMap>();
     qRegisterMetaType<StorageNotice>();
@@ -85,7 +88,6 @@ void StorageWriter::start()
         m_spoolThread = new QThread(this);
         m_spoolThread->setObjectName(QStringLiteral("spool"));
         m_spool = new SpoolWorker(std::move(spool));
-        m_held = std::make_shared<HeldEvents>(0);
         m_spool->setIntake(m_spoolConfig.memoryBudgetEvents, m_held);
         m_spool->moveToThread(m_spoolThread);
         connect(m_spool, &SpoolWorker::forwarded, this, &StorageWriter::write);

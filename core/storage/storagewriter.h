@@ -45,6 +45,10 @@ public:
     /// Before start(): the sources this writer stores; it claims each (Storage::claimSource())
     /// when it opens, and fails to open when another writer holds one.
     void setSources(QStringList sources) { m_sources = std::move(sources); }
+    /// The events held in memory for storage (with a spool; null without one), for a source that
+    /// can wait (a replay) to wait on; and the budget they are held to.
+    std::shared_ptr<const HeldEvents> heldEvents() const { return m_held; }
+    std::size_t memoryBudgetEvents() const { return m_spoolConfig.memoryBudgetEvents; }
     /// Before start(): the WAL size past which the writer warns (SQLite; see kWalAlertBytes).
     void setWalAlertBytes(qint64 bytes) { m_walAlertBytes = bytes; }
     /// A write-ahead log this large means something keeps SQLite from reusing it: a reader holding
