@@ -103,9 +103,11 @@ QString humanSummary(const QJsonObject &s)
     if (const QJsonObject p = s.value(QStringLiteral("persisted")).toObject(); !p.isEmpty()) {
         const bool exact =
             s.value(QStringLiteral("storage_reconciliation")).toObject().value(QStringLiteral("ok")).toBool();
-        lines << QStringLiteral("Stored in %1: %2 fixture updates, %3 odds, %4 bets, %5 rejects: %6.")
+        const qint64 books = p.value(QStringLiteral("books")).toInteger();
+        lines << QStringLiteral("Stored in %1: %2 fixture updates, %3 odds, %4 bets%5, %6 rejects: %7.")
                      .arg(s.value(QStringLiteral("database")).toString(), n(p.value(QStringLiteral("fixture_updates"))),
                          n(p.value(QStringLiteral("odds"))), n(p.value(QStringLiteral("bets"))),
+                         books > 0 ? QStringLiteral(", %1 book changes").arg(books) : QString(),
                          n(p.value(QStringLiteral("rejects"))),
                          exact ? QStringLiteral("exact") : QStringLiteral("MISMATCH"));
     }

@@ -316,16 +316,49 @@ void putEvent(Writer &w, StringTable &t, const Event &e)
     }
 }
 
+/// The payload tag each event type is written with (putEvent): a record that pairs them otherwise
+/// is damaged or crafted, and storage would read a payload the type does not have.
+quint8 payloadTagOf(EventType type)
+{
+    switch (type) {
+    case EventType::Fixture:
+        return 1;
+    case EventType::Odds:
+        return 2;
+    case EventType::Bet:
+        return 3;
+    case EventType::Error:
+        return 4;
+    case EventType::Book:
+        return 5;
+    case EventType::Heartbeat:
+    case EventType::SnapshotBegin:
+    case EventType::SnapshotEnd:
+        break;
+    }
+    return 0;
+}
+
 void getEvent(Reader &r, const std::vector<QString> &t, Event &e)
 {
-    e.type = EventType(std::min<quint8>(r.get<quint8>(), quint8(kEventTypeCount - 1)));
+    const quint8 type = r.get<quint8>();
+    if (type >= quint8(kEventTypeCount)) {
+        r.fail();
+        return;
+    }
+    e.type = EventType(type);
     e.seq = r.get<quint64>();
     e.serverTsMs = r.get<qint64>();
     e.sourceId = r.string(t);
     e.stream = r.string(t);
     e.receivedAtMs = r.get<qint64>();
     e.receivedMonoNs = r.get<qint64>();
-    switch (r.get<quint8>()) {
+    const quint8 tag = r.get<quint8>();
+    if (tag != payloadTagOf(e.type)) {
+        r.fail();
+        return;
+    }
+    switch (tag) {
     case 1: {
         FixtureData f;
         f.fixtureId = r.string(t);

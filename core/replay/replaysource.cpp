@@ -24,7 +24,28 @@ struct ReplaySource::Impl
     std::shared_ptr<std::atomic<int>> inFlight;
     std::shared_ptr<const std::atomic<std::size_t>> storageHeld; ///< null: no storage to wait for
     std::size_t storageBudget = 0;
-    bool storageBehind() const { return storageHeld && storageHeld->load() * 2 >= storageBudget; }
+    std::size_t lastHeld = 0;
+    qint64 heldSinceNs = 0; ///< since when storage has taken nothing while behind
+    bool storageBehind()
+    {
+        if (!storageHeld) {
+            return false;
+        }
+        const std::size_t held = storageHeld->load();
+        if (held * 2 < storageBudget) {
+            heldSinceNs = 0;
+            return false;
+        }
+        const qint64 now = monotonicNs();
+        if (heldSinceNs == 0 || held < lastHeld) {
+            heldSinceNs = now;
+        }
+        lastHeld = held;
+        // Storage that takes nothing (the database is down) would hold the replay, and so the
+        // end of the run, for ever: after a while the spool takes the rest, as for a live feed.
+        constexpr qint64 kStorageStalledNs = 5'000'000'000;
+        return now - heldSinceNs < kStorageStalledNs;
+    }
     std::unique_ptr<RecordReader> reader;
     std::map<QString, std::unique_ptr<StreamTracker>> trackers;
     QTimer *timer = nullptr;

@@ -117,6 +117,19 @@ void CaptureSession::startRecording(const QString &path, const QString &notes)
     setKeepRaw(true);
 }
 
+void CaptureSession::stopRecordingFor(const FeedSourceConfig &source)
+{
+    const QString refusal = recordingRefusal({ source }, {});
+    if (refusal.isEmpty() || !m_recorderStatus || (!m_recorderStatus->recording && !m_recorderStatus->ringEnabled)) {
+        return;
+    }
+    addLog(LogEntry::note(LogKind::Recording, LogSeverity::Error,
+        QStringLiteral("Recording stopped and recent history cleared: ") + refusal
+            + QStringLiteral(". What was recorded before stays in its file.")));
+    stopRecording();
+    setRing(0);
+}
+
 void CaptureSession::stopRecording()
 {
     if (m_recorder) {

@@ -396,6 +396,7 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
             .message = QStringLiteral("a source with id '%1' exists already").arg(source.sourceId) });
         return;
     }
+    stopRecordingFor(source);
     if (m_writer) {
         // One writer per source and database: claimed on the storage thread, which owns the
         // connection (a refusal is logged through storageProblem()).
@@ -434,7 +435,10 @@ void CaptureSession::updateSource(const FeedSourceConfig &source)
     const bool moved = w->config.url != source.url;
     w->config.url = source.url;
     w->config.token = source.token;
+    w->config.appKey = source.appKey;
     w->config.caFile = source.caFile;
+    w->config.profile = source.profile; // the reconnect below starts a client with it
+    stopRecordingFor(source);
     for (FeedSourceConfig &listed : m_config.sources) {
         if (listed.sourceId == source.sourceId) {
             listed.url = source.url; // what the summary and the snapshots name

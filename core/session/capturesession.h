@@ -107,6 +107,8 @@ public slots:
     /// feed-protocol v1 frames and be rejected whole.
     static QString recordingRefusal(const std::vector<FeedSourceConfig> &sources, const QStringList &replayPaths);
     QString recordingRefusal() const;
+    /// A source that cannot be recorded joins (or changes): a recording or ring in progress stops.
+    void stopRecordingFor(const FeedSourceConfig &source);
     void stopRecording();
     /// Ring mode: keep the last keepMs of frames in memory (0: off); saveRing writes them out.
     void setRing(qint64 keepMs);

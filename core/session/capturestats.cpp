@@ -253,7 +253,7 @@ QJsonObject CaptureStats::toJson() const
         out.insert(QStringLiteral("storage_reconciliation"),
             QJsonObject {
                 { QStringLiteral("formula"),
-                    QStringLiteral("accepted fixture+odds+bet = stored fixture_updates+odds+bets + "
+                    QStringLiteral("accepted fixture+odds+bet+book = stored fixture_updates+odds+bets+books + "
                                    "already_stored_seqs + already_stored_bet_ids; rejected = stored rejects") },
                 { QStringLiteral("accepted"), qint64(acceptedStream) },
                 { QStringLiteral("stored_or_already_stored"), qint64(storedAll) },

@@ -133,6 +133,8 @@ private slots:
     void floodsOfRunnersOrPricesAreRefused();
     void truncatedCompressedFilesStopLoudly();
     void fixtureOfSeveralMarkets();
+    void aRefusedLineResendsTheWholeBook();
+    void bookEventsDoNotDependOnFlushes();
 };
 
 void TestBetfair::goldenStateOfEveryLine()
@@ -562,6 +564,72 @@ void TestBetfair::fixtureOfSeveralMarkets()
         decoder.decode(line(definition(m, "X", "CLOSED", true)), ctx, out);
         QCOMPARE(status(), std::strcmp(m, "1.4") == 0 ? FixtureStatus::Ended : FixtureStatus::Live);
     }
+}
+
+void TestBetfair::aRefusedLineResendsTheWholeBook()
+{
+    StreamDecoder decoder;
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    const QByteArray definition = R"("marketDefinition":{"status":"OPEN","eventId":"9","eventTypeId":"1",)"
+                                  R"("marketType":"MATCH_ODDS","runners":[{"id":1,"status":"ACTIVE"}]})";
+    decoder.decode(line(R"({"id":"1.7",)" + definition + R"(,"rc":[{"id":1,"atb":[[2.0,10]]}]})"), ctx, out);
+    QVERIFY(out.events.back().book() && out.events.back().book()->image);
+    // 1,999 more runners: the market is full.
+    QByteArray rc;
+    for (int i = 2; i <= 2000; ++i) {
+        rc += (rc.isEmpty() ? "" : ",") + QByteArray(R"({"id":)") + QByteArray::number(i) + "}";
+    }
+    decoder.decode(line(R"({"id":"1.7","rc":[)" + rc + "]}"), ctx, out);
+    QCOMPARE(out.rejects.size(), std::size_t(0));
+    // Runner 1's book changes, then a 2,001st runner: the line is refused, with the change to
+    // runner 1 applied already and its book event dropped with the line.
+    const std::size_t before = out.events.size();
+    const quint64 lastSeq = out.events.back().seq;
+    decoder.decode(line(R"({"id":"1.7","rc":[{"id":1,"atb":[[2.0,0],[2.02,7]]},{"id":9999,"ltp":3.0}]})"), ctx, out);
+    QCOMPARE(out.rejects.size(), std::size_t(1));
+    QCOMPARE(out.events.size(), before);
+    // The next change sends whole books, so what is stored holds the change the refused line made.
+    decoder.decode(line(R"({"id":"1.7","rc":[{"id":2,"atb":[[3.0,1]]}]})"), ctx, out);
+    QCOMPARE(out.events[before].seq, lastSeq + 1);
+    const auto first = std::find_if(out.events.begin() + qsizetype(before), out.events.end(),
+        [](const Event &e) { return e.book() && e.book()->selection == QLatin1String("1"); });
+    QVERIFY(first != out.events.end());
+    QVERIFY(first->book()->image);
+    QCOMPARE(first->book()->levels, (std::vector<BookLevel> { { BookSide::Back, 2.02, 7 } }));
+    QCOMPARE(std::count_if(out.events.begin() + qsizetype(before), out.events.end(),
+                 [](const Event &e) { return e.book() && e.book()->image; }),
+        2000);
+}
+
+void TestBetfair::bookEventsDoNotDependOnFlushes()
+{
+    // The racing file closes its market on its last line; a definition after that (a settled
+    // market sent again) must map the same whether a flush came between them or not.
+    QList<QByteArray> lines = readAll(dataPath("racing-place-SELF-1.181223995.ndjson.gz")).split('\n');
+    while (!lines.isEmpty() && lines.back().trimmed().isEmpty()) {
+        lines.removeLast();
+    }
+    QJsonObject again = QJsonDocument::fromJson(lines.back()).object();
+    again.insert(QStringLiteral("pt"), again.value(QStringLiteral("pt")).toInteger() + 1000);
+    lines << QJsonDocument(again).toJson(QJsonDocument::Compact);
+    const auto run = [&lines](int flushEvery) {
+        StreamDecoder decoder;
+        EventBatch out;
+        const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+        for (qsizetype i = 0; i < lines.size(); ++i) {
+            decoder.decode(lines[i], ctx, out);
+            if (flushEvery > 0 && i % flushEvery == 0) {
+                decoder.flush(out);
+            }
+        }
+        decoder.flush(out);
+        return out.events;
+    };
+    const std::vector<Event> everyLine = run(1);
+    QVERIFY(std::any_of(everyLine.begin(), everyLine.end(), [](const Event &e) { return e.book(); }));
+    QVERIFY(run(0) == everyLine);
+    QVERIFY(run(7) == everyLine);
 }
 
 QTEST_GUILESS_MAIN(TestBetfair)

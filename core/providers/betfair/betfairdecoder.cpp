@@ -182,19 +182,22 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
             ++m_counts.heartbeats;
             out.events.push_back(makeEvent(EventType::Heartbeat, m_msg, ctx));
         }
-        std::vector<std::size_t> bookedHere; // given back with the line's events if it is refused
+        std::vector<std::size_t> lineMarkets;
         for (MarketChange &mc : m_msg.markets) {
             ++m_counts.marketChanges;
             m_counts.runnerChanges += mc.runners.size();
             const MarketDelta delta = m_cache.apply(mc, m_msg.publishTimeMs);
+            lineMarkets.push_back(delta.marketIndex);
             if (!delta.refused.isEmpty()) {
                 // Over a limit only a hostile stream reaches: the line is rejected, and what of it
-                // was within the limits stays applied.
+                // was within the limits stays applied. Its book events are dropped with the rest,
+                // so every market it touched sends its whole book with its next change.
                 out.events.resize(before);
                 m_seq = seqBefore;
-                for (const std::size_t index : bookedHere) {
+                for (const std::size_t index : lineMarkets) {
                     m_booked.erase(index);
                 }
+                releaseClosed(out);
                 --m_counts.mapped;
                 ++m_counts.rejected;
                 Reject r;
@@ -209,11 +212,9 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
                 return 0;
             }
             mapMarket(delta, m_msg, ctx, out);
-            if (delta.market->definition && !m_booked.count(delta.marketIndex)) {
-                bookedHere.push_back(delta.marketIndex);
-            }
             mapBooks(delta, mc, m_msg, ctx, out);
         }
+        releaseClosed(out);
         break;
     }
     case StreamMessage::Op::CricketChange:
@@ -253,35 +254,54 @@ QString StreamDecoder::marketLabelOf(const MarketState &m)
     return *it == m.id ? type : QStringLiteral("%1 %2").arg(type, def.name.isEmpty() ? m.id : def.name);
 }
 
+void StreamDecoder::addLadder(quint64 key, EventBatch &out) const
+{
+    const std::size_t marketIndex = std::size_t(key >> 24);
+    const MarketState &m = m_cache.markets()[marketIndex];
+    if ((key & 0xffffff) >= m.runners.size() || marketIndex >= m_names.size()) {
+        return; // a full image since dropped it
+    }
+    const RunnerState &r = m.runners[std::size_t(key & 0xffffff)];
+    PriceLadder l;
+    l.sourceId = m_sourceId;
+    l.fixtureId = m_names[marketIndex].fixtureId;
+    l.marketType = m_names[marketIndex].label;
+    l.selection = r.displayName();
+    l.atMs = m.publishTimeMs;
+    l.lastTraded = r.lastTraded;
+    l.tradedTotal = r.tradedTotal;
+    forEachBookLevel(r, [&l](BookSide side, double price, double size) {
+        auto &levels = side == BookSide::Back ? l.back : side == BookSide::Lay ? l.lay : l.traded;
+        levels.push_back({ price, size });
+    });
+    out.ladders.push_back(std::move(l));
+}
+
+void StreamDecoder::releaseClosed(EventBatch &out)
+{
+    // At the line that closed the market, not at a flush (whose moment depends on timing), so
+    // that what follows in the stream maps the same way on every run: its last books go to the
+    // views now, a long stream does not keep them all, and a later change starts from a whole
+    // book again.
+    for (const std::size_t index : m_closed) {
+        const quint64 first = quint64(index) << 24;
+        const quint64 end = quint64(index + 1) << 24;
+        for (auto it = m_touched.lower_bound(first); it != m_touched.end() && *it < end;) {
+            addLadder(*it, out);
+            it = m_touched.erase(it);
+        }
+        m_cache.releaseBooks(index);
+        m_booked.erase(index);
+    }
+    m_closed.clear();
+}
+
 void StreamDecoder::flush(EventBatch &out)
 {
     for (const quint64 key : m_touched) {
-        const MarketState &m = m_cache.markets()[std::size_t(key >> 24)];
-        if ((key & 0xffffff) >= m.runners.size()) {
-            continue; // a full image since dropped it
-        }
-        const RunnerState &r = m.runners[std::size_t(key & 0xffffff)];
-        PriceLadder l;
-        l.sourceId = m_sourceId;
-        l.fixtureId = fixtureIdOf(m);
-        l.marketType = marketLabelOf(m);
-        l.selection = r.displayName();
-        l.atMs = m.publishTimeMs;
-        l.lastTraded = r.lastTraded;
-        l.tradedTotal = r.tradedTotal;
-        forEachBookLevel(r, [&l](BookSide side, double price, double size) {
-            auto &levels = side == BookSide::Back ? l.back : side == BookSide::Lay ? l.lay : l.traded;
-            levels.push_back({ price, size });
-        });
-        out.ladders.push_back(std::move(l));
+        addLadder(key, out);
     }
     m_touched.clear();
-    // A closed market's last book has gone out above; a long stream must not keep them all.
-    for (const std::size_t index : m_closed) {
-        m_cache.releaseBooks(index);
-        m_booked.erase(index); // anything after this starts from a whole book again
-    }
-    m_closed.clear();
 }
 
 void StreamDecoder::mapMarket(
@@ -358,7 +378,7 @@ void StreamDecoder::mapMarket(
         emitFixture(f, msg, ctx, out);
     }
     const bool marketOpen = def.status == QLatin1String("OPEN");
-    if (def.status == QLatin1String("CLOSED")) {
+    if (def.status == QLatin1String("CLOSED") && delta.statusChanged) {
         m_closed.insert(delta.marketIndex);
     }
     const QString &marketLabel = names.label;

@@ -90,6 +90,10 @@ private:
         const FrameContext &ctx, EventBatch &out);
     void emitWholeBook(const RunnerState &r, const MarketNames &names, const StreamMessage &msg,
         const FrameContext &ctx, EventBatch &out);
+    /// The latest book of a runner (market index << 24 | runner index), for the views.
+    void addLadder(quint64 key, EventBatch &out) const;
+    /// The markets the line closed: their books go to the views and are freed.
+    void releaseClosed(EventBatch &out);
     void mapCricket(const CricketChange &c, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     void emitFixture(Fixture &f, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     Event makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx);
@@ -103,7 +107,7 @@ private:
     StreamParser m_parser;
     /// Runners whose book changed since the last flush: (market index << 24) | runner index.
     std::set<quint64> m_touched;
-    std::set<std::size_t> m_closed; ///< markets closed since the last flush: their books go after it
+    std::set<std::size_t> m_closed; ///< markets the line being decoded closed
     /// Markets whose whole book has gone out as book events: their later changes go as deltas.
     std::set<std::size_t> m_booked;
     std::vector<MarketNames> m_names; ///< by market index
