@@ -15,6 +15,7 @@
 #include <QCommandLineParser>
 #include <QDateTime>
 #include <QFileInfo>
+#include <QIcon>
 #include <QTimer>
 
 #include <csignal>
@@ -74,6 +75,12 @@ int main(int argc, char *argv[])
     QApplication::setApplicationVersion(QLatin1String(kVersion));
     qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} [%{threadid}] %{category} %{type}: %{message}"));
     QApplication app(argc, argv);
+    QApplication::setDesktopFileName(QLatin1String(kDesktopId));
+    QIcon icon;
+    for (const char *size : { "32x32", "64x64", "256x256" }) {
+        icon.addFile(QStringLiteral(":/icons/%1/oddstap.png").arg(QLatin1String(size)));
+    }
+    QApplication::setWindowIcon(icon);
     registerMetaTypes();
 
     QCommandLineParser parser;
@@ -130,7 +137,12 @@ int main(int argc, char *argv[])
         QApplication::translate(
             "main", "With --replay: the pace, from 0.1 to 1000 times the recorded one (default 1)."),
         QStringLiteral("x") });
+    parser.addPositionalArgument(QStringLiteral("files"),
+        QApplication::translate(
+            "main", "Files to replay, as --replay (what a file manager passes when a capture is opened)."),
+        QStringLiteral("[file...]"));
     parser.process(app);
+    const QStringList replayFiles = parser.values(QStringLiteral("replay")) + parser.positionalArguments();
 
     AppConfig config = Settings::appConfig();
     const bool selfCheck = parser.isSet(QStringLiteral("self-check"));
@@ -140,8 +152,8 @@ int main(int argc, char *argv[])
         config.sources.clear(); // these modes always run on the demo feed (or the replay)
         config.demo = true;
     }
-    if (parser.isSet(QStringLiteral("replay"))) {
-        for (const QString &value : parser.values(QStringLiteral("replay"))) {
+    if (!replayFiles.isEmpty()) {
+        for (const QString &value : replayFiles) {
             const QString path = QFileInfo(value).absoluteFilePath();
             if (!QFileInfo(path).isFile()) {
                 std::fprintf(stderr, "oddstap: --replay: '%s' is not a file\n", qPrintable(path));

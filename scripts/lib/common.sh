@@ -5,10 +5,12 @@ ODDSTAP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Debian 12 packages, by purpose. Keep these lists exact: scripts install only what is missing.
 ODDSTAP_BUILD_PACKAGES=(
-    cmake ninja-build g++ pkg-config
+    cmake ninja-build g++ pkg-config help2man
     qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6opengl6-dev
     libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev zlib1g-dev libbz2-dev libhiredis-dev librabbitmq-dev
 )
+# What packaging needs: man pages from --help, dpkg-shlibdeps for Depends, and the checkers.
+ODDSTAP_PACKAGE_PACKAGES=(dpkg-dev file lintian desktop-file-utils appstream shared-mime-info)
 ODDSTAP_TEST_PACKAGES=(clang-format python3 python3-prometheus-client redis-server rabbitmq-server xvfb xauth postgresql openssl sqlite3 procps)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
