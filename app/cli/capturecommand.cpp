@@ -4,6 +4,7 @@
 #include "cliutil.h"
 #include "signalwatcher.h"
 
+#include <core/alerts/alertcsv.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairstreamclient.h>
 #include <core/session/capturesession.h>
@@ -214,6 +215,13 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("dir") },
         { QStringLiteral("notes"), QStringLiteral("Free-text notes stored in the capture file's metadata."),
             QStringLiteral("text") },
+        { QStringLiteral("rules"),
+            QStringLiteral("Alert rules (JSON, docs/alerts.md), evaluated on every event as it arrives."),
+            QStringLiteral("file") },
+        { QStringLiteral("alerts"),
+            QStringLiteral("With --rules: write the alerts to this CSV file as they fire (default: one line each on\n"
+                           "standard error). 'oddstap-cli backtest' lists the same from a recording."),
+            QStringLiteral("file") },
         { QStringLiteral("metrics"),
             QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics (HOST defaults to 127.0.0.1; PORT 0\n"
                            "picks a free one). Prints 'metrics on URL' once listening. Names: docs/metrics.md."),
@@ -389,6 +397,17 @@ int runCapture(const QStringList &arguments)
         return usage(QStringLiteral("--ring-dir needs --ring"));
     }
 
+    if (parser.isSet(QStringLiteral("rules"))) {
+        auto rules = readAlertRules(parser.value(QStringLiteral("rules")));
+        if (!rules) {
+            return usage(QStringLiteral("--rules: ") + rules.error().message);
+        }
+        config.alertRules = std::move(*rules);
+    } else if (parser.isSet(QStringLiteral("alerts"))) {
+        return usage(QStringLiteral("--alerts needs --rules"));
+    }
+    report.alertsPath = parser.value(QStringLiteral("alerts"));
+
     if (parser.isSet(QStringLiteral("metrics"))) {
         auto address = parseMetricsAddress(parser.value(QStringLiteral("metrics")));
         if (!address) {
@@ -429,7 +448,35 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         QLoggingCategory::setFilterRules(QStringLiteral("oddstap.*.info=false\noddstap.*.debug=false"));
     }
     const QString prefix = QStringLiteral("oddstap-cli ") + report.command + QStringLiteral(": ");
+    QFile alertsFile;
+    if (!report.alertsPath.isEmpty()) {
+        alertsFile.setFileName(report.alertsPath);
+        if (!alertsFile.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            err() << prefix << "--alerts: cannot write '" << alertsFile.fileName() << "': " << alertsFile.errorString()
+                  << "\n";
+            return kExitUsage;
+        }
+        alertsFile.write(alertCsvHeader());
+        alertsFile.flush();
+    }
     CaptureSession session(config);
+    // Each alert as it fires: a CSV line in --alerts (flushed, for whoever tails it), else a line on
+    // standard error.
+    QObject::connect(
+        &session, &CaptureSession::alertsRaised, &session, [&alertsFile](const std::vector<Alert> &alerts) {
+            for (const Alert &a : alerts) {
+                if (alertsFile.isOpen()) {
+                    alertsFile.write(alertCsvLine(a));
+                } else {
+                    err() << "alert: " << alertCsvLine(a);
+                }
+            }
+            if (alertsFile.isOpen()) {
+                alertsFile.flush();
+            } else {
+                err().flush();
+            }
+        });
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &session,
         [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });

@@ -19,6 +19,7 @@ struct SessionReport
     /// else text on a terminal and json otherwise.
     QString summaryFormat;
     QString ringDir; ///< capture --ring: SIGUSR1 saves the ring here
+    QString alertsPath; ///< capture --alerts: the alerts as CSV (empty: on standard error)
 };
 
 /// Runs a session to its end (count, duration, end of a replay, SIGINT/SIGTERM) with the live status

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // oddstap-cli: the headless front end. Dispatches subcommands; each lives in its own file.
+#include "backtestcommand.h"
 #include "brokercommands.h"
 #include "capturecommand.h"
 #include "cliutil.h"
@@ -32,6 +33,9 @@ struct Command
 const std::map<QString, Command> &commands()
 {
     static const std::map<QString, Command> table = {
+        { QStringLiteral("backtest"),
+            { "Run alert rules over a capture or Betfair files: when each would have fired",
+                &OddsTap::Cli::runBacktest } },
         { QStringLiteral("capture"),
             { "Connect to feed sources, validate, store into SQLite or PostgreSQL", &OddsTap::Cli::runCapture } },
         { QStringLiteral("consume"),

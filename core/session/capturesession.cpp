@@ -21,6 +21,10 @@ CaptureSession::CaptureSession(CaptureConfig config, QObject *parent)
 {
     qRegisterMetaType<SnapshotPtr>();
     qRegisterMetaType<FeedSourceConfig>();
+    qRegisterMetaType<std::vector<Alert>>();
+    if (!m_config.alertRules.empty()) {
+        m_alerts = std::make_unique<AlertEngine>(m_config.alertRules);
+    }
 }
 
 CaptureSession::~CaptureSession()
@@ -516,6 +520,16 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
     m_stats.add(*batch);
     m_live.apply(*batch);
     m_ladders.apply(batch->ladders);
+    if (m_alerts) {
+        std::vector<Alert> fired;
+        for (const Event &e : batch->events) {
+            m_alerts->onEvent(e, fired);
+        }
+        if (!fired.empty()) {
+            m_stats.alerts += fired.size();
+            emit alertsRaised(fired);
+        }
+    }
     if (m_config.snapshotIntervalMs > 0) {
         collectForSnapshot(*batch);
     }

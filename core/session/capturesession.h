@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/alerts/alertengine.h>
 #include <core/cache/rediscache.h>
 #include <core/feed/feedclient.h>
 #include <core/metrics/metricsserver.h>
@@ -33,6 +34,8 @@ struct CaptureConfig
     SpoolConfig spool; ///< bounded memory for the storage queue (directory empty: no spool)
     qint64 walAlertBytes = StorageWriter::kWalAlertBytes; ///< SQLite: warn when the WAL grows past this
     int snapshotIntervalMs = 100; ///< snapshotReady() cadence (10 Hz); 0 = no snapshots
+    /// Evaluated on every event as it arrives (alertsRaised()); none: no alerts.
+    std::vector<AlertRule> alertRules;
     std::size_t maxLogPerSnapshot = 200; ///< log lines per snapshot beyond which they are counted only
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
     std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
@@ -122,6 +125,8 @@ public slots:
 
 signals:
     void batchReceived(const OddsTap::BatchPtr &batch);
+    /// What the alert rules fired on a batch's events, in stream order.
+    void alertsRaised(const std::vector<OddsTap::Alert> &alerts);
     /// Every snapshotIntervalMs while running, and once more when finished.
     void snapshotReady(const OddsTap::SnapshotPtr &snapshot);
     void sourceStateChanged(const OddsTap::ConnectionEvent &event);
@@ -163,6 +168,7 @@ private:
     CaptureStats m_stats;
     LiveState m_live;
     LadderBook m_ladders; ///< exchange order books, for the watched fixture's ladder
+    std::unique_ptr<AlertEngine> m_alerts; ///< with alert rules only
     std::vector<std::unique_ptr<SourceRun>> m_sources;
     QThread *m_storageThread = nullptr;
     StorageWriter *m_writer = nullptr; ///< lives in m_storageThread

@@ -214,6 +214,7 @@ QJsonObject CaptureStats::toJson() const
     out.remove(QStringLiteral("last_reason"));
     out.remove(QStringLiteral("last_seq"));
     out.insert(QStringLiteral("sources"), perSource);
+    out.insert(QStringLiteral("alerts"), qint64(alerts));
     if (storing) {
         const Source t = total();
         const quint64 acceptedStream = t.acceptedStreamTotal();

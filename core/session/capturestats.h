@@ -62,6 +62,7 @@ struct CaptureStats
     bool storing = false;
     WriteResult persisted; ///< sums over committed batches
     quint64 commits = 0;
+    quint64 alerts = 0; ///< fired by the alert rules
     qint64 maxWriteNs = 0;
     LatencyHistogram receiveToCommit;
     // Filled while snapshots run (the GUI, and the CLI's status line and metrics).

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+#include "alertengine.h"
+
+#include <core/models/laddermodel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <tuple>
+
+namespace OddsTap {
+namespace {
+
+constexpr qint64 kSweepEveryMs = 250; ///< how often, on the stream's clock, silences are checked
+
+QString key(const QString &a, const QString &b)
+{
+    return a + QChar(0x1f) + b;
+}
+
+QString price(double p)
+{
+    return QString::number(p, 'g', 6);
+}
+
+QString percentText(double p)
+{
+    return QString::number(p, 'f', 1) + QStringLiteral(" %");
+}
+
+QString statusText(FixtureStatus s)
+{
+    const auto w = toWire(s);
+    return QString::fromLatin1(w.data(), qsizetype(w.size()));
+}
+
+} // namespace
+
+AlertEngine::AlertEngine(std::vector<AlertRule> rules)
+    : m_rules(std::move(rules))
+{
+    for (int i = 0; i < int(m_rules.size()); ++i) {
+        m_byKind[std::size_t(m_rules[std::size_t(i)].kind)].push_back(i);
+        if (m_rules[std::size_t(i)].kind == AlertKind::PriceMove) {
+            m_longestMoveWindowMs = std::max(m_longestMoveWindowMs, m_rules[std::size_t(i)].windowMs);
+        }
+    }
+}
+
+bool AlertEngine::inScope(
+    const AlertRule &rule, const Fixture &f, const QString &market, const QString &selection) const
+{
+    const AlertScope &s = rule.scope;
+    return (s.sourceId.isEmpty() || s.sourceId == f.sourceId) && (!s.sportId || s.sportId == f.sportId)
+        && (s.fixtureId.isEmpty() || s.fixtureId == f.fixtureId) && (s.marketType.isEmpty() || s.marketType == market)
+        && (s.selection.isEmpty() || s.selection == selection);
+}
+
+void AlertEngine::fire(int ruleIndex, const Fixture &f, const QString &market, const QString &selection, qint64 atMs,
+    quint64 seq, QString before, QString after, std::vector<Alert> &out)
+{
+    const AlertRule &rule = m_rules[std::size_t(ruleIndex)];
+    const QString cooldownKey = key(QString::number(ruleIndex), key(f.sourceId, f.fixtureId));
+    const auto last = m_lastFired.constFind(cooldownKey);
+    if (last != m_lastFired.constEnd() && atMs - *last < rule.cooldownMs) {
+        ++m_suppressed;
+        return;
+    }
+    m_lastFired.insert(cooldownKey, atMs);
+    out.push_back({ ruleIndex, rule.name, rule.kind, f.sourceId, f.fixtureId, market, selection, atMs, seq,
+        std::move(before), std::move(after) });
+}
+
+AlertEngine::Fixture &AlertEngine::fixture(const QString &sourceId, const QString &fixtureId)
+{
+    Fixture &f = m_fixtures[key(sourceId, fixtureId)];
+    if (f.fixtureId.isEmpty()) {
+        f.sourceId = sourceId;
+        f.fixtureId = fixtureId;
+    }
+    return f;
+}
+
+void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
+{
+    if (m_rules.empty()) {
+        return;
+    }
+    qint64 &clock = m_clock[e.sourceId];
+    clock = std::max(clock, e.serverTsMs);
+    if (const FixtureData *f = e.fixture()) {
+        onFixture(e, *f, out);
+    } else if (const OddsData *o = e.odds()) {
+        onOdds(e, *o, out);
+    } else if (const BetData *b = e.bet()) {
+        onBet(e, *b, out);
+    }
+    qint64 &next = m_nextSweep[e.sourceId];
+    if (clock >= next) {
+        next = clock + kSweepEveryMs;
+        sweep(e.sourceId, clock, e.seq, out);
+    }
+}
+
+void AlertEngine::onFixture(const Event &e, const FixtureData &d, std::vector<Alert> &out)
+{
+    Fixture &f = fixture(e.sourceId, d.fixtureId);
+    const std::optional<FixtureStatus> before = f.status;
+    f.sportId = d.sportId;
+    f.status = d.status;
+    f.lastUpdateMs = e.serverTsMs;
+    f.staleFired.clear();
+    const qint64 t = e.serverTsMs;
+    // A fixture first seen live did not go in play while it was watched: transitions only.
+    if (before && *before != d.status) {
+        const auto each = [&](AlertKind kind, const std::function<void(int)> &call) {
+            for (const int i : m_byKind[std::size_t(kind)]) {
+                if (inScope(m_rules[std::size_t(i)], f, QString(), QString())) {
+                    call(i);
+                }
+            }
+        };
+        const QString was = statusText(*before);
+        const QString now = statusText(d.status);
+        if (d.status == FixtureStatus::Live && *before != FixtureStatus::Suspended) {
+            each(AlertKind::InPlay, [&](int i) { fire(i, f, QString(), QString(), t, e.seq, was, now, out); });
+        }
+        if (d.status == FixtureStatus::Suspended) {
+            each(AlertKind::Suspended, [&](int i) { fire(i, f, QString(), QString(), t, e.seq, was, now, out); });
+        }
+        if (*before == FixtureStatus::Suspended
+            && (d.status == FixtureStatus::Live || d.status == FixtureStatus::Scheduled)) {
+            each(AlertKind::Reopened, [&](int i) { fire(i, f, QString(), QString(), t, e.seq, was, now, out); });
+        }
+    }
+    if (f.score && *f.score != d.score && !d.score.isEmpty()) {
+        if (f.scoreChangedAtMs < 0) {
+            f.scoreBefore = *f.score;
+        }
+        f.scoreChangedAtMs = t;
+        f.scoreAfter = d.score;
+        f.scoreFired.clear();
+    }
+    f.score = d.score;
+}
+
+void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &out)
+{
+    Fixture &f = fixture(e.sourceId, d.fixtureId);
+    const qint64 t = e.serverTsMs;
+    f.lastUpdateMs = t;
+    f.staleFired.clear();
+    const QString marketKey = key(key(e.sourceId, d.fixtureId), d.marketType);
+    Market &m = m_markets[marketKey];
+    Selection &s = m_selections[key(marketKey, d.selection)];
+    const bool open = d.status == PriceStatus::Open;
+    const bool moved = open && (!s.lastOpen || *s.lastOpen != d.oddValue);
+    if (moved && f.scoreChangedAtMs >= 0) {
+        f.scoreChangedAtMs = -1; // the price followed the score
+    }
+    // The market: suspended while any of its prices is.
+    if (open) {
+        m.suspended.remove(d.selection);
+        m.open[d.selection] = d.oddValue;
+    } else {
+        m.suspended.insert(d.selection);
+        m.open.erase(d.selection);
+    }
+    const bool marketSuspended = !m.suspended.isEmpty();
+    if (marketSuspended != m.marketSuspended) {
+        m.marketSuspended = marketSuspended;
+        const AlertKind kind = marketSuspended ? AlertKind::Suspended : AlertKind::Reopened;
+        for (const int i : m_byKind[std::size_t(kind)]) {
+            if (inScope(m_rules[std::size_t(i)], f, d.marketType, QString())) {
+                fire(i, f, d.marketType, QString(), t, e.seq,
+                    marketSuspended ? QStringLiteral("open") : QStringLiteral("suspended"),
+                    marketSuspended ? QStringLiteral("suspended") : QStringLiteral("open"), out);
+            }
+        }
+    }
+    s.status = d.status;
+    if (!open) {
+        return;
+    }
+    const double p = d.oddValue;
+    // Moves within each rule's window, against the highest and lowest price in it.
+    while (!s.history.empty() && s.history.front().first < t - m_longestMoveWindowMs) {
+        s.history.pop_front();
+    }
+    for (const int i : m_byKind[std::size_t(AlertKind::PriceMove)]) {
+        const AlertRule &r = m_rules[std::size_t(i)];
+        if (!inScope(r, f, d.marketType, d.selection)) {
+            continue;
+        }
+        double high = 0;
+        double low = 0;
+        bool any = false;
+        for (auto it = s.history.rbegin(); it != s.history.rend() && it->first >= t - r.windowMs; ++it) {
+            high = any ? std::max(high, it->second) : it->second;
+            low = any ? std::min(low, it->second) : it->second;
+            any = true;
+        }
+        if (!any) {
+            continue;
+        }
+        const auto bigEnough = [&r](double from, double to) {
+            const bool byPercent = r.percent > 0 && std::abs(to - from) / from * 100 >= r.percent - 1e-9;
+            const bool byTicks = r.ticks > 0 && std::abs(tickIndex(to) - tickIndex(from)) >= r.ticks;
+            return byPercent || byTicks;
+        };
+        if (r.direction != MoveDirection::Drift && high > p && bigEnough(high, p)) {
+            fire(i, f, d.marketType, d.selection, t, e.seq, price(high), price(p), out);
+        } else if (r.direction != MoveDirection::Shorten && low < p && bigEnough(low, p)) {
+            fire(i, f, d.marketType, d.selection, t, e.seq, price(low), price(p), out);
+        }
+    }
+    for (const int i : m_byKind[std::size_t(AlertKind::PriceCross)]) {
+        const AlertRule &r = m_rules[std::size_t(i)];
+        if (s.lastOpen && inScope(r, f, d.marketType, d.selection)) {
+            const double was = *s.lastOpen;
+            if ((was < r.level && p >= r.level) || (was > r.level && p <= r.level)) {
+                fire(i, f, d.marketType, d.selection, t, e.seq, price(was), price(p), out);
+            }
+        }
+    }
+    if (m_longestMoveWindowMs > 0) {
+        s.history.emplace_back(t, p);
+    }
+    s.lastOpen = p;
+    // The market's overround over its open prices (a market of one price has none).
+    if (!m_byKind[std::size_t(AlertKind::Overround)].empty() && m.open.size() >= 2) {
+        double sum = 0;
+        for (const auto &[selection, q] : m.open) {
+            sum += 100.0 / q;
+        }
+        const std::optional<double> was = m.overround;
+        m.overround = sum;
+        for (const int i : m_byKind[std::size_t(AlertKind::Overround)]) {
+            const AlertRule &r = m_rules[std::size_t(i)];
+            if (!inScope(r, f, d.marketType, QString())) {
+                continue;
+            }
+            const bool outside = sum < r.minPercent || sum > r.maxPercent;
+            if (outside && !m.outsideRules.contains(i)) {
+                m.outsideRules.insert(i);
+                fire(i, f, d.marketType, QString(), t, e.seq, was ? percentText(*was) : QString(), percentText(sum),
+                    out);
+            } else if (!outside) {
+                m.outsideRules.remove(i);
+            }
+        }
+    }
+}
+
+void AlertEngine::onBet(const Event &e, const BetData &d, std::vector<Alert> &out)
+{
+    Fixture &f = fixture(e.sourceId, d.fixtureId);
+    for (const int i : m_byKind[std::size_t(AlertKind::BigBet)]) {
+        const AlertRule &r = m_rules[std::size_t(i)];
+        if (d.stake >= r.stake && inScope(r, f, d.marketType, d.selection)) {
+            fire(i, f, d.marketType, d.selection, e.serverTsMs, e.seq, QString::number(r.stake, 'g', 12),
+                QString::number(d.stake, 'g', 12), out);
+        }
+    }
+}
+
+void AlertEngine::sweep(const QString &sourceId, qint64 clockMs, quint64 seq, std::vector<Alert> &out)
+{
+    const std::vector<int> &stale = m_byKind[std::size_t(AlertKind::Stale)];
+    const std::vector<int> &score = m_byKind[std::size_t(AlertKind::ScoreWithoutPriceMove)];
+    if (stale.empty() && score.empty()) {
+        return;
+    }
+    // The hash's order differs from run to run: what one sweep fires is put in the order of its
+    // times, then fixtures, then rules, so that a back-test lists it as the live run did.
+    const std::size_t first = out.size();
+    for (Fixture &f : m_fixtures) {
+        if (f.sourceId != sourceId) {
+            continue;
+        }
+        // An ended fixture is silent by right.
+        const bool over = f.status && (*f.status == FixtureStatus::Ended || *f.status == FixtureStatus::Cancelled);
+        for (const int i : stale) {
+            const AlertRule &r = m_rules[std::size_t(i)];
+            if (!over && !f.staleFired.contains(i) && clockMs - f.lastUpdateMs >= r.windowMs
+                && inScope(r, f, QString(), QString())) {
+                f.staleFired.insert(i);
+                fire(i, f, QString(), QString(), f.lastUpdateMs + r.windowMs, seq, QStringLiteral("updated"),
+                    QStringLiteral("silent %1 s").arg(double(r.windowMs) / 1000.0), out);
+            }
+        }
+        if (f.scoreChangedAtMs < 0) {
+            continue;
+        }
+        for (const int i : score) {
+            const AlertRule &r = m_rules[std::size_t(i)];
+            if (!f.scoreFired.contains(i) && clockMs - f.scoreChangedAtMs >= r.windowMs
+                && inScope(r, f, QString(), QString())) {
+                f.scoreFired.insert(i);
+                fire(
+                    i, f, QString(), QString(), f.scoreChangedAtMs + r.windowMs, seq, f.scoreBefore, f.scoreAfter, out);
+            }
+        }
+    }
+    std::sort(out.begin() + qsizetype(first), out.end(), [](const Alert &a, const Alert &b) {
+        return std::tie(a.atMs, a.fixtureId, a.ruleIndex) < std::tie(b.atMs, b.fixtureId, b.ruleIndex);
+    });
+}
+
+} // namespace OddsTap

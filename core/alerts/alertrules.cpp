@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+#include "alertrules.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <array>
+#include <cmath>
+
+namespace OddsTap {
+namespace {
+
+constexpr std::array<const char *, kAlertKindCount> kKindNames = { "price_move", "price_cross", "suspended", "reopened",
+    "in_play", "stale", "overround", "big_bet", "score_without_price_move" };
+
+Error invalid(int index, const QString &message)
+{
+    return Error { QStringLiteral("bad_rules"), QStringLiteral("rule %1: %2").arg(index + 1).arg(message) };
+}
+
+/// A number field: absent leaves @p out as it is; present must be a finite number in [min, max].
+bool number(const QJsonObject &o, const char *key, double min, double max, double &out, QString &error)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined()) {
+        return true;
+    }
+    if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() < min || v.toDouble() > max) {
+        error = QStringLiteral("%1 must be a number from %2 to %3").arg(QLatin1String(key)).arg(min).arg(max);
+        return false;
+    }
+    out = v.toDouble();
+    return true;
+}
+
+bool text(const QJsonObject &o, const char *key, QString &out, QString &error)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined()) {
+        return true;
+    }
+    if (!v.isString() || v.toString().size() > 200) {
+        error = QStringLiteral("%1 must be a string (up to 200 characters)").arg(QLatin1String(key));
+        return false;
+    }
+    out = v.toString();
+    return true;
+}
+
+} // namespace
+
+QString alertKindName(AlertKind kind)
+{
+    return QLatin1String(kKindNames[std::size_t(kind)]);
+}
+
+std::optional<AlertKind> alertKindFromName(const QString &name)
+{
+    for (std::size_t i = 0; i < kKindNames.size(); ++i) {
+        if (name == QLatin1String(kKindNames[i])) {
+            return AlertKind(i);
+        }
+    }
+    return std::nullopt;
+}
+
+Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        return Error { QStringLiteral("bad_rules"),
+            QStringLiteral("not JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString()) };
+    }
+    const QJsonValue list = doc.object().value(QStringLiteral("rules"));
+    if (!list.isArray()) {
+        return Error { QStringLiteral("bad_rules"), QStringLiteral("expected an object with a \"rules\" array") };
+    }
+    constexpr double kDay = 86400;
+    std::vector<AlertRule> rules;
+    const QJsonArray array = list.toArray();
+    if (array.size() > 100000) {
+        return Error { QStringLiteral("bad_rules"), QStringLiteral("more than 100,000 rules") };
+    }
+    for (int i = 0; i < array.size(); ++i) {
+        if (!array[i].isObject()) {
+            return invalid(i, QStringLiteral("must be an object"));
+        }
+        const QJsonObject o = array[i].toObject();
+        AlertRule r;
+        const auto kind = alertKindFromName(o.value(QStringLiteral("type")).toString());
+        if (!kind) {
+            QStringList names;
+            for (const char *n : kKindNames) {
+                names << QLatin1String(n);
+            }
+            return invalid(i, QStringLiteral("type must be one of %1").arg(names.join(QStringLiteral(", "))));
+        }
+        r.kind = *kind;
+        QString error;
+        r.name = alertKindName(r.kind);
+        double windowS = 0;
+        double cooldownS = 60;
+        double ticks = 0;
+        const bool ok = text(o, "name", r.name, error) && number(o, "percent", 0, 1000, r.percent, error)
+            && number(o, "ticks", 0, 350, ticks, error) && number(o, "within_s", 0, kDay, windowS, error)
+            && number(o, "after_s", 0, kDay, windowS, error) && number(o, "level", 1, 1000, r.level, error)
+            && number(o, "min", 0, 1000, r.minPercent, error) && number(o, "max", 0, 1000, r.maxPercent, error)
+            && number(o, "stake", 0, 1e12, r.stake, error) && number(o, "cooldown_s", 0, kDay, cooldownS, error);
+        if (!ok) {
+            return invalid(i, error);
+        }
+        r.ticks = int(ticks);
+        r.windowMs = qint64(windowS * 1000);
+        r.cooldownMs = qint64(cooldownS * 1000);
+        const QString direction = o.value(QStringLiteral("direction")).toString(QStringLiteral("either"));
+        if (direction == QLatin1String("shorten")) {
+            r.direction = MoveDirection::Shorten;
+        } else if (direction == QLatin1String("drift")) {
+            r.direction = MoveDirection::Drift;
+        } else if (direction != QLatin1String("either")) {
+            return invalid(i, QStringLiteral("direction must be shorten, drift or either"));
+        }
+        switch (r.kind) {
+        case AlertKind::PriceMove:
+            if ((r.percent <= 0 && r.ticks <= 0) || r.windowMs <= 0) {
+                return invalid(i, QStringLiteral("price_move needs percent or ticks, and within_s"));
+            }
+            break;
+        case AlertKind::PriceCross:
+            if (!o.contains(QStringLiteral("level"))) {
+                return invalid(i, QStringLiteral("price_cross needs level"));
+            }
+            break;
+        case AlertKind::Stale:
+        case AlertKind::ScoreWithoutPriceMove:
+            if (r.windowMs <= 0) {
+                return invalid(i,
+                    QStringLiteral("%1 needs %2")
+                        .arg(alertKindName(r.kind),
+                            r.kind == AlertKind::Stale ? QStringLiteral("after_s") : QStringLiteral("within_s")));
+            }
+            break;
+        case AlertKind::Overround:
+            if (r.maxPercent <= r.minPercent) {
+                return invalid(i, QStringLiteral("overround needs min below max (percent)"));
+            }
+            break;
+        case AlertKind::BigBet:
+            if (r.stake <= 0) {
+                return invalid(i, QStringLiteral("big_bet needs stake"));
+            }
+            break;
+        case AlertKind::Suspended:
+        case AlertKind::Reopened:
+        case AlertKind::InPlay:
+            break;
+        }
+        const QJsonValue scope = o.value(QStringLiteral("scope"));
+        if (!scope.isUndefined()) {
+            if (!scope.isObject()) {
+                return invalid(i, QStringLiteral("scope must be an object"));
+            }
+            const QJsonObject s = scope.toObject();
+            double sport = -1;
+            if (!text(s, "source", r.scope.sourceId, error) || !text(s, "fixture", r.scope.fixtureId, error)
+                || !text(s, "market", r.scope.marketType, error) || !text(s, "selection", r.scope.selection, error)
+                || !number(s, "sport", 0, 1e9, sport, error)) {
+                return invalid(i, QStringLiteral("scope: ") + error);
+            }
+            if (sport >= 0) {
+                r.scope.sportId = qint64(sport);
+            }
+        }
+        rules.push_back(std::move(r));
+    }
+    return rules;
+}
+
+Result<std::vector<AlertRule>> readAlertRules(const QString &path)
+{
+    QFile f(path);
+    if (f.size() > 64 * 1024 * 1024) {
+        return Error { QStringLiteral("bad_rules"), QStringLiteral("%1 is over 64 MB").arg(path) };
+    }
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };
+    }
+    auto rules = parseAlertRules(f.readAll());
+    if (!rules) {
+        return Error { rules.error().code, QStringLiteral("%1: %2").arg(path, rules.error().message) };
+    }
+    return rules;
+}
+
+} // namespace OddsTap

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+// Alert rules on constructed streams: every rule type fires at the exact event (or, for silences,
+// the exact moment the time ran out), only on transitions, within its scope, and at most once per
+// fixture within its cooldown; rules files are checked field by field.
+#include <core/alerts/alertcsv.h>
+#include <core/alerts/alertengine.h>
+
+#include <QTest>
+
+using namespace OddsTap;
+
+namespace {
+
+constexpr qint64 kS = 1000;
+constexpr qint64 kT0 = 1798761600000; // 2027-01-01T00:00:00Z
+
+Event oddsEvent(quint64 seq, qint64 t, const QString &fixture, const QString &selection, double price,
+    PriceStatus status = PriceStatus::Open, const QString &market = QStringLiteral("1X2"))
+{
+    Event e;
+    e.type = EventType::Odds;
+    e.seq = seq;
+    e.serverTsMs = kT0 + t;
+    e.sourceId = QStringLiteral("book");
+    e.data = OddsData { fixture, market, selection, price, kT0 + t, status };
+    return e;
+}
+
+Event fixtureEvent(
+    quint64 seq, qint64 t, const QString &fixture, FixtureStatus status, const QString &score = {}, qint64 sport = 1)
+{
+    Event e;
+    e.type = EventType::Fixture;
+    e.seq = seq;
+    e.serverTsMs = kT0 + t;
+    e.sourceId = QStringLiteral("book");
+    e.data = FixtureData { fixture, sport, 7, kT0, status, QStringLiteral("Home"), QStringLiteral("Away"), score };
+    return e;
+}
+
+Event betEvent(quint64 seq, qint64 t, const QString &fixture, double stake)
+{
+    Event e;
+    e.type = EventType::Bet;
+    e.seq = seq;
+    e.serverTsMs = kT0 + t;
+    e.sourceId = QStringLiteral("book");
+    e.data = BetData { QStringLiteral("b%1").arg(seq), QStringLiteral("u1"), fixture, QStringLiteral("1X2"),
+        QStringLiteral("home"), stake, 2.0, stake * 2, kT0 + t };
+    return e;
+}
+
+AlertRule rule(const QByteArray &json)
+{
+    auto rules = parseAlertRules(R"({"rules":[)" + json + "]}");
+    if (!rules) {
+        qFatal("%s", qPrintable(rules.error().message));
+    }
+    return rules->front();
+}
+
+/// Runs @p events through one engine of @p rules; what fired.
+std::vector<Alert> run(const std::vector<AlertRule> &rules, const std::vector<Event> &events)
+{
+    AlertEngine engine(rules);
+    std::vector<Alert> out;
+    for (const Event &e : events) {
+        engine.onEvent(e, out);
+    }
+    return out;
+}
+
+} // namespace
+
+class TestAlerts : public QObject
+{
+    Q_OBJECT
+private slots:
+    void priceMoveByPercentAndByTicks();
+    void priceCrossesALevel();
+    void marketSuspendedAndReopened();
+    void fixtureGoesInPlay();
+    void staleFixtureAtTheMomentItWentSilent();
+    void overroundLeavesItsRange();
+    void betAboveAStake();
+    void scoreChangeWithoutAPriceMove();
+    void cooldownHoldsARuleBackPerFixture();
+    void scopeLimitsWhatARuleSees();
+    void rulesFilesAreCheckedFieldByField();
+};
+
+void TestAlerts::priceMoveByPercentAndByTicks()
+{
+    const AlertRule steamer = rule(
+        R"({"name":"steamer","type":"price_move","percent":10,"within_s":60,"direction":"shorten","cooldown_s":0})");
+    const AlertRule drifter = rule(R"({"type":"price_move","percent":10,"within_s":60,"direction":"drift"})");
+    const std::vector<Alert> a = run({ steamer, drifter },
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 3.0),
+            oddsEvent(2, 10 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.9),
+            oddsEvent(3, 20 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.7), // 10 % below 3.0
+            oddsEvent(4, 100 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.4) }); // 2.7 is out of the window
+    QCOMPARE(a.size(), std::size_t(1));
+    QCOMPARE(a[0].rule, QStringLiteral("steamer"));
+    QCOMPARE(a[0].atMs, kT0 + 20 * kS);
+    QCOMPARE(a[0].seq, quint64(3));
+    QCOMPARE(a[0].before, QStringLiteral("3"));
+    QCOMPARE(a[0].after, QStringLiteral("2.7"));
+    QCOMPARE(a[0].selection, QStringLiteral("home"));
+
+    // Five ticks of the exchange ladder (0.02 apart between 2 and 3), either way, within 30 s.
+    const AlertRule ticks = rule(R"({"type":"price_move","ticks":5,"within_s":30})");
+    const std::vector<Alert> b = run({ ticks },
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("away"), 2.0),
+            oddsEvent(2, 5 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.08), // 4 ticks
+            oddsEvent(3, 9 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1) }); // 5 ticks
+    QCOMPARE(b.size(), std::size_t(1));
+    QCOMPARE(b[0].atMs, kT0 + 9 * kS);
+    QCOMPARE(b[0].before, QStringLiteral("2"));
+    QCOMPARE(b[0].after, QStringLiteral("2.1"));
+}
+
+void TestAlerts::priceCrossesALevel()
+{
+    const AlertRule cross = rule(R"({"type":"price_cross","level":2.0,"cooldown_s":0})");
+    const std::vector<Alert> a = run({ cross },
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 2.1),
+            oddsEvent(2, 1 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.0), // down onto the level
+            oddsEvent(3, 2 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.9), // below it already
+            oddsEvent(4, 3 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.9, PriceStatus::Suspended),
+            oddsEvent(5, 4 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.05) }); // back up through it
+    QCOMPARE(a.size(), std::size_t(2));
+    QCOMPARE(a[0].atMs, kT0 + 1 * kS);
+    QCOMPARE(a[0].before + QStringLiteral(" -> ") + a[0].after, QStringLiteral("2.1 -> 2"));
+    QCOMPARE(a[1].atMs, kT0 + 4 * kS);
+    QCOMPARE(a[1].before + QStringLiteral(" -> ") + a[1].after, QStringLiteral("1.9 -> 2.05"));
+}
+
+void TestAlerts::marketSuspendedAndReopened()
+{
+    const std::vector<AlertRule> rules { rule(R"({"type":"suspended","cooldown_s":0})"),
+        rule(R"({"type":"reopened","cooldown_s":0})") };
+    const std::vector<Alert> a = run(rules,
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 2.0),
+            oddsEvent(2, 0, QStringLiteral("F1"), QStringLiteral("away"), 2.0),
+            oddsEvent(3, 5 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.0, PriceStatus::Suspended),
+            oddsEvent(4, 5 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.0, PriceStatus::Suspended),
+            oddsEvent(5, 9 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.8),
+            oddsEvent(6, 9 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.2) }); // the last one reopens it
+    QCOMPARE(a.size(), std::size_t(2));
+    QCOMPARE(a[0].kind, AlertKind::Suspended);
+    QCOMPARE(a[0].seq, quint64(3));
+    QCOMPARE(a[0].marketType, QStringLiteral("1X2"));
+    QVERIFY(a[0].selection.isEmpty());
+    QCOMPARE(a[1].kind, AlertKind::Reopened);
+    QCOMPARE(a[1].seq, quint64(6));
+    QCOMPARE(a[1].atMs, kT0 + 9 * kS);
+
+    // The fixture's own status: suspended and back to live.
+    const std::vector<Alert> b = run(rules,
+        { fixtureEvent(1, 0, QStringLiteral("F2"), FixtureStatus::Live),
+            fixtureEvent(2, 3 * kS, QStringLiteral("F2"), FixtureStatus::Suspended),
+            fixtureEvent(3, 8 * kS, QStringLiteral("F2"), FixtureStatus::Live) });
+    QCOMPARE(b.size(), std::size_t(2));
+    QCOMPARE(b[0].kind, AlertKind::Suspended);
+    QCOMPARE(b[0].before + QStringLiteral(" -> ") + b[0].after, QStringLiteral("live -> suspended"));
+    QCOMPARE(b[1].kind, AlertKind::Reopened);
+    QCOMPARE(b[1].atMs, kT0 + 8 * kS);
+}
+
+void TestAlerts::fixtureGoesInPlay()
+{
+    const AlertRule inPlay = rule(R"({"type":"in_play"})");
+    const std::vector<Alert> a = run({ inPlay },
+        { fixtureEvent(1, 0, QStringLiteral("F1"), FixtureStatus::Scheduled),
+            fixtureEvent(2, 0, QStringLiteral("F2"), FixtureStatus::Live), // first seen live: not "went"
+            fixtureEvent(3, 60 * kS, QStringLiteral("F1"), FixtureStatus::Live),
+            fixtureEvent(4, 61 * kS, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("0-0")) });
+    QCOMPARE(a.size(), std::size_t(1));
+    QCOMPARE(a[0].fixtureId, QStringLiteral("F1"));
+    QCOMPARE(a[0].atMs, kT0 + 60 * kS);
+    QCOMPARE(a[0].after, QStringLiteral("live"));
+}
+
+void TestAlerts::staleFixtureAtTheMomentItWentSilent()
+{
+    const AlertRule stale = rule(R"({"type":"stale","after_s":30})");
+    const std::vector<Alert> a = run({ stale },
+        { fixtureEvent(1, 0, QStringLiteral("F1"), FixtureStatus::Live),
+            fixtureEvent(2, 0, QStringLiteral("F3"), FixtureStatus::Ended),
+            oddsEvent(3, 10 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.0),
+            oddsEvent(4, 29 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.1),
+            oddsEvent(5, 45 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.2), // F1 silent since 0 s
+            oddsEvent(6, 50 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.3) });
+    QCOMPARE(a.size(), std::size_t(1)); // F2 keeps talking; F3 has ended; F1 once, not per event
+    QCOMPARE(a[0].fixtureId, QStringLiteral("F1"));
+    QCOMPARE(a[0].atMs, kT0 + 30 * kS); // when it went silent, not when the clock noticed
+    QCOMPARE(a[0].seq, quint64(5));
+}
+
+void TestAlerts::overroundLeavesItsRange()
+{
+    const AlertRule book = rule(R"({"type":"overround","min":100,"max":110,"cooldown_s":0})");
+    const std::vector<Alert> a = run({ book },
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 1.9),
+            oddsEvent(2, 0, QStringLiteral("F1"), QStringLiteral("away"), 1.9), // 105.3 %
+            oddsEvent(3, 5 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.8), // 108.2 %
+            oddsEvent(4, 6 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.8), // 111.1 %: out
+            oddsEvent(5, 7 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.75), // still out
+            oddsEvent(6, 8 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1), // back in
+            oddsEvent(7, 9 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.3) }); // 91.1 %: out below
+    QCOMPARE(a.size(), std::size_t(2));
+    QCOMPARE(a[0].seq, quint64(4));
+    QCOMPARE(a[0].before + QStringLiteral(" -> ") + a[0].after, QStringLiteral("108.2 % -> 111.1 %"));
+    QCOMPARE(a[1].seq, quint64(7));
+    QCOMPARE(a[1].after, QStringLiteral("91.1 %"));
+}
+
+void TestAlerts::betAboveAStake()
+{
+    const AlertRule big = rule(R"({"type":"big_bet","stake":1000,"cooldown_s":0})");
+    const std::vector<Alert> a = run({ big },
+        { betEvent(1, 0, QStringLiteral("F1"), 999.99), betEvent(2, 1 * kS, QStringLiteral("F1"), 1000),
+            betEvent(3, 2 * kS, QStringLiteral("F1"), 25000) });
+    QCOMPARE(a.size(), std::size_t(2));
+    QCOMPARE(a[0].seq, quint64(2));
+    QCOMPARE(a[1].after, QStringLiteral("25000"));
+}
+
+void TestAlerts::scoreChangeWithoutAPriceMove()
+{
+    const AlertRule quiet = rule(R"({"type":"score_without_price_move","within_s":10})");
+    const std::vector<Alert> a = run({ quiet },
+        { fixtureEvent(1, 0, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("0-0")),
+            oddsEvent(2, 1 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.0),
+            fixtureEvent(3, 5 * kS, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("1-0")),
+            oddsEvent(4, 8 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.0), // the same price: no move
+            oddsEvent(5, 16 * kS, QStringLiteral("F2"), QStringLiteral("home"), 3.0) }); // the clock passes 15 s
+    QCOMPARE(a.size(), std::size_t(1));
+    QCOMPARE(a[0].atMs, kT0 + 15 * kS);
+    QCOMPARE(a[0].before + QStringLiteral(" -> ") + a[0].after, QStringLiteral("0-0 -> 1-0"));
+
+    // A price that moves within the time answers the score: nothing fires.
+    const std::vector<Alert> b = run({ quiet },
+        { fixtureEvent(1, 0, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("0-0")),
+            oddsEvent(2, 1 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.0),
+            fixtureEvent(3, 5 * kS, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("1-0")),
+            oddsEvent(4, 8 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.6),
+            oddsEvent(5, 30 * kS, QStringLiteral("F2"), QStringLiteral("home"), 3.0) });
+    QVERIFY(b.empty());
+}
+
+void TestAlerts::cooldownHoldsARuleBackPerFixture()
+{
+    const AlertRule cross = rule(R"({"type":"price_cross","level":2.0,"cooldown_s":60})");
+    AlertEngine engine({ cross });
+    std::vector<Alert> a;
+    for (const Event &e : { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 2.1),
+             oddsEvent(2, 1 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.9), // fires
+             oddsEvent(3, 2 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1),
+             oddsEvent(4, 3 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.9), // same fixture: held back
+             oddsEvent(5, 4 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.1),
+             oddsEvent(6, 5 * kS, QStringLiteral("F2"), QStringLiteral("home"), 1.9), // another fixture: fires
+             oddsEvent(7, 70 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.2) }) { // after the cooldown
+        engine.onEvent(e, a);
+    }
+    QCOMPARE(a.size(), std::size_t(3));
+    QCOMPARE(a[0].seq, quint64(2));
+    QCOMPARE(a[1].seq, quint64(6));
+    QCOMPARE(a[2].seq, quint64(7));
+    QCOMPARE(engine.suppressed(), quint64(1));
+}
+
+void TestAlerts::scopeLimitsWhatARuleSees()
+{
+    const std::vector<AlertRule> rules { rule(R"({"name":"tennis","type":"in_play","scope":{"sport":3}})"),
+        rule(R"({"name":"F1 only","type":"in_play","scope":{"fixture":"F1"}})"),
+        rule(R"({"name":"match odds","type":"price_cross","level":2,"scope":{"market":"MATCH_ODDS"}})") };
+    const std::vector<Alert> a = run(rules,
+        { fixtureEvent(1, 0, QStringLiteral("F1"), FixtureStatus::Scheduled, {}, 1),
+            fixtureEvent(2, 0, QStringLiteral("F2"), FixtureStatus::Scheduled, {}, 3),
+            fixtureEvent(3, 1 * kS, QStringLiteral("F1"), FixtureStatus::Live, {}, 1),
+            fixtureEvent(4, 1 * kS, QStringLiteral("F2"), FixtureStatus::Live, {}, 3),
+            oddsEvent(5, 2 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.1),
+            oddsEvent(6, 3 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.9) }); // 1X2, not MATCH_ODDS
+    QCOMPARE(a.size(), std::size_t(2));
+    QCOMPARE(a[0].rule + QLatin1Char('/') + a[0].fixtureId, QStringLiteral("F1 only/F1"));
+    QCOMPARE(a[1].rule + QLatin1Char('/') + a[1].fixtureId, QStringLiteral("tennis/F2"));
+    QCOMPARE(alertCsvLine(a[1]), QByteArray("2027-01-01T00:00:01.000Z,tennis,in_play,book,F2,,,scheduled,live,4\n"));
+}
+
+void TestAlerts::rulesFilesAreCheckedFieldByField()
+{
+    const std::pair<QByteArray, QString> cases[] = {
+        { "[]", QStringLiteral("a \"rules\" array") },
+        { R"({"rules":[{"type":"goal"}]})", QStringLiteral("rule 1: type must be one of price_move") },
+        { R"({"rules":[{"type":"in_play"},{"type":"price_move","within_s":60}]})",
+            QStringLiteral("rule 2: price_move needs percent or ticks") },
+        { R"({"rules":[{"type":"price_move","percent":"ten","within_s":60}]})",
+            QStringLiteral("rule 1: percent must be a number") },
+        { R"({"rules":[{"type":"price_cross"}]})", QStringLiteral("rule 1: price_cross needs level") },
+        { R"({"rules":[{"type":"overround","min":110,"max":100}]})", QStringLiteral("needs min below max") },
+        { R"({"rules":[{"type":"stale"}]})", QStringLiteral("stale needs after_s") },
+        { R"({"rules":[{"type":"in_play","scope":{"sport":"football"}}]})", QStringLiteral("scope: sport") },
+        { R"({"rules":[{"type":"price_move","percent":5,"within_s":9,"direction":"up"}]})",
+            QStringLiteral("direction must be") },
+        { "{\"rules\":[", QStringLiteral("not JSON") },
+    };
+    for (const auto &[json, says] : cases) {
+        const auto r = parseAlertRules(json);
+        QVERIFY2(!r, json.constData());
+        QVERIFY2(r.error().message.contains(says), qPrintable(r.error().message));
+    }
+    const auto ok = parseAlertRules(R"({"rules":[{"type":"stale","after_s":2.5,"cooldown_s":0}]})");
+    QVERIFY(ok);
+    QCOMPARE(ok->front().windowMs, qint64(2500));
+    QCOMPARE(ok->front().cooldownMs, qint64(0));
+    QCOMPARE(ok->front().name, QStringLiteral("stale"));
+}
+
+QTEST_GUILESS_MAIN(TestAlerts)
+#include "tst_alerts.moc"
