@@ -13,11 +13,6 @@ namespace {
 
 constexpr qint64 kSweepEveryMs = 250; ///< how often, on the stream's clock, silences are checked
 
-QString key(const QString &a, const QString &b)
-{
-    return a + QChar(0x1f) + b;
-}
-
 QString price(double p)
 {
     return QString::number(p, 'g', 6);
@@ -40,7 +35,11 @@ AlertEngine::AlertEngine(std::vector<AlertRule> rules)
     : m_rules(std::move(rules))
 {
     for (int i = 0; i < int(m_rules.size()); ++i) {
-        m_byKind[std::size_t(m_rules[std::size_t(i)].kind)].push_back(i);
+        const AlertRule &r = m_rules[std::size_t(i)];
+        KindRules &k = m_byKind[std::size_t(r.kind)];
+        // A rule for one fixture is looked at for that fixture's events only: a trader's many
+        // rules on single fixtures cost each event only the few of its own fixture.
+        (r.scope.fixtureId.isEmpty() ? k.global : k.byFixture[r.scope.fixtureId]).push_back(i);
         if (m_rules[std::size_t(i)].kind == AlertKind::PriceMove) {
             m_longestMoveWindowMs = std::max(m_longestMoveWindowMs, m_rules[std::size_t(i)].windowMs);
         }
@@ -56,27 +55,30 @@ bool AlertEngine::inScope(
         && (s.selection.isEmpty() || s.selection == selection);
 }
 
-void AlertEngine::fire(int ruleIndex, const Fixture &f, const QString &market, const QString &selection, qint64 atMs,
+void AlertEngine::fire(int ruleIndex, Fixture &f, const QString &market, const QString &selection, qint64 atMs,
     quint64 seq, QString before, QString after, std::vector<Alert> &out)
 {
     const AlertRule &rule = m_rules[std::size_t(ruleIndex)];
-    const QString cooldownKey = key(QString::number(ruleIndex), key(f.sourceId, f.fixtureId));
-    const auto last = m_lastFired.constFind(cooldownKey);
-    if (last != m_lastFired.constEnd() && atMs - *last < rule.cooldownMs) {
+    const auto last = f.lastFired.constFind(ruleIndex);
+    if (last != f.lastFired.constEnd() && atMs - *last < rule.cooldownMs) {
         ++m_suppressed;
         return;
     }
-    m_lastFired.insert(cooldownKey, atMs);
+    f.lastFired.insert(ruleIndex, atMs);
     out.push_back({ ruleIndex, rule.name, rule.kind, f.sourceId, f.fixtureId, market, selection, atMs, seq,
-        std::move(before), std::move(after) });
+        std::move(before), std::move(after), m_eventMonoNs });
 }
 
-AlertEngine::Fixture &AlertEngine::fixture(const QString &sourceId, const QString &fixtureId)
+AlertEngine::Fixture &AlertEngine::fixture(Source &source, const QString &sourceId, const QString &fixtureId)
 {
-    Fixture &f = m_fixtures[key(sourceId, fixtureId)];
+    Fixture &f = source.fixtures[fixtureId];
     if (f.fixtureId.isEmpty()) {
         f.sourceId = sourceId;
         f.fixtureId = fixtureId;
+        for (std::size_t k = 0; k < m_byKind.size(); ++k) {
+            const auto it = m_byKind[k].byFixture.constFind(fixtureId);
+            f.scoped[k] = it == m_byKind[k].byFixture.constEnd() ? nullptr : &*it;
+        }
     }
     return f;
 }
@@ -86,25 +88,24 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     if (m_rules.empty()) {
         return;
     }
-    qint64 &clock = m_clock[e.sourceId];
-    clock = std::max(clock, e.serverTsMs);
+    m_eventMonoNs = e.receivedMonoNs;
+    Source &source = m_sources[e.sourceId];
+    source.clockMs = std::max(source.clockMs, e.serverTsMs);
     if (const FixtureData *f = e.fixture()) {
-        onFixture(e, *f, out);
+        onFixture(fixture(source, e.sourceId, f->fixtureId), e, *f, out);
     } else if (const OddsData *o = e.odds()) {
-        onOdds(e, *o, out);
+        onOdds(fixture(source, e.sourceId, o->fixtureId), e, *o, out);
     } else if (const BetData *b = e.bet()) {
-        onBet(e, *b, out);
+        onBet(fixture(source, e.sourceId, b->fixtureId), e, *b, out);
     }
-    qint64 &next = m_nextSweep[e.sourceId];
-    if (clock >= next) {
-        next = clock + kSweepEveryMs;
-        sweep(e.sourceId, clock, e.seq, out);
+    if (source.clockMs >= source.nextSweepMs) {
+        source.nextSweepMs = source.clockMs + kSweepEveryMs;
+        sweep(source, e.seq, out);
     }
 }
 
-void AlertEngine::onFixture(const Event &e, const FixtureData &d, std::vector<Alert> &out)
+void AlertEngine::onFixture(Fixture &f, const Event &e, const FixtureData &d, std::vector<Alert> &out)
 {
-    Fixture &f = fixture(e.sourceId, d.fixtureId);
     const std::optional<FixtureStatus> before = f.status;
     f.sportId = d.sportId;
     f.status = d.status;
@@ -114,11 +115,11 @@ void AlertEngine::onFixture(const Event &e, const FixtureData &d, std::vector<Al
     // A fixture first seen live did not go in play while it was watched: transitions only.
     if (before && *before != d.status) {
         const auto each = [&](AlertKind kind, const std::function<void(int)> &call) {
-            for (const int i : m_byKind[std::size_t(kind)]) {
+            forEachRule(kind, f, [&](int i) {
                 if (inScope(m_rules[std::size_t(i)], f, QString(), QString())) {
                     call(i);
                 }
-            }
+            });
         };
         const QString was = statusText(*before);
         const QString now = statusText(d.status);
@@ -144,15 +145,13 @@ void AlertEngine::onFixture(const Event &e, const FixtureData &d, std::vector<Al
     f.score = d.score;
 }
 
-void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &out)
+void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out)
 {
-    Fixture &f = fixture(e.sourceId, d.fixtureId);
     const qint64 t = e.serverTsMs;
     f.lastUpdateMs = t;
     f.staleFired.clear();
-    const QString marketKey = key(key(e.sourceId, d.fixtureId), d.marketType);
-    Market &m = m_markets[marketKey];
-    Selection &s = m_selections[key(marketKey, d.selection)];
+    Market &m = f.markets[d.marketType];
+    Selection &s = m.selections[d.selection];
     const bool open = d.status == PriceStatus::Open;
     const bool moved = open && (!s.lastOpen || *s.lastOpen != d.oddValue);
     if (moved && f.scoreChangedAtMs >= 0) {
@@ -170,13 +169,13 @@ void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &
     if (marketSuspended != m.marketSuspended) {
         m.marketSuspended = marketSuspended;
         const AlertKind kind = marketSuspended ? AlertKind::Suspended : AlertKind::Reopened;
-        for (const int i : m_byKind[std::size_t(kind)]) {
+        forEachRule(kind, f, [&](int i) {
             if (inScope(m_rules[std::size_t(i)], f, d.marketType, QString())) {
                 fire(i, f, d.marketType, QString(), t, e.seq,
                     marketSuspended ? QStringLiteral("open") : QStringLiteral("suspended"),
                     marketSuspended ? QStringLiteral("suspended") : QStringLiteral("open"), out);
             }
-        }
+        });
     }
     s.status = d.status;
     if (!open) {
@@ -187,10 +186,10 @@ void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &
     while (!s.history.empty() && s.history.front().first < t - m_longestMoveWindowMs) {
         s.history.pop_front();
     }
-    for (const int i : m_byKind[std::size_t(AlertKind::PriceMove)]) {
+    forEachRule(AlertKind::PriceMove, f, [&](int i) {
         const AlertRule &r = m_rules[std::size_t(i)];
         if (!inScope(r, f, d.marketType, d.selection)) {
-            continue;
+            return;
         }
         double high = 0;
         double low = 0;
@@ -201,7 +200,7 @@ void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &
             any = true;
         }
         if (!any) {
-            continue;
+            return;
         }
         const auto bigEnough = [&r](double from, double to) {
             const bool byPercent = r.percent > 0 && std::abs(to - from) / from * 100 >= r.percent - 1e-9;
@@ -213,8 +212,8 @@ void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &
         } else if (r.direction != MoveDirection::Shorten && low < p && bigEnough(low, p)) {
             fire(i, f, d.marketType, d.selection, t, e.seq, price(low), price(p), out);
         }
-    }
-    for (const int i : m_byKind[std::size_t(AlertKind::PriceCross)]) {
+    });
+    forEachRule(AlertKind::PriceCross, f, [&](int i) {
         const AlertRule &r = m_rules[std::size_t(i)];
         if (s.lastOpen && inScope(r, f, d.marketType, d.selection)) {
             const double was = *s.lastOpen;
@@ -222,23 +221,23 @@ void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &
                 fire(i, f, d.marketType, d.selection, t, e.seq, price(was), price(p), out);
             }
         }
-    }
+    });
     if (m_longestMoveWindowMs > 0) {
         s.history.emplace_back(t, p);
     }
     s.lastOpen = p;
     // The market's overround over its open prices (a market of one price has none).
-    if (!m_byKind[std::size_t(AlertKind::Overround)].empty() && m.open.size() >= 2) {
+    if (hasRules(AlertKind::Overround) && m.open.size() >= 2) {
         double sum = 0;
         for (const auto &[selection, q] : m.open) {
             sum += 100.0 / q;
         }
         const std::optional<double> was = m.overround;
         m.overround = sum;
-        for (const int i : m_byKind[std::size_t(AlertKind::Overround)]) {
+        forEachRule(AlertKind::Overround, f, [&](int i) {
             const AlertRule &r = m_rules[std::size_t(i)];
             if (!inScope(r, f, d.marketType, QString())) {
-                continue;
+                return;
             }
             const bool outside = sum < r.minPercent || sum > r.maxPercent;
             if (outside && !m.outsideRules.contains(i)) {
@@ -248,39 +247,34 @@ void AlertEngine::onOdds(const Event &e, const OddsData &d, std::vector<Alert> &
             } else if (!outside) {
                 m.outsideRules.remove(i);
             }
-        }
+        });
     }
 }
 
-void AlertEngine::onBet(const Event &e, const BetData &d, std::vector<Alert> &out)
+void AlertEngine::onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out)
 {
-    Fixture &f = fixture(e.sourceId, d.fixtureId);
-    for (const int i : m_byKind[std::size_t(AlertKind::BigBet)]) {
+    forEachRule(AlertKind::BigBet, f, [&](int i) {
         const AlertRule &r = m_rules[std::size_t(i)];
         if (d.stake >= r.stake && inScope(r, f, d.marketType, d.selection)) {
             fire(i, f, d.marketType, d.selection, e.serverTsMs, e.seq, QString::number(r.stake, 'g', 12),
                 QString::number(d.stake, 'g', 12), out);
         }
-    }
+    });
 }
 
-void AlertEngine::sweep(const QString &sourceId, qint64 clockMs, quint64 seq, std::vector<Alert> &out)
+void AlertEngine::sweep(Source &source, quint64 seq, std::vector<Alert> &out)
 {
-    const std::vector<int> &stale = m_byKind[std::size_t(AlertKind::Stale)];
-    const std::vector<int> &score = m_byKind[std::size_t(AlertKind::ScoreWithoutPriceMove)];
-    if (stale.empty() && score.empty()) {
+    const qint64 clockMs = source.clockMs;
+    if (!hasRules(AlertKind::Stale) && !hasRules(AlertKind::ScoreWithoutPriceMove)) {
         return;
     }
     // The hash's order differs from run to run: what one sweep fires is put in the order of its
     // times, then fixtures, then rules, so that a back-test lists it as the live run did.
     const std::size_t first = out.size();
-    for (Fixture &f : m_fixtures) {
-        if (f.sourceId != sourceId) {
-            continue;
-        }
+    for (Fixture &f : source.fixtures) {
         // An ended fixture is silent by right.
         const bool over = f.status && (*f.status == FixtureStatus::Ended || *f.status == FixtureStatus::Cancelled);
-        for (const int i : stale) {
+        forEachRule(AlertKind::Stale, f, [&](int i) {
             const AlertRule &r = m_rules[std::size_t(i)];
             if (!over && !f.staleFired.contains(i) && clockMs - f.lastUpdateMs >= r.windowMs
                 && inScope(r, f, QString(), QString())) {
@@ -288,11 +282,11 @@ void AlertEngine::sweep(const QString &sourceId, qint64 clockMs, quint64 seq, st
                 fire(i, f, QString(), QString(), f.lastUpdateMs + r.windowMs, seq, QStringLiteral("updated"),
                     QStringLiteral("silent %1 s").arg(double(r.windowMs) / 1000.0), out);
             }
-        }
+        });
         if (f.scoreChangedAtMs < 0) {
             continue;
         }
-        for (const int i : score) {
+        forEachRule(AlertKind::ScoreWithoutPriceMove, f, [&](int i) {
             const AlertRule &r = m_rules[std::size_t(i)];
             if (!f.scoreFired.contains(i) && clockMs - f.scoreChangedAtMs >= r.windowMs
                 && inScope(r, f, QString(), QString())) {
@@ -300,7 +294,7 @@ void AlertEngine::sweep(const QString &sourceId, qint64 clockMs, quint64 seq, st
                 fire(
                     i, f, QString(), QString(), f.scoreChangedAtMs + r.windowMs, seq, f.scoreBefore, f.scoreAfter, out);
             }
-        }
+        });
     }
     std::sort(out.begin() + qsizetype(first), out.end(), [](const Alert &a, const Alert &b) {
         return std::tie(a.atMs, a.fixtureId, a.ruleIndex) < std::tie(b.atMs, b.fixtureId, b.ruleIndex);

@@ -29,6 +29,7 @@ struct Alert
     quint64 seq = 0; ///< the event that raised it (for stale and score alerts: the first after the time ran out)
     QString before; ///< "2.5", "live", "103.2 %": the value the rule compared with
     QString after;
+    qint64 receivedMonoNs = 0; ///< when the event that raised it arrived (monotonic; for latency only)
     friend bool operator==(const Alert &, const Alert &) = default;
 };
 
@@ -56,6 +57,7 @@ private:
     };
     struct Market
     {
+        QHash<QString, Selection> selections;
         /// selection -> open price; ordered, so that the overround is summed in the same order on
         /// every run (a floating-point sum depends on it)
         std::map<QString, double> open;
@@ -63,6 +65,13 @@ private:
         bool marketSuspended = false;
         std::optional<double> overround;
         QSet<int> outsideRules; ///< overround rules whose range the market is outside
+    };
+
+    /// The rule indexes of one kind: those for every fixture, and those scoped to one.
+    struct KindRules
+    {
+        std::vector<int> global;
+        QHash<QString, std::vector<int>> byFixture;
     };
     struct Fixture
     {
@@ -77,30 +86,50 @@ private:
         QString scoreBefore;
         QString scoreAfter;
         QSet<int> scoreFired;
+        QHash<int, qint64> lastFired; ///< rule -> when it last fired here, for its cooldown
+        QHash<QString, Market> markets;
+        /// The rules scoped to this fixture, by kind (null: none), looked up once.
+        std::array<const std::vector<int> *, kAlertKindCount> scoped {};
+    };
+    struct Source
+    {
+        qint64 clockMs = 0; ///< the latest server time seen
+        qint64 nextSweepMs = 0;
+        QHash<QString, Fixture> fixtures;
     };
 
+    template <typename Call> void forEachRule(AlertKind kind, const Fixture &f, Call &&call) const
+    {
+        for (const int i : m_byKind[std::size_t(kind)].global) {
+            call(i);
+        }
+        if (const std::vector<int> *scoped = f.scoped[std::size_t(kind)]) {
+            for (const int i : *scoped) {
+                call(i);
+            }
+        }
+    }
+    bool hasRules(AlertKind kind) const
+    {
+        return !m_byKind[std::size_t(kind)].global.empty() || !m_byKind[std::size_t(kind)].byFixture.isEmpty();
+    }
     bool inScope(const AlertRule &rule, const Fixture &f, const QString &market, const QString &selection) const;
-    void fire(int ruleIndex, const Fixture &f, const QString &market, const QString &selection, qint64 atMs,
-        quint64 seq, QString before, QString after, std::vector<Alert> &out);
-    Fixture &fixture(const QString &sourceId, const QString &fixtureId);
-    void onFixture(const Event &e, const FixtureData &d, std::vector<Alert> &out);
-    void onOdds(const Event &e, const OddsData &d, std::vector<Alert> &out);
-    void onBet(const Event &e, const BetData &d, std::vector<Alert> &out);
-    /// Stale fixtures and unanswered score changes whose time ran out by @p clockMs.
-    void sweep(const QString &sourceId, qint64 clockMs, quint64 seq, std::vector<Alert> &out);
+    void fire(int ruleIndex, Fixture &f, const QString &market, const QString &selection, qint64 atMs, quint64 seq,
+        QString before, QString after, std::vector<Alert> &out);
+    Fixture &fixture(Source &source, const QString &sourceId, const QString &fixtureId);
+    void onFixture(Fixture &f, const Event &e, const FixtureData &d, std::vector<Alert> &out);
+    void onOdds(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
+    void onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out);
+    /// Stale fixtures and unanswered score changes whose time ran out by the source's clock.
+    void sweep(Source &source, quint64 seq, std::vector<Alert> &out);
 
     std::vector<AlertRule> m_rules;
-    std::array<std::vector<int>, kAlertKindCount> m_byKind; ///< rule indexes of each kind
+    std::array<KindRules, kAlertKindCount> m_byKind;
     qint64 m_longestMoveWindowMs = 0;
-    QHash<QString, Fixture> m_fixtures; ///< by source + fixture
-    QHash<QString, Market> m_markets; ///< by source + fixture + market
-    QHash<QString, Selection> m_selections; ///< by source + fixture + market + selection
-    QHash<QString, qint64> m_clock; ///< by source: the latest server time seen
-    QHash<QString, qint64> m_nextSweep; ///< by source
-    QHash<QString, qint64> m_lastFired; ///< by rule + source + fixture: for the cooldown
+    QHash<QString, Source> m_sources;
     quint64 m_suppressed = 0;
+    qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated
 };
-
 } // namespace OddsTap
 
 Q_DECLARE_METATYPE(std::vector<OddsTap::Alert>)

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+// bench_alerts: what 1,000 alert rules cost. The engine alone over a decoded stream (ns per event),
+// then the whole capture (simulator -> client -> pipeline, into SQLite) at full speed without
+// rules and with them, alternated, and how long an alert takes from the event's receipt to being
+// raised on the pipeline thread.
+#include "../benchutil.h"
+#include "../sessionutil.h"
+#include "../simthread.h"
+
+#include <core/alerts/alertengine.h>
+#include <core/common/latencyhistogram.h>
+#include <core/common/timeutil.h>
+#include <core/feed/framedecoder.h>
+#include <core/session/capturesession.h>
+#include <core/sim/feedgenerator.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QTemporaryDir>
+
+#include <cstdio>
+
+using namespace OddsTap;
+
+namespace {
+
+constexpr int kFixtures = 1000;
+
+/// 10 rules for every fixture (one of each kind and more) and 990 for single fixtures, as a trader
+/// with watch lists has them.
+std::vector<AlertRule> thousandRules()
+{
+    QByteArray json = R"({"rules":[
+        {"type":"price_move","percent":5,"within_s":30},
+        {"type":"price_move","ticks":8,"within_s":30,"direction":"drift"},
+        {"type":"price_cross","level":3.0},
+        {"type":"suspended"}, {"type":"reopened"}, {"type":"in_play"},
+        {"type":"stale","after_s":30},
+        {"type":"overround","min":100,"max":115},
+        {"type":"big_bet","stake":500},
+        {"type":"score_without_price_move","within_s":10})";
+    for (int k = 0; k < 990; ++k) {
+        const QByteArray scope = R"(,"scope":{"fixture":"fx-)" + QByteArray::number(k % kFixtures + 1) + R"("}})";
+        switch (k % 5) {
+        case 0:
+            json += R"(,{"type":"price_cross","level":)" + QByteArray::number(1.5 + (k % 30) / 10.0) + scope;
+            break;
+        case 1:
+            json += R"(,{"type":"price_move","percent":)" + QByteArray::number(3 + k % 5) + R"(,"within_s":20)" + scope;
+            break;
+        case 2:
+            json += R"(,{"type":"big_bet","stake":)" + QByteArray::number(100 + k) + scope;
+            break;
+        case 3:
+            json += R"(,{"type":"stale","after_s":10)" + scope;
+            break;
+        default:
+            json += R"(,{"type":"in_play")" + scope;
+        }
+    }
+    json += "]}";
+    auto rules = parseAlertRules(json);
+    if (!rules) {
+        std::fprintf(stderr, "%s\n", qPrintable(rules.error().message));
+        std::exit(1);
+    }
+    return *rules;
+}
+
+struct Run
+{
+    double seconds = 0;
+    quint64 events = 0;
+    quint64 alerts = 0;
+    LatencyHistogram raiseLatency; ///< event received -> alert raised on the pipeline thread
+};
+
+Run capture(quint64 count, const std::vector<AlertRule> &rules, const QString &db, double rate = 0)
+{
+    SimServerConfig config;
+    config.rate = rate;
+    config.count = count;
+    config.retain = 200000;
+    config.generator.seed = 42;
+    config.generator.fixtures = kFixtures;
+    Bench::SimThread sim(config);
+    CaptureConfig capture = Bench::captureOf(sim, count);
+    capture.storage = *StorageTarget::parse(db);
+    capture.alertRules = rules;
+    CaptureSession session(capture);
+    Run r;
+    QObject::connect(&session, &CaptureSession::alertsRaised, &session, [&r](const std::vector<Alert> &alerts) {
+        const qint64 now = monotonicNs();
+        for (const Alert &a : alerts) {
+            r.raiseLatency.add(now - a.receivedMonoNs);
+        }
+    });
+    r.seconds = Bench::runToEnd(session);
+    r.events = session.stats().total().acceptedTotal();
+    r.alerts = session.stats().alerts;
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    registerMetaTypes();
+    QLoggingCategory::setFilterRules(QStringLiteral("oddstap.*.info=false\noddstap.*.warning=false"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("What 1,000 alert rules cost."));
+    parser.addHelpOption();
+    parser.addOption({ QStringLiteral("events"), QStringLiteral("Events per capture (default 1000000)."),
+        QStringLiteral("n"), QStringLiteral("1000000") });
+    parser.addOption({ QStringLiteral("engine-only"), QStringLiteral("Measure the engine alone (for a profiler).") });
+    parser.process(app);
+    const quint64 count = parser.value(QStringLiteral("events")).toULongLong();
+    const std::vector<AlertRule> rules = thousandRules();
+    std::printf("machine: %s\nrules: %zu (10 for every fixture, 990 for single fixtures of %d)\n\n",
+        qPrintable(Bench::machine()), rules.size(), kFixtures);
+
+    // The engine alone, over the same stream decoded once.
+    {
+        GeneratorConfig g;
+        g.seed = 42;
+        g.fixtures = kFixtures;
+        g.clockBaseMs = 1798761600000;
+        FeedGenerator gen(g);
+        FrameDecoder decoder;
+        EventBatch batch;
+        const FrameContext ctx { QStringLiteral("bench"), 0, 0 };
+        for (quint64 i = 0; i < count; ++i) {
+            decoder.decode(gen.next().json, ctx, batch);
+        }
+        for (const auto &[name, set] :
+            { std::pair { "no rules", std::vector<AlertRule> {} }, std::pair { "1,000 rules", rules } }) {
+            AlertEngine engine(set);
+            std::vector<Alert> fired;
+            quint64 alerts = 0;
+            const auto start = std::chrono::steady_clock::now();
+            for (const Event &e : batch.events) {
+                engine.onEvent(e, fired);
+                alerts += fired.size();
+                fired.clear();
+            }
+            const double s = Bench::secondsSince(start);
+            std::printf("engine alone, %-11s: %.0f ns/event, %.2f M events/s, %llu alerts (%llu held back)\n", name,
+                s * 1e9 / double(batch.events.size()), double(batch.events.size()) / s / 1e6,
+                static_cast<unsigned long long>(alerts), static_cast<unsigned long long>(engine.suppressed()));
+        }
+    }
+
+    if (parser.isSet(QStringLiteral("engine-only"))) {
+        return 0;
+    }
+    // The whole capture into SQLite, alternated twice.
+    std::printf("\ncapture of %llu events into SQLite at full speed:\n", static_cast<unsigned long long>(count));
+    for (int round = 1; round <= 2; ++round) {
+        for (const bool withRules : { false, true }) {
+            QTemporaryDir dir;
+            const Run r =
+                capture(count, withRules ? rules : std::vector<AlertRule> {}, dir.filePath(QStringLiteral("bench.db")));
+            std::printf("  round %d, %-11s: %.0f events/s (%.2f s), %llu alerts", round,
+                withRules ? "1,000 rules" : "no rules", double(r.events) / r.seconds, r.seconds,
+                static_cast<unsigned long long>(r.alerts));
+            if (r.alerts > 0) {
+                std::printf("; receipt -> raised p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                    double(r.raiseLatency.percentileNs(50)) / 1e6, double(r.raiseLatency.percentileNs(99)) / 1e6,
+                    double(r.raiseLatency.maxNs()) / 1e6);
+            }
+            std::printf("\n");
+        }
+    }
+    // At a steady rate, as a busy live feed sends: how long an alert takes to be raised.
+    {
+        QTemporaryDir dir;
+        const Run r = capture(250000, rules, dir.filePath(QStringLiteral("steady.db")), 50000);
+        std::printf("\nat 50,000 events/s with 1,000 rules: %llu alerts; receipt -> raised p50 %.2f ms, p99 %.2f ms, "
+                    "max %.2f ms\n",
+            static_cast<unsigned long long>(r.alerts), double(r.raiseLatency.percentileNs(50)) / 1e6,
+            double(r.raiseLatency.percentileNs(99)) / 1e6, double(r.raiseLatency.maxNs()) / 1e6);
+    }
+    std::printf("peak RSS %.1f MiB\n", Bench::peakRssMiB());
+    return 0;
+}
