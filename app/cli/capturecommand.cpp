@@ -5,6 +5,8 @@
 #include "signalwatcher.h"
 
 #include <core/alerts/alertcsv.h>
+#include <core/alerts/alertwebhook.h>
+#include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairstreamclient.h>
 #include <core/session/capturesession.h>
@@ -218,6 +220,11 @@ int runCapture(const QStringList &arguments)
         { QStringLiteral("rules"),
             QStringLiteral("Alert rules (JSON, docs/alerts.md), evaluated on every event as it arrives."),
             QStringLiteral("file") },
+        { QStringLiteral("webhook"),
+            QStringLiteral(
+                "With --rules: also POST the alerts as JSON ({\"alerts\": [...]}) to this http:// or https://\n"
+                "URL, for a chat or a bot (docs/alerts.md)."),
+            QStringLiteral("url") },
         { QStringLiteral("alerts"),
             QStringLiteral("With --rules: write the alerts to this CSV file as they fire (default: one line each on\n"
                            "standard error). 'oddstap-cli backtest' lists the same from a recording."),
@@ -407,6 +414,17 @@ int runCapture(const QStringList &arguments)
         return usage(QStringLiteral("--alerts needs --rules"));
     }
     report.alertsPath = parser.value(QStringLiteral("alerts"));
+    if (parser.isSet(QStringLiteral("webhook"))) {
+        report.webhook = QUrl(parser.value(QStringLiteral("webhook")), QUrl::StrictMode);
+        if (!parser.isSet(QStringLiteral("rules"))) {
+            return usage(QStringLiteral("--webhook needs --rules"));
+        }
+        if (!report.webhook.isValid() || report.webhook.host().isEmpty()
+            || (report.webhook.scheme() != QLatin1String("http")
+                && report.webhook.scheme() != QLatin1String("https"))) {
+            return usage(QStringLiteral("--webhook must be an http:// or https:// URL"));
+        }
+    }
 
     if (parser.isSet(QStringLiteral("metrics"))) {
         auto address = parseMetricsAddress(parser.value(QStringLiteral("metrics")));
@@ -460,6 +478,13 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         alertsFile.flush();
     }
     CaptureSession session(config);
+    std::unique_ptr<AlertWebhook> webhook;
+    if (!report.webhook.isEmpty()) {
+        webhook = std::make_unique<AlertWebhook>(report.webhook);
+        QObject::connect(&session, &CaptureSession::alertsRaised, webhook.get(), &AlertWebhook::post);
+        QObject::connect(webhook.get(), &AlertWebhook::problem, webhook.get(),
+            [](const QString &message) { qCWarning(lcSession).noquote() << message; });
+    }
     // Each alert as it fires: a CSV line in --alerts (flushed, for whoever tails it), else a line on
     // standard error.
     QObject::connect(
@@ -536,6 +561,10 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
     }
     QCoreApplication::exec();
     statusTimer.stop();
+    if (webhook && !webhook->waitIdle(AlertWebhook::kTimeoutMs)) {
+        qCWarning(lcSession).noquote() << "webhook" << webhook->displayUrl()
+                                       << "did not take the last alerts in time: they were not sent";
+    }
     if (live) {
         qInstallMessageHandler(g_previousHandler);
         err() << "\r\033[K";
@@ -548,6 +577,13 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
     const CaptureStats &stats = session.stats();
     QJsonObject summary = stats.toJson();
     summary.insert(QStringLiteral("stop_reason"), session.stopReason());
+    if (webhook) {
+        summary.insert(QStringLiteral("webhook"),
+            QJsonObject { { QStringLiteral("url"), webhook->displayUrl() },
+                { QStringLiteral("sent"), qint64(webhook->sent()) },
+                { QStringLiteral("failed"), qint64(webhook->failed()) },
+                { QStringLiteral("dropped"), qint64(webhook->dropped()) } });
+    }
     summary.insert(QStringLiteral("duration_ms"), clock.elapsed());
     summary.insert(QStringLiteral("live_state"),
         QJsonObject { { QStringLiteral("fixtures"), session.liveState().fixtureCount() },

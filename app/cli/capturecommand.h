@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QStringList>
+#include <QUrl>
 
 namespace OddsTap {
 struct CaptureConfig;
@@ -20,6 +21,7 @@ struct SessionReport
     QString summaryFormat;
     QString ringDir; ///< capture --ring: SIGUSR1 saves the ring here
     QString alertsPath; ///< capture --alerts: the alerts as CSV (empty: on standard error)
+    QUrl webhook; ///< capture --webhook: the alerts POSTed as JSON here too
 };
 
 /// Runs a session to its end (count, duration, end of a replay, SIGINT/SIGTERM) with the live status

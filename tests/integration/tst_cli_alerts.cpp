@@ -5,7 +5,12 @@
 #include <core/sim/simserver.h>
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -19,6 +24,7 @@ class TestCliAlerts : public QObject
 private slots:
     void backtestOfTheRecordingListsTheLiveAlerts();
     void aBadRulesFileIsRefused();
+    void webhookReceivesTheAlerts();
 
 private:
     /// Runs oddstap-cli with the event loop turning (the simulator lives in this process); its
@@ -122,6 +128,117 @@ void TestCliAlerts::aBadRulesFileIsRefused()
     cli({ QStringLiteral("backtest"), QStringLiteral("--rules"), rules, rules }, code, err);
     QCOMPARE(code, 2);
     QVERIFY2(err.contains("rule 2"), err.constData());
+}
+
+void TestCliAlerts::webhookReceivesTheAlerts()
+{
+    // A raw HTTP server written here: it answers the first POST with 503, the others with 200, and
+    // keeps the JSON bodies of all of them.
+    QTcpServer hook;
+    QVERIFY(hook.listen(QHostAddress::LocalHost, 0));
+    QList<QJsonArray> bodies;
+    int requests = 0;
+    QByteArray firstRequestHead;
+    connect(&hook, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *s = hook.nextPendingConnection()) {
+            s->setParent(&hook);
+            auto buffer = std::make_shared<QByteArray>();
+            connect(s, &QTcpSocket::readyRead, s, [&, s, buffer] {
+                *buffer += s->readAll();
+                for (;;) {
+                    const qsizetype end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0) {
+                        return;
+                    }
+                    const QByteArray head = buffer->left(end);
+                    qsizetype length = 0;
+                    for (const QByteArray &line : head.split('\n')) {
+                        if (line.toLower().startsWith("content-length:")) {
+                            length = line.mid(15).trimmed().toLongLong();
+                        }
+                    }
+                    if (buffer->size() < end + 4 + length) {
+                        return;
+                    }
+                    const QByteArray body = buffer->mid(end + 4, length);
+                    buffer->remove(0, end + 4 + length);
+                    if (++requests == 1) {
+                        firstRequestHead = head;
+                        s->write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+                    } else {
+                        s->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                    }
+                    bodies << QJsonDocument::fromJson(body).object().value(QStringLiteral("alerts")).toArray();
+                }
+            });
+        }
+    });
+    QTemporaryDir dir;
+    const QString rules = dir.filePath(QStringLiteral("rules.json"));
+    {
+        QFile f(rules);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"rules":[{"name":"evens","type":"price_cross","level":2.0,"cooldown_s":0},
+                              {"type":"in_play","cooldown_s":0}]})");
+    }
+    SimServerConfig sc;
+    sc.rate = 0;
+    sc.generator.seed = 7;
+    sc.generator.fixtures = 40;
+    sc.generator.clockBaseMs = 1798761600000;
+    SimServer sim(sc);
+    const Result<quint16> port = sim.start();
+    QVERIFY(port);
+    const QString csv = dir.filePath(QStringLiteral("alerts.csv"));
+    const QString summary = dir.filePath(QStringLiteral("summary.json"));
+    QByteArray err;
+    int code = -1;
+    cli({ QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(*port),
+            QStringLiteral("--count"), QStringLiteral("10000"), QStringLiteral("--no-store"), QStringLiteral("--rules"),
+            rules, QStringLiteral("--alerts"), csv, QStringLiteral("--webhook"),
+            QStringLiteral("http://127.0.0.1:%1/hook?token=s3cret").arg(hook.serverPort()), QStringLiteral("--summary"),
+            QStringLiteral("none"), QStringLiteral("--summary-json"), summary },
+        code, err);
+    QVERIFY2(code == 0, err.constData());
+    QVERIFY(firstRequestHead.startsWith("POST /hook?token=s3cret HTTP/1.1"));
+    QVERIFY(firstRequestHead.toLower().contains("content-type: application/json"));
+    // The refusal is reported once, with the status, and without the token.
+    QVERIFY2(err.contains("refused") && err.contains("HTTP 503"), err.constData());
+    QVERIFY2(!err.contains("s3cret"), err.constData());
+    // Everything after the refused request arrived, in order, exactly as the CSV lists it.
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QList<QByteArray> rows = f.readAll().split('\n');
+    rows.removeFirst();
+    rows.removeAll(QByteArray());
+    QList<QByteArray> received;
+    for (qsizetype b = 1; b < bodies.size(); ++b) {
+        for (const QJsonValue &v : bodies[b]) {
+            const QJsonObject a = v.toObject();
+            received << (a.value(QStringLiteral("at")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("rule")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("type")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("source_id")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("fixture_id")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("market_type")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("selection")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("before")).toString() + QLatin1Char(',')
+                + a.value(QStringLiteral("after")).toString() + QLatin1Char(',')
+                + QString::number(a.value(QStringLiteral("seq")).toInteger()))
+                            .toUtf8();
+        }
+    }
+    const qsizetype refused = bodies.isEmpty() ? 0 : bodies.first().size();
+    QVERIFY(refused > 0);
+    QVERIFY2(received.size() > 20, QByteArray::number(received.size()).constData());
+    QCOMPARE(received, rows.mid(refused));
+    QFile s(summary);
+    QVERIFY(s.open(QIODevice::ReadOnly));
+    const QJsonObject w = QJsonDocument::fromJson(s.readAll()).object().value(QStringLiteral("webhook")).toObject();
+    QCOMPARE(w.value(QStringLiteral("sent")).toInteger(), qint64(received.size()));
+    QCOMPARE(w.value(QStringLiteral("failed")).toInteger(), qint64(refused));
+    QCOMPARE(w.value(QStringLiteral("dropped")).toInteger(), 0);
+    QVERIFY(!w.value(QStringLiteral("url")).toString().contains(QLatin1String("s3cret")));
 }
 
 QTEST_GUILESS_MAIN(TestCliAlerts)

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/alerts/alertengine.h>
+
+#include <QJsonArray>
+#include <QObject>
+#include <QUrl>
+
+class QNetworkAccessManager;
+
+namespace OddsTap {
+
+/// Sends alerts to a chat or a bot: an HTTP POST of JSON (`{"alerts": [...]}`) to one URL, one
+/// request at a time, the alerts that fire meanwhile going together in the next. A slow or failing
+/// endpoint never holds the pipeline back: at most kMaxPending alerts wait, the oldest beyond that
+/// are dropped and counted, and a failure is reported once (with what the server or the network
+/// said) until a request succeeds again.
+/// Lives in: the thread that creates it (its network replies come there).
+class AlertWebhook : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kMaxPending = 10000;
+    static constexpr int kTimeoutMs = 10000;
+
+    explicit AlertWebhook(QUrl url, QObject *parent = nullptr);
+
+    void post(const std::vector<Alert> &alerts);
+    /// Nothing waiting and nothing in flight.
+    bool idle() const { return !m_inFlight && m_pending.isEmpty(); }
+    /// Waits (running the event loop) until idle or @p timeoutMs passed; true when idle.
+    bool waitIdle(int timeoutMs);
+
+    quint64 sent() const { return m_sent; } ///< alerts the server acknowledged (2xx)
+    quint64 failed() const { return m_failed; } ///< alerts in requests that failed
+    quint64 dropped() const { return m_dropped; } ///< alerts dropped while too many waited
+    /// The URL as logs show it: no user info, no query (a token often travels there).
+    QString displayUrl() const;
+
+signals:
+    /// A request failed: what happened and what to check.
+    void problem(const QString &message);
+
+private:
+    void sendNext();
+
+    QUrl m_url;
+    QNetworkAccessManager *m_network; ///< a child
+    QJsonArray m_pending;
+    bool m_inFlight = false;
+    bool m_failing = false; ///< the last request failed (reported once until one succeeds)
+    quint64 m_sent = 0;
+    quint64 m_failed = 0;
+    quint64 m_dropped = 0;
+};
+
+/// An alert as the webhook and other JSON consumers get it.
+QJsonObject alertJson(const Alert &alert);
+
+} // namespace OddsTap
