@@ -8,6 +8,7 @@
 #include <ui/dialogs/exportdialog.h>
 #include <ui/dialogs/settingsdialog.h>
 #include <ui/helpmenu.h>
+#include <ui/panels/alertspanel.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>
 #include <ui/panels/errorlogpanel.h>
@@ -116,6 +117,10 @@ void MainWindow::buildPanels()
     m_log = new ErrorLogPanel(this);
     auto *sources = new SourcesPanel(this);
     auto *health = new HealthPanel(this);
+    auto *alerts = new AlertsPanel(this);
+    if (m_controller) {
+        alerts->setRules(m_controller->config().alertRulesPath, m_controller->config().alertRules.size());
+    }
     setCentralWidget(m_chart);
 
     connect(m_fixtures, &FixturesPanel::fixtureSelected, this, &MainWindow::watch);
@@ -132,6 +137,21 @@ void MainWindow::buildPanels()
     const auto showMessage = [this](const QString &message) { statusBar()->showMessage(message, 8000); };
     connect(m_chart, &ChartPanel::statusMessage, this, showMessage);
     connect(m_log, &ErrorLogPanel::statusMessage, this, showMessage);
+    connect(alerts, &AlertsPanel::statusMessage, this, showMessage);
+    alerts->setFixtureNames([this](const QString &source, const QString &fixture) -> QString {
+        const FixtureState *f = m_fixtures->fixture(source, fixture);
+        if (!f || f->fixture.home.isEmpty()) {
+            return {};
+        }
+        return f->fixture.away.isEmpty() ? f->fixture.home
+                                         : QStringLiteral("%1 v %2").arg(f->fixture.home, f->fixture.away);
+    });
+    connect(alerts, &AlertsPanel::fixtureSelected, this,
+        [this, showMessage](const QString &source, const QString &fixture) {
+            if (!m_fixtures->selectFixture(source, fixture)) {
+                showMessage(tr("Fixture %1 is not in the fixtures list (filtered out, or gone)").arg(fixture));
+            }
+        });
 
     // Fixtures and sources down the left, full height; the selected fixture's market above the
     // chart; bets, error log and health tabbed below it. Fits 1280x800.
@@ -148,6 +168,7 @@ void MainWindow::buildPanels()
     QDockWidget *bets = addPanel(tr("Bets"), QStringLiteral("betsDock"), m_bets, Qt::BottomDockWidgetArea);
     QDockWidget *log = addPanel(tr("Error log"), QStringLiteral("logDock"), m_log, Qt::BottomDockWidgetArea);
     QDockWidget *healthDock = addPanel(tr("Health"), QStringLiteral("healthDock"), health, Qt::BottomDockWidgetArea);
+    QDockWidget *alertsDock = addPanel(tr("Alerts"), QStringLiteral("alertsDock"), alerts, Qt::BottomDockWidgetArea);
     // The order book: beside the chart, shown once a feed with books (Betfair) sends one.
     QDockWidget *ladder = addPanel(tr("Ladder"), QStringLiteral("ladderDock"), m_ladder, Qt::RightDockWidgetArea);
     ladder->hide();
@@ -160,7 +181,11 @@ void MainWindow::buildPanels()
         Qt::SingleShotConnection);
     tabifyDockWidget(bets, log);
     tabifyDockWidget(log, healthDock);
+    tabifyDockWidget(healthDock, alertsDock);
     bets->raise();
+    if (m_controller && !m_controller->config().alertRules.empty()) {
+        alertsDock->raise(); // rules were asked for: their alerts are what the user wants to see
+    }
     resizeDocks({ fixtures }, { 640 }, Qt::Horizontal);
     resizeDocks({ fixtures, sourcesDock }, { 560, 140 }, Qt::Vertical);
     resizeDocks({ market, bets }, { 215, 215 }, Qt::Vertical);

@@ -137,6 +137,11 @@ int main(int argc, char *argv[])
         QApplication::translate(
             "main", "With --replay: the pace, from 0.1 to 1000 times the recorded one (default 1)."),
         QStringLiteral("x") });
+    parser.addOption({ QStringLiteral("rules"),
+        QApplication::translate("main",
+            "Alert rules (JSON, docs/alerts.md), run on every event, live and in replays; the Alerts panel "
+            "lists what they fire."),
+        QStringLiteral("file") });
     parser.addPositionalArgument(QStringLiteral("files"),
         QApplication::translate(
             "main", "Files to replay, as --replay (what a file manager passes when a capture is opened)."),
@@ -172,6 +177,15 @@ int main(int argc, char *argv[])
     } else if (parser.isSet(QStringLiteral("from")) || parser.isSet(QStringLiteral("speed"))) {
         std::fprintf(stderr, "oddstap: --from and --speed need --replay\n");
         return 2;
+    }
+    if (parser.isSet(QStringLiteral("rules"))) {
+        auto rules = readAlertRules(parser.value(QStringLiteral("rules")));
+        if (!rules) {
+            std::fprintf(stderr, "oddstap: --rules: %s\n", qPrintable(rules.error().message));
+            return 2;
+        }
+        config.alertRules = std::move(*rules);
+        config.alertRulesPath = QFileInfo(parser.value(QStringLiteral("rules"))).absoluteFilePath();
     }
     if (parser.isSet(QStringLiteral("db"))) {
         const auto target = StorageTarget::parse(parser.value(QStringLiteral("db")));

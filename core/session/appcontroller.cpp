@@ -222,6 +222,7 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
     cc.storage = std::move(storage);
     cc.snapshotIntervalMs = m_config.snapshotIntervalMs;
     cc.ringKeepMs = m_ringKeepMs;
+    cc.alertRules = m_config.alertRules;
     if (cc.storage) {
         cc.spool.directory = cc.storage->defaultSpoolDirectory();
         if (cc.storage->kind == StorageTarget::Kind::Sqlite) {

@@ -39,6 +39,9 @@ struct AppConfig
     /// Betfair files replayed on one clock with replayPath (a match's score stream beside its market).
     QStringList replayCompanions;
     qint64 replayFromWallNs = 0; ///< where the replay starts (what comes before goes at once)
+    /// Alert rules run on every event, live and in replays (`oddstap --rules FILE`).
+    std::vector<AlertRule> alertRules;
+    QString alertRulesPath; ///< where they were read from, for the Alerts panel
     double replaySpeed = 1.0;
 
     /// The default SQLite file in the XDG data directory.

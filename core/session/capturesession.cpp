@@ -527,6 +527,16 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
         }
         if (!fired.empty()) {
             m_stats.alerts += fired.size();
+            if (m_config.snapshotIntervalMs > 0) {
+                // The views get them with the next snapshot; a storm is capped, and counted.
+                for (const Alert &a : fired) {
+                    if (m_snapshotAlerts.size() < kMaxAlertsPerSnapshot) {
+                        m_snapshotAlerts.push_back(a);
+                    } else {
+                        ++m_snapshotAlertsDropped;
+                    }
+                }
+            }
             emit alertsRaised(fired);
         }
     }

@@ -209,6 +209,9 @@ private:
     std::vector<PricePoint> m_points;
     std::vector<Event> m_bets;
     quint64 m_betsDropped = 0;
+    static constexpr std::size_t kMaxAlertsPerSnapshot = 500;
+    std::vector<Alert> m_snapshotAlerts; ///< for the next snapshot
+    quint64 m_snapshotAlertsDropped = 0;
     std::vector<LogEntry> m_log;
     quint64 m_logDropped = 0;
 };

@@ -239,6 +239,8 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->points = std::exchange(m_points, {});
     snap->bets = std::exchange(m_bets, {});
     snap->betsDropped = std::exchange(m_betsDropped, 0);
+    snap->alerts = std::exchange(m_snapshotAlerts, {});
+    snap->alertsDropped = std::exchange(m_snapshotAlertsDropped, 0);
     snap->log = std::exchange(m_log, {});
     snap->logDropped = std::exchange(m_logDropped, 0);
     snap->recorder = m_recorderStatus;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/alerts/alertengine.h>
 #include <core/common/event.h>
 #include <core/common/latencyhistogram.h>
 #include <core/pipeline/livestate.h>
@@ -147,6 +148,8 @@ struct SessionSnapshot
     std::vector<PriceLadder> ladders;
     std::vector<Event> bets; ///< newest first is not implied: in arrival order, at most a cap
     quint64 betsDropped = 0; ///< bets of this interval not included (over the cap)
+    std::vector<Alert> alerts; ///< what the alert rules fired in this interval, in stream order, at most a cap
+    quint64 alertsDropped = 0; ///< alerts of this interval not included (over the cap)
     std::vector<LogEntry> log;
     quint64 logDropped = 0; ///< log lines of this interval not included (over the cap)
     std::optional<RecorderStatus> recorder; ///< once recording or ring mode was used

@@ -12,6 +12,7 @@
 #include <ui/dialogs/sourcedialog.h>
 #include <ui/helpmenu.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/alertspanel.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>
 #include <ui/panels/errorlogpanel.h>
@@ -114,6 +115,7 @@ private slots:
     void savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui();
     void demoFeedIsASourceSwitchedOnAndOff();
     void sourceDialogSavesTheMappingProfile();
+    void alertsFillTheAlertsPanelAndSelectTheirFixture();
     void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
@@ -576,6 +578,36 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     controller.stop();
     QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+}
+
+void TestMainWindow::alertsFillTheAlertsPanelAndSelectTheirFixture()
+{
+    AppConfig config = DemoApp::demoConfig(m_dir.filePath(QStringLiteral("alerts.db")), QString());
+    auto rules = parseAlertRules(R"({"rules":[{"name":"mover","type":"price_move","percent":1,"within_s":30,
+        "cooldown_s":0},{"type":"big_bet","stake":100,"cooldown_s":0}]})");
+    QVERIFY(rules);
+    config.alertRules = *rules;
+    config.alertRulesPath = QStringLiteral("/tmp/traders.json");
+    DemoApp app(config);
+    QVERIFY(QTest::qWaitForWindowExposed(app.window.get()));
+    auto *panel = app.window->findChild<OddsTap::AlertsPanel *>();
+    QVERIFY(panel);
+    QCOMPARE(panel->findChild<QLabel *>(QStringLiteral("alertsHeader"))->text(),
+        QStringLiteral("2 rules from traders.json"));
+    QVERIFY(app.window->dock(QStringLiteral("alertsDock"))->isVisible()); // raised: rules were asked for
+    QTRY_VERIFY_WITH_TIMEOUT(panel->model().rowCount() >= 5, 20000);
+    // Newest on top, from the rules given.
+    const Alert *top = panel->model().alertAt(0);
+    QVERIFY(top && (top->rule == QLatin1String("mover") || top->rule == QLatin1String("big_bet")));
+    QVERIFY(top->atMs >= panel->model().alertAt(panel->model().rowCount() - 1)->atMs);
+    QVERIFY(app.window->statusBar()->currentMessage().startsWith(QLatin1String("Alert ")));
+    // Activating an alert selects its fixture: the market panel shows it.
+    auto *view = panel->findChild<QTableView *>(QStringLiteral("alertView"));
+    const QString fixtureId = top->fixtureId;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        app.window->findChild<OddsTap::FixturesPanel *>()->model().rowOf(top->sourceId, fixtureId) >= 0, 10000);
+    emit view->activated(view->model()->index(0, 0));
+    QTRY_COMPARE_WITH_TIMEOUT(app.window->findChild<OddsTap::MarketPanel *>()->model().fixtureId(), fixtureId, 10000);
 }
 
 void TestMainWindow::sourceDialogSavesTheMappingProfile()

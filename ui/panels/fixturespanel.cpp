@@ -131,6 +131,18 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     });
 }
 
+bool FixturesPanel::selectFixture(const QString &sourceId, const QString &fixtureId)
+{
+    const int row = m_model.rowOf(sourceId, fixtureId);
+    const QModelIndex at = row < 0 ? QModelIndex() : m_proxy->mapFromSource(m_model.index(row, 0));
+    if (!at.isValid()) {
+        return false;
+    }
+    m_view->setCurrentIndex(at);
+    m_view->scrollTo(at);
+    return true;
+}
+
 void FixturesPanel::showColumnMenu(const QPoint &at)
 {
     // Right-click the header to show or hide columns.

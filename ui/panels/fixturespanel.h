@@ -30,6 +30,8 @@ public:
     const FixtureState *fixture(const QString &sourceId, const QString &fixtureId) const;
     /// Selects a fixture as a click would (row of the table as shown); false if out of range.
     bool selectRow(int viewRow);
+    /// Selects a fixture as a click on its row would; false when it is not known or filtered out.
+    bool selectFixture(const QString &sourceId, const QString &fixtureId);
     /// Selects the first fixture in play as shown (else the first row); false with no rows.
     bool selectLive();
     /// Puts the cursor in the filter (Ctrl+F).

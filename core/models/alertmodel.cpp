@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+#include "alertmodel.h"
+
+#include <core/models/cellformat.h>
+
+#include <algorithm>
+
+namespace OddsTap {
+namespace {
+
+constexpr const char *kHeaders[] = { QT_TR_NOOP("Time"), QT_TR_NOOP("Rule"), QT_TR_NOOP("Fixture"),
+    QT_TR_NOOP("Market"), QT_TR_NOOP("Selection"), QT_TR_NOOP("Change") };
+static_assert(std::size(kHeaders) == AlertModel::ColumnCount);
+
+} // namespace
+
+AlertModel::AlertModel(int capacity, QObject *parent)
+    : LiveTableModel(kHeaders, parent)
+    , m_capacity(std::max(1, capacity))
+{ }
+
+std::size_t AlertModel::size() const
+{
+    return m_rows.size();
+}
+
+QVariant AlertModel::data(const QModelIndex &index, int role) const
+{
+    Q_ASSERT(validIndex(index));
+    const Row &row = m_rows[std::size_t(index.row())];
+    const Alert &a = row.alert;
+    if (role == Qt::DisplayRole || role == SortRole) {
+        switch (index.column()) {
+        case Time:
+            return role == SortRole ? QVariant(a.atMs) : QVariant(CellFormat::timeOfDay(a.atMs));
+        case Rule:
+            return a.rule;
+        case Fixture:
+            return row.fixture;
+        case Market:
+            return a.marketType;
+        case Selection:
+            return a.selection;
+        case Change:
+            return a.before.isEmpty() ? a.after : QStringLiteral("%1 → %2").arg(a.before, a.after);
+        default:
+            return {};
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        return tr("%1 (%2) on %3, fixture %4, seq %5: double-click to show the fixture")
+            .arg(a.rule, alertKindName(a.kind), a.sourceId, a.fixtureId)
+            .arg(a.seq);
+    }
+    return {};
+}
+
+void AlertModel::append(const std::vector<Alert> &alerts,
+    const std::function<QString(const QString &sourceId, const QString &fixtureId)> &fixtureName)
+{
+    if (alerts.empty()) {
+        return;
+    }
+    // Newest on top: insert at row 0 in one range, trim the bottom in one range.
+    const std::size_t take = std::min<std::size_t>(alerts.size(), std::size_t(m_capacity));
+    const int overflow = int(m_rows.size() + take) - m_capacity;
+    if (overflow > 0) {
+        beginRemoveRows({}, int(m_rows.size()) - overflow, int(m_rows.size()) - 1);
+        m_rows.erase(m_rows.end() - overflow, m_rows.end());
+        endRemoveRows();
+    }
+    beginInsertRows({}, 0, int(take) - 1);
+    for (std::size_t i = alerts.size() - take; i < alerts.size(); ++i) {
+        const QString name = fixtureName ? fixtureName(alerts[i].sourceId, alerts[i].fixtureId) : QString();
+        m_rows.push_front({ alerts[i], name.isEmpty() ? alerts[i].fixtureId : name });
+    }
+    endInsertRows();
+}
+
+void AlertModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    endResetModel();
+}
+
+const Alert *AlertModel::alertAt(int row) const
+{
+    return row >= 0 && row < int(m_rows.size()) ? &m_rows[std::size_t(row)].alert : nullptr;
+}
+
+} // namespace OddsTap
