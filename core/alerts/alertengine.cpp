@@ -69,12 +69,14 @@ void AlertEngine::fire(int ruleIndex, Fixture &f, const QString &market, const Q
         std::move(before), std::move(after), m_eventMonoNs });
 }
 
-AlertEngine::Fixture &AlertEngine::fixture(Source &source, const QString &sourceId, const QString &fixtureId)
+AlertEngine::Fixture &AlertEngine::fixture(
+    Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs)
 {
     Fixture &f = source.fixtures[fixtureId];
     if (f.fixtureId.isEmpty()) {
         f.sourceId = sourceId;
         f.fixtureId = fixtureId;
+        f.lastUpdateMs = firstSeenMs; // a fixture known only from a bet is silent from then on
         for (std::size_t k = 0; k < m_byKind.size(); ++k) {
             const auto it = m_byKind[k].byFixture.constFind(fixtureId);
             f.scoped[k] = it == m_byKind[k].byFixture.constEnd() ? nullptr : &*it;
@@ -92,11 +94,11 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     Source &source = m_sources[e.sourceId];
     source.clockMs = std::max(source.clockMs, e.serverTsMs);
     if (const FixtureData *f = e.fixture()) {
-        onFixture(fixture(source, e.sourceId, f->fixtureId), e, *f, out);
+        onFixture(fixture(source, e.sourceId, f->fixtureId, e.serverTsMs), e, *f, out);
     } else if (const OddsData *o = e.odds()) {
-        onOdds(fixture(source, e.sourceId, o->fixtureId), e, *o, out);
+        onOdds(fixture(source, e.sourceId, o->fixtureId, e.serverTsMs), e, *o, out);
     } else if (const BetData *b = e.bet()) {
-        onBet(fixture(source, e.sourceId, b->fixtureId), e, *b, out);
+        onBet(fixture(source, e.sourceId, b->fixtureId, e.serverTsMs), e, *b, out);
     }
     if (source.clockMs >= source.nextSweepMs) {
         source.nextSweepMs = source.clockMs + kSweepEveryMs;

@@ -116,7 +116,7 @@ private:
     bool inScope(const AlertRule &rule, const Fixture &f, const QString &market, const QString &selection) const;
     void fire(int ruleIndex, Fixture &f, const QString &market, const QString &selection, qint64 atMs, quint64 seq,
         QString before, QString after, std::vector<Alert> &out);
-    Fixture &fixture(Source &source, const QString &sourceId, const QString &fixtureId);
+    Fixture &fixture(Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs);
     void onFixture(Fixture &f, const Event &e, const FixtureData &d, std::vector<Alert> &out);
     void onOdds(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     void onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out);

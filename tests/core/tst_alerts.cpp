@@ -195,6 +195,15 @@ void TestAlerts::staleFixtureAtTheMomentItWentSilent()
     QCOMPARE(a[0].fixtureId, QStringLiteral("F1"));
     QCOMPARE(a[0].atMs, kT0 + 30 * kS); // when it went silent, not when the clock noticed
     QCOMPARE(a[0].seq, quint64(5));
+
+    // A fixture known only from a bet is silent from that bet on (not from 1970).
+    const std::vector<Alert> b = run({ stale },
+        { betEvent(1, 10 * kS, QStringLiteral("F9"), 5),
+            oddsEvent(2, 20 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.0),
+            oddsEvent(3, 41 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.1) });
+    QCOMPARE(b.size(), std::size_t(1));
+    QCOMPARE(b[0].fixtureId, QStringLiteral("F9"));
+    QCOMPARE(b[0].atMs, kT0 + 40 * kS);
 }
 
 void TestAlerts::overroundLeavesItsRange()

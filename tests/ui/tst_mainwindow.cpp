@@ -647,6 +647,38 @@ void TestMainWindow::sourceDialogSavesTheMappingProfile()
     QCOMPARE(next.sources.size(), std::size_t(1));
     QCOMPARE(next.sources.front().profile.kind, ProfileKind::JsonMapping);
     forgetSavedSources();
+
+    // A Betfair stream: its session token comes from the token file, which the dialog reads
+    // before it checks the source.
+    QTemporaryDir dir;
+    const QString token = dir.filePath(QStringLiteral("session.txt"));
+    {
+        QFile f(token);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("session-token\n");
+    }
+    QTimer::singleShot(0, &parent, [&] {
+        QTRY_VERIFY(QApplication::activeModalWidget());
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        QVERIFY(dialog);
+        dialog->findChild<QLineEdit *>(QStringLiteral("sourceId"))->setText(QStringLiteral("exchange"));
+        dialog->findChild<QLineEdit *>(QStringLiteral("sourceUrl"))
+            ->setText(QStringLiteral("betfair://127.0.0.1:9?marketIds=1.2"));
+        dialog->findChild<QLineEdit *>(QStringLiteral("sourceTokenFile"))->setText(token);
+        dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        if (dialog->isVisible()) { // refused: say why, and close
+            firstError = dialog->findChild<QLabel *>(QStringLiteral("sourceError"))->text();
+            dialog->reject();
+        }
+    });
+    firstError.clear();
+    qputenv("ODDSTAP_BETFAIR_APP_KEY", "app-key");
+    const auto betfair = SourceDialog::ask(&parent);
+    qunsetenv("ODDSTAP_BETFAIR_APP_KEY");
+    QVERIFY2(betfair, qPrintable(firstError));
+    QCOMPARE(betfair->token, QByteArray("session-token"));
+    QCOMPARE(betfair->appKey, QByteArray("app-key"));
+    forgetSavedSources();
 }
 
 void TestMainWindow::demoFeedIsASourceSwitchedOnAndOff()

@@ -137,10 +137,7 @@ std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Setting
             config.profile = *parsed;
         }
         config.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
-        if (const QString problem = validateSourceConfig(config); !problem.isEmpty()) {
-            error->setText(problem);
-            return;
-        }
+        // The token first: a Betfair stream is checked for one.
         if (!tokenFile->text().isEmpty()) {
             QFile f(tokenFile->text());
             if (!f.open(QIODevice::ReadOnly)) {
@@ -148,6 +145,10 @@ std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Setting
                 return;
             }
             config.token = f.readAll().trimmed();
+        }
+        if (const QString problem = validateSourceConfig(config); !problem.isEmpty()) {
+            error->setText(problem);
+            return;
         }
         dialog.accept();
     });
