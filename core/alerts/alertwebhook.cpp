@@ -66,6 +66,13 @@ void AlertWebhook::sendNext()
     m_inFlight = true;
     QNetworkReply *reply = m_network->post(
         request, QJsonDocument(QJsonObject { { QStringLiteral("alerts"), batch } }).toJson(QJsonDocument::Compact));
+    // The answer is not read: a server that sends megabytes back is cut off, not buffered.
+    reply->setReadBufferSize(kMaxAnswerBytes);
+    connect(reply, &QNetworkReply::readyRead, reply, [reply] {
+        if (reply->bytesAvailable() >= kMaxAnswerBytes) {
+            reply->abort();
+        }
+    });
     connect(reply, &QNetworkReply::finished, this, [this, reply, count = quint64(batch.size())] {
         reply->deleteLater();
         m_inFlight = false;
@@ -79,9 +86,10 @@ void AlertWebhook::sendNext()
                 sendNext();
                 return; // said once until it works again
             }
-            const QString what = reply->error() == QNetworkReply::NoError || status > 0
-                ? QStringLiteral("HTTP %1").arg(status)
-                : reply->errorString();
+            const QString what = reply->error() == QNetworkReply::OperationCanceledError
+                ? QStringLiteral("an answer over %1 bytes").arg(kMaxAnswerBytes)
+                : reply->error() == QNetworkReply::NoError || status > 0 ? QStringLiteral("HTTP %1").arg(status)
+                                                                         : reply->errorString();
             emit problem(QStringLiteral("webhook %1 refused %2 alerts (%3): check the URL and that the "
                                         "service is up; later alerts are still sent")
                              .arg(displayUrl())

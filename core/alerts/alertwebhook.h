@@ -23,6 +23,7 @@ class AlertWebhook : public QObject
 public:
     static constexpr int kMaxPending = 10000;
     static constexpr int kTimeoutMs = 10000;
+    static constexpr qint64 kMaxAnswerBytes = 64 * 1024; ///< more than this from the server: the request fails
 
     explicit AlertWebhook(QUrl url, QObject *parent = nullptr);
 

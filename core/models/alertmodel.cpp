@@ -58,23 +58,11 @@ QVariant AlertModel::data(const QModelIndex &index, int role) const
 void AlertModel::append(const std::vector<Alert> &alerts,
     const std::function<QString(const QString &sourceId, const QString &fixtureId)> &fixtureName)
 {
-    if (alerts.empty()) {
-        return;
-    }
-    // Newest on top: insert at row 0 in one range, trim the bottom in one range.
-    const std::size_t take = std::min<std::size_t>(alerts.size(), std::size_t(m_capacity));
-    const int overflow = int(m_rows.size() + take) - m_capacity;
-    if (overflow > 0) {
-        beginRemoveRows({}, int(m_rows.size()) - overflow, int(m_rows.size()) - 1);
-        m_rows.erase(m_rows.end() - overflow, m_rows.end());
-        endRemoveRows();
-    }
-    beginInsertRows({}, 0, int(take) - 1);
-    for (std::size_t i = alerts.size() - take; i < alerts.size(); ++i) {
-        const QString name = fixtureName ? fixtureName(alerts[i].sourceId, alerts[i].fixtureId) : QString();
-        m_rows.push_front({ alerts[i], name.isEmpty() ? alerts[i].fixtureId : name });
-    }
-    endInsertRows();
+    prependNewestFirst(m_rows, alerts.size(), m_capacity, [&](std::size_t i) {
+        const Alert &a = alerts[i];
+        const QString name = fixtureName ? fixtureName(a.sourceId, a.fixtureId) : QString();
+        return Row { a, name.isEmpty() ? a.fixtureId : name };
+    });
 }
 
 void AlertModel::clear()

@@ -67,22 +67,7 @@ QVariant BetTapeModel::data(const QModelIndex &index, int role) const
 
 void BetTapeModel::append(const std::vector<Event> &bets)
 {
-    if (bets.empty()) {
-        return;
-    }
-    // Newest on top: insert at row 0 in one range, trim the bottom in one range.
-    const std::size_t take = std::min<std::size_t>(bets.size(), std::size_t(m_capacity));
-    const int overflow = int(m_rows.size() + take) - m_capacity;
-    if (overflow > 0) {
-        beginRemoveRows({}, int(m_rows.size()) - overflow, int(m_rows.size()) - 1);
-        m_rows.erase(m_rows.end() - overflow, m_rows.end());
-        endRemoveRows();
-    }
-    beginInsertRows({}, 0, int(take) - 1);
-    for (std::size_t i = bets.size() - take; i < bets.size(); ++i) {
-        m_rows.push_front(bets[i]);
-    }
-    endInsertRows();
+    prependNewestFirst(m_rows, bets.size(), m_capacity, [&bets](std::size_t i) { return bets[i]; });
 }
 
 const BetData *BetTapeModel::betAt(int row) const

@@ -9,6 +9,8 @@
 
 #include <QAbstractTableModel>
 
+#include <algorithm>
+#include <deque>
 #include <span>
 
 namespace OddsTap {
@@ -30,6 +32,28 @@ protected:
     virtual std::size_t size() const = 0;
     /// For assertions in data(): a cell of this model, not of a child or another model.
     bool validIndex(const QModelIndex &index) const;
+    /// A tape (bets, alerts): @p count new items, oldest first, go on top of @p rows, newest at
+    /// row 0, in one insert range; what passes @p capacity falls off the bottom in one remove
+    /// range. @p make(i) builds the row of the i-th new item.
+    template <typename Row, typename Make>
+    void prependNewestFirst(std::deque<Row> &rows, std::size_t count, int capacity, Make make)
+    {
+        if (count == 0) {
+            return;
+        }
+        const std::size_t take = std::min<std::size_t>(count, std::size_t(capacity));
+        const int overflow = int(rows.size() + take) - capacity;
+        if (overflow > 0) {
+            beginRemoveRows({}, int(rows.size()) - overflow, int(rows.size()) - 1);
+            rows.erase(rows.end() - overflow, rows.end());
+            endRemoveRows();
+        }
+        beginInsertRows({}, 0, int(take) - 1);
+        for (std::size_t i = count - take; i < count; ++i) {
+            rows.push_front(make(i));
+        }
+        endInsertRows();
+    }
 
 private:
     std::span<const char *const> m_headers;
