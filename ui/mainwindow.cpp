@@ -11,6 +11,7 @@
 #include <ui/panels/alertspanel.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>
+#include <ui/panels/comparisonpanel.h>
 #include <ui/panels/errorlogpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/healthpanel.h>
@@ -21,6 +22,8 @@
 #include <ui/replaybar.h>
 #include <ui/settings.h>
 #include <ui/sourcecontrols.h>
+#include <ui/viewmenu.h>
+#include <ui/widgets/lagprobe.h>
 
 #include <QAction>
 #include <QCloseEvent>
@@ -31,12 +34,10 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QProcess>
 #include <QShortcut>
 #include <QStatusBar>
 #include <QThread>
-#include <QTimer>
 #include <QToolBar>
 
 namespace OddsTap {
@@ -70,18 +71,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent)
             [this](const QString &message) { notify(LogSeverity::Error, LogKind::App, message); });
     }
 
-    // Event-loop lag: how late a 50 ms timer fires on this thread (printed by the bench mode).
-    m_lagTimer = new QTimer(this);
-    m_lagTimer->setTimerType(Qt::PreciseTimer);
-    m_lagTimer->setInterval(50);
-    connect(m_lagTimer, &QTimer::timeout, this, [this] {
-        const qint64 now = monotonicNs();
-        if (m_lagExpectedNs > 0) {
-            m_lag.add(std::max<qint64>(0, now - m_lagExpectedNs));
-        }
-        m_lagExpectedNs = now + 50'000'000;
-    });
-    m_lagTimer->start();
+    m_lagProbe = new LagProbe(this);
 
     restoreGeometry(Settings::windowGeometry());
     restoreState(Settings::windowState());
@@ -118,6 +108,7 @@ void MainWindow::buildPanels()
     auto *sources = new SourcesPanel(this);
     auto *health = new HealthPanel(this);
     auto *alerts = new AlertsPanel(this);
+    auto *comparison = new ComparisonPanel(this);
     if (m_controller) {
         alerts->setRules(m_controller->config().alertRulesPath, m_controller->config().alertRules.size());
     }
@@ -165,6 +156,11 @@ void MainWindow::buildPanels()
     QDockWidget *sourcesDock = addPanel(tr("Sources"), QStringLiteral("sourcesDock"), sources, Qt::LeftDockWidgetArea);
     splitDockWidget(fixtures, sourcesDock, Qt::Vertical);
     QDockWidget *market = addPanel(tr("Market"), QStringLiteral("marketDock"), m_market, Qt::TopDockWidgetArea);
+    QDockWidget *compare = addPanel(tr("Compare"), QStringLiteral("compareDock"), comparison, Qt::TopDockWidgetArea);
+    tabifyDockWidget(market, compare);
+    // Several books or a mapping file: comparing them is what the user came for.
+    const AppConfig *config = m_controller ? &m_controller->config() : nullptr;
+    (config && (config->demoBooks > 1 || config->fixtureMap.size() > 0) ? compare : market)->raise();
     QDockWidget *bets = addPanel(tr("Bets"), QStringLiteral("betsDock"), m_bets, Qt::BottomDockWidgetArea);
     QDockWidget *log = addPanel(tr("Error log"), QStringLiteral("logDock"), m_log, Qt::BottomDockWidgetArea);
     QDockWidget *healthDock = addPanel(tr("Health"), QStringLiteral("healthDock"), health, Qt::BottomDockWidgetArea);
@@ -240,18 +236,7 @@ void MainWindow::buildMenus()
     connect(m_recording, &RecordingControls::statusMessage, this,
         [this](const QString &message) { statusBar()->showMessage(message, 5000); });
 
-    QMenu *view = menuBar()->addMenu(tr("&View"));
-    for (QDockWidget *d : findChildren<QDockWidget *>()) {
-        view->addAction(d->toggleViewAction());
-    }
-    view->addSeparator();
-    view->addAction(tr("&Reset layout"), this, [this] {
-        for (QDockWidget *d : findChildren<QDockWidget *>()) {
-            d->setFloating(false);
-            d->show();
-        }
-        Settings::forgetWindowState();
-    });
+    ViewMenu::build(this, menuBar()->addMenu(tr("&View")));
 
     HelpMenu::build(this);
 }

@@ -5,6 +5,7 @@
 #include <core/replay/replaysource.h>
 #include <core/session/healthalerts.h>
 #include <core/session/sessionsnapshot.h>
+#include <ui/widgets/lagprobe.h>
 
 #include <QMainWindow>
 #include <QPointer>
@@ -14,7 +15,6 @@
 
 class QDockWidget;
 class QLabel;
-class QTimer;
 
 namespace OddsTap {
 
@@ -44,7 +44,7 @@ public:
 
     QDockWidget *dock(const QString &objectName) const;
     /// Lateness of a 50 ms timer on the GUI thread: the event-loop lag.
-    const LatencyHistogram &eventLoopLag() const { return m_lag; }
+    const LatencyHistogram &eventLoopLag() const { return m_lagProbe->lag(); }
     quint64 snapshotsApplied() const { return m_snapshotsApplied; }
     qint64 snapshotApplyMaxNs() const { return m_applyMaxNs; }
     const MetricsSnapshot &lastMetrics() const { return m_lastMetrics; }
@@ -105,9 +105,7 @@ private:
 
     HealthAlerts m_alerts;
 
-    QTimer *m_lagTimer = nullptr;
-    qint64 m_lagExpectedNs = 0;
-    LatencyHistogram m_lag;
+    LagProbe *m_lagProbe = nullptr;
 };
 
 } // namespace OddsTap

@@ -25,6 +25,9 @@ int runBacktest(const QStringList &arguments)
     parser.addHelpOption();
     parser.addOption(
         { QStringLiteral("rules"), QStringLiteral("The rules file (JSON, docs/alerts.md)."), QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("fixture-map"),
+        QStringLiteral("Which sources' fixtures are one match, for arbitrage rules (docs/comparison.md)."),
+        QStringLiteral("file") });
     parser.addOption({ QStringLiteral("out"), QStringLiteral("Write the CSV here instead of standard output."),
         QStringLiteral("file") });
     parser.addPositionalArgument(QStringLiteral("input"), QStringLiteral("A capture file, or Betfair stream files."),
@@ -59,7 +62,16 @@ int runBacktest(const QStringList &arguments)
         return kExitUsage;
     }
     out.write(alertCsvHeader());
-    AlertEngine engine(std::move(*rules));
+    FixtureMap fixtureMap;
+    if (parser.isSet(QStringLiteral("fixture-map"))) {
+        auto map = FixtureMap::read(parser.value(QStringLiteral("fixture-map")));
+        if (!map) {
+            err() << "oddstap-cli backtest: --fixture-map: " << map.error().message << "\n";
+            return kExitUsage;
+        }
+        fixtureMap = std::move(*map);
+    }
+    AlertEngine engine(std::move(*rules), std::move(fixtureMap));
     std::map<QString, std::unique_ptr<StreamTracker>> trackers;
     std::vector<Alert> fired;
     quint64 events = 0;

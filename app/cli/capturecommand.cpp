@@ -220,6 +220,10 @@ int runCapture(const QStringList &arguments)
         { QStringLiteral("rules"),
             QStringLiteral("Alert rules (JSON, docs/alerts.md), evaluated on every event as it arrives."),
             QStringLiteral("file") },
+        { QStringLiteral("fixture-map"),
+            QStringLiteral("Which sources' fixtures are one match, for arbitrage rules (JSON, docs/comparison.md;\n"
+                           "default: equal fixture ids)."),
+            QStringLiteral("file") },
         { QStringLiteral("webhook"),
             QStringLiteral(
                 "With --rules: also POST the alerts as JSON ({\"alerts\": [...]}) to this http:// or https://\n"
@@ -412,6 +416,13 @@ int runCapture(const QStringList &arguments)
         config.alertRules = std::move(*rules);
     } else if (parser.isSet(QStringLiteral("alerts"))) {
         return usage(QStringLiteral("--alerts needs --rules"));
+    }
+    if (parser.isSet(QStringLiteral("fixture-map"))) {
+        auto map = FixtureMap::read(parser.value(QStringLiteral("fixture-map")));
+        if (!map) {
+            return usage(QStringLiteral("--fixture-map: ") + map.error().message);
+        }
+        config.fixtureMap = std::move(*map);
     }
     report.alertsPath = parser.value(QStringLiteral("alerts"));
     if (parser.isSet(QStringLiteral("webhook"))) {

@@ -9,6 +9,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSaveFile>
@@ -80,6 +81,15 @@ int runSimulate(const QStringList &arguments)
             QStringLiteral("file") },
         { QStringLiteral("duration"), QStringLiteral("Exit after this many seconds (default: run until stopped)."),
             QStringLiteral("s"), QStringLiteral("0") },
+        { QStringLiteral("books"),
+            QStringLiteral("Run N books over the same matches, each on its own port (--port P: P, P+1, ...), each "
+                           "quoting under its own margin with independent noise, so prices differ across books and "
+                           "arbitrages come and go (default 1: one book)."),
+            QStringLiteral("n"), QStringLiteral("1") },
+        { QStringLiteral("book-noise"),
+            QStringLiteral("With --books: how far a book's price strays from the fair one (standard deviation, "
+                           "log terms; default 0.03)."),
+            QStringLiteral("x"), QStringLiteral("0.03") },
     };
     parser.addOptions(options);
     int exitCode = kExitOk;
@@ -115,6 +125,9 @@ int runSimulate(const QStringList &arguments)
     number("retain", config.retain, 1, 1e8);
     double duration = 0;
     number("duration", duration, 0, 1e9);
+    int books = 1;
+    number("books", books, 1, 20);
+    number("book-noise", config.generator.bookNoise, 0, 1);
     if (!ok) {
         return kExitUsage;
     }
@@ -155,28 +168,49 @@ int runSimulate(const QStringList &arguments)
         config.faults = *faults;
     }
 
-    SimServer server(config);
-    const auto port = server.start();
-    if (!port) {
-        err() << "oddstap-cli simulate: " << port.error().message << "\n";
-        return kExitUsage;
+    // Several books share the seed (the same matches) and differ in margin and noise.
+    std::vector<std::unique_ptr<SimServer>> servers;
+    for (int book = 1; book <= books; ++book) {
+        SimServerConfig c = config;
+        if (books > 1) {
+            c.generator.book = book;
+            c.generator.stream = "book-" + QByteArray::number(book);
+            c.port = config.port == 0 ? 0 : quint16(config.port + book - 1);
+        }
+        auto server = std::make_unique<SimServer>(c);
+        const auto port = server->start();
+        if (!port) {
+            err() << "oddstap-cli simulate: " << port.error().message << "\n";
+            return kExitUsage;
+        }
+        out() << "listening on ws://" << config.host << ":" << *port;
+        if (books > 1) {
+            out() << " (book " << book << " of " << books << ")";
+        }
+        out() << "\n";
+        servers.push_back(std::move(server));
     }
-    out() << "listening on ws://" << config.host << ":" << *port << "\n";
     out().flush();
 
     const QString statsFile = parser.value(QStringLiteral("stats-file"));
     bool statsWritten = true;
+    SimServer &first = *servers.front();
     auto finish = [&] {
-        server.stop();
+        QJsonArray all;
+        for (const auto &server : servers) {
+            server->stop();
+            all.append(server->stats());
+        }
         if (!statsFile.isEmpty()) {
-            statsWritten = writeJson(statsFile, server.stats());
+            statsWritten = writeJson(
+                statsFile, books == 1 ? all.first().toObject() : QJsonObject { { QStringLiteral("books"), all } });
         }
         QCoreApplication::quit();
     };
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &server, finish);
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &first, finish);
     if (duration > 0) {
-        QTimer::singleShot(std::chrono::milliseconds(qint64(duration * 1000)), &server, finish);
+        QTimer::singleShot(std::chrono::milliseconds(qint64(duration * 1000)), &first, finish);
     }
     QCoreApplication::exec();
     return statsWritten ? kExitOk : kExitStatsNotWritten;

@@ -142,6 +142,15 @@ int main(int argc, char *argv[])
             "Alert rules (JSON, docs/alerts.md), run on every event, live and in replays; the Alerts panel "
             "lists what they fire."),
         QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("fixture-map"),
+        QApplication::translate("main",
+            "Which sources' fixtures are one match, for the comparison panel and arbitrage rules (JSON, "
+            "docs/comparison.md; default: equal fixture ids)."),
+        QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("demo-books"),
+        QApplication::translate(
+            "main", "Run the demo as N books over the same matches, each with its own margin and noise (default 1)."),
+        QStringLiteral("n") });
     parser.addPositionalArgument(QStringLiteral("files"),
         QApplication::translate(
             "main", "Files to replay, as --replay (what a file manager passes when a capture is opened)."),
@@ -186,6 +195,22 @@ int main(int argc, char *argv[])
         }
         config.alertRules = std::move(*rules);
         config.alertRulesPath = QFileInfo(parser.value(QStringLiteral("rules"))).absoluteFilePath();
+    }
+    if (parser.isSet(QStringLiteral("fixture-map"))) {
+        auto map = FixtureMap::read(parser.value(QStringLiteral("fixture-map")));
+        if (!map) {
+            std::fprintf(stderr, "oddstap: --fixture-map: %s\n", qPrintable(map.error().message));
+            return 2;
+        }
+        config.fixtureMap = std::move(*map);
+    }
+    if (parser.isSet(QStringLiteral("demo-books"))) {
+        bool valid = false;
+        config.demoBooks = parser.value(QStringLiteral("demo-books")).toInt(&valid);
+        if (!valid || config.demoBooks < 1 || config.demoBooks > 10) {
+            std::fprintf(stderr, "oddstap: --demo-books must be from 1 to 10\n");
+            return 2;
+        }
     }
     if (parser.isSet(QStringLiteral("db"))) {
         const auto target = StorageTarget::parse(parser.value(QStringLiteral("db")));

@@ -31,8 +31,9 @@ QString statusText(FixtureStatus s)
 
 } // namespace
 
-AlertEngine::AlertEngine(std::vector<AlertRule> rules)
+AlertEngine::AlertEngine(std::vector<AlertRule> rules, FixtureMap fixtureMap)
     : m_rules(std::move(rules))
+    , m_fixtureMap(std::move(fixtureMap))
 {
     for (int i = 0; i < int(m_rules.size()); ++i) {
         const AlertRule &r = m_rules[std::size_t(i)];
@@ -152,6 +153,9 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     const qint64 t = e.serverTsMs;
     f.lastUpdateMs = t;
     f.staleFired.clear();
+    if (hasRules(AlertKind::Arbitrage)) {
+        onArbitrage(f, e, d, out);
+    }
     Market &m = f.markets[d.marketType];
     Selection &s = m.selections[d.selection];
     const bool open = d.status == PriceStatus::Open;
@@ -251,6 +255,40 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
             }
         });
     }
+}
+
+void AlertEngine::onArbitrage(const Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out)
+{
+    ComparedState &c = m_compared[m_fixtureMap.key(e.sourceId, d.fixtureId) + QChar(0x1f) + d.marketType];
+    if (c.market.marketType.isEmpty()) {
+        c.market.marketType = d.marketType;
+    }
+    c.market.update(d.selection, { e.sourceId, d.oddValue, d.status, e.receivedAtMs });
+    const std::optional<double> overroundBefore = c.market.bestOverround;
+    forEachRule(AlertKind::Arbitrage, f, [&](int i) {
+        const AlertRule &r = m_rules[std::size_t(i)];
+        if (!inScope(r, f, d.marketType, QString())) {
+            return;
+        }
+        assessMarket(c.market, e.receivedAtMs, r.windowMs);
+        if (!c.market.arbitrage() || c.market.marginPercent() < r.minPercent) {
+            c.open.remove(i);
+            return;
+        }
+        if (c.open.contains(i)) {
+            return; // fired when it opened
+        }
+        c.open.insert(i);
+        const auto last = c.lastFired.constFind(i);
+        if (last != c.lastFired.constEnd() && e.serverTsMs - *last < r.cooldownMs) {
+            ++m_suppressed;
+            return;
+        }
+        c.lastFired.insert(i, e.serverTsMs);
+        out.push_back({ i, r.name, r.kind, f.sourceId, f.fixtureId, d.marketType, QString(), e.serverTsMs, e.seq,
+            overroundBefore ? percentText(*overroundBefore * 100) : QString(), arbitrageText(c.market),
+            m_eventMonoNs });
+    });
 }
 
 void AlertEngine::onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out)

@@ -3,6 +3,8 @@
 
 #include <core/alerts/alertrules.h>
 #include <core/common/event.h>
+#include <core/compare/fixturemap.h>
+#include <core/compare/pricecomparison.h>
 
 #include <QHash>
 #include <QMetaType>
@@ -35,12 +37,15 @@ struct Alert
 
 /// Evaluates alert rules on every event, in stream order, on the stream's own clock (the events'
 /// server times), so that a capture replayed later (a back-test) raises exactly the alerts the
-/// live run raised. A rule fires at most once per fixture within its cooldown.
+/// live run raised. A rule fires at most once per fixture within its cooldown. Arbitrage rules
+/// compare sources: the fixture map says which of their fixtures are one match, and a leg's age
+/// is by receipt time (sources' clocks disagree; a capture records receipt times, so a back-test
+/// still sees the same ages).
 /// Lives in: the thread that feeds it (the pipeline's); not thread-safe.
 class AlertEngine
 {
 public:
-    explicit AlertEngine(std::vector<AlertRule> rules);
+    explicit AlertEngine(std::vector<AlertRule> rules, FixtureMap fixtureMap = {});
 
     /// Appends to @p out what @p event fires.
     void onEvent(const Event &event, std::vector<Alert> &out);
@@ -120,6 +125,8 @@ private:
     void onFixture(Fixture &f, const Event &e, const FixtureData &d, std::vector<Alert> &out);
     void onOdds(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     void onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out);
+    /// An odds event's market across sources; fires when an arbitrage opens.
+    void onArbitrage(const Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     /// Stale fixtures and unanswered score changes whose time ran out by the source's clock.
     void sweep(Source &source, quint64 seq, std::vector<Alert> &out);
 
@@ -127,6 +134,15 @@ private:
     std::array<KindRules, kAlertKindCount> m_byKind;
     qint64 m_longestMoveWindowMs = 0;
     QHash<QString, Source> m_sources;
+    /// One market across sources (keyed by the fixture map's key and the market type).
+    struct ComparedState
+    {
+        ComparedMarket market;
+        QSet<int> open; ///< arbitrage rules whose arbitrage is open here (fired on opening only)
+        QHash<int, qint64> lastFired; ///< rule -> when, for its cooldown (per match, not per source)
+    };
+    QHash<QString, ComparedState> m_compared;
+    FixtureMap m_fixtureMap;
     quint64 m_suppressed = 0;
     qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated
 };

@@ -13,7 +13,7 @@ namespace OddsTap {
 namespace {
 
 constexpr std::array<const char *, kAlertKindCount> kKindNames = { "price_move", "price_cross", "suspended", "reopened",
-    "in_play", "stale", "overround", "big_bet", "score_without_price_move" };
+    "in_play", "stale", "overround", "big_bet", "score_without_price_move", "arbitrage" };
 
 Error invalid(int index, const QString &message)
 {
@@ -106,9 +106,10 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
         double ticks = 0;
         const bool ok = text(o, "name", r.name, error) && number(o, "percent", 0, 1000, r.percent, error)
             && number(o, "ticks", 0, 350, ticks, error) && number(o, "within_s", 0, kDay, windowS, error)
-            && number(o, "after_s", 0, kDay, windowS, error) && number(o, "level", 1, 1000, r.level, error)
-            && number(o, "min", 0, 1000, r.minPercent, error) && number(o, "max", 0, 1000, r.maxPercent, error)
-            && number(o, "stake", 0, 1e12, r.stake, error) && number(o, "cooldown_s", 0, kDay, cooldownS, error);
+            && number(o, "after_s", 0, kDay, windowS, error) && number(o, "max_age_s", 0.001, kDay, windowS, error)
+            && number(o, "level", 1, 1000, r.level, error) && number(o, "min", 0, 1000, r.minPercent, error)
+            && number(o, "max", 0, 1000, r.maxPercent, error) && number(o, "stake", 0, 1e12, r.stake, error)
+            && number(o, "cooldown_s", 0, kDay, cooldownS, error);
         if (!ok) {
             return invalid(i, error);
         }
@@ -153,6 +154,11 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
                 return invalid(i, QStringLiteral("big_bet needs stake"));
             }
             break;
+        case AlertKind::Arbitrage:
+            if (!o.contains(QStringLiteral("max_age_s"))) {
+                r.windowMs = 5000; // a leg older than a few seconds may be gone when the bet lands
+            }
+            break;
         case AlertKind::Suspended:
         case AlertKind::Reopened:
         case AlertKind::InPlay:
@@ -172,6 +178,11 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
             }
             if (sport >= 0) {
                 r.scope.sportId = qint64(sport);
+            }
+            if (r.kind == AlertKind::Arbitrage && (!r.scope.sourceId.isEmpty() || !r.scope.selection.isEmpty())) {
+                return invalid(i,
+                    QStringLiteral("an arbitrage spans sources and selections: scope it by sport, "
+                                   "fixture or market"));
             }
         }
         rules.push_back(std::move(r));

@@ -22,8 +22,9 @@ enum class AlertKind : std::uint8_t
     Overround, ///< a market's overround left a range
     BigBet, ///< a bet above a stake
     ScoreWithoutPriceMove, ///< a score changed and no price followed within N seconds
+    Arbitrage, ///< the best fresh prices across sources sum to an overround below 100 %
 };
-inline constexpr int kAlertKindCount = 9;
+inline constexpr int kAlertKindCount = 10;
 
 /// The rules file's name of a kind ("price_move") and back.
 QString alertKindName(AlertKind kind);
@@ -56,9 +57,11 @@ struct AlertRule
     double percent = 0; ///< PriceMove: by at least this many percent (0: not by percent)
     int ticks = 0; ///< PriceMove: by at least this many ticks of the exchange ladder (0: not by ticks)
     MoveDirection direction = MoveDirection::Either;
-    qint64 windowMs = 0; ///< PriceMove, ScoreWithoutPriceMove: within this time; Stale: after this silence
+    /// PriceMove, ScoreWithoutPriceMove: within this time; Stale: after this silence; Arbitrage: the
+    /// oldest a leg may be
+    qint64 windowMs = 0;
     double level = 0; ///< PriceCross
-    double minPercent = 0; ///< Overround: the range, in percent
+    double minPercent = 0; ///< Overround: the range, in percent; Arbitrage: the least margin
     double maxPercent = 0;
     double stake = 0; ///< BigBet
     /// Fired once per fixture within this time at most, so a volatile market does not flood.

@@ -19,6 +19,8 @@ enum LiveRole
     FlashRole, ///< true while a cell changed within the last second
     SuspendedRole, ///< true for suspended selections
     KeyRole, ///< a stable key of the row (fixtureKey() for fixtures)
+    BestRole, ///< true for the best price of a selection across sources
+    ArbitrageRole, ///< true for the rows of a market whose best prices lock a profit
 };
 
 /// The one key of a fixture across sources, for hashes and KeyRole.

@@ -59,6 +59,7 @@ void LiveState::apply(const EventBatch &batch)
             }
             state.price = o->oddValue;
             state.status = o->status;
+            state.updatedAtMs = e.receivedAtMs;
             state.seq = e.seq;
             ++state.updates;
             if (!entry.dirty) {

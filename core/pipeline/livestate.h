@@ -22,6 +22,7 @@ struct PriceState
     double previousPrice = 0; ///< 0 until the price has changed once
     PriceStatus status = PriceStatus::Open;
     qint64 changedAtMs = 0; ///< source timestamp of the latest change
+    qint64 updatedAtMs = 0; ///< received_at of the latest update, changed or not
     quint64 seq = 0;
     quint64 updates = 0;
 };

@@ -61,6 +61,9 @@ AppController::~AppController()
         QMetaObject::invokeMethod(sim, [sim] { delete sim; });
         m_sim = nullptr;
     }
+    for (SimServer *sim : std::exchange(m_bookSims, {})) {
+        QMetaObject::invokeMethod(sim, [sim] { delete sim; });
+    }
     m_simThread.quit();
     m_simThread.wait();
     QThreadPool::globalInstance()->waitForDone();
@@ -168,6 +171,10 @@ void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> 
     // quarter of the GUI's memory, for a simulator a real feed does not bring along.
     sc.retain = std::clamp<quint64>(quint64(m_config.demoRate), 20000, 50000);
     sc.faults = m_config.demoFaults;
+    if (m_config.demoBooks > 1) {
+        sc.generator.book = 1;
+        startDemoBooks(sc, then);
+    }
     m_sim = new SimServer(sc);
     m_sim->moveToThread(&m_simThread);
     m_simThread.start();
@@ -197,6 +204,39 @@ void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> 
     });
 }
 
+void AppController::startDemoBooks(const SimServerConfig &first, std::function<void(const FeedSourceConfig &)> then)
+{
+    // The same seed: the same matches, each book quoting them its own way.
+    for (int book = 2; book <= m_config.demoBooks; ++book) {
+        SimServerConfig sc = first;
+        sc.generator.book = book;
+        sc.generator.stream = "book-" + QByteArray::number(book);
+        auto *sim = new SimServer(sc);
+        sim->moveToThread(&m_simThread);
+        m_bookSims.push_back(sim);
+        const QString sourceId = QStringLiteral("%1-book%2").arg(m_demoSourceId).arg(book);
+        QPointer<AppController> self(this);
+        QMetaObject::invokeMethod(sim, [sim, self, sourceId, then] {
+            const Result<quint16> port = sim->start();
+            QMetaObject::invokeMethod(self.get(), [self, port, sourceId, then] {
+                if (!self || self->m_stopping) {
+                    return;
+                }
+                if (!port) {
+                    emit self->problem(
+                        tr("the demo's book %1 could not start: %2").arg(sourceId, port.error().message));
+                    return;
+                }
+                FeedSourceConfig source;
+                source.sourceId = sourceId;
+                source.url = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(*port));
+                source.resumeFromSeq = 0;
+                then(source);
+            });
+        });
+    }
+}
+
 void AppController::setDemoEnabled(bool enabled)
 {
     if (isReplay() || m_stopping) {
@@ -223,6 +263,7 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
     cc.snapshotIntervalMs = m_config.snapshotIntervalMs;
     cc.ringKeepMs = m_ringKeepMs;
     cc.alertRules = m_config.alertRules;
+    cc.fixtureMap = m_config.fixtureMap;
     if (cc.storage) {
         cc.spool.directory = cc.storage->defaultSpoolDirectory();
         if (cc.storage->kind == StorageTarget::Kind::Sqlite) {

@@ -30,6 +30,11 @@ struct AppConfig
     double demoRate = 2000; ///< events/s of the demo simulator
     int demoFixtures = 200;
     FaultPlan demoFaults; ///< faults the demo simulator injects (none by default)
+    /// Books the demo runs over the same matches (`--demo-books N`): the first is the demo source,
+    /// the others "<demo>-book2", ..., each with its own margin and noise (the comparison panel).
+    int demoBooks = 1;
+    /// Which sources' fixtures are one match (`--fixture-map FILE`); empty: equal ids.
+    FixtureMap fixtureMap;
     int snapshotIntervalMs = 100; ///< 10 Hz to the views
     /// Serve Prometheus metrics on this host and port (`oddstap --metrics`); none: off.
     std::optional<std::pair<QString, quint16>> metrics;
@@ -124,6 +129,8 @@ private:
     /// Starts the simulator, then hands the demo's source to @p then on the GUI thread. In its own
     /// file, just emptied, the demo's id is "demo"; elsewhere one of its own per run.
     void startDemo(std::function<void(const FeedSourceConfig &demo)> then, bool inEmptiedOwnFile);
+    /// The demo's books 2..N beside @p first (book 1), each handed to @p then once it listens.
+    void startDemoBooks(const SimServerConfig &first, std::function<void(const FeedSourceConfig &)> then);
     void startReplaySession(qint64 seekToWallNs);
     CaptureConfig sessionConfig(std::optional<StorageTarget> storage) const;
     /// Runs @p call on the session's thread, if there is a session.
@@ -134,6 +141,7 @@ private:
     AppConfig m_config;
     QThread m_simThread;
     SimServer *m_sim = nullptr; ///< lives in m_simThread
+    std::vector<SimServer *> m_bookSims; ///< the demo's other books (--demo-books), in m_simThread
     QString m_demoSourceId;
     /// Held from the check whether another OddsTap runs its demo into the demo's file until this
     /// one's storage claimed the demo source: two starting at the same moment would otherwise both

@@ -23,7 +23,7 @@ CaptureSession::CaptureSession(CaptureConfig config, QObject *parent)
     qRegisterMetaType<FeedSourceConfig>();
     qRegisterMetaType<std::vector<Alert>>();
     if (!m_config.alertRules.empty()) {
-        m_alerts = std::make_unique<AlertEngine>(m_config.alertRules);
+        m_alerts = std::make_unique<AlertEngine>(m_config.alertRules, m_config.fixtureMap);
     }
 }
 

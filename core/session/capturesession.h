@@ -36,6 +36,10 @@ struct CaptureConfig
     int snapshotIntervalMs = 100; ///< snapshotReady() cadence (10 Hz); 0 = no snapshots
     /// Evaluated on every event as it arrives (alertsRaised()); none: no alerts.
     std::vector<AlertRule> alertRules;
+    /// Which sources' fixtures are one match (the comparison and arbitrage rules); empty: equal ids.
+    FixtureMap fixtureMap;
+    /// The comparison leaves out prices received longer ago than this (they may be gone).
+    qint64 compareMaxAgeMs = 5000;
     std::size_t maxLogPerSnapshot = 200; ///< log lines per snapshot beyond which they are counted only
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
     std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
@@ -154,6 +158,8 @@ private:
     SourceRun *findSource(const QString &sourceId);
     void addLog(LogEntry entry);
     void collectForSnapshot(const EventBatch &batch);
+    /// The watched fixture in every source that carries it (the comparison panel's rows).
+    std::optional<FixtureComparison> compareWatched(qint64 nowMs) const;
     void checkUntilSeq(const SeqMap &held);
     void finish();
     void announceFinished();

@@ -6,6 +6,7 @@
 
 #include <core/common/timeutil.h>
 
+#include <algorithm>
 #include <set>
 
 #ifdef __GLIBC__
@@ -89,6 +90,58 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
             .code = QString::fromLatin1(toWire(c.state)),
             .message = message });
     }
+}
+
+std::optional<FixtureComparison> CaptureSession::compareWatched(qint64 nowMs) const
+{
+    const FixtureMap &map = m_config.fixtureMap;
+    FixtureComparison c;
+    c.key = map.key(m_watchSource, m_watchFixture);
+    c.atMs = nowMs;
+    c.maxAgeMs = m_config.compareMaxAgeMs;
+    const FixtureState *watched = m_live.fixture(m_watchSource, m_watchFixture);
+    // Two sources' equal ids are one match only if their teams agree too: independent feeds
+    // number their fixtures alike ("fx-1") without meaning the same game.
+    const auto sameTeams = [](const FixtureState *a, const FixtureState *b) {
+        const auto differ = [](const QString &x, const QString &y) {
+            return !x.isEmpty() && !y.isEmpty() && x.compare(y, Qt::CaseInsensitive) != 0;
+        };
+        return !a || !b || !(differ(a->fixture.home, b->fixture.home) || differ(a->fixture.away, b->fixture.away));
+    };
+    std::vector<QString> sourceIds { m_watchSource };
+    for (const auto &[id, stats] : m_stats.sources) {
+        if (id != m_watchSource) {
+            sourceIds.push_back(id);
+        }
+    }
+    for (const QString &sourceId : sourceIds) {
+        const QString fixtureId = sourceId == m_watchSource ? m_watchFixture : map.fixtureIdIn(c.key, sourceId);
+        if (sourceId != m_watchSource && !map.names(sourceId, fixtureId)
+            && !sameTeams(watched, m_live.fixture(sourceId, fixtureId))) {
+            continue;
+        }
+        const std::vector<PriceState> prices = m_live.prices(sourceId, fixtureId);
+        if (prices.empty()) {
+            continue;
+        }
+        c.sources.push_back(sourceId);
+        for (const PriceState &p : prices) {
+            auto market = std::find_if(c.markets.begin(), c.markets.end(),
+                [&](const ComparedMarket &m) { return m.marketType == p.marketType; });
+            if (market == c.markets.end()) {
+                c.markets.emplace_back().marketType = p.marketType;
+                market = c.markets.end() - 1;
+            }
+            market->update(p.selection, { sourceId, p.price, p.status, p.updatedAtMs });
+        }
+    }
+    if (c.sources.empty()) {
+        return std::nullopt;
+    }
+    for (ComparedMarket &market : c.markets) {
+        assessMarket(market, nowMs, c.maxAgeMs);
+    }
+    return c;
 }
 
 QString CaptureSession::metricsUrl() const
@@ -235,6 +288,9 @@ SnapshotPtr CaptureSession::takeSnapshot()
                 }
             }
         }
+    }
+    if (!m_watchFixture.isEmpty()) {
+        snap->comparison = compareWatched(m.atMs);
     }
     snap->points = std::exchange(m_points, {});
     snap->bets = std::exchange(m_bets, {});

@@ -4,6 +4,7 @@
 #include <core/alerts/alertengine.h>
 #include <core/common/event.h>
 #include <core/common/latencyhistogram.h>
+#include <core/compare/pricecomparison.h>
 #include <core/pipeline/livestate.h>
 #include <core/replay/recorder.h>
 #include <core/replay/replaysource.h>
@@ -131,6 +132,16 @@ struct PricePoint
     PriceStatus status = PriceStatus::Open;
 };
 
+/// The watched fixture in every source that carries it, assessed at the snapshot's time.
+struct FixtureComparison
+{
+    QString key; ///< the fixture map's key of the match
+    std::vector<QString> sources; ///< that carry it, the watched one first
+    std::vector<ComparedMarket> markets;
+    qint64 atMs = 0; ///< when the ages were taken (the snapshot's time)
+    qint64 maxAgeMs = 0; ///< prices older than this are left out of the best
+};
+
 /// What a view needs from one snapshot interval, coalesced: changed fixtures, the watched
 /// fixture's prices and price points, the newest bets, new log lines, and the metrics.
 struct SessionSnapshot
@@ -146,6 +157,8 @@ struct SessionSnapshot
     std::vector<PricePoint> points; ///< every price event of the watched fixture, in order
     /// The watched fixture's order books that changed (every one of them on watchedReset).
     std::vector<PriceLadder> ladders;
+    /// The watched fixture across sources, whole at every snapshot (a few dozen prices).
+    std::optional<FixtureComparison> comparison;
     std::vector<Event> bets; ///< newest first is not implied: in arrival order, at most a cap
     quint64 betsDropped = 0; ///< bets of this interval not included (over the cap)
     std::vector<Alert> alerts; ///< what the alert rules fired in this interval, in stream order, at most a cap

@@ -122,7 +122,13 @@ double round2(double v)
 FeedGenerator::FeedGenerator(GeneratorConfig config)
     : m_config(std::move(config))
     , m_rng(m_config.seed)
+    , m_bookRng(m_config.seed * 0x9e3779b97f4a7c15ULL + std::uint64_t(m_config.book))
 {
+    if (m_config.book > 0) {
+        // Books differ in how much margin they take, as real ones do.
+        constexpr std::array<double, 5> kScales = { 1.0, 0.8, 1.2, 0.9, 1.1 };
+        m_bookMarginScale = kScales[std::size_t(m_config.book - 1) % kScales.size()];
+    }
     m_config.fixtures = std::max(1, m_config.fixtures);
     m_config.users = std::max(1, m_config.users);
     m_fixtures.reserve(std::size_t(m_config.fixtures));
@@ -227,6 +233,35 @@ void FeedGenerator::reprice(Market &m)
         const double p = std::exp(m.logits[i]) / sum;
         m.prices[i] = std::clamp(round2(1.0 / (p * (1.0 + m.margin))), 1.01, 1000.0);
     }
+}
+
+double FeedGenerator::bookPrice(Market &m, std::size_t selection)
+{
+    // The book's own view of the match: the true strengths, each with an error of the book's own,
+    // normalised, under the book's margin. Books disagree on the favourite, not on arithmetic:
+    // an arbitrage comes from two books' differing views, never from one book alone.
+    m.bookOffsets.resize(m.logits.size());
+    m.bookOffsets[selection] = m_config.bookNoise * m_bookRng.normal();
+    double sum = 0;
+    for (std::size_t i = 0; i < m.logits.size(); ++i) {
+        sum += std::exp(m.logits[i] + m.bookOffsets[i]);
+    }
+    const double p = std::exp(m.logits[selection] + m.bookOffsets[selection]) / sum;
+    double price = std::clamp(round2(1.0 / (p * (1.0 + m.margin * m_bookMarginScale))), 1.01, 1000.0);
+    // With what it shows for the other selections, the book stays over 100 % (by half a percent).
+    double others = 0;
+    for (std::size_t j = 0; j < m.sent.size(); ++j) {
+        if (j != selection) {
+            if (m.sent[j].seq == 0) {
+                return price; // not all shown yet
+            }
+            others += 1.0 / m.sent[j].price;
+        }
+    }
+    if (others < 1.005 - 1.0 / 1000.0) {
+        price = std::max(1.01, std::min(price, std::floor(100.0 / (1.005 - others)) / 100.0));
+    }
+    return price;
 }
 
 void FeedGenerator::queueOpening(int fixture)
@@ -436,7 +471,7 @@ GeneratedEvent FeedGenerator::next()
         sent.seq = ev.seq;
         sent.ts = nowMs(ev.seq);
         sent.timestamp = nowMs(ev.seq) - qint64(m_rng.below(40)); // the source's own clock lags a little
-        sent.price = m.prices[selection];
+        sent.price = m_config.book > 0 ? bookPrice(m, selection) : m.prices[selection];
         sent.suspended = f.status == FixtureStatus::Suspended;
         ev.json = oddsJson(f, m, selection, sent);
         break;

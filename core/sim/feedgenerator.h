@@ -25,6 +25,11 @@ struct GeneratorConfig
     /// seed reproduces the stream to the byte; otherwise they are the wall clock.
     std::optional<qint64> clockBaseMs;
     double stepMs = 1.0;
+    /// 1..N: this generator is book N of several over the same matches (same seed): the same
+    /// fixtures, lifecycle and true prices, each book quoting them under a margin of its own with
+    /// independent noise, so prices differ across books and arbitrages come and go. 0: one book.
+    int book = 0;
+    double bookNoise = 0.03; ///< standard deviation of a book's error on each selection's strength (logit)
 };
 
 /// A sportsbook in a box: fixtures over several sports with a lifecycle, markets whose prices move
@@ -71,6 +76,7 @@ private:
         std::vector<double> logits;
         std::vector<double> prices;
         std::vector<SentPrice> sent; ///< per selection
+        std::vector<double> bookOffsets; ///< per selection: this book's error on its strength (books only)
         double margin;
     };
     struct Fixture
@@ -97,6 +103,8 @@ private:
 
     Fixture makeFixture();
     void reprice(Market &market);
+    /// What this book quotes for a selection: the true price under its own margin, with noise.
+    double bookPrice(Market &market, std::size_t selection);
     void step();
     void stepLifecycle();
     void stepMarket();
@@ -109,6 +117,8 @@ private:
 
     GeneratorConfig m_config;
     Rng m_rng;
+    Rng m_bookRng; ///< the book's own noise: the shared stream m_rng draws stays the same in every book
+    double m_bookMarginScale = 1.0;
     quint64 m_seq = 0;
     quint64 m_fixtureCounter = 0;
     quint64 m_betCounter = 0;

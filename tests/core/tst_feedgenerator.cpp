@@ -4,6 +4,8 @@
 #include <core/models/fixturetablemodel.h>
 #include <core/sim/feedgenerator.h>
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 #include <map>
@@ -27,6 +29,7 @@ private slots:
     void aTeamPlaysOneFixtureAtATime();
     void snapshotHoldsTheLatestStateInSeqOrder();
     void theViewsNameTheSportTheSimulatorPlays();
+    void booksQuoteTheSameMatchesDifferently();
 
 private:
     static GeneratorConfig config(quint64 seed)
@@ -379,6 +382,56 @@ void TestFeedGenerator::theViewsNameTheSportTheSimulatorPlays()
         }
     }
     QCOMPARE(seen.size(), std::size_t(4)); // every sport was checked
+}
+
+void TestFeedGenerator::booksQuoteTheSameMatchesDifferently()
+{
+    // Three books of one seed: the same events in the same order (fixtures, lifecycle, bets),
+    // the fixture envelopes equal but for the stream's name, the prices each book's own.
+    std::vector<std::unique_ptr<FeedGenerator>> books;
+    for (int b = 1; b <= 3; ++b) {
+        GeneratorConfig c = config(7);
+        c.book = b;
+        c.stream = "book-" + QByteArray::number(b);
+        books.push_back(std::make_unique<FeedGenerator>(c));
+    }
+    int odds = 0;
+    int differing = 0;
+    double maxRatio = 1;
+    for (int i = 0; i < 20000; ++i) {
+        std::array<QJsonObject, 3> e;
+        for (std::size_t b = 0; b < 3; ++b) {
+            const GeneratedEvent g = books[b]->next();
+            e[b] = QJsonDocument::fromJson(g.json).object();
+        }
+        for (std::size_t b = 1; b < 3; ++b) {
+            QCOMPARE(e[b].value(QStringLiteral("seq")), e[0].value(QStringLiteral("seq")));
+            QCOMPARE(e[b].value(QStringLiteral("type")), e[0].value(QStringLiteral("type")));
+        }
+        const QString type = e[0].value(QStringLiteral("type")).toString();
+        if (type == QLatin1String("fixture")) {
+            QCOMPARE(e[1].value(QStringLiteral("data")), e[0].value(QStringLiteral("data")));
+            QCOMPARE(e[2].value(QStringLiteral("data")), e[0].value(QStringLiteral("data")));
+            QCOMPARE(e[2].value(QStringLiteral("source")).toString(), QStringLiteral("book-3"));
+        } else if (type == QLatin1String("odds")) {
+            ++odds;
+            std::array<double, 3> price {};
+            for (std::size_t b = 0; b < 3; ++b) {
+                const QJsonObject d = e[b].value(QStringLiteral("data")).toObject();
+                QCOMPARE(
+                    d.value(QStringLiteral("selection")), e[0][QStringLiteral("data")][QStringLiteral("selection")]);
+                price[b] = d.value(QStringLiteral("odd_value")).toDouble();
+            }
+            differing += price[0] != price[1] || price[1] != price[2];
+            const auto [low, high] = std::minmax_element(price.begin(), price.end());
+            maxRatio = std::max(maxRatio, *high / *low);
+        }
+    }
+    QVERIFY(odds > 10000);
+    // Independent noise: most prices differ across books, but they quote the same match (within
+    // a few noise widths of each other, far from another match's prices).
+    QVERIFY2(differing > odds * 8 / 10, qPrintable(QStringLiteral("%1 of %2").arg(differing).arg(odds)));
+    QVERIFY2(maxRatio < 1.6, qPrintable(QString::number(maxRatio)));
 }
 
 QTEST_GUILESS_MAIN(TestFeedGenerator)

@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -25,6 +26,7 @@ private slots:
     void backtestOfTheRecordingListsTheLiveAlerts();
     void aBadRulesFileIsRefused();
     void webhookReceivesTheAlerts();
+    void arbitrageAcrossThreeSimulatedBooksIsBackTestedAlike();
 
 private:
     /// Runs oddstap-cli with the event loop turning (the simulator lives in this process); its
@@ -107,6 +109,74 @@ void TestCliAlerts::backtestOfTheRecordingListsTheLiveAlerts()
         }
     }
     QVERIFY2(kinds.size() >= 6, QByteArray(QByteArrayList(kinds.begin(), kinds.end()).join(' ')).constData());
+}
+
+void TestCliAlerts::arbitrageAcrossThreeSimulatedBooksIsBackTestedAlike()
+{
+    QTemporaryDir dir;
+    const QString rules = dir.filePath(QStringLiteral("arb.json"));
+    {
+        QFile f(rules);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"rules":[{"name":"arb","type":"arbitrage","max_age_s":5,"cooldown_s":30}]})");
+    }
+    // `simulate --books 3`: three books of one seed, on three ports.
+    QProcess sim;
+    sim.start(QStringLiteral(ODDSTAP_CLI_PATH),
+        { QStringLiteral("simulate"), QStringLiteral("--books"), QStringLiteral("3"), QStringLiteral("--seed"),
+            QStringLiteral("9"), QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--fixtures"),
+            QStringLiteral("30") });
+    QByteArray banner;
+    QTRY_VERIFY_WITH_TIMEOUT((banner += sim.readAllStandardOutput()).count("listening on") == 3, 10000);
+    QStringList urls;
+    const QRegularExpression re(QStringLiteral("listening on (ws://\\S+) \\(book (\\d) of 3\\)"));
+    for (auto it = re.globalMatch(QString::fromUtf8(banner)); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        QCOMPARE(m.captured(2).toInt(), int(urls.size()) / 2 + 1);
+        urls << QStringLiteral("--url") << m.captured(1);
+    }
+    QCOMPARE(urls.size(), 6);
+    const QString capture = dir.filePath(QStringLiteral("books.odtc"));
+    const QString live = dir.filePath(QStringLiteral("live.csv"));
+    QByteArray err;
+    int code = -1;
+    cli(QStringList { QStringLiteral("capture") } + urls
+            + QStringList { QStringLiteral("--count"), QStringLiteral("90000"), QStringLiteral("--no-store"),
+                QStringLiteral("--record"), capture, QStringLiteral("--rules"), rules, QStringLiteral("--alerts"), live,
+                QStringLiteral("--quiet"), QStringLiteral("--summary"), QStringLiteral("none") },
+        code, err);
+    sim.terminate();
+    QVERIFY(sim.waitForFinished(10000));
+    QVERIFY2(code == 0, err.constData());
+    const QString back = dir.filePath(QStringLiteral("backtest.csv"));
+    cli({ QStringLiteral("backtest"), QStringLiteral("--rules"), rules, capture, QStringLiteral("--out"), back }, code,
+        err);
+    QVERIFY2(code == 0, err.constData());
+    QFile a(live);
+    QFile b(back);
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = a.readAll().split('\n');
+    const QList<QByteArray> backLines = b.readAll().split('\n');
+    QVERIFY2(lines.size() > 5, QByteArray::number(lines.size()).constData());
+    for (qsizetype i = 0; i < std::min(lines.size(), backLines.size()); ++i) {
+        QCOMPARE(backLines[i], lines[i]);
+    }
+    QCOMPARE(backLines.size(), lines.size());
+    // Every arbitrage spans books (no book quotes under 100 % alone) and returns something.
+    const QRegularExpression leg(QStringLiteral(" (src-\\d) \\d+\\.\\d(,|\")"));
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        if (lines[i].isEmpty()) {
+            continue;
+        }
+        QVERIFY2(lines[i].contains(",arbitrage,"), lines[i].constData());
+        std::set<QString> books;
+        for (auto it = leg.globalMatch(QString::fromUtf8(lines[i])); it.hasNext();) {
+            books.insert(it.next().captured(1));
+        }
+        QVERIFY2(books.size() >= 2, lines[i].constData());
+        const qsizetype quote = lines[i].indexOf(",\"");
+        QVERIFY2(lines[i].mid(quote + 2, 6).toDouble() < 100.0, lines[i].constData());
+    }
 }
 
 void TestCliAlerts::aBadRulesFileIsRefused()

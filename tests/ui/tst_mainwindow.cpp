@@ -15,6 +15,7 @@
 #include <ui/panels/alertspanel.h>
 #include <ui/panels/betspanel.h>
 #include <ui/panels/chartpanel.h>
+#include <ui/panels/comparisonpanel.h>
 #include <ui/panels/errorlogpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
@@ -116,6 +117,7 @@ private slots:
     void demoFeedIsASourceSwitchedOnAndOff();
     void sourceDialogSavesTheMappingProfile();
     void alertsFillTheAlertsPanelAndSelectTheirFixture();
+    void comparisonShowsThreeBooksOfTheSelectedFixture();
     void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
@@ -608,6 +610,71 @@ void TestMainWindow::alertsFillTheAlertsPanelAndSelectTheirFixture()
         app.window->findChild<OddsTap::FixturesPanel *>()->model().rowOf(top->sourceId, fixtureId) >= 0, 10000);
     emit view->activated(view->model()->index(0, 0));
     QTRY_COMPARE_WITH_TIMEOUT(app.window->findChild<OddsTap::MarketPanel *>()->model().fixtureId(), fixtureId, 10000);
+}
+
+void TestMainWindow::comparisonShowsThreeBooksOfTheSelectedFixture()
+{
+    AppConfig config;
+    config.demo = true;
+    config.demoRate = 1500;
+    config.demoFixtures = 20;
+    config.demoBooks = 3;
+    DemoApp app(config);
+    QVERIFY(QTest::qWaitForWindowExposed(app.window.get()));
+    QVERIFY(app.window->dock(QStringLiteral("compareDock"))->isVisible()); // raised: several books
+    auto *fixtures = app.window->findChild<OddsTap::FixturesPanel *>();
+    QTRY_VERIFY_WITH_TIMEOUT(fixtures->model().rowCount() >= 40, 20000); // 20 matches, three books each
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::SourcesPanel *>()->model().rowCount() == 3, 10000);
+    QVERIFY(fixtures->selectLive());
+    auto *panel = app.window->findChild<OddsTap::ComparisonPanel *>();
+    const ComparisonModel &model = panel->model();
+    // Every book prices the selected match: a column each, and a price from each on every row.
+    QTRY_VERIFY_WITH_TIMEOUT(model.comparison() && model.comparison()->sources.size() == 3, 15000);
+    QCOMPARE(model.columnCount(), 2 + 3 + ComparisonModel::TailCount);
+    const std::vector<QString> books = model.comparison()->sources;
+    const QString demo = app.controller->demoSourceId();
+    for (const QString &book : QStringList { demo, demo + QStringLiteral("-book2"), demo + QStringLiteral("-book3") }) {
+        QVERIFY2(std::find(books.begin(), books.end(), book) != books.end(), qPrintable(book));
+        QCOMPARE(model.headerData(model.sourceColumn(book), Qt::Horizontal).toString(), book);
+    }
+    QVERIFY(model.rowCount() >= 2);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->findChild<QLabel *>(QStringLiteral("comparisonHeader"))
+                                 ->text()
+                                 .startsWith(QLatin1String("3 sources price it.")),
+        5000);
+    // The best is the highest fresh open price of the row, bold in its book's column, and the
+    // average is that of the usable prices.
+    int differing = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        double best = 0;
+        double sum = 0;
+        int usable = 0;
+        int bestColumn = -1;
+        for (int c = 2; c < 5; ++c) {
+            const QModelIndex cell = model.index(row, c);
+            QVERIFY2(cell.data().toString() != QStringLiteral("–"), qPrintable(cell.data().toString()));
+            if (cell.data(SuspendedRole).toBool()) {
+                continue; // stale or suspended: left out
+            }
+            const double price = cell.data(SortRole).toDouble();
+            sum += price;
+            ++usable;
+            if (price > best) {
+                best = price;
+                bestColumn = c;
+            }
+        }
+        differing += model.index(row, 2).data(SortRole) != model.index(row, 3).data(SortRole);
+        if (usable == 0) {
+            continue;
+        }
+        QCOMPARE(model.index(row, model.tailColumn(ComparisonModel::Best)).data(SortRole).toDouble(), best);
+        QVERIFY(model.index(row, bestColumn).data(BestRole).toBool());
+        QVERIFY(
+            qAbs(model.index(row, model.tailColumn(ComparisonModel::Average)).data(SortRole).toDouble() - sum / usable)
+            < 1e-9);
+    }
+    QVERIFY2(differing > 0, "the books quote independently: some prices differ");
 }
 
 void TestMainWindow::sourceDialogSavesTheMappingProfile()

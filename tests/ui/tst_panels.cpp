@@ -3,11 +3,13 @@
 #include <core/models/marketmodel.h>
 #include <core/models/pricehistory.h>
 #include <ui/charts/oddschart.h>
+#include <ui/panels/comparisonpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
 
 #include <QDateTimeAxis>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 #include <QValueAxis>
@@ -59,6 +61,7 @@ private slots:
     void fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible();
+    void comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes();
 };
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
@@ -183,6 +186,63 @@ void TestPanels::chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible()
     QVERIFY2(min <= low && max >= high, qPrintable(QStringLiteral("%1..%2").arg(min).arg(max)));
     // The move takes at least half of the axis.
     QVERIFY2((high - low) / (max - min) >= 0.5, qPrintable(QStringLiteral("%1..%2").arg(min).arg(max)));
+}
+
+void TestPanels::comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes()
+{
+    ComparisonPanel panel;
+    panel.resize(900, 300);
+    FixtureComparison c;
+    c.key = QStringLiteral("f1");
+    c.sources = { QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c") };
+    c.atMs = 100000;
+    c.maxAgeMs = 5000;
+    ComparedMarket &m = c.markets.emplace_back();
+    m.marketType = QStringLiteral("match");
+    m.update(QStringLiteral("home"), { QStringLiteral("a"), 2.10, PriceStatus::Open, 99000 });
+    m.update(QStringLiteral("home"), { QStringLiteral("b"), 1.95, PriceStatus::Open, 99500 });
+    m.update(QStringLiteral("home"), { QStringLiteral("c"), 2.40, PriceStatus::Suspended, 99500 });
+    m.update(QStringLiteral("away"), { QStringLiteral("a"), 1.80, PriceStatus::Open, 99000 });
+    m.update(QStringLiteral("away"), { QStringLiteral("b"), 2.05, PriceStatus::Open, 99800 });
+    m.update(QStringLiteral("away"), { QStringLiteral("c"), 2.50, PriceStatus::Open, 90000 }); // 10 s old
+    assessMarket(m, c.atMs, c.maxAgeMs);
+    SessionSnapshot s;
+    s.watchedSourceId = QStringLiteral("a");
+    s.watchedFixtureId = QStringLiteral("f1");
+    s.comparison = c;
+    panel.applySnapshot(s);
+    const ComparisonModel &model = panel.model();
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.columnCount(), 2 + 3 + ComparisonModel::TailCount);
+    QCOMPARE(model.headerData(3, Qt::Horizontal).toString(), QStringLiteral("b"));
+    // Row 0: home. c's 2.40 is suspended, so a's 2.10 is the best.
+    QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("match · 96.4 %"));
+    QCOMPARE(model.index(0, 2).data().toString(), QStringLiteral("2.10  1.0s"));
+    QVERIFY(model.index(0, 2).data(BestRole).toBool());
+    QCOMPARE(model.index(0, 4).data().toString(), QStringLiteral("2.40  suspended"));
+    QVERIFY(model.index(0, 4).data(SuspendedRole).toBool());
+    QCOMPARE(model.index(0, model.tailColumn(ComparisonModel::Best)).data().toString(), QStringLiteral("2.10"));
+    QCOMPARE(model.index(0, model.tailColumn(ComparisonModel::Average)).data().toString(), QStringLiteral("2.02"));
+    // Row 1: away. c's 2.50 is stale, so b's 2.05 is the best: 1/2.10 + 1/2.05 = 96.4 %.
+    QCOMPARE(model.index(1, 4).data().toString(), QStringLiteral("2.50  stale"));
+    QVERIFY(model.index(1, 3).data(BestRole).toBool());
+    QVERIFY(model.index(1, 1).data(ArbitrageRole).toBool());
+    QCOMPARE(model.index(0, model.tailColumn(ComparisonModel::Stake)).data().toString(), QStringLiteral("49.40"));
+    QCOMPARE(model.index(1, model.tailColumn(ComparisonModel::Stake)).data().toString(), QStringLiteral("50.60"));
+    QCOMPARE(panel.findChild<QLabel *>(QStringLiteral("comparisonHeader"))->text(),
+        QStringLiteral("3 sources price it. Prices received over 5 s ago, or suspended, are left out of the best. "
+                       "Arbitrage: match returns 3.73 % (stakes per 100 in the last column)."));
+    // The next snapshot without the arbitrage: no stakes, no highlight, the same rows.
+    m.update(QStringLiteral("away"), { QStringLiteral("b"), 1.85, PriceStatus::Open, 99900 });
+    assessMarket(m, c.atMs, c.maxAgeMs);
+    s.comparison = c;
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    panel.applySnapshot(s);
+    QCOMPARE(resets.count(), 0);
+    QVERIFY(!model.index(1, 1).data(ArbitrageRole).toBool());
+    QVERIFY(!model.index(1, model.tailColumn(ComparisonModel::Stake)).data().isValid());
+    QVERIFY(
+        panel.findChild<QLabel *>(QStringLiteral("comparisonHeader"))->text().endsWith(QLatin1String("No arbitrage.")));
 }
 
 QTEST_MAIN(TestPanels)

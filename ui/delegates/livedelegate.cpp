@@ -18,6 +18,7 @@ LiveColours LiveColours::forPalette(const QPalette &palette)
     c.good = c.up;
     c.muted = palette.color(QPalette::Disabled, QPalette::Text);
     c.flash = dark ? QColor(0x3a, 0x4a, 0x6b) : QColor(0xff, 0xf1, 0xb8);
+    c.arbitrage = dark ? QColor(0x1f, 0x4a, 0x2c) : QColor(0xd8, 0xf5, 0xdf);
     return c;
 }
 
@@ -32,6 +33,13 @@ void LiveDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelInd
     }
     if (index.data(FlashRole).toBool()) {
         option->backgroundBrush = c.flash;
+    }
+    if (index.data(ArbitrageRole).toBool()) {
+        option->backgroundBrush = c.arbitrage;
+    }
+    if (index.data(BestRole).toBool()) {
+        text(c.good);
+        option->font.setBold(true);
     }
     const QVariant change = index.data(ChangeRole);
     if (change.isValid() && change.toInt() != 0 && !index.data(SuspendedRole).toBool()) {

@@ -28,6 +28,7 @@ struct LiveColours
     QColor good;
     QColor muted;
     QColor flash;
+    QColor arbitrage; ///< the background of a market whose best prices lock a profit
     static LiveColours forPalette(const QPalette &palette);
 };
 

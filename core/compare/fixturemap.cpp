@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+#include "fixturemap.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace OddsTap {
+namespace {
+
+QString pairKey(const QString &sourceId, const QString &fixtureId)
+{
+    return sourceId + QChar(0x1f) + fixtureId;
+}
+
+Error invalid(const QString &message)
+{
+    return Error { QStringLiteral("bad_fixture_map"), message };
+}
+
+bool validText(const QJsonValue &v)
+{
+    return v.isString() && !v.toString().isEmpty() && v.toString().size() <= 200;
+}
+
+} // namespace
+
+Result<FixtureMap> FixtureMap::parse(const QByteArray &json)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        return invalid(
+            QStringLiteral("not JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString()));
+    }
+    const QJsonValue list = doc.object().value(QStringLiteral("fixtures"));
+    if (!list.isArray()) {
+        return invalid(QStringLiteral("expected an object with a \"fixtures\" array"));
+    }
+    const QJsonArray array = list.toArray();
+    if (array.size() > 1000000) {
+        return invalid(QStringLiteral("more than 1,000,000 fixtures"));
+    }
+    FixtureMap map;
+    for (int i = 0; i < array.size(); ++i) {
+        const QJsonObject o = array[i].toObject();
+        const QJsonValue key = o.value(QStringLiteral("key"));
+        const QJsonValue ids = o.value(QStringLiteral("ids"));
+        if (!validText(key) || !ids.isObject() || ids.toObject().isEmpty()) {
+            return invalid(QStringLiteral("fixture %1: needs a \"key\" (a string of 1 to 200 characters) and an "
+                                          "\"ids\" object (source id -> fixture id)")
+                               .arg(i + 1));
+        }
+        const QString k = key.toString();
+        if (map.m_ids.contains(k)) {
+            return invalid(QStringLiteral("fixture %1: the key '%2' is given twice").arg(i + 1).arg(k));
+        }
+        QHash<QString, QString> &bySource = map.m_ids[k];
+        const QJsonObject idObject = ids.toObject();
+        for (auto it = idObject.begin(); it != idObject.end(); ++it) {
+            if (it.key().isEmpty() || it.key().size() > 200 || !validText(it.value())) {
+                return invalid(QStringLiteral("fixture %1 ('%2'): every id must be a string of 1 to 200 characters")
+                                   .arg(i + 1)
+                                   .arg(k));
+            }
+            const QString pair = pairKey(it.key(), it.value().toString());
+            if (map.m_keys.contains(pair)) {
+                return invalid(QStringLiteral("fixture %1 ('%2'): %3's fixture '%4' is already mapped to '%5'")
+                                   .arg(i + 1)
+                                   .arg(k, it.key(), it.value().toString(), map.m_keys.value(pair)));
+            }
+            map.m_keys.insert(pair, k);
+            bySource.insert(it.key(), it.value().toString());
+        }
+    }
+    return map;
+}
+
+Result<FixtureMap> FixtureMap::read(const QString &path)
+{
+    QFile f(path);
+    if (f.size() > 256 * 1024 * 1024) {
+        return invalid(QStringLiteral("%1 is over 256 MB").arg(path));
+    }
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };
+    }
+    auto map = parse(f.readAll());
+    if (!map) {
+        return Error { map.error().code, QStringLiteral("%1: %2").arg(path, map.error().message) };
+    }
+    return map;
+}
+
+QString FixtureMap::key(const QString &sourceId, const QString &fixtureId) const
+{
+    if (m_keys.isEmpty()) {
+        return fixtureId;
+    }
+    return m_keys.value(pairKey(sourceId, fixtureId), fixtureId);
+}
+
+QString FixtureMap::fixtureIdIn(const QString &key, const QString &sourceId) const
+{
+    const auto it = m_ids.constFind(key);
+    return it == m_ids.constEnd() ? key : it->value(sourceId, key);
+}
+
+bool FixtureMap::names(const QString &sourceId, const QString &fixtureId) const
+{
+    return m_keys.contains(pairKey(sourceId, fixtureId));
+}
+
+} // namespace OddsTap
