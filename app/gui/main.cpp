@@ -147,6 +147,10 @@ int main(int argc, char *argv[])
             "Which sources' fixtures are one match, for the comparison panel and arbitrage rules (JSON, "
             "docs/comparison.md; default: equal fixture ids)."),
         QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("latency-alert-ms"),
+        QApplication::translate("main",
+            "Alert when a source's feed latency (server time to receipt) p99 passes this (default 2000; 0: never)."),
+        QStringLiteral("ms") });
     parser.addOption({ QStringLiteral("demo-books"),
         QApplication::translate(
             "main", "Run the demo as N books over the same matches, each with its own margin and noise (default 1)."),
@@ -203,6 +207,14 @@ int main(int argc, char *argv[])
             return 2;
         }
         config.fixtureMap = std::move(*map);
+    }
+    if (parser.isSet(QStringLiteral("latency-alert-ms"))) {
+        bool valid = false;
+        config.latencyAlertMs = parser.value(QStringLiteral("latency-alert-ms")).toLongLong(&valid);
+        if (!valid || config.latencyAlertMs < 0) {
+            std::fprintf(stderr, "oddstap: --latency-alert-ms must be a number of milliseconds (0: never)\n");
+            return 2;
+        }
     }
     if (parser.isSet(QStringLiteral("demo-books"))) {
         bool valid = false;

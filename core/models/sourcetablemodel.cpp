@@ -13,8 +13,8 @@ namespace OddsTap {
 namespace {
 
 constexpr const char *kHeaders[] = { QT_TR_NOOP("Source"), QT_TR_NOOP("State"), QT_TR_NOOP("Events/s"),
-    QT_TR_NOOP("Last seq"), QT_TR_NOOP("Gaps"), QT_TR_NOOP("Reconnects"), QT_TR_NOOP("Rejected"),
-    QT_TR_NOOP("Last problem"), QT_TR_NOOP("URL") };
+    QT_TR_NOOP("Latency p50/p99"), QT_TR_NOOP("Clock"), QT_TR_NOOP("Last seq"), QT_TR_NOOP("Gaps"),
+    QT_TR_NOOP("Reconnects"), QT_TR_NOOP("Rejected"), QT_TR_NOOP("Last problem"), QT_TR_NOOP("URL") };
 static_assert(std::size(kHeaders) == SourceTableModel::ColumnCount);
 
 } // namespace
@@ -55,6 +55,19 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
             return shownState(s);
         case EventsPerSec:
             return sort ? QVariant(s.eventsPerSec) : QVariant(QString::number(s.eventsPerSec, 'f', 0));
+        case Latency:
+            if (s.latency.samples == 0) {
+                return sort ? QVariant(-1.0) : QVariant(QString());
+            }
+            return sort ? QVariant(s.latency.p99Ms)
+                        : QVariant(tr("%1 / %2 ms").arg(s.latency.p50Ms, 0, 'f', 0).arg(s.latency.p99Ms, 0, 'f', 0));
+        case Clock:
+            if (!s.latency.clockOffsetMs) {
+                return sort ? QVariant(0.0) : QVariant(QString());
+            }
+            return sort ? QVariant(double(*s.latency.clockOffsetMs))
+                        : QVariant((*s.latency.clockOffsetMs < 0 ? tr("%1 s ahead") : tr("%1 s behind"))
+                                       .arg(double(std::abs(*s.latency.clockOffsetMs)) / 1000.0, 0, 'f', 1));
         case LastSeq:
             return sort ? QVariant(s.lastSeq) : QVariant(QString::number(s.lastSeq));
         case Gaps:
@@ -75,6 +88,24 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
         const bool bad = s.state == SourceState::AuthFailed || s.state == SourceState::Stalled
             || s.state == SourceState::BackingOff || s.state == SourceState::Disconnected;
         return int(bad ? LogSeverity::Error : LogSeverity::Info);
+    }
+    if (role == Qt::ToolTipRole && (index.column() == Latency || index.column() == Clock)) {
+        if (s.latency.samples == 0) {
+            return tr("No event in the last interval");
+        }
+        QString tip = tr("Server time to receipt over the last interval: p50 %1 ms, p99 %2 ms, max %3 ms (%4 events)")
+                          .arg(s.latency.p50Ms, 0, 'f', 0)
+                          .arg(s.latency.p99Ms, 0, 'f', 0)
+                          .arg(s.latency.maxMs, 0, 'f', 0)
+                          .arg(s.latency.samples);
+        if (s.latency.clockOffsetMs) {
+            tip += QLatin1Char('\n')
+                + tr("%1's clock is off ours by %2 ms (the least delay of the last minute, which no network takes): "
+                     "latencies are measured from that least delay")
+                      .arg(s.sourceId)
+                      .arg(*s.latency.clockOffsetMs);
+        }
+        return tip;
     }
     if (role == Qt::ToolTipRole) {
         QString tip = s.reason.isEmpty() ? shownState(s) : shownState(s) + QStringLiteral(": ") + s.reason;

@@ -22,6 +22,8 @@ public:
         Id,
         State,
         EventsPerSec,
+        Latency, ///< server time -> receipt, p50 / p99 over the last interval
+        Clock, ///< the source's clock against ours, when it is off by more than a network takes
         LastSeq,
         Gaps,
         Reconnects,

@@ -264,6 +264,7 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
     cc.ringKeepMs = m_ringKeepMs;
     cc.alertRules = m_config.alertRules;
     cc.fixtureMap = m_config.fixtureMap;
+    cc.latencyAlertMs = m_config.latencyAlertMs;
     if (cc.storage) {
         cc.spool.directory = cc.storage->defaultSpoolDirectory();
         if (cc.storage->kind == StorageTarget::Kind::Sqlite) {

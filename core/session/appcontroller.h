@@ -35,6 +35,7 @@ struct AppConfig
     int demoBooks = 1;
     /// Which sources' fixtures are one match (`--fixture-map FILE`); empty: equal ids.
     FixtureMap fixtureMap;
+    qint64 latencyAlertMs = 2000; ///< a source's feed latency p99 over this is an alert (0: never)
     int snapshotIntervalMs = 100; ///< 10 Hz to the views
     /// Serve Prometheus metrics on this host and port (`oddstap --metrics`); none: off.
     std::optional<std::pair<QString, quint16>> metrics;

@@ -18,6 +18,7 @@
 class QTimer;
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -40,6 +41,8 @@ struct CaptureConfig
     FixtureMap fixtureMap;
     /// The comparison leaves out prices received longer ago than this (they may be gone).
     qint64 compareMaxAgeMs = 5000;
+    /// A source whose feed latency p99 passes this over an interval is an alert (0: never).
+    qint64 latencyAlertMs = 2000;
     std::size_t maxLogPerSnapshot = 200; ///< log lines per snapshot beyond which they are counted only
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
     std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
@@ -173,6 +176,7 @@ private:
     CaptureConfig m_config;
     CaptureStats m_stats;
     LiveState m_live;
+    std::map<QString, FeedLatency> m_feedLatency; ///< by source
     LadderBook m_ladders; ///< exchange order books, for the watched fixture's ladder
     std::unique_ptr<AlertEngine> m_alerts; ///< with alert rules only
     std::vector<std::unique_ptr<SourceRun>> m_sources;

@@ -20,10 +20,12 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
     const qint64 now = monotonicNs();
     const bool watching = !m_watchFixture.isEmpty() && batch.sourceId == m_watchSource;
     LatencyHistogram &serverToReceive = m_stats.sources[batch.sourceId].serverToReceive;
+    FeedLatency &feedLatency = m_feedLatency[batch.sourceId];
     for (const Event &e : batch.events) {
         m_windowProcessed.add(now - e.receivedMonoNs);
         if (e.advancesStream()) {
             serverToReceive.add(std::max<qint64>(0, e.receivedAtMs - e.serverTsMs) * 1000000);
+            feedLatency.add(e.receivedAtMs - e.serverTsMs);
         }
         if (e.type == EventType::Odds) {
             if (watching && e.odds()->fixtureId == m_watchFixture) {
@@ -178,6 +180,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m.spoolBytes = m_lastWrite.spoolBytes;
     m.spoolBatches = m_lastWrite.spoolBatches;
     m.storageDown = m_storageDown;
+    m.latencyAlertMs = m_config.latencyAlertMs;
     m.receiveToProcessed = StageLatency::of(m_windowProcessed);
     m.receiveToCommitted = StageLatency::of(m_windowCommitted);
     m.databaseWrite = StageLatency::of(m_windowWrite);
@@ -228,6 +231,9 @@ SnapshotPtr CaptureSession::takeSnapshot()
             st.duplicates = s.duplicates;
             st.gaps = s.gaps;
             st.reconnects = s.reconnects;
+        }
+        if (const auto latency = m_feedLatency.find(id); latency != m_feedLatency.end()) {
+            st.latency = latency->second.take(m.atMs);
         }
         m.sources.push_back(std::move(st));
     };

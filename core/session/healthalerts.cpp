@@ -25,6 +25,10 @@ std::vector<LogEntry> HealthAlerts::update(const MetricsSnapshot &m)
         } else if (s.state == SourceState::BackingOff || s.state == SourceState::Disconnected) {
             alerts << tr("%1 is down").arg(s.sourceId);
         }
+        // A few late events in an interval are not a slow feed.
+        if (m.latencyAlertMs > 0 && s.latency.samples >= 10 && s.latency.p99Ms > double(m.latencyAlertMs)) {
+            alerts << tr("%1: feed latency p99 over %2 ms").arg(s.sourceId).arg(m.latencyAlertMs);
+        }
     }
     if (m.storageDown) {
         alerts << tr("database unavailable: events wait in the spool");

@@ -8,6 +8,7 @@
 #include <core/pipeline/livestate.h>
 #include <core/replay/recorder.h>
 #include <core/replay/replaysource.h>
+#include <core/session/feedlatency.h>
 
 #include <QMetaType>
 #include <QString>
@@ -51,6 +52,7 @@ struct SourceStatus
     quint64 duplicates = 0;
     quint64 gaps = 0;
     quint64 reconnects = 0;
+    FeedLatencyReading latency; ///< server time -> receipt over the last interval
 };
 
 /// Pipeline metrics, built by the session once per snapshot interval (never per event).
@@ -72,6 +74,7 @@ struct MetricsSnapshot
     qint64 spoolBytes = 0; ///< waiting on disk
     quint64 spoolBatches = 0;
     bool storageDown = false; ///< an outage is in progress
+    qint64 latencyAlertMs = 0; ///< a source's feed latency p99 over this is an alert (0: never)
     // Over the last interval only (the live charts); totals are in CaptureStats.
     StageLatency receiveToProcessed; ///< frame received -> applied by the session
     StageLatency receiveToCommitted; ///< frame received -> its transaction committed

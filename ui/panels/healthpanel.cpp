@@ -28,6 +28,7 @@ HealthPanel::HealthPanel(QWidget *parent)
         new TrendChart(tr("Recv → committed"), { tr("p50"), tr("p99") }, tr("ms"), this),
         new TrendChart(tr("Backlog k ev / MiB"), { tr("queue"), tr("spool") }, QString(), this),
         new TrendChart(tr("DB write"), { tr("p50"), tr("max") }, tr("ms"), this),
+        new TrendChart(tr("Feed latency"), { tr("p50"), tr("p99") }, tr("ms"), this),
     };
     for (std::size_t i = 0; i < m_trends.size(); ++i) {
         layout->addWidget(m_trends[i], int(i / 3), int(i % 3));
@@ -40,12 +41,22 @@ void HealthPanel::applySnapshot(const SessionSnapshot &snapshot)
     if (m.atMs - m_lastSampleMs < kSampleEveryMs) {
         return;
     }
+    // Feed latency: of the source that is slowest now, the one whose prices are the stalest.
+    double latencyP50 = 0;
+    double latencyP99 = 0;
+    for (const SourceStatus &s : m.sources) {
+        if (s.latency.samples > 0 && s.latency.p99Ms >= latencyP99) {
+            latencyP50 = s.latency.p50Ms;
+            latencyP99 = s.latency.p99Ms;
+        }
+    }
     const std::vector<std::vector<double>> samples {
         { m.eventsPerSec },
         { ms(m.receiveToProcessed.p50Ns), ms(m.receiveToProcessed.p99Ns) },
         { ms(m.receiveToCommitted.p50Ns), ms(m.receiveToCommitted.p99Ns) },
         { double(m.queuedEvents) / 1000.0, double(m.spoolBytes) / 1048576.0 },
         { ms(m.databaseWrite.p50Ns), ms(m.databaseWrite.maxNs) },
+        { latencyP50, latencyP99 },
     };
     for (std::size_t i = 0; i < m_trends.size(); ++i) {
         m_trends[i]->addSample(m.atMs, samples[i]);
