@@ -6,7 +6,7 @@
 #include <core/session/appcontroller.h>
 #include <ui/delegates/livedelegate.h>
 #include <ui/dialogs/exportdialog.h>
-#include <ui/dialogs/settingsdialog.h>
+#include <ui/filemenu.h>
 #include <ui/helpmenu.h>
 #include <ui/panels/alertspanel.h>
 #include <ui/panels/betspanel.h>
@@ -27,14 +27,11 @@
 
 #include <QAction>
 #include <QCloseEvent>
-#include <QCoreApplication>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
-#include <QProcess>
 #include <QShortcut>
 #include <QStatusBar>
 #include <QThread>
@@ -92,6 +89,11 @@ QDockWidget *MainWindow::addPanel(
     return dock;
 }
 
+AppController *MainWindow::controller() const
+{
+    return m_controller;
+}
+
 QDockWidget *MainWindow::dock(const QString &objectName) const
 {
     return findChild<QDockWidget *>(objectName);
@@ -115,6 +117,13 @@ void MainWindow::buildPanels()
     setCentralWidget(m_chart);
 
     connect(m_fixtures, &FixturesPanel::fixtureSelected, this, &MainWindow::watch);
+    if (m_controller) {
+        m_fixtures->setWatchList(m_controller->config().watchList);
+        connect(m_fixtures, &FixturesPanel::watchListChanged, m_controller, [this](const QSet<QString> &keys) {
+            m_controller->setWatchList(keys);
+            Settings::setWatchList(keys);
+        });
+    }
     connect(m_market, &MarketPanel::marketsChanged, m_chart, &ChartPanel::setMarkets);
     connect(m_chart, &ChartPanel::marketChosen, m_market, &MarketPanel::setChosenMarket);
     connect(m_chart, &ChartPanel::historyWanted, this, [this](const QString &s, const QString &f, const QString &m) {
@@ -197,34 +206,7 @@ void MainWindow::buildPanels()
 
 void MainWindow::buildMenus()
 {
-    QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *exportCsv = file->addAction(tr("&Export CSV..."), this, [this] {
-        ExportDialog *dialog = makeExportDialog();
-        if (!dialog) {
-            statusBar()->showMessage(tr("Nothing is stored, so there is nothing to export"), 5000);
-            return;
-        }
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->show();
-    });
-    exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    exportCsv->setToolTip(tr("Export a table as CSV, filtered by the current fixture and market"));
-    QAction *open = file->addAction(tr("&Open capture..."), this, [this] {
-        const QStringList paths = QFileDialog::getOpenFileNames(this,
-            tr("Open a capture, or Betfair stream files, to replay"), RecordingControls::capturesDirectory(),
-            tr("OddsTap captures and Betfair stream files (*.odtc *.ndjson *.json *.gz *.bz2);;All files (*)"));
-        if (!paths.isEmpty()) {
-            openCaptureWindow(paths);
-        }
-    });
-    open->setShortcut(QKeySequence::Open);
-    open->setToolTip(tr("Replay a capture file, or Betfair stream files (a market and its score stream "
-                        "together), in a new window, with a transport bar"));
-    QAction *settings = file->addAction(tr("&Settings..."), this, [this] { SettingsDialog::ask(this); });
-    settings->setShortcut(QKeySequence::Preferences);
-    file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
+    FileMenu::build(this, menuBar()->addMenu(tr("&File")));
 
     auto *sourceControls =
         new SourceControls(m_controller, this, findChild<SourcesPanel *>(), menuBar()->addMenu(tr("&Sources")));
@@ -416,24 +398,6 @@ QString MainWindow::recordingText() const
 bool MainWindow::startRecording(const QString &path)
 {
     return m_recording->start(path);
-}
-
-bool MainWindow::openCaptureWindow(const QStringList &paths)
-{
-    QStringList arguments;
-    for (const QString &path : paths) {
-        if (!QFileInfo(path).isFile()) {
-            statusBar()->showMessage(tr("%1 is not a file").arg(path), 8000);
-            return false;
-        }
-        arguments << QStringLiteral("--replay") << QFileInfo(path).absoluteFilePath();
-    }
-    const QString first = paths.isEmpty() ? QString() : QFileInfo(paths.first()).fileName();
-    const bool ok = !paths.isEmpty() && QProcess::startDetached(QCoreApplication::applicationFilePath(), arguments);
-    statusBar()->showMessage(
-        ok ? tr("Replaying %1 in a new window").arg(first) : tr("Could not start a replay window for %1").arg(first),
-        8000);
-    return ok;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -43,6 +43,8 @@ public:
     ~MainWindow() override;
 
     QDockWidget *dock(const QString &objectName) const;
+    /// The pipeline this window shows; null in a window without one.
+    AppController *controller() const;
     /// Lateness of a 50 ms timer on the GUI thread: the event-loop lag.
     const LatencyHistogram &eventLoopLag() const { return m_lagProbe->lag(); }
     quint64 snapshotsApplied() const { return m_snapshotsApplied; }
@@ -59,8 +61,6 @@ public:
     QString recordingText() const;
     /// Starts recording into @p path (the Record button asks for it); false if it cannot.
     bool startRecording(const QString &path);
-    /// Opens a capture in a new replay window (a separate process: the live capture goes on).
-    bool openCaptureWindow(const QStringList &paths);
 
 public slots:
     void applySnapshot(const OddsTap::SnapshotPtr &snapshot);

@@ -2,6 +2,8 @@
 #include "settings.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QSettings>
 #include <QUrl>
 
@@ -39,6 +41,32 @@ const QString kStorageTarget = QStringLiteral("storage/target");
 const QString kDemoEnabled = QStringLiteral("demo/enabled"); ///< absent: on while no source is enabled
 const QString kWindowGeometry = QStringLiteral("window/geometry");
 const QString kWindowState = QStringLiteral("window/state");
+const QString kWatchList = QStringLiteral("view/watchList"); ///< JSON: [[source, fixture], ...]
+const QString kTheme = QStringLiteral("view/theme");
+const QString kWorkspaces = QStringLiteral("workspaces");
+
+/// Fixture keys hold a control character (U+001F) that settings files do not keep well: JSON pairs.
+QString keysToJson(const QSet<QString> &keys)
+{
+    QJsonArray list;
+    for (const QString &key : keys) {
+        const qsizetype split = key.indexOf(QChar(0x1f));
+        list.append(QJsonArray { key.left(split), key.mid(split + 1) });
+    }
+    return QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact));
+}
+
+QSet<QString> keysFromJson(const QString &json)
+{
+    QSet<QString> keys;
+    for (const QJsonValue &pair : QJsonDocument::fromJson(json.toUtf8()).array()) {
+        const QJsonArray p = pair.toArray();
+        if (p.size() == 2 && p[0].isString() && p[1].isString()) {
+            keys.insert(p[0].toString() + QChar(0x1f) + p[1].toString());
+        }
+    }
+    return keys;
+}
 
 } // namespace
 
@@ -54,6 +82,7 @@ AppConfig Settings::appConfig()
         }
     }
     c.demo = demoEnabled();
+    c.watchList = watchList();
     const QString db = storageTarget();
     const auto target = StorageTarget::parse(db.isEmpty() ? AppConfig::defaultDatabasePath() : db);
     if (target) {
@@ -186,6 +215,96 @@ void Settings::setWindowLayout(const QByteArray &geometry, const QByteArray &sta
 void Settings::forgetWindowState()
 {
     QSettings().remove(kWindowState);
+}
+
+QSet<QString> Settings::watchList()
+{
+    return keysFromJson(QSettings().value(kWatchList).toString());
+}
+
+void Settings::setWatchList(const QSet<QString> &keys)
+{
+    QSettings().setValue(kWatchList, keysToJson(keys));
+}
+
+QString Settings::theme()
+{
+    const QString theme = QSettings().value(kTheme).toString();
+    return theme == QLatin1String("light") || theme == QLatin1String("dark") ? theme : QStringLiteral("system");
+}
+
+void Settings::setTheme(const QString &theme)
+{
+    QSettings().setValue(kTheme, theme);
+}
+
+std::vector<Settings::Workspace> Settings::workspaces()
+{
+    QSettings s;
+    std::vector<Workspace> out;
+    const int n = s.beginReadArray(kWorkspaces);
+    for (int i = 0; i < n; ++i) {
+        s.setArrayIndex(i);
+        Workspace w;
+        w.name = s.value(QStringLiteral("name")).toString();
+        w.layout = s.value(QStringLiteral("layout")).toByteArray();
+        w.filterText = s.value(QStringLiteral("filterText")).toString();
+        w.sport = s.value(QStringLiteral("sport")).toString();
+        w.status = s.value(QStringLiteral("status")).toString();
+        w.watchedOnly = s.value(QStringLiteral("watchedOnly")).toBool();
+        w.watchList = keysFromJson(s.value(QStringLiteral("watchList")).toString());
+        w.chartWindow = s.value(QStringLiteral("chartWindow")).toInt();
+        w.rulesPath = s.value(QStringLiteral("rules")).toString();
+        if (!w.name.isEmpty()) {
+            out.push_back(std::move(w));
+        }
+    }
+    s.endArray();
+    return out;
+}
+
+namespace {
+
+void writeWorkspaces(const std::vector<Settings::Workspace> &all)
+{
+    QSettings s;
+    s.remove(kWorkspaces);
+    s.beginWriteArray(kWorkspaces, int(all.size()));
+    for (int i = 0; i < int(all.size()); ++i) {
+        const Settings::Workspace &w = all[std::size_t(i)];
+        s.setArrayIndex(i);
+        s.setValue(QStringLiteral("name"), w.name);
+        s.setValue(QStringLiteral("layout"), w.layout);
+        s.setValue(QStringLiteral("filterText"), w.filterText);
+        s.setValue(QStringLiteral("sport"), w.sport);
+        s.setValue(QStringLiteral("status"), w.status);
+        s.setValue(QStringLiteral("watchedOnly"), w.watchedOnly);
+        s.setValue(QStringLiteral("watchList"), keysToJson(w.watchList));
+        s.setValue(QStringLiteral("chartWindow"), w.chartWindow);
+        s.setValue(QStringLiteral("rules"), w.rulesPath);
+    }
+    s.endArray();
+}
+
+} // namespace
+
+void Settings::saveWorkspace(const Workspace &workspace)
+{
+    std::vector<Workspace> all = workspaces();
+    const auto it = std::find_if(all.begin(), all.end(), [&](const Workspace &w) { return w.name == workspace.name; });
+    if (it == all.end()) {
+        all.push_back(workspace);
+    } else {
+        *it = workspace;
+    }
+    writeWorkspaces(all);
+}
+
+void Settings::removeWorkspace(const QString &name)
+{
+    std::vector<Workspace> all = workspaces();
+    std::erase_if(all, [&](const Workspace &w) { return w.name == name; });
+    writeWorkspaces(all);
 }
 
 } // namespace OddsTap

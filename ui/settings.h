@@ -4,6 +4,7 @@
 #include <core/session/appcontroller.h>
 
 #include <QByteArray>
+#include <QSet>
 #include <QString>
 
 #include <optional>
@@ -58,6 +59,32 @@ public:
     static void setWindowLayout(const QByteArray &geometry, const QByteArray &state);
     /// View ▸ Reset layout: the next start lays the docks out as new.
     static void forgetWindowState();
+
+    /// The fixtures the user watches (fixtureKey()s), kept between runs.
+    static QSet<QString> watchList();
+    static void setWatchList(const QSet<QString> &keys);
+
+    /// View ▸ Theme: "system", "light" or "dark".
+    static QString theme();
+    static void setTheme(const QString &theme);
+
+    /// A named set of what the user arranged, switched together (View ▸ Workspaces).
+    struct Workspace
+    {
+        QString name;
+        QByteArray layout; ///< QMainWindow::saveState
+        QString filterText;
+        QString sport;
+        QString status;
+        bool watchedOnly = false;
+        QSet<QString> watchList;
+        int chartWindow = 0; ///< ChartPanel::timeWindow()
+        QString rulesPath; ///< alert rules loaded with it; empty: none
+    };
+    static std::vector<Workspace> workspaces();
+    /// Saves @p workspace, replacing one of the same name.
+    static void saveWorkspace(const Workspace &workspace);
+    static void removeWorkspace(const QString &name);
 };
 
 } // namespace OddsTap

@@ -1,27 +1,47 @@
 // SPDX-License-Identifier: MIT
 #include "viewmenu.h"
 
+#include <ui/mainwindow.h>
 #include <ui/settings.h>
+#include <ui/theme.h>
+#include <ui/workspaces.h>
 
+#include <QActionGroup>
 #include <QDockWidget>
-#include <QMainWindow>
 #include <QMenu>
 
 namespace OddsTap::ViewMenu {
 
-void build(QMainWindow *window, QMenu *menu)
+void build(MainWindow *window, QMenu *menu)
 {
     for (QDockWidget *d : window->findChildren<QDockWidget *>()) {
         menu->addAction(d->toggleViewAction());
     }
     menu->addSeparator();
-    menu->addAction(QMainWindow::tr("&Reset layout"), window, [window] {
+    menu->addAction(MainWindow::tr("&Reset layout"), window, [window] {
         for (QDockWidget *d : window->findChildren<QDockWidget *>()) {
             d->setFloating(false);
             d->show();
         }
         Settings::forgetWindowState();
     });
+    Workspaces::build(window, menu->addMenu(MainWindow::tr("&Workspaces")));
+    QMenu *theme = menu->addMenu(MainWindow::tr("&Theme"));
+    auto *group = new QActionGroup(theme);
+    const QString current = Settings::theme();
+    for (const auto &[name, label] : { std::pair { "system", QT_TRANSLATE_NOOP("OddsTap::MainWindow", "&System") },
+             std::pair { "light", QT_TRANSLATE_NOOP("OddsTap::MainWindow", "&Light") },
+             std::pair { "dark", QT_TRANSLATE_NOOP("OddsTap::MainWindow", "&Dark") } }) {
+        QAction *a = theme->addAction(MainWindow::tr(label));
+        a->setCheckable(true);
+        a->setChecked(current == QLatin1String(name));
+        a->setObjectName(QStringLiteral("theme-") + QLatin1String(name));
+        group->addAction(a);
+        QObject::connect(a, &QAction::triggered, window, [theme = QString::fromLatin1(name)] {
+            Settings::setTheme(theme);
+            Theme::apply(theme);
+        });
+    }
 }
 
 } // namespace OddsTap::ViewMenu

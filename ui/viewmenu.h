@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-class QMainWindow;
 class QMenu;
 
 namespace OddsTap {
 
-/// View: a toggle per dock, and a reset of the layout.
+class MainWindow;
+
+/// View: a toggle per dock, a reset of the layout, the theme (system, light, dark) and workspaces.
 namespace ViewMenu {
 
-void build(QMainWindow *window, QMenu *menu);
+void build(MainWindow *window, QMenu *menu);
 
 } // namespace ViewMenu
 

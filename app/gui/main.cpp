@@ -10,6 +10,7 @@
 #include <core/session/appcontroller.h>
 #include <ui/mainwindow.h>
 #include <ui/settings.h>
+#include <ui/theme.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -162,6 +163,7 @@ int main(int argc, char *argv[])
     parser.process(app);
     const QStringList replayFiles = parser.values(QStringLiteral("replay")) + parser.positionalArguments();
 
+    Theme::apply(Settings::theme());
     AppConfig config = Settings::appConfig();
     const bool selfCheck = parser.isSet(QStringLiteral("self-check"));
     const bool bench = parser.isSet(QStringLiteral("bench"));

@@ -4,11 +4,15 @@
 #include <core/common/timeutil.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/fixturespanel.h>
 #include <ui/replaybar.h>
+#include <ui/settings.h>
+#include <ui/theme.h>
 
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
+#include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
@@ -16,6 +20,29 @@
 
 namespace OddsTap {
 namespace {
+
+/// A trader's workspace: the dark theme, the watch list alone in the fixtures, the Compare tab.
+void saveWorkspaceShot(MainWindow &window, const QString &dir)
+{
+    auto *fixtures = window.findChild<FixturesPanel *>();
+    const QSet<QString> before = fixtures->watchList();
+    const FixturesPanel::Filters filters = fixtures->filters();
+    QSet<QString> watched;
+    for (int row = 0; row < fixtures->view()->model()->rowCount() && watched.size() < 5; ++row) {
+        watched.insert(fixtures->view()->model()->index(row, 0).data(KeyRole).toString());
+    }
+    fixtures->setWatchList(watched);
+    fixtures->setFilters({ QString(), QString(), QString(), true });
+    Theme::apply(QStringLiteral("dark"));
+    if (QDockWidget *compare = window.findChild<QDockWidget *>(QStringLiteral("compareDock"))) {
+        compare->raise();
+    }
+    QApplication::processEvents();
+    window.grab().save(dir + QStringLiteral("/workspace.png"));
+    Theme::apply(Settings::theme());
+    fixtures->setFilters(filters);
+    fixtures->setWatchList(before);
+}
 
 void saveScreenshots(MainWindow &window, const QString &dir)
 {
@@ -48,6 +75,7 @@ void saveScreenshots(MainWindow &window, const QString &dir)
         QApplication::processEvents();
         dialog->grab().save(dir + QStringLiteral("/export-dialog.png"));
     }
+    saveWorkspaceShot(window, dir);
     std::printf("oddstap: screenshots saved in %s\n", qPrintable(dir));
 }
 

@@ -2,6 +2,7 @@
 #include "alertengine.h"
 
 #include <core/models/laddermodel.h>
+#include <core/models/roles.h>
 
 #include <algorithm>
 #include <cmath>
@@ -53,7 +54,8 @@ bool AlertEngine::inScope(
     const AlertScope &s = rule.scope;
     return (s.sourceId.isEmpty() || s.sourceId == f.sourceId) && (!s.sportId || s.sportId == f.sportId)
         && (s.fixtureId.isEmpty() || s.fixtureId == f.fixtureId) && (s.marketType.isEmpty() || s.marketType == market)
-        && (s.selection.isEmpty() || s.selection == selection);
+        && (s.selection.isEmpty() || s.selection == selection)
+        && (!s.watched || m_watchList.contains(fixtureKey(f.sourceId, f.fixtureId)));
 }
 
 void AlertEngine::fire(int ruleIndex, Fixture &f, const QString &market, const QString &selection, qint64 atMs,

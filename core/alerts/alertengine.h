@@ -50,6 +50,8 @@ public:
     /// Appends to @p out what @p event fires.
     void onEvent(const Event &event, std::vector<Alert> &out);
     const std::vector<AlertRule> &rules() const { return m_rules; }
+    /// The fixtures (fixtureKey()) rules scoped to the watch list look at; replaces the list.
+    void setWatchList(QSet<QString> fixtureKeys) { m_watchList = std::move(fixtureKeys); }
     /// Alerts a rule's cooldown held back.
     quint64 suppressed() const { return m_suppressed; }
 
@@ -143,6 +145,7 @@ private:
     };
     QHash<QString, ComparedState> m_compared;
     FixtureMap m_fixtureMap;
+    QSet<QString> m_watchList;
     quint64 m_suppressed = 0;
     qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated
 };

@@ -171,6 +171,11 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
             }
             const QJsonObject s = scope.toObject();
             double sport = -1;
+            const QJsonValue watched = s.value(QStringLiteral("watched"));
+            if (!watched.isUndefined() && !watched.isBool()) {
+                return invalid(i, QStringLiteral("scope: watched must be true or false"));
+            }
+            r.scope.watched = watched.toBool(false);
             if (!text(s, "source", r.scope.sourceId, error) || !text(s, "fixture", r.scope.fixtureId, error)
                 || !text(s, "market", r.scope.marketType, error) || !text(s, "selection", r.scope.selection, error)
                 || !number(s, "sport", 0, 1e9, sport, error)) {

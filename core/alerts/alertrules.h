@@ -46,6 +46,7 @@ struct AlertScope
     QString fixtureId;
     QString marketType;
     QString selection;
+    bool watched = false; ///< only fixtures on the watch list (AlertEngine::setWatchList)
 };
 
 /// One rule of a rules file (docs/alerts.md).

@@ -16,7 +16,7 @@ namespace {
 constexpr qint64 kRateWindowMs = 60000;
 constexpr const char *kHeaders[] = { QT_TR_NOOP("Sport"), QT_TR_NOOP("Tournament"), QT_TR_NOOP("Start"),
     QT_TR_NOOP("Home"), QT_TR_NOOP("Away"), QT_TR_NOOP("Status"), QT_TR_NOOP("Score"), QT_TR_NOOP("Age"),
-    QT_TR_NOOP("Upd/min"), QT_TR_NOOP("Source"), QT_TR_NOOP("Fixture id") };
+    QT_TR_NOOP("Upd/min"), QT_TR_NOOP("Source"), QT_TR_NOOP("Fixture id"), QT_TR_NOOP("★") };
 static_assert(std::size(kHeaders) == FixtureTableModel::ColumnCount);
 
 } // namespace
@@ -77,6 +77,10 @@ QVariant FixtureTableModel::data(const QModelIndex &index, int role) const
             return s.sourceId;
         case FixtureId:
             return f.fixtureId;
+        case Watched: {
+            const bool watched = m_watched.contains(fixtureKey(s.sourceId, f.fixtureId));
+            return sort ? QVariant(int(watched)) : QVariant(watched ? QStringLiteral("★") : QString());
+        }
         default:
             return {};
         }
@@ -86,6 +90,9 @@ QVariant FixtureTableModel::data(const QModelIndex &index, int role) const
     }
     if (role == KeyRole) {
         return fixtureKey(s.sourceId, f.fixtureId);
+    }
+    if (role == WatchedRole) {
+        return m_watched.contains(fixtureKey(s.sourceId, f.fixtureId));
     }
     if (role == Qt::TextAlignmentRole && index.column() == UpdatesPerMin) {
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -172,6 +179,14 @@ void FixtureTableModel::remove(const std::vector<std::pair<QString, QString>> &f
     m_index.clear();
     for (std::size_t r = 0; r < m_rows.size(); ++r) {
         m_index.insert(fixtureKey(m_rows[r].state.sourceId, m_rows[r].state.fixture.fixtureId), int(r));
+    }
+}
+
+void FixtureTableModel::setWatched(QSet<QString> keys)
+{
+    m_watched = std::move(keys);
+    if (!m_rows.empty()) {
+        emit dataChanged(index(0, Watched), index(rowCount() - 1, Watched), { Qt::DisplayRole, SortRole, WatchedRole });
     }
 }
 

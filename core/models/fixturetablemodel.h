@@ -5,6 +5,7 @@
 #include <core/session/sessionsnapshot.h>
 
 #include <QHash>
+#include <QSet>
 
 #include <deque>
 #include <vector>
@@ -30,6 +31,7 @@ public:
         UpdatesPerMin,
         Source,
         FixtureId,
+        Watched, ///< "★" for a fixture on the watch list
         ColumnCount
     };
     explicit FixtureTableModel(QObject *parent = nullptr);
@@ -45,6 +47,9 @@ public:
     const FixtureState *fixtureAt(int row) const;
     int rowOf(const QString &sourceId, const QString &fixtureId) const;
     static QString sportName(qint64 sportId);
+    /// The watch list (fixtureKey()s): marked in the Watched column, with WatchedRole.
+    void setWatched(QSet<QString> keys);
+    const QSet<QString> &watched() const { return m_watched; }
 
 private:
     std::size_t size() const override;
@@ -58,6 +63,7 @@ private:
     std::vector<Row> m_rows;
     QHash<QString, int> m_index; ///< source + '\x1f' + fixture id -> row
     qint64 m_nowMs = 0;
+    QSet<QString> m_watched;
 };
 
 } // namespace OddsTap

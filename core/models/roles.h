@@ -21,6 +21,7 @@ enum LiveRole
     KeyRole, ///< a stable key of the row (fixtureKey() for fixtures)
     BestRole, ///< true for the best price of a selection across sources
     ArbitrageRole, ///< true for the rows of a market whose best prices lock a profit
+    WatchedRole, ///< true for a fixture on the watch list
 };
 
 /// The one key of a fixture across sources, for hashes and KeyRole.

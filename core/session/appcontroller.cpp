@@ -264,6 +264,7 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
     cc.ringKeepMs = m_ringKeepMs;
     cc.alertRules = m_config.alertRules;
     cc.fixtureMap = m_config.fixtureMap;
+    cc.watchList = m_config.watchList;
     cc.latencyAlertMs = m_config.latencyAlertMs;
     if (cc.storage) {
         cc.spool.directory = cc.storage->defaultSpoolDirectory();
@@ -441,6 +442,20 @@ void AppController::stop()
 void AppController::watchFixture(const QString &sourceId, const QString &fixtureId)
 {
     inSession([sourceId, fixtureId](CaptureSession &session) { session.watchFixture(sourceId, fixtureId); });
+}
+
+void AppController::setAlertRules(std::vector<AlertRule> rules, const QString &path)
+{
+    m_config.alertRules = rules;
+    m_config.alertRulesPath = path;
+    inSession([rules = std::move(rules)](CaptureSession &session) mutable { session.setAlertRules(std::move(rules)); });
+}
+
+void AppController::setWatchList(QSet<QString> fixtureKeys)
+{
+    m_config.watchList = fixtureKeys;
+    inSession(
+        [keys = std::move(fixtureKeys)](CaptureSession &session) mutable { session.setWatchList(std::move(keys)); });
 }
 
 void AppController::disconnectSource(const QString &sourceId)

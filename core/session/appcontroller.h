@@ -48,6 +48,7 @@ struct AppConfig
     /// Alert rules run on every event, live and in replays (`oddstap --rules FILE`).
     std::vector<AlertRule> alertRules;
     QString alertRulesPath; ///< where they were read from, for the Alerts panel
+    QSet<QString> watchList; ///< fixtureKey()s the user watches (rules scoped to the watch list)
     double replaySpeed = 1.0;
 
     /// The default SQLite file in the XDG data directory.
@@ -85,6 +86,10 @@ public:
 
 public slots:
     void watchFixture(const QString &sourceId, const QString &fixtureId);
+    /// Rules from now on, in this session and the next ones (a replay that starts over).
+    void setAlertRules(std::vector<AlertRule> rules, const QString &path);
+    /// The watch list (fixtureKey()s) rules scoped to it look at.
+    void setWatchList(QSet<QString> fixtureKeys);
     void disconnectSource(const QString &sourceId);
     void connectSource(const QString &sourceId);
     void addSource(const OddsTap::FeedSourceConfig &source);

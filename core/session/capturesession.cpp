@@ -22,8 +22,24 @@ CaptureSession::CaptureSession(CaptureConfig config, QObject *parent)
     qRegisterMetaType<SnapshotPtr>();
     qRegisterMetaType<FeedSourceConfig>();
     qRegisterMetaType<std::vector<Alert>>();
+    setAlertRules(m_config.alertRules);
+}
+
+void CaptureSession::setAlertRules(std::vector<AlertRule> rules)
+{
+    m_config.alertRules = std::move(rules);
+    m_alerts.reset();
     if (!m_config.alertRules.empty()) {
         m_alerts = std::make_unique<AlertEngine>(m_config.alertRules, m_config.fixtureMap);
+        m_alerts->setWatchList(m_config.watchList);
+    }
+}
+
+void CaptureSession::setWatchList(QSet<QString> fixtureKeys)
+{
+    m_config.watchList = std::move(fixtureKeys);
+    if (m_alerts) {
+        m_alerts->setWatchList(m_config.watchList);
     }
 }
 

@@ -37,6 +37,8 @@ struct CaptureConfig
     int snapshotIntervalMs = 100; ///< snapshotReady() cadence (10 Hz); 0 = no snapshots
     /// Evaluated on every event as it arrives (alertsRaised()); none: no alerts.
     std::vector<AlertRule> alertRules;
+    /// The watch list (fixtureKey()s) that rules scoped to it look at.
+    QSet<QString> watchList;
     /// Which sources' fixtures are one match (the comparison and arbitrage rules); empty: equal ids.
     FixtureMap fixtureMap;
     /// The comparison leaves out prices received longer ago than this (they may be gone).
@@ -99,6 +101,10 @@ public slots:
     // Run on the session's thread: the GUI reaches these with queued calls (AppController).
     /// The fixture whose prices and price points the snapshots carry (empty: none).
     void watchFixture(const QString &sourceId, const QString &fixtureId);
+    /// New alert rules from the next event on (what the old ones held, their cooldowns and
+    /// windows, starts over); none: no alerts.
+    void setAlertRules(std::vector<AlertRule> rules);
+    void setWatchList(QSet<QString> fixtureKeys);
     /// Stops one source's client (its last batch is still stored); the others go on.
     void disconnectSource(const QString &sourceId);
     /// Starts a stopped source again, resuming after the last seq held.

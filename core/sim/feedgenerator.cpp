@@ -424,19 +424,22 @@ QByteArray FeedGenerator::oddsJson(
 
 QByteArray FeedGenerator::betJson(quint64 seq)
 {
+    // Each book has punters of its own: its bets come from its own draws (the shared stream's
+    // draws stay the same in every book), at the prices it shows.
+    Rng &rng = m_config.book > 0 ? m_bookRng : m_rng;
     // Prefer fixtures that are open for betting; fall back to any.
-    const Fixture *f = &m_fixtures[m_rng.below(m_fixtures.size())];
+    const Fixture *f = &m_fixtures[rng.below(m_fixtures.size())];
     for (int tries = 0; tries < 8 && f->status != FixtureStatus::Live && f->status != FixtureStatus::Scheduled;
          ++tries) {
-        f = &m_fixtures[m_rng.below(m_fixtures.size())];
+        f = &m_fixtures[rng.below(m_fixtures.size())];
     }
-    const Market &m = f->markets[m_rng.below(f->markets.size())];
-    const std::size_t s = m_rng.below(m.selections.size());
-    const double odds = m.prices[s];
-    const double stake = std::clamp(round2(m_rng.logNormal(std::log(20.0), 1.1)), 1.0, 5000.0);
+    const Market &m = f->markets[rng.below(f->markets.size())];
+    const std::size_t s = rng.below(m.selections.size());
+    const double odds = m_config.book > 0 && m.sent[s].seq > 0 ? m.sent[s].price : m.prices[s];
+    const double stake = std::clamp(round2(rng.logNormal(std::log(20.0), 1.1)), 1.0, 5000.0);
     const double potentialWin = std::max(stake, round2(stake * odds));
     // A few heavy punters place most bets: user index skewed towards low numbers.
-    const auto user = quint64(double(m_config.users) * std::pow(m_rng.uniform(), 2.0)) + 1;
+    const auto user = quint64(double(m_config.users) * std::pow(rng.uniform(), 2.0)) + 1;
     Json::Text out = envelopeHead(EventType::Bet, seq, nowMs(seq));
     out.raw(",\"data\":{\"bet_id\":\"b-").uinteger(++m_betCounter).raw("\",\"user_id\":\"u-").uinteger(user);
     out.raw("\",\"fixture_id\":\"").raw(f->id).raw("\",\"market_type\":\"").raw(m.type);

@@ -4,6 +4,7 @@
 // fixture within its cooldown; rules files are checked field by field.
 #include <core/alerts/alertcsv.h>
 #include <core/alerts/alertengine.h>
+#include <core/models/roles.h>
 
 #include <QTest>
 
@@ -86,6 +87,7 @@ private slots:
     void scoreChangeWithoutAPriceMove();
     void cooldownHoldsARuleBackPerFixture();
     void scopeLimitsWhatARuleSees();
+    void watchListScopeFollowsTheList();
     void rulesFilesAreCheckedFieldByField();
 };
 
@@ -277,6 +279,24 @@ void TestAlerts::cooldownHoldsARuleBackPerFixture()
     QCOMPARE(a[1].seq, quint64(6));
     QCOMPARE(a[2].seq, quint64(7));
     QCOMPARE(engine.suppressed(), quint64(1));
+}
+
+void TestAlerts::watchListScopeFollowsTheList()
+{
+    AlertEngine engine({ rule(R"({"type":"big_bet","stake":100,"cooldown_s":0,"scope":{"watched":true}})") });
+    std::vector<Alert> out;
+    engine.onEvent(betEvent(1, 0, QStringLiteral("F1"), 500), out);
+    QVERIFY(out.empty()); // nothing watched
+    engine.setWatchList({ fixtureKey(QStringLiteral("book"), QStringLiteral("F2")) });
+    engine.onEvent(betEvent(2, 10, QStringLiteral("F1"), 500), out);
+    engine.onEvent(betEvent(3, 20, QStringLiteral("F2"), 500), out);
+    QCOMPARE(out.size(), std::size_t(1));
+    QCOMPARE(out[0].fixtureId, QStringLiteral("F2"));
+    QCOMPARE(out[0].seq, quint64(3));
+    engine.setWatchList({});
+    engine.onEvent(betEvent(4, 30, QStringLiteral("F2"), 500), out);
+    QCOMPARE(out.size(), std::size_t(1));
+    QVERIFY(!parseAlertRules(R"({"rules":[{"type":"in_play","scope":{"watched":"yes"}}]})"));
 }
 
 void TestAlerts::scopeLimitsWhatARuleSees()

@@ -397,6 +397,8 @@ void TestFeedGenerator::booksQuoteTheSameMatchesDifferently()
     }
     int odds = 0;
     int differing = 0;
+    int bets = 0;
+    int betsAlike = 0;
     double maxRatio = 1;
     for (int i = 0; i < 20000; ++i) {
         std::array<QJsonObject, 3> e;
@@ -413,6 +415,9 @@ void TestFeedGenerator::booksQuoteTheSameMatchesDifferently()
             QCOMPARE(e[1].value(QStringLiteral("data")), e[0].value(QStringLiteral("data")));
             QCOMPARE(e[2].value(QStringLiteral("data")), e[0].value(QStringLiteral("data")));
             QCOMPARE(e[2].value(QStringLiteral("source")).toString(), QStringLiteral("book-3"));
+        } else if (type == QLatin1String("bet")) {
+            ++bets; // each book's punters place bets of their own
+            betsAlike += e[1].value(QStringLiteral("data")) == e[0].value(QStringLiteral("data"));
         } else if (type == QLatin1String("odds")) {
             ++odds;
             std::array<double, 3> price {};
@@ -428,6 +433,8 @@ void TestFeedGenerator::booksQuoteTheSameMatchesDifferently()
         }
     }
     QVERIFY(odds > 10000);
+    QVERIFY(bets > 100);
+    QCOMPARE(betsAlike, 0);
     // Independent noise: most prices differ across books, but they quote the same match (within
     // a few noise widths of each other, far from another match's prices).
     QVERIFY2(differing > odds * 8 / 10, qPrintable(QStringLiteral("%1 of %2").arg(differing).arg(odds)));

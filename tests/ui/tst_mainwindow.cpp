@@ -21,6 +21,7 @@
 #include <ui/panels/marketpanel.h>
 #include <ui/panels/sourcespanel.h>
 #include <ui/settings.h>
+#include <ui/workspaces.h>
 
 #include <QApplication>
 #include <QComboBox>
@@ -45,6 +46,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolButton>
 
 #include <functional>
 
@@ -118,6 +120,7 @@ private slots:
     void sourceDialogSavesTheMappingProfile();
     void alertsFillTheAlertsPanelAndSelectTheirFixture();
     void comparisonShowsThreeBooksOfTheSelectedFixture();
+    void watchListWorkspacesAndDarkTheme();
     void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
@@ -675,6 +678,87 @@ void TestMainWindow::comparisonShowsThreeBooksOfTheSelectedFixture()
             < 1e-9);
     }
     QVERIFY2(differing > 0, "the books quote independently: some prices differ");
+}
+
+void TestMainWindow::watchListWorkspacesAndDarkTheme()
+{
+    DemoApp app(m_dir.filePath(QStringLiteral("workspaces.db")));
+    QVERIFY(QTest::qWaitForWindowExposed(app.window.get()));
+    auto *fixtures = app.window->findChild<OddsTap::FixturesPanel *>();
+    QTRY_VERIFY_WITH_TIMEOUT(fixtures->model().rowCount() >= 10, 20000);
+    // Ctrl+D on the selected fixture watches it: a star, kept in the settings, and the
+    // "★ Watched" button shows it alone.
+    QVERIFY(fixtures->selectRow(2));
+    const QModelIndex current = fixtures->view()->currentIndex();
+    const QString key = current.data(KeyRole).toString();
+    fixtures->view()->setFocus();
+    QTest::keyClick(fixtures->view(), Qt::Key_D, Qt::ControlModifier);
+    QCOMPARE(fixtures->watchList(), QSet<QString> { key });
+    QCOMPARE(Settings::watchList(), QSet<QString> { key });
+    QCOMPARE(fixtures->model()
+                 .index(fixtures->model().rowOf(key.section(QChar(0x1f), 0, 0), key.section(QChar(0x1f), 1)),
+                     FixtureTableModel::Watched)
+                 .data()
+                 .toString(),
+        QStringLiteral("★"));
+    auto *watchedOnly = fixtures->findChild<QToolButton *>(QStringLiteral("watchedOnly"));
+    watchedOnly->click();
+    QTRY_COMPARE(fixtures->view()->model()->rowCount(), 1);
+    QCOMPARE(fixtures->view()->model()->index(0, 0).data(KeyRole).toString(), key);
+
+    // A workspace keeps the layout, the filters, the watch list, the chart window and the rules.
+    const QString rules = m_dir.filePath(QStringLiteral("desk.json"));
+    {
+        QFile f(rules);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"rules":[{"name":"any bet","type":"big_bet","stake":0.01,"cooldown_s":0}]})");
+    }
+    QVERIFY(Workspaces::loadRules(app.window.get(), rules));
+    auto *alerts = app.window->findChild<OddsTap::AlertsPanel *>();
+    QCOMPARE(
+        alerts->findChild<QLabel *>(QStringLiteral("alertsHeader"))->text(), QStringLiteral("1 rule from desk.json"));
+    QTRY_VERIFY_WITH_TIMEOUT(alerts->model().rowCount() > 0, 10000); // the rules run in the session now
+    app.window->findChild<OddsTap::ChartPanel *>()->setTimeWindow(1);
+    Settings::saveWorkspace(Workspaces::capture(app.window.get(), QStringLiteral("desk")));
+    // Change everything, then switch back.
+    app.window->dock(QStringLiteral("logDock"))->close();
+    watchedOnly->click();
+    fixtures->setWatchList({});
+    app.window->findChild<OddsTap::ChartPanel *>()->setTimeWindow(2);
+    QVERIFY(Workspaces::loadRules(app.window.get(), QString()));
+    QCOMPARE(app.controller->config().alertRules.size(), std::size_t(0));
+    const std::vector<Settings::Workspace> saved = Settings::workspaces();
+    QCOMPARE(saved.size(), std::size_t(1));
+    QVERIFY(Workspaces::apply(app.window.get(), saved.front()));
+    QVERIFY(app.window->dock(QStringLiteral("logDock"))->toggleViewAction()->isChecked());
+    QVERIFY(fixtures->filters().watchedOnly);
+    QCOMPARE(fixtures->watchList(), QSet<QString> { key });
+    QCOMPARE(app.controller->config().watchList, QSet<QString> { key });
+    QCOMPARE(app.window->findChild<OddsTap::ChartPanel *>()->timeWindow(), 1);
+    QCOMPARE(app.controller->config().alertRulesPath, rules);
+    QCOMPARE(app.controller->config().alertRules.size(), std::size_t(1));
+    // A workspace whose rules file went bad: the rest applies, the reason is in the log.
+    Settings::Workspace broken = saved.front();
+    broken.rulesPath = m_dir.filePath(QStringLiteral("gone.json"));
+    QVERIFY(!Workspaces::apply(app.window.get(), broken));
+    QVERIFY(app.window->statusBar()->currentMessage().contains(QLatin1String("Alert rules not loaded")));
+    QCOMPARE(app.controller->config().alertRulesPath, rules); // the rules in use stay
+    Settings::removeWorkspace(QStringLiteral("desk"));
+    QVERIFY(Settings::workspaces().empty());
+
+    // View ▸ Theme ▸ Dark: a dark palette, and the charts follow it; System gives the original back.
+    const QColor originalBase = QApplication::palette().color(QPalette::Base);
+    auto *dark = app.window->findChild<QAction *>(QStringLiteral("theme-dark"));
+    QVERIFY(dark);
+    dark->trigger();
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() < 80);
+    QCOMPARE(Settings::theme(), QStringLiteral("dark"));
+    auto *chart = app.window->findChild<OddsTap::ChartPanel *>()->chart();
+    QTRY_VERIFY(chart->chart()->backgroundBrush().color().lightness() < 80);
+    app.window->findChild<QAction *>(QStringLiteral("theme-system"))->trigger();
+    QCOMPARE(QApplication::palette().color(QPalette::Base), originalBase);
+    QTRY_VERIFY(chart->chart()->backgroundBrush().color().lightness() > 128);
+    QCOMPARE(Settings::theme(), QStringLiteral("system"));
 }
 
 void TestMainWindow::sourceDialogSavesTheMappingProfile()

@@ -2,6 +2,7 @@
 #include "oddschart.h"
 
 #include <core/common/timeutil.h>
+#include <ui/charts/chartpalette.h>
 
 #include <QAreaSeries>
 #include <QDateTime>
@@ -120,6 +121,15 @@ OddsChartView::OddsChartView(QWidget *parent)
     m_crosshair->setPen(pen);
     m_crosshair->setZValue(100);
     m_crosshair->hide();
+    applyChartPalette(c, palette());
+}
+
+void OddsChartView::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        applyChartPalette(chart(), palette());
+    }
+    QChartView::changeEvent(event);
 }
 
 void OddsChartView::render(const PriceHistory &history)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "trendchart.h"
 
+#include <ui/charts/chartpalette.h>
+
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QLineSeries>
@@ -52,6 +54,15 @@ TrendChart::TrendChart(const QString &title, const QStringList &seriesNames, con
         s->attachAxis(m_y);
         m_series.push_back(s);
     }
+    applyChartPalette(c, palette());
+}
+
+void TrendChart::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        applyChartPalette(chart(), palette());
+    }
+    QChartView::changeEvent(event);
 }
 
 void TrendChart::addSample(qint64 atMs, const std::vector<double> &values)

@@ -25,6 +25,9 @@ public:
     double latest(int series) const;
     std::size_t sampleCount() const { return m_samples.size(); }
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     struct Sample
     {

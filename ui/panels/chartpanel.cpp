@@ -199,4 +199,16 @@ QString ChartPanel::exportSeries(const QString &path) const
     return writeSeriesCsv(m_history, path);
 }
 
+int ChartPanel::timeWindow() const
+{
+    return m_windowCombo->currentIndex();
+}
+
+void ChartPanel::setTimeWindow(int window)
+{
+    if (window >= 0 && window < m_windowCombo->count()) {
+        m_windowCombo->setCurrentIndex(window);
+    }
+}
+
 } // namespace OddsTap

@@ -18,6 +18,9 @@ class ChartPanel : public Panel
 {
     Q_OBJECT
 public:
+    /// The time window chosen (0: last 5 min, 1: last hour, 2: all), for a workspace.
+    int timeWindow() const;
+    void setTimeWindow(int window);
     explicit ChartPanel(QWidget *parent = nullptr);
 
     void applySnapshot(const SessionSnapshot &snapshot) override;

@@ -13,6 +13,7 @@
 #include <QMenu>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace OddsTap {
@@ -39,6 +40,11 @@ public:
         m_status = status;
         invalidateFilter();
     }
+    void setWatchedOnly(bool on)
+    {
+        m_watchedOnly = on;
+        invalidateFilter();
+    }
     void refilter() { invalidateFilter(); }
 
 protected:
@@ -46,6 +52,9 @@ protected:
     {
         const QAbstractItemModel *m = sourceModel();
         auto cell = [&](int column) { return m->index(row, column, parent).data().toString(); };
+        if (m_watchedOnly && !m->index(row, 0, parent).data(WatchedRole).toBool()) {
+            return false;
+        }
         if (!m_sport.isEmpty() && cell(FixtureTableModel::Sport) != m_sport) {
             return false;
         }
@@ -68,6 +77,7 @@ private:
     QString m_text;
     QString m_sport;
     QString m_status;
+    bool m_watchedOnly = false;
 };
 
 FixturesPanel::FixturesPanel(QWidget *parent)
@@ -81,19 +91,26 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     m_filter->setPlaceholderText(tr("Filter teams, tournament, id (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
     m_filter->setToolTip(tr("Shows fixtures whose teams, tournament, sport or id contain this text"));
-    auto *sport = new QComboBox(this);
+    auto *sport = m_sport = new QComboBox(this);
     sport->addItem(tr("All sports"), QString());
     for (const SportInfo &s : knownSports()) {
         sport->addItem(sportName(int(s.sport)), sportName(int(s.sport)));
     }
     sport->setToolTip(tr("Show one sport only"));
-    auto *status = new QComboBox(this);
+    auto *status = m_status = new QComboBox(this);
     status->addItem(tr("Any status"), QString());
     for (const char *s : { "scheduled", "live", "suspended", "ended", "cancelled" }) {
         status->addItem(QLatin1String(s), QLatin1String(s));
     }
     status->setToolTip(tr("Show one status only"));
+    m_watchedOnly = new QToolButton(this);
+    m_watchedOnly->setObjectName(QStringLiteral("watchedOnly"));
+    m_watchedOnly->setText(tr("★ Watched"));
+    m_watchedOnly->setCheckable(true);
+    m_watchedOnly->setToolTip(tr("Show only the fixtures on the watch list (right-click a fixture, or Ctrl+D, to "
+                                 "watch it; alert rules can be scoped to the watch list)"));
     filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(m_watchedOnly);
     filterRow->addWidget(sport);
     filterRow->addWidget(status);
     layout->addLayout(filterRow);
@@ -109,10 +126,11 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     m_view->setColumnHidden(FixtureTableModel::FixtureId, true);
     m_view->setColumnHidden(FixtureTableModel::Source, true);
     m_view->setColumnHidden(FixtureTableModel::Tournament, true); // shown from the header menu
+    m_view->horizontalHeader()->moveSection(FixtureTableModel::Watched, 0);
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { FixtureTableModel::Sport, 78 },
              { FixtureTableModel::Start, 74 }, { FixtureTableModel::Home, 96 }, { FixtureTableModel::Away, 96 },
              { FixtureTableModel::Status, 78 }, { FixtureTableModel::Score, 42 }, { FixtureTableModel::LastUpdate, 40 },
-             { FixtureTableModel::UpdatesPerMin, 62 } }) {
+             { FixtureTableModel::UpdatesPerMin, 62 }, { FixtureTableModel::Watched, 24 } }) {
         setLiveColumnWidth(m_view, column, width);
     }
     m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -120,6 +138,28 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     layout->addWidget(m_view);
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &FixtureFilterProxy::setText);
+    connect(m_watchedOnly, &QToolButton::toggled, m_proxy, &FixtureFilterProxy::setWatchedOnly);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        const QModelIndex index = m_view->indexAt(at);
+        if (!index.isValid()) {
+            return;
+        }
+        QMenu menu;
+        const bool watched = index.data(WatchedRole).toBool();
+        menu.addAction(watched ? tr("Stop watching") : tr("Watch"), this,
+            [this, index] { toggleWatched(m_proxy->mapToSource(index).row()); });
+        menu.exec(m_view->viewport()->mapToGlobal(at));
+    });
+    auto *watch = new QAction(tr("Watch or stop watching the selected fixture"), m_view);
+    watch->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    watch->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(watch, &QAction::triggered, this, [this] {
+        if (const QModelIndex at = m_view->currentIndex(); at.isValid()) {
+            toggleWatched(m_proxy->mapToSource(at).row());
+        }
+    });
+    addAction(watch);
     connect(sport, &QComboBox::currentIndexChanged, this,
         [this, sport] { m_proxy->setSport(sport->currentData().toString()); });
     connect(status, &QComboBox::currentIndexChanged, this,
@@ -204,6 +244,44 @@ bool FixturesPanel::selectLive()
         }
     }
     return selectRow(0);
+}
+
+void FixturesPanel::toggleWatched(int modelRow)
+{
+    const FixtureState *f = m_model.fixtureAt(modelRow);
+    if (!f) {
+        return;
+    }
+    QSet<QString> keys = m_model.watched();
+    const QString key = fixtureKey(f->sourceId, f->fixture.fixtureId);
+    if (!keys.remove(key)) {
+        keys.insert(key);
+    }
+    setWatchList(std::move(keys));
+}
+
+void FixturesPanel::setWatchList(QSet<QString> keys)
+{
+    if (keys == m_model.watched()) {
+        return;
+    }
+    m_model.setWatched(keys);
+    m_proxy->refilter();
+    emit watchListChanged(keys);
+}
+
+FixturesPanel::Filters FixturesPanel::filters() const
+{
+    return { m_filter->text(), m_sport->currentData().toString(), m_status->currentData().toString(),
+        m_watchedOnly->isChecked() };
+}
+
+void FixturesPanel::setFilters(const Filters &filters)
+{
+    m_filter->setText(filters.text);
+    m_sport->setCurrentIndex(std::max(0, m_sport->findData(filters.sport)));
+    m_status->setCurrentIndex(std::max(0, m_status->findData(filters.status)));
+    m_watchedOnly->setChecked(filters.watchedOnly);
 }
 
 void FixturesPanel::focusFilter()

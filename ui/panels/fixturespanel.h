@@ -6,7 +6,9 @@
 
 #include <optional>
 
+class QComboBox;
 class QLineEdit;
+class QToolButton;
 class QTableView;
 
 namespace OddsTap {
@@ -37,17 +39,36 @@ public:
     /// Puts the cursor in the filter (Ctrl+F).
     void focusFilter();
 
+    /// The watch list: fixtureKey()s the user pinned (right-click, or Ctrl+D).
+    QSet<QString> watchList() const { return m_model.watched(); }
+    void setWatchList(QSet<QString> keys);
+    /// What the filter row holds (a workspace keeps it).
+    struct Filters
+    {
+        QString text;
+        QString sport; ///< the sport's name as the table shows it; empty: all
+        QString status; ///< the wire spelling; empty: any
+        bool watchedOnly = false;
+    };
+    Filters filters() const;
+    void setFilters(const Filters &filters);
+
 signals:
     void fixtureSelected(const OddsTap::FixtureState &fixture);
+    void watchListChanged(const QSet<QString> &keys);
 
 private:
     void resort();
     void showColumnMenu(const QPoint &at);
+    void toggleWatched(int modelRow);
 
     FixtureTableModel m_model;
     FixtureFilterProxy *m_proxy = nullptr;
     QTableView *m_view = nullptr;
     QLineEdit *m_filter = nullptr;
+    QComboBox *m_sport = nullptr;
+    QComboBox *m_status = nullptr;
+    QToolButton *m_watchedOnly = nullptr;
     std::optional<qint64> m_lastResortNs; ///< monotonic
 };
 
