@@ -5,6 +5,7 @@
 #include <core/common/timeutil.h>
 #include <core/session/appcontroller.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/alertspanel.h>
 #include <ui/panels/fixturespanel.h>
 
 #include <QTimer>
@@ -51,6 +52,12 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
         std::printf("  capture: %llu received, %llu stored (%.0f events/s average); last rate %.0f events/s\n",
             static_cast<unsigned long long>(m.received), static_cast<unsigned long long>(m.persisted),
             double(m.persisted) / elapsed, m.eventsPerSec);
+        if (!config.alertRules.empty()) {
+            const LatencyHistogram &a = window.findChild<AlertsPanel *>()->latency();
+            std::printf("  alerts (%zu rules): %llu shown; receipt -> Alerts panel p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                config.alertRules.size(), static_cast<unsigned long long>(a.count()), double(a.percentileNs(50)) / 1e6,
+                double(a.percentileNs(99)) / 1e6, double(a.maxNs()) / 1e6);
+        }
         std::printf("  RSS: %.1f MiB now, %.1f MiB at 1 min, peak %.1f MiB\n", residentMiB(), *rssAtOneMinute,
             peakResidentMiB());
         std::fflush(stdout);

@@ -15,6 +15,7 @@
 #include <core/sim/feedgenerator.h>
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
@@ -29,7 +30,7 @@ constexpr int kFixtures = 1000;
 
 /// 10 rules for every fixture (one of each kind and more) and 990 for single fixtures, as a trader
 /// with watch lists has them.
-std::vector<AlertRule> thousandRules()
+QByteArray thousandRulesJson()
 {
     QByteArray json = R"({"rules":[
         {"type":"price_move","percent":5,"within_s":30},
@@ -59,8 +60,12 @@ std::vector<AlertRule> thousandRules()
             json += R"(,{"type":"in_play")" + scope;
         }
     }
-    json += "]}";
-    auto rules = parseAlertRules(json);
+    return json + "]}";
+}
+
+std::vector<AlertRule> thousandRules()
+{
+    auto rules = parseAlertRules(thousandRulesJson());
     if (!rules) {
         std::fprintf(stderr, "%s\n", qPrintable(rules.error().message));
         std::exit(1);
@@ -115,7 +120,18 @@ int main(int argc, char *argv[])
     parser.addOption({ QStringLiteral("events"), QStringLiteral("Events per capture (default 1000000)."),
         QStringLiteral("n"), QStringLiteral("1000000") });
     parser.addOption({ QStringLiteral("engine-only"), QStringLiteral("Measure the engine alone (for a profiler).") });
+    parser.addOption({ QStringLiteral("write-rules"),
+        QStringLiteral("Write the 1,000 rules to this file and stop (for `oddstap --bench --rules`)."),
+        QStringLiteral("file") });
     parser.process(app);
+    if (parser.isSet(QStringLiteral("write-rules"))) {
+        QFile out(parser.value(QStringLiteral("write-rules")));
+        if (!out.open(QIODevice::WriteOnly) || out.write(thousandRulesJson()) < 0) {
+            std::fprintf(stderr, "cannot write %s\n", qPrintable(out.fileName()));
+            return 1;
+        }
+        return 0;
+    }
     const quint64 count = parser.value(QStringLiteral("events")).toULongLong();
     const std::vector<AlertRule> rules = thousandRules();
     std::printf("machine: %s\nrules: %zu (10 for every fixture, 990 for single fixtures of %d)\n\n",

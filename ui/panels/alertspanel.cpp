@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "alertspanel.h"
 
+#include <core/common/timeutil.h>
 #include <ui/widgets/livetable.h>
 
 #include <QFileInfo>
@@ -47,6 +48,14 @@ void AlertsPanel::setRules(const QString &path, std::size_t count)
 
 void AlertsPanel::applySnapshot(const SessionSnapshot &snapshot)
 {
+    // Receipt of the event that raised it -> on screen: the latency a trader sees (one process,
+    // one monotonic clock; replays restamp receipt times, so only live alerts count).
+    const qint64 now = monotonicNs();
+    for (const Alert &a : snapshot.alerts) {
+        if (a.receivedMonoNs > 0 && !snapshot.replay) {
+            m_latency.add(std::max<qint64>(0, now - a.receivedMonoNs));
+        }
+    }
     m_model.append(snapshot.alerts, m_names);
     m_dropped += snapshot.alertsDropped;
     if (!snapshot.alerts.empty()) {

@@ -28,6 +28,8 @@ public:
     }
 
     AlertModel &model() { return m_model; }
+    /// From the receipt of the event that raised an alert to its row in the table (the GUI bench).
+    const LatencyHistogram &latency() const { return m_latency; }
 
 signals:
     void fixtureSelected(const QString &sourceId, const QString &fixtureId);
@@ -39,6 +41,7 @@ private:
     QLabel *m_header;
     QTableView *m_view;
     quint64 m_dropped = 0;
+    LatencyHistogram m_latency;
     std::function<QString(const QString &, const QString &)> m_names;
 };
 
