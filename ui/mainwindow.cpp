@@ -4,6 +4,7 @@
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/session/appcontroller.h>
+#include <ui/alertnotifier.h>
 #include <ui/delegates/livedelegate.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/filemenu.h>
@@ -138,6 +139,7 @@ void MainWindow::buildPanels()
     connect(m_chart, &ChartPanel::statusMessage, this, showMessage);
     connect(m_log, &ErrorLogPanel::statusMessage, this, showMessage);
     connect(alerts, &AlertsPanel::statusMessage, this, showMessage);
+    new AlertNotifier(alerts, this);
     alerts->setFixtureNames([this](const QString &source, const QString &fixture) -> QString {
         const FixtureState *f = m_fixtures->fixture(source, fixture);
         if (!f || f->fixture.home.isEmpty()) {

@@ -43,6 +43,8 @@ const QString kWindowGeometry = QStringLiteral("window/geometry");
 const QString kWindowState = QStringLiteral("window/state");
 const QString kWatchList = QStringLiteral("view/watchList"); ///< JSON: [[source, fixture], ...]
 const QString kTheme = QStringLiteral("view/theme");
+const QString kAlertNotifications = QStringLiteral("alerts/notifications");
+const QString kAlertSound = QStringLiteral("alerts/sound");
 const QString kWorkspaces = QStringLiteral("workspaces");
 
 /// Fixture keys hold a control character (U+001F) that settings files do not keep well: JSON pairs.
@@ -225,6 +227,26 @@ QSet<QString> Settings::watchList()
 void Settings::setWatchList(const QSet<QString> &keys)
 {
     QSettings().setValue(kWatchList, keysToJson(keys));
+}
+
+bool Settings::alertNotifications()
+{
+    return QSettings().value(kAlertNotifications, true).toBool();
+}
+
+void Settings::setAlertNotifications(bool on)
+{
+    QSettings().setValue(kAlertNotifications, on);
+}
+
+bool Settings::alertSound()
+{
+    return QSettings().value(kAlertSound, false).toBool();
+}
+
+void Settings::setAlertSound(bool on)
+{
+    QSettings().setValue(kAlertSound, on);
 }
 
 QString Settings::theme()

@@ -64,6 +64,12 @@ public:
     static QSet<QString> watchList();
     static void setWatchList(const QSet<QString> &keys);
 
+    /// View ▸ Alerts: desktop notifications (on unless switched off) and a beep (off unless on).
+    static bool alertNotifications();
+    static void setAlertNotifications(bool on);
+    static bool alertSound();
+    static void setAlertSound(bool on);
+
     /// View ▸ Theme: "system", "light" or "dark".
     static QString theme();
     static void setTheme(const QString &theme);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "viewmenu.h"
 
+#include <ui/alertnotifier.h>
 #include <ui/mainwindow.h>
 #include <ui/settings.h>
 #include <ui/theme.h>
@@ -26,6 +27,25 @@ void build(MainWindow *window, QMenu *menu)
         Settings::forgetWindowState();
     });
     Workspaces::build(window, menu->addMenu(MainWindow::tr("&Workspaces")));
+    if (auto *notifier = window->findChild<AlertNotifier *>()) {
+        QMenu *alerts = menu->addMenu(MainWindow::tr("&Alerts"));
+        QAction *notify = alerts->addAction(MainWindow::tr("Desktop &notifications"));
+        notify->setObjectName(QStringLiteral("alert-notifications"));
+        notify->setCheckable(true);
+        notify->setChecked(notifier->notifications());
+        QObject::connect(notify, &QAction::toggled, notifier, [notifier](bool on) {
+            notifier->setNotifications(on);
+            Settings::setAlertNotifications(on);
+        });
+        QAction *sound = alerts->addAction(MainWindow::tr("&Sound"));
+        sound->setObjectName(QStringLiteral("alert-sound"));
+        sound->setCheckable(true);
+        sound->setChecked(notifier->sound());
+        QObject::connect(sound, &QAction::toggled, notifier, [notifier](bool on) {
+            notifier->setSound(on);
+            Settings::setAlertSound(on);
+        });
+    }
     QMenu *theme = menu->addMenu(MainWindow::tr("&Theme"));
     auto *group = new QActionGroup(theme);
     const QString current = Settings::theme();

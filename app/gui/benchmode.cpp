@@ -54,7 +54,8 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
             double(m.persisted) / elapsed, m.eventsPerSec);
         if (!config.alertRules.empty()) {
             const LatencyHistogram &a = window.findChild<AlertsPanel *>()->latency();
-            std::printf("  alerts (%zu rules): %llu shown; receipt -> Alerts panel p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+            std::printf(
+                "  alerts (%zu rules): %llu shown; receipt -> Alerts panel p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
                 config.alertRules.size(), static_cast<unsigned long long>(a.count()), double(a.percentileNs(50)) / 1e6,
                 double(a.percentileNs(99)) / 1e6, double(a.maxNs()) / 1e6);
         }

@@ -15,8 +15,8 @@
 #include <core/sim/feedgenerator.h>
 
 #include <QCommandLineParser>
-#include <QFile>
 #include <QCoreApplication>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
 

@@ -7,6 +7,7 @@
 #include <core/session/appcontroller.h>
 #include <core/sim/simserver.h>
 #include <tests/testutils/csvreader.h>
+#include <ui/alertnotifier.h>
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
 #include <ui/dialogs/sourcedialog.h>
@@ -593,6 +594,8 @@ void TestMainWindow::alertsFillTheAlertsPanelAndSelectTheirFixture()
     QVERIFY(rules);
     config.alertRules = *rules;
     config.alertRulesPath = QStringLiteral("/tmp/traders.json");
+    QElapsedTimer running;
+    running.start();
     DemoApp app(config);
     QVERIFY(QTest::qWaitForWindowExposed(app.window.get()));
     auto *panel = app.window->findChild<OddsTap::AlertsPanel *>();
@@ -606,6 +609,21 @@ void TestMainWindow::alertsFillTheAlertsPanelAndSelectTheirFixture()
     QVERIFY(top && (top->rule == QLatin1String("mover") || top->rule == QLatin1String("big_bet")));
     QVERIFY(top->atMs >= panel->model().alertAt(panel->model().rowCount() - 1)->atMs);
     QVERIFY(app.window->statusBar()->currentMessage().startsWith(QLatin1String("Alert ")));
+    // A desktop notification (on by default), at most one per 5 s however many alerts fire: the
+    // first said how many there were and the newest.
+    auto *notifier = app.window->findChild<OddsTap::AlertNotifier *>();
+    QVERIFY(notifier && notifier->notifications() && !notifier->sound());
+    QVERIFY(notifier->shown() >= 1);
+    QVERIFY2(notifier->lastMessage().contains(QLatin1String("Alert ")), qPrintable(notifier->lastMessage()));
+    QTRY_VERIFY_WITH_TIMEOUT(panel->model().rowCount() >= 20, 20000);
+    QVERIFY2(notifier->shown() <= 1 + int(running.elapsed() / AlertNotifier::kQuietMs),
+        qPrintable(QStringLiteral("%1 notifications in %2 ms").arg(notifier->shown()).arg(running.elapsed())));
+    auto *notify = app.window->findChild<QAction *>(QStringLiteral("alert-notifications"));
+    notify->trigger();
+    QVERIFY(!notifier->notifications());
+    QVERIFY(!Settings::alertNotifications());
+    notify->trigger();
+    QVERIFY(Settings::alertNotifications());
     // Activating an alert selects its fixture: the market panel shows it.
     auto *view = panel->findChild<QTableView *>(QStringLiteral("alertView"));
     const QString fixtureId = top->fixtureId;

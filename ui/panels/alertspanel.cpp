@@ -61,11 +61,13 @@ void AlertsPanel::applySnapshot(const SessionSnapshot &snapshot)
     if (!snapshot.alerts.empty()) {
         const Alert &a = snapshot.alerts.back();
         const QString fixture = m_names ? m_names(a.sourceId, a.fixtureId) : QString();
-        emit statusMessage(tr("Alert %1: %2 %3 %4")
-                               .arg(a.rule, fixture.isEmpty() ? a.fixtureId : fixture,
-                                   a.selection.isEmpty() ? a.marketType : a.selection,
-                                   a.before.isEmpty() ? a.after : QStringLiteral("%1 → %2").arg(a.before, a.after))
-                               .simplified());
+        const QString text = tr("Alert %1: %2 %3 %4")
+                                 .arg(a.rule, fixture.isEmpty() ? a.fixtureId : fixture,
+                                     a.selection.isEmpty() ? a.marketType : a.selection,
+                                     a.before.isEmpty() ? a.after : QStringLiteral("%1 → %2").arg(a.before, a.after))
+                                 .simplified();
+        emit statusMessage(text);
+        emit alertsRaised(int(snapshot.alerts.size() + snapshot.alertsDropped), text);
     }
 }
 

@@ -35,6 +35,8 @@ signals:
     void fixtureSelected(const QString &sourceId, const QString &fixtureId);
     /// The newest alert, for the status bar.
     void statusMessage(const QString &message);
+    /// A snapshot brought @p count alerts, the newest described (notifications).
+    void alertsRaised(int count, const QString &newest);
 
 private:
     AlertModel m_model;
