@@ -49,6 +49,8 @@ QColor markerColour(CaptureReport::Marker::Kind kind, const QPalette &palette)
         return LiveColours::forPalette(palette).warn;
     case CaptureReport::Marker::Kind::Rejects:
         return QColor(0x8e, 0x24, 0xaa);
+    case CaptureReport::Marker::Kind::Alert:
+        return LiveColours::forPalette(palette).good;
     }
     return {};
 }
@@ -63,6 +65,8 @@ QString describe(const CaptureReport::Marker &m)
         return ReplayTimeline::tr("%1 gap: %n seq(s) missing", nullptr, int(m.count)).arg(m.sourceId);
     case CaptureReport::Marker::Kind::Rejects:
         return ReplayTimeline::tr("%1: %n reject(s) in this second", nullptr, int(m.count)).arg(m.sourceId);
+    case CaptureReport::Marker::Kind::Alert:
+        return ReplayTimeline::tr("alert %1 (%2)").arg(m.text, m.sourceId);
     }
     return {};
 }
@@ -145,9 +149,9 @@ void ReplayTimeline::paintEvent(QPaintEvent *)
     QColor played = pal.color(QPalette::Highlight);
     played.setAlpha(70);
     p.fillRect(QRect(QPoint(t.left() + 1, t.top() + 1), QPoint(px, t.bottom() - 1)), played);
-    // Markers: rejects first (underneath), then gaps, then disconnects on top.
-    for (const auto kind : { CaptureReport::Marker::Kind::Rejects, CaptureReport::Marker::Kind::Gap,
-             CaptureReport::Marker::Kind::Disconnect }) {
+    // Markers: rejects first (underneath), then alerts (the top third), gaps, disconnects on top.
+    for (const auto kind : { CaptureReport::Marker::Kind::Rejects, CaptureReport::Marker::Kind::Alert,
+             CaptureReport::Marker::Kind::Gap, CaptureReport::Marker::Kind::Disconnect }) {
         p.setPen(QPen(markerColour(kind, pal), kind == CaptureReport::Marker::Kind::Disconnect ? 2 : 1));
         for (const CaptureReport::Marker &m : m_markers) {
             if (m.kind != kind) {
@@ -155,14 +159,17 @@ void ReplayTimeline::paintEvent(QPaintEvent *)
             }
             const int x = xOf(m.wallNs);
             int top = t.top() + 1;
-            if (kind == CaptureReport::Marker::Kind::Gap) {
+            int bottom = t.bottom() - 1;
+            if (kind == CaptureReport::Marker::Kind::Alert) {
+                bottom = t.top() + t.height() / 3;
+            } else if (kind == CaptureReport::Marker::Kind::Gap) {
                 top = t.top() + t.height() / 3;
             } else if (kind == CaptureReport::Marker::Kind::Rejects) {
                 // Taller for bigger bursts: 1 reject a third of the height, 100 or more all of it.
                 const double f = std::min(1.0, (1.0 + std::log10(double(m.count))) / 3.0);
                 top = t.bottom() - int(f * (t.height() - 2));
             }
-            p.drawLine(x, top, x, t.bottom() - 1);
+            p.drawLine(x, top, x, bottom);
         }
     }
     // Where the replay stands (or where the drag would seek to).
@@ -311,16 +318,19 @@ void ReplayBar::setReport(const CaptureReport &report)
     std::size_t disconnects = 0;
     std::size_t gaps = 0;
     std::size_t rejectSeconds = 0;
+    std::size_t alerts = 0;
     for (const CaptureReport::Marker &m : report.markers) {
-        (m.kind == CaptureReport::Marker::Kind::Disconnect   ? disconnects
-                : m.kind == CaptureReport::Marker::Kind::Gap ? gaps
-                                                             : rejectSeconds)++;
+        (m.kind == CaptureReport::Marker::Kind::Disconnect     ? disconnects
+                : m.kind == CaptureReport::Marker::Kind::Gap   ? gaps
+                : m.kind == CaptureReport::Marker::Kind::Alert ? alerts
+                                                               : rejectSeconds)++;
     }
     m_timeline->setToolTip(tr("Click or drag to seek.\nRed: %1 disconnects; orange: %2 gaps; purple: rejects in %3 "
-                              "seconds")
+                              "seconds; green (top): %4 alerts of the window's rules")
                                .arg(disconnects)
                                .arg(gaps)
-                               .arg(rejectSeconds));
+                               .arg(rejectSeconds)
+                               .arg(alerts));
 }
 
 void ReplayBar::setLoadError(const QString &message)

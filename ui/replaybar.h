@@ -30,6 +30,7 @@ public:
     qint64 timeAt(int x) const;
     int xOf(qint64 wallNs) const;
     std::size_t markerCount() const { return m_markers.size(); }
+    const std::vector<CaptureReport::Marker> &markers() const { return m_markers; }
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;

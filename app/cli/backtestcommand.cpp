@@ -4,13 +4,9 @@
 #include "cliutil.h"
 
 #include <core/alerts/alertcsv.h>
-#include <core/feed/streamtracker.h>
-#include <core/replay/recordreader.h>
+#include <core/alerts/backtest.h>
 
 #include <QFile>
-
-#include <map>
-#include <memory>
 
 namespace OddsTap::Cli {
 
@@ -45,11 +41,6 @@ int runBacktest(const QStringList &arguments)
         err() << "oddstap-cli backtest: " << rules.error().message << "\n";
         return kExitUsage;
     }
-    auto reader = openRecords(parser.positionalArguments());
-    if (!reader) {
-        err() << "oddstap-cli backtest: " << reader.error().message << "\n";
-        return kExitUsage;
-    }
     QFile out;
     const bool toFile = parser.isSet(QStringLiteral("out"));
     if (toFile) {
@@ -71,54 +62,18 @@ int runBacktest(const QStringList &arguments)
         }
         fixtureMap = std::move(*map);
     }
-    AlertEngine engine(std::move(*rules), std::move(fixtureMap));
-    std::map<QString, std::unique_ptr<StreamTracker>> trackers;
-    std::vector<Alert> fired;
-    quint64 events = 0;
-    quint64 alerts = 0;
-    const auto evaluate = [&](const BatchPtr &batch) {
-        if (!batch) {
-            return;
+    const auto summary = backtestRecording(parser.positionalArguments(), std::move(*rules), std::move(fixtureMap),
+        [&out](const Alert &a) { out.write(alertCsvLine(a)); });
+    if (!summary) {
+        if (toFile) {
+            out.remove(); // no list that looks complete
         }
-        for (const Event &e : batch->events) {
-            ++events;
-            engine.onEvent(e, fired);
-        }
-        for (const Alert &a : fired) {
-            out.write(alertCsvLine(a));
-        }
-        alerts += fired.size();
-        fired.clear();
-    };
-    CaptureRecord r;
-    RecordReader &records = *reader.value();
-    while (records.next(r)) {
-        auto &tracker = trackers[r.sourceId];
-        if (!tracker) {
-            tracker = std::make_unique<StreamTracker>(r.sourceId, DecoderLimits {}, std::nullopt, records.profile());
-        }
-        if (r.kind == CaptureRecord::Kind::Connection) {
-            if (r.connection.state == SourceState::Connecting) {
-                tracker->beginConnection(r.connection.connection);
-            }
-            continue;
-        }
-        if (tracker->connection() != r.frame.connection) {
-            tracker->beginConnection(r.frame.connection);
-        }
-        tracker->onFrame(r.frame.bytes, r.frame.wallNs / 1000000, r.frame.monoNs);
-        evaluate(tracker->take());
-    }
-    for (auto &[id, tracker] : trackers) {
-        evaluate(tracker->take());
-    }
-    if (!records.error().isEmpty()) {
-        err() << "oddstap-cli backtest: " << records.error() << "\n";
+        err() << "oddstap-cli backtest: " << summary.error().message << "\n";
         return kExitUsage;
     }
     out.flush();
-    err() << "oddstap-cli backtest: " << alerts << " alerts from " << events << " events (" << engine.suppressed()
-          << " held back by cooldowns)\n";
+    err() << "oddstap-cli backtest: " << summary->alerts << " alerts from " << summary->events << " events ("
+          << summary->suppressed << " held back by cooldowns)\n";
     return kExitOk;
 }
 

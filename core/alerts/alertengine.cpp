@@ -69,7 +69,7 @@ void AlertEngine::fire(int ruleIndex, Fixture &f, const QString &market, const Q
     }
     f.lastFired.insert(ruleIndex, atMs);
     out.push_back({ ruleIndex, rule.name, rule.kind, f.sourceId, f.fixtureId, market, selection, atMs, seq,
-        std::move(before), std::move(after), m_eventMonoNs });
+        std::move(before), std::move(after), m_eventMonoNs, m_eventWallMs });
 }
 
 AlertEngine::Fixture &AlertEngine::fixture(
@@ -94,6 +94,7 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
         return;
     }
     m_eventMonoNs = e.receivedMonoNs;
+    m_eventWallMs = e.receivedAtMs;
     Source &source = m_sources[e.sourceId];
     source.clockMs = std::max(source.clockMs, e.serverTsMs);
     if (const FixtureData *f = e.fixture()) {
@@ -288,8 +289,8 @@ void AlertEngine::onArbitrage(const Fixture &f, const Event &e, const OddsData &
         }
         c.lastFired.insert(i, e.serverTsMs);
         out.push_back({ i, r.name, r.kind, f.sourceId, f.fixtureId, d.marketType, QString(), e.serverTsMs, e.seq,
-            overroundBefore ? percentText(*overroundBefore * 100) : QString(), arbitrageText(c.market),
-            m_eventMonoNs });
+            overroundBefore ? percentText(*overroundBefore * 100) : QString(), arbitrageText(c.market), m_eventMonoNs,
+            m_eventWallMs });
     });
 }
 

@@ -32,6 +32,7 @@ struct Alert
     QString before; ///< "2.5", "live", "103.2 %": the value the rule compared with
     QString after;
     qint64 receivedMonoNs = 0; ///< when the event that raised it arrived (monotonic; for latency only)
+    qint64 receivedAtMs = 0; ///< the same, on the wall clock (recorded in captures: replay markers)
     friend bool operator==(const Alert &, const Alert &) = default;
 };
 
@@ -148,6 +149,7 @@ private:
     QSet<QString> m_watchList;
     quint64 m_suppressed = 0;
     qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated
+    qint64 m_eventWallMs = 0;
 };
 } // namespace OddsTap
 

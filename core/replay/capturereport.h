@@ -60,12 +60,13 @@ struct CaptureReport
             Disconnect,
             Gap,
             Rejects, ///< the rejects of one wall-clock second
+            Alert, ///< an alert rule fired (a back-test of the capture with the window's rules)
         };
         Kind kind = Kind::Disconnect;
         qint64 wallNs = 0;
         QString sourceId;
         quint64 count = 1; ///< rejects in that second; seqs missing for a gap
-        QString text; ///< disconnect reason
+        QString text; ///< disconnect reason; an alert's rule and what it saw
     };
 
     CaptureInfo info;

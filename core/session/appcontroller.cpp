@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "appcontroller.h"
 
+#include <core/alerts/backtest.h>
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/storage/sqlitestorage.h>
@@ -31,6 +32,22 @@ QString AppConfig::defaultDatabasePath()
 QString AppConfig::defaultDemoDatabasePath()
 {
     return QDir(StorageTarget::dataDirectory()).filePath(QStringLiteral("demo.db"));
+}
+
+std::vector<CaptureReport::Marker> AppController::alertMarkers(
+    const QStringList &paths, const std::vector<AlertRule> &rules, const FixtureMap &map)
+{
+    std::vector<CaptureReport::Marker> markers;
+    const auto found = backtestRecording(paths, rules, map, [&markers](const Alert &a) {
+        if (markers.size() < kMaxAlertMarkers) {
+            markers.push_back({ CaptureReport::Marker::Kind::Alert, a.receivedAtMs * 1000000, a.sourceId, 1,
+                QStringLiteral("%1: %2 %3 %4").arg(a.rule, a.fixtureId, a.marketType, a.after).simplified() });
+        }
+    });
+    if (!found) {
+        qCWarning(lcSession).noquote() << "back-test of the replay for the time line:" << found.error().message;
+    }
+    return markers;
 }
 
 AppController::AppController(AppConfig config, QObject *parent)
@@ -89,8 +106,12 @@ void AppController::start()
         // The report (times, markers for the timeline) is read off the GUI thread.
         QPointer<AppController> self(this);
         const QStringList paths = QStringList { m_config.replayPath } + m_config.replayCompanions;
-        QThreadPool::globalInstance()->start([self, paths] {
+        QThreadPool::globalInstance()->start([self, paths, rules = m_config.alertRules, map = m_config.fixtureMap] {
             auto report = analyseCapture(paths);
+            if (report && !rules.empty()) {
+                std::vector<CaptureReport::Marker> alerts = alertMarkers(paths, rules, map);
+                report->markers.insert(report->markers.end(), alerts.begin(), alerts.end());
+            }
             QMetaObject::invokeMethod(self.get(), [self, report = std::move(report)]() mutable {
                 if (!self) {
                     return;
@@ -448,6 +469,25 @@ void AppController::setAlertRules(std::vector<AlertRule> rules, const QString &p
 {
     m_config.alertRules = rules;
     m_config.alertRulesPath = path;
+    if (isReplay() && m_replayReport) {
+        // The time line marks where the new rules fire in the whole capture.
+        QPointer<AppController> self(this);
+        QStringList paths = QStringList { m_config.replayPath } + m_config.replayCompanions;
+        QThreadPool::globalInstance()->start([self, paths, rules, map = m_config.fixtureMap] {
+            std::vector<CaptureReport::Marker> alerts =
+                rules.empty() ? std::vector<CaptureReport::Marker> {} : alertMarkers(paths, rules, map);
+            QMetaObject::invokeMethod(self.get(), [self, alerts = std::move(alerts)] {
+                if (!self || !self->m_replayReport) {
+                    return;
+                }
+                std::vector<CaptureReport::Marker> &markers = self->m_replayReport->markers;
+                std::erase_if(markers,
+                    [](const CaptureReport::Marker &m) { return m.kind == CaptureReport::Marker::Kind::Alert; });
+                markers.insert(markers.end(), alerts.begin(), alerts.end());
+                emit self->replayLoaded({});
+            });
+        });
+    }
     inSession([rules = std::move(rules)](CaptureSession &session) mutable { session.setAlertRules(std::move(rules)); });
 }
 

@@ -135,6 +135,10 @@ private:
     /// Starts the simulator, then hands the demo's source to @p then on the GUI thread. In its own
     /// file, just emptied, the demo's id is "demo"; elsewhere one of its own per run.
     void startDemo(std::function<void(const FeedSourceConfig &demo)> then, bool inEmptiedOwnFile);
+    /// Where @p rules fire in the capture (a back-test, off the GUI thread), at most kMaxAlertMarkers.
+    static std::vector<CaptureReport::Marker> alertMarkers(
+        const QStringList &paths, const std::vector<AlertRule> &rules, const FixtureMap &map);
+    static constexpr std::size_t kMaxAlertMarkers = 5000;
     /// The demo's books 2..N beside @p first (book 1), each handed to @p then once it listens.
     void startDemoBooks(const SimServerConfig &first, std::function<void(const FeedSourceConfig &)> then);
     void startReplaySession(qint64 seekToWallNs);

@@ -2,6 +2,7 @@
 // Record and replay in the GUI, offscreen, with the real pipeline: a replay window driven by its
 // transport bar (pause, step, speed, seek back on the time line, loop) over a capture file with a
 // disconnect and malformed frames; the record button and the ring on the live demo feed.
+#include <core/alerts/backtest.h>
 #include <core/common/timeutil.h>
 #include <core/replay/capturefile.h>
 #include <core/session/appcontroller.h>
@@ -14,10 +15,12 @@
 #include <ui/panels/marketpanel.h>
 #include <ui/panels/sourcespanel.h>
 #include <ui/replaybar.h>
+#include <ui/workspaces.h>
 
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -116,6 +119,7 @@ private slots:
     void seekBackStandsAtTheChosenMoment_data();
     void seekBackStandsAtTheChosenMoment();
     void recordButtonAndRingOnTheLiveFeed();
+    void alertRulesMarkTheTimeLineWhereTheyFire();
 
 private:
     QTemporaryDir m_dir;
@@ -295,6 +299,61 @@ void TestReplayWindow::seekBackStandsAtTheChosenMoment()
         QCOMPARE(sinceReset.back().frames, frames); // still paused there
     }
 
+    bool stopped = false;
+    QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
+    controller.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+}
+
+void TestReplayWindow::alertRulesMarkTheTimeLineWhereTheyFire()
+{
+    const QString path = m_dir.filePath(QStringLiteral("alerts.odtc"));
+    qint64 startNs = 0;
+    QVERIFY(makeCapture(path, startNs));
+    auto rules = parseAlertRules(R"({"rules":[{"name":"big","type":"big_bet","stake":100,"cooldown_s":0}]})");
+    QVERIFY(rules);
+    // What the back-test of the capture finds: the time line must show exactly these.
+    std::vector<qint64> expected;
+    const auto found =
+        backtestRecording({ path }, *rules, {}, [&](const Alert &a) { expected.push_back(a.receivedAtMs * 1000000); });
+    QVERIFY(found);
+    QVERIFY(expected.size() >= 5);
+    AppConfig config;
+    config.replayPath = path;
+    config.alertRules = *rules;
+    config.alertRulesPath = m_dir.filePath(QStringLiteral("big.json"));
+    config.replaySpeed = 0.1; // the markers come from the back-test, not from playing
+    AppController controller(config);
+    MainWindow window(&controller);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    controller.start();
+    ReplayTimeline *timeline = window.replayBar()->timeline();
+    // Where the alert markers stand (a marker not of the rule "big" stands at -1: a mismatch).
+    const auto alertMarkers = [timeline] {
+        std::vector<qint64> at;
+        for (const CaptureReport::Marker &m : timeline->markers()) {
+            if (m.kind == CaptureReport::Marker::Kind::Alert) {
+                at.push_back(m.text.startsWith(QLatin1String("big: ")) ? m.wallNs : -1);
+            }
+        }
+        return at;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(alertMarkers().size(), expected.size(), 10000);
+    QCOMPARE(alertMarkers(), expected);
+    for (const qint64 at : expected) {
+        QVERIFY(at >= startNs && at <= startNs + qint64(kFrames) * 1000000);
+    }
+    // Other rules loaded in the window: the markers follow them (none fire here).
+    const QString none = m_dir.filePath(QStringLiteral("none.json"));
+    {
+        QFile f(none);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"rules":[{"type":"big_bet","stake":1000000}]})");
+    }
+    QVERIFY(Workspaces::loadRules(&window, none));
+    QTRY_VERIFY_WITH_TIMEOUT(alertMarkers().empty(), 10000);
+    QVERIFY(timeline->markerCount() >= 2); // the disconnect and the rejects stay
     bool stopped = false;
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     controller.stop();
