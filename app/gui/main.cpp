@@ -148,6 +148,10 @@ int main(int argc, char *argv[])
             "Which sources' fixtures are one match, for the comparison panel and arbitrage rules (JSON, "
             "docs/comparison.md; default: equal fixture ids)."),
         QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("webhook"),
+        QApplication::translate(
+            "main", "With --rules: also POST live alerts as JSON to this http:// or https:// URL (docs/alerts.md)."),
+        QStringLiteral("url") });
     parser.addOption({ QStringLiteral("latency-alert-ms"),
         QApplication::translate("main",
             "Alert when a source's feed latency (server time to receipt) p99 passes this (default 2000; 0: never)."),
@@ -209,6 +213,15 @@ int main(int argc, char *argv[])
             return 2;
         }
         config.fixtureMap = std::move(*map);
+    }
+    if (parser.isSet(QStringLiteral("webhook"))) {
+        config.webhook = QUrl(parser.value(QStringLiteral("webhook")), QUrl::StrictMode);
+        if (!config.webhook.isValid() || config.webhook.host().isEmpty()
+            || (config.webhook.scheme() != QLatin1String("http")
+                && config.webhook.scheme() != QLatin1String("https"))) {
+            std::fprintf(stderr, "oddstap: --webhook must be an http:// or https:// URL\n");
+            return 2;
+        }
     }
     if (parser.isSet(QStringLiteral("latency-alert-ms"))) {
         bool valid = false;

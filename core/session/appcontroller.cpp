@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "appcontroller.h"
 
+#include <core/alerts/alertwebhook.h>
 #include <core/alerts/backtest.h>
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
@@ -323,6 +324,15 @@ void AppController::startSession(std::vector<FeedSourceConfig> sources)
     cc.sources = std::move(sources);
     m_session = createSession(cc);
     connect(m_session, &CaptureSession::snapshotReady, this, &AppController::snapshotReady);
+    if (m_config.webhook.isValid() && !m_config.webhook.isEmpty()) {
+        // Beside the session on the pipeline thread: the GUI thread does no network I/O. Live
+        // alerts only; a replay's are history.
+        auto *webhook = new AlertWebhook(m_config.webhook);
+        webhook->moveToThread(&m_pipelineThread);
+        connect(m_session, &CaptureSession::alertsRaised, webhook, &AlertWebhook::post);
+        connect(m_session, &QObject::destroyed, webhook, &QObject::deleteLater);
+        connect(webhook, &AlertWebhook::problem, this, &AppController::problem);
+    }
     connect(m_session, &CaptureSession::sourceClaimed, this, [this](const QString &sourceId) {
         if (sourceId == m_demoSourceId) {
             m_demoStartLock.reset(); // claimed: the next OddsTap to look finds the demo held

@@ -49,6 +49,8 @@ struct AppConfig
     std::vector<AlertRule> alertRules;
     QString alertRulesPath; ///< where they were read from, for the Alerts panel
     QSet<QString> watchList; ///< fixtureKey()s the user watches (rules scoped to the watch list)
+    /// Live alerts are also POSTed here as JSON (`oddstap --webhook URL`); empty: no webhook.
+    QUrl webhook;
     double replaySpeed = 1.0;
 
     /// The default SQLite file in the XDG data directory.

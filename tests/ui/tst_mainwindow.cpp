@@ -34,6 +34,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -44,6 +47,8 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -122,6 +127,7 @@ private slots:
     void alertsFillTheAlertsPanelAndSelectTheirFixture();
     void comparisonShowsThreeBooksOfTheSelectedFixture();
     void watchListWorkspacesAndDarkTheme();
+    void desktopWebhookPostsLiveAlerts();
     void layoutAndSourcesSavedByAnEarlierVersionLoad();
 
 private:
@@ -777,6 +783,51 @@ void TestMainWindow::watchListWorkspacesAndDarkTheme()
     QCOMPARE(QApplication::palette().color(QPalette::Base), originalBase);
     QTRY_VERIFY(chart->chart()->backgroundBrush().color().lightness() > 128);
     QCOMPARE(Settings::theme(), QStringLiteral("system"));
+}
+
+void TestMainWindow::desktopWebhookPostsLiveAlerts()
+{
+    // An HTTP server written here: reads each request whole, answers 200, keeps the bodies.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QList<QByteArray> bodies;
+    connect(&server, &QTcpServer::newConnection, this, [&server, &bodies] {
+        QTcpSocket *socket = server.nextPendingConnection();
+        auto buffer = std::make_shared<QByteArray>();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket, buffer, &bodies] {
+            *buffer += socket->readAll();
+            for (;;) {
+                const qsizetype headEnd = buffer->indexOf("\r\n\r\n");
+                if (headEnd < 0) {
+                    return;
+                }
+                const QByteArray head = buffer->left(headEnd).toLower();
+                const qsizetype at = head.indexOf("content-length:");
+                const qsizetype length =
+                    at < 0 ? 0 : head.mid(at + 15, head.indexOf("\r\n", at) - at - 15).trimmed().toLongLong();
+                if (buffer->size() < headEnd + 4 + length) {
+                    return;
+                }
+                bodies << buffer->mid(headEnd + 4, length);
+                buffer->remove(0, headEnd + 4 + length);
+                socket->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            }
+        });
+    });
+    AppConfig config = DemoApp::demoConfig(m_dir.filePath(QStringLiteral("webhook.db")), QString());
+    auto rules = parseAlertRules(R"({"rules":[{"name":"any bet","type":"big_bet","stake":0.01,"cooldown_s":0}]})");
+    QVERIFY(rules);
+    config.alertRules = *rules;
+    config.webhook = QUrl(QStringLiteral("http://127.0.0.1:%1/hook?token=secret").arg(server.serverPort()));
+    DemoApp app(config);
+    QVERIFY(QTest::qWaitForWindowExposed(app.window.get()));
+    auto *panel = app.window->findChild<OddsTap::AlertsPanel *>();
+    QTRY_VERIFY_WITH_TIMEOUT(bodies.size() >= 2, 20000);
+    const QJsonObject first = QJsonDocument::fromJson(bodies.first()).object();
+    const QJsonArray alerts = first.value(QStringLiteral("alerts")).toArray();
+    QVERIFY2(!alerts.isEmpty(), bodies.first().left(300).constData());
+    QCOMPARE(alerts.first().toObject().value(QStringLiteral("rule")).toString(), QStringLiteral("any bet"));
+    QTRY_VERIFY_WITH_TIMEOUT(panel->model().rowCount() > 0, 5000); // the same alerts reach the window
 }
 
 void TestMainWindow::sourceDialogSavesTheMappingProfile()
