@@ -16,6 +16,13 @@ AlertNotifier::AlertNotifier(AlertsPanel *panel, QWidget *window)
     , m_window(window)
 {
     connect(panel, &AlertsPanel::alertsRaised, this, &AlertNotifier::onAlerts);
+    // What fired during the quiet time is announced when it ends, not only when the next alert comes.
+    m_flush.setSingleShot(true);
+    connect(&m_flush, &QTimer::timeout, this, [this] {
+        if (m_pending > 0) {
+            onAlerts(0, m_lastNewest);
+        }
+    });
     m_notify = Settings::alertNotifications();
     m_sound = Settings::alertSound();
 }
@@ -33,8 +40,16 @@ void AlertNotifier::setSound(bool on)
 void AlertNotifier::onAlerts(int count, const QString &newest)
 {
     m_pending += count;
+    m_lastNewest = newest;
     const qint64 now = monotonicNs();
-    if ((!m_notify && !m_sound) || (m_lastNs != 0 && now - m_lastNs < kQuietMs * 1000000)) {
+    if (!m_notify && !m_sound) {
+        m_pending = 0;
+        return;
+    }
+    if (m_lastNs != 0 && now - m_lastNs < kQuietMs * 1000000) {
+        if (!m_flush.isActive()) {
+            m_flush.start(int((m_lastNs + kQuietMs * 1000000 - now) / 1000000) + 1);
+        }
         return;
     }
     m_lastNs = now;

@@ -3,6 +3,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QTimer>
 
 class QSystemTrayIcon;
 
@@ -12,7 +13,8 @@ class AlertsPanel;
 
 /// Alerts beyond the window: a desktop notification (through the system tray, where the desktop
 /// has one) and a beep, each at most once every few seconds however many alerts fire, saying how
-/// many and the newest. Both are switched in View ▸ Alerts and kept between runs.
+/// many and the newest; what fires meanwhile is announced when the quiet time ends. Live alerts
+/// only (a replay's are history). Both are switched in View ▸ Alerts and kept between runs.
 class AlertNotifier : public QObject
 {
     Q_OBJECT
@@ -40,6 +42,8 @@ private:
     qint64 m_lastNs = 0;
     int m_pending = 0; ///< alerts since the last notification
     QString m_lastMessage;
+    QString m_lastNewest;
+    QTimer m_flush; ///< announces what the quiet time held back
     int m_shown = 0;
 };
 

@@ -63,7 +63,7 @@ int runBacktest(const QStringList &arguments)
         fixtureMap = std::move(*map);
     }
     const auto summary = backtestRecording(parser.positionalArguments(), std::move(*rules), std::move(fixtureMap),
-        [&out](const Alert &a) { out.write(alertCsvLine(a)); });
+        nullptr, [&out](const Alert &a) { out.write(alertCsvLine(a)); });
     if (!summary) {
         if (toFile) {
             out.remove(); // no list that looks complete

@@ -168,6 +168,10 @@ int runSimulate(const QStringList &arguments)
         config.faults = *faults;
     }
 
+    if (config.port != 0 && int(config.port) + books - 1 > 65535) {
+        err() << "oddstap-cli simulate: --port " << config.port << " leaves no room for " << books << " books\n";
+        return kExitUsage;
+    }
     // Several books share the seed (the same matches) and differ in margin and noise.
     std::vector<std::unique_ptr<SimServer>> servers;
     for (int book = 1; book <= books; ++book) {

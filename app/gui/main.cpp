@@ -215,6 +215,10 @@ int main(int argc, char *argv[])
         config.fixtureMap = std::move(*map);
     }
     if (parser.isSet(QStringLiteral("webhook"))) {
+        if (!parser.isSet(QStringLiteral("rules"))) {
+            std::fprintf(stderr, "oddstap: --webhook needs --rules\n");
+            return 2;
+        }
         config.webhook = QUrl(parser.value(QStringLiteral("webhook")), QUrl::StrictMode);
         if (!config.webhook.isValid() || config.webhook.host().isEmpty()
             || (config.webhook.scheme() != QLatin1String("http")

@@ -58,8 +58,24 @@ bool AlertEngine::inScope(
         && (!s.watched || m_watchList.contains(fixtureKey(f.sourceId, f.fixtureId)));
 }
 
+namespace {
+
+/// A text given as it is, or made only when asked (what a cooldown holds back is never formatted:
+/// a volatile market's held-back moves outnumber its alerts many times).
+template <typename T> QString text(T &&t)
+{
+    if constexpr (std::is_invocable_v<T>) {
+        return t();
+    } else {
+        return QString(std::forward<T>(t));
+    }
+}
+
+} // namespace
+
+template <typename Before, typename After>
 void AlertEngine::fire(int ruleIndex, Fixture &f, const QString &market, const QString &selection, qint64 atMs,
-    quint64 seq, QString before, QString after, std::vector<Alert> &out)
+    quint64 seq, Before &&before, After &&after, std::vector<Alert> &out)
 {
     const AlertRule &rule = m_rules[std::size_t(ruleIndex)];
     const auto last = f.lastFired.constFind(ruleIndex);
@@ -69,7 +85,7 @@ void AlertEngine::fire(int ruleIndex, Fixture &f, const QString &market, const Q
     }
     f.lastFired.insert(ruleIndex, atMs);
     out.push_back({ ruleIndex, rule.name, rule.kind, f.sourceId, f.fixtureId, market, selection, atMs, seq,
-        std::move(before), std::move(after), m_eventMonoNs, m_eventWallMs });
+        text(std::forward<Before>(before)), text(std::forward<After>(after)), m_eventMonoNs, m_eventWallMs });
 }
 
 AlertEngine::Fixture &AlertEngine::fixture(
@@ -115,6 +131,9 @@ void AlertEngine::onFixture(Fixture &f, const Event &e, const FixtureData &d, st
     const std::optional<FixtureStatus> before = f.status;
     f.sportId = d.sportId;
     f.status = d.status;
+    if (!d.home.isEmpty() && !d.away.isEmpty()) {
+        f.teams = d.home.toLower() + QLatin1Char('|') + d.away.toLower();
+    }
     f.lastUpdateMs = e.serverTsMs;
     f.staleFired.clear();
     const qint64 t = e.serverTsMs;
@@ -217,9 +236,11 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
             return byPercent || byTicks;
         };
         if (r.direction != MoveDirection::Drift && high > p && bigEnough(high, p)) {
-            fire(i, f, d.marketType, d.selection, t, e.seq, price(high), price(p), out);
+            fire(
+                i, f, d.marketType, d.selection, t, e.seq, [&] { return price(high); }, [&] { return price(p); }, out);
         } else if (r.direction != MoveDirection::Shorten && low < p && bigEnough(low, p)) {
-            fire(i, f, d.marketType, d.selection, t, e.seq, price(low), price(p), out);
+            fire(
+                i, f, d.marketType, d.selection, t, e.seq, [&] { return price(low); }, [&] { return price(p); }, out);
         }
     });
     forEachRule(AlertKind::PriceCross, f, [&](int i) {
@@ -227,7 +248,9 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         if (s.lastOpen && inScope(r, f, d.marketType, d.selection)) {
             const double was = *s.lastOpen;
             if ((was < r.level && p >= r.level) || (was > r.level && p <= r.level)) {
-                fire(i, f, d.marketType, d.selection, t, e.seq, price(was), price(p), out);
+                fire(
+                    i, f, d.marketType, d.selection, t, e.seq, [&] { return price(was); }, [&] { return price(p); },
+                    out);
             }
         }
     });
@@ -251,8 +274,9 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
             const bool outside = sum < r.minPercent || sum > r.maxPercent;
             if (outside && !m.outsideRules.contains(i)) {
                 m.outsideRules.insert(i);
-                fire(i, f, d.marketType, QString(), t, e.seq, was ? percentText(*was) : QString(), percentText(sum),
-                    out);
+                fire(
+                    i, f, d.marketType, QString(), t, e.seq, [&] { return was ? percentText(*was) : QString(); },
+                    [&] { return percentText(sum); }, out);
             } else if (!outside) {
                 m.outsideRules.remove(i);
             }
@@ -262,7 +286,12 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
 
 void AlertEngine::onArbitrage(const Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out)
 {
-    ComparedState &c = m_compared[m_fixtureMap.key(e.sourceId, d.fixtureId) + QChar(0x1f) + d.marketType];
+    // One match: what the map says; else equal ids whose teams agree (independent feeds number
+    // their fixtures alike without meaning the same game). Map keys and ids never meet.
+    const QString match = m_fixtureMap.names(e.sourceId, d.fixtureId)
+        ? QString(QStringLiteral("map:") + m_fixtureMap.key(e.sourceId, d.fixtureId))
+        : QString(QStringLiteral("id:") + d.fixtureId + QChar(0x1f) + f.teams);
+    ComparedState &c = m_compared[match + QChar(0x1f) + d.marketType];
     if (c.market.marketType.isEmpty()) {
         c.market.marketType = d.marketType;
     }
@@ -282,12 +311,13 @@ void AlertEngine::onArbitrage(const Fixture &f, const Event &e, const OddsData &
             return; // fired when it opened
         }
         c.open.insert(i);
+        // Receipt time: the legs come from sources whose clocks disagree.
         const auto last = c.lastFired.constFind(i);
-        if (last != c.lastFired.constEnd() && e.serverTsMs - *last < r.cooldownMs) {
+        if (last != c.lastFired.constEnd() && e.receivedAtMs - *last < r.cooldownMs) {
             ++m_suppressed;
             return;
         }
-        c.lastFired.insert(i, e.serverTsMs);
+        c.lastFired.insert(i, e.receivedAtMs);
         out.push_back({ i, r.name, r.kind, f.sourceId, f.fixtureId, d.marketType, QString(), e.serverTsMs, e.seq,
             overroundBefore ? percentText(*overroundBefore * 100) : QString(), arbitrageText(c.market), m_eventMonoNs,
             m_eventWallMs });

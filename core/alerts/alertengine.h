@@ -88,6 +88,7 @@ private:
         std::optional<qint64> sportId;
         std::optional<FixtureStatus> status;
         std::optional<QString> score;
+        QString teams; ///< "home|away", lower case, once a fixture event named them (arbitrage keys)
         qint64 lastUpdateMs = 0;
         QSet<int> staleFired; ///< stale rules fired since the last update
         qint64 scoreChangedAtMs = -1; ///< a score change no price has followed yet (-1: none)
@@ -122,8 +123,10 @@ private:
         return !m_byKind[std::size_t(kind)].global.empty() || !m_byKind[std::size_t(kind)].byFixture.isEmpty();
     }
     bool inScope(const AlertRule &rule, const Fixture &f, const QString &market, const QString &selection) const;
+    /// @p before and @p after: texts, or callables making them (only for an alert not held back).
+    template <typename Before, typename After>
     void fire(int ruleIndex, Fixture &f, const QString &market, const QString &selection, qint64 atMs, quint64 seq,
-        QString before, QString after, std::vector<Alert> &out);
+        Before &&before, After &&after, std::vector<Alert> &out);
     Fixture &fixture(Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs);
     void onFixture(Fixture &f, const Event &e, const FixtureData &d, std::vector<Alert> &out);
     void onOdds(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);

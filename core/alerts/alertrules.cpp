@@ -99,6 +99,9 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
             return invalid(i, QStringLiteral("type must be one of %1").arg(names.join(QStringLiteral(", "))));
         }
         r.kind = *kind;
+        if (r.kind != AlertKind::Arbitrage && o.contains(QStringLiteral("max_age_s"))) {
+            return invalid(i, QStringLiteral("max_age_s is for arbitrage rules"));
+        }
         QString error;
         r.name = alertKindName(r.kind);
         double windowS = 0;

@@ -10,7 +10,7 @@
 namespace OddsTap {
 
 Result<BacktestSummary> backtestRecording(const QStringList &inputs, std::vector<AlertRule> rules,
-    FixtureMap fixtureMap, const std::function<void(const Alert &)> &onAlert)
+    FixtureMap fixtureMap, const std::atomic<bool> *cancel, const std::function<void(const Alert &)> &onAlert)
 {
     auto reader = openRecords(inputs);
     if (!reader) {
@@ -37,6 +37,9 @@ Result<BacktestSummary> backtestRecording(const QStringList &inputs, std::vector
     CaptureRecord r;
     RecordReader &records = *reader.value();
     while (records.next(r)) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            return Error { QStringLiteral("cancelled"), QStringLiteral("the back-test was cancelled") };
+        }
         auto &tracker = trackers[r.sourceId];
         if (!tracker) {
             tracker = std::make_unique<StreamTracker>(r.sourceId, DecoderLimits {}, std::nullopt, records.profile());

@@ -6,6 +6,7 @@
 
 #include <QStringList>
 
+#include <atomic>
 #include <functional>
 
 namespace OddsTap {
@@ -22,7 +23,8 @@ struct BacktestSummary
 /// publish times) as the live session ran them: the frames decoded per source in the recorded
 /// order, with their recorded receipt times. Hands each alert to @p onAlert as it fires. An input
 /// that cannot be read, or that breaks off, is an error (what fired before it was handed on).
+/// @p cancel, when given and set, stops it between records (an error "cancelled").
 Result<BacktestSummary> backtestRecording(const QStringList &inputs, std::vector<AlertRule> rules,
-    FixtureMap fixtureMap, const std::function<void(const Alert &)> &onAlert);
+    FixtureMap fixtureMap, const std::atomic<bool> *cancel, const std::function<void(const Alert &)> &onAlert);
 
 } // namespace OddsTap

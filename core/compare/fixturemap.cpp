@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
+
 namespace OddsTap {
 namespace {
 
@@ -19,9 +21,16 @@ Error invalid(const QString &message)
     return Error { QStringLiteral("bad_fixture_map"), message };
 }
 
+/// 1 to 200 characters, none of them a control character (U+001F joins a source and its id).
+bool validText(const QString &s)
+{
+    return !s.isEmpty() && s.size() <= 200
+        && std::none_of(s.begin(), s.end(), [](QChar c) { return c.category() == QChar::Other_Control; });
+}
+
 bool validText(const QJsonValue &v)
 {
-    return v.isString() && !v.toString().isEmpty() && v.toString().size() <= 200;
+    return v.isString() && validText(v.toString());
 }
 
 } // namespace
@@ -59,7 +68,7 @@ Result<FixtureMap> FixtureMap::parse(const QByteArray &json)
         QHash<QString, QString> &bySource = map.m_ids[k];
         const QJsonObject idObject = ids.toObject();
         for (auto it = idObject.begin(); it != idObject.end(); ++it) {
-            if (it.key().isEmpty() || it.key().size() > 200 || !validText(it.value())) {
+            if (!validText(it.key()) || !validText(it.value())) {
                 return invalid(QStringLiteral("fixture %1 ('%2'): every id must be a string of 1 to 200 characters")
                                    .arg(i + 1)
                                    .arg(k));
@@ -79,14 +88,16 @@ Result<FixtureMap> FixtureMap::parse(const QByteArray &json)
 
 Result<FixtureMap> FixtureMap::read(const QString &path)
 {
+    constexpr qint64 kLimit = 256 * 1024 * 1024;
     QFile f(path);
-    if (f.size() > 256 * 1024 * 1024) {
-        return invalid(QStringLiteral("%1 is over 256 MB").arg(path));
-    }
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };
     }
-    auto map = parse(f.readAll());
+    const QByteArray json = f.read(kLimit + 1); // a pipe or a device has no size to check first
+    if (json.size() > kLimit) {
+        return invalid(QStringLiteral("%1 is over 256 MB").arg(path));
+    }
+    auto map = parse(json);
     if (!map) {
         return Error { map.error().code, QStringLiteral("%1: %2").arg(path, map.error().message) };
     }

@@ -35,11 +35,11 @@ QString AppConfig::defaultDemoDatabasePath()
     return QDir(StorageTarget::dataDirectory()).filePath(QStringLiteral("demo.db"));
 }
 
-std::vector<CaptureReport::Marker> AppController::alertMarkers(
-    const QStringList &paths, const std::vector<AlertRule> &rules, const FixtureMap &map)
+std::vector<CaptureReport::Marker> AppController::alertMarkers(const QStringList &paths,
+    const std::vector<AlertRule> &rules, const FixtureMap &map, const std::atomic<bool> *cancel)
 {
     std::vector<CaptureReport::Marker> markers;
-    const auto found = backtestRecording(paths, rules, map, [&markers](const Alert &a) {
+    const auto found = backtestRecording(paths, rules, map, cancel, [&markers](const Alert &a) {
         if (markers.size() < kMaxAlertMarkers) {
             markers.push_back({ CaptureReport::Marker::Kind::Alert, a.receivedAtMs * 1000000, a.sourceId, 1,
                 QStringLiteral("%1: %2 %3 %4").arg(a.rule, a.fixtureId, a.marketType, a.after).simplified() });
@@ -84,6 +84,7 @@ AppController::~AppController()
     }
     m_simThread.quit();
     m_simThread.wait();
+    m_cancelBacktests->store(true); // a long back-test of a big capture must not hold the window
     QThreadPool::globalInstance()->waitForDone();
 }
 
@@ -107,13 +108,14 @@ void AppController::start()
         // The report (times, markers for the timeline) is read off the GUI thread.
         QPointer<AppController> self(this);
         const QStringList paths = QStringList { m_config.replayPath } + m_config.replayCompanions;
-        QThreadPool::globalInstance()->start([self, paths, rules = m_config.alertRules, map = m_config.fixtureMap] {
+        QThreadPool::globalInstance()->start([self, paths, rules = m_config.alertRules, map = m_config.fixtureMap,
+                                                 generation = m_markGeneration, cancel = m_cancelBacktests] {
             auto report = analyseCapture(paths);
             if (report && !rules.empty()) {
-                std::vector<CaptureReport::Marker> alerts = alertMarkers(paths, rules, map);
+                std::vector<CaptureReport::Marker> alerts = alertMarkers(paths, rules, map, cancel.get());
                 report->markers.insert(report->markers.end(), alerts.begin(), alerts.end());
             }
-            QMetaObject::invokeMethod(self.get(), [self, report = std::move(report)]() mutable {
+            QMetaObject::invokeMethod(self.get(), [self, generation, report = std::move(report)]() mutable {
                 if (!self) {
                     return;
                 }
@@ -122,6 +124,9 @@ void AppController::start()
                     return;
                 }
                 self->m_replayReport = std::move(*report);
+                if (generation != self->m_markGeneration) {
+                    self->markReplayAlerts(); // rules were loaded meanwhile: mark theirs
+                }
                 emit self->replayLoaded({});
             });
         });
@@ -195,7 +200,9 @@ void AppController::startDemo(std::function<void(const FeedSourceConfig &demo)> 
     sc.faults = m_config.demoFaults;
     if (m_config.demoBooks > 1) {
         sc.generator.book = 1;
-        startDemoBooks(sc, then);
+        if (m_bookSims.empty()) { // a demo started again after its simulator failed keeps its books
+            startDemoBooks(sc, then);
+        }
     }
     m_sim = new SimServer(sc);
     m_sim->moveToThread(&m_simThread);
@@ -237,6 +244,7 @@ void AppController::startDemoBooks(const SimServerConfig &first, std::function<v
         sim->moveToThread(&m_simThread);
         m_bookSims.push_back(sim);
         const QString sourceId = QStringLiteral("%1-book%2").arg(m_demoSourceId).arg(book);
+        m_bookSourceIds << sourceId;
         QPointer<AppController> self(this);
         QMetaObject::invokeMethod(sim, [sim, self, sourceId, then] {
             const Result<quint16> port = sim->start();
@@ -266,8 +274,14 @@ void AppController::setDemoEnabled(bool enabled)
     }
     if (!enabled) {
         disconnectSource(m_demoSourceId);
+        for (const QString &book : std::as_const(m_bookSourceIds)) {
+            disconnectSource(book);
+        }
     } else if (m_sim) {
         connectSource(m_demoSourceId);
+        for (const QString &book : std::as_const(m_bookSourceIds)) {
+            connectSource(book);
+        }
     } else {
         startDemo([this](const FeedSourceConfig &demo) { addSource(demo); }, false);
     }
@@ -479,26 +493,38 @@ void AppController::setAlertRules(std::vector<AlertRule> rules, const QString &p
 {
     m_config.alertRules = rules;
     m_config.alertRulesPath = path;
-    if (isReplay() && m_replayReport) {
-        // The time line marks where the new rules fire in the whole capture.
-        QPointer<AppController> self(this);
-        QStringList paths = QStringList { m_config.replayPath } + m_config.replayCompanions;
-        QThreadPool::globalInstance()->start([self, paths, rules, map = m_config.fixtureMap] {
-            std::vector<CaptureReport::Marker> alerts =
-                rules.empty() ? std::vector<CaptureReport::Marker> {} : alertMarkers(paths, rules, map);
-            QMetaObject::invokeMethod(self.get(), [self, alerts = std::move(alerts)] {
-                if (!self || !self->m_replayReport) {
-                    return;
-                }
-                std::vector<CaptureReport::Marker> &markers = self->m_replayReport->markers;
-                std::erase_if(markers,
-                    [](const CaptureReport::Marker &m) { return m.kind == CaptureReport::Marker::Kind::Alert; });
-                markers.insert(markers.end(), alerts.begin(), alerts.end());
-                emit self->replayLoaded({});
-            });
-        });
+    if (isReplay()) {
+        ++m_markGeneration; // a back-test of older rules still running is not shown
+        if (m_replayReport) {
+            markReplayAlerts();
+        }
     }
     inSession([rules = std::move(rules)](CaptureSession &session) mutable { session.setAlertRules(std::move(rules)); });
+}
+
+void AppController::markReplayAlerts()
+{
+    // The time line marks where the rules fire in the whole capture, off the GUI thread.
+    std::erase_if(m_replayReport->markers,
+        [](const CaptureReport::Marker &m) { return m.kind == CaptureReport::Marker::Kind::Alert; });
+    if (m_config.alertRules.empty()) {
+        emit replayLoaded({});
+        return;
+    }
+    QPointer<AppController> self(this);
+    const QStringList paths = QStringList { m_config.replayPath } + m_config.replayCompanions;
+    QThreadPool::globalInstance()->start([self, paths, rules = m_config.alertRules, map = m_config.fixtureMap,
+                                             generation = m_markGeneration, cancel = m_cancelBacktests] {
+        std::vector<CaptureReport::Marker> alerts = alertMarkers(paths, rules, map, cancel.get());
+        QMetaObject::invokeMethod(self.get(), [self, generation, alerts = std::move(alerts)] {
+            if (!self || !self->m_replayReport || generation != self->m_markGeneration) {
+                return; // newer rules were loaded meanwhile
+            }
+            std::vector<CaptureReport::Marker> &markers = self->m_replayReport->markers;
+            markers.insert(markers.end(), alerts.begin(), alerts.end());
+            emit self->replayLoaded({});
+        });
+    });
 }
 
 void AppController::setWatchList(QSet<QString> fixtureKeys)

@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -138,8 +139,12 @@ private:
     /// file, just emptied, the demo's id is "demo"; elsewhere one of its own per run.
     void startDemo(std::function<void(const FeedSourceConfig &demo)> then, bool inEmptiedOwnFile);
     /// Where @p rules fire in the capture (a back-test, off the GUI thread), at most kMaxAlertMarkers.
-    static std::vector<CaptureReport::Marker> alertMarkers(
-        const QStringList &paths, const std::vector<AlertRule> &rules, const FixtureMap &map);
+    static std::vector<CaptureReport::Marker> alertMarkers(const QStringList &paths,
+        const std::vector<AlertRule> &rules, const FixtureMap &map, const std::atomic<bool> *cancel);
+    /// Replaces the time line's alert marks with those of the current rules (a back-test).
+    void markReplayAlerts();
+    int m_markGeneration = 0; ///< counts rule changes: a back-test of older rules is not shown
+    std::shared_ptr<std::atomic<bool>> m_cancelBacktests = std::make_shared<std::atomic<bool>>(false);
     static constexpr std::size_t kMaxAlertMarkers = 5000;
     /// The demo's books 2..N beside @p first (book 1), each handed to @p then once it listens.
     void startDemoBooks(const SimServerConfig &first, std::function<void(const FeedSourceConfig &)> then);
@@ -154,6 +159,7 @@ private:
     QThread m_simThread;
     SimServer *m_sim = nullptr; ///< lives in m_simThread
     std::vector<SimServer *> m_bookSims; ///< the demo's other books (--demo-books), in m_simThread
+    QStringList m_bookSourceIds; ///< their sources, switched with the demo
     QString m_demoSourceId;
     /// Held from the check whether another OddsTap runs its demo into the demo's file until this
     /// one's storage claimed the demo source: two starting at the same moment would otherwise both

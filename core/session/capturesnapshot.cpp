@@ -118,9 +118,10 @@ std::optional<FixtureComparison> CaptureSession::compareWatched(qint64 nowMs) co
     }
     for (const QString &sourceId : sourceIds) {
         const QString fixtureId = sourceId == m_watchSource ? m_watchFixture : map.fixtureIdIn(c.key, sourceId);
-        if (sourceId != m_watchSource && !map.names(sourceId, fixtureId)
-            && !sameTeams(watched, m_live.fixture(sourceId, fixtureId))) {
-            continue;
+        if (sourceId != m_watchSource
+            && (map.key(sourceId, fixtureId) != c.key
+                || (!map.names(sourceId, fixtureId) && !sameTeams(watched, m_live.fixture(sourceId, fixtureId))))) {
+            continue; // mapped to another match, or equal ids of another game
         }
         const std::vector<PriceState> prices = m_live.prices(sourceId, fixtureId);
         if (prices.empty()) {

@@ -53,6 +53,7 @@ private slots:
     void arbitrageFiresWhenEveryLegIsFreshAndOpen();
     void arbitrageIsHeldBackByItsCooldownAndItsMinimum();
     void fixtureMapJoinsDifferentIds();
+    void equalIdsOfDifferentGamesAreNotOneMatch();
     void fixtureMapRefusesBadFiles_data();
     void fixtureMapRefusesBadFiles();
     void arbitrageRulesAreChecked();
@@ -199,6 +200,32 @@ void TestComparison::fixtureMapJoinsDifferentIds()
             QCOMPARE(out[0].sourceId, kB);
             QCOMPARE(out[0].fixtureId, QStringLiteral("9001")); // the source's own id: the GUI selects it
         }
+    }
+}
+
+void TestComparison::equalIdsOfDifferentGamesAreNotOneMatch()
+{
+    const auto fixture = [](const QString &source, quint64 seq, const QString &home, const QString &away) {
+        Event e;
+        e.type = EventType::Fixture;
+        e.seq = seq;
+        e.serverTsMs = kT0;
+        e.receivedAtMs = kT0;
+        e.sourceId = source;
+        e.data = FixtureData { QStringLiteral("fx-1"), 1, 1, kT0, FixtureStatus::Live, home, away, QString() };
+        return e;
+    };
+    for (const bool sameGame : { false, true }) {
+        AlertEngine engine(arbitrageRule(R"("cooldown_s":0)"));
+        std::vector<Alert> out;
+        for (const Event &e : { fixture(kA, 1, QStringLiteral("Arsenal"), QStringLiteral("Chelsea")),
+                 fixture(kB, 1, sameGame ? QStringLiteral("ARSENAL") : QStringLiteral("Lyon"),
+                     sameGame ? QStringLiteral("chelsea") : QStringLiteral("Nice")),
+                 odds(kA, 2, 0, kHome, 2.00), odds(kA, 3, 0, kAway, 1.90), odds(kB, 2, 10, kHome, 1.85),
+                 odds(kB, 3, 20, kAway, 2.05) }) {
+            engine.onEvent(e, out);
+        }
+        QCOMPARE(out.size(), std::size_t(sameGame ? 1 : 0));
     }
 }
 

@@ -665,6 +665,19 @@ void TestMainWindow::comparisonShowsThreeBooksOfTheSelectedFixture()
         QCOMPARE(model.headerData(model.sourceColumn(book), Qt::Horizontal).toString(), book);
     }
     QVERIFY(model.rowCount() >= 2);
+    // A market opening price by price may lack a book's price for a moment; then every book has one.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&model] {
+            for (int row = 0; row < model.rowCount(); ++row) {
+                for (int c = 2; c < 5; ++c) {
+                    if (model.index(row, c).data().toString() == QStringLiteral("–")) {
+                        return false;
+                    }
+                }
+            }
+            return model.rowCount() > 0;
+        }(),
+        10000);
     QTRY_VERIFY_WITH_TIMEOUT(panel->findChild<QLabel *>(QStringLiteral("comparisonHeader"))
                                  ->text()
                                  .startsWith(QLatin1String("3 sources price it.")),
@@ -679,9 +692,8 @@ void TestMainWindow::comparisonShowsThreeBooksOfTheSelectedFixture()
         int bestColumn = -1;
         for (int c = 2; c < 5; ++c) {
             const QModelIndex cell = model.index(row, c);
-            QVERIFY2(cell.data().toString() != QStringLiteral("–"), qPrintable(cell.data().toString()));
-            if (cell.data(SuspendedRole).toBool()) {
-                continue; // stale or suspended: left out
+            if (cell.data(SuspendedRole).toBool() || cell.data().toString() == QStringLiteral("–")) {
+                continue; // stale, suspended or not priced (a market that opened since): left out
             }
             const double price = cell.data(SortRole).toDouble();
             sum += price;

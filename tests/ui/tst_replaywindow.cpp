@@ -314,8 +314,8 @@ void TestReplayWindow::alertRulesMarkTheTimeLineWhereTheyFire()
     QVERIFY(rules);
     // What the back-test of the capture finds: the time line must show exactly these.
     std::vector<qint64> expected;
-    const auto found =
-        backtestRecording({ path }, *rules, {}, [&](const Alert &a) { expected.push_back(a.receivedAtMs * 1000000); });
+    const auto found = backtestRecording(
+        { path }, *rules, {}, nullptr, [&](const Alert &a) { expected.push_back(a.receivedAtMs * 1000000); });
     QVERIFY(found);
     QVERIFY(expected.size() >= 5);
     AppConfig config;

@@ -67,7 +67,9 @@ void AlertsPanel::applySnapshot(const SessionSnapshot &snapshot)
                                      a.before.isEmpty() ? a.after : QStringLiteral("%1 → %2").arg(a.before, a.after))
                                  .simplified();
         emit statusMessage(text);
-        emit alertsRaised(int(snapshot.alerts.size() + snapshot.alertsDropped), text);
+        if (!snapshot.replay) {
+            emit alertsRaised(int(snapshot.alerts.size() + snapshot.alertsDropped), text);
+        }
     }
 }
 

@@ -35,7 +35,7 @@ signals:
     void fixtureSelected(const QString &sourceId, const QString &fixtureId);
     /// The newest alert, for the status bar.
     void statusMessage(const QString &message);
-    /// A snapshot brought @p count alerts, the newest described (notifications).
+    /// A live snapshot brought @p count alerts, the newest described (notifications).
     void alertsRaised(int count, const QString &newest);
 
 private:

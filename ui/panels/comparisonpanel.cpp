@@ -22,7 +22,7 @@ ComparisonPanel::ComparisonPanel(QWidget *parent)
     layout->addWidget(m_header);
     m_view = makeLiveTable(&m_model, this);
     m_view->setObjectName(QStringLiteral("comparisonView"));
-    m_view->setSortingEnabled(false); // rows stay grouped by market, in the feed's order
+    m_view->setSortingEnabled(false); // rows stay grouped by market
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     layout->addWidget(m_view);
     reset();

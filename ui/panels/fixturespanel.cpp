@@ -147,8 +147,12 @@ FixturesPanel::FixturesPanel(QWidget *parent)
         }
         QMenu menu;
         const bool watched = index.data(WatchedRole).toBool();
-        menu.addAction(watched ? tr("Stop watching") : tr("Watch"), this,
-            [this, index] { toggleWatched(m_proxy->mapToSource(index).row()); });
+        // The key, not the row: snapshots insert and re-sort rows while the menu is open.
+        const QString key = index.data(KeyRole).toString();
+        menu.addAction(watched ? tr("Stop watching") : tr("Watch"), this, [this, key] {
+            const qsizetype split = key.indexOf(QChar(0x1f));
+            toggleWatched(m_model.rowOf(key.left(split), key.mid(split + 1)));
+        });
         menu.exec(m_view->viewport()->mapToGlobal(at));
     });
     auto *watch = new QAction(tr("Watch or stop watching the selected fixture"), m_view);
