@@ -29,19 +29,19 @@ void build(MainWindow *window, QMenu *menu)
     Workspaces::build(window, menu->addMenu(MainWindow::tr("&Workspaces")));
     if (auto *notifier = window->findChild<AlertNotifier *>()) {
         QMenu *alerts = menu->addMenu(MainWindow::tr("&Alerts"));
-        QAction *notify = alerts->addAction(MainWindow::tr("Desktop &notifications"));
-        notify->setObjectName(QStringLiteral("alert-notifications"));
-        notify->setCheckable(true);
-        notify->setChecked(notifier->notifications());
-        QObject::connect(notify, &QAction::toggled, notifier, [notifier](bool on) {
-            notifier->setNotifications(on);
-            Settings::setAlertNotifications(on);
-        });
-        QAction *sound = alerts->addAction(MainWindow::tr("&Sound"));
-        sound->setObjectName(QStringLiteral("alert-sound"));
-        sound->setCheckable(true);
-        sound->setChecked(notifier->sound());
-        QObject::connect(sound, &QAction::toggled, notifier, [notifier](bool on) {
+        const auto toggle = [alerts, notifier](const QString &text, const char *name, bool on, auto apply) {
+            QAction *a = alerts->addAction(text);
+            a->setObjectName(QLatin1String(name));
+            a->setCheckable(true);
+            a->setChecked(on);
+            QObject::connect(a, &QAction::toggled, notifier, apply);
+        };
+        toggle(MainWindow::tr("Desktop &notifications"), "alert-notifications", notifier->notifications(),
+            [notifier](bool on) {
+                notifier->setNotifications(on);
+                Settings::setAlertNotifications(on);
+            });
+        toggle(MainWindow::tr("&Sound"), "alert-sound", notifier->sound(), [notifier](bool on) {
             notifier->setSound(on);
             Settings::setAlertSound(on);
         });
