@@ -134,6 +134,13 @@ void AlertEngine::onFixture(Fixture &f, const Event &e, const FixtureData &d, st
     if (!d.home.isEmpty() && !d.away.isEmpty()) {
         f.teams = d.home.toLower() + QLatin1Char('|') + d.away.toLower();
     }
+    if (d.status == FixtureStatus::Ended || d.status == FixtureStatus::Cancelled) {
+        // Over: its markets across sources go (a day of matches would otherwise stay in memory).
+        for (const QString &key : std::as_const(f.compared)) {
+            m_compared.remove(key);
+        }
+        f.compared.clear();
+    }
     f.lastUpdateMs = e.serverTsMs;
     f.staleFired.clear();
     const qint64 t = e.serverTsMs;
@@ -284,14 +291,16 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     }
 }
 
-void AlertEngine::onArbitrage(const Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out)
+void AlertEngine::onArbitrage(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out)
 {
     // One match: what the map says; else equal ids whose teams agree (independent feeds number
     // their fixtures alike without meaning the same game). Map keys and ids never meet.
     const QString match = m_fixtureMap.names(e.sourceId, d.fixtureId)
         ? QString(QStringLiteral("map:") + m_fixtureMap.key(e.sourceId, d.fixtureId))
         : QString(QStringLiteral("id:") + d.fixtureId + QChar(0x1f) + f.teams);
-    ComparedState &c = m_compared[match + QChar(0x1f) + d.marketType];
+    const QString key = match + QChar(0x1f) + d.marketType;
+    f.compared.insert(key);
+    ComparedState &c = m_compared[key];
     if (c.market.marketType.isEmpty()) {
         c.market.marketType = d.marketType;
     }

@@ -51,6 +51,8 @@ public:
     /// Appends to @p out what @p event fires.
     void onEvent(const Event &event, std::vector<Alert> &out);
     const std::vector<AlertRule> &rules() const { return m_rules; }
+    /// Markets compared across sources (arbitrage rules); a match's go when it ends in a source.
+    std::size_t comparedMarkets() const { return std::size_t(m_compared.size()); }
     /// The fixtures (fixtureKey()) rules scoped to the watch list look at; replaces the list.
     void setWatchList(QSet<QString> fixtureKeys) { m_watchList = std::move(fixtureKeys); }
     /// Alerts a rule's cooldown held back.
@@ -89,6 +91,7 @@ private:
         std::optional<FixtureStatus> status;
         std::optional<QString> score;
         QString teams; ///< "home|away", lower case, once a fixture event named them (arbitrage keys)
+        QSet<QString> compared; ///< its markets' keys in m_compared, forgotten when it ends
         qint64 lastUpdateMs = 0;
         QSet<int> staleFired; ///< stale rules fired since the last update
         qint64 scoreChangedAtMs = -1; ///< a score change no price has followed yet (-1: none)
@@ -132,7 +135,7 @@ private:
     void onOdds(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     void onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out);
     /// An odds event's market across sources; fires when an arbitrage opens.
-    void onArbitrage(const Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
+    void onArbitrage(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     /// Stale fixtures and unanswered score changes whose time ran out by the source's clock.
     void sweep(Source &source, quint64 seq, std::vector<Alert> &out);
 

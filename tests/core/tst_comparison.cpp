@@ -226,6 +226,13 @@ void TestComparison::equalIdsOfDifferentGamesAreNotOneMatch()
             engine.onEvent(e, out);
         }
         QCOMPARE(out.size(), std::size_t(sameGame ? 1 : 0));
+        // The match ends in one source: what was compared of it is forgotten.
+        QCOMPARE(engine.comparedMarkets(), std::size_t(sameGame ? 1 : 2));
+        Event ended = fixture(kA, 4, QStringLiteral("Arsenal"), QStringLiteral("Chelsea"));
+        ended.data = FixtureData { QStringLiteral("fx-1"), 1, 1, kT0, FixtureStatus::Ended, QStringLiteral("Arsenal"),
+            QStringLiteral("Chelsea"), QStringLiteral("1-0") };
+        engine.onEvent(ended, out);
+        QCOMPARE(engine.comparedMarkets(), std::size_t(sameGame ? 0 : 1));
     }
 }
 
