@@ -69,7 +69,8 @@ Result<FixtureMap> FixtureMap::parse(const QByteArray &json)
         const QJsonObject idObject = ids.toObject();
         for (auto it = idObject.begin(); it != idObject.end(); ++it) {
             if (!validText(it.key()) || !validText(it.value())) {
-                return invalid(QStringLiteral("fixture %1 ('%2'): every id must be a string of 1 to 200 characters")
+                return invalid(QStringLiteral("fixture %1 ('%2'): every source and id must be a string of 1 to 200 "
+                                              "characters, without control characters")
                                    .arg(i + 1)
                                    .arg(k));
             }
@@ -88,14 +89,14 @@ Result<FixtureMap> FixtureMap::parse(const QByteArray &json)
 
 Result<FixtureMap> FixtureMap::read(const QString &path)
 {
-    constexpr qint64 kLimit = 256 * 1024 * 1024;
+    constexpr qint64 kLimit = 64 * 1024 * 1024;
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };
     }
     const QByteArray json = f.read(kLimit + 1); // a pipe or a device has no size to check first
     if (json.size() > kLimit) {
-        return invalid(QStringLiteral("%1 is over 256 MB").arg(path));
+        return invalid(QStringLiteral("%1 is over 64 MB").arg(path));
     }
     auto map = parse(json);
     if (!map) {

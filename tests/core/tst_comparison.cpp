@@ -246,7 +246,7 @@ void TestComparison::fixtureMapRefusesBadFiles_data()
     QTest::newRow("empty ids") << QByteArray(R"({"fixtures":[{"key":"k","ids":{}}]})")
                                << QStringLiteral("fixture 1: needs");
     QTest::newRow("number id") << QByteArray(R"({"fixtures":[{"key":"k","ids":{"a":1}}]})")
-                               << QStringLiteral("every id must be a string");
+                               << QStringLiteral("every source and id must be a string");
     QTest::newRow("key twice") << QByteArray(
         R"({"fixtures":[{"key":"k","ids":{"a":"1"}},{"key":"k","ids":{"b":"1"}}]})")
                                << QStringLiteral("fixture 2: the key 'k' is given twice");
