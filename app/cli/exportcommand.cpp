@@ -34,10 +34,10 @@ int runExport(const QStringList &arguments)
         QStringLiteral("One of: %1.").arg(exportTables().join(QStringLiteral(", "))), QStringLiteral("name") });
     parser.addOption(
         { QStringLiteral("fixture"), QStringLiteral("Only this fixture_id (repeatable)."), QStringLiteral("id") });
-    parser.addOption(
-        { QStringLiteral("market"), QStringLiteral("Only this market_type (odds, bets)."), QStringLiteral("m") });
-    parser.addOption(
-        { QStringLiteral("selection"), QStringLiteral("Only this selection (odds, bets)."), QStringLiteral("s") });
+    parser.addOption({ QStringLiteral("market"), QStringLiteral("Only this market_type (odds, bets, books, alerts)."),
+        QStringLiteral("m") });
+    parser.addOption({ QStringLiteral("selection"), QStringLiteral("Only this selection (odds, bets, books, alerts)."),
+        QStringLiteral("s") });
     parser.addOption({ QStringLiteral("source"), QStringLiteral("Only this source_id."), QStringLiteral("id") });
     parser.addOption({ QStringLiteral("from"), QStringLiteral("From this time, inclusive (ISO 8601 UTC or epoch ms)."),
         QStringLiteral("time") });

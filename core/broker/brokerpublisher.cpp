@@ -104,8 +104,11 @@ Result<void> BrokerPublisher::ensureConnected()
     return {};
 }
 
-Result<WriteResult> BrokerPublisher::write(const std::vector<const EventBatch *> &batches)
+Result<WriteResult> BrokerPublisher::write(
+    const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts)
 {
+    // Alerts stay with the collector that raised them: its writers store the stream, not alerts.
+    Q_UNUSED(alerts);
     const qint64 started = monotonicNs();
     auto unreachable = [this](const Error &e) -> Result<WriteResult> {
         m_connection.reset();

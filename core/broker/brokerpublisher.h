@@ -26,7 +26,8 @@ public:
     ~BrokerPublisher() override;
 
     using Storage::write;
-    Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
+    Result<WriteResult> write(
+        const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts) override;
     const SeqMap &committedSeqs() const override { return m_committed; }
     Result<QJsonObject> tableCounts() override;
     Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) override;

@@ -94,6 +94,15 @@ const std::vector<TableSpec> &tables()
                 { QStringLiteral("delay_ms"), K::Integer }, { QStringLiteral("last_seq"), K::Integer },
                 { QStringLiteral("at"), K::Time } },
             "at", "at, id", "id", false },
+        // Alerts fired during captures: ts is the stream's time of the alert, seq the event that raised it.
+        { "alerts",
+            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("fixture_id"), K::Text },
+                { QStringLiteral("market_type"), K::Text }, { QStringLiteral("selection"), K::Text },
+                { QStringLiteral("rule"), K::Text }, { QStringLiteral("kind"), K::Text },
+                { QStringLiteral("seq"), K::Integer }, { QStringLiteral("ts"), K::Time },
+                { QStringLiteral("received_at"), K::Time }, { QStringLiteral("before_value"), K::Text },
+                { QStringLiteral("after_value"), K::Text } },
+            "ts", "ts, id", "id", true },
     };
     return specs;
 }

@@ -28,7 +28,7 @@ struct CsvOptions
 /// Which rows and columns of which table.
 struct ExportRequest
 {
-    QString table; ///< fixtures, fixture_updates, odds, bets, rejects
+    QString table; ///< one of exportTables()
     QStringList fixtures; ///< fixture_id in any of these (empty: all)
     QString market;
     QString selection;

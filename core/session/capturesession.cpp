@@ -553,6 +553,10 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
                     }
                 }
             }
+            if (store && m_writer && m_config.storage->kind != StorageTarget::Kind::Broker) {
+                // Before the batch: they reach the writer first, so they commit with it or before it.
+                m_writer->submitAlerts(fired);
+            }
             emit alertsRaised(fired);
         }
     }

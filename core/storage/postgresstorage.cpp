@@ -441,7 +441,7 @@ Result<QJsonObject> PostgresStorage::tableCounts()
     }
     QJsonObject out;
     for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "books", "rejects", "gaps",
-             "connection_events", "feed_errors", "ingest_state" }) {
+             "connection_events", "feed_errors", "alerts", "ingest_state" }) {
         const QByteArray sql = QByteArray("SELECT count(*) FROM ") + table;
         PGresult *res = PQexec(m_conn, sql.constData());
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -24,7 +24,8 @@ public:
     ~PostgresStorage() override;
 
     using Storage::write;
-    Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
+    Result<WriteResult> write(
+        const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts) override;
     const SeqMap &committedSeqs() const override { return m_committed; }
     bool sortsOutOfProcess() const override { return true; }
     Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) override;

@@ -303,7 +303,8 @@ Result<void> PostgresStorage::lockPartitions(const std::vector<const EventBatch 
     return {};
 }
 
-Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *> &batches)
+Result<WriteResult> PostgresStorage::write(
+    const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts)
 {
     const qint64 started = monotonicNs();
     if (auto r = ensureConnected(); !r) {
@@ -479,6 +480,21 @@ Result<WriteResult> PostgresStorage::write(const std::vector<const EventBatch *>
         }
         result.bets = quint64(inserted);
         result.duplicateBets = quint64(staged - inserted);
+    }
+    for (const Alert &a : alerts) {
+        // One statement each: alerts are few (rate-limited per rule and fixture), and a stored one
+        // is left out by its unique key, which COPY cannot do.
+        const auto res = execParams("INSERT INTO alerts (source_id, fixture_id, market_type, selection, rule, kind, "
+                                    "seq, ts, received_at, before_value, after_value) VALUES ($1, $2, $3, $4, $5, $6, "
+                                    "$7::bigint, $8::bigint, $9::bigint, $10, $11) ON CONFLICT DO NOTHING",
+            { a.sourceId.toUtf8(), a.fixtureId.toUtf8(), a.marketType.toUtf8(), a.selection.toUtf8(), a.rule.toUtf8(),
+                alertKindName(a.kind).toUtf8(), QByteArray::number(a.seq), QByteArray::number(a.atMs),
+                QByteArray::number(a.receivedAtMs), a.before.toUtf8(), a.after.toUtf8() },
+            QStringLiteral("storing alerts"));
+        if (!res) {
+            return fail(res.error());
+        }
+        result.alerts += QByteArray(PQcmdTuples(res->get())).toULongLong();
     }
     for (const auto &[source, seq] : newSeqs) {
         QByteArray escaped = source.toUtf8();

@@ -275,7 +275,7 @@ SqliteStorage::~SqliteStorage()
     }
     m_checkpointer.reset(); // before the last connection closes (which checkpoints what is left)
     for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insOddsMany, m_insBet, m_insReject,
-             m_insGap, m_insConnectionEvent, m_insFeedError, m_insBook, m_upsertIngest }) {
+             m_insGap, m_insConnectionEvent, m_insFeedError, m_insBook, m_insAlert, m_upsertIngest }) {
         sqlite3_finalize(s);
     }
     m_db = nullptr;
@@ -558,6 +558,9 @@ Result<void> SqliteStorage::prepare()
         { &m_insBook,
             "INSERT INTO books (source_id, seq, ts, received_at, fixture_id, market_type, selection, timestamp, image, "
             "traded_total, back, lay, traded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
+        { &m_insAlert,
+            "INSERT OR IGNORE INTO alerts (source_id, fixture_id, market_type, selection, rule, kind, seq, ts, "
+            "received_at, before_value, after_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
         { &m_upsertIngest,
             "INSERT INTO ingest_state (source_id, last_seq, updated_at) VALUES (?1, ?2, ?3) "
             "ON CONFLICT (source_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at" },
@@ -673,7 +676,7 @@ Result<QJsonObject> SqliteStorage::tableCounts()
 {
     QJsonObject out;
     for (const char *table : { "fixtures", "fixture_updates", "odds", "bets", "books", "rejects", "gaps",
-             "connection_events", "feed_errors", "ingest_state" }) {
+             "connection_events", "feed_errors", "alerts", "ingest_state" }) {
         const QByteArray sql = QByteArray("SELECT count(*) FROM ") + table;
         sqlite3_stmt *stmt = nullptr;
         if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &stmt, nullptr) != SQLITE_OK) {

@@ -46,7 +46,8 @@ public:
     ~SqliteStorage() override;
 
     using Storage::write;
-    Result<WriteResult> write(const std::vector<const EventBatch *> &batches) override;
+    Result<WriteResult> write(
+        const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts) override;
     void idle() override;
     const SeqMap &committedSeqs() const override { return m_committed; }
     Result<quint64> query(const QString &sql, const QStringList &params, const RowCallback &onRow) override;
@@ -104,6 +105,7 @@ private:
     sqlite3_stmt *m_insReject = nullptr;
     sqlite3_stmt *m_insGap = nullptr;
     sqlite3_stmt *m_insConnectionEvent = nullptr;
+    sqlite3_stmt *m_insAlert = nullptr;
     sqlite3_stmt *m_insFeedError = nullptr;
     sqlite3_stmt *m_insBook = nullptr;
     sqlite3_stmt *m_upsertIngest = nullptr;

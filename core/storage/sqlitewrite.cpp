@@ -211,7 +211,8 @@ private:
     WriteResult &m_result;
 };
 
-Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &batches)
+Result<WriteResult> SqliteStorage::write(
+    const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts)
 {
     const qint64 started = monotonicNs();
     WriteResult result;
@@ -270,6 +271,24 @@ Result<WriteResult> SqliteStorage::write(const std::vector<const EventBatch *> &
         }
         i += n;
         result.odds += n;
+    }
+    for (const Alert &a : alerts) {
+        sqlite3_stmt *s = m_insAlert;
+        bindText(s, 1, a.sourceId);
+        bindText(s, 2, a.fixtureId);
+        bindText(s, 3, a.marketType);
+        bindText(s, 4, a.selection);
+        bindText(s, 5, a.rule);
+        bindText(s, 6, alertKindName(a.kind));
+        sqlite3_bind_int64(s, 7, qint64(a.seq));
+        sqlite3_bind_int64(s, 8, a.atMs);
+        sqlite3_bind_int64(s, 9, a.receivedAtMs);
+        bindText(s, 10, a.before);
+        bindText(s, 11, a.after);
+        if (!RowSink::step(s)) {
+            return fail(QStringLiteral("storing alerts"));
+        }
+        result.alerts += quint64(sqlite3_changes(m_db));
     }
     for (const auto &[source, seq] : newSeqs) {
         sqlite3_stmt *s = m_upsertIngest;

@@ -82,6 +82,7 @@ void WriteResult::addCounts(const WriteResult &r)
     connectionEvents += r.connectionEvents;
     feedErrors += r.feedErrors;
     books += r.books;
+    alerts += r.alerts;
     duplicateSeqs += r.duplicateSeqs;
     duplicateBets += r.duplicateBets;
     streamAdvances += r.streamAdvances;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/alerts/alert.h>
 #include <core/common/event.h>
 #include <core/common/latencyhistogram.h>
 #include <core/common/result.h>
@@ -65,6 +66,7 @@ struct WriteResult
     quint64 connectionEvents = 0;
     quint64 feedErrors = 0;
     quint64 books = 0; ///< order-book changes (exchange profiles)
+    quint64 alerts = 0; ///< fired alerts stored (one stored already is left out)
     quint64 duplicateSeqs = 0; ///< events at or below the committed seq (already stored)
     quint64 duplicateBets = 0; ///< bets whose (source_id, bet_id) is already stored
     quint64 streamAdvances = 0; ///< of the batch, now committed
@@ -81,11 +83,11 @@ struct WriteResult
     /// Adds another write's row and duplicate counts and its write time (a running total).
     void addCounts(const WriteResult &other);
     /// The rows written, by table, in the schema's names (for summaries and metrics).
-    std::array<std::pair<const char *, quint64>, 8> rowsByTable() const
+    std::array<std::pair<const char *, quint64>, 9> rowsByTable() const
     {
         return { { { "fixture_updates", fixtureUpdates }, { "odds", odds }, { "bets", bets }, { "books", books },
             { "rejects", rejects }, { "gaps", gaps }, { "connection_events", connectionEvents },
-            { "feed_errors", feedErrors } } };
+            { "feed_errors", feedErrors }, { "alerts", alerts } } };
     }
     /// The seq-stream events stored (each stream event is one of these rows).
     quint64 storedStream() const { return fixtureUpdates + odds + bets + books; }
@@ -126,13 +128,17 @@ public:
     /// never migrated, so a read-only file or directory works; it must exist and be up to date.
     static Result<std::unique_ptr<Storage>> openForReading(const StorageTarget &target, const QString &connectionName);
 
-    /// Writes batches in one transaction, together with each source's last seq. Events at or below
-    /// the committed seq of their source are skipped (counted as duplicates). All or nothing.
-    virtual Result<WriteResult> write(const std::vector<const EventBatch *> &batches) = 0;
+    /// Writes batches in one transaction, together with each source's last seq and the alerts the
+    /// rules fired on them (or on batches before: they are never held back for a later one). Events
+    /// at or below the committed seq of their source are skipped (counted as duplicates), and so is
+    /// an alert stored already (same source, seq, rule, fixture, market and selection). All or nothing.
+    virtual Result<WriteResult> write(
+        const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts) = 0;
+    Result<WriteResult> write(const std::vector<const EventBatch *> &batches) { return write(batches, {}); }
     /// The writer has committed everything it was given and waits for more: a good moment for
     /// upkeep that would otherwise compete with the next transactions (SQLite checkpoints its WAL).
     virtual void idle() { }
-    Result<WriteResult> write(const EventBatch &batch) { return write(std::vector<const EventBatch *> { &batch }); }
+    Result<WriteResult> write(const EventBatch &batch) { return write(std::vector<const EventBatch *> { &batch }, {}); }
     /// Last committed seq per source.
     virtual const SeqMap &committedSeqs() const = 0;
     /// Row counts per table.
@@ -154,7 +160,7 @@ public:
     virtual Result<void> claimSource(const QString &sourceId) = 0;
 };
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 /// The SQL of schema migration `version` for a back end ("sqlite", "postgresql"): the resource
 /// `:/sql/<backend>/<NNN>_<name>.sql`. An error when the build lacks it.

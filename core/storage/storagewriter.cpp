@@ -136,6 +136,37 @@ void StorageWriter::submit(const BatchPtr &batch)
     }
 }
 
+void StorageWriter::submitAlerts(std::vector<Alert> alerts)
+{
+    // Straight to this thread, never through the spool: alerts are few and the spool's records
+    // are batches of the feed.
+    QMetaObject::invokeMethod(
+        this, [this, alerts = std::move(alerts)]() mutable { takeAlerts(std::move(alerts)); }, Qt::QueuedConnection);
+}
+
+void StorageWriter::takeAlerts(std::vector<Alert> alerts)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (!m_storage) {
+        return; // storage failed for good; the session reported it
+    }
+    const std::size_t room = kMaxPendingAlerts - std::min(kMaxPendingAlerts, m_pendingAlerts.size());
+    const std::size_t taken = std::min(room, alerts.size());
+    m_pendingAlerts.insert(m_pendingAlerts.end(), std::make_move_iterator(alerts.begin()),
+        std::make_move_iterator(alerts.begin() + qsizetype(taken)));
+    if (taken < alerts.size()) {
+        if (m_alertsNotStored == 0) {
+            emit notice({ StorageNotice::Subject::Database, StorageNotice::Change::Note,
+                QStringLiteral("%1 alerts are waiting for the database, the most kept in memory: further alerts "
+                               "are not stored until it is back (they stay in the Alerts panel and the alerts "
+                               "file; a back-test of the recording lists them all)")
+                    .arg(kMaxPendingAlerts) });
+        }
+        m_alertsNotStored += alerts.size() - taken;
+    }
+    postFlush();
+}
+
 void StorageWriter::requestDrain()
 {
     // Through the intake when there is one, so that the request comes behind every batch.
@@ -300,7 +331,7 @@ void StorageWriter::flushPending()
     if (!m_storage) {
         return;
     }
-    if (m_pending.empty()) {
+    if (m_pending.empty() && m_pendingAlerts.empty()) {
         requestSpoolRead();
     } else {
         // Group commit: whatever queued up while the last transaction ran goes into the next one.
@@ -318,7 +349,7 @@ void StorageWriter::flushPending()
         }
         m_inFlightEvents = events;
         requestSpoolRead();
-        auto result = m_storage->write(group);
+        auto result = m_storage->write(group, m_pendingAlerts);
         m_inFlightEvents = 0;
         if (!result && result.error().code == QLatin1String("storage_corrupt")) {
             // Not an outage: retrying cannot help, and writing on could make it worse. What is not
@@ -362,6 +393,15 @@ void StorageWriter::flushPending()
             m_outageStartedMs = 0;
         }
         m_retryDelayMs = 0;
+        if (!m_pendingAlerts.empty()) {
+            m_pendingAlerts.clear();
+            if (m_alertsNotStored > 0) {
+                emit notice({ StorageNotice::Subject::Database, StorageNotice::Change::Note,
+                    QStringLiteral("%1 alerts raised while the database was down were not stored")
+                        .arg(m_alertsNotStored) });
+                m_alertsNotStored = 0;
+            }
+        }
         if (!m_walAlerted && result->walBytes > m_walAlertBytes) {
             m_walAlerted = true;
             const QString message = QStringLiteral(
@@ -444,7 +484,7 @@ void StorageWriter::flushPending()
 
 void StorageWriter::drain()
 {
-    if (!m_storage || (m_pending.empty() && !m_spooling)) {
+    if (!m_storage || (m_pending.empty() && m_pendingAlerts.empty() && !m_spooling)) {
         emit drained();
         return;
     }

@@ -40,6 +40,12 @@ public:
     /// intake when there is a spool (which forwards it or spills it, see SpoolWorker::intake()),
     /// else straight to write(). In order, like a queued signal.
     void submit(const OddsTap::BatchPtr &batch);
+    /// From any thread: alerts the rules fired, stored with the next transaction (it may commit
+    /// before the batch that raised them, which waits in the queue or the spool). Held in memory
+    /// until then, at most kMaxPendingAlerts: beyond that, during a long outage, they are counted
+    /// and reported, not stored (a back-test of the capture lists them again).
+    void submitAlerts(std::vector<OddsTap::Alert> alerts);
+    static constexpr std::size_t kMaxPendingAlerts = 100000;
     /// From any thread: drain() once every batch submitted before has been taken in.
     void requestDrain();
     /// Before start(): the sources this writer stores; it claims each (Storage::claimSource())
@@ -92,6 +98,7 @@ private:
     BatchPtr checkLeftover(const BatchPtr &batch);
     void onLostRecord(const LostSpoolRecord &lost);
     void postFlush();
+    void takeAlerts(std::vector<OddsTap::Alert> alerts);
 
     StorageTarget m_target;
     SpoolConfig m_spoolConfig;
@@ -109,6 +116,8 @@ private:
     SeqMap m_leftoverHeld; ///< per source: stored, or queued from the leftovers
     std::set<QString> m_leftoverHoles; ///< sources whose leftovers start after a hole
     std::deque<Pending> m_pending;
+    std::vector<Alert> m_pendingAlerts;
+    quint64 m_alertsNotStored = 0; ///< over kMaxPendingAlerts, reported once per outage
     std::size_t m_pendingEvents = 0;
     std::size_t m_inFlightEvents = 0; ///< of m_pendingEvents, in the transaction being written
     QTimer *m_retryTimer = nullptr;

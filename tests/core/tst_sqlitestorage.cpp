@@ -89,6 +89,7 @@ private slots:
     void fixturesKeepTheLatestStateAndEveryUpdate();
     void skipsWhatIsAlreadyCommitted();
     void betIdIsANaturalKey();
+    void alertsAreStoredOnceWithTheirBatchOrAlone();
     void reopeningRestoresCommittedSeqs();
     void refusesAForeignDatabase();
     void refusesANewerSchema();
@@ -201,6 +202,59 @@ void TestSqliteStorage::betIdIsANaturalKey()
     QVERIFY(r);
     QCOMPARE(r->bets, quint64(1));
     QCOMPARE(r->duplicateBets, quint64(1));
+}
+
+void TestSqliteStorage::alertsAreStoredOnceWithTheirBatchOrAlone()
+{
+    auto storage = SqliteStorage::open(path("alerts.db"), QStringLiteral("t4a"));
+    QVERIFY(storage);
+    Alert steam;
+    steam.rule = QStringLiteral("steamer, \"fast\"");
+    steam.kind = AlertKind::PriceMove;
+    steam.sourceId = QStringLiteral("s1");
+    steam.fixtureId = QStringLiteral("fx-1");
+    steam.marketType = QStringLiteral("1x2");
+    steam.selection = QStringLiteral("home");
+    steam.atMs = 1798761600003LL;
+    steam.seq = 3;
+    steam.before = QStringLiteral("2.5");
+    steam.after = QStringLiteral("2.3");
+    steam.receivedAtMs = 1798761600503LL;
+    Alert stale = steam;
+    stale.rule = QStringLiteral("quiet");
+    stale.kind = AlertKind::Stale;
+    stale.marketType.clear();
+    stale.selection.clear();
+    stale.before = QStringLiteral("1798761600003");
+    stale.after = QStringLiteral("silent 30 s");
+    const EventBatch batch = batchOf({ streamEvent(EventType::Odds, 3) }, 3);
+    auto r = (*storage)->write({ &batch }, { steam });
+    QVERIFY(r);
+    QCOMPARE(r->alerts, quint64(1));
+    QCOMPARE(r->odds, quint64(1));
+    // Alone (its batch went in an earlier transaction), and the first again: stored once.
+    r = (*storage)->write({}, { steam, stale });
+    QVERIFY(r);
+    QCOMPARE(r->alerts, quint64(1));
+    QCOMPARE(r->duplicateSeqs, quint64(0));
+    QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("alerts")).toInt(), 2);
+    QStringList rows;
+    const auto q = (*storage)->query(QStringLiteral("SELECT source_id, fixture_id, market_type, selection, rule, kind, "
+                                                    "seq, ts, received_at, before_value, after_value FROM alerts "
+                                                    "ORDER BY id"),
+        {}, [&rows](const RowView &row) {
+            QStringList cells;
+            for (const auto &cell : row) {
+                cells << (cell ? QString::fromUtf8(cell->toByteArray()) : QStringLiteral("NULL"));
+            }
+            rows << cells.join(QLatin1Char('|'));
+            return true;
+        });
+    QVERIFY(q);
+    QCOMPARE(rows,
+        QStringList(
+            { QStringLiteral("s1|fx-1|1x2|home|steamer, \"fast\"|price_move|3|1798761600003|1798761600503|2.5|2.3"),
+                QStringLiteral("s1|fx-1|||quiet|stale|3|1798761600003|1798761600503|1798761600003|silent 30 s") }));
 }
 
 void TestSqliteStorage::reopeningRestoresCommittedSeqs()

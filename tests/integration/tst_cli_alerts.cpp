@@ -25,6 +25,7 @@ class TestCliAlerts : public QObject
 private slots:
     void backtestOfTheRecordingListsTheLiveAlerts();
     void aBadRulesFileIsRefused();
+    void storedAlertsExportAsTheLiveRunWroteThem();
     void webhookReceivesTheAlerts();
     void arbitrageAcrossThreeSimulatedBooksIsBackTestedAlike();
 
@@ -174,6 +175,64 @@ void TestCliAlerts::arbitrageAcrossThreeSimulatedBooksIsBackTestedAlike()
         const qsizetype quote = lines[i].indexOf(",\"");
         QVERIFY2(lines[i].mid(quote + 2, 6).toDouble() < 100.0, lines[i].constData());
     }
+}
+
+void TestCliAlerts::storedAlertsExportAsTheLiveRunWroteThem()
+{
+    // A capture into SQLite with rules: the alerts table, exported, lists the alerts file's lines.
+    QTemporaryDir dir;
+    const QString rules = dir.filePath(QStringLiteral("rules.json"));
+    {
+        QFile f(rules);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"rules":[
+            {"name":"steamer","type":"price_move","percent":3,"within_s":5,"direction":"shorten","cooldown_s":2},
+            {"type":"suspended","cooldown_s":0},
+            {"type":"in_play","cooldown_s":0},
+            {"name":"thin book","type":"overround","min":100,"max":104,"cooldown_s":0},
+            {"name":"quiet","type":"stale","after_s":0.5}
+        ]})");
+    }
+    SimServerConfig sc;
+    sc.rate = 0;
+    sc.generator.seed = 7;
+    sc.generator.fixtures = 40;
+    sc.generator.clockBaseMs = 1798761600000;
+    sc.generator.stepMs = 2.0;
+    SimServer sim(sc);
+    const Result<quint16> port = sim.start();
+    QVERIFY(port);
+    const QString db = dir.filePath(QStringLiteral("alerts.db"));
+    const QString live = dir.filePath(QStringLiteral("live.csv"));
+    QByteArray err;
+    int code = -1;
+    cli({ QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(*port),
+            QStringLiteral("--count"), QStringLiteral("20000"), QStringLiteral("--db"), db, QStringLiteral("--rules"),
+            rules, QStringLiteral("--alerts"), live, QStringLiteral("--quiet"), QStringLiteral("--summary"),
+            QStringLiteral("none") },
+        code, err);
+    QVERIFY2(code == 0, err.constData());
+    const QString exported = dir.filePath(QStringLiteral("exported.csv"));
+    cli({ QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--table"), QStringLiteral("alerts"),
+            QStringLiteral("--columns"),
+            QStringLiteral("ts,rule,kind,source_id,fixture_id,market_type,selection,before_value,after_value,seq"),
+            QStringLiteral("--lf"), QStringLiteral("--raw"), QStringLiteral("--out"), exported },
+        code, err);
+    QVERIFY2(code == 0, err.constData());
+    QFile a(live);
+    QFile b(exported);
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    QList<QByteArray> liveLines = a.readAll().split('\n');
+    QList<QByteArray> storedLines = b.readAll().split('\n');
+    QVERIFY2(liveLines.size() > 50, QByteArray::number(liveLines.size()).constData());
+    QCOMPARE(storedLines.first(),
+        QByteArray("ts,rule,kind,source_id,fixture_id,market_type,selection,before_value,after_value,seq"));
+    liveLines.removeFirst();
+    storedLines.removeFirst();
+    for (qsizetype i = 0; i < std::min(liveLines.size(), storedLines.size()); ++i) {
+        QCOMPARE(storedLines[i], liveLines[i]);
+    }
+    QCOMPARE(storedLines.size(), liveLines.size());
 }
 
 void TestCliAlerts::aBadRulesFileIsRefused()

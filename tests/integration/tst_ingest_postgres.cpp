@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Simulator -> client -> writer -> a real PostgreSQL server (started by scripts/test).
 // Fails when ODDSTAP_TEST_PG_URL is unset or the server is unreachable.
+#include <core/alerts/alertrules.h>
 #include <core/common/timeutil.h>
 #include <core/export/csvexport.h>
 #include <core/storage/storage.h>
@@ -36,6 +37,7 @@ private slots:
     void passwordInTheUrlIsRefused();
     void csvExportStreamsWhatWasStored();
     void oddsTextSurvivesCopyEscapingInIndexOrder();
+    void everyAlertOfTheRunIsStoredOnceAndExported();
 
 private:
     QJsonObject tableCounts();
@@ -365,6 +367,73 @@ void TestIngestPostgres::oddsTextSurvivesCopyEscapingInIndexOrder()
         }));
     QCOMPARE(inserted.size(), std::size_t(seq));
     QVERIFY(std::is_sorted(inserted.begin(), inserted.end()));
+}
+
+void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
+{
+    SimServerConfig c = simConfig(6000, 29);
+    c.generator.stepMs = 2.0;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureConfig config =
+        captureConfig({ sourceConfig(QStringLiteral("x"), *port) }, 6000, 0, *StorageTarget::parse(m_url));
+    const auto rules = parseAlertRules(R"({"rules":[
+        {"name":"mover","type":"price_move","percent":2,"within_s":5,"cooldown_s":1},
+        {"type":"in_play","cooldown_s":0},
+        {"name":"big","type":"big_bet","stake":100,"cooldown_s":0}]})");
+    QVERIFY(rules);
+    config.alertRules = *rules;
+    CaptureRun run(std::move(config));
+    std::vector<Alert> fired;
+    QObject::connect(run.session.get(), &CaptureSession::alertsRaised, run.session.get(),
+        [&fired](const std::vector<Alert> &alerts) { fired.insert(fired.end(), alerts.begin(), alerts.end()); });
+    run.start();
+    QVERIFY(run.waitFinished(60000));
+    QVERIFY2(fired.size() > 20, QByteArray::number(quint64(fired.size())).constData());
+    QCOMPARE(run.stats().persisted.alerts, quint64(fired.size()));
+    auto storage = Storage::open(*StorageTarget::parse(m_url), QStringLiteral("alerts"));
+    QVERIFY(storage);
+    // Every alert, in the order it fired, with every field.
+    QStringList stored;
+    auto q = (*storage)->query(QStringLiteral("SELECT source_id, fixture_id, market_type, selection, rule, kind, seq, "
+                                              "ts, received_at, before_value, after_value FROM alerts ORDER BY id"),
+        {}, [&stored](const RowView &row) {
+            QStringList cells;
+            for (const auto &cell : row) {
+                cells << QString::fromUtf8(cell->toByteArray());
+            }
+            stored << cells.join(QLatin1Char('|'));
+            return true;
+        });
+    QVERIFY(q);
+    QStringList expected;
+    for (const Alert &a : fired) {
+        expected << QStringList { a.sourceId, a.fixtureId, a.marketType, a.selection, a.rule, alertKindName(a.kind),
+            QString::number(a.seq), QString::number(a.atMs), QString::number(a.receivedAtMs), a.before, a.after }
+                        .join(QLatin1Char('|'));
+    }
+    QCOMPARE(stored, expected);
+    // The same alerts again (a replay of the stream into this database): nothing is added.
+    const auto again = (*storage)->write({}, fired);
+    QVERIFY2(again, qPrintable(again ? QString() : again.error().message));
+    QCOMPARE(again->alerts, quint64(0));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("alerts.csv"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    ExportRequest request;
+    request.table = QStringLiteral("alerts");
+    auto stats = exportCsv(**storage, request, file);
+    file.close();
+    QVERIFY2(stats, qPrintable(stats ? QString() : stats.error().message));
+    QCOMPARE(stats->rows, quint64(fired.size()));
+    const QList<QStringList> rows = readCsv(path);
+    QCOMPARE(rows.first(),
+        QStringList({ QStringLiteral("source_id"), QStringLiteral("fixture_id"), QStringLiteral("market_type"),
+            QStringLiteral("selection"), QStringLiteral("rule"), QStringLiteral("kind"), QStringLiteral("seq"),
+            QStringLiteral("ts"), QStringLiteral("received_at"), QStringLiteral("before_value"),
+            QStringLiteral("after_value") }));
 }
 
 QTEST_GUILESS_MAIN(TestIngestPostgres)
