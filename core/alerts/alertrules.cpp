@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSaveFile>
 
 #include <array>
 #include <cmath>
@@ -117,8 +118,9 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
             return invalid(i, error);
         }
         r.ticks = int(ticks);
-        r.windowMs = qint64(windowS * 1000);
-        r.cooldownMs = qint64(cooldownS * 1000);
+        // Rounded: 1.005 s is 1005 ms, not the 1004 that truncating 1004.9999... would make it.
+        r.windowMs = std::llround(windowS * 1000);
+        r.cooldownMs = std::llround(cooldownS * 1000);
         const QString direction = o.value(QStringLiteral("direction")).toString(QStringLiteral("either"));
         if (direction == QLatin1String("shorten")) {
             r.direction = MoveDirection::Shorten;
@@ -214,6 +216,91 @@ Result<std::vector<AlertRule>> readAlertRules(const QString &path)
         return Error { rules.error().code, QStringLiteral("%1: %2").arg(path, rules.error().message) };
     }
     return rules;
+}
+
+QByteArray serializeAlertRules(const std::vector<AlertRule> &rules)
+{
+    QJsonArray list;
+    for (const AlertRule &r : rules) {
+        QJsonObject o;
+        o.insert(QStringLiteral("name"), r.name);
+        o.insert(QStringLiteral("type"), alertKindName(r.kind));
+        const double windowS = double(r.windowMs) / 1000;
+        switch (r.kind) {
+        case AlertKind::PriceMove:
+            if (r.percent > 0) {
+                o.insert(QStringLiteral("percent"), r.percent);
+            }
+            if (r.ticks > 0) {
+                o.insert(QStringLiteral("ticks"), r.ticks);
+            }
+            o.insert(QStringLiteral("within_s"), windowS);
+            if (r.direction != MoveDirection::Either) {
+                o.insert(QStringLiteral("direction"),
+                    r.direction == MoveDirection::Shorten ? QStringLiteral("shorten") : QStringLiteral("drift"));
+            }
+            break;
+        case AlertKind::PriceCross:
+            o.insert(QStringLiteral("level"), r.level);
+            break;
+        case AlertKind::Stale:
+            o.insert(QStringLiteral("after_s"), windowS);
+            break;
+        case AlertKind::ScoreWithoutPriceMove:
+            o.insert(QStringLiteral("within_s"), windowS);
+            break;
+        case AlertKind::Overround:
+            o.insert(QStringLiteral("min"), r.minPercent);
+            o.insert(QStringLiteral("max"), r.maxPercent);
+            break;
+        case AlertKind::BigBet:
+            o.insert(QStringLiteral("stake"), r.stake);
+            break;
+        case AlertKind::Arbitrage:
+            o.insert(QStringLiteral("max_age_s"), windowS);
+            if (r.minPercent > 0) {
+                o.insert(QStringLiteral("min"), r.minPercent);
+            }
+            break;
+        case AlertKind::Suspended:
+        case AlertKind::Reopened:
+        case AlertKind::InPlay:
+            break;
+        }
+        o.insert(QStringLiteral("cooldown_s"), double(r.cooldownMs) / 1000);
+        QJsonObject scope;
+        for (const auto &[key, value] :
+            { std::pair { "source", &r.scope.sourceId }, std::pair { "fixture", &r.scope.fixtureId },
+                std::pair { "market", &r.scope.marketType }, std::pair { "selection", &r.scope.selection } }) {
+            if (!value->isEmpty()) {
+                scope.insert(QLatin1String(key), *value);
+            }
+        }
+        if (r.scope.sportId) {
+            scope.insert(QStringLiteral("sport"), double(*r.scope.sportId));
+        }
+        if (r.scope.watched) {
+            scope.insert(QStringLiteral("watched"), true);
+        }
+        if (!scope.isEmpty()) {
+            o.insert(QStringLiteral("scope"), scope);
+        }
+        list.append(o);
+    }
+    return QJsonDocument(QJsonObject { { QStringLiteral("rules"), list } }).toJson(QJsonDocument::Indented);
+}
+
+Result<void> writeAlertRules(const QString &path, const std::vector<AlertRule> &rules)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()) };
+    }
+    const QByteArray json = serializeAlertRules(rules);
+    if (f.write(json) != json.size() || !f.commit()) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()) };
+    }
+    return {};
 }
 
 } // namespace OddsTap

@@ -47,6 +47,7 @@ struct AlertScope
     QString marketType;
     QString selection;
     bool watched = false; ///< only fixtures on the watch list (AlertEngine::setWatchList)
+    friend bool operator==(const AlertScope &, const AlertScope &) = default;
 };
 
 /// One rule of a rules file (docs/alerts.md).
@@ -67,11 +68,17 @@ struct AlertRule
     double stake = 0; ///< BigBet
     /// Fired once per fixture within this time at most, so a volatile market does not flood.
     qint64 cooldownMs = 60000;
+    friend bool operator==(const AlertRule &, const AlertRule &) = default;
 };
 
 /// Reads a rules file: `{"rules": [{"name": ..., "type": "price_move", ...}, ...]}`. Every field
 /// is checked; the error names the rule and the field.
 Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json);
 Result<std::vector<AlertRule>> readAlertRules(const QString &path);
+/// The rules as a readable rules file: indented JSON, each rule with only the fields its type uses,
+/// which parseAlertRules() reads back to the same rules.
+QByteArray serializeAlertRules(const std::vector<AlertRule> &rules);
+/// Writes a rules file whole or not at all (a temporary file renamed over it).
+Result<void> writeAlertRules(const QString &path, const std::vector<AlertRule> &rules);
 
 } // namespace OddsTap

@@ -6,6 +6,7 @@
 #include <core/alerts/alertengine.h>
 #include <core/models/roles.h>
 
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace OddsTap;
@@ -89,6 +90,7 @@ private slots:
     void scopeLimitsWhatARuleSees();
     void watchListScopeFollowsTheList();
     void rulesFilesAreCheckedFieldByField();
+    void writtenRulesReadBackTheSame();
 };
 
 void TestAlerts::priceMoveByPercentAndByTicks()
@@ -344,6 +346,43 @@ void TestAlerts::rulesFilesAreCheckedFieldByField()
     QCOMPARE(ok->front().windowMs, qint64(2500));
     QCOMPARE(ok->front().cooldownMs, qint64(0));
     QCOMPARE(ok->front().name, QStringLiteral("stale"));
+}
+
+void TestAlerts::writtenRulesReadBackTheSame()
+{
+    const auto rules = parseAlertRules(R"({"rules":[
+        {"name":"steamer","type":"price_move","percent":3,"within_s":1.005,"direction":"shorten","cooldown_s":2},
+        {"name":"drifter, \"late\"","type":"price_move","ticks":4,"within_s":5,"direction":"drift",
+         "scope":{"source":"book","sport":1,"market":"1X2","selection":"home"}},
+        {"type":"price_cross","level":2.0,"cooldown_s":0.25,"scope":{"fixture":"F1"}},
+        {"type":"suspended"},{"type":"reopened","scope":{"watched":true}},{"type":"in_play"},
+        {"type":"stale","after_s":30},{"type":"overround","min":100,"max":104.5},
+        {"type":"big_bet","stake":250.5},{"type":"score_without_price_move","within_s":10},
+        {"type":"arbitrage","max_age_s":2,"min":0.5,"scope":{"sport":2}},{"type":"arbitrage"}
+    ]})");
+    QVERIFY2(rules, qPrintable(rules ? QString() : rules.error().message));
+    QCOMPARE(rules->size(), std::size_t(12));
+    QCOMPARE(rules->front().windowMs, qint64(1005));
+    const QByteArray written = serializeAlertRules(*rules);
+    const auto back = parseAlertRules(written);
+    QVERIFY2(back, qPrintable(back ? QString() : back.error().message));
+    QCOMPARE(back->size(), rules->size());
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+        QVERIFY2((*back)[i] == (*rules)[i], qPrintable(QStringLiteral("rule %1 differs").arg(i + 1)));
+    }
+    // Readable: one field per line, and a stale rule carries no price fields.
+    QVERIFY(written.contains("\"after_s\": 30,\n"));
+    QVERIFY(!written.contains("\"percent\": 0"));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("rules.json"));
+    QVERIFY(writeAlertRules(path, *rules));
+    const auto read = readAlertRules(path);
+    QVERIFY(read);
+    QVERIFY(*read == *rules);
+    // A directory that cannot be written names the path.
+    const auto refused = writeAlertRules(dir.filePath(QStringLiteral("missing/rules.json")), *rules);
+    QVERIFY(!refused);
+    QVERIFY(refused.error().message.contains(QLatin1String("missing/rules.json")));
 }
 
 QTEST_GUILESS_MAIN(TestAlerts)
