@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "filemenu.h"
 
+#include <core/session/appcontroller.h>
 #include <ui/dialogs/exportdialog.h>
+#include <ui/dialogs/rulesdialog.h>
 #include <ui/dialogs/settingsdialog.h>
 #include <ui/mainwindow.h>
 #include <ui/recordingcontrols.h>
@@ -49,6 +51,21 @@ void build(MainWindow *window, QMenu *menu)
             Workspaces::loadRules(window, path);
         }
     });
+    QAction *edit = menu->addAction(MainWindow::tr("&Edit alert rules..."), window, [window] {
+        AppController *controller = window->controller();
+        auto *dialog = new RulesDialog(controller ? controller->config().alertRules : std::vector<AlertRule> {},
+            controller ? controller->config().alertRulesPath : QString(), window);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        QObject::connect(dialog, &RulesDialog::rulesSaved, window,
+            [window](const QString &path, const std::vector<AlertRule> &rules) {
+                Workspaces::runRules(window, rules, path);
+            });
+        dialog->show();
+    });
+    edit->setObjectName(QStringLiteral("editRules"));
+    edit->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    edit->setToolTip(MainWindow::tr("Add, change or remove alert rules; they are saved as a rules file and run "
+                                    "from then on"));
     QAction *settings =
         menu->addAction(MainWindow::tr("&Settings..."), window, [window] { SettingsDialog::ask(window); });
     settings->setShortcut(QKeySequence::Preferences);

@@ -2,6 +2,7 @@
 #include "workspaces.h"
 
 #include <core/alerts/alertrules.h>
+#include <core/common/background.h>
 #include <core/session/appcontroller.h>
 #include <ui/mainwindow.h>
 #include <ui/panels/alertspanel.h>
@@ -31,35 +32,55 @@ Settings::Workspace capture(MainWindow *window, const QString &name)
     return w;
 }
 
-bool loadRules(MainWindow *window, const QString &path)
+void runRules(MainWindow *window, std::vector<AlertRule> rules, const QString &path)
 {
-    AppController *controller = window->controller();
-    auto *alerts = window->findChild<AlertsPanel *>();
-    if (path.isEmpty()) {
-        if (controller) {
-            controller->setAlertRules({}, {});
-        }
-        alerts->setRules({}, 0);
-        return true;
+    window->findChild<AlertsPanel *>()->setRules(path, rules.size());
+    if (AppController *controller = window->controller()) {
+        controller->setAlertRules(std::move(rules), path);
     }
-    auto rules = readAlertRules(path);
-    if (!rules) {
-        const QString message = MainWindow::tr("Alert rules not loaded: %1. Fix the file (docs/alerts.md) and load it "
-                                               "again; the rules in use stay.")
-                                    .arg(rules.error().message);
-        window->findChild<ErrorLogPanel *>()->append({ LogEntry::note(LogKind::Alert, LogSeverity::Error, message) });
-        window->statusBar()->showMessage(message, 10000);
-        return false;
+    if (!path.isEmpty()) {
+        window->statusBar()->showMessage(MainWindow::tr("Alert rules from %1 run from now on").arg(path), 5000);
     }
-    alerts->setRules(path, rules->size());
-    if (controller) {
-        controller->setAlertRules(std::move(*rules), path);
-    }
-    window->statusBar()->showMessage(MainWindow::tr("Alert rules from %1 run from now on").arg(path), 5000);
-    return true;
 }
 
-bool apply(MainWindow *window, const Settings::Workspace &w)
+void loadRules(MainWindow *window, const QString &path, std::function<void(bool loaded)> done)
+{
+    // A later load (another workspace picked meanwhile) wins over one still reading.
+    const int generation = window->property("rulesLoad").toInt() + 1;
+    window->setProperty("rulesLoad", generation);
+    if (path.isEmpty()) {
+        runRules(window, {}, {});
+        if (done) {
+            done(true);
+        }
+        return;
+    }
+    runInBackground(
+        window, [path] { return readAlertRules(path); },
+        [window, path, generation, done = std::move(done)](Result<std::vector<AlertRule>> rules) {
+            if (window->property("rulesLoad").toInt() != generation) {
+                if (done) {
+                    done(false);
+                }
+                return;
+            }
+            if (!rules) {
+                const QString message = MainWindow::tr("Alert rules not loaded: %1. Fix the file (docs/alerts.md) "
+                                                       "and load it again; the rules in use stay.")
+                                            .arg(rules.error().message);
+                window->findChild<ErrorLogPanel *>()->append(
+                    { LogEntry::note(LogKind::Alert, LogSeverity::Error, message) });
+                window->statusBar()->showMessage(message, 10000);
+            } else {
+                runRules(window, std::move(*rules), path);
+            }
+            if (done) {
+                done(bool(rules));
+            }
+        });
+}
+
+void apply(MainWindow *window, const Settings::Workspace &w, std::function<void(bool loaded)> done)
 {
     window->restoreState(w.layout);
     auto *fixtures = window->findChild<FixturesPanel *>();
@@ -67,11 +88,8 @@ bool apply(MainWindow *window, const Settings::Workspace &w)
     fixtures->setWatchList(w.watchList);
     window->findChild<ChartPanel *>()->setTimeWindow(w.chartWindow);
     window->setProperty("workspace", w.name);
-    const bool rulesLoaded = loadRules(window, w.rulesPath);
-    if (rulesLoaded) {
-        window->statusBar()->showMessage(MainWindow::tr("Workspace %1").arg(w.name), 5000);
-    }
-    return rulesLoaded;
+    window->statusBar()->showMessage(MainWindow::tr("Workspace %1").arg(w.name), 5000);
+    loadRules(window, w.rulesPath, std::move(done));
 }
 
 void build(MainWindow *window, QMenu *menu)

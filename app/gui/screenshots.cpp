@@ -2,7 +2,9 @@
 #include "modes.h"
 
 #include <core/common/timeutil.h>
+#include <core/session/appcontroller.h>
 #include <ui/dialogs/exportdialog.h>
+#include <ui/dialogs/rulesdialog.h>
 #include <ui/mainwindow.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/replaybar.h>
@@ -12,6 +14,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
+#include <QListWidget>
 #include <QTableView>
 #include <QTimer>
 
@@ -74,6 +77,16 @@ void saveScreenshots(MainWindow &window, const QString &dir)
         dialog->show();
         QApplication::processEvents();
         dialog->grab().save(dir + QStringLiteral("/export-dialog.png"));
+    }
+    if (AppController *controller = window.controller()) {
+        // The rules editor on the rules the session runs (the second selected: any type's fields).
+        RulesDialog rules(controller->config().alertRules, controller->config().alertRulesPath, &window);
+        rules.show();
+        if (auto *list = rules.findChild<QListWidget *>(QStringLiteral("rulesList")); list && list->count() > 1) {
+            list->setCurrentRow(1);
+        }
+        QApplication::processEvents();
+        rules.grab().save(dir + QStringLiteral("/rules-editor.png"));
     }
     saveWorkspaceShot(window, dir);
     std::printf("oddstap: screenshots saved in %s\n", qPrintable(dir));

@@ -98,10 +98,10 @@ const std::vector<TableSpec> &tables()
         { "alerts",
             { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("fixture_id"), K::Text },
                 { QStringLiteral("market_type"), K::Text }, { QStringLiteral("selection"), K::Text },
-                { QStringLiteral("rule"), K::Text }, { QStringLiteral("kind"), K::Text },
-                { QStringLiteral("seq"), K::Integer }, { QStringLiteral("ts"), K::Time },
-                { QStringLiteral("received_at"), K::Time }, { QStringLiteral("before_value"), K::Text },
-                { QStringLiteral("after_value"), K::Text } },
+                { QStringLiteral("rule"), K::Text }, { QStringLiteral("rule_index"), K::Integer },
+                { QStringLiteral("kind"), K::Text }, { QStringLiteral("seq"), K::Integer },
+                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
+                { QStringLiteral("before_value"), K::Text }, { QStringLiteral("after_value"), K::Text } },
             "ts", "ts, id", "id", true },
     };
     return specs;

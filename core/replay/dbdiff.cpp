@@ -257,6 +257,8 @@ Result<DiffResult> diffDatabases(const QString &specA, const QString &specB, con
     result.kind = QStringLiteral("database");
     result.leftOut << QStringLiteral("row ids (id): assigned by each database");
     result.leftOut << QStringLiteral("ingest_state.updated_at: when the commit happened");
+    result.leftOut << QStringLiteral(
+        "alerts: what the rules of each capture fired, not the feed (back-test a recording to compare them)");
     if (!options.strict) {
         result.leftOut << QStringLiteral("received_at: when each frame arrived (--strict compares it)");
         result.leftOut << QStringLiteral(

@@ -555,6 +555,7 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
             }
             if (store && m_writer && m_config.storage->kind != StorageTarget::Kind::Broker) {
                 // Before the batch: they reach the writer first, so they commit with it or before it.
+                m_stats.alertsToStore += fired.size();
                 m_writer->submitAlerts(fired);
             }
             emit alertsRaised(fired);
@@ -649,6 +650,15 @@ void CaptureSession::finish()
         // The writer's last commits (a transaction that ended while the drain timed out, say) are
         // queued to this thread: count them before the summary, so that it says what is stored.
         QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+        if (m_stats.alertsToStore > m_stats.persisted.alerts) {
+            m_stats.alertsNotStored = m_stats.alertsToStore - m_stats.persisted.alerts;
+            const QString message = QStringLiteral(
+                "%1 alerts were not stored: the database was unavailable. The Alerts panel and the alerts file "
+                "have them, and a back-test of the recording lists them all")
+                                        .arg(m_stats.alertsNotStored);
+            qCWarning(lcSession).noquote() << message;
+            addLog(LogEntry::note(LogKind::Storage, LogSeverity::Error, message));
+        }
         if (m_stats.drainTimedOut) {
             const CaptureStats::Source t = m_stats.total();
             const quint64 stored = m_stats.persisted.storedStream() + m_stats.persisted.duplicateSeqs

@@ -63,6 +63,10 @@ struct CaptureStats
     WriteResult persisted; ///< sums over committed batches
     quint64 commits = 0;
     quint64 alerts = 0; ///< fired by the alert rules
+    quint64 alertsToStore = 0; ///< of those, handed to the storage writer
+    /// Of those, not stored when the capture ended (the database was down too long; the writer
+    /// holds at most StorageWriter::kMaxPendingAlerts, and what it holds at exit is gone).
+    quint64 alertsNotStored = 0;
     qint64 maxWriteNs = 0;
     LatencyHistogram receiveToCommit;
     // Filled while snapshots run (the GUI, and the CLI's status line and metrics).

@@ -481,16 +481,36 @@ Result<WriteResult> PostgresStorage::write(
         result.bets = quint64(inserted);
         result.duplicateBets = quint64(staged - inserted);
     }
-    for (const Alert &a : alerts) {
-        // One statement each: alerts are few (rate-limited per rule and fixture), and a stored one
-        // is left out by its unique key, which COPY cannot do.
-        const auto res = execParams("INSERT INTO alerts (source_id, fixture_id, market_type, selection, rule, kind, "
-                                    "seq, ts, received_at, before_value, after_value) VALUES ($1, $2, $3, $4, $5, $6, "
-                                    "$7::bigint, $8::bigint, $9::bigint, $10, $11) ON CONFLICT DO NOTHING",
-            { a.sourceId.toUtf8(), a.fixtureId.toUtf8(), a.marketType.toUtf8(), a.selection.toUtf8(), a.rule.toUtf8(),
-                alertKindName(a.kind).toUtf8(), QByteArray::number(a.seq), QByteArray::number(a.atMs),
-                QByteArray::number(a.receivedAtMs), a.before.toUtf8(), a.after.toUtf8() },
-            QStringLiteral("storing alerts"));
+    // Alerts in statements of up to 500 rows: few in a live run (rate-limited per rule and
+    // fixture), but up to StorageWriter::kMaxPendingAlerts after an outage. Not COPY: a stored one
+    // is left out by its unique key.
+    constexpr std::size_t kAlertsPerStatement = 500;
+    constexpr int kAlertColumns = 12;
+    for (std::size_t first = 0; first < alerts.size(); first += kAlertsPerStatement) {
+        const std::size_t n = std::min(kAlertsPerStatement, alerts.size() - first);
+        QByteArray sql = "INSERT INTO alerts (source_id, fixture_id, market_type, selection, rule, rule_index, kind, "
+                         "seq, ts, received_at, before_value, after_value) VALUES ";
+        std::vector<QByteArray> params;
+        params.reserve(n * kAlertColumns);
+        for (std::size_t i = 0; i < n; ++i) {
+            const Alert &a = alerts[first + i];
+            const int p = int(i) * kAlertColumns;
+            sql += i == 0 ? "(" : ",(";
+            for (int k = 1; k <= kAlertColumns; ++k) {
+                sql += (k == 1 ? "$" : ",$") + QByteArray::number(p + k);
+                // Numbers are sent as text: say which, where the column alone would not.
+                sql += k == 6 ? "::integer" : (k >= 8 && k <= 10) ? "::bigint" : "";
+            }
+            sql += ')';
+            for (QByteArray value : { a.sourceId.toUtf8(), a.fixtureId.toUtf8(), a.marketType.toUtf8(),
+                     a.selection.toUtf8(), a.rule.toUtf8(), QByteArray::number(a.ruleIndex),
+                     alertKindName(a.kind).toUtf8(), QByteArray::number(a.seq), QByteArray::number(a.atMs),
+                     QByteArray::number(a.receivedAtMs), a.before.toUtf8(), a.after.toUtf8() }) {
+                params.push_back(std::move(value));
+            }
+        }
+        sql += " ON CONFLICT DO NOTHING";
+        const auto res = execParams(sql.constData(), params, QStringLiteral("storing alerts"));
         if (!res) {
             return fail(res.error());
         }

@@ -559,8 +559,8 @@ Result<void> SqliteStorage::prepare()
             "INSERT INTO books (source_id, seq, ts, received_at, fixture_id, market_type, selection, timestamp, image, "
             "traded_total, back, lay, traded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
         { &m_insAlert,
-            "INSERT OR IGNORE INTO alerts (source_id, fixture_id, market_type, selection, rule, kind, seq, ts, "
-            "received_at, before_value, after_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
+            "INSERT OR IGNORE INTO alerts (source_id, fixture_id, market_type, selection, rule, rule_index, kind, seq, "
+            "ts, received_at, before_value, after_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
         { &m_upsertIngest,
             "INSERT INTO ingest_state (source_id, last_seq, updated_at) VALUES (?1, ?2, ?3) "
             "ON CONFLICT (source_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at" },

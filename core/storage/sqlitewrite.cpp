@@ -279,12 +279,13 @@ Result<WriteResult> SqliteStorage::write(
         bindText(s, 3, a.marketType);
         bindText(s, 4, a.selection);
         bindText(s, 5, a.rule);
-        bindText(s, 6, alertKindName(a.kind));
-        sqlite3_bind_int64(s, 7, qint64(a.seq));
-        sqlite3_bind_int64(s, 8, a.atMs);
-        sqlite3_bind_int64(s, 9, a.receivedAtMs);
-        bindText(s, 10, a.before);
-        bindText(s, 11, a.after);
+        sqlite3_bind_int(s, 6, a.ruleIndex);
+        bindText(s, 7, alertKindName(a.kind));
+        sqlite3_bind_int64(s, 8, qint64(a.seq));
+        sqlite3_bind_int64(s, 9, a.atMs);
+        sqlite3_bind_int64(s, 10, a.receivedAtMs);
+        bindText(s, 11, a.before);
+        bindText(s, 12, a.after);
         if (!RowSink::step(s)) {
             return fail(QStringLiteral("storing alerts"));
         }

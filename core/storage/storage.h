@@ -128,10 +128,11 @@ public:
     /// never migrated, so a read-only file or directory works; it must exist and be up to date.
     static Result<std::unique_ptr<Storage>> openForReading(const StorageTarget &target, const QString &connectionName);
 
-    /// Writes batches in one transaction, together with each source's last seq and the alerts the
-    /// rules fired on them (or on batches before: they are never held back for a later one). Events
-    /// at or below the committed seq of their source are skipped (counted as duplicates), and so is
-    /// an alert stored already (same source, seq, rule, fixture, market and selection). All or nothing.
+    /// Writes batches in one transaction, together with each source's last seq and alerts the rules
+    /// fired (on these batches, or on batches still to come: the writer stores an alert with its
+    /// batch or before it, never after). Events at or below the committed seq of their source are
+    /// skipped (counted as duplicates), and so is an alert stored already (same source, seq, rule
+    /// index and name, fixture, market and selection). All or nothing.
     virtual Result<WriteResult> write(
         const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts) = 0;
     Result<WriteResult> write(const std::vector<const EventBatch *> &batches) { return write(batches, {}); }

@@ -22,6 +22,7 @@ constexpr int kRetryInitialMs = 100;
 constexpr int kRetryMaxMs = 5000;
 constexpr qint64 kTrimIntervalNs = 5LL * 1000 * 1000 * 1000; // while a backlog drains: at most this often
 constexpr std::size_t kMaxEventsPerTransaction = 50000;
+constexpr int kAlertsWaitMs = 20;
 constexpr int kWriterBusyTimeoutMs = 250;
 std::atomic<int> g_connectionCounter { 0 };
 } // namespace
@@ -164,7 +165,13 @@ void StorageWriter::takeAlerts(std::vector<Alert> alerts)
         }
         m_alertsNotStored += alerts.size() - taken;
     }
-    postFlush();
+    if (!m_pending.empty() || !m_intake.load(std::memory_order_acquire)) {
+        postFlush();
+    } else {
+        // Their batch is on its way through the spool's thread: a moment's wait puts both in one
+        // transaction instead of an alerts-only commit before it.
+        QTimer::singleShot(kAlertsWaitMs, this, &StorageWriter::postFlush);
+    }
 }
 
 void StorageWriter::requestDrain()

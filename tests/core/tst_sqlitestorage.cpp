@@ -232,16 +232,20 @@ void TestSqliteStorage::alertsAreStoredOnceWithTheirBatchOrAlone()
     QVERIFY(r);
     QCOMPARE(r->alerts, quint64(1));
     QCOMPARE(r->odds, quint64(1));
-    // Alone (its batch went in an earlier transaction), and the first again: stored once.
-    r = (*storage)->write({}, { steam, stale });
+    // Alone (as when its batch is still on its way through the spool), and the first again (a
+    // write retried after a commit whose outcome was unknown): stored once.
+    // A second rule of the same name (names default to the type) firing on the same event: its own alert.
+    Alert twin = steam;
+    twin.ruleIndex = 1;
+    r = (*storage)->write({}, { steam, stale, twin });
     QVERIFY(r);
-    QCOMPARE(r->alerts, quint64(1));
+    QCOMPARE(r->alerts, quint64(2));
     QCOMPARE(r->duplicateSeqs, quint64(0));
-    QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("alerts")).toInt(), 2);
+    QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("alerts")).toInt(), 3);
     QStringList rows;
-    const auto q = (*storage)->query(QStringLiteral("SELECT source_id, fixture_id, market_type, selection, rule, kind, "
-                                                    "seq, ts, received_at, before_value, after_value FROM alerts "
-                                                    "ORDER BY id"),
+    const auto q = (*storage)->query(QStringLiteral("SELECT source_id, fixture_id, market_type, selection, rule, "
+                                                    "rule_index, kind, seq, ts, received_at, before_value, "
+                                                    "after_value FROM alerts ORDER BY id"),
         {}, [&rows](const RowView &row) {
             QStringList cells;
             for (const auto &cell : row) {
@@ -252,9 +256,10 @@ void TestSqliteStorage::alertsAreStoredOnceWithTheirBatchOrAlone()
         });
     QVERIFY(q);
     QCOMPARE(rows,
-        QStringList(
-            { QStringLiteral("s1|fx-1|1x2|home|steamer, \"fast\"|price_move|3|1798761600003|1798761600503|2.5|2.3"),
-                QStringLiteral("s1|fx-1|||quiet|stale|3|1798761600003|1798761600503|1798761600003|silent 30 s") }));
+        QStringList({ QStringLiteral(
+                          "s1|fx-1|1x2|home|steamer, \"fast\"|0|price_move|3|1798761600003|1798761600503|2.5|2.3"),
+            QStringLiteral("s1|fx-1|||quiet|0|stale|3|1798761600003|1798761600503|1798761600003|silent 30 s"),
+            QStringLiteral("s1|fx-1|1x2|home|steamer, \"fast\"|1|price_move|3|1798761600003|1798761600503|2.5|2.3") }));
 }
 
 void TestSqliteStorage::reopeningRestoresCommittedSeqs()

@@ -380,7 +380,7 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
         captureConfig({ sourceConfig(QStringLiteral("x"), *port) }, 6000, 0, *StorageTarget::parse(m_url));
     const auto rules = parseAlertRules(R"({"rules":[
         {"name":"mover","type":"price_move","percent":2,"within_s":5,"cooldown_s":1},
-        {"type":"in_play","cooldown_s":0},
+        {"type":"in_play","cooldown_s":0},{"type":"in_play","cooldown_s":0},
         {"name":"big","type":"big_bet","stake":100,"cooldown_s":0}]})");
     QVERIFY(rules);
     config.alertRules = *rules;
@@ -392,12 +392,14 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
     QVERIFY(run.waitFinished(60000));
     QVERIFY2(fired.size() > 20, QByteArray::number(quint64(fired.size())).constData());
     QCOMPARE(run.stats().persisted.alerts, quint64(fired.size()));
+    QCOMPARE(run.stats().alertsNotStored, quint64(0));
     auto storage = Storage::open(*StorageTarget::parse(m_url), QStringLiteral("alerts"));
     QVERIFY(storage);
     // Every alert, in the order it fired, with every field.
     QStringList stored;
-    auto q = (*storage)->query(QStringLiteral("SELECT source_id, fixture_id, market_type, selection, rule, kind, seq, "
-                                              "ts, received_at, before_value, after_value FROM alerts ORDER BY id"),
+    auto q = (*storage)->query(QStringLiteral("SELECT source_id, fixture_id, market_type, selection, rule, rule_index, "
+                                              "kind, seq, ts, received_at, before_value, after_value FROM alerts "
+                                              "ORDER BY id"),
         {}, [&stored](const RowView &row) {
             QStringList cells;
             for (const auto &cell : row) {
@@ -409,8 +411,9 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
     QVERIFY(q);
     QStringList expected;
     for (const Alert &a : fired) {
-        expected << QStringList { a.sourceId, a.fixtureId, a.marketType, a.selection, a.rule, alertKindName(a.kind),
-            QString::number(a.seq), QString::number(a.atMs), QString::number(a.receivedAtMs), a.before, a.after }
+        expected << QStringList { a.sourceId, a.fixtureId, a.marketType, a.selection, a.rule,
+            QString::number(a.ruleIndex), alertKindName(a.kind), QString::number(a.seq), QString::number(a.atMs),
+            QString::number(a.receivedAtMs), a.before, a.after }
                         .join(QLatin1Char('|'));
     }
     QCOMPARE(stored, expected);
@@ -431,8 +434,8 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
     const QList<QStringList> rows = readCsv(path);
     QCOMPARE(rows.first(),
         QStringList({ QStringLiteral("source_id"), QStringLiteral("fixture_id"), QStringLiteral("market_type"),
-            QStringLiteral("selection"), QStringLiteral("rule"), QStringLiteral("kind"), QStringLiteral("seq"),
-            QStringLiteral("ts"), QStringLiteral("received_at"), QStringLiteral("before_value"),
+            QStringLiteral("selection"), QStringLiteral("rule"), QStringLiteral("rule_index"), QStringLiteral("kind"),
+            QStringLiteral("seq"), QStringLiteral("ts"), QStringLiteral("received_at"), QStringLiteral("before_value"),
             QStringLiteral("after_value") }));
 }
 

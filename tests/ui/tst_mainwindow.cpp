@@ -10,6 +10,7 @@
 #include <ui/alertnotifier.h>
 #include <ui/charts/oddschart.h>
 #include <ui/dialogs/exportdialog.h>
+#include <ui/dialogs/rulesdialog.h>
 #include <ui/dialogs/sourcedialog.h>
 #include <ui/helpmenu.h>
 #include <ui/mainwindow.h>
@@ -749,7 +750,9 @@ void TestMainWindow::watchListWorkspacesAndDarkTheme()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(R"({"rules":[{"name":"any bet","type":"big_bet","stake":0.01,"cooldown_s":0}]})");
     }
-    QVERIFY(Workspaces::loadRules(app.window.get(), rules));
+    int loaded = -1; // the rules file is read off the GUI thread
+    Workspaces::loadRules(app.window.get(), rules, [&loaded](bool ok) { loaded = ok ? 1 : 0; });
+    QTRY_COMPARE(loaded, 1);
     auto *alerts = app.window->findChild<OddsTap::AlertsPanel *>();
     QCOMPARE(
         alerts->findChild<QLabel *>(QStringLiteral("alertsHeader"))->text(), QStringLiteral("1 rule from desk.json"));
@@ -761,11 +764,15 @@ void TestMainWindow::watchListWorkspacesAndDarkTheme()
     watchedOnly->click();
     fixtures->setWatchList({});
     app.window->findChild<OddsTap::ChartPanel *>()->setTimeWindow(2);
-    QVERIFY(Workspaces::loadRules(app.window.get(), QString()));
+    loaded = -1;
+    Workspaces::loadRules(app.window.get(), QString(), [&loaded](bool ok) { loaded = ok ? 1 : 0; });
+    QTRY_COMPARE(loaded, 1);
     QCOMPARE(app.controller->config().alertRules.size(), std::size_t(0));
     const std::vector<Settings::Workspace> saved = Settings::workspaces();
     QCOMPARE(saved.size(), std::size_t(1));
-    QVERIFY(Workspaces::apply(app.window.get(), saved.front()));
+    loaded = -1;
+    Workspaces::apply(app.window.get(), saved.front(), [&loaded](bool ok) { loaded = ok ? 1 : 0; });
+    QTRY_COMPARE(loaded, 1);
     QVERIFY(app.window->dock(QStringLiteral("logDock"))->toggleViewAction()->isChecked());
     QVERIFY(fixtures->filters().watchedOnly);
     QCOMPARE(fixtures->watchList(), QSet<QString> { key });
@@ -776,11 +783,33 @@ void TestMainWindow::watchListWorkspacesAndDarkTheme()
     // A workspace whose rules file went bad: the rest applies, the reason is in the log.
     Settings::Workspace broken = saved.front();
     broken.rulesPath = m_dir.filePath(QStringLiteral("gone.json"));
-    QVERIFY(!Workspaces::apply(app.window.get(), broken));
-    QVERIFY(app.window->statusBar()->currentMessage().contains(QLatin1String("Alert rules not loaded")));
+    loaded = -1;
+    QString shown; // the status bar as the load ends (alerts firing replace it soon after)
+    Workspaces::apply(app.window.get(), broken, [&loaded, &shown, &app](bool ok) {
+        loaded = ok ? 1 : 0;
+        shown = app.window->statusBar()->currentMessage();
+    });
+    QTRY_COMPARE(loaded, 0);
+    QVERIFY2(shown.contains(QLatin1String("Alert rules not loaded")), qPrintable(shown));
     QCOMPARE(app.controller->config().alertRulesPath, rules); // the rules in use stay
     Settings::removeWorkspace(QStringLiteral("desk"));
     QVERIFY(Settings::workspaces().empty());
+
+    // File ▸ Edit alert rules: the rules in use, edited and saved, run from then on.
+    app.window->findChild<QAction *>(QStringLiteral("editRules"))->trigger();
+    OddsTap::RulesDialog *editor = nullptr;
+    QTRY_VERIFY((editor = app.window->findChild<OddsTap::RulesDialog *>()) != nullptr);
+    QVERIFY(editor->rules() == app.controller->config().alertRules);
+    QCOMPARE(editor->path(), rules);
+    editor->findChild<QPushButton *>(QStringLiteral("addRule"))->click(); // a price move, 5 % in 10 s
+    const QString edited = m_dir.filePath(QStringLiteral("edited.json"));
+    editor->setPath(edited);
+    editor->findChild<QPushButton *>(QStringLiteral("saveRules"))->click();
+    QTRY_COMPARE(app.controller->config().alertRulesPath, edited);
+    QCOMPARE(app.controller->config().alertRules.size(), std::size_t(2));
+    QCOMPARE(app.controller->config().alertRules.back().percent, 5.0);
+    QCOMPARE(alerts->findChild<QLabel *>(QStringLiteral("alertsHeader"))->text(),
+        QStringLiteral("2 rules from edited.json"));
 
     // View ▸ Theme ▸ Dark: a dark palette, and the charts follow it; System gives the original back.
     const QColor originalBase = QApplication::palette().color(QPalette::Base);

@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: MIT
 // Panels on their own, offscreen, fed hand-made snapshots: what each one shows for a given state.
+#include <core/common/sports.h>
 #include <core/models/marketmodel.h>
 #include <core/models/pricehistory.h>
 #include <ui/charts/oddschart.h>
+#include <ui/dialogs/rulesdialog.h>
 #include <ui/panels/comparisonpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDateTimeAxis>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
 
@@ -62,6 +72,7 @@ private slots:
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible();
     void comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes();
+    void rulesDialogEditsAndSavesWhatTheReaderTakes();
 };
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
@@ -243,6 +254,74 @@ void TestPanels::comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes()
     QVERIFY(!model.index(1, model.tailColumn(ComparisonModel::Stake)).data().isValid());
     QVERIFY(
         panel.findChild<QLabel *>(QStringLiteral("comparisonHeader"))->text().endsWith(QLatin1String("No arbitrage.")));
+}
+
+void TestPanels::rulesDialogEditsAndSavesWhatTheReaderTakes()
+{
+    const auto start = parseAlertRules(
+        R"({"rules":[{"name":"steamer","type":"price_move","percent":3,"within_s":5,"direction":"shorten"}]})");
+    QVERIFY(start);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("desk.json"));
+    RulesDialog dialog(*start, path);
+    dialog.show();
+    auto *list = dialog.findChild<QListWidget *>(QStringLiteral("rulesList"));
+    QCOMPARE(list->count(), 1);
+    QCOMPARE(list->item(0)->text(), QStringLiteral("steamer: moves 3 % in 5 s"));
+    auto *form = dialog.findChild<QFormLayout *>();
+    auto visible = [form](const char *name) {
+        return form->isRowVisible(form->parentWidget()->findChild<QWidget *>(QLatin1String(name)));
+    };
+    QVERIFY(visible("rulePercent") && visible("ruleDirection") && !visible("ruleStake") && !visible("ruleMax"));
+
+    // Add a big-bet rule scoped to tennis and the watch list: the type shows only its fields and
+    // starts from values the reader takes.
+    dialog.findChild<QPushButton *>(QStringLiteral("addRule"))->click();
+    QCOMPARE(list->count(), 2);
+    QCOMPARE(list->currentRow(), 1);
+    auto *name = dialog.findChild<QLineEdit *>(QStringLiteral("ruleName"));
+    name->clear();
+    QTest::keyClicks(name, QStringLiteral("whale"));
+    auto *kind = dialog.findChild<QComboBox *>(QStringLiteral("ruleKind"));
+    kind->setCurrentIndex(kind->findData(int(AlertKind::BigBet)));
+    QVERIFY(visible("ruleStake") && !visible("rulePercent") && !visible("ruleWindow"));
+    QCOMPARE(dialog.findChild<QDoubleSpinBox *>(QStringLiteral("ruleStake"))->value(), 100.0);
+    dialog.findChild<QDoubleSpinBox *>(QStringLiteral("ruleStake"))->setValue(500);
+    auto *sport = dialog.findChild<QComboBox *>(QStringLiteral("ruleSport"));
+    sport->setCurrentIndex(sport->findData(int(Sport::Tennis)));
+    dialog.findChild<QCheckBox *>(QStringLiteral("ruleWatched"))->setChecked(true);
+    QCOMPARE(list->item(1)->text(), QStringLiteral("whale: stake over 500 · Tennis, watched"));
+
+    // A third rule the reader refuses (an overround range upside down): not saved, and the rule
+    // is selected with the reason shown.
+    dialog.findChild<QPushButton *>(QStringLiteral("addRule"))->click();
+    kind->setCurrentIndex(kind->findData(int(AlertKind::Overround)));
+    dialog.findChild<QDoubleSpinBox *>(QStringLiteral("ruleMin"))->setValue(120);
+    list->setCurrentRow(0);
+    QSignalSpy saved(&dialog, &RulesDialog::rulesSaved);
+    dialog.findChild<QPushButton *>(QStringLiteral("saveRules"))->click();
+    QCOMPARE(list->currentRow(), 2);
+    QVERIFY2(dialog.findChild<QLabel *>(QStringLiteral("rulesStatus"))->text().contains(QLatin1String("rule 3")),
+        qPrintable(dialog.findChild<QLabel *>(QStringLiteral("rulesStatus"))->text()));
+    QVERIFY(!QFile::exists(path));
+    dialog.findChild<QPushButton *>(QStringLiteral("removeRule"))->click();
+    QCOMPARE(list->count(), 2);
+
+    // Saved: written off the GUI thread, then announced; the file reads back to these rules.
+    dialog.findChild<QPushButton *>(QStringLiteral("saveRules"))->click();
+    QTRY_COMPARE(saved.count(), 1);
+    QCOMPARE(saved.first().at(0).toString(), path);
+    const auto read = readAlertRules(path);
+    QVERIFY2(read, qPrintable(read ? QString() : read.error().message));
+    QCOMPARE(read->size(), std::size_t(2));
+    QVERIFY(read->front() == start->front());
+    const AlertRule &whale = read->back();
+    QCOMPARE(whale.name, QStringLiteral("whale"));
+    QCOMPARE(whale.kind, AlertKind::BigBet);
+    QCOMPARE(whale.stake, 500.0);
+    QCOMPARE(whale.scope.sportId, std::optional<qint64>(qint64(Sport::Tennis)));
+    QVERIFY(whale.scope.watched);
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
 }
 
 QTEST_MAIN(TestPanels)

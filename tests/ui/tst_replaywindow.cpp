@@ -351,7 +351,9 @@ void TestReplayWindow::alertRulesMarkTheTimeLineWhereTheyFire()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(R"({"rules":[{"type":"big_bet","stake":1000000}]})");
     }
-    QVERIFY(Workspaces::loadRules(&window, none));
+    int loaded = -1; // the rules file is read off the GUI thread
+    Workspaces::loadRules(&window, none, [&loaded](bool ok) { loaded = ok ? 1 : 0; });
+    QTRY_COMPARE(loaded, 1);
     QTRY_VERIFY_WITH_TIMEOUT(alertMarkers().empty(), 10000);
     QVERIFY(timeline->markerCount() >= 2); // the disconnect and the rejects stay
     bool stopped = false;
