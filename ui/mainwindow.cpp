@@ -118,6 +118,8 @@ void MainWindow::buildPanels()
     setCentralWidget(m_chart);
 
     connect(m_fixtures, &FixturesPanel::fixtureSelected, this, &MainWindow::watch);
+    connect(m_fixtures, &FixturesPanel::watchListChanged, m_market, &MarketPanel::setWatchList);
+    connect(m_market, &MarketPanel::selectionWatchToggled, m_fixtures, &FixturesPanel::toggleWatchKey);
     if (m_controller) {
         m_fixtures->setWatchList(m_controller->config().watchList);
         connect(m_fixtures, &FixturesPanel::watchListChanged, m_controller, [this](const QSet<QString> &keys) {

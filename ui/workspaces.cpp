@@ -34,6 +34,8 @@ Settings::Workspace capture(MainWindow *window, const QString &name)
 
 void runRules(MainWindow *window, std::vector<AlertRule> rules, const QString &path)
 {
+    // These rules win over a load still reading (rules saved in the editor meanwhile, say).
+    window->setProperty("rulesLoad", window->property("rulesLoad").toInt() + 1);
     window->findChild<AlertsPanel *>()->setRules(path, rules.size());
     if (AppController *controller = window->controller()) {
         controller->setAlertRules(std::move(rules), path);

@@ -28,7 +28,8 @@ void apply(MainWindow *window, const Settings::Workspace &workspace, std::functi
 void build(MainWindow *window, QMenu *menu);
 /// Reads @p path's rules off the GUI thread, then runs them in the session and shows them in the
 /// Alerts panel (empty path: no rules); @p done says whether they were loaded (when not, the reason
-/// is shown and the rules in use stay). Of loads that overlap, the last one asked for wins.
+/// is shown and the rules in use stay; or it was overtaken by a later load or runRules(), which
+/// wins).
 void loadRules(MainWindow *window, const QString &path, std::function<void(bool loaded)> done = {});
 /// Runs @p rules (read from, or just saved to, @p path) in the session and the Alerts panel.
 void runRules(MainWindow *window, std::vector<AlertRule> rules, const QString &path);

@@ -54,8 +54,23 @@ bool AlertEngine::inScope(
     const AlertScope &s = rule.scope;
     return (s.sourceId.isEmpty() || s.sourceId == f.sourceId) && (!s.sportId || s.sportId == f.sportId)
         && (s.fixtureId.isEmpty() || s.fixtureId == f.fixtureId) && (s.marketType.isEmpty() || s.marketType == market)
-        && (s.selection.isEmpty() || s.selection == selection)
-        && (!s.watched || m_watchList.contains(fixtureKey(f.sourceId, f.fixtureId)));
+        && (s.selection.isEmpty() || s.selection == selection) && (!s.watched || watched(f, market, selection));
+}
+
+void AlertEngine::setWatchList(QSet<QString> keys)
+{
+    m_watchedFixtures = watchedFixtures(keys);
+    m_watchList = std::move(keys);
+}
+
+bool AlertEngine::watched(const Fixture &f, const QString &market, const QString &selection) const
+{
+    const QString fixture = fixtureKey(f.sourceId, f.fixtureId);
+    if (selection.isEmpty()) {
+        return m_watchedFixtures.contains(fixture);
+    }
+    return m_watchList.contains(fixture)
+        || m_watchList.contains(selectionKey(f.sourceId, f.fixtureId, market, selection));
 }
 
 namespace {

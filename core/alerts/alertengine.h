@@ -35,8 +35,10 @@ public:
     const std::vector<AlertRule> &rules() const { return m_rules; }
     /// Markets compared across sources (arbitrage rules); a match's go when it ends in a source.
     std::size_t comparedMarkets() const { return std::size_t(m_compared.size()); }
-    /// The fixtures (fixtureKey()) rules scoped to the watch list look at; replaces the list.
-    void setWatchList(QSet<QString> fixtureKeys) { m_watchList = std::move(fixtureKeys); }
+    /// What rules scoped to the watch list look at; replaces the list. Its fixtureKey()s: every
+    /// alert of those fixtures. Its selectionKey()s: that selection's alerts, and the alerts of
+    /// its fixture and market as a whole (in play, stale, suspended, overround), not its siblings'.
+    void setWatchList(QSet<QString> keys);
     /// Alerts a rule's cooldown held back.
     quint64 suppressed() const { return m_suppressed; }
 
@@ -108,6 +110,7 @@ private:
         return !m_byKind[std::size_t(kind)].global.empty() || !m_byKind[std::size_t(kind)].byFixture.isEmpty();
     }
     bool inScope(const AlertRule &rule, const Fixture &f, const QString &market, const QString &selection) const;
+    bool watched(const Fixture &f, const QString &market, const QString &selection) const;
     /// @p before and @p after: texts, or callables making them (only for an alert not held back).
     template <typename Before, typename After>
     void fire(int ruleIndex, Fixture &f, const QString &market, const QString &selection, qint64 atMs, quint64 seq,
@@ -135,6 +138,7 @@ private:
     QHash<QString, ComparedState> m_compared;
     FixtureMap m_fixtureMap;
     QSet<QString> m_watchList;
+    QSet<QString> m_watchedFixtures; ///< pinned, or with a pinned selection (watchedFixtures())
     quint64 m_suppressed = 0;
     qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated
     qint64 m_eventWallMs = 0;

@@ -78,8 +78,13 @@ QVariant FixtureTableModel::data(const QModelIndex &index, int role) const
         case FixtureId:
             return f.fixtureId;
         case Watched: {
-            const bool watched = m_watched.contains(fixtureKey(s.sourceId, f.fixtureId));
-            return sort ? QVariant(int(watched)) : QVariant(watched ? QStringLiteral("★") : QString());
+            // ★ the fixture is pinned; ☆ only some of its selections are.
+            const QString key = fixtureKey(s.sourceId, f.fixtureId);
+            const int watched = m_watched.contains(key) ? 2 : m_watchedFixtures.contains(key) ? 1 : 0;
+            return sort ? QVariant(watched)
+                        : QVariant(watched == 2 ? QStringLiteral("★")
+                                : watched == 1  ? QStringLiteral("☆")
+                                                : QString());
         }
         default:
             return {};
@@ -92,7 +97,7 @@ QVariant FixtureTableModel::data(const QModelIndex &index, int role) const
         return fixtureKey(s.sourceId, f.fixtureId);
     }
     if (role == WatchedRole) {
-        return m_watched.contains(fixtureKey(s.sourceId, f.fixtureId));
+        return m_watchedFixtures.contains(fixtureKey(s.sourceId, f.fixtureId));
     }
     if (role == Qt::TextAlignmentRole && index.column() == UpdatesPerMin) {
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -185,6 +190,7 @@ void FixtureTableModel::remove(const std::vector<std::pair<QString, QString>> &f
 void FixtureTableModel::setWatched(QSet<QString> keys)
 {
     m_watched = std::move(keys);
+    m_watchedFixtures = watchedFixtures(m_watched);
     if (!m_rows.empty()) {
         emit dataChanged(index(0, Watched), index(rowCount() - 1, Watched), { Qt::DisplayRole, SortRole, WatchedRole });
     }

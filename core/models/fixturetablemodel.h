@@ -31,7 +31,7 @@ public:
         UpdatesPerMin,
         Source,
         FixtureId,
-        Watched, ///< "★" for a fixture on the watch list
+        Watched, ///< "★" for a fixture on the watch list, "☆" for one with selections on it
         ColumnCount
     };
     explicit FixtureTableModel(QObject *parent = nullptr);
@@ -47,7 +47,8 @@ public:
     const FixtureState *fixtureAt(int row) const;
     int rowOf(const QString &sourceId, const QString &fixtureId) const;
     static QString sportName(qint64 sportId);
-    /// The watch list (fixtureKey()s): marked in the Watched column, with WatchedRole.
+    /// The watch list (fixtureKey()s and selectionKey()s): marked in the Watched column, and
+    /// WatchedRole for a fixture pinned or with a pinned selection.
     void setWatched(QSet<QString> keys);
     const QSet<QString> &watched() const { return m_watched; }
 
@@ -64,6 +65,7 @@ private:
     QHash<QString, int> m_index; ///< source + '\x1f' + fixture id -> row
     qint64 m_nowMs = 0;
     QSet<QString> m_watched;
+    QSet<QString> m_watchedFixtures; ///< pinned, or with a pinned selection (WatchedRole)
 };
 
 } // namespace OddsTap

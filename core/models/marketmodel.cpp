@@ -38,7 +38,7 @@ QVariant MarketModel::data(const QModelIndex &index, int role) const
         case Market:
             return p.marketType;
         case Selection:
-            return p.selection;
+            return role == Qt::DisplayRole && watched(p) ? QString(QStringLiteral("★ ") + p.selection) : p.selection;
         case Price:
             return role == SortRole ? QVariant(p.price) : QVariant(QString::number(p.price, 'f', 2));
         case Previous:
@@ -77,6 +77,8 @@ QVariant MarketModel::data(const QModelIndex &index, int role) const
         return row.flashUntilMs > m_nowMs;
     case SuspendedRole:
         return suspended;
+    case WatchedRole:
+        return watched(p);
     case KeyRole:
         return QString(p.marketType + QChar(0x1f) + p.selection);
     case Qt::TextAlignmentRole:
@@ -89,6 +91,20 @@ QVariant MarketModel::data(const QModelIndex &index, int role) const
             .arg(p.seq);
     default:
         return {};
+    }
+}
+
+bool MarketModel::watched(const PriceState &p) const
+{
+    return !m_watchList.isEmpty()
+        && m_watchList.contains(selectionKey(p.sourceId, p.fixtureId, p.marketType, p.selection));
+}
+
+void MarketModel::setWatchList(QSet<QString> keys)
+{
+    m_watchList = std::move(keys);
+    if (!m_rows.empty()) {
+        emit dataChanged(index(0, Selection), index(rowCount() - 1, Selection), { Qt::DisplayRole, WatchedRole });
     }
 }
 

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <core/models/livetablemodel.h>
+#include <core/models/roles.h>
 #include <core/session/sessionsnapshot.h>
 
 #include <QHash>
+#include <QSet>
 
 #include <deque>
 #include <vector>
@@ -39,6 +41,17 @@ public:
     QStringList markets() const;
     /// The market's overround in percent: sum of 1/price over its open selections, minus 100.
     double overround(const QString &market) const;
+    /// The watch list (selectionKey()s count here): a watched selection is starred, WatchedRole.
+    void setWatchList(QSet<QString> keys);
+    /// The row's selection key (selectionKey()), for toggling it on the watch list.
+    QString selectionKeyAt(int row) const
+    {
+        if (row < 0 || std::size_t(row) >= m_rows.size()) {
+            return {};
+        }
+        const PriceState &p = m_rows[std::size_t(row)].state;
+        return selectionKey(p.sourceId, p.fixtureId, p.marketType, p.selection);
+    }
 
 private:
     std::size_t size() const override;
@@ -50,6 +63,8 @@ private:
     QString m_fixtureId;
     std::vector<Row> m_rows;
     QHash<QString, double> m_overround;
+    QSet<QString> m_watchList;
+    bool watched(const PriceState &p) const;
     qint64 m_nowMs = 0;
     void recomputeOverround();
 };

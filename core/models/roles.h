@@ -5,6 +5,7 @@
 
 #include <core/session/sessionsnapshot.h>
 
+#include <QSet>
 #include <QString>
 
 namespace OddsTap {
@@ -21,13 +22,32 @@ enum LiveRole
     KeyRole, ///< a stable key of the row (fixtureKey() for fixtures)
     BestRole, ///< true for the best price of a selection across sources
     ArbitrageRole, ///< true for the rows of a market whose best prices lock a profit
-    WatchedRole, ///< true for a fixture on the watch list
+    WatchedRole, ///< true for a fixture (or, in the market view, a selection) on the watch list
 };
 
 /// The one key of a fixture across sources, for hashes and KeyRole.
 inline QString fixtureKey(const QString &sourceId, const QString &fixtureId)
 {
     return sourceId + QChar(0x1f) + fixtureId;
+}
+
+/// One selection's key on the watch list, beside fixtures' keys (fixtureKey() and two more parts).
+inline QString selectionKey(
+    const QString &sourceId, const QString &fixtureId, const QString &marketType, const QString &selection)
+{
+    return fixtureKey(sourceId, fixtureId) + QChar(0x1f) + marketType + QChar(0x1f) + selection;
+}
+
+/// The fixtures a watch list touches: those pinned, and those with a pinned selection.
+inline QSet<QString> watchedFixtures(const QSet<QString> &watchList)
+{
+    QSet<QString> out;
+    for (const QString &key : watchList) {
+        const qsizetype first = key.indexOf(QChar(0x1f));
+        const qsizetype second = first < 0 ? -1 : key.indexOf(QChar(0x1f), first + 1);
+        out.insert(second < 0 ? key : key.left(second));
+    }
+    return out;
 }
 
 } // namespace OddsTap

@@ -650,8 +650,9 @@ void CaptureSession::finish()
         // The writer's last commits (a transaction that ended while the drain timed out, say) are
         // queued to this thread: count them before the summary, so that it says what is stored.
         QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
-        if (m_stats.alertsToStore > m_stats.persisted.alerts) {
-            m_stats.alertsNotStored = m_stats.alertsToStore - m_stats.persisted.alerts;
+        const quint64 alertsStored = m_stats.persisted.alerts + m_stats.persisted.duplicateAlerts;
+        if (m_stats.alertsToStore > alertsStored) {
+            m_stats.alertsNotStored = m_stats.alertsToStore - alertsStored;
             const QString message = QStringLiteral(
                 "%1 alerts were not stored: the database was unavailable. The Alerts panel and the alerts file "
                 "have them, and a back-test of the recording lists them all")

@@ -230,6 +230,7 @@ QJsonObject CaptureStats::toJson() const
                 { QStringLiteral("connection_events"), qint64(persisted.connectionEvents) },
                 { QStringLiteral("feed_errors"), qint64(persisted.feedErrors) },
                 { QStringLiteral("alerts"), qint64(persisted.alerts) },
+                { QStringLiteral("already_stored_alerts"), qint64(persisted.duplicateAlerts) },
                 { QStringLiteral("alerts_not_stored"), qint64(alertsNotStored) },
                 { QStringLiteral("already_stored_seqs"), qint64(persisted.duplicateSeqs) },
                 { QStringLiteral("already_stored_bet_ids"), qint64(persisted.duplicateBets) },

@@ -514,7 +514,9 @@ Result<WriteResult> PostgresStorage::write(
         if (!res) {
             return fail(res.error());
         }
-        result.alerts += QByteArray(PQcmdTuples(res->get())).toULongLong();
+        const quint64 added = QByteArray(PQcmdTuples(res->get())).toULongLong();
+        result.alerts += added;
+        result.duplicateAlerts += n - std::min<quint64>(n, added);
     }
     for (const auto &[source, seq] : newSeqs) {
         QByteArray escaped = source.toUtf8();

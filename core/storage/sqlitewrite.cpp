@@ -289,7 +289,9 @@ Result<WriteResult> SqliteStorage::write(
         if (!RowSink::step(s)) {
             return fail(QStringLiteral("storing alerts"));
         }
-        result.alerts += quint64(sqlite3_changes(m_db));
+        const auto added = quint64(sqlite3_changes(m_db));
+        result.alerts += added;
+        result.duplicateAlerts += 1 - added;
     }
     for (const auto &[source, seq] : newSeqs) {
         sqlite3_stmt *s = m_upsertIngest;

@@ -83,6 +83,7 @@ void WriteResult::addCounts(const WriteResult &r)
     feedErrors += r.feedErrors;
     books += r.books;
     alerts += r.alerts;
+    duplicateAlerts += r.duplicateAlerts;
     duplicateSeqs += r.duplicateSeqs;
     duplicateBets += r.duplicateBets;
     streamAdvances += r.streamAdvances;

@@ -66,7 +66,8 @@ struct WriteResult
     quint64 connectionEvents = 0;
     quint64 feedErrors = 0;
     quint64 books = 0; ///< order-book changes (exchange profiles)
-    quint64 alerts = 0; ///< fired alerts stored (one stored already is left out)
+    quint64 alerts = 0; ///< fired alerts stored
+    quint64 duplicateAlerts = 0; ///< alerts stored already (a retried write, a resent event), left out
     quint64 duplicateSeqs = 0; ///< events at or below the committed seq (already stored)
     quint64 duplicateBets = 0; ///< bets whose (source_id, bet_id) is already stored
     quint64 streamAdvances = 0; ///< of the batch, now committed

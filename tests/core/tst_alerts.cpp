@@ -89,6 +89,7 @@ private slots:
     void cooldownHoldsARuleBackPerFixture();
     void scopeLimitsWhatARuleSees();
     void watchListScopeFollowsTheList();
+    void aWatchedSelectionScopesItsAlertsAndItsFixtures();
     void rulesFilesAreCheckedFieldByField();
     void writtenRulesReadBackTheSame();
 };
@@ -299,6 +300,40 @@ void TestAlerts::watchListScopeFollowsTheList()
     engine.onEvent(betEvent(4, 30, QStringLiteral("F2"), 500), out);
     QCOMPARE(out.size(), std::size_t(1));
     QVERIFY(!parseAlertRules(R"({"rules":[{"type":"in_play","scope":{"watched":"yes"}}]})"));
+}
+
+void TestAlerts::aWatchedSelectionScopesItsAlertsAndItsFixtures()
+{
+    AlertEngine engine(
+        { rule(R"({"name":"cross","type":"price_cross","level":2,"cooldown_s":0,"scope":{"watched":true}})"),
+            rule(R"({"name":"live","type":"in_play","cooldown_s":0,"scope":{"watched":true}})") });
+    engine.setWatchList(
+        { selectionKey(QStringLiteral("book"), QStringLiteral("F1"), QStringLiteral("1X2"), QStringLiteral("home")) });
+    std::vector<Alert> out;
+    for (const Event &e : { fixtureEvent(1, 0, QStringLiteral("F1"), FixtureStatus::Scheduled),
+             fixtureEvent(2, 0, QStringLiteral("F2"), FixtureStatus::Scheduled),
+             fixtureEvent(3, 1 * kS, QStringLiteral("F1"), FixtureStatus::Live),
+             fixtureEvent(4, 1 * kS, QStringLiteral("F2"), FixtureStatus::Live),
+             oddsEvent(5, 2 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.1),
+             oddsEvent(6, 3 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.9),
+             oddsEvent(7, 4 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1),
+             oddsEvent(8, 5 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.9),
+             oddsEvent(9, 6 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.1),
+             oddsEvent(10, 7 * kS, QStringLiteral("F2"), QStringLiteral("home"), 1.9) }) {
+        engine.onEvent(e, out);
+    }
+    // The fixture of a watched selection goes in play (a fixture-wide alert); the watched price
+    // crosses; its sibling and the other fixture's same selection do not count.
+    QCOMPARE(out.size(), std::size_t(2));
+    QCOMPARE(out[0].rule + QLatin1Char('/') + out[0].fixtureId + QLatin1Char('/') + QString::number(out[0].seq),
+        QStringLiteral("live/F1/3"));
+    QCOMPARE(out[1].rule + QLatin1Char('/') + out[1].selection + QLatin1Char('/') + QString::number(out[1].seq),
+        QStringLiteral("cross/home/6"));
+    QCOMPARE(watchedFixtures(
+                 { selectionKey(QStringLiteral("b"), QStringLiteral("F1"), QStringLiteral("m"), QStringLiteral("s")),
+                     fixtureKey(QStringLiteral("b"), QStringLiteral("F2")) }),
+        QSet<QString>({ fixtureKey(QStringLiteral("b"), QStringLiteral("F1")),
+            fixtureKey(QStringLiteral("b"), QStringLiteral("F2")) }));
 }
 
 void TestAlerts::scopeLimitsWhatARuleSees()

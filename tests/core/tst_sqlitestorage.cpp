@@ -240,6 +240,7 @@ void TestSqliteStorage::alertsAreStoredOnceWithTheirBatchOrAlone()
     r = (*storage)->write({}, { steam, stale, twin });
     QVERIFY(r);
     QCOMPARE(r->alerts, quint64(2));
+    QCOMPARE(r->duplicateAlerts, quint64(1));
     QCOMPARE(r->duplicateSeqs, quint64(0));
     QCOMPARE((*storage)->tableCounts()->value(QStringLiteral("alerts")).toInt(), 3);
     QStringList rows;

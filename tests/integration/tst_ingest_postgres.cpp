@@ -421,6 +421,29 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
     const auto again = (*storage)->write({}, fired);
     QVERIFY2(again, qPrintable(again ? QString() : again.error().message));
     QCOMPARE(again->alerts, quint64(0));
+    QCOMPARE(again->duplicateAlerts, quint64(fired.size()));
+    // More than one statement's worth (500 rows each), as after an outage: all stored, once.
+    std::vector<Alert> many;
+    for (quint64 i = 0; i < 1234; ++i) {
+        Alert a = fired.front();
+        a.seq = 1000000 + i;
+        a.after = QStringLiteral("'%1\t\"x\"").arg(i); // quotes and a tab travel as parameters
+        many.push_back(a);
+    }
+    const auto bulk = (*storage)->write({}, many);
+    QVERIFY2(bulk, qPrintable(bulk ? QString() : bulk.error().message));
+    QCOMPARE(bulk->alerts, quint64(many.size()));
+    const auto bulkAgain = (*storage)->write({}, many);
+    QVERIFY(bulkAgain);
+    QCOMPARE(bulkAgain->alerts, quint64(0));
+    QCOMPARE(bulkAgain->duplicateAlerts, quint64(many.size()));
+    QStringList last;
+    QVERIFY((*storage)->query(
+        QStringLiteral("SELECT after_value FROM alerts WHERE seq = 1001233"), {}, [&last](const RowView &row) {
+            last << QString::fromUtf8(row[0]->toByteArray());
+            return true;
+        }));
+    QCOMPARE(last, QStringList { QStringLiteral("'1233\t\"x\"") });
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("alerts.csv"));
     QFile file(path);
@@ -430,7 +453,7 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
     auto stats = exportCsv(**storage, request, file);
     file.close();
     QVERIFY2(stats, qPrintable(stats ? QString() : stats.error().message));
-    QCOMPARE(stats->rows, quint64(fired.size()));
+    QCOMPARE(stats->rows, quint64(fired.size() + many.size()));
     const QList<QStringList> rows = readCsv(path);
     QCOMPARE(rows.first(),
         QStringList({ QStringLiteral("source_id"), QStringLiteral("fixture_id"), QStringLiteral("market_type"),

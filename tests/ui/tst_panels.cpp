@@ -9,6 +9,7 @@
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTimeAxis>
@@ -73,6 +74,7 @@ private slots:
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible();
     void comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes();
     void rulesDialogEditsAndSavesWhatTheReaderTakes();
+    void aSelectionGoesOnTheWatchListFromTheMarketView();
 };
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
@@ -322,6 +324,54 @@ void TestPanels::rulesDialogEditsAndSavesWhatTheReaderTakes()
     QCOMPARE(whale.scope.sportId, std::optional<qint64>(qint64(Sport::Tennis)));
     QVERIFY(whale.scope.watched);
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
+}
+
+void TestPanels::aSelectionGoesOnTheWatchListFromTheMarketView()
+{
+    MarketPanel market;
+    market.resize(640, 300);
+    market.show();
+    market.watch(fixture(QStringLiteral("s"), QStringLiteral("f1")));
+    market.applySnapshot(pricesOf({ price(QStringLiteral("1x2"), QStringLiteral("away"), 3.6),
+        price(QStringLiteral("1x2"), QStringLiteral("home"), 2.0) }));
+    FixturesPanel fixtures;
+    fixtures.applySnapshot([] {
+        SessionSnapshot s;
+        s.fixtures = { fixture(QStringLiteral("s"), QStringLiteral("f1")),
+            fixture(QStringLiteral("s"), QStringLiteral("f2")) };
+        return s;
+    }());
+    // Wired as the main window wires them.
+    connect(&fixtures, &FixturesPanel::watchListChanged, &market, &MarketPanel::setWatchList);
+    connect(&market, &MarketPanel::selectionWatchToggled, &fixtures, &FixturesPanel::toggleWatchKey);
+    auto *view = market.findChild<QTableView *>(QStringLiteral("marketView"));
+    const int home =
+        market.model().index(0, MarketModel::Selection).data(SortRole).toString() == QLatin1String("home") ? 0 : 1;
+    view->setCurrentIndex(market.model().index(home, MarketModel::Price));
+    view->setFocus();
+    QSignalSpy changed(&fixtures, &FixturesPanel::watchListChanged);
+    market.findChild<QAction *>(QStringLiteral("watchSelection"))->trigger(); // Ctrl+D in the view
+    QCOMPARE(changed.count(), 1);
+    const QString key =
+        selectionKey(QStringLiteral("s"), QStringLiteral("f1"), QStringLiteral("1x2"), QStringLiteral("home"));
+    QCOMPARE(fixtures.watchList(), QSet<QString> { key });
+    QCOMPARE(market.model().index(home, MarketModel::Selection).data().toString(), QStringLiteral("★ home"));
+    QVERIFY(market.model().index(home, 0).data(WatchedRole).toBool());
+    QVERIFY(!market.model().index(1 - home, 0).data(WatchedRole).toBool());
+    // Its fixture counts as watched (the ★ Watched filter shows it), marked ☆: not pinned itself.
+    const FixtureTableModel &model = fixtures.model();
+    const int f1 = model.rowOf(QStringLiteral("s"), QStringLiteral("f1"));
+    const int f2 = model.rowOf(QStringLiteral("s"), QStringLiteral("f2"));
+    QVERIFY(model.index(f1, 0).data(WatchedRole).toBool());
+    QVERIFY(!model.index(f2, 0).data(WatchedRole).toBool());
+    QCOMPARE(model.index(f1, FixtureTableModel::Watched).data().toString(), QStringLiteral("☆"));
+    fixtures.setFilters({ QString(), QString(), QString(), true });
+    QCOMPARE(fixtures.view()->model()->rowCount(), 1);
+    // Again: off the list.
+    market.findChild<QAction *>(QStringLiteral("watchSelection"))->trigger();
+    QVERIFY(fixtures.watchList().isEmpty());
+    QCOMPARE(market.model().index(home, MarketModel::Selection).data().toString(), QStringLiteral("home"));
+    QCOMPARE(fixtures.view()->model()->rowCount(), 0);
 }
 
 QTEST_MAIN(TestPanels)

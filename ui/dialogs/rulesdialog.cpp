@@ -211,17 +211,46 @@ void RulesDialog::buildForm()
     m_form->addRow(tr("Selection"), m_selection);
     m_form->addRow(QString(), m_watched);
 
-    for (QLineEdit *e : { m_name, m_source, m_fixture, m_market, m_selection }) {
-        connect(e, &QLineEdit::textEdited, this, &RulesDialog::readForm);
-    }
-    for (QDoubleSpinBox *b : { m_percent, m_window, m_level, m_min, m_max, m_stake, m_cooldown }) {
-        connect(b, &QDoubleSpinBox::valueChanged, this, &RulesDialog::readForm);
-    }
-    connect(m_ticks, &QSpinBox::valueChanged, this, &RulesDialog::readForm);
-    for (QComboBox *c : { m_kind, m_direction, m_sport }) {
-        connect(c, &QComboBox::currentIndexChanged, this, &RulesDialog::readForm);
-    }
-    connect(m_watched, &QCheckBox::toggled, this, &RulesDialog::readForm);
+    // Each field changes only its own value: a rule read from a file keeps the rest exactly (a
+    // spin box rounds to its decimals, a scope keeps its spaces) until that field is edited.
+    const auto onText = [this](QLineEdit *e, QString AlertRule::*field) {
+        connect(e, &QLineEdit::textEdited, this,
+            [this, field](const QString &t) { edit([&](AlertRule &r) { r.*field = t; }); });
+    };
+    onText(m_name, &AlertRule::name);
+    const auto onScope = [this](QLineEdit *e, QString AlertScope::*field) {
+        connect(e, &QLineEdit::textEdited, this,
+            [this, field](const QString &t) { edit([&](AlertRule &r) { r.scope.*field = t.trimmed(); }); });
+    };
+    onScope(m_source, &AlertScope::sourceId);
+    onScope(m_fixture, &AlertScope::fixtureId);
+    onScope(m_market, &AlertScope::marketType);
+    onScope(m_selection, &AlertScope::selection);
+    const auto onNumber = [this](QDoubleSpinBox *b, double AlertRule::*field) {
+        connect(b, &QDoubleSpinBox::valueChanged, this,
+            [this, field](double v) { edit([&](AlertRule &r) { r.*field = v; }); });
+    };
+    onNumber(m_percent, &AlertRule::percent);
+    onNumber(m_level, &AlertRule::level);
+    onNumber(m_min, &AlertRule::minPercent);
+    onNumber(m_max, &AlertRule::maxPercent);
+    onNumber(m_stake, &AlertRule::stake);
+    const auto onMs = [this](QDoubleSpinBox *b, qint64 AlertRule::*field) {
+        connect(b, &QDoubleSpinBox::valueChanged, this,
+            [this, field](double v) { edit([&](AlertRule &r) { r.*field = std::llround(v * 1000); }); });
+    };
+    onMs(m_window, &AlertRule::windowMs);
+    onMs(m_cooldown, &AlertRule::cooldownMs);
+    connect(m_ticks, &QSpinBox::valueChanged, this, [this](int v) { edit([&](AlertRule &r) { r.ticks = v; }); });
+    connect(m_direction, &QComboBox::currentIndexChanged, this,
+        [this] { edit([&](AlertRule &r) { r.direction = MoveDirection(m_direction->currentData().toInt()); }); });
+    connect(m_sport, &QComboBox::currentIndexChanged, this, [this] {
+        const int sport = m_sport->currentData().toInt();
+        edit([&](AlertRule &r) { r.scope.sportId = sport >= 0 ? std::optional<qint64>(sport) : std::nullopt; });
+    });
+    connect(
+        m_watched, &QCheckBox::toggled, this, [this](bool on) { edit([&](AlertRule &r) { r.scope.watched = on; }); });
+    connect(m_kind, &QComboBox::currentIndexChanged, this, &RulesDialog::changeKind);
 }
 
 void RulesDialog::addRule(AlertRule rule)
@@ -274,56 +303,55 @@ void RulesDialog::showRule(int row)
     updateVisibleFields();
 }
 
-void RulesDialog::readForm()
+void RulesDialog::edit(const std::function<void(AlertRule &)> &change)
 {
     const int row = m_list->currentRow();
     if (m_showing || row < 0 || std::size_t(row) >= m_rules.size()) {
         return;
     }
     AlertRule &r = m_rules[std::size_t(row)];
-    const auto kind = AlertKind(m_kind->currentData().toInt());
-    if (kind != r.kind) {
-        // A new type starts from values that make a rule the reader takes, not zeros it refuses.
-        m_showing = true;
-        if (m_window->value() == 0) {
-            m_window->setValue(kind == AlertKind::Arbitrage ? 5 : kind == AlertKind::Stale ? 30 : 10);
-        }
-        if (kind == AlertKind::PriceMove && m_percent->value() == 0 && m_ticks->value() == 0) {
-            m_percent->setValue(5);
-        }
-        if (kind == AlertKind::PriceCross && m_level->value() <= 1) {
-            m_level->setValue(2);
-        }
-        if (kind == AlertKind::Overround && m_max->value() <= m_min->value()) {
-            m_min->setValue(100);
-            m_max->setValue(110);
-        }
-        if (kind == AlertKind::BigBet && m_stake->value() == 0) {
-            m_stake->setValue(100);
-        }
-        m_showing = false;
-    }
-    r.kind = kind;
-    r.name = m_name->text();
-    r.percent = m_percent->value();
-    r.ticks = m_ticks->value();
-    r.direction = MoveDirection(m_direction->currentData().toInt());
-    r.windowMs = std::llround(m_window->value() * 1000);
-    r.level = m_level->value();
-    r.minPercent = m_min->value();
-    r.maxPercent = m_max->value();
-    r.stake = m_stake->value();
-    r.cooldownMs = std::llround(m_cooldown->value() * 1000);
-    r.scope.sourceId = m_source->text().trimmed();
-    const int sport = m_sport->currentData().toInt();
-    r.scope.sportId = sport >= 0 ? std::optional<qint64>(sport) : std::nullopt;
-    r.scope.fixtureId = m_fixture->text().trimmed();
-    r.scope.marketType = m_market->text().trimmed();
-    r.scope.selection = m_selection->text().trimmed();
-    r.scope.watched = m_watched->isChecked();
+    change(r);
     m_list->item(row)->setText(summary(r));
     m_status->clear();
-    updateVisibleFields();
+}
+
+void RulesDialog::changeKind()
+{
+    const int row = m_list->currentRow();
+    const auto kind = AlertKind(m_kind->currentData().toInt());
+    if (m_showing || row < 0 || std::size_t(row) >= m_rules.size() || m_rules[std::size_t(row)].kind == kind) {
+        return;
+    }
+    AlertRule &r = m_rules[std::size_t(row)];
+    const AlertKind was = r.kind;
+    r.kind = kind;
+    // A new type starts from values that make a rule the reader takes, not zeros it refuses, nor
+    // the last type's values that mean something else here.
+    if (r.windowMs == 0 || kind == AlertKind::Arbitrage || was == AlertKind::Arbitrage) {
+        r.windowMs = kind == AlertKind::Arbitrage ? 5000 : kind == AlertKind::Stale ? 30000 : 10000;
+    }
+    if (kind == AlertKind::PriceMove && r.percent <= 0 && r.ticks <= 0) {
+        r.percent = 5;
+    }
+    if (kind == AlertKind::PriceCross && r.level <= 1) {
+        r.level = 2;
+    }
+    if (kind == AlertKind::Overround && r.maxPercent <= r.minPercent) {
+        r.minPercent = 100;
+        r.maxPercent = 110;
+    }
+    if (kind == AlertKind::Arbitrage) {
+        r.minPercent = 0; // the least margin, not an overround
+        // An arbitrage spans sources and selections: those scopes (hidden for it) go.
+        r.scope.sourceId.clear();
+        r.scope.selection.clear();
+    }
+    if (kind == AlertKind::BigBet && r.stake <= 0) {
+        r.stake = 100;
+    }
+    m_list->item(row)->setText(summary(r));
+    m_status->clear();
+    showRule(row);
 }
 
 void RulesDialog::updateVisibleFields()
@@ -399,6 +427,13 @@ QString RulesDialog::summary(const AlertRule &r) const
     return r.name.isEmpty() ? what : tr("%1: %2").arg(r.name, what);
 }
 
+void RulesDialog::reject()
+{
+    if (!m_saving) { // the file is being written: its outcome is shown here first
+        QDialog::reject();
+    }
+}
+
 void RulesDialog::save(bool askForPath)
 {
     if (m_saving) {
@@ -424,13 +459,13 @@ void RulesDialog::save(bool askForPath)
         }
     }
     m_saving = true;
-    m_saveButton->setEnabled(false);
+    setEnabled(false); // no edit is lost behind the rules being written
     m_status->setText(tr("Saving %1...").arg(path));
     runInBackground(
         this, [path, rules = *checked] { return writeAlertRules(path, rules); },
         [this, path, rules = *checked](Result<void> written) {
             m_saving = false;
-            m_saveButton->setEnabled(true);
+            setEnabled(true);
             if (!written) {
                 m_status->setText(tr("Not saved: %1. Choose another place with Save as.").arg(written.error().message));
                 return;

@@ -5,6 +5,7 @@
 
 #include <QDialog>
 
+#include <functional>
 #include <vector>
 
 class QCheckBox;
@@ -35,6 +36,9 @@ public:
     /// Where Save writes when there is no path yet (a test's file; otherwise a file dialog asks).
     void setPath(const QString &path) { m_path = path; }
 
+    /// Not while the file is being written (the outcome shows here first).
+    void reject() override;
+
 signals:
     /// The file is written: run these rules from now on.
     void rulesSaved(const QString &path, const std::vector<OddsTap::AlertRule> &rules);
@@ -43,7 +47,9 @@ private:
     void buildForm();
     void addRule(AlertRule rule);
     void showRule(int row);
-    void readForm();
+    /// Applies @p change to the selected rule (not while a rule is being shown).
+    void edit(const std::function<void(AlertRule &)> &change);
+    void changeKind();
     void updateVisibleFields();
     QString summary(const AlertRule &rule) const;
     void save(bool askForPath);

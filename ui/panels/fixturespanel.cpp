@@ -256,8 +256,12 @@ void FixturesPanel::toggleWatched(int modelRow)
     if (!f) {
         return;
     }
+    toggleWatchKey(fixtureKey(f->sourceId, f->fixture.fixtureId));
+}
+
+void FixturesPanel::toggleWatchKey(const QString &key)
+{
     QSet<QString> keys = m_model.watched();
-    const QString key = fixtureKey(f->sourceId, f->fixture.fixtureId);
     if (!keys.remove(key)) {
         keys.insert(key);
     }

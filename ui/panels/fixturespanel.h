@@ -42,6 +42,8 @@ public:
     /// The watch list: fixtureKey()s the user pinned (right-click, or Ctrl+D).
     QSet<QString> watchList() const { return m_model.watched(); }
     void setWatchList(QSet<QString> keys);
+    /// Puts a fixtureKey() or selectionKey() on the watch list, or takes it off.
+    void toggleWatchKey(const QString &key);
     /// What the filter row holds (a workspace keeps it).
     struct Filters
     {

@@ -6,7 +6,9 @@
 #include <core/models/fixturetablemodel.h>
 #include <ui/widgets/livetable.h>
 
+#include <QAction>
 #include <QLabel>
+#include <QMenu>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -36,6 +38,35 @@ MarketPanel::MarketPanel(QWidget *parent)
     }
     setLiveColumnWidth(view, MarketModel::Change, 78); // a move such as "▲ +10.0 %"
     layout->addWidget(view);
+    // A selection goes on the watch list like a fixture: right-click, or Ctrl+D in this view.
+    view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(view, &QWidget::customContextMenuRequested, this, [this, view](const QPoint &at) {
+        const QModelIndex index = view->indexAt(at);
+        if (!index.isValid()) {
+            return;
+        }
+        const QString key = m_model.selectionKeyAt(index.row());
+        QMenu menu;
+        menu.addAction(
+            index.data(WatchedRole).toBool() ? tr("Stop watching this selection") : tr("Watch this selection"), this,
+            [this, key] { emit selectionWatchToggled(key); });
+        menu.exec(view->viewport()->mapToGlobal(at));
+    });
+    auto *watch = new QAction(tr("Watch or stop watching the selected selection"), view);
+    watch->setObjectName(QStringLiteral("watchSelection"));
+    watch->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    watch->setShortcutContext(Qt::WidgetShortcut);
+    connect(watch, &QAction::triggered, this, [this, view] {
+        if (const QModelIndex at = view->currentIndex(); at.isValid()) {
+            emit selectionWatchToggled(m_model.selectionKeyAt(at.row()));
+        }
+    });
+    view->addAction(watch);
+}
+
+void MarketPanel::setWatchList(const QSet<QString> &keys)
+{
+    m_model.setWatchList(keys);
 }
 
 void MarketPanel::watch(const FixtureState &fixture)

@@ -27,10 +27,14 @@ public:
     void watch(const FixtureState &fixture);
     /// The market the chart shows: its overround goes in the title.
     void setChosenMarket(const QString &market);
+    /// The watch list, whose selections this view stars.
+    void setWatchList(const QSet<QString> &keys);
 
 signals:
     /// The watched fixture's markets changed (a new one appeared, or the watch changed).
     void marketsChanged(const QStringList &markets);
+    /// The user pinned or unpinned a selection (its selectionKey()).
+    void selectionWatchToggled(const QString &key);
 
 private:
     void updateTitle();
