@@ -4,8 +4,11 @@
 #include <core/models/laddermodel.h>
 #include <core/models/roles.h>
 
+#include <QRandomGenerator>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <tuple>
 
@@ -42,8 +45,11 @@ AlertEngine::AlertEngine(std::vector<AlertRule> rules, FixtureMap fixtureMap)
         // A rule for one fixture is looked at for that fixture's events only: a trader's many
         // rules on single fixtures cost each event only the few of its own fixture.
         (r.scope.fixtureId.isEmpty() ? k.global : k.byFixture[r.scope.fixtureId]).push_back(i);
-        if (m_rules[std::size_t(i)].kind == AlertKind::PriceMove) {
-            m_longestMoveWindowMs = std::max(m_longestMoveWindowMs, m_rules[std::size_t(i)].windowMs);
+        if (r.kind == AlertKind::PriceMove) {
+            m_longestMoveWindowMs = std::max(m_longestMoveWindowMs, r.windowMs);
+        }
+        if (r.kind == AlertKind::Stale || r.kind == AlertKind::ScoreWithoutPriceMove) {
+            m_shortestDueWindowMs = std::min(m_shortestDueWindowMs, r.windowMs);
         }
     }
 }
@@ -59,6 +65,9 @@ bool AlertEngine::inScope(
 
 void AlertEngine::setWatchList(QSet<QString> keys)
 {
+    for (auto &[id, source] : m_sources) {
+        source.earliestDueMs = std::numeric_limits<qint64>::min(); // what was out of scope may not be now
+    }
     m_watchedFixtures = watchedFixtures(keys);
     m_watchList = std::move(keys);
 }
@@ -103,6 +112,61 @@ void AlertEngine::fire(int ruleIndex, Fixture &f, const QString &market, const Q
         text(std::forward<Before>(before)), text(std::forward<After>(after)), m_eventMonoNs, m_eventWallMs });
 }
 
+std::size_t AlertEngine::IdHash::operator()(const QString &id) const noexcept
+{
+    static const quint64 seed = QRandomGenerator::system()->generate64() | 1;
+    // 64-bit multiply-xorshift over the UTF-16 code units, four at a time.
+    constexpr quint64 kMul = 0x9E3779B97F4A7C15ULL;
+    quint64 h = seed ^ quint64(id.size());
+    const auto *p = reinterpret_cast<const uchar *>(id.constData());
+    qsizetype bytes = id.size() * qsizetype(sizeof(QChar));
+    while (bytes >= 8) {
+        quint64 chunk;
+        std::memcpy(&chunk, p, 8);
+        h = (h ^ chunk) * kMul;
+        h ^= h >> 29;
+        p += 8;
+        bytes -= 8;
+    }
+    if (bytes > 0) {
+        quint64 chunk = 0;
+        std::memcpy(&chunk, p, std::size_t(bytes));
+        h = (h ^ chunk) * kMul;
+        h ^= h >> 29;
+    }
+    h *= kMul;
+    return std::size_t(h ^ (h >> 32));
+}
+
+AlertEngine::Market &AlertEngine::Fixture::market(const QString &type)
+{
+    for (Market &m : markets) {
+        if (m.type == type) {
+            return m;
+        }
+    }
+    Market &m = markets.emplace_back();
+    m.type = type;
+    return m;
+}
+
+AlertEngine::Selection &AlertEngine::Market::selection(const QString &name)
+{
+    for (Selection &s : selections) {
+        if (s.name == name) { // most markets have two or three: equality is cheaper than order
+            return s;
+        }
+    }
+    const auto at = std::lower_bound(
+        selections.begin(), selections.end(), name, [](const Selection &s, const QString &n) { return s.name < n; });
+    if (at != selections.end() && at->name == name) {
+        return *at;
+    }
+    Selection &s = *selections.insert(at, Selection {});
+    s.name = name;
+    return s;
+}
+
 AlertEngine::Fixture &AlertEngine::fixture(
     Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs)
 {
@@ -126,7 +190,11 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     }
     m_eventMonoNs = e.receivedMonoNs;
     m_eventWallMs = e.receivedAtMs;
-    Source &source = m_sources[e.sourceId];
+    if (!m_lastSource || e.sourceId != m_lastSourceId) {
+        m_lastSource = &m_sources[e.sourceId];
+        m_lastSourceId = e.sourceId;
+    }
+    Source &source = *m_lastSource;
     source.clockMs = std::max(source.clockMs, e.serverTsMs);
     if (const FixtureData *f = e.fixture()) {
         onFixture(fixture(source, e.sourceId, f->fixtureId, e.serverTsMs), e, *f, out);
@@ -135,9 +203,17 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     } else if (const BetData *b = e.bet()) {
         onBet(fixture(source, e.sourceId, b->fixtureId, e.serverTsMs), e, *b, out);
     }
+    // Whatever this event started (a silence, a score change, a new fixture) runs out no sooner.
+    if (m_shortestDueWindowMs != std::numeric_limits<qint64>::max()) {
+        source.earliestDueMs = std::min(source.earliestDueMs, e.serverTsMs + m_shortestDueWindowMs);
+    }
     if (source.clockMs >= source.nextSweepMs) {
+        // On the same 250 ms grid whether or not it sweeps: a sweep skipped would have found
+        // nothing, so the alerts (and the seq each is noticed at) are the same either way.
         source.nextSweepMs = source.clockMs + kSweepEveryMs;
-        sweep(source, e.seq, out);
+        if (source.clockMs >= source.earliestDueMs) {
+            sweep(source, e.seq, out);
+        }
     }
 }
 
@@ -200,22 +276,19 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     if (hasRules(AlertKind::Arbitrage)) {
         onArbitrage(f, e, d, out);
     }
-    Market &m = f.markets[d.marketType];
-    Selection &s = m.selections[d.selection];
+    Market &m = f.market(d.marketType);
+    Selection &s = m.selection(d.selection);
     const bool open = d.status == PriceStatus::Open;
     const bool moved = open && (!s.lastOpen || *s.lastOpen != d.oddValue);
     if (moved && f.scoreChangedAtMs >= 0) {
         f.scoreChangedAtMs = -1; // the price followed the score
     }
-    // The market: suspended while any of its prices is.
-    if (open) {
-        m.suspended.remove(d.selection);
-        m.open[d.selection] = d.oddValue;
-    } else {
-        m.suspended.insert(d.selection);
-        m.open.erase(d.selection);
-    }
-    const bool marketSuspended = !m.suspended.isEmpty();
+    // The market: suspended while any of its prices is. A new selection counts as open.
+    const bool wasOpen = s.status == PriceStatus::Open;
+    m.notOpen += int(wasOpen && !open) - int(!wasOpen && open);
+    m.openPrices += int(open && !s.open) - int(!open && s.open);
+    s.open = open ? std::optional<double>(d.oddValue) : std::nullopt;
+    const bool marketSuspended = m.notOpen > 0;
     if (marketSuspended != m.marketSuspended) {
         m.marketSuspended = marketSuspended;
         const AlertKind kind = marketSuspended ? AlertKind::Suspended : AlertKind::Reopened;
@@ -236,6 +309,7 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     while (!s.history.empty() && s.history.front().first < t - m_longestMoveWindowMs) {
         s.history.pop_front();
     }
+    std::optional<decltype(tickIndex(p))> ticksOfPrice; // looked up once, for the first tick rule
     forEachRule(AlertKind::PriceMove, f, [&](int i) {
         const AlertRule &r = m_rules[std::size_t(i)];
         if (!inScope(r, f, d.marketType, d.selection)) {
@@ -252,15 +326,23 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         if (!any) {
             return;
         }
-        const auto bigEnough = [&r](double from, double to) {
-            const bool byPercent = r.percent > 0 && std::abs(to - from) / from * 100 >= r.percent - 1e-9;
-            const bool byTicks = r.ticks > 0 && std::abs(tickIndex(to) - tickIndex(from)) >= r.ticks;
-            return byPercent || byTicks;
+        // From the window's high or low to the price now.
+        const auto bigEnough = [&](double from) {
+            if (r.percent > 0 && std::abs(p - from) / from * 100 >= r.percent - 1e-9) {
+                return true;
+            }
+            if (r.ticks <= 0) {
+                return false;
+            }
+            if (!ticksOfPrice) {
+                ticksOfPrice = tickIndex(p);
+            }
+            return std::abs(*ticksOfPrice - tickIndex(from)) >= r.ticks;
         };
-        if (r.direction != MoveDirection::Drift && high > p && bigEnough(high, p)) {
+        if (r.direction != MoveDirection::Drift && high > p && bigEnough(high)) {
             fire(
                 i, f, d.marketType, d.selection, t, e.seq, [&] { return price(high); }, [&] { return price(p); }, out);
-        } else if (r.direction != MoveDirection::Shorten && low < p && bigEnough(low, p)) {
+        } else if (r.direction != MoveDirection::Shorten && low < p && bigEnough(low)) {
             fire(
                 i, f, d.marketType, d.selection, t, e.seq, [&] { return price(low); }, [&] { return price(p); }, out);
         }
@@ -281,10 +363,12 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     }
     s.lastOpen = p;
     // The market's overround over its open prices (a market of one price has none).
-    if (hasRules(AlertKind::Overround) && m.open.size() >= 2) {
+    if (hasRules(AlertKind::Overround) && m.openPrices >= 2) {
         double sum = 0;
-        for (const auto &[selection, q] : m.open) {
-            sum += 100.0 / q;
+        for (const Selection &each : m.selections) {
+            if (each.open) {
+                sum += 100.0 / *each.open;
+            }
         }
         const std::optional<double> was = m.overround;
         m.overround = sum;
@@ -363,16 +447,26 @@ void AlertEngine::sweep(Source &source, quint64 seq, std::vector<Alert> &out)
 {
     const qint64 clockMs = source.clockMs;
     if (!hasRules(AlertKind::Stale) && !hasRules(AlertKind::ScoreWithoutPriceMove)) {
+        source.earliestDueMs = std::numeric_limits<qint64>::max();
         return;
     }
+    qint64 next = std::numeric_limits<qint64>::max();
+    const auto due = [&next, clockMs](qint64 at) {
+        if (at > clockMs) {
+            next = std::min(next, at);
+        }
+    };
     // The hash's order differs from run to run: what one sweep fires is put in the order of its
     // times, then fixtures, then rules, so that a back-test lists it as the live run did.
     const std::size_t first = out.size();
-    for (Fixture &f : source.fixtures) {
+    for (auto &[id, f] : source.fixtures) {
         // An ended fixture is silent by right.
         const bool over = f.status && (*f.status == FixtureStatus::Ended || *f.status == FixtureStatus::Cancelled);
         forEachRule(AlertKind::Stale, f, [&](int i) {
             const AlertRule &r = m_rules[std::size_t(i)];
+            if (!over && !f.staleFired.contains(i)) {
+                due(f.lastUpdateMs + r.windowMs);
+            }
             if (!over && !f.staleFired.contains(i) && clockMs - f.lastUpdateMs >= r.windowMs
                 && inScope(r, f, QString(), QString())) {
                 f.staleFired.insert(i);
@@ -385,6 +479,9 @@ void AlertEngine::sweep(Source &source, quint64 seq, std::vector<Alert> &out)
         }
         forEachRule(AlertKind::ScoreWithoutPriceMove, f, [&](int i) {
             const AlertRule &r = m_rules[std::size_t(i)];
+            if (!f.scoreFired.contains(i)) {
+                due(f.scoreChangedAtMs + r.windowMs);
+            }
             if (!f.scoreFired.contains(i) && clockMs - f.scoreChangedAtMs >= r.windowMs
                 && inScope(r, f, QString(), QString())) {
                 f.scoreFired.insert(i);
@@ -393,6 +490,7 @@ void AlertEngine::sweep(Source &source, quint64 seq, std::vector<Alert> &out)
             }
         });
     }
+    source.earliestDueMs = next;
     std::sort(out.begin() + qsizetype(first), out.end(), [](const Alert &a, const Alert &b) {
         return std::tie(a.atMs, a.fixtureId, a.ruleIndex) < std::tie(b.atMs, b.fixtureId, b.ruleIndex);
     });

@@ -13,7 +13,9 @@
 
 #include <array>
 #include <deque>
+#include <limits>
 #include <map>
+#include <unordered_map>
 #include <vector>
 
 namespace OddsTap {
@@ -43,22 +45,35 @@ public:
     quint64 suppressed() const { return m_suppressed; }
 
 private:
+    // Markets and selections are few per fixture and market (3 to 30): found by a scan of a
+    // small vector, which costs less per event than hashing their names.
+    /// Hashes feed ids (short strings) several times faster than qHash(QString), which Debian's Qt
+    /// computes with SipHash: the engine hashes a fixture id on every event. Seeded per process,
+    /// so a feed cannot aim ids at one bucket.
+    struct IdHash
+    {
+        std::size_t operator()(const QString &id) const noexcept;
+    };
     struct Selection
     {
+        QString name;
         std::deque<std::pair<qint64, double>> history; ///< open prices within the longest window
         std::optional<double> lastOpen;
+        std::optional<double> open; ///< its price while open (the overround's), none while not
         PriceStatus status = PriceStatus::Open;
     };
     struct Market
     {
-        QHash<QString, Selection> selections;
-        /// selection -> open price; ordered, so that the overround is summed in the same order on
-        /// every run (a floating-point sum depends on it)
-        std::map<QString, double> open;
-        QSet<QString> suspended; ///< selections whose price is suspended
+        QString type;
+        /// By name, so that the overround is summed in the same order on every run (a
+        /// floating-point sum depends on it).
+        std::vector<Selection> selections;
+        int notOpen = 0; ///< selections whose latest price is not open: the market is suspended
+        int openPrices = 0;
         bool marketSuspended = false;
         std::optional<double> overround;
         QSet<int> outsideRules; ///< overround rules whose range the market is outside
+        Selection &selection(const QString &name);
     };
 
     /// The rule indexes of one kind: those for every fixture, and those scoped to one.
@@ -83,7 +98,8 @@ private:
         QString scoreAfter;
         QSet<int> scoreFired;
         QHash<int, qint64> lastFired; ///< rule -> when it last fired here, for its cooldown
-        QHash<QString, Market> markets;
+        std::vector<Market> markets;
+        Market &market(const QString &type);
         /// The rules scoped to this fixture, by kind (null: none), looked up once.
         std::array<const std::vector<int> *, kAlertKindCount> scoped {};
     };
@@ -91,7 +107,11 @@ private:
     {
         qint64 clockMs = 0; ///< the latest server time seen
         qint64 nextSweepMs = 0;
-        QHash<QString, Fixture> fixtures;
+        /// No silence or unanswered score can run out before this (a lower bound: each event
+        /// lowers it to its time plus the shortest such window); sweeps before it find nothing.
+        qint64 earliestDueMs = std::numeric_limits<qint64>::min();
+        /// By fixture id. Node-based: a fixture stays where it is while others are added.
+        std::unordered_map<QString, Fixture, IdHash> fixtures;
     };
 
     template <typename Call> void forEachRule(AlertKind kind, const Fixture &f, Call &&call) const
@@ -127,7 +147,12 @@ private:
     std::vector<AlertRule> m_rules;
     std::array<KindRules, kAlertKindCount> m_byKind;
     qint64 m_longestMoveWindowMs = 0;
-    QHash<QString, Source> m_sources;
+    qint64 m_shortestDueWindowMs = std::numeric_limits<qint64>::max(); ///< of stale and score rules
+    std::unordered_map<QString, Source, IdHash> m_sources;
+    /// The source of the previous event: most streams have one source, and its lookup is then a
+    /// comparison of ids instead of a hash.
+    Source *m_lastSource = nullptr;
+    QString m_lastSourceId;
     /// One market across sources (keyed by the fixture map's key and the market type).
     struct ComparedState
     {
