@@ -306,9 +306,9 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     }
     const double p = d.oddValue;
     // Moves within each rule's window, against the highest and lowest price in it.
-    while (!s.history.empty() && s.history.front().first < t - m_longestMoveWindowMs) {
-        s.history.pop_front();
-    }
+    const auto expired = std::find_if(s.history.begin(), s.history.end(),
+        [&](const std::pair<qint64, double> &h) { return h.first >= t - m_longestMoveWindowMs; });
+    s.history.erase(s.history.begin(), expired);
     std::optional<decltype(tickIndex(p))> ticksOfPrice; // looked up once, for the first tick rule
     forEachRule(AlertKind::PriceMove, f, [&](int i) {
         const AlertRule &r = m_rules[std::size_t(i)];

@@ -57,7 +57,10 @@ private:
     struct Selection
     {
         QString name;
-        std::deque<std::pair<qint64, double>> history; ///< open prices within the longest window
+        /// Open prices within the longest window, oldest first. A vector, not a deque: a window
+        /// holds a few prices, and a deque's first block alone is 512 bytes per selection (cache
+        /// misses on every event of a thousand fixtures).
+        std::vector<std::pair<qint64, double>> history;
         std::optional<double> lastOpen;
         std::optional<double> open; ///< its price while open (the overround's), none while not
         PriceStatus status = PriceStatus::Open;
