@@ -65,6 +65,13 @@ bool AlertEngine::inScope(
 
 void AlertEngine::setWatchList(QSet<QString> keys)
 {
+    m_watchedMarkets.clear();
+    for (const QString &key : keys) {
+        // A selection's key: source, fixture, market, selection. Its market as a whole counts.
+        if (key.count(QChar(0x1f)) == 3) {
+            m_watchedMarkets.insert(key.left(key.lastIndexOf(QChar(0x1f))));
+        }
+    }
     for (auto &[id, source] : m_sources) {
         source.earliestDueMs = std::numeric_limits<qint64>::min(); // what was out of scope may not be now
     }
@@ -75,11 +82,16 @@ void AlertEngine::setWatchList(QSet<QString> keys)
 bool AlertEngine::watched(const Fixture &f, const QString &market, const QString &selection) const
 {
     const QString fixture = fixtureKey(f.sourceId, f.fixtureId);
-    if (selection.isEmpty()) {
+    if (m_watchList.contains(fixture)) {
+        return true; // the whole fixture is pinned
+    }
+    if (market.isEmpty()) { // a fixture-wide alert: any of its selections pinned
         return m_watchedFixtures.contains(fixture);
     }
-    return m_watchList.contains(fixture)
-        || m_watchList.contains(selectionKey(f.sourceId, f.fixtureId, market, selection));
+    if (selection.isEmpty()) { // a market-wide alert: one of that market's selections pinned
+        return m_watchedMarkets.contains(fixture + QChar(0x1f) + market);
+    }
+    return m_watchList.contains(selectionKey(f.sourceId, f.fixtureId, market, selection));
 }
 
 namespace {
@@ -196,16 +208,24 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     }
     Source &source = *m_lastSource;
     source.clockMs = std::max(source.clockMs, e.serverTsMs);
+    Fixture *touched = nullptr;
     if (const FixtureData *f = e.fixture()) {
-        onFixture(fixture(source, e.sourceId, f->fixtureId, e.serverTsMs), e, *f, out);
+        touched = &fixture(source, e.sourceId, f->fixtureId, e.serverTsMs);
+        onFixture(*touched, e, *f, out);
     } else if (const OddsData *o = e.odds()) {
-        onOdds(fixture(source, e.sourceId, o->fixtureId, e.serverTsMs), e, *o, out);
+        touched = &fixture(source, e.sourceId, o->fixtureId, e.serverTsMs);
+        onOdds(*touched, e, *o, out);
     } else if (const BetData *b = e.bet()) {
-        onBet(fixture(source, e.sourceId, b->fixtureId, e.serverTsMs), e, *b, out);
+        touched = &fixture(source, e.sourceId, b->fixtureId, e.serverTsMs);
+        onBet(*touched, e, *b, out);
     }
-    // Whatever this event started (a silence, a score change, a new fixture) runs out no sooner.
+    // Whatever this event started (a silence, a score change, a new fixture) runs out no sooner;
+    // and a score change it brought into a rule's scope (a corrected sport) may be due already.
     if (m_shortestDueWindowMs != std::numeric_limits<qint64>::max()) {
         source.earliestDueMs = std::min(source.earliestDueMs, e.serverTsMs + m_shortestDueWindowMs);
+        if (touched && touched->scoreChangedAtMs >= 0) {
+            source.earliestDueMs = std::min(source.earliestDueMs, touched->scoreChangedAtMs + m_shortestDueWindowMs);
+        }
     }
     if (source.clockMs >= source.nextSweepMs) {
         // On the same 250 ms grid whether or not it sweeps: a sweep skipped would have found

@@ -31,6 +31,9 @@ class AlertEngine
 {
 public:
     explicit AlertEngine(std::vector<AlertRule> rules, FixtureMap fixtureMap = {});
+    // A copy would share the original's source through m_lastSource.
+    AlertEngine(const AlertEngine &) = delete;
+    AlertEngine &operator=(const AlertEngine &) = delete;
 
     /// Appends to @p out what @p event fires.
     void onEvent(const Event &event, std::vector<Alert> &out);
@@ -167,6 +170,7 @@ private:
     FixtureMap m_fixtureMap;
     QSet<QString> m_watchList;
     QSet<QString> m_watchedFixtures; ///< pinned, or with a pinned selection (watchedFixtures())
+    QSet<QString> m_watchedMarkets; ///< fixtureKey() + 0x1f + market of each pinned selection
     quint64 m_suppressed = 0;
     qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated
     qint64 m_eventWallMs = 0;

@@ -90,6 +90,7 @@ private slots:
     void scopeLimitsWhatARuleSees();
     void watchListScopeFollowsTheList();
     void aWatchedSelectionScopesItsAlertsAndItsFixtures();
+    void aScoreChangeBroughtIntoScopeLaterFiresAtItsTime();
     void rulesFilesAreCheckedFieldByField();
     void writtenRulesReadBackTheSame();
 };
@@ -306,7 +307,8 @@ void TestAlerts::aWatchedSelectionScopesItsAlertsAndItsFixtures()
 {
     AlertEngine engine(
         { rule(R"({"name":"cross","type":"price_cross","level":2,"cooldown_s":0,"scope":{"watched":true}})"),
-            rule(R"({"name":"live","type":"in_play","cooldown_s":0,"scope":{"watched":true}})") });
+            rule(R"({"name":"live","type":"in_play","cooldown_s":0,"scope":{"watched":true}})"),
+            rule(R"({"name":"susp","type":"suspended","cooldown_s":0,"scope":{"watched":true}})") });
     engine.setWatchList(
         { selectionKey(QStringLiteral("book"), QStringLiteral("F1"), QStringLiteral("1X2"), QStringLiteral("home")) });
     std::vector<Alert> out;
@@ -319,12 +321,19 @@ void TestAlerts::aWatchedSelectionScopesItsAlertsAndItsFixtures()
              oddsEvent(7, 4 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1),
              oddsEvent(8, 5 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.9),
              oddsEvent(9, 6 * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.1),
-             oddsEvent(10, 7 * kS, QStringLiteral("F2"), QStringLiteral("home"), 1.9) }) {
+             oddsEvent(10, 7 * kS, QStringLiteral("F2"), QStringLiteral("home"), 1.9),
+             // Another market of the same fixture suspended: not the watched selection's market.
+             oddsEvent(11, 8 * kS, QStringLiteral("F1"), QStringLiteral("over"), 1.9, PriceStatus::Suspended,
+                 QStringLiteral("OU")),
+             // The watched selection's market suspended (through its sibling): a market-wide alert.
+             oddsEvent(12, 9 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.0, PriceStatus::Suspended) }) {
         engine.onEvent(e, out);
     }
     // The fixture of a watched selection goes in play (a fixture-wide alert); the watched price
     // crosses; its sibling and the other fixture's same selection do not count.
-    QCOMPARE(out.size(), std::size_t(2));
+    QCOMPARE(out.size(), std::size_t(3));
+    QCOMPARE(out[2].rule + QLatin1Char('/') + out[2].marketType + QLatin1Char('/') + QString::number(out[2].seq),
+        QStringLiteral("susp/1X2/12"));
     QCOMPARE(out[0].rule + QLatin1Char('/') + out[0].fixtureId + QLatin1Char('/') + QString::number(out[0].seq),
         QStringLiteral("live/F1/3"));
     QCOMPARE(out[1].rule + QLatin1Char('/') + out[1].selection + QLatin1Char('/') + QString::number(out[1].seq),
@@ -334,6 +343,25 @@ void TestAlerts::aWatchedSelectionScopesItsAlertsAndItsFixtures()
                      fixtureKey(QStringLiteral("b"), QStringLiteral("F2")) }),
         QSet<QString>({ fixtureKey(QStringLiteral("b"), QStringLiteral("F1")),
             fixtureKey(QStringLiteral("b"), QStringLiteral("F2")) }));
+}
+
+void TestAlerts::aScoreChangeBroughtIntoScopeLaterFiresAtItsTime()
+{
+    // The score changes while the fixture says sport 1; a correction to sport 2 (the rule's) comes
+    // long after the rule's time ran out: it fires at the next sweep, at the time it ran out, as
+    // it would have had the sport been right (and as a back-test of the same stream does).
+    std::vector<Event> events { fixtureEvent(1, 0, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("0-0"), 1),
+        fixtureEvent(2, 1 * kS, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("1-0"), 1) };
+    for (quint64 k = 0; k < 10; ++k) { // the clock moves on with another fixture's prices
+        events.push_back(oddsEvent(
+            3 + k, qint64(10 + 10 * k) * kS, QStringLiteral("F2"), QStringLiteral("home"), 2.0 + double(k % 2) / 10));
+    }
+    events.push_back(fixtureEvent(13, 101 * kS, QStringLiteral("F1"), FixtureStatus::Live, QStringLiteral("1-0"), 2));
+    const std::vector<Alert> a =
+        run({ rule(R"({"name":"slow","type":"score_without_price_move","within_s":60,"scope":{"sport":2}})") }, events);
+    QCOMPARE(a.size(), std::size_t(1));
+    QCOMPARE(a[0].seq, quint64(13));
+    QCOMPARE(a[0].atMs, kT0 + 61 * kS);
 }
 
 void TestAlerts::scopeLimitsWhatARuleSees()
