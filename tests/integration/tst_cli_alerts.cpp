@@ -57,11 +57,26 @@ private:
         QFile b(back);
         QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
         lines = a.readAll().split('\n');
-        const QList<QByteArray> backLines = b.readAll().split('\n');
-        for (qsizetype i = 0; i < std::min(lines.size(), backLines.size()); ++i) {
-            QCOMPARE(backLines[i], lines[i]);
+        sameLines(b.readAll().split('\n'), lines);
+    }
+    /// @p got equals @p want line by line (so that a difference shows where it starts).
+    static void sameLines(const QList<QByteArray> &got, const QList<QByteArray> &want)
+    {
+        for (qsizetype i = 0; i < std::min(got.size(), want.size()); ++i) {
+            QCOMPARE(got[i], want[i]);
         }
-        QCOMPARE(backLines.size(), lines.size());
+        QCOMPARE(got.size(), want.size());
+    }
+    /// The simulator as fast as the client reads, 40 fixtures, on a fixed clock.
+    static SimServerConfig fastSim(quint64 seed)
+    {
+        SimServerConfig sc;
+        sc.rate = 0;
+        sc.generator.seed = seed;
+        sc.generator.fixtures = 40;
+        sc.generator.clockBaseMs = 1798761600000;
+        sc.generator.stepMs = 2.0;
+        return sc;
     }
 };
 
@@ -85,13 +100,7 @@ void TestCliAlerts::backtestOfTheRecordingListsTheLiveAlerts()
             {"name":"slow","type":"score_without_price_move","within_s":0.2,"scope":{"sport":1}}
         ]})");
     }
-    SimServerConfig sc;
-    sc.rate = 0; // as fast as the client reads
-    sc.generator.seed = 42;
-    sc.generator.fixtures = 40;
-    sc.generator.clockBaseMs = 1798761600000;
-    sc.generator.stepMs = 2.0;
-    SimServer sim(sc);
+    SimServer sim(fastSim(42));
     const Result<quint16> port = sim.start();
     QVERIFY(port);
     const QString capture = dir.filePath(QStringLiteral("session.odtc"));
@@ -193,13 +202,7 @@ void TestCliAlerts::storedAlertsExportAsTheLiveRunWroteThem()
             {"name":"quiet","type":"stale","after_s":0.5}
         ]})");
     }
-    SimServerConfig sc;
-    sc.rate = 0;
-    sc.generator.seed = 7;
-    sc.generator.fixtures = 40;
-    sc.generator.clockBaseMs = 1798761600000;
-    sc.generator.stepMs = 2.0;
-    SimServer sim(sc);
+    SimServer sim(fastSim(7));
     const Result<quint16> port = sim.start();
     QVERIFY(port);
     const QString db = dir.filePath(QStringLiteral("alerts.db"));
@@ -229,10 +232,7 @@ void TestCliAlerts::storedAlertsExportAsTheLiveRunWroteThem()
         QByteArray("ts,rule,kind,source_id,fixture_id,market_type,selection,before_value,after_value,seq"));
     liveLines.removeFirst();
     storedLines.removeFirst();
-    for (qsizetype i = 0; i < std::min(liveLines.size(), storedLines.size()); ++i) {
-        QCOMPARE(storedLines[i], liveLines[i]);
-    }
-    QCOMPARE(storedLines.size(), liveLines.size());
+    sameLines(storedLines, liveLines);
 }
 
 void TestCliAlerts::aBadRulesFileIsRefused()
