@@ -54,6 +54,51 @@ AlertEngine::AlertEngine(std::vector<AlertRule> rules, FixtureMap fixtureMap)
     }
 }
 
+void AlertEngine::WindowExtremes::expire(qint64 fromMs)
+{
+    const auto drop = [fromMs](std::vector<std::pair<qint64, double>> &queue, std::uint32_t &front) {
+        while (front < queue.size() && queue[front].first < fromMs) {
+            ++front;
+        }
+        // Shifted down only once half is gone: each price is moved a constant number of times.
+        if (front > 8 && front * 2 >= queue.size()) {
+            queue.erase(queue.begin(), queue.begin() + front);
+            front = 0;
+        }
+    };
+    drop(highs, highsFront);
+    drop(lows, lowsFront);
+}
+
+void AlertEngine::WindowExtremes::add(qint64 atMs, double price)
+{
+    if (!highs.empty()) {
+        atMs = std::max(atMs, highs.back().first); // the newest price is always last in both
+    }
+    // A price at or below a newer one can never be the window's high again (it leaves first).
+    while (highs.size() > highsFront && highs.back().second <= price) {
+        highs.pop_back();
+    }
+    highs.emplace_back(atMs, price);
+    while (lows.size() > lowsFront && lows.back().second >= price) {
+        lows.pop_back();
+    }
+    lows.emplace_back(atMs, price);
+}
+
+std::optional<std::pair<double, double>> AlertEngine::WindowExtremes::since(qint64 fromMs) const
+{
+    if (highsFront == highs.size() || highs.back().first < fromMs) {
+        return std::nullopt;
+    }
+    const auto first = [fromMs](const std::vector<std::pair<qint64, double>> &queue, std::uint32_t front) {
+        return std::partition_point(queue.begin() + front, queue.end(), [fromMs](const std::pair<qint64, double> &e) {
+            return e.first < fromMs;
+        })->second;
+    };
+    return std::pair { first(highs, highsFront), first(lows, lowsFront) };
+}
+
 bool AlertEngine::inScope(
     const AlertRule &rule, const Fixture &f, const QString &market, const QString &selection) const
 {
@@ -326,26 +371,15 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     }
     const double p = d.oddValue;
     // Moves within each rule's window, against the highest and lowest price in it.
-    const auto expired = std::find_if(s.history.begin(), s.history.end(),
-        [&](const std::pair<qint64, double> &h) { return h.first >= t - m_longestMoveWindowMs; });
-    s.history.erase(s.history.begin(), expired);
+    s.window.expire(t - m_longestMoveWindowMs);
     std::optional<decltype(tickIndex(p))> ticksOfPrice; // looked up once, for the first tick rule
     forEachRule(AlertKind::PriceMove, f, [&](int i) {
         const AlertRule &r = m_rules[std::size_t(i)];
-        if (!inScope(r, f, d.marketType, d.selection)) {
+        const auto extremes = s.window.since(t - r.windowMs);
+        if (!extremes || !inScope(r, f, d.marketType, d.selection)) {
             return;
         }
-        double high = 0;
-        double low = 0;
-        bool any = false;
-        for (auto it = s.history.rbegin(); it != s.history.rend() && it->first >= t - r.windowMs; ++it) {
-            high = any ? std::max(high, it->second) : it->second;
-            low = any ? std::min(low, it->second) : it->second;
-            any = true;
-        }
-        if (!any) {
-            return;
-        }
+        const auto [high, low] = *extremes;
         // From the window's high or low to the price now.
         const auto bigEnough = [&](double from) {
             if (r.percent > 0 && std::abs(p - from) / from * 100 >= r.percent - 1e-9) {
@@ -379,7 +413,7 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         }
     });
     if (m_longestMoveWindowMs > 0) {
-        s.history.emplace_back(t, p);
+        s.window.add(t, p);
     }
     s.lastOpen = p;
     // The market's overround over its open prices (a market of one price has none).

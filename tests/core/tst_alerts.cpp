@@ -4,8 +4,10 @@
 // fixture within its cooldown; rules files are checked field by field.
 #include <core/alerts/alertcsv.h>
 #include <core/alerts/alertengine.h>
+#include <core/models/laddermodel.h>
 #include <core/models/roles.h>
 
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -79,6 +81,7 @@ class TestAlerts : public QObject
     Q_OBJECT
 private slots:
     void priceMoveByPercentAndByTicks();
+    void priceMovesInBusyWindowsFireAsTheirDefinitionSays();
     void priceCrossesALevel();
     void marketSuspendedAndReopened();
     void fixtureGoesInPlay();
@@ -123,6 +126,62 @@ void TestAlerts::priceMoveByPercentAndByTicks()
     QCOMPARE(b[0].atMs, kT0 + 9 * kS);
     QCOMPARE(b[0].before, QStringLiteral("2"));
     QCOMPARE(b[0].after, QStringLiteral("2.1"));
+}
+
+void TestAlerts::priceMovesInBusyWindowsFireAsTheirDefinitionSays()
+{
+    // A price every 10 ms, so that a window holds up to 3,000 prices, rounded to the cent so that
+    // equal highs and lows recur; every 97th price suspended (not in any window).
+    const std::vector<AlertRule> rules { rule(R"({"type":"price_move","percent":1,"within_s":0.5,"cooldown_s":0})"),
+        rule(R"({"type":"price_move","percent":3,"within_s":5,"direction":"shorten","cooldown_s":0})"),
+        rule(R"({"type":"price_move","percent":3,"within_s":30,"direction":"drift","cooldown_s":0})"),
+        rule(R"({"type":"price_move","ticks":12,"within_s":30,"cooldown_s":0})") };
+    QRandomGenerator random(7);
+    std::vector<Event> events;
+    double p = 3.0;
+    for (int i = 0; i < 20000; ++i) {
+        p = std::clamp(std::round(p * std::exp((random.generateDouble() - 0.5) * 0.012) * 100) / 100, 1.01, 50.0);
+        events.push_back(oddsEvent(quint64(i + 1), qint64(i) * 10, QStringLiteral("F1"), QStringLiteral("home"), p,
+            i % 97 == 96 ? PriceStatus::Suspended : PriceStatus::Open));
+    }
+    // What each rule says, computed the long way: every earlier open price within the window.
+    std::vector<std::tuple<int, quint64, QString>> expected;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const OddsData &now = *events[i].odds();
+        if (now.status != PriceStatus::Open) {
+            continue;
+        }
+        for (int r = 0; r < int(rules.size()); ++r) {
+            const AlertRule &rule = rules[std::size_t(r)];
+            std::optional<double> high;
+            std::optional<double> low;
+            for (std::size_t j = i; j-- > 0 && events[j].serverTsMs >= events[i].serverTsMs - rule.windowMs;) {
+                const OddsData &then = *events[j].odds();
+                if (then.status == PriceStatus::Open) {
+                    high = std::max(high.value_or(then.oddValue), then.oddValue);
+                    low = std::min(low.value_or(then.oddValue), then.oddValue);
+                }
+            }
+            const auto bigEnough = [&](double from) {
+                return rule.percent > 0 ? std::abs(now.oddValue - from) / from * 100 >= rule.percent - 1e-9
+                                        : std::abs(tickIndex(now.oddValue) - tickIndex(from)) >= rule.ticks;
+            };
+            if (high && rule.direction != MoveDirection::Drift && *high > now.oddValue && bigEnough(*high)) {
+                expected.emplace_back(r, events[i].seq, QString::number(*high, 'g', 6));
+            } else if (low && rule.direction != MoveDirection::Shorten && *low < now.oddValue && bigEnough(*low)) {
+                expected.emplace_back(r, events[i].seq, QString::number(*low, 'g', 6));
+            }
+        }
+    }
+    std::vector<std::tuple<int, quint64, QString>> fired;
+    for (const Alert &a : run(rules, events)) {
+        fired.emplace_back(a.ruleIndex, a.seq, a.before);
+    }
+    QVERIFY(expected.size() > 1000); // every rule fires, many times
+    for (int r = 0; r < int(rules.size()); ++r) {
+        QVERIFY(std::any_of(expected.begin(), expected.end(), [r](const auto &e) { return std::get<0>(e) == r; }));
+    }
+    QCOMPARE(fired, expected);
 }
 
 void TestAlerts::priceCrossesALevel()
