@@ -2,8 +2,11 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/common/storagebacklog.h>
 
 #include <QObject>
+
+#include <memory>
 
 namespace OddsTap {
 
@@ -23,10 +26,18 @@ public slots:
     /// When on, batches carry the raw frames as received (for a recorder). Off by default.
     virtual void setKeepRaw(bool keep) = 0;
 
+public:
+    /// Before start(): what waits in memory for storage; the source holds off while too much
+    /// does (a live feed disconnects and resumes from its last seq, a replay waits).
+    void setStorageBacklog(std::shared_ptr<const StorageBacklog> backlog) { m_storageBacklog = std::move(backlog); }
+
 signals:
     void batchReady(const OddsTap::BatchPtr &batch);
     /// Every transition of a source's state machine (also included in batches).
     void stateChanged(const OddsTap::ConnectionEvent &event);
+
+protected:
+    std::shared_ptr<const StorageBacklog> m_storageBacklog; ///< null: nothing to hold off for
 };
 
 } // namespace OddsTap

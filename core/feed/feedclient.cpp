@@ -149,6 +149,9 @@ struct FeedClient::Impl
     void checkLiveness();
     void scheduleFlush();
     void flush();
+    /// Closes the connection while too many events wait in memory for storage (StorageBacklog).
+    void holdOffIfStorageIsFull();
+    void resumeIfStorageCaughtUp();
     int nextBackoffMs();
 
     FeedClient *q;
@@ -158,6 +161,7 @@ struct FeedClient::Impl
     QTimer *reconnectTimer = nullptr;
     QTimer *connectTimer = nullptr;
     QTimer *healthyTimer = nullptr;
+    QTimer *holdOffTimer = nullptr; ///< while holding off: resumeIfStorageCaughtUp()
     StreamTracker tracker;
     Rng rng;
 
@@ -165,6 +169,7 @@ struct FeedClient::Impl
     bool authFailed = false;
     bool stalled = false;
     bool stopping = false;
+    bool holdingOff = false; ///< closed for storage's sake: reconnect when it caught up, not on a backoff
     QString lastError;
     quint32 connection = 0;
     int attempt = 0;
@@ -243,6 +248,15 @@ void FeedClient::Impl::onEnded()
     healthyTimer->stop();
     flush();
     if (stopping) {
+        return;
+    }
+    if (holdingOff) {
+        setState(SourceState::Disconnected, lastError);
+        setState(SourceState::BackingOff,
+            QStringLiteral("waiting for storage: resuming from seq %1 once at most %2 events wait in memory")
+                .arg(tracker.lastSeq().value_or(0))
+                .arg(q->m_storageBacklog->resumeAtOrBelow()));
+        holdOffTimer->start();
         return;
     }
     if (authFailed) {
@@ -345,6 +359,41 @@ void FeedClient::Impl::flush()
     if (BatchPtr batch = tracker.take()) {
         emit q->batchReady(batch);
     }
+    holdOffIfStorageIsFull();
+}
+
+void FeedClient::Impl::holdOffIfStorageIsFull()
+{
+    const StorageBacklog *backlog = q->m_storageBacklog.get();
+    if (!backlog || holdingOff || stopping || (state != SourceState::Subscribed && state != SourceState::Connected)) {
+        return;
+    }
+    const std::size_t waiting = backlog->inMemory();
+    if (waiting <= backlog->holdOffAbove()) {
+        return;
+    }
+    // Reading on would only fill memory: what is held stays held, and the server sends the rest
+    // again from the last seq (a server that no longer has it causes a gap, recorded as such).
+    holdingOff = true;
+    lastError = QStringLiteral("holding off: %1 events wait in memory for storage (the spool's disk refuses them and "
+                               "the database has not taken them yet); check the free space of the database's and the "
+                               "spool's disks")
+                    .arg(waiting);
+    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2").arg(cfg().sourceId, lastError);
+    socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("client storage is behind; resuming later"));
+}
+
+void FeedClient::Impl::resumeIfStorageCaughtUp()
+{
+    if (stopping || q->m_storageBacklog->inMemory() > q->m_storageBacklog->resumeAtOrBelow()) {
+        return;
+    }
+    holdOffTimer->stop();
+    holdingOff = false;
+    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] storage caught up: resuming from seq %2")
+                                       .arg(cfg().sourceId)
+                                       .arg(tracker.lastSeq().value_or(0));
+    connectNow();
 }
 
 FeedClient::FeedClient(FeedSourceConfig config, QObject *parent)
@@ -374,6 +423,9 @@ void FeedClient::start()
     d->connectTimer = timer(true);
     d->healthyTimer = timer(true);
     d->livenessTimer = timer(false);
+    d->holdOffTimer = timer(false);
+    d->holdOffTimer->setInterval(250);
+    connect(d->holdOffTimer, &QTimer::timeout, this, [this] { d->resumeIfStorageCaughtUp(); });
     connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
     connect(d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
     connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
@@ -420,6 +472,7 @@ void FeedClient::stop()
     }
     d->stopping = true;
     d->reconnectTimer->stop();
+    d->holdOffTimer->stop();
     d->livenessTimer->stop();
     d->connectTimer->stop();
     d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));

@@ -4,7 +4,12 @@
 #include <core/common/logging.h>
 #include <core/pipeline/spool.h>
 
+#include <QTimer>
+
 namespace OddsTap {
+namespace {
+constexpr int kRetryRefusedMs = 500; ///< how often a refusing disk is asked again
+} // namespace
 
 SpoolWorker::SpoolWorker(std::unique_ptr<Spool> spool)
     : m_spool(std::move(spool))
@@ -15,18 +20,18 @@ SpoolWorker::SpoolWorker(std::unique_ptr<Spool> spool)
     publish();
 }
 
-void SpoolWorker::setIntake(std::size_t budget, std::shared_ptr<HeldEvents> held)
+void SpoolWorker::setIntake(std::shared_ptr<StorageBacklog> backlog)
 {
-    m_budget = budget;
-    m_held = std::move(held);
+    m_backlog = std::move(backlog);
 }
 
 void SpoolWorker::intake(const BatchPtr &batch)
 {
-    Q_ASSERT(m_held);
+    Q_ASSERT(m_backlog);
     const std::size_t events = batch->events.size();
-    if (!m_spooling && m_held->load() + events <= m_budget) {
-        m_held->fetch_add(events);
+    if (!m_spooling && m_backlog->held.load() + events <= m_backlog->budget) {
+        m_backlog->held.fetch_add(events);
+        m_backlog->notePeak();
         emit forwarded(batch);
         return;
     }
@@ -53,8 +58,8 @@ void SpoolWorker::publish()
 
 void SpoolWorker::append(const BatchPtr &batch)
 {
-    // Once the disk failed, later batches stay in memory too until that backlog is read: a batch
-    // on disk must never overtake one held in memory.
+    // Once the disk failed, later batches stay in memory too until those before them are on disk
+    // or stored: a batch on disk must never overtake one held in memory.
     if (m_memory.empty()) {
         if (auto r = m_spool->append(*batch); r) {
             if (m_diskFailed) {
@@ -71,7 +76,47 @@ void SpoolWorker::append(const BatchPtr &batch)
                 r.error().message + QStringLiteral("; keeping the backlog in memory") });
         }
     }
+    keepInMemory(batch);
+    publish();
+}
+
+void SpoolWorker::keepInMemory(const BatchPtr &batch)
+{
     m_memory.push_back(batch);
+    if (m_backlog) {
+        m_backlog->refused.fetch_add(batch->events.size());
+        m_backlog->notePeak();
+    }
+    if (!m_retryTimer) {
+        m_retryTimer = new QTimer(this);
+        m_retryTimer->setInterval(kRetryRefusedMs);
+        connect(m_retryTimer, &QTimer::timeout, this, &SpoolWorker::retryRefused);
+    }
+    if (!m_retryTimer->isActive()) {
+        // A timer, not the next batch: a source holding off sends none.
+        m_retryTimer->start();
+    }
+}
+
+void SpoolWorker::retryRefused()
+{
+    while (!m_memory.empty()) {
+        if (auto r = m_spool->append(*m_memory.front()); !r) {
+            publish();
+            return; // still refused: the next tick tries again
+        }
+        if (m_backlog) {
+            m_backlog->refused.fetch_sub(m_memory.front()->events.size());
+        }
+        m_memory.pop_front();
+    }
+    m_retryTimer->stop();
+    if (m_diskFailed) {
+        m_diskFailed = false;
+        emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Recovered,
+            QStringLiteral("the spool in %1 is writable again: the backlog kept in memory is on disk now")
+                .arg(m_spool->directory()) });
+    }
     publish();
 }
 
@@ -102,16 +147,23 @@ void SpoolWorker::read(quint64 maxEvents)
     if (diskEmpty) {
         while (!m_memory.empty() && (events < maxEvents || out.batches.empty())) {
             events += m_memory.front()->events.size();
+            if (m_backlog) {
+                m_backlog->refused.fetch_sub(m_memory.front()->events.size()); // now the writer's
+            }
             out.batches.push_back(std::move(m_memory.front()));
             m_memory.pop_front();
             m_readFromDisk.push_back(false);
         }
     }
     out.empty = diskEmpty && m_memory.empty();
-    if (m_held) {
+    if (m_memory.empty() && m_retryTimer) {
+        m_retryTimer->stop();
+    }
+    if (m_backlog) {
         // What is read now lives in the writer until it commits it; with nothing left behind,
         // the next batch may go straight to the writer.
-        m_held->fetch_add(events);
+        m_backlog->held.fetch_add(events);
+        m_backlog->notePeak();
         m_spooling = m_spooling && !out.empty;
     }
     publish();

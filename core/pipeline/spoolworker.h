@@ -2,10 +2,13 @@
 #pragma once
 
 #include <core/common/event.h>
+#include <core/common/storagebacklog.h>
 #include <core/pipeline/spool.h>
 #include <core/storage/storagenotice.h>
 
 #include <QObject>
+
+class QTimer;
 
 #include <atomic>
 #include <deque>
@@ -23,16 +26,14 @@ struct SpoolRead
     bool empty = false;
 };
 
-/// Events the storage writer holds and has not committed: what the intake forwarded or the
-/// spool handed back, less what the writer committed. Shared by the spool thread and the writer.
-using HeldEvents = std::atomic<std::size_t>;
-
 /// Runs the disk spool on its own thread, so that the storage thread spends its time in the
 /// database: serializing, writing, reading back and parsing spilled batches cost the writer
 /// about a fifth of its time when it did them itself. Appends and reads are served in the order
 /// they are asked for; a batch the disk refuses (full, read-only) is kept in memory behind the
-/// ones on disk, never dropped, and everything after it queues behind it in memory until that
-/// backlog drains. Lives in: the spool thread (created by StorageWriter).
+/// ones on disk, never dropped, and everything after it queues behind it in memory. Those go to
+/// the disk, in order, as soon as it takes writes again (tried every half second), or to the
+/// writer once the disk's records are stored; meanwhile the sources hold off when too many wait
+/// (StorageBacklog). Lives in: the spool thread (created by StorageWriter).
 class SpoolWorker : public QObject
 {
     Q_OBJECT
@@ -44,9 +45,9 @@ public:
     qint64 bytesOnDisk() const { return m_bytes.load(std::memory_order_relaxed); }
     quint64 records() const { return m_records.load(std::memory_order_relaxed); }
 
-    /// Makes this worker the storage queue's intake (see intake()): forward within `budget`
-    /// events held by the writer, spill beyond. Before the first intake().
-    void setIntake(std::size_t budget, std::shared_ptr<HeldEvents> held);
+    /// Makes this worker the storage queue's intake (see intake()): forward within the writer's
+    /// budget (`backlog->budget` events held by it), spill beyond. Before the first intake().
+    void setIntake(std::shared_ptr<StorageBacklog> backlog);
     quint64 spilledBatches() const { return m_spilled.load(std::memory_order_relaxed); }
 
 public slots:
@@ -74,13 +75,16 @@ signals:
 
 private:
     void publish();
+    /// Moves what the disk refused onto it, in order, as far as it takes them now.
+    void retryRefused();
+    void keepInMemory(const BatchPtr &batch);
 
     std::unique_ptr<Spool> m_spool;
     std::deque<BatchPtr> m_memory; ///< the disk refused these: served after the disk's records
     std::deque<bool> m_readFromDisk; ///< per batch read and not yet consumed
     bool m_diskFailed = false;
-    std::shared_ptr<HeldEvents> m_held; ///< null: not the intake
-    std::size_t m_budget = 0;
+    std::shared_ptr<StorageBacklog> m_backlog; ///< null: not the intake
+    QTimer *m_retryTimer = nullptr; ///< while the disk refuses: retryRefused()
     bool m_spooling = false; ///< the intake spools every batch until a read empties the spool
     std::atomic<quint64> m_spilled { 0 };
     std::atomic<qint64> m_bytes { 0 };

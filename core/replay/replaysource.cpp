@@ -22,17 +22,19 @@ struct ReplaySource::Impl
     ReplayConfig cfg;
     SeqMap resume;
     std::shared_ptr<std::atomic<int>> inFlight;
-    std::shared_ptr<const std::atomic<std::size_t>> storageHeld; ///< null: no storage to wait for
-    std::size_t storageBudget = 0;
     std::size_t lastHeld = 0;
     qint64 heldSinceNs = 0; ///< since when storage has taken nothing while behind
     bool storageBehind()
     {
-        if (!storageHeld) {
+        const StorageBacklog *backlog = q->m_storageBacklog.get();
+        if (!backlog) {
             return false;
         }
-        const std::size_t held = storageHeld->load();
-        if (held * 2 < storageBudget) {
+        if (backlog->inMemory() > backlog->holdOffAbove()) {
+            return true; // the spool's disk refuses too: only memory is left, and it is not endless
+        }
+        const std::size_t held = backlog->held.load();
+        if (held * 2 < backlog->budget) {
             heldSinceNs = 0;
             return false;
         }
@@ -286,12 +288,6 @@ void ReplaySource::start()
                                                      : QStringLiteral("full speed"));
     d->publish(true);
     d->timer->start(0);
-}
-
-void ReplaySource::setStorageBacklog(std::shared_ptr<const std::atomic<std::size_t>> held, std::size_t budget)
-{
-    d->storageHeld = std::move(held);
-    d->storageBudget = budget;
 }
 
 void ReplaySource::stop()

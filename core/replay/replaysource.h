@@ -59,10 +59,9 @@ public:
     ReplaySource(
         ReplayConfig config, SeqMap resumeFrom, std::shared_ptr<std::atomic<int>> inFlight, QObject *parent = nullptr);
     ~ReplaySource() override;
-    /// Before start(): the events storage holds in memory, and its budget. While they pass half the
-    /// budget the replay waits, so that a file read faster than the database takes it (an import)
-    /// is not read into memory or spilled to disk, only to be read back.
-    void setStorageBacklog(std::shared_ptr<const std::atomic<std::size_t>> held, std::size_t budget);
+    // setStorageBacklog(): while the writer holds more than half its budget the replay waits, so
+    // that a file read faster than the database takes it (an import) is not read into memory or
+    // spilled to disk only to be read back; and it waits while the spool's disk refuses too.
 
 public slots:
     void start() override;

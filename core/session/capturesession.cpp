@@ -256,9 +256,6 @@ void CaptureSession::startSource(SourceRun &worker)
         worker.thread.setObjectName(QStringLiteral("replay"));
         SeqMap resume = m_committedSeqs;
         auto *source = new ReplaySource(*m_config.replay, resume, m_replayInFlight);
-        if (m_writer) {
-            source->setStorageBacklog(m_writer->heldEvents(), m_writer->memoryBudgetEvents());
-        }
         worker.client = source;
         connect(source, &BatchSource::batchReady, this, [this](const BatchPtr &batch) {
             m_replayInFlight->fetch_sub(1);
@@ -298,6 +295,9 @@ void CaptureSession::startSource(SourceRun &worker)
         connect(worker.client, &BatchSource::batchReady, this, [this](const BatchPtr &batch) { onBatch(batch); });
     }
     worker.client->setKeepRaw(m_keepRaw); // not started yet: safe to call from here
+    if (m_writer) {
+        worker.client->setStorageBacklog(m_writer->backlog());
+    }
     worker.client->moveToThread(&worker.thread);
     connect(&worker.thread, &QThread::started, worker.client, &BatchSource::start);
     connect(&worker.thread, &QThread::finished, worker.client, &QObject::deleteLater);

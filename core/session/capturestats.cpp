@@ -162,6 +162,7 @@ void CaptureStats::addCommitted(const WriteResult &r)
     receiveToCommit.merge(r.receiveToCommit);
     maxSpoolBytes = std::max(maxSpoolBytes, r.spoolBytes);
     spilledBatches = std::max(spilledBatches, r.spilledBatches);
+    peakEventsInMemory = std::max(peakEventsInMemory, r.peakEventsInMemory);
     maxQueuedEvents = std::max(maxQueuedEvents, r.queuedEvents);
     ++commits;
 }
@@ -245,6 +246,7 @@ QJsonObject CaptureStats::toJson() const
                 { QStringLiteral("uncommitted_at_exit"), qint64(queuedAtEnd) },
                 { QStringLiteral("lost_in_storage"), qint64(lostEvents) },
                 { QStringLiteral("spilled_batches"), qint64(spilledBatches) },
+                { QStringLiteral("peak_events_in_memory"), qint64(peakEventsInMemory) },
                 { QStringLiteral("spool_bytes_max"), maxSpoolBytes },
                 { QStringLiteral("queued_events_max"), qint64(maxQueuedEvents) },
                 { QStringLiteral("receive_to_commit_ms"),

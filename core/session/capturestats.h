@@ -74,6 +74,7 @@ struct CaptureStats
     LatencyHistogram databaseWrite; ///< per transaction
     qint64 maxSpoolBytes = 0;
     quint64 spilledBatches = 0;
+    quint64 peakEventsInMemory = 0; ///< waiting for storage at once, at the last commit
     quint64 maxQueuedEvents = 0;
     bool drainTimedOut = false;
     bool storageDownAtEnd = false; ///< with drainTimedOut: the database was unavailable, not just behind

@@ -80,6 +80,7 @@ struct WriteResult
     qint64 spoolBytes = 0;
     quint64 spoolBatches = 0;
     quint64 spilledBatches = 0; ///< batches that went to disk so far
+    quint64 peakEventsInMemory = 0; ///< the most events that waited in memory at once (StorageBacklog)
 
     /// Adds another write's row and duplicate counts and its write time (a running total).
     void addCounts(const WriteResult &other);

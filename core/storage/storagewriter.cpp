@@ -33,7 +33,7 @@ StorageWriter::StorageWriter(StorageTarget target, SpoolConfig spool, QObject *p
     , m_spoolConfig(std::move(spool))
 {
     if (!m_spoolConfig.directory.isEmpty()) {
-        m_held = std::make_shared<HeldEvents>(0);
+        m_backlog = std::make_shared<StorageBacklog>(m_spoolConfig.memoryBudgetEvents);
     }
     qRegisterMetaType<WriteResult>();
     qRegisterMetaType<SeqMap>();
@@ -46,9 +46,11 @@ StorageWriter::~StorageWriter()
         // Not drained (an abnormal stop): batches still queued to the spool thread are dropped
         // with the thread, like those in memory; the feed's resume from the committed seq brings
         // them again.
+        // Deleted on its own thread, where its timers live.
+        QMetaObject::invokeMethod(
+            m_spool, [spool = m_spool] { delete spool; }, Qt::BlockingQueuedConnection);
         m_spoolThread->quit();
         m_spoolThread->wait();
-        delete m_spool;
     }
 }
 
@@ -89,7 +91,7 @@ void StorageWriter::start()
         m_spoolThread = new QThread(this);
         m_spoolThread->setObjectName(QStringLiteral("spool"));
         m_spool = new SpoolWorker(std::move(spool));
-        m_spool->setIntake(m_spoolConfig.memoryBudgetEvents, m_held);
+        m_spool->setIntake(m_backlog);
         m_spool->moveToThread(m_spoolThread);
         connect(m_spool, &SpoolWorker::forwarded, this, &StorageWriter::write);
         connect(m_spool, &SpoolWorker::spillStarted, this, &StorageWriter::onSpillStarted);
@@ -314,8 +316,8 @@ void StorageWriter::onSpoolRead(const SpoolRead &read)
         if (m_leftoverBatches > 0) {
             --m_leftoverBatches;
             batch = checkLeftover(b);
-            if (m_held) {
-                m_held->fetch_sub(b->events.size() - batch->events.size()); // dropped leftovers
+            if (m_backlog) {
+                m_backlog->held.fetch_sub(b->events.size() - batch->events.size()); // dropped leftovers
             }
         }
         m_pendingEvents += batch->events.size();
@@ -446,8 +448,8 @@ void StorageWriter::flushPending()
             QMetaObject::invokeMethod(
                 m_spool, [done = std::move(done)] {}, Qt::QueuedConnection);
         }
-        if (m_held) {
-            m_held->fetch_sub(events); // room for the intake to forward again
+        if (m_backlog) {
+            m_backlog->held.fetch_sub(events); // room for the intake to forward again
         }
         if (m_spool) {
             if (fromSpool > 0) {
@@ -461,6 +463,7 @@ void StorageWriter::flushPending()
         result->queuedBatches = m_pending.size();
         result->queuedEvents = m_pendingEvents;
         result->spilledBatches = m_spool ? m_spool->spilledBatches() : 0;
+        result->peakEventsInMemory = m_backlog ? m_backlog->peak.load() : 0;
         emit committed(*result);
 #ifdef __GLIBC__
         if (fromSpool > 0 && (!m_spooling || now - m_lastTrimNs >= kTrimIntervalNs)) {
@@ -480,7 +483,7 @@ void StorageWriter::flushPending()
         postFlush();
         return;
     }
-    if (!m_spooling && (!m_held || m_held->load() == 0)) {
+    if (!m_spooling && (!m_backlog || m_backlog->held.load() == 0)) {
         m_storage->idle(); // nothing queued here, nor on its way from the intake
     }
     if (m_draining && !m_spooling) {

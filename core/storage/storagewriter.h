@@ -51,10 +51,9 @@ public:
     /// Before start(): the sources this writer stores; it claims each (Storage::claimSource())
     /// when it opens, and fails to open when another writer holds one.
     void setSources(QStringList sources) { m_sources = std::move(sources); }
-    /// The events held in memory for storage (with a spool; null without one), for a source that
-    /// can wait (a replay) to wait on; and the budget they are held to.
-    std::shared_ptr<const HeldEvents> heldEvents() const { return m_held; }
-    std::size_t memoryBudgetEvents() const { return m_spoolConfig.memoryBudgetEvents; }
+    /// The events waiting in memory for storage (with a spool; null without one), for the
+    /// sources to hold off on.
+    std::shared_ptr<const StorageBacklog> backlog() const { return m_backlog; }
     /// Before start(): the WAL size past which the writer warns (SQLite; see kWalAlertBytes).
     void setWalAlertBytes(qint64 bytes) { m_walAlertBytes = bytes; }
     /// A write-ahead log this large means something keeps SQLite from reusing it: a reader holding
@@ -109,7 +108,7 @@ private:
     QThread *m_spoolThread = nullptr;
     SpoolWorker *m_spool = nullptr; ///< on m_spoolThread; null without a spool directory
     std::atomic<SpoolWorker *> m_intake { nullptr }; ///< m_spool once it is the intake; read by submit()
-    std::shared_ptr<HeldEvents> m_held; ///< shared with the intake: events held here, not committed
+    std::shared_ptr<StorageBacklog> m_backlog; ///< shared with the intake and the sources
     bool m_spooling = false; ///< the intake is spooling: read batches back until the spool is empty
     bool m_spoolReadAsked = false;
     quint64 m_leftoverBatches = 0; ///< still to come back of those an earlier run left in the spool

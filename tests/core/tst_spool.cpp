@@ -110,6 +110,7 @@ private slots:
     void stringCacheStaysBoundedAndExact();
     void versionOneRecordsAreStillRead();
     void workerKeepsOrderWhenTheDiskRefuses();
+    void refusedBatchesGoToTheDiskOnceItTakesWritesAgain();
     void intakeForwardsWithinTheBudgetAndSpoolsBeyond();
     void intakeStartsBehindLeftovers();
 };
@@ -528,14 +529,61 @@ void TestSpool::workerKeepsOrderWhenTheDiskRefuses()
     QVERIFY(last.empty);
 }
 
+void TestSpool::refusedBatchesGoToTheDiskOnceItTakesWritesAgain()
+{
+    // With the database down nothing reads the spool: what the disk refused must not wait in
+    // memory for the database, but go to the disk when it can (the sources hold off meanwhile).
+    QTemporaryDir dir;
+    const QString spoolDir = dir.filePath(QStringLiteral("spool"));
+    auto spool = std::make_unique<Spool>(spoolDir, 1);
+    QVERIFY(spool->open());
+    SpoolWorker worker(std::move(spool));
+    auto backlog = std::make_shared<StorageBacklog>(1000);
+    worker.setIntake(backlog);
+    std::vector<BatchPtr> batches;
+    for (EventBatch &b : makeBatches(5, 10)) {
+        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
+    }
+    QStringList notices;
+    connect(&worker, &SpoolWorker::notice, this, [&](const StorageNotice &n) { notices << n.message; });
+    SpoolRead last;
+    connect(&worker, &SpoolWorker::readDone, this, [&](const SpoolRead &r) { last = r; });
+
+    worker.append(batches[0]);
+    QVERIFY(QDir().rename(spoolDir, spoolDir + QStringLiteral(".away")));
+    worker.append(batches[1]);
+    worker.append(batches[2]);
+    QCOMPARE(backlog->refused.load(), std::size_t(20));
+    QCOMPARE(backlog->inMemory(), std::size_t(20));
+    QCOMPARE(backlog->peak.load(), std::size_t(20));
+    QTest::qWait(700); // a retry or more while the disk still refuses: nothing moves, nothing is lost
+    QCOMPARE(backlog->refused.load(), std::size_t(20));
+    QVERIFY(QDir().rename(spoolDir + QStringLiteral(".away"), spoolDir));
+    QTRY_COMPARE_WITH_TIMEOUT(backlog->refused.load(), std::size_t(0), 5000);
+    QCOMPARE(QDir(spoolDir).entryList({ QStringLiteral("*.seg") }).size(), 3);
+    QVERIFY2(notices.last().contains(QLatin1String("writable again")), qPrintable(notices.join(QLatin1Char('\n'))));
+    worker.append(batches[3]); // straight to the disk again
+    worker.append(batches[4]);
+    QCOMPARE(QDir(spoolDir).entryList({ QStringLiteral("*.seg") }).size(), 5);
+
+    worker.read(1000000);
+    QCOMPARE(last.batches.size(), std::size_t(5));
+    for (std::size_t i = 0; i < 5; ++i) {
+        QVERIFY(sameBatch(*batches[i], *last.batches[i]));
+    }
+    QVERIFY(last.empty);
+    QCOMPARE(backlog->held.load(), std::size_t(50)); // the writer's now
+}
+
 void TestSpool::intakeForwardsWithinTheBudgetAndSpoolsBeyond()
 {
     QTemporaryDir dir;
     auto spool = std::make_unique<Spool>(dir.filePath(QStringLiteral("spool")));
     QVERIFY(spool->open());
     SpoolWorker worker(std::move(spool));
-    auto held = std::make_shared<HeldEvents>(0);
-    worker.setIntake(25, held); // batches of 10 events: two fit, the third does not
+    auto backlog = std::make_shared<StorageBacklog>(25); // batches of 10 events: two fit, the third does not
+    std::atomic<std::size_t> *held = &backlog->held;
+    worker.setIntake(backlog);
     std::vector<BatchPtr> batches;
     for (EventBatch &b : makeBatches(6, 10)) {
         batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
@@ -606,8 +654,7 @@ void TestSpool::intakeStartsBehindLeftovers()
     auto spool = std::make_unique<Spool>(spoolDir);
     QVERIFY(spool->open());
     SpoolWorker worker(std::move(spool));
-    auto held = std::make_shared<HeldEvents>(0);
-    worker.setIntake(1000, held);
+    worker.setIntake(std::make_shared<StorageBacklog>(1000));
     int forwarded = 0;
     SpoolRead last;
     connect(&worker, &SpoolWorker::forwarded, this, [&](const BatchPtr &) { ++forwarded; });

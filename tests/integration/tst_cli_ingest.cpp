@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -34,6 +35,7 @@ private slots:
     void killNineAndRestartIsStillExact();
     void killNineWhileSpoolingLosesNothing();
     void spoolOnADiskThatFillsAndFreesNeverHidesAHole();
+    void fullDatabaseAndSpoolDisksHoldTheFeedOffAndLoseNothing();
     void secondWriterOfOneSourceIsRefused_data();
     void secondWriterOfOneSourceIsRefused();
     void concurrentFirstOpensOfANewDatabaseAllSucceed_data();
@@ -237,7 +239,7 @@ void TestCliIngest::spoolOnADiskThatFillsAndFreesNeverHidesAHole()
     const QString url = startSimulator(sim,
         { QStringLiteral("--seed"), QStringLiteral("21"), QStringLiteral("--count"), QString::number(kEvents),
             QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--fixtures"), QStringLiteral("300"),
-            QStringLiteral("--stats-file"), stats });
+            QStringLiteral("--retain"), QString::number(kEvents), QStringLiteral("--stats-file"), stats });
     QVERIFY(!url.isEmpty());
 
     bool full = false;
@@ -286,6 +288,80 @@ void TestCliIngest::spoolOnADiskThatFillsAndFreesNeverHidesAHole()
         QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM gaps WHERE connection = 0")) && q.next());
         QVERIFY(q.value(0).toInt() > 0);
     }
+}
+
+void TestCliIngest::fullDatabaseAndSpoolDisksHoldTheFeedOffAndLoseNothing()
+{
+    // The database's disk and the spool's disk both fill up during a full-speed capture and stay
+    // full for seconds: nothing can be stored or spooled. Memory must stay bounded (the feed is
+    // held off, and resumes from its last seq), and once both disks free up every event must be
+    // stored exactly, with exit 0.
+    OddsTap::Testing::SmallTmpfs dbFs(768 * 1024 * 1024); // the WAL alone grows to ~300 MB at full speed
+    OddsTap::Testing::SmallTmpfs spoolFs(4 * 1024 * 1024);
+    QVERIFY2(dbFs.ok(), qPrintable(dbFs.error()));
+    QVERIFY2(spoolFs.ok(), qPrintable(spoolFs.error()));
+    QTemporaryDir dir;
+    const QString db = dbFs.path() + QStringLiteral("/full.db");
+    const QString stats = dir.filePath(QStringLiteral("sim.json"));
+    const QString summary = dir.filePath(QStringLiteral("summary.json"));
+    constexpr int kEvents = 600000;
+    constexpr int kBudget = 2000;
+    QProcess sim;
+    const QString url = startSimulator(sim,
+        { QStringLiteral("--seed"), QStringLiteral("22"), QStringLiteral("--count"), QString::number(kEvents),
+            QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--fixtures"), QStringLiteral("300"),
+            QStringLiteral("--retain"), QString::number(kEvents), QStringLiteral("--stats-file"), stats });
+    QVERIFY(!url.isEmpty());
+    QProcess capture;
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--from-seq"), QStringLiteral("0"),
+            QStringLiteral("--db"), db, QStringLiteral("--spool-dir"), spoolFs.path() + QStringLiteral("/spool"),
+            QStringLiteral("--memory-budget"), QString::number(kBudget), QStringLiteral("--until-seq"),
+            QString::number(kEvents), QStringLiteral("--quiet"), QStringLiteral("--summary-json"), summary });
+    QVERIFY(capture.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(db + QStringLiteral("-wal")).size() > 1024 * 1024, 30000);
+    QVERIFY(dbFs.fill());
+    QVERIFY(spoolFs.fill());
+    // Both full for six seconds; the capture's resident memory is sampled all along.
+    qint64 peakRssKiB = 0;
+    QTimer sampler;
+    connect(&sampler, &QTimer::timeout, this, [&] {
+        QFile status(QStringLiteral("/proc/%1/status").arg(capture.processId()));
+        if (status.open(QIODevice::ReadOnly)) {
+            for (const QByteArray &line : status.readAll().split('\n')) {
+                if (line.startsWith("VmRSS:")) {
+                    peakRssKiB = std::max(peakRssKiB, line.mid(6).trimmed().split(' ').first().toLongLong());
+                }
+            }
+        }
+    });
+    sampler.start(100);
+    QElapsedTimer full;
+    full.start();
+    QTRY_VERIFY_WITH_TIMEOUT(full.elapsed() > 6000 || capture.state() == QProcess::NotRunning, 10000);
+    QVERIFY2(capture.state() == QProcess::Running, "the capture ended while nothing could be stored");
+    sampler.stop();
+    QVERIFY(dbFs.free());
+    QVERIFY(spoolFs.free());
+    QTRY_VERIFY_WITH_TIMEOUT(capture.state() == QProcess::NotRunning, 180000);
+    ::kill(pid_t(sim.processId()), SIGTERM);
+    QVERIFY(sim.waitForFinished(10000));
+    const QByteArray err = capture.readAllStandardError();
+    QVERIFY2(capture.exitCode() == 0, err.right(3000).constData());
+    QFile sf(summary);
+    QVERIFY(sf.open(QIODevice::ReadOnly));
+    const QJsonObject persisted =
+        QJsonDocument::fromJson(sf.readAll()).object().value(QStringLiteral("persisted")).toObject();
+    // The budget, what may wait because the spool refused it, and what was on its way (batches
+    // of up to 2,000 events in the socket and the queues) when the feed was closed.
+    const qint64 peak = persisted.value(QStringLiteral("peak_events_in_memory")).toInteger();
+    qInfo() << "peak events in memory" << peak << "peak RSS" << peakRssKiB / 1024 << "MiB";
+    QVERIFY2(peak > kBudget, "nothing waited in memory: the fault was not exercised");
+    QVERIFY2(peak < kBudget + 100000 + 60000, qPrintable(QStringLiteral("%1 events waited in memory").arg(peak)));
+    QVERIFY2(peakRssKiB < 600 * 1024, qPrintable(QStringLiteral("peak RSS %1 MiB").arg(peakRssKiB / 1024)));
+    QVERIFY2(err.contains("holding off:"), "the feed was never held off: the fault was not exercised");
+    QVERIFY2(err.contains("storage caught up: resuming from seq"), err.right(3000).constData());
+    verifyExact(stats, db, kEvents);
 }
 
 void TestCliIngest::secondWriterOfOneSourceIsRefused_data()
