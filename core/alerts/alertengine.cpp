@@ -70,11 +70,18 @@ void AlertEngine::WindowExtremes::expire(qint64 fromMs)
     drop(lows, lowsFront);
 }
 
+void AlertEngine::WindowExtremes::startOverIfAfter(qint64 nowMs)
+{
+    if (!highs.empty() && highs.back().first > nowMs) {
+        highs.clear();
+        lows.clear();
+        highsFront = 0;
+        lowsFront = 0;
+    }
+}
+
 void AlertEngine::WindowExtremes::add(qint64 atMs, double price)
 {
-    if (!highs.empty()) {
-        atMs = std::max(atMs, highs.back().first); // the newest price is always last in both
-    }
     // A price at or below a newer one can never be the window's high again (it leaves first).
     while (highs.size() > highsFront && highs.back().second <= price) {
         highs.pop_back();
@@ -371,6 +378,10 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     }
     const double p = d.oddValue;
     // Moves within each rule's window, against the highest and lowest price in it.
+    // A window holds the prices of the last seconds: after a price stamped later than this one
+    // (the stream's clock stepped back) it starts over, or a price stamped in the future would
+    // stay in every window until then.
+    s.window.startOverIfAfter(t);
     s.window.expire(t - m_longestMoveWindowMs);
     std::optional<decltype(tickIndex(p))> ticksOfPrice; // looked up once, for the first tick rule
     forEachRule(AlertKind::PriceMove, f, [&](int i) {

@@ -71,8 +71,9 @@ private:
         std::uint32_t lowsFront = 0;
         /// Drops the prices older than @p fromMs.
         void expire(qint64 fromMs);
-        /// A price at @p atMs, or at the latest time added if that is later (the queues stay in
-        /// time order when a stream's clock steps back).
+        /// Forgets every price when the latest was stamped after @p nowMs (the clock stepped back).
+        void startOverIfAfter(qint64 nowMs);
+        /// A price at @p atMs, no earlier than the latest added (see startOverIfAfter()).
         void add(qint64 atMs, double price);
         /// The highest and the lowest price since @p fromMs; none if no price since.
         std::optional<std::pair<double, double>> since(qint64 fromMs) const;

@@ -14,8 +14,9 @@ namespace OddsTap {
 /// replay waits while too much is waiting here.
 struct StorageBacklog
 {
-    /// Beyond the writer's budget, this many events may wait in memory because the spool's disk
-    /// refused them before the sources hold off (about 50 MB).
+    /// This many events may wait in memory because the spool's disk refused them before the
+    /// sources hold off (about 50 MB). What the writer holds is bounded by its budget and one
+    /// transaction already, so only these count.
     static constexpr std::size_t kRefusedAllowance = 100000;
 
     explicit StorageBacklog(std::size_t writerBudget)
@@ -31,10 +32,10 @@ struct StorageBacklog
     {
         return held.load(std::memory_order_relaxed) + refused.load(std::memory_order_relaxed);
     }
-    /// Live sources hold off above this...
-    std::size_t holdOffAbove() const { return budget + kRefusedAllowance; }
-    /// ...and come back at or below this.
-    std::size_t resumeAtOrBelow() const { return budget + kRefusedAllowance / 2; }
+    /// Live sources hold off while this holds...
+    bool full() const { return refused.load(std::memory_order_relaxed) > kRefusedAllowance; }
+    /// ...and come back once half of those are spooled or stored.
+    bool caughtUp() const { return refused.load(std::memory_order_relaxed) <= kRefusedAllowance / 2; }
     /// After each addition (called by the thread that added).
     void notePeak()
     {

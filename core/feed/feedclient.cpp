@@ -205,6 +205,8 @@ void FeedClient::Impl::connectNow()
         return;
     }
     ++connection;
+    holdingOff = false;
+    holdOffTimer->stop();
     tracker.beginConnection(connection);
     authFailed = false;
     stalled = false;
@@ -250,15 +252,6 @@ void FeedClient::Impl::onEnded()
     if (stopping) {
         return;
     }
-    if (holdingOff) {
-        setState(SourceState::Disconnected, lastError);
-        setState(SourceState::BackingOff,
-            QStringLiteral("waiting for storage: resuming from seq %1 once at most %2 events wait in memory")
-                .arg(tracker.lastSeq().value_or(0))
-                .arg(q->m_storageBacklog->resumeAtOrBelow()));
-        holdOffTimer->start();
-        return;
-    }
     if (authFailed) {
         setState(SourceState::AuthFailed,
             QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"),
@@ -286,6 +279,16 @@ void FeedClient::Impl::onEnded()
     } else if (reason.isEmpty()) {
         reason = socket->closeReason().isEmpty() ? QStringLiteral("closed (code %1)").arg(int(closeCode))
                                                  : QStringLiteral("closed by server: %1").arg(socket->closeReason());
+    }
+    if (holdingOff) {
+        setState(SourceState::Disconnected, reason);
+        setState(SourceState::BackingOff,
+            QStringLiteral("waiting for storage: resuming from seq %1 once at most %2 events the spool's disk "
+                           "refused wait in memory")
+                .arg(tracker.lastSeq().value_or(0))
+                .arg(StorageBacklog::kRefusedAllowance / 2));
+        holdOffTimer->start();
+        return;
     }
     setState(SourceState::Disconnected, reason);
     // A gap is repaired at once, unless the last repair made no progress: a gap that the stream's
@@ -365,13 +368,11 @@ void FeedClient::Impl::flush()
 void FeedClient::Impl::holdOffIfStorageIsFull()
 {
     const StorageBacklog *backlog = q->m_storageBacklog.get();
-    if (!backlog || holdingOff || stopping || (state != SourceState::Subscribed && state != SourceState::Connected)) {
+    if (!backlog || holdingOff || stopping || (state != SourceState::Subscribed && state != SourceState::Connected)
+        || socket->state() != QAbstractSocket::ConnectedState || !backlog->full()) {
         return;
     }
     const std::size_t waiting = backlog->inMemory();
-    if (waiting <= backlog->holdOffAbove()) {
-        return;
-    }
     // Reading on would only fill memory: what is held stays held, and the server sends the rest
     // again from the last seq (a server that no longer has it causes a gap, recorded as such).
     holdingOff = true;
@@ -381,15 +382,18 @@ void FeedClient::Impl::holdOffIfStorageIsFull()
                     .arg(waiting);
     qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2").arg(cfg().sourceId, lastError);
     socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("client storage is behind; resuming later"));
+    QTimer::singleShot(cfg().connectTimeoutMs, q, [this, closing = connection] {
+        if (connection == closing && socket->state() != QAbstractSocket::UnconnectedState) {
+            socket->abort(); // a server that never answers the close
+        }
+    });
 }
 
 void FeedClient::Impl::resumeIfStorageCaughtUp()
 {
-    if (stopping || q->m_storageBacklog->inMemory() > q->m_storageBacklog->resumeAtOrBelow()) {
+    if (stopping || !q->m_storageBacklog->caughtUp()) {
         return;
     }
-    holdOffTimer->stop();
-    holdingOff = false;
     qCWarning(lcFeed).noquote() << QStringLiteral("[%1] storage caught up: resuming from seq %2")
                                        .arg(cfg().sourceId)
                                        .arg(tracker.lastSeq().value_or(0));

@@ -124,6 +124,7 @@ void SpoolWorker::read(quint64 maxEvents)
 {
     SpoolRead out;
     quint64 events = 0;
+    quint64 fromMemory = 0; ///< of events, already counted as the writer's
     bool diskEmpty = false;
     while (events < maxEvents || out.batches.empty()) {
         auto next = m_spool->readNext();
@@ -146,9 +147,14 @@ void SpoolWorker::read(quint64 maxEvents)
     diskEmpty = diskEmpty || !m_spool->hasUnread();
     if (diskEmpty) {
         while (!m_memory.empty() && (events < maxEvents || out.batches.empty())) {
-            events += m_memory.front()->events.size();
+            const std::size_t n = m_memory.front()->events.size();
+            events += n;
             if (m_backlog) {
-                m_backlog->refused.fetch_sub(m_memory.front()->events.size()); // now the writer's
+                // Now the writer's: counted there before it leaves here, so that no one sees less
+                // waiting than there is.
+                m_backlog->held.fetch_add(n);
+                m_backlog->refused.fetch_sub(n);
+                fromMemory += n;
             }
             out.batches.push_back(std::move(m_memory.front()));
             m_memory.pop_front();
@@ -162,7 +168,7 @@ void SpoolWorker::read(quint64 maxEvents)
     if (m_backlog) {
         // What is read now lives in the writer until it commits it; with nothing left behind,
         // the next batch may go straight to the writer.
-        m_backlog->held.fetch_add(events);
+        m_backlog->held.fetch_add(events - fromMemory);
         m_backlog->notePeak();
         m_spooling = m_spooling && !out.empty;
     }

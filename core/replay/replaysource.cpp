@@ -30,7 +30,7 @@ struct ReplaySource::Impl
         if (!backlog) {
             return false;
         }
-        if (backlog->inMemory() > backlog->holdOffAbove()) {
+        if (backlog->full()) {
             return true; // the spool's disk refuses too: only memory is left, and it is not endless
         }
         const std::size_t held = backlog->held.load();

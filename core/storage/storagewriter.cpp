@@ -46,9 +46,8 @@ StorageWriter::~StorageWriter()
         // Not drained (an abnormal stop): batches still queued to the spool thread are dropped
         // with the thread, like those in memory; the feed's resume from the committed seq brings
         // them again.
-        // Deleted on its own thread, where its timers live.
-        QMetaObject::invokeMethod(
-            m_spool, [spool = m_spool] { delete spool; }, Qt::BlockingQueuedConnection);
+        // Deleted on its own thread (where its timers live) as the thread ends.
+        connect(m_spoolThread, &QThread::finished, m_spool, &QObject::deleteLater);
         m_spoolThread->quit();
         m_spoolThread->wait();
     }

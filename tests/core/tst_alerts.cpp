@@ -182,6 +182,19 @@ void TestAlerts::priceMovesInBusyWindowsFireAsTheirDefinitionSays()
         QVERIFY(std::any_of(expected.begin(), expected.end(), [r](const auto &e) { return std::get<0>(e) == r; }));
     }
     QCOMPARE(fired, expected);
+
+    // A price stamped an hour ahead, then the clock as it was: the window starts over, so the
+    // stray price is not the high of every window for the next hour.
+    const AlertRule steamer =
+        rule(R"({"type":"price_move","percent":10,"within_s":5,"direction":"shorten","cooldown_s":0})");
+    const std::vector<Alert> a = run({ steamer },
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 3.0),
+            oddsEvent(2, 3600 * kS, QStringLiteral("F1"), QStringLiteral("home"), 5.0),
+            oddsEvent(3, 10 * kS, QStringLiteral("F1"), QStringLiteral("home"), 3.0),
+            oddsEvent(4, 12 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.7) });
+    QCOMPARE(a.size(), std::size_t(1));
+    QCOMPARE(a[0].seq, quint64(4));
+    QCOMPARE(a[0].before, QStringLiteral("3"));
 }
 
 void TestAlerts::priceCrossesALevel()

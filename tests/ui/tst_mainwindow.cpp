@@ -389,7 +389,8 @@ void TestMainWindow::exportsTheChartTheLogAndATableFromTheSelection()
     DemoApp app(db, QStringLiteral("malformed=0.01"));
     QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::FixturesPanel *>()->model().rowCount() >= 10, 20000);
     QVERIFY(app.window->findChild<OddsTap::FixturesPanel *>()->selectLive());
-    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 20, 20000);
+    // A series of several points (one fixture's prices come a few a second; fewer on a loaded machine).
+    QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::ChartPanel *>()->history().pointCount() >= 8, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(app.window->findChild<OddsTap::ErrorLogPanel *>()->model().rowCount() >= 3, 20000);
     bool stopped = false;
     QObject::connect(app.controller.get(), &AppController::stopped, [&stopped] { stopped = true; });
