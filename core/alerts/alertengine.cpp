@@ -17,6 +17,13 @@ namespace {
 
 constexpr qint64 kSweepEveryMs = 250; ///< how often, on the stream's clock, silences are checked
 
+/// The decoder interns ids and names, and what the engine keeps shares their text: equal data
+/// pointers mean equal strings without reading the (cold) text.
+bool sameText(const QString &a, const QString &b)
+{
+    return (a.constData() == b.constData() && a.size() == b.size()) || a == b;
+}
+
 QString price(double p)
 {
     return QString::number(p, 'g', 6);
@@ -205,7 +212,7 @@ std::size_t AlertEngine::IdHash::operator()(const QString &id) const noexcept
 AlertEngine::Market &AlertEngine::Fixture::market(const QString &type)
 {
     for (Market &m : markets) {
-        if (m.type == type) {
+        if (sameText(m.type, type)) {
             return m;
         }
     }
@@ -217,7 +224,7 @@ AlertEngine::Market &AlertEngine::Fixture::market(const QString &type)
 AlertEngine::Selection &AlertEngine::Market::selection(const QString &name)
 {
     for (Selection &s : selections) {
-        if (s.name == name) { // most markets have two or three: equality is cheaper than order
+        if (sameText(s.name, name)) { // most markets have two or three: equality is cheaper than order
             return s;
         }
     }
@@ -261,14 +268,22 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     Source &source = *m_lastSource;
     source.clockMs = std::max(source.clockMs, e.serverTsMs);
     Fixture *touched = nullptr;
+    // A market's prices come one after another: the previous event's fixture first.
+    const auto find = [&](const QString &fixtureId) {
+        if (!m_lastFixture || m_lastFixtureSource != &source || !sameText(m_lastFixture->fixtureId, fixtureId)) {
+            m_lastFixture = &fixture(source, e.sourceId, fixtureId, e.serverTsMs);
+            m_lastFixtureSource = &source;
+        }
+        return m_lastFixture;
+    };
     if (const FixtureData *f = e.fixture()) {
-        touched = &fixture(source, e.sourceId, f->fixtureId, e.serverTsMs);
+        touched = find(f->fixtureId);
         onFixture(*touched, e, *f, out);
     } else if (const OddsData *o = e.odds()) {
-        touched = &fixture(source, e.sourceId, o->fixtureId, e.serverTsMs);
+        touched = find(o->fixtureId);
         onOdds(*touched, e, *o, out);
     } else if (const BetData *b = e.bet()) {
-        touched = &fixture(source, e.sourceId, b->fixtureId, e.serverTsMs);
+        touched = find(b->fixtureId);
         onBet(*touched, e, *b, out);
     }
     // Whatever this event started (a silence, a score change, a new fixture) runs out no sooner;

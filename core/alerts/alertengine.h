@@ -177,6 +177,9 @@ private:
     /// comparison of ids instead of a hash.
     Source *m_lastSource = nullptr;
     QString m_lastSourceId;
+    /// The fixture of the previous event, and its source (fixtures are never removed: stable).
+    Fixture *m_lastFixture = nullptr;
+    const Source *m_lastFixtureSource = nullptr;
     /// One market across sources (keyed by the fixture map's key and the market type).
     struct ComparedState
     {
