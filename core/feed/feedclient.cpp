@@ -5,6 +5,7 @@
 #include <core/common/rng.h>
 #include <core/common/timeutil.h>
 #include <core/feed/reconnect.h>
+#include <core/feed/storageholdoff.h>
 #include <core/feed/streamtracker.h>
 
 #include <QFileInfo>
@@ -151,7 +152,6 @@ struct FeedClient::Impl
     void flush();
     /// Closes the connection while too many events wait in memory for storage (StorageBacklog).
     void holdOffIfStorageIsFull();
-    void resumeIfStorageCaughtUp();
     int nextBackoffMs();
 
     FeedClient *q;
@@ -161,7 +161,7 @@ struct FeedClient::Impl
     QTimer *reconnectTimer = nullptr;
     QTimer *connectTimer = nullptr;
     QTimer *healthyTimer = nullptr;
-    QTimer *holdOffTimer = nullptr; ///< while holding off: resumeIfStorageCaughtUp()
+    StorageHoldOff *holdOff = nullptr;
     StreamTracker tracker;
     Rng rng;
 
@@ -169,7 +169,6 @@ struct FeedClient::Impl
     bool authFailed = false;
     bool stalled = false;
     bool stopping = false;
-    bool holdingOff = false; ///< closed for storage's sake: reconnect when it caught up, not on a backoff
     QString lastError;
     quint32 connection = 0;
     int attempt = 0;
@@ -205,8 +204,7 @@ void FeedClient::Impl::connectNow()
         return;
     }
     ++connection;
-    holdingOff = false;
-    holdOffTimer->stop();
+    holdOff->cancel();
     tracker.beginConnection(connection);
     authFailed = false;
     stalled = false;
@@ -280,14 +278,10 @@ void FeedClient::Impl::onEnded()
         reason = socket->closeReason().isEmpty() ? QStringLiteral("closed (code %1)").arg(int(closeCode))
                                                  : QStringLiteral("closed by server: %1").arg(socket->closeReason());
     }
-    if (holdingOff) {
+    if (holdOff->holding()) {
         setState(SourceState::Disconnected, reason);
-        setState(SourceState::BackingOff,
-            QStringLiteral("waiting for storage: resuming from seq %1 once at most %2 events the spool's disk "
-                           "refused wait in memory")
-                .arg(tracker.lastSeq().value_or(0))
-                .arg(StorageBacklog::kRefusedAllowance / 2));
-        holdOffTimer->start();
+        setState(SourceState::BackingOff, holdOff->waitingText(tracker.lastSeq().value_or(0)));
+        holdOff->waitThenResume([this] { connectNow(); });
         return;
     }
     setState(SourceState::Disconnected, reason);
@@ -367,37 +361,17 @@ void FeedClient::Impl::flush()
 
 void FeedClient::Impl::holdOffIfStorageIsFull()
 {
-    const StorageBacklog *backlog = q->m_storageBacklog.get();
-    if (!backlog || holdingOff || stopping || (state != SourceState::Subscribed && state != SourceState::Connected)
-        || socket->state() != QAbstractSocket::ConnectedState || !backlog->full()) {
+    if (stopping || (state != SourceState::Subscribed && state != SourceState::Connected)
+        || socket->state() != QAbstractSocket::ConnectedState || !holdOff->begin()) {
         return;
     }
-    const std::size_t waiting = backlog->inMemory();
-    // Reading on would only fill memory: what is held stays held, and the server sends the rest
-    // again from the last seq (a server that no longer has it causes a gap, recorded as such).
-    holdingOff = true;
-    lastError = QStringLiteral("holding off: %1 events wait in memory for storage (the spool's disk refuses them and "
-                               "the database has not taken them yet); check the free space of the database's and the "
-                               "spool's disks")
-                    .arg(waiting);
-    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2").arg(cfg().sourceId, lastError);
+    lastError = holdOff->reason();
     socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("client storage is behind; resuming later"));
     QTimer::singleShot(cfg().connectTimeoutMs, q, [this, closing = connection] {
         if (connection == closing && socket->state() != QAbstractSocket::UnconnectedState) {
             socket->abort(); // a server that never answers the close
         }
     });
-}
-
-void FeedClient::Impl::resumeIfStorageCaughtUp()
-{
-    if (stopping || !q->m_storageBacklog->caughtUp()) {
-        return;
-    }
-    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] storage caught up: resuming from seq %2")
-                                       .arg(cfg().sourceId)
-                                       .arg(tracker.lastSeq().value_or(0));
-    connectNow();
 }
 
 FeedClient::FeedClient(FeedSourceConfig config, QObject *parent)
@@ -427,9 +401,8 @@ void FeedClient::start()
     d->connectTimer = timer(true);
     d->healthyTimer = timer(true);
     d->livenessTimer = timer(false);
-    d->holdOffTimer = timer(false);
-    d->holdOffTimer->setInterval(250);
-    connect(d->holdOffTimer, &QTimer::timeout, this, [this] { d->resumeIfStorageCaughtUp(); });
+    d->holdOff = new StorageHoldOff(m_config.sourceId, this);
+    d->holdOff->setBacklog(m_storageBacklog);
     connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
     connect(d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
     connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
@@ -476,7 +449,7 @@ void FeedClient::stop()
     }
     d->stopping = true;
     d->reconnectTimer->stop();
-    d->holdOffTimer->stop();
+    d->holdOff->cancel();
     d->livenessTimer->stop();
     d->connectTimer->stop();
     d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));

@@ -59,6 +59,16 @@ bool spoolAll(const QString &dir, const std::vector<EventBatch> &batches)
     return std::all_of(batches.begin(), batches.end(), [&spool](const EventBatch &b) { return bool(spool.append(b)); });
 }
 
+/// makeBatches(), as the storage queue passes them between threads.
+std::vector<BatchPtr> sharedBatches(int count, int perBatch)
+{
+    std::vector<BatchPtr> out;
+    for (EventBatch &b : makeBatches(count, perBatch)) {
+        out.push_back(std::make_shared<const EventBatch>(std::move(b)));
+    }
+    return out;
+}
+
 /// The first segment file of the spool in `dir`.
 QString firstSegment(const QString &dir)
 {
@@ -486,10 +496,7 @@ void TestSpool::workerKeepsOrderWhenTheDiskRefuses()
     auto spool = std::make_unique<Spool>(spoolDir, 1); // one record per segment: each append opens a file
     QVERIFY(spool->open());
     SpoolWorker worker(std::move(spool));
-    std::vector<BatchPtr> batches;
-    for (EventBatch &b : makeBatches(6, 10)) {
-        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
-    }
+    const std::vector<BatchPtr> batches = sharedBatches(6, 10);
     QStringList problems;
     connect(&worker, &SpoolWorker::notice, this, [&](const StorageNotice &n) { problems << n.message; });
     SpoolRead last;
@@ -540,10 +547,7 @@ void TestSpool::refusedBatchesGoToTheDiskOnceItTakesWritesAgain()
     SpoolWorker worker(std::move(spool));
     auto backlog = std::make_shared<StorageBacklog>(1000);
     worker.setIntake(backlog);
-    std::vector<BatchPtr> batches;
-    for (EventBatch &b : makeBatches(5, 10)) {
-        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
-    }
+    const std::vector<BatchPtr> batches = sharedBatches(5, 10);
     QStringList notices;
     connect(&worker, &SpoolWorker::notice, this, [&](const StorageNotice &n) { notices << n.message; });
     SpoolRead last;
@@ -584,10 +588,7 @@ void TestSpool::intakeForwardsWithinTheBudgetAndSpoolsBeyond()
     auto backlog = std::make_shared<StorageBacklog>(25); // batches of 10 events: two fit, the third does not
     std::atomic<std::size_t> *held = &backlog->held;
     worker.setIntake(backlog);
-    std::vector<BatchPtr> batches;
-    for (EventBatch &b : makeBatches(6, 10)) {
-        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
-    }
+    const std::vector<BatchPtr> batches = sharedBatches(6, 10);
     std::vector<BatchPtr> forwarded;
     int spills = 0;
     int drains = 0;
@@ -642,10 +643,7 @@ void TestSpool::intakeStartsBehindLeftovers()
 {
     QTemporaryDir dir;
     const QString spoolDir = dir.filePath(QStringLiteral("spool"));
-    std::vector<BatchPtr> batches;
-    for (EventBatch &b : makeBatches(2, 5)) {
-        batches.push_back(std::make_shared<const EventBatch>(std::move(b)));
-    }
+    const std::vector<BatchPtr> batches = sharedBatches(2, 5);
     {
         Spool spool(spoolDir);
         QVERIFY(spool.open());

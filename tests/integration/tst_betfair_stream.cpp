@@ -187,6 +187,7 @@ private slots:
     void refusedLoginIsAnAuthFailureWithTheReason();
     void servedFileCapturedEqualsTheFileImported();
     void hostileBytesAreRejectedWithTheirReasons();
+    void aFullStorageHoldsTheStreamOffUntilItCatchesUp();
 
 private:
     QTemporaryDir m_dir;
@@ -438,6 +439,55 @@ void TestBetfairStream::hostileBytesAreRejectedWithTheirReasons()
         const auto ev = args.first().value<ConnectionEvent>();
         return ev.reason.contains(QLatin1String("longer than"));
     }));
+}
+
+void TestBetfairStream::aFullStorageHoldsTheStreamOffUntilItCatchesUp()
+{
+    // Storage cannot take more (the spool's disk refused too much): the client disconnects after
+    // the batch that found it so, stays away, and once storage caught up subscribes again from
+    // the stream's clock: every event once.
+    Betfair::StreamDecoder decoder;
+    EventBatch all;
+    for (const QByteArray &l : m_lines) {
+        decoder.decode(l, FrameContext {}, all);
+    }
+    const std::size_t expected = all.events.size();
+    FeedSourceConfig config;
+    config.sourceId = QStringLiteral("bf-hold");
+    config.url =
+        QUrl(QStringLiteral("betfair://127.0.0.1:%1?marketIds=1.200806927&ladderLevels=3").arg(m_stream->port()));
+    config.caFile = m_cert;
+    config.token = kSession;
+    config.appKey = kAppKey;
+    config.backoffInitialMs = 50;
+    auto backlog = std::make_shared<StorageBacklog>(1000);
+    Betfair::StreamClient client(config);
+    client.setStorageBacklog(backlog);
+    std::size_t received = 0;
+    std::size_t atHold = 0;
+    connect(&client, &BatchSource::batchReady, this, [&](const BatchPtr &batch) {
+        received += batch->events.size();
+        if (atHold == 0 && received > 0) {
+            atHold = received;
+            backlog->refused.store(StorageBacklog::kRefusedAllowance + 1); // as the spool would count them
+        }
+    });
+    QStringList reasons;
+    connect(&client, &BatchSource::stateChanged, this, [&](const ConnectionEvent &e) { reasons << e.reason; });
+    const qsizetype subscriptionsBefore = m_stream->subscriptions.size();
+    client.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!reasons.filter(QStringLiteral("waiting for storage")).isEmpty(), 20000);
+    QVERIFY2(!reasons.filter(QStringLiteral("holding off: ")).isEmpty(), qPrintable(reasons.join(QLatin1Char('\n'))));
+    QVERIFY(atHold > 0 && atHold < expected);
+    QTest::qWait(1000); // held off: it stays away, however short its backoff
+    QCOMPARE(m_stream->subscriptions.size(), subscriptionsBefore + 1);
+    QCOMPARE(received, atHold);
+
+    backlog->refused.store(StorageBacklog::kRefusedAllowance / 2);
+    QTRY_COMPARE_WITH_TIMEOUT(received, expected, 30000);
+    QCOMPARE(m_stream->subscriptions.size(), subscriptionsBefore + 2);
+    QVERIFY(m_stream->subscriptions.last().contains(QStringLiteral("clk")));
+    client.stop();
 }
 
 QTEST_GUILESS_MAIN(TestBetfairStream)

@@ -5,6 +5,7 @@
 #include <core/common/rng.h>
 #include <core/common/timeutil.h>
 #include <core/feed/reconnect.h>
+#include <core/feed/storageholdoff.h>
 #include <core/feed/streamtracker.h>
 #include <core/providers/betfair/betfairdecoder.h>
 
@@ -63,6 +64,9 @@ struct StreamClient::Impl
     void onEnded();
     void checkLiveness();
     void flush();
+    /// Disconnects while too many events wait in memory for storage (StorageBacklog); the
+    /// subscription resumes from its clocks when storage caught up.
+    void holdOffIfStorageIsFull();
     void scheduleFlush()
     {
         if (!flushTimer->isActive()) {
@@ -78,6 +82,7 @@ struct StreamClient::Impl
     QTimer *livenessTimer = nullptr;
     QTimer *reconnectTimer = nullptr;
     QTimer *healthyTimer = nullptr;
+    StorageHoldOff *holdOff = nullptr;
     StreamTracker tracker;
     Rng rng;
     QByteArray buffer;
@@ -111,6 +116,7 @@ void StreamClient::Impl::connectNow()
         return;
     }
     ++connection;
+    holdOff->cancel();
     tracker.beginConnection(connection);
     buffer.clear();
     authFailed = false;
@@ -283,6 +289,11 @@ void StreamClient::Impl::onEnded()
     setState(SourceState::Disconnected,
         lastError.isEmpty() ? (socket->errorString().isEmpty() ? QStringLiteral("closed") : socket->errorString())
                             : lastError);
+    if (holdOff->holding()) {
+        setState(SourceState::BackingOff, holdOff->waitingText(tracker.lastSeq().value_or(0)));
+        holdOff->waitThenResume([this] { connectNow(); });
+        return;
+    }
     const int delay = nextBackoffMs();
     setState(SourceState::BackingOff, QStringLiteral("reconnecting"), delay);
     reconnectTimer->start(delay);
@@ -314,6 +325,17 @@ void StreamClient::Impl::flush()
     if (BatchPtr batch = tracker.take()) {
         emit q->batchReady(batch);
     }
+    holdOffIfStorageIsFull();
+}
+
+void StreamClient::Impl::holdOffIfStorageIsFull()
+{
+    if (stopping || socket->state() != QAbstractSocket::ConnectedState || !holdOff->begin()) {
+        return;
+    }
+    lastError = holdOff->reason();
+    // Nothing is read after this batch: what would arrive now comes again on the resume.
+    socket->abort();
 }
 
 StreamClient::StreamClient(FeedSourceConfig config, QObject *parent)
@@ -345,6 +367,8 @@ void StreamClient::start()
     d->reconnectTimer = timer(true);
     d->healthyTimer = timer(true);
     d->livenessTimer = timer(false);
+    d->holdOff = new StorageHoldOff(m_config.sourceId, this);
+    d->holdOff->setBacklog(m_storageBacklog);
     connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
     connect(d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
     connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
@@ -374,6 +398,7 @@ void StreamClient::stop()
     }
     d->stopping = true;
     d->reconnectTimer->stop();
+    d->holdOff->cancel();
     d->livenessTimer->stop();
     d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));
     // Nothing is read after the last batch: what would arrive now comes again on a resume.

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include "storageholdoff.h"
+
+#include <core/common/logging.h>
+
+#include <QTimer>
+
+namespace OddsTap {
+namespace {
+constexpr int kPollMs = 250; ///< how often a source holding off looks at the backlog
+} // namespace
+
+StorageHoldOff::StorageHoldOff(QString sourceId, QObject *parent)
+    : QObject(parent)
+    , m_sourceId(std::move(sourceId))
+    , m_poll(new QTimer(this))
+{
+    m_poll->setInterval(kPollMs);
+    connect(m_poll, &QTimer::timeout, this, [this] {
+        if (!m_backlog->caughtUp()) {
+            return;
+        }
+        m_poll->stop();
+        m_holding = false;
+        qCWarning(lcFeed).noquote() << QStringLiteral("[%1] storage caught up: resuming").arg(m_sourceId);
+        if (m_resume) {
+            m_resume();
+        }
+    });
+}
+
+bool StorageHoldOff::begin()
+{
+    if (m_holding || !m_backlog || !m_backlog->full()) {
+        return false;
+    }
+    m_holding = true;
+    m_reason = QStringLiteral("holding off: %1 events wait in memory for storage (the spool's disk refuses them and "
+                              "the database has not taken them yet); check the free space of the database's and the "
+                              "spool's disks")
+                   .arg(m_backlog->inMemory());
+    qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2").arg(m_sourceId, m_reason);
+    return true;
+}
+
+QString StorageHoldOff::waitingText(quint64 lastSeq) const
+{
+    return QStringLiteral("waiting for storage: resuming from seq %1 once at most %2 events the spool's disk refused "
+                          "wait in memory")
+        .arg(lastSeq)
+        .arg(StorageBacklog::kRefusedAllowance / 2);
+}
+
+void StorageHoldOff::waitThenResume(std::function<void()> resume)
+{
+    m_resume = std::move(resume);
+    m_poll->start();
+}
+
+void StorageHoldOff::cancel()
+{
+    m_poll->stop();
+    m_holding = false;
+}
+
+} // namespace OddsTap
