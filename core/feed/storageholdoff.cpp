@@ -17,6 +17,7 @@ StorageHoldOff::StorageHoldOff(QString sourceId, QObject *parent)
 {
     m_poll->setInterval(kPollMs);
     connect(m_poll, &QTimer::timeout, this, [this] {
+        ++m_polls;
         if (!m_backlog->caughtUp()) {
             return;
         }

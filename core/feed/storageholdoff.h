@@ -35,6 +35,8 @@ public:
     void waitThenResume(std::function<void()> resume);
     /// A new connection or a stop: no longer holding off.
     void cancel();
+    /// How often it looked whether storage caught up.
+    quint64 polls() const { return m_polls; }
 
 private:
     QString m_sourceId;
@@ -42,6 +44,7 @@ private:
     QTimer *m_poll = nullptr;
     std::function<void()> m_resume;
     bool m_holding = false;
+    quint64 m_polls = 0;
     QString m_reason;
 };
 

@@ -100,6 +100,7 @@ void SpoolWorker::keepInMemory(const BatchPtr &batch)
 
 void SpoolWorker::retryRefused()
 {
+    m_refusedRetries.fetch_add(1, std::memory_order_relaxed);
     while (!m_memory.empty()) {
         if (auto r = m_spool->append(*m_memory.front()); !r) {
             publish();

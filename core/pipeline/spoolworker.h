@@ -49,6 +49,8 @@ public:
     /// budget (`backlog->budget` events held by it), spill beyond. Before the first intake().
     void setIntake(std::shared_ptr<StorageBacklog> backlog);
     quint64 spilledBatches() const { return m_spilled.load(std::memory_order_relaxed); }
+    /// How often the disk was asked again to take what it refused.
+    quint64 refusedRetries() const { return m_refusedRetries.load(std::memory_order_relaxed); }
 
 public slots:
     /// The storage queue's intake, on the spool thread, which never waits for the database: a
@@ -87,6 +89,7 @@ private:
     QTimer *m_retryTimer = nullptr; ///< while the disk refuses: retryRefused()
     bool m_spooling = false; ///< the intake spools every batch until a read empties the spool
     std::atomic<quint64> m_spilled { 0 };
+    std::atomic<quint64> m_refusedRetries { 0 };
     std::atomic<qint64> m_bytes { 0 };
     std::atomic<quint64> m_records { 0 };
 };

@@ -560,8 +560,10 @@ void TestSpool::refusedBatchesGoToTheDiskOnceItTakesWritesAgain()
     QCOMPARE(backlog->refused.load(), std::size_t(20));
     QCOMPARE(backlog->inMemory(), std::size_t(20));
     QCOMPARE(backlog->peak.load(), std::size_t(20));
-    QTest::qWait(700); // a retry or more while the disk still refuses: nothing moves, nothing is lost
+    // Retries while the disk still refuses: nothing moves, nothing is lost.
+    QTRY_VERIFY_WITH_TIMEOUT(worker.refusedRetries() >= 2, 5000);
     QCOMPARE(backlog->refused.load(), std::size_t(20));
+    QCOMPARE(worker.records(), quint64(3));
     QVERIFY(QDir().rename(spoolDir + QStringLiteral(".away"), spoolDir));
     QTRY_COMPARE_WITH_TIMEOUT(backlog->refused.load(), std::size_t(0), 5000);
     QCOMPARE(QDir(spoolDir).entryList({ QStringLiteral("*.seg") }).size(), 3);

@@ -11,6 +11,7 @@
 //    reconnects after the line it refused to hold.
 #include <core/common/compressedfile.h>
 #include <core/feed/feedclient.h>
+#include <core/feed/storageholdoff.h>
 #include <core/providers/betfair/betfairdecoder.h>
 #include <core/providers/betfair/betfairstreamclient.h>
 #include <core/replay/recordreader.h>
@@ -479,7 +480,11 @@ void TestBetfairStream::aFullStorageHoldsTheStreamOffUntilItCatchesUp()
     QTRY_VERIFY_WITH_TIMEOUT(!reasons.filter(QStringLiteral("waiting for storage")).isEmpty(), 20000);
     QVERIFY2(!reasons.filter(QStringLiteral("holding off: ")).isEmpty(), qPrintable(reasons.join(QLatin1Char('\n'))));
     QVERIFY(atHold > 0 && atHold < expected);
-    QTest::qWait(1000); // held off: it stays away, however short its backoff
+    // Held off: it stays away, however short its backoff (50 ms), while it looks at the backlog
+    // again and again.
+    const auto *holdOff = client.findChild<StorageHoldOff *>();
+    QVERIFY(holdOff);
+    QTRY_VERIFY_WITH_TIMEOUT(holdOff->polls() >= 4, 10000);
     QCOMPARE(m_stream->subscriptions.size(), subscriptionsBefore + 1);
     QCOMPARE(received, atHold);
 

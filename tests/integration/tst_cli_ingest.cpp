@@ -351,7 +351,16 @@ void TestCliIngest::fullDatabaseAndSpoolDisksHoldTheFeedOffAndLoseNothing()
     // small spool fills again, and it holds off again).
     QVERIFY(spoolFs.free());
     QTRY_VERIFY_WITH_TIMEOUT(said("storage caught up: resuming"), 30000);
-    QTest::qWait(2000); // the database's disk stays full a while longer
+    // The feed flows into the spool while the database's disk stays full.
+    const auto spooled = [&] {
+        qint64 bytes = 0;
+        for (const QFileInfo &f : QDir(spoolFs.path() + QStringLiteral("/spool")).entryInfoList(QDir::Files)) {
+            bytes += f.size();
+        }
+        return bytes;
+    };
+    const qint64 atResume = spooled();
+    QTRY_VERIFY_WITH_TIMEOUT(spooled() > atResume + 8 * 1024 * 1024 || capture.state() != QProcess::Running, 30000);
     QVERIFY2(capture.state() == QProcess::Running, "the capture ended while the database could store nothing");
     sampler.stop();
     QVERIFY(dbFs.free());

@@ -25,6 +25,8 @@
 #include <QTest>
 #include <QValueAxis>
 
+#include <memory>
+
 using namespace OddsTap;
 
 namespace {
@@ -39,6 +41,16 @@ FixtureState fixture(const QString &source, const QString &id)
     f.fixture.away = QStringLiteral("Chelsea");
     f.fixture.status = FixtureStatus::Live;
     return f;
+}
+
+/// A market view on screen, watching fixture f1 of source s.
+std::unique_ptr<MarketPanel> marketOfF1()
+{
+    auto panel = std::make_unique<MarketPanel>();
+    panel->resize(640, 300);
+    panel->show();
+    panel->watch(fixture(QStringLiteral("s"), QStringLiteral("f1")));
+    return panel;
 }
 
 PriceState price(const QString &market, const QString &selection, double value)
@@ -79,10 +91,8 @@ private slots:
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
 {
-    MarketPanel panel;
-    panel.resize(640, 300);
-    panel.show();
-    panel.watch(fixture(QStringLiteral("s"), QStringLiteral("f1")));
+    const std::unique_ptr<MarketPanel> owned = marketOfF1();
+    MarketPanel &panel = *owned;
     // Two markets with different overrounds; the fixture itself does not change in these
     // snapshots (only its prices do), as in a replay or a quiet match.
     panel.applySnapshot(pricesOf({ price(QStringLiteral("1x2"), QStringLiteral("home"), 2.0),
@@ -328,10 +338,8 @@ void TestPanels::rulesDialogEditsAndSavesWhatTheReaderTakes()
 
 void TestPanels::aSelectionGoesOnTheWatchListFromTheMarketView()
 {
-    MarketPanel market;
-    market.resize(640, 300);
-    market.show();
-    market.watch(fixture(QStringLiteral("s"), QStringLiteral("f1")));
+    const std::unique_ptr<MarketPanel> owned = marketOfF1();
+    MarketPanel &market = *owned;
     market.applySnapshot(pricesOf({ price(QStringLiteral("1x2"), QStringLiteral("away"), 3.6),
         price(QStringLiteral("1x2"), QStringLiteral("home"), 2.0) }));
     FixturesPanel fixtures;
