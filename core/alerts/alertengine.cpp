@@ -79,7 +79,8 @@ void AlertEngine::WindowExtremes::expire(qint64 fromMs)
 
 void AlertEngine::WindowExtremes::startOverIfAfter(qint64 nowMs)
 {
-    if (!highs.empty() && highs.back().first > nowMs) {
+    if (latestMs > nowMs) {
+        latestMs = std::numeric_limits<qint64>::min();
         highs.clear();
         lows.clear();
         highsFront = 0;
@@ -98,11 +99,12 @@ void AlertEngine::WindowExtremes::add(qint64 atMs, double price)
         lows.pop_back();
     }
     lows.emplace_back(atMs, price);
+    latestMs = atMs;
 }
 
 std::optional<std::pair<double, double>> AlertEngine::WindowExtremes::since(qint64 fromMs) const
 {
-    if (highsFront == highs.size() || highs.back().first < fromMs) {
+    if (highsFront == highs.size() || latestMs < fromMs) {
         return std::nullopt;
     }
     const auto first = [fromMs](const std::vector<std::pair<qint64, double>> &queue, std::uint32_t front) {
@@ -243,6 +245,7 @@ AlertEngine::Fixture &AlertEngine::fixture(
 {
     Fixture &f = source.fixtures[fixtureId];
     if (f.fixtureId.isEmpty()) {
+        f.source = &source;
         f.sourceId = sourceId;
         f.fixtureId = fixtureId;
         f.lastUpdateMs = firstSeenMs; // a fixture known only from a bet is silent from then on
@@ -252,6 +255,18 @@ AlertEngine::Fixture &AlertEngine::fixture(
         }
     }
     return f;
+}
+
+AlertEngine::Fixture &AlertEngine::findFixture(
+    Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs)
+{
+    // Heap blocks are 16-byte aligned: the address's low bits say nothing.
+    Fixture *&recent = m_recentFixtures[(quintptr(fixtureId.constData()) >> 4) % kRecentFixtures];
+    if (!recent || recent->source != &source || recent->fixtureId.constData() != fixtureId.constData()
+        || recent->fixtureId.size() != fixtureId.size()) {
+        recent = &fixture(source, sourceId, fixtureId, firstSeenMs);
+    }
+    return *recent;
 }
 
 void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
@@ -268,13 +283,8 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     Source &source = *m_lastSource;
     source.clockMs = std::max(source.clockMs, e.serverTsMs);
     Fixture *touched = nullptr;
-    // A market's prices come one after another: the previous event's fixture first.
     const auto find = [&](const QString &fixtureId) {
-        if (!m_lastFixture || m_lastFixtureSource != &source || !sameText(m_lastFixture->fixtureId, fixtureId)) {
-            m_lastFixture = &fixture(source, e.sourceId, fixtureId, e.serverTsMs);
-            m_lastFixtureSource = &source;
-        }
-        return m_lastFixture;
+        return &findFixture(source, e.sourceId, fixtureId, e.serverTsMs);
     };
     if (const FixtureData *f = e.fixture()) {
         touched = find(f->fixtureId);

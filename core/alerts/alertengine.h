@@ -69,6 +69,8 @@ private:
         std::vector<std::pair<qint64, double>> lows;
         std::uint32_t highsFront = 0;
         std::uint32_t lowsFront = 0;
+        /// When the latest price was added (here, not read from the queues: one cold line less).
+        qint64 latestMs = std::numeric_limits<qint64>::min();
         /// Drops the prices older than @p fromMs.
         void expire(qint64 fromMs);
         /// Forgets every price when the latest was stamped after @p nowMs (the clock stepped back).
@@ -106,8 +108,10 @@ private:
         std::vector<int> global;
         QHash<QString, std::vector<int>> byFixture;
     };
+    struct Source;
     struct Fixture
     {
+        const Source *source = nullptr;
         QString sourceId;
         QString fixtureId;
         std::optional<qint64> sportId;
@@ -177,9 +181,14 @@ private:
     /// comparison of ids instead of a hash.
     Source *m_lastSource = nullptr;
     QString m_lastSourceId;
-    /// The fixture of the previous event, and its source (fixtures are never removed: stable).
-    Fixture *m_lastFixture = nullptr;
-    const Source *m_lastFixtureSource = nullptr;
+    /// Fixtures recently looked up, by the address of their id's text. The decoder interns ids,
+    /// so an event's id shares its text with the fixture's: finding it costs no hash of the text
+    /// and no walk of the map's nodes (at full speed both are cache misses, the other threads
+    /// having touched everything in between). The fixture's own id keeps that text alive, so an
+    /// address that matches is that string. Fixtures are never removed: the pointers stay valid.
+    static constexpr std::size_t kRecentFixtures = 2048;
+    std::array<Fixture *, kRecentFixtures> m_recentFixtures {};
+    Fixture &findFixture(Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs);
     /// One market across sources (keyed by the fixture map's key and the market type).
     struct ComparedState
     {
