@@ -91,6 +91,7 @@ private slots:
     void scoreChangeWithoutAPriceMove();
     void cooldownHoldsARuleBackPerFixture();
     void scopeLimitsWhatARuleSees();
+    void oneIdIsOneFixtureBySourceWhateverItsCopy();
     void watchListScopeFollowsTheList();
     void aWatchedSelectionScopesItsAlertsAndItsFixtures();
     void aScoreChangeBroughtIntoScopeLaterFiresAtItsTime();
@@ -452,6 +453,32 @@ void TestAlerts::scopeLimitsWhatARuleSees()
     QCOMPARE(a[0].rule + QLatin1Char('/') + a[0].fixtureId, QStringLiteral("F1 only/F1"));
     QCOMPARE(a[1].rule + QLatin1Char('/') + a[1].fixtureId, QStringLiteral("tennis/F2"));
     QCOMPARE(alertCsvLine(a[1]), QByteArray("2027-01-01T00:00:01.000Z,tennis,in_play,book,F2,,,scheduled,live,4\n"));
+}
+
+/// The engine finds fixtures by the address of their id's text first: one id shared by two
+/// sources is two fixtures, and an id with the same text elsewhere in memory is the same one.
+void TestAlerts::oneIdIsOneFixtureBySourceWhateverItsCopy()
+{
+    const AlertRule cross = rule(R"({"type":"price_cross","level":2.0,"cooldown_s":0})");
+    const QString id = QStringLiteral("F1");
+    const QString copy = QString::fromUtf8("F1"); // same text, its own allocation
+    QVERIFY(copy.constData() != id.constData());
+    const auto from = [](Event e, const char *source) {
+        e.sourceId = QString::fromLatin1(source);
+        return e;
+    };
+    const std::vector<Alert> a = run({ cross },
+        { from(oddsEvent(1, 0, id, QStringLiteral("home"), 2.1), "a"),
+            from(oddsEvent(2, 1 * kS, id, QStringLiteral("home"), 1.5), "b"),
+            from(oddsEvent(3, 2 * kS, copy, QStringLiteral("home"), 1.9), "a"), // a crosses down
+            from(oddsEvent(4, 3 * kS, id, QStringLiteral("home"), 1.6), "b"), // b stays below
+            from(oddsEvent(5, 4 * kS, copy, QStringLiteral("home"), 2.2), "b"), // b crosses up
+            from(oddsEvent(6, 5 * kS, id, QStringLiteral("home"), 1.8), "a") }); // a stays below
+    QCOMPARE(a.size(), std::size_t(2));
+    QCOMPARE(a[0].sourceId + QLatin1Char(' ') + a[0].before + QStringLiteral(" -> ") + a[0].after,
+        QStringLiteral("a 2.1 -> 1.9"));
+    QCOMPARE(a[1].sourceId + QLatin1Char(' ') + a[1].before + QStringLiteral(" -> ") + a[1].after,
+        QStringLiteral("b 1.6 -> 2.2"));
 }
 
 void TestAlerts::rulesFilesAreCheckedFieldByField()
