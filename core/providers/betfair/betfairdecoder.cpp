@@ -99,24 +99,22 @@ qint64 sportOfEventType(QStringView eventTypeId)
 {
     bool ok = false;
     const qint64 id = eventTypeId.toLongLong(&ok);
-    switch (id) {
-    case 1:
-        return qint64(Sport::Football);
-    case 2:
-        return qint64(Sport::Tennis);
-    case 7522:
-        return qint64(Sport::Basketball);
-    case 7524:
-        return qint64(Sport::IceHockey);
-    case 4:
-        return qint64(Sport::Cricket);
-    case 7:
-        return qint64(Sport::HorseRacing);
-    case 4339:
-        return qint64(Sport::GreyhoundRacing);
-    default:
-        return ok && id > 0 && id < 1000000000 ? 1000 + id : 1000;
+    // Betfair's event type ids of the sports OddsTap names; others keep theirs, above 1000.
+    static constexpr std::pair<qint64, Sport> kSports[] = {
+        { 1, Sport::Football },
+        { 2, Sport::Tennis },
+        { 7522, Sport::Basketball },
+        { 7524, Sport::IceHockey },
+        { 4, Sport::Cricket },
+        { 7, Sport::HorseRacing },
+        { 4339, Sport::GreyhoundRacing },
+    };
+    for (const auto &[eventType, sport] : kSports) {
+        if (ok && id == eventType) {
+            return qint64(sport);
+        }
     }
+    return ok && id > 0 && id < 1000000000 ? 1000 + id : 1000;
 }
 
 StreamDecoder::StreamDecoder(StreamLimits limits)

@@ -108,64 +108,49 @@ bool StreamParser::parse(QByteArrayView line, StreamMessage &out, StreamError &e
         return false;
     }
     bool havePt = false;
-    for (const auto field : o) {
-        const std::string_view k = field.key;
-        if (field.value.is_null()) {
-            continue; // "clk": null in files some recorders write
-        }
-        const QString at = jsonText(k);
-        bool ok = true;
+    const bool read = r.fields(root, QString(), [&](std::string_view k, const element &value, const auto &at) {
         if (k == "clk") {
-            ok = r.idText(field.value, at, out.clk);
-        } else if (k == "initialClk") {
-            ok = r.idText(field.value, at, out.initialClk);
-        } else if (k == "pt") {
-            ok = r.integer(field.value, at, 0, kMaxTimeMs, out.publishTimeMs);
+            return r.idText(value, at, out.clk);
+        }
+        if (k == "initialClk") {
+            return r.idText(value, at, out.initialClk);
+        }
+        if (k == "pt") {
             havePt = true;
-        } else if (k == "ct") {
-            ok = r.string(field.value, at, out.changeType);
-        } else if (k == "statusCode") {
-            ok = r.string(field.value, at, out.statusCode);
-        } else if (k == "errorCode") {
-            ok = r.string(field.value, at, out.errorCode);
-        } else if (k == "errorMessage") {
-            ok = r.string(field.value, at, out.errorMessage);
-        } else if (k == "connectionClosed") {
-            ok = r.boolean(field.value, at, out.connectionClosed);
-        } else if (k == "mc" && out.op == StreamMessage::Op::MarketChange) {
-            array a;
-            ok = r.arrayOf(field.value, at, d->limits.maxMarkets, a);
-            if (ok) {
-                out.markets.resize(a.size());
-                std::size_t i = 0;
-                for (const element m : a) {
-                    if (!r.marketChange(
-                            m, [i]() -> QString { return QStringLiteral("mc[%1]").arg(i); }, out.markets[i])) {
-                        ok = false;
-                        break;
-                    }
-                    ++i;
-                }
-            }
-        } else if (k == "cc" && out.op == StreamMessage::Op::CricketChange) {
-            array a;
-            ok = r.arrayOf(field.value, at, d->limits.maxMarkets, a);
-            if (ok) {
-                out.cricket.resize(a.size());
-                std::size_t i = 0;
-                for (const element c : a) {
-                    if (!r.cricketChange(c, QStringLiteral("cc[%1]").arg(i), out.cricket[i])) {
-                        ok = false;
-                        break;
-                    }
-                    ++i;
-                }
-            }
+            return r.integer(value, at, 0, kMaxTimeMs, out.publishTimeMs);
         }
-        if (!ok) {
-            error = r.error;
-            return false;
+        if (k == "ct") {
+            return r.string(value, at, out.changeType);
         }
+        if (k == "statusCode") {
+            return r.string(value, at, out.statusCode);
+        }
+        if (k == "errorCode") {
+            return r.string(value, at, out.errorCode);
+        }
+        if (k == "errorMessage") {
+            return r.string(value, at, out.errorMessage);
+        }
+        if (k == "connectionClosed") {
+            return r.boolean(value, at, out.connectionClosed);
+        }
+        if (k == "mc" && out.op == StreamMessage::Op::MarketChange) {
+            return r.items(value, at, d->limits.maxMarkets, out.markets,
+                [&r](const element &m, const auto &marketAt, MarketChange &market) {
+                    return r.marketChange(m, marketAt, market);
+                });
+        }
+        if (k == "cc" && out.op == StreamMessage::Op::CricketChange) {
+            return r.items(value, at, d->limits.maxMarkets, out.cricket,
+                [&r](const element &c, const auto &cricketAt, CricketChange &cricket) {
+                    return r.cricketChange(c, cricketAt, cricket);
+                });
+        }
+        return true;
+    });
+    if (!read) {
+        error = r.error;
+        return false;
     }
     if (!havePt && (out.op == StreamMessage::Op::MarketChange || out.op == StreamMessage::Op::CricketChange)) {
         error = { RejectCode::MissingField, QStringLiteral("pt (publish time) is missing") };

@@ -178,6 +178,60 @@ public:
         out = v.get_object().value_unsafe();
         return true;
     }
+    /// @p read, or a missing-field refusal when it read the object but @p present is false.
+    template <typename P> bool required(bool read, bool present, const P &path, const char *field)
+    {
+        if (read && !present) {
+            return fail(
+                RejectCode::MissingField, QStringLiteral("%1.%2 is missing").arg(pathText(path), QLatin1String(field)));
+        }
+        return read;
+    }
+    /// An object's fields, each handed to @p read(key, value, at) with a path builder for its
+    /// messages; null fields are skipped (some recorders write them for a field without a value).
+    /// Stops at the first field @p read refuses.
+    template <typename P, typename F> bool fields(const element &v, const P &path, F &&read)
+    {
+        object o;
+        if (!objectOf(v, path, o)) {
+            return false;
+        }
+        for (const auto field : o) {
+            if (field.value.is_null()) {
+                continue;
+            }
+            const std::string_view k = field.key;
+            // The line's own fields (an empty path) are named by their key alone.
+            const auto at = [&]() -> QString {
+                const QString parent = pathText(path);
+                return parent.isEmpty() ? jsonText(k) : parent + QLatin1Char('.') + jsonText(k);
+            };
+            if (!read(k, field.value, at)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    /// An array of at most @p max entries into @p out, one item each, read by
+    /// @p read(entry, at, item) with a path builder for its messages.
+    template <typename P, typename T, typename F>
+    bool items(const element &v, const P &path, std::size_t max, std::vector<T> &out, F &&read)
+    {
+        array a;
+        if (!arrayOf(v, path, max, a)) {
+            return false;
+        }
+        out.resize(a.size());
+        std::size_t i = 0;
+        for (const element e : a) {
+            const std::size_t index = i++;
+            const auto at = [&]() -> QString { return QStringLiteral("%1[%2]").arg(pathText(path)).arg(index); };
+            if (!read(e, at, out[index])) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// An array of fixed-size arrays ([[price, size], ...] or [[level, price, size], ...]): each
     /// entry is checked for its length, then handed to @p entry with a path builder for its parts.
@@ -234,337 +288,251 @@ public:
             });
     }
 
-    bool runnerDefinition(const element &v, const QString &path, RunnerDefinition &r)
+    template <typename P> bool runnerDefinition(const element &v, const P &path, RunnerDefinition &r)
     {
-        object o;
-        if (!objectOf(v, path, o)) {
-            return false;
-        }
         bool haveId = false;
-        for (const auto field : o) {
-            const std::string_view k = field.key;
-            if (field.value.is_null()) {
-                continue; // written by some recorders for a field without a value: absent
-            }
-            const QString at = path + QLatin1Char('.') + jsonText(k);
-            bool ok = true;
+        const bool read = fields(v, path, [&](std::string_view k, const element &value, const auto &at) {
             if (k == "id") {
-                ok = integer(field.value, at, 1, std::numeric_limits<qint64>::max() / 2, r.id);
                 haveId = true;
-            } else if (k == "hc") {
-                ok = number(field.value, at, r.handicap);
-            } else if (k == "status") {
-                ok = string(field.value, at, r.status);
-            } else if (k == "adjustmentFactor") {
+                return integer(value, at, 1, std::numeric_limits<qint64>::max() / 2, r.id);
+            }
+            if (k == "hc") {
+                return number(value, at, r.handicap);
+            }
+            if (k == "status") {
+                return string(value, at, r.status);
+            }
+            if (k == "adjustmentFactor") {
                 double f = 0;
-                ok = number(field.value, at, f);
+                const bool ok = number(value, at, f);
                 r.adjustmentFactor = f;
-            } else if (k == "removalDate") {
-                ok = string(field.value, at, r.removalDate);
-            } else if (k == "name") {
-                ok = string(field.value, at, r.name);
-            } else if (k == "sortPriority") {
+                return ok;
+            }
+            if (k == "removalDate") {
+                return string(value, at, r.removalDate);
+            }
+            if (k == "name") {
+                return string(value, at, r.name);
+            }
+            if (k == "sortPriority") {
                 qint64 p = 0;
-                ok = integer(field.value, at, 0, 1000000, p);
+                const bool ok = integer(value, at, 0, 1000000, p);
                 r.sortPriority = int(p);
-            } else if (k == "bsp") {
+                return ok;
+            }
+            if (k == "bsp" && value.type() != element_type::STRING) { // "Infinity" or NaN as text
                 double b = 0;
-                ok = field.value.type() == element_type::STRING
-                    || number(field.value, at, b); // "Infinity" or NaN as text
-                if (ok && field.value.type() != element_type::STRING) {
-                    r.bsp = b;
-                }
+                const bool ok = number(value, at, b);
+                r.bsp = b;
+                return ok;
             }
-            if (!ok) {
-                return false;
-            }
-        }
-        if (!haveId) {
-            return fail(RejectCode::MissingField, QStringLiteral("%1.id is missing").arg(path));
-        }
-        return true;
+            return true;
+        });
+        return required(read, haveId, path, "id");
     }
 
-    bool marketDefinition(const element &v, const QString &path, MarketDefinition &m)
+    template <typename P> bool marketDefinition(const element &v, const P &path, MarketDefinition &m)
     {
-        object o;
-        if (!objectOf(v, path, o)) {
-            return false;
-        }
-        for (const auto field : o) {
-            const std::string_view k = field.key;
-            if (field.value.is_null()) {
-                continue; // written by some recorders for a field without a value: absent
-            }
-            const QString at = path + QLatin1Char('.') + jsonText(k);
-            bool ok = true;
-            qint64 n = 0;
-            if (k == "status") {
-                ok = string(field.value, at, m.status);
-            } else if (k == "inPlay") {
-                ok = boolean(field.value, at, m.inPlay);
-            } else if (k == "complete") {
-                ok = boolean(field.value, at, m.complete);
-            } else if (k == "bspMarket") {
-                ok = boolean(field.value, at, m.bspMarket);
-            } else if (k == "bspReconciled") {
-                ok = boolean(field.value, at, m.bspReconciled);
-            } else if (k == "turnInPlayEnabled") {
-                ok = boolean(field.value, at, m.turnInPlayEnabled);
-            } else if (k == "crossMatching") {
-                ok = boolean(field.value, at, m.crossMatching);
-            } else if (k == "runnersVoidable") {
-                ok = boolean(field.value, at, m.runnersVoidable);
-            } else if (k == "marketType") {
-                ok = string(field.value, at, m.marketType);
-            } else if (k == "bettingType") {
-                ok = string(field.value, at, m.bettingType);
-            } else if (k == "eventId") {
-                ok = idText(field.value, at, m.eventId);
-            } else if (k == "eventTypeId") {
-                ok = idText(field.value, at, m.eventTypeId);
-            } else if (k == "eventName") {
-                ok = string(field.value, at, m.eventName);
-            } else if (k == "name") {
-                ok = string(field.value, at, m.name);
-            } else if (k == "venue") {
-                ok = string(field.value, at, m.venue);
-            } else if (k == "countryCode") {
-                ok = string(field.value, at, m.countryCode);
-            } else if (k == "marketTime") {
-                ok = time(field.value, at, m.marketTimeMs);
-            } else if (k == "openDate") {
-                ok = time(field.value, at, m.openDateMs);
-            } else if (k == "settledTime") {
-                ok = time(field.value, at, m.settledTimeMs);
-            } else if (k == "version") {
-                ok = integer(field.value, at, 0, std::numeric_limits<qint64>::max() / 2, m.version);
-            } else if (k == "betDelay") {
-                ok = integer(field.value, at, 0, 86400, n);
-                m.betDelay = int(n);
-            } else if (k == "numberOfWinners") {
-                ok = integer(field.value, at, 0, 100000, n);
-                m.numberOfWinners = int(n);
-            } else if (k == "numberOfActiveRunners") {
-                ok = integer(field.value, at, 0, 100000, n);
-                m.numberOfActiveRunners = int(n);
-            } else if (k == "runners") {
-                array a;
-                ok = arrayOf(field.value, at, m_limits.maxRunners, a);
-                if (ok) {
-                    m.runners.resize(a.size());
-                    std::size_t i = 0;
-                    for (const element r : a) {
-                        if (!runnerDefinition(r, QStringLiteral("%1[%2]").arg(at).arg(i), m.runners[i])) {
-                            return false;
-                        }
-                        ++i;
-                    }
+        // Fields of one kind, by name: most of a definition is flags and names.
+        static constexpr std::pair<std::string_view, bool MarketDefinition::*> kFlags[] = {
+            { "inPlay", &MarketDefinition::inPlay },
+            { "complete", &MarketDefinition::complete },
+            { "bspMarket", &MarketDefinition::bspMarket },
+            { "bspReconciled", &MarketDefinition::bspReconciled },
+            { "turnInPlayEnabled", &MarketDefinition::turnInPlayEnabled },
+            { "crossMatching", &MarketDefinition::crossMatching },
+            { "runnersVoidable", &MarketDefinition::runnersVoidable },
+        };
+        static constexpr std::pair<std::string_view, QString MarketDefinition::*> kTexts[] = {
+            { "status", &MarketDefinition::status },
+            { "marketType", &MarketDefinition::marketType },
+            { "bettingType", &MarketDefinition::bettingType },
+            { "eventName", &MarketDefinition::eventName },
+            { "name", &MarketDefinition::name },
+            { "venue", &MarketDefinition::venue },
+            { "countryCode", &MarketDefinition::countryCode },
+        };
+        static constexpr std::pair<std::string_view, QString MarketDefinition::*> kIds[] = {
+            { "eventId", &MarketDefinition::eventId },
+            { "eventTypeId", &MarketDefinition::eventTypeId },
+        };
+        static constexpr std::pair<std::string_view, qint64 MarketDefinition::*> kTimes[] = {
+            { "marketTime", &MarketDefinition::marketTimeMs },
+            { "openDate", &MarketDefinition::openDateMs },
+            { "settledTime", &MarketDefinition::settledTimeMs },
+        };
+        static constexpr std::tuple<std::string_view, int MarketDefinition::*, qint64> kCounts[] = {
+            { "betDelay", &MarketDefinition::betDelay, 86400 },
+            { "numberOfWinners", &MarketDefinition::numberOfWinners, 100000 },
+            { "numberOfActiveRunners", &MarketDefinition::numberOfActiveRunners, 100000 },
+        };
+        return fields(v, path, [&](std::string_view k, const element &value, const auto &at) {
+            for (const auto &[name, member] : kFlags) {
+                if (k == name) {
+                    return boolean(value, at, m.*member);
                 }
             }
-            if (!ok) {
-                return false;
+            for (const auto &[name, member] : kTexts) {
+                if (k == name) {
+                    return string(value, at, m.*member);
+                }
             }
-        }
-        return true;
+            for (const auto &[name, member] : kIds) {
+                if (k == name) {
+                    return idText(value, at, m.*member);
+                }
+            }
+            for (const auto &[name, member] : kTimes) {
+                if (k == name) {
+                    return time(value, at, m.*member);
+                }
+            }
+            for (const auto &[name, member, max] : kCounts) {
+                if (k == name) {
+                    qint64 n = 0;
+                    const bool ok = integer(value, at, 0, max, n);
+                    m.*member = int(n);
+                    return ok;
+                }
+            }
+            if (k == "version") {
+                return integer(value, at, 0, std::numeric_limits<qint64>::max() / 2, m.version);
+            }
+            if (k == "runners") {
+                return items(value, at, m_limits.maxRunners, m.runners,
+                    [&](const element &r, const auto &runnerAt, RunnerDefinition &runner) {
+                        return runnerDefinition(r, runnerAt, runner);
+                    });
+            }
+            return true;
+        });
     }
 
     template <typename P> bool runnerChange(const element &v, const P &path, RunnerChange &r)
     {
-        object o;
-        if (!objectOf(v, path, o)) {
-            return false;
-        }
+        // The ladders: [price, size] and [level, price, size] entries.
+        static constexpr std::tuple<std::string_view, std::vector<PriceSize> RunnerChange::*, int> kLadders[] = {
+            { "atb", &RunnerChange::atb, RunnerChange::Atb },
+            { "atl", &RunnerChange::atl, RunnerChange::Atl },
+            { "trd", &RunnerChange::trd, RunnerChange::Trd },
+            { "spb", &RunnerChange::spb, RunnerChange::Spb },
+            { "spl", &RunnerChange::spl, RunnerChange::Spl },
+        };
+        static constexpr std::tuple<std::string_view, std::vector<LevelPriceSize> RunnerChange::*, int> kLevels[] = {
+            { "batb", &RunnerChange::batb, RunnerChange::Batb },
+            { "batl", &RunnerChange::batl, RunnerChange::Batl },
+            { "bdatb", &RunnerChange::bdatb, RunnerChange::Bdatb },
+            { "bdatl", &RunnerChange::bdatl, RunnerChange::Bdatl },
+        };
         bool haveId = false;
-        for (const auto field : o) {
-            const std::string_view k = field.key;
-            if (field.value.is_null()) {
-                continue; // written by some recorders for a field without a value: absent
+        const bool read = fields(v, path, [&](std::string_view k, const element &value, const auto &at) {
+            for (const auto &[name, member, bit] : kLadders) {
+                if (k == name) {
+                    r.present |= bit;
+                    return ladder(value, at, r.*member);
+                }
             }
-            const auto at = [&]() -> QString { return pathText(path) + QLatin1Char('.') + jsonText(k); };
-            bool ok = true;
+            for (const auto &[name, member, bit] : kLevels) {
+                if (k == name) {
+                    r.present |= bit;
+                    return levels(value, at, r.*member);
+                }
+            }
             double d = 0;
+            bool ok = true;
             if (k == "id") {
-                ok = integer(field.value, at, 1, std::numeric_limits<qint64>::max() / 2, r.id);
                 haveId = true;
+                ok = integer(value, at, 1, std::numeric_limits<qint64>::max() / 2, r.id);
             } else if (k == "hc") {
-                ok = number(field.value, at, r.handicap);
+                ok = number(value, at, r.handicap);
             } else if (k == "ltp") {
-                ok = price(field.value, at, d);
+                ok = price(value, at, d);
                 r.ltp = d;
             } else if (k == "tv") {
-                ok = size(field.value, at, d);
+                ok = size(value, at, d);
                 r.tv = d;
-            } else if (k == "spn" || k == "spf") {
+            } else if ((k == "spn" || k == "spf") && value.type() != element_type::STRING) {
                 // Betfair sends "NaN" and "Infinity" as strings while no projection exists.
-                if (field.value.type() != element_type::STRING) {
-                    ok = number(field.value, at, d);
-                    (k == "spn" ? r.spn : r.spf) = d;
-                }
-            } else if (k == "atb") {
-                ok = ladder(field.value, at, r.atb);
-                r.present |= RunnerChange::Atb;
-            } else if (k == "atl") {
-                ok = ladder(field.value, at, r.atl);
-                r.present |= RunnerChange::Atl;
-            } else if (k == "trd") {
-                ok = ladder(field.value, at, r.trd);
-                r.present |= RunnerChange::Trd;
-            } else if (k == "spb") {
-                ok = ladder(field.value, at, r.spb);
-                r.present |= RunnerChange::Spb;
-            } else if (k == "spl") {
-                ok = ladder(field.value, at, r.spl);
-                r.present |= RunnerChange::Spl;
-            } else if (k == "batb") {
-                ok = levels(field.value, at, r.batb);
-                r.present |= RunnerChange::Batb;
-            } else if (k == "batl") {
-                ok = levels(field.value, at, r.batl);
-                r.present |= RunnerChange::Batl;
-            } else if (k == "bdatb") {
-                ok = levels(field.value, at, r.bdatb);
-                r.present |= RunnerChange::Bdatb;
-            } else if (k == "bdatl") {
-                ok = levels(field.value, at, r.bdatl);
-                r.present |= RunnerChange::Bdatl;
+                ok = number(value, at, d);
+                (k == "spn" ? r.spn : r.spf) = d;
             }
-            if (!ok) {
-                return false;
-            }
-        }
-        if (!haveId) {
-            return fail(RejectCode::MissingField, QStringLiteral("%1.id is missing").arg(pathText(path)));
-        }
-        return true;
+            return ok;
+        });
+        return required(read, haveId, path, "id");
     }
 
     template <typename P> bool marketChange(const element &v, const P &path, MarketChange &m)
     {
-        object o;
-        if (!objectOf(v, path, o)) {
-            return false;
-        }
-        for (const auto field : o) {
-            const std::string_view k = field.key;
-            if (field.value.is_null()) {
-                continue; // written by some recorders for a field without a value: absent
-            }
-            const auto at = [&]() -> QString { return pathText(path) + QLatin1Char('.') + jsonText(k); };
+        const bool read = fields(v, path, [&](std::string_view k, const element &value, const auto &at) {
+            double d = 0;
             bool ok = true;
             if (k == "id") {
-                ok = idText(field.value, at, m.id);
+                ok = idText(value, at, m.id);
             } else if (k == "img") {
-                ok = boolean(field.value, at, m.image);
+                ok = boolean(value, at, m.image);
             } else if (k == "con") {
-                ok = boolean(field.value, at, m.conflated);
+                ok = boolean(value, at, m.conflated);
             } else if (k == "tv") {
-                double d = 0;
-                ok = size(field.value, at, d);
+                ok = size(value, at, d);
                 m.tv = d;
             } else if (k == "marketDefinition") {
-                m.definition.emplace();
-                ok = marketDefinition(field.value, at(), *m.definition);
+                ok = marketDefinition(value, at, m.definition.emplace());
             } else if (k == "rc") {
-                array a;
-                ok = arrayOf(field.value, at, m_limits.maxRunners, a);
-                if (ok) {
-                    m.runners.resize(a.size());
-                    std::size_t i = 0;
-                    for (const element r : a) {
-                        const auto rcPath = [&]() -> QString { return QStringLiteral("%1[%2]").arg(at()).arg(i); };
-                        if (!runnerChange(r, rcPath, m.runners[i])) {
-                            return false;
-                        }
-                        ++i;
-                    }
-                }
+                ok = items(value, at, m_limits.maxRunners, m.runners,
+                    [&](const element &r, const auto &runnerAt, RunnerChange &runner) {
+                        return runnerChange(r, runnerAt, runner);
+                    });
             }
-            if (!ok) {
-                return false;
-            }
-        }
-        if (m.id.isEmpty()) {
-            return fail(RejectCode::MissingField, QStringLiteral("%1.id is missing").arg(pathText(path)));
-        }
-        return true;
+            return ok;
+        });
+        return required(read, !m.id.isEmpty(), path, "id");
     }
 
-    bool cricketChange(const element &v, const QString &path, CricketChange &c)
+    template <typename P> bool cricketChange(const element &v, const P &path, CricketChange &c)
     {
-        object o;
-        if (!objectOf(v, path, o)) {
-            return false;
-        }
-        for (const auto field : o) {
-            const std::string_view k = field.key;
-            if (field.value.is_null()) {
-                continue; // written by some recorders for a field without a value: absent
-            }
-            const QString at = path + QLatin1Char('.') + jsonText(k);
-            bool ok = true;
+        const bool read = fields(v, path, [&](std::string_view k, const element &value, const auto &at) {
             if (k == "eventId") {
-                ok = idText(field.value, at, c.eventId);
-            } else if (k == "marketId") {
-                ok = idText(field.value, at, c.marketId);
-            } else if (k == "fixtureInfo") {
-                ok = fixtureInfo(field.value, at, c);
-            } else if (k == "homeTeam" || k == "awayTeam") {
-                object team;
-                ok = objectOf(field.value, at, team);
-                if (ok) {
-                    element name;
-                    if (team["name"].get(name) == simdjson::SUCCESS) {
-                        ok = string(name, at + QStringLiteral(".name"), k == "homeTeam" ? c.homeTeam : c.awayTeam);
-                    }
-                }
-            } else if (k == "matchStats") {
-                ok = matchStats(field.value, at, c);
+                return idText(value, at, c.eventId);
             }
-            if (!ok) {
-                return false;
+            if (k == "marketId") {
+                return idText(value, at, c.marketId);
             }
-        }
-        if (c.eventId.isEmpty()) {
-            return fail(RejectCode::MissingField, QStringLiteral("%1.eventId is missing").arg(path));
-        }
-        return true;
+            if (k == "fixtureInfo") {
+                return fixtureInfo(value, at, c);
+            }
+            if (k == "homeTeam" || k == "awayTeam") {
+                return fields(value, at, [&](std::string_view tk, const element &name, const auto &nameAt) {
+                    return tk != "name" || string(name, nameAt, k == "homeTeam" ? c.homeTeam : c.awayTeam);
+                });
+            }
+            if (k == "matchStats") {
+                return matchStats(value, at, c);
+            }
+            return true;
+        });
+        return required(read, !c.eventId.isEmpty(), path, "eventId");
     }
 
-    bool fixtureInfo(const element &v, const QString &path, CricketChange &c)
+    template <typename P> bool fixtureInfo(const element &v, const P &path, CricketChange &c)
     {
-        object o;
-        if (!objectOf(v, path, o)) {
-            return false;
-        }
-        for (const auto field : o) {
-            const std::string_view k = field.key;
-            if (field.value.is_null()) {
-                continue; // written by some recorders for a field without a value: absent
+        static constexpr std::pair<std::string_view, QString CricketChange::*> kTexts[] = {
+            { "fixtureStatus", &CricketChange::fixtureStatus },
+            { "eventStatus", &CricketChange::eventStatus },
+            { "eventDescription", &CricketChange::eventDescription },
+            { "homeTeam", &CricketChange::homeTeam },
+            { "awayTeam", &CricketChange::awayTeam },
+        };
+        return fields(v, path, [&](std::string_view k, const element &value, const auto &at) {
+            for (const auto &[name, member] : kTexts) {
+                if (k == name) {
+                    return string(value, at, c.*member);
+                }
             }
-            const QString at = path + QLatin1Char('.') + jsonText(k);
-            bool ok = true;
-            if (k == "fixtureStatus") {
-                ok = string(field.value, at, c.fixtureStatus);
-            } else if (k == "eventStatus") {
-                ok = string(field.value, at, c.eventStatus);
-            } else if (k == "eventDescription") {
-                ok = string(field.value, at, c.eventDescription);
-            } else if (k == "homeTeam") {
-                ok = string(field.value, at, c.homeTeam);
-            } else if (k == "awayTeam") {
-                ok = string(field.value, at, c.awayTeam);
-            } else if (k == "expectedStartTime") {
-                ok = integer(field.value, at, 0, kMaxTimeMs, c.expectedStartMs);
-            }
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
+            return k != "expectedStartTime" || integer(value, at, 0, kMaxTimeMs, c.expectedStartMs);
+        });
     }
 
-    bool matchStats(const element &v, const QString &path, CricketChange &c)
+    template <typename P> bool matchStats(const element &v, const P &path, CricketChange &c)
     {
         object o;
         if (!objectOf(v, path, o)) {
@@ -575,45 +543,26 @@ public:
         if (o["inningsStats"].get(list) != simdjson::SUCCESS) {
             return true;
         }
-        array a;
-        if (!arrayOf(list, path + QStringLiteral(".inningsStats"), 8, a)) {
-            return false;
-        }
-        std::size_t i = 0;
-        for (const element e : a) {
-            const QString at = QStringLiteral("%1.inningsStats[%2]").arg(path).arg(i++);
-            object inn;
-            if (!objectOf(e, at, inn)) {
-                return false;
-            }
-            CricketChange::Innings x;
-            for (const auto field : inn) {
-                const std::string_view k = field.key;
-                if (field.value.is_null()) {
-                    continue; // written by some recorders for a field without a value: absent
-                }
-                const QString fat = at + QLatin1Char('.') + jsonText(k);
-                bool ok = true;
+        const auto listAt = [&]() -> QString { return pathText(path) + QStringLiteral(".inningsStats"); };
+        return items(list, listAt, 8, c.innings, [&](const element &e, const auto &at, CricketChange::Innings &x) {
+            return fields(e, at, [&](std::string_view k, const element &value, const auto &fieldAt) {
                 qint64 n = 0;
+                bool ok = true;
                 if (k == "inningsNum") {
-                    ok = integer(field.value, fat, 0, 100, n);
+                    ok = integer(value, fieldAt, 0, 100, n);
                     x.number = int(n);
                 } else if (k == "battingTeam") {
-                    ok = string(field.value, fat, x.battingTeam);
+                    ok = string(value, fieldAt, x.battingTeam);
                 } else if (k == "inningsRuns") {
-                    ok = integer(field.value, fat, 0, 100000, x.runs);
+                    ok = integer(value, fieldAt, 0, 100000, x.runs);
                 } else if (k == "inningsWickets") {
-                    ok = integer(field.value, fat, 0, 100, x.wickets);
+                    ok = integer(value, fieldAt, 0, 100, x.wickets);
                 } else if (k == "inningsOvers") {
-                    ok = string(field.value, fat, x.overs);
+                    ok = string(value, fieldAt, x.overs);
                 }
-                if (!ok) {
-                    return false;
-                }
-            }
-            c.innings.push_back(std::move(x));
-        }
-        return true;
+                return ok;
+            });
+        });
     }
 
 private:
