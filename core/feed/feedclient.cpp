@@ -132,71 +132,25 @@ qint64 monoMs()
 }
 } // namespace
 
-struct FeedClient::Impl
+struct FeedClient::Impl : LiveConnection
 {
-    Impl(FeedClient *owner)
-        : q(owner)
-        , tracker(
-              owner->m_config.sourceId, owner->m_config.limits, owner->m_config.resumeFromSeq, owner->m_config.profile)
-        , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
+    explicit Impl(FeedClient *owner)
+        : LiveConnection(owner, owner->m_config, owner->m_config.profile)
     { }
 
-    const FeedSourceConfig &cfg() const { return q->m_config; }
-    void setState(SourceState state, const QString &reason = {}, int delayMs = 0);
-    void connectNow();
+    void connectNow() override;
     void onConnected();
     void onEnded();
     void onFrame(const QByteArray &bytes, bool binary);
-    void checkLiveness();
-    void scheduleFlush();
-    void flush();
-    /// Closes the connection while too many events wait in memory for storage (StorageBacklog).
-    void holdOffIfStorageIsFull();
-    int nextBackoffMs();
+    void checkLiveness() override;
+    void holdOffIfStorageIsFull() override;
 
-    FeedClient *q;
     QWebSocket *socket = nullptr;
-    QTimer *flushTimer = nullptr;
-    QTimer *livenessTimer = nullptr;
-    QTimer *reconnectTimer = nullptr;
     QTimer *connectTimer = nullptr;
-    QTimer *healthyTimer = nullptr;
-    StorageHoldOff *holdOff = nullptr;
-    StreamTracker tracker;
-    Rng rng;
-
-    SourceState state = SourceState::Idle;
-    bool authFailed = false;
     bool stalled = false;
-    bool stopping = false;
-    QString lastError;
-    quint32 connection = 0;
-    int attempt = 0;
     std::optional<quint64> gapResumedFrom; ///< the seq the last resume after a gap started from
     qint64 lastFrameMs = 0;
 };
-
-void FeedClient::Impl::setState(SourceState next, const QString &reason, int delayMs)
-{
-    state = next;
-    ConnectionEvent ev { cfg().sourceId, connection, next, reason, delayMs, tracker.lastSeq().value_or(0),
-        wallClockMs() };
-    const auto name = toWire(next);
-    qCInfo(lcFeed).noquote() << QStringLiteral("[%1#%2] %3%4%5")
-                                    .arg(cfg().sourceId)
-                                    .arg(connection)
-                                    .arg(QLatin1String(name.data(), qsizetype(name.size())),
-                                        reason.isEmpty() ? QString() : QStringLiteral(": ") + reason,
-                                        delayMs > 0 ? QStringLiteral(" (%1 ms)").arg(delayMs) : QString());
-    tracker.addConnectionEvent(ev);
-    emit q->stateChanged(ev);
-    scheduleFlush();
-}
-
-int FeedClient::Impl::nextBackoffMs()
-{
-    return fullJitterBackoffMs(rng, attempt, cfg().backoffInitialMs, cfg().backoffMaxMs);
-}
 
 void FeedClient::Impl::connectNow()
 {
@@ -215,12 +169,7 @@ void FeedClient::Impl::connectNow()
         request.setRawHeader("Authorization", "Bearer " + cfg().token);
     }
     if (cfg().url.scheme() == QLatin1String("wss")) {
-        // Certificates are always verified: system CAs plus --ca-file. There is no insecure mode.
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        if (!cfg().caFile.isEmpty()) {
-            ssl.addCaCertificates(QSslCertificate::fromPath(cfg().caFile));
-        }
-        socket->setSslConfiguration(ssl);
+        socket->setSslConfiguration(sslConfiguration());
     }
     connectTimer->start(cfg().connectTimeoutMs);
     socket->open(request);
@@ -328,7 +277,7 @@ void FeedClient::Impl::onFrame(const QByteArray &bytes, bool binary)
         // Loss in transit: drop the rest of this connection and resume from what we hold.
         lastError = tracker.gapReason();
         QMetaObject::invokeMethod(
-            q,
+            source,
             [this] {
                 if (socket && tracker.resyncing()) {
                     socket->abort();
@@ -343,22 +292,6 @@ void FeedClient::Impl::onFrame(const QByteArray &bytes, bool binary)
     }
 }
 
-void FeedClient::Impl::scheduleFlush()
-{
-    if (!flushTimer->isActive()) {
-        flushTimer->start(cfg().flushIntervalMs);
-    }
-}
-
-void FeedClient::Impl::flush()
-{
-    flushTimer->stop();
-    if (BatchPtr batch = tracker.take()) {
-        emit q->batchReady(batch);
-    }
-    holdOffIfStorageIsFull();
-}
-
 void FeedClient::Impl::holdOffIfStorageIsFull()
 {
     if (stopping || (state != SourceState::Subscribed && state != SourceState::Connected)
@@ -367,7 +300,7 @@ void FeedClient::Impl::holdOffIfStorageIsFull()
     }
     lastError = holdOff->reason();
     socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("client storage is behind; resuming later"));
-    QTimer::singleShot(cfg().connectTimeoutMs, q, [this, closing = connection] {
+    QTimer::singleShot(cfg().connectTimeoutMs, source, [this, closing = connection] {
         if (connection == closing && socket->state() != QAbstractSocket::UnconnectedState) {
             socket->abort(); // a server that never answers the close
         }
@@ -375,11 +308,15 @@ void FeedClient::Impl::holdOffIfStorageIsFull()
 }
 
 FeedClient::FeedClient(FeedSourceConfig config, QObject *parent)
-    : BatchSource(parent)
-    , m_config(std::move(config))
+    : LiveSource(std::move(config), parent)
 { }
 
 FeedClient::~FeedClient() = default;
+
+LiveConnection *FeedClient::live()
+{
+    return d.get();
+}
 
 void FeedClient::start()
 {
@@ -387,30 +324,15 @@ void FeedClient::start()
         return;
     }
     d = std::make_unique<Impl>(this);
-    d->tracker.setKeepRaw(m_keepRaw);
     d->socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     d->socket->setMaxAllowedIncomingMessageSize(quint64(m_config.hardMessageBytes));
     d->socket->setMaxAllowedIncomingFrameSize(quint64(m_config.hardMessageBytes));
-    auto timer = [this](bool singleShot) {
-        auto *t = new QTimer(this);
-        t->setSingleShot(singleShot);
-        return t;
-    };
-    d->flushTimer = timer(true);
-    d->reconnectTimer = timer(true);
-    d->connectTimer = timer(true);
-    d->healthyTimer = timer(true);
-    d->livenessTimer = timer(false);
-    d->holdOff = new StorageHoldOff(m_config.sourceId, this);
-    d->holdOff->setBacklog(m_storageBacklog);
-    connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
-    connect(d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
-    connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
+    d->connectTimer = new QTimer(this);
+    d->connectTimer->setSingleShot(true);
     connect(d->connectTimer, &QTimer::timeout, this, [this] {
         d->lastError = QStringLiteral("connect timed out after %1 ms").arg(m_config.connectTimeoutMs);
         d->socket->abort();
     });
-    connect(d->livenessTimer, &QTimer::timeout, this, [this] { d->checkLiveness(); });
     connect(d->socket, &QWebSocket::connected, this, [this] { d->onConnected(); });
     connect(d->socket, &QWebSocket::textMessageReceived, this,
         [this](const QString &text) { d->onFrame(text.toUtf8(), false); });
@@ -438,31 +360,17 @@ void FeedClient::start()
                 this, [this] { d->onEnded(); }, Qt::QueuedConnection);
         }
     });
-    d->livenessTimer->start(std::max(20, m_config.heartbeatMs / 4));
-    d->connectNow();
+    d->start(m_keepRaw, m_storageBacklog, std::max(20, m_config.heartbeatMs / 4));
 }
 
 void FeedClient::stop()
 {
-    if (!d || d->stopping) {
+    if (!d || !d->beginStop()) {
         return;
     }
-    d->stopping = true;
-    d->reconnectTimer->stop();
-    d->holdOff->cancel();
-    d->livenessTimer->stop();
     d->connectTimer->stop();
-    d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));
     d->socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("client stopping"));
     d->flush();
-}
-
-void FeedClient::setKeepRaw(bool keep)
-{
-    m_keepRaw = keep;
-    if (d) {
-        d->tracker.setKeepRaw(keep);
-    }
 }
 
 } // namespace OddsTap

@@ -42,73 +42,30 @@ QByteArray line(const QJsonObject &o)
 
 } // namespace
 
-struct StreamClient::Impl
+struct StreamClient::Impl : LiveConnection
 {
     explicit Impl(StreamClient *owner)
-        : q(owner)
-        , tracker(
-              owner->m_config.sourceId, owner->m_config.limits, owner->m_config.resumeFromSeq, FeedProfile::betfair())
-        , rng(owner->m_config.jitterSeed != 0 ? owner->m_config.jitterSeed : QRandomGenerator::global()->generate64())
+        : LiveConnection(owner, owner->m_config, FeedProfile::betfair())
     {
         decoder().continueAfter(owner->m_config.resumeFromSeq.value_or(0));
     }
 
-    const FeedSourceConfig &cfg() const { return q->m_config; }
     StreamDecoder &decoder() { return static_cast<StreamDecoder &>(tracker.decoder()); }
-    void setState(SourceState next, const QString &reason = {}, int delayMs = 0);
-    void connectNow();
+    void connectNow() override;
     void onReadyRead();
     void onLine(const QByteArray &text);
     void onControl(const QJsonObject &msg);
     void subscribe();
     void onEnded();
-    void checkLiveness();
-    void flush();
-    /// Disconnects while too many events wait in memory for storage (StorageBacklog); the
-    /// subscription resumes from its clocks when storage caught up.
-    void holdOffIfStorageIsFull();
-    void scheduleFlush()
-    {
-        if (!flushTimer->isActive()) {
-            flushTimer->start(cfg().flushIntervalMs);
-        }
-    }
-    int nextBackoffMs() { return fullJitterBackoffMs(rng, attempt, cfg().backoffInitialMs, cfg().backoffMaxMs); }
+    void checkLiveness() override;
+    /// Disconnects; the subscription resumes from its clocks when storage caught up.
+    void holdOffIfStorageIsFull() override;
     int heartbeatMs() const { return std::clamp(cfg().heartbeatMs, 500, 5000); }
 
-    StreamClient *q;
     QSslSocket *socket = nullptr;
-    QTimer *flushTimer = nullptr;
-    QTimer *livenessTimer = nullptr;
-    QTimer *reconnectTimer = nullptr;
-    QTimer *healthyTimer = nullptr;
-    StorageHoldOff *holdOff = nullptr;
-    StreamTracker tracker;
-    Rng rng;
     QByteArray buffer;
-    SourceState state = SourceState::Idle;
-    bool stopping = false;
-    bool authFailed = false;
-    QString lastError;
-    quint32 connection = 0;
-    int attempt = 0;
     qint64 lastLineMs = 0;
 };
-
-void StreamClient::Impl::setState(SourceState next, const QString &reason, int delayMs)
-{
-    state = next;
-    const ConnectionEvent ev { cfg().sourceId, connection, next, reason, delayMs, tracker.lastSeq().value_or(0),
-        wallClockMs() };
-    qCInfo(lcFeed).noquote() << QStringLiteral("[%1#%2] %3%4")
-                                    .arg(cfg().sourceId)
-                                    .arg(connection)
-                                    .arg(QLatin1String(toWire(next).data()),
-                                        reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
-    tracker.addConnectionEvent(ev);
-    emit q->stateChanged(ev);
-    scheduleFlush();
-}
 
 void StreamClient::Impl::connectNow()
 {
@@ -128,12 +85,7 @@ void StreamClient::Impl::connectNow()
         socket->connectToHost(url.host(), quint16(url.port(443)));
         return;
     }
-    // Certificates are always verified: system CAs plus --ca-file. There is no insecure mode.
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    if (!cfg().caFile.isEmpty()) {
-        ssl.addCaCertificates(QSslCertificate::fromPath(cfg().caFile));
-    }
-    socket->setSslConfiguration(ssl);
+    socket->setSslConfiguration(sslConfiguration());
     socket->connectToHostEncrypted(url.host(), quint16(url.port(443)));
 }
 
@@ -193,7 +145,7 @@ void StreamClient::Impl::onLine(const QByteArray &text)
         // The seqs the decoder gave jumped: the rest of this connection is not trusted.
         lastError = tracker.gapReason();
         QMetaObject::invokeMethod(
-            q, [this] { socket->abort(); }, Qt::QueuedConnection);
+            source, [this] { socket->abort(); }, Qt::QueuedConnection);
     }
     if (tracker.pendingSize() >= cfg().flushMaxItems) {
         flush();
@@ -319,15 +271,6 @@ void StreamClient::Impl::checkLiveness()
     }
 }
 
-void StreamClient::Impl::flush()
-{
-    flushTimer->stop();
-    if (BatchPtr batch = tracker.take()) {
-        emit q->batchReady(batch);
-    }
-    holdOffIfStorageIsFull();
-}
-
 void StreamClient::Impl::holdOffIfStorageIsFull()
 {
     if (stopping || socket->state() != QAbstractSocket::ConnectedState || !holdOff->begin()) {
@@ -339,11 +282,15 @@ void StreamClient::Impl::holdOffIfStorageIsFull()
 }
 
 StreamClient::StreamClient(FeedSourceConfig config, QObject *parent)
-    : BatchSource(parent)
-    , m_config(std::move(config))
+    : LiveSource(std::move(config), parent)
 { }
 
 StreamClient::~StreamClient() = default;
+
+LiveConnection *StreamClient::live()
+{
+    return d.get();
+}
 
 bool StreamClient::handles(const QUrl &url)
 {
@@ -356,23 +303,7 @@ void StreamClient::start()
         return;
     }
     d = std::make_unique<Impl>(this);
-    d->tracker.setKeepRaw(m_keepRaw);
     d->socket = new QSslSocket(this);
-    auto timer = [this](bool singleShot) {
-        auto *t = new QTimer(this);
-        t->setSingleShot(singleShot);
-        return t;
-    };
-    d->flushTimer = timer(true);
-    d->reconnectTimer = timer(true);
-    d->healthyTimer = timer(true);
-    d->livenessTimer = timer(false);
-    d->holdOff = new StorageHoldOff(m_config.sourceId, this);
-    d->holdOff->setBacklog(m_storageBacklog);
-    connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
-    connect(d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
-    connect(d->healthyTimer, &QTimer::timeout, this, [this] { d->attempt = 0; });
-    connect(d->livenessTimer, &QTimer::timeout, this, [this] { d->checkLiveness(); });
     connect(d->socket, &QSslSocket::readyRead, this, [this] { d->onReadyRead(); });
     connect(d->socket, &QSslSocket::sslErrors, this,
         [this](const QList<QSslError> &errors) { d->lastError = tlsFailure(errors); });
@@ -387,32 +318,18 @@ void StreamClient::start()
                 this, [this] { d->onEnded(); }, Qt::QueuedConnection);
         }
     });
-    d->livenessTimer->start(250);
-    d->connectNow();
+    d->start(m_keepRaw, m_storageBacklog, 250);
 }
 
 void StreamClient::stop()
 {
-    if (!d || d->stopping) {
+    if (!d || !d->beginStop()) {
         return;
     }
-    d->stopping = true;
-    d->reconnectTimer->stop();
-    d->holdOff->cancel();
-    d->livenessTimer->stop();
-    d->setState(SourceState::Stopped, QStringLiteral("stopped by user"));
     // Nothing is read after the last batch: what would arrive now comes again on a resume.
     disconnect(d->socket, &QSslSocket::readyRead, this, nullptr);
     d->socket->disconnectFromHost();
     d->flush();
-}
-
-void StreamClient::setKeepRaw(bool keep)
-{
-    m_keepRaw = keep;
-    if (d) {
-        d->tracker.setKeepRaw(keep);
-    }
 }
 
 } // namespace OddsTap::Betfair

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <core/feed/batchsource.h>
-#include <core/feed/feedclient.h>
+#include <core/feed/liveconnection.h>
 
 #include <memory>
 
@@ -18,7 +17,7 @@ namespace OddsTap::Betfair {
 /// (`betfair+tcp://` for a plain socket, for local tests only). The session token is the
 /// source's token (--token-file or ODDSTAP_TOKEN); the app key is FeedSourceConfig::appKey.
 /// Lives in: a worker thread (created in start()); talk to it with queued calls only.
-class StreamClient : public BatchSource
+class StreamClient : public LiveSource
 {
     Q_OBJECT
 public:
@@ -31,12 +30,11 @@ public:
 public slots:
     void start() override;
     void stop() override;
-    void setKeepRaw(bool keep) override;
 
 private:
+    LiveConnection *live() override;
+
     struct Impl;
-    FeedSourceConfig m_config;
-    bool m_keepRaw = false;
     std::unique_ptr<Impl> d;
 };
 

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <core/common/event.h>
+#include <core/common/rng.h>
+#include <core/feed/batchsource.h>
+#include <core/feed/framedecoder.h>
+#include <core/feed/streamtracker.h>
+
+#include <QUrl>
+
+#include <optional>
+
+class QSslConfiguration;
+class QTimer;
+
+namespace OddsTap {
+
+class StorageHoldOff;
+
+/// Everything a live client needs, copied in before it moves to its thread.
+struct FeedSourceConfig
+{
+    QString sourceId = QStringLiteral("src-1");
+    QUrl url;
+    FeedProfile profile; ///< how its messages map onto events
+    QByteArray
+        token; ///< sent as "Authorization: Bearer" (a Betfair stream: the session token); never logged, never stored
+    QByteArray appKey; ///< a Betfair stream's application key (ODDSTAP_BETFAIR_APP_KEY); never logged
+    QString caFile; ///< extra CA certificates (PEM) for wss://, on top of the system ones
+    int heartbeatMs = 1000; ///< the server's heartbeat interval; silence for 3 of them means dead
+    int backoffInitialMs = 500;
+    int backoffMaxMs = 30000;
+    int healthyResetMs = 10000; ///< a connection up this long resets the backoff
+    int authBackoffMs = 60000; ///< wait after HTTP 401 before trying again
+    int connectTimeoutMs = 10000;
+    std::optional<quint64> resumeFromSeq; ///< first subscribe's from_seq (e.g. the committed seq)
+    DecoderLimits limits;
+    qint64 hardMessageBytes = 16 * 1024 * 1024; ///< the socket refuses bigger messages outright
+    int flushIntervalMs = 5;
+    std::size_t flushMaxItems = 2000;
+    quint64 jitterSeed = 0; ///< 0 = random
+};
+
+/// Checks a source configuration (URL scheme and host, CA file readable); the message names the problem.
+QString validateSourceConfig(const FeedSourceConfig &config);
+
+/// The connection life cycle that every live client shares (the WebSocket feed, the Betfair
+/// stream): the stream tracker, the backoff, the timers, the storage hold-off and the reports of
+/// each state. A client's private part derives from it and adds its socket and protocol.
+/// Lives in: the client's worker thread.
+struct LiveConnection
+{
+    LiveConnection(BatchSource *owner, const FeedSourceConfig &config, const FeedProfile &profile);
+    virtual ~LiveConnection();
+    LiveConnection(const LiveConnection &) = delete;
+    LiveConnection &operator=(const LiveConnection &) = delete;
+
+    const FeedSourceConfig &cfg() const { return config; }
+    /// Creates the timers and the hold-off as children of the client (on its thread), starts
+    /// checking liveness every @p livenessMs and connects.
+    void start(bool keepRaw, std::shared_ptr<const StorageBacklog> backlog, int livenessMs);
+    /// No more reconnecting, and Stopped reported. Returns false if already stopping; the client
+    /// then closes its socket and flushes.
+    bool beginStop();
+    void setState(SourceState next, const QString &reason = {}, int delayMs = 0);
+    void scheduleFlush();
+    /// Hands on what the tracker holds, then holds off if storage is full.
+    void flush();
+    int nextBackoffMs();
+    /// The system's CA certificates plus the source's CA file: certificates are always
+    /// verified, there is no insecure mode.
+    QSslConfiguration sslConfiguration() const;
+
+    virtual void connectNow() = 0;
+    virtual void checkLiveness() = 0;
+    /// Ends the connection while too many events wait in memory for storage (StorageBacklog);
+    /// it resumes from where the stream was once storage caught up.
+    virtual void holdOffIfStorageIsFull() = 0;
+
+    BatchSource *source;
+    const FeedSourceConfig &config;
+    QTimer *flushTimer = nullptr;
+    QTimer *livenessTimer = nullptr;
+    QTimer *reconnectTimer = nullptr;
+    QTimer *healthyTimer = nullptr; ///< a connection up this long resets the backoff
+    StorageHoldOff *holdOff = nullptr;
+    StreamTracker tracker;
+    Rng rng;
+    SourceState state = SourceState::Idle;
+    bool stopping = false;
+    bool authFailed = false;
+    QString lastError; ///< why the connection ended, for the next Disconnected
+    quint32 connection = 0;
+    int attempt = 0;
+};
+
+/// A live client: its configuration, and whether its batches carry the raw frames.
+/// Lives in: a worker thread (created in start()); talk to it with queued calls only.
+class LiveSource : public BatchSource
+{
+    Q_OBJECT
+public:
+    LiveSource(FeedSourceConfig config, QObject *parent);
+
+    const FeedSourceConfig &config() const { return m_config; }
+
+public slots:
+    void setKeepRaw(bool keep) final;
+
+protected:
+    /// The running connection; null before start().
+    virtual LiveConnection *live() = 0;
+
+    FeedSourceConfig m_config;
+    bool m_keepRaw = false;
+};
+
+} // namespace OddsTap
+
+Q_DECLARE_METATYPE(OddsTap::FeedSourceConfig)
