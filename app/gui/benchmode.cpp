@@ -21,19 +21,29 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
     const qint64 startedMs = wallClockMs();
     auto rssAtOneMinute = std::make_shared<double>(0);
     auto minutesReported = std::make_shared<int>(0);
+    // The most events that waited in memory for storage, sampled each second: what the RSS's
+    // peaks follow when storage falls behind for a moment.
+    auto queuedMax = std::make_shared<quint64>(0);
+    auto minuteQueuedMax = std::make_shared<quint64>(0);
     const double rate = config.demoRate;
     const int fixtureCount = config.demoFixtures;
     QObject::connect(poll, &QTimer::timeout, &window, [=, &window] {
         const double elapsed = double(wallClockMs() - startedMs) / 1000.0;
         keepALiveFixtureSelected(window);
+        *minuteQueuedMax = std::max(*minuteQueuedMax, window.lastMetrics().queuedEvents);
+        *queuedMax = std::max(*queuedMax, *minuteQueuedMax);
         if (*rssAtOneMinute == 0 && elapsed >= 60) {
             *rssAtOneMinute = residentMiB();
         }
         if (elapsed >= 60.0 * (*minutesReported + 1)) {
             ++*minutesReported;
-            std::printf("  minute %d: RSS %.1f MiB, heap in use %.1f MiB, fixtures held %lld\n", *minutesReported,
-                residentMiB(), heapInUseMiB(),
-                static_cast<long long>(window.findChild<FixturesPanel *>()->model().rowCount()));
+            std::printf(
+                "  minute %d: RSS %.1f MiB (peak %.1f), heap in use %.1f MiB, fixtures held %lld, at most %llu events "
+                "waiting for storage\n",
+                *minutesReported, residentMiB(), peakResidentMiB(), heapInUseMiB(),
+                static_cast<long long>(window.findChild<FixturesPanel *>()->model().rowCount()),
+                static_cast<unsigned long long>(*minuteQueuedMax));
+            *minuteQueuedMax = 0;
             std::fflush(stdout);
         }
         if (elapsed < seconds) {
@@ -59,8 +69,8 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
                 config.alertRules.size(), static_cast<unsigned long long>(a.count()), double(a.percentileNs(50)) / 1e6,
                 double(a.percentileNs(99)) / 1e6, double(a.maxNs()) / 1e6);
         }
-        std::printf("  RSS: %.1f MiB now, %.1f MiB at 1 min, peak %.1f MiB\n", residentMiB(), *rssAtOneMinute,
-            peakResidentMiB());
+        std::printf("  RSS: %.1f MiB now, %.1f MiB at 1 min, peak %.1f MiB; at most %llu events waited for storage\n",
+            residentMiB(), *rssAtOneMinute, peakResidentMiB(), static_cast<unsigned long long>(*queuedMax));
         std::fflush(stdout);
         done(0);
     });
