@@ -22,9 +22,8 @@ LiveConnection::LiveConnection(BatchSource *owner, const FeedSourceConfig &sourc
 
 LiveConnection::~LiveConnection() = default;
 
-void LiveConnection::start(bool keepRaw, std::shared_ptr<StorageBacklog> memory, int livenessMs)
+void LiveConnection::start(bool keepRaw, std::shared_ptr<const StorageBacklog> backlog, int livenessMs)
 {
-    backlog = std::move(memory);
     tracker.setKeepRaw(keepRaw);
     const auto timer = [this](bool singleShot) {
         auto *t = new QTimer(source);
@@ -36,7 +35,7 @@ void LiveConnection::start(bool keepRaw, std::shared_ptr<StorageBacklog> memory,
     healthyTimer = timer(true);
     livenessTimer = timer(false);
     holdOff = new StorageHoldOff(config.sourceId, source);
-    holdOff->setBacklog(backlog);
+    holdOff->setBacklog(std::move(backlog));
     QObject::connect(flushTimer, &QTimer::timeout, source, [this] { flush(); });
     QObject::connect(reconnectTimer, &QTimer::timeout, source, [this] { connectNow(); });
     QObject::connect(healthyTimer, &QTimer::timeout, source, [this] { attempt = 0; });
@@ -86,10 +85,6 @@ void LiveConnection::flush()
 {
     flushTimer->stop();
     if (BatchPtr batch = tracker.take()) {
-        if (backlog) {
-            backlog->unprocessed.fetch_add(batch->events.size(), std::memory_order_relaxed);
-            backlog->notePeak();
-        }
         emit source->batchReady(batch);
     }
     holdOffIfStorageIsFull();

@@ -384,6 +384,13 @@ void TestBetfair::craftedLinesAreRejectedWithAReason_data()
     QTest::newRow("bad time") << head + R"("marketDefinition":{"marketTime":"tomorrow"}}]})"
                               << "bad_value"
                               << "marketTime";
+    QTest::newRow("team name null") << QByteArray(
+        R"({"op":"ccm","pt":1,"cc":[{"eventId":"7","homeTeam":{"name":null}}]})")
+                                    << "bad_type"
+                                    << "cc[0].homeTeam.name must be a string, got null";
+    QTest::newRow("runner id in a definition as text") << head + R"("marketDefinition":{"runners":[{"id":"5"}]}}]})"
+                                                       << "bad_type"
+                                                       << "mc[0].marketDefinition.runners[0].id must be an integer";
     QTest::newRow("huge number") << QByteArray(R"({"op":"mcm","pt":1e400})") << "malformed_json"
                                  << "malformed";
     QTest::newRow("invalid utf-8") << QByteArray("{\"op\":\"mcm\",\"clk\":\"\xff\xfe\",\"pt\":1}") << "invalid_utf8"

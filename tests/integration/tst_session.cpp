@@ -8,7 +8,6 @@
 #include <QTemporaryDir>
 #include <QThread>
 
-#include <atomic>
 #include <functional>
 #include <map>
 #include <set>
@@ -79,7 +78,6 @@ private slots:
     void snapshotsCarryMetricsLiveChangesAndTheLog();
     void watchedFixtureGetsItsPricesAndEveryPoint();
     void userDisconnectAndReconnectLoseNothing();
-    void aStalledPipelineHoldsTheFeedOffAndLosesNothing();
 
 private:
     QTemporaryDir m_dir;
@@ -263,67 +261,6 @@ void TestSession::userDisconnectAndReconnectLoseNothing()
     }
     QVERIFY(loggedDisconnect);
     QVERIFY(loggedResume);
-}
-
-/// The pipeline's thread does not run for a while (a machine busy with something else): what the
-/// feed sends meanwhile must not pile up in memory without bound. The live source holds off once
-/// StorageBacklog::kUnprocessedAllowance events wait for the pipeline, resumes from its last seq
-/// once the pipeline caught up, and every event is stored once.
-void TestSession::aStalledPipelineHoldsTheFeedOffAndLosesNothing()
-{
-    SimServerConfig c = simConfig(0, 45);
-    c.rate = 0; // as fast as the client reads
-    c.retain = 400000;
-    SimServer sim(c);
-    const auto port = sim.start();
-    QVERIFY(port);
-    int connections = 0;
-    int closes = 0;
-    QObject::connect(&sim, &SimServer::connectionCountChanged, this, [&](int n) {
-        closes += n < connections ? 1 : 0;
-        connections = n;
-    });
-    const QString db = m_dir.filePath(QStringLiteral("stalled.db"));
-    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("p"), *port) }, 0, 0, *StorageTarget::parse(db));
-    config.untilSeq = 300000;
-    config.spool.directory = m_dir.filePath(QStringLiteral("stalled.spool")); // what gives the session its backlog
-    ThreadedSession ts(config);
-    const auto flowing = [&] {
-        const SourceStatus *s = ts.latestSource(QStringLiteral("p"));
-        return s && s->lastSeq > 2000;
-    };
-    QTRY_VERIFY_WITH_TIMEOUT(flowing(), 15000);
-
-    // The pipeline's thread stops until the source has closed its connection.
-    std::atomic<bool> release { false };
-    QMetaObject::invokeMethod(ts.session, [&release] {
-        while (!release.load()) {
-            QThread::msleep(2);
-        }
-    });
-    QTRY_VERIFY_WITH_TIMEOUT(closes >= 1, 30000);
-    release = true;
-    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 120000);
-
-    const CaptureStats stats = ts.session->stats();
-    const quint64 lastSeq = stats.sources.at(QStringLiteral("p")).lastSeq;
-    QVERIFY(lastSeq >= 300000);
-    QCOMPARE(storedStreamRows(tableCounts(db)), qint64(lastSeq));
-    QCOMPARE(stats.total().gaps, quint64(0));
-    // What waited in memory at once: the allowance, plus what the source had read before it
-    // noticed (a flush of at most flushMaxItems), plus what storage held.
-    QVERIFY2(stats.peakEventsInMemory < StorageBacklog::kUnprocessedAllowance + 60000,
-        qPrintable(QString::number(stats.peakEventsInMemory)));
-    bool heldOff = false;
-    bool resumed = false;
-    for (const SnapshotPtr &s : ts.snapshots) {
-        for (const LogEntry &e : s->log) {
-            heldOff |= e.message.contains(QLatin1String("wait in memory for the pipeline"));
-            resumed |= e.message.contains(QLatin1String("waiting for the pipeline: resuming from seq"));
-        }
-    }
-    QVERIFY(heldOff);
-    QVERIFY(resumed);
 }
 
 QTEST_GUILESS_MAIN(TestSession)

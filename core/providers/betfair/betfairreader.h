@@ -501,9 +501,15 @@ public:
                 return fixtureInfo(value, at, c);
             }
             if (k == "homeTeam" || k == "awayTeam") {
-                return fields(value, at, [&](std::string_view tk, const element &name, const auto &nameAt) {
-                    return tk != "name" || string(name, nameAt, k == "homeTeam" ? c.homeTeam : c.awayTeam);
-                });
+                object team;
+                element name;
+                if (!objectOf(value, at, team)) {
+                    return false;
+                }
+                // Its first "name" only, and a null one is refused (not a field left out).
+                const auto nameAt = [&]() -> QString { return at() + QStringLiteral(".name"); };
+                return team["name"].get(name) != simdjson::SUCCESS
+                    || string(name, nameAt, k == "homeTeam" ? c.homeTeam : c.awayTeam);
             }
             if (k == "matchStats") {
                 return matchStats(value, at, c);
