@@ -25,83 +25,75 @@ struct TableSpec
     bool hasMarket;
 };
 
+CsvColumn textCol(const char *name)
+{
+    return { QLatin1String(name), CsvKind::Text };
+}
+CsvColumn intCol(const char *name)
+{
+    return { QLatin1String(name), CsvKind::Integer };
+}
+CsvColumn realCol(const char *name)
+{
+    return { QLatin1String(name), CsvKind::Real };
+}
+CsvColumn timeCol(const char *name)
+{
+    return { QLatin1String(name), CsvKind::Time };
+}
+/// A stream table's columns: the source, the seq, the server's and the receipt time, then @p rest.
+std::vector<CsvColumn> streamRow(std::initializer_list<CsvColumn> rest)
+{
+    std::vector<CsvColumn> columns { textCol("source_id"), intCol("seq"), timeCol("ts"), timeCol("received_at") };
+    columns.insert(columns.end(), rest);
+    return columns;
+}
+
 const std::vector<TableSpec> &tables()
 {
-    using K = CsvKind;
     static const std::vector<TableSpec> specs {
         { "fixtures",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("fixture_id"), K::Text },
-                { QStringLiteral("seq"), K::Integer }, { QStringLiteral("ts"), K::Time },
-                { QStringLiteral("received_at"), K::Time }, { QStringLiteral("sport_id"), K::Integer },
-                { QStringLiteral("tournament_id"), K::Integer }, { QStringLiteral("start_time"), K::Time },
-                { QStringLiteral("status"), K::Text }, { QStringLiteral("home"), K::Text },
-                { QStringLiteral("away"), K::Text }, { QStringLiteral("score"), K::Text } },
+            { textCol("source_id"), textCol("fixture_id"), intCol("seq"), timeCol("ts"), timeCol("received_at"),
+                intCol("sport_id"), intCol("tournament_id"), timeCol("start_time"), textCol("status"), textCol("home"),
+                textCol("away"), textCol("score") },
             "ts", "source_id, fixture_id", "source_id, fixture_id", false },
         { "fixture_updates",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
-                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
-                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("sport_id"), K::Integer },
-                { QStringLiteral("tournament_id"), K::Integer }, { QStringLiteral("start_time"), K::Time },
-                { QStringLiteral("status"), K::Text }, { QStringLiteral("home"), K::Text },
-                { QStringLiteral("away"), K::Text }, { QStringLiteral("score"), K::Text } },
+            streamRow({ textCol("fixture_id"), intCol("sport_id"), intCol("tournament_id"), timeCol("start_time"),
+                textCol("status"), textCol("home"), textCol("away"), textCol("score") }),
             "ts", "source_id, seq", "id", false },
         { "odds",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
-                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
-                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("market_type"), K::Text },
-                { QStringLiteral("selection"), K::Text }, { QStringLiteral("odd_value"), K::Real },
-                { QStringLiteral("timestamp"), K::Time }, { QStringLiteral("status"), K::Text } },
+            streamRow({ textCol("fixture_id"), textCol("market_type"), textCol("selection"), realCol("odd_value"),
+                timeCol("timestamp"), textCol("status") }),
             "timestamp", "source_id, seq", "id", true },
         { "bets",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
-                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
-                { QStringLiteral("bet_id"), K::Text }, { QStringLiteral("user_id"), K::Text },
-                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("market_type"), K::Text },
-                { QStringLiteral("selection"), K::Text }, { QStringLiteral("stake"), K::Real },
-                { QStringLiteral("odd_value"), K::Real }, { QStringLiteral("potential_win"), K::Real },
-                { QStringLiteral("timestamp"), K::Time } },
+            streamRow({ textCol("bet_id"), textCol("user_id"), textCol("fixture_id"), textCol("market_type"),
+                textCol("selection"), realCol("stake"), realCol("odd_value"), realCol("potential_win"),
+                timeCol("timestamp") }),
             "timestamp", "source_id, seq", "id", true },
         // Order-book changes (exchange profiles): back, lay and traded as "price:size" pairs.
         { "books",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
-                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
-                { QStringLiteral("fixture_id"), K::Text }, { QStringLiteral("market_type"), K::Text },
-                { QStringLiteral("selection"), K::Text }, { QStringLiteral("timestamp"), K::Time },
-                { QStringLiteral("image"), K::Integer }, { QStringLiteral("traded_total"), K::Real },
-                { QStringLiteral("back"), K::Text }, { QStringLiteral("lay"), K::Text },
-                { QStringLiteral("traded"), K::Text } },
+            streamRow({ textCol("fixture_id"), textCol("market_type"), textCol("selection"), timeCol("timestamp"),
+                intCol("image"), realCol("traded_total"), textCol("back"), textCol("lay"), textCol("traded") }),
             "timestamp", "source_id, seq", "id", true },
         { "rejects",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
-                { QStringLiteral("batch_index"), K::Integer }, { QStringLiteral("received_at"), K::Time },
-                { QStringLiteral("code"), K::Text }, { QStringLiteral("message"), K::Text },
-                { QStringLiteral("raw"), K::Text }, { QStringLiteral("raw_truncated"), K::Integer } },
+            { textCol("source_id"), intCol("seq"), intCol("batch_index"), timeCol("received_at"), textCol("code"),
+                textCol("message"), textCol("raw"), intCol("raw_truncated") },
             "received_at", "received_at, id", "id", false },
-        { "feed_errors",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("seq"), K::Integer },
-                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
-                { QStringLiteral("code"), K::Text }, { QStringLiteral("message"), K::Text } },
-            "received_at", "received_at, id", "id", false },
+        { "feed_errors", streamRow({ textCol("code"), textCol("message") }), "received_at", "received_at, id", "id",
+            false },
         { "gaps",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("connection"), K::Integer },
-                { QStringLiteral("expected_seq"), K::Integer }, { QStringLiteral("received_seq"), K::Integer },
-                { QStringLiteral("missing"), K::Integer }, { QStringLiteral("compacted"), K::Integer },
-                { QStringLiteral("detected_at"), K::Time } },
+            { textCol("source_id"), intCol("connection"), intCol("expected_seq"), intCol("received_seq"),
+                intCol("missing"), intCol("compacted"), timeCol("detected_at") },
             "detected_at", "detected_at, id", "id", false },
         { "connection_events",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("connection"), K::Integer },
-                { QStringLiteral("state"), K::Text }, { QStringLiteral("reason"), K::Text },
-                { QStringLiteral("delay_ms"), K::Integer }, { QStringLiteral("last_seq"), K::Integer },
-                { QStringLiteral("at"), K::Time } },
+            { textCol("source_id"), intCol("connection"), textCol("state"), textCol("reason"), intCol("delay_ms"),
+                intCol("last_seq"), timeCol("at") },
             "at", "at, id", "id", false },
         // Alerts fired during captures: ts is the stream's time of the alert, seq the event that raised it.
         { "alerts",
-            { { QStringLiteral("source_id"), K::Text }, { QStringLiteral("fixture_id"), K::Text },
-                { QStringLiteral("market_type"), K::Text }, { QStringLiteral("selection"), K::Text },
-                { QStringLiteral("rule"), K::Text }, { QStringLiteral("rule_index"), K::Integer },
-                { QStringLiteral("kind"), K::Text }, { QStringLiteral("seq"), K::Integer },
-                { QStringLiteral("ts"), K::Time }, { QStringLiteral("received_at"), K::Time },
-                { QStringLiteral("before_value"), K::Text }, { QStringLiteral("after_value"), K::Text } },
+            { textCol("source_id"), textCol("fixture_id"), textCol("market_type"), textCol("selection"),
+                textCol("rule"), intCol("rule_index"), textCol("kind"), intCol("seq"), timeCol("ts"),
+                timeCol("received_at"), textCol("before_value"), textCol("after_value") },
             "ts", "ts, id", "id", true },
     };
     return specs;
