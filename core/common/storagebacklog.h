@@ -1,41 +1,85 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/common/timeutil.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 
 namespace OddsTap {
 
-/// Events waiting in memory to be stored: those the storage writer holds (the spool's intake
-/// forwarded them, or the spool handed them back, and they are not committed yet) and those the
-/// spool keeps in memory because its disk refused them. Written by the storage threads, read by
-/// the sources: with the database down and the spool's disk full nothing else bounds memory, so
-/// a live source holds off (closes its connection, and resumes from its last seq later) and a
-/// replay waits while too much is waiting here.
+/// Events waiting in memory: those the storage writer holds (the spool's intake forwarded them,
+/// or the spool handed them back, and they are not committed yet), those the spool keeps in
+/// memory because its disk refused them, and those a live source handed to the pipeline that it
+/// has not taken yet. Written by the storage threads, the live sources and the pipeline; read by
+/// the sources. With the database down and the spool's disk full, or with the pipeline's thread
+/// starved of CPU, nothing else bounds memory: a live source holds off (closes its connection,
+/// and resumes from its last seq later) and a replay waits while too much is waiting here.
 struct StorageBacklog
 {
     /// This many events may wait in memory because the spool's disk refused them before the
     /// sources hold off (about 50 MB). What the writer holds is bounded by its budget and one
     /// transaction already, so only these count.
     static constexpr std::size_t kRefusedAllowance = 100000;
+    /// The pipeline takes a batch in microseconds, but at full speed a healthy capture still keeps
+    /// a queue before it (about 0.6 s of events at 200,000 a second). So the sources hold off for
+    /// the pipeline only when it has taken nothing for kPipelineStallNs while at least
+    /// kUnprocessedFloor events wait (its thread does not run), or when kUnprocessedCap wait
+    /// whatever it does (it runs, but slower than the feed for a long while: about 280 MB).
+    static constexpr std::size_t kUnprocessedFloor = 20000;
+    static constexpr std::size_t kUnprocessedCap = 400000;
+    static constexpr qint64 kPipelineStallNs = 1000000000;
 
     explicit StorageBacklog(std::size_t writerBudget)
         : budget(writerBudget)
+        , pipelineTookAtNs(monotonicNs())
     { }
 
     const std::size_t budget; ///< the writer's memory budget, in events
     std::atomic<std::size_t> held { 0 };
     std::atomic<std::size_t> refused { 0 };
+    /// Handed to the pipeline by live sources (handed()), not taken yet (taken()).
+    std::atomic<std::size_t> unprocessed { 0 };
+    std::atomic<qint64> pipelineTookAtNs; ///< monotonic time the pipeline last took a batch
     std::atomic<std::size_t> peak { 0 }; ///< the most that waited at once
 
     std::size_t inMemory() const
     {
-        return held.load(std::memory_order_relaxed) + refused.load(std::memory_order_relaxed);
+        return held.load(std::memory_order_relaxed) + refused.load(std::memory_order_relaxed)
+            + unprocessed.load(std::memory_order_relaxed);
+    }
+    bool storageFull() const { return refused.load(std::memory_order_relaxed) > kRefusedAllowance; }
+    bool pipelineBehind() const
+    {
+        const std::size_t waiting = unprocessed.load(std::memory_order_relaxed);
+        return waiting > kUnprocessedCap
+            || (waiting > kUnprocessedFloor
+                && monotonicNs() - pipelineTookAtNs.load(std::memory_order_relaxed) > kPipelineStallNs);
     }
     /// Live sources hold off while this holds...
-    bool full() const { return refused.load(std::memory_order_relaxed) > kRefusedAllowance; }
-    /// ...and come back once half of those are spooled or stored.
-    bool caughtUp() const { return refused.load(std::memory_order_relaxed) <= kRefusedAllowance / 2; }
+    bool full() const { return storageFull() || pipelineBehind(); }
+    /// ...and come back once half of each allowance is spooled, stored or processed.
+    bool caughtUp() const
+    {
+        return refused.load(std::memory_order_relaxed) <= kRefusedAllowance / 2
+            && unprocessed.load(std::memory_order_relaxed) <= kUnprocessedFloor / 2;
+    }
+    /// A live source hands @p events to the pipeline (its thread). Whoever receives a source's
+    /// batches must call taken() for each, or the source holds off for good.
+    void handed(std::size_t events)
+    {
+        unprocessed.fetch_add(events, std::memory_order_relaxed);
+        notePeak();
+    }
+    /// The pipeline took @p events handed() by a live source (its thread).
+    void taken(std::size_t events)
+    {
+        pipelineTookAtNs.store(monotonicNs(), std::memory_order_relaxed);
+        // Never below zero: a count that wrapped around would hold the sources off for good.
+        std::size_t was = unprocessed.load(std::memory_order_relaxed);
+        while (!unprocessed.compare_exchange_weak(was, was - std::min(was, events), std::memory_order_relaxed)) { }
+    }
     /// After each addition (called by the thread that added).
     void notePeak()
     {

@@ -27,9 +27,11 @@ public slots:
     virtual void setKeepRaw(bool keep) = 0;
 
 public:
-    /// Before start(): what waits in memory for storage; the source holds off while too much
-    /// does (a live feed disconnects and resumes from its last seq, a replay waits).
-    void setStorageBacklog(std::shared_ptr<const StorageBacklog> backlog) { m_storageBacklog = std::move(backlog); }
+    /// Before start(): what waits in memory for the pipeline and storage; the source holds off
+    /// while too much does (a live feed disconnects and resumes from its last seq, a replay
+    /// waits). A live source counts each batch it hands over (StorageBacklog::handed()): whoever
+    /// receives its batches calls StorageBacklog::taken() for each.
+    void setStorageBacklog(std::shared_ptr<StorageBacklog> backlog) { m_storageBacklog = std::move(backlog); }
 
 signals:
     void batchReady(const OddsTap::BatchPtr &batch);
@@ -37,7 +39,7 @@ signals:
     void stateChanged(const OddsTap::ConnectionEvent &event);
 
 protected:
-    std::shared_ptr<const StorageBacklog> m_storageBacklog; ///< null: nothing to hold off for
+    std::shared_ptr<StorageBacklog> m_storageBacklog; ///< null: nothing to hold off for
 };
 
 } // namespace OddsTap

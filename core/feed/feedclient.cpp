@@ -299,7 +299,8 @@ void FeedClient::Impl::holdOffIfStorageIsFull()
         return;
     }
     lastError = holdOff->reason();
-    socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("client storage is behind; resuming later"));
+    socket->close(QWebSocketProtocol::CloseCodeGoingAway,
+        QStringLiteral("client is behind (storage or processing); resuming later"));
     QTimer::singleShot(cfg().connectTimeoutMs, source, [this, closing = connection] {
         if (connection == closing && socket->state() != QAbstractSocket::UnconnectedState) {
             socket->abort(); // a server that never answers the close

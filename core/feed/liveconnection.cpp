@@ -22,8 +22,9 @@ LiveConnection::LiveConnection(BatchSource *owner, const FeedSourceConfig &sourc
 
 LiveConnection::~LiveConnection() = default;
 
-void LiveConnection::start(bool keepRaw, std::shared_ptr<const StorageBacklog> backlog, int livenessMs)
+void LiveConnection::start(bool keepRaw, std::shared_ptr<StorageBacklog> memory, int livenessMs)
 {
+    backlog = std::move(memory);
     tracker.setKeepRaw(keepRaw);
     const auto timer = [this](bool singleShot) {
         auto *t = new QTimer(source);
@@ -35,7 +36,7 @@ void LiveConnection::start(bool keepRaw, std::shared_ptr<const StorageBacklog> b
     healthyTimer = timer(true);
     livenessTimer = timer(false);
     holdOff = new StorageHoldOff(config.sourceId, source);
-    holdOff->setBacklog(std::move(backlog));
+    holdOff->setBacklog(backlog);
     QObject::connect(flushTimer, &QTimer::timeout, source, [this] { flush(); });
     QObject::connect(reconnectTimer, &QTimer::timeout, source, [this] { connectNow(); });
     QObject::connect(healthyTimer, &QTimer::timeout, source, [this] { attempt = 0; });
@@ -85,6 +86,9 @@ void LiveConnection::flush()
 {
     flushTimer->stop();
     if (BatchPtr batch = tracker.take()) {
+        if (backlog) {
+            backlog->handed(batch->events.size());
+        }
         emit source->batchReady(batch);
     }
     holdOffIfStorageIsFull();

@@ -59,13 +59,14 @@ struct LiveConnection
     const FeedSourceConfig &cfg() const { return config; }
     /// Creates the timers and the hold-off as children of the client (on its thread), starts
     /// checking liveness every @p livenessMs and connects.
-    void start(bool keepRaw, std::shared_ptr<const StorageBacklog> backlog, int livenessMs);
+    void start(bool keepRaw, std::shared_ptr<StorageBacklog> backlog, int livenessMs);
     /// No more reconnecting, and Stopped reported. Returns false if already stopping; the client
     /// then closes its socket and flushes.
     bool beginStop();
     void setState(SourceState next, const QString &reason = {}, int delayMs = 0);
     void scheduleFlush();
-    /// Hands on what the tracker holds, then holds off if storage is full.
+    /// Hands on what the tracker holds (counted as waiting for the pipeline, which takes it off
+    /// again), then holds off if too much waits in memory.
     void flush();
     int nextBackoffMs();
     /// The system's CA certificates plus the source's CA file: certificates are always
@@ -85,6 +86,7 @@ struct LiveConnection
     QTimer *reconnectTimer = nullptr;
     QTimer *healthyTimer = nullptr; ///< a connection up this long resets the backoff
     StorageHoldOff *holdOff = nullptr;
+    std::shared_ptr<StorageBacklog> backlog; ///< null: nothing to count or hold off for
     StreamTracker tracker;
     Rng rng;
     SourceState state = SourceState::Idle;

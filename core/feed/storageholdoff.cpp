@@ -23,7 +23,9 @@ StorageHoldOff::StorageHoldOff(QString sourceId, QObject *parent)
         }
         m_poll->stop();
         m_holding = false;
-        qCWarning(lcFeed).noquote() << QStringLiteral("[%1] storage caught up: resuming").arg(m_sourceId);
+        qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2 caught up: resuming")
+                                           .arg(m_sourceId,
+                                               m_pipeline ? QStringLiteral("the pipeline") : QStringLiteral("storage"));
         if (m_resume) {
             m_resume();
         }
@@ -36,16 +38,27 @@ bool StorageHoldOff::begin()
         return false;
     }
     m_holding = true;
-    m_reason = QStringLiteral("holding off: %1 events wait in memory for storage (the spool's disk refuses them and "
-                              "the database has not taken them yet); check the free space of the database's and the "
-                              "spool's disks")
-                   .arg(m_backlog->inMemory());
+    m_pipeline = !m_backlog->storageFull();
+    m_reason = m_pipeline
+        ? QStringLiteral("holding off: %1 events wait in memory for the pipeline, whose thread has not kept up (the "
+                         "machine's CPU is taken by something else); the feed resumes from its last seq once they "
+                         "are processed")
+              .arg(m_backlog->unprocessed.load())
+        : QStringLiteral("holding off: %1 events wait in memory for storage (the spool's disk refuses them and "
+                         "the database has not taken them yet); check the free space of the database's and the "
+                         "spool's disks")
+              .arg(m_backlog->inMemory());
     qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2").arg(m_sourceId, m_reason);
     return true;
 }
 
 QString StorageHoldOff::waitingText(quint64 lastSeq) const
 {
+    if (m_pipeline) {
+        return QStringLiteral("waiting for the pipeline: resuming from seq %1 once at most %2 events wait for it")
+            .arg(lastSeq)
+            .arg(StorageBacklog::kUnprocessedFloor / 2);
+    }
     return QStringLiteral("waiting for storage: resuming from seq %1 once at most %2 events the spool's disk refused "
                           "wait in memory")
         .arg(lastSeq)

@@ -44,6 +44,7 @@ private:
     QTimer *m_poll = nullptr;
     std::function<void()> m_resume;
     bool m_holding = false;
+    bool m_pipeline = false; ///< holding off for the pipeline, not for storage
     quint64 m_polls = 0;
     QString m_reason;
 };

@@ -249,9 +249,22 @@ void CaptureSession::startClients(const SeqMap &committed)
     }
 }
 
+namespace {
+/// A live source's batch arrived: no longer waiting for the pipeline.
+void taken(StorageBacklog *backlog, const EventBatch &batch)
+{
+    if (backlog) {
+        backlog->taken(batch.events.size());
+    }
+}
+} // namespace
+
 void CaptureSession::startSource(SourceRun &worker)
 {
     Q_ASSERT(!worker.running);
+    // What waits in memory: a live source counts each batch it hands over, and the batch is taken
+    // off the same count here when it arrives (the writer, and its count, may change later).
+    const std::shared_ptr<StorageBacklog> backlog = m_writer ? m_writer->backlog() : nullptr;
     if (worker.replay) {
         worker.thread.setObjectName(QStringLiteral("replay"));
         SeqMap resume = m_committedSeqs;
@@ -283,7 +296,10 @@ void CaptureSession::startSource(SourceRun &worker)
     } else if (Betfair::StreamClient::handles(worker.config.url)) {
         worker.thread.setObjectName(QStringLiteral("betfair-") + worker.config.sourceId);
         worker.client = new Betfair::StreamClient(worker.config);
-        connect(worker.client, &BatchSource::batchReady, this, [this](const BatchPtr &batch) { onBatch(batch); });
+        connect(worker.client, &BatchSource::batchReady, this, [this, backlog](const BatchPtr &batch) {
+            taken(backlog.get(), *batch);
+            onBatch(batch);
+        });
     } else if (worker.config.url.scheme() == QLatin1String("amqp")) {
         worker.thread.setObjectName(QStringLiteral("viewer-") + worker.config.sourceId);
         worker.client = new BrokerViewer(worker.config.sourceId, worker.config.url);
@@ -292,12 +308,13 @@ void CaptureSession::startSource(SourceRun &worker)
     } else {
         worker.thread.setObjectName(QStringLiteral("feed-") + worker.config.sourceId);
         worker.client = new FeedClient(worker.config);
-        connect(worker.client, &BatchSource::batchReady, this, [this](const BatchPtr &batch) { onBatch(batch); });
+        connect(worker.client, &BatchSource::batchReady, this, [this, backlog](const BatchPtr &batch) {
+            taken(backlog.get(), *batch);
+            onBatch(batch);
+        });
     }
     worker.client->setKeepRaw(m_keepRaw); // not started yet: safe to call from here
-    if (m_writer) {
-        worker.client->setStorageBacklog(m_writer->backlog());
-    }
+    worker.client->setStorageBacklog(backlog);
     worker.client->moveToThread(&worker.thread);
     connect(&worker.thread, &QThread::started, worker.client, &BatchSource::start);
     connect(&worker.thread, &QThread::finished, worker.client, &QObject::deleteLater);

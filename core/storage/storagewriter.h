@@ -53,7 +53,7 @@ public:
     void setSources(QStringList sources) { m_sources = std::move(sources); }
     /// The events waiting in memory for storage (with a spool; null without one), for the
     /// sources to hold off on.
-    std::shared_ptr<const StorageBacklog> backlog() const { return m_backlog; }
+    std::shared_ptr<StorageBacklog> backlog() const { return m_backlog; }
     /// Before start(): the WAL size past which the writer warns (SQLite; see kWalAlertBytes).
     void setWalAlertBytes(qint64 bytes) { m_walAlertBytes = bytes; }
     /// A write-ahead log this large means something keeps SQLite from reusing it: a reader holding

@@ -467,6 +467,7 @@ void TestBetfairStream::aFullStorageHoldsTheStreamOffUntilItCatchesUp()
     std::size_t received = 0;
     std::size_t atHold = 0;
     connect(&client, &BatchSource::batchReady, this, [&](const BatchPtr &batch) {
+        backlog->taken(batch->events.size()); // as the session does for what a live source hands it
         received += batch->events.size();
         if (atHold == 0 && received > 0) {
             atHold = received;
