@@ -23,10 +23,11 @@ struct StorageBacklog
     /// transaction already, so only these count.
     static constexpr std::size_t kRefusedAllowance = 100000;
     /// The pipeline takes a batch in microseconds, but at full speed a healthy capture still keeps
-    /// a queue before it (about 0.6 s of events at 200,000 a second). So the sources hold off for
-    /// the pipeline only when it has taken nothing for kPipelineStallNs while at least
-    /// kUnprocessedFloor events wait (its thread does not run), or when kUnprocessedCap wait
-    /// whatever it does (it runs, but slower than the feed for a long while: about 280 MB).
+    /// a queue before it (about 0.6 s of events at 200,000 a second), and a burst (a resume, a
+    /// Betfair image) hands over many at once. So the sources hold off for the pipeline only when
+    /// events have waited and it has taken none of them for kPipelineStallNs while at least
+    /// kUnprocessedFloor wait (its thread does not run), or when kUnprocessedCap wait whatever it
+    /// does (it runs, but slower than the feed for a long while: about 280 MB).
     static constexpr std::size_t kUnprocessedFloor = 20000;
     static constexpr std::size_t kUnprocessedCap = 400000;
     static constexpr qint64 kPipelineStallNs = 1000000000;
@@ -41,7 +42,9 @@ struct StorageBacklog
     std::atomic<std::size_t> refused { 0 };
     /// Handed to the pipeline by live sources (handed()), not taken yet (taken()).
     std::atomic<std::size_t> unprocessed { 0 };
-    std::atomic<qint64> pipelineTookAtNs; ///< monotonic time the pipeline last took a batch
+    /// Monotonic time of the pipeline's last progress: its last take, or the moment events began
+    /// to wait after none did (a quiet spell is not a stall).
+    std::atomic<qint64> pipelineTookAtNs;
     std::atomic<std::size_t> peak { 0 }; ///< the most that waited at once
 
     std::size_t inMemory() const
@@ -50,26 +53,32 @@ struct StorageBacklog
             + unprocessed.load(std::memory_order_relaxed);
     }
     bool storageFull() const { return refused.load(std::memory_order_relaxed) > kRefusedAllowance; }
+    qint64 sincePipelineProgressNs() const { return monotonicNs() - pipelineTookAtNs.load(std::memory_order_relaxed); }
     bool pipelineBehind() const
     {
         const std::size_t waiting = unprocessed.load(std::memory_order_relaxed);
         return waiting > kUnprocessedCap
-            || (waiting > kUnprocessedFloor
-                && monotonicNs() - pipelineTookAtNs.load(std::memory_order_relaxed) > kPipelineStallNs);
+            || (waiting > kUnprocessedFloor && sincePipelineProgressNs() > kPipelineStallNs);
     }
     /// Live sources hold off while this holds...
     bool full() const { return storageFull() || pipelineBehind(); }
-    /// ...and come back once half of each allowance is spooled, stored or processed.
+    /// ...and come back once half of the refused allowance is spooled or stored and the pipeline
+    /// takes again: little waits for it, or it took something in the last quarter second (other
+    /// sources may keep it busy; what waits then is a healthy queue).
     bool caughtUp() const
     {
+        const std::size_t waiting = unprocessed.load(std::memory_order_relaxed);
         return refused.load(std::memory_order_relaxed) <= kRefusedAllowance / 2
-            && unprocessed.load(std::memory_order_relaxed) <= kUnprocessedFloor / 2;
+            && (waiting <= kUnprocessedFloor / 2
+                || (waiting <= kUnprocessedCap / 2 && sincePipelineProgressNs() < kPipelineStallNs / 4));
     }
     /// A live source hands @p events to the pipeline (its thread). Whoever receives a source's
     /// batches must call taken() for each, or the source holds off for good.
     void handed(std::size_t events)
     {
-        unprocessed.fetch_add(events, std::memory_order_relaxed);
+        if (unprocessed.fetch_add(events, std::memory_order_relaxed) == 0) {
+            pipelineTookAtNs.store(monotonicNs(), std::memory_order_relaxed); // the wait starts now
+        }
         notePeak();
     }
     /// The pipeline took @p events handed() by a live source (its thread).

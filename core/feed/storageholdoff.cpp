@@ -40,10 +40,11 @@ bool StorageHoldOff::begin()
     m_holding = true;
     m_pipeline = !m_backlog->storageFull();
     m_reason = m_pipeline
-        ? QStringLiteral("holding off: %1 events wait in memory for the pipeline, whose thread has not kept up (the "
-                         "machine's CPU is taken by something else); the feed resumes from its last seq once they "
-                         "are processed")
+        ? QStringLiteral("holding off: %1 events wait in memory for the pipeline, which has taken none for %2 ms "
+                         "(its thread did not run: the machine is busy, or it waited for storage); the feed resumes "
+                         "from its last seq once they are processed")
               .arg(m_backlog->unprocessed.load())
+              .arg(m_backlog->sincePipelineProgressNs() / 1000000)
         : QStringLiteral("holding off: %1 events wait in memory for storage (the spool's disk refuses them and "
                          "the database has not taken them yet); check the free space of the database's and the "
                          "spool's disks")

@@ -287,7 +287,9 @@ void TestSession::aStalledPipelineHoldsTheFeedOffAndLosesNothing()
         connections = n;
     });
     const QString db = m_dir.filePath(QStringLiteral("stalled.db"));
-    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("p"), *port) }, 0, 0, *StorageTarget::parse(db));
+    FeedSourceConfig source = sourceConfig(QStringLiteral("p"), *port);
+    source.heartbeatMs = 2000; // a loaded machine's scheduling must not look like a dead server here
+    CaptureConfig config = captureConfig({ source }, 0, 0, *StorageTarget::parse(db));
     config.untilSeq = 150000;
     config.spool.directory = m_dir.filePath(QStringLiteral("stalled.spool")); // what gives the session its backlog
     ThreadedSession ts(config);
@@ -330,7 +332,9 @@ void TestSession::aStalledPipelineHoldsTheFeedOffAndLosesNothing()
     }
     QVERIFY(heldOff);
     QVERIFY(resumed);
-    QVERIFY(closes >= 1);
+    // One hold-off and the close at the end: the burst of the resume (the server sends what it
+    // kept as fast as the client reads) is a healthy queue, not another stall.
+    QVERIFY2(closes <= 2, qPrintable(QString::number(closes)));
 }
 
 QTEST_GUILESS_MAIN(TestSession)
