@@ -56,6 +56,18 @@ struct ThreadedSession
         thread.quit();
         thread.wait();
     }
+    /// Whether any snapshot's error log has a line containing @p text.
+    bool logged(const QString &text) const
+    {
+        for (const SnapshotPtr &s : snapshots) {
+            for (const LogEntry &e : s->log) {
+                if (e.message.contains(text)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
     const SourceStatus *latestSource(const QString &id) const
     {
         if (snapshots.empty()) {
@@ -255,16 +267,8 @@ void TestSession::userDisconnectAndReconnectLoseNothing()
     QVERIFY(lastSeq >= 6000);
     QCOMPARE(storedStreamRows(rows), qint64(lastSeq));
     QCOMPARE(ts.session->stats().total().gaps, quint64(0));
-    bool loggedDisconnect = false;
-    bool loggedResume = false;
-    for (const SnapshotPtr &s : ts.snapshots) {
-        for (const LogEntry &e : s->log) {
-            loggedDisconnect |= e.message.contains(QLatin1String("disconnected by the user"));
-            loggedResume |= e.message.contains(QLatin1String("resuming after seq"));
-        }
-    }
-    QVERIFY(loggedDisconnect);
-    QVERIFY(loggedResume);
+    QVERIFY(ts.logged(QStringLiteral("disconnected by the user")));
+    QVERIFY(ts.logged(QStringLiteral("resuming after seq")));
 }
 
 /// The pipeline's thread does not run for a while (a machine busy with something else): what the
@@ -322,16 +326,8 @@ void TestSession::aStalledPipelineHoldsTheFeedOffAndLosesNothing()
     // socket held then, and what storage held; far below the cap that bounds a slow pipeline.
     QVERIFY2(stats.peakEventsInMemory < StorageBacklog::kUnprocessedCap / 2,
         qPrintable(QString::number(stats.peakEventsInMemory)));
-    bool heldOff = false;
-    bool resumed = false;
-    for (const SnapshotPtr &s : ts.snapshots) {
-        for (const LogEntry &e : s->log) {
-            heldOff |= e.message.contains(QLatin1String("wait in memory for the pipeline"));
-            resumed |= e.message.contains(QLatin1String("waiting for the pipeline: resuming from seq"));
-        }
-    }
-    QVERIFY(heldOff);
-    QVERIFY(resumed);
+    QVERIFY(ts.logged(QStringLiteral("wait in memory for the pipeline")));
+    QVERIFY(ts.logged(QStringLiteral("waiting for the pipeline: resuming from seq")));
     // One hold-off and the close at the end: the burst of the resume (the server sends what it
     // kept as fast as the client reads) is a healthy queue, not another stall.
     QVERIFY2(closes <= 2, qPrintable(QString::number(closes)));
