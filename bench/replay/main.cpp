@@ -169,8 +169,10 @@ TimingFigures timingIntoPipeline(const Capture &c)
         source, &BatchSource::batchReady, source,
         [&points, inFlight](const BatchPtr &b) {
             const qint64 now = monotonicNs();
-            for (const RawFrame &f : b->raw) {
-                points.emplace_back(f.monoNs, now);
+            if (b->received) {
+                for (const ReceivedFrames::Frame &f : b->received->frames) {
+                    points.emplace_back(f.monoNs, now);
+                }
             }
             inFlight->fetch_sub(1);
         },
@@ -260,11 +262,12 @@ void maxIntoPipeline(const Capture &c)
         static_cast<unsigned long long>(total.frames), s, double(total.frames) / s, double(total.acceptedTotal()) / s);
 }
 
-/// Part 4: live ingest without and with a recording: events/s, and receive -> processed latency
-/// (the worst 100 ms window's p99, and the median of the windows' p99s).
+/// Part 4: live ingest without and with a recording: events/s, CPU per event, and receive ->
+/// processed latency (the worst 100 ms window's p99, and the median of the windows' p99s).
 struct IngestFigures
 {
     double eventsPerSec = 0;
+    double cpuUsPerEvent = 0; ///< the whole process: simulator, client, pipeline and recorder
     double p99MedianMs = 0;
     double p99WorstMs = 0;
 };
@@ -287,9 +290,13 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
             p99s.push_back(double(snap->metrics.receiveToProcessed.p99Ns) / 1e6);
         }
     });
+    const double cpuBefore = Bench::processCpuSeconds();
     const double s = Bench::runToEnd(session);
+    const double cpu = Bench::processCpuSeconds() - cpuBefore;
     IngestFigures f;
-    f.eventsPerSec = double(session.stats().total().acceptedTotal()) / s;
+    const double events = double(session.stats().total().acceptedTotal());
+    f.eventsPerSec = events / s;
+    f.cpuUsPerEvent = events > 0 ? cpu * 1e6 / events : 0;
     if (!p99s.empty()) {
         std::sort(p99s.begin(), p99s.end());
         f.p99MedianMs = p99s[p99s.size() / 2];
@@ -298,28 +305,54 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
     return f;
 }
 
-void recordingOverhead(quint64 count, double rate)
+double median(std::vector<double> values)
 {
-    // Alternate, twice each, so that drift of the shared machine does not favour one side.
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0 : values[values.size() / 2];
+}
+
+void recordingOverhead(quint64 count, double rate, int rounds)
+{
+    // Rounds alternate without and with, so that drift of the shared machine favours neither; the
+    // change is the median over rounds of each pair's change (one pair varies by 10 % here).
     QTemporaryDir dir;
-    IngestFigures without;
-    IngestFigures with;
-    for (int round = 0; round < 2; ++round) {
-        for (const bool record : { false, true }) {
-            const IngestFigures f =
-                ingest(count, rate, record ? dir.filePath(QStringLiteral("rec%1.odtc").arg(round)) : QString());
-            IngestFigures &sum = record ? with : without;
-            sum.eventsPerSec += f.eventsPerSec / 2;
-            sum.p99MedianMs += f.p99MedianMs / 2;
-            sum.p99WorstMs = std::max(sum.p99WorstMs, f.p99WorstMs);
-        }
+    std::vector<IngestFigures> without;
+    std::vector<IngestFigures> with;
+    std::vector<double> rateChange;
+    std::vector<double> cpuChange;
+    for (int round = 0; round < rounds; ++round) {
+        without.push_back(ingest(count, rate, QString()));
+        with.push_back(ingest(count, rate, dir.filePath(QStringLiteral("rec%1.odtc").arg(round))));
+        QFile::remove(dir.filePath(QStringLiteral("rec%1.odtc").arg(round)));
+        rateChange.push_back(with.back().eventsPerSec / without.back().eventsPerSec - 1);
+        cpuChange.push_back(with.back().cpuUsPerEvent / without.back().cpuUsPerEvent - 1);
     }
     const QString offered =
         rate > 0 ? QStringLiteral("%1 events/s offered").arg(rate) : QStringLiteral("as fast as possible");
-    for (const auto &[name, f] : { std::pair { "without recording", without }, std::pair { "with --record", with } }) {
-        std::printf("live ingest, %s, %s: %.0f events/s, receive->processed p99 median %.2f ms, worst %.2f ms\n",
-            qPrintable(offered), name, f.eventsPerSec, f.p99MedianMs, f.p99WorstMs);
+    for (const auto &[name, runs] :
+        { std::pair { "without recording", &without }, std::pair { "with --record", &with } }) {
+        std::vector<double> perSec;
+        std::vector<double> cpu;
+        std::vector<double> p99;
+        double worst = 0;
+        for (const IngestFigures &f : *runs) {
+            perSec.push_back(f.eventsPerSec);
+            cpu.push_back(f.cpuUsPerEvent);
+            p99.push_back(f.p99MedianMs);
+            worst = std::max(worst, f.p99WorstMs);
+        }
+        std::printf("live ingest, %s, %s: %.0f events/s, CPU %.2f us/event, receive->processed p99 median %.2f ms, "
+                    "worst %.2f ms (medians of %d runs)\n",
+            qPrintable(offered), name, median(perSec), median(cpu), median(p99), worst, rounds);
     }
+    std::printf("recording, %s: events/s %+.1f %%, CPU per event %+.1f %% (median of %d pairs; pairs %s)\n",
+        qPrintable(offered), 100 * median(rateChange), 100 * median(cpuChange), rounds, qPrintable([&rateChange] {
+            QStringList each;
+            for (const double c : rateChange) {
+                each << QString::asprintf("%+.1f", 100 * c);
+            }
+            return each.join(QLatin1Char(' '));
+        }()));
 }
 
 } // namespace
@@ -341,6 +374,12 @@ int main(int argc, char **argv)
     parser.addOption(
         { QStringLiteral("ingest-events"), QStringLiteral("Events for the recording-overhead runs (default 300000)."),
             QStringLiteral("n"), QStringLiteral("300000") });
+    parser.addOption({ QStringLiteral("record-rates"),
+        QStringLiteral("Offered events/s of the recording-overhead runs, 0 as fast as possible (default 50000,0)."),
+        QStringLiteral("list"), QStringLiteral("50000,0") });
+    parser.addOption(
+        { QStringLiteral("rounds"), QStringLiteral("Pairs of runs without and with recording, per rate (default 3)."),
+            QStringLiteral("n"), QStringLiteral("3") });
     parser.addOption({ QStringLiteral("only"), QStringLiteral("Run one part: timing, served, max, record."),
         QStringLiteral("part") });
     parser.process(app);
@@ -375,8 +414,10 @@ int main(int argc, char **argv)
     }
     if (want("record")) {
         const quint64 n = parser.value(QStringLiteral("ingest-events")).toULongLong();
-        recordingOverhead(n, 50000);
-        recordingOverhead(n, 0);
+        const int rounds = parser.value(QStringLiteral("rounds")).toInt();
+        for (const QString &rate : parser.value(QStringLiteral("record-rates")).split(QLatin1Char(','))) {
+            recordingOverhead(n, rate.toDouble(), std::max(1, rounds));
+        }
     }
     std::printf("peak RSS: %.1f MiB\n", Bench::peakRssMiB());
     return 0;

@@ -101,6 +101,7 @@ void registerMetaTypes()
     qRegisterMetaType<Reject>();
     qRegisterMetaType<EventBatch>();
     qRegisterMetaType<BatchPtr>();
+    qRegisterMetaType<ReceivedFramesPtr>();
     qRegisterMetaType<ConnectionEvent>();
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -288,6 +289,57 @@ struct RawFrame
     bool binary = false;
 };
 
+/// A batch's frames as received, kept only while a recorder listens (StreamTracker::setKeepRaw),
+/// with each connection event at its place among them. The payloads sit back to back in one
+/// buffer, so that keeping a frame costs a copy rather than holding on to its allocation, and
+/// this is shared on its own, so that the recorder never holds (and frees, on its thread) a
+/// batch's events.
+struct ReceivedFrames
+{
+    struct Frame
+    {
+        qsizetype offset = 0; ///< into payloads
+        qsizetype size = 0;
+        qint64 wallNs = 0; ///< wall clock at receipt, ns since the epoch (UTC)
+        qint64 monoNs = 0; ///< monotonic clock at receipt, ns
+        quint32 connection = 0;
+        bool binary = false;
+    };
+    QString sourceId;
+    QByteArray payloads;
+    std::vector<Frame> frames;
+    std::vector<ConnectionEvent> connectionEvents;
+    std::vector<std::uint32_t> connectionEventPos; ///< for each connection event, the frames before it
+
+    void append(QByteArrayView bytes, qint64 wallNs, qint64 monoNs, quint32 connection, bool binary)
+    {
+        frames.push_back({ payloads.size(), bytes.size(), wallNs, monoNs, connection, binary });
+        payloads.append(bytes);
+    }
+    void appendConnectionEvent(const ConnectionEvent &event)
+    {
+        connectionEvents.push_back(event);
+        connectionEventPos.push_back(std::uint32_t(frames.size()));
+    }
+    QByteArrayView payload(const Frame &f) const { return QByteArrayView(payloads).sliced(f.offset, f.size); }
+    bool empty() const { return frames.empty() && connectionEvents.empty(); }
+    /// Calls onFrame(const Frame &) and onConnection(const ConnectionEvent &) in received order.
+    template <typename OnFrame, typename OnConnection> void walk(OnFrame &&onFrame, OnConnection &&onConnection) const
+    {
+        std::size_t ci = 0;
+        for (std::size_t fi = 0; fi < frames.size(); ++fi) {
+            for (; ci < connectionEvents.size() && connectionEventPos[ci] <= fi; ++ci) {
+                onConnection(connectionEvents[ci]);
+            }
+            onFrame(frames[fi]);
+        }
+        for (; ci < connectionEvents.size(); ++ci) {
+            onConnection(connectionEvents[ci]);
+        }
+    }
+};
+using ReceivedFramesPtr = std::shared_ptr<const ReceivedFrames>;
+
 /// What crosses threads: events and rejects of one or more frames, in arrival order per kind, plus
 /// the stream bookkeeping of the same frames. A FeedClient's batches hold one source each.
 struct EventBatch
@@ -311,10 +363,8 @@ struct EventBatch
     /// The source's last seq held before these frames (the previous batch's lastSeq): a batch
     /// whose prevSeq is beyond what storage holds follows a hole (see StorageWriter's leftovers).
     std::optional<quint64> prevSeq;
-    /// Only while recording: the frames as received, and for each connection event the number of
-    /// raw frames that came before it in this batch (so a recording keeps their order).
-    std::vector<RawFrame> raw;
-    std::vector<std::uint32_t> connectionEventRawPos;
+    /// Only while recording: the frames as received, with the connection events among them.
+    ReceivedFramesPtr received;
     /// Set by a broker writer: "src-1/07", the partition of the source's stream the batch came
     /// through. Writers store a source's partitions in parallel, so storage skips a redelivered
     /// batch by how far that partition is stored (partition_state), not by the source's seq.
@@ -350,5 +400,6 @@ Q_DECLARE_METATYPE(OddsTap::Event)
 Q_DECLARE_METATYPE(OddsTap::Reject)
 Q_DECLARE_METATYPE(OddsTap::EventBatch)
 Q_DECLARE_METATYPE(OddsTap::BatchPtr)
+Q_DECLARE_METATYPE(OddsTap::ReceivedFramesPtr)
 Q_DECLARE_METATYPE(OddsTap::ConnectionEvent)
 Q_DECLARE_METATYPE(OddsTap::SeqMap)

@@ -25,16 +25,26 @@ void StreamTracker::beginConnection(quint32 connection)
     m_gapReason.clear();
 }
 
-void StreamTracker::noteRawFrame(const QByteArray &bytes, qint64 wallNs, qint64 monoNs, bool binary)
+ReceivedFrames &StreamTracker::received()
 {
-    m_pending.raw.push_back({ bytes, wallNs, monoNs, m_connection, binary });
+    if (!m_received) {
+        m_received = std::make_shared<ReceivedFrames>();
+        m_received->sourceId = m_sourceId;
+        m_received->payloads.reserve(m_receivedBytes);
+    }
+    return *m_received;
+}
+
+void StreamTracker::noteRawFrame(QByteArrayView bytes, qint64 wallNs, qint64 monoNs, bool binary)
+{
+    received().append(bytes, wallNs, monoNs, m_connection, binary);
 }
 
 void StreamTracker::addConnectionEvent(const ConnectionEvent &event)
 {
     m_pending.connectionEvents.push_back(event);
     if (m_keepRaw) {
-        m_pending.connectionEventRawPos.push_back(std::uint32_t(m_pending.raw.size()));
+        received().appendConnectionEvent(event);
     }
 }
 
@@ -226,8 +236,12 @@ void StreamTracker::handleReject(Reject &&r)
 BatchPtr StreamTracker::take()
 {
     m_decoder->flush(m_pending);
-    if (m_pending.empty() && m_pending.raw.empty()) { // heartbeats, duplicates and discards come with frames
+    if (m_pending.empty() && !m_received) { // heartbeats, duplicates and discards come with frames
         return {};
+    }
+    if (m_received) {
+        m_receivedBytes = m_received->payloads.size();
+        m_pending.received = std::move(m_received);
     }
     m_pending.sourceId = m_sourceId;
     m_pending.lastSeq = m_lastSeq;

@@ -29,10 +29,11 @@ public:
     bool onFrame(const QByteArray &utf8, qint64 receivedAtMs, qint64 receivedMonoNs);
     /// Records a state transition in the pending batch (after the frames so far).
     void addConnectionEvent(const ConnectionEvent &event);
-    /// When on, every frame's bytes go into the pending batch too (for a recorder).
+    /// When on, every frame's bytes and the connection events go into the pending batch's
+    /// ReceivedFrames too (for a recorder).
     void setKeepRaw(bool keep) { m_keepRaw = keep; }
     bool keepsRaw() const { return m_keepRaw; }
-    void noteRawFrame(const QByteArray &bytes, qint64 wallNs, qint64 monoNs, bool binary);
+    void noteRawFrame(QByteArrayView bytes, qint64 wallNs, qint64 monoNs, bool binary);
 
     std::optional<quint64> lastSeq() const { return m_lastSeq; }
     /// The source's decoder (a live Betfair stream reads its clocks from it to resume).
@@ -50,6 +51,8 @@ public:
     void onRefusedMessage(RejectCode code, const QString &message, qint64 receivedAtMs, qint64 receivedMonoNs);
 
 private:
+    /// The pending batch's ReceivedFrames, started on first use.
+    ReceivedFrames &received();
     void handleEvent(Event &&ev);
     void handleReject(Reject &&r);
     /// True when an unreadable frame at this point of the stream was rejected on an earlier
@@ -59,6 +62,8 @@ private:
     QString m_sourceId;
     std::unique_ptr<FeedDecoder> m_decoder; ///< the source's profile
     EventBatch m_pending;
+    std::shared_ptr<ReceivedFrames> m_received; ///< the pending batch's frames, while keeping them
+    qsizetype m_receivedBytes = 0; ///< the last batch's, to size the next one's buffer at once
     EventBatch m_scratch;
     std::optional<quint64> m_lastSeq;
     std::optional<quint64> m_takenSeq; ///< m_lastSeq when the last batch was taken

@@ -57,8 +57,8 @@ struct CaptureRecord
 
 /// Writes a capture. Frames are appended to a block in memory, written as one row of
 /// `frame_blocks` when it holds 4 MiB and at each commit() (the recorder commits every 250 ms, so
-/// a kill -9 loses at most that much: WAL, synchronous=NORMAL). Recording costs a copy per frame,
-/// not an SQLite row.
+/// a kill -9 loses at most that much: a rollback journal, synchronous=FULL). Recording costs a copy
+/// per frame, not an SQLite row.
 /// Lives in: one thread at a time; not thread-safe.
 class CaptureWriter
 {
@@ -74,9 +74,9 @@ public:
     void addSource(const CaptureSource &source);
     void addFrame(const QString &sourceId, const RawFrame &frame);
     void addConnectionEvent(const ConnectionEvent &event);
-    /// Appends everything a batch carries for a recorder: its raw frames and connection events, in
-    /// their received order.
-    void addBatch(const EventBatch &batch);
+    /// Appends a batch's frames and connection events in their received order; with @p fromWallNs,
+    /// only the frames received at or after it (and the connection events after the first of them).
+    void addReceived(const ReceivedFrames &received, qint64 fromWallNs = 0);
     Result<void> commit();
     /// Commits, stamps the end time, checkpoints and leaves a single self-contained file.
     Result<void> finish(qint64 endedAtMs);
@@ -90,11 +90,15 @@ public:
 private:
     CaptureWriter() = default;
     int sourceIndex(const QString &sourceId);
+    void addFrame(int source, QByteArrayView payload, qint64 wallNs, qint64 monoNs, quint32 connection, bool binary);
     /// Writes the block in memory as one row.
     void flushBlock();
     bool exec(const char *sql);
     bool begin();
     void fail(const QString &what);
+
+    /// How long a commit waits for a reader of the file (a block read takes milliseconds).
+    static constexpr int kBusyTimeoutMs = 10000;
 
     QString m_path;
     sqlite3 *m_db = nullptr;
@@ -104,7 +108,8 @@ private:
     sqlite3_stmt *m_insSource = nullptr;
     sqlite3_stmt *m_insBlock = nullptr;
     std::vector<QString> m_sources; ///< index = row id - 1
-    QByteArray m_block; ///< frames since the last flushBlock(), encoded (captureformat.h)
+    QByteArray m_block; ///< frames since the last flushBlock(), encoded (captureformat.h), then spare room
+    qsizetype m_blockBytes = 0; ///< of m_block, those frames
     qint64 m_blockFirstOrd = 0;
     qint64 m_blockLastOrd = 0;
     qint64 m_blockFirstWallNs = 0;

@@ -5,6 +5,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QScopeGuard>
 
 #include <sqlite3.h>
 
@@ -56,10 +57,12 @@ std::optional<Error> inspectCaptureHeader(const QString &path)
     const qint64 pageSize = rawPageSize == 1 ? 65536 : qint64(rawPageSize);
     const quint32 pages = bigEndian32(header.constData() + 28);
     const bool countValid = bigEndian32(header.constData() + 92) == bigEndian32(header.constData() + 24);
-    // A checkpoint that a full disk cut short leaves the pages in the WAL beside the file: SQLite
-    // recovers them when it opens it, and what it cannot recover is found damaged after.
-    const bool walBeside = QFileInfo(path + QStringLiteral("-wal")).size() > 0;
-    if (pageSize >= 512 && countValid && pages > 0 && size < pageSize * qint64(pages) && !walBeside) {
+    // A commit that a kill or a full disk cut short leaves a journal beside the file (a WAL, from
+    // earlier versions): SQLite rolls it back or recovers it when it opens the file, and what it
+    // cannot is found damaged after.
+    const bool journalBeside =
+        QFileInfo(path + QStringLiteral("-journal")).size() > 0 || QFileInfo(path + QStringLiteral("-wal")).size() > 0;
+    if (pageSize >= 512 && countValid && pages > 0 && size < pageSize * qint64(pages) && !journalBeside) {
         return Error { QStringLiteral("damaged_capture"),
             QStringLiteral("'%1' is an OddsTap capture cut short: %2 of its %3 bytes are there (a copy that did not "
                            "finish, or a disk that filled)")
@@ -130,7 +133,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     std::unique_ptr<CaptureReader> r(new CaptureReader);
     r->m_info.path = path;
     const QByteArray native = QFileInfo(path).absoluteFilePath().toUtf8();
-    // Read-write when allowed, so that the WAL of an interrupted recording is recovered.
+    // Read-write when allowed, so that the journal of an interrupted recording is rolled back.
     if (sqlite3_open_v2(native.constData(), &r->m_db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
         sqlite3_close_v2(r->m_db);
         r->m_db = nullptr;
@@ -268,10 +271,13 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         }
         sqlite3_finalize(s);
         // From the block that holds the ord sought (the last one starting at or before it): chosen
-        // by first_ord, the key, as last_ord is only the block's own word.
+        // by first_ord, the key, as last_ord is only the block's own word. One block per query
+        // (after ?2, the one read before): a recorder writing this file waits for no more than one
+        // block's read to commit.
         if (sqlite3_prepare_v2(r->m_db,
                 "SELECT first_ord, last_ord, frames, length(data), data FROM frame_blocks WHERE first_ord >= "
-                "coalesce((SELECT max(first_ord) FROM frame_blocks WHERE first_ord <= ?1), ?1) ORDER BY first_ord",
+                "coalesce((SELECT max(first_ord) FROM frame_blocks WHERE first_ord <= ?1), ?1) AND first_ord > ?2 "
+                "ORDER BY first_ord LIMIT 1",
                 -1, &r->m_blocks, nullptr)
             != SQLITE_OK) {
             return fail(sqliteError(r->m_db));
@@ -299,7 +305,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
             != SQLITE_OK
         || sqlite3_prepare_v2(r->m_db,
                "SELECT ord, source, connection, wall_ns, state, reason, delay_ms, last_seq FROM connection_events "
-               "WHERE ord >= ? ORDER BY ord",
+               "WHERE ord > ? ORDER BY ord LIMIT 1",
                -1, &r->m_conns, nullptr)
             != SQLITE_OK) {
         return fail(sqliteError(r->m_db));
@@ -336,10 +342,11 @@ Result<void> CaptureReader::seek(qint64 wallNs)
     sqlite3_reset(m_frames);
     sqlite3_reset(m_conns);
     sqlite3_bind_int64(m_frames, 1, fromOrd);
-    sqlite3_bind_int64(m_conns, 1, fromOrd);
+    sqlite3_bind_int64(m_conns, 1, std::max(fromOrd, std::numeric_limits<qint64>::min() + 1) - 1);
     if (m_blocks) {
         sqlite3_reset(m_blocks);
         sqlite3_bind_int64(m_blocks, 1, fromOrd);
+        sqlite3_bind_int64(m_blocks, 2, std::numeric_limits<qint64>::min());
         m_block.clear();
         m_blockAt = 0;
         m_blockLastOrd = 0;
@@ -347,8 +354,8 @@ Result<void> CaptureReader::seek(qint64 wallNs)
     }
     m_fromOrd = fromOrd;
     m_error.clear();
-    m_haveFrame = stepFrame();
     m_haveConn = stepConn();
+    m_haveFrame = stepFrame();
     // Within the second found, skip what came before the requested time.
     CaptureRecord skipped;
     while ((m_haveFrame || m_haveConn) && wallNs > 0) {
@@ -434,8 +441,14 @@ bool CaptureReader::stepBlockFrame()
             if (rc != SQLITE_DONE) {
                 m_error = QStringLiteral("reading frames: ") + sqliteError(m_db);
             }
+            sqlite3_reset(m_blocks);
             return false;
         }
+        // Read in one query; reset (which ends the read) once its data is copied, below.
+        const auto nextBlock = qScopeGuard([this] {
+            sqlite3_reset(m_blocks);
+            sqlite3_bind_int64(m_blocks, 2, m_blockHead.firstOrd);
+        });
         m_blockHead = { sqlite3_column_int64(m_blocks, 0), sqlite3_column_int64(m_blocks, 1),
             sqlite3_column_int64(m_blocks, 2) };
         // Its size first (read from the row's header): the data is loaded only if it can be a block.
@@ -456,6 +469,11 @@ bool CaptureReader::stepBlockFrame()
             QByteArray(static_cast<const char *>(sqlite3_column_blob(m_blocks, 4)), sqlite3_column_bytes(m_blocks, 4));
         m_blockAt = 0;
         m_blockFramesRead = 0;
+        if (!m_haveConn && m_error.isEmpty()) {
+            // A file being recorded: connection events committed since the last were read come
+            // with this block or before it.
+            m_haveConn = stepConn();
+        }
     }
 }
 
@@ -496,16 +514,23 @@ bool CaptureReader::sourceFor(qint64 id, QString &sourceId, QString &problem) co
 
 bool CaptureReader::stepConn()
 {
+    // One event per query, as blocks are read (see open()).
     const int rc = sqlite3_step(m_conns);
+    CaptureRecord &r = m_nextConn;
+    r.ord = rc == SQLITE_ROW ? sqlite3_column_int64(m_conns, 0) : 0;
+    const auto nextEvent = qScopeGuard([this, rc, &r] {
+        sqlite3_reset(m_conns);
+        if (rc == SQLITE_ROW) {
+            sqlite3_bind_int64(m_conns, 1, r.ord);
+        }
+    });
     if (rc != SQLITE_ROW) {
         if (rc != SQLITE_DONE) {
             m_error = QStringLiteral("reading connection events: ") + sqliteError(m_db);
         }
         return false;
     }
-    CaptureRecord &r = m_nextConn;
     r.kind = CaptureRecord::Kind::Connection;
-    r.ord = sqlite3_column_int64(m_conns, 0);
     const qint64 connection = sqlite3_column_int64(m_conns, 2);
     const qint64 wallNs = sqlite3_column_int64(m_conns, 3);
     const qint64 delayMs = sqlite3_column_int64(m_conns, 6);

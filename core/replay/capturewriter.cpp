@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace OddsTap {
@@ -37,7 +38,12 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
     }
     const QByteArray pragmas = "PRAGMA application_id=" + QByteArray::number(kApplicationId)
         + ";PRAGMA user_version=" + QByteArray::number(kCaptureFormatVersion)
-        + ";PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA page_size=16384;";
+        + ";PRAGMA journal_mode=TRUNCATE;PRAGMA synchronous=FULL;PRAGMA page_size=16384;";
+    // A rollback journal, not a WAL: a block's pages are new, so they are written once, into the
+    // file, where a WAL writes them twice (and checksums them) for the checkpoint. Readers of a
+    // file being recorded read a block at a time (CaptureReader), so a commit waits at most for
+    // one block read.
+    sqlite3_busy_timeout(w->m_db, kBusyTimeoutMs);
     if (!w->exec("PRAGMA page_size=16384") || !w->exec(pragmas.constData()) || !w->exec("BEGIN") || !w->exec(kSchema)) {
         return Error { QStringLiteral("io_error"),
             QStringLiteral("cannot create capture file '%1': %2").arg(path, w->m_error) };
@@ -89,7 +95,7 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
 
 CaptureWriter::~CaptureWriter()
 {
-    if (m_db && m_error.isEmpty() && !m_block.isEmpty() && begin()) {
+    if (m_db && m_error.isEmpty() && m_blockBytes > 0 && begin()) {
         flushBlock();
     }
     for (sqlite3_stmt *s : { m_insFrame, m_insConn, m_insSecond, m_insSource, m_insBlock }) {
@@ -162,36 +168,44 @@ int CaptureWriter::sourceIndex(const QString &sourceId)
 
 void CaptureWriter::addFrame(const QString &sourceId, const RawFrame &frame)
 {
+    addFrame(sourceIndex(sourceId), frame.bytes, frame.wallNs, frame.monoNs, frame.connection, frame.binary);
+}
+
+void CaptureWriter::addFrame(
+    int source, QByteArrayView payload, qint64 wallNs, qint64 monoNs, quint32 connection, bool binary)
+{
     if (!begin()) {
         return;
     }
     const qint64 ord = ++m_ord;
-    const int source = sourceIndex(sourceId);
-    const qsizetype at = m_block.size();
-    m_block.resize(at + kBlockFrameHeader + frame.bytes.size());
-    char *p = m_block.data() + at;
+    const qsizetype need = m_blockBytes + kBlockFrameHeader + payload.size();
+    if (need > m_block.size()) {
+        m_block.resize(std::max(need, kBlockBytes + kBlockBytes / 4));
+    }
+    char *p = m_block.data() + m_blockBytes;
+    m_blockBytes = need;
     putLittleEndian<qint64>(p, ord);
     putLittleEndian<quint32>(p, quint32(source));
-    putLittleEndian<quint32>(p, frame.connection);
-    putLittleEndian<qint64>(p, frame.wallNs);
-    putLittleEndian<qint64>(p, frame.monoNs);
-    *p++ = frame.binary ? 1 : 0;
-    putLittleEndian<quint32>(p, quint32(frame.bytes.size()));
-    std::memcpy(p, frame.bytes.constData(), std::size_t(frame.bytes.size()));
+    putLittleEndian<quint32>(p, connection);
+    putLittleEndian<qint64>(p, wallNs);
+    putLittleEndian<qint64>(p, monoNs);
+    *p++ = binary ? 1 : 0;
+    putLittleEndian<quint32>(p, quint32(payload.size()));
+    std::memcpy(p, payload.data(), std::size_t(payload.size()));
     if (m_blockFrames == 0) {
         m_blockFirstOrd = ord;
-        m_blockFirstWallNs = frame.wallNs;
-        m_blockFirstMonoNs = frame.monoNs;
+        m_blockFirstWallNs = wallNs;
+        m_blockFirstMonoNs = monoNs;
         m_blockPayloadBytes = 0;
     }
     m_blockLastOrd = ord;
-    m_blockLastWallNs = frame.wallNs;
-    m_blockLastMonoNs = frame.monoNs;
-    m_blockPayloadBytes += frame.bytes.size();
+    m_blockLastWallNs = wallNs;
+    m_blockLastMonoNs = monoNs;
+    m_blockPayloadBytes += payload.size();
     ++m_blockFrames;
     ++m_frames;
-    m_payloadBytes += quint64(frame.bytes.size());
-    const qint64 second = frame.wallNs / 1000000000;
+    m_payloadBytes += quint64(payload.size());
+    const qint64 second = wallNs / 1000000000;
     if (second != m_lastSecond) {
         m_lastSecond = second;
         sqlite3_bind_int64(m_insSecond, 1, second);
@@ -199,7 +213,7 @@ void CaptureWriter::addFrame(const QString &sourceId, const RawFrame &frame)
         sqlite3_step(m_insSecond);
         sqlite3_reset(m_insSecond);
     }
-    if (m_block.size() >= kBlockBytes) {
+    if (m_blockBytes >= kBlockBytes) {
         flushBlock();
     }
 }
@@ -217,12 +231,12 @@ void CaptureWriter::flushBlock()
     sqlite3_bind_int64(m_insBlock, 6, m_blockLastWallNs);
     sqlite3_bind_int64(m_insBlock, 7, m_blockFirstMonoNs);
     sqlite3_bind_int64(m_insBlock, 8, m_blockLastMonoNs);
-    sqlite3_bind_blob(m_insBlock, 9, m_block.constData(), int(m_block.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(m_insBlock, 9, m_block.constData(), int(m_blockBytes), SQLITE_STATIC);
     if (sqlite3_step(m_insBlock) != SQLITE_DONE) {
         fail(sqliteError(m_db));
     }
     sqlite3_reset(m_insBlock);
-    m_block.resize(0); // keeps its capacity: the next block fills the same memory
+    m_blockBytes = 0; // the next block fills the same memory
     m_blockFrames = 0;
 }
 
@@ -247,21 +261,22 @@ void CaptureWriter::addConnectionEvent(const ConnectionEvent &event)
     ++m_connectionEvents;
 }
 
-void CaptureWriter::addBatch(const EventBatch &batch)
+void CaptureWriter::addReceived(const ReceivedFrames &received, qint64 fromWallNs)
 {
-    // A connection event at position p came after the first p raw frames of the batch. Without
-    // positions (recording switched on mid-batch) the frames go first.
-    const bool ordered = batch.connectionEventRawPos.size() == batch.connectionEvents.size();
-    std::size_t ci = 0;
-    for (std::size_t fi = 0; fi < batch.raw.size(); ++fi) {
-        while (ordered && ci < batch.connectionEvents.size() && batch.connectionEventRawPos[ci] <= fi) {
-            addConnectionEvent(batch.connectionEvents[ci++]);
-        }
-        addFrame(batch.sourceId, batch.raw[fi]);
-    }
-    while (ci < batch.connectionEvents.size()) {
-        addConnectionEvent(batch.connectionEvents[ci++]);
-    }
+    const int source = received.frames.empty() ? 0 : sourceIndex(received.sourceId);
+    bool started = fromWallNs == 0;
+    received.walk(
+        [&](const ReceivedFrames::Frame &f) {
+            started = started || f.wallNs >= fromWallNs;
+            if (started) {
+                addFrame(source, received.payload(f), f.wallNs, f.monoNs, f.connection, f.binary);
+            }
+        },
+        [&](const ConnectionEvent &e) {
+            if (started || e.atMs * 1000000 >= fromWallNs) {
+                addConnectionEvent(e);
+            }
+        });
 }
 
 Result<void> CaptureWriter::commit()
@@ -288,8 +303,7 @@ Result<void> CaptureWriter::finish(qint64 endedAtMs)
     if (auto r = commit(); !r) {
         return r;
     }
-    // One self-contained file that travels: no -wal or -shm beside it.
-    exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    // One self-contained file that travels: no empty -journal beside it.
     exec("PRAGMA journal_mode=DELETE");
     return commit();
 }

@@ -8,6 +8,9 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
+#include <limits>
+
 namespace OddsTap {
 
 CaptureRecorder::CaptureRecorder(QObject *parent)
@@ -117,70 +120,72 @@ void CaptureRecorder::addSource(const QString &sourceId, const QString &redacted
     }
 }
 
-void CaptureRecorder::append(const BatchPtr &batch)
+namespace {
+
+qint64 firstWallNs(const ReceivedFrames &r)
 {
-    if (batch->raw.empty() && batch->connectionEvents.empty()) {
+    qint64 first = r.frames.empty() ? std::numeric_limits<qint64>::max() : r.frames.front().wallNs;
+    if (!r.connectionEvents.empty()) {
+        first = std::min(first, r.connectionEvents.front().atMs * 1000000);
+    }
+    return first;
+}
+
+qint64 lastWallNs(const ReceivedFrames &r)
+{
+    qint64 last = r.frames.empty() ? std::numeric_limits<qint64>::min() : r.frames.back().wallNs;
+    if (!r.connectionEvents.empty()) {
+        last = std::max(last, r.connectionEvents.back().atMs * 1000000);
+    }
+    return last;
+}
+
+} // namespace
+
+void CaptureRecorder::append(const ReceivedFramesPtr &received)
+{
+    if (!received || received->empty()) {
         return;
     }
     if (m_writer) {
-        m_writer->addBatch(*batch);
+        m_writer->addReceived(*received);
     }
     if (m_status.ringEnabled) {
-        const bool ordered = batch->connectionEventRawPos.size() == batch->connectionEvents.size();
-        std::size_t ci = 0;
-        const auto pushConn = [&](const ConnectionEvent &e) {
-            CaptureRecord r;
-            r.kind = CaptureRecord::Kind::Connection;
-            r.sourceId = e.sourceId;
-            r.connection = e;
-            m_ring.push_back(std::move(r));
-        };
-        for (std::size_t fi = 0; fi < batch->raw.size(); ++fi) {
-            while (ordered && ci < batch->connectionEvents.size() && batch->connectionEventRawPos[ci] <= fi) {
-                pushConn(batch->connectionEvents[ci++]);
-            }
-            CaptureRecord r;
-            r.kind = CaptureRecord::Kind::Frame;
-            r.sourceId = batch->sourceId;
-            r.frame = batch->raw[fi];
-            m_status.ringBytes += quint64(r.frame.bytes.size());
-            ++m_status.ringFrames;
-            m_ring.push_back(std::move(r));
-        }
-        while (ci < batch->connectionEvents.size()) {
-            pushConn(batch->connectionEvents[ci++]);
-        }
+        m_status.ringFrames += received->frames.size();
+        m_status.ringBytes += quint64(received->payloads.size());
+        m_ring.push_back(received);
     }
+}
+
+qint64 CaptureRecorder::ringFromNs() const
+{
+    return m_ring.empty() ? 0 : lastWallNs(*m_ring.back()) - m_status.ringKeepMs * 1000000;
 }
 
 void CaptureRecorder::pruneRing()
 {
-    if (m_ring.empty()) {
-        m_status.ringSpanMs = 0;
-        return;
-    }
-    const qint64 newestNs = m_ring.back().wallNs();
-    const qint64 oldestAllowedNs = newestNs - m_status.ringKeepMs * 1000000;
+    // Whole batches go: the ring holds at most one batch (a few ms) more than keepMs, and a save
+    // cuts exactly at keepMs.
+    const qint64 fromNs = ringFromNs();
     while (!m_ring.empty()
-        && (m_ring.front().wallNs() < oldestAllowedNs
-            || (m_ringMaxBytes > 0 && m_status.ringBytes > quint64(m_ringMaxBytes)))) {
-        const CaptureRecord &front = m_ring.front();
-        if (front.kind == CaptureRecord::Kind::Frame) {
-            m_status.ringBytes -= quint64(front.frame.bytes.size());
-            --m_status.ringFrames;
-        }
+        && (lastWallNs(*m_ring.front()) < fromNs
+            || (m_ringMaxBytes > 0 && m_status.ringBytes > quint64(m_ringMaxBytes) && m_ring.size() > 1))) {
+        m_status.ringFrames -= m_ring.front()->frames.size();
+        m_status.ringBytes -= quint64(m_ring.front()->payloads.size());
         m_ring.pop_front();
     }
-    m_status.ringSpanMs = m_ring.empty() ? 0 : (newestNs - m_ring.front().wallNs()) / 1000000;
+    m_status.ringSpanMs =
+        m_ring.empty() ? 0 : (lastWallNs(*m_ring.back()) - std::max(fromNs, firstWallNs(*m_ring.front()))) / 1000000;
 }
 
 void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
 {
-    pruneRing(); // exactly the last keepMs, not what the periodic prune has let grow since
+    pruneRing();
+    const qint64 fromNs = ringFromNs(); // exactly the last keepMs
     CaptureHeader h = withKnownSources(header);
     h.mode = QStringLiteral("ring");
     if (!m_ring.empty()) {
-        h.startedAtMs = m_ring.front().wallNs() / 1000000;
+        h.startedAtMs = std::max(fromNs, firstWallNs(*m_ring.front())) / 1000000;
     }
     auto created = CaptureWriter::create(path, h);
     if (!created) {
@@ -189,14 +194,10 @@ void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
         return;
     }
     CaptureWriter &w = *created.value();
-    for (const CaptureRecord &r : m_ring) {
-        if (r.kind == CaptureRecord::Kind::Frame) {
-            w.addFrame(r.sourceId, r.frame);
-        } else {
-            w.addConnectionEvent(r.connection);
-        }
+    for (const ReceivedFramesPtr &r : m_ring) {
+        w.addReceived(*r, fromNs);
     }
-    const qint64 endMs = m_ring.empty() ? wallClockMs() : m_ring.back().wallNs() / 1000000;
+    const qint64 endMs = m_ring.empty() ? wallClockMs() : lastWallNs(*m_ring.back()) / 1000000;
     const Result<void> done = w.finish(endMs);
     const QString error = done ? QString() : done.error().message;
     if (!error.isEmpty()) {
@@ -223,8 +224,7 @@ void CaptureRecorder::commit()
             emit recordingFinished(path, frames, m_status.error);
         } else {
             m_status.frames = m_writer->frames();
-            const QString wal = m_status.path + QStringLiteral("-wal");
-            m_status.fileBytes = quint64(QFileInfo(m_status.path).size() + QFileInfo(wal).size());
+            m_status.fileBytes = quint64(QFileInfo(m_status.path).size());
         }
     }
     if (m_status.ringEnabled) {

@@ -20,7 +20,7 @@ struct RecorderStatus
     QString path;
     qint64 startedAtMs = 0;
     quint64 frames = 0;
-    quint64 fileBytes = 0; ///< the file on disk (with its WAL)
+    quint64 fileBytes = 0; ///< the file on disk
     bool ringEnabled = false;
     qint64 ringKeepMs = 0;
     quint64 ringFrames = 0;
@@ -49,7 +49,7 @@ public slots:
     void setRing(qint64 keepMs, qint64 maxBytes);
     /// Writes what the ring holds into a new capture file.
     void saveRing(const QString &path, const OddsTap::CaptureHeader &header);
-    void append(const OddsTap::BatchPtr &batch);
+    void append(const OddsTap::ReceivedFramesPtr &received);
     void addSource(const QString &sourceId, const QString &redactedUrl);
 
 signals:
@@ -65,11 +65,13 @@ private:
     void commit();
     void publish();
     void pruneRing();
+    /// The oldest wall time the ring keeps: keepMs before its newest record.
+    qint64 ringFromNs() const;
 
     std::unique_ptr<CaptureWriter> m_writer;
     QTimer *m_commitTimer = nullptr;
     RecorderStatus m_status;
-    std::deque<CaptureRecord> m_ring;
+    std::deque<ReceivedFramesPtr> m_ring; ///< batches, oldest first
     qint64 m_ringMaxBytes = 0;
     std::vector<CaptureSource> m_sources;
 };

@@ -23,7 +23,7 @@ void CaptureSession::ensureRecorder()
     m_recorder = new CaptureRecorder;
     m_recorder->moveToThread(m_recorderThread);
     connect(m_recorderThread, &QThread::finished, m_recorder, &QObject::deleteLater);
-    connect(this, &CaptureSession::batchReceived, m_recorder, &CaptureRecorder::append);
+    connect(this, &CaptureSession::framesReceived, m_recorder, &CaptureRecorder::append);
     connect(m_recorder, &CaptureRecorder::statusChanged, this,
         [this](const RecorderStatus &status) { m_recorderStatus = status; });
     connect(m_recorder, &CaptureRecorder::problem, this,
@@ -48,6 +48,26 @@ void CaptureSession::ensureRecorder()
             emit ringSaved(path, frames, error);
         });
     m_recorderThread->start();
+}
+
+void CaptureSession::recordFrames(const EventBatch &batch)
+{
+    const std::size_t kept = batch.received ? batch.received->connectionEvents.size() : 0;
+    if (kept == batch.connectionEvents.size()) {
+        if (batch.received) {
+            emit framesReceived(batch.received);
+        }
+        return;
+    }
+    // The source began keeping its frames in the middle of this batch (a recording began while
+    // it was on its way): the connection events before that are recorded too, first.
+    auto all = batch.received ? std::make_shared<ReceivedFrames>(*batch.received) : std::make_shared<ReceivedFrames>();
+    all->sourceId = batch.sourceId;
+    const auto missing = std::ptrdiff_t(batch.connectionEvents.size() - std::min(kept, batch.connectionEvents.size()));
+    all->connectionEvents.insert(
+        all->connectionEvents.begin(), batch.connectionEvents.begin(), batch.connectionEvents.begin() + missing);
+    all->connectionEventPos.insert(all->connectionEventPos.begin(), std::size_t(missing), 0);
+    emit framesReceived(std::move(all));
 }
 
 void CaptureSession::setKeepRaw(bool keep)

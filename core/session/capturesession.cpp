@@ -336,6 +336,9 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
     }
     if (store) {
         emit batchReceived(batch);
+        if (m_recorder) {
+            recordFrames(*batch);
+        }
     }
     // With storage, "handled" means committed (see the writer's committed signal).
     if (!m_writer && m_config.count != 0 && !m_stopping && m_stats.streamAdvances() >= m_config.count) {

@@ -138,6 +138,8 @@ public slots:
 
 signals:
     void batchReceived(const OddsTap::BatchPtr &batch);
+    /// What the recorder keeps of a batch (only once a recording or the ring was started).
+    void framesReceived(const OddsTap::ReceivedFramesPtr &received);
     /// What the alert rules fired on a batch's events, in stream order.
     void alertsRaised(const std::vector<OddsTap::Alert> &alerts);
     /// Every snapshotIntervalMs while running, and once more when finished.
@@ -176,6 +178,8 @@ private:
     void startCache();
     void stopCache();
     void setKeepRaw(bool keep);
+    /// Hands what a recorder keeps of @p batch to it.
+    void recordFrames(const EventBatch &batch);
     CaptureHeader captureHeader(const QString &notes) const;
     void forEachReplay(const std::function<void(ReplaySource *)> &call);
 

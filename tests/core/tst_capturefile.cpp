@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+// Capture files as the recorder writes them: batches of received frames with their connection
+// events in order, a file read while it is still being recorded, and the ring's save of exactly
+// the last minutes.
+#include <core/common/event.h>
+#include <core/replay/capturefile.h>
+#include <core/replay/recorder.h>
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace OddsTap;
+
+namespace {
+
+constexpr qint64 kT0Ns = 1'700'000'000'000'000'000;
+
+ConnectionEvent connectionAt(qint64 wallNs, SourceState state)
+{
+    ConnectionEvent e;
+    e.sourceId = QStringLiteral("book");
+    e.connection = 1;
+    e.state = state;
+    e.atMs = wallNs / 1000000;
+    e.reason = QStringLiteral("test");
+    return e;
+}
+
+QByteArray payloadOf(int n)
+{
+    return QByteArrayLiteral("{\"type\":\"odds_change\",\"seq\":") + QByteArray::number(n) + '}';
+}
+
+/// Frames n0 .. n0+count-1, 10 ms apart from kT0Ns, with connection events before the frames
+/// whose index is in @p connectionsBefore.
+std::shared_ptr<ReceivedFrames> framesOf(int n0, int count, const std::vector<int> &connectionsBefore = {})
+{
+    auto r = std::make_shared<ReceivedFrames>();
+    r->sourceId = QStringLiteral("book");
+    for (int i = n0; i < n0 + count; ++i) {
+        const qint64 wallNs = kT0Ns + qint64(i) * 10'000'000;
+        if (std::find(connectionsBefore.begin(), connectionsBefore.end(), i) != connectionsBefore.end()) {
+            r->appendConnectionEvent(connectionAt(wallNs, SourceState::Subscribed));
+        }
+        r->append(payloadOf(i), wallNs, wallNs / 7, 1, false);
+    }
+    return r;
+}
+
+CaptureHeader header()
+{
+    CaptureHeader h;
+    h.oddstapVersion = QStringLiteral("test");
+    h.sources = { { QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:1") } };
+    return h;
+}
+
+/// Every record of the file, in order, as "F<seq>" for a frame and "C" for a connection event.
+QStringList readAll(const QString &path)
+{
+    auto reader = CaptureReader::open(path);
+    if (!reader) {
+        return { QStringLiteral("error: ") + reader.error().message };
+    }
+    QStringList out;
+    CaptureRecord r;
+    while ((*reader)->next(r)) {
+        out << (r.kind == CaptureRecord::Kind::Frame
+                ? QStringLiteral("F") + QString::fromUtf8(r.frame.bytes.mid(28).chopped(1))
+                : QStringLiteral("C"));
+    }
+    if (!(*reader)->error().isEmpty()) {
+        out << QStringLiteral("error: ") + (*reader)->error();
+    }
+    return out;
+}
+
+} // namespace
+
+class TestCaptureFile : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        registerMetaTypes();
+        QVERIFY(m_dir.isValid());
+    }
+
+    void connectionEventsKeepTheirPlaceAmongTheFrames()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("order.odtc"));
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY2(writer, qPrintable(writer ? QString() : writer.error().message));
+        const auto frames = framesOf(0, 3, { 0, 2 });
+        auto withLast = std::make_shared<ReceivedFrames>(*frames);
+        withLast->appendConnectionEvent(connectionAt(kT0Ns + 30'000'000, SourceState::Disconnected));
+        (*writer)->addReceived(*withLast);
+        QVERIFY((*writer)->finish(kT0Ns / 1000000 + 1000));
+        QCOMPARE(readAll(path).join(QLatin1Char(' ')), QStringLiteral("C F0 F1 C F2 C"));
+    }
+
+    void aCaptureIsReadWhileItIsRecorded()
+    {
+        // A reader in the middle of the file holds no lock between its reads: the recorder's
+        // commits go on (a held lock would fail them with "database is locked" after its wait),
+        // and the reader goes on into what was committed after it opened the file.
+        const QString path = m_dir.filePath(QStringLiteral("live.odtc"));
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY(writer);
+        CaptureWriter &w = **writer;
+        w.addReceived(*framesOf(0, 100, { 0, 50 }));
+        QVERIFY(w.commit());
+        w.addReceived(*framesOf(100, 100));
+        QVERIFY(w.commit());
+
+        auto reader = CaptureReader::open(path);
+        QVERIFY2(reader, qPrintable(reader ? QString() : reader.error().message));
+        CaptureRecord r;
+        for (int i = 0; i < 60; ++i) {
+            QVERIFY((*reader)->next(r));
+        }
+        for (int batch = 2; batch < 6; ++batch) {
+            w.addReceived(*framesOf(batch * 100, 100, { batch * 100 + 10 }));
+            const Result<void> committed = w.commit();
+            QVERIFY2(committed, qPrintable(committed ? QString() : committed.error().message));
+        }
+        int frames = 0;
+        int connections = 0;
+        qint64 lastOrd = r.ord;
+        while ((*reader)->next(r)) {
+            QVERIFY(r.ord > lastOrd);
+            lastOrd = r.ord;
+            (r.kind == CaptureRecord::Kind::Frame ? frames : connections) += 1;
+        }
+        QVERIFY2((*reader)->error().isEmpty(), qPrintable((*reader)->error()));
+        // 60 records were read: 58 frames and the 2 connection events of the first batch.
+        QCOMPARE(frames, 600 - 58);
+        QCOMPARE(connections, 4);
+        QVERIFY(w.finish(kT0Ns / 1000000 + 10000));
+        QCOMPARE(readAll(path).size(), 600 + 6);
+    }
+
+    void theRingSavesExactlyTheLastKeepMs()
+    {
+        // Batches of 25 frames (250 ms each) over 3 s; the ring keeps one second. It drops whole
+        // batches, so it holds a little more, and a save cuts exactly at the second.
+        CaptureRecorder recorder;
+        recorder.setRing(1000, 0);
+        for (int n0 = 0; n0 < 300; n0 += 25) {
+            recorder.append(framesOf(n0, 25, { 260 }));
+        }
+        const QString path = m_dir.filePath(QStringLiteral("ring.odtc"));
+        QSignalSpy saved(&recorder, &CaptureRecorder::ringSaved);
+        recorder.saveRing(path, header());
+        QCOMPARE(saved.size(), 1);
+        QCOMPARE(saved.at(0).at(2).toString(), QString());
+        // The newest frame is 299 (at 2.99 s): the last second holds frames 199 to 299.
+        QCOMPARE(saved.at(0).at(1).toULongLong(), 101ULL);
+        const QStringList records = readAll(path);
+        QCOMPARE(records.size(), 102);
+        QCOMPARE(records.first(), QStringLiteral("F199"));
+        QCOMPARE(records.last(), QStringLiteral("F299"));
+        QCOMPARE(records.at(records.indexOf(QStringLiteral("F260")) - 1), QStringLiteral("C"));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestCaptureFile)
+#include "tst_capturefile.moc"
