@@ -288,7 +288,11 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     };
     if (const FixtureData *f = e.fixture()) {
         touched = find(f->fixtureId);
+        const bool wasOver = isOver(*touched);
         onFixture(*touched, e, *f, out);
+        if (!wasOver && isOver(*touched)) {
+            source.ended.emplace_back(e.serverTsMs + kForgetEndedAfterMs, touched->fixtureId);
+        }
     } else if (const OddsData *o = e.odds()) {
         touched = find(o->fixtureId);
         onOdds(*touched, e, *o, out);
@@ -311,7 +315,35 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
         if (source.clockMs >= source.earliestDueMs) {
             sweep(source, e.seq, out);
         }
+        forgetEnded(source);
     }
+}
+
+void AlertEngine::forgetEnded(Source &source)
+{
+    while (!source.ended.empty() && source.ended.front().first <= source.clockMs) {
+        const QString id = std::move(source.ended.front().second);
+        source.ended.pop_front();
+        const auto it = source.fixtures.find(id);
+        if (it == source.fixtures.end() || !isOver(it->second)) {
+            continue; // forgotten already, or it came back (a cancelled match restarted)
+        }
+        if (const qint64 due = it->second.lastUpdateMs + kForgetEndedAfterMs; due > source.clockMs) {
+            source.ended.emplace_back(due, id); // late events: later
+            continue;
+        }
+        std::replace(m_recentFixtures.begin(), m_recentFixtures.end(), &it->second, static_cast<Fixture *>(nullptr));
+        source.fixtures.erase(it);
+    }
+}
+
+std::size_t AlertEngine::fixtures() const
+{
+    std::size_t n = 0;
+    for (const auto &[id, source] : m_sources) {
+        n += source.fixtures.size();
+    }
+    return n;
 }
 
 void AlertEngine::onFixture(Fixture &f, const Event &e, const FixtureData &d, std::vector<Alert> &out)
@@ -551,7 +583,7 @@ void AlertEngine::sweep(Source &source, quint64 seq, std::vector<Alert> &out)
     const std::size_t first = out.size();
     for (auto &[id, f] : source.fixtures) {
         // An ended fixture is silent by right.
-        const bool over = f.status && (*f.status == FixtureStatus::Ended || *f.status == FixtureStatus::Cancelled);
+        const bool over = isOver(f);
         forEachRule(AlertKind::Stale, f, [&](int i) {
             const AlertRule &r = m_rules[std::size_t(i)];
             if (!over && !f.staleFired.contains(i)) {

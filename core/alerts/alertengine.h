@@ -41,6 +41,13 @@ public:
     const std::vector<AlertRule> &rules() const { return m_rules; }
     /// Markets compared across sources (arbitrage rules); a match's go when it ends in a source.
     std::size_t comparedMarkets() const { return std::size_t(m_compared.size()); }
+    /// Fixtures the engine holds state for, over every source.
+    std::size_t fixtures() const;
+    /// How long of its source's clock an ended (or cancelled) fixture is kept without an event of
+    /// its own: late prices still find it, and then its state goes (a feed that runs for days
+    /// retires thousands of fixtures). By the stream's clock, so that a back-test forgets it at the
+    /// same event as the live run did.
+    static constexpr qint64 kForgetEndedAfterMs = 10 * 60 * 1000;
     /// What rules scoped to the watch list look at; replaces the list. Its fixtureKey()s: every
     /// alert of those fixtures. Its selectionKey()s: that selection's alerts, and the alerts of
     /// its fixture and market as a whole (in play, stale, suspended, overround), not its siblings'.
@@ -131,6 +138,10 @@ private:
         /// The rules scoped to this fixture, by kind (null: none), looked up once.
         std::array<const std::vector<int> *, kAlertKindCount> scoped {};
     };
+    static bool isOver(const Fixture &f)
+    {
+        return f.status && (*f.status == FixtureStatus::Ended || *f.status == FixtureStatus::Cancelled);
+    }
     struct Source
     {
         qint64 clockMs = 0; ///< the latest server time seen
@@ -140,6 +151,8 @@ private:
         qint64 earliestDueMs = std::numeric_limits<qint64>::min();
         /// By fixture id. Node-based: a fixture stays where it is while others are added.
         std::unordered_map<QString, Fixture, IdHash> fixtures;
+        /// Fixtures that ended, by when they can be forgotten (kForgetEndedAfterMs), in order.
+        std::deque<std::pair<qint64, QString>> ended;
     };
 
     template <typename Call> void forEachRule(AlertKind kind, const Fixture &f, Call &&call) const
@@ -171,6 +184,8 @@ private:
     void onArbitrage(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     /// Stale fixtures and unanswered score changes whose time ran out by the source's clock.
     void sweep(Source &source, quint64 seq, std::vector<Alert> &out);
+    /// Forgets the fixtures that ended kForgetEndedAfterMs ago and stayed silent since.
+    void forgetEnded(Source &source);
 
     std::vector<AlertRule> m_rules;
     std::array<KindRules, kAlertKindCount> m_byKind;
@@ -185,7 +200,7 @@ private:
     /// so an event's id shares its text with the fixture's: finding it costs no hash of the text
     /// and no walk of the map's nodes (at full speed both are cache misses, the other threads
     /// having touched everything in between). The fixture's own id keeps that text alive, so an
-    /// address that matches is that string. Fixtures are never removed: the pointers stay valid.
+    /// address that matches is that string. A fixture forgotten (forgetEnded) leaves its slots empty.
     static constexpr std::size_t kRecentFixtures = 2048;
     std::array<Fixture *, kRecentFixtures> m_recentFixtures {};
     Fixture &findFixture(Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs);

@@ -92,6 +92,7 @@ private slots:
     void cooldownHoldsARuleBackPerFixture();
     void scopeLimitsWhatARuleSees();
     void oneIdIsOneFixtureBySourceWhateverItsCopy();
+    void anEndedFixtureIsForgottenByItsSourcesClock();
     void watchListScopeFollowsTheList();
     void aWatchedSelectionScopesItsAlertsAndItsFixtures();
     void aScoreChangeBroughtIntoScopeLaterFiresAtItsTime();
@@ -545,6 +546,39 @@ void TestAlerts::writtenRulesReadBackTheSame()
     const auto refused = writeAlertRules(dir.filePath(QStringLiteral("missing/rules.json")), *rules);
     QVERIFY(!refused);
     QVERIFY(refused.error().message.contains(QLatin1String("missing/rules.json")));
+}
+
+void TestAlerts::anEndedFixtureIsForgottenByItsSourcesClock()
+{
+    // A day of matches: each ends, and its state goes once its source's clock has run
+    // kForgetEndedAfterMs past its last event. A late price keeps it until that much after.
+    AlertEngine engine({ rule(R"({"type":"price_move","percent":5,"within_s":60,"cooldown_s":0})") });
+    std::vector<Alert> out;
+    quint64 seq = 0;
+    for (int i = 0; i < 300; ++i) {
+        const QString id = QStringLiteral("f%1").arg(i);
+        const qint64 t = i * kS;
+        engine.onEvent(fixtureEvent(++seq, t, id, FixtureStatus::Live), out);
+        engine.onEvent(oddsEvent(++seq, t, id, QStringLiteral("home"), 2.0), out);
+        engine.onEvent(fixtureEvent(++seq, t + 500, id, i % 2 ? FixtureStatus::Ended : FixtureStatus::Cancelled), out);
+    }
+    engine.onEvent(fixtureEvent(++seq, 300 * kS, QStringLiteral("live"), FixtureStatus::Live), out);
+    QCOMPARE(engine.fixtures(), std::size_t(301));
+    // f0 ended at 0.5 s; f1 gets a late price at 100 s.
+    engine.onEvent(oddsEvent(++seq, 100 * kS, QStringLiteral("f1"), QStringLiteral("home"), 2.1), out);
+    const qint64 forget = AlertEngine::kForgetEndedAfterMs;
+    engine.onEvent(oddsEvent(++seq, forget + 1 * kS, QStringLiteral("live"), QStringLiteral("home"), 2.0), out);
+    QCOMPARE(engine.fixtures(), std::size_t(301 - 1)); // f0 (ended at 0.5 s) only
+    engine.onEvent(oddsEvent(++seq, forget + 99 * kS, QStringLiteral("live"), QStringLiteral("home"), 2.0), out);
+    QCOMPARE(engine.fixtures(), std::size_t(301 - 98)); // f0 to f98, f1 kept by its late price
+    engine.onEvent(oddsEvent(++seq, forget + 301 * kS, QStringLiteral("live"), QStringLiteral("home"), 2.0), out);
+    QCOMPARE(engine.fixtures(), std::size_t(1)); // the live one
+    // A forgotten fixture's events find a new one, and it still alerts.
+    out.clear();
+    engine.onEvent(oddsEvent(++seq, 2 * forget + 200 * kS, QStringLiteral("f2"), QStringLiteral("home"), 2.0), out);
+    engine.onEvent(oddsEvent(++seq, 2 * forget + 201 * kS, QStringLiteral("f2"), QStringLiteral("home"), 2.5), out);
+    QCOMPARE(engine.fixtures(), std::size_t(2));
+    QCOMPARE(out.size(), std::size_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestAlerts)
