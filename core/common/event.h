@@ -290,7 +290,8 @@ struct RawFrame
 };
 
 /// A batch's frames as received, kept only while a recorder listens (StreamTracker::setKeepRaw),
-/// with each connection event at its place among them. The payloads sit back to back in one
+/// with each connection event at its place among them (those always: a recording that begins in
+/// the middle of a batch still has every connection event, in order). The payloads sit back to back in one
 /// buffer, so that keeping a frame costs a copy rather than holding on to its allocation, and
 /// this is shared on its own, so that the recorder never holds (and frees, on its thread) a
 /// batch's events.
@@ -363,7 +364,8 @@ struct EventBatch
     /// The source's last seq held before these frames (the previous batch's lastSeq): a batch
     /// whose prevSeq is beyond what storage holds follows a hole (see StorageWriter's leftovers).
     std::optional<quint64> prevSeq;
-    /// Only while recording: the frames as received, with the connection events among them.
+    /// The frames as received (only while recording), with the connection events among them.
+    /// Null when the batch has neither.
     ReceivedFramesPtr received;
     /// Set by a broker writer: "src-1/07", the partition of the source's stream the batch came
     /// through. Writers store a source's partitions in parallel, so storage skips a redelivered

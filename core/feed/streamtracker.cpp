@@ -43,9 +43,9 @@ void StreamTracker::noteRawFrame(QByteArrayView bytes, qint64 wallNs, qint64 mon
 void StreamTracker::addConnectionEvent(const ConnectionEvent &event)
 {
     m_pending.connectionEvents.push_back(event);
-    if (m_keepRaw) {
-        received().appendConnectionEvent(event);
-    }
+    // Kept whether or not frames are: a recording that begins or ends within this batch has its
+    // connection events, in their place among the frames it has.
+    received().appendConnectionEvent(event);
 }
 
 bool StreamTracker::onFrame(const QByteArray &bytes, qint64 receivedAtMs, qint64 receivedMonoNs)

@@ -29,8 +29,8 @@ public:
     bool onFrame(const QByteArray &utf8, qint64 receivedAtMs, qint64 receivedMonoNs);
     /// Records a state transition in the pending batch (after the frames so far).
     void addConnectionEvent(const ConnectionEvent &event);
-    /// When on, every frame's bytes and the connection events go into the pending batch's
-    /// ReceivedFrames too (for a recorder).
+    /// When on, every frame's bytes go into the pending batch's ReceivedFrames (for a recorder),
+    /// where its connection events always are.
     void setKeepRaw(bool keep) { m_keepRaw = keep; }
     bool keepsRaw() const { return m_keepRaw; }
     void noteRawFrame(QByteArrayView bytes, qint64 wallNs, qint64 monoNs, bool binary);

@@ -77,8 +77,11 @@ public:
     /// Appends a batch's frames and connection events in their received order; with @p fromWallNs,
     /// only the frames received at or after it (and the connection events after the first of them).
     void addReceived(const ReceivedFrames &received, qint64 fromWallNs = 0);
+    /// Writes what waits. A reader of the file that holds it (not OddsTap's, which reads a block at
+    /// a time) can delay that: the transaction stays open and the next commit tries again, until
+    /// kMaxUncommittedBytes wait, which is an error.
     Result<void> commit();
-    /// Commits, stamps the end time, checkpoints and leaves a single self-contained file.
+    /// Commits, stamps the end time and leaves a single self-contained file.
     Result<void> finish(qint64 endedAtMs);
 
     quint64 frames() const { return m_frames; }
@@ -97,8 +100,12 @@ private:
     bool begin();
     void fail(const QString &what);
 
-    /// How long a commit waits for a reader of the file (a block read takes milliseconds).
-    static constexpr int kBusyTimeoutMs = 10000;
+    /// How long a commit waits for a reader of the file (a block read takes milliseconds); a
+    /// commit that could not wait longer is tried again at the next one.
+    static constexpr int kBusyTimeoutMs = 100;
+    static constexpr int kFinishBusyTimeoutMs = 10000;
+    /// What may wait in an open transaction while another program holds the file.
+    static constexpr qint64 kMaxUncommittedBytes = 256 * 1024 * 1024;
 
     QString m_path;
     sqlite3 *m_db = nullptr;
@@ -119,6 +126,8 @@ private:
     qint64 m_blockPayloadBytes = 0;
     int m_blockFrames = 0;
     bool m_inTransaction = false;
+    qint64 m_uncommittedBytes = 0; ///< written into the open transaction
+    qint64 m_busySinceNs = 0; ///< monotonic: the first commit another program's read held back
     qint64 m_ord = 0;
     qint64 m_lastSecond = -1;
     quint64 m_frames = 0;

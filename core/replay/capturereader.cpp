@@ -143,8 +143,16 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         }
     }
     sqlite3_busy_timeout(r->m_db, 5000);
-    // The header says it is a capture (inspectCaptureHeader()): what fails from here is damage.
+    // The header says it is a capture (inspectCaptureHeader()): what fails from here is damage,
+    // or a commit cut short that only write access can roll back.
     const auto fail = [&](const QString &why) {
+        if (sqlite3_extended_errcode(r->m_db) == SQLITE_READONLY_ROLLBACK) {
+            return Error { QStringLiteral("io_error"),
+                QStringLiteral("capture file '%1' was left in the middle of a commit (its recorder was stopped; "
+                               "'%1-journal' beside it holds what to undo), and it cannot be written here: copy both "
+                               "files together where they can be written, and open the copy")
+                    .arg(path) };
+        }
         return Error { QStringLiteral("damaged_capture"),
             QStringLiteral("'%1' is an OddsTap capture, but it is damaged: %2; %3")
                 .arg(path, why, readableSoFar(r->m_db)) };
@@ -160,8 +168,16 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     if (sqlite3_prepare_v2(r->m_db, "PRAGMA application_id", -1, &s, nullptr) != SQLITE_OK) {
         return failQuery();
     }
-    const int appId = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    const int appIdStep = sqlite3_step(s);
+    const int appId = appIdStep == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     sqlite3_finalize(s);
+    if (appIdStep == SQLITE_BUSY) {
+        // A recording's commit waits for another program that keeps the file open for reading.
+        return Error { QStringLiteral("busy"),
+            QStringLiteral("capture file '%1' is locked: it is being recorded, and another program keeps it open for "
+                           "reading; close that program and try again")
+                .arg(path) };
+    }
     if (appId != kApplicationId) {
         return fail(QStringLiteral("no capture signature (an OddsTap database? use 'stats' or 'export')"));
     }
@@ -226,6 +242,27 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         r->m_db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'frame_blocks'", -1, &s, nullptr);
     const bool hasBlocks = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0;
     sqlite3_finalize(s);
+    // Records are read one query each by their key: a crafted table without that key would make
+    // each query a scan of the whole table.
+    for (const auto &[table, key] :
+        { std::pair { "frame_blocks", "first_ord" }, std::pair { "connection_events", "ord" } }) {
+        if (!hasBlocks && qstrcmp(table, "frame_blocks") == 0) {
+            continue;
+        }
+        const QByteArray sql = QByteArrayLiteral("SELECT count(*) FROM pragma_table_info('") + table
+            + QByteArrayLiteral("') WHERE name = '") + key + QByteArrayLiteral("' AND pk = 1");
+        if (sqlite3_prepare_v2(r->m_db, sql.constData(), -1, &s, nullptr) != SQLITE_OK
+            || sqlite3_step(s) != SQLITE_ROW) {
+            return failQuery();
+        }
+        const bool keyed = sqlite3_column_int64(s, 0) == 1;
+        sqlite3_finalize(s);
+        s = nullptr;
+        if (!keyed) {
+            return fail(
+                QStringLiteral("its %1 table is not keyed by %2").arg(QLatin1String(table), QLatin1String(key)));
+        }
+    }
     if (hasBlocks) {
         // total(): a crafted count cannot overflow the sum; the blocks' own frames are checked as they are read.
         if (sqlite3_prepare_v2(
@@ -438,10 +475,12 @@ bool CaptureReader::stepBlockFrame()
         }
         const int rc = sqlite3_step(m_blocks);
         if (rc != SQLITE_ROW) {
+            sqlite3_reset(m_blocks);
             if (rc != SQLITE_DONE) {
                 m_error = QStringLiteral("reading frames: ") + sqliteError(m_db);
+            } else if (!m_haveConn) {
+                m_haveConn = stepConn(); // a file being recorded: events after its last frames
             }
-            sqlite3_reset(m_blocks);
             return false;
         }
         // Read in one query; reset (which ends the read) once its data is copied, below.

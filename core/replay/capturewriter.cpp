@@ -2,6 +2,7 @@
 #include "capturefile.h"
 
 #include <core/common/paths.h>
+#include <core/common/timeutil.h>
 #include <core/replay/captureformat.h>
 
 #include <QFileInfo>
@@ -38,11 +39,12 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
     }
     const QByteArray pragmas = "PRAGMA application_id=" + QByteArray::number(kApplicationId)
         + ";PRAGMA user_version=" + QByteArray::number(kCaptureFormatVersion)
-        + ";PRAGMA journal_mode=TRUNCATE;PRAGMA synchronous=FULL;PRAGMA page_size=16384;";
+        + ";PRAGMA journal_mode=TRUNCATE;PRAGMA synchronous=FULL;PRAGMA cache_spill=OFF;PRAGMA page_size=16384;";
     // A rollback journal, not a WAL: a block's pages are new, so they are written once, into the
     // file, where a WAL writes them twice (and checksums them) for the checkpoint. Readers of a
     // file being recorded read a block at a time (CaptureReader), so a commit waits at most for
-    // one block read.
+    // one block read; a reader that holds the file longer delays commits (commit()). No cache
+    // spill: a spill in the middle of a transaction would lock readers out until its commit.
     sqlite3_busy_timeout(w->m_db, kBusyTimeoutMs);
     if (!w->exec("PRAGMA page_size=16384") || !w->exec(pragmas.constData()) || !w->exec("BEGIN") || !w->exec(kSchema)) {
         return Error { QStringLiteral("io_error"),
@@ -232,6 +234,7 @@ void CaptureWriter::flushBlock()
     sqlite3_bind_int64(m_insBlock, 7, m_blockFirstMonoNs);
     sqlite3_bind_int64(m_insBlock, 8, m_blockLastMonoNs);
     sqlite3_bind_blob(m_insBlock, 9, m_block.constData(), int(m_blockBytes), SQLITE_STATIC);
+    m_uncommittedBytes += m_blockBytes;
     if (sqlite3_step(m_insBlock) != SQLITE_DONE) {
         fail(sqliteError(m_db));
     }
@@ -273,7 +276,7 @@ void CaptureWriter::addReceived(const ReceivedFrames &received, qint64 fromWallN
             }
         },
         [&](const ConnectionEvent &e) {
-            if (started || e.atMs * 1000000 >= fromWallNs) {
+            if (started || (e.atMs + 1) * 1000000 > fromWallNs) { // its millisecond reaches into the cut
                 addConnectionEvent(e);
             }
         });
@@ -283,8 +286,26 @@ Result<void> CaptureWriter::commit()
 {
     if (m_inTransaction) {
         flushBlock();
-        m_inTransaction = false;
-        exec("COMMIT");
+        const int rc = sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
+        if (rc == SQLITE_OK) {
+            m_inTransaction = false;
+            m_uncommittedBytes = 0;
+            m_busySinceNs = 0;
+        } else if (rc == SQLITE_BUSY && m_error.isEmpty()) {
+            // Another program reads the file (a shell, a browser of SQLite files): the transaction
+            // stays open and the next commit tries again, for as long as memory allows.
+            const qint64 now = monotonicNs();
+            m_busySinceNs = m_busySinceNs == 0 ? now : m_busySinceNs;
+            if (m_uncommittedBytes > kMaxUncommittedBytes) {
+                fail(QStringLiteral("another program has kept the file open for reading for %1 s, and %2 MiB wait to "
+                                    "be written; close that program")
+                         .arg((now - m_busySinceNs) / 1000000000)
+                         .arg(m_uncommittedBytes / (1024 * 1024)));
+            }
+        } else {
+            fail(sqliteError(m_db));
+            m_inTransaction = sqlite3_get_autocommit(m_db) == 0; // SQLite rolls some failures back
+        }
     }
     if (!m_error.isEmpty()) {
         return Error { QStringLiteral("io_error"), QStringLiteral("capture file '%1': %2").arg(m_path, m_error) };
@@ -300,8 +321,16 @@ Result<void> CaptureWriter::finish(qint64 endedAtMs)
             "INSERT OR REPLACE INTO meta(key, value) VALUES('ended_at', '" + QByteArray::number(endedAtMs) + "')";
         exec(sql.constData());
     }
+    sqlite3_busy_timeout(m_db, kFinishBusyTimeoutMs); // the last commit: a reader is waited for
     if (auto r = commit(); !r) {
         return r;
+    }
+    if (m_inTransaction) {
+        fail(QStringLiteral("another program kept the file open for reading for %1 s: its last %2 MiB could not be "
+                            "written; close that program before stopping a recording")
+                 .arg(kFinishBusyTimeoutMs / 1000)
+                 .arg(m_uncommittedBytes / (1024 * 1024)));
+        return commit();
     }
     // One self-contained file that travels: no empty -journal beside it.
     exec("PRAGMA journal_mode=DELETE");

@@ -131,6 +131,13 @@ qint64 firstWallNs(const ReceivedFrames &r)
     return first;
 }
 
+/// What a batch kept in the ring costs in memory: its buffers' capacity, not only what they hold.
+quint64 memoryOf(const ReceivedFrames &r)
+{
+    return quint64(r.payloads.capacity()) + r.frames.capacity() * sizeof(ReceivedFrames::Frame)
+        + r.connectionEvents.size() * sizeof(ConnectionEvent);
+}
+
 qint64 lastWallNs(const ReceivedFrames &r)
 {
     qint64 last = r.frames.empty() ? std::numeric_limits<qint64>::min() : r.frames.back().wallNs;
@@ -152,7 +159,7 @@ void CaptureRecorder::append(const ReceivedFramesPtr &received)
     }
     if (m_status.ringEnabled) {
         m_status.ringFrames += received->frames.size();
-        m_status.ringBytes += quint64(received->payloads.size());
+        m_status.ringBytes += memoryOf(*received);
         m_ring.push_back(received);
     }
 }
@@ -165,13 +172,13 @@ qint64 CaptureRecorder::ringFromNs() const
 void CaptureRecorder::pruneRing()
 {
     // Whole batches go: the ring holds at most one batch (a few ms) more than keepMs, and a save
-    // cuts exactly at keepMs.
+    // cuts exactly at keepMs. Over the memory cap, the newest batch stays whatever its size.
     const qint64 fromNs = ringFromNs();
     while (!m_ring.empty()
         && (lastWallNs(*m_ring.front()) < fromNs
             || (m_ringMaxBytes > 0 && m_status.ringBytes > quint64(m_ringMaxBytes) && m_ring.size() > 1))) {
         m_status.ringFrames -= m_ring.front()->frames.size();
-        m_status.ringBytes -= quint64(m_ring.front()->payloads.size());
+        m_status.ringBytes -= memoryOf(*m_ring.front());
         m_ring.pop_front();
     }
     m_status.ringSpanMs =

@@ -24,7 +24,7 @@ struct RecorderStatus
     bool ringEnabled = false;
     qint64 ringKeepMs = 0;
     quint64 ringFrames = 0;
-    quint64 ringBytes = 0; ///< payload bytes held in memory
+    quint64 ringBytes = 0; ///< memory the ring holds (its frames' buffers)
     qint64 ringSpanMs = 0; ///< time between the oldest and newest frame held
     QString error; ///< the last recording error
 };

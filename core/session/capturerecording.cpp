@@ -52,22 +52,17 @@ void CaptureSession::ensureRecorder()
 
 void CaptureSession::recordFrames(const EventBatch &batch)
 {
-    const std::size_t kept = batch.received ? batch.received->connectionEvents.size() : 0;
-    if (kept == batch.connectionEvents.size()) {
-        if (batch.received) {
-            emit framesReceived(batch.received);
+    if (batch.received) {
+        emit framesReceived(batch.received);
+    } else if (!batch.connectionEvents.empty()) {
+        // A batch that did not come from a StreamTracker (a broker's): its connection events.
+        auto events = std::make_shared<ReceivedFrames>();
+        events->sourceId = batch.sourceId;
+        for (const ConnectionEvent &e : batch.connectionEvents) {
+            events->appendConnectionEvent(e);
         }
-        return;
+        emit framesReceived(std::move(events));
     }
-    // The source began keeping its frames in the middle of this batch (a recording began while
-    // it was on its way): the connection events before that are recorded too, first.
-    auto all = batch.received ? std::make_shared<ReceivedFrames>(*batch.received) : std::make_shared<ReceivedFrames>();
-    all->sourceId = batch.sourceId;
-    const auto missing = std::ptrdiff_t(batch.connectionEvents.size() - std::min(kept, batch.connectionEvents.size()));
-    all->connectionEvents.insert(
-        all->connectionEvents.begin(), batch.connectionEvents.begin(), batch.connectionEvents.begin() + missing);
-    all->connectionEventPos.insert(all->connectionEventPos.begin(), std::size_t(missing), 0);
-    emit framesReceived(std::move(all));
 }
 
 void CaptureSession::setKeepRaw(bool keep)

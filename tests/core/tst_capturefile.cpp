@@ -6,9 +6,13 @@
 #include <core/replay/capturefile.h>
 #include <core/replay/recorder.h>
 
+#include <QFileInfo>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sqlite3.h>
 
 using namespace OddsTap;
 
@@ -164,6 +168,116 @@ private slots:
         QCOMPARE(records.first(), QStringLiteral("F199"));
         QCOMPARE(records.last(), QStringLiteral("F299"));
         QCOMPARE(records.at(records.indexOf(QStringLiteral("F260")) - 1), QStringLiteral("C"));
+    }
+
+    void aReaderThatHoldsTheFileDelaysCommitsWithoutLosingThem()
+    {
+        // Another program reads the file in a transaction (an sqlite3 shell): the recorder's
+        // commits wait in its open transaction, and all of it is written once the reader lets go.
+        const QString path = m_dir.filePath(QStringLiteral("held.odtc"));
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY(writer);
+        CaptureWriter &w = **writer;
+        w.addReceived(*framesOf(0, 100));
+        QVERIFY(w.commit());
+        sqlite3 *other = nullptr;
+        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &other, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        const auto closeOther = qScopeGuard([other] { sqlite3_close_v2(other); });
+        QCOMPARE(
+            sqlite3_exec(other, "BEGIN; SELECT count(*) FROM frame_blocks;", nullptr, nullptr, nullptr), SQLITE_OK);
+        for (int batch = 1; batch < 4; ++batch) {
+            w.addReceived(*framesOf(batch * 100, 100));
+            const Result<void> committed = w.commit();
+            QVERIFY2(committed, qPrintable(committed ? QString() : committed.error().message));
+        }
+        // Its commit waiting, the recorder keeps new readers out until the other program lets go.
+        const QString locked = readAll(path).constFirst();
+        QVERIFY2(locked.contains(QLatin1String("is locked: it is being recorded")), qPrintable(locked));
+        QCOMPARE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+        QVERIFY(w.commit());
+        QCOMPARE(readAll(path).size(), 400);
+        QCOMPARE(readAll(path).last(), QStringLiteral("F399"));
+    }
+
+    void aCommitCutShortIsRolledBackWhenTheFileOpens()
+    {
+        // What a recorder killed in the middle of a commit leaves: the file with half of a
+        // transaction's pages in it, and the journal that undoes them. Made here by copying both
+        // while another connection's transaction has spilled its pages into the file.
+        const QString path = m_dir.filePath(QStringLiteral("cut.odtc"));
+        {
+            auto writer = CaptureWriter::create(path, header());
+            QVERIFY(writer);
+            (*writer)->addReceived(*framesOf(0, 100, { 0 }));
+            QVERIFY((*writer)->commit());
+        }
+        const QString copy = m_dir.filePath(QStringLiteral("cut-copy.odtc"));
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+        const auto closeDb = qScopeGuard([db] { sqlite3_close_v2(db); });
+        QCOMPARE(sqlite3_exec(db,
+                     "PRAGMA cache_size=8; BEGIN; UPDATE meta SET value = 'half' WHERE key = 'notes';"
+                     "INSERT INTO frame_blocks VALUES(1000000, 1000000, 1, 4, 0, 0, 0, 0, zeroblob(2000000));",
+                     nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        QVERIFY(QFileInfo(path + QStringLiteral("-journal")).size() > 0);
+        for (const QString &suffix : { QString(), QStringLiteral("-journal") }) {
+            QVERIFY(QFile::copy(path + suffix, copy + suffix));
+        }
+        QCOMPARE(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+        const QStringList records = readAll(copy);
+        QCOMPARE(records.size(), 101);
+        QCOMPARE(records.first(), QStringLiteral("C"));
+        QCOMPARE(records.last(), QStringLiteral("F99"));
+        QVERIFY(!QFileInfo::exists(copy + QStringLiteral("-journal"))
+            || QFileInfo(copy + QStringLiteral("-journal")).size() == 0);
+    }
+
+    void aCraftedTableWithoutItsKeyIsRefused()
+    {
+        // Records are read one query each by their key: without it, each query would scan the
+        // table, and a million tiny blocks would take hours.
+        const QString path = m_dir.filePath(QStringLiteral("unkeyed.odtc"));
+        {
+            auto writer = CaptureWriter::create(path, header());
+            QVERIFY(writer);
+            (*writer)->addReceived(*framesOf(0, 10));
+            QVERIFY((*writer)->finish(kT0Ns / 1000000 + 1000));
+        }
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db,
+                     "CREATE TABLE copy AS SELECT * FROM frame_blocks; DROP TABLE frame_blocks;"
+                     "ALTER TABLE copy RENAME TO frame_blocks;",
+                     nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        sqlite3_close_v2(db);
+        auto reader = CaptureReader::open(path);
+        QVERIFY(!reader);
+        QVERIFY2(reader.error().message.contains(QLatin1String("its frame_blocks table is not keyed by first_ord")),
+            qPrintable(reader.error().message));
+    }
+
+    void theRingKeepsToItsMemoryCap()
+    {
+        // A cap of about three batches' buffers: the ring drops the oldest batches, keeps the
+        // newest, and a save holds what it kept.
+        const auto one = framesOf(0, 25);
+        const qint64 batchBytes =
+            one->payloads.capacity() + qint64(one->frames.capacity() * sizeof(ReceivedFrames::Frame));
+        CaptureRecorder recorder;
+        recorder.setRing(60000, 3 * batchBytes + batchBytes / 2);
+        for (int n0 = 0; n0 < 300; n0 += 25) {
+            recorder.append(framesOf(n0, 25));
+        }
+        const QString path = m_dir.filePath(QStringLiteral("capped.odtc"));
+        QSignalSpy saved(&recorder, &CaptureRecorder::ringSaved);
+        recorder.saveRing(path, header());
+        QCOMPARE(saved.size(), 1);
+        QCOMPARE(saved.at(0).at(1).toULongLong(), 75ULL);
+        const QStringList records = readAll(path);
+        QCOMPARE(records.first(), QStringLiteral("F225"));
+        QCOMPARE(records.last(), QStringLiteral("F299"));
     }
 
 private:
