@@ -58,6 +58,8 @@ AlertEngine::AlertEngine(std::vector<AlertRule> rules, FixtureMap fixtureMap)
         if (r.kind == AlertKind::Stale || r.kind == AlertKind::ScoreWithoutPriceMove) {
             m_shortestDueWindowMs = std::min(m_shortestDueWindowMs, r.windowMs);
         }
+        // Nothing a rule still waits for (an unanswered final score, a cooldown) is forgotten.
+        m_forgetAfterMs = std::max({ m_forgetAfterMs, r.windowMs, r.cooldownMs });
     }
 }
 
@@ -291,7 +293,7 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
         const bool wasOver = isOver(*touched);
         onFixture(*touched, e, *f, out);
         if (!wasOver && isOver(*touched)) {
-            source.ended.emplace_back(e.serverTsMs + kForgetEndedAfterMs, touched->fixtureId);
+            source.ended.emplace_back(e.serverTsMs + m_forgetAfterMs, touched->fixtureId);
         }
     } else if (const OddsData *o = e.odds()) {
         touched = find(o->fixtureId);
@@ -328,9 +330,13 @@ void AlertEngine::forgetEnded(Source &source)
         if (it == source.fixtures.end() || !isOver(it->second)) {
             continue; // forgotten already, or it came back (a cancelled match restarted)
         }
-        if (const qint64 due = it->second.lastUpdateMs + kForgetEndedAfterMs; due > source.clockMs) {
+        if (const qint64 due = it->second.lastUpdateMs + m_forgetAfterMs; due > source.clockMs) {
             source.ended.emplace_back(due, id); // late events: later
             continue;
+        }
+        // What late prices compared across sources since it ended goes with it.
+        for (const QString &key : std::as_const(it->second.compared)) {
+            m_compared.remove(key);
         }
         std::replace(m_recentFixtures.begin(), m_recentFixtures.end(), &it->second, static_cast<Fixture *>(nullptr));
         source.fixtures.erase(it);

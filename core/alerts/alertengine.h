@@ -44,10 +44,12 @@ public:
     /// Fixtures the engine holds state for, over every source.
     std::size_t fixtures() const;
     /// How long of its source's clock an ended (or cancelled) fixture is kept without an event of
-    /// its own: late prices still find it, and then its state goes (a feed that runs for days
-    /// retires thousands of fixtures). By the stream's clock, so that a back-test forgets it at the
-    /// same event as the live run did.
+    /// its own, at least: late prices still find it, and then its state goes (a feed that runs for
+    /// days retires thousands of fixtures). Longer when a rule's window or cooldown is longer. By
+    /// the stream's clock, so that a back-test forgets it at the same event as the live run did.
+    /// An event of a forgotten fixture starts it afresh, as if first seen.
     static constexpr qint64 kForgetEndedAfterMs = 10 * 60 * 1000;
+    qint64 forgetAfterMs() const { return m_forgetAfterMs; }
     /// What rules scoped to the watch list look at; replaces the list. Its fixtureKey()s: every
     /// alert of those fixtures. Its selectionKey()s: that selection's alerts, and the alerts of
     /// its fixture and market as a whole (in play, stale, suspended, overround), not its siblings'.
@@ -151,7 +153,8 @@ private:
         qint64 earliestDueMs = std::numeric_limits<qint64>::min();
         /// By fixture id. Node-based: a fixture stays where it is while others are added.
         std::unordered_map<QString, Fixture, IdHash> fixtures;
-        /// Fixtures that ended, by when they can be forgotten (kForgetEndedAfterMs), in order.
+        /// Fixtures that ended, by when they can be forgotten (m_forgetAfterMs); mostly in order,
+        /// and only the front is looked at, so one out of order is forgotten a little later.
         std::deque<std::pair<qint64, QString>> ended;
     };
 
@@ -191,6 +194,7 @@ private:
     std::array<KindRules, kAlertKindCount> m_byKind;
     qint64 m_longestMoveWindowMs = 0;
     qint64 m_shortestDueWindowMs = std::numeric_limits<qint64>::max(); ///< of stale and score rules
+    qint64 m_forgetAfterMs = kForgetEndedAfterMs; ///< kForgetEndedAfterMs, or a rule's longer window
     std::unordered_map<QString, Source, IdHash> m_sources;
     /// The source of the previous event: most streams have one source, and its lookup is then a
     /// comparison of ids instead of a hash.

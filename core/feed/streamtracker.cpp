@@ -30,7 +30,9 @@ ReceivedFrames &StreamTracker::received()
     if (!m_received) {
         m_received = std::make_shared<ReceivedFrames>();
         m_received->sourceId = m_sourceId;
-        m_received->payloads.reserve(m_receivedBytes);
+        if (m_keepRaw) {
+            m_received->payloads.reserve(m_receivedBytes);
+        }
     }
     return *m_received;
 }
@@ -240,7 +242,9 @@ BatchPtr StreamTracker::take()
         return {};
     }
     if (m_received) {
-        m_receivedBytes = m_received->payloads.size();
+        if (m_keepRaw) {
+            m_receivedBytes = m_received->payloads.size();
+        }
         m_pending.received = std::move(m_received);
     }
     m_pending.sourceId = m_sourceId;

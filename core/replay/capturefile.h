@@ -85,6 +85,8 @@ public:
     Result<void> finish(qint64 endedAtMs);
 
     quint64 frames() const { return m_frames; }
+    /// Written into the open transaction, not committed yet (held in memory: no cache spill).
+    qint64 uncommittedBytes() const { return m_uncommittedBytes; }
     quint64 payloadBytes() const { return m_payloadBytes; }
     quint64 connectionEvents() const { return m_connectionEvents; }
     /// The first write error, if any (the recorder reports it once and stops recording).

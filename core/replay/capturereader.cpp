@@ -73,6 +73,15 @@ std::optional<Error> inspectCaptureHeader(const QString &path)
     return std::nullopt;
 }
 
+/// A capture being recorded whose commit waits for another program that keeps it open for
+/// reading: the recorder holds new readers off until that program lets go.
+QString lockedMessage(const QString &path)
+{
+    return QStringLiteral("capture file '%1' is locked: it is being recorded, and another program keeps it open for "
+                          "reading; close that program and try again")
+        .arg(path);
+}
+
 /// How far a damaged capture reads: frames in order until the first error.
 QString readableSoFar(sqlite3 *db)
 {
@@ -160,6 +169,11 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     sqlite3_stmt *s = nullptr;
     // A statement that could not be prepared or stepped: SQLite's reason, the statement released.
     const auto failQuery = [&] {
+        if (sqlite3_errcode(r->m_db) == SQLITE_BUSY) {
+            sqlite3_finalize(s);
+            s = nullptr;
+            return Error { QStringLiteral("busy"), lockedMessage(path) };
+        }
         const QString why = sqliteError(r->m_db);
         sqlite3_finalize(s);
         s = nullptr;
@@ -172,11 +186,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     const int appId = appIdStep == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     sqlite3_finalize(s);
     if (appIdStep == SQLITE_BUSY) {
-        // A recording's commit waits for another program that keeps the file open for reading.
-        return Error { QStringLiteral("busy"),
-            QStringLiteral("capture file '%1' is locked: it is being recorded, and another program keeps it open for "
-                           "reading; close that program and try again")
-                .arg(path) };
+        return Error { QStringLiteral("busy"), lockedMessage(path) };
     }
     if (appId != kApplicationId) {
         return fail(QStringLiteral("no capture signature (an OddsTap database? use 'stats' or 'export')"));
@@ -476,7 +486,9 @@ bool CaptureReader::stepBlockFrame()
         const int rc = sqlite3_step(m_blocks);
         if (rc != SQLITE_ROW) {
             sqlite3_reset(m_blocks);
-            if (rc != SQLITE_DONE) {
+            if (rc == SQLITE_BUSY) {
+                m_error = lockedMessage(m_info.path);
+            } else if (rc != SQLITE_DONE) {
                 m_error = QStringLiteral("reading frames: ") + sqliteError(m_db);
             } else if (!m_haveConn) {
                 m_haveConn = stepConn(); // a file being recorded: events after its last frames
@@ -564,7 +576,9 @@ bool CaptureReader::stepConn()
         }
     });
     if (rc != SQLITE_ROW) {
-        if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_BUSY) {
+            m_error = lockedMessage(m_info.path);
+        } else if (rc != SQLITE_DONE) {
             m_error = QStringLiteral("reading connection events: ") + sqliteError(m_db);
         }
         return false;

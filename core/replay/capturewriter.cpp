@@ -105,6 +105,7 @@ CaptureWriter::~CaptureWriter()
     }
     if (m_db) {
         if (m_inTransaction) {
+            sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
             sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
         }
         sqlite3_close_v2(m_db);
@@ -321,15 +322,20 @@ Result<void> CaptureWriter::finish(qint64 endedAtMs)
             "INSERT OR REPLACE INTO meta(key, value) VALUES('ended_at', '" + QByteArray::number(endedAtMs) + "')";
         exec(sql.constData());
     }
-    sqlite3_busy_timeout(m_db, kFinishBusyTimeoutMs); // the last commit: a reader is waited for
-    if (auto r = commit(); !r) {
-        return r;
+    sqlite3_busy_timeout(m_db, kFinishBusyTimeoutMs); // the last commit: a reader is waited for, once
+    const Result<void> last = commit();
+    sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
+    if (!last) {
+        return last;
     }
     if (m_inTransaction) {
-        fail(QStringLiteral("another program kept the file open for reading for %1 s: its last %2 MiB could not be "
-                            "written; close that program before stopping a recording")
-                 .arg(kFinishBusyTimeoutMs / 1000)
-                 .arg(m_uncommittedBytes / (1024 * 1024)));
+        // Still held: what waits is given up, and said so (a later commit would contradict it).
+        fail(QStringLiteral("another program kept the file open for reading: its last %1 MiB could not be written "
+                            "(waited %2 s); close that program before stopping a recording")
+                 .arg(m_uncommittedBytes / (1024 * 1024))
+                 .arg(kFinishBusyTimeoutMs / 1000));
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        m_inTransaction = false;
         return commit();
     }
     // One self-contained file that travels: no empty -journal beside it.

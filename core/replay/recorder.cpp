@@ -203,6 +203,11 @@ void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
     CaptureWriter &w = *created.value();
     for (const ReceivedFramesPtr &r : m_ring) {
         w.addReceived(*r, fromNs);
+        // A commit now and then: an uncommitted transaction is held in memory, and the ring can
+        // be hundreds of MiB.
+        if (w.uncommittedBytes() >= kSaveCommitBytes && !w.commit()) {
+            break;
+        }
     }
     const qint64 endMs = m_ring.empty() ? wallClockMs() : lastWallNs(*m_ring.back()) / 1000000;
     const Result<void> done = w.finish(endMs);

@@ -41,6 +41,7 @@ public:
     ~CaptureRecorder() override;
 
     static constexpr int kCommitIntervalMs = 250;
+    static constexpr qint64 kSaveCommitBytes = 32 * 1024 * 1024;
 
 public slots:
     void startRecording(const QString &path, const OddsTap::CaptureHeader &header);

@@ -553,10 +553,17 @@ void TestAlerts::anEndedFixtureIsForgottenByItsSourcesClock()
     // A day of matches: each ends, and its state goes once its source's clock has run
     // kForgetEndedAfterMs past its last event. A late price keeps it until that much after.
     AlertEngine engine({ rule(R"({"type":"price_move","percent":5,"within_s":60,"cooldown_s":0})") });
+    QCOMPARE(engine.forgetAfterMs(), AlertEngine::kForgetEndedAfterMs);
     std::vector<Alert> out;
     quint64 seq = 0;
+    // One text per id, shared by its events as the decoder's interned ids are: the engine's table
+    // of recent fixtures finds them by that text, and must not keep a forgotten one.
+    std::vector<QString> ids;
     for (int i = 0; i < 300; ++i) {
-        const QString id = QStringLiteral("f%1").arg(i);
+        ids.push_back(QStringLiteral("f%1").arg(i));
+    }
+    for (int i = 0; i < 300; ++i) {
+        const QString &id = ids[std::size_t(i)];
         const qint64 t = i * kS;
         engine.onEvent(fixtureEvent(++seq, t, id, FixtureStatus::Live), out);
         engine.onEvent(oddsEvent(++seq, t, id, QStringLiteral("home"), 2.0), out);
@@ -565,7 +572,7 @@ void TestAlerts::anEndedFixtureIsForgottenByItsSourcesClock()
     engine.onEvent(fixtureEvent(++seq, 300 * kS, QStringLiteral("live"), FixtureStatus::Live), out);
     QCOMPARE(engine.fixtures(), std::size_t(301));
     // f0 ended at 0.5 s; f1 gets a late price at 100 s.
-    engine.onEvent(oddsEvent(++seq, 100 * kS, QStringLiteral("f1"), QStringLiteral("home"), 2.1), out);
+    engine.onEvent(oddsEvent(++seq, 100 * kS, ids[1], QStringLiteral("home"), 2.1), out);
     const qint64 forget = AlertEngine::kForgetEndedAfterMs;
     engine.onEvent(oddsEvent(++seq, forget + 1 * kS, QStringLiteral("live"), QStringLiteral("home"), 2.0), out);
     QCOMPARE(engine.fixtures(), std::size_t(301 - 1)); // f0 (ended at 0.5 s) only
@@ -575,10 +582,14 @@ void TestAlerts::anEndedFixtureIsForgottenByItsSourcesClock()
     QCOMPARE(engine.fixtures(), std::size_t(1)); // the live one
     // A forgotten fixture's events find a new one, and it still alerts.
     out.clear();
-    engine.onEvent(oddsEvent(++seq, 2 * forget + 200 * kS, QStringLiteral("f2"), QStringLiteral("home"), 2.0), out);
-    engine.onEvent(oddsEvent(++seq, 2 * forget + 201 * kS, QStringLiteral("f2"), QStringLiteral("home"), 2.5), out);
+    engine.onEvent(oddsEvent(++seq, 2 * forget + 200 * kS, ids[2], QStringLiteral("home"), 2.0), out);
+    engine.onEvent(oddsEvent(++seq, 2 * forget + 201 * kS, ids[2], QStringLiteral("home"), 2.5), out);
     QCOMPARE(engine.fixtures(), std::size_t(2));
     QCOMPARE(out.size(), std::size_t(1));
+    // A rule that waits longer (a score rule's window, a cooldown) keeps ended fixtures as long.
+    AlertEngine patient({ rule(R"({"type":"score_without_price_move","within_s":3600})"),
+        rule(R"({"type":"price_move","percent":5,"within_s":60,"cooldown_s":7200})") });
+    QCOMPARE(patient.forgetAfterMs(), 7200 * kS);
 }
 
 QTEST_GUILESS_MAIN(TestAlerts)

@@ -199,6 +199,33 @@ private slots:
         QCOMPARE(readAll(path).last(), QStringLiteral("F399"));
     }
 
+    void stoppingWhileAReaderHoldsTheFileSaysWhatIsLost()
+    {
+        // The last commit waits 10 s for the other program, then gives up what waits and says
+        // so: nothing written later contradicts the message.
+        const QString path = m_dir.filePath(QStringLiteral("stopped.odtc"));
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY(writer);
+        CaptureWriter &w = **writer;
+        w.addReceived(*framesOf(0, 100));
+        QVERIFY(w.commit());
+        sqlite3 *other = nullptr;
+        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &other, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        QCOMPARE(
+            sqlite3_exec(other, "BEGIN; SELECT count(*) FROM frame_blocks;", nullptr, nullptr, nullptr), SQLITE_OK);
+        w.addReceived(*framesOf(100, 100));
+        const Result<void> finished = w.finish(kT0Ns / 1000000 + 2000);
+        QVERIFY(!finished);
+        QVERIFY2(finished.error().message.contains(QLatin1String("could not be written")),
+            qPrintable(finished.error().message));
+        QCOMPARE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close_v2(other);
+        writer->reset();
+        const QStringList records = readAll(path);
+        QCOMPARE(records.size(), 100);
+        QCOMPARE(records.last(), QStringLiteral("F99"));
+    }
+
     void aCommitCutShortIsRolledBackWhenTheFileOpens()
     {
         // What a recorder killed in the middle of a commit leaves: the file with half of a
@@ -260,15 +287,21 @@ private slots:
 
     void theRingKeepsToItsMemoryCap()
     {
-        // A cap of about three batches' buffers: the ring drops the oldest batches, keeps the
-        // newest, and a save holds what it kept.
-        const auto one = framesOf(0, 25);
-        const qint64 batchBytes =
-            one->payloads.capacity() + qint64(one->frames.capacity() * sizeof(ReceivedFrames::Frame));
-        CaptureRecorder recorder;
-        recorder.setRing(60000, 3 * batchBytes + batchBytes / 2);
+        // A cap of three and a half batches' buffers: the ring drops the oldest batches, keeps
+        // the newest three, and a save holds what it kept.
+        std::vector<ReceivedFramesPtr> batches;
         for (int n0 = 0; n0 < 300; n0 += 25) {
-            recorder.append(framesOf(n0, 25));
+            batches.push_back(framesOf(n0, 25));
+        }
+        const auto memoryOf = [](const ReceivedFrames &r) {
+            return qint64(r.payloads.capacity()) + qint64(r.frames.capacity() * sizeof(ReceivedFrames::Frame));
+        };
+        const qint64 cap = memoryOf(*batches[11]) + memoryOf(*batches[10]) + memoryOf(*batches[9])
+            + std::min(memoryOf(*batches[8]), memoryOf(*batches[9])) / 2;
+        CaptureRecorder recorder;
+        recorder.setRing(60000, cap);
+        for (const ReceivedFramesPtr &b : batches) {
+            recorder.append(b);
         }
         const QString path = m_dir.filePath(QStringLiteral("capped.odtc"));
         QSignalSpy saved(&recorder, &CaptureRecorder::ringSaved);

@@ -54,6 +54,7 @@ private slots:
     void arbitrageIsHeldBackByItsCooldownAndItsMinimum();
     void fixtureMapJoinsDifferentIds();
     void equalIdsOfDifferentGamesAreNotOneMatch();
+    void aForgottenMatchTakesItsLateComparedPricesWithIt();
     void fixtureMapRefusesBadFiles_data();
     void fixtureMapRefusesBadFiles();
     void arbitrageRulesAreChecked();
@@ -234,6 +235,29 @@ void TestComparison::equalIdsOfDifferentGamesAreNotOneMatch()
         engine.onEvent(ended, out);
         QCOMPARE(engine.comparedMarkets(), std::size_t(sameGame ? 0 : 1));
     }
+}
+
+void TestComparison::aForgottenMatchTakesItsLateComparedPricesWithIt()
+{
+    AlertEngine engine(arbitrageRule(R"("cooldown_s":0)"));
+    std::vector<Alert> out;
+    Event ended;
+    ended.type = EventType::Fixture;
+    ended.seq = 1;
+    ended.serverTsMs = kT0;
+    ended.sourceId = kA;
+    ended.data = FixtureData { QStringLiteral("fx-1"), 1, 1, kT0, FixtureStatus::Ended, QStringLiteral("Arsenal"),
+        QStringLiteral("Chelsea"), QStringLiteral("1-0") };
+    engine.onEvent(ended, out);
+    engine.onEvent(odds(kA, 2, 10, kHome, 2.00), out); // late prices of the ended match
+    engine.onEvent(odds(kB, 1, 20, kHome, 1.90), out);
+    // Two markets: book A's match is keyed by its teams, book B's (no fixture event) by its id.
+    QCOMPARE(engine.comparedMarkets(), std::size_t(2));
+    // Book A's clock runs past the time an ended match is kept: it goes, with what it compared.
+    const qint64 later = engine.forgetAfterMs() + 60 * kS;
+    engine.onEvent(odds(kA, 3, later, kHome, 2.00, PriceStatus::Open, QStringLiteral("fx-2")), out);
+    QCOMPARE(engine.comparedMarkets(), std::size_t(2)); // book B's fx-1 and book A's fx-2
+    QVERIFY(out.empty());
 }
 
 void TestComparison::fixtureMapRefusesBadFiles_data()
