@@ -80,6 +80,35 @@ QStringList readAll(const QString &path)
     return out;
 }
 
+/// A capture of frames 0 to 99, committed, that another program (an sqlite3 shell, say) holds
+/// open in a read transaction.
+struct HeldCapture
+{
+    std::unique_ptr<CaptureWriter> writer;
+    sqlite3 *other = nullptr;
+
+    static std::unique_ptr<HeldCapture> open(const QString &path)
+    {
+        auto held = std::make_unique<HeldCapture>();
+        auto created = CaptureWriter::create(path, header());
+        if (!created) {
+            return {};
+        }
+        held->writer = std::move(*created);
+        held->writer->addReceived(*framesOf(0, 100));
+        if (!held->writer->commit()
+            || sqlite3_open_v2(path.toUtf8().constData(), &held->other, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK
+            || sqlite3_exec(held->other, "BEGIN; SELECT count(*) FROM frame_blocks;", nullptr, nullptr, nullptr)
+                != SQLITE_OK) {
+            return {};
+        }
+        return held;
+    }
+    /// The other program ends its transaction.
+    bool release() { return sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK; }
+    ~HeldCapture() { sqlite3_close_v2(other); }
+};
+
 } // namespace
 
 class TestCaptureFile : public QObject
@@ -175,16 +204,9 @@ private slots:
         // Another program reads the file in a transaction (an sqlite3 shell): the recorder's
         // commits wait in its open transaction, and all of it is written once the reader lets go.
         const QString path = m_dir.filePath(QStringLiteral("held.odtc"));
-        auto writer = CaptureWriter::create(path, header());
-        QVERIFY(writer);
-        CaptureWriter &w = **writer;
-        w.addReceived(*framesOf(0, 100));
-        QVERIFY(w.commit());
-        sqlite3 *other = nullptr;
-        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &other, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-        const auto closeOther = qScopeGuard([other] { sqlite3_close_v2(other); });
-        QCOMPARE(
-            sqlite3_exec(other, "BEGIN; SELECT count(*) FROM frame_blocks;", nullptr, nullptr, nullptr), SQLITE_OK);
+        const auto held = HeldCapture::open(path);
+        QVERIFY(held);
+        CaptureWriter &w = *held->writer;
         for (int batch = 1; batch < 4; ++batch) {
             w.addReceived(*framesOf(batch * 100, 100));
             const Result<void> committed = w.commit();
@@ -193,7 +215,7 @@ private slots:
         // Its commit waiting, the recorder keeps new readers out until the other program lets go.
         const QString locked = readAll(path).constFirst();
         QVERIFY2(locked.contains(QLatin1String("is locked: it is being recorded")), qPrintable(locked));
-        QCOMPARE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+        QVERIFY(held->release());
         QVERIFY(w.commit());
         QCOMPARE(readAll(path).size(), 400);
         QCOMPARE(readAll(path).last(), QStringLiteral("F399"));
@@ -204,23 +226,16 @@ private slots:
         // The last commit waits 10 s for the other program, then gives up what waits and says
         // so: nothing written later contradicts the message.
         const QString path = m_dir.filePath(QStringLiteral("stopped.odtc"));
-        auto writer = CaptureWriter::create(path, header());
-        QVERIFY(writer);
-        CaptureWriter &w = **writer;
-        w.addReceived(*framesOf(0, 100));
-        QVERIFY(w.commit());
-        sqlite3 *other = nullptr;
-        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &other, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-        QCOMPARE(
-            sqlite3_exec(other, "BEGIN; SELECT count(*) FROM frame_blocks;", nullptr, nullptr, nullptr), SQLITE_OK);
+        const auto held = HeldCapture::open(path);
+        QVERIFY(held);
+        CaptureWriter &w = *held->writer;
         w.addReceived(*framesOf(100, 100));
         const Result<void> finished = w.finish(kT0Ns / 1000000 + 2000);
         QVERIFY(!finished);
         QVERIFY2(finished.error().message.contains(QLatin1String("could not be written")),
             qPrintable(finished.error().message));
-        QCOMPARE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-        sqlite3_close_v2(other);
-        writer->reset();
+        QVERIFY(held->release());
+        held->writer.reset();
         const QStringList records = readAll(path);
         QCOMPARE(records.size(), 100);
         QCOMPARE(records.last(), QStringLiteral("F99"));
