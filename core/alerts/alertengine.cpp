@@ -453,7 +453,9 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         if (!extremes || !inScope(r, f, d.marketType, d.selection)) {
             return;
         }
-        const auto [high, low] = *extremes;
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const double high = extremes->first;
+        const double low = extremes->second;
         // From the window's high or low to the price now.
         const auto bigEnough = [&](double from) {
             if (r.percent > 0 && std::abs(p - from) / from * 100 >= r.percent - 1e-9) {
@@ -587,7 +589,8 @@ void AlertEngine::sweep(Source &source, quint64 seq, std::vector<Alert> &out)
     // The hash's order differs from run to run: what one sweep fires is put in the order of its
     // times, then fixtures, then rules, so that a back-test lists it as the live run did.
     const std::size_t first = out.size();
-    for (auto &[id, f] : source.fixtures) {
+    for (auto &entry : source.fixtures) {
+        Fixture &f = entry.second; // not a structured binding: clang 14 cannot capture one
         // An ended fixture is silent by right.
         const bool over = isOver(f);
         forEachRule(AlertKind::Stale, f, [&](int i) {
