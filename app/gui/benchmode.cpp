@@ -25,6 +25,8 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
     // peaks follow when storage falls behind for a moment.
     auto queuedMax = std::make_shared<quint64>(0);
     auto minuteQueuedMax = std::make_shared<quint64>(0);
+    // How far behind the views are: the age of the newest snapshot applied, sampled each second.
+    auto minuteSnapshotAgeMax = std::make_shared<qint64>(0);
     const double rate = config.demoRate;
     const int fixtureCount = config.demoFixtures;
     QObject::connect(poll, &QTimer::timeout, &window, [=, &window] {
@@ -32,6 +34,7 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
         keepALiveFixtureSelected(window);
         *minuteQueuedMax = std::max(*minuteQueuedMax, window.lastMetrics().queuedEvents);
         *queuedMax = std::max(*queuedMax, *minuteQueuedMax);
+        *minuteSnapshotAgeMax = std::max(*minuteSnapshotAgeMax, wallClockMs() - window.lastMetrics().atMs);
         if (*rssAtOneMinute == 0 && elapsed >= 60) {
             *rssAtOneMinute = residentMiB();
         }
@@ -39,11 +42,14 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
             ++*minutesReported;
             std::printf(
                 "  minute %d: RSS %.1f MiB (peak %.1f), heap in use %.1f MiB, fixtures held %lld, at most %llu events "
-                "waiting for storage\n",
+                "waiting for storage, %llu in memory at most so far, views up to %.1f s behind\n",
                 *minutesReported, residentMiB(), peakResidentMiB(), heapInUseMiB(),
                 static_cast<long long>(window.findChild<FixturesPanel *>()->model().rowCount()),
-                static_cast<unsigned long long>(*minuteQueuedMax));
+                static_cast<unsigned long long>(*minuteQueuedMax),
+                static_cast<unsigned long long>(window.lastMetrics().peakEventsInMemory),
+                double(*minuteSnapshotAgeMax) / 1000.0);
             *minuteQueuedMax = 0;
+            *minuteSnapshotAgeMax = 0;
             std::fflush(stdout);
         }
         if (elapsed < seconds) {

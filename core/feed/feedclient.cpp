@@ -154,15 +154,10 @@ struct FeedClient::Impl : LiveConnection
 
 void FeedClient::Impl::connectNow()
 {
-    if (stopping) {
+    if (!beginAttempt()) {
         return;
     }
-    ++connection;
-    holdOff->cancel();
-    tracker.beginConnection(connection);
-    authFailed = false;
     stalled = false;
-    lastError.clear();
     setState(SourceState::Connecting, cfg().url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
     QNetworkRequest request(cfg().url);
     if (!cfg().token.isEmpty()) {

@@ -99,6 +99,19 @@ int LiveConnection::nextBackoffMs()
     return fullJitterBackoffMs(rng, attempt, config.backoffInitialMs, config.backoffMaxMs);
 }
 
+bool LiveConnection::beginAttempt()
+{
+    if (stopping) {
+        return false;
+    }
+    ++connection;
+    holdOff->cancel();
+    tracker.beginConnection(connection);
+    authFailed = false;
+    lastError.clear();
+    return true;
+}
+
 QSslConfiguration LiveConnection::sslConfiguration() const
 {
     QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();

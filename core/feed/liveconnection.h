@@ -69,6 +69,9 @@ struct LiveConnection
     /// again), then holds off if too much waits in memory.
     void flush();
     int nextBackoffMs();
+    /// Starts the next connection attempt's bookkeeping (its number, the tracker, the cleared
+    /// error); false while stopping, when there is no next attempt.
+    bool beginAttempt();
     /// The system's CA certificates plus the source's CA file: certificates are always
     /// verified, there is no insecure mode.
     QSslConfiguration sslConfiguration() const;

@@ -14,6 +14,7 @@ namespace OddsTap {
 namespace {
 
 constexpr qint64 kRateWindowMs = 60000;
+constexpr qint64 kSampleEveryMs = 1000;
 constexpr const char *kHeaders[] = { QT_TR_NOOP("Sport"), QT_TR_NOOP("Tournament"), QT_TR_NOOP("Start"),
     QT_TR_NOOP("Home"), QT_TR_NOOP("Away"), QT_TR_NOOP("Status"), QT_TR_NOOP("Score"), QT_TR_NOOP("Age"),
     QT_TR_NOOP("Upd/min"), QT_TR_NOOP("Source"), QT_TR_NOOP("Fixture id"), QT_TR_NOOP("★") };
@@ -126,7 +127,13 @@ void FixtureTableModel::apply(const std::vector<FixtureState> &fixtures, qint64 
         }
         Row &row = m_rows[std::size_t(*it)];
         row.state = f;
-        row.samples.emplace_back(nowMs, f.events);
+        // One sample a second (and the newest): a rate over a minute needs no more, and a row
+        // holds about 60 of them instead of one per snapshot.
+        if (row.samples.size() >= 2 && nowMs - row.samples[row.samples.size() - 2].first < kSampleEveryMs) {
+            row.samples.back() = { nowMs, f.events };
+        } else {
+            row.samples.emplace_back(nowMs, f.events);
+        }
         while (row.samples.size() > 2 && nowMs - row.samples[1].first >= kRateWindowMs) {
             row.samples.pop_front();
         }

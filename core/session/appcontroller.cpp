@@ -318,10 +318,17 @@ void AppController::inSession(std::function<void(CaptureSession &)> call)
     }
 }
 
-CaptureSession *AppController::createSession(const CaptureConfig &config)
+CaptureSession *AppController::createSession(CaptureConfig config, std::function<void(const SnapshotPtr &)> deliver)
 {
-    auto *session = new CaptureSession(config);
+    const auto unapplied = std::make_shared<std::atomic<int>>(0);
+    config.snapshotsUnapplied = unapplied;
+    auto *session = new CaptureSession(std::move(config));
     session->moveToThread(&m_pipelineThread);
+    connect(session, &CaptureSession::snapshotReady, this,
+        [deliver = std::move(deliver), unapplied](const SnapshotPtr &snapshot) {
+            deliver(snapshot); // the views apply it before this returns
+            unapplied->fetch_sub(1, std::memory_order_relaxed);
+        });
     connect(session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
     connect(session, &CaptureSession::ringSaved, this, &AppController::ringSaved);
     connect(&m_pipelineThread, &QThread::finished, session, &QObject::deleteLater);
@@ -336,8 +343,7 @@ void AppController::startSession(std::vector<FeedSourceConfig> sources)
     // would have to take the port again.
     cc.metrics = m_config.metrics;
     cc.sources = std::move(sources);
-    m_session = createSession(cc);
-    connect(m_session, &CaptureSession::snapshotReady, this, &AppController::snapshotReady);
+    m_session = createSession(cc, [this](const SnapshotPtr &snapshot) { emit snapshotReady(snapshot); });
     if (m_config.webhook.isValid() && !m_config.webhook.isEmpty()) {
         // Beside the session on the pipeline thread: the GUI thread does no network I/O. Live
         // alerts only; a replay's are history.
@@ -389,8 +395,7 @@ void AppController::startReplaySession(qint64 seekToWallNs)
     cc.replay = rc;
     cc.stopAtReplayEnd = false; // the views stay as they are at the end
     m_replayPositionNs = 0;
-    m_session = createSession(cc);
-    connect(m_session, &CaptureSession::snapshotReady, this, [this](const SnapshotPtr &snapshot) {
+    m_session = createSession(std::move(cc), [this](const SnapshotPtr &snapshot) {
         if (m_restartAtNs) {
             return; // the run being replaced drains: the views wait for the new one
         }

@@ -153,7 +153,9 @@ private:
     /// Runs @p call on the session's thread, if there is a session.
     void inSession(std::function<void(CaptureSession &)> call);
     /// A session on the pipeline thread, its recording signals forwarded.
-    CaptureSession *createSession(const CaptureConfig &config);
+    /// A session on the pipeline thread whose snapshots go to @p deliver on this thread, one at a
+    /// time (CaptureConfig::snapshotsUnapplied: counted down once delivered).
+    CaptureSession *createSession(CaptureConfig config, std::function<void(const SnapshotPtr &)> deliver);
 
     AppConfig m_config;
     QThread m_simThread;

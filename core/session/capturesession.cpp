@@ -123,7 +123,11 @@ void CaptureSession::start()
     if (m_config.snapshotIntervalMs > 0) {
         m_snapshotTimer = new QTimer(this);
         m_snapshotTimer->setTimerType(Qt::CoarseTimer);
-        connect(m_snapshotTimer, &QTimer::timeout, this, [this] { emit snapshotReady(takeSnapshot()); });
+        connect(m_snapshotTimer, &QTimer::timeout, this, [this] {
+            if (!m_config.snapshotsUnapplied || m_config.snapshotsUnapplied->load(std::memory_order_relaxed) == 0) {
+                emitSnapshot();
+            }
+        });
         m_snapshotTimer->start(m_config.snapshotIntervalMs);
     }
     if (!startError.isEmpty()) {
@@ -464,9 +468,17 @@ void CaptureSession::announceFinished()
 {
     if (m_snapshotTimer) {
         m_snapshotTimer->stop();
-        emit snapshotReady(takeSnapshot());
+        emitSnapshot(); // the last, whether or not the view is behind
     }
     emit finished(m_stopReason);
+}
+
+void CaptureSession::emitSnapshot()
+{
+    if (m_config.snapshotsUnapplied) {
+        m_config.snapshotsUnapplied->fetch_add(1, std::memory_order_relaxed);
+    }
+    emit snapshotReady(takeSnapshot());
 }
 
 } // namespace OddsTap

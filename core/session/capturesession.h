@@ -17,6 +17,7 @@
 
 class QTimer;
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +36,12 @@ struct CaptureConfig
     SpoolConfig spool; ///< bounded memory for the storage queue (directory empty: no spool)
     qint64 walAlertBytes = StorageWriter::kWalAlertBytes; ///< SQLite: warn when the WAL grows past this
     int snapshotIntervalMs = 100; ///< snapshotReady() cadence (10 Hz); 0 = no snapshots
+    /// Shared with a view that applies snapshots on another thread and counts each one down once
+    /// applied (AppController). While one waits, ticks are skipped, so a view thread that falls
+    /// behind never has snapshots piling up in its queue (each holds every fixture that changed).
+    /// Nothing is lost by a skipped tick: the next snapshot carries every change since the last,
+    /// and the readings for metrics and the cache follow at that tick. Null: every tick emits.
+    std::shared_ptr<std::atomic<int>> snapshotsUnapplied;
     /// Evaluated on every event as it arrives (alertsRaised()); none: no alerts.
     std::vector<AlertRule> alertRules;
     /// The watch list (fixtureKey()s) that rules scoped to it look at.
@@ -174,6 +181,8 @@ private:
     void checkUntilSeq(const SeqMap &held);
     void finish();
     void announceFinished();
+    /// Emits takeSnapshot() and counts it as unapplied (CaptureConfig::snapshotsUnapplied).
+    void emitSnapshot();
     void ensureRecorder();
     void startCache();
     void stopCache();

@@ -178,6 +178,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m.storing = m_config.storage.has_value() && !m_failed;
     m.persisted = m_stats.persisted.storedStream();
     m.queuedEvents = m_lastWrite.queuedEvents;
+    m.peakEventsInMemory = m_lastWrite.peakEventsInMemory;
     m.spoolBytes = m_lastWrite.spoolBytes;
     m.spoolBatches = m_lastWrite.spoolBatches;
     m.storageDown = m_storageDown;

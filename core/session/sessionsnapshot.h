@@ -71,6 +71,9 @@ struct MetricsSnapshot
     bool storing = false;
     quint64 persisted = 0; ///< stream rows committed (fixture updates, odds, bets)
     quint64 queuedEvents = 0; ///< waiting in the storage writer's memory
+    /// The most events that waited in memory at once so far: handed over by the sources and not
+    /// yet taken by the pipeline, held by the writer, or refused by the spool's disk.
+    quint64 peakEventsInMemory = 0;
     qint64 spoolBytes = 0; ///< waiting on disk
     quint64 spoolBatches = 0;
     bool storageDown = false; ///< an outage is in progress

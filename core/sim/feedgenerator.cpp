@@ -327,7 +327,7 @@ void FeedGenerator::stepLifecycle()
     case FixtureStatus::Cancelled:
         // A finished fixture makes room for a new one; its final state stays in snapshots for a while.
         m_retired.push_back(f.latest);
-        if (m_retired.size() > 1000) {
+        if (m_retired.size() > kMaxRetired) {
             m_retired.pop_front();
         }
         m_playing.remove(f.home);

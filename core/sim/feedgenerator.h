@@ -123,7 +123,10 @@ private:
     quint64 m_fixtureCounter = 0;
     quint64 m_betCounter = 0;
     std::vector<Fixture> m_fixtures;
-    std::deque<GeneratedEvent> m_retired; ///< final state of replaced fixtures (bounded)
+    /// Final state of replaced fixtures, the newest kMaxRetired: a client resuming from a snapshot
+    /// learns that they ended (OddsTap keeps at most 100 finished fixtures in its views).
+    std::deque<GeneratedEvent> m_retired;
+    static constexpr std::size_t kMaxRetired = 250;
     QSet<QByteArray> m_playing; ///< teams and players in a fixture that has not finished
     std::deque<Pending> m_pending;
 };

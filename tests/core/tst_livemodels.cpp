@@ -90,6 +90,7 @@ class TestLiveModels : public QObject
 
 private slots:
     void fixturesInsertOnceAndChangeInOneRange();
+    void updatesPerMinuteHoldsOverTheLastMinuteAtTheSnapshotRate();
     void marketComputesChangeImpliedAndOverround();
     void betTapeKeepsTheNewestWithinCapacity();
     void exposureSumsStakeAndLiabilityOfTheSelectedFixture();
@@ -149,6 +150,27 @@ void TestLiveModels::fixturesInsertOnceAndChangeInOneRange()
     QCOMPARE(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-11")), -1);
     QCOMPARE(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-13")), 10);
     QCOMPARE(model.fixtureAt(10)->fixture.fixtureId, QStringLiteral("fx-13"));
+}
+
+void TestLiveModels::updatesPerMinuteHoldsOverTheLastMinuteAtTheSnapshotRate()
+{
+    FixtureTableModel model;
+    const qint64 t0 = 1798761600000LL;
+    const auto rate = [&] { return model.index(0, FixtureTableModel::UpdatesPerMin).data(SortRole).toDouble(); };
+    // Two minutes of snapshots at 10 Hz, one event each: 600 a minute, whichever snapshot asks.
+    quint64 events = 1;
+    for (int i = 0; i <= 1200; ++i) {
+        model.apply({ fixture(QStringLiteral("fx"), FixtureStatus::Live, quint64(i + 1), events) }, t0 + i * 100);
+        if (i >= 10) {
+            QVERIFY2(qAbs(rate() - 600.0) < 1e-9, qPrintable(QStringLiteral("%1 at %2").arg(rate()).arg(i)));
+        }
+        ++events;
+    }
+    // Then quiet for 30 s and a burst of 300 in the next snapshot: the minute still counts it.
+    model.apply({ fixture(QStringLiteral("fx"), FixtureStatus::Live, 5000, events + 300) }, t0 + 150000);
+    // Over about the last minute (samples are a second apart): the 301 events of the burst and
+    // the 300 of the 30 s before the quiet.
+    QVERIFY2(qAbs(rate() - 601.0) < 1.0, qPrintable(QString::number(rate())));
 }
 
 void TestLiveModels::marketComputesChangeImpliedAndOverround()

@@ -91,6 +91,7 @@ class TestSession : public QObject
 private slots:
     void initTestCase() { registerMetaTypes(); }
     void snapshotsCarryMetricsLiveChangesAndTheLog();
+    void aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange();
     void watchedFixtureGetsItsPricesAndEveryPoint();
     void userDisconnectAndReconnectLoseNothing();
     void aStalledPipelineHoldsTheFeedOffAndLosesNothing();
@@ -160,6 +161,50 @@ void TestSession::snapshotsCarryMetricsLiveChangesAndTheLog()
     QCOMPARE(last.metrics.sources.front().lastSeq, ts.session->stats().sources.at(QStringLiteral("s")).lastSeq);
     const QJsonObject rows = tableCounts(db);
     QCOMPARE(storedStreamRows(rows), qint64(total.acceptedStreamTotal()));
+}
+
+void TestSession::aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange()
+{
+    SimServerConfig c = simConfig(6000, 22);
+    c.rate = 4000;
+    c.count = 0;
+    c.faults = *FaultPlan::parse(QStringLiteral("malformed=0.01"));
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 6000, 0, std::nullopt);
+    config.snapshotIntervalMs = 20;
+    // The view never applies the first snapshot: the session must not queue more behind it.
+    const auto unapplied = std::make_shared<std::atomic<int>>(0);
+    config.snapshotsUnapplied = unapplied;
+    ThreadedSession ts(config);
+    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 30000);
+
+    // About 75 ticks passed; only the first and the final snapshot (always sent) were emitted.
+    QCOMPARE(ts.snapshots.size(), std::size_t(2));
+    QCOMPARE(unapplied->load(), 2);
+    // The final one carries everything since the first: every fixture, every reject, every event.
+    std::set<QString> fixtures;
+    quint64 rejectLines = 0;
+    double ratedEvents = 0;
+    quint64 processedSamples = 0;
+    for (const SnapshotPtr &s : ts.snapshots) {
+        for (const FixtureState &f : s->fixtures) {
+            fixtures.insert(f.fixture.fixtureId);
+        }
+        for (const LogEntry &e : s->log) {
+            rejectLines += e.kind == LogKind::Reject ? 1 : 0;
+        }
+        ratedEvents += s->metrics.eventsPerSec * s->metrics.intervalSeconds;
+        processedSamples += s->metrics.receiveToProcessed.count;
+    }
+    const CaptureStats::Source total = ts.session->stats().total();
+    QCOMPARE(qsizetype(fixtures.size()), ts.session->liveState().fixtureCount());
+    QVERIFY(total.rejectedTotal() > 10);
+    QCOMPARE(rejectLines, total.rejectedTotal());
+    QVERIFY2(qAbs(ratedEvents - double(total.acceptedStreamTotal())) < 1.0, qPrintable(QString::number(ratedEvents)));
+    QCOMPARE(processedSamples, total.acceptedTotal());
+    QCOMPARE(ts.snapshots.back()->metrics.received, total.envelopesReceived());
 }
 
 void TestSession::watchedFixtureGetsItsPricesAndEveryPoint()

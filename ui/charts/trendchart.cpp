@@ -9,6 +9,7 @@
 #include <QValueAxis>
 
 #include <algorithm>
+#include <utility>
 
 namespace OddsTap {
 namespace {
@@ -81,9 +82,23 @@ double TrendChart::latest(int series) const
     return m_samples.back().values[std::size_t(series)];
 }
 
+void TrendChart::showEvent(QShowEvent *event)
+{
+    QChartView::showEvent(event);
+    if (std::exchange(m_stale, false)) {
+        redraw();
+    }
+}
+
 void TrendChart::redraw()
 {
     if (m_samples.empty()) {
+        return;
+    }
+    if (!isVisible()) {
+        // A hidden tab (Health sits behind Bets): rebuilding its series and their paths every
+        // tick costs the GUI thread time and keeps QtCharts' path memory for nothing.
+        m_stale = true;
         return;
     }
     double high = 1;

@@ -27,6 +27,7 @@ public:
 
 protected:
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Sample
@@ -40,6 +41,7 @@ private:
     QValueAxis *m_y = nullptr;
     QString m_title;
     QString m_unit;
+    bool m_stale = false; ///< samples came while hidden: drawn when shown
 };
 
 } // namespace OddsTap

@@ -69,15 +69,10 @@ struct StreamClient::Impl : LiveConnection
 
 void StreamClient::Impl::connectNow()
 {
-    if (stopping) {
+    if (!beginAttempt()) {
         return;
     }
-    ++connection;
-    holdOff->cancel();
-    tracker.beginConnection(connection);
     buffer.clear();
-    authFailed = false;
-    lastError.clear();
     const QUrl &url = cfg().url;
     setState(SourceState::Connecting, url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
     lastLineMs = monotonicNs() / 1000000;
