@@ -82,6 +82,54 @@ struct ThreadedSession
     }
 };
 
+/// A simulator at 4,000 events/s with 1 % malformed frames, and a capture of its first 6,000
+/// envelopes.
+struct MalformedFeed
+{
+    SimServer sim;
+    Result<quint16> port;
+
+    explicit MalformedFeed(quint64 seed)
+        : sim([seed] {
+            SimServerConfig c = simConfig(6000, seed);
+            c.rate = 4000;
+            c.count = 0;
+            c.faults = *FaultPlan::parse(QStringLiteral("malformed=0.01"));
+            return c;
+        }())
+        , port(sim.start())
+    { }
+    CaptureConfig capture(std::optional<StorageTarget> storage) const
+    {
+        return captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 6000, 0, std::move(storage));
+    }
+};
+
+/// What a run's snapshots added up to.
+struct SnapshotSums
+{
+    std::set<QString> fixtures;
+    quint64 rejectLines = 0;
+    double ratedEvents = 0; ///< sum of rate x interval: must give back the event count
+    quint64 processedSamples = 0;
+    quint64 committedSamples = 0;
+
+    explicit SnapshotSums(const std::vector<SnapshotPtr> &snapshots)
+    {
+        for (const SnapshotPtr &s : snapshots) {
+            for (const FixtureState &f : s->fixtures) {
+                fixtures.insert(f.fixture.fixtureId);
+            }
+            for (const LogEntry &e : s->log) {
+                rejectLines += e.kind == LogKind::Reject ? 1 : 0;
+            }
+            ratedEvents += s->metrics.eventsPerSec * s->metrics.intervalSeconds;
+            processedSamples += s->metrics.receiveToProcessed.count;
+            committedSamples += s->metrics.receiveToCommitted.count;
+        }
+    }
+};
+
 } // namespace
 
 class TestSession : public QObject
@@ -102,61 +150,47 @@ private:
 
 void TestSession::snapshotsCarryMetricsLiveChangesAndTheLog()
 {
-    SimServerConfig c = simConfig(6000, 21);
-    c.rate = 4000;
-    c.count = 0;
-    c.faults = *FaultPlan::parse(QStringLiteral("malformed=0.01"));
-    SimServer sim(c);
-    const auto port = sim.start();
-    QVERIFY(port);
+    MalformedFeed feed(21);
+    QVERIFY(feed.port);
     const QString db = m_dir.filePath(QStringLiteral("snap.db"));
-    CaptureConfig config =
-        captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 6000, 0, *StorageTarget::parse(db));
+    CaptureConfig config = feed.capture(*StorageTarget::parse(db));
     config.snapshotIntervalMs = 50;
     ThreadedSession ts(config);
     QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 30000);
 
     QVERIFY(ts.snapshots.size() >= 10); // about 1.5 s of capture at 20 Hz
-    std::set<QString> fixtures;
-    quint64 rejectLines = 0;
-    double ratedEvents = 0; // sum of rate x interval: must give back the event count
-    quint64 processedSamples = 0;
-    quint64 committedSamples = 0;
     for (const SnapshotPtr &s : ts.snapshots) {
         for (const FixtureState &f : s->fixtures) {
             QCOMPARE(f.sourceId, QStringLiteral("s"));
             QVERIFY(!f.fixture.fixtureId.isEmpty());
-            fixtures.insert(f.fixture.fixtureId);
         }
         for (const LogEntry &e : s->log) {
             if (e.kind == LogKind::Reject) {
-                ++rejectLines;
                 QVERIFY(!e.code.isEmpty());
                 QVERIFY(!e.message.isEmpty());
                 QVERIFY(!e.raw.isEmpty()); // the raw text reaches the error log
             }
         }
-        ratedEvents += s->metrics.eventsPerSec * s->metrics.intervalSeconds;
-        processedSamples += s->metrics.receiveToProcessed.count;
-        committedSamples += s->metrics.receiveToCommitted.count;
     }
+    const SnapshotSums sums(ts.snapshots);
     const SessionSnapshot &last = *ts.snapshots.back();
     // Every fixture the live state holds was announced in some snapshot.
-    QCOMPARE(qsizetype(fixtures.size()), ts.session->liveState().fixtureCount());
-    QVERIFY(fixtures.size() >= 10);
+    QCOMPARE(qsizetype(sums.fixtures.size()), ts.session->liveState().fixtureCount());
+    QVERIFY(sums.fixtures.size() >= 10);
     // The log carried every reject (well under the per-snapshot cap here).
     const CaptureStats::Source total = ts.session->stats().total();
     QVERIFY(total.rejectedTotal() > 10);
-    QCOMPARE(rejectLines, total.rejectedTotal());
+    QCOMPARE(sums.rejectLines, total.rejectedTotal());
     // Metrics: the last snapshot's totals match the session's counts; the rate was plausible.
     QCOMPARE(last.metrics.received, total.envelopesReceived());
     QCOMPARE(last.metrics.rejected, total.rejectedTotal());
     QVERIFY(last.metrics.storing);
     QCOMPARE(last.metrics.persisted, total.acceptedStreamTotal());
-    QVERIFY2(qAbs(ratedEvents - double(total.acceptedStreamTotal())) < 1.0, qPrintable(QString::number(ratedEvents)));
+    QVERIFY2(qAbs(sums.ratedEvents - double(total.acceptedStreamTotal())) < 1.0,
+        qPrintable(QString::number(sums.ratedEvents)));
     // Per-stage latency windows cover every event once.
-    QCOMPARE(processedSamples, total.acceptedTotal());
-    QCOMPARE(committedSamples, total.acceptedTotal());
+    QCOMPARE(sums.processedSamples, total.acceptedTotal());
+    QCOMPARE(sums.committedSamples, total.acceptedTotal());
     QCOMPARE(last.metrics.sources.size(), std::size_t(1));
     QCOMPARE(last.metrics.sources.front().lastSeq, ts.session->stats().sources.at(QStringLiteral("s")).lastSeq);
     const QJsonObject rows = tableCounts(db);
@@ -165,14 +199,9 @@ void TestSession::snapshotsCarryMetricsLiveChangesAndTheLog()
 
 void TestSession::aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange()
 {
-    SimServerConfig c = simConfig(6000, 22);
-    c.rate = 4000;
-    c.count = 0;
-    c.faults = *FaultPlan::parse(QStringLiteral("malformed=0.01"));
-    SimServer sim(c);
-    const auto port = sim.start();
-    QVERIFY(port);
-    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("s"), *port) }, 6000, 0, std::nullopt);
+    MalformedFeed feed(22);
+    QVERIFY(feed.port);
+    CaptureConfig config = feed.capture(std::nullopt);
     config.snapshotIntervalMs = 20;
     // The view never applies the first snapshot: the session must not queue more behind it.
     const auto unapplied = std::make_shared<std::atomic<int>>(0);
@@ -184,26 +213,14 @@ void TestSession::aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange()
     QCOMPARE(ts.snapshots.size(), std::size_t(2));
     QCOMPARE(unapplied->load(), 2);
     // The final one carries everything since the first: every fixture, every reject, every event.
-    std::set<QString> fixtures;
-    quint64 rejectLines = 0;
-    double ratedEvents = 0;
-    quint64 processedSamples = 0;
-    for (const SnapshotPtr &s : ts.snapshots) {
-        for (const FixtureState &f : s->fixtures) {
-            fixtures.insert(f.fixture.fixtureId);
-        }
-        for (const LogEntry &e : s->log) {
-            rejectLines += e.kind == LogKind::Reject ? 1 : 0;
-        }
-        ratedEvents += s->metrics.eventsPerSec * s->metrics.intervalSeconds;
-        processedSamples += s->metrics.receiveToProcessed.count;
-    }
+    const SnapshotSums sums(ts.snapshots);
     const CaptureStats::Source total = ts.session->stats().total();
-    QCOMPARE(qsizetype(fixtures.size()), ts.session->liveState().fixtureCount());
+    QCOMPARE(qsizetype(sums.fixtures.size()), ts.session->liveState().fixtureCount());
     QVERIFY(total.rejectedTotal() > 10);
-    QCOMPARE(rejectLines, total.rejectedTotal());
-    QVERIFY2(qAbs(ratedEvents - double(total.acceptedStreamTotal())) < 1.0, qPrintable(QString::number(ratedEvents)));
-    QCOMPARE(processedSamples, total.acceptedTotal());
+    QCOMPARE(sums.rejectLines, total.rejectedTotal());
+    QVERIFY2(qAbs(sums.ratedEvents - double(total.acceptedStreamTotal())) < 1.0,
+        qPrintable(QString::number(sums.ratedEvents)));
+    QCOMPARE(sums.processedSamples, total.acceptedTotal());
     QCOMPARE(ts.snapshots.back()->metrics.received, total.envelopesReceived());
 }
 
