@@ -34,7 +34,9 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
         keepALiveFixtureSelected(window);
         *minuteQueuedMax = std::max(*minuteQueuedMax, window.lastMetrics().queuedEvents);
         *queuedMax = std::max(*queuedMax, *minuteQueuedMax);
-        *minuteSnapshotAgeMax = std::max(*minuteSnapshotAgeMax, wallClockMs() - window.lastMetrics().atMs);
+        if (window.lastMetrics().atMs > 0) {
+            *minuteSnapshotAgeMax = std::max(*minuteSnapshotAgeMax, wallClockMs() - window.lastMetrics().atMs);
+        }
         if (*rssAtOneMinute == 0 && elapsed >= 60) {
             *rssAtOneMinute = residentMiB();
         }

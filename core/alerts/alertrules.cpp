@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "alertrules.h"
 
+#include <core/common/paths.h>
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -202,16 +204,11 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
 
 Result<std::vector<AlertRule>> readAlertRules(const QString &path)
 {
-    constexpr qint64 kLimit = 64 * 1024 * 1024;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };
+    const auto json = readSettingsDocument(path, QStringLiteral("bad_rules"));
+    if (!json) {
+        return json.error();
     }
-    const QByteArray json = f.read(kLimit + 1); // a pipe or a device has no size to check first
-    if (json.size() > kLimit) {
-        return Error { QStringLiteral("bad_rules"), QStringLiteral("%1 is over 64 MB").arg(path) };
-    }
-    auto rules = parseAlertRules(json);
+    auto rules = parseAlertRules(*json);
     if (!rules) {
         return Error { rules.error().code, QStringLiteral("%1: %2").arg(path, rules.error().message) };
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "event.h"
 
+#include <algorithm>
 #include <array>
 
 namespace OddsTap {
@@ -103,6 +104,19 @@ void registerMetaTypes()
     qRegisterMetaType<BatchPtr>();
     qRegisterMetaType<ReceivedFramesPtr>();
     qRegisterMetaType<ConnectionEvent>();
+}
+
+Reject Reject::of(const FrameContext &ctx, RejectCode code, QString message, QByteArrayView raw, qsizetype maxRawBytes)
+{
+    Reject r;
+    r.code = code;
+    r.message = std::move(message);
+    r.rawTruncated = raw.size() > maxRawBytes;
+    r.raw = raw.first(std::min(raw.size(), maxRawBytes)).toByteArray();
+    r.sourceId = ctx.sourceId;
+    r.receivedAtMs = ctx.receivedAtMs;
+    r.receivedMonoNs = ctx.receivedMonoNs;
+    return r;
 }
 
 } // namespace OddsTap

@@ -209,6 +209,10 @@ struct Reject
     QString sourceId;
     qint64 receivedAtMs = 0;
     qint64 receivedMonoNs = 0;
+
+    /// A reject of @p raw (its first @p maxRawBytes: a frame can be huge) received as @p ctx says.
+    static Reject of(
+        const FrameContext &ctx, RejectCode code, QString message, QByteArrayView raw, qsizetype maxRawBytes);
 };
 
 /// Connection state of one feed source, as its state machine moves.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "paths.h"
 
+#include <QFile>
 #include <QFileInfo>
 
 #include <filesystem>
@@ -21,6 +22,20 @@ QString makeDirectory(const QString &dir)
 QString makeParentDirectory(const QString &file)
 {
     return makeDirectory(QFileInfo(file).absolutePath());
+}
+
+Result<QByteArray> readSettingsDocument(const QString &path, const QString &tooLargeCode)
+{
+    constexpr qint64 kLimit = 64 * 1024 * 1024;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };
+    }
+    QByteArray bytes = f.read(kLimit + 1);
+    if (bytes.size() > kLimit) {
+        return Error { tooLargeCode, QStringLiteral("%1 is over 64 MB").arg(path) };
+    }
+    return bytes;
 }
 
 } // namespace OddsTap

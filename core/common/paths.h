@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/common/result.h>
+
+#include <QByteArray>
 #include <QString>
 
 namespace OddsTap {
@@ -10,5 +13,10 @@ namespace OddsTap {
 /// system's reason"), or an empty string.
 QString makeDirectory(const QString &dir);
 QString makeParentDirectory(const QString &file);
+
+/// A settings document the user names (alert rules, a fixture map), whole: at most 64 MB, checked
+/// while reading, since a pipe or a device has no size to check first. Fails with io_error, or
+/// with @p tooLargeCode and "PATH is over 64 MB".
+Result<QByteArray> readSettingsDocument(const QString &path, const QString &tooLargeCode);
 
 } // namespace OddsTap

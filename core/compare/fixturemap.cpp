@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "fixturemap.h"
 
+#include <core/common/paths.h>
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -89,16 +91,11 @@ Result<FixtureMap> FixtureMap::parse(const QByteArray &json)
 
 Result<FixtureMap> FixtureMap::read(const QString &path)
 {
-    constexpr qint64 kLimit = 64 * 1024 * 1024;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };
+    const auto json = readSettingsDocument(path, QStringLiteral("bad_fixture_map"));
+    if (!json) {
+        return json.error();
     }
-    const QByteArray json = f.read(kLimit + 1); // a pipe or a device has no size to check first
-    if (json.size() > kLimit) {
-        return invalid(QStringLiteral("%1 is over 64 MB").arg(path));
-    }
-    auto map = parse(json);
+    auto map = parse(*json);
     if (!map) {
         return Error { map.error().code, QStringLiteral("%1: %2").arg(path, map.error().message) };
     }

@@ -127,8 +127,11 @@ void FixtureTableModel::apply(const std::vector<FixtureState> &fixtures, qint64 
         }
         Row &row = m_rows[std::size_t(*it)];
         row.state = f;
-        // One sample a second (and the newest): a rate over a minute needs no more, and a row
-        // holds about 60 of them instead of one per snapshot.
+        // One sample a second (and the newest): a rate over a minute needs no more, and 1,000
+        // rows at 10 snapshots a second would otherwise hold 600 each.
+        if (!row.samples.empty() && nowMs < row.samples.back().first) {
+            row.samples.clear(); // the clock went back: the old samples would make the rate nonsense
+        }
         if (row.samples.size() >= 2 && nowMs - row.samples[row.samples.size() - 2].first < kSampleEveryMs) {
             row.samples.back() = { nowMs, f.events };
         } else {

@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QPointer>
+#include <QScopeGuard>
 #include <QStandardPaths>
 #include <QThreadPool>
 
@@ -326,8 +327,8 @@ CaptureSession *AppController::createSession(CaptureConfig config, std::function
     session->moveToThread(&m_pipelineThread);
     connect(session, &CaptureSession::snapshotReady, this,
         [deliver = std::move(deliver), unapplied](const SnapshotPtr &snapshot) {
+            const auto applied = qScopeGuard([&unapplied] { unapplied->fetch_sub(1, std::memory_order_relaxed); });
             deliver(snapshot); // the views apply it before this returns
-            unapplied->fetch_sub(1, std::memory_order_relaxed);
         });
     connect(session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
     connect(session, &CaptureSession::ringSaved, this, &AppController::ringSaved);

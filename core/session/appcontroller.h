@@ -152,7 +152,6 @@ private:
     CaptureConfig sessionConfig(std::optional<StorageTarget> storage) const;
     /// Runs @p call on the session's thread, if there is a session.
     void inSession(std::function<void(CaptureSession &)> call);
-    /// A session on the pipeline thread, its recording signals forwarded.
     /// A session on the pipeline thread whose snapshots go to @p deliver on this thread, one at a
     /// time (CaptureConfig::snapshotsUnapplied: counted down once delivered).
     CaptureSession *createSession(CaptureConfig config, std::function<void(const SnapshotPtr &)> deliver);

@@ -123,10 +123,21 @@ void CaptureSession::start()
     if (m_config.snapshotIntervalMs > 0) {
         m_snapshotTimer = new QTimer(this);
         m_snapshotTimer->setTimerType(Qt::CoarseTimer);
-        connect(m_snapshotTimer, &QTimer::timeout, this, [this] {
-            if (!m_config.snapshotsUnapplied || m_config.snapshotsUnapplied->load(std::memory_order_relaxed) == 0) {
+        m_owedSnapshotTimer = new QTimer(this);
+        m_owedSnapshotTimer->setInterval(10);
+        connect(m_owedSnapshotTimer, &QTimer::timeout, this, [this] {
+            if (!viewsBehind()) {
                 emitSnapshot();
             }
+        });
+        connect(m_snapshotTimer, &QTimer::timeout, this, [this] {
+            if (!viewsBehind()) {
+                emitSnapshot();
+                return;
+            }
+            m_ticksCovered = std::min(m_ticksCovered + 1, kMaxTicksPerSnapshot);
+            m_owedSnapshotTimer->start();
+            publishMetrics(); // a scraper sees the pipeline, whatever the GUI does
         });
         m_snapshotTimer->start(m_config.snapshotIntervalMs);
     }
@@ -298,7 +309,7 @@ void CaptureSession::stopCache()
 
 void CaptureSession::addLog(LogEntry entry)
 {
-    if (m_log.size() >= m_config.maxLogPerSnapshot) {
+    if (m_log.size() >= snapshotCap(m_config.maxLogPerSnapshot)) {
         ++m_logDropped;
         return;
     }
@@ -320,7 +331,7 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
             if (m_config.snapshotIntervalMs > 0) {
                 // The views get them with the next snapshot; a storm is capped, and counted.
                 for (const Alert &a : fired) {
-                    if (m_snapshotAlerts.size() < kMaxAlertsPerSnapshot) {
+                    if (m_snapshotAlerts.size() < snapshotCap(kMaxAlertsPerSnapshot)) {
                         m_snapshotAlerts.push_back(a);
                     } else {
                         ++m_snapshotAlertsDropped;
@@ -473,8 +484,16 @@ void CaptureSession::announceFinished()
     emit finished(m_stopReason);
 }
 
+bool CaptureSession::viewsBehind() const
+{
+    return m_config.snapshotsUnapplied && m_config.snapshotsUnapplied->load(std::memory_order_relaxed) > 0;
+}
+
 void CaptureSession::emitSnapshot()
 {
+    if (m_owedSnapshotTimer) {
+        m_owedSnapshotTimer->stop();
+    }
     if (m_config.snapshotsUnapplied) {
         m_config.snapshotsUnapplied->fetch_add(1, std::memory_order_relaxed);
     }

@@ -39,8 +39,10 @@ struct CaptureConfig
     /// Shared with a view that applies snapshots on another thread and counts each one down once
     /// applied (AppController). While one waits, ticks are skipped, so a view thread that falls
     /// behind never has snapshots piling up in its queue (each holds every fixture that changed).
-    /// Nothing is lost by a skipped tick: the next snapshot carries every change since the last,
-    /// and the readings for metrics and the cache follow at that tick. Null: every tick emits.
+    /// The next snapshot goes as soon as the view caught up and carries every change since the
+    /// last; the per-snapshot caps below grow with the ticks it covers (up to a second's worth),
+    /// so a short lag drops nothing. Metrics readings are still taken every tick. Null: every
+    /// tick emits (the CLI, whose Redis cache takes its changes at each snapshot).
     std::shared_ptr<std::atomic<int>> snapshotsUnapplied;
     /// Evaluated on every event as it arrives (alertsRaised()); none: no alerts.
     std::vector<AlertRule> alertRules;
@@ -183,6 +185,10 @@ private:
     void announceFinished();
     /// Emits takeSnapshot() and counts it as unapplied (CaptureConfig::snapshotsUnapplied).
     void emitSnapshot();
+    bool viewsBehind() const;
+    /// What one snapshot may carry of something capped at @p perTick a tick.
+    std::size_t snapshotCap(std::size_t perTick) const { return perTick * m_ticksCovered; }
+    void publishMetrics();
     void ensureRecorder();
     void startCache();
     void stopCache();
@@ -224,6 +230,11 @@ private:
 
     // Snapshot state: what happened since the last snapshot.
     QTimer *m_snapshotTimer = nullptr;
+    /// Runs while a snapshot is owed to views that were behind at a tick: it goes once they caught up.
+    QTimer *m_owedSnapshotTimer = nullptr;
+    static constexpr std::size_t kMaxTicksPerSnapshot = 10;
+    /// Ticks the next snapshot covers (the skipped ones too): the per-snapshot caps scale with it.
+    std::size_t m_ticksCovered = 1;
     qint64 m_lastSnapshotNs = 0;
     qint64 m_lastPruneMs = 0;
     CaptureStats m_statsAtLastSnapshot;

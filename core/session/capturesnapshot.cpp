@@ -29,13 +29,13 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
         }
         if (e.type == EventType::Odds) {
             if (watching && e.odds()->fixtureId == m_watchFixture) {
-                if (m_points.size() < m_config.maxPointsPerSnapshot) {
+                if (m_points.size() < snapshotCap(m_config.maxPointsPerSnapshot)) {
                     const OddsData &o = *e.odds();
                     m_points.push_back({ o.marketType, o.selection, o.timestampMs, o.oddValue, o.status });
                 }
             }
         } else if (e.type == EventType::Bet) {
-            if (m_bets.size() < m_config.maxBetsPerSnapshot) {
+            if (m_bets.size() < snapshotCap(m_config.maxBetsPerSnapshot)) {
                 m_bets.push_back(e);
             } else {
                 ++m_betsDropped;
@@ -152,6 +152,21 @@ QString CaptureSession::metricsUrl() const
     return m_metrics ? m_metrics->url() : QString();
 }
 
+void CaptureSession::publishMetrics()
+{
+    if (!m_metrics) {
+        return;
+    }
+    auto reading = std::make_shared<MetricsReading>();
+    reading->atMs = wallClockMs();
+    reading->stats = m_stats;
+    reading->committedSeqs = m_committedSeqs;
+    reading->queuedEvents = m_lastWrite.queuedEvents;
+    reading->spoolBytes = m_lastWrite.spoolBytes;
+    reading->storageDown = m_storageDown;
+    m_metrics->publish(std::move(reading));
+}
+
 SnapshotPtr CaptureSession::takeSnapshot()
 {
     auto snap = std::make_shared<SessionSnapshot>();
@@ -188,16 +203,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m.databaseWrite = StageLatency::of(m_windowWrite);
     m_stats.receiveToProcessed.merge(m_windowProcessed);
     m_stats.databaseWrite.merge(m_windowWrite);
-    if (m_metrics) {
-        auto reading = std::make_shared<MetricsReading>();
-        reading->atMs = wallClockMs();
-        reading->stats = m_stats;
-        reading->committedSeqs = m_committedSeqs;
-        reading->queuedEvents = m.queuedEvents;
-        reading->spoolBytes = m.spoolBytes;
-        reading->storageDown = m.storageDown;
-        m_metrics->publish(std::move(reading));
-    }
+    publishMetrics();
     m_windowProcessed = {};
     m_windowCommitted = {};
     m_windowWrite = {};
@@ -303,6 +309,7 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->points = std::exchange(m_points, {});
     snap->bets = std::exchange(m_bets, {});
     snap->betsDropped = std::exchange(m_betsDropped, 0);
+    m_ticksCovered = 1;
     snap->alerts = std::exchange(m_snapshotAlerts, {});
     snap->alertsDropped = std::exchange(m_snapshotAlertsDropped, 0);
     snap->log = std::exchange(m_log, {});

@@ -171,6 +171,12 @@ void TestLiveModels::updatesPerMinuteHoldsOverTheLastMinuteAtTheSnapshotRate()
     // Over about the last minute (samples are a second apart): the 301 events of the burst and
     // the 300 of the 30 s before the quiet.
     QVERIFY2(qAbs(rate() - 601.0) < 1.0, qPrintable(QString::number(rate())));
+    // The wall clock steps back an hour: the rate starts over instead of spanning the step.
+    events += 300;
+    model.apply({ fixture(QStringLiteral("fx"), FixtureStatus::Live, 5001, events) }, t0 - 3600000);
+    QCOMPARE(rate(), 0.0);
+    model.apply({ fixture(QStringLiteral("fx"), FixtureStatus::Live, 5002, events + 20) }, t0 - 3600000 + 2000);
+    QCOMPARE(rate(), 600.0);
 }
 
 void TestLiveModels::marketComputesChangeImpliedAndOverround()

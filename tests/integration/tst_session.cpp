@@ -39,13 +39,19 @@ struct ThreadedSession
     bool finished = false;
     QObject receiver;
 
-    explicit ThreadedSession(CaptureConfig config)
+    explicit ThreadedSession(CaptureConfig config, bool countDown = true)
     {
         thread.setObjectName(QStringLiteral("pipeline"));
-        session = new CaptureSession(std::move(config));
+        session = new CaptureSession(config);
         session->moveToThread(&thread);
+        // Like the GUI, each snapshot is counted down once taken, if the session counts them.
         QObject::connect(session, &CaptureSession::snapshotReady, &receiver,
-            [this](const SnapshotPtr &s) { snapshots.push_back(s); });
+            [this, unapplied = config.snapshotsUnapplied, countDown](const SnapshotPtr &s) {
+                snapshots.push_back(s);
+                if (unapplied && countDown) {
+                    unapplied->fetch_sub(1);
+                }
+            });
         QObject::connect(session, &CaptureSession::finished, &receiver, [this] { finished = true; });
         thread.start();
         QMetaObject::invokeMethod(session, &CaptureSession::start);
@@ -140,6 +146,7 @@ private slots:
     void initTestCase() { registerMetaTypes(); }
     void snapshotsCarryMetricsLiveChangesAndTheLog();
     void aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange();
+    void aViewThatKeepsUpGetsASnapshotEveryTick();
     void watchedFixtureGetsItsPricesAndEveryPoint();
     void userDisconnectAndReconnectLoseNothing();
     void aStalledPipelineHoldsTheFeedOffAndLosesNothing();
@@ -203,10 +210,11 @@ void TestSession::aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange()
     QVERIFY(feed.port);
     CaptureConfig config = feed.capture(std::nullopt);
     config.snapshotIntervalMs = 20;
+    config.maxBetsPerSnapshot = 5;
     // The view never applies the first snapshot: the session must not queue more behind it.
     const auto unapplied = std::make_shared<std::atomic<int>>(0);
     config.snapshotsUnapplied = unapplied;
-    ThreadedSession ts(config);
+    ThreadedSession ts(config, false);
     QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 30000);
 
     // About 75 ticks passed; only the first and the final snapshot (always sent) were emitted.
@@ -222,6 +230,35 @@ void TestSession::aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange()
         qPrintable(QString::number(sums.ratedEvents)));
     QCOMPARE(sums.processedSamples, total.acceptedTotal());
     QCOMPARE(ts.snapshots.back()->metrics.received, total.envelopesReceived());
+    // Capped items: the last snapshot has room for the ten ticks it covers at most (a second at
+    // 10 Hz), and what is beyond is counted; listed and counted make every bet.
+    const quint64 bets = total.accepted[std::size_t(EventType::Bet)];
+    QVERIFY2(bets > 100, qPrintable(QString::number(bets)));
+    QCOMPARE(ts.snapshots.back()->bets.size(), std::size_t(5 * 10));
+    quint64 betsSeen = 0;
+    for (const SnapshotPtr &s : ts.snapshots) {
+        betsSeen += s->bets.size() + s->betsDropped;
+    }
+    QCOMPARE(betsSeen, bets);
+}
+
+void TestSession::aViewThatKeepsUpGetsASnapshotEveryTick()
+{
+    MalformedFeed feed(23);
+    QVERIFY(feed.port);
+    CaptureConfig config = feed.capture(std::nullopt);
+    config.snapshotIntervalMs = 20;
+    const auto unapplied = std::make_shared<std::atomic<int>>(0);
+    config.snapshotsUnapplied = unapplied;
+    ThreadedSession ts(config); // counts each snapshot down as it comes
+    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 30000);
+
+    // About 1.5 s at 20 ms: the snapshots keep coming (most ticks, whatever this machine's load).
+    QVERIFY2(ts.snapshots.size() >= 25, qPrintable(QString::number(ts.snapshots.size())));
+    QCOMPARE(unapplied->load(), 0);
+    const SnapshotSums sums(ts.snapshots);
+    QCOMPARE(qsizetype(sums.fixtures.size()), ts.session->liveState().fixtureCount());
+    QCOMPARE(sums.processedSamples, ts.session->stats().total().acceptedTotal());
 }
 
 void TestSession::watchedFixtureGetsItsPricesAndEveryPoint()

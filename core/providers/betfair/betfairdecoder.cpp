@@ -144,15 +144,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
     StreamError error;
     if (!m_parser.parse(frame, m_msg, error)) {
         ++m_counts.rejected;
-        Reject r;
-        r.code = error.code;
-        r.message = std::move(error.message);
-        r.rawTruncated = frame.size() > kMaxRawBytes;
-        r.raw = frame.first(std::min(frame.size(), kMaxRawBytes)).toByteArray();
-        r.sourceId = ctx.sourceId;
-        r.receivedAtMs = ctx.receivedAtMs;
-        r.receivedMonoNs = ctx.receivedMonoNs;
-        out.rejects.push_back(std::move(r));
+        out.rejects.push_back(Reject::of(ctx, error.code, std::move(error.message), frame, kMaxRawBytes));
         return 0;
     }
     ++m_counts.mapped;
@@ -198,15 +190,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
                 releaseClosed(out);
                 --m_counts.mapped;
                 ++m_counts.rejected;
-                Reject r;
-                r.code = RejectCode::OutOfRange;
-                r.message = delta.refused;
-                r.rawTruncated = frame.size() > kMaxRawBytes;
-                r.raw = frame.first(std::min(frame.size(), kMaxRawBytes)).toByteArray();
-                r.sourceId = ctx.sourceId;
-                r.receivedAtMs = ctx.receivedAtMs;
-                r.receivedMonoNs = ctx.receivedMonoNs;
-                out.rejects.push_back(std::move(r));
+                out.rejects.push_back(Reject::of(ctx, RejectCode::OutOfRange, delta.refused, frame, kMaxRawBytes));
                 return 0;
             }
             mapMarket(delta, m_msg, ctx, out);

@@ -244,16 +244,9 @@ struct JsonMappingDecoder::Impl
     void reject(EventBatch &out, const FrameContext &ctx, RejectCode code, QString message, QByteArray raw, int index,
         std::optional<quint64> seqOfIt = std::nullopt)
     {
-        Reject r;
+        Reject r = Reject::of(ctx, code, std::move(message), raw, limits.maxRawBytes);
         r.seq = seqOfIt; // a message the mapping cannot read still holds its place in the stream
-        r.code = code;
-        r.message = std::move(message);
-        r.rawTruncated = raw.size() > limits.maxRawBytes;
-        r.raw = raw.left(limits.maxRawBytes);
         r.batchIndex = index;
-        r.sourceId = ctx.sourceId;
-        r.receivedAtMs = ctx.receivedAtMs;
-        r.receivedMonoNs = ctx.receivedMonoNs;
         out.rejects.push_back(std::move(r));
     }
 
