@@ -189,16 +189,8 @@ void FeedClient::Impl::onConnected()
 void FeedClient::Impl::onEnded()
 {
     connectTimer->stop();
-    healthyTimer->stop();
-    flush();
-    if (stopping) {
-        return;
-    }
-    if (authFailed) {
-        setState(SourceState::AuthFailed,
-            QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"),
-            cfg().authBackoffMs);
-        reconnectTimer->start(cfg().authBackoffMs);
+    if (!connectionEnded(
+            QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"))) {
         return;
     }
     QString reason = lastError;
@@ -222,13 +214,9 @@ void FeedClient::Impl::onEnded()
         reason = socket->closeReason().isEmpty() ? QStringLiteral("closed (code %1)").arg(int(closeCode))
                                                  : QStringLiteral("closed by server: %1").arg(socket->closeReason());
     }
-    if (holdOff->holding()) {
-        setState(SourceState::Disconnected, reason);
-        setState(SourceState::BackingOff, holdOff->waitingText(tracker.lastSeq().value_or(0)));
-        holdOff->waitThenResume([this] { connectNow(); });
+    if (disconnected(reason)) {
         return;
     }
-    setState(SourceState::Disconnected, reason);
     // A gap is repaired at once, unless the last repair made no progress: a gap that the stream's
     // own content causes again on every resume backs off like any other failure.
     const bool resyncing = tracker.resyncing();

@@ -112,6 +112,32 @@ bool LiveConnection::beginAttempt()
     return true;
 }
 
+bool LiveConnection::connectionEnded(const QString &authText)
+{
+    healthyTimer->stop();
+    flush();
+    if (stopping) {
+        return false;
+    }
+    if (authFailed) {
+        setState(SourceState::AuthFailed, authText, config.authBackoffMs);
+        reconnectTimer->start(config.authBackoffMs);
+        return false;
+    }
+    return true;
+}
+
+bool LiveConnection::disconnected(const QString &reason)
+{
+    setState(SourceState::Disconnected, reason);
+    if (!holdOff->holding()) {
+        return false;
+    }
+    setState(SourceState::BackingOff, holdOff->waitingText(tracker.lastSeq().value_or(0)));
+    holdOff->waitThenResume([this] { connectNow(); });
+    return true;
+}
+
 QSslConfiguration LiveConnection::sslConfiguration() const
 {
     QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();

@@ -72,6 +72,14 @@ struct LiveConnection
     /// Starts the next connection attempt's bookkeeping (its number, the tracker, the cleared
     /// error); false while stopping, when there is no next attempt.
     bool beginAttempt();
+    /// The start of a client's end of connection: the health timer stopped, what the tracker
+    /// holds flushed. Unless stopping, an authentication failure is reported with @p authText and
+    /// tried again after authBackoffMs. True when the connection just ended: the client says why
+    /// (disconnected()) and reconnects.
+    bool connectionEnded(const QString &authText);
+    /// Reports the source Disconnected for @p reason. True while storage is full: it then waits for
+    /// storage and reconnects by itself.
+    bool disconnected(const QString &reason);
     /// The system's CA certificates plus the source's CA file: certificates are always
     /// verified, there is no insecure mode.
     QSslConfiguration sslConfiguration() const;

@@ -42,9 +42,11 @@ constexpr KindLabel kKinds[] = {
     { AlertKind::Arbitrage, QT_TRANSLATE_NOOP("OddsTap::RulesDialog", "Arbitrage across sources") },
 };
 
-QDoubleSpinBox *spin(double min, double max, int decimals, const QString &suffix)
+/// A number field of a rule; @p name is its objectName (the dialog tests find it by that).
+QDoubleSpinBox *spin(const char *name, double min, double max, int decimals, const QString &suffix)
 {
     auto *box = new QDoubleSpinBox;
+    box->setObjectName(QLatin1String(name));
     box->setRange(min, max);
     box->setDecimals(decimals);
     box->setSuffix(suffix);
@@ -147,8 +149,7 @@ void RulesDialog::buildForm()
     for (const KindLabel &k : kKinds) {
         m_kind->addItem(tr(k.label), int(k.kind));
     }
-    m_percent = spin(0, 1000, 2, QStringLiteral(" %"));
-    m_percent->setObjectName(QStringLiteral("rulePercent"));
+    m_percent = spin("rulePercent", 0, 1000, 2, QStringLiteral(" %"));
     m_percent->setSpecialValueText(tr("not by percent"));
     m_ticks = new QSpinBox;
     m_ticks->setObjectName(QStringLiteral("ruleTicks"));
@@ -159,18 +160,12 @@ void RulesDialog::buildForm()
     m_direction->addItem(tr("Either way"), int(MoveDirection::Either));
     m_direction->addItem(tr("Shortening (steamer)"), int(MoveDirection::Shorten));
     m_direction->addItem(tr("Drifting (drifter)"), int(MoveDirection::Drift));
-    m_window = spin(0, 86400, 3, tr(" s"));
-    m_window->setObjectName(QStringLiteral("ruleWindow"));
-    m_level = spin(1, 1000, 3, QString());
-    m_level->setObjectName(QStringLiteral("ruleLevel"));
-    m_min = spin(0, 1000, 2, QStringLiteral(" %"));
-    m_min->setObjectName(QStringLiteral("ruleMin"));
-    m_max = spin(0, 1000, 2, QStringLiteral(" %"));
-    m_max->setObjectName(QStringLiteral("ruleMax"));
-    m_stake = spin(0, 1e12, 2, QString());
-    m_stake->setObjectName(QStringLiteral("ruleStake"));
-    m_cooldown = spin(0, 86400, 3, tr(" s"));
-    m_cooldown->setObjectName(QStringLiteral("ruleCooldown"));
+    m_window = spin("ruleWindow", 0, 86400, 3, tr(" s"));
+    m_level = spin("ruleLevel", 1, 1000, 3, QString());
+    m_min = spin("ruleMin", 0, 1000, 2, QStringLiteral(" %"));
+    m_max = spin("ruleMax", 0, 1000, 2, QStringLiteral(" %"));
+    m_stake = spin("ruleStake", 0, 1e12, 2, QString());
+    m_cooldown = spin("ruleCooldown", 0, 86400, 3, tr(" s"));
     m_cooldown->setToolTip(tr("The rule fires at most once per fixture within this time"));
     m_source = new QLineEdit;
     m_source->setObjectName(QStringLiteral("ruleSource"));

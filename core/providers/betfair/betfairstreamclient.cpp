@@ -221,24 +221,13 @@ void StreamClient::Impl::subscribe()
 
 void StreamClient::Impl::onEnded()
 {
-    healthyTimer->stop();
-    flush();
-    if (stopping) {
+    if (!connectionEnded(
+            lastError + QStringLiteral("; check ODDSTAP_BETFAIR_APP_KEY and the session token (--token-file)"))) {
         return;
     }
-    if (authFailed) {
-        setState(SourceState::AuthFailed,
-            lastError + QStringLiteral("; check ODDSTAP_BETFAIR_APP_KEY and the session token (--token-file)"),
-            cfg().authBackoffMs);
-        reconnectTimer->start(cfg().authBackoffMs);
-        return;
-    }
-    setState(SourceState::Disconnected,
-        lastError.isEmpty() ? (socket->errorString().isEmpty() ? QStringLiteral("closed") : socket->errorString())
-                            : lastError);
-    if (holdOff->holding()) {
-        setState(SourceState::BackingOff, holdOff->waitingText(tracker.lastSeq().value_or(0)));
-        holdOff->waitThenResume([this] { connectNow(); });
+    if (disconnected(lastError.isEmpty()
+                ? (socket->errorString().isEmpty() ? QStringLiteral("closed") : socket->errorString())
+                : lastError)) {
         return;
     }
     const int delay = nextBackoffMs();
