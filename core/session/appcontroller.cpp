@@ -557,7 +557,7 @@ void AppController::addSource(const FeedSourceConfig &source)
 
 void AppController::loadPriceHistory(const QString &sourceId, const QString &fixtureId, const QString &marketType)
 {
-    const quint64 generation = ++m_historyGeneration;
+    const quint64 generation = ++*m_historyGeneration;
     const std::optional<StorageTarget> &where = isReplay() ? m_replayStorage : m_config.storage;
     if (!where) {
         emit historyLoaded(generation, fixtureId, marketType, {}, {});
@@ -565,11 +565,17 @@ void AppController::loadPriceHistory(const QString &sourceId, const QString &fix
     }
     const StorageTarget target = *where;
     QPointer<AppController> self(this);
-    QThreadPool::globalInstance()->start([self, target, sourceId, fixtureId, marketType, generation] {
+    QThreadPool::globalInstance()->start([self, target, sourceId, fixtureId, marketType, generation,
+                                             latest = m_historyGeneration] {
+        if (latest->load() != generation) {
+            return; // the user (or the bench) moved on before this read started
+        }
         std::vector<PriceRow> rows;
         QString error;
         {
-            auto storage = Storage::open(target, QStringLiteral("oddstap-reader-%1").arg(++g_readerCounter));
+            // Read-only, with SQLite's default cache: the writer's tuning (a 16 MiB cache, temp
+            // tables in memory) would cost each read that much memory again.
+            auto storage = Storage::openForReading(target, QStringLiteral("oddstap-reader-%1").arg(++g_readerCounter));
             if (!storage) {
                 error = storage.error().message;
             } else if (auto r = (*storage)->priceHistory(sourceId, fixtureId, marketType, kHistoryLimit); r) {

@@ -168,7 +168,8 @@ private:
     std::shared_ptr<QLockFile> m_demoStartLock;
     QThread m_pipelineThread;
     CaptureSession *m_session = nullptr; ///< lives in m_pipelineThread
-    quint64 m_historyGeneration = 0;
+    /// The newest price-history request: a reader that is not it anymore skips its query.
+    std::shared_ptr<std::atomic<quint64>> m_historyGeneration = std::make_shared<std::atomic<quint64>>(0);
     bool m_stopping = false;
     // Replay.
     std::unique_ptr<QTemporaryDir> m_replayDir; ///< the throwaway databases
