@@ -268,6 +268,8 @@ void CaptureSession::watchFixture(const QString &sourceId, const QString &fixtur
     m_watchFixture = fixtureId;
     m_watchReset = true;
     m_points.clear();
+    m_watchedBets.clear();
+    m_watchedBetsDropped = 0;
 }
 
 void CaptureSession::startCache()

@@ -188,6 +188,9 @@ private:
     bool viewsBehind() const;
     /// What one snapshot may carry of something capped at @p perTick a tick.
     std::size_t snapshotCap(std::size_t perTick) const { return perTick * m_ticksCovered; }
+    void keepBet(const Event &bet);
+    /// The kept bets in arrival order, for the snapshot.
+    std::vector<Event> takeBets();
     void publishMetrics();
     void ensureRecorder();
     void startCache();
@@ -247,8 +250,11 @@ private:
     QString m_watchFixture;
     bool m_watchReset = false;
     std::vector<PricePoint> m_points;
-    std::vector<Event> m_bets;
+    std::vector<Event> m_bets; ///< a ring once full: the newest bets, the oldest at m_betsOldest
+    std::size_t m_betsOldest = 0;
     quint64 m_betsDropped = 0;
+    std::vector<Event> m_watchedBets;
+    quint64 m_watchedBetsDropped = 0;
     static constexpr std::size_t kMaxAlertsPerSnapshot = 500;
     std::vector<Alert> m_snapshotAlerts; ///< for the next snapshot
     quint64 m_snapshotAlertsDropped = 0;

@@ -35,11 +35,7 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
                 }
             }
         } else if (e.type == EventType::Bet) {
-            if (m_bets.size() < snapshotCap(m_config.maxBetsPerSnapshot)) {
-                m_bets.push_back(e);
-            } else {
-                ++m_betsDropped;
-            }
+            keepBet(e);
         } else if (e.type == EventType::Error) {
             addLog({ .atMs = e.receivedAtMs,
                 .severity = LogSeverity::Warning,
@@ -92,6 +88,41 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
             .code = QString::fromLatin1(toWire(c.state)),
             .message = message });
     }
+}
+
+void CaptureSession::keepBet(const Event &bet)
+{
+    const BetData *b = bet.bet();
+    if (b && !m_watchFixture.isEmpty() && bet.sourceId == m_watchSource && b->fixtureId == m_watchFixture) {
+        if (m_watchedBets.size() < snapshotCap(m_config.maxPointsPerSnapshot)) {
+            m_watchedBets.push_back(bet);
+        } else {
+            ++m_watchedBetsDropped;
+        }
+    }
+    const std::size_t cap = snapshotCap(m_config.maxBetsPerSnapshot);
+    if (m_bets.size() < cap) {
+        if (m_betsOldest != 0) { // the cap grew (a skipped tick) after the ring went round
+            std::rotate(m_bets.begin(), m_bets.begin() + std::ptrdiff_t(m_betsOldest), m_bets.end());
+            m_betsOldest = 0;
+        }
+        m_bets.push_back(bet);
+        return;
+    }
+    ++m_betsDropped;
+    if (m_bets.empty()) {
+        return; // a cap of 0
+    }
+    // Full: the tape shows the newest bets, so this one takes the oldest one's place.
+    m_bets[m_betsOldest] = bet;
+    m_betsOldest = (m_betsOldest + 1) % m_bets.size();
+}
+
+std::vector<Event> CaptureSession::takeBets()
+{
+    std::rotate(m_bets.begin(), m_bets.begin() + std::ptrdiff_t(m_betsOldest), m_bets.end());
+    m_betsOldest = 0;
+    return std::exchange(m_bets, {});
 }
 
 std::optional<FixtureComparison> CaptureSession::compareWatched(qint64 nowMs) const
@@ -307,8 +338,10 @@ SnapshotPtr CaptureSession::takeSnapshot()
         snap->comparison = compareWatched(m.atMs);
     }
     snap->points = std::exchange(m_points, {});
-    snap->bets = std::exchange(m_bets, {});
+    snap->bets = takeBets();
     snap->betsDropped = std::exchange(m_betsDropped, 0);
+    snap->watchedBets = std::exchange(m_watchedBets, {});
+    snap->watchedBetsDropped = std::exchange(m_watchedBetsDropped, 0);
     m_ticksCovered = 1;
     snap->alerts = std::exchange(m_snapshotAlerts, {});
     snap->alertsDropped = std::exchange(m_snapshotAlertsDropped, 0);

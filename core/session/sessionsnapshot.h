@@ -165,8 +165,14 @@ struct SessionSnapshot
     std::vector<PriceLadder> ladders;
     /// The watched fixture across sources, whole at every snapshot (a few dozen prices).
     std::optional<FixtureComparison> comparison;
-    std::vector<Event> bets; ///< newest first is not implied: in arrival order, at most a cap
-    quint64 betsDropped = 0; ///< bets of this interval not included (over the cap)
+    /// The newest bets of the interval, in arrival order: at most a cap, for the tape.
+    std::vector<Event> bets;
+    quint64 betsDropped = 0; ///< older bets of this interval left out of `bets` (over the cap)
+    /// Every bet on the watched fixture in this interval, whatever `bets` left out: the exposure
+    /// adds them up. Capped only against a flood (maxPointsPerSnapshot), and what that leaves out
+    /// is counted.
+    std::vector<Event> watchedBets;
+    quint64 watchedBetsDropped = 0;
     std::vector<Alert> alerts; ///< what the alert rules fired in this interval, in stream order, at most a cap
     quint64 alertsDropped = 0; ///< alerts of this interval not included (over the cap)
     std::vector<LogEntry> log;

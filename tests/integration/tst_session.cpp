@@ -6,6 +6,8 @@
 #include <tests/testutils/feedharness.h>
 
 #include <QScopeGuard>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QThread>
 
@@ -147,6 +149,7 @@ private slots:
     void snapshotsCarryMetricsLiveChangesAndTheLog();
     void aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange();
     void aViewThatKeepsUpGetsASnapshotEveryTick();
+    void theTapeKeepsTheNewestBetsAndTheExposureGetsEveryWatchedBet();
     void watchedFixtureGetsItsPricesAndEveryPoint();
     void userDisconnectAndReconnectLoseNothing();
     void aStalledPipelineHoldsTheFeedOffAndLosesNothing();
@@ -259,6 +262,73 @@ void TestSession::aViewThatKeepsUpGetsASnapshotEveryTick()
     const SnapshotSums sums(ts.snapshots);
     QCOMPARE(qsizetype(sums.fixtures.size()), ts.session->liveState().fixtureCount());
     QCOMPARE(sums.processedSamples, ts.session->stats().total().acceptedTotal());
+}
+
+void TestSession::theTapeKeepsTheNewestBetsAndTheExposureGetsEveryWatchedBet()
+{
+    SimServerConfig c = simConfig(0, 24);
+    c.rate = 4000;
+    c.generator.fixtures = 3; // many bets per fixture
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("bets.db"));
+    CaptureConfig config =
+        captureConfig({ sourceConfig(QStringLiteral("b"), *port) }, 6000, 0, *StorageTarget::parse(db));
+    config.snapshotIntervalMs = 50;
+    config.maxBetsPerSnapshot = 2; // far fewer than arrive: the tape is capped every tick
+    ThreadedSession ts(config);
+    const QString fixture = QStringLiteral("fx-1"); // the simulator's first fixture
+    QMetaObject::invokeMethod(ts.session, [&ts, fixture] { ts.session->watchFixture(QStringLiteral("b"), fixture); });
+    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 30000);
+
+    quint64 listed = 0;
+    quint64 dropped = 0;
+    quint64 newestListed = 0;
+    std::vector<Event> watched;
+    for (const SnapshotPtr &s : ts.snapshots) {
+        QVERIFY(s->bets.size() <= 2 * 10);
+        listed += s->bets.size();
+        newestListed = s->bets.empty() ? newestListed : std::max(newestListed, s->bets.back().seq);
+        dropped += s->betsDropped;
+        // The tape's bets are the newest of their interval, in arrival order.
+        for (std::size_t i = 1; i < s->bets.size(); ++i) {
+            QVERIFY(s->bets[i - 1].seq < s->bets[i].seq);
+        }
+        QCOMPARE(s->watchedBetsDropped, quint64(0));
+        for (const Event &e : s->watchedBets) {
+            QCOMPARE(e.bet()->fixtureId, fixture);
+            watched.push_back(e);
+        }
+    }
+    const quint64 bets = ts.session->stats().total().accepted[std::size_t(EventType::Bet)];
+    QVERIFY2(dropped > listed, qPrintable(QStringLiteral("%1 listed, %2 dropped").arg(listed).arg(dropped)));
+    QCOMPARE(listed + dropped, bets);
+    // Every bet of the watched fixture from the first one the watch saw, as stored, reached the
+    // exposure, although the tape left most bets out.
+    QVERIFY2(watched.size() > 20, qPrintable(QString::number(watched.size())));
+    {
+        QSqlDatabase conn = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bets"));
+        conn.setDatabaseName(db);
+        QVERIFY(conn.open());
+        QSqlQuery q(conn);
+        // The last bet of all is on the tape (it keeps the newest of each interval).
+        QVERIFY(q.exec(QStringLiteral("SELECT max(seq) FROM bets")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toULongLong(), newestListed);
+        QVERIFY(q.prepare(QStringLiteral("SELECT seq FROM bets WHERE fixture_id = ? AND seq >= ? ORDER BY seq")));
+        q.addBindValue(fixture);
+        q.addBindValue(qint64(watched.front().seq));
+        QVERIFY(q.exec());
+        std::size_t i = 0;
+        while (q.next()) {
+            QVERIFY(i < watched.size());
+            QCOMPARE(q.value(0).toULongLong(), watched[i].seq);
+            ++i;
+        }
+        QCOMPARE(i, watched.size());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("bets"));
 }
 
 void TestSession::watchedFixtureGetsItsPricesAndEveryPoint()
