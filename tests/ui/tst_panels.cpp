@@ -4,7 +4,9 @@
 #include <core/models/marketmodel.h>
 #include <core/models/pricehistory.h>
 #include <ui/charts/oddschart.h>
+#include <ui/charts/trendchart.h>
 #include <ui/dialogs/rulesdialog.h>
+#include <ui/panels/betspanel.h>
 #include <ui/panels/comparisonpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/marketpanel.h>
@@ -17,6 +19,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -64,6 +67,23 @@ PriceState price(const QString &market, const QString &selection, double value)
     return p;
 }
 
+Event bet(const QString &fixtureId, quint64 seq, double stake, double potentialWin)
+{
+    Event e;
+    e.type = EventType::Bet;
+    e.seq = seq;
+    e.sourceId = QStringLiteral("s");
+    BetData b;
+    b.betId = QStringLiteral("b%1").arg(seq);
+    b.fixtureId = fixtureId;
+    b.marketType = QStringLiteral("1x2");
+    b.selection = QStringLiteral("home");
+    b.stake = stake;
+    b.potentialWin = potentialWin;
+    e.data = b;
+    return e;
+}
+
 SessionSnapshot pricesOf(std::vector<PriceState> prices)
 {
     SessionSnapshot s;
@@ -87,6 +107,8 @@ private slots:
     void comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes();
     void rulesDialogEditsAndSavesWhatTheReaderTakes();
     void aSelectionGoesOnTheWatchListFromTheMarketView();
+    void betsSaysWhatTheTapeLeftOutAndTheExposureCountsEveryWatchedBet();
+    void aTrendChartHoldsTheSamePointsWhateverTheSampleRate();
 };
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
@@ -383,4 +405,84 @@ void TestPanels::aSelectionGoesOnTheWatchListFromTheMarketView()
 }
 
 QTEST_MAIN(TestPanels)
+void TestPanels::betsSaysWhatTheTapeLeftOutAndTheExposureCountsEveryWatchedBet()
+{
+    BetsPanel panel;
+    panel.resize(640, 300);
+    panel.show();
+    panel.watch(QStringLiteral("s"), QStringLiteral("f1"));
+    auto *note = panel.findChild<QLabel *>(QStringLiteral("betsNote"));
+    auto *exposure = panel.findChild<QTableView *>(QStringLiteral("exposureView"));
+    QVERIFY(note && exposure);
+    QVERIFY(!note->isVisible());
+
+    // A tick whose tape kept one bet of four: the exposure still adds up the three on f1.
+    SessionSnapshot s;
+    s.bets = { bet(QStringLiteral("f1"), 4, 10, 25) };
+    s.betsDropped = 3;
+    s.watchedBets = { bet(QStringLiteral("f1"), 1, 10, 20), bet(QStringLiteral("f1"), 3, 5, 15),
+        bet(QStringLiteral("f1"), 4, 10, 25) };
+    panel.applySnapshot(s);
+    QCOMPARE(panel.tape().rowCount(), 1);
+    QAbstractItemModel *m = exposure->model();
+    QCOMPARE(m->rowCount(), 1);
+    QCOMPARE(m->index(0, ExposureModel::Bets).data(SortRole).toULongLong(), quint64(3));
+    QCOMPARE(m->index(0, ExposureModel::Stake).data(SortRole).toDouble(), 25.0);
+    QCOMPARE(m->index(0, ExposureModel::Payout).data(SortRole).toDouble(), 60.0);
+    QVERIFY(note->isVisible());
+    QVERIFY2(note->text().contains(QStringLiteral("3 bets came faster than the tape")), qPrintable(note->text()));
+    QVERIFY(!note->text().contains(QStringLiteral("stake and liability")));
+
+    // A flood on the watched fixture: the exposure says what it missed; the counts add up.
+    SessionSnapshot flood;
+    flood.betsDropped = 2;
+    flood.watchedBetsDropped = 7;
+    panel.applySnapshot(flood);
+    QVERIFY2(note->text().contains(QStringLiteral("5 bets came faster")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QStringLiteral("miss 7 bets")), qPrintable(note->text()));
+
+    // Another fixture: its exposure starts over, and so does what it missed.
+    panel.watch(QStringLiteral("s"), QStringLiteral("f2"));
+    QCOMPARE(m->rowCount(), 0);
+    QVERIFY(!note->text().contains(QStringLiteral("miss")));
+    panel.reset();
+    QVERIFY(!note->isVisible());
+}
+
+void TestPanels::aTrendChartHoldsTheSamePointsWhateverTheSampleRate()
+{
+    TrendChart chart(
+        QStringLiteral("DB write"), { QStringLiteral("p50"), QStringLiteral("max") }, QStringLiteral("ms"));
+    chart.keepPeakOf(1);
+    chart.resize(400, 200);
+    chart.show();
+    // Ten minutes at the snapshot rate (10 Hz). In each two-second bucket (20 samples) the p50 is
+    // 1 for half of them and 3 for the rest, and the max peaks once at 50.
+    const qint64 t0 = 1800000000000;
+    for (int i = 0; i < 6000; ++i) {
+        chart.addSample(t0 + i * 100, { i % 20 < 10 ? 1.0 : 3.0, i % 20 == 7 ? 50.0 : 5.0 });
+    }
+    chart.redraw();
+    // Five minutes of two-second buckets: 150 points a series, not one a sample.
+    QCOMPARE(chart.pointCount(), std::size_t(150));
+    const QList<QAbstractSeries *> series = chart.chart()->series();
+    QCOMPARE(series.size(), 2);
+    const QList<QPointF> p50 = qobject_cast<QLineSeries *>(series[0])->points();
+    const QList<QPointF> max = qobject_cast<QLineSeries *>(series[1])->points();
+    QCOMPARE(p50.size(), 150);
+    QCOMPARE(p50.front().x(), double(t0 + 300000));
+    QCOMPARE(p50.back().x(), double(t0 + 598000));
+    for (qsizetype i = 0; i < p50.size(); ++i) {
+        QCOMPARE(p50[i].y(), 2.0); // the mean
+        QCOMPARE(max[i].y(), 50.0); // the peak
+    }
+    // The title says the latest sample, not its bucket.
+    QCOMPARE(chart.latest(0), 3.0);
+    QCOMPARE(chart.latest(1), 5.0);
+    QVERIFY2(chart.chart()->title().contains(QStringLiteral("3.0 / 5.0 ms")), qPrintable(chart.chart()->title()));
+    // The clock back (a replay that seeks): the chart starts over.
+    chart.addSample(t0, { 1.0, 1.0 });
+    QCOMPARE(chart.pointCount(), std::size_t(1));
+}
+
 #include "tst_panels.moc"

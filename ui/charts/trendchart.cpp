@@ -14,7 +14,8 @@
 namespace OddsTap {
 namespace {
 constexpr qint64 kSpanMs = 5 * 60 * 1000;
-}
+constexpr qint64 kBucketMs = 2000;
+} // namespace
 
 TrendChart::TrendChart(const QString &title, const QStringList &seriesNames, const QString &unit, QWidget *parent)
     : QChartView(new QChart, parent)
@@ -55,7 +56,15 @@ TrendChart::TrendChart(const QString &title, const QStringList &seriesNames, con
         s->attachAxis(m_y);
         m_series.push_back(s);
     }
+    m_peak.assign(m_series.size(), false);
     applyChartPalette(c, palette());
+}
+
+void TrendChart::keepPeakOf(int series)
+{
+    if (series >= 0 && std::size_t(series) < m_peak.size()) {
+        m_peak[std::size_t(series)] = true;
+    }
 }
 
 void TrendChart::changeEvent(QEvent *event)
@@ -68,18 +77,34 @@ void TrendChart::changeEvent(QEvent *event)
 
 void TrendChart::addSample(qint64 atMs, const std::vector<double> &values)
 {
-    m_samples.push_back({ atMs, values });
-    while (!m_samples.empty() && atMs - m_samples.front().atMs > kSpanMs) {
-        m_samples.pop_front();
+    m_latest = values;
+    m_latest.resize(m_series.size());
+    const qint64 start = atMs - atMs % kBucketMs;
+    if (!m_buckets.empty() && start < m_buckets.back().atMs) {
+        m_buckets.clear(); // the clock went back (a replay that seeks): start over
     }
+    if (m_buckets.empty() || m_buckets.back().atMs != start) {
+        m_buckets.push_back({ start, std::vector<double>(m_series.size(), 0.0), 0 });
+    }
+    Bucket &b = m_buckets.back();
+    for (std::size_t i = 0; i < b.values.size(); ++i) {
+        b.values[i] =
+            m_peak[i] ? std::max(b.samples == 0 ? m_latest[i] : b.values[i], m_latest[i]) : b.values[i] + m_latest[i];
+    }
+    ++b.samples;
+    while (atMs - m_buckets.front().atMs > kSpanMs) {
+        m_buckets.pop_front();
+    }
+}
+
+double TrendChart::valueOf(const Bucket &b, std::size_t series) const
+{
+    return m_peak[series] ? b.values[series] : b.values[series] / double(b.samples);
 }
 
 double TrendChart::latest(int series) const
 {
-    if (m_samples.empty() || series < 0 || std::size_t(series) >= m_samples.back().values.size()) {
-        return 0;
-    }
-    return m_samples.back().values[std::size_t(series)];
+    return series >= 0 && std::size_t(series) < m_latest.size() ? m_latest[std::size_t(series)] : 0.0;
 }
 
 void TrendChart::showEvent(QShowEvent *event)
@@ -92,7 +117,7 @@ void TrendChart::showEvent(QShowEvent *event)
 
 void TrendChart::redraw()
 {
-    if (m_samples.empty()) {
+    if (m_buckets.empty()) {
         return;
     }
     if (!isVisible()) {
@@ -104,18 +129,18 @@ void TrendChart::redraw()
     double high = 1;
     for (std::size_t i = 0; i < m_series.size(); ++i) {
         QList<QPointF> points;
-        points.reserve(qsizetype(m_samples.size()));
-        for (const Sample &s : m_samples) {
-            const double v = i < s.values.size() ? s.values[i] : 0;
-            points.append(QPointF(double(s.atMs), v));
+        points.reserve(qsizetype(m_buckets.size()));
+        for (const Bucket &b : m_buckets) {
+            const double v = valueOf(b, i);
+            points.append(QPointF(double(b.atMs), v));
             high = std::max(high, v);
         }
         m_series[i]->replace(points);
     }
     m_y->setRange(0, high * 1.15);
     m_y->setLabelFormat(high < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
-    const qint64 to = m_samples.back().atMs;
-    m_x->setRange(QDateTime::fromMSecsSinceEpoch(std::min(m_samples.front().atMs, to - 60000)),
+    const qint64 to = m_buckets.back().atMs;
+    m_x->setRange(QDateTime::fromMSecsSinceEpoch(std::min(m_buckets.front().atMs, to - 60000)),
         QDateTime::fromMSecsSinceEpoch(to));
     QStringList now;
     for (std::size_t i = 0; i < m_series.size(); ++i) {

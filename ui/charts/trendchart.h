@@ -12,30 +12,39 @@ class QDateTimeAxis;
 
 namespace OddsTap {
 
-/// A small live chart of a few metrics over the last minutes (the Health panel). Samples are
-/// appended once per snapshot; the series are replaced in one call per tick.
+/// A small live chart of a few metrics over the last five minutes (the Health panel). Samples
+/// go into two-second buckets (their mean, or their peak for a series that is a maximum), so the
+/// chart holds and draws at most 150 points a series however often samples come.
 class TrendChart : public QChartView
 {
     Q_OBJECT
 public:
     TrendChart(const QString &title, const QStringList &seriesNames, const QString &unit, QWidget *parent = nullptr);
 
+    /// Within a bucket, this series keeps its highest sample instead of the mean.
+    void keepPeakOf(int series);
     void addSample(qint64 atMs, const std::vector<double> &values);
     void redraw();
+    /// The latest sample's value (not its bucket's).
     double latest(int series) const;
-    std::size_t sampleCount() const { return m_samples.size(); }
+    /// The points each series holds.
+    std::size_t pointCount() const { return m_buckets.size(); }
 
 protected:
     void changeEvent(QEvent *event) override;
     void showEvent(QShowEvent *event) override;
 
 private:
-    struct Sample
+    struct Bucket
     {
-        qint64 atMs;
-        std::vector<double> values;
+        qint64 atMs; ///< the bucket's start
+        std::vector<double> values; ///< sums, or peaks (m_peak)
+        int samples = 0;
     };
-    std::deque<Sample> m_samples;
+    double valueOf(const Bucket &b, std::size_t series) const;
+    std::deque<Bucket> m_buckets;
+    std::vector<double> m_latest;
+    std::vector<bool> m_peak;
     std::vector<QLineSeries *> m_series;
     QDateTimeAxis *m_x = nullptr;
     QValueAxis *m_y = nullptr;

@@ -8,7 +8,7 @@
 namespace OddsTap {
 namespace {
 
-constexpr qint64 kSampleEveryMs = 500;
+constexpr qint64 kRedrawEveryMs = 500;
 
 double ms(qint64 ns)
 {
@@ -30,6 +30,7 @@ HealthPanel::HealthPanel(QWidget *parent)
         new TrendChart(tr("DB write"), { tr("p50"), tr("max") }, tr("ms"), this),
         new TrendChart(tr("Feed latency"), { tr("p50"), tr("p99") }, tr("ms"), this),
     };
+    m_trends[4]->keepPeakOf(1); // the slowest write of each bucket, not their mean
     for (std::size_t i = 0; i < m_trends.size(); ++i) {
         layout->addWidget(m_trends[i], int(i / 3), int(i % 3));
     }
@@ -38,9 +39,6 @@ HealthPanel::HealthPanel(QWidget *parent)
 void HealthPanel::applySnapshot(const SessionSnapshot &snapshot)
 {
     const MetricsSnapshot &m = snapshot.metrics;
-    if (m.atMs - m_lastSampleMs < kSampleEveryMs) {
-        return;
-    }
     // Feed latency: of the source that is slowest now, the one whose prices are the stalest.
     double latencyP50 = 0;
     double latencyP99 = 0;
@@ -58,11 +56,17 @@ void HealthPanel::applySnapshot(const SessionSnapshot &snapshot)
         { ms(m.databaseWrite.p50Ns), ms(m.databaseWrite.maxNs) },
         { latencyP50, latencyP99 },
     };
+    // Every snapshot counts in its bucket; the charts are redrawn twice a second at most.
+    const bool redraw = m.atMs - m_lastRedrawMs >= kRedrawEveryMs || m.atMs < m_lastRedrawMs;
     for (std::size_t i = 0; i < m_trends.size(); ++i) {
         m_trends[i]->addSample(m.atMs, samples[i]);
-        m_trends[i]->redraw();
+        if (redraw) {
+            m_trends[i]->redraw();
+        }
     }
-    m_lastSampleMs = m.atMs;
+    if (redraw) {
+        m_lastRedrawMs = m.atMs;
+    }
 }
 
 } // namespace OddsTap

@@ -21,7 +21,7 @@ public:
 
 private:
     std::vector<TrendChart *> m_trends;
-    qint64 m_lastSampleMs = 0;
+    qint64 m_lastRedrawMs = 0;
 };
 
 } // namespace OddsTap
