@@ -725,7 +725,8 @@ void TestBroker::aSecondCollectorOfTheSameSourceIsRefused()
         dir.filePath(QStringLiteral("state")), QStringLiteral("--summary"), QStringLiteral("none") };
     Role first;
     first.name = QStringLiteral("first");
-    QVERIFY(startRole(first, args, "publishing to"));
+    QVERIFY(startRole(
+        first, args + QStringList { QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:0") }, "publishing to"));
     QProcess second;
     second.start(cli(), args);
     QVERIFY(second.waitForFinished(30000));
@@ -734,6 +735,13 @@ void TestBroker::aSecondCollectorOfTheSameSourceIsRefused()
     const QByteArray holder = "%2F by process " + QByteArray::number(first.process->processId());
     QVERIFY2(err.contains("source 'book-l' is already published to amqp://guest@127.0.0.1:") && err.contains(holder),
         err.constData());
+    // The first stops cleanly once it has published (stopped before any frame, it would say so
+    // with exit 4, as a capture that never received one does).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sampleValue(parsePrometheusText(httpGet(first.metricsUrl)), QStringLiteral("oddstap_source_committed_seq"),
+            { { QStringLiteral("source"), QStringLiteral("book-l") } })
+            > 0,
+        30000);
     ::kill(pid_t(first.process->processId()), SIGTERM);
     QVERIFY(first.process->waitForFinished(30000));
     QCOMPARE(first.process->exitCode(), 0);
