@@ -83,6 +83,13 @@ void ExposureModel::setFixture(const QString &sourceId, const QString &fixtureId
     endResetModel();
 }
 
+void ExposureModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    endResetModel();
+}
+
 void ExposureModel::add(const std::vector<Event> &bets)
 {
     bool changed = false;

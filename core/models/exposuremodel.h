@@ -31,6 +31,8 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
     void setFixture(const QString &sourceId, const QString &fixtureId);
+    /// Forgets the bets counted so far (a replay that starts over), keeping the fixture.
+    void clear();
     void add(const std::vector<Event> &bets);
 
 private:

@@ -56,6 +56,8 @@ struct CaptureConfig
     qint64 latencyAlertMs = 2000;
     std::size_t maxLogPerSnapshot = 200; ///< log lines per snapshot beyond which they are counted only
     std::size_t maxBetsPerSnapshot = 200; ///< bets per snapshot likewise
+    /// The watched fixture's bets per snapshot: only a flood reaches it (what is over is counted).
+    std::size_t maxWatchedBetsPerSnapshot = 20000;
     std::size_t maxPointsPerSnapshot = 20000; ///< watched-fixture price points likewise
     qint64 keepFinishedMs = 5 * 60 * 1000; ///< how long ended and cancelled fixtures stay in the live state
     /// and how many of them at most (the most recently finished): a flood of fixtures ending, as the

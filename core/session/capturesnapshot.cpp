@@ -94,7 +94,7 @@ void CaptureSession::keepBet(const Event &bet)
 {
     const BetData *b = bet.bet();
     if (b && !m_watchFixture.isEmpty() && bet.sourceId == m_watchSource && b->fixtureId == m_watchFixture) {
-        if (m_watchedBets.size() < snapshotCap(m_config.maxPointsPerSnapshot)) {
+        if (m_watchedBets.size() < snapshotCap(m_config.maxWatchedBetsPerSnapshot)) {
             m_watchedBets.push_back(bet);
         } else {
             ++m_watchedBetsDropped;

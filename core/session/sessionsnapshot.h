@@ -169,8 +169,8 @@ struct SessionSnapshot
     std::vector<Event> bets;
     quint64 betsDropped = 0; ///< older bets of this interval left out of `bets` (over the cap)
     /// Every bet on the watched fixture in this interval, whatever `bets` left out: the exposure
-    /// adds them up. Capped only against a flood (maxPointsPerSnapshot), and what that leaves out
-    /// is counted.
+    /// adds them up. Capped only against a flood (maxWatchedBetsPerSnapshot), and what that leaves
+    /// out is counted.
     std::vector<Event> watchedBets;
     quint64 watchedBetsDropped = 0;
     std::vector<Alert> alerts; ///< what the alert rules fired in this interval, in stream order, at most a cap

@@ -238,6 +238,11 @@ void TestSession::aViewThatFallsBehindIsSentNoMoreSnapshotsAndLosesNoChange()
     const quint64 bets = total.accepted[std::size_t(EventType::Bet)];
     QVERIFY2(bets > 100, qPrintable(QString::number(bets)));
     QCOMPARE(ts.snapshots.back()->bets.size(), std::size_t(5 * 10));
+    // The cap grew while the ring was full: the bets stay in arrival order.
+    const std::vector<Event> &listed = ts.snapshots.back()->bets;
+    for (std::size_t i = 1; i < listed.size(); ++i) {
+        QVERIFY(listed[i - 1].seq < listed[i].seq);
+    }
     quint64 betsSeen = 0;
     for (const SnapshotPtr &s : ts.snapshots) {
         betsSeen += s->bets.size() + s->betsDropped;

@@ -9,6 +9,7 @@
 #include <ui/panels/betspanel.h>
 #include <ui/panels/comparisonpanel.h>
 #include <ui/panels/fixturespanel.h>
+#include <ui/panels/healthpanel.h>
 #include <ui/panels/marketpanel.h>
 
 #include <QAction>
@@ -109,6 +110,7 @@ private slots:
     void aSelectionGoesOnTheWatchListFromTheMarketView();
     void betsSaysWhatTheTapeLeftOutAndTheExposureCountsEveryWatchedBet();
     void aTrendChartHoldsTheSamePointsWhateverTheSampleRate();
+    void healthChartsLeaveOutWhatWasNotMeasuredAndAPausedReplay();
 };
 
 void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
@@ -404,7 +406,6 @@ void TestPanels::aSelectionGoesOnTheWatchListFromTheMarketView()
     QCOMPARE(fixtures.view()->model()->rowCount(), 0);
 }
 
-QTEST_MAIN(TestPanels)
 void TestPanels::betsSaysWhatTheTapeLeftOutAndTheExposureCountsEveryWatchedBet()
 {
     BetsPanel panel;
@@ -415,9 +416,16 @@ void TestPanels::betsSaysWhatTheTapeLeftOutAndTheExposureCountsEveryWatchedBet()
     auto *exposure = panel.findChild<QTableView *>(QStringLiteral("exposureView"));
     QVERIFY(note && exposure);
     QVERIFY(!note->isVisible());
+    const auto watching = [](const QString &fixtureId) {
+        SessionSnapshot s;
+        s.watchedSourceId = QStringLiteral("s");
+        s.watchedFixtureId = fixtureId;
+        s.metrics.storing = true;
+        return s;
+    };
 
     // A tick whose tape kept one bet of four: the exposure still adds up the three on f1.
-    SessionSnapshot s;
+    SessionSnapshot s = watching(QStringLiteral("f1"));
     s.bets = { bet(QStringLiteral("f1"), 4, 10, 25) };
     s.betsDropped = 3;
     s.watchedBets = { bet(QStringLiteral("f1"), 1, 10, 20), bet(QStringLiteral("f1"), 3, 5, 15),
@@ -430,23 +438,45 @@ void TestPanels::betsSaysWhatTheTapeLeftOutAndTheExposureCountsEveryWatchedBet()
     QCOMPARE(m->index(0, ExposureModel::Stake).data(SortRole).toDouble(), 25.0);
     QCOMPARE(m->index(0, ExposureModel::Payout).data(SortRole).toDouble(), 60.0);
     QVERIFY(note->isVisible());
-    QVERIFY2(note->text().contains(QStringLiteral("3 bets came faster than the tape")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QStringLiteral("3 bet(s) came faster than the tape")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QStringLiteral("all are stored")), qPrintable(note->text()));
     QVERIFY(!note->text().contains(QStringLiteral("stake and liability")));
 
     // A flood on the watched fixture: the exposure says what it missed; the counts add up.
-    SessionSnapshot flood;
+    SessionSnapshot flood = watching(QStringLiteral("f1"));
     flood.betsDropped = 2;
     flood.watchedBetsDropped = 7;
     panel.applySnapshot(flood);
-    QVERIFY2(note->text().contains(QStringLiteral("5 bets came faster")), qPrintable(note->text()));
-    QVERIFY2(note->text().contains(QStringLiteral("miss 7 bets")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QStringLiteral("5 bet(s) came faster")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QStringLiteral("miss 7 bet(s)")), qPrintable(note->text()));
+
+    // A snapshot taken before the session got the watch: its listed bets on f1 count, and what
+    // it says about another fixture's flood does not.
+    SessionSnapshot before = watching(QStringLiteral("f0"));
+    before.bets = { bet(QStringLiteral("f1"), 9, 1, 2), bet(QStringLiteral("f0"), 10, 100, 200) };
+    before.watchedBetsDropped = 4;
+    panel.applySnapshot(before);
+    QCOMPARE(m->index(0, ExposureModel::Bets).data(SortRole).toULongLong(), quint64(4));
+    QVERIFY2(note->text().contains(QStringLiteral("miss 7 bet(s)")), qPrintable(note->text()));
+
+    // Without storage the note does not claim the bets are stored.
+    SessionSnapshot unstored = watching(QStringLiteral("f1"));
+    unstored.metrics.storing = false;
+    panel.applySnapshot(unstored);
+    QVERIFY2(!note->text().contains(QStringLiteral("stored")), qPrintable(note->text()));
+
+    // A replay that starts over: the same fixture's exposure starts from nothing.
+    panel.reset();
+    QCOMPARE(m->rowCount(), 0);
+    QVERIFY(!note->isVisible());
+    panel.applySnapshot(s);
+    QCOMPARE(m->index(0, ExposureModel::Bets).data(SortRole).toULongLong(), quint64(3));
 
     // Another fixture: its exposure starts over, and so does what it missed.
+    panel.applySnapshot(flood);
     panel.watch(QStringLiteral("s"), QStringLiteral("f2"));
     QCOMPARE(m->rowCount(), 0);
     QVERIFY(!note->text().contains(QStringLiteral("miss")));
-    panel.reset();
-    QVERIFY(!note->isVisible());
 }
 
 void TestPanels::aTrendChartHoldsTheSamePointsWhateverTheSampleRate()
@@ -485,4 +515,41 @@ void TestPanels::aTrendChartHoldsTheSamePointsWhateverTheSampleRate()
     QCOMPARE(chart.pointCount(), std::size_t(1));
 }
 
+void TestPanels::healthChartsLeaveOutWhatWasNotMeasuredAndAPausedReplay()
+{
+    HealthPanel panel;
+    panel.resize(900, 300);
+    panel.show();
+    const QList<TrendChart *> charts = panel.findChildren<TrendChart *>();
+    QCOMPARE(charts.size(), 6);
+    QLineSeries *rate = qobject_cast<QLineSeries *>(charts[0]->chart()->series().at(0));
+    QLineSeries *p50 = qobject_cast<QLineSeries *>(charts[1]->chart()->series().at(0));
+    QLineSeries *p99 = qobject_cast<QLineSeries *>(charts[1]->chart()->series().at(1));
+    // Two seconds at 10 Hz in which every other interval measured no event, and after each
+    // snapshot a paused replay's: the same time, no events.
+    const qint64 t0 = 1800000000000;
+    for (int i = 0; i < 20; ++i) {
+        SessionSnapshot s;
+        s.metrics.atMs = t0 + i * 100;
+        s.metrics.eventsPerSec = 100;
+        if (i % 2 == 0) {
+            s.metrics.receiveToProcessed = { .count = 10, .p50Ns = 2000000, .p99Ns = i == 10 ? 40000000 : 8000000 };
+        }
+        panel.applySnapshot(s);
+        SessionSnapshot paused;
+        paused.metrics.atMs = s.metrics.atMs;
+        panel.applySnapshot(paused);
+    }
+    // Drawn twice a second: the last time with the first 16 snapshots.
+    QCOMPARE(rate->count(), 1);
+    QCOMPARE(rate->at(0).y(), 100.0); // the paused snapshots did not halve it
+    QCOMPARE(p50->at(0).y(), 2.0); // the mean of what was measured, not pulled to 1 by nothing
+    QCOMPARE(p99->at(0).y(), 40.0); // the peak
+    // A replay that starts over: the charts are empty until it brings samples.
+    panel.reset();
+    QCOMPARE(rate->count(), 0);
+    QCOMPARE(charts[0]->pointCount(), std::size_t(0));
+}
+
+QTEST_MAIN(TestPanels)
 #include "tst_panels.moc"

@@ -9,6 +9,8 @@
 #include <QValueAxis>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <utility>
 
 namespace OddsTap {
@@ -77,29 +79,51 @@ void TrendChart::changeEvent(QEvent *event)
 
 void TrendChart::addSample(qint64 atMs, const std::vector<double> &values)
 {
-    m_latest = values;
-    m_latest.resize(m_series.size());
+    const std::size_t n = m_series.size();
+    m_latest.resize(n, 0.0);
     const qint64 start = atMs - atMs % kBucketMs;
     if (!m_buckets.empty() && start < m_buckets.back().atMs) {
-        m_buckets.clear(); // the clock went back (a replay that seeks): start over
+        if (m_buckets.back().atMs - atMs > kBucketMs) {
+            clear(); // far back: a replay that starts over
+        } else {
+            atMs = m_buckets.back().atMs; // a wall clock stepped back a little: the same bucket
+        }
     }
-    if (m_buckets.empty() || m_buckets.back().atMs != start) {
-        m_buckets.push_back({ start, std::vector<double>(m_series.size(), 0.0), 0 });
+    const qint64 bucketStart = m_buckets.empty() ? start : std::max(start, m_buckets.back().atMs);
+    if (m_buckets.empty() || m_buckets.back().atMs != bucketStart) {
+        m_buckets.push_back({ bucketStart, std::vector<double>(n, 0.0), std::vector<int>(n, 0) });
     }
     Bucket &b = m_buckets.back();
-    for (std::size_t i = 0; i < b.values.size(); ++i) {
-        b.values[i] =
-            m_peak[i] ? std::max(b.samples == 0 ? m_latest[i] : b.values[i], m_latest[i]) : b.values[i] + m_latest[i];
+    for (std::size_t i = 0; i < n && i < values.size(); ++i) {
+        const double v = values[i];
+        if (std::isnan(v)) {
+            continue;
+        }
+        m_latest[i] = v;
+        b.values[i] = !m_peak[i] ? b.values[i] + v : b.samples[i] == 0 ? v : std::max(b.values[i], v);
+        ++b.samples[i];
     }
-    ++b.samples;
     while (atMs - m_buckets.front().atMs > kSpanMs) {
         m_buckets.pop_front();
     }
 }
 
+void TrendChart::clear()
+{
+    m_buckets.clear();
+    m_latest.clear();
+    for (QLineSeries *s : m_series) {
+        s->clear();
+    }
+    chart()->setTitle(m_title);
+}
+
 double TrendChart::valueOf(const Bucket &b, std::size_t series) const
 {
-    return m_peak[series] ? b.values[series] : b.values[series] / double(b.samples);
+    if (b.samples[series] == 0) {
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    return m_peak[series] ? b.values[series] : b.values[series] / double(b.samples[series]);
 }
 
 double TrendChart::latest(int series) const
@@ -132,6 +156,9 @@ void TrendChart::redraw()
         points.reserve(qsizetype(m_buckets.size()));
         for (const Bucket &b : m_buckets) {
             const double v = valueOf(b, i);
+            if (std::isnan(v)) {
+                continue; // nothing measured then: the line joins its neighbours
+            }
             points.append(QPointF(double(b.atMs), v));
             high = std::max(high, v);
         }

@@ -13,19 +13,23 @@ class QDateTimeAxis;
 namespace OddsTap {
 
 /// A small live chart of a few metrics over the last five minutes (the Health panel). Samples
-/// go into two-second buckets (their mean, or their peak for a series that is a maximum), so the
-/// chart holds and draws at most 150 points a series however often samples come.
+/// go into two-second buckets (their mean, or their peak for a series that is a maximum or a
+/// percentile), so the chart holds and draws at most 150 points a series however often samples
+/// come. A NaN value means "nothing measured" and counts in no bucket.
 class TrendChart : public QChartView
 {
     Q_OBJECT
 public:
     TrendChart(const QString &title, const QStringList &seriesNames, const QString &unit, QWidget *parent = nullptr);
 
-    /// Within a bucket, this series keeps its highest sample instead of the mean.
+    /// Within a bucket, this series keeps its highest sample instead of the mean. Called before
+    /// the first sample.
     void keepPeakOf(int series);
     void addSample(qint64 atMs, const std::vector<double> &values);
     void redraw();
-    /// The latest sample's value (not its bucket's).
+    /// Forgets every sample (a replay that starts over).
+    void clear();
+    /// The latest value measured (not its bucket's).
     double latest(int series) const;
     /// The points each series holds.
     std::size_t pointCount() const { return m_buckets.size(); }
@@ -38,8 +42,8 @@ private:
     struct Bucket
     {
         qint64 atMs; ///< the bucket's start
-        std::vector<double> values; ///< sums, or peaks (m_peak)
-        int samples = 0;
+        std::vector<double> values; ///< per series, the sum, or the peak (m_peak)
+        std::vector<int> samples; ///< per series, the values measured
     };
     double valueOf(const Bucket &b, std::size_t series) const;
     std::deque<Bucket> m_buckets;

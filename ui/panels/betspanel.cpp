@@ -4,10 +4,12 @@
 #include <ui/widgets/livetable.h>
 
 #include <QLabel>
-#include <QLocale>
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <limits>
 
 namespace OddsTap {
 
@@ -38,16 +40,19 @@ BetsPanel::BetsPanel(QWidget *parent)
 
 void BetsPanel::updateNote()
 {
+    const auto count = [](quint64 n) { return int(std::min<quint64>(n, std::numeric_limits<int>::max())); };
     QStringList parts;
-    const QLocale locale;
     if (m_notListed > 0) {
-        parts << tr("%1 bets came faster than the tape lists them and are not in it (it shows the newest; "
-                    "every bet is stored).")
-                     .arg(locale.toString(m_notListed));
+        parts << (m_storing ? tr("%Ln bet(s) came faster than the tape lists them and are not in it (it shows the "
+                                 "newest; all are stored).",
+                      nullptr, count(m_notListed))
+                            : tr("%Ln bet(s) came faster than the tape lists them and are not in it (it shows the "
+                                 "newest).",
+                                nullptr, count(m_notListed)));
     }
     if (m_notInExposure > 0) {
-        parts << tr("The stake and liability miss %1 bets of this fixture that came in a flood.")
-                     .arg(locale.toString(m_notInExposure));
+        parts << tr("The stake and liability miss %Ln bet(s) of this fixture that came in a flood.", nullptr,
+            count(m_notInExposure));
     }
     m_note->setText(parts.join(QLatin1Char(' ')));
     m_note->setVisible(!parts.isEmpty());
@@ -65,10 +70,19 @@ void BetsPanel::watch(const QString &sourceId, const QString &fixtureId)
 void BetsPanel::applySnapshot(const SessionSnapshot &snapshot)
 {
     m_tape.append(snapshot.bets);
-    m_exposure.add(snapshot.watchedBets);
-    if (snapshot.betsDropped > 0 || snapshot.watchedBetsDropped > 0) {
+    const bool sameWatch = snapshot.watchedSourceId == m_sourceId && snapshot.watchedFixtureId == m_fixtureId;
+    quint64 missed = 0;
+    if (sameWatch) {
+        m_exposure.add(snapshot.watchedBets);
+        missed = snapshot.watchedBetsDropped;
+    } else {
+        // Taken before the session got the new watch: its bets on this fixture are the listed ones.
+        m_exposure.add(snapshot.bets);
+    }
+    if (snapshot.betsDropped > 0 || missed > 0 || snapshot.metrics.storing != m_storing) {
         m_notListed += snapshot.betsDropped;
-        m_notInExposure += snapshot.watchedBetsDropped;
+        m_notInExposure += missed;
+        m_storing = snapshot.metrics.storing;
         updateNote();
     }
 }
@@ -76,7 +90,7 @@ void BetsPanel::applySnapshot(const SessionSnapshot &snapshot)
 void BetsPanel::reset()
 {
     m_tape.clear();
-    m_exposure.setFixture(m_sourceId, m_fixtureId);
+    m_exposure.clear();
     m_notListed = 0;
     m_notInExposure = 0;
     updateNote();

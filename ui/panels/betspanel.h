@@ -32,6 +32,7 @@ private:
     QLabel *m_note = nullptr; ///< says what the tape and the exposure left out, if anything
     quint64 m_notListed = 0; ///< bets the tape did not list, since the last reset
     quint64 m_notInExposure = 0; ///< the watched fixture's bets the exposure missed, since the watch
+    bool m_storing = false;
 };
 
 } // namespace OddsTap

@@ -5,14 +5,21 @@
 
 #include <QGridLayout>
 
+#include <cmath>
+#include <limits>
+
 namespace OddsTap {
 namespace {
 
 constexpr qint64 kRedrawEveryMs = 500;
 
-double ms(qint64 ns)
+constexpr double kNothing = std::numeric_limits<double>::quiet_NaN();
+
+/// A latency of this interval, or nothing when no event (or write) was measured in it: a 0 would
+/// pull the chart's means down.
+double ms(const StageLatency &l, qint64 StageLatency::*field)
 {
-    return double(ns) / 1e6;
+    return l.count == 0 ? kNothing : double(l.*field) / 1e6;
 }
 
 } // namespace
@@ -30,7 +37,13 @@ HealthPanel::HealthPanel(QWidget *parent)
         new TrendChart(tr("DB write"), { tr("p50"), tr("max") }, tr("ms"), this),
         new TrendChart(tr("Feed latency"), { tr("p50"), tr("p99") }, tr("ms"), this),
     };
-    m_trends[4]->keepPeakOf(1); // the slowest write of each bucket, not their mean
+    // Maxima and percentiles keep each bucket's peak: the mean of twenty p99s is no p99, and
+    // would hide a spike. The p50s and the rate are averaged.
+    for (TrendChart *t : { m_trends[1], m_trends[2], m_trends[4], m_trends[5] }) {
+        t->keepPeakOf(1);
+    }
+    m_trends[3]->keepPeakOf(0);
+    m_trends[3]->keepPeakOf(1);
     for (std::size_t i = 0; i < m_trends.size(); ++i) {
         layout->addWidget(m_trends[i], int(i / 3), int(i % 3));
     }
@@ -39,21 +52,25 @@ HealthPanel::HealthPanel(QWidget *parent)
 void HealthPanel::applySnapshot(const SessionSnapshot &snapshot)
 {
     const MetricsSnapshot &m = snapshot.metrics;
+    if (m.atMs == m_lastSampleMs) {
+        return; // a paused replay: nothing happened since
+    }
+    m_lastSampleMs = m.atMs;
     // Feed latency: of the source that is slowest now, the one whose prices are the stalest.
-    double latencyP50 = 0;
-    double latencyP99 = 0;
+    double latencyP50 = kNothing;
+    double latencyP99 = kNothing;
     for (const SourceStatus &s : m.sources) {
-        if (s.latency.samples > 0 && s.latency.p99Ms >= latencyP99) {
+        if (s.latency.samples > 0 && (std::isnan(latencyP99) || s.latency.p99Ms >= latencyP99)) {
             latencyP50 = s.latency.p50Ms;
             latencyP99 = s.latency.p99Ms;
         }
     }
     const std::vector<std::vector<double>> samples {
         { m.eventsPerSec },
-        { ms(m.receiveToProcessed.p50Ns), ms(m.receiveToProcessed.p99Ns) },
-        { ms(m.receiveToCommitted.p50Ns), ms(m.receiveToCommitted.p99Ns) },
+        { ms(m.receiveToProcessed, &StageLatency::p50Ns), ms(m.receiveToProcessed, &StageLatency::p99Ns) },
+        { ms(m.receiveToCommitted, &StageLatency::p50Ns), ms(m.receiveToCommitted, &StageLatency::p99Ns) },
         { double(m.queuedEvents) / 1000.0, double(m.spoolBytes) / 1048576.0 },
-        { ms(m.databaseWrite.p50Ns), ms(m.databaseWrite.maxNs) },
+        { ms(m.databaseWrite, &StageLatency::p50Ns), ms(m.databaseWrite, &StageLatency::maxNs) },
         { latencyP50, latencyP99 },
     };
     // Every snapshot counts in its bucket; the charts are redrawn twice a second at most.
@@ -67,6 +84,15 @@ void HealthPanel::applySnapshot(const SessionSnapshot &snapshot)
     if (redraw) {
         m_lastRedrawMs = m.atMs;
     }
+}
+
+void HealthPanel::reset()
+{
+    for (TrendChart *t : m_trends) {
+        t->clear();
+    }
+    m_lastRedrawMs = 0;
+    m_lastSampleMs = 0;
 }
 
 } // namespace OddsTap

@@ -17,11 +17,12 @@ public:
     explicit HealthPanel(QWidget *parent = nullptr);
 
     void applySnapshot(const SessionSnapshot &snapshot) override;
-    void reset() override { }
+    void reset() override;
 
 private:
     std::vector<TrendChart *> m_trends;
     qint64 m_lastRedrawMs = 0;
+    qint64 m_lastSampleMs = 0; ///< a paused replay repeats it: not sampled again
 };
 
 } // namespace OddsTap
