@@ -128,7 +128,11 @@ double TrendChart::valueOf(const Bucket &b, std::size_t series) const
 
 double TrendChart::latest(int series) const
 {
-    return series >= 0 && std::size_t(series) < m_latest.size() ? m_latest[std::size_t(series)] : 0.0;
+    if (series < 0 || std::size_t(series) >= m_latest.size()) {
+        return 0.0;
+    }
+    const double newest = m_buckets.empty() ? std::nan("") : valueOf(m_buckets.back(), std::size_t(series));
+    return std::isnan(newest) ? m_latest[std::size_t(series)] : newest;
 }
 
 void TrendChart::showEvent(QShowEvent *event)

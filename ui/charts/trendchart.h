@@ -29,7 +29,8 @@ public:
     void redraw();
     /// Forgets every sample (a replay that starts over).
     void clear();
-    /// The latest value measured (not its bucket's).
+    /// What the newest point says (its bucket so far), or the last value measured when that
+    /// bucket has none: the title agrees with the line's end.
     double latest(int series) const;
     /// The points each series holds.
     std::size_t pointCount() const { return m_buckets.size(); }
