@@ -18,7 +18,8 @@ namespace OddsTap {
 void CaptureSession::collectForSnapshot(const EventBatch &batch)
 {
     const qint64 now = monotonicNs();
-    const bool watching = !m_watchFixture.isEmpty() && batch.sourceId == m_watchSource;
+    // Matched per event: a broker viewer's batch carries the events of the sources behind it.
+    const bool watching = !m_watchFixture.isEmpty();
     LatencyHistogram &serverToReceive = m_stats.sources[batch.sourceId].serverToReceive;
     FeedLatency &feedLatency = m_feedLatency[batch.sourceId];
     for (const Event &e : batch.events) {
@@ -28,7 +29,7 @@ void CaptureSession::collectForSnapshot(const EventBatch &batch)
             feedLatency.add(e.receivedAtMs - e.serverTsMs);
         }
         if (e.type == EventType::Odds) {
-            if (watching && e.odds()->fixtureId == m_watchFixture) {
+            if (watching && e.odds()->fixtureId == m_watchFixture && e.sourceId == m_watchSource) {
                 if (m_points.size() < snapshotCap(m_config.maxPointsPerSnapshot)) {
                     const OddsData &o = *e.odds();
                     m_points.push_back({ o.marketType, o.selection, o.timestampMs, o.oddValue, o.status });

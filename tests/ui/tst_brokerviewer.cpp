@@ -10,6 +10,7 @@
 #include <tests/testutils/prometheus.h>
 #include <tests/testutils/redis.h>
 #include <ui/mainwindow.h>
+#include <ui/panels/chartpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/sourcespanel.h>
 
@@ -138,6 +139,10 @@ void TestBrokerViewer::viewerShowsTheStreamAndTakesNothingFromTheWriters()
             && sourceRow(QStringLiteral("book-v"))->lastSeq > 0
             && sourceRow(QStringLiteral("book-v"))->eventsPerSec > 0,
         qPrintable(rows()), 20000);
+    // A fixture of the book, selected: its chart gets the live price points that come through
+    // the broker (the viewer stores nothing, so there is no past to load).
+    QVERIFY(window.findChild<FixturesPanel *>()->selectLive());
+    QTRY_VERIFY_WITH_TIMEOUT(window.findChild<ChartPanel *>()->history().pointCount() > 0, 10000);
     if (const QString shots = qEnvironmentVariable("ODDSTAP_SCREENSHOT_DIR"); !shots.isEmpty()) {
         window.grab().save(QDir(shots).filePath(QStringLiteral("broker-viewer.png")));
     }
