@@ -26,7 +26,10 @@ tmp="$(mktemp -d)"
 chmod 755 "$tmp"
 sim=""
 cleanup() {
-    [ -n "$sim" ] && kill "$sim" 2>/dev/null || true
+    if [ -n "$sim" ]; then
+        kill "$sim" 2>/dev/null || true
+        wait "$sim" 2>/dev/null || true
+    fi
     if dpkg -s oddstap >/dev/null 2>&1; then
         "${sudo_[@]}" dpkg --purge oddstap >/dev/null || true
     fi
@@ -90,12 +93,16 @@ if [ "$(id -u)" -eq 0 ]; then
     chown nobody "$home"
     as_user=(runuser -u nobody -- env)
 fi
-run() { (cd "$home" && "${as_user[@]}" HOME="$home" XDG_RUNTIME_DIR="$home" PATH=/usr/bin:/bin "$@"); }
+# `start PROGRAM &` runs it in the background as that user: the job's process becomes the program
+# (exec), so `kill $!` reaches it (runuser passes the signal on). A subshell in between would die
+# alone and leave the program running.
+start() { cd "$home" && exec "${as_user[@]}" HOME="$home" XDG_RUNTIME_DIR="$home" PATH=/usr/bin:/bin "$@"; }
+run() { (start "$@"); }
 version="$(run /usr/bin/oddstap-cli --version)"
 echo "installed: $version"
 grep -q "^oddstap-cli [0-9]" <<<"$version" || fail "oddstap-cli --version: $version"
 port="$(free_port)"
-run /usr/bin/oddstap-cli simulate --port "$port" --rate 500 >"$tmp/sim.log" 2>&1 &
+start /usr/bin/oddstap-cli simulate --port "$port" --rate 500 >"$tmp/sim.log" 2>&1 &
 sim=$!
 for _ in $(seq 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -111,7 +118,11 @@ assert stored >= 500, f"stored {stored} events, wanted 500"
 print(f"capture: {stored} events stored")
 PY
 kill "$sim" 2>/dev/null || true
+wait "$sim" 2>/dev/null || true
 sim=""
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    fail "the simulator still listens on port $port after it was stopped"
+fi
 run QT_QPA_PLATFORM=offscreen /usr/bin/oddstap --self-check >"$tmp/selfcheck.log" 2>&1 || {
     cat "$tmp/selfcheck.log" >&2
     fail "the installed GUI's self-check"
