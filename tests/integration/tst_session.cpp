@@ -113,6 +113,15 @@ struct MalformedFeed
     }
 };
 
+/// An endless simulator with few fixtures (many prices and bets each).
+SimServerConfig fewFixtures(quint64 seed, double rate, int fixtures)
+{
+    SimServerConfig c = simConfig(0, seed);
+    c.rate = rate;
+    c.generator.fixtures = fixtures;
+    return c;
+}
+
 /// What a run's snapshots added up to.
 struct SnapshotSums
 {
@@ -271,10 +280,7 @@ void TestSession::aViewThatKeepsUpGetsASnapshotEveryTick()
 
 void TestSession::theTapeKeepsTheNewestBetsAndTheExposureGetsEveryWatchedBet()
 {
-    SimServerConfig c = simConfig(0, 24);
-    c.rate = 4000;
-    c.generator.fixtures = 3; // many bets per fixture
-    SimServer sim(c);
+    SimServer sim(fewFixtures(24, 4000, 3));
     const auto port = sim.start();
     QVERIFY(port);
     const QString db = m_dir.filePath(QStringLiteral("bets.db"));
@@ -338,10 +344,7 @@ void TestSession::theTapeKeepsTheNewestBetsAndTheExposureGetsEveryWatchedBet()
 
 void TestSession::watchedFixtureGetsItsPricesAndEveryPoint()
 {
-    SimServerConfig c = simConfig(0, 33);
-    c.rate = 5000;
-    c.generator.fixtures = 5; // many prices per fixture
-    SimServer sim(c);
+    SimServer sim(fewFixtures(33, 5000, 5));
     const auto port = sim.start();
     QVERIFY(port);
     CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("w"), *port) }, 0, 0);
