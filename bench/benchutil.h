@@ -4,13 +4,16 @@
 
 #include <core/common/processinfo.h>
 
+#include <QDir>
 #include <QFile>
 #include <QString>
 #include <QSysInfo>
 #include <QThread>
 
 #include <chrono>
+#include <map>
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace OddsTap::Bench {
 
@@ -26,6 +29,29 @@ inline double processCpuSeconds()
     getrusage(RUSAGE_SELF, &u);
     auto seconds = [](const timeval &t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
     return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+/// CPU time (user + system) per thread name of the threads alive now: where a run's CPU went.
+inline std::map<QString, double> threadCpuSeconds()
+{
+    std::map<QString, double> byName;
+    const double tick = double(sysconf(_SC_CLK_TCK));
+    for (const QString &tid : QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
+        QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+        if (!comm.open(QIODevice::ReadOnly) || !stat.open(QIODevice::ReadOnly)) {
+            continue; // ended meanwhile
+        }
+        const QByteArray line = stat.readAll();
+        // The fields after the name (which may hold spaces) start after its closing parenthesis;
+        // utime and stime are the 14th and 15th fields of the line.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 12) {
+            byName[QString::fromUtf8(comm.readAll().trimmed())] +=
+                (fields[11].toDouble() + fields[12].toDouble()) / tick;
+        }
+    }
+    return byName;
 }
 
 inline double peakRssMiB()

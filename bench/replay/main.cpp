@@ -270,6 +270,7 @@ struct IngestFigures
     double cpuUsPerEvent = 0; ///< the whole process: simulator, client, pipeline and recorder
     double p99MedianMs = 0;
     double p99WorstMs = 0;
+    std::map<QString, double> cpuUsPerEventByThread; ///< the threads alive at the end, by name
 };
 
 IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
@@ -295,6 +296,11 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
     const double cpu = Bench::processCpuSeconds() - cpuBefore;
     IngestFigures f;
     const double events = double(session.stats().total().acceptedTotal());
+    for (const auto &[name, seconds] : Bench::threadCpuSeconds()) {
+        if (name != QStringLiteral("bench_replay") && events > 0) { // the main thread ran earlier parts too
+            f.cpuUsPerEventByThread[name] = seconds * 1e6 / events;
+        }
+    }
     f.eventsPerSec = events / s;
     f.cpuUsPerEvent = events > 0 ? cpu * 1e6 / events : 0;
     if (!p99s.empty()) {
@@ -341,9 +347,20 @@ void recordingOverhead(quint64 count, double rate, int rounds)
             p99.push_back(f.p99MedianMs);
             worst = std::max(worst, f.p99WorstMs);
         }
+        std::map<QString, std::vector<double>> byThread;
+        for (const IngestFigures &f : *runs) {
+            for (const auto &[thread, us] : f.cpuUsPerEventByThread) {
+                byThread[thread].push_back(us);
+            }
+        }
+        QStringList threads;
+        for (const auto &[thread, us] : byThread) {
+            threads << QStringLiteral("%1 %2").arg(thread).arg(median(us), 0, 'f', 3);
+        }
         std::printf("live ingest, %s, %s: %.0f events/s, CPU %.2f us/event, receive->processed p99 median %.2f ms, "
-                    "worst %.2f ms (medians of %d runs)\n",
-            qPrintable(offered), name, median(perSec), median(cpu), median(p99), worst, rounds);
+                    "worst %.2f ms (medians of %d runs)\n  CPU us/event by thread: %s\n",
+            qPrintable(offered), name, median(perSec), median(cpu), median(p99), worst, rounds,
+            qPrintable(threads.join(QStringLiteral(", "))));
     }
     std::printf("recording, %s: events/s %+.1f %%, CPU per event %+.1f %% (median of %d pairs; pairs %s)\n",
         qPrintable(offered), 100 * median(rateChange), 100 * median(cpuChange), rounds, qPrintable([&rateChange] {
