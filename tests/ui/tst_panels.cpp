@@ -105,6 +105,7 @@ private slots:
     void fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible();
+    void chartKeepsAFewTicksWhenThePriceRangeJumps();
     void comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes();
     void rulesDialogEditsAndSavesWhatTheReaderTakes();
     void aSelectionGoesOnTheWatchListFromTheMarketView();
@@ -233,6 +234,47 @@ void TestPanels::chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible()
     QVERIFY2(min <= low && max >= high, qPrintable(QStringLiteral("%1..%2").arg(min).arg(max)));
     // The move takes at least half of the axis.
     QVERIFY2((high - low) / (max - min) >= 0.5, qPrintable(QStringLiteral("%1..%2").arg(min).arg(max)));
+}
+
+void TestPanels::chartKeepsAFewTicksWhenThePriceRangeJumps()
+{
+    // Found in a 30-minute GUI bench: a market whose prices spread from a favourite's 1.02 to a
+    // long shot's 40 made the price axis lay out one tick per old interval, thousands of items
+    // (and at 1000, 200,000: the GUI thread stuck for minutes, the RSS at 1.6 GB).
+    OddsChartView chart;
+    chart.resize(640, 360);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    PriceHistory history;
+    const qint64 t0 = 1798761600000;
+    const auto renderPrices = [&](std::initializer_list<double> prices) {
+        history.clear(QStringLiteral("s"), QStringLiteral("f1"), QStringLiteral("1x2"));
+        std::vector<PricePoint> points;
+        int i = 0;
+        for (const double price : prices) {
+            points.push_back(
+                { QStringLiteral("1x2"), QStringLiteral("home"), t0 + ++i * 1000, price, PriceStatus::Open });
+        }
+        history.appendLive(points);
+        chart.render(history);
+        return chart.scene()->items().size();
+    };
+    const qsizetype narrow = renderPrices({ 1.01, 1.02, 1.03 });
+    auto *y = qobject_cast<QValueAxis *>(chart.chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(y && y->tickInterval() <= 0.01);
+    for (const auto &prices : { std::initializer_list<double> { 1.02, 40.0 }, { 1.01, 1.02, 1.03 },
+             std::initializer_list<double> { 1.02, 1000.0 }, { 1.01, 1.02, 1.03 } }) {
+        const qsizetype items = renderPrices(prices);
+        QVERIFY2(items < narrow + 50,
+            qPrintable(QStringLiteral("%1 scene items, %2 for a narrow range, axis %3..%4 by %5")
+                           .arg(items)
+                           .arg(narrow)
+                           .arg(y->min())
+                           .arg(y->max())
+                           .arg(y->tickInterval())));
+        QVERIFY(y->max() >= *std::max_element(prices.begin(), prices.end()));
+        QVERIFY((y->max() - y->min()) / y->tickInterval() <= 8);
+    }
 }
 
 void TestPanels::comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes()

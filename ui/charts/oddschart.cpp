@@ -240,10 +240,14 @@ void OddsChartView::redraw()
     const double step = niceStep((high - low + 2 * pad) / intervals);
     const double yMin = std::max(1.0, std::floor((low - pad) / step) * step);
     const double yMax = std::ceil((high + pad) / step) * step;
+    // Range and interval change together: with dynamic ticks, setting one while the other is still
+    // the previous render's lays out (range / interval) ticks in between, and a price that jumps
+    // from 1.02 to 1000 would make 200,000 tick items (seconds of GUI thread and a gigabyte).
+    m_y->setTickType(QValueAxis::TicksFixed);
     m_y->setRange(yMin, std::max(yMax, yMin + step));
-    m_y->setTickType(QValueAxis::TicksDynamic);
     m_y->setTickAnchor(std::floor(yMin / step) * step);
     m_y->setTickInterval(step);
+    m_y->setTickType(QValueAxis::TicksDynamic);
     m_x->setRange(QDateTime::fromMSecsSinceEpoch(m_viewFrom), QDateTime::fromMSecsSinceEpoch(m_viewTo));
     QList<QPointF> upper;
     QList<QPointF> lower { QPointF(double(m_viewFrom), m_y->min()), QPointF(double(m_viewTo), m_y->min()) };
