@@ -8,11 +8,45 @@
 #include <QIODevice>
 #include <QtEndian>
 
+#include <concepts>
 #include <cstring>
 #include <type_traits>
+#include <variant>
+#include <vector>
 
 namespace OddsTap {
 namespace {
+
+// The payload's tag on the wire (0: none), fixed whatever the order of Event::data's alternatives.
+template <typename T> constexpr quint8 kPayloadTag = 0;
+template <> constexpr quint8 kPayloadTag<FixtureData> = 1;
+template <> constexpr quint8 kPayloadTag<OddsData> = 2;
+template <> constexpr quint8 kPayloadTag<BetData> = 3;
+template <> constexpr quint8 kPayloadTag<FeedErrorData> = 4;
+template <> constexpr quint8 kPayloadTag<BookData> = 5;
+
+/// The payload tag an event of @p type is written with: a record that pairs them otherwise is
+/// damaged or crafted, and storage would read a payload the type does not have.
+quint8 payloadTagOf(EventType type)
+{
+    switch (type) {
+    case EventType::Fixture:
+        return kPayloadTag<FixtureData>;
+    case EventType::Odds:
+        return kPayloadTag<OddsData>;
+    case EventType::Bet:
+        return kPayloadTag<BetData>;
+    case EventType::Error:
+        return kPayloadTag<FeedErrorData>;
+    case EventType::Book:
+        return kPayloadTag<BookData>;
+    case EventType::Heartbeat:
+    case EventType::SnapshotBegin:
+    case EventType::SnapshotEnd:
+        break;
+    }
+    return 0;
+}
 
 // Version 1 (QDataStream), still read so that a spool left by an older OddsTap is stored.
 constexpr quint32 kMagicV1 = 0x0dd5ba7c;
@@ -32,6 +66,10 @@ void get(QDataStream &s, Event &e)
     quint8 kind = 0;
     s >> type >> e.seq >> e.serverTsMs >> e.sourceId >> e.stream >> e.receivedAtMs >> e.receivedMonoNs >> kind;
     e.type = EventType(std::min<quint8>(type, quint8(kEventTypeCount - 1)));
+    if (kind != payloadTagOf(e.type) || kind > kPayloadTag<FeedErrorData>) { // version 1 had no books
+        s.setStatus(QDataStream::ReadCorruptData);
+        return;
+    }
     quint8 status = 0;
     switch (kind) {
     case 1: {
@@ -83,8 +121,15 @@ bool deserializeV1(const QByteArray &bytes, EventBatch &b)
     getOptional(s, b.lastSeq);
     quint32 n = 0;
     s >> n;
-    b.events.resize(std::min<quint32>(n, 10000000));
+    // An event takes at least 42 bytes: a damaged count cannot allocate gigabytes.
+    if (std::size_t(n) * 42 > std::size_t(bytes.size())) {
+        return false;
+    }
+    b.events.resize(n);
     for (Event &e : b.events) {
+        if (s.status() != QDataStream::Ok) {
+            return false;
+        }
         get(s, e);
     }
     s >> n;
@@ -98,7 +143,8 @@ bool deserializeV1(const QByteArray &bytes, EventBatch &b)
         getOptional(s, type);
         s >> index >> r.sourceId >> r.receivedAtMs >> r.receivedMonoNs;
         r.code = RejectCode(std::min<quint8>(code, quint8(kRejectCodeCount - 1)));
-        r.type = type ? std::optional<EventType>(EventType(*type)) : std::nullopt;
+        r.type = type ? std::optional<EventType>(EventType(std::min<quint8>(*type, quint8(kEventTypeCount - 1))))
+                      : std::nullopt;
         r.batchIndex = index;
         b.rejects.push_back(std::move(r));
     }
@@ -255,182 +301,265 @@ private:
     bool m_ok = true;
 };
 
-void putEvent(Writer &w, StringTable &t, const Event &e)
+// Every record's fields are listed once, below, and walked by Out to write the record and by In
+// to read it back, so that the two cannot disagree on order or width. A list is a template over
+// the record's const type (writing) or mutable type (reading).
+template <typename T, typename Record>
+concept RecordOf = std::same_as<std::remove_const_t<T>, Record>;
+
+template <typename Io, RecordOf<FixtureData> T> void fields(Io &io, T &f)
 {
-    w.put(quint8(e.type));
-    w.put(e.seq);
-    w.put(e.serverTsMs);
-    w.put(t.indexOf(e.sourceId));
-    w.put(t.indexOf(e.stream));
-    w.put(e.receivedAtMs);
-    w.put(e.receivedMonoNs);
-    if (const FixtureData *f = e.fixture()) {
-        w.put(quint8(1));
-        w.put(t.indexOf(f->fixtureId));
-        w.put(f->sportId);
-        w.put(f->tournamentId);
-        w.put(f->startTimeMs);
-        w.put(quint8(f->status));
-        w.put(t.indexOf(f->home));
-        w.put(t.indexOf(f->away));
-        w.put(t.indexOf(f->score));
-    } else if (const OddsData *o = e.odds()) {
-        w.put(quint8(2));
-        w.put(t.indexOf(o->fixtureId));
-        w.put(t.indexOf(o->marketType));
-        w.put(t.indexOf(o->selection));
-        w.put(o->oddValue);
-        w.put(o->timestampMs);
-        w.put(quint8(o->status));
-    } else if (const BetData *b = e.bet()) {
-        w.put(quint8(3));
-        w.put(t.indexOf(b->betId));
-        w.put(t.indexOf(b->userId));
-        w.put(t.indexOf(b->fixtureId));
-        w.put(t.indexOf(b->marketType));
-        w.put(t.indexOf(b->selection));
-        w.put(b->stake);
-        w.optional(b->oddValue);
-        w.put(b->potentialWin);
-        w.put(b->timestampMs);
-    } else if (const FeedErrorData *fe = e.feedError()) {
-        w.put(quint8(4));
-        w.put(t.indexOf(fe->code));
-        w.put(t.indexOf(fe->message));
-    } else if (const BookData *bk = e.book()) {
-        w.put(quint8(5));
-        w.put(t.indexOf(bk->fixtureId));
-        w.put(t.indexOf(bk->marketType));
-        w.put(t.indexOf(bk->selection));
-        w.put(bk->timestampMs);
-        w.put(quint8(bk->image));
-        w.optional(bk->tradedTotal);
-        w.put(quint32(bk->levels.size()));
-        for (const BookLevel &l : bk->levels) {
-            w.put(quint8(l.side));
-            w.put(l.price);
-            w.put(l.size);
-        }
-    } else {
-        w.put(quint8(0));
-    }
+    io.text(f.fixtureId);
+    io.number(f.sportId);
+    io.number(f.tournamentId);
+    io.number(f.startTimeMs);
+    io.enumeration(f.status, FixtureStatus::Cancelled);
+    io.text(f.home);
+    io.text(f.away);
+    io.text(f.score);
 }
 
-/// The payload tag each event type is written with (putEvent): a record that pairs them otherwise
-/// is damaged or crafted, and storage would read a payload the type does not have.
-quint8 payloadTagOf(EventType type)
+template <typename Io, RecordOf<OddsData> T> void fields(Io &io, T &o)
 {
-    switch (type) {
-    case EventType::Fixture:
-        return 1;
-    case EventType::Odds:
-        return 2;
-    case EventType::Bet:
-        return 3;
-    case EventType::Error:
-        return 4;
-    case EventType::Book:
-        return 5;
-    case EventType::Heartbeat:
-    case EventType::SnapshotBegin:
-    case EventType::SnapshotEnd:
-        break;
-    }
-    return 0;
+    io.text(o.fixtureId);
+    io.text(o.marketType);
+    io.text(o.selection);
+    io.number(o.oddValue);
+    io.number(o.timestampMs);
+    io.enumeration(o.status, PriceStatus::Suspended);
 }
 
-void getEvent(Reader &r, const std::vector<QString> &t, Event &e)
+template <typename Io, RecordOf<BetData> T> void fields(Io &io, T &b)
 {
-    const quint8 type = r.get<quint8>();
-    if (type >= quint8(kEventTypeCount)) {
-        r.fail();
-        return;
-    }
-    e.type = EventType(type);
-    e.seq = r.get<quint64>();
-    e.serverTsMs = r.get<qint64>();
-    e.sourceId = r.string(t);
-    e.stream = r.string(t);
-    e.receivedAtMs = r.get<qint64>();
-    e.receivedMonoNs = r.get<qint64>();
-    const quint8 tag = r.get<quint8>();
-    if (tag != payloadTagOf(e.type)) {
-        r.fail();
-        return;
-    }
-    switch (tag) {
-    case 1: {
-        FixtureData f;
-        f.fixtureId = r.string(t);
-        f.sportId = r.get<qint64>();
-        f.tournamentId = r.get<qint64>();
-        f.startTimeMs = r.get<qint64>();
-        f.status = FixtureStatus(std::min<quint8>(r.get<quint8>(), 4));
-        f.home = r.string(t);
-        f.away = r.string(t);
-        f.score = r.string(t);
-        e.data = std::move(f);
-        break;
-    }
-    case 2: {
-        OddsData o;
-        o.fixtureId = r.string(t);
-        o.marketType = r.string(t);
-        o.selection = r.string(t);
-        o.oddValue = r.get<double>();
-        o.timestampMs = r.get<qint64>();
-        o.status = PriceStatus(std::min<quint8>(r.get<quint8>(), 1));
-        e.data = std::move(o);
-        break;
-    }
-    case 3: {
-        BetData b;
-        b.betId = r.string(t);
-        b.userId = r.string(t);
-        b.fixtureId = r.string(t);
-        b.marketType = r.string(t);
-        b.selection = r.string(t);
-        b.stake = r.get<double>();
-        b.oddValue = r.optional<double>();
-        b.potentialWin = r.get<double>();
-        b.timestampMs = r.get<qint64>();
-        e.data = std::move(b);
-        break;
-    }
-    case 4: {
-        FeedErrorData fe;
-        fe.code = r.string(t);
-        fe.message = r.string(t);
-        e.data = std::move(fe);
-        break;
-    }
-    case 5: {
-        BookData bk;
-        bk.fixtureId = r.string(t);
-        bk.marketType = r.string(t);
-        bk.selection = r.string(t);
-        bk.timestampMs = r.get<qint64>();
-        bk.image = r.get<quint8>() != 0;
-        bk.tradedTotal = r.optional<double>();
-        const quint32 n = r.get<quint32>();
-        constexpr std::size_t kLevelBytes = 17;
-        if (std::size_t(n) > r.remaining() / kLevelBytes) {
-            r.fail(); // a damaged count: the record is invalid, nothing is allocated for it
-            break;
-        }
-        bk.levels.resize(n);
-        for (BookLevel &l : bk.levels) {
-            l.side = BookSide(std::min<quint8>(r.get<quint8>(), quint8(BookSide::Traded)));
-            l.price = r.get<double>();
-            l.size = r.get<double>();
-        }
-        e.data = std::move(bk);
-        break;
-    }
-    default:
-        e.data = std::monostate {};
-    }
+    io.text(b.betId);
+    io.text(b.userId);
+    io.text(b.fixtureId);
+    io.text(b.marketType);
+    io.text(b.selection);
+    io.number(b.stake);
+    io.optional(b.oddValue);
+    io.number(b.potentialWin);
+    io.number(b.timestampMs);
 }
+
+template <typename Io, RecordOf<FeedErrorData> T> void fields(Io &io, T &fe)
+{
+    io.text(fe.code);
+    io.text(fe.message);
+}
+
+template <typename Io, RecordOf<BookLevel> T> void fields(Io &io, T &l)
+{
+    io.enumeration(l.side, BookSide::Traded);
+    io.number(l.price);
+    io.number(l.size);
+}
+
+template <typename Io, RecordOf<BookData> T> void fields(Io &io, T &bk)
+{
+    io.text(bk.fixtureId);
+    io.text(bk.marketType);
+    io.text(bk.selection);
+    io.number(bk.timestampMs);
+    io.flag(bk.image);
+    io.optional(bk.tradedTotal);
+    io.sequence(bk.levels, 17);
+}
+
+template <typename Io, RecordOf<Event> T> void fields(Io &io, T &e)
+{
+    io.type(e.type);
+    io.number(e.seq);
+    io.number(e.serverTsMs);
+    io.text(e.sourceId);
+    io.text(e.stream);
+    io.number(e.receivedAtMs);
+    io.number(e.receivedMonoNs);
+    io.payload(e);
+}
+
+template <typename Io, RecordOf<Reject> T> void fields(Io &io, T &j)
+{
+    io.enumeration(j.code, RejectCode(kRejectCodeCount - 1));
+    io.text(j.message);
+    io.bytes(j.raw);
+    io.flag(j.rawTruncated);
+    io.optional(j.seq);
+    io.optionalEnumeration(j.type, EventType(kEventTypeCount - 1));
+    io.number(j.batchIndex);
+    io.text(j.sourceId);
+    io.number(j.receivedAtMs);
+    io.number(j.receivedMonoNs);
+}
+
+template <typename Io, RecordOf<GapRecord> T> void fields(Io &io, T &g)
+{
+    io.text(g.sourceId);
+    io.number(g.expectedSeq);
+    io.number(g.receivedSeq);
+    io.flag(g.compacted);
+    io.number(g.connection);
+    io.number(g.atMs);
+}
+
+template <typename Io, RecordOf<ConnectionEvent> T> void fields(Io &io, T &c)
+{
+    io.text(c.sourceId);
+    io.number(c.connection);
+    io.enumeration(c.state, SourceState(kSourceStateCount - 1));
+    io.text(c.reason);
+    io.number(c.delayMs);
+    io.number(c.lastSeq);
+    io.number(c.atMs);
+}
+
+// The fewest bytes an element of each sequence takes, so that a damaged count is caught before
+// anything is allocated for it.
+template <typename Io, RecordOf<EventBatch> T> void fields(Io &io, T &b)
+{
+    io.text(b.sourceId);
+    io.number(b.frames);
+    io.number(b.bytes);
+    io.number(b.envelopes);
+    io.number(b.duplicates);
+    io.number(b.discarded);
+    io.number(b.heartbeats);
+    io.number(b.streamAdvances);
+    io.optional(b.lastSeq);
+    io.optional(b.prevSeq);
+    io.sequence(b.events, 42);
+    io.sequence(b.rejects, 45);
+    io.sequence(b.gaps, 33);
+    io.sequence(b.connectionEvents, 33);
+}
+
+/// Writes a record's fields; strings go into the record's table.
+class Out
+{
+public:
+    Out(Writer &w, StringTable &table)
+        : m_w(w)
+        , m_table(table)
+    { }
+    void text(const QString &s) { m_w.put(m_table.indexOf(s)); }
+    template <typename T> void number(const T &v) { m_w.put(v); }
+    void flag(const bool &v) { m_w.put(quint8(v)); }
+    void bytes(const QByteArray &b) { m_w.bytes(b); }
+    template <typename T> void optional(const std::optional<T> &v) { m_w.optional(v); }
+    template <typename E> void enumeration(const E &v, E) { m_w.put(quint8(v)); }
+    template <typename E> void optionalEnumeration(const std::optional<E> &v, E)
+    {
+        m_w.optional(v ? std::optional<quint8>(quint8(*v)) : std::nullopt);
+    }
+    void type(const EventType &t) { m_w.put(quint8(t)); }
+    void payload(const Event &e)
+    {
+        std::visit(
+            [this](const auto &data) {
+                using T = std::decay_t<decltype(data)>;
+                static_assert(std::is_same_v<T, std::monostate> || kPayloadTag<T> != 0,
+                    "a new payload type needs its tag on the wire");
+                m_w.put(kPayloadTag<T>);
+                if constexpr (kPayloadTag<T> != 0) {
+                    fields(*this, data);
+                }
+            },
+            e.data);
+    }
+    template <typename T> void sequence(const std::vector<T> &v, std::size_t)
+    {
+        m_w.put(quint32(v.size()));
+        for (const T &x : v) {
+            fields(*this, x);
+        }
+    }
+
+private:
+    Writer &m_w;
+    StringTable &m_table;
+};
+
+/// Reads a record's fields back. Bytes out of range make the record invalid (Reader::ok()); an
+/// enumeration's value past its last is clamped, as in version 1.
+class In
+{
+public:
+    In(Reader &r, const std::vector<QString> &table)
+        : m_r(r)
+        , m_table(table)
+    { }
+    void text(QString &s) { s = m_r.string(m_table); }
+    template <typename T> void number(T &v) { v = m_r.get<T>(); }
+    void flag(bool &v) { v = m_r.get<quint8>() != 0; }
+    void bytes(QByteArray &b) { b = m_r.bytes(); }
+    template <typename T> void optional(std::optional<T> &v) { v = m_r.optional<T>(); }
+    template <typename E> void enumeration(E &v, E last) { v = clamped(m_r.get<quint8>(), last); }
+    template <typename E> void optionalEnumeration(std::optional<E> &v, E last)
+    {
+        const std::optional<quint8> raw = m_r.optional<quint8>();
+        v = raw ? std::optional<E>(clamped(*raw, last)) : std::nullopt;
+    }
+    void type(EventType &t)
+    {
+        const quint8 v = m_r.get<quint8>();
+        if (v >= quint8(kEventTypeCount)) {
+            m_r.fail();
+        }
+        t = EventType(std::min<quint8>(v, quint8(kEventTypeCount - 1)));
+    }
+    void payload(Event &e)
+    {
+        const quint8 tag = m_r.get<quint8>();
+        if (tag != payloadTagOf(e.type)) {
+            m_r.fail();
+            return;
+        }
+        switch (tag) {
+        case kPayloadTag<FixtureData>:
+            return read<FixtureData>(e);
+        case kPayloadTag<OddsData>:
+            return read<OddsData>(e);
+        case kPayloadTag<BetData>:
+            return read<BetData>(e);
+        case kPayloadTag<FeedErrorData>:
+            return read<FeedErrorData>(e);
+        case kPayloadTag<BookData>:
+            return read<BookData>(e);
+        default:
+            e.data = std::monostate {};
+        }
+    }
+    template <typename T> void sequence(std::vector<T> &v, std::size_t minBytes)
+    {
+        if (!m_r.ok()) {
+            return;
+        }
+        const quint32 n = m_r.get<quint32>();
+        if (std::size_t(n) > m_r.remaining() / minBytes) {
+            m_r.fail(); // a damaged count: the record is invalid, nothing is allocated for it
+            return;
+        }
+        v.resize(n);
+        for (T &x : v) {
+            if (!m_r.ok()) {
+                return;
+            }
+            fields(*this, x);
+        }
+    }
+
+private:
+    template <typename E> static E clamped(quint8 v, E last) { return E(std::min(v, quint8(last))); }
+    template <typename T> void read(Event &e)
+    {
+        T data;
+        fields(*this, data);
+        e.data = std::move(data);
+    }
+
+    Reader &m_r;
+    const std::vector<QString> &m_table;
+};
 
 bool deserializeV2(const QByteArray &bytes, EventBatch &b, StringCache *cache)
 {
@@ -448,69 +577,8 @@ bool deserializeV2(const QByteArray &bytes, EventBatch &b, StringCache *cache)
         table.push_back(r.text(r.get<quint32>(), cache));
     }
     b = {};
-    b.sourceId = r.string(table);
-    b.frames = r.get<quint64>();
-    b.bytes = r.get<quint64>();
-    b.envelopes = r.get<quint64>();
-    b.duplicates = r.get<quint64>();
-    b.discarded = r.get<quint64>();
-    b.heartbeats = r.get<quint64>();
-    b.streamAdvances = r.get<quint64>();
-    b.lastSeq = r.optional<quint64>();
-    b.prevSeq = r.optional<quint64>();
-    // Counts are checked against what is left, so a damaged length cannot allocate gigabytes.
-    auto count = [&](std::size_t minBytes) {
-        const quint32 n = r.get<quint32>();
-        if (std::size_t(n) * minBytes > std::size_t(bytes.size())) {
-            return quint32(0);
-        }
-        return n;
-    };
-    b.events.resize(count(42));
-    for (Event &e : b.events) {
-        getEvent(r, table, e);
-    }
-    const quint32 rejects = count(40);
-    b.rejects.reserve(rejects);
-    for (quint32 i = 0; i < rejects && r.ok(); ++i) {
-        Reject j;
-        j.code = RejectCode(std::min<quint8>(r.get<quint8>(), quint8(kRejectCodeCount - 1)));
-        j.message = r.string(table);
-        j.raw = r.bytes();
-        j.rawTruncated = r.get<quint8>() != 0;
-        j.seq = r.optional<quint64>();
-        const auto type = r.optional<quint8>();
-        j.type = type ? std::optional<EventType>(EventType(std::min<quint8>(*type, quint8(kEventTypeCount - 1))))
-                      : std::nullopt;
-        j.batchIndex = r.get<qint32>();
-        j.sourceId = r.string(table);
-        j.receivedAtMs = r.get<qint64>();
-        j.receivedMonoNs = r.get<qint64>();
-        b.rejects.push_back(std::move(j));
-    }
-    const quint32 gaps = count(33);
-    for (quint32 i = 0; i < gaps && r.ok(); ++i) {
-        GapRecord g;
-        g.sourceId = r.string(table);
-        g.expectedSeq = r.get<quint64>();
-        g.receivedSeq = r.get<quint64>();
-        g.compacted = r.get<quint8>() != 0;
-        g.connection = r.get<quint32>();
-        g.atMs = r.get<qint64>();
-        b.gaps.push_back(std::move(g));
-    }
-    const quint32 connectionEvents = count(33);
-    for (quint32 i = 0; i < connectionEvents && r.ok(); ++i) {
-        ConnectionEvent c;
-        c.sourceId = r.string(table);
-        c.connection = r.get<quint32>();
-        c.state = SourceState(std::min<quint8>(r.get<quint8>(), quint8(kSourceStateCount - 1)));
-        c.reason = r.string(table);
-        c.delayMs = r.get<qint32>();
-        c.lastSeq = r.get<quint64>();
-        c.atMs = r.get<qint64>();
-        b.connectionEvents.push_back(std::move(c));
-    }
+    In in(r, table);
+    fields(in, b);
     return r.ok() && r.atEnd();
 }
 
@@ -523,49 +591,8 @@ QByteArray serializeBatch(const EventBatch &b)
     body.reserve(qsizetype(b.events.size()) * 72 + 256);
     Writer w(body);
     StringTable table;
-    w.put(table.indexOf(b.sourceId));
-    for (const quint64 v :
-        { b.frames, b.bytes, b.envelopes, b.duplicates, b.discarded, b.heartbeats, b.streamAdvances }) {
-        w.put(v);
-    }
-    w.optional(b.lastSeq);
-    w.optional(b.prevSeq);
-    w.put(quint32(b.events.size()));
-    for (const Event &e : b.events) {
-        putEvent(w, table, e);
-    }
-    w.put(quint32(b.rejects.size()));
-    for (const Reject &r : b.rejects) {
-        w.put(quint8(r.code));
-        w.put(table.indexOf(r.message));
-        w.bytes(r.raw);
-        w.put(quint8(r.rawTruncated));
-        w.optional(r.seq);
-        w.optional(r.type ? std::optional<quint8>(quint8(*r.type)) : std::nullopt);
-        w.put(qint32(r.batchIndex));
-        w.put(table.indexOf(r.sourceId));
-        w.put(r.receivedAtMs);
-        w.put(r.receivedMonoNs);
-    }
-    w.put(quint32(b.gaps.size()));
-    for (const GapRecord &g : b.gaps) {
-        w.put(table.indexOf(g.sourceId));
-        w.put(g.expectedSeq);
-        w.put(g.receivedSeq);
-        w.put(quint8(g.compacted));
-        w.put(g.connection);
-        w.put(g.atMs);
-    }
-    w.put(quint32(b.connectionEvents.size()));
-    for (const ConnectionEvent &c : b.connectionEvents) {
-        w.put(table.indexOf(c.sourceId));
-        w.put(c.connection);
-        w.put(quint8(c.state));
-        w.put(table.indexOf(c.reason));
-        w.put(qint32(c.delayMs));
-        w.put(c.lastSeq);
-        w.put(c.atMs);
-    }
+    Out writer(w, table);
+    fields(writer, b);
     QByteArray out;
     out.reserve(body.size() + 4096);
     Writer head(out);

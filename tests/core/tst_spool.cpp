@@ -100,6 +100,82 @@ bool sameBatch(const EventBatch &a, const EventBatch &b)
         && a.connectionEvents[0].state == b.connectionEvents[0].state;
 }
 
+/// One of each record the format holds: every payload, a reject with all it can carry, a gap, a
+/// connection event, and every optional both set and not. Strings shared by storage are written
+/// once in the record's table; equal text in other storage is written again.
+EventBatch everyKindOfRecord()
+{
+    const QString src = QStringLiteral("src");
+    const QString fixture = QStringLiteral("fx-1");
+    const QString market = QStringLiteral("1X2");
+    const QString home = QStringLiteral("home");
+    const QString user = QStringLiteral("user-1");
+    EventBatch b;
+    b.sourceId = src;
+    b.frames = 7;
+    b.bytes = 1234;
+    b.envelopes = 9;
+    b.duplicates = 1;
+    b.discarded = 2;
+    b.heartbeats = 1;
+    b.streamAdvances = 5;
+    b.lastSeq = 12;
+    b.prevSeq = 7;
+    auto add = [&](EventType type, quint64 seq, decltype(Event::data) data) {
+        Event e;
+        e.type = type;
+        e.seq = seq;
+        e.serverTsMs = 1798761600000LL + qint64(seq);
+        e.sourceId = src;
+        e.stream = QStringLiteral("stream-ü");
+        e.receivedAtMs = 1798761600100LL + qint64(seq);
+        e.receivedMonoNs = 5000000 + qint64(seq);
+        e.data = std::move(data);
+        b.events.push_back(std::move(e));
+    };
+    add(EventType::Fixture, 8,
+        FixtureData { fixture, 1, 17, 1798765200000LL, FixtureStatus::Live, QStringLiteral("Home"),
+            QStringLiteral("Away"), QStringLiteral("1-0") });
+    add(EventType::Odds, 9, OddsData { fixture, market, home, 2.375, 1798761600009LL, PriceStatus::Suspended });
+    add(EventType::Bet, 10,
+        BetData { QStringLiteral("bet-1"), user, fixture, market, home, 25.5, 2.375, 60.5625, 1798761600010LL });
+    add(EventType::Bet, 11,
+        BetData { QStringLiteral("bet-2"), user, fixture, market, QStringLiteral("draw"), 10, std::nullopt, 0,
+            1798761600011LL });
+    add(EventType::Heartbeat, 0, std::monostate {});
+    add(EventType::Error, 0, FeedErrorData { QStringLiteral("rate_limited"), QStringLiteral("slow down") });
+    add(EventType::Book, 12,
+        BookData { QStringLiteral("1.2 16:20"), QStringLiteral("WIN"), QStringLiteral("Runner"), 1798761600012LL, true,
+            1234.5, { { BookSide::Back, 2.5, 100 }, { BookSide::Lay, 2.52, 0 }, { BookSide::Traded, 2.5, 3.25 } } });
+    add(EventType::Book, 13,
+        BookData { QStringLiteral("1.2 16:20"), QStringLiteral("WIN"), QStringLiteral("Runner"), 1798761600013LL, false,
+            std::nullopt, { { BookSide::Lay, 2.54, 17.5 } } });
+    Reject r;
+    r.code = RejectCode::OutOfRange;
+    r.message = QStringLiteral("data.odd_value must be > 1.0, got 0.95");
+    r.raw = QByteArray("{\"type\":\"odds\",\"seq\":14}");
+    r.rawTruncated = true;
+    r.seq = 14;
+    r.type = EventType::Odds;
+    r.batchIndex = 3;
+    r.sourceId = QString::fromUtf8("src"); // the same text in its own storage
+    r.receivedAtMs = 1798761600114LL;
+    r.receivedMonoNs = 5000014;
+    b.rejects.push_back(r);
+    r.seq.reset();
+    r.type.reset();
+    r.rawTruncated = false;
+    r.code = RejectCode::MalformedJson;
+    r.batchIndex = -1;
+    r.sourceId = src;
+    b.rejects.push_back(r);
+    b.gaps.push_back(GapRecord { src, 5, 8, false, 2, 1798761600105LL });
+    b.gaps.push_back(GapRecord { src, 15, 20, true, 2, 1798761600106LL });
+    b.connectionEvents.push_back(
+        ConnectionEvent { src, 2, SourceState::BackingOff, QStringLiteral("reason ü"), 250, 7, 1798761600001LL });
+    return b;
+}
+
 } // namespace
 
 class TestSpool : public QObject
@@ -108,6 +184,7 @@ class TestSpool : public QObject
 
 private slots:
     void serializationRoundTrips();
+    void theRecordFormatIsPinned();
     void batchesComeBackInOrderAndSegmentsAreDeleted();
     void leftoversArePickedUpAfterARestart();
     void corruptRecordIsSkippedAndCounted();
@@ -156,6 +233,65 @@ void TestSpool::serializationRoundTrips()
     QVERIFY(back.events == books.events);
     // Cut inside the levels: refused, not read past the end.
     QVERIFY(!deserializeBatch(bytes.left(bytes.size() - 20), junk));
+}
+
+void TestSpool::theRecordFormatIsPinned()
+{
+    // Spool files outlive an upgrade and broker messages pass between versions, so a record's bytes
+    // are fixed: tests/data/spool/record-v2.bin is serializeBatch(everyKindOfRecord()) as written
+    // by OddsTap 5ed4b85, before the writer and the reader shared one list of fields.
+    QFile golden(QStringLiteral(ODDSTAP_TEST_DATA_DIR "/spool/record-v2.bin"));
+    QVERIFY(golden.open(QIODevice::ReadOnly));
+    const QByteArray bytes = golden.readAll();
+    const EventBatch expected = everyKindOfRecord();
+    QCOMPARE(serializeBatch(expected).toHex(), bytes.toHex());
+
+    EventBatch back;
+    QVERIFY(deserializeBatch(bytes, back));
+    QVERIFY(back.events == expected.events);
+    QCOMPARE(back.sourceId, expected.sourceId);
+    QCOMPARE(back.frames, 7u);
+    QCOMPARE(back.bytes, 1234u);
+    QCOMPARE(back.envelopes, 9u);
+    QCOMPARE(back.duplicates, 1u);
+    QCOMPARE(back.discarded, 2u);
+    QCOMPARE(back.heartbeats, 1u);
+    QCOMPARE(back.streamAdvances, 5u);
+    QCOMPARE(back.lastSeq, std::optional<quint64>(12));
+    QCOMPARE(back.prevSeq, std::optional<quint64>(7));
+    QCOMPARE(back.rejects.size(), expected.rejects.size());
+    for (std::size_t i = 0; i < back.rejects.size(); ++i) {
+        const Reject &x = back.rejects[i];
+        const Reject &y = expected.rejects[i];
+        QCOMPARE(x.code, y.code);
+        QCOMPARE(x.message, y.message);
+        QCOMPARE(x.raw, y.raw);
+        QCOMPARE(x.rawTruncated, y.rawTruncated);
+        QCOMPARE(x.seq, y.seq);
+        QCOMPARE(x.type, y.type);
+        QCOMPARE(x.batchIndex, y.batchIndex);
+        QCOMPARE(x.sourceId, y.sourceId);
+        QCOMPARE(x.receivedAtMs, y.receivedAtMs);
+        QCOMPARE(x.receivedMonoNs, y.receivedMonoNs);
+    }
+    QCOMPARE(back.gaps.size(), expected.gaps.size());
+    for (std::size_t i = 0; i < back.gaps.size(); ++i) {
+        QCOMPARE(back.gaps[i].sourceId, expected.gaps[i].sourceId);
+        QCOMPARE(back.gaps[i].expectedSeq, expected.gaps[i].expectedSeq);
+        QCOMPARE(back.gaps[i].receivedSeq, expected.gaps[i].receivedSeq);
+        QCOMPARE(back.gaps[i].compacted, expected.gaps[i].compacted);
+        QCOMPARE(back.gaps[i].connection, expected.gaps[i].connection);
+        QCOMPARE(back.gaps[i].atMs, expected.gaps[i].atMs);
+    }
+    QCOMPARE(back.connectionEvents.size(), 1u);
+    const ConnectionEvent &c = back.connectionEvents[0];
+    QCOMPARE(c.sourceId, QStringLiteral("src"));
+    QCOMPARE(c.connection, 2u);
+    QCOMPARE(c.state, SourceState::BackingOff);
+    QCOMPARE(c.reason, QStringLiteral("reason ü"));
+    QCOMPARE(c.delayMs, 250);
+    QCOMPARE(c.lastSeq, 7u);
+    QCOMPARE(c.atMs, 1798761600001LL);
 }
 
 void TestSpool::batchesComeBackInOrderAndSegmentsAreDeleted()
@@ -487,6 +623,34 @@ void TestSpool::versionOneRecordsAreStillRead()
     QVERIFY(b.events[1].fixture());
     QCOMPARE(b.events[1].fixture()->score, QStringLiteral("1-0"));
     QCOMPARE(b.events[1].seq, quint64(8));
+
+    // A crafted record: an odds event carrying a fixture's payload would reach storage as an odds
+    // row without a price; it is refused, like a count of ten million events in a short record.
+    auto versionOne = [](quint8 type, quint32 events, quint8 kind = 1, quint8 rejectType = 2) {
+        QByteArray crafted;
+        QDataStream s(&crafted, QIODevice::WriteOnly);
+        s.setVersion(QDataStream::Qt_6_4);
+        s << quint32(0x0dd5ba7c) << quint16(1) << QStringLiteral("old") << quint64(1) << quint64(100) << quint64(1)
+          << quint64(0) << quint64(0) << quint64(0) << quint64(1) << true << quint64(8);
+        s << events;
+        s << type << quint64(8) << qint64(1002) << QStringLiteral("old") << QString() << qint64(1003) << qint64(6)
+          << kind << QStringLiteral("fx-1") << qint64(1) << qint64(17) << qint64(123456) << quint8(FixtureStatus::Live)
+          << QStringLiteral("Home") << QStringLiteral("Away") << QStringLiteral("1-0");
+        // One reject: code, message, raw, truncated, seq, type, index, source, received.
+        s << quint32(1) << quint8(RejectCode::BadValue) << QStringLiteral("bad") << QByteArray("{}") << false << true
+          << quint64(9) << true << rejectType << qint32(-1) << QStringLiteral("old") << qint64(1004) << qint64(7);
+        s << quint32(0) << quint32(0);
+        return crafted;
+    };
+    QVERIFY(deserializeBatch(versionOne(quint8(EventType::Fixture), 1), b));
+    QCOMPARE(b.rejects.size(), 1u);
+    QCOMPARE(b.rejects[0].type, std::optional<EventType>(EventType::Bet));
+    QVERIFY(!deserializeBatch(versionOne(quint8(EventType::Odds), 1), b));
+    QVERIFY(!deserializeBatch(versionOne(quint8(EventType::Book), 1, 5), b)); // version 1 had no books
+    QVERIFY(!deserializeBatch(versionOne(quint8(EventType::Fixture), 10000000), b));
+    // A reject's type past the last is clamped, as version 2 does, never kept out of range.
+    QVERIFY(deserializeBatch(versionOne(quint8(EventType::Fixture), 1, 1, 200), b));
+    QCOMPARE(b.rejects[0].type, std::optional<EventType>(EventType(kEventTypeCount - 1)));
 }
 
 void TestSpool::workerKeepsOrderWhenTheDiskRefuses()
