@@ -275,6 +275,16 @@ void TestPanels::chartKeepsAFewTicksWhenThePriceRangeJumps()
         QVERIFY(y->max() >= *std::max_element(prices.begin(), prices.end()));
         QVERIFY((y->max() - y->min()) / y->tickInterval() <= 8);
     }
+    // Prices a hostile feed may send (finite and over 1.0, as the protocol allows): two adjacent
+    // doubles at 1e15 made a step below their spacing, on which QtCharts' tick loop never ended.
+    for (const auto &prices : { std::initializer_list<double> { 1e15, 1e15 + 0.125 }, { 1e308 }, { 1.5 },
+             std::initializer_list<double> { 1.5, 1.5 } }) {
+        const qsizetype items = renderPrices(prices);
+        QVERIFY2(items < narrow + 50, qPrintable(QString::number(items)));
+        QVERIFY(std::isfinite(y->min()) && std::isfinite(y->max()) && y->max() > y->min());
+        QVERIFY((y->max() - y->min()) / y->tickInterval() <= 8);
+        QVERIFY(y->tickInterval() >= 0.01); // labels show two decimals
+    }
 }
 
 void TestPanels::comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes()

@@ -20,6 +20,10 @@
 namespace OddsTap {
 namespace {
 
+/// The highest price the price axis reaches; higher prices are drawn above the plot.
+constexpr double kAxisMaxPrice = 1e9;
+constexpr qint64 kMaxViewSpanMs = 10LL * 366 * 24 * 3600 * 1000;
+
 qint64 windowMs(OddsChartView::Window w)
 {
     switch (w) {
@@ -231,13 +235,19 @@ void OddsChartView::redraw()
         low = 1.0;
         high = 2.0;
     }
+    // A feed may send any finite price over 1.0 (exchanges stop at 1,000), and the history may
+    // hold less. The axis is computed from prices within [1, kAxisMaxPrice], so that its range and
+    // step stay finite and far above the spacing of doubles there: QtCharts steps from tick to
+    // tick with `value += interval`, which never ends once the interval is below that spacing.
+    low = std::clamp(low, 1.0, kAxisMaxPrice);
+    high = std::clamp(high, low, kAxisMaxPrice);
     // Round ticks chosen here: applyNiceNumbers() may stretch the range down to 0, which
     // flattens a price move into a line.
     const double pad = std::max(0.005, (high - low) * 0.08);
     // About four intervals, fewer in a short plot (a tick label needs about 28 px), so that labels
-    // are never elided to "...".
+    // are never elided to "...". Labels show two decimals, so no step is finer than 0.01.
     const int intervals = std::clamp(int(chart()->plotArea().height() / 28), 1, 4);
-    const double step = niceStep((high - low + 2 * pad) / intervals);
+    const double step = std::max(0.01, niceStep((high - low + 2 * pad) / intervals));
     const double yMin = std::max(1.0, std::floor((low - pad) / step) * step);
     const double yMax = std::ceil((high + pad) / step) * step;
     // Range and interval change together: with dynamic ticks, setting one while the other is still
@@ -323,8 +333,8 @@ void OddsChartView::zoomBy(double factor, qint64 centre)
 {
     const qint64 from = centre - qint64(double(centre - m_viewFrom) * factor);
     const qint64 to = centre + qint64(double(m_viewTo - centre) * factor);
-    if (to - from < 1000) {
-        return; // one second is as close as it gets
+    if (to - from < 1000 || to - from > kMaxViewSpanMs) {
+        return; // one second is as close as it gets, and ten years as far
     }
     m_viewFrom = from;
     m_viewTo = to;
