@@ -107,6 +107,10 @@ void ErrorLogModel::append(const std::vector<LogEntry> &entries, quint64 dropped
     std::vector<Row> added;
     QHash<QString, std::size_t> addedIndex;
     for (LogEntry &e : all) {
+        if (e.raw.size() > kMaxRawBytes) {
+            e.rawBytes = e.raw.size();
+            e.raw = e.raw.left(kMaxRawBytes); // its own copy: the batch's frame is not held on
+        }
         const QString key = groupKey(e);
         const auto it = m_keyToSerial.constFind(key);
         if (it != m_keyToSerial.constEnd() && *it >= m_firstSerial) {

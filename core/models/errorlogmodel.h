@@ -31,6 +31,10 @@ public:
     };
     explicit ErrorLogModel(int capacity = 5000, QObject *parent = nullptr);
 
+    /// What a row keeps of a reject's raw text. A frame may be 64 KiB and a hostile feed can send
+    /// thousands of distinct ones; the rejects store holds each whole.
+    static constexpr qsizetype kMaxRawBytes = 4096;
+
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
     /// `dropped`: lines the session counted but did not send (over its per-snapshot cap).

@@ -122,7 +122,8 @@ struct LogEntry
     std::optional<quint64> seq {};
     QString code {}; ///< reject code or connection state, on the wire's spelling
     QString message {};
-    QByteArray raw {}; ///< a reject's raw text
+    QByteArray raw {}; ///< a reject's raw text (in the error log: its start, see ErrorLogModel)
+    qsizetype rawBytes = 0; ///< the raw text's whole size, when raw holds only its start
 
     /// A line about the application rather than one source (storage, recording, an alert), now.
     static LogEntry note(LogKind kind, LogSeverity severity, const QString &message);

@@ -302,6 +302,15 @@ void TestLiveModels::errorLogGroupsRepeatsAndCountsDroppedLines()
     }
     QCOMPARE(model.rowCount(), 3);
     QVERIFY2(model.groupsTracked() <= 3, qPrintable(QString::number(model.groupsTracked())));
+    // A 64 KiB frame: a row keeps its start and its size, not the frame (5,000 rows of hostile
+    // frames would hold 320 MiB).
+    LogEntry big = logLine(QStringLiteral("frame_too_large"), QStringLiteral("frame of 2 MiB"));
+    big.raw = QByteArray(64 * 1024, 'x');
+    model.append({ big });
+    const LogEntry *kept = model.entryAt(model.rowCount() - 1);
+    QCOMPARE(kept->raw.size(), ErrorLogModel::kMaxRawBytes);
+    QCOMPARE(kept->rawBytes, qsizetype(64 * 1024));
+    QVERIFY(kept->raw.constData() != big.raw.constData());
 }
 
 void TestLiveModels::sourcesShowStateAndCountdown()

@@ -181,6 +181,13 @@ void ErrorLogPanel::showDetail()
     if (!e->raw.isEmpty()) {
         text += QStringLiteral("\n\n") + QString::fromUtf8(e->raw);
     }
+    if (e->rawBytes > 0) {
+        text += QStringLiteral("\n\n")
+            + tr("(The first %L1 of %L2 bytes. The rejects store holds the whole text: "
+                 "oddstap-cli export --table rejects.)")
+                  .arg(e->raw.size())
+                  .arg(e->rawBytes);
+    }
     m_detail->setPlainText(text);
 }
 
