@@ -91,10 +91,13 @@ std::vector<double> PriceHistory::volumeBars(qint64 from, qint64 to, int columns
         return bars;
     }
     const double width = double(to - from) / double(bars.size());
-    for (std::size_t i = 1; i < m_volume.size(); ++i) {
+    // The window only: a render at every snapshot must not cost more as the session goes on.
+    const auto first = std::lower_bound(
+        m_volume.begin() + 1, m_volume.end(), from, [](const SeriesPoint &p, qint64 t) { return p.t < t; });
+    for (auto i = std::size_t(first - m_volume.begin()); i < m_volume.size(); ++i) {
         const qint64 t = m_volume[i].t;
-        if (t < from || t > to) {
-            continue;
+        if (t > to) {
+            break;
         }
         // What was matched between two books lands in the slice of the later one; a total that
         // went down (the exchange clears it at settlement) adds nothing.
