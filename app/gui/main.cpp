@@ -21,6 +21,9 @@
 
 #include <csignal>
 #include <cstdio>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 using namespace OddsTap;
 
@@ -60,6 +63,15 @@ int main(int argc, char *argv[])
     // A peer that closes while we write (Redis through hiredis, which writes with write()) must be
     // an error on that connection, not the end of the process.
     std::signal(SIGPIPE, SIG_IGN);
+#ifdef __GLIBC__
+    // Blocks of 128 KiB and more (a batch's events) are mapped each for itself and given back to
+    // the system when freed. By default glibc raises that threshold as such blocks are freed, and
+    // after storage fell behind the desktop kept the memory of the events that had waited (a
+    // 5-minute run with a 50,000-event backlog: RSS 128 MiB afterwards, 113 MiB with this). The
+    // mapping costs the pipeline about 7 % of its peak rate, which the desktop can spend (its feeds
+    // come far below it); oddstap-cli, whose captures run at that rate, keeps glibc's default.
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     // What runs without a display picks the offscreen platform itself: the self-check, and the
     // options that only print (QApplication aborts when it finds no display).
     const bool noDisplay = qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")
