@@ -66,10 +66,10 @@ int main(int argc, char *argv[])
 #ifdef __GLIBC__
     // Blocks of 128 KiB and more (a batch's events) are mapped each for itself and given back to
     // the system when freed. By default glibc raises that threshold as such blocks are freed, and
-    // after storage fell behind the desktop kept the memory of the events that had waited (a
-    // 5-minute run with a 50,000-event backlog: RSS 128 MiB afterwards, 113 MiB with this). The
-    // mapping costs the pipeline about 7 % of its peak rate, which the desktop can spend (its feeds
-    // come far below it); oddstap-cli, whose captures run at that rate, keeps glibc's default.
+    // after storage fell behind the desktop kept the memory of the events that had waited
+    // (docs/benchmarks.md, "Memory over time"). Mapping costs the pipeline some of its peak rate,
+    // which the desktop can spend (its feeds come far below it); oddstap-cli, whose captures run
+    // at that rate, keeps glibc's default.
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
     // What runs without a display picks the offscreen platform itself: the self-check, and the

@@ -286,19 +286,32 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
     capture.recordPath = recordPath;
     CaptureSession session(capture);
     std::vector<double> p99s;
-    QObject::connect(&session, &CaptureSession::snapshotReady, &session, [&p99s](const SnapshotPtr &snap) {
+    // Each thread's CPU, read while it runs: the session's threads end with the session. The main
+    // thread (named after the program) is the session's, which ran the earlier runs too.
+    const std::map<QString, double> threadsBefore = Bench::threadCpuSeconds();
+    std::map<QString, double> threadsLatest;
+    const auto sampleThreads = [&threadsLatest] {
+        for (const auto &[name, seconds] : Bench::threadCpuSeconds()) {
+            threadsLatest[name] = std::max(threadsLatest[name], seconds);
+        }
+    };
+    QObject::connect(&session, &CaptureSession::snapshotReady, &session, [&](const SnapshotPtr &snap) {
         if (snap->metrics.receiveToProcessed.count > 0) {
             p99s.push_back(double(snap->metrics.receiveToProcessed.p99Ns) / 1e6);
         }
+        sampleThreads();
     });
     const double cpuBefore = Bench::processCpuSeconds();
     const double s = Bench::runToEnd(session);
     const double cpu = Bench::processCpuSeconds() - cpuBefore;
+    sampleThreads();
     IngestFigures f;
     const double events = double(session.stats().total().acceptedTotal());
-    for (const auto &[name, seconds] : Bench::threadCpuSeconds()) {
-        if (name != QStringLiteral("bench_replay") && events > 0) { // the main thread ran earlier parts too
-            f.cpuUsPerEventByThread[name] = seconds * 1e6 / events;
+    for (const auto &[name, seconds] : threadsLatest) {
+        const auto before = threadsBefore.find(name);
+        const double ran = seconds - (before == threadsBefore.end() ? 0.0 : before->second);
+        if (events > 0) {
+            f.cpuUsPerEventByThread[name] = ran * 1e6 / events;
         }
     }
     f.eventsPerSec = events / s;

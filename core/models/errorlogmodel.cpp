@@ -184,9 +184,18 @@ QString ErrorLogModel::toText(const LogEntry &e, quint64 count)
         e.seq ? QString::number(*e.seq) : QString(), e.code, e.message, QString::number(count) };
     QString line = fields.join(QLatin1Char('\t'));
     if (!e.raw.isEmpty()) {
-        line += QLatin1Char('\t') + QString::fromUtf8(e.raw);
+        line += QLatin1Char('\t') + rawText(e);
     }
     return line;
+}
+
+QString ErrorLogModel::rawText(const LogEntry &e)
+{
+    QString text = QString::fromUtf8(e.raw);
+    if (e.rawBytes > 0) {
+        text += QStringLiteral(" … [the first %1 of %2 bytes]").arg(e.raw.size()).arg(e.rawBytes);
+    }
+    return text;
 }
 
 std::size_t ErrorLogModel::size() const

@@ -47,6 +47,8 @@ public:
     int groupsTracked() const { return int(m_keyToSerial.size()); }
     /// Every visible row as tab-separated text (for the clipboard).
     static QString toText(const LogEntry &entry, quint64 count);
+    /// A row's raw text as copied and exported: where it keeps only the start, it says so.
+    static QString rawText(const LogEntry &entry);
 
 private:
     std::size_t size() const override;

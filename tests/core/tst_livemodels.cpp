@@ -311,6 +311,7 @@ void TestLiveModels::errorLogGroupsRepeatsAndCountsDroppedLines()
     QCOMPARE(kept->raw.size(), ErrorLogModel::kMaxRawBytes);
     QCOMPARE(kept->rawBytes, qsizetype(64 * 1024));
     QVERIFY(kept->raw.constData() != big.raw.constData());
+    QVERIFY(ErrorLogModel::toText(*kept, 1).endsWith(QStringLiteral(" … [the first 4096 of 65536 bytes]")));
 }
 
 void TestLiveModels::sourcesShowStateAndCountdown()

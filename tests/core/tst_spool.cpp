@@ -238,8 +238,8 @@ void TestSpool::serializationRoundTrips()
 void TestSpool::theRecordFormatIsPinned()
 {
     // Spool files outlive an upgrade and broker messages pass between versions, so a record's bytes
-    // are fixed: tests/data/spool/record-v2.bin is serializeBatch(everyKindOfRecord()) as written
-    // by OddsTap 5ed4b85, before the writer and the reader shared one list of fields.
+    // are fixed: tests/data/spool/record-v2.bin holds serializeBatch(everyKindOfRecord()) as
+    // OddsTap 5ed4b85 wrote it; a change that alters a byte breaks older spools and collectors.
     QFile golden(QStringLiteral(ODDSTAP_TEST_DATA_DIR "/spool/record-v2.bin"));
     QVERIFY(golden.open(QIODevice::ReadOnly));
     const QByteArray bytes = golden.readAll();

@@ -22,6 +22,7 @@ namespace {
 
 /// The highest price the price axis reaches; higher prices are drawn above the plot.
 constexpr double kAxisMaxPrice = 1e9;
+/// The widest view zooming out reaches.
 constexpr qint64 kMaxViewSpanMs = 10LL * 366 * 24 * 3600 * 1000;
 
 qint64 windowMs(OddsChartView::Window w)
@@ -251,13 +252,18 @@ void OddsChartView::redraw()
     const double yMin = std::max(1.0, std::floor((low - pad) / step) * step);
     const double yMax = std::ceil((high + pad) / step) * step;
     // Range and interval change together: with dynamic ticks, setting one while the other is still
-    // the previous render's lays out (range / interval) ticks in between, and a price that jumps
-    // from 1.02 to 1000 would make 200,000 tick items (seconds of GUI thread and a gigabyte).
-    m_y->setTickType(QValueAxis::TicksFixed);
-    m_y->setRange(yMin, std::max(yMax, yMin + step));
-    m_y->setTickAnchor(std::floor(yMin / step) * step);
-    m_y->setTickInterval(step);
-    m_y->setTickType(QValueAxis::TicksDynamic);
+    // the previous render's lays out (range / interval) ticks in between, and QtCharts keeps the
+    // items it made (a price that moves from 1.02 to 1000 would make 200,000). Unchanged, nothing
+    // is set: each change lays the axis out again.
+    const double top = std::max(yMax, yMin + step);
+    if (m_y->min() != yMin || m_y->max() != top || m_y->tickInterval() != step
+        || m_y->tickType() != QValueAxis::TicksDynamic) {
+        m_y->setTickType(QValueAxis::TicksFixed);
+        m_y->setRange(yMin, top);
+        m_y->setTickAnchor(std::floor(yMin / step) * step);
+        m_y->setTickInterval(step);
+        m_y->setTickType(QValueAxis::TicksDynamic);
+    }
     m_x->setRange(QDateTime::fromMSecsSinceEpoch(m_viewFrom), QDateTime::fromMSecsSinceEpoch(m_viewTo));
     QList<QPointF> upper;
     QList<QPointF> lower { QPointF(double(m_viewFrom), m_y->min()), QPointF(double(m_viewTo), m_y->min()) };
@@ -333,8 +339,10 @@ void OddsChartView::zoomBy(double factor, qint64 centre)
 {
     const qint64 from = centre - qint64(double(centre - m_viewFrom) * factor);
     const qint64 to = centre + qint64(double(m_viewTo - centre) * factor);
-    if (to - from < 1000 || to - from > kMaxViewSpanMs) {
-        return; // one second is as close as it gets, and ten years as far
+    // One second is as close as it gets, and ten years as far (further, the times in ms overflow
+    // after a few hundred steps); a view beyond a limit can still move back towards it.
+    if ((factor < 1 && to - from < 1000) || (factor > 1 && to - from > kMaxViewSpanMs)) {
+        return;
     }
     m_viewFrom = from;
     m_viewTo = to;

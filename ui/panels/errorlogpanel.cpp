@@ -183,7 +183,7 @@ void ErrorLogPanel::showDetail()
     }
     if (e->rawBytes > 0) {
         text += QStringLiteral("\n\n")
-            + tr("(The first %L1 of %L2 bytes. The rejects store holds the whole text: "
+            + tr("(The first %L1 of %L2 bytes. A capture that stores keeps all %L2 in its rejects table: "
                  "oddstap-cli export --table rejects.)")
                   .arg(e->raw.size())
                   .arg(e->rawBytes);
@@ -218,7 +218,7 @@ QList<QStringList> ErrorLogPanel::visibleRows() const
         rows << QStringList { formatIso8601Utc(e->atMs),
             m_model.index(source, ErrorLogModel::Severity).data().toString(), logKindText(e->kind), e->sourceId,
             e->seq ? QString::number(*e->seq) : QString(), e->code, e->message,
-            QString::number(m_model.countAt(source)), QString::fromUtf8(e->raw) };
+            QString::number(m_model.countAt(source)), ErrorLogModel::rawText(*e) };
     }
     return rows;
 }
