@@ -58,6 +58,9 @@ void PriceHistory::clear(const QString &sourceId, const QString &fixtureId, cons
     m_series.clear();
     m_matched.clear();
     m_volume.clear();
+    m_suspensionSelection.reset();
+    m_suspended.clear();
+    m_suspendedSince = -1;
 }
 
 void PriceHistory::appendBooks(const std::vector<PriceLadder> &books)
@@ -122,23 +125,59 @@ void PriceHistory::loadPast(const std::vector<PriceRow> &rows)
         points.insert(points.end(), s.begin(), s.end());
         s = std::move(points);
     }
+    rebuildSuspensions();
 }
 
 void PriceHistory::appendLive(const std::vector<PricePoint> &points)
 {
+    bool rebuild = false;
     for (const PricePoint &p : points) {
         if (p.marketType != m_marketType) {
             continue;
         }
         std::vector<SeriesPoint> &s = m_series[p.selection];
         const SeriesPoint point { p.timestampMs, p.price, p.status == PriceStatus::Suspended };
+        const bool first = m_suspensionSelection == p.selection;
         if (s.empty() || s.back().t <= point.t) {
             s.push_back(point);
+            if (first && !rebuild) {
+                trackSuspension(point);
+            }
         } else { // out of order (a resume): keep the series sorted
             s.insert(
                 std::upper_bound(s.begin(), s.end(), point.t, [](qint64 t, const SeriesPoint &x) { return t < x.t; }),
                 point);
+            rebuild = rebuild || first;
         }
+        // A new selection that sorts first takes over the intervals.
+        rebuild = rebuild || m_series.begin()->first != m_suspensionSelection;
+    }
+    if (rebuild) {
+        rebuildSuspensions();
+    }
+}
+
+void PriceHistory::trackSuspension(const SeriesPoint &point)
+{
+    if (point.suspended && m_suspendedSince < 0) {
+        m_suspendedSince = point.t;
+    } else if (!point.suspended && m_suspendedSince >= 0) {
+        m_suspended.emplace_back(m_suspendedSince, point.t);
+        m_suspendedSince = -1;
+    }
+}
+
+void PriceHistory::rebuildSuspensions()
+{
+    m_suspended.clear();
+    m_suspendedSince = -1;
+    m_suspensionSelection.reset();
+    if (m_series.empty()) {
+        return;
+    }
+    m_suspensionSelection = m_series.begin()->first;
+    for (const SeriesPoint &p : m_series.begin()->second) {
+        trackSuspension(p);
     }
 }
 
@@ -191,23 +230,9 @@ qint64 PriceHistory::lastTime() const
 
 std::vector<std::pair<qint64, qint64>> PriceHistory::suspensions() const
 {
-    // A market is suspended as a whole in practice; take the first selection's intervals.
-    std::vector<std::pair<qint64, qint64>> out;
-    if (m_series.empty()) {
-        return out;
-    }
-    const std::vector<SeriesPoint> &s = m_series.begin()->second;
-    qint64 start = -1;
-    for (const SeriesPoint &p : s) {
-        if (p.suspended && start < 0) {
-            start = p.t;
-        } else if (!p.suspended && start >= 0) {
-            out.emplace_back(start, p.t);
-            start = -1;
-        }
-    }
-    if (start >= 0) {
-        out.emplace_back(start, lastTime());
+    std::vector<std::pair<qint64, qint64>> out = m_suspended;
+    if (m_suspendedSince >= 0) {
+        out.emplace_back(m_suspendedSince, lastTime());
     }
     return out;
 }

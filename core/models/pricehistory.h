@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -57,12 +58,21 @@ public:
     std::vector<std::pair<qint64, qint64>> suspensions() const;
 
 private:
+    /// Suspended intervals are taken from the first selection (a market is suspended as a whole in
+    /// practice) and kept up to date as its points arrive, so that a render at every snapshot does
+    /// not scan the session's history again.
+    void trackSuspension(const SeriesPoint &point);
+    void rebuildSuspensions();
+
     QString m_sourceId;
     QString m_fixtureId;
     QString m_marketType;
     std::map<QString, std::vector<SeriesPoint>> m_series;
     std::map<QString, double> m_matched; ///< by selection, the latest book's total
     std::vector<SeriesPoint> m_volume; ///< price = matched on the market so far
+    std::optional<QString> m_suspensionSelection; ///< the selection the intervals come from
+    std::vector<std::pair<qint64, qint64>> m_suspended; ///< closed intervals, oldest first
+    qint64 m_suspendedSince = -1; ///< start of the open interval; -1: none
 };
 
 } // namespace OddsTap

@@ -15,6 +15,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <random>
+
 using namespace OddsTap;
 
 namespace {
@@ -100,6 +102,7 @@ private slots:
     void thinningKeepsExtremesAndBoundsThePointCount();
     void priceHistoryMergesPastAndLiveWithoutOverlap();
     void priceHistoryCountsMatchedPerSliceFromBooks();
+    void priceHistoryKeepsSuspensionsAsPointsArrive();
     void ladderPlacesEachPriceOnItsTick();
 };
 
@@ -411,6 +414,56 @@ void TestLiveModels::priceHistoryMergesPastAndLiveWithoutOverlap()
     QCOMPARE(h.pointCount(), std::size_t(5));
     QCOMPARE(h.firstTime(), qint64(100));
     QCOMPARE(h.lastTime(), qint64(400));
+}
+
+void TestLiveModels::priceHistoryKeepsSuspensionsAsPointsArrive()
+{
+    // The intervals are kept up to date as points arrive; they must always be what a scan of the
+    // first selection's whole series gives: after in-order points, out-of-order ones, a new
+    // selection that sorts first, and the past loaded late.
+    const auto scanned = [](const PriceHistory &h) {
+        std::vector<std::pair<qint64, qint64>> out;
+        const QStringList selections = h.selections();
+        if (selections.isEmpty()) {
+            return out;
+        }
+        qint64 start = -1;
+        for (const SeriesPoint &p : h.series(selections.front())) {
+            if (p.suspended && start < 0) {
+                start = p.t;
+            } else if (!p.suspended && start >= 0) {
+                out.emplace_back(start, p.t);
+                start = -1;
+            }
+        }
+        if (start >= 0) {
+            out.emplace_back(start, h.lastTime());
+        }
+        return out;
+    };
+    PriceHistory h;
+    h.clear(QStringLiteral("src"), QStringLiteral("fx-1"), QStringLiteral("1x2"));
+    QVERIFY(h.suspensions().empty());
+    std::mt19937 random(7);
+    const QStringList names { QStringLiteral("m"), QStringLiteral("k"), QStringLiteral("d"), QStringLiteral("a") };
+    qint64 t = 1000;
+    for (int step = 0; step < 400; ++step) {
+        std::vector<PricePoint> batch;
+        for (int i = 0; i < 5; ++i) {
+            const bool late = random() % 10 == 0;
+            t += 10;
+            batch.push_back({ QStringLiteral("1x2"), names[int(random() % std::uint32_t(1 + step / 100))],
+                late ? t - 500 : t, 2.0, random() % 3 == 0 ? PriceStatus::Suspended : PriceStatus::Open });
+        }
+        h.appendLive(batch);
+        QCOMPARE(h.suspensions(), scanned(h));
+    }
+    QVERIFY(!h.suspensions().empty());
+    h.loadPast({ { QStringLiteral("a"), 5, 2.0, true }, { QStringLiteral("a"), 8, 2.0, false } });
+    QCOMPARE(h.suspensions(), scanned(h));
+    QCOMPARE(h.suspensions().front(), std::make_pair(qint64(5), qint64(8)));
+    h.clear(QStringLiteral("src"), QStringLiteral("fx-2"), QStringLiteral("1x2"));
+    QVERIFY(h.suspensions().empty());
 }
 
 void TestLiveModels::priceHistoryCountsMatchedPerSliceFromBooks()

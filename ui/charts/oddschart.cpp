@@ -179,12 +179,12 @@ void OddsChartView::render(const PriceHistory &history)
             });
         }
     }
+    m_suspensions = history.suspensions();
     for (QLegendMarker *marker : c->legend()->markers(m_suspended)) {
-        marker->setVisible(!history.suspensions().empty());
+        marker->setVisible(!m_suspensions.empty());
     }
     m_first = history.firstTime();
     m_last = history.lastTime();
-    m_suspensions = history.suspensions();
     m_history = &history;
     redraw();
     m_history = nullptr;
