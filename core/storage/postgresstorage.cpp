@@ -5,10 +5,12 @@
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 
+#include <QElapsedTimer>
 #include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
+#include <QThread>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -211,14 +213,28 @@ Result<void> PostgresStorage::takeSourceLock(const QString &sourceId)
     // the process ends. Keyed by a hash of the source id within this database.
     const QByteArray key = "oddstap-writer:" + sourceId.toUtf8();
     const char *values[] = { key.constData() };
-    PGresult *res = PQexecParams(
-        m_conn, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", 1, nullptr, values, nullptr, nullptr, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+    // A writer that was killed holds the lock until its backend notices the connection is gone,
+    // which takes a moment when the backend was busy: a capture restarted right after a crash
+    // waits that long before it refuses.
+    constexpr qint64 kLockWaitMs = 5000;
+    QElapsedTimer waited;
+    waited.start();
+    bool got = false;
+    PGresult *res = nullptr;
+    for (;;) {
+        res = PQexecParams(
+            m_conn, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", 1, nullptr, values, nullptr, nullptr, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+            PQclear(res);
+            return pgError(QStringLiteral("taking the writer lock of source '%1'").arg(sourceId));
+        }
+        got = QByteArrayView(PQgetvalue(res, 0, 0)) == "t";
         PQclear(res);
-        return pgError(QStringLiteral("taking the writer lock of source '%1'").arg(sourceId));
+        if (got || waited.elapsed() >= kLockWaitMs) {
+            break;
+        }
+        QThread::msleep(200);
     }
-    const bool got = QByteArrayView(PQgetvalue(res, 0, 0)) == "t";
-    PQclear(res);
     QString who;
     if (!got) {
         // Who holds it, for the message; best effort.
