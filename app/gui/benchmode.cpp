@@ -4,6 +4,7 @@
 #include <core/common/processinfo.h>
 #include <core/common/timeutil.h>
 #include <core/session/appcontroller.h>
+#include <core/storage/sqlitestorage.h>
 #include <ui/mainwindow.h>
 #include <ui/panels/alertspanel.h>
 #include <ui/panels/fixturespanel.h>
@@ -43,9 +44,11 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
         if (elapsed >= 60.0 * (*minutesReported + 1)) {
             ++*minutesReported;
             std::printf(
-                "  minute %d: RSS %.1f MiB (peak %.1f), heap in use %.1f MiB, fixtures held %lld, at most %llu events "
-                "waiting for storage, %llu in memory at most so far, views up to %.1f s behind\n",
+                "  minute %d: RSS %.1f MiB (peak %.1f), heap in use %.1f MiB (SQLite page caches %.1f MiB), fixtures "
+                "held %lld, at most %llu events waiting for storage, %llu in memory at most so far, views up to %.1f s "
+                "behind\n",
                 *minutesReported, residentMiB(), peakResidentMiB(), heapInUseMiB(),
+                double(SqliteStorage::pageCacheBytesInProcess()) / (1024.0 * 1024.0),
                 static_cast<long long>(window.findChild<FixturesPanel *>()->model().rowCount()),
                 static_cast<unsigned long long>(*minuteQueuedMax),
                 static_cast<unsigned long long>(window.lastMetrics().peakEventsInMemory),

@@ -109,7 +109,12 @@ void ErrorLogModel::append(const std::vector<LogEntry> &entries, quint64 dropped
     for (LogEntry &e : all) {
         if (e.raw.size() > kMaxRawBytes) {
             e.rawBytes = e.raw.size();
-            e.raw = e.raw.left(kMaxRawBytes); // its own copy: the batch's frame is not held on
+            // Cut before a character that would be split: the start shown is whole UTF-8 text.
+            qsizetype cut = kMaxRawBytes;
+            for (int back = 0; back < 3 && cut > 0 && (quint8(e.raw.at(cut)) & 0xc0) == 0x80; ++back) {
+                --cut;
+            }
+            e.raw = e.raw.left(cut); // its own copy: the batch's frame is not held on
         }
         const QString key = groupKey(e);
         const auto it = m_keyToSerial.constFind(key);

@@ -61,6 +61,55 @@ void PriceHistory::clear(const QString &sourceId, const QString &fixtureId, cons
     m_suspensionSelection.reset();
     m_suspended.clear();
     m_suspendedSince = -1;
+    m_points = 0;
+    m_leftOutPoints = 0;
+    m_droppedBeforeMs = 0;
+}
+
+std::vector<SeriesPoint> *PriceHistory::seriesFor(const QString &selection)
+{
+    if (const auto it = m_series.find(selection); it != m_series.end()) {
+        return &it->second;
+    }
+    if (m_series.size() >= kMaxSelections) {
+        ++m_leftOutPoints;
+        return nullptr;
+    }
+    return &m_series[selection];
+}
+
+void PriceHistory::bound()
+{
+    if (m_points + m_volume.size() <= m_maxPoints) {
+        return;
+    }
+    // The time before which a quarter of the points lie: every series is cut at the same time,
+    // so that the chart's left edge means the same for all of them.
+    std::vector<qint64> times;
+    times.reserve(m_points);
+    for (const auto &[selection, points] : m_series) {
+        for (const SeriesPoint &p : points) {
+            times.push_back(p.t);
+        }
+    }
+    for (const SeriesPoint &p : m_volume) {
+        times.push_back(p.t);
+    }
+    const auto quarter = times.begin() + std::ptrdiff_t(times.size() / 4);
+    std::nth_element(times.begin(), quarter, times.end());
+    qint64 cut = *quarter;
+    if (cut <= *std::min_element(times.begin(), quarter + 1)) {
+        cut += 1; // a quarter or more share the oldest time: that time goes whole
+    }
+    const auto before = [cut](const SeriesPoint &p) { return p.t < cut; };
+    m_points = 0;
+    for (auto &[selection, points] : m_series) {
+        points.erase(points.begin(), std::partition_point(points.begin(), points.end(), before));
+        m_points += points.size();
+    }
+    m_volume.erase(m_volume.begin(), std::partition_point(m_volume.begin(), m_volume.end(), before));
+    m_droppedBeforeMs = std::max(m_droppedBeforeMs, cut);
+    rebuildSuspensions();
 }
 
 void PriceHistory::appendBooks(const std::vector<PriceLadder> &books)
@@ -85,6 +134,7 @@ void PriceHistory::appendBooks(const std::vector<PriceLadder> &books)
         at = m_volume.back().t; // a book published out of order: the series stays sorted
     }
     m_volume.push_back({ at, total, false });
+    bound();
 }
 
 std::vector<double> PriceHistory::volumeBars(qint64 from, qint64 to, int columns) const
@@ -118,14 +168,23 @@ void PriceHistory::loadPast(const std::vector<PriceRow> &rows)
         if (live != m_series.end() && !live->second.empty() && r.timestampMs >= live->second.front().t) {
             continue; // already here from the live stream
         }
+        if (r.timestampMs < m_droppedBeforeMs) {
+            continue; // let go of already (bound())
+        }
+        if (live == m_series.end() && past.count(r.selection) == 0 && m_series.size() + past.size() >= kMaxSelections) {
+            ++m_leftOutPoints;
+            continue;
+        }
         past[r.selection].push_back({ r.timestampMs, r.price, r.suspended });
     }
     for (auto &[selection, points] : past) {
         std::vector<SeriesPoint> &s = m_series[selection];
+        m_points += points.size();
         points.insert(points.end(), s.begin(), s.end());
         s = std::move(points);
     }
     rebuildSuspensions();
+    bound();
 }
 
 void PriceHistory::appendLive(const std::vector<PricePoint> &points)
@@ -135,7 +194,12 @@ void PriceHistory::appendLive(const std::vector<PricePoint> &points)
         if (p.marketType != m_marketType) {
             continue;
         }
-        std::vector<SeriesPoint> &s = m_series[p.selection];
+        std::vector<SeriesPoint> *series = seriesFor(p.selection);
+        if (!series) {
+            continue;
+        }
+        std::vector<SeriesPoint> &s = *series;
+        ++m_points;
         const SeriesPoint point { p.timestampMs, p.price, p.status == PriceStatus::Suspended };
         const bool first = m_suspensionSelection == p.selection;
         if (s.empty() || s.back().t <= point.t) {
@@ -155,6 +219,7 @@ void PriceHistory::appendLive(const std::vector<PricePoint> &points)
     if (rebuild) {
         rebuildSuspensions();
     }
+    bound();
 }
 
 void PriceHistory::trackSuspension(const SeriesPoint &point)
@@ -199,11 +264,7 @@ const std::vector<SeriesPoint> &PriceHistory::series(const QString &selection) c
 
 std::size_t PriceHistory::pointCount() const
 {
-    std::size_t n = 0;
-    for (const auto &[selection, points] : m_series) {
-        n += points.size();
-    }
-    return n;
+    return m_points;
 }
 
 qint64 PriceHistory::firstTime() const

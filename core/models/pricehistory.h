@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <span>
@@ -32,6 +33,18 @@ std::vector<SeriesPoint> thinSteps(std::span<const SeriesPoint> points, qint64 f
 class PriceHistory
 {
 public:
+    /// A market with more selections than this keeps the first ones seen: a chart line each, and
+    /// a legend entry each, would make the chart unreadable and its memory unbounded.
+    static constexpr std::size_t kMaxSelections = 64;
+    /// Points held in memory over all selections (24 bytes each). Past it, the oldest quarter
+    /// goes (it stays in the database): a market watched for a whole day at tens of updates a
+    /// second would otherwise grow the window's memory for as long as it is watched.
+    static constexpr std::size_t kMaxPoints = 1'000'000;
+
+    explicit PriceHistory(std::size_t maxPoints = kMaxPoints)
+        : m_maxPoints(std::max<std::size_t>(maxPoints, 4))
+    { }
+
     void clear(const QString &sourceId, const QString &fixtureId, const QString &marketType);
     /// Rows from the database (oldest first). Live points already held stay: only rows older than
     /// the first live point are taken, so the two never overlap.
@@ -52,6 +65,10 @@ public:
     QStringList selections() const;
     const std::vector<SeriesPoint> &series(const QString &selection) const;
     std::size_t pointCount() const;
+    /// Points not kept because their selection came after kMaxSelections others.
+    quint64 pointsOfSelectionsLeftOut() const { return m_leftOutPoints; }
+    /// Points before this time were let go from memory (kMaxPoints); 0 if none were.
+    qint64 droppedBeforeMs() const { return m_droppedBeforeMs; }
     qint64 firstTime() const;
     qint64 lastTime() const;
     /// Suspended intervals [start, end) over all selections of the market (end = last time if open).
@@ -63,6 +80,10 @@ private:
     /// not scan the session's history again.
     void trackSuspension(const SeriesPoint &point);
     void rebuildSuspensions();
+    /// Keeps the points within m_maxPoints, dropping the oldest quarter when past it.
+    void bound();
+    /// The series `selection` goes into; nullptr when kMaxSelections are held already.
+    std::vector<SeriesPoint> *seriesFor(const QString &selection);
 
     QString m_sourceId;
     QString m_fixtureId;
@@ -73,6 +94,10 @@ private:
     std::optional<QString> m_suspensionSelection; ///< the selection the intervals come from
     std::vector<std::pair<qint64, qint64>> m_suspended; ///< closed intervals, oldest first
     qint64 m_suspendedSince = -1; ///< start of the open interval; -1: none
+    std::size_t m_maxPoints;
+    std::size_t m_points = 0; ///< over all selections
+    quint64 m_leftOutPoints = 0;
+    qint64 m_droppedBeforeMs = 0;
 };
 
 } // namespace OddsTap

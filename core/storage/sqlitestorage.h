@@ -59,6 +59,10 @@ public:
     int schemaVersion() const override { return m_version; }
     /// WAL checkpoints completed by the background connection (for tests and diagnostics).
     quint64 backgroundCheckpoints() const;
+    /// The bytes held by the page caches of this process's open storage connections, as of
+    /// each one's last commit (for the GUI bench's memory lines: the caches fill up to
+    /// cache_size as a database grows, which the heap shows as growth that then stops).
+    static qint64 pageCacheBytesInProcess();
 
 private:
     SqliteStorage(QString path, QString connectionName);
@@ -66,6 +70,8 @@ private:
     Result<void> migrate();
     Result<void> prepare();
     Result<void> loadState();
+    /// Brings this connection's share of pageCacheBytesInProcess() up to date (storage thread).
+    void notePageCacheUse();
     Result<void> quickCheck();
     Error sqlError(const QString &what) const;
     Result<void> exec(const char *sql, const QString &what);
@@ -85,6 +91,7 @@ private:
     QString m_connectionName;
     std::map<QString, int> m_sourceLocks; ///< source -> descriptor of its flock()ed lock file
     sqlite3 *m_db = nullptr; ///< owned by QtSql's connection
+    qint64 m_pageCacheBytes = 0;
     int m_version = 0;
     int m_busyTimeoutMs = kDefaultBusyTimeoutMs;
     bool m_readOnly = false;

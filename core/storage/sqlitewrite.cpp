@@ -311,6 +311,7 @@ Result<WriteResult> SqliteStorage::write(
     for (const auto &[source, seq] : newSeqs) {
         m_committed[source] = seq;
     }
+    notePageCacheUse();
     result.committedSeqs = std::move(newSeqs);
     result.writeNs = monotonicNs() - started;
     result.walBytes = qint64(m_walFrames) * (m_pageSize + 24);

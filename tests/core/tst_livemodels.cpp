@@ -103,6 +103,7 @@ private slots:
     void priceHistoryMergesPastAndLiveWithoutOverlap();
     void priceHistoryCountsMatchedPerSliceFromBooks();
     void priceHistoryKeepsSuspensionsAsPointsArrive();
+    void priceHistoryIsBoundedInPointsAndSelections();
     void ladderPlacesEachPriceOnItsTick();
 };
 
@@ -315,6 +316,13 @@ void TestLiveModels::errorLogGroupsRepeatsAndCountsDroppedLines()
     QCOMPARE(kept->rawBytes, qsizetype(64 * 1024));
     QVERIFY(kept->raw.constData() != big.raw.constData());
     QVERIFY(ErrorLogModel::toText(*kept, 1).endsWith(QStringLiteral(" … [the first 4096 of 65536 bytes]")));
+    // A character across the cut is left out whole, not split into an invalid byte.
+    big.raw = QByteArray(ErrorLogModel::kMaxRawBytes - 1, 'x') + QStringLiteral("€€").toUtf8();
+    model.append({ big });
+    kept = model.entryAt(model.rowCount() - 1);
+    QCOMPARE(kept->raw.size(), ErrorLogModel::kMaxRawBytes - 1);
+    QCOMPARE(kept->rawBytes, ErrorLogModel::kMaxRawBytes + 5);
+    QVERIFY(!ErrorLogModel::toText(*kept, 1).contains(QChar::ReplacementCharacter));
 }
 
 void TestLiveModels::sourcesShowStateAndCountdown()
@@ -414,6 +422,58 @@ void TestLiveModels::priceHistoryMergesPastAndLiveWithoutOverlap()
     QCOMPARE(h.pointCount(), std::size_t(5));
     QCOMPARE(h.firstTime(), qint64(100));
     QCOMPARE(h.lastTime(), qint64(400));
+}
+
+void TestLiveModels::priceHistoryIsBoundedInPointsAndSelections()
+{
+    const QString market = QStringLiteral("1x2");
+    PriceHistory h(1000);
+    h.clear(QStringLiteral("src"), QStringLiteral("fx-1"), market);
+    // A market watched for long: four selections, a point each per ms, 5,000 ms.
+    qint64 suspendedFrom = -1;
+    for (qint64 t = 1; t <= 5000; ++t) {
+        std::vector<PricePoint> batch;
+        for (const char *selection : { "a", "b", "c", "d" }) {
+            const bool suspended = t >= 4900 && t < 4950;
+            batch.push_back({ market, QString::fromLatin1(selection), t, 2.0 + double(t % 7) / 10.0,
+                suspended ? PriceStatus::Suspended : PriceStatus::Open });
+        }
+        h.appendLive(batch);
+        QVERIFY2(h.pointCount() <= 1000, qPrintable(QString::number(h.pointCount())));
+        suspendedFrom = t == 4900 ? t : suspendedFrom;
+    }
+    QCOMPARE(h.pointCount(), h.series(QStringLiteral("a")).size() * 4);
+    QVERIFY(h.pointCount() >= 750); // the oldest quarter goes, not everything
+    QCOMPARE(h.lastTime(), qint64(5000));
+    QVERIFY(h.droppedBeforeMs() > 4000);
+    QCOMPARE(h.firstTime(), h.droppedBeforeMs()); // every series cut at the same time
+    for (const char *selection : { "a", "b", "c", "d" }) {
+        QCOMPARE(h.series(QString::fromLatin1(selection)).front().t, h.firstTime());
+    }
+    QCOMPARE(h.suspensions(), (std::vector<std::pair<qint64, qint64>> { { suspendedFrom, 4950 } }));
+    // The database's answer brings nothing older than what was let go.
+    h.loadPast({ { QStringLiteral("a"), 10, 2.0, false }, { QStringLiteral("e"), 20, 2.0, false } });
+    QCOMPARE(h.firstTime(), h.droppedBeforeMs());
+    QCOMPARE(h.selections().size(), 4);
+
+    // A hostile market with 1,000 selection names: the first 64 are drawn, the rest counted.
+    PriceHistory wide;
+    wide.clear(QStringLiteral("src"), QStringLiteral("fx-2"), market);
+    std::vector<PricePoint> many;
+    for (int i = 0; i < 1000; ++i) {
+        many.push_back(
+            { market, QStringLiteral("runner %1").arg(i, 4, 10, QLatin1Char('0')), 100 + i, 3.0, PriceStatus::Open });
+    }
+    wide.appendLive(many);
+    wide.appendLive(many);
+    QCOMPARE(wide.selections().size(), qsizetype(PriceHistory::kMaxSelections));
+    QCOMPARE(wide.selections().front(), QStringLiteral("runner 0000"));
+    QCOMPARE(wide.pointCount(), 2 * PriceHistory::kMaxSelections);
+    QCOMPARE(wide.pointsOfSelectionsLeftOut(), quint64(2 * (1000 - PriceHistory::kMaxSelections)));
+    wide.loadPast(
+        { { QStringLiteral("runner 0999"), 50, 3.0, false }, { QStringLiteral("runner 0001"), 50, 3.0, false } });
+    QCOMPARE(wide.selections().size(), qsizetype(PriceHistory::kMaxSelections));
+    QCOMPARE(wide.series(QStringLiteral("runner 0001")).size(), std::size_t(3));
 }
 
 void TestLiveModels::priceHistoryKeepsSuspensionsAsPointsArrive()

@@ -7,6 +7,7 @@
 #include <ui/charts/trendchart.h>
 #include <ui/dialogs/rulesdialog.h>
 #include <ui/panels/betspanel.h>
+#include <ui/panels/chartpanel.h>
 #include <ui/panels/comparisonpanel.h>
 #include <ui/panels/fixturespanel.h>
 #include <ui/panels/healthpanel.h>
@@ -106,6 +107,7 @@ private slots:
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible();
     void chartKeepsAFewTicksWhenThePriceRangeJumps();
+    void chartSaysWhatItLeavesOutOfAHostileMarket();
     void comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes();
     void rulesDialogEditsAndSavesWhatTheReaderTakes();
     void aSelectionGoesOnTheWatchListFromTheMarketView();
@@ -286,6 +288,35 @@ void TestPanels::chartKeepsAFewTicksWhenThePriceRangeJumps()
         QVERIFY((y->max() - y->min()) / y->tickInterval() <= 8);
         QVERIFY(y->tickInterval() >= 0.01); // labels show two decimals
     }
+}
+
+void TestPanels::chartSaysWhatItLeavesOutOfAHostileMarket()
+{
+    ChartPanel panel;
+    panel.resize(900, 400);
+    FixtureState fixture;
+    fixture.sourceId = QStringLiteral("s");
+    fixture.fixture.fixtureId = QStringLiteral("f1");
+    panel.watch(fixture);
+    panel.setMarkets({ QStringLiteral("1x2") });
+    auto *note = panel.findChild<QLabel *>(QStringLiteral("chartNote"));
+    QVERIFY(note);
+    QVERIFY(note->isHidden());
+    SessionSnapshot s;
+    s.watchedSourceId = QStringLiteral("s");
+    s.watchedFixtureId = QStringLiteral("f1");
+    for (int i = 0; i < 300; ++i) {
+        s.points.push_back(
+            { QStringLiteral("1x2"), QStringLiteral("name %1").arg(i), 1000 + i, 2.5, PriceStatus::Open });
+    }
+    panel.applySnapshot(s);
+    QCOMPARE(panel.history().selections().size(), qsizetype(PriceHistory::kMaxSelections));
+    QVERIFY(!note->isHidden());
+    QVERIFY2(note->text().contains(QStringLiteral("first 64 selections")), qPrintable(note->text()));
+    QVERIFY2(note->toolTip().contains(QStringLiteral("236 points")), qPrintable(note->toolTip()));
+    // Another market of the fixture starts clean.
+    panel.setMarkets({ QStringLiteral("ou25") });
+    QVERIFY(note->isHidden());
 }
 
 void TestPanels::comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes()

@@ -11,6 +11,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -67,8 +68,13 @@ ChartPanel::ChartPanel(QWidget *parent)
     bar->addWidget(m_windowCombo);
     bar->addWidget(m_followLive);
     bar->addStretch(1);
+    m_note = new QLabel(this);
+    m_note->setObjectName(QStringLiteral("chartNote"));
+    m_note->setVisible(false);
+    bar->addWidget(m_note);
     auto *exportButton = new QPushButton(tr("Export series..."), this);
-    exportButton->setToolTip(tr("Save every price point of this market as CSV"));
+    exportButton->setToolTip(tr("Save the price points the chart holds as CSV (oddstap-cli export has every "
+                                "stored point)"));
     bar->addWidget(exportButton);
     layout->addLayout(bar);
     m_chart = new OddsChartView(this);
@@ -88,11 +94,11 @@ ChartPanel::ChartPanel(QWidget *parent)
     connect(m_marketCombo, &QComboBox::currentIndexChanged, this, &ChartPanel::onMarketChosen);
     connect(m_windowCombo, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_chart->setWindow(OddsChartView::Window(i));
-        m_chart->render(m_history);
+        render();
     });
     connect(m_followLive, &QCheckBox::toggled, this, [this](bool on) {
         m_chart->setFollowLive(on);
-        m_chart->render(m_history);
+        render();
     });
     connect(m_chart, &OddsChartView::followLiveChanged, m_followLive, &QCheckBox::setChecked);
 }
@@ -111,7 +117,7 @@ void ChartPanel::watch(const FixtureState &fixture)
     m_marketCombo->clear();
     m_marketCombo->blockSignals(false);
     m_history.clear(m_sourceId, m_fixtureId, QString());
-    m_chart->render(m_history);
+    render();
 }
 
 void ChartPanel::setMarkets(const QStringList &markets)
@@ -133,7 +139,7 @@ void ChartPanel::onMarketChosen()
         return;
     }
     m_history.clear(m_sourceId, m_fixtureId, market);
-    m_chart->render(m_history);
+    render();
     m_chart->chart()->setTitle(tr("%1 — %2").arg(m_title, market));
     emit marketChosen(market);
     askHistory();
@@ -158,7 +164,7 @@ void ChartPanel::loadHistory(quint64 generation, const QString &fixtureId, const
         return;
     }
     m_history.loadPast(rows);
-    m_chart->render(m_history);
+    render();
 }
 
 void ChartPanel::applySnapshot(const SessionSnapshot &snapshot)
@@ -174,7 +180,7 @@ void ChartPanel::applySnapshot(const SessionSnapshot &snapshot)
         m_historyDirty = true;
     }
     if (m_historyDirty || m_chart->followsLive()) {
-        m_chart->render(m_history); // once per tick, series replaced, never appended per point
+        render(); // once per tick, series replaced, never appended per point
         m_historyDirty = false;
     }
 }
@@ -182,7 +188,7 @@ void ChartPanel::applySnapshot(const SessionSnapshot &snapshot)
 void ChartPanel::reset()
 {
     m_history.clear(m_sourceId, m_fixtureId, m_history.marketType());
-    m_chart->render(m_history);
+    render();
     if (m_fixtureId.isEmpty()) {
         return;
     }
@@ -192,6 +198,31 @@ void ChartPanel::reset()
             askHistory();
         }
     });
+}
+
+void ChartPanel::render()
+{
+    m_chart->render(m_history);
+    QStringList said;
+    QStringList why;
+    if (m_history.droppedBeforeMs() > 0) {
+        said << tr("from %1").arg(
+            QDateTime::fromMSecsSinceEpoch(m_history.droppedBeforeMs()).toString(QStringLiteral("HH:mm:ss")));
+        why << tr("The chart holds the latest %Ln points of a market; earlier ones are in the database.", nullptr,
+            int(PriceHistory::kMaxPoints));
+    }
+    if (m_history.pointsOfSelectionsLeftOut() > 0) {
+        said << tr("first %Ln selections", nullptr, int(PriceHistory::kMaxSelections));
+        why << tr("This market has more than %Ln selections: %1 points of the others are not drawn.", nullptr,
+            int(PriceHistory::kMaxSelections))
+                   .arg(m_history.pointsOfSelectionsLeftOut());
+    }
+    const QString text = said.isEmpty() ? QString() : tr("Showing %1").arg(said.join(QStringLiteral(", ")));
+    if (text != m_note->text()) {
+        m_note->setText(text);
+        m_note->setVisible(!text.isEmpty());
+    }
+    m_note->setToolTip(why.join(QLatin1Char('\n')));
 }
 
 QString ChartPanel::exportSeries(const QString &path) const

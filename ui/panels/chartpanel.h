@@ -6,6 +6,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QLabel;
 
 namespace OddsTap {
 
@@ -50,6 +51,8 @@ signals:
 private:
     void onMarketChosen();
     void askHistory();
+    /// Draws the chart and says under the bar what the chart leaves out (PriceHistory's bounds).
+    void render();
 
     PriceHistory m_history;
     bool m_historyDirty = false;
@@ -60,6 +63,7 @@ private:
     QComboBox *m_marketCombo = nullptr;
     QComboBox *m_windowCombo = nullptr;
     QCheckBox *m_followLive = nullptr;
+    QLabel *m_note = nullptr;
     OddsChartView *m_chart = nullptr;
 };
 
