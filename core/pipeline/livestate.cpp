@@ -130,23 +130,38 @@ std::vector<PriceState> LiveState::allPrices() const
     return out;
 }
 
+bool LiveState::clean(const FixtureEntry &entry) const
+{
+    return !entry.dirty && std::none_of(entry.prices.begin(), entry.prices.end(), [this](const PriceState *p) {
+        const auto price = m_prices.find(PriceKeyRef { p->sourceId, p->fixtureId, p->marketType, p->selection });
+        return price != m_prices.end() && price->second.dirty;
+    });
+}
+
+std::pair<QString, QString> LiveState::forget(FixtureMap::iterator it)
+{
+    for (const PriceState *p : it->second.prices) {
+        m_prices.erase(PriceKey { p->sourceId, p->fixtureId, p->marketType, p->selection });
+    }
+    if (it->second.state.seq != 0) {
+        --m_fixtureCount;
+    }
+    std::pair<QString, QString> key { it->first.sourceId, it->first.fixtureId };
+    m_fixtures.erase(it);
+    return key;
+}
+
 std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, qint64 keepMs, std::size_t maxFinished)
 {
     // Finished fixtures that may go: out of the change lists (only after takeChanges() is nothing
     // dirty), newest first once sorted, so the cap keeps the most recently finished.
-    std::vector<decltype(m_fixtures)::iterator> finished;
+    std::vector<FixtureMap::iterator> finished;
     for (auto it = m_fixtures.begin(); it != m_fixtures.end(); ++it) {
         const FixtureState &s = it->second.state;
         const bool ended = s.fixture.status == FixtureStatus::Ended || s.fixture.status == FixtureStatus::Cancelled;
-        if (!ended || s.seq == 0 || it->second.dirty
-            || std::any_of(it->second.prices.begin(), it->second.prices.end(), [this](const PriceState *p) {
-                   const auto price =
-                       m_prices.find(PriceKey { p->sourceId, p->fixtureId, p->marketType, p->selection });
-                   return price != m_prices.end() && price->second.dirty;
-               })) {
-            continue;
+        if (ended && s.seq != 0 && clean(it->second)) {
+            finished.push_back(it);
         }
-        finished.push_back(it);
     }
     std::sort(finished.begin(), finished.end(),
         [](const auto &a, const auto &b) { return a->second.state.updatedAtMs > b->second.state.updatedAtMs; });
@@ -156,12 +171,38 @@ std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, 
         if (i < maxFinished && nowMs - s.updatedAtMs < keepMs) {
             continue;
         }
-        for (const PriceState *p : finished[i]->second.prices) {
-            m_prices.erase(PriceKey { p->sourceId, p->fixtureId, p->marketType, p->selection });
+        removed.push_back(forget(finished[i]));
+    }
+    return removed;
+}
+
+std::vector<std::pair<QString, QString>> LiveState::pruneOldest(std::size_t maxFixtures)
+{
+    std::vector<std::pair<QString, QString>> removed;
+    if (m_fixtures.size() <= maxFixtures) {
+        return removed;
+    }
+    const std::size_t keep = maxFixtures - maxFixtures / 10;
+    std::vector<FixtureMap::iterator> candidates;
+    candidates.reserve(m_fixtures.size());
+    for (auto it = m_fixtures.begin(); it != m_fixtures.end(); ++it) {
+        if (clean(it->second)) {
+            candidates.push_back(it);
         }
-        removed.emplace_back(s.sourceId, s.fixture.fixtureId);
-        --m_fixtureCount;
-        m_fixtures.erase(finished[i]);
+    }
+    const auto inPlay = [](const FixtureState &s) {
+        return s.seq != 0 && (s.fixture.status == FixtureStatus::Live || s.fixture.status == FixtureStatus::Suspended);
+    };
+    const std::size_t goes = std::min(candidates.size(), m_fixtures.size() - keep);
+    std::partial_sort(candidates.begin(), candidates.begin() + std::ptrdiff_t(goes), candidates.end(),
+        [&](const auto &a, const auto &b) {
+            const FixtureState &x = a->second.state;
+            const FixtureState &y = b->second.state;
+            return std::make_tuple(inPlay(x), x.lastEventAtMs) < std::make_tuple(inPlay(y), y.lastEventAtMs);
+        });
+    removed.reserve(goes);
+    for (std::size_t i = 0; i < goes; ++i) {
+        removed.push_back(forget(candidates[i]));
     }
     return removed;
 }

@@ -84,6 +84,12 @@ public:
     /// takeChanges(). Returns the (source id, fixture id) of each fixture forgotten.
     std::vector<std::pair<QString, QString>> pruneFinished(
         qint64 nowMs, qint64 keepMs, std::size_t maxFinished = std::size_t(-1));
+    /// Past `maxFixtures` entries (fixtures, and fixtures known only by their prices), forgets the
+    /// ones that heard nothing for longest, those not in play first, down to nine tenths of it:
+    /// fixtures that never end (a feed that never sends the end, or invents fixture ids) must not
+    /// grow memory for as long as the session runs. Call right after takeChanges(). Returns the
+    /// (source id, fixture id) of each one forgotten.
+    std::vector<std::pair<QString, QString>> pruneOldest(std::size_t maxFixtures);
 
 private:
     struct FixtureKey
@@ -153,7 +159,13 @@ private:
 
     // Node-based maps: entries never move, so the change lists and the per-fixture index hold
     // plain pointers, and a price update costs one hash lookup with no key string built.
-    std::unordered_map<FixtureKey, FixtureEntry, KeyHash> m_fixtures;
+    using FixtureMap = std::unordered_map<FixtureKey, FixtureEntry, KeyHash>;
+    /// Whether the entry can be forgotten now: nothing of it waits in the change lists.
+    bool clean(const FixtureEntry &entry) const;
+    /// Forgets the entry and its prices; returns its key.
+    std::pair<QString, QString> forget(FixtureMap::iterator it);
+
+    FixtureMap m_fixtures;
     std::unordered_map<PriceKey, PriceEntry, KeyHash, PriceKeyEqual> m_prices;
     std::vector<FixtureEntry *> m_changedFixtures;
     qsizetype m_fixtureCount = 0; ///< entries holding a fixture (a price may arrive first)

@@ -63,6 +63,9 @@ struct CaptureConfig
     /// and how many of them at most (the most recently finished): a flood of fixtures ending, as the
     /// demo at 50,000 events/s makes, would otherwise hold thousands for the whole keep time
     std::size_t maxFinishedFixtures = 100;
+    /// Fixtures held in the live state at most (with their prices): past it, those that heard
+    /// nothing for longest go (LiveState::pruneOldest), and the error log says so.
+    std::size_t maxLiveFixtures = 50000;
 
     /// Replay a capture file instead of connecting to `sources` (they are read from the file).
     std::optional<ReplayConfig> replay;

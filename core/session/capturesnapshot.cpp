@@ -306,6 +306,17 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->fixtures = std::move(changes.fixtures);
     if (m.atMs - m_lastPruneMs >= 10000) {
         snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs, m_config.maxFinishedFixtures);
+        const auto oldest = m_live.pruneOldest(m_config.maxLiveFixtures);
+        if (!oldest.empty()) {
+            addLog({ .atMs = m.atMs,
+                .severity = LogSeverity::Warning,
+                .kind = LogKind::App,
+                .message = QStringLiteral("more than %1 fixtures held: the %2 that heard nothing for longest left the "
+                                          "live views (the database keeps them; they come back with their next event)")
+                               .arg(m_config.maxLiveFixtures)
+                               .arg(oldest.size()) });
+            snap->removedFixtures.insert(snap->removedFixtures.end(), oldest.begin(), oldest.end());
+        }
         for (const auto &[sourceId, fixtureId] : snap->removedFixtures) {
             m_ladders.forget(sourceId, fixtureId);
         }

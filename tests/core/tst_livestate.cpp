@@ -56,6 +56,7 @@ private slots:
     void agreesWithTheGeneratorsSnapshot();
     void finishedFixturesAreForgottenAfterAWhile();
     void finishedFixturesHeldAreCapped();
+    void fixturesThatNeverEndAreCapped();
     void keysCompareByTextWhateverTheStorage();
 };
 
@@ -107,6 +108,40 @@ void TestLiveState::finishedFixturesHeldAreCapped()
         QVERIFY2(live.fixture(QStringLiteral("s"), QLatin1String(kept)), kept);
     }
     QVERIFY(live.pruneFinished(2000, 60000, 3).empty());
+}
+
+void TestLiveState::fixturesThatNeverEndAreCapped()
+{
+    // 100 fixtures that never end (scheduled or in play) and 50 known only by a price: with a cap
+    // of 120, the ones that heard nothing for longest go, those in play last, down to 108.
+    LiveState live;
+    std::vector<Event> events;
+    quint64 seq = 0;
+    for (int i = 0; i < 100; ++i) {
+        const FixtureStatus status = i < 20 ? FixtureStatus::Live : FixtureStatus::Scheduled;
+        events.push_back(fixtureEvent(++seq, QStringLiteral("fx%1").arg(i), status, 1000 + i));
+    }
+    for (int i = 0; i < 50; ++i) {
+        Event o = odds(++seq, 2.0);
+        o.receivedAtMs = 5000 + i;
+        std::get<OddsData>(o.data).fixtureId = QStringLiteral("priced%1").arg(i);
+        events.push_back(o);
+    }
+    live.apply(batch(std::move(events)));
+    QVERIFY(live.pruneOldest(120).empty()); // in the change lists still: nothing goes
+    live.takeChanges();
+    QVERIFY(live.pruneOldest(150).empty());
+    const auto removed = live.pruneOldest(120);
+    QCOMPARE(removed.size(), std::size_t(150 - 108));
+    QCOMPARE(live.priceCount(), 50); // the scheduled fixtures heard nothing for longer: they went first
+    QCOMPARE(live.fixtureCount(), 100 - 42);
+    QVERIFY(!live.fixture(QStringLiteral("s"), QStringLiteral("fx20")));
+    QVERIFY(!live.fixture(QStringLiteral("s"), QStringLiteral("fx61")));
+    QVERIFY(live.fixture(QStringLiteral("s"), QStringLiteral("fx62")));
+    for (int i = 0; i < 20; ++i) {
+        QVERIFY(live.fixture(QStringLiteral("s"), QStringLiteral("fx%1").arg(i)));
+    }
+    QVERIFY(live.pruneOldest(120).empty());
 }
 
 void TestLiveState::keepsLatestAndPreviousPrice()
