@@ -34,13 +34,28 @@ Failure badType(const char *path, const char *expected, const element &v)
         QStringLiteral("%1 must be %2, got %3").arg(QLatin1String(path), QLatin1String(expected), describeJson(v)) };
 }
 
-bool readString(const element &v, const char *path, bool nonEmpty, std::string_view &out, Failure &f)
+/// The longest id or name a frame may carry, in bytes of UTF-8. Each is held in the live state,
+/// the views and the database: a frame of 1 MiB names would otherwise make every fixture of a
+/// capped live state hold megabytes.
+constexpr std::size_t kMaxStringBytes = 256;
+/// An error envelope's message: text for a person, longer.
+constexpr std::size_t kMaxMessageBytes = 4096;
+
+bool readString(const element &v, const char *path, bool nonEmpty, std::string_view &out, Failure &f,
+    std::size_t maxBytes = kMaxStringBytes)
 {
     if (v.type() != element_type::STRING) {
         f = badType(path, "a string", v);
         return false;
     }
     out = v.get_string().value_unsafe();
+    if (out.size() > maxBytes) {
+        f = {
+            RejectCode::BadValue,
+            QStringLiteral("%1 must be at most %2 bytes, got %3").arg(QLatin1String(path)).arg(maxBytes).arg(out.size())
+        };
+        return false;
+    }
     if (nonEmpty && out.empty()) {
         f = { RejectCode::BadValue, QStringLiteral("%1 must not be empty").arg(QLatin1String(path)) };
         return false;
@@ -418,7 +433,7 @@ bool FrameDecoder::Impl::decodeFeedError(const element &data, Event &ev, Failure
         return false;
     }
     err.code = jsonText(s);
-    if (!readString(v[1], "data.message", false, s, f)) {
+    if (!readString(v[1], "data.message", false, s, f, kMaxMessageBytes)) {
         return false;
     }
     err.message = jsonText(s);

@@ -12,6 +12,8 @@
 
 namespace OddsTap {
 namespace {
+/// Removed rows past which the model resets rather than removing them range by range.
+constexpr std::size_t kResetAboveRemovedRows = 256;
 
 constexpr qint64 kRateWindowMs = 60000;
 constexpr qint64 kSampleEveryMs = 1000;
@@ -178,6 +180,29 @@ void FixtureTableModel::remove(const std::vector<std::pair<QString, QString>> &f
         return;
     }
     std::sort(rows.begin(), rows.end(), std::greater<>());
+    bool reset = false;
+    if (rows.size() > kResetAboveRemovedRows) {
+        // Thousands of rows scattered over a large table (the live state's cap reached): a
+        // remove range each would cost the views, and a sort proxy, a pass over every row each.
+        beginResetModel();
+        std::vector<bool> gone(m_rows.size(), false);
+        for (const int r : rows) {
+            gone[std::size_t(r)] = true;
+        }
+        std::size_t kept = 0;
+        for (std::size_t r = 0; r < m_rows.size(); ++r) {
+            if (gone[r]) {
+                continue;
+            }
+            if (kept != r) {
+                m_rows[kept] = std::move(m_rows[r]); // a deque moved onto itself would empty
+            }
+            ++kept;
+        }
+        m_rows.erase(m_rows.begin() + std::ptrdiff_t(kept), m_rows.end());
+        rows.clear();
+        reset = true;
+    }
     // Contiguous runs from the bottom up, one remove range each.
     for (std::size_t i = 0; i < rows.size();) {
         std::size_t j = i;
@@ -194,6 +219,9 @@ void FixtureTableModel::remove(const std::vector<std::pair<QString, QString>> &f
     m_index.clear();
     for (std::size_t r = 0; r < m_rows.size(); ++r) {
         m_index.insert(fixtureKey(m_rows[r].state.sourceId, m_rows[r].state.fixture.fixtureId), int(r));
+    }
+    if (reset) {
+        endResetModel();
     }
 }
 

@@ -50,6 +50,10 @@ std::vector<SeriesPoint> thinSteps(std::span<const SeriesPoint> points, qint64 f
     return out;
 }
 
+PriceHistory::PriceHistory(std::size_t maxPoints)
+    : m_maxPoints(std::max<std::size_t>(maxPoints, 4))
+{ }
+
 void PriceHistory::clear(const QString &sourceId, const QString &fixtureId, const QString &marketType)
 {
     m_sourceId = sourceId;
@@ -78,37 +82,81 @@ std::vector<SeriesPoint> *PriceHistory::seriesFor(const QString &selection)
     return &m_series[selection];
 }
 
+namespace {
+
+/// Keeps the last point of each run of points at one time: a step chart shows the price a time
+/// ended with, so the others draw nothing (and a feed that stamps every point with one time
+/// stays bounded).
+void keepLastOfEachTime(std::vector<SeriesPoint> &points)
+{
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (i + 1 < points.size() && points[i + 1].t == points[i].t) {
+            continue;
+        }
+        points[kept++] = points[i];
+    }
+    points.resize(kept);
+}
+
+/// Drops the points before `cut`; the last of them moves to `cut`, so that the series still
+/// starts with the price (and the suspension) that held at the cut.
+void cutBefore(std::vector<SeriesPoint> &points, qint64 cut)
+{
+    const auto end =
+        std::partition_point(points.begin(), points.end(), [cut](const SeriesPoint &p) { return p.t < cut; });
+    if (end == points.begin()) {
+        return;
+    }
+    auto from = end;
+    if (end == points.end() || end->t != cut) {
+        from = end - 1;
+        from->t = cut;
+    }
+    points.erase(points.begin(), from);
+}
+
+} // namespace
+
 void PriceHistory::bound()
 {
     if (m_points + m_volume.size() <= m_maxPoints) {
         return;
     }
-    // The time before which a quarter of the points lie: every series is cut at the same time,
-    // so that the chart's left edge means the same for all of them.
-    std::vector<qint64> times;
-    times.reserve(m_points);
-    for (const auto &[selection, points] : m_series) {
-        for (const SeriesPoint &p : points) {
-            times.push_back(p.t);
-        }
-    }
-    for (const SeriesPoint &p : m_volume) {
-        times.push_back(p.t);
-    }
-    const auto quarter = times.begin() + std::ptrdiff_t(times.size() / 4);
-    std::nth_element(times.begin(), quarter, times.end());
-    qint64 cut = *quarter;
-    if (cut <= *std::min_element(times.begin(), quarter + 1)) {
-        cut += 1; // a quarter or more share the oldest time: that time goes whole
-    }
-    const auto before = [cut](const SeriesPoint &p) { return p.t < cut; };
+    // Brought down to three quarters of the cap at once, so that the work below (linear in the
+    // points held) is done once per quarter of the cap that arrives, not at every snapshot.
+    const std::size_t target = m_maxPoints - m_maxPoints / 4;
     m_points = 0;
     for (auto &[selection, points] : m_series) {
-        points.erase(points.begin(), std::partition_point(points.begin(), points.end(), before));
+        keepLastOfEachTime(points);
         m_points += points.size();
     }
-    m_volume.erase(m_volume.begin(), std::partition_point(m_volume.begin(), m_volume.end(), before));
-    m_droppedBeforeMs = std::max(m_droppedBeforeMs, cut);
+    keepLastOfEachTime(m_volume);
+    const std::size_t held = m_points + m_volume.size();
+    if (held > target) {
+        // Every series is cut at the same time, so that the chart's left edge means the same
+        // for all of them.
+        std::vector<qint64> times;
+        times.reserve(held);
+        for (const auto &[selection, points] : m_series) {
+            for (const SeriesPoint &p : points) {
+                times.push_back(p.t);
+            }
+        }
+        for (const SeriesPoint &p : m_volume) {
+            times.push_back(p.t);
+        }
+        const auto at = times.begin() + std::ptrdiff_t(held - target);
+        std::nth_element(times.begin(), at, times.end());
+        const qint64 cut = *at;
+        m_points = 0;
+        for (auto &[selection, points] : m_series) {
+            cutBefore(points, cut);
+            m_points += points.size();
+        }
+        cutBefore(m_volume, cut);
+        m_droppedBeforeMs = std::max(m_droppedBeforeMs, cut);
+    }
     rebuildSuspensions();
 }
 
@@ -120,6 +168,9 @@ void PriceHistory::appendBooks(const std::vector<PriceLadder> &books)
         if (b.marketType == m_marketType && b.fixtureId == m_fixtureId && b.sourceId == m_sourceId) {
             // A selection seen for the first time brings what was matched before the window
             // watched it: that is no bar of its own.
+            if (m_matched.size() >= kMaxSelections && m_matched.count(b.selection) == 0) {
+                continue; // as with the price lines: the first selections seen, for bounded memory
+            }
             const auto [it, first] = m_matched.try_emplace(b.selection, b.tradedTotal);
             added += first ? 0.0 : b.tradedTotal - it->second;
             it->second = b.tradedTotal;
@@ -162,8 +213,13 @@ std::vector<double> PriceHistory::volumeBars(qint64 from, qint64 to, int columns
 
 void PriceHistory::loadPast(const std::vector<PriceRow> &rows)
 {
+    std::span<const PriceRow> taken(rows);
+    if (taken.size() > kPastPoints) {
+        taken = taken.last(kPastPoints); // the oldest stay in the database
+        m_droppedBeforeMs = std::max(m_droppedBeforeMs, taken.front().timestampMs);
+    }
     std::map<QString, std::vector<SeriesPoint>> past;
-    for (const PriceRow &r : rows) {
+    for (const PriceRow &r : taken) {
         const auto live = m_series.find(r.selection);
         if (live != m_series.end() && !live->second.empty() && r.timestampMs >= live->second.front().t) {
             continue; // already here from the live stream
@@ -191,8 +247,8 @@ void PriceHistory::appendLive(const std::vector<PricePoint> &points)
 {
     bool rebuild = false;
     for (const PricePoint &p : points) {
-        if (p.marketType != m_marketType) {
-            continue;
+        if (p.marketType != m_marketType || p.timestampMs < m_droppedBeforeMs) {
+            continue; // another market, or older than what the chart still holds (bound())
         }
         std::vector<SeriesPoint> *series = seriesFor(p.selection);
         if (!series) {

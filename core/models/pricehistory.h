@@ -6,7 +6,6 @@
 
 #include <QString>
 
-#include <algorithm>
 #include <map>
 #include <optional>
 #include <span>
@@ -36,18 +35,21 @@ public:
     /// A market with more selections than this keeps the first ones seen: a chart line each, and
     /// a legend entry each, would make the chart unreadable and its memory unbounded.
     static constexpr std::size_t kMaxSelections = 64;
-    /// Points held in memory over all selections (24 bytes each). Past it, the oldest quarter
-    /// goes (it stays in the database): a market watched for a whole day at tens of updates a
-    /// second would otherwise grow the window's memory for as long as it is watched.
+    /// Points held in memory over all selections (24 bytes each). Past it, the oldest go until
+    /// three quarters of it are left (they stay in the database): a market watched for a whole
+    /// day at tens of updates a second would otherwise grow the window's memory for as long as it
+    /// is watched.
     static constexpr std::size_t kMaxPoints = 1'000'000;
+    /// The newest stored points read for the chart: what it keeps after a cut. The reader asks
+    /// for one more, so that loadPast() knows whether older points were left in the database.
+    static constexpr std::size_t kPastPoints = kMaxPoints - kMaxPoints / 4;
 
-    explicit PriceHistory(std::size_t maxPoints = kMaxPoints)
-        : m_maxPoints(std::max<std::size_t>(maxPoints, 4))
-    { }
+    explicit PriceHistory(std::size_t maxPoints = kMaxPoints);
 
     void clear(const QString &sourceId, const QString &fixtureId, const QString &marketType);
-    /// Rows from the database (oldest first). Live points already held stay: only rows older than
-    /// the first live point are taken, so the two never overlap.
+    /// Rows from the database (oldest first), at most kPastPoints + 1: one more means older ones
+    /// were left in the database, and the chart says from when it shows them. Live points already
+    /// held stay: only rows older than the first live point are taken, so the two never overlap.
     void loadPast(const std::vector<PriceRow> &rows);
     /// The watched fixture's points of one snapshot; points of other markets are ignored.
     void appendLive(const std::vector<PricePoint> &points);
@@ -67,7 +69,8 @@ public:
     std::size_t pointCount() const;
     /// Points not kept because their selection came after kMaxSelections others.
     quint64 pointsOfSelectionsLeftOut() const { return m_leftOutPoints; }
-    /// Points before this time were let go from memory (kMaxPoints); 0 if none were.
+    /// Points before this time were let go from memory (kMaxPoints); 0 if none were. Each
+    /// series then starts at this time with the price and status it had then.
     qint64 droppedBeforeMs() const { return m_droppedBeforeMs; }
     qint64 firstTime() const;
     qint64 lastTime() const;
@@ -80,7 +83,7 @@ private:
     /// not scan the session's history again.
     void trackSuspension(const SeriesPoint &point);
     void rebuildSuspensions();
-    /// Keeps the points within m_maxPoints, dropping the oldest quarter when past it.
+    /// Keeps the points within m_maxPoints (see kMaxPoints).
     void bound();
     /// The series `selection` goes into; nullptr when kMaxSelections are held already.
     std::vector<SeriesPoint> *seriesFor(const QString &selection);

@@ -37,7 +37,13 @@ void LiveState::apply(const EventBatch &batch)
         } else if (const OddsData *o = e.odds()) {
             auto it = m_prices.find(PriceKeyRef { e.sourceId, o->fixtureId, o->marketType, o->selection });
             const bool inserted = it == m_prices.end();
+            FixtureEntry *owner = nullptr;
             if (inserted) {
+                owner = &m_fixtures[FixtureKey { e.sourceId, o->fixtureId }];
+                if (owner->prices.size() >= kMaxPricesPerFixture) {
+                    ++m_pricesLeftOut;
+                    continue;
+                }
                 it = m_prices.try_emplace(PriceKey { e.sourceId, o->fixtureId, o->marketType, o->selection }).first;
             }
             PriceEntry &entry = it->second;
@@ -47,7 +53,7 @@ void LiveState::apply(const EventBatch &batch)
                 state.fixtureId = o->fixtureId;
                 state.marketType = o->marketType;
                 state.selection = o->selection;
-                entry.fixture = &m_fixtures[FixtureKey { e.sourceId, o->fixtureId }];
+                entry.fixture = owner;
                 entry.fixture->prices.push_back(&state);
             } else if (e.seq <= state.seq) {
                 continue;
@@ -176,33 +182,36 @@ std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, 
     return removed;
 }
 
-std::vector<std::pair<QString, QString>> LiveState::pruneOldest(std::size_t maxFixtures)
+std::vector<std::pair<QString, QString>> LiveState::pruneOldest(
+    std::size_t maxFixtures, std::size_t maxPrices, const QString &keepSource, const QString &keepFixture)
 {
     std::vector<std::pair<QString, QString>> removed;
-    if (m_fixtures.size() <= maxFixtures) {
+    if (m_fixtures.size() <= maxFixtures && m_prices.size() <= maxPrices) {
         return removed;
     }
-    const std::size_t keep = maxFixtures - maxFixtures / 10;
+    // Each count over its cap comes down to nine tenths of it; one that is not is left as it is.
+    const std::size_t fixtureTarget = m_fixtures.size() > maxFixtures ? maxFixtures - maxFixtures / 10 : maxFixtures;
+    const std::size_t priceTarget = m_prices.size() > maxPrices ? maxPrices - maxPrices / 10 : maxPrices;
     std::vector<FixtureMap::iterator> candidates;
     candidates.reserve(m_fixtures.size());
     for (auto it = m_fixtures.begin(); it != m_fixtures.end(); ++it) {
-        if (clean(it->second)) {
+        if (clean(it->second) && !(it->first.fixtureId == keepFixture && it->first.sourceId == keepSource)) {
             candidates.push_back(it);
         }
     }
     const auto inPlay = [](const FixtureState &s) {
         return s.seq != 0 && (s.fixture.status == FixtureStatus::Live || s.fixture.status == FixtureStatus::Suspended);
     };
-    const std::size_t goes = std::min(candidates.size(), m_fixtures.size() - keep);
-    std::partial_sort(candidates.begin(), candidates.begin() + std::ptrdiff_t(goes), candidates.end(),
-        [&](const auto &a, const auto &b) {
-            const FixtureState &x = a->second.state;
-            const FixtureState &y = b->second.state;
-            return std::make_tuple(inPlay(x), x.lastEventAtMs) < std::make_tuple(inPlay(y), y.lastEventAtMs);
-        });
-    removed.reserve(goes);
-    for (std::size_t i = 0; i < goes; ++i) {
-        removed.push_back(forget(candidates[i]));
+    std::sort(candidates.begin(), candidates.end(), [&](const auto &a, const auto &b) {
+        const FixtureState &x = a->second.state;
+        const FixtureState &y = b->second.state;
+        return std::make_tuple(inPlay(x), x.lastEventAtMs) < std::make_tuple(inPlay(y), y.lastEventAtMs);
+    });
+    for (const auto &candidate : candidates) {
+        if (m_fixtures.size() <= fixtureTarget && m_prices.size() <= priceTarget) {
+            break;
+        }
+        removed.push_back(forget(candidate));
     }
     return removed;
 }

@@ -84,12 +84,21 @@ public:
     /// takeChanges(). Returns the (source id, fixture id) of each fixture forgotten.
     std::vector<std::pair<QString, QString>> pruneFinished(
         qint64 nowMs, qint64 keepMs, std::size_t maxFinished = std::size_t(-1));
-    /// Past `maxFixtures` entries (fixtures, and fixtures known only by their prices), forgets the
-    /// ones that heard nothing for longest, those not in play first, down to nine tenths of it:
-    /// fixtures that never end (a feed that never sends the end, or invents fixture ids) must not
-    /// grow memory for as long as the session runs. Call right after takeChanges(). Returns the
-    /// (source id, fixture id) of each one forgotten.
-    std::vector<std::pair<QString, QString>> pruneOldest(std::size_t maxFixtures);
+    /// Past `maxFixtures` entries (fixtures, and fixtures known only by their prices) or
+    /// `maxPrices` prices, forgets the fixtures idle longest, those not in play first, until both
+    /// are down to nine tenths: fixtures that never
+    /// end (a feed that never sends the end, or invents fixture ids) must not grow memory for as
+    /// long as the session runs. The fixture `keepSource`/`keepFixture` (the watched one) stays.
+    /// Only entries with nothing in the change lists go (call right after takeChanges()): the
+    /// lists point into the entries. Returns the (source id, fixture id) of each one forgotten.
+    std::vector<std::pair<QString, QString>> pruneOldest(std::size_t maxFixtures,
+        std::size_t maxPrices = std::size_t(-1), const QString &keepSource = {}, const QString &keepFixture = {});
+    /// Prices a fixture holds at most (markets times selections): a feed that invents selections
+    /// must not grow one fixture without bound. Prices of further selections are left out of the
+    /// live state (they are stored) and counted.
+    static constexpr std::size_t kMaxPricesPerFixture = 5000;
+    /// Price updates left out so far because their fixture held kMaxPricesPerFixture already.
+    quint64 pricesLeftOut() const { return m_pricesLeftOut; }
 
 private:
     struct FixtureKey
@@ -169,6 +178,7 @@ private:
     std::unordered_map<PriceKey, PriceEntry, KeyHash, PriceKeyEqual> m_prices;
     std::vector<FixtureEntry *> m_changedFixtures;
     qsizetype m_fixtureCount = 0; ///< entries holding a fixture (a price may arrive first)
+    quint64 m_pricesLeftOut = 0;
     std::vector<PriceEntry *> m_changedPrices;
 };
 

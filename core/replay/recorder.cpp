@@ -13,6 +13,12 @@
 
 namespace OddsTap {
 
+quint64 memoryOf(const ReceivedFrames &r)
+{
+    return quint64(r.payloads.capacity()) + r.frames.capacity() * sizeof(ReceivedFrames::Frame)
+        + r.connectionEvents.size() * sizeof(ConnectionEvent);
+}
+
 CaptureRecorder::CaptureRecorder(QObject *parent)
     : QObject(parent)
 {
@@ -91,6 +97,36 @@ void CaptureRecorder::stopRecording()
     publish();
 }
 
+void CaptureRecorder::fellBehind(const QString &why)
+{
+    m_ring.clear();
+    m_status.ringFrames = 0;
+    m_status.ringBytes = 0;
+    m_status.ringSpanMs = 0;
+    if (!m_writer) {
+        if (m_status.ringEnabled) {
+            emit problem(why + QStringLiteral("; the recent-history buffer starts again from now"));
+        }
+        publish();
+        return;
+    }
+    const QString path = m_status.path;
+    const Result<void> done = m_writer->finish(wallClockMs());
+    const quint64 frames = m_writer->frames();
+    m_writer.reset();
+    m_status.recording = false;
+    m_status.frames = frames;
+    m_status.fileBytes = quint64(QFileInfo(path).size());
+    m_status.error = done ? QString(why + QStringLiteral("; the recording stopped, its file complete up to there"))
+                          : QString(why + QStringLiteral("; the recording stopped: ") + done.error().message);
+    emit problem(m_status.error);
+    if (m_commitTimer && !m_status.ringEnabled) {
+        m_commitTimer->stop();
+    }
+    emit recordingFinished(path, frames, m_status.error);
+    publish();
+}
+
 void CaptureRecorder::setRing(qint64 keepMs, qint64 maxBytes)
 {
     m_status.ringEnabled = keepMs > 0;
@@ -129,13 +165,6 @@ qint64 firstWallNs(const ReceivedFrames &r)
         first = std::min(first, r.connectionEvents.front().atMs * 1000000);
     }
     return first;
-}
-
-/// What a batch kept in the ring costs in memory: its buffers' capacity, not only what they hold.
-quint64 memoryOf(const ReceivedFrames &r)
-{
-    return quint64(r.payloads.capacity()) + r.frames.capacity() * sizeof(ReceivedFrames::Frame)
-        + r.connectionEvents.size() * sizeof(ConnectionEvent);
 }
 
 qint64 lastWallNs(const ReceivedFrames &r)

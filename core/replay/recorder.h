@@ -13,6 +13,10 @@ class QTimer;
 
 namespace OddsTap {
 
+/// The memory a batch's frames hold, their buffers' capacity and not only what they hold (what
+/// the ring and the recorder's queue count).
+quint64 memoryOf(const ReceivedFrames &r);
+
 /// What the record button and the status line show.
 struct RecorderStatus
 {
@@ -51,6 +55,9 @@ public slots:
     /// Writes what the ring holds into a new capture file.
     void saveRing(const QString &path, const OddsTap::CaptureHeader &header);
     void append(const OddsTap::ReceivedFramesPtr &received);
+    /// Frames were left out because this thread fell behind (`why`): a recording stops, its file
+    /// complete up to the last frame taken, and the ring starts again (a save must hold no hole).
+    void fellBehind(const QString &why);
     void addSource(const QString &sourceId, const QString &redactedUrl);
 
 signals:

@@ -5,6 +5,7 @@
 #include <core/alerts/backtest.h>
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
+#include <core/models/pricehistory.h>
 #include <core/storage/sqlitestorage.h>
 
 #include <QDateTime>
@@ -23,7 +24,8 @@
 namespace OddsTap {
 namespace {
 std::atomic<int> g_readerCounter { 0 };
-constexpr qint64 kHistoryLimit = 2000000; ///< newest points of one market read for the chart
+/// The newest points of one market read for the chart (PriceHistory::loadPast()).
+constexpr qint64 kHistoryLimit = qint64(PriceHistory::kPastPoints) + 1;
 } // namespace
 
 QString AppConfig::defaultDatabasePath()

@@ -23,7 +23,11 @@ void CaptureSession::ensureRecorder()
     m_recorder = new CaptureRecorder;
     m_recorder->moveToThread(m_recorderThread);
     connect(m_recorderThread, &QThread::finished, m_recorder, &QObject::deleteLater);
-    connect(this, &CaptureSession::framesReceived, m_recorder, &CaptureRecorder::append);
+    connect(this, &CaptureSession::framesReceived, m_recorder,
+        [recorder = m_recorder, backlog = m_recorderBacklog](const ReceivedFramesPtr &frames) {
+            backlog->fetch_sub(qint64(memoryOf(*frames)), std::memory_order_relaxed);
+            recorder->append(frames);
+        });
     connect(m_recorder, &CaptureRecorder::statusChanged, this,
         [this](const RecorderStatus &status) { m_recorderStatus = status; });
     connect(m_recorder, &CaptureRecorder::problem, this,
@@ -53,7 +57,7 @@ void CaptureSession::ensureRecorder()
 void CaptureSession::recordFrames(const EventBatch &batch)
 {
     if (batch.received) {
-        emit framesReceived(batch.received);
+        sendToRecorder(batch.received);
     } else if (!batch.connectionEvents.empty()) {
         // A batch that did not come from a StreamTracker (a broker's): its connection events.
         auto events = std::make_shared<ReceivedFrames>();
@@ -61,8 +65,32 @@ void CaptureSession::recordFrames(const EventBatch &batch)
         for (const ConnectionEvent &e : batch.connectionEvents) {
             events->appendConnectionEvent(e);
         }
-        emit framesReceived(std::move(events));
+        sendToRecorder(std::move(events));
     }
+}
+
+void CaptureSession::sendToRecorder(ReceivedFramesPtr frames)
+{
+    if (!m_recorder) {
+        return;
+    }
+    const qint64 waiting = m_recorderBacklog->load(std::memory_order_relaxed);
+    const qint64 cap = m_config.maxRecorderBacklogBytes;
+    if (m_recorderBehind && waiting > cap / 2) {
+        return; // the recording stopped; the ring starts again once the recorder has caught up
+    }
+    m_recorderBehind = false;
+    const auto bytes = qint64(memoryOf(*frames));
+    if (waiting > 0 && waiting + bytes > cap) { // one batch larger than the cap still goes
+        m_recorderBehind = true;
+        const QString why = QStringLiteral("more than %1 MiB of frames waited to be written into the capture (its "
+                                           "disk is too slow, or stalled)")
+                                .arg(cap / (1024 * 1024));
+        QMetaObject::invokeMethod(m_recorder, [recorder = m_recorder, why] { recorder->fellBehind(why); });
+        return;
+    }
+    m_recorderBacklog->fetch_add(bytes, std::memory_order_relaxed);
+    emit framesReceived(std::move(frames));
 }
 
 void CaptureSession::setKeepRaw(bool keep)

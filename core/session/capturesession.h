@@ -66,6 +66,7 @@ struct CaptureConfig
     /// Fixtures held in the live state at most (with their prices): past it, those that heard
     /// nothing for longest go (LiveState::pruneOldest), and the error log says so.
     std::size_t maxLiveFixtures = 50000;
+    std::size_t maxLivePrices = 1000000; ///< and prices (selections of every market held), likewise
 
     /// Replay a capture file instead of connecting to `sources` (they are read from the file).
     std::optional<ReplayConfig> replay;
@@ -74,6 +75,10 @@ struct CaptureConfig
     QString recordNotes;
     qint64 ringKeepMs = 0; ///< keep the last N ms of frames in memory, to save on demand (0: off)
     qint64 ringMaxBytes = 512LL * 1024 * 1024; ///< and at most this much payload
+    /// Frames waiting for the recorder's thread at most (bytes of memory). A disk that stalls or
+    /// cannot keep up would otherwise grow them until the program runs out of memory, capture and
+    /// all: past this, the recording stops (its file complete up to there) and says why.
+    qint64 maxRecorderBacklogBytes = 256LL * 1024 * 1024;
     /// Serve Prometheus metrics (GET /metrics) on this host and port (0 picks a free port); none: off.
     /// Readings are taken at each snapshot, so it needs snapshotIntervalMs > 0.
     std::optional<std::pair<QString, quint16>> metrics;
@@ -203,6 +208,8 @@ private:
     void setKeepRaw(bool keep);
     /// Hands what a recorder keeps of @p batch to it.
     void recordFrames(const EventBatch &batch);
+    /// Sends frames to the recorder, or stops the recording when it fell behind (maxRecorderBacklogBytes).
+    void sendToRecorder(ReceivedFramesPtr frames);
     CaptureHeader captureHeader(const QString &notes) const;
     void forEachReplay(const std::function<void(ReplaySource *)> &call);
 
@@ -231,6 +238,13 @@ private:
     // Recording and replay.
     QThread *m_recorderThread = nullptr;
     CaptureRecorder *m_recorder = nullptr; ///< lives in m_recorderThread
+    /// Bytes of frames sent to the recorder and not yet taken by it (memoryOf()): added here,
+    /// taken off on the recorder's thread.
+    std::shared_ptr<std::atomic<qint64>> m_recorderBacklog = std::make_shared<std::atomic<qint64>>(0);
+    /// The recorder fell behind by maxRecorderBacklogBytes: no frames go to it until half of
+    /// that is taken.
+    bool m_recorderBehind = false;
+    quint64 m_pricesLeftOutLogged = 0; ///< LiveState::pricesLeftOut() when last logged
     bool m_keepRaw = false;
     std::optional<RecorderStatus> m_recorderStatus;
     std::optional<ReplayPosition> m_replayPosition;

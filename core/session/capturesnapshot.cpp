@@ -306,14 +306,27 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->fixtures = std::move(changes.fixtures);
     if (m.atMs - m_lastPruneMs >= 10000) {
         snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs, m_config.maxFinishedFixtures);
-        const auto oldest = m_live.pruneOldest(m_config.maxLiveFixtures);
+        const auto oldest =
+            m_live.pruneOldest(m_config.maxLiveFixtures, m_config.maxLivePrices, m_watchSource, m_watchFixture);
+        if (const quint64 leftOut = m_live.pricesLeftOut(); leftOut > m_pricesLeftOutLogged) {
+            addLog({ .atMs = m.atMs,
+                .severity = LogSeverity::Warning,
+                .kind = LogKind::App,
+                .message = QStringLiteral("%1 price updates left out of the live views so far: their fixtures held %2 "
+                                          "prices already (markets times selections; the updates are stored)")
+                               .arg(leftOut)
+                               .arg(LiveState::kMaxPricesPerFixture) });
+            m_pricesLeftOutLogged = leftOut;
+        }
         if (!oldest.empty()) {
             addLog({ .atMs = m.atMs,
                 .severity = LogSeverity::Warning,
                 .kind = LogKind::App,
-                .message = QStringLiteral("more than %1 fixtures held: the %2 that heard nothing for longest left the "
-                                          "live views (the database keeps them; they come back with their next event)")
+                .message = QStringLiteral("more than %1 fixtures or %2 prices held: the %3 fixtures idle longest left "
+                                          "the live views (the database keeps their events; a fixture shows again "
+                                          "with its next update)")
                                .arg(m_config.maxLiveFixtures)
+                               .arg(m_config.maxLivePrices)
                                .arg(oldest.size()) });
             snap->removedFixtures.insert(snap->removedFixtures.end(), oldest.begin(), oldest.end());
         }

@@ -388,6 +388,10 @@ void TestBetfair::craftedLinesAreRejectedWithAReason_data()
         R"({"op":"ccm","pt":1,"cc":[{"eventId":"7","homeTeam":{"name":null}}]})")
                                     << "bad_type"
                                     << "cc[0].homeTeam.name must be a string, got null";
+    QTest::newRow("team name of 2 KB") << QByteArray(R"({"op":"ccm","pt":1,"cc":[{"eventId":"7","homeTeam":{"name":")")
+            + QByteArray(2000, 'n') + QByteArray(R"("}}]})")
+                                       << "bad_value"
+                                       << "cc[0].homeTeam.name must be at most 1024 bytes, got 2000";
     QTest::newRow("runner id in a definition as text") << head + R"("marketDefinition":{"runners":[{"id":"5"}]}}]})"
                                                        << "bad_type"
                                                        << "mc[0].marketDefinition.runners[0].id must be an integer";

@@ -126,6 +126,10 @@ void TestFrameDecoder::acceptsValid_data()
         QStringLiteral("cancelled")) << int(EventType::Fixture);
     QTest::addRow("odds as integer") << withData(QStringLiteral("odds"), QStringLiteral("odd_value"), 3)
                                      << int(EventType::Odds);
+    QTest::addRow("selection of 256 bytes") << withData(QStringLiteral("odds"), QStringLiteral("selection"),
+        QString(256, QLatin1Char('s'))) << int(EventType::Odds);
+    QTest::addRow("error message of 4 KiB") << withData(QStringLiteral("error"), QStringLiteral("message"),
+        QString(4096, QLatin1Char('m'))) << int(EventType::Error);
     QTest::addRow("odds just above 1") << withRawData(QStringLiteral("odds"), "odd_value", "1.0001")
                                        << int(EventType::Odds);
     QTest::addRow("odds suspended") << withData(QStringLiteral("odds"), QStringLiteral("status"),
@@ -180,6 +184,24 @@ void TestFrameDecoder::rejects_data()
     const auto fixture = QStringLiteral("fixture");
     const auto bet = QStringLiteral("bet");
     const auto undef = QJsonValue(QJsonValue::Undefined);
+
+    // Ids and names are bounded: each is held per fixture and selection for the session.
+    QTest::addRow("selection of 257 bytes")
+        << withData(odds, QStringLiteral("selection"), QString(257, QLatin1Char('s'))) << "bad_value"
+        << "data.selection must be at most 256 bytes, got 257";
+    QTest::addRow("fixture_id of 1 MB") << withData(
+        fixture, QStringLiteral("fixture_id"), QString(1000000, QLatin1Char('f')))
+                                        << "bad_value"
+                                        << "data.fixture_id must be at most 256 bytes, got 1000000";
+    QTest::addRow("team name of 300 bytes")
+        << withData(fixture, QStringLiteral("home"), QString(150, QChar(0xe9))) << "bad_value"
+        << "data.home must be at most 256 bytes, got 300";
+    QTest::addRow("bet_id of 257 bytes") << withData(bet, QStringLiteral("bet_id"), QString(257, QLatin1Char('b')))
+                                         << "bad_value"
+                                         << "data.bet_id must be at most 256 bytes";
+    QTest::addRow("error message of 4 KiB + 1")
+        << withData(QStringLiteral("error"), QStringLiteral("message"), QString(4097, QLatin1Char('m'))) << "bad_value"
+        << "data.message must be at most 4096 bytes";
 
     // Frame level: structure and encoding.
     QTest::addRow("empty") << QByteArray() << "empty_frame"

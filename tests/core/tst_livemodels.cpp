@@ -154,6 +154,28 @@ void TestLiveModels::fixturesInsertOnceAndChangeInOneRange()
     QCOMPARE(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-11")), -1);
     QCOMPARE(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-13")), 10);
     QCOMPARE(model.fixtureAt(10)->fixture.fixtureId, QStringLiteral("fx-13"));
+    // Hundreds scattered (the live state's cap reached): one reset, and every row kept keeps its
+    // updates/min (its samples move with it).
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    std::vector<std::pair<QString, QString>> many;
+    for (int i = 100; i < 500; ++i) {
+        if (i % 4 != 0) {
+            many.emplace_back(QStringLiteral("src"), QStringLiteral("fx-%1").arg(i));
+        }
+    }
+    const int before = model.rowCount();
+    model.remove(many);
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(model.rowCount(), before - 300);
+    QCOMPARE(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-101")), -1);
+    QCOMPARE(model.fixtureAt(model.rowOf(QStringLiteral("src"), QStringLiteral("fx-104")))->fixture.fixtureId,
+        QStringLiteral("fx-104"));
+    const int kept = model.rowOf(QStringLiteral("src"), QStringLiteral("fx-3"));
+    QCOMPARE(model.fixtureAt(kept)->fixture.fixtureId, QStringLiteral("fx-3"));
+    QCOMPARE(model.index(kept, FixtureTableModel::UpdatesPerMin).data(SortRole).toDouble(), 240.0);
+    const int late = model.rowOf(QStringLiteral("src"), QStringLiteral("fx-new"));
+    QVERIFY(late >= 0);
+    QCOMPARE(model.fixtureAt(late)->fixture.fixtureId, QStringLiteral("fx-new"));
 }
 
 void TestLiveModels::updatesPerMinuteHoldsOverTheLastMinuteAtTheSnapshotRate()
@@ -316,13 +338,19 @@ void TestLiveModels::errorLogGroupsRepeatsAndCountsDroppedLines()
     QCOMPARE(kept->rawBytes, qsizetype(64 * 1024));
     QVERIFY(kept->raw.constData() != big.raw.constData());
     QVERIFY(ErrorLogModel::toText(*kept, 1).endsWith(QStringLiteral(" … [the first 4096 of 65536 bytes]")));
-    // A character across the cut is left out whole, not split into an invalid byte.
-    big.raw = QByteArray(ErrorLogModel::kMaxRawBytes - 1, 'x') + QStringLiteral("€€").toUtf8();
-    model.append({ big });
-    kept = model.entryAt(model.rowCount() - 1);
-    QCOMPARE(kept->raw.size(), ErrorLogModel::kMaxRawBytes - 1);
-    QCOMPARE(kept->rawBytes, ErrorLogModel::kMaxRawBytes + 5);
-    QVERIFY(!ErrorLogModel::toText(*kept, 1).contains(QChar::ReplacementCharacter));
+    // A character across the cut is left out whole, not split into an invalid byte: two-, three-
+    // and four-byte characters, each at every offset across the cut.
+    for (const QString &c : { QStringLiteral("é"), QStringLiteral("€"), QStringLiteral("😀") }) {
+        const QByteArray utf8 = c.toUtf8();
+        for (qsizetype before = 1; before < utf8.size(); ++before) {
+            big.raw = QByteArray(ErrorLogModel::kMaxRawBytes - before, 'x') + utf8 + utf8;
+            model.append({ big });
+            kept = model.entryAt(model.rowCount() - 1);
+            QCOMPARE(kept->raw.size(), ErrorLogModel::kMaxRawBytes - before);
+            QCOMPARE(kept->rawBytes, big.raw.size());
+            QVERIFY(!ErrorLogModel::toText(*kept, 1).contains(QChar::ReplacementCharacter));
+        }
+    }
 }
 
 void TestLiveModels::sourcesShowStateAndCountdown()
@@ -427,53 +455,84 @@ void TestLiveModels::priceHistoryMergesPastAndLiveWithoutOverlap()
 void TestLiveModels::priceHistoryIsBoundedInPointsAndSelections()
 {
     const QString market = QStringLiteral("1x2");
+    const auto point = [&](const char *selection, qint64 t, double price, bool suspended = false) {
+        return PricePoint { market, QString::fromLatin1(selection), t, price,
+            suspended ? PriceStatus::Suspended : PriceStatus::Open };
+    };
     PriceHistory h(1000);
     h.clear(QStringLiteral("src"), QStringLiteral("fx-1"), market);
-    // A market watched for long: four selections, a point each per ms, 5,000 ms.
-    qint64 suspendedFrom = -1;
+    // A market watched for long: "b" and "c" move every ms; "q" priced once at the start and
+    // quiet since; "a" (the first selection, whose status the chart shades) suspended at 3,500
+    // and quiet since.
+    h.appendLive({ point("q", 1, 5.0) });
     for (qint64 t = 1; t <= 5000; ++t) {
-        std::vector<PricePoint> batch;
-        for (const char *selection : { "a", "b", "c", "d" }) {
-            const bool suspended = t >= 4900 && t < 4950;
-            batch.push_back({ market, QString::fromLatin1(selection), t, 2.0 + double(t % 7) / 10.0,
-                suspended ? PriceStatus::Suspended : PriceStatus::Open });
+        std::vector<PricePoint> batch { point("b", t, 2.0 + double(t % 7) / 10.0),
+            point("c", t, 3.0 + double(t % 5) / 10.0) };
+        if (t <= 3500) {
+            batch.push_back(point("a", t, 1.5, t == 3500));
         }
         h.appendLive(batch);
         QVERIFY2(h.pointCount() <= 1000, qPrintable(QString::number(h.pointCount())));
-        suspendedFrom = t == 4900 ? t : suspendedFrom;
     }
-    QCOMPARE(h.pointCount(), h.series(QStringLiteral("a")).size() * 4);
-    QVERIFY(h.pointCount() >= 750); // the oldest quarter goes, not everything
+    QVERIFY(h.pointCount() >= 700); // brought to three quarters of the cap, not to nothing
     QCOMPARE(h.lastTime(), qint64(5000));
-    QVERIFY(h.droppedBeforeMs() > 4000);
-    QCOMPARE(h.firstTime(), h.droppedBeforeMs()); // every series cut at the same time
-    for (const char *selection : { "a", "b", "c", "d" }) {
-        QCOMPARE(h.series(QString::fromLatin1(selection)).front().t, h.firstTime());
+    const qint64 cut = h.droppedBeforeMs();
+    QVERIFY(cut > 4000);
+    QCOMPARE(h.firstTime(), cut);
+    // Every series starts at the cut with what held then: the quiet ones keep their line.
+    for (const char *selection : { "a", "b", "c", "q" }) {
+        QCOMPARE(h.series(QString::fromLatin1(selection)).front().t, cut);
     }
-    QCOMPARE(h.suspensions(), (std::vector<std::pair<qint64, qint64>> { { suspendedFrom, 4950 } }));
-    // The database's answer brings nothing older than what was let go.
-    h.loadPast({ { QStringLiteral("a"), 10, 2.0, false }, { QStringLiteral("e"), 20, 2.0, false } });
-    QCOMPARE(h.firstTime(), h.droppedBeforeMs());
-    QCOMPARE(h.selections().size(), 4);
+    QCOMPARE(h.series(QStringLiteral("q")).size(), std::size_t(1));
+    QCOMPARE(h.series(QStringLiteral("q")).front().price, 5.0);
+    QVERIFY(h.series(QStringLiteral("a")).front().suspended);
+    QCOMPARE(h.suspensions(), (std::vector<std::pair<qint64, qint64>> { { cut, 5000 } }));
+    // Points older than what was let go are not taken again, live or from the database.
+    h.appendLive({ point("b", 10, 9.0) });
+    h.loadPast({ { QStringLiteral("b"), 20, 9.0, false } });
+    QCOMPARE(h.firstTime(), cut);
 
-    // A hostile market with 1,000 selection names: the first 64 are drawn, the rest counted.
+    // The database's answer larger than the cap: one pass brings it to three quarters.
+    PriceHistory past(1000);
+    past.clear(QStringLiteral("src"), QStringLiteral("fx-1"), market);
+    std::vector<PriceRow> rows;
+    for (qint64 t = 1; t <= 2000; ++t) {
+        rows.push_back({ QStringLiteral("b"), t, 2.0, false });
+    }
+    past.loadPast(rows);
+    QVERIFY2(past.pointCount() <= 751, qPrintable(QString::number(past.pointCount())));
+    QCOMPARE(past.lastTime(), qint64(2000));
+
+    // A feed that stamps every point with one time stays bounded: a step chart shows the last.
+    PriceHistory stamped(1000);
+    stamped.clear(QStringLiteral("src"), QStringLiteral("fx-1"), market);
+    for (int i = 0; i < 3000; ++i) {
+        stamped.appendLive({ point("b", 7, 2.0 + i), point("c", 7, 3.0) });
+        QVERIFY(stamped.pointCount() <= 1000);
+    }
+    QVERIFY(stamped.series(QStringLiteral("b")).back().price == 2.0 + 2999);
+
+    // A hostile market with 1,000 selection names: the first 64 to arrive are drawn (not the
+    // first in the legend's order), the points of the rest counted.
     PriceHistory wide;
     wide.clear(QStringLiteral("src"), QStringLiteral("fx-2"), market);
     std::vector<PricePoint> many;
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 999; i >= 0; --i) {
         many.push_back(
-            { market, QStringLiteral("runner %1").arg(i, 4, 10, QLatin1Char('0')), 100 + i, 3.0, PriceStatus::Open });
+            { market, QStringLiteral("runner %1").arg(i, 4, 10, QLatin1Char('0')), 1000 - i, 3.0, PriceStatus::Open });
     }
     wide.appendLive(many);
     wide.appendLive(many);
     QCOMPARE(wide.selections().size(), qsizetype(PriceHistory::kMaxSelections));
-    QCOMPARE(wide.selections().front(), QStringLiteral("runner 0000"));
+    QVERIFY(wide.selections().contains(QStringLiteral("runner 0999")));
+    QVERIFY(!wide.selections().contains(QStringLiteral("runner 0000")));
     QCOMPARE(wide.pointCount(), 2 * PriceHistory::kMaxSelections);
     QCOMPARE(wide.pointsOfSelectionsLeftOut(), quint64(2 * (1000 - PriceHistory::kMaxSelections)));
     wide.loadPast(
-        { { QStringLiteral("runner 0999"), 50, 3.0, false }, { QStringLiteral("runner 0001"), 50, 3.0, false } });
+        { { QStringLiteral("runner 0000"), 0, 3.0, false }, { QStringLiteral("runner 0999"), 0, 3.0, false } });
     QCOMPARE(wide.selections().size(), qsizetype(PriceHistory::kMaxSelections));
-    QCOMPARE(wide.series(QStringLiteral("runner 0001")).size(), std::size_t(3));
+    QCOMPARE(wide.series(QStringLiteral("runner 0999")).size(), std::size_t(3));
+    QCOMPARE(wide.pointsOfSelectionsLeftOut(), quint64(2 * (1000 - PriceHistory::kMaxSelections) + 1));
 }
 
 void TestLiveModels::priceHistoryKeepsSuspensionsAsPointsArrive()

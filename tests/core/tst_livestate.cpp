@@ -142,6 +142,57 @@ void TestLiveState::fixturesThatNeverEndAreCapped()
         QVERIFY(live.fixture(QStringLiteral("s"), QStringLiteral("fx%1").arg(i)));
     }
     QVERIFY(live.pruneOldest(120).empty());
+
+    // Entries known only by an old price go before idle fixtures; the watched fixture stays
+    // however idle it is.
+    LiveState priced;
+    std::vector<Event> more;
+    Event old = odds(1, 2.0);
+    old.receivedAtMs = 10;
+    std::get<OddsData>(old.data).fixtureId = QStringLiteral("orphan");
+    more.push_back(old);
+    more.push_back(fixtureEvent(2, QStringLiteral("watched"), FixtureStatus::Scheduled, 20));
+    for (int i = 0; i < 10; ++i) {
+        more.push_back(fixtureEvent(3 + quint64(i), QStringLiteral("fx%1").arg(i), FixtureStatus::Scheduled, 100 + i));
+    }
+    priced.apply(batch(std::move(more)));
+    priced.takeChanges();
+    const auto gone = priced.pruneOldest(10, std::size_t(-1), QStringLiteral("s"), QStringLiteral("watched"));
+    QCOMPARE(gone.size(), std::size_t(12 - 9));
+    QCOMPARE(gone[0].second, QStringLiteral("orphan"));
+    QCOMPARE(gone[1].second, QStringLiteral("fx0"));
+    QCOMPARE(gone[2].second, QStringLiteral("fx1"));
+    QVERIFY(priced.fixture(QStringLiteral("s"), QStringLiteral("watched")));
+    QCOMPARE(priced.priceCount(), 0);
+    QCOMPARE(priced.fixtureCount(), 9);
+
+    // A fixture whose feed invents selections holds at most kMaxPricesPerFixture; the rest is
+    // counted. Prices held in all are capped too: the fixture idle longest goes.
+    LiveState wide;
+    std::vector<Event> prices;
+    quint64 s2 = 0;
+    prices.push_back(fixtureEvent(++s2, QStringLiteral("fx"), FixtureStatus::Live, 1));
+    const std::size_t invented = LiveState::kMaxPricesPerFixture + 10;
+    for (std::size_t i = 0; i < invented; ++i) {
+        Event o = odds(++s2, 2.0, QStringLiteral("selection %1").arg(i));
+        o.receivedAtMs = 2;
+        prices.push_back(o);
+    }
+    prices.push_back(fixtureEvent(++s2, QStringLiteral("newer"), FixtureStatus::Live, 3));
+    for (int i = 0; i < 100; ++i) {
+        Event o = odds(++s2, 2.0, QStringLiteral("selection %1").arg(i));
+        std::get<OddsData>(o.data).fixtureId = QStringLiteral("newer");
+        o.receivedAtMs = 4;
+        prices.push_back(o);
+    }
+    wide.apply(batch(std::move(prices)));
+    QCOMPARE(wide.priceCount(), qsizetype(LiveState::kMaxPricesPerFixture + 100));
+    QCOMPARE(wide.pricesLeftOut(), quint64(10));
+    wide.takeChanges();
+    const auto pricey = wide.pruneOldest(100, 1000);
+    QCOMPARE(pricey.size(), std::size_t(1));
+    QCOMPARE(pricey.front().second, QStringLiteral("fx"));
+    QCOMPARE(wide.priceCount(), 100);
 }
 
 void TestLiveState::keepsLatestAndPreviousPrice()

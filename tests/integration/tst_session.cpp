@@ -2,6 +2,8 @@
 // The processing stage as the GUI uses it: the session on its own thread, coalesced snapshots,
 // a watched fixture, and a source disconnected and reconnected by the user, all against a real
 // simulator and a real SQLite file.
+#include <core/common/timeutil.h>
+#include <core/replay/capturefile.h>
 #include <core/storage/storage.h>
 #include <tests/testutils/feedharness.h>
 
@@ -162,6 +164,7 @@ private slots:
     void watchedFixtureGetsItsPricesAndEveryPoint();
     void userDisconnectAndReconnectLoseNothing();
     void aStalledPipelineHoldsTheFeedOffAndLosesNothing();
+    void aStalledRecorderStopsTheRecordingAndNotTheCapture();
 
 private:
     QTemporaryDir m_dir;
@@ -508,6 +511,74 @@ void TestSession::aStalledPipelineHoldsTheFeedOffAndLosesNothing()
     // One hold-off and the close at the end: the burst of the resume (the server sends what it
     // kept as fast as the client reads) is a healthy queue, not another stall.
     QVERIFY2(closes <= 2, qPrintable(QString::number(closes)));
+}
+
+void TestSession::aStalledRecorderStopsTheRecordingAndNotTheCapture()
+{
+    SimServerConfig c = simConfig(0, 46);
+    c.rate = 20000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("recorder-stall.db"));
+    const QString capture = m_dir.filePath(QStringLiteral("recorder-stall.capture"));
+    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("r"), *port) }, 0, 0, *StorageTarget::parse(db));
+    config.untilSeq = 120000;
+    config.recordPath = capture;
+    config.maxRecorderBacklogBytes = 2 * 1024 * 1024;
+    ThreadedSession ts(config);
+    const auto lastSeq = [&] {
+        const SourceStatus *s = ts.latestSource(QStringLiteral("r"));
+        return s ? s->lastSeq : 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(lastSeq() > 5000, 15000);
+
+    // The recorder's thread stops, as it would in a write to a stalled disk, until the recording
+    // has stopped (or the test gave up: the guard lets the thread go on before teardown).
+    auto *recorderThread = ts.session->findChild<QThread *>(QStringLiteral("recorder"));
+    QVERIFY(recorderThread);
+    QObject stall;
+    stall.moveToThread(recorderThread);
+    const auto release = std::make_shared<std::atomic<bool>>(false);
+    const auto releaseOnExit = qScopeGuard([release] { release->store(true); });
+    QMetaObject::invokeMethod(&stall, [release] {
+        while (!release->load()) {
+            QThread::msleep(2);
+        }
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(lastSeq() > 50000, 30000); // the capture goes on meanwhile
+    const quint64 seqWhenReleased = lastSeq();
+    const qint64 releasedAtNs = wallClockMs() * 1000000;
+    release->store(true);
+    QTRY_VERIFY_WITH_TIMEOUT(ts.logged(QStringLiteral("waited to be written into the capture")), 30000);
+    QVERIFY(ts.logged(QStringLiteral("the recording stopped")));
+    QTRY_VERIFY_WITH_TIMEOUT(ts.finished, 120000);
+
+    // Every event stored, none lost to the recorder's stall.
+    const CaptureStats stats = ts.session->stats();
+    QVERIFY(stats.sources.at(QStringLiteral("r")).lastSeq >= 120000);
+    QCOMPARE(storedStreamRows(tableCounts(db)), qint64(stats.sources.at(QStringLiteral("r")).lastSeq));
+    QCOMPARE(stats.total().gaps, quint64(0));
+    // The capture is whole up to where it stopped: it reads to its end, and ends before the feed did.
+    auto reader = CaptureReader::open(capture);
+    QVERIFY2(reader, qPrintable(reader ? QString() : reader.error().message));
+    QVERIFY((*reader)->info().endedAtMs > 0);
+    CaptureRecord record;
+    quint64 frames = 0;
+    qint64 lastFrameNs = 0;
+    while ((*reader)->next(record)) {
+        if (record.kind == CaptureRecord::Kind::Frame) {
+            ++frames;
+            lastFrameNs = record.frame.wallNs;
+        }
+    }
+    // It stopped while the recorder stood still: nothing received after the release is in it.
+    QVERIFY(lastFrameNs < releasedAtNs);
+    QVERIFY2((*reader)->error().isEmpty(), qPrintable((*reader)->error()));
+    QCOMPARE(frames, (*reader)->info().frames);
+    QVERIFY(frames > 0);
+    qDebug("capture of %llu frames; the feed reached seq %llu while the recorder stood still",
+        static_cast<unsigned long long>(frames), static_cast<unsigned long long>(seqWhenReleased));
 }
 
 QTEST_GUILESS_MAIN(TestSession)

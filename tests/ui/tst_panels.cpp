@@ -312,7 +312,7 @@ void TestPanels::chartSaysWhatItLeavesOutOfAHostileMarket()
     panel.applySnapshot(s);
     QCOMPARE(panel.history().selections().size(), qsizetype(PriceHistory::kMaxSelections));
     QVERIFY(!note->isHidden());
-    QVERIFY2(note->text().contains(QStringLiteral("first 64 selections")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QStringLiteral("64 selections drawn")), qPrintable(note->text()));
     QVERIFY2(note->toolTip().contains(QStringLiteral("236 points")), qPrintable(note->toolTip()));
     // Another market of the fixture starts clean.
     panel.setMarkets({ QStringLiteral("ou25") });

@@ -205,24 +205,30 @@ void ChartPanel::render()
     m_chart->render(m_history);
     QStringList said;
     QStringList why;
-    if (m_history.droppedBeforeMs() > 0) {
-        said << tr("from %1").arg(
-            QDateTime::fromMSecsSinceEpoch(m_history.droppedBeforeMs()).toString(QStringLiteral("HH:mm:ss")));
-        why << tr("The chart holds the latest %Ln points of a market; earlier ones are in the database.", nullptr,
-            int(PriceHistory::kMaxPoints));
+    if (const qint64 from = m_history.droppedBeforeMs(); from > 0) {
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(from);
+        const QString when = at.date() == QDate::currentDate() ? at.toString(QStringLiteral("HH:mm:ss"))
+                                                               : at.toString(QStringLiteral("d MMM HH:mm:ss"));
+        said << tr("before %1: in the database only").arg(when);
+        why << tr("The chart holds at most %L1 points of a market; the earliest are let go, and the database keeps "
+                  "them (Export series saves what the chart holds).")
+                   .arg(qulonglong(PriceHistory::kMaxPoints));
     }
-    if (m_history.pointsOfSelectionsLeftOut() > 0) {
-        said << tr("first %Ln selections", nullptr, int(PriceHistory::kMaxSelections));
-        why << tr("This market has more than %Ln selections: %1 points of the others are not drawn.", nullptr,
+    if (const quint64 leftOut = m_history.pointsOfSelectionsLeftOut(); leftOut > 0) {
+        said << tr("%Ln selections drawn (the first to arrive)", nullptr, int(PriceHistory::kMaxSelections));
+        why << tr("This market has more than %Ln selections: %L1 points of the others are not drawn.", nullptr,
             int(PriceHistory::kMaxSelections))
-                   .arg(m_history.pointsOfSelectionsLeftOut());
+                   .arg(leftOut);
     }
-    const QString text = said.isEmpty() ? QString() : tr("Showing %1").arg(said.join(QStringLiteral(", ")));
+    const QString text = said.join(QStringLiteral(" · "));
     if (text != m_note->text()) {
         m_note->setText(text);
         m_note->setVisible(!text.isEmpty());
     }
-    m_note->setToolTip(why.join(QLatin1Char('\n')));
+    const QString tip = why.join(QLatin1Char('\n'));
+    if (tip != m_note->toolTip()) {
+        m_note->setToolTip(tip);
+    }
 }
 
 QString ChartPanel::exportSeries(const QString &path) const

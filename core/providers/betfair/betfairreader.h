@@ -112,6 +112,13 @@ public:
         if (v.type() != element_type::STRING) {
             return badType(path, "a string", v);
         }
+        // Names and ids are held per market and runner for the session: a hostile stream's
+        // megabyte names would make each of them hold megabytes.
+        constexpr std::size_t kMaxBytes = 1024;
+        if (const std::string_view s = v.get_string().value_unsafe(); s.size() > kMaxBytes) {
+            return fail(RejectCode::BadValue,
+                QStringLiteral("%1 must be at most %2 bytes, got %3").arg(pathText(path)).arg(kMaxBytes).arg(s.size()));
+        }
         out = jsonText(v.get_string().value_unsafe());
         return true;
     }
