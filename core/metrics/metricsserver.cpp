@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "metricsserver.h"
 
+#include <core/common/threadend.h>
+
 #include <QHostAddress>
 #include <QHttpServer>
 #include <QHttpServerResponse>
@@ -21,7 +23,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::listen(const QString &host
     server->m_thread.setObjectName(QStringLiteral("metrics"));
     server->m_context = new QObject;
     server->m_context->moveToThread(&server->m_thread);
-    QObject::connect(&server->m_thread, &QThread::finished, server->m_context, &QObject::deleteLater);
+    deleteWhenFinished(server->m_thread, server->m_context);
     server->m_thread.start();
     QString error;
     MetricsServer *self = server.get();

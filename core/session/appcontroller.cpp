@@ -4,6 +4,7 @@
 #include <core/alerts/alertwebhook.h>
 #include <core/alerts/backtest.h>
 #include <core/common/logging.h>
+#include <core/common/threadend.h>
 #include <core/common/timeutil.h>
 #include <core/models/pricehistory.h>
 #include <core/storage/sqlitestorage.h>
@@ -334,7 +335,7 @@ CaptureSession *AppController::createSession(CaptureConfig config, std::function
         });
     connect(session, &CaptureSession::recordingFinished, this, &AppController::recordingFinished);
     connect(session, &CaptureSession::ringSaved, this, &AppController::ringSaved);
-    connect(&m_pipelineThread, &QThread::finished, session, &QObject::deleteLater);
+    deleteWhenFinished(m_pipelineThread, session);
     m_pipelineThread.start(); // no-op when it runs already (a replay that starts over)
     return session;
 }

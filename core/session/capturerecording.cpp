@@ -4,6 +4,7 @@
 #include "capturesession.h"
 #include "capturesource.h"
 
+#include <core/common/threadend.h>
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/providers/betfair/betfairstreamclient.h>
@@ -22,7 +23,7 @@ void CaptureSession::ensureRecorder()
     m_recorderThread->setObjectName(QStringLiteral("recorder"));
     m_recorder = new CaptureRecorder;
     m_recorder->moveToThread(m_recorderThread);
-    connect(m_recorderThread, &QThread::finished, m_recorder, &QObject::deleteLater);
+    deleteWhenFinished(*m_recorderThread, m_recorder);
     connect(this, &CaptureSession::framesReceived, m_recorder,
         [recorder = m_recorder, backlog = m_recorderBacklog](const ReceivedFramesPtr &frames) {
             backlog->fetch_sub(qint64(memoryOf(*frames)), std::memory_order_relaxed);

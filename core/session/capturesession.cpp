@@ -4,6 +4,7 @@
 #include "capturesource.h"
 
 #include <core/common/logging.h>
+#include <core/common/threadend.h>
 #include <core/common/timeutil.h>
 #include <core/replay/recordreader.h>
 
@@ -168,7 +169,7 @@ void CaptureSession::start()
     m_writer->setWalAlertBytes(m_config.walAlertBytes);
     m_writer->moveToThread(m_storageThread);
     connect(m_storageThread, &QThread::started, m_writer, &StorageWriter::start);
-    connect(m_storageThread, &QThread::finished, m_writer, &QObject::deleteLater);
+    deleteWhenFinished(*m_storageThread, m_writer);
     // Direct: submit() hands the batch to the storage queue's intake, on a thread that never
     // waits for the database (see StorageWriter::submit()).
     connect(this, &CaptureSession::batchReceived, this, [this](const BatchPtr &batch) {
@@ -279,7 +280,7 @@ void CaptureSession::startCache()
     m_cache = new RedisCache(*m_config.redis);
     m_cache->moveToThread(m_cacheThread);
     connect(m_cacheThread, &QThread::started, m_cache, &RedisCache::start);
-    connect(m_cacheThread, &QThread::finished, m_cache, &QObject::deleteLater);
+    deleteWhenFinished(*m_cacheThread, m_cache);
     connect(m_cache, &RedisCache::problem, this, [this](const QString &message, bool recovered) {
         if (recovered) {
             qCInfo(lcSession).noquote() << message;

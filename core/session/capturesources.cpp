@@ -6,6 +6,7 @@
 
 #include <core/broker/brokerviewer.h>
 #include <core/common/logging.h>
+#include <core/common/threadend.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairstreamclient.h>
 #include <core/replay/recordreader.h>
@@ -83,7 +84,7 @@ void CaptureSession::startSource(SourceRun &worker)
     worker.client->setStorageBacklog(backlog);
     worker.client->moveToThread(&worker.thread);
     connect(&worker.thread, &QThread::started, worker.client, &BatchSource::start);
-    connect(&worker.thread, &QThread::finished, worker.client, &QObject::deleteLater);
+    deleteWhenFinished(worker.thread, worker.client);
     connect(worker.client, &BatchSource::stateChanged, this, &CaptureSession::sourceStateChanged);
     worker.running = true;
     worker.stopping = false;

@@ -2,6 +2,7 @@
 #include "storagewriter.h"
 
 #include <core/common/logging.h>
+#include <core/common/threadend.h>
 #include <core/common/timeutil.h>
 #include <core/pipeline/spool.h>
 #include <core/pipeline/spoolworker.h>
@@ -47,7 +48,7 @@ StorageWriter::~StorageWriter()
         // with the thread, like those in memory; the feed's resume from the committed seq brings
         // them again.
         // Deleted on its own thread (where its timers live) as the thread ends.
-        connect(m_spoolThread, &QThread::finished, m_spool, &QObject::deleteLater);
+        deleteWhenFinished(*m_spoolThread, m_spool);
         m_spoolThread->quit();
         m_spoolThread->wait();
     }
