@@ -11,6 +11,7 @@
 #include "validatecommand.h"
 
 #include <core/common/event.h>
+#include <core/common/threadend.h>
 #include <core/common/version.h>
 
 #include <QCoreApplication>
@@ -83,6 +84,7 @@ int main(int argc, char *argv[])
     // A peer that closes while we write (Redis through hiredis, which writes with write()) must be
     // an error on that connection, not the end of the process.
     std::signal(SIGPIPE, SIG_IGN);
+    OddsTap::keepOpenSslUntilTheEnd(); // see core/common/threadend.h: threads end after main() returns
     QCoreApplication::setOrganizationName(QStringLiteral("OddsTap"));
     QCoreApplication::setApplicationName(QStringLiteral("oddstap-cli"));
     QCoreApplication::setApplicationVersion(QLatin1String(OddsTap::kVersion));

@@ -10,14 +10,25 @@ namespace OddsTap {
 
 void deleteWhenFinished(QThread &thread, QObject *object)
 {
-    // No context object: the slot runs on the finishing thread itself, which owns @p object, before
-    // QThread::wait() returns (unlike deleteLater, which would leave OpenSSL's state to the exit).
-    // A QPointer: an owner may have deleted the object already (a connection to the object itself
-    // would have gone with it).
-    QObject::connect(&thread, &QThread::finished, [object = QPointer<QObject>(object)] {
-        delete object.data();
-        OPENSSL_thread_stop();
-    });
+    // Direct: `finished` is emitted on the finishing thread, which owns @p object, before
+    // QThread::wait() returns. Single-shot: a thread that is started again (a source reconnected,
+    // a replay seek) gets a new connection for its new object. A QPointer: an owner may have
+    // deleted the object already (deleteLater before quit()).
+    QObject::connect(
+        &thread, &QThread::finished, &thread,
+        [object = QPointer<QObject>(object)] {
+            delete object.data();
+            OPENSSL_thread_stop();
+        },
+        Qt::ConnectionType(Qt::DirectConnection | Qt::SingleShotConnection));
+}
+
+void keepOpenSslUntilTheEnd()
+{
+    // The first initialisation decides whether OpenSSL frees its shared state at exit. Threads it
+    // does not know of (Qt's network thread, the thread pool's, libpq's) may still free their own
+    // state while exit() runs: without the shared state freed under them, that is harmless.
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
 }
 
 } // namespace OddsTap

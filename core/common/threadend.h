@@ -14,4 +14,8 @@ namespace OddsTap {
 /// Called from: the thread that owns @p thread, before starting it.
 void deleteWhenFinished(QThread &thread, QObject *object);
 
+/// Makes OpenSSL keep its shared state until the process is gone, for threads that end without
+/// deleteWhenFinished(). Called from: main(), before any thread starts.
+void keepOpenSslUntilTheEnd();
+
 } // namespace OddsTap
