@@ -75,6 +75,11 @@ void CaptureRecorder::startRecording(const QString &path, const CaptureHeader &h
 
 void CaptureRecorder::stopRecording()
 {
+    finishRecording({});
+}
+
+void CaptureRecorder::finishRecording(const QString &why)
+{
     if (!m_writer) {
         return;
     }
@@ -85,15 +90,21 @@ void CaptureRecorder::stopRecording()
     m_status.recording = false;
     m_status.frames = frames;
     m_status.fileBytes = quint64(QFileInfo(path).size());
-    if (!done) {
-        m_status.error = done.error().message;
-        emit problem(m_status.error);
+    QString error = done ? QString() : done.error().message;
+    if (!why.isEmpty()) {
+        error = error.isEmpty()
+            ? QString(why + QStringLiteral("; the recording stopped, its file complete up to there"))
+            : QString(why + QStringLiteral("; the recording stopped: ") + error);
+    }
+    if (!error.isEmpty()) {
+        m_status.error = error;
+        emit problem(error);
     }
     if (m_commitTimer && !m_status.ringEnabled) {
         m_commitTimer->stop();
     }
     qCInfo(lcSession).noquote() << "recording finished:" << frames << "frames in" << path;
-    emit recordingFinished(path, frames, done ? QString() : done.error().message);
+    emit recordingFinished(path, frames, error);
     publish();
 }
 
@@ -103,27 +114,13 @@ void CaptureRecorder::fellBehind(const QString &why)
     m_status.ringFrames = 0;
     m_status.ringBytes = 0;
     m_status.ringSpanMs = 0;
-    if (!m_writer) {
-        if (m_status.ringEnabled) {
-            emit problem(why + QStringLiteral("; the recent-history buffer starts again from now"));
-        }
-        publish();
+    if (m_writer) {
+        finishRecording(why);
         return;
     }
-    const QString path = m_status.path;
-    const Result<void> done = m_writer->finish(wallClockMs());
-    const quint64 frames = m_writer->frames();
-    m_writer.reset();
-    m_status.recording = false;
-    m_status.frames = frames;
-    m_status.fileBytes = quint64(QFileInfo(path).size());
-    m_status.error = done ? QString(why + QStringLiteral("; the recording stopped, its file complete up to there"))
-                          : QString(why + QStringLiteral("; the recording stopped: ") + done.error().message);
-    emit problem(m_status.error);
-    if (m_commitTimer && !m_status.ringEnabled) {
-        m_commitTimer->stop();
+    if (m_status.ringEnabled) {
+        emit problem(why + QStringLiteral("; the recent-history buffer starts again from now"));
     }
-    emit recordingFinished(path, frames, m_status.error);
     publish();
 }
 

@@ -70,6 +70,8 @@ signals:
 private:
     /// @p header with every source seen so far (a capture names its sources up front).
     CaptureHeader withKnownSources(CaptureHeader header) const;
+    /// Finishes the file and says so; `why` (not empty) is why it stopped early.
+    void finishRecording(const QString &why);
     void commit();
     void publish();
     void pruneRing();

@@ -25,7 +25,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -68,8 +67,6 @@ const bool g_sqliteMemoryStatisticsOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS,
 // the capture writer's connection only.
 // ODDSTAP_NO_WAL_BUFFER=1 leaves SQLite's own VFS in place (to measure the difference).
 const bool g_walWriteBuffer = !qEnvironmentVariableIsSet("ODDSTAP_NO_WAL_BUFFER") && installWalWriteBuffer();
-
-std::atomic<qint64> g_pageCacheBytes { 0 }; // SqliteStorage::pageCacheBytesInProcess()
 
 /// SQLite says only "unable to open database file": the system's reason, found by opening the
 /// file as SQLite would (and removing it again if that created it), as ": <reason>".
@@ -271,28 +268,13 @@ Result<void> SqliteStorage::claimSource(const QString &sourceId)
     return {};
 }
 
-qint64 SqliteStorage::pageCacheBytesInProcess()
-{
-    return g_pageCacheBytes.load(std::memory_order_relaxed);
-}
-
-void SqliteStorage::notePageCacheUse()
-{
-    int current = 0;
-    int highwater = 0;
-    if (sqlite3_db_status(m_db, SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0) == SQLITE_OK) {
-        g_pageCacheBytes.fetch_add(current - m_pageCacheBytes, std::memory_order_relaxed);
-        m_pageCacheBytes = current;
-    }
-}
-
 SqliteStorage::~SqliteStorage()
 {
     for (const auto &[source, fd] : m_sourceLocks) {
         ::close(fd); // releases the flock
     }
     m_checkpointer.reset(); // before the last connection closes (which checkpoints what is left)
-    g_pageCacheBytes.fetch_sub(m_pageCacheBytes, std::memory_order_relaxed);
+    setPageCacheUse(0);
     for (sqlite3_stmt *s : { m_insFixtureUpdate, m_upsertFixture, m_insOdds, m_insOddsMany, m_insBet, m_insReject,
              m_insGap, m_insConnectionEvent, m_insFeedError, m_insBook, m_insAlert, m_upsertIngest }) {
         sqlite3_finalize(s);

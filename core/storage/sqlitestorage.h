@@ -70,8 +70,8 @@ private:
     Result<void> migrate();
     Result<void> prepare();
     Result<void> loadState();
-    /// Brings this connection's share of pageCacheBytesInProcess() up to date (storage thread).
-    void notePageCacheUse();
+    /// Sets this connection's share of pageCacheBytesInProcess() (storage thread).
+    void setPageCacheUse(qint64 bytes);
     Result<void> quickCheck();
     Error sqlError(const QString &what) const;
     Result<void> exec(const char *sql, const QString &what);

@@ -12,9 +12,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace OddsTap {
 namespace {
+
+std::atomic<qint64> g_pageCacheBytes { 0 }; // SqliteStorage::pageCacheBytesInProcess()
 
 void bindWire(sqlite3_stmt *s, int i, std::string_view text)
 {
@@ -311,11 +314,26 @@ Result<WriteResult> SqliteStorage::write(
     for (const auto &[source, seq] : newSeqs) {
         m_committed[source] = seq;
     }
-    notePageCacheUse();
+    int cacheUsed = 0;
+    int cacheHighwater = 0;
+    if (sqlite3_db_status(m_db, SQLITE_DBSTATUS_CACHE_USED, &cacheUsed, &cacheHighwater, 0) == SQLITE_OK) {
+        setPageCacheUse(cacheUsed);
+    }
     result.committedSeqs = std::move(newSeqs);
     result.writeNs = monotonicNs() - started;
     result.walBytes = qint64(m_walFrames) * (m_pageSize + 24);
     return result;
+}
+
+qint64 SqliteStorage::pageCacheBytesInProcess()
+{
+    return g_pageCacheBytes.load(std::memory_order_relaxed);
+}
+
+void SqliteStorage::setPageCacheUse(qint64 bytes)
+{
+    g_pageCacheBytes.fetch_add(bytes - m_pageCacheBytes, std::memory_order_relaxed);
+    m_pageCacheBytes = bytes;
 }
 
 } // namespace OddsTap
