@@ -335,7 +335,7 @@ void MainWindow::applySnapshot(const SnapshotPtr &snapshot)
     showAlerts(s.metrics);
     m_lastMetrics = s.metrics;
     ++m_snapshotsApplied;
-    m_applyMaxNs = std::max(m_applyMaxNs, monotonicNs() - started);
+    m_applyTimes.add(monotonicNs() - started);
 }
 
 void MainWindow::updateStatusBar(const MetricsSnapshot &m)

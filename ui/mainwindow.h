@@ -46,9 +46,10 @@ public:
     /// The pipeline this window shows; null in a window without one.
     AppController *controller() const;
     /// Lateness of a 50 ms timer on the GUI thread: the event-loop lag.
-    const LatencyHistogram &eventLoopLag() const { return m_lagProbe->lag(); }
+    LagProbe &lagProbe() const { return *m_lagProbe; }
     quint64 snapshotsApplied() const { return m_snapshotsApplied; }
-    qint64 snapshotApplyMaxNs() const { return m_applyMaxNs; }
+    /// How long each snapshot took to apply to the panels (their painting comes after).
+    const LatencyHistogram &snapshotApplyTimes() const { return m_applyTimes; }
     const MetricsSnapshot &lastMetrics() const { return m_lastMetrics; }
     /// The export dialog, pre-filled from the current selection (not shown).
     ExportDialog *makeExportDialog();
@@ -101,7 +102,7 @@ private:
     MetricsSnapshot m_lastMetrics;
     std::optional<ReplayPosition> m_lastReplay;
     quint64 m_snapshotsApplied = 0;
-    qint64 m_applyMaxNs = 0;
+    LatencyHistogram m_applyTimes;
 
     HealthAlerts m_alerts;
 

@@ -17,6 +17,7 @@ namespace OddsTap {
 
 void startBench(MainWindow &window, const AppConfig &config, double seconds, std::function<void(int)> done)
 {
+    window.lagProbe().trackLateIntervals();
     auto *poll = new QTimer(&window);
     poll->setInterval(1000);
     const qint64 startedMs = wallClockMs();
@@ -43,12 +44,13 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
         }
         if (elapsed >= 60.0 * (*minutesReported + 1)) {
             ++*minutesReported;
+            const ResidentParts parts = residentParts();
             std::printf(
-                "  minute %d: RSS %.1f MiB (peak %.1f), heap in use %.1f MiB (SQLite page caches %.1f MiB), fixtures "
-                "held %lld, at most %llu events waiting for storage, %llu in memory at most so far, views up to %.1f s "
-                "behind\n",
-                *minutesReported, residentMiB(), peakResidentMiB(), heapInUseMiB(),
-                double(SqliteStorage::pageCacheBytesInProcess()) / (1024.0 * 1024.0),
+                "  minute %d: RSS %.1f MiB (peak %.1f; anonymous %.1f, files %.1f, shared %.1f), heap in use %.1f MiB "
+                "(SQLite page caches %.1f MiB), fixtures held %lld, at most %llu events waiting for storage, %llu in "
+                "memory at most so far, views up to %.1f s behind\n",
+                *minutesReported, residentMiB(), peakResidentMiB(), parts.anonMiB, parts.fileMiB, parts.shmemMiB,
+                heapInUseMiB(), double(SqliteStorage::pageCacheBytesInProcess()) / (1024.0 * 1024.0),
                 static_cast<long long>(window.findChild<FixturesPanel *>()->model().rowCount()),
                 static_cast<unsigned long long>(*minuteQueuedMax),
                 static_cast<unsigned long long>(window.lastMetrics().peakEventsInMemory),
@@ -61,15 +63,27 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
             return;
         }
         poll->stop();
-        const LatencyHistogram &lag = window.eventLoopLag();
+        const LatencyHistogram &lag = window.lagProbe().lag();
         const MetricsSnapshot &m = window.lastMetrics();
         std::printf("oddstap bench: %.0f s, demo feed %.0f events/s over %d fixtures\n", elapsed, rate, fixtureCount);
         std::printf(
             "  GUI event-loop lag (50 ms timer lateness): p50 %.1f ms, p99 %.1f ms, max %.1f ms (%llu samples)\n",
             double(lag.percentileNs(50)) / 1e6, double(lag.percentileNs(99)) / 1e6, double(lag.maxNs()) / 1e6,
             static_cast<unsigned long long>(lag.count()));
-        std::printf("  snapshots applied: %llu, slowest apply %.1f ms\n",
-            static_cast<unsigned long long>(window.snapshotsApplied()), double(window.snapshotApplyMaxNs()) / 1e6);
+        const LagProbe::LateIntervals &late = window.lagProbe().lateIntervals();
+        if (late.wallNs > 0) {
+            std::printf(
+                "  %llu ticks %.0f ms late or more: of their %.1f s, the GUI thread ran %.0f %%, waited for a CPU "
+                "%.0f %%, slept or was blocked %.0f %%\n",
+                static_cast<unsigned long long>(late.count), double(LagProbe::kLateNs) / 1e6, double(late.wallNs) / 1e9,
+                100.0 * double(late.ranNs) / double(late.wallNs),
+                100.0 * double(late.waitedForCpuNs) / double(late.wallNs),
+                100.0 * double(late.wallNs - late.ranNs - late.waitedForCpuNs) / double(late.wallNs));
+        }
+        const LatencyHistogram &apply = window.snapshotApplyTimes();
+        std::printf("  snapshots applied: %llu, apply p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+            static_cast<unsigned long long>(window.snapshotsApplied()), double(apply.percentileNs(50)) / 1e6,
+            double(apply.percentileNs(99)) / 1e6, double(apply.maxNs()) / 1e6);
         std::printf("  capture: %llu received, %llu stored (%.0f events/s average); last rate %.0f events/s\n",
             static_cast<unsigned long long>(m.received), static_cast<unsigned long long>(m.persisted),
             double(m.persisted) / elapsed, m.eventsPerSec);

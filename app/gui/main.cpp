@@ -6,6 +6,7 @@
 #include <core/common/event.h>
 #include <core/common/logging.h>
 #include <core/common/threadend.h>
+#include <core/common/threadpriority.h>
 #include <core/common/version.h>
 #include <core/metrics/metricsserver.h>
 #include <core/session/appcontroller.h>
@@ -65,6 +66,8 @@ int main(int argc, char *argv[])
     // an error on that connection, not the end of the process.
     std::signal(SIGPIPE, SIG_IGN);
     OddsTap::keepOpenSslUntilTheEnd(); // see core/common/threadend.h: threads end after main() returns
+    // Storage works through its backlog on whatever the GUI thread leaves: painting comes first.
+    OddsTap::setBackgroundNice(10);
 #ifdef __GLIBC__
     // Blocks of 128 KiB and more (a batch's events) are mapped each for itself and given back to
     // the system when freed. By default glibc raises that threshold as such blocks are freed, and

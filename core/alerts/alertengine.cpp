@@ -213,33 +213,39 @@ std::size_t AlertEngine::IdHash::operator()(const QString &id) const noexcept
     return std::size_t(h ^ (h >> 32));
 }
 
-AlertEngine::Market &AlertEngine::Fixture::market(const QString &type)
+AlertEngine::Market *AlertEngine::Fixture::market(const QString &type, bool mayAdd)
 {
     for (Market &m : markets) {
         if (sameText(m.type, type)) {
-            return m;
+            return &m;
         }
+    }
+    if (!mayAdd) {
+        return nullptr;
     }
     Market &m = markets.emplace_back();
     m.type = type;
-    return m;
+    return &m;
 }
 
-AlertEngine::Selection &AlertEngine::Market::selection(const QString &name)
+AlertEngine::Selection *AlertEngine::Market::selection(const QString &name, bool mayAdd)
 {
     for (Selection &s : selections) {
         if (sameText(s.name, name)) { // most markets have two or three: equality is cheaper than order
-            return s;
+            return &s;
         }
     }
     const auto at = std::lower_bound(
         selections.begin(), selections.end(), name, [](const Selection &s, const QString &n) { return s.name < n; });
     if (at != selections.end() && at->name == name) {
-        return *at;
+        return &*at;
+    }
+    if (!mayAdd) {
+        return nullptr;
     }
     Selection &s = *selections.insert(at, Selection {});
     s.name = name;
-    return s;
+    return &s;
 }
 
 AlertEngine::Fixture &AlertEngine::fixture(
@@ -318,7 +324,67 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
             sweep(source, e.seq, out);
         }
         forgetEnded(source);
+        forgetIdlest(source);
     }
+}
+
+void AlertEngine::forget(Source &source, std::unordered_map<QString, Fixture, IdHash>::iterator it, Forgotten why)
+{
+    for (const QString &key : std::as_const(it->second.compared)) {
+        if (why == Forgotten::Ended) {
+            m_compared.remove(key); // the match is over: what late prices compared since goes with it
+            continue;
+        }
+        // Silent in this source, maybe not in the others: only this source's quotes go.
+        const auto c = m_compared.find(key);
+        if (c == m_compared.end()) {
+            continue;
+        }
+        bool quoted = false;
+        for (ComparedSelection &s : c->market.selections) {
+            std::erase_if(s.quotes, [&it](const SourceQuote &q) { return q.sourceId == it->second.sourceId; });
+            s.best = -1; // assessed again with the next price
+            quoted |= !s.quotes.empty();
+        }
+        c->market.bestOverround.reset();
+        if (!quoted) {
+            m_compared.erase(c);
+        }
+    }
+    if (why != Forgotten::IdleRecentCleared) {
+        std::replace(m_recentFixtures.begin(), m_recentFixtures.end(), &it->second, static_cast<Fixture *>(nullptr));
+    }
+    source.fixtures.erase(it);
+}
+
+void AlertEngine::forgetIdlest(Source &source)
+{
+    if (source.fixtures.size() <= kMaxFixtures) {
+        return;
+    }
+    std::vector<std::pair<qint64, const QString *>> idle;
+    idle.reserve(source.fixtures.size());
+    for (const auto &[id, f] : source.fixtures) {
+        if (!m_watchedFixtures.contains(fixtureKey(f.sourceId, f.fixtureId))) {
+            idle.emplace_back(f.lastUpdateMs, &id);
+        }
+    }
+    const std::size_t excess = source.fixtures.size() - kMaxFixtures * 9 / 10;
+    const std::size_t count = std::min(excess, idle.size());
+    const auto older = [](const auto &a, const auto &b) {
+        return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+    };
+    std::nth_element(idle.begin(), idle.begin() + qsizetype(count), idle.end(), older);
+    std::vector<QString> ids;
+    ids.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        ids.push_back(*idle[i].second);
+    }
+    m_recentFixtures.fill(nullptr); // thousands go: emptying the lookup table once costs less
+    for (const QString &id : ids) {
+        forget(source, source.fixtures.find(id), Forgotten::IdleRecentCleared);
+    }
+    m_idleForgotten += count;
 }
 
 void AlertEngine::forgetEnded(Source &source)
@@ -334,12 +400,7 @@ void AlertEngine::forgetEnded(Source &source)
             source.ended.emplace_back(due, id); // late events: later
             continue;
         }
-        // What late prices compared across sources since it ended goes with it.
-        for (const QString &key : std::as_const(it->second.compared)) {
-            m_compared.remove(key);
-        }
-        std::replace(m_recentFixtures.begin(), m_recentFixtures.end(), &it->second, static_cast<Fixture *>(nullptr));
-        source.fixtures.erase(it);
+        forget(source, it, Forgotten::Ended);
     }
 }
 
@@ -408,11 +469,20 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     const qint64 t = e.serverTsMs;
     f.lastUpdateMs = t;
     f.staleFired.clear();
+    const bool mayAdd = f.selections < kMaxSelectionsPerFixture;
+    Market *market = f.market(d.marketType, mayAdd);
+    const std::size_t selectionsBefore = market ? market->selections.size() : 0;
+    Selection *selection = market ? market->selection(d.selection, mayAdd) : nullptr;
+    if (!selection) {
+        ++m_pricesLeftOut;
+        return;
+    }
+    f.selections += market->selections.size() - selectionsBefore;
     if (hasRules(AlertKind::Arbitrage)) {
         onArbitrage(f, e, d, out);
     }
-    Market &m = f.market(d.marketType);
-    Selection &s = m.selection(d.selection);
+    Market &m = *market;
+    Selection &s = *selection;
     const bool open = d.status == PriceStatus::Open;
     const bool moved = open && (!s.lastOpen || *s.lastOpen != d.oddValue);
     if (moved && f.scoreChangedAtMs >= 0) {

@@ -56,6 +56,17 @@ public:
     void setWatchList(QSet<QString> keys);
     /// Alerts a rule's cooldown held back.
     quint64 suppressed() const { return m_suppressed; }
+    /// Fixtures held per source at most: a feed whose fixtures never end (or that prices fixtures
+    /// it never announces) would otherwise grow the engine without end. Past it, at a sweep, the
+    /// fixtures silent longest go until nine tenths are left (never one on the watch list), by the
+    /// stream's clock and then by id, so that a back-test forgets the same ones. One that speaks
+    /// again starts afresh, as if first seen.
+    static constexpr std::size_t kMaxFixtures = 50000;
+    quint64 idleFixturesForgotten() const { return m_idleForgotten; }
+    /// Selections a fixture holds at most, over its markets (as the live views hold prices): a
+    /// price of a further one is not evaluated, and counted here.
+    static constexpr std::size_t kMaxSelectionsPerFixture = 5000;
+    quint64 pricesLeftOut() const { return m_pricesLeftOut; }
 
 private:
     // Markets and selections are few per fixture and market (3 to 30): found by a scan of a
@@ -108,7 +119,8 @@ private:
         bool marketSuspended = false;
         std::optional<double> overround;
         QSet<int> outsideRules; ///< overround rules whose range the market is outside
-        Selection &selection(const QString &name);
+        /// Null when it is not held and @p mayAdd is false.
+        Selection *selection(const QString &name, bool mayAdd);
     };
 
     /// The rule indexes of one kind: those for every fixture, and those scoped to one.
@@ -136,7 +148,9 @@ private:
         QSet<int> scoreFired;
         QHash<int, qint64> lastFired; ///< rule -> when it last fired here, for its cooldown
         std::vector<Market> markets;
-        Market &market(const QString &type);
+        std::size_t selections = 0; ///< over every market (kMaxSelectionsPerFixture)
+        /// Null when it is not held and @p mayAdd is false.
+        Market *market(const QString &type, bool mayAdd);
         /// The rules scoped to this fixture, by kind (null: none), looked up once.
         std::array<const std::vector<int> *, kAlertKindCount> scoped {};
     };
@@ -189,6 +203,14 @@ private:
     void sweep(Source &source, quint64 seq, std::vector<Alert> &out);
     /// Forgets the fixtures that ended kForgetEndedAfterMs ago and stayed silent since.
     void forgetEnded(Source &source);
+    /// Past kMaxFixtures, forgets the fixtures silent longest.
+    void forgetIdlest(Source &source);
+    enum class Forgotten
+    {
+        Ended, ///< its cross-source markets go with it
+        IdleRecentCleared, ///< only its own quotes go; m_recentFixtures was emptied already
+    };
+    void forget(Source &source, std::unordered_map<QString, Fixture, IdHash>::iterator it, Forgotten why);
 
     std::vector<AlertRule> m_rules;
     std::array<KindRules, kAlertKindCount> m_byKind;
@@ -221,6 +243,8 @@ private:
     QSet<QString> m_watchedFixtures; ///< pinned, or with a pinned selection (watchedFixtures())
     QSet<QString> m_watchedMarkets; ///< fixtureKey() + 0x1f + market of each pinned selection
     quint64 m_suppressed = 0;
+    quint64 m_idleForgotten = 0;
+    quint64 m_pricesLeftOut = 0;
     qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated
     qint64 m_eventWallMs = 0;
 };

@@ -26,6 +26,48 @@ double residentMiB()
     return 0;
 }
 
+ResidentParts residentParts()
+{
+    ResidentParts parts;
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return parts;
+    }
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        const auto kib = [&line](const char *key) {
+            return line.mid(qstrlen(key)).trimmed().split(' ').front().toDouble() / 1024.0;
+        };
+        if (line.startsWith("RssAnon:")) {
+            parts.anonMiB = kib("RssAnon:");
+        } else if (line.startsWith("RssFile:")) {
+            parts.fileMiB = kib("RssFile:");
+        } else if (line.startsWith("RssShmem:")) {
+            parts.shmemMiB = kib("RssShmem:");
+        }
+    }
+    return parts;
+}
+
+std::optional<ThreadTimes> currentThreadTimes()
+{
+    QFile f(QStringLiteral("/proc/thread-self/schedstat"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return std::nullopt;
+    }
+    const QList<QByteArray> fields = f.readLine(128).trimmed().split(' ');
+    bool ranOk = false;
+    bool waitedOk = false;
+    ThreadTimes t;
+    if (fields.size() >= 2) {
+        t.ranNs = fields[0].toLongLong(&ranOk);
+        t.waitedForCpuNs = fields[1].toLongLong(&waitedOk);
+    }
+    if (!ranOk || !waitedOk) {
+        return std::nullopt;
+    }
+    return t;
+}
+
 double peakResidentMiB()
 {
     rusage usage {};

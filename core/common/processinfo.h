@@ -2,6 +2,10 @@
 // This process's memory, for the benchmarks and the app's bench mode.
 #pragma once
 
+#include <QtGlobal>
+
+#include <optional>
+
 namespace OddsTap {
 
 /// Resident set size now, MiB (0 where /proc is not available).
@@ -11,5 +15,24 @@ double peakResidentMiB();
 /// Heap bytes the program holds (allocated, not freed), MiB; 0 where the C library does not say.
 /// Against residentMiB() it tells growing data from a heap that only fragments.
 double heapInUseMiB();
+
+/// The resident set by kind, MiB: anonymous (the heap, stacks), file-backed (code, fonts, mapped
+/// files) and shared memory (an X server's images). Which of them grows says what to look for.
+struct ResidentParts
+{
+    double anonMiB = 0;
+    double fileMiB = 0;
+    double shmemMiB = 0;
+};
+ResidentParts residentParts();
+
+/// Where the calling thread's time went so far (Linux's schedstat): running on a CPU, and waiting
+/// runnable for one. Over an interval, the rest of the wall time it slept or was blocked.
+struct ThreadTimes
+{
+    qint64 ranNs = 0;
+    qint64 waitedForCpuNs = 0;
+};
+std::optional<ThreadTimes> currentThreadTimes();
 
 } // namespace OddsTap

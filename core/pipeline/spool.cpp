@@ -151,14 +151,29 @@ Result<void> Spool::openWriter()
 
 Result<void> Spool::append(const EventBatch &batch)
 {
-    if (auto r = openWriter(); !r) {
-        return r;
-    }
-    Segment &segment = m_segments.back();
     QByteArray record = serializeBatch(batch);
     if (record.size() > qsizetype(kMaxRecordBytes)) {
         return ioError(QStringLiteral("a batch of %1 bytes is over the spool's record limit").arg(record.size()));
     }
+    // Before a new segment is opened: a full spool leaves no empty file behind.
+    if (m_maxRecords > 0 && quint64(m_index.size()) >= m_maxRecords) {
+        return ioError(QStringLiteral("the spool in '%1' is full: it holds %2 batches, its most, while the database is "
+                                      "away")
+                           .arg(m_dir)
+                           .arg(m_index.size()));
+    }
+    if (m_maxBytes > 0 && m_bytes + kHeaderBytes + record.size() > m_maxBytes) {
+        return ioError(
+            QStringLiteral("the spool in '%1' is full: %2 MiB on disk, %3 MiB at most, while the database is "
+                           "away")
+                .arg(m_dir)
+                .arg(double(m_bytes) / (1024 * 1024), 0, 'f', 1)
+                .arg(double(m_maxBytes) / (1024 * 1024), 0, 'f', 1));
+    }
+    if (auto r = openWriter(); !r) {
+        return r;
+    }
+    Segment &segment = m_segments.back();
     const quint32 payloadBytes = quint32(record.size());
     char header[kHeaderBytes];
     putU32(header, kRecordMagic);

@@ -49,6 +49,14 @@ public:
 
     /// Creates the directory and picks up segments left by an earlier run.
     Result<void> open();
+    /// At most @p maxBytes on disk and @p maxRecords held (0: no limit): an append past either is
+    /// refused as a full disk is (the sources hold off, SpoolWorker), so that a database away for
+    /// days neither fills the disk nor grows the index in memory (about 100 bytes per record).
+    void setLimits(qint64 maxBytes, quint64 maxRecords)
+    {
+        m_maxBytes = maxBytes;
+        m_maxRecords = maxRecords;
+    }
     /// Appends one record; on failure the spool is exactly as before the call.
     Result<void> append(const EventBatch &batch);
     /// Reads the next batch, or nullopt when the spool is empty. The batch stays on disk until
@@ -108,6 +116,8 @@ private:
     std::unique_ptr<QFile> m_reader; ///< kept open between reads of the same segment
     std::vector<LostSpoolRecord> m_lost;
     qint64 m_bytes = 0;
+    qint64 m_maxBytes = 0;
+    quint64 m_maxRecords = 0;
     quint64 m_corrupt = 0;
     StringCache m_strings; ///< batches read back share their strings, as live ones do
 };

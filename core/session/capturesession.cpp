@@ -5,6 +5,7 @@
 
 #include <core/common/logging.h>
 #include <core/common/threadend.h>
+#include <core/common/threadpriority.h>
 #include <core/common/timeutil.h>
 #include <core/replay/recordreader.h>
 
@@ -28,6 +29,8 @@ void CaptureSession::setAlertRules(std::vector<AlertRule> rules)
 {
     m_config.alertRules = std::move(rules);
     m_alerts.reset();
+    m_alertFixturesForgottenLogged = 0; // a new engine counts from zero
+    m_alertPricesLeftOutLogged = 0;
     if (!m_config.alertRules.empty()) {
         m_alerts = std::make_unique<AlertEngine>(m_config.alertRules, m_config.fixtureMap);
         m_alerts->setWatchList(m_config.watchList);
@@ -160,6 +163,7 @@ void CaptureSession::start()
     // Storage first: its committed seqs are where every source resumes.
     m_storageThread = new QThread(this);
     m_storageThread->setObjectName(QStringLiteral("storage"));
+    runsInBackground(*m_storageThread);
     m_writer = new StorageWriter(*m_config.storage, m_config.spool);
     QStringList sourceIds;
     for (const FeedSourceConfig &source : m_config.sources) {

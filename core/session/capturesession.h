@@ -245,6 +245,8 @@ private:
     /// that is taken.
     bool m_recorderBehind = false;
     quint64 m_pricesLeftOutLogged = 0; ///< LiveState::pricesLeftOut() when last logged
+    quint64 m_alertFixturesForgottenLogged = 0; ///< AlertEngine::idleFixturesForgotten() when last logged
+    quint64 m_alertPricesLeftOutLogged = 0; ///< AlertEngine::pricesLeftOut() likewise
     bool m_keepRaw = false;
     std::optional<RecorderStatus> m_recorderStatus;
     std::optional<ReplayPosition> m_replayPosition;

@@ -318,6 +318,23 @@ SnapshotPtr CaptureSession::takeSnapshot()
                                .arg(LiveState::kMaxPricesPerFixture) });
             m_pricesLeftOutLogged = leftOut;
         }
+        if (m_alerts
+            && (m_alerts->idleFixturesForgotten() > m_alertFixturesForgottenLogged
+                || m_alerts->pricesLeftOut() > m_alertPricesLeftOutLogged)) {
+            addLog({ .atMs = m.atMs,
+                .severity = LogSeverity::Warning,
+                .kind = LogKind::App,
+                .message =
+                    QStringLiteral("alert rules: %1 fixtures silent longest forgotten so far (a source held more "
+                                   "than %2; each starts afresh when it speaks again), %3 prices not evaluated "
+                                   "(their fixtures held %4 selections already)")
+                        .arg(m_alerts->idleFixturesForgotten())
+                        .arg(AlertEngine::kMaxFixtures)
+                        .arg(m_alerts->pricesLeftOut())
+                        .arg(AlertEngine::kMaxSelectionsPerFixture) });
+            m_alertFixturesForgottenLogged = m_alerts->idleFixturesForgotten();
+            m_alertPricesLeftOutLogged = m_alerts->pricesLeftOut();
+        }
         if (!oldest.empty()) {
             addLog({ .atMs = m.atMs,
                 .severity = LogSeverity::Warning,

@@ -3,6 +3,7 @@
 
 #include <core/common/logging.h>
 #include <core/common/threadend.h>
+#include <core/common/threadpriority.h>
 #include <core/common/timeutil.h>
 #include <core/pipeline/spool.h>
 #include <core/pipeline/spoolworker.h>
@@ -83,6 +84,7 @@ void StorageWriter::start()
     if (!m_spoolConfig.directory.isEmpty()) {
         // Opened here, before the first batch is taken in: leftovers go first.
         auto spool = std::make_unique<Spool>(m_spoolConfig.directory);
+        spool->setLimits(m_spoolConfig.maxDiskBytes, m_spoolConfig.maxRecords);
         if (auto r = spool->open(); !r) {
             emit openFailed(r.error().message);
             return;
@@ -90,6 +92,7 @@ void StorageWriter::start()
         const quint64 leftovers = spool->records();
         m_spoolThread = new QThread(this);
         m_spoolThread->setObjectName(QStringLiteral("spool"));
+        runsInBackground(*m_spoolThread);
         m_spool = new SpoolWorker(std::move(spool));
         m_spool->setIntake(m_backlog);
         m_spool->moveToThread(m_spoolThread);

@@ -21,6 +21,10 @@ struct SpoolConfig
 {
     QString directory; ///< empty: no spool (the queue is unbounded)
     std::size_t memoryBudgetEvents = 50000;
+    /// What the spool holds at most (Spool::setLimits()): past it the feeds hold off until the
+    /// database takes what waits, as when the spool's disk is full.
+    qint64 maxDiskBytes = 32LL * 1024 * 1024 * 1024;
+    quint64 maxRecords = 1000000;
 };
 
 /// The storage thread's worker: owns the database connection, writes each batch in one

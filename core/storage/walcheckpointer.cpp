@@ -2,6 +2,7 @@
 #include "walcheckpointer.h"
 
 #include <core/common/logging.h>
+#include <core/common/threadpriority.h>
 
 #include <QThread>
 
@@ -28,6 +29,7 @@ std::unique_ptr<WalCheckpointer::Handle> WalCheckpointer::Handle::start(const QS
     std::unique_ptr<Handle> h(new Handle);
     h->m_thread = new QThread;
     h->m_thread->setObjectName(QStringLiteral("checkpoint"));
+    runsInBackground(*h->m_thread);
     h->m_worker = new WalCheckpointer(path, db);
     h->m_worker->moveToThread(h->m_thread);
     h->m_thread->start();

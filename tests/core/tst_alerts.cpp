@@ -93,6 +93,7 @@ private slots:
     void scopeLimitsWhatARuleSees();
     void oneIdIsOneFixtureBySourceWhateverItsCopy();
     void anEndedFixtureIsForgottenByItsSourcesClock();
+    void fixturesThatNeverEndAndEndlessSelectionsAreCapped();
     void watchListScopeFollowsTheList();
     void aWatchedSelectionScopesItsAlertsAndItsFixtures();
     void aScoreChangeBroughtIntoScopeLaterFiresAtItsTime();
@@ -590,6 +591,60 @@ void TestAlerts::anEndedFixtureIsForgottenByItsSourcesClock()
     AlertEngine patient({ rule(R"({"type":"score_without_price_move","within_s":3600})"),
         rule(R"({"type":"price_move","percent":5,"within_s":60,"cooldown_s":7200})") });
     QCOMPARE(patient.forgetAfterMs(), 7200 * kS);
+}
+
+void TestAlerts::fixturesThatNeverEndAndEndlessSelectionsAreCapped()
+{
+    AlertEngine engine({ rule(R"({"type":"price_move","percent":5,"within_s":60,"cooldown_s":0})") });
+    const QString pinned = QStringLiteral("f1");
+    engine.setWatchList({ fixtureKey(QStringLiteral("book"), pinned) });
+    std::vector<Alert> out;
+    quint64 seq = 0;
+    // Prices of fixtures never announced and never ended, a new one every millisecond.
+    const int count = int(AlertEngine::kMaxFixtures) + 10;
+    std::vector<QString> ids;
+    for (int i = 0; i < count; ++i) {
+        ids.push_back(QStringLiteral("f%1").arg(i));
+    }
+    std::size_t most = 0;
+    for (int i = 0; i < count; ++i) {
+        engine.onEvent(oddsEvent(++seq, i, ids[std::size_t(i)], QStringLiteral("home"), 2.0), out);
+        most = std::max(most, engine.fixtures());
+    }
+    // Cut at the sweeps (every 250 ms of the source's clock) to nine tenths.
+    QVERIFY2(most <= AlertEngine::kMaxFixtures + 250, qPrintable(QString::number(most)));
+    QVERIFY(engine.fixtures() <= AlertEngine::kMaxFixtures);
+    QVERIFY(engine.idleFixturesForgotten() >= AlertEngine::kMaxFixtures / 10);
+    QCOMPARE(out.size(), std::size_t(0));
+    // The silent longest went, and start afresh: no move from a price forgotten. The newest and
+    // the pinned one kept theirs: a 25 % move within the minute fires.
+    engine.onEvent(oddsEvent(++seq, count, ids[0], QStringLiteral("home"), 2.5), out);
+    QCOMPARE(out.size(), std::size_t(0));
+    engine.onEvent(oddsEvent(++seq, count + 1, ids.back(), QStringLiteral("home"), 2.5), out);
+    QCOMPARE(out.size(), std::size_t(1));
+    engine.onEvent(oddsEvent(++seq, count + 2, pinned, QStringLiteral("home"), 2.5), out);
+    QCOMPARE(out.size(), std::size_t(2));
+
+    // One fixture with endless selections: past the cap, their prices are counted, not evaluated.
+    out.clear();
+    const qint64 t = count + 10;
+    const int selections = int(AlertEngine::kMaxSelectionsPerFixture) + 100;
+    for (int i = 0; i < selections; ++i) {
+        engine.onEvent(oddsEvent(++seq, t, QStringLiteral("wide"), QStringLiteral("s%1").arg(i), 2.0, PriceStatus::Open,
+                           QStringLiteral("M%1").arg(i % 7)),
+            out);
+    }
+    QCOMPARE(engine.pricesLeftOut(), quint64(100));
+    const auto move = [&](int selection) {
+        out.clear();
+        engine.onEvent(oddsEvent(++seq, t + 1, QStringLiteral("wide"), QStringLiteral("s%1").arg(selection), 3.0,
+                           PriceStatus::Open, QStringLiteral("M%1").arg(selection % 7)),
+            out);
+        return out.size();
+    };
+    QCOMPARE(move(0), std::size_t(1));
+    QCOMPARE(move(selections - 1), std::size_t(0));
+    QCOMPARE(engine.pricesLeftOut(), quint64(101));
 }
 
 QTEST_GUILESS_MAIN(TestAlerts)

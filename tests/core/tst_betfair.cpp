@@ -135,6 +135,8 @@ private slots:
     void fixtureOfSeveralMarkets();
     void aRefusedLineResendsTheWholeBook();
     void bookEventsDoNotDependOnFlushes();
+    void closedMarketsAreForgottenAfterAWhile();
+    void endlessNewMarketsAreRefusedPastTheCap();
 };
 
 void TestBetfair::goldenStateOfEveryLine()
@@ -478,9 +480,18 @@ QByteArray definition(const char *market, const char *type, const char *status, 
         + R"(","runners":[{"id":1,"status":"ACTIVE"},{"id":2,"status":"ACTIVE"}]},"rc":[{"id":1,"ltp":2.0},{"id":2,"ltp":3.0}]})";
 }
 
-QByteArray line(const QByteArray &markets, int pt = 1000)
+QByteArray line(const QByteArray &markets, qint64 pt = 1000)
 {
     return QByteArray(R"({"op":"mcm","pt":)") + QByteArray::number(pt) + R"(,"mc":[)" + markets + "]}";
+}
+
+/// Market 1.<n> of its own event 1000 + n (a football match), in play with two runners.
+QByteArray matchMarket(int n, const char *status)
+{
+    return QByteArray(R"({"id":"1.)") + QByteArray::number(n) + R"(","marketDefinition":{"status":")" + status
+        + R"(","inPlay":true,"eventId":")" + QByteArray::number(1000 + n)
+        + R"(","eventTypeId":"1","eventName":"A v B","marketType":"MATCH_ODDS","runners":[{"id":1,"status":"ACTIVE"},)"
+          R"({"id":2,"status":"ACTIVE"}]},"rc":[{"id":1,"ltp":2.0,"atb":[[2.0,10]]},{"id":2,"ltp":3.0}]})";
 }
 
 } // namespace
@@ -641,6 +652,77 @@ void TestBetfair::bookEventsDoNotDependOnFlushes()
     QVERIFY(std::any_of(everyLine.begin(), everyLine.end(), [](const Event &e) { return e.book(); }));
     QVERIFY(run(0) == everyLine);
     QVERIFY(run(7) == everyLine);
+}
+
+void TestBetfair::closedMarketsAreForgottenAfterAWhile()
+{
+    StreamDecoder decoder;
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    // A day of the stream: a market opens every minute and closes ten minutes later.
+    constexpr int kMinutes = 24 * 60;
+    constexpr qint64 kMinute = 60 * 1000;
+    constexpr qint64 kStart = 1700000000000;
+    std::size_t mostMarkets = 0;
+    std::size_t mostFixtures = 0;
+    for (int n = 0; n < kMinutes; ++n) {
+        const qint64 pt = kStart + n * kMinute;
+        decoder.decode(line(matchMarket(n, "OPEN"), pt), ctx, out);
+        if (n >= 10) {
+            decoder.decode(line(matchMarket(n - 10, "CLOSED"), pt), ctx, out);
+        }
+        mostMarkets = std::max(mostMarkets, decoder.cache().size());
+        mostFixtures = std::max(mostFixtures, decoder.fixturesHeld());
+    }
+    QCOMPARE(out.rejects.size(), std::size_t(0));
+    // Held: the eleven open and the 29 closed in the last half hour; their places are taken again.
+    QCOMPARE(mostMarkets, std::size_t(40));
+    QCOMPARE(mostFixtures, mostMarkets);
+    QVERIFY2(decoder.cache().slotCount() <= mostMarkets + 1, qPrintable(QString::number(decoder.cache().slotCount())));
+    // Closed at minutes 10 to 1409, more than half an hour before the last line.
+    QCOMPARE(decoder.counts().marketsForgotten, quint64(1400));
+    QVERIFY(!decoder.cache().market(QStringLiteral("1.0")));
+    const MarketState *recent = decoder.cache().market(QStringLiteral("1.1429"));
+    QVERIFY(recent);
+    QCOMPARE(recent->status(), QStringLiteral("CLOSED"));
+    QCOMPARE(lastFixture(out, QStringLiteral("2429"))->status, FixtureStatus::Ended);
+
+    // A change for a forgotten market starts it afresh, its fixture as the market says.
+    EventBatch again;
+    decoder.decode(line(matchMarket(0, "OPEN"), kStart + kMinutes * kMinute), ctx, again);
+    QCOMPARE(lastFixture(again, QStringLiteral("1000"))->status, FixtureStatus::Live);
+    int odds = 0;
+    for (const Event &e : again.events) {
+        odds += e.odds() && e.odds()->fixtureId == QLatin1String("1000") ? 1 : 0;
+    }
+    QCOMPARE(odds, 2);
+    QCOMPARE(decoder.cache().market(QStringLiteral("1.0"))->runners.size(), std::size_t(2));
+}
+
+void TestBetfair::endlessNewMarketsAreRefusedPastTheCap()
+{
+    StreamLimits limits;
+    limits.maxMarketsHeld = 100;
+    StreamDecoder decoder(limits);
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    constexpr qint64 kStart = 1700000000000;
+    for (int n = 0; n < 150; ++n) {
+        decoder.decode(line(matchMarket(n, "OPEN"), kStart), ctx, out);
+    }
+    QCOMPARE(decoder.cache().size(), std::size_t(100));
+    QCOMPARE(out.rejects.size(), std::size_t(50));
+    QVERIFY2(out.rejects.back().message.contains(QLatin1String("more than 100 markets open at once")),
+        qPrintable(out.rejects.back().message));
+    QVERIFY(!decoder.cache().market(QStringLiteral("1.120")));
+    // Once closed markets are forgotten, new ones are taken again.
+    for (int n = 0; n < 10; ++n) {
+        decoder.decode(line(matchMarket(n, "CLOSED"), kStart), ctx, out);
+    }
+    decoder.decode(line(matchMarket(200, "OPEN"), kStart + StreamDecoder::kForgetClosedAfterMs), ctx, out);
+    QCOMPARE(out.rejects.size(), std::size_t(50));
+    QCOMPARE(decoder.cache().size(), std::size_t(91));
+    QVERIFY(decoder.cache().market(QStringLiteral("1.200")));
 }
 
 QTEST_GUILESS_MAIN(TestBetfair)

@@ -199,6 +199,7 @@ private slots:
     void workerKeepsOrderWhenTheDiskRefuses();
     void refusedBatchesGoToTheDiskOnceItTakesWritesAgain();
     void intakeForwardsWithinTheBudgetAndSpoolsBeyond();
+    void aFullSpoolRefusesLikeAFullDisk();
     void intakeStartsBehindLeftovers();
 };
 
@@ -743,6 +744,53 @@ void TestSpool::refusedBatchesGoToTheDiskOnceItTakesWritesAgain()
     }
     QVERIFY(last.empty);
     QCOMPARE(backlog->held.load(), std::size_t(50)); // the writer's now
+}
+
+void TestSpool::aFullSpoolRefusesLikeAFullDisk()
+{
+    // A database away for long: the spool stops at its limits, what is over waits in memory (and
+    // the sources hold off), and goes to the disk once the database took some.
+    for (const bool byRecords : { true, false }) {
+        QTemporaryDir dir;
+        const QString spoolDir = dir.filePath(QStringLiteral("spool"));
+        auto spool = std::make_unique<Spool>(spoolDir, 1); // a segment per record: consumed ones leave the disk
+        QVERIFY(spool->open());
+        const std::vector<BatchPtr> batches = sharedBatches(5, 10);
+        const qint64 recordBytes = qint64(serializeBatch(*batches[0]).size()) + 12;
+        if (byRecords) {
+            spool->setLimits(0, 3);
+        } else {
+            spool->setLimits(3 * recordBytes + recordBytes / 2, 0);
+        }
+        SpoolWorker worker(std::move(spool));
+        auto backlog = std::make_shared<StorageBacklog>(1000);
+        worker.setIntake(backlog);
+        QStringList notices;
+        connect(&worker, &SpoolWorker::notice, this, [&](const StorageNotice &n) { notices << n.message; });
+        SpoolRead last;
+        connect(&worker, &SpoolWorker::readDone, this, [&](const SpoolRead &r) { last = r; });
+        for (const BatchPtr &b : batches) {
+            worker.append(b);
+        }
+        QCOMPARE(worker.records(), quint64(5));
+        QCOMPARE(backlog->refused.load(), std::size_t(20)); // two batches of ten wait in memory
+        QVERIFY2(notices.size() == 1 && notices[0].contains(QLatin1String("is full")),
+            qPrintable(notices.join(QLatin1Char('\n'))));
+        QCOMPARE(QDir(spoolDir).entryList({ QStringLiteral("*.seg") }).size(), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(worker.refusedRetries() >= 2, 5000);
+        QCOMPARE(backlog->refused.load(), std::size_t(20)); // still full: nothing moves, nothing is lost
+        // The database takes two: the two waiting go to the disk, behind the rest.
+        worker.read(20);
+        QCOMPARE(last.batches.size(), std::size_t(2));
+        worker.consume(2);
+        QTRY_COMPARE_WITH_TIMEOUT(backlog->refused.load(), std::size_t(0), 5000);
+        QVERIFY2(notices.last().contains(QLatin1String("writable again")), qPrintable(notices.join(QLatin1Char('\n'))));
+        worker.read(1000000);
+        QCOMPARE(last.batches.size(), std::size_t(3));
+        for (std::size_t i = 0; i < 3; ++i) {
+            QVERIFY(sameBatch(*batches[i + 2], *last.batches[i]));
+        }
+    }
 }
 
 void TestSpool::intakeForwardsWithinTheBudgetAndSpoolsBeyond()

@@ -88,6 +88,9 @@ Expected expectedOf(const QStringList &paths)
         if (line == half) {
             e.midSeq = out.events.empty() ? 0 : out.events.back().seq;
             for (const Betfair::MarketState &m : decoder.cache().markets()) {
+                if (!m.definition) {
+                    continue; // forgotten, or never named
+                }
                 for (const Betfair::RunnerState &r : m.runners) {
                     auto &book = e.midBooks[QStringLiteral("%1|%2|%3")
                                                 .arg(m.definition->eventId, m.definition->marketType, r.displayName())];

@@ -2,11 +2,14 @@
 // The processing stage as the GUI uses it: the session on its own thread, coalesced snapshots,
 // a watched fixture, and a source disconnected and reconnected by the user, all against a real
 // simulator and a real SQLite file.
+#include <core/common/threadpriority.h>
 #include <core/common/timeutil.h>
 #include <core/replay/capturefile.h>
 #include <core/storage/storage.h>
 #include <tests/testutils/feedharness.h>
 
+#include <QDir>
+#include <QFile>
 #include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -92,6 +95,28 @@ struct ThreadedSession
     }
 };
 
+/// The nice value of each of this process's threads named @p name (Linux).
+std::vector<int> threadNices(const QString &name)
+{
+    std::vector<int> nices;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(tid + QStringLiteral("/comm")));
+        QFile stat(tasks.filePath(tid + QStringLiteral("/stat")));
+        if (!comm.open(QIODevice::ReadOnly) || !stat.open(QIODevice::ReadOnly)
+            || QString::fromUtf8(comm.readAll().trimmed()) != name) {
+            continue;
+        }
+        // After the name in parentheses come the fields from the third (state); nice is the 19th.
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 16) {
+            nices.push_back(fields[16].toInt());
+        }
+    }
+    return nices;
+}
+
 /// A simulator at 4,000 events/s with 1 % malformed frames, and a capture of its first 6,000
 /// envelopes.
 struct MalformedFeed
@@ -165,6 +190,7 @@ private slots:
     void userDisconnectAndReconnectLoseNothing();
     void aStalledPipelineHoldsTheFeedOffAndLosesNothing();
     void aStalledRecorderStopsTheRecordingAndNotTheCapture();
+    void storageThreadsGiveWayWhenTheDesktopAsks();
 
 private:
     QTemporaryDir m_dir;
@@ -579,6 +605,30 @@ void TestSession::aStalledRecorderStopsTheRecordingAndNotTheCapture()
     QVERIFY(frames > 0);
     qDebug("capture of %llu frames; the feed reached seq %llu while the recorder stood still",
         static_cast<unsigned long long>(frames), static_cast<unsigned long long>(seqWhenReleased));
+}
+
+void TestSession::storageThreadsGiveWayWhenTheDesktopAsks()
+{
+    // What the desktop's main() sets: storage, its checkpoints and its spool run 7 lower than the
+    // session's own threads (and so the views').
+    setBackgroundNice(7);
+    const auto restore = qScopeGuard([] { setBackgroundNice(0); });
+    SimServerConfig c = simConfig(0, 45);
+    c.rate = 2000;
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const QString db = m_dir.filePath(QStringLiteral("nice.db"));
+    CaptureConfig config = captureConfig({ sourceConfig(QStringLiteral("n"), *port) }, 0, 0, *StorageTarget::parse(db));
+    config.spool.directory = m_dir.filePath(QStringLiteral("nice.spool"));
+    ThreadedSession ts(config);
+    QTRY_VERIFY_WITH_TIMEOUT(!ts.snapshots.empty() && ts.snapshots.back()->metrics.persisted > 1000, 15000);
+    // Relative to the test's own (a `nice ctest` starts higher).
+    const int base = currentThreadNice();
+    for (const QString &name : { QStringLiteral("storage"), QStringLiteral("checkpoint"), QStringLiteral("spool") }) {
+        QCOMPARE(threadNices(name), std::vector<int> { std::min(19, base + 7) });
+    }
+    QCOMPARE(threadNices(QStringLiteral("pipeline")), std::vector<int> { base });
 }
 
 QTEST_GUILESS_MAIN(TestSession)

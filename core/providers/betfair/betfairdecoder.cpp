@@ -119,6 +119,7 @@ qint64 sportOfEventType(QStringView eventTypeId)
 
 StreamDecoder::StreamDecoder(StreamLimits limits)
     : m_parser(limits)
+    , m_cache(limits.maxRunners, 2000, limits.maxMarketsHeld)
 { }
 
 Event StreamDecoder::makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx)
@@ -171,6 +172,27 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
         if (m_msg.changeType == QLatin1String("HEARTBEAT")) {
             ++m_counts.heartbeats;
             out.events.push_back(makeEvent(EventType::Heartbeat, m_msg, ctx));
+        }
+        // The stream's clock: the latest publish time (a line without one, or from before, does not
+        // take it back).
+        m_clockMs = std::max(m_clockMs, m_msg.publishTimeMs);
+        forgetClosed(m_clockMs); // first: a market the line opens may take a forgotten one's place
+        // A line that would hold more markets than the cap is refused before any of it applies
+        // (a half-applied line would leave its other markets' books and prices unsent).
+        std::size_t opening = 0;
+        for (const MarketChange &mc : m_msg.markets) {
+            opening += m_cache.market(mc.id) ? 0 : 1;
+        }
+        if (opening > 0 && m_cache.size() + opening > m_cache.maxMarkets()) {
+            --m_counts.mapped;
+            ++m_counts.rejected;
+            out.rejects.push_back(Reject::of(ctx, RejectCode::OutOfRange,
+                QStringLiteral("the line would make more than %1 markets open at once (%2 held, %3 new)")
+                    .arg(m_cache.maxMarkets())
+                    .arg(m_cache.size())
+                    .arg(opening),
+                frame, kMaxRawBytes));
+            return 0;
         }
         std::vector<std::size_t> lineMarkets;
         for (MarketChange &mc : m_msg.markets) {
@@ -274,8 +296,56 @@ void StreamDecoder::releaseClosed(EventBatch &out)
         }
         m_cache.releaseBooks(index);
         m_booked.erase(index);
+        if (m_closedQueued.insert(index).second) {
+            m_closedOrder.push_back({ m_clockMs, index, m_cache.markets()[index].id });
+        }
     }
     m_closed.clear();
+}
+
+void StreamDecoder::forgetClosed(qint64 nowMs)
+{
+    while (!m_closedOrder.empty() && nowMs - m_closedOrder.front().closedAtMs >= kForgetClosedAfterMs) {
+        const ClosedMarket closed = std::move(m_closedOrder.front());
+        m_closedOrder.pop_front();
+        m_closedQueued.erase(closed.index);
+        const MarketState &m = m_cache.markets()[closed.index];
+        // Still the market that closed, and still closed (a stream may open it again).
+        if (m.id != closed.id || m.status() != QLatin1String("CLOSED")) {
+            continue;
+        }
+        if (nowMs - m.publishTimeMs < kForgetClosedAfterMs) {
+            // Changed since it closed (its settlement, or closed again): that long after its last change.
+            m_closedQueued.insert(closed.index);
+            m_closedOrder.push_back({ m.publishTimeMs, closed.index, closed.id });
+            continue;
+        }
+        forgetMarket(closed.index);
+    }
+}
+
+void StreamDecoder::forgetMarket(std::size_t index)
+{
+    const MarketState &m = m_cache.markets()[index];
+    const quint64 first = quint64(index) << 24;
+    for (std::size_t i = 0; i < m.runners.size(); ++i) {
+        m_quotes.erase(first | i);
+    }
+    m_touched.erase(m_touched.lower_bound(first), m_touched.lower_bound(quint64(index + 1) << 24));
+    m_booked.erase(index);
+    if (index < m_names.size()) {
+        const auto f = m_fixtures.find(m_names[index].fixtureId);
+        if (f != m_fixtures.end()) {
+            f->marketStatus.erase(index);
+            const bool terminal = f->data.status == FixtureStatus::Ended || f->data.status == FixtureStatus::Cancelled;
+            if (f->marketStatus.empty() && (!f->fromScores || terminal)) {
+                m_fixtures.erase(f);
+            }
+        }
+        m_names[index] = {};
+    }
+    m_cache.forget(index);
+    ++m_counts.marketsForgotten;
 }
 
 void StreamDecoder::flush(EventBatch &out)

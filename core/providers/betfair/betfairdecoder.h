@@ -6,6 +6,7 @@
 
 #include <QHash>
 
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -25,6 +26,7 @@ struct DecodeCounts
     quint64 marketChanges = 0;
     quint64 runnerChanges = 0;
     quint64 heartbeats = 0;
+    quint64 marketsForgotten = 0; ///< closed for kForgetClosedAfterMs of stream time
 };
 
 /// The Betfair profile: rebuilds every market from the stream (MarketCache) and maps it onto
@@ -42,8 +44,16 @@ public:
     /// The latest book of every runner the batch's lines touched.
     void flush(EventBatch &out) override;
 
+    /// How long, in the stream's own time, a closed market is still known after it closed. Then
+    /// it is forgotten (with its fixture, once every market of that is): an all-day stream would
+    /// otherwise keep every market of the day. What the exchange sends after the close (the
+    /// settlement, runners' results) comes well within this. A change for a forgotten market
+    /// starts it afresh, and its fixture comes back as its markets say.
+    static constexpr qint64 kForgetClosedAfterMs = 30 * 60 * 1000;
+
     const MarketCache &cache() const { return m_cache; }
     const DecodeCounts &counts() const { return m_counts; }
+    std::size_t fixturesHeld() const { return std::size_t(m_fixtures.size()); }
     /// A live stream numbers its events after what storage holds, not from 1 as a file does
     /// (where the same file must give the same seqs).
     void continueAfter(quint64 seq) { m_seq = std::max(m_seq, seq); }
@@ -94,6 +104,9 @@ private:
     void addLadder(quint64 key, EventBatch &out) const;
     /// The markets the line closed: their books go to the views and are freed.
     void releaseClosed(EventBatch &out);
+    /// Forgets the markets closed kForgetClosedAfterMs or more before @p nowMs (stream time).
+    void forgetClosed(qint64 nowMs);
+    void forgetMarket(std::size_t index);
     void mapCricket(const CricketChange &c, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     void emitFixture(Fixture &f, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     Event makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx);
@@ -108,6 +121,15 @@ private:
     /// Runners whose book changed since the last flush: (market index << 24) | runner index.
     std::set<quint64> m_touched;
     std::set<std::size_t> m_closed; ///< markets the line being decoded closed
+    /// Closed markets in the order they closed, to forget (forgetClosed()); each once.
+    struct ClosedMarket
+    {
+        qint64 closedAtMs = 0;
+        std::size_t index = 0;
+        QString id;
+    };
+    std::deque<ClosedMarket> m_closedOrder;
+    std::set<std::size_t> m_closedQueued; ///< the indexes in m_closedOrder
     /// Markets whose whole book has gone out as book events: their later changes go as deltas.
     std::set<std::size_t> m_booked;
     std::vector<MarketNames> m_names; ///< by market index
@@ -119,6 +141,7 @@ private:
     std::unordered_map<quint64, Quote> m_quotes;
     DecodeCounts m_counts;
     quint64 m_seq = 0;
+    qint64 m_clockMs = 0; ///< the latest publish time of a market change: closes and forgetting go by it
     QString m_clk;
     QString m_initialClk;
 };

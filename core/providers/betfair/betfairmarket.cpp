@@ -126,9 +126,23 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
 {
     auto idx = m_index.constFind(change.id);
     if (idx == m_index.constEnd()) {
-        m_markets.emplace_back();
-        m_markets.back().id = change.id;
-        idx = m_index.insert(change.id, m_markets.size() - 1);
+        if (std::size_t(m_index.size()) >= m_maxMarkets) {
+            MarketDelta refused;
+            refused.marketIndex = kNoIndex;
+            refused.refused = QStringLiteral("market %1 would make more than %2 markets open at once")
+                                  .arg(change.id.left(64))
+                                  .arg(m_maxMarkets);
+            return refused;
+        }
+        std::size_t slot = m_markets.size();
+        if (!m_free.empty()) {
+            slot = m_free.back();
+            m_free.pop_back();
+        } else {
+            m_markets.emplace_back();
+        }
+        m_markets[slot].id = change.id;
+        idx = m_index.insert(change.id, slot);
     }
     MarketState &m = m_markets[*idx];
     MarketDelta delta;
@@ -272,6 +286,17 @@ void MarketCache::releaseBooks(std::size_t marketIndex)
             *l = LevelLadder {};
         }
     }
+}
+
+void MarketCache::forget(std::size_t marketIndex)
+{
+    MarketState &m = m_markets[marketIndex];
+    if (m.id.isEmpty()) {
+        return;
+    }
+    m_index.remove(m.id);
+    m = MarketState {};
+    m_free.push_back(marketIndex);
 }
 
 const MarketState *MarketCache::market(const QString &id) const

@@ -115,26 +115,41 @@ struct MarketDelta
 class MarketCache
 {
 public:
-    /// @p maxRunners per market, @p maxLadderPoints per ladder (the exchange's ladder has 350).
-    explicit MarketCache(std::size_t maxRunners = 2000, std::size_t maxLadderPoints = 2000)
+    /// @p maxRunners per market, @p maxLadderPoints per ladder (the exchange's ladder has 350),
+    /// @p maxMarkets held at once.
+    explicit MarketCache(std::size_t maxRunners = 2000, std::size_t maxLadderPoints = 2000,
+        std::size_t maxMarkets = StreamLimits {}.maxMarketsHeld)
         : m_maxRunners(maxRunners)
         , m_maxLadderPoints(maxLadderPoints)
+        , m_maxMarkets(maxMarkets)
     { }
 
-    /// Applies one market change published at @p publishTimeMs.
+    /// The index a refused new market gets (MarketDelta::marketIndex; its market is null).
+    static constexpr std::size_t kNoIndex = std::size_t(-1);
+    /// Applies one market change published at @p publishTimeMs. A market beyond the markets held
+    /// at most is refused: MarketDelta::refused says so, and nothing of it is kept.
     MarketDelta apply(MarketChange &change, qint64 publishTimeMs);
     const MarketState *market(const QString &id) const;
     /// Frees the ladders of a market that has closed (its statuses and last prices stay).
     void releaseBooks(std::size_t marketIndex);
-    std::size_t size() const { return std::size_t(m_index.size()); }
-    /// Every market, in the order they first appeared.
+    /// Forgets a market: its id, definition and runners go, and the next new market takes its
+    /// index (whoever keys anything by that index forgets it first). A later change of the same
+    /// id starts a market afresh.
+    void forget(std::size_t marketIndex);
+    std::size_t size() const { return std::size_t(m_index.size()); } ///< markets held
+    std::size_t maxMarkets() const { return m_maxMarkets; }
+    /// Indexes in use or free for reuse: what markets() holds.
+    std::size_t slotCount() const { return m_markets.size(); }
+    /// Every market by index, in the order they first appeared (a forgotten one has no id).
     const std::deque<MarketState> &markets() const { return m_markets; }
 
 private:
     std::size_t m_maxRunners;
     std::size_t m_maxLadderPoints;
+    std::size_t m_maxMarkets;
     std::deque<MarketState> m_markets; ///< a deque: a MarketDelta keeps pointing at its market
     QHash<QString, std::size_t> m_index;
+    std::vector<std::size_t> m_free; ///< indexes of forgotten markets, taken again first
 };
 
 } // namespace OddsTap::Betfair

@@ -161,6 +161,9 @@ struct StreamLimits
     qsizetype maxLineBytes = 16 * 1024 * 1024; ///< a full image of a big market is large
     int maxDepth = 16; ///< messages need 6
     std::size_t maxMarkets = 20000; ///< per message
+    /// Markets known at once (open, or closed within StreamDecoder::kForgetClosedAfterMs): a
+    /// subscription to every market of a day's sports holds a few thousand.
+    std::size_t maxMarketsHeld = 50000;
     std::size_t maxRunners = 2000; ///< per market
     std::size_t maxLadder = 2000; ///< price points per ladder in one change (a ladder has 350 ticks)
     int maxLevel = 100; ///< virtual ladders are 10 deep
