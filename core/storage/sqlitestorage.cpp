@@ -92,46 +92,9 @@ QString whyNotWritable(const QString &path)
 
 } // namespace
 
-Result<void> SqliteStorage::quickCheck()
-{
-    sqlite3_stmt *stmt = nullptr;
-    QStringList problems;
-    int rc = sqlite3_prepare_v2(m_db, "PRAGMA quick_check(5)", -1, &stmt, nullptr);
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const QString line = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)));
-            if (line != QLatin1String("ok")) {
-                problems << line;
-            }
-        }
-    }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-        const Error e = sqlError(QStringLiteral("checking the database"));
-        if (e.code != QLatin1String("storage_corrupt")) {
-            return e;
-        }
-        problems << e.message;
-    }
-    if (!problems.isEmpty()) {
-        return Error { QStringLiteral("storage_corrupt"),
-            QStringLiteral("the database '%1' is damaged (%2). %3")
-                .arg(m_path, problems.join(QStringLiteral("; ")), recoveryAdvice(m_path)) };
-    }
-    return {};
-}
-
 bool SqliteStorage::walBufferAvailable()
 {
     return g_walWriteBuffer;
-}
-
-QString SqliteStorage::recoveryAdvice(const QString &path)
-{
-    return QStringLiteral("OddsTap will not write into a damaged database. To keep what it holds, copy out what is "
-                          "readable (sqlite3 '%1' .recover | sqlite3 recovered.db, or oddstap-cli export --db '%1' "
-                          "table by table), then capture into a new file: the feed resumes from what that file holds")
-        .arg(path);
 }
 
 Result<std::unique_ptr<Storage>> SqliteStorage::open(
@@ -191,9 +154,16 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
         }
     }
     if (capture) {
-        // Reads every page once (about a second per GB here), so that a damaged file is refused
-        // now instead of failing writes later that would look like an outage.
-        if (auto r = s->quickCheck(); !r) {
+        // So that a damaged file is refused now instead of failing writes later. Every page of a
+        // file up to fullCheckMaxBytes(); of a larger one, what a resume reads (see the header).
+        const bool whole = QFileInfo(path).size() <= fullCheckMaxBytes();
+        if (!whole) {
+            qCInfo(lcStorage).noquote() << "checking the tables a resume reads of" << path
+                                        << "(a full check of a file this large would take minutes)";
+        }
+        const QStringList tables =
+            whole ? QStringList() : QStringList { QStringLiteral("ingest_state"), QStringLiteral("schema_version") };
+        if (auto r = s->quickCheck(tables); !r) {
             return r.error();
         }
     }

@@ -32,10 +32,18 @@ public:
 
     /// `capture`: the capture writer's connection. It gathers its WAL writes (walwritebuffer.h),
     /// and it checks the file first (PRAGMA quick_check): a damaged database is refused rather
-    /// than written into, with how to recover what it holds.
+    /// than written into, with how to recover what it holds. The check reads every page (here
+    /// about 4 s per GB with the file in the page cache, 18 s per GB without), so a file over
+    /// fullCheckMaxBytes() has only the tables a resume reads checked at start (ingest_state,
+    /// schema_version): damage elsewhere stops the capture at the first write that meets it, with
+    /// the same advice (StorageWriter), never as an outage.
     /// `readOnly`: opened read-only, never configured or migrated (Storage::openForReading).
     static Result<std::unique_ptr<Storage>> open(const QString &path, const QString &connectionName,
         int busyTimeoutMs = kDefaultBusyTimeoutMs, bool capture = false, bool readOnly = false);
+    static qint64 fullCheckMaxBytes();
+    static constexpr qint64 kFullCheckMaxBytes = 1024LL * 1024 * 1024;
+    /// For tests: a smaller (or larger) file size up to which the start check reads everything.
+    static void setFullCheckMaxBytes(qint64 bytes);
     /// What to do about a damaged database file, for error messages.
     static QString recoveryAdvice(const QString &path);
     /// Whether another open storage (this process or another) writes `sourceId` into the
@@ -72,7 +80,8 @@ private:
     Result<void> loadState();
     /// Sets this connection's share of pageCacheBytesInProcess() (storage thread).
     void setPageCacheUse(qint64 bytes);
-    Result<void> quickCheck();
+    /// PRAGMA quick_check of the whole file, or of @p tables only (and their indexes).
+    Result<void> quickCheck(const QStringList &tables = {});
     Error sqlError(const QString &what) const;
     Result<void> exec(const char *sql, const QString &what);
     /// The first column of the first row of `sql`; false when it fails or returns no row.

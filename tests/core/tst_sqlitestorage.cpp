@@ -7,6 +7,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -94,6 +95,7 @@ private slots:
     void refusesAForeignDatabase();
     void refusesANewerSchema();
     void refusesACorruptFile();
+    void aLargeFileIsCheckedWhereAResumeReads();
     void lockedDatabaseFailsCleanlyAndWritesNothing();
     void oddsKeepEveryFieldAndGoInIndexOrder();
     void oddsRowsSortAsAComparisonSortWould_data();
@@ -324,6 +326,72 @@ void TestSqliteStorage::refusesACorruptFile()
     QCOMPARE(storage.error().code, QStringLiteral("storage_corrupt"));
     QVERIFY2(storage.error().message.contains(QLatin1String("not a usable SQLite database")),
         qPrintable(storage.error().message));
+}
+
+void TestSqliteStorage::aLargeFileIsCheckedWhereAResumeReads()
+{
+    // A capture database with pages in the middle of its odds overwritten.
+    const QString db = path("large-damaged.db");
+    {
+        auto storage = SqliteStorage::open(db, QStringLiteral("t-large"), Storage::kDefaultBusyTimeoutMs, true);
+        QVERIFY(storage);
+        for (quint64 b = 0; b < 40; ++b) {
+            std::vector<Event> events;
+            for (quint64 i = 1; i <= 1000; ++i) {
+                events.push_back(streamEvent(EventType::Odds, b * 1000 + i));
+            }
+            QVERIFY((*storage)->write(batchOf(std::move(events), (b + 1) * 1000)));
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("t-large"));
+    {
+        QFile f(db);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.size() > 100 * 8192);
+        QVERIFY(f.seek((f.size() / 2) / 8192 * 8192));
+        QVERIFY(f.write(QByteArray(3 * 8192, '\x55')) == 3 * 8192);
+    }
+    const auto restore = qScopeGuard([] { SqliteStorage::setFullCheckMaxBytes(SqliteStorage::kFullCheckMaxBytes); });
+    // Within the size checked whole: refused at once, with a way out.
+    {
+        auto storage = SqliteStorage::open(db, QStringLiteral("t-large-1"), Storage::kDefaultBusyTimeoutMs, true);
+        QVERIFY(!storage);
+        QCOMPARE(storage.error().code, QStringLiteral("storage_corrupt"));
+        QVERIFY2(storage.error().message.contains(QLatin1String(".recover")), qPrintable(storage.error().message));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("t-large-1"));
+    // Over it: what a resume reads is sound, so it opens, and resumes where it was.
+    SqliteStorage::setFullCheckMaxBytes(8192);
+    {
+        auto storage = SqliteStorage::open(db, QStringLiteral("t-large-2"), Storage::kDefaultBusyTimeoutMs, true);
+        QVERIFY2(storage, storage ? "" : qPrintable(storage.error().message));
+        QCOMPARE((*storage)->committedSeqs().at(QStringLiteral("s1")), quint64(40000));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("t-large-2"));
+    // Damage where a resume reads is refused at start whatever the size.
+    {
+        auto storage = SqliteStorage::open(db, QStringLiteral("t-large-3"), Storage::kDefaultBusyTimeoutMs, true);
+        QVERIFY(storage);
+        qint64 page = 0;
+        QSqlDatabase conn = QSqlDatabase::database(QStringLiteral("t-large-3"));
+        QSqlQuery q(conn);
+        QVERIFY(q.exec(QStringLiteral("SELECT rootpage FROM sqlite_master WHERE name = 'ingest_state'")) && q.next());
+        page = q.value(0).toLongLong();
+        QVERIFY(page > 1);
+        q.finish();
+        (*storage).reset();
+        QSqlDatabase::removeDatabase(QStringLiteral("t-large-3"));
+        QFile f(db);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.seek((page - 1) * 8192));
+        QVERIFY(f.write(QByteArray(8192, '\x55')) == 8192);
+    }
+    {
+        auto storage = SqliteStorage::open(db, QStringLiteral("t-large-4"), Storage::kDefaultBusyTimeoutMs, true);
+        QVERIFY(!storage);
+        QCOMPARE(storage.error().code, QStringLiteral("storage_corrupt"));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("t-large-4"));
 }
 
 void TestSqliteStorage::lockedDatabaseFailsCleanlyAndWritesNothing()
