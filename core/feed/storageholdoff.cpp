@@ -45,9 +45,9 @@ bool StorageHoldOff::begin()
                          "from its last seq once they are processed")
               .arg(m_backlog->unprocessed.load())
               .arg(m_backlog->sincePipelineProgressNs() / 1000000)
-        : QStringLiteral("holding off: %1 events wait in memory for storage (the spool's disk refuses them and "
-                         "the database has not taken them yet); check the free space of the database's and the "
-                         "spool's disks")
+        : QStringLiteral("holding off: %1 events wait in memory for storage (the spool refuses them: its disk is "
+                         "full, or the spool holds its most, and the database has not taken them yet); check the "
+                         "database, and the free space of its and the spool's disks")
               .arg(m_backlog->inMemory());
     qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2").arg(m_sourceId, m_reason);
     return true;

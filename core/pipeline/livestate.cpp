@@ -182,8 +182,8 @@ std::vector<std::pair<QString, QString>> LiveState::pruneFinished(qint64 nowMs, 
     return removed;
 }
 
-std::vector<std::pair<QString, QString>> LiveState::pruneOldest(
-    std::size_t maxFixtures, std::size_t maxPrices, const QString &keepSource, const QString &keepFixture)
+std::vector<std::pair<QString, QString>> LiveState::pruneOldest(std::size_t maxFixtures, std::size_t maxPrices,
+    const std::function<bool(const QString &sourceId, const QString &fixtureId)> &keep)
 {
     std::vector<std::pair<QString, QString>> removed;
     if (m_fixtures.size() <= maxFixtures && m_prices.size() <= maxPrices) {
@@ -195,7 +195,7 @@ std::vector<std::pair<QString, QString>> LiveState::pruneOldest(
     std::vector<FixtureMap::iterator> candidates;
     candidates.reserve(m_fixtures.size());
     for (auto it = m_fixtures.begin(); it != m_fixtures.end(); ++it) {
-        if (clean(it->second) && !(it->first.fixtureId == keepFixture && it->first.sourceId == keepSource)) {
+        if (clean(it->second) && !(keep && keep(it->first.sourceId, it->first.fixtureId))) {
             candidates.push_back(it);
         }
     }

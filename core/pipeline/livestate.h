@@ -5,6 +5,7 @@
 
 #include <QHash>
 
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -88,11 +89,13 @@ public:
     /// `maxPrices` prices, forgets the fixtures idle longest, those not in play first, until both
     /// are down to nine tenths: fixtures that never
     /// end (a feed that never sends the end, or invents fixture ids) must not grow memory for as
-    /// long as the session runs. The fixture `keepSource`/`keepFixture` (the watched one) stays.
+    /// long as the session runs. A fixture for which @p keep (source id, fixture id) is true stays
+    /// (the watched one, those on the watch list).
     /// Only entries with nothing in the change lists go (call right after takeChanges()): the
     /// lists point into the entries. Returns the (source id, fixture id) of each one forgotten.
     std::vector<std::pair<QString, QString>> pruneOldest(std::size_t maxFixtures,
-        std::size_t maxPrices = std::size_t(-1), const QString &keepSource = {}, const QString &keepFixture = {});
+        std::size_t maxPrices = std::size_t(-1),
+        const std::function<bool(const QString &sourceId, const QString &fixtureId)> &keep = {});
     /// Prices a fixture holds at most (markets times selections): a feed that invents selections
     /// must not grow one fixture without bound. Prices of further selections are left out of the
     /// live state (they are stored) and counted.

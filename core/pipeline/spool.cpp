@@ -42,6 +42,12 @@ Error ioError(const QString &message)
     return Error { QStringLiteral("spool_io"), message };
 }
 
+/// Refused by the spool's own limits, not by its disk.
+Error fullError(const QString &message)
+{
+    return Error { QStringLiteral("spool_full"), message };
+}
+
 } // namespace
 
 Spool::Spool(QString directory, qint64 segmentBytes)
@@ -157,13 +163,14 @@ Result<void> Spool::append(const EventBatch &batch)
     }
     // Before a new segment is opened: a full spool leaves no empty file behind.
     if (m_maxRecords > 0 && quint64(m_index.size()) >= m_maxRecords) {
-        return ioError(QStringLiteral("the spool in '%1' is full: it holds %2 batches, its most, while the database is "
-                                      "away")
-                           .arg(m_dir)
-                           .arg(m_index.size()));
+        return fullError(
+            QStringLiteral("the spool in '%1' is full: it holds %2 batches, its most, while the database is "
+                           "away")
+                .arg(m_dir)
+                .arg(m_index.size()));
     }
     if (m_maxBytes > 0 && m_bytes + kHeaderBytes + record.size() > m_maxBytes) {
-        return ioError(
+        return fullError(
             QStringLiteral("the spool in '%1' is full: %2 MiB on disk, %3 MiB at most, while the database is "
                            "away")
                 .arg(m_dir)

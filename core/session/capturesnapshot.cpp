@@ -5,6 +5,7 @@
 #include "capturesource.h"
 
 #include <core/common/timeutil.h>
+#include <core/models/roles.h>
 
 #include <algorithm>
 #include <set>
@@ -306,8 +307,11 @@ SnapshotPtr CaptureSession::takeSnapshot()
     snap->fixtures = std::move(changes.fixtures);
     if (m.atMs - m_lastPruneMs >= 10000) {
         snap->removedFixtures = m_live.pruneFinished(m.atMs, m_config.keepFinishedMs, m_config.maxFinishedFixtures);
-        const auto oldest =
-            m_live.pruneOldest(m_config.maxLiveFixtures, m_config.maxLivePrices, m_watchSource, m_watchFixture);
+        const auto oldest = m_live.pruneOldest(m_config.maxLiveFixtures, m_config.maxLivePrices,
+            [this, pinned = watchedFixtures(m_config.watchList)](const QString &sourceId, const QString &fixtureId) {
+                return (sourceId == m_watchSource && fixtureId == m_watchFixture)
+                    || pinned.contains(fixtureKey(sourceId, fixtureId));
+            });
         if (const quint64 leftOut = m_live.pricesLeftOut(); leftOut > m_pricesLeftOutLogged) {
             addLog({ .atMs = m.atMs,
                 .severity = LogSeverity::Warning,

@@ -156,13 +156,19 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
     if (capture) {
         // So that a damaged file is refused now instead of failing writes later. Every page of a
         // file up to fullCheckMaxBytes(); of a larger one, what a resume reads (see the header).
-        const bool whole = QFileInfo(path).size() <= fullCheckMaxBytes();
+        // Pages, not the file's size: after a crash, or behind a long reader, the WAL holds many.
+        qint64 pages = 0;
+        const bool partialCheckKnown = sqlite3_libversion_number() >= 3033000; // quick_check(TABLE)
+        const bool whole = !partialCheckKnown || !s->scalar("PRAGMA page_count", pages)
+            || pages * s->m_pageSize <= fullCheckMaxBytes();
         if (!whole) {
             qCInfo(lcStorage).noquote() << "checking the tables a resume reads of" << path
                                         << "(a full check of a file this large would take minutes)";
         }
-        const QStringList tables =
-            whole ? QStringList() : QStringList { QStringLiteral("ingest_state"), QStringLiteral("schema_version") };
+        // sqlite_master: the schema, and with it the list of free pages new writes take.
+        const QStringList tables = whole ? QStringList()
+                                         : QStringList { QStringLiteral("sqlite_master"),
+                                               QStringLiteral("ingest_state"), QStringLiteral("schema_version") };
         if (auto r = s->quickCheck(tables); !r) {
             return r.error();
         }
@@ -558,12 +564,16 @@ Result<void> SqliteStorage::loadState()
     if (sqlite3_prepare_v2(m_db, "SELECT source_id, last_seq FROM ingest_state", -1, &stmt, nullptr) != SQLITE_OK) {
         return sqlError(QStringLiteral("reading ingest_state"));
     }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const QString source = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)));
         m_committed[source] = quint64(sqlite3_column_int64(stmt, 1));
     }
+    // A read that stops part way (a damaged page) must not leave a partial resume map.
+    const Result<void> result =
+        rc == SQLITE_DONE ? Result<void> {} : Result<void>(sqlError(QStringLiteral("reading ingest_state")));
     sqlite3_finalize(stmt);
-    return {};
+    return result;
 }
 
 Result<quint64> SqliteStorage::query(const QString &sql, const QStringList &params, const RowCallback &onRow)

@@ -33,8 +33,9 @@ public:
     /// `capture`: the capture writer's connection. It gathers its WAL writes (walwritebuffer.h),
     /// and it checks the file first (PRAGMA quick_check): a damaged database is refused rather
     /// than written into, with how to recover what it holds. The check reads every page (here
-    /// about 4 s per GB with the file in the page cache, 18 s per GB without), so a file over
-    /// fullCheckMaxBytes() has only the tables a resume reads checked at start (ingest_state,
+    /// about 4 s per GB with the file in the page cache, 18 s per GB without), so a database of
+    /// more than fullCheckMaxBytes() (its pages, the WAL's included) has only the schema (with the
+    /// free-page list) and the tables a resume reads checked at start (ingest_state,
     /// schema_version): damage elsewhere stops the capture at the first write that meets it, with
     /// the same advice (StorageWriter), never as an outage.
     /// `readOnly`: opened read-only, never configured or migrated (Storage::openForReading).

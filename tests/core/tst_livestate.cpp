@@ -152,17 +152,24 @@ void TestLiveState::fixturesThatNeverEndAreCapped()
     std::get<OddsData>(old.data).fixtureId = QStringLiteral("orphan");
     more.push_back(old);
     more.push_back(fixtureEvent(2, QStringLiteral("watched"), FixtureStatus::Scheduled, 20));
+    more.push_back(fixtureEvent(2, QStringLiteral("pinned"), FixtureStatus::Scheduled, 21));
     for (int i = 0; i < 10; ++i) {
         more.push_back(fixtureEvent(3 + quint64(i), QStringLiteral("fx%1").arg(i), FixtureStatus::Scheduled, 100 + i));
     }
     priced.apply(batch(std::move(more)));
     priced.takeChanges();
-    const auto gone = priced.pruneOldest(10, std::size_t(-1), QStringLiteral("s"), QStringLiteral("watched"));
-    QCOMPARE(gone.size(), std::size_t(12 - 9));
+    // The watched fixture and one on the watch list stay, however idle.
+    const auto gone = priced.pruneOldest(10, std::size_t(-1), [](const QString &source, const QString &fixture) {
+        return source == QLatin1String("s")
+            && (fixture == QLatin1String("watched") || fixture == QLatin1String("pinned"));
+    });
+    QCOMPARE(gone.size(), std::size_t(13 - 9));
     QCOMPARE(gone[0].second, QStringLiteral("orphan"));
     QCOMPARE(gone[1].second, QStringLiteral("fx0"));
     QCOMPARE(gone[2].second, QStringLiteral("fx1"));
+    QCOMPARE(gone[3].second, QStringLiteral("fx2"));
     QVERIFY(priced.fixture(QStringLiteral("s"), QStringLiteral("watched")));
+    QVERIFY(priced.fixture(QStringLiteral("s"), QStringLiteral("pinned")));
     QCOMPARE(priced.priceCount(), 0);
     QCOMPARE(priced.fixtureCount(), 9);
 

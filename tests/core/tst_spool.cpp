@@ -756,11 +756,18 @@ void TestSpool::aFullSpoolRefusesLikeAFullDisk()
         auto spool = std::make_unique<Spool>(spoolDir, 1); // a segment per record: consumed ones leave the disk
         QVERIFY(spool->open());
         const std::vector<BatchPtr> batches = sharedBatches(5, 10);
-        const qint64 recordBytes = qint64(serializeBatch(*batches[0]).size()) + 12;
+        std::vector<qint64> recordBytes; // on disk: a 12-byte header and the batch
+        for (const BatchPtr &b : batches) {
+            recordBytes.push_back(qint64(serializeBatch(*b).size()) + 12);
+        }
+        // The first three fit and the fourth does not; the last three fit once two are consumed.
+        const qint64 limit = std::max(
+            recordBytes[0] + recordBytes[1] + recordBytes[2], recordBytes[2] + recordBytes[3] + recordBytes[4]);
+        QVERIFY(recordBytes[0] + recordBytes[1] + recordBytes[2] + recordBytes[3] > limit);
         if (byRecords) {
             spool->setLimits(0, 3);
         } else {
-            spool->setLimits(3 * recordBytes + recordBytes / 2, 0);
+            spool->setLimits(limit, 0);
         }
         SpoolWorker worker(std::move(spool));
         auto backlog = std::make_shared<StorageBacklog>(1000);

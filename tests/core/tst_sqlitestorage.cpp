@@ -373,12 +373,13 @@ void TestSqliteStorage::aLargeFileIsCheckedWhereAResumeReads()
         auto storage = SqliteStorage::open(db, QStringLiteral("t-large-3"), Storage::kDefaultBusyTimeoutMs, true);
         QVERIFY(storage);
         qint64 page = 0;
-        QSqlDatabase conn = QSqlDatabase::database(QStringLiteral("t-large-3"));
-        QSqlQuery q(conn);
-        QVERIFY(q.exec(QStringLiteral("SELECT rootpage FROM sqlite_master WHERE name = 'ingest_state'")) && q.next());
-        page = q.value(0).toLongLong();
+        {
+            QSqlQuery q(QSqlDatabase::database(QStringLiteral("t-large-3")));
+            QVERIFY(
+                q.exec(QStringLiteral("SELECT rootpage FROM sqlite_master WHERE name = 'ingest_state'")) && q.next());
+            page = q.value(0).toLongLong();
+        }
         QVERIFY(page > 1);
-        q.finish();
         (*storage).reset();
         QSqlDatabase::removeDatabase(QStringLiteral("t-large-3"));
         QFile f(db);
