@@ -119,9 +119,10 @@ QByteArray RedisCache::keyPart(const QString &text)
     return out;
 }
 
-RedisCache::RedisCache(RedisTarget target, QObject *parent)
+RedisCache::RedisCache(RedisTarget target, QObject *parent, std::size_t maxPendingRemovals)
     : QObject(parent)
     , m_target(std::move(target))
+    , m_maxPendingRemovals(maxPendingRemovals)
 { }
 
 RedisCache::~RedisCache()
@@ -229,8 +230,15 @@ void RedisCache::apply(const LiveChangesPtr &changes)
         m_mirror.erase(key);
     }
     if (!m_redis) {
-        // Dropped: the rewrite after the reconnect covers them. The forgotten keys are kept to delete.
-        m_pending.removed.insert(m_pending.removed.end(), changes->removed.begin(), changes->removed.end());
+        // Dropped: the rewrite after the reconnect covers them. The forgotten keys are kept to
+        // delete, up to a bound; past it the rewrite purges what it does not hold instead.
+        if (!m_purgeStale && m_pending.removed.size() + changes->removed.size() > m_maxPendingRemovals) {
+            m_purgeStale = true;
+            m_pending.removed = {};
+        }
+        if (!m_purgeStale) {
+            m_pending.removed.insert(m_pending.removed.end(), changes->removed.begin(), changes->removed.end());
+        }
         return;
     }
     m_pending.fixtures.insert(m_pending.fixtures.end(), changes->fixtures.begin(), changes->fixtures.end());
@@ -259,6 +267,14 @@ void RedisCache::flush()
     if (m_pending.fixtures.empty() && m_pending.prices.empty() && m_pending.removed.empty() && !m_resyncAll) {
         return;
     }
+    if (m_resyncAll && m_purgeStale) {
+        if (!purgeStale()) {
+            m_pending.fixtures.clear(); // the rewrite after the reconnect covers them
+            m_pending.prices.clear();
+            return;
+        }
+        m_purgeStale = false;
+    }
     if (write(m_pending)) {
         m_pending = {};
         m_backoffMs = 0;
@@ -271,6 +287,69 @@ void RedisCache::flush()
         m_pending.fixtures.clear(); // the rewrite after the reconnect covers them
         m_pending.prices.clear();
     }
+}
+
+bool RedisCache::purgeStale()
+{
+    std::set<QByteArray> held;
+    for (const auto &[key, mirror] : m_mirror) {
+        held.insert(fixtureKey(key.first, key.second));
+        held.insert(oddsKey(key.first, key.second));
+    }
+    const auto failed = [this](redisReply *reply) {
+        const QString why = reply && reply->type == REDIS_REPLY_ERROR ? QString::fromUtf8(reply->str, int(reply->len))
+                                                                      : QString::fromUtf8(m_redis->errstr);
+        if (reply) {
+            freeReplyObject(reply);
+        }
+        disconnect(QStringLiteral("purging the fixtures forgotten while it was away: %1").arg(why));
+        return false;
+    };
+    std::vector<QByteArray> stale;
+    for (const char *pattern : { "oddstap:fixture:*", "oddstap:odds:*" }) {
+        QByteArray cursor = "0";
+        do {
+            auto *reply = static_cast<redisReply *>(redisCommand(
+                m_redis, "SCAN %b MATCH %s COUNT 1000", cursor.constData(), size_t(cursor.size()), pattern));
+            if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+                || reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_ARRAY) {
+                return failed(reply);
+            }
+            cursor = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
+            const redisReply *keys = reply->element[1];
+            for (std::size_t i = 0; i < keys->elements; ++i) {
+                QByteArray key(keys->element[i]->str, qsizetype(keys->element[i]->len));
+                if (!held.count(key)) {
+                    stale.push_back(std::move(key));
+                }
+            }
+            freeReplyObject(reply);
+        } while (cursor != "0");
+    }
+    qCInfo(lcCache).noquote() << "purging" << stale.size() << "cached keys of fixtures forgotten while Redis was away";
+    int queued = 0;
+    for (std::size_t from = 0; from < stale.size(); from += 1000) {
+        Command del;
+        del << "DEL";
+        for (std::size_t i = from; i < std::min(stale.size(), from + 1000); ++i) {
+            del << stale[i];
+        }
+        queued += del.append(m_redis) ? 1 : 0;
+    }
+    queued += (Command() << "DEL"
+                         << "oddstap:fixtures:active")
+                  .append(m_redis)
+        ? 1
+        : 0;
+    for (int i = 0; i < queued; ++i) {
+        redisReply *reply = nullptr;
+        if (redisGetReply(m_redis, reinterpret_cast<void **>(&reply)) != REDIS_OK || !reply
+            || reply->type == REDIS_REPLY_ERROR) {
+            return failed(reply);
+        }
+        freeReplyObject(reply);
+    }
+    return true;
 }
 
 bool RedisCache::write(const LiveChanges &changes)

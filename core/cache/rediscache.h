@@ -42,12 +42,19 @@ class RedisCache : public QObject
 {
     Q_OBJECT
 public:
-    explicit RedisCache(RedisTarget target, QObject *parent = nullptr);
+    /// Fixtures forgotten while Redis is down are kept to delete, at most @p maxPendingRemovals:
+    /// past that (a long outage of a busy feed) the list goes, and the rewrite after the
+    /// reconnect deletes every cached fixture it does not hold instead.
+    static constexpr std::size_t kMaxPendingRemovals = 100000;
+    explicit RedisCache(
+        RedisTarget target, QObject *parent = nullptr, std::size_t maxPendingRemovals = kMaxPendingRemovals);
     ~RedisCache() override;
 
     /// An id, market or selection as it stands in a key or field: '%', '/' and ':' percent-encoded
     /// (%25, %2F, %3A), so that the separators stay unambiguous whatever the feed sends.
     static QByteArray keyPart(const QString &text);
+    /// Forgotten fixtures kept to delete once Redis is back (at most the bound given).
+    std::size_t pendingRemovals() const { return m_pending.removed.size(); }
 
 public slots:
     void start();
@@ -72,12 +79,17 @@ private:
     void disconnect(const QString &why);
     /// Queues every command of the changes and reads the replies; false once the write failed.
     bool write(const LiveChanges &changes);
+    /// Deletes the cached fixtures and prices the mirror does not hold, and the active set (the
+    /// rewrite that follows fills it again); false once Redis failed.
+    bool purgeStale();
 
     RedisTarget m_target;
     redisContext *m_redis = nullptr;
     std::map<std::pair<QString, QString>, Mirror> m_mirror; ///< (source, fixture)
     LiveChanges m_pending; ///< given since the last write that succeeded
     bool m_resyncAll = true; ///< after (re)connecting: write everything held, not only changes
+    std::size_t m_maxPendingRemovals;
+    bool m_purgeStale = false; ///< the removals kept while down overflowed: purgeStale() before the rewrite
     bool m_down = false;
     int m_backoffMs = 0;
     QTimer *m_reconnectTimer = nullptr;

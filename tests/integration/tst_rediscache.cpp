@@ -29,6 +29,7 @@ class TestRedisCache : public QObject
 private slots:
     void urlsAreParsed();
     void cacheEqualsTheStoredStateAfterRedisRestarts();
+    void fixturesForgottenDuringALongOutageArePurged();
 
 private:
     static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
@@ -178,6 +179,76 @@ void TestRedisCache::cacheEqualsTheStoredStateAfterRedisRestarts()
     QCOMPARE(cachedPrices, prices.size()); // every stored selection, none more
     redis.terminate();
     QVERIFY(redis.waitForFinished(10000));
+}
+
+void TestRedisCache::fixturesForgottenDuringALongOutageArePurged()
+{
+    // Redis keeps its data but refuses the cache for a while (here: a password it does not have).
+    // More fixtures are forgotten meanwhile than the cache keeps to delete: once back, it deletes
+    // every cached fixture it does not hold, and writes the ones it holds.
+    const quint16 port = freePort();
+    QVERIFY(port != 0);
+    QProcess redis;
+    QVERIFY(startRedis(redis, port));
+    RedisReader admin(port);
+    QVERIFY(admin.ok());
+    for (int i = 1; i <= 5; ++i) {
+        const QString id = QStringLiteral("old%1").arg(i);
+        admin.command({ QStringLiteral("HSET"), QStringLiteral("oddstap:fixture:src:") + id, QStringLiteral("status"),
+            QStringLiteral("live") });
+        admin.command({ QStringLiteral("HSET"), QStringLiteral("oddstap:odds:src:") + id, QStringLiteral("1x2/home"),
+            QStringLiteral("{}") });
+        admin.command(
+            { QStringLiteral("SADD"), QStringLiteral("oddstap:fixtures:active"), QStringLiteral("src:") + id });
+    }
+    admin.command({ QStringLiteral("SET"), QStringLiteral("someone:else"), QStringLiteral("kept") });
+    admin.command(
+        { QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("requirepass"), QStringLiteral("pw") });
+
+    RedisTarget target;
+    target.port = port;
+    RedisCache cache(target, nullptr, 3);
+    QStringList problems;
+    connect(&cache, &RedisCache::problem, this, [&](const QString &m, bool) { problems << m; });
+    cache.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!problems.isEmpty() && problems.last().contains(QLatin1String(" unavailable: ")), 10000);
+    auto changes = std::make_shared<LiveChanges>();
+    FixtureState held;
+    held.sourceId = QStringLiteral("src");
+    held.fixture = FixtureData { QStringLiteral("now"), 1, 7, 1798761600000, FixtureStatus::Live, QStringLiteral("A"),
+        QStringLiteral("B"), QStringLiteral("1-0") };
+    held.seq = 9;
+    changes->fixtures.push_back(held);
+    PriceState price;
+    price.sourceId = QStringLiteral("src");
+    price.fixtureId = QStringLiteral("now");
+    price.marketType = QStringLiteral("1x2");
+    price.selection = QStringLiteral("home");
+    price.price = 2.5;
+    price.seq = 10;
+    changes->prices.push_back(price);
+    for (int i = 1; i <= 5; ++i) {
+        changes->removed.emplace_back(QStringLiteral("src"), QStringLiteral("old%1").arg(i));
+    }
+    cache.apply(changes);
+    QCOMPARE(cache.pendingRemovals(), std::size_t(0)); // over the bound: the list went, a purge is due
+
+    QVERIFY(admin.command({ QStringLiteral("AUTH"), QStringLiteral("pw") }).value(0) == QLatin1String("OK"));
+    admin.command({ QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("requirepass"), QString() });
+    QTRY_VERIFY_WITH_TIMEOUT(problems.last().contains(QLatin1String("is back: rewritten whole")), 30000);
+    const auto keys = [&](const QString &pattern) {
+        QStringList k = admin.command({ QStringLiteral("KEYS"), pattern });
+        k.sort();
+        return k;
+    };
+    QCOMPARE(keys(QStringLiteral("oddstap:fixture:*")), QStringList { QStringLiteral("oddstap:fixture:src:now") });
+    QCOMPARE(keys(QStringLiteral("oddstap:odds:*")), QStringList { QStringLiteral("oddstap:odds:src:now") });
+    QCOMPARE(admin.command({ QStringLiteral("SMEMBERS"), QStringLiteral("oddstap:fixtures:active") }),
+        QStringList { QStringLiteral("src:now") });
+    QCOMPARE(admin.command({ QStringLiteral("GET"), QStringLiteral("someone:else") }),
+        QStringList { QStringLiteral("kept") });
+    redis.kill();
+    redis.waitForFinished(10000);
 }
 
 QTEST_GUILESS_MAIN(TestRedisCache)
