@@ -11,8 +11,10 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <array>
 #include <hiredis.h>
 #include <set>
+#include <tuple>
 
 namespace OddsTap {
 
@@ -221,6 +223,15 @@ void RedisCache::disconnect(const QString &why)
 void RedisCache::apply(const LiveChangesPtr &changes)
 {
     for (const FixtureState &f : changes->fixtures) {
+        m_sources.insert(f.sourceId);
+    }
+    for (const PriceState &p : changes->prices) {
+        m_sources.insert(p.sourceId);
+    }
+    for (const auto &key : changes->removed) {
+        m_sources.insert(key.first);
+    }
+    for (const FixtureState &f : changes->fixtures) {
         m_mirror[{ f.sourceId, f.fixture.fixtureId }].fixture = f;
     }
     for (const PriceState &p : changes->prices) {
@@ -291,61 +302,95 @@ void RedisCache::flush()
 
 bool RedisCache::purgeStale()
 {
-    std::set<QByteArray> held;
+    std::set<QByteArray> held; // keys and active-set members of what the mirror holds
     for (const auto &[key, mirror] : m_mirror) {
         held.insert(fixtureKey(key.first, key.second));
         held.insert(oddsKey(key.first, key.second));
+        held.insert(member(key.first, key.second));
     }
-    const auto failed = [this](redisReply *reply) {
+    const auto failed = [this](redisReply *reply, const char *what) {
         const QString why = reply && reply->type == REDIS_REPLY_ERROR ? QString::fromUtf8(reply->str, int(reply->len))
-                                                                      : QString::fromUtf8(m_redis->errstr);
+            : reply ? QStringLiteral("an unexpected %1 reply").arg(QLatin1String(what))
+                    : QString::fromUtf8(m_redis->errstr);
         if (reply) {
             freeReplyObject(reply);
         }
         disconnect(QStringLiteral("purging the fixtures forgotten while it was away: %1").arg(why));
         return false;
     };
-    std::vector<QByteArray> stale;
-    for (const char *pattern : { "oddstap:fixture:*", "oddstap:odds:*" }) {
-        QByteArray cursor = "0";
-        do {
-            auto *reply = static_cast<redisReply *>(redisCommand(
-                m_redis, "SCAN %b MATCH %s COUNT 1000", cursor.constData(), size_t(cursor.size()), pattern));
-            if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
-                || reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_ARRAY) {
-                return failed(reply);
+    // A glob that matches the encoded source literally.
+    const auto literal = [](const QByteArray &text) {
+        QByteArray out;
+        for (const char ch : text) {
+            if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') {
+                out += '\\';
             }
-            cursor = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
-            const redisReply *keys = reply->element[1];
-            for (std::size_t i = 0; i < keys->elements; ++i) {
-                QByteArray key(keys->element[i]->str, qsizetype(keys->element[i]->len));
-                if (!held.count(key)) {
-                    stale.push_back(std::move(key));
+            out += ch;
+        }
+        return out;
+    };
+    std::vector<QByteArray> staleKeys;
+    std::vector<QByteArray> staleMembers;
+    for (const QString &source : m_sources) {
+        const QByteArray prefix = literal(keyPart(source)) + ':';
+        // (command, key scanned or empty, pattern, where what is stale goes)
+        const std::array<std::tuple<const char *, QByteArray, QByteArray, std::vector<QByteArray> *>, 3> scans { {
+            { "SCAN", QByteArray(), "oddstap:fixture:" + prefix + '*', &staleKeys },
+            { "SCAN", QByteArray(), "oddstap:odds:" + prefix + '*', &staleKeys },
+            { "SSCAN", QByteArrayLiteral("oddstap:fixtures:active"), prefix + '*', &staleMembers },
+        } };
+        for (const auto &[command, key, pattern, stale] : scans) {
+            QByteArray cursor = "0";
+            do {
+                Command scan;
+                scan << command;
+                if (!key.isEmpty()) {
+                    scan << key;
                 }
-            }
-            freeReplyObject(reply);
-        } while (cursor != "0");
+                scan << cursor << "MATCH" << pattern << "COUNT" << qint64(1000);
+                redisReply *reply = nullptr;
+                if (!scan.append(m_redis) || redisGetReply(m_redis, reinterpret_cast<void **>(&reply)) != REDIS_OK
+                    || !reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+                    || reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_ARRAY) {
+                    return failed(reply, command);
+                }
+                cursor = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
+                const redisReply *found = reply->element[1];
+                for (std::size_t i = 0; i < found->elements; ++i) {
+                    QByteArray item(found->element[i]->str, qsizetype(found->element[i]->len));
+                    if (!held.count(item)) {
+                        stale->push_back(std::move(item));
+                    }
+                }
+                freeReplyObject(reply);
+            } while (cursor != "0");
+        }
     }
-    qCInfo(lcCache).noquote() << "purging" << stale.size() << "cached keys of fixtures forgotten while Redis was away";
+    qCInfo(lcCache).noquote() << "purging" << staleKeys.size()
+                              << "cached keys of fixtures forgotten while Redis was away";
     int queued = 0;
-    for (std::size_t from = 0; from < stale.size(); from += 1000) {
+    for (std::size_t from = 0; from < staleKeys.size(); from += 1000) {
         Command del;
-        del << "DEL";
-        for (std::size_t i = from; i < std::min(stale.size(), from + 1000); ++i) {
-            del << stale[i];
+        del << "UNLINK";
+        for (std::size_t i = from; i < std::min(staleKeys.size(), from + 1000); ++i) {
+            del << staleKeys[i];
         }
         queued += del.append(m_redis) ? 1 : 0;
     }
-    queued += (Command() << "DEL"
-                         << "oddstap:fixtures:active")
-                  .append(m_redis)
-        ? 1
-        : 0;
+    for (std::size_t from = 0; from < staleMembers.size(); from += 1000) {
+        Command srem;
+        srem << "SREM"
+             << "oddstap:fixtures:active";
+        for (std::size_t i = from; i < std::min(staleMembers.size(), from + 1000); ++i) {
+            srem << staleMembers[i];
+        }
+        queued += srem.append(m_redis) ? 1 : 0;
+    }
     for (int i = 0; i < queued; ++i) {
         redisReply *reply = nullptr;
         if (redisGetReply(m_redis, reinterpret_cast<void **>(&reply)) != REDIS_OK || !reply
             || reply->type == REDIS_REPLY_ERROR) {
-            return failed(reply);
+            return failed(reply, "UNLINK");
         }
         freeReplyObject(reply);
     }

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 struct redisContext;
 class QTimer;
@@ -79,8 +80,9 @@ private:
     void disconnect(const QString &why);
     /// Queues every command of the changes and reads the replies; false once the write failed.
     bool write(const LiveChanges &changes);
-    /// Deletes the cached fixtures and prices the mirror does not hold, and the active set (the
-    /// rewrite that follows fills it again); false once Redis failed.
+    /// Deletes the cached fixtures and prices of this cache's sources that the mirror does not
+    /// hold, and their members of the active set; other sources' keys (another collector's, in
+    /// the same database) stay. False once Redis failed.
     bool purgeStale();
 
     RedisTarget m_target;
@@ -89,6 +91,7 @@ private:
     LiveChanges m_pending; ///< given since the last write that succeeded
     bool m_resyncAll = true; ///< after (re)connecting: write everything held, not only changes
     std::size_t m_maxPendingRemovals;
+    std::set<QString> m_sources; ///< every source this cache was given: what purgeStale() may touch
     bool m_purgeStale = false; ///< the removals kept while down overflowed: purgeStale() before the rewrite
     bool m_down = false;
     int m_backoffMs = 0;

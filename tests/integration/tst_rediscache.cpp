@@ -185,14 +185,15 @@ void TestRedisCache::fixturesForgottenDuringALongOutageArePurged()
 {
     // Redis keeps its data but refuses the cache for a while (here: a password it does not have).
     // More fixtures are forgotten meanwhile than the cache keeps to delete: once back, it deletes
-    // every cached fixture it does not hold, and writes the ones it holds.
+    // every cached fixture of its source it does not hold (old6 was never said to be forgotten),
+    // and writes the ones it holds. Another collector's source in the same database stays.
     const quint16 port = freePort();
     QVERIFY(port != 0);
     QProcess redis;
     QVERIFY(startRedis(redis, port));
     RedisReader admin(port);
     QVERIFY(admin.ok());
-    for (int i = 1; i <= 5; ++i) {
+    for (int i = 1; i <= 6; ++i) {
         const QString id = QStringLiteral("old%1").arg(i);
         admin.command({ QStringLiteral("HSET"), QStringLiteral("oddstap:fixture:src:") + id, QStringLiteral("status"),
             QStringLiteral("live") });
@@ -202,6 +203,11 @@ void TestRedisCache::fixturesForgottenDuringALongOutageArePurged()
             { QStringLiteral("SADD"), QStringLiteral("oddstap:fixtures:active"), QStringLiteral("src:") + id });
     }
     admin.command({ QStringLiteral("SET"), QStringLiteral("someone:else"), QStringLiteral("kept") });
+    admin.command({ QStringLiteral("HSET"), QStringLiteral("oddstap:fixture:other:x"), QStringLiteral("status"),
+        QStringLiteral("live") });
+    admin.command({ QStringLiteral("HSET"), QStringLiteral("oddstap:odds:other:x"), QStringLiteral("1x2/home"),
+        QStringLiteral("{}") });
+    admin.command({ QStringLiteral("SADD"), QStringLiteral("oddstap:fixtures:active"), QStringLiteral("other:x") });
     admin.command(
         { QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("requirepass"), QStringLiteral("pw") });
 
@@ -218,6 +224,8 @@ void TestRedisCache::fixturesForgottenDuringALongOutageArePurged()
     held.fixture = FixtureData { QStringLiteral("now"), 1, 7, 1798761600000, FixtureStatus::Live, QStringLiteral("A"),
         QStringLiteral("B"), QStringLiteral("1-0") };
     held.seq = 9;
+    changes->fixtures.push_back(held);
+    held.fixture.fixtureId = QStringLiteral("a:b"); // stored as a%3Ab
     changes->fixtures.push_back(held);
     PriceState price;
     price.sourceId = QStringLiteral("src");
@@ -241,10 +249,15 @@ void TestRedisCache::fixturesForgottenDuringALongOutageArePurged()
         k.sort();
         return k;
     };
-    QCOMPARE(keys(QStringLiteral("oddstap:fixture:*")), QStringList { QStringLiteral("oddstap:fixture:src:now") });
-    QCOMPARE(keys(QStringLiteral("oddstap:odds:*")), QStringList { QStringLiteral("oddstap:odds:src:now") });
-    QCOMPARE(admin.command({ QStringLiteral("SMEMBERS"), QStringLiteral("oddstap:fixtures:active") }),
-        QStringList { QStringLiteral("src:now") });
+    QCOMPARE(keys(QStringLiteral("oddstap:fixture:*")),
+        (QStringList { QStringLiteral("oddstap:fixture:other:x"), QStringLiteral("oddstap:fixture:src:a%3Ab"),
+            QStringLiteral("oddstap:fixture:src:now") }));
+    QCOMPARE(keys(QStringLiteral("oddstap:odds:*")),
+        (QStringList { QStringLiteral("oddstap:odds:other:x"), QStringLiteral("oddstap:odds:src:now") }));
+    QStringList active = admin.command({ QStringLiteral("SMEMBERS"), QStringLiteral("oddstap:fixtures:active") });
+    active.sort();
+    QCOMPARE(
+        active, (QStringList { QStringLiteral("other:x"), QStringLiteral("src:a%3Ab"), QStringLiteral("src:now") }));
     QCOMPARE(admin.command({ QStringLiteral("GET"), QStringLiteral("someone:else") }),
         QStringList { QStringLiteral("kept") });
     redis.kill();
