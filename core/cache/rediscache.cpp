@@ -222,14 +222,9 @@ void RedisCache::disconnect(const QString &why)
 
 void RedisCache::apply(const LiveChangesPtr &changes)
 {
-    for (const FixtureState &f : changes->fixtures) {
-        m_sources.insert(f.sourceId);
-    }
-    for (const PriceState &p : changes->prices) {
-        m_sources.insert(p.sourceId);
-    }
+    // The sources of what it holds are the mirror's; those whose every fixture went are kept here.
     for (const auto &key : changes->removed) {
-        m_sources.insert(key.first);
+        m_forgottenSources.insert(key.first);
     }
     for (const FixtureState &f : changes->fixtures) {
         m_mirror[{ f.sourceId, f.fixture.fixtureId }].fixture = f;
@@ -303,7 +298,9 @@ void RedisCache::flush()
 bool RedisCache::purgeStale()
 {
     std::set<QByteArray> held; // keys and active-set members of what the mirror holds
+    std::set<QString> sources = m_forgottenSources;
     for (const auto &[key, mirror] : m_mirror) {
+        sources.insert(key.first);
         held.insert(fixtureKey(key.first, key.second));
         held.insert(oddsKey(key.first, key.second));
         held.insert(member(key.first, key.second));
@@ -331,7 +328,7 @@ bool RedisCache::purgeStale()
     };
     std::vector<QByteArray> staleKeys;
     std::vector<QByteArray> staleMembers;
-    for (const QString &source : m_sources) {
+    for (const QString &source : sources) {
         const QByteArray prefix = literal(keyPart(source)) + ':';
         // (command, key scanned or empty, pattern, where what is stale goes)
         const std::array<std::tuple<const char *, QByteArray, QByteArray, std::vector<QByteArray> *>, 3> scans { {

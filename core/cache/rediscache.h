@@ -91,7 +91,8 @@ private:
     LiveChanges m_pending; ///< given since the last write that succeeded
     bool m_resyncAll = true; ///< after (re)connecting: write everything held, not only changes
     std::size_t m_maxPendingRemovals;
-    std::set<QString> m_sources; ///< every source this cache was given: what purgeStale() may touch
+    /// Sources of fixtures forgotten: with the mirror's, what purgeStale() may touch.
+    std::set<QString> m_forgottenSources;
     bool m_purgeStale = false; ///< the removals kept while down overflowed: purgeStale() before the rewrite
     bool m_down = false;
     int m_backoffMs = 0;

@@ -179,11 +179,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
         forgetClosed(m_clockMs); // first: a market the line opens may take a forgotten one's place
         // A line that would hold more markets than the cap is refused before any of it applies
         // (a half-applied line would leave its other markets' books and prices unsent).
-        std::size_t opening = 0;
-        for (const MarketChange &mc : m_msg.markets) {
-            opening += m_cache.market(mc.id) ? 0 : 1;
-        }
-        if (opening > 0 && m_cache.size() + opening > m_cache.maxMarkets()) {
+        if (const std::size_t opening = m_cache.newMarketsOverTheCap(m_msg.markets); opening > 0) {
             --m_counts.mapped;
             ++m_counts.rejected;
             out.rejects.push_back(Reject::of(ctx, RejectCode::OutOfRange,

@@ -126,14 +126,6 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
 {
     auto idx = m_index.constFind(change.id);
     if (idx == m_index.constEnd()) {
-        if (std::size_t(m_index.size()) >= m_maxMarkets) {
-            MarketDelta refused;
-            refused.marketIndex = kNoIndex;
-            refused.refused = QStringLiteral("market %1 would make more than %2 markets open at once")
-                                  .arg(change.id.left(64))
-                                  .arg(m_maxMarkets);
-            return refused;
-        }
         std::size_t slot = m_markets.size();
         if (!m_free.empty()) {
             slot = m_free.back();
@@ -286,6 +278,18 @@ void MarketCache::releaseBooks(std::size_t marketIndex)
             *l = LevelLadder {};
         }
     }
+}
+
+std::size_t MarketCache::newMarketsOverTheCap(const std::vector<MarketChange> &changes) const
+{
+    if (size() + changes.size() <= m_maxMarkets) {
+        return 0;
+    }
+    std::size_t added = 0; // an id twice in the line counts twice: the cap errs on the safe side
+    for (const MarketChange &mc : changes) {
+        added += m_index.contains(mc.id) ? 0 : 1;
+    }
+    return size() + added > m_maxMarkets ? added : 0;
 }
 
 void MarketCache::forget(std::size_t marketIndex)

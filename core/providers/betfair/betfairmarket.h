@@ -124,11 +124,12 @@ public:
         , m_maxMarkets(maxMarkets)
     { }
 
-    /// The index a refused new market gets (MarketDelta::marketIndex; its market is null).
-    static constexpr std::size_t kNoIndex = std::size_t(-1);
-    /// Applies one market change published at @p publishTimeMs. A market beyond the markets held
-    /// at most is refused: MarketDelta::refused says so, and nothing of it is kept.
+    /// Applies one market change published at @p publishTimeMs. The cap on markets held is the
+    /// caller's to keep, line by line (newMarkets()): a line is refused whole or applied whole.
     MarketDelta apply(MarketChange &change, qint64 publishTimeMs);
+    /// How many markets applying @p changes would add, when that would pass maxMarkets() (0
+    /// otherwise, without looking them up: the usual line costs nothing).
+    std::size_t newMarketsOverTheCap(const std::vector<MarketChange> &changes) const;
     const MarketState *market(const QString &id) const;
     /// Frees the ladders of a market that has closed (its statuses and last prices stay).
     void releaseBooks(std::size_t marketIndex);
