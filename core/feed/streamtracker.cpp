@@ -20,6 +20,8 @@ StreamTracker::StreamTracker(
 void StreamTracker::beginConnection(quint32 connection)
 {
     m_connection = connection;
+    m_seenSeq.reset();
+    m_seenInOrder = false;
     m_resyncing = false;
     m_inSnapshot = false;
     m_gapReason.clear();
@@ -127,6 +129,8 @@ void StreamTracker::handleEvent(Event &&ev)
     }
     const bool afterUnreadable = m_unreadableAt && m_lastSeq && *m_unreadableAt == *m_lastSeq;
     m_unreadableAt.reset();
+    m_seenInOrder = !m_seenSeq || ev.seq == *m_seenSeq + 1 || ev.seq == *m_seenSeq;
+    m_seenSeq = ev.seq;
     if (m_resyncing) {
         ++m_pending.discarded;
         return;
@@ -215,6 +219,24 @@ void StreamTracker::onRefusedMessage(
 
 void StreamTracker::handleReject(Reject &&r)
 {
+    // A rejected envelope at the next seq was still received: it takes its place in the stream.
+    const bool advancingType = !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds
+        || *r.type == EventType::Bet || *r.type == EventType::Book;
+    // What the server sends again (a file imported again, a server that ignores from_seq) comes in
+    // order below the seq held. A rejected envelope there, at the seq after the one before it,
+    // stands where it stood the first time, when it was rejected and stored: a duplicate. So is a
+    // frame without a seq among such events. A rejected envelope at a seq passed already anywhere
+    // else is a corrupted copy of an earlier event, and a reject of its own.
+    if (r.seq && advancingType && m_lastSeq && *r.seq <= *m_lastSeq && m_seenSeq && *r.seq == *m_seenSeq + 1) {
+        m_seenSeq = r.seq;
+        m_seenInOrder = true;
+        ++m_pending.duplicates;
+        return;
+    }
+    if (!r.seq && !m_inSnapshot && m_seenInOrder && m_seenSeq && m_lastSeq && *m_seenSeq < *m_lastSeq) {
+        ++m_pending.duplicates;
+        return;
+    }
     if (!r.seq && !m_inSnapshot) {
         if (seenUnreadable(r)) {
             ++m_pending.duplicates; // the same unreadable frame, resent on resume: rejected once
@@ -223,11 +245,10 @@ void StreamTracker::handleReject(Reject &&r)
     } else {
         m_unreadableAt.reset();
     }
-    // A rejected envelope at the next seq was still received: it takes its place in the stream.
-    const bool advancingType = !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds
-        || *r.type == EventType::Bet || *r.type == EventType::Book;
     if (!m_resyncing && !m_inSnapshot && m_lastSeq && r.seq && *r.seq == *m_lastSeq + 1 && advancingType) {
         m_lastSeq = *r.seq;
+        m_seenSeq = r.seq;
+        m_seenInOrder = true;
         r.tookSeq = true;
         ++m_pending.streamAdvances;
     }

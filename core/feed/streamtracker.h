@@ -67,6 +67,11 @@ private:
     EventBatch m_scratch;
     std::optional<quint64> m_lastSeq;
     std::optional<quint64> m_takenSeq; ///< m_lastSeq when the last batch was taken
+    /// The seq of the last stream event this connection received, held already or not, and whether
+    /// it followed the one before: while events come in order below m_lastSeq, the server sends
+    /// again what is held, and a reject among them was stored when it first came.
+    std::optional<quint64> m_seenSeq;
+    bool m_seenInOrder = false;
     quint32 m_connection = 0;
     bool m_inSnapshot = false;
     quint64 m_snapshotBase = 0;

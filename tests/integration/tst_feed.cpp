@@ -33,6 +33,7 @@ private slots:
     void unreachableServerBacksOffWithJitter();
     void unreadableFrameResentOnResumeIsRejectedOnceAndSkipped_data();
     void unreadableFrameResentOnResumeIsRejectedOnceAndSkipped();
+    void rejectsSentAgainAmongHeldEventsAreNotStoredTwice();
     void messagesTheSocketRefusesLeaveAReject_data();
     void messagesTheSocketRefusesLeaveAReject();
 
@@ -429,6 +430,57 @@ void TestFeed::unreadableFrameResentOnResumeIsRejectedOnceAndSkipped()
             QCOMPARE(e.seq, expect++);
         }
     }
+}
+
+namespace {
+
+/// A well-formed envelope whose data breaks a rule (odds must be above 1): rejected, with its seq.
+QByteArray badOdds(quint64 seq)
+{
+    return QStringLiteral(R"({"type":"odds","seq":%1,"ts":1798761600000,"data":{"fixture_id":"f1",)"
+                          R"("market_type":"1x2","selection":"home","odd_value":0.5,"timestamp":1798761600000}})")
+        .arg(seq)
+        .toUtf8();
+}
+
+} // namespace
+
+void TestFeed::rejectsSentAgainAmongHeldEventsAreNotStoredTwice()
+{
+    // A server that ignores from_seq (or a file imported again): on its second connection it sends
+    // everything from seq 1 again, a rejected envelope and a frame without a seq among it. What the
+    // client holds is a duplicate, rejects included: each reject is stored once.
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int connection, std::optional<quint64>) {
+        RawWsServer::sendText(socket, RawWsServer::bet(1));
+        RawWsServer::sendText(socket, badOdds(2));
+        RawWsServer::sendText(socket, "{\"type\":\"bet\",");
+        for (quint64 seq = 3; seq <= (connection == 1 ? 5 : 8); ++seq) {
+            RawWsServer::sendText(socket, RawWsServer::bet(seq));
+        }
+        if (connection == 1) {
+            socket->flush();
+            socket->disconnectFromHost();
+        }
+    });
+    QVERIFY(server.listen());
+    FeedSourceConfig source = sourceConfig(QStringLiteral("again"), server.port());
+    source.heartbeatMs = 5000; // this server sends no heartbeats; liveness is not under test
+    CaptureRun run(captureConfig({ source }, 0, 0));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.count(QStringLiteral("again")) == 1
+            && run.stats().sources.at(QStringLiteral("again")).lastSeq == 8,
+        10000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+    const auto s = run.stats().sources.at(QStringLiteral("again"));
+    QCOMPARE(server.connections(), 2);
+    QCOMPARE(run.rejects.size(), std::size_t(2));
+    QCOMPARE(run.rejects[0].seq, std::optional<quint64>(2));
+    QCOMPARE(int(run.rejects[1].code), int(RejectCode::MalformedJson));
+    QCOMPARE(s.acceptedTotal(), quint64(7)); // seqs 1, 3..8
+    QCOMPARE(s.duplicates, quint64(6)); // seqs 1 to 5 and the frame without one, the second time
+    QCOMPARE(s.streamAdvances, quint64(8));
+    QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats);
 }
 
 void TestFeed::messagesTheSocketRefusesLeaveAReject_data()

@@ -136,6 +136,13 @@ Event StreamDecoder::makeEvent(EventType type, const StreamMessage &msg, const F
     return ev;
 }
 
+void StreamDecoder::reject(Reject r, EventBatch &out)
+{
+    ++m_counts.rejected;
+    r.seq = ++m_seq;
+    out.rejects.push_back(std::move(r));
+}
+
 std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx, EventBatch &out)
 {
     ++out.frames;
@@ -144,8 +151,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
     m_sourceId = ctx.sourceId;
     StreamError error;
     if (!m_parser.parse(frame, m_msg, error)) {
-        ++m_counts.rejected;
-        out.rejects.push_back(Reject::of(ctx, error.code, std::move(error.message), frame, kMaxRawBytes));
+        reject(Reject::of(ctx, error.code, std::move(error.message), frame, kMaxRawBytes), out);
         return 0;
     }
     ++m_counts.mapped;
@@ -181,13 +187,13 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
         // (a half-applied line would leave its other markets' books and prices unsent).
         if (const std::size_t opening = m_cache.newMarketsOverTheCap(m_msg.markets); opening > 0) {
             --m_counts.mapped;
-            ++m_counts.rejected;
-            out.rejects.push_back(Reject::of(ctx, RejectCode::OutOfRange,
-                QStringLiteral("the line would make more than %1 markets open at once (%2 held, %3 new)")
-                    .arg(m_cache.maxMarkets())
-                    .arg(m_cache.size())
-                    .arg(opening),
-                frame, kMaxRawBytes));
+            reject(Reject::of(ctx, RejectCode::OutOfRange,
+                       QStringLiteral("the line would make more than %1 markets open at once (%2 held, %3 new)")
+                           .arg(m_cache.maxMarkets())
+                           .arg(m_cache.size())
+                           .arg(opening),
+                       frame, kMaxRawBytes),
+                out);
             return 0;
         }
         std::vector<std::size_t> lineMarkets;
@@ -207,8 +213,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
                 }
                 releaseClosed(out);
                 --m_counts.mapped;
-                ++m_counts.rejected;
-                out.rejects.push_back(Reject::of(ctx, RejectCode::OutOfRange, delta.refused, frame, kMaxRawBytes));
+                reject(Reject::of(ctx, RejectCode::OutOfRange, delta.refused, frame, kMaxRawBytes), out);
                 return 0;
             }
             mapMarket(delta, m_msg, ctx, out);

@@ -34,8 +34,9 @@ struct DecodeCounts
 /// many), a market's type is the market, a runner is a selection and its last traded price is
 /// the odds, open while the market is open and the runner active, suspended otherwise. The
 /// cricket score stream (`ccm`) updates the same fixture's teams, score and status.
-/// Betfair has no per-event seq: each event gets the next seq of this stream, so a file replayed
-/// again gives the same seqs (and storage recognises them).
+/// Betfair has no per-event seq: each event gets the next seq of this stream, and so does each
+/// rejected line (it stands in the stream where it came), so a file replayed again gives the same
+/// seqs and storage recognises its events and its rejects.
 class StreamDecoder : public FeedDecoder
 {
 public:
@@ -91,6 +92,8 @@ private:
         QString label;
     };
 
+    /// A line rejected: it takes the next seq, as an event would.
+    void reject(Reject r, EventBatch &out);
     const MarketNames &namesOf(const MarketDelta &delta);
     void mapMarket(const MarketDelta &delta, const StreamMessage &msg, const FrameContext &ctx, EventBatch &out);
     /// A book event per runner whose book the change altered: its changed prices, or its whole
