@@ -45,12 +45,14 @@ void startBench(MainWindow &window, const AppConfig &config, double seconds, std
         if (elapsed >= 60.0 * (*minutesReported + 1)) {
             ++*minutesReported;
             const ResidentParts parts = residentParts();
+            const LargeBlocks large = largeHeapBlocks();
             std::printf(
                 "  minute %d: RSS %.1f MiB (peak %.1f; anonymous %.1f, files %.1f, shared %.1f), heap in use %.1f MiB "
-                "(SQLite page caches %.1f MiB), fixtures held %lld, at most %llu events waiting for storage, %llu in "
-                "memory at most so far, views up to %.1f s behind\n",
+                "(%zu large blocks %.1f MiB, SQLite page caches %.1f MiB), fixtures held %lld, at most %llu events "
+                "waiting for storage, %llu in memory at most so far, views up to %.1f s behind\n",
                 *minutesReported, residentMiB(), peakResidentMiB(), parts.anonMiB, parts.fileMiB, parts.shmemMiB,
-                heapInUseMiB(), double(SqliteStorage::pageCacheBytesInProcess()) / (1024.0 * 1024.0),
+                heapInUseMiB(), large.count, large.mib,
+                double(SqliteStorage::pageCacheBytesInProcess()) / (1024.0 * 1024.0),
                 static_cast<long long>(window.findChild<FixturesPanel *>()->model().rowCount()),
                 static_cast<unsigned long long>(*minuteQueuedMax),
                 static_cast<unsigned long long>(window.lastMetrics().peakEventsInMemory),

@@ -5,7 +5,10 @@
 //  2. timing at 1x as the sportsbook: the capture served over WebSocket (SimServer + ReplayStream)
 //     to a client that notes when each frame arrives; the same error figures;
 //  3. --max into the pipeline (decode, validate, stream logic, live state; no database): frames/s;
-//  4. recording overhead: simulator -> client as fast as possible, without and with --record.
+//  4. recording overhead: simulator -> client as fast as possible, without and with --record; the
+//     simulator either generates as it sends (its JSON encoding then takes about a third of the two
+//     cores) or sends a stream it generated before the run, as a sportsbook on another machine
+//     costs the client nothing but the bytes.
 // The capture for 1-3 is synthetic but realistic: generated envelopes, Poisson arrivals with bursts
 // and silences.
 #include "../benchutil.h"
@@ -262,6 +265,47 @@ void maxIntoPipeline(const Capture &c)
         static_cast<unsigned long long>(total.frames), s, double(total.frames) / s, double(total.acceptedTotal()) / s);
 }
 
+/// The simulator's stream, generated before the runs: serving it costs the server only framing and
+/// sending. Each run takes its own cursor over the same events.
+class PregeneratedStream : public EventStream
+{
+public:
+    PregeneratedStream(std::shared_ptr<const std::vector<GeneratedEvent>> events, const GeneratorConfig &config)
+        : m_events(std::move(events))
+        , m_generator(config)
+    { }
+    static std::shared_ptr<const std::vector<GeneratedEvent>> generate(const GeneratorConfig &config, quint64 count)
+    {
+        FeedGenerator generator(config);
+        auto events = std::make_shared<std::vector<GeneratedEvent>>();
+        events->reserve(count);
+        for (quint64 i = 0; i < count; ++i) {
+            events->push_back(generator.next());
+        }
+        return events;
+    }
+    GeneratedEvent next() override { return (*m_events)[m_next++]; }
+    quint64 lastSeq() const override { return m_next == 0 ? 0 : (*m_events)[m_next - 1].seq; }
+    /// The bench's client subscribes from the start and never falls behind the retained events.
+    std::vector<GeneratedEvent> snapshot() const override { return {}; }
+    QByteArray controlEnvelope(EventType type, quint64 seq) const override
+    {
+        return m_generator.controlEnvelope(type, seq);
+    }
+    QByteArray errorEnvelope(quint64 seq, const char *code, const QString &message) const override
+    {
+        return m_generator.errorEnvelope(seq, code, message);
+    }
+    qint64 nowMs(quint64 seq) const override { return m_generator.nowMs(seq); }
+    QByteArray streamName() const override { return m_generator.streamName(); }
+    bool exhausted() const override { return m_next >= m_events->size(); }
+
+private:
+    std::shared_ptr<const std::vector<GeneratedEvent>> m_events;
+    FeedGenerator m_generator; ///< for the control envelopes only
+    std::size_t m_next = 0;
+};
+
 /// Part 4: live ingest without and with a recording: events/s, CPU per event, and receive ->
 /// processed latency (the worst 100 ms window's p99, and the median of the windows' p99s).
 struct IngestFigures
@@ -273,14 +317,26 @@ struct IngestFigures
     std::map<QString, double> cpuUsPerEventByThread; ///< the threads alive at the end, by name
 };
 
-IngestFigures ingest(quint64 count, double rate, const QString &recordPath)
+GeneratorConfig benchGenerator()
+{
+    GeneratorConfig g;
+    g.seed = 42;
+    g.fixtures = 1000;
+    return g;
+}
+
+/// @p pregenerated: the simulator sends these instead of generating as it goes.
+IngestFigures ingest(quint64 count, double rate, const QString &recordPath,
+    const std::shared_ptr<const std::vector<GeneratedEvent>> &pregenerated)
 {
     SimServerConfig simConfig;
     simConfig.rate = rate;
     simConfig.count = count;
     simConfig.retain = 200000;
-    simConfig.generator.seed = 42;
-    simConfig.generator.fixtures = 1000;
+    simConfig.generator = benchGenerator();
+    if (pregenerated) {
+        simConfig.stream = std::make_shared<PregeneratedStream>(pregenerated, simConfig.generator);
+    }
     Bench::SimThread sim(simConfig);
     CaptureConfig capture = Bench::captureOf(sim, count);
     capture.recordPath = recordPath;
@@ -330,7 +386,8 @@ double median(std::vector<double> values)
     return values.empty() ? 0 : values[values.size() / 2];
 }
 
-void recordingOverhead(quint64 count, double rate, int rounds)
+void recordingOverhead(
+    quint64 count, double rate, int rounds, const std::shared_ptr<const std::vector<GeneratedEvent>> &pregenerated)
 {
     // Rounds alternate without and with, so that drift of the shared machine favours neither; the
     // change is the median over rounds of each pair's change (one pair varies by 10 % here).
@@ -340,14 +397,15 @@ void recordingOverhead(quint64 count, double rate, int rounds)
     std::vector<double> rateChange;
     std::vector<double> cpuChange;
     for (int round = 0; round < rounds; ++round) {
-        without.push_back(ingest(count, rate, QString()));
-        with.push_back(ingest(count, rate, dir.filePath(QStringLiteral("rec%1.odtc").arg(round))));
+        without.push_back(ingest(count, rate, QString(), pregenerated));
+        with.push_back(ingest(count, rate, dir.filePath(QStringLiteral("rec%1.odtc").arg(round)), pregenerated));
         QFile::remove(dir.filePath(QStringLiteral("rec%1.odtc").arg(round)));
         rateChange.push_back(with.back().eventsPerSec / without.back().eventsPerSec - 1);
         cpuChange.push_back(with.back().cpuUsPerEvent / without.back().cpuUsPerEvent - 1);
     }
     const QString offered =
-        rate > 0 ? QStringLiteral("%1 events/s offered").arg(rate) : QStringLiteral("as fast as possible");
+        (rate > 0 ? QStringLiteral("%1 events/s offered").arg(rate) : QStringLiteral("as fast as possible"))
+        + (pregenerated ? QStringLiteral(", stream generated before") : QStringLiteral(", generated as sent"));
     for (const auto &[name, runs] :
         { std::pair { "without recording", &without }, std::pair { "with --record", &with } }) {
         std::vector<double> perSec;
@@ -410,6 +468,10 @@ int main(int argc, char **argv)
     parser.addOption(
         { QStringLiteral("rounds"), QStringLiteral("Pairs of runs without and with recording, per rate (default 3)."),
             QStringLiteral("n"), QStringLiteral("3") });
+    parser.addOption({ QStringLiteral("record-feed"),
+        QStringLiteral("The simulator of the recording-overhead runs: generating (as it sends), pregenerated "
+                       "(sends a stream generated before the runs), both (default)."),
+        QStringLiteral("kind"), QStringLiteral("both") });
     parser.addOption({ QStringLiteral("only"), QStringLiteral("Run one part: timing, served, max, record."),
         QStringLiteral("part") });
     parser.process(app);
@@ -445,8 +507,18 @@ int main(int argc, char **argv)
     if (want("record")) {
         const quint64 n = parser.value(QStringLiteral("ingest-events")).toULongLong();
         const int rounds = parser.value(QStringLiteral("rounds")).toInt();
+        const QString feed = parser.value(QStringLiteral("record-feed"));
+        std::shared_ptr<const std::vector<GeneratedEvent>> pregenerated;
+        if (feed != QLatin1String("generating")) {
+            pregenerated = PregeneratedStream::generate(benchGenerator(), n);
+        }
         for (const QString &rate : parser.value(QStringLiteral("record-rates")).split(QLatin1Char(','))) {
-            recordingOverhead(n, rate.toDouble(), std::max(1, rounds));
+            if (feed != QLatin1String("pregenerated")) {
+                recordingOverhead(n, rate.toDouble(), std::max(1, rounds), nullptr);
+            }
+            if (pregenerated) {
+                recordingOverhead(n, rate.toDouble(), std::max(1, rounds), pregenerated);
+            }
         }
     }
     std::printf("peak RSS: %.1f MiB\n", Bench::peakRssMiB());

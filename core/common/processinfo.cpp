@@ -85,4 +85,14 @@ double heapInUseMiB()
 #endif
 }
 
+LargeBlocks largeHeapBlocks()
+{
+#if defined(__GLIBC__)
+    const struct mallinfo2 info = mallinfo2();
+    return { info.hblks, double(info.hblkhd) / (1024.0 * 1024.0) };
+#else
+    return {};
+#endif
+}
+
 } // namespace OddsTap

@@ -4,6 +4,7 @@
 
 #include <QtGlobal>
 
+#include <cstddef>
 #include <optional>
 
 namespace OddsTap {
@@ -15,6 +16,15 @@ double peakResidentMiB();
 /// Heap bytes the program holds (allocated, not freed), MiB; 0 where the C library does not say.
 /// Against residentMiB() it tells growing data from a heap that only fragments.
 double heapInUseMiB();
+/// Of the heap in use, the blocks of the mmap threshold or more (each mapped for itself, given
+/// back when freed: a batch's events, a transaction's rows): how many, and their MiB. They are
+/// what is in flight at the moment, where the rest is what the program keeps.
+struct LargeBlocks
+{
+    std::size_t count = 0;
+    double mib = 0;
+};
+LargeBlocks largeHeapBlocks();
 
 /// The resident set by kind, MiB: anonymous (the heap, stacks), file-backed (code, fonts, mapped
 /// files) and shared memory (an X server's images). Which of them grows says what to look for.
