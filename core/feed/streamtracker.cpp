@@ -21,7 +21,6 @@ void StreamTracker::beginConnection(quint32 connection)
 {
     m_connection = connection;
     m_seenSeq.reset();
-    m_seenInOrder = false;
     m_resyncing = false;
     m_inSnapshot = false;
     m_gapReason.clear();
@@ -111,6 +110,7 @@ void StreamTracker::handleEvent(Event &&ev)
             if (!m_lastSeq || s > *m_lastSeq) {
                 m_lastSeq = s;
             }
+            m_seenSeq = m_lastSeq; // the stream goes on after the snapshot's seq
         }
         m_pending.events.push_back(std::move(ev));
         return;
@@ -129,7 +129,6 @@ void StreamTracker::handleEvent(Event &&ev)
     }
     const bool afterUnreadable = m_unreadableAt && m_lastSeq && *m_unreadableAt == *m_lastSeq;
     m_unreadableAt.reset();
-    m_seenInOrder = !m_seenSeq || ev.seq == *m_seenSeq + 1 || ev.seq == *m_seenSeq;
     m_seenSeq = ev.seq;
     if (m_resyncing) {
         ++m_pending.discarded;
@@ -187,9 +186,12 @@ void StreamTracker::handleEvent(Event &&ev)
 
 bool StreamTracker::seenUnreadable(const Reject &r)
 {
-    const quint64 after = m_lastSeq.value_or(0);
+    m_unreadableAt = m_lastSeq.value_or(0);
+    // Where it stands in what the server sends: after the last event received, held or not (a
+    // resend of held events, the rest of a connection after a gap), so that the same frame sent
+    // again in the same place is known however far the held seq has moved since.
+    const quint64 after = m_seenSeq.value_or(m_lastSeq.value_or(0));
     const std::size_t hash = qHash(r.raw, std::size_t(r.code));
-    m_unreadableAt = after;
     for (const Unreadable &u : m_unreadable) {
         if (u.after == after && u.hash == hash) {
             return u.connection != m_connection;
@@ -222,20 +224,22 @@ void StreamTracker::handleReject(Reject &&r)
     // A rejected envelope at the next seq was still received: it takes its place in the stream.
     const bool advancingType = !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds
         || *r.type == EventType::Bet || *r.type == EventType::Book;
-    // What the server sends again (a file imported again, a server that ignores from_seq) comes in
-    // order below the seq held. A rejected envelope there, at the seq after the one before it,
-    // stands where it stood the first time, when it was rejected and stored: a duplicate. So is a
-    // frame without a seq among such events. A rejected envelope at a seq passed already anywhere
-    // else is a corrupted copy of an earlier event, and a reject of its own.
-    if (r.seq && advancingType && m_lastSeq && *r.seq <= *m_lastSeq && m_seenSeq && *r.seq == *m_seenSeq + 1) {
-        m_seenSeq = r.seq;
-        m_seenInOrder = true;
-        ++m_pending.duplicates;
-        return;
-    }
-    if (!r.seq && !m_inSnapshot && m_seenInOrder && m_seenSeq && m_lastSeq && *m_seenSeq < *m_lastSeq) {
-        ++m_pending.duplicates;
-        return;
+    // A rejected envelope at the seq after the last event received stands at its own place in the
+    // stream. Below the seq held (a file imported again, a server that ignores from_seq), that seq
+    // is held: a duplicate, as an event there would be. After a gap, it comes again with the
+    // resume, as the events dropped with it do. A rejected envelope anywhere else (a seq passed
+    // already: a corrupted copy of an earlier event) is a reject of its own.
+    if (r.seq && advancingType && !m_inSnapshot && *r.seq == m_seenSeq.value_or(0) + 1) {
+        if (m_lastSeq && *r.seq <= *m_lastSeq) {
+            m_seenSeq = r.seq;
+            ++m_pending.duplicates;
+            return;
+        }
+        if (m_resyncing) {
+            m_seenSeq = r.seq;
+            ++m_pending.discarded;
+            return;
+        }
     }
     if (!r.seq && !m_inSnapshot) {
         if (seenUnreadable(r)) {
@@ -248,7 +252,6 @@ void StreamTracker::handleReject(Reject &&r)
     if (!m_resyncing && !m_inSnapshot && m_lastSeq && r.seq && *r.seq == *m_lastSeq + 1 && advancingType) {
         m_lastSeq = *r.seq;
         m_seenSeq = r.seq;
-        m_seenInOrder = true;
         r.tookSeq = true;
         ++m_pending.streamAdvances;
     }

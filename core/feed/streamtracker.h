@@ -67,11 +67,10 @@ private:
     EventBatch m_scratch;
     std::optional<quint64> m_lastSeq;
     std::optional<quint64> m_takenSeq; ///< m_lastSeq when the last batch was taken
-    /// The seq of the last stream event this connection received, held already or not, and whether
-    /// it followed the one before: while events come in order below m_lastSeq, the server sends
-    /// again what is held, and a reject among them was stored when it first came.
+    /// Where this connection's stream stands: the seq of the last event (or rejected envelope at
+    /// its own place) received, held already or not, or a snapshot's end. Below m_lastSeq while
+    /// the server sends again what is held; above it for the rest of a connection after a gap.
     std::optional<quint64> m_seenSeq;
-    bool m_seenInOrder = false;
     quint32 m_connection = 0;
     bool m_inSnapshot = false;
     quint64 m_snapshotBase = 0;
@@ -85,7 +84,7 @@ private:
     // rejected once, and, when it stands where a seq is missing, takes that seq's place.
     struct Unreadable
     {
-        quint64 after = 0; ///< m_lastSeq when it arrived
+        quint64 after = 0; ///< where the stream stood when it arrived (m_seenSeq)
         std::size_t hash = 0;
         quint32 connection = 0;
     };

@@ -115,7 +115,7 @@ void TestCliMapping::mappingFileIsCheckedWithItsErrorsNamed()
     // Without a seq pointer, messages are numbered in order, and after a restart from what
     // storage holds rather than from 1 (else new messages would be taken for duplicates).
     auto noSeq = JsonMapping::parse(
-        R"({"type":"/k","messages":{"p":{"event":"odds","fields":{"fixture_id":"/f","market_type":"/m","selection":"/s","odd_value":"/o","timestamp":"/t"}}}})",
+        R"({"type":"/k","messages":{"p":{"event":"odds","fields":{"fixture_id":"/f","market_type":"/m","selection":"/s","odd_value":"/o","timestamp":{"pointer":"/t","time":"epoch_ms"}}}}})",
         QStringLiteral("noseq.json"));
     QVERIFY(noSeq);
     JsonMappingDecoder decoder(*noSeq, DecoderLimits {});
@@ -125,6 +125,13 @@ void TestCliMapping::mappingFileIsCheckedWithItsErrorsNamed()
         decoder.decode(R"({"k":"p","f":"x","m":"1x2","s":"home","o":2.5,"t":1764072000000})", FrameContext {}, out),
         std::size_t(1));
     QCOMPARE(out.events.front().seq, quint64(11));
+    // One the mapping cannot convert keeps its number, so the next is no gap.
+    decoder.decode(R"({"k":"p","f":"x","m":"1x2","s":"home","o":2.5,"t":"soon"})", FrameContext {}, out);
+    QCOMPARE(out.rejects.size(), std::size_t(1));
+    QCOMPARE(int(out.rejects.front().code), int(RejectCode::BadValue));
+    QCOMPARE(out.rejects.front().seq, std::optional<quint64>(12));
+    decoder.decode(R"({"k":"p","f":"x","m":"1x2","s":"home","o":2.6,"t":1764072000001})", FrameContext {}, out);
+    QCOMPARE(out.events.back().seq, quint64(13));
     // The CLI refuses a broken mapping before it connects, naming the file.
     QProcess p;
     p.start(QStringLiteral(ODDSTAP_CLI_PATH),

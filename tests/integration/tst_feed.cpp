@@ -34,6 +34,7 @@ private slots:
     void unreadableFrameResentOnResumeIsRejectedOnceAndSkipped_data();
     void unreadableFrameResentOnResumeIsRejectedOnceAndSkipped();
     void rejectsSentAgainAmongHeldEventsAreNotStoredTwice();
+    void rejectsAfterAGapAreStoredOnceWithTheResume();
     void messagesTheSocketRefusesLeaveAReject_data();
     void messagesTheSocketRefusesLeaveAReject();
 
@@ -480,6 +481,46 @@ void TestFeed::rejectsSentAgainAmongHeldEventsAreNotStoredTwice()
     QCOMPARE(s.acceptedTotal(), quint64(7)); // seqs 1, 3..8
     QCOMPARE(s.duplicates, quint64(6)); // seqs 1 to 5 and the frame without one, the second time
     QCOMPARE(s.streamAdvances, quint64(8));
+    QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats);
+}
+
+void TestFeed::rejectsAfterAGapAreStoredOnceWithTheResume()
+{
+    // Seq 3 is lost. The rest of that connection is dropped and comes again with the resume: a
+    // rejected envelope at seq 5 and a frame without a seq after it are each stored once.
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int connection, std::optional<quint64> from) {
+        for (quint64 seq = from.value_or(0) + 1; seq <= 7; ++seq) {
+            if (seq == 3 && connection == 1) {
+                continue;
+            }
+            RawWsServer::sendText(socket, seq == 5 ? badOdds(seq) : RawWsServer::bet(seq));
+            if (seq == 5) {
+                RawWsServer::sendText(socket, "{\"type\":\"bet\",");
+            }
+        }
+    });
+    QVERIFY(server.listen());
+    FeedSourceConfig source = sourceConfig(QStringLiteral("gap"), server.port());
+    source.heartbeatMs = 5000;
+    CaptureRun run(captureConfig({ source }, 0, 0));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.count(QStringLiteral("gap")) == 1
+            && run.stats().sources.at(QStringLiteral("gap")).lastSeq == 7,
+        10000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+    const auto s = run.stats().sources.at(QStringLiteral("gap"));
+    QCOMPARE(server.connections(), 2);
+    // The frame without a seq is kept the first time (nothing says it will come again), the
+    // rejected envelope when the resume brings it to its place.
+    QCOMPARE(run.rejects.size(), std::size_t(2));
+    QCOMPARE(int(run.rejects[0].code), int(RejectCode::MalformedJson));
+    QCOMPARE(run.rejects[1].seq, std::optional<quint64>(5));
+    QVERIFY(run.rejects[1].tookSeq);
+    QCOMPARE(s.acceptedTotal(), quint64(6)); // seqs 1..4, 6, 7
+    QCOMPARE(s.discarded, quint64(4)); // 4, 5, 6, 7 after the gap
+    QCOMPARE(s.duplicates, quint64(1)); // the frame without a seq, the second time
+    QCOMPARE(s.streamAdvances, quint64(7));
     QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats);
 }
 

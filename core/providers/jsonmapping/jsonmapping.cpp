@@ -304,7 +304,10 @@ struct JsonMappingDecoder::Impl
                     env += ",\"seq\":" + simdjson::minify(seqEl);
                 }
             } else {
-                env += ",\"seq\":" + std::to_string(++seq);
+                // Numbered here: a message rejected from now on takes this number too (it holds
+                // its place in the stream), or the next one would look like a gap.
+                ownSeq = ++seq;
+                env += ",\"seq\":" + std::to_string(*ownSeq);
             }
         }
         element tsEl;
