@@ -192,7 +192,7 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
             .message = QStringLiteral("sources cannot be added to a replay") });
         return;
     }
-    if (findSource(source.sourceId) || m_stopping) {
+    if (findSource(source.sourceId) || m_claiming.count(source.sourceId) != 0 || m_stopping) {
         addLog({ .atMs = wallClockMs(),
             .severity = LogSeverity::Error,
             .kind = LogKind::Connection,
@@ -203,18 +203,42 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
     stopRecordingFor(source);
     if (m_writer) {
         // One writer per source and database: claimed on the storage thread, which owns the
-        // connection (a refusal is logged through storageProblem()).
-        bool claimed = false;
+        // connection (a refusal is logged through storageProblem()). Asked, not waited for: the
+        // claim waits behind the batches storage has yet to write, and PostgreSQL waits up to 5 s
+        // for a lock a killed writer left; the session goes on meanwhile (its other sources, its
+        // snapshots) and adds the source when the answer comes.
+        m_claiming.emplace(source.sourceId, source);
         QMetaObject::invokeMethod(
-            m_writer, [this, &claimed, id = source.sourceId] { claimed = m_writer->claimSource(id); },
-            Qt::BlockingQueuedConnection);
-        emit sourceClaimed(source.sourceId, claimed);
-        if (!claimed) {
-            return;
-        }
-    } else {
-        emit sourceClaimed(source.sourceId, true);
+            m_writer,
+            [this, writer = m_writer, id = source.sourceId] {
+                const bool claimed = writer->claimSource(id);
+                // The session outlives its storage thread: its destructor waits for that to end.
+                QMetaObject::invokeMethod(
+                    this, [this, id, claimed] { claimAnswered(id, claimed); }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+        return;
     }
+    emit sourceClaimed(source.sourceId, true);
+    addClaimedSource(source);
+}
+
+void CaptureSession::claimAnswered(const QString &sourceId, bool claimed)
+{
+    const auto it = m_claiming.find(sourceId);
+    if (it == m_claiming.end()) {
+        return;
+    }
+    const FeedSourceConfig source = std::move(it->second);
+    m_claiming.erase(it);
+    emit sourceClaimed(sourceId, claimed);
+    if (claimed && !m_stopping) {
+        addClaimedSource(source);
+    }
+}
+
+void CaptureSession::addClaimedSource(const FeedSourceConfig &source)
+{
     m_config.sources.push_back(source);
     m_stats.sources[source.sourceId];
     auto worker = std::make_unique<SourceRun>();
@@ -232,6 +256,10 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
 void CaptureSession::updateSource(const FeedSourceConfig &source)
 {
     SourceRun *w = findSource(source.sourceId);
+    if (const auto claiming = m_claiming.find(source.sourceId); !w && claiming != m_claiming.end()) {
+        claiming->second = source; // added with these settings once storage has answered
+        return;
+    }
     if (!w || m_config.replay) {
         addSource(source);
         return;

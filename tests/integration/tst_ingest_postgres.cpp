@@ -9,6 +9,7 @@
 #include <tests/testutils/feedharness.h>
 #include <tests/testutils/pgadmin.h>
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QSqlDatabase>
@@ -38,6 +39,7 @@ private slots:
     void csvExportStreamsWhatWasStored();
     void oddsTextSurvivesCopyEscapingInIndexOrder();
     void everyAlertOfTheRunIsStoredOnceAndExported();
+    void aSourceHeldByAnotherWriterDoesNotStallTheSession();
 
 private:
     QJsonObject tableCounts();
@@ -463,4 +465,57 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
 }
 
 QTEST_GUILESS_MAIN(TestIngestPostgres)
+void TestIngestPostgres::aSourceHeldByAnotherWriterDoesNotStallTheSession()
+{
+    // Another capture holds source 'held' in this database. Adding it to a running session asks
+    // PostgreSQL for its writer lock for 5 s before the refusal; the session goes on meanwhile
+    // (its snapshots, its other source) and hears the answer when it comes.
+    SimServerConfig sc = simConfig(0, 85);
+    sc.rate = 500;
+    SimServer sim(sc);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const StorageTarget target = *StorageTarget::parse(m_url);
+    const QString held = QStringLiteral("held");
+    const QString free = QStringLiteral("free");
+    CaptureRun holder(captureConfig({ sourceConfig(held, *port) }, 0, 0, target));
+    holder.start();
+    QTRY_VERIFY_WITH_TIMEOUT(holder.stats().sources.count(held) == 1 && holder.stats().sources.at(held).lastSeq > 0
+            && holder.stats().persisted.odds > 0, // committed: its writer holds the lock
+        15000);
+    CaptureConfig config = captureConfig({ sourceConfig(free, *port) }, 0, 0, target);
+    config.snapshotIntervalMs = 100;
+    CaptureRun run(config);
+    int snapshots = 0;
+    int snapshotsAtAnswer = -1;
+    std::optional<bool> claimed;
+    QObject::connect(run.session.get(), &CaptureSession::snapshotReady, run.session.get(), [&] { ++snapshots; });
+    QObject::connect(
+        run.session.get(), &CaptureSession::sourceClaimed, run.session.get(), [&](const QString &id, bool ok) {
+            if (id == held) {
+                claimed = ok;
+                snapshotsAtAnswer = snapshots;
+            }
+        });
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.count(free) == 1 && run.stats().sources.at(free).lastSeq > 0, 15000);
+    const quint64 freeBefore = run.stats().sources.at(free).lastSeq;
+    const int snapshotsBefore = snapshots;
+    QElapsedTimer call;
+    call.start();
+    run.session->addSource(sourceConfig(held, *port));
+    QVERIFY2(call.elapsed() < 1000, qPrintable(QStringLiteral("addSource took %1 ms").arg(call.elapsed())));
+    QTRY_VERIFY_WITH_TIMEOUT(claimed.has_value(), 20000);
+    QCOMPARE(*claimed, false);
+    // About 50 snapshots in the 5 s the lock was asked for; none while the session was blocked.
+    QVERIFY2(snapshotsAtAnswer - snapshotsBefore >= 20,
+        qPrintable(QStringLiteral("%1 snapshots while the claim waited").arg(snapshotsAtAnswer - snapshotsBefore)));
+    QVERIFY(run.stats().sources.at(free).lastSeq > freeBefore);
+    QCOMPARE(run.stats().sources.count(held), std::size_t(0));
+    run.session->stop(QStringLiteral("test done"));
+    holder.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(15000));
+    QVERIFY(holder.waitFinished(15000));
+}
+
 #include "tst_ingest_postgres.moc"
