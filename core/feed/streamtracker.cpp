@@ -226,18 +226,15 @@ void StreamTracker::handleReject(Reject &&r)
         || *r.type == EventType::Bet || *r.type == EventType::Book;
     // A rejected envelope at the seq after the last event received stands at its own place in the
     // stream. Below the seq held (a file imported again, a server that ignores from_seq), that seq
-    // is held: a duplicate, as an event there would be. After a gap, it comes again with the
-    // resume, as the events dropped with it do. A rejected envelope anywhere else (a seq passed
-    // already: a corrupted copy of an earlier event) is a reject of its own.
-    if (r.seq && advancingType && !m_inSnapshot && *r.seq == m_seenSeq.value_or(0) + 1) {
+    // is held: a duplicate, as an event there would be. (At a connection's start, one at the seq
+    // held is a corrupted copy of the last event, not a resend from the start.) A rejected
+    // envelope anywhere else (a seq passed already) is a reject of its own.
+    const bool inPlace = r.seq && advancingType && !m_inSnapshot && *r.seq == m_seenSeq.value_or(0) + 1
+        && (m_seenSeq || !m_lastSeq || *r.seq != *m_lastSeq);
+    if (inPlace) {
+        m_seenSeq = r.seq; // where what follows it stands, on this connection and when sent again
         if (m_lastSeq && *r.seq <= *m_lastSeq) {
-            m_seenSeq = r.seq;
             ++m_pending.duplicates;
-            return;
-        }
-        if (m_resyncing) {
-            m_seenSeq = r.seq;
-            ++m_pending.discarded;
             return;
         }
     }
@@ -252,8 +249,23 @@ void StreamTracker::handleReject(Reject &&r)
     if (!m_resyncing && !m_inSnapshot && m_lastSeq && r.seq && *r.seq == *m_lastSeq + 1 && advancingType) {
         m_lastSeq = *r.seq;
         m_seenSeq = r.seq;
-        r.tookSeq = true;
         ++m_pending.streamAdvances;
+        const std::size_t hash = qHash(r.raw, std::size_t(r.code));
+        if (std::erase(m_storedAhead, std::pair { *r.seq, hash }) > 0) {
+            // Stored when it came ahead of its turn, after a gap; the resume brought it to its
+            // place, which it takes, and it is not stored again.
+            ++m_pending.duplicates;
+            return;
+        }
+        r.tookSeq = true;
+    } else if (r.seq && advancingType && !m_inSnapshot && m_lastSeq && *r.seq > *m_lastSeq + 1) {
+        // Ahead of its turn (after a gap): stored now, since a resume by snapshot would never bring
+        // it again, and known when an ordinary resume does.
+        constexpr std::size_t kRemembered = 64;
+        if (m_storedAhead.size() == kRemembered) {
+            m_storedAhead.pop_front();
+        }
+        m_storedAhead.emplace_back(*r.seq, qHash(r.raw, std::size_t(r.code)));
     }
     qCDebug(lcFeed) << "reject" << toWire(r.code).data() << r.message;
     m_pending.rejects.push_back(std::move(r));

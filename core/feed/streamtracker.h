@@ -91,6 +91,9 @@ private:
     std::deque<Unreadable> m_unreadable; ///< the most recent ones, bounded
     std::optional<quint64> m_unreadableAt; ///< m_lastSeq when the last stream item was unreadable
     std::map<quint64, int> m_gapsAfterUnreadable; ///< per missing seq: gaps that followed an unreadable frame
+    /// Rejected envelopes stored ahead of their seq's turn (after a gap), by (seq, hash of the
+    /// raw text): the resume brings them to their place, where they are not stored again.
+    std::deque<std::pair<quint64, std::size_t>> m_storedAhead;
 };
 
 } // namespace OddsTap
