@@ -144,6 +144,9 @@ QString CaptureSession::recordingRefusal() const
             sources.push_back(w->config);
         }
     }
+    for (const auto &[id, pending] : m_claiming) {
+        sources.push_back(pending.config);
+    }
     return recordingRefusal(sources, m_config.replay ? m_config.replay->paths() : QStringList());
 }
 

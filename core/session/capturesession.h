@@ -188,7 +188,7 @@ private:
     SourceRun *findSource(const QString &sourceId);
     /// Storage's answer to addSource()'s claim: the source joins, or its refusal is logged.
     void claimAnswered(const QString &sourceId, bool claimed);
-    void addClaimedSource(const FeedSourceConfig &source);
+    void addClaimedSource(const FeedSourceConfig &source, bool enabled);
     void addLog(LogEntry entry);
     void collectForSnapshot(const EventBatch &batch);
     /// The watched fixture in every source that carries it (the comparison panel's rows).
@@ -223,8 +223,14 @@ private:
     LadderBook m_ladders; ///< exchange order books, for the watched fixture's ladder
     std::unique_ptr<AlertEngine> m_alerts; ///< with alert rules only
     std::vector<std::unique_ptr<SourceRun>> m_sources;
-    /// Sources added while running whose claim storage has not answered yet (claimAnswered()).
-    std::map<QString, FeedSourceConfig> m_claiming;
+    /// Sources added while running whose claim storage has not answered yet (claimAnswered()),
+    /// with what the user did to them meanwhile.
+    struct PendingSource
+    {
+        FeedSourceConfig config;
+        bool enabled = true;
+    };
+    std::map<QString, PendingSource> m_claiming;
     QThread *m_storageThread = nullptr;
     StorageWriter *m_writer = nullptr; ///< lives in m_storageThread
     bool m_failed = false;

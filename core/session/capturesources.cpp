@@ -132,6 +132,10 @@ void CaptureSession::stopSource(SourceRun &worker, bool forSessionStop)
 
 void CaptureSession::disconnectSource(const QString &sourceId)
 {
+    if (const auto pending = m_claiming.find(sourceId); pending != m_claiming.end()) {
+        pending->second.enabled = false; // joins disconnected once storage has answered
+        return;
+    }
     SourceRun *w = findSource(sourceId);
     if (!w || !w->enabled || m_config.replay) {
         return;
@@ -147,6 +151,10 @@ void CaptureSession::disconnectSource(const QString &sourceId)
 
 void CaptureSession::connectSource(const QString &sourceId)
 {
+    if (const auto pending = m_claiming.find(sourceId); pending != m_claiming.end()) {
+        pending->second.enabled = true;
+        return;
+    }
     SourceRun *w = findSource(sourceId);
     if (!w || w->enabled || m_stopping || m_config.replay) {
         return;
@@ -207,7 +215,7 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
         // claim waits behind the batches storage has yet to write, and PostgreSQL waits up to 5 s
         // for a lock a killed writer left; the session goes on meanwhile (its other sources, its
         // snapshots) and adds the source when the answer comes.
-        m_claiming.emplace(source.sourceId, source);
+        m_claiming.emplace(source.sourceId, PendingSource { source });
         QMetaObject::invokeMethod(
             m_writer,
             [this, writer = m_writer, id = source.sourceId] {
@@ -220,7 +228,7 @@ void CaptureSession::addSource(const FeedSourceConfig &source)
         return;
     }
     emit sourceClaimed(source.sourceId, true);
-    addClaimedSource(source);
+    addClaimedSource(source, true);
 }
 
 void CaptureSession::claimAnswered(const QString &sourceId, bool claimed)
@@ -229,15 +237,16 @@ void CaptureSession::claimAnswered(const QString &sourceId, bool claimed)
     if (it == m_claiming.end()) {
         return;
     }
-    const FeedSourceConfig source = std::move(it->second);
+    const PendingSource pending = std::move(it->second);
     m_claiming.erase(it);
     emit sourceClaimed(sourceId, claimed);
     if (claimed && !m_stopping) {
-        addClaimedSource(source);
+        stopRecordingFor(pending.config); // it may have been edited into a profile a recording refuses
+        addClaimedSource(pending.config, pending.enabled);
     }
 }
 
-void CaptureSession::addClaimedSource(const FeedSourceConfig &source)
+void CaptureSession::addClaimedSource(const FeedSourceConfig &source, bool enabled)
 {
     m_config.sources.push_back(source);
     m_stats.sources[source.sourceId];
@@ -246,9 +255,10 @@ void CaptureSession::addClaimedSource(const FeedSourceConfig &source)
     if (const auto c = m_committedSeqs.find(source.sourceId); c != m_committedSeqs.end()) {
         worker->config.resumeFromSeq = c->second;
     }
+    worker->enabled = enabled;
     SourceRun &w = *worker;
     m_sources.push_back(std::move(worker));
-    if (m_running && m_clientsStarted) {
+    if (enabled && m_running && m_clientsStarted) {
         startSource(w);
     }
 }
@@ -257,7 +267,7 @@ void CaptureSession::updateSource(const FeedSourceConfig &source)
 {
     SourceRun *w = findSource(source.sourceId);
     if (const auto claiming = m_claiming.find(source.sourceId); !w && claiming != m_claiming.end()) {
-        claiming->second = source; // added with these settings once storage has answered
+        claiming->second.config = source; // added with these settings once storage has answered
         return;
     }
     if (!w || m_config.replay) {

@@ -40,6 +40,7 @@ private slots:
     void oddsTextSurvivesCopyEscapingInIndexOrder();
     void everyAlertOfTheRunIsStoredOnceAndExported();
     void aSourceHeldByAnotherWriterDoesNotStallTheSession();
+    void aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected();
 
 private:
     QJsonObject tableCounts();
@@ -516,6 +517,48 @@ void TestIngestPostgres::aSourceHeldByAnotherWriterDoesNotStallTheSession()
     holder.session->stop(QStringLiteral("test done"));
     QVERIFY(run.waitFinished(15000));
     QVERIFY(holder.waitFinished(15000));
+}
+
+void TestIngestPostgres::aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected()
+{
+    // The user adds a source whose lock another capture holds, then disconnects it at once. The
+    // other capture stops within PostgreSQL's 5 s lock wait, so the claim succeeds: the source
+    // joins disconnected, as the user left it, and stores nothing until connected.
+    SimServerConfig sc = simConfig(0, 86);
+    sc.rate = 500;
+    SimServer sim(sc);
+    const auto port = sim.start();
+    QVERIFY(port);
+    const StorageTarget target = *StorageTarget::parse(m_url);
+    const QString held = QStringLiteral("held");
+    CaptureRun holder(captureConfig({ sourceConfig(held, *port) }, 0, 0, target));
+    holder.start();
+    QTRY_VERIFY_WITH_TIMEOUT(holder.stats().persisted.odds > 0, 15000);
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("free"), *port) }, 0, 0, target));
+    std::optional<bool> claimed;
+    QObject::connect(
+        run.session.get(), &CaptureSession::sourceClaimed, run.session.get(), [&](const QString &id, bool ok) {
+            if (id == held) {
+                claimed = ok;
+            }
+        });
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 0, 15000);
+    run.session->addSource(sourceConfig(held, *port));
+    run.session->disconnectSource(held);
+    holder.session->stop(QStringLiteral("test done"));
+    QVERIFY(holder.waitFinished(15000));
+    QTRY_VERIFY_WITH_TIMEOUT(claimed.has_value(), 20000);
+    QCOMPARE(*claimed, true);
+    QVERIFY(run.stats().sources.count(held) == 1);
+    QTest::qWait(500); // a source that started would have connected and taken events by now
+    QCOMPARE(run.stats().sources.at(held).lastSeq, quint64(0));
+    QVERIFY(std::none_of(
+        run.transitions.begin(), run.transitions.end(), [&](const ConnectionEvent &e) { return e.sourceId == held; }));
+    run.session->connectSource(held);
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.at(held).lastSeq > 0, 15000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(15000));
 }
 
 #include "tst_ingest_postgres.moc"
