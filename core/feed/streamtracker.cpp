@@ -221,7 +221,6 @@ void StreamTracker::onRefusedMessage(
 
 void StreamTracker::handleReject(Reject &&r)
 {
-    // A rejected envelope at the next seq was still received: it takes its place in the stream.
     const bool advancingType = !r.type || *r.type == EventType::Fixture || *r.type == EventType::Odds
         || *r.type == EventType::Bet || *r.type == EventType::Book;
     // A rejected envelope at the seq after the last event received stands at its own place in the
@@ -246,6 +245,7 @@ void StreamTracker::handleReject(Reject &&r)
     } else {
         m_unreadableAt.reset();
     }
+    // A rejected envelope at the next seq was still received: it takes its place in the stream.
     if (!m_resyncing && !m_inSnapshot && m_lastSeq && r.seq && *r.seq == *m_lastSeq + 1 && advancingType) {
         m_lastSeq = *r.seq;
         m_seenSeq = r.seq;

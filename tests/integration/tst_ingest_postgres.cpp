@@ -465,26 +465,51 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
             QStringLiteral("after_value") }));
 }
 
-QTEST_GUILESS_MAIN(TestIngestPostgres)
+namespace {
+
+struct HeldSource
+{
+    std::unique_ptr<SimServer> sim;
+    quint16 port = 0;
+    std::unique_ptr<CaptureRun> holder;
+};
+
+/// A simulator at 500 events/s, and a capture of @p sourceId from it into @p target that has
+/// committed, so that its writer holds the source's lock; null when that did not happen.
+std::unique_ptr<HeldSource> holdSource(const QString &sourceId, const StorageTarget &target, quint64 seed)
+{
+    SimServerConfig sc = simConfig(0, seed);
+    sc.rate = 500;
+    auto h = std::make_unique<HeldSource>();
+    h->sim = std::make_unique<SimServer>(sc);
+    const auto port = h->sim->start();
+    if (!port) {
+        return nullptr;
+    }
+    h->port = *port;
+    h->holder = std::make_unique<CaptureRun>(captureConfig({ sourceConfig(sourceId, h->port) }, 0, 0, target));
+    h->holder->start();
+    if (!QTest::qWaitFor([&] { return h->holder->stats().persisted.odds > 0; }, 15000)) {
+        return nullptr;
+    }
+    return h;
+}
+
+} // namespace
+
 void TestIngestPostgres::aSourceHeldByAnotherWriterDoesNotStallTheSession()
 {
     // Another capture holds source 'held' in this database. Adding it to a running session asks
     // PostgreSQL for its writer lock for 5 s before the refusal; the session goes on meanwhile
     // (its snapshots, its other source) and hears the answer when it comes.
-    SimServerConfig sc = simConfig(0, 85);
-    sc.rate = 500;
-    SimServer sim(sc);
-    const auto port = sim.start();
-    QVERIFY(port);
     const StorageTarget target = *StorageTarget::parse(m_url);
     const QString held = QStringLiteral("held");
+    const std::unique_ptr<HeldSource> h = holdSource(held, target, 85);
+    QVERIFY(h);
+    CaptureRun &holder = *h->holder;
+    const quint16 port = h->port;
     const QString free = QStringLiteral("free");
-    CaptureRun holder(captureConfig({ sourceConfig(held, *port) }, 0, 0, target));
-    holder.start();
-    QTRY_VERIFY_WITH_TIMEOUT(holder.stats().sources.count(held) == 1 && holder.stats().sources.at(held).lastSeq > 0
-            && holder.stats().persisted.odds > 0, // committed: its writer holds the lock
-        15000);
-    CaptureConfig config = captureConfig({ sourceConfig(free, *port) }, 0, 0, target);
+    CaptureConfig config = captureConfig({ sourceConfig(free, port) }, 0, 0, target);
     config.snapshotIntervalMs = 100;
     CaptureRun run(config);
     int snapshots = 0;
@@ -504,7 +529,7 @@ void TestIngestPostgres::aSourceHeldByAnotherWriterDoesNotStallTheSession()
     const int snapshotsBefore = snapshots;
     QElapsedTimer call;
     call.start();
-    run.session->addSource(sourceConfig(held, *port));
+    run.session->addSource(sourceConfig(held, port));
     QVERIFY2(call.elapsed() < 1000, qPrintable(QStringLiteral("addSource took %1 ms").arg(call.elapsed())));
     QTRY_VERIFY_WITH_TIMEOUT(claimed.has_value(), 20000);
     QCOMPARE(*claimed, false);
@@ -524,17 +549,13 @@ void TestIngestPostgres::aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected(
     // The user adds a source whose lock another capture holds, then disconnects it at once. The
     // other capture stops within PostgreSQL's 5 s lock wait, so the claim succeeds: the source
     // joins disconnected, as the user left it, and stores nothing until connected.
-    SimServerConfig sc = simConfig(0, 86);
-    sc.rate = 500;
-    SimServer sim(sc);
-    const auto port = sim.start();
-    QVERIFY(port);
     const StorageTarget target = *StorageTarget::parse(m_url);
     const QString held = QStringLiteral("held");
-    CaptureRun holder(captureConfig({ sourceConfig(held, *port) }, 0, 0, target));
-    holder.start();
-    QTRY_VERIFY_WITH_TIMEOUT(holder.stats().persisted.odds > 0, 15000);
-    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("free"), *port) }, 0, 0, target));
+    const std::unique_ptr<HeldSource> h = holdSource(held, target, 86);
+    QVERIFY(h);
+    CaptureRun &holder = *h->holder;
+    const quint16 port = h->port;
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("free"), port) }, 0, 0, target));
     std::optional<bool> claimed;
     QObject::connect(
         run.session.get(), &CaptureSession::sourceClaimed, run.session.get(), [&](const QString &id, bool ok) {
@@ -544,7 +565,7 @@ void TestIngestPostgres::aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected(
         });
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 0, 15000);
-    run.session->addSource(sourceConfig(held, *port));
+    run.session->addSource(sourceConfig(held, port));
     run.session->disconnectSource(held);
     holder.session->stop(QStringLiteral("test done"));
     QVERIFY(holder.waitFinished(15000));
@@ -561,4 +582,5 @@ void TestIngestPostgres::aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected(
     QVERIFY(run.waitFinished(15000));
 }
 
+QTEST_GUILESS_MAIN(TestIngestPostgres)
 #include "tst_ingest_postgres.moc"
