@@ -572,7 +572,10 @@ void TestIngestPostgres::aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected(
     QTRY_VERIFY_WITH_TIMEOUT(claimed.has_value(), 20000);
     QCOMPARE(*claimed, true);
     QVERIFY(run.stats().sources.count(held) == 1);
-    QTest::qWait(500); // a source that started would have connected and taken events by now
+    // While the other source takes 250 more events (half a second at 500/s), a source that had
+    // started would have connected and taken events too.
+    const quint64 freeAtAnswer = run.stats().sources.at(QStringLiteral("free")).lastSeq;
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.at(QStringLiteral("free")).lastSeq >= freeAtAnswer + 250, 15000);
     QCOMPARE(run.stats().sources.at(held).lastSeq, quint64(0));
     QVERIFY(std::none_of(
         run.transitions.begin(), run.transitions.end(), [&](const ConnectionEvent &e) { return e.sourceId == held; }));
