@@ -32,7 +32,10 @@ ReceivedFrames &StreamTracker::received()
         m_received = std::make_shared<ReceivedFrames>();
         m_received->sourceId = m_sourceId;
         if (m_keepRaw) {
-            m_received->payloads.reserve(m_receivedBytes);
+            // Room for a batch a quarter larger than the last: growing a buffer of megabytes
+            // copies it whole.
+            m_received->payloads.reserve(m_receivedBytes + m_receivedBytes / 4);
+            m_received->frames.reserve(m_receivedFrames + m_receivedFrames / 4);
         }
     }
     return *m_received;
@@ -280,6 +283,7 @@ BatchPtr StreamTracker::take()
     if (m_received) {
         if (m_keepRaw) {
             m_receivedBytes = m_received->payloads.size();
+            m_receivedFrames = m_received->frames.size();
         }
         m_pending.received = std::move(m_received);
     }

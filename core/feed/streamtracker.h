@@ -64,6 +64,7 @@ private:
     EventBatch m_pending;
     std::shared_ptr<ReceivedFrames> m_received; ///< the pending batch's frames, while keeping them
     qsizetype m_receivedBytes = 0; ///< the last batch's, to size the next one's buffer at once
+    std::size_t m_receivedFrames = 0; ///< the same, for its frames
     EventBatch m_scratch;
     std::optional<quint64> m_lastSeq;
     std::optional<quint64> m_takenSeq; ///< m_lastSeq when the last batch was taken

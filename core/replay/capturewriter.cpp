@@ -4,6 +4,7 @@
 #include <core/common/paths.h>
 #include <core/common/timeutil.h>
 #include <core/replay/captureformat.h>
+#include <core/storage/directwritevfs.h>
 
 #include <QFileInfo>
 
@@ -32,14 +33,18 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
     std::unique_ptr<CaptureWriter> w(new CaptureWriter);
     w->m_path = path;
     const QByteArray native = QFileInfo(path).absoluteFilePath().toUtf8();
-    if (sqlite3_open_v2(native.constData(), &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
-        != SQLITE_OK) {
+    // Pages go to the file with O_DIRECT where the file system takes it (directwritevfs.h): a
+    // capture is written once and in order, and the page cache would only cost CPU.
+    const char *vfs = installDirectWriteVfs() ? kDirectWriteVfs : nullptr;
+    if (sqlite3_open_v2(native.constData(), &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
         return Error { QStringLiteral("io_error"),
             QStringLiteral("cannot create capture file '%1': %2").arg(path, sqliteError(w->m_db)) };
     }
     const QByteArray pragmas = "PRAGMA application_id=" + QByteArray::number(kApplicationId)
         + ";PRAGMA user_version=" + QByteArray::number(kCaptureFormatVersion)
-        + ";PRAGMA journal_mode=TRUNCATE;PRAGMA synchronous=FULL;PRAGMA cache_spill=OFF;PRAGMA page_size=16384;";
+        + ";PRAGMA journal_mode=TRUNCATE;PRAGMA synchronous=FULL;PRAGMA cache_spill=OFF;PRAGMA page_size=16384;"
+          "PRAGMA cache_size=-"
+        + QByteArray::number(kCacheKiB) + ";";
     // A rollback journal, not a WAL: a block's pages are new, so they are written once, into the
     // file, where a WAL writes them twice (and checksums them) for the checkpoint. Readers of a
     // file being recorded read a block at a time (CaptureReader), so a commit waits at most for

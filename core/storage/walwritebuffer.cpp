@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "walwritebuffer.h"
 
-#include <sqlite3.h>
+#include <core/storage/sqlitevfswrap.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
-#include <string>
 
 namespace OddsTap {
 namespace {
+
+using namespace SqliteVfsWrap;
 
 // SQLite writes each WAL frame as two calls: its 24-byte header, then the page. On this VM a
 // system call costs more than copying an 8 KiB page, and a 50,000-event commit writes ~5,500
@@ -42,12 +41,6 @@ struct WalFile
 
 sqlite3_io_methods g_methods;
 
-/// The VFS a buffer VFS wraps (kept in its pAppData).
-sqlite3_vfs *realVfs(sqlite3_vfs *vfs)
-{
-    return static_cast<sqlite3_vfs *>(vfs->pAppData);
-}
-
 WalFile *walFile(sqlite3_file *f)
 {
     return reinterpret_cast<WalFile *>(f);
@@ -67,34 +60,6 @@ int flush(WalFile *w)
     }
     return rc;
 }
-
-/// A file method of the wrapped file.
-template <auto Method, typename... Args> int onReal(sqlite3_file *f, Args... args)
-{
-    sqlite3_file *real = walFile(f)->real;
-    return (real->pMethods->*Method)(real, args...);
-}
-
-/// The same, after writing the buffer out: for everything that looks at the file as it is.
-template <auto Method, typename... Args> int flushThenOnReal(sqlite3_file *f, Args... args)
-{
-    if (const int rc = flush(walFile(f)); rc != SQLITE_OK) {
-        return rc;
-    }
-    return onReal<Method>(f, args...);
-}
-
-/// The VFS's other methods are the real VFS's, called with the real VFS.
-template <auto Method, typename = decltype(Method)> struct OnRealVfs;
-template <auto Method, typename R, typename... Args>
-struct OnRealVfs<Method, R (*sqlite3_vfs::*)(sqlite3_vfs *, Args...)>
-{
-    static R call(sqlite3_vfs *vfs, Args... args)
-    {
-        sqlite3_vfs *real = realVfs(vfs);
-        return (real->*Method)(real, args...);
-    }
-};
 
 int walClose(sqlite3_file *f)
 {
@@ -167,64 +132,38 @@ int walOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int fla
     return SQLITE_OK;
 }
 
-bool registerVfs(const char *name, sqlite3_vfs *real, bool makeDefault)
+bool registerBufferVfs(const char *name, sqlite3_vfs *real)
 {
-    if (!real || real->iVersion < 2) {
-        return false;
-    }
-    static std::deque<sqlite3_vfs> instances; // registered VFSs must outlive every connection
-    static std::deque<std::string> names;
     if (g_methods.xClose == nullptr) {
         g_methods.iVersion = 1; // no shared memory or mmap on a WAL file
         g_methods.xClose = walClose;
-        g_methods.xRead = flushThenOnReal<&sqlite3_io_methods::xRead>;
+        g_methods.xRead = flushThenOnReal<WalFile, flush, &sqlite3_io_methods::xRead>;
         g_methods.xWrite = walWrite;
-        g_methods.xTruncate = flushThenOnReal<&sqlite3_io_methods::xTruncate>;
-        g_methods.xSync = flushThenOnReal<&sqlite3_io_methods::xSync>;
-        g_methods.xFileSize = flushThenOnReal<&sqlite3_io_methods::xFileSize>;
-        g_methods.xLock = onReal<&sqlite3_io_methods::xLock>;
-        g_methods.xUnlock = onReal<&sqlite3_io_methods::xUnlock>;
-        g_methods.xCheckReservedLock = onReal<&sqlite3_io_methods::xCheckReservedLock>;
-        g_methods.xFileControl = flushThenOnReal<&sqlite3_io_methods::xFileControl>;
-        g_methods.xSectorSize = onReal<&sqlite3_io_methods::xSectorSize>;
-        g_methods.xDeviceCharacteristics = onReal<&sqlite3_io_methods::xDeviceCharacteristics>;
+        g_methods.xTruncate = flushThenOnReal<WalFile, flush, &sqlite3_io_methods::xTruncate>;
+        g_methods.xSync = flushThenOnReal<WalFile, flush, &sqlite3_io_methods::xSync>;
+        g_methods.xFileSize = flushThenOnReal<WalFile, flush, &sqlite3_io_methods::xFileSize>;
+        g_methods.xLock = onReal<WalFile, &sqlite3_io_methods::xLock>;
+        g_methods.xUnlock = onReal<WalFile, &sqlite3_io_methods::xUnlock>;
+        g_methods.xCheckReservedLock = onReal<WalFile, &sqlite3_io_methods::xCheckReservedLock>;
+        g_methods.xFileControl = flushThenOnReal<WalFile, flush, &sqlite3_io_methods::xFileControl>;
+        g_methods.xSectorSize = onReal<WalFile, &sqlite3_io_methods::xSectorSize>;
+        g_methods.xDeviceCharacteristics = onReal<WalFile, &sqlite3_io_methods::xDeviceCharacteristics>;
     }
-    names.emplace_back(name);
-    sqlite3_vfs &vfs = instances.emplace_back();
-    vfs = {};
-    vfs.iVersion = 2;
-    vfs.szOsFile = int(sizeof(WalFile)) + real->szOsFile;
-    vfs.mxPathname = real->mxPathname;
-    vfs.zName = names.back().c_str();
-    vfs.pAppData = real;
-    vfs.xOpen = walOpen;
-    vfs.xDelete = OnRealVfs<&sqlite3_vfs::xDelete>::call;
-    vfs.xAccess = OnRealVfs<&sqlite3_vfs::xAccess>::call;
-    vfs.xFullPathname = OnRealVfs<&sqlite3_vfs::xFullPathname>::call;
-    vfs.xDlOpen = OnRealVfs<&sqlite3_vfs::xDlOpen>::call;
-    vfs.xDlError = OnRealVfs<&sqlite3_vfs::xDlError>::call;
-    vfs.xDlSym = OnRealVfs<&sqlite3_vfs::xDlSym>::call;
-    vfs.xDlClose = OnRealVfs<&sqlite3_vfs::xDlClose>::call;
-    vfs.xRandomness = OnRealVfs<&sqlite3_vfs::xRandomness>::call;
-    vfs.xSleep = OnRealVfs<&sqlite3_vfs::xSleep>::call;
-    vfs.xCurrentTime = OnRealVfs<&sqlite3_vfs::xCurrentTime>::call;
-    vfs.xGetLastError = real->xGetLastError ? OnRealVfs<&sqlite3_vfs::xGetLastError>::call : nullptr;
-    vfs.xCurrentTimeInt64 = OnRealVfs<&sqlite3_vfs::xCurrentTimeInt64>::call;
-    return sqlite3_vfs_register(&vfs, makeDefault ? 1 : 0) == SQLITE_OK;
+    return registerVfs(name, real, int(sizeof(WalFile)), walOpen);
 }
 
 } // namespace
 
 bool installWalWriteBuffer()
 {
-    // Not the default: only connections that ask for it by name (the capture database's writer).
-    static const bool installed = registerVfs(kWalWriteBufferVfs, sqlite3_vfs_find(nullptr), false);
+    // Not the default: only connections that ask for it by name (SqliteStorage's writer).
+    static const bool installed = registerBufferVfs(kWalWriteBufferVfs, sqlite3_vfs_find(nullptr));
     return installed;
 }
 
 bool registerWalWriteBuffer(const char *name, const char *baseVfs)
 {
-    return registerVfs(name, sqlite3_vfs_find(baseVfs), false);
+    return registerBufferVfs(name, sqlite3_vfs_find(baseVfs));
 }
 
 } // namespace OddsTap

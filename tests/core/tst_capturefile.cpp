@@ -5,6 +5,8 @@
 #include <core/common/event.h>
 #include <core/replay/capturefile.h>
 #include <core/replay/recorder.h>
+#include <core/storage/directwritevfs.h>
+#include <tests/testutils/smalltmpfs.h>
 
 #include <QFileInfo>
 #include <QScopeGuard>
@@ -13,6 +15,9 @@
 #include <QTest>
 
 #include <sqlite3.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace OddsTap;
 
@@ -76,6 +81,77 @@ QStringList readAll(const QString &path)
     }
     if (!(*reader)->error().isEmpty()) {
         out << QStringLiteral("error: ") + (*reader)->error();
+    }
+    return out;
+}
+
+/// Whether the file system of @p dir takes O_DIRECT (tmpfs does since Linux 6.6; ramfs never).
+bool takesDirectIo(const QString &dir)
+{
+    const QByteArray probe = (dir + QStringLiteral("/.direct-probe")).toUtf8();
+    const int fd = ::open(probe.constData(), O_CREAT | O_WRONLY | O_DIRECT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+        ::unlink(probe.constData());
+    }
+    return fd >= 0;
+}
+
+/// What recording 12 MiB (frames 0 to 11,999 of about 1 KiB, committed every 1,000 frames) into
+/// @p path wrote with O_DIRECT and through the page cache; the file is checked frame by frame.
+struct RecordedWrites
+{
+    DirectWriteCounts written;
+    qint64 fileBytes = 0;
+    QString problem; ///< empty when every frame read back, in order
+};
+
+RecordedWrites recordTwelveMegabytes(const QString &path)
+{
+    RecordedWrites out;
+    const DirectWriteCounts before = directWriteCounts();
+    auto writer = CaptureWriter::create(path, header());
+    if (!writer) {
+        out.problem = writer.error().message;
+        return out;
+    }
+    const QByteArray padding(1000, 'x');
+    for (int batch = 0; batch < 12; ++batch) {
+        ReceivedFrames frames;
+        frames.sourceId = QStringLiteral("book");
+        for (int i = batch * 1000; i < (batch + 1) * 1000; ++i) {
+            frames.append(QByteArray(payloadOf(i) + padding), kT0Ns + qint64(i) * 1000, i, 1, false);
+        }
+        (*writer)->addReceived(frames);
+        if (auto r = (*writer)->commit(); !r) {
+            out.problem = r.error().message;
+            return out;
+        }
+    }
+    if (auto r = (*writer)->finish(kT0Ns / 1000000 + 1000); !r) {
+        out.problem = r.error().message;
+        return out;
+    }
+    writer->reset();
+    const DirectWriteCounts after = directWriteCounts();
+    out.written = { after.directBytes - before.directBytes, after.bufferedBytes - before.bufferedBytes };
+    out.fileBytes = QFileInfo(path).size();
+    auto reader = CaptureReader::open(path);
+    if (!reader) {
+        out.problem = reader.error().message;
+        return out;
+    }
+    CaptureRecord r;
+    int n = 0;
+    while ((*reader)->next(r)) {
+        if (r.frame.bytes != payloadOf(n) + padding) {
+            out.problem = QStringLiteral("frame %1 differs").arg(n);
+            return out;
+        }
+        ++n;
+    }
+    if (n != 12000 || !(*reader)->error().isEmpty()) {
+        out.problem = QStringLiteral("%1 frames read back: %2").arg(n).arg((*reader)->error());
     }
     return out;
 }
@@ -273,6 +349,42 @@ private slots:
         QCOMPARE(records.last(), QStringLiteral("F99"));
         QVERIFY(!QFileInfo::exists(copy + QStringLiteral("-journal"))
             || QFileInfo(copy + QStringLiteral("-journal")).size() == 0);
+    }
+
+    void aCaptureIsWrittenPastThePageCache()
+    {
+        // Where the file system takes O_DIRECT, a capture's pages go to the file in large direct
+        // writes (the CPU a recording costs is mostly the kernel's buffered write path); what is
+        // left for ordinary writes is a handful of pages. Either way every frame reads back.
+        const QString path = m_dir.filePath(QStringLiteral("direct.odtc"));
+        const RecordedWrites w = recordTwelveMegabytes(path);
+        QVERIFY2(w.problem.isEmpty(), qPrintable(w.problem));
+        QVERIFY(w.fileBytes > 12'000'000);
+        qInfo("file %lld bytes: %llu written direct, %llu through the page cache", w.fileBytes, w.written.directBytes,
+            w.written.bufferedBytes);
+        if (takesDirectIo(m_dir.path())) {
+            QVERIFY2(w.written.directBytes >= quint64(w.fileBytes) * 9 / 10,
+                qPrintable(QStringLiteral("%1 of %2 bytes direct").arg(w.written.directBytes).arg(w.fileBytes)));
+            QVERIFY2(w.written.bufferedBytes < quint64(w.fileBytes) / 10,
+                qPrintable(QStringLiteral("%1 bytes buffered").arg(w.written.bufferedBytes)));
+        } else {
+            qInfo("%s takes no O_DIRECT: the capture was written through the page cache", qPrintable(m_dir.path()));
+            QCOMPARE(w.written.directBytes, 0ULL);
+            QVERIFY(w.written.bufferedBytes >= quint64(w.fileBytes) * 9 / 10);
+        }
+    }
+
+    void aFileSystemWithoutDirectIoGetsOrdinaryWrites()
+    {
+        // ramfs refuses O_DIRECT when the file is opened: the same capture is written through the
+        // page cache, complete.
+        OddsTap::Testing::SmallTmpfs ramfs(0, QStringLiteral("ramfs"));
+        QVERIFY2(ramfs.ok(), qPrintable(ramfs.error()));
+        QVERIFY(!takesDirectIo(ramfs.path()));
+        const RecordedWrites w = recordTwelveMegabytes(ramfs.path() + QStringLiteral("/ordinary.odtc"));
+        QVERIFY2(w.problem.isEmpty(), qPrintable(w.problem));
+        QCOMPARE(w.written.directBytes, 0ULL);
+        QVERIFY(w.written.bufferedBytes >= quint64(w.fileBytes) * 9 / 10);
     }
 
     void aCraftedTableWithoutItsKeyIsRefused()

@@ -14,26 +14,28 @@ namespace OddsTap::Testing {
 /// A real, small filesystem for disk-full faults: a tmpfs of `bytes` mounted on a temporary
 /// directory, and a filler file that takes (almost) all of its space and gives it back. Mounting
 /// needs root, which scripts/test and CI have; elsewhere ok() is false and error() says why, and
-/// the test fails rather than skip.
+/// the test fails rather than skip. @p type "ramfs" mounts a file system without a size limit
+/// that, unlike tmpfs, refuses O_DIRECT.
 class SmallTmpfs
 {
 public:
-    explicit SmallTmpfs(qint64 bytes)
+    explicit SmallTmpfs(qint64 bytes, const QString &type = QStringLiteral("tmpfs"))
     {
         if (!m_dir.isValid()) {
             m_error = QStringLiteral("cannot create a temporary directory");
             return;
         }
         if (::geteuid() != 0) {
-            m_error = QStringLiteral("mounting a small tmpfs needs root (scripts/test and CI run as root)");
+            m_error = QStringLiteral("mounting a small file system needs root (scripts/test and CI run as root)");
             return;
         }
         QProcess mount;
         mount.start(QStringLiteral("mount"),
-            { QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"), QStringLiteral("size=%1").arg(bytes),
+            { QStringLiteral("-t"), type, QStringLiteral("-o"), QStringLiteral("size=%1").arg(bytes),
                 QStringLiteral("oddstap-test"), m_dir.path() });
         if (!mount.waitForFinished(10000) || mount.exitCode() != 0) {
-            m_error = QStringLiteral("mount -t tmpfs failed: ") + QString::fromLocal8Bit(mount.readAllStandardError());
+            m_error =
+                QStringLiteral("mount -t %1 failed: ").arg(type) + QString::fromLocal8Bit(mount.readAllStandardError());
             return;
         }
         m_mounted = true;
