@@ -108,9 +108,6 @@ private:
     static constexpr int kFinishBusyTimeoutMs = 10000;
     /// What may wait in an open transaction while another program holds the file.
     static constexpr qint64 kMaxUncommittedBytes = 256 * 1024 * 1024;
-    /// SQLite's page cache: a commit's pages (what 250 ms brings, 32 MiB at most for a saved ring)
-    /// are reused by the next commit instead of being freed and faulted in again.
-    static constexpr int kCacheKiB = 40 * 1024;
 
     QString m_path;
     sqlite3 *m_db = nullptr;

@@ -42,9 +42,7 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
     }
     const QByteArray pragmas = "PRAGMA application_id=" + QByteArray::number(kApplicationId)
         + ";PRAGMA user_version=" + QByteArray::number(kCaptureFormatVersion)
-        + ";PRAGMA journal_mode=TRUNCATE;PRAGMA synchronous=FULL;PRAGMA cache_spill=OFF;PRAGMA page_size=16384;"
-          "PRAGMA cache_size=-"
-        + QByteArray::number(kCacheKiB) + ";";
+        + ";PRAGMA journal_mode=TRUNCATE;PRAGMA synchronous=FULL;PRAGMA cache_spill=OFF;PRAGMA page_size=16384;";
     // A rollback journal, not a WAL: a block's pages are new, so they are written once, into the
     // file, where a WAL writes them twice (and checksums them) for the checkpoint. Readers of a
     // file being recorded read a block at a time (CaptureReader), so a commit waits at most for

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <sys/types.h>
+
 namespace OddsTap {
 
 /// Name of the SQLite VFS that installDirectWriteVfs() registers.
@@ -19,7 +21,13 @@ struct DirectWriteCounts
 {
     unsigned long long directBytes = 0;
     unsigned long long bufferedBytes = 0;
+    unsigned long long directWrites = 0; ///< O_DIRECT write calls
 };
 DirectWriteCounts directWriteCounts();
+
+/// The call O_DIRECT writes go through (pwrite; null puts it back): for tests of what no file
+/// system here does, a refusal on the first write rather than at open.
+using DirectPwrite = ssize_t (*)(int fd, const void *data, size_t bytes, off_t offset);
+void setDirectPwriteForTests(DirectPwrite write);
 
 } // namespace OddsTap

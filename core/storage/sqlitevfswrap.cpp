@@ -2,6 +2,7 @@
 #include "sqlitevfswrap.h"
 
 #include <deque>
+#include <mutex>
 #include <string>
 
 namespace OddsTap::SqliteVfsWrap {
@@ -26,6 +27,8 @@ bool registerVfs(const char *name, sqlite3_vfs *real, int wrapperFileBytes, Open
     if (!real || real->iVersion < 2) {
         return false;
     }
+    static std::mutex lock;
+    const std::lock_guard hold(lock);
     static std::deque<sqlite3_vfs> instances; // registered VFSs must outlive every connection
     static std::deque<std::string> names;
     names.emplace_back(name);

@@ -18,7 +18,7 @@ inline sqlite3_vfs *realVfs(sqlite3_vfs *vfs)
 
 /// Registers, for the life of the process, a VFS named @p name (copied) that opens files with
 /// @p open and passes every other call to @p real. Its files are @p wrapperFileBytes, then the real
-/// VFS's file object. Not the default VFS: connections ask for it by name. Not thread-safe.
+/// VFS's file object. Not the default VFS: connections ask for it by name.
 bool registerVfs(const char *name, sqlite3_vfs *real, int wrapperFileBytes, OpenFn open);
 
 /// A file method of the wrapped file, for a wrapper file type F whose `real` is that file.

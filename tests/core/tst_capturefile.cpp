@@ -134,7 +134,8 @@ RecordedWrites recordTwelveMegabytes(const QString &path)
     }
     writer->reset();
     const DirectWriteCounts after = directWriteCounts();
-    out.written = { after.directBytes - before.directBytes, after.bufferedBytes - before.bufferedBytes };
+    out.written = { after.directBytes - before.directBytes, after.bufferedBytes - before.bufferedBytes,
+        after.directWrites - before.directWrites };
     out.fileBytes = QFileInfo(path).size();
     auto reader = CaptureReader::open(path);
     if (!reader) {
@@ -360,13 +361,15 @@ private slots:
         const RecordedWrites w = recordTwelveMegabytes(path);
         QVERIFY2(w.problem.isEmpty(), qPrintable(w.problem));
         QVERIFY(w.fileBytes > 12'000'000);
-        qInfo("file %lld bytes: %llu written direct, %llu through the page cache", w.fileBytes, w.written.directBytes,
-            w.written.bufferedBytes);
+        qInfo("file %lld bytes: %llu written direct in %llu writes, %llu through the page cache", w.fileBytes,
+            w.written.directBytes, w.written.directWrites, w.written.bufferedBytes);
         if (takesDirectIo(m_dir.path())) {
             QVERIFY2(w.written.directBytes >= quint64(w.fileBytes) * 9 / 10,
                 qPrintable(QStringLiteral("%1 of %2 bytes direct").arg(w.written.directBytes).arg(w.fileBytes)));
             QVERIFY2(w.written.bufferedBytes < quint64(w.fileBytes) / 10,
                 qPrintable(QStringLiteral("%1 bytes buffered").arg(w.written.bufferedBytes)));
+            // Gathered: a commit's new pages go in one write, not one per 16 KiB page.
+            QVERIFY(w.written.directBytes / w.written.directWrites >= 128 * 1024);
         } else {
             qInfo("%s takes no O_DIRECT: the capture was written through the page cache", qPrintable(m_dir.path()));
             QCOMPARE(w.written.directBytes, 0ULL);
@@ -385,6 +388,64 @@ private slots:
         QVERIFY2(w.problem.isEmpty(), qPrintable(w.problem));
         QCOMPARE(w.written.directBytes, 0ULL);
         QVERIFY(w.written.bufferedBytes >= quint64(w.fileBytes) * 9 / 10);
+    }
+
+    void aRefusalOnTheFirstWriteFallsBackToOrdinaryWrites()
+    {
+        // No file system here takes O_DIRECT at open and refuses it on the first write, as one on a
+        // device with blocks larger than 4 KiB would: the write call is made to refuse. The run it
+        // refused (larger than SQLite's unix VFS writes in one call) and everything after go
+        // through the page cache.
+        setDirectPwriteForTests([](int, const void *, size_t, off_t) -> ssize_t {
+            errno = EINVAL;
+            return -1;
+        });
+        const auto restore = qScopeGuard([] { setDirectPwriteForTests(nullptr); });
+        const RecordedWrites w = recordTwelveMegabytes(m_dir.filePath(QStringLiteral("refused.odtc")));
+        QVERIFY2(w.problem.isEmpty(), qPrintable(w.problem));
+        QCOMPARE(w.written.directBytes, 0ULL);
+        QVERIFY(w.written.bufferedBytes >= quint64(w.fileBytes) * 9 / 10);
+    }
+
+    void aDiskThatFillsKeepsTheLastCommit()
+    {
+        // The disk fills between two commits: the second fails and says so, and the file holds the
+        // first commit's frames.
+        OddsTap::Testing::SmallTmpfs disk(8 * 1024 * 1024);
+        QVERIFY2(disk.ok(), qPrintable(disk.error()));
+        const QString path = disk.path() + QStringLiteral("/full.odtc");
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY2(writer, qPrintable(writer ? QString() : writer.error().message));
+        const QByteArray padding(1000, 'x');
+        const auto framesFrom = [&](int n0, int count) {
+            ReceivedFrames frames;
+            frames.sourceId = QStringLiteral("book");
+            for (int i = n0; i < n0 + count; ++i) {
+                frames.append(QByteArray(payloadOf(i) + padding), kT0Ns + qint64(i) * 1000, i, 1, false);
+            }
+            return frames;
+        };
+        (*writer)->addReceived(framesFrom(0, 1000));
+        QVERIFY((*writer)->commit());
+        QVERIFY(disk.fill());
+        (*writer)->addReceived(framesFrom(1000, 2000));
+        const Result<void> full = (*writer)->commit();
+        QVERIFY(!full);
+        QVERIFY2(full.error().message.contains(QStringLiteral("full")), qPrintable(full.error().message));
+        writer->reset();
+        // Rolled back as it failed: no journal left to replay, so the file reads while the disk is
+        // still full, and travels alone.
+        QCOMPARE(QFileInfo(path + QStringLiteral("-journal")).size(), 0);
+        auto reader = CaptureReader::open(path);
+        QVERIFY2(reader, qPrintable(reader ? QString() : reader.error().message));
+        CaptureRecord r;
+        int n = 0;
+        while ((*reader)->next(r)) {
+            QCOMPARE(r.frame.bytes, QByteArray(payloadOf(n) + padding));
+            ++n;
+        }
+        QVERIFY2((*reader)->error().isEmpty(), qPrintable((*reader)->error()));
+        QCOMPARE(n, 1000);
     }
 
     void aCraftedTableWithoutItsKeyIsRefused()
