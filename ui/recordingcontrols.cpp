@@ -2,6 +2,7 @@
 #include "recordingcontrols.h"
 
 #include <core/common/timeutil.h>
+#include <core/replay/capturefile.h>
 #include <core/session/appcontroller.h>
 #include <core/storage/storage.h>
 #include <ui/delegates/livedelegate.h>
@@ -152,9 +153,8 @@ bool RecordingControls::start(const QString &path)
     if (!m_controller || path.isEmpty()) {
         return false;
     }
-    if (QFileInfo::exists(path)) {
-        emit notify(LogSeverity::Warning, LogKind::Recording,
-            tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
+    if (const QString refused = CaptureWriter::refusedName(path); !refused.isEmpty()) {
+        emit notify(LogSeverity::Warning, LogKind::Recording, refused);
         return false;
     }
     QDir().mkpath(QFileInfo(path).absolutePath());
@@ -179,9 +179,8 @@ QString RecordingControls::askNewPath(const QString &title, const QString &prefi
               .arg(prefix, QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     const QString path = QFileDialog::getSaveFileName(
         m_window, title, suggested, tr("OddsTap captures (*.odtc)"), nullptr, QFileDialog::DontConfirmOverwrite);
-    if (!path.isEmpty() && QFileInfo::exists(path)) {
-        QMessageBox::warning(
-            m_window, title, tr("%1 exists already. A capture is never overwritten: choose another name.").arg(path));
+    if (const QString refused = path.isEmpty() ? QString() : CaptureWriter::refusedName(path); !refused.isEmpty()) {
+        QMessageBox::warning(m_window, title, refused);
         return {};
     }
     return path;

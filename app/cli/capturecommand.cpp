@@ -9,6 +9,7 @@
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairstreamclient.h>
+#include <core/replay/capturefile.h>
 #include <core/session/capturesession.h>
 
 #include <QCoreApplication>
@@ -377,9 +378,8 @@ int runCapture(const QStringList &arguments)
     }
     if (parser.isSet(QStringLiteral("record"))) {
         config.recordPath = parser.value(QStringLiteral("record"));
-        if (QFile::exists(config.recordPath)) {
-            return usage(QStringLiteral("capture file '%1' exists already; a capture is never overwritten")
-                             .arg(config.recordPath));
+        if (const QString refused = CaptureWriter::refusedName(config.recordPath); !refused.isEmpty()) {
+            return usage(refused);
         }
         config.recordNotes = parser.value(QStringLiteral("notes"));
     } else if (parser.isSet(QStringLiteral("notes")) && !parser.isSet(QStringLiteral("ring"))) {

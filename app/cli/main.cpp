@@ -11,6 +11,7 @@
 #include "validatecommand.h"
 
 #include <core/common/event.h>
+#include <core/common/standardstreams.h>
 #include <core/common/threadend.h>
 #include <core/common/version.h>
 
@@ -81,6 +82,7 @@ void printUsage(QTextStream &s)
 
 int main(int argc, char *argv[])
 {
+    OddsTap::openMissingStandardStreams(); // before anything opens a descriptor
     // A peer that closes while we write (Redis through hiredis, which writes with write()) must be
     // an error on that connection, not the end of the process.
     std::signal(SIGPIPE, SIG_IGN);

@@ -5,6 +5,7 @@
 
 #include <core/common/event.h>
 #include <core/common/logging.h>
+#include <core/common/standardstreams.h>
 #include <core/common/threadend.h>
 #include <core/common/threadpriority.h>
 #include <core/common/version.h>
@@ -62,6 +63,7 @@ bool replayStartAndSpeed(const QString &from, const QString &speed, AppConfig &c
 
 int main(int argc, char *argv[])
 {
+    OddsTap::openMissingStandardStreams(); // before anything opens a descriptor
     // A peer that closes while we write (Redis through hiredis, which writes with write()) must be
     // an error on that connection, not the end of the process.
     std::signal(SIGPIPE, SIG_IGN);

@@ -63,8 +63,13 @@ struct CaptureRecord
 class CaptureWriter
 {
 public:
-    /// Creates a new file; an existing file is an error (a capture is never overwritten).
+    /// Creates a new file; an existing file is an error (a capture is never overwritten), and so
+    /// is a name refusedName() refuses.
     static Result<std::unique_ptr<CaptureWriter>> create(const QString &path, const CaptureHeader &header);
+    /// Why a new capture cannot take @p path, or "": a file there already, a journal or WAL beside
+    /// it (SQLite would delete it as the new file's own), or the name of another database's journal
+    /// or WAL (recording into it would destroy that database).
+    static QString refusedName(const QString &path);
     ~CaptureWriter();
     CaptureWriter(const CaptureWriter &) = delete;
     CaptureWriter &operator=(const CaptureWriter &) = delete;
@@ -94,6 +99,8 @@ public:
 
 private:
     CaptureWriter() = default;
+    /// create() once the empty file is this writer's.
+    static Result<std::unique_ptr<CaptureWriter>> createClaimed(const QString &path, const CaptureHeader &header);
     int sourceIndex(const QString &sourceId);
     void addFrame(int source, QByteArrayView payload, qint64 wallNs, qint64 monoNs, quint32 connection, bool binary);
     /// Writes the block in memory as one row.

@@ -6,6 +6,7 @@
 #include <core/replay/captureformat.h>
 #include <core/storage/directwritevfs.h>
 
+#include <QFile>
 #include <QFileInfo>
 
 #include <sqlite3.h>
@@ -22,14 +23,59 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
     if (path.isEmpty()) {
         return Error { QStringLiteral("usage"), QStringLiteral("no capture file name given") };
     }
-    if (QFileInfo::exists(path)) {
-        return Error { QStringLiteral("exists"),
-            QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose another name")
-                .arg(path) };
+    if (const QString refused = refusedName(path); !refused.isEmpty()) {
+        return Error { QStringLiteral("exists"), refused };
     }
     if (const QString why = makeParentDirectory(path); !why.isEmpty()) {
         return Error { QStringLiteral("io_error"), QStringLiteral("%1, for capture file '%2'").arg(why, path) };
     }
+    {
+        // Made here, exclusively: of two recordings started on one name at once, one gets the
+        // file and the other the same refusal as for a file there before.
+        QFile claim(path);
+        if (!claim.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
+            if (QFileInfo::exists(path)) {
+                return Error { QStringLiteral("exists"), refusedName(path) };
+            }
+            return Error { QStringLiteral("io_error"),
+                QStringLiteral("cannot create capture file '%1': %2").arg(path, claim.errorString()) };
+        }
+    }
+    auto created = createClaimed(path, header);
+    if (!created) {
+        // The file is this recording's own (made above): nothing of it is worth keeping, and
+        // leaving it would take the name.
+        QFile::remove(path);
+        QFile::remove(path + QStringLiteral("-journal"));
+    }
+    return created;
+}
+
+QString CaptureWriter::refusedName(const QString &path)
+{
+    if (QFileInfo::exists(path)) {
+        return QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose another name")
+            .arg(path);
+    }
+    for (const QLatin1String suffix : { QLatin1String("-journal"), QLatin1String("-wal"), QLatin1String("-shm") }) {
+        // SQLite would take the one beside the new file for that file's own, and delete it; and
+        // recording into a database's journal or WAL destroys the database.
+        if (QFileInfo::exists(path + suffix)) {
+            return QStringLiteral("'%1' exists beside capture file '%2' and would be taken for its journal and "
+                                  "deleted; move it or choose another name")
+                .arg(path + suffix, path);
+        }
+        if (path.endsWith(suffix) && QFileInfo::exists(path.chopped(suffix.size()))) {
+            return QStringLiteral("capture file '%1' is named as the %2 file of the database '%3', which recording "
+                                  "into it would destroy; choose another name")
+                .arg(path, suffix.mid(1), path.chopped(suffix.size()));
+        }
+    }
+    return {};
+}
+
+Result<std::unique_ptr<CaptureWriter>> CaptureWriter::createClaimed(const QString &path, const CaptureHeader &header)
+{
     std::unique_ptr<CaptureWriter> w(new CaptureWriter);
     w->m_path = path;
     const QByteArray native = QFileInfo(path).absoluteFilePath().toUtf8();

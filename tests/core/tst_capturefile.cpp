@@ -17,6 +17,8 @@
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <optional>
+#include <thread>
 #include <unistd.h>
 
 using namespace OddsTap;
@@ -446,6 +448,40 @@ private slots:
         }
         QVERIFY2((*reader)->error().isEmpty(), qPrintable((*reader)->error()));
         QCOMPARE(n, 1000);
+    }
+
+    void twoRecordingsStartedOnOneNameAtOnceGetOneFile()
+    {
+        // Both find no file there; one makes it, the other is told it exists, as it would be a
+        // moment later (not "database is locked" or a half-made schema).
+        for (int round = 0; round < 20; ++round) {
+            const QString path = m_dir.filePath(QStringLiteral("race-%1.odtc").arg(round));
+            std::optional<Result<std::unique_ptr<CaptureWriter>>> a;
+            std::optional<Result<std::unique_ptr<CaptureWriter>>> b;
+            std::thread first([&] { a.emplace(CaptureWriter::create(path, header())); });
+            std::thread second([&] { b.emplace(CaptureWriter::create(path, header())); });
+            first.join();
+            second.join();
+            QVERIFY(bool(*a) != bool(*b));
+            const Result<std::unique_ptr<CaptureWriter>> &loser = *a ? *b : *a;
+            QCOMPARE(loser.error().code, QStringLiteral("exists"));
+        }
+    }
+
+    void aCaptureThatCannotBeCreatedLeavesNoFile()
+    {
+        // A full disk at creation: the error says so and no empty or half-made file takes the name.
+        OddsTap::Testing::SmallTmpfs disk(1024 * 1024);
+        QVERIFY2(disk.ok(), qPrintable(disk.error()));
+        QVERIFY(disk.fill());
+        const QString path = disk.path() + QStringLiteral("/new.odtc");
+        const auto refused = CaptureWriter::create(path, header());
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message.contains(QStringLiteral("full")), qPrintable(refused.error().message));
+        QVERIFY(!QFileInfo::exists(path));
+        QVERIFY(!QFileInfo::exists(path + QStringLiteral("-journal")));
+        QVERIFY(disk.free());
+        QVERIFY(CaptureWriter::create(path, header()));
     }
 
     void aCraftedTableWithoutItsKeyIsRefused()

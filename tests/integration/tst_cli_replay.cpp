@@ -16,6 +16,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -121,6 +122,8 @@ private slots:
     void craftedCapturesAreRefusedClearly();
     void capturesOfFormatOneStillRead();
     void aRecordingCutByAFullDiskIsReadOnceMoved();
+    void aCaptureStartedWithoutStandardStreamsRecordsToTheEnd();
+    void aRecordingNeverTakesADatabasesJournal();
 
 private:
     QTemporaryDir m_dir;
@@ -776,6 +779,78 @@ void TestCliReplay::aRecordingCutByAFullDiskIsReadOnceMoved()
     QVERIFY2(info.code == 0, info.err.constData());
     const QJsonObject o = QJsonDocument::fromJson(info.out).object();
     QVERIFY2(o.value(QStringLiteral("frames")).toInteger() > 1000, info.out.constData());
+}
+
+void TestCliReplay::aCaptureStartedWithoutStandardStreamsRecordsToTheEnd()
+{
+    // Started with standard input, output and error closed, the capture's own descriptors would
+    // take their numbers and its log lines (many here: malformed frames) would go into one of
+    // them: a socket nobody reads, which blocked the capture for good once full. It runs its
+    // duration and records every frame it took.
+    QProcess sim;
+    const QString url = startServer(sim,
+        { QStringLiteral("simulate"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--rate"),
+            QStringLiteral("20000"), QStringLiteral("--fixtures"), QStringLiteral("200"), QStringLiteral("--faults"),
+            QStringLiteral("malformed=0.2,gap=0.01,duplicate=0.05") });
+    QVERIFY2(!url.isEmpty(), "the simulator printed no URL");
+    const auto stopSim = qScopeGuard([&sim] { stopServer(sim); });
+    const QString file = m_dir.filePath(QStringLiteral("no-stdio.odtc"));
+    const QString summary = m_dir.filePath(QStringLiteral("no-stdio.json"));
+    QProcess capture;
+    capture.start(QStringLiteral("/bin/sh"),
+        { QStringLiteral("-c"), QStringLiteral(R"(exec "$0" "$@" <&- >&- 2>&-)"), cli(), QStringLiteral("capture"),
+            QStringLiteral("--url"), url, QStringLiteral("--no-store"), QStringLiteral("--record"), file,
+            QStringLiteral("--duration"), QStringLiteral("6"), QStringLiteral("--summary-json"), summary });
+    QVERIFY(capture.waitForStarted());
+    QVERIFY2(capture.waitForFinished(60000), "the capture did not end within 60 s of a 6 s run");
+    QCOMPARE(capture.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(capture.exitCode(), 0);
+    QFile json(summary);
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(json.readAll()).object();
+    const qint64 recorded = o.value(QStringLiteral("recording")).toObject().value(QStringLiteral("frames")).toInteger();
+    QVERIFY2(recorded > 20000, qPrintable(QString::number(recorded)));
+    const QJsonObject info = runJson({ QStringLiteral("info"), file, QStringLiteral("--json") });
+    QCOMPARE(info.value(QStringLiteral("frames")).toInteger(), recorded);
+}
+
+void TestCliReplay::aRecordingNeverTakesADatabasesJournal()
+{
+    // A name whose journal exists already, and a name that is a database's journal or WAL: SQLite
+    // would delete the first as a stale journal, and recording into the second destroys the
+    // database. Both are refused (exit 2) and leave every file as it was.
+    QProcess sim;
+    const QString url = startServer(sim,
+        { QStringLiteral("simulate"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--rate"),
+            QStringLiteral("2000") });
+    QVERIFY2(!url.isEmpty(), "the simulator printed no URL");
+    const auto stopSim = qScopeGuard([&sim] { stopServer(sim); });
+    const QString db = m_dir.filePath(QStringLiteral("journals.db"));
+    const Result stored = run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--db"), db,
+        QStringLiteral("--duration"), QStringLiteral("1"), QStringLiteral("--summary"), QStringLiteral("none"),
+        QStringLiteral("--quiet") });
+    QCOMPARE(stored.code, 0);
+    const qint64 odds = tablesOf(db).value(QStringLiteral("odds")).toInteger();
+    QVERIFY(odds > 0);
+    const QString stale = m_dir.filePath(QStringLiteral("beside.odtc-journal"));
+    QFile other(stale);
+    QVERIFY(other.open(QIODevice::WriteOnly));
+    other.write("someone else's file");
+    other.close();
+    const QStringList names { m_dir.filePath(QStringLiteral("beside.odtc")), QString(db + QStringLiteral("-journal")),
+        QString(db + QStringLiteral("-wal")) };
+    for (const QString &record : names) {
+        const Result r = run({ QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--no-store"),
+            QStringLiteral("--record"), record, QStringLiteral("--duration"), QStringLiteral("1"),
+            QStringLiteral("--summary"), QStringLiteral("none"), QStringLiteral("--quiet") });
+        QVERIFY2(
+            r.code == 2, qPrintable(record + QStringLiteral(": exit %1: ").arg(r.code) + QString::fromUtf8(r.err)));
+        QVERIFY2(r.err.contains("choose another name"), r.err.constData());
+    }
+    QVERIFY(other.open(QIODevice::ReadOnly));
+    QCOMPARE(other.readAll(), QByteArray("someone else's file"));
+    QVERIFY(!QFileInfo::exists(m_dir.filePath(QStringLiteral("beside.odtc"))));
+    QCOMPARE(tablesOf(db).value(QStringLiteral("odds")).toInteger(), odds);
 }
 
 QTEST_GUILESS_MAIN(TestCliReplay)
