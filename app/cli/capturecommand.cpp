@@ -518,11 +518,17 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });
     if (!report.ringDir.isEmpty()) {
         // kill -USR1 <pid>: save what the ring holds, after an incident, without stopping.
-        QObject::connect(&watcher, &SignalWatcher::userRequested, &session, [&session, &report, &config] {
-            const QString name = QStringLiteral("ring-%1.odtc")
-                                     .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
-            session.saveRing(QDir(report.ringDir).filePath(name), config.recordNotes);
-        });
+        QObject::connect(&watcher, &SignalWatcher::userRequested, &session,
+            [&session, &report, &config, lastStamp = QString(), sameSecond = 0]() mutable {
+                // Named by the second; a second save within it gets "-2" and so on (the file is
+                // made later, on the recorder's thread, so the name cannot wait to be checked).
+                const QString stamp = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+                sameSecond = stamp == lastStamp ? sameSecond + 1 : 1;
+                lastStamp = stamp;
+                const QString name = sameSecond == 1 ? QStringLiteral("ring-%1.odtc").arg(stamp)
+                                                     : QStringLiteral("ring-%1-%2.odtc").arg(stamp).arg(sameSecond);
+                session.saveRing(QDir(report.ringDir).filePath(name), config.recordNotes);
+            });
         QObject::connect(&session, &CaptureSession::ringSaved, &session,
             [prefix](const QString &path, quint64 frames, const QString &error) {
                 if (error.isEmpty()) {

@@ -523,8 +523,8 @@ int runImportFrames(const QStringList &arguments)
     }
     const QString inputPath = parser.positionalArguments().at(0);
     const QString capturePath = parser.positionalArguments().at(1);
-    if (QFile::exists(capturePath)) {
-        return usageError(command, QStringLiteral("capture file '%1' exists already").arg(capturePath));
+    if (const QString refused = CaptureWriter::refusedName(capturePath); !refused.isEmpty()) {
+        return usageError(command, refused);
     }
     QFile input;
     if (inputPath == QLatin1String("-") ? !input.open(stdin, QIODevice::ReadOnly)

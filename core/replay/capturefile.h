@@ -89,7 +89,10 @@ public:
     /// Commits, stamps the end time and leaves a single self-contained file.
     Result<void> finish(qint64 endedAtMs);
 
+    /// Frames added, committed or not.
     quint64 frames() const { return m_frames; }
+    /// Frames the file holds: those of the last commit that succeeded.
+    quint64 committedFrames() const { return m_committedFrames; }
     /// Written into the open transaction, not committed yet (held in memory: no cache spill).
     qint64 uncommittedBytes() const { return m_uncommittedBytes; }
     quint64 payloadBytes() const { return m_payloadBytes; }
@@ -140,6 +143,7 @@ private:
     qint64 m_ord = 0;
     qint64 m_lastSecond = -1;
     quint64 m_frames = 0;
+    quint64 m_committedFrames = 0;
     quint64 m_payloadBytes = 0;
     quint64 m_connectionEvents = 0;
     QString m_error;

@@ -34,8 +34,11 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
         // file and the other the same refusal as for a file there before.
         QFile claim(path);
         if (!claim.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
-            if (QFileInfo::exists(path)) {
-                return Error { QStringLiteral("exists"), refusedName(path) };
+            if (QFileInfo::exists(path) || QFileInfo(path).isSymLink()) {
+                return Error { QStringLiteral("exists"),
+                    QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose "
+                                   "another name")
+                        .arg(path) };
             }
             return Error { QStringLiteral("io_error"),
                 QStringLiteral("cannot create capture file '%1': %2").arg(path, claim.errorString()) };
@@ -53,17 +56,21 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
 
 QString CaptureWriter::refusedName(const QString &path)
 {
-    if (QFileInfo::exists(path)) {
+    if (QFileInfo::exists(path) || QFileInfo(path).isSymLink()) { // a link, even one to nothing
         return QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose another name")
             .arg(path);
     }
     for (const QLatin1String suffix : { QLatin1String("-journal"), QLatin1String("-wal"), QLatin1String("-shm") }) {
         // SQLite would take the one beside the new file for that file's own, and delete it; and
         // recording into a database's journal or WAL destroys the database.
-        if (QFileInfo::exists(path + suffix)) {
-            return QStringLiteral("'%1' exists beside capture file '%2' and would be taken for its journal and "
+        const QFileInfo beside(path + suffix);
+        // An empty journal holds nothing to undo (a recording or import that stopped leaves one):
+        // SQLite removing it loses nothing.
+        const bool emptyJournal = suffix == QLatin1String("-journal") && beside.isFile() && beside.size() == 0;
+        if ((beside.exists() || beside.isSymLink()) && !emptyJournal) {
+            return QStringLiteral("'%1' exists beside capture file '%2' and would be taken for its own %3 file and "
                                   "deleted; move it or choose another name")
-                .arg(path + suffix, path);
+                .arg(path + suffix, path, suffix.mid(1));
         }
         if (path.endsWith(suffix) && QFileInfo::exists(path.chopped(suffix.size()))) {
             return QStringLiteral("capture file '%1' is named as the %2 file of the database '%3', which recording "
@@ -339,6 +346,7 @@ Result<void> CaptureWriter::commit()
         const int rc = sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
         if (rc == SQLITE_OK) {
             m_inTransaction = false;
+            m_committedFrames = m_frames;
             m_uncommittedBytes = 0;
             m_busySinceNs = 0;
         } else if (rc == SQLITE_BUSY && m_error.isEmpty()) {

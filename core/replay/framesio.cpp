@@ -111,10 +111,13 @@ Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &captureP
     quint64 lineNo = 0;
     qint64 lastMono = 0;
     const auto bad = [&](const QString &why) {
-        writer.reset();
-        QFile::remove(capturePath);
-        QFile::remove(capturePath + QStringLiteral("-wal"));
-        QFile::remove(capturePath + QStringLiteral("-shm"));
+        if (writer) { // the file is this import's own: nothing of it is kept, its journal neither
+            writer.reset();
+            for (const QLatin1String suffix :
+                { QLatin1String(""), QLatin1String("-journal"), QLatin1String("-wal"), QLatin1String("-shm") }) {
+                QFile::remove(capturePath + suffix);
+            }
+        }
         return Error { QStringLiteral("bad_input"), QStringLiteral("line %1: %2").arg(lineNo).arg(why) };
     };
     std::vector<CaptureSource> sources;

@@ -84,7 +84,7 @@ void CaptureRecorder::finishRecording(const QString &why)
         return;
     }
     const Result<void> done = m_writer->finish(wallClockMs());
-    const quint64 frames = m_writer->frames();
+    const quint64 frames = m_writer->committedFrames(); // what the file holds, not what it was given
     const QString path = m_status.path;
     m_writer.reset();
     m_status.recording = false;
@@ -243,9 +243,9 @@ void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
     }
     qCInfo(lcSession).noquote() << QStringLiteral("saved the last %1 ms (%2 frames) into %3")
                                        .arg(m_status.ringSpanMs)
-                                       .arg(w.frames())
+                                       .arg(w.committedFrames())
                                        .arg(path);
-    emit ringSaved(QFileInfo(path).absoluteFilePath(), w.frames(), error);
+    emit ringSaved(QFileInfo(path).absoluteFilePath(), w.committedFrames(), error);
 }
 
 void CaptureRecorder::commit()
@@ -256,12 +256,12 @@ void CaptureRecorder::commit()
             m_status.error = r.error().message + QStringLiteral(" (recording stopped)");
             emit problem(m_status.error);
             const QString path = m_status.path;
-            const quint64 frames = m_writer->frames();
+            const quint64 frames = m_writer->committedFrames();
             m_writer.reset();
             m_status.recording = false;
             emit recordingFinished(path, frames, m_status.error);
         } else {
-            m_status.frames = m_writer->frames();
+            m_status.frames = m_writer->committedFrames();
             m_status.fileBytes = quint64(QFileInfo(m_status.path).size());
         }
     }

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <latch>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -313,6 +314,8 @@ private slots:
         QVERIFY(!finished);
         QVERIFY2(finished.error().message.contains(QLatin1String("could not be written")),
             qPrintable(finished.error().message));
+        QCOMPARE(w.frames(), 200ULL);
+        QCOMPARE(w.committedFrames(), 100ULL); // what a recording's summary reports
         QVERIFY(held->release());
         held->writer.reset();
         const QStringList records = readAll(path);
@@ -458,14 +461,50 @@ private slots:
             const QString path = m_dir.filePath(QStringLiteral("race-%1.odtc").arg(round));
             std::optional<Result<std::unique_ptr<CaptureWriter>>> a;
             std::optional<Result<std::unique_ptr<CaptureWriter>>> b;
-            std::thread first([&] { a.emplace(CaptureWriter::create(path, header())); });
-            std::thread second([&] { b.emplace(CaptureWriter::create(path, header())); });
+            std::latch go(2); // both past thread start-up, then both at once
+            std::thread first([&] {
+                go.arrive_and_wait();
+                a.emplace(CaptureWriter::create(path, header()));
+            });
+            std::thread second([&] {
+                go.arrive_and_wait();
+                b.emplace(CaptureWriter::create(path, header()));
+            });
             first.join();
             second.join();
             QVERIFY(bool(*a) != bool(*b));
             const Result<std::unique_ptr<CaptureWriter>> &loser = *a ? *b : *a;
             QCOMPARE(loser.error().code, QStringLiteral("exists"));
+            QVERIFY2(
+                loser.error().message.contains(QStringLiteral("exists already")), qPrintable(loser.error().message));
         }
+    }
+
+    void namesSqliteWouldMisreadAreRefused()
+    {
+        // The writer's own check (the GUI, ring saves and imports rely on it), beyond the CLI's.
+        const auto make = [this](const QString &name, const QByteArray &bytes) {
+            QFile f(m_dir.filePath(name));
+            return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+        };
+        QVERIFY(make(QStringLiteral("shm.odtc-shm"), "x"));
+        const auto beside = CaptureWriter::create(m_dir.filePath(QStringLiteral("shm.odtc")), header());
+        QVERIFY(!beside);
+        QVERIFY2(
+            beside.error().message.contains(QStringLiteral("its own shm file")), qPrintable(beside.error().message));
+        QVERIFY(make(QStringLiteral("store.db"), "not a capture"));
+        const auto wal = CaptureWriter::create(m_dir.filePath(QStringLiteral("store.db-wal")), header());
+        QVERIFY(!wal);
+        QVERIFY2(wal.error().message.contains(QStringLiteral("is named as the wal file of the database")),
+            qPrintable(wal.error().message));
+        QVERIFY(!QFileInfo::exists(m_dir.filePath(QStringLiteral("store.db-wal"))));
+        QVERIFY(QFile::link(m_dir.filePath(QStringLiteral("nowhere")), m_dir.filePath(QStringLiteral("link.odtc"))));
+        const auto link = CaptureWriter::create(m_dir.filePath(QStringLiteral("link.odtc")), header());
+        QVERIFY(!link);
+        QVERIFY2(link.error().message.contains(QStringLiteral("exists already")), qPrintable(link.error().message));
+        // An empty journal (what a stopped recording leaves) holds nothing: the name is free.
+        QVERIFY(make(QStringLiteral("empty.odtc-journal"), QByteArray()));
+        QVERIFY(CaptureWriter::create(m_dir.filePath(QStringLiteral("empty.odtc")), header()));
     }
 
     void aCaptureThatCannotBeCreatedLeavesNoFile()
