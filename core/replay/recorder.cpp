@@ -4,6 +4,7 @@
 #include <core/common/logging.h>
 #include <core/common/timeutil.h>
 
+#include <QFile>
 #include <QFileInfo>
 #include <QThread>
 #include <QTimer>
@@ -238,14 +239,21 @@ void CaptureRecorder::saveRing(const QString &path, const CaptureHeader &header)
     const qint64 endMs = m_ring.empty() ? wallClockMs() : lastWallNs(*m_ring.back()) / 1000000;
     const Result<void> done = w.finish(endMs);
     const QString error = done ? QString() : done.error().message;
+    const quint64 frames = w.committedFrames();
+    const QString saved = QFileInfo(path).absoluteFilePath();
     if (!error.isEmpty()) {
         emit problem(error);
+        if (frames == 0) {
+            // A save that holds nothing (a disk full before its first commit) is no capture: the
+            // file, made by this save, would only take the name.
+            created.value().reset();
+            QFile::remove(path);
+            QFile::remove(path + QStringLiteral("-journal"));
+        }
     }
-    qCInfo(lcSession).noquote() << QStringLiteral("saved the last %1 ms (%2 frames) into %3")
-                                       .arg(m_status.ringSpanMs)
-                                       .arg(w.committedFrames())
-                                       .arg(path);
-    emit ringSaved(QFileInfo(path).absoluteFilePath(), w.committedFrames(), error);
+    qCInfo(lcSession).noquote()
+        << QStringLiteral("saved the last %1 ms (%2 frames) into %3").arg(m_status.ringSpanMs).arg(frames).arg(path);
+    emit ringSaved(saved, frames, error);
 }
 
 void CaptureRecorder::commit()

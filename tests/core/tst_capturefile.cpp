@@ -279,6 +279,33 @@ private slots:
         QCOMPARE(records.at(records.indexOf(QStringLiteral("F260")) - 1), QStringLiteral("C"));
     }
 
+    void aRingSaveThatHoldsNothingLeavesNoFile()
+    {
+        // The disk has room to create the file but not for the ring's 2 MB: the save fails, says
+        // so, and leaves no empty capture taking the name.
+        OddsTap::Testing::SmallTmpfs disk(4 * 1024 * 1024);
+        QVERIFY2(disk.ok(), qPrintable(disk.error()));
+        QVERIFY(disk.fill(256 * 1024));
+        CaptureRecorder recorder;
+        recorder.setRing(60000, 0);
+        const QByteArray padding(1000, 'x');
+        auto frames = std::make_shared<ReceivedFrames>();
+        frames->sourceId = QStringLiteral("book");
+        for (int i = 0; i < 2000; ++i) {
+            frames->append(QByteArray(payloadOf(i) + padding), kT0Ns + qint64(i) * 1000, i, 1, false);
+        }
+        recorder.append(frames);
+        const QString path = disk.path() + QStringLiteral("/ring.odtc");
+        QSignalSpy saved(&recorder, &CaptureRecorder::ringSaved);
+        recorder.saveRing(path, header());
+        QCOMPARE(saved.size(), 1);
+        QCOMPARE(saved.at(0).at(1).toULongLong(), 0ULL);
+        QVERIFY2(
+            saved.at(0).at(2).toString().contains(QStringLiteral("full")), qPrintable(saved.at(0).at(2).toString()));
+        QVERIFY(!QFileInfo::exists(path));
+        QVERIFY(!QFileInfo::exists(path + QStringLiteral("-journal")));
+    }
+
     void aReaderThatHoldsTheFileDelaysCommitsWithoutLosingThem()
     {
         // Another program reads the file in a transaction (an sqlite3 shell): the recorder's
