@@ -5,6 +5,7 @@
 #include "capturesource.h"
 
 #include <core/common/threadend.h>
+#include <core/common/threadpriority.h>
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/providers/betfair/betfairstreamclient.h>
@@ -21,6 +22,9 @@ void CaptureSession::ensureRecorder()
     }
     m_recorderThread = new QThread(this);
     m_recorderThread->setObjectName(QStringLiteral("recorder"));
+    // The desktop's recording gives way to its GUI thread like storage does; it has its own
+    // memory to wait in (CaptureConfig::maxRecorderBacklogBytes).
+    runsInBackground(*m_recorderThread);
     m_recorder = new CaptureRecorder;
     m_recorder->moveToThread(m_recorderThread);
     deleteWhenFinished(*m_recorderThread, m_recorder);

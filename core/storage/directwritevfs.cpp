@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace OddsTap {
@@ -43,6 +44,7 @@ constexpr int kGatherBytes = 4 * 1024 * 1024;
 /// Offsets, lengths and the buffer's address are multiples of this (O_DIRECT's rule; 4 KiB covers
 /// every common device's logical block).
 constexpr int kAlign = 4096;
+constexpr std::size_t kHugePage = 2 * 1024 * 1024;
 /// SQLite's unix VFS writes at most 128 KiB - 1 per call (it masks the length to 17 bits): a run
 /// refused by O_DIRECT goes through it in pieces of this.
 constexpr int kWrappedWriteBytes = 64 * 1024;
@@ -254,7 +256,10 @@ int directOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int 
     }
     d->fd = openDirect(name);
     void *buffer = nullptr;
-    if (d->fd >= 0 && ::posix_memalign(&buffer, kAlign, kGatherBytes) == 0) {
+    if (d->fd >= 0 && ::posix_memalign(&buffer, kHugePage, kGatherBytes) == 0) {
+        // Each direct write pins the buffer's pages for the device; huge pages make that one step
+        // per 2 MiB instead of one per 4 KiB (a kernel without them keeps ordinary pages).
+        ::madvise(buffer, kGatherBytes, MADV_HUGEPAGE);
         d->gather = static_cast<char *>(buffer);
         d->direct = true;
     }
