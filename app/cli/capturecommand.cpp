@@ -18,7 +18,9 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLocale>
 #include <QLoggingCategory>
 #include <QSaveFile>
@@ -37,7 +39,7 @@ enum CaptureExit : int
     kCaptureAuthFailed = 3, ///< every source ended in an authentication failure
     kCaptureNothing = 4, ///< stopped without ever receiving a frame
     kCaptureUnpersisted = 5, ///< the database stayed unavailable: some events were not committed
-    kCaptureRecordFailed = 6, ///< --record: the capture file could not be written (the capture went on)
+    kCaptureRecordFailed = 6, ///< --record could not be written, or a ring save failed (the capture went on)
     kCaptureEventsLost = 7, ///< spooled events could not be read back: lost, and recorded as gaps
 };
 
@@ -137,8 +139,9 @@ int runCapture(const QStringList &arguments)
         "Exit status: 0 done (count reached, duration elapsed, or SIGINT/SIGTERM); 2 usage, configuration or\n"
         "database error; 3 every source failed authentication; 4 stopped without receiving any frame;\n"
         "5 the database stayed unavailable (or fell behind) and some events were not committed (the next\n"
-        "run fetches them); 6 --record: the capture file could not be written to the end (the capture itself\n"
-        "went on); 7 spooled events could not be read back from disk: lost, and recorded as gaps."));
+        "run fetches them); 6 --record: the capture file could not be written to the end, or a ring save\n"
+        "(SIGUSR1) failed (the capture itself went on); 7 spooled events could not be read back from disk: lost, and "
+        "recorded as gaps."));
     parser.addHelpOption();
     parser.addOptions({
         { QStringLiteral("url"),
@@ -514,6 +517,7 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
             }
         });
     SignalWatcher watcher;
+    QJsonArray ringSaves; // each save asked for with SIGUSR1, as it ended
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &session,
         [&session](int sig) { session.stop(QStringLiteral("signal %1").arg(sig)); });
     if (!report.ringDir.isEmpty()) {
@@ -530,7 +534,12 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
                 session.saveRing(QDir(report.ringDir).filePath(name), config.recordNotes);
             });
         QObject::connect(&session, &CaptureSession::ringSaved, &session,
-            [prefix](const QString &path, quint64 frames, const QString &error) {
+            [prefix, &ringSaves](const QString &path, quint64 frames, const QString &error) {
+                QJsonObject save { { QStringLiteral("file"), path }, { QStringLiteral("frames"), qint64(frames) } };
+                if (!error.isEmpty()) {
+                    save.insert(QStringLiteral("error"), error);
+                }
+                ringSaves.append(save);
                 if (error.isEmpty()) {
                     err() << prefix << "saved the ring: " << frames << " frames into " << path << "\n";
                 } else {
@@ -616,6 +625,9 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         }
         summary.insert(QStringLiteral("recording"), rec);
     }
+    if (!report.ringDir.isEmpty()) {
+        summary.insert(QStringLiteral("ring_saves"), ringSaves);
+    }
     if (config.replay) {
         summary.insert(QStringLiteral("replay"), QJsonObject { { QStringLiteral("file"), config.replay->path } });
     }
@@ -679,6 +691,19 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         err() << prefix
               << "the recording failed: " << (recordError.isEmpty() ? QStringLiteral("not finished") : recordError)
               << "\n";
+        return kCaptureRecordFailed;
+    }
+    // A save asked for and not made is an incident's recording missing: the exit says so, whatever
+    // the capture did.
+    int failedSaves = 0;
+    for (const QJsonValue &save : ringSaves) {
+        if (save.toObject().contains(QStringLiteral("error"))) {
+            ++failedSaves;
+        }
+    }
+    if (failedSaves > 0) {
+        err() << prefix << failedSaves << " of " << ringSaves.size()
+              << " ring saves failed (each is named above, with why; the summary's ring_saves lists them)\n";
         return kCaptureRecordFailed;
     }
     return kCaptureDone;

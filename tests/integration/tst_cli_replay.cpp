@@ -116,6 +116,7 @@ private slots:
     void killedRecordingOpensAndReplays();
     void framesRoundTripThroughNdjson();
     void ringSavesTheLastMinutesOnDemand();
+    void aRingSaveThatFailsEndsTheCaptureWithExit6();
     void badInput_data();
     void badInput();
     void craftedCapturesAreRefusedClearly_data();
@@ -567,6 +568,44 @@ void TestCliReplay::ringSavesTheLastMinutesOnDemand()
     const double span = info.value(QStringLiteral("duration_s")).toDouble();
     QVERIFY2(span > 2.0 && span <= 3.001, qPrintable(QString::number(span))); // the last 3 s, not all 4
     QVERIFY(info.value(QStringLiteral("frames")).toInteger() > 1500);
+}
+
+void TestCliReplay::aRingSaveThatFailsEndsTheCaptureWithExit6()
+{
+    QProcess sim;
+    const QString url = startServer(sim,
+        { QStringLiteral("simulate"), QStringLiteral("--seed"), QStringLiteral("9"), QStringLiteral("--rate"),
+            QStringLiteral("1000") });
+    QVERIFY(!url.isEmpty());
+    const QString ringDir = m_dir.filePath(QStringLiteral("ring-lost"));
+    QProcess capture;
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--no-store"),
+            QStringLiteral("--ring"), QStringLiteral("1"), QStringLiteral("--ring-dir"), ringDir,
+            QStringLiteral("--summary"), QStringLiteral("json") });
+    QVERIFY(capture.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(ringDir).isDir(), 10000);
+    // The directory gives way to a file: the save cannot make its file there (ENOTDIR), even as root.
+    QVERIFY(QDir(ringDir).removeRecursively());
+    QFile blocker(ringDir);
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    QByteArray said;
+    QTRY_VERIFY_WITH_TIMEOUT((said += capture.readAllStandardError(), said.contains("subscribed")), 10000);
+    ::kill(pid_t(capture.processId()), SIGUSR1);
+    QTRY_VERIFY_WITH_TIMEOUT((said += capture.readAllStandardError(), said.contains("could not save the ring")), 10000);
+    QCOMPARE(capture.state(), QProcess::Running); // the capture goes on
+    ::kill(pid_t(capture.processId()), SIGTERM);
+    QVERIFY(capture.waitForFinished(10000));
+    stopServer(sim);
+    said += capture.readAllStandardError();
+    QVERIFY2(said.contains("1 of 1 ring saves failed"), said.constData());
+    QCOMPARE(capture.exitCode(), 6);
+    const QJsonArray saves =
+        QJsonDocument::fromJson(capture.readAllStandardOutput()).object().value(QStringLiteral("ring_saves")).toArray();
+    QCOMPARE(saves.size(), 1);
+    QVERIFY(saves.first().toObject().value(QStringLiteral("error")).toString().size() > 0);
+    QVERIFY(QFileInfo(ringDir).isFile()); // nothing made in its place
 }
 
 void TestCliReplay::badInput_data()
