@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "captureformat.h"
 
+#include <core/storage/sqlitemessage.h>
+
 #include <sqlite3.h>
 
 namespace OddsTap::CaptureFormat {
@@ -69,7 +71,7 @@ QString takeBlockFrame(QByteArrayView block, qsizetype &at, qint64 &lastOrd, Blo
 
 QString sqliteError(sqlite3 *db)
 {
-    return db ? QString::fromUtf8(sqlite3_errmsg(db)) : QStringLiteral("out of memory");
+    return sqliteMessage(db);
 }
 
 void bindQString(sqlite3_stmt *s, int i, const QString &text)

@@ -57,6 +57,7 @@ struct DirectFile
     bool direct; ///< runs still gathered and written with O_DIRECT (false once refused)
     bool wroteDirect; ///< an O_DIRECT write succeeded: a later EINVAL is an error, not a refusal
     char *gather; ///< kGatherBytes, aligned to kAlign; null when not writing directly
+    int failedErrno; ///< the last direct write's error
     sqlite3_int64 gatherStart; ///< file offset of gather[0]
     int gathered;
 };
@@ -95,6 +96,7 @@ DirectResult writeDirect(DirectFile *d)
         } else if (n < 0 && errno == EINVAL && !d->wroteDirect) {
             return DirectResult::Refused;
         } else {
+            d->failedErrno = n < 0 ? errno : ENOSPC; // a write of 0 bytes: no room for more
             return n < 0 && (errno == ENOSPC || errno == EDQUOT) ? DirectResult::Full : DirectResult::Failed;
         }
     }
@@ -199,6 +201,10 @@ int directFileControl(sqlite3_file *f, int op, void *arg)
         if (const int rc = flush(d); rc != SQLITE_OK) {
             return rc;
         }
+    }
+    if (op == SQLITE_FCNTL_LAST_ERRNO && d->failedErrno != 0) {
+        *static_cast<int *>(arg) = d->failedErrno; // the direct write's, which the real file never saw
+        return SQLITE_OK;
     }
     return d->real->pMethods->xFileControl(d->real, op, arg);
 }

@@ -6,6 +6,7 @@
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/storage/oddsrows.h>
+#include <core/storage/sqlitemessage.h>
 #include <core/storage/walwritebuffer.h>
 
 #include <QCoreApplication>
@@ -271,7 +272,7 @@ QString SqliteStorage::describe() const
 Error SqliteStorage::sqlError(const QString &what) const
 {
     const int code = sqlite3_extended_errcode(m_db);
-    QString message = QString::fromUtf8(sqlite3_errmsg(m_db));
+    QString message = sqliteMessage(m_db);
     QString kind = QStringLiteral("storage_error");
     switch (code & 0xff) {
     case SQLITE_BUSY:

@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <fcntl.h>
 #include <latch>
 #include <optional>
@@ -437,6 +438,65 @@ private slots:
         QVERIFY2(w.problem.isEmpty(), qPrintable(w.problem));
         QCOMPARE(w.written.directBytes, 0ULL);
         QVERIFY(w.written.bufferedBytes >= quint64(w.fileBytes) * 9 / 10);
+    }
+
+    void aFailingDiskIsNamedAsOne()
+    {
+        // A write the device fails (EIO) is reported with the system's own error, not only SQLite's
+        // "disk I/O error" (or "malformed", which it says when a read comes back short).
+        static std::atomic<int> calls { 0 };
+        static std::atomic<bool> failing { false };
+        calls = 0;
+        failing = false;
+        setDirectPwriteForTests([](int fd, const void *data, size_t size, off_t offset) -> ssize_t {
+            ++calls;
+            if (!failing) {
+                return ::pwrite(fd, data, size, offset); // the schema's commit
+            }
+            errno = EIO;
+            return -1;
+        });
+        const auto restore = qScopeGuard([] { setDirectPwriteForTests(nullptr); });
+        const QString path = m_dir.filePath(QStringLiteral("eio.odtc"));
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY2(writer, qPrintable(writer ? QString() : writer.error().message));
+        failing = true;
+        ReceivedFrames frames;
+        frames.sourceId = QStringLiteral("book");
+        for (int i = 0; i < 2000; ++i) {
+            frames.append(QByteArray(payloadOf(i) + QByteArray(1000, 'x')), kT0Ns + i, i, 1, false);
+        }
+        (*writer)->addReceived(frames);
+        const Result<void> failed = (*writer)->commit();
+        if (calls == 0) {
+            QSKIP("the file system of the test directory does not take O_DIRECT, so no write goes through the seam");
+        }
+        QVERIFY(!failed);
+        QVERIFY2(
+            failed.error().message.contains(QStringLiteral("Input/output error")), qPrintable(failed.error().message));
+    }
+
+    void aCaptureDeletedWhileRecordedSaysSo()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("deleted.odtc"));
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY2(writer, qPrintable(writer ? QString() : writer.error().message));
+        const auto framesFrom = [](int n0) {
+            ReceivedFrames frames;
+            frames.sourceId = QStringLiteral("book");
+            for (int i = n0; i < n0 + 10; ++i) {
+                frames.append(payloadOf(i), kT0Ns + i, i, 1, false);
+            }
+            return frames;
+        };
+        (*writer)->addReceived(framesFrom(0));
+        QVERIFY((*writer)->commit());
+        QVERIFY(QFile::remove(path));
+        (*writer)->addReceived(framesFrom(10));
+        const Result<void> failed = (*writer)->commit();
+        QVERIFY(!failed);
+        QVERIFY2(failed.error().message.contains(QStringLiteral("deleted, renamed or its file system unmounted")),
+            qPrintable(failed.error().message));
     }
 
     void aDiskThatFillsKeepsTheLastCommit()
