@@ -118,8 +118,20 @@ QString humanSummary(const QJsonObject &s)
                          exact ? QStringLiteral("exact") : QStringLiteral("MISMATCH"));
     }
     if (const QJsonObject r = s.value(QStringLiteral("recording")).toObject(); !r.isEmpty()) {
-        lines << QStringLiteral("Recorded %1 frames into %2.")
-                     .arg(n(r.value(QStringLiteral("frames"))), r.value(QStringLiteral("file")).toString());
+        const QString error = r.value(QStringLiteral("error")).toString();
+        lines << QStringLiteral("Recorded %1 frames into %2%3.")
+                     .arg(n(r.value(QStringLiteral("frames"))), r.value(QStringLiteral("file")).toString(),
+                         error.isEmpty() ? QString() : QStringLiteral(", then the recording failed: ") + error);
+    }
+    const QJsonArray saves = s.value(QStringLiteral("ring_saves")).toArray();
+    for (const QJsonValue &v : saves) {
+        const QJsonObject save = v.toObject();
+        const QString error = save.value(QStringLiteral("error")).toString();
+        lines << (error.isEmpty()
+                ? QStringLiteral("Saved the ring: %1 frames into %2.")
+                      .arg(n(save.value(QStringLiteral("frames"))), save.value(QStringLiteral("file")).toString())
+                : QStringLiteral("Could not save the ring into %1: %2.")
+                      .arg(save.value(QStringLiteral("file")).toString(), error));
     }
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
