@@ -50,6 +50,13 @@ QString explainSocketError(QAbstractSocket::SocketError error, const QString &te
     }
     switch (error) {
     case QAbstractSocket::ConnectionRefusedError:
+        // Qt reports a broken upgrade answer (a wrong accept key, no upgrade headers, a header
+        // too large) as a refusal too, with its own text.
+        if (!text.isEmpty() && !text.contains(QLatin1String("refused"), Qt::CaseInsensitive)) {
+            return QStringLiteral("the server at %1 broke the WebSocket handshake (%2): it is not a WebSocket feed, "
+                                  "or something between rewrites its answer")
+                .arg(where, text);
+        }
         return QStringLiteral("connection refused: nothing is listening on %1 (is the server running, is the port "
                               "right?)")
             .arg(where);
@@ -239,6 +246,10 @@ void FeedClient::Impl::checkLiveness()
     if (state != SourceState::Subscribed && state != SourceState::Connected) {
         return;
     }
+    if (serverStopsReading(socket->bytesToWrite())) {
+        socket->abort();
+        return;
+    }
     const qint64 silence = monoMs() - lastFrameMs;
     if (silence > 3 * qint64(cfg().heartbeatMs)) {
         stalled = true;
@@ -311,10 +322,19 @@ void FeedClient::start()
     d->socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     d->socket->setMaxAllowedIncomingMessageSize(quint64(m_config.hardMessageBytes));
     d->socket->setMaxAllowedIncomingFrameSize(quint64(m_config.hardMessageBytes));
+    // Qt keeps a frame in the socket's buffer until all of it is there, so the buffer takes the
+    // largest frame; without a limit, a handshake line that never ends would fill memory.
+    d->socket->setReadBufferSize(m_config.hardMessageBytes + 64 * 1024);
     d->connectTimer = new QTimer(this);
     d->connectTimer->setSingleShot(true);
     connect(d->connectTimer, &QTimer::timeout, this, [this] {
-        d->lastError = QStringLiteral("connect timed out after %1 ms").arg(m_config.connectTimeoutMs);
+        if (!d->lastError.isEmpty()) {
+            d->socket->abort(); // the reason is known already
+            return;
+        }
+        d->lastError = QStringLiteral("connect timed out after %1 ms: no WebSocket handshake was completed (nothing "
+                                      "answered, or what answered is not a WebSocket server)")
+                           .arg(m_config.connectTimeoutMs);
         d->socket->abort();
     });
     connect(d->socket, &QWebSocket::connected, this, [this] { d->onConnected(); });
@@ -333,6 +353,12 @@ void FeedClient::start()
             }
             if (d->lastError.isEmpty()) {
                 d->lastError = explainSocketError(error, text, m_config.url);
+            }
+            if (error == QAbstractSocket::ConnectionRefusedError
+                && d->socket->state() != QAbstractSocket::UnconnectedState) {
+                // Qt reports a handshake it refuses (a wrong accept key, a header too large, an
+                // HTTP status) and keeps the connection open: end it now, not at the timeout.
+                d->socket->abort();
             }
         });
     connect(d->socket, &QWebSocket::sslErrors, this,

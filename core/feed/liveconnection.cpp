@@ -138,6 +138,18 @@ bool LiveConnection::disconnected(const QString &reason)
     return true;
 }
 
+bool LiveConnection::serverStopsReading(qint64 unsentBytes)
+{
+    if (unsentBytes <= kMaxUnsentBytes) {
+        return false;
+    }
+    lastError = QStringLiteral(
+        "the server does not read what it makes OddsTap answer: %1 KiB wait unsent (a flood of pings or control "
+        "messages from a server that never reads); the connection was dropped")
+                    .arg(unsentBytes / 1024);
+    return true;
+}
+
 QSslConfiguration LiveConnection::sslConfiguration() const
 {
     QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();

@@ -84,6 +84,13 @@ struct LiveConnection
     /// verified, there is no insecure mode.
     QSslConfiguration sslConfiguration() const;
 
+    /// True, with lastError set, when more than kMaxUnsentBytes wait to be sent: the server does
+    /// not read what it makes the client answer (pongs to a ping flood, replies to repeated
+    /// control messages), which would otherwise pile up in memory without end. The client then
+    /// drops the connection.
+    bool serverStopsReading(qint64 unsentBytes);
+    static constexpr qint64 kMaxUnsentBytes = 4 * 1024 * 1024;
+
     virtual void connectNow() = 0;
     virtual void checkLiveness() = 0;
     /// Ends the connection while too many events wait in memory for storage (StorageBacklog);

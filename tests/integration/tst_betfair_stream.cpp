@@ -30,6 +30,8 @@
 #include <QTest>
 #include <QTimer>
 
+#include <map>
+
 using namespace OddsTap;
 
 namespace {
@@ -189,6 +191,7 @@ private slots:
     void servedFileCapturedEqualsTheFileImported();
     void hostileBytesAreRejectedWithTheirReasons();
     void aFullStorageHoldsTheStreamOffUntilItCatchesUp();
+    void aServerThatRepeatsItsGreetingGetsTheCredentialsOnce();
 
 private:
     QTemporaryDir m_dir;
@@ -497,4 +500,68 @@ void TestBetfairStream::aFullStorageHoldsTheStreamOffUntilItCatchesUp()
 }
 
 QTEST_GUILESS_MAIN(TestBetfairStream)
+void TestBetfairStream::aServerThatRepeatsItsGreetingGetsTheCredentialsOnce()
+{
+    // A hostile exchange greets ("connection") and acknowledges the login over and over and never
+    // acknowledges the subscription. Answering each greeting would send the app key and session
+    // again and again, and the lines would keep the connection alive for ever: the client sends
+    // them once per connection, subscribes once, and gives up at its connect timeout.
+    QSslServer server;
+    server.setSslConfiguration(m_ssl);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    std::map<int, int> logins; // connection -> authentication messages received
+    std::map<int, int> subscriptions;
+    int connections = 0;
+    connect(&server, &QTcpServer::pendingConnectionAvailable, this, [&] {
+        while (QTcpSocket *s = server.nextPendingConnection()) {
+            s->setParent(&server);
+            const int connection = ++connections;
+            connect(s, &QTcpSocket::readyRead, s, [&, s, connection] {
+                while (s->canReadLine()) {
+                    const QByteArray line = s->readLine();
+                    logins[connection] += line.contains("\"op\":\"authentication\"") ? 1 : 0;
+                    subscriptions[connection] += line.contains("\"op\":\"marketSubscription\"") ? 1 : 0;
+                }
+            });
+            auto *spam = new QTimer(s);
+            connect(spam, &QTimer::timeout, s, [s] {
+                if (s->bytesToWrite() < 256 * 1024) {
+                    for (int i = 0; i < 200; ++i) {
+                        s->write(R"({"op":"connection","connectionId":"again"})"
+                                 "\r\n"
+                                 R"({"op":"status","id":1,"statusCode":"SUCCESS","connectionClosed":false})"
+                                 "\r\n");
+                    }
+                }
+            });
+            spam->start(1);
+        }
+    });
+    FeedSourceConfig cfg;
+    cfg.sourceId = QStringLiteral("bf-greets");
+    cfg.url = QUrl(QStringLiteral("betfair://127.0.0.1:%1?marketIds=1.9").arg(server.serverPort()));
+    cfg.caFile = m_cert;
+    cfg.appKey = kAppKey;
+    cfg.token = kSession;
+    cfg.connectTimeoutMs = 1500;
+    cfg.backoffInitialMs = 100;
+    Betfair::StreamClient client(cfg);
+    QSignalSpy states(&client, &BatchSource::stateChanged);
+    client.start();
+    const auto reasonOfEnd = [&states] {
+        for (const QList<QVariant> &args : states) {
+            const auto ev = args.first().value<ConnectionEvent>();
+            if (ev.state == SourceState::Disconnected) {
+                return ev.reason;
+            }
+        }
+        return QString();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!reasonOfEnd().isEmpty() && connections >= 2, 20000);
+    client.stop();
+    QVERIFY2(reasonOfEnd().contains(QLatin1String("no subscription after")), qPrintable(reasonOfEnd()));
+    QCOMPARE(logins[1], 1);
+    QCOMPARE(subscriptions[1], 1);
+}
+
 #include "tst_betfair_stream.moc"

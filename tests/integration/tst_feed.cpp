@@ -5,6 +5,7 @@
 #include <tests/testutils/rawwsserver.h>
 
 #include <QTcpServer>
+#include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -37,6 +38,9 @@ private slots:
     void rejectsAfterAGapAreStoredOnceWithTheResume();
     void messagesTheSocketRefusesLeaveAReject_data();
     void messagesTheSocketRefusesLeaveAReject();
+    void aServerThatFloodsPingsAndNeverReadsIsDropped();
+    void aHandshakeThatNeverEndsIsBoundedAndNamed();
+    void aBrokenHandshakeIsNamedAsOne();
 
 private:
     static void compareAcceptedWithGenerated(const CaptureStats::Source &s, const QJsonObject &sim);
@@ -575,4 +579,111 @@ void TestFeed::messagesTheSocketRefusesLeaveAReject()
 }
 
 QTEST_GUILESS_MAIN(TestFeed)
+void TestFeed::aServerThatFloodsPingsAndNeverReadsIsDropped()
+{
+    // Each ping makes the client queue a pong; a server that never reads them would make that
+    // queue grow without end. The client drops the connection with the reason, and the next
+    // connection (a well-behaved one) goes on from where the stream was.
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int connection, std::optional<quint64> from) {
+        if (connection > 1) {
+            for (quint64 seq = from.value_or(0) + 1; seq <= 3; ++seq) {
+                RawWsServer::sendText(socket, RawWsServer::bet(seq));
+            }
+            return;
+        }
+        RawWsServer::sendText(socket, RawWsServer::bet(1));
+        QObject::disconnect(socket, &QTcpSocket::readyRead, nullptr, nullptr);
+        socket->setReadBufferSize(1); // reads nothing more: the pongs stay in the client's buffers
+        auto *flood = new QTimer(socket);
+        QObject::connect(flood, &QTimer::timeout, socket, [socket] {
+            if (socket->bytesToWrite() < 1024 * 1024) { // the client reads: keep it busy answering
+                for (int i = 0; i < 4000; ++i) {
+                    RawWsServer::sendFrame(socket, 9, QByteArray(125, 'p'));
+                }
+            }
+        });
+        flood->start(1);
+    });
+    QVERIFY(server.listen());
+    FeedSourceConfig source = sourceConfig(QStringLiteral("pings"), server.port());
+    source.heartbeatMs = 5000; // no heartbeats from this server; liveness is not under test
+    CaptureRun run(captureConfig({ source }, 0, 0));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.stats().sources.count(QStringLiteral("pings")) == 1
+            && run.stats().sources.at(QStringLiteral("pings")).lastSeq == 3,
+        60000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+    QCOMPARE(server.connections(), 2);
+    const auto dropped = std::find_if(run.transitions.begin(), run.transitions.end(), [](const ConnectionEvent &e) {
+        return e.state == SourceState::Disconnected && e.reason.contains(QLatin1String("does not read what it makes"));
+    });
+    QVERIFY(dropped != run.transitions.end());
+    QVERIFY2(dropped->reason.contains(QLatin1String("KiB wait unsent")), qPrintable(dropped->reason));
+    QCOMPARE(run.stats().sources.at(QStringLiteral("pings")).acceptedTotal(), quint64(3));
+}
+
+void TestFeed::aHandshakeThatNeverEndsIsBoundedAndNamed()
+{
+    // "HTTP/1.1 101 " and then bytes without a line end, as fast as the client takes them: the
+    // client stops taking them at its read buffer's limit and gives up at its connect timeout.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    std::uint64_t sent = 0;
+    QObject::connect(&server, &QTcpServer::newConnection, &server, [&] {
+        while (QTcpSocket *s = server.nextPendingConnection()) {
+            s->setParent(&server);
+            s->write("HTTP/1.1 101 ");
+            auto *endless = new QTimer(s);
+            QObject::connect(endless, &QTimer::timeout, s, [s, &sent] {
+                if (s->bytesToWrite() < 4 * 1024 * 1024) {
+                    s->write(QByteArray(1024 * 1024, 'A'));
+                    sent += 1024 * 1024;
+                }
+            });
+            endless->start(1);
+        }
+    });
+    FeedSourceConfig source = sourceConfig(QStringLiteral("endless"), server.serverPort());
+    source.connectTimeoutMs = 3000;
+    CaptureRun run(captureConfig({ source }, 0, 0));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.count(SourceState::Disconnected) >= 1, 20000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+    const auto ended = std::find_if(run.transitions.begin(), run.transitions.end(),
+        [](const ConnectionEvent &e) { return e.state == SourceState::Disconnected; });
+    QVERIFY2(ended->reason.contains(QLatin1String("no WebSocket handshake was completed")), qPrintable(ended->reason));
+    // The client took at most its buffer's worth (16 MiB and a little) and the kernel's queues:
+    // not the gigabytes an unbounded buffer takes in 3 s.
+    QVERIFY2(sent < 96ULL * 1024 * 1024, qPrintable(QString::number(sent)));
+}
+
+void TestFeed::aBrokenHandshakeIsNamedAsOne()
+{
+    // A 101 answer with a wrong accept key: not "connection refused, nothing is listening".
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QObject::connect(&server, &QTcpServer::newConnection, &server, [&] {
+        while (QTcpSocket *s = server.nextPendingConnection()) {
+            s->setParent(&server);
+            QObject::connect(s, &QTcpSocket::readyRead, s, [s] {
+                if (s->readAll().contains("\r\n\r\n")) {
+                    s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Accept: d3JvbmcgYWNjZXB0IGtleQ==\r\n\r\n");
+                }
+            });
+        }
+    });
+    CaptureRun run(captureConfig({ sourceConfig(QStringLiteral("accept"), server.serverPort()) }, 0, 0));
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.count(SourceState::Disconnected) >= 1, 20000);
+    run.session->stop(QStringLiteral("test done"));
+    QVERIFY(run.waitFinished(5000));
+    const auto ended = std::find_if(run.transitions.begin(), run.transitions.end(),
+        [](const ConnectionEvent &e) { return e.state == SourceState::Disconnected; });
+    QVERIFY2(ended->reason.contains(QLatin1String("broke the WebSocket handshake")), qPrintable(ended->reason));
+    QVERIFY2(!ended->reason.contains(QLatin1String("nothing is listening")), qPrintable(ended->reason));
+}
+
 #include "tst_feed.moc"

@@ -65,6 +65,9 @@ struct StreamClient::Impl : LiveConnection
     QSslSocket *socket = nullptr;
     QByteArray buffer;
     qint64 lastLineMs = 0;
+    qint64 attemptStartMs = 0; ///< the connection attempt's start: how long it has gone unsubscribed
+    bool loginSent = false; ///< this connection's credentials sent: the greeting is answered once
+    bool subscribeSent = false; ///< this connection's subscription sent, after the login's success
 };
 
 void StreamClient::Impl::connectNow()
@@ -76,6 +79,9 @@ void StreamClient::Impl::connectNow()
     const QUrl &url = cfg().url;
     setState(SourceState::Connecting, url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
     lastLineMs = monotonicNs() / 1000000;
+    attemptStartMs = lastLineMs;
+    loginSent = false;
+    subscribeSent = false;
     if (url.scheme() == QLatin1String("betfair+tcp")) {
         socket->connectToHost(url.host(), quint16(url.port(443)));
         return;
@@ -153,6 +159,10 @@ void StreamClient::Impl::onControl(const QJsonObject &msg)
 {
     const QString op = msg.value(QStringLiteral("op")).toString();
     if (op == QLatin1String("connection")) {
+        if (loginSent) {
+            return; // the exchange greets once a connection: the credentials are sent once
+        }
+        loginSent = true;
         QJsonObject auth { { QStringLiteral("op"), QStringLiteral("authentication") },
             { QStringLiteral("id"), kAuthenticationId }, { QStringLiteral("appKey"), QString::fromUtf8(cfg().appKey) },
             { QStringLiteral("session"), QString::fromUtf8(cfg().token) } };
@@ -180,9 +190,10 @@ void StreamClient::Impl::onControl(const QJsonObject &msg)
         socket->abort();
         return;
     }
-    if (id == kAuthenticationId) {
+    if (id == kAuthenticationId && loginSent && !subscribeSent) {
+        subscribeSent = true;
         subscribe();
-    } else if (id == kSubscriptionId) {
+    } else if (id == kSubscriptionId && subscribeSent && state != SourceState::Subscribed) {
         setState(SourceState::Subscribed,
             decoder().clock().isEmpty() ? QStringLiteral("from a new image")
                                         : QStringLiteral("resumed from clk %1").arg(decoder().clock()));
@@ -240,10 +251,15 @@ void StreamClient::Impl::checkLiveness()
     if (state != SourceState::Subscribed && state != SourceState::Connected && state != SourceState::Connecting) {
         return;
     }
+    if (serverStopsReading(socket->bytesToWrite())) {
+        socket->abort();
+        return;
+    }
     // The exchange sends a heartbeat after heartbeatMs of quiet: three missed ones mean dead.
-    const qint64 silence = monotonicNs() / 1000000 - lastLineMs;
-    // Until the subscription is acknowledged the exchange sends no heartbeats: the connect timeout.
+    // Until the subscription is acknowledged it sends no heartbeats: the connect timeout counts
+    // from the attempt, so lines that never lead to a subscription cannot hold it off.
     const bool subscribed = state == SourceState::Subscribed;
+    const qint64 silence = monotonicNs() / 1000000 - (subscribed ? lastLineMs : attemptStartMs);
     const qint64 limit = subscribed ? 3 * qint64(heartbeatMs()) : cfg().connectTimeoutMs;
     if (silence > limit) {
         lastError = subscribed ? QStringLiteral("stalled: no line for %1 ms").arg(silence)
