@@ -41,6 +41,7 @@ enum CaptureExit : int
     kCaptureUnpersisted = 5, ///< the database stayed unavailable: some events were not committed
     kCaptureRecordFailed = 6, ///< --record could not be written, or a ring save failed (the capture went on)
     kCaptureEventsLost = 7, ///< spooled events could not be read back: lost, and recorded as gaps
+    kCaptureFeedHole = 8, ///< the feed never sent some seqs, even after resumes: given up, recorded as gaps
 };
 
 QString statusLine(const CaptureStats &stats, double rate)
@@ -153,7 +154,8 @@ int runCapture(const QStringList &arguments)
         "5 the database stayed unavailable (or fell behind) and some events were not committed (the next\n"
         "run fetches them); 6 --record: the capture file could not be written to the end, or a ring save\n"
         "(SIGUSR1) failed (the capture itself went on); 7 spooled events could not be read back from disk: lost, and "
-        "recorded as gaps."));
+        "recorded as gaps; 8 the feed never sent some seqs, even after 3 resumes from before them: given up\n"
+        "and recorded as gaps (the stream went on after them)."));
     parser.addHelpOption();
     parser.addOptions({
         { QStringLiteral("url"),
@@ -698,6 +700,19 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
               << " (after " << total.connections << (total.connections == 1 ? " attempt" : " attempts") << "; "
               << statusLine(stats, 0) << ")\n";
         return kCaptureNothing;
+    }
+    if (const quint64 never = stats.total().neverReceived(); never > 0) {
+        QStringList where;
+        for (const auto &[id, s] : stats.sources) {
+            if (s.neverReceived() > 0) {
+                where << QStringLiteral("%1: %2").arg(id).arg(s.neverReceived());
+            }
+        }
+        err() << prefix << never << " seqs never came from the feed, even after 3 resumes from before them ("
+              << where.join(QStringLiteral(", "))
+              << "): the server no longer has them. They are recorded in the gaps table and the stream went on "
+                 "after them; ask the provider for a replay of that range.\n";
+        return kCaptureFeedHole;
     }
     if (!config.recordPath.isEmpty() && (!recordError.isEmpty() || recordPath.isEmpty())) {
         err() << prefix

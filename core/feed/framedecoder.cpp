@@ -90,27 +90,34 @@ bool readInt(const element &v, const char *path, qint64 min, qint64 max, qint64 
     return true;
 }
 
+constexpr quint64 kMaxSeq = quint64(std::numeric_limits<qint64>::max()) - 1;
+
 bool readSeq(const element &v, quint64 &out, Failure &f)
 {
     switch (v.type()) {
     case element_type::UINT64: {
         // The protocol's seq is unsigned 64-bit, but every store (SQLite INTEGER, PostgreSQL
         // bigint) and the resume point are signed 64-bit: above 2^63-1 a seq would come back
-        // negative from every query and export. No real stream gets there; refuse it explicitly.
-        const quint64 x = v.get_uint64().value_unsafe();
-        if (x > quint64(std::numeric_limits<qint64>::max())) {
-            f = { RejectCode::OutOfRange,
-                QStringLiteral("seq must be at most 9223372036854775807 (stored as a signed 64-bit integer), got %1")
-                    .arg(x) };
-            return false;
-        }
-        out = x;
-        return true;
+        // negative from every query and export, and the seq after it (a gap's end, the next one
+        // expected) must fit as well. No real stream gets there; refuse it explicitly.
+        f = { RejectCode::OutOfRange,
+            QStringLiteral("seq must be at most %1 (stored as a signed 64-bit integer, with room for the next), got %2")
+                .arg(kMaxSeq)
+                .arg(v.get_uint64().value_unsafe()) };
+        return false;
     }
     case element_type::INT64: {
         const qint64 x = v.get_int64().value_unsafe();
         if (x < 0) {
             f = { RejectCode::OutOfRange, QStringLiteral("seq must be an unsigned 64-bit integer, got %1").arg(x) };
+            return false;
+        }
+        if (quint64(x) > kMaxSeq) {
+            f = { RejectCode::OutOfRange,
+                QStringLiteral("seq must be at most %1 (stored as a signed 64-bit integer, with room for the next), "
+                               "got %2")
+                    .arg(kMaxSeq)
+                    .arg(x) };
             return false;
         }
         out = quint64(x);

@@ -3,6 +3,8 @@
 
 #include <core/common/logging.h>
 
+#include <algorithm>
+
 namespace OddsTap {
 
 StreamTracker::StreamTracker(
@@ -19,6 +21,19 @@ StreamTracker::StreamTracker(
 
 void StreamTracker::beginConnection(quint32 connection)
 {
+    if (m_inSnapshot && m_lastSeq && *m_lastSeq > m_snapshotBase + m_snapshotAccepted) {
+        // The connection ended inside a snapshot: the seqs it skipped so far were not confirmed
+        // as compacted by its end (S), so they count as missing.
+        const quint64 skipped = *m_lastSeq - m_snapshotBase - m_snapshotAccepted;
+        {
+            qCWarning(lcFeed).noquote() << QStringLiteral("[%1] a snapshot ended without its snapshot_end: the %2 seqs "
+                                                          "it skipped are recorded as a gap")
+                                               .arg(m_sourceId)
+                                               .arg(skipped);
+            m_pending.gaps.push_back(GapRecord {
+                m_sourceId, m_snapshotBase + 1, m_snapshotBase + 1 + skipped, false, m_connection, m_frameAtMs });
+        }
+    }
     m_connection = connection;
     m_seenSeq.reset();
     m_resyncing = false;
@@ -93,6 +108,16 @@ void StreamTracker::handleEvent(Event &&ev)
         ++m_pending.heartbeats;
         return;
     case EventType::SnapshotBegin:
+        if (m_seenSeq) {
+            // v1 sends a snapshot only as the answer to a resume, before anything else: one in
+            // the middle of a live stream would let its seqs skip without a gap being recorded.
+            qCWarning(lcFeed).noquote() << QStringLiteral("[%1] snapshot_begin in the middle of the live stream (after "
+                                                          "seq %2) ignored: gaps are still detected")
+                                               .arg(m_sourceId)
+                                               .arg(*m_seenSeq);
+            m_pending.events.push_back(std::move(ev));
+            return;
+        }
         m_inSnapshot = true;
         m_snapshotBase = m_lastSeq.value_or(0);
         m_snapshotAccepted = 0;
@@ -148,6 +173,10 @@ void StreamTracker::handleEvent(Event &&ev)
         if (m_inSnapshot) {
             ++m_snapshotAccepted;
         }
+        if (m_openGapAt && ev.seq >= *m_openGapAt) {
+            m_openGapAt.reset(); // the resume brought what was missing
+            m_openGapHits = 0;
+        }
         m_lastSeq = ev.seq;
         ++m_pending.streamAdvances;
         m_pending.events.push_back(std::move(ev));
@@ -174,8 +203,38 @@ void StreamTracker::handleEvent(Event &&ev)
             return;
         }
     }
+    if (m_openGapAt == *m_lastSeq + 1) {
+        // The same seqs missing again after a resume from before them: recorded already.
+        if (++m_openGapHits >= kResumesBeforeGivingUp) {
+            qCWarning(lcFeed).noquote() << QStringLiteral(
+                "[%1] seqs %2 to %3 never came: %4 resumes from seq %5 met the same gap, so the "
+                "server no longer has them; they are given up as lost (recorded in gaps) and the "
+                "stream goes on from seq %6")
+                                               .arg(m_sourceId)
+                                               .arg(*m_lastSeq + 1)
+                                               .arg(ev.seq - 1)
+                                               .arg(m_openGapHits)
+                                               .arg(*m_lastSeq)
+                                               .arg(ev.seq);
+            m_openGapAt.reset();
+            m_openGapHits = 0;
+            m_lastSeq = ev.seq;
+            ++m_pending.streamAdvances;
+            m_pending.events.push_back(std::move(ev));
+            return;
+        }
+        m_resyncing = true;
+        m_gapReason = QStringLiteral("gap at seq %1 again (resume %2 of %3 before it is given up)")
+                          .arg(*m_lastSeq + 1)
+                          .arg(m_openGapHits)
+                          .arg(kResumesBeforeGivingUp);
+        ++m_pending.discarded;
+        return;
+    }
     // Loss in transit: record it, drop the rest of this connection, resume from what we hold.
     GapRecord gap { m_sourceId, *m_lastSeq + 1, ev.seq, false, m_connection, m_frameAtMs };
+    m_openGapAt = gap.expectedSeq;
+    m_openGapHits = 1;
     qCWarning(lcFeed).noquote() << QStringLiteral("[%1] gap: expected seq %2, got %3 (%4 missing); resuming")
                                        .arg(m_sourceId)
                                        .arg(gap.expectedSeq)
@@ -263,7 +322,12 @@ void StreamTracker::handleReject(Reject &&r)
         r.tookSeq = true;
     } else if (r.seq && advancingType && !m_inSnapshot && m_lastSeq && *r.seq > *m_lastSeq + 1) {
         // Ahead of its turn (after a gap): stored now, since a resume by snapshot would never bring
-        // it again, and known when an ordinary resume does.
+        // it again, and known when an ordinary resume does, or brings it ahead again.
+        const std::pair ahead { *r.seq, qHash(r.raw, std::size_t(r.code)) };
+        if (std::find(m_storedAhead.begin(), m_storedAhead.end(), ahead) != m_storedAhead.end()) {
+            ++m_pending.duplicates;
+            return;
+        }
         constexpr std::size_t kRemembered = 64;
         if (m_storedAhead.size() == kRemembered) {
             m_storedAhead.pop_front();

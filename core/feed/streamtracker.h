@@ -95,6 +95,14 @@ private:
     /// Rejected envelopes stored ahead of their seq's turn (after a gap), by (seq, hash of the
     /// raw text): the resume brings them to their place, where they are not stored again.
     std::deque<std::pair<quint64, std::size_t>> m_storedAhead;
+
+    /// The gap recorded last and not filled since (its first missing seq), and how many times a
+    /// resume from before it met it again. A server that does not have those seqs any more sends
+    /// the same jump on every resume: the gap is recorded once, and after kResumesBeforeGivingUp
+    /// the seqs are given up as lost (the stream goes on; CaptureStats counts them).
+    std::optional<quint64> m_openGapAt;
+    int m_openGapHits = 0;
+    static constexpr int kResumesBeforeGivingUp = 3;
 };
 
 } // namespace OddsTap

@@ -29,6 +29,10 @@ struct CaptureStats
         quint64 gaps = 0;
         quint64 gapSeqsMissing = 0;
         quint64 compactedSeqs = 0;
+        /// Gaps not filled yet: first missing seq -> the seq after the last missing one. Filled as
+        /// resumes bring their seqs; superseded by a snapshot.
+        std::map<quint64, quint64> openHoles;
+        quint64 neverReceivedSum = 0; ///< total(): the sources' neverReceived()
         quint64 connections = 0; ///< connection attempts
         quint64 reconnects = 0; ///< attempts after the first
         quint64 authFailures = 0;
@@ -48,6 +52,11 @@ struct CaptureStats
         quint64 acceptedStreamTotal() const;
         quint64 rejectedTotal() const;
         quint64 envelopesReceived() const;
+        /// Seqs of open holes the stream went past (lastSeq beyond them): given up as lost, never
+        /// to come (a hole still ahead of lastSeq is fetched by the next resume, or the next run).
+        quint64 neverReceived() const;
+        /// A seq received (an event, or a rejected envelope that took its place): fills its hole.
+        void fill(quint64 seq);
     };
 
     void add(const EventBatch &batch);

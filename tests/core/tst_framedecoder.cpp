@@ -147,8 +147,8 @@ void TestFrameDecoder::acceptsValid_data()
     QTest::addRow("source null") << QByteArray(R"({"type":"heartbeat","seq":1,"ts":1,"source":null})")
                                  << int(EventType::Heartbeat);
     QTest::addRow("seq zero") << QByteArray(R"({"type":"heartbeat","seq":0,"ts":0})") << int(EventType::Heartbeat);
-    QTest::addRow("seq 2^63-1, the largest stored")
-        << QByteArray(R"({"type":"heartbeat","seq":9223372036854775807,"ts":1})") << int(EventType::Heartbeat);
+    QTest::addRow("seq 2^63-2, the largest stored")
+        << QByteArray(R"({"type":"heartbeat","seq":9223372036854775806,"ts":1})") << int(EventType::Heartbeat);
     QTest::addRow("leading BOM") << QByteArray("\xEF\xBB\xBF") + json(envelope(QStringLiteral("heartbeat")))
                                  << int(EventType::Heartbeat);
     QTest::addRow("surrounding whitespace")
@@ -275,7 +275,11 @@ void TestFrameDecoder::rejects_data()
     // negative from every query, export and resume, so it is refused where it enters.
     QTest::addRow("seq 2^63") << QByteArray(R"({"type":"heartbeat","seq":9223372036854775808,"ts":1})")
                               << "out_of_range"
-                              << "9223372036854775807";
+                              << "9223372036854775806";
+    // The seq after it must fit too: a snapshot_end at 2^63-1 stored its gap's end as -2^63.
+    QTest::addRow("seq 2^63-1") << QByteArray(R"({"type":"snapshot_end","seq":9223372036854775807,"ts":1})")
+                                << "out_of_range"
+                                << "9223372036854775806";
     QTest::addRow("seq max uint64") << QByteArray(R"({"type":"bet","seq":18446744073709551615,"ts":1})")
                                     << "out_of_range"
                                     << "seq";

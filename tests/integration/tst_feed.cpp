@@ -39,6 +39,9 @@ private slots:
     void messagesTheSocketRefusesLeaveAReject_data();
     void messagesTheSocketRefusesLeaveAReject();
     void aServerThatFloodsPingsAndNeverReadsIsDropped();
+    void aHoleTheServerCannotFillIsGivenUpOnce();
+    void anUnrequestedSnapshotDoesNotHideALoss();
+    void aSnapshotCutOffRecordsWhatItSkipped();
     void aHandshakeThatNeverEndsIsBoundedAndNamed();
     void aBrokenHandshakeIsNamedAsOne();
 
@@ -621,6 +624,121 @@ void TestFeed::aServerThatFloodsPingsAndNeverReadsIsDropped()
     QVERIFY(dropped != run.transitions.end());
     QVERIFY2(dropped->reason.contains(QLatin1String("KiB wait unsent")), qPrintable(dropped->reason));
     QCOMPARE(run.stats().sources.at(QStringLiteral("pings")).acceptedTotal(), quint64(3));
+}
+
+namespace {
+
+QByteArray snapshotMarker(const char *type, quint64 seq)
+{
+    return QStringLiteral(R"({"type":"%1","seq":%2,"ts":1798761600000})").arg(QLatin1String(type)).arg(seq).toUtf8();
+}
+
+} // namespace
+
+void TestFeed::aHoleTheServerCannotFillIsGivenUpOnce()
+{
+    // The server lost seq 4 for good: every resume from 3 jumps to 5 again, and seq 6 (an invalid
+    // envelope) comes ahead of its turn each time. The gap is recorded once, the reject stored once,
+    // and after three resumes that met it seq 4 is given up and the stream goes on.
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int, std::optional<quint64> from) {
+        for (quint64 seq = from.value_or(0) + 1; seq <= 10; ++seq) {
+            if (seq != 4) {
+                RawWsServer::sendText(socket, seq == 6 ? badOdds(seq) : RawWsServer::bet(seq));
+            }
+        }
+    });
+    QVERIFY(server.listen());
+    const std::unique_ptr<CaptureRun> captured = captureUntil(server, QStringLiteral("hole"), 10);
+    QVERIFY(captured);
+    const CaptureRun &run = *captured;
+    const auto s = run.stats().sources.at(QStringLiteral("hole"));
+    QCOMPARE(server.connections(), 3);
+    QCOMPARE(s.gaps, quint64(1));
+    QCOMPARE(s.gapSeqsMissing, quint64(1));
+    QCOMPARE(s.neverReceived(), quint64(1));
+    QCOMPARE(run.stats().total().neverReceived(), quint64(1));
+    QCOMPARE(run.rejects.size(), std::size_t(1));
+    QCOMPARE(run.rejects[0].seq, std::optional<quint64>(6));
+    QCOMPARE(s.acceptedTotal(), quint64(8)); // 1..3, 5, 7..10
+    QCOMPARE(s.envelopesReceived(), s.acceptedTotal() + s.rejectedTotal() + s.duplicates + s.discarded + s.heartbeats);
+    quint64 previous = 0;
+    for (const Event &e : run.events) {
+        if (e.advancesStream()) {
+            QVERIFY(e.seq > previous); // each once, in order
+            previous = e.seq;
+        }
+    }
+}
+
+void TestFeed::anUnrequestedSnapshotDoesNotHideALoss()
+{
+    // Mid-stream, unasked, a snapshot_begin, then seqs that skip: not a snapshot v1 would send, so
+    // the skips are gaps, resumed and filled.
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int connection, std::optional<quint64> from) {
+        if (connection == 1) {
+            for (quint64 seq = 1; seq <= 3; ++seq) {
+                RawWsServer::sendText(socket, RawWsServer::bet(seq));
+            }
+            RawWsServer::sendText(socket, snapshotMarker("snapshot_begin", 20));
+            for (quint64 seq : { 5, 9, 20 }) {
+                RawWsServer::sendText(socket, RawWsServer::bet(seq));
+            }
+            RawWsServer::sendText(socket, snapshotMarker("snapshot_end", 20));
+            return;
+        }
+        for (quint64 seq = from.value_or(0) + 1; seq <= 25; ++seq) {
+            RawWsServer::sendText(socket, RawWsServer::bet(seq));
+        }
+    });
+    QVERIFY(server.listen());
+    const std::unique_ptr<CaptureRun> captured = captureUntil(server, QStringLiteral("unasked"), 25);
+    QVERIFY(captured);
+    const auto s = captured->stats().sources.at(QStringLiteral("unasked"));
+    QCOMPARE(s.gaps, quint64(1));
+    QCOMPARE(s.compactedSeqs, quint64(0));
+    QCOMPARE(s.neverReceived(), quint64(0));
+    std::set<quint64> seqs;
+    for (const Event &e : captured->events) {
+        if (e.advancesStream()) {
+            QVERIFY(seqs.insert(e.seq).second);
+        }
+    }
+    QCOMPARE(seqs.size(), std::size_t(25)); // every seq from 1 to 25, once
+    QCOMPARE(*seqs.rbegin(), quint64(25));
+}
+
+void TestFeed::aSnapshotCutOffRecordsWhatItSkipped()
+{
+    // A resume answered by a snapshot (S = 20) that breaks off after seqs 5, 9 and 20: nothing said
+    // the seqs it skipped were compacted, so they are a gap, and never received.
+    RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int connection, std::optional<quint64> from) {
+        if (connection == 1) {
+            for (quint64 seq = 1; seq <= 3; ++seq) {
+                RawWsServer::sendText(socket, RawWsServer::bet(seq));
+            }
+        } else if (connection == 2) {
+            RawWsServer::sendText(socket, snapshotMarker("snapshot_begin", 20));
+            for (quint64 seq : { 5, 9, 20 }) {
+                RawWsServer::sendText(socket, RawWsServer::bet(seq));
+            }
+        } else {
+            for (quint64 seq = from.value_or(0) + 1; seq <= 22; ++seq) {
+                RawWsServer::sendText(socket, RawWsServer::bet(seq));
+            }
+            return;
+        }
+        socket->flush();
+        socket->disconnectFromHost();
+    });
+    QVERIFY(server.listen());
+    const std::unique_ptr<CaptureRun> captured = captureUntil(server, QStringLiteral("cut"), 22);
+    QVERIFY(captured);
+    const auto s = captured->stats().sources.at(QStringLiteral("cut"));
+    QCOMPARE(server.connections(), 3);
+    QCOMPARE(s.gaps, quint64(1));
+    QCOMPARE(s.gapSeqsMissing, quint64(14)); // 4, 6..8, 10..19
+    QCOMPARE(s.compactedSeqs, quint64(0));
+    QCOMPARE(s.neverReceived(), quint64(14));
 }
 
 void TestFeed::aHandshakeThatNeverEndsIsBoundedAndNamed()
