@@ -188,22 +188,31 @@ Result<void> PostgresStorage::copy(const QByteArray &copySql, const QByteArray &
 
 Result<void> PostgresStorage::ensureConnected()
 {
-    if (PQstatus(m_conn) == CONNECTION_OK) {
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+        PQreset(m_conn); // reconnect in place (QtSql keeps the same PGconn)
+        if (PQstatus(m_conn) != CONNECTION_OK) {
+            return pgError(QStringLiteral("reconnecting to PostgreSQL at %1").arg(m_display));
+        }
+        m_tempTablesReady = false; // temp tables die with the session
+        m_relock = true;
+        qCInfo(lcStorage).noquote() << "reconnected to PostgreSQL at" << m_display;
+    }
+    if (!m_relock) {
         return {};
     }
-    PQreset(m_conn); // reconnect in place (QtSql keeps the same PGconn)
-    if (PQstatus(m_conn) != CONNECTION_OK) {
-        return pgError(QStringLiteral("reconnecting to PostgreSQL at %1").arg(m_display));
-    }
-    m_tempTablesReady = false; // temp tables die with the session
-    qCInfo(lcStorage).noquote() << "reconnected to PostgreSQL at" << m_display;
-    // So do advisory locks: this writer must hold its sources again before it writes.
+    // So do advisory locks: this writer must hold its sources again before it writes, until then
+    // every write stops here (another writer may have taken a source while this one was away).
     for (const QString &source : std::as_const(m_claimedSources)) {
         if (auto r = takeSourceLock(source); !r) {
-            PQreset(m_conn);
             return r;
         }
     }
+    // What another writer stored meanwhile, and whether the last commit before the loss landed:
+    // the database says, not what this writer remembered.
+    if (auto r = loadState(); !r) {
+        return r;
+    }
+    m_relock = false;
     return {};
 }
 

@@ -66,6 +66,9 @@ private:
     Result<void> takeSourceLock(const QString &sourceId);
     std::set<qint64> m_partitionDays; ///< days (since the epoch) that have partitions
     SeqMap m_committed;
+    /// The connection was lost: its source locks went with it, and must be held again (and the
+    /// committed seqs read again) before the next write.
+    bool m_relock = false;
     mutable QByteArray m_lastSqlState;
     PartitionMarks m_partitions; ///< how far broker writers stored each partition, as last read under lock
 };

@@ -185,9 +185,17 @@ SqliteStorage::SqliteStorage(QString path, QString connectionName)
 { }
 
 namespace {
+/// Beside the file itself, not the name it was opened by: a symlink to the database (or a path
+/// with ".." in it) must find the same lock.
+QString writerLockDir(const QString &dbPath)
+{
+    const QString canonical = QFileInfo(dbPath).canonicalFilePath();
+    return (canonical.isEmpty() ? dbPath : canonical) + QStringLiteral(".writers");
+}
+
 QString writerLockPath(const QString &dbPath, const QString &sourceId)
 {
-    return dbPath + QStringLiteral(".writers/") + QString::fromLatin1(sourceId.toUtf8().toHex())
+    return writerLockDir(dbPath) + QLatin1Char('/') + QString::fromLatin1(sourceId.toUtf8().toHex())
         + QStringLiteral(".lock");
 }
 } // namespace
@@ -210,7 +218,7 @@ Result<void> SqliteStorage::claimSource(const QString &sourceId)
     if (m_sourceLocks.count(sourceId) > 0) {
         return {};
     }
-    const QString dir = m_path + QStringLiteral(".writers");
+    const QString dir = writerLockDir(m_path);
     if (!QDir().mkpath(dir)) {
         return Error { QStringLiteral("storage_error"),
             QStringLiteral("cannot create '%1' for the writer locks").arg(dir) };

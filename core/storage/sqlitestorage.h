@@ -112,6 +112,8 @@ private:
     int m_checkpointedFrames = 0; ///< of those, how many the last checkpoint asked for covers
     SeqMap m_committed;
     std::unique_ptr<WalCheckpointer::Handle> m_checkpointer; ///< started by the first write()
+    /// Why the open file is no longer the database at m_path (deleted, renamed, replaced), or "".
+    QString fileGone() const;
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };
     std::vector<std::vector<char>> m_textBuffers; ///< one per parameter index
     sqlite3_stmt *m_insFixtureUpdate = nullptr;

@@ -214,6 +214,20 @@ private:
     WriteResult &m_result;
 };
 
+QString SqliteStorage::fileGone() const
+{
+    // One stat of the path against the open file per transaction: a database deleted, renamed or
+    // replaced under the writer takes every later commit with it when the process ends.
+    int moved = 0;
+    if (sqlite3_file_control(m_db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK || moved == 0) {
+        return {};
+    }
+    return QStringLiteral("the database file '%1' was deleted, renamed or replaced while capturing into it: what "
+                          "was written since its last commit went into the removed file. Nothing more is written; "
+                          "the next capture resumes from what the database at that path holds")
+        .arg(m_path);
+}
+
 Result<WriteResult> SqliteStorage::write(
     const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts)
 {
@@ -221,6 +235,13 @@ Result<WriteResult> SqliteStorage::write(
     WriteResult result;
     if (!m_checkpointer) {
         startCheckpointer();
+    }
+    if (auto gone = fileGone(); !gone.isEmpty()) {
+        return Error { QStringLiteral("storage_gone"), gone };
+    }
+    if (const QString damage = m_checkpointer ? m_checkpointer->damage() : QString(); !damage.isEmpty()) {
+        return Error { QStringLiteral("storage_corrupt"),
+            QStringLiteral("the database '%1' is damaged (found by its WAL checkpoint: %2)").arg(m_path, damage) };
     }
     if (auto r = exec("BEGIN IMMEDIATE", QStringLiteral("starting a transaction")); !r) {
         return r.error();
@@ -310,6 +331,10 @@ Result<WriteResult> SqliteStorage::write(
         sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, &err);
         sqlite3_free(err);
         return r.error();
+    }
+    if (auto gone = fileGone(); !gone.isEmpty()) {
+        // Committed into a file no longer there: as good as lost, so not counted as stored.
+        return Error { QStringLiteral("storage_gone"), gone };
     }
     for (const auto &[source, seq] : newSeqs) {
         m_committed[source] = seq;

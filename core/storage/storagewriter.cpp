@@ -363,13 +363,16 @@ void StorageWriter::flushPending()
         requestSpoolRead();
         auto result = m_storage->write(group, m_pendingAlerts);
         m_inFlightEvents = 0;
-        if (!result && result.error().code == QLatin1String("storage_corrupt")) {
+        const bool gone = !result && result.error().code == QLatin1String("storage_gone");
+        if (!result && (gone || result.error().code == QLatin1String("storage_corrupt"))) {
             // Not an outage: retrying cannot help, and writing on could make it worse. What is not
             // committed is fetched again by the feed's resume into a repaired or new database.
-            const QString message = QStringLiteral("%1. %2").arg(result.error().message,
-                m_target.kind == StorageTarget::Kind::Sqlite
-                    ? SqliteStorage::recoveryAdvice(m_target.path)
-                    : QStringLiteral("Repair the database before capturing into it again"));
+            const QString message = gone
+                ? result.error().message
+                : QStringLiteral("%1. %2").arg(result.error().message,
+                    m_target.kind == StorageTarget::Kind::Sqlite
+                        ? SqliteStorage::recoveryAdvice(m_target.path)
+                        : QStringLiteral("Repair the database before capturing into it again"));
             qCCritical(lcStorage).noquote() << message;
             m_storage.reset();
             m_pending.clear();

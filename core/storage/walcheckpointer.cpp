@@ -3,6 +3,7 @@
 
 #include <core/common/logging.h>
 #include <core/common/threadpriority.h>
+#include <core/storage/sqlitemessage.h>
 
 #include <QThread>
 
@@ -56,6 +57,11 @@ quint64 WalCheckpointer::Handle::checkpoints() const
     return m_worker->m_checkpoints.load(std::memory_order_relaxed);
 }
 
+QString WalCheckpointer::Handle::damage() const
+{
+    return m_worker->m_damaged.load() ? m_worker->m_damage : QString();
+}
+
 WalCheckpointer::WalCheckpointer(QString path, sqlite3 *db)
     : m_path(std::move(path))
     , m_db(db)
@@ -73,6 +79,11 @@ void WalCheckpointer::checkpoint()
     const int rc = sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc == SQLITE_OK) {
         m_checkpoints.fetch_add(1, std::memory_order_relaxed);
+    } else if (((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) && !m_damaged.load()) {
+        m_damage = sqliteMessage(m_db);
+        m_damaged.store(true);
+        qCCritical(lcStorage).noquote() << "background checkpoint of" << m_path
+                                        << "found the file damaged:" << m_damage;
     } else if ((rc & 0xff) != SQLITE_BUSY && !m_warned) {
         m_warned = true; // once: the writer's WAL size limit still checkpoints (see SqliteStorage)
         qCWarning(lcStorage).noquote() << "background checkpoint of" << m_path << "failed:" << sqlite3_errmsg(m_db);

@@ -31,6 +31,9 @@ public:
         /// The writer committed: checkpoint soon. Any thread; coalesces while one is pending.
         void poke();
         quint64 checkpoints() const;
+        /// What the checkpoint connection found wrong with the file (SQLite says it is damaged:
+        /// truncated or overwritten under the writer), or "". A damaged file is not written on.
+        QString damage() const;
 
     private:
         Handle() = default;
@@ -49,6 +52,8 @@ private:
     std::atomic<bool> m_queued { false }; ///< a checkpoint() call is posted and has not started
     std::atomic<quint64> m_checkpoints { 0 };
     bool m_warned = false;
+    std::atomic<bool> m_damaged { false };
+    QString m_damage; ///< set once, before m_damaged
 };
 
 } // namespace OddsTap

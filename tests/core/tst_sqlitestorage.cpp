@@ -108,6 +108,9 @@ private slots:
     void gatheredWalWritesAreInTheFileBeforeACommitShows();
     void walBufferIsOnlyTheCaptureWritersVfs();
     void failedWalWritesNeverLetATransactionCommitWithMissingFrames();
+    void aDatabaseDeletedUnderTheWriterStopsIt_data();
+    void aDatabaseDeletedUnderTheWriterStopsIt();
+    void aSymlinkToTheDatabaseFindsTheSameWriterLock();
 
 private:
     QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
@@ -929,4 +932,49 @@ void TestSqliteStorage::failedWalWritesNeverLetATransactionCommitWithMissingFram
 }
 
 QTEST_GUILESS_MAIN(TestSqliteStorage)
+void TestSqliteStorage::aDatabaseDeletedUnderTheWriterStopsIt_data()
+{
+    QTest::addColumn<bool>("replaced");
+    QTest::addRow("deleted") << false;
+    QTest::addRow("replaced by another file") << true;
+}
+
+void TestSqliteStorage::aDatabaseDeletedUnderTheWriterStopsIt()
+{
+    // Commits into a file no longer at its path vanish with the process: the writer says so and
+    // stops, instead of reporting them stored.
+    QFETCH(bool, replaced);
+    const QString file = path(replaced ? "replaced.db" : "deleted.db");
+    auto storage = SqliteStorage::open(file, QStringLiteral("gone"));
+    QVERIFY2(storage, qPrintable(storage ? QString() : storage.error().message));
+    QVERIFY((*storage)->write(batchOf({ streamEvent(EventType::Odds, 1) }, 1)));
+    for (const char *suffix : { "", "-wal", "-shm" }) {
+        QFile::remove(file + QLatin1String(suffix));
+    }
+    if (replaced) {
+        QFile other(file);
+        QVERIFY(other.open(QIODevice::WriteOnly));
+    }
+    const auto r = (*storage)->write(batchOf({ streamEvent(EventType::Odds, 2) }, 2));
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, QStringLiteral("storage_gone"));
+    QVERIFY2(r.error().message.contains(QLatin1String("deleted, renamed or replaced")), qPrintable(r.error().message));
+}
+
+void TestSqliteStorage::aSymlinkToTheDatabaseFindsTheSameWriterLock()
+{
+    // Two captures of one source into one database, one by a symlink's name: the second is refused.
+    const QString file = path("linked.db");
+    const QString link = path("link-to-linked.db");
+    auto first = SqliteStorage::open(file, QStringLiteral("first"));
+    QVERIFY2(first, qPrintable(first ? QString() : first.error().message));
+    QVERIFY(QFile::link(file, link));
+    auto second = SqliteStorage::open(link, QStringLiteral("second"));
+    QVERIFY2(second, qPrintable(second ? QString() : second.error().message));
+    QVERIFY((*first)->claimSource(QStringLiteral("s1")));
+    const auto refused = (*second)->claimSource(QStringLiteral("s1"));
+    QVERIFY(!refused);
+    QVERIFY(SqliteStorage::sourceHeldElsewhere(link, QStringLiteral("s1")));
+}
+
 #include "tst_sqlitestorage.moc"

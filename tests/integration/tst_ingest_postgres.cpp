@@ -41,6 +41,7 @@ private slots:
     void everyAlertOfTheRunIsStoredOnceAndExported();
     void aSourceHeldByAnotherWriterDoesNotStallTheSession();
     void aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected();
+    void aWriterThatLostItsConnectionClaimsItsSourceAgainBeforeWriting();
 
 private:
     QJsonObject tableCounts();
@@ -586,4 +587,66 @@ void TestIngestPostgres::aSourceDisconnectedWhileItsClaimWaitsJoinsDisconnected(
 }
 
 QTEST_GUILESS_MAIN(TestIngestPostgres)
+namespace {
+
+EventBatch oddsBatch(const QString &source, quint64 from, quint64 to)
+{
+    EventBatch batch;
+    batch.sourceId = source;
+    for (quint64 seq = from; seq <= to; ++seq) {
+        Event e;
+        e.type = EventType::Odds;
+        e.seq = seq;
+        e.serverTsMs = wallClockMs();
+        e.receivedAtMs = e.serverTsMs;
+        e.sourceId = source;
+        e.data = OddsData { QStringLiteral("f1"), QStringLiteral("1x2"), QStringLiteral("home"), 1.5 + double(seq),
+            e.serverTsMs, PriceStatus::Open };
+        batch.events.push_back(std::move(e));
+    }
+    batch.lastSeq = to;
+    return batch;
+}
+
+} // namespace
+
+void TestIngestPostgres::aWriterThatLostItsConnectionClaimsItsSourceAgainBeforeWriting()
+{
+    // Writer A's connection dies (a server restart): its writer lock dies with it, and writer B
+    // takes the source and stores seqs 11..20. A, reconnected, must not write until it holds the
+    // source again, and then skips what B stored: every seq once.
+    const StorageTarget target = *StorageTarget::parse(m_url);
+    const QString source = QStringLiteral("relock");
+    auto a = Storage::open(target, QStringLiteral("writer-a"));
+    QVERIFY2(a, qPrintable(a ? QString() : a.error().message));
+    QVERIFY((*a)->claimSource(source));
+    QVERIFY((*a)->write(oddsBatch(source, 1, 10)));
+    const QString database = QUrl(m_url).path().mid(1);
+    QVERIFY(sql(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%1' AND pid "
+                               "<> pg_backend_pid()")
+                    .arg(database)));
+    auto b = Storage::open(target, QStringLiteral("writer-b"));
+    QVERIFY2(b, qPrintable(b ? QString() : b.error().message));
+    QVERIFY((*b)->claimSource(source));
+    QVERIFY((*b)->write(oddsBatch(source, 11, 20)));
+    // B holds it. A's first write finds its connection dead (an outage); then A reconnects and is
+    // refused, and again on the next write (before, the reconnect after a refusal let it write).
+    QString code;
+    for (int attempt = 0; attempt < 3 && code != QLatin1String("source_locked"); ++attempt) {
+        const auto refused = (*a)->write(oddsBatch(source, 11, 25));
+        QVERIFY(!refused);
+        code = refused.error().code;
+    }
+    QCOMPARE(code, QStringLiteral("source_locked"));
+    const auto again = (*a)->write(oddsBatch(source, 11, 25));
+    QVERIFY(!again);
+    QCOMPARE(again.error().code, QStringLiteral("source_locked"));
+    b->reset();
+    const auto written = (*a)->write(oddsBatch(source, 11, 25));
+    QVERIFY2(written, qPrintable(written ? QString() : written.error().message));
+    QCOMPARE(written->odds, quint64(5)); // 21..25: B stored 11..20
+    QCOMPARE(written->duplicateSeqs, quint64(10));
+    QCOMPARE(tableCounts().value(QStringLiteral("odds")).toInteger(), 25);
+}
+
 #include "tst_ingest_postgres.moc"
