@@ -687,6 +687,11 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         }
         return kCaptureUnpersisted;
     }
+    if (stats.total().frames == 0 && session.reachedUntilSeq()) {
+        err() << prefix << "the database holds seq " << config.untilSeq
+              << " of every source already: nothing to capture\n";
+        return kCaptureDone;
+    }
     if (stats.total().frames == 0) {
         const CaptureStats::Source total = stats.total();
         QStringList problems;

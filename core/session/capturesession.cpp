@@ -241,6 +241,7 @@ void CaptureSession::checkUntilSeq(const SeqMap &held)
             return;
         }
     }
+    m_reachedUntilSeq = true;
     stop(QStringLiteral("seq %1 reached").arg(m_config.untilSeq));
 }
 

@@ -111,6 +111,9 @@ public:
     QString stopReason() const { return m_stopReason; }
     /// True when the session could not start (storage failed to open): stopReason() says why.
     bool failed() const { return m_failed; }
+    /// Every source held CaptureConfig::untilSeq: the capture stopped because it was done (at
+    /// start, when the database held it already).
+    bool reachedUntilSeq() const { return m_reachedUntilSeq; }
     /// Builds a snapshot now (also what the timer emits); takes the coalesced live changes.
     SnapshotPtr takeSnapshot();
     /// Where the metrics are served (http://host:port/metrics) once started; empty when off.
@@ -234,6 +237,7 @@ private:
     QThread *m_storageThread = nullptr;
     StorageWriter *m_writer = nullptr; ///< lives in m_storageThread
     bool m_failed = false;
+    bool m_reachedUntilSeq = false;
     SeqMap m_committedSeqs; ///< per source, as the writer reports commits
     bool m_running = false;
     bool m_stopping = false;
