@@ -6,9 +6,12 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QStorageInfo>
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <zlib.h>
 
 namespace OddsTap {
@@ -74,8 +77,11 @@ const Spool::Segment *Spool::findSegment(quint64 number) const
 
 Result<void> Spool::open()
 {
-    if (!QDir().mkpath(m_dir)) {
-        return ioError(QStringLiteral("cannot create the spool directory '%1'").arg(m_dir));
+    std::error_code made;
+    std::filesystem::create_directories(QFile::encodeName(m_dir).toStdString(), made);
+    if (made || !QFileInfo(m_dir).isDir()) {
+        const QString why = made ? QString::fromLocal8Bit(made.message()) : QStringLiteral("a file is in the way");
+        return ioError(QStringLiteral("cannot create the spool directory '%1': %2").arg(m_dir, why));
     }
     const QStringList files = QDir(m_dir).entryList({ QStringLiteral("*.seg") }, QDir::Files);
     std::vector<quint64> numbers;
@@ -204,13 +210,20 @@ Result<void> Spool::append(const EventBatch &batch)
     // The disk took part of the record, or none. Cut it back so that the next record follows the
     // last good one; if the file cannot even be cut, seal the segment at its last good record
     // (reads never go past segment.size) and start a new one with the next append.
-    const QString why = m_writer->errorString();
+    QString why = m_writer->errorString();
+    if (m_writer->error() == QFileDevice::NoError) {
+        // A write that took part of the record gives no error of its own: the disk says why.
+        const qint64 free = QStorageInfo(m_dir).bytesAvailable();
+        why = free >= 0 && free < record.size()
+            ? QStringLiteral("the disk is full (%1 bytes free for a record of %2)").arg(free).arg(record.size())
+            : QStringLiteral("the disk took part of a record without saying why");
+    }
     if (!m_writer->resize(segment.size) || !m_writer->seek(segment.size)) {
         qCWarning(lcStorage).noquote() << "spool: cannot cut a failed write off" << segment.path
                                        << "; the segment is sealed at its last good record";
         m_writer.reset();
     }
-    return ioError(QStringLiteral("cannot write to the spool in '%1': %2 (disk full?)").arg(m_dir, why));
+    return ioError(QStringLiteral("cannot write to the spool in '%1': %2").arg(m_dir, why));
 }
 
 void Spool::loseRecord(Record &record, const QString &path, const QString &reason)

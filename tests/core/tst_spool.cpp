@@ -183,6 +183,7 @@ class TestSpool : public QObject
     Q_OBJECT
 
 private slots:
+    void aSpoolDirectoryThatCannotBeMadeSaysWhy();
     void serializationRoundTrips();
     void theRecordFormatIsPinned();
     void batchesComeBackInOrderAndSegmentsAreDeleted();
@@ -890,4 +891,24 @@ void TestSpool::intakeStartsBehindLeftovers()
 }
 
 QTEST_GUILESS_MAIN(TestSpool)
+void TestSpool::aSpoolDirectoryThatCannotBeMadeSaysWhy()
+{
+    QTemporaryDir dir;
+    const QString blocker = dir.filePath(QStringLiteral("a-file"));
+    QFile file(blocker);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.close();
+    for (const QString &path : QStringList { blocker, blocker + QStringLiteral("/spool") }) {
+        Spool spool(path);
+        const auto opened = spool.open();
+        QVERIFY(!opened);
+        QVERIFY2(opened.error().message.contains(QStringLiteral("cannot create the spool directory '%1': ").arg(path)),
+            qPrintable(opened.error().message));
+        QVERIFY2(opened.error().message.contains(QLatin1String("a file is in the way"))
+                || opened.error().message.contains(QLatin1String("Not a directory"))
+                || opened.error().message.contains(QLatin1String("File exists")),
+            qPrintable(opened.error().message));
+    }
+}
+
 #include "tst_spool.moc"
