@@ -26,6 +26,7 @@ constexpr std::array<std::string_view, kRejectCodeCount> kRejectCodeNames = {
     "bad_value",
     "duplicate_field",
     "unknown_type",
+    "protocol_error",
 };
 
 constexpr std::array<std::string_view, kSourceStateCount> kSourceStateNames = {

@@ -188,9 +188,10 @@ enum class RejectCode : std::uint8_t
     BadValue,
     DuplicateField,
     UnknownType,
+    ProtocolError, ///< the WebSocket layer refused a frame that breaks RFC 6455 (close code 1002)
 };
 Q_ENUM_NS(RejectCode)
-inline constexpr int kRejectCodeCount = 13;
+inline constexpr int kRejectCodeCount = 14;
 std::string_view toWire(RejectCode code);
 std::optional<RejectCode> rejectCodeFromWire(std::string_view text);
 

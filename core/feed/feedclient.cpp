@@ -202,16 +202,22 @@ void FeedClient::Impl::onEnded()
     }
     QString reason = lastError;
     const auto closeCode = socket->closeCode();
-    if (closeCode == QWebSocketProtocol::CloseCodeWrongDatatype
-        || closeCode == QWebSocketProtocol::CloseCodeTooMuchData) {
+    if (closeCode == QWebSocketProtocol::CloseCodeWrongDatatype || closeCode == QWebSocketProtocol::CloseCodeTooMuchData
+        || closeCode == QWebSocketProtocol::CloseCodeProtocolError) {
         // The WebSocket layer refused a message and closed the connection itself: the bytes never
-        // reached us, but the frame still happened and must not vanish.
+        // reached us, but the frame still happened and must not vanish. (Qt's client never breaks
+        // the protocol itself, so a 1002 is the server's frame: reserved bits or opcodes, a length
+        // past 2^63, a continuation with nothing to continue, a bad close frame.)
         const bool tooBig = closeCode == QWebSocketProtocol::CloseCodeTooMuchData;
+        const bool broken = closeCode == QWebSocketProtocol::CloseCodeProtocolError;
         const QString what = tooBig
             ? QStringLiteral("a message over the socket's %1-byte limit").arg(cfg().hardMessageBytes)
-            : QStringLiteral("a text frame that is not valid UTF-8");
+            : broken ? QStringLiteral("a frame that breaks the WebSocket protocol (%1)").arg(socket->closeReason())
+                     : QStringLiteral("a text frame that is not valid UTF-8");
         reason = QStringLiteral("closed by OddsTap (code %1): the server sent %2").arg(int(closeCode)).arg(what);
-        tracker.onRefusedMessage(tooBig ? RejectCode::FrameTooLarge : RejectCode::InvalidUtf8,
+        tracker.onRefusedMessage(tooBig ? RejectCode::FrameTooLarge
+                : broken                ? RejectCode::ProtocolError
+                                        : RejectCode::InvalidUtf8,
             QStringLiteral("the server sent %1; the WebSocket layer refused it and closed the connection (code %2), "
                            "so its bytes were not kept")
                 .arg(what)

@@ -532,12 +532,18 @@ void TestFeed::rejectsAfterAGapAreStoredOnceWithTheResume()
 void TestFeed::messagesTheSocketRefusesLeaveAReject_data()
 {
     QTest::addColumn<QByteArray>("bad");
+    QTest::addColumn<bool>("rawFrame"); ///< bad is a whole frame's bytes, not a text frame's payload
     QTest::addColumn<int>("code");
     QTest::addColumn<int>("closeCode");
-    QTest::addRow("text frame, invalid UTF-8")
-        << QByteArray("{\"type\":\"bet\",\"seq\":3,\"x\":\"\xc3\x28\"}") << int(RejectCode::InvalidUtf8) << 1007;
+    QTest::addRow("text frame, invalid UTF-8") << QByteArray("{\"type\":\"bet\",\"seq\":3,\"x\":\"\xc3\x28\"}") << false
+                                               << int(RejectCode::InvalidUtf8) << 1007;
     QTest::addRow("over the socket limit")
-        << QByteArray(3 * 1024 * 1024, 'x') << int(RejectCode::FrameTooLarge) << 1009;
+        << QByteArray(3 * 1024 * 1024, 'x') << false << int(RejectCode::FrameTooLarge) << 1009;
+    QTest::addRow("a reserved bit set") << QByteArray("\xc1\x02{}", 4) << true << int(RejectCode::ProtocolError)
+                                        << 1002;
+    QTest::addRow("a reserved opcode") << QByteArray("\x83\x00", 2) << true << int(RejectCode::ProtocolError) << 1002;
+    QTest::addRow("a length past 2^63") << QByteArray("\x81\x7f\x80\x00\x00\x00\x00\x00\x00\x00", 10) << true
+                                        << int(RejectCode::ProtocolError) << 1002;
 }
 
 void TestFeed::messagesTheSocketRefusesLeaveAReject()
@@ -545,12 +551,17 @@ void TestFeed::messagesTheSocketRefusesLeaveAReject()
     // Frames the WebSocket layer itself refuses (and closes the connection over) never reach the
     // decoder, but they happened: a reject records each, once, and the close is labelled as ours.
     QFETCH(QByteArray, bad);
+    QFETCH(bool, rawFrame);
     QFETCH(int, code);
     QFETCH(int, closeCode);
     RawWsServer server([&](RawWsServer &, QTcpSocket *socket, int connection, std::optional<quint64> from) {
         for (quint64 seq = from.value_or(0) + 1; seq <= 6; ++seq) {
             if (seq == 3 && connection <= 2) {
-                RawWsServer::sendText(socket, bad); // twice, on two connections: one reject
+                if (rawFrame) {
+                    socket->write(bad);
+                } else {
+                    RawWsServer::sendText(socket, bad); // twice, on two connections: one reject
+                }
                 return;
             }
             RawWsServer::sendText(socket, RawWsServer::bet(seq));
