@@ -154,8 +154,8 @@ int runCapture(const QStringList &arguments)
         "5 the database stayed unavailable (or fell behind) and some events were not committed (the next\n"
         "run fetches them); 6 --record: the capture file could not be written to the end, or a ring save\n"
         "(SIGUSR1) failed (the capture itself went on); 7 spooled events could not be read back from disk: lost, and "
-        "recorded as gaps; 8 the feed never sent some seqs, even after 3 resumes from before them: given up\n"
-        "and recorded as gaps (the stream went on after them)."));
+        "recorded as gaps; 8 the feed never sent some seqs: resumes kept meeting the same gap (5 times over\n"
+        "30 s at least), so they were given up, recorded as gaps, and the stream went on after them."));
     parser.addHelpOption();
     parser.addOptions({
         { QStringLiteral("url"),
@@ -706,17 +706,18 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
               << statusLine(stats, 0) << ")\n";
         return kCaptureNothing;
     }
-    if (const quint64 never = stats.total().neverReceived(); never > 0) {
+    if (const quint64 never = stats.total().seqsGivenUp; never > 0) {
         QStringList where;
         for (const auto &[id, s] : stats.sources) {
-            if (s.neverReceived() > 0) {
-                where << QStringLiteral("%1: %2").arg(id).arg(s.neverReceived());
+            for (const auto &[first, end] : s.givenUpRanges) {
+                where << (first + 1 == end ? QStringLiteral("%1 seq %2").arg(id).arg(first)
+                                           : QStringLiteral("%1 seqs %2 to %3").arg(id).arg(first).arg(end - 1));
             }
         }
-        err() << prefix << never << " seqs never came from the feed, even after 3 resumes from before them ("
-              << where.join(QStringLiteral(", "))
-              << "): the server no longer has them. They are recorded in the gaps table and the stream went on "
-                 "after them; ask the provider for a replay of that range.\n";
+        err() << prefix << never << " seqs never came from the feed (" << where.join(QStringLiteral(", "))
+              << "): resumes from before them kept meeting the same gap, so the server no longer has them. They "
+                 "were given up and the stream went on after them; the gaps table records them (given up). Ask the "
+                 "provider for that range.\n";
         return kCaptureFeedHole;
     }
     if (!config.recordPath.isEmpty() && (!recordError.isEmpty() || recordPath.isEmpty())) {

@@ -255,6 +255,10 @@ struct GapRecord
     bool compacted = false;
     quint32 connection = 0;
     qint64 atMs = 0;
+    /// The seqs were given up as lost: resumes from before them kept meeting the gap (the server no
+    /// longer has them) and the stream went on after them. Recorded when given up, over every seq
+    /// given up (the gap's first record says when it was first seen).
+    bool givenUp = false;
     quint64 missing() const { return receivedSeq > expectedSeq ? receivedSeq - expectedSeq : 0; }
 };
 

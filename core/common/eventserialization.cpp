@@ -397,7 +397,7 @@ template <typename Io, RecordOf<GapRecord> T> void fields(Io &io, T &g)
     io.text(g.sourceId);
     io.number(g.expectedSeq);
     io.number(g.receivedSeq);
-    io.flag(g.compacted);
+    io.gapFlags(g.compacted, g.givenUp);
     io.number(g.connection);
     io.number(g.atMs);
 }
@@ -444,6 +444,11 @@ public:
     void text(const QString &s) { m_w.put(m_table.indexOf(s)); }
     template <typename T> void number(const T &v) { m_w.put(v); }
     void flag(const bool &v) { m_w.put(quint8(v)); }
+    /// A gap's two flags in the byte that held only `compacted` before `givenUp` was added.
+    void gapFlags(const bool &compacted, const bool &givenUp)
+    {
+        m_w.put(quint8(quint8(compacted) | quint8(givenUp) << 1));
+    }
     void bytes(const QByteArray &b) { m_w.bytes(b); }
     template <typename T> void optional(const std::optional<T> &v) { m_w.optional(v); }
     template <typename E> void enumeration(const E &v, E) { m_w.put(quint8(v)); }
@@ -491,6 +496,12 @@ public:
     void text(QString &s) { s = m_r.string(m_table); }
     template <typename T> void number(T &v) { v = m_r.get<T>(); }
     void flag(bool &v) { v = m_r.get<quint8>() != 0; }
+    void gapFlags(bool &compacted, bool &givenUp)
+    {
+        const quint8 v = m_r.get<quint8>();
+        compacted = (v & 1) != 0;
+        givenUp = (v & 2) != 0;
+    }
     void bytes(QByteArray &b) { b = m_r.bytes(); }
     template <typename T> void optional(std::optional<T> &v) { v = m_r.optional<T>(); }
     template <typename E> void enumeration(E &v, E last) { v = clamped(m_r.get<quint8>(), last); }

@@ -18,7 +18,9 @@ LiveConnection::LiveConnection(BatchSource *owner, const FeedSourceConfig &sourc
     , config(sourceConfig)
     , tracker(sourceConfig.sourceId, sourceConfig.limits, sourceConfig.resumeFromSeq, profile)
     , rng(sourceConfig.jitterSeed != 0 ? sourceConfig.jitterSeed : QRandomGenerator::global()->generate64())
-{ }
+{
+    tracker.setGapPolicy(sourceConfig.gapPolicy);
+}
 
 LiveConnection::~LiveConnection() = default;
 

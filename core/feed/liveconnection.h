@@ -36,6 +36,7 @@ struct FeedSourceConfig
     int connectTimeoutMs = 10000;
     std::optional<quint64> resumeFromSeq; ///< first subscribe's from_seq (e.g. the committed seq)
     DecoderLimits limits;
+    GapPolicy gapPolicy; ///< when a gap that resumes keep meeting is given up
     qint64 hardMessageBytes = 16 * 1024 * 1024; ///< the socket refuses bigger messages outright
     int flushIntervalMs = 5;
     std::size_t flushMaxItems = 2000;

@@ -22,17 +22,17 @@ StreamTracker::StreamTracker(
 void StreamTracker::beginConnection(quint32 connection)
 {
     if (m_inSnapshot && m_lastSeq && *m_lastSeq > m_snapshotBase + m_snapshotAccepted) {
-        // The connection ended inside a snapshot: the seqs it skipped so far were not confirmed
-        // as compacted by its end (S), so they count as missing.
+        // The connection ended inside a snapshot: its envelopes come in seq order, so the seqs it
+        // skipped below the last one received are state it superseded (compacted), and the resume
+        // from there brings the rest. Recorded now, since its snapshot_end never comes.
         const quint64 skipped = *m_lastSeq - m_snapshotBase - m_snapshotAccepted;
-        {
-            qCWarning(lcFeed).noquote() << QStringLiteral("[%1] a snapshot ended without its snapshot_end: the %2 seqs "
-                                                          "it skipped are recorded as a gap")
-                                               .arg(m_sourceId)
-                                               .arg(skipped);
-            m_pending.gaps.push_back(GapRecord {
-                m_sourceId, m_snapshotBase + 1, m_snapshotBase + 1 + skipped, false, m_connection, m_frameAtMs });
-        }
+        qCInfo(lcFeed).noquote() << QStringLiteral("[%1] a snapshot ended before its snapshot_end: the %2 seqs it "
+                                                   "skipped up to seq %3 are recorded as compacted")
+                                        .arg(m_sourceId)
+                                        .arg(skipped)
+                                        .arg(*m_lastSeq);
+        m_pending.gaps.push_back(GapRecord {
+            m_sourceId, m_snapshotBase + 1, m_snapshotBase + 1 + skipped, true, m_connection, m_frameAtMs });
     }
     m_connection = connection;
     m_seenSeq.reset();
@@ -205,17 +205,25 @@ void StreamTracker::handleEvent(Event &&ev)
     }
     if (m_openGapAt == *m_lastSeq + 1) {
         // The same seqs missing again after a resume from before them: recorded already.
-        if (++m_openGapHits >= kResumesBeforeGivingUp) {
+        ++m_openGapHits;
+        const qint64 sinceMs = m_frameAtMs - m_openGapSinceMs;
+        if (m_openGapHits >= m_gapPolicy.resumesBeforeGivingUp && sinceMs >= m_gapPolicy.giveUpAfterMs) {
+            // Every seq skipped now, which may be more than at first (a server whose retention
+            // moves on): the record of what was given up.
+            GapRecord lost { m_sourceId, *m_lastSeq + 1, ev.seq, false, m_connection, m_frameAtMs };
+            lost.givenUp = true;
             qCWarning(lcFeed).noquote() << QStringLiteral(
-                "[%1] seqs %2 to %3 never came: %4 resumes from seq %5 met the same gap, so the "
-                "server no longer has them; they are given up as lost (recorded in gaps) and the "
-                "stream goes on from seq %6")
+                "[%1] seqs %2 to %3 never came: the gap was met %4 times over %5 s of resumes "
+                "from seq %6, so the server no longer has them; they are given up as lost "
+                "(recorded in gaps) and the stream goes on from seq %7")
                                                .arg(m_sourceId)
-                                               .arg(*m_lastSeq + 1)
+                                               .arg(lost.expectedSeq)
                                                .arg(ev.seq - 1)
                                                .arg(m_openGapHits)
+                                               .arg(sinceMs / 1000)
                                                .arg(*m_lastSeq)
                                                .arg(ev.seq);
+            m_pending.gaps.push_back(lost);
             m_openGapAt.reset();
             m_openGapHits = 0;
             m_lastSeq = ev.seq;
@@ -224,10 +232,12 @@ void StreamTracker::handleEvent(Event &&ev)
             return;
         }
         m_resyncing = true;
-        m_gapReason = QStringLiteral("gap at seq %1 again (resume %2 of %3 before it is given up)")
+        m_gapReason = QStringLiteral("gap at seq %1 again (met %2 times in %3 s; given up after %4 times and %5 s)")
                           .arg(*m_lastSeq + 1)
                           .arg(m_openGapHits)
-                          .arg(kResumesBeforeGivingUp);
+                          .arg(sinceMs / 1000)
+                          .arg(m_gapPolicy.resumesBeforeGivingUp)
+                          .arg(m_gapPolicy.giveUpAfterMs / 1000);
         ++m_pending.discarded;
         return;
     }
@@ -235,6 +245,7 @@ void StreamTracker::handleEvent(Event &&ev)
     GapRecord gap { m_sourceId, *m_lastSeq + 1, ev.seq, false, m_connection, m_frameAtMs };
     m_openGapAt = gap.expectedSeq;
     m_openGapHits = 1;
+    m_openGapSinceMs = m_frameAtMs;
     qCWarning(lcFeed).noquote() << QStringLiteral("[%1] gap: expected seq %2, got %3 (%4 missing); resuming")
                                        .arg(m_sourceId)
                                        .arg(gap.expectedSeq)

@@ -10,6 +10,15 @@
 
 namespace OddsTap {
 
+/// When a gap that resumes keep meeting again is given up as lost (the server no longer has those
+/// seqs). Both must hold: a link that loses events now and then can lose the same first event of
+/// a resume twice, but not for half a minute of resumes.
+struct GapPolicy
+{
+    int resumesBeforeGivingUp = 5; ///< times the same gap was met, its first detection included
+    qint64 giveUpAfterMs = 30000; ///< since the gap was first met
+};
+
 /// The stream logic of one source, with no socket: decodes frames, keeps the seq stream (resume
 /// point, duplicates, gaps, snapshots) and collects the results into the pending batch. The live
 /// FeedClient drives it from its socket, the replay source from a capture file, so that a replay
@@ -22,6 +31,7 @@ public:
         QString sourceId, DecoderLimits limits, std::optional<quint64> resumeFromSeq, const FeedProfile &profile = {});
 
     const QString &sourceId() const { return m_sourceId; }
+    void setGapPolicy(const GapPolicy &policy) { m_gapPolicy = policy; }
     /// A new connection begins: no snapshot in progress, no resync pending.
     void beginConnection(quint32 connection);
     /// Decodes one frame as received. Returns true when it revealed a gap: the owner must cut the
@@ -96,13 +106,14 @@ private:
     /// raw text): the resume brings them to their place, where they are not stored again.
     std::deque<std::pair<quint64, std::size_t>> m_storedAhead;
 
-    /// The gap recorded last and not filled since (its first missing seq), and how many times a
-    /// resume from before it met it again. A server that does not have those seqs any more sends
-    /// the same jump on every resume: the gap is recorded once, and after kResumesBeforeGivingUp
-    /// the seqs are given up as lost (the stream goes on; CaptureStats counts them).
+    /// The gap recorded last and not filled since (its first missing seq), how many times it was
+    /// met (a resume from before it meeting it again) and when first. A server that does not have
+    /// those seqs any more sends a jump there on every resume: the gap is recorded once, and past
+    /// m_gapPolicy its seqs are given up (a GapRecord with givenUp) and the stream goes on.
     std::optional<quint64> m_openGapAt;
     int m_openGapHits = 0;
-    static constexpr int kResumesBeforeGivingUp = 3;
+    qint64 m_openGapSinceMs = 0;
+    GapPolicy m_gapPolicy;
 };
 
 } // namespace OddsTap

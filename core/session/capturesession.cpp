@@ -220,7 +220,7 @@ void CaptureSession::start()
         m_stats.storageFatal = message;
         addLog(LogEntry::note(LogKind::Storage, LogSeverity::Error, message));
         emit storageNotice({ StorageNotice::Subject::Database, StorageNotice::Change::Failing, message });
-        stop(QStringLiteral("the database is damaged"));
+        stop(QStringLiteral("storage cannot go on (damaged, or the file is gone)"));
     });
     connect(m_writer, &StorageWriter::eventsLost, this, [this](const QString &message, quint64 events) {
         m_stats.lostEvents += events;

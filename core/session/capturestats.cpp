@@ -42,7 +42,7 @@ QJsonObject sourceJson(const CaptureStats::Source &s)
         { QStringLiteral("gaps"), qint64(s.gaps) },
         { QStringLiteral("gap_seqs_missing"), qint64(s.gapSeqsMissing) },
         { QStringLiteral("compacted_seqs"), qint64(s.compactedSeqs) },
-        { QStringLiteral("seqs_never_received"), qint64(s.neverReceived()) },
+        { QStringLiteral("seqs_never_received"), qint64(s.seqsGivenUp) },
         { QStringLiteral("stream_envelopes"), qint64(s.streamAdvances) },
         { QStringLiteral("connections"), qint64(s.connections) },
         { QStringLiteral("reconnects"), qint64(s.reconnects) },
@@ -97,27 +97,18 @@ void CaptureStats::add(const EventBatch &batch)
     for (const Reject &r : batch.rejects) {
         ++sourceOf(r.sourceId).rejected[std::size_t(r.code)];
     }
-    for (const Reject &r : batch.rejects) {
-        if (r.tookSeq && r.seq) {
-            Source &s = sourceOf(r.sourceId);
-            if (!s.openHoles.empty()) {
-                s.fill(*r.seq);
-            }
-        }
-    }
     for (const GapRecord &g : batch.gaps) {
         Source &s = sourceOf(g.sourceId);
-        if (g.compacted) {
+        if (g.givenUp) {
+            s.seqsGivenUp += g.missing(); // the gap was counted when first met
+            if (s.givenUpRanges.size() < Source::kMaxGivenUpRanges) {
+                s.givenUpRanges.emplace_back(g.expectedSeq, g.receivedSeq);
+            }
+        } else if (g.compacted) {
             s.compactedSeqs += g.missing();
-            // A snapshot answered the resume: what it skipped is compacted, not lost.
-            s.openHoles.erase(s.openHoles.lower_bound(g.expectedSeq), s.openHoles.end());
         } else {
             ++s.gaps;
             s.gapSeqsMissing += g.missing();
-            if (g.receivedSeq > g.expectedSeq) {
-                quint64 &end = s.openHoles[g.expectedSeq];
-                end = std::max(end, g.receivedSeq);
-            }
         }
     }
     for (const ConnectionEvent &c : batch.connectionEvents) {
@@ -165,43 +156,7 @@ void CaptureStats::add(const EventBatch &batch)
                 lastId = &ev.sourceId;
             }
             last->lastSeq = std::max(last->lastSeq, ev.seq);
-            if (!last->openHoles.empty()) {
-                last->fill(ev.seq);
-            }
-        } else if (ev.type == EventType::SnapshotBegin) {
-            sourceOf(ev.sourceId).openHoles.clear(); // the snapshot stands for what the holes missed
         }
-    }
-}
-
-quint64 CaptureStats::Source::neverReceived() const
-{
-    quint64 n = neverReceivedSum;
-    for (const auto &[first, end] : openHoles) {
-        if (lastSeq >= end) {
-            n += end - first;
-        }
-    }
-    return n;
-}
-
-void CaptureStats::Source::fill(quint64 seq)
-{
-    auto it = openHoles.upper_bound(seq);
-    if (it == openHoles.begin()) {
-        return;
-    }
-    --it;
-    const auto [first, end] = *it;
-    if (seq >= end) {
-        return;
-    }
-    openHoles.erase(it);
-    if (first < seq) {
-        openHoles.emplace(first, seq);
-    }
-    if (seq + 1 < end) {
-        openHoles.emplace(seq + 1, end);
     }
 }
 
@@ -238,7 +193,7 @@ CaptureStats::Source CaptureStats::total() const
         t.gaps += s.gaps;
         t.gapSeqsMissing += s.gapSeqsMissing;
         t.compactedSeqs += s.compactedSeqs;
-        t.neverReceivedSum += s.neverReceived();
+        t.seqsGivenUp += s.seqsGivenUp;
         t.connections += s.connections;
         t.reconnects += s.reconnects;
         t.authFailures += s.authFailures;

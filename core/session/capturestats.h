@@ -8,6 +8,8 @@
 
 #include <array>
 #include <map>
+#include <utility>
+#include <vector>
 
 namespace OddsTap {
 
@@ -29,10 +31,11 @@ struct CaptureStats
         quint64 gaps = 0;
         quint64 gapSeqsMissing = 0;
         quint64 compactedSeqs = 0;
-        /// Gaps not filled yet: first missing seq -> the seq after the last missing one. Filled as
-        /// resumes bring their seqs; superseded by a snapshot.
-        std::map<quint64, quint64> openHoles;
-        quint64 neverReceivedSum = 0; ///< total(): the sources' neverReceived()
+        /// Seqs given up as lost (GapRecord::givenUp): resumes kept meeting their gap, the stream
+        /// went on after them. Each range given up, [first, end), the first kMaxGivenUpRanges.
+        quint64 seqsGivenUp = 0;
+        std::vector<std::pair<quint64, quint64>> givenUpRanges;
+        static constexpr std::size_t kMaxGivenUpRanges = 16;
         quint64 connections = 0; ///< connection attempts
         quint64 reconnects = 0; ///< attempts after the first
         quint64 authFailures = 0;
@@ -52,11 +55,6 @@ struct CaptureStats
         quint64 acceptedStreamTotal() const;
         quint64 rejectedTotal() const;
         quint64 envelopesReceived() const;
-        /// Seqs of open holes the stream went past (lastSeq beyond them): given up as lost, never
-        /// to come (a hole still ahead of lastSeq is fetched by the next resume, or the next run).
-        quint64 neverReceived() const;
-        /// A seq received (an event, or a rejected envelope that took its place): fills its hole.
-        void fill(quint64 seq);
     };
 
     void add(const EventBatch &batch);

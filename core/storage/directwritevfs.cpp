@@ -101,6 +101,7 @@ DirectResult writeDirect(DirectFile *d)
         }
     }
     g_directBytes.fetch_add(unsigned(done), std::memory_order_relaxed);
+    d->failedErrno = 0; // an old failure is not the reason for a later error
     return DirectResult::Written;
 }
 
@@ -265,7 +266,9 @@ int directOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int 
     if (d->fd >= 0 && ::posix_memalign(&buffer, kHugePage, kGatherBytes) == 0) {
         // Each direct write pins the buffer's pages for the device; huge pages make that one step
         // per 2 MiB instead of one per 4 KiB (a kernel without them keeps ordinary pages).
+#ifdef MADV_HUGEPAGE
         ::madvise(buffer, kGatherBytes, MADV_HUGEPAGE);
+#endif
         d->gather = static_cast<char *>(buffer);
         d->direct = true;
     }

@@ -197,6 +197,14 @@ Result<void> PostgresStorage::ensureConnected()
         m_relock = true;
         qCInfo(lcStorage).noquote() << "reconnected to PostgreSQL at" << m_display;
     }
+    return {};
+}
+
+Result<void> PostgresStorage::holdClaimedSources()
+{
+    if (auto r = ensureConnected(); !r) {
+        return r;
+    }
     if (!m_relock) {
         return {};
     }

@@ -42,6 +42,9 @@ private:
     Result<void> migrate();
     Result<void> loadState();
     Result<void> ensureConnected();
+    /// ensureConnected(), and after a reconnect the claimed sources' locks taken again and the
+    /// committed seqs read again: before every write (reads need neither).
+    Result<void> holdClaimedSources();
     Result<void> ensurePartitions(qint64 upToMs);
     Result<void> exec(const QByteArray &sql, const QString &what, qint64 *rows = nullptr);
     Result<void> copy(const QByteArray &copySql, const QByteArray &data, const QString &what);

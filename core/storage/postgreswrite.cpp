@@ -307,7 +307,7 @@ Result<WriteResult> PostgresStorage::write(
     const std::vector<const EventBatch *> &batches, const std::vector<Alert> &alerts)
 {
     const qint64 started = monotonicNs();
-    if (auto r = ensureConnected(); !r) {
+    if (auto r = holdClaimedSources(); !r) {
         return r.error();
     }
     WriteResult result;

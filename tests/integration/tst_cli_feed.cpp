@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The simulator and the capture as separate processes, as a QA engineer runs them.
+#include <tests/testutils/rawwsserver.h>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -27,6 +29,7 @@ private slots:
     void wrongTokenExitsWithAuthFailure();
     void badCommandLines_data();
     void badCommandLines();
+    void aGapTheServerCannotFillEndsWithExit8();
 
 private:
     static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
@@ -417,4 +420,44 @@ void TestCliFeed::badCommandLines()
 }
 
 QTEST_GUILESS_MAIN(TestCliFeed)
+void TestCliFeed::aGapTheServerCannotFillEndsWithExit8()
+{
+    // The server lost seq 4: each resume from 3 meets the same gap. With the default policy the
+    // capture gives seq 4 up after 5 meetings and 30 s, goes on to seq 10, and ends with exit 8
+    // and the range, not 0 (a hole) and not a reconnect loop to the end.
+    OddsTap::Testing::RawWsServer server(
+        [](OddsTap::Testing::RawWsServer &, QTcpSocket *socket, int, std::optional<quint64> from) {
+            for (quint64 seq = from.value_or(0) + 1; seq <= 10; ++seq) {
+                if (seq != 4) {
+                    OddsTap::Testing::RawWsServer::sendText(socket, OddsTap::Testing::RawWsServer::bet(seq));
+                }
+            }
+        });
+    QVERIFY(server.listen());
+    QTemporaryDir dir;
+    const QString summary = dir.filePath(QStringLiteral("summary.json"));
+    QProcess capture;
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(server.port()),
+            QStringLiteral("--db"), dir.filePath(QStringLiteral("hole.db")), QStringLiteral("--duration"),
+            QStringLiteral("40"), QStringLiteral("--backoff-max-ms"), QStringLiteral("1000"),
+            QStringLiteral("--summary-json"), summary, QStringLiteral("--quiet") });
+    QVERIFY(capture.waitForStarted());
+    // The server lives on this thread: wait by spinning its event loop.
+    QTRY_VERIFY_WITH_TIMEOUT(capture.state() == QProcess::NotRunning, 90000);
+    const QByteArray err = capture.readAllStandardError();
+    QCOMPARE(capture.exitCode(), 8);
+    QVERIFY2(err.contains("1 seqs never came from the feed (src-1 seq 4)"), err.constData());
+    const QJsonObject sum = readJson(summary);
+    QCOMPARE(sum.value(QStringLiteral("seqs_never_received")).toInteger(), 1);
+    QCOMPARE(sum.value(QStringLiteral("gaps")).toInteger(), 1);
+    QCOMPARE(sum.value(QStringLiteral("sources"))
+                 .toObject()
+                 .value(QStringLiteral("src-1"))
+                 .toObject()
+                 .value(QStringLiteral("last_seq"))
+                 .toInteger(),
+        10);
+}
+
 #include "tst_cli_feed.moc"
