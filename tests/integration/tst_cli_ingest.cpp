@@ -358,9 +358,6 @@ void TestCliIngest::fullDatabaseAndSpoolDisksHoldTheFeedOffAndLoseNothing()
     QVERIFY2(capture.state() == QProcess::Running, err.right(3000).constData());
     // The spool's disk frees up while the database's stays full: the feed comes back (and the
     // small spool fills again, and it holds off again).
-    QVERIFY(spoolFs.free());
-    QTRY_VERIFY_WITH_TIMEOUT(said("storage caught up: resuming"), 30000);
-    // The feed flows into the spool while the database's disk stays full.
     const auto spooled = [&] {
         qint64 bytes = 0;
         for (const QFileInfo &f : QDir(spoolFs.path() + QStringLiteral("/spool")).entryInfoList(QDir::Files)) {
@@ -368,8 +365,15 @@ void TestCliIngest::fullDatabaseAndSpoolDisksHoldTheFeedOffAndLoseNothing()
         }
         return bytes;
     };
-    const qint64 atResume = spooled();
-    QTRY_VERIFY_WITH_TIMEOUT(spooled() > atResume + 8 * 1024 * 1024 || capture.state() != QProcess::Running, 30000);
+    // Measured before the disk frees: once the feed resumes it can fill the small spool again
+    // before a later measurement, which then saw no room for 8 MiB more (a race under load).
+    const qint64 beforeResume = spooled();
+    QVERIFY(spoolFs.free());
+    QTRY_VERIFY_WITH_TIMEOUT(said("storage caught up: resuming"), 30000);
+    // The feed flows into the spool while the database's disk stays full.
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        (said(""), spooled() > beforeResume + 8 * 1024 * 1024 || capture.state() != QProcess::Running),
+        err.right(3000).constData(), 60000);
     QVERIFY2(capture.state() == QProcess::Running, "the capture ended while the database could store nothing");
     sampler.stop();
     QVERIFY(dbFs.free());
