@@ -307,6 +307,12 @@ bool FrameDecoder::Impl::decodeFixture(const element &data, Event &ev, Failure &
                 .arg(jsonText(s).left(40)) };
         return false;
     }
+    if (*start < 0 || *start > kMaxTimestampMs) { // the range of every other timestamp
+        f = { RejectCode::OutOfRange,
+            QStringLiteral("data.start_time must be from 1970-01-01 to 9999-12-31, got \"%1\"")
+                .arg(jsonText(s).left(40)) };
+        return false;
+    }
     fx.startTimeMs = *start;
     if (!readString(v[4], "data.status", false, s, f)) {
         return false;

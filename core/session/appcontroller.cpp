@@ -308,6 +308,9 @@ CaptureConfig AppController::sessionConfig(std::optional<StorageTarget> storage)
     cc.latencyAlertMs = m_config.latencyAlertMs;
     if (cc.storage) {
         cc.spool.directory = cc.storage->defaultSpoolDirectory();
+        // What waits for storage beyond 0.2 s at 50,000 events/s goes to the spool's file: the
+        // heap a backlog grows stays with the process after it drains (docs/benchmarks.md).
+        cc.spool.memoryBudgetEvents = kDesktopStorageMemoryEvents;
         if (cc.storage->kind == StorageTarget::Kind::Sqlite) {
             QDir().mkpath(QFileInfo(cc.storage->path).absolutePath());
         }

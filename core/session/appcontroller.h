@@ -146,6 +146,8 @@ private:
     int m_markGeneration = 0; ///< counts rule changes: a back-test of older rules is not shown
     std::shared_ptr<std::atomic<bool>> m_cancelBacktests = std::make_shared<std::atomic<bool>>(false);
     static constexpr std::size_t kMaxAlertMarkers = 5000;
+    /// Events that wait for storage in memory at most, the rest in the spool (SpoolConfig).
+    static constexpr std::size_t kDesktopStorageMemoryEvents = 10000;
     /// The demo's books 2..N beside @p first (book 1), each handed to @p then once it listens.
     void startDemoBooks(const SimServerConfig &first, std::function<void(const FeedSourceConfig &)> then);
     void startReplaySession(qint64 seekToWallNs);

@@ -467,7 +467,9 @@ void StorageWriter::flushPending()
             result->spoolBatches = m_spool->records();
         }
         result->queuedBatches = m_pending.size();
-        result->queuedEvents = m_pendingEvents;
+        // Batches the intake forwarded that still wait in this thread's queue: what was pending
+        // when the transaction began is committed by now.
+        result->queuedEvents = m_backlog ? m_backlog->held.load() : m_pendingEvents;
         result->spilledBatches = m_spool ? m_spool->spilledBatches() : 0;
         result->peakEventsInMemory = m_backlog ? m_backlog->peak.load() : 0;
         emit committed(*result);

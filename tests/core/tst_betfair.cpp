@@ -137,6 +137,7 @@ private slots:
     void bookEventsDoNotDependOnFlushes();
     void closedMarketsAreForgottenAfterAWhile();
     void endlessNewMarketsAreRefusedPastTheCap();
+    void booksAcrossMarketsAreCappedInAll();
 };
 
 void TestBetfair::goldenStateOfEveryLine()
@@ -726,6 +727,61 @@ void TestBetfair::endlessNewMarketsAreRefusedPastTheCap()
     QCOMPARE(out.rejects.size(), std::size_t(50));
     QCOMPARE(decoder.cache().size(), std::size_t(91));
     QVERIFY(decoder.cache().market(QStringLiteral("1.200")));
+}
+
+// Each market within its own limits, many markets together past what the stream may hold: a
+// hostile stream once grew the books by 1.1 GB in 40 s this way.
+void TestBetfair::booksAcrossMarketsAreCappedInAll()
+{
+    StreamLimits limits;
+    limits.maxRunnersHeld = 50;
+    limits.maxPricesHeld = 1000;
+    StreamDecoder decoder(limits);
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    constexpr qint64 kStart = 1700000000000;
+    const auto market = [](int id, const char *status, int runners, int prices) {
+        QByteArray rc;
+        for (int r = 1; r <= runners; ++r) {
+            QByteArray atb;
+            for (int i = 0; i < prices; ++i) {
+                atb +=
+                    (atb.isEmpty() ? "" : ",") + QByteArray("[") + QByteArray::number(1.5 + i * 0.01, 'f', 2) + ",5]";
+            }
+            rc += (rc.isEmpty() ? "" : ",") + QByteArray(R"({"id":)") + QByteArray::number(r) + R"(,"atb":[)" + atb
+                + "]}";
+        }
+        return line(QByteArray(R"({"id":"1.)") + QByteArray::number(id) + R"(","marketDefinition":{"status":")" + status
+                + R"(","eventId":"9)" + QByteArray::number(id)
+                + R"(","eventTypeId":"1","marketType":"MATCH_ODDS","runners":[]},"rc":[)" + rc + "]}",
+            kStart);
+    };
+    // 300 prices on one runner in each of four markets: the fourth passes 1,000 prices.
+    for (int id = 11; id <= 14; ++id) {
+        decoder.decode(market(id, "OPEN", 1, 300), ctx, out);
+    }
+    QCOMPARE(decoder.cache().pricesHeld(), std::size_t(1000));
+    QCOMPARE(out.rejects.size(), std::size_t(1));
+    QVERIFY2(out.rejects.back().message.contains(QLatin1String("past 1000 prices held in all")),
+        qPrintable(out.rejects.back().message));
+    // 20 runners a market: the third market takes the stream past 50 runners (4 held already).
+    for (int id = 1; id <= 3; ++id) {
+        decoder.decode(market(id, "OPEN", 20, 0), ctx, out);
+    }
+    QCOMPARE(decoder.cache().runnersHeld(), std::size_t(50));
+    QCOMPARE(out.rejects.size(), std::size_t(2));
+    QVERIFY2(out.rejects.back().message.contains(QLatin1String("past 50 runners held in all")),
+        qPrintable(out.rejects.back().message));
+    // A market that closes frees its books; an image replaces a book rather than adding to it.
+    decoder.decode(market(1, "CLOSED", 0, 0), ctx, out);
+    decoder.decode(market(11, "CLOSED", 0, 0), ctx, out);
+    QCOMPARE(decoder.cache().pricesHeld(), std::size_t(700));
+    const std::size_t rejectsBefore = out.rejects.size();
+    for (int n = 0; n < 5; ++n) {
+        decoder.decode(line(R"({"id":"1.12","img":true,"rc":[{"id":1,"atb":[[2.0,5],[3.0,5]]}]})", kStart), ctx, out);
+    }
+    QCOMPARE(out.rejects.size(), rejectsBefore);
+    QCOMPARE(decoder.cache().pricesHeld(), std::size_t(402));
 }
 
 QTEST_GUILESS_MAIN(TestBetfair)

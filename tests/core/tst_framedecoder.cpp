@@ -331,6 +331,14 @@ void TestFrameDecoder::rejects_data()
     QTest::addRow("start_time without zone")
         << withData(fixture, QStringLiteral("start_time"), QStringLiteral("2026-11-25T15:00:00")) << "bad_value"
         << "data.start_time";
+    QTest::addRow("start_time year 0") << withData(
+        fixture, QStringLiteral("start_time"), QStringLiteral("0000-01-01T00:00:00Z"))
+                                       << "out_of_range"
+                                       << "data.start_time must be from 1970-01-01";
+    QTest::addRow("start_time 1969") << withData(
+        fixture, QStringLiteral("start_time"), QStringLiteral("1969-12-31T23:59:59Z"))
+                                     << "out_of_range"
+                                     << "data.start_time must be from 1970-01-01";
     QTest::addRow("start_time date only")
         << withData(fixture, QStringLiteral("start_time"), QStringLiteral("2026-11-25")) << "bad_value"
         << "data.start_time";

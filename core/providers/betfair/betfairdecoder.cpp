@@ -119,7 +119,7 @@ qint64 sportOfEventType(QStringView eventTypeId)
 
 StreamDecoder::StreamDecoder(StreamLimits limits)
     : m_parser(limits)
-    , m_cache(limits.maxRunners, 2000, limits.maxMarketsHeld)
+    , m_cache(limits)
 { }
 
 Event StreamDecoder::makeEvent(EventType type, const StreamMessage &msg, const FrameContext &ctx)

@@ -154,8 +154,16 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
                     && std::any_of(change.definition->runners.begin(), change.definition->runners.end(),
                         [&](const RunnerDefinition &d) { return same(d.id, d.handicap); }));
         };
-        std::erase_if(m.runners, [&](const RunnerState &r) { return !listed(r); });
+        std::erase_if(m.runners, [&](RunnerState &r) {
+            if (listed(r)) {
+                return false;
+            }
+            dropBooks(r);
+            --m_runnersHeld;
+            return true;
+        });
         for (RunnerState &r : m.runners) {
+            dropBooks(r);
             RunnerState fresh;
             fresh.id = r.id;
             fresh.handicap = r.handicap;
@@ -178,10 +186,18 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
                 return i;
             }
         }
-        if (m.runners.size() >= m_maxRunners) {
-            delta.refused = QStringLiteral("market %1 would hold more than %2 runners").arg(m.id).arg(m_maxRunners);
+        if (m.runners.size() >= m_limits.maxRunners) {
+            delta.refused =
+                QStringLiteral("market %1 would hold more than %2 runners").arg(m.id).arg(m_limits.maxRunners);
             return kNone;
         }
+        if (m_runnersHeld >= m_limits.maxRunnersHeld) {
+            delta.refused = QStringLiteral("market %1 would take the stream past %2 runners held in all")
+                                .arg(m.id)
+                                .arg(m_limits.maxRunnersHeld);
+            return kNone;
+        }
+        ++m_runnersHeld;
         m.runners.emplace_back();
         m.runners.back().id = id;
         m.runners.back().handicap = hc;
@@ -213,6 +229,7 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
         m.definition = std::move(def);
     }
     bool ladderOk = true;
+    m_pricesRefused = false;
     for (const RunnerChange &rc : change.runners) {
         const std::size_t i = runnerAt(rc.id, rc.handicap);
         if (i == kNone) {
@@ -234,19 +251,19 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
             r.spFar = rc.spf;
         }
         if (rc.present & RunnerChange::Atb) {
-            ladderOk &= r.availableToBack.apply(rc.atb, m_maxLadderPoints);
+            ladderOk &= applyLadder(r.availableToBack, rc.atb);
         }
         if (rc.present & RunnerChange::Atl) {
-            ladderOk &= r.availableToLay.apply(rc.atl, m_maxLadderPoints);
+            ladderOk &= applyLadder(r.availableToLay, rc.atl);
         }
         if (rc.present & RunnerChange::Trd) {
-            ladderOk &= r.traded.apply(rc.trd, m_maxLadderPoints);
+            ladderOk &= applyLadder(r.traded, rc.trd);
         }
         if (rc.present & RunnerChange::Spb) {
-            ladderOk &= r.spBack.apply(rc.spb, m_maxLadderPoints);
+            ladderOk &= applyLadder(r.spBack, rc.spb);
         }
         if (rc.present & RunnerChange::Spl) {
-            ladderOk &= r.spLay.apply(rc.spl, m_maxLadderPoints);
+            ladderOk &= applyLadder(r.spLay, rc.spl);
         }
         if (rc.present & RunnerChange::Batb) {
             r.bestToBack.apply(rc.batb);
@@ -262,34 +279,57 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
         }
     }
     if (!ladderOk) {
-        delta.refused =
-            QStringLiteral("a ladder of market %1 would hold more than %2 prices").arg(m.id).arg(m_maxLadderPoints);
+        delta.refused = m_pricesRefused ? QStringLiteral("market %1 would take the stream past %2 prices held in all")
+                                              .arg(m.id)
+                                              .arg(m_limits.maxPricesHeld)
+                                        : QStringLiteral("a ladder of market %1 would hold more than %2 prices")
+                                              .arg(m.id)
+                                              .arg(m_limits.maxLadderPoints);
     }
     return delta;
+}
+
+bool MarketCache::applyLadder(Ladder &ladder, const std::vector<PriceSize> &changes)
+{
+    const std::size_t before = ladder.points().size();
+    const std::size_t room = m_limits.maxPricesHeld - std::min(m_pricesHeld, m_limits.maxPricesHeld);
+    const std::size_t most = std::min(m_limits.maxLadderPoints, before + room);
+    const bool all = ladder.apply(changes, most);
+    m_pricesHeld = m_pricesHeld - before + ladder.points().size();
+    if (!all && most < m_limits.maxLadderPoints) {
+        m_pricesRefused = true;
+    }
+    return all;
+}
+
+void MarketCache::dropBooks(RunnerState &r)
+{
+    for (Ladder *l : { &r.availableToBack, &r.availableToLay, &r.traded, &r.spBack, &r.spLay }) {
+        m_pricesHeld -= l->points().size();
+        *l = Ladder {};
+    }
+    for (LevelLadder *l : { &r.bestToBack, &r.bestToLay, &r.bestToBackVirtual, &r.bestToLayVirtual }) {
+        *l = LevelLadder {};
+    }
 }
 
 void MarketCache::releaseBooks(std::size_t marketIndex)
 {
     for (RunnerState &r : m_markets[marketIndex].runners) {
-        for (Ladder *l : { &r.availableToBack, &r.availableToLay, &r.traded, &r.spBack, &r.spLay }) {
-            *l = Ladder {};
-        }
-        for (LevelLadder *l : { &r.bestToBack, &r.bestToLay, &r.bestToBackVirtual, &r.bestToLayVirtual }) {
-            *l = LevelLadder {};
-        }
+        dropBooks(r);
     }
 }
 
 std::size_t MarketCache::newMarketsOverTheCap(const std::vector<MarketChange> &changes) const
 {
-    if (size() + changes.size() <= m_maxMarkets) {
+    if (size() + changes.size() <= m_limits.maxMarketsHeld) {
         return 0;
     }
     std::size_t added = 0; // an id twice in the line counts twice: the cap errs on the safe side
     for (const MarketChange &mc : changes) {
         added += m_index.contains(mc.id) ? 0 : 1;
     }
-    return size() + added > m_maxMarkets ? added : 0;
+    return size() + added > m_limits.maxMarketsHeld ? added : 0;
 }
 
 void MarketCache::forget(std::size_t marketIndex)
@@ -299,6 +339,10 @@ void MarketCache::forget(std::size_t marketIndex)
         return;
     }
     m_index.remove(m.id);
+    for (RunnerState &r : m.runners) {
+        dropBooks(r);
+    }
+    m_runnersHeld -= m.runners.size();
     m = MarketState {};
     m_free.push_back(marketIndex);
 }

@@ -115,13 +115,11 @@ struct MarketDelta
 class MarketCache
 {
 public:
-    /// @p maxRunners per market, @p maxLadderPoints per ladder (the exchange's ladder has 350),
-    /// @p maxMarkets held at once.
-    explicit MarketCache(std::size_t maxRunners = 2000, std::size_t maxLadderPoints = 2000,
-        std::size_t maxMarkets = StreamLimits {}.maxMarketsHeld)
-        : m_maxRunners(maxRunners)
-        , m_maxLadderPoints(maxLadderPoints)
-        , m_maxMarkets(maxMarkets)
+    /// Holds at most StreamLimits::maxRunners per market, maxLadderPoints per ladder (the
+    /// exchange's ladder has 350), maxMarketsHeld markets, and maxRunnersHeld runners and
+    /// maxPricesHeld ladder prices across them all.
+    explicit MarketCache(const StreamLimits &limits = {})
+        : m_limits(limits)
     { }
 
     /// Applies one market change published at @p publishTimeMs. The cap on markets held is the
@@ -138,16 +136,23 @@ public:
     /// id starts a market afresh.
     void forget(std::size_t marketIndex);
     std::size_t size() const { return std::size_t(m_index.size()); } ///< markets held
-    std::size_t maxMarkets() const { return m_maxMarkets; }
+    std::size_t maxMarkets() const { return m_limits.maxMarketsHeld; }
+    std::size_t runnersHeld() const { return m_runnersHeld; } ///< across every market
+    std::size_t pricesHeld() const { return m_pricesHeld; } ///< in the price ladders of every runner
     /// Indexes in use or free for reuse: what markets() holds.
     std::size_t slotCount() const { return m_markets.size(); }
     /// Every market by index, in the order they first appeared (a forgotten one has no id).
     const std::deque<MarketState> &markets() const { return m_markets; }
 
 private:
-    std::size_t m_maxRunners;
-    std::size_t m_maxLadderPoints;
-    std::size_t m_maxMarkets;
+    /// Applies @p changes to @p ladder within the per-ladder limit and the prices left in all.
+    bool applyLadder(Ladder &ladder, const std::vector<PriceSize> &changes);
+    void dropBooks(RunnerState &runner);
+
+    StreamLimits m_limits;
+    std::size_t m_runnersHeld = 0;
+    std::size_t m_pricesHeld = 0;
+    bool m_pricesRefused = false; ///< during one apply(): the limit in all, not the ladder's
     std::deque<MarketState> m_markets; ///< a deque: a MarketDelta keeps pointing at its market
     QHash<QString, std::size_t> m_index;
     std::vector<std::size_t> m_free; ///< indexes of forgotten markets, taken again first

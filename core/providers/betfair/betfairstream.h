@@ -166,6 +166,14 @@ struct StreamLimits
     std::size_t maxMarketsHeld = 50000;
     std::size_t maxRunners = 2000; ///< per market
     std::size_t maxLadder = 2000; ///< price points per ladder in one change (a ladder has 350 ticks)
+    /// Price points held per ladder (MarketCache).
+    std::size_t maxLadderPoints = 2000;
+    /// Runners and price points held across every market at once: the per-market limits alone
+    /// would let a hostile stream hold 50,000 markets of 2,000 runners of 2,000-price ladders.
+    /// A day's subscription holds tens of thousands of runners and a few million prices; these
+    /// bound the books near 100 MiB of runners and 150 MiB of prices.
+    std::size_t maxRunnersHeld = 250000;
+    std::size_t maxPricesHeld = 10000000;
     int maxLevel = 100; ///< virtual ladders are 10 deep
 };
 
