@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include <core/common/logging.h>
 #include <core/common/timeutil.h>
 #include <core/common/version.h>
 #include <core/session/appcontroller.h>
@@ -174,6 +175,10 @@ void MainWindow::buildPanels()
     // Several books or a mapping file: comparing them is what the user came for.
     const AppConfig *config = m_controller ? &m_controller->config() : nullptr;
     (config && (config->demoBooks > 1 || config->fixtureMap.size() > 0) ? compare : market)->raise();
+    for (const QString &problem : config ? config->settingsProblems : QStringList()) {
+        qCWarning(lcUi).noquote() << problem;
+        m_log->append({ LogEntry::note(LogKind::Storage, LogSeverity::Warning, problem) });
+    }
     QDockWidget *bets = addPanel(tr("Bets"), QStringLiteral("betsDock"), m_bets, Qt::BottomDockWidgetArea);
     QDockWidget *log = addPanel(tr("Error log"), QStringLiteral("logDock"), m_log, Qt::BottomDockWidgetArea);
     QDockWidget *healthDock = addPanel(tr("Health"), QStringLiteral("healthDock"), health, Qt::BottomDockWidgetArea);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "settings.h"
 
+#include <core/common/logging.h>
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -81,6 +83,10 @@ AppConfig Settings::appConfig()
         }
         if (auto src = feedConfig(saved)) {
             c.sources.push_back(std::move(*src));
+        } else {
+            c.settingsProblems << QStringLiteral("the saved source '%1' (%2) cannot be started: its URL or its profile "
+                                                 "'%3' is not valid; fix it with Sources ▸ Edit")
+                                      .arg(saved.id, saved.url, saved.profile);
         }
     }
     c.demo = demoEnabled();
@@ -89,6 +95,10 @@ AppConfig Settings::appConfig()
     const auto target = StorageTarget::parse(db.isEmpty() ? AppConfig::defaultDatabasePath() : db);
     if (target) {
         c.storage = *target;
+    } else {
+        c.settingsProblems << QStringLiteral("the saved database cannot be used, so nothing is stored: %1. Choose "
+                                             "another with File ▸ Settings")
+                                  .arg(target.error().message);
     }
     if (db.isEmpty()) {
         c.demoDatabase = AppConfig::defaultDemoDatabasePath();
@@ -96,16 +106,34 @@ AppConfig Settings::appConfig()
     return c;
 }
 
+int Settings::readableCount(int stated, int most, const char *what)
+{
+    // The file's own "size" is untrusted: one that says two billion made the window allocate
+    // until it crashed.
+    if (stated > most) {
+        qCWarning(lcUi).noquote() << QStringLiteral("the settings file (%1) lists %2 %3: only the first %4 are read")
+                                         .arg(QSettings().fileName())
+                                         .arg(stated)
+                                         .arg(QLatin1String(what))
+                                         .arg(most);
+        return most;
+    }
+    return std::max(0, stated);
+}
+
 std::vector<Settings::Source> Settings::sources()
 {
     QSettings s;
     std::vector<Source> out;
-    const int n = s.beginReadArray(kSources);
+    const int n = readableCount(s.beginReadArray(kSources), kMaxSources, "sources");
     for (int i = 0; i < n; ++i) {
         s.setArrayIndex(i);
-        out.push_back(
-            { s.value(kSourceId).toString(), s.value(kSourceUrl).toString(), s.value(kSourceTokenFile).toString(),
-                s.value(kSourceEnabled, true).toBool(), s.value(kSourceProfile).toString() });
+        Source source { s.value(kSourceId).toString(), s.value(kSourceUrl).toString(),
+            s.value(kSourceTokenFile).toString(), s.value(kSourceEnabled, true).toBool(),
+            s.value(kSourceProfile).toString() };
+        if (!source.id.isEmpty() && !source.url.isEmpty()) { // an entry the file lost is no source
+            out.push_back(std::move(source));
+        }
     }
     s.endArray();
     return out;
@@ -264,7 +292,7 @@ std::vector<Settings::Workspace> Settings::workspaces()
 {
     QSettings s;
     std::vector<Workspace> out;
-    const int n = s.beginReadArray(kWorkspaces);
+    const int n = readableCount(s.beginReadArray(kWorkspaces), kMaxWorkspaces, "workspaces");
     for (int i = 0; i < n; ++i) {
         s.setArrayIndex(i);
         Workspace w;

@@ -91,6 +91,12 @@ public:
     /// Saves @p workspace, replacing one of the same name.
     static void saveWorkspace(const Workspace &workspace);
     static void removeWorkspace(const QString &name);
+
+private:
+    /// Entries read of a list the file says holds @p stated: at most @p most.
+    static int readableCount(int stated, int most, const char *what);
+    static constexpr int kMaxSources = 1000;
+    static constexpr int kMaxWorkspaces = 200;
 };
 
 } // namespace OddsTap

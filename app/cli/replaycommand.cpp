@@ -229,7 +229,20 @@ int runInfo(const QStringList &arguments)
     if (parser.isSet(QStringLiteral("json"))) {
         out() << QJsonDocument(report->toJson()).toJson(QJsonDocument::Indented);
     } else {
-        out() << report->toText();
+        // Source ids, URLs and notes come from the file: a terminal control sequence among them
+        // is shown, not obeyed.
+        QString text = report->toText();
+        QString shown;
+        shown.reserve(text.size());
+        for (const QChar c : text) {
+            if ((c.unicode() < 0x20 && c != QLatin1Char('\n')) || c.unicode() == 0x7f
+                || (c.unicode() >= 0x80 && c.unicode() < 0xa0)) {
+                shown += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+            } else {
+                shown += c;
+            }
+        }
+        out() << shown;
     }
     out().flush();
     return kExitOk;

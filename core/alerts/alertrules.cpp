@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -69,6 +70,21 @@ std::optional<AlertKind> alertKindFromName(const QString &name)
     return std::nullopt;
 }
 
+namespace {
+
+/// The first key of @p o not in @p known, or empty.
+QString unknownKey(const QJsonObject &o, std::initializer_list<const char *> known)
+{
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (std::none_of(known.begin(), known.end(), [&](const char *k) { return it.key() == QLatin1String(k); })) {
+            return it.key();
+        }
+    }
+    return {};
+}
+
+} // namespace
+
 Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
 {
     QJsonParseError parseError;
@@ -92,6 +108,13 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
             return invalid(i, QStringLiteral("must be an object"));
         }
         const QJsonObject o = array[i].toObject();
+        // A misspelt field would be a limit silently not applied (a rule firing on everything).
+        if (const QString unknown = unknownKey(o,
+                { "type", "name", "percent", "ticks", "within_s", "after_s", "cooldown_s", "direction", "level", "min",
+                    "max", "stake", "max_age_s", "scope" });
+            !unknown.isEmpty()) {
+            return invalid(i, QStringLiteral("unknown field \"%1\"").arg(unknown));
+        }
         AlertRule r;
         const auto kind = alertKindFromName(o.value(QStringLiteral("type")).toString());
         if (!kind) {
@@ -177,6 +200,13 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
                 return invalid(i, QStringLiteral("scope must be an object"));
             }
             const QJsonObject s = scope.toObject();
+            if (const QString unknown =
+                    unknownKey(s, { "source", "fixture", "market", "selection", "sport", "watched" });
+                !unknown.isEmpty()) {
+                return invalid(i,
+                    QStringLiteral("scope: unknown field \"%1\" (source, fixture, market, selection, sport, watched)")
+                        .arg(unknown));
+            }
             double sport = -1;
             const QJsonValue watched = s.value(QStringLiteral("watched"));
             if (!watched.isUndefined() && !watched.isBool()) {

@@ -31,6 +31,10 @@ struct StorageBacklog
     static constexpr std::size_t kUnprocessedFloor = 20000;
     static constexpr std::size_t kUnprocessedCap = 400000;
     static constexpr qint64 kPipelineStallNs = 1000000000;
+    /// Batches handed to the spool's thread that it has not taken in yet (posted): when that
+    /// thread gets no CPU (a busy machine, and it runs at a background priority in the desktop)
+    /// they would otherwise pile up without bound. About 70 MB.
+    static constexpr std::size_t kPostedCap = 100000;
 
     explicit StorageBacklog(std::size_t writerBudget)
         : budget(writerBudget)
@@ -42,15 +46,21 @@ struct StorageBacklog
     std::atomic<std::size_t> refused { 0 };
     /// Handed to the pipeline by live sources (handed()), not taken yet (taken()).
     std::atomic<std::size_t> unprocessed { 0 };
+    /// Events on their way to the spool's intake (StorageWriter::submit() to SpoolWorker::intake()).
+    std::atomic<std::size_t> posted { 0 };
     /// Monotonic time of the pipeline's last progress: its last take, or the moment events began
     /// to wait after none did (a quiet spell is not a stall).
     std::atomic<qint64> pipelineTookAtNs;
     std::atomic<std::size_t> peak { 0 }; ///< the most that waited at once
+    /// What waits on the spool's disk, as the spool's thread last left it: read by the views and
+    /// the summary while the database takes nothing (no commit reports it then).
+    std::atomic<qint64> spoolBytes { 0 };
+    std::atomic<quint64> spoolBatches { 0 };
 
     std::size_t inMemory() const
     {
         return held.load(std::memory_order_relaxed) + refused.load(std::memory_order_relaxed)
-            + unprocessed.load(std::memory_order_relaxed);
+            + unprocessed.load(std::memory_order_relaxed) + posted.load(std::memory_order_relaxed);
     }
     bool storageFull() const { return refused.load(std::memory_order_relaxed) > kRefusedAllowance; }
     qint64 sincePipelineProgressNs() const { return monotonicNs() - pipelineTookAtNs.load(std::memory_order_relaxed); }
@@ -61,7 +71,8 @@ struct StorageBacklog
             || (waiting > kUnprocessedFloor && sincePipelineProgressNs() > kPipelineStallNs);
     }
     /// Live sources hold off while this holds...
-    bool full() const { return storageFull() || pipelineBehind(); }
+    bool full() const { return storageFull() || pipelineBehind() || intakeBehind(); }
+    bool intakeBehind() const { return posted.load(std::memory_order_relaxed) > kPostedCap; }
     /// ...and come back once half of the refused allowance is spooled or stored and the pipeline
     /// takes again: little waits for it, or it took something in the last quarter second (other
     /// sources may keep it busy; what waits then is a healthy queue).
@@ -69,6 +80,7 @@ struct StorageBacklog
     {
         const std::size_t waiting = unprocessed.load(std::memory_order_relaxed);
         return refused.load(std::memory_order_relaxed) <= kRefusedAllowance / 2
+            && posted.load(std::memory_order_relaxed) <= kPostedCap / 2
             && (waiting <= kUnprocessedFloor / 2
                 || (waiting <= kUnprocessedCap / 2 && sincePipelineProgressNs() < kPipelineStallNs / 4));
     }
@@ -88,6 +100,12 @@ struct StorageBacklog
         // Never below zero: a count that wrapped around would hold the sources off for good.
         std::size_t was = unprocessed.load(std::memory_order_relaxed);
         while (!unprocessed.compare_exchange_weak(was, was - std::min(was, events), std::memory_order_relaxed)) { }
+    }
+    /// The spool's intake took @p events posted to it.
+    void intakeTook(std::size_t events)
+    {
+        std::size_t was = posted.load(std::memory_order_relaxed);
+        while (!posted.compare_exchange_weak(was, was - std::min(was, events), std::memory_order_relaxed)) { }
     }
     /// After each addition (called by the thread that added).
     void notePeak()

@@ -25,7 +25,9 @@ StorageHoldOff::StorageHoldOff(QString sourceId, QObject *parent)
         m_holding = false;
         qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2 caught up: resuming")
                                            .arg(m_sourceId,
-                                               m_pipeline ? QStringLiteral("the pipeline") : QStringLiteral("storage"));
+                                               m_cause == Cause::Pipeline     ? QStringLiteral("the pipeline")
+                                                   : m_cause == Cause::Intake ? QStringLiteral("the spool")
+                                                                              : QStringLiteral("storage"));
         if (m_resume) {
             m_resume();
         }
@@ -38,8 +40,15 @@ bool StorageHoldOff::begin()
         return false;
     }
     m_holding = true;
-    m_pipeline = !m_backlog->storageFull();
-    m_reason = m_pipeline
+    m_cause = m_backlog->storageFull() ? Cause::Storage : m_backlog->pipelineBehind() ? Cause::Pipeline : Cause::Intake;
+    if (m_cause == Cause::Intake) {
+        m_reason = QStringLiteral("holding off: %1 events wait in memory for the spool's thread, which has not run "
+                                  "(the machine is busy); the feed resumes from its last seq once it took them")
+                       .arg(m_backlog->posted.load());
+        qCWarning(lcFeed).noquote() << QStringLiteral("[%1] %2").arg(m_sourceId, m_reason);
+        return true;
+    }
+    m_reason = m_cause == Cause::Pipeline
         ? QStringLiteral("holding off: %1 events wait in memory for the pipeline, which has taken none for %2 ms "
                          "(its thread did not run: the machine is busy, or it waited for storage); the feed resumes "
                          "from its last seq once they are processed")
@@ -55,7 +64,12 @@ bool StorageHoldOff::begin()
 
 QString StorageHoldOff::waitingText(quint64 lastSeq) const
 {
-    if (m_pipeline) {
+    if (m_cause == Cause::Intake) {
+        return QStringLiteral("waiting for the spool: resuming from seq %1 once at most %2 events wait for it")
+            .arg(lastSeq)
+            .arg(StorageBacklog::kPostedCap / 2);
+    }
+    if (m_cause == Cause::Pipeline) {
         return QStringLiteral("waiting for the pipeline: resuming from seq %1 once at most %2 events wait for it")
             .arg(lastSeq)
             .arg(StorageBacklog::kUnprocessedFloor / 2);

@@ -44,7 +44,13 @@ private:
     QTimer *m_poll = nullptr;
     std::function<void()> m_resume;
     bool m_holding = false;
-    bool m_pipeline = false; ///< holding off for the pipeline, not for storage
+    enum class Cause
+    {
+        Storage,
+        Pipeline,
+        Intake
+    };
+    Cause m_cause = Cause::Storage; ///< what the source holds off for
     quint64 m_polls = 0;
     QString m_reason;
 };

@@ -4,13 +4,11 @@
 #include <core/common/threadend.h>
 
 #include <QHostAddress>
-#include <QHttpServer>
-#include <QHttpServerResponse>
-#include <QTcpServer>
 
 namespace OddsTap {
 
-Result<std::unique_ptr<MetricsServer>> MetricsServer::listen(const QString &host, quint16 port)
+Result<std::unique_ptr<MetricsServer>> MetricsServer::listen(
+    const QString &host, quint16 port, MetricsHttpLimits limits)
 {
     QHostAddress address;
     if (!address.setAddress(host)) {
@@ -30,19 +28,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::listen(const QString &host
     // The servers are created on their thread, which owns their sockets from then on.
     QMetaObject::invokeMethod(
         self->m_context,
-        [self, address, port, &error] {
-            auto *tcp = new QTcpServer(self->m_context);
-            if (!tcp->listen(address, port)) {
-                error = tcp->errorString();
-                return;
+        [self, address, port, limits, &error] {
+            auto *http = new MetricsHttpServer([self] { return self->render(); }, limits, self->m_context);
+            if (http->listen(address, port, error)) {
+                self->m_port = http->port();
             }
-            self->m_port = tcp->serverPort();
-            auto *http = new QHttpServer(self->m_context);
-            http->route(QStringLiteral("/metrics"), QHttpServerRequest::Method::Get, [self] {
-                return QHttpServerResponse(
-                    QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"), self->render());
-            });
-            http->bind(tcp);
         },
         Qt::BlockingQueuedConnection);
     if (!error.isEmpty()) {

@@ -2,14 +2,13 @@
 #pragma once
 
 #include <core/common/result.h>
+#include <core/metrics/metricshttp.h>
 #include <core/metrics/prometheustext.h>
 
 #include <QMutex>
 #include <QThread>
 
 #include <memory>
-
-class QHttpServer;
 
 namespace OddsTap {
 
@@ -20,7 +19,8 @@ class MetricsServer
 {
 public:
     /// Listens on host:port (port 0 picks a free one); the error names the address and the cause.
-    static Result<std::unique_ptr<MetricsServer>> listen(const QString &host, quint16 port);
+    static Result<std::unique_ptr<MetricsServer>> listen(
+        const QString &host, quint16 port, MetricsHttpLimits limits = {});
     ~MetricsServer();
 
     quint16 port() const { return m_port; }

@@ -29,6 +29,7 @@ void SpoolWorker::intake(const BatchPtr &batch)
 {
     Q_ASSERT(m_backlog);
     const std::size_t events = batch->events.size();
+    m_backlog->intakeTook(events);
     if (!m_spooling && m_backlog->held.load() + events <= m_backlog->budget) {
         m_backlog->held.fetch_add(events);
         m_backlog->notePeak();
@@ -54,6 +55,10 @@ void SpoolWorker::publish()
 {
     m_bytes.store(m_spool->bytesOnDisk(), std::memory_order_relaxed);
     m_records.store(m_spool->records() + m_memory.size(), std::memory_order_relaxed);
+    if (m_backlog) {
+        m_backlog->spoolBytes.store(m_spool->bytesOnDisk(), std::memory_order_relaxed);
+        m_backlog->spoolBatches.store(m_spool->records() + m_memory.size(), std::memory_order_relaxed);
+    }
 }
 
 void SpoolWorker::append(const BatchPtr &batch)

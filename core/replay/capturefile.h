@@ -5,6 +5,7 @@
 #include <core/common/result.h>
 #include <core/feed/feeddecoder.h>
 
+#include <QHash>
 #include <QString>
 
 #include <memory>
@@ -127,6 +128,7 @@ private:
     sqlite3_stmt *m_insSource = nullptr;
     sqlite3_stmt *m_insBlock = nullptr;
     std::vector<QString> m_sources; ///< index = row id - 1
+    QHash<QString, int> m_sourceIndex; ///< source id -> row id
     QByteArray m_block; ///< frames since the last flushBlock(), encoded (captureformat.h), then spare room
     qsizetype m_blockBytes = 0; ///< of m_block, those frames
     qint64 m_blockFirstOrd = 0;

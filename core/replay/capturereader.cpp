@@ -19,6 +19,9 @@ using namespace CaptureFormat;
 
 namespace {
 
+/// SQLite's limit on one value of a capture being read: a block is the largest.
+constexpr int kMaxCaptureValueBytes = int(kMaxBlockBytes) + 4096;
+
 quint32 bigEndian32(const char *p)
 {
     const auto *u = reinterpret_cast<const unsigned char *>(p);
@@ -152,6 +155,9 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         }
     }
     sqlite3_busy_timeout(r->m_db, 5000);
+    // No value of a capture comes near this (a block holds at most a few frames of 16 MiB); a
+    // crafted one larger fails its query instead of taking the memory.
+    sqlite3_limit(r->m_db, SQLITE_LIMIT_LENGTH, kMaxCaptureValueBytes);
     // The header says it is a capture (inspectCaptureHeader()): what fails from here is damage,
     // or a commit cut short that only write access can roll back.
     const auto fail = [&](const QString &why) {
@@ -191,10 +197,26 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
     if (appId != kApplicationId) {
         return fail(QStringLiteral("no capture signature (an OddsTap database? use 'stats' or 'export')"));
     }
+    // The file's schema is untrusted too: a table replaced by a view runs whatever query the
+    // view holds (an endless recursion, a value of gigabytes) in every reader.
+    if (sqlite3_prepare_v2(r->m_db,
+            "SELECT name, type FROM sqlite_master WHERE type <> 'table' AND name IN ('meta', 'sources', 'frames', "
+            "'frame_blocks', 'connection_events')",
+            -1, &s, nullptr)
+        != SQLITE_OK) {
+        return failQuery();
+    }
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const QString what = QStringLiteral("its '%1' is a %2, not a table").arg(columnText(s, 0), columnText(s, 1));
+        sqlite3_finalize(s);
+        return fail(what);
+    }
+    sqlite3_finalize(s);
     if (sqlite3_prepare_v2(r->m_db, "SELECT key, value FROM meta", -1, &s, nullptr) != SQLITE_OK) {
         return failQuery();
     }
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         const QString key = columnText(s, 0);
         const QString value = columnText(s, 1);
         CaptureInfo &i = r->m_info;
@@ -212,6 +234,9 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
             i.endedAtMs = value.toLongLong();
         }
     }
+    if (step != SQLITE_DONE) {
+        return failQuery();
+    }
     sqlite3_finalize(s);
     if (r->m_info.formatVersion > kCaptureFormatVersion) {
         return Error { QStringLiteral("newer_format"),
@@ -227,7 +252,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         != SQLITE_OK) {
         return failQuery();
     }
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         // Every field of the file is untrusted: ids index a table, so they are checked first.
         const qint64 id = sqlite3_column_int64(s, 0);
         const QString sourceId = columnText(s, 1);
@@ -244,6 +269,9 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         }
         r->m_sourceIds[std::size_t(id - 1)] = sourceId;
         r->m_info.header.sources.push_back({ sourceId, columnText(s, 2) });
+    }
+    if (step != SQLITE_DONE) {
+        return failQuery();
     }
     sqlite3_finalize(s);
     // Format 2 keeps frames in blocks, format 1 a frame per row; a file holding both is damaged.

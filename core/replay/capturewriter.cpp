@@ -8,6 +8,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QUrl>
 
 #include <sqlite3.h>
 
@@ -196,18 +197,23 @@ bool CaptureWriter::begin()
 
 void CaptureWriter::addSource(const CaptureSource &source)
 {
-    for (const QString &known : m_sources) {
-        if (known == source.sourceId) {
-            return;
-        }
+    if (m_sourceIndex.contains(source.sourceId) || !begin()) {
+        return;
     }
-    if (!begin()) {
+    if (qint64(m_sources.size()) >= kMaxCaptureSources) {
+        fail(QStringLiteral("more than %1 sources in one capture (the most a capture holds)").arg(kMaxCaptureSources));
         return;
     }
     m_sources.push_back(source.sourceId);
+    m_sourceIndex.insert(source.sourceId, int(m_sources.size()));
     sqlite3_bind_int64(m_insSource, 1, qint64(m_sources.size()));
     bindQString(m_insSource, 2, source.sourceId);
-    bindQString(m_insSource, 3, source.url);
+    // Redacted here too, whatever the caller did: an imported file's URL may carry a password,
+    // a token or an app key, and a capture is a file that gets passed around.
+    bindQString(m_insSource, 3,
+        source.url.isEmpty()
+            ? QString()
+            : QUrl(source.url).adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString());
     if (sqlite3_step(m_insSource) != SQLITE_DONE) {
         fail(sqliteError(m_db));
     }
@@ -216,13 +222,11 @@ void CaptureWriter::addSource(const CaptureSource &source)
 
 int CaptureWriter::sourceIndex(const QString &sourceId)
 {
-    for (std::size_t i = 0; i < m_sources.size(); ++i) {
-        if (m_sources[i] == sourceId) {
-            return int(i + 1);
-        }
+    if (const auto it = m_sourceIndex.constFind(sourceId); it != m_sourceIndex.constEnd()) {
+        return *it;
     }
     addSource({ sourceId, QString() });
-    return int(m_sources.size());
+    return m_sourceIndex.value(sourceId, 0); // 0 once failed: addFrame() does nothing then
 }
 
 void CaptureWriter::addFrame(const QString &sourceId, const RawFrame &frame)

@@ -11,6 +11,10 @@
 #include <QJsonObject>
 #include <QStringDecoder>
 
+#include <cctype>
+#include <limits>
+#include <optional>
+
 namespace OddsTap {
 namespace {
 
@@ -32,6 +36,54 @@ std::optional<SourceState> stateFromWire(const QString &text)
         if (text == wire(toWire(SourceState(i)))) {
             return SourceState(i);
         }
+    }
+    return std::nullopt;
+}
+
+/// The whole number a field of @p line holds, read from its digits (a JSON number as a double
+/// loses precision past 2^53, and nanoseconds since 1970 are past it): empty with the reason in
+/// @p why when the field is absent, not a whole number, or outside [@p min, @p max].
+std::optional<qint64> wholeNumber(
+    const QByteArray &line, const QJsonObject &o, const QString &key, qint64 min, qint64 max, QString &why)
+{
+    why.clear();
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined()) {
+        return std::nullopt;
+    }
+    why = QStringLiteral("%1 must be a whole number from %2 to %3").arg(key).arg(min).arg(max);
+    if (!v.isDouble()) {
+        return std::nullopt;
+    }
+    // The value's own text: after the key, optional blanks, a colon, optional blanks.
+    const QByteArray quoted = '"' + key.toUtf8() + '"';
+    for (qsizetype at = line.indexOf(quoted); at >= 0; at = line.indexOf(quoted, at + 1)) {
+        qsizetype i = at + quoted.size();
+        const auto blanks = [&] {
+            while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
+                ++i;
+            }
+        };
+        blanks();
+        if (i >= line.size() || line[i] != ':') {
+            continue; // the key's text inside a string value
+        }
+        ++i;
+        blanks();
+        qsizetype end = i + (i < line.size() && line[i] == '-' ? 1 : 0);
+        while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end]))) {
+            ++end;
+        }
+        if (end < line.size() && (line[end] == '.' || line[end] == 'e' || line[end] == 'E')) {
+            return std::nullopt; // a fraction or an exponent: not the whole number asked for
+        }
+        bool ok = false;
+        const qint64 n = line.mid(i, end - i).toLongLong(&ok);
+        if (!ok || n < min || n > max) {
+            return std::nullopt;
+        }
+        why.clear();
+        return n;
     }
     return std::nullopt;
 }
@@ -154,6 +206,10 @@ Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &captureP
             }
             headerSeen = true;
             const QJsonObject h = o.value(QStringLiteral("capture")).toObject();
+            if (const int version = h.value(QStringLiteral("format_version")).toInt(1); version != 1) {
+                return bad(QStringLiteral("format_version %1: this OddsTap reads version 1 of oddstap-frames")
+                               .arg(h.value(QStringLiteral("format_version")).toVariant().toString()));
+            }
             if (header.notes.isEmpty()) {
                 header.notes = h.value(QStringLiteral("notes")).toString();
             }
@@ -166,33 +222,37 @@ Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &captureP
             }
             continue;
         }
+        // Every field is checked, never coerced: a value that does not fit stops the import
+        // (nothing of it kept) rather than changing what was received.
+        constexpr qint64 kMaxNs = std::numeric_limits<qint64>::max(); // 2262
+        QString why;
         qint64 wallNs = 0;
-        if (o.value(QStringLiteral("wall_ns")).isDouble()) {
-            wallNs = qint64(o.value(QStringLiteral("wall_ns")).toDouble());
-        } else if (o.value(QStringLiteral("received_at_ms")).isDouble()) {
-            wallNs = qint64(o.value(QStringLiteral("received_at_ms")).toDouble()) * 1000000;
-        } else if (const auto at = parseIso8601Utc(o.value(QStringLiteral("received_at")).toString().toStdString())) {
+        if (const auto ns = wholeNumber(line, o, QStringLiteral("wall_ns"), 0, kMaxNs, why)) {
+            wallNs = *ns;
+        } else if (!why.isEmpty()) {
+            return bad(why);
+        } else if (const auto ms = wholeNumber(line, o, QStringLiteral("received_at_ms"), 0, kMaxNs / 1000000, why)) {
+            wallNs = *ms * 1000000;
+        } else if (!why.isEmpty()) {
+            return bad(why);
+        } else if (const auto at = parseIso8601Utc(o.value(QStringLiteral("received_at")).toString().toStdString());
+                   at && *at >= 0 && *at <= kMaxNs / 1000000) {
             wallNs = *at * 1000000;
         } else {
-            return bad(QStringLiteral("no receive time (wall_ns, received_at_ms or received_at as ISO 8601 UTC)"));
+            return bad(QStringLiteral("no receive time (wall_ns, received_at_ms or received_at as ISO 8601 UTC, from "
+                                      "1970 to 2262)"));
         }
-        // wall_ns as a JSON number loses precision beyond 2^53; prefer the exact text when present.
-        if (const QJsonValue v = o.value(QStringLiteral("wall_ns")); v.isDouble()) {
-            const qsizetype at = line.indexOf("\"wall_ns\":");
-            if (at >= 0) {
-                bool ok = false;
-                qsizetype end = at + 10;
-                while (end < line.size() && (std::isdigit(static_cast<unsigned char>(line[end])) || line[end] == '-')) {
-                    ++end;
-                }
-                const qint64 exact = line.mid(at + 10, end - at - 10).toLongLong(&ok);
-                if (ok) {
-                    wallNs = exact;
-                }
-            }
+        const QJsonValue sourceValue = o.value(QStringLiteral("source"));
+        if (!sourceValue.isUndefined() && (!sourceValue.isString() || sourceValue.toString().isEmpty())) {
+            return bad(QStringLiteral("source must be a non-empty string"));
         }
-        const QString source = o.value(QStringLiteral("source")).toString(QStringLiteral("import-1"));
-        const auto connection = quint32(o.value(QStringLiteral("connection")).toInteger(1));
+        const QString source = sourceValue.toString(QStringLiteral("import-1"));
+        const auto connectionNumber =
+            wholeNumber(line, o, QStringLiteral("connection"), 0, std::numeric_limits<quint32>::max(), why);
+        if (!why.isEmpty()) {
+            return bad(why);
+        }
+        const auto connection = quint32(connectionNumber.value_or(1));
         if (!writer) {
             if (header.startedAtMs == 0 || !headerSeen) {
                 header.startedAtMs = wallNs / 1000000;
@@ -209,9 +269,17 @@ Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &captureP
                 return bad(
                     QStringLiteral("unknown connection state '%1'").arg(o.value(QStringLiteral("state")).toString()));
             }
+            const auto delay =
+                wholeNumber(line, o, QStringLiteral("delay_ms"), 0, std::numeric_limits<int>::max(), why);
+            if (!why.isEmpty()) {
+                return bad(why);
+            }
+            const auto lastSeq = wholeNumber(line, o, QStringLiteral("last_seq"), 0, kMaxNs, why);
+            if (!why.isEmpty()) {
+                return bad(why);
+            }
             ConnectionEvent e { source, connection, *state, o.value(QStringLiteral("reason")).toString(),
-                int(o.value(QStringLiteral("delay_ms")).toInteger()),
-                quint64(o.value(QStringLiteral("last_seq")).toInteger()), wallNs / 1000000 };
+                int(delay.value_or(0)), quint64(lastSeq.value_or(0)), wallNs / 1000000 };
             writer->addConnectionEvent(e);
             ++counts.connectionEvents;
             continue;
@@ -220,6 +288,10 @@ Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &captureP
         f.wallNs = wallNs;
         f.connection = connection;
         if (o.contains(QStringLiteral("frame"))) {
+            if (!o.value(QStringLiteral("frame")).isString()) {
+                return bad(QStringLiteral("frame must be a string (the frame's text; binary frames go in "
+                                          "frame_base64)"));
+            }
             f.bytes = o.value(QStringLiteral("frame")).toString().toUtf8();
         } else if (o.contains(QStringLiteral("frame_base64"))) {
             const auto decoded = QByteArray::fromBase64Encoding(
@@ -233,8 +305,11 @@ Result<FramesIoCounts> importFramesNdjson(QIODevice &in, const QString &captureP
             return bad(QStringLiteral("no \"frame\" (or \"frame_base64\")"));
         }
         // Without a monotonic time, the wall time stands in (replay timing follows it).
-        f.monoNs = o.value(QStringLiteral("mono_ns")).isDouble() ? qint64(o.value(QStringLiteral("mono_ns")).toDouble())
-                                                                 : wallNs;
+        const auto mono = wholeNumber(line, o, QStringLiteral("mono_ns"), 0, kMaxNs, why);
+        if (!why.isEmpty()) {
+            return bad(why);
+        }
+        f.monoNs = mono.value_or(wallNs);
         if (f.monoNs < lastMono) {
             f.monoNs = lastMono; // never backwards
         }

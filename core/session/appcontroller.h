@@ -28,6 +28,8 @@ struct AppConfig
     /// With no source and no database chosen (no --db, nothing in Settings), the demo feed stores
     /// into this file of its own, emptied at each start, so that demo runs never grow a database.
     std::optional<QString> demoDatabase;
+    /// What of the saved settings could not be used, and why: for the error log at start.
+    QStringList settingsProblems;
     double demoRate = 2000; ///< events/s of the demo simulator
     int demoFixtures = 200;
     FaultPlan demoFaults; ///< faults the demo simulator injects (none by default)

@@ -165,6 +165,7 @@ void CaptureSession::start()
     m_storageThread->setObjectName(QStringLiteral("storage"));
     runsInBackground(*m_storageThread);
     m_writer = new StorageWriter(*m_config.storage, m_config.spool);
+    m_storageBacklog = m_writer->backlog();
     QStringList sourceIds;
     for (const FeedSourceConfig &source : m_config.sources) {
         sourceIds << source.sourceId;

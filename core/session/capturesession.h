@@ -3,6 +3,7 @@
 
 #include <core/alerts/alertengine.h>
 #include <core/cache/rediscache.h>
+#include <core/common/storagebacklog.h>
 #include <core/feed/feedclient.h>
 #include <core/metrics/metricsserver.h>
 #include <core/pipeline/ladderbook.h>
@@ -281,6 +282,11 @@ private:
     LatencyHistogram m_windowCommitted;
     LatencyHistogram m_windowWrite;
     WriteResult m_lastWrite; ///< the writer's queue as of the latest commit
+    /// The writer's live gauges (with a spool): what waits, also while nothing commits.
+    std::shared_ptr<const StorageBacklog> m_storageBacklog;
+    /// Events in the writer's queue and the spool's size now: live when there is a spool, else as
+    /// of the latest commit. Also keeps the summary's spool peak.
+    WriteResult storageGauges();
     bool m_storageDown = false;
     QString m_watchSource;
     QString m_watchFixture;

@@ -185,6 +185,24 @@ QString CaptureSession::metricsUrl() const
     return m_metrics ? m_metrics->url() : QString();
 }
 
+WriteResult CaptureSession::storageGauges()
+{
+    WriteResult g;
+    g.queuedEvents = m_lastWrite.queuedEvents;
+    g.peakEventsInMemory = m_lastWrite.peakEventsInMemory;
+    g.spoolBytes = m_lastWrite.spoolBytes;
+    g.spoolBatches = m_lastWrite.spoolBatches;
+    if (m_storageBacklog) {
+        g.queuedEvents = m_storageBacklog->held.load(std::memory_order_relaxed);
+        g.peakEventsInMemory = m_storageBacklog->peak.load(std::memory_order_relaxed);
+        g.spoolBytes = m_storageBacklog->spoolBytes.load(std::memory_order_relaxed);
+        g.spoolBatches = m_storageBacklog->spoolBatches.load(std::memory_order_relaxed);
+        m_stats.maxSpoolBytes = std::max(m_stats.maxSpoolBytes, g.spoolBytes);
+        m_stats.peakEventsInMemory = std::max(m_stats.peakEventsInMemory, quint64(g.peakEventsInMemory));
+    }
+    return g;
+}
+
 void CaptureSession::publishMetrics()
 {
     if (!m_metrics) {
@@ -194,8 +212,9 @@ void CaptureSession::publishMetrics()
     reading->atMs = wallClockMs();
     reading->stats = m_stats;
     reading->committedSeqs = m_committedSeqs;
-    reading->queuedEvents = m_lastWrite.queuedEvents;
-    reading->spoolBytes = m_lastWrite.spoolBytes;
+    const WriteResult gauges = storageGauges();
+    reading->queuedEvents = gauges.queuedEvents;
+    reading->spoolBytes = gauges.spoolBytes;
     reading->storageDown = m_storageDown;
     m_metrics->publish(std::move(reading));
 }
@@ -225,10 +244,11 @@ SnapshotPtr CaptureSession::takeSnapshot()
     m.reconnects = total.reconnects;
     m.storing = m_config.storage.has_value() && !m_failed;
     m.persisted = m_stats.persisted.storedStream();
-    m.queuedEvents = m_lastWrite.queuedEvents;
-    m.peakEventsInMemory = m_lastWrite.peakEventsInMemory;
-    m.spoolBytes = m_lastWrite.spoolBytes;
-    m.spoolBatches = m_lastWrite.spoolBatches;
+    const WriteResult gauges = storageGauges();
+    m.queuedEvents = gauges.queuedEvents;
+    m.peakEventsInMemory = gauges.peakEventsInMemory;
+    m.spoolBytes = gauges.spoolBytes;
+    m.spoolBatches = gauges.spoolBatches;
     m.storageDown = m_storageDown;
     m.latencyAlertMs = m_config.latencyAlertMs;
     m.receiveToProcessed = StageLatency::of(m_windowProcessed);

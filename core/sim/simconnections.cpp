@@ -5,12 +5,21 @@
 
 #include <core/common/logging.h>
 
+#include <QTimer>
+
+#include <cmath>
+
 namespace OddsTap {
 namespace {
 
 constexpr qsizetype kMaxHandshakeBytes = 16 * 1024;
 constexpr int kHandshakeTimeoutMs = 10000;
 constexpr std::size_t kMaxClosedKept = 200;
+/// Clients send one subscribe of a few bytes: anything much larger is not a client of ours.
+constexpr quint64 kMaxClientMessageBytes = 64 * 1024;
+/// The most a subscribe ahead of the stream makes it generate at once (about 10 s of CPU), and
+/// what the stream keeps while others are subscribed (beyond it they would be cut off).
+constexpr quint64 kMaxFastForward = 10000000;
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 {
@@ -66,7 +75,8 @@ void SimServer::Impl::checkHandshake(QTcpSocket *socket)
         }
         if (!constantTimeEquals(presented, "Bearer " + config.token)) {
             ++authRejected;
-            qCInfo(lcFeed) << "simulator: rejected an upgrade with a missing or wrong token (HTTP 401)";
+            qCInfo(lcFeed).noquote() << "simulator: rejected an upgrade from" << socket->peerAddress().toString()
+                                     << "with a missing or wrong token (HTTP 401)";
             QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
             socket->write("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"oddstap-sim\"\r\n"
                           "Content-Length: 0\r\nConnection: close\r\n\r\n");
@@ -85,6 +95,9 @@ void SimServer::Impl::onWebSocket()
     while (ws->hasPendingConnections()) {
         QWebSocket *socket = ws->nextPendingConnection();
         socket->setParent(q);
+        socket->setMaxAllowedIncomingMessageSize(kMaxClientMessageBytes);
+        socket->setMaxAllowedIncomingFrameSize(kMaxClientMessageBytes);
+        socket->setReadBufferSize(qint64(kMaxClientMessageBytes) * 2);
         auto conn = std::make_unique<Conn>();
         conn->id = nextConnId++;
         conn->socket = socket;
@@ -100,6 +113,16 @@ void SimServer::Impl::onWebSocket()
             }
         });
         QObject::connect(socket, &QWebSocket::disconnected, q, [this, id] { onClosed(id); });
+        // Idle upgraded connections held the file descriptors and locked new clients out.
+        QTimer::singleShot(config.subscribeTimeoutMs, socket, [this, id] {
+            auto it = conns.find(id);
+            if (it != conns.end() && !it->second->subscribed && !it->second->closed && it->second->socket) {
+                it->second->closedReason = QStringLiteral("no subscribe within %1 ms").arg(config.subscribeTimeoutMs);
+                qCInfo(lcFeed).noquote() << "simulator: connection" << id << "from" << it->second->peer
+                                         << "closed:" << it->second->closedReason;
+                it->second->socket->close(QWebSocketProtocol::CloseCodePolicyViolated, it->second->closedReason);
+            }
+        });
         conns.emplace(id, std::move(conn));
         qCDebug(lcFeed) << "simulator: connection" << id << "from" << socket->peerAddress().toString();
         emit q->connectionCountChanged(int(conns.size()));
@@ -129,12 +152,45 @@ void SimServer::Impl::onControl(Conn &c, const QString &text)
     const QJsonValue from = msg.value(QLatin1String("from_seq"));
     if (from.isUndefined() || from.isNull()) {
         subscribe(c, std::nullopt);
-    } else if (from.isDouble() && from.toDouble() >= 0) {
-        subscribe(c, quint64(from.toInteger()));
-    } else {
-        sendFrame(
-            c, generator.errorEnvelope(c.lastSentSeq, "bad_request", QStringLiteral("from_seq must be >= 0")), now);
+        return;
     }
+    // A double holds every integer exactly up to 2^53; past it, or with a fraction, the number a
+    // client meant is not known: refused, never read as 0.
+    constexpr double kMaxExact = 9007199254740992.0;
+    const double v = from.toDouble(-1);
+    QString problem;
+    if (!from.isDouble()) {
+        problem = QStringLiteral("from_seq must be a number");
+    } else if (v < 0 || v > kMaxExact || v != std::floor(v)) {
+        problem = QStringLiteral("from_seq must be a whole number from 0 to 2^53");
+    } else if (const quint64 want = quint64(v); want > head() && want - head() > kMaxFastForward) {
+        problem = QStringLiteral("from_seq %1 is %2 ahead of the stream (at seq %3); at most %4 ahead is caught up")
+                      .arg(want)
+                      .arg(want - head())
+                      .arg(head())
+                      .arg(kMaxFastForward);
+    } else if (want > head() && (timed || want - head() > config.retain) && subscribedOthers(c) > 0) {
+        problem = QStringLiteral("from_seq %1 is ahead of the stream (at seq %2), and catching up to it would cut "
+                                 "the %3 other subscribed clients off (or, in a replay, break their timing)")
+                      .arg(want)
+                      .arg(head())
+                      .arg(subscribedOthers(c));
+    }
+    if (!problem.isEmpty()) {
+        qCInfo(lcFeed).noquote() << "simulator: connection" << c.id << "from" << c.peer << "refused:" << problem;
+        sendFrame(c, generator.errorEnvelope(c.lastSentSeq, "bad_request", problem), now);
+        return;
+    }
+    subscribe(c, quint64(v));
+}
+
+int SimServer::Impl::subscribedOthers(const Conn &c) const
+{
+    int n = 0;
+    for (const auto &[id, other] : conns) {
+        n += other.get() != &c && other->subscribed && !other->closed ? 1 : 0;
+    }
+    return n;
 }
 
 void SimServer::Impl::subscribe(Conn &c, std::optional<quint64> fromSeq)

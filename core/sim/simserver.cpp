@@ -25,6 +25,9 @@ namespace OddsTap {
 namespace {
 
 constexpr qint64 kHighWaterBytes = 256 * 1024; // per-connection send buffer before we stop writing
+/// Replies the stream's flow control does not hold back (pongs, error envelopes) waiting unsent:
+/// past this the client reads nothing of what it asks for, and is cut off.
+constexpr qint64 kMaxUnsentBytes = 4 * 1024 * 1024;
 constexpr int kTickMs = 2;
 
 QJsonObject byType(const std::array<quint64, kEventTypeCount> &counts)
@@ -71,6 +74,15 @@ void SimServer::Impl::onTick()
     for (auto &[id, conn] : conns) {
         Conn &c = *conn;
         if (!c.socket || c.closed) {
+            continue;
+        }
+        if (c.socket->bytesToWrite() > kHighWaterBytes + kMaxUnsentBytes && !c.dropping) {
+            c.closedReason = QStringLiteral("client does not read: %1 bytes of replies unsent (pings or requests "
+                                            "it sent without reading the answers)")
+                                 .arg(c.socket->bytesToWrite());
+            qCWarning(lcFeed).noquote() << "simulator: connection" << c.id << "from" << c.peer
+                                        << "cut off:" << c.closedReason;
+            toAbort.push_back(id);
             continue;
         }
         if (c.dropping) {

@@ -22,6 +22,7 @@ struct SimServerConfig
     int batch = 1; ///< envelopes per frame
     int heartbeatMs = 1000;
     quint64 retain = 100000; ///< events kept for resume
+    int subscribeTimeoutMs = 30000; ///< an upgraded connection must subscribe within this
     QByteArray token; ///< when set, the upgrade must carry "Authorization: Bearer <token>"
     FaultPlan faults;
     GeneratorConfig generator;

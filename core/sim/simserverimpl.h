@@ -103,6 +103,8 @@ struct SimServer::Impl
     void onWebSocket();
     void onControl(Conn &c, const QString &text);
     void subscribe(Conn &c, std::optional<quint64> fromSeq);
+    /// Subscribed connections besides @p c.
+    int subscribedOthers(const Conn &c) const;
     void onClosed(quint64 id);
     QJsonObject connStats(const Conn &c) const;
     static void addTotals(QJsonObject &totals, const Conn &c);

@@ -10,6 +10,7 @@
 #include <core/storage/walwritebuffer.h>
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -195,8 +196,13 @@ QString writerLockDir(const QString &dbPath)
 
 QString writerLockPath(const QString &dbPath, const QString &sourceId)
 {
-    return writerLockDir(dbPath) + QLatin1Char('/') + QString::fromLatin1(sourceId.toUtf8().toHex())
-        + QStringLiteral(".lock");
+    // Hex keeps any id inside the folder; past 100 bytes its hash stands in, since a file name
+    // holds 255 bytes at most (an id of 130 characters made the lock, and so the capture, fail).
+    const QByteArray id = sourceId.toUtf8();
+    const QString name = id.size() <= 100 ? QString::fromLatin1(id.toHex())
+                                          : QStringLiteral("sha256-")
+            + QString::fromLatin1(QCryptographicHash::hash(id, QCryptographicHash::Sha256).toHex());
+    return writerLockDir(dbPath) + QLatin1Char('/') + name + QStringLiteral(".lock");
 }
 } // namespace
 

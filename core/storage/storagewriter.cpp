@@ -134,6 +134,8 @@ bool StorageWriter::claimSource(const QString &sourceId)
 void StorageWriter::submit(const BatchPtr &batch)
 {
     if (SpoolWorker *intake = m_intake.load(std::memory_order_acquire)) {
+        m_backlog->posted.fetch_add(batch->events.size(), std::memory_order_relaxed);
+        m_backlog->notePeak();
         QMetaObject::invokeMethod(
             intake, [intake, batch] { intake->intake(batch); }, Qt::QueuedConnection);
     } else {

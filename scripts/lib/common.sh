@@ -6,7 +6,7 @@ ODDSTAP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Debian 12 packages, by purpose. Keep these lists exact: scripts install only what is missing.
 ODDSTAP_BUILD_PACKAGES=(
     cmake ninja-build g++ pkg-config help2man
-    qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6opengl6-dev
+    qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
     libqt6sql6-sqlite libqt6sql6-psql libsimdjson-dev libsqlite3-dev libpq-dev libssl-dev zlib1g-dev libbz2-dev libhiredis-dev librabbitmq-dev
 )
 # What packaging needs: man pages from --help, dpkg-shlibdeps for Depends, and the checkers.

@@ -499,6 +499,11 @@ void TestAlerts::rulesFilesAreCheckedFieldByField()
         { R"({"rules":[{"type":"price_move","percent":5,"within_s":9,"direction":"up"}]})",
             QStringLiteral("direction must be") },
         { "{\"rules\":[", QStringLiteral("not JSON") },
+        // A misspelt field once left its limit out: the rule fired on every market.
+        { R"({"rules":[{"type":"price_move","percent":10,"within_s":60,"scope":{"markt":"NOPE"}}]})",
+            QStringLiteral("rule 1: scope: unknown field \"markt\"") },
+        { R"({"rules":[{"type":"price_move","percnt":10,"ticks":2,"within_s":60}]})",
+            QStringLiteral("rule 1: unknown field \"percnt\"") },
     };
     for (const auto &[json, says] : cases) {
         const auto r = parseAlertRules(json);

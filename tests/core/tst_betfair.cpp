@@ -132,6 +132,7 @@ private slots:
     void fileReaderMergesOnPublishTime();
     void floodsOfRunnersOrPricesAreRefused();
     void truncatedCompressedFilesStopLoudly();
+    void endlessBlankLinesStopTheReader();
     void fixtureOfSeveralMarkets();
     void aRefusedLineResendsTheWholeBook();
     void bookEventsDoNotDependOnFlushes();
@@ -548,6 +549,31 @@ void TestBetfair::truncatedCompressedFilesStopLoudly()
         QVERIFY2(reader.error().message.contains(QLatin1String("could not be read to the end")),
             qPrintable(reader.error().message));
     }
+}
+
+void TestBetfair::endlessBlankLinesStopTheReader()
+{
+    // A few KB that decompress to gigabytes of newlines once held the import for minutes, deaf to
+    // a stop: past a million blank lines in a row the file is refused as damaged.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("blank.ndjson"));
+    QFile out(path);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(R"({"op":"mcm","clk":"1","pt":1700000000000,"mc":[]})"
+              "\n");
+    out.write(QByteArray(1200000, '\n'));
+    out.write(R"({"op":"mcm","clk":"2","pt":1700000001000,"mc":[]})"
+              "\n");
+    out.close();
+    // Refused when the reader reaches the run (it reads a line ahead, so here as it opens).
+    auto reader = openRecords({ path });
+    QString error = reader ? QString() : reader.error().message;
+    if (reader) {
+        CaptureRecord r;
+        while ((*reader)->next(r)) { }
+        error = (*reader)->error();
+    }
+    QVERIFY2(error.contains(QLatin1String("more than 1000000 blank lines in a row")), qPrintable(error));
 }
 
 void TestBetfair::fixtureOfSeveralMarkets()

@@ -8,6 +8,7 @@
 #include <core/storage/directwritevfs.h>
 #include <tests/testutils/smalltmpfs.h>
 
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QScopeGuard>
 #include <QSignalSpy>
@@ -214,6 +215,69 @@ private slots:
         (*writer)->addReceived(*withLast);
         QVERIFY((*writer)->finish(kT0Ns / 1000000 + 1000));
         QCOMPARE(readAll(path).join(QLatin1Char(' ')), QStringLiteral("C F0 F1 C F2 C"));
+    }
+
+    void craftedSchemasAreRefusedAndSecretsNeverWritten()
+    {
+        // A source URL with a password, a token and a Betfair app key, as an imported file may
+        // carry: the capture keeps the address only.
+        const QString path = m_dir.filePath(QStringLiteral("secret.odtc"));
+        CaptureHeader h = header();
+        h.sources = { { QStringLiteral("book"),
+                          QStringLiteral("wss://alice:hunter2@feed.example/stream?token=SECRETTOKEN") },
+            { QStringLiteral("bf"), QStringLiteral("betfair://h:443?appKey=APPKEY123&session=SESSIONTOK") } };
+        {
+            auto writer = CaptureWriter::create(path, h);
+            QVERIFY(writer);
+            (*writer)->addReceived(*framesOf(0, 3));
+            QVERIFY((*writer)->finish(kT0Ns / 1000000 + 1000));
+        }
+        QFile raw(path);
+        QVERIFY(raw.open(QIODevice::ReadOnly));
+        const QByteArray bytes = raw.readAll();
+        for (const char *secret : { "hunter2", "SECRETTOKEN", "APPKEY123", "SESSIONTOK", "alice" }) {
+            QVERIFY2(!bytes.contains(secret), secret);
+        }
+        {
+            auto reader = CaptureReader::open(path);
+            QVERIFY(reader);
+            QCOMPARE((*reader)->info().header.sources.at(0).url, QStringLiteral("wss://feed.example/stream"));
+        }
+        // Tables replaced by views: one of gigabytes, one endless. Each refused at open, at once.
+        const auto crafted = [&](const QString &name, const char *sql) {
+            const QString copy = m_dir.filePath(name);
+            QFile::remove(copy);
+            if (!QFile::copy(path, copy)) {
+                return QStringLiteral("cannot copy");
+            }
+            sqlite3 *db = nullptr;
+            sqlite3_open(copy.toUtf8().constData(), &db);
+            char *err = nullptr;
+            const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+            sqlite3_free(err);
+            sqlite3_close(db);
+            if (rc != SQLITE_OK) {
+                return QStringLiteral("cannot craft");
+            }
+            QElapsedTimer t;
+            t.start();
+            auto reader = CaptureReader::open(copy);
+            if (reader) {
+                return QStringLiteral("opened");
+            }
+            return t.elapsed() < 5000 ? reader.error().message : QStringLiteral("slow");
+        };
+        QString why = crafted(QStringLiteral("huge.odtc"),
+            "DROP TABLE meta; CREATE VIEW meta(key, value) AS SELECT 'notes', printf('%.*c', 900000000, 'x')");
+        QVERIFY2(why.contains(QLatin1String("its 'meta' is a view, not a table")), qPrintable(why));
+        why = crafted(QStringLiteral("endless.odtc"),
+            "DROP TABLE sources; CREATE VIEW sources(id, source_id, url) AS WITH RECURSIVE c(x) AS (SELECT 1 UNION "
+            "ALL SELECT x + 1 FROM c) SELECT x, 's' || x, '' FROM c");
+        QVERIFY2(why.contains(QLatin1String("its 'sources' is a view, not a table")), qPrintable(why));
+        // A real table with a value past any a capture holds: its query fails, named as damage.
+        why = crafted(QStringLiteral("bigvalue.odtc"),
+            "INSERT INTO meta(key, value) VALUES ('notes2', zeroblob(100 * 1024 * 1024))");
+        QVERIFY2(why.contains(QLatin1String("damaged")), qPrintable(why));
     }
 
     void aCaptureIsReadWhileItIsRecorded()

@@ -202,6 +202,7 @@ private slots:
     void intakeForwardsWithinTheBudgetAndSpoolsBeyond();
     void aFullSpoolRefusesLikeAFullDisk();
     void intakeStartsBehindLeftovers();
+    void batchesPostedToAnIntakeThatDoesNotRunHoldTheSourcesOff();
 };
 
 void TestSpool::serializationRoundTrips()
@@ -888,6 +889,39 @@ void TestSpool::intakeStartsBehindLeftovers()
     QVERIFY(last.empty);
     worker.intake(batches[0]); // the leftovers are read: straight to the writer again
     QCOMPARE(forwarded, 1);
+}
+
+void TestSpool::batchesPostedToAnIntakeThatDoesNotRunHoldTheSourcesOff()
+{
+    // The spool's thread got no CPU for minutes on a busy machine: what was posted to it waited
+    // in its queue, counted nowhere, and the desktop grew to 720 MB. Now it counts, and past
+    // kPostedCap the sources hold off until the intake took half of it.
+    QTemporaryDir dir;
+    auto spool = std::make_unique<Spool>(dir.filePath(QStringLiteral("spool")), 1);
+    QVERIFY(spool->open());
+    SpoolWorker worker(std::move(spool));
+    auto backlog = std::make_shared<StorageBacklog>(1000000);
+    worker.setIntake(backlog);
+    const std::vector<BatchPtr> batches = sharedBatches(30, 5000);
+    for (const BatchPtr &b : batches) { // as StorageWriter::submit() posts them
+        backlog->posted.fetch_add(b->events.size());
+        backlog->notePeak();
+    }
+    QCOMPARE(backlog->inMemory(), std::size_t(150000));
+    QVERIFY(backlog->intakeBehind());
+    QVERIFY(backlog->full());
+    QVERIFY(!backlog->caughtUp());
+    for (std::size_t i = 0; i < 20; ++i) { // the intake's thread runs again
+        worker.intake(batches[i]);
+    }
+    QCOMPARE(backlog->posted.load(), std::size_t(50000));
+    QVERIFY(!backlog->full());
+    QVERIFY(backlog->caughtUp());
+    for (std::size_t i = 20; i < batches.size(); ++i) {
+        worker.intake(batches[i]);
+    }
+    QCOMPARE(backlog->posted.load(), std::size_t(0));
+    QCOMPARE(backlog->held.load(), std::size_t(150000)); // forwarded: within the budget
 }
 
 QTEST_GUILESS_MAIN(TestSpool)

@@ -111,6 +111,7 @@ private slots:
     void aDatabaseDeletedUnderTheWriterStopsIt_data();
     void aDatabaseDeletedUnderTheWriterStopsIt();
     void aSymlinkToTheDatabaseFindsTheSameWriterLock();
+    void aLongSourceIdIsClaimedLikeAnyOther();
 
 private:
     QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
@@ -975,6 +976,24 @@ void TestSqliteStorage::aSymlinkToTheDatabaseFindsTheSameWriterLock()
     const auto refused = (*second)->claimSource(QStringLiteral("s1"));
     QVERIFY(!refused);
     QVERIFY(SqliteStorage::sourceHeldElsewhere(link, QStringLiteral("s1")));
+}
+
+void TestSqliteStorage::aLongSourceIdIsClaimedLikeAnyOther()
+{
+    // A file name holds 255 bytes: an id of 130 characters in hex once failed the writer lock.
+    const QString file = path("long.db");
+    auto first = SqliteStorage::open(file, QStringLiteral("first"));
+    QVERIFY(first);
+    auto second = SqliteStorage::open(file, QStringLiteral("second"));
+    QVERIFY(second);
+    const QString longId = QString(130, QLatin1Char('m'));
+    const QString longer = QString(300, QLatin1Char('m'));
+    QVERIFY((*first)->claimSource(longId));
+    QVERIFY((*first)->claimSource(longer));
+    QVERIFY(!(*second)->claimSource(longId));
+    QVERIFY(!(*second)->claimSource(longer));
+    QVERIFY((*second)->claimSource(QString(131, QLatin1Char('m')))); // a different id, a different lock
+    QVERIFY(SqliteStorage::sourceHeldElsewhere(file, longer));
 }
 
 #include "tst_sqlitestorage.moc"

@@ -506,6 +506,57 @@ void TestCliReplay::framesRoundTripThroughNdjson()
     QVERIFY2(repaired.code == 0, repaired.err.constData());
     QVERIFY(QFile::remove(target));
 
+    // Values that do not fit are refused with what was wrong, never coerced into another time,
+    // connection or an empty frame.
+    const auto importLine = [&](const QByteArray &line, const QString &name) {
+        const QString file = m_dir.filePath(name + QStringLiteral(".ndjson"));
+        QFile in(file);
+        if (!in.open(QIODevice::WriteOnly)) {
+            return Result {};
+        }
+        in.write(line + '\n');
+        in.close();
+        QFile::remove(m_dir.filePath(name + QStringLiteral(".odtc")));
+        return run({ QStringLiteral("import-frames"), file, m_dir.filePath(name + QStringLiteral(".odtc")) });
+    };
+    const QByteArray hb = R"("{\"type\":\"heartbeat\",\"seq\":1,\"ts\":1}")";
+    const std::pair<QByteArray, const char *> crafted[] = {
+        { R"({"connection":1,"frame":"x","source":"s","wall_ns":1.5e18})", "wall_ns must be a whole number" },
+        { R"({"connection":1,"frame":"x","source":"s","wall_ns":-1})", "wall_ns must be a whole number" },
+        { R"({"connection":1,"frame":"x","source":"s","wall_ns":1e23})", "wall_ns must be a whole number" },
+        { R"({"connection":1,"frame":"x","source":"s","received_at_ms":9.3e15})", "received_at_ms must be a whole" },
+        { R"({"connection":1,"frame":"x","source":"s","received_at_ms":-5})", "received_at_ms must be a whole" },
+        { R"({"connection":1,"frame":12345,"source":"s","wall_ns":1})", "frame must be a string" },
+        { R"({"connection":1,"frame":null,"source":"s","wall_ns":1})", "frame must be a string" },
+        { R"({"connection":-1,"frame":"x","source":"s","wall_ns":1})", "connection must be a whole number" },
+        { R"({"connection":1099511627776,"frame":"x","source":"s","wall_ns":1})", "connection must be a whole" },
+        { R"({"connection":1,"frame":"x","source":"","wall_ns":1})", "source must be a non-empty string" },
+        { R"({"event":"connection","state":"connected","delay_ms":-1,"source":"s","wall_ns":1})", "delay_ms must" },
+        { R"({"capture":{"format":"oddstap-frames","format_version":99}})", "format_version 99" },
+    };
+    int n = 0;
+    for (const auto &[line, answer] : crafted) {
+        const Result r = importLine(line, QStringLiteral("crafted%1").arg(++n));
+        QVERIFY2(r.code == 2 && r.err.contains(answer), qPrintable(QString::fromUtf8(line + " -> " + r.err)));
+    }
+    // Python's json.dumps puts a blank after each colon: the time is still read from its digits.
+    const Result spaced =
+        importLine(R"({"connection": 1, "frame": )" + hb + R"(, "source": "s", "wall_ns": 1796111768165000001})",
+            QStringLiteral("spaced"));
+    QVERIFY2(spaced.code == 0, spaced.err.constData());
+    const Result spacedOut = run({ QStringLiteral("export-frames"), m_dir.filePath(QStringLiteral("spaced.odtc")) });
+    QVERIFY2(spacedOut.out.contains("\"wall_ns\":1796111768165000001"), spacedOut.out.constData());
+
+    // A source id with a terminal escape: 'info' shows it, the terminal does not obey it.
+    const Result escaped = importLine(
+        R"({"connection":1,"frame":)" + hb + R"(,"source":"a\u001b[31mRED\u0007","wall_ns":1796111768165000001})",
+        QStringLiteral("escaped"));
+    QVERIFY2(escaped.code == 0, escaped.err.constData());
+    const Result info = run({ QStringLiteral("info"), m_dir.filePath(QStringLiteral("escaped.odtc")) });
+    QVERIFY2(info.code == 0, info.err.constData());
+    QVERIFY2(!info.out.contains('\x1b') && !info.out.contains('\x07'), info.out.constData());
+    QVERIFY2(info.out.contains("a\\x1b[31mRED\\x07"), info.out.constData());
+
     // Not NDJSON at all: the message says what the file is not and what the command reads.
     const QString text = m_dir.filePath(QStringLiteral("notes.txt"));
     QFile notes(text);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The Prometheus endpoint: its text read by Prometheus' own Python parser (Debian's
 // python3-prometheus-client), and its counters against the rows a real capture stored.
+#include <core/metrics/metricsserver.h>
 #include <core/metrics/prometheustext.h>
 #include <tests/testutils/cliprocesses.h>
 #include <tests/testutils/prometheus.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -13,6 +15,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -28,6 +31,7 @@ private slots:
     void textIsReadByPrometheusParser();
     void countersAgreeWithTheStoredRows();
     void badOrTakenAddressesAreRefused();
+    void hostileScrapersCannotHurtTheEndpoint();
 
 private:
     static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
@@ -181,6 +185,86 @@ void TestMetrics::badOrTakenAddressesAreRefused()
     QVERIFY(capture.waitForFinished(30000));
     QCOMPARE(capture.exitCode(), 2);
     QVERIFY(capture.readAllStandardError().contains("--metrics wants HOST:PORT"));
+}
+
+namespace {
+
+/// Sends @p request as it is and reads until the server closes (or @p timeoutMs pass): what a
+/// client with its own socket sees.
+QByteArray exchange(quint16 port, const QByteArray &request, int timeoutMs = 5000, bool *closed = nullptr)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000)) {
+        return "not connected";
+    }
+    socket.write(request);
+    QByteArray got;
+    QElapsedTimer t;
+    t.start();
+    while (socket.state() == QAbstractSocket::ConnectedState && t.elapsed() < timeoutMs) {
+        socket.waitForReadyRead(100);
+        got += socket.readAll();
+    }
+    got += socket.readAll();
+    if (closed) {
+        *closed = socket.state() != QAbstractSocket::ConnectedState;
+    }
+    return got;
+}
+
+} // namespace
+
+void TestMetrics::hostileScrapersCannotHurtTheEndpoint()
+{
+    MetricsHttpLimits limits;
+    limits.maxConnections = 4;
+    limits.requestTimeoutMs = 1000;
+    auto server = MetricsServer::listen(QStringLiteral("127.0.0.1"), 0, limits);
+    QVERIFY(server);
+    const quint16 port = (*server)->port();
+    const QByteArray get = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    // A thousand pipelined requests: one answer, then the connection ends (once, unread answers
+    // piled up without end and took the capture down).
+    bool closed = false;
+    QByteArray got = exchange(port, get.repeated(1000), 5000, &closed);
+    QVERIFY(closed);
+    QCOMPARE(got.count("HTTP/1.1 "), 1);
+    QVERIFY2(got.startsWith("HTTP/1.1 200 OK\r\n") && got.contains("oddstap_"), got.left(200).constData());
+
+    // Headers without an end: refused at the limit, not buffered.
+    got = exchange(port, "GET /metrics HTTP/1.1\r\nX-a: " + QByteArray(64 * 1024, 'a'));
+    QVERIFY2(got.startsWith("HTTP/1.1 431 "), got.left(200).constData());
+
+    // What is not a scrape of /metrics.
+    QVERIFY(exchange(port, "POST /metrics HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 405 "));
+    QVERIFY(exchange(port, "GET /../../etc/passwd HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 "));
+    QVERIFY(exchange(port, "GET http://evil/metrics HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 400 "));
+    QVERIFY(exchange(port, "GET /metrics HTTP/9.9\r\n\r\n").startsWith("HTTP/1.1 505 "));
+    got = exchange(port, "HEAD /metrics HTTP/1.1\r\n\r\n");
+    QVERIFY2(got.startsWith("HTTP/1.1 200 OK\r\n") && got.endsWith("\r\n\r\n"), got.constData());
+
+    // Idle connections: past the limit the oldest make room, and each ends by the deadline; a
+    // scrape gets through all the while.
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 10; ++i) {
+        idle.push_back(std::make_unique<QTcpSocket>());
+        idle.back()->connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(idle.back()->waitForConnected(5000));
+    }
+    got = exchange(port, get);
+    QVERIFY2(got.startsWith("HTTP/1.1 200 OK\r\n"), got.left(200).constData());
+    const auto open = [&idle] {
+        int n = 0;
+        for (auto &s : idle) {
+            s->waitForReadyRead(1); // lets the socket see the server's close
+            n += s->state() == QAbstractSocket::ConnectedState ? 1 : 0;
+        }
+        return n;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(open() <= limits.maxConnections - 1, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(open(), 0, 5000);
 }
 
 QTEST_GUILESS_MAIN(TestMetrics)

@@ -113,6 +113,7 @@ private slots:
         registerMetaTypes();
     }
     void fitsTheMinimumScreenWithEveryPanel();
+    void aSettingsFileThatListsBillionsIsReadInPart();
     void everyColumnTitleIsReadableAt1280x800();
     void helpListsTheShortcutsAndFindsTheDocumentation();
     void demoFeedFillsFixturesMarketAndChart();
@@ -1048,6 +1049,40 @@ void TestMainWindow::layoutAndSourcesSavedByAnEarlierVersionLoad()
         QVERIFY2(!w.dock(QLatin1String(name))->isHidden(), name);
     }
     QCOMPARE(w.dockWidgetArea(w.dock(QStringLiteral("fixturesDock"))), Qt::LeftDockWidgetArea);
+}
+
+void TestMainWindow::aSettingsFileThatListsBillionsIsReadInPart()
+{
+    // A settings file handed over (or damaged) that says it lists two billion sources and
+    // workspaces: the window once allocated for each until it crashed.
+    {
+        QSettings s;
+        s.setValue(QStringLiteral("sources/size"), 2000000000);
+        s.setValue(QStringLiteral("sources/1/id"), QStringLiteral("one"));
+        s.setValue(QStringLiteral("sources/1/url"), QStringLiteral("ws://127.0.0.1:1"));
+        s.setValue(QStringLiteral("workspaces/size"), 2000000000);
+        s.setValue(QStringLiteral("workspaces/1/name"), QStringLiteral("w"));
+    }
+    QElapsedTimer t;
+    t.start();
+    const std::vector<Settings::Source> sources = Settings::sources();
+    const std::vector<Settings::Workspace> workspaces = Settings::workspaces();
+    QCOMPARE(sources.size(), std::size_t(1));
+    QCOMPARE(sources.front().id, QStringLiteral("one"));
+    QCOMPARE(workspaces.size(), std::size_t(1));
+    QVERIFY2(t.elapsed() < 10000, qPrintable(QString::number(t.elapsed())));
+    QSettings().remove(QStringLiteral("sources"));
+    QSettings().remove(QStringLiteral("workspaces"));
+
+    // A saved database that is refused: said at start, never silently "nowhere", no password shown.
+    Settings::setStorageTarget(QStringLiteral("postgresql://bob@127.0.0.1:1/odds?password=qsecret"));
+    const AppConfig config = Settings::appConfig();
+    Settings::setStorageTarget(QString());
+    QVERIFY(!config.storage);
+    QCOMPARE(config.settingsProblems.size(), 1);
+    QVERIFY2(config.settingsProblems.front().contains(QLatin1String("the saved database cannot be used")),
+        qPrintable(config.settingsProblems.front()));
+    QVERIFY(!config.settingsProblems.front().contains(QLatin1String("qsecret")));
 }
 
 QTEST_MAIN(TestMainWindow)

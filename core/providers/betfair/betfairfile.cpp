@@ -125,9 +125,22 @@ Result<void> HistoricalFileReader::openInputs()
 bool HistoricalFileReader::advance(Input &in)
 {
     LineReader::Line line;
+    quint64 blanks = 0;
     while (in.lines->next(line)) {
         if (line.text.trimmed().isEmpty()) {
-            continue; // blank lines between messages carry nothing
+            // Blank lines between messages carry nothing; an endless run of them (a few KB that
+            // decompress to gigabytes of newlines) is no stream file, and would hold the reader,
+            // deaf to a stop, for minutes.
+            if (++blanks > kMaxBlankLinesInARow) {
+                m_error =
+                    QStringLiteral("'%1' holds more than %2 blank lines in a row: it is not a Betfair stream file, "
+                                   "or it is damaged")
+                        .arg(in.path)
+                        .arg(kMaxBlankLinesInARow);
+                in.have = false;
+                return false;
+            }
+            continue;
         }
         // A line without a readable pt keeps its place in the file (the decoder rejects it).
         const qint64 pt = publishTimeOf(line.text);

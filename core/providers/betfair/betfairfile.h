@@ -33,6 +33,9 @@ public:
     /// The source id a file gets by default.
     static QString defaultSourceId(const QString &path);
 
+    /// Blank lines in a row past which a file is refused as damaged.
+    static constexpr quint64 kMaxBlankLinesInARow = 1000000;
+
 private:
     struct Input;
     HistoricalFileReader() = default;
