@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "compressedfile.h"
 
+#include <core/common/paths.h>
+
 #include <QFile>
 
 #include <bzlib.h>
@@ -132,6 +134,11 @@ private:
 
 Result<std::unique_ptr<QIODevice>> openMaybeCompressed(const QString &path)
 {
+    // Opened twice (a probe for the compression, then the stream): a pipe would lose what the
+    // probe read and wait for a second writer, for ever.
+    if (const QString why = notARegularFile(path); !why.isEmpty()) {
+        return Error { QStringLiteral("io_error"), why };
+    }
     QFile probe(path);
     if (!probe.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("io_error"),

@@ -24,9 +24,22 @@ QString makeParentDirectory(const QString &file)
     return makeDirectory(QFileInfo(file).absolutePath());
 }
 
+QString notARegularFile(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!info.exists() || info.isFile()) {
+        return {};
+    }
+    return QStringLiteral("'%1' is not a regular file (%2): save it to a file first")
+        .arg(path, info.isDir() ? QStringLiteral("a directory") : QStringLiteral("a pipe, a socket or a device"));
+}
+
 Result<QByteArray> readSettingsDocument(const QString &path, const QString &tooLargeCode)
 {
     constexpr qint64 kLimit = 64 * 1024 * 1024;
+    if (const QString why = notARegularFile(path); !why.isEmpty()) {
+        return Error { QStringLiteral("io_error"), why };
+    }
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("io_error"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()) };

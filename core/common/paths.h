@@ -18,5 +18,9 @@ QString makeParentDirectory(const QString &file);
 /// while reading, since a pipe or a device has no size to check first. Fails with io_error, or
 /// with @p tooLargeCode and "PATH is over 64 MB".
 Result<QByteArray> readSettingsDocument(const QString &path, const QString &tooLargeCode);
+/// Empty when @p path is a regular file (or does not exist: opening it says so); else why it
+/// cannot be read as one. A pipe or a device would block the reader (a FIFO without a writer
+/// blocks the open itself) or never end.
+QString notARegularFile(const QString &path);
 
 } // namespace OddsTap

@@ -2,6 +2,7 @@
 #include "recordreader.h"
 
 #include <core/common/compressedfile.h>
+#include <core/common/paths.h>
 #include <core/providers/betfair/betfairfile.h>
 
 namespace OddsTap {
@@ -21,6 +22,11 @@ Result<std::unique_ptr<RecordReader>> openRecords(const QStringList &paths)
 {
     if (paths.isEmpty()) {
         return Error { QStringLiteral("usage"), QStringLiteral("no file given") };
+    }
+    for (const QString &p : paths) {
+        if (const QString why = notARegularFile(p); !why.isEmpty()) {
+            return Error { QStringLiteral("io_error"), why };
+        }
     }
     if (looksLikeBetfairFile(paths.first())) {
         for (const QString &p : paths) {

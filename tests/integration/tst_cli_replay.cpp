@@ -26,6 +26,7 @@
 
 #include <csignal>
 #include <map>
+#include <sys/stat.h>
 
 namespace {
 
@@ -556,6 +557,18 @@ void TestCliReplay::framesRoundTripThroughNdjson()
     QVERIFY2(info.code == 0, info.err.constData());
     QVERIFY2(!info.out.contains('\x1b') && !info.out.contains('\x07'), info.out.constData());
     QVERIFY2(info.out.contains("a\\x1b[31mRED\\x07"), info.out.constData());
+
+    // A pipe where a file belongs: refused at once (once it hung for ever), for captures, stream
+    // files and rules alike.
+    const QString fifo = m_dir.filePath(QStringLiteral("pipe"));
+    QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+    for (const QStringList &args : { QStringList { QStringLiteral("info"), fifo },
+             QStringList { QStringLiteral("import"), QStringLiteral("--no-store"), fifo },
+             QStringList { QStringLiteral("backtest"), QStringLiteral("--rules"), fifo, m_capture } }) {
+        const Result r = run(args);
+        QVERIFY2(r.code == 2 && r.err.contains("is not a regular file (a pipe, a socket or a device)"),
+            qPrintable(args.join(QLatin1Char(' ')) + QStringLiteral(" -> ") + QString::fromUtf8(r.err)));
+    }
 
     // Not NDJSON at all: the message says what the file is not and what the command reads.
     const QString text = m_dir.filePath(QStringLiteral("notes.txt"));

@@ -16,6 +16,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace OddsTap::Betfair {
 namespace {
 
@@ -62,6 +64,14 @@ public:
         send(QJsonDocument(QJsonObject { { QStringLiteral("op"), QStringLiteral("connection") },
                                { QStringLiteral("connectionId"), QStringLiteral("oddstap-%1").arg(connection) } })
                  .toJson(QJsonDocument::Compact));
+    }
+
+    bool authenticated() const { return m_authenticated; }
+    /// Makes room for a newcomer: the connection ends now.
+    void evict()
+    {
+        m_socket->abort();
+        deleteLater();
     }
 
 private:
@@ -267,10 +277,23 @@ Result<quint16> StreamServer::start()
     // A TLS server hands a connection over once its handshake is done.
     connect(d->server.get(), &QTcpServer::pendingConnectionAvailable, this, [this] {
         while (QTcpSocket *s = d->server->nextPendingConnection()) {
-            if (findChildren<StreamSession *>(Qt::FindDirectChildrenOnly).size() >= kMaxSessions) {
-                s->abort();
-                s->deleteLater();
-                continue;
+            const QList<StreamSession *> sessions = findChildren<StreamSession *>(Qt::FindDirectChildrenOnly);
+            if (sessions.size() >= kMaxSessions) {
+                // Connections that never logged in make room (the oldest first): sockets opened and
+                // left silent would otherwise lock every real client out.
+                const auto idle = std::find_if(
+                    sessions.begin(), sessions.end(), [](const StreamSession *x) { return !x->authenticated(); });
+                if (idle == sessions.end()) {
+                    qCWarning(lcFeed).noquote() << "betfair stream server: refused a connection from"
+                                                << s->peerAddress().toString() << "- already serving" << kMaxSessions;
+                    s->abort();
+                    s->deleteLater();
+                    continue;
+                }
+                qCInfo(lcFeed).noquote() << "betfair stream server: closed a connection that had not logged in, for"
+                                         << s->peerAddress().toString();
+                (*idle)->setParent(nullptr); // no longer counted among the sessions
+                (*idle)->evict();
             }
             auto *session =
                 new StreamSession(s, d->cfg, ++d->connections, [self = QPointer<StreamServer>(this)](quint64 n) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "jsonmapping.h"
 
+#include <core/common/paths.h>
+
 #include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
@@ -137,6 +139,9 @@ std::string valueText(const element &v, const JsonMapping::Field &f, bool protoc
 
 Result<std::shared_ptr<const JsonMapping>> JsonMapping::load(const QString &path)
 {
+    if (const QString why = notARegularFile(path); !why.isEmpty()) {
+        return Error { QStringLiteral("io_error"), QStringLiteral("cannot read mapping: ") + why };
+    }
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("io_error"),
