@@ -75,8 +75,18 @@ void SimServer::Impl::checkHandshake(QTcpSocket *socket)
         }
         if (!constantTimeEquals(presented, "Bearer " + config.token)) {
             ++authRejected;
-            qCInfo(lcFeed).noquote() << "simulator: rejected an upgrade from" << socket->peerAddress().toString()
-                                     << "with a missing or wrong token (HTTP 401)";
+            // A guesser makes thousands a second: one line a second, with how many it stands for.
+            if (const qint64 now = monoMs(); now - lastAuthLogMs >= 1000) {
+                qCInfo(lcFeed).noquote()
+                    << "simulator: rejected an upgrade from" << socket->peerAddress().toString()
+                    << "with a missing or wrong token (HTTP 401)"
+                    << (authUnlogged > 0 ? QStringLiteral("(and %1 more since the last such line)").arg(authUnlogged)
+                                         : QString());
+                lastAuthLogMs = now;
+                authUnlogged = 0;
+            } else {
+                ++authUnlogged;
+            }
             QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
             socket->write("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"oddstap-sim\"\r\n"
                           "Content-Length: 0\r\nConnection: close\r\n\r\n");

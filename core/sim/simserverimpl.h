@@ -129,6 +129,8 @@ struct SimServer::Impl
     quint64 closedCount = 0;
     quint64 nextConnId = 1;
     quint64 authRejected = 0;
+    qint64 lastAuthLogMs = -1000000; ///< refused upgrades are logged at most once a second
+    quint64 authUnlogged = 0;
     qint64 pacingStartMs = 0;
     quint64 pacingBaseSeq = 0;
     bool countSignalled = false;

@@ -112,6 +112,13 @@ void TestCliMapping::mappingFileIsCheckedWithItsErrorsNamed()
     QVERIFY(
         bad(R"({"type":"/k","messages":{"a":{"event":"odds","fields":{"timestamp":{"pointer":"/t","time":"ns"}}}}})")
             .contains(QLatin1String("epoch_ms, epoch_s or iso")));
+    // A misspelt key is a mistake too, named: ignored, it would leave what it meant out.
+    QVERIFY(bad(R"({"type":"/k","messages":{"a":{"event":"odds","fieldz":{"odd_value":"/o"}}}})")
+                .contains(QLatin1String("messages.a: unknown key \"fieldz\"")));
+    QVERIFY(bad(R"({"type":"/k","mesages":{}})").contains(QLatin1String("unknown key \"mesages\"")));
+    QVERIFY(
+        bad(R"({"type":"/k","messages":{"a":{"event":"odds","fields":{"timestamp":{"pointer":"/t","tme":"iso"}}}}})")
+            .contains(QLatin1String("messages.a.fields.timestamp: unknown key \"tme\"")));
     // Without a seq pointer, messages are numbered in order, and after a restart from what
     // storage holds rather than from 1 (else new messages would be taken for duplicates).
     auto noSeq = JsonMapping::parse(
