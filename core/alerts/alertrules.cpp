@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "alertrules.h"
 
+#include <core/common/jsonkeys.h>
 #include <core/common/paths.h>
 
 #include <QFile>
@@ -70,21 +71,6 @@ std::optional<AlertKind> alertKindFromName(const QString &name)
     return std::nullopt;
 }
 
-namespace {
-
-/// The first key of @p o not in @p known, or empty.
-QString unknownKey(const QJsonObject &o, std::initializer_list<const char *> known)
-{
-    for (auto it = o.begin(); it != o.end(); ++it) {
-        if (std::none_of(known.begin(), known.end(), [&](const char *k) { return it.key() == QLatin1String(k); })) {
-            return it.key();
-        }
-    }
-    return {};
-}
-
-} // namespace
-
 Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
 {
     QJsonParseError parseError;
@@ -109,7 +95,7 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
         }
         const QJsonObject o = array[i].toObject();
         // A misspelt field would be a limit silently not applied (a rule firing on everything).
-        if (const QString unknown = unknownKey(o,
+        if (const QString unknown = unknownJsonKey(o,
                 { "type", "name", "percent", "ticks", "within_s", "after_s", "cooldown_s", "direction", "level", "min",
                     "max", "stake", "max_age_s", "scope" });
             !unknown.isEmpty()) {
@@ -201,7 +187,7 @@ Result<std::vector<AlertRule>> parseAlertRules(const QByteArray &json)
             }
             const QJsonObject s = scope.toObject();
             if (const QString unknown =
-                    unknownKey(s, { "source", "fixture", "market", "selection", "sport", "watched" });
+                    unknownJsonKey(s, { "source", "fixture", "market", "selection", "sport", "watched" });
                 !unknown.isEmpty()) {
                 return invalid(i,
                     QStringLiteral("scope: unknown field \"%1\" (source, fixture, market, selection, sport, watched)")

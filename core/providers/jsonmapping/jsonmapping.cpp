@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "jsonmapping.h"
 
+#include <core/common/jsonkeys.h>
 #include <core/common/paths.h>
 
 #include <QDateTime>
@@ -42,18 +43,6 @@ const std::map<EventType, std::vector<const char *>> &protocolFields()
     return fields;
 }
 
-/// The first key of @p o not in @p known, or empty: a misspelt key ("fieldz") would otherwise
-/// leave what it meant out without a word.
-QString unknownKey(const QJsonObject &o, std::initializer_list<const char *> known)
-{
-    for (auto it = o.begin(); it != o.end(); ++it) {
-        if (std::none_of(known.begin(), known.end(), [&](const char *k) { return it.key() == QLatin1String(k); })) {
-            return it.key();
-        }
-    }
-    return {};
-}
-
 Result<JsonMapping::Field> fieldOf(
     const QString &origin, const QString &where, const QString &name, const QJsonValue &v)
 {
@@ -64,7 +53,7 @@ Result<JsonMapping::Field> fieldOf(
         pointer = v.toString();
     } else if (v.isObject()) {
         const QJsonObject o = v.toObject();
-        if (const QString unknown = unknownKey(o, { "pointer", "values", "time" }); !unknown.isEmpty()) {
+        if (const QString unknown = unknownJsonKey(o, { "pointer", "values", "time" }); !unknown.isEmpty()) {
             return configError(
                 origin, QStringLiteral("%1: unknown key \"%2\" (pointer, values, time)").arg(where, unknown));
         }
@@ -181,7 +170,7 @@ Result<std::shared_ptr<const JsonMapping>> JsonMapping::parse(const QByteArray &
                 : QStringLiteral("must be a JSON object"));
     }
     const QJsonObject root = doc.object();
-    if (const QString unknown = unknownKey(root, { "type", "seq", "ts", "messages" }); !unknown.isEmpty()) {
+    if (const QString unknown = unknownJsonKey(root, { "type", "seq", "ts", "messages" }); !unknown.isEmpty()) {
         return configError(origin, QStringLiteral("unknown key \"%1\" (type, seq, ts, messages)").arg(unknown));
     }
     auto m = std::make_shared<JsonMapping>();
@@ -213,7 +202,7 @@ Result<std::shared_ptr<const JsonMapping>> JsonMapping::parse(const QByteArray &
     for (auto it = messages.begin(); it != messages.end(); ++it) {
         const QString where = QStringLiteral("messages.%1").arg(it.key());
         const QJsonObject spec = it.value().toObject();
-        if (const QString unknown = unknownKey(spec, { "event", "fields" }); !unknown.isEmpty()) {
+        if (const QString unknown = unknownJsonKey(spec, { "event", "fields" }); !unknown.isEmpty()) {
             return configError(origin, QStringLiteral("%1: unknown key \"%2\" (event, fields)").arg(where, unknown));
         }
         const QString event = spec.value(QStringLiteral("event")).toString();
