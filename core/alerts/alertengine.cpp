@@ -290,6 +290,13 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
     }
     Source &source = *m_lastSource;
     source.clockMs = std::max(source.clockMs, e.serverTsMs);
+    // What ran out during the quiet before this event is found before the event is applied: the
+    // next update of a fixture alone on its feed would otherwise end its silence unseen (a
+    // Betfair file of one market, hours between lines, never fired a stale rule).
+    const bool sweepTurn = source.clockMs >= source.nextSweepMs;
+    if (sweepTurn && source.clockMs >= source.earliestDueMs) {
+        sweep(source, e.seq, out);
+    }
     Fixture *touched = nullptr;
     const auto find = [&](const QString &fixtureId) {
         return &findFixture(source, e.sourceId, fixtureId, e.serverTsMs);
@@ -316,9 +323,10 @@ void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
             source.earliestDueMs = std::min(source.earliestDueMs, touched->scoreChangedAtMs + m_shortestDueWindowMs);
         }
     }
-    if (source.clockMs >= source.nextSweepMs) {
+    if (sweepTurn) {
         // On the same 250 ms grid whether or not it sweeps: a sweep skipped would have found
-        // nothing, so the alerts (and the seq each is noticed at) are the same either way.
+        // nothing, so the alerts (and the seq each is noticed at) are the same either way. Again
+        // after the event: what it made due at once (a score change brought into scope).
         source.nextSweepMs = source.clockMs + kSweepEveryMs;
         if (source.clockMs >= source.earliestDueMs) {
             sweep(source, e.seq, out);

@@ -285,6 +285,18 @@ void TestAlerts::staleFixtureAtTheMomentItWentSilent()
     QCOMPARE(b.size(), std::size_t(1));
     QCOMPARE(b[0].fixtureId, QStringLiteral("F9"));
     QCOMPARE(b[0].atMs, kT0 + 40 * kS);
+
+    // A fixture alone on its feed: its own next update, long after, must not hide the silence.
+    const std::vector<Alert> c = run({ stale },
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 2.0),
+            oddsEvent(2, 3600 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.1),
+            oddsEvent(3, 3610 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.2),
+            oddsEvent(4, 7200 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.3) });
+    QCOMPARE(c.size(), std::size_t(2));
+    QCOMPARE(c[0].atMs, kT0 + 30 * kS);
+    QCOMPARE(c[0].seq, quint64(2)); // noticed by the update that ended the silence
+    QCOMPARE(c[1].atMs, kT0 + 3640 * kS);
+    QCOMPARE(c[1].seq, quint64(4));
 }
 
 void TestAlerts::overroundLeavesItsRange()
