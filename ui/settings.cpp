@@ -2,6 +2,7 @@
 #include "settings.h"
 
 #include <core/common/logging.h>
+#include <core/session/sessionsnapshot.h>
 
 #include <QFile>
 #include <QJsonArray>
@@ -86,7 +87,7 @@ AppConfig Settings::appConfig()
         } else {
             c.settingsProblems << QStringLiteral("the saved source '%1' (%2) cannot be started: its URL or its profile "
                                                  "'%3' is not valid; fix it with Sources ▸ Edit")
-                                      .arg(saved.id, saved.url, saved.profile);
+                                      .arg(saved.id, redactedUrl(QUrl(saved.url)), saved.profile);
         }
     }
     c.demo = demoEnabled();
@@ -338,16 +339,20 @@ void writeWorkspaces(const std::vector<Settings::Workspace> &all)
 
 } // namespace
 
-void Settings::saveWorkspace(const Workspace &workspace)
+bool Settings::saveWorkspace(const Workspace &workspace)
 {
     std::vector<Workspace> all = workspaces();
     const auto it = std::find_if(all.begin(), all.end(), [&](const Workspace &w) { return w.name == workspace.name; });
     if (it == all.end()) {
+        if (int(all.size()) >= kMaxWorkspaces) {
+            return false; // beyond what is read back: it would be lost at the next start
+        }
         all.push_back(workspace);
     } else {
         *it = workspace;
     }
     writeWorkspaces(all);
+    return true;
 }
 
 void Settings::removeWorkspace(const QString &name)

@@ -89,14 +89,15 @@ public:
     };
     static std::vector<Workspace> workspaces();
     /// Saves @p workspace, replacing one of the same name.
-    static void saveWorkspace(const Workspace &workspace);
+    static constexpr int kMaxWorkspaces = 200; ///< read back at most (a settings file is untrusted)
+    /// False, saving nothing, for a new workspace beyond the most kept (kMaxWorkspaces).
+    static bool saveWorkspace(const Workspace &workspace);
     static void removeWorkspace(const QString &name);
 
 private:
     /// Entries read of a list the file says holds @p stated: at most @p most.
     static int readableCount(int stated, int most, const char *what);
     static constexpr int kMaxSources = 1000;
-    static constexpr int kMaxWorkspaces = 200;
 };
 
 } // namespace OddsTap

@@ -12,6 +12,7 @@
 
 #include <QInputDialog>
 #include <QMenu>
+#include <QMessageBox>
 #include <QStatusBar>
 
 namespace OddsTap::Workspaces {
@@ -106,7 +107,13 @@ void build(MainWindow *window, QMenu *menu)
                 QLineEdit::Normal, current, &ok)
                                      .trimmed();
             if (ok && !name.isEmpty()) {
-                Settings::saveWorkspace(capture(window, name));
+                if (!Settings::saveWorkspace(capture(window, name))) {
+                    QMessageBox::warning(window, MainWindow::tr("Save workspace"),
+                        MainWindow::tr("There are already %1 workspaces, the most OddsTap keeps: remove one "
+                                       "(Workspaces ▸ Remove) or save over an existing one.")
+                            .arg(Settings::kMaxWorkspaces));
+                    return;
+                }
                 window->setProperty("workspace", name);
                 window->statusBar()->showMessage(MainWindow::tr("Workspace %1 saved").arg(name), 5000);
             }

@@ -14,9 +14,9 @@ namespace OddsTap {
 QString makeDirectory(const QString &dir);
 QString makeParentDirectory(const QString &file);
 
-/// A settings document the user names (alert rules, a fixture map), whole: at most 64 MB, checked
-/// while reading, since a pipe or a device has no size to check first. Fails with io_error, or
-/// with @p tooLargeCode and "PATH is over 64 MB".
+/// A settings document the user names (alert rules, a fixture map), whole: a regular file of at
+/// most 64 MB (a pipe or a device is refused: notARegularFile()). Fails with io_error, or with
+/// @p tooLargeCode and "PATH is over 64 MB".
 Result<QByteArray> readSettingsDocument(const QString &path, const QString &tooLargeCode);
 /// Empty when @p path is a regular file (or does not exist: opening it says so); else why it
 /// cannot be read as one. A pipe or a device would block the reader (a FIFO without a writer

@@ -129,6 +129,9 @@ void MetricsHttpServer::answer(QTcpSocket *socket, int status, const QByteArray 
         out += body;
     }
     socket->write(out);
+    // What was sent after the request is dropped now and as it comes (readRequest()): closing
+    // with input unread would reset the connection, and the client could lose the answer.
+    socket->skip(socket->bytesAvailable());
     socket->disconnectFromHost(); // once written; the deadline ends a client that never reads it
 }
 

@@ -808,6 +808,10 @@ void TestBetfair::booksAcrossMarketsAreCappedInAll()
     }
     QCOMPARE(out.rejects.size(), rejectsBefore);
     QCOMPARE(decoder.cache().pricesHeld(), std::size_t(402));
+    // An image that lists one runner of a market of 20 gives the other 19 back.
+    decoder.decode(line(R"({"id":"1.2","img":true,"rc":[{"id":1,"atb":[[2.0,5]]}]})", kStart), ctx, out);
+    QCOMPARE(decoder.cache().runnersHeld(), std::size_t(31));
+    QCOMPARE(decoder.cache().pricesHeld(), std::size_t(403));
 }
 
 QTEST_GUILESS_MAIN(TestBetfair)
