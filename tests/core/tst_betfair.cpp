@@ -812,6 +812,16 @@ void TestBetfair::booksAcrossMarketsAreCappedInAll()
     decoder.decode(line(R"({"id":"1.2","img":true,"rc":[{"id":1,"atb":[[2.0,5]]}]})", kStart), ctx, out);
     QCOMPARE(decoder.cache().runnersHeld(), std::size_t(31));
     QCOMPARE(decoder.cache().pricesHeld(), std::size_t(403));
+    // Closed markets forgotten half an hour of stream time later give their runners back (1.1
+    // had 20, 1.11 one), and their room holds a new market's runners.
+    const qint64 later = kStart + StreamDecoder::kForgetClosedAfterMs + 1;
+    decoder.decode(line(R"({"id":"1.12","rc":[{"id":1,"atb":[[2.0,6]]}]})", later), ctx, out);
+    QCOMPARE(decoder.counts().marketsForgotten, quint64(2));
+    QCOMPARE(decoder.cache().runnersHeld(), std::size_t(10));
+    QCOMPARE(decoder.cache().pricesHeld(), std::size_t(403)); // their prices went when they closed
+    decoder.decode(market(4, "OPEN", 20, 0), ctx, out);
+    QCOMPARE(out.rejects.size(), rejectsBefore);
+    QCOMPARE(decoder.cache().runnersHeld(), std::size_t(30));
 }
 
 QTEST_GUILESS_MAIN(TestBetfair)

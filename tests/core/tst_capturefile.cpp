@@ -280,6 +280,33 @@ private slots:
         QVERIFY2(why.contains(QLatin1String("damaged")), qPrintable(why));
     }
 
+    void aCaptureHoldsAtMostItsSourceCap()
+    {
+        // Readers index sources in 16 bits' worth of rows: a writer asked for one more fails with
+        // the reason instead of writing a file no reader opens (it was also quadratic to get there).
+        const QString path = m_dir.filePath(QStringLiteral("manysources.odtc"));
+        auto writer = CaptureWriter::create(path, header());
+        QVERIFY(writer);
+        for (qint64 i = 1; i < kMaxCaptureSources; ++i) { // the header names one
+            (*writer)->addSource({ QStringLiteral("s%1").arg(i), QString() });
+        }
+        QVERIFY2((*writer)->error().isEmpty(), qPrintable((*writer)->error()));
+        QVERIFY((*writer)->commit());
+        (*writer)->addSource({ QStringLiteral("s1"), QString() }); // known: no new source
+        QVERIFY((*writer)->error().isEmpty());
+        {
+            auto reader = CaptureReader::open(path);
+            QVERIFY2(reader, qPrintable(reader ? QString() : reader.error().message));
+            QCOMPARE(qint64((*reader)->info().header.sources.size()), kMaxCaptureSources);
+        }
+        (*writer)->addSource({ QStringLiteral("one-too-many"), QString() });
+        QVERIFY2((*writer)->error().contains(QLatin1String("more than 65536 sources in one capture")),
+            qPrintable((*writer)->error()));
+        QVERIFY(!(*writer)->commit());
+        auto reader = CaptureReader::open(path); // what was committed stays readable
+        QVERIFY2(reader, qPrintable(reader ? QString() : reader.error().message));
+    }
+
     void aCaptureIsReadWhileItIsRecorded()
     {
         // A reader in the middle of the file holds no lock between its reads: the recorder's

@@ -5,13 +5,16 @@
 #include <core/pipeline/spool.h>
 #include <core/pipeline/spoolworker.h>
 #include <core/sim/feedgenerator.h>
+#include <core/storage/storagewriter.h>
 #include <tests/testutils/smalltmpfs.h>
 
 #include <QDataStream>
 #include <QDir>
 #include <QFile>
+#include <QSemaphore>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
 #include <cstring>
@@ -203,6 +206,7 @@ private slots:
     void aFullSpoolRefusesLikeAFullDisk();
     void intakeStartsBehindLeftovers();
     void batchesPostedToAnIntakeThatDoesNotRunHoldTheSourcesOff();
+    void aWriterCountsWhatItPostsToTheSpoolsThread();
 };
 
 void TestSpool::serializationRoundTrips()
@@ -922,6 +926,47 @@ void TestSpool::batchesPostedToAnIntakeThatDoesNotRunHoldTheSourcesOff()
     }
     QCOMPARE(backlog->posted.load(), std::size_t(0));
     QCOMPARE(backlog->held.load(), std::size_t(150000)); // forwarded: within the budget
+}
+
+void TestSpool::aWriterCountsWhatItPostsToTheSpoolsThread()
+{
+    // The count above starts in StorageWriter::submit(), as the batch is posted, whether or not
+    // the spool's thread gets to run: here it is held until the batches are counted.
+    QTemporaryDir dir;
+    SpoolConfig config;
+    config.directory = dir.filePath(QStringLiteral("spool"));
+    config.memoryBudgetEvents = 1000000;
+    StorageWriter writer(*StorageTarget::parse(dir.filePath(QStringLiteral("w.db"))), config);
+    writer.setSources({ QStringLiteral("src") });
+    quint64 rowsWritten = 0;
+    connect(&writer, &StorageWriter::committed, this,
+        [&rowsWritten](const WriteResult &r) { rowsWritten += r.fixtureUpdates + r.odds + r.bets; });
+    writer.start();
+    auto *spoolThread = writer.findChild<QThread *>(QStringLiteral("spool"));
+    QVERIFY(spoolThread && spoolThread->isRunning());
+    QSemaphore blocked;
+    QSemaphore gate;
+    auto *onSpoolThread = new QObject;
+    onSpoolThread->moveToThread(spoolThread);
+    QMetaObject::invokeMethod(
+        onSpoolThread,
+        [&blocked, &gate, onSpoolThread] {
+            blocked.release();
+            gate.acquire();
+            onSpoolThread->deleteLater();
+        },
+        Qt::QueuedConnection);
+    QVERIFY(blocked.tryAcquire(1, 10000));
+    std::size_t events = 0;
+    for (const BatchPtr &b : sharedBatches(3, 100)) {
+        writer.submit(b);
+        events += b->events.size();
+    }
+    QCOMPARE(writer.backlog()->posted.load(), events);
+    QCOMPARE(writer.backlog()->inMemory(), events);
+    gate.release();
+    QTRY_COMPARE_WITH_TIMEOUT(writer.backlog()->posted.load(), std::size_t(0), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(rowsWritten > 0 && writer.backlog()->inMemory() == 0, 10000);
 }
 
 QTEST_GUILESS_MAIN(TestSpool)

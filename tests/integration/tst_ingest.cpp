@@ -212,9 +212,11 @@ void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
     CaptureRun run(config);
     qint64 shownSpoolBytes = 0;
     quint64 shownSpoolBatches = 0;
+    quint64 shownQueued = 0;
     connect(run.session.get(), &CaptureSession::snapshotReady, this, [&](const SnapshotPtr &s) {
         shownSpoolBytes = s->metrics.spoolBytes;
         shownSpoolBatches = s->metrics.spoolBatches;
+        shownQueued = s->metrics.queuedEvents;
     });
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.stats().persisted.odds > 1000, 10000);
@@ -242,6 +244,10 @@ void TestIngest::spoolBoundsMemoryAndDrainsInOrder()
         QTRY_VERIFY_WITH_TIMEOUT(spooledBytes() > 64 * 1024, 30000);
         // While nothing commits, the views and the summary still see the spool grow.
         QTRY_VERIFY_WITH_TIMEOUT(shownSpoolBytes > 64 * 1024 && shownSpoolBatches > 0, 5000);
+        // And the events waiting in memory for the locked database (this read 0 when it was taken
+        // after a commit, the moment the queue had just been emptied): within the budget.
+        QTRY_VERIFY_WITH_TIMEOUT(shownQueued > 0, 5000);
+        QVERIFY2(shownQueued <= 500 + 5000, qPrintable(QString::number(shownQueued)));
         QVERIFY(run.stats().maxSpoolBytes > 64 * 1024);
         QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
     }
