@@ -2,6 +2,7 @@
 #include "settings.h"
 
 #include <core/common/logging.h>
+#include <core/common/redact.h>
 #include <core/session/sessionsnapshot.h>
 
 #include <QFile>
@@ -39,6 +40,9 @@ void writeSources(const std::vector<Settings::Source> &sources)
         }
     }
     s.endArray();
+    // A URL may carry a token in its query (some feeds take it there): the file is the user's alone.
+    s.sync();
+    QFile::setPermissions(s.fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
 }
 const QString kStorageTarget = QStringLiteral("storage/target");
 const QString kDemoEnabled = QStringLiteral("demo/enabled"); ///< absent: on while no source is enabled

@@ -91,7 +91,10 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("How the matching --url's messages map onto events: reference (default) or mapping:FILE "
                            "(a JSON feed of another shape, docs/providers.md)."),
             QStringLiteral("profile") },
-        { QStringLiteral("token-file"), QStringLiteral("File holding the Bearer token (for every source)."),
+        { QStringLiteral("token-file"),
+            QStringLiteral("File holding the Bearer token of the matching --url: one per --url, 'none' for a source "
+                           "without a token (a token goes to its own source only). ODDSTAP_TOKEN serves a single "
+                           "--url."),
             QStringLiteral("file") },
         { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss:// and betfair://."),
             QStringLiteral("file") },
@@ -167,8 +170,11 @@ int runCapture(const QStringList &arguments)
         { QStringLiteral("webhook"),
             QStringLiteral(
                 "With --rules: also POST the alerts as JSON ({\"alerts\": [...]}) to this http:// or https://\n"
-                "URL, for a chat or a bot (docs/alerts.md)."),
+                "URL, for a chat or a bot (docs/alerts.md). Visible in ps: a URL with a secret in it goes in\n"
+                "--webhook-file."),
             QStringLiteral("url") },
+        { QStringLiteral("webhook-file"), QStringLiteral("A file holding the --webhook URL (kept out of ps)."),
+            QStringLiteral("file") },
         { QStringLiteral("alerts"),
             QStringLiteral("With --rules: write the alerts to this CSV file as they fire (default: one line each on\n"
                            "standard error). 'oddstap-cli backtest' lists the same from a recording."),
@@ -179,7 +185,8 @@ int runCapture(const QStringList &arguments)
             QStringLiteral("[host:]port") },
         { QStringLiteral("redis"),
             QStringLiteral("Keep the live state (fixtures, every selection's latest price) in this Redis as well,\n"
-                           "with a change channel: redis://[:password@]host[:port][/db]. Layout: docs/redis-cache.md."),
+                           "with a change channel: redis://host[:port][/db] (a password from ODDSTAP_REDIS_PASSWORD).\n"
+                           "Layout: docs/redis-cache.md."),
             QStringLiteral("url") },
     });
     int exitCode = kExitOk;
@@ -217,14 +224,32 @@ int runCapture(const QStringList &arguments)
         }
         profiles.push_back(*profile);
     }
-    QByteArray token = qgetenv("ODDSTAP_TOKEN").trimmed();
-    if (parser.isSet(QStringLiteral("token-file"))) {
-        QFile f(parser.value(QStringLiteral("token-file")));
+    // A token goes to its own source only: one token for several sources would hand each
+    // source's secret to the others (another company's server, or one without TLS).
+    const QStringList tokenFiles = parser.values(QStringLiteral("token-file"));
+    const QByteArray envToken = qgetenv("ODDSTAP_TOKEN").trimmed();
+    if (!tokenFiles.isEmpty() && tokenFiles.size() != urls.size()) {
+        return usage(QStringLiteral("%1 --token-file for %2 --url: give one per --url, in the same order ('none' for a "
+                                    "source without a token), so that no source gets another's token")
+                         .arg(tokenFiles.size())
+                         .arg(urls.size()));
+    }
+    if (tokenFiles.isEmpty() && !envToken.isEmpty() && urls.size() > 1) {
+        return usage(QStringLiteral("ODDSTAP_TOKEN would go to all %1 sources: give a --token-file per --url instead "
+                                    "('none' for a source without a token)")
+                         .arg(urls.size()));
+    }
+    std::vector<QByteArray> tokens(std::size_t(urls.size()), tokenFiles.isEmpty() ? envToken : QByteArray());
+    for (qsizetype i = 0; i < tokenFiles.size(); ++i) {
+        if (tokenFiles.at(i) == QLatin1String("none")) {
+            continue;
+        }
+        QFile f(tokenFiles.at(i));
         if (!f.open(QIODevice::ReadOnly)) {
             return usage(QStringLiteral("cannot read token file '%1': %2").arg(f.fileName(), f.errorString()));
         }
-        token = f.readAll().trimmed();
-        if (token.isEmpty()) {
+        tokens[std::size_t(i)] = f.read(64 * 1024).trimmed();
+        if (tokens[std::size_t(i)].isEmpty()) {
             return usage(QStringLiteral("token file '%1' is empty").arg(f.fileName()));
         }
     }
@@ -242,7 +267,7 @@ int runCapture(const QStringList &arguments)
         source.sourceId = i < ids.size() ? ids.at(i) : QStringLiteral("src-%1").arg(i + 1);
         source.url = QUrl(urls.at(i), QUrl::StrictMode);
         source.profile = std::size_t(i) < profiles.size() ? profiles[std::size_t(i)] : FeedProfile {};
-        source.token = token;
+        source.token = tokens[std::size_t(i)];
         source.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
         source.caFile = parser.value(QStringLiteral("ca-file"));
         source.heartbeatMs = int(heartbeat);
@@ -364,16 +389,16 @@ int runCapture(const QStringList &arguments)
         config.fixtureMap = std::move(*map);
     }
     report.alertsPath = parser.value(QStringLiteral("alerts"));
-    if (parser.isSet(QStringLiteral("webhook"))) {
-        report.webhook = QUrl(parser.value(QStringLiteral("webhook")), QUrl::StrictMode);
+    if (parser.isSet(QStringLiteral("webhook")) || parser.isSet(QStringLiteral("webhook-file"))) {
         if (!parser.isSet(QStringLiteral("rules"))) {
             return usage(QStringLiteral("--webhook needs --rules"));
         }
-        if (!report.webhook.isValid() || report.webhook.host().isEmpty()
-            || (report.webhook.scheme() != QLatin1String("http")
-                && report.webhook.scheme() != QLatin1String("https"))) {
-            return usage(QStringLiteral("--webhook must be an http:// or https:// URL"));
+        auto webhook = AlertWebhook::urlFrom(
+            parser.value(QStringLiteral("webhook")), parser.value(QStringLiteral("webhook-file")));
+        if (!webhook) {
+            return usage(webhook.error().message);
         }
+        report.webhook = *webhook;
     }
 
     if (parser.isSet(QStringLiteral("metrics"))) {

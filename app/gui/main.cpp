@@ -3,6 +3,7 @@
 // self-check, bench and screenshot modes are in modes.h.
 #include "modes.h"
 
+#include <core/alerts/alertwebhook.h>
 #include <core/common/event.h>
 #include <core/common/logging.h>
 #include <core/common/standardstreams.h>
@@ -168,9 +169,13 @@ int main(int argc, char *argv[])
             "docs/comparison.md; default: equal fixture ids)."),
         QStringLiteral("file") });
     parser.addOption({ QStringLiteral("webhook"),
-        QApplication::translate(
-            "main", "With --rules: also POST live alerts as JSON to this http:// or https:// URL (docs/alerts.md)."),
+        QApplication::translate("main",
+            "With --rules: also POST live alerts as JSON to this http:// or https:// URL (docs/alerts.md). Visible in "
+            "ps: a URL with a secret in it goes in --webhook-file."),
         QStringLiteral("url") });
+    parser.addOption({ QStringLiteral("webhook-file"),
+        QApplication::translate("main", "A file holding the --webhook URL (kept out of ps)."),
+        QStringLiteral("file") });
     parser.addOption({ QStringLiteral("latency-alert-ms"),
         QApplication::translate("main",
             "Alert when a source's feed latency (server time to receipt) p99 passes this (default 2000; 0: never)."),
@@ -233,18 +238,18 @@ int main(int argc, char *argv[])
         }
         config.fixtureMap = std::move(*map);
     }
-    if (parser.isSet(QStringLiteral("webhook"))) {
+    if (parser.isSet(QStringLiteral("webhook")) || parser.isSet(QStringLiteral("webhook-file"))) {
         if (!parser.isSet(QStringLiteral("rules"))) {
             std::fprintf(stderr, "oddstap: --webhook needs --rules\n");
             return 2;
         }
-        config.webhook = QUrl(parser.value(QStringLiteral("webhook")), QUrl::StrictMode);
-        if (!config.webhook.isValid() || config.webhook.host().isEmpty()
-            || (config.webhook.scheme() != QLatin1String("http")
-                && config.webhook.scheme() != QLatin1String("https"))) {
-            std::fprintf(stderr, "oddstap: --webhook must be an http:// or https:// URL\n");
+        auto webhook = AlertWebhook::urlFrom(
+            parser.value(QStringLiteral("webhook")), parser.value(QStringLiteral("webhook-file")));
+        if (!webhook) {
+            std::fprintf(stderr, "oddstap: %s\n", qPrintable(webhook.error().message));
             return 2;
         }
+        config.webhook = *webhook;
     }
     if (parser.isSet(QStringLiteral("latency-alert-ms"))) {
         bool valid = false;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "alertwebhook.h"
 
+#include <core/common/paths.h>
+#include <core/common/redact.h>
 #include <core/common/timeutil.h>
 
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -35,9 +38,36 @@ AlertWebhook::AlertWebhook(QUrl url, QObject *parent)
     , m_network(new QNetworkAccessManager(this))
 { }
 
+Result<QUrl> AlertWebhook::urlFrom(const QString &url, const QString &file)
+{
+    if (!url.isEmpty() && !file.isEmpty()) {
+        return Error { QStringLiteral("usage"), QStringLiteral("--webhook or --webhook-file, not both") };
+    }
+    QString text = url;
+    if (!file.isEmpty()) {
+        if (const QString why = notARegularFile(file); !why.isEmpty()) {
+            return Error { QStringLiteral("usage"), QStringLiteral("--webhook-file: %1").arg(why) };
+        }
+        QFile f(file);
+        if (!f.open(QIODevice::ReadOnly)) {
+            return Error { QStringLiteral("usage"),
+                QStringLiteral("cannot read --webhook-file '%1': %2").arg(file, f.errorString()) };
+        }
+        text = QString::fromUtf8(f.read(64 * 1024)).trimmed();
+    }
+    const QUrl parsed(text, QUrl::StrictMode);
+    if (!parsed.isValid() || parsed.host().isEmpty()
+        || (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https"))) {
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("%1 must be an http:// or https:// URL")
+                .arg(file.isEmpty() ? QStringLiteral("--webhook") : QStringLiteral("--webhook-file")) };
+    }
+    return parsed;
+}
+
 QString AlertWebhook::displayUrl() const
 {
-    return m_url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment);
+    return urlOrigin(m_url);
 }
 
 void AlertWebhook::post(const std::vector<Alert> &alerts)

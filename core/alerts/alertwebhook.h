@@ -2,6 +2,7 @@
 #pragma once
 
 #include <core/alerts/alertengine.h>
+#include <core/common/result.h>
 
 #include <QJsonArray>
 #include <QObject>
@@ -27,6 +28,11 @@ public:
 
     explicit AlertWebhook(QUrl url, QObject *parent = nullptr);
 
+    /// The address from --webhook (a URL, which ps shows) or --webhook-file (a file holding it: the
+    /// chat services carry the secret in the path, others in the query): an http:// or https:// URL
+    /// with a host, or why not (never quoting the URL).
+    static Result<QUrl> urlFrom(const QString &url, const QString &file);
+
     void post(const std::vector<Alert> &alerts);
     /// Nothing waiting and nothing in flight.
     bool idle() const { return !m_inFlight && m_pending.isEmpty(); }
@@ -36,7 +42,8 @@ public:
     quint64 sent() const { return m_sent; } ///< alerts the server acknowledged (2xx)
     quint64 failed() const { return m_failed; } ///< alerts in requests that failed
     quint64 dropped() const { return m_dropped; } ///< alerts dropped while too many waited
-    /// The URL as logs show it: no user info, no query (a token often travels there).
+    /// The URL as logs and summaries show it: scheme, host and port (the path and the query are
+    /// where the secret travels).
     QString displayUrl() const;
 
 signals:

@@ -2,6 +2,7 @@
 #include "amqpclient.h"
 
 #include <core/broker/brokertopology.h>
+#include <core/common/redact.h>
 
 #include <QUrl>
 
@@ -82,7 +83,7 @@ Result<AmqpTarget> AmqpTarget::parse(const QString &text)
     if (!url.isValid() || (url.scheme() != QLatin1String("amqp"))) {
         return Error { QStringLiteral("usage"),
             QStringLiteral("not an amqp:// URL: '%1' (amqp://user@host:port/vhost; amqps is not supported)")
-                .arg(QUrl(text).toDisplayString(QUrl::RemovePassword)) };
+                .arg(redactedUrlText(text)) };
     }
     AmqpTarget t;
     if (!url.host().isEmpty()) {

@@ -2,6 +2,7 @@
 #include "rediscache.h"
 
 #include <core/common/logging.h>
+#include <core/common/redact.h>
 #include <core/common/timeutil.h>
 
 #include <QJsonArray>
@@ -83,12 +84,23 @@ Result<RedisTarget> RedisTarget::parse(const QString &text)
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty()) {
         return Error { QStringLiteral("usage"),
-            QStringLiteral("--redis wants redis://[:password@]host[:port][/db], got '%1'").arg(text) };
+            QStringLiteral("--redis wants redis://host[:port][/db], got '%1'").arg(redactedUrlText(text)) };
     }
     RedisTarget t;
     t.host = url.host();
     t.port = quint16(url.port(6379));
-    t.password = url.password();
+    if (url.hasFragment() || url.hasQuery()) {
+        // redis://u:#pw@host parses as host "u" and a fragment: a password with a '#' in it.
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("--redis wants redis://host[:port][/db], without '?' or '#' (a password goes in "
+                           "ODDSTAP_REDIS_PASSWORD)") };
+    }
+    if (!url.password().isEmpty() || !url.userName().isEmpty()) {
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("the redis:// URL carries a password: set ODDSTAP_REDIS_PASSWORD instead (a URL shows in ps "
+                           "and in logs)") };
+    }
+    t.password = QString::fromUtf8(qgetenv("ODDSTAP_REDIS_PASSWORD"));
     const QString path = url.path().mid(1);
     if (!path.isEmpty()) {
         bool ok = false;

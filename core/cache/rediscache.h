@@ -16,7 +16,8 @@ class QTimer;
 
 namespace OddsTap {
 
-/// Where the live cache goes: redis://[:password@]host[:port][/db].
+/// Where the live cache goes: redis://host[:port][/db], the password (if the server wants one) from
+/// ODDSTAP_REDIS_PASSWORD: a URL shows in ps and in logs.
 struct RedisTarget
 {
     QString host = QStringLiteral("127.0.0.1");

@@ -2,6 +2,7 @@
 #include "feedclient.h"
 
 #include <core/common/logging.h>
+#include <core/common/redact.h>
 #include <core/common/rng.h>
 #include <core/common/timeutil.h>
 #include <core/feed/reconnect.h>
@@ -20,6 +21,8 @@
 #include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
+
+#include <algorithm>
 
 namespace OddsTap {
 namespace {
@@ -80,8 +83,14 @@ QString validateSourceConfig(const FeedSourceConfig &config)
         return QStringLiteral("the source id must not be empty");
     }
     const QUrl &url = config.url;
+    const bool local = url.host() == QLatin1String("localhost") || QHostAddress(url.host()).isLoopback();
+    if (std::any_of(config.token.cbegin(), config.token.cend(), [](char c) { return uchar(c) <= 0x20 || c == 0x7f; })) {
+        // It goes into a header line (or a JSON message): a line break would add headers of its own.
+        return QStringLiteral("the token holds a space, a line break or another control character: check its file "
+                              "or ODDSTAP_TOKEN");
+    }
     if (!url.isValid()) {
-        return QStringLiteral("invalid URL '%1': %2").arg(url.toString(QUrl::RemoveUserInfo), url.errorString());
+        return QStringLiteral("invalid URL: %1").arg(urlError(url));
     }
     if (url.scheme() == QLatin1String("amqp")) {
         // A broker viewer (BrokerViewer): watches what collectors publish.
@@ -92,17 +101,14 @@ QString validateSourceConfig(const FeedSourceConfig &config)
         if (QUrl(QUrlQuery(url).queryItemValue(QStringLiteral("redis"), QUrl::FullyDecoded)).password().size() > 0) {
             return QStringLiteral("the redis= URL carries a password: the viewer reads a cache without one");
         }
-        return url.host().isEmpty()
-            ? QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo))
-            : QString();
+        return url.host().isEmpty() ? QStringLiteral("invalid URL '%1': no host").arg(redactedUrl(url)) : QString();
     }
     if (url.scheme() == QLatin1String("betfair") || url.scheme() == QLatin1String("betfair+tcp")) {
         // The live Betfair Exchange Stream (Betfair::StreamClient).
         if (url.host().isEmpty()) {
-            return QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo));
+            return QStringLiteral("invalid URL '%1': no host").arg(redactedUrl(url));
         }
-        if (url.scheme() == QLatin1String("betfair+tcp") && url.host() != QLatin1String("localhost")
-            && !QHostAddress(url.host()).isLoopback()) {
+        if (url.scheme() == QLatin1String("betfair+tcp") && !local) {
             // The app key and the session token would cross the network in clear text.
             return QStringLiteral(
                 "betfair+tcp:// (no TLS) is for a local test server only (127.0.0.1); use betfair://");
@@ -118,10 +124,16 @@ QString validateSourceConfig(const FeedSourceConfig &config)
     if (url.scheme() != QLatin1String("ws") && url.scheme() != QLatin1String("wss")) {
         return QStringLiteral("invalid URL '%1': the scheme must be ws://, wss://, betfair:// or (to watch a broker) "
                               "amqp://")
-            .arg(url.toString(QUrl::RemoveUserInfo));
+            .arg(redactedUrl(url));
     }
     if (url.host().isEmpty()) {
-        return QStringLiteral("invalid URL '%1': no host").arg(url.toString(QUrl::RemoveUserInfo));
+        return QStringLiteral("invalid URL '%1': no host").arg(redactedUrl(url));
+    }
+    if (!config.token.isEmpty() && url.scheme() == QLatin1String("ws") && !local) {
+        // The same rule as betfair+tcp://: a Bearer token in clear text is anyone's on the way.
+        return QStringLiteral("'%1' has no TLS (ws://) and is not this machine: the token would cross the network "
+                              "in clear text; use wss://")
+            .arg(redactedUrl(url));
     }
     if (!config.caFile.isEmpty() && !QFileInfo(config.caFile).isReadable()) {
         return QStringLiteral("CA file '%1' is not readable").arg(config.caFile);
@@ -165,7 +177,7 @@ void FeedClient::Impl::connectNow()
         return;
     }
     stalled = false;
-    setState(SourceState::Connecting, cfg().url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
+    setState(SourceState::Connecting, redactedUrl(cfg().url));
     QNetworkRequest request(cfg().url);
     if (!cfg().token.isEmpty()) {
         request.setRawHeader("Authorization", "Bearer " + cfg().token);

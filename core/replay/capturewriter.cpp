@@ -2,6 +2,7 @@
 #include "capturefile.h"
 
 #include <core/common/paths.h>
+#include <core/common/redact.h>
 #include <core/common/timeutil.h>
 #include <core/replay/captureformat.h>
 #include <core/storage/directwritevfs.h>
@@ -210,10 +211,7 @@ void CaptureWriter::addSource(const CaptureSource &source)
     bindQString(m_insSource, 2, source.sourceId);
     // Redacted here too, whatever the caller did: an imported file's URL may carry a password,
     // a token or an app key, and a capture is a file that gets passed around.
-    bindQString(m_insSource, 3,
-        source.url.isEmpty()
-            ? QString()
-            : QUrl(source.url).adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString());
+    bindQString(m_insSource, 3, source.url.isEmpty() ? QString() : redactedUrl(QUrl(source.url)));
     if (sqlite3_step(m_insSource) != SQLITE_DONE) {
         fail(sqliteError(m_db));
     }

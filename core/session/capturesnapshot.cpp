@@ -4,6 +4,7 @@
 #include "capturesession.h"
 #include "capturesource.h"
 
+#include <core/common/redact.h>
 #include <core/common/timeutil.h>
 #include <core/models/roles.h>
 

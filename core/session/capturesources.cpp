@@ -6,6 +6,7 @@
 
 #include <core/broker/brokerviewer.h>
 #include <core/common/logging.h>
+#include <core/common/redact.h>
 #include <core/common/threadend.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairstreamclient.h>

@@ -43,9 +43,4 @@ LogEntry LogEntry::note(LogKind kind, LogSeverity severity, const QString &messa
     return { .atMs = wallClockMs(), .severity = severity, .kind = kind, .message = message };
 }
 
-QString redactedUrl(const QUrl &url)
-{
-    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
-}
-
 } // namespace OddsTap

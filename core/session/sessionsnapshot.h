@@ -184,9 +184,6 @@ struct SessionSnapshot
 
 using SnapshotPtr = std::shared_ptr<const SessionSnapshot>;
 
-/// A URL as it may be shown or stored: no user info, query or fragment.
-QString redactedUrl(const QUrl &url);
-
 } // namespace OddsTap
 
 Q_DECLARE_METATYPE(OddsTap::SnapshotPtr)

@@ -2,6 +2,7 @@
 #include "storage.h"
 
 #include <core/broker/brokerpublisher.h>
+#include <core/common/redact.h>
 #include <core/common/version.h>
 #include <core/storage/postgresstorage.h>
 #include <core/storage/sqlitestorage.h>
@@ -35,11 +36,18 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
         if (!url.isValid() || url.host().isEmpty() || url.path().size() < 2) {
             return Error { QStringLiteral("bad_db"),
                 QStringLiteral("invalid PostgreSQL URL '%1': expected postgresql://user@host:port/database")
-                    .arg(QUrl(spec).toString(QUrl::RemovePassword | QUrl::RemoveQuery)) };
+                    .arg(redactedUrlText(spec)) };
         }
         if (!url.password().isEmpty()) {
             return Error { QStringLiteral("bad_db"),
                 QStringLiteral("the PostgreSQL URL carries a password: use PGPASSWORD or ~/.pgpass instead") };
+        }
+        if (url.path().contains(QLatin1Char('@')) || url.hasFragment()) {
+            // postgresql://bob:1/secret@host/db parses as host "bob", port 1, and a '#' starts a
+            // fragment: a password with unencoded characters, which no message may repeat.
+            return Error { QStringLiteral("bad_db"),
+                QStringLiteral("invalid PostgreSQL URL: an '@' after the host or a '#' (a password with "
+                               "unencoded characters?); passwords go in PGPASSWORD or ~/.pgpass") };
         }
         // Options go to libpq as given (TLS among them: never weakened); those it would take a
         // secret from, or that are not libpq's, are refused rather than dropped in silence.

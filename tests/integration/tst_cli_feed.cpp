@@ -29,6 +29,8 @@ private slots:
     void wrongTokenExitsWithAuthFailure();
     void badCommandLines_data();
     void badCommandLines();
+    void secretsStayOutOfEveryMessage_data();
+    void secretsStayOutOfEveryMessage();
     void aGapTheServerCannotFillEndsWithExit8();
 
 private:
@@ -417,6 +419,84 @@ void TestCliFeed::badCommandLines()
     QCOMPARE(p.exitCode(), 2);
     const QByteArray err = p.readAllStandardError();
     QVERIFY2(err.contains(message), err);
+}
+
+void TestCliFeed::secretsStayOutOfEveryMessage_data()
+{
+    // PW1 and TK1 stand for a password and a token: no message may quote them, however malformed
+    // the URL around them (QUrl's own error text quotes the whole URL).
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("token"); ///< ODDSTAP_TOKEN
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QByteArray>("message");
+    const auto capture = [](const QStringList &more) {
+        return QStringList { QStringLiteral("capture"), QStringLiteral("--no-store"), QStringLiteral("--duration"),
+            QStringLiteral("1") }
+        + more;
+    };
+    const QString url = QStringLiteral("--url");
+    QTest::addRow("bad host") << capture({ url, QStringLiteral("ws://alice:PW1@ho st:8765/feed?token=TK1") })
+                              << QByteArray() << 2 << QByteArray("invalid URL: Invalid hostname");
+    QTest::addRow("bad port") << capture({ url, QStringLiteral("ws://alice:PW1@host:99999/feed?token=TK1") })
+                              << QByteArray() << 2 << QByteArray("invalid URL");
+    QTest::addRow("bad scheme") << capture({ url, QStringLiteral("http://alice:PW1@host/feed?token=TK1") })
+                                << QByteArray() << 2 << QByteArray("the scheme must be");
+    QTest::addRow("no host") << capture({ url, QStringLiteral("ws:///feed?token=TK1") }) << QByteArray() << 2
+                             << QByteArray("no host");
+    QTest::addRow("betfair no host") << capture({ url, QStringLiteral("betfair:///?appKey=TK1&session=PW1") })
+                                     << QByteArray() << 2 << QByteArray("no host");
+    QTest::addRow("redis password") << capture({ url, QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--redis"),
+        QStringLiteral("redis://:PW1@127.0.0.1:6379") })
+                                    << QByteArray() << 2 << QByteArray("set ODDSTAP_REDIS_PASSWORD instead");
+    QTest::addRow("redis bad port") << capture({ url, QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--redis"),
+        QStringLiteral("redis://:PW1@127.0.0.1:99999") })
+                                    << QByteArray() << 2 << QByteArray("--redis wants");
+    QTest::addRow("postgres #") << QStringList { QStringLiteral("stats"), QStringLiteral("--db"),
+        QStringLiteral("postgresql://bob:#PW1@127.0.0.1:1/odds") }
+                                << QByteArray() << 2 << QByteArray("invalid PostgreSQL URL");
+    QTest::addRow("postgres /") << QStringList { QStringLiteral("stats"), QStringLiteral("--db"),
+        QStringLiteral("postgresql://bob:1/PW1@127.0.0.1/odds") }
+                                << QByteArray() << 2 << QByteArray("an '@' after the host");
+    // A token goes to its own source only, and never in clear text off this machine.
+    QTest::addRow("token over ws to another machine")
+        << capture({ url, QStringLiteral("ws://192.0.2.2:18991/feed") }) << QByteArray("TK1") << 2
+        << QByteArray("has no TLS (ws://) and is not this machine");
+    QTest::addRow("one env token, two sources")
+        << capture({ url, QStringLiteral("ws://127.0.0.1:1"), url, QStringLiteral("ws://127.0.0.1:2") })
+        << QByteArray("TK1") << 2 << QByteArray("ODDSTAP_TOKEN would go to all 2 sources");
+    QTest::addRow("one token file, two sources")
+        << capture({ url, QStringLiteral("ws://127.0.0.1:1"), url, QStringLiteral("ws://127.0.0.1:2"),
+               QStringLiteral("--token-file"), QStringLiteral("/nonexistent") })
+        << QByteArray() << 2 << QByteArray("1 --token-file for 2 --url: give one per --url");
+    QTest::addRow("header injection") << capture({ url, QStringLiteral("ws://127.0.0.1:1") })
+                                      << QByteArray("TK1\r\nX-Injected: PW1") << 2
+                                      << QByteArray("another control character");
+    // A fragment is neither logged nor stored (nothing listens: no frame, exit 4).
+    QTest::addRow("fragment") << capture({ url, QStringLiteral("ws://u:PW1@127.0.0.1:1/feed#TK1") }) << QByteArray()
+                              << 4 << QByteArray("connecting: ws://127.0.0.1:1/feed\n");
+}
+
+void TestCliFeed::secretsStayOutOfEveryMessage()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, token);
+    QFETCH(int, code);
+    QFETCH(QByteArray, message);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("ODDSTAP_TOKEN"));
+    env.remove(QStringLiteral("ODDSTAP_REDIS_PASSWORD"));
+    if (!token.isEmpty()) {
+        env.insert(QStringLiteral("ODDSTAP_TOKEN"), QString::fromLatin1(token));
+    }
+    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("*.debug=true"));
+    p.setProcessEnvironment(env);
+    p.start(cli(), args);
+    QVERIFY(p.waitForFinished(30000));
+    const QByteArray out = p.readAllStandardError() + p.readAllStandardOutput();
+    QVERIFY2(p.exitCode() == code, out.constData());
+    QVERIFY2(out.contains(message), out.constData());
+    QVERIFY2(!out.contains("PW1") && !out.contains("TK1"), out.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliFeed)

@@ -37,13 +37,23 @@ private:
 
 void TestRedisCache::urlsAreParsed()
 {
-    const auto full = RedisTarget::parse(QStringLiteral("redis://:s3cret@cache.example:6380/2"));
+    // A password comes from the environment, never from the URL (which ps and logs show), and an
+    // error quoting a malformed URL leaves it out.
+    qputenv("ODDSTAP_REDIS_PASSWORD", "s3cret");
+    const auto full = RedisTarget::parse(QStringLiteral("redis://cache.example:6380/2"));
+    qunsetenv("ODDSTAP_REDIS_PASSWORD");
     QVERIFY(full);
     QCOMPARE(full->host, QStringLiteral("cache.example"));
     QCOMPARE(full->port, quint16(6380));
     QCOMPARE(full->db, 2);
     QCOMPARE(full->password, QStringLiteral("s3cret"));
     QVERIFY(!full->describe().contains(QStringLiteral("s3cret")));
+    for (const char *url : { "redis://:s3cret@cache.example:6380/2", "redis://:s3cret@127.0.0.1:99999",
+             "redis://:s3cret@ho st", "rediss://:s3cret@cache.example", "redis://u:#s3cret@cache.example" }) {
+        const auto refused = RedisTarget::parse(QString::fromLatin1(url));
+        QVERIFY2(!refused, url);
+        QVERIFY2(!refused.error().message.contains(QLatin1String("s3cret")), qPrintable(refused.error().message));
+    }
     const auto plain = RedisTarget::parse(QStringLiteral("redis://127.0.0.1"));
     QVERIFY(plain);
     QCOMPARE(plain->port, quint16(6379));

@@ -519,6 +519,15 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     const QString secondUrl = QStringLiteral("ws://127.0.0.1:%1").arg(*secondPort);
     forgetSavedSources();
     Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*firstPort), QString() });
+    // A saved URL may carry a token in its query: the settings file is the user's alone, and stays
+    // so when another setting rewrites it.
+    const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    const auto permissions = [] { return QFile::permissions(QSettings().fileName()) & 0x7077; }; // owner, group, others
+    QCOMPARE(permissions(), ownerOnly);
+    Settings::setTheme(QStringLiteral("dark"));
+    QSettings().sync();
+    QCOMPARE(permissions(), ownerOnly);
+    Settings::setTheme(QString());
     AppConfig config = Settings::appConfig();
     QCOMPARE(config.sources.size(), std::size_t(1));
     config.storage = *StorageTarget::parse(m_dir.filePath(QStringLiteral("saved-sources.db")));

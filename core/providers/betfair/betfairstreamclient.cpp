@@ -2,6 +2,7 @@
 #include "betfairstreamclient.h"
 
 #include <core/common/logging.h>
+#include <core/common/redact.h>
 #include <core/common/rng.h>
 #include <core/common/timeutil.h>
 #include <core/feed/reconnect.h>
@@ -77,7 +78,7 @@ void StreamClient::Impl::connectNow()
     }
     buffer.clear();
     const QUrl &url = cfg().url;
-    setState(SourceState::Connecting, url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery));
+    setState(SourceState::Connecting, redactedUrl(url));
     lastLineMs = monotonicNs() / 1000000;
     attemptStartMs = lastLineMs;
     loginSent = false;

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+#include <QUrl>
+
+namespace OddsTap {
+
+/// A URL as logs, files and views may show it: no user info, query or fragment, where passwords,
+/// tokens and keys travel.
+QString redactedUrl(const QUrl &url);
+
+/// The same for text that may not even parse as a URL (what a user typed, quoted in an error):
+/// everything between "//" and the last '@' is shown as "…" (a password with an unencoded '/' or
+/// '#' ends wherever a parser thinks), and everything from the next '?' or '#' goes.
+QString redactedUrlText(const QString &text);
+
+/// Where a URL goes and no more: scheme, host and port, with "/…" for a path. For a webhook, whose
+/// path is the secret on the chat services (Slack, Discord, Teams).
+QString urlOrigin(const QUrl &url);
+
+/// Why a URL did not parse, without the URL: QUrl's error text quotes the whole source.
+QString urlError(const QUrl &url);
+
+} // namespace OddsTap
