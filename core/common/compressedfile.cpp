@@ -12,34 +12,103 @@
 namespace OddsTap {
 namespace {
 
-/// gzip through zlib's gz* functions, which also read a plain file as it is.
+/// gzip through zlib's inflate: members one after another (files joined with cat) read as one,
+/// and bytes after the last member are an error (zlib's gzread drops them without a word), unless
+/// they are zeros (padding some tools add).
 class GzipDevice : public QIODevice
 {
 public:
-    explicit GzipDevice(gzFile file)
-        : m_file(file)
-    { }
-    ~GzipDevice() override { gzclose(m_file); }
+    explicit GzipDevice(std::unique_ptr<QFile> file)
+        : m_file(std::move(file))
+        , m_in(kChunk, Qt::Uninitialized)
+    {
+        m_ok = inflateInit2(&m_z, 15 + 16) == Z_OK; // 16: a gzip header, not zlib's
+    }
+    ~GzipDevice() override { inflateEnd(&m_z); }
     bool isSequential() const override { return true; }
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override
     {
-        const int n = gzread(m_file, data, unsigned(std::min<qint64>(maxSize, 1 << 30)));
-        int code = Z_OK;
-        const char *why = gzerror(m_file, &code);
-        // A truncated file reads as a quiet end; zlib only says so here (Z_BUF_ERROR).
-        if (n < 0 || (n == 0 && code != Z_OK)) {
-            setErrorString(code == Z_BUF_ERROR ? QStringLiteral("the gzip data ends too early (the file is truncated)")
-                                               : QString::fromUtf8(why));
-            return -1;
+        if (m_failed) {
+            return -1; // said once the data before it was taken
         }
-        return n;
+        if (!m_ok) {
+            return fail(QStringLiteral("zlib could not start"));
+        }
+        qint64 total = 0;
+        while (total < maxSize && !m_failed) {
+            if (m_z.avail_in == 0 && !refill()) {
+                return m_failed && total == 0 ? -1 : total;
+            }
+            if (m_betweenMembers) {
+                // A member ended: another one, or zeros to the end, or trailing bytes.
+                if (uchar(*m_z.next_in) == 0x1f) {
+                    inflateReset(&m_z);
+                    m_betweenMembers = false;
+                } else if (*m_z.next_in == 0) {
+                    ++m_z.next_in;
+                    --m_z.avail_in;
+                    continue;
+                } else {
+                    fail(QStringLiteral("bytes after the end of the gzip data (the file is damaged, or "
+                                        "something was appended to it)"));
+                    return total > 0 ? total : -1;
+                }
+            }
+            m_z.next_out = reinterpret_cast<Bytef *>(data + total);
+            m_z.avail_out = uInt(std::min<qint64>(maxSize - total, 1 << 30));
+            const uInt before = m_z.avail_out;
+            const int rc = inflate(&m_z, Z_NO_FLUSH);
+            total += before - m_z.avail_out;
+            if (rc == Z_STREAM_END) {
+                m_betweenMembers = true;
+            } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+                const QString why = m_z.msg ? QString::fromUtf8(m_z.msg) : QStringLiteral("error %1").arg(rc);
+                fail(QStringLiteral("the gzip data is damaged (%1)").arg(why));
+                return total > 0 ? total : -1;
+            }
+        }
+        return total;
     }
     qint64 writeData(const char *, qint64) override { return -1; }
 
 private:
-    gzFile m_file;
+    static constexpr qsizetype kChunk = 256 * 1024;
+
+    /// More input; false at the end of the file (an error said if it ended inside a member).
+    bool refill()
+    {
+        const qint64 n = m_file->read(m_in.data(), m_in.size());
+        if (n < 0) {
+            fail(QStringLiteral("cannot read: %1").arg(m_file->errorString()));
+            return false;
+        }
+        if (n == 0) {
+            m_done = true;
+            if (!m_betweenMembers) {
+                fail(QStringLiteral("the gzip data ends too early (the file is truncated)"));
+            }
+            return false;
+        }
+        m_z.next_in = reinterpret_cast<Bytef *>(m_in.data());
+        m_z.avail_in = uInt(n);
+        return true;
+    }
+    qint64 fail(const QString &message)
+    {
+        setErrorString(message);
+        m_failed = true;
+        return -1;
+    }
+
+    std::unique_ptr<QFile> m_file;
+    QByteArray m_in;
+    z_stream m_z {};
+    bool m_ok = false;
+    bool m_betweenMembers = false;
+    bool m_done = false; ///< the file's end was read
+    bool m_failed = false;
 };
 
 class Bzip2Device : public QIODevice
@@ -154,13 +223,20 @@ Result<std::unique_ptr<QIODevice>> openMaybeCompressed(const QString &path)
             return Error { QStringLiteral("io_error"), QStringLiteral("cannot open '%1'").arg(path) };
         }
         device = std::make_unique<Bzip2Device>(f);
-    } else {
-        gzFile f = gzopen(local.constData(), "rb");
-        if (!f) {
-            return Error { QStringLiteral("io_error"), QStringLiteral("cannot open '%1'").arg(path) };
+    } else if (head.startsWith("\x1f\x8b")) {
+        auto file = std::make_unique<QFile>(path);
+        if (!file->open(QIODevice::ReadOnly)) {
+            return Error { QStringLiteral("io_error"),
+                QStringLiteral("cannot open '%1': %2").arg(path, file->errorString()) };
         }
-        gzbuffer(f, 256 * 1024);
-        device = std::make_unique<GzipDevice>(f);
+        device = std::make_unique<GzipDevice>(std::move(file));
+    } else {
+        auto file = std::make_unique<QFile>(path);
+        if (!file->open(QIODevice::ReadOnly)) {
+            return Error { QStringLiteral("io_error"),
+                QStringLiteral("cannot open '%1': %2").arg(path, file->errorString()) };
+        }
+        return std::unique_ptr<QIODevice>(std::move(file));
     }
     if (!device->open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("io_error"), QStringLiteral("cannot read '%1'").arg(path) };

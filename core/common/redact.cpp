@@ -41,6 +41,18 @@ QString urlOrigin(const QUrl &url)
     return origin.toString() + (path.isEmpty() || path == QLatin1String("/") ? QString() : QStringLiteral("/…"));
 }
 
+bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
+{
+    if (a.size() != b.size()) {
+        return false;
+    }
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    }
+    return diff == 0;
+}
+
 QString urlError(const QUrl &url)
 {
     QString why = url.errorString();

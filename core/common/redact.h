@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QByteArrayView>
 #include <QString>
 #include <QUrl>
 
@@ -21,5 +22,9 @@ QString urlOrigin(const QUrl &url);
 
 /// Why a URL did not parse, without the URL: QUrl's error text quotes the whole source.
 QString urlError(const QUrl &url);
+
+/// Compares a presented secret with the expected one in a time that does not depend on where they
+/// differ (a guesser timing the answers learns nothing of the prefix).
+bool constantTimeEquals(QByteArrayView a, QByteArrayView b);
 
 } // namespace OddsTap

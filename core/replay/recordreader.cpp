@@ -5,7 +5,52 @@
 #include <core/common/paths.h>
 #include <core/providers/betfair/betfairfile.h>
 
+#include <QFile>
+
 namespace OddsTap {
+
+namespace {
+
+/// The first bytes of a file, quoted for a message: what is not printable ASCII shows as '.'.
+QString quotedHead(const QByteArray &head)
+{
+    QString shown;
+    for (const char c : head) {
+        shown += c >= 0x20 && c < 0x7f ? QChar::fromLatin1(c) : QLatin1Char('.');
+    }
+    return QLatin1Char('\'') + shown + QLatin1Char('\'');
+}
+
+/// For a compressed file that is not a Betfair stream file, what it is in words ("" for a file that
+/// is not compressed: perhaps a capture).
+QString compressedButNotBetfair(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    const QByteArray magic = file.read(3);
+    const QString kind = magic.startsWith("BZh") ? QStringLiteral("bzip2")
+        : magic.startsWith("\x1f\x8b")           ? QStringLiteral("gzip")
+                                                 : QString();
+    if (kind.isEmpty()) {
+        return {};
+    }
+    auto device = openMaybeCompressed(path);
+    if (!device) {
+        return device.error().message;
+    }
+    const QByteArray head = device.value()->read(48);
+    if (head.isEmpty()) {
+        return QStringLiteral("'%1' is a %2 file that cannot be read: %3")
+            .arg(path, kind, device.value()->errorString());
+    }
+    return QStringLiteral("'%1' is %2-compressed but is not a Betfair stream file (it starts with %3); captures "
+                          "are read as they were written, uncompressed")
+        .arg(path, kind, quotedHead(head));
+}
+
+} // namespace
 
 bool looksLikeBetfairFile(const QString &path)
 {
@@ -40,6 +85,9 @@ Result<std::unique_ptr<RecordReader>> openRecords(const QStringList &paths)
             return r.error();
         }
         return std::unique_ptr<RecordReader>(std::move(r.value()));
+    }
+    if (const QString why = compressedButNotBetfair(paths.first()); !why.isEmpty()) {
+        return Error { QStringLiteral("usage"), why };
     }
     if (paths.size() > 1) {
         return Error { QStringLiteral("usage"),

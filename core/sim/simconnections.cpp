@@ -4,6 +4,7 @@
 #include "simserverimpl.h"
 
 #include <core/common/logging.h>
+#include <core/common/redact.h>
 
 #include <QTimer>
 
@@ -20,18 +21,6 @@ constexpr quint64 kMaxClientMessageBytes = 64 * 1024;
 /// The most a subscribe ahead of the stream makes it generate at once (about 10 s of CPU), and
 /// what the stream keeps while others are subscribed (beyond it they would be cut off).
 constexpr quint64 kMaxFastForward = 10000000;
-
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size()) {
-        return false;
-    }
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    }
-    return diff == 0;
-}
 
 } // namespace
 
@@ -73,7 +62,7 @@ void SimServer::Impl::checkHandshake(QTcpSocket *socket)
                 presented = line.mid(colon + 1).trimmed();
             }
         }
-        if (!constantTimeEquals(presented, "Bearer " + config.token)) {
+        if (!constantTimeEquals(presented, QByteArray("Bearer " + config.token))) {
             ++authRejected;
             // A guesser makes thousands a second: one line a second, with how many it stands for.
             if (const qint64 now = monoMs(); now - lastAuthLogMs >= 1000) {

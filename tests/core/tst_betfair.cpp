@@ -132,6 +132,7 @@ private slots:
     void fileReaderMergesOnPublishTime();
     void floodsOfRunnersOrPricesAreRefused();
     void truncatedCompressedFilesStopLoudly();
+    void damagedCompressedFilesSayWhat();
     void endlessBlankLinesStopTheReader();
     void fixtureOfSeveralMarkets();
     void aRefusedLineResendsTheWholeBook();
@@ -549,6 +550,81 @@ void TestBetfair::truncatedCompressedFilesStopLoudly()
         QVERIFY2(reader.error().message.contains(QLatin1String("could not be read to the end")),
             qPrintable(reader.error().message));
     }
+}
+
+void TestBetfair::damagedCompressedFilesSayWhat()
+{
+    // zlib's gzread dropped bytes after the last gzip member without a word, and a file damaged in
+    // its first block was called "not an SQLite file".
+    QTemporaryDir dir;
+    QFile in(dataPath("racing-place-SELF-1.181223995.ndjson.gz"));
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QByteArray gz = in.readAll();
+    const auto write = [&dir](const char *name, const QByteArray &bytes) {
+        const QString path = dir.filePath(QLatin1String(name));
+        QFile out(path);
+        return out.open(QIODevice::WriteOnly) && out.write(bytes) == bytes.size() ? path : QString();
+    };
+    const auto readAll = [](const QString &path, quint64 &records) {
+        auto reader = openRecords({ path });
+        if (!reader) {
+            return reader.error().message;
+        }
+        CaptureRecord r;
+        while ((*reader)->next(r)) {
+            ++records;
+        }
+        return (*reader)->error();
+    };
+    quint64 whole = 0;
+    QCOMPARE(readAll(write("whole.gz", gz), whole), QString());
+    QVERIFY(whole > 1000);
+    // Files joined with cat read as one; zeros after the end are padding.
+    quint64 twice = 0;
+    QCOMPARE(readAll(write("twice.gz", gz + gz + QByteArray(512, '\0')), twice), QString());
+    QCOMPARE(twice, 2 * whole);
+    quint64 records = 0;
+    QString why = readAll(write("appended.gz", gz + "some other text\n"), records);
+    QVERIFY2(why.contains(QLatin1String("bytes after the end of the gzip data")), qPrintable(why));
+    QByteArray flipped = gz;
+    flipped[2000] = char(flipped[2000] ^ 0xff);
+    why = readAll(write("flipped.gz", flipped), records);
+    QVERIFY2(why.contains(QLatin1String("the gzip data is damaged")), qPrintable(why));
+    why = readAll(write("header.gz", QByteArray("\x1f\x8b\x08\x00junkjunk")), records);
+    QVERIFY2(why.contains(QLatin1String("is a gzip file that cannot be read")), qPrintable(why));
+    // A gzip file of something else (one stored block: gzip's format by hand).
+    const QByteArray text = "id,name\n1,not a stream file\n";
+    quint32 crc = 0xffffffffu;
+    for (const char c : text) {
+        crc ^= uchar(c);
+        for (int k = 0; k < 8; ++k) {
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+        }
+    }
+    crc ^= 0xffffffffu;
+    const auto le = [](quint32 v, int bytes) {
+        QByteArray b;
+        for (int k = 0; k < bytes; ++k) {
+            b += char((v >> (8 * k)) & 0xff);
+        }
+        return b;
+    };
+    const QByteArray csvGz = QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10) + '\x01'
+        + le(quint32(text.size()), 2) + le(~quint32(text.size()) & 0xffff, 2) + text + le(crc, 4)
+        + le(quint32(text.size()), 4);
+    why = readAll(write("notbetfair.gz", csvGz), records);
+    QVERIFY2(why.contains(QLatin1String("is gzip-compressed but is not a Betfair stream file (it starts with "
+                                        "'id,name.1,not a stream file.')")),
+        qPrintable(why));
+    QByteArray bz;
+    {
+        QFile b(dataPath("cricket-score-1.200806927.ndjson.bz2"));
+        QVERIFY(b.open(QIODevice::ReadOnly));
+        bz = b.readAll();
+    }
+    bz[bz.size() / 2] = char(bz[bz.size() / 2] ^ 0xff);
+    why = readAll(write("flipped.bz2", bz), records);
+    QVERIFY2(why.contains(QLatin1String("the bzip2 data is damaged")), qPrintable(why));
 }
 
 void TestBetfair::endlessBlankLinesStopTheReader()

@@ -2,6 +2,7 @@
 #include "betfairstreamserver.h"
 
 #include <core/common/logging.h>
+#include <core/common/redact.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairfile.h>
 
@@ -92,10 +93,10 @@ private:
             const QString op = msg.value(QStringLiteral("op")).toString();
             const int id = msg.value(QStringLiteral("id")).toInt();
             if (op == QLatin1String("authentication")) {
-                const bool keyOk =
-                    m_cfg.appKey.isEmpty() || msg.value(QStringLiteral("appKey")).toString().toUtf8() == m_cfg.appKey;
+                const bool keyOk = m_cfg.appKey.isEmpty()
+                    || constantTimeEquals(msg.value(QStringLiteral("appKey")).toString().toUtf8(), m_cfg.appKey);
                 const bool sessionOk = m_cfg.session.isEmpty()
-                    || msg.value(QStringLiteral("session")).toString().toUtf8() == m_cfg.session;
+                    || constantTimeEquals(msg.value(QStringLiteral("session")).toString().toUtf8(), m_cfg.session);
                 if (!keyOk || !sessionOk) {
                     send(keyOk ? status(id, false, "INVALID_SESSION_INFORMATION", "the session token is not valid")
                                : status(id, false, "INVALID_APP_KEY", "the application key is not valid"));
