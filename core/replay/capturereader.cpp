@@ -216,12 +216,17 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         return failQuery();
     }
     int step = SQLITE_DONE;
+    QString badVersion; ///< a format_version that is not a number, as the file has it
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         const QString key = columnText(s, 0);
         const QString value = columnText(s, 1);
         CaptureInfo &i = r->m_info;
         if (key == QLatin1String("format_version")) {
-            i.formatVersion = value.toInt();
+            bool ok = false;
+            i.formatVersion = value.toInt(&ok);
+            if (!ok) {
+                badVersion = value.left(40);
+            }
         } else if (key == QLatin1String("oddstap_version")) {
             i.header.oddstapVersion = value;
         } else if (key == QLatin1String("mode")) {
@@ -244,6 +249,12 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
                 .arg(path)
                 .arg(r->m_info.formatVersion)
                 .arg(kCaptureFormatVersion) };
+    }
+    if (!badVersion.isEmpty()) {
+        for (QChar &c : badVersion) {
+            c = c.isPrint() ? c : QLatin1Char('?');
+        }
+        return fail(QStringLiteral("its format version is '%1', not a number").arg(badVersion));
     }
     if (r->m_info.formatVersion < 1) {
         return fail(QStringLiteral("no format version"));

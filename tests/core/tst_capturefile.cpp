@@ -278,6 +278,9 @@ private slots:
         why = crafted(QStringLiteral("bigvalue.odtc"),
             "INSERT INTO meta(key, value) VALUES ('notes2', zeroblob(100 * 1024 * 1024))");
         QVERIFY2(why.contains(QLatin1String("damaged")), qPrintable(why));
+        why =
+            crafted(QStringLiteral("junkversion.odtc"), "UPDATE meta SET value = '2junk' WHERE key = 'format_version'");
+        QVERIFY2(why.contains(QLatin1String("its format version is '2junk', not a number")), qPrintable(why));
     }
 
     void aCaptureHoldsAtMostItsSourceCap()
