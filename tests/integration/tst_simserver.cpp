@@ -7,6 +7,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -68,6 +69,7 @@ private slots:
     void initTestCase() { registerMetaTypes(); }
     void hostileClientsAreCutOffAndOthersKeepTheirStream();
     void badOrFarFromSeqsAreRefusedWithAReason();
+    void aTokenGuesserGetsOneLogLineASecond();
 };
 
 void TestSimServer::hostileClientsAreCutOffAndOthersKeepTheirStream()
@@ -164,6 +166,54 @@ void TestSimServer::badOrFarFromSeqsAreRefusedWithAReason()
         QVERIFY2(t.elapsed() < 2000, k.subscribe.constData()); // answered at once, nothing generated
     }
     QCOMPARE(other->state(), QAbstractSocket::ConnectedState);
+}
+
+namespace {
+QStringList *g_authLines = nullptr;
+QtMessageHandler g_previousHandler = nullptr;
+
+void keepAuthLines(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (message.contains(QLatin1String("with a missing or wrong token"))) {
+        g_authLines->append(message);
+    }
+    g_previousHandler(type, context, message);
+}
+} // namespace
+
+void TestSimServer::aTokenGuesserGetsOneLogLineASecond()
+{
+    // Thousands of guesses a second once made as many log lines: now one a second, each saying
+    // how many it stands for, and every guess still gets its 401.
+    SimServerConfig c = simConfig(0, 33);
+    c.token = "right";
+    SimServer sim(c);
+    const auto port = sim.start();
+    QVERIFY(port);
+    QStringList lines;
+    g_authLines = &lines;
+    g_previousHandler = qInstallMessageHandler(keepAuthLines);
+    const auto restore = qScopeGuard([] { qInstallMessageHandler(g_previousHandler); });
+    const auto guess = [&port] {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, *port);
+        s.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                "Authorization: Bearer wrong\r\n\r\n");
+        return QTest::qWaitFor([&s] { return s.peek(64).startsWith("HTTP/1.1 401"); }, 5000);
+    };
+    int guesses = 0;
+    QElapsedTimer t;
+    t.start();
+    while (lines.size() < 2 && t.elapsed() < 20000) {
+        QVERIFY(guess());
+        ++guesses;
+    }
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(guesses > 2, qPrintable(QString::number(guesses)));
+    QVERIFY2(lines.at(1).contains(QStringLiteral("(and %1 more since the last such line)").arg(guesses - 2)),
+        qPrintable(lines.at(1)));
+    QVERIFY(t.elapsed() >= 1000); // the second line waited its second
 }
 
 QTEST_GUILESS_MAIN(TestSimServer)
