@@ -21,6 +21,15 @@ const QString kSourceTokenFile = QStringLiteral("tokenFile");
 const QString kSourceProfile = QStringLiteral("profile"); ///< absent: feed protocol v1
 const QString kSourceEnabled = QStringLiteral("enabled"); ///< absent (earlier versions): enabled
 
+/// A saved URL may carry a token in its query (some feeds take it there): the settings file is
+/// its owner's alone, whoever made it (an earlier version, a rewrite by QSettings).
+void keepPrivate(const QString &file)
+{
+    if (QFile::exists(file)) {
+        QFile::setPermissions(file, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    }
+}
+
 void writeSources(const std::vector<Settings::Source> &sources)
 {
     QSettings s;
@@ -40,9 +49,8 @@ void writeSources(const std::vector<Settings::Source> &sources)
         }
     }
     s.endArray();
-    // A URL may carry a token in its query (some feeds take it there): the file is the user's alone.
     s.sync();
-    QFile::setPermissions(s.fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    keepPrivate(s.fileName());
 }
 const QString kStorageTarget = QStringLiteral("storage/target");
 const QString kDemoEnabled = QStringLiteral("demo/enabled"); ///< absent: on while no source is enabled
@@ -81,6 +89,7 @@ QSet<QString> keysFromJson(const QString &json)
 
 AppConfig Settings::appConfig()
 {
+    keepPrivate(QSettings().fileName());
     AppConfig c;
     for (const Settings::Source &saved : sources()) {
         if (!saved.enabled) {
@@ -91,7 +100,7 @@ AppConfig Settings::appConfig()
         } else {
             c.settingsProblems << QStringLiteral("the saved source '%1' (%2) cannot be started: its URL or its profile "
                                                  "'%3' is not valid; fix it with Sources ▸ Edit")
-                                      .arg(saved.id, redactedUrl(QUrl(saved.url)), saved.profile);
+                                      .arg(saved.id, redactedUrl(saved.url), saved.profile);
         }
     }
     c.demo = demoEnabled();

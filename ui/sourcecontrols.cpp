@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sourcecontrols.h"
 
+#include <core/common/redact.h>
 #include <core/session/appcontroller.h>
 #include <ui/dialogs/sourcedialog.h>
 #include <ui/panels/sourcespanel.h>
@@ -89,7 +90,7 @@ void SourceControls::editSource(const QString &sourceId)
         m_controller->updateSource(*config);
     }
     updateListing();
-    emit statusMessage(it->enabled ? tr("Changed %1: it reconnects to %2").arg(sourceId, config->url.toString())
+    emit statusMessage(it->enabled ? tr("Changed %1: it reconnects to %2").arg(sourceId, redactedUrl(config->url))
                                    : tr("Changed %1; it stays disabled until enabled").arg(sourceId));
 }
 
@@ -174,7 +175,7 @@ void SourceControls::updateListing()
     std::vector<SourceTableModel::OffSource> off;
     for (const Settings::Source &s : Settings::sources()) {
         if (!s.enabled) {
-            off.push_back({ s.id, s.url, tr("disabled") });
+            off.push_back({ s.id, redactedUrl(s.url), tr("disabled") });
         }
     }
     // Off as the user chose it, or because its simulator could not start (the error log says why).

@@ -4,6 +4,7 @@
 #include "capturesummary.h"
 #include "cliutil.h"
 #include "signalwatcher.h"
+#include "sourcetokens.h"
 
 #include <core/alerts/alertcsv.h>
 #include <core/alerts/alertwebhook.h>
@@ -92,9 +93,8 @@ int runCapture(const QStringList &arguments)
                            "(a JSON feed of another shape, docs/providers.md)."),
             QStringLiteral("profile") },
         { QStringLiteral("token-file"),
-            QStringLiteral("File holding the Bearer token of the matching --url: one per --url, 'none' for a source "
-                           "without a token (a token goes to its own source only). ODDSTAP_TOKEN serves a single "
-                           "--url."),
+            QStringLiteral("File holding the Bearer token of the --url it follows (a token goes to its own source "
+                           "only). ODDSTAP_TOKEN serves a single --url."),
             QStringLiteral("file") },
         { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificates (PEM) for wss:// and betfair://."),
             QStringLiteral("file") },
@@ -224,34 +224,9 @@ int runCapture(const QStringList &arguments)
         }
         profiles.push_back(*profile);
     }
-    // A token goes to its own source only: one token for several sources would hand each
-    // source's secret to the others (another company's server, or one without TLS).
-    const QStringList tokenFiles = parser.values(QStringLiteral("token-file"));
-    const QByteArray envToken = qgetenv("ODDSTAP_TOKEN").trimmed();
-    if (!tokenFiles.isEmpty() && tokenFiles.size() != urls.size()) {
-        return usage(QStringLiteral("%1 --token-file for %2 --url: give one per --url, in the same order ('none' for a "
-                                    "source without a token), so that no source gets another's token")
-                         .arg(tokenFiles.size())
-                         .arg(urls.size()));
-    }
-    if (tokenFiles.isEmpty() && !envToken.isEmpty() && urls.size() > 1) {
-        return usage(QStringLiteral("ODDSTAP_TOKEN would go to all %1 sources: give a --token-file per --url instead "
-                                    "('none' for a source without a token)")
-                         .arg(urls.size()));
-    }
-    std::vector<QByteArray> tokens(std::size_t(urls.size()), tokenFiles.isEmpty() ? envToken : QByteArray());
-    for (qsizetype i = 0; i < tokenFiles.size(); ++i) {
-        if (tokenFiles.at(i) == QLatin1String("none")) {
-            continue;
-        }
-        QFile f(tokenFiles.at(i));
-        if (!f.open(QIODevice::ReadOnly)) {
-            return usage(QStringLiteral("cannot read token file '%1': %2").arg(f.fileName(), f.errorString()));
-        }
-        tokens[std::size_t(i)] = f.read(64 * 1024).trimmed();
-        if (tokens[std::size_t(i)].isEmpty()) {
-            return usage(QStringLiteral("token file '%1' is empty").arg(f.fileName()));
-        }
+    const auto tokens = sourceTokens(arguments, urls.size(), parser.values(QStringLiteral("token-file")));
+    if (!tokens) {
+        return usage(tokens.error().message);
     }
     qint64 heartbeat = 1000;
     qint64 backoffInitial = 500;
@@ -267,7 +242,7 @@ int runCapture(const QStringList &arguments)
         source.sourceId = i < ids.size() ? ids.at(i) : QStringLiteral("src-%1").arg(i + 1);
         source.url = QUrl(urls.at(i), QUrl::StrictMode);
         source.profile = std::size_t(i) < profiles.size() ? profiles[std::size_t(i)] : FeedProfile {};
-        source.token = tokens[std::size_t(i)];
+        source.token = (*tokens)[std::size_t(i)];
         source.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
         source.caFile = parser.value(QStringLiteral("ca-file"));
         source.heartbeatMs = int(heartbeat);

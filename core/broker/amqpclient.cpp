@@ -89,7 +89,8 @@ Result<AmqpTarget> AmqpTarget::parse(const QString &text)
     if (!url.host().isEmpty()) {
         t.host = url.host();
     }
-    if (!url.password().isEmpty()) {
+    if (!url.password().isEmpty() || url.path().contains(QLatin1Char('@')) || url.hasFragment()) {
+        // An '@' in the path or a fragment: a password with an unencoded '/' or '#'.
         return Error { QStringLiteral("usage"),
             QStringLiteral("the amqp:// URL carries a password: set ODDSTAP_AMQP_PASSWORD instead (a URL shows in ps "
                            "and in logs)") };
@@ -97,7 +98,7 @@ Result<AmqpTarget> AmqpTarget::parse(const QString &text)
     const int port = url.port(5672);
     if (port <= 0 || port > 65535) {
         return Error { QStringLiteral("usage"),
-            QStringLiteral("the port in '%1' is out of range").arg(url.toDisplayString(QUrl::RemovePassword)) };
+            QStringLiteral("the port in '%1' is out of range").arg(redactedUrl(url)) };
     }
     t.port = quint16(port);
     if (!url.userName().isEmpty()) {

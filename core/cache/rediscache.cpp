@@ -95,7 +95,7 @@ Result<RedisTarget> RedisTarget::parse(const QString &text)
             QStringLiteral("--redis wants redis://host[:port][/db], without '?' or '#' (a password goes in "
                            "ODDSTAP_REDIS_PASSWORD)") };
     }
-    if (!url.password().isEmpty() || !url.userName().isEmpty()) {
+    if (!url.password().isEmpty() || !url.userName().isEmpty() || url.path().contains(QLatin1Char('@'))) {
         return Error { QStringLiteral("usage"),
             QStringLiteral("the redis:// URL carries a password: set ODDSTAP_REDIS_PASSWORD instead (a URL shows in ps "
                            "and in logs)") };

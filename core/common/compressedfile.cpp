@@ -5,6 +5,7 @@
 
 #include <QFile>
 
+#include <algorithm>
 #include <bzlib.h>
 #include <cstdio>
 #include <zlib.h>
@@ -46,13 +47,13 @@ protected:
                 if (uchar(*m_z.next_in) == 0x1f) {
                     inflateReset(&m_z);
                     m_betweenMembers = false;
+                    m_memberOutput = 0;
                 } else if (*m_z.next_in == 0) {
                     ++m_z.next_in;
                     --m_z.avail_in;
                     continue;
                 } else {
-                    fail(QStringLiteral("bytes after the end of the gzip data (the file is damaged, or "
-                                        "something was appended to it)"));
+                    fail(kTrailing);
                     return total > 0 ? total : -1;
                 }
             }
@@ -61,11 +62,15 @@ protected:
             const uInt before = m_z.avail_out;
             const int rc = inflate(&m_z, Z_NO_FLUSH);
             total += before - m_z.avail_out;
+            m_memberOutput += before - m_z.avail_out;
             if (rc == Z_STREAM_END) {
                 m_betweenMembers = true;
+                ++m_members;
             } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
                 const QString why = m_z.msg ? QString::fromUtf8(m_z.msg) : QStringLiteral("error %1").arg(rc);
-                fail(QStringLiteral("the gzip data is damaged (%1)").arg(why));
+                // Not even a header after an earlier member: bytes that only began like one.
+                fail(m_members > 0 && m_memberOutput == 0 ? kTrailing
+                                                          : QStringLiteral("the gzip data is damaged (%1)").arg(why));
                 return total > 0 ? total : -1;
             }
         }
@@ -75,6 +80,8 @@ protected:
 
 private:
     static constexpr qsizetype kChunk = 256 * 1024;
+    static inline const QString kTrailing =
+        QStringLiteral("bytes after the end of the gzip data (the file is damaged, or something was appended to it)");
 
     /// More input; false at the end of the file (an error said if it ended inside a member).
     bool refill()
@@ -85,7 +92,6 @@ private:
             return false;
         }
         if (n == 0) {
-            m_done = true;
             if (!m_betweenMembers) {
                 fail(QStringLiteral("the gzip data ends too early (the file is truncated)"));
             }
@@ -107,8 +113,9 @@ private:
     z_stream m_z {};
     bool m_ok = false;
     bool m_betweenMembers = false;
-    bool m_done = false; ///< the file's end was read
     bool m_failed = false;
+    int m_members = 0; ///< ended so far
+    quint64 m_memberOutput = 0; ///< bytes the current member gave so far
 };
 
 class Bzip2Device : public QIODevice
@@ -127,6 +134,9 @@ public:
 protected:
     qint64 readData(char *data, qint64 maxSize) override
     {
+        if (m_trailing) {
+            return fail(kTrailing); // said once the data before it was taken
+        }
         qint64 total = 0;
         while (total < maxSize) {
             if (!m_bz) {
@@ -142,11 +152,7 @@ protected:
             int error = BZ_OK;
             const int n = BZ2_bzRead(&error, m_bz, data + total, int(std::min<qint64>(maxSize - total, 1 << 30)));
             if (error == BZ_DATA_ERROR_MAGIC && m_streamsRead > 0) {
-                // Bytes after the last stream that are not another one (padding some tools add):
-                // all the data has been read.
-                closeStream();
-                m_done = true;
-                break;
+                return fail(kTrailing); // they began like another stream
             }
             if (error != BZ_OK && error != BZ_STREAM_END) {
                 return fail(QStringLiteral("the bzip2 data is damaged (error %1)").arg(error));
@@ -160,13 +166,17 @@ protected:
                 BZ2_bzReadGetUnused(&error, m_bz, &unused, &unusedCount);
                 m_unused = QByteArray(static_cast<const char *>(unused), unusedCount);
                 closeStream();
-                if (m_unused.isEmpty()) {
-                    const int c = std::fgetc(m_file);
-                    if (c == EOF) {
-                        m_done = true;
-                    } else {
-                        std::ungetc(c, m_file);
-                    }
+                int next = m_unused.isEmpty() ? std::fgetc(m_file) : uchar(m_unused.front());
+                if (m_unused.isEmpty() && next != EOF) {
+                    std::ungetc(next, m_file);
+                }
+                if (next == EOF) {
+                    m_done = true;
+                } else if (next != 'B') {
+                    // Zeros to the end are padding; anything else was appended or is damage.
+                    m_done = true;
+                    m_trailing = !onlyZerosLeft();
+                    break;
                 }
             }
             if (n == 0 && error != BZ_STREAM_END) {
@@ -183,6 +193,20 @@ private:
         setErrorString(message);
         return -1;
     }
+    bool onlyZerosLeft()
+    {
+        if (std::any_of(m_unused.cbegin(), m_unused.cend(), [](char c) { return c != 0; })) {
+            return false;
+        }
+        char chunk[64 * 1024];
+        std::size_t n = 0;
+        while ((n = std::fread(chunk, 1, sizeof chunk, m_file)) > 0) {
+            if (std::any_of(chunk, chunk + n, [](char c) { return c != 0; })) {
+                return false;
+            }
+        }
+        return true;
+    }
     void closeStream()
     {
         if (m_bz) {
@@ -197,6 +221,9 @@ private:
     QByteArray m_unused;
     int m_streamsRead = 0;
     bool m_done = false;
+    bool m_trailing = false; ///< bytes after the last stream that are not zeros
+    static inline const QString kTrailing =
+        QStringLiteral("bytes after the end of the bzip2 data (the file is damaged, or something was appended to it)");
 };
 
 } // namespace

@@ -4,31 +4,57 @@
 #include <QRegularExpression>
 
 namespace OddsTap {
+namespace {
+
+/// The length of the text's scheme ("ws" of "ws://..."), or 0 if it starts with none.
+qsizetype schemeLength(const QString &text)
+{
+    static const QRegularExpression scheme(QStringLiteral("^[A-Za-z][A-Za-z0-9+.-]*:"));
+    const QRegularExpressionMatch m = scheme.match(text);
+    return m.hasMatch() ? m.capturedLength() - 1 : 0;
+}
+
+} // namespace
 
 QString redactedUrl(const QUrl &url)
 {
     if (!url.isValid()) {
-        return redactedUrlText(url.toString());
+        return QString(); // QUrl keeps no text for an invalid URL: the caller has it (redactedUrlText)
     }
-    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
+    QUrl shown = url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment);
+    if (shown.path().contains(QLatin1Char('@'))) {
+        // ws://u:1/secret@host/x parses as host "u", port 1 and that path: a password with an
+        // unencoded '/'.
+        shown.setPath(QStringLiteral("/…"));
+    }
+    return shown.toString();
+}
+
+QString redactedUrl(const QString &text)
+{
+    const QUrl url(text);
+    return url.isValid() ? redactedUrl(url) : redactedUrlText(text);
 }
 
 QString redactedUrlText(const QString &text)
 {
-    QString out = text;
-    const qsizetype authority = out.indexOf(QLatin1String("//"));
-    if (authority >= 0) {
-        const qsizetype at = out.lastIndexOf(QLatin1Char('@'));
-        if (at > authority) {
-            // Marked, so that what follows is not taken for the host when the '@' was in a query.
-            out.replace(authority + 2, at - (authority + 2), QStringLiteral("…"));
+    const qsizetype scheme = schemeLength(text);
+    const QString prefix = scheme > 0 ? text.left(scheme + 1) : QString();
+    QString rest = text.mid(prefix.size());
+    const qsizetype at = rest.lastIndexOf(QLatin1Char('@'));
+    if (at >= 0) {
+        if (rest.left(at).contains(QRegularExpression(QStringLiteral("[?#]")))) {
+            // Whether the '@' ends a password or sits in a query cannot be told: nothing after the
+            // scheme is shown.
+            return prefix + QStringLiteral("//…");
         }
+        const QString slashes = rest.startsWith(QLatin1String("//")) ? QStringLiteral("//") : QString();
+        rest = slashes + QStringLiteral("…@") + rest.mid(at + 1);
     }
-    const qsizetype cut = out.indexOf(QRegularExpression(QStringLiteral("[?#]")));
-    if (cut >= 0) {
-        out.truncate(cut);
+    if (const qsizetype cut = rest.indexOf(QRegularExpression(QStringLiteral("[?#]"))); cut >= 0) {
+        rest.truncate(cut);
     }
-    return out;
+    return prefix + rest;
 }
 
 QString urlOrigin(const QUrl &url)

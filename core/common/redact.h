@@ -8,12 +8,17 @@
 namespace OddsTap {
 
 /// A URL as logs, files and views may show it: no user info, query or fragment, where passwords,
-/// tokens and keys travel.
+/// tokens and keys travel (nor a path with an '@', where a password with a '/' lands). Empty for
+/// an invalid URL, whose text QUrl does not keep.
 QString redactedUrl(const QUrl &url);
 
+/// The same for text as the user gave it, valid as a URL or not.
+QString redactedUrl(const QString &text);
+
 /// The same for text that may not even parse as a URL (what a user typed, quoted in an error):
-/// everything between "//" and the last '@' is shown as "…" (a password with an unencoded '/' or
-/// '#' ends wherever a parser thinks), and everything from the next '?' or '#' goes.
+/// everything between the scheme and the last '@' is shown as "…" (a password with an unencoded
+/// '/' or '#' ends wherever a parser thinks), and everything from the next '?' or '#' goes; when a
+/// '?' or '#' comes before that '@', only the scheme is left.
 QString redactedUrlText(const QString &text);
 
 /// Where a URL goes and no more: scheme, host and port, with "/…" for a path. For a webhook, whose

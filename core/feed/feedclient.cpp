@@ -92,6 +92,11 @@ QString validateSourceConfig(const FeedSourceConfig &config)
     if (!url.isValid()) {
         return QStringLiteral("invalid URL: %1").arg(urlError(url));
     }
+    if (url.path().contains(QLatin1Char('@'))) {
+        return QStringLiteral("invalid URL '%1': an '@' in its path (a password with unencoded characters? tokens go "
+                              "in --token-file or ODDSTAP_TOKEN)")
+            .arg(redactedUrl(url));
+    }
     if (url.scheme() == QLatin1String("amqp")) {
         // A broker viewer (BrokerViewer): watches what collectors publish.
         if (!url.password().isEmpty()) {
@@ -132,7 +137,7 @@ QString validateSourceConfig(const FeedSourceConfig &config)
     if (!config.token.isEmpty() && url.scheme() == QLatin1String("ws") && !local) {
         // The same rule as betfair+tcp://: a Bearer token in clear text is anyone's on the way.
         return QStringLiteral("'%1' has no TLS (ws://) and is not this machine: the token would cross the network "
-                              "in clear text; use wss://")
+                              "in clear text; use wss://, or give this source no token")
             .arg(redactedUrl(url));
     }
     if (!config.caFile.isEmpty() && !QFileInfo(config.caFile).isReadable()) {

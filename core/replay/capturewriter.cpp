@@ -211,7 +211,7 @@ void CaptureWriter::addSource(const CaptureSource &source)
     bindQString(m_insSource, 2, source.sourceId);
     // Redacted here too, whatever the caller did: an imported file's URL may carry a password,
     // a token or an app key, and a capture is a file that gets passed around.
-    bindQString(m_insSource, 3, source.url.isEmpty() ? QString() : redactedUrl(QUrl(source.url)));
+    bindQString(m_insSource, 3, source.url.isEmpty() ? QString() : redactedUrl(source.url));
     if (sqlite3_step(m_insSource) != SQLITE_DONE) {
         fail(sqliteError(m_db));
     }

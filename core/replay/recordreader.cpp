@@ -40,11 +40,16 @@ QString compressedButNotBetfair(const QString &path)
     if (!device) {
         return device.error().message;
     }
-    const QByteArray head = device.value()->read(48);
-    if (head.isEmpty()) {
-        return QStringLiteral("'%1' is a %2 file that cannot be read: %3")
-            .arg(path, kind, device.value()->errorString());
+    QIODevice &d = *device.value();
+    QByteArray head(48, Qt::Uninitialized);
+    const qint64 n = d.read(head.data(), head.size());
+    if (n < 0) {
+        return QStringLiteral("'%1' is a %2 file that cannot be read: %3").arg(path, kind, d.errorString());
     }
+    if (n == 0) {
+        return QStringLiteral("'%1' is a %2 file that is empty once decompressed").arg(path, kind);
+    }
+    head.truncate(n);
     return QStringLiteral("'%1' is %2-compressed but is not a Betfair stream file (it starts with %3); captures "
                           "are read as they were written, uncompressed")
         .arg(path, kind, quotedHead(head));
@@ -76,6 +81,9 @@ Result<std::unique_ptr<RecordReader>> openRecords(const QStringList &paths)
     if (looksLikeBetfairFile(paths.first())) {
         for (const QString &p : paths) {
             if (!looksLikeBetfairFile(p)) {
+                if (const QString why = compressedButNotBetfair(p); !why.isEmpty()) {
+                    return Error { QStringLiteral("usage"), why };
+                }
                 return Error { QStringLiteral("usage"),
                     QStringLiteral("'%1' is not a Betfair stream file: only Betfair files can be merged").arg(p) };
             }

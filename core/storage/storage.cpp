@@ -69,8 +69,10 @@ Result<StorageTarget> StorageTarget::parse(const QString &spec)
         return t;
     }
     if (spec.contains(QLatin1String("://"))) {
-        return Error { QStringLiteral("bad_db"),
-            QStringLiteral("unsupported database URL '%1': use a file path or postgresql://").arg(spec) };
+        return Error {
+            QStringLiteral("bad_db"),
+            QStringLiteral("unsupported database URL '%1': use a file path or postgresql://").arg(redactedUrlText(spec))
+        };
     }
     if (spec.trimmed().isEmpty()) {
         return Error { QStringLiteral("bad_db"), QStringLiteral("empty database path") };

@@ -554,8 +554,8 @@ void TestBetfair::truncatedCompressedFilesStopLoudly()
 
 void TestBetfair::damagedCompressedFilesSayWhat()
 {
-    // zlib's gzread dropped bytes after the last gzip member without a word, and a file damaged in
-    // its first block was called "not an SQLite file".
+    // Bytes after the last member are never dropped without a word, and a compressed file is never
+    // taken for a damaged capture: each fault is named.
     QTemporaryDir dir;
     QFile in(dataPath("racing-place-SELF-1.181223995.ndjson.gz"));
     QVERIFY(in.open(QIODevice::ReadOnly));
@@ -590,8 +590,16 @@ void TestBetfair::damagedCompressedFilesSayWhat()
     flipped[2000] = char(flipped[2000] ^ 0xff);
     why = readAll(write("flipped.gz", flipped), records);
     QVERIFY2(why.contains(QLatin1String("the gzip data is damaged")), qPrintable(why));
-    why = readAll(write("header.gz", QByteArray("\x1f\x8b\x08\x00junkjunk")), records);
+    why = readAll(write("appended-1f.gz", gz + QByteArray("\x1f\x00 then text\n", 13)), records); // began like a member
+    QVERIFY2(why.contains(QLatin1String("bytes after the end of the gzip data")), qPrintable(why));
+    const QString header = write("header.gz", QByteArray("\x1f\x8b\x08\x00junkjunk"));
+    why = readAll(header, records);
     QVERIFY2(why.contains(QLatin1String("is a gzip file that cannot be read")), qPrintable(why));
+    // Merged with a good file, the damaged one is named for what it is too.
+    auto merged = openRecords({ write("first.gz", gz), header });
+    QVERIFY(!merged);
+    QVERIFY2(merged.error().message.contains(QLatin1String("is a gzip file that cannot be read")),
+        qPrintable(merged.error().message));
     // A gzip file of something else (one stored block: gzip's format by hand).
     const QByteArray text = "id,name\n1,not a stream file\n";
     quint32 crc = 0xffffffffu;
@@ -612,6 +620,10 @@ void TestBetfair::damagedCompressedFilesSayWhat()
     const QByteArray csvGz = QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10) + '\x01'
         + le(quint32(text.size()), 2) + le(~quint32(text.size()) & 0xffff, 2) + text + le(crc, 4)
         + le(quint32(text.size()), 4);
+    const QByteArray emptyGz =
+        QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x01\x00\x00\xff\xff", 15) + QByteArray(8, '\0');
+    why = readAll(write("empty.gz", emptyGz), records);
+    QVERIFY2(why.contains(QLatin1String("is a gzip file that is empty once decompressed")), qPrintable(why));
     why = readAll(write("notbetfair.gz", csvGz), records);
     QVERIFY2(why.contains(QLatin1String("is gzip-compressed but is not a Betfair stream file (it starts with "
                                         "'id,name.1,not a stream file.')")),
@@ -622,6 +634,13 @@ void TestBetfair::damagedCompressedFilesSayWhat()
         QVERIFY(b.open(QIODevice::ReadOnly));
         bz = b.readAll();
     }
+    quint64 bzRecords = 0;
+    QCOMPARE(readAll(write("padded.bz2", bz + QByteArray(100, '\0')), bzRecords), QString());
+    QVERIFY(bzRecords > 100);
+    why = readAll(write("appended.bz2", bz + "appended text\n"), records);
+    QVERIFY2(why.contains(QLatin1String("bytes after the end of the bzip2 data")), qPrintable(why));
+    why = readAll(write("appended-B.bz2", bz + "BZ but no stream\n"), records);
+    QVERIFY2(why.contains(QLatin1String("bytes after the end of the bzip2 data")), qPrintable(why));
     bz[bz.size() / 2] = char(bz[bz.size() / 2] ^ 0xff);
     why = readAll(write("flipped.bz2", bz), records);
     QVERIFY2(why.contains(QLatin1String("the bzip2 data is damaged")), qPrintable(why));

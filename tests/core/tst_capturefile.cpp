@@ -286,7 +286,7 @@ private slots:
     void aCaptureHoldsAtMostItsSourceCap()
     {
         // Readers index sources in 16 bits' worth of rows: a writer asked for one more fails with
-        // the reason instead of writing a file no reader opens (it was also quadratic to get there).
+        // the reason instead of writing a file no reader opens.
         const QString path = m_dir.filePath(QStringLiteral("manysources.odtc"));
         auto writer = CaptureWriter::create(path, header());
         QVERIFY(writer);

@@ -27,6 +27,7 @@ private slots:
     void stallsReconcileWithTheSilenceTheClientSaw_data();
     void stallsReconcileWithTheSilenceTheClientSaw();
     void wrongTokenExitsWithAuthFailure();
+    void eachSourceGetsTheTokenThatFollowsIt();
     void badCommandLines_data();
     void badCommandLines();
     void secretsStayOutOfEveryMessage_data();
@@ -374,6 +375,59 @@ void TestCliFeed::wrongTokenExitsWithAuthFailure()
     QCOMPARE(sum.value(QStringLiteral("auth_failures")).toInteger(), 1);
 }
 
+void TestCliFeed::eachSourceGetsTheTokenThatFollowsIt()
+{
+    QTemporaryDir dir;
+    const auto tokenFile = [&dir](const char *name, const QByteArray &token) {
+        QFile f(dir.filePath(QLatin1String(name)));
+        return f.open(QIODevice::WriteOnly) && f.write(token + '\n') > 0 ? f.fileName() : QString();
+    };
+    const QString a = tokenFile("a.token", "token-of-a");
+    const QString b = tokenFile("b.token", "token-of-b");
+    QProcess simA;
+    QProcess simB;
+    const quint16 portA = startSimulator(simA, { QStringLiteral("--token-file"), a });
+    const quint16 portB = startSimulator(simB, { QStringLiteral("--token-file"), b });
+    QVERIFY(portA != 0 && portB != 0);
+    const auto run = [&](const QStringList &middle) {
+        QProcess capture;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("ODDSTAP_TOKEN"));
+        capture.setProcessEnvironment(env);
+        capture.start(cli(),
+            QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+                QStringLiteral("ws://127.0.0.1:%1").arg(portA), QStringLiteral("--source-id"), QStringLiteral("a") }
+                + middle
+                + QStringList { QStringLiteral("--duration"), QStringLiteral("2"), QStringLiteral("--no-store"),
+                    QStringLiteral("--quiet"), QStringLiteral("--summary-json"),
+                    dir.filePath(QStringLiteral("sum.json")) });
+        capture.waitForFinished(30000);
+        return readJson(dir.filePath(QStringLiteral("sum.json")));
+    };
+    const auto lastSeq = [](const QJsonObject &sum, const char *source) {
+        return sum.value(QStringLiteral("sources"))
+            .toObject()
+            .value(QLatin1String(source))
+            .toObject()
+            .value(QStringLiteral("last_seq"))
+            .toInteger();
+    };
+    // Each token after its own --url: both sources let in.
+    QJsonObject sum = run(
+        { QStringLiteral("--token-file"), a, QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(portB),
+            QStringLiteral("--source-id"), QStringLiteral("b"), QStringLiteral("--token-file"), b });
+    QCOMPARE(sum.value(QStringLiteral("auth_failures")).toInteger(), 0);
+    QVERIFY(lastSeq(sum, "a") > 0 && lastSeq(sum, "b") > 0);
+    // b's token after b's --url only: a gets none (and a 401), never b's.
+    sum = run({ QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(portB), QStringLiteral("--source-id"),
+        QStringLiteral("b"), QStringLiteral("--token-file"), b });
+    QCOMPARE(sum.value(QStringLiteral("auth_failures")).toInteger(), 1);
+    QCOMPARE(lastSeq(sum, "a"), 0);
+    QVERIFY(lastSeq(sum, "b") > 0);
+    terminate(simA);
+    terminate(simB);
+}
+
 void TestCliFeed::badCommandLines_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -464,10 +518,14 @@ void TestCliFeed::secretsStayOutOfEveryMessage_data()
     QTest::addRow("one env token, two sources")
         << capture({ url, QStringLiteral("ws://127.0.0.1:1"), url, QStringLiteral("ws://127.0.0.1:2") })
         << QByteArray("TK1") << 2 << QByteArray("ODDSTAP_TOKEN would go to all 2 sources");
-    QTest::addRow("one token file, two sources")
-        << capture({ url, QStringLiteral("ws://127.0.0.1:1"), url, QStringLiteral("ws://127.0.0.1:2"),
-               QStringLiteral("--token-file"), QStringLiteral("/nonexistent") })
-        << QByteArray() << 2 << QByteArray("1 --token-file for 2 --url: give one per --url");
+    QTest::addRow("token file before any url") << capture(
+        { QStringLiteral("--token-file"), QStringLiteral("/nonexistent"), url, QStringLiteral("ws://127.0.0.1:1") })
+                                               << QByteArray() << 2
+                                               << QByteArray("--token-file goes after the --url it is for");
+    QTest::addRow("two token files for one url")
+        << capture({ url, QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--token-file"), QStringLiteral("none"),
+               QStringLiteral("--token-file=none"), url, QStringLiteral("ws://127.0.0.1:2") })
+        << QByteArray() << 2 << QByteArray("two --token-file for --url number 1");
     QTest::addRow("header injection") << capture({ url, QStringLiteral("ws://127.0.0.1:1") })
                                       << QByteArray("TK1\r\nX-Injected: PW1") << 2
                                       << QByteArray("another control character");

@@ -43,6 +43,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -56,6 +57,7 @@
 #include <QToolButton>
 
 #include <functional>
+#include <sys/stat.h>
 
 using namespace OddsTap;
 
@@ -518,6 +520,8 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     QVERIFY(firstPort && secondPort);
     const QString secondUrl = QStringLiteral("ws://127.0.0.1:%1").arg(*secondPort);
     forgetSavedSources();
+    const mode_t umaskBefore = ::umask(022); // as most users have it: new files readable to all
+    const auto restoreUmask = qScopeGuard([umaskBefore] { ::umask(umaskBefore); });
     Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*firstPort), QString() });
     // A saved URL may carry a token in its query: the settings file is the user's alone, and stays
     // so when another setting rewrites it.
@@ -528,7 +532,10 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     QSettings().sync();
     QCOMPARE(permissions(), ownerOnly);
     Settings::setTheme(QString());
+    // A file an earlier version left readable to all is made private at the next start.
+    QVERIFY(QFile::setPermissions(QSettings().fileName(), ownerOnly | QFileDevice::ReadGroup | QFileDevice::ReadOther));
     AppConfig config = Settings::appConfig();
+    QCOMPARE(permissions(), ownerOnly);
     QCOMPARE(config.sources.size(), std::size_t(1));
     config.storage = *StorageTarget::parse(m_dir.filePath(QStringLiteral("saved-sources.db")));
     config.demoDatabase.reset();

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#include "sourcetokens.h"
+
+#include <QFile>
+
+namespace OddsTap::Cli {
+
+Result<std::vector<QByteArray>> sourceTokens(
+    const QStringList &arguments, qsizetype urls, const QStringList &tokenFiles)
+{
+    const auto refused = [](const QString &why) { return Error { QStringLiteral("usage"), why }; };
+    // Which --url each --token-file follows. QCommandLineParser keeps each option's values in
+    // order but not how they interleave, so the arguments are walked here (a value of an option is
+    // never taken for an option: options that take one are followed by it).
+    std::vector<qsizetype> owner;
+    qsizetype urlSeen = 0;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &arg = arguments.at(i);
+        if (arg == QLatin1String("--")) {
+            break;
+        }
+        if (arg == QLatin1String("--url") || arg.startsWith(QLatin1String("--url="))) {
+            ++urlSeen;
+        } else if (arg == QLatin1String("--token-file") || arg.startsWith(QLatin1String("--token-file="))) {
+            if (urlSeen == 0) {
+                return refused(QStringLiteral("--token-file goes after the --url it is for"));
+            }
+            owner.push_back(urlSeen - 1);
+        }
+        if (arg.startsWith(QLatin1String("--")) && !arg.contains(QLatin1Char('=')) && i + 1 < arguments.size()
+            && !arguments.at(i + 1).startsWith(QLatin1String("--"))) {
+            ++i; // its value (or a positional argument: neither is an option)
+        }
+    }
+    if (qsizetype(owner.size()) != tokenFiles.size()) {
+        return refused(QStringLiteral("cannot tell which --url each --token-file is for: write each right after its "
+                                      "--url"));
+    }
+    const QByteArray envToken = qgetenv("ODDSTAP_TOKEN").trimmed();
+    if (!envToken.isEmpty() && urls > 1) {
+        return refused(QStringLiteral("ODDSTAP_TOKEN would go to all %1 sources: unset it, and give a --token-file "
+                                      "after each --url that needs a token")
+                           .arg(urls));
+    }
+    std::vector<QByteArray> tokens(std::size_t(urls), envToken);
+    std::vector<bool> given(std::size_t(urls), false);
+    for (qsizetype k = 0; k < tokenFiles.size(); ++k) {
+        const std::size_t source = std::size_t(owner[std::size_t(k)]);
+        if (given[source]) {
+            return refused(QStringLiteral("two --token-file for --url number %1").arg(source + 1));
+        }
+        given[source] = true;
+        tokens[source].clear();
+        if (tokenFiles.at(k) == QLatin1String("none")) {
+            continue;
+        }
+        QFile f(tokenFiles.at(k));
+        if (!f.open(QIODevice::ReadOnly)) {
+            return refused(QStringLiteral("cannot read token file '%1': %2").arg(f.fileName(), f.errorString()));
+        }
+        const QByteArray bytes = f.read(kMaxTokenFileBytes + 1);
+        if (bytes.size() > kMaxTokenFileBytes) {
+            return refused(QStringLiteral("token file '%1' holds more than %2 bytes: not a token")
+                               .arg(f.fileName())
+                               .arg(kMaxTokenFileBytes));
+        }
+        tokens[source] = bytes.trimmed();
+        if (tokens[source].isEmpty()) {
+            return refused(QStringLiteral("token file '%1' is empty").arg(f.fileName()));
+        }
+    }
+    return tokens;
+}
+
+} // namespace OddsTap::Cli
