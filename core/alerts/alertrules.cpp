@@ -50,6 +50,11 @@ bool text(const QJsonObject &o, const char *key, QString &out, QString &error)
         error = QStringLiteral("%1 must be a string (up to 200 characters)").arg(QLatin1String(key));
         return false;
     }
+    if (v.toString().contains(QChar(0))) {
+        // Alerts carry their rule's name into the database, where no text holds a NUL.
+        error = QStringLiteral("%1 holds a NUL character (\\u0000)").arg(QLatin1String(key));
+        return false;
+    }
     out = v.toString();
     return true;
 }

@@ -60,6 +60,14 @@ bool readString(const element &v, const char *path, bool nonEmpty, std::string_v
         f = { RejectCode::BadValue, QStringLiteral("%1 must not be empty").arg(QLatin1String(path)) };
         return false;
     }
+    if (out.find('\0') != std::string_view::npos) {
+        // Valid JSON, but no PostgreSQL text holds it: stored, it would stop every write after it.
+        f = {
+            RejectCode::BadValue,
+            QStringLiteral("%1 holds a NUL character (\\u0000), which a database cannot store").arg(QLatin1String(path))
+        };
+        return false;
+    }
     return true;
 }
 

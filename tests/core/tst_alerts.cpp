@@ -516,6 +516,7 @@ void TestAlerts::rulesFilesAreCheckedFieldByField()
             QStringLiteral("rule 1: scope: unknown field \"markt\"") },
         { R"({"rules":[{"type":"price_move","percnt":10,"ticks":2,"within_s":60}]})",
             QStringLiteral("rule 1: unknown field \"percnt\"") },
+        { R"({"rules":[{"name":"a\u0000b","type":"in_play"}]})", QStringLiteral("rule 1: name holds a NUL character") },
     };
     for (const auto &[json, says] : cases) {
         const auto r = parseAlertRules(json);

@@ -404,6 +404,11 @@ void TestBetfair::craftedLinesAreRejectedWithAReason_data()
                                  << "malformed";
     QTest::newRow("invalid utf-8") << QByteArray("{\"op\":\"mcm\",\"clk\":\"\xff\xfe\",\"pt\":1}") << "invalid_utf8"
                                    << "UTF-8";
+    QTest::newRow("NUL in a runner name")
+        << QByteArray(R"({"op":"mcm","pt":1,"mc":[{"id":"1.1","marketDefinition":{"status":"OPEN","eventId":"9",)"
+                      R"("runners":[{"id":5,"name":"Brother\u0000Mcgonagall"}]}}]})")
+        << "bad_value"
+        << "holds a NUL character";
     QTest::newRow("too deep") << QByteArray(R"({"op":"mcm","pt":1,"x":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]})")
                               << "too_deep"
                               << "nesting";

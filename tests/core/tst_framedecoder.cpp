@@ -335,6 +335,15 @@ void TestFrameDecoder::rejects_data()
         fixture, QStringLiteral("start_time"), QStringLiteral("0000-01-01T00:00:00Z"))
                                        << "out_of_range"
                                        << "data.start_time must be from 1970-01-01";
+    // Valid JSON that no PostgreSQL text holds: stored, it stopped every write after it.
+    QTest::addRow("NUL in a team name") << withData(
+        fixture, QStringLiteral("home"), QString(QStringLiteral("A") + QChar(0) + QStringLiteral("B")))
+                                        << "bad_value"
+                                        << "data.home holds a NUL character";
+    QTest::addRow("NUL in a selection") << withData(QStringLiteral("odds"), QStringLiteral("selection"),
+        QString(QStringLiteral("ho") + QChar(0) + QStringLiteral("me")))
+                                        << "bad_value"
+                                        << "data.selection holds a NUL character";
     QTest::addRow("start_time 1969") << withData(
         fixture, QStringLiteral("start_time"), QStringLiteral("1969-12-31T23:59:59Z"))
                                      << "out_of_range"

@@ -115,11 +115,18 @@ public:
         // Names and ids are held per market and runner for the session: a hostile stream's
         // megabyte names would make each of them hold megabytes.
         constexpr std::size_t kMaxBytes = 1024;
-        if (const std::string_view s = v.get_string().value_unsafe(); s.size() > kMaxBytes) {
+        const std::string_view s = v.get_string().value_unsafe();
+        if (s.size() > kMaxBytes) {
             return fail(RejectCode::BadValue,
                 QStringLiteral("%1 must be at most %2 bytes, got %3").arg(pathText(path)).arg(kMaxBytes).arg(s.size()));
         }
-        out = jsonText(v.get_string().value_unsafe());
+        if (s.find('\0') != std::string_view::npos) {
+            // Valid JSON, but no PostgreSQL text holds it: stored, it would stop every write after it.
+            return fail(RejectCode::BadValue,
+                QStringLiteral("%1 holds a NUL character (\\u0000), which a database cannot store")
+                    .arg(pathText(path)));
+        }
+        out = jsonText(s);
         return true;
     }
     /// Ids are strings in some messages and numbers in others ("eventId":"28270094", "id":2).
