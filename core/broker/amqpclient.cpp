@@ -3,15 +3,22 @@
 
 #include <core/broker/brokertopology.h>
 #include <core/common/redact.h>
+#include <core/common/timeutil.h>
 
 #include <QUrl>
 
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <thread>
 #include <vector>
 
 namespace OddsTap {
@@ -75,6 +82,46 @@ std::map<QByteArray, QByteArray> stringHeaders(const amqp_basic_properties_t &pr
 struct AmqpConnection::State
 {
     amqp_connection_state_t conn = nullptr;
+
+    // rabbitmq-c waits for ever to send a frame: a broker under a memory or disk alarm stops
+    // reading from publishers, and the thread that publishes (the capture's storage thread) would
+    // hang past its deadline and any signal. A watchdog cuts the socket when one publish has taken
+    // longer than kPublishStallMs, and the publish fails like a lost connection.
+    int fd = -1;
+    std::atomic<qint64> publishingSinceNs { 0 };
+    std::atomic<bool> cutOff { false };
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stop = false;
+    std::thread watchdog;
+
+    void startWatchdog()
+    {
+        fd = amqp_get_sockfd(conn);
+        watchdog = std::thread([this] {
+            std::unique_lock lock(mutex);
+            while (!wake.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop; })) {
+                const qint64 since = publishingSinceNs.load();
+                if (since != 0 && monotonicNs() - since > qint64(AmqpConnection::kPublishStallMs) * 1000000) {
+                    cutOff = true;
+                    publishingSinceNs = 0;
+                    ::shutdown(fd, SHUT_RDWR); // the blocked send returns with an error
+                }
+            }
+        });
+    }
+    void stopWatchdog()
+    {
+        if (!watchdog.joinable()) {
+            return;
+        }
+        {
+            std::lock_guard lock(mutex);
+            stop = true;
+        }
+        wake.notify_all();
+        watchdog.join();
+    }
 };
 
 Result<AmqpTarget> AmqpTarget::parse(const QString &text)
@@ -128,6 +175,7 @@ AmqpConnection::~AmqpConnection()
     if (!m_state || !m_state->conn) {
         return;
     }
+    m_state->stopWatchdog();
     if (m_open) {
         amqp_channel_close(m_state->conn, kChannel, AMQP_REPLY_SUCCESS);
         amqp_connection_close(m_state->conn, AMQP_REPLY_SUCCESS);
@@ -197,6 +245,7 @@ Result<std::unique_ptr<AmqpConnection>> AmqpConnection::open(const AmqpTarget &t
                 .arg(QString::fromUtf8(amqp_error_string2(login.library_error))));
     }
     c->m_open = true;
+    c->m_state->startWatchdog();
     amqp_channel_open(c->m_state->conn, kChannel);
     if (auto r = c->check("opening a channel"); !r) {
         return r.error();
@@ -314,8 +363,16 @@ Result<void> AmqpConnection::publish(const QByteArray &exchange, const QByteArra
         props._flags |= AMQP_BASIC_HEADERS_FLAG;
         props.headers = amqp_table_t { int(entries.size()), entries.data() };
     }
+    m_state->publishingSinceNs = monotonicNs();
     const int status = amqp_basic_publish(
         m_state->conn, kChannel, bytes(exchange), bytes(routingKey), mandatory ? 1 : 0, 0, &props, bytes(body));
+    m_state->publishingSinceNs = 0;
+    if (m_state->cutOff) {
+        return fail(QStringLiteral("publishing"),
+            QStringLiteral("the broker took nothing for %1 s: a memory or disk alarm blocks publishers (rabbitmqctl "
+                           "status names it), or the network is stuck; connecting again")
+                .arg(kPublishStallMs / 1000));
+    }
     if (status != AMQP_STATUS_OK) {
         return fail(QStringLiteral("publishing"), QString::fromUtf8(amqp_error_string2(status)));
     }

@@ -54,6 +54,9 @@ public:
 
     /// Connects, logs in and opens channel 1 (heartbeats every 10 s while the owner calls in).
     static Result<std::unique_ptr<AmqpConnection>> open(const AmqpTarget &target, int timeoutMs = 5000);
+    /// How long one publish may wait for the broker to read it: past it the connection is cut
+    /// and the publish fails (a broker under a memory or disk alarm reads nothing from publishers).
+    static constexpr int kPublishStallMs = 10000;
     bool isOpen() const { return m_open; }
 
     /// Declares what every role shares (idempotent): the events exchange, one durable queue per

@@ -263,6 +263,24 @@ stop_rabbitmq_node() {
     )
 }
 
+# Sets off (on) or clears (off) the test node's memory alarm: RabbitMQ then stops reading from
+# publishers, as a real broker short of memory does (the integration tests use it).
+rabbitmq_memory_alarm() {
+    local dir port dist epmd watermark
+    dir="$(rabbitmq_dir)"
+    read -r port dist epmd <"$dir/ports"
+    case "$1" in
+    on) watermark="absolute 1MB" ;;
+    off) watermark="0.4" ;;
+    *) die "rabbitmq_memory_alarm on|off" ;;
+    esac
+    (
+        rabbitmq_env "$port" "$dist" "$epmd"
+        # shellcheck disable=SC2086
+        "$(rabbitmq_bin rabbitmqctl)" -q set_vm_memory_high_watermark $watermark >/dev/null
+    )
+}
+
 stop_test_rabbitmq() {
     local dir
     dir="$(rabbitmq_dir)"

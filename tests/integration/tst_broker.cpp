@@ -24,6 +24,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -72,6 +73,7 @@ private slots:
     void distributedRunLosesNothing();
     void refusedMessageIsDeadLetteredAndRequeued();
     void aSecondCollectorOfTheSameSourceIsRefused();
+    void aBrokerThatStopsReadingDoesNotHoldTheCollectorPastItsEnd();
 
 private:
     static QString cli() { return QStringLiteral(ODDSTAP_CLI_PATH); }
@@ -745,6 +747,50 @@ void TestBroker::aSecondCollectorOfTheSameSourceIsRefused()
     ::kill(pid_t(first.process->processId()), SIGTERM);
     QVERIFY(first.process->waitForFinished(30000));
     QCOMPARE(first.process->exitCode(), 0);
+    ::kill(pid_t(sim.processId()), SIGTERM);
+    QVERIFY(sim.waitForFinished(10000));
+}
+
+void TestBroker::aBrokerThatStopsReadingDoesNotHoldTheCollectorPastItsEnd()
+{
+    // Under a memory alarm RabbitMQ reads nothing from publishers, and a publish waited for ever:
+    // the collector hung past --duration, deaf to SIGTERM, for as long as the alarm lasted. Now a
+    // publish that waits past AmqpConnection::kPublishStallMs fails as a lost connection, is
+    // reported, and the run ends on time with exit 5 (what was not confirmed is published again
+    // by the next run).
+    QTemporaryDir dir;
+    m_env = QProcessEnvironment::systemEnvironment();
+    QVERIFY(purgeQueues());
+    QProcess sim;
+    const QString url = startSimulator(sim, cli(), { QStringLiteral("--rate"), QStringLiteral("20000") });
+    QVERIFY(!url.isEmpty());
+    const auto alarmOff = qScopeGuard([this] {
+        control(m_amqpCtl, { QStringLiteral("alarm"), QStringLiteral("off") });
+    });
+    Role collector;
+    collector.name = QStringLiteral("collector");
+    QVERIFY(startRole(collector,
+        { QStringLiteral("capture"), QStringLiteral("--url"), url, QStringLiteral("--source-id"),
+            QStringLiteral("book-alarm"), QStringLiteral("--publish"), m_amqp, QStringLiteral("--publish-state"),
+            dir.filePath(QStringLiteral("state")), QStringLiteral("--duration"), QStringLiteral("20"),
+            QStringLiteral("--summary"), QStringLiteral("none"), QStringLiteral("--summary-json"),
+            dir.filePath(QStringLiteral("summary.json")) },
+        "publishing to"));
+    QElapsedTimer sinceStart;
+    sinceStart.start();
+    QCOMPARE(control(m_amqpCtl, { QStringLiteral("alarm"), QStringLiteral("on") }), 0);
+    // Said as an outage: a publish cut off after its wait, or confirms that never came, whichever
+    // the alarm met first.
+    QTRY_VERIFY_WITH_TIMEOUT(collector.readErr().contains("storage write failed, retrying"), 60000);
+    // --duration 20, then at most 30 s for the last commit, and one publish's wait: never the
+    // alarm's length (it is still on).
+    QTRY_VERIFY_WITH_TIMEOUT(collector.process->state() == QProcess::NotRunning, 60000);
+    QVERIFY2(sinceStart.elapsed() < 75000, qPrintable(QString::number(sinceStart.elapsed())));
+    QCOMPARE(collector.process->exitCode(), 5);
+    QFile summary(dir.filePath(QStringLiteral("summary.json")));
+    QVERIFY(summary.open(QIODevice::ReadOnly));
+    const QByteArray sum = summary.readAll();
+    QVERIFY2(sum.contains("\"drain_timed_out\": true"), sum.constData());
     ::kill(pid_t(sim.processId()), SIGTERM);
     QVERIFY(sim.waitForFinished(10000));
 }
