@@ -599,7 +599,10 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
                  "the gaps table (connection 0). Check the disk of the spool directory.\n";
         return kCaptureEventsLost;
     }
-    if (stats.drainTimedOut) {
+    if (stats.drainTimedOut && stats.queuedAtEnd == 0 && stats.total().rejectedTotal() == stats.persisted.rejects) {
+        // The last transaction ended after the wait gave up: nothing is left to fetch again.
+        err() << prefix << "storage caught up after the wait for it ended: every event was committed\n";
+    } else if (stats.drainTimedOut) {
         if (stats.storageDownAtEnd) {
             err() << prefix << "the database stayed unavailable; " << stats.queuedAtEnd
                   << " uncommitted events will be fetched again on the next start\n";

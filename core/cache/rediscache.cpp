@@ -192,6 +192,10 @@ bool RedisCache::connectNow()
             if (why.isEmpty()) {
                 why = QStringLiteral("the server refused the connection");
             }
+            if (why.startsWith(QLatin1String("WRONGPASS")) || why.startsWith(QLatin1String("NOAUTH"))
+                || why.contains(QLatin1String("invalid password"))) {
+                why += QStringLiteral(" (check ODDSTAP_REDIS_PASSWORD)");
+            }
         }
     }
     if (!why.isEmpty()) {

@@ -228,6 +228,7 @@ void TestRedisCache::fixturesForgottenDuringALongOutageArePurged()
     connect(&cache, &RedisCache::problem, this, [&](const QString &m, bool) { problems << m; });
     cache.start();
     QTRY_VERIFY_WITH_TIMEOUT(!problems.isEmpty() && problems.last().contains(QLatin1String(" unavailable: ")), 10000);
+    QVERIFY2(problems.last().contains(QLatin1String("(check ODDSTAP_REDIS_PASSWORD)")), qPrintable(problems.last()));
     auto changes = std::make_shared<LiveChanges>();
     FixtureState held;
     held.sourceId = QStringLiteral("src");
