@@ -80,7 +80,7 @@ int runCapture(const QStringList &arguments)
         "recorded as gaps; 8 the feed never sent some seqs: resumes kept meeting the same gap (5 times over\n"
         "30 s at least), so they were given up, recorded as gaps, and the stream went on after them."));
     parser.addHelpOption();
-    parser.addOptions({
+    const QList<QCommandLineOption> options {
         { QStringLiteral("url"),
             QStringLiteral("Feed URL, ws:// or wss://, or a live Betfair stream "
                            "betfair://HOST:PORT?marketIds=...&eventTypeIds=... "
@@ -188,7 +188,8 @@ int runCapture(const QStringList &arguments)
                            "with a change channel: redis://host[:port][/db] (a password from ODDSTAP_REDIS_PASSWORD).\n"
                            "Layout: docs/redis-cache.md."),
             QStringLiteral("url") },
-    });
+    };
+    parser.addOptions(options);
     int exitCode = kExitOk;
     if (!parseOrExplain(parser, arguments, exitCode)) {
         return exitCode;
@@ -224,7 +225,13 @@ int runCapture(const QStringList &arguments)
         }
         profiles.push_back(*profile);
     }
-    const auto tokens = sourceTokens(arguments, urls.size(), parser.values(QStringLiteral("token-file")));
+    QStringList valueOptions; ///< the options that take the next argument as their value
+    for (const QCommandLineOption &option : options) {
+        if (!option.valueName().isEmpty()) {
+            valueOptions += option.names();
+        }
+    }
+    const auto tokens = sourceTokens(arguments, valueOptions, urls.size(), parser.values(QStringLiteral("token-file")));
     if (!tokens) {
         return usage(tokens.error().message);
     }

@@ -3,15 +3,17 @@
 
 #include <QFile>
 
+#include <algorithm>
+
 namespace OddsTap::Cli {
 
 Result<std::vector<QByteArray>> sourceTokens(
-    const QStringList &arguments, qsizetype urls, const QStringList &tokenFiles)
+    const QStringList &arguments, const QStringList &valueOptions, qsizetype urls, const QStringList &tokenFiles)
 {
     const auto refused = [](const QString &why) { return Error { QStringLiteral("usage"), why }; };
     // Which --url each --token-file follows. QCommandLineParser keeps each option's values in
-    // order but not how they interleave, so the arguments are walked here (a value of an option is
-    // never taken for an option: options that take one are followed by it).
+    // order but not how they interleave, so the arguments are walked here as it reads them: the
+    // argument after an option that takes a value is that value, even "--url=...".
     std::vector<qsizetype> owner;
     qsizetype urlSeen = 0;
     for (qsizetype i = 1; i < arguments.size(); ++i) {
@@ -27,12 +29,13 @@ Result<std::vector<QByteArray>> sourceTokens(
             }
             owner.push_back(urlSeen - 1);
         }
-        if (arg.startsWith(QLatin1String("--")) && !arg.contains(QLatin1Char('=')) && i + 1 < arguments.size()
-            && !arguments.at(i + 1).startsWith(QLatin1String("--"))) {
-            ++i; // its value (or a positional argument: neither is an option)
+        if (arg.startsWith(QLatin1String("--")) && !arg.contains(QLatin1Char('='))
+            && valueOptions.contains(arg.mid(2))) {
+            ++i; // its value
         }
     }
-    if (qsizetype(owner.size()) != tokenFiles.size()) {
+    if (qsizetype(owner.size()) != tokenFiles.size() || urlSeen != urls
+        || std::any_of(owner.begin(), owner.end(), [urls](qsizetype o) { return o >= urls; })) {
         return refused(QStringLiteral("cannot tell which --url each --token-file is for: write each right after its "
                                       "--url"));
     }

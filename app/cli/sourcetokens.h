@@ -15,8 +15,10 @@ namespace OddsTap::Cli {
 /// source only: one token for several sources would hand each source's secret to the others
 /// (another company's server, or one without TLS). @p tokenFiles are the parser's values, in order.
 /// One entry per URL (empty: no token), or why the command line is refused.
+/// @p valueOptions names the options that take a value: the argument after one is its value,
+/// whatever it looks like (as QCommandLineParser reads it).
 Result<std::vector<QByteArray>> sourceTokens(
-    const QStringList &arguments, qsizetype urls, const QStringList &tokenFiles);
+    const QStringList &arguments, const QStringList &valueOptions, qsizetype urls, const QStringList &tokenFiles);
 
 /// The most a token file may hold: a token is a few hundred bytes.
 inline constexpr qint64 kMaxTokenFileBytes = 64 * 1024;

@@ -136,11 +136,16 @@ Result<AmqpTarget> AmqpTarget::parse(const QString &text)
     if (!url.host().isEmpty()) {
         t.host = url.host();
     }
-    if (!url.password().isEmpty() || url.path().contains(QLatin1Char('@')) || url.hasFragment()) {
-        // An '@' in the path or a fragment: a password with an unencoded '/' or '#'.
+    if (!url.password().isEmpty() || url.path().contains(QLatin1Char('@'))) {
+        // An '@' in the path: a password with an unencoded '/'.
         return Error { QStringLiteral("usage"),
             QStringLiteral("the amqp:// URL carries a password: set ODDSTAP_AMQP_PASSWORD instead (a URL shows in ps "
                            "and in logs)") };
+    }
+    if (url.hasFragment()) {
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("the amqp:// URL has a '#' (a password with unencoded characters? It goes in "
+                           "ODDSTAP_AMQP_PASSWORD)") };
     }
     const int port = url.port(5672);
     if (port <= 0 || port > 65535) {

@@ -155,7 +155,13 @@ protected:
                 return fail(kTrailing); // they began like another stream
             }
             if (error != BZ_OK && error != BZ_STREAM_END) {
-                return fail(QStringLiteral("the bzip2 data is damaged (error %1)").arg(error));
+                return fail(error == BZ_UNEXPECTED_EOF
+                        ? QStringLiteral("the bzip2 data ends too early (the file is truncated)")
+                        : error == BZ_DATA_ERROR ? QStringLiteral("the bzip2 data is damaged (a block's checksum "
+                                                                  "does not match)")
+                        : error == BZ_DATA_ERROR_MAGIC
+                        ? QStringLiteral("the bzip2 data is damaged (not a bzip2 stream)")
+                        : QStringLiteral("the bzip2 data is damaged (error %1)").arg(error));
             }
             total += std::max(n, 0);
             if (error == BZ_STREAM_END) {

@@ -646,6 +646,9 @@ void TestBetfair::damagedCompressedFilesSayWhat()
     QVERIFY2(why.contains(QLatin1String("bytes after the end of the bzip2 data")), qPrintable(why));
     why = readAll(write("appended-B.bz2", bz + "BZ but no stream\n"), records);
     QVERIFY2(why.contains(QLatin1String("bytes after the end of the bzip2 data")), qPrintable(why));
+    // Damage whose first bytes decompress to something else: the block's checksum names it.
+    why = readAll(dataPath("BASIC-1.132153978-damaged.bz2"), records);
+    QVERIFY2(why.contains(QLatin1String("a block's checksum does not match")), qPrintable(why));
     bz[bz.size() / 2] = char(bz[bz.size() / 2] ^ 0xff);
     why = readAll(write("flipped.bz2", bz), records);
     QVERIFY2(why.contains(QLatin1String("the bzip2 data is damaged")), qPrintable(why));

@@ -424,6 +424,13 @@ void TestCliFeed::eachSourceGetsTheTokenThatFollowsIt()
     QCOMPARE(sum.value(QStringLiteral("auth_failures")).toInteger(), 1);
     QCOMPARE(lastSeq(sum, "a"), 0);
     QVERIFY(lastSeq(sum, "b") > 0);
+    // An option's value that looks like an option is a value, as the parser reads it: here the
+    // second source's id. a's token stays a's.
+    sum = run({ QStringLiteral("--source-id"), QStringLiteral("--url=ws://fake"), QStringLiteral("--token-file"), a,
+        QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(portB) });
+    QCOMPARE(sum.value(QStringLiteral("auth_failures")).toInteger(), 1);
+    QVERIFY(lastSeq(sum, "a") > 0);
+    QCOMPARE(lastSeq(sum, "--url=ws://fake"), 0);
     terminate(simA);
     terminate(simB);
 }
