@@ -611,8 +611,11 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         err() << prefix << "storage caught up after the wait for it ended: every event was committed\n";
     } else if (stats.drainTimedOut) {
         if (stats.storageDownAtEnd) {
-            err() << prefix << "the database stayed unavailable; " << stats.queuedAtEnd
-                  << " uncommitted events will be fetched again on the next start\n";
+            const bool broker = config.storage && config.storage->kind == StorageTarget::Kind::Broker;
+            err() << prefix
+                  << (broker ? "the broker stayed unavailable (or kept publishers blocked); "
+                             : "the database stayed unavailable; ")
+                  << stats.queuedAtEnd << " uncommitted events will be fetched again on the next start\n";
         } else {
             err() << prefix << "storage did not catch up in time (the database was available but behind); "
                   << stats.queuedAtEnd << " uncommitted events will be fetched again on the next start\n";

@@ -787,6 +787,8 @@ void TestBroker::aBrokerThatStopsReadingDoesNotHoldTheCollectorPastItsEnd()
     QTRY_VERIFY_WITH_TIMEOUT(collector.process->state() == QProcess::NotRunning, 60000);
     QVERIFY2(sinceStart.elapsed() < 75000, qPrintable(QString::number(sinceStart.elapsed())));
     QCOMPARE(collector.process->exitCode(), 5);
+    QVERIFY2(collector.readErr().contains("the broker stayed unavailable (or kept publishers blocked)"),
+        collector.err.constData());
     QFile summary(dir.filePath(QStringLiteral("summary.json")));
     QVERIFY(summary.open(QIODevice::ReadOnly));
     const QByteArray sum = summary.readAll();
