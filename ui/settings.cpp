@@ -3,9 +3,12 @@
 
 #include <core/common/logging.h>
 #include <core/common/redact.h>
+#include <core/common/secretfile.h>
 #include <core/session/sessionsnapshot.h>
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSettings>
@@ -22,17 +25,27 @@ const QString kSourceProfile = QStringLiteral("profile"); ///< absent: feed prot
 const QString kSourceEnabled = QStringLiteral("enabled"); ///< absent (earlier versions): enabled
 
 /// A saved URL may carry a token in its query (some feeds take it there): the settings file is
-/// its owner's alone, whoever made it (an earlier version, a rewrite by QSettings).
+/// its owner's alone, whoever made it (an earlier version, a rewrite by QSettings). A missing one
+/// is made empty and private here, before QSettings first writes it: QSettings makes a new file
+/// readable to all (umask 022) and keeps the permissions of one that exists, so making it first
+/// leaves no moment at which another user could read it.
 void keepPrivate(const QString &file)
 {
-    if (QFile::exists(file)) {
-        QFile::setPermissions(file, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    if (!QFile::exists(file)) {
+        QDir().mkpath(QFileInfo(file).absolutePath());
+        QFile made(file);
+        if (made.open(QIODevice::WriteOnly | QIODevice::NewOnly, ownerOnly)) {
+            return;
+        }
     }
+    QFile::setPermissions(file, ownerOnly);
 }
 
 void writeSources(const std::vector<Settings::Source> &sources)
 {
     QSettings s;
+    keepPrivate(s.fileName());
     s.remove(kSources);
     s.beginWriteArray(kSources, int(sources.size()));
     for (int i = 0; i < int(sources.size()); ++i) {
@@ -98,9 +111,7 @@ AppConfig Settings::appConfig()
         if (auto src = feedConfig(saved)) {
             c.sources.push_back(std::move(*src));
         } else {
-            c.settingsProblems << QStringLiteral("the saved source '%1' (%2) cannot be started: its URL or its profile "
-                                                 "'%3' is not valid; fix it with Sources ▸ Edit")
-                                      .arg(saved.id, redactedUrl(saved.url), saved.profile);
+            c.settingsProblems << src.error().message;
         }
     }
     c.demo = demoEnabled();
@@ -202,30 +213,38 @@ void Settings::removeSource(const QString &id)
     writeSources(all);
 }
 
-std::optional<FeedSourceConfig> Settings::feedConfig(const Source &saved)
+Result<FeedSourceConfig> Settings::feedConfig(const Source &saved)
 {
+    const auto cannot = [&saved](const QString &why) {
+        return Error { QStringLiteral("usage"),
+            QStringLiteral("the saved source '%1' (%2) cannot be started: %3; fix it with Sources ▸ Edit")
+                .arg(saved.id, redactedUrl(saved.url), why) };
+    };
     FeedSourceConfig src;
     src.sourceId = saved.id;
     src.url = QUrl(saved.url);
-    if (!saved.tokenFile.isEmpty()) {
-        QFile f(saved.tokenFile);
-        if (f.open(QIODevice::ReadOnly)) {
-            src.token = f.readAll().trimmed(); // read from the file, never stored in settings
+    if (src.sourceId.isEmpty() || !src.url.isValid()) {
+        return cannot(QStringLiteral("its URL is not valid"));
+    }
+    if (!saved.profile.isEmpty()) {
+        auto profile = parseFeedProfile(saved.profile);
+        if (!profile) {
+            return cannot(QStringLiteral("its profile '%1' is not valid").arg(saved.profile));
         }
+        src.profile = *profile;
+    }
+    if (!saved.tokenFile.isEmpty()) {
+        // Read from the file, never stored in settings. On the GUI thread, so a pipe gets no
+        // wait: a saved token file is a file.
+        auto token = readSecretFile(saved.tokenFile, QStringLiteral("its token file"), 0);
+        if (!token) {
+            return cannot(token.error().message);
+        }
+        src.token = std::move(*token);
     }
     // The app key identifies the application, not the user: like the CLI, it comes from the
     // environment and is never stored.
     src.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
-    if (!saved.profile.isEmpty()) {
-        auto profile = parseFeedProfile(saved.profile);
-        if (!profile) {
-            return std::nullopt;
-        }
-        src.profile = *profile;
-    }
-    if (src.sourceId.isEmpty() || !src.url.isValid()) {
-        return std::nullopt;
-    }
     return src;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/common/result.h>
 #include <core/session/appcontroller.h>
 
 #include <QByteArray>
@@ -41,9 +42,9 @@ public:
     static void setSourceEnabled(const QString &id, bool enabled);
     /// Sources ▸ Remove: gone from the list (what it stored stays in the database).
     static void removeSource(const QString &id);
-    /// What a saved source runs as: its token read from its file now (never stored); nothing
-    /// when its id or URL is unusable.
-    static std::optional<FeedSourceConfig> feedConfig(const Source &source);
+    /// What a saved source runs as: its token read from its file now (never stored); or why it
+    /// cannot run (its id, URL or profile unusable, its token file unreadable).
+    static Result<FeedSourceConfig> feedConfig(const Source &source);
 
     /// The demo feed: switched on, off, or never touched (unset: it runs while no source is enabled).
     static std::optional<bool> demoEnabled();

@@ -137,12 +137,16 @@ void SourceControls::setEnabled(const QString &sourceId, bool enabled)
             if (s.id != sourceId) {
                 continue;
             }
-            if (const auto config = Settings::feedConfig(s)) {
-                // Added when the session never had it (disabled at start), else given what is
-                // saved now and connected again.
-                m_controller->updateSource(*config);
-                m_controller->connectSource(sourceId);
+            const auto config = Settings::feedConfig(s);
+            if (!config) {
+                updateListing(); // enabled, and shown so: it starts once fixed
+                emit statusMessage(config.error().message);
+                return;
             }
+            // Added when the session never had it (disabled at start), else given what is saved
+            // now and connected again.
+            m_controller->updateSource(*config);
+            m_controller->connectSource(sourceId);
         }
     }
     updateListing();

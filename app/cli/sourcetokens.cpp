@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sourcetokens.h"
 
-#include <QFile>
+#include <core/common/secretfile.h>
 
 #include <algorithm>
 
@@ -57,20 +57,11 @@ Result<std::vector<QByteArray>> sourceTokens(
         if (tokenFiles.at(k) == QLatin1String("none")) {
             continue;
         }
-        QFile f(tokenFiles.at(k));
-        if (!f.open(QIODevice::ReadOnly)) {
-            return refused(QStringLiteral("cannot read token file '%1': %2").arg(f.fileName(), f.errorString()));
+        auto token = readSecretFile(tokenFiles.at(k), QStringLiteral("token file"));
+        if (!token) {
+            return refused(token.error().message);
         }
-        const QByteArray bytes = f.read(kMaxTokenFileBytes + 1);
-        if (bytes.size() > kMaxTokenFileBytes) {
-            return refused(QStringLiteral("token file '%1' holds more than %2 bytes: not a token")
-                               .arg(f.fileName())
-                               .arg(kMaxTokenFileBytes));
-        }
-        tokens[source] = bytes.trimmed();
-        if (tokens[source].isEmpty()) {
-            return refused(QStringLiteral("token file '%1' is empty").arg(f.fileName()));
-        }
+        tokens[source] = std::move(*token);
     }
     return tokens;
 }

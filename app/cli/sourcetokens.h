@@ -20,7 +20,4 @@ namespace OddsTap::Cli {
 Result<std::vector<QByteArray>> sourceTokens(
     const QStringList &arguments, const QStringList &valueOptions, qsizetype urls, const QStringList &tokenFiles);
 
-/// The most a token file may hold: a token is a few hundred bytes.
-inline constexpr qint64 kMaxTokenFileBytes = 64 * 1024;
-
 } // namespace OddsTap::Cli

@@ -2,10 +2,10 @@
 #include "alertwebhook.h"
 
 #include <core/common/redact.h>
+#include <core/common/secretfile.h>
 #include <core/common/timeutil.h>
 
 #include <QEventLoop>
-#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -45,12 +45,11 @@ Result<QUrl> AlertWebhook::urlFrom(const QString &url, const QString &file)
     QString text = url;
     if (!file.isEmpty()) {
         // A pipe is welcome here (--webhook-file <(pass show hook)): the read is bounded.
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly)) {
-            return Error { QStringLiteral("usage"),
-                QStringLiteral("cannot read --webhook-file '%1': %2").arg(file, f.errorString()) };
+        auto read = readSecretFile(file, QStringLiteral("--webhook-file"));
+        if (!read) {
+            return read.error();
         }
-        text = QString::fromUtf8(f.read(64 * 1024)).trimmed();
+        text = QString::fromUtf8(*read);
     }
     const QUrl parsed(text, QUrl::StrictMode);
     if (!parsed.isValid() || parsed.host().isEmpty()

@@ -449,7 +449,14 @@ void TestCliFeed::badCommandLines_data()
                              << QByteArray("invalid URL");
     QTest::addRow("missing token file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
         QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--token-file"), QStringLiteral("/nonexistent") }
-                                        << QByteArray("cannot read token file '/nonexistent'");
+                                        << QByteArray("token file '/nonexistent' cannot be read: No such file");
+    // A device that never ends is refused at the size of a secret, not read until memory runs out.
+    QTest::addRow("endless token file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--token-file"), QStringLiteral("/dev/zero") }
+                                        << QByteArray("token file '/dev/zero' holds more than 65536 bytes");
+    QTest::addRow("token file a directory") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--token-file"), QStringLiteral("/tmp") }
+                                            << QByteArray("token file '/tmp' is a directory");
     QTest::addRow("missing CA file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
         QStringLiteral("wss://127.0.0.1:1"), QStringLiteral("--ca-file"), QStringLiteral("/nonexistent.pem") }
                                      << QByteArray("CA file '/nonexistent.pem' is not readable");

@@ -522,11 +522,18 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     forgetSavedSources();
     const mode_t umaskBefore = ::umask(022); // as most users have it: new files readable to all
     const auto restoreUmask = qScopeGuard([umaskBefore] { ::umask(umaskBefore); });
-    Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*firstPort), QString() });
-    // A saved URL may carry a token in its query: the settings file is the user's alone, and stays
-    // so when another setting rewrites it.
+    // A saved URL may carry a token in its query: the settings file is the user's alone from the
+    // moment it exists (a file QSettings makes is readable to all until chmod), and stays so when
+    // another setting rewrites it.
     const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
     const auto permissions = [] { return QFile::permissions(QSettings().fileName()) & 0x7077; }; // owner, group, others
+    QFile::remove(QSettings().fileName());
+    QVERIFY(!QFile::exists(QSettings().fileName()));
+    (void)Settings::appConfig(); // the start of the application
+    QVERIFY(QFile::exists(QSettings().fileName()));
+    QCOMPARE(permissions(), ownerOnly);
+    QCOMPARE(QFileInfo(QSettings().fileName()).size(), 0); // made before anything is written into it
+    Settings::addSource({ QStringLiteral("book"), QStringLiteral("ws://127.0.0.1:%1").arg(*firstPort), QString() });
     QCOMPARE(permissions(), ownerOnly);
     Settings::setTheme(QStringLiteral("dark"));
     QSettings().sync();
@@ -1047,12 +1054,22 @@ void TestMainWindow::layoutAndSourcesSavedByAnEarlierVersionLoad()
         config.filePath(QStringLiteral("OddsTapTest/tst_mainwindow.conf"))));
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, config.path());
 
+    const std::vector<Settings::Source> saved = Settings::sources();
+    QCOMPARE(saved.size(), std::size_t(2));
+    QCOMPARE(saved[0].id, QStringLiteral("book-a"));
+    QCOMPARE(saved[0].url, QStringLiteral("wss://feed.example.com/v1"));
+    QCOMPARE(saved[1].id, QStringLiteral("book-b"));
+    // book-a's token file is not on this machine: it is not started without its token (a 401
+    // later, with no word of the file), the user is told which file is missing.
     const AppConfig app = Settings::appConfig();
-    QCOMPARE(app.sources.size(), std::size_t(2));
-    QCOMPARE(app.sources[0].sourceId, QStringLiteral("book-a"));
-    QCOMPARE(app.sources[0].url, QUrl(QStringLiteral("wss://feed.example.com/v1")));
-    QCOMPARE(app.sources[1].sourceId, QStringLiteral("book-b"));
-    QCOMPARE(app.sources[1].url, QUrl(QStringLiteral("ws://127.0.0.1:9000")));
+    QCOMPARE(app.sources.size(), std::size_t(1));
+    QCOMPARE(app.sources[0].sourceId, QStringLiteral("book-b"));
+    QCOMPARE(app.sources[0].url, QUrl(QStringLiteral("ws://127.0.0.1:9000")));
+    QCOMPARE(app.settingsProblems.size(), 1);
+    QVERIFY2(app.settingsProblems.first().contains(
+                 QLatin1String("'book-a' (wss://feed.example.com/v1) cannot be started: its token file "
+                               "'/home/trader/.config/oddstap/book-a.token' cannot be read: No such file")),
+        qPrintable(app.settingsProblems.first()));
     QVERIFY(app.storage && app.storage->kind == StorageTarget::Kind::Postgres);
     QCOMPARE(app.storage->url, QStringLiteral("postgresql://oddstap@db.example.com:5432/oddstap"));
 
