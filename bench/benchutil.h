@@ -54,6 +54,28 @@ inline std::map<QString, double> threadCpuSeconds()
     return byName;
 }
 
+/// Each thread's thread switches so far (voluntary and not: its wake-ups and preemptions), by
+/// name (threads of one name add up).
+inline std::map<QString, double> threadSwitches()
+{
+    std::map<QString, double> byName;
+    for (const QString &tid : QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
+        QFile status(QStringLiteral("/proc/self/task/%1/status").arg(tid));
+        if (!comm.open(QIODevice::ReadOnly) || !status.open(QIODevice::ReadOnly)) {
+            continue; // ended meanwhile
+        }
+        double switches = 0;
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                switches += line.mid(line.indexOf(':') + 1).trimmed().toDouble();
+            }
+        }
+        byName[QString::fromUtf8(comm.readAll().trimmed())] += switches;
+    }
+    return byName;
+}
+
 inline double peakRssMiB()
 {
     return peakResidentMiB();

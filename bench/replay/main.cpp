@@ -315,6 +315,7 @@ struct IngestFigures
     double p99MedianMs = 0;
     double p99WorstMs = 0;
     std::map<QString, double> cpuUsPerEventByThread; ///< the threads alive at the end, by name
+    std::map<QString, double> switchesPerSecByThread; ///< thread switches a second, likewise
 };
 
 GeneratorConfig benchGenerator()
@@ -345,10 +346,15 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath,
     // Each thread's CPU, read while it runs: the session's threads end with the session. The main
     // thread (named after the program) is the session's, which ran the earlier runs too.
     const std::map<QString, double> threadsBefore = Bench::threadCpuSeconds();
+    const std::map<QString, double> switchesBefore = Bench::threadSwitches();
     std::map<QString, double> threadsLatest;
-    const auto sampleThreads = [&threadsLatest] {
+    std::map<QString, double> switchesLatest;
+    const auto sampleThreads = [&threadsLatest, &switchesLatest] {
         for (const auto &[name, seconds] : Bench::threadCpuSeconds()) {
             threadsLatest[name] = std::max(threadsLatest[name], seconds);
+        }
+        for (const auto &[name, switches] : Bench::threadSwitches()) {
+            switchesLatest[name] = std::max(switchesLatest[name], switches);
         }
     };
     QObject::connect(&session, &CaptureSession::snapshotReady, &session, [&](const SnapshotPtr &snap) {
@@ -370,6 +376,10 @@ IngestFigures ingest(quint64 count, double rate, const QString &recordPath,
             f.cpuUsPerEventByThread[name] = ran * 1e6 / events;
         }
     }
+    for (const auto &[name, switches] : switchesLatest) {
+        const auto before = switchesBefore.find(name);
+        f.switchesPerSecByThread[name] = (switches - (before == switchesBefore.end() ? 0.0 : before->second)) / s;
+    }
     f.eventsPerSec = events / s;
     f.cpuUsPerEvent = events > 0 ? cpu * 1e6 / events : 0;
     if (!p99s.empty()) {
@@ -386,8 +396,16 @@ double median(std::vector<double> values)
     return values.empty() ? 0 : values[values.size() / 2];
 }
 
-void recordingOverhead(
-    quint64 count, double rate, int rounds, const std::shared_ptr<const std::vector<GeneratedEvent>> &pregenerated)
+/// Which runs recordingOverhead() makes: both, alternated, or one of them alone (to profile it).
+enum class RecordArms
+{
+    Both,
+    Without,
+    With
+};
+
+void recordingOverhead(quint64 count, double rate, int rounds,
+    const std::shared_ptr<const std::vector<GeneratedEvent>> &pregenerated, RecordArms arms)
 {
     // Rounds alternate without and with, so that drift of the shared machine favours neither; the
     // change is the median over rounds of each pair's change (one pair varies by 10 % here).
@@ -397,9 +415,16 @@ void recordingOverhead(
     std::vector<double> rateChange;
     std::vector<double> cpuChange;
     for (int round = 0; round < rounds; ++round) {
-        without.push_back(ingest(count, rate, QString(), pregenerated));
-        with.push_back(ingest(count, rate, dir.filePath(QStringLiteral("rec%1.odtc").arg(round)), pregenerated));
-        QFile::remove(dir.filePath(QStringLiteral("rec%1.odtc").arg(round)));
+        if (arms != RecordArms::With) {
+            without.push_back(ingest(count, rate, QString(), pregenerated));
+        }
+        if (arms != RecordArms::Without) {
+            with.push_back(ingest(count, rate, dir.filePath(QStringLiteral("rec%1.odtc").arg(round)), pregenerated));
+            QFile::remove(dir.filePath(QStringLiteral("rec%1.odtc").arg(round)));
+        }
+        if (arms != RecordArms::Both) {
+            continue;
+        }
         rateChange.push_back(with.back().eventsPerSec / without.back().eventsPerSec - 1);
         cpuChange.push_back(with.back().cpuUsPerEvent / without.back().cpuUsPerEvent - 1);
     }
@@ -408,6 +433,9 @@ void recordingOverhead(
         + (pregenerated ? QStringLiteral(", stream generated before") : QStringLiteral(", generated as sent"));
     for (const auto &[name, runs] :
         { std::pair { "without recording", &without }, std::pair { "with --record", &with } }) {
+        if (runs->empty()) {
+            continue;
+        }
         std::vector<double> perSec;
         std::vector<double> cpu;
         std::vector<double> p99;
@@ -419,19 +447,31 @@ void recordingOverhead(
             worst = std::max(worst, f.p99WorstMs);
         }
         std::map<QString, std::vector<double>> byThread;
+        std::map<QString, std::vector<double>> switchesByThread;
         for (const IngestFigures &f : *runs) {
             for (const auto &[thread, us] : f.cpuUsPerEventByThread) {
                 byThread[thread].push_back(us);
+            }
+            for (const auto &[thread, hz] : f.switchesPerSecByThread) {
+                switchesByThread[thread].push_back(hz);
             }
         }
         QStringList threads;
         for (const auto &[thread, us] : byThread) {
             threads << QStringLiteral("%1 %2").arg(thread).arg(median(us), 0, 'f', 3);
         }
+        QStringList switches;
+        for (const auto &[thread, rates] : switchesByThread) {
+            switches << QStringLiteral("%1 %2").arg(thread).arg(median(rates), 0, 'f', 0);
+        }
         std::printf("live ingest, %s, %s: %.0f events/s, CPU %.2f us/event, receive->processed p99 median %.2f ms, "
-                    "worst %.2f ms (medians of %d runs)\n  CPU us/event by thread: %s\n",
+                    "worst %.2f ms (medians of %d runs)\n  CPU us/event by thread: %s\n  thread switches/s by "
+                    "thread: %s\n",
             qPrintable(offered), name, median(perSec), median(cpu), median(p99), worst, rounds,
-            qPrintable(threads.join(QStringLiteral(", "))));
+            qPrintable(threads.join(QStringLiteral(", "))), qPrintable(switches.join(QStringLiteral(", "))));
+    }
+    if (arms != RecordArms::Both) {
+        return;
     }
     std::printf("recording, %s: events/s %+.1f %%, CPU per event %+.1f %% (median of %d pairs; pairs %s)\n",
         qPrintable(offered), 100 * median(rateChange), 100 * median(cpuChange), rounds, qPrintable([&rateChange] {
@@ -472,6 +512,10 @@ int main(int argc, char **argv)
         QStringLiteral("The simulator of the recording-overhead runs: generating (as it sends), pregenerated "
                        "(sends a stream generated before the runs), both (default)."),
         QStringLiteral("kind"), QStringLiteral("both") });
+    parser.addOption({ QStringLiteral("record-arm"),
+        QStringLiteral("The recording-overhead runs to make: both (default, alternated and compared), without, "
+                       "with (one kind alone, to profile it)."),
+        QStringLiteral("arm"), QStringLiteral("both") });
     parser.addOption({ QStringLiteral("only"), QStringLiteral("Run one part: timing, served, max, record."),
         QStringLiteral("part") });
     parser.process(app);
@@ -508,16 +552,20 @@ int main(int argc, char **argv)
         const quint64 n = parser.value(QStringLiteral("ingest-events")).toULongLong();
         const int rounds = parser.value(QStringLiteral("rounds")).toInt();
         const QString feed = parser.value(QStringLiteral("record-feed"));
+        const QString arm = parser.value(QStringLiteral("record-arm"));
+        const RecordArms arms = arm == QLatin1String("without") ? RecordArms::Without
+            : arm == QLatin1String("with")                      ? RecordArms::With
+                                                                : RecordArms::Both;
         std::shared_ptr<const std::vector<GeneratedEvent>> pregenerated;
         if (feed != QLatin1String("generating")) {
             pregenerated = PregeneratedStream::generate(benchGenerator(), n);
         }
         for (const QString &rate : parser.value(QStringLiteral("record-rates")).split(QLatin1Char(','))) {
             if (feed != QLatin1String("pregenerated")) {
-                recordingOverhead(n, rate.toDouble(), std::max(1, rounds), nullptr);
+                recordingOverhead(n, rate.toDouble(), std::max(1, rounds), nullptr, arms);
             }
             if (pregenerated) {
-                recordingOverhead(n, rate.toDouble(), std::max(1, rounds), pregenerated);
+                recordingOverhead(n, rate.toDouble(), std::max(1, rounds), pregenerated, arms);
             }
         }
     }
