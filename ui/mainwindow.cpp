@@ -136,7 +136,7 @@ void MainWindow::buildPanels()
         }
     });
     connect(m_chart, &ChartPanel::problem, this, [this](const QString &message) {
-        m_log->append({ LogEntry::note(LogKind::Storage, LogSeverity::Warning, message) });
+        m_log->append({ LogEntry::note(LogKind::Connection, LogSeverity::Warning, message) });
     });
     const auto showMessage = [this](const QString &message) { statusBar()->showMessage(message, 8000); };
     connect(m_chart, &ChartPanel::statusMessage, this, showMessage);
@@ -221,6 +221,10 @@ void MainWindow::buildMenus()
         new SourceControls(m_controller, this, findChild<SourcesPanel *>(), menuBar()->addMenu(tr("&Sources")));
     connect(sourceControls, &SourceControls::statusMessage, this,
         [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+    connect(sourceControls, &SourceControls::problem, this, [this](const QString &message) {
+        qCWarning(lcUi).noquote() << message;
+        m_log->append({ LogEntry::note(LogKind::Connection, LogSeverity::Warning, message) });
+    });
 
     m_recording = new RecordingControls(m_controller, this, menuBar()->addMenu(tr("&Record")));
     connect(m_recording, &RecordingControls::notify, this, &MainWindow::notify);

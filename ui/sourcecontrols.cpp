@@ -44,6 +44,11 @@ SourceControls::SourceControls(AppController *controller, QMainWindow *window, S
     connect(panel, &SourcesPanel::enableRequested, this, &SourceControls::setEnabled);
     connect(panel, &SourcesPanel::removeRequested, this, &SourceControls::remove);
     if (controller && !controller->isReplay()) {
+        for (const Settings::Source &s : Settings::sources()) {
+            if (s.enabled && !Settings::feedConfig(s)) { // the error log has why (AppConfig::settingsProblems)
+                m_notStarted.insert(s.id);
+            }
+        }
         connect(controller, &AppController::demoChanged, this, &SourceControls::updateListing);
         updateListing();
     }
@@ -88,6 +93,9 @@ void SourceControls::editSource(const QString &sourceId)
     }
     if (m_controller && it->enabled) {
         m_controller->updateSource(*config);
+        if (m_notStarted.remove(sourceId)) { // refused at start: the session never had it
+            m_controller->connectSource(sourceId);
+        }
     }
     updateListing();
     emit statusMessage(it->enabled ? tr("Changed %1: it reconnects to %2").arg(sourceId, redactedUrl(config->url))
@@ -130,6 +138,7 @@ void SourceControls::setEnabled(const QString &sourceId, bool enabled)
         return;
     }
     Settings::setSourceEnabled(sourceId, enabled);
+    m_notStarted.remove(sourceId);
     if (m_controller && !enabled) {
         m_controller->disconnectSource(sourceId);
     } else if (m_controller) {
@@ -139,7 +148,9 @@ void SourceControls::setEnabled(const QString &sourceId, bool enabled)
             }
             const auto config = Settings::feedConfig(s);
             if (!config) {
-                updateListing(); // enabled, and shown so: it starts once fixed
+                m_notStarted.insert(sourceId); // enabled, and listed as not started until edited
+                updateListing();
+                emit problem(config.error().message);
                 emit statusMessage(config.error().message);
                 return;
             }
@@ -165,6 +176,7 @@ void SourceControls::remove(const QString &sourceId)
         return;
     }
     Settings::removeSource(sourceId);
+    m_notStarted.remove(sourceId);
     if (m_controller) {
         m_controller->disconnectSource(sourceId);
     }
@@ -180,6 +192,8 @@ void SourceControls::updateListing()
     for (const Settings::Source &s : Settings::sources()) {
         if (!s.enabled) {
             off.push_back({ s.id, redactedUrl(s.url), tr("disabled") });
+        } else if (m_notStarted.contains(s.id)) {
+            off.push_back({ s.id, redactedUrl(s.url), tr("not started (the error log says why; Edit to fix)") });
         }
     }
     // Off as the user chose it, or because its simulator could not start (the error log says why).

@@ -32,6 +32,9 @@ public:
 
 signals:
     void statusMessage(const QString &message);
+    /// A saved source that cannot start (its token file unreadable, its URL or profile unusable),
+    /// for the error log.
+    void problem(const QString &message);
 
 private:
     /// A saved source with this id (the demo feed is not one).
@@ -47,6 +50,9 @@ private:
     SourcesPanel *m_panel;
     bool m_demoOn = false; ///< the demo feed runs in this session
     QSet<QString> m_removed; ///< this session still has them, the list no longer
+    /// Enabled and saved, but refused at start or at Enable (Settings::feedConfig()): listed as not
+    /// started, so that they can be edited, disabled or removed.
+    QSet<QString> m_notStarted;
 };
 
 } // namespace OddsTap

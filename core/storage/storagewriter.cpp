@@ -201,9 +201,22 @@ void StorageWriter::write(const BatchPtr &batch)
 
 void StorageWriter::onSpillStarted()
 {
-    qCInfo(lcStorage).noquote() << "storage is behind: spilling to" << m_spoolConfig.directory;
-    emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note,
-        QStringLiteral("storage is behind: queueing on disk in %1").arg(m_spoolConfig.directory) });
+    const qint64 now = monotonicNs() / 1000000;
+    if (m_spillNoticeAtMs != 0 && now - m_spillNoticeAtMs < kSpillNoticeIntervalMs) {
+        ++m_spillsNotNoticed;
+    } else {
+        const QString since = m_spillsNotNoticed == 0 ? QString()
+                                                      : QStringLiteral(" (again; %1 times in the last %2 s)")
+                                                            .arg(m_spillsNotNoticed + 1)
+                                                            .arg((now - m_spillNoticeAtMs) / 1000);
+        const QString message = QStringLiteral("storage is behind the feed: events wait on disk in %1 and are stored "
+                                               "as it catches up, nothing is lost%2")
+                                    .arg(m_spoolConfig.directory, since);
+        qCInfo(lcStorage).noquote() << message;
+        emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note, message });
+        m_spillNoticeAtMs = now;
+        m_spillsNotNoticed = 0;
+    }
     m_spooling = true; // read the spooled batches back as room frees up
     requestSpoolRead();
 }

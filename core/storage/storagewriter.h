@@ -50,6 +50,9 @@ public:
     /// and reported, not stored (a back-test of the capture lists them again).
     void submitAlerts(std::vector<OddsTap::Alert> alerts);
     static constexpr std::size_t kMaxPendingAlerts = 100000;
+    /// Storage just behind a fast feed spills and catches up many times a second: it is said at
+    /// most once in this long, with how often it happened since.
+    static constexpr qint64 kSpillNoticeIntervalMs = 60000;
     /// From any thread: drain() once every batch submitted before has been taken in.
     void requestDrain();
     /// Before start(): the sources this writer stores; it claims each (Storage::claimSource())
@@ -114,6 +117,8 @@ private:
     std::atomic<SpoolWorker *> m_intake { nullptr }; ///< m_spool once it is the intake; read by submit()
     std::shared_ptr<StorageBacklog> m_backlog; ///< shared with the intake and the sources
     bool m_spooling = false; ///< the intake is spooling: read batches back until the spool is empty
+    qint64 m_spillNoticeAtMs = 0; ///< monotonic time of the last "storage is behind" notice
+    quint64 m_spillsNotNoticed = 0; ///< spills since then
     bool m_spoolReadAsked = false;
     quint64 m_leftoverBatches = 0; ///< still to come back of those an earlier run left in the spool
     SeqMap m_leftoverHeld; ///< per source: stored, or queued from the leftovers

@@ -37,7 +37,7 @@ private slots:
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("message");
         QTest::addRow("missing") << QStringLiteral("/nonexistent/token")
-                                 << QStringLiteral("token file '/nonexistent/token' cannot be read: No such file");
+                                 << QStringLiteral("token file '/nonexistent/token' cannot be read: ");
         QTest::addRow("endless device") << QStringLiteral("/dev/zero")
                                         << QStringLiteral("token file '/dev/zero' holds more than 65536 bytes");
         QTest::addRow("directory") << QStringLiteral("/tmp") << QStringLiteral("token file '/tmp' is a directory");
@@ -72,6 +72,46 @@ private slots:
         const auto now = readSecretFile(fifo, QStringLiteral("token file"), 0);
         QVERIFY(!now);
         QVERIFY2(now.error().message.contains(QLatin1String("nothing to read now")), qPrintable(now.error().message));
+    }
+
+    void theSizeOfASecretIsCapped()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("big"));
+        for (const qint64 size : { kMaxSecretFileBytes, kMaxSecretFileBytes + 1 }) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            QVERIFY(f.write(QByteArray(size, 'k')) == size);
+            f.close();
+            const auto read = readSecretFile(path, QStringLiteral("token file"));
+            if (size == kMaxSecretFileBytes) {
+                QVERIFY2(read, read ? "" : qPrintable(read.error().message));
+                QCOMPARE(read->size(), size);
+            } else {
+                QVERIFY(!read);
+                QVERIFY(read.error().message.contains(QLatin1String("holds more than 65536 bytes")));
+                QVERIFY(!read.error().message.contains(QLatin1String("kkk"))); // never the content
+            }
+        }
+    }
+
+    void aWriterThatNeverClosesEndsInAnError()
+    {
+        // `cat > fifo` left open, or a terminal: something came, the end never did.
+        QTemporaryDir dir;
+        const QString fifo = dir.filePath(QStringLiteral("fifo"));
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        QProcess writer;
+        writer.start(QStringLiteral("sh"),
+            { QStringLiteral("-c"), QStringLiteral("exec 3> '%1'; printf 'half' >&3; sleep 5").arg(fifo) });
+        QVERIFY(writer.waitForStarted());
+        const auto read = readSecretFile(fifo, QStringLiteral("token file"), 1000);
+        QVERIFY(!read);
+        QVERIFY2(
+            read.error().message.contains(QLatin1String("did not end within 1 s")), qPrintable(read.error().message));
+        QVERIFY(!read.error().message.contains(QLatin1String("half")));
+        writer.kill();
+        writer.waitForFinished();
     }
 
     void aFifoWhoseWriterComesLateDeliversTheSecret()

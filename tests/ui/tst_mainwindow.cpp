@@ -126,6 +126,7 @@ private slots:
     void disconnectAndReconnectASource();
     void exportsTheChartTheLogAndATableFromTheSelection();
     void savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui();
+    void aSavedSourceThatCannotStartIsListedAndSaysWhy();
     void demoFeedIsASourceSwitchedOnAndOff();
     void sourceDialogSavesTheMappingProfile();
     void alertsFillTheAlertsPanelAndSelectTheirFixture();
@@ -618,6 +619,69 @@ void TestMainWindow::savedSourcesAreEditedDisabledEnabledAndRemovedInTheGui()
     QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
 }
 
+void TestMainWindow::aSavedSourceThatCannotStartIsListedAndSaysWhy()
+{
+    // A saved source whose token file went away is not started without its token, and it does not
+    // vanish either: it is listed as not started, the error log says which file, and once the file
+    // is back Enable starts it.
+    SimServerConfig sc;
+    sc.rate = 500;
+    SimServer sim(sc);
+    const Result<quint16> port = sim.start();
+    QVERIFY(port);
+    forgetSavedSources();
+    const QString tokenPath = m_dir.filePath(QStringLiteral("book.token"));
+    const auto writeToken = [&tokenPath] {
+        QFile f(tokenPath);
+        return f.open(QIODevice::WriteOnly) && f.write("book-token\n") > 0;
+    };
+    const QString book = QStringLiteral("book");
+    Settings::addSource({ book, QStringLiteral("ws://127.0.0.1:%1").arg(*port), tokenPath });
+    QVERIFY(!QFile::exists(tokenPath));
+    AppConfig config = Settings::appConfig();
+    QVERIFY(config.sources.empty());
+    config.storage = *StorageTarget::parse(m_dir.filePath(QStringLiteral("not-started.db")));
+    config.demoDatabase.reset();
+    AppController controller(config);
+    MainWindow window(&controller);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    controller.start();
+    auto *panel = window.findChild<SourcesPanel *>();
+    const QString notStarted = QStringLiteral("not started (the error log says why; Edit to fix)");
+    QCOMPARE(sourceState(panel, book), notStarted);
+    const auto logged = [&window](const QString &text) {
+        const ErrorLogModel &log = window.findChild<OddsTap::ErrorLogPanel *>()->model();
+        int found = 0;
+        for (int row = 0; row < log.rowCount(); ++row) {
+            found += log.entryAt(row)->message.contains(text) ? 1 : 0;
+        }
+        return found;
+    };
+    const QString why = QStringLiteral("its token file '%1' cannot be read").arg(tokenPath);
+    QCOMPARE(logged(why), 1);
+
+    QVERIFY(writeToken());
+    triggerOnSource(window, book, "sourceEnable");
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QStringLiteral("live"), 10000);
+
+    // Gone again: Disable, then Enable refuses it, says why in the log and the status line, and
+    // keeps it listed.
+    QVERIFY(QFile::remove(tokenPath));
+    triggerOnSource(window, book, "sourceDisable");
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), QStringLiteral("disabled"), 10000);
+    triggerOnSource(window, book, "sourceEnable");
+    QTRY_COMPARE_WITH_TIMEOUT(sourceState(panel, book), notStarted, 10000);
+    QCOMPARE(logged(why), 2);
+    QVERIFY2(window.statusBar()->currentMessage().contains(why), qPrintable(window.statusBar()->currentMessage()));
+
+    bool stopped = false;
+    QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
+    controller.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+    forgetSavedSources();
+}
+
 void TestMainWindow::alertsFillTheAlertsPanelAndSelectTheirFixture()
 {
     AppConfig config = DemoApp::demoConfig(m_dir.filePath(QStringLiteral("alerts.db")), QString());
@@ -1068,7 +1132,7 @@ void TestMainWindow::layoutAndSourcesSavedByAnEarlierVersionLoad()
     QCOMPARE(app.settingsProblems.size(), 1);
     QVERIFY2(app.settingsProblems.first().contains(
                  QLatin1String("'book-a' (wss://feed.example.com/v1) cannot be started: its token file "
-                               "'/home/trader/.config/oddstap/book-a.token' cannot be read: No such file")),
+                               "'/home/trader/.config/oddstap/book-a.token' cannot be read: ")),
         qPrintable(app.settingsProblems.first()));
     QVERIFY(app.storage && app.storage->kind == StorageTarget::Kind::Postgres);
     QCOMPARE(app.storage->url, QStringLiteral("postgresql://oddstap@db.example.com:5432/oddstap"));

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "sourcedialog.h"
 
+#include <core/common/secretfile.h>
 #include <ui/delegates/livedelegate.h>
 #include <ui/settings.h>
 
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -139,12 +139,13 @@ std::optional<FeedSourceConfig> run(QWidget *parent, const std::optional<Setting
         config.appKey = qgetenv("ODDSTAP_BETFAIR_APP_KEY").trimmed();
         // The token first: a Betfair stream is checked for one.
         if (!tokenFile->text().isEmpty()) {
-            QFile f(tokenFile->text());
-            if (!f.open(QIODevice::ReadOnly)) {
-                error->setText(QObject::tr("Cannot read the token file: %1").arg(f.errorString()));
+            // Bounded, and without waiting: this is the GUI thread (a FIFO or /dev/zero hung it).
+            auto token = readSecretFile(tokenFile->text(), QObject::tr("The token file"), 0);
+            if (!token) {
+                error->setText(token.error().message);
                 return;
             }
-            config.token = f.readAll().trimmed();
+            config.token = std::move(*token);
         }
         if (const QString problem = validateSourceConfig(config); !problem.isEmpty()) {
             error->setText(problem);

@@ -3,6 +3,7 @@
 
 #include <core/common/logging.h>
 #include <core/common/redact.h>
+#include <core/common/secretfile.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairfile.h>
 
@@ -251,14 +252,18 @@ Result<quint16> StreamServer::start()
     }
     d->lines = reader.value()->info().frames;
     if (!d->cfg.tlsCertFile.isEmpty()) {
-        QFile cert(d->cfg.tlsCertFile);
-        QFile key(d->cfg.tlsKeyFile);
-        if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly)) {
-            return Error { QStringLiteral("usage"), QStringLiteral("cannot read the TLS certificate or key") };
+        // Bounded and named, like a token file: a key is a secret, and either may be a pipe.
+        const auto cert = readSecretFile(d->cfg.tlsCertFile, QStringLiteral("the TLS certificate"));
+        if (!cert) {
+            return cert.error();
+        }
+        const auto key = readSecretFile(d->cfg.tlsKeyFile, QStringLiteral("the TLS key"));
+        if (!key) {
+            return key.error();
         }
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.setLocalCertificate(QSslCertificate(&cert, QSsl::Pem));
-        tls.setPrivateKey(QSslKey(&key, QSsl::Rsa, QSsl::Pem));
+        tls.setLocalCertificate(QSslCertificate(*cert, QSsl::Pem));
+        tls.setPrivateKey(QSslKey(*key, QSsl::Rsa, QSsl::Pem));
         if (tls.localCertificate().isNull() || tls.privateKey().isNull()) {
             return Error { QStringLiteral("usage"),
                 QStringLiteral("the TLS certificate or key is not PEM (an RSA key is expected)") };
