@@ -19,6 +19,7 @@ namespace {
 
 constexpr quint32 kRecordMagic = 0x4f545350; // "OTSP"
 constexpr qint64 kHeaderBytes = 12;
+constexpr quint64 kNamedCorruptRecords = 5;
 
 // CRC-32 (IEEE 802.3, as zip and PNG), through zlib: its table-driven loop takes several bytes per
 // step, and a record is checksummed when written and again when read (a byte-at-a-time loop costs
@@ -232,8 +233,13 @@ void Spool::loseRecord(Record &record, const QString &path, const QString &reaso
     ++m_corrupt;
     LostSpoolRecord lost { path, record.offset, reason, record.sourceId, record.prevSeq, record.lastSeq,
         record.events };
-    qCWarning(lcStorage).noquote() << "spool: the record at offset" << record.offset << "of" << path
-                                   << "cannot be read:" << reason;
+    // The first few named in the log; the rest only counted (corruptRecords(), and the notices).
+    if (m_corrupt <= kNamedCorruptRecords) {
+        qCWarning(lcStorage).noquote() << "spool: the record at offset" << record.offset << "of" << path
+                                       << "cannot be read:" << reason
+                                       << (m_corrupt == kNamedCorruptRecords ? "(further ones are counted, not logged)"
+                                                                             : "");
+    }
     m_lost.push_back(std::move(lost));
 }
 

@@ -287,12 +287,16 @@ void StorageWriter::onLostRecord(const LostSpoolRecord &lost)
         if (m_leftoverBatches > 0) {
             --m_leftoverBatches;
         }
-        const QString message = QStringLiteral("a batch left in the spool by an earlier run cannot be read (%1 at "
-                                               "offset %2: %3); the feed's resume brings its events again")
-                                    .arg(lost.segmentPath)
-                                    .arg(lost.offset)
-                                    .arg(lost.reason);
-        emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note, message });
+        // The first is named; the rest are counted, and said once the leftovers are through: a
+        // damaged disk can leave thousands, which would bury the rest of the error log.
+        if (++m_leftoversUnreadable == 1) {
+            const QString message = QStringLiteral("a batch left in the spool by an earlier run cannot be read (%1 "
+                                                   "at offset %2: %3); the feed's resume brings its events again")
+                                        .arg(lost.segmentPath)
+                                        .arg(lost.offset)
+                                        .arg(lost.reason);
+            emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note, message });
+        }
         return;
     }
     // This run spooled it and its events are gone: the feed is past them, and the committed seq
@@ -340,6 +344,13 @@ void StorageWriter::onSpoolRead(const SpoolRead &read)
         }
         m_pendingEvents += batch->events.size();
         m_pending.push_back({ std::move(batch), true });
+    }
+    if (m_leftoversUnreadable > 1 && (m_leftoverBatches == 0 || read.empty)) {
+        emit notice({ StorageNotice::Subject::Spool, StorageNotice::Change::Note,
+            QStringLiteral("%1 batches left in the spool by an earlier run could not be read in all (the first is "
+                           "named above); the feed's resume brings their events again")
+                .arg(m_leftoversUnreadable) });
+        m_leftoversUnreadable = 0;
     }
     if (read.empty) {
         // All that went to the spool is in memory now, and the intake forwards new batches again

@@ -121,6 +121,7 @@ private:
     quint64 m_spillsNotNoticed = 0; ///< spills since then
     bool m_spoolReadAsked = false;
     quint64 m_leftoverBatches = 0; ///< still to come back of those an earlier run left in the spool
+    quint64 m_leftoversUnreadable = 0; ///< of those, unreadable so far (the first is named, the rest counted)
     SeqMap m_leftoverHeld; ///< per source: stored, or queued from the leftovers
     std::set<QString> m_leftoverHoles; ///< sources whose leftovers start after a hole
     std::deque<Pending> m_pending;

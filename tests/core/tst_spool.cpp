@@ -208,6 +208,7 @@ private slots:
     void batchesPostedToAnIntakeThatDoesNotRunHoldTheSourcesOff();
     void aWriterCountsWhatItPostsToTheSpoolsThread();
     void aWriterThatSpillsOftenSaysSoOnceAMinute();
+    void manyUnreadableLeftoversAreCountedNotListed();
 };
 
 void TestSpool::serializationRoundTrips()
@@ -1003,6 +1004,42 @@ void TestSpool::aWriterThatSpillsOftenSaysSoOnceAMinute()
     const QStringList behind = notices.filter(QStringLiteral("storage is behind"));
     QCOMPARE(behind.size(), 1);
     QVERIFY2(behind.first().contains(QLatin1String("nothing is lost")), qPrintable(behind.first()));
+}
+
+void TestSpool::manyUnreadableLeftoversAreCountedNotListed()
+{
+    // An earlier run left 6 batches in the spool, 5 of them damaged (a failing disk): the first
+    // is named, the others counted in one notice, instead of one error-log row each.
+    QTemporaryDir dir;
+    const QString spoolDir = dir.filePath(QStringLiteral("spool"));
+    QVERIFY(spoolAll(spoolDir, makeBatches(6, 20)));
+    {
+        QFile f(firstSegment(spoolDir));
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        qint64 offset = 0;
+        for (int record = 0; record < 5; ++record) {
+            QVERIFY(f.seek(offset + 4));
+            quint32 length = 0;
+            QCOMPARE(f.read(reinterpret_cast<char *>(&length), 4), qint64(4)); // little-endian, as written
+            QVERIFY(f.seek(offset + 12 + 10)); // inside the payload: the checksum no longer matches
+            QCOMPARE(f.write("XXXX"), qint64(4));
+            offset += 12 + qint64(length);
+        }
+    }
+    SpoolConfig config;
+    config.directory = spoolDir;
+    StorageWriter writer(*StorageTarget::parse(dir.filePath(QStringLiteral("w.db"))), config);
+    writer.setSources({ QStringLiteral("src") });
+    QStringList notices;
+    connect(&writer, &StorageWriter::notice, this, [&notices](const StorageNotice &n) { notices << n.message; });
+    writer.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!notices.filter(QStringLiteral("could not be read in all")).isEmpty(), 10000);
+    const QStringList unreadable = notices.filter(QStringLiteral("be read"));
+    QVERIFY2(unreadable.size() == 2, qPrintable(unreadable.join(QLatin1Char('\n'))));
+    QVERIFY2(unreadable.at(0).contains(QLatin1String("at offset 0")), qPrintable(unreadable.at(0)));
+    QVERIFY2(unreadable.at(1).startsWith(QLatin1String("5 batches left in the spool by an earlier run could not be "
+                                                       "read in all")),
+        qPrintable(unreadable.at(1)));
 }
 
 QTEST_GUILESS_MAIN(TestSpool)
