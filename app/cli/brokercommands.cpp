@@ -83,7 +83,7 @@ int runConsume(const QStringList &arguments)
         { QStringLiteral("quiet"), QStringLiteral("Print nothing but errors.") },
     });
     int exitCode = kExitOk;
-    if (!parseOrExplain(parser, arguments, exitCode)) {
+    if (!parseOrExplain(parser, arguments, exitCode, Positional::None)) {
         return exitCode;
     }
     const auto usage = [](const QString &message) {

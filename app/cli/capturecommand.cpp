@@ -9,6 +9,7 @@
 #include <core/alerts/alertcsv.h>
 #include <core/alerts/alertwebhook.h>
 #include <core/common/logging.h>
+#include <core/common/paths.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairstreamclient.h>
 #include <core/replay/capturefile.h>
@@ -25,7 +26,6 @@
 #include <QJsonObject>
 #include <QLocale>
 #include <QLoggingCategory>
-#include <QSaveFile>
 #include <QTimer>
 
 #include <unistd.h>
@@ -576,9 +576,8 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
     }
     const QByteArray json = QJsonDocument(summary).toJson(QJsonDocument::Indented);
     if (!report.summaryJson.isEmpty()) {
-        QSaveFile f(report.summaryJson);
-        if (!f.open(QIODevice::WriteOnly) || f.write(json) != json.size() || !f.commit()) {
-            err() << prefix << "cannot write summary '" << f.fileName() << "': " << f.errorString() << "\n";
+        if (const QString why = writeWholeFile(report.summaryJson, json); !why.isEmpty()) {
+            err() << prefix << "summary: " << why << "\n";
             return kExitUsage;
         }
     }
@@ -593,7 +592,12 @@ int runSession(const CaptureConfig &config, const SessionReport &report)
         allAuthFailed = allAuthFailed && s.authFailures > 0 && s.frames == 0;
     }
     if (allAuthFailed) {
-        err() << prefix << "authentication failed: the server rejected the token (HTTP 401)\n";
+        const bool tokenGiven = std::any_of(
+            config.sources.begin(), config.sources.end(), [](const FeedSourceConfig &s) { return !s.token.isEmpty(); });
+        err() << prefix
+              << (tokenGiven ? "authentication failed: the server rejected the token (HTTP 401)\n"
+                             : "authentication failed: the server asks for a token (HTTP 401) and none was given (a "
+                               "--token-file after the --url, or ODDSTAP_TOKEN)\n");
         return kCaptureAuthFailed;
     }
     if (!stats.storageFatal.isEmpty()) {

@@ -66,9 +66,19 @@ inline int editDistance(const QString &a, const QString &b)
     return row.back();
 }
 
+/// Whether a subcommand takes arguments besides its options (files), or options only.
+enum class Positional
+{
+    Allowed,
+    None
+};
+
 /// Parses a subcommand's arguments; prints help or the error and returns false (with exitCode set).
 /// `arguments[0]` names the subcommand ("oddstap-cli capture"), in the usage line and in errors.
-inline bool parseOrExplain(QCommandLineParser &parser, const QStringList &arguments, int &exitCode)
+/// With Positional::None a stray argument is an error: `stats a.db` reported on the default
+/// database, the file given without --db silently ignored.
+inline bool parseOrExplain(QCommandLineParser &parser, const QStringList &arguments, int &exitCode,
+    Positional positional = Positional::Allowed)
 {
     const QString command = arguments.value(0);
     if (!parser.parse(arguments)) {
@@ -103,6 +113,15 @@ inline bool parseOrExplain(QCommandLineParser &parser, const QStringList &argume
         out() << help;
         out().flush();
         exitCode = kExitOk;
+        return false;
+    }
+    if (positional == Positional::None && !parser.positionalArguments().isEmpty()) {
+        const QString stray = parser.positionalArguments().first();
+        err() << command << ": unexpected argument '" << stray << "': this command takes options only"
+              << (stray.endsWith(QLatin1String(".db")) ? QStringLiteral(" (a database goes after --db)") : QString())
+              << "\nTry '" << command << " --help'.\n";
+        err().flush();
+        exitCode = kExitUsage;
         return false;
     }
     return true;

@@ -4,6 +4,7 @@
 #include "cliutil.h"
 #include "signalwatcher.h"
 
+#include <core/common/paths.h>
 #include <core/common/timeutil.h>
 #include <core/export/csvexport.h>
 
@@ -53,7 +54,7 @@ int runExport(const QStringList &arguments)
     parser.addOption({ QStringLiteral("epoch-ms"), QStringLiteral("Times as epoch milliseconds.") });
     parser.addOption({ QStringLiteral("raw"), QStringLiteral("No formula-injection guard.") });
     int exitCode = kExitOk;
-    if (!parseOrExplain(parser, arguments, exitCode)) {
+    if (!parseOrExplain(parser, arguments, exitCode, Positional::None)) {
         return exitCode;
     }
     auto fail = [](const QString &message) {
@@ -124,10 +125,16 @@ int runExport(const QStringList &arguments)
     }
 
     const QString outPath = parser.value(QStringLiteral("out"));
-    const bool toStdout = outPath.isEmpty() || outPath == QLatin1String("-");
+    // stdout, or a device or a pipe (isStreamTarget()): written as it is, with no partial file.
+    const bool toStdout = outPath.isEmpty() || outPath == QLatin1String("-") || isStreamTarget(outPath);
     const QString partial = outPath + QStringLiteral(".partial");
     QFile file;
-    if (toStdout) {
+    if (toStdout && isStreamTarget(outPath)) {
+        file.setFileName(outPath);
+        if (!file.open(QIODevice::WriteOnly)) {
+            return fail(QStringLiteral("cannot write '%1': %2").arg(outPath, file.errorString()));
+        }
+    } else if (toStdout) {
         if (!file.open(stdout, QIODevice::WriteOnly)) {
             return fail(QStringLiteral("cannot write to stdout"));
         }

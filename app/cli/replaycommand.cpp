@@ -5,6 +5,7 @@
 #include "cliutil.h"
 #include "signalwatcher.h"
 
+#include <core/common/paths.h>
 #include <core/common/timeutil.h>
 #include <core/providers/betfair/betfairstreamserver.h>
 #include <core/replay/capturefile.h>
@@ -480,7 +481,7 @@ int runExportFrames(const QStringList &arguments)
         return usageError(command, QStringLiteral("expected one capture file"));
     }
     const QString path = parser.positionalArguments().first();
-    if (parser.isSet(QStringLiteral("output"))) {
+    if (parser.isSet(QStringLiteral("output")) && !isStreamTarget(parser.value(QStringLiteral("output")))) {
         if (const QString why = makeParentDirectory(parser.value(QStringLiteral("output"))); !why.isEmpty()) {
             return runtimeError(command, why);
         }
@@ -502,8 +503,15 @@ int runExportFrames(const QStringList &arguments)
               << " connection events into " << file.fileName() << "\n";
         return kExitOk;
     }
+    // stdout, or a device or pipe named by --output (isStreamTarget()), written as it is.
     QFile stdoutFile;
-    if (!stdoutFile.open(stdout, QIODevice::WriteOnly)) {
+    if (parser.isSet(QStringLiteral("output"))) {
+        stdoutFile.setFileName(parser.value(QStringLiteral("output")));
+        if (!stdoutFile.open(QIODevice::WriteOnly)) {
+            return runtimeError(
+                command, QStringLiteral("cannot write '%1': %2").arg(stdoutFile.fileName(), stdoutFile.errorString()));
+        }
+    } else if (!stdoutFile.open(stdout, QIODevice::WriteOnly)) {
         return runtimeError(command, QStringLiteral("cannot write to stdout"));
     }
     const auto counts = exportFramesNdjson(path, stdoutFile);

@@ -4,6 +4,7 @@
 #include "cliutil.h"
 #include "signalwatcher.h"
 
+#include <core/common/paths.h>
 #include <core/common/timeutil.h>
 #include <core/sim/simserver.h>
 
@@ -12,7 +13,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
-#include <QSaveFile>
 #include <QTimer>
 
 namespace OddsTap::Cli {
@@ -23,14 +23,9 @@ constexpr int kExitStatsNotWritten = 1;
 
 bool writeJson(const QString &path, const QJsonObject &json)
 {
-    QSaveFile f(path); // atomic: a reader never sees half a file
-    if (!f.open(QIODevice::WriteOnly)) {
-        err() << "oddstap-cli simulate: cannot write stats file '" << path << "': " << f.errorString() << "\n";
-        return false;
-    }
-    f.write(QJsonDocument(json).toJson(QJsonDocument::Indented));
-    if (!f.commit()) {
-        err() << "oddstap-cli simulate: cannot write stats file '" << path << "': " << f.errorString() << "\n";
+    // Whole or not at all: a reader never sees half a file.
+    if (const QString why = writeWholeFile(path, QJsonDocument(json).toJson(QJsonDocument::Indented)); !why.isEmpty()) {
+        err() << "oddstap-cli simulate: stats file: " << why << "\n";
         return false;
     }
     return true;

@@ -22,7 +22,7 @@ int runStats(const QStringList &arguments)
         QStringLiteral("SQLite file or postgresql:// URL (default: %1).").arg(StorageTarget::defaultSqlitePath()),
         QStringLiteral("path|url") });
     int exitCode = kExitOk;
-    if (!parseOrExplain(parser, arguments, exitCode)) {
+    if (!parseOrExplain(parser, arguments, exitCode, Positional::None)) {
         return exitCode;
     }
     auto target = StorageTarget::parse(

@@ -3,8 +3,10 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QSaveFile>
 
 #include <filesystem>
+#include <sys/stat.h>
 
 namespace OddsTap {
 
@@ -32,6 +34,28 @@ QString notARegularFile(const QString &path)
     }
     return QStringLiteral("'%1' is not a regular file (%2): save it to a file first")
         .arg(path, info.isDir() ? QStringLiteral("a directory") : QStringLiteral("a pipe, a socket or a device"));
+}
+
+bool isStreamTarget(const QString &path)
+{
+    struct stat st = {};
+    return ::stat(QFile::encodeName(path).constData(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+QString writeWholeFile(const QString &path, const QByteArray &bytes)
+{
+    if (isStreamTarget(path)) {
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.flush()) {
+            return QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
+        }
+        return {};
+    }
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
+        return QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
+    }
+    return {};
 }
 
 Result<QByteArray> readSettingsDocument(const QString &path, const QString &tooLargeCode)

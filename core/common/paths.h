@@ -23,4 +23,15 @@ Result<QByteArray> readSettingsDocument(const QString &path, const QString &tooL
 /// blocks the open itself) or never end.
 QString notARegularFile(const QString &path);
 
+/// True when @p path is an output that exists and is not a regular file or a directory: a
+/// device (/dev/null), a FIFO, a pipe given as /dev/fd/N (`--out >(gzip > x.gz)`), a socket. Such
+/// a target is written into as it is: the usual file written beside it and renamed over it would
+/// replace the device or the pipe with a regular file (as root, /dev/null itself).
+bool isStreamTarget(const QString &path);
+
+/// Writes @p bytes as the whole of @p path: through a file beside it renamed over it (a reader
+/// never sees half a file), or straight into a stream target (isStreamTarget()). Why not, naming
+/// the path, or an empty string.
+QString writeWholeFile(const QString &path, const QByteArray &bytes);
+
 } // namespace OddsTap

@@ -267,7 +267,8 @@ Result<void> validateExportRequest(const ExportRequest &request)
         }
     }
     if ((!request.market.isEmpty() || !request.selection.isEmpty()) && !t->hasMarket) {
-        return usage(QStringLiteral("--market and --selection apply to odds and bets, not %1").arg(request.table));
+        return usage(QStringLiteral("--market and --selection apply to odds, bets, books and alerts, not %1")
+                         .arg(request.table));
     }
     const bool hasFixture = std::any_of(
         t->columns.begin(), t->columns.end(), [](const CsvColumn &c) { return c.name == QLatin1String("fixture_id"); });

@@ -89,6 +89,10 @@ QString validateSourceConfig(const FeedSourceConfig &config)
         return QStringLiteral("the token holds a space, a line break or another control character: check its file "
                               "or ODDSTAP_TOKEN");
     }
+    if (!url.isValid() && url.scheme().isEmpty() && urlError(url).contains(QLatin1String("Relative URL"))) {
+        // "127.0.0.1:8765": Qt's reason is about a relative URL's path.
+        return QStringLiteral("invalid URL: it has no scheme; write ws://HOST:PORT/PATH, or wss:// for TLS");
+    }
     if (!url.isValid()) {
         return QStringLiteral("invalid URL: %1").arg(urlError(url));
     }
@@ -96,6 +100,11 @@ QString validateSourceConfig(const FeedSourceConfig &config)
         return QStringLiteral("invalid URL '%1': an '@' in its path (a password with unencoded characters? tokens go "
                               "in --token-file or ODDSTAP_TOKEN)")
             .arg(redactedUrl(url));
+    }
+    if (!url.password().isEmpty() && url.scheme() != QLatin1String("amqp")) {
+        // Saved with the sources, shown in ps and in logs: a secret goes in a file.
+        return QStringLiteral("the URL carries a password: give the feed's secret as a token (--token-file, or the "
+                              "source's token file)");
     }
     if (url.scheme() == QLatin1String("amqp")) {
         // A broker viewer (BrokerViewer): watches what collectors publish.
@@ -213,8 +222,10 @@ void FeedClient::Impl::onConnected()
 void FeedClient::Impl::onEnded()
 {
     connectTimer->stop();
-    if (!connectionEnded(
-            QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"))) {
+    if (!connectionEnded(cfg().token.isEmpty()
+                ? QStringLiteral("the server asks for a token (HTTP 401) and none was given: a --token-file after the "
+                                 "--url, or ODDSTAP_TOKEN")
+                : QStringLiteral("the server rejected the token (HTTP 401); check --token-file or ODDSTAP_TOKEN"))) {
         return;
     }
     QString reason = lastError;

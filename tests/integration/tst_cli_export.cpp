@@ -17,6 +17,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <sys/stat.h>
 
 using namespace OddsTap;
 using namespace OddsTap::Testing;
@@ -101,6 +102,8 @@ private slots:
     void formulaGuardFollowsOwasp();
     void failedReplaceKeepsTheOldFile();
     void readOnlyDatabaseIsReadAndExported();
+    void aPipeOrADeviceIsWrittenIntoNotReplaced();
+    void aDatabaseGivenWithoutDbIsRefused();
 
 private:
     QTemporaryDir m_dir;
@@ -339,6 +342,47 @@ void TestCliExport::cancelLeavesNoTruncatedFile()
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QLatin1String("cancelled")));
     QVERIFY(!QFileInfo::exists(out));
     QVERIFY(!QFileInfo::exists(out + QStringLiteral(".partial")));
+}
+
+void TestCliExport::aDatabaseGivenWithoutDbIsRefused()
+{
+    // `stats a.db` and `export a.db ...` read the default database, the file silently ignored.
+    for (const QStringList &args : { QStringList { QStringLiteral("stats"), m_db },
+             QStringList { QStringLiteral("export"), m_db, QStringLiteral("--table"), QStringLiteral("odds") } }) {
+        const Run r = cli(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.stderrText.contains(QStringLiteral("unexpected argument '%1'").arg(m_db))
+                && r.stderrText.contains(QLatin1String("a database goes after --db")),
+            qPrintable(r.stderrText));
+    }
+}
+
+void TestCliExport::aPipeOrADeviceIsWrittenIntoNotReplaced()
+{
+    // `--out /dev/null`, a FIFO, `--out >(gzip > x.gz)`: the rows go into it. The partial file
+    // renamed over the target replaced a FIFO with a regular file (and, run as root, /dev/null).
+    const QString fifo = m_dir.filePath(QStringLiteral("rows.fifo"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    const QString received = m_dir.filePath(QStringLiteral("received.csv"));
+    QProcess reader;
+    reader.setStandardOutputFile(received);
+    reader.start(QStringLiteral("cat"), { fifo });
+    QVERIFY(reader.waitForStarted());
+    const Run r = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("odds"), QStringLiteral("--source"), QStringLiteral("src"), QStringLiteral("--out"), fifo });
+    QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+    QVERIFY(reader.waitForFinished(10000));
+    QVERIFY(QFileInfo(fifo).exists() && !QFileInfo(fifo).isFile()); // still the FIFO
+    QVERIFY(!QFileInfo::exists(fifo + QStringLiteral(".partial")));
+    QFile csv(received);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), 601); // the header and the 600 odds rows
+
+    // /dev/null stays a device.
+    const Run n = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("fixtures"), QStringLiteral("--out"), QStringLiteral("/dev/null") });
+    QVERIFY2(n.exitCode == 0, qPrintable(n.stderrText));
+    QVERIFY(!QFileInfo(QStringLiteral("/dev/null")).isFile());
 }
 
 QTEST_GUILESS_MAIN(TestCliExport)

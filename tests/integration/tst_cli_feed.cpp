@@ -373,6 +373,20 @@ void TestCliFeed::wrongTokenExitsWithAuthFailure()
     const QJsonObject sum = QJsonDocument::fromJson(capture.readAllStandardOutput()).object();
     QCOMPARE(sum.value(QStringLiteral("connections")).toInteger(), 1);
     QCOMPARE(sum.value(QStringLiteral("auth_failures")).toInteger(), 1);
+    QVERIFY2(err.contains("the server rejected the token"), err);
+
+    // No token at all: the message says one is needed, not that it was rejected.
+    const quint16 again = startSimulator(sim, { QStringLiteral("--token-file"), serverToken.fileName() });
+    QVERIFY(again != 0);
+    capture.start(cli(),
+        { QStringLiteral("capture"), QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1").arg(again),
+            QStringLiteral("--duration"), QStringLiteral("2"), QStringLiteral("--no-store") });
+    QVERIFY(capture.waitForFinished(30000));
+    terminate(sim);
+    QCOMPARE(capture.exitCode(), 3);
+    const QByteArray noToken = capture.readAllStandardError();
+    QVERIFY2(noToken.contains("the server asks for a token (HTTP 401) and none was given"), noToken);
+    QVERIFY2(!noToken.contains("rejected the token"), noToken);
 }
 
 void TestCliFeed::eachSourceGetsTheTokenThatFollowsIt()
@@ -447,6 +461,12 @@ void TestCliFeed::badCommandLines_data()
     QTest::addRow("no host") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
         QStringLiteral("ws://") }
                              << QByteArray("invalid URL");
+    QTest::addRow("no scheme") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("127.0.0.1:18765") }
+                               << QByteArray("invalid URL: it has no scheme; write ws://HOST:PORT/PATH");
+    QTest::addRow("password in the url") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://user:hunter2@127.0.0.1:1") }
+                                         << QByteArray("the URL carries a password");
     QTest::addRow("missing token file") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
         QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--token-file"), QStringLiteral("/nonexistent") }
                                         << QByteArray("token file '/nonexistent' cannot be read: ");
@@ -507,8 +527,10 @@ void TestCliFeed::secretsStayOutOfEveryMessage_data()
                               << QByteArray() << 2 << QByteArray("invalid URL: Invalid hostname");
     QTest::addRow("bad port") << capture({ url, QStringLiteral("ws://alice:PW1@host:99999/feed?token=TK1") })
                               << QByteArray() << 2 << QByteArray("invalid URL");
-    QTest::addRow("bad scheme") << capture({ url, QStringLiteral("http://alice:PW1@host/feed?token=TK1") })
-                                << QByteArray() << 2 << QByteArray("the scheme must be");
+    QTest::addRow("bad scheme") << capture({ url, QStringLiteral("http://alice@host/feed?token=TK1") }) << QByteArray()
+                                << 2 << QByteArray("the scheme must be");
+    QTest::addRow("password") << capture({ url, QStringLiteral("ws://alice:PW1@127.0.0.1:1/feed?token=TK1") })
+                              << QByteArray() << 2 << QByteArray("the URL carries a password");
     QTest::addRow("no host") << capture({ url, QStringLiteral("ws:///feed?token=TK1") }) << QByteArray() << 2
                              << QByteArray("no host");
     QTest::addRow("betfair no host") << capture({ url, QStringLiteral("betfair:///?appKey=TK1&session=PW1") })
@@ -544,8 +566,8 @@ void TestCliFeed::secretsStayOutOfEveryMessage_data()
                                       << QByteArray("TK1\r\nX-Injected: PW1") << 2
                                       << QByteArray("another control character");
     // A fragment is neither logged nor stored (nothing listens: no frame, exit 4).
-    QTest::addRow("fragment") << capture({ url, QStringLiteral("ws://u:PW1@127.0.0.1:1/feed#TK1") }) << QByteArray()
-                              << 4 << QByteArray("connecting: ws://127.0.0.1:1/feed\n");
+    QTest::addRow("fragment") << capture({ url, QStringLiteral("ws://u@127.0.0.1:1/feed#TK1") }) << QByteArray() << 4
+                              << QByteArray("connecting: ws://127.0.0.1:1/feed\n");
 }
 
 void TestCliFeed::secretsStayOutOfEveryMessage()
