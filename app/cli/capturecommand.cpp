@@ -327,6 +327,11 @@ int runCapture(const QStringList &arguments)
         if (const QString refused = CaptureWriter::refusedName(config.recordPath); !refused.isEmpty()) {
             return usage(refused);
         }
+        // The rule of every output path, checked before anything is captured: a recording whose
+        // directory cannot be made failed only once the capture had run its course.
+        if (const QString why = makeParentDirectory(config.recordPath); !why.isEmpty()) {
+            return usage(QStringLiteral("--record: ") + why);
+        }
         config.recordNotes = parser.value(QStringLiteral("notes"));
     } else if (parser.isSet(QStringLiteral("notes")) && !parser.isSet(QStringLiteral("ring"))) {
         return usage(QStringLiteral("--notes needs --record or --ring"));
@@ -407,6 +412,12 @@ int runCapture(const QStringList &arguments)
         return usage(QStringLiteral("--summary is text, json or none, got '%1'").arg(report.summaryFormat));
     }
     report.summaryJson = parser.value(QStringLiteral("summary-json"));
+    if (!report.summaryJson.isEmpty() && !isStreamTarget(report.summaryJson)) {
+        // Found at the end, a summary that cannot be written is the run's summary lost.
+        if (const QString why = makeParentDirectory(report.summaryJson); !why.isEmpty()) {
+            return usage(QStringLiteral("--summary-json: ") + why);
+        }
+    }
     return runSession(config, report);
 }
 

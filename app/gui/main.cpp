@@ -313,8 +313,10 @@ int main(int argc, char *argv[])
     window.show();
 
     int exitCode = 0;
-    const auto finish = [&exitCode, &controller](int code) {
+    bool finished = false; ///< the check, bench or screenshots came to their end
+    const auto finish = [&exitCode, &finished, &controller](int code) {
         exitCode = code;
+        finished = true;
         controller.stop();
     };
     if (selfCheck) {
@@ -326,7 +328,24 @@ int main(int argc, char *argv[])
             parser.value(QStringLiteral("screenshot-after")).toDouble(), finish);
     }
     if (selfCheck || bench || shots) {
-        QObject::connect(&controller, &AppController::stopped, &app, [&] { QApplication::exit(exitCode); });
+        // The session may stop before the mode's end (storage that cannot open, a foreign
+        // database): that is a failure, never a silent 0.
+        QString lastProblem;
+        QObject::connect(&controller, &AppController::problem, &app,
+            [&lastProblem](const QString &message) { lastProblem = message; });
+        QObject::connect(&controller, &AppController::stopped, &app, [&](const QString &reason) {
+            if (!finished) {
+                const bool saidAlready = lastProblem.isEmpty() || lastProblem.contains(reason);
+                std::printf("oddstap %s: FAILED: the session stopped before the end: %s%s%s\n",
+                    selfCheck   ? "self-check"
+                        : bench ? "bench"
+                                : "screenshots",
+                    qPrintable(reason), saidAlready ? "" : "; ", saidAlready ? "" : qPrintable(lastProblem));
+                std::fflush(stdout);
+                exitCode = 1;
+            }
+            QApplication::exit(exitCode);
+        });
     } else {
         // Closing the window stops the sources and lets storage commit what arrived, then quits
         // (at most 15 s: whatever is not committed then is fetched again by resume next time).

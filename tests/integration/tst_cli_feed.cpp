@@ -461,6 +461,13 @@ void TestCliFeed::badCommandLines_data()
     QTest::addRow("no host") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
         QStringLiteral("ws://") }
                              << QByteArray("invalid URL");
+    // Output paths are checked before anything is captured (they were found at the end).
+    QTest::addRow("record directory") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--record"), QStringLiteral("/dev/null/x.odtc") }
+                                      << QByteArray("--record: cannot create the directory '/dev/null'");
+    QTest::addRow("summary directory") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
+        QStringLiteral("ws://127.0.0.1:1"), QStringLiteral("--summary-json"), QStringLiteral("/dev/null/s.json") }
+                                       << QByteArray("--summary-json: cannot create the directory '/dev/null'");
     QTest::addRow("no scheme") << QStringList { QStringLiteral("capture"), QStringLiteral("--url"),
         QStringLiteral("127.0.0.1:18765") }
                                << QByteArray("invalid URL: it has no scheme; write ws://HOST:PORT/PATH");

@@ -2,7 +2,9 @@
 // Both executables report the version from project(VERSION).
 #include <core/common/version.h>
 
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 class TestVersion : public QObject
@@ -14,6 +16,7 @@ private slots:
     void printsProjectVersion();
     void helpAndVersionNeedNoDisplay_data();
     void helpAndVersionNeedNoDisplay();
+    void aSelfCheckWhoseSessionStopsFails();
 };
 
 void TestVersion::printsProjectVersion_data()
@@ -65,6 +68,31 @@ void TestVersion::helpAndVersionNeedNoDisplay()
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
     QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
     QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains(expected));
+}
+
+void TestVersion::aSelfCheckWhoseSessionStopsFails()
+{
+    // A database that is not one stops the session at once: the self-check exited 0 with no
+    // verdict, as if it had passed.
+    QTemporaryDir dir;
+    QFile foreign(dir.filePath(QStringLiteral("foreign.db")));
+    QVERIFY(foreign.open(QIODevice::WriteOnly));
+    foreign.write(QByteArray(4096, 'x'));
+    foreign.close();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(ODDSTAP_GUI_PATH),
+        { QStringLiteral("--self-check"), QStringLiteral("--db"), foreign.fileName() });
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY2(out.contains(QLatin1String("oddstap self-check: FAILED: the session stopped before the end"))
+            && out.contains(QLatin1String("is not a usable SQLite database")),
+        qPrintable(out));
 }
 
 QTEST_GUILESS_MAIN(TestVersion)
