@@ -428,6 +428,13 @@ Result<void> SqliteStorage::migrate()
 {
     // Reads the schema's state and refuses what this build must not touch.
     const auto readVersion = [this](qint64 &version) -> Result<void> {
+        // In one read transaction: read statement by statement, another process's first migration
+        // could commit in between (no application id, then tables): taken for a foreign database.
+        const bool own = sqlite3_get_autocommit(m_db) != 0;
+        if (auto r = own ? exec("BEGIN", QStringLiteral("reading the schema")) : Result<void>(); !r) {
+            return r;
+        }
+        const auto endRead = qScopeGuard([this, own] { (void)(own && exec("COMMIT", QString())); });
         qint64 appId = 0;
         qint64 tables = 0;
         qint64 hasVersionTable = 0;
