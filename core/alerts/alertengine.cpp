@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "alertengine.h"
 
+#include <core/common/marketbook.h>
 #include <core/models/laddermodel.h>
 #include <core/models/roles.h>
 
@@ -27,11 +28,6 @@ bool sameText(const QString &a, const QString &b)
 QString price(double p)
 {
     return QString::number(p, 'g', 6);
-}
-
-QString percentText(double p)
-{
-    return QString::number(p, 'f', 1) + QStringLiteral(" %");
 }
 
 QString statusText(FixtureStatus s)
@@ -423,7 +419,6 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     // The market: suspended while any of its prices is. A new selection counts as open.
     const bool wasOpen = s.status == PriceStatus::Open;
     m.notOpen += int(wasOpen && !open) - int(!wasOpen && open);
-    m.openPrices += int(open && !s.open) - int(!open && s.open);
     s.open = open ? std::optional<double>(d.oddValue) : std::nullopt;
     const bool marketSuspended = m.notOpen > 0;
     if (marketSuspended != m.marketSuspended) {
@@ -494,27 +489,29 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         s.window.add(t, p);
     }
     s.lastOpen = p;
-    // The market's overround over its open prices (a market of one price has none).
-    if (hasRules(AlertKind::Overround) && m.openPrices >= 2) {
-        double sum = 0;
+    // The market's book, once it is whole: a market seen in part is not a thin book.
+    if (hasRules(AlertKind::Overround)) {
+        MarketBook book(m.type);
         for (const Selection &each : m.selections) {
-            if (each.open) {
-                sum += 100.0 / *each.open;
-            }
+            book.add(each.name, each.open);
+        }
+        const std::optional<double> sum = book.percent(m.wholeWith);
+        if (!sum) {
+            return;
         }
         const std::optional<double> was = m.overround;
-        m.overround = sum;
+        m.overround = *sum;
         forEachRule(AlertKind::Overround, f, [&](int i) {
             const AlertRule &r = m_rules[std::size_t(i)];
             if (!inScope(r, f, d.marketType, QString())) {
                 return;
             }
-            const bool outside = sum < r.minPercent || sum > r.maxPercent;
+            const bool outside = *sum < r.minPercent || *sum > r.maxPercent;
             if (outside && !m.outsideRules.contains(i)) {
                 m.outsideRules.insert(i);
                 fire(
-                    i, f, d.marketType, QString(), t, e.seq, [&] { return was ? percentText(*was) : QString(); },
-                    [&] { return percentText(sum); }, out);
+                    i, f, d.marketType, QString(), t, e.seq, [&] { return was ? MarketBook::text(*was) : QString(); },
+                    [&] { return MarketBook::text(*sum); }, out);
             } else if (!outside) {
                 m.outsideRules.remove(i);
             }
@@ -559,8 +556,8 @@ void AlertEngine::onArbitrage(Fixture &f, const Event &e, const OddsData &d, std
         }
         c.lastFired.insert(i, e.receivedAtMs);
         out.push_back({ i, r.name, r.kind, f.sourceId, f.fixtureId, d.marketType, QString(), e.serverTsMs, e.seq,
-            overroundBefore ? percentText(*overroundBefore * 100) : QString(), arbitrageText(c.market), m_eventMonoNs,
-            m_eventWallMs });
+            overroundBefore ? MarketBook::text(*overroundBefore * 100) : QString(), arbitrageText(c.market),
+            m_eventMonoNs, m_eventWallMs });
     });
 }
 

@@ -115,9 +115,9 @@ private:
         /// floating-point sum depends on it).
         std::vector<Selection> selections;
         int notOpen = 0; ///< selections whose latest price is not open: the market is suspended
-        int openPrices = 0;
         bool marketSuspended = false;
-        std::optional<double> overround;
+        std::optional<double> overround; ///< its book when last whole, in percent
+        int wholeWith = 0; ///< see MarketBook::percent()
         QSet<int> outsideRules; ///< overround rules whose range the market is outside
         /// Null when it is not held and @p mayAdd is false.
         Selection *selection(const QString &name, bool mayAdd);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pricecomparison.h"
 
+#include <core/common/marketbook.h>
+
 #include <QStringList>
 
 #include <algorithm>
@@ -63,7 +65,9 @@ void assessMarket(ComparedMarket &market, qint64 nowMs, qint64 maxAgeMs)
 {
     double overround = 0;
     bool complete = !market.selections.empty();
+    MarketBook shape(market.marketType);
     for (ComparedSelection &s : market.selections) {
+        shape.add(s.selection, std::nullopt);
         s.best = -1;
         s.usable = 0;
         s.stakeShare = 0;
@@ -86,9 +90,11 @@ void assessMarket(ComparedMarket &market, qint64 nowMs, qint64 maxAgeMs)
             complete = false;
         }
     }
-    market.bestOverround = complete && market.selections.size() >= 2 && wholeBookSeen(market)
-        ? std::optional<double>(overround)
-        : std::nullopt;
+    // A type whose selections are known is whole when all are priced; another one when a source
+    // has been seen quoting every selection at a whole book's overround.
+    const std::optional<bool> shapeWhole = shape.shapeWhole();
+    complete = complete && market.selections.size() >= 2 && (shapeWhole ? *shapeWhole : wholeBookSeen(market));
+    market.bestOverround = complete ? std::optional<double>(overround) : std::nullopt;
     if (market.arbitrage()) {
         // Stakes in proportion to 1 / price pay the same whichever selection wins.
         for (ComparedSelection &s : market.selections) {

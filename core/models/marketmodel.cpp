@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "marketmodel.h"
 
+#include <core/common/marketbook.h>
 #include <core/models/cellformat.h>
 
 #include <QDateTime>
@@ -62,8 +63,11 @@ QVariant MarketModel::data(const QModelIndex &index, int role) const
             return role == SortRole ? QVariant(100.0 / p.price)
                                     : QVariant(QStringLiteral("%1 %").arg(100.0 / p.price, 0, 'f', 1));
         case Overround: {
-            const double o = m_overround.value(p.marketType);
-            return role == SortRole ? QVariant(o) : QVariant(QStringLiteral("%1 %").arg(o, 0, 'f', 1));
+            const auto o = m_overround.constFind(p.marketType);
+            if (o == m_overround.constEnd()) {
+                return role == SortRole ? QVariant(0.0) : QVariant(QString());
+            }
+            return role == SortRole ? QVariant(*o) : QVariant(MarketBook::text(*o));
         }
         case Updated:
             return role == SortRole ? QVariant(p.changedAtMs) : QVariant(CellFormat::timeOfDay(p.changedAtMs));
@@ -85,6 +89,11 @@ QVariant MarketModel::data(const QModelIndex &index, int role) const
         return index.column() >= Price && index.column() <= Overround ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
                                                                       : QVariant();
     case Qt::ToolTipRole:
+        if (index.column() == Overround) {
+            return m_overround.contains(p.marketType)
+                ? tr("The market's book: 100 / price summed over its selections (over 100 %: the margin)")
+                : tr("No book while a selection of the market is suspended or not yet priced");
+        }
         return tr("%1 / %2: %3 (%4), %5 updates, seq %6")
             .arg(p.marketType, p.selection, QString::number(p.price, 'f', 2), CellFormat::wireText(toWire(p.status)))
             .arg(p.updates)
@@ -118,6 +127,7 @@ void MarketModel::apply(const QString &fixtureId, bool reset, const std::vector<
         beginResetModel();
         m_fixtureId = fixtureId;
         m_rows.clear();
+        m_wholeWith.clear();
         for (const PriceState &p : prices) {
             m_rows.push_back({ p, 0 });
         }
@@ -163,14 +173,19 @@ void MarketModel::apply(const QString &fixtureId, bool reset, const std::vector<
 void MarketModel::recomputeOverround()
 {
     m_overround.clear();
-    QHash<QString, double> sum;
-    for (const Row &r : m_rows) {
-        if (r.state.status == PriceStatus::Open && r.state.price > 0) {
-            sum[r.state.marketType] += 1.0 / r.state.price;
+    // Rows are sorted by market: each market's selections are one run of rows.
+    for (auto first = m_rows.begin(); first != m_rows.end();) {
+        const QString &market = first->state.marketType;
+        MarketBook book(market);
+        auto it = first;
+        for (; it != m_rows.end() && it->state.marketType == market; ++it) {
+            const PriceState &p = it->state;
+            book.add(p.selection, p.status == PriceStatus::Open ? std::optional<double>(p.price) : std::nullopt);
         }
-    }
-    for (auto it = sum.constBegin(); it != sum.constEnd(); ++it) {
-        m_overround.insert(it.key(), (it.value() - 1.0) * 100.0);
+        if (const std::optional<double> percent = book.percent(m_wholeWith[market])) {
+            m_overround.insert(market, *percent);
+        }
+        first = it;
     }
 }
 
@@ -185,9 +200,10 @@ QStringList MarketModel::markets() const
     return out;
 }
 
-double MarketModel::overround(const QString &market) const
+std::optional<double> MarketModel::overround(const QString &market) const
 {
-    return m_overround.value(market);
+    const auto it = m_overround.constFind(market);
+    return it == m_overround.constEnd() ? std::nullopt : std::optional<double>(*it);
 }
 
 std::size_t MarketModel::size() const

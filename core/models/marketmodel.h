@@ -9,6 +9,7 @@
 #include <QSet>
 
 #include <deque>
+#include <optional>
 #include <vector>
 
 namespace OddsTap {
@@ -39,8 +40,9 @@ public:
     void apply(const QString &fixtureId, bool reset, const std::vector<PriceState> &prices, qint64 nowMs);
     QString fixtureId() const { return m_fixtureId; }
     QStringList markets() const;
-    /// The market's overround in percent: sum of 1/price over its open selections, minus 100.
-    double overround(const QString &market) const;
+    /// The market's book in percent (106.7 for a 6.7 % margin; see MarketBook), none while the
+    /// market is not whole (a selection suspended or not yet priced).
+    std::optional<double> overround(const QString &market) const;
     /// The watch list (selectionKey()s count here): a watched selection is starred, WatchedRole.
     void setWatchList(QSet<QString> keys);
     /// The row's selection key (selectionKey()), for toggling it on the watch list.
@@ -62,7 +64,8 @@ private:
     };
     QString m_fixtureId;
     std::vector<Row> m_rows;
-    QHash<QString, double> m_overround;
+    QHash<QString, double> m_overround; ///< the whole markets' books
+    QHash<QString, int> m_wholeWith; ///< MarketBook's memory of each market, for this fixture
     QSet<QString> m_watchList;
     bool watched(const PriceState &p) const;
     qint64 m_nowMs = 0;

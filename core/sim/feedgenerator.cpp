@@ -363,9 +363,13 @@ void FeedGenerator::stepMarket()
         before = large.data();
     }
     reprice(m);
-    for (std::size_t s = 0; s < m.prices.size(); ++s) {
-        if (m.prices[s] != before[s] || s == mover) {
-            m_pending.push_back({ EventType::Odds, i, mi, int(s) });
+    // Prices that shorten go out before those that drift: a client sees the book rise and settle,
+    // never dip under 100 % between two updates of one move, as no sportsbook's book does.
+    for (const bool shortens : { true, false }) {
+        for (std::size_t s = 0; s < m.prices.size(); ++s) {
+            if ((m.prices[s] != before[s] || s == mover) && (m.prices[s] < before[s]) == shortens) {
+                m_pending.push_back({ EventType::Odds, i, mi, int(s) });
+            }
         }
     }
 }

@@ -87,6 +87,7 @@ private slots:
     void fixtureGoesInPlay();
     void staleFixtureAtTheMomentItWentSilent();
     void overroundLeavesItsRange();
+    void aMarketSeenInPartOrSuspendedHasNoOverround();
     void betAboveAStake();
     void scoreChangeWithoutAPriceMove();
     void cooldownHoldsARuleBackPerFixture();
@@ -302,19 +303,54 @@ void TestAlerts::staleFixtureAtTheMomentItWentSilent()
 void TestAlerts::overroundLeavesItsRange()
 {
     const AlertRule book = rule(R"({"type":"overround","min":100,"max":110,"cooldown_s":0})");
+    const QString ml = QStringLiteral("ml"); // home and away: whole once both are priced
+    const PriceStatus open = PriceStatus::Open;
     const std::vector<Alert> a = run({ book },
-        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 1.9),
-            oddsEvent(2, 0, QStringLiteral("F1"), QStringLiteral("away"), 1.9), // 105.3 %
-            oddsEvent(3, 5 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.8), // 108.2 %
-            oddsEvent(4, 6 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.8), // 111.1 %: out
-            oddsEvent(5, 7 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.75), // still out
-            oddsEvent(6, 8 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1), // back in
-            oddsEvent(7, 9 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.3) }); // 91.1 %: out below
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 1.9, open, ml),
+            oddsEvent(2, 0, QStringLiteral("F1"), QStringLiteral("away"), 1.9, open, ml), // 105.3 %
+            oddsEvent(3, 5 * kS, QStringLiteral("F1"), QStringLiteral("home"), 1.8, open, ml), // 108.2 %
+            oddsEvent(4, 6 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.8, open, ml), // 111.1 %: out
+            oddsEvent(5, 7 * kS, QStringLiteral("F1"), QStringLiteral("away"), 1.75, open, ml), // still out
+            oddsEvent(6, 8 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1, open, ml), // back in
+            oddsEvent(7, 9 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.3, open, ml) }); // 91.1 %: out below
     QCOMPARE(a.size(), std::size_t(2));
     QCOMPARE(a[0].seq, quint64(4));
     QCOMPARE(a[0].before + QStringLiteral(" -> ") + a[0].after, QStringLiteral("108.2 % -> 111.1 %"));
     QCOMPARE(a[1].seq, quint64(7));
     QCOMPARE(a[1].after, QStringLiteral("91.1 %"));
+}
+
+void TestAlerts::aMarketSeenInPartOrSuspendedHasNoOverround()
+{
+    const AlertRule book = rule(R"({"type":"overround","min":100,"max":110,"cooldown_s":0})");
+    const PriceStatus open = PriceStatus::Open;
+    const QString x = QStringLiteral("1x2");
+    // A match's three prices arrive one by one: home and away alone add up to 83.3 %, not a thin
+    // book. The book is stated once the draw is priced (103.3 %), and a suspended draw takes it
+    // out again (home and away alone would be 83.3 % once more).
+    const std::vector<Alert> a = run({ book },
+        { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 2.0, open, x),
+            oddsEvent(2, 0, QStringLiteral("F1"), QStringLiteral("away"), 3.0, open, x),
+            oddsEvent(3, 1 * kS, QStringLiteral("F1"), QStringLiteral("draw"), 5.0, open, x),
+            oddsEvent(4, 2 * kS, QStringLiteral("F1"), QStringLiteral("draw"), 5.0, PriceStatus::Suspended, x),
+            oddsEvent(5, 3 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.1, open, x),
+            oddsEvent(6, 4 * kS, QStringLiteral("F1"), QStringLiteral("draw"), 9.0, open, x) }); // 92.1 %: out
+    QCOMPARE(a.size(), std::size_t(1));
+    QCOMPARE(a[0].seq, quint64(6));
+    QCOMPARE(a[0].before + QStringLiteral(" -> ") + a[0].after, QStringLiteral("103.3 % -> 92.1 %"));
+
+    // A type the protocol does not name (a race's runners): two runners at 75 % are not a book
+    // until the market has been seen whole, at 100 % or more; after that a book under the range
+    // with as many runners is one.
+    const QString race = QStringLiteral("WIN");
+    const std::vector<Alert> b = run({ book },
+        { oddsEvent(1, 0, QStringLiteral("R1"), QStringLiteral("Alpha"), 2.0, open, race),
+            oddsEvent(2, 0, QStringLiteral("R1"), QStringLiteral("Bravo"), 4.0, open, race), // 75 %: a part
+            oddsEvent(3, 1 * kS, QStringLiteral("R1"), QStringLiteral("Charlie"), 3.5, open, race), // 103.6 %
+            oddsEvent(4, 2 * kS, QStringLiteral("R1"), QStringLiteral("Charlie"), 5.0, open, race) }); // 95 %: out
+    QCOMPARE(b.size(), std::size_t(1));
+    QCOMPARE(b[0].seq, quint64(4));
+    QCOMPARE(b[0].before + QStringLiteral(" -> ") + b[0].after, QStringLiteral("103.6 % -> 95.0 %"));
 }
 
 void TestAlerts::betAboveAStake()

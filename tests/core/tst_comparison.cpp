@@ -51,6 +51,7 @@ class TestComparison : public QObject
 private slots:
     void bestAverageAndStakesLeaveOutStaleAndSuspended();
     void arbitrageFiresWhenEveryLegIsFreshAndOpen();
+    void aKnownMarketMissingASelectionIsNotCompared();
     void arbitrageIsHeldBackByItsCooldownAndItsMinimum();
     void fixtureMapJoinsDifferentIds();
     void equalIdsOfDifferentGamesAreNotOneMatch();
@@ -98,6 +99,24 @@ void TestComparison::bestAverageAndStakesLeaveOutStaleAndSuspended()
     QVERIFY(!m.bestOverround);
     QVERIFY(!m.arbitrage());
     QCOMPARE(m.selections[0].stakeShare, 0.0);
+}
+
+void TestComparison::aKnownMarketMissingASelectionIsNotCompared()
+{
+    // Every book has priced home and away of a match, none the draw yet: book-a's own two prices
+    // add up to 110 %, which would pass for a whole book, but a 1x2 has three selections.
+    ComparedMarket m;
+    m.marketType = QStringLiteral("1x2");
+    m.update(kHome, { kA, 1.5, PriceStatus::Open, 0 });
+    m.update(kAway, { kA, 2.2, PriceStatus::Open, 0 });
+    m.update(kAway, { kB, 4.0, PriceStatus::Open, 0 });
+    assessMarket(m, 0, 5 * kS);
+    QVERIFY(!m.bestOverround);
+    QVERIFY(!m.arbitrage());
+    m.update(QStringLiteral("draw"), { kB, 5.0, PriceStatus::Open, 0 });
+    assessMarket(m, 0, 5 * kS);
+    QVERIFY(m.bestOverround); // 1/1.5 + 1/4 + 1/5 = 111.7 %
+    QCOMPARE(qRound(*m.bestOverround * 1e3), 1117);
 }
 
 void TestComparison::arbitrageFiresWhenEveryLegIsFreshAndOpen()

@@ -217,8 +217,9 @@ void TestLiveModels::marketComputesChangeImpliedAndOverround()
     QCOMPARE(model.rowCount(), 3);
     // Sorted by market, then selection.
     QCOMPARE(model.index(0, MarketModel::Selection).data().toString(), QStringLiteral("away"));
-    // 1/2 + 1/4 + 1/4 = 1.0: no margin.
-    QCOMPARE(model.overround(QStringLiteral("1x2")), 0.0);
+    // 1/2 + 1/4 + 1/4 = 1.0: a book of 100 %, no margin.
+    QCOMPARE(model.overround(QStringLiteral("1x2")), std::optional<double>(100.0));
+    QCOMPARE(model.index(0, MarketModel::Overround).data().toString(), QStringLiteral("100.0 %"));
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     model.apply(
         QStringLiteral("fx-1"), false, { price(QStringLiteral("1x2"), QStringLiteral("home"), 1.6, 2.0) }, 2000);
@@ -232,18 +233,26 @@ void TestLiveModels::marketComputesChangeImpliedAndOverround()
     QCOMPARE(model.index(home, MarketModel::Price).data(ChangeRole).toInt(), -1);
     QCOMPARE(model.index(home, MarketModel::Implied).data(SortRole).toDouble(), 62.5);
     QVERIFY(model.index(home, MarketModel::Price).data(FlashRole).toBool());
-    // 1/1.6 + 1/4 + 1/4 = 1.125: a 12.5 % overround.
-    QVERIFY(qAbs(model.overround(QStringLiteral("1x2")) - 12.5) < 1e-9);
-    // A suspended selection is greyed and leaves the overround.
+    // 1/1.6 + 1/4 + 1/4 = 1.125: a book of 112.5 % (a 12.5 % margin), as the rules and Compare say it.
+    QVERIFY(qAbs(*model.overround(QStringLiteral("1x2")) - 112.5) < 1e-9);
+    QCOMPARE(model.index(home, MarketModel::Overround).data().toString(), QStringLiteral("112.5 %"));
+    // A suspended selection is greyed, and the market has no book until it reopens: the other two
+    // alone (87.5 %) would read as an arbitrage.
     model.apply(QStringLiteral("fx-1"), false,
         { price(QStringLiteral("1x2"), QStringLiteral("draw"), 4.0, 0, PriceStatus::Suspended) }, 5000);
     QVERIFY(model.index(1, MarketModel::Price).data(SuspendedRole).toBool());
     QVERIFY(!model.index(home, MarketModel::Price).data(FlashRole).toBool()); // the flash is over
-    QVERIFY(qAbs(model.overround(QStringLiteral("1x2")) - (100.0 / 1.6 + 25.0 - 100.0)) < 1e-9);
-    // A new market inserts rows in order.
+    QVERIFY(!model.overround(QStringLiteral("1x2")));
+    QCOMPARE(model.index(home, MarketModel::Overround).data().toString(), QString());
+    model.apply(QStringLiteral("fx-1"), false, { price(QStringLiteral("1x2"), QStringLiteral("draw"), 5.0) }, 5500);
+    QVERIFY(qAbs(*model.overround(QStringLiteral("1x2")) - 107.5) < 1e-9);
+    // A new market inserts rows in order; with one of its two selections priced it has no book.
     model.apply(QStringLiteral("fx-1"), false, { price(QStringLiteral("btts"), QStringLiteral("yes"), 1.8) }, 6000);
     QCOMPARE(model.rowCount(), 4);
     QCOMPARE(model.markets(), QStringList({ QStringLiteral("1x2"), QStringLiteral("btts") }));
+    QVERIFY(!model.overround(QStringLiteral("btts")));
+    model.apply(QStringLiteral("fx-1"), false, { price(QStringLiteral("btts"), QStringLiteral("no"), 2.0) }, 6500);
+    QVERIFY(qAbs(*model.overround(QStringLiteral("btts")) - (100.0 / 1.8 + 50.0)) < 1e-9);
     // A new watch replaces everything.
     model.apply(QStringLiteral("fx-2"), true, {}, 7000);
     QCOMPARE(model.rowCount(), 0);

@@ -125,8 +125,9 @@ void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
     panel.applySnapshot(pricesOf({ price(QStringLiteral("1x2"), QStringLiteral("home"), 2.0),
         price(QStringLiteral("1x2"), QStringLiteral("draw"), 3.2),
         price(QStringLiteral("1x2"), QStringLiteral("away"), 3.6),
-        price(QStringLiteral("ou25"), QStringLiteral("over"), 1.9),
-        price(QStringLiteral("ou25"), QStringLiteral("under"), 1.9) }));
+        price(QStringLiteral("ou_2.5"), QStringLiteral("over"), 1.9),
+        price(QStringLiteral("ou_2.5"), QStringLiteral("under"), 1.9),
+        price(QStringLiteral("btts"), QStringLiteral("yes"), 1.9) }));
     panel.setChosenMarket(QStringLiteral("1x2"));
     auto *title = panel.findChild<QLabel *>(QStringLiteral("marketTitle"));
     QVERIFY(title);
@@ -140,15 +141,20 @@ void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
         return QString();
     };
     const QString first = rowOverround(QStringLiteral("1x2")); // 1/2 + 1/3.2 + 1/3.6 = 1.0903
-    QCOMPARE(first, QStringLiteral("9.0 %"));
-    QVERIFY2(title->text().contains(QStringLiteral("1x2 overround 9.0 %")), qPrintable(title->text()));
+    QCOMPARE(first, QStringLiteral("109.0 %"));
+    QVERIFY2(title->text().contains(QStringLiteral("1x2 overround 109.0 %")), qPrintable(title->text()));
     // The prices move; the title follows the rows in the same snapshot.
     panel.applySnapshot(pricesOf({ price(QStringLiteral("1x2"), QStringLiteral("home"), 2.2) }));
     const QString moved = rowOverround(QStringLiteral("1x2"));
-    QCOMPARE(moved, QStringLiteral("4.5 %"));
-    QVERIFY2(title->text().contains(QStringLiteral("1x2 overround 4.5 %")), qPrintable(title->text()));
-    panel.setChosenMarket(QStringLiteral("ou25"));
-    QVERIFY2(title->text().contains(QStringLiteral("ou25 overround 5.3 %")), qPrintable(title->text()));
+    QCOMPARE(moved, QStringLiteral("104.5 %"));
+    QVERIFY2(title->text().contains(QStringLiteral("1x2 overround 104.5 %")), qPrintable(title->text()));
+    panel.setChosenMarket(QStringLiteral("ou_2.5"));
+    QVERIFY2(title->text().contains(QStringLiteral("ou_2.5 overround 105.3 %")), qPrintable(title->text()));
+    // Half a market has no book: the row is empty and the title says why.
+    panel.setChosenMarket(QStringLiteral("btts"));
+    QCOMPARE(rowOverround(QStringLiteral("btts")), QString());
+    QVERIFY2(title->text().contains(QStringLiteral("btts overround: none while a selection is suspended or unpriced")),
+        qPrintable(title->text()));
 }
 
 void TestPanels::fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack()

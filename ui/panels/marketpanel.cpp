@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "marketpanel.h"
 
+#include <core/common/marketbook.h>
 #include <core/common/timeutil.h>
 #include <core/models/cellformat.h>
 #include <core/models/fixturetablemodel.h>
@@ -129,7 +130,9 @@ void MarketPanel::updateTitle()
     }
     // The same figure as the market's rows, named, so it cannot be read as another market's.
     if (m_model.markets().contains(m_chosenMarket)) {
-        text += tr("  ·  %1 overround %2 %").arg(m_chosenMarket).arg(m_model.overround(m_chosenMarket), 0, 'f', 1);
+        const std::optional<double> book = m_model.overround(m_chosenMarket);
+        text += book ? tr("  ·  %1 overround %2").arg(m_chosenMarket, MarketBook::text(*book))
+                     : tr("  ·  %1 overround: none while a selection is suspended or unpriced").arg(m_chosenMarket);
     }
     m_title->setText(text);
 }
