@@ -104,14 +104,31 @@ void TestFeedGenerator::pricesCarryAMarginAndBetsPayStakeTimesOdds()
     EventBatch batch;
     // Latest price per fixture/market/selection, to compute each market's overround.
     std::map<std::pair<QString, QString>, std::map<QString, double>> markets;
+    const auto bookOf = [](const std::map<QString, double> &prices) {
+        double overround = 0;
+        for (const auto &[selection, price] : prices) {
+            overround += 1.0 / price;
+        }
+        return overround;
+    };
+    const auto selectionsOf = [](const QString &market) { return market == QLatin1String("1x2") ? 3u : 2u; };
     int bets = 0;
+    int wholeBooksSeen = 0;
     for (int i = 0; i < 30000; ++i) {
         decoder.decode(gen.next().json, FrameContext {}, batch);
     }
     for (const Event &e : batch.events) {
         if (const OddsData *o = e.odds()) {
             QVERIFY(o->oddValue >= 1.01);
-            markets[{ o->fixtureId, o->marketType }][o->selection] = o->oddValue;
+            std::map<QString, double> &prices = markets[{ o->fixtureId, o->marketType }];
+            prices[o->selection] = o->oddValue;
+            // After every update, not only at the end: a move's prices go out one by one, and
+            // no book dips under 100 % between them (a client would see an arbitrage).
+            if (prices.size() == selectionsOf(o->marketType)) {
+                ++wholeBooksSeen;
+                QVERIFY2(
+                    bookOf(prices) >= 1.0, qPrintable(QStringLiteral("seq %1: %2").arg(e.seq).arg(bookOf(prices))));
+            }
         } else if (const BetData *b = e.bet()) {
             ++bets;
             QVERIFY(b->stake >= 1.0);
@@ -121,14 +138,11 @@ void TestFeedGenerator::pricesCarryAMarginAndBetsPayStakeTimesOdds()
         }
     }
     QVERIFY(bets > 1000);
+    QVERIFY(wholeBooksSeen > 10000);
     int checked = 0;
     for (const auto &[key, prices] : markets) {
-        double overround = 0;
-        for (const auto &[selection, price] : prices) {
-            overround += 1.0 / price;
-        }
-        const std::size_t expected = key.second == QLatin1String("1x2") ? 3 : 2;
-        if (prices.size() == expected) {
+        const double overround = bookOf(prices);
+        if (prices.size() == selectionsOf(key.second)) {
             // 3-7 % margin, allowing for price rounding and the 1.01 floor.
             QVERIFY2(overround > 1.01 && overround < 1.12, qPrintable(QString::number(overround)));
             ++checked;
