@@ -60,7 +60,7 @@ void BrokerViewer::start()
     poll();
 }
 
-void BrokerViewer::stop()
+void BrokerViewer::stop(const QString &why)
 {
     if (m_stopped) {
         return;
@@ -72,7 +72,7 @@ void BrokerViewer::stop()
     m_connection.reset(); // the exclusive queue goes with the connection
     auto batch = std::make_shared<EventBatch>();
     batch->sourceId = m_sourceId;
-    setState(SourceState::Stopped, QStringLiteral("stopped by user"), 0, batch.get());
+    setState(SourceState::Stopped, why, 0, batch.get());
     emit batchReady(batch);
 }
 

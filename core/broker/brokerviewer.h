@@ -32,7 +32,7 @@ public:
 
 public slots:
     void start() override;
-    void stop() override;
+    void stop(const QString &why) override;
     void setKeepRaw(bool) override { }
 
 private:

@@ -21,8 +21,9 @@ public:
 
 public slots:
     virtual void start() = 0;
-    /// Stops; the last batch is emitted before this returns.
-    virtual void stop() = 0;
+    /// Stops; the last batch is emitted before this returns. @p why is the stopped state's reason
+    /// ("count reached", "stopped by the user"), as the connection log and the summary show it.
+    virtual void stop(const QString &why) = 0;
     /// When on, batches carry the raw frames as received (for a recorder). Off by default.
     virtual void setKeepRaw(bool keep) = 0;
 

@@ -407,9 +407,9 @@ void FeedClient::start()
     d->start(m_keepRaw, m_storageBacklog, std::max(20, m_config.heartbeatMs / 4));
 }
 
-void FeedClient::stop()
+void FeedClient::stop(const QString &why)
 {
-    if (!d || !d->beginStop()) {
+    if (!d || !d->beginStop(why)) {
         return;
     }
     d->connectTimer->stop();

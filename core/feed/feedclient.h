@@ -20,7 +20,7 @@ public:
 
 public slots:
     void start() override;
-    void stop() override;
+    void stop(const QString &why) override;
 
 private:
     LiveConnection *live() override;

@@ -47,7 +47,7 @@ void LiveConnection::start(bool keepRaw, std::shared_ptr<StorageBacklog> memory,
     connectNow();
 }
 
-bool LiveConnection::beginStop()
+bool LiveConnection::beginStop(const QString &why)
 {
     if (stopping) {
         return false;
@@ -56,7 +56,7 @@ bool LiveConnection::beginStop()
     reconnectTimer->stop();
     holdOff->cancel();
     livenessTimer->stop();
-    setState(SourceState::Stopped, QStringLiteral("stopped by user"));
+    setState(SourceState::Stopped, why);
     return true;
 }
 

@@ -63,7 +63,7 @@ struct LiveConnection
     void start(bool keepRaw, std::shared_ptr<StorageBacklog> backlog, int livenessMs);
     /// No more reconnecting, and Stopped reported. Returns false if already stopping; the client
     /// then closes its socket and flushes.
-    bool beginStop();
+    bool beginStop(const QString &why);
     void setState(SourceState next, const QString &reason = {}, int delayMs = 0);
     void scheduleFlush();
     /// Hands on what the tracker holds (counted as waiting for the pipeline, which takes it off

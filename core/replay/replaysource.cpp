@@ -290,7 +290,7 @@ void ReplaySource::start()
     d->timer->start(0);
 }
 
-void ReplaySource::stop()
+void ReplaySource::stop(const QString &)
 {
     if (d->stopped) {
         return;

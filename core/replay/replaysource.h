@@ -65,7 +65,7 @@ public:
 
 public slots:
     void start() override;
-    void stop() override;
+    void stop(const QString &why) override;
     void setKeepRaw(bool keep) override;
     void setPaused(bool paused);
     void setSpeed(double speed);

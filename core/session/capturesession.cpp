@@ -49,7 +49,9 @@ CaptureSession::~CaptureSession()
 {
     for (auto &w : m_sources) {
         if (w->thread.isRunning()) {
-            QMetaObject::invokeMethod(w->client, &BatchSource::stop, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                w->client, [client = w->client] { client->stop(QStringLiteral("session ended")); },
+                Qt::QueuedConnection);
             w->thread.quit();
             w->thread.wait();
         }

@@ -113,8 +113,10 @@ void CaptureSession::stopSource(SourceRun &worker, bool forSessionStop)
     SourceRun *w = &worker;
     // Runs in the client's thread: its final batch is posted to us before the notification, and
     // queued events between two threads keep their order.
-    QMetaObject::invokeMethod(client, [client, w, forSessionStop, this] {
-        client->stop();
+    // The session's reason (count reached, a signal, the window closed) or the user's choice.
+    const QString why = forSessionStop ? m_stopReason : QStringLiteral("disconnected by the user");
+    QMetaObject::invokeMethod(client, [client, w, forSessionStop, why, this] {
+        client->stop(why);
         QMetaObject::invokeMethod(
             this,
             [w, forSessionStop, this] {

@@ -325,7 +325,7 @@ void TestBetfairStream::refusedLoginIsAnAuthFailureWithTheReason()
             QVERIFY(ev.delayMs >= 1000); // backs off, not a tight retry loop
         }
     }
-    client.stop();
+    client.stop(QStringLiteral("test over"));
 }
 
 void TestBetfairStream::servedFileCapturedEqualsTheFileImported()
@@ -421,7 +421,7 @@ void TestBetfairStream::hostileBytesAreRejectedWithTheirReasons()
     };
     // The 17 MB line ends the first connection; the client comes back and is served again.
     QTRY_VERIFY_WITH_TIMEOUT(exchange.connections >= 2 && rejects.size() >= 7 && odds() >= 1, 30000);
-    client.stop();
+    client.stop(QStringLiteral("test over"));
 
     const auto codesOf = [&rejects] {
         QStringList codes;
@@ -512,7 +512,7 @@ void TestBetfairStream::aFullStorageHoldsTheStreamOffUntilItCatchesUp()
     QTRY_COMPARE_WITH_TIMEOUT(received, expected, 30000);
     QCOMPARE(m_stream->subscriptions.size(), subscriptionsBefore + 2);
     QVERIFY(m_stream->subscriptions.last().contains(QStringLiteral("clk")));
-    client.stop();
+    client.stop(QStringLiteral("test over"));
 }
 
 QTEST_GUILESS_MAIN(TestBetfairStream)
@@ -574,7 +574,7 @@ void TestBetfairStream::aServerThatRepeatsItsGreetingGetsTheCredentialsOnce()
         return QString();
     };
     QTRY_VERIFY_WITH_TIMEOUT(!reasonOfEnd().isEmpty() && connections >= 2, 20000);
-    client.stop();
+    client.stop(QStringLiteral("test over"));
     QVERIFY2(reasonOfEnd().contains(QLatin1String("no subscription after")), qPrintable(reasonOfEnd()));
     QCOMPARE(logins[1], 1);
     QCOMPARE(subscriptions[1], 1);

@@ -120,6 +120,9 @@ void TestCliFeed::simulatorRestartMidStreamReconcilesWithStatsFiles()
     QCOMPARE(sum.value(QStringLiteral("accepted_total")).toInteger(), 15000);
     QCOMPARE(sum.value(QStringLiteral("duplicates")).toInteger(), 0);
     QVERIFY(sum.value(QStringLiteral("reconnects")).toInteger() >= 1);
+    // Why the source stopped: what the session stopped on, not "stopped by user".
+    const QJsonObject source = sum.value(QStringLiteral("sources")).toObject().begin()->toObject();
+    QCOMPARE(source.value(QStringLiteral("last_reason")).toString(), QStringLiteral("count reached"));
     QVERIFY(sum.value(QStringLiteral("reconciliation")).toObject().value(QStringLiteral("ok")).toBool());
     // The client resumed the second simulator from the last seq it held; from there the second run
     // sent exactly the rest of the stream. (Events in flight when the first run died were sent but

@@ -322,9 +322,9 @@ void StreamClient::start()
     d->start(m_keepRaw, m_storageBacklog, 250);
 }
 
-void StreamClient::stop()
+void StreamClient::stop(const QString &why)
 {
-    if (!d || !d->beginStop()) {
+    if (!d || !d->beginStop(why)) {
         return;
     }
     // Nothing is read after the last batch: what would arrive now comes again on a resume.

@@ -29,7 +29,7 @@ public:
 
 public slots:
     void start() override;
-    void stop() override;
+    void stop(const QString &why) override;
 
 private:
     LiveConnection *live() override;
