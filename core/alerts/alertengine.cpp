@@ -495,28 +495,33 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         for (const Selection &each : m.selections) {
             book.add(each.name, each.open);
         }
-        const std::optional<double> sum = book.percent(m.wholeWith);
-        if (!sum) {
+        if (const std::optional<double> sum = book.read(m.bookMemory)) {
+            overroundRules(f, e, d, m, *sum, out);
+        }
+    }
+}
+
+void AlertEngine::overroundRules(
+    Fixture &f, const Event &e, const OddsData &d, Market &m, double sum, std::vector<Alert> &out)
+{
+    const qint64 t = e.serverTsMs;
+    const std::optional<double> was = m.overround;
+    m.overround = sum;
+    forEachRule(AlertKind::Overround, f, [&](int i) {
+        const AlertRule &r = m_rules[std::size_t(i)];
+        if (!inScope(r, f, d.marketType, QString())) {
             return;
         }
-        const std::optional<double> was = m.overround;
-        m.overround = *sum;
-        forEachRule(AlertKind::Overround, f, [&](int i) {
-            const AlertRule &r = m_rules[std::size_t(i)];
-            if (!inScope(r, f, d.marketType, QString())) {
-                return;
-            }
-            const bool outside = *sum < r.minPercent || *sum > r.maxPercent;
-            if (outside && !m.outsideRules.contains(i)) {
-                m.outsideRules.insert(i);
-                fire(
-                    i, f, d.marketType, QString(), t, e.seq, [&] { return was ? MarketBook::text(*was) : QString(); },
-                    [&] { return MarketBook::text(*sum); }, out);
-            } else if (!outside) {
-                m.outsideRules.remove(i);
-            }
-        });
-    }
+        const bool outside = sum < r.minPercent || sum > r.maxPercent;
+        if (outside && !m.outsideRules.contains(i)) {
+            m.outsideRules.insert(i);
+            fire(
+                i, f, d.marketType, QString(), t, e.seq, [&] { return was ? MarketBook::text(*was) : QString(); },
+                [&] { return MarketBook::text(sum); }, out);
+        } else if (!outside) {
+            m.outsideRules.remove(i);
+        }
+    });
 }
 
 void AlertEngine::onArbitrage(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out)
@@ -556,7 +561,7 @@ void AlertEngine::onArbitrage(Fixture &f, const Event &e, const OddsData &d, std
         }
         c.lastFired.insert(i, e.receivedAtMs);
         out.push_back({ i, r.name, r.kind, f.sourceId, f.fixtureId, d.marketType, QString(), e.serverTsMs, e.seq,
-            overroundBefore ? MarketBook::text(*overroundBefore * 100) : QString(), arbitrageText(c.market),
+            overroundBefore ? MarketBook::text(*overroundBefore * 100, 2) : QString(), arbitrageText(c.market),
             m_eventMonoNs, m_eventWallMs });
     });
 }

@@ -4,6 +4,7 @@
 #include <core/alerts/alert.h>
 #include <core/alerts/alertrules.h>
 #include <core/common/event.h>
+#include <core/common/marketbook.h>
 #include <core/compare/fixturemap.h>
 #include <core/compare/pricecomparison.h>
 
@@ -116,8 +117,8 @@ private:
         std::vector<Selection> selections;
         int notOpen = 0; ///< selections whose latest price is not open: the market is suspended
         bool marketSuspended = false;
-        std::optional<double> overround; ///< its book when last whole, in percent
-        int wholeWith = 0; ///< see MarketBook::percent()
+        std::optional<double> overround; ///< its book when last stated (MarketBook), in percent
+        BookMemory bookMemory;
         QSet<int> outsideRules; ///< overround rules whose range the market is outside
         /// Null when it is not held and @p mayAdd is false.
         Selection *selection(const QString &name, bool mayAdd);
@@ -199,6 +200,8 @@ private:
     void onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out);
     /// An odds event's market across sources; fires when an arbitrage opens.
     void onArbitrage(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
+    /// The overround rules on market @p m, whose book @p sum (percent) was just stated.
+    void overroundRules(Fixture &f, const Event &e, const OddsData &d, Market &m, double sum, std::vector<Alert> &out);
     /// Stale fixtures and unanswered score changes whose time ran out by the source's clock.
     void sweep(Source &source, quint64 seq, std::vector<Alert> &out);
     /// Forgets the fixtures that ended kForgetEndedAfterMs ago and stayed silent since.

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "marketbook.h"
 
-#include <algorithm>
 #include <array>
-#include <span>
 
 namespace OddsTap {
 namespace {
@@ -43,44 +41,49 @@ MarketBook::MarketBook(QStringView marketType)
 
 void MarketBook::add(QStringView selection, std::optional<double> openPrice)
 {
-    ++m_seen;
     if (openPrice && *openPrice > 1.0) {
+        ++m_open;
         m_sum += 100.0 / *openPrice;
     } else {
-        m_allOpen = false;
+        m_anySuspended = true;
     }
     if (m_shape < 0) {
         return;
     }
-    // The callers hold each selection once, so counting the type's names seen is enough.
     const Shape &shape = kShapes[std::size_t(m_shape)];
-    const auto names = std::span(shape.selections).first(std::size_t(shape.count));
-    if (std::any_of(names.begin(), names.end(),
-            [&](QStringView name) { return name.compare(selection, Qt::CaseInsensitive) == 0; })) {
-        ++m_known;
-    } else {
-        m_shape = -1; // a selection the type does not have: its shape is not the table's
+    for (int i = 0; i < shape.count; ++i) {
+        if (shape.selections[std::size_t(i)].compare(selection, Qt::CaseInsensitive) == 0) {
+            const unsigned bit = 1u << i;
+            // Twice (home and Home: the callers keep names as spelled) is not the type's shape.
+            m_shape = m_slots & bit ? -1 : m_shape;
+            m_slots |= bit;
+            return;
+        }
     }
-}
-
-std::optional<double> MarketBook::percent(int &wholeWith) const
-{
-    if (!m_allOpen || m_seen < 2) {
-        return std::nullopt;
-    }
-    if (const std::optional<bool> whole = shapeWhole()) {
-        return *whole ? std::optional<double>(m_sum) : std::nullopt;
-    }
-    if (m_sum >= 100.0) {
-        wholeWith = std::max(wholeWith, m_seen);
-        return m_sum;
-    }
-    return wholeWith > 0 && m_seen >= wholeWith ? std::optional<double>(m_sum) : std::nullopt;
+    m_shape = -1; // a selection the type does not have: not the table's shape
 }
 
 std::optional<bool> MarketBook::shapeWhole() const
 {
-    return m_shape < 0 ? std::nullopt : std::optional<bool>(m_known == kShapes[std::size_t(m_shape)].count);
+    if (m_shape < 0) {
+        return std::nullopt;
+    }
+    return m_slots == (1u << kShapes[std::size_t(m_shape)].count) - 1;
+}
+
+std::optional<double> MarketBook::read(BookMemory &memory) const
+{
+    if (const std::optional<bool> whole = shapeWhole()) {
+        return *whole && !m_anySuspended ? std::optional<double>(m_sum) : std::nullopt;
+    }
+    if (m_open < 2) {
+        return std::nullopt;
+    }
+    if (m_sum >= 100.0) {
+        memory.openWhenWhole = m_open;
+        return m_sum;
+    }
+    return m_open == memory.openWhenWhole ? std::optional<double>(m_sum) : std::nullopt;
 }
 
 QString MarketBook::text(double percent, int decimals)

@@ -67,7 +67,6 @@ void assessMarket(ComparedMarket &market, qint64 nowMs, qint64 maxAgeMs)
     bool complete = !market.selections.empty();
     MarketBook shape(market.marketType);
     for (ComparedSelection &s : market.selections) {
-        shape.add(s.selection, std::nullopt);
         s.best = -1;
         s.usable = 0;
         s.stakeShare = 0;
@@ -84,7 +83,9 @@ void assessMarket(ComparedMarket &market, qint64 nowMs, qint64 maxAgeMs)
             }
         }
         s.average = s.usable > 0 ? sum / s.usable : 0;
-        if (const SourceQuote *b = s.bestQuote()) {
+        const SourceQuote *b = s.bestQuote();
+        shape.add(s.selection, b ? std::optional<double>(b->price) : std::nullopt);
+        if (b) {
             overround += 1.0 / b->price;
         } else {
             complete = false;
@@ -113,8 +114,7 @@ QString arbitrageText(const ComparedMarket &market)
                             QString::number(s.stakeShare * 100, 'f', 1));
         }
     }
-    const QString overround =
-        market.bestOverround ? QString::number(*market.bestOverround * 100, 'f', 2) + QStringLiteral(" %") : QString();
+    const QString overround = market.bestOverround ? MarketBook::text(*market.bestOverround * 100, 2) : QString();
     return overround + QStringLiteral(": ") + legs.join(QStringLiteral(", "));
 }
 

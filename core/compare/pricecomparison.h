@@ -39,8 +39,9 @@ struct ComparedMarket
 {
     QString marketType;
     std::vector<ComparedSelection> selections;
-    /// Sum of 1 / best price over the selections, when every selection has a usable quote and the
-    /// market is known whole (some source quotes all its selections at 100 % or more).
+    /// Sum of 1 / best price over the selections (a fraction: MarketBook states it in percent), when
+    /// every selection has a usable quote and the market is known whole: a type MarketBook knows
+    /// has all its selections; another, some source quotes all of them at 100 % or more.
     std::optional<double> bestOverround;
 
     /// At least 0.01 % to gain: below that it is the prices' rounding, not a margin.

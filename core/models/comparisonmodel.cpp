@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "comparisonmodel.h"
 
+#include <core/common/marketbook.h>
 #include <core/models/roles.h>
 
 namespace OddsTap {
@@ -115,7 +116,7 @@ QVariant ComparisonModel::data(const QModelIndex &index, int role) const
                                           .arg(double(m_comparison->maxAgeMs) / 1000.0);
         }
         if (column == 0 && market.bestOverround) {
-            return tr("The overround of the best prices: %1 %").arg(*market.bestOverround * 100, 0, 'f', 2);
+            return tr("The overround of the best prices: %1").arg(MarketBook::text(*market.bestOverround * 100, 2));
         }
         if (column == tailColumn(Best) && best) {
             return tr("Best at %1").arg(best->sourceId);
@@ -137,8 +138,9 @@ QVariant ComparisonModel::data(const QModelIndex &index, int role) const
             return sort ? QVariant(market.marketType) : QVariant(QString());
         }
         // The market's first row carries what the whole market says: its best overround.
-        return market.bestOverround ? tr("%1 · %2 %").arg(market.marketType).arg(*market.bestOverround * 100, 0, 'f', 1)
-                                    : market.marketType;
+        return market.bestOverround
+            ? tr("%1 · %2").arg(market.marketType, MarketBook::text(*market.bestOverround * 100))
+            : market.marketType;
     }
     if (column == 1) {
         return s.selection;

@@ -92,7 +92,7 @@ QVariant MarketModel::data(const QModelIndex &index, int role) const
         if (index.column() == Overround) {
             return m_overround.contains(p.marketType)
                 ? tr("The market's book: 100 / price summed over its selections (over 100 %: the margin)")
-                : tr("No book while a selection of the market is suspended or not yet priced");
+                : tr("No book: the market is not known to be whole (a selection suspended or unpriced)");
         }
         return tr("%1 / %2: %3 (%4), %5 updates, seq %6")
             .arg(p.marketType, p.selection, QString::number(p.price, 'f', 2), CellFormat::wireText(toWire(p.status)))
@@ -127,7 +127,7 @@ void MarketModel::apply(const QString &fixtureId, bool reset, const std::vector<
         beginResetModel();
         m_fixtureId = fixtureId;
         m_rows.clear();
-        m_wholeWith.clear();
+        m_bookMemory.clear();
         for (const PriceState &p : prices) {
             m_rows.push_back({ p, 0 });
         }
@@ -182,7 +182,8 @@ void MarketModel::recomputeOverround()
             const PriceState &p = it->state;
             book.add(p.selection, p.status == PriceStatus::Open ? std::optional<double>(p.price) : std::nullopt);
         }
-        if (const std::optional<double> percent = book.percent(m_wholeWith[market])) {
+        BookMemory none; // a known type needs none, and takes no entry
+        if (const std::optional<double> percent = book.read(book.shapeWhole() ? none : m_bookMemory[market])) {
             m_overround.insert(market, *percent);
         }
         first = it;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <core/common/marketbook.h>
 #include <core/models/livetablemodel.h>
 #include <core/models/roles.h>
 #include <core/session/sessionsnapshot.h>
@@ -65,7 +66,7 @@ private:
     QString m_fixtureId;
     std::vector<Row> m_rows;
     QHash<QString, double> m_overround; ///< the whole markets' books
-    QHash<QString, int> m_wholeWith; ///< MarketBook's memory of each market, for this fixture
+    QHash<QString, BookMemory> m_bookMemory; ///< of this fixture's markets of types MarketBook does not know
     QSet<QString> m_watchList;
     bool watched(const PriceState &p) const;
     qint64 m_nowMs = 0;

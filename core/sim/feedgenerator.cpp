@@ -229,9 +229,25 @@ void FeedGenerator::reprice(Market &m)
     for (const double l : m.logits) {
         sum += std::exp(l);
     }
+    // Implied probabilities under the margin. A heavy favourite's is capped at the 1.01 price's,
+    // and the others carry what it cannot: clamped prices alone would sum to under 100 %.
+    constexpr double kMaxImplied = 1.0 / 1.01;
+    const double book = 1.0 + m.margin;
+    double capped = 0;
+    double freeShare = 0;
+    for (const double l : m.logits) {
+        const double p = std::exp(l) / sum;
+        if (p * book > kMaxImplied) {
+            capped += kMaxImplied;
+        } else {
+            freeShare += p;
+        }
+    }
+    const double scale = freeShare > 0 ? (book - capped) / freeShare : book;
     for (std::size_t i = 0; i < m.logits.size(); ++i) {
         const double p = std::exp(m.logits[i]) / sum;
-        m.prices[i] = std::clamp(round2(1.0 / (p * (1.0 + m.margin))), 1.01, 1000.0);
+        const double implied = p * book > kMaxImplied ? kMaxImplied : p * scale;
+        m.prices[i] = std::clamp(round2(1.0 / implied), 1.01, 1000.0);
     }
 }
 

@@ -104,7 +104,7 @@ void TestComparison::bestAverageAndStakesLeaveOutStaleAndSuspended()
 void TestComparison::aKnownMarketMissingASelectionIsNotCompared()
 {
     // Every book has priced home and away of a match, none the draw yet: book-a's own two prices
-    // add up to 110 %, which would pass for a whole book, but a 1x2 has three selections.
+    // add up to 112.1 %, which would pass for a whole book, but a 1x2 has three selections.
     ComparedMarket m;
     m.marketType = QStringLiteral("1x2");
     m.update(kHome, { kA, 1.5, PriceStatus::Open, 0 });
@@ -142,7 +142,7 @@ void TestComparison::arbitrageFiresWhenEveryLegIsFreshAndOpen()
     QCOMPARE(fired[0].marketType, QStringLiteral("match"));
     QCOMPARE(fired[0].seq, quint64(2));
     QCOMPARE(fired[0].atMs, kT0 + 200);
-    QCOMPARE(fired[0].before, QStringLiteral("102.6 %"));
+    QCOMPARE(fired[0].before, QStringLiteral("102.63 %"));
     QCOMPARE(fired[0].after, QStringLiteral("98.78 %: home 2 book-a 50.6, away 2.05 book-b 49.4"));
     // Still open: not again.
     QVERIFY(feed(odds(kB, 3, 300, kAway, 2.06)).empty());

@@ -253,8 +253,16 @@ void TestLiveModels::marketComputesChangeImpliedAndOverround()
     QVERIFY(!model.overround(QStringLiteral("btts")));
     model.apply(QStringLiteral("fx-1"), false, { price(QStringLiteral("btts"), QStringLiteral("no"), 2.0) }, 6500);
     QVERIFY(qAbs(*model.overround(QStringLiteral("btts")) - (100.0 / 1.8 + 50.0)) < 1e-9);
-    // A new watch replaces everything.
-    model.apply(QStringLiteral("fx-2"), true, {}, 7000);
+    // A new watch replaces everything. Its match has home and away priced, not the draw: no book
+    // (83.3 % would read as an arbitrage).
+    model.apply(QStringLiteral("fx-2"), true,
+        { price(QStringLiteral("1x2"), QStringLiteral("home"), 2.0),
+            price(QStringLiteral("1x2"), QStringLiteral("away"), 3.0) },
+        7000);
+    QCOMPARE(model.rowCount(), 2);
+    QVERIFY(!model.overround(QStringLiteral("1x2")));
+    QCOMPARE(model.index(0, MarketModel::Overround).data().toString(), QString());
+    model.apply(QStringLiteral("fx-3"), true, {}, 8000);
     QCOMPARE(model.rowCount(), 0);
 }
 

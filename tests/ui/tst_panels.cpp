@@ -153,7 +153,7 @@ void TestPanels::marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo()
     // Half a market has no book: the row is empty and the title says why.
     panel.setChosenMarket(QStringLiteral("btts"));
     QCOMPARE(rowOverround(QStringLiteral("btts")), QString());
-    QVERIFY2(title->text().contains(QStringLiteral("btts overround: none while a selection is suspended or unpriced")),
+    QVERIFY2(title->text().contains(QStringLiteral("btts overround: none, the market is not whole")),
         qPrintable(title->text()));
 }
 

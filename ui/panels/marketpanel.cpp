@@ -132,7 +132,8 @@ void MarketPanel::updateTitle()
     if (m_model.markets().contains(m_chosenMarket)) {
         const std::optional<double> book = m_model.overround(m_chosenMarket);
         text += book ? tr("  ·  %1 overround %2").arg(m_chosenMarket, MarketBook::text(*book))
-                     : tr("  ·  %1 overround: none while a selection is suspended or unpriced").arg(m_chosenMarket);
+                     : tr("  ·  %1 overround: none, the market is not whole (a selection suspended or unpriced)")
+                           .arg(m_chosenMarket);
     }
     m_title->setText(text);
 }
