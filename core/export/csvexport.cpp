@@ -363,10 +363,14 @@ Result<ExportStats> exportCsv(
     ExportStats stats;
     std::optional<Error> writeError;
     auto flush = [&] {
+        errno = 0;
         if (out.write(buffer) != buffer.size()) {
-            writeError = Error { QStringLiteral("io"),
-                QStringLiteral("cannot write the CSV: %1")
-                    .arg(out.errorString().isEmpty() ? QStringLiteral("disk full?") : out.errorString()) };
+            // Qt has no text for a pipe whose reader has gone ("Unknown error"): say what it means.
+            const QString why = errno == EPIPE
+                ? QStringLiteral("the reader at the other end of the pipe has gone (what it read is all it gets)")
+                : out.errorString().isEmpty() ? QStringLiteral("disk full?")
+                                              : out.errorString();
+            writeError = Error { QStringLiteral("io"), QStringLiteral("cannot write the CSV: %1").arg(why) };
             return false;
         }
         stats.bytes += quint64(buffer.size());

@@ -75,6 +75,15 @@ QString explainSocketError(QAbstractSocket::SocketError error, const QString &te
     return text;
 }
 
+/// For a failure before the WebSocket handshake: a server without TLS reads a wss:// client's TLS
+/// hello as a request line that never ends, and answers nothing or closes.
+QString tlsHint(const QUrl &url)
+{
+    return url.scheme() == QLatin1String("wss")
+        ? QStringLiteral(" (the URL is wss://: if the server has no TLS, use ws://)")
+        : QString();
+}
+
 } // namespace
 
 QString validateSourceConfig(const FeedSourceConfig &config)
@@ -368,7 +377,8 @@ void FeedClient::start()
         }
         d->lastError = QStringLiteral("connect timed out after %1 ms: no WebSocket handshake was completed (nothing "
                                       "answered, or what answered is not a WebSocket server)")
-                           .arg(m_config.connectTimeoutMs);
+                           .arg(m_config.connectTimeoutMs)
+            + tlsHint(m_config.url);
         d->socket->abort();
     });
     connect(d->socket, &QWebSocket::connected, this, [this] { d->onConnected(); });
@@ -387,6 +397,9 @@ void FeedClient::start()
             }
             if (d->lastError.isEmpty()) {
                 d->lastError = explainSocketError(error, text, m_config.url);
+                if (error == QAbstractSocket::RemoteHostClosedError && d->state == SourceState::Connecting) {
+                    d->lastError += QStringLiteral(" before the WebSocket handshake") + tlsHint(m_config.url);
+                }
             }
             if (error == QAbstractSocket::ConnectionRefusedError
                 && d->socket->state() != QAbstractSocket::UnconnectedState) {

@@ -3,6 +3,11 @@
 // damaged.
 #include "sqlitestorage.h"
 
+#include <core/replay/captureformat.h>
+
+#include <QFile>
+#include <QtEndian>
+
 #include <sqlite3.h>
 
 #include <atomic>
@@ -59,6 +64,29 @@ Result<void> SqliteStorage::quickCheck(const QStringList &tables)
                 .arg(m_path, problems.join(QStringLiteral("; ")), recoveryAdvice(m_path)) };
     }
     return {};
+}
+
+std::optional<Error> SqliteStorage::notADatabase(const QString &path)
+{
+    QFile file(path);
+    if (file.size() == 0 || !file.open(QIODevice::ReadOnly)) {
+        return std::nullopt; // a new database, or SQLite's own error says why
+    }
+    // SQLite's header: its magic string, and the application id (big-endian) at offset 68.
+    const QByteArray header = file.read(100);
+    if (!header.startsWith(QByteArrayView("SQLite format 3\0", 16))) {
+        return Error { QStringLiteral("storage_foreign"),
+            QStringLiteral("'%1' is not an SQLite database (a text or other file?): give --db an OddsTap "
+                           "database, or a new file's name")
+                .arg(path) };
+    }
+    if (header.size() >= 72 && qFromBigEndian<qint32>(header.constData() + 68) == CaptureFormat::kApplicationId) {
+        return Error { QStringLiteral("storage_foreign"),
+            QStringLiteral("'%1' is an OddsTap capture (a recording), not a database: read it with 'oddstap-cli "
+                           "info', 'replay' or 'export-frames'")
+                .arg(path) };
+    }
+    return std::nullopt;
 }
 
 QString SqliteStorage::recoveryAdvice(const QString &path)

@@ -112,6 +112,8 @@ Result<std::unique_ptr<Storage>> SqliteStorage::open(
     }
     if (info.exists() && !info.isFile()) {
         return Error { QStringLiteral("storage_open"), QStringLiteral("database '%1' is not a file").arg(path) };
+    } else if (std::optional<Error> notOne = info.exists() ? notADatabase(path) : std::nullopt) {
+        return *notOne;
     }
     std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, connectionName));
     s->m_busyTimeoutMs = busyTimeoutMs;

@@ -47,6 +47,9 @@ public:
     static void setFullCheckMaxBytes(qint64 bytes);
     /// What to do about a damaged database file, for error messages.
     static QString recoveryAdvice(const QString &path);
+    /// Why the existing, non-empty file at @p path is not a database to open at all (another kind of
+    /// file, or an OddsTap capture), before SQLite calls it damaged; none when it may be one.
+    static std::optional<Error> notADatabase(const QString &path);
     /// Whether another open storage (this process or another) writes `sourceId` into the
     /// database at `path` now: its writer lock is held.
     static bool sourceHeldElsewhere(const QString &path, const QString &sourceId);

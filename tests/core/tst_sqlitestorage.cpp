@@ -325,7 +325,18 @@ void TestSqliteStorage::refusesACorruptFile()
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(QByteArray(8192, 'x'));
     f.close();
+    // Not SQLite's at all (a text file given as --db): said so, not called a damaged database
+    // with advice on recovering it.
     auto storage = SqliteStorage::open(path("corrupt.db"), QStringLiteral("t8"));
+    QVERIFY(!storage);
+    QCOMPARE(storage.error().code, QStringLiteral("storage_foreign"));
+    QVERIFY2(storage.error().message.contains(QLatin1String("is not an SQLite database")),
+        qPrintable(storage.error().message));
+    // SQLite's header on a damaged rest: damaged.
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray("SQLite format 3", 16) + QByteArray(8192 - 16, 'x'));
+    f.close();
+    storage = SqliteStorage::open(path("corrupt.db"), QStringLiteral("t8b"));
     QVERIFY(!storage);
     QCOMPARE(storage.error().code, QStringLiteral("storage_corrupt"));
     QVERIFY2(storage.error().message.contains(QLatin1String("not a usable SQLite database")),

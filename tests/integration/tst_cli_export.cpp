@@ -383,6 +383,19 @@ void TestCliExport::aPipeOrADeviceIsWrittenIntoNotReplaced()
         QStringLiteral("fixtures"), QStringLiteral("--out"), QStringLiteral("/dev/null") });
     QVERIFY2(n.exitCode == 0, qPrintable(n.stderrText));
     QVERIFY(!QFileInfo(QStringLiteral("/dev/null")).isFile());
+
+    // A reader that quits early (`| head`): the export stops and says so, instead of Qt's
+    // "Unknown error" for EPIPE.
+    QProcess head;
+    head.setStandardOutputFile(QProcess::nullDevice());
+    head.start(QStringLiteral("head"), { QStringLiteral("-c"), QStringLiteral("100"), fifo });
+    QVERIFY(head.waitForStarted());
+    const Run p = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("odds"), QStringLiteral("--source"), QStringLiteral("big"), QStringLiteral("--out"), fifo });
+    QVERIFY(head.waitForFinished(10000));
+    QCOMPARE(p.exitCode, 2);
+    QVERIFY2(p.stderrText.contains(QStringLiteral("the reader at the other end of the pipe has gone")),
+        qPrintable(p.stderrText));
 }
 
 QTEST_GUILESS_MAIN(TestCliExport)

@@ -235,6 +235,11 @@ void TestCliFeed::whyNothingArrivedIsSaid_data()
                                 << QStringLiteral("answered HTTP 404 (Not Found): no WebSocket feed at path '/feed'");
     QTest::newRow("TLS to a plain server") << QByteArray("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
                                            << QStringLiteral("wss") << QStringLiteral("TLS handshake with 127.0.0.1:");
+    // A plain server that hangs up on the TLS hello without a word: Qt says only that the host
+    // closed the connection.
+    QTest::newRow("TLS to a plain server that hangs up")
+        << QByteArray("hang up") << QStringLiteral("wss")
+        << QStringLiteral("before the WebSocket handshake (the URL is wss://: if the server has no TLS, use ws://)");
 }
 
 void TestCliFeed::whyNothingArrivedIsSaid()
@@ -253,6 +258,10 @@ void TestCliFeed::whyNothingArrivedIsSaid()
     connect(&server, &QTcpServer::newConnection, &server, [&server, answer] {
         while (QTcpSocket *s = server.nextPendingConnection()) {
             connect(s, &QTcpSocket::readyRead, s, [s, answer] {
+                if (answer == "hang up") {
+                    s->abort();
+                    return;
+                }
                 if (s->readAll().contains("\r\n\r\n") || !answer.startsWith("HTTP/1.1 200")) {
                     s->write(answer);
                     if (answer.startsWith("HTTP/1.1 200") || answer.startsWith("HTTP/1.1 404")) {

@@ -594,7 +594,12 @@ void TestCliIngest::statsReportsClearErrors_data()
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<QByteArray>("message");
     QTest::addRow("missing file") << QByteArray() << QByteArray("no database at");
-    QTest::addRow("corrupt file") << QByteArray(4096, 'z') << QByteArray("not a usable SQLite database");
+    QTest::addRow("not SQLite's") << QByteArray(4096, 'z') << QByteArray("is not an SQLite database");
+    QTest::addRow("damaged") << QByteArray("SQLite format 3", 16) + QByteArray(4080, 'z')
+                             << QByteArray("not a usable SQLite database");
+    QByteArray capture("SQLite format 3", 16);
+    capture += QByteArray(52, '\0') + QByteArray("ODTC") + QByteArray(4024, '\0'); // application_id at 68
+    QTest::addRow("a capture file") << capture << QByteArray("is an OddsTap capture (a recording), not a database");
 }
 
 void TestCliIngest::statsReportsClearErrors()

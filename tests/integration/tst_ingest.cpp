@@ -191,7 +191,7 @@ void TestIngest::unusableDatabaseFailsTheStartWithAClearMessage()
     run.start();
     QVERIFY(run.waitFinished(10000));
     QVERIFY(run.session->failed());
-    QVERIFY2(run.session->stopReason().contains(QLatin1String("not a usable SQLite database")),
+    QVERIFY2(run.session->stopReason().contains(QLatin1String("is not an SQLite database")),
         qPrintable(run.session->stopReason()));
     QVERIFY(run.transitions.empty()); // no source was started
 }

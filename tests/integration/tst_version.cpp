@@ -91,7 +91,7 @@ void TestVersion::aSelfCheckWhoseSessionStopsFails()
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
     QCOMPARE(p.exitCode(), 1);
     QVERIFY2(out.contains(QLatin1String("oddstap self-check: FAILED: the session stopped before the end"))
-            && out.contains(QLatin1String("is not a usable SQLite database")),
+            && out.contains(QLatin1String("is not an SQLite database")),
         qPrintable(out));
 }
 
