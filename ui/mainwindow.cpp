@@ -284,6 +284,7 @@ void MainWindow::buildReplayBar()
     AppController *c = m_controller;
     connect(m_replayBar, &ReplayBar::pausedChanged, c, &AppController::setReplayPaused);
     connect(m_replayBar, &ReplayBar::stepRequested, c, &AppController::replayStep);
+    m_replayBar->showSpeed(c->replaySpeed());
     connect(m_replayBar, &ReplayBar::speedChosen, c, &AppController::setReplaySpeed);
     connect(m_replayBar, &ReplayBar::seekRequested, c, &AppController::seekReplay);
     connect(c, &AppController::replayLoaded, this, [this](const QString &error) {

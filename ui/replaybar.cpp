@@ -12,6 +12,7 @@
 #include <QLocale>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QSignalBlocker>
 #include <QStyle>
 #include <QToolButton>
 #include <QToolTip>
@@ -232,6 +233,22 @@ const std::vector<double> &ReplayBar::speeds()
 {
     static const std::vector<double> s { 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 0 };
     return s;
+}
+
+void ReplayBar::showSpeed(double speed)
+{
+    const QSignalBlocker quiet(m_speed);
+    int at = m_speed->findData(speed);
+    if (at < 0) {
+        // Offered speeds ascend, with Max (0) last.
+        at = 0;
+        while (
+            at < m_speed->count() && m_speed->itemData(at).toDouble() > 0 && m_speed->itemData(at).toDouble() < speed) {
+            ++at;
+        }
+        m_speed->insertItem(at, QStringLiteral("%1x").arg(speed), speed);
+    }
+    m_speed->setCurrentIndex(at);
 }
 
 ReplayBar::ReplayBar(QWidget *parent)

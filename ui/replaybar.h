@@ -78,6 +78,9 @@ public:
 
     /// Speeds offered, in order; 0 = as fast as possible.
     static const std::vector<double> &speeds();
+    /// Shows @p speed as the chosen one (a replay started at --speed 3 says 3x, not 1x); one not
+    /// offered is added in order. Emits nothing: the replay runs at it already.
+    void showSpeed(double speed);
 
 public slots:
     void togglePlay();

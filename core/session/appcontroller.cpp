@@ -60,6 +60,7 @@ AppController::AppController(AppConfig config, QObject *parent)
     , m_config(std::move(config))
 {
     qRegisterMetaType<std::vector<PriceRow>>();
+    m_replaySpeed = m_config.replaySpeed; // the replay bar shows it before the replay starts
     m_simThread.setObjectName(QStringLiteral("sim"));
     m_pipelineThread.setObjectName(QStringLiteral("pipeline"));
     if (isDemo() && m_config.demoDatabase) {

@@ -114,6 +114,9 @@ public slots:
     // Replay sessions: the transport bar.
     void setReplayPaused(bool paused);
     void setReplaySpeed(double speed); ///< 0: as fast as possible
+public:
+    double replaySpeed() const { return m_replaySpeed; }
+public slots:
     void replayStep();
     /// Forward: replays everything up to @p wallNs at once. Backward: starts over into a fresh
     /// database and replays up to there, so every view is as it was at that moment.

@@ -121,6 +121,7 @@ private slots:
     void seekBackStandsAtTheChosenMoment();
     void recordButtonAndRingOnTheLiveFeed();
     void alertRulesMarkTheTimeLineWhereTheyFire();
+    void theSpeedBoxShowsTheSpeedTheReplayRunsAt();
 
 private:
     QTemporaryDir m_dir;
@@ -442,6 +443,31 @@ void TestReplayWindow::recordButtonAndRingOnTheLiveFeed()
     QObject::connect(&controller, &AppController::stopped, [&stopped] { stopped = true; });
     controller.stop();
     QTRY_VERIFY_WITH_TIMEOUT(stopped, 15000);
+}
+
+void TestReplayWindow::theSpeedBoxShowsTheSpeedTheReplayRunsAt()
+{
+    // `oddstap --replay FILE --speed 10` played at 10x while the box said 1x.
+    AppConfig config;
+    config.replayPath = m_dir.filePath(QStringLiteral("none-needed.odtc"));
+    config.replaySpeed = 10;
+    AppController controller(config);
+    MainWindow window(&controller);
+    QComboBox *box = window.replayBar()->speedCombo();
+    QCOMPARE(box->currentText(), QStringLiteral("10x"));
+    // A speed the box does not offer is added where it belongs, and shown; choosing it again
+    // is not a change the replay hears of.
+    ReplayBar bar;
+    QSignalSpy chosen(&bar, &ReplayBar::speedChosen);
+    bar.showSpeed(3);
+    QCOMPARE(bar.speedCombo()->currentText(), QStringLiteral("3x"));
+    QCOMPARE(bar.speedCombo()->itemText(bar.speedCombo()->currentIndex() - 1), QStringLiteral("2x"));
+    QCOMPARE(bar.speedCombo()->itemText(bar.speedCombo()->currentIndex() + 1), QStringLiteral("5x"));
+    QCOMPARE(chosen.count(), 0);
+    // Choosing in the box still tells the replay.
+    bar.speedCombo()->setCurrentIndex(bar.speedCombo()->findData(25.0));
+    QCOMPARE(chosen.count(), 1);
+    QCOMPARE(chosen.at(0).at(0).toDouble(), 25.0);
 }
 
 QTEST_MAIN(TestReplayWindow)
