@@ -207,6 +207,9 @@ FeedGenerator::Fixture FeedGenerator::makeFixture()
     const qint64 now = nowMs(m_seq);
     const qint64 quarter = now / 900000;
     f.startMs = (m_rng.chance(0.5) ? quarter - qint64(m_rng.below(2)) : quarter + 1 + qint64(m_rng.below(3))) * 900000;
+    if (f.startMs <= now) {
+        f.status = FixtureStatus::Live; // announced as scheduled, its kick-off would be in the past
+    }
     for (const MarketSpec &spec : sport.markets) {
         Market m;
         m.type = spec.type;
