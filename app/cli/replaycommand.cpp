@@ -368,6 +368,13 @@ static int runReplayOrImport(const QStringList &arguments, bool importing)
     if (replay.fromWallNs > 0 && replay.toWallNs > 0 && replay.toWallNs < replay.fromWallNs) {
         return usageError(command, QStringLiteral("--to is before --from"));
     }
+    // A window outside the recording would replay nothing and end as a feed that sent nothing.
+    if (info.lastWallNs > 0
+        && (replay.fromWallNs > info.lastWallNs || (replay.toWallNs > 0 && replay.toWallNs < info.firstWallNs))) {
+        return usageError(command,
+            QStringLiteral("the --from/--to window holds no frame: the capture runs from %1 to %2 (UTC)")
+                .arg(formatIso8601Utc(info.firstWallNs / 1000000), formatIso8601Utc(info.lastWallNs / 1000000)));
+    }
 
     if (parser.isSet(QStringLiteral("serve"))) {
         if (parser.isSet(QStringLiteral("db")) || parser.isSet(QStringLiteral("no-store"))) {

@@ -701,6 +701,13 @@ void TestCliReplay::badInput_data()
     QTest::addRow("bad --from") << QStringList { QStringLiteral("replay"), QStringLiteral("@capture"),
         QStringLiteral("--no-store"), QStringLiteral("--from"), QStringLiteral("yesterday") }
                                 << QByteArray("is not a time");
+    // A window after the recording's end replayed nothing and ended "no frame received", exit 4.
+    QTest::addRow("a window after the end") << QStringList { QStringLiteral("replay"), QStringLiteral("@capture"),
+        QStringLiteral("--no-store"), QStringLiteral("--from"),
+        QStringLiteral("+100h") } << QByteArray("the --from/--to window holds no frame: the capture runs from");
+    QTest::addRow("a window before the start") << QStringList { QStringLiteral("replay"), QStringLiteral("@capture"),
+        QStringLiteral("--no-store"), QStringLiteral("--to"), QStringLiteral("2001-01-01T00:00:00Z") }
+                                               << QByteArray("the --from/--to window holds no frame");
     QTest::addRow("speed out of range") << QStringList { QStringLiteral("replay"), QStringLiteral("@capture"),
         QStringLiteral("--no-store"), QStringLiteral("--speed"), QStringLiteral("5000") }
                                         << QByteArray("--speed");
