@@ -273,6 +273,21 @@ AlertEngine::Fixture &AlertEngine::findFixture(
     return *recent;
 }
 
+void AlertEngine::onEvents(std::span<const Event> events, std::vector<Alert> &out)
+{
+    const auto sameUpdate = [](const Event &a, const Event &b) {
+        const OddsData *x = a.odds();
+        const OddsData *y = b.odds();
+        return x && y && a.receivedMonoNs == b.receivedMonoNs && a.serverTsMs == b.serverTsMs
+            && a.sourceId == b.sourceId && x->fixtureId == y->fixtureId && sameText(x->marketType, y->marketType);
+    };
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        m_updateGoesOn = i + 1 < events.size() && sameUpdate(events[i], events[i + 1]);
+        onEvent(events[i], out);
+    }
+    m_updateGoesOn = false;
+}
+
 void AlertEngine::onEvent(const Event &e, std::vector<Alert> &out)
 {
     if (m_rules.empty()) {
@@ -489,8 +504,9 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         s.window.add(t, p);
     }
     s.lastOpen = p;
-    // The market's book, once it is whole: a market seen in part is not a thin book.
-    if (hasRules(AlertKind::Overround)) {
+    // The market's book, once it is whole (a market seen in part is not a thin book) and the
+    // update it is part of is complete.
+    if (hasRules(AlertKind::Overround) && !m_updateGoesOn) {
         MarketBook book(m.type);
         for (const Selection &each : m.selections) {
             book.add(each.name, each.open);

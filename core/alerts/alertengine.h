@@ -17,6 +17,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +40,12 @@ public:
 
     /// Appends to @p out what @p event fires.
     void onEvent(const Event &event, std::vector<Alert> &out);
+    /// Appends to @p out what @p events fire, in order. A market's prices that arrive together (in
+    /// one frame, at one server time: a provider's update of a whole market) are one update: its
+    /// book is read after the last of them, not between two, where one price has moved and the
+    /// others not yet. Callers hand whole frames (a batch never splits one), so a live run and a
+    /// back-test group alike.
+    void onEvents(std::span<const Event> events, std::vector<Alert> &out);
     const std::vector<AlertRule> &rules() const { return m_rules; }
     /// Markets compared across sources (arbitrage rules); a match's go when it ends in a source.
     std::size_t comparedMarkets() const { return std::size_t(m_compared.size()); }
@@ -246,6 +253,7 @@ private:
     QSet<QString> m_watchedFixtures; ///< pinned, or with a pinned selection (watchedFixtures())
     QSet<QString> m_watchedMarkets; ///< fixtureKey() + 0x1f + market of each pinned selection
     quint64 m_suppressed = 0;
+    bool m_updateGoesOn = false; ///< the next event is a price of the same market update (onEvents)
     quint64 m_idleForgotten = 0;
     quint64 m_pricesLeftOut = 0;
     qint64 m_eventMonoNs = 0; ///< receipt time of the event being evaluated

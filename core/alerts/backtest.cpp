@@ -24,10 +24,8 @@ Result<BacktestSummary> backtestRecording(const QStringList &inputs, std::vector
         if (!batch) {
             return;
         }
-        for (const Event &e : batch->events) {
-            ++summary.events;
-            engine.onEvent(e, fired);
-        }
+        summary.events += batch->events.size();
+        engine.onEvents(batch->events, fired);
         for (const Alert &a : fired) {
             onAlert(a);
         }

@@ -33,6 +33,19 @@ int shapeOf(QStringView type)
     return -1;
 }
 
+/// A name's part of a set's hash: FNV-1a over its UTF-16, then mixed, so that a sum of them
+/// (the set, in no order) collides only by chance. The same on every run: a back-test agrees.
+quint64 nameHash(QStringView name)
+{
+    quint64 h = 14695981039346656037ULL;
+    for (const QChar c : name) {
+        h = (h ^ c.unicode()) * 1099511628211ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
 } // namespace
 
 MarketBook::MarketBook(QStringView marketType)
@@ -43,6 +56,7 @@ void MarketBook::add(QStringView selection, std::optional<double> openPrice)
 {
     if (openPrice && *openPrice > 1.0) {
         ++m_open;
+        m_openSet += nameHash(selection);
         m_sum += 100.0 / *openPrice;
     } else {
         m_anySuspended = true;
@@ -54,8 +68,7 @@ void MarketBook::add(QStringView selection, std::optional<double> openPrice)
     for (int i = 0; i < shape.count; ++i) {
         if (shape.selections[std::size_t(i)].compare(selection, Qt::CaseInsensitive) == 0) {
             const unsigned bit = 1u << i;
-            // Twice (home and Home: the callers keep names as spelled) is not the type's shape.
-            m_shape = m_slots & bit ? -1 : m_shape;
+            m_twice = m_twice || (m_slots & bit) != 0;
             m_slots |= bit;
             return;
         }
@@ -68,7 +81,7 @@ std::optional<bool> MarketBook::shapeWhole() const
     if (m_shape < 0) {
         return std::nullopt;
     }
-    return m_slots == (1u << kShapes[std::size_t(m_shape)].count) - 1;
+    return !m_twice && m_slots == (1u << kShapes[std::size_t(m_shape)].count) - 1;
 }
 
 std::optional<double> MarketBook::read(BookMemory &memory) const
@@ -80,10 +93,10 @@ std::optional<double> MarketBook::read(BookMemory &memory) const
         return std::nullopt;
     }
     if (m_sum >= 100.0) {
-        memory.openWhenWhole = m_open;
+        memory.openWhenWhole = m_openSet;
         return m_sum;
     }
-    return m_open == memory.openWhenWhole ? std::optional<double>(m_sum) : std::nullopt;
+    return m_openSet == memory.openWhenWhole ? std::optional<double>(m_sum) : std::nullopt;
 }
 
 QString MarketBook::text(double percent, int decimals)

@@ -3,6 +3,7 @@
 
 #include <QString>
 #include <QStringView>
+#include <QtGlobal>
 
 #include <optional>
 
@@ -11,7 +12,9 @@ namespace OddsTap {
 /// What a caller keeps of one market between two readings of its book (see MarketBook::read()).
 struct BookMemory
 {
-    int openWhenWhole = 0; ///< open selections at the latest reading of 100 % or more; 0: none yet
+    /// Which selections were open at the latest reading of 100 % or more (their names, hashed
+    /// in no order); 0: no such reading yet.
+    quint64 openWhenWhole = 0;
 };
 
 /// A market's book: the sum of 100 / price over its selections, in percent. 106.7 is a 6.7 % margin;
@@ -22,10 +25,11 @@ struct BookMemory
 /// arbitrage.
 /// - A type the feed protocol names (1x2: home, draw, away; ml and ah_*: home, away; ou_*: over,
 ///   under; btts: yes, no) is whole when each of its selections is there once, priced and open.
+///   A selection twice (home and Home: the callers keep names as spelled) is no book at all.
 /// - Any other type (a provider's own, a race's runners) leaves suspended selections out, and needs
 ///   two open ones. A book of 100 % or more is stated (the market may still lack a selection: a
-///   lower bound), and confirms how many selections are open. A book under 100 % is stated only
-///   with as many open as at the latest such reading.
+///   lower bound), and confirms which selections are open. A book under 100 % is stated only with
+///   the same selections open as at the latest such reading.
 class MarketBook
 {
 public:
@@ -48,7 +52,9 @@ public:
 private:
     int m_shape = -1; ///< the type's entry in the table of known types; -1: unknown, or not its names
     unsigned m_slots = 0; ///< the known type's selections added, a bit each
+    bool m_twice = false; ///< a selection of the known type came twice
     int m_open = 0;
+    quint64 m_openSet = 0; ///< the open selections' names, hashed in no order (BookMemory)
     bool m_anySuspended = false;
     double m_sum = 0; ///< over the open selections
 };

@@ -58,9 +58,12 @@ Result<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const QString &path
 
 QString CaptureWriter::refusedName(const QString &path)
 {
-    if (QFileInfo::exists(path) || QFileInfo(path).isSymLink()) { // a link, even one to nothing
+    const auto existsAlready = [&path] {
         return QStringLiteral("capture file '%1' exists already; a capture is never overwritten, choose another name")
             .arg(path);
+    };
+    if (QFileInfo::exists(path) || QFileInfo(path).isSymLink()) { // a link, even one to nothing
+        return existsAlready();
     }
     for (const QLatin1String suffix : { QLatin1String("-journal"), QLatin1String("-wal"), QLatin1String("-shm") }) {
         // SQLite would take the one beside the new file for that file's own, and delete it; and
@@ -70,6 +73,9 @@ QString CaptureWriter::refusedName(const QString &path)
         // SQLite removing it loses nothing.
         const bool emptyJournal = suffix == QLatin1String("-journal") && beside.isFile() && beside.size() == 0;
         if ((beside.exists() || beside.isSymLink()) && !emptyJournal) {
+            if (QFileInfo::exists(path)) {
+                return existsAlready(); // another recording made both since the check above
+            }
             return QStringLiteral("'%1' exists beside capture file '%2' and would be taken for its own %3 file and "
                                   "deleted; move it or choose another name")
                 .arg(path + suffix, path, suffix.mid(1));

@@ -334,9 +334,7 @@ void CaptureSession::onBatch(const BatchPtr &batch, bool store)
     m_ladders.apply(batch->ladders);
     if (m_alerts) {
         std::vector<Alert> fired;
-        for (const Event &e : batch->events) {
-            m_alerts->onEvent(e, fired);
-        }
+        m_alerts->onEvents(batch->events, fired);
         if (!fired.empty()) {
             m_stats.alerts += fired.size();
             if (m_config.snapshotIntervalMs > 0) {

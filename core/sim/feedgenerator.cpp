@@ -202,14 +202,12 @@ FeedGenerator::Fixture FeedGenerator::makeFixture()
     }
     m_playing.insert(f.home);
     m_playing.insert(f.away);
-    // On a quarter hour of the feed's clock: half have kicked off in the last half hour (they go
-    // live now), half kick off within the next 45 minutes. A fixture goes live only from its start.
+    // Half kick off within the next half minute (a feed opened as matches start: they go live
+    // soon, and their in-play moment is seen), half on a quarter hour of the next 45 minutes. A
+    // fixture goes live only from its start, and is never announced scheduled after it.
     const qint64 now = nowMs(m_seq);
-    const qint64 quarter = now / 900000;
-    f.startMs = (m_rng.chance(0.5) ? quarter - qint64(m_rng.below(2)) : quarter + 1 + qint64(m_rng.below(3))) * 900000;
-    if (f.startMs <= now) {
-        f.status = FixtureStatus::Live; // announced as scheduled, its kick-off would be in the past
-    }
+    f.startMs = m_rng.chance(0.5) ? (now / 1000 + 1 + qint64(m_rng.below(30))) * 1000
+                                  : (now / 900000 + 1 + qint64(m_rng.below(3))) * 900000;
     for (const MarketSpec &spec : sport.markets) {
         Market m;
         m.type = spec.type;
@@ -485,6 +483,9 @@ GeneratedEvent FeedGenerator::next()
     switch (p.type) {
     case EventType::Fixture: {
         Fixture &f = m_fixtures[std::size_t(p.fixture)];
+        if (f.status == FixtureStatus::Scheduled && nowMs(ev.seq) >= f.startMs) {
+            f.status = FixtureStatus::Live; // its kick-off passed while the update waited to go out
+        }
         ev.json = fixtureJson(f, ev.seq);
         f.latest = ev;
         break;

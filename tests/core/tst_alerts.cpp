@@ -88,6 +88,7 @@ private slots:
     void staleFixtureAtTheMomentItWentSilent();
     void overroundLeavesItsRange();
     void aMarketSeenInPartOrSuspendedHasNoOverround();
+    void aMarketUpdatedInOneFrameIsReadOnceWhole();
     void betAboveAStake();
     void scoreChangeWithoutAPriceMove();
     void cooldownHoldsARuleBackPerFixture();
@@ -351,6 +352,35 @@ void TestAlerts::aMarketSeenInPartOrSuspendedHasNoOverround()
     QCOMPARE(b.size(), std::size_t(1));
     QCOMPARE(b[0].seq, quint64(4));
     QCOMPARE(b[0].before + QStringLiteral(" -> ") + b[0].after, QStringLiteral("103.6 % -> 95.0 %"));
+}
+
+void TestAlerts::aMarketUpdatedInOneFrameIsReadOnceWhole()
+{
+    const AlertRule book = rule(R"({"type":"overround","min":100,"max":110,"cooldown_s":0})");
+    const PriceStatus open = PriceStatus::Open;
+    const QString x = QStringLiteral("1x2");
+    // A match at 102.8 %; then one update moves home out (2.0 -> 2.3) and away in (4.0 -> 3.4):
+    // 100.7 % once both are applied, 96.3 % between the two.
+    const auto run = [&](bool oneFrame) {
+        std::vector<Event> events { oddsEvent(1, 0, QStringLiteral("F1"), QStringLiteral("home"), 2.0, open, x),
+            oddsEvent(2, 0, QStringLiteral("F1"), QStringLiteral("draw"), 3.6, open, x),
+            oddsEvent(3, 0, QStringLiteral("F1"), QStringLiteral("away"), 4.0, open, x),
+            oddsEvent(4, kS, QStringLiteral("F1"), QStringLiteral("home"), 2.3, open, x),
+            oddsEvent(5, kS, QStringLiteral("F1"), QStringLiteral("away"), 3.4, open, x) };
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            events[i].receivedMonoNs = qint64(i < 3 || oneFrame ? i / 3 : i) + 1; // the frame each came in
+        }
+        AlertEngine engine({ book });
+        std::vector<Alert> fired;
+        engine.onEvents(events, fired);
+        return fired;
+    };
+    QVERIFY(run(true).empty());
+    // The same prices in two frames are two updates: the book between them is one the feed showed.
+    const std::vector<Alert> apart = run(false);
+    QCOMPARE(apart.size(), std::size_t(1));
+    QCOMPARE(apart[0].seq, quint64(4));
+    QCOMPARE(apart[0].after, QStringLiteral("96.3 %"));
 }
 
 void TestAlerts::betAboveAStake()

@@ -126,6 +126,9 @@ void TestCliAlerts::backtestOfTheRecordingListsTheLiveAlerts()
         }
     }
     QVERIFY2(kinds.size() >= 6, QByteArray(QByteArrayList(kinds.begin(), kinds.end()).join(' ')).constData());
+    // Matches kick off within the run, so going in play is among them (the back-test above
+    // compared those alerts too).
+    QVERIFY2(kinds.count("in_play") == 1, QByteArray(QByteArrayList(kinds.begin(), kinds.end()).join(' ')).constData());
 }
 
 void TestCliAlerts::arbitrageAcrossThreeSimulatedBooksIsBackTestedAlike()

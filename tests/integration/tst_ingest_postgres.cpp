@@ -18,6 +18,8 @@
 #include <QTemporaryDir>
 #include <QUrl>
 
+#include <set>
+
 using namespace OddsTap;
 using namespace OddsTap::Testing;
 
@@ -397,6 +399,14 @@ void TestIngestPostgres::everyAlertOfTheRunIsStoredOnceAndExported()
     QVERIFY2(fired.size() > 20, QByteArray::number(quint64(fired.size())).constData());
     QCOMPARE(run.stats().persisted.alerts, quint64(fired.size()));
     QCOMPARE(run.stats().alertsNotStored, quint64(0));
+    // Both same-named in_play rules fired (matches kick off within the run): stored apart below.
+    std::set<int> inPlayRules;
+    for (const Alert &a : fired) {
+        if (a.kind == AlertKind::InPlay) {
+            inPlayRules.insert(a.ruleIndex);
+        }
+    }
+    QCOMPARE(inPlayRules.size(), std::size_t(2));
     auto storage = Storage::open(*StorageTarget::parse(m_url), QStringLiteral("alerts"));
     QVERIFY(storage);
     // Every alert, in the order it fired, with every field.
