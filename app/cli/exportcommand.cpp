@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <cerrno>
 #include <unistd.h>
 
 namespace OddsTap::Cli {
@@ -163,6 +164,18 @@ int runExport(const QStringList &arguments)
     });
     if (terminal) {
         err() << "\r\033[K";
+    }
+    // The last rows may still be in the file's buffer: written now, where a full disk or a reader
+    // that left can still fail the export (close() would drop the error, and a short file would
+    // be renamed into place as if complete).
+    if (result && !result->cancelled) {
+        errno = 0;
+        if (!file.flush()) {
+            result = Error { QStringLiteral("io"),
+                QStringLiteral("cannot write the CSV: %1")
+                    .arg(errno == EPIPE ? QStringLiteral("the reader at the other end of the pipe has gone")
+                                        : file.errorString()) };
+        }
     }
     file.close();
     if (!result || result->cancelled) {

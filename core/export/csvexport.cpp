@@ -368,8 +368,7 @@ Result<ExportStats> exportCsv(
             // Qt has no text for a pipe whose reader has gone ("Unknown error"): say what it means.
             const QString why = errno == EPIPE
                 ? QStringLiteral("the reader at the other end of the pipe has gone (what it read is all it gets)")
-                : out.errorString().isEmpty() ? QStringLiteral("disk full?")
-                                              : out.errorString();
+                : out.errorString();
             writeError = Error { QStringLiteral("io"), QStringLiteral("cannot write the CSV: %1").arg(why) };
             return false;
         }

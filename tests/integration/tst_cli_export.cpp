@@ -104,6 +104,7 @@ private slots:
     void readOnlyDatabaseIsReadAndExported();
     void aPipeOrADeviceIsWrittenIntoNotReplaced();
     void aDatabaseGivenWithoutDbIsRefused();
+    void aFullDiskFailsTheExportAndLeavesNoFile();
 
 private:
     QTemporaryDir m_dir;
@@ -396,6 +397,27 @@ void TestCliExport::aPipeOrADeviceIsWrittenIntoNotReplaced()
     QCOMPARE(p.exitCode, 2);
     QVERIFY2(p.stderrText.contains(QStringLiteral("the reader at the other end of the pipe has gone")),
         qPrintable(p.stderrText));
+}
+
+void TestCliExport::aFullDiskFailsTheExportAndLeavesNoFile()
+{
+    // A small export fits in the file's buffer: its write failed only when the file was closed,
+    // unchecked, and an empty CSV was renamed into place with exit 0.
+    OddsTap::Testing::SmallTmpfs fs(1024 * 1024);
+    QVERIFY2(fs.ok(), qPrintable(fs.error()));
+    {
+        QFile filler(fs.path() + QStringLiteral("/filler"));
+        QVERIFY(filler.open(QIODevice::WriteOnly | QIODevice::Unbuffered));
+        const QByteArray block(4096, 'f');
+        while (filler.write(block) == block.size()) { }
+    }
+    const QString out = fs.path() + QStringLiteral("/fixtures.csv");
+    const Run r = cli({ QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--table"),
+        QStringLiteral("fixture_updates"), QStringLiteral("--out"), out });
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.stderrText.contains(QStringLiteral("cannot write the CSV")), qPrintable(r.stderrText));
+    QVERIFY(!QFileInfo::exists(out));
+    QVERIFY(!QFileInfo::exists(out + QStringLiteral(".partial")));
 }
 
 QTEST_GUILESS_MAIN(TestCliExport)
