@@ -190,6 +190,7 @@ struct FeedClient::Impl : LiveConnection
     QWebSocket *socket = nullptr;
     QTimer *connectTimer = nullptr;
     bool stalled = false;
+    bool handshakeDone = false; ///< a WebSocket handshake succeeded once: TLS is not what fails
     std::optional<quint64> gapResumedFrom; ///< the seq the last resume after a gap started from
     qint64 lastFrameMs = 0;
 };
@@ -215,6 +216,7 @@ void FeedClient::Impl::connectNow()
 void FeedClient::Impl::onConnected()
 {
     connectTimer->stop();
+    handshakeDone = true;
     lastFrameMs = monoMs();
     setState(SourceState::Connected);
     const std::optional<quint64> lastSeq = tracker.lastSeq();
@@ -378,7 +380,7 @@ void FeedClient::start()
         d->lastError = QStringLiteral("connect timed out after %1 ms: no WebSocket handshake was completed (nothing "
                                       "answered, or what answered is not a WebSocket server)")
                            .arg(m_config.connectTimeoutMs)
-            + tlsHint(m_config.url);
+            + (d->handshakeDone ? QString() : tlsHint(m_config.url));
         d->socket->abort();
     });
     connect(d->socket, &QWebSocket::connected, this, [this] { d->onConnected(); });
@@ -397,7 +399,8 @@ void FeedClient::start()
             }
             if (d->lastError.isEmpty()) {
                 d->lastError = explainSocketError(error, text, m_config.url);
-                if (error == QAbstractSocket::RemoteHostClosedError && d->state == SourceState::Connecting) {
+                if (error == QAbstractSocket::RemoteHostClosedError && d->state == SourceState::Connecting
+                    && !d->handshakeDone) {
                     d->lastError += QStringLiteral(" before the WebSocket handshake") + tlsHint(m_config.url);
                 }
             }

@@ -16,6 +16,9 @@ struct sqlite3_stmt;
 
 namespace OddsTap {
 
+/// PRAGMA application_id of a capture file ('ODTC'): tells one from a database.
+inline constexpr int kCaptureApplicationId = 0x4F445443;
+
 /// Capture file format (docs/capture-format.md): an SQLite database with application_id 'ODTC'.
 /// Format 1 keeps a frame per row of `frames`; format 2 (written now) keeps them in blocks of
 /// `frame_blocks`, a copy per frame instead of an SQLite row. Both are read.

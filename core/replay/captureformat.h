@@ -17,7 +17,7 @@ struct sqlite3_stmt;
 
 namespace OddsTap::CaptureFormat {
 
-inline constexpr int kApplicationId = 0x4F445443; // 'ODTC'
+inline constexpr int kApplicationId = kCaptureApplicationId;
 extern const char *const kSchema;
 
 /// A frame in a block: its fields little-endian, then its payload.

@@ -76,6 +76,8 @@ public:
     /// Stops the sources, drains storage, then emits stopped().
     void stop();
 
+    /// The speed a replay runs at (0: as fast as possible), for the replay bar to show.
+    double replaySpeed() const { return m_replaySpeed; }
     /// Whether the demo feed runs at start, alone or beside the sources.
     bool runsDemo() const { return !isReplay() && m_config.demo.value_or(m_config.sources.empty()); }
     /// The demo feed is the only source.
@@ -114,9 +116,6 @@ public slots:
     // Replay sessions: the transport bar.
     void setReplayPaused(bool paused);
     void setReplaySpeed(double speed); ///< 0: as fast as possible
-public:
-    double replaySpeed() const { return m_replaySpeed; }
-public slots:
     void replayStep();
     /// Forward: replays everything up to @p wallNs at once. Backward: starts over into a fresh
     /// database and replays up to there, so every view is as it was at that moment.

@@ -3,9 +3,10 @@
 // damaged.
 #include "sqlitestorage.h"
 
-#include <core/replay/captureformat.h>
+#include <core/replay/capturefile.h>
 
 #include <QFile>
+#include <QFileInfo>
 #include <QtEndian>
 
 #include <sqlite3.h>
@@ -72,15 +73,21 @@ std::optional<Error> SqliteStorage::notADatabase(const QString &path)
     if (file.size() == 0 || !file.open(QIODevice::ReadOnly)) {
         return std::nullopt; // a new database, or SQLite's own error says why
     }
+    // A journal or WAL beside it may hold the first page that an interrupted write tore: SQLite
+    // repairs it from there, or says what is wrong.
+    if (QFileInfo(path + QStringLiteral("-journal")).size() > 0
+        || QFileInfo(path + QStringLiteral("-wal")).size() > 0) {
+        return std::nullopt;
+    }
     // SQLite's header: its magic string, and the application id (big-endian) at offset 68.
     const QByteArray header = file.read(100);
     if (!header.startsWith(QByteArrayView("SQLite format 3\0", 16))) {
         return Error { QStringLiteral("storage_foreign"),
-            QStringLiteral("'%1' is not an SQLite database (a text or other file?): give --db an OddsTap "
-                           "database, or a new file's name")
+            QStringLiteral("'%1' is not an SQLite database (a text or other file?): choose an OddsTap database, or a "
+                           "new file's name to capture into")
                 .arg(path) };
     }
-    if (header.size() >= 72 && qFromBigEndian<qint32>(header.constData() + 68) == CaptureFormat::kApplicationId) {
+    if (header.size() >= 72 && qFromBigEndian<qint32>(header.constData() + 68) == kCaptureApplicationId) {
         return Error { QStringLiteral("storage_foreign"),
             QStringLiteral("'%1' is an OddsTap capture (a recording), not a database: read it with 'oddstap-cli "
                            "info', 'replay' or 'export-frames'")
