@@ -13,6 +13,7 @@
 #include <QFileInfo>
 
 #include <cerrno>
+#include <cstring>
 #include <unistd.h>
 
 namespace OddsTap::Cli {
@@ -175,6 +176,10 @@ int runExport(const QStringList &arguments)
                 QStringLiteral("cannot write the CSV: %1")
                     .arg(errno == EPIPE ? QStringLiteral("the reader at the other end of the pipe has gone")
                                         : file.errorString()) };
+        } else if (!toStdout && ::fsync(file.handle()) != 0) {
+            // Some file systems (NFS, FUSE, quotas) report a failed write only here.
+            result = Error { QStringLiteral("io"),
+                QStringLiteral("cannot write the CSV: %1").arg(QString::fromLocal8Bit(std::strerror(errno))) };
         }
     }
     file.close();
@@ -185,8 +190,12 @@ int runExport(const QStringList &arguments)
         if (!result) {
             return fail(result.error().message);
         }
-        err() << "oddstap-cli export: cancelled after " << result->rows << " rows; nothing was written to '" << outPath
-              << "'\n";
+        err() << "oddstap-cli export: cancelled after " << result->rows << " rows"
+              << (!toStdout ? QStringLiteral("; nothing was written to '%1'").arg(outPath)
+                         : outPath.isEmpty() || outPath == QLatin1String("-")
+                         ? QStringLiteral("; the rows before that went to standard output")
+                         : QStringLiteral("; the rows before that went to '%1'").arg(outPath))
+              << "\n";
         return 3;
     }
     if (!toStdout) {

@@ -165,7 +165,9 @@ int main(int argc, char *argv[])
             std::vector<Alert> fired;
             quint64 alerts = 0;
             const auto start = std::chrono::steady_clock::now();
-            for (std::size_t i = 0; i < batch.events.size(); i += 100) { // as the pipeline hands them
+            // In batches of 100, as the pipeline hands them (the seeded stream's prices each have
+            // their own server time, so none is grouped with another: onEvents()).
+            for (std::size_t i = 0; i < batch.events.size(); i += 100) {
                 engine.onEvents(
                     std::span(batch.events).subspan(i, std::min<std::size_t>(100, batch.events.size() - i)), fired);
                 alerts += fired.size();

@@ -449,6 +449,7 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
     }
     s.status = d.status;
     if (!open) {
+        readBook(f, e, d, m, out); // the update may end with this price: its market is read now
         return;
     }
     const double p = d.oddValue;
@@ -504,16 +505,22 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         s.window.add(t, p);
     }
     s.lastOpen = p;
-    // The market's book, once it is whole (a market seen in part is not a thin book) and the
-    // update it is part of is complete.
-    if (hasRules(AlertKind::Overround) && !m_updateGoesOn) {
-        MarketBook book(m.type);
-        for (const Selection &each : m.selections) {
-            book.add(each.name, each.open);
-        }
-        if (const std::optional<double> sum = book.read(m.bookMemory)) {
-            overroundRules(f, e, d, m, *sum, out);
-        }
+    readBook(f, e, d, m, out);
+}
+
+void AlertEngine::readBook(Fixture &f, const Event &e, const OddsData &d, Market &m, std::vector<Alert> &out)
+{
+    // Once the update this price is part of is complete, and the market whole (a market seen in
+    // part is not a thin book).
+    if (!hasRules(AlertKind::Overround) || m_updateGoesOn) {
+        return;
+    }
+    MarketBook book(m.type);
+    for (const Selection &each : m.selections) {
+        book.add(each.name, each.open);
+    }
+    if (const std::optional<double> sum = book.read(m.bookMemory)) {
+        overroundRules(f, e, d, m, *sum, out);
     }
 }
 

@@ -207,6 +207,8 @@ private:
     void onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out);
     /// An odds event's market across sources; fires when an arbitrage opens.
     void onArbitrage(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
+    /// Reads market @p m's book after a price of it, unless more of its update follows (onEvents).
+    void readBook(Fixture &f, const Event &e, const OddsData &d, Market &m, std::vector<Alert> &out);
     /// The overround rules on market @p m, whose book @p sum (percent) was just stated.
     void overroundRules(Fixture &f, const Event &e, const OddsData &d, Market &m, double sum, std::vector<Alert> &out);
     /// Stale fixtures and unanswered score changes whose time ran out by the source's clock.

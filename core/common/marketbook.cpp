@@ -86,6 +86,9 @@ std::optional<bool> MarketBook::shapeWhole() const
 
 std::optional<double> MarketBook::read(BookMemory &memory) const
 {
+    if (m_twice) {
+        return std::nullopt; // even when a name the type lacks came after
+    }
     if (const std::optional<bool> whole = shapeWhole()) {
         return *whole && !m_anySuspended ? std::optional<double>(m_sum) : std::nullopt;
     }

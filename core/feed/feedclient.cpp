@@ -399,9 +399,9 @@ void FeedClient::start()
             }
             if (d->lastError.isEmpty()) {
                 d->lastError = explainSocketError(error, text, m_config.url);
-                if (error == QAbstractSocket::RemoteHostClosedError && d->state == SourceState::Connecting
-                    && !d->handshakeDone) {
-                    d->lastError += QStringLiteral(" before the WebSocket handshake") + tlsHint(m_config.url);
+                if (error == QAbstractSocket::RemoteHostClosedError && d->state == SourceState::Connecting) {
+                    d->lastError += QStringLiteral(" before the WebSocket handshake")
+                        + (d->handshakeDone ? QString() : tlsHint(m_config.url));
                 }
             }
             if (error == QAbstractSocket::ConnectionRefusedError

@@ -73,15 +73,13 @@ std::optional<Error> SqliteStorage::notADatabase(const QString &path)
     if (file.size() == 0 || !file.open(QIODevice::ReadOnly)) {
         return std::nullopt; // a new database, or SQLite's own error says why
     }
-    // A journal or WAL beside it may hold the first page that an interrupted write tore: SQLite
+    // SQLite's header: its magic string, and the application id (big-endian) at offset 68. A
+    // journal or WAL beside the file may hold a first page an interrupted write tore: SQLite
     // repairs it from there, or says what is wrong.
-    if (QFileInfo(path + QStringLiteral("-journal")).size() > 0
-        || QFileInfo(path + QStringLiteral("-wal")).size() > 0) {
-        return std::nullopt;
-    }
-    // SQLite's header: its magic string, and the application id (big-endian) at offset 68.
     const QByteArray header = file.read(100);
-    if (!header.startsWith(QByteArrayView("SQLite format 3\0", 16))) {
+    const bool repairable =
+        QFileInfo(path + QStringLiteral("-journal")).size() > 0 || QFileInfo(path + QStringLiteral("-wal")).size() > 0;
+    if (!header.startsWith(QByteArrayView("SQLite format 3\0", 16)) && !repairable) {
         return Error { QStringLiteral("storage_foreign"),
             QStringLiteral("'%1' is not an SQLite database (a text or other file?): choose an OddsTap database, or a "
                            "new file's name to capture into")

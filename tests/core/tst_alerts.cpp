@@ -381,6 +381,25 @@ void TestAlerts::aMarketUpdatedInOneFrameIsReadOnceWhole()
     QCOMPARE(apart.size(), std::size_t(1));
     QCOMPARE(apart[0].seq, quint64(4));
     QCOMPARE(apart[0].after, QStringLiteral("96.3 %"));
+
+    // An update that ends with a suspended price (a Betfair market image quoting a non-runner
+    // last) is still read: the race's three open runners at 90.2 %.
+    const QString race = QStringLiteral("WIN");
+    std::vector<Event> events { oddsEvent(1, 0, QStringLiteral("R1"), QStringLiteral("Alpha"), 2.0, open, race),
+        oddsEvent(2, 0, QStringLiteral("R1"), QStringLiteral("Bravo"), 4.0, open, race),
+        oddsEvent(3, 0, QStringLiteral("R1"), QStringLiteral("Charlie"), 3.5, open, race),
+        oddsEvent(4, kS, QStringLiteral("R1"), QStringLiteral("Alpha"), 2.4, open, race),
+        oddsEvent(5, kS, QStringLiteral("R1"), QStringLiteral("Bravo"), 5.0, open, race),
+        oddsEvent(6, kS, QStringLiteral("R1"), QStringLiteral("Delta"), 9.0, PriceStatus::Suspended, race) };
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        events[i].receivedMonoNs = i < 3 ? qint64(i) + 1 : 10;
+    }
+    AlertEngine engine({ book });
+    std::vector<Alert> fired;
+    engine.onEvents(events, fired);
+    QCOMPARE(fired.size(), std::size_t(1));
+    QCOMPARE(fired[0].seq, quint64(6));
+    QCOMPARE(fired[0].after, QStringLiteral("90.2 %"));
 }
 
 void TestAlerts::betAboveAStake()
