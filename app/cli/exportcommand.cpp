@@ -13,7 +13,6 @@
 #include <QFileInfo>
 
 #include <cerrno>
-#include <cstring>
 #include <unistd.h>
 
 namespace OddsTap::Cli {
@@ -171,15 +170,9 @@ int runExport(const QStringList &arguments)
     // be renamed into place as if complete).
     if (result && !result->cancelled) {
         errno = 0;
-        if (!file.flush()) {
-            result = Error { QStringLiteral("io"),
-                QStringLiteral("cannot write the CSV: %1")
-                    .arg(errno == EPIPE ? QStringLiteral("the reader at the other end of the pipe has gone")
-                                        : file.errorString()) };
-        } else if (!toStdout && ::fsync(file.handle()) != 0) {
-            // Some file systems (NFS, FUSE, quotas) report a failed write only here.
-            result = Error { QStringLiteral("io"),
-                QStringLiteral("cannot write the CSV: %1").arg(QString::fromLocal8Bit(std::strerror(errno))) };
+        if (!file.flush() || (!toStdout && ::fsync(file.handle()) != 0)) {
+            // fsync: some file systems (NFS, FUSE, quotas) report a failed write only there.
+            result = csvWriteError(file);
         }
     }
     file.close();

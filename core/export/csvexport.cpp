@@ -247,6 +247,15 @@ void appendCsvField(QByteArray &out, QByteArrayView text, CsvKind kind, const Cs
     }
 }
 
+Error csvWriteError(const QIODevice &out)
+{
+    const int code = errno;
+    const QString why = code == EPIPE ? QStringLiteral("the reader at the other end of the pipe has gone")
+        : code != 0                   ? QString::fromLocal8Bit(std::strerror(code))
+                                      : out.errorString();
+    return Error { QStringLiteral("io"), QStringLiteral("cannot write the CSV: %1").arg(why) };
+}
+
 Result<void> validateExportRequest(const ExportRequest &request)
 {
     const TableSpec *t = findTable(request.table);
@@ -365,11 +374,7 @@ Result<ExportStats> exportCsv(
     auto flush = [&] {
         errno = 0;
         if (out.write(buffer) != buffer.size()) {
-            // Qt has no text for a pipe whose reader has gone ("Unknown error"): say what it means.
-            const QString why = errno == EPIPE
-                ? QStringLiteral("the reader at the other end of the pipe has gone (what it read is all it gets)")
-                : out.errorString();
-            writeError = Error { QStringLiteral("io"), QStringLiteral("cannot write the CSV: %1").arg(why) };
+            writeError = csvWriteError(out);
             return false;
         }
         stats.bytes += quint64(buffer.size());

@@ -83,6 +83,10 @@ Result<void> replaceFile(const QString &partial, const QString &target);
 /// Checks the request (table, columns, filters that the table has); the message names the problem.
 Result<void> validateExportRequest(const ExportRequest &request);
 
+/// The error of a write to `out` that just failed, with errno cleared before it: the system's
+/// reason (Qt says "Unknown error" for a full disk met while emptying its buffer, and for EPIPE).
+Error csvWriteError(const QIODevice &out);
+
 /// Streams the rows to `out` in constant memory. `progress` is called every few thousand rows
 /// with the rows so far; returning false cancels (stats.cancelled, no error).
 Result<ExportStats> exportCsv(Storage &storage, const ExportRequest &request, QIODevice &out,
