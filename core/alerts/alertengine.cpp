@@ -253,12 +253,50 @@ AlertEngine::Fixture &AlertEngine::fixture(
         f.sourceId = sourceId;
         f.fixtureId = fixtureId;
         f.lastUpdateMs = firstSeenMs; // a fixture known only from a bet is silent from then on
+        if (!m_known.isEmpty()) {
+            if (const auto known = m_known.constFind(sourceId + QChar(0x1f) + fixtureId); known != m_known.constEnd()) {
+                learn(f, *known);
+                m_known.erase(known);
+            }
+        }
         for (std::size_t k = 0; k < m_byKind.size(); ++k) {
             const auto it = m_byKind[k].byFixture.constFind(fixtureId);
             f.scoped[k] = it == m_byKind[k].byFixture.constEnd() ? nullptr : &*it;
         }
     }
     return f;
+}
+
+void AlertEngine::knowFixture(const QString &sourceId, const FixtureData &fixture)
+{
+    if (fixture.status == FixtureStatus::Ended || fixture.status == FixtureStatus::Cancelled) {
+        return; // over: nothing left to compare or to fire
+    }
+    const auto source = m_sources.find(sourceId);
+    if (source != m_sources.end()) {
+        if (const auto held = source->second.fixtures.find(fixture.fixtureId); held != source->second.fixtures.end()) {
+            if (held->second.teams.isEmpty()) {
+                learn(held->second, fixture);
+            }
+            return;
+        }
+    }
+    m_known.insert(sourceId + QChar(0x1f) + fixture.fixtureId, fixture);
+}
+
+void AlertEngine::learn(Fixture &f, const FixtureData &d)
+{
+    f.sportId = d.sportId;
+    f.status = d.status;
+    f.score = d.score;
+    f.teams = teamsOf(d);
+}
+
+QString AlertEngine::teamsOf(const FixtureData &d)
+{
+    // A race names one side only (Betfair: the event and the market's name).
+    return d.home.isEmpty() && d.away.isEmpty() ? QString()
+                                                : QString(d.home.toLower() + QLatin1Char('|') + d.away.toLower());
 }
 
 AlertEngine::Fixture &AlertEngine::findFixture(
@@ -281,8 +319,13 @@ void AlertEngine::onEvents(std::span<const Event> events, std::vector<Alert> &ou
         return x && y && a.receivedMonoNs == b.receivedMonoNs && a.serverTsMs == b.serverTsMs
             && a.sourceId == b.sourceId && x->fixtureId == y->fixtureId && sameText(x->marketType, y->marketType);
     };
+    if (m_rules.empty()) {
+        return;
+    }
+    // Only the book and the best prices wait for an update's last price.
+    const bool byUpdate = hasRules(AlertKind::Overround) || hasRules(AlertKind::Arbitrage);
     for (std::size_t i = 0; i < events.size(); ++i) {
-        m_updateGoesOn = i + 1 < events.size() && sameUpdate(events[i], events[i + 1]);
+        m_updateGoesOn = byUpdate && i + 1 < events.size() && sameUpdate(events[i], events[i + 1]);
         onEvent(events[i], out);
     }
     m_updateGoesOn = false;
@@ -361,8 +404,8 @@ void AlertEngine::onFixture(Fixture &f, const Event &e, const FixtureData &d, st
     const std::optional<FixtureStatus> before = f.status;
     f.sportId = d.sportId;
     f.status = d.status;
-    if (!d.home.isEmpty() && !d.away.isEmpty()) {
-        f.teams = d.home.toLower() + QLatin1Char('|') + d.away.toLower();
+    if (const QString teams = teamsOf(d); !teams.isEmpty()) {
+        f.teams = teams;
     }
     if (d.status == FixtureStatus::Ended || d.status == FixtureStatus::Cancelled) {
         // Over: its markets across sources go (a day of matches would otherwise stay in memory).
@@ -551,9 +594,13 @@ void AlertEngine::onArbitrage(Fixture &f, const Event &e, const OddsData &d, std
 {
     // One match: what the map says; else equal ids whose teams agree (independent feeds number
     // their fixtures alike without meaning the same game). Map keys and ids never meet.
+    // A fixture whose names are not known yet (its fixture event came before a rules reload or a
+    // restart) is no other source's: two feeds' "fx-33" are as likely two games as one, and an
+    // arbitrage made of two games' prices is a loss.
     const QString match = m_fixtureMap.names(e.sourceId, d.fixtureId)
         ? QString(QStringLiteral("map:") + m_fixtureMap.key(e.sourceId, d.fixtureId))
-        : QString(QStringLiteral("id:") + d.fixtureId + QChar(0x1f) + f.teams);
+        : f.teams.isEmpty() ? QString(QStringLiteral("source:") + e.sourceId + QChar(0x1f) + d.fixtureId)
+                            : QString(QStringLiteral("id:") + d.fixtureId + QChar(0x1f) + f.teams);
     const QString key = match + QChar(0x1f) + d.marketType;
     f.compared.insert(key);
     ComparedState &c = m_compared[key];
@@ -561,6 +608,12 @@ void AlertEngine::onArbitrage(Fixture &f, const Event &e, const OddsData &d, std
         c.market.marketType = d.marketType;
     }
     c.market.update(d.selection, { e.sourceId, d.oddValue, d.status, e.receivedAtMs });
+    if (m_updateGoesOn) {
+        // Judged after the update's last price: between two of its prices the best prices are a
+        // mix of the old and the new that no book ever showed. The book before stays the one
+        // read before the update (assessMarket is not called until then).
+        return;
+    }
     const std::optional<double> overroundBefore = c.market.bestOverround;
     forEachRule(AlertKind::Arbitrage, f, [&](int i) {
         const AlertRule &r = m_rules[std::size_t(i)];

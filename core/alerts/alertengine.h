@@ -38,13 +38,18 @@ public:
     AlertEngine(const AlertEngine &) = delete;
     AlertEngine &operator=(const AlertEngine &) = delete;
 
+    /// What a fixture event of @p sourceId said before this engine existed (rules loaded while a
+    /// session runs): its names, sport, status and score, taken when the fixture is first met.
+    /// Nothing fires for it. Without them, a fixture's prices are compared with no other source's
+    /// until its next fixture event names it.
+    void knowFixture(const QString &sourceId, const FixtureData &fixture);
     /// Appends to @p out what @p event fires.
     void onEvent(const Event &event, std::vector<Alert> &out);
     /// Appends to @p out what @p events fire, in order. A market's prices that arrive together (in
     /// one frame, at one server time: a provider's update of a whole market) are one update: its
-    /// book is read after the last of them, not between two, where one price has moved and the
-    /// others not yet. Callers hand whole frames (a batch never splits one), so a live run and a
-    /// back-test group alike.
+    /// book, and the best prices across sources that arbitrage rules judge, are read after the
+    /// last of them, not between two, where one price has moved and the others not yet. Callers hand whole frames (a
+    /// batch never splits one), so a live run and a back-test group alike.
     void onEvents(std::span<const Event> events, std::vector<Alert> &out);
     const std::vector<AlertRule> &rules() const { return m_rules; }
     /// Markets compared across sources (arbitrage rules); a match's go when it ends in a source.
@@ -146,7 +151,9 @@ private:
         std::optional<qint64> sportId;
         std::optional<FixtureStatus> status;
         std::optional<QString> score;
-        QString teams; ///< "home|away", lower case, once a fixture event named them (arbitrage keys)
+        /// "home|away", lower case, once a fixture event named them (arbitrage keys: a fixture not
+        /// named yet is compared with no other source's, unless the fixture map names it)
+        QString teams;
         QSet<QString> compared; ///< its markets' keys in m_compared, forgotten when it ends
         qint64 lastUpdateMs = 0;
         QSet<int> staleFired; ///< stale rules fired since the last update
@@ -205,7 +212,8 @@ private:
     void onFixture(Fixture &f, const Event &e, const FixtureData &d, std::vector<Alert> &out);
     void onOdds(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     void onBet(Fixture &f, const Event &e, const BetData &d, std::vector<Alert> &out);
-    /// An odds event's market across sources; fires when an arbitrage opens.
+    /// An odds event's market across sources; fires when an arbitrage opens (judged after the
+    /// last price of an update, as readBook).
     void onArbitrage(Fixture &f, const Event &e, const OddsData &d, std::vector<Alert> &out);
     /// Reads market @p m's book after a price of it, unless more of its update follows (onEvents).
     void readBook(Fixture &f, const Event &e, const OddsData &d, Market &m, std::vector<Alert> &out);
@@ -242,6 +250,10 @@ private:
     static constexpr std::size_t kRecentFixtures = 2048;
     std::array<Fixture *, kRecentFixtures> m_recentFixtures {};
     Fixture &findFixture(Source &source, const QString &sourceId, const QString &fixtureId, qint64 firstSeenMs);
+    /// Takes what a fixture event said, firing nothing (knowFixture()).
+    static void learn(Fixture &f, const FixtureData &d);
+    /// "home|away" in lower case; empty when the event names neither.
+    static QString teamsOf(const FixtureData &d);
     /// One market across sources (keyed by the fixture map's key and the market type).
     struct ComparedState
     {
@@ -250,6 +262,8 @@ private:
         QHash<int, qint64> lastFired; ///< rule -> when, for its cooldown (per match, not per source)
     };
     QHash<QString, ComparedState> m_compared;
+    /// knowFixture()'s fixtures not met yet, by source id + 0x1f + fixture id.
+    QHash<QString, FixtureData> m_known;
     FixtureMap m_fixtureMap;
     QSet<QString> m_watchList;
     QSet<QString> m_watchedFixtures; ///< pinned, or with a pinned selection (watchedFixtures())

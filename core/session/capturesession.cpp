@@ -34,6 +34,11 @@ void CaptureSession::setAlertRules(std::vector<AlertRule> rules)
     if (!m_config.alertRules.empty()) {
         m_alerts = std::make_unique<AlertEngine>(m_config.alertRules, m_config.fixtureMap);
         m_alerts->setWatchList(m_config.watchList);
+        // Rules loaded while the session runs: what the fixtures' events said before (names for
+        // the arbitrage rules, status for in-play) would otherwise wait for their next ones.
+        for (const FixtureState &f : m_live.fixtures()) {
+            m_alerts->knowFixture(f.sourceId, f.fixture);
+        }
     }
 }
 

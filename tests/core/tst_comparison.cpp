@@ -8,6 +8,8 @@
 
 #include <QTest>
 
+#include <functional>
+
 using namespace OddsTap;
 
 namespace {
@@ -43,6 +45,18 @@ const QString kB = QStringLiteral("book-b");
 const QString kHome = QStringLiteral("home");
 const QString kAway = QStringLiteral("away");
 
+/// Both books have named fx-1 and fx-2, the same two games, as their fixture events would.
+void knowTheMatches(AlertEngine &engine)
+{
+    for (const QString &source : { kA, kB }) {
+        for (const QString &fixture : { QStringLiteral("fx-1"), QStringLiteral("fx-2") }) {
+            engine.knowFixture(source,
+                FixtureData { fixture, 1, 1, kT0, FixtureStatus::Live, fixture + QStringLiteral(" Rovers"),
+                    QStringLiteral("Chelsea"), QString() });
+        }
+    }
+}
+
 } // namespace
 
 class TestComparison : public QObject
@@ -53,8 +67,10 @@ private slots:
     void arbitrageFiresWhenEveryLegIsFreshAndOpen();
     void aKnownMarketMissingASelectionIsNotCompared();
     void arbitrageIsHeldBackByItsCooldownAndItsMinimum();
+    void anUpdateInOneFrameIsJudgedOnceWhole();
     void fixtureMapJoinsDifferentIds();
     void equalIdsOfDifferentGamesAreNotOneMatch();
+    void aFixtureNotNamedYetIsComparedWithNoOtherSource();
     void aForgottenMatchTakesItsLateComparedPricesWithIt();
     void fixtureMapRefusesBadFiles_data();
     void fixtureMapRefusesBadFiles();
@@ -122,6 +138,7 @@ void TestComparison::aKnownMarketMissingASelectionIsNotCompared()
 void TestComparison::arbitrageFiresWhenEveryLegIsFreshAndOpen()
 {
     AlertEngine engine(arbitrageRule(R"("max_age_s":5,"cooldown_s":0)"));
+    knowTheMatches(engine);
     std::vector<Alert> out;
     const auto feed = [&](const Event &e) {
         out.clear();
@@ -174,6 +191,7 @@ void TestComparison::arbitrageIsHeldBackByItsCooldownAndItsMinimum()
 {
     // min 1.5 %: the 1.2 % arbitrage does not count, the 2.5 % one does.
     AlertEngine engine(arbitrageRule(R"("min":1.5,"cooldown_s":60)"));
+    knowTheMatches(engine);
     std::vector<Alert> out;
     engine.onEvent(odds(kA, 1, 0, kHome, 2.00), out);
     engine.onEvent(odds(kA, 2, 0, kAway, 1.90), out);
@@ -192,6 +210,35 @@ void TestComparison::arbitrageIsHeldBackByItsCooldownAndItsMinimum()
     engine.onEvent(odds(kB, 6, 61 * kS + 10, kAway, 2.10), out); // after the cooldown
     QCOMPARE(out.size(), std::size_t(2));
     QCOMPARE(out[1].seq, quint64(6));
+}
+
+/// One book's update of a whole market, in one frame: between its two prices the best prices are
+/// a mix no book showed, and no arbitrage is judged there.
+void TestComparison::anUpdateInOneFrameIsJudgedOnceWhole()
+{
+    const auto run = [](bool oneFrame) {
+        // book-a 2.00 / 1.90, book-b 1.85 / 1.95: best 1/2.00 + 1/1.95 = 101.28 %. Then book-a's
+        // update lengthens away to 2.10 and shortens home to 1.80: 97.62 % between the two, 1/1.85
+        // + 1/2.10 = 101.67 % once both are in.
+        std::vector<Event> events { odds(kA, 1, 0, kHome, 2.00), odds(kA, 2, 0, kAway, 1.90),
+            odds(kB, 1, 100, kHome, 1.85), odds(kB, 2, 100, kAway, 1.95), odds(kA, 3, kS, kAway, 2.10),
+            odds(kA, 4, kS, kHome, 1.80) };
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            events[i].receivedMonoNs = qint64(oneFrame && i == 5 ? 4 : i) + 1; // the frame each came in
+        }
+        AlertEngine engine(arbitrageRule(R"("cooldown_s":0)"));
+        knowTheMatches(engine);
+        std::vector<Alert> fired;
+        engine.onEvents(events, fired);
+        return fired;
+    };
+    QVERIFY(run(true).empty());
+    // The same prices in two frames: the book between them is one book-a showed.
+    const std::vector<Alert> apart = run(false);
+    QCOMPARE(apart.size(), std::size_t(1));
+    QCOMPARE(apart[0].seq, quint64(3));
+    QCOMPARE(apart[0].before, QStringLiteral("101.28 %"));
+    QCOMPARE(apart[0].after, QStringLiteral("97.62 %: home 2 book-a 51.2, away 2.1 book-a 48.8"));
 }
 
 void TestComparison::fixtureMapJoinsDifferentIds()
@@ -254,6 +301,53 @@ void TestComparison::equalIdsOfDifferentGamesAreNotOneMatch()
         engine.onEvent(ended, out);
         QCOMPARE(engine.comparedMarkets(), std::size_t(sameGame ? 0 : 1));
     }
+}
+
+/// Two feeds' "fx-1" is one game only once both have named it alike: prices that come before
+/// (a session resumed, rules loaded while it runs) are compared with no other source's.
+void TestComparison::aFixtureNotNamedYetIsComparedWithNoOtherSource()
+{
+    const std::vector<Event> prices = { odds(kA, 1, 0, kHome, 2.00), odds(kA, 2, 0, kAway, 1.90),
+        odds(kB, 1, 10, kHome, 1.85), odds(kB, 2, 20, kAway, 2.05) }; // 98.78 % as one match
+    const auto run = [&](const std::function<void(AlertEngine &)> &know) {
+        AlertEngine engine(arbitrageRule(R"("cooldown_s":0)"));
+        know(engine);
+        std::vector<Alert> out;
+        for (const Event &e : prices) {
+            engine.onEvent(e, out);
+        }
+        return out.size();
+    };
+    const auto named = [](AlertEngine &engine, const QString &source, const QString &home) {
+        engine.knowFixture(source,
+            FixtureData {
+                QStringLiteral("fx-1"), 1, 1, kT0, FixtureStatus::Live, home, QStringLiteral("Nice"), QString() });
+    };
+    QCOMPARE(run([](AlertEngine &) {}), std::size_t(0)); // neither named
+    QCOMPARE(run([&](AlertEngine &e) { named(e, kA, QStringLiteral("Lyon")); }), std::size_t(0)); // one
+    QCOMPARE(run([&](AlertEngine &e) {
+        named(e, kA, QStringLiteral("Lyon"));
+        named(e, kB, QStringLiteral("Lens"));
+    }),
+        std::size_t(0)); // two games
+    QCOMPARE(run([&](AlertEngine &e) {
+        named(e, kA, QStringLiteral("Lyon"));
+        named(e, kB, QStringLiteral("LYON"));
+    }),
+        std::size_t(1)); // one game
+    // An ended fixture is not taken (nothing of it is compared any more), and one the engine
+    // holds already keeps what its own events said.
+    AlertEngine engine(arbitrageRule(R"("cooldown_s":0)"));
+    engine.knowFixture(kA,
+        FixtureData { QStringLiteral("fx-1"), 1, 1, kT0, FixtureStatus::Ended, QStringLiteral("Lyon"),
+            QStringLiteral("Nice"), QStringLiteral("1-0") });
+    named(engine, kB, QStringLiteral("Lyon"));
+    std::vector<Alert> out;
+    for (const Event &e : prices) {
+        engine.onEvent(e, out);
+    }
+    QVERIFY(out.empty());
+    QCOMPARE(engine.comparedMarkets(), std::size_t(2));
 }
 
 void TestComparison::aForgottenMatchTakesItsLateComparedPricesWithIt()
