@@ -206,6 +206,7 @@ FeedGenerator::Fixture FeedGenerator::makeFixture()
     // soon, and their in-play moment is seen), half on a quarter hour of the next 45 minutes. A
     // fixture goes live only from its start, and is never announced scheduled after it.
     const qint64 now = nowMs(m_seq);
+    f.createdMs = now;
     f.startMs = m_rng.chance(0.5) ? (now / 1000 + 1 + qint64(m_rng.below(30))) * 1000
                                   : (now / 900000 + 1 + qint64(m_rng.below(3))) * 900000;
     for (const MarketSpec &spec : sport.markets) {
@@ -483,7 +484,14 @@ GeneratedEvent FeedGenerator::next()
     switch (p.type) {
     case EventType::Fixture: {
         Fixture &f = m_fixtures[std::size_t(p.fixture)];
-        if (f.status == FixtureStatus::Scheduled && nowMs(ev.seq) >= f.startMs) {
+        const qint64 now = nowMs(ev.seq);
+        if (f.latest.seq == 0 && f.status == FixtureStatus::Scheduled && f.startMs - now < 1000) {
+            // Its first announcement waited behind others (at the start, a thousand fixtures'
+            // opening prices: seconds at a low rate) until its kick-off was about to pass: the
+            // kick-off moves by that wait, so a fixture is announced before it starts.
+            f.startMs = (f.startMs + (now - f.createdMs) + 999) / 1000 * 1000;
+        }
+        if (f.status == FixtureStatus::Scheduled && now >= f.startMs) {
             f.status = FixtureStatus::Live; // its kick-off passed while the update waited to go out
         }
         ev.json = fixtureJson(f, ev.seq);

@@ -85,6 +85,7 @@ private:
         int sport = 1;
         int tournament = 1;
         qint64 startMs = 0;
+        qint64 createdMs = 0; ///< the clock when it was made (its first envelope may go out later)
         FixtureStatus status = FixtureStatus::Scheduled;
         QByteArray home;
         QByteArray away;

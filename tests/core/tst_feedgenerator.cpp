@@ -63,6 +63,7 @@ private slots:
     void everyEventIsValidProtocolAndSeqsAreContiguous();
     void pricesCarryAMarginAndBetsPayStakeTimesOdds();
     void fixturesFollowTheLifecycle();
+    void aFixtureIsAnnouncedBeforeItsKickOff();
     void fixturesArePlausiblePerSport();
     void aTeamPlaysOneFixtureAtATime_data();
     void aTeamPlaysOneFixtureAtATime();
@@ -216,6 +217,37 @@ void TestFeedGenerator::fixturesFollowTheLifecycle()
         last[f->fixtureId] = f->status;
     }
     QCOMPARE(seen.size(), std::size_t(5)); // scheduled, live, suspended, ended and cancelled all occur
+}
+
+/// A thousand fixtures' openings take 100 s to go out at 100 events/s: one whose kick-off came
+/// while it waited is still first announced scheduled, with a kick-off to come.
+void TestFeedGenerator::aFixtureIsAnnouncedBeforeItsKickOff()
+{
+    GeneratorConfig c = config(5);
+    c.fixtures = 1000;
+    c.stepMs = 10;
+    FeedGenerator gen(c);
+    FrameDecoder decoder;
+    EventBatch batch;
+    for (int i = 0; i < 20000; ++i) {
+        decoder.decode(gen.next().json, FrameContext {}, batch);
+    }
+    std::set<QString> seen;
+    int soon = 0;
+    for (const Event &e : batch.events) {
+        const FixtureData *f = e.fixture();
+        if (!f || !seen.insert(f->fixtureId).second) {
+            continue;
+        }
+        QVERIFY2(f->status == FixtureStatus::Scheduled && f->startTimeMs > e.serverTsMs,
+            qPrintable(QStringLiteral("seq %1: %2 first announced %3, kick-off %4 ms from then")
+                           .arg(e.seq)
+                           .arg(f->fixtureId, QString::fromStdString(std::string(toWire(f->status))))
+                           .arg(f->startTimeMs - e.serverTsMs)));
+        soon += f->startTimeMs - e.serverTsMs <= 31000 ? 1 : 0;
+    }
+    QVERIFY(seen.size() >= 1000); // and those that replace the ended ones
+    QVERIFY2(soon > 300, qPrintable(QString::number(soon))); // half kick off within half a minute of their announcement
 }
 
 void TestFeedGenerator::fixturesArePlausiblePerSport()
