@@ -135,6 +135,8 @@ private slots:
     void damagedCompressedFilesSayWhat();
     void endlessBlankLinesStopTheReader();
     void fixtureOfSeveralMarkets();
+    void pricesOfAMarketNoDefinitionNamedAreRejectedNotLost();
+    void aRunnerAnImageDropsIsSuspended();
     void aRefusedLineResendsTheWholeBook();
     void bookEventsDoNotDependOnFlushes();
     void closedMarketsAreForgottenAfterAWhile();
@@ -514,7 +516,9 @@ void TestBetfair::floodsOfRunnersOrPricesAreRefused()
         for (int i = from; i < from + n; ++i) {
             rc += (rc.isEmpty() ? "" : ",") + QByteArray(R"({"id":)") + QByteArray::number(i) + R"(,"ltp":2.0})";
         }
-        return line(R"({"id":"1.5","rc":[)" + rc + "]}");
+        return line(R"({"id":"1.5","marketDefinition":{"status":"OPEN","eventId":"9","eventTypeId":"1",)"
+                    R"("marketType":"MATCH_ODDS","runners":[]},"rc":[)"
+            + rc + "]}");
     };
     decoder.decode(runners(1, 1500), ctx, out);
     QCOMPARE(out.rejects.size(), std::size_t(0));
@@ -530,7 +534,10 @@ void TestBetfair::floodsOfRunnersOrPricesAreRefused()
             atb += (atb.isEmpty() ? "" : ",") + QByteArray("[")
                 + QByteArray::number(1.5 + (n * 1000 + i) * 0.0001, 'f', 4) + ",5]";
         }
-        decoder.decode(line(R"({"id":"1.6","rc":[{"id":1,"atb":[)" + atb + "]}]}"), ctx, out);
+        decoder.decode(line(R"({"id":"1.6","marketDefinition":{"status":"OPEN","eventId":"9","eventTypeId":"1",)"
+                            R"("marketType":"OVER_UNDER_05","runners":[]},"rc":[{"id":1,"atb":[)"
+                           + atb + "]}]}"),
+            ctx, out);
     }
     QCOMPARE(out.rejects.size(), std::size_t(2));
     QVERIFY2(out.rejects.back().message.contains(QLatin1String("more than 2000 prices")),
@@ -716,6 +723,68 @@ void TestBetfair::fixtureOfSeveralMarkets()
         decoder.decode(line(definition(m, "X", "CLOSED", true)), ctx, out);
         QCOMPARE(status(), std::strcmp(m, "1.4") == 0 ? FixtureStatus::Ended : FixtureStatus::Live);
     }
+}
+
+/// A stream that began after a market's definition, or whose definition line was rejected: its
+/// prices cannot be named, so each such line is a reject with the reason, not a line that
+/// changed nothing; once a definition comes, the market is sent whole.
+void TestBetfair::pricesOfAMarketNoDefinitionNamedAreRejectedNotLost()
+{
+    StreamDecoder decoder;
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    decoder.decode(line(R"({"id":"1.9","rc":[{"id":1,"ltp":2.5,"atb":[[2.5,10]]}]})"), ctx, out);
+    decoder.decode(line(R"({"id":"1.9","rc":[{"id":1,"ltp":2.6}]})", 2000), ctx, out);
+    QVERIFY(out.events.empty());
+    QCOMPARE(out.rejects.size(), std::size_t(2));
+    for (const Reject &r : out.rejects) {
+        QCOMPARE(r.code, RejectCode::MissingField);
+        QVERIFY2(
+            r.message.contains(QLatin1String("no market definition has come for market 1.9")), qPrintable(r.message));
+        QVERIFY(r.raw.contains(R"("id":"1.9")"));
+    }
+    QCOMPARE(out.rejects[1].seq, std::optional<quint64>(2)); // each in its place in the stream
+    // A line that also names another market keeps that market's events, and is a reject for 1.9.
+    decoder.decode(
+        line(definition("1.1", "MATCH_ODDS", "OPEN", true) + R"(,{"id":"1.9","rc":[{"id":1,"ltp":2.7}]})", 3000), ctx,
+        out);
+    QCOMPARE(out.rejects.size(), std::size_t(3));
+    QVERIFY(!out.events.empty());
+    // The definition comes: the market is sent whole, its latest price first seen here.
+    const std::size_t before = out.events.size();
+    decoder.decode(line(R"({"id":"1.9","marketDefinition":{"status":"OPEN","eventId":"7","eventTypeId":"1",)"
+                        R"("marketType":"MATCH_ODDS","eventName":"C v D","runners":[{"id":1,"status":"ACTIVE"}]}})",
+                       4000),
+        ctx, out);
+    QCOMPARE(out.rejects.size(), std::size_t(3));
+    bool priced = false;
+    for (std::size_t i = before; i < out.events.size(); ++i) {
+        if (const OddsData *o = out.events[i].odds()) {
+            priced = priced || (o->oddValue == 2.7 && o->status == PriceStatus::Open);
+        }
+    }
+    QVERIFY(priced);
+}
+
+/// A full image that no longer lists a runner: its last price is suspended, not left open.
+void TestBetfair::aRunnerAnImageDropsIsSuspended()
+{
+    StreamDecoder decoder;
+    EventBatch out;
+    const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    decoder.decode(line(definition("1.1", "MATCH_ODDS", "OPEN", false)), ctx, out);
+    decoder.decode(line(R"({"id":"1.1","img":true,"rc":[{"id":1,"ltp":2.2}]})", 2000), ctx, out);
+    std::map<QString, std::pair<double, PriceStatus>> last;
+    for (const Event &e : out.events) {
+        if (const OddsData *o = e.odds()) {
+            last[o->selection] = { o->oddValue, o->status };
+        }
+    }
+    QCOMPARE(last.size(), std::size_t(2));
+    QCOMPARE(last.begin()->second.first, 2.2);
+    QCOMPARE(last.begin()->second.second, PriceStatus::Open);
+    QCOMPARE(std::next(last.begin())->second.first, 3.0); // runner 2's last price, suspended
+    QCOMPARE(std::next(last.begin())->second.second, PriceStatus::Suspended);
 }
 
 void TestBetfair::aRefusedLineResendsTheWholeBook()

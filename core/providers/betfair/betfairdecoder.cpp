@@ -4,6 +4,7 @@
 #include <core/common/sports.h>
 
 #include <QDateTime>
+#include <QStringList>
 #include <QTimeZone>
 
 namespace OddsTap::Betfair {
@@ -197,6 +198,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
             return 0;
         }
         std::vector<std::size_t> lineMarkets;
+        QStringList undefined; ///< markets of the line whose prices wait for a definition
         for (MarketChange &mc : m_msg.markets) {
             ++m_counts.marketChanges;
             m_counts.runnerChanges += mc.runners.size();
@@ -218,8 +220,22 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
             }
             mapMarket(delta, m_msg, ctx, out);
             mapBooks(delta, mc, m_msg, ctx, out);
+            if (!delta.market->definition && !mc.runners.empty()) {
+                undefined.push_back(mc.id);
+            }
         }
         releaseClosed(out);
+        if (!undefined.isEmpty()) {
+            // Held until a definition names the market (then sent whole); until then nothing of
+            // the line is stored, so it is a reject, not a line that silently changed nothing.
+            reject(Reject::of(ctx, RejectCode::MissingField,
+                       QStringLiteral("no market definition has come for market %1 (the line that gave it was "
+                                      "rejected, or the stream began after it): its prices are held, not stored, "
+                                      "until one comes")
+                           .arg(undefined.join(QStringLiteral(", "))),
+                       frame, kMaxRawBytes),
+                out);
+        }
         break;
     }
     case StreamMessage::Op::CricketChange:
@@ -452,6 +468,12 @@ void StreamDecoder::mapMarket(
         ev.data = OddsData { fixtureId, marketLabel, r.displayName(), *r.lastTraded, msg.publishTimeMs, status };
         out.events.push_back(std::move(ev));
     };
+    for (const auto &[name, price] : delta.dropped) {
+        // Gone with the image: its last price stops being one that can be taken.
+        Event ev = makeEvent(EventType::Odds, msg, ctx);
+        ev.data = OddsData { fixtureId, marketLabel, name, price, msg.publishTimeMs, PriceStatus::Suspended };
+        out.events.push_back(std::move(ev));
+    }
     if (delta.statusChanged || delta.image) {
         for (std::size_t i = 0; i < m.runners.size(); ++i) {
             quote(i);

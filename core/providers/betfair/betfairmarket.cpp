@@ -158,6 +158,9 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
             if (listed(r)) {
                 return false;
             }
+            if (r.lastTraded && (r.status.isEmpty() || r.status == QLatin1String("ACTIVE"))) { // else suspended already
+                delta.dropped.emplace_back(r.displayName(), *r.lastTraded);
+            }
             dropBooks(r);
             --m_runnersHeld;
             return true;

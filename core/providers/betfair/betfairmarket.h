@@ -107,6 +107,8 @@ struct MarketDelta
     std::vector<std::size_t> touched;
     /// Set when part of the change was refused (a runner or a price over the limits): why.
     QString refused;
+    /// Runners a full image no longer lists, that had a last traded price: (name, that price).
+    std::vector<std::pair<QString, double>> dropped;
 };
 
 /// The markets of one stream, rebuilt from its changes exactly as the exchange means them:
