@@ -245,6 +245,10 @@ void MainWindow::buildStatusBar()
     m_alertLabel->setVisible(false);
     statusBar()->addWidget(m_banner, 1);
     statusBar()->addPermanentWidget(m_alertLabel);
+    // The banner and the alerts on its left are free text of any length: a rule keeps the
+    // figures apart from them.
+    m_rateLabel->setStyleSheet(QStringLiteral("QLabel { padding-left: 6px; border-left: 1px solid %1; }")
+                                   .arg(palette().color(QPalette::Mid).name()));
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_storageLabel);
     statusBar()->setVisible(true);

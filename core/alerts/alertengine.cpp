@@ -27,8 +27,22 @@ bool sameText(const QString &a, const QString &b)
 
 QString price(double p)
 {
-    return QString::number(p, 'g', 6);
+    return AlertEngine::priceText(p);
 }
+
+} // namespace
+
+QString AlertEngine::priceText(double p)
+{
+    QString text = QString::number(p, 'f', 6);
+    const qsizetype point = text.indexOf(u'.');
+    while (point >= 0 && text.size() > point + 3 && text.endsWith(u'0')) {
+        text.chop(1);
+    }
+    return text;
+}
+
+namespace {
 
 QString statusText(FixtureStatus s)
 {

@@ -76,6 +76,27 @@ void MarketBook::add(QStringView selection, std::optional<double> openPrice)
     m_shape = -1; // a selection the type does not have: not the table's shape
 }
 
+int MarketBook::selectionRank(QStringView marketType, QStringView selection)
+{
+    const int shape = shapeOf(marketType);
+    if (shape >= 0) {
+        const Shape &known = kShapes[std::size_t(shape)];
+        for (int i = 0; i < known.count; ++i) {
+            if (known.selections[std::size_t(i)].compare(selection, Qt::CaseInsensitive) == 0) {
+                return i;
+            }
+        }
+    }
+    return kOther;
+}
+
+bool MarketBook::selectionBefore(QStringView marketType, QStringView a, QStringView b)
+{
+    const int ra = selectionRank(marketType, a);
+    const int rb = selectionRank(marketType, b);
+    return ra != rb ? ra < rb : a < b;
+}
+
 std::optional<bool> MarketBook::shapeWhole() const
 {
     if (m_shape < 0) {

@@ -46,6 +46,13 @@ public:
     /// another type (the caller judges by what it has seen).
     std::optional<bool> shapeWhole() const;
 
+    /// Where a selection stands in its market for a trader: a known type's selections in their
+    /// order (home, draw, away; over, under; yes, no) from 0, anything else after them (kOther).
+    static int selectionRank(QStringView marketType, QStringView selection);
+    static constexpr int kOther = 3;
+    /// Whether @p a comes before @p b in a market of @p marketType: by selectionRank(), then name.
+    static bool selectionBefore(QStringView marketType, QStringView a, QStringView b);
+
     /// Formats a book for a view: "106.7 %".
     static QString text(double percent, int decimals = 1);
 

@@ -14,8 +14,13 @@ ComparedSelection &ComparedMarket::update(const QString &selection, SourceQuote 
     auto s = std::find_if(
         selections.begin(), selections.end(), [&](const ComparedSelection &c) { return c.selection == selection; });
     if (s == selections.end()) {
-        selections.emplace_back().selection = selection;
-        s = selections.end() - 1;
+        // In the market's order (home, draw, away); other selections as they first came.
+        const int rank = MarketBook::selectionRank(marketType, selection);
+        s = selections.insert(
+            std::find_if(selections.begin(), selections.end(),
+                [&](const ComparedSelection &c) { return MarketBook::selectionRank(marketType, c.selection) > rank; }),
+            ComparedSelection {});
+        s->selection = selection;
     }
     auto q = std::find_if(
         s->quotes.begin(), s->quotes.end(), [&](const SourceQuote &c) { return c.sourceId == quote.sourceId; });

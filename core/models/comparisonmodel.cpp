@@ -155,7 +155,7 @@ QVariant ComparisonModel::data(const QModelIndex &index, int role) const
     case Best:
         return best ? (sort ? QVariant(best->price) : QVariant(QString::number(best->price, 'f', 2))) : QVariant();
     case Average:
-        return s.usable > 0 ? (sort ? QVariant(s.average) : QVariant(QString::number(s.average, 'f', 2))) : QVariant();
+        return s.usable > 0 ? (sort ? QVariant(s.average) : QVariant(QString::number(s.average, 'f', 3))) : QVariant();
     case Stake:
         return market.arbitrage()
             ? (sort ? QVariant(s.stakeShare) : QVariant(QString::number(s.stakeShare * 100, 'f', 2)))

@@ -121,7 +121,9 @@ void MarketModel::apply(const QString &fixtureId, bool reset, const std::vector<
 {
     m_nowMs = nowMs;
     auto less = [](const PriceState &a, const PriceState &b) {
-        return std::tie(a.marketType, a.selection) < std::tie(b.marketType, b.selection);
+        // A market's selections as a trader reads them (home, draw, away), not by name.
+        return a.marketType != b.marketType ? a.marketType < b.marketType
+                                            : MarketBook::selectionBefore(a.marketType, a.selection, b.selection);
     };
     if (reset || fixtureId != m_fixtureId) {
         beginResetModel();

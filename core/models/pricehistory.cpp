@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pricehistory.h"
 
+#include <core/common/marketbook.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -308,6 +310,8 @@ QStringList PriceHistory::selections() const
     for (const auto &[selection, points] : m_series) {
         out.push_back(selection);
     }
+    std::stable_sort(out.begin(), out.end(),
+        [this](const QString &a, const QString &b) { return MarketBook::selectionBefore(m_marketType, a, b); });
     return out;
 }
 

@@ -117,8 +117,8 @@ void TestAlerts::priceMoveByPercentAndByTicks()
     QCOMPARE(a[0].rule, QStringLiteral("steamer"));
     QCOMPARE(a[0].atMs, kT0 + 20 * kS);
     QCOMPARE(a[0].seq, quint64(3));
-    QCOMPARE(a[0].before, QStringLiteral("3"));
-    QCOMPARE(a[0].after, QStringLiteral("2.7"));
+    QCOMPARE(a[0].before, QStringLiteral("3.00"));
+    QCOMPARE(a[0].after, QStringLiteral("2.70"));
     QCOMPARE(a[0].selection, QStringLiteral("home"));
 
     // Five ticks of the exchange ladder (0.02 apart between 2 and 3), either way, within 30 s.
@@ -129,8 +129,8 @@ void TestAlerts::priceMoveByPercentAndByTicks()
             oddsEvent(3, 9 * kS, QStringLiteral("F1"), QStringLiteral("away"), 2.1) }); // 5 ticks
     QCOMPARE(b.size(), std::size_t(1));
     QCOMPARE(b[0].atMs, kT0 + 9 * kS);
-    QCOMPARE(b[0].before, QStringLiteral("2"));
-    QCOMPARE(b[0].after, QStringLiteral("2.1"));
+    QCOMPARE(b[0].before, QStringLiteral("2.00"));
+    QCOMPARE(b[0].after, QStringLiteral("2.10"));
 }
 
 void TestAlerts::priceMovesInBusyWindowsFireAsTheirDefinitionSays()
@@ -172,9 +172,9 @@ void TestAlerts::priceMovesInBusyWindowsFireAsTheirDefinitionSays()
                                         : std::abs(tickIndex(now.oddValue) - tickIndex(from)) >= rule.ticks;
             };
             if (high && rule.direction != MoveDirection::Drift && *high > now.oddValue && bigEnough(*high)) {
-                expected.emplace_back(r, events[i].seq, QString::number(*high, 'g', 6));
+                expected.emplace_back(r, events[i].seq, AlertEngine::priceText(*high));
             } else if (low && rule.direction != MoveDirection::Shorten && *low < now.oddValue && bigEnough(*low)) {
-                expected.emplace_back(r, events[i].seq, QString::number(*low, 'g', 6));
+                expected.emplace_back(r, events[i].seq, AlertEngine::priceText(*low));
             }
         }
     }
@@ -199,7 +199,7 @@ void TestAlerts::priceMovesInBusyWindowsFireAsTheirDefinitionSays()
             oddsEvent(4, 12 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.7) });
     QCOMPARE(a.size(), std::size_t(1));
     QCOMPARE(a[0].seq, quint64(4));
-    QCOMPARE(a[0].before, QStringLiteral("3"));
+    QCOMPARE(a[0].before, QStringLiteral("3.00"));
 }
 
 void TestAlerts::priceCrossesALevel()
@@ -213,9 +213,9 @@ void TestAlerts::priceCrossesALevel()
             oddsEvent(5, 4 * kS, QStringLiteral("F1"), QStringLiteral("home"), 2.05) }); // back up through it
     QCOMPARE(a.size(), std::size_t(2));
     QCOMPARE(a[0].atMs, kT0 + 1 * kS);
-    QCOMPARE(a[0].before + QStringLiteral(" -> ") + a[0].after, QStringLiteral("2.1 -> 2"));
+    QCOMPARE(a[0].before + QStringLiteral(" -> ") + a[0].after, QStringLiteral("2.10 -> 2.00"));
     QCOMPARE(a[1].atMs, kT0 + 4 * kS);
-    QCOMPARE(a[1].before + QStringLiteral(" -> ") + a[1].after, QStringLiteral("1.9 -> 2.05"));
+    QCOMPARE(a[1].before + QStringLiteral(" -> ") + a[1].after, QStringLiteral("1.90 -> 2.05"));
 }
 
 void TestAlerts::marketSuspendedAndReopened()
@@ -575,9 +575,9 @@ void TestAlerts::oneIdIsOneFixtureBySourceWhateverItsCopy()
             from(oddsEvent(6, 5 * kS, id, QStringLiteral("home"), 1.8), "a") }); // a stays below
     QCOMPARE(a.size(), std::size_t(2));
     QCOMPARE(a[0].sourceId + QLatin1Char(' ') + a[0].before + QStringLiteral(" -> ") + a[0].after,
-        QStringLiteral("a 2.1 -> 1.9"));
+        QStringLiteral("a 2.10 -> 1.90"));
     QCOMPARE(a[1].sourceId + QLatin1Char(' ') + a[1].before + QStringLiteral(" -> ") + a[1].after,
-        QStringLiteral("b 1.6 -> 2.2"));
+        QStringLiteral("b 1.60 -> 2.20"));
 }
 
 void TestAlerts::rulesFilesAreCheckedFieldByField()

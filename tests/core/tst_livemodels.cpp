@@ -216,7 +216,10 @@ void TestLiveModels::marketComputesChangeImpliedAndOverround()
         1000);
     QCOMPARE(model.rowCount(), 3);
     // Sorted by market, then selection.
-    QCOMPARE(model.index(0, MarketModel::Selection).data().toString(), QStringLiteral("away"));
+    // In the market's order, not by name: home, draw, away.
+    QCOMPARE(model.index(0, MarketModel::Selection).data().toString(), QStringLiteral("home"));
+    QCOMPARE(model.index(1, MarketModel::Selection).data().toString(), QStringLiteral("draw"));
+    QCOMPARE(model.index(2, MarketModel::Selection).data().toString(), QStringLiteral("away"));
     // 1/2 + 1/4 + 1/4 = 1.0: a book of 100 %, no margin.
     QCOMPARE(model.overround(QStringLiteral("1x2")), std::optional<double>(100.0));
     QCOMPARE(model.index(0, MarketModel::Overround).data().toString(), QStringLiteral("100.0 %"));
@@ -224,7 +227,7 @@ void TestLiveModels::marketComputesChangeImpliedAndOverround()
     model.apply(
         QStringLiteral("fx-1"), false, { price(QStringLiteral("1x2"), QStringLiteral("home"), 1.6, 2.0) }, 2000);
     QCOMPARE(changed.count(), 1); // one range per snapshot
-    const int home = 2;
+    const int home = 0;
     QCOMPARE(model.index(home, MarketModel::Selection).data().toString(), QStringLiteral("home"));
     QCOMPARE(model.index(home, MarketModel::Price).data().toString(), QStringLiteral("1.60"));
     QCOMPARE(model.index(home, MarketModel::Previous).data().toString(), QStringLiteral("2.00"));
@@ -463,7 +466,8 @@ void TestLiveModels::priceHistoryMergesPastAndLiveWithoutOverlap()
     QCOMPARE(home.size(), std::size_t(4)); // 100, 200 from the past; 300, 400 live; no duplicate 300
     QCOMPARE(home.front().t, qint64(100));
     QCOMPARE(home.back().t, qint64(400));
-    QCOMPARE(h.selections(), QStringList({ QStringLiteral("away"), QStringLiteral("home") }));
+    QCOMPARE(h.selections(),
+        QStringList({ QStringLiteral("home"), QStringLiteral("away") })); // the market's order, not by name
     QCOMPARE(h.pointCount(), std::size_t(5));
     QCOMPARE(h.firstTime(), qint64(100));
     QCOMPARE(h.lastTime(), qint64(400));

@@ -359,7 +359,7 @@ void TestPanels::comparisonMarksLeftOutPricesAndShowsTheArbitrageStakes()
     QCOMPARE(model.index(0, 4).data().toString(), QStringLiteral("2.40  suspended"));
     QVERIFY(model.index(0, 4).data(SuspendedRole).toBool());
     QCOMPARE(model.index(0, model.tailColumn(ComparisonModel::Best)).data().toString(), QStringLiteral("2.10"));
-    QCOMPARE(model.index(0, model.tailColumn(ComparisonModel::Average)).data().toString(), QStringLiteral("2.02"));
+    QCOMPARE(model.index(0, model.tailColumn(ComparisonModel::Average)).data().toString(), QStringLiteral("2.025"));
     // Row 1: away. c's 2.50 is stale, so b's 2.05 is the best: 1/2.10 + 1/2.05 = 96.4 %.
     QCOMPARE(model.index(1, 4).data().toString(), QStringLiteral("2.50  stale"));
     QVERIFY(model.index(1, 3).data(BestRole).toBool());
@@ -399,6 +399,8 @@ void TestPanels::rulesDialogEditsAndSavesWhatTheReaderTakes()
         return form->isRowVisible(form->parentWidget()->findChild<QWidget *>(QLatin1String(name)));
     };
     QVERIFY(visible("rulePercent") && visible("ruleDirection") && !visible("ruleStake") && !visible("ruleMax"));
+    // Seconds as a trader writes them: "5 s", not "5.000 s".
+    QCOMPARE(dialog.findChild<QDoubleSpinBox *>(QStringLiteral("ruleWindow"))->text(), QStringLiteral("5 s"));
 
     // Add a big-bet rule scoped to tennis and the watch list: the type shows only its fields and
     // starts from values the reader takes.
@@ -421,6 +423,15 @@ void TestPanels::rulesDialogEditsAndSavesWhatTheReaderTakes()
     // A third rule the reader refuses (an overround range upside down): not saved, and the rule
     // is selected with the reason shown.
     dialog.findChild<QPushButton *>(QStringLiteral("addRule"))->click();
+    // An arbitrage's minimum is the return it locks in, not a margin.
+    kind->setCurrentIndex(kind->findData(int(AlertKind::Arbitrage)));
+    const auto labelOf = [form](const char *field) {
+        return qobject_cast<QLabel *>(
+            form->labelForField(form->parentWidget()->findChild<QWidget *>(QLatin1String(field))))
+            ->text();
+    };
+    QCOMPARE(labelOf("ruleMin"), QStringLiteral("Return at least"));
+    QCOMPARE(labelOf("ruleWindow"), QStringLiteral("Legs no older than"));
     kind->setCurrentIndex(kind->findData(int(AlertKind::Overround)));
     dialog.findChild<QDoubleSpinBox *>(QStringLiteral("ruleMin"))->setValue(120);
     list->setCurrentRow(0);

@@ -42,10 +42,30 @@ constexpr KindLabel kKinds[] = {
     { AlertKind::Arbitrage, QT_TRANSLATE_NOOP("OddsTap::RulesDialog", "Arbitrage across sources") },
 };
 
+/// A number to the millisecond or the cent, shown without the zeros after it ("60 s", "2.5 s").
+class TrimmedSpinBox : public QDoubleSpinBox
+{
+public:
+    QString textFromValue(double value) const override
+    {
+        QString text = QDoubleSpinBox::textFromValue(value);
+        const QString point = locale().decimalPoint();
+        if (text.contains(point)) {
+            while (text.endsWith(u'0')) {
+                text.chop(1);
+            }
+            if (text.endsWith(point)) {
+                text.chop(point.size());
+            }
+        }
+        return text;
+    }
+};
+
 /// A number field of a rule; @p name is its objectName (the dialog tests find it by that).
 QDoubleSpinBox *spin(const char *name, double min, double max, int decimals, const QString &suffix)
 {
-    auto *box = new QDoubleSpinBox;
+    auto *box = new TrimmedSpinBox;
     box->setObjectName(QLatin1String(name));
     box->setRange(min, max);
     box->setDecimals(decimals);
@@ -361,13 +381,13 @@ void RulesDialog::updateVisibleFields()
     m_form->setRowVisible(m_window, windowed);
     if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(m_window))) {
         label->setText(kind == AlertKind::Stale ? tr("Silent for")
-                : kind == AlertKind::Arbitrage  ? tr("Legs at most")
+                : kind == AlertKind::Arbitrage  ? tr("Legs no older than")
                                                 : tr("Within"));
     }
     m_form->setRowVisible(m_level, kind == AlertKind::PriceCross);
     m_form->setRowVisible(m_min, kind == AlertKind::Overround || kind == AlertKind::Arbitrage);
     if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(m_min))) {
-        label->setText(kind == AlertKind::Arbitrage ? tr("Margin at least") : tr("From"));
+        label->setText(kind == AlertKind::Arbitrage ? tr("Return at least") : tr("From"));
     }
     m_form->setRowVisible(m_max, kind == AlertKind::Overround);
     m_form->setRowVisible(m_stake, kind == AlertKind::BigBet);
