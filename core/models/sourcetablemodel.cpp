@@ -17,6 +17,23 @@ constexpr const char *kHeaders[] = { QT_TR_NOOP("Source"), QT_TR_NOOP("State"), 
     QT_TR_NOOP("Reconnects"), QT_TR_NOOP("Rejected"), QT_TR_NOOP("Last problem"), QT_TR_NOOP("URL") };
 static_assert(std::size(kHeaders) == SourceTableModel::ColumnCount);
 
+/// How far a source's clock is off, in the two largest units that say it ("5.0 s", "12 min 5 s",
+/// "3 h 12 min", "24 d 0 h"): a clock a month off read as "2075457.5 s".
+QString offsetText(qint64 ms)
+{
+    const qint64 s = ms / 1000;
+    if (s < 60) {
+        return QStringLiteral("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
+    }
+    if (s < 3600) {
+        return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+    }
+    if (s < 86400) {
+        return QStringLiteral("%1 h %2 min").arg(s / 3600).arg(s % 3600 / 60);
+    }
+    return QStringLiteral("%1 d %2 h").arg(s / 86400).arg(s % 86400 / 3600);
+}
+
 } // namespace
 
 SourceTableModel::SourceTableModel(QObject *parent)
@@ -66,8 +83,8 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
                 return sort ? QVariant(0.0) : QVariant(QString());
             }
             return sort ? QVariant(double(*s.latency.clockOffsetMs))
-                        : QVariant((*s.latency.clockOffsetMs < 0 ? tr("%1 s ahead") : tr("%1 s behind"))
-                                       .arg(double(std::abs(*s.latency.clockOffsetMs)) / 1000.0, 0, 'f', 1));
+                        : QVariant((*s.latency.clockOffsetMs < 0 ? tr("%1 ahead") : tr("%1 behind"))
+                                       .arg(offsetText(std::abs(*s.latency.clockOffsetMs))));
         case LastSeq:
             return sort ? QVariant(s.lastSeq) : QVariant(QString::number(s.lastSeq));
         case Gaps:

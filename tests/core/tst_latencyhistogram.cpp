@@ -140,6 +140,15 @@ void TestLatencyHistogram::feedLatencyShowsInSourcesAndRaisesAnAlert()
     model.apply({ s }, 1000);
     QCOMPARE(model.index(0, SourceTableModel::Latency).data().toString(), QStringLiteral("1470 / 2940 ms"));
     QCOMPARE(model.index(0, SourceTableModel::Clock).data().toString(), QStringLiteral("5.0 s ahead"));
+    // A clock weeks off reads in days, not in millions of seconds.
+    SourceStatus far = s;
+    far.latency.clockOffsetMs = 2075457500;
+    SourceTableModel farModel;
+    farModel.apply({ far }, 1000);
+    QCOMPARE(farModel.index(0, SourceTableModel::Clock).data().toString(), QStringLiteral("24 d 0 h behind"));
+    far.latency.clockOffsetMs = -(12 * 60 + 5) * 1000;
+    farModel.apply({ far }, 2000);
+    QCOMPARE(farModel.index(0, SourceTableModel::Clock).data().toString(), QStringLiteral("12 min 5 s ahead"));
     QVERIFY(model.index(0, SourceTableModel::Clock)
                 .data(Qt::ToolTipRole)
                 .toString()

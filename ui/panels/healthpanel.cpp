@@ -35,7 +35,7 @@ HealthPanel::HealthPanel(QWidget *parent)
         new TrendChart(tr("Recv → committed"), { tr("p50"), tr("p99") }, tr("ms"), this),
         new TrendChart(tr("Backlog k ev / MiB"), { tr("queue"), tr("spool") }, QString(), this),
         new TrendChart(tr("DB write"), { tr("p50"), tr("max") }, tr("ms"), this),
-        new TrendChart(tr("Feed latency"), { tr("p50"), tr("p99") }, tr("ms"), this),
+        new TrendChart(tr("Feed latency, slowest source"), { tr("p50"), tr("p99 peak") }, tr("ms"), this),
     };
     // Maxima and percentiles keep each bucket's peak: the mean of twenty p99s is no p99, and
     // would hide a spike. The p50s and the rate are averaged.
