@@ -328,8 +328,8 @@ void ReplayBar::updatePlayButton()
 
 void ReplayBar::setReport(const CaptureReport &report)
 {
-    m_startNs = report.info.firstWallNs;
-    m_endNs = report.info.lastWallNs;
+    m_startNs = report.info.firstRecordWallNs;
+    m_endNs = report.info.lastRecordWallNs;
     m_timeline->setRange(m_startNs, m_endNs);
     m_timeline->setMarkers(report.markers);
     std::size_t disconnects = 0;

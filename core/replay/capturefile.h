@@ -164,8 +164,12 @@ struct CaptureInfo
     quint64 frames = 0;
     quint64 connectionEvents = 0;
     quint64 payloadBytes = 0;
-    qint64 firstWallNs = 0;
-    qint64 lastWallNs = 0;
+    qint64 firstWallNs = 0; ///< of the first frame
+    qint64 lastWallNs = 0; ///< of the last frame
+    /// The first and last record's receipt, frames and connection events alike: where a replay
+    /// starts and ends (a capture's last records are often its disconnection and retries).
+    qint64 firstRecordWallNs = 0;
+    qint64 lastRecordWallNs = 0;
     qint64 firstMonoNs = 0;
     qint64 lastMonoNs = 0;
 };

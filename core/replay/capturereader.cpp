@@ -380,9 +380,16 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const QString &path)
         }
         sqlite3_finalize(s);
     }
-    sqlite3_prepare_v2(r->m_db, "SELECT count(*) FROM connection_events", -1, &s, nullptr);
+    r->m_info.firstRecordWallNs = r->m_info.firstWallNs;
+    r->m_info.lastRecordWallNs = r->m_info.lastWallNs;
+    sqlite3_prepare_v2(r->m_db, "SELECT count(*), min(wall_ns), max(wall_ns) FROM connection_events", -1, &s, nullptr);
     if (sqlite3_step(s) == SQLITE_ROW) {
         r->m_info.connectionEvents = quint64(sqlite3_column_int64(s, 0));
+        if (r->m_info.connectionEvents > 0) {
+            const qint64 first = sqlite3_column_int64(s, 1);
+            r->m_info.firstRecordWallNs = r->m_info.frames > 0 ? std::min(r->m_info.firstRecordWallNs, first) : first;
+            r->m_info.lastRecordWallNs = std::max(r->m_info.lastRecordWallNs, sqlite3_column_int64(s, 2));
+        }
     }
     sqlite3_finalize(s);
     if (sqlite3_prepare_v2(r->m_db,

@@ -273,7 +273,7 @@ void ReplaySource::start()
     d->reader = std::move(opened.value());
     const CaptureInfo &info = d->reader->info();
     d->pos.totalFrames = info.frames;
-    d->pos.endWallNs = d->cfg.toWallNs > 0 ? std::min(d->cfg.toWallNs, info.lastWallNs) : info.lastWallNs;
+    d->pos.endWallNs = d->cfg.toWallNs > 0 ? std::min(d->cfg.toWallNs, info.lastRecordWallNs) : info.lastRecordWallNs;
     if (d->cfg.fromWallNs > 0) {
         if (auto sought = d->reader->seek(d->cfg.fromWallNs); !sought) {
             d->finish(sought.error().message);
@@ -281,7 +281,7 @@ void ReplaySource::start()
         }
     }
     d->haveNext = d->reader->next(d->next);
-    d->pos.startWallNs = d->haveNext ? d->next.wallNs() : info.firstWallNs;
+    d->pos.startWallNs = d->haveNext ? d->next.wallNs() : info.firstRecordWallNs;
     d->pos.positionWallNs = d->pos.startWallNs;
     qCInfo(lcSession).noquote() << "replaying" << info.frames << "frames from" << d->cfg.path << "at"
                                 << (d->cfg.speed > 0 ? QString::number(d->cfg.speed) + QStringLiteral("x")

@@ -215,6 +215,14 @@ private slots:
         (*writer)->addReceived(*withLast);
         QVERIFY((*writer)->finish(kT0Ns / 1000000 + 1000));
         QCOMPARE(readAll(path).join(QLatin1Char(' ')), QStringLiteral("C F0 F1 C F2 C"));
+        // The replay runs to the disconnection after the last frame, not to that frame (the
+        // replay window showed 00:44.5 of 00:41.5 at the end of such a capture).
+        auto reader = CaptureReader::open(path);
+        QVERIFY2(reader, qPrintable(reader ? QString() : reader.error().message));
+        const CaptureInfo &info = (*reader)->info();
+        QCOMPARE(info.lastWallNs, kT0Ns + 20'000'000);
+        QCOMPARE(info.lastRecordWallNs, kT0Ns + 30'000'000);
+        QCOMPARE(info.firstRecordWallNs, kT0Ns);
     }
 
     void craftedSchemasAreRefusedAndSecretsNeverWritten()

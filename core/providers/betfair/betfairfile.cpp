@@ -86,6 +86,8 @@ Result<std::unique_ptr<HistoricalFileReader>> HistoricalFileReader::open(
     }
     info.firstMonoNs = info.firstWallNs;
     info.lastMonoNs = info.lastWallNs;
+    info.firstRecordWallNs = info.firstWallNs; // lines only
+    info.lastRecordWallNs = info.lastWallNs;
     info.path = paths.first();
     info.formatVersion = 0;
     info.header.mode = QStringLiteral("betfair");
