@@ -31,6 +31,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QFrame>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -247,8 +248,10 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_alertLabel);
     // The banner and the alerts on its left are free text of any length: a rule keeps the
     // figures apart from them.
-    m_rateLabel->setStyleSheet(QStringLiteral("QLabel { padding-left: 6px; border-left: 1px solid %1; }")
-                                   .arg(palette().color(QPalette::Mid).name()));
+    auto *rule = new QFrame(this);
+    rule->setFrameShape(QFrame::VLine);
+    rule->setFrameShadow(QFrame::Sunken);
+    statusBar()->addPermanentWidget(rule);
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_storageLabel);
     statusBar()->setVisible(true);

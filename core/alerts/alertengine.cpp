@@ -25,25 +25,6 @@ bool sameText(const QString &a, const QString &b)
     return (a.constData() == b.constData() && a.size() == b.size()) || a == b;
 }
 
-QString price(double p)
-{
-    return AlertEngine::priceText(p);
-}
-
-} // namespace
-
-QString AlertEngine::priceText(double p)
-{
-    QString text = QString::number(p, 'f', 6);
-    const qsizetype point = text.indexOf(u'.');
-    while (point >= 0 && text.size() > point + 3 && text.endsWith(u'0')) {
-        text.chop(1);
-    }
-    return text;
-}
-
-namespace {
-
 QString statusText(FixtureStatus s)
 {
     const auto w = toWire(s);
@@ -289,8 +270,9 @@ void AlertEngine::knowFixture(const QString &sourceId, const FixtureData &fixtur
     const auto source = m_sources.find(sourceId);
     if (source != m_sources.end()) {
         if (const auto held = source->second.fixtures.find(fixture.fixtureId); held != source->second.fixtures.end()) {
+            // Its own events since are newer than what the caller knew: only the names it lacks.
             if (held->second.teams.isEmpty()) {
-                learn(held->second, fixture);
+                held->second.teams = teamsOf(fixture);
             }
             return;
         }
@@ -419,6 +401,14 @@ void AlertEngine::onFixture(Fixture &f, const Event &e, const FixtureData &d, st
     f.sportId = d.sportId;
     f.status = d.status;
     if (const QString teams = teamsOf(d); !teams.isEmpty()) {
+        if (f.teams.isEmpty() && !f.compared.isEmpty() && !m_fixtureMap.names(f.sourceId, f.fixtureId)) {
+            // Named now: what it compared on its own goes. Its next prices join the match's
+            // (a leg older than a rule's max age would not count anyway).
+            for (const QString &key : std::as_const(f.compared)) {
+                m_compared.remove(key);
+            }
+            f.compared.clear();
+        }
         f.teams = teams;
     }
     if (d.status == FixtureStatus::Ended || d.status == FixtureStatus::Cancelled) {
@@ -541,10 +531,12 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
         };
         if (r.direction != MoveDirection::Drift && high > p && bigEnough(high)) {
             fire(
-                i, f, d.marketType, d.selection, t, e.seq, [&] { return price(high); }, [&] { return price(p); }, out);
+                i, f, d.marketType, d.selection, t, e.seq, [&] { return formatPrice(high); },
+                [&] { return formatPrice(p); }, out);
         } else if (r.direction != MoveDirection::Shorten && low < p && bigEnough(low)) {
             fire(
-                i, f, d.marketType, d.selection, t, e.seq, [&] { return price(low); }, [&] { return price(p); }, out);
+                i, f, d.marketType, d.selection, t, e.seq, [&] { return formatPrice(low); },
+                [&] { return formatPrice(p); }, out);
         }
     });
     forEachRule(AlertKind::PriceCross, f, [&](int i) {
@@ -553,8 +545,8 @@ void AlertEngine::onOdds(Fixture &f, const Event &e, const OddsData &d, std::vec
             const double was = *s.lastOpen;
             if ((was < r.level && p >= r.level) || (was > r.level && p <= r.level)) {
                 fire(
-                    i, f, d.marketType, d.selection, t, e.seq, [&] { return price(was); }, [&] { return price(p); },
-                    out);
+                    i, f, d.marketType, d.selection, t, e.seq, [&] { return formatPrice(was); },
+                    [&] { return formatPrice(p); }, out);
             }
         }
     });

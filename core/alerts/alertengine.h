@@ -43,9 +43,6 @@ public:
     /// Nothing fires for it. Without them, a fixture's prices are compared with no other source's
     /// until its next fixture event names it.
     void knowFixture(const QString &sourceId, const FixtureData &fixture);
-    /// A price in an alert, as a trader writes it: two decimals at least (2.00 -> 2.02, never
-    /// 2 -> 2.02), more when it has them (1.333).
-    static QString priceText(double price);
     /// Appends to @p out what @p event fires.
     void onEvent(const Event &event, std::vector<Alert> &out);
     /// Appends to @p out what @p events fire, in order. A market's prices that arrive together (in

@@ -2,6 +2,7 @@
 #include "marketbook.h"
 
 #include <array>
+#include <cmath>
 
 namespace OddsTap {
 namespace {
@@ -47,6 +48,19 @@ quint64 nameHash(QStringView name)
 }
 
 } // namespace
+
+QString formatPrice(double price)
+{
+    if (!std::isfinite(price) || std::abs(price) >= 1e6) {
+        return QString::number(price, 'g', 6);
+    }
+    QString text = QString::number(price, 'f', 6);
+    const qsizetype point = text.indexOf(u'.');
+    while (point >= 0 && text.size() > point + 3 && text.endsWith(u'0')) {
+        text.chop(1);
+    }
+    return text;
+}
 
 MarketBook::MarketBook(QStringView marketType)
     : m_shape(shapeOf(marketType))

@@ -9,6 +9,10 @@
 
 namespace OddsTap {
 
+/// A price as a trader writes it: two decimals at least (2.00 -> 2.02, never 2 -> 2.02), more
+/// when it has them (1.333); a number no price is (a hostile feed's 1e300) in short.
+QString formatPrice(double price);
+
 /// What a caller keeps of one market between two readings of its book (see MarketBook::read()).
 struct BookMemory
 {

@@ -115,7 +115,7 @@ QString arbitrageText(const ComparedMarket &market)
     for (const ComparedSelection &s : market.selections) {
         if (const SourceQuote *b = s.bestQuote()) {
             legs << QStringLiteral("%1 %2 %3 %4")
-                        .arg(s.selection, QString::number(b->price, 'g', 6), b->sourceId,
+                        .arg(s.selection, formatPrice(b->price), b->sourceId,
                             QString::number(s.stakeShare * 100, 'f', 1));
         }
     }

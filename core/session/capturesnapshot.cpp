@@ -136,13 +136,15 @@ std::optional<FixtureComparison> CaptureSession::compareWatched(qint64 nowMs) co
     c.atMs = nowMs;
     c.maxAgeMs = m_config.compareMaxAgeMs;
     const FixtureState *watched = m_live.fixture(m_watchSource, m_watchFixture);
-    // Two sources' equal ids are one match only if their teams agree too: independent feeds
-    // number their fixtures alike ("fx-1") without meaning the same game.
+    // Two sources' equal ids are one match only once both have named it, alike: independent feeds
+    // number their fixtures alike ("fx-1") without meaning the same game. As the arbitrage rule
+    // judges (AlertEngine), so the panel never shows an arbitrage the rule refuses.
     const auto sameTeams = [](const FixtureState *a, const FixtureState *b) {
-        const auto differ = [](const QString &x, const QString &y) {
-            return !x.isEmpty() && !y.isEmpty() && x.compare(y, Qt::CaseInsensitive) != 0;
+        const auto named = [](const FixtureState *f) {
+            return f && !(f->fixture.home.isEmpty() && f->fixture.away.isEmpty());
         };
-        return !a || !b || !(differ(a->fixture.home, b->fixture.home) || differ(a->fixture.away, b->fixture.away));
+        return named(a) && named(b) && a->fixture.home.compare(b->fixture.home, Qt::CaseInsensitive) == 0
+            && a->fixture.away.compare(b->fixture.away, Qt::CaseInsensitive) == 0;
     };
     std::vector<QString> sourceIds { m_watchSource };
     for (const auto &[id, stats] : m_stats.sources) {

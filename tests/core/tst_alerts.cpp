@@ -172,9 +172,9 @@ void TestAlerts::priceMovesInBusyWindowsFireAsTheirDefinitionSays()
                                         : std::abs(tickIndex(now.oddValue) - tickIndex(from)) >= rule.ticks;
             };
             if (high && rule.direction != MoveDirection::Drift && *high > now.oddValue && bigEnough(*high)) {
-                expected.emplace_back(r, events[i].seq, AlertEngine::priceText(*high));
+                expected.emplace_back(r, events[i].seq, formatPrice(*high));
             } else if (low && rule.direction != MoveDirection::Shorten && *low < now.oddValue && bigEnough(*low)) {
-                expected.emplace_back(r, events[i].seq, AlertEngine::priceText(*low));
+                expected.emplace_back(r, events[i].seq, formatPrice(*low));
             }
         }
     }

@@ -712,9 +712,12 @@ void TestBetfair::fixtureOfSeveralMarkets()
     QCOMPARE(markets,
         (std::set<QString> { QStringLiteral("MATCH_ODDS"), QStringLiteral("OVER_UNDER_05"), QStringLiteral("SPECIAL"),
             QStringLiteral("SPECIAL First card") }));
-    // A full image drops the runners it does not list.
+    // A full image clears the prices of the runners it does not list; the definition still
+    // lists them, so they stay (aRunnerAnImageDropsIsSuspended has the rest).
     decoder.decode(line(R"({"id":"1.1","img":true,"rc":[{"id":1,"ltp":2.2}]})"), ctx, out);
-    QCOMPARE(decoder.cache().market(QStringLiteral("1.1"))->runners.size(), std::size_t(1));
+    const MarketState *imaged = decoder.cache().market(QStringLiteral("1.1"));
+    QCOMPARE(imaged->runners.size(), std::size_t(2));
+    QVERIFY(!imaged->runner(2, 0)->lastTraded);
     EventBatch books;
     decoder.flush(books);
     QVERIFY(!books.ladders.empty());
@@ -744,12 +747,21 @@ void TestBetfair::pricesOfAMarketNoDefinitionNamedAreRejectedNotLost()
         QVERIFY(r.raw.contains(R"("id":"1.9")"));
     }
     QCOMPARE(out.rejects[1].seq, std::optional<quint64>(2)); // each in its place in the stream
+    QCOMPARE(decoder.counts().lines, decoder.counts().mapped + decoder.counts().rejected);
     // A line that also names another market keeps that market's events, and is a reject for 1.9.
     decoder.decode(
         line(definition("1.1", "MATCH_ODDS", "OPEN", true) + R"(,{"id":"1.9","rc":[{"id":1,"ltp":2.7}]})", 3000), ctx,
         out);
     QCOMPARE(out.rejects.size(), std::size_t(3));
     QVERIFY(!out.events.empty());
+    // A line that gives the market its prices and then its definition is no reject.
+    decoder.decode(
+        line(R"({"id":"1.8","rc":[{"id":1,"ltp":4.0}]},{"id":"1.8","marketDefinition":{"status":"OPEN",)"
+             R"("eventId":"8","eventTypeId":"1","marketType":"MATCH_ODDS","runners":[{"id":1,"status":"ACTIVE"}]}})",
+            3500),
+        ctx, out);
+    QCOMPARE(out.rejects.size(), std::size_t(3));
+    QCOMPARE(decoder.counts().lines, decoder.counts().mapped + decoder.counts().rejected);
     // The definition comes: the market is sent whole, its latest price first seen here.
     const std::size_t before = out.events.size();
     decoder.decode(line(R"({"id":"1.9","marketDefinition":{"status":"OPEN","eventId":"7","eventTypeId":"1",)"
@@ -766,25 +778,47 @@ void TestBetfair::pricesOfAMarketNoDefinitionNamedAreRejectedNotLost()
     QVERIFY(priced);
 }
 
-/// A full image that no longer lists a runner: its last price is suspended, not left open.
+/// A full image that states no price for a runner, or drops it: its last price is suspended, not
+/// left open; a runner the market's definition still lists keeps its name and comes back open.
 void TestBetfair::aRunnerAnImageDropsIsSuspended()
 {
     StreamDecoder decoder;
     EventBatch out;
     const FrameContext ctx { QStringLiteral("bf"), 0, 0 };
+    const auto last = [&out] {
+        std::map<QString, std::pair<double, PriceStatus>> state;
+        for (const Event &e : out.events) {
+            if (const OddsData *o = e.odds()) {
+                state[o->selection] = { o->oddValue, o->status };
+            }
+        }
+        return state;
+    };
+    using State = std::pair<double, PriceStatus>;
     decoder.decode(line(definition("1.1", "MATCH_ODDS", "OPEN", false)), ctx, out);
     decoder.decode(line(R"({"id":"1.1","img":true,"rc":[{"id":1,"ltp":2.2}]})", 2000), ctx, out);
-    std::map<QString, std::pair<double, PriceStatus>> last;
-    for (const Event &e : out.events) {
-        if (const OddsData *o = e.odds()) {
-            last[o->selection] = { o->oddValue, o->status };
-        }
+    QCOMPARE(last().size(), std::size_t(2));
+    QCOMPARE(last()[QStringLiteral("1")], State(2.2, PriceStatus::Open));
+    QCOMPARE(last()[QStringLiteral("2")], State(3.0, PriceStatus::Suspended)); // its last price, suspended
+    QCOMPARE(decoder.cache().market(QStringLiteral("1.1"))->runners.size(), std::size_t(2)); // still listed
+    // It trades again: open again, under the same name.
+    decoder.decode(line(R"({"id":"1.1","rc":[{"id":2,"ltp":3.1}]})", 3000), ctx, out);
+    QCOMPARE(last()[QStringLiteral("2")], State(3.1, PriceStatus::Open));
+    // An image with a definition that no longer lists runner 2: gone, its price suspended once.
+    decoder.decode(line(R"({"id":"1.1","img":true,"marketDefinition":{"status":"OPEN","eventId":"9",)"
+                        R"("eventTypeId":"1","marketType":"MATCH_ODDS","runners":[{"id":1,"status":"ACTIVE"}]},)"
+                        R"("rc":[{"id":1,"ltp":2.2}]})",
+                       4000),
+        ctx, out);
+    QCOMPARE(last()[QStringLiteral("2")], State(3.1, PriceStatus::Suspended));
+    QCOMPARE(decoder.cache().market(QStringLiteral("1.1"))->runners.size(), std::size_t(1));
+    // A suspended market's image suspends nothing more: its prices went out suspended already.
+    decoder.decode(line(definition("1.1", "MATCH_ODDS", "SUSPENDED", false), 5000), ctx, out);
+    const std::size_t before = out.events.size();
+    decoder.decode(line(R"({"id":"1.1","img":true,"rc":[]})", 6000), ctx, out);
+    for (std::size_t i = before; i < out.events.size(); ++i) {
+        QVERIFY(!out.events[i].odds());
     }
-    QCOMPARE(last.size(), std::size_t(2));
-    QCOMPARE(last.begin()->second.first, 2.2);
-    QCOMPARE(last.begin()->second.second, PriceStatus::Open);
-    QCOMPARE(std::next(last.begin())->second.first, 3.0); // runner 2's last price, suspended
-    QCOMPARE(std::next(last.begin())->second.second, PriceStatus::Suspended);
 }
 
 void TestBetfair::aRefusedLineResendsTheWholeBook()

@@ -104,7 +104,7 @@ void TestComparison::bestAverageAndStakesLeaveOutStaleAndSuspended()
     // The stakes pay the same whichever selection wins, and add up to the whole stake.
     QCOMPARE(home.stakeShare + away.stakeShare, 1.0);
     QVERIFY(qAbs(home.stakeShare * 2.10 - away.stakeShare * 2.05) < 1e-12);
-    QCOMPARE(arbitrageText(m), QStringLiteral("96.40 %: home 2.1 book-a 49.4, away 2.05 book-c 50.6"));
+    QCOMPARE(arbitrageText(m), QStringLiteral("96.40 %: home 2.10 book-a 49.4, away 2.05 book-c 50.6"));
 
     // An update replaces a source's quote; with no usable quote for a selection there is no best overround.
     m.update(kAway, { QStringLiteral("book-c"), 2.05, PriceStatus::Suspended, 0 });
@@ -160,7 +160,7 @@ void TestComparison::arbitrageFiresWhenEveryLegIsFreshAndOpen()
     QCOMPARE(fired[0].seq, quint64(2));
     QCOMPARE(fired[0].atMs, kT0 + 200);
     QCOMPARE(fired[0].before, QStringLiteral("102.63 %"));
-    QCOMPARE(fired[0].after, QStringLiteral("98.78 %: home 2 book-a 50.6, away 2.05 book-b 49.4"));
+    QCOMPARE(fired[0].after, QStringLiteral("98.78 %: home 2.00 book-a 50.6, away 2.05 book-b 49.4"));
     // Still open: not again.
     QVERIFY(feed(odds(kB, 3, 300, kAway, 2.06)).empty());
     // book-a shortens home to 1.80: the best home is book-b's 1.85, 1/1.85 + 1/2.06 = 102.6 %: closed.
@@ -238,7 +238,7 @@ void TestComparison::anUpdateInOneFrameIsJudgedOnceWhole()
     QCOMPARE(apart.size(), std::size_t(1));
     QCOMPARE(apart[0].seq, quint64(3));
     QCOMPARE(apart[0].before, QStringLiteral("101.28 %"));
-    QCOMPARE(apart[0].after, QStringLiteral("97.62 %: home 2 book-a 51.2, away 2.1 book-a 48.8"));
+    QCOMPARE(apart[0].after, QStringLiteral("97.62 %: home 2.00 book-a 51.2, away 2.10 book-a 48.8"));
 }
 
 void TestComparison::fixtureMapJoinsDifferentIds()

@@ -215,7 +215,6 @@ void TestLiveModels::marketComputesChangeImpliedAndOverround()
             price(QStringLiteral("1x2"), QStringLiteral("away"), 4.0) },
         1000);
     QCOMPARE(model.rowCount(), 3);
-    // Sorted by market, then selection.
     // In the market's order, not by name: home, draw, away.
     QCOMPARE(model.index(0, MarketModel::Selection).data().toString(), QStringLiteral("home"));
     QCOMPARE(model.index(1, MarketModel::Selection).data().toString(), QStringLiteral("draw"));

@@ -5,6 +5,7 @@
 
 #include <QTest>
 
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,8 @@ private slots:
     void aKnownTypeIsWholeWithEachOfItsSelectionsOnce();
     void anotherTypeIsConfirmedByABookOf100OrMore();
     void text();
+    void prices_data();
+    void prices();
 };
 
 void TestMarketBook::aKnownTypeIsWholeWithEachOfItsSelectionsOnce_data()
@@ -120,4 +123,26 @@ void TestMarketBook::text()
 }
 
 QTEST_GUILESS_MAIN(TestMarketBook)
+/// Prices as a trader writes them, whatever a feed sends.
+void TestMarketBook::prices_data()
+{
+    QTest::addColumn<double>("price");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("whole") << 2.0 << QStringLiteral("2.00");
+    QTest::newRow("one decimal") << 2.1 << QStringLiteral("2.10");
+    QTest::newRow("two") << 2.02 << QStringLiteral("2.02");
+    QTest::newRow("three") << 1.333 << QStringLiteral("1.333");
+    QTest::newRow("a third") << 4.0 / 3.0 << QStringLiteral("1.333333");
+    QTest::newRow("exchange maximum") << 1000.0 << QStringLiteral("1000.00");
+    QTest::newRow("hostile") << 1e300 << QStringLiteral("1e+300");
+    QTest::newRow("not a number") << std::nan("") << QStringLiteral("nan");
+}
+
+void TestMarketBook::prices()
+{
+    QFETCH(double, price);
+    QFETCH(QString, text);
+    QCOMPARE(formatPrice(price), text);
+}
+
 #include "tst_marketbook.moc"

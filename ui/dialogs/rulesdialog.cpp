@@ -42,16 +42,21 @@ constexpr KindLabel kKinds[] = {
     { AlertKind::Arbitrage, QT_TRANSLATE_NOOP("OddsTap::RulesDialog", "Arbitrage across sources") },
 };
 
-/// A number to the millisecond or the cent, shown without the zeros after it ("60 s", "2.5 s").
+/// A number to the millisecond or the cent, shown without the zeros after it ("60 s", "2.5 s"),
+/// down to @p keep decimals (a price: "2.00").
 class TrimmedSpinBox : public QDoubleSpinBox
 {
 public:
+    explicit TrimmedSpinBox(int keep)
+        : m_keep(keep)
+    { }
     QString textFromValue(double value) const override
     {
         QString text = QDoubleSpinBox::textFromValue(value);
         const QString point = locale().decimalPoint();
-        if (text.contains(point)) {
-            while (text.endsWith(u'0')) {
+        if (const qsizetype at = text.indexOf(point); at >= 0) {
+            const qsizetype shortest = m_keep > 0 ? at + point.size() + m_keep : at;
+            while (text.size() > shortest && text.endsWith(u'0')) {
                 text.chop(1);
             }
             if (text.endsWith(point)) {
@@ -60,12 +65,15 @@ public:
         }
         return text;
     }
+
+private:
+    int m_keep;
 };
 
 /// A number field of a rule; @p name is its objectName (the dialog tests find it by that).
-QDoubleSpinBox *spin(const char *name, double min, double max, int decimals, const QString &suffix)
+QDoubleSpinBox *spin(const char *name, double min, double max, int decimals, const QString &suffix, int keep = 0)
 {
-    auto *box = new TrimmedSpinBox;
+    auto *box = new TrimmedSpinBox(keep);
     box->setObjectName(QLatin1String(name));
     box->setRange(min, max);
     box->setDecimals(decimals);
@@ -181,7 +189,7 @@ void RulesDialog::buildForm()
     m_direction->addItem(tr("Shortening (steamer)"), int(MoveDirection::Shorten));
     m_direction->addItem(tr("Drifting (drifter)"), int(MoveDirection::Drift));
     m_window = spin("ruleWindow", 0, 86400, 3, tr(" s"));
-    m_level = spin("ruleLevel", 1, 1000, 3, QString());
+    m_level = spin("ruleLevel", 1, 1000, 3, QString(), 2); // a price: 2.00, as alerts write it
     m_min = spin("ruleMin", 0, 1000, 2, QStringLiteral(" %"));
     m_max = spin("ruleMax", 0, 1000, 2, QStringLiteral(" %"));
     m_stake = spin("ruleStake", 0, 1e12, 2, QString());

@@ -198,7 +198,7 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
             return 0;
         }
         std::vector<std::size_t> lineMarkets;
-        QStringList undefined; ///< markets of the line whose prices wait for a definition
+        QStringList undefined; // markets of the line whose prices wait for a definition
         for (MarketChange &mc : m_msg.markets) {
             ++m_counts.marketChanges;
             m_counts.runnerChanges += mc.runners.size();
@@ -220,12 +220,18 @@ std::size_t StreamDecoder::decode(QByteArrayView frame, const FrameContext &ctx,
             }
             mapMarket(delta, m_msg, ctx, out);
             mapBooks(delta, mc, m_msg, ctx, out);
-            if (!delta.market->definition && !mc.runners.empty()) {
+            if (!delta.market->definition && !mc.runners.empty() && !undefined.contains(mc.id)) {
                 undefined.push_back(mc.id);
             }
         }
         releaseClosed(out);
+        // A market the same line defined after its prices was sent whole by then.
+        undefined.removeIf([this](const QString &id) {
+            const MarketState *m = m_cache.market(id);
+            return m && m->definition;
+        });
         if (!undefined.isEmpty()) {
+            --m_counts.mapped; // counted once, as a reject (lines = mapped + rejected)
             // Held until a definition names the market (then sent whole); until then nothing of
             // the line is stored, so it is a reject, not a line that silently changed nothing.
             reject(Reject::of(ctx, RejectCode::MissingField,
@@ -468,11 +474,15 @@ void StreamDecoder::mapMarket(
         ev.data = OddsData { fixtureId, marketLabel, r.displayName(), *r.lastTraded, msg.publishTimeMs, status };
         out.events.push_back(std::move(ev));
     };
-    for (const auto &[name, price] : delta.dropped) {
-        // Gone with the image: its last price stops being one that can be taken.
-        Event ev = makeEvent(EventType::Odds, msg, ctx);
-        ev.data = OddsData { fixtureId, marketLabel, name, price, msg.publishTimeMs, PriceStatus::Suspended };
-        out.events.push_back(std::move(ev));
+    for (const MarketDelta::PricedBefore &was : delta.pricedBeforeImage) {
+        // The image dropped the runner or states no price for it: its last price, sent open,
+        // is one no longer to be had (a closed market kept it open, and an overround read it).
+        if (const RunnerState *now = m.runner(was.id, was.handicap); !now || !now->lastTraded) {
+            Event ev = makeEvent(EventType::Odds, msg, ctx);
+            ev.data =
+                OddsData { fixtureId, marketLabel, was.name, was.price, msg.publishTimeMs, PriceStatus::Suspended };
+            out.events.push_back(std::move(ev));
+        }
     }
     if (delta.statusChanged || delta.image) {
         for (std::size_t i = 0; i < m.runners.size(); ++i) {

@@ -143,23 +143,28 @@ MarketDelta MarketCache::apply(MarketChange &change, qint64 publishTimeMs)
     delta.image = change.image;
     m.publishTimeMs = publishTimeMs;
     if (change.image) {
-        // A full image: what was held is replaced, prices and all, and a runner it does not list
-        // is gone.
+        // A full image: what was held is replaced, prices and all, and a runner neither it nor the
+        // market's definition lists is gone.
         m.tradedTotal = 0;
-        const auto listed = [&change](const RunnerState &r) {
+        const std::optional<MarketDefinition> &def = change.definition ? change.definition : m.definition;
+        const auto listed = [&change, &def](const RunnerState &r) {
             const auto same = [&r](qint64 id, double hc) { return id == r.id && hc == r.handicap; };
-            return std::any_of(change.runners.begin(), change.runners.end(),
-                       [&](const RunnerChange &c) { return same(c.id, c.handicap); })
-                || (change.definition
-                    && std::any_of(change.definition->runners.begin(), change.definition->runners.end(),
-                        [&](const RunnerDefinition &d) { return same(d.id, d.handicap); }));
+            return std::any_of(change.runners.begin(), change.runners.end(), [&](const RunnerChange &c) {
+                return same(c.id, c.handicap);
+            }) || (def && std::any_of(def->runners.begin(), def->runners.end(), [&](const RunnerDefinition &d) {
+                return same(d.id, d.handicap);
+            }));
         };
+        if (m.definition && m.definition->status == QLatin1String("OPEN")) {
+            for (const RunnerState &r : m.runners) {
+                if (r.lastTraded && (r.status.isEmpty() || r.status == QLatin1String("ACTIVE"))) {
+                    delta.pricedBeforeImage.push_back({ r.id, r.handicap, r.displayName(), *r.lastTraded });
+                }
+            }
+        }
         std::erase_if(m.runners, [&](RunnerState &r) {
             if (listed(r)) {
                 return false;
-            }
-            if (r.lastTraded && (r.status.isEmpty() || r.status == QLatin1String("ACTIVE"))) { // else suspended already
-                delta.dropped.emplace_back(r.displayName(), *r.lastTraded);
             }
             dropBooks(r);
             --m_runnersHeld;

@@ -107,8 +107,16 @@ struct MarketDelta
     std::vector<std::size_t> touched;
     /// Set when part of the change was refused (a runner or a price over the limits): why.
     QString refused;
-    /// Runners a full image no longer lists, that had a last traded price: (name, that price).
-    std::vector<std::pair<QString, double>> dropped;
+    /// Runners of an open market that had a last traded price, open, before a full image: the
+    /// image may drop them or state no price for them (the decoder then suspends that price).
+    struct PricedBefore
+    {
+        qint64 id = 0;
+        double handicap = 0;
+        QString name;
+        double price = 0;
+    };
+    std::vector<PricedBefore> pricedBeforeImage;
 };
 
 /// The markets of one stream, rebuilt from its changes exactly as the exchange means them:
