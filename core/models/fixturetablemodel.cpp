@@ -50,6 +50,9 @@ QVariant FixtureTableModel::data(const QModelIndex &index, int role) const
     const Row &row = m_rows[std::size_t(index.row())];
     const FixtureState &s = row.state;
     const FixtureData &f = s.fixture;
+    if (role == ElideMiddleRole) {
+        return index.column() == Source;
+    }
     if (role == Qt::DisplayRole || role == SortRole) {
         const bool sort = role == SortRole;
         switch (index.column()) {

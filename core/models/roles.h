@@ -23,6 +23,8 @@ enum LiveRole
     BestRole, ///< true for the best price of a selection across sources
     ArbitrageRole, ///< true for the rows of a market whose best prices lock a profit
     WatchedRole, ///< true for a fixture (or, in the market view, a selection) on the watch list
+    /// true for text whose end tells rows apart (source ids: "demo-1796…-book2"), cut in the middle
+    ElideMiddleRole,
 };
 
 /// The one key of a fixture across sources, for hashes and KeyRole.

@@ -101,6 +101,9 @@ QVariant SourceTableModel::data(const QModelIndex &index, int role) const
             return {};
         }
     }
+    if (role == ElideMiddleRole) {
+        return index.column() == Id;
+    }
     if (role == SeverityRole) {
         const bool bad = s.state == SourceState::AuthFailed || s.state == SourceState::Stalled
             || s.state == SourceState::BackingOff || s.state == SourceState::Disconnected;

@@ -80,6 +80,17 @@ private:
         c.clockBaseMs = 1798761600000LL;
         return c;
     }
+    /// The first @p count events of a generator made of @p c, decoded as a client would.
+    static EventBatch decoded(const GeneratorConfig &c, int count)
+    {
+        FeedGenerator gen(c);
+        FrameDecoder decoder;
+        EventBatch batch;
+        for (int i = 0; i < count; ++i) {
+            decoder.decode(gen.next().json, FrameContext {}, batch);
+        }
+        return batch;
+    }
 };
 
 void TestFeedGenerator::sameSeedSameBytes()
@@ -181,12 +192,7 @@ void TestFeedGenerator::fixturesFollowTheLifecycle()
 {
     GeneratorConfig c = config(9);
     c.stepMs = 10; // 400,000 events span 67 minutes: every fixture reaches its kick-off
-    FeedGenerator gen(c);
-    FrameDecoder decoder;
-    EventBatch batch;
-    for (int i = 0; i < 400000; ++i) { // long enough for the rare cancellation
-        decoder.decode(gen.next().json, FrameContext {}, batch);
-    }
+    const EventBatch batch = decoded(c, 400000); // long enough for the rare cancellation
     // Long enough for heavy favourites at the 1.01 floor: the others still carry the book.
     int wholeBooksSeen = 0;
     const QString under = firstBookUnder100(batch, wholeBooksSeen);
@@ -226,12 +232,7 @@ void TestFeedGenerator::aFixtureIsAnnouncedBeforeItsKickOff()
     GeneratorConfig c = config(5);
     c.fixtures = 1000;
     c.stepMs = 10;
-    FeedGenerator gen(c);
-    FrameDecoder decoder;
-    EventBatch batch;
-    for (int i = 0; i < 20000; ++i) {
-        decoder.decode(gen.next().json, FrameContext {}, batch);
-    }
+    const EventBatch batch = decoded(c, 20000);
     std::set<QString> seen;
     int soon = 0;
     for (const Event &e : batch.events) {
@@ -441,12 +442,7 @@ void TestFeedGenerator::theViewsNameTheSportTheSimulatorPlays()
     };
     GeneratorConfig c = config(11);
     c.fixtures = 400;
-    FeedGenerator gen(c);
-    FrameDecoder decoder;
-    EventBatch batch;
-    for (int i = 0; i < 20000; ++i) {
-        decoder.decode(gen.next().json, FrameContext {}, batch);
-    }
+    const EventBatch batch = decoded(c, 20000);
     std::set<QString> seen;
     for (const Event &e : batch.events) {
         const FixtureData *f = e.fixture();

@@ -104,6 +104,7 @@ class TestPanels : public QObject
 private slots:
     void marketTitleShowsTheChosenMarketsOverroundAsTheRowsDo();
     void fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack();
+    void fixturesShowTheirSourceOnceThereAreSeveral();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data();
     void chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible();
     void chartKeepsAFewTicksWhenThePriceRangeJumps();
@@ -192,6 +193,24 @@ void TestPanels::fixturesStaySortedWhenTheRecordedClockStandsOrGoesBack()
     panel.reset();
     at(recorded - 60000, { { QStringLiteral("z"), 5000 }, { QStringLiteral("y"), 4000 } });
     QTRY_VERIFY_WITH_TIMEOUT((at(recorded - 60000, {}), order() == QLatin1String("y z")), 3000);
+}
+
+/// With several books every match is a row per book: the Source column tells them apart. It
+/// appears once, when a second source comes; hidden again by the user, it stays hidden.
+void TestPanels::fixturesShowTheirSourceOnceThereAreSeveral()
+{
+    FixturesPanel panel;
+    SessionSnapshot s;
+    s.metrics.atMs = 1000;
+    s.metrics.sources.emplace_back().sourceId = QStringLiteral("book-a");
+    panel.applySnapshot(s);
+    QVERIFY(panel.view()->isColumnHidden(FixtureTableModel::Source));
+    s.metrics.sources.emplace_back().sourceId = QStringLiteral("book-b");
+    panel.applySnapshot(s);
+    QVERIFY(!panel.view()->isColumnHidden(FixtureTableModel::Source));
+    panel.view()->setColumnHidden(FixtureTableModel::Source, true);
+    panel.applySnapshot(s);
+    QVERIFY(panel.view()->isColumnHidden(FixtureTableModel::Source));
 }
 
 void TestPanels::chartShowsNoAxesWithoutDataAndKeepsPriceMovesVisible_data()

@@ -25,6 +25,9 @@ LiveColours LiveColours::forPalette(const QPalette &palette)
 void LiveDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const
 {
     QStyledItemDelegate::initStyleOption(option, index);
+    if (index.data(ElideMiddleRole).toBool()) {
+        option->textElideMode = Qt::ElideMiddle;
+    }
     const LiveColours c = LiveColours::forPalette(option->palette);
     auto text = [option](const QColor &colour) { option->palette.setColor(QPalette::Text, colour); };
     if (index.data(SuspendedRole).toBool()) {

@@ -127,10 +127,13 @@ FixturesPanel::FixturesPanel(QWidget *parent)
     m_view->setColumnHidden(FixtureTableModel::Source, true);
     m_view->setColumnHidden(FixtureTableModel::Tournament, true); // shown from the header menu
     m_view->horizontalHeader()->moveSection(FixtureTableModel::Watched, 0);
+    // Shown with several sources (applySnapshot): beside the sport, where it is seen.
+    m_view->horizontalHeader()->moveSection(m_view->horizontalHeader()->visualIndex(FixtureTableModel::Source), 1);
     for (const auto &[column, width] : std::initializer_list<std::pair<int, int>> { { FixtureTableModel::Sport, 78 },
              { FixtureTableModel::Start, 74 }, { FixtureTableModel::Home, 96 }, { FixtureTableModel::Away, 96 },
              { FixtureTableModel::Status, 78 }, { FixtureTableModel::Score, 42 }, { FixtureTableModel::LastUpdate, 40 },
-             { FixtureTableModel::UpdatesPerMin, 62 }, { FixtureTableModel::Watched, 24 } }) {
+             { FixtureTableModel::UpdatesPerMin, 62 }, { FixtureTableModel::Watched, 24 },
+             { FixtureTableModel::Source, 90 } }) {
         setLiveColumnWidth(m_view, column, width);
     }
     m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -195,7 +198,10 @@ void FixturesPanel::showColumnMenu(const QPoint &at)
         QAction *a = menu.addAction(m_model.headerData(c, Qt::Horizontal).toString());
         a->setCheckable(true);
         a->setChecked(!m_view->isColumnHidden(c));
-        connect(a, &QAction::toggled, m_view, [this, c](bool on) { m_view->setColumnHidden(c, !on); });
+        connect(a, &QAction::toggled, m_view, [this, c](bool on) {
+            m_view->setColumnHidden(c, !on);
+            m_sourceColumnSettled = m_sourceColumnSettled || c == FixtureTableModel::Source;
+        });
     }
     menu.exec(m_view->horizontalHeader()->mapToGlobal(at));
 }
@@ -204,6 +210,12 @@ void FixturesPanel::applySnapshot(const SessionSnapshot &snapshot)
 {
     m_model.apply(snapshot.fixtures, snapshot.metrics.atMs);
     m_model.remove(snapshot.removedFixtures);
+    if (!m_sourceColumnSettled && snapshot.metrics.sources.size() > 1) {
+        // With several books every match is a row per book: without the column they read as
+        // the same row twice.
+        m_view->setColumnHidden(FixtureTableModel::Source, false);
+        m_sourceColumnSettled = true;
+    }
     // Once a second of this machine's time: a replay's recorded clock stands still while paused
     // and goes back after a seek.
     const qint64 now = monotonicNs();

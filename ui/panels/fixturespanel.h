@@ -72,6 +72,8 @@ private:
     QComboBox *m_status = nullptr;
     QToolButton *m_watchedOnly = nullptr;
     std::optional<qint64> m_lastResortNs; ///< monotonic
+    /// The Source column was shown when a second source came, or the user chose (then left be).
+    bool m_sourceColumnSettled = false;
 };
 
 } // namespace OddsTap
